@@ -1,0 +1,45 @@
+// Type-aware lint for every project, plus Nx module boundaries:
+// services may import libs (never each other); libs only import lower layers.
+import nx from '@nx/eslint-plugin';
+import tseslint from 'typescript-eslint';
+import prettier from 'eslint-config-prettier';
+
+export default tseslint.config(
+  { ignores: ['**/dist/**', '**/build/**', '**/node_modules/**', '**/*.mjs', '**/assembly/**'] },
+  ...tseslint.configs.recommendedTypeChecked,
+  prettier,
+  {
+    files: ['**/*.ts'],
+    plugins: { '@nx': nx },
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          allow: [],
+          depConstraints: [
+            { sourceTag: 'layer:contracts', onlyDependOnLibsWithTags: [] },
+            { sourceTag: 'layer:domain', onlyDependOnLibsWithTags: ['layer:contracts', 'layer:domain'] },
+            { sourceTag: 'layer:infra', onlyDependOnLibsWithTags: ['layer:contracts', 'layer:domain', 'layer:infra'] },
+            { sourceTag: 'layer:testing', onlyDependOnLibsWithTags: ['layer:contracts', 'layer:domain', 'layer:infra'] },
+            { sourceTag: 'type:service', onlyDependOnLibsWithTags: ['layer:contracts', 'layer:domain', 'layer:infra'] },
+            { sourceTag: 'type:composition', onlyDependOnLibsWithTags: ['layer:contracts', 'layer:domain', 'layer:infra', 'type:service'] },
+            { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['layer:contracts', 'layer:domain', 'layer:infra', 'layer:testing'] },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['**/*.spec.ts', '**/*.e2e.ts', '**/testing/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/unbound-method': 'off',
+    },
+  },
+);

@@ -1,0 +1,23 @@
+// Shared Jest settings: ESM TypeScript through SWC (decorator metadata on), libs resolved to source.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('.', import.meta.url));
+const swc = JSON.parse(readFileSync(new URL('./.swcrc', import.meta.url), 'utf8'));
+
+/** @returns {import('jest').Config} */
+export function projectConfig(displayName, dir, overrides = {}) {
+  return {
+    displayName,
+    rootDir: dir,
+    testEnvironment: 'node',
+    extensionsToTreatAsEsm: ['.ts'],
+    transform: { '^.+\\.ts$': ['@swc/jest', { ...swc, swcrc: false }] },
+    moduleNameMapper: {
+      '^@convergio/([a-z-]+)$': `${root}libs/$1/src/index.ts`,
+      '^(\\.{1,2}/.*)\\.js$': '$1',
+    },
+    testMatch: ['<rootDir>/src/**/*.spec.ts'],
+    ...overrides,
+  };
+}

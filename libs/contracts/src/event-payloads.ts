@@ -1,0 +1,113 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { ManifestSchema, PLUGIN_ID_PATTERN } from './manifest.schema.js';
+import { EventSubjects } from './subjects.js';
+
+const Sha256 = Type.String({ pattern: '^[0-9a-f]{64}$' });
+const PluginId = Type.String({ pattern: PLUGIN_ID_PATTERN, maxLength: 255 });
+const Version = Type.String({ minLength: 1, maxLength: 64 });
+const PluginRef = { plugin_id: PluginId, version: Version };
+
+export const TrustSchema = Type.Union([Type.Literal('untrusted'), Type.Literal('trusted'), Type.Literal('official')]);
+export type Trust = Static<typeof TrustSchema>;
+
+/** A machine-readable reason: a failed check, a rejection, a refusal. */
+export const FindingSchema = Type.Object(
+  { code: Type.String({ minLength: 1, maxLength: 100 }), message: Type.String({ maxLength: 2000 }), path: Type.Optional(Type.String({ maxLength: 500 })) },
+  { additionalProperties: false },
+);
+export type Finding = Static<typeof FindingSchema>;
+
+const ResourcesSchema = Type.Object(
+  {
+    wall_ms: Type.Number({ minimum: 0 }),
+    cpu_ms: Type.Optional(Type.Number({ minimum: 0 })),
+    memory_pages: Type.Optional(Type.Integer({ minimum: 0 })),
+  },
+  { additionalProperties: false },
+);
+
+/** One schema per event subject: the single source of both validation and types. */
+export const EventPayloadSchemas = {
+  [EventSubjects.PluginSubmitted]: Type.Object(
+    {
+      ...PluginRef,
+      manifest: Type.Record(Type.String(), Type.Unknown()),
+      module_sha256: Sha256,
+      module_size: Type.Integer({ minimum: 0 }),
+      submitted_by: Type.String(),
+    },
+    { additionalProperties: false },
+  ),
+  [EventSubjects.PluginVerified]: Type.Object(
+    {
+      ...PluginRef,
+      manifest: ManifestSchema,
+      module_sha256: Sha256,
+      trust: TrustSchema,
+      high_risk_permissions: Type.Array(Type.String()),
+      findings: Type.Array(FindingSchema),
+    },
+    { additionalProperties: false },
+  ),
+  [EventSubjects.PluginRejected]: Type.Object(
+    {
+      ...PluginRef,
+      stage: Type.Union([Type.Literal('verification'), Type.Literal('approval')]),
+      reasons: Type.Array(FindingSchema, { minItems: 1 }),
+      rejected_by: Type.String(),
+    },
+    { additionalProperties: false },
+  ),
+  [EventSubjects.PluginApproved]: Type.Object(
+    {
+      ...PluginRef,
+      manifest: ManifestSchema,
+      module_sha256: Sha256,
+      trust: TrustSchema,
+      approved_by: Type.String({ description: "'auto' or the admin key id" }),
+      note: Type.Optional(Type.String({ maxLength: 2000 })),
+    },
+    { additionalProperties: false },
+  ),
+  [EventSubjects.PluginRevoked]: Type.Object(
+    { ...PluginRef, revoked_by: Type.String(), reason: Type.Optional(Type.String({ maxLength: 2000 })) },
+    { additionalProperties: false },
+  ),
+  [EventSubjects.PluginLoaded]: Type.Object(
+    { ...PluginRef, module_sha256: Sha256, instance: Type.String(), load_ms: Type.Number({ minimum: 0 }), cached: Type.Boolean() },
+    { additionalProperties: false },
+  ),
+  [EventSubjects.PluginUnloaded]: Type.Object(
+    {
+      ...PluginRef,
+      instance: Type.String(),
+      reason: Type.Union([Type.Literal('revoked'), Type.Literal('idle'), Type.Literal('crashed'), Type.Literal('shutdown')]),
+    },
+    { additionalProperties: false },
+  ),
+  [EventSubjects.PermissionDenied]: Type.Object(
+    {
+      ...PluginRef,
+      capability: Type.String(),
+      target: Type.String({ maxLength: 2000 }),
+      reason: Type.String({ maxLength: 2000 }),
+    },
+    { additionalProperties: false },
+  ),
+  [EventSubjects.PluginCrashed]: Type.Object(
+    {
+      ...PluginRef,
+      function: Type.String(),
+      reason: Type.String({ description: 'timeout, trap, memory_limit, plugin_error, ...' }),
+      message: Type.String({ maxLength: 2000 }),
+      resources: ResourcesSchema,
+    },
+    { additionalProperties: false },
+  ),
+  [EventSubjects.SecretAccessed]: Type.Object(
+    { ...PluginRef, secret_id: Type.String() },
+    { additionalProperties: false },
+  ),
+} satisfies Record<(typeof EventSubjects)[keyof typeof EventSubjects], TSchema>;
+
+export type EventPayloadMap = { [S in keyof typeof EventPayloadSchemas]: Static<(typeof EventPayloadSchemas)[S]> };

@@ -1,0 +1,144 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+const SEMVER =
+  '^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(?:-[0-9A-Za-z.-]+)?(?:\\+[0-9A-Za-z.-]+)?$';
+const SHA256_HEX = '^[0-9a-f]{64}$';
+/** Plugin ids: lowercase, dot separated, safe in URLs, subjects and file names. */
+export const PLUGIN_ID_PATTERN = '^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?){0,7}$';
+/** Export names a capability may point at. */
+const FUNCTION_NAME = '^[A-Za-z_][A-Za-z0-9_]{0,63}$';
+
+const Semver = (description: string) =>
+  Type.String({ pattern: SEMVER, maxLength: 64, description });
+const Paths = Type.Array(Type.String({ minLength: 1, maxLength: 1024 }), {
+  minItems: 1,
+  maxItems: 64,
+  uniqueItems: true,
+});
+const HttpMethod = Type.Union(
+  ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'].map((m) => Type.Literal(m)),
+);
+const Host = Type.String({ minLength: 1, maxLength: 253, description: 'host name or *.suffix' });
+
+export const HttpRuleSchema = Type.Object(
+  {
+    host: Host,
+    methods: Type.Array(HttpMethod, { minItems: 1, uniqueItems: true }),
+    schemes: Type.Optional(
+      Type.Array(Type.Union([Type.Literal('https'), Type.Literal('http')]), { minItems: 1, uniqueItems: true }),
+    ),
+    ports: Type.Optional(Type.Array(Type.Integer({ minimum: 1, maximum: 65535 }), { minItems: 1, uniqueItems: true })),
+    path_prefix: Type.Optional(Type.String({ pattern: '^/', maxLength: 1024 })),
+  },
+  { additionalProperties: false },
+);
+
+/** The permission catalog of SPEC.md §3; anything not listed is denied. */
+export const PermissionsSchema = Type.Object(
+  {
+    'fs.read': Type.Optional(Type.Object({ paths: Paths }, { additionalProperties: false })),
+    'fs.write': Type.Optional(Type.Object({ paths: Paths }, { additionalProperties: false })),
+    'net.http': Type.Optional(
+      Type.Object({ rules: Type.Array(HttpRuleSchema, { minItems: 1, maxItems: 64 }) }, { additionalProperties: false }),
+    ),
+    'net.websocket': Type.Optional(
+      Type.Object({ hosts: Type.Array(Host, { minItems: 1, maxItems: 64, uniqueItems: true }) }, { additionalProperties: false }),
+    ),
+    'proc.exec': Type.Optional(
+      Type.Object(
+        { binaries: Type.Array(Type.String({ pattern: '^/', maxLength: 1024 }), { minItems: 1, maxItems: 32, uniqueItems: true }) },
+        { additionalProperties: false },
+      ),
+    ),
+    'secrets.read': Type.Optional(
+      Type.Object(
+        { ids: Type.Array(Type.String({ pattern: '^[A-Za-z0-9-]{1,127}$' }), { minItems: 1, maxItems: 64, uniqueItems: true }) },
+        { additionalProperties: false },
+      ),
+    ),
+    'ui.embed': Type.Optional(Type.Object({}, { additionalProperties: false })),
+    'telemetry.emit': Type.Optional(Type.Object({}, { additionalProperties: false })),
+  },
+  { additionalProperties: false },
+);
+
+export const ToolSchema = Type.Object(
+  {
+    name: Type.String({ pattern: FUNCTION_NAME }),
+    function: Type.String({ pattern: FUNCTION_NAME, description: 'exported Wasm function' }),
+    description: Type.String({ minLength: 1, maxLength: 1000 }),
+    input_schema: Type.Record(Type.String(), Type.Unknown(), { description: 'JSON Schema of the input' }),
+  },
+  { additionalProperties: false },
+);
+
+const NamedFunction = Type.Object(
+  {
+    name: Type.String({ pattern: FUNCTION_NAME }),
+    function: Type.String({ pattern: FUNCTION_NAME }),
+    description: Type.String({ minLength: 1, maxLength: 1000 }),
+  },
+  { additionalProperties: false },
+);
+
+export const CapabilitiesSchema = Type.Object(
+  {
+    tools: Type.Optional(Type.Array(ToolSchema, { maxItems: 256 })),
+    agents: Type.Optional(Type.Array(NamedFunction, { maxItems: 64 })),
+    ui: Type.Optional(
+      Type.Array(
+        Type.Object(
+          { name: Type.String({ pattern: FUNCTION_NAME }), entry: Type.String({ minLength: 1, maxLength: 1024 }) },
+          { additionalProperties: false },
+        ),
+        { maxItems: 64 },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * plugin.json (SPEC.md §2). `signing.sha256` binds the manifest to its module and is
+ * always required; `signer_id` and `signature` come together and make a plugin trusted.
+ */
+export const ManifestSchema = Type.Object(
+  {
+    id: Type.String({ pattern: PLUGIN_ID_PATTERN, maxLength: 255 }),
+    name: Type.String({ minLength: 1, maxLength: 100 }),
+    version: Semver('plugin version (semver)'),
+    author: Type.String({ minLength: 1, maxLength: 200 }),
+    license: Type.String({ minLength: 1, maxLength: 100 }),
+    min_core_version: Semver('oldest core version the plugin runs on'),
+    entrypoint: Type.String({ pattern: '^[A-Za-z0-9_-][A-Za-z0-9._-]*\\.wasm$', maxLength: 255 }),
+    capabilities: CapabilitiesSchema,
+    permissions: PermissionsSchema,
+    signing: Type.Object(
+      {
+        sha256: Type.String({ pattern: SHA256_HEX }),
+        signer_id: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+        signature: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
+      },
+      { additionalProperties: false, dependencies: { signer_id: ['signature'], signature: ['signer_id'] } },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type Manifest = Static<typeof ManifestSchema>;
+export type Permissions = Static<typeof PermissionsSchema>;
+export type PermissionName = keyof Permissions;
+export type HttpRule = Static<typeof HttpRuleSchema>;
+export type Tool = Static<typeof ToolSchema>;
+
+/** Every permission of the catalog. */
+export const PERMISSION_NAMES: readonly PermissionName[] = Object.keys(PermissionsSchema.properties) as PermissionName[];
+
+/** Permissions that need an admin's approval (DESIGN.md §4). */
+export const HIGH_RISK_PERMISSIONS: readonly PermissionName[] = [
+  'net.http',
+  'net.websocket',
+  'fs.write',
+  'proc.exec',
+  'secrets.read',
+];

@@ -1,0 +1,37 @@
+/**
+ * Durable event subjects (JetStream). These names are persistent contracts:
+ * consumers and stored streams depend on them, so never rename one.
+ */
+export const EventSubjects = {
+  PluginSubmitted: 'plugin.submitted',
+  PluginVerified: 'plugin.verified',
+  PluginRejected: 'plugin.rejected',
+  PluginApproved: 'plugin.approved',
+  PluginRevoked: 'plugin.revoked',
+  PluginLoaded: 'plugin.loaded',
+  PluginUnloaded: 'plugin.unloaded',
+  PermissionDenied: 'permission.denied',
+  PluginCrashed: 'plugin.crashed',
+  SecretAccessed: 'secret.accessed',
+} as const;
+
+/** Request/reply subjects (core NATS request, one queue group per service). */
+export const RequestSubjects = {
+  RegistrySubmit: 'registry.submit',
+  RegistryListPlugins: 'registry.plugins.list',
+  RegistryGetPlugin: 'registry.plugins.get',
+  RegistryGetVersion: 'registry.versions.get',
+  RegistryRevokeVersion: 'registry.versions.revoke',
+  ApprovalListQueue: 'approval.queue.list',
+  ApprovalDecide: 'approval.decide',
+  ExecutorInvoke: 'executor.invoke',
+  ExecutorInvokeBatch: 'executor.invoke-batch',
+  ExecutorListTools: 'executor.tools.list',
+  AuditQuery: 'audit.query',
+} as const;
+
+export type EventSubject = (typeof EventSubjects)[keyof typeof EventSubjects];
+export type RequestSubject = (typeof RequestSubjects)[keyof typeof RequestSubjects];
+
+/** Every event subject, for stream configuration. */
+export const ALL_EVENT_SUBJECTS: readonly EventSubject[] = Object.values(EventSubjects);

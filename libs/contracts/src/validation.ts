@@ -1,0 +1,65 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import type { TSchema } from '@sinclair/typebox';
+import { DomainError, type ErrorDetail } from './error-codes.js';
+import { envelopeSchema, type EventEnvelope, type RequestEnvelope } from './envelope.js';
+import { EventPayloadSchemas } from './event-payloads.js';
+import { RequestSchemas } from './request-payloads.js';
+import { ManifestSchema, type Manifest } from './manifest.schema.js';
+import type { EventSubject, RequestSubject } from './subjects.js';
+
+/** One strict Ajv for every contract: unknown keywords and loose types are schema bugs. */
+export const ajv = new Ajv({ strict: true, allErrors: true, allowUnionTypes: true });
+(addFormats as unknown as (a: Ajv) => Ajv)(ajv);
+
+/** Compiles a schema once and returns a checker that throws a coded error listing every problem. */
+export function compileChecker<T>(schema: TSchema, what: string): (value: unknown) => T {
+  const validate: ValidateFunction = ajv.compile(schema);
+  return (value: unknown): T => {
+    if (validate(value)) return value as T;
+    throw new DomainError('validation_failed', `invalid ${what}`, toDetails(validate.errors ?? []));
+  };
+}
+
+/** Ajv errors as stable details: one entry per problem, with a JSON pointer path. */
+export function toDetails(errors: ErrorObject[]): ErrorDetail[] {
+  return errors.map((e) => {
+    const missing = e.keyword === 'required' ? `/${String(e.params.missingProperty)}` : '';
+    const extra = e.keyword === 'additionalProperties' ? `/${String(e.params.additionalProperty)}` : '';
+    return { code: `schema.${e.keyword}`, message: e.message ?? 'invalid', path: `${e.instancePath}${missing}${extra}` || '/' };
+  });
+}
+
+const eventCheckers = new Map<string, (v: unknown) => EventEnvelope>(
+  Object.entries(EventPayloadSchemas).map(([s, schema]) => [s, compileChecker(envelopeSchema(s, schema), `${s} event`)]),
+);
+const requestCheckers = new Map<string, (v: unknown) => RequestEnvelope>(
+  Object.entries(RequestSchemas).map(([s, { request }]) => [s, compileChecker(envelopeSchema(s, request), `${s} request`)]),
+);
+const replyCheckers = new Map<string, (v: unknown) => unknown>(
+  Object.entries(RequestSchemas).map(([s, { reply }]) => [s, compileChecker(reply, `${s} reply`)]),
+);
+
+function checkerFor<T>(checkers: Map<string, (v: unknown) => T>, subject: string): (v: unknown) => T {
+  const check = checkers.get(subject);
+  if (!check) throw new DomainError('bad_request', `unknown subject ${subject}`);
+  return check;
+}
+
+/** Validates an event envelope against the schema of its subject. */
+export function validateEventEnvelope<S extends EventSubject>(subject: S, value: unknown): EventEnvelope<S> {
+  return checkerFor(eventCheckers, subject)(value) as EventEnvelope<S>;
+}
+
+/** Validates a request envelope against the schema of its subject. */
+export function validateRequestEnvelope<S extends RequestSubject>(subject: S, value: unknown): RequestEnvelope<S> {
+  return checkerFor(requestCheckers, subject)(value) as RequestEnvelope<S>;
+}
+
+/** Validates the data of a reply against the reply schema of its subject. */
+export function validateReplyData(subject: RequestSubject, value: unknown): unknown {
+  return checkerFor(replyCheckers, subject)(value);
+}
+
+/** Validates plugin.json; the error lists every problem found. */
+export const validateManifest: (value: unknown) => Manifest = compileChecker<Manifest>(ManifestSchema, 'plugin manifest');
