@@ -1,0 +1,101 @@
+import { randomUUID } from 'node:crypto';
+import { Logger } from '@nestjs/common';
+import { BaseRpcContext, Server, type CustomTransportStrategy } from '@nestjs/microservices';
+import { lastValueFrom } from 'rxjs';
+import {
+  DomainError,
+  validateEventEnvelope,
+  validateReplyData,
+  validateRequestEnvelope,
+  type EventSubject,
+  type Reply,
+  type RequestSubject,
+} from '@convergio/contracts';
+import { runInMessageContext } from './message-context.js';
+
+/** Handler context: the subject and the validated envelope. */
+export class BusContext extends BaseRpcContext<[string]> {
+  getSubject(): string {
+    return this.args[0];
+  }
+}
+
+/** What happened to one delivered event: the transport acks, retries or drops it. */
+export type EventOutcome = { kind: 'done' } | { kind: 'retry'; error: unknown } | { kind: 'poison'; error: unknown };
+
+/**
+ * The transport-independent half of a bus server: validates incoming messages,
+ * runs the Nest handlers registered with @EventPattern / @MessagePattern and
+ * turns their result into an outcome or a reply. Transports only move bytes.
+ */
+export abstract class BusServer extends Server implements CustomTransportStrategy {
+  protected readonly log = new Logger(this.constructor.name);
+
+  protected eventSubjects(): EventSubject[] {
+    return [...this.messageHandlers.entries()].filter(([, h]) => h.isEventHandler).map(([s]) => s as EventSubject);
+  }
+
+  protected requestSubjects(): RequestSubject[] {
+    return [...this.messageHandlers.entries()].filter(([, h]) => !h.isEventHandler).map(([s]) => s as RequestSubject);
+  }
+
+  /** Validates and handles one event; never throws. */
+  async dispatchEvent(subject: EventSubject, raw: unknown): Promise<EventOutcome> {
+    let envelope;
+    try {
+      envelope = validateEventEnvelope(subject, raw);
+    } catch (error) {
+      this.log.error(`refused invalid ${subject} message: ${describe(error)}`);
+      return { kind: 'poison', error };
+    }
+    const handler = this.getHandlerByPattern(subject);
+    if (!handler) return { kind: 'poison', error: new Error(`no handler for ${subject}`) };
+    try {
+      await runInMessageContext(envelope.id, envelope.correlation_id, async () => {
+        const result = await handler(envelope, new BusContext([subject]));
+        await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
+      });
+      return { kind: 'done' };
+    } catch (error) {
+      const permanent = error instanceof DomainError && error.code !== 'unavailable' && error.code !== 'internal';
+      this.log.warn(`${subject} ${envelope.id} failed (${permanent ? 'dropped' : 'will retry'}): ${describe(error)}`);
+      return permanent ? { kind: 'poison', error } : { kind: 'retry', error };
+    }
+  }
+
+  /** Validates and answers one request; never throws. */
+  async dispatchRequest(subject: RequestSubject, raw: unknown): Promise<Reply<unknown>> {
+    try {
+      const envelope = validateRequestEnvelope(subject, raw);
+      const handler = this.getHandlerByPattern(subject);
+      if (!handler) throw new DomainError('unavailable', `no handler for ${subject}`);
+      const data: unknown = await runInMessageContext(envelope.id, envelope.correlation_id, async () => {
+        const result = await handler(envelope, new BusContext([subject]));
+        return lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
+      });
+      return { ok: true, data: validateReplyData(subject, data) };
+    } catch (error) {
+      return { ok: false, error: this.toReplyError(subject, error) };
+    }
+  }
+
+  private toReplyError(subject: string, error: unknown) {
+    if (error instanceof DomainError) return error.toJSON();
+    const id = randomUUID();
+    this.log.error(`${subject} failed, error id ${id}`, error instanceof Error ? error.stack : String(error));
+    return { code: 'internal' as const, message: `internal error (id ${id})`, details: [] };
+  }
+
+  on(): never {
+    throw new Error('events of the bus server are not exposed');
+  }
+
+  unwrap<T>(): T {
+    throw new Error('the bus server has no underlying client to unwrap');
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof DomainError) return `${error.code}: ${error.message} ${JSON.stringify(error.details)}`;
+  return error instanceof Error ? error.message : String(error);
+}

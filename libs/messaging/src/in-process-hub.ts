@@ -1,0 +1,69 @@
+import { Logger } from '@nestjs/common';
+import type { Reply } from '@convergio/contracts';
+import type { EventOutcome } from './bus-server.js';
+
+type EventHandler = (raw: unknown) => Promise<EventOutcome>;
+type RequestHandler = (raw: unknown) => Promise<Reply<unknown>>;
+
+const MAX_ATTEMPTS = 8;
+const REMEMBERED_IDS = 10_000;
+
+/**
+ * The bus of standalone mode: one process, no broker. Keeps JetStream's
+ * promises that handlers rely on: delivery after publish returns, retries with
+ * backoff on failure, and de-duplication of repeated event ids.
+ */
+export class InProcessHub {
+  private readonly log = new Logger(InProcessHub.name);
+  private readonly eventHandlers = new Map<string, EventHandler[]>();
+  private readonly requestHandlers = new Map<string, RequestHandler>();
+  private readonly seen = new Set<string>();
+  private inFlight = 0;
+
+  onEvent(subject: string, handler: EventHandler): void {
+    this.eventHandlers.set(subject, [...(this.eventHandlers.get(subject) ?? []), handler]);
+  }
+
+  onRequest(subject: string, handler: RequestHandler): void {
+    if (this.requestHandlers.has(subject)) throw new Error(`two request handlers for ${subject}`);
+    this.requestHandlers.set(subject, handler);
+  }
+
+  /** Stores nothing: delivers to every handler of the subject, each on its own schedule. */
+  publish(subject: string, id: string, raw: unknown): void {
+    if (this.seen.has(id)) return;
+    this.remember(id);
+    for (const handler of this.eventHandlers.get(subject) ?? []) this.deliver(subject, handler, raw, 1);
+  }
+
+  async request(subject: string, raw: unknown): Promise<Reply<unknown> | undefined> {
+    const handler = this.requestHandlers.get(subject);
+    return handler ? handler(raw) : undefined;
+  }
+
+  /** Number of deliveries not yet finished (tests and shutdown wait for zero). */
+  pending(): number {
+    return this.inFlight;
+  }
+
+  private deliver(subject: string, handler: EventHandler, raw: unknown, attempt: number): void {
+    this.inFlight++;
+    setImmediate(() => {
+      void handler(raw).then((outcome) => {
+        this.inFlight--;
+        if (outcome.kind !== 'retry') return;
+        if (attempt >= MAX_ATTEMPTS) return this.log.error(`${subject}: gave up after ${attempt} attempts`);
+        this.inFlight++;
+        setTimeout(() => {
+          this.inFlight--;
+          this.deliver(subject, handler, raw, attempt + 1);
+        }, 100 * 2 ** attempt).unref();
+      });
+    });
+  }
+
+  private remember(id: string): void {
+    this.seen.add(id);
+    if (this.seen.size > REMEMBERED_IDS) this.seen.delete(this.seen.values().next().value as string);
+  }
+}

@@ -1,0 +1,18 @@
+import type { RequestSubject } from '@convergio/contracts';
+import { BusServer } from './bus-server.js';
+import type { InProcessHub } from './in-process-hub.js';
+
+/** Nest transport strategy for standalone mode: registers the handlers on the in-process hub. */
+export class InProcessServer extends BusServer {
+  constructor(private readonly hub: InProcessHub) {
+    super();
+  }
+
+  listen(callback: () => void): void {
+    for (const subject of this.eventSubjects()) this.hub.onEvent(subject, (raw) => this.dispatchEvent(subject, raw));
+    for (const subject of this.requestSubjects()) this.hub.onRequest(subject, (raw) => this.dispatchRequest(subject as RequestSubject, raw));
+    callback();
+  }
+
+  close(): void {}
+}

@@ -1,0 +1,157 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable, Module, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
+import { connect } from '@nats-io/transport-node';
+import {
+  DomainError,
+  EventSubjects,
+  RequestSubjects,
+  type EventEnvelope,
+  type RequestEnvelope,
+} from '@convergio/contracts';
+import { BusClient } from './bus-client.js';
+import { BusController } from './bus-error.filter.js';
+import { MessagingModule, connectBus, type MessagingOptions } from './messaging.module.js';
+import { natsSubject, streamName } from './nats-connection.js';
+import { jetstreamManager } from '@nats-io/jetstream';
+
+const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+
+@Injectable()
+class Seen {
+  revoked: EventEnvelope<'plugin.revoked'>[] = [];
+  failuresLeft = 0;
+}
+
+@BusController()
+class TestHandlers {
+  constructor(private readonly seen: Seen) {}
+
+  @EventPattern(EventSubjects.PluginRevoked)
+  onRevoked(@Payload() event: EventEnvelope<'plugin.revoked'>) {
+    if (this.seen.failuresLeft > 0) {
+      this.seen.failuresLeft--;
+      throw new Error('transient failure');
+    }
+    this.seen.revoked.push(event);
+  }
+
+  @MessagePattern(RequestSubjects.RegistryGetPlugin)
+  getPlugin(@Payload() req: RequestEnvelope<'registry.plugins.get'>) {
+    if (req.data.plugin_id === 'missing.plugin') throw new DomainError('not_found', 'no such plugin');
+    return { plugin_id: req.data.plugin_id, name: 'Test', versions: [] };
+  }
+}
+
+async function startApp(options: MessagingOptions): Promise<INestApplication> {
+  @Module({ imports: [MessagingModule.forRoot(options), MessagingModule.forService('tester')], controllers: [TestHandlers], providers: [Seen] })
+  class TestModule {}
+  const app = await NestFactory.create(TestModule, { logger: false });
+  await connectBus(app);
+  await app.init();
+  return app;
+}
+
+async function deleteStream(prefix: string): Promise<void> {
+  const nc = await connect({ servers: NATS_URL });
+  await (await jetstreamManager(nc)).streams.delete(streamName(prefix));
+  await nc.close();
+}
+
+async function eventually(check: () => void, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+describe.each<[string, () => MessagingOptions]>([
+  ['NATS JetStream', () => ({ kind: 'nats', url: NATS_URL, service: 'tester', prefix: `test_${randomUUID().slice(0, 8)}` })],
+  ['in-process', () => ({ kind: 'in-process' })],
+])('messaging over %s', (_name, makeOptions) => {
+  let app: INestApplication;
+  let options: MessagingOptions;
+  let bus: BusClient;
+  let seen: Seen;
+
+  beforeAll(async () => {
+    options = makeOptions();
+    try {
+      app = await startApp(options);
+    } catch (error) {
+      throw new Error(`cannot reach NATS at ${NATS_URL}: start nats-server with JetStream (nats-server -js) (${String(error)})`);
+    }
+    bus = app.get(BusClient);
+    seen = app.get(Seen);
+  });
+  afterAll(async () => {
+    await app?.close();
+    if (options.kind === 'nats') await deleteStream(options.prefix);
+  });
+  beforeEach(() => {
+    seen.revoked = [];
+    seen.failuresLeft = 0;
+  });
+
+  it('delivers a published event to its handler with a valid envelope', async () => {
+    const id = await bus.publish(EventSubjects.PluginRevoked, { plugin_id: 'a.b', version: '1.0.0', revoked_by: 'admin' }, 'corr-1');
+    await eventually(() => expect(seen.revoked.map((e) => e.id)).toEqual([id]));
+    expect(seen.revoked[0]).toMatchObject({ type: 'plugin.revoked', source: 'tester', correlation_id: 'corr-1', data: { plugin_id: 'a.b' } });
+  });
+
+  it('redelivers an event whose handler failed', async () => {
+    seen.failuresLeft = 1;
+    const id = await bus.publish(EventSubjects.PluginRevoked, { plugin_id: 'a.c', version: '1.0.0', revoked_by: 'admin' });
+    await eventually(() => expect(seen.revoked.map((e) => e.id)).toEqual([id]), 15_000);
+    expect(seen.failuresLeft).toBe(0);
+  });
+
+  it('refuses to publish an invalid payload', async () => {
+    await expect(bus.publish(EventSubjects.PluginRevoked, { plugin_id: 'a.b' } as never)).rejects.toMatchObject({ code: 'validation_failed' });
+  });
+
+  it('answers a request and carries a coded error back', async () => {
+    await expect(bus.request(RequestSubjects.RegistryGetPlugin, { plugin_id: 'x.y' })).resolves.toEqual({ plugin_id: 'x.y', name: 'Test', versions: [] });
+    await expect(bus.request(RequestSubjects.RegistryGetPlugin, { plugin_id: 'missing.plugin' })).rejects.toMatchObject({ code: 'not_found', message: 'no such plugin' });
+  });
+
+  it('says unavailable when no service answers a subject', async () => {
+    await expect(bus.request(RequestSubjects.AuditQuery, { limit: 1 }, { timeoutMs: 500 })).rejects.toMatchObject({ code: 'unavailable' });
+  });
+});
+
+describe('JetStream specifics', () => {
+  const prefix = `test_${randomUUID().slice(0, 8)}`;
+  let app: INestApplication;
+  let seen: Seen;
+
+  beforeAll(async () => {
+    app = await startApp({ kind: 'nats', url: NATS_URL, service: 'tester', prefix });
+    seen = app.get(Seen);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await deleteStream(prefix);
+  });
+
+  it('de-duplicates a message id and never hands an invalid message to a handler', async () => {
+    const nc = await connect({ servers: NATS_URL });
+    const { jetstream } = await import('@nats-io/jetstream');
+    const js = jetstream(nc);
+    const subject = natsSubject(prefix, EventSubjects.PluginRevoked);
+    const good = { id: randomUUID(), type: 'plugin.revoked', version: 1, occurred_at: new Date().toISOString(), source: 'x', correlation_id: 'c', data: { plugin_id: 'd.e', version: '1', revoked_by: 'k' } };
+    await js.publish(subject, JSON.stringify({ ...good, data: { plugin_id: 'BAD' } }), { msgID: randomUUID() });
+    await js.publish(subject, 'not json', { msgID: randomUUID() });
+    await js.publish(subject, JSON.stringify(good), { msgID: good.id });
+    const again = await js.publish(subject, JSON.stringify(good), { msgID: good.id });
+    expect(again.duplicate).toBe(true);
+    await eventually(() => expect(seen.revoked.map((e) => e.id)).toEqual([good.id]));
+    await nc.close();
+  });
+});
