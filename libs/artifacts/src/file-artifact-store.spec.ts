@@ -1,0 +1,81 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ArtifactError, type ArtifactErrorCode } from './artifact.errors.js';
+import { FileArtifactStore } from './file-artifact-store.js';
+
+const HELLO = new TextEncoder().encode('hello');
+const HELLO_SHA256 = '2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824';
+
+describe('FileArtifactStore', () => {
+  let root: string;
+  let store: FileArtifactStore;
+
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'convergio-artifacts-'));
+    store = new FileArtifactStore(root);
+  });
+
+  afterEach(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('stores bytes under their sha256 and returns them intact', async () => {
+    const ref = await store.put(HELLO);
+
+    expect(ref).toEqual({ sha256: HELLO_SHA256, size: 5 });
+    expect(await store.has(HELLO_SHA256)).toBe(true);
+    expect(Buffer.from(await store.get(HELLO_SHA256)).toString()).toBe('hello');
+    expect(await readFile(join(root, 'sha256', '2c', HELLO_SHA256), 'utf8')).toBe('hello');
+  });
+
+  it('is idempotent and leaves no temporary files behind', async () => {
+    await Promise.all([store.put(HELLO), store.put(HELLO), store.put(HELLO)]);
+
+    expect(await readdir(join(root, 'sha256', '2c'))).toEqual([HELLO_SHA256]);
+  });
+
+  it('stores empty content', async () => {
+    const ref = await store.put(new Uint8Array());
+
+    expect(ref.size).toBe(0);
+    expect(await store.get(ref.sha256)).toHaveLength(0);
+  });
+
+  it('reports a missing artifact as artifact_not_found', async () => {
+    expect(await store.has(HELLO_SHA256)).toBe(false);
+    await expectCode(store.get(HELLO_SHA256), 'artifact_not_found');
+  });
+
+  it('reports a tampered file as artifact_corrupt', async () => {
+    await store.put(HELLO);
+    await writeFile(join(root, 'sha256', '2c', HELLO_SHA256), 'hellO');
+
+    await expectCode(store.get(HELLO_SHA256), 'artifact_corrupt');
+  });
+
+  it.each([
+    '../../etc/passwd',
+    '../sha256/2c/' + HELLO_SHA256,
+    '/etc/passwd',
+    HELLO_SHA256.toUpperCase(),
+    HELLO_SHA256.slice(0, 63),
+    HELLO_SHA256 + '0',
+    `${HELLO_SHA256.slice(0, 62)}/.`,
+    `${HELLO_SHA256.slice(0, 63)}\0`,
+    '..%2F..%2Fetc%2Fpasswd',
+    '',
+  ])('refuses the digest %j before touching the disk', async (digest) => {
+    await expectCode(store.get(digest), 'artifact_invalid_digest');
+    await expectCode(store.has(digest), 'artifact_invalid_digest');
+  });
+});
+
+async function expectCode(promise: Promise<unknown>, code: ArtifactErrorCode): Promise<void> {
+  const error: unknown = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ArtifactError);
+  expect((error as ArtifactError).code).toBe(code);
+}

@@ -1,0 +1,53 @@
+import { createHash } from 'node:crypto';
+import semver from 'semver';
+import { DomainError, validateManifest, type Finding, type Manifest } from '@convergio/contracts';
+
+/** The outcome of the load-time checks of SPEC.md §4 that need no keyring. */
+export type SubmissionCheck = { ok: true; manifest: Manifest; findings: Finding[] } | { ok: false; findings: Finding[] };
+
+/**
+ * Checks a submission: manifest schema, module hash, module validity, declared
+ * exports, permissions allowed to untrusted plugins and core version. Every
+ * problem found is reported, not only the first.
+ */
+export async function checkSubmission(rawManifest: unknown, module: Uint8Array, coreVersion: string): Promise<SubmissionCheck> {
+  let manifest: Manifest;
+  try {
+    manifest = validateManifest(rawManifest);
+  } catch (error) {
+    if (!(error instanceof DomainError)) throw error;
+    return { ok: false, findings: error.details.map((d) => ({ ...d, code: 'manifest_invalid' })) };
+  }
+  const findings: Finding[] = [];
+  const sha256 = createHash('sha256').update(module).digest('hex');
+  if (sha256 !== manifest.signing.sha256) {
+    findings.push({ code: 'hash_mismatch', message: `module SHA-256 is ${sha256}, manifest declares ${manifest.signing.sha256}`, path: '/signing/sha256' });
+  }
+  findings.push(...(await checkModule(manifest, module)));
+  if (!semver.satisfies(coreVersion, `>=${manifest.min_core_version}`, { includePrerelease: true })) {
+    findings.push({ code: 'core_version_incompatible', message: `needs core ${manifest.min_core_version} or newer, this core is ${coreVersion}`, path: '/min_core_version' });
+  }
+  if (manifest.permissions['proc.exec'] && !manifest.signing.signature) {
+    findings.push({ code: 'proc_exec_untrusted', message: 'proc.exec is never granted to untrusted plugins', path: '/permissions/proc.exec' });
+  }
+  return findings.length ? { ok: false, findings } : { ok: true, manifest, findings };
+}
+
+/** Declared functions of every capability. */
+export function declaredFunctions(manifest: Manifest): string[] {
+  const c = manifest.capabilities;
+  return [...(c.tools ?? []), ...(c.agents ?? [])].map((t) => t.function);
+}
+
+async function checkModule(manifest: Manifest, bytes: Uint8Array): Promise<Finding[]> {
+  let module: WebAssembly.Module;
+  try {
+    module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
+  } catch (error) {
+    return [{ code: 'module_invalid', message: `not a valid WebAssembly module: ${(error as Error).message}` }];
+  }
+  const exported = new Set(WebAssembly.Module.exports(module).filter((e) => e.kind === 'function').map((e) => e.name));
+  return declaredFunctions(manifest)
+    .filter((f) => !exported.has(f))
+    .map((f) => ({ code: 'function_missing', message: `capability function ${f} is not exported by the module`, path: '/capabilities' }));
+}

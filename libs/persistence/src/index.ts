@@ -1,0 +1,26 @@
+export {
+  createDataSourceOptions,
+  MIGRATIONS_TABLE,
+  type EntityDefinition,
+  type MigrationDefinition,
+  type PersistenceOptions,
+} from './data-source-options.js';
+export { isDatabaseReady } from './database-readiness.js';
+export { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.js';
+export { handleOnce, type HandleOnceResult } from './handle-once.js';
+export {
+  PersistenceModule,
+  type PersistenceModuleAsyncOptions,
+  type PersistenceModuleOptions,
+} from './persistence.module.js';
+export {
+  processedEventEntity,
+  PROCESSED_EVENTS_TABLE,
+  type ProcessedEvent,
+  type ProcessedEventEntity,
+} from './processed-event.entity.js';
+export {
+  createProcessedEventsTableSql,
+  dropProcessedEventsTableSql,
+} from './processed-events.sql.js';
+export { runMigrations } from './run-migrations.js';

@@ -1,0 +1,27 @@
+import type { INestApplication } from '@nestjs/common';
+import type { TObject, Static } from '@sinclair/typebox';
+import { ConfigError, loadConfig } from '@convergio/config';
+import { bootstrapService } from './bootstrap.js';
+import { ServiceRootModule, type ServiceRootOptions } from './service-root.module.js';
+
+/**
+ * The whole `main.ts` of a distributed service: validate the environment
+ * (exit with every bad variable named), then boot.
+ */
+export async function runService<S extends TObject>(
+  service: string,
+  schema: S,
+  root: (env: Static<S>) => Omit<ServiceRootOptions, 'service' | 'env'>,
+  beforeListen?: (app: INestApplication) => void,
+): Promise<void> {
+  let env: Static<S>;
+  try {
+    env = loadConfig(schema);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${service}: ${error.message}\n`);
+    process.exit(1);
+  }
+  const e = env as Static<S> & ServiceRootOptions['env'] & { PORT: number };
+  await bootstrapService(service, ServiceRootModule.forRoot({ service, env: e, ...root(env) }), e.PORT, beforeListen);
+}

@@ -1,0 +1,38 @@
+import { Module, type DynamicModule, type Type } from '@nestjs/common';
+import { MessagingModule } from '@convergio/messaging';
+import { PersistenceModule, type EntityDefinition, type MigrationDefinition } from '@convergio/persistence';
+import { ArtifactStoreModule } from '@convergio/artifacts';
+import { HealthController } from './health.controller.js';
+
+/** The tables a service owns. */
+export interface ServicePersistence {
+  schema: string;
+  entities: readonly EntityDefinition[];
+  migrations: readonly MigrationDefinition[];
+}
+
+/** Everything a distributed service process needs around its feature module. */
+export interface ServiceRootOptions {
+  service: string;
+  feature: Type | DynamicModule;
+  persistence: ServicePersistence;
+  env: { NATS_URL: string; BUS_PREFIX: string; DATABASE_URL: string; ARTIFACT_DIR?: string };
+}
+
+/** Root module of one service running as its own process (distributed mode). */
+@Module({})
+export class ServiceRootModule {
+  static forRoot(o: ServiceRootOptions): DynamicModule {
+    return {
+      module: ServiceRootModule,
+      imports: [
+        MessagingModule.forRoot({ kind: 'nats', url: o.env.NATS_URL, prefix: o.env.BUS_PREFIX, service: o.service }),
+        MessagingModule.forService(o.service),
+        PersistenceModule.forRoot({ url: o.env.DATABASE_URL, ...o.persistence }),
+        ...(o.env.ARTIFACT_DIR ? [ArtifactStoreModule.forRoot(o.env.ARTIFACT_DIR)] : []),
+        o.feature,
+      ],
+      controllers: [HealthController],
+    };
+  }
+}

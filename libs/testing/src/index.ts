@@ -1,0 +1,2 @@
+export { expectEventually, type EventuallyOptions } from './expect-eventually.js';
+export { createTestDatabase, TEST_POSTGRES_URL, type TestDatabase } from './test-database.js';

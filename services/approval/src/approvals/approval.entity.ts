@@ -1,0 +1,50 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import type { Manifest, Trust } from '@convergio/contracts';
+import type { PermissionDiff } from '@convergio/manifest';
+import { APPROVAL_SCHEMA } from '../approval.schema.js';
+
+export type ApprovalStatus = 'pending' | 'approved' | 'rejected';
+
+/** The review of one verified plugin version. */
+@Entity({ schema: APPROVAL_SCHEMA, name: 'approvals' })
+@Index('approvals_status_idx', ['status', 'requestedAt'])
+export class Approval {
+  @PrimaryColumn({ type: 'text', name: 'plugin_id', primaryKeyConstraintName: 'approvals_pkey' })
+  pluginId!: string;
+
+  @PrimaryColumn({ type: 'text', primaryKeyConstraintName: 'approvals_pkey' })
+  version!: string;
+
+  @Column({ type: 'text' })
+  status!: ApprovalStatus;
+
+  @Column({ type: 'text' })
+  trust!: Trust;
+
+  @Column({ type: 'jsonb' })
+  manifest!: Manifest;
+
+  @Column({ type: 'text', name: 'module_sha256' })
+  moduleSha256!: string;
+
+  @Column({ type: 'jsonb', name: 'high_risk' })
+  highRisk!: string[];
+
+  @Column({ type: 'jsonb', name: 'permission_diff' })
+  permissionDiff!: PermissionDiff;
+
+  @Column({ type: 'text', name: 'previous_approved_version', nullable: true })
+  previousApprovedVersion!: string | null;
+
+  @Column({ type: 'timestamptz', name: 'requested_at' })
+  requestedAt!: Date;
+
+  @Column({ type: 'timestamptz', name: 'decided_at', nullable: true })
+  decidedAt!: Date | null;
+
+  @Column({ type: 'text', name: 'decided_by', nullable: true })
+  decidedBy!: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  note!: string | null;
+}

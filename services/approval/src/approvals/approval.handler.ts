@@ -1,0 +1,24 @@
+import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
+import { EventSubjects, RequestSubjects, type EventEnvelope, type RequestEnvelope } from '@convergio/contracts';
+import { BusController } from '@convergio/messaging';
+import { ApprovalService } from './approval.service.js';
+
+@BusController()
+export class ApprovalHandler {
+  constructor(private readonly approvals: ApprovalService) {}
+
+  @EventPattern(EventSubjects.PluginVerified)
+  onVerified(@Payload() event: EventEnvelope<'plugin.verified'>) {
+    return this.approvals.onVerified(event);
+  }
+
+  @MessagePattern(RequestSubjects.ApprovalListQueue)
+  list(@Payload() req: RequestEnvelope<'approval.queue.list'>) {
+    return this.approvals.list(req.data.status as 'pending' | 'approved' | 'rejected');
+  }
+
+  @MessagePattern(RequestSubjects.ApprovalDecide)
+  decide(@Payload() req: RequestEnvelope<'approval.decide'>) {
+    return this.approvals.decide(req.data);
+  }
+}

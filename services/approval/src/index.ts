@@ -1,0 +1,12 @@
+import { processedEventEntity } from '@convergio/persistence';
+import { Approval } from './approvals/approval.entity.js';
+import { ApprovalInit1764300000000 } from './migrations/1764300000000-approval-init.js';
+import { APPROVAL_SCHEMA } from './approval.schema.js';
+
+export { ApprovalModule } from './approval.module.js';
+/** Tables and migrations of the approval service. */
+export const approvalPersistence = {
+  schema: APPROVAL_SCHEMA,
+  entities: [Approval, processedEventEntity(APPROVAL_SCHEMA)],
+  migrations: [ApprovalInit1764300000000],
+};

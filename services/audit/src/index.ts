@@ -1,0 +1,11 @@
+import { AuditRecord } from './events/audit-record.entity.js';
+import { AuditInit1764300000000 } from './migrations/1764300000000-audit-init.js';
+import { AUDIT_SCHEMA } from './audit.schema.js';
+
+export { AuditModule } from './audit.module.js';
+/** Tables and migrations of the audit service. Idempotency comes from the unique event id. */
+export const auditPersistence = {
+  schema: AUDIT_SCHEMA,
+  entities: [AuditRecord],
+  migrations: [AuditInit1764300000000],
+};

@@ -1,0 +1,34 @@
+import { Column, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import type { Manifest, Trust } from '@convergio/contracts';
+import { EXECUTOR_SCHEMA } from '../executor.schema.js';
+
+export type DeploymentStatus = 'pending' | 'approved' | 'rejected' | 'revoked';
+
+/** What the executor knows of a plugin version: whether it may run, and what it declared. */
+@Entity({ schema: EXECUTOR_SCHEMA, name: 'deployments' })
+@Index('deployments_status_idx', ['pluginId', 'status', 'approvedAt'])
+export class Deployment {
+  @PrimaryColumn({ type: 'text', name: 'plugin_id', primaryKeyConstraintName: 'deployments_pkey' })
+  pluginId!: string;
+
+  @PrimaryColumn({ type: 'text', primaryKeyConstraintName: 'deployments_pkey' })
+  version!: string;
+
+  @Column({ type: 'text' })
+  status!: DeploymentStatus;
+
+  @Column({ type: 'jsonb', nullable: true })
+  manifest!: Manifest | null;
+
+  @Column({ type: 'text', name: 'module_sha256' })
+  moduleSha256!: string;
+
+  @Column({ type: 'text', nullable: true })
+  trust!: Trust | null;
+
+  @Column({ type: 'timestamptz', name: 'approved_at', nullable: true })
+  approvedAt!: Date | null;
+
+  @UpdateDateColumn({ type: 'timestamptz', name: 'updated_at' })
+  updatedAt!: Date;
+}

@@ -1,0 +1,60 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { EventSubjects, type EventEnvelope } from '@convergio/contracts';
+import { BusClient } from '@convergio/messaging';
+import { INSTANCE, PluginHost } from '../invocations/plugin-host.js';
+import { DeploymentsService } from './deployments.service.js';
+
+/** Loads approved versions and drops revoked ones, announcing both. */
+@Injectable()
+export class LifecycleService {
+  private readonly log = new Logger(LifecycleService.name);
+
+  constructor(
+    private readonly deployments: DeploymentsService,
+    private readonly host: PluginHost,
+    private readonly bus: BusClient,
+  ) {}
+
+  async onSubmitted(e: EventEnvelope<'plugin.submitted'>): Promise<void> {
+    await this.deployments.apply(e, { status: 'pending', moduleSha256: e.data.module_sha256 });
+  }
+
+  async onRejected(e: EventEnvelope<'plugin.rejected'>): Promise<void> {
+    await this.deployments.apply(e, { status: 'rejected' });
+  }
+
+  async onApproved(e: EventEnvelope<'plugin.approved'>): Promise<void> {
+    const d = e.data;
+    const changed = await this.deployments.apply(e, { status: 'approved', moduleSha256: d.module_sha256, manifest: d.manifest, trust: d.trust });
+    if (!changed) return;
+    try {
+      const report = await this.host.load(d.plugin_id, d.version, d.module_sha256);
+      await this.bus.publish(EventSubjects.PluginLoaded, {
+        plugin_id: d.plugin_id,
+        version: d.version,
+        module_sha256: d.module_sha256,
+        instance: INSTANCE,
+        load_ms: Math.round(report.loadMs * 1000) / 1000,
+        cached: report.cached,
+      });
+    } catch (error) {
+      // Approved but unloadable (e.g. an import outside the allowlist): calls will report it.
+      this.log.error(`${d.plugin_id}@${d.version} did not load: ${String(error)}`);
+      await this.bus.publish(EventSubjects.PluginCrashed, {
+        plugin_id: d.plugin_id,
+        version: d.version,
+        function: '(load)',
+        reason: (error as { code?: string }).code ?? 'load_failed',
+        message: String(error).slice(0, 2000),
+        resources: { wall_ms: 0 },
+      });
+    }
+  }
+
+  async onRevoked(e: EventEnvelope<'plugin.revoked'>): Promise<void> {
+    await this.deployments.apply(e, { status: 'revoked' });
+    if (await this.host.unload(e.data.plugin_id, e.data.version)) {
+      await this.bus.publish(EventSubjects.PluginUnloaded, { plugin_id: e.data.plugin_id, version: e.data.version, instance: INSTANCE, reason: 'revoked' });
+    }
+  }
+}

@@ -1,0 +1,50 @@
+import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
+import { EventSubjects, RequestSubjects, type EventEnvelope, type RequestEnvelope } from '@convergio/contracts';
+import { BusController } from '@convergio/messaging';
+import { LifecycleService } from './deployments/lifecycle.service.js';
+import { InvocationService } from './invocations/invocation.service.js';
+import { ToolsService } from './invocations/tools.service.js';
+
+@BusController()
+export class ExecutorHandler {
+  constructor(
+    private readonly lifecycle: LifecycleService,
+    private readonly invocations: InvocationService,
+    private readonly tools: ToolsService,
+  ) {}
+
+  @EventPattern(EventSubjects.PluginSubmitted)
+  onSubmitted(@Payload() e: EventEnvelope<'plugin.submitted'>) {
+    return this.lifecycle.onSubmitted(e);
+  }
+
+  @EventPattern(EventSubjects.PluginRejected)
+  onRejected(@Payload() e: EventEnvelope<'plugin.rejected'>) {
+    return this.lifecycle.onRejected(e);
+  }
+
+  @EventPattern(EventSubjects.PluginApproved)
+  onApproved(@Payload() e: EventEnvelope<'plugin.approved'>) {
+    return this.lifecycle.onApproved(e);
+  }
+
+  @EventPattern(EventSubjects.PluginRevoked)
+  onRevoked(@Payload() e: EventEnvelope<'plugin.revoked'>) {
+    return this.lifecycle.onRevoked(e);
+  }
+
+  @MessagePattern(RequestSubjects.ExecutorInvoke)
+  invoke(@Payload() req: RequestEnvelope<'executor.invoke'>) {
+    return this.invocations.invoke(req.data);
+  }
+
+  @MessagePattern(RequestSubjects.ExecutorInvokeBatch)
+  invokeBatch(@Payload() req: RequestEnvelope<'executor.invoke-batch'>) {
+    return this.invocations.invokeBatch(req.data);
+  }
+
+  @MessagePattern(RequestSubjects.ExecutorListTools)
+  listTools() {
+    return this.tools.list();
+  }
+}

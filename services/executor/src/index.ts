@@ -1,0 +1,13 @@
+import { processedEventEntity } from '@convergio/persistence';
+import { Deployment } from './deployments/deployment.entity.js';
+import { ExecutorInit1764300000000 } from './migrations/1764300000000-executor-init.js';
+import { EXECUTOR_SCHEMA } from './executor.schema.js';
+
+export { ExecutorModule } from './executor.module.js';
+export type { ExecutorLimits } from './invocations/executor-limits.js';
+/** Tables and migrations of the executor. */
+export const executorPersistence = {
+  schema: EXECUTOR_SCHEMA,
+  entities: [Deployment, processedEventEntity(EXECUTOR_SCHEMA)],
+  migrations: [ExecutorInit1764300000000],
+};

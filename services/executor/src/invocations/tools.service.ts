@@ -1,0 +1,22 @@
+import { Injectable } from '@nestjs/common';
+import type { ReplyMap } from '@convergio/contracts';
+import { DeploymentsService } from '../deployments/deployments.service.js';
+
+/** The tools the core's agents may call: those of the newest approved version of each plugin. */
+@Injectable()
+export class ToolsService {
+  constructor(private readonly deployments: DeploymentsService) {}
+
+  async list(): Promise<ReplyMap['executor.tools.list']> {
+    const seen = new Set<string>();
+    const tools: ReplyMap['executor.tools.list']['tools'] = [];
+    for (const d of await this.deployments.approved()) {
+      if (seen.has(d.pluginId)) continue;
+      seen.add(d.pluginId);
+      for (const t of d.manifest.capabilities.tools ?? []) {
+        tools.push({ plugin_id: d.pluginId, version: d.version, name: t.name, description: t.description, input_schema: t.input_schema });
+      }
+    }
+    return { tools };
+  }
+}

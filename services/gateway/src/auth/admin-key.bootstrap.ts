@@ -1,0 +1,39 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { ApiKeyService } from './api-key.service.js';
+
+/** How the first admin key comes to be. */
+export interface AdminKeySettings {
+  /** A key the operator chose (CONVERGIO_ADMIN_KEY); made an admin key if it is not one yet. */
+  adminKey?: string;
+  /** Where a generated key is written (mode 0600) when no admin key exists. */
+  adminKeyFile: string;
+}
+export const ADMIN_KEY_SETTINGS = Symbol('ADMIN_KEY_SETTINGS');
+
+/** Makes sure an admin can log in on first start, and says where the key is. */
+@Injectable()
+export class AdminKeyBootstrap implements OnApplicationBootstrap {
+  private readonly log = new Logger('AdminKey');
+
+  constructor(
+    private readonly keys: ApiKeyService,
+    @Inject(ADMIN_KEY_SETTINGS) private readonly settings: AdminKeySettings,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const { adminKey, adminKeyFile } = this.settings;
+    if (adminKey) {
+      if (!(await this.keys.hasKey(adminKey))) await this.keys.create('bootstrap-admin', ['admin'], adminKey);
+      this.log.log('admin key: the one given in CONVERGIO_ADMIN_KEY');
+      return;
+    }
+    if (await this.keys.hasActiveAdmin()) return;
+    const { key } = await this.keys.create('bootstrap-admin', ['admin']);
+    const file = resolve(adminKeyFile);
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, `${key}\n`, { mode: 0o600 });
+    this.log.log(`admin key written to ${file}`);
+  }
+}

@@ -1,0 +1,16 @@
+import { SetMetadata } from '@nestjs/common';
+
+/** Roles an API key can carry (DESIGN.md §8). */
+export const ROLES = ['admin', 'publisher', 'invoker', 'auditor'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const ROLES_KEY = 'convergio:roles';
+/** Marks a route with the roles that may call it; admin may call every route. No decorator: any valid key. */
+export const Roles = (...roles: Role[]) => SetMetadata(ROLES_KEY, roles);
+
+/** Who is calling: the key's id and its roles. */
+export interface Principal {
+  keyId: string;
+  name: string;
+  roles: Role[];
+}

@@ -1,0 +1,34 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { MessagingModule } from '@convergio/messaging';
+import { ADMIN_KEY_SETTINGS, AdminKeyBootstrap, type AdminKeySettings } from './auth/admin-key.bootstrap.js';
+import { ApiKeyService } from './auth/api-key.service.js';
+import { ApiKeysController } from './auth/api-keys.controller.js';
+import { AuthGuard } from './auth/auth.guard.js';
+import { ApprovalsController } from './approvals/approvals.controller.js';
+import { AuditController } from './audit/audit.controller.js';
+import { GATEWAY_SERVICE } from './gateway.schema.js';
+import { HttpErrorFilter } from './http/http-error.filter.js';
+import { PluginsController } from './plugins/plugins.controller.js';
+import { SubmissionService } from './plugins/submission.service.js';
+import { ToolsController } from './plugins/tools.controller.js';
+
+/** The REST API of DESIGN.md §8; every route needs a key unless marked public. */
+@Module({})
+export class GatewayModule {
+  static register(settings: AdminKeySettings): DynamicModule {
+    return {
+      module: GatewayModule,
+      imports: [MessagingModule.forService(GATEWAY_SERVICE)],
+      controllers: [PluginsController, ToolsController, ApprovalsController, AuditController, ApiKeysController],
+      providers: [
+        ApiKeyService,
+        SubmissionService,
+        AdminKeyBootstrap,
+        { provide: ADMIN_KEY_SETTINGS, useValue: settings },
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_FILTER, useClass: HttpErrorFilter },
+      ],
+    };
+  }
+}

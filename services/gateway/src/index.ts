@@ -1,0 +1,12 @@
+import { ApiKey } from './auth/api-key.entity.js';
+import { GatewayInit1764300000000 } from './migrations/1764300000000-gateway-init.js';
+import { GATEWAY_SCHEMA } from './gateway.schema.js';
+
+export { GatewayModule } from './gateway.module.js';
+export { serveOpenApi } from './openapi.js';
+/** Tables and migrations of the gateway. */
+export const gatewayPersistence = {
+  schema: GATEWAY_SCHEMA,
+  entities: [ApiKey],
+  migrations: [GatewayInit1764300000000],
+};

@@ -1,0 +1,86 @@
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, UploadedFiles, UseInterceptors } from '@nestjs/common';
+import { FileFieldsInterceptor } from '@nestjs/platform-express';
+import { ApiBearerAuth, ApiBody, ApiConsumes, ApiTags } from '@nestjs/swagger';
+import { Type } from '@sinclair/typebox';
+import { RequestSchemas, RequestSubjects } from '@convergio/contracts';
+import { BusClient } from '@convergio/messaging';
+import { CurrentPrincipal } from '../auth/principal.decorator.js';
+import { Roles, type Principal } from '../auth/roles.js';
+import { SchemaPipe } from '../http/schema.pipe.js';
+import { SubmissionService } from './submission.service.js';
+
+const MAX_MODULE_BYTES = 16 * 1024 * 1024;
+const InvokeBody = Type.Omit(RequestSchemas[RequestSubjects.ExecutorInvoke].request, ['plugin_id']);
+const InvokeBatchBody = Type.Omit(RequestSchemas[RequestSubjects.ExecutorInvokeBatch].request, ['plugin_id']);
+const RevokeBody = Type.Object({ reason: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false });
+type Uploaded = { manifest?: { buffer: Buffer }[]; module?: { buffer: Buffer }[] };
+
+@ApiTags('plugins')
+@ApiBearerAuth()
+@Controller('v1/plugins')
+export class PluginsController {
+  constructor(
+    private readonly submissions: SubmissionService,
+    private readonly bus: BusClient,
+  ) {}
+
+  @Post()
+  @Roles('publisher')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiConsumes('multipart/form-data')
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['manifest', 'module'],
+      properties: { manifest: { type: 'string', format: 'binary' }, module: { type: 'string', format: 'binary' }, sbom: { type: 'string', format: 'binary' } },
+    },
+  })
+  @UseInterceptors(
+    FileFieldsInterceptor([{ name: 'manifest', maxCount: 1 }, { name: 'module', maxCount: 1 }, { name: 'sbom', maxCount: 1 }], {
+      limits: { fileSize: MAX_MODULE_BYTES, files: 3, fields: 3 },
+    }),
+  )
+  submit(@UploadedFiles() files: Uploaded = {}, @Body() body: { manifest?: string }, @CurrentPrincipal() who: Principal) {
+    const manifest = files.manifest?.[0]?.buffer ?? body?.manifest;
+    return this.submissions.submit({ manifest, module: files.module?.[0]?.buffer }, who.keyId);
+  }
+
+  @Get()
+  list() {
+    return this.bus.request(RequestSubjects.RegistryListPlugins, {});
+  }
+
+  @Get(':id')
+  get(@Param('id') id: string) {
+    return this.bus.request(RequestSubjects.RegistryGetPlugin, { plugin_id: id });
+  }
+
+  @Get(':id/versions/:version')
+  getVersion(@Param('id') id: string, @Param('version') version: string) {
+    return this.bus.request(RequestSubjects.RegistryGetVersion, { plugin_id: id, version });
+  }
+
+  @Post(':id/versions/:version/revoke')
+  @Roles('admin')
+  @HttpCode(HttpStatus.OK)
+  @ApiBody({ schema: RevokeBody })
+  revoke(@Param('id') id: string, @Param('version') version: string, @Body(new SchemaPipe(RevokeBody, 'revoke request')) body: { reason?: string }, @CurrentPrincipal() who: Principal) {
+    return this.bus.request(RequestSubjects.RegistryRevokeVersion, { plugin_id: id, version, revoked_by: who.keyId, ...body });
+  }
+
+  @Post(':id/invoke')
+  @Roles('invoker')
+  @HttpCode(HttpStatus.OK)
+  @ApiBody({ schema: InvokeBody })
+  invoke(@Param('id') id: string, @Body(new SchemaPipe(InvokeBody, 'invoke request')) body: typeof InvokeBody.static) {
+    return this.bus.request(RequestSubjects.ExecutorInvoke, { ...body, plugin_id: id });
+  }
+
+  @Post(':id/invoke-batch')
+  @Roles('invoker')
+  @HttpCode(HttpStatus.OK)
+  @ApiBody({ schema: InvokeBatchBody })
+  invokeBatch(@Param('id') id: string, @Body(new SchemaPipe(InvokeBatchBody, 'invoke-batch request')) body: typeof InvokeBatchBody.static) {
+    return this.bus.request(RequestSubjects.ExecutorInvokeBatch, { ...body, plugin_id: id });
+  }
+}

@@ -1,0 +1,13 @@
+import { processedEventEntity } from '@convergio/persistence';
+import { RegistryInit1764300000000 } from './migrations/1764300000000-registry-init.js';
+import { PluginVersion } from './plugins/plugin-version.entity.js';
+import { REGISTRY_SCHEMA } from './registry.schema.js';
+
+export { RegistryModule } from './registry.module.js';
+export { REGISTRY_SCHEMA } from './registry.schema.js';
+/** Tables and migrations of the registry, for whichever DataSource hosts them. */
+export const registryPersistence = {
+  schema: REGISTRY_SCHEMA,
+  entities: [PluginVersion, processedEventEntity(REGISTRY_SCHEMA)],
+  migrations: [RegistryInit1764300000000],
+};

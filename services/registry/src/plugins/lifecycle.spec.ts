@@ -1,0 +1,16 @@
+import { canMove } from './lifecycle.js';
+
+describe('lifecycle', () => {
+  it.each([
+    ['submitted', 'verified', true],
+    ['submitted', 'approved', true],
+    ['pending_approval', 'approved', true],
+    ['approved', 'revoked', true],
+    ['approved', 'verified', false],
+    ['rejected', 'approved', false],
+    ['revoked', 'approved', false],
+    ['approved', 'approved', false],
+  ] as const)('%s -> %s allowed: %s', (from, to, allowed) => {
+    expect(canMove(from, to)).toBe(allowed);
+  });
+});

@@ -1,0 +1,19 @@
+import type { VersionStatus } from '@convergio/contracts';
+
+/**
+ * How far along its lifecycle each status is. Events reach the registry on one
+ * consumer per subject, so their order can vary: a status only ever moves forward.
+ */
+const RANK: Record<VersionStatus, number> = {
+  submitted: 0,
+  verified: 1,
+  pending_approval: 1,
+  rejected: 2,
+  approved: 2,
+  revoked: 3,
+};
+
+/** Whether a version in `from` may move to `to`. */
+export function canMove(from: VersionStatus, to: VersionStatus): boolean {
+  return RANK[to] > RANK[from];
+}

@@ -1,0 +1,47 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import type { Finding, Trust, VersionStatus } from '@convergio/contracts';
+import { REGISTRY_SCHEMA } from '../registry.schema.js';
+
+/** One submitted version of a plugin and where it is in its lifecycle. */
+@Entity({ schema: REGISTRY_SCHEMA, name: 'plugin_versions' })
+@Index('plugin_versions_status_idx', ['status'])
+export class PluginVersion {
+  @PrimaryColumn({ type: 'text', name: 'plugin_id', primaryKeyConstraintName: 'plugin_versions_pkey' })
+  pluginId!: string;
+
+  @PrimaryColumn({ type: 'text', primaryKeyConstraintName: 'plugin_versions_pkey' })
+  version!: string;
+
+  @Column({ type: 'text' })
+  name!: string;
+
+  @Column({ type: 'text' })
+  status!: VersionStatus;
+
+  @Column({ type: 'text', nullable: true })
+  trust!: Trust | null;
+
+  @Column({ type: 'jsonb' })
+  manifest!: Record<string, unknown>;
+
+  @Column({ type: 'text', name: 'module_sha256' })
+  moduleSha256!: string;
+
+  @Column({ type: 'integer', name: 'module_size' })
+  moduleSize!: number;
+
+  @Column({ type: 'jsonb', default: () => "'[]'" })
+  findings!: Finding[];
+
+  @Column({ type: 'boolean', default: false })
+  loaded!: boolean;
+
+  @Column({ type: 'text', name: 'submitted_by' })
+  submittedBy!: string;
+
+  @CreateDateColumn({ type: 'timestamptz', name: 'submitted_at' })
+  submittedAt!: Date;
+
+  @UpdateDateColumn({ type: 'timestamptz', name: 'updated_at' })
+  updatedAt!: Date;
+}

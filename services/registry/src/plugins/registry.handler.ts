@@ -1,0 +1,66 @@
+import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
+import { EventSubjects, RequestSubjects, type EventEnvelope, type RequestEnvelope } from '@convergio/contracts';
+import { BusController } from '@convergio/messaging';
+import { RegistryService } from './registry.service.js';
+
+/** The registry on the bus: requests from the gateway, lifecycle events from the other services. */
+@BusController()
+export class RegistryHandler {
+  constructor(private readonly registry: RegistryService) {}
+
+  @MessagePattern(RequestSubjects.RegistrySubmit)
+  submit(@Payload() req: RequestEnvelope<'registry.submit'>) {
+    return this.registry.submit(req.data);
+  }
+
+  @MessagePattern(RequestSubjects.RegistryListPlugins)
+  list() {
+    return this.registry.list();
+  }
+
+  @MessagePattern(RequestSubjects.RegistryGetPlugin)
+  getPlugin(@Payload() req: RequestEnvelope<'registry.plugins.get'>) {
+    return this.registry.getPlugin(req.data.plugin_id);
+  }
+
+  @MessagePattern(RequestSubjects.RegistryGetVersion)
+  getVersion(@Payload() req: RequestEnvelope<'registry.versions.get'>) {
+    return this.registry.getVersion(req.data.plugin_id, req.data.version);
+  }
+
+  @MessagePattern(RequestSubjects.RegistryRevokeVersion)
+  revoke(@Payload() req: RequestEnvelope<'registry.versions.revoke'>) {
+    return this.registry.revoke(req.data);
+  }
+
+  @EventPattern(EventSubjects.PluginVerified)
+  onVerified(@Payload() e: EventEnvelope<'plugin.verified'>) {
+    const status = e.data.high_risk_permissions.length > 0 ? 'pending_approval' : 'verified';
+    return this.registry.apply(e, { status, trust: e.data.trust, findings: e.data.findings });
+  }
+
+  @EventPattern(EventSubjects.PluginRejected)
+  onRejected(@Payload() e: EventEnvelope<'plugin.rejected'>) {
+    return this.registry.apply(e, { status: 'rejected', findings: e.data.reasons });
+  }
+
+  @EventPattern(EventSubjects.PluginApproved)
+  onApproved(@Payload() e: EventEnvelope<'plugin.approved'>) {
+    return this.registry.apply(e, { status: 'approved', trust: e.data.trust });
+  }
+
+  @EventPattern(EventSubjects.PluginRevoked)
+  onRevoked(@Payload() e: EventEnvelope<'plugin.revoked'>) {
+    return this.registry.apply(e, { status: 'revoked', loaded: false });
+  }
+
+  @EventPattern(EventSubjects.PluginLoaded)
+  onLoaded(@Payload() e: EventEnvelope<'plugin.loaded'>) {
+    return this.registry.apply(e, { loaded: true });
+  }
+
+  @EventPattern(EventSubjects.PluginUnloaded)
+  onUnloaded(@Payload() e: EventEnvelope<'plugin.unloaded'>) {
+    return this.registry.apply(e, { loaded: false });
+  }
+}

@@ -1,0 +1,50 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { EventSubjects, type EventEnvelope, type Finding } from '@convergio/contracts';
+import { checkSubmission, highRiskPermissions } from '@convergio/manifest';
+import { BusClient } from '@convergio/messaging';
+import { handleOnce, processedEventEntity } from '@convergio/persistence';
+import { ARTIFACT_STORE, type ArtifactStore } from '@convergio/artifacts';
+import { VERIFICATION_SCHEMA, VERIFICATION_SERVICE } from '../verification.schema.js';
+import { VerificationRecord } from './verification-record.entity.js';
+import { CORE_VERSION } from './core-version.js';
+
+const ProcessedEvent = processedEventEntity(VERIFICATION_SCHEMA);
+
+/** Runs the load-time checks on every submitted version and announces the verdict. */
+@Injectable()
+export class VerificationService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly bus: BusClient,
+    @Inject(ARTIFACT_STORE) private readonly artifacts: ArtifactStore,
+    @Inject(CORE_VERSION) private readonly coreVersion: string,
+  ) {}
+
+  async verify(event: EventEnvelope<'plugin.submitted'>): Promise<void> {
+    const { plugin_id, version, manifest: raw, module_sha256 } = event.data;
+    const module = await this.artifacts.get(module_sha256);
+    const check = await checkSubmission(raw, module, this.coreVersion);
+    const findings: Finding[] = check.findings;
+    await handleOnce(this.dataSource, ProcessedEvent, VERIFICATION_SERVICE, event.id, async (manager) => {
+      await manager.upsert(
+        VerificationRecord,
+        { pluginId: plugin_id, version, outcome: check.ok ? 'verified' : 'rejected', moduleSha256: module_sha256, findings },
+        ['pluginId', 'version'],
+      );
+      if (!check.ok) {
+        await this.bus.publish(EventSubjects.PluginRejected, { plugin_id, version, stage: 'verification', reasons: findings, rejected_by: VERIFICATION_SERVICE });
+        return;
+      }
+      await this.bus.publish(EventSubjects.PluginVerified, {
+        plugin_id,
+        version,
+        manifest: check.manifest,
+        module_sha256,
+        trust: 'untrusted',
+        high_risk_permissions: highRiskPermissions(check.manifest.permissions),
+        findings,
+      });
+    });
+  }
+}

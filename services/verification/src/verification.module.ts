@@ -1,0 +1,19 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { MessagingModule } from '@convergio/messaging';
+import { CORE_VERSION } from './checks/core-version.js';
+import { VerificationHandler } from './checks/verification.handler.js';
+import { VerificationService } from './checks/verification.service.js';
+import { VERIFICATION_SERVICE } from './verification.schema.js';
+
+/** The verification features; `coreVersion` is the core plugins must be compatible with. */
+@Module({})
+export class VerificationModule {
+  static register(settings: { coreVersion: string }): DynamicModule {
+    return {
+      module: VerificationModule,
+      imports: [MessagingModule.forService(VERIFICATION_SERVICE)],
+      controllers: [VerificationHandler],
+      providers: [VerificationService, { provide: CORE_VERSION, useValue: settings.coreVersion }],
+    };
+  }
+}
