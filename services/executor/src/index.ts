@@ -5,6 +5,7 @@ import { EXECUTOR_SCHEMA } from './executor.schema.js';
 
 export { ExecutorModule } from './executor.module.js';
 export type { ExecutorLimits } from './invocations/executor-limits.js';
+export { ExecutorLimitsEnv } from './config/executor.config.js';
 /** Tables and migrations of the executor. */
 export const executorPersistence = {
   schema: EXECUTOR_SCHEMA,

@@ -4,6 +4,7 @@ import { GATEWAY_SCHEMA } from './gateway.schema.js';
 
 export { GatewayModule } from './gateway.module.js';
 export { serveOpenApi } from './openapi.js';
+export { GatewayEnv } from './config/gateway.config.js';
 /** Tables and migrations of the gateway. */
 export const gatewayPersistence = {
   schema: GATEWAY_SCHEMA,

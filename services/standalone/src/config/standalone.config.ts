@@ -1,0 +1,14 @@
+import { Type } from '@sinclair/typebox';
+import { portEnv } from '@convergio/runtime';
+import { ExecutorLimitsEnv } from '@convergio/executor';
+import { GatewayEnv } from '@convergio/gateway';
+
+/** Environment of standalone mode: everything has a default, nothing else to install. */
+export const StandaloneConfig = Type.Object({
+  ...portEnv(3000),
+  HOST: Type.String({ default: '127.0.0.1', description: 'interface the gateway listens on' }),
+  DATA_DIR: Type.String({ minLength: 1, default: './data', description: 'embedded database, artifacts and the generated admin key' }),
+  CORE_VERSION: Type.String({ pattern: '^\\d+\\.\\d+\\.\\d+', default: '0.1.0', description: 'core version plugins are checked against' }),
+  ...GatewayEnv,
+  ...ExecutorLimitsEnv,
+});

@@ -1,0 +1,50 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import type { Static } from '@sinclair/typebox';
+import { join } from 'node:path';
+import { MessagingModule } from '@convergio/messaging';
+import { PersistenceModule } from '@convergio/persistence';
+import { ArtifactStoreModule } from '@convergio/artifacts';
+import { HealthController, type ServicePersistence } from '@convergio/runtime';
+import { approvalPersistence, ApprovalModule } from '@convergio/approval';
+import { auditPersistence, AuditModule } from '@convergio/audit';
+import { executorPersistence, ExecutorModule } from '@convergio/executor';
+import { gatewayPersistence, GatewayModule } from '@convergio/gateway';
+import { registryPersistence, RegistryModule } from '@convergio/registry';
+import { secretBrokerPersistence, SecretBrokerModule } from '@convergio/secret-broker';
+import { verificationPersistence, VerificationModule } from '@convergio/verification';
+import type { StandaloneConfig } from './config/standalone.config.js';
+
+const persistence: ServicePersistence[] = [gatewayPersistence, registryPersistence, verificationPersistence, approvalPersistence, executorPersistence, auditPersistence, secretBrokerPersistence];
+
+/**
+ * Every service's feature module in one process: the in-process bus and one
+ * embedded PostgreSQL connection (it serves one at a time) holding every schema.
+ */
+@Module({})
+export class StandaloneModule {
+  static forRoot(env: Static<typeof StandaloneConfig>, databaseUrl: string): DynamicModule {
+    return {
+      module: StandaloneModule,
+      imports: [
+        MessagingModule.forRoot({ kind: 'in-process' }),
+        MessagingModule.forService('standalone'),
+        PersistenceModule.forRoot({
+          url: databaseUrl,
+          schema: 'standalone',
+          poolSize: 1,
+          entities: persistence.flatMap((p) => p.entities),
+          migrations: persistence.flatMap((p) => p.migrations),
+        }),
+        ArtifactStoreModule.forRoot(join(env.DATA_DIR, 'artifacts')),
+        GatewayModule.register({ adminKey: env.CONVERGIO_ADMIN_KEY, adminKeyFile: env.ADMIN_KEY_FILE }),
+        RegistryModule,
+        VerificationModule.register({ coreVersion: env.CORE_VERSION }),
+        ApprovalModule,
+        ExecutorModule.register({ timeoutMs: env.EXECUTOR_TIMEOUT_MS, maxMemoryPages: env.EXECUTOR_MAX_MEMORY_PAGES }),
+        AuditModule,
+        SecretBrokerModule,
+      ],
+      controllers: [HealthController],
+    };
+  }
+}
