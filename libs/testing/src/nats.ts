@@ -1,0 +1,28 @@
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+
+/** The NATS server (with JetStream) tests use; override with NATS_URL. */
+export const TEST_NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+
+/** Connects to the test NATS server, failing loudly (never skipping) with the command that starts it. */
+export async function connectTestNats(): Promise<NatsConnection> {
+  try {
+    return await connect({ servers: TEST_NATS_URL, timeout: 3000 });
+  } catch (cause) {
+    throw new Error(
+      `NATS is unreachable at ${TEST_NATS_URL} (${String(cause)}): start nats-server with JetStream ` +
+        '(nats-server -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server)',
+      { cause },
+    );
+  }
+}
+
+/** Deletes a JetStream stream if it exists (test clean-up). */
+export async function deleteTestStream(name: string): Promise<void> {
+  const nc = await connectTestNats();
+  try {
+    await (await jetstreamManager(nc)).streams.delete(name).catch(() => false);
+  } finally {
+    await nc.close();
+  }
+}

@@ -1,0 +1,19 @@
+import { startPlatform } from './support/platform.js';
+
+// The cases below share this platform; each uses plugin ids of its own.
+let stop: (() => Promise<void>) | undefined;
+
+beforeAll(async () => {
+  const started = await startPlatform();
+  process.env.CONVERGIO_E2E_PLATFORM = JSON.stringify(started.info);
+  stop = started.stop;
+}, 120_000);
+
+afterAll(async () => {
+  await stop?.();
+}, 60_000);
+
+await import('./journey.cases.js');
+await import('./refusals.cases.js');
+await import('./redelivery.cases.js');
+await import('./config.cases.js');
