@@ -1,0 +1,24 @@
+# One image for every service; docker-compose.yml picks the service with `command`
+# (node services/<name>/dist/main.js). Without a command it runs standalone mode.
+FROM node:20-bookworm-slim
+
+WORKDIR /app
+
+# .dockerignore keeps node_modules, dist and local data out of the context.
+COPY . .
+
+# The root build script builds the example plugin (AssemblyScript), then
+# tsc -b tsconfig.build.json; the dev dependencies are dropped afterwards.
+RUN npm ci --no-audit --no-fund \
+ && npm run build \
+ && npm prune --omit=dev --no-audit --no-fund \
+ && npm cache clean --force \
+ && mkdir -p /app/data /artifacts \
+ && chown node:node /app/data /artifacts
+
+# HOST is read by standalone mode only; the distributed services listen on 0.0.0.0.
+ENV NODE_ENV=production \
+    HOST=0.0.0.0
+USER node
+EXPOSE 3000
+CMD ["node", "services/standalone/dist/main.js"]
