@@ -10,11 +10,13 @@ import type { EventSubject, RequestSubject } from './subjects.js';
 
 /** One strict Ajv for every contract: unknown keywords and loose types are schema bugs. */
 export const ajv = new Ajv({ strict: true, allErrors: true, allowUnionTypes: true });
-(addFormats as unknown as (a: Ajv) => Ajv)(ajv);
+/** The same, for text inputs (query strings): coerces "5" to 5 and fills defaults. */
+const coercingAjv = new Ajv({ strict: true, allErrors: true, allowUnionTypes: true, coerceTypes: true, useDefaults: true });
+for (const instance of [ajv, coercingAjv]) (addFormats as unknown as (a: Ajv) => Ajv)(instance);
 
 /** Compiles a schema once and returns a checker that throws a coded error listing every problem. */
-export function compileChecker<T>(schema: TSchema, what: string): (value: unknown) => T {
-  const validate: ValidateFunction = ajv.compile(schema);
+export function compileChecker<T>(schema: TSchema, what: string, options: { coerce?: boolean } = {}): (value: unknown) => T {
+  const validate: ValidateFunction = (options.coerce ? coercingAjv : ajv).compile(schema);
   return (value: unknown): T => {
     if (validate(value)) return value as T;
     throw new DomainError('validation_failed', `invalid ${what}`, toDetails(validate.errors ?? []));
