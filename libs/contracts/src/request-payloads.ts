@@ -7,6 +7,10 @@ const PluginId = Type.String({ pattern: PLUGIN_ID_PATTERN, maxLength: 255 });
 const Version = Type.String({ minLength: 1, maxLength: 64 });
 const Json = Type.Unknown();
 
+/** Where a review stands; `revoked` once the approved version was revoked. */
+export const APPROVAL_STATUSES = ['pending', 'approved', 'rejected', 'revoked'] as const;
+export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
+
 export const VersionStatusSchema = Type.Union(
   ['submitted', 'verified', 'rejected', 'pending_approval', 'approved', 'revoked'].map((s) => Type.Literal(s)),
 );
@@ -38,7 +42,7 @@ export const PluginSummarySchema = Type.Object({
 export const ApprovalItemSchema = Type.Object({
   plugin_id: PluginId,
   version: Version,
-  status: Type.Union(['pending', 'approved', 'rejected'].map((s) => Type.Literal(s))),
+  status: Type.Union(APPROVAL_STATUSES.map((s) => Type.Literal(s))),
   trust: TrustSchema,
   high_risk_permissions: Type.Array(Type.String()),
   permissions: Type.Record(Type.String(), Json),
@@ -100,7 +104,7 @@ export const RequestSchemas = {
     reply: VersionStateSchema,
   },
   [RequestSubjects.ApprovalListQueue]: {
-    request: Type.Object({ status: Type.Union(['pending', 'approved', 'rejected'].map((s) => Type.Literal(s))) }, { additionalProperties: false }),
+    request: Type.Object({ status: Type.Union(APPROVAL_STATUSES.map((s) => Type.Literal(s))) }, { additionalProperties: false }),
     reply: Type.Object({ items: Type.Array(ApprovalItemSchema) }),
   },
   [RequestSubjects.ApprovalDecide]: {

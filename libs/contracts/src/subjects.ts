@@ -35,3 +35,23 @@ export type RequestSubject = (typeof RequestSubjects)[keyof typeof RequestSubjec
 
 /** Every event subject, for stream configuration. */
 export const ALL_EVENT_SUBJECTS: readonly EventSubject[] = Object.values(EventSubjects);
+
+/**
+ * Host functions of the plugin ABI (DESIGN.md §9), imported by plugins from
+ * `extism:host/user`. A module importing anything else is refused.
+ */
+export const HOST_FUNCTIONS = [
+  'fs_read',
+  'fs_write',
+  'fs_list',
+  'http_request',
+  'ws_connect',
+  'ws_send',
+  'ws_recv',
+  'ws_close',
+  'secret_get',
+  'proc_exec',
+  'telemetry_emit',
+  'log',
+] as const;
+export type HostFunction = (typeof HOST_FUNCTIONS)[number];

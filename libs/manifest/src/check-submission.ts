@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import semver from 'semver';
-import { DomainError, validateManifest, type Finding, type Manifest } from '@convergio/contracts';
+import { DomainError, HOST_FUNCTIONS, validateManifest, type Finding, type Manifest, type Trust } from '@convergio/contracts';
 
 /** The outcome of the load-time checks of SPEC.md §4 that need no keyring. */
 export type SubmissionCheck = { ok: true; manifest: Manifest; findings: Finding[] } | { ok: false; findings: Finding[] };
@@ -10,7 +10,8 @@ export type SubmissionCheck = { ok: true; manifest: Manifest; findings: Finding[
  * exports, permissions allowed to untrusted plugins and core version. Every
  * problem found is reported, not only the first.
  */
-export async function checkSubmission(rawManifest: unknown, module: Uint8Array, coreVersion: string): Promise<SubmissionCheck> {
+export async function checkSubmission(rawManifest: unknown, module: Uint8Array, context: { coreVersion: string; trust: Trust }): Promise<SubmissionCheck> {
+  const { coreVersion, trust } = context;
   let manifest: Manifest;
   try {
     manifest = validateManifest(rawManifest);
@@ -27,7 +28,7 @@ export async function checkSubmission(rawManifest: unknown, module: Uint8Array, 
   if (!semver.satisfies(coreVersion, `>=${manifest.min_core_version}`, { includePrerelease: true })) {
     findings.push({ code: 'core_version_incompatible', message: `needs core ${manifest.min_core_version} or newer, this core is ${coreVersion}`, path: '/min_core_version' });
   }
-  if (manifest.permissions['proc.exec'] && !manifest.signing.signature) {
+  if (manifest.permissions['proc.exec'] && trust === 'untrusted') {
     findings.push({ code: 'proc_exec_untrusted', message: 'proc.exec is never granted to untrusted plugins', path: '/permissions/proc.exec' });
   }
   return findings.length ? { ok: false, findings } : { ok: true, manifest, findings };
@@ -47,7 +48,21 @@ async function checkModule(manifest: Manifest, bytes: Uint8Array): Promise<Findi
     return [{ code: 'module_invalid', message: `not a valid WebAssembly module: ${(error as Error).message}` }];
   }
   const exported = new Set(WebAssembly.Module.exports(module).filter((e) => e.kind === 'function').map((e) => e.name));
-  return declaredFunctions(manifest)
+  const missing = declaredFunctions(manifest)
     .filter((f) => !exported.has(f))
     .map((f) => ({ code: 'function_missing', message: `capability function ${f} is not exported by the module`, path: '/capabilities' }));
+  return [...missing, ...WebAssembly.Module.imports(module).flatMap(checkImport)];
+}
+
+const KERNEL = 'extism:host/env';
+const HOST = 'extism:host/user';
+// The kernel's own HTTP follows redirects past allowlists; plugins use the http_request host function.
+const FORBIDDEN_KERNEL_IMPORTS = new Set(['http_request', 'http_status_code', 'http_headers']);
+const KNOWN_HOST_FUNCTIONS = new Set<string>(HOST_FUNCTIONS);
+
+/** Plugins may import the Extism kernel and the host functions of the ABI, nothing else (no WASI). */
+function checkImport({ module, name }: WebAssembly.ModuleImportDescriptor): Finding[] {
+  if (module === HOST && KNOWN_HOST_FUNCTIONS.has(name)) return [];
+  if (module === KERNEL && !FORBIDDEN_KERNEL_IMPORTS.has(name)) return [];
+  return [{ code: 'import_forbidden', message: `the module imports "${module}" "${name}", which the plugin ABI does not offer` }];
 }

@@ -4,6 +4,7 @@ import { BaseRpcContext, Server, type CustomTransportStrategy } from '@nestjs/mi
 import { lastValueFrom } from 'rxjs';
 import {
   DomainError,
+  isPermanentError,
   validateEventEnvelope,
   validateReplyData,
   validateRequestEnvelope,
@@ -57,7 +58,7 @@ export abstract class BusServer extends Server implements CustomTransportStrateg
       });
       return { kind: 'done' };
     } catch (error) {
-      const permanent = error instanceof DomainError && error.code !== 'unavailable' && error.code !== 'internal';
+      const permanent = error instanceof DomainError && isPermanentError(error.code);
       this.log.warn(`${subject} ${envelope.id} failed (${permanent ? 'dropped' : 'will retry'}): ${describe(error)}`);
       return permanent ? { kind: 'poison', error } : { kind: 'retry', error };
     }

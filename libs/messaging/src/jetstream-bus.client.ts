@@ -21,6 +21,7 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 /** BusClient over NATS: JetStream publish with the envelope id as message id, core NATS requests. */
 export class JetStreamBusClient extends BusClient {
   private readonly js: JetStreamClient;
+  private connected = true;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -28,6 +29,15 @@ export class JetStreamBusClient extends BusClient {
   ) {
     super();
     this.js = jetstream(nc);
+    void this.watchConnection();
+  }
+
+  /** Readiness follows the connection: false while the client is reconnecting. */
+  private async watchConnection(): Promise<void> {
+    for await (const status of this.nc.status()) {
+      if (status.type === 'disconnect') this.connected = false;
+      if (status.type === 'reconnect') this.connected = true;
+    }
   }
 
   async publish<S extends EventSubject>(subject: S, data: EventPayloadMap[S], correlationId?: string): Promise<string> {
@@ -52,7 +62,7 @@ export class JetStreamBusClient extends BusClient {
   }
 
   isReady(): boolean {
-    return !this.nc.isClosed();
+    return this.connected && !this.nc.isClosed();
   }
 }
 

@@ -3,6 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { BusClient } from '@convergio/messaging';
 import { DataSource } from 'typeorm';
+import { isDatabaseReady } from '@convergio/persistence';
 import { Public } from './public.decorator.js';
 
 /** Liveness and readiness (bus and database) of a service. */
@@ -23,18 +24,10 @@ export class HealthController {
 
   @Get('readyz')
   async ready(@Res({ passthrough: true }) res: Response) {
-    const checks = { bus: this.bus.isReady(), database: await this.databaseReady() };
+    const checks = { bus: this.bus.isReady(), database: await isDatabaseReady(this.dataSource) };
     const ready = checks.bus && checks.database;
     res.status(ready ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE);
     return { status: ready ? 'ready' : 'not_ready', checks };
   }
 
-  private async databaseReady(): Promise<boolean> {
-    try {
-      await this.dataSource.query('SELECT 1');
-      return true;
-    } catch {
-      return false;
-    }
-  }
 }

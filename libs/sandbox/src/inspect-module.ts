@@ -8,9 +8,12 @@ export type CompileWasm = (bytes: Uint8Array<ArrayBuffer>) => Promise<WebAssembl
 export interface InspectedModule {
   module: WebAssembly.Module;
   exports: readonly WebAssembly.ModuleExportDescriptor[];
+  /** Names the module imports from `extism:host/user`: host functions it needs. */
+  hostImports: readonly string[];
 }
 
-const ALLOWED_NAMESPACES = new Set(['extism:host/env', 'extism:host/user']);
+const USER_NAMESPACE = 'extism:host/user';
+const ALLOWED_NAMESPACES = new Set(['extism:host/env', USER_NAMESPACE]);
 
 // The SDK's built-in HTTP checks only the first hostname, follows redirects, and in worker mode
 // throws on a denied host, which leaves the plugin hanging; HTTP will be our own host function.
@@ -41,5 +44,8 @@ export async function inspectModule(
       );
     }
   }
-  return { module, exports: WebAssembly.Module.exports(module) };
+  const hostImports = WebAssembly.Module.imports(module)
+    .filter((i) => i.module === USER_NAMESPACE)
+    .map((i) => i.name);
+  return { module, exports: WebAssembly.Module.exports(module), hostImports };
 }

@@ -46,7 +46,13 @@ export class WasmRuntime {
 
   /** Starts a plugin from `bytes`, which must hash to `sha256` (hex); rejects with a {@link SandboxError}. */
   async load(bytes: Uint8Array, sha256: string, options: LoadOptions = {}): Promise<LoadedPlugin> {
-    const { module, exports } = await this.compiled(bytes, sha256);
+    const { module, exports, hostImports } = await this.compiled(bytes, sha256);
+    // A missing import fails inside Extism's worker as an uncaught error that takes the process down.
+    const provided = options.functions?.['extism:host/user'] ?? {};
+    const missing = hostImports.filter((name) => !Object.hasOwn(provided, name));
+    if (missing.length > 0) {
+      throw new SandboxError('module_import_forbidden', `host functions not granted to this plugin: ${missing.join(', ')}`);
+    }
     const log = new PluginLogSink(this.logger, `plugin ${sha256.slice(0, 12)}`);
     try {
       const plugin = await createPlugin(

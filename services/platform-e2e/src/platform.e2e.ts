@@ -17,3 +17,4 @@ await import('./journey.cases.js');
 await import('./refusals.cases.js');
 await import('./redelivery.cases.js');
 await import('./config.cases.js');
+await import('./executor.cases.js');

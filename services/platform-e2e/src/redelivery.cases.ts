@@ -43,7 +43,7 @@ describe('a redelivered event', () => {
         [later.id],
       );
       expect(seen.rowCount).toBe(2);
-    });
+    }, { timeoutMs: 30_000 });
 
     expect(await auditTypes(auditor, id)).toEqual(['plugin.submitted', 'plugin.verified', 'plugin.approved', 'plugin.loaded']);
     expect(await versionState(publisher, id)).toMatchObject({ status: 'approved', loaded: true });

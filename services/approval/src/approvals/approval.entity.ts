@@ -1,9 +1,7 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import type { Manifest, Trust } from '@convergio/contracts';
+import type { ApprovalStatus, Manifest, Trust } from '@convergio/contracts';
 import type { PermissionDiff } from '@convergio/manifest';
 import { APPROVAL_SCHEMA } from '../approval.schema.js';
-
-export type ApprovalStatus = 'pending' | 'approved' | 'rejected';
 
 /** The review of one verified plugin version. */
 @Entity({ schema: APPROVAL_SCHEMA, name: 'approvals' })

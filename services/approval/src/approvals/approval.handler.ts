@@ -12,9 +12,14 @@ export class ApprovalHandler {
     return this.approvals.onVerified(event);
   }
 
+  @EventPattern(EventSubjects.PluginRevoked)
+  onRevoked(@Payload() event: EventEnvelope<'plugin.revoked'>) {
+    return this.approvals.onRevoked(event);
+  }
+
   @MessagePattern(RequestSubjects.ApprovalListQueue)
   list(@Payload() req: RequestEnvelope<'approval.queue.list'>) {
-    return this.approvals.list(req.data.status as 'pending' | 'approved' | 'rejected');
+    return this.approvals.list(req.data.status);
   }
 
   @MessagePattern(RequestSubjects.ApprovalDecide)

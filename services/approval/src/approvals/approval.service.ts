@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { DomainError, EventSubjects, type ApprovalItem, type EventEnvelope, type RequestMap } from '@convergio/contracts';
+import { DomainError, EventSubjects, type ApprovalItem, type ApprovalStatus, type EventEnvelope, type RequestMap } from '@convergio/contracts';
 import { asksForMore, diffPermissions } from '@convergio/manifest';
 import { BusClient } from '@convergio/messaging';
 import { handleOnce, processedEventEntity } from '@convergio/persistence';
 import { APPROVAL_SCHEMA, APPROVAL_SERVICE } from '../approval.schema.js';
-import { Approval, type ApprovalStatus } from './approval.entity.js';
+import { Approval } from './approval.entity.js';
 
 const ProcessedEvent = processedEventEntity(APPROVAL_SCHEMA);
 /** Who approved a version that needed no admin. */
@@ -49,12 +49,23 @@ export class ApprovalService {
     });
   }
 
+  /** A revoked version stops being the baseline that later versions are compared with. */
+  async onRevoked(event: EventEnvelope<'plugin.revoked'>): Promise<void> {
+    await handleOnce(this.dataSource, ProcessedEvent, APPROVAL_SERVICE, event.id, async (manager) => {
+      await manager.update(Approval, { pluginId: event.data.plugin_id, version: event.data.version }, { status: 'revoked' });
+    });
+  }
+
   async list(status: ApprovalStatus): Promise<{ items: ApprovalItem[] }> {
     const rows = await this.dataSource.getRepository(Approval).find({ where: { status }, order: { requestedAt: 'ASC' } });
     return { items: rows.map(toItem) };
   }
 
   async decide(req: RequestMap['approval.decide']): Promise<ApprovalItem> {
+    if (req.trust && req.trust !== 'untrusted') {
+      // Trust is earned by a verified signature, which an admin's word cannot replace.
+      throw new DomainError('validation_failed', `trust "${req.trust}" needs a verified signature; only "untrusted" can be granted here`);
+    }
     return this.dataSource.transaction(async (manager) => {
       const approval = await this.findPending(manager, req.plugin_id, req.version);
       approval.status = req.decision === 'approve' ? 'approved' : 'rejected';

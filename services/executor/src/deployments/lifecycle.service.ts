@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { EventSubjects, type EventEnvelope } from '@convergio/contracts';
 import { BusClient } from '@convergio/messaging';
 import { INSTANCE, PluginHost } from '../invocations/plugin-host.js';
@@ -6,7 +6,7 @@ import { DeploymentsService } from './deployments.service.js';
 
 /** Loads approved versions and drops revoked ones, announcing both. */
 @Injectable()
-export class LifecycleService {
+export class LifecycleService implements BeforeApplicationShutdown {
   private readonly log = new Logger(LifecycleService.name);
 
   constructor(
@@ -55,6 +55,16 @@ export class LifecycleService {
     await this.deployments.apply(e, { status: 'revoked' });
     if (await this.host.unload(e.data.plugin_id, e.data.version)) {
       await this.bus.publish(EventSubjects.PluginUnloaded, { plugin_id: e.data.plugin_id, version: e.data.version, instance: INSTANCE, reason: 'revoked' });
+    }
+  }
+
+  /** Runs before the bus closes, so the registry learns these versions are no longer loaded here. */
+  async beforeApplicationShutdown(): Promise<void> {
+    for (const [plugin_id, version] of this.host.loadedVersions()) {
+      await this.host.unload(plugin_id, version);
+      await this.bus
+        .publish(EventSubjects.PluginUnloaded, { plugin_id, version, instance: INSTANCE, reason: 'shutdown' })
+        .catch((error: unknown) => this.log.warn(`plugin.unloaded for ${plugin_id}@${version} not sent: ${String(error)}`));
     }
   }
 }

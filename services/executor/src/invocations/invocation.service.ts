@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DomainError, EventSubjects, type ReplyMap, type RequestMap } from '@convergio/contracts';
 import { BusClient } from '@convergio/messaging';
 import { SandboxError } from '@convergio/sandbox';
+import { ArtifactError } from '@convergio/artifacts';
 import { DeploymentsService } from '../deployments/deployments.service.js';
 import { PluginHost } from './plugin-host.js';
 import { checkToolInput, declaredFunction } from './tool-input.js';
@@ -22,9 +23,9 @@ export class InvocationService {
     const d = await this.deployments.runnable(req.plugin_id, req.version);
     const target = declaredFunction(d.manifest, req.function);
     checkToolInput(`${d.pluginId}@${d.version}#${target.function}`, target.inputSchema, req.input);
-    const plugin = await this.host.get(d.pluginId, d.version, d.moduleSha256);
     const started = performance.now();
     try {
+      const plugin = await this.host.get(d.pluginId, d.version, d.moduleSha256);
       const { output, durationMs } = await plugin.call(target.function, encoder.encode(JSON.stringify(req.input ?? null)));
       return { plugin_id: d.pluginId, version: d.version, function: req.function, output: parseOutput(output), duration_ms: durationMs };
     } catch (error) {
@@ -49,6 +50,7 @@ export class InvocationService {
 
   /** Maps a sandbox failure to a coded error; stops that were not the plugin's own choice are crashes. */
   private async failure(pluginId: string, version: string, fn: string, error: unknown, wallMs: number): Promise<DomainError> {
+    if (error instanceof ArtifactError) return new DomainError('unavailable', `the module of ${pluginId}@${version} cannot be read: ${error.code}`);
     if (!(error instanceof SandboxError)) return new DomainError('internal', `call failed: ${String(error)}`);
     if (error.code === 'plugin_error') return new DomainError('plugin_failed', error.message);
     if (error.code === 'function_not_found') return new DomainError('not_found', error.message);

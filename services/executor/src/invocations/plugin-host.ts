@@ -59,6 +59,14 @@ export class PluginHost implements OnApplicationShutdown {
     return true;
   }
 
+  /** The versions loaded in this process, as [pluginId, version]. */
+  loadedVersions(): [string, string][] {
+    return [...this.loaded.keys()].map((key) => {
+      const at = key.lastIndexOf('@');
+      return [key.slice(0, at), key.slice(at + 1)];
+    });
+  }
+
   async onApplicationShutdown(): Promise<void> {
     await Promise.allSettled([...this.loaded.values()].map(async (p) => (await p).close()));
   }

@@ -1,14 +1,14 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import { Type, type Static } from '@sinclair/typebox';
-import { RequestSubjects, TrustSchema } from '@convergio/contracts';
+import { APPROVAL_STATUSES, RequestSubjects, TrustSchema } from '@convergio/contracts';
 import { BusClient } from '@convergio/messaging';
 import { CurrentPrincipal } from '../auth/principal.decorator.js';
 import { Roles, type Principal } from '../auth/roles.js';
 import { SchemaPipe } from '../http/schema.pipe.js';
 
 const QueueQuery = Type.Object(
-  { status: Type.Union([Type.Literal('pending'), Type.Literal('approved'), Type.Literal('rejected')], { default: 'pending' }) },
+  { status: Type.Union(APPROVAL_STATUSES.map((s) => Type.Literal(s)), { default: 'pending' }) },
   { additionalProperties: false },
 );
 const ApproveBody = Type.Object({ note: Type.Optional(Type.String({ maxLength: 2000 })), trust: Type.Optional(TrustSchema) }, { additionalProperties: false });

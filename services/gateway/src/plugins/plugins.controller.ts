@@ -10,6 +10,9 @@ import { SchemaPipe } from '../http/schema.pipe.js';
 import { SubmissionService } from './submission.service.js';
 
 const MAX_MODULE_BYTES = 16 * 1024 * 1024;
+// Longer than the executor's largest per-call wall time (60 s), so a slow plugin answers 504, not 503.
+const INVOKE_TIMEOUT_MS = 90_000;
+const BATCH_TIMEOUT_MS = 300_000;
 const InvokeBody = Type.Omit(RequestSchemas[RequestSubjects.ExecutorInvoke].request, ['plugin_id']);
 const InvokeBatchBody = Type.Omit(RequestSchemas[RequestSubjects.ExecutorInvokeBatch].request, ['plugin_id']);
 const RevokeBody = Type.Object({ reason: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false });
@@ -73,7 +76,7 @@ export class PluginsController {
   @HttpCode(HttpStatus.OK)
   @ApiBody({ schema: InvokeBody })
   invoke(@Param('id') id: string, @Body(new SchemaPipe(InvokeBody, 'invoke request')) body: typeof InvokeBody.static) {
-    return this.bus.request(RequestSubjects.ExecutorInvoke, { ...body, plugin_id: id });
+    return this.bus.request(RequestSubjects.ExecutorInvoke, { ...body, plugin_id: id }, { timeoutMs: INVOKE_TIMEOUT_MS });
   }
 
   @Post(':id/invoke-batch')
@@ -81,6 +84,6 @@ export class PluginsController {
   @HttpCode(HttpStatus.OK)
   @ApiBody({ schema: InvokeBatchBody })
   invokeBatch(@Param('id') id: string, @Body(new SchemaPipe(InvokeBatchBody, 'invoke-batch request')) body: typeof InvokeBatchBody.static) {
-    return this.bus.request(RequestSubjects.ExecutorInvokeBatch, { ...body, plugin_id: id });
+    return this.bus.request(RequestSubjects.ExecutorInvokeBatch, { ...body, plugin_id: id }, { timeoutMs: BATCH_TIMEOUT_MS });
   }
 }

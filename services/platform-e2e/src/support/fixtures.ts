@@ -4,13 +4,16 @@ import { fileURLToPath } from 'node:url';
 import request from 'supertest';
 import { platform } from './platform.js';
 
-const GREET_WASM = fileURLToPath(new URL('../../../../examples/greet-plugin/build/greet.wasm', import.meta.url));
+function builtModule(file: string): Buffer {
+  const path = fileURLToPath(new URL(`../../../../examples/greet-plugin/build/${file}`, import.meta.url));
+  if (!existsSync(path)) throw new Error(`${path} is missing: run "npm run build" first`);
+  return readFileSync(path);
+}
 
 /** The example plugin's module, as built by `npm run build`. */
-export function greetModule(): Buffer {
-  if (!existsSync(GREET_WASM)) throw new Error(`${GREET_WASM} is missing: run "npm run build" first`);
-  return readFileSync(GREET_WASM);
-}
+export const greetModule = () => builtModule('greet.wasm');
+/** Misbehaving test exports: echo, spin, fail, trap, membomb, noop. */
+export const fixturesModule = () => builtModule('fixtures.wasm');
 
 export const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 

@@ -60,7 +60,8 @@ export class RegistryService {
         submittedBy: req.submitted_by,
         }),
       );
-      // Published before commit with a stable id: a failed commit leaves an event the others drop as unknown.
+      // Published inside the transaction so a failed publish stores nothing. If the commit then fails,
+      // the event names a version the registry never stored (an outbox would close that gap).
       await this.bus.publish(EventSubjects.PluginSubmitted, {
         plugin_id: id,
         version,
@@ -79,9 +80,13 @@ export class RegistryService {
     await handleOnce(this.dataSource, ProcessedEvent, REGISTRY_SERVICE, event.id, async (manager) => {
       const row = await manager.findOneBy(PluginVersion, { pluginId: plugin_id, version });
       if (!row) return;
-      if (change.status && canMove(row.status, change.status)) row.status = change.status;
-      if (change.trust) row.trust = change.trust;
-      if (change.findings) row.findings = change.findings;
+      // Trust and findings belong to the status that brought them: a late plugin.verified must not
+      // overwrite the trust an admin set on approval.
+      if (change.status && canMove(row.status, change.status)) {
+        row.status = change.status;
+        if (change.trust) row.trust = change.trust;
+        if (change.findings) row.findings = change.findings;
+      }
       if (change.loaded !== undefined) row.loaded = change.loaded;
       await manager.save(row);
     });

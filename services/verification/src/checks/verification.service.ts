@@ -1,15 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { EventSubjects, type EventEnvelope, type Finding } from '@convergio/contracts';
-import { checkSubmission, highRiskPermissions } from '@convergio/manifest';
+import { checkSubmission, highRiskPermissions, type SubmissionCheck } from '@convergio/manifest';
 import { BusClient } from '@convergio/messaging';
 import { handleOnce, processedEventEntity } from '@convergio/persistence';
-import { ARTIFACT_STORE, type ArtifactStore } from '@convergio/artifacts';
+import { ARTIFACT_STORE, ArtifactError, type ArtifactStore } from '@convergio/artifacts';
 import { VERIFICATION_SCHEMA, VERIFICATION_SERVICE } from '../verification.schema.js';
 import { VerificationRecord } from './verification-record.entity.js';
 import { CORE_VERSION } from './core-version.js';
 
 const ProcessedEvent = processedEventEntity(VERIFICATION_SCHEMA);
+const TRUST = 'untrusted' as const;
 
 /** Runs the load-time checks on every submitted version and announces the verdict. */
 @Injectable()
@@ -23,8 +24,7 @@ export class VerificationService {
 
   async verify(event: EventEnvelope<'plugin.submitted'>): Promise<void> {
     const { plugin_id, version, manifest: raw, module_sha256 } = event.data;
-    const module = await this.artifacts.get(module_sha256);
-    const check = await checkSubmission(raw, module, this.coreVersion);
+    const check = await this.check(raw, module_sha256);
     const findings: Finding[] = check.findings;
     await handleOnce(this.dataSource, ProcessedEvent, VERIFICATION_SERVICE, event.id, async (manager) => {
       await manager.upsert(
@@ -41,10 +41,22 @@ export class VerificationService {
         version,
         manifest: check.manifest,
         module_sha256,
-        trust: 'untrusted',
+        trust: TRUST,
         high_risk_permissions: highRiskPermissions(check.manifest.permissions),
         findings,
       });
     });
+  }
+
+  /** Signatures are not verified yet, so every plugin is checked as untrusted. */
+  private async check(raw: unknown, sha256: string): Promise<SubmissionCheck> {
+    let module: Uint8Array;
+    try {
+      module = await this.artifacts.get(sha256);
+    } catch (error) {
+      if (!(error instanceof ArtifactError)) throw error;
+      return { ok: false, findings: [{ code: error.code, message: error.message }] };
+    }
+    return checkSubmission(raw, module, { coreVersion: this.coreVersion, trust: TRUST });
   }
 }
