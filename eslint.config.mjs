@@ -15,7 +15,7 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', ignoreRestSiblings: true }],
       '@nx/enforce-module-boundaries': [
         'error',
         {
@@ -24,7 +24,7 @@ export default tseslint.config(
             { sourceTag: 'layer:contracts', onlyDependOnLibsWithTags: [] },
             { sourceTag: 'layer:domain', onlyDependOnLibsWithTags: ['layer:contracts', 'layer:domain'] },
             { sourceTag: 'layer:infra', onlyDependOnLibsWithTags: ['layer:contracts', 'layer:domain', 'layer:infra'] },
-            { sourceTag: 'layer:testing', onlyDependOnLibsWithTags: ['layer:contracts', 'layer:domain', 'layer:infra'] },
+            { sourceTag: 'layer:testing', onlyDependOnLibsWithTags: ['layer:contracts', 'layer:domain', 'layer:infra', 'layer:testing'] },
             { sourceTag: 'type:service', onlyDependOnLibsWithTags: ['layer:contracts', 'layer:domain', 'layer:infra'] },
             { sourceTag: 'type:composition', onlyDependOnLibsWithTags: ['layer:contracts', 'layer:domain', 'layer:infra', 'type:service'] },
             { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['layer:contracts', 'layer:domain', 'layer:infra', 'layer:testing'] },
@@ -34,7 +34,24 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.spec.ts', '**/*.e2e.ts', '**/testing/**/*.ts'],
+    // Specs and fixtures of any project may use the testing lib.
+    files: ['**/*.spec.ts', '**/*.fixture.ts', '**/testing/**/*.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          depConstraints: [
+            { sourceTag: 'layer:infra', onlyDependOnLibsWithTags: ['layer:contracts', 'layer:domain', 'layer:infra', 'layer:testing'] },
+            { sourceTag: 'layer:domain', onlyDependOnLibsWithTags: ['layer:contracts', 'layer:domain', 'layer:testing'] },
+            { sourceTag: 'type:service', onlyDependOnLibsWithTags: ['layer:contracts', 'layer:domain', 'layer:infra', 'layer:testing'] },
+            { sourceTag: '*', onlyDependOnLibsWithTags: ['*'] },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['**/*.spec.ts', '**/*.e2e.ts', '**/*.cases.ts', '**/testing/**/*.ts', '**/support/**/*.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-assignment': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',

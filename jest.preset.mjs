@@ -14,10 +14,11 @@ export function projectConfig(displayName, dir, overrides = {}) {
     extensionsToTreatAsEsm: ['.ts'],
     transform: { '^.+\\.ts$': ['@swc/jest', { ...swc, swcrc: false }] },
     moduleNameMapper: {
-      '^@convergio/([a-z-]+)$': `${root}libs/$1/src/index.ts`,
+      '^@convergio/([a-z-]+)$': [`${root}libs/$1/src/index.ts`, `${root}services/$1/src/index.ts`],
       '^(\\.{1,2}/.*)\\.js$': '$1',
     },
     testMatch: ['<rootDir>/src/**/*.spec.ts'],
+    testTimeout: 30_000,
     ...overrides,
   };
 }

@@ -53,7 +53,7 @@ export abstract class BusServer extends Server implements CustomTransportStrateg
     if (!handler) return { kind: 'poison', error: new Error(`no handler for ${subject}`) };
     try {
       await runInMessageContext(envelope.id, envelope.correlation_id, async () => {
-        const result = await handler(envelope, new BusContext([subject]));
+        const result: unknown = await handler(envelope, new BusContext([subject]));
         await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
       });
       return { kind: 'done' };
@@ -71,8 +71,8 @@ export abstract class BusServer extends Server implements CustomTransportStrateg
       const handler = this.getHandlerByPattern(subject);
       if (!handler) throw new DomainError('unavailable', `no handler for ${subject}`);
       const data: unknown = await runInMessageContext(envelope.id, envelope.correlation_id, async () => {
-        const result = await handler(envelope, new BusContext([subject]));
-        return lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
+        const result: unknown = await handler(envelope, new BusContext([subject]));
+        return lastValueFrom<unknown, undefined>(this.transformToObservable(result), { defaultValue: undefined });
       });
       return { ok: true, data: validateReplyData(subject, data) };
     } catch (error) {

@@ -24,5 +24,5 @@ export function createEnvelope<T extends string, D>(type: T, data: D, source: st
 /** A UUID-shaped id that is a pure function of its inputs. */
 function deriveId(causeId: string, type: string, n: number): string {
   const h = createHash('sha256').update(`${causeId}\n${type}\n${n}`).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16], 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }

@@ -19,6 +19,7 @@ export class InProcessHub {
   private readonly requestHandlers = new Map<string, RequestHandler>();
   private readonly seen = new Set<string>();
   private inFlight = 0;
+  private closed = false;
 
   onEvent(subject: string, handler: EventHandler): void {
     this.eventHandlers.set(subject, [...(this.eventHandlers.get(subject) ?? []), handler]);
@@ -46,7 +47,19 @@ export class InProcessHub {
     return this.inFlight;
   }
 
+  /**
+   * Stops delivering: waits up to `timeoutMs` for deliveries under way (events published during
+   * shutdown still reach their handlers while the database is open), then drops the rest.
+   */
+  async close(timeoutMs = 5000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    if (this.inFlight > 0) this.log.warn(`closing with ${this.inFlight} deliveries unfinished`);
+    this.closed = true;
+  }
+
   private deliver(subject: string, handler: EventHandler, raw: unknown, attempt: number): void {
+    if (this.closed) return;
     this.inFlight++;
     setImmediate(() => {
       void handler(raw).then((outcome) => {

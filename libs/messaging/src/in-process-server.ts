@@ -1,4 +1,3 @@
-import type { RequestSubject } from '@convergio/contracts';
 import { BusServer } from './bus-server.js';
 import type { InProcessHub } from './in-process-hub.js';
 
@@ -10,9 +9,11 @@ export class InProcessServer extends BusServer {
 
   listen(callback: () => void): void {
     for (const subject of this.eventSubjects()) this.hub.onEvent(subject, (raw) => this.dispatchEvent(subject, raw));
-    for (const subject of this.requestSubjects()) this.hub.onRequest(subject, (raw) => this.dispatchRequest(subject as RequestSubject, raw));
+    for (const subject of this.requestSubjects()) this.hub.onRequest(subject, (raw) => this.dispatchRequest(subject, raw));
     callback();
   }
 
-  close(): void {}
+  close(): Promise<void> {
+    return this.hub.close();
+  }
 }

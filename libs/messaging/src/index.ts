@@ -6,3 +6,4 @@ export * from './message-context.js';
 export * from './in-process-hub.js';
 export * from './nats-connection.js';
 export * from './messaging.module.js';
+export * from './in-process-bus.client.js';

@@ -1,6 +1,6 @@
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages } from '@nats-io/jetstream';
 import { nanos, type NatsConnection, type Subscription } from '@nats-io/transport-node';
-import type { EventSubject } from '@convergio/contracts';
+import type { EventSubject, RequestSubject } from '@convergio/contracts';
 import { BusServer } from './bus-server.js';
 import { natsSubject, streamName, type NatsBusOptions } from './nats-connection.js';
 
@@ -77,7 +77,7 @@ export class JetStreamServer extends BusServer {
     })();
   }
 
-  private answer(subject: EventSubject | string): void {
+  private answer(subject: RequestSubject): void {
     const sub = this.nc.subscribe(natsSubject(this.options.prefix, subject), {
       queue: this.options.service,
       callback: (error, msg) => {
@@ -89,7 +89,7 @@ export class JetStreamServer extends BusServer {
           } catch {
             raw = undefined;
           }
-          const reply = await this.dispatchRequest(subject as never, raw);
+          const reply = await this.dispatchRequest(subject, raw);
           msg.respond(JSON.stringify(reply));
         })();
       },

@@ -10,7 +10,7 @@ import { JetStreamBusClient } from './jetstream-bus.client.js';
 import { connectNatsBus, type NatsBusOptions } from './nats-connection.js';
 
 /** Which bus a process uses (DESIGN.md §2). */
-export type MessagingOptions = ({ kind: 'nats' } & NatsBusOptions) | { kind: 'in-process' };
+export type MessagingOptions = ({ kind: 'nats' } & NatsBusOptions) | { kind: 'in-process'; hub?: InProcessHub };
 
 type Transport = { kind: 'nats'; nc: NatsConnection; options: NatsBusOptions } | { kind: 'in-process'; hub: InProcessHub };
 
@@ -42,7 +42,7 @@ export class MessagingModule {
           useFactory: async (): Promise<Transport> =>
             options.kind === 'nats'
               ? { kind: 'nats', nc: await connectNatsBus(options), options }
-              : { kind: 'in-process', hub: new InProcessHub() },
+              : { kind: 'in-process', hub: options.hub ?? new InProcessHub() },
         },
         {
           provide: BusServer,

@@ -15,5 +15,5 @@ export const ArtifactEnv = {
 
 /** The HTTP port of a service (health, readiness; the API for the gateway). */
 export const portEnv = (port: number) => ({
-  PORT: Type.Integer({ minimum: 1, maximum: 65535, default: port, description: 'HTTP port' }),
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: port, description: 'HTTP port (0 picks a free one)' }),
 });

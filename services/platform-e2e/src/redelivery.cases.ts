@@ -22,7 +22,7 @@ describe('a redelivered event', () => {
     await expectEventually(async () => expect(await auditTypes(auditor, id)).toEqual(['plugin.submitted', 'plugin.verified', 'plugin.approved', 'plugin.loaded']));
 
     const events = (await api().get('/v1/audit').query({ plugin_id: id, type: 'plugin.submitted' }).set(bearer(auditor)).expect(200)).body.events as AuditRow[];
-    const original = events[0]!;
+    const original = events[0];
     const envelope = { id: original.event_id, type: original.type, version: 1, occurred_at: original.occurred_at, source: original.source, correlation_id: original.correlation_id, data: original.data };
 
     // Fresh message ids get past JetStream's de-duplication: this is what a redelivery looks like to a consumer.

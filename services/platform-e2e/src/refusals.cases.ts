@@ -41,10 +41,10 @@ describe('bad input is refused and changes nothing', () => {
   it('answers 400 listing every problem of a manifest with missing fields, and stores nothing', async () => {
     const manifest = greetManifest();
     const id = manifest.id as string;
-    const { author: _a, license: _l, signing: _s, ...incomplete } = manifest;
+    const { author, license, signing, ...incomplete } = manifest;
     const res = await submit(publisher, { ...incomplete, entrypoint: '../escape.wasm' }).expect(400);
     expect(res.body.error.code).toBe('validation_failed');
-    expect(res.body.error.details.map((d: { path: string }) => d.path)).toEqual(expect.arrayContaining(['/author', '/license', '/signing', '/entrypoint']));
+    expect((res.body.error.details as { path: string }[]).map((d) => d.path)).toEqual(expect.arrayContaining(['/author', '/license', '/signing', '/entrypoint']));
     await api().get(`/v1/plugins/${id}`).set(bearer(publisher)).expect(404);
     expect(await auditTypes(auditor, id)).toEqual([]);
   });

@@ -2,11 +2,8 @@ import 'reflect-metadata';
 import { join, resolve } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { ConfigError, loadConfig } from '@convergio/config';
-import { startEmbeddedPostgres } from '@convergio/persistence';
-import { bootstrapService } from '@convergio/runtime';
-import { serveOpenApi } from '@convergio/gateway';
 import { StandaloneConfig } from './config/standalone.config.js';
-import { StandaloneModule } from './standalone.module.js';
+import { startStandalone } from './standalone.js';
 
 const log = new Logger('convergio');
 let env;
@@ -18,19 +15,12 @@ try {
   process.exit(1);
 }
 
-const database = await startEmbeddedPostgres(join(env.DATA_DIR, 'pg'));
-const app = await bootstrapService('convergio', StandaloneModule.forRoot(env, database.url), {
-  port: env.PORT,
-  host: env.HOST,
-  beforeListen: serveOpenApi,
-  shutdownHooks: false,
-});
-const url = `http://${env.HOST}:${env.PORT}`;
-log.log(`standalone mode: gateway at ${url} (OpenAPI at ${url}/docs), data in ${resolve(env.DATA_DIR)}`);
+const platform = await startStandalone(env);
+log.log(`standalone mode: gateway at ${platform.url} (OpenAPI at ${platform.url}/docs), data in ${resolve(env.DATA_DIR)}`);
 log.log(env.CONVERGIO_ADMIN_KEY ? 'admin key: the one in CONVERGIO_ADMIN_KEY' : `admin key: in ${resolve(env.ADMIN_KEY_FILE)}`);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    void app.close().then(() => database.stop()).then(() => process.exit(0));
+    void platform.stop().then(() => process.exit(0));
   });
 }

@@ -114,7 +114,7 @@ function toItem(a: Approval): ApprovalItem {
     status: a.status,
     trust: a.trust,
     high_risk_permissions: a.highRisk,
-    permissions: a.manifest.permissions as Record<string, unknown>,
+    permissions: a.manifest.permissions,
     permission_diff: a.permissionDiff,
     previous_approved_version: a.previousApprovedVersion,
     requested_at: a.requestedAt.toISOString(),

@@ -35,7 +35,7 @@ export class AuditService {
     if (q.after_seq !== undefined) qb.andWhere('e.seq > :after', { after: q.after_seq });
     const rows = await qb.getMany();
     const page = rows.slice(0, q.limit);
-    return { events: page.map(toEvent), next_after_seq: rows.length > q.limit ? Number(page[page.length - 1]!.seq) : null };
+    return { events: page.map(toEvent), next_after_seq: rows.length > q.limit ? Number(page[page.length - 1].seq) : null };
   }
 }
 

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { DomainError, EventSubjects, type ReplyMap, type RequestMap } from '@convergio/contracts';
 import { BusClient } from '@convergio/messaging';
 import { SandboxError } from '@convergio/sandbox';
@@ -13,6 +13,8 @@ const decoder = new TextDecoder();
 /** Runs declared functions of approved plugins and reports what went wrong. */
 @Injectable()
 export class InvocationService {
+  private readonly log = new Logger(InvocationService.name);
+
   constructor(
     private readonly deployments: DeploymentsService,
     private readonly host: PluginHost,
@@ -22,7 +24,7 @@ export class InvocationService {
   async invoke(req: RequestMap['executor.invoke']): Promise<ReplyMap['executor.invoke']> {
     const d = await this.deployments.runnable(req.plugin_id, req.version);
     const target = declaredFunction(d.manifest, req.function);
-    checkToolInput(`${d.pluginId}@${d.version}#${target.function}`, target.inputSchema, req.input);
+    checkToolInput(`${d.pluginId}@${d.version}#${target.name}`, target.inputSchema, req.input);
     const started = performance.now();
     try {
       const plugin = await this.host.get(d.pluginId, d.version, d.moduleSha256);
@@ -54,14 +56,17 @@ export class InvocationService {
     if (!(error instanceof SandboxError)) return new DomainError('internal', `call failed: ${String(error)}`);
     if (error.code === 'plugin_error') return new DomainError('plugin_failed', error.message);
     if (error.code === 'function_not_found') return new DomainError('not_found', error.message);
-    await this.bus.publish(EventSubjects.PluginCrashed, {
-      plugin_id: pluginId,
-      version,
-      function: fn,
-      reason: error.code,
-      message: error.message.slice(0, 2000),
-      resources: { wall_ms: Math.round(wallMs) },
-    });
+    // Best effort: the caller must learn what happened to its call even when the bus is down.
+    await this.bus
+      .publish(EventSubjects.PluginCrashed, {
+        plugin_id: pluginId,
+        version,
+        function: fn,
+        reason: error.code,
+        message: error.message.slice(0, 2000),
+        resources: { wall_ms: Math.round(wallMs) },
+      })
+      .catch((publishError: unknown) => this.log.error(`plugin.crashed for ${pluginId}@${version} not sent: ${String(publishError)}`));
     return error.code === 'timeout'
       ? new DomainError('plugin_timeout', `${pluginId}@${version} ran out of time`)
       : new DomainError('plugin_failed', `${pluginId}@${version} crashed: ${error.code}`);

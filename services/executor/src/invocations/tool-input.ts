@@ -1,16 +1,21 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import { DomainError, toDetails, type Manifest } from '@convergio/contracts';
 
-/** Plugin-declared input schemas are untrusted: compiled non-strictly, errors reported as bad input. */
-const ajv = new Ajv({ strict: false, allErrors: true });
 const compiled = new Map<string, ValidateFunction>();
 
-/** The exported function behind a declared tool or agent, or a not_found error. */
-export function declaredFunction(manifest: Manifest, name: string): { function: string; inputSchema?: Record<string, unknown> } {
-  const tool = manifest.capabilities.tools?.find((t) => t.name === name || t.function === name);
-  if (tool) return { function: tool.function, inputSchema: tool.input_schema };
+/** A declared tool or agent: its name, the export behind it, and the schema of its input. */
+export interface DeclaredFunction {
+  name: string;
+  function: string;
+  inputSchema?: Record<string, unknown>;
+}
+
+/** The declared tool or agent called `name` (or exported as `name`), or a not_found error. */
+export function declaredFunction(manifest: Manifest, name: string): DeclaredFunction {
+  const tool = manifest.capabilities.tools?.find((t) => t.name === name) ?? manifest.capabilities.tools?.find((t) => t.function === name);
+  if (tool) return { name: tool.name, function: tool.function, inputSchema: tool.input_schema };
   const agent = manifest.capabilities.agents?.find((a) => a.name === name || a.function === name);
-  if (agent) return { function: agent.function };
+  if (agent) return { name: agent.name, function: agent.function };
   throw new DomainError('not_found', `${manifest.id}@${manifest.version} declares no tool or agent "${name}"`);
 }
 
@@ -20,7 +25,9 @@ export function checkToolInput(cacheKey: string, schema: Record<string, unknown>
   let validate = compiled.get(cacheKey);
   if (!validate) {
     try {
-      validate = ajv.compile(schema);
+      // A fresh Ajv per schema: plugin schemas are untrusted, and a shared instance would let one
+      // plugin's $id collide with, or be $ref'd by, another's.
+      validate = new Ajv({ strict: false, allErrors: true }).compile(schema);
     } catch (error) {
       throw new DomainError('plugin_failed', `the tool's input_schema does not compile: ${(error as Error).message}`);
     }

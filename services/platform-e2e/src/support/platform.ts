@@ -71,8 +71,8 @@ export async function startPlatform(): Promise<{ info: PlatformInfo; stop: () =>
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    child.stdout!.pipe(log);
-    child.stderr!.pipe(log);
+    child.stdout.pipe(log);
+    child.stderr.pipe(log);
     children.push(child);
   }
 
@@ -91,7 +91,7 @@ export async function startPlatform(): Promise<{ info: PlatformInfo; stop: () =>
   try {
     for (const service of SERVICES) {
       await expectEventually(async () => {
-        const child = children[SERVICES.indexOf(service)]!;
+        const child = children[SERVICES.indexOf(service)];
         if (child.exitCode !== null) throw new Error(`${service} exited with ${child.exitCode}:\n${readFileSync(join(logsDir, `${service}.log`), 'utf8').slice(-3000)}`);
         const res = await fetch(`http://127.0.0.1:${ports.get(service)}/readyz`);
         if (res.status !== 200) throw new Error(`${service} not ready: ${res.status}`);

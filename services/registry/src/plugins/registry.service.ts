@@ -110,7 +110,7 @@ export class RegistryService {
   async getPlugin(pluginId: string): Promise<ReplyMap['registry.plugins.get']> {
     const rows = await this.dataSource.getRepository(PluginVersion).find({ where: { pluginId }, order: { submittedAt: 'DESC' } });
     if (rows.length === 0) throw new DomainError('not_found', `plugin ${pluginId} is unknown`);
-    return { plugin_id: pluginId, name: rows[0]!.name, versions: rows.map(toState) };
+    return { plugin_id: pluginId, name: rows[0].name, versions: rows.map(toState) };
   }
 
   async getVersion(pluginId: string, version: string): Promise<VersionState> {

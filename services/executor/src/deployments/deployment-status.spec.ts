@@ -1,0 +1,20 @@
+import { canMoveDeployment } from './deployment-status.js';
+
+describe('canMoveDeployment', () => {
+  it.each([
+    ['pending', 'approved', true],
+    ['pending', 'rejected', true],
+    ['pending', 'revoked', true],
+    ['approved', 'revoked', true],
+    ['rejected', 'revoked', true],
+    ['approved', 'pending', false],
+    ['approved', 'rejected', false],
+    ['rejected', 'approved', false],
+    ['revoked', 'approved', false],
+    ['revoked', 'pending', false],
+    ['approved', 'approved', false],
+    ['revoked', 'revoked', false],
+  ] as const)('%s -> %s allowed: %s', (from, to, allowed) => {
+    expect(canMoveDeployment(from, to)).toBe(allowed);
+  });
+});

@@ -1,0 +1,216 @@
+import { DomainError, type Manifest } from '@convergio/contracts';
+import { ArtifactError } from '@convergio/artifacts';
+import type { BusClient } from '@convergio/messaging';
+import { SandboxError, type LoadedPlugin } from '@convergio/sandbox';
+import type { DeploymentsService } from '../deployments/deployments.service.js';
+import { InvocationService } from './invocation.service.js';
+import type { PluginHost } from './plugin-host.js';
+
+const manifest = {
+  id: 'example.greet',
+  name: 'Greet',
+  version: '1.0.0',
+  author: 'Ada',
+  license: 'Apache-2.0',
+  min_core_version: '0.1.0',
+  entrypoint: 'greet.wasm',
+  capabilities: {
+    tools: [
+      {
+        name: 'greet',
+        function: 'greet',
+        description: 'says hello',
+        input_schema: { type: 'object', required: ['name'] },
+      },
+    ],
+    agents: [{ name: 'chat', function: 'chat', description: 'talks' }],
+  },
+  permissions: {},
+  signing: { sha256: 'a'.repeat(64) },
+} as Manifest;
+
+/** The approved version 1.0.0 of example.greet; any other plugin is unknown. */
+const deployments = {
+  runnable: (pluginId: string) =>
+    pluginId === 'example.greet'
+      ? Promise.resolve({
+          pluginId,
+          version: '1.0.0',
+          status: 'approved',
+          manifest,
+          moduleSha256: 'a'.repeat(64),
+        })
+      : Promise.reject(new DomainError('not_found', `plugin ${pluginId} is unknown`)),
+} as unknown as DeploymentsService;
+
+/** A plugin whose every call does what `behave` says. */
+function hostWith(behave: (fn: string, input: string) => Uint8Array | Error) {
+  const calls: string[] = [];
+  const plugin = {
+    call: (fn: string, input: Uint8Array) => {
+      calls.push(fn);
+      const result = behave(fn, new TextDecoder().decode(input));
+      return result instanceof Error
+        ? Promise.reject(result)
+        : Promise.resolve({ output: result, durationMs: 3 });
+    },
+  } as unknown as LoadedPlugin;
+  return { calls, host: { get: () => Promise.resolve(plugin) } as unknown as PluginHost };
+}
+
+class FakeBus {
+  readonly published: { subject: string; data: Record<string, unknown> }[] = [];
+  publish(subject: string, data: Record<string, unknown>) {
+    this.published.push({ subject, data });
+    return Promise.resolve('event-id');
+  }
+}
+
+function setUp(behave: (fn: string, input: string) => Uint8Array | Error) {
+  const bus = new FakeBus();
+  const { host, calls } = hostWith(behave);
+  return {
+    bus,
+    calls,
+    service: new InvocationService(deployments, host, bus as unknown as BusClient),
+  };
+}
+
+const json = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
+const greet = { plugin_id: 'example.greet', function: 'greet', input: { name: 'Ada' } };
+
+describe('InvocationService.invoke', () => {
+  it('runs the declared function with the JSON input and returns its JSON output', async () => {
+    const { service } = setUp((_fn, input) =>
+      json({ hello: (JSON.parse(input) as { name: string }).name }),
+    );
+    await expect(service.invoke(greet)).resolves.toEqual({
+      plugin_id: 'example.greet',
+      version: '1.0.0',
+      function: 'greet',
+      output: { hello: 'Ada' },
+      duration_ms: 3,
+    });
+  });
+
+  it('hands back output that is not JSON as text', async () => {
+    const { service } = setUp(() => new TextEncoder().encode('plain words'));
+    await expect(
+      service.invoke({ plugin_id: 'example.greet', function: 'chat', input: 'hi' }),
+    ).resolves.toMatchObject({ output: 'plain words' });
+  });
+
+  it('refuses input that breaks the tool schema before the plugin runs', async () => {
+    const { service, calls } = setUp(() => json('never'));
+    await expect(service.invoke({ ...greet, input: {} })).rejects.toMatchObject({
+      code: 'validation_failed',
+    });
+    expect(calls).toEqual([]);
+  });
+
+  it('refuses a function the manifest does not declare before the plugin runs', async () => {
+    const { service, calls } = setUp(() => json('never'));
+    await expect(service.invoke({ ...greet, function: 'alloc' })).rejects.toMatchObject({
+      code: 'not_found',
+    });
+    expect(calls).toEqual([]);
+  });
+
+  it('maps a timeout to plugin_timeout and reports a crash with reason "timeout"', async () => {
+    const { service, bus } = setUp(
+      () => new SandboxError('timeout', 'wall time of 5000 ms exceeded'),
+    );
+    await expect(service.invoke(greet)).rejects.toMatchObject({ code: 'plugin_timeout' });
+    expect(bus.published).toEqual([
+      {
+        subject: 'plugin.crashed',
+        data: {
+          plugin_id: 'example.greet',
+          version: '1.0.0',
+          function: 'greet',
+          reason: 'timeout',
+          message: 'wall time of 5000 ms exceeded',
+          resources: { wall_ms: expect.any(Number) },
+        },
+      },
+    ]);
+  });
+
+  it('still answers plugin_timeout when the crash event cannot be published', async () => {
+    const { service, bus } = setUp(() => new SandboxError('timeout', 'slow'));
+    bus.publish = () => Promise.reject(new DomainError('unavailable', 'bus down'));
+    await expect(service.invoke(greet)).rejects.toMatchObject({ code: 'plugin_timeout' });
+  });
+
+  it("maps the plugin's own error to plugin_failed with its message and reports no crash", async () => {
+    const { service, bus } = setUp(
+      () => new SandboxError('plugin_error', 'name must not be empty'),
+    );
+    await expect(service.invoke(greet)).rejects.toMatchObject({
+      code: 'plugin_failed',
+      message: 'name must not be empty',
+    });
+    expect(bus.published).toEqual([]);
+  });
+
+  it.each(['trap', 'memory_limit', 'plugin_closed', 'runtime_failure'] as const)(
+    'maps a %s to plugin_failed and reports a crash',
+    async (reason) => {
+      const { service, bus } = setUp(() => new SandboxError(reason, 'wasm trap: unreachable'));
+      await expect(service.invoke(greet)).rejects.toMatchObject({ code: 'plugin_failed' });
+      expect(bus.published.map((p) => [p.subject, p.data.reason])).toEqual([
+        ['plugin.crashed', reason],
+      ]);
+    },
+  );
+
+  it('maps a declared function the module does not export to not_found and reports no crash', async () => {
+    const { service, bus } = setUp(
+      () => new SandboxError('function_not_found', 'greet is not exported'),
+    );
+    await expect(service.invoke(greet)).rejects.toMatchObject({ code: 'not_found' });
+    expect(bus.published).toEqual([]);
+  });
+
+  it('keeps long crash messages within the 2000 characters the event allows', async () => {
+    const { service, bus } = setUp(() => new SandboxError('trap', 'x'.repeat(5000)));
+    await expect(service.invoke(greet)).rejects.toMatchObject({ code: 'plugin_failed' });
+    expect(bus.published[0]?.data.message).toHaveLength(2000);
+  });
+
+  it('maps an unreadable module to unavailable and anything unexpected to internal', async () => {
+    const unreadable = setUp(() => new ArtifactError('artifact_not_found', 'gone'));
+    await expect(unreadable.service.invoke(greet)).rejects.toMatchObject({ code: 'unavailable' });
+    const odd = setUp(() => new TypeError('boom'));
+    await expect(odd.service.invoke(greet)).rejects.toMatchObject({ code: 'internal' });
+    expect([...unreadable.bus.published, ...odd.bus.published]).toEqual([]);
+  });
+
+  it('passes on the not_found of an unknown plugin', async () => {
+    const { service } = setUp(() => json('never'));
+    await expect(service.invoke({ ...greet, plugin_id: 'other.plugin' })).rejects.toMatchObject({
+      code: 'not_found',
+    });
+  });
+});
+
+describe('InvocationService.invokeBatch', () => {
+  it('answers each call with its output or its coded error, in order', async () => {
+    const { service } = setUp((fn) =>
+      fn === 'chat' ? new SandboxError('plugin_error', 'no') : json('hi'),
+    );
+    const { results } = await service.invokeBatch({
+      plugin_id: 'example.greet',
+      calls: [
+        { function: 'greet', input: { name: 'Ada' } },
+        { function: 'chat', input: null },
+        { function: 'greet', input: {} },
+      ],
+    });
+    expect(results).toEqual([
+      { output: 'hi', duration_ms: 3 },
+      { error: { code: 'plugin_failed', message: 'no', details: [] } },
+      { error: expect.objectContaining({ code: 'validation_failed' }) },
+    ]);
+  });
+});

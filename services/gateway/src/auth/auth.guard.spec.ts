@@ -1,0 +1,113 @@
+import type { ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { DomainError } from '@convergio/contracts';
+import { Public } from '@convergio/runtime';
+import type { ApiKeyService } from './api-key.service.js';
+import { AuthGuard, type AuthedRequest } from './auth.guard.js';
+import { Roles, type Principal } from './roles.js';
+
+class PluginsController {
+  @Roles('publisher')
+  submit() {}
+
+  list() {}
+
+  @Public()
+  health() {}
+}
+
+@Roles('auditor')
+class AuditController {
+  query() {}
+}
+
+const principals: Record<string, Principal> = {
+  cvg_admin: { keyId: 'k-admin', name: 'ops', roles: ['admin'] },
+  cvg_publisher: { keyId: 'k-pub', name: 'ci', roles: ['publisher'] },
+  cvg_invoker: { keyId: 'k-inv', name: 'core', roles: ['invoker'] },
+};
+
+/** Knows three keys; any other key is unknown, as the real service says. */
+const keys = {
+  authenticate: (key: string) => {
+    const principal = principals[key];
+    return principal
+      ? Promise.resolve(principal)
+      : Promise.reject(new DomainError('unauthorized', 'the API key is unknown or revoked'));
+  },
+} as unknown as ApiKeyService;
+
+function call(controller: object, handler: string, authorization?: string) {
+  const request = {
+    headers: authorization === undefined ? {} : { authorization },
+  } as AuthedRequest;
+  const context = {
+    getHandler: () => (controller as Record<string, unknown>)[handler],
+    getClass: () => controller.constructor,
+    switchToHttp: () => ({ getRequest: () => request }),
+  } as unknown as ExecutionContext;
+  const guard = new AuthGuard(keys, new Reflector());
+  return { request, result: guard.canActivate(context) };
+}
+
+const plugins = new PluginsController();
+const audit = new AuditController();
+
+describe('AuthGuard', () => {
+  it('refuses a request without an Authorization header as unauthorized', async () => {
+    await expect(call(plugins, 'list').result).rejects.toMatchObject({ code: 'unauthorized' });
+  });
+
+  it.each(['cvg_admin', 'Basic cvg_admin', 'Bearer', 'Bearer ', 'Bearer a b'])(
+    'refuses the malformed header "%s" as unauthorized',
+    async (header) => {
+      await expect(call(plugins, 'list', header).result).rejects.toMatchObject({
+        code: 'unauthorized',
+      });
+    },
+  );
+
+  it('refuses an unknown key as unauthorized', async () => {
+    await expect(call(plugins, 'list', 'Bearer cvg_stolen').result).rejects.toMatchObject({
+      code: 'unauthorized',
+    });
+  });
+
+  it('refuses a valid key without the route role as forbidden, naming the roles', async () => {
+    await expect(call(plugins, 'submit', 'Bearer cvg_invoker').result).rejects.toMatchObject({
+      code: 'forbidden',
+      message: expect.stringContaining('publisher'),
+    });
+  });
+
+  it('applies a role set on the controller class to its routes', async () => {
+    await expect(call(audit, 'query', 'Bearer cvg_publisher').result).rejects.toMatchObject({
+      code: 'forbidden',
+    });
+  });
+
+  it('lets a key with the route role through and attaches its principal', async () => {
+    const { request, result } = call(plugins, 'submit', 'Bearer cvg_publisher');
+    await expect(result).resolves.toBe(true);
+    expect(request.principal).toEqual(principals['cvg_publisher']);
+  });
+
+  it.each([
+    [plugins, 'submit'],
+    [audit, 'query'],
+  ])('lets admin call any @Roles route', async (controller, handler) => {
+    const { request, result } = call(controller, handler, 'Bearer cvg_admin');
+    await expect(result).resolves.toBe(true);
+    expect(request.principal.keyId).toBe('k-admin');
+  });
+
+  it('lets any valid key call a route without @Roles', async () => {
+    await expect(call(plugins, 'list', 'Bearer cvg_invoker').result).resolves.toBe(true);
+  });
+
+  it('lets anyone call a @Public route without a key', async () => {
+    const { request, result } = call(plugins, 'health');
+    await expect(result).resolves.toBe(true);
+    expect(request.principal).toBeUndefined();
+  });
+});

@@ -1,0 +1,159 @@
+import { createHash } from 'node:crypto';
+import { DomainError, type ErrorDetail } from '@convergio/contracts';
+import type { ArtifactRef, ArtifactStore } from '@convergio/artifacts';
+import type { BusClient } from '@convergio/messaging';
+import { SubmissionService } from './submission.service.js';
+
+const wasm = Buffer.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
+const wasmSha = createHash('sha256').update(wasm).digest('hex');
+
+function manifest(overrides: Record<string, unknown> = {}) {
+  return {
+    id: 'example.greet',
+    name: 'Greet',
+    version: '1.0.0',
+    author: 'Ada',
+    license: 'Apache-2.0',
+    min_core_version: '0.1.0',
+    entrypoint: 'greet.wasm',
+    capabilities: {
+      tools: [
+        {
+          name: 'greet',
+          function: 'greet',
+          description: 'says hello',
+          input_schema: { type: 'object' },
+        },
+      ],
+    },
+    permissions: {},
+    signing: { sha256: wasmSha },
+    ...overrides,
+  };
+}
+
+/** Remembers what was stored, by content hash. */
+class FakeArtifactStore implements ArtifactStore {
+  readonly stored = new Map<string, Uint8Array>();
+  put(bytes: Uint8Array): Promise<ArtifactRef> {
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    this.stored.set(sha256, bytes);
+    return Promise.resolve({ sha256, size: bytes.length });
+  }
+  get(sha256: string): Promise<Uint8Array> {
+    return Promise.resolve(this.stored.get(sha256)!);
+  }
+  has(sha256: string): Promise<boolean> {
+    return Promise.resolve(this.stored.has(sha256));
+  }
+}
+
+/** Records requests and answers registry.submit the way the registry does. */
+class FakeBus {
+  readonly requests: { subject: string; data: unknown }[] = [];
+  request(subject: string, data: { manifest: { id: string; version: string } }) {
+    this.requests.push({ subject, data });
+    return Promise.resolve({
+      plugin_id: data.manifest.id,
+      version: data.manifest.version,
+      status: 'submitted',
+    });
+  }
+}
+
+async function refusal(promise: Promise<unknown>): Promise<DomainError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof DomainError))
+    throw new Error(`expected a DomainError, got ${String(error)}`);
+  return error;
+}
+
+describe('SubmissionService', () => {
+  let artifacts: FakeArtifactStore;
+  let bus: FakeBus;
+  let service: SubmissionService;
+  beforeEach(() => {
+    artifacts = new FakeArtifactStore();
+    bus = new FakeBus();
+    service = new SubmissionService(bus as unknown as BusClient, artifacts);
+  });
+
+  it('stores the module and asks the registry to record it under its sha256', async () => {
+    const reply = await service.submit(
+      { manifest: JSON.stringify(manifest()), module: wasm },
+      'k-pub',
+    );
+    expect(reply).toEqual({ plugin_id: 'example.greet', version: '1.0.0', status: 'submitted' });
+    expect([...artifacts.stored.keys()]).toEqual([wasmSha]);
+    expect(bus.requests).toEqual([
+      {
+        subject: 'registry.submit',
+        data: {
+          manifest: manifest(),
+          module_sha256: wasmSha,
+          module_size: wasm.length,
+          submitted_by: 'k-pub',
+        },
+      },
+    ]);
+  });
+
+  it('accepts the manifest as an uploaded file buffer', async () => {
+    await service.submit(
+      { manifest: Buffer.from(JSON.stringify(manifest())), module: wasm },
+      'k-pub',
+    );
+    expect(bus.requests).toHaveLength(1);
+  });
+
+  it.each([
+    ['the manifest is missing', { module: wasm }, /"manifest"/],
+    ['the module is missing', { manifest: JSON.stringify(manifest()) }, /"module"/],
+    [
+      'the module is empty',
+      { manifest: JSON.stringify(manifest()), module: Buffer.alloc(0) },
+      /"module"/,
+    ],
+    [
+      'the manifest is not JSON',
+      { manifest: '{"id": "example.greet",', module: wasm },
+      /not valid JSON/,
+    ],
+  ])(
+    'refuses with bad_request when %s, storing and sending nothing',
+    async (_what, parts, message) => {
+      const error = await refusal(service.submit(parts, 'k-pub'));
+      expect(error.code).toBe('bad_request');
+      expect(error.message).toMatch(message);
+      expect(artifacts.stored.size).toBe(0);
+      expect(bus.requests).toEqual([]);
+    },
+  );
+
+  it('refuses a manifest that fails its schema with validation_failed, listing every problem, storing and sending nothing', async () => {
+    const bad = manifest({
+      author: undefined,
+      id: 'Not An Id',
+      entrypoint: '../evil.wasm',
+      permissions: { 'root.everything': {} },
+    });
+    const error = await refusal(
+      service.submit({ manifest: JSON.stringify(bad), module: wasm }, 'k-pub'),
+    );
+    expect(error.code).toBe('validation_failed');
+    expect(error.details.map((d: ErrorDetail) => d.path)).toEqual(
+      expect.arrayContaining(['/author', '/id', '/entrypoint', '/permissions/root.everything']),
+    );
+    expect(artifacts.stored.size).toBe(0);
+    expect(bus.requests).toEqual([]);
+  });
+
+  it('refuses JSON that is not an object with validation_failed', async () => {
+    const error = await refusal(service.submit({ manifest: '[]', module: wasm }, 'k-pub'));
+    expect(error.code).toBe('validation_failed');
+    expect(bus.requests).toEqual([]);
+  });
+});

@@ -1,0 +1,43 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { INestApplication } from '@nestjs/common';
+import type { Static } from '@sinclair/typebox';
+import { startEmbeddedPostgres } from '@convergio/persistence';
+import { bootstrapService } from '@convergio/runtime';
+import { serveOpenApi } from '@convergio/gateway';
+import type { StandaloneConfig } from './config/standalone.config.js';
+import { StandaloneModule } from './standalone.module.js';
+
+/** A running standalone platform: the gateway's address and how to stop it cleanly. */
+export interface Standalone {
+  app: INestApplication;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Starts every service in this process on the embedded database in DATA_DIR. */
+export async function startStandalone(env: Static<typeof StandaloneConfig>): Promise<Standalone> {
+  const database = await startEmbeddedPostgres(join(env.DATA_DIR, 'pg'));
+  try {
+    const app = await bootstrapService('convergio', StandaloneModule.forRoot(env, database.url), {
+      port: env.PORT,
+      host: env.HOST,
+      beforeListen: serveOpenApi,
+      // The embedded database must stop after the app, so shutdown is ours to run.
+      shutdownHooks: false,
+    });
+    const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
+    return {
+      app,
+      url: `http://${env.HOST}:${port}`,
+      stop: async () => {
+        await app.close();
+        await database.stop();
+      },
+    };
+  } catch (error) {
+    await database.stop();
+    throw error;
+  }
+}
