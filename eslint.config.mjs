@@ -11,23 +11,61 @@ export default tseslint.config(
   {
     files: ['**/*.ts'],
     plugins: { '@nx': nx },
-    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', ignoreRestSiblings: true }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', ignoreRestSiblings: true },
+      ],
       '@nx/enforce-module-boundaries': [
         'error',
         {
           allow: [],
           depConstraints: [
             { sourceTag: 'layer:contracts', onlyDependOnLibsWithTags: [] },
-            { sourceTag: 'layer:domain', onlyDependOnLibsWithTags: ['layer:contracts', 'layer:domain'] },
-            { sourceTag: 'layer:infra', onlyDependOnLibsWithTags: ['layer:contracts', 'layer:domain', 'layer:infra'] },
-            { sourceTag: 'layer:testing', onlyDependOnLibsWithTags: ['layer:contracts', 'layer:domain', 'layer:infra', 'layer:testing'] },
-            { sourceTag: 'type:service', onlyDependOnLibsWithTags: ['layer:contracts', 'layer:domain', 'layer:infra'] },
-            { sourceTag: 'type:composition', onlyDependOnLibsWithTags: ['layer:contracts', 'layer:domain', 'layer:infra', 'type:service'] },
-            { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['layer:contracts', 'layer:domain', 'layer:infra', 'layer:testing'] },
+            {
+              sourceTag: 'layer:domain',
+              onlyDependOnLibsWithTags: ['layer:contracts', 'layer:domain'],
+            },
+            {
+              sourceTag: 'layer:infra',
+              onlyDependOnLibsWithTags: ['layer:contracts', 'layer:domain', 'layer:infra'],
+            },
+            {
+              sourceTag: 'layer:testing',
+              onlyDependOnLibsWithTags: [
+                'layer:contracts',
+                'layer:domain',
+                'layer:infra',
+                'layer:testing',
+              ],
+            },
+            {
+              sourceTag: 'type:service',
+              onlyDependOnLibsWithTags: ['layer:contracts', 'layer:domain', 'layer:infra'],
+            },
+            {
+              sourceTag: 'type:composition',
+              onlyDependOnLibsWithTags: [
+                'layer:contracts',
+                'layer:domain',
+                'layer:infra',
+                'type:service',
+              ],
+            },
+            {
+              sourceTag: 'type:e2e',
+              onlyDependOnLibsWithTags: [
+                'layer:contracts',
+                'layer:domain',
+                'layer:infra',
+                'layer:testing',
+              ],
+            },
           ],
         },
       ],
@@ -41,9 +79,28 @@ export default tseslint.config(
         'error',
         {
           depConstraints: [
-            { sourceTag: 'layer:infra', onlyDependOnLibsWithTags: ['layer:contracts', 'layer:domain', 'layer:infra', 'layer:testing'] },
-            { sourceTag: 'layer:domain', onlyDependOnLibsWithTags: ['layer:contracts', 'layer:domain', 'layer:testing'] },
-            { sourceTag: 'type:service', onlyDependOnLibsWithTags: ['layer:contracts', 'layer:domain', 'layer:infra', 'layer:testing'] },
+            {
+              sourceTag: 'layer:infra',
+              onlyDependOnLibsWithTags: [
+                'layer:contracts',
+                'layer:domain',
+                'layer:infra',
+                'layer:testing',
+              ],
+            },
+            {
+              sourceTag: 'layer:domain',
+              onlyDependOnLibsWithTags: ['layer:contracts', 'layer:domain', 'layer:testing'],
+            },
+            {
+              sourceTag: 'type:service',
+              onlyDependOnLibsWithTags: [
+                'layer:contracts',
+                'layer:domain',
+                'layer:infra',
+                'layer:testing',
+              ],
+            },
             { sourceTag: '*', onlyDependOnLibsWithTags: ['*'] },
           ],
         },
@@ -51,7 +108,13 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.spec.ts', '**/*.e2e.ts', '**/*.cases.ts', '**/testing/**/*.ts', '**/support/**/*.ts'],
+    files: [
+      '**/*.spec.ts',
+      '**/*.e2e.ts',
+      '**/*.cases.ts',
+      '**/testing/**/*.ts',
+      '**/support/**/*.ts',
+    ],
     rules: {
       '@typescript-eslint/no-unsafe-assignment': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',

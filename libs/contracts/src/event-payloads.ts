@@ -7,12 +7,20 @@ const PluginId = Type.String({ pattern: PLUGIN_ID_PATTERN, maxLength: 255 });
 const Version = Type.String({ minLength: 1, maxLength: 64 });
 const PluginRef = { plugin_id: PluginId, version: Version };
 
-export const TrustSchema = Type.Union([Type.Literal('untrusted'), Type.Literal('trusted'), Type.Literal('official')]);
+export const TrustSchema = Type.Union([
+  Type.Literal('untrusted'),
+  Type.Literal('trusted'),
+  Type.Literal('official'),
+]);
 export type Trust = Static<typeof TrustSchema>;
 
 /** A machine-readable reason: a failed check, a rejection, a refusal. */
 export const FindingSchema = Type.Object(
-  { code: Type.String({ minLength: 1, maxLength: 100 }), message: Type.String({ maxLength: 2000 }), path: Type.Optional(Type.String({ maxLength: 500 })) },
+  {
+    code: Type.String({ minLength: 1, maxLength: 100 }),
+    message: Type.String({ maxLength: 2000 }),
+    path: Type.Optional(Type.String({ maxLength: 500 })),
+  },
   { additionalProperties: false },
 );
 export type Finding = Static<typeof FindingSchema>;
@@ -70,18 +78,33 @@ export const EventPayloadSchemas = {
     { additionalProperties: false },
   ),
   [EventSubjects.PluginRevoked]: Type.Object(
-    { ...PluginRef, revoked_by: Type.String(), reason: Type.Optional(Type.String({ maxLength: 2000 })) },
+    {
+      ...PluginRef,
+      revoked_by: Type.String(),
+      reason: Type.Optional(Type.String({ maxLength: 2000 })),
+    },
     { additionalProperties: false },
   ),
   [EventSubjects.PluginLoaded]: Type.Object(
-    { ...PluginRef, module_sha256: Sha256, instance: Type.String(), load_ms: Type.Number({ minimum: 0 }), cached: Type.Boolean() },
+    {
+      ...PluginRef,
+      module_sha256: Sha256,
+      instance: Type.String(),
+      load_ms: Type.Number({ minimum: 0 }),
+      cached: Type.Boolean(),
+    },
     { additionalProperties: false },
   ),
   [EventSubjects.PluginUnloaded]: Type.Object(
     {
       ...PluginRef,
       instance: Type.String(),
-      reason: Type.Union([Type.Literal('revoked'), Type.Literal('idle'), Type.Literal('crashed'), Type.Literal('shutdown')]),
+      reason: Type.Union([
+        Type.Literal('revoked'),
+        Type.Literal('idle'),
+        Type.Literal('crashed'),
+        Type.Literal('shutdown'),
+      ]),
     },
     { additionalProperties: false },
   ),
@@ -110,4 +133,6 @@ export const EventPayloadSchemas = {
   ),
 } satisfies Record<(typeof EventSubjects)[keyof typeof EventSubjects], TSchema>;
 
-export type EventPayloadMap = { [S in keyof typeof EventPayloadSchemas]: Static<(typeof EventPayloadSchemas)[S]> };
+export type EventPayloadMap = {
+  [S in keyof typeof EventPayloadSchemas]: Static<(typeof EventPayloadSchemas)[S]>;
+};

@@ -4,7 +4,8 @@ const SEMVER =
   '^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(?:-[0-9A-Za-z.-]+)?(?:\\+[0-9A-Za-z.-]+)?$';
 const SHA256_HEX = '^[0-9a-f]{64}$';
 /** Plugin ids: lowercase, dot separated, safe in URLs, subjects and file names. */
-export const PLUGIN_ID_PATTERN = '^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?){0,7}$';
+export const PLUGIN_ID_PATTERN =
+  '^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?){0,7}$';
 /** Export names a capability may point at. */
 const FUNCTION_NAME = '^[A-Za-z_][A-Za-z0-9_]{0,63}$';
 
@@ -25,9 +26,14 @@ export const HttpRuleSchema = Type.Object(
     host: Host,
     methods: Type.Array(HttpMethod, { minItems: 1, uniqueItems: true }),
     schemes: Type.Optional(
-      Type.Array(Type.Union([Type.Literal('https'), Type.Literal('http')]), { minItems: 1, uniqueItems: true }),
+      Type.Array(Type.Union([Type.Literal('https'), Type.Literal('http')]), {
+        minItems: 1,
+        uniqueItems: true,
+      }),
     ),
-    ports: Type.Optional(Type.Array(Type.Integer({ minimum: 1, maximum: 65535 }), { minItems: 1, uniqueItems: true })),
+    ports: Type.Optional(
+      Type.Array(Type.Integer({ minimum: 1, maximum: 65535 }), { minItems: 1, uniqueItems: true }),
+    ),
     path_prefix: Type.Optional(Type.String({ pattern: '^/', maxLength: 1024 })),
   },
   { additionalProperties: false },
@@ -39,20 +45,38 @@ export const PermissionsSchema = Type.Object(
     'fs.read': Type.Optional(Type.Object({ paths: Paths }, { additionalProperties: false })),
     'fs.write': Type.Optional(Type.Object({ paths: Paths }, { additionalProperties: false })),
     'net.http': Type.Optional(
-      Type.Object({ rules: Type.Array(HttpRuleSchema, { minItems: 1, maxItems: 64 }) }, { additionalProperties: false }),
+      Type.Object(
+        { rules: Type.Array(HttpRuleSchema, { minItems: 1, maxItems: 64 }) },
+        { additionalProperties: false },
+      ),
     ),
     'net.websocket': Type.Optional(
-      Type.Object({ hosts: Type.Array(Host, { minItems: 1, maxItems: 64, uniqueItems: true }) }, { additionalProperties: false }),
+      Type.Object(
+        { hosts: Type.Array(Host, { minItems: 1, maxItems: 64, uniqueItems: true }) },
+        { additionalProperties: false },
+      ),
     ),
     'proc.exec': Type.Optional(
       Type.Object(
-        { binaries: Type.Array(Type.String({ pattern: '^/', maxLength: 1024 }), { minItems: 1, maxItems: 32, uniqueItems: true }) },
+        {
+          binaries: Type.Array(Type.String({ pattern: '^/', maxLength: 1024 }), {
+            minItems: 1,
+            maxItems: 32,
+            uniqueItems: true,
+          }),
+        },
         { additionalProperties: false },
       ),
     ),
     'secrets.read': Type.Optional(
       Type.Object(
-        { ids: Type.Array(Type.String({ pattern: '^[A-Za-z0-9-]{1,127}$' }), { minItems: 1, maxItems: 64, uniqueItems: true }) },
+        {
+          ids: Type.Array(Type.String({ pattern: '^[A-Za-z0-9-]{1,127}$' }), {
+            minItems: 1,
+            maxItems: 64,
+            uniqueItems: true,
+          }),
+        },
         { additionalProperties: false },
       ),
     ),
@@ -67,7 +91,9 @@ export const ToolSchema = Type.Object(
     name: Type.String({ pattern: FUNCTION_NAME }),
     function: Type.String({ pattern: FUNCTION_NAME, description: 'exported Wasm function' }),
     description: Type.String({ minLength: 1, maxLength: 1000 }),
-    input_schema: Type.Record(Type.String(), Type.Unknown(), { description: 'JSON Schema of the input' }),
+    input_schema: Type.Record(Type.String(), Type.Unknown(), {
+      description: 'JSON Schema of the input',
+    }),
   },
   { additionalProperties: false },
 );
@@ -88,7 +114,10 @@ export const CapabilitiesSchema = Type.Object(
     ui: Type.Optional(
       Type.Array(
         Type.Object(
-          { name: Type.String({ pattern: FUNCTION_NAME }), entry: Type.String({ minLength: 1, maxLength: 1024 }) },
+          {
+            name: Type.String({ pattern: FUNCTION_NAME }),
+            entry: Type.String({ minLength: 1, maxLength: 1024 }),
+          },
           { additionalProperties: false },
         ),
         { maxItems: 64 },
@@ -119,7 +148,10 @@ export const ManifestSchema = Type.Object(
         signer_id: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
         signature: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
       },
-      { additionalProperties: false, dependencies: { signer_id: ['signature'], signature: ['signer_id'] } },
+      {
+        additionalProperties: false,
+        dependencies: { signer_id: ['signature'], signature: ['signer_id'] },
+      },
     ),
   },
   { additionalProperties: false },
@@ -132,7 +164,9 @@ export type HttpRule = Static<typeof HttpRuleSchema>;
 export type Tool = Static<typeof ToolSchema>;
 
 /** Every permission of the catalog. */
-export const PERMISSION_NAMES: readonly PermissionName[] = Object.keys(PermissionsSchema.properties) as PermissionName[];
+export const PERMISSION_NAMES: readonly PermissionName[] = Object.keys(
+  PermissionsSchema.properties,
+) as PermissionName[];
 
 /** Permissions that need an admin's approval (DESIGN.md §4). */
 export const HIGH_RISK_PERMISSIONS: readonly PermissionName[] = [

@@ -12,7 +12,9 @@ export const APPROVAL_STATUSES = ['pending', 'approved', 'rejected', 'revoked'] 
 export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
 
 export const VersionStatusSchema = Type.Union(
-  ['submitted', 'verified', 'rejected', 'pending_approval', 'approved', 'revoked'].map((s) => Type.Literal(s)),
+  ['submitted', 'verified', 'rejected', 'pending_approval', 'approved', 'revoked'].map((s) =>
+    Type.Literal(s),
+  ),
 );
 export type VersionStatus = Static<typeof VersionStatusSchema>;
 
@@ -46,7 +48,11 @@ export const ApprovalItemSchema = Type.Object({
   trust: TrustSchema,
   high_risk_permissions: Type.Array(Type.String()),
   permissions: Type.Record(Type.String(), Json),
-  permission_diff: Type.Object({ added: Type.Array(Type.String()), changed: Type.Array(Type.String()), removed: Type.Array(Type.String()) }),
+  permission_diff: Type.Object({
+    added: Type.Array(Type.String()),
+    changed: Type.Array(Type.String()),
+    removed: Type.Array(Type.String()),
+  }),
   previous_approved_version: Type.Union([Version, Type.Null()]),
   requested_at: Type.String(),
   decided_by: Type.Union([Type.String(), Type.Null()]),
@@ -79,12 +85,15 @@ const InvokeResult = Type.Object({
 /** Request and reply schemas for each request subject. */
 export const RequestSchemas = {
   [RequestSubjects.RegistrySubmit]: {
-    request: Type.Object({
-      manifest: Type.Record(Type.String(), Json),
-      module_sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
-      module_size: Type.Integer({ minimum: 0 }),
-      submitted_by: Type.String(),
-    }, { additionalProperties: false }),
+    request: Type.Object(
+      {
+        manifest: Type.Record(Type.String(), Json),
+        module_sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+        module_size: Type.Integer({ minimum: 0 }),
+        submitted_by: Type.String(),
+      },
+      { additionalProperties: false },
+    ),
     reply: Type.Object({ plugin_id: PluginId, version: Version, status: VersionStatusSchema }),
   },
   [RequestSubjects.RegistryListPlugins]: {
@@ -93,63 +102,115 @@ export const RequestSchemas = {
   },
   [RequestSubjects.RegistryGetPlugin]: {
     request: Type.Object({ plugin_id: PluginId }, { additionalProperties: false }),
-    reply: Type.Object({ plugin_id: PluginId, name: Type.String(), versions: Type.Array(VersionStateSchema) }),
+    reply: Type.Object({
+      plugin_id: PluginId,
+      name: Type.String(),
+      versions: Type.Array(VersionStateSchema),
+    }),
   },
   [RequestSubjects.RegistryGetVersion]: {
-    request: Type.Object({ plugin_id: PluginId, version: Version }, { additionalProperties: false }),
+    request: Type.Object(
+      { plugin_id: PluginId, version: Version },
+      { additionalProperties: false },
+    ),
     reply: VersionStateSchema,
   },
   [RequestSubjects.RegistryRevokeVersion]: {
-    request: Type.Object({ plugin_id: PluginId, version: Version, revoked_by: Type.String(), reason: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false }),
+    request: Type.Object(
+      {
+        plugin_id: PluginId,
+        version: Version,
+        revoked_by: Type.String(),
+        reason: Type.Optional(Type.String({ maxLength: 2000 })),
+      },
+      { additionalProperties: false },
+    ),
     reply: VersionStateSchema,
   },
   [RequestSubjects.ApprovalListQueue]: {
-    request: Type.Object({ status: Type.Union(APPROVAL_STATUSES.map((s) => Type.Literal(s))) }, { additionalProperties: false }),
+    request: Type.Object(
+      { status: Type.Union(APPROVAL_STATUSES.map((s) => Type.Literal(s))) },
+      { additionalProperties: false },
+    ),
     reply: Type.Object({ items: Type.Array(ApprovalItemSchema) }),
   },
   [RequestSubjects.ApprovalDecide]: {
-    request: Type.Object({
-      plugin_id: PluginId,
-      version: Version,
-      decision: Type.Union([Type.Literal('approve'), Type.Literal('reject')]),
-      decided_by: Type.String(),
-      note: Type.Optional(Type.String({ maxLength: 2000 })),
-      trust: Type.Optional(TrustSchema),
-    }, { additionalProperties: false }),
+    request: Type.Object(
+      {
+        plugin_id: PluginId,
+        version: Version,
+        decision: Type.Union([Type.Literal('approve'), Type.Literal('reject')]),
+        decided_by: Type.String(),
+        note: Type.Optional(Type.String({ maxLength: 2000 })),
+        trust: Type.Optional(TrustSchema),
+      },
+      { additionalProperties: false },
+    ),
     reply: ApprovalItemSchema,
   },
   [RequestSubjects.ExecutorInvoke]: {
-    request: Type.Object({
-      plugin_id: PluginId,
-      version: Type.Optional(Version),
-      function: Type.String({ minLength: 1, maxLength: 64 }),
-      input: Json,
-    }, { additionalProperties: false }),
+    request: Type.Object(
+      {
+        plugin_id: PluginId,
+        version: Type.Optional(Version),
+        function: Type.String({ minLength: 1, maxLength: 64 }),
+        input: Json,
+      },
+      { additionalProperties: false },
+    ),
     reply: InvokeResult,
   },
   [RequestSubjects.ExecutorInvokeBatch]: {
-    request: Type.Object({
-      plugin_id: PluginId,
-      version: Type.Optional(Version),
-      calls: Type.Array(Type.Object({ function: Type.String({ minLength: 1, maxLength: 64 }), input: Json }, { additionalProperties: false }), { minItems: 1, maxItems: 100 }),
-    }, { additionalProperties: false }),
+    request: Type.Object(
+      {
+        plugin_id: PluginId,
+        version: Type.Optional(Version),
+        calls: Type.Array(
+          Type.Object(
+            { function: Type.String({ minLength: 1, maxLength: 64 }), input: Json },
+            { additionalProperties: false },
+          ),
+          { minItems: 1, maxItems: 100 },
+        ),
+      },
+      { additionalProperties: false },
+    ),
     reply: Type.Object({ results: Type.Array(Json) }),
   },
   [RequestSubjects.ExecutorListTools]: {
     request: Type.Object({}, { additionalProperties: false }),
-    reply: Type.Object({ tools: Type.Array(Type.Object({ plugin_id: PluginId, version: Version, name: Type.String(), description: Type.String(), input_schema: Json })) }),
+    reply: Type.Object({
+      tools: Type.Array(
+        Type.Object({
+          plugin_id: PluginId,
+          version: Version,
+          name: Type.String(),
+          description: Type.String(),
+          input_schema: Json,
+        }),
+      ),
+    }),
   },
   [RequestSubjects.AuditQuery]: {
-    request: Type.Object({
-      plugin_id: Type.Optional(PluginId),
-      version: Type.Optional(Version),
-      type: Type.Optional(Type.String({ maxLength: 100 })),
-      after_seq: Type.Optional(Type.Integer({ minimum: 0 })),
-      limit: Type.Integer({ minimum: 1, maximum: 500 }),
-    }, { additionalProperties: false }),
-    reply: Type.Object({ events: Type.Array(AuditEventSchema), next_after_seq: Type.Union([Type.Integer(), Type.Null()]) }),
+    request: Type.Object(
+      {
+        plugin_id: Type.Optional(PluginId),
+        version: Type.Optional(Version),
+        type: Type.Optional(Type.String({ maxLength: 100 })),
+        after_seq: Type.Optional(Type.Integer({ minimum: 0 })),
+        limit: Type.Integer({ minimum: 1, maximum: 500 }),
+      },
+      { additionalProperties: false },
+    ),
+    reply: Type.Object({
+      events: Type.Array(AuditEventSchema),
+      next_after_seq: Type.Union([Type.Integer(), Type.Null()]),
+    }),
   },
-} satisfies Record<(typeof RequestSubjects)[keyof typeof RequestSubjects], { request: TSchema; reply: TSchema }>;
+} satisfies Record<
+  (typeof RequestSubjects)[keyof typeof RequestSubjects],
+  { request: TSchema; reply: TSchema }
+>;
 
 type Schemas = typeof RequestSchemas;
 export type RequestMap = { [S in keyof Schemas]: Static<Schemas[S]['request']> };

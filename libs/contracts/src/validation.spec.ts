@@ -12,13 +12,30 @@ const manifest = {
   license: 'Apache-2.0',
   min_core_version: '0.1.0',
   entrypoint: 'greet.wasm',
-  capabilities: { tools: [{ name: 'greet', function: 'greet', description: 'says hello', input_schema: { type: 'object' } }] },
+  capabilities: {
+    tools: [
+      {
+        name: 'greet',
+        function: 'greet',
+        description: 'says hello',
+        input_schema: { type: 'object' },
+      },
+    ],
+  },
   permissions: { 'net.http': { rules: [{ host: 'api.example.com', methods: ['GET'] }] } },
   signing: { sha256: sha },
 };
 
 function envelope(type: string, data: unknown) {
-  return { id: randomUUID(), type, version: 1, occurred_at: new Date().toISOString(), source: 'test', correlation_id: 'c1', data };
+  return {
+    id: randomUUID(),
+    type,
+    version: 1,
+    occurred_at: new Date().toISOString(),
+    source: 'test',
+    correlation_id: 'c1',
+    data,
+  };
 }
 
 function problems(fn: () => unknown): string[] {
@@ -38,12 +55,28 @@ describe('manifest validation', () => {
 
   it.each([
     ['a missing field', { ...manifest, author: undefined }, 'schema.required /author'],
-    ['an unknown permission', { ...manifest, permissions: { 'root.everything': {} } }, 'schema.additionalProperties /permissions/root.everything'],
-    ['a traversal entrypoint', { ...manifest, entrypoint: '../evil.wasm' }, 'schema.pattern /entrypoint'],
+    [
+      'an unknown permission',
+      { ...manifest, permissions: { 'root.everything': {} } },
+      'schema.additionalProperties /permissions/root.everything',
+    ],
+    [
+      'a traversal entrypoint',
+      { ...manifest, entrypoint: '../evil.wasm' },
+      'schema.pattern /entrypoint',
+    ],
     ['an uppercase id', { ...manifest, id: 'Example' }, 'schema.pattern /id'],
     ['a bad version', { ...manifest, version: 'one' }, 'schema.pattern /version'],
-    ['a signature without signer', { ...manifest, signing: { sha256: sha, signature: 'x' } }, 'schema.dependencies /signing'],
-    ['a non-hex hash', { ...manifest, signing: { sha256: 'zz' } }, 'schema.pattern /signing/sha256'],
+    [
+      'a signature without signer',
+      { ...manifest, signing: { sha256: sha, signature: 'x' } },
+      'schema.dependencies /signing',
+    ],
+    [
+      'a non-hex hash',
+      { ...manifest, signing: { sha256: 'zz' } },
+      'schema.pattern /signing/sha256',
+    ],
   ])('refuses %s', (_what, value, expected) => {
     expect(problems(() => validateManifest(JSON.parse(JSON.stringify(value))))).toContain(expected);
   });
@@ -55,24 +88,44 @@ describe('manifest validation', () => {
 
 describe('envelope validation', () => {
   it('accepts a valid event and returns it typed', () => {
-    const e = envelope(EventSubjects.PluginRevoked, { plugin_id: 'a.b', version: '1.0.0', revoked_by: 'k1' });
+    const e = envelope(EventSubjects.PluginRevoked, {
+      plugin_id: 'a.b',
+      version: '1.0.0',
+      revoked_by: 'k1',
+    });
     expect(validateEventEnvelope(EventSubjects.PluginRevoked, e).data.revoked_by).toBe('k1');
   });
 
   it('refuses an event whose type does not match its subject', () => {
-    const e = envelope(EventSubjects.PluginRevoked, { plugin_id: 'a.b', version: '1.0.0', revoked_by: 'k1' });
-    expect(problems(() => validateEventEnvelope(EventSubjects.PluginLoaded, e))).toContain('schema.const /type');
+    const e = envelope(EventSubjects.PluginRevoked, {
+      plugin_id: 'a.b',
+      version: '1.0.0',
+      revoked_by: 'k1',
+    });
+    expect(problems(() => validateEventEnvelope(EventSubjects.PluginLoaded, e))).toContain(
+      'schema.const /type',
+    );
   });
 
   it('refuses a payload with a missing field and an extra one', () => {
-    const e = envelope(EventSubjects.PermissionDenied, { plugin_id: 'a.b', version: '1', capability: 'fs.read', sneaky: 1 });
+    const e = envelope(EventSubjects.PermissionDenied, {
+      plugin_id: 'a.b',
+      version: '1',
+      capability: 'fs.read',
+      sneaky: 1,
+    });
     expect(problems(() => validateEventEnvelope(EventSubjects.PermissionDenied, e))).toEqual(
-      expect.arrayContaining(['schema.required /data/target', 'schema.additionalProperties /data/sneaky']),
+      expect.arrayContaining([
+        'schema.required /data/target',
+        'schema.additionalProperties /data/sneaky',
+      ]),
     );
   });
 
   it('refuses a request with a bad id', () => {
     const e = { ...envelope(RequestSubjects.RegistryGetPlugin, { plugin_id: 'a.b' }), id: 'nope' };
-    expect(problems(() => validateRequestEnvelope(RequestSubjects.RegistryGetPlugin, e))).toContain('schema.format /id');
+    expect(problems(() => validateRequestEnvelope(RequestSubjects.RegistryGetPlugin, e))).toContain(
+      'schema.format /id',
+    );
   });
 });

@@ -11,11 +11,21 @@ import type { EventSubject, RequestSubject } from './subjects.js';
 /** One strict Ajv for every contract: unknown keywords and loose types are schema bugs. */
 export const ajv = new Ajv({ strict: true, allErrors: true, allowUnionTypes: true });
 /** The same, for text inputs (query strings): coerces "5" to 5 and fills defaults. */
-const coercingAjv = new Ajv({ strict: true, allErrors: true, allowUnionTypes: true, coerceTypes: true, useDefaults: true });
+const coercingAjv = new Ajv({
+  strict: true,
+  allErrors: true,
+  allowUnionTypes: true,
+  coerceTypes: true,
+  useDefaults: true,
+});
 for (const instance of [ajv, coercingAjv]) (addFormats as unknown as (a: Ajv) => Ajv)(instance);
 
 /** Compiles a schema once and returns a checker that throws a coded error listing every problem. */
-export function compileChecker<T>(schema: TSchema, what: string, options: { coerce?: boolean } = {}): (value: unknown) => T {
+export function compileChecker<T>(
+  schema: TSchema,
+  what: string,
+  options: { coerce?: boolean } = {},
+): (value: unknown) => T {
   const validate: ValidateFunction = (options.coerce ? coercingAjv : ajv).compile(schema);
   return (value: unknown): T => {
     if (validate(value)) return value as T;
@@ -27,34 +37,54 @@ export function compileChecker<T>(schema: TSchema, what: string, options: { coer
 export function toDetails(errors: ErrorObject[]): ErrorDetail[] {
   return errors.map((e) => {
     const missing = e.keyword === 'required' ? `/${String(e.params.missingProperty)}` : '';
-    const extra = e.keyword === 'additionalProperties' ? `/${String(e.params.additionalProperty)}` : '';
-    return { code: `schema.${e.keyword}`, message: e.message ?? 'invalid', path: `${e.instancePath}${missing}${extra}` || '/' };
+    const extra =
+      e.keyword === 'additionalProperties' ? `/${String(e.params.additionalProperty)}` : '';
+    return {
+      code: `schema.${e.keyword}`,
+      message: e.message ?? 'invalid',
+      path: `${e.instancePath}${missing}${extra}` || '/',
+    };
   });
 }
 
 const eventCheckers = new Map<string, (v: unknown) => EventEnvelope>(
-  Object.entries(EventPayloadSchemas).map(([s, schema]) => [s, compileChecker(envelopeSchema(s, schema), `${s} event`)]),
+  Object.entries(EventPayloadSchemas).map(([s, schema]) => [
+    s,
+    compileChecker(envelopeSchema(s, schema), `${s} event`),
+  ]),
 );
 const requestCheckers = new Map<string, (v: unknown) => RequestEnvelope>(
-  Object.entries(RequestSchemas).map(([s, { request }]) => [s, compileChecker(envelopeSchema(s, request), `${s} request`)]),
+  Object.entries(RequestSchemas).map(([s, { request }]) => [
+    s,
+    compileChecker(envelopeSchema(s, request), `${s} request`),
+  ]),
 );
 const replyCheckers = new Map<string, (v: unknown) => unknown>(
   Object.entries(RequestSchemas).map(([s, { reply }]) => [s, compileChecker(reply, `${s} reply`)]),
 );
 
-function checkerFor<T>(checkers: Map<string, (v: unknown) => T>, subject: string): (v: unknown) => T {
+function checkerFor<T>(
+  checkers: Map<string, (v: unknown) => T>,
+  subject: string,
+): (v: unknown) => T {
   const check = checkers.get(subject);
   if (!check) throw new DomainError('bad_request', `unknown subject ${subject}`);
   return check;
 }
 
 /** Validates an event envelope against the schema of its subject. */
-export function validateEventEnvelope<S extends EventSubject>(subject: S, value: unknown): EventEnvelope<S> {
+export function validateEventEnvelope<S extends EventSubject>(
+  subject: S,
+  value: unknown,
+): EventEnvelope<S> {
   return checkerFor(eventCheckers, subject)(value) as EventEnvelope<S>;
 }
 
 /** Validates a request envelope against the schema of its subject. */
-export function validateRequestEnvelope<S extends RequestSubject>(subject: S, value: unknown): RequestEnvelope<S> {
+export function validateRequestEnvelope<S extends RequestSubject>(
+  subject: S,
+  value: unknown,
+): RequestEnvelope<S> {
   return checkerFor(requestCheckers, subject)(value) as RequestEnvelope<S>;
 }
 
@@ -64,4 +94,7 @@ export function validateReplyData(subject: RequestSubject, value: unknown): unkn
 }
 
 /** Validates plugin.json; the error lists every problem found. */
-export const validateManifest: (value: unknown) => Manifest = compileChecker<Manifest>(ManifestSchema, 'plugin manifest');
+export const validateManifest: (value: unknown) => Manifest = compileChecker<Manifest>(
+  ManifestSchema,
+  'plugin manifest',
+);

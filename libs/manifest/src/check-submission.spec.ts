@@ -1,42 +1,44 @@
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import type { Manifest } from '@convergio/contracts';
+import { aManifest, exampleModule, sha256Hex } from '@convergio/testing';
 import { checkSubmission } from './check-submission.js';
 
-const GREET = fileURLToPath(new URL('../../../examples/greet-plugin/build/greet.wasm', import.meta.url));
-const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const context = { coreVersion: '1.4.0', trust: 'untrusted' as const };
 
 /** A minimal module that imports one `() -> ()` function. */
 function moduleImporting(namespace: string, name: string): Uint8Array {
   const str = (s: string) => [s.length, ...Buffer.from(s)];
   const imports = [1, ...str(namespace), ...str(name), 0x00, 0x00];
-  return Uint8Array.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 4, 1, 0x60, 0, 0, 2, imports.length, ...imports]);
+  return Uint8Array.from([
+    0,
+    0x61,
+    0x73,
+    0x6d,
+    1,
+    0,
+    0,
+    0,
+    1,
+    4,
+    1,
+    0x60,
+    0,
+    0,
+    2,
+    imports.length,
+    ...imports,
+  ]);
 }
 
-function manifestFor(module: Uint8Array, overrides: Record<string, unknown> = {}) {
-  return {
-    id: 'example.greet',
-    name: 'Greet',
-    version: '1.0.0',
-    author: 'a',
-    license: 'MIT',
-    min_core_version: '1.0.0',
-    entrypoint: 'greet.wasm',
-    capabilities: { tools: [{ name: 'greet', function: 'greet', description: 'hi', input_schema: {} }] },
-    permissions: {},
-    signing: { sha256: sha256(module) },
-    ...overrides,
-  };
-}
+const manifestFor = (module: Uint8Array, overrides: Partial<Manifest> = {}) =>
+  aManifest({ min_core_version: '1.0.0', ...overrides }, module);
 
-const codes = async (raw: unknown, module: Uint8Array, ctx = context) => (await checkSubmission(raw, module, ctx)).findings.map((f) => f.code);
+const codes = async (raw: unknown, module: Uint8Array, ctx = context) =>
+  (await checkSubmission(raw, module, ctx)).findings.map((f) => f.code);
 
 describe('checkSubmission', () => {
   let greet: Uint8Array;
   beforeAll(() => {
-    if (!existsSync(GREET)) throw new Error(`${GREET} is missing: run "npm run build --workspace examples/greet-plugin"`);
-    greet = readFileSync(GREET);
+    greet = exampleModule('greet.wasm');
   });
 
   it('passes the example plugin', async () => {
@@ -45,17 +47,43 @@ describe('checkSubmission', () => {
   });
 
   it.each([
-    ['a module that does not match its hash', () => manifestFor(greet, { signing: { sha256: 'a'.repeat(64) } }), 'hash_mismatch'],
-    ['a core that is too old', () => manifestFor(greet, { min_core_version: '2.0.0' }), 'core_version_incompatible'],
-    ['proc.exec for an untrusted plugin', () => manifestFor(greet, { permissions: { 'proc.exec': { binaries: ['/bin/ls'] } } }), 'proc_exec_untrusted'],
-    ['a declared function the module does not export', () => manifestFor(greet, { capabilities: { agents: [{ name: 'x', function: 'steal', description: 'x' }] } }), 'function_missing'],
-    ['a manifest that fails its schema', () => ({ id: 'x' }), 'manifest_invalid'],
+    [
+      'a module that does not match its hash',
+      () => manifestFor(greet, { signing: { sha256: 'a'.repeat(64) } }),
+      'hash_mismatch',
+    ],
+    [
+      'a core that is too old',
+      () => manifestFor(greet, { min_core_version: '2.0.0' }),
+      'core_version_incompatible',
+    ],
+    [
+      'proc.exec for an untrusted plugin',
+      () => manifestFor(greet, { permissions: { 'proc.exec': { binaries: ['/bin/ls'] } } }),
+      'proc_exec_untrusted',
+    ],
+    [
+      'a declared function the module does not export',
+      () =>
+        manifestFor(greet, {
+          capabilities: { agents: [{ name: 'x', function: 'steal', description: 'x' }] },
+        }),
+      'function_missing',
+    ],
+    [
+      'a manifest that fails its schema',
+      () => ({ id: 'x' }) as unknown as Manifest,
+      'manifest_invalid',
+    ],
   ])('refuses %s', async (_what, manifest, code) => {
     expect(await codes(manifest(), greet)).toContain(code);
   });
 
   it('refuses proc.exec even with a signature field, as long as the signature is not verified', async () => {
-    const m = manifestFor(greet, { permissions: { 'proc.exec': { binaries: ['/bin/ls'] } }, signing: { sha256: sha256(greet), signer_id: 'me', signature: 'forged' } });
+    const m = manifestFor(greet, {
+      permissions: { 'proc.exec': { binaries: ['/bin/ls'] } },
+      signing: { sha256: sha256Hex(greet), signer_id: 'me', signature: 'forged' },
+    });
     expect(await codes(m, greet)).toContain('proc_exec_untrusted');
   });
 
@@ -66,7 +94,9 @@ describe('checkSubmission', () => {
     ['the JS environment', 'env', 'eval'],
   ])('refuses a module importing %s', async (_what, namespace, name) => {
     const module = moduleImporting(namespace, name);
-    expect(await codes(manifestFor(module, { capabilities: {} }), module)).toEqual(['import_forbidden']);
+    expect(await codes(manifestFor(module, { capabilities: {} }), module)).toEqual([
+      'import_forbidden',
+    ]);
   });
 
   it('accepts a module importing a host function of the ABI', async () => {

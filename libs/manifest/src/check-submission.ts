@@ -1,16 +1,28 @@
 import { createHash } from 'node:crypto';
 import semver from 'semver';
-import { DomainError, HOST_FUNCTIONS, validateManifest, type Finding, type Manifest, type Trust } from '@convergio/contracts';
+import {
+  DomainError,
+  HOST_FUNCTIONS,
+  validateManifest,
+  type Finding,
+  type Manifest,
+  type Trust,
+} from '@convergio/contracts';
 
 /** The outcome of the load-time checks of SPEC.md §4 that need no keyring. */
-export type SubmissionCheck = { ok: true; manifest: Manifest; findings: Finding[] } | { ok: false; findings: Finding[] };
+export type SubmissionCheck =
+  { ok: true; manifest: Manifest; findings: Finding[] } | { ok: false; findings: Finding[] };
 
 /**
  * Checks a submission: manifest schema, module hash, module validity, declared
  * exports, permissions allowed to untrusted plugins and core version. Every
  * problem found is reported, not only the first.
  */
-export async function checkSubmission(rawManifest: unknown, module: Uint8Array, context: { coreVersion: string; trust: Trust }): Promise<SubmissionCheck> {
+export async function checkSubmission(
+  rawManifest: unknown,
+  module: Uint8Array,
+  context: { coreVersion: string; trust: Trust },
+): Promise<SubmissionCheck> {
   const { coreVersion, trust } = context;
   let manifest: Manifest;
   try {
@@ -22,14 +34,28 @@ export async function checkSubmission(rawManifest: unknown, module: Uint8Array, 
   const findings: Finding[] = [];
   const sha256 = createHash('sha256').update(module).digest('hex');
   if (sha256 !== manifest.signing.sha256) {
-    findings.push({ code: 'hash_mismatch', message: `module SHA-256 is ${sha256}, manifest declares ${manifest.signing.sha256}`, path: '/signing/sha256' });
+    findings.push({
+      code: 'hash_mismatch',
+      message: `module SHA-256 is ${sha256}, manifest declares ${manifest.signing.sha256}`,
+      path: '/signing/sha256',
+    });
   }
   findings.push(...(await checkModule(manifest, module)));
-  if (!semver.satisfies(coreVersion, `>=${manifest.min_core_version}`, { includePrerelease: true })) {
-    findings.push({ code: 'core_version_incompatible', message: `needs core ${manifest.min_core_version} or newer, this core is ${coreVersion}`, path: '/min_core_version' });
+  if (
+    !semver.satisfies(coreVersion, `>=${manifest.min_core_version}`, { includePrerelease: true })
+  ) {
+    findings.push({
+      code: 'core_version_incompatible',
+      message: `needs core ${manifest.min_core_version} or newer, this core is ${coreVersion}`,
+      path: '/min_core_version',
+    });
   }
   if (manifest.permissions['proc.exec'] && trust === 'untrusted') {
-    findings.push({ code: 'proc_exec_untrusted', message: 'proc.exec is never granted to untrusted plugins', path: '/permissions/proc.exec' });
+    findings.push({
+      code: 'proc_exec_untrusted',
+      message: 'proc.exec is never granted to untrusted plugins',
+      path: '/permissions/proc.exec',
+    });
   }
   return findings.length ? { ok: false, findings } : { ok: true, manifest, findings };
 }
@@ -45,12 +71,25 @@ async function checkModule(manifest: Manifest, bytes: Uint8Array): Promise<Findi
   try {
     module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
   } catch (error) {
-    return [{ code: 'module_invalid', message: `not a valid WebAssembly module: ${(error as Error).message}` }];
+    return [
+      {
+        code: 'module_invalid',
+        message: `not a valid WebAssembly module: ${(error as Error).message}`,
+      },
+    ];
   }
-  const exported = new Set(WebAssembly.Module.exports(module).filter((e) => e.kind === 'function').map((e) => e.name));
+  const exported = new Set(
+    WebAssembly.Module.exports(module)
+      .filter((e) => e.kind === 'function')
+      .map((e) => e.name),
+  );
   const missing = declaredFunctions(manifest)
     .filter((f) => !exported.has(f))
-    .map((f) => ({ code: 'function_missing', message: `capability function ${f} is not exported by the module`, path: '/capabilities' }));
+    .map((f) => ({
+      code: 'function_missing',
+      message: `capability function ${f} is not exported by the module`,
+      path: '/capabilities',
+    }));
   return [...missing, ...WebAssembly.Module.imports(module).flatMap(checkImport)];
 }
 
@@ -64,5 +103,10 @@ const KNOWN_HOST_FUNCTIONS = new Set<string>(HOST_FUNCTIONS);
 function checkImport({ module, name }: WebAssembly.ModuleImportDescriptor): Finding[] {
   if (module === HOST && KNOWN_HOST_FUNCTIONS.has(name)) return [];
   if (module === KERNEL && !FORBIDDEN_KERNEL_IMPORTS.has(name)) return [];
-  return [{ code: 'import_forbidden', message: `the module imports "${module}" "${name}", which the plugin ABI does not offer` }];
+  return [
+    {
+      code: 'import_forbidden',
+      message: `the module imports "${module}" "${name}", which the plugin ABI does not offer`,
+    },
+  ];
 }

@@ -14,7 +14,8 @@ export interface PermissionDiff {
 
 /** Compares two permission sets by name and by exact grant (paths, hosts, ids ...). */
 export function diffPermissions(previous: Permissions, next: Permissions): PermissionDiff {
-  const names = (p: Permissions) => Object.keys(p).filter((k) => p[k as PermissionName] !== undefined) as PermissionName[];
+  const names = (p: Permissions) =>
+    Object.keys(p).filter((k) => p[k as PermissionName] !== undefined) as PermissionName[];
   const before = new Set(names(previous));
   const after = names(next);
   return {
@@ -32,7 +33,9 @@ export function asksForMore(diff: PermissionDiff): boolean {
 function canonical(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) =>
     v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)),
+        )
       : v,
   );
 }

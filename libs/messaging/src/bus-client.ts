@@ -1,4 +1,10 @@
-import type { EventPayloadMap, EventSubject, ReplyMap, RequestMap, RequestSubject } from '@convergio/contracts';
+import type {
+  EventPayloadMap,
+  EventSubject,
+  ReplyMap,
+  RequestMap,
+  RequestSubject,
+} from '@convergio/contracts';
 
 export interface RequestOptions {
   timeoutMs?: number;
@@ -11,10 +17,18 @@ export interface RequestOptions {
  */
 export abstract class BusClient {
   /** Publishes a durable event; resolves when the bus has stored it. Returns the event id. */
-  abstract publish<S extends EventSubject>(subject: S, data: EventPayloadMap[S], correlationId?: string): Promise<string>;
+  abstract publish<S extends EventSubject>(
+    subject: S,
+    data: EventPayloadMap[S],
+    correlationId?: string,
+  ): Promise<string>;
 
   /** Sends a request to the service that answers `subject`; throws a DomainError for an error reply. */
-  abstract request<S extends RequestSubject>(subject: S, data: RequestMap[S], options?: RequestOptions): Promise<ReplyMap[S]>;
+  abstract request<S extends RequestSubject>(
+    subject: S,
+    data: RequestMap[S],
+    options?: RequestOptions,
+  ): Promise<ReplyMap[S]>;
 
   /** True while the bus connection is usable (readiness). */
   abstract isReady(): boolean;

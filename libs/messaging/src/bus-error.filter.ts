@@ -1,4 +1,10 @@
-import { applyDecorators, Catch, Controller, UseFilters, type RpcExceptionFilter } from '@nestjs/common';
+import {
+  applyDecorators,
+  Catch,
+  Controller,
+  UseFilters,
+  type RpcExceptionFilter,
+} from '@nestjs/common';
 import { throwError, type Observable } from 'rxjs';
 
 /**

@@ -22,7 +22,8 @@ export class BusContext extends BaseRpcContext<[string]> {
 }
 
 /** What happened to one delivered event: the transport acks, retries or drops it. */
-export type EventOutcome = { kind: 'done' } | { kind: 'retry'; error: unknown } | { kind: 'poison'; error: unknown };
+export type EventOutcome =
+  { kind: 'done' } | { kind: 'retry'; error: unknown } | { kind: 'poison'; error: unknown };
 
 /**
  * The transport-independent half of a bus server: validates incoming messages,
@@ -33,11 +34,15 @@ export abstract class BusServer extends Server implements CustomTransportStrateg
   protected readonly log = new Logger(this.constructor.name);
 
   protected eventSubjects(): EventSubject[] {
-    return [...this.messageHandlers.entries()].filter(([, h]) => h.isEventHandler).map(([s]) => s as EventSubject);
+    return [...this.messageHandlers.entries()]
+      .filter(([, h]) => h.isEventHandler)
+      .map(([s]) => s as EventSubject);
   }
 
   protected requestSubjects(): RequestSubject[] {
-    return [...this.messageHandlers.entries()].filter(([, h]) => !h.isEventHandler).map(([s]) => s as RequestSubject);
+    return [...this.messageHandlers.entries()]
+      .filter(([, h]) => !h.isEventHandler)
+      .map(([s]) => s as RequestSubject);
   }
 
   /** Validates and handles one event; never throws. */
@@ -59,7 +64,9 @@ export abstract class BusServer extends Server implements CustomTransportStrateg
       return { kind: 'done' };
     } catch (error) {
       const permanent = error instanceof DomainError && isPermanentError(error.code);
-      this.log.warn(`${subject} ${envelope.id} failed (${permanent ? 'dropped' : 'will retry'}): ${describe(error)}`);
+      this.log.warn(
+        `${subject} ${envelope.id} failed (${permanent ? 'dropped' : 'will retry'}): ${describe(error)}`,
+      );
       return permanent ? { kind: 'poison', error } : { kind: 'retry', error };
     }
   }
@@ -70,10 +77,16 @@ export abstract class BusServer extends Server implements CustomTransportStrateg
       const envelope = validateRequestEnvelope(subject, raw);
       const handler = this.getHandlerByPattern(subject);
       if (!handler) throw new DomainError('unavailable', `no handler for ${subject}`);
-      const data: unknown = await runInMessageContext(envelope.id, envelope.correlation_id, async () => {
-        const result: unknown = await handler(envelope, new BusContext([subject]));
-        return lastValueFrom<unknown, undefined>(this.transformToObservable(result), { defaultValue: undefined });
-      });
+      const data: unknown = await runInMessageContext(
+        envelope.id,
+        envelope.correlation_id,
+        async () => {
+          const result: unknown = await handler(envelope, new BusContext([subject]));
+          return lastValueFrom<unknown, undefined>(this.transformToObservable(result), {
+            defaultValue: undefined,
+          });
+        },
+      );
       return { ok: true, data: validateReplyData(subject, data) };
     } catch (error) {
       return { ok: false, error: this.toReplyError(subject, error) };
@@ -83,7 +96,10 @@ export abstract class BusServer extends Server implements CustomTransportStrateg
   private toReplyError(subject: string, error: unknown) {
     if (error instanceof DomainError) return error.toJSON();
     const id = randomUUID();
-    this.log.error(`${subject} failed, error id ${id}`, error instanceof Error ? error.stack : String(error));
+    this.log.error(
+      `${subject} failed, error id ${id}`,
+      error instanceof Error ? error.stack : String(error),
+    );
     return { code: 'internal' as const, message: `internal error (id ${id})`, details: [] };
   }
 
@@ -97,6 +113,7 @@ export abstract class BusServer extends Server implements CustomTransportStrateg
 }
 
 function describe(error: unknown): string {
-  if (error instanceof DomainError) return `${error.code}: ${error.message} ${JSON.stringify(error.details)}`;
+  if (error instanceof DomainError)
+    return `${error.code}: ${error.message} ${JSON.stringify(error.details)}`;
   return error instanceof Error ? error.message : String(error);
 }

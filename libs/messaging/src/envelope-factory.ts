@@ -7,7 +7,12 @@ import { currentMessageContext } from './message-context.js';
  * handled, so a redelivered message republishes the same ids and JetStream
  * de-duplicates them; the correlation id is carried over.
  */
-export function createEnvelope<T extends string, D>(type: T, data: D, source: string, correlationId?: string): Envelope<T, D> {
+export function createEnvelope<T extends string, D>(
+  type: T,
+  data: D,
+  source: string,
+  correlationId?: string,
+): Envelope<T, D> {
   const ctx = currentMessageContext();
   const id = ctx ? deriveId(ctx.messageId, type, ctx.published++) : randomUUID();
   return {

@@ -22,17 +22,32 @@ export class InProcessBusClient extends BusClient {
     super();
   }
 
-  async publish<S extends EventSubject>(subject: S, data: EventPayloadMap[S], correlationId?: string): Promise<string> {
-    const envelope = validateEventEnvelope(subject, createEnvelope(subject, data, this.service, correlationId));
+  async publish<S extends EventSubject>(
+    subject: S,
+    data: EventPayloadMap[S],
+    correlationId?: string,
+  ): Promise<string> {
+    const envelope = validateEventEnvelope(
+      subject,
+      createEnvelope(subject, data, this.service, correlationId),
+    );
     this.hub.publish(subject, envelope.id, JSON.parse(JSON.stringify(envelope)));
     return Promise.resolve(envelope.id);
   }
 
-  async request<S extends RequestSubject>(subject: S, data: RequestMap[S], options: RequestOptions = {}): Promise<ReplyMap[S]> {
-    const envelope = validateRequestEnvelope(subject, createEnvelope(subject, data, this.service, options.correlationId));
+  async request<S extends RequestSubject>(
+    subject: S,
+    data: RequestMap[S],
+    options: RequestOptions = {},
+  ): Promise<ReplyMap[S]> {
+    const envelope = validateRequestEnvelope(
+      subject,
+      createEnvelope(subject, data, this.service, options.correlationId),
+    );
     const reply = await this.hub.request(subject, JSON.parse(JSON.stringify(envelope)));
     if (!reply) throw new DomainError('unavailable', `no ${subject} service is running`);
-    if (!reply.ok) throw new DomainError(reply.error.code, reply.error.message, reply.error.details);
+    if (!reply.ok)
+      throw new DomainError(reply.error.code, reply.error.message, reply.error.details);
     return validateReplyData(subject, JSON.parse(JSON.stringify(reply.data))) as ReplyMap[S];
   }
 

@@ -18,6 +18,7 @@ export class InProcessHub {
   private readonly eventHandlers = new Map<string, EventHandler[]>();
   private readonly requestHandlers = new Map<string, RequestHandler>();
   private readonly seen = new Set<string>();
+  private readonly lines = new Map<EventHandler, Promise<void>>();
   private inFlight = 0;
   private closed = false;
 
@@ -34,7 +35,8 @@ export class InProcessHub {
   publish(subject: string, id: string, raw: unknown): void {
     if (this.seen.has(id)) return;
     this.remember(id);
-    for (const handler of this.eventHandlers.get(subject) ?? []) this.deliver(subject, handler, raw, 1);
+    for (const handler of this.eventHandlers.get(subject) ?? [])
+      this.deliver(subject, handler, raw, 1);
   }
 
   async request(subject: string, raw: unknown): Promise<Reply<unknown> | undefined> {
@@ -58,25 +60,33 @@ export class InProcessHub {
     this.closed = true;
   }
 
+  // Like a JetStream consumer, each handler sees one message at a time, in publish order;
+  // a retried message goes back in line after its delay instead of blocking the others.
   private deliver(subject: string, handler: EventHandler, raw: unknown, attempt: number): void {
     if (this.closed) return;
     this.inFlight++;
-    setImmediate(() => {
-      void handler(raw).then((outcome) => {
-        this.inFlight--;
-        if (outcome.kind !== 'retry') return;
-        if (attempt >= MAX_ATTEMPTS) return this.log.error(`${subject}: gave up after ${attempt} attempts`);
-        this.inFlight++;
-        setTimeout(() => {
+    const previous = this.lines.get(handler) ?? Promise.resolve();
+    const next = previous.then(async () => {
+      const outcome = this.closed ? ({ kind: 'done' } as const) : await handler(raw);
+      this.inFlight--;
+      if (outcome.kind !== 'retry') return;
+      if (attempt >= MAX_ATTEMPTS)
+        return this.log.error(`${subject}: gave up after ${attempt} attempts`);
+      this.inFlight++;
+      setTimeout(
+        () => {
           this.inFlight--;
           this.deliver(subject, handler, raw, attempt + 1);
-        }, 100 * 2 ** attempt).unref();
-      });
+        },
+        100 * 2 ** attempt,
+      ).unref();
     });
+    this.lines.set(handler, next);
   }
 
   private remember(id: string): void {
     this.seen.add(id);
-    if (this.seen.size > REMEMBERED_IDS) this.seen.delete(this.seen.values().next().value as string);
+    if (this.seen.size > REMEMBERED_IDS)
+      this.seen.delete(this.seen.values().next().value as string);
   }
 }

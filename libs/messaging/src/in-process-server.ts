@@ -8,8 +8,10 @@ export class InProcessServer extends BusServer {
   }
 
   listen(callback: () => void): void {
-    for (const subject of this.eventSubjects()) this.hub.onEvent(subject, (raw) => this.dispatchEvent(subject, raw));
-    for (const subject of this.requestSubjects()) this.hub.onRequest(subject, (raw) => this.dispatchRequest(subject, raw));
+    for (const subject of this.eventSubjects())
+      this.hub.onEvent(subject, (raw) => this.dispatchEvent(subject, raw));
+    for (const subject of this.requestSubjects())
+      this.hub.onRequest(subject, (raw) => this.dispatchRequest(subject, raw));
     callback();
   }
 

@@ -1,5 +1,10 @@
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
-import { NoRespondersError, TimeoutError, type NatsConnection, RequestError } from '@nats-io/transport-node';
+import {
+  NoRespondersError,
+  TimeoutError,
+  type NatsConnection,
+  RequestError,
+} from '@nats-io/transport-node';
 import {
   DomainError,
   validateEventEnvelope,
@@ -40,24 +45,45 @@ export class JetStreamBusClient extends BusClient {
     }
   }
 
-  async publish<S extends EventSubject>(subject: S, data: EventPayloadMap[S], correlationId?: string): Promise<string> {
-    const envelope = validateEventEnvelope(subject, createEnvelope(subject, data, this.options.service, correlationId));
-    await this.js.publish(natsSubject(this.options.prefix, subject), JSON.stringify(envelope), { msgID: envelope.id });
+  async publish<S extends EventSubject>(
+    subject: S,
+    data: EventPayloadMap[S],
+    correlationId?: string,
+  ): Promise<string> {
+    const envelope = validateEventEnvelope(
+      subject,
+      createEnvelope(subject, data, this.options.service, correlationId),
+    );
+    await this.js.publish(natsSubject(this.options.prefix, subject), JSON.stringify(envelope), {
+      msgID: envelope.id,
+    });
     return envelope.id;
   }
 
-  async request<S extends RequestSubject>(subject: S, data: RequestMap[S], options: RequestOptions = {}): Promise<ReplyMap[S]> {
-    const envelope = validateRequestEnvelope(subject, createEnvelope(subject, data, this.options.service, options.correlationId));
+  async request<S extends RequestSubject>(
+    subject: S,
+    data: RequestMap[S],
+    options: RequestOptions = {},
+  ): Promise<ReplyMap[S]> {
+    const envelope = validateRequestEnvelope(
+      subject,
+      createEnvelope(subject, data, this.options.service, options.correlationId),
+    );
     let reply: Reply<unknown>;
     try {
-      const msg = await this.nc.request(natsSubject(this.options.prefix, subject), JSON.stringify(envelope), {
-        timeout: options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
-      });
+      const msg = await this.nc.request(
+        natsSubject(this.options.prefix, subject),
+        JSON.stringify(envelope),
+        {
+          timeout: options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+        },
+      );
       reply = msg.json<Reply<unknown>>();
     } catch (error) {
       throw toUnavailable(subject, error);
     }
-    if (!reply.ok) throw new DomainError(reply.error.code, reply.error.message, reply.error.details);
+    if (!reply.ok)
+      throw new DomainError(reply.error.code, reply.error.message, reply.error.details);
     return validateReplyData(subject, reply.data) as ReplyMap[S];
   }
 
@@ -68,7 +94,12 @@ export class JetStreamBusClient extends BusClient {
 
 function toUnavailable(subject: string, error: unknown): DomainError {
   const cause = error instanceof RequestError ? (error.cause ?? error) : error;
-  if (cause instanceof NoRespondersError) return new DomainError('unavailable', `no ${subject} service is running`);
-  if (cause instanceof TimeoutError) return new DomainError('unavailable', `${subject} did not answer in time`);
-  return new DomainError('unavailable', `${subject} failed on the bus: ${error instanceof Error ? error.message : String(error)}`);
+  if (cause instanceof NoRespondersError)
+    return new DomainError('unavailable', `no ${subject} service is running`);
+  if (cause instanceof TimeoutError)
+    return new DomainError('unavailable', `${subject} did not answer in time`);
+  return new DomainError(
+    'unavailable',
+    `${subject} failed on the bus: ${error instanceof Error ? error.message : String(error)}`,
+  );
 }

@@ -1,11 +1,18 @@
-import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages } from '@nats-io/jetstream';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  jetstream,
+  jetstreamManager,
+  type ConsumerMessages,
+} from '@nats-io/jetstream';
 import { nanos, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import type { EventSubject, RequestSubject } from '@convergio/contracts';
 import { BusServer } from './bus-server.js';
 import { natsSubject, streamName, type NatsBusOptions } from './nats-connection.js';
 
 /** Retry delays for a failed event: 1 s, 2 s, 4 s ... capped at 30 s. */
-const retryDelayMs = (deliveries: number) => Math.min(30_000, 1000 * 2 ** Math.max(0, deliveries - 1));
+const retryDelayMs = (deliveries: number) =>
+  Math.min(30_000, 1000 * 2 ** Math.max(0, deliveries - 1));
 const MAX_DELIVER = 20;
 const ACK_WAIT_MS = 60_000;
 

@@ -1,4 +1,12 @@
-import { Global, Module, type DynamicModule, type INestApplication, type OnApplicationShutdown, Inject, Injectable } from '@nestjs/common';
+import {
+  Global,
+  Module,
+  type DynamicModule,
+  type INestApplication,
+  type OnApplicationShutdown,
+  Inject,
+  Injectable,
+} from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { BusClient } from './bus-client.js';
 import { BusServer } from './bus-server.js';
@@ -10,9 +18,12 @@ import { JetStreamBusClient } from './jetstream-bus.client.js';
 import { connectNatsBus, type NatsBusOptions } from './nats-connection.js';
 
 /** Which bus a process uses (DESIGN.md §2). */
-export type MessagingOptions = ({ kind: 'nats' } & NatsBusOptions) | { kind: 'in-process'; hub?: InProcessHub };
+export type MessagingOptions =
+  ({ kind: 'nats' } & NatsBusOptions) | { kind: 'in-process'; hub?: InProcessHub };
 
-type Transport = { kind: 'nats'; nc: NatsConnection; options: NatsBusOptions } | { kind: 'in-process'; hub: InProcessHub };
+type Transport =
+  | { kind: 'nats'; nc: NatsConnection; options: NatsBusOptions }
+  | { kind: 'in-process'; hub: InProcessHub };
 
 const TRANSPORT = Symbol('BUS_TRANSPORT');
 
@@ -21,7 +32,8 @@ class TransportLifecycle implements OnApplicationShutdown {
   constructor(@Inject(TRANSPORT) private readonly transport: Transport) {}
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.transport.kind === 'nats' && !this.transport.nc.isClosed()) await this.transport.nc.drain();
+    if (this.transport.kind === 'nats' && !this.transport.nc.isClosed())
+      await this.transport.nc.drain();
   }
 }
 
@@ -47,7 +59,8 @@ export class MessagingModule {
         {
           provide: BusServer,
           inject: [TRANSPORT],
-          useFactory: (t: Transport): BusServer => (t.kind === 'nats' ? new JetStreamServer(t.nc, t.options) : new InProcessServer(t.hub)),
+          useFactory: (t: Transport): BusServer =>
+            t.kind === 'nats' ? new JetStreamServer(t.nc, t.options) : new InProcessServer(t.hub),
         },
         TransportLifecycle,
       ],
@@ -63,7 +76,9 @@ export class MessagingModule {
           provide: BusClient,
           inject: [TRANSPORT],
           useFactory: (t: Transport): BusClient =>
-            t.kind === 'nats' ? new JetStreamBusClient(t.nc, { ...t.options, service }) : new InProcessBusClient(t.hub, service),
+            t.kind === 'nats'
+              ? new JetStreamBusClient(t.nc, { ...t.options, service })
+              : new InProcessBusClient(t.hub, service),
         },
       ],
       exports: [BusClient],

@@ -39,13 +39,18 @@ class TestHandlers {
 
   @MessagePattern(RequestSubjects.RegistryGetPlugin)
   getPlugin(@Payload() req: RequestEnvelope<'registry.plugins.get'>) {
-    if (req.data.plugin_id === 'missing.plugin') throw new DomainError('not_found', 'no such plugin');
+    if (req.data.plugin_id === 'missing.plugin')
+      throw new DomainError('not_found', 'no such plugin');
     return { plugin_id: req.data.plugin_id, name: 'Test', versions: [] };
   }
 }
 
 async function startApp(options: MessagingOptions): Promise<INestApplication> {
-  @Module({ imports: [MessagingModule.forRoot(options), MessagingModule.forService('tester')], controllers: [TestHandlers], providers: [Seen] })
+  @Module({
+    imports: [MessagingModule.forRoot(options), MessagingModule.forService('tester')],
+    controllers: [TestHandlers],
+    providers: [Seen],
+  })
   class TestModule {}
   const app = await NestFactory.create(TestModule, { logger: false });
   await connectBus(app);
@@ -72,7 +77,15 @@ async function eventually(check: () => void, timeoutMs = 10_000): Promise<void> 
 }
 
 describe.each<[string, () => MessagingOptions]>([
-  ['NATS JetStream', () => ({ kind: 'nats', url: NATS_URL, service: 'tester', prefix: `test_${randomUUID().slice(0, 8)}` })],
+  [
+    'NATS JetStream',
+    () => ({
+      kind: 'nats',
+      url: NATS_URL,
+      service: 'tester',
+      prefix: `test_${randomUUID().slice(0, 8)}`,
+    }),
+  ],
   ['in-process', () => ({ kind: 'in-process' })],
 ])('messaging over %s', (_name, makeOptions) => {
   let app: INestApplication;
@@ -85,7 +98,9 @@ describe.each<[string, () => MessagingOptions]>([
     try {
       app = await startApp(options);
     } catch (error) {
-      throw new Error(`cannot reach NATS at ${NATS_URL}: start nats-server with JetStream (nats-server -js) (${String(error)})`);
+      throw new Error(
+        `cannot reach NATS at ${NATS_URL}: start nats-server with JetStream (nats-server -js) (${String(error)})`,
+      );
     }
     bus = app.get(BusClient);
     seen = app.get(Seen);
@@ -100,29 +115,50 @@ describe.each<[string, () => MessagingOptions]>([
   });
 
   it('delivers a published event to its handler with a valid envelope', async () => {
-    const id = await bus.publish(EventSubjects.PluginRevoked, { plugin_id: 'a.b', version: '1.0.0', revoked_by: 'admin' }, 'corr-1');
+    const id = await bus.publish(
+      EventSubjects.PluginRevoked,
+      { plugin_id: 'a.b', version: '1.0.0', revoked_by: 'admin' },
+      'corr-1',
+    );
     await eventually(() => expect(seen.revoked.map((e) => e.id)).toEqual([id]));
-    expect(seen.revoked[0]).toMatchObject({ type: 'plugin.revoked', source: 'tester', correlation_id: 'corr-1', data: { plugin_id: 'a.b' } });
+    expect(seen.revoked[0]).toMatchObject({
+      type: 'plugin.revoked',
+      source: 'tester',
+      correlation_id: 'corr-1',
+      data: { plugin_id: 'a.b' },
+    });
   });
 
   it('redelivers an event whose handler failed', async () => {
     seen.failuresLeft = 1;
-    const id = await bus.publish(EventSubjects.PluginRevoked, { plugin_id: 'a.c', version: '1.0.0', revoked_by: 'admin' });
+    const id = await bus.publish(EventSubjects.PluginRevoked, {
+      plugin_id: 'a.c',
+      version: '1.0.0',
+      revoked_by: 'admin',
+    });
     await eventually(() => expect(seen.revoked.map((e) => e.id)).toEqual([id]), 15_000);
     expect(seen.failuresLeft).toBe(0);
   });
 
   it('refuses to publish an invalid payload', async () => {
-    await expect(bus.publish(EventSubjects.PluginRevoked, { plugin_id: 'a.b' } as never)).rejects.toMatchObject({ code: 'validation_failed' });
+    await expect(
+      bus.publish(EventSubjects.PluginRevoked, { plugin_id: 'a.b' } as never),
+    ).rejects.toMatchObject({ code: 'validation_failed' });
   });
 
   it('answers a request and carries a coded error back', async () => {
-    await expect(bus.request(RequestSubjects.RegistryGetPlugin, { plugin_id: 'x.y' })).resolves.toEqual({ plugin_id: 'x.y', name: 'Test', versions: [] });
-    await expect(bus.request(RequestSubjects.RegistryGetPlugin, { plugin_id: 'missing.plugin' })).rejects.toMatchObject({ code: 'not_found', message: 'no such plugin' });
+    await expect(
+      bus.request(RequestSubjects.RegistryGetPlugin, { plugin_id: 'x.y' }),
+    ).resolves.toEqual({ plugin_id: 'x.y', name: 'Test', versions: [] });
+    await expect(
+      bus.request(RequestSubjects.RegistryGetPlugin, { plugin_id: 'missing.plugin' }),
+    ).rejects.toMatchObject({ code: 'not_found', message: 'no such plugin' });
   });
 
   it('says unavailable when no service answers a subject', async () => {
-    await expect(bus.request(RequestSubjects.AuditQuery, { limit: 1 }, { timeoutMs: 500 })).rejects.toMatchObject({ code: 'unavailable' });
+    await expect(
+      bus.request(RequestSubjects.AuditQuery, { limit: 1 }, { timeoutMs: 500 }),
+    ).rejects.toMatchObject({ code: 'unavailable' });
   });
 });
 
@@ -145,8 +181,18 @@ describe('JetStream specifics', () => {
     const { jetstream } = await import('@nats-io/jetstream');
     const js = jetstream(nc);
     const subject = natsSubject(prefix, EventSubjects.PluginRevoked);
-    const good = { id: randomUUID(), type: 'plugin.revoked', version: 1, occurred_at: new Date().toISOString(), source: 'x', correlation_id: 'c', data: { plugin_id: 'd.e', version: '1', revoked_by: 'k' } };
-    await js.publish(subject, JSON.stringify({ ...good, data: { plugin_id: 'BAD' } }), { msgID: randomUUID() });
+    const good = {
+      id: randomUUID(),
+      type: 'plugin.revoked',
+      version: 1,
+      occurred_at: new Date().toISOString(),
+      source: 'x',
+      correlation_id: 'c',
+      data: { plugin_id: 'd.e', version: '1', revoked_by: 'k' },
+    };
+    await js.publish(subject, JSON.stringify({ ...good, data: { plugin_id: 'BAD' } }), {
+      msgID: randomUUID(),
+    });
     await js.publish(subject, 'not json', { msgID: randomUUID() });
     await js.publish(subject, JSON.stringify(good), { msgID: good.id });
     const again = await js.publish(subject, JSON.stringify(good), { msgID: good.id });

@@ -26,7 +26,11 @@ export const DUPLICATE_WINDOW_MS = 10 * 60_000;
 
 /** Connects and makes sure the event stream exists with the current subject list. */
 export async function connectNatsBus(options: NatsBusOptions): Promise<NatsConnection> {
-  const nc = await connect({ servers: options.url, name: options.service, maxReconnectAttempts: -1 });
+  const nc = await connect({
+    servers: options.url,
+    name: options.service,
+    maxReconnectAttempts: -1,
+  });
   const jsm = await jetstreamManager(nc);
   const config = {
     name: streamName(options.prefix),

@@ -13,7 +13,11 @@ export interface BootstrapOptions {
 }
 
 /** Creates a Nest application, starts its bus handlers and its HTTP port. */
-export async function bootstrapService(name: string, module: Type | DynamicModule, o: BootstrapOptions): Promise<INestApplication> {
+export async function bootstrapService(
+  name: string,
+  module: Type | DynamicModule,
+  o: BootstrapOptions,
+): Promise<INestApplication> {
   const app = await NestFactory.create(module);
   if (o.shutdownHooks ?? true) app.enableShutdownHooks();
   await connectBus(app);

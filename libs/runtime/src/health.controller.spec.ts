@@ -16,12 +16,16 @@ function response() {
 
 describe('HealthController', () => {
   it('is alive without asking anything', () => {
-    expect(controller(false, () => Promise.reject(new Error('down'))).health()).toEqual({ status: 'ok' });
+    expect(controller(false, () => Promise.reject(new Error('down'))).health()).toEqual({
+      status: 'ok',
+    });
   });
 
   it('is ready when the bus and the database answer', async () => {
     const res = response();
-    const body = await controller(true, () => Promise.resolve([{ '?column?': 1 }])).ready(res as unknown as Response);
+    const body = await controller(true, () => Promise.resolve([{ '?column?': 1 }])).ready(
+      res as unknown as Response,
+    );
     expect(res.statusCode).toBe(200);
     expect(body).toEqual({ status: 'ready', checks: { bus: true, database: true } });
   });

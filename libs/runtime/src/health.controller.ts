@@ -29,5 +29,4 @@ export class HealthController {
     res.status(ready ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE);
     return { status: ready ? 'ready' : 'not_ready', checks };
   }
-
 }

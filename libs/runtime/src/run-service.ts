@@ -23,5 +23,8 @@ export async function runService<S extends TObject>(
     process.exit(1);
   }
   const e = env as Static<S> & ServiceRootOptions['env'] & { PORT: number };
-  await bootstrapService(service, ServiceRootModule.forRoot({ service, env: e, ...root(env) }), { port: e.PORT, beforeListen });
+  await bootstrapService(service, ServiceRootModule.forRoot({ service, env: e, ...root(env) }), {
+    port: e.PORT,
+    beforeListen,
+  });
 }

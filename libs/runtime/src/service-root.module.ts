@@ -1,6 +1,10 @@
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { MessagingModule } from '@convergio/messaging';
-import { PersistenceModule, type EntityDefinition, type MigrationDefinition } from '@convergio/persistence';
+import {
+  PersistenceModule,
+  type EntityDefinition,
+  type MigrationDefinition,
+} from '@convergio/persistence';
 import { ArtifactStoreModule } from '@convergio/artifacts';
 import { HealthController } from './health.controller.js';
 
@@ -26,7 +30,12 @@ export class ServiceRootModule {
     return {
       module: ServiceRootModule,
       imports: [
-        MessagingModule.forRoot({ kind: 'nats', url: o.env.NATS_URL, prefix: o.env.BUS_PREFIX, service: o.service }),
+        MessagingModule.forRoot({
+          kind: 'nats',
+          url: o.env.NATS_URL,
+          prefix: o.env.BUS_PREFIX,
+          service: o.service,
+        }),
         MessagingModule.forService(o.service),
         PersistenceModule.forRoot({ url: o.env.DATABASE_URL, ...o.persistence }),
         ...(o.env.ARTIFACT_DIR ? [ArtifactStoreModule.forRoot(o.env.ARTIFACT_DIR)] : []),

@@ -171,8 +171,13 @@ describe('WasmRuntime', () => {
   it('refuses a module importing a host function it was not given, and the process survives', async () => {
     const bytes = moduleCallingImport('extism:host/user', 'fs_read');
     const fixture = { bytes, sha256: createHash('sha256').update(bytes).digest('hex') };
-    await expect(load(fixture)).rejects.toMatchObject({ code: 'module_import_forbidden', message: expect.stringContaining('fs_read') });
+    await expect(load(fixture)).rejects.toMatchObject({
+      code: 'module_import_forbidden',
+      message: expect.stringContaining('fs_read'),
+    });
     const greet = await load(greetWasm);
-    expect(json((await greet.call('greet', text('{"name":"Ada"}'))).output)).toEqual({ greeting: 'Hello, Ada!' });
+    expect(json((await greet.call('greet', text('{"name":"Ada"}'))).output)).toEqual({
+      greeting: 'Hello, Ada!',
+    });
   });
 });

@@ -51,7 +51,10 @@ export class WasmRuntime {
     const provided = options.functions?.['extism:host/user'] ?? {};
     const missing = hostImports.filter((name) => !Object.hasOwn(provided, name));
     if (missing.length > 0) {
-      throw new SandboxError('module_import_forbidden', `host functions not granted to this plugin: ${missing.join(', ')}`);
+      throw new SandboxError(
+        'module_import_forbidden',
+        `host functions not granted to this plugin: ${missing.join(', ')}`,
+      );
     }
     const log = new PluginLogSink(this.logger, `plugin ${sha256.slice(0, 12)}`);
     try {

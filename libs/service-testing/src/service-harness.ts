@@ -6,8 +6,19 @@ import { NestFactory } from '@nestjs/core';
 import type { DataSource } from 'typeorm';
 import { DataSource as DataSourceToken } from 'typeorm';
 import { ALL_EVENT_SUBJECTS, type EventEnvelope, type EventSubject } from '@convergio/contracts';
-import { BusServer, connectBus, InProcessBusClient, InProcessHub, MessagingModule, type EventOutcome } from '@convergio/messaging';
-import { PersistenceModule, type EntityDefinition, type MigrationDefinition } from '@convergio/persistence';
+import {
+  BusServer,
+  connectBus,
+  InProcessBusClient,
+  InProcessHub,
+  MessagingModule,
+  type EventOutcome,
+} from '@convergio/messaging';
+import {
+  PersistenceModule,
+  type EntityDefinition,
+  type MigrationDefinition,
+} from '@convergio/persistence';
 import { ARTIFACT_STORE, ArtifactStoreModule, type ArtifactStore } from '@convergio/artifacts';
 import { createTestDatabase, expectEventually } from '@convergio/testing';
 
@@ -29,7 +40,10 @@ export interface ServiceHarness {
   /** Every event published on the bus, in order. */
   events: EventEnvelope[];
   /** Waits until an event of `subject` matching `match` was published, and returns it. */
-  waitFor<S extends EventSubject>(subject: S, match?: (e: EventEnvelope<S>) => boolean): Promise<EventEnvelope<S>>;
+  waitFor<S extends EventSubject>(
+    subject: S,
+    match?: (e: EventEnvelope<S>) => boolean,
+  ): Promise<EventEnvelope<S>>;
   /** Hands an already published event to the service's handlers again, as a broker redelivery would. */
   redeliver(eventId: string): Promise<EventOutcome>;
   close(): Promise<void>;
@@ -51,7 +65,13 @@ export async function startServiceHarness(o: HarnessOptions): Promise<ServiceHar
   @Module({
     imports: [
       MessagingModule.forRoot({ kind: 'in-process', hub }),
-      PersistenceModule.forRoot({ url: db.url, schema: o.schema, entities: o.entities, migrations: o.migrations, retryAttempts: 1 }),
+      PersistenceModule.forRoot({
+        url: db.url,
+        schema: o.schema,
+        entities: o.entities,
+        migrations: o.migrations,
+        retryAttempts: 1,
+      }),
       ArtifactStoreModule.forRoot(artifactDir),
       o.feature,
     ],
@@ -68,10 +88,16 @@ export async function startServiceHarness(o: HarnessOptions): Promise<ServiceHar
     artifacts: app.get<ArtifactStore>(ARTIFACT_STORE),
     dataSource: app.get(DataSourceToken),
     events,
-    waitFor: <S extends EventSubject>(subject: S, match: (e: EventEnvelope<S>) => boolean = () => true) =>
+    waitFor: <S extends EventSubject>(
+      subject: S,
+      match: (e: EventEnvelope<S>) => boolean = () => true,
+    ) =>
       expectEventually(() => {
         const found = events.find((e) => e.type === subject && match(e as EventEnvelope<S>));
-        if (!found) throw new Error(`no ${subject} event yet; seen: ${events.map((e) => e.type).join(', ') || 'none'}`);
+        if (!found)
+          throw new Error(
+            `no ${subject} event yet; seen: ${events.map((e) => e.type).join(', ') || 'none'}`,
+          );
         return found as EventEnvelope<S>;
       }),
     redeliver: (eventId: string) => {

@@ -3,4 +3,7 @@ import { runService } from '@convergio/runtime';
 import { AuditConfig } from './config/audit.config.js';
 import { auditPersistence, AuditModule } from './index.js';
 
-await runService('audit', AuditConfig, () => ({ feature: AuditModule, persistence: auditPersistence }));
+await runService('audit', AuditConfig, () => ({
+  feature: AuditModule,
+  persistence: auditPersistence,
+}));

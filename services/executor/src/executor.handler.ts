@@ -1,5 +1,10 @@
 import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
-import { EventSubjects, RequestSubjects, type EventEnvelope, type RequestEnvelope } from '@convergio/contracts';
+import {
+  EventSubjects,
+  RequestSubjects,
+  type EventEnvelope,
+  type RequestEnvelope,
+} from '@convergio/contracts';
 import { BusController } from '@convergio/messaging';
 import { LifecycleService } from './deployments/lifecycle.service.js';
 import { InvocationService } from './invocations/invocation.service.js';

@@ -17,7 +17,14 @@ export class ExecutorModule {
       module: ExecutorModule,
       imports: [MessagingModule.forService(EXECUTOR_SERVICE)],
       controllers: [ExecutorHandler],
-      providers: [DeploymentsService, LifecycleService, InvocationService, ToolsService, PluginHost, { provide: EXECUTOR_LIMITS, useValue: limits }],
+      providers: [
+        DeploymentsService,
+        LifecycleService,
+        InvocationService,
+        ToolsService,
+        PluginHost,
+        { provide: EXECUTOR_LIMITS, useValue: limits },
+      ],
     };
   }
 }

@@ -4,6 +4,9 @@ import { ExecutorConfig } from './config/executor.config.js';
 import { executorPersistence, ExecutorModule } from './index.js';
 
 await runService('executor', ExecutorConfig, (env) => ({
-  feature: ExecutorModule.register({ timeoutMs: env.EXECUTOR_TIMEOUT_MS, maxMemoryPages: env.EXECUTOR_MAX_MEMORY_PAGES }),
+  feature: ExecutorModule.register({
+    timeoutMs: env.EXECUTOR_TIMEOUT_MS,
+    maxMemoryPages: env.EXECUTOR_MAX_MEMORY_PAGES,
+  }),
   persistence: executorPersistence,
 }));

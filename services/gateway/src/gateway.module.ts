@@ -1,7 +1,11 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { MessagingModule } from '@convergio/messaging';
-import { ADMIN_KEY_SETTINGS, AdminKeyBootstrap, type AdminKeySettings } from './auth/admin-key.bootstrap.js';
+import {
+  ADMIN_KEY_SETTINGS,
+  AdminKeyBootstrap,
+  type AdminKeySettings,
+} from './auth/admin-key.bootstrap.js';
 import { ApiKeyService } from './auth/api-key.service.js';
 import { ApiKeysController } from './auth/api-keys.controller.js';
 import { AuthGuard } from './auth/auth.guard.js';
@@ -20,7 +24,13 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [MessagingModule.forService(GATEWAY_SERVICE)],
-      controllers: [PluginsController, ToolsController, ApprovalsController, AuditController, ApiKeysController],
+      controllers: [
+        PluginsController,
+        ToolsController,
+        ApprovalsController,
+        AuditController,
+        ApiKeysController,
+      ],
       providers: [
         ApiKeyService,
         SubmissionService,

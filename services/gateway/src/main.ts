@@ -7,7 +7,10 @@ await runService(
   'gateway',
   GatewayConfig,
   (env) => ({
-    feature: GatewayModule.register({ adminKey: env.CONVERGIO_ADMIN_KEY, adminKeyFile: env.ADMIN_KEY_FILE }),
+    feature: GatewayModule.register({
+      adminKey: env.CONVERGIO_ADMIN_KEY,
+      adminKeyFile: env.ADMIN_KEY_FILE,
+    }),
     persistence: gatewayPersistence,
   }),
   serveOpenApi,

@@ -5,7 +5,9 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 export function serveOpenApi(app: INestApplication): void {
   const config = new DocumentBuilder()
     .setTitle('Convergio plugin platform')
-    .setDescription('Submit, review, run and audit WebAssembly plugins. Errors are {"error": {code, message, details}}.')
+    .setDescription(
+      'Submit, review, run and audit WebAssembly plugins. Errors are {"error": {code, message, details}}.',
+    )
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API key' })
     .build();

@@ -1,9 +1,15 @@
 import { spawn } from 'node:child_process';
 import { serviceMain } from './support/platform.js';
 
-function run(service: string, env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+function run(
+  service: string,
+  env: Record<string, string>,
+): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [serviceMain(service)], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [serviceMain(service)], {
+      env: { PATH: process.env.PATH, ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('exit', (code) => resolve({ code, stderr }));
@@ -12,7 +18,11 @@ function run(service: string, env: Record<string, string>): Promise<{ code: numb
 
 describe('configuration is checked at boot', () => {
   it('stops a service with a message naming every bad variable, and hides secret values', async () => {
-    const { code, stderr } = await run('registry', { NATS_URL: 'http://not-nats', DATABASE_URL: 'mysql://root:hunter2@db/x', PORT: 'eighty' });
+    const { code, stderr } = await run('registry', {
+      NATS_URL: 'http://not-nats',
+      DATABASE_URL: 'mysql://root:hunter2@db/x',
+      PORT: 'eighty',
+    });
     expect(code).toBe(1);
     expect(stderr).toMatch(/NATS_URL/);
     expect(stderr).toMatch(/DATABASE_URL/);

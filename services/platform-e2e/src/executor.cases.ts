@@ -1,7 +1,21 @@
-import { expectEventually } from '@convergio/testing';
-import { api, auditTypes, bearer, createKey, fixturesModule, greetManifest, sha256, submit, versionState } from './support/fixtures.js';
+import { expectEventually, sha256Hex } from '@convergio/testing';
+import {
+  api,
+  auditTypes,
+  bearer,
+  createKey,
+  fixturesModule,
+  greetManifest,
+  submit,
+  versionState,
+} from './support/fixtures.js';
 
-const tool = (name: string) => ({ name, function: name, description: `fixture ${name}`, input_schema: {} });
+const tool = (name: string) => ({
+  name,
+  function: name,
+  description: `fixture ${name}`,
+  input_schema: {},
+});
 
 describe('the executor contains misbehaving plugins', () => {
   let invoker: string;
@@ -15,32 +29,56 @@ describe('the executor contains misbehaving plugins', () => {
     const manifest = greetManifest({
       entrypoint: 'fixtures.wasm',
       capabilities: { tools: ['echo', 'spin', 'fail', 'trap'].map(tool) },
-      signing: { sha256: sha256(module) },
+      signing: { sha256: sha256Hex(module) },
     });
-    id = manifest.id as string;
+    id = manifest.id;
     await submit(publisher, manifest, module).expect(202);
-    await expectEventually(async () => expect(await versionState(publisher, id)).toMatchObject({ status: 'approved', loaded: true }));
+    await expectEventually(async () =>
+      expect(await versionState(publisher, id)).toMatchObject({ status: 'approved', loaded: true }),
+    );
   });
 
-  const invoke = (fn: string, input: unknown = {}) => api().post(`/v1/plugins/${id}/invoke`).set(bearer(invoker)).send({ function: fn, input });
+  const invoke = (fn: string, input: unknown = {}) =>
+    api().post(`/v1/plugins/${id}/invoke`).set(bearer(invoker)).send({ function: fn, input });
 
   it('stops an endless loop with 504, records the crash, and keeps serving', async () => {
     const res = await invoke('spin').expect(504);
     expect(res.body.error.code).toBe('plugin_timeout');
-    await expectEventually(async () => expect(await auditTypes(auditor, id)).toContain('plugin.crashed'));
-    const crash = await api().get('/v1/audit').query({ plugin_id: id, type: 'plugin.crashed' }).set(bearer(auditor)).expect(200);
+    await expectEventually(async () =>
+      expect(await auditTypes(auditor, id)).toContain('plugin.crashed'),
+    );
+    const crash = await api()
+      .get('/v1/audit')
+      .query({ plugin_id: id, type: 'plugin.crashed' })
+      .set(bearer(auditor))
+      .expect(200);
     expect(crash.body.events[0].data).toMatchObject({ function: 'spin', reason: 'timeout' });
-    expect((await invoke('echo', { still: 'alive' }).expect(200)).body.output).toEqual({ still: 'alive' });
+    expect((await invoke('echo', { still: 'alive' }).expect(200)).body.output).toEqual({
+      still: 'alive',
+    });
   });
 
   it('answers 422 for a plugin error and for a trap', async () => {
-    expect((await invoke('fail').expect(422)).body.error).toMatchObject({ code: 'plugin_failed', message: expect.stringContaining('boom') });
+    expect((await invoke('fail').expect(422)).body.error).toMatchObject({
+      code: 'plugin_failed',
+      message: expect.stringContaining('boom'),
+    });
     expect((await invoke('trap').expect(422)).body.error.code).toBe('plugin_failed');
     await invoke('echo', [1]).expect(200);
   });
 
   it('runs several calls in one round trip', async () => {
-    const res = await api().post(`/v1/plugins/${id}/invoke-batch`).set(bearer(invoker)).send({ calls: [{ function: 'echo', input: 1 }, { function: 'fail', input: {} }, { function: 'echo', input: 2 }] }).expect(200);
+    const res = await api()
+      .post(`/v1/plugins/${id}/invoke-batch`)
+      .set(bearer(invoker))
+      .send({
+        calls: [
+          { function: 'echo', input: 1 },
+          { function: 'fail', input: {} },
+          { function: 'echo', input: 2 },
+        ],
+      })
+      .expect(200);
     expect(res.body.results).toEqual([
       expect.objectContaining({ output: 1 }),
       { error: expect.objectContaining({ code: 'plugin_failed' }) },

@@ -1,5 +1,14 @@
 import { expectEventually } from '@convergio/testing';
-import { adminKey, api, auditTypes, bearer, createKey, greetManifest, submit, versionState } from './support/fixtures.js';
+import {
+  adminKey,
+  api,
+  auditTypes,
+  bearer,
+  createKey,
+  greetManifest,
+  submit,
+  versionState,
+} from './support/fixtures.js';
 
 describe('a plugin travels the whole platform', () => {
   let publisher: string;
@@ -7,65 +16,138 @@ describe('a plugin travels the whole platform', () => {
   let auditor: string;
 
   beforeAll(async () => {
-    [publisher, invoker, auditor] = await Promise.all([createKey('publisher'), createKey('invoker'), createKey('auditor')]);
+    [publisher, invoker, auditor] = await Promise.all([
+      createKey('publisher'),
+      createKey('invoker'),
+      createKey('auditor'),
+    ]);
   });
 
   it('is submitted, verified, approved, loaded, invoked and audited in order', async () => {
     const manifest = greetManifest();
-    const id = manifest.id as string;
+    const id = manifest.id;
 
     const submitted = await submit(publisher, manifest).expect(202);
     expect(submitted.body).toEqual({ plugin_id: id, version: '1.0.0', status: 'submitted' });
 
-    await expectEventually(async () => expect(await versionState(publisher, id)).toMatchObject({ status: 'approved', loaded: true, trust: 'untrusted' }), { timeoutMs: 20_000 });
+    await expectEventually(
+      async () =>
+        expect(await versionState(publisher, id)).toMatchObject({
+          status: 'approved',
+          loaded: true,
+          trust: 'untrusted',
+        }),
+      { timeoutMs: 20_000 },
+    );
 
-    const invoked = await api().post(`/v1/plugins/${id}/invoke`).set(bearer(invoker)).send({ function: 'greet', input: { name: 'Ada' } }).expect(200);
-    expect(invoked.body).toMatchObject({ plugin_id: id, version: '1.0.0', output: { greeting: 'Hello, Ada!' } });
+    const invoked = await api()
+      .post(`/v1/plugins/${id}/invoke`)
+      .set(bearer(invoker))
+      .send({ function: 'greet', input: { name: 'Ada' } })
+      .expect(200);
+    expect(invoked.body).toMatchObject({
+      plugin_id: id,
+      version: '1.0.0',
+      output: { greeting: 'Hello, Ada!' },
+    });
     expect(typeof invoked.body.duration_ms).toBe('number');
 
     await expectEventually(async () =>
-      expect(await auditTypes(auditor, id)).toEqual(['plugin.submitted', 'plugin.verified', 'plugin.approved', 'plugin.loaded']),
+      expect(await auditTypes(auditor, id)).toEqual([
+        'plugin.submitted',
+        'plugin.verified',
+        'plugin.approved',
+        'plugin.loaded',
+      ]),
     );
 
     const tools = await api().get('/v1/tools').set(bearer(invoker)).expect(200);
-    expect(tools.body.tools).toContainEqual(expect.objectContaining({ plugin_id: id, name: 'greet' }));
+    expect(tools.body.tools).toContainEqual(
+      expect.objectContaining({ plugin_id: id, name: 'greet' }),
+    );
     const listed = await api().get('/v1/plugins').set(bearer(invoker)).expect(200);
-    expect(listed.body.plugins).toContainEqual(expect.objectContaining({ plugin_id: id, status: 'approved' }));
+    expect(listed.body.plugins).toContainEqual(
+      expect.objectContaining({ plugin_id: id, status: 'approved' }),
+    );
   });
 
   it('holds high-risk permissions for an admin, then runs once approved', async () => {
-    const manifest = greetManifest({ permissions: { 'net.http': { rules: [{ host: 'api.example.com', methods: ['GET'] }] } } });
-    const id = manifest.id as string;
+    const manifest = greetManifest({
+      permissions: { 'net.http': { rules: [{ host: 'api.example.com', methods: ['GET'] }] } },
+    });
+    const id = manifest.id;
     await submit(publisher, manifest).expect(202);
-    await expectEventually(async () => expect((await versionState(publisher, id)).status).toBe('pending_approval'));
-
-    const refused = await api().post(`/v1/plugins/${id}/invoke`).set(bearer(invoker)).send({ function: 'greet', input: { name: 'Ada' } }).expect(409);
-    expect(refused.body.error.code).toBe('invalid_state');
-
-    const queue = await api().get('/v1/approvals').query({ status: 'pending' }).set(bearer(adminKey())).expect(200);
-    expect(queue.body.items).toContainEqual(
-      expect.objectContaining({ plugin_id: id, version: '1.0.0', high_risk_permissions: ['net.http'], permission_diff: { added: ['net.http'], changed: [], removed: [] } }),
+    await expectEventually(async () =>
+      expect((await versionState(publisher, id)).status).toBe('pending_approval'),
     );
 
-    await api().post(`/v1/approvals/${id}/1.0.0/approve`).set(bearer(adminKey())).send({ note: 'reviewed' }).expect(200);
-    await expectEventually(async () => expect(await versionState(publisher, id)).toMatchObject({ status: 'approved', loaded: true }));
-    await api().post(`/v1/plugins/${id}/invoke`).set(bearer(invoker)).send({ function: 'greet', input: { name: 'Bo' } }).expect(200);
+    const refused = await api()
+      .post(`/v1/plugins/${id}/invoke`)
+      .set(bearer(invoker))
+      .send({ function: 'greet', input: { name: 'Ada' } })
+      .expect(409);
+    expect(refused.body.error.code).toBe('invalid_state');
 
-    const again = await api().post(`/v1/approvals/${id}/1.0.0/approve`).set(bearer(adminKey())).send({}).expect(409);
+    const queue = await api()
+      .get('/v1/approvals')
+      .query({ status: 'pending' })
+      .set(bearer(adminKey()))
+      .expect(200);
+    expect(queue.body.items).toContainEqual(
+      expect.objectContaining({
+        plugin_id: id,
+        version: '1.0.0',
+        high_risk_permissions: ['net.http'],
+        permission_diff: { added: ['net.http'], changed: [], removed: [] },
+      }),
+    );
+
+    await api()
+      .post(`/v1/approvals/${id}/1.0.0/approve`)
+      .set(bearer(adminKey()))
+      .send({ note: 'reviewed' })
+      .expect(200);
+    await expectEventually(async () =>
+      expect(await versionState(publisher, id)).toMatchObject({ status: 'approved', loaded: true }),
+    );
+    await api()
+      .post(`/v1/plugins/${id}/invoke`)
+      .set(bearer(invoker))
+      .send({ function: 'greet', input: { name: 'Bo' } })
+      .expect(200);
+
+    const again = await api()
+      .post(`/v1/approvals/${id}/1.0.0/approve`)
+      .set(bearer(adminKey()))
+      .send({})
+      .expect(409);
     expect(again.body.error.code).toBe('invalid_state');
   });
 
   it('refuses calls to a revoked version and records the unload', async () => {
     const manifest = greetManifest();
-    const id = manifest.id as string;
+    const id = manifest.id;
     await submit(publisher, manifest).expect(202);
-    await expectEventually(async () => expect(await versionState(publisher, id)).toMatchObject({ status: 'approved', loaded: true }));
+    await expectEventually(async () =>
+      expect(await versionState(publisher, id)).toMatchObject({ status: 'approved', loaded: true }),
+    );
 
-    await api().post(`/v1/plugins/${id}/versions/1.0.0/revoke`).set(bearer(adminKey())).send({ reason: 'compromised' }).expect(200);
+    await api()
+      .post(`/v1/plugins/${id}/versions/1.0.0/revoke`)
+      .set(bearer(adminKey()))
+      .send({ reason: 'compromised' })
+      .expect(200);
     await expectEventually(async () => {
-      const res = await api().post(`/v1/plugins/${id}/invoke`).set(bearer(invoker)).send({ function: 'greet', input: { name: 'Ada' } });
+      const res = await api()
+        .post(`/v1/plugins/${id}/invoke`)
+        .set(bearer(invoker))
+        .send({ function: 'greet', input: { name: 'Ada' } });
       expect(res.status).toBe(409);
     });
-    await expectEventually(async () => expect(await auditTypes(auditor, id)).toEqual(expect.arrayContaining(['plugin.revoked', 'plugin.unloaded'])));
+    await expectEventually(async () =>
+      expect(await auditTypes(auditor, id)).toEqual(
+        expect.arrayContaining(['plugin.revoked', 'plugin.unloaded']),
+      ),
+    );
   });
 });

@@ -1,7 +1,15 @@
 import { jetstream } from '@nats-io/jetstream';
 import pg from 'pg';
 import { connectTestNats, expectEventually } from '@convergio/testing';
-import { api, auditTypes, bearer, createKey, greetManifest, submit, versionState } from './support/fixtures.js';
+import {
+  api,
+  auditTypes,
+  bearer,
+  createKey,
+  greetManifest,
+  submit,
+  versionState,
+} from './support/fixtures.js';
 import { platform } from './support/platform.js';
 
 interface AuditRow {
@@ -17,18 +25,42 @@ describe('a redelivered event', () => {
   it('is processed once by every service (same event id)', async () => {
     const [publisher, auditor] = await Promise.all([createKey('publisher'), createKey('auditor')]);
     const manifest = greetManifest();
-    const id = manifest.id as string;
+    const id = manifest.id;
     await submit(publisher, manifest).expect(202);
-    await expectEventually(async () => expect(await auditTypes(auditor, id)).toEqual(['plugin.submitted', 'plugin.verified', 'plugin.approved', 'plugin.loaded']));
+    await expectEventually(async () =>
+      expect(await auditTypes(auditor, id)).toEqual([
+        'plugin.submitted',
+        'plugin.verified',
+        'plugin.approved',
+        'plugin.loaded',
+      ]),
+    );
 
-    const events = (await api().get('/v1/audit').query({ plugin_id: id, type: 'plugin.submitted' }).set(bearer(auditor)).expect(200)).body.events as AuditRow[];
+    const events = (
+      await api()
+        .get('/v1/audit')
+        .query({ plugin_id: id, type: 'plugin.submitted' })
+        .set(bearer(auditor))
+        .expect(200)
+    ).body.events as AuditRow[];
     const original = events[0];
-    const envelope = { id: original.event_id, type: original.type, version: 1, occurred_at: original.occurred_at, source: original.source, correlation_id: original.correlation_id, data: original.data };
+    const envelope = {
+      id: original.event_id,
+      type: original.type,
+      version: 1,
+      occurred_at: original.occurred_at,
+      source: original.source,
+      correlation_id: original.correlation_id,
+      data: original.data,
+    };
 
     // Fresh message ids get past JetStream's de-duplication: this is what a redelivery looks like to a consumer.
     const nc = await connectTestNats();
     const js = jetstream(nc);
-    for (let i = 0; i < 2; i++) await js.publish(`${platform().busPrefix}.plugin.submitted`, JSON.stringify(envelope), { msgID: `replay-${i}-${original.event_id}` });
+    for (let i = 0; i < 2; i++)
+      await js.publish(`${platform().busPrefix}.plugin.submitted`, JSON.stringify(envelope), {
+        msgID: `replay-${i}-${original.event_id}`,
+      });
     await nc.close();
 
     // Each consumer handles its messages in order: once a later submission has been through
@@ -37,18 +69,32 @@ describe('a redelivered event', () => {
     await submit(publisher, later).expect(202);
     const db = new pg.Client({ connectionString: platform().databaseUrl });
     await db.connect();
-    await expectEventually(async () => {
-      const seen = await db.query(
-        `SELECT 1 FROM verification.verifications WHERE plugin_id = $1 UNION ALL SELECT 1 FROM executor.deployments WHERE plugin_id = $1`,
-        [later.id],
-      );
-      expect(seen.rowCount).toBe(2);
-    }, { timeoutMs: 30_000 });
+    await expectEventually(
+      async () => {
+        const seen = await db.query(
+          `SELECT 1 FROM verification.verifications WHERE plugin_id = $1 UNION ALL SELECT 1 FROM executor.deployments WHERE plugin_id = $1`,
+          [later.id],
+        );
+        expect(seen.rowCount).toBe(2);
+      },
+      { timeoutMs: 30_000 },
+    );
 
-    expect(await auditTypes(auditor, id)).toEqual(['plugin.submitted', 'plugin.verified', 'plugin.approved', 'plugin.loaded']);
+    expect(await auditTypes(auditor, id)).toEqual([
+      'plugin.submitted',
+      'plugin.verified',
+      'plugin.approved',
+      'plugin.loaded',
+    ]);
     expect(await versionState(publisher, id)).toMatchObject({ status: 'approved', loaded: true });
-    const marks = await db.query(`SELECT consumer FROM verification.processed_events WHERE event_id = $1 UNION ALL SELECT consumer FROM executor.processed_events WHERE event_id = $1`, [original.event_id]);
+    const marks = await db.query(
+      `SELECT consumer FROM verification.processed_events WHERE event_id = $1 UNION ALL SELECT consumer FROM executor.processed_events WHERE event_id = $1`,
+      [original.event_id],
+    );
     await db.end();
-    expect(marks.rows.map((r: { consumer: string }) => r.consumer).sort()).toEqual(['executor', 'verification']);
+    expect(marks.rows.map((r: { consumer: string }) => r.consumer).sort()).toEqual([
+      'executor',
+      'verification',
+    ]);
   });
 });

@@ -1,5 +1,15 @@
-import { expectEventually } from '@convergio/testing';
-import { adminKey, api, auditTypes, bearer, createKey, greetManifest, greetModule, submit, versionState } from './support/fixtures.js';
+import { expectEventually, sha256Hex } from '@convergio/testing';
+import {
+  adminKey,
+  api,
+  auditTypes,
+  bearer,
+  createKey,
+  greetManifest,
+  greetModule,
+  submit,
+  versionState,
+} from './support/fixtures.js';
 
 describe('bad input is refused and changes nothing', () => {
   let publisher: string;
@@ -7,7 +17,11 @@ describe('bad input is refused and changes nothing', () => {
   let auditor: string;
 
   beforeAll(async () => {
-    [publisher, invoker, auditor] = await Promise.all([createKey('publisher'), createKey('invoker'), createKey('auditor')]);
+    [publisher, invoker, auditor] = await Promise.all([
+      createKey('publisher'),
+      createKey('invoker'),
+      createKey('auditor'),
+    ]);
   });
 
   it('answers 401 without a key or with an unknown one', async () => {
@@ -21,65 +35,101 @@ describe('bad input is refused and changes nothing', () => {
     const manifest = greetManifest();
     const res = await submit(invoker, manifest).expect(403);
     expect(res.body.error.code).toBe('forbidden');
-    await api().get(`/v1/plugins/${manifest.id as string}`).set(bearer(publisher)).expect(404);
+    await api()
+      .get(`/v1/plugins/${manifest.id}`)
+      .set(bearer(publisher))
+      .expect(404);
     await api().get('/v1/audit').set(bearer(invoker)).expect(403);
     await api().get('/v1/approvals').set(bearer(publisher)).expect(403);
   });
 
   it('refuses a revoked key', async () => {
-    const created = await api().post('/v1/api-keys').set(bearer(adminKey())).send({ name: 'short-lived', roles: ['invoker'] }).expect(201);
+    const created = await api()
+      .post('/v1/api-keys')
+      .set(bearer(adminKey()))
+      .send({ name: 'short-lived', roles: ['invoker'] })
+      .expect(201);
     await api().get('/v1/plugins').set(bearer(created.body.key)).expect(200);
     await api().delete(`/v1/api-keys/${created.body.id}`).set(bearer(adminKey())).expect(204);
     await api().get('/v1/plugins').set(bearer(created.body.key)).expect(401);
   });
 
   it('answers 400 to malformed JSON', async () => {
-    const res = await api().post('/v1/plugins/e2e.any/invoke').set(bearer(invoker)).set('Content-Type', 'application/json').send('{"function": "greet",').expect(400);
+    const res = await api()
+      .post('/v1/plugins/e2e.any/invoke')
+      .set(bearer(invoker))
+      .set('Content-Type', 'application/json')
+      .send('{"function": "greet",')
+      .expect(400);
     expect(res.body.error.code).toBe('bad_request');
   });
 
   it('answers 400 listing every problem of a manifest with missing fields, and stores nothing', async () => {
     const manifest = greetManifest();
-    const id = manifest.id as string;
+    const id = manifest.id;
     const { author, license, signing, ...incomplete } = manifest;
-    const res = await submit(publisher, { ...incomplete, entrypoint: '../escape.wasm' }).expect(400);
+    const res = await submit(publisher, { ...incomplete, entrypoint: '../escape.wasm' }).expect(
+      400,
+    );
     expect(res.body.error.code).toBe('validation_failed');
-    expect((res.body.error.details as { path: string }[]).map((d) => d.path)).toEqual(expect.arrayContaining(['/author', '/license', '/signing', '/entrypoint']));
+    expect((res.body.error.details as { path: string }[]).map((d) => d.path)).toEqual(
+      expect.arrayContaining(['/author', '/license', '/signing', '/entrypoint']),
+    );
     await api().get(`/v1/plugins/${id}`).set(bearer(publisher)).expect(404);
     expect(await auditTypes(auditor, id)).toEqual([]);
   });
 
   it('answers 400 to a plugin.json that is not JSON, and to a missing module', async () => {
     expect((await submit(publisher, '{not json').expect(400)).body.error.code).toBe('bad_request');
-    const res = await api().post('/v1/plugins').set(bearer(publisher)).attach('manifest', Buffer.from(JSON.stringify(greetManifest())), 'plugin.json').expect(400);
+    const res = await api()
+      .post('/v1/plugins')
+      .set(bearer(publisher))
+      .attach('manifest', Buffer.from(JSON.stringify(greetManifest())), 'plugin.json')
+      .expect(400);
     expect(res.body.error.message).toContain('module');
   });
 
   it('rejects a module whose SHA-256 does not match the manifest, with its code', async () => {
     const manifest = greetManifest({ signing: { sha256: 'f'.repeat(64) } });
-    const id = manifest.id as string;
+    const id = manifest.id;
     await submit(publisher, manifest).expect(202);
     await expectEventually(async () => {
       const state = await versionState(publisher, id);
       expect(state.status).toBe('rejected');
       expect(state.findings.map((f) => f.code)).toContain('hash_mismatch');
     });
-    await expectEventually(async () => expect(await auditTypes(auditor, id)).toEqual(['plugin.submitted', 'plugin.rejected']));
-    const call = await api().post(`/v1/plugins/${id}/invoke`).set(bearer(invoker)).send({ function: 'greet', input: { name: 'x' } }).expect(409);
+    await expectEventually(async () =>
+      expect(await auditTypes(auditor, id)).toEqual(['plugin.submitted', 'plugin.rejected']),
+    );
+    const call = await api()
+      .post(`/v1/plugins/${id}/invoke`)
+      .set(bearer(invoker))
+      .send({ function: 'greet', input: { name: 'x' } })
+      .expect(409);
     expect(call.body.error.code).toBe('invalid_state');
   });
 
   it('rejects a module that is not WebAssembly', async () => {
     const junk = Buffer.from('definitely not wasm');
-    const manifest = greetManifest({ signing: { sha256: (await import('./support/fixtures.js')).sha256(junk) } });
+    const manifest = greetManifest({ signing: { sha256: sha256Hex(junk) } });
     await submit(publisher, manifest, junk).expect(202);
-    await expectEventually(async () => expect((await versionState(publisher, manifest.id as string)).findings.map((f) => f.code)).toContain('module_invalid'));
+    await expectEventually(async () =>
+      expect(
+        (await versionState(publisher, manifest.id)).findings.map((f) => f.code),
+      ).toContain('module_invalid'),
+    );
   });
 
   it('answers 404 for an unknown plugin and version', async () => {
-    expect((await api().get('/v1/plugins/e2e.unknown').set(bearer(invoker)).expect(404)).body.error.code).toBe('not_found');
+    expect(
+      (await api().get('/v1/plugins/e2e.unknown').set(bearer(invoker)).expect(404)).body.error.code,
+    ).toBe('not_found');
     await api().get('/v1/plugins/e2e.unknown/versions/1.0.0').set(bearer(invoker)).expect(404);
-    await api().post('/v1/plugins/e2e.unknown/invoke').set(bearer(invoker)).send({ function: 'greet', input: {} }).expect(404);
+    await api()
+      .post('/v1/plugins/e2e.unknown/invoke')
+      .set(bearer(invoker))
+      .send({ function: 'greet', input: {} })
+      .expect(404);
   });
 
   it('answers 409 to a second submission of the same version', async () => {
@@ -90,12 +140,22 @@ describe('bad input is refused and changes nothing', () => {
 
   it('checks tool input against its schema before the plugin runs', async () => {
     const manifest = greetManifest();
-    const id = manifest.id as string;
+    const id = manifest.id;
     await submit(publisher, manifest, greetModule()).expect(202);
     // loaded comes from the executor itself: its own view of the approval has arrived.
-    await expectEventually(async () => expect(await versionState(publisher, id)).toMatchObject({ status: 'approved', loaded: true }));
-    const res = await api().post(`/v1/plugins/${id}/invoke`).set(bearer(invoker)).send({ function: 'greet', input: { nom: 'Ada' } }).expect(400);
+    await expectEventually(async () =>
+      expect(await versionState(publisher, id)).toMatchObject({ status: 'approved', loaded: true }),
+    );
+    const res = await api()
+      .post(`/v1/plugins/${id}/invoke`)
+      .set(bearer(invoker))
+      .send({ function: 'greet', input: { nom: 'Ada' } })
+      .expect(400);
     expect(res.body.error).toMatchObject({ code: 'validation_failed' });
-    await api().post(`/v1/plugins/${id}/invoke`).set(bearer(invoker)).send({ function: 'exfiltrate', input: {} }).expect(404);
+    await api()
+      .post(`/v1/plugins/${id}/invoke`)
+      .set(bearer(invoker))
+      .send({ function: 'exfiltrate', input: {} })
+      .expect(404);
   });
 });

@@ -8,7 +8,10 @@ import { startStandalone } from './standalone.js';
 const log = new Logger('convergio');
 let env;
 try {
-  env = loadConfig(StandaloneConfig, { ADMIN_KEY_FILE: join(process.env.DATA_DIR ?? './data', 'admin-key'), ...process.env });
+  env = loadConfig(StandaloneConfig, {
+    ADMIN_KEY_FILE: join(process.env.DATA_DIR ?? './data', 'admin-key'),
+    ...process.env,
+  });
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   process.stderr.write(`convergio: ${error.message}\n`);
@@ -16,8 +19,14 @@ try {
 }
 
 const platform = await startStandalone(env);
-log.log(`standalone mode: gateway at ${platform.url} (OpenAPI at ${platform.url}/docs), data in ${resolve(env.DATA_DIR)}`);
-log.log(env.CONVERGIO_ADMIN_KEY ? 'admin key: the one in CONVERGIO_ADMIN_KEY' : `admin key: in ${resolve(env.ADMIN_KEY_FILE)}`);
+log.log(
+  `standalone mode: gateway at ${platform.url} (OpenAPI at ${platform.url}/docs), data in ${resolve(env.DATA_DIR)}`,
+);
+log.log(
+  env.CONVERGIO_ADMIN_KEY
+    ? 'admin key: the one in CONVERGIO_ADMIN_KEY'
+    : `admin key: in ${resolve(env.ADMIN_KEY_FILE)}`,
+);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {

@@ -14,7 +14,15 @@ import { secretBrokerPersistence, SecretBrokerModule } from '@convergio/secret-b
 import { verificationPersistence, VerificationModule } from '@convergio/verification';
 import type { StandaloneConfig } from './config/standalone.config.js';
 
-const persistence: ServicePersistence[] = [gatewayPersistence, registryPersistence, verificationPersistence, approvalPersistence, executorPersistence, auditPersistence, secretBrokerPersistence];
+const persistence: ServicePersistence[] = [
+  gatewayPersistence,
+  registryPersistence,
+  verificationPersistence,
+  approvalPersistence,
+  executorPersistence,
+  auditPersistence,
+  secretBrokerPersistence,
+];
 
 /**
  * Every service's feature module in one process: the in-process bus and one
@@ -36,11 +44,17 @@ export class StandaloneModule {
           migrations: persistence.flatMap((p) => p.migrations),
         }),
         ArtifactStoreModule.forRoot(join(env.DATA_DIR, 'artifacts')),
-        GatewayModule.register({ adminKey: env.CONVERGIO_ADMIN_KEY, adminKeyFile: env.ADMIN_KEY_FILE }),
+        GatewayModule.register({
+          adminKey: env.CONVERGIO_ADMIN_KEY,
+          adminKeyFile: env.ADMIN_KEY_FILE,
+        }),
         RegistryModule,
         VerificationModule.register({ coreVersion: env.CORE_VERSION }),
         ApprovalModule,
-        ExecutorModule.register({ timeoutMs: env.EXECUTOR_TIMEOUT_MS, maxMemoryPages: env.EXECUTOR_MAX_MEMORY_PAGES }),
+        ExecutorModule.register({
+          timeoutMs: env.EXECUTOR_TIMEOUT_MS,
+          maxMemoryPages: env.EXECUTOR_MAX_MEMORY_PAGES,
+        }),
         AuditModule,
         SecretBrokerModule,
       ],

@@ -1,16 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import request from 'supertest';
 import { loadConfig } from '@convergio/config';
-import { expectEventually } from '@convergio/testing';
+import { aManifest, exampleModule, expectEventually } from '@convergio/testing';
 import { StandaloneConfig } from './config/standalone.config.js';
 import { startStandalone, type Standalone } from './standalone.js';
-
-const GREET = fileURLToPath(new URL('../../../examples/greet-plugin/build/greet.wasm', import.meta.url));
 
 describe('standalone mode', () => {
   let dataDir: string;
@@ -25,7 +21,13 @@ describe('standalone mode', () => {
   });
 
   const start = async () => {
-    platform = await startStandalone(loadConfig(StandaloneConfig, { DATA_DIR: dataDir, PORT: '0', ADMIN_KEY_FILE: join(dataDir, 'admin-key') }));
+    platform = await startStandalone(
+      loadConfig(StandaloneConfig, {
+        DATA_DIR: dataDir,
+        PORT: '0',
+        ADMIN_KEY_FILE: join(dataDir, 'admin-key'),
+      }),
+    );
     return platform;
   };
 
@@ -33,18 +35,26 @@ describe('standalone mode', () => {
     let p = await start();
     const key = readFileSync(join(dataDir, 'admin-key'), 'utf8').trim();
     const auth = { Authorization: `Bearer ${key}` };
-    const module = readFileSync(GREET);
-    const manifest = {
-      id: 'example.greet', name: 'Greet', version: '1.0.0', author: 'a', license: 'MIT', min_core_version: '0.1.0', entrypoint: 'greet.wasm',
-      capabilities: { tools: [{ name: 'greet', function: 'greet', description: 'hello', input_schema: { type: 'object' } }] },
-      permissions: {}, signing: { sha256: createHash('sha256').update(module).digest('hex') },
-    };
-    await request(p.url).post('/v1/plugins').set(auth).attach('manifest', Buffer.from(JSON.stringify(manifest)), 'plugin.json').attach('module', module, 'greet.wasm').expect(202);
-    await expectEventually(async () => {
-      const res = await request(p.url).get('/v1/plugins/example.greet/versions/1.0.0').set(auth);
-      expect(res.body).toMatchObject({ status: 'approved', loaded: true });
-    }, { timeoutMs: 20_000 });
-    const invoke = () => request(p.url).post('/v1/plugins/example.greet/invoke').set(auth).send({ function: 'greet', input: { name: 'Ada' } });
+    const module = exampleModule('greet.wasm');
+    const manifest = aManifest({}, module);
+    await request(p.url)
+      .post('/v1/plugins')
+      .set(auth)
+      .attach('manifest', Buffer.from(JSON.stringify(manifest)), 'plugin.json')
+      .attach('module', module, 'greet.wasm')
+      .expect(202);
+    await expectEventually(
+      async () => {
+        const res = await request(p.url).get('/v1/plugins/example.greet/versions/1.0.0').set(auth);
+        expect(res.body).toMatchObject({ status: 'approved', loaded: true });
+      },
+      { timeoutMs: 20_000 },
+    );
+    const invoke = () =>
+      request(p.url)
+        .post('/v1/plugins/example.greet/invoke')
+        .set(auth)
+        .send({ function: 'greet', input: { name: 'Ada' } });
     expect((await invoke().expect(200)).body.output).toEqual({ greeting: 'Hello, Ada!' });
     await request(p.url).get('/readyz').expect(200);
 
@@ -53,9 +63,18 @@ describe('standalone mode', () => {
     p = await start();
     expect(readFileSync(join(dataDir, 'admin-key'), 'utf8').trim()).toBe(key);
     expect((await invoke().expect(200)).body.output).toEqual({ greeting: 'Hello, Ada!' });
-    const audit = await request(p.url).get('/v1/audit').query({ plugin_id: 'example.greet' }).set(auth).expect(200);
+    const audit = await request(p.url)
+      .get('/v1/audit')
+      .query({ plugin_id: 'example.greet' })
+      .set(auth)
+      .expect(200);
     expect((audit.body as { events: { type: string }[] }).events.map((e) => e.type)).toEqual(
-      expect.arrayContaining(['plugin.submitted', 'plugin.verified', 'plugin.approved', 'plugin.loaded']),
+      expect.arrayContaining([
+        'plugin.submitted',
+        'plugin.verified',
+        'plugin.approved',
+        'plugin.loaded',
+      ]),
     );
   });
 });

@@ -1,25 +1,13 @@
-import { EventSubjects, RequestSubjects, type Manifest, type Permissions } from '@convergio/contracts';
+import { EventSubjects, RequestSubjects, type Permissions } from '@convergio/contracts';
 import { startServiceHarness, type ServiceHarness } from '@convergio/service-testing';
-import { expectEventually } from '@convergio/testing';
+import { aManifest, expectEventually } from '@convergio/testing';
 import { approvalPersistence, ApprovalModule } from '../index.js';
 
 const SHA = 'a'.repeat(64);
 const HTTP = { 'net.http': { rules: [{ host: 'api.example.com', methods: ['GET' as const] }] } };
 
-function manifest(id: string, version: string, permissions: Permissions): Manifest {
-  return {
-    id,
-    name: 'P',
-    version,
-    author: 'a',
-    license: 'MIT',
-    min_core_version: '0.1.0',
-    entrypoint: 'p.wasm',
-    capabilities: {},
-    permissions,
-    signing: { sha256: SHA },
-  };
-}
+const manifest = (id: string, version: string, permissions: Permissions) =>
+  aManifest({ id, version, permissions, signing: { sha256: SHA } });
 
 describe('approval service', () => {
   let h: ServiceHarness;
@@ -30,13 +18,34 @@ describe('approval service', () => {
   afterAll(() => h?.close());
 
   async function verified(id: string, version: string, permissions: Permissions) {
-    const high = Object.keys(permissions).filter((p) => p !== 'fs.read' && p !== 'ui.embed' && p !== 'telemetry.emit');
-    return h.bus.publish(EventSubjects.PluginVerified, { plugin_id: id, version, manifest: manifest(id, version, permissions), module_sha256: SHA, trust: 'untrusted', high_risk_permissions: high, findings: [] });
+    const high = Object.keys(permissions).filter(
+      (p) => p !== 'fs.read' && p !== 'ui.embed' && p !== 'telemetry.emit',
+    );
+    return h.bus.publish(EventSubjects.PluginVerified, {
+      plugin_id: id,
+      version,
+      manifest: manifest(id, version, permissions),
+      module_sha256: SHA,
+      trust: 'untrusted',
+      high_risk_permissions: high,
+      findings: [],
+    });
   }
-  const approvedEvent = (id: string, version: string) => h.waitFor(EventSubjects.PluginApproved, (e) => e.data.plugin_id === id && e.data.version === version);
-  const pending = async () => (await h.bus.request(RequestSubjects.ApprovalListQueue, { status: 'pending' })).items;
+  const approvedEvent = (id: string, version: string) =>
+    h.waitFor(
+      EventSubjects.PluginApproved,
+      (e) => e.data.plugin_id === id && e.data.version === version,
+    );
+  const pending = async () =>
+    (await h.bus.request(RequestSubjects.ApprovalListQueue, { status: 'pending' })).items;
   const decide = (id: string, version: string, decision: 'approve' | 'reject', extra = {}) =>
-    h.bus.request(RequestSubjects.ApprovalDecide, { plugin_id: id, version, decision, decided_by: 'admin-key', ...extra });
+    h.bus.request(RequestSubjects.ApprovalDecide, {
+      plugin_id: id,
+      version,
+      decision,
+      decided_by: 'admin-key',
+      ...extra,
+    });
 
   it('approves a low-risk version by itself', async () => {
     await verified('low.risk', '1.0.0', { 'fs.read': { paths: ['/data'] } });
@@ -46,12 +55,27 @@ describe('approval service', () => {
   it('holds a high-risk version for an admin, who approves it once', async () => {
     await verified('high.risk', '1.0.0', HTTP);
     const item = await expectQueued('high.risk', '1.0.0');
-    expect(item).toMatchObject({ high_risk_permissions: ['net.http'], permission_diff: { added: ['net.http'], changed: [], removed: [] }, previous_approved_version: null });
-    expect(h.events.some((e) => e.type === 'plugin.approved' && (e.data as { plugin_id: string }).plugin_id === 'high.risk')).toBe(false);
+    expect(item).toMatchObject({
+      high_risk_permissions: ['net.http'],
+      permission_diff: { added: ['net.http'], changed: [], removed: [] },
+      previous_approved_version: null,
+    });
+    expect(
+      h.events.some(
+        (e) =>
+          e.type === 'plugin.approved' &&
+          (e.data as { plugin_id: string }).plugin_id === 'high.risk',
+      ),
+    ).toBe(false);
 
     await decide('high.risk', '1.0.0', 'approve', { note: 'looked at it' });
-    expect((await approvedEvent('high.risk', '1.0.0')).data).toMatchObject({ approved_by: 'admin-key', note: 'looked at it' });
-    await expect(decide('high.risk', '1.0.0', 'approve')).rejects.toMatchObject({ code: 'invalid_state' });
+    expect((await approvedEvent('high.risk', '1.0.0')).data).toMatchObject({
+      approved_by: 'admin-key',
+      note: 'looked at it',
+    });
+    await expect(decide('high.risk', '1.0.0', 'approve')).rejects.toMatchObject({
+      code: 'invalid_state',
+    });
   });
 
   it('carries an approval to a new version that asks for nothing more, but not to one that asks for more', async () => {
@@ -59,33 +83,52 @@ describe('approval service', () => {
     expect((await approvedEvent('high.risk', '1.1.0')).data.approved_by).toBe('auto');
 
     await verified('high.risk', '1.2.0', { ...HTTP, 'secrets.read': { ids: ['token'] } });
-    expect(await expectQueued('high.risk', '1.2.0')).toMatchObject({ previous_approved_version: '1.1.0', permission_diff: { added: ['secrets.read'], changed: [], removed: [] } });
+    expect(await expectQueued('high.risk', '1.2.0')).toMatchObject({
+      previous_approved_version: '1.1.0',
+      permission_diff: { added: ['secrets.read'], changed: [], removed: [] },
+    });
   });
 
   it('records an admin rejection as plugin.rejected with the reason', async () => {
     await decide('high.risk', '1.2.0', 'reject', { note: 'no secrets for you' });
-    const rejected = await h.waitFor(EventSubjects.PluginRejected, (e) => e.data.plugin_id === 'high.risk');
-    expect(rejected.data).toMatchObject({ stage: 'approval', rejected_by: 'admin-key', reasons: [{ code: 'rejected_by_admin', message: 'no secrets for you' }] });
+    const rejected = await h.waitFor(
+      EventSubjects.PluginRejected,
+      (e) => e.data.plugin_id === 'high.risk',
+    );
+    expect(rejected.data).toMatchObject({
+      stage: 'approval',
+      rejected_by: 'admin-key',
+      reasons: [{ code: 'rejected_by_admin', message: 'no secrets for you' }],
+    });
   });
 
   it('refuses to grant trust without a verified signature', async () => {
     await verified('wants.trust', '1.0.0', HTTP);
     await expectQueued('wants.trust', '1.0.0');
-    await expect(decide('wants.trust', '1.0.0', 'approve', { trust: 'trusted' })).rejects.toMatchObject({ code: 'validation_failed' });
+    await expect(
+      decide('wants.trust', '1.0.0', 'approve', { trust: 'trusted' }),
+    ).rejects.toMatchObject({ code: 'validation_failed' });
   });
 
   it('stops using a revoked version as the baseline', async () => {
     await verified('revokes', '1.0.0', HTTP);
     await expectQueued('revokes', '1.0.0');
     await decide('revokes', '1.0.0', 'approve');
-    await h.bus.publish(EventSubjects.PluginRevoked, { plugin_id: 'revokes', version: '1.0.0', revoked_by: 'admin-key' });
+    await h.bus.publish(EventSubjects.PluginRevoked, {
+      plugin_id: 'revokes',
+      version: '1.0.0',
+      revoked_by: 'admin-key',
+    });
     await h.waitFor(EventSubjects.PluginRevoked);
     await expectEventually(async () => {
-      const items = (await h.bus.request(RequestSubjects.ApprovalListQueue, { status: 'revoked' })).items;
+      const items = (await h.bus.request(RequestSubjects.ApprovalListQueue, { status: 'revoked' }))
+        .items;
       expect(items.map((i) => `${i.plugin_id}@${i.version}`)).toEqual(['revokes@1.0.0']);
     });
     await verified('revokes', '1.1.0', HTTP);
-    expect(await expectQueued('revokes', '1.1.0')).toMatchObject({ previous_approved_version: null });
+    expect(await expectQueued('revokes', '1.1.0')).toMatchObject({
+      previous_approved_version: null,
+    });
   });
 
   async function expectQueued(id: string, version: string) {

@@ -1,6 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { DomainError, EventSubjects, type ApprovalItem, type ApprovalStatus, type EventEnvelope, type RequestMap } from '@convergio/contracts';
+import {
+  DomainError,
+  EventSubjects,
+  type ApprovalItem,
+  type ApprovalStatus,
+  type EventEnvelope,
+  type RequestMap,
+} from '@convergio/contracts';
 import { asksForMore, diffPermissions } from '@convergio/manifest';
 import { BusClient } from '@convergio/messaging';
 import { handleOnce, processedEventEntity } from '@convergio/persistence';
@@ -25,46 +32,70 @@ export class ApprovalService {
 
   async onVerified(event: EventEnvelope<'plugin.verified'>): Promise<void> {
     const d = event.data;
-    await handleOnce(this.dataSource, ProcessedEvent, APPROVAL_SERVICE, event.id, async (manager) => {
-      const previous = await manager.findOne(Approval, { where: { pluginId: d.plugin_id, status: 'approved' }, order: { decidedAt: 'DESC' } });
-      const diff = diffPermissions(previous?.manifest.permissions ?? {}, d.manifest.permissions);
-      const needsAdmin = d.high_risk_permissions.length > 0 && (!previous || asksForMore(diff));
-      const approval = manager.create(Approval, {
-        pluginId: d.plugin_id,
-        version: d.version,
-        status: needsAdmin ? 'pending' : 'approved',
-        trust: d.trust,
-        manifest: d.manifest,
-        moduleSha256: d.module_sha256,
-        highRisk: d.high_risk_permissions,
-        permissionDiff: diff,
-        previousApprovedVersion: previous?.version ?? null,
-        requestedAt: new Date(event.occurred_at),
-        decidedAt: needsAdmin ? null : new Date(),
-        decidedBy: needsAdmin ? null : AUTO_APPROVER,
-        note: null,
-      });
-      await manager.save(approval);
-      if (!needsAdmin) await this.publishApproved(approval);
-    });
+    await handleOnce(
+      this.dataSource,
+      ProcessedEvent,
+      APPROVAL_SERVICE,
+      event.id,
+      async (manager) => {
+        const previous = await manager.findOne(Approval, {
+          where: { pluginId: d.plugin_id, status: 'approved' },
+          order: { decidedAt: 'DESC' },
+        });
+        const diff = diffPermissions(previous?.manifest.permissions ?? {}, d.manifest.permissions);
+        const needsAdmin = d.high_risk_permissions.length > 0 && (!previous || asksForMore(diff));
+        const approval = manager.create(Approval, {
+          pluginId: d.plugin_id,
+          version: d.version,
+          status: needsAdmin ? 'pending' : 'approved',
+          trust: d.trust,
+          manifest: d.manifest,
+          moduleSha256: d.module_sha256,
+          highRisk: d.high_risk_permissions,
+          permissionDiff: diff,
+          previousApprovedVersion: previous?.version ?? null,
+          requestedAt: new Date(event.occurred_at),
+          decidedAt: needsAdmin ? null : new Date(),
+          decidedBy: needsAdmin ? null : AUTO_APPROVER,
+          note: null,
+        });
+        await manager.save(approval);
+        if (!needsAdmin) await this.publishApproved(approval);
+      },
+    );
   }
 
   /** A revoked version stops being the baseline that later versions are compared with. */
   async onRevoked(event: EventEnvelope<'plugin.revoked'>): Promise<void> {
-    await handleOnce(this.dataSource, ProcessedEvent, APPROVAL_SERVICE, event.id, async (manager) => {
-      await manager.update(Approval, { pluginId: event.data.plugin_id, version: event.data.version }, { status: 'revoked' });
-    });
+    await handleOnce(
+      this.dataSource,
+      ProcessedEvent,
+      APPROVAL_SERVICE,
+      event.id,
+      async (manager) => {
+        await manager.update(
+          Approval,
+          { pluginId: event.data.plugin_id, version: event.data.version },
+          { status: 'revoked' },
+        );
+      },
+    );
   }
 
   async list(status: ApprovalStatus): Promise<{ items: ApprovalItem[] }> {
-    const rows = await this.dataSource.getRepository(Approval).find({ where: { status }, order: { requestedAt: 'ASC' } });
+    const rows = await this.dataSource
+      .getRepository(Approval)
+      .find({ where: { status }, order: { requestedAt: 'ASC' } });
     return { items: rows.map(toItem) };
   }
 
   async decide(req: RequestMap['approval.decide']): Promise<ApprovalItem> {
     if (req.trust && req.trust !== 'untrusted') {
       // Trust is earned by a verified signature, which an admin's word cannot replace.
-      throw new DomainError('validation_failed', `trust "${req.trust}" needs a verified signature; only "untrusted" can be granted here`);
+      throw new DomainError(
+        'validation_failed',
+        `trust "${req.trust}" needs a verified signature; only "untrusted" can be granted here`,
+      );
     }
     return this.dataSource.transaction(async (manager) => {
       const approval = await this.findPending(manager, req.plugin_id, req.version);
@@ -87,10 +118,21 @@ export class ApprovalService {
     });
   }
 
-  private async findPending(manager: EntityManager, pluginId: string, version: string): Promise<Approval> {
-    const approval = await manager.findOne(Approval, { where: { pluginId, version }, lock: { mode: 'pessimistic_write' } });
+  private async findPending(
+    manager: EntityManager,
+    pluginId: string,
+    version: string,
+  ): Promise<Approval> {
+    const approval = await manager.findOne(Approval, {
+      where: { pluginId, version },
+      lock: { mode: 'pessimistic_write' },
+    });
     if (!approval) throw new DomainError('not_found', `no review for ${pluginId}@${version}`);
-    if (approval.status !== 'pending') throw new DomainError('invalid_state', `${pluginId}@${version} is already ${approval.status}`);
+    if (approval.status !== 'pending')
+      throw new DomainError(
+        'invalid_state',
+        `${pluginId}@${version} is already ${approval.status}`,
+      );
     return approval;
   }
 

@@ -22,7 +22,9 @@ export class ApprovalInit1764300000000 implements MigrationInterface {
       decided_by text,
       note text,
       CONSTRAINT approvals_pkey PRIMARY KEY (plugin_id, version))`);
-    await q.query(`CREATE INDEX approvals_status_idx ON ${APPROVAL_SCHEMA}.approvals (status, requested_at)`);
+    await q.query(
+      `CREATE INDEX approvals_status_idx ON ${APPROVAL_SCHEMA}.approvals (status, requested_at)`,
+    );
     await q.query(createProcessedEventsTableSql(APPROVAL_SCHEMA));
   }
 

@@ -11,36 +11,84 @@ describe('audit service', () => {
   });
   afterAll(() => h?.close());
 
-  const query = (q: Partial<{ plugin_id: string; type: string; after_seq: number }> & { limit: number }) => h.bus.request(RequestSubjects.AuditQuery, q);
+  const query = (
+    q: Partial<{ plugin_id: string; type: string; after_seq: number }> & { limit: number },
+  ) => h.bus.request(RequestSubjects.AuditQuery, q);
 
   it('records every kind of event, with its plugin and correlation', async () => {
-    await h.bus.publish(EventSubjects.PermissionDenied, { plugin_id: 'a.one', version: '1.0.0', capability: 'fs.read', target: '/etc/passwd', reason: 'outside allowlist' }, 'corr-7');
-    await h.bus.publish(EventSubjects.PluginCrashed, { plugin_id: 'a.one', version: '1.0.0', function: 'run', reason: 'timeout', message: 'slow', resources: { wall_ms: 5000 } });
+    await h.bus.publish(
+      EventSubjects.PermissionDenied,
+      {
+        plugin_id: 'a.one',
+        version: '1.0.0',
+        capability: 'fs.read',
+        target: '/etc/passwd',
+        reason: 'outside allowlist',
+      },
+      'corr-7',
+    );
+    await h.bus.publish(EventSubjects.PluginCrashed, {
+      plugin_id: 'a.one',
+      version: '1.0.0',
+      function: 'run',
+      reason: 'timeout',
+      message: 'slow',
+      resources: { wall_ms: 5000 },
+    });
     const events = await expectEventually(async () => {
       const { events } = await query({ plugin_id: 'a.one', limit: 10 });
       expect(events).toHaveLength(2);
       return events;
     });
     // Each subject has its own consumer, so events of different subjects may be recorded in either order.
-    expect(events.find((e) => e.type === 'permission.denied')).toMatchObject({ source: 'test-driver', plugin_id: 'a.one', version: '1.0.0', correlation_id: 'corr-7', data: { target: '/etc/passwd' } });
-    expect(events.find((e) => e.type === 'plugin.crashed')).toMatchObject({ data: { reason: 'timeout' } });
+    expect(events.find((e) => e.type === 'permission.denied')).toMatchObject({
+      source: 'test-driver',
+      plugin_id: 'a.one',
+      version: '1.0.0',
+      correlation_id: 'corr-7',
+      data: { target: '/etc/passwd' },
+    });
+    expect(events.find((e) => e.type === 'plugin.crashed')).toMatchObject({
+      data: { reason: 'timeout' },
+    });
     expect(events[1].seq).toBeGreaterThan(events[0].seq);
   });
 
   it('keeps a redelivered event once', async () => {
-    const id = await h.bus.publish(EventSubjects.PluginLoaded, { plugin_id: 'a.twice', version: '1.0.0', module_sha256: 'b'.repeat(64), instance: 'x', load_ms: 1, cached: false });
-    await expectEventually(async () => expect((await query({ plugin_id: 'a.twice', limit: 10 })).events).toHaveLength(1));
+    const id = await h.bus.publish(EventSubjects.PluginLoaded, {
+      plugin_id: 'a.twice',
+      version: '1.0.0',
+      module_sha256: 'b'.repeat(64),
+      instance: 'x',
+      load_ms: 1,
+      cached: false,
+    });
+    await expectEventually(async () =>
+      expect((await query({ plugin_id: 'a.twice', limit: 10 })).events).toHaveLength(1),
+    );
     expect(await h.redeliver(id)).toEqual({ kind: 'done' });
     expect((await query({ plugin_id: 'a.twice', limit: 10 })).events).toHaveLength(1);
   });
 
   it('filters by type and pages with after_seq', async () => {
-    for (const v of ['1', '2', '3']) await h.bus.publish(EventSubjects.PluginRevoked, { plugin_id: 'a.page', version: v, revoked_by: 'k' });
-    await expectEventually(async () => expect((await query({ plugin_id: 'a.page', limit: 10 })).events).toHaveLength(3));
+    for (const v of ['1', '2', '3'])
+      await h.bus.publish(EventSubjects.PluginRevoked, {
+        plugin_id: 'a.page',
+        version: v,
+        revoked_by: 'k',
+      });
+    await expectEventually(async () =>
+      expect((await query({ plugin_id: 'a.page', limit: 10 })).events).toHaveLength(3),
+    );
     const first = await query({ plugin_id: 'a.page', type: 'plugin.revoked', limit: 2 });
     expect(first.events.map((e) => e.version)).toEqual(['1', '2']);
     expect(first.next_after_seq).toBe(first.events[1].seq);
-    const second = await query({ plugin_id: 'a.page', type: 'plugin.revoked', limit: 2, after_seq: first.next_after_seq! });
+    const second = await query({
+      plugin_id: 'a.page',
+      type: 'plugin.revoked',
+      limit: 2,
+      after_seq: first.next_after_seq!,
+    });
     expect(second.events.map((e) => e.version)).toEqual(['3']);
     expect(second.next_after_seq).toBeNull();
   });

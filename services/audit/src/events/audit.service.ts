@@ -28,14 +28,21 @@ export class AuditService {
   }
 
   async query(q: RequestMap['audit.query']): Promise<ReplyMap['audit.query']> {
-    const qb = this.dataSource.getRepository(AuditRecord).createQueryBuilder('e').orderBy('e.seq', 'ASC').take(q.limit + 1);
+    const qb = this.dataSource
+      .getRepository(AuditRecord)
+      .createQueryBuilder('e')
+      .orderBy('e.seq', 'ASC')
+      .take(q.limit + 1);
     if (q.plugin_id) qb.andWhere('e.plugin_id = :pluginId', { pluginId: q.plugin_id });
     if (q.version) qb.andWhere('e.version = :version', { version: q.version });
     if (q.type) qb.andWhere('e.type = :type', { type: q.type });
     if (q.after_seq !== undefined) qb.andWhere('e.seq > :after', { after: q.after_seq });
     const rows = await qb.getMany();
     const page = rows.slice(0, q.limit);
-    return { events: page.map(toEvent), next_after_seq: rows.length > q.limit ? Number(page[page.length - 1].seq) : null };
+    return {
+      events: page.map(toEvent),
+      next_after_seq: rows.length > q.limit ? Number(page[page.length - 1].seq) : null,
+    };
   }
 }
 

@@ -19,7 +19,9 @@ export class AuditInit1764300000000 implements MigrationInterface {
       data jsonb NOT NULL,
       CONSTRAINT events_pkey PRIMARY KEY (seq))`);
     await q.query(`CREATE UNIQUE INDEX events_event_id_key ON ${AUDIT_SCHEMA}.events (event_id)`);
-    await q.query(`CREATE INDEX events_plugin_idx ON ${AUDIT_SCHEMA}.events (plugin_id, version, seq)`);
+    await q.query(
+      `CREATE INDEX events_plugin_idx ON ${AUDIT_SCHEMA}.events (plugin_id, version, seq)`,
+    );
     await q.query(`CREATE INDEX events_type_idx ON ${AUDIT_SCHEMA}.events (type, seq)`);
   }
 

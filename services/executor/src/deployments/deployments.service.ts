@@ -24,35 +24,60 @@ export class DeploymentsService {
   /** Applies a lifecycle event once; returns the deployment if its status changed. */
   async apply(event: EventEnvelope, change: DeploymentChange): Promise<Deployment | undefined> {
     const { plugin_id, version } = event.data as { plugin_id: string; version: string };
-    const outcome = await handleOnce(this.dataSource, ProcessedEvent, EXECUTOR_SERVICE, event.id, async (manager) => {
-      const existing = await manager.findOneBy(Deployment, { pluginId: plugin_id, version });
-      if (existing && !canMoveDeployment(existing.status, change.status)) return undefined;
-      const row = existing ?? manager.create(Deployment, { pluginId: plugin_id, version, manifest: null, trust: null, approvedAt: null, moduleSha256: '' });
-      row.status = change.status;
-      if (change.moduleSha256) row.moduleSha256 = change.moduleSha256;
-      if (change.manifest) row.manifest = change.manifest;
-      if (change.trust) row.trust = change.trust;
-      if (change.status === 'approved') row.approvedAt = new Date(event.occurred_at);
-      return manager.save(row);
-    });
+    const outcome = await handleOnce(
+      this.dataSource,
+      ProcessedEvent,
+      EXECUTOR_SERVICE,
+      event.id,
+      async (manager) => {
+        const existing = await manager.findOneBy(Deployment, { pluginId: plugin_id, version });
+        if (existing && !canMoveDeployment(existing.status, change.status)) return undefined;
+        const row =
+          existing ??
+          manager.create(Deployment, {
+            pluginId: plugin_id,
+            version,
+            manifest: null,
+            trust: null,
+            approvedAt: null,
+            moduleSha256: '',
+          });
+        row.status = change.status;
+        if (change.moduleSha256) row.moduleSha256 = change.moduleSha256;
+        if (change.manifest) row.manifest = change.manifest;
+        if (change.trust) row.trust = change.trust;
+        if (change.status === 'approved') row.approvedAt = new Date(event.occurred_at);
+        return manager.save(row);
+      },
+    );
     return outcome.duplicate ? undefined : outcome.result;
   }
 
   /** The version to run: the one asked for, or the newest approved; refuses anything not approved. */
   async runnable(pluginId: string, version?: string): Promise<Deployment & { manifest: Manifest }> {
     const repo = this.dataSource.getRepository(Deployment);
-    const rows = await repo.find({ where: { pluginId }, order: { approvedAt: { direction: 'DESC', nulls: 'LAST' } } });
+    const rows = await repo.find({
+      where: { pluginId },
+      order: { approvedAt: { direction: 'DESC', nulls: 'LAST' } },
+    });
     if (rows.length === 0) throw new DomainError('not_found', `plugin ${pluginId} is unknown`);
-    const row = version ? rows.find((r) => r.version === version) : (rows.find((r) => r.status === 'approved') ?? rows[0]);
+    const row = version
+      ? rows.find((r) => r.version === version)
+      : (rows.find((r) => r.status === 'approved') ?? rows[0]);
     if (!row) throw new DomainError('not_found', `${pluginId}@${version} is unknown`);
     if (row.status !== 'approved' || !row.manifest) {
-      throw new DomainError('invalid_state', `${pluginId}@${row.version} is ${row.status}, not approved`);
+      throw new DomainError(
+        'invalid_state',
+        `${pluginId}@${row.version} is ${row.status}, not approved`,
+      );
     }
     return row as Deployment & { manifest: Manifest };
   }
 
   async approved(): Promise<(Deployment & { manifest: Manifest })[]> {
-    const rows = await this.dataSource.getRepository(Deployment).find({ where: { status: 'approved' }, order: { pluginId: 'ASC', approvedAt: 'DESC' } });
+    const rows = await this.dataSource
+      .getRepository(Deployment)
+      .find({ where: { status: 'approved' }, order: { pluginId: 'ASC', approvedAt: 'DESC' } });
     return rows as (Deployment & { manifest: Manifest })[];
   }
 }

@@ -25,7 +25,12 @@ export class LifecycleService implements BeforeApplicationShutdown {
 
   async onApproved(e: EventEnvelope<'plugin.approved'>): Promise<void> {
     const d = e.data;
-    const changed = await this.deployments.apply(e, { status: 'approved', moduleSha256: d.module_sha256, manifest: d.manifest, trust: d.trust });
+    const changed = await this.deployments.apply(e, {
+      status: 'approved',
+      moduleSha256: d.module_sha256,
+      manifest: d.manifest,
+      trust: d.trust,
+    });
     if (!changed) return;
     try {
       const report = await this.host.load(d.plugin_id, d.version, d.module_sha256);
@@ -54,7 +59,12 @@ export class LifecycleService implements BeforeApplicationShutdown {
   async onRevoked(e: EventEnvelope<'plugin.revoked'>): Promise<void> {
     await this.deployments.apply(e, { status: 'revoked' });
     if (await this.host.unload(e.data.plugin_id, e.data.version)) {
-      await this.bus.publish(EventSubjects.PluginUnloaded, { plugin_id: e.data.plugin_id, version: e.data.version, instance: INSTANCE, reason: 'revoked' });
+      await this.bus.publish(EventSubjects.PluginUnloaded, {
+        plugin_id: e.data.plugin_id,
+        version: e.data.version,
+        instance: INSTANCE,
+        reason: 'revoked',
+      });
     }
   }
 
@@ -63,8 +73,15 @@ export class LifecycleService implements BeforeApplicationShutdown {
     for (const [plugin_id, version] of this.host.loadedVersions()) {
       await this.host.unload(plugin_id, version);
       await this.bus
-        .publish(EventSubjects.PluginUnloaded, { plugin_id, version, instance: INSTANCE, reason: 'shutdown' })
-        .catch((error: unknown) => this.log.warn(`plugin.unloaded for ${plugin_id}@${version} not sent: ${String(error)}`));
+        .publish(EventSubjects.PluginUnloaded, {
+          plugin_id,
+          version,
+          instance: INSTANCE,
+          reason: 'shutdown',
+        })
+        .catch((error: unknown) =>
+          this.log.warn(`plugin.unloaded for ${plugin_id}@${version} not sent: ${String(error)}`),
+        );
     }
   }
 }

@@ -1,4 +1,5 @@
-import { DomainError, type Manifest } from '@convergio/contracts';
+import { aManifest } from '@convergio/testing';
+import { DomainError } from '@convergio/contracts';
 import { ArtifactError } from '@convergio/artifacts';
 import type { BusClient } from '@convergio/messaging';
 import { SandboxError, type LoadedPlugin } from '@convergio/sandbox';
@@ -6,14 +7,7 @@ import type { DeploymentsService } from '../deployments/deployments.service.js';
 import { InvocationService } from './invocation.service.js';
 import type { PluginHost } from './plugin-host.js';
 
-const manifest = {
-  id: 'example.greet',
-  name: 'Greet',
-  version: '1.0.0',
-  author: 'Ada',
-  license: 'Apache-2.0',
-  min_core_version: '0.1.0',
-  entrypoint: 'greet.wasm',
+const manifest = aManifest({
   capabilities: {
     tools: [
       {
@@ -25,9 +19,7 @@ const manifest = {
     ],
     agents: [{ name: 'chat', function: 'chat', description: 'talks' }],
   },
-  permissions: {},
-  signing: { sha256: 'a'.repeat(64) },
-} as Manifest;
+});
 
 /** The approved version 1.0.0 of example.greet; any other plugin is unknown. */
 const deployments = {

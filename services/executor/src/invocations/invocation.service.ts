@@ -28,19 +28,41 @@ export class InvocationService {
     const started = performance.now();
     try {
       const plugin = await this.host.get(d.pluginId, d.version, d.moduleSha256);
-      const { output, durationMs } = await plugin.call(target.function, encoder.encode(JSON.stringify(req.input ?? null)));
-      return { plugin_id: d.pluginId, version: d.version, function: req.function, output: parseOutput(output), duration_ms: durationMs };
+      const { output, durationMs } = await plugin.call(
+        target.function,
+        encoder.encode(JSON.stringify(req.input ?? null)),
+      );
+      return {
+        plugin_id: d.pluginId,
+        version: d.version,
+        function: req.function,
+        output: parseOutput(output),
+        duration_ms: durationMs,
+      };
     } catch (error) {
-      throw await this.failure(d.pluginId, d.version, target.function, error, performance.now() - started);
+      throw await this.failure(
+        d.pluginId,
+        d.version,
+        target.function,
+        error,
+        performance.now() - started,
+      );
     }
   }
 
   /** Runs several calls of one plugin in one round trip; each result is an output or an error. */
-  async invokeBatch(req: RequestMap['executor.invoke-batch']): Promise<ReplyMap['executor.invoke-batch']> {
+  async invokeBatch(
+    req: RequestMap['executor.invoke-batch'],
+  ): Promise<ReplyMap['executor.invoke-batch']> {
     const results: unknown[] = [];
     for (const call of req.calls) {
       try {
-        const r = await this.invoke({ plugin_id: req.plugin_id, version: req.version, function: call.function, input: call.input });
+        const r = await this.invoke({
+          plugin_id: req.plugin_id,
+          version: req.version,
+          function: call.function,
+          input: call.input,
+        });
         results.push({ output: r.output, duration_ms: r.duration_ms });
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
@@ -51,9 +73,20 @@ export class InvocationService {
   }
 
   /** Maps a sandbox failure to a coded error; stops that were not the plugin's own choice are crashes. */
-  private async failure(pluginId: string, version: string, fn: string, error: unknown, wallMs: number): Promise<DomainError> {
-    if (error instanceof ArtifactError) return new DomainError('unavailable', `the module of ${pluginId}@${version} cannot be read: ${error.code}`);
-    if (!(error instanceof SandboxError)) return new DomainError('internal', `call failed: ${String(error)}`);
+  private async failure(
+    pluginId: string,
+    version: string,
+    fn: string,
+    error: unknown,
+    wallMs: number,
+  ): Promise<DomainError> {
+    if (error instanceof ArtifactError)
+      return new DomainError(
+        'unavailable',
+        `the module of ${pluginId}@${version} cannot be read: ${error.code}`,
+      );
+    if (!(error instanceof SandboxError))
+      return new DomainError('internal', `call failed: ${String(error)}`);
     if (error.code === 'plugin_error') return new DomainError('plugin_failed', error.message);
     if (error.code === 'function_not_found') return new DomainError('not_found', error.message);
     // Best effort: the caller must learn what happened to its call even when the bus is down.
@@ -66,7 +99,11 @@ export class InvocationService {
         message: error.message.slice(0, 2000),
         resources: { wall_ms: Math.round(wallMs) },
       })
-      .catch((publishError: unknown) => this.log.error(`plugin.crashed for ${pluginId}@${version} not sent: ${String(publishError)}`));
+      .catch((publishError: unknown) =>
+        this.log.error(
+          `plugin.crashed for ${pluginId}@${version} not sent: ${String(publishError)}`,
+        ),
+      );
     return error.code === 'timeout'
       ? new DomainError('plugin_timeout', `${pluginId}@${version} ran out of time`)
       : new DomainError('plugin_failed', `${pluginId}@${version} crashed: ${error.code}`);

@@ -26,7 +26,11 @@ export class PluginHost implements OnApplicationShutdown {
     @Inject(ARTIFACT_STORE) private readonly artifacts: ArtifactStore,
     @Inject(EXECUTOR_LIMITS) limits: ExecutorLimits,
   ) {
-    this.runtime = new WasmRuntime({ timeoutMs: limits.timeoutMs, maxMemoryPages: limits.maxMemoryPages, logger: this.log });
+    this.runtime = new WasmRuntime({
+      timeoutMs: limits.timeoutMs,
+      maxMemoryPages: limits.maxMemoryPages,
+      logger: this.log,
+    });
   }
 
   /** The running instance of a version, loading it on first use. */
@@ -35,7 +39,11 @@ export class PluginHost implements OnApplicationShutdown {
   }
 
   /** Loads a version if it is not loaded yet; `fresh` says whether this call loaded it. */
-  async load(pluginId: string, version: string, sha256: string): Promise<LoadReport & { fresh: boolean }> {
+  async load(
+    pluginId: string,
+    version: string,
+    sha256: string,
+  ): Promise<LoadReport & { fresh: boolean }> {
     const key = `${pluginId}@${version}`;
     const existing = this.loaded.get(key);
     if (existing) return { plugin: await existing, loadMs: 0, cached: true, fresh: false };

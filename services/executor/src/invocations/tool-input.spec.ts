@@ -1,3 +1,4 @@
+import { aManifest } from '@convergio/testing';
 import { DomainError, type Manifest } from '@convergio/contracts';
 import { checkToolInput, declaredFunction } from './tool-input.js';
 
@@ -8,23 +9,15 @@ const nameSchema = {
   additionalProperties: false,
 };
 
-const manifest = {
-  id: 'example.greet',
-  name: 'Greet',
+const manifest = aManifest({
   version: '1.2.0',
-  author: 'Ada',
-  license: 'Apache-2.0',
-  min_core_version: '0.1.0',
-  entrypoint: 'greet.wasm',
   capabilities: {
     tools: [
       { name: 'say_hello', function: 'greet', description: 'says hello', input_schema: nameSchema },
     ],
     agents: [{ name: 'concierge', function: 'run_concierge', description: 'answers visitors' }],
   },
-  permissions: {},
-  signing: { sha256: 'a'.repeat(64) },
-} as Manifest;
+});
 
 function refusal(run: () => unknown): DomainError {
   try {
@@ -55,7 +48,10 @@ describe('declaredFunction', () => {
   it.each(['concierge', 'run_concierge'])(
     'finds an agent by its name or its function (%s), without a schema',
     (name) => {
-      expect(declaredFunction(manifest, name)).toEqual({ name: 'concierge', function: 'run_concierge' });
+      expect(declaredFunction(manifest, name)).toEqual({
+        name: 'concierge',
+        function: 'run_concierge',
+      });
     },
   );
 
@@ -127,8 +123,12 @@ describe('checkToolInput', () => {
   it('keeps one plugin from breaking or borrowing another plugin schema through $id', () => {
     const schema = { $id: 'https://example.com/input', type: 'object', required: ['a'] };
     expect(() => checkToolInput(freshKey(), schema, { a: 1 })).not.toThrow();
-    expect(() => checkToolInput(freshKey(), { ...schema, required: ['b'] }, { b: 1 })).not.toThrow();
-    expect(refusal(() => checkToolInput(freshKey(), { $ref: 'https://example.com/input' }, {})).code).toBe('plugin_failed');
+    expect(() =>
+      checkToolInput(freshKey(), { ...schema, required: ['b'] }, { b: 1 }),
+    ).not.toThrow();
+    expect(
+      refusal(() => checkToolInput(freshKey(), { $ref: 'https://example.com/input' }, {})).code,
+    ).toBe('plugin_failed');
   });
 });
 
@@ -138,7 +138,12 @@ describe('two tools behind one export', () => {
       ...manifest,
       capabilities: {
         tools: [
-          { name: 'strict', function: 'run', description: 's', input_schema: { type: 'object', required: ['x'] } },
+          {
+            name: 'strict',
+            function: 'run',
+            description: 's',
+            input_schema: { type: 'object', required: ['x'] },
+          },
           { name: 'loose', function: 'run', description: 'l', input_schema: { type: 'object' } },
         ],
       },
@@ -146,6 +151,8 @@ describe('two tools behind one export', () => {
     const loose = declaredFunction(m, 'loose');
     const strict = declaredFunction(m, 'strict');
     expect(() => checkToolInput(`p@1#${loose.name}`, loose.inputSchema, {})).not.toThrow();
-    expect(refusal(() => checkToolInput(`p@1#${strict.name}`, strict.inputSchema, {})).code).toBe('validation_failed');
+    expect(refusal(() => checkToolInput(`p@1#${strict.name}`, strict.inputSchema, {})).code).toBe(
+      'validation_failed',
+    );
   });
 });

@@ -14,7 +14,13 @@ export class ToolsService {
       if (seen.has(d.pluginId)) continue;
       seen.add(d.pluginId);
       for (const t of d.manifest.capabilities.tools ?? []) {
-        tools.push({ plugin_id: d.pluginId, version: d.version, name: t.name, description: t.description, input_schema: t.input_schema });
+        tools.push({
+          plugin_id: d.pluginId,
+          version: d.version,
+          name: t.name,
+          description: t.description,
+          input_schema: t.input_schema,
+        });
       }
     }
     return { tools };

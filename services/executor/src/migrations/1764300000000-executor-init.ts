@@ -17,7 +17,9 @@ export class ExecutorInit1764300000000 implements MigrationInterface {
       approved_at timestamptz,
       updated_at timestamptz NOT NULL DEFAULT now(),
       CONSTRAINT deployments_pkey PRIMARY KEY (plugin_id, version))`);
-    await q.query(`CREATE INDEX deployments_status_idx ON ${EXECUTOR_SCHEMA}.deployments (plugin_id, status, approved_at)`);
+    await q.query(
+      `CREATE INDEX deployments_status_idx ON ${EXECUTOR_SCHEMA}.deployments (plugin_id, status, approved_at)`,
+    );
     await q.query(createProcessedEventsTableSql(EXECUTOR_SCHEMA));
   }
 

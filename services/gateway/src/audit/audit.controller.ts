@@ -26,7 +26,10 @@ export class AuditController {
   /** Events in the order they were recorded; page with `after_seq` = the previous page's `next_after_seq`. */
   @Get()
   @Roles('auditor')
-  query(@Query(new SchemaPipe(AuditQuery, 'audit query', { coerce: true })) q: Static<typeof AuditQuery>) {
+  query(
+    @Query(new SchemaPipe(AuditQuery, 'audit query', { coerce: true }))
+    q: Static<typeof AuditQuery>,
+  ) {
     return this.bus.request(RequestSubjects.AuditQuery, q);
   }
 }

@@ -25,7 +25,8 @@ export class AdminKeyBootstrap implements OnApplicationBootstrap {
   async onApplicationBootstrap(): Promise<void> {
     const { adminKey, adminKeyFile } = this.settings;
     if (adminKey) {
-      if (!(await this.keys.hasKey(adminKey))) await this.keys.create('bootstrap-admin', ['admin'], adminKey);
+      if (!(await this.keys.hasKey(adminKey)))
+        await this.keys.create('bootstrap-admin', ['admin'], adminKey);
       this.log.log('admin key: the one given in CONVERGIO_ADMIN_KEY');
       return;
     }

@@ -17,7 +17,11 @@ export function hashKey(key: string): string {
 export class ApiKeyService {
   constructor(private readonly dataSource: DataSource) {}
 
-  async create(name: string, roles: Role[], key = `${KEY_PREFIX}${randomBytes(32).toString('base64url')}`) {
+  async create(
+    name: string,
+    roles: Role[],
+    key = `${KEY_PREFIX}${randomBytes(32).toString('base64url')}`,
+  ) {
     const id = randomUUID();
     await this.dataSource
       .createQueryBuilder()
@@ -31,12 +35,15 @@ export class ApiKeyService {
 
   async authenticate(key: string): Promise<Principal> {
     const row = await this.dataSource.getRepository(ApiKey).findOneBy({ keyHash: hashKey(key) });
-    if (!row || row.revokedAt) throw new DomainError('unauthorized', 'the API key is unknown or revoked');
+    if (!row || row.revokedAt)
+      throw new DomainError('unauthorized', 'the API key is unknown or revoked');
     return { keyId: row.id, name: row.name, roles: row.roles };
   }
 
   async revoke(id: string): Promise<void> {
-    const result = await this.dataSource.getRepository(ApiKey).update({ id, revokedAt: IsNull() }, { revokedAt: new Date() });
+    const result = await this.dataSource
+      .getRepository(ApiKey)
+      .update({ id, revokedAt: IsNull() }, { revokedAt: new Date() });
     if (!result.affected) throw new DomainError('not_found', `API key ${id} is unknown`);
   }
 

@@ -1,4 +1,13 @@
-import { Body, Controller, Delete, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  HttpCode,
+  HttpStatus,
+  Param,
+  ParseUUIDPipe,
+  Post,
+} from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import { Type, type Static } from '@sinclair/typebox';
 import { SchemaPipe } from '../http/schema.pipe.js';
@@ -8,7 +17,10 @@ import { ROLES, Roles } from './roles.js';
 const CreateKeyBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 100 }),
-    roles: Type.Array(Type.Union(ROLES.map((r) => Type.Literal(r))), { minItems: 1, uniqueItems: true }),
+    roles: Type.Array(Type.Union(ROLES.map((r) => Type.Literal(r))), {
+      minItems: 1,
+      uniqueItems: true,
+    }),
   },
   { additionalProperties: false },
 );
@@ -23,7 +35,9 @@ export class ApiKeysController {
   /** Creates a key; the key itself is in this response only. */
   @Post()
   @ApiBody({ schema: CreateKeyBody })
-  create(@Body(new SchemaPipe(CreateKeyBody, 'API key request')) body: Static<typeof CreateKeyBody>) {
+  create(
+    @Body(new SchemaPipe(CreateKeyBody, 'API key request')) body: Static<typeof CreateKeyBody>,
+  ) {
     return this.keys.create(body.name, body.roles);
   }
 

@@ -22,11 +22,19 @@ export class AuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
     const request = context.switchToHttp().getRequest<AuthedRequest>();
     const match = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '');
-    if (!match) throw new DomainError('unauthorized', 'send an API key as "Authorization: Bearer <key>"');
+    if (!match)
+      throw new DomainError('unauthorized', 'send an API key as "Authorization: Bearer <key>"');
     const principal = await this.keys.authenticate(match[1]);
     const allowed = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets);
-    if (allowed && !principal.roles.includes('admin') && !allowed.some((r) => principal.roles.includes(r))) {
-      throw new DomainError('forbidden', `this route needs one of the roles: ${allowed.join(', ')}`);
+    if (
+      allowed &&
+      !principal.roles.includes('admin') &&
+      !allowed.some((r) => principal.roles.includes(r))
+    ) {
+      throw new DomainError(
+        'forbidden',
+        `this route needs one of the roles: ${allowed.join(', ')}`,
+      );
     }
     request.principal = principal;
     return true;

@@ -3,6 +3,8 @@ import type { AuthedRequest } from './auth.guard.js';
 import type { Principal } from './roles.js';
 
 /** The authenticated caller of the current request. */
-export const CurrentPrincipal = createParamDecorator((_: unknown, ctx: ExecutionContext): Principal => {
-  return ctx.switchToHttp().getRequest<AuthedRequest>().principal;
-});
+export const CurrentPrincipal = createParamDecorator(
+  (_: unknown, ctx: ExecutionContext): Principal => {
+    return ctx.switchToHttp().getRequest<AuthedRequest>().principal;
+  },
+);

@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import {
+  Catch,
+  HttpException,
+  Logger,
+  type ArgumentsHost,
+  type ExceptionFilter,
+} from '@nestjs/common';
 import type { Response } from 'express';
 import { DomainError, type ErrorDetail } from '@convergio/contracts';
 import { codeOfStatus, statusOf } from './error-status.js';
@@ -15,8 +21,14 @@ export class HttpErrorFilter implements ExceptionFilter {
     res.status(status).json({ error: { code, message, details } });
   }
 
-  private describe(e: unknown): { status: number; code: string; message: string; details: ErrorDetail[] } {
-    if (e instanceof DomainError) return { status: statusOf(e.code), code: e.code, message: e.message, details: e.details };
+  private describe(e: unknown): {
+    status: number;
+    code: string;
+    message: string;
+    details: ErrorDetail[];
+  } {
+    if (e instanceof DomainError)
+      return { status: statusOf(e.code), code: e.code, message: e.message, details: e.details };
     if (e instanceof HttpException) {
       const status = e.getStatus();
       return { status, code: codeOfStatus(status), message: e.message, details: [] };

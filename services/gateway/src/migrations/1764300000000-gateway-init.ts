@@ -14,7 +14,9 @@ export class GatewayInit1764300000000 implements MigrationInterface {
       created_at timestamptz NOT NULL DEFAULT now(),
       revoked_at timestamptz,
       CONSTRAINT api_keys_pkey PRIMARY KEY (id))`);
-    await q.query(`CREATE UNIQUE INDEX api_keys_key_hash_key ON ${GATEWAY_SCHEMA}.api_keys (key_hash)`);
+    await q.query(
+      `CREATE UNIQUE INDEX api_keys_key_hash_key ON ${GATEWAY_SCHEMA}.api_keys (key_hash)`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -1,4 +1,14 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, UploadedFiles, UseInterceptors } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Param,
+  Post,
+  UploadedFiles,
+  UseInterceptors,
+} from '@nestjs/common';
 import { FileFieldsInterceptor } from '@nestjs/platform-express';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiTags } from '@nestjs/swagger';
 import { Type } from '@sinclair/typebox';
@@ -14,8 +24,13 @@ const MAX_MODULE_BYTES = 16 * 1024 * 1024;
 const INVOKE_TIMEOUT_MS = 90_000;
 const BATCH_TIMEOUT_MS = 300_000;
 const InvokeBody = Type.Omit(RequestSchemas[RequestSubjects.ExecutorInvoke].request, ['plugin_id']);
-const InvokeBatchBody = Type.Omit(RequestSchemas[RequestSubjects.ExecutorInvokeBatch].request, ['plugin_id']);
-const RevokeBody = Type.Object({ reason: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false });
+const InvokeBatchBody = Type.Omit(RequestSchemas[RequestSubjects.ExecutorInvokeBatch].request, [
+  'plugin_id',
+]);
+const RevokeBody = Type.Object(
+  { reason: Type.Optional(Type.String({ maxLength: 2000 })) },
+  { additionalProperties: false },
+);
 type Uploaded = { manifest?: { buffer: Buffer }[]; module?: { buffer: Buffer }[] };
 
 @ApiTags('plugins')
@@ -35,15 +50,30 @@ export class PluginsController {
     schema: {
       type: 'object',
       required: ['manifest', 'module'],
-      properties: { manifest: { type: 'string', format: 'binary' }, module: { type: 'string', format: 'binary' }, sbom: { type: 'string', format: 'binary' } },
+      properties: {
+        manifest: { type: 'string', format: 'binary' },
+        module: { type: 'string', format: 'binary' },
+        sbom: { type: 'string', format: 'binary' },
+      },
     },
   })
   @UseInterceptors(
-    FileFieldsInterceptor([{ name: 'manifest', maxCount: 1 }, { name: 'module', maxCount: 1 }, { name: 'sbom', maxCount: 1 }], {
-      limits: { fileSize: MAX_MODULE_BYTES, files: 3, fields: 3 },
-    }),
+    FileFieldsInterceptor(
+      [
+        { name: 'manifest', maxCount: 1 },
+        { name: 'module', maxCount: 1 },
+        { name: 'sbom', maxCount: 1 },
+      ],
+      {
+        limits: { fileSize: MAX_MODULE_BYTES, files: 3, fields: 3 },
+      },
+    ),
   )
-  submit(@UploadedFiles() files: Uploaded = {}, @Body() body: { manifest?: string }, @CurrentPrincipal() who: Principal) {
+  submit(
+    @UploadedFiles() files: Uploaded = {},
+    @Body() body: { manifest?: string },
+    @CurrentPrincipal() who: Principal,
+  ) {
     const manifest = files.manifest?.[0]?.buffer ?? body?.manifest;
     return this.submissions.submit({ manifest, module: files.module?.[0]?.buffer }, who.keyId);
   }
@@ -67,23 +97,48 @@ export class PluginsController {
   @Roles('admin')
   @HttpCode(HttpStatus.OK)
   @ApiBody({ schema: RevokeBody })
-  revoke(@Param('id') id: string, @Param('version') version: string, @Body(new SchemaPipe(RevokeBody, 'revoke request')) body: { reason?: string }, @CurrentPrincipal() who: Principal) {
-    return this.bus.request(RequestSubjects.RegistryRevokeVersion, { plugin_id: id, version, revoked_by: who.keyId, ...body });
+  revoke(
+    @Param('id') id: string,
+    @Param('version') version: string,
+    @Body(new SchemaPipe(RevokeBody, 'revoke request')) body: { reason?: string },
+    @CurrentPrincipal() who: Principal,
+  ) {
+    return this.bus.request(RequestSubjects.RegistryRevokeVersion, {
+      plugin_id: id,
+      version,
+      revoked_by: who.keyId,
+      ...body,
+    });
   }
 
   @Post(':id/invoke')
   @Roles('invoker')
   @HttpCode(HttpStatus.OK)
   @ApiBody({ schema: InvokeBody })
-  invoke(@Param('id') id: string, @Body(new SchemaPipe(InvokeBody, 'invoke request')) body: typeof InvokeBody.static) {
-    return this.bus.request(RequestSubjects.ExecutorInvoke, { ...body, plugin_id: id }, { timeoutMs: INVOKE_TIMEOUT_MS });
+  invoke(
+    @Param('id') id: string,
+    @Body(new SchemaPipe(InvokeBody, 'invoke request')) body: typeof InvokeBody.static,
+  ) {
+    return this.bus.request(
+      RequestSubjects.ExecutorInvoke,
+      { ...body, plugin_id: id },
+      { timeoutMs: INVOKE_TIMEOUT_MS },
+    );
   }
 
   @Post(':id/invoke-batch')
   @Roles('invoker')
   @HttpCode(HttpStatus.OK)
   @ApiBody({ schema: InvokeBatchBody })
-  invokeBatch(@Param('id') id: string, @Body(new SchemaPipe(InvokeBatchBody, 'invoke-batch request')) body: typeof InvokeBatchBody.static) {
-    return this.bus.request(RequestSubjects.ExecutorInvokeBatch, { ...body, plugin_id: id }, { timeoutMs: BATCH_TIMEOUT_MS });
+  invokeBatch(
+    @Param('id') id: string,
+    @Body(new SchemaPipe(InvokeBatchBody, 'invoke-batch request'))
+    body: typeof InvokeBatchBody.static,
+  ) {
+    return this.bus.request(
+      RequestSubjects.ExecutorInvokeBatch,
+      { ...body, plugin_id: id },
+      { timeoutMs: BATCH_TIMEOUT_MS },
+    );
   }
 }

@@ -1,42 +1,22 @@
-import { createHash } from 'node:crypto';
+import { aManifest, sha256Hex } from '@convergio/testing';
 import { DomainError, type ErrorDetail } from '@convergio/contracts';
 import type { ArtifactRef, ArtifactStore } from '@convergio/artifacts';
 import type { BusClient } from '@convergio/messaging';
 import { SubmissionService } from './submission.service.js';
 
 const wasm = Buffer.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
-const wasmSha = createHash('sha256').update(wasm).digest('hex');
+const wasmSha = sha256Hex(wasm);
 
-function manifest(overrides: Record<string, unknown> = {}) {
-  return {
-    id: 'example.greet',
-    name: 'Greet',
-    version: '1.0.0',
-    author: 'Ada',
-    license: 'Apache-2.0',
-    min_core_version: '0.1.0',
-    entrypoint: 'greet.wasm',
-    capabilities: {
-      tools: [
-        {
-          name: 'greet',
-          function: 'greet',
-          description: 'says hello',
-          input_schema: { type: 'object' },
-        },
-      ],
-    },
-    permissions: {},
-    signing: { sha256: wasmSha },
-    ...overrides,
-  };
-}
+const manifest = (overrides: Record<string, unknown> = {}) => ({
+  ...aManifest({}, wasm),
+  ...overrides,
+});
 
 /** Remembers what was stored, by content hash. */
 class FakeArtifactStore implements ArtifactStore {
   readonly stored = new Map<string, Uint8Array>();
   put(bytes: Uint8Array): Promise<ArtifactRef> {
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const sha256 = sha256Hex(bytes);
     this.stored.set(sha256, bytes);
     return Promise.resolve({ sha256, size: bytes.length });
   }

@@ -22,8 +22,16 @@ export class SubmissionService {
   ) {}
 
   async submit(parts: SubmissionParts, submittedBy: string) {
-    if (parts.manifest === undefined) throw new DomainError('bad_request', 'the multipart field "manifest" (plugin.json) is missing');
-    if (!parts.module?.length) throw new DomainError('bad_request', 'the multipart field "module" (.wasm) is missing or empty');
+    if (parts.manifest === undefined)
+      throw new DomainError(
+        'bad_request',
+        'the multipart field "manifest" (plugin.json) is missing',
+      );
+    if (!parts.module?.length)
+      throw new DomainError(
+        'bad_request',
+        'the multipart field "module" (.wasm) is missing or empty',
+      );
     const manifest = validateManifest(parseJson(parts.manifest));
     const { sha256, size } = await this.artifacts.put(parts.module);
     return this.bus.request(RequestSubjects.RegistrySubmit, {
@@ -39,6 +47,9 @@ function parseJson(raw: Buffer | string): unknown {
   try {
     return JSON.parse(raw.toString()) as unknown;
   } catch (error) {
-    throw new DomainError('bad_request', `plugin.json is not valid JSON: ${(error as Error).message}`);
+    throw new DomainError(
+      'bad_request',
+      `plugin.json is not valid JSON: ${(error as Error).message}`,
+    );
   }
 }

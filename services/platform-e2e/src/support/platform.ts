@@ -6,10 +6,24 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createTestDatabase, deleteTestStream, expectEventually, TEST_NATS_URL, connectTestNats } from '@convergio/testing';
+import {
+  createTestDatabase,
+  deleteTestStream,
+  expectEventually,
+  TEST_NATS_URL,
+  connectTestNats,
+} from '@convergio/testing';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-export const SERVICES = ['gateway', 'registry', 'verification', 'approval', 'executor', 'audit', 'secret-broker'] as const;
+export const SERVICES = [
+  'gateway',
+  'registry',
+  'verification',
+  'approval',
+  'executor',
+  'audit',
+  'secret-broker',
+] as const;
 
 /** What the e2e suites need to reach the running platform; travels in environment variables. */
 export interface PlatformInfo {
@@ -77,12 +91,17 @@ export async function startPlatform(): Promise<{ info: PlatformInfo; stop: () =>
   }
 
   const stop = async () => {
-    await Promise.all(children.map((c) => new Promise<void>((resolve) => {
-      if (c.exitCode !== null) return resolve();
-      c.once('exit', () => resolve());
-      c.kill('SIGTERM');
-      setTimeout(() => c.kill('SIGKILL'), 5000).unref();
-    })));
+    await Promise.all(
+      children.map(
+        (c) =>
+          new Promise<void>((resolve) => {
+            if (c.exitCode !== null) return resolve();
+            c.once('exit', () => resolve());
+            c.kill('SIGTERM');
+            setTimeout(() => c.kill('SIGKILL'), 5000).unref();
+          }),
+      ),
+    );
     await deleteTestStream(`${busPrefix}_EVENTS`);
     await db.drop();
     await rm(artifactDir, { recursive: true, force: true });
@@ -90,12 +109,18 @@ export async function startPlatform(): Promise<{ info: PlatformInfo; stop: () =>
 
   try {
     for (const service of SERVICES) {
-      await expectEventually(async () => {
-        const child = children[SERVICES.indexOf(service)];
-        if (child.exitCode !== null) throw new Error(`${service} exited with ${child.exitCode}:\n${readFileSync(join(logsDir, `${service}.log`), 'utf8').slice(-3000)}`);
-        const res = await fetch(`http://127.0.0.1:${ports.get(service)}/readyz`);
-        if (res.status !== 200) throw new Error(`${service} not ready: ${res.status}`);
-      }, { timeoutMs: 60_000, intervalMs: 200 });
+      await expectEventually(
+        async () => {
+          const child = children[SERVICES.indexOf(service)];
+          if (child.exitCode !== null)
+            throw new Error(
+              `${service} exited with ${child.exitCode}:\n${readFileSync(join(logsDir, `${service}.log`), 'utf8').slice(-3000)}`,
+            );
+          const res = await fetch(`http://127.0.0.1:${ports.get(service)}/readyz`);
+          if (res.status !== 200) throw new Error(`${service} not ready: ${res.status}`);
+        },
+        { timeoutMs: 60_000, intervalMs: 200 },
+      );
     }
   } catch (error) {
     await stop();
@@ -103,7 +128,14 @@ export async function startPlatform(): Promise<{ info: PlatformInfo; stop: () =>
   }
 
   return {
-    info: { gatewayUrl: `http://127.0.0.1:${ports.get('gateway')}`, adminKey, databaseUrl: db.url, busPrefix, natsUrl: TEST_NATS_URL, logsDir },
+    info: {
+      gatewayUrl: `http://127.0.0.1:${ports.get('gateway')}`,
+      adminKey,
+      databaseUrl: db.url,
+      busPrefix,
+      natsUrl: TEST_NATS_URL,
+      logsDir,
+    },
     stop,
   };
 }
@@ -111,6 +143,9 @@ export async function startPlatform(): Promise<{ info: PlatformInfo; stop: () =>
 /** The running platform, as global-setup published it. */
 export function platform(): PlatformInfo {
   const raw = process.env.CONVERGIO_E2E_PLATFORM;
-  if (!raw) throw new Error('the platform is not running: run this suite through its jest config (global-setup starts it)');
+  if (!raw)
+    throw new Error(
+      'the platform is not running: run this suite through its jest config (global-setup starts it)',
+    );
   return JSON.parse(raw) as PlatformInfo;
 }

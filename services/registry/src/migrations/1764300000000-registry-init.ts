@@ -22,7 +22,9 @@ export class RegistryInit1764300000000 implements MigrationInterface {
       submitted_at timestamptz NOT NULL DEFAULT now(),
       updated_at timestamptz NOT NULL DEFAULT now(),
       CONSTRAINT plugin_versions_pkey PRIMARY KEY (plugin_id, version))`);
-    await q.query(`CREATE INDEX plugin_versions_status_idx ON ${REGISTRY_SCHEMA}.plugin_versions (status)`);
+    await q.query(
+      `CREATE INDEX plugin_versions_status_idx ON ${REGISTRY_SCHEMA}.plugin_versions (status)`,
+    );
     await q.query(createProcessedEventsTableSql(REGISTRY_SCHEMA));
   }
 

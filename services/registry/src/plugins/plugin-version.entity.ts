@@ -6,7 +6,11 @@ import { REGISTRY_SCHEMA } from '../registry.schema.js';
 @Entity({ schema: REGISTRY_SCHEMA, name: 'plugin_versions' })
 @Index('plugin_versions_status_idx', ['status'])
 export class PluginVersion {
-  @PrimaryColumn({ type: 'text', name: 'plugin_id', primaryKeyConstraintName: 'plugin_versions_pkey' })
+  @PrimaryColumn({
+    type: 'text',
+    name: 'plugin_id',
+    primaryKeyConstraintName: 'plugin_versions_pkey',
+  })
   pluginId!: string;
 
   @PrimaryColumn({ type: 'text', primaryKeyConstraintName: 'plugin_versions_pkey' })

@@ -1,6 +1,6 @@
 import { EventSubjects, RequestSubjects } from '@convergio/contracts';
 import { startServiceHarness, type ServiceHarness } from '@convergio/service-testing';
-import { expectEventually } from '@convergio/testing';
+import { aManifest, expectEventually } from '@convergio/testing';
 import { registryPersistence, RegistryModule } from '../index.js';
 
 describe('registry service', () => {
@@ -14,46 +14,116 @@ describe('registry service', () => {
   afterAll(() => h?.close());
 
   const submit = (id: string, version = '1.0.0', moduleSha = sha) =>
-    h.bus.request(RequestSubjects.RegistrySubmit, { manifest: { id, version, name: `Plugin ${id}`, permissions: { 'fs.read': { paths: ['/d'] } } }, module_sha256: moduleSha, module_size: 12, submitted_by: 'publisher-key' });
-  const state = (id: string, version = '1.0.0') => h.bus.request(RequestSubjects.RegistryGetVersion, { plugin_id: id, version });
+    h.bus.request(RequestSubjects.RegistrySubmit, {
+      manifest: {
+        id,
+        version,
+        name: `Plugin ${id}`,
+        permissions: { 'fs.read': { paths: ['/d'] } },
+      },
+      module_sha256: moduleSha,
+      module_size: 12,
+      submitted_by: 'publisher-key',
+    });
+  const state = (id: string, version = '1.0.0') =>
+    h.bus.request(RequestSubjects.RegistryGetVersion, { plugin_id: id, version });
 
   it('stores a submission and announces it', async () => {
-    expect(await submit('r.one')).toEqual({ plugin_id: 'r.one', version: '1.0.0', status: 'submitted' });
-    const event = await h.waitFor(EventSubjects.PluginSubmitted, (e) => e.data.plugin_id === 'r.one');
+    expect(await submit('r.one')).toEqual({
+      plugin_id: 'r.one',
+      version: '1.0.0',
+      status: 'submitted',
+    });
+    const event = await h.waitFor(
+      EventSubjects.PluginSubmitted,
+      (e) => e.data.plugin_id === 'r.one',
+    );
     expect(event.data).toMatchObject({ module_sha256: sha, submitted_by: 'publisher-key' });
-    expect(await state('r.one')).toMatchObject({ status: 'submitted', permissions: { 'fs.read': { paths: ['/d'] } }, loaded: false });
+    expect(await state('r.one')).toMatchObject({
+      status: 'submitted',
+      permissions: { 'fs.read': { paths: ['/d'] } },
+      loaded: false,
+    });
   });
 
   it('refuses a version submitted twice and a module that was never stored', async () => {
     await expect(submit('r.one')).rejects.toMatchObject({ code: 'conflict' });
-    await expect(submit('r.ghost', '1.0.0', 'c'.repeat(64))).rejects.toMatchObject({ code: 'bad_request' });
+    await expect(submit('r.ghost', '1.0.0', 'c'.repeat(64))).rejects.toMatchObject({
+      code: 'bad_request',
+    });
     await expect(state('r.ghost')).rejects.toMatchObject({ code: 'not_found' });
   });
 
   it('moves a version forward through its lifecycle, never back', async () => {
     await submit('r.life');
-    await h.bus.publish(EventSubjects.PluginApproved, { plugin_id: 'r.life', version: '1.0.0', manifest: minimalManifest('r.life'), module_sha256: sha, trust: 'untrusted', approved_by: 'auto' });
+    await h.bus.publish(EventSubjects.PluginApproved, {
+      plugin_id: 'r.life',
+      version: '1.0.0',
+      manifest: aManifest({ id: 'r.life' }),
+      module_sha256: sha,
+      trust: 'untrusted',
+      approved_by: 'auto',
+    });
     await expectEventually(async () => expect((await state('r.life')).status).toBe('approved'));
     // A late plugin.verified must not take the version back to pending_approval.
-    await h.bus.publish(EventSubjects.PluginVerified, { plugin_id: 'r.life', version: '1.0.0', manifest: minimalManifest('r.life'), module_sha256: sha, trust: 'untrusted', high_risk_permissions: ['net.http'], findings: [] });
-    await h.bus.publish(EventSubjects.PluginLoaded, { plugin_id: 'r.life', version: '1.0.0', module_sha256: sha, instance: 'x', load_ms: 1, cached: false });
-    await expectEventually(async () => expect(await state('r.life')).toMatchObject({ status: 'approved', loaded: true }));
+    await h.bus.publish(EventSubjects.PluginVerified, {
+      plugin_id: 'r.life',
+      version: '1.0.0',
+      manifest: aManifest({ id: 'r.life' }),
+      module_sha256: sha,
+      trust: 'untrusted',
+      high_risk_permissions: ['net.http'],
+      findings: [],
+    });
+    await h.bus.publish(EventSubjects.PluginLoaded, {
+      plugin_id: 'r.life',
+      version: '1.0.0',
+      module_sha256: sha,
+      instance: 'x',
+      load_ms: 1,
+      cached: false,
+    });
+    await expectEventually(async () =>
+      expect(await state('r.life')).toMatchObject({ status: 'approved', loaded: true }),
+    );
   });
 
   it('revokes once, announcing it', async () => {
-    expect(await h.bus.request(RequestSubjects.RegistryRevokeVersion, { plugin_id: 'r.life', version: '1.0.0', revoked_by: 'admin', reason: 'leak' })).toMatchObject({ status: 'revoked' });
-    expect((await h.waitFor(EventSubjects.PluginRevoked)).data).toMatchObject({ plugin_id: 'r.life', reason: 'leak' });
-    await expect(h.bus.request(RequestSubjects.RegistryRevokeVersion, { plugin_id: 'r.life', version: '1.0.0', revoked_by: 'admin' })).rejects.toMatchObject({ code: 'invalid_state' });
+    expect(
+      await h.bus.request(RequestSubjects.RegistryRevokeVersion, {
+        plugin_id: 'r.life',
+        version: '1.0.0',
+        revoked_by: 'admin',
+        reason: 'leak',
+      }),
+    ).toMatchObject({ status: 'revoked' });
+    expect((await h.waitFor(EventSubjects.PluginRevoked)).data).toMatchObject({
+      plugin_id: 'r.life',
+      reason: 'leak',
+    });
+    await expect(
+      h.bus.request(RequestSubjects.RegistryRevokeVersion, {
+        plugin_id: 'r.life',
+        version: '1.0.0',
+        revoked_by: 'admin',
+      }),
+    ).rejects.toMatchObject({ code: 'invalid_state' });
   });
 
   it('lists plugins with their latest version', async () => {
     await submit('r.one', '1.1.0');
     const { plugins } = await h.bus.request(RequestSubjects.RegistryListPlugins, {});
-    expect(plugins).toContainEqual(expect.objectContaining({ plugin_id: 'r.one', latest_version: '1.1.0', name: 'Plugin r.one' }));
-    expect((await h.bus.request(RequestSubjects.RegistryGetPlugin, { plugin_id: 'r.one' })).versions.map((v) => v.version)).toEqual(['1.1.0', '1.0.0']);
+    expect(plugins).toContainEqual(
+      expect.objectContaining({
+        plugin_id: 'r.one',
+        latest_version: '1.1.0',
+        name: 'Plugin r.one',
+      }),
+    );
+    expect(
+      (await h.bus.request(RequestSubjects.RegistryGetPlugin, { plugin_id: 'r.one' })).versions.map(
+        (v) => v.version,
+      ),
+    ).toEqual(['1.1.0', '1.0.0']);
   });
 });
-
-function minimalManifest(id: string) {
-  return { id, name: 'P', version: '1.0.0', author: 'a', license: 'MIT', min_core_version: '0.1.0', entrypoint: 'p.wasm', capabilities: {}, permissions: {}, signing: { sha256: 'a'.repeat(64) } };
-}

@@ -41,23 +41,27 @@ export class RegistryService {
     const id = typeof req.manifest.id === 'string' ? req.manifest.id : '';
     const version = typeof req.manifest.version === 'string' ? req.manifest.version : '';
     const name = typeof req.manifest.name === 'string' ? req.manifest.name : id;
-    if (!id || !version) throw new DomainError('validation_failed', 'manifest needs an id and a version');
+    if (!id || !version)
+      throw new DomainError('validation_failed', 'manifest needs an id and a version');
     if (!(await this.artifacts.has(req.module_sha256))) {
-      throw new DomainError('bad_request', `module ${req.module_sha256} is not in the artifact store`);
+      throw new DomainError(
+        'bad_request',
+        `module ${req.module_sha256} is not in the artifact store`,
+      );
     }
     return this.dataSource.transaction(async (manager) => {
       const existing = await manager.findOneBy(PluginVersion, { pluginId: id, version });
       if (existing) throw new DomainError('conflict', `${id}@${version} was already submitted`);
       await manager.save(
         manager.create(PluginVersion, {
-        pluginId: id,
-        version,
-        name,
-        status: 'submitted',
-        manifest: req.manifest,
-        moduleSha256: req.module_sha256,
-        moduleSize: req.module_size,
-        submittedBy: req.submitted_by,
+          pluginId: id,
+          version,
+          name,
+          status: 'submitted',
+          manifest: req.manifest,
+          moduleSha256: req.module_sha256,
+          moduleSize: req.module_size,
+          submittedBy: req.submitted_by,
         }),
       );
       // Published inside the transaction so a failed publish stores nothing. If the commit then fails,
@@ -77,23 +81,31 @@ export class RegistryService {
   /** Applies a lifecycle event once; a status never moves backwards. */
   async apply(event: EventEnvelope, change: VersionChange): Promise<void> {
     const { plugin_id, version } = event.data as { plugin_id: string; version: string };
-    await handleOnce(this.dataSource, ProcessedEvent, REGISTRY_SERVICE, event.id, async (manager) => {
-      const row = await manager.findOneBy(PluginVersion, { pluginId: plugin_id, version });
-      if (!row) return;
-      // Trust and findings belong to the status that brought them: a late plugin.verified must not
-      // overwrite the trust an admin set on approval.
-      if (change.status && canMove(row.status, change.status)) {
-        row.status = change.status;
-        if (change.trust) row.trust = change.trust;
-        if (change.findings) row.findings = change.findings;
-      }
-      if (change.loaded !== undefined) row.loaded = change.loaded;
-      await manager.save(row);
-    });
+    await handleOnce(
+      this.dataSource,
+      ProcessedEvent,
+      REGISTRY_SERVICE,
+      event.id,
+      async (manager) => {
+        const row = await manager.findOneBy(PluginVersion, { pluginId: plugin_id, version });
+        if (!row) return;
+        // Trust and findings belong to the status that brought them: a late plugin.verified must not
+        // overwrite the trust an admin set on approval.
+        if (change.status && canMove(row.status, change.status)) {
+          row.status = change.status;
+          if (change.trust) row.trust = change.trust;
+          if (change.findings) row.findings = change.findings;
+        }
+        if (change.loaded !== undefined) row.loaded = change.loaded;
+        await manager.save(row);
+      },
+    );
   }
 
   async list(): Promise<ReplyMap['registry.plugins.list']> {
-    const rows = await this.dataSource.getRepository(PluginVersion).find({ order: { pluginId: 'ASC', submittedAt: 'DESC' } });
+    const rows = await this.dataSource
+      .getRepository(PluginVersion)
+      .find({ order: { pluginId: 'ASC', submittedAt: 'DESC' } });
     const latest = new Map<string, PluginVersion>();
     for (const row of rows) if (!latest.has(row.pluginId)) latest.set(row.pluginId, row);
     return {
@@ -108,7 +120,9 @@ export class RegistryService {
   }
 
   async getPlugin(pluginId: string): Promise<ReplyMap['registry.plugins.get']> {
-    const rows = await this.dataSource.getRepository(PluginVersion).find({ where: { pluginId }, order: { submittedAt: 'DESC' } });
+    const rows = await this.dataSource
+      .getRepository(PluginVersion)
+      .find({ where: { pluginId }, order: { submittedAt: 'DESC' } });
     if (rows.length === 0) throw new DomainError('not_found', `plugin ${pluginId} is unknown`);
     return { plugin_id: pluginId, name: rows[0].name, versions: rows.map(toState) };
   }
@@ -120,9 +134,17 @@ export class RegistryService {
   async revoke(req: RequestMap['registry.versions.revoke']): Promise<VersionState> {
     return this.dataSource.transaction(async (manager) => {
       const row = await this.find(manager, req.plugin_id, req.version);
-      if (row.status === 'revoked') throw new DomainError('invalid_state', `${req.plugin_id}@${req.version} is already revoked`);
+      if (row.status === 'revoked')
+        throw new DomainError(
+          'invalid_state',
+          `${req.plugin_id}@${req.version} is already revoked`,
+        );
       row.status = 'revoked';
-      await manager.update(PluginVersion, { pluginId: row.pluginId, version: row.version }, { status: 'revoked' });
+      await manager.update(
+        PluginVersion,
+        { pluginId: row.pluginId, version: row.version },
+        { status: 'revoked' },
+      );
       await this.bus.publish(EventSubjects.PluginRevoked, {
         plugin_id: row.pluginId,
         version: row.version,
@@ -133,7 +155,11 @@ export class RegistryService {
     });
   }
 
-  private async find(manager: EntityManager, pluginId: string, version: string): Promise<PluginVersion> {
+  private async find(
+    manager: EntityManager,
+    pluginId: string,
+    version: string,
+  ): Promise<PluginVersion> {
     const row = await manager.findOneBy(PluginVersion, { pluginId, version });
     if (!row) throw new DomainError('not_found', `${pluginId}@${version} is unknown`);
     return row;

@@ -5,5 +5,10 @@ import { DistributedEnv, portEnv } from '@convergio/runtime';
 export const SecretBrokerConfig = Type.Object({
   ...DistributedEnv,
   ...portEnv(3005),
-  AZURE_KEY_VAULT_URL: Type.Optional(Type.String({ pattern: '^https://', description: 'Azure Key Vault URL; unset means the embedded vault' })),
+  AZURE_KEY_VAULT_URL: Type.Optional(
+    Type.String({
+      pattern: '^https://',
+      description: 'Azure Key Vault URL; unset means the embedded vault',
+    }),
+  ),
 });

@@ -7,8 +7,16 @@ import { GatewayEnv } from '@convergio/gateway';
 export const StandaloneConfig = Type.Object({
   ...portEnv(3000),
   HOST: Type.String({ default: '127.0.0.1', description: 'interface the gateway listens on' }),
-  DATA_DIR: Type.String({ minLength: 1, default: './data', description: 'embedded database, artifacts and the generated admin key' }),
-  CORE_VERSION: Type.String({ pattern: '^\\d+\\.\\d+\\.\\d+', default: '0.1.0', description: 'core version plugins are checked against' }),
+  DATA_DIR: Type.String({
+    minLength: 1,
+    default: './data',
+    description: 'embedded database, artifacts and the generated admin key',
+  }),
+  CORE_VERSION: Type.String({
+    pattern: '^\\d+\\.\\d+\\.\\d+',
+    default: '0.1.0',
+    description: 'core version plugins are checked against',
+  }),
   ...GatewayEnv,
   ...ExecutorLimitsEnv,
 });

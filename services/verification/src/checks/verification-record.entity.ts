@@ -5,7 +5,11 @@ import { VERIFICATION_SCHEMA } from '../verification.schema.js';
 /** The outcome of the load-time checks of one plugin version. */
 @Entity({ schema: VERIFICATION_SCHEMA, name: 'verifications' })
 export class VerificationRecord {
-  @PrimaryColumn({ type: 'text', name: 'plugin_id', primaryKeyConstraintName: 'verifications_pkey' })
+  @PrimaryColumn({
+    type: 'text',
+    name: 'plugin_id',
+    primaryKeyConstraintName: 'verifications_pkey',
+  })
   pluginId!: string;
 
   @PrimaryColumn({ type: 'text', primaryKeyConstraintName: 'verifications_pkey' })

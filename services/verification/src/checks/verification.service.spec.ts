@@ -1,55 +1,64 @@
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import type { Manifest } from '@convergio/contracts';
 import { EventSubjects } from '@convergio/contracts';
 import { startServiceHarness, type ServiceHarness } from '@convergio/service-testing';
+import { aManifest, exampleModule, sha256Hex } from '@convergio/testing';
 import { verificationPersistence, VerificationModule } from '../index.js';
 
-const GREET = fileURLToPath(new URL('../../../../examples/greet-plugin/build/greet.wasm', import.meta.url));
-const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
-
-function manifest(id: string, module: Uint8Array, extra: Record<string, unknown> = {}) {
-  return {
-    id,
-    name: 'Greet',
-    version: '1.0.0',
-    author: 'a',
-    license: 'MIT',
-    min_core_version: '0.1.0',
-    entrypoint: 'greet.wasm',
-    capabilities: { tools: [{ name: 'greet', function: 'greet', description: 'hi', input_schema: {} }] },
-    permissions: {},
-    signing: { sha256: sha256(module) },
-    ...extra,
-  };
-}
+const manifest = (id: string, module: Uint8Array, extra: Partial<Manifest> = {}) =>
+  aManifest({ id, ...extra }, module);
 
 describe('verification service', () => {
   let h: ServiceHarness;
   let greet: Uint8Array;
 
   beforeAll(async () => {
-    greet = readFileSync(GREET);
-    h = await startServiceHarness({ ...verificationPersistence, feature: VerificationModule.register({ coreVersion: '0.1.0' }) });
+    greet = exampleModule('greet.wasm');
+    h = await startServiceHarness({
+      ...verificationPersistence,
+      feature: VerificationModule.register({ coreVersion: '0.1.0' }),
+    });
     await h.artifacts.put(greet);
   });
   afterAll(() => h?.close());
 
-  async function submitted(id: string, m: Record<string, unknown>, moduleSha = sha256(greet)) {
-    return h.bus.publish(EventSubjects.PluginSubmitted, { plugin_id: id, version: '1.0.0', manifest: m, module_sha256: moduleSha, module_size: greet.length, submitted_by: 'k' });
+  async function submitted(id: string, m: Manifest, moduleSha = sha256Hex(greet)) {
+    return h.bus.publish(EventSubjects.PluginSubmitted, {
+      plugin_id: id,
+      version: '1.0.0',
+      manifest: m,
+      module_sha256: moduleSha,
+      module_size: greet.length,
+      submitted_by: 'k',
+    });
   }
 
   it('verifies a sound submission as untrusted, listing its high-risk permissions', async () => {
-    const m = manifest('t.ok', greet, { permissions: { 'secrets.read': { ids: ['db'] }, 'fs.read': { paths: ['/data'] } } });
+    const m = manifest('t.ok', greet, {
+      permissions: { 'secrets.read': { ids: ['db'] }, 'fs.read': { paths: ['/data'] } },
+    });
     await submitted('t.ok', m);
-    const verified = await h.waitFor(EventSubjects.PluginVerified, (e) => e.data.plugin_id === 't.ok');
-    expect(verified.data).toMatchObject({ trust: 'untrusted', high_risk_permissions: ['secrets.read'], findings: [], module_sha256: sha256(greet) });
+    const verified = await h.waitFor(
+      EventSubjects.PluginVerified,
+      (e) => e.data.plugin_id === 't.ok',
+    );
+    expect(verified.data).toMatchObject({
+      trust: 'untrusted',
+      high_risk_permissions: ['secrets.read'],
+      findings: [],
+      module_sha256: sha256Hex(greet),
+    });
   });
 
   it('rejects a submission whose module is not in the artifact store', async () => {
     await submitted('t.lost', manifest('t.lost', greet), 'e'.repeat(64));
-    const rejected = await h.waitFor(EventSubjects.PluginRejected, (e) => e.data.plugin_id === 't.lost');
-    expect(rejected.data).toMatchObject({ stage: 'verification', reasons: [expect.objectContaining({ code: 'artifact_not_found' })] });
+    const rejected = await h.waitFor(
+      EventSubjects.PluginRejected,
+      (e) => e.data.plugin_id === 't.lost',
+    );
+    expect(rejected.data).toMatchObject({
+      stage: 'verification',
+      reasons: [expect.objectContaining({ code: 'artifact_not_found' })],
+    });
   });
 
   it('handles a redelivered event once', async () => {
@@ -57,8 +66,16 @@ describe('verification service', () => {
     const id = await submitted('t.once', m);
     await h.waitFor(EventSubjects.PluginVerified, (e) => e.data.plugin_id === 't.once');
     expect(await h.redeliver(id)).toEqual({ kind: 'done' });
-    const rows = await h.dataSource.query(`SELECT count(*)::int AS n FROM verification.processed_events WHERE event_id = $1`, [id]);
+    const rows = await h.dataSource.query(
+      `SELECT count(*)::int AS n FROM verification.processed_events WHERE event_id = $1`,
+      [id],
+    );
     expect(rows).toEqual([{ n: 1 }]);
-    expect(h.events.filter((e) => e.type === 'plugin.verified' && (e.data as { plugin_id: string }).plugin_id === 't.once')).toHaveLength(1);
+    expect(
+      h.events.filter(
+        (e) =>
+          e.type === 'plugin.verified' && (e.data as { plugin_id: string }).plugin_id === 't.once',
+      ),
+    ).toHaveLength(1);
   });
 });

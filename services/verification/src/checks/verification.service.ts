@@ -26,26 +26,44 @@ export class VerificationService {
     const { plugin_id, version, manifest: raw, module_sha256 } = event.data;
     const check = await this.check(raw, module_sha256);
     const findings: Finding[] = check.findings;
-    await handleOnce(this.dataSource, ProcessedEvent, VERIFICATION_SERVICE, event.id, async (manager) => {
-      await manager.upsert(
-        VerificationRecord,
-        { pluginId: plugin_id, version, outcome: check.ok ? 'verified' : 'rejected', moduleSha256: module_sha256, findings },
-        ['pluginId', 'version'],
-      );
-      if (!check.ok) {
-        await this.bus.publish(EventSubjects.PluginRejected, { plugin_id, version, stage: 'verification', reasons: findings, rejected_by: VERIFICATION_SERVICE });
-        return;
-      }
-      await this.bus.publish(EventSubjects.PluginVerified, {
-        plugin_id,
-        version,
-        manifest: check.manifest,
-        module_sha256,
-        trust: TRUST,
-        high_risk_permissions: highRiskPermissions(check.manifest.permissions),
-        findings,
-      });
-    });
+    await handleOnce(
+      this.dataSource,
+      ProcessedEvent,
+      VERIFICATION_SERVICE,
+      event.id,
+      async (manager) => {
+        await manager.upsert(
+          VerificationRecord,
+          {
+            pluginId: plugin_id,
+            version,
+            outcome: check.ok ? 'verified' : 'rejected',
+            moduleSha256: module_sha256,
+            findings,
+          },
+          ['pluginId', 'version'],
+        );
+        if (!check.ok) {
+          await this.bus.publish(EventSubjects.PluginRejected, {
+            plugin_id,
+            version,
+            stage: 'verification',
+            reasons: findings,
+            rejected_by: VERIFICATION_SERVICE,
+          });
+          return;
+        }
+        await this.bus.publish(EventSubjects.PluginVerified, {
+          plugin_id,
+          version,
+          manifest: check.manifest,
+          module_sha256,
+          trust: TRUST,
+          high_risk_permissions: highRiskPermissions(check.manifest.permissions),
+          findings,
+        });
+      },
+    );
   }
 
   /** Signatures are not verified yet, so every plugin is checked as untrusted. */

@@ -6,5 +6,9 @@ export const VerificationConfig = Type.Object({
   ...DistributedEnv,
   ...ArtifactEnv,
   ...portEnv(3002),
-  CORE_VERSION: Type.String({ pattern: '^\\d+\\.\\d+\\.\\d+', default: '0.1.0', description: 'version of the core that plugins declare min_core_version against' }),
+  CORE_VERSION: Type.String({
+    pattern: '^\\d+\\.\\d+\\.\\d+',
+    default: '0.1.0',
+    description: 'version of the core that plugins declare min_core_version against',
+  }),
 });
