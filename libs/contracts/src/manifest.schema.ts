@@ -127,6 +127,17 @@ export const CapabilitiesSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** Limits a plugin asks for per call; the executor never grants more than the operator allows. */
+export const PluginLimitsSchema = Type.Object(
+  {
+    wall_time_ms: Type.Optional(Type.Integer({ minimum: 1 })),
+    fuel: Type.Optional(Type.Integer({ minimum: 1, description: 'CPU budget: function entries and loop iterations' })),
+    memory_pages: Type.Optional(Type.Integer({ minimum: 1, maximum: 65536, description: '64 KiB Wasm pages' })),
+    max_host_calls: Type.Optional(Type.Integer({ minimum: 0 })),
+  },
+  { additionalProperties: false },
+);
+
 /**
  * plugin.json (SPEC.md §2). `signing.sha256` binds the manifest to its module and is
  * always required; `signer_id` and `signature` come together and make a plugin trusted.
@@ -142,6 +153,7 @@ export const ManifestSchema = Type.Object(
     entrypoint: Type.String({ pattern: '^[A-Za-z0-9_-][A-Za-z0-9._-]*\\.wasm$', maxLength: 255 }),
     capabilities: CapabilitiesSchema,
     permissions: PermissionsSchema,
+    limits: Type.Optional(PluginLimitsSchema),
     signing: Type.Object(
       {
         sha256: Type.String({ pattern: SHA256_HEX }),
@@ -162,6 +174,7 @@ export type Permissions = Static<typeof PermissionsSchema>;
 export type PermissionName = keyof Permissions;
 export type HttpRule = Static<typeof HttpRuleSchema>;
 export type Tool = Static<typeof ToolSchema>;
+export type PluginLimits = Static<typeof PluginLimitsSchema>;
 
 /** Every permission of the catalog. */
 export const PERMISSION_NAMES: readonly PermissionName[] = Object.keys(

@@ -80,6 +80,7 @@ const InvokeResult = Type.Object({
   function: Type.String(),
   output: Json,
   duration_ms: Type.Number(),
+  trace_id: Type.Optional(Type.String({ description: 'W3C trace id the call ran under' })),
 });
 
 /** Request and reply schemas for each request subject. */

@@ -7,3 +7,4 @@ export * from './in-process-hub.js';
 export * from './nats-connection.js';
 export * from './messaging.module.js';
 export * from './in-process-bus.client.js';
+export * from './trace-headers.js';

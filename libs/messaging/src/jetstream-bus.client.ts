@@ -19,6 +19,7 @@ import {
 } from '@convergio/contracts';
 import { BusClient, type RequestOptions } from './bus-client.js';
 import { createEnvelope } from './envelope-factory.js';
+import { traceHeaders } from './trace-headers.js';
 import { natsSubject, type NatsBusOptions } from './nats-connection.js';
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
@@ -56,6 +57,7 @@ export class JetStreamBusClient extends BusClient {
     );
     await this.js.publish(natsSubject(this.options.prefix, subject), JSON.stringify(envelope), {
       msgID: envelope.id,
+      headers: traceHeaders(),
     });
     return envelope.id;
   }
@@ -76,6 +78,7 @@ export class JetStreamBusClient extends BusClient {
         JSON.stringify(envelope),
         {
           timeout: options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+          headers: traceHeaders(),
         },
       );
       reply = msg.json<Reply<unknown>>();

@@ -7,7 +7,9 @@ import {
 } from '@nats-io/jetstream';
 import { nanos, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import type { EventSubject, RequestSubject } from '@convergio/contracts';
+import { context } from '@opentelemetry/api';
 import { BusServer } from './bus-server.js';
+import { traceContextOf } from './trace-headers.js';
 import { natsSubject, streamName, type NatsBusOptions } from './nats-connection.js';
 
 /** Retry delays for a failed event: 1 s, 2 s, 4 s ... capped at 30 s. */
@@ -76,7 +78,9 @@ export class JetStreamServer extends BusServer {
           m.term('not JSON');
           continue;
         }
-        const outcome = await this.dispatchEvent(subject, raw);
+        const outcome = await context.with(traceContextOf(m.headers), () =>
+          this.dispatchEvent(subject, raw),
+        );
         if (outcome.kind === 'done') m.ack();
         else if (outcome.kind === 'poison') m.term();
         else m.nak(retryDelayMs(m.info.deliveryCount));
@@ -96,7 +100,9 @@ export class JetStreamServer extends BusServer {
           } catch {
             raw = undefined;
           }
-          const reply = await this.dispatchRequest(subject, raw);
+          const reply = await context.with(traceContextOf(msg.headers), () =>
+            this.dispatchRequest(subject, raw),
+          );
           msg.respond(JSON.stringify(reply));
         })();
       },

@@ -1,6 +1,7 @@
 import { Logger, type DynamicModule, type INestApplication, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { connectBus } from '@convergio/messaging';
+import { initTelemetry } from '@convergio/observability';
 
 /** How a process serves HTTP. */
 export interface BootstrapOptions {
@@ -18,6 +19,7 @@ export async function bootstrapService(
   module: Type | DynamicModule,
   o: BootstrapOptions,
 ): Promise<INestApplication> {
+  initTelemetry();
   const app = await NestFactory.create(module);
   if (o.shutdownHooks ?? true) app.enableShutdownHooks();
   await connectBus(app);

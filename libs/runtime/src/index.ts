@@ -4,3 +4,4 @@ export * from './base-config.js';
 export * from './service-root.module.js';
 export * from './run-service.js';
 export * from './public.decorator.js';
+export * from './metrics.controller.js';

@@ -7,6 +7,7 @@ import {
 } from '@convergio/persistence';
 import { ArtifactStoreModule } from '@convergio/artifacts';
 import { HealthController } from './health.controller.js';
+import { MetricsController } from './metrics.controller.js';
 
 /** The tables a service owns. */
 export interface ServicePersistence {
@@ -41,7 +42,7 @@ export class ServiceRootModule {
         ...(o.env.ARTIFACT_DIR ? [ArtifactStoreModule.forRoot(o.env.ARTIFACT_DIR)] : []),
         o.feature,
       ],
-      controllers: [HealthController],
+      controllers: [HealthController, MetricsController],
     };
   }
 }

@@ -1,4 +1,5 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { TraceContextMiddleware } from '@convergio/observability';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { MessagingModule } from '@convergio/messaging';
 import {
@@ -19,7 +20,11 @@ import { ToolsController } from './plugins/tools.controller.js';
 
 /** The REST API of DESIGN.md §8; every route needs a key unless marked public. */
 @Module({})
-export class GatewayModule {
+export class GatewayModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(TraceContextMiddleware).forRoutes('{*path}');
+  }
+
   static register(settings: AdminKeySettings): DynamicModule {
     return {
       module: GatewayModule,

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { serviceMain } from './support/platform.js';
+import { serviceMain } from '@convergio/testing';
 
 function run(
   service: string,

@@ -1,4 +1,4 @@
-import { startPlatform } from './support/platform.js';
+import { startPlatform } from '@convergio/testing';
 
 // The cases below share this platform; each uses plugin ids of its own.
 let stop: (() => Promise<void>) | undefined;

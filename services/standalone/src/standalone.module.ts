@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { MessagingModule } from '@convergio/messaging';
 import { PersistenceModule } from '@convergio/persistence';
 import { ArtifactStoreModule } from '@convergio/artifacts';
-import { HealthController, type ServicePersistence } from '@convergio/runtime';
+import { HealthController, MetricsController, type ServicePersistence } from '@convergio/runtime';
 import { approvalPersistence, ApprovalModule } from '@convergio/approval';
 import { auditPersistence, AuditModule } from '@convergio/audit';
 import { executorPersistence, ExecutorModule } from '@convergio/executor';
@@ -58,7 +58,7 @@ export class StandaloneModule {
         AuditModule,
         SecretBrokerModule,
       ],
-      controllers: [HealthController],
+      controllers: [HealthController, MetricsController],
     };
   }
 }

@@ -12,9 +12,18 @@ export function hashKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
 
+/**
+ * How long a verified key is trusted without asking the database again. A key revoked
+ * through another gateway replica keeps working here for at most this long.
+ */
+const VERIFIED_KEY_TTL_MS = 5000;
+const MAX_CACHED_KEYS = 10_000;
+
 /** Issues, checks and revokes API keys. */
 @Injectable()
 export class ApiKeyService {
+  private readonly verified = new Map<string, { principal: Principal; until: number }>();
+
   constructor(private readonly dataSource: DataSource) {}
 
   async create(
@@ -45,6 +54,7 @@ export class ApiKeyService {
       .getRepository(ApiKey)
       .update({ id, revokedAt: IsNull() }, { revokedAt: new Date() });
     if (!result.affected) throw new DomainError('not_found', `API key ${id} is unknown`);
+    for (const [hash, entry] of this.verified) if (entry.principal.keyId === id) this.verified.delete(hash);
   }
 
   async hasKey(key: string): Promise<boolean> {

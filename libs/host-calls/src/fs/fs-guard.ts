@@ -1,0 +1,62 @@
+import type { HostEnvironment, HostError } from '@convergio/sandbox';
+import {
+  decideFsAccess,
+  decideOpenedMatchesChecked,
+  decideRequestedPath,
+  describePluginValue,
+  parsePluginPath,
+  type FsTargetFacts,
+} from '@convergio/policy';
+import type { OpenedFacts } from './pinned-open.js';
+import type { EntryFacts, GrantRoots } from './resolve-path.js';
+
+export type FsCapability = 'fs.read' | 'fs.write';
+
+export function isHostError(value: unknown): value is HostError {
+  return typeof value === 'object' && value !== null && 'error' in value;
+}
+
+/**
+ * The checks that need no I/O: the permission is granted, the path is well formed and it
+ * names a place under a grant. Returns the canonical path, or the recorded refusal.
+ */
+export function admitPath(
+  env: HostEnvironment,
+  capability: FsCapability,
+  roots: GrantRoots | null,
+  raw: unknown,
+): string | HostError {
+  const target = describePluginValue(raw);
+  if (!roots) return env.deny(capability, target, `${capability} is not granted`);
+  const parsed = parsePluginPath(raw);
+  if (!parsed.ok) return env.deny(capability, target, parsed.reason);
+  const decision = decideRequestedPath(parsed.path, roots.declared, roots.real);
+  return decision.allowed ? parsed.path : env.deny(capability, parsed.path, decision.reason);
+}
+
+/**
+ * After open: the descriptor must be what was checked (path and inode), and the decision
+ * is taken again on the descriptor's own facts (a hard link or a FIFO raced in is caught).
+ */
+export function verifyOpened(
+  env: HostEnvironment,
+  capability: FsCapability,
+  target: string,
+  checked: { realPath: string; facts: EntryFacts },
+  opened: OpenedFacts,
+  decisionFacts: Omit<FsTargetFacts, 'realPath' | 'kind' | 'nlink' | 'size'>,
+): HostError | null {
+  const same = decideOpenedMatchesChecked(
+    { realPath: checked.realPath, identity: checked.facts.identity },
+    opened,
+  );
+  if (!same.allowed) return env.deny(capability, target, same.reason);
+  const again = decideFsAccess({
+    ...decisionFacts,
+    realPath: opened.realPath,
+    kind: opened.kind,
+    nlink: opened.nlink,
+    size: opened.size,
+  });
+  return again.allowed ? null : env.deny(capability, target, again.reason);
+}

@@ -1,0 +1,85 @@
+import { closeSync, lstatSync, readdirSync } from 'node:fs';
+import type { HostEnvironment } from '@convergio/sandbox';
+import { decideFsAccess } from '@convergio/policy';
+import { hostError } from './host-error.js';
+import { admitPath, isHostError, verifyOpened } from './fs-guard.js';
+import { descriptorFacts, openDirectory, RaceDetected } from './pinned-open.js';
+import { entryKind, lstatFacts, resolveReal, type GrantRoots } from './resolve-path.js';
+
+/** Most entries one fs_list returns; the answer says when it stopped early. */
+export const MAX_LIST_ENTRIES = 10_000;
+
+/** The type fs_list reports for an entry (symlinks are reported, not followed). */
+export type ListedType = 'file' | 'directory' | 'symlink' | 'other';
+
+/**
+ * `fs_list {path}` → `{entries: [{name, type: 'file'|'directory'|'symlink'|'other', size}],
+ * truncated?: true}` (needs fs.read). Symlinks on the path are followed like fs_read; the
+ * entries themselves are not (`size` is 0 except for files). At most MAX_LIST_ENTRIES.
+ * Errors: permission_denied (recorded), not_found, io_error.
+ */
+export function fsList(env: HostEnvironment, roots: GrantRoots | null, input: unknown): unknown {
+  const path = admitPath(env, 'fs.read', roots, (input as { path?: unknown } | null)?.path);
+  if (isHostError(path)) return path;
+  const resolution = resolveReal(path);
+  if (resolution.kind === 'not-found') return hostError('not_found', 'no such file or directory');
+  if (resolution.kind === 'dangling-symlink')
+    return env.deny('fs.read', path, 'a symbolic link on the path does not resolve');
+  const { realPath } = resolution;
+  const facts = lstatFacts(realPath);
+  const common = {
+    operation: 'list' as const,
+    grantRoots: roots!.real,
+    maxFileBytes: env.policy.maxFileBytes,
+  };
+  const decision = decideFsAccess({ ...common, realPath, ...facts });
+  if (!decision.allowed) {
+    return decision.notFound
+      ? hostError('not_found', 'no such file or directory')
+      : env.deny('fs.read', path, decision.reason);
+  }
+
+  let fd: number;
+  try {
+    fd = openDirectory(realPath);
+  } catch (error) {
+    if (error instanceof RaceDetected) return env.deny('fs.read', path, error.message);
+    throw error;
+  }
+  try {
+    const refusal = verifyOpened(
+      env,
+      'fs.read',
+      path,
+      { realPath, facts },
+      descriptorFacts(fd),
+      common,
+    );
+    if (refusal) return refusal;
+    // Read through the descriptor: the directory checked is the directory listed.
+    const pinned = `/proc/self/fd/${fd}`;
+    const names = readdirSync(pinned).sort();
+    const entries = names.slice(0, MAX_LIST_ENTRIES).map((name) => describeEntry(pinned, name));
+    return names.length > MAX_LIST_ENTRIES ? { entries, truncated: true } : { entries };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function describeEntry(
+  dir: string,
+  name: string,
+): { name: string; type: ListedType; size: number } {
+  let kind;
+  let size = 0;
+  try {
+    const stats = lstatSync(`${dir}/${name}`, { bigint: true });
+    kind = entryKind(stats);
+    if (kind === 'file') size = Number(stats.size);
+  } catch {
+    kind = 'missing'; // removed while listing
+  }
+  const type: ListedType =
+    kind === 'file' || kind === 'directory' || kind === 'symlink' ? kind : 'other';
+  return { name, type, size };
+}

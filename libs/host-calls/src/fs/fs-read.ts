@@ -1,0 +1,81 @@
+import { closeSync, constants, readSync } from 'node:fs';
+import type { HostEnvironment } from '@convergio/sandbox';
+import { decideFsAccess } from '@convergio/policy';
+import { hostError } from './host-error.js';
+import { admitPath, isHostError, verifyOpened } from './fs-guard.js';
+import { descriptorFacts, openInCheckedDirectory, RaceDetected } from './pinned-open.js';
+import { lstatFacts, resolveReal, type GrantRoots } from './resolve-path.js';
+
+export type FsEncoding = 'utf8' | 'base64';
+export const isFsEncoding = (v: unknown): v is FsEncoding => v === 'utf8' || v === 'base64';
+
+/**
+ * `fs_read {path, encoding?: 'utf8'|'base64'}` → `{content, size}` (needs fs.read).
+ * `path` is absolute; symlinks are followed and the real path must lie under a granted
+ * path. Only regular files with one link, at most policy.maxFileBytes. `size` is bytes.
+ * Errors: permission_denied (recorded), not_found, io_error.
+ */
+export function fsRead(env: HostEnvironment, roots: GrantRoots | null, input: unknown): unknown {
+  const { path: raw, encoding = 'utf8' } = (input ?? {}) as { path?: unknown; encoding?: unknown };
+  const path = admitPath(env, 'fs.read', roots, raw);
+  if (isHostError(path)) return path;
+  if (!isFsEncoding(encoding)) return env.deny('fs.read', path, 'encoding must be utf8 or base64');
+
+  const resolution = resolveReal(path);
+  if (resolution.kind === 'not-found') return hostError('not_found', 'no such file or directory');
+  if (resolution.kind === 'dangling-symlink')
+    return env.deny('fs.read', path, 'a symbolic link on the path does not resolve');
+  const { realPath } = resolution;
+  const facts = lstatFacts(realPath);
+  const common = {
+    operation: 'read' as const,
+    grantRoots: roots!.real,
+    maxFileBytes: env.policy.maxFileBytes,
+  };
+  const decision = decideFsAccess({ ...common, realPath, ...facts });
+  if (!decision.allowed) {
+    return decision.notFound
+      ? hostError('not_found', 'no such file or directory')
+      : env.deny('fs.read', path, decision.reason);
+  }
+
+  let fd: number;
+  try {
+    fd = openInCheckedDirectory(realPath, constants.O_RDONLY);
+  } catch (error) {
+    if (error instanceof RaceDetected) return env.deny('fs.read', path, error.message);
+    throw error;
+  }
+  try {
+    const refusal = verifyOpened(
+      env,
+      'fs.read',
+      path,
+      { realPath, facts },
+      descriptorFacts(fd),
+      common,
+    );
+    if (refusal) return refusal;
+    const content = readCapped(fd, env.policy.maxFileBytes);
+    if (!content)
+      return env.deny('fs.read', path, `file is larger than ${env.policy.maxFileBytes} bytes`);
+    return { content: content.toString(encoding), size: content.length };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Reads to EOF; null if the file holds more than `max` bytes (it may have grown since fstat). */
+function readCapped(fd: number, max: number): Buffer | null {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for (;;) {
+    const chunk = Buffer.allocUnsafe(Math.min(64 * 1024, max + 1 - total));
+    const n = readSync(fd, chunk, 0, chunk.length, null);
+    if (n === 0) break;
+    chunks.push(chunk.subarray(0, n));
+    total += n;
+    if (total > max) return null;
+  }
+  return Buffer.concat(chunks, total);
+}

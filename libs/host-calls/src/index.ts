@@ -1,0 +1,1 @@
+export { createHostFunctions, mainThreadOps } from './host-functions.js';

@@ -1,0 +1,201 @@
+import * as http from 'node:http';
+import * as https from 'node:https';
+import type { Permissions } from '@convergio/contracts';
+import {
+  decideHttpRequest,
+  decideRedirect,
+  describeTarget,
+  headersForRedirect,
+  hostHeader,
+  sanitiseRequestHeaders,
+  type NetTarget,
+} from '@convergio/policy';
+import type { OperatorPolicy, PluginIdentity } from '@convergio/sandbox';
+import { abortError, deadline, failureCode } from './deadline.js';
+import { decodePayload, encodePayload, parseHttpRequestInput } from './net-inputs.js';
+import { pinAddress, pinnedLookup, type PinnedAddress, type Resolver } from './pinned-address.js';
+
+/** What the worker side sends to the `http_request` op. */
+export interface HttpRequestPayload {
+  plugin: PluginIdentity;
+  grants: Pick<Permissions, 'net.http'>;
+  policy: OperatorPolicy;
+  request: unknown;
+}
+
+/** A successful response; `encoding` says how `body` is written; `truncated` when the cap cut it. */
+export interface HttpResponseResult {
+  status: number;
+  headers: Record<string, string | string[]>;
+  body: string;
+  encoding: 'utf8' | 'base64';
+  truncated: boolean;
+  /** The URL that answered, after redirects. */
+  url: string;
+}
+
+/** A refusal the worker side turns into `env.deny` (so permission.denied is recorded once, there). */
+export interface DeniedResult {
+  denied: { reason: string; target: string };
+}
+
+export interface ErrorResult {
+  error: { code: string; message: string };
+}
+
+export type HttpRequestResult = HttpResponseResult | DeniedResult | ErrorResult;
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+const error = (code: string, message: string): ErrorResult => ({ error: { code, message } });
+const denied = (reason: string, target: string): DeniedResult => ({ denied: { reason, target } });
+
+/**
+ * Runs one plugin HTTP request on the main thread. Every hop is decided by the pure rules
+ * of @convergio/policy, its name resolved once, every answer checked, and the socket
+ * pinned to the checked address; redirects are followed here, never by the client.
+ */
+export async function httpRequestOp(
+  payload: HttpRequestPayload,
+  context: { signal: AbortSignal },
+  resolve: Resolver,
+): Promise<HttpRequestResult> {
+  const { policy } = payload;
+  const grant = payload.grants?.['net.http'];
+  const parsed = parseHttpRequestInput(payload.request);
+  if (!parsed.ok) return error('invalid_input', parsed.message);
+  const input = parsed.value;
+
+  const first = decideHttpRequest({ url: input.url, method: input.method }, grant, policy);
+  if (!first.allowed) return denied(first.reason, first.target);
+  const headers = sanitiseRequestHeaders(input.headers ?? {});
+  if (!headers.ok) return error('invalid_input', headers.reason);
+  let body = input.body === undefined ? null : decodePayload(input.body, input.encoding);
+  const size = (body?.length ?? 0) + headers.bytes + input.url.length;
+  if (size > policy.maxHttpRequestBytes) {
+    return error(
+      'payload_too_large',
+      `the request is ${size} bytes, over the ${policy.maxHttpRequestBytes} byte limit`,
+    );
+  }
+
+  const timeoutMs = Math.min(input.timeout_ms ?? policy.httpTimeoutMs, policy.httpTimeoutMs);
+  const { signal, dispose } = deadline(timeoutMs, context.signal);
+  let target = first.target;
+  let method = first.method;
+  let sendHeaders = headers.headers;
+  try {
+    for (let hops = 0; ; hops++) {
+      const pin = await pinAddress(target, policy, resolve, signal);
+      if (!pin.ok)
+        return denied(
+          hops === 0 ? pin.reason : `redirect refused: ${pin.reason}`,
+          describeTarget(target),
+        );
+      const response = await send(target, method, sendHeaders, body, pin.pinned, signal);
+      const location = response.headers.location;
+      if (REDIRECTS.has(response.statusCode ?? 0) && location && input.follow_redirects !== false) {
+        response.destroy();
+        const next = decideRedirect(
+          { from: target, method, status: response.statusCode ?? 0, location, hops },
+          grant,
+          policy,
+        );
+        if (!next.allowed) {
+          return next.code === 'too_many_redirects'
+            ? error(next.code, next.reason)
+            : denied(next.reason, next.target);
+        }
+        sendHeaders = headersForRedirect(sendHeaders, next);
+        if (next.bodyDropped) body = null;
+        ({ target, method } = next);
+        continue;
+      }
+      const { bytes, truncated } = await readCapped(response, policy.maxHttpResponseBytes, signal);
+      const { data, encoding } = encodePayload(bytes);
+      return {
+        status: response.statusCode ?? 0,
+        headers: responseHeaders(response),
+        body: data,
+        encoding,
+        truncated,
+        url: target.href,
+      } satisfies HttpResponseResult;
+    }
+  } catch (e) {
+    const { code, message } = failureCode(e, signal);
+    return error(code, message);
+  } finally {
+    dispose();
+  }
+}
+
+function send(
+  target: NetTarget,
+  method: string,
+  headers: Record<string, string>,
+  body: Buffer | null,
+  pinned: PinnedAddress,
+  signal: AbortSignal,
+): Promise<http.IncomingMessage> {
+  const options: https.RequestOptions = {
+    // The name, not the address: SNI and certificate checks use it; `lookup` pins the socket.
+    host: target.host.kind === 'ip' ? pinned.address : target.host.name,
+    port: target.port,
+    path: `${target.path}${target.search}`,
+    method,
+    headers: {
+      ...headers,
+      host: hostHeader(target),
+      ...(body ? { 'content-length': String(body.length) } : {}),
+    },
+    lookup: pinnedLookup(pinned),
+    agent: false, // no pooled socket from another plugin or another resolution
+    setHost: false,
+    signal,
+  };
+  const client = target.scheme === 'https' ? https : http;
+  return new Promise((resolve, reject) => {
+    const request = client.request(options, resolve);
+    request.on('error', reject);
+    request.end(body ?? undefined);
+  });
+}
+
+function readCapped(
+  response: http.IncomingMessage,
+  cap: number,
+  signal: AbortSignal,
+): Promise<{ bytes: Buffer; truncated: boolean }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const fail = () => reject(abortError(signal));
+    signal.addEventListener('abort', fail, { once: true });
+    const done = (truncated: boolean) => {
+      signal.removeEventListener('abort', fail);
+      resolve({ bytes: Buffer.concat(chunks, Math.min(size, cap)), truncated });
+    };
+    response.on('data', (chunk: Buffer) => {
+      const room = cap - size;
+      chunks.push(room < chunk.length ? chunk.subarray(0, Math.max(room, 0)) : chunk);
+      size += chunk.length;
+      if (size > cap) {
+        response.destroy(); // stop reading: the rest never reaches memory
+        done(true);
+      }
+    });
+    response.on('end', () => done(false));
+    response.on('error', (e) => {
+      signal.removeEventListener('abort', fail);
+      reject(e);
+    });
+  });
+}
+
+function responseHeaders(response: http.IncomingMessage): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(response.headers))
+    if (value !== undefined) out[name] = value;
+  return out;
+}

@@ -1,0 +1,28 @@
+export { netHostFunctions } from './net-host-functions.js';
+export { createNetMainThreadOps } from './net-main-ops.js';
+export type {
+  DeniedResult,
+  ErrorResult,
+  HttpRequestPayload,
+  HttpRequestResult,
+  HttpResponseResult,
+} from './http-request.op.js';
+export type {
+  HttpRequestInput,
+  WsCloseInput,
+  WsConnectInput,
+  WsRecvInput,
+  WsSendInput,
+} from './net-inputs.js';
+export { systemResolver, type Resolver } from './pinned-address.js';
+export {
+  closePluginSockets,
+  MAX_SOCKETS_PER_PLUGIN,
+  pluginSocketKey,
+  type WebSocketPayload,
+} from './websocket.ops.js';
+
+import { createNetMainThreadOps } from './net-main-ops.js';
+
+/** The network operations host functions reach through `callMain`, using the system resolver. */
+export const netMainThreadOps = createNetMainThreadOps();

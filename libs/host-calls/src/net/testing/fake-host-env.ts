@@ -1,0 +1,97 @@
+import type { Permissions } from '@convergio/contracts';
+import type {
+  HostEnvironment,
+  HostError,
+  HostFunctionTable,
+  MainThreadOps,
+  OperatorPolicy,
+  PluginIdentity,
+} from '@convergio/sandbox';
+
+/** Operator settings for tests: small caps so limits are easy to hit. */
+export function testPolicy(overrides: Partial<OperatorPolicy> = {}): OperatorPolicy {
+  return {
+    allowPrivateNetworks: true,
+    maxFileBytes: 1 << 20,
+    maxHttpRequestBytes: 16 * 1024,
+    maxHttpResponseBytes: 4 * 1024,
+    httpTimeoutMs: 3_000,
+    maxWebSocketMessageBytes: 1024,
+    maxProcOutputBytes: 1 << 20,
+    procTimeoutMs: 1_000,
+    maxLogBytes: 4096,
+    logLinesPerSecond: 100,
+    ...overrides,
+  };
+}
+
+export interface RecordedDenial {
+  capability: string;
+  target: string;
+  reason: string;
+}
+
+/**
+ * A HostEnvironment whose `callMain` runs the real main-thread ops. A worker blocks on
+ * callMain; a test thread cannot block on a promise, so `invoke` replays: it runs the host
+ * function once to capture the op and payload it sends, awaits the op, then runs the
+ * function again with callMain answering that result. Host functions are deterministic in
+ * their input, so the second run takes the same path; denials are recorded only where
+ * the function calls `deny`, which happens in exactly one of the two runs.
+ */
+export class FakeHostEnv {
+  readonly denials: RecordedDenial[] = [];
+  readonly calls: { op: string; payload: unknown }[] = [];
+
+  constructor(
+    private readonly factory: (env: HostEnvironment) => HostFunctionTable,
+    private readonly ops: MainThreadOps,
+    readonly plugin: PluginIdentity,
+    readonly grants: Permissions,
+    readonly policy: OperatorPolicy,
+    private readonly signal: AbortSignal = new AbortController().signal,
+  ) {}
+
+  async invoke(name: string, input: unknown): Promise<unknown> {
+    let captured: { op: string; payload: unknown } | null = null;
+    const first = this.factory(
+      this.env(
+        () => {
+          throw new CapturedCall();
+        },
+        (op, payload) => (captured = { op, payload }),
+      ),
+    )[name](input);
+    if (!captured) return first;
+    const { op, payload } = captured as { op: string; payload: unknown };
+    this.calls.push({ op, payload });
+    const result = await this.ops[op](JSON.parse(JSON.stringify(payload)), {
+      plugin: this.plugin,
+      signal: this.signal,
+    });
+    return this.factory(this.env(() => result))[name](input);
+  }
+
+  private env(
+    answer: () => unknown,
+    capture?: (op: string, payload: unknown) => void,
+  ): HostEnvironment {
+    return {
+      plugin: this.plugin,
+      grants: this.grants,
+      policy: this.policy,
+      deny: (capability, target, reason): HostError => {
+        this.denials.push({ capability, target, reason });
+        return { error: { code: 'permission_denied', message: reason, capability, target } };
+      },
+      callMain: (op, payload) => {
+        capture?.(op, payload);
+        return answer();
+      },
+      emit: () => undefined,
+      releasedSecrets: () => [],
+    };
+  }
+}
+
+class CapturedCall extends Error {}

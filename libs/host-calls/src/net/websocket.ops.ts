@@ -1,0 +1,257 @@
+import { randomUUID } from 'node:crypto';
+import WebSocket from 'ws';
+import type { Permissions } from '@convergio/contracts';
+import { decideWebSocket, describeTarget } from '@convergio/policy';
+import type { OperatorPolicy, PluginIdentity } from '@convergio/sandbox';
+import { abortError, deadline, failureCode, Stopped } from './deadline.js';
+import type { DeniedResult, ErrorResult } from './http-request.op.js';
+import {
+  decodePayload,
+  encodePayload,
+  parseWsCloseInput,
+  parseWsConnectInput,
+  parseWsRecvInput,
+  parseWsSendInput,
+} from './net-inputs.js';
+import { pinAddress, pinnedLookup, type Resolver } from './pinned-address.js';
+
+/** What the worker side sends to every `ws_*` op. */
+export interface WebSocketPayload {
+  plugin: PluginIdentity;
+  grants: Pick<Permissions, 'net.websocket'>;
+  policy: OperatorPolicy;
+  request: unknown;
+}
+
+type Context = { plugin: PluginIdentity; signal: AbortSignal };
+
+/** Open sockets one plugin version may hold at once. */
+export const MAX_SOCKETS_PER_PLUGIN = 8;
+/** Inbound messages buffered per socket, in messages; past it the socket is paused until the plugin reads. */
+const MAX_QUEUED_MESSAGES = 64;
+
+interface OpenSocket {
+  ws: WebSocket;
+  queue: { data: string; encoding: 'utf8' | 'base64' }[];
+  closed: { code: number; reason: string } | null;
+  wake: (() => void) | null;
+}
+
+/**
+ * Sockets by plugin (`id@version`, from the sandbox's context, never from the payload) and
+ * by a random id: a socket id is meaningless to any other plugin.
+ */
+const sockets = new Map<string, Map<string, OpenSocket>>();
+
+/** The key sockets are filed under for a plugin version. */
+export function pluginSocketKey(plugin: Pick<PluginIdentity, 'id' | 'version'>): string {
+  return `${plugin.id}@${plugin.version}`;
+}
+
+/**
+ * Closes every socket of a plugin version. The executor calls it when a plugin call ends:
+ * sockets live for one call, never across calls.
+ */
+export function closePluginSockets(pluginKey: string): number {
+  const owned = sockets.get(pluginKey);
+  if (!owned) return 0;
+  sockets.delete(pluginKey);
+  for (const socket of owned.values()) {
+    socket.ws.terminate();
+    socket.wake?.();
+  }
+  return owned.size;
+}
+
+const error = (code: string, message: string): ErrorResult => ({ error: { code, message } });
+const denied = (reason: string, target: string): DeniedResult => ({ denied: { reason, target } });
+const unknownSocket = () => error('unknown_socket', 'no such socket for this plugin');
+
+function find(context: Context, socketId: string): OpenSocket | undefined {
+  return sockets.get(pluginSocketKey(context.plugin))?.get(socketId);
+}
+
+export async function wsConnectOp(
+  payload: WebSocketPayload,
+  context: Context,
+  resolve: Resolver,
+): Promise<{ socket_id: string } | DeniedResult | ErrorResult> {
+  const { policy } = payload;
+  const parsed = parseWsConnectInput(payload.request);
+  if (!parsed.ok) return error('invalid_input', parsed.message);
+  const decision = decideWebSocket(parsed.value.url, payload.grants?.['net.websocket'], policy);
+  if (!decision.allowed) return denied(decision.reason, decision.target);
+  const key = pluginSocketKey(context.plugin);
+  const owned = sockets.get(key) ?? new Map<string, OpenSocket>();
+  if (owned.size >= MAX_SOCKETS_PER_PLUGIN) {
+    return error('too_many_sockets', `at most ${MAX_SOCKETS_PER_PLUGIN} sockets per plugin`);
+  }
+  const { target } = decision;
+  const timeoutMs = Math.min(parsed.value.timeout_ms ?? policy.httpTimeoutMs, policy.httpTimeoutMs);
+  const { signal, dispose } = deadline(timeoutMs, context.signal);
+  try {
+    const pin = await pinAddress(target, policy, resolve, signal);
+    if (!pin.ok) return denied(pin.reason, describeTarget(target));
+    const ws = new WebSocket(target.href, {
+      lookup: pinnedLookup(pin.pinned),
+      maxPayload: policy.maxWebSocketMessageBytes,
+      followRedirects: false,
+      perMessageDeflate: false, // no decompression bombs, no compression side channels
+      handshakeTimeout: timeoutMs,
+    });
+    const socket = track(ws);
+    await opened(ws, signal);
+    const id = randomUUID();
+    owned.set(id, socket);
+    sockets.set(key, owned);
+    return { socket_id: id };
+  } catch (e) {
+    const { code, message } = failureCode(e, signal);
+    return error(code, message);
+  } finally {
+    dispose();
+  }
+}
+
+/** Buffers what the peer sends until the plugin reads it (listeners attached before the handshake ends). */
+function track(ws: WebSocket): OpenSocket {
+  const socket: OpenSocket = { ws, queue: [], closed: null, wake: null };
+  ws.on('message', (data: Buffer, isBinary: boolean) => {
+    socket.queue.push(
+      isBinary ? { data: data.toString('base64'), encoding: 'base64' } : encodePayload(data),
+    );
+    if (socket.queue.length >= MAX_QUEUED_MESSAGES) ws.pause();
+    socket.wake?.();
+  });
+  let tooLarge = false;
+  ws.on('close', (code: number, reason: Buffer) => {
+    // Our own size refusal closes with 1009 towards the peer but reports 1006 locally.
+    socket.closed = tooLarge
+      ? { code: 1009, reason: 'a message was over the size limit' }
+      : { code, reason: reason.toString('utf8').slice(0, 123) };
+    socket.wake?.();
+  });
+  // Errors surface as 'close'; an unhandled 'error' event would crash the host.
+  ws.on('error', (e: Error & { code?: string }) => {
+    if (e.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') tooLarge = true;
+  });
+  return socket;
+}
+
+function opened(ws: WebSocket, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const stop = () => {
+      ws.terminate();
+      reject(abortError(signal));
+    };
+    if (signal.aborted) return stop();
+    signal.addEventListener('abort', stop, { once: true });
+    const settle = (err?: unknown) => {
+      signal.removeEventListener('abort', stop);
+      if (err) reject(err instanceof Error ? err : new Error('the handshake failed'));
+      else resolve();
+    };
+    ws.once('open', () => settle());
+    ws.once('error', (e) => settle(e));
+    ws.once('unexpected-response', (_req, res) => {
+      // A redirect or refusal from the server: never followed.
+      ws.terminate();
+      settle(new Error(`server answered ${res.statusCode} instead of upgrading`));
+    });
+  });
+}
+
+export async function wsSendOp(
+  payload: WebSocketPayload,
+  context: Context,
+): Promise<{ sent: number } | ErrorResult> {
+  const parsed = parseWsSendInput(payload.request);
+  if (!parsed.ok) return error('invalid_input', parsed.message);
+  const socket = find(context, parsed.value.socket_id);
+  if (!socket) return unknownSocket();
+  if (socket.closed || socket.ws.readyState !== WebSocket.OPEN)
+    return error('socket_closed', 'the socket is closed');
+  const bytes = decodePayload(parsed.value.data, parsed.value.encoding) ?? Buffer.alloc(0);
+  const cap = payload.policy.maxWebSocketMessageBytes;
+  if (bytes.length > cap)
+    return error(
+      'payload_too_large',
+      `the message is ${bytes.length} bytes, over the ${cap} byte limit`,
+    );
+  const { signal, dispose } = deadline(payload.policy.httpTimeoutMs, context.signal);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      signal.addEventListener('abort', () => reject(abortError(signal)), { once: true });
+      socket.ws.send(bytes, { binary: parsed.value.encoding === 'base64' }, (err) =>
+        err ? reject(err) : resolve(),
+      );
+    });
+    return { sent: bytes.length };
+  } catch (e) {
+    const { code, message } = failureCode(e, signal);
+    return error(code, message);
+  } finally {
+    dispose();
+  }
+}
+
+export async function wsRecvOp(
+  payload: WebSocketPayload,
+  context: Context,
+): Promise<
+  | { data: string; encoding: 'utf8' | 'base64' }
+  | { closed: true; code: number; reason: string }
+  | { timeout: true }
+  | ErrorResult
+> {
+  const parsed = parseWsRecvInput(payload.request);
+  if (!parsed.ok) return error('invalid_input', parsed.message);
+  const socket = find(context, parsed.value.socket_id);
+  if (!socket) return unknownSocket();
+  const policy = payload.policy;
+  const { signal, dispose } = deadline(
+    Math.min(parsed.value.timeout_ms ?? policy.httpTimeoutMs, policy.httpTimeoutMs),
+    context.signal,
+  );
+  const stillOwned = () => find(context, parsed.value.socket_id) === socket;
+  const onAbort = () => socket.wake?.();
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    while (socket.queue.length === 0 && !socket.closed && !signal.aborted && stillOwned()) {
+      await new Promise<void>((wake) => {
+        socket.wake = wake;
+      });
+      socket.wake = null;
+    }
+    const message = socket.queue.shift();
+    if (message) {
+      if (socket.queue.length < MAX_QUEUED_MESSAGES / 2 && socket.ws.isPaused) socket.ws.resume();
+      return message;
+    }
+    if (socket.closed) return { closed: true, ...socket.closed };
+    if (!stillOwned()) return unknownSocket(); // closed by ws_close or closePluginSockets meanwhile
+    return signal.reason instanceof Stopped && signal.reason.code === 'timeout'
+      ? { timeout: true }
+      : error('aborted', 'the operation was aborted');
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    dispose();
+  }
+}
+
+export function wsCloseOp(
+  payload: WebSocketPayload,
+  context: Context,
+): Promise<{ closed: true } | ErrorResult> {
+  const parsed = parseWsCloseInput(payload.request);
+  if (!parsed.ok) return Promise.resolve(error('invalid_input', parsed.message));
+  const owned = sockets.get(pluginSocketKey(context.plugin));
+  const socket = owned?.get(parsed.value.socket_id);
+  if (!owned || !socket) return Promise.resolve(unknownSocket());
+  owned.delete(parsed.value.socket_id);
+  if (owned.size === 0) sockets.delete(pluginSocketKey(context.plugin));
+  socket.ws.close(1000);
+  setTimeout(() => socket.ws.terminate(), 1000).unref(); // do not wait for a peer that never answers the close
+  socket.wake?.();
+  return Promise.resolve({ closed: true });
+}

@@ -1,0 +1,218 @@
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { OperatorPolicy } from '@convergio/sandbox';
+import { expectEventually } from '@convergio/testing';
+import { netHostFunctions } from './net-host-functions.js';
+import { createNetMainThreadOps } from './net-main-ops.js';
+import { FakeHostEnv, testPolicy } from './testing/fake-host-env.js';
+import { closePluginSockets, pluginSocketKey } from './websocket.ops.js';
+
+const pluginA = { id: 'acme.stream', version: '1.0.0', trust: 'untrusted' as const };
+const pluginB = { id: 'evil.neighbour', version: '1.0.0', trust: 'untrusted' as const };
+const ops = createNetMainThreadOps();
+
+describe('websocket host functions against a real local server', () => {
+  let server: WebSocketServer;
+  let port: number;
+  let serverSide: WebSocket[];
+
+  beforeEach(async () => {
+    serverSide = [];
+    server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    server.on('connection', (socket) => {
+      serverSide.push(socket);
+      socket.on('message', (data, isBinary) => {
+        if ((data as Buffer).toString('utf8') === 'flood') socket.send('y'.repeat(5000));
+        else socket.send(data, { binary: isBinary });
+      });
+    });
+    await new Promise((resolve) => server.once('listening', resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterEach(async () => {
+    closePluginSockets(pluginSocketKey(pluginA));
+    closePluginSockets(pluginSocketKey(pluginB));
+    for (const socket of serverSide) socket.terminate();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  const envFor = (
+    plugin = pluginA,
+    policy: Partial<OperatorPolicy> = {},
+    hosts = [`ws://127.0.0.1:${port}`],
+  ) =>
+    new FakeHostEnv(
+      netHostFunctions,
+      ops,
+      plugin,
+      { 'net.websocket': { hosts } },
+      testPolicy(policy),
+    );
+
+  async function connect(env: FakeHostEnv): Promise<string> {
+    const result = (await env.invoke('ws_connect', { url: `ws://127.0.0.1:${port}/feed` })) as {
+      socket_id: string;
+    };
+    expect(result).toEqual({ socket_id: expect.any(String) });
+    return result.socket_id;
+  }
+
+  it('echoes through an allowed socket', async () => {
+    const env = envFor();
+    const id = await connect(env);
+    expect(await env.invoke('ws_send', { socket_id: id, data: 'ping' })).toEqual({ sent: 4 });
+    expect(await env.invoke('ws_recv', { socket_id: id, timeout_ms: 2000 })).toEqual({
+      data: 'ping',
+      encoding: 'utf8',
+    });
+    const binary = Buffer.from([0, 1, 255]).toString('base64');
+    await env.invoke('ws_send', { socket_id: id, data: binary, encoding: 'base64' });
+    expect(await env.invoke('ws_recv', { socket_id: id, timeout_ms: 2000 })).toEqual({
+      data: binary,
+      encoding: 'base64',
+    });
+    expect(await env.invoke('ws_recv', { socket_id: id, timeout_ms: 50 })).toEqual({
+      timeout: true,
+    });
+    expect(await env.invoke('ws_close', { socket_id: id })).toEqual({ closed: true });
+    expect(await env.invoke('ws_send', { socket_id: id, data: 'again' })).toMatchObject({
+      error: { code: 'unknown_socket' },
+    });
+    expect(env.denials).toEqual([]);
+  });
+
+  it('refuses a loopback socket when private networks are not allowed, and records it', async () => {
+    const env = envFor(pluginA, { allowPrivateNetworks: false });
+    expect(await env.invoke('ws_connect', { url: `ws://127.0.0.1:${port}/` })).toMatchObject({
+      error: { code: 'permission_denied', message: 'address 127.0.0.1 is loopback' },
+    });
+    expect(env.denials).toEqual([
+      {
+        capability: 'net.websocket',
+        target: `ws://127.0.0.1:${port}/`,
+        reason: 'address 127.0.0.1 is loopback',
+      },
+    ]);
+    expect(serverSide).toHaveLength(0);
+  });
+
+  it.each([
+    [
+      'a host that is not granted',
+      (p: number) => `ws://127.0.0.2:${p}/`,
+      'host 127.0.0.2 is not allowed',
+    ],
+    [
+      'a port that is not granted',
+      () => 'ws://127.0.0.1:1/',
+      'port 1 is not allowed for 127.0.0.1',
+    ],
+    [
+      'TLS when only plaintext is granted',
+      (p: number) => `wss://127.0.0.1:${p}/`,
+      'scheme wss is not allowed for 127.0.0.1',
+    ],
+    ['an http URL', (p: number) => `http://127.0.0.1:${p}/`, 'scheme http is not supported here'],
+  ])('refuses %s', async (_what, url, reason) => {
+    const env = envFor();
+    expect(await env.invoke('ws_connect', { url: url(port) })).toMatchObject({
+      error: { code: 'permission_denied', message: reason },
+    });
+    expect(env.denials).toHaveLength(1);
+  });
+
+  it('refuses on the main side too, whatever the worker checked', async () => {
+    const result = await ops.ws_connect(
+      {
+        plugin: pluginA,
+        grants: { 'net.websocket': { hosts: [`ws://127.0.0.1:${port}`] } },
+        policy: testPolicy({ allowPrivateNetworks: false }),
+        request: { url: `ws://127.0.0.1:${port}/` },
+      },
+      { plugin: pluginA, signal: new AbortController().signal },
+    );
+    expect(result).toEqual({
+      denied: { reason: 'address 127.0.0.1 is loopback', target: `ws://127.0.0.1:${port}/` },
+    });
+  });
+
+  it('refuses without a net.websocket grant', async () => {
+    const env = new FakeHostEnv(netHostFunctions, ops, pluginA, {}, testPolicy());
+    expect(await env.invoke('ws_connect', { url: `ws://127.0.0.1:${port}/` })).toMatchObject({
+      error: { code: 'permission_denied' },
+    });
+    expect(await env.invoke('ws_send', { socket_id: 'abc', data: 'x' })).toMatchObject({
+      error: { code: 'permission_denied' },
+    });
+    expect(env.calls).toHaveLength(0);
+  });
+
+  it('refuses to send a message over the cap, and closes a socket the peer floods', async () => {
+    const env = envFor(pluginA, { maxWebSocketMessageBytes: 1024 });
+    const id = await connect(env);
+    expect(await env.invoke('ws_send', { socket_id: id, data: 'x'.repeat(2000) })).toMatchObject({
+      error: { code: 'payload_too_large' },
+    });
+    await env.invoke('ws_send', { socket_id: id, data: 'flood' });
+    expect(await env.invoke('ws_recv', { socket_id: id, timeout_ms: 2000 })).toMatchObject({
+      closed: true,
+      code: 1009,
+    });
+  });
+
+  it("keeps a plugin's socket ids useless to another plugin", async () => {
+    const a = envFor(pluginA);
+    const b = envFor(pluginB);
+    const id = await connect(a);
+    expect(await b.invoke('ws_send', { socket_id: id, data: 'hijack' })).toMatchObject({
+      error: { code: 'unknown_socket' },
+    });
+    expect(await b.invoke('ws_recv', { socket_id: id, timeout_ms: 50 })).toMatchObject({
+      error: { code: 'unknown_socket' },
+    });
+    expect(await b.invoke('ws_close', { socket_id: id })).toMatchObject({
+      error: { code: 'unknown_socket' },
+    });
+    const otherVersion = envFor({ ...pluginA, version: '2.0.0' });
+    expect(await otherVersion.invoke('ws_send', { socket_id: id, data: 'x' })).toMatchObject({
+      error: { code: 'unknown_socket' },
+    });
+    expect(await a.invoke('ws_send', { socket_id: id, data: 'mine' })).toEqual({ sent: 4 });
+  });
+
+  it('closePluginSockets closes every socket of the plugin when its call ends', async () => {
+    const env = envFor();
+    const first = await connect(env);
+    await connect(env);
+    const waiting = env.invoke('ws_recv', { socket_id: first, timeout_ms: 2000 });
+    expect(closePluginSockets(pluginSocketKey(pluginA))).toBe(2);
+    await expectEventually(() =>
+      expect(serverSide.every((s) => s.readyState === s.CLOSED)).toBe(true),
+    );
+    expect(await waiting).toMatchObject({ error: { code: 'unknown_socket' } });
+    expect(await env.invoke('ws_send', { socket_id: first, data: 'x' })).toMatchObject({
+      error: { code: 'unknown_socket' },
+    });
+  });
+
+  it('pins the checked address for the handshake', async () => {
+    const asked: string[] = [];
+    const rebinding = createNetMainThreadOps((name) => {
+      asked.push(name);
+      return Promise.resolve([
+        { address: asked.length === 1 ? '127.0.0.1' : '127.0.0.2', family: 4 },
+      ]);
+    });
+    const env = new FakeHostEnv(
+      netHostFunctions,
+      rebinding,
+      pluginA,
+      { 'net.websocket': { hosts: [`ws://rebind.example:${port}`] } },
+      testPolicy(),
+    );
+    expect(await env.invoke('ws_connect', { url: `ws://rebind.example:${port}/` })).toEqual({
+      socket_id: expect.any(String),
+    });
+    expect(asked).toEqual(['rebind.example']);
+  });
+});

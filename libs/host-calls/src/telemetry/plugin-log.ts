@@ -1,0 +1,68 @@
+import type { HostEnvironment } from '@convergio/sandbox';
+import {
+  isLogLevel,
+  prepareLogMessage,
+  takeLogToken,
+  type LogBucket,
+  type LogLevel,
+} from '@convergio/policy';
+import { hostError } from '../fs/host-error.js';
+
+/** What `log` hands to `env.emit('log', …)`. */
+export interface LogPayload {
+  plugin_id: string;
+  plugin_version: string;
+  level: LogLevel;
+  message: string;
+  truncated?: true;
+  /** Lines of this plugin dropped by the rate limit since the previous line that went through. */
+  dropped_before?: number;
+}
+
+/** Where the log rate limit keeps its per-plugin buckets, and the clock it reads. */
+export interface LogLimiter {
+  buckets: Map<string, LogBucket>;
+  now: () => number;
+}
+
+/**
+ * One bucket per plugin id for the life of the worker, even if the host functions are bound
+ * again for each call. Monotonic clock: a wall-clock step must not refill the bucket.
+ */
+export const defaultLogLimiter: LogLimiter = { buckets: new Map(), now: () => performance.now() };
+
+/**
+ * `log {level: 'debug'|'info'|'warn'|'error', message}` → `{ok: true}`, or `{ok: false,
+ * dropped: true}` when the plugin exceeds policy.logLinesPerSecond. Needs no grant. The
+ * message is stripped of control characters (except newline and tab), redacted like
+ * telemetry, capped at policy.maxLogBytes (marked `…[truncated]`) and tagged with the
+ * plugin's id and version. Errors: invalid_input for a bad level or a non-string message.
+ */
+export function pluginLog(env: HostEnvironment, limiter: LogLimiter, input: unknown): unknown {
+  const { level, message } = (input ?? {}) as { level?: unknown; message?: unknown };
+  if (!isLogLevel(level))
+    return hostError('invalid_input', 'level must be debug, info, warn or error');
+  if (typeof message !== 'string') return hostError('invalid_input', 'message must be a string');
+
+  // The limit is taken before any work on the message: a flood costs one map lookup a line.
+  const key = env.plugin.id;
+  const decision = takeLogToken(
+    limiter.buckets.get(key),
+    limiter.now(),
+    env.policy.logLinesPerSecond,
+  );
+  limiter.buckets.set(key, decision.bucket);
+  if (!decision.allowed) return { ok: false, dropped: true };
+
+  const prepared = prepareLogMessage(message, env.policy.maxLogBytes, env.releasedSecrets());
+  const payload: LogPayload = {
+    plugin_id: env.plugin.id,
+    plugin_version: env.plugin.version,
+    level,
+    message: prepared.message,
+  };
+  if (prepared.truncated) payload.truncated = true;
+  if (decision.droppedBefore > 0) payload.dropped_before = decision.droppedBefore;
+  env.emit('log', payload);
+  return { ok: true };
+}

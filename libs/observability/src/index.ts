@@ -1,0 +1,3 @@
+export { initTelemetry } from './telemetry.js';
+export { TraceContextMiddleware } from './trace-context.middleware.js';
+export { currentTraceId } from './trace-id.js';

@@ -1,0 +1,21 @@
+import { context, metrics, propagation } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
+
+let exporter: PrometheusExporter | undefined;
+
+/**
+ * Sets up OpenTelemetry for this process once: W3C trace context propagation across
+ * async calls, and metrics collected for Prometheus (served by the app at /metrics,
+ * never on a port of the exporter's own).
+ */
+export function initTelemetry(): PrometheusExporter {
+  if (exporter) return exporter;
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  exporter = new PrometheusExporter({ preventServerStart: true });
+  metrics.setGlobalMeterProvider(new MeterProvider({ readers: [exporter] }));
+  return exporter;
+}

@@ -1,0 +1,16 @@
+export {
+  MAX_EXEC_ARG_BYTES,
+  MAX_EXEC_ARGS,
+  parseExecRequest,
+  type ExecRequest,
+  type ExecRequestCheck,
+} from './exec-request.js';
+export {
+  capOutput,
+  decideExec,
+  decideExecAtAll,
+  decideExecCwd,
+  type BinaryGrant,
+  type ExecDecision,
+  type ExecFacts,
+} from './exec-decision.js';

@@ -1,0 +1,20 @@
+export {
+  describePluginValue,
+  FORBIDDEN_ROOTS,
+  isForbiddenPath,
+  isWithinAnyRoot,
+  isWithinRoot,
+  MAX_PLUGIN_PATH_LENGTH,
+  parsePluginPath,
+  type PathCheck,
+} from './plugin-path.js';
+export {
+  decideFsAccess,
+  decideOpenedMatchesChecked,
+  decideRequestedPath,
+  type FileIdentity,
+  type FsDecision,
+  type FsEntryKind,
+  type FsOperation,
+  type FsTargetFacts,
+} from './fs-access.js';

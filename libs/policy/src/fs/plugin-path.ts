@@ -1,0 +1,71 @@
+/**
+ * Syntax of the paths a plugin names, and where a path sits relative to a grant. Pure:
+ * no file system access; the host resolves paths and feeds the real paths back in.
+ */
+
+/** Longest path a plugin may name (Linux PATH_MAX). */
+export const MAX_PLUGIN_PATH_LENGTH = 4096;
+
+/**
+ * Kernel pseudo file systems: refused even under a grant of `/`. Reading
+ * /proc/self/environ, /proc/self/mem or /dev/zero would leak the host or hang it.
+ */
+export const FORBIDDEN_ROOTS: readonly string[] = ['/proc', '/sys', '/dev'];
+
+export type PathCheck = { ok: true; path: string } | { ok: false; reason: string };
+
+/**
+ * Checks a plugin-supplied path and returns it in canonical form (single slashes, no `.`,
+ * no trailing slash). Relative paths are refused rather than resolved against a grant:
+ * with several grants there is no single obvious base, and a silent base is how
+ * `../` escapes start. `..` is refused outright, not normalised away, so `/allowed/../etc`
+ * never reaches the file system. Backslashes, NUL and other control characters are refused
+ * (NUL truncates C strings; control characters forge log lines). Percent-encoded forms
+ * such as `%2e%2e` are NOT decoded: on a file system they are ordinary names.
+ */
+export function parsePluginPath(raw: unknown): PathCheck {
+  if (typeof raw !== 'string' || raw.length === 0)
+    return { ok: false, reason: 'path must be a non-empty string' };
+  if (raw.length > MAX_PLUGIN_PATH_LENGTH) return { ok: false, reason: 'path is too long' };
+
+  if (/[\u0000-\u001f\u007f]/.test(raw))
+    return { ok: false, reason: 'path contains NUL or control characters' };
+  if (raw.includes('\\')) return { ok: false, reason: 'path contains a backslash' };
+  if (!raw.startsWith('/')) return { ok: false, reason: 'path must be absolute' };
+  const segments = raw.split('/').filter((s) => s !== '' && s !== '.');
+  if (segments.includes('..')) return { ok: false, reason: 'path contains a ".." segment' };
+  return { ok: true, path: '/' + segments.join('/') };
+}
+
+/**
+ * True when `candidate` is `root` or lies below it. Both must be canonical absolute
+ * paths. Compares whole segments, so `/allowed-evil` is not inside `/allowed`.
+ */
+export function isWithinRoot(root: string, candidate: string): boolean {
+  if (root === '/') return candidate.startsWith('/');
+  return candidate === root || candidate.startsWith(root + '/');
+}
+
+/** True when the path is inside any of the roots. */
+export function isWithinAnyRoot(roots: readonly string[], candidate: string): boolean {
+  return roots.some((root) => isWithinRoot(root, candidate));
+}
+
+/** True for paths inside /proc, /sys or /dev (see FORBIDDEN_ROOTS). */
+export function isForbiddenPath(candidate: string): boolean {
+  return isWithinAnyRoot(FORBIDDEN_ROOTS, candidate);
+}
+
+/**
+ * A plugin-supplied value made safe to record as the `target` of a denial: control
+ * characters escaped, length capped.
+ */
+export function describePluginValue(raw: unknown, max = 1024): string {
+  const text = typeof raw === 'string' ? raw : raw === undefined ? '' : (JSON.stringify(raw) ?? '');
+
+  const escaped = text.replace(
+    /[\u0000-\u001f\u007f]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+  return escaped.length > max ? escaped.slice(0, max) + '…' : escaped;
+}

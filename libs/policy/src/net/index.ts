@@ -1,0 +1,46 @@
+export {
+  addressRefusal,
+  classifyAddress,
+  type AddressClass,
+  type AddressClassification,
+  type NetPolicy,
+} from './address-class.js';
+export { headersForRedirect, sanitiseRequestHeaders, type SanitisedHeaders } from './headers.js';
+export { hostMatchesPattern, normaliseHost, privateNameRefusal, type NetHost } from './host.js';
+export {
+  decideHttpRequest,
+  decideRedirect,
+  DEFAULT_HTTP_SCHEMES,
+  MAX_REDIRECTS,
+  targetHostRefusal,
+  type HttpDecision,
+  type HttpGrant,
+  type NetRefusal,
+  type RedirectDecision,
+} from './http-rules.js';
+export {
+  formatIpAddress,
+  parseIpAddress,
+  parseIpv4,
+  parseIpv6,
+  type IpAddress,
+} from './ip-address.js';
+export { pathAmbiguity, pathMatchesPrefix } from './path.js';
+export { checkResolvedAddresses, type ResolvedDecision } from './resolved.js';
+export {
+  defaultPort,
+  describeTarget,
+  hostHeader,
+  parseNetUrl,
+  sameOrigin,
+  type NetScheme,
+  type NetTarget,
+  type ParsedTarget,
+} from './target.js';
+export {
+  decideWebSocket,
+  parseWebSocketHostEntry,
+  type WebSocketDecision,
+  type WebSocketGrant,
+  type WebSocketHostEntry,
+} from './websocket-rules.js';

@@ -1,0 +1,27 @@
+export {
+  containsSecret,
+  REDACTED,
+  redactScalar,
+  redactText,
+  shannonEntropy,
+  type Redaction,
+} from './secret-redaction.js';
+export {
+  checkTelemetryEvent,
+  MAX_TELEMETRY_ATTRIBUTES,
+  MAX_TELEMETRY_STRING_LENGTH,
+  TELEMETRY_NAME_PATTERN,
+  type TelemetryCheck,
+  type TelemetryEvent,
+  type TelemetryScalar,
+} from './telemetry-event.js';
+export {
+  isLogLevel,
+  LOG_LEVELS,
+  prepareLogMessage,
+  TRUNCATION_MARK,
+  truncateUtf8,
+  type LogLevel,
+  type PreparedLogMessage,
+} from './log-line.js';
+export { takeLogToken, type LogBucket, type LogTokenDecision } from './log-rate-limit.js';

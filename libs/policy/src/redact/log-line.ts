@@ -1,0 +1,50 @@
+import { redactText } from './secret-redaction.js';
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Appended to a message cut at the operator's cap. */
+export const TRUNCATION_MARK = '…[truncated]';
+
+export function isLogLevel(value: unknown): value is LogLevel {
+  return typeof value === 'string' && (LOG_LEVELS as readonly string[]).includes(value);
+}
+
+/** The longest prefix of `text` that fits in `maxBytes` of UTF-8, never splitting a character. */
+export function truncateUtf8(text: string, maxBytes: number): string {
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.length <= maxBytes) return text;
+  let end = Math.max(0, maxBytes);
+  while (end > 0 && (bytes[end] & 0xc0) === 0x80) end--;
+  return bytes.subarray(0, end).toString('utf8');
+}
+
+/** A plugin's log message made safe to record. */
+export interface PreparedLogMessage {
+  message: string;
+  truncated: boolean;
+  redacted: boolean;
+}
+
+/**
+ * Neutralises control characters other than newline and tab (terminal escapes, carriage
+ * returns that overwrite a line), redacts secrets, then caps the message at `maxBytes`
+ * including the truncation mark. Redaction runs BEFORE truncation: cutting first could
+ * leave half a secret that no longer matches any pattern.
+ */
+export function prepareLogMessage(
+  message: string,
+  maxBytes: number,
+  releasedSecrets: readonly string[],
+): PreparedLogMessage {
+  const clean = message.replace(/[\u0000-\u0008\u000b-\u001f\u007f\u009b]/g, '\uFFFD');
+  const { text, redacted } = redactText(clean, releasedSecrets);
+  if (Buffer.byteLength(text, 'utf8') <= maxBytes)
+    return { message: text, truncated: false, redacted };
+  const markBytes = Buffer.byteLength(TRUNCATION_MARK, 'utf8');
+  const cut =
+    maxBytes > markBytes
+      ? truncateUtf8(text, maxBytes - markBytes) + TRUNCATION_MARK
+      : truncateUtf8(text, maxBytes);
+  return { message: cut, truncated: true, redacted };
+}

@@ -1,0 +1,152 @@
+/**
+ * Redaction of secrets in what plugins log and emit. Pure and conservative: a false
+ * positive costs a word in a log line, a false negative leaks a credential. Every pattern
+ * is bounded so a hostile message cannot make redaction quadratic.
+ */
+
+/** What a secret is replaced with. */
+export const REDACTED = '[REDACTED]';
+
+type Rule = {
+  name: string;
+  pattern: RegExp;
+  replace: (match: string, ...groups: string[]) => string;
+};
+
+const whole = (): string => REDACTED;
+
+/** Ordered: PEM first (it contains base64 the entropy rule would cut in pieces). */
+const RULES: readonly Rule[] = [
+  {
+    name: 'pem',
+    pattern: /-----BEGIN [A-Z0-9 ]{1,64}-----[\s\S]*?(?:-----END [A-Z0-9 ]{1,64}-----|$)/g,
+    replace: whole,
+  },
+  {
+    name: 'jwt',
+    pattern: /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g,
+    replace: whole,
+  },
+  {
+    name: 'auth-scheme',
+    pattern: /\b(Bearer|Basic|Token|Digest)(\s+)[A-Za-z0-9._~+/=-]{8,}/gi,
+    replace: (_m, scheme: string, space: string) => `${scheme}${space}${REDACTED}`,
+  },
+  {
+    name: 'url-credentials',
+    pattern: /(\b[a-z][a-z0-9+.-]{0,20}:\/\/[^\s/:@]{1,256}:)[^\s/@]{1,256}@/gi,
+    replace: (_m, prefix: string) => `${prefix}${REDACTED}@`,
+  },
+  {
+    name: 'key-value',
+    pattern:
+      /\b([A-Za-z0-9_.-]{0,32}(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?|session[_-]?id|cookie|auth))(["']?\s{0,8}[:=]\s{0,8})("[^"\n]{0,512}"|'[^'\n]{0,512}'|[^\s&;,'"]{1,512})/gi,
+    replace: (_m, key: string, sep: string) => `${key}${sep}${REDACTED}`,
+  },
+  {
+    name: 'vendor-key',
+    pattern: new RegExp(
+      [
+        'sk-(?:proj-|ant-|live-|test-)?[A-Za-z0-9_-]{16,}', // OpenAI, Anthropic
+        '(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}', // Stripe
+        'gh[pousr]_[A-Za-z0-9]{30,}', // GitHub tokens
+        'github_pat_[A-Za-z0-9_]{30,}',
+        '(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}', // AWS access key ids
+        'xox[abposr]-[A-Za-z0-9-]{10,}', // Slack
+        'AIza[0-9A-Za-z_-]{35}', // Google API keys
+        'glpat-[A-Za-z0-9_-]{20,}', // GitLab
+        'npm_[A-Za-z0-9]{36}',
+      ]
+        .map((p) => `\\b${p}`)
+        .join('|'),
+      'g',
+    ),
+    replace: whole,
+  },
+  {
+    name: 'high-entropy',
+    pattern: /[A-Za-z0-9+/_=-]{32,}/g,
+    replace: (m) => (looksRandom(m) ? REDACTED : m),
+  },
+];
+
+/** Shannon entropy in bits per character. */
+export function shannonEntropy(text: string): number {
+  if (text.length === 0) return 0;
+  const counts = new Map<string, number>();
+  for (const c of text) counts.set(c, (counts.get(c) ?? 0) + 1);
+  let bits = 0;
+  for (const n of counts.values()) {
+    const p = n / text.length;
+    bits -= p * Math.log2(p);
+  }
+  return bits;
+}
+
+/**
+ * A long token that reads like key material: hex with high entropy (not `0000…`), or
+ * base64 mixing upper case, lower case and digits with high entropy. Lower-case paths
+ * and identifiers do not qualify; a long SHA digest does (and is redacted).
+ */
+function looksRandom(token: string): boolean {
+  const body = token.replace(/=+$/, '');
+  if (body.length < 32) return false;
+  if (/^[0-9a-fA-F]+$/.test(body)) return shannonEntropy(body) >= 3;
+  const classes = [/[A-Z]/, /[a-z]/, /[0-9]/].filter((r) => r.test(body)).length;
+  return classes === 3 && shannonEntropy(body) >= 3.5;
+}
+
+/** The released secret and the encodings it most often travels in. */
+function releasedForms(secret: string): string[] {
+  const forms = new Set<string>([secret]);
+  const bytes = Buffer.from(secret, 'utf8');
+  forms.add(bytes.toString('base64'));
+  forms.add(bytes.toString('base64url'));
+  forms.add(bytes.toString('hex'));
+  forms.add(encodeURIComponent(secret));
+  // Longest first, so a form is not half-replaced by a shorter one it contains.
+  return [...forms].filter((f) => f.length > 0).sort((a, b) => b.length - a.length);
+}
+
+/** The redacted text and whether anything was replaced. */
+export interface Redaction {
+  text: string;
+  redacted: boolean;
+}
+
+/**
+ * Replaces every released secret (and its base64, hex and URL-encoded forms) and every
+ * span that looks like a credential with `[REDACTED]`, keeping the rest of the text.
+ */
+export function redactText(text: string, releasedSecrets: readonly string[]): Redaction {
+  let out = text;
+  for (const secret of releasedSecrets) {
+    if (typeof secret !== 'string' || secret.length === 0) continue;
+    for (const form of releasedForms(secret)) out = out.split(form).join(REDACTED);
+  }
+  for (const rule of RULES) {
+    rule.pattern.lastIndex = 0;
+    out = out.replace(rule.pattern, rule.replace);
+  }
+  return { text: out, redacted: out !== text };
+}
+
+/** True when the text is, contains or encodes a secret. */
+export function containsSecret(text: string, releasedSecrets: readonly string[]): boolean {
+  return redactText(text, releasedSecrets).redacted;
+}
+
+/** A scalar telemetry value: strings that hold a secret anywhere become `[REDACTED]` as a whole. */
+export function redactScalar(
+  value: string | number | boolean,
+  releasedSecrets: readonly string[],
+): string | number | boolean {
+  if (typeof value === 'string') return containsSecret(value, releasedSecrets) ? REDACTED : value;
+  if (typeof value === 'number') {
+    const digits = String(value);
+    return releasedSecrets.some((s) => typeof s === 'string' && s.length > 0 && digits.includes(s))
+      ? REDACTED
+      : value;
+  }
+  return value;
+}

@@ -1,0 +1,74 @@
+import { containsSecret, redactScalar } from './secret-redaction.js';
+
+/** Event names and attribute keys: lower case, dot or underscore separated, at most 64 characters. */
+export const TELEMETRY_NAME_PATTERN = /^[a-z][a-z0-9_.]{0,63}$/;
+export const MAX_TELEMETRY_ATTRIBUTES = 16;
+export const MAX_TELEMETRY_STRING_LENGTH = 256;
+
+export type TelemetryScalar = string | number | boolean;
+
+/** A telemetry event as a plugin may emit it. */
+export interface TelemetryEvent {
+  name: string;
+  value?: TelemetryScalar;
+  attributes: Record<string, TelemetryScalar>;
+}
+
+export type TelemetryCheck = { ok: true; event: TelemetryEvent } | { ok: false; reason: string };
+
+function checkScalar(value: unknown, where: string): string | null {
+  if (typeof value === 'boolean') return null;
+  if (typeof value === 'number')
+    return Number.isFinite(value) ? null : `${where} must be a finite number`;
+  if (typeof value === 'string') {
+    return value.length > MAX_TELEMETRY_STRING_LENGTH
+      ? `${where} is longer than ${MAX_TELEMETRY_STRING_LENGTH} characters`
+      : null;
+  }
+  return `${where} must be a string, a number or a boolean`;
+}
+
+/**
+ * Validates a telemetry_emit input and redacts it. Shape violations are refused; values
+ * that look like secrets are replaced by `[REDACTED]`. A name or key that contains a
+ * secret cannot be redacted without losing the event, so it is refused.
+ */
+export function checkTelemetryEvent(
+  input: unknown,
+  releasedSecrets: readonly string[],
+): TelemetryCheck {
+  if (typeof input !== 'object' || input === null)
+    return { ok: false, reason: 'input must be an object' };
+  const { name, value, attributes = {} } = input as Record<string, unknown>;
+  if (typeof name !== 'string' || !TELEMETRY_NAME_PATTERN.test(name)) {
+    return { ok: false, reason: 'name must match ^[a-z][a-z0-9_.]{0,63}$' };
+  }
+  if (value !== undefined) {
+    const problem = checkScalar(value, 'value');
+    if (problem) return { ok: false, reason: problem };
+  }
+  if (typeof attributes !== 'object' || attributes === null || Array.isArray(attributes)) {
+    return { ok: false, reason: 'attributes must be an object' };
+  }
+  const entries = Object.entries(attributes);
+  if (entries.length > MAX_TELEMETRY_ATTRIBUTES) {
+    return { ok: false, reason: `more than ${MAX_TELEMETRY_ATTRIBUTES} attributes` };
+  }
+  for (const [key, v] of entries) {
+    if (!TELEMETRY_NAME_PATTERN.test(key))
+      return { ok: false, reason: `attribute key "${key.slice(0, 64)}" is invalid` };
+    const problem = checkScalar(v, `attribute ${key}`);
+    if (problem) return { ok: false, reason: problem };
+  }
+  if ([name, ...entries.map(([k]) => k)].some((s) => containsSecret(s, releasedSecrets))) {
+    return { ok: false, reason: 'the name or an attribute key contains a secret' };
+  }
+  const event: TelemetryEvent = {
+    name,
+    attributes: Object.fromEntries(
+      entries.map(([k, v]) => [k, redactScalar(v as TelemetryScalar, releasedSecrets)]),
+    ),
+  };
+  if (value !== undefined) event.value = redactScalar(value as TelemetryScalar, releasedSecrets);
+  return { ok: true, event };
+}

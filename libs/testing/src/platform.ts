@@ -1,0 +1,137 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expectEventually } from './expect-eventually.js';
+import { connectTestNats, deleteTestStream, TEST_NATS_URL } from './nats.js';
+import { createTestDatabase } from './test-database.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+export const SERVICES = [
+  'gateway',
+  'registry',
+  'verification',
+  'approval',
+  'executor',
+  'audit',
+  'secret-broker',
+] as const;
+
+/** What the e2e suites need to reach the running platform; travels in environment variables. */
+export interface PlatformInfo {
+  gatewayUrl: string;
+  adminKey: string;
+  databaseUrl: string;
+  busPrefix: string;
+  natsUrl: string;
+  logsDir: string;
+}
+
+/** Entry point of a built service. */
+export function serviceMain(name: string): string {
+  const main = join(ROOT, 'services', name, 'dist', 'main.js');
+  if (!existsSync(main)) throw new Error(`${main} is missing: run "npm run build" first`);
+  return main;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Runs the seven services as separate processes against the real NATS server and
+ * a throwaway PostgreSQL database, under a bus prefix of their own.
+ */
+export async function startPlatform(): Promise<{ info: PlatformInfo; stop: () => Promise<void> }> {
+  (await connectTestNats()).close().catch(() => undefined);
+  const db = await createTestDatabase('e2e');
+  const busPrefix = `e2e_${randomBytes(4).toString('hex')}`;
+  const artifactDir = await mkdtemp(join(tmpdir(), 'cvg-e2e-artifacts-'));
+  const logsDir = await mkdtemp(join(tmpdir(), 'cvg-e2e-logs-'));
+  const adminKey = `cvg_e2e_${randomBytes(24).toString('hex')}`;
+  const ports = new Map<string, number>();
+  for (const s of SERVICES) ports.set(s, await freePort());
+  const children: ChildProcess[] = [];
+
+  for (const service of SERVICES) {
+    const log = createWriteStream(join(logsDir, `${service}.log`));
+    const child = spawn(process.execPath, [serviceMain(service)], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH,
+        NODE_ENV: 'test',
+        NATS_URL: TEST_NATS_URL,
+        DATABASE_URL: db.url,
+        BUS_PREFIX: busPrefix,
+        ARTIFACT_DIR: artifactDir,
+        PORT: String(ports.get(service)),
+        CONVERGIO_ADMIN_KEY: adminKey,
+        EXECUTOR_TIMEOUT_MS: '2000',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.pipe(log);
+    child.stderr.pipe(log);
+    children.push(child);
+  }
+
+  const stop = async () => {
+    await Promise.all(
+      children.map(
+        (c) =>
+          new Promise<void>((resolve) => {
+            if (c.exitCode !== null) return resolve();
+            c.once('exit', () => resolve());
+            c.kill('SIGTERM');
+            setTimeout(() => c.kill('SIGKILL'), 5000).unref();
+          }),
+      ),
+    );
+    await deleteTestStream(`${busPrefix}_EVENTS`);
+    await db.drop();
+    await rm(artifactDir, { recursive: true, force: true });
+  };
+
+  try {
+    for (const service of SERVICES) {
+      await expectEventually(
+        async () => {
+          const child = children[SERVICES.indexOf(service)];
+          if (child.exitCode !== null)
+            throw new Error(
+              `${service} exited with ${child.exitCode}:\n${readFileSync(join(logsDir, `${service}.log`), 'utf8').slice(-3000)}`,
+            );
+          const res = await fetch(`http://127.0.0.1:${ports.get(service)}/readyz`);
+          if (res.status !== 200) throw new Error(`${service} not ready: ${res.status}`);
+        },
+        { timeoutMs: 60_000, intervalMs: 200 },
+      );
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+
+  return {
+    info: {
+      gatewayUrl: `http://127.0.0.1:${ports.get('gateway')}`,
+      adminKey,
+      databaseUrl: db.url,
+      busPrefix,
+      natsUrl: TEST_NATS_URL,
+      logsDir,
+    },
+    stop,
+  };
+}
