@@ -1,1 +1,2 @@
 export { createHostFunctions, mainThreadOps } from './host-functions.js';
+export { closePluginSockets, pluginSocketKey } from './net/index.js';

@@ -1,13 +1,14 @@
 export { capMemory, MAX_WASM_PAGES } from './cap-memory.js';
+export { capLimits, validateLimits, type CallLimits, type CallResources } from './call-limits.js';
 export { inspectModule, type CompileWasm, type InspectedModule } from './inspect-module.js';
-export { LoadedPlugin } from './loaded-plugin.js';
+export { FUEL_REFILL_IMPORT, instrumentFuel } from './instrument-fuel.js';
 export type { SandboxLogger } from './plugin-log-sink.js';
 export { SandboxError, type SandboxErrorCode } from './sandbox-error.js';
-export type {
-  CallResult,
-  HostFunctions,
-  LoadOptions,
-  SandboxLimits,
-  WasmRuntimeOptions,
-} from './sandbox-options.js';
-export { WasmRuntime } from './wasm-runtime.js';
+export type { LoadedSandboxPlugin, SandboxPlugin } from './sandbox-plugin.js';
+export {
+  SandboxRuntime,
+  type DeniedEvent,
+  type PluginSpec,
+  type SandboxRuntimeOptions,
+} from './sandbox-runtime.js';
+export type * from './host-api.js';

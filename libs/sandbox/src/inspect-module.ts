@@ -1,4 +1,5 @@
 import { errorMessage } from './error-message.js';
+import { FUEL_GLOBAL_EXPORT, FUEL_REFILL_IMPORT } from './instrument-fuel.js';
 import { SandboxError } from './sandbox-error.js';
 
 /** Compiles module bytes; injectable so callers can observe or replace compilation. */
@@ -18,6 +19,9 @@ const ALLOWED_NAMESPACES = new Set(['extism:host/env', USER_NAMESPACE]);
 // The SDK's built-in HTTP checks only the first hostname, follows redirects, and in worker mode
 // throws on a denied host, which leaves the plugin hanging; HTTP will be our own host function.
 const FORBIDDEN_KERNEL_IMPORTS = new Set(['http_request', 'http_status_code', 'http_headers']);
+// Names the fuel instrumentation owns: a plugin that could call the refill itself, or shadow the
+// hook the instrumentation rewrites, could mint its own CPU budget.
+const RESERVED_IMPORTS = new Set([FUEL_REFILL_IMPORT, 'log_execution']);
 
 /** Compiles `bytes` and refuses any import outside the Extism kernel and our host namespace. */
 export async function inspectModule(
@@ -36,6 +40,7 @@ export async function inspectModule(
   for (const { module: namespace, name } of WebAssembly.Module.imports(module)) {
     if (
       !ALLOWED_NAMESPACES.has(namespace) ||
+      RESERVED_IMPORTS.has(name) ||
       (namespace === 'extism:host/env' && FORBIDDEN_KERNEL_IMPORTS.has(name))
     ) {
       throw new SandboxError(
@@ -44,8 +49,14 @@ export async function inspectModule(
       );
     }
   }
+  const exports = WebAssembly.Module.exports(module);
+  if (exports.some((entry) => entry.name.startsWith(FUEL_GLOBAL_EXPORT)))
+    throw new SandboxError(
+      'module_invalid',
+      `export names starting with ${FUEL_GLOBAL_EXPORT} are reserved`,
+    );
   const hostImports = WebAssembly.Module.imports(module)
     .filter((i) => i.module === USER_NAMESPACE)
     .map((i) => i.name);
-  return { module, exports: WebAssembly.Module.exports(module), hostImports };
+  return { module, exports, hostImports };
 }

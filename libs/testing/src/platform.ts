@@ -53,7 +53,9 @@ async function freePort(): Promise<number> {
  * Runs the seven services as separate processes against the real NATS server and
  * a throwaway PostgreSQL database, under a bus prefix of their own.
  */
-export async function startPlatform(): Promise<{ info: PlatformInfo; stop: () => Promise<void> }> {
+export async function startPlatform(
+  extraEnv: Record<string, string> = {},
+): Promise<{ info: PlatformInfo; stop: () => Promise<void> }> {
   (await connectTestNats()).close().catch(() => undefined);
   const db = await createTestDatabase('e2e');
   const busPrefix = `e2e_${randomBytes(4).toString('hex')}`;
@@ -78,6 +80,7 @@ export async function startPlatform(): Promise<{ info: PlatformInfo; stop: () =>
         PORT: String(ports.get(service)),
         CONVERGIO_ADMIN_KEY: adminKey,
         EXECUTOR_TIMEOUT_MS: '2000',
+        ...extraEnv,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -4,15 +4,17 @@ import { DeploymentsService } from './deployments/deployments.service.js';
 import { LifecycleService } from './deployments/lifecycle.service.js';
 import { ExecutorHandler } from './executor.handler.js';
 import { EXECUTOR_SERVICE } from './executor.schema.js';
-import { EXECUTOR_LIMITS, type ExecutorLimits } from './invocations/executor-limits.js';
+import type { ExecutorSettings } from './config/executor.config.js';
+import { EXECUTOR_SETTINGS } from './invocations/executor-limits.js';
+import { CallMetrics } from './metrics/call-metrics.js';
 import { InvocationService } from './invocations/invocation.service.js';
 import { PluginHost } from './invocations/plugin-host.js';
 import { ToolsService } from './invocations/tools.service.js';
 
-/** The executor's features; `limits` are the operator's per-call limits. */
+/** The executor's features under the operator's limits and policy. */
 @Module({})
 export class ExecutorModule {
-  static register(limits: ExecutorLimits): DynamicModule {
+  static register(settings: ExecutorSettings): DynamicModule {
     return {
       module: ExecutorModule,
       imports: [MessagingModule.forService(EXECUTOR_SERVICE)],
@@ -23,7 +25,8 @@ export class ExecutorModule {
         InvocationService,
         ToolsService,
         PluginHost,
-        { provide: EXECUTOR_LIMITS, useValue: limits },
+        CallMetrics,
+        { provide: EXECUTOR_SETTINGS, useValue: settings },
       ],
     };
   }

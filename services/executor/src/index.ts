@@ -4,8 +4,7 @@ import { ExecutorInit1764300000000 } from './migrations/1764300000000-executor-i
 import { EXECUTOR_SCHEMA } from './executor.schema.js';
 
 export { ExecutorModule } from './executor.module.js';
-export type { ExecutorLimits } from './invocations/executor-limits.js';
-export { ExecutorLimitsEnv } from './config/executor.config.js';
+export { executorSettings, ExecutorLimitsEnv, type ExecutorSettings } from './config/executor.config.js';
 /** Tables and migrations of the executor. */
 export const executorPersistence = {
   schema: EXECUTOR_SCHEMA,

@@ -58,6 +58,30 @@ describe('the executor contains misbehaving plugins', () => {
     });
   });
 
+  it('stops an endless loop at its CPU budget (fuel) with 422 and the resources used', async () => {
+    const module = fixturesModule();
+    const publisher = await createKey('publisher');
+    const frugal = greetManifest({
+      entrypoint: 'fixtures.wasm',
+      capabilities: { tools: ['spin', 'echo'].map(tool) },
+      limits: { fuel: 1_000_000 },
+      signing: { sha256: sha256Hex(module) },
+    });
+    await submit(publisher, frugal, module).expect(202);
+    await expectEventually(async () => expect(await versionState(publisher, frugal.id)).toMatchObject({ loaded: true }));
+    const res = await api().post(`/v1/plugins/${frugal.id}/invoke`).set(bearer(invoker)).send({ function: 'spin', input: {} }).expect(422);
+    expect(res.body.error).toMatchObject({ code: 'plugin_failed', details: [expect.objectContaining({ code: 'cpu_limit' })] });
+    const crash = await expectEventually(async () => {
+      const r = await api().get('/v1/audit').query({ plugin_id: frugal.id, type: 'plugin.crashed' }).set(bearer(auditor)).expect(200);
+      expect(r.body.events).toHaveLength(1);
+      return r.body.events[0];
+    });
+    expect(crash.data).toMatchObject({ function: 'spin', reason: 'cpu_limit' });
+    expect(crash.data.resources.fuel_used).toBeGreaterThanOrEqual(1_000_000);
+    expect(crash.data.resources.wall_ms).toBeLessThan(2000);
+    await api().post(`/v1/plugins/${frugal.id}/invoke`).set(bearer(invoker)).send({ function: 'echo', input: 'ok' }).expect(200);
+  });
+
   it('answers 422 for a plugin error and for a trap', async () => {
     expect((await invoke('fail').expect(422)).body.error).toMatchObject({
       code: 'plugin_failed',

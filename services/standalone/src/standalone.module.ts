@@ -7,7 +7,7 @@ import { ArtifactStoreModule } from '@convergio/artifacts';
 import { HealthController, MetricsController, type ServicePersistence } from '@convergio/runtime';
 import { approvalPersistence, ApprovalModule } from '@convergio/approval';
 import { auditPersistence, AuditModule } from '@convergio/audit';
-import { executorPersistence, ExecutorModule } from '@convergio/executor';
+import { executorPersistence, executorSettings, ExecutorModule } from '@convergio/executor';
 import { gatewayPersistence, GatewayModule } from '@convergio/gateway';
 import { registryPersistence, RegistryModule } from '@convergio/registry';
 import { secretBrokerPersistence, SecretBrokerModule } from '@convergio/secret-broker';
@@ -51,10 +51,7 @@ export class StandaloneModule {
         RegistryModule,
         VerificationModule.register({ coreVersion: env.CORE_VERSION }),
         ApprovalModule,
-        ExecutorModule.register({
-          timeoutMs: env.EXECUTOR_TIMEOUT_MS,
-          maxMemoryPages: env.EXECUTOR_MAX_MEMORY_PAGES,
-        }),
+        ExecutorModule.register(executorSettings(env)),
         AuditModule,
         SecretBrokerModule,
       ],

@@ -1,19 +1,39 @@
-import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { EventSubjects, type EventEnvelope } from '@convergio/contracts';
 import { BusClient } from '@convergio/messaging';
+import type { ExecutorSettings } from '../config/executor.config.js';
+import { EXECUTOR_SETTINGS } from '../invocations/executor-limits.js';
 import { INSTANCE, PluginHost } from '../invocations/plugin-host.js';
 import { DeploymentsService } from './deployments.service.js';
 
 /** Loads approved versions and drops revoked ones, announcing both. */
 @Injectable()
-export class LifecycleService implements BeforeApplicationShutdown {
+export class LifecycleService implements OnModuleInit, BeforeApplicationShutdown {
   private readonly log = new Logger(LifecycleService.name);
+
+  private evictor?: NodeJS.Timeout;
 
   constructor(
     private readonly deployments: DeploymentsService,
     private readonly host: PluginHost,
     private readonly bus: BusClient,
+    @Inject(EXECUTOR_SETTINGS) private readonly settings: ExecutorSettings,
   ) {}
+
+  onModuleInit(): void {
+    const every = Math.min(30_000, Math.max(1000, this.settings.idleUnloadMs / 4));
+    this.evictor = setInterval(() => void this.evictIdle(), every).unref();
+  }
+
+  /** Unloads versions nobody called for EXECUTOR_IDLE_UNLOAD_MS; the next call loads them again. */
+  async evictIdle(): Promise<void> {
+    for (const [plugin_id, version] of await this.host.idleVersions(this.settings.idleUnloadMs)) {
+      if (!(await this.host.unload(plugin_id, version))) continue;
+      await this.bus
+        .publish(EventSubjects.PluginUnloaded, { plugin_id, version, instance: INSTANCE, reason: 'idle' })
+        .catch((error: unknown) => this.log.warn(`plugin.unloaded for ${plugin_id}@${version} not sent: ${String(error)}`));
+    }
+  }
 
   async onSubmitted(e: EventEnvelope<'plugin.submitted'>): Promise<void> {
     await this.deployments.apply(e, { status: 'pending', moduleSha256: e.data.module_sha256 });
@@ -33,14 +53,20 @@ export class LifecycleService implements BeforeApplicationShutdown {
     });
     if (!changed) return;
     try {
-      const report = await this.host.load(d.plugin_id, d.version, d.module_sha256);
+      const { plugin } = await this.host.load({
+        pluginId: d.plugin_id,
+        version: d.version,
+        trust: d.trust,
+        moduleSha256: d.module_sha256,
+        manifest: d.manifest,
+      });
       await this.bus.publish(EventSubjects.PluginLoaded, {
         plugin_id: d.plugin_id,
         version: d.version,
         module_sha256: d.module_sha256,
         instance: INSTANCE,
-        load_ms: Math.round(report.loadMs * 1000) / 1000,
-        cached: report.cached,
+        load_ms: Math.round(plugin.loadMs * 1000) / 1000,
+        cached: plugin.cached,
       });
     } catch (error) {
       // Approved but unloadable (e.g. an import outside the allowlist): calls will report it.
@@ -70,6 +96,7 @@ export class LifecycleService implements BeforeApplicationShutdown {
 
   /** Runs before the bus closes, so the registry learns these versions are no longer loaded here. */
   async beforeApplicationShutdown(): Promise<void> {
+    clearInterval(this.evictor);
     for (const [plugin_id, version] of this.host.loadedVersions()) {
       await this.host.unload(plugin_id, version);
       await this.bus

@@ -1,6 +1,2 @@
-/** Operator limits applied to every call (a later issue adds per-plugin caps and CPU fuel). */
-export interface ExecutorLimits {
-  timeoutMs: number;
-  maxMemoryPages: number;
-}
-export const EXECUTOR_LIMITS = Symbol('EXECUTOR_LIMITS');
+/** Injection token of the executor's settings (see config/executor.config.ts). */
+export const EXECUTOR_SETTINGS = Symbol('EXECUTOR_SETTINGS');

@@ -2,10 +2,12 @@ import { aManifest } from '@convergio/testing';
 import { DomainError } from '@convergio/contracts';
 import { ArtifactError } from '@convergio/artifacts';
 import type { BusClient } from '@convergio/messaging';
-import { SandboxError, type LoadedPlugin } from '@convergio/sandbox';
+import { SandboxError, type LoadedSandboxPlugin } from '@convergio/sandbox';
 import type { DeploymentsService } from '../deployments/deployments.service.js';
 import { InvocationService } from './invocation.service.js';
 import type { PluginHost } from './plugin-host.js';
+import type { ExecutorSettings } from '../config/executor.config.js';
+import { CallMetrics } from '../metrics/call-metrics.js';
 
 const manifest = aManifest({
   capabilities: {
@@ -44,10 +46,15 @@ function hostWith(behave: (fn: string, input: string) => Uint8Array | Error) {
       const result = behave(fn, new TextDecoder().decode(input));
       return result instanceof Error
         ? Promise.reject(result)
-        : Promise.resolve({ output: result, durationMs: 3 });
+        : Promise.resolve({ output: result, resources: { wall_ms: 3, fuel_used: 10, memory_pages: 1, host_calls: 0 } });
     },
-  } as unknown as LoadedPlugin;
-  return { calls, host: { get: () => Promise.resolve(plugin) } as unknown as PluginHost };
+  } as unknown as LoadedSandboxPlugin;
+  const host = {
+    load: () => Promise.resolve({ plugin, fresh: false }),
+    unload: () => Promise.resolve(true),
+    callEnded: () => undefined,
+  } as unknown as PluginHost;
+  return { calls, host };
 }
 
 class FakeBus {
@@ -64,7 +71,9 @@ function setUp(behave: (fn: string, input: string) => Uint8Array | Error) {
   return {
     bus,
     calls,
-    service: new InvocationService(deployments, host, bus as unknown as BusClient),
+    service: new InvocationService(deployments, host, bus as unknown as BusClient, new CallMetrics(), {
+      breaker: { threshold: 1000, baseBackoffMs: 1000, maxBackoffMs: 1000 },
+    } as ExecutorSettings),
   };
 }
 
@@ -183,6 +192,22 @@ describe('InvocationService.invoke', () => {
     await expect(service.invoke({ ...greet, plugin_id: 'other.plugin' })).rejects.toMatchObject({
       code: 'not_found',
     });
+  });
+});
+
+describe('a plugin that keeps crashing', () => {
+  it('is unloaded and paused, and the pause is recorded', async () => {
+    const bus = new FakeBus();
+    const { host, calls } = hostWith(() => new SandboxError('trap', 'unreachable'));
+    const service = new InvocationService(deployments, host, bus as unknown as BusClient, new CallMetrics(), {
+      breaker: { threshold: 2, baseBackoffMs: 60_000, maxBackoffMs: 60_000 },
+    } as ExecutorSettings);
+    await expect(service.invoke(greet)).rejects.toMatchObject({ code: 'plugin_failed' });
+    await expect(service.invoke(greet)).rejects.toMatchObject({ code: 'plugin_failed' });
+    await expect(service.invoke(greet)).rejects.toMatchObject({ code: 'unavailable', message: expect.stringContaining('paused') });
+    expect(calls).toHaveLength(2);
+    expect(bus.published.map((e) => e.subject)).toEqual(['plugin.crashed', 'plugin.crashed', 'plugin.unloaded']);
+    expect(bus.published[2]!.data).toMatchObject({ plugin_id: 'example.greet', reason: 'crashed' });
   });
 });
 

@@ -1,68 +1,75 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DomainError, EventSubjects, type ReplyMap, type RequestMap } from '@convergio/contracts';
-import { BusClient } from '@convergio/messaging';
-import { SandboxError } from '@convergio/sandbox';
 import { ArtifactError } from '@convergio/artifacts';
+import { BusClient } from '@convergio/messaging';
+import { currentTraceId } from '@convergio/observability';
+import { SandboxError, type CallResources } from '@convergio/sandbox';
+import type { ExecutorSettings } from '../config/executor.config.js';
 import { DeploymentsService } from '../deployments/deployments.service.js';
-import { PluginHost } from './plugin-host.js';
+import { CallMetrics, type CallUsage } from '../metrics/call-metrics.js';
+import { CircuitBreaker } from './circuit-breaker.js';
+import { EXECUTOR_SETTINGS } from './executor-limits.js';
+import { INSTANCE, PluginHost } from './plugin-host.js';
 import { checkToolInput, declaredFunction } from './tool-input.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** Runs declared functions of approved plugins and reports what went wrong. */
+/** Runs declared functions of approved plugins, and stops plugins that keep crashing. */
 @Injectable()
 export class InvocationService {
   private readonly log = new Logger(InvocationService.name);
+  private readonly breaker: CircuitBreaker;
 
   constructor(
     private readonly deployments: DeploymentsService,
     private readonly host: PluginHost,
     private readonly bus: BusClient,
-  ) {}
+    private readonly metrics: CallMetrics,
+    @Inject(EXECUTOR_SETTINGS) settings: ExecutorSettings,
+  ) {
+    this.breaker = new CircuitBreaker(settings.breaker);
+  }
 
   async invoke(req: RequestMap['executor.invoke']): Promise<ReplyMap['executor.invoke']> {
     const d = await this.deployments.runnable(req.plugin_id, req.version);
     const target = declaredFunction(d.manifest, req.function);
     checkToolInput(`${d.pluginId}@${d.version}#${target.name}`, target.inputSchema, req.input);
+    const key = `${d.pluginId}@${d.version}`;
+    const gate = this.breaker.check(key);
+    if (!gate.allowed) {
+      throw new DomainError('unavailable', `${key} is paused after repeated crashes; retry in ${Math.ceil(gate.retryAfterMs / 1000)} s`);
+    }
     const started = performance.now();
     try {
-      const plugin = await this.host.get(d.pluginId, d.version, d.moduleSha256);
-      const { output, durationMs } = await plugin.call(
-        target.function,
-        encoder.encode(JSON.stringify(req.input ?? null)),
-      );
+      const { plugin } = await this.host.load(d);
+      const { output, resources } = await plugin.call(target.function, encoder.encode(JSON.stringify(req.input ?? null)));
+      this.breaker.succeeded(key);
+      this.metrics.call(d.pluginId, req.function, performance.now() - started, usageOf(resources));
+      const traceId = currentTraceId();
       return {
         plugin_id: d.pluginId,
         version: d.version,
         function: req.function,
         output: parseOutput(output),
-        duration_ms: durationMs,
+        duration_ms: resources.wall_ms,
+        ...(traceId && { trace_id: traceId }),
       };
     } catch (error) {
-      throw await this.failure(
-        d.pluginId,
-        d.version,
-        target.function,
-        error,
-        performance.now() - started,
-      );
+      const failure = await this.failure(d.pluginId, d.version, target.function, error, performance.now() - started);
+      this.metrics.call(d.pluginId, req.function, performance.now() - started, error instanceof SandboxError && error.resources ? usageOf(error.resources) : undefined, failure.code);
+      throw failure;
+    } finally {
+      this.host.callEnded(d.pluginId, d.version);
     }
   }
 
   /** Runs several calls of one plugin in one round trip; each result is an output or an error. */
-  async invokeBatch(
-    req: RequestMap['executor.invoke-batch'],
-  ): Promise<ReplyMap['executor.invoke-batch']> {
+  async invokeBatch(req: RequestMap['executor.invoke-batch']): Promise<ReplyMap['executor.invoke-batch']> {
     const results: unknown[] = [];
     for (const call of req.calls) {
       try {
-        const r = await this.invoke({
-          plugin_id: req.plugin_id,
-          version: req.version,
-          function: call.function,
-          input: call.input,
-        });
+        const r = await this.invoke({ plugin_id: req.plugin_id, version: req.version, function: call.function, input: call.input });
         results.push({ output: r.output, duration_ms: r.duration_ms });
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
@@ -73,22 +80,12 @@ export class InvocationService {
   }
 
   /** Maps a sandbox failure to a coded error; stops that were not the plugin's own choice are crashes. */
-  private async failure(
-    pluginId: string,
-    version: string,
-    fn: string,
-    error: unknown,
-    wallMs: number,
-  ): Promise<DomainError> {
-    if (error instanceof ArtifactError)
-      return new DomainError(
-        'unavailable',
-        `the module of ${pluginId}@${version} cannot be read: ${error.code}`,
-      );
-    if (!(error instanceof SandboxError))
-      return new DomainError('internal', `call failed: ${String(error)}`);
+  private async failure(pluginId: string, version: string, fn: string, error: unknown, wallMs: number): Promise<DomainError> {
+    if (error instanceof ArtifactError) return new DomainError('unavailable', `the module of ${pluginId}@${version} cannot be read: ${error.code}`);
+    if (!(error instanceof SandboxError)) return new DomainError('internal', `call failed: ${String(error)}`);
     if (error.code === 'plugin_error') return new DomainError('plugin_failed', error.message);
     if (error.code === 'function_not_found') return new DomainError('not_found', error.message);
+    const resources = error.resources;
     // Best effort: the caller must learn what happened to its call even when the bus is down.
     await this.bus
       .publish(EventSubjects.PluginCrashed, {
@@ -97,17 +94,34 @@ export class InvocationService {
         function: fn,
         reason: error.code,
         message: error.message.slice(0, 2000),
-        resources: { wall_ms: Math.round(wallMs) },
+        resources: {
+          wall_ms: Math.round(resources?.wall_ms ?? wallMs),
+          ...(resources && { fuel_used: resources.fuel_used, host_calls: resources.host_calls }),
+          ...(resources?.memory_pages != null && { memory_pages: resources.memory_pages }),
+        },
       })
-      .catch((publishError: unknown) =>
-        this.log.error(
-          `plugin.crashed for ${pluginId}@${version} not sent: ${String(publishError)}`,
-        ),
-      );
+      .catch((publishError: unknown) => this.log.error(`plugin.crashed for ${pluginId}@${version} not sent: ${String(publishError)}`));
+    await this.countCrash(pluginId, version);
     return error.code === 'timeout'
       ? new DomainError('plugin_timeout', `${pluginId}@${version} ran out of time`)
-      : new DomainError('plugin_failed', `${pluginId}@${version} crashed: ${error.code}`);
+      : new DomainError('plugin_failed', `${pluginId}@${version} was stopped: ${error.code}`, [{ code: error.code, message: error.message }]);
   }
+
+  /** A plugin that keeps crashing is unloaded and paused; the pause is recorded as plugin.unloaded. */
+  private async countCrash(pluginId: string, version: string): Promise<void> {
+    const pauseMs = this.breaker.crashed(`${pluginId}@${version}`);
+    if (pauseMs === undefined) return;
+    this.log.warn(`${pluginId}@${version} crashed repeatedly: paused for ${pauseMs} ms`);
+    if (await this.host.unload(pluginId, version)) {
+      await this.bus
+        .publish(EventSubjects.PluginUnloaded, { plugin_id: pluginId, version, instance: INSTANCE, reason: 'crashed' })
+        .catch((error: unknown) => this.log.error(`plugin.unloaded for ${pluginId}@${version} not sent: ${String(error)}`));
+    }
+  }
+}
+
+function usageOf(r: CallResources): CallUsage {
+  return { wallMs: r.wall_ms, fuelUsed: r.fuel_used, memoryPages: r.memory_pages ?? undefined, hostCalls: r.host_calls };
 }
 
 /** Plugins answer JSON; anything else is handed back as text. */

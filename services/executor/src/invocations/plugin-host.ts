@@ -1,60 +1,79 @@
+import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
+import { pathToFileURL } from 'node:url';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { EventSubjects, type Manifest, type Trust } from '@convergio/contracts';
 import { ARTIFACT_STORE, type ArtifactStore } from '@convergio/artifacts';
-import { WasmRuntime, type LoadedPlugin } from '@convergio/sandbox';
-import { EXECUTOR_LIMITS, type ExecutorLimits } from './executor-limits.js';
+import { closePluginSockets, mainThreadOps, pluginSocketKey } from '@convergio/host-calls';
+import { BusClient } from '@convergio/messaging';
+import { SandboxRuntime, type CallLimits, type LoadedSandboxPlugin, type PluginIdentity } from '@convergio/sandbox';
+import type { ExecutorSettings } from '../config/executor.config.js';
+import { CallMetrics } from '../metrics/call-metrics.js';
+import { EXECUTOR_SETTINGS } from './executor-limits.js';
 
 /** This executor process, as named in plugin.loaded / plugin.unloaded. */
 export const INSTANCE = `${hostname()}-${process.pid}`;
 
-/** How a load went, for plugin.loaded. */
-export interface LoadReport {
-  plugin: LoadedPlugin;
-  loadMs: number;
-  cached: boolean;
+/** The version to load: who it is, what it was granted, and its module. */
+export interface Deployable {
+  pluginId: string;
+  version: string;
+  trust: Trust | null;
+  moduleSha256: string;
+  manifest: Manifest;
 }
 
-/** The plugins loaded in this process, one instance per version, compiled once per module hash. */
+// Loaded by URL inside every plugin worker, so it must be the built module.
+const HOST_FUNCTIONS = pathToFileURL(createRequire(import.meta.url).resolve('@convergio/host-calls'));
+
+/**
+ * The plugins loaded in this process: one sandboxed instance (its own worker thread) per
+ * version, modules compiled and instrumented once per SHA-256.
+ */
 @Injectable()
 export class PluginHost implements OnApplicationShutdown {
   private readonly log = new Logger(PluginHost.name);
-  private readonly runtime: WasmRuntime;
-  private readonly loaded = new Map<string, Promise<LoadedPlugin>>();
-  private readonly compiledHashes = new Set<string>();
+  private readonly runtime: SandboxRuntime;
+  private readonly loaded = new Map<string, Promise<LoadedSandboxPlugin>>();
 
   constructor(
     @Inject(ARTIFACT_STORE) private readonly artifacts: ArtifactStore,
-    @Inject(EXECUTOR_LIMITS) limits: ExecutorLimits,
+    @Inject(EXECUTOR_SETTINGS) settings: ExecutorSettings,
+    private readonly bus: BusClient,
+    private readonly metrics: CallMetrics,
   ) {
-    this.runtime = new WasmRuntime({
-      timeoutMs: limits.timeoutMs,
-      maxMemoryPages: limits.maxMemoryPages,
+    this.runtime = new SandboxRuntime({
+      hostFunctionsModule: HOST_FUNCTIONS,
+      mainThreadOps,
+      policy: settings.policy,
+      defaults: settings.limits,
       logger: this.log,
+      onDenied: (plugin, denial) => this.denied(plugin, denial),
+      onLog: (plugin, line) => this.log.log(`[${plugin.id}@${plugin.version}] ${JSON.stringify(line)}`),
+      onTelemetry: (plugin, event) => this.log.debug(`[${plugin.id}@${plugin.version}] telemetry ${JSON.stringify(event)}`),
     });
   }
 
-  /** The running instance of a version, loading it on first use. */
-  async get(pluginId: string, version: string, sha256: string): Promise<LoadedPlugin> {
-    return (await this.load(pluginId, version, sha256)).plugin;
-  }
-
-  /** Loads a version if it is not loaded yet; `fresh` says whether this call loaded it. */
-  async load(
-    pluginId: string,
-    version: string,
-    sha256: string,
-  ): Promise<LoadReport & { fresh: boolean }> {
-    const key = `${pluginId}@${version}`;
+  /** The running instance of a version, loading it on first use; `fresh` when this call loaded it. */
+  async load(d: Deployable): Promise<{ plugin: LoadedSandboxPlugin; fresh: boolean }> {
+    const key = `${d.pluginId}@${d.version}`;
     const existing = this.loaded.get(key);
-    if (existing) return { plugin: await existing, loadMs: 0, cached: true, fresh: false };
-    const started = performance.now();
-    const cached = this.compiledHashes.has(sha256);
-    const loading = this.artifacts.get(sha256).then((bytes) => this.runtime.load(bytes, sha256));
+    if (existing) return { plugin: await existing, fresh: false };
+    const loading = this.artifacts.get(d.moduleSha256).then((bytes) =>
+      this.runtime.load(bytes, d.moduleSha256, {
+        identity: { id: d.pluginId, version: d.version, trust: d.trust ?? 'untrusted' },
+        grants: d.manifest.permissions,
+        limits: requestedLimits(d.manifest),
+      }),
+    );
     this.loaded.set(key, loading);
     loading.catch(() => this.loaded.delete(key));
-    const plugin = await loading;
-    this.compiledHashes.add(sha256);
-    return { plugin, loadMs: performance.now() - started, cached, fresh: true };
+    return { plugin: await loading, fresh: true };
+  }
+
+  /** Closes what the call left open (websockets are closed when the call ends). */
+  callEnded(pluginId: string, version: string): void {
+    closePluginSockets(pluginSocketKey({ id: pluginId, version }));
   }
 
   /** Drops a version's instance; true if one was loaded. */
@@ -63,19 +82,56 @@ export class PluginHost implements OnApplicationShutdown {
     const loading = this.loaded.get(key);
     if (!loading) return false;
     this.loaded.delete(key);
-    await (await loading).close();
+    this.callEnded(pluginId, version);
+    await (await loading.catch(() => undefined))?.close();
     return true;
+  }
+
+  /** Versions not called for at least `idleMs`, as [pluginId, version]. */
+  async idleVersions(idleMs: number): Promise<[string, string][]> {
+    const idle: [string, string][] = [];
+    for (const [key, loading] of this.loaded) {
+      const plugin = await loading.catch(() => undefined);
+      if (plugin && plugin.idleSinceMs >= idleMs) idle.push(splitKey(key));
+    }
+    return idle;
   }
 
   /** The versions loaded in this process, as [pluginId, version]. */
   loadedVersions(): [string, string][] {
-    return [...this.loaded.keys()].map((key) => {
-      const at = key.lastIndexOf('@');
-      return [key.slice(0, at), key.slice(at + 1)];
-    });
+    return [...this.loaded.keys()].map(splitKey);
   }
 
   async onApplicationShutdown(): Promise<void> {
     await Promise.allSettled([...this.loaded.values()].map(async (p) => (await p).close()));
   }
+
+  private denied(plugin: PluginIdentity, denial: { capability: string; target: string; reason: string }): void {
+    this.metrics.denied(plugin.id, denial.capability);
+    void this.bus
+      .publish(EventSubjects.PermissionDenied, {
+        plugin_id: plugin.id,
+        version: plugin.version,
+        capability: denial.capability,
+        target: denial.target.slice(0, 2000),
+        reason: denial.reason.slice(0, 2000),
+      })
+      .catch((error: unknown) => this.log.error(`permission.denied for ${plugin.id}@${plugin.version} not sent: ${String(error)}`));
+  }
+}
+
+function splitKey(key: string): [string, string] {
+  const at = key.lastIndexOf('@');
+  return [key.slice(0, at), key.slice(at + 1)];
+}
+
+/** The limits plugin.json asks for, in the sandbox's terms (the sandbox caps them at the operator's). */
+function requestedLimits(manifest: Manifest): Partial<CallLimits> {
+  const l = manifest.limits ?? {};
+  return {
+    ...(l.wall_time_ms !== undefined && { wallTimeMs: l.wall_time_ms }),
+    ...(l.fuel !== undefined && { fuel: l.fuel }),
+    ...(l.memory_pages !== undefined && { maxMemoryPages: l.memory_pages }),
+    ...(l.max_host_calls !== undefined && { maxHostCalls: l.max_host_calls }),
+  };
 }

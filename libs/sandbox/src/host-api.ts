@@ -1,0 +1,83 @@
+import type { Permissions, Trust } from '@convergio/contracts';
+
+/**
+ * The contract between the sandbox and the host functions of the plugin ABI (DESIGN.md §9).
+ * Host functions run INSIDE the plugin's worker thread, synchronously, between two
+ * instructions of the plugin: they take the plugin's JSON input and return JSON.
+ */
+
+/** Operator settings every host function obeys; plain JSON so it can cross into the worker. */
+export interface OperatorPolicy {
+  /** Let plugins reach loopback, private, link-local and metadata addresses (tests, on-premises setups). */
+  allowPrivateNetworks: boolean;
+  /** Caps on what one host call may move. */
+  maxFileBytes: number;
+  maxHttpRequestBytes: number;
+  maxHttpResponseBytes: number;
+  httpTimeoutMs: number;
+  maxWebSocketMessageBytes: number;
+  maxProcOutputBytes: number;
+  procTimeoutMs: number;
+  maxLogBytes: number;
+  /** Log lines a plugin may write per second; the rest are dropped and counted. */
+  logLinesPerSecond: number;
+}
+
+/** Who is calling and what it was granted. */
+export interface PluginIdentity {
+  id: string;
+  version: string;
+  trust: Trust;
+}
+
+/** A refusal or failure a plugin receives as a normal result (never a trap), e.g. `permission_denied`. */
+export interface HostError {
+  error: { code: string; message: string; capability?: string; target?: string };
+}
+
+/** What a host function sees of the world. */
+export interface HostEnvironment {
+  plugin: PluginIdentity;
+  grants: Permissions;
+  policy: OperatorPolicy;
+  /**
+   * Records a refusal (a permission.denied event, sent without blocking) and returns the
+   * structured error to hand back to the plugin.
+   */
+  deny(capability: string, target: string, reason: string): HostError;
+  /**
+   * Runs `op` on the main thread (network I/O lives there) and blocks this worker until it
+   * answers. The call's wall-time limit keeps running: a worker stuck here is terminated.
+   * Throws if the operation failed.
+   */
+  callMain(op: string, payload: unknown): unknown;
+  /** Sends a log line or a telemetry event to the main thread without blocking. */
+  emit(kind: 'log' | 'telemetry', payload: unknown): void;
+  /** Secret values released to this plugin during this call, for redaction. */
+  releasedSecrets(): readonly string[];
+}
+
+/** Host functions by ABI name: JSON input in, JSON output (or a HostError) out. Must never throw. */
+export type HostFunctionTable = Record<string, (input: unknown) => unknown>;
+
+/**
+ * What a host-functions module (loaded inside each plugin worker by URL) must export as
+ * `createHostFunctions`.
+ */
+export type HostFunctionFactory = (env: HostEnvironment) => HostFunctionTable;
+
+/** What a main-thread operation knows of the call it serves. */
+export interface MainThreadOpContext {
+  plugin: PluginIdentity;
+  /** Aborted when the call is stopped (wall time, plugin closed, worker crashed). */
+  signal: AbortSignal;
+  /** Records a secret value handed to the plugin; the worker's `releasedSecrets()` then lists it. Always set by the sandbox; optional so tests can call ops with a bare context. */
+  releaseSecret?(value: string): void;
+}
+
+/** Main-thread operations a host function may reach through `callMain`; may be async. */
+export type MainThreadOps = Record<
+  string,
+  // May return a promise; the worker waits for it to settle.
+  (payload: unknown, context: MainThreadOpContext) => unknown
+>;

@@ -1,0 +1,228 @@
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
+import type { CallLimits, CallResources } from './call-limits.js';
+import { errorMessage } from './error-message.js';
+import type { MainThreadOps, PluginIdentity } from './host-api.js';
+import type { SandboxLogger } from './plugin-log-sink.js';
+import { SandboxError } from './sandbox-error.js';
+import {
+  createBridgeBuffers,
+  readBridgeRequest,
+  writeBridgeReply,
+  type BridgeBuffers,
+} from './sync-bridge.js';
+import { pluginWorkerEntry } from './worker-entry.js';
+import type { WorkerFailure, WorkerInit, WorkerMessage } from './worker-protocol.js';
+
+/** What a plugin worker reports to its owner besides call results. */
+export interface PluginWorkerEvents {
+  denied(event: { capability: string; target: string; reason: string }): void;
+  log(payload: unknown): void;
+  telemetry(payload: unknown): void;
+}
+
+/** Everything needed to start one plugin worker. */
+export interface PluginWorkerOptions {
+  init: Omit<WorkerInit, 'bridge' | 'stats'>;
+  bridgeBytes: number;
+  mainThreadOps: MainThreadOps;
+  events: PluginWorkerEvents;
+  logger: SandboxLogger;
+  resourceLimits: ResourceLimits;
+  startTimeoutMs: number;
+}
+
+/** A call's outcome as the worker (or its death) reports it. */
+export type WorkerCallOutcome =
+  | { ok: true; output: Uint8Array; resources: CallResources }
+  | { ok: false; error: WorkerFailure; resources: CallResources };
+
+type Pending = { id: number; settle: (outcome: WorkerCallOutcome) => void };
+
+/** The main thread's handle on one worker thread: start, one call at a time, terminate. */
+export class PluginWorker {
+  private readonly abort = new AbortController();
+  private readonly stats: Float64Array;
+  private pending: Pending | undefined;
+  private nextId = 1;
+  private dead = false;
+
+  private constructor(
+    private readonly worker: Worker,
+    private readonly bridge: BridgeBuffers,
+    statsBuffer: SharedArrayBuffer,
+    private readonly options: PluginWorkerOptions,
+  ) {
+    this.stats = new Float64Array(statsBuffer);
+  }
+
+  /** Starts a worker and resolves once its plugin is instantiated; rejects with a SandboxError. */
+  static start(options: PluginWorkerOptions): Promise<PluginWorker> {
+    const bridge = createBridgeBuffers(options.bridgeBytes);
+    const stats = new SharedArrayBuffer(2 * Float64Array.BYTES_PER_ELEMENT);
+    const entry = pluginWorkerEntry();
+    const worker = new Worker(entry.filename, {
+      ...entry.options,
+      workerData: { ...options.init, bridge, stats } satisfies WorkerInit,
+      env: {},
+      argv: [],
+      // Extism imports node:wasi (unused: useWasi is off), which prints an ExperimentalWarning per worker.
+      execArgv: ['--disable-warning=ExperimentalWarning'],
+      stdout: true,
+      stderr: true,
+      resourceLimits: options.resourceLimits,
+    });
+    const handle = new PluginWorker(worker, bridge, stats, options);
+    pipeLines(worker.stdout, options.logger, options.init.identity);
+    pipeLines(worker.stderr, options.logger, options.init.identity);
+    return handle.awaitReady();
+  }
+
+  /** Runs one call; the caller (the supervisor) never overlaps calls. */
+  call(fn: string, input: Uint8Array, limits: CallLimits): Promise<WorkerCallOutcome> {
+    if (this.dead) return Promise.resolve(this.lost('the worker is gone'));
+    const id = this.nextId++;
+    return new Promise((settle) => {
+      this.pending = { id, settle };
+      this.worker.postMessage({ type: 'call', id, fn, input, limits });
+    });
+  }
+
+  /** False once the thread has exited, crashed or been terminated. */
+  get alive(): boolean {
+    return !this.dead;
+  }
+
+  /** Fuel granted and host calls made so far by the running call (valid even after a kill). */
+  progress(): { fuel: number; hostCalls: number } {
+    return { fuel: this.stats[0], hostCalls: this.stats[1] };
+  }
+
+  /** Stops the thread at once (even inside Wasm or Atomics.wait) and aborts its main-thread ops. */
+  async terminate(): Promise<void> {
+    this.dead = true;
+    this.abort.abort(new SandboxError('timeout', 'the plugin call was stopped'));
+    await this.worker.terminate();
+  }
+
+  private awaitReady(): Promise<PluginWorker> {
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const fail = (error: SandboxError) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        void this.terminate();
+        reject(error);
+      };
+      const timer = setTimeout(
+        () => fail(new SandboxError('timeout', 'the plugin worker did not start in time')),
+        this.options.startTimeoutMs,
+      );
+      this.worker.on('message', (message: WorkerMessage) => {
+        if (message.type === 'ready') {
+          settled = true;
+          clearTimeout(timer);
+          resolve(this);
+        } else if (message.type === 'init_failed') {
+          fail(new SandboxError(message.error.code, message.error.message));
+        } else {
+          this.receive(message);
+        }
+      });
+      this.worker.on('error', (error) => {
+        fail(new SandboxError('runtime_failure', `plugin worker failed: ${errorMessage(error)}`));
+        this.die(`the worker failed: ${errorMessage(error)}`);
+      });
+      this.worker.on('exit', (code) => {
+        fail(new SandboxError('runtime_failure', `plugin worker exited with code ${code}`));
+        this.die(`the worker exited with code ${code}`);
+      });
+    });
+  }
+
+  private receive(message: WorkerMessage): void {
+    switch (message.type) {
+      case 'result':
+      case 'failed':
+        if (this.pending?.id !== message.id) return;
+        this.pending.settle(
+          message.type === 'result'
+            ? { ok: true, output: message.output, resources: message.resources }
+            : { ok: false, error: message.error, resources: message.resources },
+        );
+        this.pending = undefined;
+        return;
+      case 'bridge':
+        this.serveBridge();
+        return;
+      case 'denied': {
+        const { capability, target, reason } = message;
+        this.options.events.denied({ capability, target, reason });
+        return;
+      }
+      case 'log':
+      case 'telemetry':
+        this.options.events[message.type](message.payload);
+        return;
+      case 'ready':
+      case 'init_failed':
+        return;
+    }
+  }
+
+  private serveBridge(): void {
+    let request: { op: string; payload: unknown };
+    try {
+      request = readBridgeRequest(this.bridge);
+    } catch (error) {
+      // Never let a malformed request throw on the main thread's event loop.
+      writeBridgeReply(this.bridge, { ok: false, message: errorMessage(error) });
+      return;
+    }
+    const { op, payload } = request;
+    const run = Object.hasOwn(this.options.mainThreadOps, op)
+      ? this.options.mainThreadOps[op]
+      : undefined;
+    const secrets: string[] = [];
+    const context = {
+      plugin: this.options.init.identity,
+      signal: this.abort.signal,
+      releaseSecret: (value: string) => void secrets.push(value),
+    };
+    Promise.resolve()
+      .then(() => {
+        if (!run) throw new Error(`unknown main-thread operation "${op}"`);
+        return run(payload, context);
+      })
+      .then(
+        (result) => this.dead || writeBridgeReply(this.bridge, { ok: true, result, secrets }),
+        (error: unknown) =>
+          this.dead || writeBridgeReply(this.bridge, { ok: false, message: errorMessage(error) }),
+      );
+  }
+
+  private die(reason: string): void {
+    if (this.dead && !this.pending) return;
+    this.dead = true;
+    this.abort.abort(new SandboxError('runtime_failure', reason));
+    this.pending?.settle(this.lost(reason));
+    this.pending = undefined;
+  }
+
+  private lost(reason: string): WorkerCallOutcome {
+    const { fuel, hostCalls } = this.progress();
+    return {
+      ok: false,
+      error: { code: 'runtime_failure', message: `the plugin worker died: ${reason}` },
+      resources: { wall_ms: 0, fuel_used: fuel, memory_pages: null, host_calls: hostCalls },
+    };
+  }
+}
+
+function pipeLines(stream: Readable, logger: SandboxLogger, plugin: PluginIdentity): void {
+  createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) =>
+    logger.warn(`plugin ${plugin.id}@${plugin.version}: ${line}`),
+  );
+}

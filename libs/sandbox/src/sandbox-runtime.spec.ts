@@ -1,0 +1,355 @@
+import { exampleModule, sha256Hex } from '@convergio/testing';
+import type { CallLimits } from './call-limits.js';
+import type { OperatorPolicy, PluginIdentity } from './host-api.js';
+import type { SandboxLogger } from './plugin-log-sink.js';
+import type { LoadedSandboxPlugin } from './sandbox-plugin.js';
+import { SandboxRuntime, type PluginSpec, type SandboxRuntimeOptions } from './sandbox-runtime.js';
+import { importingWat, PLUGIN_WAT, wat, type TestModule } from './testing/hostile-modules.js';
+import { testMainThreadOps } from './testing/test-host-functions.js';
+
+const text = (value: string) => new TextEncoder().encode(value);
+const json = (bytes: Uint8Array): unknown => JSON.parse(new TextDecoder().decode(bytes));
+const quietLogger: SandboxLogger = { warn: () => undefined, error: () => undefined };
+
+const POLICY: OperatorPolicy = {
+  allowPrivateNetworks: false,
+  maxFileBytes: 1 << 20,
+  maxHttpRequestBytes: 1 << 16,
+  maxHttpResponseBytes: 1 << 16,
+  httpTimeoutMs: 1000,
+  maxWebSocketMessageBytes: 1 << 16,
+  maxProcOutputBytes: 1 << 16,
+  procTimeoutMs: 1000,
+  maxLogBytes: 1024,
+  logLinesPerSecond: 10,
+};
+const DEFAULTS: CallLimits = {
+  wallTimeMs: 5000,
+  fuel: 1e13,
+  maxMemoryPages: 64,
+  maxHostCalls: 100,
+  maxOutputBytes: 1 << 20,
+};
+const identity = (id: string): PluginIdentity => ({ id, version: '1.0.0', trust: 'untrusted' });
+
+describe('SandboxRuntime', () => {
+  let plugin: TestModule;
+  let runtime: SandboxRuntime;
+  let aborted: string[];
+  let events: { kind: string; plugin: string; event: unknown }[];
+  const loaded: LoadedSandboxPlugin[] = [];
+
+  function makeRuntime(overrides: Partial<SandboxRuntimeOptions> = {}): SandboxRuntime {
+    return new SandboxRuntime({
+      hostFunctionsModule: new URL('./testing/test-host-functions.ts', import.meta.url),
+      mainThreadOps: testMainThreadOps(aborted),
+      policy: POLICY,
+      defaults: DEFAULTS,
+      logger: quietLogger,
+      onDenied: (who, event) => events.push({ kind: 'denied', plugin: who.id, event }),
+      onLog: (who, event) => events.push({ kind: 'log', plugin: who.id, event }),
+      onTelemetry: (who, event) => events.push({ kind: 'telemetry', plugin: who.id, event }),
+      ...overrides,
+    });
+  }
+
+  async function load(module: TestModule = plugin, spec: Partial<PluginSpec> = {}) {
+    const instance = await runtime.load(module.bytes, module.sha256, {
+      identity: identity('test.plugin'),
+      grants: {},
+      ...spec,
+    });
+    loaded.push(instance);
+    return instance;
+  }
+
+  const stillWorks = async (instance: LoadedSandboxPlugin) =>
+    expect(new TextDecoder().decode((await instance.call('echo', text('still here'))).output)).toBe(
+      'still here',
+    );
+
+  beforeAll(async () => {
+    plugin = await wat(PLUGIN_WAT);
+  });
+
+  beforeEach(() => {
+    aborted = [];
+    events = [];
+    runtime = makeRuntime();
+  });
+
+  afterEach(async () => {
+    await Promise.all(loaded.splice(0).map((instance) => instance.close()));
+  });
+
+  describe('calls', () => {
+    it('greets through the example plugin, reporting the resources used', async () => {
+      const greetBytes = exampleModule('greet.wasm');
+      const greet = await load({ bytes: greetBytes, sha256: sha256Hex(greetBytes) });
+      const { output, resources } = await greet.call('greet', text('{"name": "Zoë"}'));
+      expect(json(output)).toEqual({ greeting: 'Hello, Zoë!' });
+      expect(resources).toEqual({
+        wall_ms: expect.any(Number),
+        fuel_used: expect.any(Number),
+        memory_pages: expect.any(Number),
+        host_calls: 0,
+      });
+      expect(resources.fuel_used).toBeGreaterThan(0);
+      expect(resources.memory_pages).toBeGreaterThanOrEqual(1);
+    });
+
+    it('reports a plugin error_set as plugin_error', async () => {
+      const greetBytes = exampleModule('greet.wasm');
+      const greet = await load({ bytes: greetBytes, sha256: sha256Hex(greetBytes) });
+      await expect(greet.call('greet', text('{}'))).rejects.toMatchObject({
+        code: 'plugin_error',
+        message: 'name is required',
+      });
+    });
+
+    it('hands a host function the parsed JSON input and the plugin its JSON result', async () => {
+      const instance = await load();
+      const { output, resources } = await instance.call('call_echo_host', text('{"a":[1,"é"]}'));
+      expect(json(output)).toEqual({ echo: { a: [1, 'é'] } });
+      expect(resources.host_calls).toBe(1);
+    });
+
+    it.each([
+      ['input that is not JSON', 'call_echo_host', 'not json', 'bad_request'],
+      ['a host function that throws', 'call_explode', '{}', 'host_error'],
+      ['a result that is not JSON-serialisable', 'call_unserializable', '{}', 'host_error'],
+    ])('returns %s to the plugin as an error result', async (_, fn, input, code) => {
+      const instance = await load();
+      expect(json((await instance.call(fn, text(input))).output)).toMatchObject({
+        error: { code },
+      });
+      await stillWorks(instance);
+    });
+
+    it('runs main-thread operations through callMain, with released secrets', async () => {
+      const instance = await load();
+      expect(json((await instance.call('call_add_main', text('{"a":2,"b":3}'))).output)).toEqual({
+        sum: 5,
+        secrets: ['s3cr3t'],
+      });
+    });
+
+    it('serializes concurrent calls on one plugin, each getting its own output', async () => {
+      const instance = await load();
+      const inputs = Array.from({ length: 20 }, (_, i) => `call ${i}`);
+      const outputs = await Promise.all(inputs.map((input) => instance.call('echo', text(input))));
+      expect(outputs.map((o) => new TextDecoder().decode(o.output))).toEqual(inputs);
+    });
+
+    it('refuses a function the module does not export, and the instrumentation exports', async () => {
+      const instance = await load();
+      for (const fn of ['exfiltrate', '__convergio_fuel'])
+        await expect(instance.call(fn, text(''))).rejects.toMatchObject({
+          code: 'function_not_found',
+        });
+    });
+
+    it('refuses calls after close', async () => {
+      const instance = await load();
+      await instance.close();
+      await expect(instance.call('noop', text(''))).rejects.toMatchObject({
+        code: 'plugin_closed',
+      });
+    });
+  });
+
+  describe('limits', () => {
+    it('stops an endless loop at its fuel budget with cpu_limit', async () => {
+      const instance = await load(plugin, { limits: { fuel: 1_000_000 } });
+      const failure = instance.call('spin', text(''));
+      await expect(failure).rejects.toMatchObject({
+        code: 'cpu_limit',
+        resources: { fuel_used: 1_000_000 },
+      });
+      await stillWorks(instance);
+    });
+
+    it('counts the same fuel for the same work', async () => {
+      const instance = await load();
+      const first = (await instance.call('count', text(''))).resources.fuel_used;
+      const second = (await instance.call('count', text(''))).resources.fuel_used;
+      expect(first).toBe(second);
+      expect(first).toBeGreaterThan(1_000_000);
+    });
+
+    it('stops an endless loop by wall time when fuel is plentiful, with a fresh worker after', async () => {
+      const instance = await load(plugin, { limits: { wallTimeMs: 200 } });
+      const failure = instance.call('spin', text(''));
+      await expect(failure).rejects.toMatchObject({
+        code: 'timeout',
+        resources: { memory_pages: null },
+      });
+      await expect(failure).rejects.toHaveProperty('resources.wall_ms', expect.any(Number));
+      await stillWorks(instance);
+    });
+
+    it('stops a call blocked in a main-thread operation, aborting the operation', async () => {
+      const instance = await load(plugin, { limits: { wallTimeMs: 200 } });
+      await expect(instance.call('call_sleep_main', text('{"ms":10000}'))).rejects.toMatchObject({
+        code: 'timeout',
+        resources: { host_calls: 1 },
+      });
+      expect(aborted).toEqual(['test.plugin']);
+      await stillWorks(instance);
+    });
+
+    it('fails a memory bomb at the page cap and reports the pages', async () => {
+      const instance = await load(plugin, { limits: { maxMemoryPages: 32 } });
+      await expect(instance.call('membomb', text(''))).rejects.toMatchObject({
+        code: 'trap',
+        resources: { memory_pages: 32 },
+      });
+      await stillWorks(instance);
+    });
+
+    it('reports endless recursion as stack_overflow', async () => {
+      const instance = await load();
+      await expect(instance.call('recurse', text(''))).rejects.toMatchObject({
+        code: 'stack_overflow',
+      });
+      await stillWorks(instance);
+    });
+
+    it('fails a call that loops on host calls with host_call_limit', async () => {
+      const instance = await load(plugin, { limits: { maxHostCalls: 10 } });
+      await expect(instance.call('host_loop', text('{}'))).rejects.toMatchObject({
+        code: 'host_call_limit',
+        resources: { host_calls: 11 },
+      });
+      await stillWorks(instance);
+    });
+
+    it('refuses a 100 MiB output at the host memory limit', async () => {
+      const instance = await load();
+      await expect(instance.call('big_output', text(''))).rejects.toMatchObject({
+        code: 'memory_limit',
+      });
+      await stillWorks(instance);
+    });
+
+    it('refuses an output over maxOutputBytes', async () => {
+      const instance = await load(plugin, { limits: { maxOutputBytes: 1024 } });
+      await expect(instance.call('echo', new Uint8Array(2048))).rejects.toMatchObject({
+        code: 'output_too_large',
+      });
+      await stillWorks(instance);
+    });
+
+    it('caps a plugin asking for more than the defaults at the defaults', async () => {
+      const instance = await load(plugin, { limits: { fuel: 1e15, maxHostCalls: 1e6 } });
+      await expect(instance.call('host_loop', text('{}'))).rejects.toMatchObject({
+        code: 'host_call_limit',
+        resources: { host_calls: DEFAULTS.maxHostCalls + 1 },
+      });
+    });
+
+    it('replaces a worker that died under a call', async () => {
+      const instance = await load();
+      await expect(instance.call('call_crash_worker', text('{}'))).rejects.toMatchObject({
+        code: 'runtime_failure',
+      });
+      await stillWorks(instance);
+    });
+  });
+
+  describe('loading', () => {
+    it.each([
+      ['the fuel refill', importingWat('extism:host/user', '__fuel_refill', '(result i64)')],
+      ['a namespace outside the ABI', importingWat('env', 'abort', '')],
+      [
+        'WASI',
+        importingWat('wasi_snapshot_preview1', 'fd_write', '(param i32 i32 i32 i32) (result i32)'),
+      ],
+      [
+        'built-in HTTP',
+        importingWat('extism:host/env', 'http_request', '(param i64 i64) (result i64)'),
+      ],
+      ['a host function not in the table', importingWat('extism:host/user', 'fs_nope')],
+      ['a host function of the wrong type', importingWat('extism:host/user', 'echo_host', '')],
+    ])('refuses a module importing %s, and the process survives', async (_, source) => {
+      await expect(load(await wat(source))).rejects.toMatchObject({
+        code: 'module_import_forbidden',
+      });
+      await stillWorks(await load());
+    });
+
+    it('prepares a module once, however often it is loaded', async () => {
+      const first = await load();
+      const second = await load();
+      expect([first.cached, second.cached]).toEqual([false, true]);
+      expect(runtime.compiledCount()).toBe(1);
+      expect(second.loadMs).toBeGreaterThan(0);
+    });
+
+    it('refuses bytes that do not hash to the given sha256', async () => {
+      await expect(load({ bytes: plugin.bytes, sha256: 'a'.repeat(64) })).rejects.toMatchObject({
+        code: 'module_hash_mismatch',
+      });
+      expect(runtime.compiledCount()).toBe(0);
+    });
+
+    it('refuses a host-functions module without createHostFunctions', async () => {
+      runtime = makeRuntime({
+        hostFunctionsModule: new URL('./testing/hostile-modules.ts', import.meta.url),
+      });
+      await expect(load()).rejects.toMatchObject({ code: 'runtime_failure' });
+    });
+  });
+
+  describe('isolation', () => {
+    it('shows each plugin its own identity and grants, and no process environment', async () => {
+      const a = await load(plugin, {
+        identity: identity('plugin.a'),
+        grants: { 'fs.read': { paths: ['/a'] } },
+      });
+      const b = await load(plugin, { identity: identity('plugin.b'), grants: {} });
+      const [seenByA, seenByB] = await Promise.all([
+        a.call('call_whoami', text('{}')),
+        b.call('call_whoami', text('{}')),
+      ]);
+      expect(json(seenByA.output)).toEqual({
+        plugin: identity('plugin.a'),
+        grants: { 'fs.read': { paths: ['/a'] } },
+        environmentKeys: [
+          'callMain',
+          'deny',
+          'emit',
+          'grants',
+          'plugin',
+          'policy',
+          'releasedSecrets',
+        ],
+        processEnvKeys: [],
+      });
+      expect(json(seenByB.output)).toMatchObject({ plugin: identity('plugin.b'), grants: {} });
+    });
+
+    it('reports a denial, a log line and a telemetry event against the plugin that caused them', async () => {
+      const a = await load(plugin, { identity: identity('plugin.a') });
+      const b = await load(plugin, { identity: identity('plugin.b') });
+      expect(json((await b.call('call_deny_me', text('{"path":"/etc/passwd"}'))).output)).toEqual({
+        error: {
+          code: 'permission_denied',
+          message: 'fs.read is not granted',
+          capability: 'fs.read',
+          target: '/etc/passwd',
+        },
+      });
+      await a.call('call_log_it', text('{"line":"hi"}'));
+      expect(events).toEqual([
+        {
+          kind: 'denied',
+          plugin: 'plugin.b',
+          event: { capability: 'fs.read', target: '/etc/passwd', reason: 'fs.read is not granted' },
+        },
+        { kind: 'log', plugin: 'plugin.a', event: { line: 'hi' } },
+        { kind: 'telemetry', plugin: 'plugin.a', event: { name: 'logged' } },
+      ]);
+    });
+  });
+});

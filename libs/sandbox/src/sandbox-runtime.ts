@@ -1,0 +1,141 @@
+import { createHash } from 'node:crypto';
+import type { ResourceLimits } from 'node:worker_threads';
+import type { Permissions } from '@convergio/contracts';
+import { capLimits, validateLimits, type CallLimits } from './call-limits.js';
+import type { MainThreadOps, OperatorPolicy, PluginIdentity } from './host-api.js';
+import type { CompileWasm } from './inspect-module.js';
+import type { SandboxLogger } from './plugin-log-sink.js';
+import { prepareModule, type PreparedModule } from './prepare-module.js';
+import { SandboxError } from './sandbox-error.js';
+import { PluginSupervisor, type LoadedSandboxPlugin } from './sandbox-plugin.js';
+
+/** A refusal a host function recorded with `env.deny`. */
+export interface DeniedEvent {
+  capability: string;
+  target: string;
+  reason: string;
+}
+
+/** Options of a {@link SandboxRuntime}. */
+export interface SandboxRuntimeOptions {
+  /** Module loaded inside every plugin worker; must export `createHostFunctions: HostFunctionFactory`. */
+  hostFunctionsModule: URL | string;
+  /** Operations host functions reach with `env.callMain`; none by default. */
+  mainThreadOps?: MainThreadOps;
+  policy: OperatorPolicy;
+  /** Limits of every call; a plugin's own limits can only lower them. */
+  defaults: CallLimits;
+  onDenied?: (plugin: PluginIdentity, event: DeniedEvent) => void;
+  onLog?: (plugin: PluginIdentity, payload: unknown) => void;
+  onTelemetry?: (plugin: PluginIdentity, payload: unknown) => void;
+  /** Receives worker output and sandbox diagnostics; defaults to `console`. */
+  logger?: SandboxLogger;
+  /** JS heap of each plugin worker (Wasm memory is capped separately); defaults to 64 MiB old space. */
+  workerResourceLimits?: ResourceLimits;
+  /** Defaults to `WebAssembly.compile`. */
+  compile?: CompileWasm;
+}
+
+/** The plugin to load: who it is, what it was granted, and optionally tighter limits. */
+export interface PluginSpec {
+  identity: PluginIdentity;
+  grants: Permissions;
+  limits?: Partial<CallLimits>;
+}
+
+const BRIDGE_OVERHEAD_BYTES = 64 * 1024;
+const WORKER_START_TIMEOUT_MS = 10_000;
+const DEFAULT_RESOURCE_LIMITS: ResourceLimits = {
+  maxOldGenerationSizeMb: 64,
+  maxYoungGenerationSizeMb: 16,
+};
+
+/**
+ * Runs untrusted plugins, one worker thread per loaded instance (Extism inline inside it).
+ * Modules are prepared (memory cap, fuel metering, compile) once per SHA-256 and memory cap.
+ */
+export class SandboxRuntime {
+  private readonly modules = new Map<string, Promise<PreparedModule>>();
+  private readonly defaults: CallLimits;
+  private readonly logger: SandboxLogger;
+
+  constructor(private readonly options: SandboxRuntimeOptions) {
+    this.defaults = validateLimits(options.defaults);
+    this.logger = options.logger ?? console;
+  }
+
+  /** Starts an instance of the module `bytes`, which must hash to `sha256` (hex); rejects with a {@link SandboxError}. */
+  async load(bytes: Uint8Array, sha256: string, plugin: PluginSpec): Promise<LoadedSandboxPlugin> {
+    const started = performance.now();
+    const limits = capLimits(this.defaults, plugin.limits);
+    const key = `${sha256}/${limits.maxMemoryPages}`;
+    const cached = this.modules.has(key);
+    const { module, functions } = await this.prepared(key, bytes, sha256, limits.maxMemoryPages);
+    const { onDenied, onLog, onTelemetry, policy } = this.options;
+    const identity = structuredClone(plugin.identity);
+    const supervisor = new PluginSupervisor(
+      {
+        init: {
+          module,
+          hostFunctionsModule: String(this.options.hostFunctionsModule),
+          identity,
+          grants: structuredClone(plugin.grants),
+          policy,
+          limits,
+        },
+        bridgeBytes:
+          2 *
+            Math.max(
+              policy.maxHttpResponseBytes,
+              policy.maxHttpRequestBytes,
+              policy.maxWebSocketMessageBytes,
+            ) +
+          BRIDGE_OVERHEAD_BYTES,
+        mainThreadOps: this.options.mainThreadOps ?? {},
+        events: {
+          denied: (event) => onDenied?.(identity, event),
+          log: (payload) => onLog?.(identity, payload),
+          telemetry: (payload) => onTelemetry?.(identity, payload),
+        },
+        logger: this.logger,
+        resourceLimits: this.options.workerResourceLimits ?? DEFAULT_RESOURCE_LIMITS,
+        startTimeoutMs: WORKER_START_TIMEOUT_MS,
+      },
+      functions,
+      limits,
+      this.logger,
+    );
+    await supervisor.start();
+    supervisor.cached = cached;
+    supervisor.loadMs = performance.now() - started;
+    return supervisor;
+  }
+
+  /** Modules prepared so far (distinct SHA-256 and memory cap pairs). */
+  compiledCount(): number {
+    return this.modules.size;
+  }
+
+  // The hash is checked before a module enters the cache, so an entry always holds the code its key names.
+  private prepared(
+    key: string,
+    bytes: Uint8Array,
+    sha256: string,
+    maxPages: number,
+  ): Promise<PreparedModule> {
+    const cached = this.modules.get(key);
+    if (cached) return cached;
+    const actual = createHash('sha256').update(bytes).digest('hex');
+    if (actual !== sha256) {
+      return Promise.reject(
+        new SandboxError('module_hash_mismatch', `module hashes to ${actual}, expected ${sha256}`),
+      );
+    }
+    const preparing = Promise.resolve().then(() =>
+      prepareModule(bytes, maxPages, this.options.compile),
+    );
+    this.modules.set(key, preparing);
+    preparing.catch(() => this.modules.delete(key));
+    return preparing;
+  }
+}

@@ -1,0 +1,47 @@
+// Host functions for the sandbox's own tests, loaded inside plugin workers by URL.
+import type { HostFunctionFactory, MainThreadOps } from '../host-api.js';
+
+/** Test table: echoes, identity, main-thread round trips, refusals, events, failures. */
+export const createHostFunctions: HostFunctionFactory = (env) => ({
+  echo_host: (input) => ({ echo: input }),
+  whoami: () => ({
+    plugin: env.plugin,
+    grants: env.grants,
+    environmentKeys: Object.keys(env).sort(),
+    processEnvKeys: Object.keys(process.env),
+  }),
+  add_main: (input) => ({ sum: env.callMain('add', input), secrets: env.releasedSecrets() }),
+  sleep_main: (input) => env.callMain('sleep', input),
+  deny_me: (input) =>
+    env.deny('fs.read', String((input as { path?: unknown }).path), 'fs.read is not granted'),
+  log_it: (input) => {
+    env.emit('log', input);
+    env.emit('telemetry', { name: 'logged' });
+    return { ok: true };
+  },
+  explode: () => {
+    throw new Error('host exploded');
+  },
+  unserializable: () => ({ big: 1n }),
+  crash_worker: () => process.exit(3),
+});
+
+/** The main-thread side of `add_main` and `sleep_main`; `aborted` records what a stop aborted. */
+export function testMainThreadOps(aborted: string[] = []): MainThreadOps {
+  return {
+    add: (payload, { releaseSecret }) => {
+      const { a, b } = payload as { a: number; b: number };
+      releaseSecret?.('s3cr3t');
+      return Promise.resolve(a + b);
+    },
+    sleep: (payload, { signal, plugin }) =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(() => resolve('slept'), (payload as { ms: number }).ms);
+        signal.addEventListener('abort', () => {
+          clearTimeout(timer);
+          aborted.push(plugin.id);
+          reject(signal.reason as Error);
+        });
+      }),
+  };
+}

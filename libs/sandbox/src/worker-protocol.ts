@@ -1,0 +1,45 @@
+// Messages between a plugin's supervisor (main thread) and its worker. Plain data only.
+import type { Permissions } from '@convergio/contracts';
+import type { CallLimits, CallResources } from './call-limits.js';
+import type { OperatorPolicy, PluginIdentity } from './host-api.js';
+import type { SandboxErrorCode } from './sandbox-error.js';
+import type { BridgeBuffers } from './sync-bridge.js';
+
+/** `workerData` of a plugin worker. */
+export interface WorkerInit {
+  module: WebAssembly.Module;
+  hostFunctionsModule: string;
+  identity: PluginIdentity;
+  grants: Permissions;
+  policy: OperatorPolicy;
+  /** The plugin's limits; the start function (run at instantiation) gets one call's fuel and host calls. */
+  limits: CallLimits;
+  bridge: BridgeBuffers;
+  /** Float64Array [fuel granted, host calls] of the running call, readable after a terminate. */
+  stats: SharedArrayBuffer;
+}
+
+/** Main → worker. */
+export interface CallRequest {
+  type: 'call';
+  id: number;
+  fn: string;
+  input: Uint8Array;
+  limits: CallLimits;
+}
+
+/** A failure as the worker reports it. */
+export interface WorkerFailure {
+  code: SandboxErrorCode;
+  message: string;
+}
+
+/** Worker → main. */
+export type WorkerMessage =
+  | { type: 'ready' }
+  | { type: 'init_failed'; error: WorkerFailure }
+  | { type: 'result'; id: number; output: Uint8Array; resources: CallResources }
+  | { type: 'failed'; id: number; error: WorkerFailure; resources: CallResources }
+  | { type: 'bridge' }
+  | { type: 'denied'; capability: string; target: string; reason: string }
+  | { type: 'log' | 'telemetry'; payload: unknown };

@@ -1,0 +1,52 @@
+import type { MessagePort } from 'node:worker_threads';
+import type { HostEnvironment, HostError } from '../host-api.js';
+import type { BridgeClient } from '../sync-bridge.js';
+import type { WorkerInit, WorkerMessage } from '../worker-protocol.js';
+
+/** The environment handed to the host-functions factory, plus what the worker resets per call. */
+export interface WorkerHostEnvironment {
+  env: HostEnvironment;
+  /** Forgets the secrets released during the previous call. */
+  beginCall(): void;
+}
+
+/**
+ * Builds one plugin's HostEnvironment. It holds copies of the plugin's identity, grants and
+ * policy (frozen, so one host function cannot widen what another sees) and nothing else: no
+ * process environment, no handle on other plugins.
+ */
+export function createHostEnvironment(
+  init: WorkerInit,
+  port: MessagePort,
+  bridge: BridgeClient,
+): WorkerHostEnvironment {
+  let secrets: string[] = [];
+  const post = (message: WorkerMessage) => port.postMessage(message);
+  const env: HostEnvironment = {
+    plugin: deepFreeze(structuredClone(init.identity)),
+    grants: deepFreeze(structuredClone(init.grants)),
+    policy: deepFreeze(structuredClone(init.policy)),
+    deny(capability, target, reason): HostError {
+      post({ type: 'denied', capability, target, reason });
+      return { error: { code: 'permission_denied', message: reason, capability, target } };
+    },
+    callMain(op, payload) {
+      const { result, secrets: released } = bridge.call(op, payload);
+      if (released.length > 0) secrets = [...secrets, ...released];
+      return result;
+    },
+    emit(kind, payload) {
+      post({ type: kind, payload });
+    },
+    releasedSecrets: () => secrets,
+  };
+  return { env: Object.freeze(env), beginCall: () => void (secrets = []) };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const member of Object.values(value)) deepFreeze(member);
+    Object.freeze(value);
+  }
+  return value;
+}

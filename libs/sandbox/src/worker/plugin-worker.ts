@@ -1,0 +1,75 @@
+// Entry point of a plugin worker: one plugin instance, run by Extism in inline mode, one call
+// at a time. The supervisor on the main thread enforces wall time by terminating this thread.
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { errorMessage } from '../error-message.js';
+import type { HostFunctionFactory } from '../host-api.js';
+import { PluginLogSink } from '../plugin-log-sink.js';
+import { SandboxError } from '../sandbox-error.js';
+import { BridgeClient } from '../sync-bridge.js';
+import type { CallRequest, WorkerInit, WorkerMessage } from '../worker-protocol.js';
+import { createHostEnvironment, type WorkerHostEnvironment } from './host-environment.js';
+import { WorkerPlugin } from './worker-plugin.js';
+
+const init = workerData as WorkerInit;
+const port = parentPort as MessagePort;
+const post = (message: WorkerMessage, transfer: ArrayBuffer[] = []) =>
+  port.postMessage(message, transfer);
+// Extism diagnostics go to this thread's stderr, which the supervisor pipes to its logger.
+const log = new PluginLogSink(
+  { warn: (m) => console.warn(m), error: (m) => console.error(m) },
+  'extism',
+);
+
+async function start(): Promise<void> {
+  const factory = await loadFactory(init.hostFunctionsModule);
+  const host = createHostEnvironment(
+    init,
+    port,
+    new BridgeClient(init.bridge, () => post({ type: 'bridge' })),
+  );
+  // A fresh host-function table per instance: host functions may keep per-instance state.
+  const stats = new Float64Array(init.stats);
+  const instantiate = () =>
+    WorkerPlugin.create(init.module, factory(host.env), init.limits, log, stats);
+  let plugin = await instantiate();
+  post({ type: 'ready' });
+  let queue = Promise.resolve();
+  port.on('message', (request: CallRequest) => {
+    queue = queue.then(async () => {
+      plugin = await serve(plugin, request, host, instantiate);
+    });
+  });
+}
+
+async function serve(
+  plugin: WorkerPlugin,
+  request: CallRequest,
+  host: WorkerHostEnvironment,
+  instantiate: () => Promise<WorkerPlugin>,
+): Promise<WorkerPlugin> {
+  host.beginCall();
+  const outcome = await plugin.call(request.fn, request.input, request.limits);
+  if (outcome.ok) {
+    post({ type: 'result', id: request.id, output: outcome.output, resources: outcome.resources }, [
+      outcome.output.buffer as ArrayBuffer,
+    ]);
+  } else {
+    post({ type: 'failed', id: request.id, error: outcome.error, resources: outcome.resources });
+  }
+  if (!outcome.fatal) return plugin;
+  // After a trap the instance's own state (allocator, stack pointer) cannot be trusted.
+  await plugin.close();
+  return instantiate();
+}
+
+async function loadFactory(url: string): Promise<HostFunctionFactory> {
+  const loaded = (await import(url)) as { createHostFunctions?: unknown };
+  if (typeof loaded.createHostFunctions !== 'function')
+    throw new SandboxError('runtime_failure', `${url} does not export createHostFunctions`);
+  return loaded.createHostFunctions as HostFunctionFactory;
+}
+
+start().catch((error: unknown) => {
+  const code = error instanceof SandboxError ? error.code : 'runtime_failure';
+  post({ type: 'init_failed', error: { code, message: errorMessage(error) } });
+});
