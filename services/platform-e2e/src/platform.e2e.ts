@@ -20,3 +20,4 @@ await import('./refusals.cases.js');
 await import('./redelivery.cases.js');
 await import('./config.cases.js');
 await import('./executor.cases.js');
+await import('./attacks.cases.js');
