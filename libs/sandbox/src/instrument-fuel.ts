@@ -27,8 +27,11 @@ const features = (b: Binaryen): number =>
   b.Features.CallIndirectOverlong;
 
 let loading: Promise<Binaryen> | undefined;
-// binaryen is a large module with top-level await: load it once, and only where modules are prepared.
-const loadBinaryen = (): Promise<Binaryen> =>
+/**
+ * binaryen is a large module with top-level await (about a second to import): it is loaded once,
+ * on first use or earlier through this function, e.g. while a service boots.
+ */
+export const loadBinaryen = (): Promise<Binaryen> =>
   (loading ??= import('binaryen').then((module) => module.default));
 
 /**

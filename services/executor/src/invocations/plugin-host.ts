@@ -1,12 +1,12 @@
 import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
 import { pathToFileURL } from 'node:url';
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { EventSubjects, type Manifest, type Trust } from '@convergio/contracts';
 import { ARTIFACT_STORE, type ArtifactStore } from '@convergio/artifacts';
 import { closePluginSockets, mainThreadOps, pluginSocketKey } from '@convergio/host-calls';
 import { BusClient } from '@convergio/messaging';
-import { SandboxRuntime, type CallLimits, type LoadedSandboxPlugin, type PluginIdentity } from '@convergio/sandbox';
+import { loadBinaryen, SandboxRuntime, type CallLimits, type LoadedSandboxPlugin, type PluginIdentity } from '@convergio/sandbox';
 import type { ExecutorSettings } from '../config/executor.config.js';
 import { CallMetrics } from '../metrics/call-metrics.js';
 import { EXECUTOR_SETTINGS } from './executor-limits.js';
@@ -31,7 +31,7 @@ const HOST_FUNCTIONS = pathToFileURL(createRequire(import.meta.url).resolve('@co
  * version, modules compiled and instrumented once per SHA-256.
  */
 @Injectable()
-export class PluginHost implements OnApplicationShutdown {
+export class PluginHost implements OnModuleInit, OnApplicationShutdown {
   private readonly log = new Logger(PluginHost.name);
   private readonly runtime: SandboxRuntime;
   private readonly loaded = new Map<string, Promise<LoadedSandboxPlugin>>();
@@ -52,6 +52,11 @@ export class PluginHost implements OnApplicationShutdown {
       onLog: (plugin, line) => this.log.log(`[${plugin.id}@${plugin.version}] ${JSON.stringify(line)}`),
       onTelemetry: (plugin, event) => this.log.debug(`[${plugin.id}@${plugin.version}] telemetry ${JSON.stringify(event)}`),
     });
+  }
+
+  /** The instrumenter takes about a second to import: pay it at boot, not on the first load. */
+  async onModuleInit(): Promise<void> {
+    await loadBinaryen();
   }
 
   /** The running instance of a version, loading it on first use; `fresh` when this call loaded it. */
