@@ -1,6 +1,12 @@
 // Gateway -> NATS -> executor -> reply, against a bare NATS request/reply echo in the same run.
 import { connect } from '@nats-io/transport-node';
-import { aManifest, exampleModule, expectEventually, startPlatform, TEST_NATS_URL } from '../libs/testing/dist/index.js';
+import {
+  aManifest,
+  exampleModule,
+  expectEventually,
+  startPlatform,
+  TEST_NATS_URL,
+} from '../libs/testing/dist/index.js';
 import { quantile } from './lib/stats.mjs';
 import { record } from './lib/results.mjs';
 
@@ -23,7 +29,11 @@ async function load(one) {
   );
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  return { p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), throughput: latencies.length / seconds };
+  return {
+    p50: quantile(latencies, 0.5),
+    p99: quantile(latencies, 0.99),
+    throughput: latencies.length / seconds,
+  };
 }
 
 async function natsEcho() {
@@ -43,17 +53,35 @@ async function gatewayPath() {
     const auth = { Authorization: `Bearer ${info.adminKey}` };
     const module = exampleModule('greet.wasm');
     const form = new FormData();
-    form.append('manifest', new Blob([JSON.stringify(aManifest({ id: 'bench.greet' }, module))]), 'plugin.json');
+    form.append(
+      'manifest',
+      new Blob([JSON.stringify(aManifest({ id: 'bench.greet' }, module))]),
+      'plugin.json',
+    );
     form.append('module', new Blob([module]), 'greet.wasm');
-    const submitted = await fetch(`${info.gatewayUrl}/v1/plugins`, { method: 'POST', headers: auth, body: form });
-    if (submitted.status !== 202) throw new Error(`submit failed: ${submitted.status} ${await submitted.text()}`);
-    await expectEventually(async () => {
-      const state = await (await fetch(`${info.gatewayUrl}/v1/plugins/bench.greet/versions/1.0.0`, { headers: auth })).json();
-      if (!state.loaded) throw new Error('not loaded yet');
-    }, { timeoutMs: 30_000 });
+    const submitted = await fetch(`${info.gatewayUrl}/v1/plugins`, {
+      method: 'POST',
+      headers: auth,
+      body: form,
+    });
+    if (submitted.status !== 202)
+      throw new Error(`submit failed: ${submitted.status} ${await submitted.text()}`);
+    await expectEventually(
+      async () => {
+        const state = await (
+          await fetch(`${info.gatewayUrl}/v1/plugins/bench.greet/versions/1.0.0`, { headers: auth })
+        ).json();
+        if (!state.loaded) throw new Error('not loaded yet');
+      },
+      { timeoutMs: 30_000 },
+    );
     const body = JSON.stringify({ function: 'greet', input: { name: 'Ada' } });
     const invoke = async () => {
-      const res = await fetch(`${info.gatewayUrl}/v1/plugins/bench.greet/invoke`, { method: 'POST', headers: { ...auth, 'Content-Type': 'application/json' }, body });
+      const res = await fetch(`${info.gatewayUrl}/v1/plugins/bench.greet/invoke`, {
+        method: 'POST',
+        headers: { ...auth, 'Content-Type': 'application/json' },
+        body,
+      });
       if (res.status !== 200) throw new Error(`invoke failed: ${res.status} ${await res.text()}`);
       await res.arrayBuffer();
     };

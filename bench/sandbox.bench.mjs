@@ -14,7 +14,9 @@ import { record } from './lib/results.mjs';
 const sha = (bytes) => createHash('sha256').update(bytes).digest('hex');
 const empty = new Uint8Array(0);
 const bench = new Uint8Array(exampleModule('bench.wasm'));
-const hostFunctions = pathToFileURL(createRequire(import.meta.url).resolve('@convergio/host-calls'));
+const hostFunctions = pathToFileURL(
+  createRequire(import.meta.url).resolve('@convergio/host-calls'),
+);
 
 const runtime = new SandboxRuntime({
   hostFunctionsModule: hostFunctions,
@@ -31,7 +33,13 @@ const runtime = new SandboxRuntime({
     maxLogBytes: 4096,
     logLinesPerSecond: 1_000_000,
   },
-  defaults: { wallTimeMs: 10_000, fuel: 1e12, maxMemoryPages: 1024, maxHostCalls: 10_000, maxOutputBytes: 1 << 20 },
+  defaults: {
+    wallTimeMs: 10_000,
+    fuel: 1e12,
+    maxMemoryPages: 1024,
+    maxHostCalls: 10_000,
+    maxOutputBytes: 1 << 20,
+  },
   logger: { warn: () => {}, error: console.error, log: () => {} },
 });
 const spec = (id) => ({ identity: { id, version: '1.0.0', trust: 'untrusted' }, grants: {} });
@@ -40,7 +48,11 @@ const spec = (id) => ({ identity: { id, version: '1.0.0', trust: 'untrusted' }, 
 async function bareExtism(runInWorker) {
   const plugin = await createPlugin(
     { wasm: [{ data: bench }] },
-    { useWasi: false, runInWorker, functions: { 'extism:host/user': { log: (cp) => cp.store('{"ok":true}') } } },
+    {
+      useWasi: false,
+      runInWorker,
+      functions: { 'extism:host/user': { log: (cp) => cp.store('{"ok":true}') } },
+    },
   );
   return {
     call: async (fn) => {
@@ -65,7 +77,11 @@ export async function run() {
   const inline = await bareExtism(false);
   const worker = await bareExtism(true);
 
-  const noop = await compare(() => sandbox.call('noop', empty), () => worker.call('noop'), { iterations: 1000 });
+  const noop = await compare(
+    () => sandbox.call('noop', empty),
+    () => worker.call('noop'),
+    { iterations: 1000 },
+  );
   const noopInline = median(await sample(() => inline.call('noop'), { iterations: 5000 }));
   record('sandbox_noop_call', noop.a, 'us');
   record('extism_worker_noop_call', noop.b, 'us');
@@ -73,13 +89,21 @@ export async function run() {
   record('noop_vs_extism_worker_ratio', noop.a / noop.b, 'x');
   record('noop_vs_extism_inline_ratio', noop.a / noopInline, 'x');
 
-  const hosts = await compare(() => sandbox.call('hostcalls100', empty), () => worker.call('hostcalls100'), { rounds: 3, iterations: 30, warmup: 5 });
+  const hosts = await compare(
+    () => sandbox.call('hostcalls100', empty),
+    () => worker.call('hostcalls100'),
+    { rounds: 3, iterations: 30, warmup: 5 },
+  );
   record('sandbox_hostcalls100_call', hosts.a, 'us');
   record('extism_worker_hostcalls100_call', hosts.b, 'us');
   record('hostcalls100_vs_extism_worker_ratio', hosts.a / hosts.b, 'x');
 
   // CPU limit on (fuel-instrumented, in the sandbox) vs off (the same module, bare inline Extism).
-  const cpu = await compare(() => sandbox.call('cpu_loop', empty), () => inline.call('cpu_loop'), { rounds: 3, iterations: 15, warmup: 2 });
+  const cpu = await compare(
+    () => sandbox.call('cpu_loop', empty),
+    () => inline.call('cpu_loop'),
+    { rounds: 3, iterations: 15, warmup: 2 },
+  );
   record('cpu_loop_fuel_on', cpu.a / 1000, 'ms');
   record('cpu_loop_fuel_off', cpu.b / 1000, 'ms');
   record('fuel_overhead_ratio', cpu.a / cpu.b, 'x');
@@ -96,7 +120,11 @@ export async function run() {
   const before = process.memoryUsage().rss;
   for (let i = 0; i < 10; i++) idle.push(await runtime.load(bench, sha(bench), spec(`idle-${i}`)));
   await new Promise((r) => setTimeout(r, 500));
-  record('idle_plugin_memory', (process.memoryUsage().rss - before) / idle.length / (1024 * 1024), 'MiB');
+  record(
+    'idle_plugin_memory',
+    (process.memoryUsage().rss - before) / idle.length / (1024 * 1024),
+    'MiB',
+  );
 
   await Promise.all([sandbox, cold, warm, ...idle].map((p) => p.close()));
   await Promise.all([inline.close(), worker.close()]);

@@ -11,5 +11,8 @@ export function record(name, value, unit) {
 }
 
 export function writeResults() {
-  writeFileSync(new URL('../results.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(
+    new URL('../results.json', import.meta.url),
+    `${JSON.stringify(results, null, 2)}\n`,
+  );
 }

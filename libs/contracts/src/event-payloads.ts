@@ -28,7 +28,12 @@ export type Finding = Static<typeof FindingSchema>;
 const ResourcesSchema = Type.Object(
   {
     wall_ms: Type.Number({ minimum: 0 }),
-    fuel_used: Type.Optional(Type.Integer({ minimum: 0, description: 'CPU budget used: function entries and loop iterations' })),
+    fuel_used: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        description: 'CPU budget used: function entries and loop iterations',
+      }),
+    ),
     memory_pages: Type.Optional(Type.Integer({ minimum: 0 })),
     host_calls: Type.Optional(Type.Integer({ minimum: 0 })),
   },

@@ -131,8 +131,12 @@ export const CapabilitiesSchema = Type.Object(
 export const PluginLimitsSchema = Type.Object(
   {
     wall_time_ms: Type.Optional(Type.Integer({ minimum: 1 })),
-    fuel: Type.Optional(Type.Integer({ minimum: 1, description: 'CPU budget: function entries and loop iterations' })),
-    memory_pages: Type.Optional(Type.Integer({ minimum: 1, maximum: 65536, description: '64 KiB Wasm pages' })),
+    fuel: Type.Optional(
+      Type.Integer({ minimum: 1, description: 'CPU budget: function entries and loop iterations' }),
+    ),
+    memory_pages: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 65536, description: '64 KiB Wasm pages' }),
+    ),
     max_host_calls: Type.Optional(Type.Integer({ minimum: 0 })),
   },
   { additionalProperties: false },

@@ -10,7 +10,7 @@ export function traceHeaders(): MsgHdrs | undefined {
   const present = TRACE_HEADERS.filter((k) => carrier[k]);
   if (present.length === 0) return undefined;
   const h = natsHeaders();
-  for (const k of present) h.set(k, carrier[k]!);
+  for (const k of present) h.set(k, carrier[k]);
   return h;
 }
 

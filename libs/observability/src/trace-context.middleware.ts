@@ -11,7 +11,9 @@ import type { NextFunction, Request, Response } from 'express';
 export class TraceContextMiddleware implements NestMiddleware {
   use(req: Request, res: Response, next: NextFunction): void {
     let ctx = propagation.extract(context.active(), req.headers);
-    if (!isSpanContextValid(trace.getSpanContext(ctx) ?? { traceId: '', spanId: '', traceFlags: 0 })) {
+    if (
+      !isSpanContextValid(trace.getSpanContext(ctx) ?? { traceId: '', spanId: '', traceFlags: 0 })
+    ) {
       ctx = trace.setSpanContext(ctx, {
         traceId: randomBytes(16).toString('hex'),
         spanId: randomBytes(8).toString('hex'),

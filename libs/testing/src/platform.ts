@@ -29,6 +29,8 @@ export interface PlatformInfo {
   busPrefix: string;
   natsUrl: string;
   logsDir: string;
+  /** Base URL of each service's own HTTP port (health, readiness, metrics). */
+  serviceUrls: Record<string, string>;
 }
 
 /** Entry point of a built service. */
@@ -134,6 +136,7 @@ export async function startPlatform(
       busPrefix,
       natsUrl: TEST_NATS_URL,
       logsDir,
+      serviceUrls: Object.fromEntries(SERVICES.map((s) => [s, `http://127.0.0.1:${ports.get(s)}`])),
     },
     stop,
   };

@@ -8,7 +8,9 @@ export const sha256Hex = (bytes: Uint8Array): string =>
   createHash('sha256').update(bytes).digest('hex');
 
 /** A module the example package builds: `greet.wasm` (the example plugin), `fixtures.wasm` (misbehaving exports) or `bench.wasm` (what benchmarks call). */
-export function exampleModule(file: 'greet.wasm' | 'fixtures.wasm' | 'bench.wasm' | 'hostile.wasm'): Buffer {
+export function exampleModule(
+  file: 'greet.wasm' | 'fixtures.wasm' | 'bench.wasm' | 'hostile.wasm',
+): Buffer {
   const path = fileURLToPath(
     new URL(`../../../examples/greet-plugin/build/${file}`, import.meta.url),
   );

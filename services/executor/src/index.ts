@@ -4,7 +4,11 @@ import { ExecutorInit1764300000000 } from './migrations/1764300000000-executor-i
 import { EXECUTOR_SCHEMA } from './executor.schema.js';
 
 export { ExecutorModule } from './executor.module.js';
-export { executorSettings, ExecutorLimitsEnv, type ExecutorSettings } from './config/executor.config.js';
+export {
+  executorSettings,
+  ExecutorLimitsEnv,
+  type ExecutorSettings,
+} from './config/executor.config.js';
 /** Tables and migrations of the executor. */
 export const executorPersistence = {
   schema: EXECUTOR_SCHEMA,

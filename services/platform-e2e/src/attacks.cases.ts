@@ -2,13 +2,26 @@ import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expectEventually, exampleModule, sha256Hex } from '@convergio/testing';
-import { adminKey, api, bearer, createKey, greetManifest, submit, versionState } from './support/fixtures.js';
+import {
+  adminKey,
+  api,
+  bearer,
+  createKey,
+  greetManifest,
+  submit,
+  versionState,
+} from './support/fixtures.js';
 
 interface Denial {
   data: { capability: string; target: string; reason: string };
 }
 
-const tool = (name: string) => ({ name, function: name, description: `attack ${name}`, input_schema: {} });
+const tool = (name: string) => ({
+  name,
+  function: name,
+  description: `attack ${name}`,
+  input_schema: {},
+});
 
 /**
  * Hostile plugins against the running platform: every refusal is answered to the plugin as a
@@ -25,7 +38,11 @@ describe('attacks on the executor', () => {
   const granted = join(root, 'granted');
 
   beforeAll(async () => {
-    [invoker, auditor, publisher] = await Promise.all([createKey('invoker'), createKey('auditor'), createKey('publisher')]);
+    [invoker, auditor, publisher] = await Promise.all([
+      createKey('invoker'),
+      createKey('auditor'),
+      createKey('publisher'),
+    ]);
     mkdirSync(join(granted, 'out'), { recursive: true });
     writeFileSync(join(granted, 'notes.txt'), 'allowed content');
     writeFileSync(join(root, 'secret.txt'), 'outside the grant');
@@ -47,35 +64,70 @@ describe('attacks on the executor', () => {
     });
     hostile = manifest.id;
     await submit(publisher, manifest, module).expect(202);
-    await expectEventually(async () => expect((await versionState(publisher, hostile)).status).toBe('pending_approval'));
-    await api().post(`/v1/approvals/${hostile}/1.0.0/approve`).set(bearer(adminKey())).send({ note: 'attack suite' }).expect(200);
-    await expectEventually(async () => expect(await versionState(publisher, hostile)).toMatchObject({ status: 'approved', loaded: true }));
+    await expectEventually(async () =>
+      expect((await versionState(publisher, hostile)).status).toBe('pending_approval'),
+    );
+    await api()
+      .post(`/v1/approvals/${hostile}/1.0.0/approve`)
+      .set(bearer(adminKey()))
+      .send({ note: 'attack suite' })
+      .expect(200);
+    await expectEventually(async () =>
+      expect(await versionState(publisher, hostile)).toMatchObject({
+        status: 'approved',
+        loaded: true,
+      }),
+    );
 
     const greet = greetManifest();
     bystander = greet.id;
     await submit(publisher, greet).expect(202);
-    await expectEventually(async () => expect(await versionState(publisher, bystander)).toMatchObject({ loaded: true }));
+    await expectEventually(async () =>
+      expect(await versionState(publisher, bystander)).toMatchObject({ loaded: true }),
+    );
   });
 
   const host = async (fn: string, arg: unknown) =>
-    (await api().post(`/v1/plugins/${hostile}/invoke`).set(bearer(invoker)).send({ function: 'call_host', input: { fn, arg } }).expect(200)).body.output as {
+    (
+      await api()
+        .post(`/v1/plugins/${hostile}/invoke`)
+        .set(bearer(invoker))
+        .send({ function: 'call_host', input: { fn, arg } })
+        .expect(200)
+    ).body.output as {
       error?: { code: string; capability?: string };
     } & Record<string, unknown>;
 
   const denials = async () =>
-    (await api().get('/v1/audit').query({ plugin_id: hostile, type: 'permission.denied', limit: 500 }).set(bearer(auditor)).expect(200)).body.events as Denial[];
+    (
+      await api()
+        .get('/v1/audit')
+        .query({ plugin_id: hostile, type: 'permission.denied', limit: 500 })
+        .set(bearer(auditor))
+        .expect(200)
+    ).body.events as Denial[];
 
   /** The plugin was refused, the refusal is in the audit log, and other plugins are still served. */
   async function expectRefused(fn: string, arg: unknown, capability: string, target: string) {
     const out = await host(fn, arg);
     expect(out.error).toMatchObject({ code: 'permission_denied', capability });
-    await expectEventually(async () => expect((await denials()).map((d) => `${d.data.capability} ${d.data.target}`)).toContain(`${capability} ${target}`));
-    const greet = await api().post(`/v1/plugins/${bystander}/invoke`).set(bearer(invoker)).send({ function: 'greet', input: { name: 'Ada' } }).expect(200);
+    await expectEventually(async () =>
+      expect((await denials()).map((d) => `${d.data.capability} ${d.data.target}`)).toContain(
+        `${capability} ${target}`,
+      ),
+    );
+    const greet = await api()
+      .post(`/v1/plugins/${bystander}/invoke`)
+      .set(bearer(invoker))
+      .send({ function: 'greet', input: { name: 'Ada' } })
+      .expect(200);
     expect(greet.body.output).toEqual({ greeting: 'Hello, Ada!' });
   }
 
   it('reads what it was granted', async () => {
-    expect(await host('fs_read', { path: join(granted, 'notes.txt') })).toMatchObject({ content: 'allowed content' });
+    expect(await host('fs_read', { path: join(granted, 'notes.txt') })).toMatchObject({
+      content: 'allowed content',
+    });
   });
 
   it.each([
@@ -109,26 +161,46 @@ describe('attacks on the executor', () => {
     const out = await host('http_request', { url, method: 'GET' });
     expect(out.error).toMatchObject({ code: 'permission_denied', capability: 'net.http' });
     // The recorded target is the URL as normalised (0x7f000001 becomes 127.0.0.1).
-    await expectEventually(async () => expect((await denials()).filter((d) => d.data.capability === 'net.http').length).toBe(before + 1));
+    await expectEventually(async () =>
+      expect((await denials()).filter((d) => d.data.capability === 'net.http').length).toBe(
+        before + 1,
+      ),
+    );
   });
 
   it('refuses a method outside the rules', async () => {
-    expect((await host('http_request', { url: 'https://api.example.com/', method: 'DELETE' })).error).toMatchObject({ code: 'permission_denied' });
+    expect(
+      (await host('http_request', { url: 'https://api.example.com/', method: 'DELETE' })).error,
+    ).toMatchObject({ code: 'permission_denied' });
   });
 
   it('refuses a websocket to a host it was not granted', async () => {
-    expect((await host('ws_connect', { url: 'wss://evil.example.net/socket' })).error).toMatchObject({ code: 'permission_denied', capability: 'net.websocket' });
+    expect(
+      (await host('ws_connect', { url: 'wss://evil.example.net/socket' })).error,
+    ).toMatchObject({ code: 'permission_denied', capability: 'net.websocket' });
   });
 
   it('refuses proc_exec and secrets to an untrusted plugin', async () => {
-    await expectRefused('proc_exec', { binary: '/bin/sh', args: ['-c', 'id; env'] }, 'proc.exec', '/bin/sh');
-    expect((await host('secret_get', { id: 'db-password' })).error).toMatchObject({ code: 'permission_denied', capability: 'secrets.read' });
+    await expectRefused(
+      'proc_exec',
+      { binary: '/bin/sh', args: ['-c', 'id; env'] },
+      'proc.exec',
+      '/bin/sh',
+    );
+    expect((await host('secret_get', { id: 'db-password' })).error).toMatchObject({
+      code: 'permission_denied',
+      capability: 'secrets.read',
+    });
   });
 
   it('rejects at verification a plugin that asks for proc.exec without being trusted, or imports WASI', async () => {
     const asks = greetManifest({ permissions: { 'proc.exec': { binaries: ['/bin/echo'] } } });
     await submit(publisher, asks).expect(202);
-    await expectEventually(async () => expect((await versionState(publisher, asks.id)).findings.map((f) => f.code)).toContain('proc_exec_untrusted'));
+    await expectEventually(async () =>
+      expect((await versionState(publisher, asks.id)).findings.map((f) => f.code)).toContain(
+        'proc_exec_untrusted',
+      ),
+    );
   });
 
   it.each([
@@ -136,14 +208,31 @@ describe('attacks on the executor', () => {
     ['a host-call flood', 'flood', 'host_call_limit'],
     ['a 100 MiB output', 'big_output', undefined],
   ])('stops %s and keeps serving', async (_what, fn, reason) => {
-    const res = await api().post(`/v1/plugins/${hostile}/invoke`).set(bearer(invoker)).send({ function: fn, input: {} });
+    const res = await api()
+      .post(`/v1/plugins/${hostile}/invoke`)
+      .set(bearer(invoker))
+      .send({ function: fn, input: {} });
     expect([422, 504]).toContain(res.status);
     await expectEventually(async () => {
-      const crashes = (await api().get('/v1/audit').query({ plugin_id: hostile, type: 'plugin.crashed', limit: 100 }).set(bearer(auditor)).expect(200)).body.events as { data: { function: string; reason: string } }[];
+      const crashes = (
+        await api()
+          .get('/v1/audit')
+          .query({ plugin_id: hostile, type: 'plugin.crashed', limit: 100 })
+          .set(bearer(auditor))
+          .expect(200)
+      ).body.events as { data: { function: string; reason: string } }[];
       const mine = crashes.filter((c) => c.data.function === fn);
       expect(mine.length).toBeGreaterThan(0);
-      if (reason) expect(mine[0]!.data.reason).toBe(reason);
+      if (reason) expect(mine[0].data.reason).toBe(reason);
     });
-    expect((await api().post(`/v1/plugins/${hostile}/invoke`).set(bearer(invoker)).send({ function: 'ping', input: {} }).expect(200)).body.output).toBe('pong');
+    expect(
+      (
+        await api()
+          .post(`/v1/plugins/${hostile}/invoke`)
+          .set(bearer(invoker))
+          .send({ function: 'ping', input: {} })
+          .expect(200)
+      ).body.output,
+    ).toBe('pong');
   });
 });

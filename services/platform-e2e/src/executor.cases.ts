@@ -68,18 +68,37 @@ describe('the executor contains misbehaving plugins', () => {
       signing: { sha256: sha256Hex(module) },
     });
     await submit(publisher, frugal, module).expect(202);
-    await expectEventually(async () => expect(await versionState(publisher, frugal.id)).toMatchObject({ loaded: true }));
-    const res = await api().post(`/v1/plugins/${frugal.id}/invoke`).set(bearer(invoker)).send({ function: 'spin', input: {} }).expect(422);
-    expect(res.body.error).toMatchObject({ code: 'plugin_failed', details: [expect.objectContaining({ code: 'cpu_limit' })] });
+    await expectEventually(async () =>
+      expect(await versionState(publisher, frugal.id)).toMatchObject({ loaded: true }),
+    );
+    const res = await api()
+      .post(`/v1/plugins/${frugal.id}/invoke`)
+      .set(bearer(invoker))
+      .send({ function: 'spin', input: {} })
+      .expect(422);
+    expect(res.body.error).toMatchObject({
+      code: 'plugin_failed',
+      details: [expect.objectContaining({ code: 'cpu_limit' })],
+    });
     const crash = await expectEventually(async () => {
-      const r = await api().get('/v1/audit').query({ plugin_id: frugal.id, type: 'plugin.crashed' }).set(bearer(auditor)).expect(200);
+      const r = await api()
+        .get('/v1/audit')
+        .query({ plugin_id: frugal.id, type: 'plugin.crashed' })
+        .set(bearer(auditor))
+        .expect(200);
       expect(r.body.events).toHaveLength(1);
-      return r.body.events[0];
+      return (
+        r.body as { events: { data: { resources: { fuel_used: number; wall_ms: number } } }[] }
+      ).events[0]!;
     });
     expect(crash.data).toMatchObject({ function: 'spin', reason: 'cpu_limit' });
     expect(crash.data.resources.fuel_used).toBeGreaterThanOrEqual(1_000_000);
     expect(crash.data.resources.wall_ms).toBeLessThan(2000);
-    await api().post(`/v1/plugins/${frugal.id}/invoke`).set(bearer(invoker)).send({ function: 'echo', input: 'ok' }).expect(200);
+    await api()
+      .post(`/v1/plugins/${frugal.id}/invoke`)
+      .set(bearer(invoker))
+      .send({ function: 'echo', input: 'ok' })
+      .expect(200);
   });
 
   it('answers 422 for a plugin error and for a trap', async () => {

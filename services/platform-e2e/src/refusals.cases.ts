@@ -35,10 +35,7 @@ describe('bad input is refused and changes nothing', () => {
     const manifest = greetManifest();
     const res = await submit(invoker, manifest).expect(403);
     expect(res.body.error.code).toBe('forbidden');
-    await api()
-      .get(`/v1/plugins/${manifest.id}`)
-      .set(bearer(publisher))
-      .expect(404);
+    await api().get(`/v1/plugins/${manifest.id}`).set(bearer(publisher)).expect(404);
     await api().get('/v1/audit').set(bearer(invoker)).expect(403);
     await api().get('/v1/approvals').set(bearer(publisher)).expect(403);
   });
@@ -114,9 +111,9 @@ describe('bad input is refused and changes nothing', () => {
     const manifest = greetManifest({ signing: { sha256: sha256Hex(junk) } });
     await submit(publisher, manifest, junk).expect(202);
     await expectEventually(async () =>
-      expect(
-        (await versionState(publisher, manifest.id)).findings.map((f) => f.code),
-      ).toContain('module_invalid'),
+      expect((await versionState(publisher, manifest.id)).findings.map((f) => f.code)).toContain(
+        'module_invalid',
+      ),
     );
   });
 

@@ -7,7 +7,8 @@ import type { HostEnvironment, HostFunctionTable } from '@convergio/sandbox';
 export function secretHostFunctions(env: HostEnvironment): HostFunctionTable {
   return {
     secret_get: (input) => {
-      const id = typeof (input as { id?: unknown })?.id === 'string' ? (input as { id: string }).id : '';
+      const id =
+        typeof (input as { id?: unknown })?.id === 'string' ? (input as { id: string }).id : '';
       return env.deny('secrets.read', id, 'the secret broker is not available yet');
     },
   };

@@ -8,27 +8,80 @@ const int = (minimum: number, maximum: number, def: number, description: string)
 
 /** The operator's limits and policy for every plugin call; shared by both modes. */
 export const ExecutorLimitsEnv = {
-  EXECUTOR_TIMEOUT_MS: int(10, 60_000, 5000, 'wall time of one plugin call, ms (the gateway waits 90 s for a reply)'),
-  EXECUTOR_FUEL: int(1000, Number.MAX_SAFE_INTEGER, 200_000_000, 'CPU budget of one call: function entries and loop iterations'),
+  EXECUTOR_TIMEOUT_MS: int(
+    10,
+    60_000,
+    5000,
+    'wall time of one plugin call, ms (the gateway waits 90 s for a reply)',
+  ),
+  EXECUTOR_FUEL: int(
+    1000,
+    Number.MAX_SAFE_INTEGER,
+    200_000_000,
+    'CPU budget of one call: function entries and loop iterations',
+  ),
   EXECUTOR_MAX_MEMORY_PAGES: int(1, 65536, 1024, 'linear memory cap of a plugin, 64 KiB pages'),
   EXECUTOR_MAX_HOST_CALLS: int(0, 10_000_000, 10_000, 'host calls one plugin call may make'),
-  EXECUTOR_MAX_OUTPUT_BYTES: int(1, 256 * 1024 * 1024, 4 * 1024 * 1024, 'output of one call, bytes'),
-  EXECUTOR_IDLE_UNLOAD_MS: int(1000, 7 * 24 * 3600 * 1000, 600_000, 'a loaded plugin not called for this long is unloaded'),
-  EXECUTOR_ALLOW_PRIVATE_NETWORKS: Type.Boolean({ default: false, description: 'let plugins reach loopback, private, link-local and metadata addresses' }),
-  EXECUTOR_MAX_FILE_BYTES: int(1, 1024 * 1024 * 1024, 8 * 1024 * 1024, 'largest file a plugin may read or write, bytes'),
+  EXECUTOR_MAX_OUTPUT_BYTES: int(
+    1,
+    256 * 1024 * 1024,
+    4 * 1024 * 1024,
+    'output of one call, bytes',
+  ),
+  EXECUTOR_IDLE_UNLOAD_MS: int(
+    1000,
+    7 * 24 * 3600 * 1000,
+    600_000,
+    'a loaded plugin not called for this long is unloaded',
+  ),
+  EXECUTOR_ALLOW_PRIVATE_NETWORKS: Type.Boolean({
+    default: false,
+    description: 'let plugins reach loopback, private, link-local and metadata addresses',
+  }),
+  EXECUTOR_MAX_FILE_BYTES: int(
+    1,
+    1024 * 1024 * 1024,
+    8 * 1024 * 1024,
+    'largest file a plugin may read or write, bytes',
+  ),
   EXECUTOR_HTTP_TIMEOUT_MS: int(100, 60_000, 10_000, 'time of one http_request, ms'),
-  EXECUTOR_MAX_HTTP_BYTES: int(1024, 64 * 1024 * 1024, 1024 * 1024, 'request and response size of one http_request, bytes'),
-  EXECUTOR_MAX_WS_MESSAGE_BYTES: int(1, 16 * 1024 * 1024, 256 * 1024, 'websocket message size, bytes'),
+  EXECUTOR_MAX_HTTP_BYTES: int(
+    1024,
+    64 * 1024 * 1024,
+    1024 * 1024,
+    'request and response size of one http_request, bytes',
+  ),
+  EXECUTOR_MAX_WS_MESSAGE_BYTES: int(
+    1,
+    16 * 1024 * 1024,
+    256 * 1024,
+    'websocket message size, bytes',
+  ),
   EXECUTOR_PROC_TIMEOUT_MS: int(100, 60_000, 5000, 'time of one proc_exec, ms'),
-  EXECUTOR_MAX_PROC_OUTPUT_BYTES: int(1, 64 * 1024 * 1024, 1024 * 1024, 'stdout and stderr of one proc_exec, bytes each'),
+  EXECUTOR_MAX_PROC_OUTPUT_BYTES: int(
+    1,
+    64 * 1024 * 1024,
+    1024 * 1024,
+    'stdout and stderr of one proc_exec, bytes each',
+  ),
   EXECUTOR_MAX_LOG_BYTES: int(64, 1024 * 1024, 4096, 'size of one log line, bytes'),
   EXECUTOR_LOG_LINES_PER_SECOND: int(1, 10_000, 5, 'log lines a plugin may write per second'),
   EXECUTOR_BREAKER_THRESHOLD: int(1, 1000, 5, 'crashes in a row that stop a plugin for a while'),
-  EXECUTOR_BREAKER_BACKOFF_MS: int(100, 3_600_000, 1000, 'first pause of a crashing plugin; doubles each time, up to 5 minutes'),
+  EXECUTOR_BREAKER_BACKOFF_MS: int(
+    100,
+    3_600_000,
+    1000,
+    'first pause of a crashing plugin; doubles each time, up to 5 minutes',
+  ),
 };
 
 /** Environment of the executor in distributed mode. */
-export const ExecutorConfig = Type.Object({ ...DistributedEnv, ...ArtifactEnv, ...portEnv(3004), ...ExecutorLimitsEnv });
+export const ExecutorConfig = Type.Object({
+  ...DistributedEnv,
+  ...ArtifactEnv,
+  ...portEnv(3004),
+  ...ExecutorLimitsEnv,
+});
 
 type LimitsEnv = Static<ReturnType<typeof Type.Object<typeof ExecutorLimitsEnv>>>;
 
@@ -63,6 +116,10 @@ export function executorSettings(env: LimitsEnv): ExecutorSettings {
       logLinesPerSecond: env.EXECUTOR_LOG_LINES_PER_SECOND,
     },
     idleUnloadMs: env.EXECUTOR_IDLE_UNLOAD_MS,
-    breaker: { threshold: env.EXECUTOR_BREAKER_THRESHOLD, baseBackoffMs: env.EXECUTOR_BREAKER_BACKOFF_MS, maxBackoffMs: 300_000 },
+    breaker: {
+      threshold: env.EXECUTOR_BREAKER_THRESHOLD,
+      baseBackoffMs: env.EXECUTOR_BREAKER_BACKOFF_MS,
+      maxBackoffMs: 300_000,
+    },
   };
 }

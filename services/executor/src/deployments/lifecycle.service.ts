@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { EventSubjects, type EventEnvelope } from '@convergio/contracts';
 import { BusClient } from '@convergio/messaging';
 import type { ExecutorSettings } from '../config/executor.config.js';
@@ -30,8 +36,15 @@ export class LifecycleService implements OnModuleInit, BeforeApplicationShutdown
     for (const [plugin_id, version] of await this.host.idleVersions(this.settings.idleUnloadMs)) {
       if (!(await this.host.unload(plugin_id, version))) continue;
       await this.bus
-        .publish(EventSubjects.PluginUnloaded, { plugin_id, version, instance: INSTANCE, reason: 'idle' })
-        .catch((error: unknown) => this.log.warn(`plugin.unloaded for ${plugin_id}@${version} not sent: ${String(error)}`));
+        .publish(EventSubjects.PluginUnloaded, {
+          plugin_id,
+          version,
+          instance: INSTANCE,
+          reason: 'idle',
+        })
+        .catch((error: unknown) =>
+          this.log.warn(`plugin.unloaded for ${plugin_id}@${version} not sent: ${String(error)}`),
+        );
     }
   }
 

@@ -2,7 +2,8 @@ import { CircuitBreaker } from './circuit-breaker.js';
 
 describe('CircuitBreaker', () => {
   let now = 0;
-  const breaker = () => new CircuitBreaker({ threshold: 3, baseBackoffMs: 1000, maxBackoffMs: 5000 }, () => now);
+  const breaker = () =>
+    new CircuitBreaker({ threshold: 3, baseBackoffMs: 1000, maxBackoffMs: 5000 }, () => now);
   beforeEach(() => (now = 0));
 
   it('lets calls through until a plugin has crashed threshold times in a row', () => {

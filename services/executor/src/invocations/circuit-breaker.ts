@@ -44,7 +44,10 @@ export class CircuitBreaker {
     s.crashes++;
     this.states.set(key, s);
     if (s.crashes < this.settings.threshold) return undefined;
-    const backoff = Math.min(this.settings.maxBackoffMs, this.settings.baseBackoffMs * 2 ** s.openings);
+    const backoff = Math.min(
+      this.settings.maxBackoffMs,
+      this.settings.baseBackoffMs * 2 ** s.openings,
+    );
     s.openings++;
     s.crashes = 0;
     s.openUntil = this.now() + backoff;

@@ -46,7 +46,10 @@ function hostWith(behave: (fn: string, input: string) => Uint8Array | Error) {
       const result = behave(fn, new TextDecoder().decode(input));
       return result instanceof Error
         ? Promise.reject(result)
-        : Promise.resolve({ output: result, resources: { wall_ms: 3, fuel_used: 10, memory_pages: 1, host_calls: 0 } });
+        : Promise.resolve({
+            output: result,
+            resources: { wall_ms: 3, fuel_used: 10, memory_pages: 1, host_calls: 0 },
+          });
     },
   } as unknown as LoadedSandboxPlugin;
   const host = {
@@ -71,9 +74,15 @@ function setUp(behave: (fn: string, input: string) => Uint8Array | Error) {
   return {
     bus,
     calls,
-    service: new InvocationService(deployments, host, bus as unknown as BusClient, new CallMetrics(), {
-      breaker: { threshold: 1000, baseBackoffMs: 1000, maxBackoffMs: 1000 },
-    } as ExecutorSettings),
+    service: new InvocationService(
+      deployments,
+      host,
+      bus as unknown as BusClient,
+      new CallMetrics(),
+      {
+        breaker: { threshold: 1000, baseBackoffMs: 1000, maxBackoffMs: 1000 },
+      } as ExecutorSettings,
+    ),
   };
 }
 
@@ -199,15 +208,28 @@ describe('a plugin that keeps crashing', () => {
   it('is unloaded and paused, and the pause is recorded', async () => {
     const bus = new FakeBus();
     const { host, calls } = hostWith(() => new SandboxError('trap', 'unreachable'));
-    const service = new InvocationService(deployments, host, bus as unknown as BusClient, new CallMetrics(), {
-      breaker: { threshold: 2, baseBackoffMs: 60_000, maxBackoffMs: 60_000 },
-    } as ExecutorSettings);
+    const service = new InvocationService(
+      deployments,
+      host,
+      bus as unknown as BusClient,
+      new CallMetrics(),
+      {
+        breaker: { threshold: 2, baseBackoffMs: 60_000, maxBackoffMs: 60_000 },
+      } as ExecutorSettings,
+    );
     await expect(service.invoke(greet)).rejects.toMatchObject({ code: 'plugin_failed' });
     await expect(service.invoke(greet)).rejects.toMatchObject({ code: 'plugin_failed' });
-    await expect(service.invoke(greet)).rejects.toMatchObject({ code: 'unavailable', message: expect.stringContaining('paused') });
+    await expect(service.invoke(greet)).rejects.toMatchObject({
+      code: 'unavailable',
+      message: expect.stringContaining('paused'),
+    });
     expect(calls).toHaveLength(2);
-    expect(bus.published.map((e) => e.subject)).toEqual(['plugin.crashed', 'plugin.crashed', 'plugin.unloaded']);
-    expect(bus.published[2]!.data).toMatchObject({ plugin_id: 'example.greet', reason: 'crashed' });
+    expect(bus.published.map((e) => e.subject)).toEqual([
+      'plugin.crashed',
+      'plugin.crashed',
+      'plugin.unloaded',
+    ]);
+    expect(bus.published[2].data).toMatchObject({ plugin_id: 'example.greet', reason: 'crashed' });
   });
 });
 

@@ -38,12 +38,18 @@ export class InvocationService {
     const key = `${d.pluginId}@${d.version}`;
     const gate = this.breaker.check(key);
     if (!gate.allowed) {
-      throw new DomainError('unavailable', `${key} is paused after repeated crashes; retry in ${Math.ceil(gate.retryAfterMs / 1000)} s`);
+      throw new DomainError(
+        'unavailable',
+        `${key} is paused after repeated crashes; retry in ${Math.ceil(gate.retryAfterMs / 1000)} s`,
+      );
     }
     const started = performance.now();
     try {
       const { plugin } = await this.host.load(d);
-      const { output, resources } = await plugin.call(target.function, encoder.encode(JSON.stringify(req.input ?? null)));
+      const { output, resources } = await plugin.call(
+        target.function,
+        encoder.encode(JSON.stringify(req.input ?? null)),
+      );
       this.breaker.succeeded(key);
       this.metrics.call(d.pluginId, req.function, performance.now() - started, usageOf(resources));
       const traceId = currentTraceId();
@@ -56,8 +62,20 @@ export class InvocationService {
         ...(traceId && { trace_id: traceId }),
       };
     } catch (error) {
-      const failure = await this.failure(d.pluginId, d.version, target.function, error, performance.now() - started);
-      this.metrics.call(d.pluginId, req.function, performance.now() - started, error instanceof SandboxError && error.resources ? usageOf(error.resources) : undefined, failure.code);
+      const failure = await this.failure(
+        d.pluginId,
+        d.version,
+        target.function,
+        error,
+        performance.now() - started,
+      );
+      this.metrics.call(
+        d.pluginId,
+        req.function,
+        performance.now() - started,
+        error instanceof SandboxError && error.resources ? usageOf(error.resources) : undefined,
+        failure.code,
+      );
       throw failure;
     } finally {
       this.host.callEnded(d.pluginId, d.version);
@@ -65,11 +83,18 @@ export class InvocationService {
   }
 
   /** Runs several calls of one plugin in one round trip; each result is an output or an error. */
-  async invokeBatch(req: RequestMap['executor.invoke-batch']): Promise<ReplyMap['executor.invoke-batch']> {
+  async invokeBatch(
+    req: RequestMap['executor.invoke-batch'],
+  ): Promise<ReplyMap['executor.invoke-batch']> {
     const results: unknown[] = [];
     for (const call of req.calls) {
       try {
-        const r = await this.invoke({ plugin_id: req.plugin_id, version: req.version, function: call.function, input: call.input });
+        const r = await this.invoke({
+          plugin_id: req.plugin_id,
+          version: req.version,
+          function: call.function,
+          input: call.input,
+        });
         results.push({ output: r.output, duration_ms: r.duration_ms });
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
@@ -80,9 +105,20 @@ export class InvocationService {
   }
 
   /** Maps a sandbox failure to a coded error; stops that were not the plugin's own choice are crashes. */
-  private async failure(pluginId: string, version: string, fn: string, error: unknown, wallMs: number): Promise<DomainError> {
-    if (error instanceof ArtifactError) return new DomainError('unavailable', `the module of ${pluginId}@${version} cannot be read: ${error.code}`);
-    if (!(error instanceof SandboxError)) return new DomainError('internal', `call failed: ${String(error)}`);
+  private async failure(
+    pluginId: string,
+    version: string,
+    fn: string,
+    error: unknown,
+    wallMs: number,
+  ): Promise<DomainError> {
+    if (error instanceof ArtifactError)
+      return new DomainError(
+        'unavailable',
+        `the module of ${pluginId}@${version} cannot be read: ${error.code}`,
+      );
+    if (!(error instanceof SandboxError))
+      return new DomainError('internal', `call failed: ${String(error)}`);
     if (error.code === 'plugin_error') return new DomainError('plugin_failed', error.message);
     if (error.code === 'function_not_found') return new DomainError('not_found', error.message);
     const resources = error.resources;
@@ -100,11 +136,17 @@ export class InvocationService {
           ...(resources?.memory_pages != null && { memory_pages: resources.memory_pages }),
         },
       })
-      .catch((publishError: unknown) => this.log.error(`plugin.crashed for ${pluginId}@${version} not sent: ${String(publishError)}`));
+      .catch((publishError: unknown) =>
+        this.log.error(
+          `plugin.crashed for ${pluginId}@${version} not sent: ${String(publishError)}`,
+        ),
+      );
     await this.countCrash(pluginId, version);
     return error.code === 'timeout'
       ? new DomainError('plugin_timeout', `${pluginId}@${version} ran out of time`)
-      : new DomainError('plugin_failed', `${pluginId}@${version} was stopped: ${error.code}`, [{ code: error.code, message: error.message }]);
+      : new DomainError('plugin_failed', `${pluginId}@${version} was stopped: ${error.code}`, [
+          { code: error.code, message: error.message },
+        ]);
   }
 
   /** A plugin that keeps crashing is unloaded and paused; the pause is recorded as plugin.unloaded. */
@@ -114,14 +156,26 @@ export class InvocationService {
     this.log.warn(`${pluginId}@${version} crashed repeatedly: paused for ${pauseMs} ms`);
     if (await this.host.unload(pluginId, version)) {
       await this.bus
-        .publish(EventSubjects.PluginUnloaded, { plugin_id: pluginId, version, instance: INSTANCE, reason: 'crashed' })
-        .catch((error: unknown) => this.log.error(`plugin.unloaded for ${pluginId}@${version} not sent: ${String(error)}`));
+        .publish(EventSubjects.PluginUnloaded, {
+          plugin_id: pluginId,
+          version,
+          instance: INSTANCE,
+          reason: 'crashed',
+        })
+        .catch((error: unknown) =>
+          this.log.error(`plugin.unloaded for ${pluginId}@${version} not sent: ${String(error)}`),
+        );
     }
   }
 }
 
 function usageOf(r: CallResources): CallUsage {
-  return { wallMs: r.wall_ms, fuelUsed: r.fuel_used, memoryPages: r.memory_pages ?? undefined, hostCalls: r.host_calls };
+  return {
+    wallMs: r.wall_ms,
+    fuelUsed: r.fuel_used,
+    memoryPages: r.memory_pages ?? undefined,
+    hostCalls: r.host_calls,
+  };
 }
 
 /** Plugins answer JSON; anything else is handed back as text. */

@@ -1,12 +1,24 @@
 import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
 import { pathToFileURL } from 'node:url';
-import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { EventSubjects, type Manifest, type Trust } from '@convergio/contracts';
 import { ARTIFACT_STORE, type ArtifactStore } from '@convergio/artifacts';
 import { closePluginSockets, mainThreadOps, pluginSocketKey } from '@convergio/host-calls';
 import { BusClient } from '@convergio/messaging';
-import { loadBinaryen, SandboxRuntime, type CallLimits, type LoadedSandboxPlugin, type PluginIdentity } from '@convergio/sandbox';
+import {
+  loadBinaryen,
+  SandboxRuntime,
+  type CallLimits,
+  type LoadedSandboxPlugin,
+  type PluginIdentity,
+} from '@convergio/sandbox';
 import type { ExecutorSettings } from '../config/executor.config.js';
 import { CallMetrics } from '../metrics/call-metrics.js';
 import { EXECUTOR_SETTINGS } from './executor-limits.js';
@@ -24,7 +36,9 @@ export interface Deployable {
 }
 
 // Loaded by URL inside every plugin worker, so it must be the built module.
-const HOST_FUNCTIONS = pathToFileURL(createRequire(import.meta.url).resolve('@convergio/host-calls'));
+const HOST_FUNCTIONS = pathToFileURL(
+  createRequire(import.meta.url).resolve('@convergio/host-calls'),
+);
 
 /**
  * The plugins loaded in this process: one sandboxed instance (its own worker thread) per
@@ -49,8 +63,10 @@ export class PluginHost implements OnModuleInit, OnApplicationShutdown {
       defaults: settings.limits,
       logger: this.log,
       onDenied: (plugin, denial) => this.denied(plugin, denial),
-      onLog: (plugin, line) => this.log.log(`[${plugin.id}@${plugin.version}] ${JSON.stringify(line)}`),
-      onTelemetry: (plugin, event) => this.log.debug(`[${plugin.id}@${plugin.version}] telemetry ${JSON.stringify(event)}`),
+      onLog: (plugin, line) =>
+        this.log.log(`[${plugin.id}@${plugin.version}] ${JSON.stringify(line)}`),
+      onTelemetry: (plugin, event) =>
+        this.log.debug(`[${plugin.id}@${plugin.version}] telemetry ${JSON.stringify(event)}`),
     });
   }
 
@@ -111,7 +127,10 @@ export class PluginHost implements OnModuleInit, OnApplicationShutdown {
     await Promise.allSettled([...this.loaded.values()].map(async (p) => (await p).close()));
   }
 
-  private denied(plugin: PluginIdentity, denial: { capability: string; target: string; reason: string }): void {
+  private denied(
+    plugin: PluginIdentity,
+    denial: { capability: string; target: string; reason: string },
+  ): void {
     this.metrics.denied(plugin.id, denial.capability);
     void this.bus
       .publish(EventSubjects.PermissionDenied, {
@@ -121,7 +140,11 @@ export class PluginHost implements OnModuleInit, OnApplicationShutdown {
         target: denial.target.slice(0, 2000),
         reason: denial.reason.slice(0, 2000),
       })
-      .catch((error: unknown) => this.log.error(`permission.denied for ${plugin.id}@${plugin.version} not sent: ${String(error)}`));
+      .catch((error: unknown) =>
+        this.log.error(
+          `permission.denied for ${plugin.id}@${plugin.version} not sent: ${String(error)}`,
+        ),
+      );
   }
 }
 

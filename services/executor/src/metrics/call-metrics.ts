@@ -13,16 +13,38 @@ export interface CallUsage {
 @Injectable()
 export class CallMetrics {
   private readonly meter = metrics.getMeter('convergio-executor');
-  private readonly duration = this.meter.createHistogram('convergio_plugin_call_duration', { unit: 'ms', description: 'plugin call latency, from request to reply' });
-  private readonly errors = this.meter.createCounter('convergio_plugin_call_errors', { description: 'failed plugin calls by error code' });
-  private readonly denials = this.meter.createCounter('convergio_permission_denied', { description: 'host calls refused, by capability' });
-  private readonly wall = this.meter.createHistogram('convergio_plugin_call_wall_time', { unit: 'ms', description: 'time inside the sandbox per call' });
-  private readonly fuel = this.meter.createHistogram('convergio_plugin_call_fuel', { description: 'CPU budget used per call (function entries and loop iterations)' });
-  private readonly pages = this.meter.createHistogram('convergio_plugin_memory_pages', { description: 'linear memory after a call, 64 KiB pages' });
-  private readonly hostCalls = this.meter.createHistogram('convergio_plugin_host_calls', { description: 'host calls made per plugin call' });
+  private readonly duration = this.meter.createHistogram('convergio_plugin_call_duration', {
+    unit: 'ms',
+    description: 'plugin call latency, from request to reply',
+  });
+  private readonly errors = this.meter.createCounter('convergio_plugin_call_errors', {
+    description: 'failed plugin calls by error code',
+  });
+  private readonly denials = this.meter.createCounter('convergio_permission_denied', {
+    description: 'host calls refused, by capability',
+  });
+  private readonly wall = this.meter.createHistogram('convergio_plugin_call_wall_time', {
+    unit: 'ms',
+    description: 'time inside the sandbox per call',
+  });
+  private readonly fuel = this.meter.createHistogram('convergio_plugin_call_fuel', {
+    description: 'CPU budget used per call (function entries and loop iterations)',
+  });
+  private readonly pages = this.meter.createHistogram('convergio_plugin_memory_pages', {
+    description: 'linear memory after a call, 64 KiB pages',
+  });
+  private readonly hostCalls = this.meter.createHistogram('convergio_plugin_host_calls', {
+    description: 'host calls made per plugin call',
+  });
 
   /** Records a finished call; `code` is the error code of a failed one. */
-  call(plugin: string, fn: string, durationMs: number, usage: CallUsage | undefined, code?: string): void {
+  call(
+    plugin: string,
+    fn: string,
+    durationMs: number,
+    usage: CallUsage | undefined,
+    code?: string,
+  ): void {
     const attrs: Attributes = { plugin, function: fn, outcome: code ? 'error' : 'ok' };
     this.duration.record(durationMs, attrs);
     if (code) this.errors.add(1, { plugin, code });

@@ -43,10 +43,16 @@ export class ApiKeyService {
   }
 
   async authenticate(key: string): Promise<Principal> {
-    const row = await this.dataSource.getRepository(ApiKey).findOneBy({ keyHash: hashKey(key) });
+    const hash = hashKey(key);
+    const cached = this.verified.get(hash);
+    if (cached && cached.until > Date.now()) return cached.principal;
+    const row = await this.dataSource.getRepository(ApiKey).findOneBy({ keyHash: hash });
     if (!row || row.revokedAt)
       throw new DomainError('unauthorized', 'the API key is unknown or revoked');
-    return { keyId: row.id, name: row.name, roles: row.roles };
+    const principal = { keyId: row.id, name: row.name, roles: row.roles };
+    if (this.verified.size >= MAX_CACHED_KEYS) this.verified.clear();
+    this.verified.set(hash, { principal, until: Date.now() + VERIFIED_KEY_TTL_MS });
+    return principal;
   }
 
   async revoke(id: string): Promise<void> {
@@ -54,7 +60,8 @@ export class ApiKeyService {
       .getRepository(ApiKey)
       .update({ id, revokedAt: IsNull() }, { revokedAt: new Date() });
     if (!result.affected) throw new DomainError('not_found', `API key ${id} is unknown`);
-    for (const [hash, entry] of this.verified) if (entry.principal.keyId === id) this.verified.delete(hash);
+    for (const [hash, entry] of this.verified)
+      if (entry.principal.keyId === id) this.verified.delete(hash);
   }
 
   async hasKey(key: string): Promise<boolean> {
