@@ -89,7 +89,7 @@ describe('the executor contains misbehaving plugins', () => {
       expect(r.body.events).toHaveLength(1);
       return (
         r.body as { events: { data: { resources: { fuel_used: number; wall_ms: number } } }[] }
-      ).events[0]!;
+      ).events[0];
     });
     expect(crash.data).toMatchObject({ function: 'spin', reason: 'cpu_limit' });
     expect(crash.data.resources.fuel_used).toBeGreaterThanOrEqual(1_000_000);
