@@ -8,7 +8,8 @@ import {
   type FsTargetFacts,
 } from '@convergio/policy';
 import type { OpenedFacts } from './pinned-open.js';
-import type { EntryFacts, GrantRoots } from './resolve-path.js';
+import { hostError } from './host-error.js';
+import { lstatFacts, resolveReal, type EntryFacts, type GrantRoots } from './resolve-path.js';
 
 export type FsCapability = 'fs.read' | 'fs.write';
 
@@ -59,4 +60,40 @@ export function verifyOpened(
     size: opened.size,
   });
   return again.allowed ? null : env.deny(capability, target, again.reason);
+}
+
+/** An existing file or directory that passed every check before open. */
+export interface CheckedEntry {
+  realPath: string;
+  facts: EntryFacts;
+  decisionFacts: Omit<FsTargetFacts, 'realPath' | 'kind' | 'nlink' | 'size'>;
+}
+
+/**
+ * Resolves an admitted path that must already exist (for reading or listing) and decides
+ * access on what it resolves to; not_found is only ever answered inside the grants.
+ */
+export function checkExisting(
+  env: HostEnvironment,
+  capability: FsCapability,
+  roots: GrantRoots,
+  path: string,
+  operation: 'read' | 'list',
+): CheckedEntry | HostError {
+  const resolution = resolveReal(path);
+  if (resolution.kind === 'not-found') return hostError('not_found', 'no such file or directory');
+  if (resolution.kind === 'dangling-symlink')
+    return env.deny(capability, path, 'a symbolic link on the path does not resolve');
+  const { realPath } = resolution;
+  const facts = lstatFacts(realPath);
+  const decisionFacts = {
+    operation,
+    grantRoots: roots.real,
+    maxFileBytes: env.policy.maxFileBytes,
+  };
+  const decision = decideFsAccess({ ...decisionFacts, realPath, ...facts });
+  if (decision.allowed) return { realPath, facts, decisionFacts };
+  return decision.notFound
+    ? hostError('not_found', 'no such file or directory')
+    : env.deny(capability, path, decision.reason);
 }

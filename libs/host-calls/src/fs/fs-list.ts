@@ -1,10 +1,8 @@
 import { closeSync, lstatSync, readdirSync } from 'node:fs';
 import type { HostEnvironment } from '@convergio/sandbox';
-import { decideFsAccess } from '@convergio/policy';
-import { hostError } from './host-error.js';
-import { admitPath, isHostError, verifyOpened } from './fs-guard.js';
+import { admitPath, checkExisting, isHostError, verifyOpened } from './fs-guard.js';
 import { descriptorFacts, openDirectory, RaceDetected } from './pinned-open.js';
-import { entryKind, lstatFacts, resolveReal, type GrantRoots } from './resolve-path.js';
+import { entryKind, type GrantRoots } from './resolve-path.js';
 
 /** Most entries one fs_list returns; the answer says when it stopped early. */
 export const MAX_LIST_ENTRIES = 10_000;
@@ -21,23 +19,9 @@ export type ListedType = 'file' | 'directory' | 'symlink' | 'other';
 export function fsList(env: HostEnvironment, roots: GrantRoots | null, input: unknown): unknown {
   const path = admitPath(env, 'fs.read', roots, (input as { path?: unknown } | null)?.path);
   if (isHostError(path)) return path;
-  const resolution = resolveReal(path);
-  if (resolution.kind === 'not-found') return hostError('not_found', 'no such file or directory');
-  if (resolution.kind === 'dangling-symlink')
-    return env.deny('fs.read', path, 'a symbolic link on the path does not resolve');
-  const { realPath } = resolution;
-  const facts = lstatFacts(realPath);
-  const common = {
-    operation: 'list' as const,
-    grantRoots: roots!.real,
-    maxFileBytes: env.policy.maxFileBytes,
-  };
-  const decision = decideFsAccess({ ...common, realPath, ...facts });
-  if (!decision.allowed) {
-    return decision.notFound
-      ? hostError('not_found', 'no such file or directory')
-      : env.deny('fs.read', path, decision.reason);
-  }
+  const checked = checkExisting(env, 'fs.read', roots!, path, 'list');
+  if (isHostError(checked)) return checked;
+  const { realPath, facts, decisionFacts: common } = checked;
 
   let fd: number;
   try {

@@ -1,10 +1,8 @@
 import { closeSync, constants, readSync } from 'node:fs';
 import type { HostEnvironment } from '@convergio/sandbox';
-import { decideFsAccess } from '@convergio/policy';
-import { hostError } from './host-error.js';
-import { admitPath, isHostError, verifyOpened } from './fs-guard.js';
+import { admitPath, checkExisting, isHostError, verifyOpened } from './fs-guard.js';
 import { descriptorFacts, openInCheckedDirectory, RaceDetected } from './pinned-open.js';
-import { lstatFacts, resolveReal, type GrantRoots } from './resolve-path.js';
+import type { GrantRoots } from './resolve-path.js';
 
 export type FsEncoding = 'utf8' | 'base64';
 export const isFsEncoding = (v: unknown): v is FsEncoding => v === 'utf8' || v === 'base64';
@@ -21,23 +19,9 @@ export function fsRead(env: HostEnvironment, roots: GrantRoots | null, input: un
   if (isHostError(path)) return path;
   if (!isFsEncoding(encoding)) return env.deny('fs.read', path, 'encoding must be utf8 or base64');
 
-  const resolution = resolveReal(path);
-  if (resolution.kind === 'not-found') return hostError('not_found', 'no such file or directory');
-  if (resolution.kind === 'dangling-symlink')
-    return env.deny('fs.read', path, 'a symbolic link on the path does not resolve');
-  const { realPath } = resolution;
-  const facts = lstatFacts(realPath);
-  const common = {
-    operation: 'read' as const,
-    grantRoots: roots!.real,
-    maxFileBytes: env.policy.maxFileBytes,
-  };
-  const decision = decideFsAccess({ ...common, realPath, ...facts });
-  if (!decision.allowed) {
-    return decision.notFound
-      ? hostError('not_found', 'no such file or directory')
-      : env.deny('fs.read', path, decision.reason);
-  }
+  const checked = checkExisting(env, 'fs.read', roots!, path, 'read');
+  if (isHostError(checked)) return checked;
+  const { realPath, facts, decisionFacts: common } = checked;
 
   let fd: number;
   try {
