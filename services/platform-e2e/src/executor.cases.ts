@@ -28,7 +28,7 @@ describe('the executor contains misbehaving plugins', () => {
     const module = fixturesModule();
     const manifest = greetManifest({
       entrypoint: 'fixtures.wasm',
-      capabilities: { tools: ['echo', 'spin', 'fail', 'trap'].map(tool) },
+      capabilities: { tools: ['echo', 'spin', 'fail', 'trap', 'membomb'].map(tool) },
       signing: { sha256: sha256Hex(module) },
     });
     id = manifest.id;
@@ -99,6 +99,18 @@ describe('the executor contains misbehaving plugins', () => {
       .set(bearer(invoker))
       .send({ function: 'echo', input: 'ok' })
       .expect(200);
+  });
+
+  it('stops a memory bomb at the page cap with 422, records it, and keeps serving', async () => {
+    const res = await invoke('membomb').expect(422);
+    expect(res.body.error.code).toBe('plugin_failed');
+    await expectEventually(async () => {
+      const r = await api().get('/v1/audit').query({ plugin_id: id, type: 'plugin.crashed' }).set(bearer(auditor)).expect(200);
+      const bombs = (r.body as { events: { data: { function: string; resources: { memory_pages?: number } } }[] }).events.filter((e) => e.data.function === 'membomb');
+      expect(bombs).toHaveLength(1);
+      expect(bombs[0]!.data.resources.memory_pages).toBeLessThanOrEqual(1024);
+    });
+    expect((await invoke('echo', 'alive').expect(200)).body.output).toBe('alive');
   });
 
   it('answers 422 for a plugin error and for a trap', async () => {
