@@ -29,3 +29,23 @@ export function hostcalls100(): i32 {
   line.free();
   return 0;
 }
+
+/** A typical CPU-bound job: CRC-32 (table-driven) of 1 MiB. */
+export function crc32_1mib(): i32 {
+  const table = new StaticArray<u32>(256);
+  for (let n: u32 = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    table[n] = c;
+  }
+  const data = new Uint8Array(1 << 20);
+  let seed: u32 = 7;
+  for (let i = 0; i < data.length; i++) {
+    seed = seed * 1664525 + 1013904223;
+    data[i] = <u8>(seed >>> 24);
+  }
+  let crc: u32 = 0xffffffff;
+  for (let i = 0; i < data.length; i++) crc = table[(crc ^ data[i]) & 0xff] ^ (crc >>> 8);
+  Host.outputString((crc ^ 0xffffffff).toString());
+  return 0;
+}
