@@ -105,10 +105,16 @@ describe('the executor contains misbehaving plugins', () => {
     const res = await invoke('membomb').expect(422);
     expect(res.body.error.code).toBe('plugin_failed');
     await expectEventually(async () => {
-      const r = await api().get('/v1/audit').query({ plugin_id: id, type: 'plugin.crashed' }).set(bearer(auditor)).expect(200);
-      const bombs = (r.body as { events: { data: { function: string; resources: { memory_pages?: number } } }[] }).events.filter((e) => e.data.function === 'membomb');
+      const r = await api()
+        .get('/v1/audit')
+        .query({ plugin_id: id, type: 'plugin.crashed' })
+        .set(bearer(auditor))
+        .expect(200);
+      const bombs = (
+        r.body as { events: { data: { function: string; resources: { memory_pages?: number } } }[] }
+      ).events.filter((e) => e.data.function === 'membomb');
       expect(bombs).toHaveLength(1);
-      expect(bombs[0]!.data.resources.memory_pages).toBeLessThanOrEqual(1024);
+      expect(bombs[0].data.resources.memory_pages).toBeLessThanOrEqual(1024);
     });
     expect((await invoke('echo', 'alive').expect(200)).body.output).toBe('alive');
   });
