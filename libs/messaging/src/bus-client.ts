@@ -1,10 +1,18 @@
-import type {
-  EventPayloadMap,
-  EventSubject,
-  ReplyMap,
-  RequestMap,
-  RequestSubject,
+import {
+  DomainError,
+  validateEventEnvelope,
+  validateReplyData,
+  validateRequestEnvelope,
+  type EventEnvelope,
+  type EventPayloadMap,
+  type EventSubject,
+  type Reply,
+  type ReplyMap,
+  type RequestEnvelope,
+  type RequestMap,
+  type RequestSubject,
 } from '@convergio/contracts';
+import { createEnvelope } from './envelope-factory.js';
 
 export interface RequestOptions {
   timeoutMs?: number;
@@ -12,24 +20,51 @@ export interface RequestOptions {
 }
 
 /**
- * How a service talks to the others: durable events and request/reply.
- * Payloads are validated against their schemas before they leave.
+ * How a service talks to the others: durable events and request/reply. Envelopes are
+ * built and validated here, replies checked here; transports only move them.
  */
 export abstract class BusClient {
+  protected constructor(protected readonly service: string) {}
+
   /** Publishes a durable event; resolves when the bus has stored it. Returns the event id. */
-  abstract publish<S extends EventSubject>(
+  async publish<S extends EventSubject>(
     subject: S,
     data: EventPayloadMap[S],
     correlationId?: string,
-  ): Promise<string>;
+  ): Promise<string> {
+    const envelope = validateEventEnvelope(
+      subject,
+      createEnvelope(subject, data, this.service, correlationId),
+    );
+    await this.send(envelope);
+    return envelope.id;
+  }
 
   /** Sends a request to the service that answers `subject`; throws a DomainError for an error reply. */
-  abstract request<S extends RequestSubject>(
+  async request<S extends RequestSubject>(
     subject: S,
     data: RequestMap[S],
-    options?: RequestOptions,
-  ): Promise<ReplyMap[S]>;
+    options: RequestOptions = {},
+  ): Promise<ReplyMap[S]> {
+    const envelope = validateRequestEnvelope(
+      subject,
+      createEnvelope(subject, data, this.service, options.correlationId),
+    );
+    const reply = await this.exchange(envelope, options.timeoutMs);
+    if (!reply.ok)
+      throw new DomainError(reply.error.code, reply.error.message, reply.error.details);
+    return validateReplyData(subject, reply.data) as ReplyMap[S];
+  }
 
   /** True while the bus connection is usable (readiness). */
   abstract isReady(): boolean;
+
+  /** Hands a validated event to the transport. */
+  protected abstract send(envelope: EventEnvelope): Promise<void>;
+
+  /** Delivers a validated request and returns the raw reply; throws `unavailable` when nobody answers. */
+  protected abstract exchange(
+    envelope: RequestEnvelope,
+    timeoutMs: number | undefined,
+  ): Promise<Reply<unknown>>;
 }

@@ -1,57 +1,36 @@
 import {
   DomainError,
-  validateEventEnvelope,
-  validateReplyData,
-  validateRequestEnvelope,
-  type EventPayloadMap,
-  type EventSubject,
-  type ReplyMap,
-  type RequestMap,
-  type RequestSubject,
+  type EventEnvelope,
+  type Reply,
+  type RequestEnvelope,
 } from '@convergio/contracts';
-import { BusClient, type RequestOptions } from './bus-client.js';
-import { createEnvelope } from './envelope-factory.js';
+import { BusClient } from './bus-client.js';
 import type { InProcessHub } from './in-process-hub.js';
 
-/** BusClient of standalone mode. Messages go through JSON like on the wire, so nothing is shared by reference. */
+/** A copy as on the wire, so nothing is shared by reference between services. */
+const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+
+/** BusClient of standalone mode. */
 export class InProcessBusClient extends BusClient {
   constructor(
     private readonly hub: InProcessHub,
-    private readonly service: string,
+    service: string,
   ) {
-    super();
-  }
-
-  async publish<S extends EventSubject>(
-    subject: S,
-    data: EventPayloadMap[S],
-    correlationId?: string,
-  ): Promise<string> {
-    const envelope = validateEventEnvelope(
-      subject,
-      createEnvelope(subject, data, this.service, correlationId),
-    );
-    this.hub.publish(subject, envelope.id, JSON.parse(JSON.stringify(envelope)));
-    return Promise.resolve(envelope.id);
-  }
-
-  async request<S extends RequestSubject>(
-    subject: S,
-    data: RequestMap[S],
-    options: RequestOptions = {},
-  ): Promise<ReplyMap[S]> {
-    const envelope = validateRequestEnvelope(
-      subject,
-      createEnvelope(subject, data, this.service, options.correlationId),
-    );
-    const reply = await this.hub.request(subject, JSON.parse(JSON.stringify(envelope)));
-    if (!reply) throw new DomainError('unavailable', `no ${subject} service is running`);
-    if (!reply.ok)
-      throw new DomainError(reply.error.code, reply.error.message, reply.error.details);
-    return validateReplyData(subject, JSON.parse(JSON.stringify(reply.data))) as ReplyMap[S];
+    super(service);
   }
 
   isReady(): boolean {
     return true;
+  }
+
+  protected send(envelope: EventEnvelope): Promise<void> {
+    this.hub.publish(envelope.type, envelope.id, copy(envelope));
+    return Promise.resolve();
+  }
+
+  protected async exchange(envelope: RequestEnvelope): Promise<Reply<unknown>> {
+    const reply = await this.hub.request(envelope.type, copy(envelope));
+    if (!reply) throw new DomainError('unavailable', `no ${envelope.type} service is running`);
+    return copy(reply);
   }
 }

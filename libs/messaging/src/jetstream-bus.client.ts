@@ -7,18 +7,11 @@ import {
 } from '@nats-io/transport-node';
 import {
   DomainError,
-  validateEventEnvelope,
-  validateReplyData,
-  validateRequestEnvelope,
-  type EventPayloadMap,
-  type EventSubject,
+  type EventEnvelope,
   type Reply,
-  type ReplyMap,
-  type RequestMap,
-  type RequestSubject,
+  type RequestEnvelope,
 } from '@convergio/contracts';
-import { BusClient, type RequestOptions } from './bus-client.js';
-import { createEnvelope } from './envelope-factory.js';
+import { BusClient } from './bus-client.js';
 import { traceHeaders } from './trace-headers.js';
 import { natsSubject, type NatsBusOptions } from './nats-connection.js';
 
@@ -33,7 +26,7 @@ export class JetStreamBusClient extends BusClient {
     private readonly nc: NatsConnection,
     private readonly options: NatsBusOptions,
   ) {
-    super();
+    super(options.service);
     this.js = jetstream(nc);
     void this.watchConnection();
   }
@@ -46,48 +39,34 @@ export class JetStreamBusClient extends BusClient {
     }
   }
 
-  async publish<S extends EventSubject>(
-    subject: S,
-    data: EventPayloadMap[S],
-    correlationId?: string,
-  ): Promise<string> {
-    const envelope = validateEventEnvelope(
-      subject,
-      createEnvelope(subject, data, this.options.service, correlationId),
+  protected async send(envelope: EventEnvelope): Promise<void> {
+    await this.js.publish(
+      natsSubject(this.options.prefix, envelope.type),
+      JSON.stringify(envelope),
+      {
+        msgID: envelope.id,
+        headers: traceHeaders(),
+      },
     );
-    await this.js.publish(natsSubject(this.options.prefix, subject), JSON.stringify(envelope), {
-      msgID: envelope.id,
-      headers: traceHeaders(),
-    });
-    return envelope.id;
   }
 
-  async request<S extends RequestSubject>(
-    subject: S,
-    data: RequestMap[S],
-    options: RequestOptions = {},
-  ): Promise<ReplyMap[S]> {
-    const envelope = validateRequestEnvelope(
-      subject,
-      createEnvelope(subject, data, this.options.service, options.correlationId),
-    );
-    let reply: Reply<unknown>;
+  protected async exchange(
+    envelope: RequestEnvelope,
+    timeoutMs: number | undefined,
+  ): Promise<Reply<unknown>> {
     try {
       const msg = await this.nc.request(
-        natsSubject(this.options.prefix, subject),
+        natsSubject(this.options.prefix, envelope.type),
         JSON.stringify(envelope),
         {
-          timeout: options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+          timeout: timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
           headers: traceHeaders(),
         },
       );
-      reply = msg.json<Reply<unknown>>();
+      return msg.json<Reply<unknown>>();
     } catch (error) {
-      throw toUnavailable(subject, error);
+      throw toUnavailable(envelope.type, error);
     }
-    if (!reply.ok)
-      throw new DomainError(reply.error.code, reply.error.message, reply.error.details);
-    return validateReplyData(subject, reply.data) as ReplyMap[S];
   }
 
   isReady(): boolean {
