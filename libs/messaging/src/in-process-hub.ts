@@ -15,15 +15,22 @@ const REMEMBERED_IDS = 10_000;
  */
 export class InProcessHub {
   private readonly log = new Logger(InProcessHub.name);
-  private readonly eventHandlers = new Map<string, EventHandler[]>();
+  private readonly eventHandlers = new Map<string, { handler: EventHandler; line: object }[]>();
   private readonly requestHandlers = new Map<string, RequestHandler>();
   private readonly seen = new Set<string>();
-  private readonly lines = new Map<EventHandler, Promise<void>>();
+  private readonly lines = new Map<object, Promise<void>>();
   private inFlight = 0;
   private closed = false;
 
-  onEvent(subject: string, handler: EventHandler): void {
-    this.eventHandlers.set(subject, [...(this.eventHandlers.get(subject) ?? []), handler]);
+  /**
+   * Subscribes `handler` to `subject`. Handlers given the same `line` (a consumer) see their
+   * messages one at a time in publish order, across subjects, like one JetStream consumer.
+   */
+  onEvent(subject: string, handler: EventHandler, line: object = handler): void {
+    this.eventHandlers.set(subject, [
+      ...(this.eventHandlers.get(subject) ?? []),
+      { handler, line },
+    ]);
   }
 
   onRequest(subject: string, handler: RequestHandler): void {
@@ -35,8 +42,8 @@ export class InProcessHub {
   publish(subject: string, id: string, raw: unknown): void {
     if (this.seen.has(id)) return;
     this.remember(id);
-    for (const handler of this.eventHandlers.get(subject) ?? [])
-      this.deliver(subject, handler, raw, 1);
+    for (const { handler, line } of this.eventHandlers.get(subject) ?? [])
+      this.deliver(subject, handler, line, raw, 1);
   }
 
   async request(subject: string, raw: unknown): Promise<Reply<unknown> | undefined> {
@@ -60,12 +67,18 @@ export class InProcessHub {
     this.closed = true;
   }
 
-  // Like a JetStream consumer, each handler sees one message at a time, in publish order;
+  // Like a JetStream consumer, each line sees one message at a time, in publish order;
   // a retried message goes back in line after its delay instead of blocking the others.
-  private deliver(subject: string, handler: EventHandler, raw: unknown, attempt: number): void {
+  private deliver(
+    subject: string,
+    handler: EventHandler,
+    line: object,
+    raw: unknown,
+    attempt: number,
+  ): void {
     if (this.closed) return;
     this.inFlight++;
-    const previous = this.lines.get(handler) ?? Promise.resolve();
+    const previous = this.lines.get(line) ?? Promise.resolve();
     const next = previous.then(async () => {
       const outcome = this.closed ? ({ kind: 'done' } as const) : await handler(raw);
       this.inFlight--;
@@ -76,12 +89,12 @@ export class InProcessHub {
       setTimeout(
         () => {
           this.inFlight--;
-          this.deliver(subject, handler, raw, attempt + 1);
+          this.deliver(subject, handler, line, raw, attempt + 1);
         },
         100 * 2 ** attempt,
       ).unref();
     });
-    this.lines.set(handler, next);
+    this.lines.set(line, next);
   }
 
   private remember(id: string): void {

@@ -1,7 +1,10 @@
 import { BusServer } from './bus-server.js';
 import type { InProcessHub } from './in-process-hub.js';
 
-/** Nest transport strategy for standalone mode: registers the handlers on the in-process hub. */
+/**
+ * Nest transport strategy for standalone mode: registers the handlers on the in-process hub,
+ * all on one line, so events are handled in the order they were published.
+ */
 export class InProcessServer extends BusServer {
   constructor(private readonly hub: InProcessHub) {
     super();
@@ -9,7 +12,7 @@ export class InProcessServer extends BusServer {
 
   listen(callback: () => void): void {
     for (const subject of this.eventSubjects())
-      this.hub.onEvent(subject, (raw) => this.dispatchEvent(subject, raw));
+      this.hub.onEvent(subject, (raw) => this.dispatchEvent(subject, raw), this);
     for (const subject of this.requestSubjects())
       this.hub.onRequest(subject, (raw) => this.dispatchRequest(subject, raw));
     callback();

@@ -19,9 +19,11 @@ const MAX_DELIVER = 20;
 const ACK_WAIT_MS = 60_000;
 
 /**
- * Nest transport strategy over NATS: events through JetStream durable pull
- * consumers (one per service and subject, shared by replicas, ack after the
- * handler committed), requests through core NATS with a queue group per service.
+ * Nest transport strategy over NATS: events through ONE JetStream durable pull consumer
+ * per service (all event subjects, in stream order, shared by the service's replicas, ack
+ * after the handler committed), requests through core NATS with a queue group per service.
+ * One consumer keeps each service's view causal: plugin.approved is never handled before
+ * the plugin.verified it follows.
  */
 export class JetStreamServer extends BusServer {
   private readonly consumers: ConsumerMessages[] = [];
@@ -36,7 +38,8 @@ export class JetStreamServer extends BusServer {
 
   async listen(callback: (error?: unknown) => void): Promise<void> {
     try {
-      for (const subject of this.eventSubjects()) await this.consume(subject);
+      const events = this.eventSubjects();
+      if (events.length > 0) await this.consume(new Set(events));
       for (const subject of this.requestSubjects()) this.answer(subject);
       callback();
     } catch (error) {
@@ -44,18 +47,14 @@ export class JetStreamServer extends BusServer {
     }
   }
 
-  /** Durable consumer names are persistent contracts: `<service>--<subject>`. */
-  private durableName(subject: string): string {
-    return `${this.options.service}--${subject.replace(/\./g, '_')}`;
-  }
-
-  private async consume(subject: EventSubject): Promise<void> {
+  private async consume(handled: ReadonlySet<EventSubject>): Promise<void> {
     const stream = streamName(this.options.prefix);
-    const durable = this.durableName(subject);
+    // The durable name is a persistent contract: the service's name.
+    const durable = this.options.service;
     const jsm = await jetstreamManager(this.nc);
     const config = {
       durable_name: durable,
-      filter_subject: natsSubject(this.options.prefix, subject),
+      filter_subject: `${this.options.prefix}.>`,
       ack_policy: AckPolicy.Explicit,
       deliver_policy: DeliverPolicy.All,
       ack_wait: nanos(ACK_WAIT_MS),
@@ -69,8 +68,14 @@ export class JetStreamServer extends BusServer {
     const consumer = await jetstream(this.nc).consumers.get(stream, durable);
     const messages = await consumer.consume({ max_messages: 16 });
     this.consumers.push(messages);
+    const prefix = `${this.options.prefix}.`;
     void (async () => {
       for await (const m of messages) {
+        const subject = m.subject.slice(prefix.length) as EventSubject;
+        if (!handled.has(subject)) {
+          m.ack(); // an event this service does not handle
+          continue;
+        }
         let raw: unknown;
         try {
           raw = m.json();
