@@ -1,13 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import {
-  exampleModule,
-  expectEventually,
-  sha256Hex,
-  startPlatform,
-  aManifest,
-} from '@convergio/testing';
+import { aManifest, exampleModule, expectEventually, startPlatform } from '@convergio/testing';
 
 /**
  * A second platform whose operator allows private networks, so an HTTP server on loopback can
