@@ -110,6 +110,7 @@ export default tseslint.config(
   {
     files: [
       '**/*.spec.ts',
+      '**/*.spec-helper.ts',
       '**/*.e2e.ts',
       '**/*.cases.ts',
       '**/testing/**/*.ts',

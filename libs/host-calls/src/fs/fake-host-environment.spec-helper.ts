@@ -54,3 +54,18 @@ export function fakeHost(options: {
   };
   return host;
 }
+
+/** The plugin got a structured refusal, and exactly that refusal was recorded as permission.denied. */
+export function expectDenied(
+  { host, result }: { host: FakeHost; result: unknown },
+  capability: string,
+  target: string,
+  reason?: string,
+): void {
+  expect(result).toEqual({
+    error: { code: 'permission_denied', message: expect.any(String), capability, target },
+  });
+  expect(host.denials).toEqual([
+    { capability, target, reason: reason ? expect.stringContaining(reason) : expect.any(String) },
+  ]);
+}

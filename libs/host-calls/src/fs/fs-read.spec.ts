@@ -1,5 +1,5 @@
 import { fsHostFunctions } from './fs-host-functions.js';
-import { fakeHost, type FakeHost } from './fake-host-environment.spec-helper.js';
+import { expectDenied, fakeHost, type FakeHost } from './fake-host-environment.spec-helper.js';
 import { createFsFixture, type FsFixture } from './fs-fixture.spec-helper.js';
 
 let fx: FsFixture;
@@ -15,20 +15,6 @@ function readWith(
 ): { host: FakeHost; result: unknown } {
   const host = fakeHost({ grants: { 'fs.read': { paths } }, policy: { maxFileBytes } });
   return { host, result: fsHostFunctions(host.env).fs_read(input) };
-}
-
-function expectDenied(
-  { host, result }: { host: FakeHost; result: unknown },
-  capability: string,
-  target: string,
-  reason?: string,
-): void {
-  expect(result).toEqual({
-    error: { code: 'permission_denied', message: expect.any(String), capability, target },
-  });
-  expect(host.denials).toEqual([
-    { capability, target, reason: reason ? expect.stringContaining(reason) : expect.any(String) },
-  ]);
 }
 
 describe('fs_read', () => {

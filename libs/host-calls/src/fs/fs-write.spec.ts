@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { fsHostFunctions } from './fs-host-functions.js';
-import { fakeHost, type FakeHost } from './fake-host-environment.spec-helper.js';
+import { expectDenied, fakeHost, type FakeHost } from './fake-host-environment.spec-helper.js';
 import { createFsFixture, type FsFixture } from './fs-fixture.spec-helper.js';
 
 let fx: FsFixture;
@@ -18,26 +18,14 @@ function writeWith(
   return { host, result: fsHostFunctions(host.env).fs_write(input) };
 }
 
-function expectDenied(
+const secretUnchanged = () =>
+  expect(readFileSync(`${fx.outside}/secret.txt`, 'utf8')).toBe('SECRET');
+
+const expectDeniedAs = (
   outcome: { host: FakeHost; result: unknown },
   target: string,
   reason: string,
-): void {
-  expect(outcome.result).toEqual({
-    error: {
-      code: 'permission_denied',
-      message: expect.any(String),
-      capability: 'fs.write',
-      target,
-    },
-  });
-  expect(outcome.host.denials).toEqual([
-    { capability: 'fs.write', target, reason: expect.stringContaining(reason) },
-  ]);
-}
-
-const secretUnchanged = () =>
-  expect(readFileSync(`${fx.outside}/secret.txt`, 'utf8')).toBe('SECRET');
+) => expectDenied(outcome, 'fs.write', target, reason);
 
 describe('fs_write', () => {
   it('creates a new file with mode 0600', () => {
@@ -76,62 +64,62 @@ describe('fs_write', () => {
   describe('attacks', () => {
     it('a write outside the allowlist is refused and creates nothing', () => {
       const path = `${fx.outside}/planted.txt`;
-      expectDenied(writeWith([fx.allowed], { path, content: 'x' }), path, 'outside');
+      expectDeniedAs(writeWith([fx.allowed], { path, content: 'x' }), path, 'outside');
       expect(existsSync(path)).toBe(false);
     });
 
     it('prefix confusion: /allowed-evil is not inside /allowed', () => {
       const path = `${fx.root}/allowed-evil/x.txt`;
-      expectDenied(writeWith([fx.allowed], { path, content: 'x' }), path, 'outside');
+      expectDeniedAs(writeWith([fx.allowed], { path, content: 'x' }), path, 'outside');
     });
 
     it('traversal is refused', () => {
       const path = `${fx.allowed}/../outside/planted.txt`;
-      expectDenied(writeWith([fx.allowed], { path, content: 'x' }), path, '".."');
+      expectDeniedAs(writeWith([fx.allowed], { path, content: 'x' }), path, '".."');
     });
 
     it('a write through a dangling symlink is refused and does not create its target', () => {
       const path = `${fx.allowed}/dangling`;
-      expectDenied(writeWith([fx.allowed], { path, content: 'x' }), path, 'symbolic link');
+      expectDeniedAs(writeWith([fx.allowed], { path, content: 'x' }), path, 'symbolic link');
       expect(existsSync(`${fx.outside}/new.txt`)).toBe(false);
     });
 
     it('a write through a symlink to a file outside is refused', () => {
       const path = `${fx.allowed}/to-outside`;
-      expectDenied(writeWith([fx.allowed], { path, content: 'pwned' }), path, 'symbolic link');
+      expectDeniedAs(writeWith([fx.allowed], { path, content: 'pwned' }), path, 'symbolic link');
       secretUnchanged();
     });
 
     it('a symlink at the target is never followed, even when it points inside', () => {
       const path = `${fx.allowed}/inner-link`;
-      expectDenied(writeWith([fx.allowed], { path, content: 'x' }), path, 'symbolic link');
+      expectDeniedAs(writeWith([fx.allowed], { path, content: 'x' }), path, 'symbolic link');
       expect(readFileSync(`${fx.allowed}/a.txt`, 'utf8')).toBe('hello');
     });
 
     it('a write into a symlinked directory that leads outside is refused', () => {
       const path = `${fx.allowed}/to-outside-dir/planted.txt`;
-      expectDenied(writeWith([fx.allowed], { path, content: 'x' }), path, 'outside');
+      expectDeniedAs(writeWith([fx.allowed], { path, content: 'x' }), path, 'outside');
       expect(existsSync(`${fx.outside}/planted.txt`)).toBe(false);
     });
 
     it('a write into a dangling directory symlink is refused (no oracle, nothing created)', () => {
       const path = `${fx.allowed}/dangling-dir/x.txt`;
-      expectDenied(writeWith([fx.allowed], { path, content: 'x' }), path, 'does not resolve');
+      expectDeniedAs(writeWith([fx.allowed], { path, content: 'x' }), path, 'does not resolve');
     });
 
     it('a write to a hard link of a file outside is refused', () => {
       const path = `${fx.allowed}/hard`;
-      expectDenied(writeWith([fx.allowed], { path, content: 'pwned' }), path, 'hard link');
+      expectDeniedAs(writeWith([fx.allowed], { path, content: 'pwned' }), path, 'hard link');
       secretUnchanged();
     });
 
     it('a write to a FIFO is refused', () => {
       const path = `${fx.allowed}/fifo`;
-      expectDenied(writeWith([fx.allowed], { path, content: 'x' }), path, 'fifo');
+      expectDeniedAs(writeWith([fx.allowed], { path, content: 'x' }), path, 'fifo');
     });
 
     it('/dev/null is refused even with fs.write of /', () => {
-      expectDenied(
+      expectDeniedAs(
         writeWith(['/'], { path: '/dev/null', content: 'x' }),
         '/dev/null',
         '/proc, /sys or /dev',
@@ -139,7 +127,7 @@ describe('fs_write', () => {
     });
 
     it('/proc/self/mem is refused even with fs.write of /', () => {
-      expectDenied(
+      expectDeniedAs(
         writeWith(['/'], { path: '/proc/self/mem', content: 'x' }),
         '/proc/self/mem',
         '/proc, /sys or /dev',
@@ -148,7 +136,7 @@ describe('fs_write', () => {
 
     it('oversize content is refused', () => {
       const path = `${fx.allowed}/big.txt`;
-      expectDenied(
+      expectDeniedAs(
         writeWith([fx.allowed], { path, content: 'x'.repeat(11) }, 10),
         path,
         'larger than 10',
@@ -159,7 +147,7 @@ describe('fs_write', () => {
     it('appending past the cap is refused', () => {
       const path = `${fx.allowed}/grow.txt`;
       writeFileSync(path, 'x'.repeat(8));
-      expectDenied(
+      expectDeniedAs(
         writeWith([fx.allowed], { path, content: 'yyy', append: true }, 10),
         path,
         'grow beyond 10',
@@ -170,7 +158,7 @@ describe('fs_write', () => {
     it('fs.read does not grant writes', () => {
       const host = fakeHost({ grants: { 'fs.read': { paths: [fx.allowed] } } });
       const path = `${fx.allowed}/x.txt`;
-      expectDenied(
+      expectDeniedAs(
         { host, result: fsHostFunctions(host.env).fs_write({ path, content: 'x' }) },
         path,
         'not granted',
@@ -184,7 +172,11 @@ describe('fs_write', () => {
       [{ path: '/ALLOWED/x', content: 'x', append: 'yes' }, '/ALLOWED/x', 'append'],
     ])('malformed input %j is refused', (input, target, reason) => {
       const fixed = JSON.parse(JSON.stringify(input).replace('/ALLOWED', fx.allowed));
-      expectDenied(writeWith([fx.allowed], fixed), target.replace('/ALLOWED', fx.allowed), reason);
+      expectDeniedAs(
+        writeWith([fx.allowed], fixed),
+        target.replace('/ALLOWED', fx.allowed),
+        reason,
+      );
     });
   });
 });

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Permissions, Trust } from '@convergio/contracts';
 import type { OperatorPolicy } from '@convergio/sandbox';
-import { fakeHost, type FakeHost } from '../fs/fake-host-environment.spec-helper.js';
+import { expectDenied, fakeHost, type FakeHost } from '../fs/fake-host-environment.spec-helper.js';
 import { procHostFunctions } from './index.js';
 
 let dir: string;
@@ -38,23 +38,11 @@ function exec(
   return { host, result: procHostFunctions(host.env).proc_exec(input) as Record<string, unknown> };
 }
 
-function expectDenied(
+const expectDeniedAs = (
   outcome: { host: FakeHost; result: unknown },
   target: string,
   reason: string,
-): void {
-  expect(outcome.result).toEqual({
-    error: {
-      code: 'permission_denied',
-      message: expect.any(String),
-      capability: 'proc.exec',
-      target,
-    },
-  });
-  expect(outcome.host.denials).toEqual([
-    { capability: 'proc.exec', target, reason: expect.stringContaining(reason) },
-  ]);
-}
+) => expectDenied(outcome, 'proc.exec', target, reason);
 
 describe('proc_exec', () => {
   it('runs an allowlisted binary for a trusted plugin', () => {
@@ -88,7 +76,7 @@ describe('proc_exec', () => {
 
   describe('attacks', () => {
     it('an untrusted plugin is refused even when proc.exec is granted', () => {
-      expectDenied(
+      expectDeniedAs(
         exec(['/usr/bin/echo'], { binary: '/usr/bin/echo', args: [] }, { trust: 'untrusted' }),
         '/usr/bin/echo',
         'untrusted',
@@ -96,7 +84,7 @@ describe('proc_exec', () => {
     });
 
     it('a plugin without proc.exec is refused', () => {
-      expectDenied(
+      expectDeniedAs(
         exec(null, { binary: '/usr/bin/echo', args: [] }),
         '/usr/bin/echo',
         'not granted',
@@ -106,7 +94,7 @@ describe('proc_exec', () => {
     it.each(['/bin/sh', '/usr/bin/sh', '/bin/bash', '/usr/bin/env'])(
       'a binary that is not allowlisted (%s) is refused',
       (binary) => {
-        expectDenied(
+        expectDeniedAs(
           exec(['/usr/bin/echo'], { binary, args: ['-c', 'id'] }),
           binary,
           'allowlisted',
@@ -115,7 +103,7 @@ describe('proc_exec', () => {
     );
 
     it('a relative binary is refused', () => {
-      expectDenied(exec(['/usr/bin/echo'], { binary: 'echo', args: [] }), 'echo', 'absolute');
+      expectDeniedAs(exec(['/usr/bin/echo'], { binary: 'echo', args: [] }), 'echo', 'absolute');
     });
 
     it('a symlink to an allowlisted binary runs as the granted name (argv[0]), not as the name it was called by', () => {
@@ -161,7 +149,7 @@ describe('proc_exec', () => {
     });
 
     it('an argument with NUL is refused', () => {
-      expectDenied(
+      expectDeniedAs(
         exec(['/usr/bin/echo'], { binary: '/usr/bin/echo', args: ['a\u0000; id'] }),
         '/usr/bin/echo',
         'NUL',
@@ -222,7 +210,7 @@ describe('proc_exec', () => {
     });
 
     it('stdin above the cap is refused', () => {
-      expectDenied(
+      expectDeniedAs(
         exec(
           ['/usr/bin/cat'],
           { binary: '/usr/bin/cat', args: [], stdin: 'x'.repeat(20) },
@@ -234,7 +222,7 @@ describe('proc_exec', () => {
     });
 
     it('a cwd outside the fs grants is refused', () => {
-      expectDenied(
+      expectDeniedAs(
         exec(['/usr/bin/pwd'], { binary: '/usr/bin/pwd', args: [], cwd: '/etc' }),
         '/usr/bin/pwd',
         'cwd is outside',
@@ -243,7 +231,7 @@ describe('proc_exec', () => {
 
     it('a cwd with traversal is refused', () => {
       const cwd = `${dir}/work/../..`;
-      expectDenied(
+      expectDeniedAs(
         exec(
           ['/usr/bin/pwd'],
           { binary: '/usr/bin/pwd', args: [], cwd },
@@ -255,7 +243,7 @@ describe('proc_exec', () => {
     });
 
     it('a cwd inside /proc is refused even with fs.read of /', () => {
-      expectDenied(
+      expectDeniedAs(
         exec(
           ['/usr/bin/pwd'],
           { binary: '/usr/bin/pwd', args: [], cwd: '/proc/self' },
