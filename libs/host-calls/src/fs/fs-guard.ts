@@ -7,7 +7,8 @@ import {
   parsePluginPath,
   type FsTargetFacts,
 } from '@convergio/policy';
-import type { OpenedFacts } from './pinned-open.js';
+import { closeSync } from 'node:fs';
+import { descriptorFacts, RaceDetected, type OpenedFacts } from './pinned-open.js';
 import { hostError } from './host-error.js';
 import { lstatFacts, resolveReal, type EntryFacts, type GrantRoots } from './resolve-path.js';
 
@@ -96,4 +97,33 @@ export function checkExisting(
   return decision.notFound
     ? hostError('not_found', 'no such file or directory')
     : env.deny(capability, path, decision.reason);
+}
+
+/**
+ * Opens with `open`, checks the descriptor is what was checked (a race is a refusal), hands
+ * it to `use`, and always closes it.
+ */
+export function withVerifiedDescriptor(
+  env: HostEnvironment,
+  capability: FsCapability,
+  path: string,
+  checked: { realPath: string; facts: EntryFacts },
+  decisionFacts: Omit<FsTargetFacts, 'realPath' | 'kind' | 'nlink' | 'size'>,
+  open: () => number,
+  use: (fd: number) => unknown,
+): unknown {
+  let fd: number;
+  try {
+    fd = open();
+  } catch (error) {
+    if (error instanceof RaceDetected) return env.deny(capability, path, error.message);
+    throw error;
+  }
+  try {
+    return (
+      verifyOpened(env, capability, path, checked, descriptorFacts(fd), decisionFacts) ?? use(fd)
+    );
+  } finally {
+    closeSync(fd);
+  }
 }

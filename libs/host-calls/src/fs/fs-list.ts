@@ -1,7 +1,7 @@
-import { closeSync, lstatSync, readdirSync } from 'node:fs';
+import { lstatSync, readdirSync } from 'node:fs';
 import type { HostEnvironment } from '@convergio/sandbox';
-import { admitPath, checkExisting, isHostError, verifyOpened } from './fs-guard.js';
-import { descriptorFacts, openDirectory, RaceDetected } from './pinned-open.js';
+import { admitPath, checkExisting, isHostError, withVerifiedDescriptor } from './fs-guard.js';
+import { openDirectory } from './pinned-open.js';
 import { entryKind, type GrantRoots } from './resolve-path.js';
 
 /** Most entries one fs_list returns; the answer says when it stopped early. */
@@ -23,31 +23,21 @@ export function fsList(env: HostEnvironment, roots: GrantRoots | null, input: un
   if (isHostError(checked)) return checked;
   const { realPath, facts, decisionFacts: common } = checked;
 
-  let fd: number;
-  try {
-    fd = openDirectory(realPath);
-  } catch (error) {
-    if (error instanceof RaceDetected) return env.deny('fs.read', path, error.message);
-    throw error;
-  }
-  try {
-    const refusal = verifyOpened(
-      env,
-      'fs.read',
-      path,
-      { realPath, facts },
-      descriptorFacts(fd),
-      common,
-    );
-    if (refusal) return refusal;
-    // Read through the descriptor: the directory checked is the directory listed.
-    const pinned = `/proc/self/fd/${fd}`;
-    const names = readdirSync(pinned).sort();
-    const entries = names.slice(0, MAX_LIST_ENTRIES).map((name) => describeEntry(pinned, name));
-    return names.length > MAX_LIST_ENTRIES ? { entries, truncated: true } : { entries };
-  } finally {
-    closeSync(fd);
-  }
+  return withVerifiedDescriptor(
+    env,
+    'fs.read',
+    path,
+    { realPath, facts },
+    common,
+    () => openDirectory(realPath),
+    (fd) => {
+      // Read through the descriptor: the directory checked is the directory listed.
+      const pinned = `/proc/self/fd/${fd}`;
+      const names = readdirSync(pinned).sort();
+      const entries = names.slice(0, MAX_LIST_ENTRIES).map((name) => describeEntry(pinned, name));
+      return names.length > MAX_LIST_ENTRIES ? { entries, truncated: true } : { entries };
+    },
+  );
 }
 
 function describeEntry(

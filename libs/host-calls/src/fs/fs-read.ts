@@ -1,7 +1,7 @@
-import { closeSync, constants, readSync } from 'node:fs';
+import { constants, readSync } from 'node:fs';
 import type { HostEnvironment } from '@convergio/sandbox';
-import { admitPath, checkExisting, isHostError, verifyOpened } from './fs-guard.js';
-import { descriptorFacts, openInCheckedDirectory, RaceDetected } from './pinned-open.js';
+import { admitPath, checkExisting, isHostError, withVerifiedDescriptor } from './fs-guard.js';
+import { openInCheckedDirectory } from './pinned-open.js';
 import type { GrantRoots } from './resolve-path.js';
 
 export type FsEncoding = 'utf8' | 'base64';
@@ -23,30 +23,20 @@ export function fsRead(env: HostEnvironment, roots: GrantRoots | null, input: un
   if (isHostError(checked)) return checked;
   const { realPath, facts, decisionFacts: common } = checked;
 
-  let fd: number;
-  try {
-    fd = openInCheckedDirectory(realPath, constants.O_RDONLY);
-  } catch (error) {
-    if (error instanceof RaceDetected) return env.deny('fs.read', path, error.message);
-    throw error;
-  }
-  try {
-    const refusal = verifyOpened(
-      env,
-      'fs.read',
-      path,
-      { realPath, facts },
-      descriptorFacts(fd),
-      common,
-    );
-    if (refusal) return refusal;
-    const content = readCapped(fd, env.policy.maxFileBytes);
-    if (!content)
-      return env.deny('fs.read', path, `file is larger than ${env.policy.maxFileBytes} bytes`);
-    return { content: content.toString(encoding), size: content.length };
-  } finally {
-    closeSync(fd);
-  }
+  return withVerifiedDescriptor(
+    env,
+    'fs.read',
+    path,
+    { realPath, facts },
+    common,
+    () => openInCheckedDirectory(realPath, constants.O_RDONLY),
+    (fd) => {
+      const content = readCapped(fd, env.policy.maxFileBytes);
+      if (!content)
+        return env.deny('fs.read', path, `file is larger than ${env.policy.maxFileBytes} bytes`);
+      return { content: content.toString(encoding), size: content.length };
+    },
+  );
 }
 
 /** Reads to EOF; null if the file holds more than `max` bytes (it may have grown since fstat). */

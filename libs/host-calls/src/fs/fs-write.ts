@@ -1,11 +1,11 @@
-import { closeSync, constants, fstatSync, ftruncateSync, writeSync } from 'node:fs';
+import { constants, fstatSync, ftruncateSync, writeSync } from 'node:fs';
 import { posix } from 'node:path';
 import type { HostEnvironment } from '@convergio/sandbox';
 import { decideFsAccess } from '@convergio/policy';
 import { hostError } from './host-error.js';
-import { admitPath, isHostError, verifyOpened } from './fs-guard.js';
+import { admitPath, isHostError, withVerifiedDescriptor } from './fs-guard.js';
 import { isFsEncoding } from './fs-read.js';
-import { descriptorFacts, openInCheckedDirectory, RaceDetected } from './pinned-open.js';
+import { openInCheckedDirectory } from './pinned-open.js';
 import { lstatFacts, resolveReal, statFacts, type GrantRoots } from './resolve-path.js';
 
 const { O_APPEND, O_CREAT, O_EXCL, O_WRONLY } = constants;
@@ -65,30 +65,18 @@ export function fsWrite(env: HostEnvironment, roots: GrantRoots | null, input: u
   // Never O_TRUNC: truncation would happen before the descriptor is verified.
   const creating = facts.kind === 'missing';
   const flags = O_WRONLY | (creating ? O_CREAT | O_EXCL : 0) | (append ? O_APPEND : 0);
-  let fd: number;
-  try {
-    fd = openInCheckedDirectory(realPath, flags, CREATED_FILE_MODE);
-  } catch (error) {
-    if (error instanceof RaceDetected) return env.deny('fs.write', path, error.message);
-    throw error;
-  }
-  try {
-    const opened = descriptorFacts(fd);
+  return withVerifiedDescriptor(
+    env,
+    'fs.write',
+    path,
     // A file we just created is checked as new: its identity was unknown before the open.
-    const checkedFacts = creating ? { ...facts, identity: null } : facts;
-    const refusal = verifyOpened(
-      env,
-      'fs.write',
-      path,
-      { realPath, facts: checkedFacts },
-      opened,
-      common,
-    );
-    if (refusal) return refusal;
-    if (!append) ftruncateSync(fd, 0);
-    for (let offset = 0; offset < bytes.length;) offset += writeSync(fd, bytes, offset);
-    return { size: Number(fstatSync(fd).size) };
-  } finally {
-    closeSync(fd);
-  }
+    { realPath, facts: creating ? { ...facts, identity: null } : facts },
+    common,
+    () => openInCheckedDirectory(realPath, flags, CREATED_FILE_MODE),
+    (fd) => {
+      if (!append) ftruncateSync(fd, 0);
+      for (let offset = 0; offset < bytes.length;) offset += writeSync(fd, bytes, offset);
+      return { size: Number(fstatSync(fd).size) };
+    },
+  );
 }
