@@ -20,7 +20,8 @@ export interface CallLimits {
 /** What one call consumed; returned on success and attached to every call failure. */
 export interface CallResources {
   wall_ms: number;
-  fuel_used: number;
+  /** Absent when a killed call was running Wasm code: its count died with the worker. */
+  fuel_used?: number;
   /** Linear memory size after the call, in pages; `null` when the instance was lost (timeout, crash). */
   memory_pages: number | null;
   host_calls: number;

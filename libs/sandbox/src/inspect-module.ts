@@ -1,5 +1,5 @@
 import { errorMessage } from './error-message.js';
-import { FUEL_GLOBAL_EXPORT, FUEL_REFILL_IMPORT } from './instrument-fuel.js';
+import { RESERVED_EXPORT_PREFIX } from './instrument-fuel.js';
 import { SandboxError } from './sandbox-error.js';
 
 /** Compiles module bytes; injectable so callers can observe or replace compilation. */
@@ -19,9 +19,8 @@ const ALLOWED_NAMESPACES = new Set(['extism:host/env', USER_NAMESPACE]);
 // The SDK's built-in HTTP checks only the first hostname, follows redirects, and in worker mode
 // throws on a denied host, which leaves the plugin hanging; HTTP will be our own host function.
 const FORBIDDEN_KERNEL_IMPORTS = new Set(['http_request', 'http_status_code', 'http_headers']);
-// Names the fuel instrumentation owns: a plugin that could call the refill itself, or shadow the
-// hook the instrumentation rewrites, could mint its own CPU budget.
-const RESERVED_IMPORTS = new Set([FUEL_REFILL_IMPORT, 'log_execution']);
+// The hook the fuel instrumentation rewrites: a plugin importing it could shadow the fuel check.
+const RESERVED_IMPORTS = new Set(['log_execution']);
 
 /** Compiles `bytes` and refuses any import outside the Extism kernel and our host namespace. */
 export async function inspectModule(
@@ -50,10 +49,10 @@ export async function inspectModule(
     }
   }
   const exports = WebAssembly.Module.exports(module);
-  if (exports.some((entry) => entry.name.startsWith(FUEL_GLOBAL_EXPORT)))
+  if (exports.some((entry) => entry.name.startsWith(RESERVED_EXPORT_PREFIX)))
     throw new SandboxError(
       'module_invalid',
-      `export names starting with ${FUEL_GLOBAL_EXPORT} are reserved`,
+      `export names starting with ${RESERVED_EXPORT_PREFIX} are reserved`,
     );
   const hostImports = WebAssembly.Module.imports(module)
     .filter((i) => i.module === USER_NAMESPACE)

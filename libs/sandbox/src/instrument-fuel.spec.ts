@@ -1,4 +1,4 @@
-import { FUEL_GLOBAL_EXPORT, FUEL_REFILL_IMPORT, instrumentFuel } from './instrument-fuel.js';
+import { FUEL_GLOBAL_EXPORT, instrumentFuel, START_EXPORT } from './instrument-fuel.js';
 import { readWasmFixture } from './testing/plugin-fixtures.js';
 import { wat } from './testing/hostile-modules.js';
 
@@ -9,19 +9,11 @@ const LOOP = `(module (func (export "count") (param $n i32) (result i32) (local 
 
 async function instantiate(source: string, budget: bigint) {
   const bytes = await instrumentFuel((await wat(source)).bytes);
-  let left = budget;
-  const { instance } = await WebAssembly.instantiate(bytes, {
-    'extism:host/user': {
-      [FUEL_REFILL_IMPORT]: () => {
-        const chunk = left < 1000n ? left : 1000n;
-        left -= chunk;
-        return chunk;
-      },
-    },
-  });
+  const { instance } = await WebAssembly.instantiate(bytes, {});
   const fuel = instance.exports[FUEL_GLOBAL_EXPORT] as WebAssembly.Global;
-  const used = () => Number(budget - left) - Number(fuel.value as bigint);
-  return { count: instance.exports.count as (n: number) => number, used };
+  fuel.value = budget;
+  const used = () => Number(budget - (fuel.value as bigint));
+  return { instance, count: instance.exports.count as (n: number) => number, used };
 }
 
 describe('instrumentFuel', () => {
@@ -31,20 +23,29 @@ describe('instrumentFuel', () => {
     expect(used()).toBe(1002);
   });
 
-  it('traps with unreachable once the budget is spent', async () => {
+  it('traps with unreachable once the budget is spent, leaving nothing', async () => {
     const { count, used } = await instantiate(LOOP, 500n);
     expect(() => count(1000)).toThrow(WebAssembly.RuntimeError);
     expect(used()).toBe(500);
   });
 
-  it('produces a valid module from AssemblyScript output', async () => {
+  it('needs no import: the check never calls out of the module', async () => {
     const bytes = await instrumentFuel(readWasmFixture('greet.wasm').bytes);
     expect(WebAssembly.validate(bytes)).toBe(true);
-    expect(WebAssembly.Module.imports(new WebAssembly.Module(bytes))).toContainEqual({
-      module: 'extism:host/user',
-      name: FUEL_REFILL_IMPORT,
-      kind: 'function',
-    });
+    const before = WebAssembly.Module.imports(
+      new WebAssembly.Module(readWasmFixture('greet.wasm').bytes),
+    );
+    expect(WebAssembly.Module.imports(new WebAssembly.Module(bytes))).toEqual(before);
+  });
+
+  it('defers the start function to an export, so instantiation runs no plugin code', async () => {
+    const source = `(module (global $g (export "g") (mut i32) (i32.const 0))
+      (func $start (global.set $g (i32.const 7))) (start $start)
+      (func (export "count") (param i32) (result i32) (local.get 0)))`;
+    const { instance } = await instantiate(source, 100n);
+    expect((instance.exports.g as WebAssembly.Global).value).toBe(0);
+    (instance.exports[START_EXPORT] as () => void)();
+    expect((instance.exports.g as WebAssembly.Global).value).toBe(7);
   });
 
   it('refuses bytes that are not wasm as module_invalid', async () => {

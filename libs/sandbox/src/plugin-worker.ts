@@ -12,6 +12,7 @@ import {
   writeBridgeReply,
   type BridgeBuffers,
 } from './sync-bridge.js';
+import { killedCallProgress, STATS_LENGTH } from './worker/call-meter.js';
 import { pluginWorkerEntry } from './worker-entry.js';
 import type { WorkerFailure, WorkerInit, WorkerMessage } from './worker-protocol.js';
 
@@ -60,7 +61,7 @@ export class PluginWorker {
   /** Starts a worker and resolves once its plugin is instantiated; rejects with a SandboxError. */
   static start(options: PluginWorkerOptions): Promise<PluginWorker> {
     const bridge = createBridgeBuffers(options.bridgeBytes);
-    const stats = new SharedArrayBuffer(2 * Float64Array.BYTES_PER_ELEMENT);
+    const stats = new SharedArrayBuffer(STATS_LENGTH * Float64Array.BYTES_PER_ELEMENT);
     const entry = pluginWorkerEntry();
     const worker = new Worker(entry.filename, {
       ...entry.options,
@@ -94,9 +95,9 @@ export class PluginWorker {
     return !this.dead;
   }
 
-  /** Fuel granted and host calls made so far by the running call (valid even after a kill). */
-  progress(): { fuel: number; hostCalls: number } {
-    return { fuel: this.stats[0], hostCalls: this.stats[1] };
+  /** What the running call has used so far, readable even after a kill (see killedCallProgress). */
+  progress(): Omit<CallResources, 'wall_ms'> {
+    return killedCallProgress(this.stats);
   }
 
   /** Stops the thread at once (even inside Wasm or Atomics.wait) and aborts its main-thread ops. */
@@ -212,11 +213,10 @@ export class PluginWorker {
   }
 
   private lost(reason: string): WorkerCallOutcome {
-    const { fuel, hostCalls } = this.progress();
     return {
       ok: false,
       error: { code: 'runtime_failure', message: `the plugin worker died: ${reason}` },
-      resources: { wall_ms: 0, fuel_used: fuel, memory_pages: null, host_calls: hostCalls },
+      resources: { ...this.progress(), wall_ms: 0 },
     };
   }
 }

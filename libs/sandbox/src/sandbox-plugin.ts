@@ -84,17 +84,12 @@ export class PluginSupervisor implements LoadedSandboxPlugin {
     const wall_ms = performance.now() - started;
     this.idleSinceMs = Date.now();
     if (outcome === 'timeout') {
-      const { fuel, hostCalls } = worker.progress();
+      const resources = { ...worker.progress(), wall_ms };
       await this.replace(worker);
       throw new SandboxError(
         'timeout',
         `the call exceeded its wall time of ${this.limits.wallTimeMs} ms`,
-        {
-          wall_ms,
-          fuel_used: fuel,
-          memory_pages: null,
-          host_calls: hostCalls,
-        },
+        resources,
       );
     }
     const resources = { ...outcome.resources, wall_ms };

@@ -30,6 +30,20 @@ const DEFAULTS: CallLimits = {
   maxHostCalls: 100,
   maxOutputBytes: 1 << 20,
 };
+// A module whose start function runs `body`; `ready` answers the global the start function may set.
+const START_WAT = (body: string) => `(module
+  (import "extism:host/env" "alloc" (func $alloc (param i64) (result i64)))
+  (import "extism:host/env" "store_u8" (func $store_u8 (param i64 i32)))
+  (import "extism:host/env" "output_set" (func $output_set (param i64 i64)))
+  (global $ready (mut i32) (i32.const 0))
+  (func $start ${body})
+  (start $start)
+  (func (export "ready") (result i32) (local $off i64)
+    (local.set $off (call $alloc (i64.const 2)))
+    (call $store_u8 (local.get $off) (i32.add (i32.const 48) (i32.div_u (global.get $ready) (i32.const 10))))
+    (call $store_u8 (i64.add (local.get $off) (i64.const 1)) (i32.add (i32.const 48) (i32.rem_u (global.get $ready) (i32.const 10))))
+    (call $output_set (local.get $off) (i64.const 2))
+    (i32.const 0)))`;
 const identity = (id: string): PluginIdentity => ({ id, version: '1.0.0', trust: 'untrusted' });
 
 describe('SandboxRuntime', () => {
@@ -188,11 +202,18 @@ describe('SandboxRuntime', () => {
       await stillWorks(instance);
     });
 
+    it('reports no fuel figure for a call killed while running Wasm: its count died with it', async () => {
+      const instance = await load(plugin, { limits: { wallTimeMs: 200 } });
+      const failure = await instance.call('spin', text('')).catch((error: unknown) => error);
+      expect(failure).toHaveProperty('code', 'timeout');
+      expect(failure).not.toHaveProperty('resources.fuel_used');
+    });
+
     it('stops a call blocked in a main-thread operation, aborting the operation', async () => {
       const instance = await load(plugin, { limits: { wallTimeMs: 200 } });
       await expect(instance.call('call_sleep_main', text('{"ms":10000}'))).rejects.toMatchObject({
         code: 'timeout',
-        resources: { host_calls: 1 },
+        resources: { host_calls: 1, fuel_used: expect.any(Number) },
       });
       expect(aborted).toEqual(['test.plugin']);
       await stillWorks(instance);
@@ -259,7 +280,6 @@ describe('SandboxRuntime', () => {
 
   describe('loading', () => {
     it.each([
-      ['the fuel refill', importingWat('extism:host/user', '__fuel_refill', '(result i64)')],
       ['a namespace outside the ABI', importingWat('env', 'abort', '')],
       [
         'WASI',
@@ -276,6 +296,29 @@ describe('SandboxRuntime', () => {
         code: 'module_import_forbidden',
       });
       await stillWorks(await load());
+    });
+
+    it('runs the start function metered, before the first call sees its effects', async () => {
+      const instance = await load(await wat(START_WAT('(global.set $ready (i32.const 42))')));
+      expect(json((await instance.call('ready', text(''))).output)).toBe(42);
+      await expect(instance.call('__convergio_start', text(''))).rejects.toMatchObject({
+        code: 'function_not_found',
+      });
+    });
+
+    it('refuses a module whose start function loops forever, with cpu_limit', async () => {
+      const endless = await wat(START_WAT('(loop $forever (br $forever))'));
+      await expect(load(endless, { limits: { fuel: 100_000 } })).rejects.toMatchObject({
+        code: 'cpu_limit',
+      });
+      await stillWorks(await load());
+    });
+
+    it('refuses a module exporting a name the instrumentation reserves', async () => {
+      const squatter = await wat(
+        '(module (func (export "__convergio_start")) (func (export "run") (result i32) (i32.const 0)))',
+      );
+      await expect(load(squatter)).rejects.toMatchObject({ code: 'module_invalid' });
     });
 
     it('prepares a module once, however often it is loaded', async () => {

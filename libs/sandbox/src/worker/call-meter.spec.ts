@@ -1,65 +1,66 @@
-import { CallMeter, FUEL_CHUNK } from './call-meter.js';
+import { CallMeter, killedCallProgress, STATS_LENGTH } from './call-meter.js';
 
 const limits = {
   wallTimeMs: 1000,
-  fuel: FUEL_CHUNK * 2 + 5,
+  fuel: 1000,
   maxMemoryPages: 1,
   maxHostCalls: 2,
   maxOutputBytes: 1,
 };
 
+function attached(stats = new Float64Array(STATS_LENGTH)) {
+  const fuel = new WebAssembly.Global({ value: 'i64', mutable: true }, 0n);
+  const meter = new CallMeter(stats);
+  meter.attach(fuel);
+  meter.begin(limits);
+  return { fuel, meter, stats };
+}
+
 describe('CallMeter', () => {
-  it('hands out the budget in chunks, then 0, and counts what was used', () => {
-    const stats = new Float64Array(2);
-    const meter = new CallMeter(stats);
-    meter.begin(limits);
-    expect([meter.refill(), meter.refill(), meter.refill(), meter.refill()]).toEqual([
-      BigInt(FUEL_CHUNK),
-      BigInt(FUEL_CHUNK),
-      5n,
-      0n,
-    ]);
-    expect(meter.fuelExhausted).toBe(true);
-    expect(meter.fuelUsed()).toBe(limits.fuel);
-    expect(stats[0]).toBe(limits.fuel);
+  it('puts the whole budget in the Wasm global and counts what the code took from it', () => {
+    const { fuel, meter } = attached();
+    expect(fuel.value).toBe(1000n);
+    fuel.value = 960n;
+    expect([meter.fuelUsed(), meter.fuelExhausted]).toEqual([40, false]);
   });
 
-  it('subtracts the fuel left in the Wasm global', () => {
-    const fuel = new WebAssembly.Global({ value: 'i64', mutable: true }, 0n);
-    const meter = new CallMeter();
-    meter.attach(fuel);
-    meter.begin(limits);
-    fuel.value = meter.refill() - 40n;
-    expect(meter.fuelUsed()).toBe(40);
+  it('reads a spent budget as exhausted', () => {
+    const { fuel, meter } = attached();
+    fuel.value = 0n;
+    expect([meter.fuelUsed(), meter.fuelExhausted]).toEqual([1000, true]);
   });
 
-  it('starts every call afresh, dropping the previous leftover', () => {
-    const fuel = new WebAssembly.Global({ value: 'i64', mutable: true }, 0n);
-    const meter = new CallMeter();
-    meter.attach(fuel);
+  it('starts every call afresh, dropping the previous leftover and counts', () => {
+    const { fuel, meter } = attached();
+    fuel.value = 10n;
+    meter.enterHostCall();
     meter.begin(limits);
-    fuel.value = meter.refill();
-    meter.countHostCall();
-    meter.begin(limits);
-    expect([fuel.value, meter.hostCalls, meter.fuelUsed()]).toEqual([0n, 0, 0]);
+    expect([fuel.value, meter.hostCalls, meter.fuelUsed()]).toEqual([1000n, 0, 0]);
   });
 
-  it('past maxHostCalls, refuses the call, empties the fuel and refills nothing', () => {
-    const fuel = new WebAssembly.Global({ value: 'i64', mutable: true }, 0n);
-    const meter = new CallMeter();
-    meter.attach(fuel);
-    meter.begin(limits);
-    fuel.value = meter.refill();
-    expect([meter.countHostCall(), meter.countHostCall(), meter.countHostCall()]).toEqual([
-      true,
-      true,
-      false,
-    ]);
-    expect([fuel.value, meter.refill(), meter.hostCallLimitHit, meter.fuelExhausted]).toEqual([
-      0n,
+  it('past maxHostCalls, refuses the call and empties the fuel, keeping the figure used', () => {
+    const { fuel, meter } = attached();
+    fuel.value = 900n;
+    const answers = [meter.enterHostCall(), meter.enterHostCall(), meter.enterHostCall()];
+    expect(answers).toEqual([true, true, false]);
+    expect([fuel.value, meter.hostCallLimitHit, meter.fuelExhausted, meter.fuelUsed()]).toEqual([
       0n,
       true,
       false,
+      100,
     ]);
+  });
+
+  it('shares an exact fuel figure only while a host call runs', () => {
+    const { fuel, meter, stats } = attached();
+    fuel.value = 700n;
+    meter.enterHostCall();
+    expect(killedCallProgress(stats)).toEqual({
+      fuel_used: 300,
+      host_calls: 1,
+      memory_pages: null,
+    });
+    meter.leaveHostCall();
+    expect(killedCallProgress(stats)).toEqual({ host_calls: 1, memory_pages: null });
   });
 });

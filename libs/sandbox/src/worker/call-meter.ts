@@ -1,71 +1,66 @@
-import type { CallLimits } from '../call-limits.js';
+import type { CallLimits, CallResources } from '../call-limits.js';
 
-/** Fuel handed out per refill: large enough that refills cost little, small enough to stop promptly. */
-export const FUEL_CHUNK = 100_000;
+/** Indexes of the stats shared with the supervisor, which must report on a call it killed. */
+export const STAT_FUEL_USED = 0;
+export const STAT_HOST_CALLS = 1;
+/** 1 while a host call runs: the fuel figure is then exact; in Wasm code it is stale. */
+export const STAT_IN_HOST_CALL = 2;
+export const STATS_LENGTH = 3;
 
 /**
- * One call's budget of fuel and host calls, kept in the worker. The Wasm side holds only the
- * current chunk (an exported global); the rest is handed out by {@link CallMeter.refill}.
+ * One call's budget of fuel and host calls, kept in the worker. The Wasm side counts fuel down in
+ * an exported global that traps at zero; the meter sets the budget there and reads what is left.
  */
 export class CallMeter {
-  private remaining = 0;
-  private granted = 0;
+  private budget = 0;
   private maxHostCalls = 0;
   private calls = 0;
-  private exhausted = false;
   private overHostCalls = false;
+  private usedAtStop = 0;
   private fuel: WebAssembly.Global | undefined;
 
-  /** @param stats shared [granted, hostCalls], so the supervisor can report a call it had to kill. */
-  constructor(private readonly stats: Float64Array = new Float64Array(2)) {}
+  constructor(private readonly stats: Float64Array = new Float64Array(STATS_LENGTH)) {}
 
-  /** The instance's fuel global, so a stop takes effect at the next fuel check. */
+  /** The instance's fuel global; a call begun before this is not metered. */
   attach(fuel: WebAssembly.Global | undefined): void {
     this.fuel = fuel;
   }
 
   begin(limits: CallLimits): void {
-    this.remaining = limits.fuel;
-    this.granted = 0;
+    this.budget = limits.fuel;
     this.maxHostCalls = limits.maxHostCalls;
     this.calls = 0;
-    this.exhausted = false;
     this.overHostCalls = false;
-    this.stats[0] = 0;
-    this.stats[1] = 0;
-    // Leftover fuel of the previous call must not be spent by this one.
-    if (this.fuel) this.fuel.value = 0n;
-  }
-
-  /** Answers the Wasm fuel check: the next chunk, or 0 (the check then traps). */
-  refill(): bigint {
-    if (this.overHostCalls) return 0n;
-    const chunk = Math.min(FUEL_CHUNK, this.remaining);
-    if (chunk === 0) {
-      this.exhausted = true;
-      return 0n;
-    }
-    this.remaining -= chunk;
-    this.granted += chunk;
-    this.stats[0] = this.granted;
-    return BigInt(chunk);
+    this.stats.fill(0);
+    // Also drops the previous call's leftover, which this call must not spend.
+    if (this.fuel) this.fuel.value = BigInt(limits.fuel);
   }
 
   /**
    * Counts a host call; false once past the limit. The plugin then gets an error result, and its
-   * fuel is zeroed so the next fuel check traps instead of letting it loop on refused calls.
+   * fuel is emptied so the next fuel check traps instead of letting it loop on refused calls.
    */
-  countHostCall(): boolean {
+  enterHostCall(): boolean {
     this.calls++;
-    this.stats[1] = this.calls;
-    if (this.calls <= this.maxHostCalls) return true;
-    this.overHostCalls = true;
-    if (this.fuel) this.fuel.value = 0n;
-    return false;
+    this.stats[STAT_HOST_CALLS] = this.calls;
+    this.stats[STAT_FUEL_USED] = this.fuelUsed();
+    if (this.calls > this.maxHostCalls) {
+      this.usedAtStop = this.fuelUsed();
+      this.overHostCalls = true;
+      if (this.fuel) this.fuel.value = 0n;
+      return false;
+    }
+    this.stats[STAT_IN_HOST_CALL] = 1;
+    return true;
   }
 
+  leaveHostCall(): void {
+    this.stats[STAT_IN_HOST_CALL] = 0;
+  }
+
+  /** Whether a trap of the call was the fuel check (the budget is spent). */
   get fuelExhausted(): boolean {
-    return this.exhausted;
+    return !this.overHostCalls && this.left() <= 0n;
   }
 
   get hostCallLimitHit(): boolean {
@@ -77,7 +72,18 @@ export class CallMeter {
   }
 
   fuelUsed(): number {
-    const left = this.fuel ? Number(this.fuel.value as bigint) : 0;
-    return this.granted - Math.max(0, left);
+    if (this.overHostCalls) return this.usedAtStop;
+    const left = this.left();
+    return this.budget - Number(left > 0n ? left : 0n);
   }
+
+  private left(): bigint {
+    return this.fuel ? (this.fuel.value as bigint) : BigInt(this.budget);
+  }
+}
+
+/** What the supervisor can tell of a call it killed: fuel only if it was waiting on the host. */
+export function killedCallProgress(stats: Float64Array): Omit<CallResources, 'wall_ms'> {
+  const used = { memory_pages: null, host_calls: stats[STAT_HOST_CALLS] };
+  return stats[STAT_IN_HOST_CALL] ? { ...used, fuel_used: stats[STAT_FUEL_USED] } : used;
 }

@@ -1,7 +1,6 @@
 import type { CurrentPlugin } from '@extism/extism';
 import type { HostError, HostFunctionTable } from '../host-api.js';
 import { errorMessage } from '../error-message.js';
-import { FUEL_REFILL_IMPORT } from '../instrument-fuel.js';
 import type { CallMeter } from './call-meter.js';
 
 type ExtismHostFunction = (cp: CurrentPlugin, offset: bigint) => bigint;
@@ -16,14 +15,10 @@ const hostError = (code: string, message: string): HostError => ({ error: { code
 export function toExtismFunctions(
   table: HostFunctionTable,
   meter: CallMeter,
-): Record<string, ExtismHostFunction | ((cp: CurrentPlugin) => bigint)> {
-  const functions: Record<string, ExtismHostFunction | ((cp: CurrentPlugin) => bigint)> = {
-    [FUEL_REFILL_IMPORT]: () => meter.refill(),
-  };
-  for (const [name, fn] of Object.entries(table)) {
-    if (name === FUEL_REFILL_IMPORT) continue;
+): Record<string, ExtismHostFunction> {
+  const functions: Record<string, ExtismHostFunction> = {};
+  for (const [name, fn] of Object.entries(table))
     functions[name] = (cp, offset) => store(cp, invoke(cp, offset, fn, name, meter));
-  }
   return functions;
 }
 
@@ -34,8 +29,21 @@ function invoke(
   name: string,
   meter: CallMeter,
 ): unknown {
-  if (!meter.countHostCall())
+  if (!meter.enterHostCall())
     return hostError('host_call_limit', `the call made more host calls than allowed (at ${name})`);
+  try {
+    return callWithJson(cp, offset, fn, name);
+  } finally {
+    meter.leaveHostCall();
+  }
+}
+
+function callWithJson(
+  cp: CurrentPlugin,
+  offset: bigint,
+  fn: (input: unknown) => unknown,
+  name: string,
+): unknown {
   let input: unknown;
   try {
     input = JSON.parse(cp.read(offset)?.text() ?? '');

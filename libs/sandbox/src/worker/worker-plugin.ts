@@ -2,7 +2,7 @@ import createPlugin, { type Plugin } from '@extism/extism';
 import type { CallLimits, CallResources } from '../call-limits.js';
 import { errorMessage } from '../error-message.js';
 import type { HostFunctionTable } from '../host-api.js';
-import { FUEL_GLOBAL_EXPORT, FUEL_REFILL_IMPORT } from '../instrument-fuel.js';
+import { FUEL_GLOBAL_EXPORT, START_EXPORT } from '../instrument-fuel.js';
 import type { PluginLogSink } from '../plugin-log-sink.js';
 import { SandboxError } from '../sandbox-error.js';
 import type { WorkerFailure } from '../worker-protocol.js';
@@ -36,7 +36,7 @@ export class WorkerPlugin {
     stats: Float64Array,
   ): Promise<WorkerPlugin> {
     const missing = WebAssembly.Module.imports(module)
-      .filter((i) => i.module === 'extism:host/user' && i.name !== FUEL_REFILL_IMPORT)
+      .filter((i) => i.module === 'extism:host/user')
       .map((i) => i.name)
       .filter((name) => !Object.hasOwn(table, name));
     if (missing.length > 0)
@@ -45,8 +45,6 @@ export class WorkerPlugin {
         `unknown host functions: ${missing.join(', ')}`,
       );
     const meter = new CallMeter(stats);
-    // Instantiation runs the module's start function, metered like a call.
-    meter.begin(limits);
     const plugin = await createPlugin(
       { wasm: [{ module }] },
       {
@@ -61,13 +59,10 @@ export class WorkerPlugin {
           maxHttpResponseBytes: 0,
         },
       },
-    ).catch((error: unknown) => {
-      if (meter.fuelExhausted)
-        throw new SandboxError('cpu_limit', 'the start function spent its fuel');
-      throw error;
-    });
+    );
     const exports = (await plugin.getInstance()).exports;
     meter.attach(exports[FUEL_GLOBAL_EXPORT] as WebAssembly.Global | undefined);
+    await runStartFunction(plugin, exports[START_EXPORT], meter, limits);
     const memory = Object.values(exports).find((value) => value instanceof WebAssembly.Memory);
     return new WorkerPlugin(plugin, meter, memory, log);
   }
@@ -126,5 +121,24 @@ export class WorkerPlugin {
     if (error instanceof WebAssembly.RuntimeError)
       return { code: 'trap', message: `the plugin trapped: ${message}` };
     return { code: 'runtime_failure', message };
+  }
+}
+
+/** The module's start function, metered like a call (the instrumentation deferred it). */
+async function runStartFunction(
+  plugin: Plugin,
+  start: WebAssembly.ExportValue | undefined,
+  meter: CallMeter,
+  limits: CallLimits,
+): Promise<void> {
+  if (typeof start !== 'function') return;
+  meter.begin(limits);
+  try {
+    (start as () => void)();
+  } catch (error) {
+    await plugin.close();
+    if (meter.fuelExhausted)
+      throw new SandboxError('cpu_limit', 'the start function spent its fuel');
+    throw new SandboxError('trap', `the start function failed: ${errorMessage(error)}`);
   }
 }
