@@ -1,2 +1,2 @@
 export { createHostFunctions, mainThreadOps } from './host-functions.js';
-export { closePluginSockets, pluginSocketKey } from './net/index.js';
+export { closeInstanceSockets } from './net/index.js';

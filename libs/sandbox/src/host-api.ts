@@ -71,6 +71,12 @@ export interface MainThreadOpContext {
   plugin: PluginIdentity;
   /** Aborted when the call is stopped (wall time, plugin closed, worker crashed). */
   signal: AbortSignal;
+  /**
+   * The instance (worker) serving the call, unique in the process. An instance serves one call at
+   * a time, so what an op keeps for a call (an open socket) is filed under it and released when
+   * the runtime reports the call ended (`SandboxRuntimeOptions.onCallEnd`).
+   */
+  instance: string;
   /** Records a secret value handed to the plugin; the worker's `releasedSecrets()` then lists it. Always set by the sandbox; optional so tests can call ops with a bare context. */
   releaseSecret?(value: string): void;
 }

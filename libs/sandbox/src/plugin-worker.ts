@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
@@ -21,6 +22,8 @@ export interface PluginWorkerEvents {
   denied(event: { capability: string; target: string; reason: string }): void;
   log(payload: unknown): void;
   telemetry(payload: unknown): void;
+  /** A call on `instance` settled or was stopped; may be reported more than once. */
+  callEnded(instance: string): void;
 }
 
 /** Everything needed to start one plugin worker. */
@@ -44,6 +47,7 @@ type Pending = { id: number; settle: (outcome: WorkerCallOutcome) => void };
 /** The main thread's handle on one worker thread: start, one call at a time, terminate. */
 export class PluginWorker {
   private readonly abort = new AbortController();
+  readonly instance = randomUUID();
   private readonly stats: Float64Array;
   private pending: Pending | undefined;
   private nextId = 1;
@@ -84,10 +88,10 @@ export class PluginWorker {
   call(fn: string, input: Uint8Array, limits: CallLimits): Promise<WorkerCallOutcome> {
     if (this.dead) return Promise.resolve(this.lost('the worker is gone'));
     const id = this.nextId++;
-    return new Promise((settle) => {
+    return new Promise<WorkerCallOutcome>((settle) => {
       this.pending = { id, settle };
       this.worker.postMessage({ type: 'call', id, fn, input, limits });
-    });
+    }).finally(() => this.options.events.callEnded(this.instance));
   }
 
   /** False once the thread has exited, crashed or been terminated. */
@@ -105,6 +109,7 @@ export class PluginWorker {
     this.dead = true;
     this.abort.abort(new SandboxError('timeout', 'the plugin call was stopped'));
     await this.worker.terminate();
+    this.options.events.callEnded(this.instance);
   }
 
   private awaitReady(): Promise<PluginWorker> {
@@ -190,6 +195,7 @@ export class PluginWorker {
     const context = {
       plugin: this.options.init.identity,
       signal: this.abort.signal,
+      instance: this.instance,
       releaseSecret: (value: string) => void secrets.push(value),
     };
     Promise.resolve()

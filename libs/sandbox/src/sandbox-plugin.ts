@@ -1,11 +1,14 @@
 import type { CallLimits, CallResources } from './call-limits.js';
 import { errorMessage } from './error-message.js';
+import { InstancePool } from './instance-pool.js';
 import { PluginWorker, type PluginWorkerOptions } from './plugin-worker.js';
 import type { SandboxLogger } from './plugin-log-sink.js';
 import { SandboxError } from './sandbox-error.js';
-import { SerialQueue } from './serial-queue.js';
 
-/** A loaded plugin instance. Calls run one at a time, each under the plugin's {@link CallLimits}. */
+/**
+ * A loaded plugin. Each call runs on an instance of its own (up to the runtime's
+ * `instancesPerPlugin` at once, the rest wait in order), under the plugin's {@link CallLimits}.
+ */
 export interface SandboxPlugin {
   /**
    * Calls the exported function `fn`. Rejects with a {@link SandboxError} whose `resources` say
@@ -27,30 +30,40 @@ export interface LoadedSandboxPlugin extends SandboxPlugin {
 }
 
 /**
- * The main thread's supervisor of one plugin: owns its worker, queues calls, enforces wall
- * time by terminating the worker, and starts a fresh worker after a timeout or a crash.
+ * The main thread's supervisor of one plugin: hands each call to an instance (a worker) of its
+ * own, enforces wall time by terminating that worker, and replaces workers that die.
  */
 export class PluginSupervisor implements LoadedSandboxPlugin {
-  private readonly queue = new SerialQueue();
-  private worker: Promise<PluginWorker> | undefined;
-  private closed = false;
+  private readonly pool: InstancePool<PluginWorker>;
   idleSinceMs = Date.now();
   loadMs = 0;
   cached = false;
-  /** How long the last replacement worker took to start, in ms (observability and benchmarks). */
-  lastRespawnMs: number | undefined;
 
   constructor(
-    private readonly workerOptions: PluginWorkerOptions,
+    workerOptions: PluginWorkerOptions,
     private readonly functions: ReadonlySet<string>,
     private readonly limits: CallLimits,
-    private readonly logger: SandboxLogger,
-  ) {}
+    pooling: { maxInstances: number; spareIdleMs: number },
+    logger: SandboxLogger,
+  ) {
+    this.pool = new InstancePool({
+      ...pooling,
+      spawn: () => PluginWorker.start(workerOptions),
+      onSpawnError: (error) =>
+        logger.error(
+          `plugin ${workerOptions.init.identity.id}: an instance failed to start: ${errorMessage(error)}`,
+        ),
+    });
+  }
 
   /** Starts the first worker; rejects with the SandboxError that kept the plugin from starting. */
-  async start(): Promise<void> {
-    this.worker = PluginWorker.start(this.workerOptions);
-    await this.worker;
+  start(): Promise<void> {
+    return this.pool.start();
+  }
+
+  /** Workers started or starting. */
+  get instances(): number {
+    return this.pool.size;
   }
 
   call(fn: string, input: Uint8Array): Promise<{ output: Uint8Array; resources: CallResources }> {
@@ -58,21 +71,22 @@ export class PluginSupervisor implements LoadedSandboxPlugin {
       return Promise.reject(
         new SandboxError('function_not_found', `the plugin exports no function "${fn}"`),
       );
-    return this.queue.run(() => this.callNow(fn, input));
+    if (this.pool.isClosed)
+      return Promise.reject(new SandboxError('plugin_closed', 'the plugin is closed'));
+    return this.pool
+      .use((worker) => this.callOn(worker, fn, input))
+      .catch((error: unknown) => {
+        throw error instanceof SandboxError
+          ? error
+          : new SandboxError('runtime_failure', errorMessage(error));
+      });
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.queue.run(async () => {
-      const worker = await this.worker?.catch(() => undefined);
-      await worker?.terminate();
-    });
+  close(): Promise<void> {
+    return this.pool.close();
   }
 
-  private async callNow(fn: string, input: Uint8Array) {
-    if (this.closed) throw new SandboxError('plugin_closed', 'the plugin is closed');
-    const worker = await this.currentWorker();
+  private async callOn(worker: PluginWorker, fn: string, input: Uint8Array) {
     const started = performance.now();
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<'timeout'>((resolve) => {
@@ -85,7 +99,7 @@ export class PluginSupervisor implements LoadedSandboxPlugin {
     this.idleSinceMs = Date.now();
     if (outcome === 'timeout') {
       const resources = { ...worker.progress(), wall_ms };
-      await this.replace(worker);
+      await worker.terminate(); // the pool replaces it
       throw new SandboxError(
         'timeout',
         `the call exceeded its wall time of ${this.limits.wallTimeMs} ms`,
@@ -94,45 +108,7 @@ export class PluginSupervisor implements LoadedSandboxPlugin {
     }
     const resources = { ...outcome.resources, wall_ms };
     if (outcome.ok) return { output: outcome.output, resources };
-    if (outcome.error.code === 'runtime_failure') await this.replace(worker);
+    if (outcome.error.code === 'runtime_failure') await worker.terminate();
     throw new SandboxError(outcome.error.code, outcome.error.message, resources);
-  }
-
-  private async currentWorker(): Promise<PluginWorker> {
-    const worker = await this.startedWorker();
-    if (worker.alive) return worker;
-    // It died between calls (e.g. heap exhaustion in a host function): start afresh.
-    this.worker = undefined;
-    return this.startedWorker();
-  }
-
-  private startedWorker(): Promise<PluginWorker> {
-    this.worker ??= this.spawn();
-    return this.worker.catch((error: unknown) => {
-      // A failed start is not cached: the next call tries again.
-      this.worker = undefined;
-      throw error instanceof SandboxError
-        ? error
-        : new SandboxError('runtime_failure', errorMessage(error));
-    });
-  }
-
-  // The replacement starts at once, so the next call does not pay for a worker start.
-  private async replace(worker: PluginWorker): Promise<void> {
-    await worker.terminate();
-    this.worker = this.closed ? undefined : this.spawn();
-    this.worker?.catch((error: unknown) =>
-      this.logger.error(
-        `plugin ${this.workerOptions.init.identity.id}: restart failed: ${errorMessage(error)}`,
-      ),
-    );
-  }
-
-  private spawn(): Promise<PluginWorker> {
-    const started = performance.now();
-    return PluginWorker.start(this.workerOptions).then((worker) => {
-      this.lastRespawnMs = performance.now() - started;
-      return worker;
-    });
   }
 }

@@ -155,6 +155,30 @@ describe('SandboxRuntime', () => {
       expect(outputs.map((o) => new TextDecoder().decode(o.output))).toEqual(inputs);
     });
 
+    it('runs concurrent calls on instances of their own, up to instancesPerPlugin', async () => {
+      // Each call waits in a main-thread op until the other arrives: serialized calls never meet.
+      const arrived = new Set<string>();
+      let meet!: () => void;
+      const bothArrived = new Promise<void>((resolve) => (meet = resolve));
+      const ended: string[] = [];
+      runtime = makeRuntime({
+        instancesPerPlugin: 2,
+        mainThreadOps: {
+          sleep: async (_payload, { instance }) => {
+            arrived.add(instance);
+            if (arrived.size === 2) meet();
+            await bothArrived;
+            return 'met';
+          },
+        },
+        onCallEnd: (_plugin, instance) => ended.push(instance),
+      });
+      const instance = await load();
+      const calls = [1, 2].map(() => instance.call('call_sleep_main', text('{}')));
+      expect((await Promise.all(calls)).map((o) => json(o.output))).toEqual(['met', 'met']);
+      expect(new Set(ended)).toEqual(arrived);
+    });
+
     it('refuses a function the module does not export, and the instrumentation exports', async () => {
       const instance = await load();
       for (const fn of ['exfiltrate', '__convergio_fuel'])

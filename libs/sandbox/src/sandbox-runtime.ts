@@ -28,10 +28,17 @@ export interface SandboxRuntimeOptions {
   onDenied?: (plugin: PluginIdentity, event: DeniedEvent) => void;
   onLog?: (plugin: PluginIdentity, payload: unknown) => void;
   onTelemetry?: (plugin: PluginIdentity, payload: unknown) => void;
+  /** A call on `instance` ended (or was stopped): release what main-thread ops keep for it. */
+  onCallEnd?: (plugin: PluginIdentity, instance: string) => void;
   /** Receives worker output and sandbox diagnostics; defaults to `console`. */
   logger?: SandboxLogger;
   /** JS heap of each plugin worker (Wasm memory is capped separately); defaults to 64 MiB old space. */
   workerResourceLimits?: ResourceLimits;
+  /**
+   * Instances (worker threads) one plugin may run calls on at once; 1 serializes its calls.
+   * Each is a worker of its own, so this bounds both a plugin's share of the CPU and its memory.
+   */
+  instancesPerPlugin?: number;
   /** Defaults to `WebAssembly.compile`. */
   compile?: CompileWasm;
 }
@@ -44,6 +51,9 @@ export interface PluginSpec {
 }
 
 const BRIDGE_OVERHEAD_BYTES = 64 * 1024;
+// A spare instance (beyond the first) idle this long is stopped: bursts get parallelism, quiet
+// plugins give the memory back.
+const SPARE_INSTANCE_IDLE_MS = 30_000;
 const WORKER_START_TIMEOUT_MS = 10_000;
 const DEFAULT_RESOURCE_LIMITS: ResourceLimits = {
   maxOldGenerationSizeMb: 64,
@@ -51,17 +61,21 @@ const DEFAULT_RESOURCE_LIMITS: ResourceLimits = {
 };
 
 /**
- * Runs untrusted plugins, one worker thread per loaded instance (Extism inline inside it).
+ * Runs untrusted plugins, each instance in a worker thread of its own (Extism inline inside it).
  * Modules are prepared (memory cap, fuel metering, compile) once per SHA-256 and memory cap.
  */
 export class SandboxRuntime {
   private readonly modules = new Map<string, Promise<PreparedModule>>();
   private readonly defaults: CallLimits;
   private readonly logger: SandboxLogger;
+  private readonly instancesPerPlugin: number;
 
   constructor(private readonly options: SandboxRuntimeOptions) {
     this.defaults = validateLimits(options.defaults);
     this.logger = options.logger ?? console;
+    this.instancesPerPlugin = options.instancesPerPlugin ?? 1;
+    if (!Number.isInteger(this.instancesPerPlugin) || this.instancesPerPlugin < 1)
+      throw new RangeError(`instancesPerPlugin must be a positive integer`);
   }
 
   /** Starts an instance of the module `bytes`, which must hash to `sha256` (hex); rejects with a {@link SandboxError}. */
@@ -71,7 +85,7 @@ export class SandboxRuntime {
     const key = `${sha256}/${limits.maxMemoryPages}`;
     const cached = this.modules.has(key);
     const { module, functions } = await this.prepared(key, bytes, sha256, limits.maxMemoryPages);
-    const { onDenied, onLog, onTelemetry, policy } = this.options;
+    const { onDenied, onLog, onTelemetry, onCallEnd, policy } = this.options;
     const identity = structuredClone(plugin.identity);
     const supervisor = new PluginSupervisor(
       {
@@ -96,6 +110,7 @@ export class SandboxRuntime {
           denied: (event) => onDenied?.(identity, event),
           log: (payload) => onLog?.(identity, payload),
           telemetry: (payload) => onTelemetry?.(identity, payload),
+          callEnded: (instance) => onCallEnd?.(identity, instance),
         },
         logger: this.logger,
         resourceLimits: this.options.workerResourceLimits ?? DEFAULT_RESOURCE_LIMITS,
@@ -103,6 +118,7 @@ export class SandboxRuntime {
       },
       functions,
       limits,
+      { maxInstances: this.instancesPerPlugin, spareIdleMs: SPARE_INSTANCE_IDLE_MS },
       this.logger,
     );
     await supervisor.start();

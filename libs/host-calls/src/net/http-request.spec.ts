@@ -158,7 +158,7 @@ describe('http_request against real local servers', () => {
         policy: testPolicy({ allowPrivateNetworks: false }),
         request: { url: `http://2130706433:${a.port}/x?token=t`, method: 'GET' },
       },
-      { plugin, signal: new AbortController().signal },
+      { plugin, signal: new AbortController().signal, instance: 'main-side' },
     );
     expect(result).toEqual({
       denied: { reason: 'address 127.0.0.1 is loopback', target: `${a.url}/x` },
@@ -254,7 +254,7 @@ describe('http_request against real local servers', () => {
         policy: testPolicy(),
         request: { url: `${a.url}/slow`, method: 'GET' },
       },
-      { plugin, signal: controller.signal },
+      { plugin, signal: controller.signal, instance: 'main-side' },
     );
     while (a.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
     controller.abort();

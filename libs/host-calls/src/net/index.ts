@@ -16,9 +16,8 @@ export type {
 } from './net-inputs.js';
 export { systemResolver, type Resolver } from './pinned-address.js';
 export {
-  closePluginSockets,
-  MAX_SOCKETS_PER_PLUGIN,
-  pluginSocketKey,
+  closeInstanceSockets,
+  MAX_SOCKETS_PER_CALL,
   type WebSocketPayload,
 } from './websocket.ops.js';
 

@@ -23,10 +23,10 @@ export interface WebSocketPayload {
   request: unknown;
 }
 
-type Context = { plugin: PluginIdentity; signal: AbortSignal };
+type Context = { instance: string; signal: AbortSignal };
 
-/** Open sockets one plugin version may hold at once. */
-export const MAX_SOCKETS_PER_PLUGIN = 8;
+/** Open sockets one call may hold at once. */
+export const MAX_SOCKETS_PER_CALL = 8;
 /** Inbound messages buffered per socket, in messages; past it the socket is paused until the plugin reads. */
 const MAX_QUEUED_MESSAGES = 64;
 
@@ -38,24 +38,19 @@ interface OpenSocket {
 }
 
 /**
- * Sockets by plugin (`id@version`, from the sandbox's context, never from the payload) and
- * by a random id: a socket id is meaningless to any other plugin.
+ * Sockets by the instance serving the call (from the sandbox's context, never from the payload)
+ * and by a random id: a socket id is meaningless to any other call, plugin or not.
  */
 const sockets = new Map<string, Map<string, OpenSocket>>();
 
-/** The key sockets are filed under for a plugin version. */
-export function pluginSocketKey(plugin: Pick<PluginIdentity, 'id' | 'version'>): string {
-  return `${plugin.id}@${plugin.version}`;
-}
-
 /**
- * Closes every socket of a plugin version. The executor calls it when a plugin call ends:
- * sockets live for one call, never across calls.
+ * Closes every socket of an instance's call. The executor calls it when the sandbox reports the
+ * call ended: sockets live for one call, never across calls.
  */
-export function closePluginSockets(pluginKey: string): number {
-  const owned = sockets.get(pluginKey);
+export function closeInstanceSockets(instance: string): number {
+  const owned = sockets.get(instance);
   if (!owned) return 0;
-  sockets.delete(pluginKey);
+  sockets.delete(instance);
   for (const socket of owned.values()) {
     socket.ws.terminate();
     socket.wake?.();
@@ -68,7 +63,7 @@ const denied = (reason: string, target: string): DeniedResult => ({ denied: { re
 const unknownSocket = () => error('unknown_socket', 'no such socket for this plugin');
 
 function find(context: Context, socketId: string): OpenSocket | undefined {
-  return sockets.get(pluginSocketKey(context.plugin))?.get(socketId);
+  return sockets.get(context.instance)?.get(socketId);
 }
 
 export async function wsConnectOp(
@@ -81,10 +76,10 @@ export async function wsConnectOp(
   if (!parsed.ok) return error('invalid_input', parsed.message);
   const decision = decideWebSocket(parsed.value.url, payload.grants?.['net.websocket'], policy);
   if (!decision.allowed) return denied(decision.reason, decision.target);
-  const key = pluginSocketKey(context.plugin);
+  const key = context.instance;
   const owned = sockets.get(key) ?? new Map<string, OpenSocket>();
-  if (owned.size >= MAX_SOCKETS_PER_PLUGIN) {
-    return error('too_many_sockets', `at most ${MAX_SOCKETS_PER_PLUGIN} sockets per plugin`);
+  if (owned.size >= MAX_SOCKETS_PER_CALL) {
+    return error('too_many_sockets', `at most ${MAX_SOCKETS_PER_CALL} sockets per call`);
   }
   const { target } = decision;
   const timeoutMs = Math.min(parsed.value.timeout_ms ?? policy.httpTimeoutMs, policy.httpTimeoutMs);
@@ -229,7 +224,7 @@ export async function wsRecvOp(
       return message;
     }
     if (socket.closed) return { closed: true, ...socket.closed };
-    if (!stillOwned()) return unknownSocket(); // closed by ws_close or closePluginSockets meanwhile
+    if (!stillOwned()) return unknownSocket(); // closed by ws_close or closeInstanceSockets meanwhile
     return signal.reason instanceof Stopped && signal.reason.code === 'timeout'
       ? { timeout: true }
       : error('aborted', 'the operation was aborted');
@@ -245,11 +240,11 @@ export function wsCloseOp(
 ): Promise<{ closed: true } | ErrorResult> {
   const parsed = parseWsCloseInput(payload.request);
   if (!parsed.ok) return Promise.resolve(error('invalid_input', parsed.message));
-  const owned = sockets.get(pluginSocketKey(context.plugin));
+  const owned = sockets.get(context.instance);
   const socket = owned?.get(parsed.value.socket_id);
   if (!owned || !socket) return Promise.resolve(unknownSocket());
   owned.delete(parsed.value.socket_id);
-  if (owned.size === 0) sockets.delete(pluginSocketKey(context.plugin));
+  if (owned.size === 0) sockets.delete(context.instance);
   socket.ws.close(1000);
   setTimeout(() => socket.ws.terminate(), 1000).unref(); // do not wait for a peer that never answers the close
   socket.wake?.();

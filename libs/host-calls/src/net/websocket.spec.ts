@@ -5,7 +5,7 @@ import { expectEventually } from '@convergio/testing';
 import { netHostFunctions } from './net-host-functions.js';
 import { createNetMainThreadOps } from './net-main-ops.js';
 import { FakeHostEnv, testPolicy } from './testing/fake-host-env.js';
-import { closePluginSockets, pluginSocketKey } from './websocket.ops.js';
+import { closeInstanceSockets } from './websocket.ops.js';
 
 const pluginA = { id: 'acme.stream', version: '1.0.0', trust: 'untrusted' as const };
 const pluginB = { id: 'evil.neighbour', version: '1.0.0', trust: 'untrusted' as const };
@@ -30,24 +30,27 @@ describe('websocket host functions against a real local server', () => {
     port = (server.address() as AddressInfo).port;
   });
   afterEach(async () => {
-    closePluginSockets(pluginSocketKey(pluginA));
-    closePluginSockets(pluginSocketKey(pluginB));
+    for (const env of envs.splice(0)) closeInstanceSockets(env.instance);
     for (const socket of serverSide) socket.terminate();
     await new Promise((resolve) => server.close(resolve));
   });
 
+  const envs: FakeHostEnv[] = [];
   const envFor = (
     plugin = pluginA,
     policy: Partial<OperatorPolicy> = {},
     hosts = [`ws://127.0.0.1:${port}`],
-  ) =>
-    new FakeHostEnv(
+  ) => {
+    const env = new FakeHostEnv(
       netHostFunctions,
       ops,
       plugin,
       { 'net.websocket': { hosts } },
       testPolicy(policy),
     );
+    envs.push(env);
+    return env;
+  };
 
   async function connect(env: FakeHostEnv): Promise<string> {
     const result = (await env.invoke('ws_connect', { url: `ws://127.0.0.1:${port}/feed` })) as {
@@ -129,7 +132,7 @@ describe('websocket host functions against a real local server', () => {
         policy: testPolicy({ allowPrivateNetworks: false }),
         request: { url: `ws://127.0.0.1:${port}/` },
       },
-      { plugin: pluginA, signal: new AbortController().signal },
+      { plugin: pluginA, signal: new AbortController().signal, instance: 'main-side' },
     );
     expect(result).toEqual({
       denied: { reason: 'address 127.0.0.1 is loopback', target: `ws://127.0.0.1:${port}/` },
@@ -160,7 +163,7 @@ describe('websocket host functions against a real local server', () => {
     });
   });
 
-  it("keeps a plugin's socket ids useless to another plugin", async () => {
+  it("keeps a call's socket ids useless to any other call, of this plugin or another", async () => {
     const a = envFor(pluginA);
     const b = envFor(pluginB);
     const id = await connect(a);
@@ -173,19 +176,19 @@ describe('websocket host functions against a real local server', () => {
     expect(await b.invoke('ws_close', { socket_id: id })).toMatchObject({
       error: { code: 'unknown_socket' },
     });
-    const otherVersion = envFor({ ...pluginA, version: '2.0.0' });
-    expect(await otherVersion.invoke('ws_send', { socket_id: id, data: 'x' })).toMatchObject({
-      error: { code: 'unknown_socket' },
-    });
+    for (const other of [envFor({ ...pluginA, version: '2.0.0' }), envFor(pluginA)])
+      expect(await other.invoke('ws_send', { socket_id: id, data: 'x' })).toMatchObject({
+        error: { code: 'unknown_socket' },
+      });
     expect(await a.invoke('ws_send', { socket_id: id, data: 'mine' })).toEqual({ sent: 4 });
   });
 
-  it('closePluginSockets closes every socket of the plugin when its call ends', async () => {
+  it('closeInstanceSockets closes every socket of the call when it ends', async () => {
     const env = envFor();
     const first = await connect(env);
     await connect(env);
     const waiting = env.invoke('ws_recv', { socket_id: first, timeout_ms: 2000 });
-    expect(closePluginSockets(pluginSocketKey(pluginA))).toBe(2);
+    expect(closeInstanceSockets(env.instance)).toBe(2);
     await expectEventually(() =>
       expect(serverSide.every((s) => s.readyState === s.CLOSED)).toBe(true),
     );

@@ -34,6 +34,12 @@ export const ExecutorLimitsEnv = {
     600_000,
     'a loaded plugin not called for this long is unloaded',
   ),
+  EXECUTOR_INSTANCES_PER_PLUGIN: int(
+    1,
+    64,
+    2,
+    'calls one plugin version runs at once, each on an instance (worker thread) of its own; more wait in order',
+  ),
   EXECUTOR_ALLOW_PRIVATE_NETWORKS: Type.Boolean({
     default: false,
     description: 'let plugins reach loopback, private, link-local and metadata addresses',
@@ -90,6 +96,7 @@ export interface ExecutorSettings {
   limits: CallLimits;
   policy: OperatorPolicy;
   idleUnloadMs: number;
+  instancesPerPlugin: number;
   breaker: BreakerSettings;
 }
 
@@ -116,6 +123,7 @@ export function executorSettings(env: LimitsEnv): ExecutorSettings {
       logLinesPerSecond: env.EXECUTOR_LOG_LINES_PER_SECOND,
     },
     idleUnloadMs: env.EXECUTOR_IDLE_UNLOAD_MS,
+    instancesPerPlugin: env.EXECUTOR_INSTANCES_PER_PLUGIN,
     breaker: {
       threshold: env.EXECUTOR_BREAKER_THRESHOLD,
       baseBackoffMs: env.EXECUTOR_BREAKER_BACKOFF_MS,

@@ -55,7 +55,6 @@ function hostWith(behave: (fn: string, input: string) => Uint8Array | Error) {
   const host = {
     load: () => Promise.resolve({ plugin, fresh: false }),
     unload: () => Promise.resolve(true),
-    callEnded: () => undefined,
   } as unknown as PluginHost;
   return { calls, host };
 }

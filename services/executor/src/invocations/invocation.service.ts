@@ -77,30 +77,32 @@ export class InvocationService {
         failure.code,
       );
       throw failure;
-    } finally {
-      this.host.callEnded(d.pluginId, d.version);
     }
   }
 
-  /** Runs several calls of one plugin in one round trip; each result is an output or an error. */
+  /**
+   * Runs several calls of one plugin in one round trip, on as many of its instances as it may
+   * use at once; each result, in order, is an output or an error.
+   */
   async invokeBatch(
     req: RequestMap['executor.invoke-batch'],
   ): Promise<ReplyMap['executor.invoke-batch']> {
-    const results: unknown[] = [];
-    for (const call of req.calls) {
-      try {
-        const r = await this.invoke({
-          plugin_id: req.plugin_id,
-          version: req.version,
-          function: call.function,
-          input: call.input,
-        });
-        results.push({ output: r.output, duration_ms: r.duration_ms });
-      } catch (error) {
-        if (!(error instanceof DomainError)) throw error;
-        results.push({ error: error.toJSON() });
-      }
-    }
+    const results = await Promise.all(
+      req.calls.map(async (call) => {
+        try {
+          const r = await this.invoke({
+            plugin_id: req.plugin_id,
+            version: req.version,
+            function: call.function,
+            input: call.input,
+          });
+          return { output: r.output, duration_ms: r.duration_ms };
+        } catch (error) {
+          if (!(error instanceof DomainError)) throw error;
+          return { error: error.toJSON() };
+        }
+      }),
+    );
     return { results };
   }
 

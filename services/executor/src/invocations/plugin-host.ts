@@ -10,7 +10,7 @@ import {
 } from '@nestjs/common';
 import { EventSubjects, type Manifest, type Trust } from '@convergio/contracts';
 import { ARTIFACT_STORE, type ArtifactStore } from '@convergio/artifacts';
-import { closePluginSockets, mainThreadOps, pluginSocketKey } from '@convergio/host-calls';
+import { closeInstanceSockets, mainThreadOps } from '@convergio/host-calls';
 import { BusClient } from '@convergio/messaging';
 import {
   loadBinaryen,
@@ -41,8 +41,8 @@ const HOST_FUNCTIONS = pathToFileURL(
 );
 
 /**
- * The plugins loaded in this process: one sandboxed instance (its own worker thread) per
- * version, modules compiled and instrumented once per SHA-256.
+ * The plugins loaded in this process: per version, sandboxed instances (a worker thread each,
+ * up to EXECUTOR_INSTANCES_PER_PLUGIN), modules compiled and instrumented once per SHA-256.
  */
 @Injectable()
 export class PluginHost implements OnModuleInit, OnApplicationShutdown {
@@ -61,12 +61,15 @@ export class PluginHost implements OnModuleInit, OnApplicationShutdown {
       mainThreadOps,
       policy: settings.policy,
       defaults: settings.limits,
+      instancesPerPlugin: settings.instancesPerPlugin,
       logger: this.log,
       onDenied: (plugin, denial) => this.denied(plugin, denial),
       onLog: (plugin, line) =>
         this.log.log(`[${plugin.id}@${plugin.version}] ${JSON.stringify(line)}`),
       onTelemetry: (plugin, event) =>
         this.log.debug(`[${plugin.id}@${plugin.version}] telemetry ${JSON.stringify(event)}`),
+      // Websockets live for one call.
+      onCallEnd: (_plugin, instance) => void closeInstanceSockets(instance),
     });
   }
 
@@ -92,18 +95,12 @@ export class PluginHost implements OnModuleInit, OnApplicationShutdown {
     return { plugin: await loading, fresh: true };
   }
 
-  /** Closes what the call left open (websockets are closed when the call ends). */
-  callEnded(pluginId: string, version: string): void {
-    closePluginSockets(pluginSocketKey({ id: pluginId, version }));
-  }
-
   /** Drops a version's instance; true if one was loaded. */
   async unload(pluginId: string, version: string): Promise<boolean> {
     const key = `${pluginId}@${version}`;
     const loading = this.loaded.get(key);
     if (!loading) return false;
     this.loaded.delete(key);
-    this.callEnded(pluginId, version);
     await (await loading.catch(() => undefined))?.close();
     return true;
   }

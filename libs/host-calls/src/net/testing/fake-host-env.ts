@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Permissions } from '@convergio/contracts';
 import type {
   HostEnvironment,
@@ -42,6 +43,8 @@ export interface RecordedDenial {
 export class FakeHostEnv {
   readonly denials: RecordedDenial[] = [];
   readonly calls: { op: string; payload: unknown }[] = [];
+  /** Each env is one instance: what ops keep for its calls is filed under this. */
+  readonly instance = randomUUID();
 
   constructor(
     private readonly factory: (env: HostEnvironment) => HostFunctionTable,
@@ -68,6 +71,7 @@ export class FakeHostEnv {
     const result = await this.ops[op](JSON.parse(JSON.stringify(payload)), {
       plugin: this.plugin,
       signal: this.signal,
+      instance: this.instance,
     });
     return this.factory(this.env(() => result))[name](input);
   }
