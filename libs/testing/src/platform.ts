@@ -29,9 +29,12 @@ export interface PlatformInfo {
   busPrefix: string;
   natsUrl: string;
   logsDir: string;
-  /** Base URL of each service's own HTTP port (health, readiness, metrics). */
+  /** Base URL of each service process's own HTTP port (health, readiness, metrics), by process name. */
   serviceUrls: Record<string, string>;
 }
+
+/** How many processes run each service (one unless said); extra replicas are named `<service>-2`, ... */
+export type Replicas = Partial<Record<(typeof SERVICES)[number], number>>;
 
 /** Entry point of a built service. */
 export function serviceMain(name: string): string {
@@ -57,7 +60,19 @@ async function freePort(): Promise<number> {
  */
 export async function startPlatform(
   extraEnv: Record<string, string> = {},
-): Promise<{ info: PlatformInfo; stop: () => Promise<void> }> {
+  replicas: Replicas = {},
+): Promise<{
+  info: PlatformInfo;
+  stop: () => Promise<void>;
+  /** Kills one process (e.g. `executor-2`) at once, as a crash would. */
+  kill: (name: string) => Promise<void>;
+}> {
+  const processes = SERVICES.flatMap((service) =>
+    Array.from({ length: replicas[service] ?? 1 }, (_, i) => ({
+      service,
+      name: i === 0 ? service : `${service}-${i + 1}`,
+    })),
+  );
   (await connectTestNats()).close().catch(() => undefined);
   const db = await createTestDatabase('e2e');
   const busPrefix = `e2e_${randomBytes(4).toString('hex')}`;
@@ -65,11 +80,11 @@ export async function startPlatform(
   const logsDir = await mkdtemp(join(tmpdir(), 'cvg-e2e-logs-'));
   const adminKey = `cvg_e2e_${randomBytes(24).toString('hex')}`;
   const ports = new Map<string, number>();
-  for (const s of SERVICES) ports.set(s, await freePort());
-  const children: ChildProcess[] = [];
+  for (const { name } of processes) ports.set(name, await freePort());
+  const children = new Map<string, ChildProcess>();
 
-  for (const service of SERVICES) {
-    const log = createWriteStream(join(logsDir, `${service}.log`));
+  for (const { service, name } of processes) {
+    const log = createWriteStream(join(logsDir, `${name}.log`));
     const child = spawn(process.execPath, [serviceMain(service)], {
       cwd: ROOT,
       env: {
@@ -79,7 +94,7 @@ export async function startPlatform(
         DATABASE_URL: db.url,
         BUS_PREFIX: busPrefix,
         ARTIFACT_DIR: artifactDir,
-        PORT: String(ports.get(service)),
+        PORT: String(ports.get(name)),
         CONVERGIO_ADMIN_KEY: adminKey,
         EXECUTOR_TIMEOUT_MS: '2000',
         ...extraEnv,
@@ -88,37 +103,34 @@ export async function startPlatform(
     });
     child.stdout.pipe(log);
     child.stderr.pipe(log);
-    children.push(child);
+    children.set(name, child);
   }
 
+  const end = (c: ChildProcess, signal: NodeJS.Signals) =>
+    new Promise<void>((resolve) => {
+      if (c.exitCode !== null || c.signalCode !== null) return resolve();
+      c.once('exit', () => resolve());
+      c.kill(signal);
+      setTimeout(() => c.kill('SIGKILL'), 5000).unref();
+    });
   const stop = async () => {
-    await Promise.all(
-      children.map(
-        (c) =>
-          new Promise<void>((resolve) => {
-            if (c.exitCode !== null) return resolve();
-            c.once('exit', () => resolve());
-            c.kill('SIGTERM');
-            setTimeout(() => c.kill('SIGKILL'), 5000).unref();
-          }),
-      ),
-    );
+    await Promise.all([...children.values()].map((c) => end(c, 'SIGTERM')));
     await deleteTestStream(`${busPrefix}_EVENTS`);
     await db.drop();
     await rm(artifactDir, { recursive: true, force: true });
   };
 
   try {
-    for (const service of SERVICES) {
+    for (const { name } of processes) {
       await expectEventually(
         async () => {
-          const child = children[SERVICES.indexOf(service)];
+          const child = children.get(name)!;
           if (child.exitCode !== null)
             throw new Error(
-              `${service} exited with ${child.exitCode}:\n${readFileSync(join(logsDir, `${service}.log`), 'utf8').slice(-3000)}`,
+              `${name} exited with ${child.exitCode}:\n${readFileSync(join(logsDir, `${name}.log`), 'utf8').slice(-3000)}`,
             );
-          const res = await fetch(`http://127.0.0.1:${ports.get(service)}/readyz`);
-          if (res.status !== 200) throw new Error(`${service} not ready: ${res.status}`);
+          const res = await fetch(`http://127.0.0.1:${ports.get(name)}/readyz`);
+          if (res.status !== 200) throw new Error(`${name} not ready: ${res.status}`);
         },
         { timeoutMs: 60_000, intervalMs: 200 },
       );
@@ -136,8 +148,15 @@ export async function startPlatform(
       busPrefix,
       natsUrl: TEST_NATS_URL,
       logsDir,
-      serviceUrls: Object.fromEntries(SERVICES.map((s) => [s, `http://127.0.0.1:${ports.get(s)}`])),
+      serviceUrls: Object.fromEntries(
+        processes.map(({ name }) => [name, `http://127.0.0.1:${ports.get(name)}`]),
+      ),
     },
     stop,
+    kill: async (name) => {
+      const child = children.get(name);
+      if (!child) throw new Error(`no process named ${name}`);
+      await end(child, 'SIGKILL');
+    },
   };
 }
