@@ -3,32 +3,34 @@ import { aManifest, exampleModule, expectEventually, startPlatform } from '@conv
 
 interface AuditEvent {
   type: string;
-  payload: { instance?: string };
+  payload: { instance?: string; reason?: string };
 }
 
 /**
  * A platform running two executor processes: they share the NATS queue group, so calls spread
- * over both, either one can die without the platform losing calls, and a revoked plugin is
- * refused whichever replica answers.
+ * over both; a revoked plugin is refused and unloaded by both although only one of them consumes
+ * plugin.revoked; and either one can die without the platform losing calls.
  */
 describe('the executor scales out as replicas in a NATS queue group', () => {
   let platform: Awaited<ReturnType<typeof startPlatform>>;
-  const id = 'e2e.replicated-greet';
   const gateway = () => request(platform.info.gatewayUrl);
   const auth = () => ({ Authorization: `Bearer ${platform.info.adminKey}` });
-  const invoke = (name: string) =>
+  const invoke = (id: string, name: string) =>
     gateway()
       .post(`/v1/plugins/${id}/invoke`)
       .set(auth())
       .send({ function: 'greet', input: { name } });
-  const loadedBy = async () => {
+  const audit = async (id: string) => {
     const res = await gateway().get('/v1/audit').query({ plugin_id: id, limit: 100 }).set(auth());
-    const events = (res.body as { events: AuditEvent[] }).events;
-    return new Set(events.filter((e) => e.type === 'plugin.loaded').map((e) => e.payload.instance));
+    return (res.body as { events: AuditEvent[] }).events;
   };
-
-  beforeAll(async () => {
-    platform = await startPlatform({}, { executor: 2 });
+  const instancesThat = async (id: string, type: string, reason?: string) =>
+    new Set(
+      (await audit(id))
+        .filter((e) => e.type === type && (!reason || e.payload.reason === reason))
+        .map((e) => e.payload.instance),
+    );
+  async function publish(id: string) {
     const module = exampleModule('greet.wasm');
     await gateway()
       .post('/v1/plugins')
@@ -40,35 +42,53 @@ describe('the executor scales out as replicas in a NATS queue group', () => {
       const state = await gateway().get(`/v1/plugins/${id}/versions/1.0.0`).set(auth());
       expect(state.body).toMatchObject({ status: 'approved' });
     });
+  }
+
+  beforeAll(async () => {
+    // Idle eviction (and the unloading of versions revoked elsewhere) runs every 2 s.
+    platform = await startPlatform({ EXECUTOR_IDLE_UNLOAD_MS: '8000' }, { executor: 2 });
+    await publish('e2e.replicated');
   }, 120_000);
 
   afterAll(() => platform?.stop());
 
   it('spreads calls over both replicas, each running the plugin in its own sandbox', async () => {
     const names = Array.from({ length: 40 }, (_, i) => `caller-${i}`);
-    const replies = await Promise.all(names.map((name) => invoke(name)));
+    const replies = await Promise.all(names.map((name) => invoke('e2e.replicated', name)));
     expect(replies.map((r) => r.status)).toEqual(names.map(() => 200));
     expect(replies.map((r) => (r.body as { output: unknown }).output)).toEqual(
       names.map((name) => ({ greeting: `Hello, ${name}!` })),
     );
-    await expectEventually(async () => expect((await loadedBy()).size).toBe(2));
+    await expectEventually(async () =>
+      expect((await instancesThat('e2e.replicated', 'plugin.loaded')).size).toBe(2),
+    );
   });
 
-  it('keeps answering every call when one replica dies', async () => {
-    await platform.kill('executor-2');
-    const replies = [];
-    for (let i = 0; i < 10; i++) replies.push((await invoke(`after-${i}`)).status);
-    expect(replies).toEqual(Array.from({ length: 10 }, () => 200));
-  });
-
-  it('refuses a revoked plugin whichever replica answers', async () => {
+  it('refuses a revoked plugin whichever replica answers, and both unload it', async () => {
     await gateway()
-      .post(`/v1/plugins/${id}/versions/1.0.0/revoke`)
+      .post('/v1/plugins/e2e.replicated/versions/1.0.0/revoke')
       .set(auth())
       .send({ reason: 'compromised' })
       .expect(200);
-    await expectEventually(async () => expect((await invoke('late')).status).toBe(409));
-    const replies = await Promise.all(Array.from({ length: 10 }, () => invoke('late')));
+    await expectEventually(async () =>
+      expect((await invoke('e2e.replicated', 'late')).status).toBe(409),
+    );
+    const replies = await Promise.all(
+      Array.from({ length: 10 }, () => invoke('e2e.replicated', 'late')),
+    );
     expect(replies.map((r) => r.status)).toEqual(Array.from({ length: 10 }, () => 409));
+    await expectEventually(async () =>
+      expect(await instancesThat('e2e.replicated', 'plugin.unloaded', 'revoked')).toEqual(
+        await instancesThat('e2e.replicated', 'plugin.loaded'),
+      ),
+    );
+  });
+
+  it('keeps answering every call when one replica dies', async () => {
+    await publish('e2e.survivor');
+    await platform.kill('executor-2');
+    const statuses = [];
+    for (let i = 0; i < 10; i++) statuses.push((await invoke('e2e.survivor', `after-${i}`)).status);
+    expect(statuses).toEqual(Array.from({ length: 10 }, () => 200));
   });
 });

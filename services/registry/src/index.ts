@@ -1,5 +1,6 @@
 import { processedEventEntity } from '@convergio/persistence';
 import { RegistryInit1764300000000 } from './migrations/1764300000000-registry-init.js';
+import { RegistryLoadedOn1764400000000 } from './migrations/1764400000000-registry-loaded-on.js';
 import { PluginVersion } from './plugins/plugin-version.entity.js';
 import { REGISTRY_SCHEMA } from './registry.schema.js';
 
@@ -9,5 +10,5 @@ export { REGISTRY_SCHEMA } from './registry.schema.js';
 export const registryPersistence = {
   schema: REGISTRY_SCHEMA,
   entities: [PluginVersion, processedEventEntity(REGISTRY_SCHEMA)],
-  migrations: [RegistryInit1764300000000],
+  migrations: [RegistryInit1764300000000, RegistryLoadedOn1764400000000],
 };

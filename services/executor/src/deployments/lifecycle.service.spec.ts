@@ -4,34 +4,50 @@ import type { PluginHost } from '../invocations/plugin-host.js';
 import type { DeploymentsService } from './deployments.service.js';
 import { LifecycleService } from './lifecycle.service.js';
 
-describe('LifecycleService idle eviction', () => {
+/** A lifecycle over a fake host holding `loaded`, where `goneMeanwhile` was unloaded by something else. */
+function lifecycle(options: {
+  idle?: [string, string][];
+  loaded?: [string, string][];
+  approved?: [string, string][];
+  goneMeanwhile?: string;
+}) {
+  const unloaded: string[] = [];
+  const published: { subject: string; data: Record<string, unknown> }[] = [];
+  const host = {
+    idleVersions: (ms: number) => Promise.resolve(ms === 60_000 ? (options.idle ?? []) : []),
+    loadedVersions: () => options.loaded ?? [],
+    unload: (id: string, v: string) => {
+      unloaded.push(`${id}@${v}`);
+      return Promise.resolve(id !== options.goneMeanwhile);
+    },
+  } as unknown as PluginHost;
+  const deployments = {
+    approved: () =>
+      Promise.resolve(
+        (options.approved ?? []).map(([pluginId, version]) => ({ pluginId, version })),
+      ),
+  } as unknown as DeploymentsService;
+  const bus = {
+    publish: (subject: string, data: Record<string, unknown>) => {
+      published.push({ subject, data });
+      return Promise.resolve('id');
+    },
+  } as unknown as BusClient;
+  const service = new LifecycleService(deployments, host, bus, {
+    idleUnloadMs: 60_000,
+  } as ExecutorSettings);
+  return { service, unloaded, published };
+}
+
+describe('LifecycleService', () => {
   it('unloads versions idle for EXECUTOR_IDLE_UNLOAD_MS and records each as plugin.unloaded (idle)', async () => {
-    const unloaded: string[] = [];
-    const published: { subject: string; data: Record<string, unknown> }[] = [];
-    const host = {
-      idleVersions: (ms: number) =>
-        Promise.resolve(
-          ms === 60_000
-            ? [
-                ['a.one', '1.0.0'],
-                ['b.two', '2.0.0'],
-              ]
-            : [],
-        ),
-      unload: (id: string, v: string) => {
-        unloaded.push(`${id}@${v}`);
-        return Promise.resolve(id !== 'b.two'); // b.two was unloaded meanwhile by a revocation
-      },
-    } as unknown as PluginHost;
-    const bus = {
-      publish: (subject: string, data: Record<string, unknown>) => {
-        published.push({ subject, data });
-        return Promise.resolve('id');
-      },
-    } as unknown as BusClient;
-    const service = new LifecycleService({} as DeploymentsService, host, bus, {
-      idleUnloadMs: 60_000,
-    } as ExecutorSettings);
+    const { service, unloaded, published } = lifecycle({
+      idle: [
+        ['a.one', '1.0.0'],
+        ['b.two', '2.0.0'],
+      ],
+      goneMeanwhile: 'b.two', // unloaded meanwhile by a revocation
+    });
 
     await service.evictIdle();
 
@@ -40,6 +56,26 @@ describe('LifecycleService idle eviction', () => {
       {
         subject: 'plugin.unloaded',
         data: expect.objectContaining({ plugin_id: 'a.one', version: '1.0.0', reason: 'idle' }),
+      },
+    ]);
+  });
+
+  it('unloads loaded versions no longer approved (revoked through another replica)', async () => {
+    const { service, unloaded, published } = lifecycle({
+      loaded: [
+        ['a.one', '1.0.0'],
+        ['b.two', '2.0.0'],
+      ],
+      approved: [['a.one', '1.0.0']],
+    });
+
+    await service.dropRevoked();
+
+    expect(unloaded).toEqual(['b.two@2.0.0']);
+    expect(published).toEqual([
+      {
+        subject: 'plugin.unloaded',
+        data: expect.objectContaining({ plugin_id: 'b.two', version: '2.0.0', reason: 'revoked' }),
       },
     ]);
   });

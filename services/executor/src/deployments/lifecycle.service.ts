@@ -28,24 +28,35 @@ export class LifecycleService implements OnModuleInit, BeforeApplicationShutdown
 
   onModuleInit(): void {
     const every = Math.min(30_000, Math.max(1000, this.settings.idleUnloadMs / 4));
-    this.evictor = setInterval(() => void this.evictIdle(), every).unref();
+    this.evictor = setInterval(
+      () =>
+        void this.evictIdle()
+          .then(() => this.dropRevoked())
+          .catch((error: unknown) => this.log.warn(`eviction failed: ${String(error)}`)),
+      every,
+    ).unref();
   }
 
   /** Unloads versions nobody called for EXECUTOR_IDLE_UNLOAD_MS; the next call loads them again. */
   async evictIdle(): Promise<void> {
-    for (const [plugin_id, version] of await this.host.idleVersions(this.settings.idleUnloadMs)) {
-      if (!(await this.host.unload(plugin_id, version))) continue;
-      await this.bus
-        .publish(EventSubjects.PluginUnloaded, {
-          plugin_id,
-          version,
-          instance: INSTANCE,
-          reason: 'idle',
-        })
-        .catch((error: unknown) =>
-          this.log.warn(`plugin.unloaded for ${plugin_id}@${version} not sent: ${String(error)}`),
-        );
-    }
+    for (const [plugin_id, version] of await this.host.idleVersions(this.settings.idleUnloadMs))
+      await this.unload(plugin_id, version, 'idle');
+  }
+
+  /**
+   * Unloads versions loaded here that are no longer approved. Replicas share one durable
+   * consumer, so plugin.revoked reaches one of them; the others (which already refuse calls,
+   * the status being read per call) let go of the instances here.
+   */
+  async dropRevoked(): Promise<void> {
+    const loaded = this.host.loadedVersions();
+    if (loaded.length === 0) return;
+    const approved = new Set(
+      (await this.deployments.approved()).map((d) => `${d.pluginId}@${d.version}`),
+    );
+    for (const [plugin_id, version] of loaded)
+      if (!approved.has(`${plugin_id}@${version}`))
+        await this.unload(plugin_id, version, 'revoked');
   }
 
   async onSubmitted(e: EventEnvelope<'plugin.submitted'>): Promise<void> {
@@ -66,20 +77,12 @@ export class LifecycleService implements OnModuleInit, BeforeApplicationShutdown
     });
     if (!changed) return;
     try {
-      const { plugin } = await this.host.load({
+      await this.host.load({
         pluginId: d.plugin_id,
         version: d.version,
         trust: d.trust,
         moduleSha256: d.module_sha256,
         manifest: d.manifest,
-      });
-      await this.bus.publish(EventSubjects.PluginLoaded, {
-        plugin_id: d.plugin_id,
-        version: d.version,
-        module_sha256: d.module_sha256,
-        instance: INSTANCE,
-        load_ms: Math.round(plugin.loadMs * 1000) / 1000,
-        cached: plugin.cached,
       });
     } catch (error) {
       // Approved but unloadable (e.g. an import outside the allowlist): calls will report it.
@@ -98,6 +101,7 @@ export class LifecycleService implements OnModuleInit, BeforeApplicationShutdown
   async onRevoked(e: EventEnvelope<'plugin.revoked'>): Promise<void> {
     await this.deployments.apply(e, { status: 'revoked' });
     if (await this.host.unload(e.data.plugin_id, e.data.version)) {
+      // Inside the event's handler: a failed publish must fail the handler, so it is redelivered.
       await this.bus.publish(EventSubjects.PluginUnloaded, {
         plugin_id: e.data.plugin_id,
         version: e.data.version,
@@ -110,18 +114,20 @@ export class LifecycleService implements OnModuleInit, BeforeApplicationShutdown
   /** Runs before the bus closes, so the registry learns these versions are no longer loaded here. */
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.evictor);
-    for (const [plugin_id, version] of this.host.loadedVersions()) {
-      await this.host.unload(plugin_id, version);
-      await this.bus
-        .publish(EventSubjects.PluginUnloaded, {
-          plugin_id,
-          version,
-          instance: INSTANCE,
-          reason: 'shutdown',
-        })
-        .catch((error: unknown) =>
-          this.log.warn(`plugin.unloaded for ${plugin_id}@${version} not sent: ${String(error)}`),
-        );
-    }
+    for (const [plugin_id, version] of this.host.loadedVersions())
+      await this.unload(plugin_id, version, 'shutdown');
+  }
+
+  private async unload(
+    plugin_id: string,
+    version: string,
+    reason: 'idle' | 'revoked' | 'shutdown',
+  ): Promise<void> {
+    if (!(await this.host.unload(plugin_id, version))) return;
+    await this.bus
+      .publish(EventSubjects.PluginUnloaded, { plugin_id, version, instance: INSTANCE, reason })
+      .catch((error: unknown) =>
+        this.log.warn(`plugin.unloaded for ${plugin_id}@${version} not sent: ${String(error)}`),
+      );
   }
 }

@@ -53,7 +53,7 @@ function hostWith(behave: (fn: string, input: string) => Uint8Array | Error) {
     },
   } as unknown as LoadedSandboxPlugin;
   const host = {
-    load: () => Promise.resolve({ plugin, fresh: false }),
+    load: () => Promise.resolve(plugin),
     unload: () => Promise.resolve(true),
   } as unknown as PluginHost;
   return { calls, host };

@@ -45,7 +45,7 @@ export class InvocationService {
     }
     const started = performance.now();
     try {
-      const { plugin } = await this.host.load(d);
+      const plugin = await this.host.load(d);
       const { output, resources } = await plugin.call(
         target.function,
         encoder.encode(JSON.stringify(req.input ?? null)),

@@ -78,11 +78,14 @@ export class PluginHost implements OnModuleInit, OnApplicationShutdown {
     await loadBinaryen();
   }
 
-  /** The running instance of a version, loading it on first use; `fresh` when this call loaded it. */
-  async load(d: Deployable): Promise<{ plugin: LoadedSandboxPlugin; fresh: boolean }> {
+  /**
+   * The running instance of a version, loading it on first use (on approval, or on the first
+   * call this replica gets) and announcing each load as plugin.loaded.
+   */
+  async load(d: Deployable): Promise<LoadedSandboxPlugin> {
     const key = `${d.pluginId}@${d.version}`;
     const existing = this.loaded.get(key);
-    if (existing) return { plugin: await existing, fresh: false };
+    if (existing) return existing;
     const loading = this.artifacts.get(d.moduleSha256).then((bytes) =>
       this.runtime.load(bytes, d.moduleSha256, {
         identity: { id: d.pluginId, version: d.version, trust: d.trust ?? 'untrusted' },
@@ -92,7 +95,20 @@ export class PluginHost implements OnModuleInit, OnApplicationShutdown {
     );
     this.loaded.set(key, loading);
     loading.catch(() => this.loaded.delete(key));
-    return { plugin: await loading, fresh: true };
+    const plugin = await loading;
+    await this.bus
+      .publish(EventSubjects.PluginLoaded, {
+        plugin_id: d.pluginId,
+        version: d.version,
+        module_sha256: d.moduleSha256,
+        instance: INSTANCE,
+        load_ms: Math.round(plugin.loadMs * 1000) / 1000,
+        cached: plugin.cached,
+      })
+      .catch((error: unknown) =>
+        this.log.error(`plugin.loaded for ${key} not sent: ${String(error)}`),
+      );
+    return plugin;
   }
 
   /** Drops a version's instance; true if one was loaded. */

@@ -37,8 +37,9 @@ export class PluginVersion {
   @Column({ type: 'jsonb', default: () => "'[]'" })
   findings!: Finding[];
 
-  @Column({ type: 'boolean', default: false })
-  loaded!: boolean;
+  /** Executor instances running the version. */
+  @Column({ type: 'text', array: true, name: 'loaded_on', default: () => "'{}'" })
+  loadedOn!: string[];
 
   @Column({ type: 'text', name: 'submitted_by' })
   submittedBy!: string;

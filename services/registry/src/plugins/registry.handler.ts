@@ -56,16 +56,16 @@ export class RegistryHandler {
 
   @EventPattern(EventSubjects.PluginRevoked)
   onRevoked(@Payload() e: EventEnvelope<'plugin.revoked'>) {
-    return this.registry.apply(e, { status: 'revoked', loaded: false });
+    return this.registry.apply(e, { status: 'revoked', loading: 'unloadedEverywhere' });
   }
 
   @EventPattern(EventSubjects.PluginLoaded)
   onLoaded(@Payload() e: EventEnvelope<'plugin.loaded'>) {
-    return this.registry.apply(e, { loaded: true });
+    return this.registry.apply(e, { loading: { instance: e.data.instance, loaded: true } });
   }
 
   @EventPattern(EventSubjects.PluginUnloaded)
   onUnloaded(@Payload() e: EventEnvelope<'plugin.unloaded'>) {
-    return this.registry.apply(e, { loaded: false });
+    return this.registry.apply(e, { loading: { instance: e.data.instance, loaded: false } });
   }
 }

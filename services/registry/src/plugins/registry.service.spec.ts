@@ -75,16 +75,36 @@ describe('registry service', () => {
       high_risk_permissions: ['net.http'],
       findings: [],
     });
-    await h.bus.publish(EventSubjects.PluginLoaded, {
-      plugin_id: 'r.life',
-      version: '1.0.0',
-      module_sha256: sha,
-      instance: 'x',
-      load_ms: 1,
-      cached: false,
+    await expectEventually(async () =>
+      expect(await state('r.life')).toMatchObject({ status: 'approved', loaded: false }),
+    );
+  });
+
+  it('knows which executor replicas run a version: each loads and unloads on its own', async () => {
+    const ref = { plugin_id: 'r.life', version: '1.0.0' };
+    const loaded = (instance: string) =>
+      h.bus.publish(EventSubjects.PluginLoaded, {
+        ...ref,
+        module_sha256: sha,
+        instance,
+        load_ms: 1,
+        cached: false,
+      });
+    await loaded('executor-a');
+    await loaded('executor-b');
+    await expectEventually(async () =>
+      expect(await state('r.life')).toMatchObject({
+        loaded: true,
+        loaded_on: ['executor-a', 'executor-b'],
+      }),
+    );
+    await h.bus.publish(EventSubjects.PluginUnloaded, {
+      ...ref,
+      instance: 'executor-a',
+      reason: 'idle',
     });
     await expectEventually(async () =>
-      expect(await state('r.life')).toMatchObject({ status: 'approved', loaded: true }),
+      expect(await state('r.life')).toMatchObject({ loaded: true, loaded_on: ['executor-b'] }),
     );
   });
 
@@ -101,6 +121,9 @@ describe('registry service', () => {
       plugin_id: 'r.life',
       reason: 'leak',
     });
+    await expectEventually(async () =>
+      expect(await state('r.life')).toMatchObject({ loaded: false, loaded_on: [] }),
+    );
     await expect(
       h.bus.request(RequestSubjects.RegistryRevokeVersion, {
         plugin_id: 'r.life',

@@ -25,7 +25,8 @@ export interface VersionChange {
   status?: VersionStatus;
   trust?: Trust;
   findings?: Finding[];
-  loaded?: boolean;
+  /** An executor instance loaded or unloaded the version; `unloadedEverywhere` on revocation. */
+  loading?: { instance: string; loaded: boolean } | 'unloadedEverywhere';
 }
 
 /** Submissions, their lifecycle state, and the queries the gateway needs. */
@@ -96,7 +97,8 @@ export class RegistryService {
           if (change.trust) row.trust = change.trust;
           if (change.findings) row.findings = change.findings;
         }
-        if (change.loaded !== undefined) row.loaded = change.loaded;
+        if (change.loading === 'unloadedEverywhere') row.loadedOn = [];
+        else if (change.loading) row.loadedOn = loadedOn(row.loadedOn, change.loading);
         await manager.save(row);
       },
     );
@@ -176,9 +178,15 @@ function toState(r: PluginVersion): VersionState {
     module_sha256: r.moduleSha256,
     permissions,
     findings: r.findings,
-    loaded: r.loaded,
+    loaded: r.loadedOn.length > 0,
+    loaded_on: r.loadedOn,
     submitted_by: r.submittedBy,
     submitted_at: r.submittedAt.toISOString(),
     updated_at: r.updatedAt.toISOString(),
   };
+}
+
+function loadedOn(current: string[], { instance, loaded }: { instance: string; loaded: boolean }) {
+  const others = current.filter((name) => name !== instance);
+  return loaded ? [...others, instance] : others;
 }
