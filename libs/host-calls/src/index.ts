@@ -1,2 +1,3 @@
 export { createHostFunctions, mainThreadOps } from './host-functions.js';
 export { closeInstanceSockets } from './net/index.js';
+export { dnsServersResolver, useResolver, type Resolver } from './net/index.js';

@@ -3,3 +3,9 @@ export { createTestDatabase, TEST_POSTGRES_URL, type TestDatabase } from './test
 export { connectTestNats, deleteTestStream, TEST_NATS_URL } from './nats.js';
 export { aManifest, exampleModule, sha256Hex } from './plugin-factory.js';
 export { serviceMain, SERVICES, startPlatform, type PlatformInfo } from './platform.js';
+export {
+  startDnsServer,
+  type DnsAnswers,
+  type DnsRecordType,
+  type TestDnsServer,
+} from './dns-server.js';

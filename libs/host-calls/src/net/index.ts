@@ -14,7 +14,9 @@ export type {
   WsRecvInput,
   WsSendInput,
 } from './net-inputs.js';
+export { dnsServersResolver } from './dns-servers-resolver.js';
 export { systemResolver, type Resolver } from './pinned-address.js';
+export { useResolver } from './process-resolver.js';
 export {
   closeInstanceSockets,
   MAX_SOCKETS_PER_CALL,
@@ -22,6 +24,7 @@ export {
 } from './websocket.ops.js';
 
 import { createNetMainThreadOps } from './net-main-ops.js';
+import { processResolver } from './process-resolver.js';
 
-/** The network operations host functions reach through `callMain`, using the system resolver. */
-export const netMainThreadOps = createNetMainThreadOps();
+/** The network operations host functions reach through `callMain`, using the process's resolver. */
+export const netMainThreadOps = createNetMainThreadOps(processResolver);

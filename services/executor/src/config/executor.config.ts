@@ -3,6 +3,9 @@ import { ArtifactEnv, DistributedEnv, portEnv } from '@convergio/runtime';
 import type { CallLimits, OperatorPolicy } from '@convergio/sandbox';
 import type { BreakerSettings } from '../invocations/circuit-breaker.js';
 
+// One DNS server as Resolver.setServers takes it: IPv4[:port], [IPv6]:port or IPv6.
+const DNS_SERVER = String.raw`(\d{1,3}(\.\d{1,3}){3}(:\d{1,5})?|\[[\da-fA-F:.]+\](:\d{1,5})?|[\da-fA-F:]*:[\da-fA-F:.]*)`;
+
 const int = (minimum: number, maximum: number, def: number, description: string) =>
   Type.Integer({ minimum, maximum, default: def, description });
 
@@ -51,6 +54,13 @@ export const ExecutorLimitsEnv = {
     'largest file a plugin may read or write, bytes',
   ),
   EXECUTOR_HTTP_TIMEOUT_MS: int(100, 60_000, 10_000, 'time of one http_request, ms'),
+  EXECUTOR_DNS_SERVERS: Type.Optional(
+    Type.String({
+      pattern: `^(${DNS_SERVER}(,(?!$)|$))+$`,
+      description:
+        'DNS servers that resolve the names plugins connect to (A and AAAA), comma-separated ip, ip:port or [ipv6]:port; unset means the system resolver',
+    }),
+  ),
   EXECUTOR_MAX_HTTP_BYTES: int(
     1024,
     64 * 1024 * 1024,
@@ -98,6 +108,8 @@ export interface ExecutorSettings {
   idleUnloadMs: number;
   instancesPerPlugin: number;
   breaker: BreakerSettings;
+  /** The only DNS servers plugin network calls may ask; null: the system resolver. */
+  dnsServers: string[] | null;
 }
 
 /** The executor's settings from its validated environment. */
@@ -129,5 +141,6 @@ export function executorSettings(env: LimitsEnv): ExecutorSettings {
       baseBackoffMs: env.EXECUTOR_BREAKER_BACKOFF_MS,
       maxBackoffMs: 300_000,
     },
+    dnsServers: env.EXECUTOR_DNS_SERVERS?.split(',') ?? null,
   };
 }
