@@ -1,27 +1,9 @@
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expectEventually, exampleModule, sha256Hex } from '@convergio/testing';
-import {
-  adminKey,
-  api,
-  bearer,
-  createKey,
-  greetManifest,
-  submit,
-  versionState,
-} from './support/fixtures.js';
-
-interface Denial {
-  data: { capability: string; target: string; reason: string };
-}
-
-const tool = (name: string) => ({
-  name,
-  function: name,
-  description: `attack ${name}`,
-  input_schema: {},
-});
+import { expectEventually } from '@convergio/testing';
+import { api, bearer, createKey, greetManifest, submit, versionState } from './support/fixtures.js';
+import { callHost, denials as deniedTo, deployHostile, expectPong } from './support/hostile.js';
 
 /**
  * Hostile plugins against the running platform: every refusal is answered to the plugin as a
@@ -49,10 +31,7 @@ describe('attacks on the executor', () => {
     symlinkSync('/etc/passwd', join(granted, 'passwd-link'));
     symlinkSync(root, join(granted, 'up'));
 
-    const module = exampleModule('hostile.wasm');
-    const manifest = greetManifest({
-      entrypoint: 'hostile.wasm',
-      capabilities: { tools: ['call_host', 'recurse', 'flood', 'big_output', 'ping'].map(tool) },
+    hostile = await deployHostile(publisher, {
       permissions: {
         'fs.read': { paths: [granted] },
         'fs.write': { paths: [join(granted, 'out')] },
@@ -60,24 +39,8 @@ describe('attacks on the executor', () => {
         'net.websocket': { hosts: ['ws.example.com'] },
       },
       limits: { fuel: 50_000_000, max_host_calls: 1000 },
-      signing: { sha256: sha256Hex(module) },
+      extraTools: ['recurse', 'flood', 'big_output'],
     });
-    hostile = manifest.id;
-    await submit(publisher, manifest, module).expect(202);
-    await expectEventually(async () =>
-      expect((await versionState(publisher, hostile)).status).toBe('pending_approval'),
-    );
-    await api()
-      .post(`/v1/approvals/${hostile}/1.0.0/approve`)
-      .set(bearer(adminKey()))
-      .send({ note: 'attack suite' })
-      .expect(200);
-    await expectEventually(async () =>
-      expect(await versionState(publisher, hostile)).toMatchObject({
-        status: 'approved',
-        loaded: true,
-      }),
-    );
 
     const greet = greetManifest();
     bystander = greet.id;
@@ -87,25 +50,8 @@ describe('attacks on the executor', () => {
     );
   });
 
-  const host = async (fn: string, arg: unknown) =>
-    (
-      await api()
-        .post(`/v1/plugins/${hostile}/invoke`)
-        .set(bearer(invoker))
-        .send({ function: 'call_host', input: { fn, arg } })
-        .expect(200)
-    ).body.output as {
-      error?: { code: string; capability?: string };
-    } & Record<string, unknown>;
-
-  const denials = async () =>
-    (
-      await api()
-        .get('/v1/audit')
-        .query({ plugin_id: hostile, type: 'permission.denied', limit: 500 })
-        .set(bearer(auditor))
-        .expect(200)
-    ).body.events as Denial[];
+  const host = (fn: string, arg: unknown) => callHost(invoker, hostile, fn, arg);
+  const denials = () => deniedTo(auditor, hostile);
 
   /** The plugin was refused, the refusal is in the audit log, and other plugins are still served. */
   async function expectRefused(fn: string, arg: unknown, capability: string, target: string) {
@@ -225,14 +171,6 @@ describe('attacks on the executor', () => {
       expect(mine.length).toBeGreaterThan(0);
       if (reason) expect(mine[0].data.reason).toBe(reason);
     });
-    expect(
-      (
-        await api()
-          .post(`/v1/plugins/${hostile}/invoke`)
-          .set(bearer(invoker))
-          .send({ function: 'ping', input: {} })
-          .expect(200)
-      ).body.output,
-    ).toBe('pong');
+    await expectPong(invoker, hostile);
   });
 });

@@ -21,4 +21,5 @@ await import('./redelivery.cases.js');
 await import('./config.cases.js');
 await import('./executor.cases.js');
 await import('./attacks.cases.js');
+await import('./symlink-race.cases.js');
 await import('./observability.cases.js');
