@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import createPlugin from '@extism/extism';
 import wabtInit from 'wabt';
-import { loadBinaryen, SandboxRuntime } from '../libs/sandbox/dist/index.js';
+import { instrumentFuel, SandboxRuntime } from '../libs/sandbox/dist/index.js';
 import { mainThreadOps } from '../libs/host-calls/dist/index.js';
 import { exampleModule } from '../libs/testing/dist/index.js';
 import { compare, median, sample } from './lib/stats.mjs';
@@ -72,7 +72,6 @@ async function oneMiBModule() {
 }
 
 export async function run() {
-  await loadBinaryen(); // the executor imports it at boot
   const sandbox = await runtime.load(bench, sha(bench), spec('bench'));
   const inline = await bareExtism(false);
   const worker = await bareExtism(true);
@@ -108,7 +107,11 @@ export async function run() {
   record('cpu_loop_fuel_off', cpu.b / 1000, 'ms');
   record('fuel_overhead_ratio', cpu.a / cpu.b, 'x');
   // The tight loop above is the worst case (two instructions per iteration); CRC-32 is a typical one.
-  const crc = await compare(() => sandbox.call('crc32_1mib', empty), () => inline.call('crc32_1mib'), { rounds: 3, iterations: 15, warmup: 2 });
+  const crc = await compare(
+    () => sandbox.call('crc32_1mib', empty),
+    () => inline.call('crc32_1mib'),
+    { rounds: 3, iterations: 15, warmup: 2 },
+  );
   record('crc32_fuel_on', crc.a / 1000, 'ms');
   record('crc32_fuel_off', crc.b / 1000, 'ms');
   record('fuel_overhead_crc32_ratio', crc.a / crc.b, 'x');
@@ -119,6 +122,8 @@ export async function run() {
   record('load_1mib_cold', cold.loadMs, 'ms');
   record('load_1mib_warm', warm.loadMs, 'ms');
   record('load_1mib_cold_vs_warm_ratio', cold.loadMs / warm.loadMs, 'x');
+  const instrument = median(await sample(() => instrumentFuel(big), { warmup: 5, iterations: 50 }));
+  record('instrument_1mib', instrument / 1000, 'ms');
 
   const idle = [];
   global.gc?.();

@@ -1,7 +1,7 @@
 export { capMemory, MAX_WASM_PAGES } from './cap-memory.js';
 export { capLimits, validateLimits, type CallLimits, type CallResources } from './call-limits.js';
 export { inspectModule, type CompileWasm, type InspectedModule } from './inspect-module.js';
-export { instrumentFuel, loadBinaryen } from './instrument-fuel.js';
+export { instrumentFuel } from './instrument-fuel.js';
 export type { SandboxLogger } from './plugin-log-sink.js';
 export { SandboxError, type SandboxErrorCode } from './sandbox-error.js';
 export type { LoadedSandboxPlugin, SandboxPlugin } from './sandbox-plugin.js';

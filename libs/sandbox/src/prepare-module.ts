@@ -22,7 +22,7 @@ export async function prepareModule(
 ): Promise<PreparedModule> {
   const capped = capMemory(bytes, maxPages);
   const inspected = await inspectModule(capped, compile);
-  const instrumented = await instrumentFuel(capped);
+  const instrumented = instrumentFuel(capped);
   let module: WebAssembly.Module;
   try {
     module = await compile(instrumented);

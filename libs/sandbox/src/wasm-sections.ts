@@ -1,10 +1,20 @@
+import { concatBytes } from './concat-bytes.js';
 import { encodeU32Leb, readU32Leb } from './leb128.js';
 import { SandboxError } from './sandbox-error.js';
 
 const HEADER = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
 
-/** Section ids of the WebAssembly binary format that the sandbox reads. */
-export const SectionId = { import: 2, memory: 5 } as const;
+/** Section ids of the WebAssembly binary format that the sandbox reads or writes. */
+export const SectionId = {
+  custom: 0,
+  type: 1,
+  import: 2,
+  memory: 5,
+  global: 6,
+  export: 7,
+  start: 8,
+  code: 10,
+} as const;
 
 /** One top-level section of a module: its id and its payload. */
 export interface WasmSection {
@@ -37,12 +47,5 @@ export function writeSections(sections: readonly WasmSection[]): Uint8Array<Arra
     Uint8Array.of(id, ...encodeU32Leb(payload.length)),
     payload,
   ]);
-  const chunks = [Uint8Array.from(HEADER), ...parts.flat()];
-  const out = new Uint8Array(chunks.reduce((total, chunk) => total + chunk.length, 0));
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
+  return concatBytes([Uint8Array.from(HEADER), ...parts.flat()]);
 }

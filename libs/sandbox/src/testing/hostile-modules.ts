@@ -87,12 +87,16 @@ export function importingWat(
     (func (export "run") (result i32) (i32.const 0)))`;
 }
 
-let wabt: Awaited<ReturnType<typeof wabtInit>> | undefined;
+type Wabt = Awaited<ReturnType<typeof wabtInit>>;
+let wabt: Wabt | undefined;
 
-/** Assembles WAT text. */
-export async function wat(source: string): Promise<TestModule> {
+/** Assembles WAT text; `features` turns on proposals wabt leaves off (`{ tail_call: true }`). */
+export async function wat(
+  source: string,
+  features: Parameters<Wabt['parseWat']>[2] = {},
+): Promise<TestModule> {
   wabt ??= await wabtInit();
-  const parsed = wabt.parseWat('test.wat', source);
+  const parsed = wabt.parseWat('test.wat', source, features);
   try {
     const bytes = new Uint8Array(parsed.toBinary({}).buffer);
     return { bytes, sha256: createHash('sha256').update(bytes).digest('hex') };

@@ -11,8 +11,10 @@ export interface WasmFixture {
   sha256: string;
 }
 
-/** Reads `greet.wasm` or `fixtures.wasm` built by examples/greet-plugin. */
-export function readWasmFixture(file: 'greet.wasm' | 'fixtures.wasm'): WasmFixture {
+/** Reads a module built by examples/greet-plugin. */
+export function readWasmFixture(
+  file: 'greet.wasm' | 'fixtures.wasm' | 'bench.wasm' | 'hostile.wasm',
+): WasmFixture {
   const path = fileURLToPath(new URL(file, BUILD_DIR));
   if (!existsSync(path)) {
     throw new Error(`${path} is missing: run npm run build --workspace examples/greet-plugin`);

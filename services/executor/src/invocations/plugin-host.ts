@@ -1,19 +1,12 @@
 import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
 import { pathToFileURL } from 'node:url';
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type OnApplicationShutdown,
-  type OnModuleInit,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { EventSubjects, type Manifest, type Trust } from '@convergio/contracts';
 import { ARTIFACT_STORE, type ArtifactStore } from '@convergio/artifacts';
 import { closeInstanceSockets, mainThreadOps } from '@convergio/host-calls';
 import { BusClient } from '@convergio/messaging';
 import {
-  loadBinaryen,
   SandboxRuntime,
   type CallLimits,
   type LoadedSandboxPlugin,
@@ -45,7 +38,7 @@ const HOST_FUNCTIONS = pathToFileURL(
  * up to EXECUTOR_INSTANCES_PER_PLUGIN), modules compiled and instrumented once per SHA-256.
  */
 @Injectable()
-export class PluginHost implements OnModuleInit, OnApplicationShutdown {
+export class PluginHost implements OnApplicationShutdown {
   private readonly log = new Logger(PluginHost.name);
   private readonly runtime: SandboxRuntime;
   private readonly loaded = new Map<string, Promise<LoadedSandboxPlugin>>();
@@ -71,11 +64,6 @@ export class PluginHost implements OnModuleInit, OnApplicationShutdown {
       // Websockets live for one call.
       onCallEnd: (_plugin, instance) => void closeInstanceSockets(instance),
     });
-  }
-
-  /** The instrumenter takes about a second to import: pay it at boot, not on the first load. */
-  async onModuleInit(): Promise<void> {
-    await loadBinaryen();
   }
 
   /**
