@@ -31,7 +31,7 @@ const ResourcesSchema = Type.Object(
     fuel_used: Type.Optional(
       Type.Integer({
         minimum: 0,
-        description: 'CPU budget used: function entries and loop iterations',
+        description: 'CPU budget used: loop iterations and entries of non-leaf functions',
       }),
     ),
     memory_pages: Type.Optional(Type.Integer({ minimum: 0 })),

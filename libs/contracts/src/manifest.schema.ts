@@ -132,7 +132,10 @@ export const PluginLimitsSchema = Type.Object(
   {
     wall_time_ms: Type.Optional(Type.Integer({ minimum: 1 })),
     fuel: Type.Optional(
-      Type.Integer({ minimum: 1, description: 'CPU budget: function entries and loop iterations' }),
+      Type.Integer({
+        minimum: 1,
+        description: 'CPU budget: loop iterations and entries of non-leaf functions',
+      }),
     ),
     memory_pages: Type.Optional(
       Type.Integer({ minimum: 1, maximum: 65536, description: '64 KiB Wasm pages' }),

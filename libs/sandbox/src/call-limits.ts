@@ -5,8 +5,9 @@ export interface CallLimits {
   /** Wall time of the call in ms; past it the plugin's worker is terminated (`timeout`). */
   wallTimeMs: number;
   /**
-   * CPU budget in fuel units: one unit per function entry, function exit and loop iteration
-   * of the plugin's code (`cpu_limit`). Deterministic, unlike wall time.
+   * CPU budget in fuel units: one unit per loop iteration and per entry of a function that loops
+   * or calls other functions of the plugin; leaf functions cost nothing (`cpu_limit`).
+   * Deterministic, unlike wall time.
    */
   fuel: number;
   /** Cap on linear memory and, separately, on Extism's host-side memory, in 64 KiB pages. */
