@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { SandboxRuntime } from '../../libs/sandbox/dist/index.js';
-import { mainThreadOps } from '../../libs/host-calls/dist/index.js';
+import { createMainThreadOps } from '../../libs/host-calls/dist/index.js';
 
 export const sha = (bytes) => createHash('sha256').update(bytes).digest('hex');
 export const spec = (id) => ({
@@ -17,7 +17,7 @@ export function benchRuntime(options = {}) {
     hostFunctionsModule: pathToFileURL(
       createRequire(import.meta.url).resolve('@convergio/host-calls'),
     ),
-    mainThreadOps,
+    mainThreadOps: createMainThreadOps(),
     policy: {
       allowPrivateNetworks: false,
       maxFileBytes: 1 << 20,

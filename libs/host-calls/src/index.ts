@@ -1,3 +1,3 @@
-export { createHostFunctions, mainThreadOps } from './host-functions.js';
+export { createHostFunctions, createMainThreadOps } from './host-functions.js';
 export { closeInstanceSockets } from './net/index.js';
-export { dnsServersResolver, useResolver, type Resolver } from './net/index.js';
+export { dnsServersResolver, systemResolver, type Resolver } from './net/index.js';

@@ -1,5 +1,4 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { dnsServersResolver, useResolver } from '@convergio/host-calls';
 import { MessagingModule } from '@convergio/messaging';
 import { DeploymentsService } from './deployments/deployments.service.js';
 import { LifecycleService } from './deployments/lifecycle.service.js';
@@ -16,8 +15,6 @@ import { ToolsService } from './invocations/tools.service.js';
 @Module({})
 export class ExecutorModule {
   static register(settings: ExecutorSettings): DynamicModule {
-    // The network host calls' operations are one set per process, shared by every plugin worker.
-    if (settings.dnsServers) useResolver(dnsServersResolver(settings.dnsServers));
     return {
       module: ExecutorModule,
       imports: [MessagingModule.forService(EXECUTOR_SERVICE)],

@@ -16,15 +16,8 @@ export type {
 } from './net-inputs.js';
 export { dnsServersResolver } from './dns-servers-resolver.js';
 export { systemResolver, type Resolver } from './pinned-address.js';
-export { useResolver } from './process-resolver.js';
 export {
   closeInstanceSockets,
   MAX_SOCKETS_PER_CALL,
   type WebSocketPayload,
 } from './websocket.ops.js';
-
-import { createNetMainThreadOps } from './net-main-ops.js';
-import { processResolver } from './process-resolver.js';
-
-/** The network operations host functions reach through `callMain`, using the process's resolver. */
-export const netMainThreadOps = createNetMainThreadOps(processResolver);

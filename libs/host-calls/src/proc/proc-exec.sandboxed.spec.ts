@@ -9,7 +9,7 @@ import {
   type LoadedSandboxPlugin,
   type PluginIdentity,
 } from '@convergio/sandbox';
-import { mainThreadOps } from '../host-functions.js';
+import { createMainThreadOps } from '../host-functions.js';
 
 // proc.exec needs a trusted plugin, which the platform cannot grant until signatures are
 // verified; so the hostile plugin runs here through the executor's own runtime and host calls.
@@ -35,7 +35,7 @@ describe('proc_exec attacks by a trusted hostile plugin, in the real sandbox', (
     work = realpathSync(mkdtempSync(join(tmpdir(), 'proc-sandboxed-')));
     runtime = new SandboxRuntime({
       hostFunctionsModule: new URL('../index.ts', import.meta.url),
-      mainThreadOps,
+      mainThreadOps: createMainThreadOps(),
       policy: {
         allowPrivateNetworks: false,
         maxFileBytes: 1 << 20,

@@ -4,7 +4,12 @@ import { pathToFileURL } from 'node:url';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { EventSubjects, type Manifest, type Trust } from '@convergio/contracts';
 import { ARTIFACT_STORE, type ArtifactStore } from '@convergio/artifacts';
-import { closeInstanceSockets, mainThreadOps } from '@convergio/host-calls';
+import {
+  closeInstanceSockets,
+  createMainThreadOps,
+  dnsServersResolver,
+  systemResolver,
+} from '@convergio/host-calls';
 import { BusClient } from '@convergio/messaging';
 import {
   SandboxRuntime,
@@ -51,7 +56,9 @@ export class PluginHost implements OnApplicationShutdown {
   ) {
     this.runtime = new SandboxRuntime({
       hostFunctionsModule: HOST_FUNCTIONS,
-      mainThreadOps,
+      mainThreadOps: createMainThreadOps(
+        settings.dnsServers ? dnsServersResolver(settings.dnsServers) : systemResolver,
+      ),
       policy: settings.policy,
       defaults: settings.limits,
       instancesPerPlugin: settings.instancesPerPlugin,
