@@ -5,8 +5,8 @@ export interface CallLimits {
   /** Wall time of the call in ms; past it the plugin's worker is terminated (`timeout`). */
   wallTimeMs: number;
   /**
-   * CPU budget in fuel units: one unit per loop iteration and per entry of a function that loops
-   * or calls other functions of the plugin; leaf functions cost nothing (`cpu_limit`).
+   * CPU budget in fuel units: one unit per loop iteration and per entry of a function that may
+   * loop or recurse (see meterCodeSection); other functions cost nothing (`cpu_limit`).
    * Deterministic, unlike wall time.
    */
   fuel: number;

@@ -51,12 +51,12 @@ describe('InstancePool', () => {
     expect(calls.map((c) => c.got.length)).toEqual([1, 1, 0]);
     expect(new Set(calls.flatMap((c) => c.got)).size).toBe(2);
     expect(spawned).toHaveLength(2);
-    calls[0]!.release();
+    calls[0].release();
     await running[0];
     await tick();
-    expect(calls[2]!.got).toEqual(calls[0]!.got);
-    calls[1]!.release();
-    calls[2]!.release();
+    expect(calls[2].got).toEqual(calls[0].got);
+    calls[1].release();
+    calls[2].release();
     await Promise.all(running);
     expect(instances.size).toBe(2);
   });
@@ -64,7 +64,7 @@ describe('InstancePool', () => {
   it('uses one instance for sequential calls', async () => {
     const { instances, spawned } = pool(4);
     await instances.start();
-    for (let i = 0; i < 5; i++) await instances.use(async (instance) => instance.id);
+    for (let i = 0; i < 5; i++) await instances.use((instance) => Promise.resolve(instance.id));
     expect(spawned).toHaveLength(1);
   });
 
@@ -73,8 +73,8 @@ describe('InstancePool', () => {
     await instances.start();
     await instances.use((instance) => instance.terminate());
     await tick();
-    expect([spawned.length, instances.size, spawned[1]!.alive]).toEqual([2, 1, true]);
-    expect(await instances.use(async (instance) => instance.id)).toBe(1);
+    expect([spawned.length, instances.size, spawned[1].alive]).toEqual([2, 1, true]);
+    expect(await instances.use((instance) => Promise.resolve(instance.id))).toBe(1);
   });
 
   it('stops a spare instance left idle, never the last one', async () => {
@@ -99,9 +99,9 @@ describe('InstancePool', () => {
     await instances.use((instance) => instance.terminate());
     await tick();
     expect(errors).toHaveLength(1); // the warm replacement failed with nobody waiting
-    await expect(instances.use(async () => 'ran')).rejects.toThrow('no start');
+    await expect(instances.use(() => Promise.resolve('ran'))).rejects.toThrow('no start');
     failing = false;
-    await expect(instances.use(async () => 'ran')).resolves.toBe('ran');
+    await expect(instances.use(() => Promise.resolve('ran'))).resolves.toBe('ran');
   });
 
   it('on close, lets running and waiting calls finish, then stops every instance', async () => {

@@ -76,8 +76,32 @@ describe('instrumentFuel: what a call spends', () => {
     );
     expect([fn('add')(2, 3), fn('host')(4)]).toEqual([5, 8]);
     expect(used()).toBe(0);
-    expect(fn('caller')(1)).toBe(2);
+  });
+
+  it('runs a loop-free function calling only leaves unchecked, and checks one calling it', async () => {
+    const { fn, used } = await metered(
+      `(module
+        (func $leaf (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+        (func $relay (export "relay") (param i32) (result i32) (call $leaf (call $leaf (local.get 0))))
+        (func (export "outer") (param i32) (result i32) (call $relay (local.get 0))))`,
+      100n,
+    );
+    expect(fn('relay')(1)).toBe(3);
+    expect(used()).toBe(0);
+    expect(fn('outer')(1)).toBe(3);
     expect(used()).toBe(1);
+  });
+
+  it('stops recursion through loop-free functions within the budget', async () => {
+    const { fn, used } = await metered(
+      `(module
+        (func $ping (param i32) (result i32) (call $pong (i32.add (local.get 0) (i32.const 1))))
+        (func $pong (param i32) (result i32) (call $ping (local.get 0)))
+        (func (export "forever") (result i32) (call $ping (i32.const 0))))`,
+      500n,
+    );
+    expect(() => fn('forever')()).toThrow(WebAssembly.RuntimeError);
+    expect(used()).toBe(500);
   });
 
   it('checks loops with a result or with parameters, and keeps multi-value blocks', async () => {

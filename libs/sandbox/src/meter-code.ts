@@ -21,11 +21,24 @@ function fuelCheck(fuel: number): Uint8Array {
   );
 }
 
+/** What the metering needs to know of one function body. */
+interface ScannedBody {
+  body: Uint8Array;
+  codeStart: number;
+  loopStarts: number[];
+  callsIndirect: boolean;
+  /** Indexes of the defined (not imported) functions it calls directly. */
+  callees: Set<number>;
+}
+
 /**
- * Rewrites a code section so that each loop turn, and each entry of a function that is not a leaf,
- * spends one unit of the i64 global `fuel`, trapping once it is spent. A leaf has no loop and calls
- * nothing but imported (host) functions, so it runs in bounded time: any unbounded run needs a loop
- * or a call to a defined function, and those are all checked. Function exits are not counted.
+ * Rewrites a code section so that each loop turn, and each entry of a function that needs it,
+ * spends one unit of the i64 global `fuel`, trapping once it is spent. Function exits are not
+ * counted. A function with a loop or an indirect call is always checked. Without either, it runs
+ * unchecked when it calls only imports (host calls, bounded by the host-call limit) and functions
+ * that either call no plugin code or are always checked: every cycle of calls then passes through
+ * a checked function, so no run is unbounded, and a unit stays bounded by a product of function
+ * sizes. Small helpers called from hot loops (accessors with an error path) so cost nothing.
  */
 export function meterCodeSection(
   payload: Uint8Array,
@@ -34,7 +47,7 @@ export function meterCodeSection(
 ): Uint8Array {
   const check = fuelCheck(fuel);
   const count = readU32Leb(payload, 0);
-  const chunks: Uint8Array[] = [Uint8Array.from(encodeU32Leb(count.value))];
+  const scanned: ScannedBody[] = [];
   let at = count.next;
   for (let i = 0; i < count.value; i++) {
     const functionIndex = importedFunctions + i;
@@ -42,38 +55,73 @@ export function meterCodeSection(
     const end = size.next + size.value;
     if (end > payload.length)
       throw new SandboxError('module_invalid', `function ${functionIndex} runs past the code`);
-    const body = inFunction(functionIndex, () =>
-      meterBody(payload.subarray(size.next, end), importedFunctions, check),
+    scanned.push(
+      inFunction(functionIndex, () =>
+        scanBody(payload.subarray(size.next, end), importedFunctions),
+      ),
     );
-    const length = body.reduce((total, part) => total + part.length, 0);
-    chunks.push(Uint8Array.from(encodeU32Leb(length)), ...body);
     at = end;
   }
   if (at !== payload.length)
     throw new SandboxError('module_invalid', 'code section has trailing bytes');
+  const unchecked = uncheckedFunctions(scanned, importedFunctions);
+  const chunks: Uint8Array[] = [Uint8Array.from(encodeU32Leb(count.value))];
+  scanned.forEach((fn, i) => {
+    const body = meterBody(fn, !unchecked.has(importedFunctions + i), check);
+    const length = body.reduce((total, part) => total + part.length, 0);
+    chunks.push(Uint8Array.from(encodeU32Leb(length)), ...body);
+  });
   return concatBytes(chunks);
 }
 
-function meterBody(body: Uint8Array, importedFunctions: number, check: Uint8Array): Uint8Array[] {
+function scanBody(body: Uint8Array, importedFunctions: number): ScannedBody {
   const codeStart = localsEnd(body);
-  const loopStarts: number[] = [];
-  let callsDefinedCode = false;
+  const scanned: ScannedBody = {
+    body,
+    codeStart,
+    loopStarts: [],
+    callsIndirect: false,
+    callees: new Set(),
+  };
   for (let at = codeStart; at < body.length;) {
     const next = instructionEnd(body, at);
     const opcode = body[at];
-    if (opcode === LOOP) loopStarts.push(next);
-    else callsDefinedCode ||= isCallOfDefinedCode(body, at, opcode, importedFunctions);
+    if (opcode === LOOP) scanned.loopStarts.push(next);
+    else if (opcode === CALL_INDIRECT || opcode === RETURN_CALL_INDIRECT)
+      scanned.callsIndirect = true;
+    else if (opcode === CALL || opcode === RETURN_CALL) {
+      const callee = readU32Leb(body, at + 1).value;
+      if (callee >= importedFunctions) scanned.callees.add(callee);
+    }
     at = next;
   }
-  const leaf = loopStarts.length === 0 && !callsDefinedCode;
-  const parts = [body.subarray(0, codeStart)];
-  if (!leaf) parts.push(check);
-  let from = codeStart;
-  for (const start of loopStarts) {
-    parts.push(body.subarray(from, start), check);
+  return scanned;
+}
+
+function uncheckedFunctions(scanned: readonly ScannedBody[], importedFunctions: number) {
+  const alwaysChecked = (fn: ScannedBody) => fn.loopStarts.length > 0 || fn.callsIndirect;
+  const callsNoPluginCode = (fn: ScannedBody) => !alwaysChecked(fn) && fn.callees.size === 0;
+  const unchecked = new Set<number>();
+  scanned.forEach((fn, i) => {
+    if (alwaysChecked(fn)) return;
+    const calleesAreSafe = [...fn.callees].every((callee) => {
+      const target = scanned[callee - importedFunctions];
+      return target !== undefined && (callsNoPluginCode(target) || alwaysChecked(target));
+    });
+    if (calleesAreSafe) unchecked.add(importedFunctions + i);
+  });
+  return unchecked;
+}
+
+function meterBody(fn: ScannedBody, checkEntry: boolean, check: Uint8Array) {
+  const parts = [fn.body.subarray(0, fn.codeStart)];
+  if (checkEntry) parts.push(check);
+  let from = fn.codeStart;
+  for (const start of fn.loopStarts) {
+    parts.push(fn.body.subarray(from, start), check);
     from = start;
   }
-  parts.push(body.subarray(from));
+  parts.push(fn.body.subarray(from));
   return parts;
 }
 
@@ -84,17 +132,6 @@ function inFunction<T>(functionIndex: number, run: () => T): T {
     if (!(error instanceof SandboxError)) throw error;
     throw new SandboxError(error.code, `${error.message} in function ${functionIndex}`);
   }
-}
-
-// Calls to imported functions are host calls, bounded by the host-call limit.
-function isCallOfDefinedCode(
-  body: Uint8Array,
-  at: number,
-  opcode: number,
-  imported: number,
-): boolean {
-  if (opcode === CALL || opcode === RETURN_CALL) return readU32Leb(body, at + 1).value >= imported;
-  return opcode === CALL_INDIRECT || opcode === RETURN_CALL_INDIRECT;
 }
 
 function localsEnd(body: Uint8Array): number {

@@ -21,7 +21,7 @@ export const ExecutorLimitsEnv = {
     1000,
     Number.MAX_SAFE_INTEGER,
     200_000_000,
-    'CPU budget of one call: loop iterations and entries of non-leaf functions',
+    'CPU budget of one call: loop iterations and entries of functions that may loop or recurse',
   ),
   EXECUTOR_MAX_MEMORY_PAGES: int(1, 65536, 1024, 'linear memory cap of a plugin, 64 KiB pages'),
   EXECUTOR_MAX_HOST_CALLS: int(0, 10_000_000, 10_000, 'host calls one plugin call may make'),
