@@ -3,7 +3,7 @@ import { aManifest, exampleModule, expectEventually, startPlatform } from '@conv
 
 interface AuditEvent {
   type: string;
-  payload: { instance?: string; reason?: string };
+  data: { instance?: string; reason?: string };
 }
 
 /**
@@ -27,8 +27,8 @@ describe('the executor scales out as replicas in a NATS queue group', () => {
   const instancesThat = async (id: string, type: string, reason?: string) =>
     new Set(
       (await audit(id))
-        .filter((e) => e.type === type && (!reason || e.payload.reason === reason))
-        .map((e) => e.payload.instance),
+        .filter((e) => e.type === type && (!reason || e.data.reason === reason))
+        .map((e) => e.data.instance),
     );
   async function publish(id: string) {
     const module = exampleModule('greet.wasm');

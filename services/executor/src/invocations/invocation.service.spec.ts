@@ -102,6 +102,17 @@ describe('InvocationService.invoke', () => {
     });
   });
 
+  it('runs a call on a fresh load when the instance it got was unloaded before the call', async () => {
+    let closedOnce = false;
+    const { service, calls } = setUp(() => {
+      if (closedOnce) return json('ran');
+      closedOnce = true;
+      return new SandboxError('plugin_closed', 'the plugin is closed');
+    });
+    await expect(service.invoke(greet)).resolves.toMatchObject({ output: 'ran' });
+    expect(calls).toEqual(['greet', 'greet']);
+  });
+
   it('hands back output that is not JSON as text', async () => {
     const { service } = setUp(() => new TextEncoder().encode('plain words'));
     await expect(

@@ -9,7 +9,7 @@ import { DeploymentsService } from '../deployments/deployments.service.js';
 import { CallMetrics, type CallUsage } from '../metrics/call-metrics.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { EXECUTOR_SETTINGS } from './executor-limits.js';
-import { INSTANCE, PluginHost } from './plugin-host.js';
+import { INSTANCE, PluginHost, type Deployable } from './plugin-host.js';
 import { checkToolInput, declaredFunction } from './tool-input.js';
 
 const encoder = new TextEncoder();
@@ -45,8 +45,8 @@ export class InvocationService {
     }
     const started = performance.now();
     try {
-      const plugin = await this.host.load(d);
-      const { output, resources } = await plugin.call(
+      const { output, resources } = await this.callLoaded(
+        d,
         target.function,
         encoder.encode(JSON.stringify(req.input ?? null)),
       );
@@ -104,6 +104,17 @@ export class InvocationService {
       }),
     );
     return { results };
+  }
+
+  private async callLoaded(d: Deployable, fn: string, input: Uint8Array) {
+    try {
+      return await (await this.host.load(d)).call(fn, input);
+    } catch (error) {
+      // Unloaded between load and call (idle eviction, a revocation seen by this replica): the
+      // call was admitted while the version was approved, so it runs on a fresh load.
+      if (!(error instanceof SandboxError) || error.code !== 'plugin_closed') throw error;
+      return (await this.host.load(d)).call(fn, input);
+    }
   }
 
   /** Maps a sandbox failure to a coded error; stops that were not the plugin's own choice are crashes. */

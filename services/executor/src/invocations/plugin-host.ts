@@ -119,9 +119,10 @@ export class PluginHost implements OnApplicationShutdown {
   /** Versions not called for at least `idleMs`, as [pluginId, version]. */
   async idleVersions(idleMs: number): Promise<[string, string][]> {
     const idle: [string, string][] = [];
+    const now = Date.now();
     for (const [key, loading] of this.loaded) {
       const plugin = await loading.catch(() => undefined);
-      if (plugin && plugin.idleSinceMs >= idleMs) idle.push(splitKey(key));
+      if (plugin && now - plugin.idleSinceMs >= idleMs) idle.push(splitKey(key));
     }
     return idle;
   }

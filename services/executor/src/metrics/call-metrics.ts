@@ -28,7 +28,8 @@ export class CallMetrics {
     description: 'time inside the sandbox per call',
   });
   private readonly fuel = this.meter.createHistogram('convergio_plugin_call_fuel', {
-    description: 'CPU budget used per call (loop iterations and entries of functions that may loop or recurse)',
+    description:
+      'CPU budget used per call (loop iterations and entries of functions that may loop or recurse)',
   });
   private readonly pages = this.meter.createHistogram('convergio_plugin_memory_pages', {
     description: 'linear memory after a call, 64 KiB pages',
