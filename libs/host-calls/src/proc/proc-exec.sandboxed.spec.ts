@@ -10,6 +10,7 @@ import {
   type PluginIdentity,
 } from '@convergio/sandbox';
 import { createMainThreadOps } from '../host-functions.js';
+import { testPolicy } from '../net/testing/fake-host-env.js';
 
 // proc.exec needs a trusted plugin, which the platform cannot grant until signatures are
 // verified; so the hostile plugin runs here through the executor's own runtime and host calls.
@@ -36,18 +37,7 @@ describe('proc_exec attacks by a trusted hostile plugin, in the real sandbox', (
     runtime = new SandboxRuntime({
       hostFunctionsModule: new URL('../index.ts', import.meta.url),
       mainThreadOps: createMainThreadOps(),
-      policy: {
-        allowPrivateNetworks: false,
-        maxFileBytes: 1 << 20,
-        maxHttpRequestBytes: 1 << 16,
-        maxHttpResponseBytes: 1 << 16,
-        httpTimeoutMs: 1000,
-        maxWebSocketMessageBytes: 1 << 16,
-        maxProcOutputBytes: 1 << 16,
-        procTimeoutMs: 2000,
-        maxLogBytes: 1024,
-        logLinesPerSecond: 10,
-      },
+      policy: testPolicy({ allowPrivateNetworks: false }),
       defaults: {
         wallTimeMs: 5000,
         fuel: 1e9,
