@@ -108,6 +108,7 @@ export const EventPayloadSchemas = {
       reason: Type.Union([
         Type.Literal('revoked'),
         Type.Literal('idle'),
+        Type.Literal('capacity'),
         Type.Literal('crashed'),
         Type.Literal('shutdown'),
       ]),

@@ -43,6 +43,12 @@ export const ExecutorLimitsEnv = {
     2,
     'calls one plugin version runs at once, each on an instance (worker thread) of its own; more wait in order',
   ),
+  EXECUTOR_MAX_LOADED_PLUGINS: int(
+    1,
+    100_000,
+    100,
+    'plugin versions loaded at once per executor; loading one more unloads the least recently used',
+  ),
   EXECUTOR_ALLOW_PRIVATE_NETWORKS: Type.Boolean({
     default: false,
     description: 'let plugins reach loopback, private, link-local and metadata addresses',
@@ -107,6 +113,7 @@ export interface ExecutorSettings {
   policy: OperatorPolicy;
   idleUnloadMs: number;
   instancesPerPlugin: number;
+  maxLoadedPlugins: number;
   breaker: BreakerSettings;
   /** The only DNS servers plugin network calls may ask; null: the system resolver. */
   dnsServers: string[] | null;
@@ -136,6 +143,7 @@ export function executorSettings(env: LimitsEnv): ExecutorSettings {
     },
     idleUnloadMs: env.EXECUTOR_IDLE_UNLOAD_MS,
     instancesPerPlugin: env.EXECUTOR_INSTANCES_PER_PLUGIN,
+    maxLoadedPlugins: env.EXECUTOR_MAX_LOADED_PLUGINS,
     breaker: {
       threshold: env.EXECUTOR_BREAKER_THRESHOLD,
       baseBackoffMs: env.EXECUTOR_BREAKER_BACKOFF_MS,

@@ -46,7 +46,9 @@ const HOST_FUNCTIONS = pathToFileURL(
 export class PluginHost implements OnApplicationShutdown {
   private readonly log = new Logger(PluginHost.name);
   private readonly runtime: SandboxRuntime;
+  /** Loaded versions, least recently used first. */
   private readonly loaded = new Map<string, Promise<LoadedSandboxPlugin>>();
+  private readonly maxLoaded: number;
 
   constructor(
     @Inject(ARTIFACT_STORE) private readonly artifacts: ArtifactStore,
@@ -54,6 +56,7 @@ export class PluginHost implements OnApplicationShutdown {
     private readonly bus: BusClient,
     private readonly metrics: CallMetrics,
   ) {
+    this.maxLoaded = settings.maxLoadedPlugins;
     this.runtime = new SandboxRuntime({
       hostFunctionsModule: HOST_FUNCTIONS,
       mainThreadOps: createMainThreadOps(
@@ -75,12 +78,18 @@ export class PluginHost implements OnApplicationShutdown {
 
   /**
    * The running instance of a version, loading it on first use (on approval, or on the first
-   * call this replica gets) and announcing each load as plugin.loaded.
+   * call this replica gets) and announcing each load as plugin.loaded. At
+   * EXECUTOR_MAX_LOADED_PLUGINS, the least recently used version makes room.
    */
   async load(d: Deployable): Promise<LoadedSandboxPlugin> {
     const key = `${d.pluginId}@${d.version}`;
     const existing = this.loaded.get(key);
-    if (existing) return existing;
+    if (existing) {
+      this.loaded.delete(key);
+      this.loaded.set(key, existing);
+      return existing;
+    }
+    if (this.loaded.size >= this.maxLoaded) this.evictLeastRecentlyUsed();
     const loading = this.artifacts.get(d.moduleSha256).then((bytes) =>
       this.runtime.load(bytes, d.moduleSha256, {
         identity: { id: d.pluginId, version: d.version, trust: d.trust ?? 'untrusted' },
@@ -114,6 +123,25 @@ export class PluginHost implements OnApplicationShutdown {
     this.loaded.delete(key);
     await (await loading.catch(() => undefined))?.close();
     return true;
+  }
+
+  // Its calls in flight finish first (close drains them); a call arriving meanwhile loads it again.
+  private evictLeastRecentlyUsed(): void {
+    const [victim] = this.loaded.keys();
+    if (victim === undefined) return;
+    const [plugin_id, version] = splitKey(victim);
+    void this.unload(plugin_id, version)
+      .then(() =>
+        this.bus.publish(EventSubjects.PluginUnloaded, {
+          plugin_id,
+          version,
+          instance: INSTANCE,
+          reason: 'capacity',
+        }),
+      )
+      .catch((error: unknown) =>
+        this.log.error(`unloading ${victim} to make room failed: ${String(error)}`),
+      );
   }
 
   /** Versions not called for at least `idleMs`, as [pluginId, version]. */

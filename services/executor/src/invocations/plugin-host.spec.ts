@@ -1,0 +1,73 @@
+import { Type } from '@sinclair/typebox';
+import type { ArtifactStore } from '@convergio/artifacts';
+import { loadConfig } from '@convergio/config';
+import type { BusClient } from '@convergio/messaging';
+import { aManifest, exampleModule, expectEventually, sha256Hex } from '@convergio/testing';
+import { ExecutorLimitsEnv, executorSettings } from '../config/executor.config.js';
+import { CallMetrics } from '../metrics/call-metrics.js';
+import { PluginHost, type Deployable } from './plugin-host.js';
+
+describe('PluginHost', () => {
+  const module = exampleModule('greet.wasm');
+  const sha = sha256Hex(module);
+  const published: { subject: string; data: Record<string, unknown> }[] = [];
+  const artifacts = {
+    get: () => Promise.resolve(new Uint8Array(module)),
+  } as unknown as ArtifactStore;
+  const bus = {
+    publish: (subject: string, data: Record<string, unknown>) => {
+      published.push({ subject, data });
+      return Promise.resolve('event-id');
+    },
+  } as unknown as BusClient;
+  const version = (id: string): Deployable => ({
+    pluginId: id,
+    version: '1.0.0',
+    trust: 'untrusted',
+    moduleSha256: sha,
+    manifest: aManifest({ id }, module),
+  });
+  let host: PluginHost;
+
+  beforeEach(() => {
+    published.splice(0);
+    const env = loadConfig(Type.Object(ExecutorLimitsEnv), { EXECUTOR_MAX_LOADED_PLUGINS: '2' });
+    host = new PluginHost(artifacts, executorSettings(env), bus, new CallMetrics());
+  });
+
+  afterEach(() => host.onApplicationShutdown());
+
+  it('announces every load as plugin.loaded', async () => {
+    await host.load(version('acme.one'));
+    expect(published).toEqual([
+      {
+        subject: 'plugin.loaded',
+        data: expect.objectContaining({ plugin_id: 'acme.one', module_sha256: sha }),
+      },
+    ]);
+  });
+
+  it('keeps at most EXECUTOR_MAX_LOADED_PLUGINS versions, unloading the least recently used', async () => {
+    await host.load(version('acme.one'));
+    await host.load(version('acme.two'));
+    await host.load(version('acme.one')); // acme.two is now the least recently used
+    const third = await host.load(version('acme.three'));
+
+    expect(host.loadedVersions()).toEqual([
+      ['acme.one', '1.0.0'],
+      ['acme.three', '1.0.0'],
+    ]);
+    await expectEventually(() =>
+      expect(published.filter((e) => e.subject === 'plugin.unloaded')).toEqual([
+        {
+          subject: 'plugin.unloaded',
+          data: expect.objectContaining({ plugin_id: 'acme.two', reason: 'capacity' }),
+        },
+      ]),
+    );
+    const greeting = await third.call('greet', new TextEncoder().encode('{"name":"Ada"}'));
+    expect(JSON.parse(new TextDecoder().decode(greeting.output))).toEqual({
+      greeting: 'Hello, Ada!',
+    });
+  });
+});
