@@ -15,7 +15,7 @@ export const spec = (id) => ({
 export function benchRuntime(options = {}) {
   return new SandboxRuntime({
     hostFunctionsModule: pathToFileURL(
-      createRequire(import.meta.url).resolve('@convergio/host-calls'),
+      createRequire(import.meta.url).resolve('@convergio/host-calls/host-functions'),
     ),
     mainThreadOps: createMainThreadOps(),
     policy: {

@@ -1,3 +1,4 @@
-export { createHostFunctions, createMainThreadOps } from './host-functions.js';
+export { createHostFunctions } from './host-functions.js';
+export { createMainThreadOps } from './main-thread-ops.js';
 export { closeInstanceSockets } from './net/index.js';
 export { dnsServersResolver, systemResolver, type Resolver } from './net/index.js';

@@ -9,7 +9,7 @@ import {
   type LoadedSandboxPlugin,
   type PluginIdentity,
 } from '@convergio/sandbox';
-import { createMainThreadOps } from '../host-functions.js';
+import { createMainThreadOps } from '../main-thread-ops.js';
 import { testPolicy } from '../net/testing/fake-host-env.js';
 
 // proc.exec needs a trusted plugin, which the platform cannot grant until signatures are
@@ -35,7 +35,7 @@ describe('proc_exec attacks by a trusted hostile plugin, in the real sandbox', (
   beforeAll(async () => {
     work = realpathSync(mkdtempSync(join(tmpdir(), 'proc-sandboxed-')));
     runtime = new SandboxRuntime({
-      hostFunctionsModule: new URL('../index.ts', import.meta.url),
+      hostFunctionsModule: new URL('../host-functions.ts', import.meta.url),
       mainThreadOps: createMainThreadOps(),
       policy: testPolicy({ allowPrivateNetworks: false }),
       defaults: {

@@ -35,7 +35,7 @@ export interface Deployable {
 
 // Loaded by URL inside every plugin worker, so it must be the built module.
 const HOST_FUNCTIONS = pathToFileURL(
-  createRequire(import.meta.url).resolve('@convergio/host-calls'),
+  createRequire(import.meta.url).resolve('@convergio/host-calls/host-functions'),
 );
 
 /**
