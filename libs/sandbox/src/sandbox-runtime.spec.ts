@@ -226,6 +226,19 @@ describe('SandboxRuntime', () => {
       await stillWorks(instance);
     });
 
+    it('gives a plugin that never frees a fresh instance before its memory cap fails a call', async () => {
+      // Each call grows memory by 5 pages and never gives them back; the cap is 16 pages.
+      const leaky = await wat(`(module (memory (export "memory") 1)
+        (func (export "leak") (result i32)
+          (if (i32.eq (memory.grow (i32.const 5)) (i32.const -1)) (then unreachable))
+          (i32.const 0)))`);
+      const instance = await load(leaky, { limits: { maxMemoryPages: 16 } });
+      const pages = [];
+      for (let i = 0; i < 8; i++)
+        pages.push((await instance.call('leak', text(''))).resources.memory_pages);
+      expect(pages).toEqual([6, 11, 16, 6, 11, 16, 6, 11]);
+    });
+
     it('reports no fuel figure for a call killed while running Wasm: its count died with it', async () => {
       const instance = await load(plugin, { limits: { wallTimeMs: 200 } });
       const failure = await instance.call('spin', text('')).catch((error: unknown) => error);

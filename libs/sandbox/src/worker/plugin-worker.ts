@@ -56,8 +56,7 @@ async function serve(
   } else {
     post({ type: 'failed', id: request.id, error: outcome.error, resources: outcome.resources });
   }
-  if (!outcome.fatal) return plugin;
-  // After a trap the instance's own state (allocator, stack pointer) cannot be trusted.
+  if (!outcome.recycle) return plugin;
   await plugin.close();
   return instantiate();
 }

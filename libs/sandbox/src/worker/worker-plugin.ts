@@ -12,6 +12,7 @@ import { toExtismFunctions } from './host-table.js';
 const MAX_VAR_BYTES = 1 << 20;
 const PAGE_BYTES = 65536;
 const PLUGIN_ERROR_PREFIX = 'Plugin-originated error: ';
+const RECYCLE_AT_CAP_FRACTION = 0.875;
 
 /** What one call produced inside the worker. */
 export type CallOutcome =
@@ -25,6 +26,8 @@ export class WorkerPlugin {
     private readonly meter: CallMeter,
     private readonly memory: WebAssembly.Memory | undefined,
     private readonly log: PluginLogSink,
+    // Linear memory after instantiation: a module born near its cap is not recycled for that.
+    private readonly initialPages: number,
   ) {}
 
   /** Instantiates `module`; refuses (module_import_forbidden) host imports missing from `table`. */
@@ -64,15 +67,19 @@ export class WorkerPlugin {
     meter.attach(exports[FUEL_GLOBAL_EXPORT] as WebAssembly.Global | undefined);
     await runStartFunction(plugin, exports[START_EXPORT], meter, limits);
     const memory = Object.values(exports).find((value) => value instanceof WebAssembly.Memory);
-    return new WorkerPlugin(plugin, meter, memory, log);
+    return new WorkerPlugin(plugin, meter, memory, log, pagesOf(memory) ?? 0);
   }
 
-  /** Runs one call under `limits`; never throws. `fatal` failures leave this instance unusable. */
+  /**
+   * Runs one call under `limits`; never throws. `recycle` says the instance must be replaced
+   * before the next call: after a trap its state cannot be trusted, and near its memory cap a
+   * plugin whose allocator never frees (AssemblyScript's stub runtime) would fail its next call.
+   */
   async call(
     fn: string,
     input: Uint8Array,
     limits: CallLimits,
-  ): Promise<CallOutcome & { fatal: boolean }> {
+  ): Promise<CallOutcome & { recycle: boolean }> {
     this.meter.begin(limits);
     this.log.clear();
     const started = performance.now();
@@ -87,19 +94,21 @@ export class WorkerPlugin {
     const resources: CallResources = {
       wall_ms: performance.now() - started,
       fuel_used: this.meter.fuelUsed(),
-      memory_pages: this.memory ? this.memory.buffer.byteLength / PAGE_BYTES : null,
+      memory_pages: pagesOf(this.memory),
       host_calls: this.meter.hostCalls,
     };
     await this.plugin.reset();
     if (failure !== undefined || this.meter.fuelExhausted || this.meter.hostCallLimitHit) {
       const error = this.classify(failure);
-      return { ok: false, error, resources, fatal: error.code !== 'plugin_error' };
+      return { ok: false, error, resources, recycle: error.code !== 'plugin_error' };
     }
+    const pages = resources.memory_pages ?? 0;
+    const recycle = pages > this.initialPages && pages >= nearCap(limits);
     if (output!.length > limits.maxOutputBytes) {
       const message = `the output has ${output!.length} bytes, more than the ${limits.maxOutputBytes} allowed`;
-      return { ok: false, error: { code: 'output_too_large', message }, resources, fatal: false };
+      return { ok: false, error: { code: 'output_too_large', message }, resources, recycle };
     }
-    return { ok: true, output: output!, resources, fatal: false };
+    return { ok: true, output: output!, resources, recycle };
   }
 
   async close(): Promise<void> {
@@ -123,6 +132,11 @@ export class WorkerPlugin {
     return { code: 'runtime_failure', message };
   }
 }
+
+const pagesOf = (memory: WebAssembly.Memory | undefined) =>
+  memory ? memory.buffer.byteLength / PAGE_BYTES : null;
+
+const nearCap = (limits: CallLimits) => Math.floor(limits.maxMemoryPages * RECYCLE_AT_CAP_FRACTION);
 
 /** The module's start function, metered like a call (the instrumentation deferred it). */
 async function runStartFunction(
