@@ -33,15 +33,20 @@ async function latency(plugin, fn, iterations) {
   return { p50: median(runs), p99: quantile(runs, 0.99) };
 }
 
-/** Keeps `plugin` busy with CALLERS concurrent CPU-bound calls (a 5M-turn loop) until `stop()`. */
+/** Keeps `plugin` busy with CALLERS concurrent CPU-bound calls; `stop()` answers how many ran. */
 function flood(plugin) {
   let running = true;
+  let calls = 0;
   const callers = Array.from({ length: CALLERS }, async () => {
-    while (running) await plugin.call('cpu_loop', empty);
+    while (running) {
+      await plugin.call('cpu_loop', empty);
+      calls++;
+    }
   });
   return async () => {
     running = false;
     await Promise.all(callers);
+    return calls;
   };
 }
 
@@ -68,14 +73,16 @@ export async function run() {
   const bystander = await pooled.load(bench, sha(bench), spec('bystander'));
   const measure = async () => ({
     noop: await latency(bystander, 'noop', 400),
-    cpu: await latency(bystander, 'cpu_loop', 40),
+    cpu: await latency(bystander, 'cpu_loop', 80),
   });
   await measure();
   const alone = await measure();
   const stop = flood(two);
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const started = performance.now();
   const flooded = await measure();
-  await stop();
+  const floodRate = (await stop()) / ((performance.now() - started) / 1000);
+  record('flooded_plugin_throughput_meanwhile', floodRate, 'calls/s');
   record('bystander_noop_alone_p50', alone.noop.p50 * 1000, 'us');
   record('bystander_noop_flooded_p50', flooded.noop.p50 * 1000, 'us');
   record('bystander_noop_flooded_p99', flooded.noop.p99 * 1000, 'us');
