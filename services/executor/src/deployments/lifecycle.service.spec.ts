@@ -1,4 +1,4 @@
-import type { BusClient } from '@convergio/messaging';
+import { RecordingBus } from '../recording-bus.spec-helper.js';
 import type { ExecutorSettings } from '../config/executor.config.js';
 import type { PluginHost } from '../invocations/plugin-host.js';
 import type { DeploymentsService } from './deployments.service.js';
@@ -12,7 +12,7 @@ function lifecycle(options: {
   goneMeanwhile?: string;
 }) {
   const unloaded: string[] = [];
-  const published: { subject: string; data: Record<string, unknown> }[] = [];
+  const bus = new RecordingBus();
   const host = {
     idleVersions: (ms: number) => Promise.resolve(ms === 60_000 ? (options.idle ?? []) : []),
     loadedVersions: () => options.loaded ?? [],
@@ -27,16 +27,10 @@ function lifecycle(options: {
         (options.approved ?? []).map(([pluginId, version]) => ({ pluginId, version })),
       ),
   } as unknown as DeploymentsService;
-  const bus = {
-    publish: (subject: string, data: Record<string, unknown>) => {
-      published.push({ subject, data });
-      return Promise.resolve('id');
-    },
-  } as unknown as BusClient;
-  const service = new LifecycleService(deployments, host, bus, {
+  const service = new LifecycleService(deployments, host, bus.asBusClient(), {
     idleUnloadMs: 60_000,
   } as ExecutorSettings);
-  return { service, unloaded, published };
+  return { service, unloaded, published: bus.published };
 }
 
 describe('LifecycleService', () => {

@@ -1,7 +1,7 @@
 import { aManifest } from '@convergio/testing';
 import { DomainError } from '@convergio/contracts';
 import { ArtifactError } from '@convergio/artifacts';
-import type { BusClient } from '@convergio/messaging';
+import { RecordingBus } from '../recording-bus.spec-helper.js';
 import { SandboxError, type LoadedSandboxPlugin } from '@convergio/sandbox';
 import type { DeploymentsService } from '../deployments/deployments.service.js';
 import { InvocationService } from './invocation.service.js';
@@ -59,29 +59,15 @@ function hostWith(behave: (fn: string, input: string) => Uint8Array | Error) {
   return { calls, host };
 }
 
-class FakeBus {
-  readonly published: { subject: string; data: Record<string, unknown> }[] = [];
-  publish(subject: string, data: Record<string, unknown>) {
-    this.published.push({ subject, data });
-    return Promise.resolve('event-id');
-  }
-}
-
 function setUp(behave: (fn: string, input: string) => Uint8Array | Error) {
-  const bus = new FakeBus();
+  const bus = new RecordingBus();
   const { host, calls } = hostWith(behave);
   return {
     bus,
     calls,
-    service: new InvocationService(
-      deployments,
-      host,
-      bus as unknown as BusClient,
-      new CallMetrics(),
-      {
-        breaker: { threshold: 1000, baseBackoffMs: 1000, maxBackoffMs: 1000 },
-      } as ExecutorSettings,
-    ),
+    service: new InvocationService(deployments, host, bus.asBusClient(), new CallMetrics(), {
+      breaker: { threshold: 1000, baseBackoffMs: 1000, maxBackoffMs: 1000 },
+    } as ExecutorSettings),
   };
 }
 
@@ -216,17 +202,11 @@ describe('InvocationService.invoke', () => {
 
 describe('a plugin that keeps crashing', () => {
   it('is unloaded and paused, and the pause is recorded', async () => {
-    const bus = new FakeBus();
+    const bus = new RecordingBus();
     const { host, calls } = hostWith(() => new SandboxError('trap', 'unreachable'));
-    const service = new InvocationService(
-      deployments,
-      host,
-      bus as unknown as BusClient,
-      new CallMetrics(),
-      {
-        breaker: { threshold: 2, baseBackoffMs: 60_000, maxBackoffMs: 60_000 },
-      } as ExecutorSettings,
-    );
+    const service = new InvocationService(deployments, host, bus.asBusClient(), new CallMetrics(), {
+      breaker: { threshold: 2, baseBackoffMs: 60_000, maxBackoffMs: 60_000 },
+    } as ExecutorSettings);
     await expect(service.invoke(greet)).rejects.toMatchObject({ code: 'plugin_failed' });
     await expect(service.invoke(greet)).rejects.toMatchObject({ code: 'plugin_failed' });
     await expect(service.invoke(greet)).rejects.toMatchObject({

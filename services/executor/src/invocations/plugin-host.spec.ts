@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { ArtifactStore } from '@convergio/artifacts';
 import { loadConfig } from '@convergio/config';
-import type { BusClient } from '@convergio/messaging';
+import { RecordingBus } from '../recording-bus.spec-helper.js';
 import { aManifest, exampleModule, expectEventually, sha256Hex } from '@convergio/testing';
 import { ExecutorLimitsEnv, executorSettings } from '../config/executor.config.js';
 import { CallMetrics } from '../metrics/call-metrics.js';
@@ -10,16 +10,11 @@ import { PluginHost, type Deployable } from './plugin-host.js';
 describe('PluginHost', () => {
   const module = exampleModule('greet.wasm');
   const sha = sha256Hex(module);
-  const published: { subject: string; data: Record<string, unknown> }[] = [];
   const artifacts = {
     get: () => Promise.resolve(new Uint8Array(module)),
   } as unknown as ArtifactStore;
-  const bus = {
-    publish: (subject: string, data: Record<string, unknown>) => {
-      published.push({ subject, data });
-      return Promise.resolve('event-id');
-    },
-  } as unknown as BusClient;
+  const bus = new RecordingBus();
+  const published = bus.published;
   const version = (id: string): Deployable => ({
     pluginId: id,
     version: '1.0.0',
@@ -32,7 +27,7 @@ describe('PluginHost', () => {
   beforeEach(() => {
     published.splice(0);
     const env = loadConfig(Type.Object(ExecutorLimitsEnv), { EXECUTOR_MAX_LOADED_PLUGINS: '2' });
-    host = new PluginHost(artifacts, executorSettings(env), bus, new CallMetrics());
+    host = new PluginHost(artifacts, executorSettings(env), bus.asBusClient(), new CallMetrics());
   });
 
   afterEach(() => host.onApplicationShutdown());
