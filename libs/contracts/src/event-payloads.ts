@@ -20,6 +20,12 @@ export const FindingSchema = Type.Object(
     code: Type.String({ minLength: 1, maxLength: 100 }),
     message: Type.String({ maxLength: 2000 }),
     path: Type.Optional(Type.String({ maxLength: 500 })),
+    rule: Type.Optional(
+      Type.String({ maxLength: 200, description: 'the operator policy rule a value breaks' }),
+    ),
+    value: Type.Optional(
+      Type.String({ maxLength: 2000, description: 'the offending value, as written' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -131,6 +137,35 @@ export const EventPayloadSchemas = {
       reason: Type.String({ description: 'timeout, trap, memory_limit, plugin_error, ...' }),
       message: Type.String({ maxLength: 2000 }),
       resources: ResourcesSchema,
+    },
+    { additionalProperties: false },
+  ),
+  [EventSubjects.SubmissionRefused]: Type.Object(
+    {
+      ...PluginRef,
+      publisher: Type.Union([Type.String(), Type.Null()]),
+      submitted_by: Type.String(),
+      code: Type.String({ maxLength: 100 }),
+      message: Type.String({ maxLength: 2000 }),
+    },
+    { additionalProperties: false },
+  ),
+  [EventSubjects.PluginOwnerChanged]: Type.Object(
+    {
+      plugin_id: PluginId,
+      from: Type.Union([Type.String(), Type.Null()]),
+      to: Type.String(),
+      changed_by: Type.String({ description: 'the admin key id' }),
+    },
+    { additionalProperties: false },
+  ),
+  [EventSubjects.PluginPolicyChecked]: Type.Object(
+    {
+      ...PluginRef,
+      instance: Type.String(),
+      violations: Type.Array(FindingSchema, {
+        description: 'operator policy rules the approved version breaks; empty: it fits again',
+      }),
     },
     { additionalProperties: false },
   ),

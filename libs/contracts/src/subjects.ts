@@ -13,6 +13,12 @@ export const EventSubjects = {
   PermissionDenied: 'permission.denied',
   PluginCrashed: 'plugin.crashed',
   SecretAccessed: 'secret.accessed',
+  /** The registry refused a submission (not the owner, version not increasing): nothing was stored. */
+  SubmissionRefused: 'plugin.submission_refused',
+  /** An admin gave a plugin id to another publisher. */
+  PluginOwnerChanged: 'plugin.owner_changed',
+  /** The executor checked an approved version against the operator policy at boot and its verdict changed. */
+  PluginPolicyChecked: 'plugin.policy_checked',
 } as const;
 
 /** Request/reply subjects (core NATS request, one queue group per service). */

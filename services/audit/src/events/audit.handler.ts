@@ -67,4 +67,19 @@ export class AuditHandler {
   query(@Payload() req: RequestEnvelope<'audit.query'>) {
     return this.audit.query(req.data);
   }
+
+  @EventPattern(EventSubjects.SubmissionRefused)
+  onSubmissionRefused(@Payload() event: EventEnvelope) {
+    return this.audit.record(event);
+  }
+
+  @EventPattern(EventSubjects.PluginOwnerChanged)
+  onPluginOwnerChanged(@Payload() event: EventEnvelope) {
+    return this.audit.record(event);
+  }
+
+  @EventPattern(EventSubjects.PluginPolicyChecked)
+  onPluginPolicyChecked(@Payload() event: EventEnvelope) {
+    return this.audit.record(event);
+  }
 }

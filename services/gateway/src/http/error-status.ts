@@ -10,11 +10,15 @@ export function statusOf(code: ErrorCode): HttpStatus {
     case 'unauthorized':
       return HttpStatus.UNAUTHORIZED;
     case 'forbidden':
+    case 'not_owner':
+    case 'policy_violation':
       return HttpStatus.FORBIDDEN;
     case 'not_found':
       return HttpStatus.NOT_FOUND;
     case 'invalid_state':
     case 'conflict':
+    case 'version_not_increasing':
+    case 'version_exists':
       return HttpStatus.CONFLICT;
     case 'payload_too_large':
       return HttpStatus.PAYLOAD_TOO_LARGE;
