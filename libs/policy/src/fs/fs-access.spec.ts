@@ -4,11 +4,19 @@ import {
   decideRequestedPath,
   type FsTargetFacts,
 } from './fs-access.js';
+import { MINIMAL_PATH_PROTECTION, type PathProtection } from './path-protection.js';
+
+// The platform's data directory holds every plugin's own directory.
+const platform: PathProtection = {
+  roots: ['/proc', '/sys', '/dev', '/var/lib/convergio', '/etc/convergio'],
+  ownDir: '/var/lib/convergio/files/my-plugin',
+};
 
 const facts = (overrides: Partial<FsTargetFacts>): FsTargetFacts => ({
   operation: 'read',
   realPath: '/data/a.txt',
   grantRoots: ['/data'],
+  protection: MINIMAL_PATH_PROTECTION,
   kind: 'file',
   nlink: 1,
   size: 10,
@@ -27,7 +35,21 @@ describe('decideRequestedPath (before any I/O)', () => {
     ['/dev/zero', ['/'], ['/'], false],
     ['/sys/kernel/notes', ['/sys'], ['/sys'], false],
   ])('%j under %j / %j → %j', (path, declared, real, expected) => {
-    expect(decideRequestedPath(path, declared, real).allowed).toBe(expected);
+    expect(decideRequestedPath(path, declared, real, MINIMAL_PATH_PROTECTION).allowed).toBe(
+      expected,
+    );
+  });
+
+  it.each([
+    ['/var/lib/convergio/files/my-plugin/a.txt', true], // own dir under the data dir
+    ['/var/lib/convergio/files/other-plugin/a.txt', false], // another plugin's dir
+    ['/var/lib/convergio/executor.db', false],
+    ['/var/lib/convergio-evil/a', true], // whole segments
+    ['/etc/convergio/policy.yaml', false],
+    ['/var/lib/convergio/files/my-plugin/.env', false], // .env even in the own dir
+    ['/proc/self/environ', false],
+  ])('under a grant of / with the platform protected: %j → %j', (path, expected) => {
+    expect(decideRequestedPath(path, ['/'], ['/'], platform).allowed).toBe(expected);
   });
 });
 
@@ -64,6 +86,26 @@ describe('decideFsAccess', () => {
       'outside',
     ],
     ['a symlink (raced in)', { kind: 'symlink' }, 'symbolic link'],
+    [
+      'a grant that resolved into the data dir',
+      { realPath: '/var/lib/convergio/executor.db', grantRoots: ['/'], protection: platform },
+      "platform's own files",
+    ],
+    [
+      'the own dir under the data dir',
+      {
+        realPath: '/var/lib/convergio/files/my-plugin/a.txt',
+        grantRoots: ['/var/lib/convergio/files/my-plugin'],
+        protection: platform,
+      },
+      null,
+    ],
+    ['a .env file inside the grant', { realPath: '/data/app/.env.local' }, '.env'],
+    [
+      '/proc even when a protection forgets it',
+      { realPath: '/proc/1/mem', grantRoots: ['/'], protection: { roots: [], ownDir: '/proc' } },
+      '/proc',
+    ],
   ])('read: %s', (_name, overrides, reason) => {
     const decision = decideFsAccess(facts(overrides));
     if (reason === null) expect(decision).toEqual({ allowed: true });

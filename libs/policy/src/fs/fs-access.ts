@@ -1,4 +1,5 @@
-import { isForbiddenPath, isWithinAnyRoot } from './plugin-path.js';
+import { protectedPathRefusal, type PathProtection } from './path-protection.js';
+import { isWithinAnyRoot } from './plugin-path.js';
 
 /** What a plugin wants to do with a path; each needs its own grant (fs.write does not imply fs.read). */
 export type FsOperation = 'read' | 'write' | 'list';
@@ -28,6 +29,8 @@ export interface FsTargetFacts {
   realPath: string;
   /** Real paths of the grants of the operation's permission. */
   grantRoots: readonly string[];
+  /** What the platform never grants, whatever the grants say (see protectedPathRefusal). */
+  protection: PathProtection;
   /** lstat of `realPath` (never followed). */
   kind: FsEntryKind;
   nlink: number;
@@ -45,13 +48,16 @@ const deny = (reason: string): FsDecision => ({ allowed: false, reason });
  * First gate, before any I/O: the path as the plugin wrote it must lie under a grant as
  * the manifest wrote it or as it resolved. Refusing here means a plugin cannot learn
  * whether a file outside its grants exists (`not_found` versus `permission_denied`).
+ * A protected path (see protectedPathRefusal) is refused even under a grant.
  */
 export function decideRequestedPath(
   path: string,
   declaredRoots: readonly string[],
   realRoots: readonly string[],
+  protection: PathProtection,
 ): FsDecision {
-  if (isForbiddenPath(path)) return deny('path is inside /proc, /sys or /dev');
+  const protectedReason = protectedPathRefusal(path, protection);
+  if (protectedReason) return deny(protectedReason);
   if (!isWithinAnyRoot(declaredRoots, path) && !isWithinAnyRoot(realRoots, path)) {
     return deny('path is outside the granted paths');
   }
@@ -60,7 +66,8 @@ export function decideRequestedPath(
 
 /**
  * The decision proper, on resolved facts: may this operation touch this real path?
- * Refuses kernel pseudo file systems even when granted, anything outside the grants,
+ * Refuses protected paths even when granted (kernel pseudo file systems, the platform's
+ * own files, `.env` files: see protectedPathRefusal), anything outside the grants,
  * anything but regular files (read, write) or directories (list), a symlink at the
  * target of a write (even a dangling one), regular files with more than one hard link
  * (a hard link inside the grant to a file outside it looks inside to realpath), and
@@ -68,7 +75,8 @@ export function decideRequestedPath(
  */
 export function decideFsAccess(facts: FsTargetFacts): FsDecision {
   const { operation, realPath, kind } = facts;
-  if (isForbiddenPath(realPath)) return deny('path resolves inside /proc, /sys or /dev');
+  const protectedReason = protectedPathRefusal(realPath, facts.protection);
+  if (protectedReason) return deny(protectedReason.replace(/^path is/, 'path resolves'));
   if (!isWithinAnyRoot(facts.grantRoots, realPath))
     return deny('path resolves outside the granted paths');
 

@@ -18,3 +18,12 @@ export {
   type FsOperation,
   type FsTargetFacts,
 } from './fs-access.js';
+export {
+  hasEnvFileSegment,
+  MINIMAL_PATH_PROTECTION,
+  platformProtectedRoots,
+  protectedPathRefusal,
+  type PathProtection,
+  type PlatformPaths,
+} from './path-protection.js';
+export { expandPluginDir, PLUGIN_DIR_TOKEN } from './plugin-dir.js';

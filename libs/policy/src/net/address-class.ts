@@ -1,3 +1,4 @@
+import { cidrContains, type CidrRange } from './cidr.js';
 import { formatIpAddress, type IpAddress } from './ip-address.js';
 
 /**
@@ -71,8 +72,13 @@ function classifyByRanges(bytes: readonly number[], ranges: readonly Range[]): A
 const zeroes = (bytes: readonly number[], from: number, to: number) =>
   bytes.slice(from, to).every((b) => b === 0);
 
-/** The IPv4 address an IPv6 address carries and hands traffic to, if any. */
-function embeddedIpv4(bytes: readonly number[]): IpAddress | null {
+/**
+ * The IPv4 address an IPv6 address carries and hands traffic to (mapped, SIIT,
+ * IPv4-compatible, NAT64, 6to4), or null; null for an IPv4 address.
+ */
+export function embeddedIpv4(address: IpAddress): IpAddress | null {
+  if (address.family === 4) return null;
+  const { bytes } = address;
   const v4 = (start: number): IpAddress => ({ family: 4, bytes: bytes.slice(start, start + 4) });
   // ::ffff:a.b.c.d (mapped) and ::ffff:0:a.b.c.d (SIIT translated)
   if (zeroes(bytes, 0, 10) && bytes[10] === 0xff && bytes[11] === 0xff) return v4(12);
@@ -93,7 +99,7 @@ export function classifyAddress(address: IpAddress): AddressClassification {
   if (address.family === 4) return { class: classifyByRanges(bytes, IPV4_RANGES) };
   if (zeroes(bytes, 0, 16)) return { class: 'unspecified' };
   if (zeroes(bytes, 0, 15) && bytes[15] === 1) return { class: 'loopback' };
-  const inner = embeddedIpv4(bytes);
+  const inner = embeddedIpv4(address);
   if (inner)
     return { class: classifyByRanges(inner.bytes, IPV4_RANGES), embedded: formatIpAddress(inner) };
   const cls = classifyByRanges(bytes, IPV6_RANGES);
@@ -102,19 +108,92 @@ export function classifyAddress(address: IpAddress): AddressClassification {
 
 const NEVER_ALLOWED: readonly AddressClass[] = ['unspecified', 'multicast', 'broadcast'];
 
+/**
+ * The operator's network denials (grant policy `network.*`), normalised: lower-case ASCII
+ * names without trailing dot, canonical IP texts, parsed ranges. Plain JSON.
+ */
+export interface NetDenials {
+  /** Exact host names or canonical IP texts. */
+  hosts: readonly string[];
+  /** A name equal to a suffix or ending in `.<suffix>` is denied. */
+  suffixes: readonly string[];
+  /** Denied address ranges, checked on IP literals and on every resolved address. */
+  cidrs: readonly CidrRange[];
+}
+
 /** Operator settings the network decisions read. */
 export interface NetPolicy {
   allowPrivateNetworks: boolean;
+  /** The operator's denials; absent means none (see netPolicyFor). */
+  denied?: NetDenials;
+}
+
+/**
+ * The forms an address is reached under, for denial lists: itself, the IPv4 address an
+ * IPv6 one embeds, and the IPv4-mapped IPv6 form of an IPv4 one (so `::ffff:0:0/96`
+ * denies IPv4 as well).
+ */
+function addressForms(address: IpAddress): IpAddress[] {
+  if (address.family === 4) {
+    return [
+      address,
+      { family: 6, bytes: [...Array<number>(10).fill(0), 0xff, 0xff, ...address.bytes] },
+    ];
+  }
+  const inner = embeddedIpv4(address);
+  return inner ? [address, inner] : [address];
+}
+
+/** Which operator entry denies an address: the list, the entry, and the form it matched in. */
+export interface AddressDenial {
+  list: 'hosts' | 'cidrs';
+  entry: string;
+  form: IpAddress;
+}
+
+/** The operator entry that denies this address in any of its forms, or null. */
+export function deniedAddress(
+  address: IpAddress,
+  denied: NetDenials | undefined,
+): AddressDenial | null {
+  if (!denied) return null;
+  for (const form of addressForms(address)) {
+    const text = formatIpAddress(form);
+    if (denied.hosts.includes(text)) return { list: 'hosts', entry: text, form };
+    const range = denied.cidrs.find((r) => cidrContains(r, form));
+    if (range) return { list: 'cidrs', entry: range.cidr, form };
+  }
+  return null;
+}
+
+/** Why the operator denies this address (a denied host IP or range, in any form), or null. */
+export function deniedAddressRefusal(
+  address: IpAddress,
+  denied: NetDenials | undefined,
+): string | null {
+  const match = deniedAddress(address, denied);
+  if (!match) return null;
+  const via = match.form === address ? '' : ` (as ${formatIpAddress(match.form)})`;
+  const text = formatIpAddress(address);
+  return match.list === 'hosts'
+    ? `address ${text}${via} is denied by the operator`
+    : `address ${text}${via} is in the operator's denied range ${match.entry}`;
 }
 
 /**
  * May a plugin connect to this address? Returns null when it may, else the reason.
- * Every class but `public` needs `allowPrivateNetworks`; some are never allowed.
+ * Every class but `public` needs `allowPrivateNetworks`; some are never allowed; the
+ * operator's denied addresses and ranges are refused whatever the class and setting.
  */
 export function addressRefusal(address: IpAddress, policy: NetPolicy): string | null {
   const { class: cls, embedded } = classifyAddress(address);
+  const never = NEVER_ALLOWED.includes(cls);
+  if (!never) {
+    const denied = deniedAddressRefusal(address, policy.denied);
+    if (denied) return denied;
+  }
   if (cls === 'public') return null;
-  if (!NEVER_ALLOWED.includes(cls) && policy.allowPrivateNetworks) return null;
+  if (!never && policy.allowPrivateNetworks) return null;
   const text = formatIpAddress(address);
   const via = embedded ? ` (embeds ${embedded})` : '';
   return `address ${text}${via} is ${cls}`;

@@ -65,8 +65,11 @@ export function hostMatchesPattern(host: NetHost, pattern: string): boolean {
   return exact !== null && exact.name === host.name;
 }
 
-/** Runs a granted host through the same URL parser as requests (punycode, IPv4 forms). */
-function toAsciiHost(pattern: string): string | null {
+/**
+ * Runs a host as written in a manifest or policy through the same WHATWG URL parser as
+ * requests (lower case, punycode, IPv4 forms; IPv6 gets brackets). Null when unparsable.
+ */
+export function toAsciiHost(pattern: string): string | null {
   const bracketed = pattern.includes(':') && !pattern.startsWith('[') ? `[${pattern}]` : pattern;
   try {
     const url = new URL(`http://${bracketed}/`);

@@ -1,6 +1,7 @@
 import type { HttpRule } from '@convergio/contracts';
 import { addressRefusal, type NetPolicy } from './address-class.js';
 import { hostMatchesPattern, privateNameRefusal } from './host.js';
+import { deniedHostRefusal } from './host-denial.js';
 import { pathAmbiguity, pathMatchesPrefix } from './path.js';
 import { defaultPort, describeTarget, parseNetUrl, sameOrigin, type NetTarget } from './target.js';
 
@@ -36,10 +37,13 @@ const refuse = (reason: string, target: string): NetRefusal => ({
 /**
  * The host part of every network decision: refuses private, loopback, link-local and
  * metadata targets named by IP literal or by a well-known name, unless the operator
- * allows private networks (some classes are never allowed, see addressRefusal).
+ * allows private networks (some classes are never allowed, see addressRefusal), and
+ * whatever the operator denies (`policy.denied`), whatever that setting.
  * Resolved names are checked again, address by address, with checkResolvedAddresses.
  */
 export function targetHostRefusal(target: NetTarget, policy: NetPolicy): string | null {
+  const denied = deniedHostRefusal(target.host, policy.denied);
+  if (denied) return denied;
   if (target.host.kind === 'ip') return addressRefusal(target.host.address, policy);
   return policy.allowPrivateNetworks ? null : privateNameRefusal(target.host.name);
 }

@@ -1,12 +1,25 @@
 export {
   addressRefusal,
   classifyAddress,
+  deniedAddress,
+  deniedAddressRefusal,
+  embeddedIpv4,
   type AddressClass,
   type AddressClassification,
+  type AddressDenial,
+  type NetDenials,
   type NetPolicy,
 } from './address-class.js';
+export { cidrContains, parseCidr, type CidrCheck, type CidrRange } from './cidr.js';
 export { headersForRedirect, sanitiseRequestHeaders, type SanitisedHeaders } from './headers.js';
-export { hostMatchesPattern, normaliseHost, privateNameRefusal, type NetHost } from './host.js';
+export {
+  hostMatchesPattern,
+  normaliseHost,
+  privateNameRefusal,
+  toAsciiHost,
+  type NetHost,
+} from './host.js';
+export { deniedHostRefusal, deniedName, type NameDenial } from './host-denial.js';
 export {
   decideHttpRequest,
   decideRedirect,
