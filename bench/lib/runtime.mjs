@@ -29,6 +29,8 @@ export function benchRuntime(options = {}) {
       procTimeoutMs: 5000,
       maxLogBytes: 4096,
       logLinesPerSecond: 1_000_000,
+      protection: { roots: ['/proc', '/sys', '/dev'], ownDir: null },
+      pluginDir: null,
     },
     defaults: {
       wallTimeMs: 10_000,

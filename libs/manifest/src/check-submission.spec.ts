@@ -1,8 +1,19 @@
 import type { Manifest } from '@convergio/contracts';
 import { aManifest, exampleModule, sha256Hex } from '@convergio/testing';
+import { DEFAULT_GRANT_POLICY } from '@convergio/policy';
 import { checkSubmission } from './check-submission.js';
 
-const context = { coreVersion: '1.4.0', trust: 'untrusted' as const };
+const context = {
+  coreVersion: '1.4.0',
+  trust: 'untrusted' as const,
+  policy: DEFAULT_GRANT_POLICY,
+  grantContext: (pluginId: string) => ({
+    pluginId,
+    pluginDir: `/srv/convergio/plugin-files/${pluginId}`,
+    protection: { roots: ['/srv/convergio'], ownDir: `/srv/convergio/plugin-files/${pluginId}` },
+    realPath: (path: string) => path,
+  }),
+};
 
 /** A minimal module that imports one `() -> ()` function. */
 function moduleImporting(namespace: string, name: string): Uint8Array {
@@ -107,5 +118,50 @@ describe('checkSubmission', () => {
   it('refuses bytes that are not WebAssembly', async () => {
     const junk = Buffer.from('MZ not wasm');
     expect(await codes(manifestFor(junk, { capabilities: {} }), junk)).toEqual(['module_invalid']);
+  });
+
+  it('reports every operator policy violation with its rule and value, besides the other findings', async () => {
+    const m = manifestFor(greet, {
+      min_core_version: '2.0.0',
+      permissions: {
+        'fs.read': { paths: ['/', '/srv/convergio/artifacts'] },
+        'proc.exec': { binaries: ['/bin/ls'] },
+      },
+    });
+    const result = await checkSubmission(m, greet, context);
+    expect(result.ok).toBe(false);
+    expect(result.findings).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ code: 'policy_violation', rule: 'filesystem.roots', value: '/' }),
+        expect.objectContaining({
+          code: 'policy_violation',
+          rule: 'protected_paths',
+          value: '/srv/convergio/artifacts',
+        }),
+        expect.objectContaining({ code: 'policy_violation', rule: 'permissions.denied' }),
+        expect.objectContaining({ code: 'proc_exec_untrusted' }),
+        expect.objectContaining({ code: 'core_version_incompatible' }),
+      ]),
+    );
+  });
+
+  it("passes the plugin's own directory and lists grants the policy sends to an admin", async () => {
+    const own = manifestFor(greet, { permissions: { 'fs.read': { paths: ['$PLUGIN_DIR'] } } });
+    expect(await checkSubmission(own, greet, context)).toMatchObject({
+      ok: true,
+      adminRequired: [],
+    });
+    const shared = manifestFor(greet, { permissions: { 'fs.read': { paths: ['/srv/docs'] } } });
+    const policy = {
+      ...DEFAULT_GRANT_POLICY,
+      filesystem: {
+        ...DEFAULT_GRANT_POLICY.filesystem,
+        roots: [{ path: '/srv/docs', access: 'read' as const }],
+      },
+    };
+    expect(await checkSubmission(shared, greet, { ...context, policy })).toMatchObject({
+      ok: true,
+      adminRequired: [expect.objectContaining({ permission: 'fs.read' })],
+    });
   });
 });

@@ -8,20 +8,41 @@ import {
   type Manifest,
   type Trust,
 } from '@convergio/contracts';
+import {
+  adminRequired,
+  checkGrants,
+  type AdminRequirement,
+  type GrantContext,
+  type GrantPolicy,
+} from '@convergio/policy';
 
-/** The outcome of the load-time checks of SPEC.md §4 that need no keyring. */
+/**
+ * The outcome of the load-time checks of SPEC.md §4 that need no keyring. `adminRequired`: grants
+ * the operator policy sends to an admin beyond the high-risk permissions.
+ */
 export type SubmissionCheck =
-  { ok: true; manifest: Manifest; findings: Finding[] } | { ok: false; findings: Finding[] };
+  | { ok: true; manifest: Manifest; findings: Finding[]; adminRequired: AdminRequirement[] }
+  | { ok: false; findings: Finding[] };
+
+/** What a submission is checked against: this core, the trust its signature earned, the operator policy. */
+export interface SubmissionContext {
+  coreVersion: string;
+  trust: Trust;
+  policy: GrantPolicy;
+  /** The grant context of the plugin id the manifest names (its own directory, protected paths). */
+  grantContext: (pluginId: string) => GrantContext;
+}
 
 /**
  * Checks a submission: manifest schema, module hash, module validity, declared
- * exports, permissions allowed to untrusted plugins and core version. Every
- * problem found is reported, not only the first.
+ * exports, permissions allowed to untrusted plugins, the operator grant policy
+ * (`policy_violation` findings naming the rule) and core version. Every problem
+ * found is reported, not only the first.
  */
 export async function checkSubmission(
   rawManifest: unknown,
   module: Uint8Array,
-  context: { coreVersion: string; trust: Trust },
+  context: SubmissionContext,
 ): Promise<SubmissionCheck> {
   const { coreVersion, trust } = context;
   let manifest: Manifest;
@@ -41,6 +62,8 @@ export async function checkSubmission(
     });
   }
   findings.push(...(await checkModule(manifest, module)));
+  const grantContext = context.grantContext(manifest.id);
+  findings.push(...checkGrants(manifest, context.policy, grantContext));
   if (
     !semver.satisfies(coreVersion, `>=${manifest.min_core_version}`, { includePrerelease: true })
   ) {
@@ -57,7 +80,13 @@ export async function checkSubmission(
       path: '/permissions/proc.exec',
     });
   }
-  return findings.length ? { ok: false, findings } : { ok: true, manifest, findings };
+  if (findings.length) return { ok: false, findings };
+  return {
+    ok: true,
+    manifest,
+    findings,
+    adminRequired: adminRequired(manifest, context.policy, grantContext),
+  };
 }
 
 /** Declared functions of every capability. */

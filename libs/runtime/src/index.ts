@@ -5,3 +5,4 @@ export * from './service-root.module.js';
 export * from './run-service.js';
 export * from './public.decorator.js';
 export * from './metrics.controller.js';
+export * from './grants/platform-grants.js';

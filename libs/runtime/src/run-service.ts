@@ -15,15 +15,18 @@ export async function runService<S extends TObject>(
   beforeListen?: (app: INestApplication) => void,
 ): Promise<void> {
   let env: Static<S>;
+  let options: Omit<ServiceRootOptions, 'service' | 'env'>;
   try {
     env = loadConfig(schema);
+    // Settings built from the environment may read files (the grant policy): same refusal.
+    options = root(env);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`${service}: ${error.message}\n`);
     process.exit(1);
   }
   const e = env as Static<S> & ServiceRootOptions['env'] & { PORT: number };
-  await bootstrapService(service, ServiceRootModule.forRoot({ service, env: e, ...root(env) }), {
+  await bootstrapService(service, ServiceRootModule.forRoot({ service, env: e, ...options }), {
     port: e.PORT,
     beforeListen,
   });

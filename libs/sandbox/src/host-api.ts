@@ -1,4 +1,5 @@
 import type { Permissions, Trust } from '@convergio/contracts';
+import type { NetPolicy, PathProtection } from '@convergio/policy';
 
 /**
  * The contract between the sandbox and the host functions of the plugin ABI (DESIGN.md §9).
@@ -6,10 +7,16 @@ import type { Permissions, Trust } from '@convergio/contracts';
  * instructions of the plugin: they take the plugin's JSON input and return JSON.
  */
 
-/** Operator settings every host function obeys; plain JSON so it can cross into the worker. */
-export interface OperatorPolicy {
-  /** Let plugins reach loopback, private, link-local and metadata addresses (tests, on-premises setups). */
-  allowPrivateNetworks: boolean;
+/**
+ * Operator settings every host function obeys; plain JSON so it can cross into the worker.
+ * The network part (`allowPrivateNetworks`: loopback, private, link-local and metadata
+ * addresses; `denied`: the grant policy's hosts, suffixes and CIDRs) is per plugin.
+ */
+export interface OperatorPolicy extends NetPolicy {
+  /** The platform's own files, never granted; `ownDir` is the plugin's own directory. */
+  protection: PathProtection;
+  /** What `$PLUGIN_DIR` names in this plugin's fs calls; null outside a plugin (tests). */
+  pluginDir: string | null;
   /** Caps on what one host call may move. */
   maxFileBytes: number;
   maxHttpRequestBytes: number;

@@ -6,6 +6,7 @@ import type { LoadedSandboxPlugin } from './sandbox-plugin.js';
 import { SandboxRuntime, type PluginSpec, type SandboxRuntimeOptions } from './sandbox-runtime.js';
 import { importingWat, PLUGIN_WAT, wat, type TestModule } from './testing/hostile-modules.js';
 import { testMainThreadOps } from './testing/test-host-functions.js';
+import { MINIMAL_PATH_PROTECTION } from '@convergio/policy';
 
 const text = (value: string) => new TextEncoder().encode(value);
 const json = (bytes: Uint8Array): unknown => JSON.parse(new TextDecoder().decode(bytes));
@@ -22,6 +23,8 @@ const POLICY: OperatorPolicy = {
   procTimeoutMs: 1000,
   maxLogBytes: 1024,
   logLinesPerSecond: 10,
+  protection: MINIMAL_PATH_PROTECTION,
+  pluginDir: null,
 };
 const DEFAULTS: CallLimits = {
   wallTimeMs: 5000,

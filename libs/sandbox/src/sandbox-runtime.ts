@@ -47,6 +47,8 @@ export interface SandboxRuntimeOptions {
 export interface PluginSpec {
   identity: PluginIdentity;
   grants: Permissions;
+  /** This plugin's policy (its own directory, its network allowances); defaults to the runtime's. */
+  policy?: OperatorPolicy;
   limits?: Partial<CallLimits>;
 }
 
@@ -85,7 +87,8 @@ export class SandboxRuntime {
     const key = `${sha256}/${limits.maxMemoryPages}`;
     const cached = this.modules.has(key);
     const { module, functions } = await this.prepared(key, bytes, sha256, limits.maxMemoryPages);
-    const { onDenied, onLog, onTelemetry, onCallEnd, policy } = this.options;
+    const { onDenied, onLog, onTelemetry, onCallEnd } = this.options;
+    const policy = structuredClone(plugin.policy ?? this.options.policy);
     const identity = structuredClone(plugin.identity);
     const supervisor = new PluginSupervisor(
       {

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +29,10 @@ export interface PlatformInfo {
   busPrefix: string;
   natsUrl: string;
   logsDir: string;
+  /** The operator grant policy file every service reads at boot (tests may rewrite it, then restart). */
+  grantPolicyFile: string;
+  /** Where each plugin's own directory is created (`<dir>/<plugin id>`). */
+  pluginFilesDir: string;
   /** Base URL of each service process's own HTTP port (health, readiness, metrics), by process name. */
   serviceUrls: Record<string, string>;
 }
@@ -55,17 +59,30 @@ async function freePort(): Promise<number> {
 }
 
 /**
+ * The operator policy of the test platforms: fs grants may also name folders under the
+ * system temp dir (where the attack fixtures live), read-write; everything else is the
+ * shipped default (proc.exec denied, no other roots).
+ */
+export const TEST_GRANT_POLICY = {
+  filesystem: { roots: [{ path: tmpdir(), access: 'read-write' }] },
+};
+
+/**
  * Runs the seven services as separate processes against the real NATS server and
- * a throwaway PostgreSQL database, under a bus prefix of their own.
+ * a throwaway PostgreSQL database, under a bus prefix of their own. `grantPolicy` is written
+ * to the policy file all services read (TEST_GRANT_POLICY unless given).
  */
 export async function startPlatform(
   extraEnv: Record<string, string> = {},
   replicas: Replicas = {},
+  grantPolicy: object = TEST_GRANT_POLICY,
 ): Promise<{
   info: PlatformInfo;
   stop: () => Promise<void>;
   /** Kills one process (e.g. `executor-2`) at once, as a crash would. */
   kill: (name: string) => Promise<void>;
+  /** Stops one process and starts it again with the same environment; resolves once it is ready. */
+  restart: (name: string) => Promise<void>;
 }> {
   const processes = SERVICES.flatMap((service) =>
     Array.from({ length: replicas[service] ?? 1 }, (_, i) => ({
@@ -78,13 +95,17 @@ export async function startPlatform(
   const busPrefix = `e2e_${randomBytes(4).toString('hex')}`;
   const artifactDir = await mkdtemp(join(tmpdir(), 'cvg-e2e-artifacts-'));
   const logsDir = await mkdtemp(join(tmpdir(), 'cvg-e2e-logs-'));
+  const configDir = await mkdtemp(join(tmpdir(), 'cvg-e2e-config-'));
+  const grantPolicyFile = join(configDir, 'grant-policy.json');
+  await writeFile(grantPolicyFile, JSON.stringify(grantPolicy, null, 2));
+  const pluginFilesDir = join(configDir, 'plugin-files');
   const adminKey = `cvg_e2e_${randomBytes(24).toString('hex')}`;
   const ports = new Map<string, number>();
   for (const { name } of processes) ports.set(name, await freePort());
   const children = new Map<string, ChildProcess>();
 
-  for (const { service, name } of processes) {
-    const log = createWriteStream(join(logsDir, `${name}.log`));
+  const spawnService = (service: string, name: string) => {
+    const log = createWriteStream(join(logsDir, `${name}.log`), { flags: 'a' });
     const child = spawn(process.execPath, [serviceMain(service)], {
       cwd: ROOT,
       env: {
@@ -97,6 +118,8 @@ export async function startPlatform(
         PORT: String(ports.get(name)),
         CONVERGIO_ADMIN_KEY: adminKey,
         EXECUTOR_TIMEOUT_MS: '2000',
+        GRANT_POLICY_FILE: grantPolicyFile,
+        PLUGIN_FILES_DIR: pluginFilesDir,
         ...extraEnv,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -104,7 +127,8 @@ export async function startPlatform(
     child.stdout.pipe(log);
     child.stderr.pipe(log);
     children.set(name, child);
-  }
+  };
+  for (const { service, name } of processes) spawnService(service, name);
 
   const end = (c: ChildProcess, signal: NodeJS.Signals) =>
     new Promise<void>((resolve) => {
@@ -118,23 +142,24 @@ export async function startPlatform(
     await deleteTestStream(`${busPrefix}_EVENTS`);
     await db.drop();
     await rm(artifactDir, { recursive: true, force: true });
+    await rm(configDir, { recursive: true, force: true });
   };
 
+  const ready = (name: string) =>
+    expectEventually(
+      async () => {
+        const child = children.get(name)!;
+        if (child.exitCode !== null)
+          throw new Error(
+            `${name} exited with ${child.exitCode}:\n${readFileSync(join(logsDir, `${name}.log`), 'utf8').slice(-3000)}`,
+          );
+        const res = await fetch(`http://127.0.0.1:${ports.get(name)}/readyz`);
+        if (res.status !== 200) throw new Error(`${name} not ready: ${res.status}`);
+      },
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
   try {
-    for (const { name } of processes) {
-      await expectEventually(
-        async () => {
-          const child = children.get(name)!;
-          if (child.exitCode !== null)
-            throw new Error(
-              `${name} exited with ${child.exitCode}:\n${readFileSync(join(logsDir, `${name}.log`), 'utf8').slice(-3000)}`,
-            );
-          const res = await fetch(`http://127.0.0.1:${ports.get(name)}/readyz`);
-          if (res.status !== 200) throw new Error(`${name} not ready: ${res.status}`);
-        },
-        { timeoutMs: 60_000, intervalMs: 200 },
-      );
-    }
+    for (const { name } of processes) await ready(name);
   } catch (error) {
     await stop();
     throw error;
@@ -148,6 +173,8 @@ export async function startPlatform(
       busPrefix,
       natsUrl: TEST_NATS_URL,
       logsDir,
+      grantPolicyFile,
+      pluginFilesDir,
       serviceUrls: Object.fromEntries(
         processes.map(({ name }) => [name, `http://127.0.0.1:${ports.get(name)}`]),
       ),
@@ -157,6 +184,14 @@ export async function startPlatform(
       const child = children.get(name);
       if (!child) throw new Error(`no process named ${name}`);
       await end(child, 'SIGKILL');
+    },
+    restart: async (name) => {
+      const child = children.get(name);
+      const spec = processes.find((p) => p.name === name);
+      if (!child || !spec) throw new Error(`no process named ${name}`);
+      await end(child, 'SIGTERM');
+      spawnService(spec.service, name);
+      await ready(name);
     },
   };
 }

@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { MessagingModule } from '@convergio/messaging';
 import { DeploymentsService } from './deployments/deployments.service.js';
 import { LifecycleService } from './deployments/lifecycle.service.js';
+import { PolicyGate } from './deployments/policy-gate.js';
 import { ExecutorHandler } from './executor.handler.js';
 import { EXECUTOR_SERVICE } from './executor.schema.js';
 import type { ExecutorSettings } from './config/executor.config.js';
@@ -25,6 +26,7 @@ export class ExecutorModule {
         InvocationService,
         ToolsService,
         PluginHost,
+        PolicyGate,
         CallMetrics,
         { provide: EXECUTOR_SETTINGS, useValue: settings },
       ],

@@ -1,6 +1,7 @@
 import { processedEventEntity } from '@convergio/persistence';
 import { Deployment } from './deployments/deployment.entity.js';
 import { ExecutorInit1764300000000 } from './migrations/1764300000000-executor-init.js';
+import { ExecutorPolicyViolations1764500000000 } from './migrations/1764500000000-executor-policy-violations.js';
 import { EXECUTOR_SCHEMA } from './executor.schema.js';
 
 export { ExecutorModule } from './executor.module.js';
@@ -13,5 +14,5 @@ export {
 export const executorPersistence = {
   schema: EXECUTOR_SCHEMA,
   entities: [Deployment, processedEventEntity(EXECUTOR_SCHEMA)],
-  migrations: [ExecutorInit1764300000000],
+  migrations: [ExecutorInit1764300000000, ExecutorPolicyViolations1764500000000],
 };

@@ -18,7 +18,11 @@ try {
   process.exit(1);
 }
 
-const platform = await startStandalone(env);
+const platform = await startStandalone(env).catch((error: unknown) => {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`convergio: ${error.message}\n`);
+  process.exit(1);
+});
 log.log(
   `standalone mode: gateway at ${platform.url} (OpenAPI at ${platform.url}/docs), data in ${resolve(env.DATA_DIR)}`,
 );

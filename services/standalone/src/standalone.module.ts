@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import { MessagingModule } from '@convergio/messaging';
 import { PersistenceModule } from '@convergio/persistence';
 import { ArtifactStoreModule } from '@convergio/artifacts';
-import { HealthController, MetricsController, type ServicePersistence } from '@convergio/runtime';
+import {
+  HealthController,
+  MetricsController,
+  type PlatformGrants,
+  type ServicePersistence,
+} from '@convergio/runtime';
 import { approvalPersistence, ApprovalModule } from '@convergio/approval';
 import { auditPersistence, AuditModule } from '@convergio/audit';
 import { executorPersistence, executorSettings, ExecutorModule } from '@convergio/executor';
@@ -30,7 +35,11 @@ const persistence: ServicePersistence[] = [
  */
 @Module({})
 export class StandaloneModule {
-  static forRoot(env: Static<typeof StandaloneConfig>, databaseUrl: string): DynamicModule {
+  static forRoot(
+    env: Static<typeof StandaloneConfig>,
+    databaseUrl: string,
+    grants: PlatformGrants,
+  ): DynamicModule {
     return {
       module: StandaloneModule,
       imports: [
@@ -49,9 +58,9 @@ export class StandaloneModule {
           adminKeyFile: env.ADMIN_KEY_FILE,
         }),
         RegistryModule,
-        VerificationModule.register({ coreVersion: env.CORE_VERSION }),
+        VerificationModule.register({ coreVersion: env.CORE_VERSION, grants }),
         ApprovalModule,
-        ExecutorModule.register(executorSettings(env)),
+        ExecutorModule.register(executorSettings(env, grants)),
         AuditModule,
         SecretBrokerModule,
       ],

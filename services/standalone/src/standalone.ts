@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import type { Static } from '@sinclair/typebox';
 import { startEmbeddedPostgres } from '@convergio/persistence';
-import { bootstrapService } from '@convergio/runtime';
+import { bootstrapService, loadPlatformGrants } from '@convergio/runtime';
 import { serveOpenApi } from '@convergio/gateway';
 import type { StandaloneConfig } from './config/standalone.config.js';
 import { StandaloneModule } from './standalone.module.js';
@@ -16,17 +16,30 @@ export interface Standalone {
   stop(): Promise<void>;
 }
 
-/** Starts every service in this process on the embedded database in DATA_DIR. */
+/**
+ * Starts every service in this process on the embedded database in DATA_DIR. Throws
+ * ConfigError when the grant policy file is unreadable or invalid.
+ */
 export async function startStandalone(env: Static<typeof StandaloneConfig>): Promise<Standalone> {
+  const grants = loadPlatformGrants({
+    policyFile: env.GRANT_POLICY_FILE,
+    pluginFilesDir: env.PLUGIN_FILES_DIR ?? join(env.DATA_DIR, 'plugin-files'),
+    dataDirs: [env.DATA_DIR],
+    configFiles: [env.ADMIN_KEY_FILE],
+  });
   const database = await startEmbeddedPostgres(join(env.DATA_DIR, 'pg'));
   try {
-    const app = await bootstrapService('convergio', StandaloneModule.forRoot(env, database.url), {
-      port: env.PORT,
-      host: env.HOST,
-      beforeListen: serveOpenApi,
-      // The embedded database must stop after the app, so shutdown is ours to run.
-      shutdownHooks: false,
-    });
+    const app = await bootstrapService(
+      'convergio',
+      StandaloneModule.forRoot(env, database.url, grants),
+      {
+        port: env.PORT,
+        host: env.HOST,
+        beforeListen: serveOpenApi,
+        // The embedded database must stop after the app, so shutdown is ours to run.
+        shutdownHooks: false,
+      },
+    );
     const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
     return {
       app,

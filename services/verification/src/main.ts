@@ -1,9 +1,16 @@
 import 'reflect-metadata';
-import { runService } from '@convergio/runtime';
+import { DEFAULT_PLUGIN_FILES_DIR, loadPlatformGrants, runService } from '@convergio/runtime';
 import { VerificationConfig } from './config/verification.config.js';
 import { verificationPersistence, VerificationModule } from './index.js';
 
 await runService('verification', VerificationConfig, (env) => ({
-  feature: VerificationModule.register({ coreVersion: env.CORE_VERSION }),
+  feature: VerificationModule.register({
+    coreVersion: env.CORE_VERSION,
+    grants: loadPlatformGrants({
+      policyFile: env.GRANT_POLICY_FILE,
+      pluginFilesDir: env.PLUGIN_FILES_DIR ?? DEFAULT_PLUGIN_FILES_DIR,
+      dataDirs: [env.ARTIFACT_DIR],
+    }),
+  }),
   persistence: verificationPersistence,
 }));

@@ -1,19 +1,27 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { MessagingModule } from '@convergio/messaging';
-import { CORE_VERSION } from './checks/core-version.js';
+import type { PlatformGrants } from '@convergio/runtime';
+import { CORE_VERSION, PLATFORM_GRANTS } from './checks/core-version.js';
 import { VerificationHandler } from './checks/verification.handler.js';
 import { VerificationService } from './checks/verification.service.js';
 import { VERIFICATION_SERVICE } from './verification.schema.js';
 
-/** The verification features; `coreVersion` is the core plugins must be compatible with. */
+/**
+ * The verification features; `coreVersion` is the core plugins must be compatible with, `grants`
+ * the operator grant policy every manifest must fit.
+ */
 @Module({})
 export class VerificationModule {
-  static register(settings: { coreVersion: string }): DynamicModule {
+  static register(settings: { coreVersion: string; grants: PlatformGrants }): DynamicModule {
     return {
       module: VerificationModule,
       imports: [MessagingModule.forService(VERIFICATION_SERVICE)],
       controllers: [VerificationHandler],
-      providers: [VerificationService, { provide: CORE_VERSION, useValue: settings.coreVersion }],
+      providers: [
+        VerificationService,
+        { provide: CORE_VERSION, useValue: settings.coreVersion },
+        { provide: PLATFORM_GRANTS, useValue: settings.grants },
+      ],
     };
   }
 }

@@ -1,5 +1,6 @@
 import type { Permissions, Trust } from '@convergio/contracts';
 import type { HostEnvironment, HostError, OperatorPolicy } from '@convergio/sandbox';
+import { MINIMAL_PATH_PROTECTION } from '@convergio/policy';
 
 /** Test double for HostEnvironment: records denials and emits. Test-only (not exported by the barrel). */
 export interface FakeHost {
@@ -19,6 +20,8 @@ export const TEST_POLICY: OperatorPolicy = {
   procTimeoutMs: 5000,
   maxLogBytes: 1024,
   logLinesPerSecond: 5,
+  protection: MINIMAL_PATH_PROTECTION,
+  pluginDir: null,
 };
 
 export function fakeHost(options: {

@@ -4,6 +4,7 @@ import {
   decideOpenedMatchesChecked,
   decideRequestedPath,
   describePluginValue,
+  expandPluginDir,
   parsePluginPath,
   type FsTargetFacts,
 } from '@convergio/policy';
@@ -19,8 +20,9 @@ export function isHostError(value: unknown): value is HostError {
 }
 
 /**
- * The checks that need no I/O: the permission is granted, the path is well formed and it
- * names a place under a grant. Returns the canonical path, or the recorded refusal.
+ * The checks that need no I/O: the permission is granted, the path is well formed (after
+ * `$PLUGIN_DIR` is expanded to the plugin's own directory), it names a place under a grant and
+ * not one of the platform's own files. Returns the canonical path, or the recorded refusal.
  */
 export function admitPath(
   env: HostEnvironment,
@@ -30,9 +32,12 @@ export function admitPath(
 ): string | HostError {
   const target = describePluginValue(raw);
   if (!roots) return env.deny(capability, target, `${capability} is not granted`);
-  const parsed = parsePluginPath(raw);
+  const { pluginDir, protection } = env.policy;
+  const parsed = parsePluginPath(
+    typeof raw === 'string' && pluginDir ? expandPluginDir(raw, pluginDir) : raw,
+  );
   if (!parsed.ok) return env.deny(capability, target, parsed.reason);
-  const decision = decideRequestedPath(parsed.path, roots.declared, roots.real);
+  const decision = decideRequestedPath(parsed.path, roots.declared, roots.real, protection);
   return decision.allowed ? parsed.path : env.deny(capability, parsed.path, decision.reason);
 }
 
@@ -90,6 +95,7 @@ export function checkExisting(
   const decisionFacts = {
     operation,
     grantRoots: roots.real,
+    protection: env.policy.protection,
     maxFileBytes: env.policy.maxFileBytes,
   };
   const decision = decideFsAccess({ ...decisionFacts, realPath, ...facts });

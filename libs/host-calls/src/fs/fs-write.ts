@@ -53,6 +53,7 @@ export function fsWrite(env: HostEnvironment, roots: GrantRoots | null, input: u
   const common = {
     operation: 'write' as const,
     grantRoots: roots!.real,
+    protection: env.policy.protection,
     maxFileBytes: env.policy.maxFileBytes,
     writeBytes: bytes.length,
     append,

@@ -1,5 +1,11 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { ArtifactEnv, DistributedEnv, portEnv } from '@convergio/runtime';
+import {
+  ArtifactEnv,
+  DistributedEnv,
+  GrantPolicyEnv,
+  portEnv,
+  type PlatformGrants,
+} from '@convergio/runtime';
 import type { CallLimits, OperatorPolicy } from '@convergio/sandbox';
 import type { BreakerSettings } from '../invocations/circuit-breaker.js';
 
@@ -101,6 +107,7 @@ export const ExecutorLimitsEnv = {
 export const ExecutorConfig = Type.Object({
   ...DistributedEnv,
   ...ArtifactEnv,
+  ...GrantPolicyEnv,
   ...portEnv(3004),
   ...ExecutorLimitsEnv,
 });
@@ -110,7 +117,10 @@ type LimitsEnv = Static<ReturnType<typeof Type.Object<typeof ExecutorLimitsEnv>>
 /** What the executor runs plugins under. */
 export interface ExecutorSettings {
   limits: CallLimits;
+  /** What every plugin gets before its own grants are added (see PolicyGate). */
   policy: OperatorPolicy;
+  /** The operator grant policy and the paths never granted. */
+  grants: PlatformGrants;
   idleUnloadMs: number;
   instancesPerPlugin: number;
   maxLoadedPlugins: number;
@@ -119,14 +129,16 @@ export interface ExecutorSettings {
   dnsServers: string[] | null;
 }
 
-/** The executor's settings from its validated environment. */
-export function executorSettings(env: LimitsEnv): ExecutorSettings {
+/** The executor's settings from its validated environment and the loaded grant policy. */
+export function executorSettings(env: LimitsEnv, grants: PlatformGrants): ExecutorSettings {
+  const { max } = grants.policy.limits;
   return {
+    // The grant policy's caps bound what a call gets by default too, not only what manifests ask.
     limits: {
-      wallTimeMs: env.EXECUTOR_TIMEOUT_MS,
-      fuel: env.EXECUTOR_FUEL,
-      maxMemoryPages: env.EXECUTOR_MAX_MEMORY_PAGES,
-      maxHostCalls: env.EXECUTOR_MAX_HOST_CALLS,
+      wallTimeMs: Math.min(env.EXECUTOR_TIMEOUT_MS, max.wall_time_ms ?? Infinity),
+      fuel: Math.min(env.EXECUTOR_FUEL, max.fuel ?? Infinity),
+      maxMemoryPages: Math.min(env.EXECUTOR_MAX_MEMORY_PAGES, max.memory_pages ?? Infinity),
+      maxHostCalls: Math.min(env.EXECUTOR_MAX_HOST_CALLS, max.max_host_calls ?? Infinity),
       maxOutputBytes: env.EXECUTOR_MAX_OUTPUT_BYTES,
     },
     policy: {
@@ -140,7 +152,10 @@ export function executorSettings(env: LimitsEnv): ExecutorSettings {
       procTimeoutMs: env.EXECUTOR_PROC_TIMEOUT_MS,
       maxLogBytes: env.EXECUTOR_MAX_LOG_BYTES,
       logLinesPerSecond: env.EXECUTOR_LOG_LINES_PER_SECOND,
+      protection: { roots: grants.protectedRoots, ownDir: null },
+      pluginDir: null,
     },
+    grants,
     idleUnloadMs: env.EXECUTOR_IDLE_UNLOAD_MS,
     instancesPerPlugin: env.EXECUTOR_INSTANCES_PER_PLUGIN,
     maxLoadedPlugins: env.EXECUTOR_MAX_LOADED_PLUGINS,

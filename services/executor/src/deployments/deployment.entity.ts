@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
-import type { Manifest, Trust } from '@convergio/contracts';
+import type { Finding, Manifest, Trust } from '@convergio/contracts';
 import { EXECUTOR_SCHEMA } from '../executor.schema.js';
 
 export type DeploymentStatus = 'pending' | 'approved' | 'rejected' | 'revoked';
@@ -25,6 +25,10 @@ export class Deployment {
 
   @Column({ type: 'text', nullable: true })
   trust!: Trust | null;
+
+  /** The operator policy rules the version breaks, as last announced (plugin.policy_checked). */
+  @Column({ type: 'jsonb', name: 'policy_violations', default: () => "'[]'" })
+  policyViolations!: Finding[];
 
   @Column({ type: 'timestamptz', name: 'approved_at', nullable: true })
   approvedAt!: Date | null;

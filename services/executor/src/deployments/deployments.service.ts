@@ -1,6 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { DomainError, type EventEnvelope, type Manifest, type Trust } from '@convergio/contracts';
+import {
+  DomainError,
+  type EventEnvelope,
+  type Finding,
+  type Manifest,
+  type Trust,
+} from '@convergio/contracts';
 import { handleOnce, processedEventEntity } from '@convergio/persistence';
 import { EXECUTOR_SCHEMA, EXECUTOR_SERVICE } from '../executor.schema.js';
 import { Deployment, type DeploymentStatus } from './deployment.entity.js';
@@ -72,6 +78,19 @@ export class DeploymentsService {
       );
     }
     return row as Deployment & { manifest: Manifest };
+  }
+
+  /** Stores a version's operator policy verdict; true when it differs from the one stored. */
+  async recordPolicyVerdict(
+    pluginId: string,
+    version: string,
+    violations: Finding[],
+  ): Promise<boolean> {
+    const repo = this.dataSource.getRepository(Deployment);
+    const row = await repo.findOneBy({ pluginId, version });
+    if (!row || JSON.stringify(row.policyViolations) === JSON.stringify(violations)) return false;
+    await repo.update({ pluginId, version }, { policyViolations: violations });
+    return true;
   }
 
   async approved(): Promise<(Deployment & { manifest: Manifest })[]> {

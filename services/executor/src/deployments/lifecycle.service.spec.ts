@@ -2,6 +2,7 @@ import { RecordingBus } from '../recording-bus.spec-helper.js';
 import type { ExecutorSettings } from '../config/executor.config.js';
 import type { PluginHost } from '../invocations/plugin-host.js';
 import type { DeploymentsService } from './deployments.service.js';
+import type { PolicyGate } from './policy-gate.js';
 import { LifecycleService } from './lifecycle.service.js';
 
 /** A lifecycle over a fake host holding `loaded`, where `goneMeanwhile` was unloaded by something else. */
@@ -27,9 +28,15 @@ function lifecycle(options: {
         (options.approved ?? []).map(([pluginId, version]) => ({ pluginId, version })),
       ),
   } as unknown as DeploymentsService;
-  const service = new LifecycleService(deployments, host, bus.asBusClient(), {
-    idleUnloadMs: 60_000,
-  } as ExecutorSettings);
+  const service = new LifecycleService(
+    deployments,
+    host,
+    bus.asBusClient(),
+    {
+      idleUnloadMs: 60_000,
+    } as ExecutorSettings,
+    { violations: () => [] } as unknown as PolicyGate,
+  );
   return { service, unloaded, published: bus.published };
 }
 

@@ -3,18 +3,30 @@ import {
   Injectable,
   Logger,
   type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
   type OnModuleInit,
 } from '@nestjs/common';
-import { EventSubjects, type EventEnvelope } from '@convergio/contracts';
+import {
+  EventSubjects,
+  type EventEnvelope,
+  type Finding,
+  type Manifest,
+} from '@convergio/contracts';
 import { BusClient } from '@convergio/messaging';
 import type { ExecutorSettings } from '../config/executor.config.js';
 import { EXECUTOR_SETTINGS } from '../invocations/executor-limits.js';
 import { INSTANCE, PluginHost } from '../invocations/plugin-host.js';
 import { DeploymentsService } from './deployments.service.js';
+import { PolicyGate } from './policy-gate.js';
 
-/** Loads approved versions and drops revoked ones, announcing both. */
+/**
+ * Loads approved versions and drops revoked ones, announcing both; announces which approved
+ * versions the operator grant policy no longer lets run.
+ */
 @Injectable()
-export class LifecycleService implements OnModuleInit, BeforeApplicationShutdown {
+export class LifecycleService
+  implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown
+{
   private readonly log = new Logger(LifecycleService.name);
 
   private evictor?: NodeJS.Timeout;
@@ -24,6 +36,7 @@ export class LifecycleService implements OnModuleInit, BeforeApplicationShutdown
     private readonly host: PluginHost,
     private readonly bus: BusClient,
     @Inject(EXECUTOR_SETTINGS) private readonly settings: ExecutorSettings,
+    private readonly gate: PolicyGate,
   ) {}
 
   onModuleInit(): void {
@@ -35,6 +48,37 @@ export class LifecycleService implements OnModuleInit, BeforeApplicationShutdown
           .catch((error: unknown) => this.log.warn(`eviction failed: ${String(error)}`)),
       every,
     ).unref();
+  }
+
+  /** The policy file may have changed since the last start: every approved version is checked again. */
+  async onApplicationBootstrap(): Promise<void> {
+    for (const d of await this.deployments.approved())
+      await this.announcePolicyVerdict(d.pluginId, d.version, d.manifest);
+  }
+
+  /**
+   * Checks a version against the operator policy and announces a changed verdict as
+   * plugin.policy_checked (the registry shows it on the version; audit records it).
+   */
+  private async announcePolicyVerdict(
+    pluginId: string,
+    version: string,
+    manifest: Manifest,
+  ): Promise<Finding[]> {
+    const violations = this.gate.violations(pluginId, version, manifest);
+    if (await this.deployments.recordPolicyVerdict(pluginId, version, violations)) {
+      if (violations.length)
+        this.log.warn(
+          `${pluginId}@${version} breaks the operator policy (${violations.map((v) => v.rule).join(', ')}): not loaded`,
+        );
+      await this.bus.publish(EventSubjects.PluginPolicyChecked, {
+        plugin_id: pluginId,
+        version,
+        instance: INSTANCE,
+        violations,
+      });
+    }
+    return violations;
   }
 
   /** Unloads versions nobody called for EXECUTOR_IDLE_UNLOAD_MS; the next call loads them again. */
@@ -76,6 +120,7 @@ export class LifecycleService implements OnModuleInit, BeforeApplicationShutdown
       trust: d.trust,
     });
     if (!changed) return;
+    if ((await this.announcePolicyVerdict(d.plugin_id, d.version, d.manifest)).length) return;
     try {
       await this.host.load({
         pluginId: d.plugin_id,

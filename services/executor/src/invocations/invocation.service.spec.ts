@@ -4,6 +4,7 @@ import { ArtifactError } from '@convergio/artifacts';
 import { RecordingBus } from '../recording-bus.spec-helper.js';
 import { SandboxError, type LoadedSandboxPlugin } from '@convergio/sandbox';
 import type { DeploymentsService } from '../deployments/deployments.service.js';
+import type { PolicyGate } from '../deployments/policy-gate.js';
 import { InvocationService } from './invocation.service.js';
 import type { PluginHost } from './plugin-host.js';
 import type { ExecutorSettings } from '../config/executor.config.js';
@@ -65,11 +66,21 @@ function setUp(behave: (fn: string, input: string) => Uint8Array | Error) {
   return {
     bus,
     calls,
-    service: new InvocationService(deployments, host, bus.asBusClient(), new CallMetrics(), {
-      breaker: { threshold: 1000, baseBackoffMs: 1000, maxBackoffMs: 1000 },
-    } as ExecutorSettings),
+    service: new InvocationService(
+      deployments,
+      host,
+      bus.asBusClient(),
+      new CallMetrics(),
+      {
+        breaker: { threshold: 1000, baseBackoffMs: 1000, maxBackoffMs: 1000 },
+      } as ExecutorSettings,
+      fitsPolicy,
+    ),
   };
 }
+
+/** Every version fits the operator policy (PolicyGate has specs of its own). */
+const fitsPolicy = { assertFits: () => undefined } as unknown as PolicyGate;
 
 const json = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
 const greet = { plugin_id: 'example.greet', function: 'greet', input: { name: 'Ada' } };
@@ -204,9 +215,16 @@ describe('a plugin that keeps crashing', () => {
   it('is unloaded and paused, and the pause is recorded', async () => {
     const bus = new RecordingBus();
     const { host, calls } = hostWith(() => new SandboxError('trap', 'unreachable'));
-    const service = new InvocationService(deployments, host, bus.asBusClient(), new CallMetrics(), {
-      breaker: { threshold: 2, baseBackoffMs: 60_000, maxBackoffMs: 60_000 },
-    } as ExecutorSettings);
+    const service = new InvocationService(
+      deployments,
+      host,
+      bus.asBusClient(),
+      new CallMetrics(),
+      {
+        breaker: { threshold: 2, baseBackoffMs: 60_000, maxBackoffMs: 60_000 },
+      } as ExecutorSettings,
+      fitsPolicy,
+    );
     await expect(service.invoke(greet)).rejects.toMatchObject({ code: 'plugin_failed' });
     await expect(service.invoke(greet)).rejects.toMatchObject({ code: 'plugin_failed' });
     await expect(service.invoke(greet)).rejects.toMatchObject({

@@ -6,6 +6,7 @@ import { currentTraceId } from '@convergio/observability';
 import { SandboxError, type CallResources } from '@convergio/sandbox';
 import type { ExecutorSettings } from '../config/executor.config.js';
 import { DeploymentsService } from '../deployments/deployments.service.js';
+import { PolicyGate } from '../deployments/policy-gate.js';
 import { CallMetrics, type CallUsage } from '../metrics/call-metrics.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { EXECUTOR_SETTINGS } from './executor-limits.js';
@@ -27,12 +28,14 @@ export class InvocationService {
     private readonly bus: BusClient,
     private readonly metrics: CallMetrics,
     @Inject(EXECUTOR_SETTINGS) settings: ExecutorSettings,
+    private readonly gate: PolicyGate,
   ) {
     this.breaker = new CircuitBreaker(settings.breaker);
   }
 
   async invoke(req: RequestMap['executor.invoke']): Promise<ReplyMap['executor.invoke']> {
     const d = await this.deployments.runnable(req.plugin_id, req.version);
+    this.gate.assertFits(d.pluginId, d.version, d.manifest);
     const target = declaredFunction(d.manifest, req.function);
     checkToolInput(`${d.pluginId}@${d.version}#${target.name}`, target.inputSchema, req.input);
     const key = `${d.pluginId}@${d.version}`;

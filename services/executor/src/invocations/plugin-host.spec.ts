@@ -1,9 +1,14 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import type { ArtifactStore } from '@convergio/artifacts';
 import { loadConfig } from '@convergio/config';
+import { loadPlatformGrants } from '@convergio/runtime';
 import { RecordingBus } from '../recording-bus.spec-helper.js';
 import { aManifest, exampleModule, expectEventually, sha256Hex } from '@convergio/testing';
 import { ExecutorLimitsEnv, executorSettings } from '../config/executor.config.js';
+import { PolicyGate } from '../deployments/policy-gate.js';
 import { CallMetrics } from '../metrics/call-metrics.js';
 import { PluginHost, type Deployable } from './plugin-host.js';
 
@@ -27,7 +32,18 @@ describe('PluginHost', () => {
   beforeEach(() => {
     published.splice(0);
     const env = loadConfig(Type.Object(ExecutorLimitsEnv), { EXECUTOR_MAX_LOADED_PLUGINS: '2' });
-    host = new PluginHost(artifacts, executorSettings(env), bus.asBusClient(), new CallMetrics());
+    const dir = mkdtempSync(join(tmpdir(), 'cvg-plugin-host-'));
+    const settings = executorSettings(
+      env,
+      loadPlatformGrants({ pluginFilesDir: join(dir, 'plugin-files'), dataDirs: [dir] }),
+    );
+    host = new PluginHost(
+      artifacts,
+      settings,
+      bus.asBusClient(),
+      new CallMetrics(),
+      new PolicyGate(settings),
+    );
   });
 
   afterEach(() => host.onApplicationShutdown());

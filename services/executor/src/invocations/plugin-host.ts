@@ -18,6 +18,7 @@ import {
   type PluginIdentity,
 } from '@convergio/sandbox';
 import type { ExecutorSettings } from '../config/executor.config.js';
+import { PolicyGate } from '../deployments/policy-gate.js';
 import { CallMetrics } from '../metrics/call-metrics.js';
 import { EXECUTOR_SETTINGS } from './executor-limits.js';
 
@@ -55,6 +56,7 @@ export class PluginHost implements OnApplicationShutdown {
     @Inject(EXECUTOR_SETTINGS) settings: ExecutorSettings,
     private readonly bus: BusClient,
     private readonly metrics: CallMetrics,
+    private readonly gate: PolicyGate,
   ) {
     this.maxLoaded = settings.maxLoadedPlugins;
     this.runtime = new SandboxRuntime({
@@ -79,7 +81,8 @@ export class PluginHost implements OnApplicationShutdown {
   /**
    * The running instance of a version, loading it on first use (on approval, or on the first
    * call this replica gets) and announcing each load as plugin.loaded. At
-   * EXECUTOR_MAX_LOADED_PLUGINS, the least recently used version makes room.
+   * EXECUTOR_MAX_LOADED_PLUGINS, the least recently used version makes room. A version that
+   * does not fit the operator grant policy is refused with `policy_violation`.
    */
   async load(d: Deployable): Promise<LoadedSandboxPlugin> {
     const key = `${d.pluginId}@${d.version}`;
@@ -90,10 +93,11 @@ export class PluginHost implements OnApplicationShutdown {
       return existing;
     }
     if (this.loaded.size >= this.maxLoaded) this.evictLeastRecentlyUsed();
-    const loading = this.artifacts.get(d.moduleSha256).then((bytes) =>
-      this.runtime.load(bytes, d.moduleSha256, {
+    const loading = this.gate.admit(d.pluginId, d.version, d.manifest).then(async (admitted) =>
+      this.runtime.load(await this.artifacts.get(d.moduleSha256), d.moduleSha256, {
         identity: { id: d.pluginId, version: d.version, trust: d.trust ?? 'untrusted' },
-        grants: d.manifest.permissions,
+        grants: admitted.grants,
+        policy: admitted.policy,
         limits: requestedLimits(d.manifest),
       }),
     );

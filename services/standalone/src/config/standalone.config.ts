@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { portEnv } from '@convergio/runtime';
+import { GrantPolicyEnv, portEnv } from '@convergio/runtime';
 import { ExecutorLimitsEnv } from '@convergio/executor';
 import { GatewayEnv } from '@convergio/gateway';
 
@@ -19,4 +19,5 @@ export const StandaloneConfig = Type.Object({
   }),
   ...GatewayEnv,
   ...ExecutorLimitsEnv,
+  ...GrantPolicyEnv,
 });

@@ -1,2 +1,4 @@
 /** Injection token of the core version plugins are checked against. */
 export const CORE_VERSION = Symbol('CORE_VERSION');
+/** Injection token of the operator grant policy and protected paths (`PlatformGrants`). */
+export const PLATFORM_GRANTS = Symbol('PLATFORM_GRANTS');

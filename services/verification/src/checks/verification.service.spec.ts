@@ -1,8 +1,14 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Manifest } from '@convergio/contracts';
 import { EventSubjects } from '@convergio/contracts';
 import { startServiceHarness, type ServiceHarness } from '@convergio/service-testing';
 import { aManifest, exampleModule, sha256Hex } from '@convergio/testing';
+import { loadPlatformGrants } from '@convergio/runtime';
 import { verificationPersistence, VerificationModule } from '../index.js';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'cvg-verification-'));
 
 const manifest = (id: string, module: Uint8Array, extra: Partial<Manifest> = {}) =>
   aManifest({ id, ...extra }, module);
@@ -15,7 +21,13 @@ describe('verification service', () => {
     greet = exampleModule('greet.wasm');
     h = await startServiceHarness({
       ...verificationPersistence,
-      feature: VerificationModule.register({ coreVersion: '0.1.0' }),
+      feature: VerificationModule.register({
+        coreVersion: '0.1.0',
+        grants: loadPlatformGrants({
+          pluginFilesDir: join(dataDir, 'plugin-files'),
+          dataDirs: [dataDir],
+        }),
+      }),
     });
     await h.artifacts.put(greet);
   });
@@ -34,7 +46,7 @@ describe('verification service', () => {
 
   it('verifies a sound submission as untrusted, listing its high-risk permissions', async () => {
     const m = manifest('t.ok', greet, {
-      permissions: { 'secrets.read': { ids: ['db'] }, 'fs.read': { paths: ['/data'] } },
+      permissions: { 'secrets.read': { ids: ['db'] }, 'fs.read': { paths: ['$PLUGIN_DIR'] } },
     });
     await submitted('t.ok', m);
     const verified = await h.waitFor(

@@ -5,9 +5,10 @@ import { checkSubmission, highRiskPermissions, type SubmissionCheck } from '@con
 import { BusClient } from '@convergio/messaging';
 import { handleOnce, processedEventEntity } from '@convergio/persistence';
 import { ARTIFACT_STORE, ArtifactError, type ArtifactStore } from '@convergio/artifacts';
+import { grantContextOf, type PlatformGrants } from '@convergio/runtime';
 import { VERIFICATION_SCHEMA, VERIFICATION_SERVICE } from '../verification.schema.js';
 import { VerificationRecord } from './verification-record.entity.js';
-import { CORE_VERSION } from './core-version.js';
+import { CORE_VERSION, PLATFORM_GRANTS } from './core-version.js';
 
 const ProcessedEvent = processedEventEntity(VERIFICATION_SCHEMA);
 const TRUST = 'untrusted' as const;
@@ -20,6 +21,7 @@ export class VerificationService {
     private readonly bus: BusClient,
     @Inject(ARTIFACT_STORE) private readonly artifacts: ArtifactStore,
     @Inject(CORE_VERSION) private readonly coreVersion: string,
+    @Inject(PLATFORM_GRANTS) private readonly grants: PlatformGrants,
   ) {}
 
   async verify(event: EventEnvelope<'plugin.submitted'>): Promise<void> {
@@ -59,14 +61,26 @@ export class VerificationService {
           manifest: check.manifest,
           module_sha256,
           trust: TRUST,
-          high_risk_permissions: highRiskPermissions(check.manifest.permissions),
-          findings,
+          high_risk_permissions: [
+            ...new Set([
+              ...highRiskPermissions(check.manifest.permissions),
+              ...check.adminRequired.map((r) => r.permission),
+            ]),
+          ],
+          findings: [
+            ...findings,
+            ...check.adminRequired.map((r) => ({
+              code: 'admin_required',
+              message: r.reason,
+              path: `/permissions/${r.permission}`,
+            })),
+          ],
         });
       },
     );
   }
 
-  /** Signatures are not verified yet, so every plugin is checked as untrusted. */
+  /** Signatures are not verified yet, so every plugin is checked as untrusted; always under the operator policy. */
   private async check(raw: unknown, sha256: string): Promise<SubmissionCheck> {
     let module: Uint8Array;
     try {
@@ -75,6 +89,11 @@ export class VerificationService {
       if (!(error instanceof ArtifactError)) throw error;
       return { ok: false, findings: [{ code: error.code, message: error.message }] };
     }
-    return checkSubmission(raw, module, { coreVersion: this.coreVersion, trust: TRUST });
+    return checkSubmission(raw, module, {
+      coreVersion: this.coreVersion,
+      trust: TRUST,
+      policy: this.grants.policy,
+      grantContext: (pluginId) => grantContextOf(this.grants, pluginId),
+    });
   }
 }

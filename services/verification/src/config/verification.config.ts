@@ -1,10 +1,11 @@
 import { Type } from '@sinclair/typebox';
-import { ArtifactEnv, DistributedEnv, portEnv } from '@convergio/runtime';
+import { ArtifactEnv, DistributedEnv, GrantPolicyEnv, portEnv } from '@convergio/runtime';
 
 /** Environment of the verification service. */
 export const VerificationConfig = Type.Object({
   ...DistributedEnv,
   ...ArtifactEnv,
+  ...GrantPolicyEnv,
   ...portEnv(3002),
   CORE_VERSION: Type.String({
     pattern: '^\\d+\\.\\d+\\.\\d+',

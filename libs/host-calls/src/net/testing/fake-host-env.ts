@@ -8,6 +8,7 @@ import type {
   OperatorPolicy,
   PluginIdentity,
 } from '@convergio/sandbox';
+import { MINIMAL_PATH_PROTECTION } from '@convergio/policy';
 
 /** Operator settings for tests: small caps so limits are easy to hit. */
 export function testPolicy(overrides: Partial<OperatorPolicy> = {}): OperatorPolicy {
@@ -22,6 +23,8 @@ export function testPolicy(overrides: Partial<OperatorPolicy> = {}): OperatorPol
     procTimeoutMs: 1_000,
     maxLogBytes: 4096,
     logLinesPerSecond: 100,
+    protection: MINIMAL_PATH_PROTECTION,
+    pluginDir: null,
     ...overrides,
   };
 }
