@@ -15,6 +15,11 @@ export function projectConfig(displayName, dir, overrides = {}) {
     transform: { '^.+\\.ts$': ['@swc/jest', { ...swc, swcrc: false }] },
     moduleNameMapper: {
       '^@convergio/([a-z-]+)$': [`${root}libs/$1/src/index.ts`, `${root}services/$1/src/index.ts`],
+      // Subpath exports (package.json "exports"): a file or a folder of the lib's sources.
+      '^@convergio/([a-z-]+)/([a-z-]+)$': [
+        `${root}libs/$1/src/$2.ts`,
+        `${root}libs/$1/src/$2/index.ts`,
+      ],
       '^(\\.{1,2}/.*)\\.js$': '$1',
     },
     testMatch: ['<rootDir>/src/**/*.spec.ts'],

@@ -6,7 +6,7 @@ import { instrumentFuel } from '../libs/sandbox/dist/index.js';
 import { exampleModule } from '../libs/testing/dist/index.js';
 import { compare, median, sample } from './lib/stats.mjs';
 import { record } from './lib/results.mjs';
-import { benchRuntime, sha, spec } from './lib/runtime.mjs';
+import { benchRuntime, sha, spec, threadRuntime, treeRss } from './lib/runtime.mjs';
 
 const empty = new Uint8Array(0);
 const bench = new Uint8Array(exampleModule('bench.wasm'));
@@ -65,6 +65,7 @@ async function oneMiBModule(seed) {
 
 export async function run() {
   const sandbox = await runtime.load(bench, sha(bench), spec('bench'));
+  const inThread = await threadRuntime().load(bench, sha(bench), spec('bench-thread'));
   const inline = await bareExtism(false);
   const worker = await bareExtism(true);
 
@@ -79,6 +80,14 @@ export async function run() {
   record('extism_inline_noop_call', noopInline, 'us');
   record('noop_vs_extism_worker_ratio', noop.a / noop.b, 'x');
   record('noop_vs_extism_inline_ratio', noop.a / noopInline, 'x');
+  // What the OS-process boundary costs a call: the same runtime with its workers in this process.
+  const boundary = await compare(
+    () => sandbox.call('noop', empty),
+    () => inThread.call('noop', empty),
+    { iterations: 1000 },
+  );
+  record('thread_sandbox_noop_call', boundary.b, 'us');
+  record('process_boundary_noop_cost', boundary.a - boundary.b, 'us');
 
   const hosts = await compare(
     () => sandbox.call('hostcalls100', empty),
@@ -115,8 +124,9 @@ export async function run() {
     record(`sandbox_${fn}_vs_extism_inline_ratio`, path.a / path.b, 'x');
   }
 
-  // Cold: a module never seen (instrument and compile, then start a worker); warm: the same
-  // module again (the compiled module is cached by SHA-256: only a worker starts).
+  // Cold: a module never seen; warm: the same module again. Each load starts a sandbox process
+  // that instruments and compiles the module itself (a compiled module cannot cross processes),
+  // so the two differ only by what the executor's own caches save.
   const loaded = [];
   const loadOf = async (bytes, id) => {
     const plugin = await runtime.load(bytes, sha(bytes), spec(id));
@@ -140,17 +150,14 @@ export async function run() {
   const instrument = median(await sample(() => instrumentFuel(big), { warmup: 5, iterations: 50 }));
   record('instrument_1mib', instrument / 1000, 'ms');
 
+  // A loaded, idle plugin: its sandbox process and its one warm instance.
   const idle = [];
   global.gc?.();
-  const before = process.memoryUsage().rss;
+  const before = treeRss();
   for (let i = 0; i < 10; i++) idle.push(await runtime.load(bench, sha(bench), spec(`idle-${i}`)));
   await new Promise((r) => setTimeout(r, 500));
-  record(
-    'idle_plugin_memory',
-    (process.memoryUsage().rss - before) / idle.length / (1024 * 1024),
-    'MiB',
-  );
+  record('idle_plugin_memory', (treeRss() - before) / idle.length / (1024 * 1024), 'MiB');
 
-  await Promise.all([sandbox, ...loaded, ...idle].map((p) => p.close()));
+  await Promise.all([sandbox, inThread, ...loaded, ...idle].map((p) => p.close()));
   await Promise.all([inline.close(), worker.close(), metered.close()]);
 }

@@ -1,9 +1,13 @@
-// The sandbox runtime as the executor sets it up (real host functions, limits on), for benchmarks.
+// The sandbox runtime as the executor sets it up (a sandbox process per plugin, real host
+// functions, limits on), and the same runtime inside this process, for benchmarks.
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { SandboxRuntime } from '../../libs/sandbox/dist/index.js';
+import { ProcessSandboxRuntime, SandboxRuntime } from '../../libs/sandbox/dist/index.js';
 import { createMainThreadOps } from '../../libs/host-calls/dist/index.js';
+
+const built = (specifier) => pathToFileURL(createRequire(import.meta.url).resolve(specifier));
 
 export const sha = (bytes) => createHash('sha256').update(bytes).digest('hex');
 export const spec = (id) => ({
@@ -11,13 +15,43 @@ export const spec = (id) => ({
   grants: {},
 });
 
-/** A runtime with generous limits and the executor's host functions; `options` override. */
+/** The executor's runtime (one sandbox process per plugin) with generous limits; `options` override. */
 export function benchRuntime(options = {}) {
+  return new ProcessSandboxRuntime({
+    ...common(),
+    services: {
+      module: built('@convergio/host-calls/sandbox-services').href,
+      options: { dnsServers: null },
+    },
+    memoryCeilingBytes: 4 * 1024 ** 3,
+    ...options,
+  });
+}
+
+/** The same runtime without the process boundary: plugin workers in this process. */
+export function threadRuntime(options = {}) {
   return new SandboxRuntime({
-    hostFunctionsModule: pathToFileURL(
-      createRequire(import.meta.url).resolve('@convergio/host-calls/host-functions'),
-    ),
+    ...common(),
     mainThreadOps: createMainThreadOps(),
+    logger: { warn: () => {}, error: console.error, log: () => {} },
+    ...options,
+  });
+}
+
+/** Resident memory of this process and of every process it started, bytes. */
+export function treeRss() {
+  const children = execFileSync('ps', ['-o', 'rss=', '--ppid', String(process.pid)], {
+    encoding: 'utf8',
+  })
+    .split('\n')
+    .filter(Boolean)
+    .reduce((sum, kb) => sum + Number(kb) * 1024, 0);
+  return process.memoryUsage().rss + children;
+}
+
+function common() {
+  return {
+    hostFunctionsModule: built('@convergio/host-calls/host-functions'),
     policy: {
       allowPrivateNetworks: false,
       maxFileBytes: 1 << 20,
@@ -39,7 +73,5 @@ export function benchRuntime(options = {}) {
       maxHostCalls: 10_000,
       maxOutputBytes: 1 << 20,
     },
-    logger: { warn: () => {}, error: console.error, log: () => {} },
-    ...options,
-  });
+  };
 }

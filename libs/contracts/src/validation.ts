@@ -20,14 +20,19 @@ const coercingAjv = new Ajv({
 });
 for (const instance of [ajv, coercingAjv]) (addFormats as unknown as (a: Ajv) => Ajv)(instance);
 
-/** Compiles a schema once and returns a checker that throws a coded error listing every problem. */
+/**
+ * Returns a checker that throws a coded error listing every problem. The schema is compiled on
+ * the first check, not at import: importing the contracts (every plugin worker and sandbox
+ * process does, through the policy) must not pay for compiling every schema (~0.8 s of CPU).
+ */
 export function compileChecker<T>(
   schema: TSchema,
   what: string,
   options: { coerce?: boolean } = {},
 ): (value: unknown) => T {
-  const validate: ValidateFunction = (options.coerce ? coercingAjv : ajv).compile(schema);
+  let validate: ValidateFunction | undefined;
   return (value: unknown): T => {
+    validate ??= (options.coerce ? coercingAjv : ajv).compile(schema);
     if (validate(value)) return value as T;
     throw new DomainError('validation_failed', `invalid ${what}`, toDetails(validate.errors ?? []));
   };

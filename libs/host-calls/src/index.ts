@@ -2,3 +2,4 @@ export { createHostFunctions } from './host-functions.js';
 export { createMainThreadOps } from './main-thread-ops.js';
 export { closeInstanceSockets } from './net/index.js';
 export { dnsServersResolver, systemResolver, type Resolver } from './net/index.js';
+export { createSandboxServices, type SandboxServicesOptions } from './sandbox-services.js';

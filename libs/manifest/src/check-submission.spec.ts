@@ -1,6 +1,6 @@
 import type { Manifest } from '@convergio/contracts';
 import { aManifest, exampleModule, sha256Hex } from '@convergio/testing';
-import { DEFAULT_GRANT_POLICY } from '@convergio/policy';
+import { DEFAULT_GRANT_POLICY } from '@convergio/policy/grant';
 import { checkSubmission } from './check-submission.js';
 
 const context = {

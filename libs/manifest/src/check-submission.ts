@@ -14,7 +14,7 @@ import {
   type AdminRequirement,
   type GrantContext,
   type GrantPolicy,
-} from '@convergio/policy';
+} from '@convergio/policy/grant';
 
 /**
  * The outcome of the load-time checks of SPEC.md §4 that need no keyring. `adminRequired`: grants

@@ -2,4 +2,3 @@ export * from './fs/index.js';
 export * from './net/index.js';
 export * from './exec/index.js';
 export * from './redact/index.js';
-export * from './grant/index.js';

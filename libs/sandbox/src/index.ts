@@ -12,3 +12,8 @@ export {
   type SandboxRuntimeOptions,
 } from './sandbox-runtime.js';
 export type * from './host-api.js';
+export {
+  ProcessSandboxRuntime,
+  type ProcessSandboxRuntimeOptions,
+} from './process/process-sandbox-runtime.js';
+export type { SandboxServices, SandboxServicesSpec } from './process/process-protocol.js';

@@ -26,12 +26,17 @@ export type SandboxErrorCode =
   | 'trap'
   /** The Wasm code recursed past the stack limit. */
   | 'stack_overflow'
-  /** The plugin exceeded the host-side Extism memory limit (input, output, allocations, vars). */
+  /**
+   * The plugin exceeded the host-side Extism memory limit (input, output, allocations, vars), or
+   * its sandbox process exceeded its resident-memory ceiling and was killed.
+   */
   | 'memory_limit'
   /** The plugin was closed, by its owner or after a failure it cannot recover from. */
   | 'plugin_closed'
   /** The sandbox failed in a way the plugin did not cause on purpose (worker crash, SDK error). */
-  | 'runtime_failure';
+  | 'runtime_failure'
+  /** The plugin's sandbox process died (V8 fatal error, native crash, killed); it is restarted. */
+  | 'sandbox_crashed';
 
 /** A typed failure of the Wasm sandbox; call failures carry what the call consumed. */
 export class SandboxError extends Error {

@@ -3,14 +3,14 @@ import { homedir } from 'node:os';
 import { join, posix, resolve } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import { ConfigError } from '@convergio/config';
+import { platformProtectedRoots } from '@convergio/policy';
 import {
   DEFAULT_GRANT_POLICY,
   GrantPolicyError,
   parseGrantPolicy,
-  platformProtectedRoots,
   type GrantContext,
   type GrantPolicy,
-} from '@convergio/policy';
+} from '@convergio/policy/grant';
 
 /** Plugin directories of a distributed service when PLUGIN_FILES_DIR is unset. */
 export const DEFAULT_PLUGIN_FILES_DIR = './data/plugin-files';

@@ -45,6 +45,7 @@ export const TEST_HOST_FUNCTIONS = [
   'explode',
   'unserializable',
   'crash_worker',
+  'abort_process',
 ];
 
 /** The plugin most tests use: well-behaved and hostile exports side by side. */

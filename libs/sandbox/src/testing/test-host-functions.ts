@@ -24,6 +24,9 @@ export const createHostFunctions: HostFunctionFactory = (env) => ({
   },
   unserializable: () => ({ big: 1n }),
   crash_worker: () => process.exit(3),
+  // What a V8 fatal error or a native crash in a worker does: the whole process aborts (SIGABRT,
+  // exit 134), whatever the worker's resourceLimits say.
+  abort_process: () => process.kill(process.pid, 'SIGABRT'),
 });
 
 /** The main-thread side of `add_main` and `sleep_main`; `aborted` records what a stop aborted. */
@@ -45,3 +48,6 @@ export function testMainThreadOps(aborted: string[] = []): MainThreadOps {
       }),
   };
 }
+
+/** What a sandbox process of the tests runs on its main thread (see SandboxServicesSpec). */
+export const createSandboxServices = () => ({ ops: testMainThreadOps() });

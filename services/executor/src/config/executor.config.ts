@@ -49,6 +49,12 @@ export const ExecutorLimitsEnv = {
     2,
     'calls one plugin version runs at once, each on an instance (worker thread) of its own; more wait in order',
   ),
+  EXECUTOR_SANDBOX_MEMORY_MB: int(
+    64,
+    1024 * 1024,
+    1024,
+    'resident memory (RSS: heaps, Wasm memories, buffers) of the sandbox process of one plugin version, MiB; above it the process is killed and its calls fail with memory_limit',
+  ),
   EXECUTOR_MAX_LOADED_PLUGINS: int(
     1,
     100_000,
@@ -123,6 +129,8 @@ export interface ExecutorSettings {
   grants: PlatformGrants;
   idleUnloadMs: number;
   instancesPerPlugin: number;
+  /** Resident-memory ceiling of one sandbox process, bytes. */
+  sandboxMemoryBytes: number;
   maxLoadedPlugins: number;
   breaker: BreakerSettings;
   /** The only DNS servers plugin network calls may ask; null: the system resolver. */
@@ -158,6 +166,7 @@ export function executorSettings(env: LimitsEnv, grants: PlatformGrants): Execut
     grants,
     idleUnloadMs: env.EXECUTOR_IDLE_UNLOAD_MS,
     instancesPerPlugin: env.EXECUTOR_INSTANCES_PER_PLUGIN,
+    sandboxMemoryBytes: env.EXECUTOR_SANDBOX_MEMORY_MB * 1024 * 1024,
     maxLoadedPlugins: env.EXECUTOR_MAX_LOADED_PLUGINS,
     breaker: {
       threshold: env.EXECUTOR_BREAKER_THRESHOLD,

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import { DomainError, type Finding, type Manifest, type Permissions } from '@convergio/contracts';
-import { checkGrants, expandPluginDirInGrants, netPolicyFor } from '@convergio/policy';
+import { checkGrants, expandPluginDirInGrants, netPolicyFor } from '@convergio/policy/grant';
 import { grantContextOf } from '@convergio/runtime';
 import type { OperatorPolicy } from '@convergio/sandbox';
 import type { ExecutorSettings } from '../config/executor.config.js';

@@ -4,15 +4,10 @@ import { pathToFileURL } from 'node:url';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { EventSubjects, type Manifest, type Trust } from '@convergio/contracts';
 import { ARTIFACT_STORE, type ArtifactStore } from '@convergio/artifacts';
-import {
-  closeInstanceSockets,
-  createMainThreadOps,
-  dnsServersResolver,
-  systemResolver,
-} from '@convergio/host-calls';
+import type { SandboxServicesOptions } from '@convergio/host-calls';
 import { BusClient } from '@convergio/messaging';
 import {
-  SandboxRuntime,
+  ProcessSandboxRuntime,
   type CallLimits,
   type LoadedSandboxPlugin,
   type PluginIdentity,
@@ -34,19 +29,21 @@ export interface Deployable {
   manifest: Manifest;
 }
 
-// Loaded by URL inside every plugin worker, so it must be the built module.
-const HOST_FUNCTIONS = pathToFileURL(
-  createRequire(import.meta.url).resolve('@convergio/host-calls/host-functions'),
-);
+// Loaded by URL inside every sandbox process and plugin worker, so they must be built modules.
+const builtModule = (specifier: string) =>
+  pathToFileURL(createRequire(import.meta.url).resolve(specifier));
+const HOST_FUNCTIONS = builtModule('@convergio/host-calls/host-functions');
+const SANDBOX_SERVICES = builtModule('@convergio/host-calls/sandbox-services');
 
 /**
- * The plugins loaded in this process: per version, sandboxed instances (a worker thread each,
- * up to EXECUTOR_INSTANCES_PER_PLUGIN), modules compiled and instrumented once per SHA-256.
+ * The plugins loaded by this executor: per version, a sandbox process of its own (ADR 0006)
+ * running its instances (a worker thread each, up to EXECUTOR_INSTANCES_PER_PLUGIN). A crashed
+ * sandbox process fails only that version's calls and is started again by the next one.
  */
 @Injectable()
 export class PluginHost implements OnApplicationShutdown {
   private readonly log = new Logger(PluginHost.name);
-  private readonly runtime: SandboxRuntime;
+  private readonly runtime: ProcessSandboxRuntime;
   /** Loaded versions, least recently used first. */
   private readonly loaded = new Map<string, Promise<LoadedSandboxPlugin>>();
   private readonly maxLoaded: number;
@@ -59,22 +56,25 @@ export class PluginHost implements OnApplicationShutdown {
     private readonly gate: PolicyGate,
   ) {
     this.maxLoaded = settings.maxLoadedPlugins;
-    this.runtime = new SandboxRuntime({
+    this.runtime = new ProcessSandboxRuntime({
       hostFunctionsModule: HOST_FUNCTIONS,
-      mainThreadOps: createMainThreadOps(
-        settings.dnsServers ? dnsServersResolver(settings.dnsServers) : systemResolver,
-      ),
+      services: {
+        module: SANDBOX_SERVICES.href,
+        options: { dnsServers: settings.dnsServers } satisfies SandboxServicesOptions,
+      },
       policy: settings.policy,
       defaults: settings.limits,
       instancesPerPlugin: settings.instancesPerPlugin,
-      logger: this.log,
+      memoryCeilingBytes: settings.sandboxMemoryBytes,
       onDenied: (plugin, denial) => this.denied(plugin, denial),
       onLog: (plugin, line) =>
         this.log.log(`[${plugin.id}@${plugin.version}] ${JSON.stringify(line)}`),
       onTelemetry: (plugin, event) =>
         this.log.debug(`[${plugin.id}@${plugin.version}] telemetry ${JSON.stringify(event)}`),
-      // Websockets live for one call.
-      onCallEnd: (_plugin, instance) => void closeInstanceSockets(instance),
+      onCrash: (plugin, error) =>
+        this.log.warn(
+          `the sandbox process of ${plugin.id}@${plugin.version} ended (${error.code}): ${error.message}`,
+        ),
     });
   }
 

@@ -1,0 +1,21 @@
+// Loaded by each sandbox process (libs/sandbox ProcessSandboxRuntime): what runs on its main
+// thread for the host functions of the plugin it hosts.
+import type { SandboxServices } from '@convergio/sandbox';
+import { createMainThreadOps } from './main-thread-ops.js';
+import { closeInstanceSockets, dnsServersResolver, systemResolver } from './net/index.js';
+
+/** Options of {@link createSandboxServices}: plain data, sent by the executor. */
+export interface SandboxServicesOptions {
+  /** The only DNS servers plugin network calls may ask; null: the system resolver. */
+  dnsServers: string[] | null;
+}
+
+/** Network operations for the plugin's host functions; websockets are closed when a call ends. */
+export function createSandboxServices(options: SandboxServicesOptions): SandboxServices {
+  return {
+    ops: createMainThreadOps(
+      options.dnsServers ? dnsServersResolver(options.dnsServers) : systemResolver,
+    ),
+    onCallEnd: (instance) => void closeInstanceSockets(instance),
+  };
+}

@@ -1,0 +1,113 @@
+import { MINIMAL_PATH_PROTECTION } from '@convergio/policy';
+import type { CallLimits } from '../call-limits.js';
+import type { OperatorPolicy, PluginIdentity } from '../host-api.js';
+import type { SandboxError } from '../sandbox-error.js';
+import type { LoadedSandboxPlugin } from '../sandbox-plugin.js';
+import { PLUGIN_WAT, wat, type TestModule } from '../testing/hostile-modules.js';
+import { ProcessSandboxRuntime } from './process-sandbox-runtime.js';
+
+const text = (value: string) => new TextEncoder().encode(value);
+const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+const POLICY: OperatorPolicy = {
+  allowPrivateNetworks: false,
+  maxFileBytes: 1024,
+  maxHttpRequestBytes: 1024,
+  maxHttpResponseBytes: 1024,
+  httpTimeoutMs: 1000,
+  maxWebSocketMessageBytes: 1024,
+  maxProcOutputBytes: 1024,
+  procTimeoutMs: 1000,
+  maxLogBytes: 1024,
+  logLinesPerSecond: 10,
+  protection: MINIMAL_PATH_PROTECTION,
+  pluginDir: null,
+};
+const DEFAULTS: CallLimits = {
+  wallTimeMs: 5000,
+  fuel: 1e13,
+  maxMemoryPages: 4096,
+  maxHostCalls: 100,
+  maxOutputBytes: 1 << 20,
+};
+// Grows linear memory by 3000 pages (~188 MiB) and touches every byte, so it is resident.
+const FILL_WAT = `(module
+  (memory (export "memory") 1)
+  (func (export "fill") (result i32)
+    (drop (memory.grow (i32.const 3000)))
+    (memory.fill (i32.const 0) (i32.const 1) (i32.const 196608000))
+    (i32.const 0)))`;
+const identity = (id: string): PluginIdentity => ({ id, version: '1.0.0', trust: 'untrusted' });
+
+describe('ProcessSandboxRuntime: one OS process per plugin version', () => {
+  let plugin: TestModule;
+  const crashes: { plugin: string; error: SandboxError }[] = [];
+  const denials: string[] = [];
+  const loaded: LoadedSandboxPlugin[] = [];
+  const runtime = (memoryCeilingBytes = 1 << 30) =>
+    new ProcessSandboxRuntime({
+      hostFunctionsModule: new URL('../testing/test-host-functions.ts', import.meta.url),
+      services: {
+        module: new URL('../testing/test-host-functions.ts', import.meta.url).href,
+        options: null,
+      },
+      policy: POLICY,
+      defaults: DEFAULTS,
+      memoryCeilingBytes,
+      onCrash: (who, error) => crashes.push({ plugin: who.id, error }),
+      onDenied: (who) => denials.push(who.id),
+    });
+  const load = async (id: string, module = plugin, memoryCeilingBytes?: number) => {
+    const instance = await runtime(memoryCeilingBytes).load(module.bytes, module.sha256, {
+      identity: identity(id),
+      grants: {},
+    });
+    loaded.push(instance);
+    return instance;
+  };
+
+  beforeAll(async () => {
+    plugin = await wat(PLUGIN_WAT);
+  });
+  afterEach(async () => {
+    crashes.splice(0);
+    await Promise.all(loaded.splice(0).map((p) => p.close()));
+  });
+
+  it('runs calls, host functions, main-thread operations and refusals in the sandbox process', async () => {
+    const p = await load('test.echo');
+    expect(decode((await p.call('echo', text('hello'))).output)).toBe('hello');
+    expect(
+      JSON.parse(decode((await p.call('call_add_main', text('{"a":2,"b":3}'))).output)),
+    ).toMatchObject({ sum: 5 });
+    await p.call('call_deny_me', text('{"path":"/etc/passwd"}'));
+    expect(denials).toContain('test.echo');
+    await expect(p.call('nope', text(''))).rejects.toMatchObject({ code: 'function_not_found' });
+  });
+
+  it('survives a plugin that aborts its whole process: only its calls fail, it is recorded and restarted', async () => {
+    const victim = await load('test.abort');
+    const bystander = await load('test.bystander');
+    const stopped = victim.call('call_abort_process', text('{}'));
+    const served = bystander.call('echo', text('still here'));
+    await expect(stopped).rejects.toMatchObject({ code: 'sandbox_crashed' });
+    expect(decode((await served).output)).toBe('still here');
+    expect(crashes.map((c) => c.plugin)).toEqual(['test.abort']);
+    // The next call starts a fresh process for it.
+    expect(decode((await victim.call('echo', text('back'))).output)).toBe('back');
+    expect(decode((await bystander.call('echo', text('again'))).output)).toBe('again');
+  });
+
+  it('kills a sandbox process above its resident-memory ceiling (all memory counts, not only the JS heap)', async () => {
+    const filler = await load('test.filler', await wat(FILL_WAT), 128 * 1024 * 1024);
+    await expect(filler.call('fill', text(''))).rejects.toMatchObject({ code: 'memory_limit' });
+    expect(crashes).toEqual([
+      { plugin: 'test.filler', error: expect.objectContaining({ code: 'memory_limit' }) },
+    ]);
+  });
+
+  it('refuses calls once closed, and starts no process for them', async () => {
+    const p = await load('test.closed');
+    await p.close();
+    await expect(p.call('echo', text('x'))).rejects.toMatchObject({ code: 'plugin_closed' });
+  });
+});

@@ -1,0 +1,138 @@
+import type { CallLimits, CallResources } from '../call-limits.js';
+import type { OperatorPolicy, PluginIdentity } from '../host-api.js';
+import type { DeniedEvent, PluginSpec } from '../sandbox-runtime.js';
+import { SandboxError } from '../sandbox-error.js';
+import type { LoadedSandboxPlugin } from '../sandbox-plugin.js';
+import type { SandboxServicesSpec } from './process-protocol.js';
+import { SandboxProcess } from './sandbox-process.js';
+
+/** Options of a {@link ProcessSandboxRuntime}. */
+export interface ProcessSandboxRuntimeOptions {
+  /** Module loaded inside every plugin worker; must export `createHostFunctions`. */
+  hostFunctionsModule: URL | string;
+  /** What each sandbox process runs on its main thread for the host functions (network I/O). */
+  services?: SandboxServicesSpec;
+  policy: OperatorPolicy;
+  /** Limits of every call; a plugin's own limits can only lower them. */
+  defaults: CallLimits;
+  /** Instances (worker threads) of one plugin running calls at once, inside its process. */
+  instancesPerPlugin?: number;
+  /** Resident memory a sandbox process may use, bytes; above it the process is killed. */
+  memoryCeilingBytes: number;
+  onDenied?: (plugin: PluginIdentity, event: DeniedEvent) => void;
+  onLog?: (plugin: PluginIdentity, payload: unknown) => void;
+  onTelemetry?: (plugin: PluginIdentity, payload: unknown) => void;
+  /** A plugin's sandbox process died while loaded; it is started again with backoff. */
+  onCrash?: (plugin: PluginIdentity, error: SandboxError) => void;
+}
+
+const FIRST_RESTART_DELAY_MS = 100;
+const MAX_RESTART_DELAY_MS = 10_000;
+// A process that stayed up this long since its last crash starts the backoff afresh.
+const STABLE_AFTER_MS = 60_000;
+
+/**
+ * Runs each plugin version in a sandbox process of its own (ADR 0006): the same contract as
+ * SandboxRuntime, with an OS process as the fault boundary. A process that dies fails only the
+ * calls it was running, is reported through `onCrash`, and is started again, with backoff, by
+ * the next call.
+ */
+export class ProcessSandboxRuntime {
+  constructor(private readonly options: ProcessSandboxRuntimeOptions) {}
+
+  /** Starts a sandbox process for the module `bytes` (hashing to `sha256`); rejects with a SandboxError. */
+  async load(bytes: Uint8Array, sha256: string, spec: PluginSpec): Promise<LoadedSandboxPlugin> {
+    const plugin = new ProcessPlugin(this.options, { bytes: bytes.slice(), sha256, spec });
+    await plugin.start();
+    return plugin;
+  }
+}
+
+class ProcessPlugin implements LoadedSandboxPlugin {
+  idleSinceMs = Date.now();
+  loadMs = 0;
+  cached = false;
+  private current: Promise<SandboxProcess> | undefined;
+  private closed = false;
+  private crashes = 0;
+  private lastCrashMs = 0;
+
+  constructor(
+    private readonly options: ProcessSandboxRuntimeOptions,
+    private readonly plugin: { bytes: Uint8Array; sha256: string; spec: PluginSpec },
+  ) {}
+
+  async start(): Promise<void> {
+    const started = performance.now();
+    const { process: sandbox, cached } = await this.spawn();
+    this.current = Promise.resolve(sandbox);
+    this.cached = cached;
+    this.loadMs = performance.now() - started;
+  }
+
+  async call(
+    fn: string,
+    input: Uint8Array,
+  ): Promise<{ output: Uint8Array; resources: CallResources }> {
+    if (this.closed) throw new SandboxError('plugin_closed', 'the plugin is closed');
+    try {
+      return await (await this.process()).call(fn, input);
+    } finally {
+      this.idleSinceMs = Date.now();
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const current = await this.current?.catch(() => undefined);
+    await current?.close();
+  }
+
+  /** The live process, or a new one once the backoff after a crash has passed. */
+  private async process(): Promise<SandboxProcess> {
+    const current = await this.current?.catch(() => undefined);
+    if (current?.alive) return current;
+    const delay = this.restartDelayMs();
+    const next = new Promise<void>((resolve) => setTimeout(resolve, delay))
+      .then(() => this.spawn())
+      .then(({ process }) => process);
+    this.current = next;
+    return next;
+  }
+
+  private restartDelayMs(): number {
+    if (this.crashes === 0) return 0;
+    const sinceCrash = Date.now() - this.lastCrashMs;
+    const delay = Math.min(FIRST_RESTART_DELAY_MS * 2 ** (this.crashes - 1), MAX_RESTART_DELAY_MS);
+    return Math.max(0, delay - sinceCrash);
+  }
+
+  private spawn() {
+    const { options, plugin } = this;
+    const identity = plugin.spec.identity;
+    return SandboxProcess.start(
+      {
+        hostFunctionsModule: String(options.hostFunctionsModule),
+        services: options.services ?? null,
+        policy: options.policy,
+        defaults: options.defaults,
+        instancesPerPlugin: options.instancesPerPlugin ?? 1,
+      },
+      plugin,
+      {
+        memoryCeilingBytes: options.memoryCeilingBytes,
+        events: {
+          denied: (event) => options.onDenied?.(identity, event),
+          log: (payload) => options.onLog?.(identity, payload),
+          telemetry: (payload) => options.onTelemetry?.(identity, payload),
+          died: (error) => {
+            if (Date.now() - this.lastCrashMs > STABLE_AFTER_MS) this.crashes = 0;
+            this.crashes++;
+            this.lastCrashMs = Date.now();
+            options.onCrash?.(identity, error);
+          },
+        },
+      },
+    );
+  }
+}
