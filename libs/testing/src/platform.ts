@@ -29,6 +29,8 @@ export interface PlatformInfo {
   busPrefix: string;
   natsUrl: string;
   logsDir: string;
+  /** The ARTIFACT_DIR shared by the services (content-addressed modules and staged uploads). */
+  artifactDir: string;
   /** Base URL of each service process's own HTTP port (health, readiness, metrics), by process name. */
   serviceUrls: Record<string, string>;
 }
@@ -148,6 +150,7 @@ export async function startPlatform(
       busPrefix,
       natsUrl: TEST_NATS_URL,
       logsDir,
+      artifactDir,
       serviceUrls: Object.fromEntries(
         processes.map(({ name }) => [name, `http://127.0.0.1:${ports.get(name)}`]),
       ),
