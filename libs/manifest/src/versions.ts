@@ -46,7 +46,7 @@ export function checkNewVersion(candidate: string, known: readonly KnownVersion[
  * precedence. Pre-releases are never served by default, only when asked for by version.
  */
 export function servingVersion(
-  versions: readonly { version: string; status: VersionStatus | string }[],
+  versions: readonly { version: string; status: string }[],
 ): string | null {
   return highest(
     versions

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DomainError, RequestSubjects, validateManifest } from '@convergio/contracts';
 import { BusClient } from '@convergio/messaging';
 import { ARTIFACT_STORE, type ArtifactStore } from '@convergio/artifacts';
@@ -18,6 +18,8 @@ export interface SubmissionParts {
  */
 @Injectable()
 export class SubmissionService {
+  private readonly log = new Logger('Submission');
+
   constructor(
     private readonly bus: BusClient,
     @Inject(ARTIFACT_STORE) private readonly artifacts: ArtifactStore,
@@ -52,7 +54,12 @@ export class SubmissionService {
         publisher: who.publisher,
       });
     } finally {
-      await this.artifacts.discard(staged.upload_id);
+      // A leftover upload is never read; failing to delete it must not hide the registry's answer.
+      await this.artifacts
+        .discard(staged.upload_id)
+        .catch((error: unknown) =>
+          this.log.warn(`staged upload ${staged.upload_id} not deleted: ${String(error)}`),
+        );
     }
   }
 }
