@@ -2,6 +2,7 @@
 import { connect } from '@nats-io/transport-node';
 import {
   aManifest,
+  createPublisherKey,
   exampleModule,
   expectEventually,
   startPlatform,
@@ -51,6 +52,7 @@ async function gatewayPath() {
   const { info, stop } = await startPlatform();
   try {
     const auth = { Authorization: `Bearer ${info.adminKey}` };
+    const publisher = await createPublisherKey(info.gatewayUrl, info.adminKey, 'bench');
     const module = exampleModule('greet.wasm');
     const form = new FormData();
     form.append(
@@ -61,7 +63,7 @@ async function gatewayPath() {
     form.append('module', new Blob([module]), 'greet.wasm');
     const submitted = await fetch(`${info.gatewayUrl}/v1/plugins`, {
       method: 'POST',
-      headers: auth,
+      headers: { Authorization: `Bearer ${publisher}` },
       body: form,
     });
     if (submitted.status !== 202)

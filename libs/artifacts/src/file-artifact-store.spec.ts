@@ -54,6 +54,76 @@ describe('FileArtifactStore', () => {
     await expectCode(store.get(HELLO_SHA256), 'artifact_corrupt');
   });
 
+  describe('staged uploads', () => {
+    const files = async () => (await readdir(root, { recursive: true })).sort();
+
+    it('keeps a staged upload out of the store until it is promoted', async () => {
+      const staged = await store.stage(HELLO);
+
+      expect(staged).toEqual({
+        upload_id: expect.stringMatching(/^[0-9a-f]{32}$/),
+        sha256: HELLO_SHA256,
+        size: 5,
+      });
+      expect(await store.has(HELLO_SHA256)).toBe(false);
+      expect(await files()).toEqual(['uploads', `uploads/${staged.upload_id}`]);
+
+      expect(await store.promote(staged.upload_id, HELLO_SHA256)).toEqual({
+        sha256: HELLO_SHA256,
+        size: 5,
+      });
+      expect(Buffer.from(await store.get(HELLO_SHA256)).toString()).toBe('hello');
+      expect(await readdir(join(root, 'uploads'))).toEqual([]);
+    });
+
+    it('leaves no file behind when a staged upload is discarded, and discarding again is a no-op', async () => {
+      const staged = await store.stage(HELLO);
+
+      await store.discard(staged.upload_id);
+      await store.discard(staged.upload_id);
+
+      expect(await files()).toEqual(['uploads']);
+      await expectCode(store.promote(staged.upload_id, HELLO_SHA256), 'artifact_not_found');
+    });
+
+    it('makes discard a no-op after promotion', async () => {
+      const staged = await store.stage(HELLO);
+      await store.promote(staged.upload_id, HELLO_SHA256);
+
+      await store.discard(staged.upload_id);
+
+      expect(await store.has(HELLO_SHA256)).toBe(true);
+    });
+
+    it('gives each staged upload its own name, even for the same bytes', async () => {
+      const [a, b] = await Promise.all([store.stage(HELLO), store.stage(HELLO)]);
+
+      expect(a.upload_id).not.toBe(b.upload_id);
+      await store.discard(a.upload_id);
+      await store.promote(b.upload_id, HELLO_SHA256);
+      expect(await store.has(HELLO_SHA256)).toBe(true);
+    });
+
+    it('refuses to promote an upload that changed since it was staged, keeping it out of the store', async () => {
+      const staged = await store.stage(HELLO);
+      await writeFile(join(root, 'uploads', staged.upload_id), 'hellO');
+
+      await expectCode(store.promote(staged.upload_id, HELLO_SHA256), 'artifact_corrupt');
+      expect(await store.has(HELLO_SHA256)).toBe(false);
+    });
+
+    it.each([
+      '../sha256/2c/' + HELLO_SHA256,
+      '../../etc/passwd',
+      'A'.repeat(32),
+      '0'.repeat(31),
+      '',
+    ])('refuses the upload id %j before touching the disk', async (uploadId) => {
+      await expectCode(store.promote(uploadId, HELLO_SHA256), 'artifact_invalid_upload_id');
+      await expectCode(store.discard(uploadId), 'artifact_invalid_upload_id');
+    });
+  });
+
   it.each([
     '../../etc/passwd',
     '../sha256/2c/' + HELLO_SHA256,

@@ -1,49 +1,54 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { ArtifactError } from './artifact.errors.js';
-import type { ArtifactRef, ArtifactStore } from './artifact-store.js';
+import type { ArtifactRef, ArtifactStore, StagedArtifact } from './artifact-store.js';
 import { assertSha256Hex, sha256Hex } from './sha256-digest.js';
 
-/** `ArtifactStore` on a local or shared folder: `<root>/sha256/<first 2 hex>/<hex>`. */
+const UPLOAD_ID = /^[0-9a-f]{32}$/;
+
+/**
+ * `ArtifactStore` on a local or shared folder: `<root>/sha256/<first 2 hex>/<hex>`, and staged
+ * uploads under `<root>/uploads/<upload id>` until they are promoted or discarded.
+ */
 export class FileArtifactStore implements ArtifactStore {
   constructor(private readonly rootDir: string) {}
 
   async put(bytes: Uint8Array): Promise<ArtifactRef> {
     const sha256 = sha256Hex(bytes);
-    const path = this.pathOf(sha256);
-    const dir = dirname(path);
-    await mkdir(dir, { recursive: true });
-    // Write beside the target and rename: readers never see a half-written file, even after a crash.
-    const temp = join(dir, `.${sha256}.${randomBytes(6).toString('hex')}.tmp`);
-    try {
-      const file = await open(temp, 'wx');
-      try {
-        await file.writeFile(bytes);
-        await file.sync();
-      } finally {
-        await file.close();
-      }
-      await rename(temp, path);
-    } catch (error) {
-      await rm(temp, { force: true });
-      throw error;
-    }
+    await writeDurably(this.pathOf(sha256), bytes);
     return { sha256, size: bytes.byteLength };
   }
 
-  async get(sha256: string): Promise<Uint8Array> {
+  async stage(bytes: Uint8Array): Promise<StagedArtifact> {
+    const upload_id = randomBytes(16).toString('hex');
+    await writeDurably(this.uploadPathOf(upload_id), bytes);
+    return { upload_id, sha256: sha256Hex(bytes), size: bytes.byteLength };
+  }
+
+  async promote(uploadId: string, sha256: string): Promise<ArtifactRef> {
+    const staged = this.uploadPathOf(uploadId);
     const path = this.pathOf(sha256);
-    let bytes: Buffer;
-    try {
-      bytes = await readFile(path);
-    } catch (error) {
-      if (isNotFound(error))
-        throw new ArtifactError('artifact_not_found', `artifact ${sha256} not found`, {
-          cause: error,
-        });
-      throw error;
+    const bytes = await readOrNotFound(staged, `upload ${uploadId}`);
+    const actual = sha256Hex(bytes);
+    if (actual !== sha256) {
+      throw new ArtifactError(
+        'artifact_corrupt',
+        `upload ${uploadId} hashes to ${actual}, not ${sha256}`,
+      );
     }
+    await mkdir(dirname(path), { recursive: true });
+    // The staged file was fsynced when written; a rename within the store keeps it whole.
+    await rename(staged, path);
+    return { sha256, size: bytes.byteLength };
+  }
+
+  async discard(uploadId: string): Promise<void> {
+    await rm(this.uploadPathOf(uploadId), { force: true });
+  }
+
+  async get(sha256: string): Promise<Uint8Array> {
+    const bytes = await readOrNotFound(this.pathOf(sha256), `artifact ${sha256}`);
     const actual = sha256Hex(bytes);
     if (actual !== sha256) {
       throw new ArtifactError(
@@ -67,6 +72,46 @@ export class FileArtifactStore implements ArtifactStore {
   private pathOf(sha256: string): string {
     assertSha256Hex(sha256);
     return join(this.rootDir, 'sha256', sha256.slice(0, 2), sha256);
+  }
+
+  private uploadPathOf(uploadId: string): string {
+    if (typeof uploadId !== 'string' || !UPLOAD_ID.test(uploadId)) {
+      throw new ArtifactError(
+        'artifact_invalid_upload_id',
+        `not an upload id (32 lowercase hex): ${JSON.stringify(String(uploadId).slice(0, 80))}`,
+      );
+    }
+    return join(this.rootDir, 'uploads', uploadId);
+  }
+}
+
+/** Writes beside the target and renames: readers never see a half-written file, even after a crash. */
+async function writeDurably(path: string, bytes: Uint8Array): Promise<void> {
+  const dir = dirname(path);
+  await mkdir(dir, { recursive: true });
+  const temp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    const file = await open(temp, 'wx');
+    try {
+      await file.writeFile(bytes);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+}
+
+async function readOrNotFound(path: string, what: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    if (isNotFound(error))
+      throw new ArtifactError('artifact_not_found', `${what} not found`, { cause: error });
+    throw error;
   }
 }
 

@@ -7,6 +7,19 @@ const PluginId = Type.String({ pattern: PLUGIN_ID_PATTERN, maxLength: 255 });
 const Version = Type.String({ minLength: 1, maxLength: 64 });
 const Json = Type.Unknown();
 
+/**
+ * A publisher's name: what owns plugin ids. It has no colon, so an owner recorded as
+ * `key:<key id>` (ids claimed before publishers existed) can never be a publisher's.
+ */
+export const PUBLISHER_PATTERN = '^[a-z0-9][a-z0-9-]{0,62}$';
+export const PublisherSchema = Type.String({
+  pattern: PUBLISHER_PATTERN,
+  description: 'publisher name: lowercase letters, digits and dashes, at most 63',
+});
+const Owner = Type.String({
+  description: 'the publisher owning the id, or `key:<key id>` for an id claimed before publishers',
+});
+
 /** Where a review stands; `revoked` once the approved version was revoked. */
 export const APPROVAL_STATUSES = ['pending', 'approved', 'rejected', 'revoked'] as const;
 export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
@@ -26,6 +39,7 @@ export const VersionStateSchema = Type.Object({
   module_sha256: Type.String(),
   permissions: Type.Record(Type.String(), Json),
   findings: Type.Array(FindingSchema),
+  owner: Owner,
   loaded: Type.Boolean({ description: 'whether any executor instance runs the version' }),
   loaded_on: Type.Array(Type.String(), { description: 'the executor instances running it' }),
   submitted_by: Type.String(),
@@ -37,8 +51,12 @@ export type VersionState = Static<typeof VersionStateSchema>;
 export const PluginSummarySchema = Type.Object({
   plugin_id: PluginId,
   name: Type.String(),
+  owner: Owner,
+  serving_version: Type.Union([Version, Type.Null()], {
+    description: 'the version calls run when they name none; null when none is approved',
+  }),
   latest_version: Version,
-  status: VersionStatusSchema,
+  latest_status: VersionStatusSchema,
   updated_at: Type.String(),
 });
 
@@ -92,7 +110,13 @@ export const RequestSchemas = {
         manifest: Type.Record(Type.String(), Json),
         module_sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
         module_size: Type.Integer({ minimum: 0 }),
+        upload_id: Type.String({
+          pattern: '^[0-9a-f]{32}$',
+          description:
+            'the staged module, promoted into the artifact store if the submission is accepted',
+        }),
         submitted_by: Type.String(),
+        publisher: PublisherSchema,
       },
       { additionalProperties: false },
     ),
@@ -107,7 +131,20 @@ export const RequestSchemas = {
     reply: Type.Object({
       plugin_id: PluginId,
       name: Type.String(),
+      owner: Owner,
+      serving_version: Type.Union([Version, Type.Null()]),
       versions: Type.Array(VersionStateSchema),
+    }),
+  },
+  [RequestSubjects.RegistryTransferOwner]: {
+    request: Type.Object(
+      { plugin_id: PluginId, publisher: PublisherSchema, changed_by: Type.String() },
+      { additionalProperties: false },
+    ),
+    reply: Type.Object({
+      plugin_id: PluginId,
+      owner: PublisherSchema,
+      previous_owner: Owner,
     }),
   },
   [RequestSubjects.RegistryGetVersion]: {

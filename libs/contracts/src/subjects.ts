@@ -28,6 +28,8 @@ export const RequestSubjects = {
   RegistryGetPlugin: 'registry.plugins.get',
   RegistryGetVersion: 'registry.versions.get',
   RegistryRevokeVersion: 'registry.versions.revoke',
+  /** An admin gives a plugin id to another publisher. */
+  RegistryTransferOwner: 'registry.plugins.transfer',
   ApprovalListQueue: 'approval.queue.list',
   ApprovalDecide: 'approval.decide',
   ExecutorInvoke: 'executor.invoke',

@@ -9,3 +9,4 @@ export {
   type DnsRecordType,
   type TestDnsServer,
 } from './dns-server.js';
+export { createPublisherKey } from './api-keys.js';

@@ -33,6 +33,8 @@ export interface PlatformInfo {
   grantPolicyFile: string;
   /** Where each plugin's own directory is created (`<dir>/<plugin id>`). */
   pluginFilesDir: string;
+  /** The ARTIFACT_DIR shared by the services (content-addressed modules and staged uploads). */
+  artifactDir: string;
   /** Base URL of each service process's own HTTP port (health, readiness, metrics), by process name. */
   serviceUrls: Record<string, string>;
 }
@@ -175,6 +177,7 @@ export async function startPlatform(
       logsDir,
       grantPolicyFile,
       pluginFilesDir,
+      artifactDir,
       serviceUrls: Object.fromEntries(
         processes.map(({ name }) => [name, `http://127.0.0.1:${ports.get(name)}`]),
       ),

@@ -1,5 +1,6 @@
 import { ApiKey } from './auth/api-key.entity.js';
 import { GatewayInit1764300000000 } from './migrations/1764300000000-gateway-init.js';
+import { GatewayKeyPublisher1764500000000 } from './migrations/1764500000000-gateway-key-publisher.js';
 import { GATEWAY_SCHEMA } from './gateway.schema.js';
 
 export { GatewayModule } from './gateway.module.js';
@@ -9,5 +10,5 @@ export { GatewayEnv } from './config/gateway.config.js';
 export const gatewayPersistence = {
   schema: GATEWAY_SCHEMA,
   entities: [ApiKey],
-  migrations: [GatewayInit1764300000000],
+  migrations: [GatewayInit1764300000000, GatewayKeyPublisher1764500000000],
 };

@@ -67,7 +67,12 @@ describe('a plugin travels the whole platform', () => {
     );
     const listed = await api().get('/v1/plugins').set(bearer(invoker)).expect(200);
     expect(listed.body.plugins).toContainEqual(
-      expect.objectContaining({ plugin_id: id, status: 'approved' }),
+      expect.objectContaining({
+        plugin_id: id,
+        serving_version: '1.0.0',
+        latest_version: '1.0.0',
+        latest_status: 'approved',
+      }),
     );
   });
 

@@ -17,6 +17,7 @@ afterAll(async () => {
 
 await import('./journey.cases.js');
 await import('./refusals.cases.js');
+await import('./ownership.cases.js');
 await import('./redelivery.cases.js');
 await import('./config.cases.js');
 await import('./executor.cases.js');

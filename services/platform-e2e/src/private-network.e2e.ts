@@ -1,7 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import { aManifest, exampleModule, expectEventually, startPlatform } from '@convergio/testing';
+import {
+  aManifest,
+  createPublisherKey,
+  exampleModule,
+  expectEventually,
+  startPlatform,
+} from '@convergio/testing';
 
 /**
  * A second platform whose operator allows private networks, so an HTTP server on loopback can
@@ -61,9 +67,10 @@ describe('redirects are re-checked hop by hop (operator allows private networks)
       },
       module,
     );
+    const publisher = await createPublisherKey(gateway, admin);
     await request(gateway)
       .post('/v1/plugins')
-      .set(auth())
+      .set({ Authorization: `Bearer ${publisher}` })
       .attach('manifest', Buffer.from(JSON.stringify(manifest)), 'plugin.json')
       .attach('module', module, 'hostile.wasm')
       .expect(202);

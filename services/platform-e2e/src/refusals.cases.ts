@@ -132,7 +132,7 @@ describe('bad input is refused and changes nothing', () => {
   it('answers 409 to a second submission of the same version', async () => {
     const manifest = greetManifest();
     await submit(publisher, manifest).expect(202);
-    expect((await submit(publisher, manifest).expect(409)).body.error.code).toBe('conflict');
+    expect((await submit(publisher, manifest).expect(409)).body.error.code).toBe('version_exists');
   });
 
   it('checks tool input against its schema before the plugin runs', async () => {

@@ -1,5 +1,11 @@
 import request from 'supertest';
-import { aManifest, exampleModule, expectEventually, startPlatform } from '@convergio/testing';
+import {
+  aManifest,
+  createPublisherKey,
+  exampleModule,
+  expectEventually,
+  startPlatform,
+} from '@convergio/testing';
 
 interface AuditEvent {
   type: string;
@@ -32,9 +38,10 @@ describe('the executor scales out as replicas in a NATS queue group', () => {
     );
   async function publish(id: string) {
     const module = exampleModule('greet.wasm');
+    const publisher = await createPublisherKey(platform.info.gatewayUrl, platform.info.adminKey);
     await gateway()
       .post('/v1/plugins')
-      .set(auth())
+      .set({ Authorization: `Bearer ${publisher}` })
       .attach('manifest', Buffer.from(JSON.stringify(aManifest({ id }, module))), 'plugin.json')
       .attach('module', module, 'greet.wasm')
       .expect(202);

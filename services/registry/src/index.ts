@@ -1,6 +1,8 @@
 import { processedEventEntity } from '@convergio/persistence';
 import { RegistryInit1764300000000 } from './migrations/1764300000000-registry-init.js';
 import { RegistryLoadedOn1764400000000 } from './migrations/1764400000000-registry-loaded-on.js';
+import { RegistryPlugins1764500000000 } from './migrations/1764500000000-registry-plugins.js';
+import { Plugin } from './plugins/plugin.entity.js';
 import { PluginVersion } from './plugins/plugin-version.entity.js';
 import { REGISTRY_SCHEMA } from './registry.schema.js';
 
@@ -9,6 +11,10 @@ export { REGISTRY_SCHEMA } from './registry.schema.js';
 /** Tables and migrations of the registry, for whichever DataSource hosts them. */
 export const registryPersistence = {
   schema: REGISTRY_SCHEMA,
-  entities: [PluginVersion, processedEventEntity(REGISTRY_SCHEMA)],
-  migrations: [RegistryInit1764300000000, RegistryLoadedOn1764400000000],
+  entities: [Plugin, PluginVersion, processedEventEntity(REGISTRY_SCHEMA)],
+  migrations: [
+    RegistryInit1764300000000,
+    RegistryLoadedOn1764400000000,
+    RegistryPlugins1764500000000,
+  ],
 };

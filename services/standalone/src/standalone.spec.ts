@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { loadConfig } from '@convergio/config';
-import { aManifest, exampleModule, expectEventually } from '@convergio/testing';
+import { aManifest, createPublisherKey, exampleModule, expectEventually } from '@convergio/testing';
 import { StandaloneConfig } from './config/standalone.config.js';
 import { startStandalone, type Standalone } from './standalone.js';
 
@@ -35,11 +35,12 @@ describe('standalone mode', () => {
     let p = await start();
     const key = readFileSync(join(dataDir, 'admin-key'), 'utf8').trim();
     const auth = { Authorization: `Bearer ${key}` };
+    const publisher = await createPublisherKey(p.url, key, 'example');
     const module = exampleModule('greet.wasm');
     const manifest = aManifest({}, module);
     await request(p.url)
       .post('/v1/plugins')
-      .set(auth)
+      .set({ Authorization: `Bearer ${publisher}` })
       .attach('manifest', Buffer.from(JSON.stringify(manifest)), 'plugin.json')
       .attach('module', module, 'greet.wasm')
       .expect(202);
@@ -76,5 +77,50 @@ describe('standalone mode', () => {
         'plugin.loaded',
       ]),
     );
+  });
+
+  it("refuses another publisher's version of a plugin id, keeping nothing of it", async () => {
+    const p = platform ?? (await start());
+    const key = readFileSync(join(dataDir, 'admin-key'), 'utf8').trim();
+    const auth = { Authorization: `Bearer ${key}` };
+    const mallory = await createPublisherKey(p.url, key, 'mallory');
+    const evil = exampleModule('fixtures.wasm');
+    const artifacts = async () =>
+      (await readdir(join(dataDir, 'artifacts'), { recursive: true })).sort();
+    const before = await artifacts();
+
+    const res = await request(p.url)
+      .post('/v1/plugins')
+      .set({ Authorization: `Bearer ${mallory}` })
+      .attach(
+        'manifest',
+        Buffer.from(JSON.stringify(aManifest({ version: '0.9.0' }, evil))),
+        'plugin.json',
+      )
+      .attach('module', evil, 'greet.wasm')
+      .expect(403);
+
+    expect(res.body.error.code).toBe('not_owner');
+    await request(p.url).get('/v1/plugins/example.greet/versions/0.9.0').set(auth).expect(404);
+    expect(await artifacts()).toEqual(before);
+    await expectEventually(async () => {
+      const audit = await request(p.url)
+        .get('/v1/audit')
+        .query({ plugin_id: 'example.greet', type: 'plugin.submission_refused' })
+        .set(auth)
+        .expect(200);
+      expect(audit.body.events).toEqual([
+        expect.objectContaining({
+          version: '0.9.0',
+          data: expect.objectContaining({ code: 'not_owner', publisher: 'mallory' }),
+        }),
+      ]);
+    });
+    const call = await request(p.url)
+      .post('/v1/plugins/example.greet/invoke')
+      .set(auth)
+      .send({ function: 'greet', input: { name: 'Ada' } })
+      .expect(200);
+    expect(call.body).toMatchObject({ version: '1.0.0', output: { greeting: 'Hello, Ada!' } });
   });
 });

@@ -131,6 +131,41 @@ describe('approval service', () => {
     });
   });
 
+  it('reviews a version rejected by an admin again when it is resubmitted with the same number', async () => {
+    await verified('retried', '1.0.0', HTTP);
+    await expectQueued('retried', '1.0.0');
+    await decide('retried', '1.0.0', 'reject', { note: 'host too broad' });
+
+    await verified('retried', '1.0.0', HTTP);
+
+    expect(await expectQueued('retried', '1.0.0')).toMatchObject({
+      status: 'pending',
+      decided_by: null,
+      note: null,
+    });
+    expect(await decide('retried', '1.0.0', 'approve')).toMatchObject({ status: 'approved' });
+  });
+
+  it('leaves a decided review alone when a stray plugin.verified names its version again', async () => {
+    await verified('decided', '1.0.0', HTTP);
+    await expectQueued('decided', '1.0.0');
+    await decide('decided', '1.0.0', 'approve', { note: 'reviewed' });
+    await approvedEvent('decided', '1.0.0');
+
+    await verified('decided', '1.0.0', { ...HTTP, 'proc.exec': { binaries: ['/bin/sh'] } });
+    await verified('other', '1.0.0', { 'fs.read': { paths: ['/data'] } });
+    await approvedEvent('other', '1.0.0');
+
+    const approved = (
+      await h.bus.request(RequestSubjects.ApprovalListQueue, { status: 'approved' })
+    ).items;
+    expect(approved.find((i) => i.plugin_id === 'decided')).toMatchObject({
+      note: 'reviewed',
+      high_risk_permissions: ['net.http'],
+    });
+    expect((await pending()).map((i) => i.plugin_id)).not.toContain('decided');
+  });
+
   async function expectQueued(id: string, version: string) {
     return expectEventually(async () => {
       const item = (await pending()).find((i) => i.plugin_id === id && i.version === version);

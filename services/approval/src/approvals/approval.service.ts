@@ -38,6 +38,12 @@ export class ApprovalService {
       APPROVAL_SERVICE,
       event.id,
       async (manager) => {
+        const existing = await manager.findOneBy(Approval, {
+          pluginId: d.plugin_id,
+          version: d.version,
+        });
+        // A rejected version may be submitted again and is reviewed afresh; any other decision stands.
+        if (existing && existing.status !== 'rejected') return;
         const previous = await manager.findOne(Approval, {
           where: { pluginId: d.plugin_id, status: 'approved' },
           order: { decidedAt: 'DESC' },

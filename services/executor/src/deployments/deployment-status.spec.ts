@@ -7,6 +7,8 @@ describe('canMoveDeployment', () => {
     ['pending', 'revoked', true],
     ['approved', 'revoked', true],
     ['rejected', 'revoked', true],
+    ['rejected', 'pending', true],
+    ['pending', 'pending', false],
     ['approved', 'pending', false],
     ['approved', 'rejected', false],
     ['rejected', 'approved', false],

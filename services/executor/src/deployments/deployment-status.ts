@@ -1,8 +1,18 @@
 import type { DeploymentStatus } from './deployment.entity.js';
 
-const RANK: Record<DeploymentStatus, number> = { pending: 0, approved: 1, rejected: 1, revoked: 2 };
+/**
+ * Where each status may go. Events arrive in stream order but may be redelivered, so a status
+ * only moves forward, except that a rejected version may be submitted again (the registry
+ * replaces it), which starts it over as pending.
+ */
+const NEXT: Record<DeploymentStatus, readonly DeploymentStatus[]> = {
+  pending: ['approved', 'rejected', 'revoked'],
+  approved: ['revoked'],
+  rejected: ['pending', 'revoked'],
+  revoked: [],
+};
 
-/** Events arrive on one consumer per subject, so a status only ever moves forward. */
+/** Whether a deployment in `from` may move to `to`. */
 export function canMoveDeployment(from: DeploymentStatus, to: DeploymentStatus): boolean {
-  return RANK[to] > RANK[from];
+  return NEXT[from].includes(to);
 }

@@ -7,6 +7,7 @@ import {
   type Manifest,
   type Trust,
 } from '@convergio/contracts';
+import { servingVersion } from '@convergio/manifest';
 import { handleOnce, processedEventEntity } from '@convergio/persistence';
 import { EXECUTOR_SCHEMA, EXECUTOR_SERVICE } from '../executor.schema.js';
 import { Deployment, type DeploymentStatus } from './deployment.entity.js';
@@ -48,6 +49,10 @@ export class DeploymentsService {
             approvedAt: null,
             moduleSha256: '',
           });
+        if (change.status === 'pending') {
+          // A rejected version submitted again: nothing of the earlier submission carries over.
+          Object.assign(row, { manifest: null, trust: null, approvedAt: null });
+        }
         row.status = change.status;
         if (change.moduleSha256) row.moduleSha256 = change.moduleSha256;
         if (change.manifest) row.manifest = change.manifest;
@@ -59,18 +64,21 @@ export class DeploymentsService {
     return outcome.duplicate ? undefined : outcome.result;
   }
 
-  /** The version to run: the one asked for, or the newest approved; refuses anything not approved. */
+  /**
+   * The version to run: the one asked for, or the one served by default (the highest approved
+   * release, `servingVersion`); refuses anything not approved.
+   */
   async runnable(pluginId: string, version?: string): Promise<Deployment & { manifest: Manifest }> {
-    const repo = this.dataSource.getRepository(Deployment);
-    const rows = await repo.find({
-      where: { pluginId },
-      order: { approvedAt: { direction: 'DESC', nulls: 'LAST' } },
-    });
+    const rows = await this.dataSource.getRepository(Deployment).findBy({ pluginId });
     if (rows.length === 0) throw new DomainError('not_found', `plugin ${pluginId} is unknown`);
-    const row = version
-      ? rows.find((r) => r.version === version)
-      : (rows.find((r) => r.status === 'approved') ?? rows[0]);
-    if (!row) throw new DomainError('not_found', `${pluginId}@${version} is unknown`);
+    const wanted = version ?? servingVersion(rows);
+    if (!wanted)
+      throw new DomainError(
+        'invalid_state',
+        `${pluginId} has no approved release to run by default; name a version to run an approved pre-release`,
+      );
+    const row = rows.find((r) => r.version === wanted);
+    if (!row) throw new DomainError('not_found', `${pluginId}@${wanted} is unknown`);
     if (row.status !== 'approved' || !row.manifest) {
       throw new DomainError(
         'invalid_state',
@@ -93,6 +101,7 @@ export class DeploymentsService {
     return true;
   }
 
+  /** Every approved version (pre-releases included), by plugin. */
   async approved(): Promise<(Deployment & { manifest: Manifest })[]> {
     const rows = await this.dataSource
       .getRepository(Deployment)

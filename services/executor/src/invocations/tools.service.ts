@@ -1,10 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import type { ReplyMap } from '@convergio/contracts';
+import { servingVersion } from '@convergio/manifest';
 import { DeploymentsService } from '../deployments/deployments.service.js';
 import { PolicyGate } from '../deployments/policy-gate.js';
 
+type Approved = Awaited<ReturnType<DeploymentsService['approved']>>[number];
+
 /**
- * The tools the core's agents may call: those of the newest approved version of each plugin,
+ * The tools the core's agents may call: those of the version each plugin serves by default,
  * unless the operator policy stops that version.
  */
 @Injectable()
@@ -15,12 +18,14 @@ export class ToolsService {
   ) {}
 
   async list(): Promise<ReplyMap['executor.tools.list']> {
-    const seen = new Set<string>();
+    const byPlugin = new Map<string, Approved[]>();
+    for (const d of await this.deployments.approved())
+      byPlugin.set(d.pluginId, [...(byPlugin.get(d.pluginId) ?? []), d]);
     const tools: ReplyMap['executor.tools.list']['tools'] = [];
-    for (const d of await this.deployments.approved()) {
-      if (seen.has(d.pluginId)) continue;
-      seen.add(d.pluginId);
-      if (this.gate.violations(d.pluginId, d.version, d.manifest).length) continue;
+    for (const versions of byPlugin.values()) {
+      const serving = servingVersion(versions);
+      const d = versions.find((v) => v.version === serving);
+      if (!d || this.gate.violations(d.pluginId, d.version, d.manifest).length) continue;
       for (const t of d.manifest.capabilities.tools ?? []) {
         tools.push({
           plugin_id: d.pluginId,

@@ -26,12 +26,12 @@ export class AdminKeyBootstrap implements OnApplicationBootstrap {
     const { adminKey, adminKeyFile } = this.settings;
     if (adminKey) {
       if (!(await this.keys.hasKey(adminKey)))
-        await this.keys.create('bootstrap-admin', ['admin'], adminKey);
+        await this.keys.create({ name: 'bootstrap-admin', roles: ['admin'] }, adminKey);
       this.log.log('admin key: the one given in CONVERGIO_ADMIN_KEY');
       return;
     }
     if (await this.keys.hasActiveAdmin()) return;
-    const { key } = await this.keys.create('bootstrap-admin', ['admin']);
+    const { key } = await this.keys.create({ name: 'bootstrap-admin', roles: ['admin'] });
     const file = resolve(adminKeyFile);
     await mkdir(dirname(file), { recursive: true });
     await writeFile(file, `${key}\n`, { mode: 0o600 });

@@ -18,6 +18,10 @@ export class ApiKey {
   @Column({ type: 'text', array: true })
   roles!: Role[];
 
+  /** The publisher a publisher key submits for; null for every other key. */
+  @Column({ type: 'text', nullable: true })
+  publisher!: string | null;
+
   @CreateDateColumn({ type: 'timestamptz', name: 'created_at' })
   createdAt!: Date;
 

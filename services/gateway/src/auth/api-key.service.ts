@@ -19,6 +19,41 @@ export function hashKey(key: string): string {
 const VERIFIED_KEY_TTL_MS = 5000;
 const MAX_CACHED_KEYS = 10_000;
 
+/** What an admin asks for when creating a key. */
+export interface NewApiKey {
+  name: string;
+  roles: Role[];
+  publisher?: string | null;
+}
+
+/** A key as listed to admins. */
+export interface ApiKeyView {
+  id: string;
+  name: string;
+  roles: Role[];
+  publisher: string | null;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+function checkPublisher(roles: Role[], publisher: string | null): void {
+  const isPublisher = roles.includes('publisher');
+  if (isPublisher === (publisher !== null)) return;
+  throw new DomainError('validation_failed', 'invalid API key request', [
+    isPublisher
+      ? {
+          code: 'publisher_required',
+          message: 'a key with the publisher role needs "publisher", the name it submits under',
+          path: '/publisher',
+        }
+      : {
+          code: 'publisher_without_role',
+          message: '"publisher" is only for keys with the publisher role',
+          path: '/publisher',
+        },
+  ]);
+}
+
 /** Issues, checks and revokes API keys. */
 @Injectable()
 export class ApiKeyService {
@@ -26,20 +61,38 @@ export class ApiKeyService {
 
   constructor(private readonly dataSource: DataSource) {}
 
+  /** Issues a key; a publisher key must name its publisher, and only a publisher key may. */
   async create(
-    name: string,
-    roles: Role[],
+    { name, roles, publisher = null }: NewApiKey,
     key = `${KEY_PREFIX}${randomBytes(32).toString('base64url')}`,
   ) {
+    checkPublisher(roles, publisher);
     const id = randomUUID();
     await this.dataSource
       .createQueryBuilder()
       .insert()
       .into(ApiKey)
-      .values({ id, name, keyHash: hashKey(key), roles })
+      .values({ id, name, keyHash: hashKey(key), roles, publisher })
       .orIgnore()
       .execute();
-    return { id, name, roles, key };
+    return { id, name, roles, publisher, key };
+  }
+
+  /** Every key, revoked ones included; never the key or its hash. */
+  async list(): Promise<{ keys: ApiKeyView[] }> {
+    const rows = await this.dataSource
+      .getRepository(ApiKey)
+      .find({ order: { createdAt: 'ASC', id: 'ASC' } });
+    return {
+      keys: rows.map((r) => ({
+        id: r.id,
+        name: r.name,
+        roles: r.roles,
+        publisher: r.publisher,
+        created_at: r.createdAt.toISOString(),
+        revoked_at: r.revokedAt?.toISOString() ?? null,
+      })),
+    };
   }
 
   async authenticate(key: string): Promise<Principal> {
@@ -49,7 +102,12 @@ export class ApiKeyService {
     const row = await this.dataSource.getRepository(ApiKey).findOneBy({ keyHash: hash });
     if (!row || row.revokedAt)
       throw new DomainError('unauthorized', 'the API key is unknown or revoked');
-    const principal = { keyId: row.id, name: row.name, roles: row.roles };
+    const principal = {
+      keyId: row.id,
+      name: row.name,
+      roles: row.roles,
+      publisher: row.publisher,
+    };
     if (this.verified.size >= MAX_CACHED_KEYS) this.verified.clear();
     this.verified.set(hash, { principal, until: Date.now() + VERIFIED_KEY_TTL_MS });
     return principal;

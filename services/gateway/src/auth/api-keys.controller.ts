@@ -2,28 +2,47 @@ import {
   Body,
   Controller,
   Delete,
+  Get,
   HttpCode,
   HttpStatus,
   Param,
   ParseUUIDPipe,
   Post,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Type, type Static } from '@sinclair/typebox';
+import { PUBLISHER_PATTERN } from '@convergio/contracts';
 import { SchemaPipe } from '../http/schema.pipe.js';
 import { ApiKeyService } from './api-key.service.js';
 import { ROLES, Roles } from './roles.js';
 
+const RoleSchema = Type.Union(ROLES.map((r) => Type.Literal(r)));
 const CreateKeyBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 100 }),
-    roles: Type.Array(Type.Union(ROLES.map((r) => Type.Literal(r))), {
-      minItems: 1,
-      uniqueItems: true,
-    }),
+    roles: Type.Array(RoleSchema, { minItems: 1, uniqueItems: true }),
+    publisher: Type.Optional(
+      Type.String({
+        pattern: PUBLISHER_PATTERN,
+        description:
+          'required with the publisher role, refused without it: the publisher the key submits for, which owns the plugin ids it submits first',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
+const KeyListSchema = Type.Object({
+  keys: Type.Array(
+    Type.Object({
+      id: Type.String({ format: 'uuid' }),
+      name: Type.String(),
+      roles: Type.Array(RoleSchema),
+      publisher: Type.Union([Type.String(), Type.Null()]),
+      created_at: Type.String(),
+      revoked_at: Type.Union([Type.String(), Type.Null()]),
+    }),
+  ),
+});
 
 @ApiTags('api-keys')
 @ApiBearerAuth()
@@ -34,11 +53,24 @@ export class ApiKeysController {
 
   /** Creates a key; the key itself is in this response only. */
   @Post()
+  @ApiOperation({
+    summary: 'Create an API key',
+    description:
+      'The key is in this response only. A key with the publisher role needs `publisher`; only such keys may submit plugins.',
+  })
   @ApiBody({ schema: CreateKeyBody })
   create(
     @Body(new SchemaPipe(CreateKeyBody, 'API key request')) body: Static<typeof CreateKeyBody>,
   ) {
-    return this.keys.create(body.name, body.roles);
+    return this.keys.create(body);
+  }
+
+  /** Every key with its roles and publisher; never the key itself. */
+  @Get()
+  @ApiOperation({ summary: 'List API keys (never the keys themselves)' })
+  @ApiOkResponse({ schema: KeyListSchema })
+  list() {
+    return this.keys.list();
   }
 
   @Delete(':id')

@@ -22,9 +22,9 @@ class AuditController {
 }
 
 const principals: Record<string, Principal> = {
-  cvg_admin: { keyId: 'k-admin', name: 'ops', roles: ['admin'] },
-  cvg_publisher: { keyId: 'k-pub', name: 'ci', roles: ['publisher'] },
-  cvg_invoker: { keyId: 'k-inv', name: 'core', roles: ['invoker'] },
+  cvg_admin: { keyId: 'k-admin', name: 'ops', roles: ['admin'], publisher: null },
+  cvg_publisher: { keyId: 'k-pub', name: 'ci', roles: ['publisher'], publisher: 'acme' },
+  cvg_invoker: { keyId: 'k-inv', name: 'core', roles: ['invoker'], publisher: null },
 };
 
 /** Knows three keys; any other key is unknown, as the real service says. */

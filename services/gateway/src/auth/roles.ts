@@ -8,9 +8,10 @@ export const ROLES_KEY = 'convergio:roles';
 /** Marks a route with the roles that may call it; admin may call every route. No decorator: any valid key. */
 export const Roles = (...roles: Role[]) => SetMetadata(ROLES_KEY, roles);
 
-/** Who is calling: the key's id and its roles. */
+/** Who is calling: the key's id, its roles, and the publisher it submits for (if any). */
 export interface Principal {
   keyId: string;
   name: string;
   roles: Role[];
+  publisher: string | null;
 }

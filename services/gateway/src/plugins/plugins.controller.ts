@@ -6,13 +6,21 @@ import {
   HttpStatus,
   Param,
   Post,
+  Put,
   UploadedFiles,
   UseInterceptors,
 } from '@nestjs/common';
 import { FileFieldsInterceptor } from '@nestjs/platform-express';
-import { ApiBearerAuth, ApiBody, ApiConsumes, ApiTags } from '@nestjs/swagger';
-import { Type } from '@sinclair/typebox';
-import { RequestSchemas, RequestSubjects } from '@convergio/contracts';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiConsumes,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import { Type, type Static } from '@sinclair/typebox';
+import { PublisherSchema, RequestSchemas, RequestSubjects } from '@convergio/contracts';
 import { BusClient } from '@convergio/messaging';
 import { CurrentPrincipal } from '../auth/principal.decorator.js';
 import { Roles, type Principal } from '../auth/roles.js';
@@ -31,6 +39,8 @@ const RevokeBody = Type.Object(
   { reason: Type.Optional(Type.String({ maxLength: 2000 })) },
   { additionalProperties: false },
 );
+const OwnerBody = Type.Object({ publisher: PublisherSchema }, { additionalProperties: false });
+const TransferReply = RequestSchemas[RequestSubjects.RegistryTransferOwner].reply;
 type Uploaded = { manifest?: { buffer: Buffer }[]; module?: { buffer: Buffer }[] };
 
 @ApiTags('plugins')
@@ -75,22 +85,51 @@ export class PluginsController {
     @CurrentPrincipal() who: Principal,
   ) {
     const manifest = files.manifest?.[0]?.buffer ?? body?.manifest;
-    return this.submissions.submit({ manifest, module: files.module?.[0]?.buffer }, who.keyId);
+    return this.submissions.submit({ manifest, module: files.module?.[0]?.buffer }, who);
   }
 
   @Get()
+  @ApiOperation({
+    summary: 'List plugins',
+    description:
+      'Each with its owner, the version calls run by default (`serving_version`: the highest approved release, null when none) and the version submitted last with its status.',
+  })
+  @ApiOkResponse({ schema: RequestSchemas[RequestSubjects.RegistryListPlugins].reply })
   list() {
     return this.bus.request(RequestSubjects.RegistryListPlugins, {});
   }
 
   @Get(':id')
+  @ApiOkResponse({ schema: RequestSchemas[RequestSubjects.RegistryGetPlugin].reply })
   get(@Param('id') id: string) {
     return this.bus.request(RequestSubjects.RegistryGetPlugin, { plugin_id: id });
   }
 
   @Get(':id/versions/:version')
+  @ApiOkResponse({ schema: RequestSchemas[RequestSubjects.RegistryGetVersion].reply })
   getVersion(@Param('id') id: string, @Param('version') version: string) {
     return this.bus.request(RequestSubjects.RegistryGetVersion, { plugin_id: id, version });
+  }
+
+  @Put(':id/owner')
+  @Roles('admin')
+  @ApiOperation({
+    summary: 'Give a plugin id to another publisher',
+    description:
+      'Only the owner of an id may submit versions of it. Recorded as plugin.owner_changed.',
+  })
+  @ApiBody({ schema: OwnerBody })
+  @ApiOkResponse({ schema: TransferReply })
+  transfer(
+    @Param('id') id: string,
+    @Body(new SchemaPipe(OwnerBody, 'owner request')) body: Static<typeof OwnerBody>,
+    @CurrentPrincipal() who: Principal,
+  ) {
+    return this.bus.request(RequestSubjects.RegistryTransferOwner, {
+      plugin_id: id,
+      publisher: body.publisher,
+      changed_by: who.keyId,
+    });
   }
 
   @Post(':id/versions/:version/revoke')

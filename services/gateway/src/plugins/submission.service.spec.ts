@@ -1,7 +1,8 @@
 import { aManifest, sha256Hex } from '@convergio/testing';
 import { DomainError, type ErrorDetail } from '@convergio/contracts';
-import type { ArtifactRef, ArtifactStore } from '@convergio/artifacts';
+import type { ArtifactRef, ArtifactStore, StagedArtifact } from '@convergio/artifacts';
 import type { BusClient } from '@convergio/messaging';
+import type { Principal } from '../auth/roles.js';
 import { SubmissionService } from './submission.service.js';
 
 const wasm = Buffer.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
@@ -12,13 +13,29 @@ const manifest = (overrides: Record<string, unknown> = {}) => ({
   ...overrides,
 });
 
-/** Remembers what was stored, by content hash. */
+/** Remembers what was stored, by content hash, and what is staged, by upload id. */
 class FakeArtifactStore implements ArtifactStore {
   readonly stored = new Map<string, Uint8Array>();
+  readonly staged = new Map<string, Uint8Array>();
+  private uploads = 0;
   put(bytes: Uint8Array): Promise<ArtifactRef> {
     const sha256 = sha256Hex(bytes);
     this.stored.set(sha256, bytes);
     return Promise.resolve({ sha256, size: bytes.length });
+  }
+  stage(bytes: Uint8Array): Promise<StagedArtifact> {
+    const upload_id = String(++this.uploads).padStart(32, '0');
+    this.staged.set(upload_id, bytes);
+    return Promise.resolve({ upload_id, sha256: sha256Hex(bytes), size: bytes.length });
+  }
+  promote(uploadId: string): Promise<ArtifactRef> {
+    const bytes = this.staged.get(uploadId)!;
+    this.staged.delete(uploadId);
+    return this.put(bytes);
+  }
+  discard(uploadId: string): Promise<void> {
+    this.staged.delete(uploadId);
+    return Promise.resolve();
   }
   get(sha256: string): Promise<Uint8Array> {
     return Promise.resolve(this.stored.get(sha256)!);
@@ -28,18 +45,27 @@ class FakeArtifactStore implements ArtifactStore {
   }
 }
 
-/** Records requests and answers registry.submit the way the registry does. */
+type SubmitData = { manifest: { id: string; version: string }; upload_id: string };
+
+/** Records requests and answers registry.submit the way the registry does: promotes, or refuses. */
 class FakeBus {
   readonly requests: { subject: string; data: unknown }[] = [];
-  request(subject: string, data: { manifest: { id: string; version: string } }) {
+  refusal?: DomainError;
+  constructor(private readonly artifacts: FakeArtifactStore) {}
+  async request(subject: string, data: SubmitData) {
     this.requests.push({ subject, data });
-    return Promise.resolve({
-      plugin_id: data.manifest.id,
-      version: data.manifest.version,
-      status: 'submitted',
-    });
+    if (this.refusal) throw this.refusal;
+    await this.artifacts.promote(data.upload_id);
+    return { plugin_id: data.manifest.id, version: data.manifest.version, status: 'submitted' };
   }
 }
+
+const publisherKey: Principal = {
+  keyId: 'k-pub',
+  name: 'ci',
+  roles: ['publisher'],
+  publisher: 'acme',
+};
 
 async function refusal(promise: Promise<unknown>): Promise<DomainError> {
   const error = await promise.then(
@@ -57,17 +83,18 @@ describe('SubmissionService', () => {
   let service: SubmissionService;
   beforeEach(() => {
     artifacts = new FakeArtifactStore();
-    bus = new FakeBus();
+    bus = new FakeBus(artifacts);
     service = new SubmissionService(bus as unknown as BusClient, artifacts);
   });
 
-  it('stores the module and asks the registry to record it under its sha256', async () => {
+  it("stages the module and asks the registry to record it for the key's publisher", async () => {
     const reply = await service.submit(
       { manifest: JSON.stringify(manifest()), module: wasm },
-      'k-pub',
+      publisherKey,
     );
     expect(reply).toEqual({ plugin_id: 'example.greet', version: '1.0.0', status: 'submitted' });
     expect([...artifacts.stored.keys()]).toEqual([wasmSha]);
+    expect(artifacts.staged.size).toBe(0);
     expect(bus.requests).toEqual([
       {
         subject: 'registry.submit',
@@ -75,16 +102,43 @@ describe('SubmissionService', () => {
           manifest: manifest(),
           module_sha256: wasmSha,
           module_size: wasm.length,
+          upload_id: expect.stringMatching(/^[0-9a-f]{32}$/),
           submitted_by: 'k-pub',
+          publisher: 'acme',
         },
       },
     ]);
   });
 
+  it('discards the staged module when the registry refuses the submission', async () => {
+    bus.refusal = new DomainError(
+      'not_owner',
+      'plugin id example.greet belongs to another publisher',
+    );
+    const error = await refusal(
+      service.submit({ manifest: JSON.stringify(manifest()), module: wasm }, publisherKey),
+    );
+    expect(error.code).toBe('not_owner');
+    expect(artifacts.staged.size).toBe(0);
+    expect(artifacts.stored.size).toBe(0);
+  });
+
+  it('refuses a key that belongs to no publisher with forbidden, saying how to get one', async () => {
+    const admin: Principal = { keyId: 'k-admin', name: 'ops', roles: ['admin'], publisher: null };
+    const error = await refusal(
+      service.submit({ manifest: JSON.stringify(manifest()), module: wasm }, admin),
+    );
+    expect(error.code).toBe('forbidden');
+    expect(error.message).toContain('POST /v1/api-keys');
+    expect(error.message).toContain('"publisher"');
+    expect(artifacts.staged.size + artifacts.stored.size).toBe(0);
+    expect(bus.requests).toEqual([]);
+  });
+
   it('accepts the manifest as an uploaded file buffer', async () => {
     await service.submit(
       { manifest: Buffer.from(JSON.stringify(manifest())), module: wasm },
-      'k-pub',
+      publisherKey,
     );
     expect(bus.requests).toHaveLength(1);
   });
@@ -105,10 +159,10 @@ describe('SubmissionService', () => {
   ])(
     'refuses with bad_request when %s, storing and sending nothing',
     async (_what, parts, message) => {
-      const error = await refusal(service.submit(parts, 'k-pub'));
+      const error = await refusal(service.submit(parts, publisherKey));
       expect(error.code).toBe('bad_request');
       expect(error.message).toMatch(message);
-      expect(artifacts.stored.size).toBe(0);
+      expect(artifacts.stored.size + artifacts.staged.size).toBe(0);
       expect(bus.requests).toEqual([]);
     },
   );
@@ -121,7 +175,7 @@ describe('SubmissionService', () => {
       permissions: { 'root.everything': {} },
     });
     const error = await refusal(
-      service.submit({ manifest: JSON.stringify(bad), module: wasm }, 'k-pub'),
+      service.submit({ manifest: JSON.stringify(bad), module: wasm }, publisherKey),
     );
     expect(error.code).toBe('validation_failed');
     expect(error.details.map((d: ErrorDetail) => d.path)).toEqual(
@@ -132,7 +186,7 @@ describe('SubmissionService', () => {
   });
 
   it('refuses JSON that is not an object with validation_failed', async () => {
-    const error = await refusal(service.submit({ manifest: '[]', module: wasm }, 'k-pub'));
+    const error = await refusal(service.submit({ manifest: '[]', module: wasm }, publisherKey));
     expect(error.code).toBe('validation_failed');
     expect(bus.requests).toEqual([]);
   });

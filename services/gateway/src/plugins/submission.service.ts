@@ -1,7 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DomainError, RequestSubjects, validateManifest } from '@convergio/contracts';
 import { BusClient } from '@convergio/messaging';
 import { ARTIFACT_STORE, type ArtifactStore } from '@convergio/artifacts';
+import type { Principal } from '../auth/roles.js';
 
 /** The parts of a multipart submission. */
 export interface SubmissionParts {
@@ -10,18 +11,27 @@ export interface SubmissionParts {
 }
 
 /**
- * Takes a submission apart: the manifest must parse and pass its schema (every
- * problem listed), the module is stored by content, then the registry records it.
- * Nothing is stored when the request is refused.
+ * Takes a submission apart: the key must belong to a publisher, the manifest must parse and pass
+ * its schema (every problem listed), then the module is staged and the registry decides. The
+ * registry promotes the staged module into the store only if it accepts the submission; the
+ * staged file is discarded here whatever happens, so a refused submission leaves nothing.
  */
 @Injectable()
 export class SubmissionService {
+  private readonly log = new Logger('Submission');
+
   constructor(
     private readonly bus: BusClient,
     @Inject(ARTIFACT_STORE) private readonly artifacts: ArtifactStore,
   ) {}
 
-  async submit(parts: SubmissionParts, submittedBy: string) {
+  async submit(parts: SubmissionParts, who: Principal) {
+    if (!who.publisher)
+      throw new DomainError(
+        'forbidden',
+        `key ${who.keyId} belongs to no publisher, so it cannot submit plugins; an admin creates a publisher key with ` +
+          `POST /v1/api-keys {"name": "ci", "roles": ["publisher"], "publisher": "<your publisher name>"}`,
+      );
     if (parts.manifest === undefined)
       throw new DomainError(
         'bad_request',
@@ -33,13 +43,24 @@ export class SubmissionService {
         'the multipart field "module" (.wasm) is missing or empty',
       );
     const manifest = validateManifest(parseJson(parts.manifest));
-    const { sha256, size } = await this.artifacts.put(parts.module);
-    return this.bus.request(RequestSubjects.RegistrySubmit, {
-      manifest,
-      module_sha256: sha256,
-      module_size: size,
-      submitted_by: submittedBy,
-    });
+    const staged = await this.artifacts.stage(parts.module);
+    try {
+      return await this.bus.request(RequestSubjects.RegistrySubmit, {
+        manifest,
+        module_sha256: staged.sha256,
+        module_size: staged.size,
+        upload_id: staged.upload_id,
+        submitted_by: who.keyId,
+        publisher: who.publisher,
+      });
+    } finally {
+      // A leftover upload is never read; failing to delete it must not hide the registry's answer.
+      await this.artifacts
+        .discard(staged.upload_id)
+        .catch((error: unknown) =>
+          this.log.warn(`staged upload ${staged.upload_id} not deleted: ${String(error)}`),
+        );
+    }
   }
 }
 

@@ -22,12 +22,23 @@ export const api = () => request(platform().gatewayUrl);
 export const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
 export const adminKey = () => platform().adminKey;
 
-/** Creates an API key with the given roles through the API, as an admin would. */
+/** A unique publisher name, so tests never claim each other's plugin ids. */
+export const uniquePublisher = (name = 'e2e') => `${name}-${randomBytes(3).toString('hex')}`;
+
+/**
+ * Creates an API key with the given roles through the API, as an admin would. A publisher key
+ * gets a publisher of its own (unique unless `publisher` is given).
+ */
 export async function createKey(...roles: string[]): Promise<string> {
+  return createKeyFor(roles.includes('publisher') ? uniquePublisher() : null, ...roles);
+}
+
+/** Creates a key for `publisher` (null: none) with the given roles. */
+export async function createKeyFor(publisher: string | null, ...roles: string[]): Promise<string> {
   const res = await api()
     .post('/v1/api-keys')
     .set(bearer(adminKey()))
-    .send({ name: `e2e ${roles.join('+')}`, roles })
+    .send({ name: `e2e ${roles.join('+')}`, roles, ...(publisher && { publisher }) })
     .expect(201);
   return (res.body as { key: string }).key;
 }

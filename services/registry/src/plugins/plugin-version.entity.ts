@@ -41,6 +41,13 @@ export class PluginVersion {
   @Column({ type: 'text', array: true, name: 'loaded_on', default: () => "'{}'" })
   loadedOn!: string[];
 
+  /**
+   * When the version was first approved; kept when it is revoked, because no later submission
+   * may go below a version that was ever approved.
+   */
+  @Column({ type: 'timestamptz', name: 'approved_at', nullable: true })
+  approvedAt!: Date | null;
+
   @Column({ type: 'text', name: 'submitted_by' })
   submittedBy!: string;
 

@@ -6,16 +6,27 @@ import {
   type RequestEnvelope,
 } from '@convergio/contracts';
 import { BusController } from '@convergio/messaging';
+import { OwnershipService } from './ownership.service.js';
 import { RegistryService } from './registry.service.js';
+import { SubmissionService } from './submission.service.js';
 
 /** The registry on the bus: requests from the gateway, lifecycle events from the other services. */
 @BusController()
 export class RegistryHandler {
-  constructor(private readonly registry: RegistryService) {}
+  constructor(
+    private readonly registry: RegistryService,
+    private readonly submissions: SubmissionService,
+    private readonly ownership: OwnershipService,
+  ) {}
 
   @MessagePattern(RequestSubjects.RegistrySubmit)
   submit(@Payload() req: RequestEnvelope<'registry.submit'>) {
-    return this.registry.submit(req.data);
+    return this.submissions.submit(req.data);
+  }
+
+  @MessagePattern(RequestSubjects.RegistryTransferOwner)
+  transfer(@Payload() req: RequestEnvelope<'registry.plugins.transfer'>) {
+    return this.ownership.transfer(req.data);
   }
 
   @MessagePattern(RequestSubjects.RegistryListPlugins)

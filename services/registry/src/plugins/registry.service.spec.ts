@@ -1,30 +1,38 @@
 import { EventSubjects, RequestSubjects } from '@convergio/contracts';
 import { startServiceHarness, type ServiceHarness } from '@convergio/service-testing';
-import { aManifest, expectEventually } from '@convergio/testing';
+import { aManifest, expectEventually, sha256Hex } from '@convergio/testing';
 import { registryPersistence, RegistryModule } from '../index.js';
 
 describe('registry service', () => {
   let h: ServiceHarness;
-  let sha: string;
+  const sha = sha256Hex(Buffer.from('module bytes'));
 
   beforeAll(async () => {
     h = await startServiceHarness({ ...registryPersistence, feature: RegistryModule });
-    sha = (await h.artifacts.put(Buffer.from('module bytes'))).sha256;
   });
   afterAll(() => h?.close());
 
-  const submit = (id: string, version = '1.0.0', moduleSha = sha) =>
-    h.bus.request(RequestSubjects.RegistrySubmit, {
+  /** Stages the module, as the gateway does, and asks the registry to record the submission. */
+  const submit = async (
+    id: string,
+    version = '1.0.0',
+    { publisher = 'acme', module = Buffer.from('module bytes') } = {},
+  ) => {
+    const staged = await h.artifacts.stage(module);
+    return h.bus.request(RequestSubjects.RegistrySubmit, {
       manifest: {
         id,
         version,
         name: `Plugin ${id}`,
         permissions: { 'fs.read': { paths: ['/d'] } },
       },
-      module_sha256: moduleSha,
-      module_size: 12,
+      module_sha256: staged.sha256,
+      module_size: staged.size,
+      upload_id: staged.upload_id,
       submitted_by: 'publisher-key',
+      publisher,
     });
+  };
   const state = (id: string, version = '1.0.0') =>
     h.bus.request(RequestSubjects.RegistryGetVersion, { plugin_id: id, version });
 
@@ -41,16 +49,24 @@ describe('registry service', () => {
     expect(event.data).toMatchObject({ module_sha256: sha, submitted_by: 'publisher-key' });
     expect(await state('r.one')).toMatchObject({
       status: 'submitted',
+      owner: 'acme',
       permissions: { 'fs.read': { paths: ['/d'] } },
       loaded: false,
     });
   });
 
-  it('refuses a version submitted twice and a module that was never stored', async () => {
-    await expect(submit('r.one')).rejects.toMatchObject({ code: 'conflict' });
-    await expect(submit('r.ghost', '1.0.0', 'c'.repeat(64))).rejects.toMatchObject({
-      code: 'bad_request',
-    });
+  it('refuses a version submitted twice, and a module upload that was never staged', async () => {
+    await expect(submit('r.one')).rejects.toMatchObject({ code: 'version_exists' });
+    await expect(
+      h.bus.request(RequestSubjects.RegistrySubmit, {
+        manifest: { id: 'r.ghost', version: '1.0.0' },
+        module_sha256: sha,
+        module_size: 12,
+        upload_id: 'c'.repeat(32),
+        submitted_by: 'publisher-key',
+        publisher: 'acme',
+      }),
+    ).rejects.toMatchObject({ code: 'bad_request' });
     await expect(state('r.ghost')).rejects.toMatchObject({ code: 'not_found' });
   });
 
@@ -133,13 +149,16 @@ describe('registry service', () => {
     ).rejects.toMatchObject({ code: 'invalid_state' });
   });
 
-  it('lists plugins with their latest version', async () => {
+  it('lists plugins with their owner and latest version', async () => {
     await submit('r.one', '1.1.0');
     const { plugins } = await h.bus.request(RequestSubjects.RegistryListPlugins, {});
     expect(plugins).toContainEqual(
       expect.objectContaining({
         plugin_id: 'r.one',
+        owner: 'acme',
+        serving_version: null,
         latest_version: '1.1.0',
+        latest_status: 'submitted',
         name: 'Plugin r.one',
       }),
     );

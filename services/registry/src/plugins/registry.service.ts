@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import {
   DomainError,
@@ -13,9 +13,10 @@ import {
 } from '@convergio/contracts';
 import { BusClient } from '@convergio/messaging';
 import { handleOnce, processedEventEntity } from '@convergio/persistence';
-import { ARTIFACT_STORE, type ArtifactStore } from '@convergio/artifacts';
+import { servingVersion } from '@convergio/manifest';
 import { REGISTRY_SCHEMA, REGISTRY_SERVICE } from '../registry.schema.js';
 import { canMove } from './lifecycle.js';
+import { Plugin } from './plugin.entity.js';
 import { PluginVersion } from './plugin-version.entity.js';
 
 const ProcessedEvent = processedEventEntity(REGISTRY_SCHEMA);
@@ -35,49 +36,7 @@ export class RegistryService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly bus: BusClient,
-    @Inject(ARTIFACT_STORE) private readonly artifacts: ArtifactStore,
   ) {}
-
-  async submit(req: RequestMap['registry.submit']): Promise<ReplyMap['registry.submit']> {
-    const id = typeof req.manifest.id === 'string' ? req.manifest.id : '';
-    const version = typeof req.manifest.version === 'string' ? req.manifest.version : '';
-    const name = typeof req.manifest.name === 'string' ? req.manifest.name : id;
-    if (!id || !version)
-      throw new DomainError('validation_failed', 'manifest needs an id and a version');
-    if (!(await this.artifacts.has(req.module_sha256))) {
-      throw new DomainError(
-        'bad_request',
-        `module ${req.module_sha256} is not in the artifact store`,
-      );
-    }
-    return this.dataSource.transaction(async (manager) => {
-      const existing = await manager.findOneBy(PluginVersion, { pluginId: id, version });
-      if (existing) throw new DomainError('conflict', `${id}@${version} was already submitted`);
-      await manager.save(
-        manager.create(PluginVersion, {
-          pluginId: id,
-          version,
-          name,
-          status: 'submitted',
-          manifest: req.manifest,
-          moduleSha256: req.module_sha256,
-          moduleSize: req.module_size,
-          submittedBy: req.submitted_by,
-        }),
-      );
-      // Published inside the transaction so a failed publish stores nothing. If the commit then fails,
-      // the event names a version the registry never stored (an outbox would close that gap).
-      await this.bus.publish(EventSubjects.PluginSubmitted, {
-        plugin_id: id,
-        version,
-        manifest: req.manifest,
-        module_sha256: req.module_sha256,
-        module_size: req.module_size,
-        submitted_by: req.submitted_by,
-      });
-      return { plugin_id: id, version, status: 'submitted' as const };
-    });
-  }
 
   /** Applies a lifecycle event once; a status never moves backwards. */
   async apply(event: EventEnvelope, change: VersionChange): Promise<void> {
@@ -94,6 +53,7 @@ export class RegistryService {
         // overwrite the trust an admin set on approval.
         if (change.status && canMove(row.status, change.status)) {
           row.status = change.status;
+          if (change.status === 'approved') row.approvedAt ??= new Date(event.occurred_at);
           if (change.trust) row.trust = change.trust;
           if (change.findings) row.findings = change.findings;
         }
@@ -104,19 +64,24 @@ export class RegistryService {
     );
   }
 
+  /** Every plugin: its owner, the version served by default and the one submitted last. */
   async list(): Promise<ReplyMap['registry.plugins.list']> {
     const rows = await this.dataSource
       .getRepository(PluginVersion)
       .find({ order: { pluginId: 'ASC', submittedAt: 'DESC' } });
-    const latest = new Map<string, PluginVersion>();
-    for (const row of rows) if (!latest.has(row.pluginId)) latest.set(row.pluginId, row);
+    const owners = await this.owners(this.dataSource.manager);
+    const byPlugin = new Map<string, PluginVersion[]>();
+    for (const row of rows)
+      byPlugin.set(row.pluginId, [...(byPlugin.get(row.pluginId) ?? []), row]);
     return {
-      plugins: [...latest.values()].map((r) => ({
-        plugin_id: r.pluginId,
-        name: r.name,
-        latest_version: r.version,
-        status: r.status,
-        updated_at: r.updatedAt.toISOString(),
+      plugins: [...byPlugin.entries()].map(([pluginId, versions]) => ({
+        plugin_id: pluginId,
+        name: versions[0].name,
+        owner: ownerOf(owners, pluginId),
+        serving_version: servingVersion(versions),
+        latest_version: versions[0].version,
+        latest_status: versions[0].status,
+        updated_at: versions[0].updatedAt.toISOString(),
       })),
     };
   }
@@ -126,11 +91,20 @@ export class RegistryService {
       .getRepository(PluginVersion)
       .find({ where: { pluginId }, order: { submittedAt: 'DESC' } });
     if (rows.length === 0) throw new DomainError('not_found', `plugin ${pluginId} is unknown`);
-    return { plugin_id: pluginId, name: rows[0].name, versions: rows.map(toState) };
+    const owner = ownerOf(await this.owners(this.dataSource.manager, pluginId), pluginId);
+    return {
+      plugin_id: pluginId,
+      name: rows[0].name,
+      owner,
+      serving_version: servingVersion(rows),
+      versions: rows.map((r) => toState(r, owner)),
+    };
   }
 
   async getVersion(pluginId: string, version: string): Promise<VersionState> {
-    return toState(await this.find(this.dataSource.manager, pluginId, version));
+    const manager = this.dataSource.manager;
+    const row = await this.find(manager, pluginId, version);
+    return toState(row, ownerOf(await this.owners(manager, pluginId), pluginId));
   }
 
   async revoke(req: RequestMap['registry.versions.revoke']): Promise<VersionState> {
@@ -153,8 +127,13 @@ export class RegistryService {
         revoked_by: req.revoked_by,
         ...(req.reason ? { reason: req.reason } : {}),
       });
-      return toState(row);
+      return toState(row, ownerOf(await this.owners(manager, row.pluginId), row.pluginId));
     });
+  }
+
+  private async owners(manager: EntityManager, pluginId?: string): Promise<Map<string, string>> {
+    const rows = await manager.find(Plugin, { where: pluginId ? { pluginId } : {} });
+    return new Map(rows.map((p) => [p.pluginId, p.owner]));
   }
 
   private async find(
@@ -168,7 +147,14 @@ export class RegistryService {
   }
 }
 
-function toState(r: PluginVersion): VersionState {
+/** Every stored version has its plugin row (same transaction, or the migration's backfill). */
+function ownerOf(owners: Map<string, string>, pluginId: string): string {
+  const owner = owners.get(pluginId);
+  if (owner === undefined) throw new DomainError('internal', `plugin ${pluginId} has no owner`);
+  return owner;
+}
+
+function toState(r: PluginVersion, owner: string): VersionState {
   const permissions = (r.manifest.permissions ?? {}) as Record<string, unknown>;
   return {
     plugin_id: r.pluginId,
@@ -178,6 +164,7 @@ function toState(r: PluginVersion): VersionState {
     module_sha256: r.moduleSha256,
     permissions,
     findings: r.findings,
+    owner,
     loaded: r.loadedOn.length > 0,
     loaded_on: r.loadedOn,
     submitted_by: r.submittedBy,

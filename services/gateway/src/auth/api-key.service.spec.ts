@@ -1,0 +1,67 @@
+import { Module } from '@nestjs/common';
+import { startServiceHarness, type ServiceHarness } from '@convergio/service-testing';
+import { gatewayPersistence } from '../index.js';
+import { ApiKeyService } from './api-key.service.js';
+
+@Module({ providers: [ApiKeyService] })
+class KeysOnly {}
+
+describe('ApiKeyService', () => {
+  let h: ServiceHarness;
+  let keys: ApiKeyService;
+
+  beforeAll(async () => {
+    h = await startServiceHarness({ ...gatewayPersistence, feature: KeysOnly });
+    keys = h.app.get(ApiKeyService);
+  });
+  afterAll(() => h?.close());
+
+  it('gives a publisher key its publisher, carried by the principal', async () => {
+    const created = await keys.create({ name: 'ci', roles: ['publisher'], publisher: 'acme' });
+    expect(created).toMatchObject({ roles: ['publisher'], publisher: 'acme' });
+    expect(await keys.authenticate(created.key)).toEqual({
+      keyId: created.id,
+      name: 'ci',
+      roles: ['publisher'],
+      publisher: 'acme',
+    });
+  });
+
+  it('refuses a publisher key without a publisher, naming the field', async () => {
+    await expect(
+      keys.create({ name: 'ci', roles: ['publisher', 'invoker'] }),
+    ).rejects.toMatchObject({
+      code: 'validation_failed',
+      details: [expect.objectContaining({ path: '/publisher' })],
+    });
+  });
+
+  it('refuses a publisher on a key without the publisher role', async () => {
+    await expect(
+      keys.create({ name: 'core', roles: ['invoker'], publisher: 'acme' }),
+    ).rejects.toMatchObject({
+      code: 'validation_failed',
+      details: [expect.objectContaining({ path: '/publisher' })],
+    });
+  });
+
+  it('lists keys with roles and publisher, never the key or its hash', async () => {
+    const invoker = await keys.create({ name: 'core', roles: ['invoker'] });
+    await keys.revoke(invoker.id);
+
+    const { keys: listed } = await keys.list();
+
+    expect(listed).toContainEqual({
+      id: invoker.id,
+      name: 'core',
+      roles: ['invoker'],
+      publisher: null,
+      created_at: expect.any(String),
+      revoked_at: expect.any(String),
+    });
+    expect(listed.find((k) => k.publisher === 'acme')).toMatchObject({ revoked_at: null });
+    const text = JSON.stringify(listed);
+    expect(text).not.toContain(invoker.key);
+    expect(text).not.toMatch(/hash/i);
+  });
+});

@@ -1,0 +1,143 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import {
+  DomainError,
+  EventSubjects,
+  type ErrorCode,
+  type ReplyMap,
+  type RequestMap,
+} from '@convergio/contracts';
+import { checkNewVersion, isSemver } from '@convergio/manifest';
+import { BusClient } from '@convergio/messaging';
+import { ARTIFACT_STORE, ArtifactError, type ArtifactStore } from '@convergio/artifacts';
+import { Plugin } from './plugin.entity.js';
+import { PluginVersion } from './plugin-version.entity.js';
+
+type SubmitRequest = RequestMap['registry.submit'];
+/** Refusals of a well-formed submission: each is recorded as plugin.submission_refused. */
+const REFUSALS: ReadonlySet<ErrorCode> = new Set([
+  'not_owner',
+  'version_not_increasing',
+  'version_exists',
+]);
+
+/**
+ * Records submissions: the first accepted submission of an id claims it for its publisher, later
+ * ones must come from that publisher and move the version forward. Nothing of a refused one
+ * stays: the transaction rolls back and its staged module is never promoted.
+ */
+@Injectable()
+export class SubmissionService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly bus: BusClient,
+    @Inject(ARTIFACT_STORE) private readonly artifacts: ArtifactStore,
+  ) {}
+
+  async submit(req: SubmitRequest): Promise<ReplyMap['registry.submit']> {
+    const { id, version, name } = identify(req.manifest);
+    try {
+      return await this.dataSource.transaction((m) => this.record(m, req, id, version, name));
+    } catch (error) {
+      if (error instanceof DomainError && REFUSALS.has(error.code)) {
+        // After the rollback, so the record of the refusal does not share its fate.
+        await this.bus.publish(EventSubjects.SubmissionRefused, {
+          plugin_id: id,
+          version,
+          publisher: req.publisher,
+          submitted_by: req.submitted_by,
+          code: error.code,
+          message: error.message,
+        });
+      }
+      throw error;
+    }
+  }
+
+  private async record(
+    manager: EntityManager,
+    req: SubmitRequest,
+    id: string,
+    version: string,
+    name: string,
+  ): Promise<ReplyMap['registry.submit']> {
+    await this.claim(manager, id, req.publisher);
+    const known = await manager.findBy(PluginVersion, { pluginId: id });
+    const verdict = checkNewVersion(
+      version,
+      known.map((k) => ({ version: k.version, status: k.status, everApproved: !!k.approvedAt })),
+    );
+    if (!verdict.ok) throw new DomainError(verdict.code, `${id}: ${verdict.message}`);
+    const fields = {
+      name,
+      status: 'submitted' as const,
+      trust: null,
+      manifest: req.manifest,
+      moduleSha256: req.module_sha256,
+      moduleSize: req.module_size,
+      findings: [],
+      loadedOn: [],
+      approvedAt: null,
+      submittedBy: req.submitted_by,
+    };
+    // A rejected version submitted again: the new submission takes its place from the start.
+    const row =
+      known.find((k) => k.version === verdict.replaces) ??
+      manager.create(PluginVersion, { pluginId: id, version });
+    await manager.save(Object.assign(row, fields, { submittedAt: new Date() }));
+    await this.promote(req);
+    // Published inside the transaction so a failed publish stores nothing. If the commit then fails,
+    // the event names a version the registry never stored (an outbox would close that gap).
+    await this.bus.publish(EventSubjects.PluginSubmitted, {
+      plugin_id: id,
+      version,
+      manifest: req.manifest,
+      module_sha256: req.module_sha256,
+      module_size: req.module_size,
+      submitted_by: req.submitted_by,
+    });
+    return { plugin_id: id, version, status: 'submitted' };
+  }
+
+  /** The first submission claims the id; the row stays locked until the transaction ends. */
+  private async claim(manager: EntityManager, id: string, publisher: string): Promise<void> {
+    await manager
+      .createQueryBuilder()
+      .insert()
+      .into(Plugin)
+      .values({ pluginId: id, owner: publisher })
+      .orIgnore()
+      .execute();
+    const plugin = await manager.findOne(Plugin, {
+      where: { pluginId: id },
+      lock: { mode: 'pessimistic_write' },
+    });
+    if (plugin?.owner !== publisher) {
+      throw new DomainError(
+        'not_owner',
+        `plugin id ${id} belongs to another publisher; ask an admin to transfer it, or choose another id`,
+      );
+    }
+  }
+
+  private async promote(req: SubmitRequest): Promise<void> {
+    try {
+      await this.artifacts.promote(req.upload_id, req.module_sha256);
+    } catch (error) {
+      if (!(error instanceof ArtifactError)) throw error;
+      throw new DomainError(
+        'bad_request',
+        `the module upload ${req.upload_id} cannot be stored: ${error.message}`,
+      );
+    }
+  }
+}
+
+function identify(manifest: Record<string, unknown>) {
+  const id = typeof manifest.id === 'string' ? manifest.id : '';
+  const version = typeof manifest.version === 'string' ? manifest.version : '';
+  const name = typeof manifest.name === 'string' ? manifest.name : id;
+  if (!id || !isSemver(version))
+    throw new DomainError('validation_failed', 'manifest needs an id and a semver version');
+  return { id, version, name };
+}
