@@ -39,6 +39,10 @@ export const VersionStateSchema = Type.Object({
   module_sha256: Type.String(),
   permissions: Type.Record(Type.String(), Json),
   findings: Type.Array(FindingSchema),
+  policy_violations: Type.Array(FindingSchema, {
+    description:
+      'operator grant policy rules the version breaks since a policy change; while any are listed it does not run',
+  }),
   owner: Owner,
   loaded: Type.Boolean({ description: 'whether any executor instance runs the version' }),
   loaded_on: Type.Array(Type.String(), { description: 'the executor instances running it' }),

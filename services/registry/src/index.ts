@@ -2,6 +2,7 @@ import { processedEventEntity } from '@convergio/persistence';
 import { RegistryInit1764300000000 } from './migrations/1764300000000-registry-init.js';
 import { RegistryLoadedOn1764400000000 } from './migrations/1764400000000-registry-loaded-on.js';
 import { RegistryPlugins1764500000000 } from './migrations/1764500000000-registry-plugins.js';
+import { RegistryPolicyViolations1764600000000 } from './migrations/1764600000000-registry-policy-violations.js';
 import { Plugin } from './plugins/plugin.entity.js';
 import { PluginVersion } from './plugins/plugin-version.entity.js';
 import { REGISTRY_SCHEMA } from './registry.schema.js';
@@ -16,5 +17,6 @@ export const registryPersistence = {
     RegistryInit1764300000000,
     RegistryLoadedOn1764400000000,
     RegistryPlugins1764500000000,
+    RegistryPolicyViolations1764600000000,
   ],
 };

@@ -7,8 +7,16 @@ import { executorPersistence } from '../index.js';
 import { ToolsService } from '../invocations/tools.service.js';
 import type { DeploymentStatus } from './deployment.entity.js';
 import { DeploymentsService } from './deployments.service.js';
+import { PolicyGate } from './policy-gate.js';
 
-@Module({ providers: [DeploymentsService, ToolsService] })
+// Every version fits the operator policy here (PolicyGate has specs of its own).
+@Module({
+  providers: [
+    DeploymentsService,
+    ToolsService,
+    { provide: PolicyGate, useValue: { violations: () => [] } },
+  ],
+})
 class DeploymentsOnly {}
 
 describe('DeploymentsService', () => {

@@ -37,6 +37,10 @@ export class PluginVersion {
   @Column({ type: 'jsonb', default: () => "'[]'" })
   findings!: Finding[];
 
+  /** Operator policy rules the approved version breaks (plugin.policy_checked); it does not run. */
+  @Column({ type: 'jsonb', name: 'policy_violations', default: () => "'[]'" })
+  policyViolations!: Finding[];
+
   /** Executor instances running the version. */
   @Column({ type: 'text', array: true, name: 'loaded_on', default: () => "'{}'" })
   loadedOn!: string[];

@@ -79,4 +79,9 @@ export class RegistryHandler {
   onUnloaded(@Payload() e: EventEnvelope<'plugin.unloaded'>) {
     return this.registry.apply(e, { loading: { instance: e.data.instance, loaded: false } });
   }
+
+  @EventPattern(EventSubjects.PluginPolicyChecked)
+  onPolicyChecked(@Payload() e: EventEnvelope<'plugin.policy_checked'>) {
+    return this.registry.apply(e, { policyViolations: e.data.violations });
+  }
 }

@@ -124,6 +124,32 @@ describe('registry service', () => {
     );
   });
 
+  it('shows the policy rules an approved version breaks, as the executor announced them, until it fits again', async () => {
+    await submit('r.policy');
+    const violation = {
+      code: 'policy_violation',
+      message: 'outside the roots',
+      path: '/permissions/fs.read/paths/0',
+      rule: 'filesystem.roots',
+      value: '/d',
+    };
+    const checked = (violations: (typeof violation)[]) =>
+      h.bus.publish(EventSubjects.PluginPolicyChecked, {
+        plugin_id: 'r.policy',
+        version: '1.0.0',
+        instance: 'exec-1',
+        violations,
+      });
+    await checked([violation]);
+    await expectEventually(async () =>
+      expect(await state('r.policy')).toMatchObject({ policy_violations: [violation] }),
+    );
+    await checked([]);
+    await expectEventually(async () =>
+      expect(await state('r.policy')).toMatchObject({ policy_violations: [] }),
+    );
+  });
+
   it('revokes once, announcing it', async () => {
     expect(
       await h.bus.request(RequestSubjects.RegistryRevokeVersion, {

@@ -28,6 +28,8 @@ export interface VersionChange {
   findings?: Finding[];
   /** An executor instance loaded or unloaded the version; `unloadedEverywhere` on revocation. */
   loading?: { instance: string; loaded: boolean } | 'unloadedEverywhere';
+  /** The operator policy rules the version breaks, as the executor last checked them. */
+  policyViolations?: Finding[];
 }
 
 /** Submissions, their lifecycle state, and the queries the gateway needs. */
@@ -57,6 +59,7 @@ export class RegistryService {
           if (change.trust) row.trust = change.trust;
           if (change.findings) row.findings = change.findings;
         }
+        if (change.policyViolations) row.policyViolations = change.policyViolations;
         if (change.loading === 'unloadedEverywhere') row.loadedOn = [];
         else if (change.loading) row.loadedOn = loadedOn(row.loadedOn, change.loading);
         await manager.save(row);
@@ -164,6 +167,7 @@ function toState(r: PluginVersion, owner: string): VersionState {
     module_sha256: r.moduleSha256,
     permissions,
     findings: r.findings,
+    policy_violations: r.policyViolations,
     owner,
     loaded: r.loadedOn.length > 0,
     loaded_on: r.loadedOn,
