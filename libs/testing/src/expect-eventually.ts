@@ -6,11 +6,12 @@ export interface EventuallyOptions {
 
 /**
  * Retries `check` until it stops throwing and returns its result; on timeout rethrows the last failure,
- * so a test waits for asynchronous effects without sleeping a fixed time.
+ * so a test waits for asynchronous effects without sleeping a fixed time. The default of 15 s leaves
+ * room for a plugin load (a sandbox process start) on a shared 2-core machine.
  */
 export async function expectEventually<T>(
   check: () => T | Promise<T>,
-  { timeoutMs = 5000, intervalMs = 50 }: EventuallyOptions = {},
+  { timeoutMs = 15_000, intervalMs = 50 }: EventuallyOptions = {},
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

@@ -123,4 +123,34 @@ describe('standalone mode', () => {
       .expect(200);
     expect(call.body).toMatchObject({ version: '1.0.0', output: { greeting: 'Hello, Ada!' } });
   });
+
+  it('grants no path outside the plugin directory under the shipped policy: / and the data directory are rejected with their rules', async () => {
+    const p = platform ?? (await start());
+    const key = readFileSync(join(dataDir, 'admin-key'), 'utf8').trim();
+    const auth = { Authorization: `Bearer ${key}` };
+    const publisher = await createPublisherKey(p.url, key, 'reader');
+    const module = exampleModule('greet.wasm');
+    const cases = [
+      { id: 'reader.root', path: '/', rule: 'filesystem.roots' },
+      { id: 'reader.key', path: join(dataDir, 'admin-key'), rule: 'protected_paths' },
+    ];
+    for (const { id, path } of cases) {
+      const manifest = aManifest({ id, permissions: { 'fs.read': { paths: [path] } } }, module);
+      await request(p.url)
+        .post('/v1/plugins')
+        .set({ Authorization: `Bearer ${publisher}` })
+        .attach('manifest', Buffer.from(JSON.stringify(manifest)), 'plugin.json')
+        .attach('module', module, 'greet.wasm')
+        .expect(202);
+    }
+    for (const { id, path, rule } of cases) {
+      await expectEventually(async () => {
+        const res = await request(p.url).get(`/v1/plugins/${id}/versions/1.0.0`).set(auth);
+        expect(res.body.status).toBe('rejected');
+        expect(res.body.findings).toContainEqual(
+          expect.objectContaining({ code: 'policy_violation', rule, value: path }),
+        );
+      });
+    }
+  });
 });
