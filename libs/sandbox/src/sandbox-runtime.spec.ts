@@ -1,38 +1,18 @@
 import { exampleModule, sha256Hex } from '@convergio/testing';
-import type { CallLimits } from './call-limits.js';
-import type { OperatorPolicy, PluginIdentity } from './host-api.js';
+import type { PluginIdentity } from './host-api.js';
 import type { SandboxLogger } from './plugin-log-sink.js';
 import type { LoadedSandboxPlugin } from './sandbox-plugin.js';
 import { SandboxRuntime, type PluginSpec, type SandboxRuntimeOptions } from './sandbox-runtime.js';
 import { importingWat, PLUGIN_WAT, wat, type TestModule } from './testing/hostile-modules.js';
 import { testMainThreadOps } from './testing/test-host-functions.js';
-import { MINIMAL_PATH_PROTECTION } from '@convergio/policy';
+import { TEST_LIMITS, TEST_POLICY } from './testing/test-policy.js';
 
 const text = (value: string) => new TextEncoder().encode(value);
 const json = (bytes: Uint8Array): unknown => JSON.parse(new TextDecoder().decode(bytes));
 const quietLogger: SandboxLogger = { warn: () => undefined, error: () => undefined };
 
-const POLICY: OperatorPolicy = {
-  allowPrivateNetworks: false,
-  maxFileBytes: 1 << 20,
-  maxHttpRequestBytes: 1 << 16,
-  maxHttpResponseBytes: 1 << 16,
-  httpTimeoutMs: 1000,
-  maxWebSocketMessageBytes: 1 << 16,
-  maxProcOutputBytes: 1 << 16,
-  procTimeoutMs: 1000,
-  maxLogBytes: 1024,
-  logLinesPerSecond: 10,
-  protection: MINIMAL_PATH_PROTECTION,
-  pluginDir: null,
-};
-const DEFAULTS: CallLimits = {
-  wallTimeMs: 5000,
-  fuel: 1e13,
-  maxMemoryPages: 64,
-  maxHostCalls: 100,
-  maxOutputBytes: 1 << 20,
-};
+const POLICY = TEST_POLICY;
+const DEFAULTS = TEST_LIMITS;
 // A module whose start function runs `body`; `ready` answers the global the start function may set.
 const START_WAT = (body: string) => `(module
   (import "extism:host/env" "alloc" (func $alloc (param i64) (result i64)))

@@ -1,6 +1,6 @@
-import { MINIMAL_PATH_PROTECTION } from '@convergio/policy';
 import type { CallLimits } from '../call-limits.js';
-import type { OperatorPolicy, PluginIdentity } from '../host-api.js';
+import type { PluginIdentity } from '../host-api.js';
+import { TEST_LIMITS, TEST_POLICY } from '../testing/test-policy.js';
 import type { SandboxError } from '../sandbox-error.js';
 import type { LoadedSandboxPlugin } from '../sandbox-plugin.js';
 import { PLUGIN_WAT, wat, type TestModule } from '../testing/hostile-modules.js';
@@ -8,27 +8,8 @@ import { ProcessSandboxRuntime } from './process-sandbox-runtime.js';
 
 const text = (value: string) => new TextEncoder().encode(value);
 const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-const POLICY: OperatorPolicy = {
-  allowPrivateNetworks: false,
-  maxFileBytes: 1024,
-  maxHttpRequestBytes: 1024,
-  maxHttpResponseBytes: 1024,
-  httpTimeoutMs: 1000,
-  maxWebSocketMessageBytes: 1024,
-  maxProcOutputBytes: 1024,
-  procTimeoutMs: 1000,
-  maxLogBytes: 1024,
-  logLinesPerSecond: 10,
-  protection: MINIMAL_PATH_PROTECTION,
-  pluginDir: null,
-};
-const DEFAULTS: CallLimits = {
-  wallTimeMs: 5000,
-  fuel: 1e13,
-  maxMemoryPages: 4096,
-  maxHostCalls: 100,
-  maxOutputBytes: 1 << 20,
-};
+// A memory cap large enough to reach the sandbox process's ceiling.
+const DEFAULTS: CallLimits = { ...TEST_LIMITS, maxMemoryPages: 4096 };
 // Grows linear memory by 3000 pages (~188 MiB) and touches every byte, so it is resident.
 const FILL_WAT = `(module
   (memory (export "memory") 1)
@@ -50,7 +31,7 @@ describe('ProcessSandboxRuntime: one OS process per plugin version', () => {
         module: new URL('../testing/test-host-functions.ts', import.meta.url).href,
         options: null,
       },
-      policy: POLICY,
+      policy: TEST_POLICY,
       defaults: DEFAULTS,
       memoryCeilingBytes,
       onCrash: (who, error) => crashes.push({ plugin: who.id, error }),
