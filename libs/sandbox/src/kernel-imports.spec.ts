@@ -1,3 +1,4 @@
+import type { KernelFunction } from '@convergio/contracts';
 import {
   EXTISM_KERNEL_NAMESPACE,
   KERNEL_SIGNATURES,
@@ -29,7 +30,7 @@ describe('routeKernelImports', () => {
   });
 
   it.each(Object.keys(KERNEL_SIGNATURES))('accepts %s with its Extism type', async (name) => {
-    const { params, results } = KERNEL_SIGNATURES[name];
+    const { params, results } = KERNEL_SIGNATURES[name as KernelFunction];
     const type = (p: number[], r: number[]) =>
       `(param ${p.map((t) => (t === 0x7e ? 'i64' : 'i32')).join(' ')}) (result ${r.map((t) => (t === 0x7e ? 'i64' : 'i32')).join(' ')})`;
     const { bytes } = await wat(importingWat(EXTISM_KERNEL_NAMESPACE, name, type(params, results)));

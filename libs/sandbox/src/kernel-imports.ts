@@ -1,3 +1,4 @@
+import type { KernelFunction } from '@convergio/contracts';
 import { concatBytes } from './concat-bytes.js';
 import { encodeU32Leb, readU32Leb } from './leb128.js';
 import { SandboxError } from './sandbox-error.js';
@@ -18,10 +19,10 @@ const I32 = 0x7f;
 const sig = (params: number[], results: number[]): FunctionType => ({ params, results });
 
 /**
- * The kernel functions a plugin may import, with Extism's types. The SDK's HTTP functions are
- * not among them (refused at inspection); neither is anything it may add later.
+ * The kernel functions a plugin may import (KERNEL_FUNCTIONS of the ABI), with Extism's types.
+ * The SDK's HTTP functions are not among them; neither is anything it may add later.
  */
-export const KERNEL_SIGNATURES: Readonly<Record<string, FunctionType>> = {
+export const KERNEL_SIGNATURES: Readonly<Record<KernelFunction, FunctionType>> = {
   alloc: sig([I64], [I64]),
   free: sig([I64], []),
   length: sig([I64], [I64]),
@@ -68,7 +69,7 @@ export function routeKernelImports(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
 
 function checkKernel(entry: WasmImport, types: readonly FunctionType[]): void {
   const expected = Object.hasOwn(KERNEL_SIGNATURES, entry.name)
-    ? KERNEL_SIGNATURES[entry.name]
+    ? KERNEL_SIGNATURES[entry.name as KernelFunction]
     : undefined;
   if (!expected)
     throw new SandboxError(
