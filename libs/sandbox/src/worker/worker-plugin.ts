@@ -3,7 +3,11 @@ import type { CallLimits, CallResources } from '../call-limits.js';
 import { errorMessage } from '../error-message.js';
 import type { HostFunctionTable } from '../host-api.js';
 import { FUEL_GLOBAL_EXPORT, START_EXPORT } from '../instrument-fuel.js';
-import { KERNEL_SIGNATURES, SANDBOX_KERNEL_NAMESPACE } from '../kernel-imports.js';
+import {
+  EXTISM_KERNEL_NAMESPACE,
+  KERNEL_SIGNATURES,
+  SANDBOX_KERNEL_NAMESPACE,
+} from '../kernel-imports.js';
 import type { PluginLogSink } from '../plugin-log-sink.js';
 import { SandboxError } from '../sandbox-error.js';
 import type { WorkerFailure } from '../worker-protocol.js';
@@ -48,7 +52,8 @@ export class WorkerPlugin {
     const missing = [
       ...unknownImports(imports, 'extism:host/user', table),
       ...unknownImports(imports, SANDBOX_KERNEL_NAMESPACE, KERNEL_SIGNATURES),
-      ...imports.filter((i) => i.module === 'extism:host/env').map((i) => i.name),
+      // A module that was not prepared still names the SDK's kernel.
+      ...imports.filter((i) => i.module === EXTISM_KERNEL_NAMESPACE).map((i) => i.name),
     ];
     if (missing.length > 0)
       throw new SandboxError(
@@ -98,7 +103,7 @@ export class WorkerPlugin {
     let failure: unknown;
     try {
       // The input, output and error live in the sandbox's kernel, not the SDK's.
-      await this.plugin.call(fn, NO_INPUT);
+      await this.plugin.call(fn);
     } catch (error) {
       failure = error;
     }
