@@ -152,6 +152,28 @@ describe('Extism kernel imports under the sandbox limits', () => {
     });
   });
 
+  it('fails the call even when the plugin catches the kernel fault and goes on', async () => {
+    const catcher = await wat(
+      `(module
+        (import "extism:host/env" "alloc" (func $alloc (param i64) (result i64)))
+        (import "extism:host/env" "store_u8" (func $store_u8 (param i64 i32)))
+        (import "extism:host/env" "output_set" (func $output_set (param i64 i64)))
+        (func (export "run") (result i32) (local $h i64)
+          (try (do (call $store_u8 (i64.shl (i64.const 9) (i64.const 48)) (i32.const 1)))
+            (catch_all))
+          (local.set $h (call $alloc (i64.const 1)))
+          (call $output_set (local.get $h) (i64.const 1))
+          (i32.const 0)))`,
+      { exceptions: true },
+    );
+    const instance = await makeRuntime().load(catcher.bytes, catcher.sha256, {
+      identity: { id: 'kernel.catcher', version: '1.0.0', trust: 'untrusted' },
+      grants: {},
+    });
+    loaded.push(instance);
+    await expect(instance.call('run', text(''))).rejects.toMatchObject({ code: 'trap' });
+  });
+
   describe('kernel calls count toward maxHostCalls', () => {
     it.each([
       ['alloc', 'alloc_loop'],
