@@ -37,8 +37,7 @@ const ResourcesSchema = Type.Object(
     fuel_used: Type.Optional(
       Type.Integer({
         minimum: 0,
-        description:
-          'CPU budget used: loop iterations and entries of functions that may loop or recurse',
+        description: 'CPU budget used: loop iterations and entries of functions that may loop or recurse',
       }),
     ),
     memory_pages: Type.Optional(Type.Integer({ minimum: 0 })),

@@ -134,8 +134,7 @@ export const PluginLimitsSchema = Type.Object(
     fuel: Type.Optional(
       Type.Integer({
         minimum: 1,
-        description:
-          'CPU budget: loop iterations and entries of functions that may loop or recurse',
+        description: 'CPU budget: loop iterations and entries of functions that may loop or recurse',
       }),
     ),
     memory_pages: Type.Optional(
