@@ -63,3 +63,35 @@ export const HOST_FUNCTIONS = [
   'log',
 ] as const;
 export type HostFunction = (typeof HOST_FUNCTIONS)[number];
+
+/**
+ * Extism kernel functions plugins may import from `extism:host/env` (docs/plugin-abi.md), run by
+ * the sandbox's own kernel under the call's limits. The SDK's HTTP functions are not among them.
+ */
+export const KERNEL_FUNCTIONS = [
+  'alloc',
+  'free',
+  'length',
+  'length_unsafe',
+  'load_u8',
+  'load_u64',
+  'store_u8',
+  'store_u64',
+  'input_offset',
+  'input_length',
+  'input_load_u8',
+  'input_load_u64',
+  'output_set',
+  'error_set',
+  'error_get',
+  'config_get',
+  'var_get',
+  'var_set',
+  'log_trace',
+  'log_debug',
+  'log_info',
+  'log_warn',
+  'log_error',
+  'get_log_level',
+] as const;
+export type KernelFunction = (typeof KERNEL_FUNCTIONS)[number];

@@ -101,6 +101,8 @@ describe('checkSubmission', () => {
   it.each([
     ['WASI', 'wasi_snapshot_preview1', 'fd_write'],
     ['the kernel HTTP that follows redirects', 'extism:host/env', 'http_request'],
+    ['a kernel function the sandbox does not run', 'extism:host/env', 'http_headers'],
+    ['an unknown kernel function', 'extism:host/env', 'alloc_unchecked'],
     ['a host function outside the ABI', 'extism:host/user', 'spawn_shell'],
     ['the JS environment', 'env', 'eval'],
   ])('refuses a module importing %s', async (_what, namespace, name) => {
@@ -108,6 +110,11 @@ describe('checkSubmission', () => {
     expect(await codes(manifestFor(module, { capabilities: {} }), module)).toEqual([
       'import_forbidden',
     ]);
+  });
+
+  it('accepts a module importing a kernel function', async () => {
+    const module = moduleImporting('extism:host/env', 'log_error');
+    expect(await codes(manifestFor(module, { capabilities: {} }), module)).toEqual([]);
   });
 
   it('accepts a module importing a host function of the ABI', async () => {

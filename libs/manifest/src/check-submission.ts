@@ -3,6 +3,7 @@ import semver from 'semver';
 import {
   DomainError,
   HOST_FUNCTIONS,
+  KERNEL_FUNCTIONS,
   validateManifest,
   type Finding,
   type Manifest,
@@ -124,14 +125,18 @@ async function checkModule(manifest: Manifest, bytes: Uint8Array): Promise<Findi
 
 const KERNEL = 'extism:host/env';
 const HOST = 'extism:host/user';
-// The kernel's own HTTP follows redirects past allowlists; plugins use the http_request host function.
-const FORBIDDEN_KERNEL_IMPORTS = new Set(['http_request', 'http_status_code', 'http_headers']);
+// Not the kernel's own HTTP (it follows redirects past allowlists; plugins use the http_request
+// host function), nor anything else the SDK's kernel may offer: the sandbox runs its own.
+const KNOWN_KERNEL_FUNCTIONS = new Set<string>(KERNEL_FUNCTIONS);
 const KNOWN_HOST_FUNCTIONS = new Set<string>(HOST_FUNCTIONS);
 
-/** Plugins may import the Extism kernel and the host functions of the ABI, nothing else (no WASI). */
+/**
+ * Plugins may import the kernel functions and the host functions of the ABI, nothing else (no
+ * WASI). Their types are checked when the module is loaded.
+ */
 function checkImport({ module, name }: WebAssembly.ModuleImportDescriptor): Finding[] {
   if (module === HOST && KNOWN_HOST_FUNCTIONS.has(name)) return [];
-  if (module === KERNEL && !FORBIDDEN_KERNEL_IMPORTS.has(name)) return [];
+  if (module === KERNEL && KNOWN_KERNEL_FUNCTIONS.has(name)) return [];
   return [
     {
       code: 'import_forbidden',

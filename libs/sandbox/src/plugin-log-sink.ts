@@ -4,28 +4,16 @@ export interface SandboxLogger {
   error(message: string): void;
 }
 
-const MEMORY_LIMIT_MESSAGE = 'memory limit exceeded';
-
 /**
- * One plugin's Extism logger. Extism reports a refused host-side allocation only as a log line
- * and then fails later with an unrelated error, so the sink remembers that the limit was hit.
+ * One plugin worker's Extism logger, for the SDK's own diagnostics. Plugins cannot write here:
+ * their log_* kernel imports go through the `log` host function. Control characters are escaped
+ * all the same, since the worker's stderr reaches the operator line by line.
  */
 export class PluginLogSink {
-  private limitHit = false;
-
   constructor(
     private readonly logger: SandboxLogger,
     private readonly prefix: string,
   ) {}
-
-  /** Whether a memory limit was reported since the last {@link PluginLogSink.clear}. */
-  get memoryLimitHit(): boolean {
-    return this.limitHit;
-  }
-
-  clear(): void {
-    this.limitHit = false;
-  }
 
   /** The object to pass as Extism's `logger`; levels below warn are dropped. */
   asConsole(): Console {
@@ -41,7 +29,12 @@ export class PluginLogSink {
   }
 
   private receive(level: 'warn' | 'error', message: string): void {
-    if (message.includes(MEMORY_LIMIT_MESSAGE)) this.limitHit = true;
-    this.logger[level](`${this.prefix}: ${message}`);
+    this.logger[level](`${this.prefix}: ${escapeControls(message)}`);
   }
 }
+
+const escapeControls = (text: string) =>
+  text.replace(
+    /[\u0000-\u001f\u007f-\u009f]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );

@@ -1,6 +1,7 @@
 import { capMemory } from './cap-memory.js';
 import { inspectModule, type CompileWasm } from './inspect-module.js';
 import { instrumentFuel } from './instrument-fuel.js';
+import { routeKernelImports } from './kernel-imports.js';
 import { SandboxError } from './sandbox-error.js';
 
 /** A module ready to run in plugin workers: memory capped, fuel-instrumented, compiled. */
@@ -12,8 +13,9 @@ export interface PreparedModule {
 }
 
 /**
- * Caps linear memory at `maxPages`, checks imports on the plugin's own code, then injects
- * fuel metering and compiles the result. Rejects with a {@link SandboxError}.
+ * Caps linear memory at `maxPages`, checks imports on the plugin's own code, routes its Extism
+ * kernel imports to the sandbox's kernel, then injects fuel metering and compiles the result.
+ * Rejects with a {@link SandboxError}.
  */
 export async function prepareModule(
   bytes: Uint8Array,
@@ -22,7 +24,7 @@ export async function prepareModule(
 ): Promise<PreparedModule> {
   const capped = capMemory(bytes, maxPages);
   const inspected = await inspectModule(capped, compile);
-  const instrumented = instrumentFuel(capped);
+  const instrumented = instrumentFuel(routeKernelImports(capped));
   let module: WebAssembly.Module;
   try {
     module = await compile(instrumented);

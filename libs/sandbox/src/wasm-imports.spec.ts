@@ -16,13 +16,19 @@ describe('readImports', () => {
       (import "extism:host/user" "echo" (func (type 1)))
       (import "env" "base" (global (mut i64)))
       (import "env" "oops" (tag (type 0))))`);
-    expect(readImports(payload)).toEqual([
-      { module: 'env', name: 'table', kind: ExternalKind.table, typeIndex: undefined },
-      { module: 'env', name: 'memory', kind: ExternalKind.memory, typeIndex: undefined },
-      { module: 'extism:host/user', name: 'echo', kind: ExternalKind.function, typeIndex: 1 },
-      { module: 'env', name: 'base', kind: ExternalKind.global, typeIndex: undefined },
-      { module: 'env', name: 'oops', kind: ExternalKind.tag, typeIndex: 0 },
-    ]);
+    const imports = readImports(payload);
+    expect(imports).toEqual(
+      [
+        { module: 'env', name: 'table', kind: ExternalKind.table, typeIndex: undefined },
+        { module: 'env', name: 'memory', kind: ExternalKind.memory, typeIndex: undefined },
+        { module: 'extism:host/user', name: 'echo', kind: ExternalKind.function, typeIndex: 1 },
+        { module: 'env', name: 'base', kind: ExternalKind.global, typeIndex: undefined },
+        { module: 'env', name: 'oops', kind: ExternalKind.tag, typeIndex: 0 },
+      ].map((entry) => ({ ...entry, nameAt: expect.any(Number), end: expect.any(Number) })),
+    );
+    // Each entry ends where the next begins; the field name follows the module name.
+    expect(imports.at(-1)!.end).toBe(payload.length);
+    expect(payload[imports[2].nameAt]).toBe('echo'.length);
   });
 
   it.each([

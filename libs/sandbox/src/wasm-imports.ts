@@ -11,6 +11,9 @@ export interface WasmImport {
   name: string;
   kind: number;
   typeIndex?: number;
+  /** Where the entry's field name starts and where the entry ends, in the section payload. */
+  nameAt: number;
+  end: number;
 }
 
 const HAS_MAX = 0x01;
@@ -26,7 +29,14 @@ export function readImports(payload: Uint8Array): WasmImport[] {
     const name = readName(payload, module.next);
     const kind = name.next < payload.length ? payload[name.next] : -1;
     const descriptor = readDescriptor(payload, kind, name.next + 1);
-    imports.push({ module: module.text, name: name.text, kind, typeIndex: descriptor.typeIndex });
+    imports.push({
+      module: module.text,
+      name: name.text,
+      kind,
+      typeIndex: descriptor.typeIndex,
+      nameAt: module.next,
+      end: descriptor.next,
+    });
     at = descriptor.next;
   }
   if (at !== payload.length)

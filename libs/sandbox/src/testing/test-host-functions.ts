@@ -19,6 +19,11 @@ export const createHostFunctions: HostFunctionFactory = (env) => ({
     env.emit('telemetry', { name: 'logged' });
     return { ok: true };
   },
+  // What the kernel's log_* imports are routed to; the real one (libs/host-calls) limits and redacts.
+  log: (input) => {
+    env.emit('log', input);
+    return { ok: true };
+  },
   explode: () => {
     throw new Error('host exploded');
   },

@@ -1,29 +1,33 @@
-import type { CurrentPlugin } from '@extism/extism';
 import type { HostError, HostFunctionTable } from '../host-api.js';
 import { errorMessage } from '../error-message.js';
 import type { CallMeter } from './call-meter.js';
+import type { KernelMemory } from './kernel-memory.js';
 
-type ExtismHostFunction = (cp: CurrentPlugin, offset: bigint) => bigint;
+type ExtismHostFunction = (context: unknown, offset: bigint) => bigint;
 
 const hostError = (code: string, message: string): HostError => ({ error: { code, message } });
+const utf8 = new TextDecoder();
+const toUtf8 = new TextEncoder();
 
 /**
  * Turns a table of JSON host functions into Extism host functions: read the input string from
- * Extism memory, parse, call, stringify, store, return the offset. Nothing may throw into Wasm
- * (the plugin could not tell a host bug from its own trap), so every failure becomes a HostError.
+ * the plugin's kernel memory, parse, call, stringify, store, return the offset. Nothing may throw
+ * into Wasm (the plugin could not tell a host bug from its own trap), so every failure becomes a
+ * HostError.
  */
 export function toExtismFunctions(
   table: HostFunctionTable,
   meter: CallMeter,
+  memory: KernelMemory,
 ): Record<string, ExtismHostFunction> {
   const functions: Record<string, ExtismHostFunction> = {};
   for (const [name, fn] of Object.entries(table))
-    functions[name] = (cp, offset) => store(cp, invoke(cp, offset, fn, name, meter));
+    functions[name] = (_context, offset) => store(memory, invoke(memory, offset, fn, name, meter));
   return functions;
 }
 
 function invoke(
-  cp: CurrentPlugin,
+  memory: KernelMemory,
   offset: bigint,
   fn: (input: unknown) => unknown,
   name: string,
@@ -32,21 +36,22 @@ function invoke(
   if (!meter.enterHostCall())
     return hostError('host_call_limit', `the call made more host calls than allowed (at ${name})`);
   try {
-    return callWithJson(cp, offset, fn, name);
+    return callWithJson(memory, offset, fn, name);
   } finally {
     meter.leaveHostCall();
   }
 }
 
 function callWithJson(
-  cp: CurrentPlugin,
+  memory: KernelMemory,
   offset: bigint,
   fn: (input: unknown) => unknown,
   name: string,
 ): unknown {
   let input: unknown;
   try {
-    input = JSON.parse(cp.read(offset)?.text() ?? '');
+    const block = memory.block(offset);
+    input = JSON.parse(block ? utf8.decode(block) : '');
   } catch {
     return hostError('bad_request', `the input of ${name} is not JSON`);
   }
@@ -57,17 +62,19 @@ function callWithJson(
   }
 }
 
-function store(cp: CurrentPlugin, result: unknown): bigint {
+// The result counts against the plugin's memory cap like its own blocks; when it does not fit,
+// a short error may, and otherwise the plugin gets offset 0 ("no block") and the refusal is
+// counted, so a call that then fails is reported as memory_limit.
+function store(memory: KernelMemory, result: unknown): bigint {
+  let text: string;
   try {
-    return cp.store(JSON.stringify(result));
+    text = JSON.stringify(result) ?? 'null';
   } catch (error) {
-    try {
-      return cp.store(
-        JSON.stringify(hostError('host_error', `unusable result: ${errorMessage(error)}`)),
-      );
-    } catch {
-      // Extism memory is exhausted; offset 0 is "no block" and the plugin sees an empty result.
-      return 0n;
-    }
+    text = JSON.stringify(hostError('host_error', `unusable result: ${errorMessage(error)}`));
   }
+  const stored = memory.store(toUtf8.encode(text));
+  if (stored !== 0n) return stored;
+  return memory.store(
+    toUtf8.encode(JSON.stringify(hostError('memory_limit', 'the result does not fit in memory'))),
+  );
 }

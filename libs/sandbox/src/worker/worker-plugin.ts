@@ -3,16 +3,22 @@ import type { CallLimits, CallResources } from '../call-limits.js';
 import { errorMessage } from '../error-message.js';
 import type { HostFunctionTable } from '../host-api.js';
 import { FUEL_GLOBAL_EXPORT, START_EXPORT } from '../instrument-fuel.js';
+import {
+  EXTISM_KERNEL_NAMESPACE,
+  KERNEL_SIGNATURES,
+  SANDBOX_KERNEL_NAMESPACE,
+} from '../kernel-imports.js';
 import type { PluginLogSink } from '../plugin-log-sink.js';
 import { SandboxError } from '../sandbox-error.js';
 import type { WorkerFailure } from '../worker-protocol.js';
 import { CallMeter } from './call-meter.js';
 import { toExtismFunctions } from './host-table.js';
+import { PluginKernel, type KernelCallEnd } from './plugin-kernel.js';
 
 const MAX_VAR_BYTES = 1 << 20;
 const PAGE_BYTES = 65536;
-const PLUGIN_ERROR_PREFIX = 'Plugin-originated error: ';
 const RECYCLE_AT_CAP_FRACTION = 0.875;
+const NO_INPUT = new Uint8Array(0);
 
 /** What one call produced inside the worker. */
 export type CallOutcome =
@@ -24,13 +30,17 @@ export class WorkerPlugin {
   private constructor(
     private readonly plugin: Plugin,
     private readonly meter: CallMeter,
+    private readonly kernel: PluginKernel,
     private readonly memory: WebAssembly.Memory | undefined,
-    private readonly log: PluginLogSink,
     // Linear memory after instantiation: a module born near its cap is not recycled for that.
     private readonly initialPages: number,
   ) {}
 
-  /** Instantiates `module`; refuses (module_import_forbidden) host imports missing from `table`. */
+  /**
+   * Instantiates `module` (prepared: its kernel imports routed to the sandbox's kernel); refuses
+   * (module_import_forbidden) host imports missing from `table` and kernel imports the sandbox's
+   * kernel does not implement, so no import can fall through to the SDK's own.
+   */
   static async create(
     module: WebAssembly.Module,
     table: HostFunctionTable,
@@ -38,36 +48,43 @@ export class WorkerPlugin {
     log: PluginLogSink,
     stats: Float64Array,
   ): Promise<WorkerPlugin> {
-    const missing = WebAssembly.Module.imports(module)
-      .filter((i) => i.module === 'extism:host/user')
-      .map((i) => i.name)
-      .filter((name) => !Object.hasOwn(table, name));
+    const imports = WebAssembly.Module.imports(module);
+    const missing = [
+      ...unknownImports(imports, 'extism:host/user', table),
+      ...unknownImports(imports, SANDBOX_KERNEL_NAMESPACE, KERNEL_SIGNATURES),
+      // A module that was not prepared still names the SDK's kernel.
+      ...imports.filter((i) => i.module === EXTISM_KERNEL_NAMESPACE).map((i) => i.name),
+    ];
     if (missing.length > 0)
       throw new SandboxError(
         'module_import_forbidden',
         `unknown host functions: ${missing.join(', ')}`,
       );
     const meter = new CallMeter(stats);
+    const kernel = new PluginKernel(meter, {
+      maxVarBytes: MAX_VAR_BYTES,
+      log: Object.hasOwn(table, 'log') ? table.log : undefined,
+    });
     const plugin = await createPlugin(
       { wasm: [{ module }] },
       {
         useWasi: false,
         runInWorker: false,
-        functions: { 'extism:host/user': toExtismFunctions(table, meter) },
+        functions: {
+          [SANDBOX_KERNEL_NAMESPACE]: kernel.imports(),
+          'extism:host/user': toExtismFunctions(table, meter, kernel.memory),
+        },
+        // The SDK's own kernel and memory are unreachable from the module; its diagnostics remain.
         logLevel: 'warn',
         logger: log.asConsole(),
-        memory: {
-          maxPages: limits.maxMemoryPages,
-          maxVarBytes: MAX_VAR_BYTES,
-          maxHttpResponseBytes: 0,
-        },
+        memory: { maxPages: 1, maxVarBytes: 1, maxHttpResponseBytes: 0 },
       },
     );
     const exports = (await plugin.getInstance()).exports;
     meter.attach(exports[FUEL_GLOBAL_EXPORT] as WebAssembly.Global | undefined);
-    await runStartFunction(plugin, exports[START_EXPORT], meter, limits);
+    await runStartFunction(plugin, exports[START_EXPORT], meter, kernel, limits);
     const memory = Object.values(exports).find((value) => value instanceof WebAssembly.Memory);
-    return new WorkerPlugin(plugin, meter, memory, log, pagesOf(memory) ?? 0);
+    return new WorkerPlugin(plugin, meter, kernel, memory, pagesOf(memory) ?? 0);
   }
 
   /**
@@ -81,16 +98,16 @@ export class WorkerPlugin {
     limits: CallLimits,
   ): Promise<CallOutcome & { recycle: boolean }> {
     this.meter.begin(limits);
-    this.log.clear();
+    this.kernel.begin(input, capBytes(limits));
     const started = performance.now();
-    let output: Uint8Array | undefined;
     let failure: unknown;
     try {
-      // A copy with its own buffer, so it can be transferred to the main thread.
-      output = (await this.plugin.call(fn, input))?.bytes().slice() ?? new Uint8Array(0);
+      // The input, output and error live in the sandbox's kernel, not the SDK's.
+      await this.plugin.call(fn);
     } catch (error) {
       failure = error;
     }
+    const end = this.kernel.end();
     const resources: CallResources = {
       wall_ms: performance.now() - started,
       fuel_used: this.meter.fuelUsed(),
@@ -98,35 +115,37 @@ export class WorkerPlugin {
       host_calls: this.meter.hostCalls,
     };
     await this.plugin.reset();
-    if (failure !== undefined || this.meter.fuelExhausted || this.meter.hostCallLimitHit) {
-      const error = this.classify(failure);
-      return { ok: false, error, resources, recycle: error.code !== 'plugin_error' };
-    }
+    const failed = failure !== undefined || end.fault !== undefined;
+    if (failed || this.meter.fuelExhausted || this.meter.hostCallLimitHit)
+      return { ok: false, error: this.classify(failure, end), resources, recycle: true };
     const pages = resources.memory_pages ?? 0;
     const recycle = pages > this.initialPages && pages >= nearCap(limits);
-    if (output!.length > limits.maxOutputBytes) {
-      const message = `the output has ${output!.length} bytes, more than the ${limits.maxOutputBytes} allowed`;
+    if (end.error !== null)
+      return { ok: false, error: { code: 'plugin_error', message: end.error }, resources, recycle };
+    const { output } = end;
+    if (output.length > limits.maxOutputBytes) {
+      const message = `the output has ${output.length} bytes, more than the ${limits.maxOutputBytes} allowed`;
       return { ok: false, error: { code: 'output_too_large', message }, resources, recycle };
     }
-    return { ok: true, output: output!, resources, recycle };
+    return { ok: true, output, resources, recycle };
   }
 
   async close(): Promise<void> {
     await this.plugin.close();
   }
 
-  private classify(error: unknown): WorkerFailure {
+  private classify(error: unknown, end: KernelCallEnd): WorkerFailure {
     if (this.meter.fuelExhausted)
       return { code: 'cpu_limit', message: 'the call spent its fuel (CPU budget)' };
     if (this.meter.hostCallLimitHit)
       return { code: 'host_call_limit', message: 'the call made more host calls than allowed' };
-    const message = errorMessage(error);
+    const message = errorMessage(end.fault ?? error);
     if (error instanceof RangeError && message.includes('Maximum call stack size exceeded'))
       return { code: 'stack_overflow', message: 'the plugin recursed past the stack limit' };
-    if (this.log.memoryLimitHit || message.includes('memory limit exceeded'))
+    // A refused allocation answers 0; a call that then fails failed for want of memory.
+    if (end.refusals > 0 || end.fault?.code === 'memory_limit')
       return { code: 'memory_limit', message: `the plugin exceeded its memory limit (${message})` };
-    if (message.startsWith(PLUGIN_ERROR_PREFIX))
-      return { code: 'plugin_error', message: message.slice(PLUGIN_ERROR_PREFIX.length) };
+    if (end.fault) return { code: end.fault.code, message: `the plugin trapped: ${message}` };
     if (error instanceof WebAssembly.RuntimeError)
       return { code: 'trap', message: `the plugin trapped: ${message}` };
     return { code: 'runtime_failure', message };
@@ -138,21 +157,40 @@ const pagesOf = (memory: WebAssembly.Memory | undefined) =>
 
 const nearCap = (limits: CallLimits) => Math.floor(limits.maxMemoryPages * RECYCLE_AT_CAP_FRACTION);
 
+// Extism blocks get their own cap, the size of the linear-memory cap.
+const capBytes = (limits: CallLimits) => limits.maxMemoryPages * PAGE_BYTES;
+
+function unknownImports(
+  imports: readonly WebAssembly.ModuleImportDescriptor[],
+  namespace: string,
+  known: object,
+): string[] {
+  return imports
+    .filter((i) => i.module === namespace && !Object.hasOwn(known, i.name))
+    .map((i) => `${namespace} ${i.name}`);
+}
+
 /** The module's start function, metered like a call (the instrumentation deferred it). */
 async function runStartFunction(
   plugin: Plugin,
   start: WebAssembly.ExportValue | undefined,
   meter: CallMeter,
+  kernel: PluginKernel,
   limits: CallLimits,
 ): Promise<void> {
   if (typeof start !== 'function') return;
   meter.begin(limits);
+  kernel.begin(NO_INPUT, capBytes(limits));
   try {
     (start as () => void)();
   } catch (error) {
+    const { fault } = kernel.end();
     await plugin.close();
     if (meter.fuelExhausted)
       throw new SandboxError('cpu_limit', 'the start function spent its fuel');
+    if (fault && fault.code !== 'trap')
+      throw new SandboxError(fault.code, `the start function failed: ${fault.message}`);
     throw new SandboxError('trap', `the start function failed: ${errorMessage(error)}`);
   }
+  kernel.end();
 }

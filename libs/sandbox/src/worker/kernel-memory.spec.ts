@@ -1,0 +1,77 @@
+import { KernelMemory, MAX_BLOCKS } from './kernel-memory.js';
+
+const handle = (index: number) => BigInt(index) << 48n;
+
+function memory(capBytes = 1024): KernelMemory {
+  const m = new KernelMemory();
+  m.reset(capBytes);
+  return m;
+}
+
+describe('KernelMemory', () => {
+  it('hands out Extism handles from index 1 and addresses bytes inside them', () => {
+    const m = memory();
+    const a = m.alloc(16n);
+    expect(a).toBe(handle(1));
+    m.storeU64(a + 8n, -1n);
+    m.storeU8(a, 0x41);
+    expect([m.loadU8(a), m.loadU64(a + 8n), m.length(a + 3n)]).toEqual([0x41, 2n ** 64n - 1n, 16n]);
+  });
+
+  it('refuses what does not fit, creates nothing for it and counts the refusal', () => {
+    const m = memory(100);
+    expect(m.alloc(60n)).toBe(handle(1));
+    expect(m.alloc(41n)).toBe(0n);
+    expect(m.alloc(-1n)).toBe(0n); // 2^64 - 1 bytes, not a negative size
+    expect(m.alloc(40n)).toBe(handle(2)); // refusals used no index: the next block is index 2
+    expect([m.usedBytes, m.refusals]).toEqual([100, 2]);
+    expect(() => m.loadU8(handle(3))).toThrow(expect.objectContaining({ code: 'trap' }));
+  });
+
+  it('gives the bytes of a freed block back, and ignores forged, zero and repeated frees', () => {
+    const m = memory(100);
+    const a = m.alloc(100n);
+    for (const forged of [0n, -1n, handle(7), handle(MAX_BLOCKS + 5)]) m.free(forged);
+    expect(m.usedBytes).toBe(100);
+    m.free(a);
+    m.free(a);
+    expect(m.usedBytes).toBe(0);
+    expect(m.alloc(100n)).toBe(handle(2));
+    expect(() => m.storeU8(a, 1)).toThrow(expect.objectContaining({ code: 'trap' }));
+  });
+
+  it.each([
+    ['a u64 straddling the end', (m: KernelMemory, a: bigint) => m.storeU64(a + 4n, 1n)],
+    ['a byte past the end', (m: KernelMemory, a: bigint) => m.loadU8(a + 8n)],
+    ['a byte before the start', (m: KernelMemory, a: bigint) => m.storeU8(a - 1n, 1)],
+    ['an offset at 2^48 - 1', (m: KernelMemory, a: bigint) => m.loadU64(a + (1n << 48n) - 1n)],
+    ['bytes past the end', (m: KernelMemory, a: bigint) => m.bytes(a, 9n)],
+    ['no block at all', (m: KernelMemory) => m.loadU8(0n)],
+  ])('traps on %s', (_, access) => {
+    const m = memory();
+    const a = m.alloc(8n);
+    expect(() => access(m, a)).toThrow(expect.objectContaining({ code: 'trap' }));
+  });
+
+  it(`stops at ${MAX_BLOCKS} blocks, where handles would turn negative`, () => {
+    const m = memory(1 << 20);
+    let last = 0n;
+    for (let i = 1; i < MAX_BLOCKS; i++) last = m.alloc(0n);
+    expect(last).toBe(handle(MAX_BLOCKS - 1));
+    expect(m.alloc(0n)).toBe(0n);
+  });
+
+  it('counts the input against the cap even when it is bigger than the cap', () => {
+    const m = memory(10);
+    const input = m.adopt(new Uint8Array(20));
+    expect([m.length(input), m.usedBytes, m.alloc(0n)]).toEqual([20n, 20, 0n]);
+  });
+
+  it('stores a copy, so the host keeps its own buffer', () => {
+    const m = memory();
+    const source = Uint8Array.of(1, 2, 3);
+    const stored = m.store(source);
+    source[0] = 9;
+    expect([...m.block(stored)!]).toEqual([1, 2, 3]);
+  });
+});

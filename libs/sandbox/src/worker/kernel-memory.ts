@@ -1,0 +1,129 @@
+import { KernelFault } from './kernel-fault.js';
+
+const INDEX_SHIFT = 48n;
+const OFFSET_MASK = (1n << INDEX_SHIFT) - 1n;
+/** Indexes from here on make negative i64 addresses, which Extism PDKs do not expect. */
+export const MAX_BLOCKS = 32768;
+
+/**
+ * The plugin's Extism memory: blocks addressed as Extism does (`index << 48 | offset`, 0 is no
+ * block). Unlike the SDK's, a block exists only once it fits: a refused alloc creates nothing,
+ * so no address reaches it. The live blocks never hold more than the call's cap; indexes are
+ * not reused within a call, so a stale handle never reaches another block.
+ */
+export class KernelMemory {
+  private blocks: (DataView | null)[] = [null];
+  private liveBytes = 0;
+  private capBytes = 0;
+  private refused = 0;
+
+  /** Drops every block and starts a call with a cap of `capBytes` on the live blocks. */
+  reset(capBytes: number): void {
+    this.blocks = [null];
+    this.liveBytes = 0;
+    this.capBytes = capBytes;
+    this.refused = 0;
+  }
+
+  /** Allocations refused since the last reset. */
+  get refusals(): number {
+    return this.refused;
+  }
+
+  get usedBytes(): number {
+    return this.liveBytes;
+  }
+
+  /** A new zeroed block of `size` bytes, or 0n (counted as a refusal) if it does not fit. */
+  alloc(size: bigint): bigint {
+    const bytes = BigInt.asUintN(64, size);
+    if (!this.fits(bytes)) return 0n;
+    return this.add(new Uint8Array(Number(bytes)));
+  }
+
+  /** A new block holding a copy of `bytes`, or 0n if it does not fit. */
+  store(bytes: Uint8Array): bigint {
+    if (!this.fits(BigInt(bytes.length))) return 0n;
+    return this.add(bytes.slice());
+  }
+
+  /** Adds `bytes` (owned from now on) even past the cap: for the host's own input. */
+  adopt(bytes: Uint8Array): bigint {
+    return this.add(bytes);
+  }
+
+  /** Frees the block `address` points into; anything else (0, a freed or forged handle) is ignored. */
+  free(address: bigint): void {
+    const index = indexOf(address);
+    const block = this.blocks[index];
+    if (!block) return;
+    this.liveBytes -= block.byteLength;
+    this.blocks[index] = null;
+  }
+
+  /** The whole block `address` points into (Extism ignores the offset here), or null. */
+  block(address: bigint): Uint8Array | null {
+    const block = this.blocks[indexOf(address)];
+    return block ? new Uint8Array(block.buffer, block.byteOffset, block.byteLength) : null;
+  }
+
+  /** `length` bytes at `address`, which must lie inside one live block. */
+  bytes(address: bigint, length: bigint): Uint8Array {
+    const { block, offset } = this.locate(address, length);
+    return new Uint8Array(block.buffer, block.byteOffset + offset, Number(length));
+  }
+
+  length(address: bigint): bigint {
+    return BigInt(this.blocks[indexOf(address)]?.byteLength ?? 0);
+  }
+
+  loadU8(address: bigint): number {
+    const { block, offset } = this.locate(address, 1n);
+    return block.getUint8(offset);
+  }
+
+  loadU64(address: bigint): bigint {
+    const { block, offset } = this.locate(address, 8n);
+    return block.getBigUint64(offset, true);
+  }
+
+  storeU8(address: bigint, value: number): void {
+    const { block, offset } = this.locate(address, 1n);
+    block.setUint8(offset, value);
+  }
+
+  storeU64(address: bigint, value: bigint): void {
+    const { block, offset } = this.locate(address, 8n);
+    block.setBigUint64(offset, value, true);
+  }
+
+  private fits(bytes: bigint): boolean {
+    if (bytes <= BigInt(this.capBytes - this.liveBytes) && this.blocks.length < MAX_BLOCKS)
+      return true;
+    this.refused++;
+    return false;
+  }
+
+  private add(bytes: Uint8Array): bigint {
+    const index = this.blocks.length;
+    this.blocks.push(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    this.liveBytes += bytes.byteLength;
+    return BigInt(index) << INDEX_SHIFT;
+  }
+
+  private locate(address: bigint, width: bigint): { block: DataView; offset: number } {
+    const block = this.blocks[indexOf(address)];
+    const offset = BigInt.asUintN(64, address) & OFFSET_MASK;
+    if (!block) throw new KernelFault('trap', `no Extism memory block at ${hex(address)}`);
+    if (offset + width > BigInt(block.byteLength))
+      throw new KernelFault(
+        'trap',
+        `${width} bytes at ${hex(address)} run past the end of its ${block.byteLength}-byte block`,
+      );
+    return { block, offset: Number(offset) };
+  }
+}
+
+const indexOf = (address: bigint): number => Number(BigInt.asUintN(64, address) >> INDEX_SHIFT);
+
+const hex = (address: bigint) => `0x${BigInt.asUintN(64, address).toString(16).padStart(16, '0')}`;

@@ -1,0 +1,193 @@
+import type { CallMeter } from './call-meter.js';
+import { KernelFault } from './kernel-fault.js';
+import { KernelMemory } from './kernel-memory.js';
+import { KernelVars } from './kernel-vars.js';
+
+/** Extism binds the CallContext as the first argument of every import; the kernel ignores it. */
+type KernelFunction = (context: unknown, ...args: unknown[]) => unknown;
+/** An implementation, typed by the arguments its Wasm signature (KERNEL_SIGNATURES) guarantees. */
+type Implementation = (...args: never[]) => unknown;
+
+/** What the kernel needs from its worker. */
+export interface KernelOptions {
+  /** Bytes all Extism vars of the instance may hold, keys included. */
+  maxVarBytes: number;
+  /** The `log` host function of the plugin's table, which limits, caps and redacts; absent: lines are dropped. */
+  log?: (input: unknown) => unknown;
+}
+
+/** What a call left in the kernel. */
+export interface KernelCallEnd {
+  /** The bytes `output_set` named (a copy), empty if none. */
+  output: Uint8Array;
+  /** The text of the block `error_set` named, or null. */
+  error: string | null;
+  fault: KernelFault | undefined;
+  /** Allocations (the plugin's or the host's) refused for the memory cap. */
+  refusals: number;
+}
+
+// The SDK's log priorities; debug is what plugins get to log (trace lines count as debug).
+const DEBUG_PRIORITY = 1;
+const LOG_LEVELS = {
+  log_trace: 'debug',
+  log_debug: 'debug',
+  log_info: 'info',
+  log_warn: 'warn',
+  log_error: 'error',
+} as const;
+
+const utf8 = new TextDecoder();
+
+/**
+ * The sandbox's implementation of the Extism kernel (`extism:host/env`, which the loader routes
+ * to SANDBOX_KERNEL_NAMESPACE). Calls that create or keep host-side state or reach the operator
+ * (alloc, config_get, var_get, var_set, log_*) count as host calls; byte loads and stores,
+ * input reads, length, free and output/error setting are bounded by the blocks and by fuel.
+ */
+export class PluginKernel {
+  readonly memory = new KernelMemory();
+  private readonly vars: KernelVars;
+  private input = 0n;
+  private output: { address: bigint; length: bigint } | null = null;
+  private error: bigint | null = null;
+  private fault: KernelFault | undefined;
+
+  constructor(
+    private readonly meter: CallMeter,
+    private readonly options: KernelOptions,
+  ) {
+    this.vars = new KernelVars(options.maxVarBytes);
+  }
+
+  /** Starts a call: fresh blocks under a cap of `capBytes`, the input in the first one. */
+  begin(input: Uint8Array, capBytes: number): void {
+    this.memory.reset(capBytes);
+    this.input = this.memory.adopt(input);
+    this.output = null;
+    this.error = null;
+    this.fault = undefined;
+  }
+
+  /** Ends a call: takes its output and error, then drops every block. */
+  end(): KernelCallEnd {
+    const result: KernelCallEnd = {
+      output: this.takeOutput(),
+      error:
+        this.error === null ? null : utf8.decode(this.memory.block(this.error) ?? new Uint8Array()),
+      fault: this.fault,
+      refusals: this.memory.refusals,
+    };
+    this.memory.reset(0);
+    return result;
+  }
+
+  /** The import object for SANDBOX_KERNEL_NAMESPACE. */
+  imports(): Record<string, KernelFunction> {
+    const m = this.memory;
+    const functions: Record<string, Implementation> = {
+      alloc: this.counted('alloc', (size: bigint) => m.alloc(size)),
+      free: (address: bigint) => m.free(address),
+      length: (address: bigint) => m.length(address),
+      length_unsafe: (address: bigint) => m.length(address),
+      load_u8: (address: bigint) => m.loadU8(address),
+      load_u64: (address: bigint) => m.loadU64(address),
+      store_u8: (address: bigint, value: number) => m.storeU8(address, value),
+      store_u64: (address: bigint, value: bigint) => m.storeU64(address, value),
+      input_offset: () => this.input,
+      input_length: () => m.length(this.input),
+      input_load_u8: (offset: bigint) => m.loadU8(this.inputAddress(offset)),
+      input_load_u64: (offset: bigint) => m.loadU64(this.inputAddress(offset)),
+      output_set: (address: bigint, length: bigint) => {
+        m.bytes(address, length);
+        this.output = { address, length };
+      },
+      error_set: (address: bigint) => {
+        if (!m.block(address)) throw new KernelFault('trap', 'error_set names no block');
+        this.error = address;
+      },
+      error_get: () => this.error ?? 0n,
+      config_get: this.counted('config_get', (key: bigint) => {
+        // Plugins get no Extism config (settings reach them as input); the key is consumed.
+        m.free(key);
+        return 0n;
+      }),
+      var_get: this.counted('var_get', (key: bigint) => this.varGet(key)),
+      var_set: this.counted('var_set', (key: bigint, value: bigint) => this.varSet(key, value)),
+      get_log_level: () => DEBUG_PRIORITY,
+    };
+    for (const [name, level] of Object.entries(LOG_LEVELS))
+      functions[name] = this.counted(name, (address: bigint) => this.log(level, address));
+    return Object.fromEntries(
+      Object.entries(functions).map(([name, fn]) => [name, this.guarded(fn)]),
+    );
+  }
+
+  // Once faulted, every kernel call faults again: a plugin that caught the first cannot go on.
+  private guarded(fn: Implementation): KernelFunction {
+    const call = fn as (...args: unknown[]) => unknown;
+    return (_context, ...args) => {
+      if (this.fault) throw this.fault;
+      try {
+        return call(...args);
+      } catch (error) {
+        if (error instanceof KernelFault) this.fault = error;
+        throw error;
+      }
+    };
+  }
+
+  private counted<A extends unknown[], R>(name: string, fn: (...args: A) => R): (...args: A) => R {
+    return (...args) => {
+      if (!this.meter.enterHostCall())
+        throw new KernelFault(
+          'host_call_limit',
+          `the call made more host calls than allowed (at ${name})`,
+        );
+      try {
+        return fn(...args);
+      } finally {
+        this.meter.leaveHostCall();
+      }
+    };
+  }
+
+  // Extism reads the input by offset alone, whatever the index bits say.
+  private inputAddress(offset: bigint): bigint {
+    return this.input | (BigInt.asUintN(64, offset) & ((1n << 48n) - 1n));
+  }
+
+  private takeOutput(): Uint8Array {
+    if (!this.output || !this.memory.block(this.output.address)) return new Uint8Array(0);
+    return this.memory.bytes(this.output.address, this.output.length).slice();
+  }
+
+  private varGet(key: bigint): bigint {
+    const name = this.memory.block(key);
+    if (!name) return 0n;
+    const value = this.vars.get(name);
+    this.memory.free(key);
+    return value ? this.memory.store(value) : 0n;
+  }
+
+  private varSet(key: bigint, value: bigint): void {
+    const name = this.memory.block(key);
+    if (!name) return;
+    if (value === 0n) return this.vars.set(name, null);
+    const bytes = this.memory.block(value);
+    if (bytes) this.vars.set(name, bytes);
+  }
+
+  // Same path as the `log` host function: one rate limit, cap, escaping and redaction.
+  private log(level: string, address: bigint): void {
+    const block = this.memory.block(address);
+    if (!block) throw new KernelFault('trap', 'log names no block');
+    const message = utf8.decode(block);
+    this.memory.free(address);
+    try {
+      this.options.log?.({ level, message });
+    } catch {
+      // Host functions never throw; if one did, the line is lost, not the call.
+    }
+  }
+}
