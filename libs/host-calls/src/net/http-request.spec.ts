@@ -76,6 +76,8 @@ describe('http_request against real local servers', () => {
   beforeEach(async () => {
     a = await serve((req, res) => {
       if (req.url === '/to-b') return res.writeHead(302, { location: `${b.url}/secret` }).end();
+      if (req.url === '/to-b-and-back')
+        return res.writeHead(307, { location: `${b.url}/back` }).end();
       if (req.url === '/to-final') return res.writeHead(301, { location: '/final' }).end();
       if (req.url === '/loop') return res.writeHead(302, { location: '/loop' }).end();
       if (req.url === '/big') return res.end('x'.repeat(100_000));
@@ -83,7 +85,10 @@ describe('http_request against real local servers', () => {
       if (req.url === '/bytes') return res.end(Buffer.from([0xff, 0x00, 0xfe]));
       echo(req, res);
     });
-    b = await serve(echo);
+    b = await serve((req, res) => {
+      if (req.url === '/back') return res.writeHead(307, { location: `${a.url}/home` }).end();
+      echo(req, res);
+    });
   });
   afterEach(async () => {
     await a.close();
@@ -189,6 +194,37 @@ describe('http_request against real local servers', () => {
       body: 'hello /final ',
       url: `${a.url}/final`,
     });
+  });
+
+  it('carries only safe headers to another origin, and never brings the rest back', async () => {
+    const env = envFor([rule(a.port), rule(b.port)]);
+    const result = await env.invoke('http_request', {
+      url: `${a.url}/to-b-and-back`,
+      method: 'POST',
+      headers: {
+        Authorization: 'Bearer t',
+        'X-Api-Key': 'k',
+        'PRIVATE-TOKEN': 'p',
+        'x-goog-api-key': 'g',
+        'X-Amz-Security-Token': 'a',
+        'X-Acme-Session': 's',
+        Accept: 'text/plain',
+        'Content-Type': 'text/plain',
+      },
+      body: 'kept by 307',
+    });
+    expect(result).toMatchObject({ status: 200, body: 'hello /home kept by 307' });
+    const [first, atB, home] = [a.requests[0], b.requests[0], a.requests[1]];
+    expect(first.headers).toMatchObject({ 'x-api-key': 'k', 'x-acme-session': 's' });
+    for (const hop of [atB, home]) {
+      expect(Object.keys(hop.headers).sort()).toEqual([
+        'accept',
+        'connection',
+        'content-length',
+        'content-type',
+        'host',
+      ]);
+    }
   });
 
   it('returns the redirect itself when the plugin asks not to follow', async () => {
