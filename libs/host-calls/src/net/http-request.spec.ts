@@ -79,6 +79,8 @@ describe('http_request against real local servers', () => {
       if (req.url === '/to-b-and-back')
         return res.writeHead(307, { location: `${b.url}/back` }).end();
       if (req.url === '/to-final') return res.writeHead(301, { location: '/final' }).end();
+      if (req.url === '/api/double')
+        return res.writeHead(302, { location: '/api/%252e%252e/admin' }).end();
       if (req.url === '/loop') return res.writeHead(302, { location: '/loop' }).end();
       if (req.url === '/big') return res.end('x'.repeat(100_000));
       if (req.url === '/slow') return setTimeout(() => res.end('late'), 10_000).unref();
@@ -225,6 +227,20 @@ describe('http_request against real local servers', () => {
         'host',
       ]);
     }
+  });
+
+  it('refuses a path a second decoding would change, on the request and on a redirect hop', async () => {
+    const reason = 'path has %25 followed by hex digits: a second percent-decoding would change it';
+    const env = envFor([rule(a.port, { path_prefix: '/api' })]);
+    expect(
+      await env.invoke('http_request', { url: `${a.url}/api/%252e%252e/admin`, method: 'GET' }),
+    ).toMatchObject({ error: { code: 'permission_denied', message: reason } });
+    expect(
+      await env.invoke('http_request', { url: `${a.url}/api/double`, method: 'GET' }),
+    ).toMatchObject({
+      error: { code: 'permission_denied', message: `redirect refused: ${reason}` },
+    });
+    expect(a.requests.map((r) => r.url)).toEqual(['/api/double']);
   });
 
   it('returns the redirect itself when the plugin asks not to follow', async () => {
