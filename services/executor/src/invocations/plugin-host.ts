@@ -1,3 +1,4 @@
+import { getServers } from 'node:dns';
 import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
 import { pathToFileURL } from 'node:url';
@@ -8,7 +9,7 @@ import {
   closeInstanceSockets,
   createMainThreadOps,
   dnsServersResolver,
-  systemResolver,
+  systemDnsResolver,
 } from '@convergio/host-calls';
 import { BusClient } from '@convergio/messaging';
 import {
@@ -59,10 +60,16 @@ export class PluginHost implements OnApplicationShutdown {
     private readonly gate: PolicyGate,
   ) {
     this.maxLoaded = settings.maxLoadedPlugins;
+    this.log.log(
+      settings.dnsServers
+        ? `plugin names resolved by ${settings.dnsServers.join(', ')} only`
+        : `plugin names resolved by /etc/hosts and the system's DNS servers (${getServers().join(', ')})`,
+    );
     this.runtime = new SandboxRuntime({
       hostFunctionsModule: HOST_FUNCTIONS,
+      // c-ares, a channel per resolution: never the libuv thread pool other plugins' calls share.
       mainThreadOps: createMainThreadOps(
-        settings.dnsServers ? dnsServersResolver(settings.dnsServers) : systemResolver,
+        settings.dnsServers ? dnsServersResolver(settings.dnsServers) : systemDnsResolver(),
       ),
       policy: settings.policy,
       defaults: settings.limits,
