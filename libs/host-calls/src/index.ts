@@ -1,5 +1,10 @@
 export { createHostFunctions } from './host-functions.js';
 export { createMainThreadOps } from './main-thread-ops.js';
 export { closeInstanceSockets } from './net/index.js';
-export { dnsServersResolver, systemResolver, type Resolver } from './net/index.js';
+export {
+  dnsServersResolver,
+  systemDnsResolver,
+  type ResolveOptions,
+  type Resolver,
+} from './net/index.js';
 export { createSandboxServices, type SandboxServicesOptions } from './sandbox-services.js';

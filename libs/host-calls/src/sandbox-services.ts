@@ -2,7 +2,7 @@
 // thread for the host functions of the plugin it hosts.
 import type { SandboxServices } from '@convergio/sandbox';
 import { createMainThreadOps } from './main-thread-ops.js';
-import { closeInstanceSockets, dnsServersResolver, systemResolver } from './net/index.js';
+import { closeInstanceSockets, dnsServersResolver, systemDnsResolver } from './net/index.js';
 
 /** Options of {@link createSandboxServices}: plain data, sent by the executor. */
 export interface SandboxServicesOptions {
@@ -14,7 +14,8 @@ export interface SandboxServicesOptions {
 export function createSandboxServices(options: SandboxServicesOptions): SandboxServices {
   return {
     ops: createMainThreadOps(
-      options.dnsServers ? dnsServersResolver(options.dnsServers) : systemResolver,
+      // c-ares, a channel per resolution: never the libuv thread pool other plugins' calls share.
+      options.dnsServers ? dnsServersResolver(options.dnsServers) : systemDnsResolver(),
     ),
     onCallEnd: (instance) => void closeInstanceSockets(instance),
   };

@@ -4,13 +4,14 @@ import { startDnsServer, type TestDnsServer } from './dns-server.js';
 describe('the test DNS server', () => {
   let server: TestDnsServer;
   let flips = 0;
-  const resolver = new dns.Resolver({ tries: 1 });
+  const resolver = new dns.Resolver({ tries: 1, timeout: 100 });
 
   beforeAll(async () => {
     server = await startDnsServer((name, type) => {
       if (name === 'both.test') return type === 'A' ? ['192.0.2.7'] : ['2001:db8::7', '::1'];
       if (name === 'flip.test' && type === 'A')
         return [flips++ % 2 ? '127.0.0.1' : '93.184.215.14'];
+      if (name === 'silent.test') return null;
       return [];
     });
     resolver.setServers([server.address]);
@@ -31,5 +32,10 @@ describe('the test DNS server', () => {
   it('answers an unknown name with no records', async () => {
     await expect(resolver.resolve4('unknown.test')).rejects.toMatchObject({ code: 'ENODATA' });
     expect(server.queries('unknown.test')).toEqual(['A']);
+  });
+
+  it('never answers a query the function answers with null', async () => {
+    await expect(resolver.resolve4('silent.test')).rejects.toMatchObject({ code: 'ETIMEOUT' });
+    expect(server.queries('silent.test')).toEqual(['A']);
   });
 });

@@ -3,8 +3,11 @@ import { createSocket } from 'node:dgram';
 /** The record types the test server answers; any other type gets an empty answer. */
 export type DnsRecordType = 'A' | 'AAAA';
 
-/** The addresses to answer for one query: called per query, so it may change its mind. */
-export type DnsAnswers = (name: string, type: DnsRecordType) => string[];
+/**
+ * The addresses to answer for one query: called per query, so it may change its mind.
+ * `null` sends nothing back, like a server that never answers (the query is still counted).
+ */
+export type DnsAnswers = (name: string, type: DnsRecordType) => string[] | null;
 
 /** A DNS server on 127.0.0.1 that answers what the test says and remembers what it was asked. */
 export interface TestDnsServer {
@@ -29,7 +32,9 @@ export async function startDnsServer(answer: DnsAnswers): Promise<TestDnsServer>
     const { name, type, questionEnd } = readQuestion(query);
     const typeName = TYPES[type];
     asked.set(name, [...(asked.get(name) ?? []), typeName ?? String(type)]);
-    const records = typeName ? answer(name, typeName).map((a) => record(typeName, a)) : [];
+    const addresses = typeName ? answer(name, typeName) : [];
+    if (addresses === null) return;
+    const records = addresses.map((a) => record(typeName, a));
     const header = Buffer.alloc(12);
     query.copy(header, 0, 0, 2); // id
     header.writeUInt16BE(0x8400 | (query.readUInt16BE(2) & 0x0100) | 0x0080, 2); // QR AA RD RA

@@ -5,11 +5,15 @@ export class Stopped extends Error {
   }
 }
 
-/** One signal that fires on the op's AbortSignal or after `ms`, with a reason telling which. */
+/**
+ * One signal that fires on the op's AbortSignal or after `ms`, with a reason telling which;
+ * `remainingMs` is what is left of `ms` (the op's signal may end it sooner).
+ */
 export function deadline(
   ms: number,
   outer: AbortSignal,
-): { signal: AbortSignal; dispose: () => void } {
+): { signal: AbortSignal; remainingMs: () => number; dispose: () => void } {
+  const end = Date.now() + ms;
   const controller = new AbortController();
   const onAbort = () => controller.abort(new Stopped('aborted'));
   if (outer.aborted) onAbort();
@@ -17,6 +21,7 @@ export function deadline(
   const timer = setTimeout(() => controller.abort(new Stopped('timeout')), ms);
   return {
     signal: controller.signal,
+    remainingMs: () => Math.max(0, end - Date.now()),
     dispose: () => {
       clearTimeout(timer);
       outer.removeEventListener('abort', onAbort);

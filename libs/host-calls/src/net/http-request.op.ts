@@ -80,13 +80,13 @@ export async function httpRequestOp(
   }
 
   const timeoutMs = Math.min(input.timeout_ms ?? policy.httpTimeoutMs, policy.httpTimeoutMs);
-  const { signal, dispose } = deadline(timeoutMs, context.signal);
+  const { signal, remainingMs, dispose } = deadline(timeoutMs, context.signal);
   let target = first.target;
   let method = first.method;
   let sendHeaders = headers.headers;
   try {
     for (let hops = 0; ; hops++) {
-      const pin = await pinAddress(target, policy, resolve, signal);
+      const pin = await pinAddress(target, policy, resolve, signal, remainingMs());
       if (!pin.ok)
         return denied(
           hops === 0 ? pin.reason : `redirect refused: ${pin.reason}`,

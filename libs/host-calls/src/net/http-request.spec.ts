@@ -76,14 +76,21 @@ describe('http_request against real local servers', () => {
   beforeEach(async () => {
     a = await serve((req, res) => {
       if (req.url === '/to-b') return res.writeHead(302, { location: `${b.url}/secret` }).end();
+      if (req.url === '/to-b-and-back')
+        return res.writeHead(307, { location: `${b.url}/back` }).end();
       if (req.url === '/to-final') return res.writeHead(301, { location: '/final' }).end();
+      if (req.url === '/api/double')
+        return res.writeHead(302, { location: '/api/%252e%252e/admin' }).end();
       if (req.url === '/loop') return res.writeHead(302, { location: '/loop' }).end();
       if (req.url === '/big') return res.end('x'.repeat(100_000));
       if (req.url === '/slow') return setTimeout(() => res.end('late'), 10_000).unref();
       if (req.url === '/bytes') return res.end(Buffer.from([0xff, 0x00, 0xfe]));
       echo(req, res);
     });
-    b = await serve(echo);
+    b = await serve((req, res) => {
+      if (req.url === '/back') return res.writeHead(307, { location: `${a.url}/home` }).end();
+      echo(req, res);
+    });
   });
   afterEach(async () => {
     await a.close();
@@ -189,6 +196,51 @@ describe('http_request against real local servers', () => {
       body: 'hello /final ',
       url: `${a.url}/final`,
     });
+  });
+
+  it('carries only safe headers to another origin, and never brings the rest back', async () => {
+    const env = envFor([rule(a.port), rule(b.port)]);
+    const result = await env.invoke('http_request', {
+      url: `${a.url}/to-b-and-back`,
+      method: 'POST',
+      headers: {
+        Authorization: 'Bearer t',
+        'X-Api-Key': 'k',
+        'PRIVATE-TOKEN': 'p',
+        'x-goog-api-key': 'g',
+        'X-Amz-Security-Token': 'a',
+        'X-Acme-Session': 's',
+        Accept: 'text/plain',
+        'Content-Type': 'text/plain',
+      },
+      body: 'kept by 307',
+    });
+    expect(result).toMatchObject({ status: 200, body: 'hello /home kept by 307' });
+    const [first, atB, home] = [a.requests[0], b.requests[0], a.requests[1]];
+    expect(first.headers).toMatchObject({ 'x-api-key': 'k', 'x-acme-session': 's' });
+    for (const hop of [atB, home]) {
+      expect(Object.keys(hop.headers).sort()).toEqual([
+        'accept',
+        'connection',
+        'content-length',
+        'content-type',
+        'host',
+      ]);
+    }
+  });
+
+  it('refuses a path a second decoding would change, on the request and on a redirect hop', async () => {
+    const reason = 'path has %25 followed by hex digits: a second percent-decoding would change it';
+    const env = envFor([rule(a.port, { path_prefix: '/api' })]);
+    expect(
+      await env.invoke('http_request', { url: `${a.url}/api/%252e%252e/admin`, method: 'GET' }),
+    ).toMatchObject({ error: { code: 'permission_denied', message: reason } });
+    expect(
+      await env.invoke('http_request', { url: `${a.url}/api/double`, method: 'GET' }),
+    ).toMatchObject({
+      error: { code: 'permission_denied', message: `redirect refused: ${reason}` },
+    });
+    expect(a.requests.map((r) => r.url)).toEqual(['/api/double']);
   });
 
   it('returns the redirect itself when the plugin asks not to follow', async () => {

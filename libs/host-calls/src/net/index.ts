@@ -14,8 +14,9 @@ export type {
   WsRecvInput,
   WsSendInput,
 } from './net-inputs.js';
-export { dnsServersResolver } from './dns-servers-resolver.js';
-export { systemResolver, type Resolver } from './pinned-address.js';
+export { dnsServersResolver, systemDnsResolver } from './dns-servers-resolver.js';
+export { parseHostsFile, readHostsFile, type HostsTable } from './hosts-file.js';
+export type { ResolveOptions, Resolver } from './pinned-address.js';
 export {
   closeInstanceSockets,
   MAX_SOCKETS_PER_CALL,

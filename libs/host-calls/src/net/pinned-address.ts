@@ -1,4 +1,3 @@
-import { promises as dns } from 'node:dns';
 import type { LookupFunction } from 'node:net';
 import { abortError } from './deadline.js';
 import {
@@ -8,14 +7,21 @@ import {
   type NetTarget,
 } from '@convergio/policy';
 
-/** Resolves a name to every address it has (injected in tests to play a rebinding DNS server). */
+/** What a resolution may take: stop when `signal` aborts, give up after `timeoutMs`. */
+export interface ResolveOptions {
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+/**
+ * Resolves a name to every address it has (injected in tests to play a rebinding DNS
+ * server). The default is systemDnsResolver; a resolver must never use `dns.lookup`
+ * (see dnsServersResolver). One that ignores `options` is still cut off by pinAddress.
+ */
 export type Resolver = (
   hostname: string,
+  options?: ResolveOptions,
 ) => Promise<ReadonlyArray<{ address: string; family: number }>>;
-
-/** The system resolver, all answers, in the resolver's order. Proxies from the environment are never consulted. */
-export const systemResolver: Resolver = (hostname) =>
-  dns.lookup(hostname, { all: true, verbatim: true });
 
 /** An address that passed the checks, and the only one the connection may use. */
 export interface PinnedAddress {
@@ -27,18 +33,24 @@ export type PinResult = { ok: true; pinned: PinnedAddress } | { ok: false; reaso
 
 /**
  * Resolves the target ONCE, checks every answer, and returns the address to connect to.
- * IP literals were already checked by the pure decision and are used as they are.
+ * IP literals were already checked by the pure decision and are used as they are. The
+ * resolution runs inside the caller's call: on its signal and within `budgetMs`, what is
+ * left of the call's time.
  */
 export async function pinAddress(
   target: NetTarget,
   policy: NetPolicy,
   resolve: Resolver,
   signal: AbortSignal,
+  budgetMs: number,
 ): Promise<PinResult> {
   if (target.host.kind === 'ip') {
     return { ok: true, pinned: { address: target.host.name, family: target.host.address.family } };
   }
-  const answers = await raceAbort(resolve(target.host.name), signal);
+  const answers = await raceAbort(
+    resolve(target.host.name, { signal, timeoutMs: Math.max(1, budgetMs) }),
+    signal,
+  );
   const checked = checkResolvedAddresses(
     target.host.name,
     answers.map((a) => a.address),
@@ -67,7 +79,7 @@ export function pinnedLookup(pinned: PinnedAddress): LookupFunction {
   };
 }
 
-/** Rejects with the signal's reason as soon as it aborts (dns.lookup itself cannot be cancelled). */
+/** Rejects with the signal's reason as soon as it aborts, whether or not the promise's work heeds the signal. */
 export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(abortError(signal));
   return new Promise<T>((resolve, reject) => {

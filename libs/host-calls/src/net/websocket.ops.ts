@@ -83,9 +83,9 @@ export async function wsConnectOp(
   }
   const { target } = decision;
   const timeoutMs = Math.min(parsed.value.timeout_ms ?? policy.httpTimeoutMs, policy.httpTimeoutMs);
-  const { signal, dispose } = deadline(timeoutMs, context.signal);
+  const { signal, remainingMs, dispose } = deadline(timeoutMs, context.signal);
   try {
-    const pin = await pinAddress(target, policy, resolve, signal);
+    const pin = await pinAddress(target, policy, resolve, signal, remainingMs());
     if (!pin.ok) return denied(pin.reason, describeTarget(target));
     const ws = new WebSocket(target.href, {
       lookup: pinnedLookup(pin.pinned),

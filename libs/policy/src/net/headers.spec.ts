@@ -52,24 +52,127 @@ describe('headersForRedirect', () => {
     accept: '*/*',
   };
 
-  it('keeps credentials on the same origin', () => {
-    expect(headersForRedirect(headers, { crossOrigin: false, bodyDropped: false })).toEqual(
-      headers,
-    );
+  it('keeps every header on the same origin', () => {
+    const all = { ...headers, 'x-api-key': 'k', 'x-custom-secret': 's' };
+    expect(headersForRedirect(all, { crossOrigin: false, bodyDropped: false })).toEqual(all);
   });
 
-  it('drops credentials when the redirect leaves the origin', () => {
-    expect(headersForRedirect(headers, { crossOrigin: true, bodyDropped: false })).toEqual({
-      'content-type': 'text/plain',
-      accept: '*/*',
-    });
-  });
-
-  it('drops body headers with the body', () => {
+  it('drops body headers with the body, on any origin', () => {
     expect(headersForRedirect(headers, { crossOrigin: false, bodyDropped: true })).toEqual({
       authorization: 'Bearer t',
       cookie: 'a=b',
       accept: '*/*',
     });
+    expect(headersForRedirect(headers, { crossOrigin: true, bodyDropped: true })).toEqual({
+      accept: '*/*',
+    });
+  });
+
+  // Everything a plugin could carry a credential, a session or an identity in: named
+  // credentials, vendor tokens, CSRF tokens, tracing ids, custom names and case variants.
+  it.each([
+    'authorization',
+    'Authorization',
+    'cookie',
+    'COOKIE',
+    'x-api-key',
+    'X-Api-Key',
+    'X-API-KEY',
+    'api-key',
+    'Api-Key',
+    'apikey',
+    'private-token',
+    'PRIVATE-TOKEN',
+    'x-auth-token',
+    'X-Auth-Token',
+    'x-goog-api-key',
+    'X-Goog-Api-Key',
+    'proxy-authorization',
+    'Proxy-Authorization',
+    'x-amz-security-token',
+    'X-Amz-Security-Token',
+    'x-amz-date',
+    'x-csrf-token',
+    'X-CSRF-Token',
+    'x-xsrf-token',
+    'x-access-token',
+    'x-session-id',
+    'x-vault-token',
+    'x-shopify-access-token',
+    'ocp-apim-subscription-key',
+    'x-functions-key',
+    'dd-api-key',
+    'x-hub-signature-256',
+    'x-client-cert',
+    'x-ms-client-principal',
+    'x-forwarded-user',
+    'x-remote-user',
+    'remote-user',
+    'x-user-id',
+    'x-my-company-thing',
+    'token',
+    'secret',
+    'x',
+    'origin',
+    'referer',
+    'traceparent',
+    'x-request-id',
+  ])('drops %s when the redirect leaves the origin', (name) => {
+    const result = headersForRedirect(
+      { [name]: 'secret-value', accept: 'application/json' },
+      { crossOrigin: true, bodyDropped: false },
+    );
+    expect(result).toEqual({ accept: 'application/json' });
+  });
+
+  it.each([
+    ['accept', 'application/json'],
+    ['Accept', 'application/json'],
+    ['accept-charset', 'utf-8'],
+    ['accept-encoding', 'gzip'],
+    ['accept-language', 'fr'],
+    ['ACCEPT-LANGUAGE', 'fr'],
+    ['user-agent', 'plugin/1.0'],
+    ['cache-control', 'no-cache'],
+    ['pragma', 'no-cache'],
+    ['range', 'bytes=0-99'],
+    ['if-match', '"v1"'],
+    ['if-none-match', '"v1"'],
+    ['if-modified-since', 'Tue, 01 Jan 2030 00:00:00 GMT'],
+    ['if-unmodified-since', 'Tue, 01 Jan 2030 00:00:00 GMT'],
+    ['if-range', '"v1"'],
+    ['content-type', 'application/json'],
+    ['Content-Type', 'application/json'],
+    ['content-encoding', 'gzip'],
+    ['content-language', 'fr'],
+  ])('carries %s to another origin', (name, value) => {
+    expect(
+      headersForRedirect({ [name]: value }, { crossOrigin: true, bodyDropped: false }),
+    ).toEqual({ [name]: value });
+  });
+
+  it('keeps no body header on another origin once the body is dropped', () => {
+    expect(
+      headersForRedirect(
+        { 'Content-Type': 'a/b', 'content-encoding': 'gzip', 'content-language': 'fr' },
+        { crossOrigin: true, bodyDropped: true },
+      ),
+    ).toEqual({});
+  });
+
+  it('drops what sanitiseRequestHeaders lets through, whatever the case the plugin wrote', () => {
+    const sanitised = sanitiseRequestHeaders({
+      'X-Api-Key': 'k',
+      'Private-Token': 'p',
+      'X-Goog-Api-Key': 'g',
+      'X-Amz-Security-Token': 'a',
+      'My-Secret': 's',
+      Accept: 'text/plain',
+      'User-Agent': 'ua',
+    });
+    if (!sanitised.ok) throw new Error(sanitised.reason);
+    expect(
+      headersForRedirect(sanitised.headers, { crossOrigin: true, bodyDropped: false }),
+    ).toEqual({ accept: 'text/plain', 'user-agent': 'ua' });
   });
 });

@@ -22,8 +22,34 @@ const STRIPPED = new Set([
   'x-real-ip',
 ]);
 
-/** Headers that carry credentials and are dropped when a redirect leaves the origin (as fetch and curl do). */
-const CREDENTIALS = new Set(['authorization', 'cookie']);
+/**
+ * The only request headers carried when a redirect leaves the origin; every other one is
+ * dropped, whatever its name. A denylist (fetch drops `Authorization`, curl also `Cookie`)
+ * misses the credentials that APIs invent (`X-Api-Key`, `Private-Token`, `X-Goog-Api-Key`,
+ * `X-Amz-Security-Token`...), and a plugin cannot tell us which of its headers are secret.
+ * Kept: content negotiation, caching, ranges and conditionals (a validator is not a
+ * credential, and dropping `If-Match` from a 307/308 would turn a conditional write into an
+ * unconditional one), and the body's own headers while the body goes along.
+ * Not kept: `Origin`, `Referer` (they name the first origin), tracing and request ids.
+ */
+const CROSS_ORIGIN_SAFE = new Set([
+  'accept',
+  'accept-charset',
+  'accept-encoding',
+  'accept-language',
+  'user-agent',
+  'cache-control',
+  'pragma',
+  'range',
+  'if-match',
+  'if-none-match',
+  'if-modified-since',
+  'if-unmodified-since',
+  'if-range',
+  'content-type',
+  'content-encoding',
+  'content-language',
+]);
 
 /** Body headers dropped when a redirect turns the request into a GET. */
 const BODY_HEADERS = new Set([
@@ -62,16 +88,21 @@ export function sanitiseRequestHeaders(headers: Record<string, unknown>): Saniti
   return { ok: true, headers: out, bytes };
 }
 
-/** The headers to send on a redirect hop: credentials stay on their origin, body headers go with the body. */
+/**
+ * The headers to send on a redirect hop: all of them on the same origin, only the
+ * CROSS_ORIGIN_SAFE ones on another; body headers go with the body. Names are compared
+ * case-insensitively. Apply it to the previous hop's headers: what one hop dropped never
+ * comes back, even if a later hop returns to the first origin.
+ */
 export function headersForRedirect(
   headers: Readonly<Record<string, string>>,
   opts: { crossOrigin: boolean; bodyDropped: boolean },
 ): Record<string, string> {
   return Object.fromEntries(
-    Object.entries(headers).filter(
-      ([name]) =>
-        !(opts.crossOrigin && CREDENTIALS.has(name)) &&
-        !(opts.bodyDropped && BODY_HEADERS.has(name)),
-    ),
+    Object.entries(headers).filter(([rawName]) => {
+      const name = rawName.toLowerCase();
+      if (opts.bodyDropped && BODY_HEADERS.has(name)) return false;
+      return !opts.crossOrigin || CROSS_ORIGIN_SAFE.has(name);
+    }),
   );
 }

@@ -17,6 +17,8 @@ const rules: HttpRule[] = [
 ];
 const grant: HttpGrant = { rules };
 
+const TWICE = 'path has %25 followed by hex digits: a second percent-decoding would change it';
+
 const decide = (url: string, method = 'GET', policy = strict) =>
   decideHttpRequest({ url, method }, grant, policy);
 
@@ -116,6 +118,12 @@ describe('decideHttpRequest refuses the attacks real systems fell to', () => {
       'path has dot segments, backslashes or control characters once decoded',
     ],
     ['https://api.allowed.com/api/%zz', 'path has malformed percent-encoding'],
+    ['https://api.allowed.com/api/%252e%252e/admin', TWICE],
+    ['https://api.allowed.com/api/%252E%252E%252Fadmin', TWICE],
+    ['https://api.allowed.com/api/%252fadmin', TWICE],
+    ['https://api.allowed.com/api/%255cadmin', TWICE],
+    ['https://api.allowed.com/api/%25%32%65%25%32%65/admin', TWICE],
+    ['https://api.allowed.com/%2561pi/x', TWICE],
   ])('%s is refused: %s', (url, reason) => {
     const method = url.startsWith('https://api.allowed.com') ? 'POST' : 'GET';
     expect(decide(url, method)).toMatchObject({
@@ -219,6 +227,19 @@ describe('decideRedirect re-checks every hop', () => {
     ['https://user@allowed.com/', 'redirect refused: url must not contain userinfo (user@host)'],
   ])('refuses a redirect to %s', (location, reason) => {
     expect(hop(location)).toMatchObject({ allowed: false, code: 'permission_denied', reason });
+  });
+
+  it.each([
+    ['/api/%252e%252e/admin', `redirect refused: ${TWICE}`],
+    ['https://api.allowed.com/api/%252fadmin', `redirect refused: ${TWICE}`],
+    [
+      '/api/..%2fadmin',
+      'redirect refused: path has dot segments, backslashes or control characters once decoded',
+    ],
+  ])('refuses a hop to the ambiguous path %s', (location, reason) => {
+    expect(
+      hop(location, { from: 'https://api.allowed.com/api/a', method: 'POST', status: 307 }),
+    ).toMatchObject({ allowed: false, code: 'permission_denied', reason });
   });
 
   it(`stops after ${MAX_REDIRECTS} hops`, () => {

@@ -4,14 +4,16 @@
  * The path comes from the WHATWG parser, so `.`/`..` segments (also `%2e%2e`) are already
  * resolved. It is then percent-decoded once, because servers and proxies route on the
  * decoded path: after decoding it must hold no dot segment (`/api/..%2fadmin`), no
- * `..;` (Tomcat-style `/api/..;/admin`), no backslash, NUL or control character, and
- * must decode cleanly; otherwise the path is ambiguous and refused.
+ * `..;` (Tomcat-style `/api/..;/admin`), no backslash, NUL or control character, no
+ * percent-encoding left (`/api/%252e%252e/admin` decodes to `/api/%2e%2e/admin`, which a
+ * proxy or framework that decodes again routes to `/admin`), and must decode cleanly;
+ * otherwise the path is ambiguous and refused.
  * The prefix matches whole segments: `/api` covers `/api` and `/api/x`, never `/apix`;
  * a prefix ending in `/` covers only what is below it.
  */
 export function pathMatchesPrefix(path: string, prefix: string): boolean {
-  const decoded = decodeOnce(path);
-  if (decoded === null || isAmbiguous(decoded)) return false;
+  if (pathAmbiguity(path) !== null) return false;
+  const decoded = decodeOnce(path) ?? '';
   const want = decodeOnce(prefix);
   if (want === null || !want.startsWith('/')) return false;
   if (want.endsWith('/')) return decoded.startsWith(want);
@@ -22,6 +24,9 @@ export function pathMatchesPrefix(path: string, prefix: string): boolean {
 export function pathAmbiguity(path: string): string | null {
   const decoded = decodeOnce(path);
   if (decoded === null) return 'path has malformed percent-encoding';
+  // Checked on the decoded text, not on the raw `%25`: `%25%32%65` also decodes to `%2e`.
+  if (/%[0-9a-f]{2}/i.test(decoded))
+    return 'path has %25 followed by hex digits: a second percent-decoding would change it';
   return isAmbiguous(decoded)
     ? 'path has dot segments, backslashes or control characters once decoded'
     : null;

@@ -76,7 +76,7 @@ export const ExecutorLimitsEnv = {
     Type.String({
       pattern: `^(${DNS_SERVER}(,(?!$)|$))+$`,
       description:
-        'DNS servers that resolve the names plugins connect to (A and AAAA), comma-separated ip, ip:port or [ipv6]:port; unset means the system resolver',
+        "the only DNS servers that resolve the names plugins connect to (A and AAAA; /etc/hosts is not read), comma-separated ip, ip:port or [ipv6]:port; unset: /etc/hosts, then the system's DNS servers as configured at start",
     }),
   ),
   EXECUTOR_MAX_HTTP_BYTES: int(
@@ -133,7 +133,7 @@ export interface ExecutorSettings {
   sandboxMemoryBytes: number;
   maxLoadedPlugins: number;
   breaker: BreakerSettings;
-  /** The only DNS servers plugin network calls may ask; null: the system resolver. */
+  /** The only DNS servers plugin network calls may ask; null: /etc/hosts and the system's servers. */
   dnsServers: string[] | null;
 }
 

@@ -1,3 +1,4 @@
+import { getServers } from 'node:dns';
 import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
 import { pathToFileURL } from 'node:url';
@@ -56,6 +57,11 @@ export class PluginHost implements OnApplicationShutdown {
     private readonly gate: PolicyGate,
   ) {
     this.maxLoaded = settings.maxLoadedPlugins;
+    this.log.log(
+      settings.dnsServers
+        ? `plugin names resolved by ${settings.dnsServers.join(', ')} only`
+        : `plugin names resolved by /etc/hosts and the system's DNS servers (${getServers().join(', ')})`,
+    );
     this.runtime = new ProcessSandboxRuntime({
       hostFunctionsModule: HOST_FUNCTIONS,
       services: {
