@@ -10,12 +10,14 @@ const text = (value: string) => new TextEncoder().encode(value);
 const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 // A memory cap large enough to reach the sandbox process's ceiling.
 const DEFAULTS: CallLimits = { ...TEST_LIMITS, maxMemoryPages: 4096 };
-// Grows linear memory by 3000 pages (~188 MiB) and touches every byte, so it is resident.
+// Grows linear memory by 3000 pages (~188 MiB), touches every byte so it is resident, then keeps
+// running: the ceiling is checked every 250 ms, so a call that ended at once could finish first.
 const FILL_WAT = `(module
   (memory (export "memory") 1)
   (func (export "fill") (result i32)
     (drop (memory.grow (i32.const 3000)))
     (memory.fill (i32.const 0) (i32.const 1) (i32.const 196608000))
+    (loop $spin (br $spin))
     (i32.const 0)))`;
 const identity = (id: string): PluginIdentity => ({ id, version: '1.0.0', trust: 'untrusted' });
 
