@@ -47,7 +47,7 @@ describe('the executor scales out as replicas in a NATS queue group', () => {
       .expect(202);
     await expectEventually(async () => {
       const state = await gateway().get(`/v1/plugins/${id}/versions/1.0.0`).set(auth());
-      expect(state.body).toMatchObject({ status: 'approved' });
+      expect(state.body).toMatchObject({ status: 'approved', loaded: true });
     });
   }
 

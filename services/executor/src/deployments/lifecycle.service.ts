@@ -121,6 +121,12 @@ export class LifecycleService
     });
     if (!changed) return;
     if ((await this.announcePolicyVerdict(d.plugin_id, d.version, d.manifest)).length) return;
+    // A load starts a sandbox process (hundreds of ms): the events behind this one do not wait for
+    // it. Calls that arrive first load the version themselves (PluginHost shares one load).
+    void this.loadApproved(d);
+  }
+
+  private async loadApproved(d: EventEnvelope<'plugin.approved'>['data']): Promise<void> {
     try {
       await this.host.load({
         pluginId: d.plugin_id,
@@ -132,14 +138,20 @@ export class LifecycleService
     } catch (error) {
       // Approved but unloadable (e.g. an import outside the allowlist): calls will report it.
       this.log.error(`${d.plugin_id}@${d.version} did not load: ${String(error)}`);
-      await this.bus.publish(EventSubjects.PluginCrashed, {
-        plugin_id: d.plugin_id,
-        version: d.version,
-        function: '(load)',
-        reason: (error as { code?: string }).code ?? 'load_failed',
-        message: String(error).slice(0, 2000),
-        resources: { wall_ms: 0 },
-      });
+      await this.bus
+        .publish(EventSubjects.PluginCrashed, {
+          plugin_id: d.plugin_id,
+          version: d.version,
+          function: '(load)',
+          reason: (error as { code?: string }).code ?? 'load_failed',
+          message: String(error).slice(0, 2000),
+          resources: { wall_ms: 0 },
+        })
+        .catch((publishError: unknown) =>
+          this.log.error(
+            `plugin.crashed for ${d.plugin_id}@${d.version} not sent: ${String(publishError)}`,
+          ),
+        );
     }
   }
 
