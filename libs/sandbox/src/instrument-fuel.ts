@@ -5,13 +5,9 @@ import { appendEntries } from './section-edits.js';
 import { ExternalKind, readImports } from './wasm-imports.js';
 import { readSections, SectionId, writeSections } from './wasm-sections.js';
 import { I64, readFunctionTypes } from './wasm-types.js';
+import { FUEL_GLOBAL_EXPORT, START_EXPORT } from './reserved-exports.js';
 
-/** Names the instrumentation adds; a plugin may not export names with this prefix. */
-export const RESERVED_EXPORT_PREFIX = '__convergio_';
-/** Exported mutable i64 global holding the fuel the running call has left. */
-export const FUEL_GLOBAL_EXPORT = `${RESERVED_EXPORT_PREFIX}fuel`;
-/** The module's start function, exported instead of run at instantiation, so it runs metered. */
-export const START_EXPORT = `${RESERVED_EXPORT_PREFIX}start`;
+export { FUEL_GLOBAL_EXPORT, RESERVED_EXPORT_PREFIX, START_EXPORT } from './reserved-exports.js';
 
 const EMPTY_VECTOR = Uint8Array.of(0);
 // mutable i64, initialized by `i64.const 0 end`.
