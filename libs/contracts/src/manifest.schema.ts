@@ -134,7 +134,8 @@ export const PluginLimitsSchema = Type.Object(
     fuel: Type.Optional(
       Type.Integer({
         minimum: 1,
-        description: 'CPU budget: loop iterations and entries of functions that may loop or recurse',
+        description:
+          'CPU budget: loop iterations, entries of functions that may loop or recurse, and bulk memory and table work (1 per 16 bytes, 64 per table element, 4096 per page grown)',
       }),
     ),
     memory_pages: Type.Optional(
