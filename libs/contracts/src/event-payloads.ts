@@ -38,7 +38,7 @@ const ResourcesSchema = Type.Object(
       Type.Integer({
         minimum: 0,
         description:
-          'CPU budget used: loop iterations and entries of functions that may loop or recurse',
+          'CPU budget used: loop iterations, entries of functions that may loop or recurse, and bulk memory and table work (1 per 16 bytes, 64 per table element, 4096 per page grown)',
       }),
     ),
     memory_pages: Type.Optional(Type.Integer({ minimum: 0 })),

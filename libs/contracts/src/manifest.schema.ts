@@ -135,7 +135,7 @@ export const PluginLimitsSchema = Type.Object(
       Type.Integer({
         minimum: 1,
         description:
-          'CPU budget: loop iterations and entries of functions that may loop or recurse',
+          'CPU budget: loop iterations, entries of functions that may loop or recurse, and bulk memory and table work (1 per 16 bytes, 64 per table element, 4096 per page grown)',
       }),
     ),
     memory_pages: Type.Optional(

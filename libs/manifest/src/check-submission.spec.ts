@@ -40,6 +40,36 @@ function moduleImporting(namespace: string, name: string): Uint8Array {
   ]);
 }
 
+const leb = (value: number): number[] =>
+  value < 0x80 ? [value] : [(value & 0x7f) | 0x80, ...leb(Math.floor(value / 0x80))];
+const wasmSection = (id: number, payload: number[]) => [id, ...leb(payload.length), ...payload];
+const WASM_HEADER = [0, 0x61, 0x73, 0x6d, 1, 0, 0, 0];
+const FUNCREF = 0x70;
+
+/** A module declaring the given tables (each `[flags, min, max?]`) and exporting `exports` (function 0). */
+function moduleDeclaring(tables: number[][], exports: string[] = [], globals = 0): Uint8Array {
+  const str = (s: string) => [s.length, ...Buffer.from(s)];
+  return Uint8Array.from([
+    ...WASM_HEADER,
+    ...wasmSection(1, [1, 0x60, 0, 0]),
+    ...wasmSection(3, [1, 0]),
+    ...(tables.length
+      ? wasmSection(4, [
+          tables.length,
+          ...tables.flatMap((t) => [FUNCREF, t[0], ...t.slice(1).flatMap(leb)]),
+        ])
+      : []),
+    ...(globals
+      ? wasmSection(6, [
+          ...leb(globals),
+          ...new Array<number[]>(globals).fill([0x7f, 0, 0x41, 0, 0x0b]).flat(),
+        ])
+      : []),
+    ...wasmSection(7, [exports.length, ...exports.flatMap((name) => [...str(name), 0x00, 0])]),
+    ...wasmSection(10, [1, 2, 0, 0x0b]),
+  ]);
+}
+
 const manifestFor = (module: Uint8Array, overrides: Partial<Manifest> = {}) =>
   aManifest({ min_core_version: '1.0.0', ...overrides }, module);
 
@@ -120,6 +150,66 @@ describe('checkSubmission', () => {
   it('accepts a module importing a host function of the ABI', async () => {
     const module = moduleImporting('extism:host/user', 'fs_read');
     expect(await codes(manifestFor(module, { capabilities: {} }), module)).toEqual([]);
+  });
+
+  it('refuses a module declaring a 10,000,000-entry table, naming the resource and the value', async () => {
+    const module = moduleDeclaring([[0x00, 10_000_000]]);
+    const result = await checkSubmission(
+      manifestFor(module, { capabilities: {} }),
+      module,
+      context,
+    );
+    expect(result).toEqual({
+      ok: false,
+      findings: [
+        {
+          code: 'module_table_too_large',
+          message: 'table 0 initial entries: 10000000, more than the limit of 100000',
+          value: '10000000',
+        },
+      ],
+    });
+  });
+
+  it('reports every bound a module breaks', async () => {
+    const module = moduleDeclaring(new Array<number[]>(5).fill([0x01, 1, 200_000]), [], 10_001);
+    expect(await codes(manifestFor(module, { capabilities: {} }), module)).toEqual([
+      'module_too_many_tables',
+      ...new Array<string>(5).fill('module_table_too_large'),
+      'module_too_many_globals',
+    ]);
+  });
+
+  it.each(['_start', '_initialize', 'hs_init', '__convergio_fuel'])(
+    'refuses a module exporting %s, which would run before its budget or is reserved',
+    async (name) => {
+      const module = moduleDeclaring([], [name]);
+      expect(
+        await checkSubmission(manifestFor(module, { capabilities: {} }), module, context),
+      ).toEqual({
+        ok: false,
+        findings: [expect.objectContaining({ code: 'module_export_reserved', value: name })],
+      });
+    },
+  );
+
+  it('accepts tables within the limits', async () => {
+    const module = moduleDeclaring([
+      [0x00, 100_000],
+      [0x01, 1, 10],
+    ]);
+    expect(await codes(manifestFor(module, { capabilities: {} }), module)).toEqual([]);
+  });
+
+  it('refuses a module importing a table, even from the kernel namespace', async () => {
+    const str = (s: string) => [s.length, ...Buffer.from(s)];
+    const module = Uint8Array.from([
+      ...WASM_HEADER,
+      ...wasmSection(2, [1, ...str('extism:host/env'), ...str('alloc'), 0x01, FUNCREF, 0x00, 1]),
+    ]);
+    expect(await codes(manifestFor(module, { capabilities: {} }), module)).toEqual([
+      'import_forbidden',
+    ]);
   });
 
   it('refuses bytes that are not WebAssembly', async () => {

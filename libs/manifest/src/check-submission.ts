@@ -16,6 +16,7 @@ import {
   type GrantContext,
   type GrantPolicy,
 } from '@convergio/policy/grant';
+import { findModuleLimitViolations, SandboxError } from '@convergio/sandbox';
 
 /**
  * The outcome of the load-time checks of SPEC.md §4 that need no keyring. `adminRequired`: grants
@@ -35,8 +36,9 @@ export interface SubmissionContext {
 }
 
 /**
- * Checks a submission: manifest schema, module hash, module validity, declared
- * exports, permissions allowed to untrusted plugins, the operator grant policy
+ * Checks a submission: manifest schema, module hash, module validity, what the module
+ * declares (the executor's module limits: one finding per bound, coded for the resource, with
+ * the value found), declared exports, permissions allowed to untrusted plugins, the operator grant policy
  * (`policy_violation` findings naming the rule) and core version. Every problem
  * found is reported, not only the first.
  */
@@ -120,7 +122,25 @@ async function checkModule(manifest: Manifest, bytes: Uint8Array): Promise<Findi
       message: `capability function ${f} is not exported by the module`,
       path: '/capabilities',
     }));
-  return [...missing, ...WebAssembly.Module.imports(module).flatMap(checkImport)];
+  return [
+    ...checkDeclarations(bytes),
+    ...missing,
+    ...WebAssembly.Module.imports(module).flatMap(checkImport),
+  ];
+}
+
+/** The executor refuses to load a module over its limits; verification names them first. */
+function checkDeclarations(bytes: Uint8Array): Finding[] {
+  try {
+    return findModuleLimitViolations(bytes).map(({ code, message, value }) => ({
+      code,
+      message,
+      value: String(value),
+    }));
+  } catch (error) {
+    if (!(error instanceof SandboxError)) throw error;
+    return [{ code: error.code, message: error.message }];
+  }
 }
 
 const KERNEL = 'extism:host/env';
@@ -131,16 +151,17 @@ const KNOWN_KERNEL_FUNCTIONS = new Set<string>(KERNEL_FUNCTIONS);
 const KNOWN_HOST_FUNCTIONS = new Set<string>(HOST_FUNCTIONS);
 
 /**
- * Plugins may import the kernel functions and the host functions of the ABI, nothing else (no
- * WASI). Their types are checked when the module is loaded.
+ * Plugins may import functions of the Extism kernel and the host functions of the ABI, nothing
+ * else (no WASI; no table, memory or global, which whoever provides them would size). Their types
+ * are checked when the module is loaded.
  */
-function checkImport({ module, name }: WebAssembly.ModuleImportDescriptor): Finding[] {
-  if (module === HOST && KNOWN_HOST_FUNCTIONS.has(name)) return [];
-  if (module === KERNEL && KNOWN_KERNEL_FUNCTIONS.has(name)) return [];
+function checkImport({ module, name, kind }: WebAssembly.ModuleImportDescriptor): Finding[] {
+  if (kind === 'function' && module === HOST && KNOWN_HOST_FUNCTIONS.has(name)) return [];
+  if (kind === 'function' && module === KERNEL && KNOWN_KERNEL_FUNCTIONS.has(name)) return [];
   return [
     {
       code: 'import_forbidden',
-      message: `the module imports "${module}" "${name}", which the plugin ABI does not offer`,
+      message: `the module imports the ${kind} "${module}" "${name}", which the plugin ABI does not offer`,
     },
   ];
 }

@@ -6,8 +6,10 @@ export interface CallLimits {
   wallTimeMs: number;
   /**
    * CPU budget in fuel units: one unit per loop iteration and per entry of a function that may
-   * loop or recurse (see meterCodeSection); other functions cost nothing (`cpu_limit`).
-   * Deterministic, unlike wall time.
+   * loop or recurse (see meterCodeSection), and bulk work charged before it runs: one unit per
+   * 16 bytes of memory.fill/copy/init, 64 per table element filled, copied, initialized or
+   * grown, 4096 per page of memory.grow (see bulk-fuel.ts); the rest costs nothing
+   * (`cpu_limit`). Deterministic, unlike wall time.
    */
   fuel: number;
   /** Cap on linear memory and, separately, on Extism's host-side memory, in 64 KiB pages. */

@@ -34,7 +34,13 @@ export async function inspectModule(
       `not a valid WebAssembly module: ${errorMessage(error)}`,
     );
   }
-  for (const { module: namespace, name } of WebAssembly.Module.imports(module)) {
+  for (const { module: namespace, name, kind } of WebAssembly.Module.imports(module)) {
+    // A table, memory or global is sized or set by whoever provides it: nothing here bounds it.
+    if (kind !== 'function')
+      throw new SandboxError(
+        'module_import_forbidden',
+        `import "${namespace}" "${name}" is a ${kind}; only functions may be imported`,
+      );
     if (
       !ALLOWED_NAMESPACES.has(namespace) ||
       (namespace === 'extism:host/env' && FORBIDDEN_KERNEL_IMPORTS.has(name))

@@ -1,17 +1,14 @@
 import { refuseBadHostSignatures } from './host-signatures.js';
 import { encodeU32Leb, readU32Leb } from './leb128.js';
 import { meterCodeSection } from './meter-code.js';
+import { SandboxError } from './sandbox-error.js';
 import { appendEntries } from './section-edits.js';
 import { ExternalKind, readImports } from './wasm-imports.js';
 import { readSections, SectionId, writeSections } from './wasm-sections.js';
 import { I64, readFunctionTypes } from './wasm-types.js';
+import { FUEL_GLOBAL_EXPORT, START_EXPORT } from './reserved-exports.js';
 
-/** Names the instrumentation adds; a plugin may not export names with this prefix. */
-export const RESERVED_EXPORT_PREFIX = '__convergio_';
-/** Exported mutable i64 global holding the fuel the running call has left. */
-export const FUEL_GLOBAL_EXPORT = `${RESERVED_EXPORT_PREFIX}fuel`;
-/** The module's start function, exported instead of run at instantiation, so it runs metered. */
-export const START_EXPORT = `${RESERVED_EXPORT_PREFIX}start`;
+export { FUEL_GLOBAL_EXPORT, RESERVED_EXPORT_PREFIX, START_EXPORT } from './reserved-exports.js';
 
 const EMPTY_VECTOR = Uint8Array.of(0);
 // mutable i64, initialized by `i64.const 0 end`.
@@ -24,26 +21,38 @@ const utf8 = new TextEncoder();
  * (`unreachable`) when the global {@link FUEL_GLOBAL_EXPORT} is spent and otherwise decrements it.
  * The check never calls out: a call in a loop, even on a path never taken, keeps V8 from
  * optimizing the loop. So the host sets the whole budget before a call and reads what is left
- * after it. A start function would run at instantiation, before the host can set the budget: it
- * is exported as {@link START_EXPORT} instead, for the host to run as a metered call. Sections
- * other than code, global, export and start are kept byte for byte. Refuses host imports of the
- * wrong type (`module_import_forbidden`) and any instruction it cannot decode (`module_invalid`).
+ * after it. Instructions whose work grows with an operand (bulk memory and table operations,
+ * `memory.grow`, `table.grow`) are charged in proportion before they run (see bulk-fuel.ts), so a
+ * loop-free function cannot fill gigabytes for free. A start function would run at
+ * instantiation, before the host can set the budget: it is exported as {@link START_EXPORT}
+ * instead, for the host to run as a metered call. Sections other than code, global, export and
+ * start are kept byte for byte. Refuses host imports of the wrong type (`module_import_forbidden`)
+ * and any instruction it cannot decode (`module_invalid`).
  */
 export function instrumentFuel(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   const sections = readSections(bytes);
   const payload = (id: number) => sections.find((s) => s.id === id)?.payload ?? EMPTY_VECTOR;
   const imports = readImports(payload(SectionId.import));
-  refuseBadHostSignatures(imports, readFunctionTypes(payload(SectionId.type)));
+  const types = readFunctionTypes(payload(SectionId.type));
+  refuseBadHostSignatures(imports, types);
   const imported = (kind: number) => imports.filter((i) => i.kind === kind).length;
   const functionImports = imported(ExternalKind.function);
   const fuel = imported(ExternalKind.global) + readU32Leb(payload(SectionId.global), 0).value;
   const start = sections.find((s) => s.id === SectionId.start);
+  const paramCounts = readFunctionTypeIndexes(payload(SectionId.function)).map((type) => {
+    if (type >= types.length)
+      throw new SandboxError('module_invalid', `function type ${type} does not exist`);
+    return types[type].params.length;
+  });
 
   const metered = sections
     .filter((section) => section !== start)
     .map((section) =>
       section.id === SectionId.code
-        ? { ...section, payload: meterCodeSection(section.payload, functionImports, fuel) }
+        ? {
+            ...section,
+            payload: meterCodeSection(section.payload, functionImports, fuel, paramCounts),
+          }
         : section,
     );
   const exports = [exportEntry(FUEL_GLOBAL_EXPORT, ExternalKind.global, fuel)];
@@ -53,6 +62,20 @@ export function instrumentFuel(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   }
   const withFuelGlobal = appendEntries(metered, SectionId.global, [FUEL_GLOBAL]);
   return writeSections(appendEntries(withFuelGlobal, SectionId.export, exports));
+}
+
+function readFunctionTypeIndexes(payload: Uint8Array): number[] {
+  const count = readU32Leb(payload, 0);
+  const indexes: number[] = [];
+  let at = count.next;
+  for (let i = 0; i < count.value; i++) {
+    const type = readU32Leb(payload, at);
+    indexes.push(type.value);
+    at = type.next;
+  }
+  if (at !== payload.length)
+    throw new SandboxError('module_invalid', 'function section has trailing bytes');
+  return indexes;
 }
 
 function exportEntry(name: string, kind: number, index: number): Uint8Array {

@@ -1,3 +1,4 @@
+import { bulkChargeAt, bulkChargeCode, type BulkCharge } from './bulk-fuel.js';
 import { concatBytes } from './concat-bytes.js';
 import { instructionEnd } from './instruction-decoder.js';
 import { encodeU32Leb, readU32Leb } from './leb128.js';
@@ -9,6 +10,7 @@ const CALL = 0x10;
 const CALL_INDIRECT = 0x11;
 const RETURN_CALL = 0x12;
 const RETURN_CALL_INDIRECT = 0x13;
+const I32 = 0x7f;
 
 /** `if (fuel <= 0) unreachable; fuel -= 1` on the i64 global `fuel`. */
 function fuelCheck(fuel: number): Uint8Array {
@@ -25,7 +27,11 @@ function fuelCheck(fuel: number): Uint8Array {
 interface ScannedBody {
   body: Uint8Array;
   codeStart: number;
+  /** Locals the body declares (parameters excluded). */
+  locals: number;
   loopStarts: number[];
+  /** Instructions whose cost grows with an operand, charged inline before they run. */
+  bulk: { at: number; charge: BulkCharge }[];
   callsIndirect: boolean;
   /** Indexes of the defined (not imported) functions it calls directly. */
   callees: Set<number>;
@@ -39,14 +45,21 @@ interface ScannedBody {
  * that either call no plugin code or are always checked: every cycle of calls then passes through
  * a checked function, so no run is unbounded, and a unit stays bounded by a product of function
  * sizes. Small helpers called from hot loops (accessors with an error path) so cost nothing.
+ * Instructions whose work grows with an operand (bulk memory and table operations, both grows)
+ * are charged in proportion, inline, before they run, in every function (see bulk-fuel.ts); a
+ * function holding one gets an extra i32 local. `paramCounts` are the parameter counts of the
+ * defined functions, in order.
  */
 export function meterCodeSection(
   payload: Uint8Array,
   importedFunctions: number,
   fuel: number,
+  paramCounts: readonly number[],
 ): Uint8Array {
   const check = fuelCheck(fuel);
   const count = readU32Leb(payload, 0);
+  if (count.value !== paramCounts.length)
+    throw new SandboxError('module_invalid', 'the code and function sections disagree');
   const scanned: ScannedBody[] = [];
   let at = count.next;
   for (let i = 0; i < count.value; i++) {
@@ -67,7 +80,8 @@ export function meterCodeSection(
   const unchecked = uncheckedFunctions(scanned, importedFunctions);
   const chunks: Uint8Array[] = [Uint8Array.from(encodeU32Leb(count.value))];
   scanned.forEach((fn, i) => {
-    const body = meterBody(fn, !unchecked.has(importedFunctions + i), check);
+    const checkEntry = !unchecked.has(importedFunctions + i);
+    const body = meterBody(fn, checkEntry, check, paramCounts[i], fuel);
     const length = body.reduce((total, part) => total + part.length, 0);
     chunks.push(Uint8Array.from(encodeU32Leb(length)), ...body);
   });
@@ -75,18 +89,22 @@ export function meterCodeSection(
 }
 
 function scanBody(body: Uint8Array, importedFunctions: number): ScannedBody {
-  const codeStart = localsEnd(body);
+  const { codeStart, locals } = readLocals(body);
   const scanned: ScannedBody = {
     body,
     codeStart,
+    locals,
     loopStarts: [],
+    bulk: [],
     callsIndirect: false,
     callees: new Set(),
   };
   for (let at = codeStart; at < body.length;) {
     const next = instructionEnd(body, at);
     const opcode = body[at];
-    if (opcode === LOOP) scanned.loopStarts.push(next);
+    const charge = bulkChargeAt(body, at);
+    if (charge) scanned.bulk.push({ at, charge });
+    else if (opcode === LOOP) scanned.loopStarts.push(next);
     else if (opcode === CALL_INDIRECT || opcode === RETURN_CALL_INDIRECT)
       scanned.callsIndirect = true;
     else if (opcode === CALL || opcode === RETURN_CALL) {
@@ -113,16 +131,42 @@ function uncheckedFunctions(scanned: readonly ScannedBody[], importedFunctions: 
   return unchecked;
 }
 
-function meterBody(fn: ScannedBody, checkEntry: boolean, check: Uint8Array) {
-  const parts = [fn.body.subarray(0, fn.codeStart)];
-  if (checkEntry) parts.push(check);
+function meterBody(
+  fn: ScannedBody,
+  checkEntry: boolean,
+  check: Uint8Array,
+  params: number,
+  fuel: number,
+): Uint8Array[] {
+  const insertions: { at: number; code: Uint8Array }[] = [];
+  if (checkEntry) insertions.push({ at: fn.codeStart, code: check });
+  for (const start of fn.loopStarts) insertions.push({ at: start, code: check });
+  // The new local comes after the parameters and the declared locals.
+  const scratch = params + fn.locals;
+  for (const { at, charge } of fn.bulk)
+    insertions.push({ at, code: bulkChargeCode(charge, scratch, fuel) });
+  // Stable: at one offset (a loop whose first instruction is a bulk one), the loop check first.
+  insertions.sort((a, b) => a.at - b.at);
+  const parts = [
+    fn.bulk.length ? withScratchLocal(fn.body, fn.codeStart) : fn.body.subarray(0, fn.codeStart),
+  ];
   let from = fn.codeStart;
-  for (const start of fn.loopStarts) {
-    parts.push(fn.body.subarray(from, start), check);
-    from = start;
+  for (const { at, code } of insertions) {
+    parts.push(fn.body.subarray(from, at), code);
+    from = at;
   }
   parts.push(fn.body.subarray(from));
   return parts;
+}
+
+/** The locals declaration of `body` with one more i32 group of one local. */
+function withScratchLocal(body: Uint8Array, codeStart: number): Uint8Array {
+  const groups = readU32Leb(body, 0);
+  return concatBytes([
+    Uint8Array.from(encodeU32Leb(groups.value + 1)),
+    body.subarray(groups.next, codeStart),
+    Uint8Array.of(1, I32),
+  ]);
 }
 
 function inFunction<T>(functionIndex: number, run: () => T): T {
@@ -134,9 +178,14 @@ function inFunction<T>(functionIndex: number, run: () => T): T {
   }
 }
 
-function localsEnd(body: Uint8Array): number {
+function readLocals(body: Uint8Array): { codeStart: number; locals: number } {
   const groups = readU32Leb(body, 0);
   let at = groups.next;
-  for (let i = 0; i < groups.value; i++) at = readValueType(body, readU32Leb(body, at).next).next;
-  return at;
+  let locals = 0;
+  for (let i = 0; i < groups.value; i++) {
+    const group = readU32Leb(body, at);
+    locals += group.value;
+    at = readValueType(body, group.next).next;
+  }
+  return { codeStart: at, locals };
 }

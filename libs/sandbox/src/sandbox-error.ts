@@ -1,4 +1,5 @@
 import type { CallResources } from './call-limits.js';
+import type { ModuleLimitCode } from './module-limits.js';
 
 /** Stable codes of {@link SandboxError}; callers map them to HTTP statuses and bus outcomes. */
 export type SandboxErrorCode =
@@ -10,6 +11,8 @@ export type SandboxErrorCode =
   | 'module_import_forbidden'
   /** The module's memory is imported, shared, 64-bit, or needs more pages than the cap. */
   | 'module_memory_forbidden'
+  /** The module declares more of a resource than allowed (see MODULE_LIMIT_CODES), or a reserved export. */
+  | ModuleLimitCode
   /** The called function is not exported by the module. */
   | 'function_not_found'
   /** The call exceeded its wall time; its worker was terminated. */

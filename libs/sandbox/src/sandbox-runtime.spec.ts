@@ -338,7 +338,7 @@ describe('SandboxRuntime', () => {
       const squatter = await wat(
         '(module (func (export "__convergio_start")) (func (export "run") (result i32) (i32.const 0)))',
       );
-      await expect(load(squatter)).rejects.toMatchObject({ code: 'module_invalid' });
+      await expect(load(squatter)).rejects.toMatchObject({ code: 'module_export_reserved' });
     });
 
     it('prepares a module once, however often it is loaded', async () => {

@@ -9,11 +9,15 @@ export const SectionId = {
   custom: 0,
   type: 1,
   import: 2,
+  function: 3,
+  table: 4,
   memory: 5,
   global: 6,
   export: 7,
   start: 8,
+  element: 9,
   code: 10,
+  data: 11,
 } as const;
 
 /** One top-level section of a module: its id and its payload. */

@@ -1,0 +1,182 @@
+import { readU32Leb } from './leb128.js';
+import { RESERVED_EXPORT_PREFIX } from './reserved-exports.js';
+import { SandboxError } from './sandbox-error.js';
+import { readExports } from './wasm-exports.js';
+import { ExternalKind, readImports } from './wasm-imports.js';
+import { readSections, SectionId, type WasmSection } from './wasm-sections.js';
+import { readTables } from './wasm-tables.js';
+
+/**
+ * What a module may declare. V8's own limits (10,000,000 table entries, 1,000,000 functions, ...)
+ * are far above what one worker's heap holds: a 10,000,000-entry table aborted the whole process
+ * while being allocated, before any JavaScript could catch it.
+ */
+export interface ModuleLimits {
+  /** Tables, imported and defined. */
+  tables: number;
+  /** Initial and maximum entries of each table; a table without a maximum is given this one. */
+  tableEntries: number;
+  /** Globals, imported and defined. */
+  globals: number;
+  /** Functions, imported and defined. */
+  functions: number;
+  dataSegments: number;
+  elementSegments: number;
+  /** Bytes of the code section. */
+  codeBytes: number;
+  imports: number;
+  exports: number;
+}
+
+/** The limits every module is held to (ADR 0003). */
+export const DEFAULT_MODULE_LIMITS: Readonly<ModuleLimits> = Object.freeze({
+  tables: 4,
+  tableEntries: 100_000,
+  globals: 10_000,
+  functions: 100_000,
+  dataSegments: 100_000,
+  elementSegments: 100_000,
+  codeBytes: 16 * 1024 * 1024,
+  imports: 1_000,
+  exports: 10_000,
+});
+
+/** Codes of a module refused for what it declares: one per bounded resource. */
+export const MODULE_LIMIT_CODES = [
+  'module_too_many_tables',
+  /** A table's initial or maximum size is above the limit. */
+  'module_table_too_large',
+  'module_too_many_globals',
+  'module_too_many_functions',
+  'module_too_many_data_segments',
+  'module_too_many_element_segments',
+  'module_code_too_large',
+  'module_too_many_imports',
+  'module_too_many_exports',
+  /** An export Extism would run unmetered at instantiation, or one the instrumentation reserves. */
+  'module_export_reserved',
+] as const;
+export type ModuleLimitCode = (typeof MODULE_LIMIT_CODES)[number];
+
+/**
+ * Exports Extism itself calls when it instantiates a plugin (`hs_init`, else `_initialize`, else
+ * `_initialize` and `_start`), before the host has put any fuel in the budget.
+ */
+export const EXTISM_INIT_EXPORTS: readonly string[] = ['_start', '_initialize', 'hs_init'];
+
+/** One bound a module breaks: the code naming the resource, the value found and the limit. */
+export interface ModuleLimitViolation {
+  code: ModuleLimitCode;
+  message: string;
+  /** What was found: a count, a size, or the export's name. */
+  value: number | string;
+  limit?: number;
+}
+
+/**
+ * Every bound of {@link ModuleLimits} (and the reserved exports) the module breaks, read from its
+ * sections without compiling it. Malformed sections are `module_invalid` ({@link SandboxError}).
+ */
+export function findModuleLimitViolations(
+  bytes: Uint8Array,
+  limits: Readonly<ModuleLimits> = DEFAULT_MODULE_LIMITS,
+): ModuleLimitViolation[] {
+  const sections = readSections(bytes);
+  const payload = (id: number) => sections.find((s: WasmSection) => s.id === id)?.payload;
+  const count = (id: number) => {
+    const found = payload(id);
+    return found ? readU32Leb(found, 0).value : 0;
+  };
+  const imports = readImports(payload(SectionId.import) ?? Uint8Array.of(0));
+  const imported = (kind: number) => imports.filter((i) => i.kind === kind).length;
+  const tables = readTables(payload(SectionId.table) ?? Uint8Array.of(0));
+  const exports = readExports(payload(SectionId.export) ?? Uint8Array.of(0));
+
+  const found: ModuleLimitViolation[] = [];
+  const over = (code: ModuleLimitCode, what: string, value: number, limit: number) => {
+    if (value > limit)
+      found.push({
+        code,
+        value,
+        limit,
+        message: `${what}: ${value}, more than the limit of ${limit}`,
+      });
+  };
+  over(
+    'module_too_many_tables',
+    'tables',
+    imported(ExternalKind.table) + tables.length,
+    limits.tables,
+  );
+  tables.forEach((table, index) => {
+    over(
+      'module_table_too_large',
+      `table ${index} initial entries`,
+      table.min,
+      limits.tableEntries,
+    );
+    if (table.max !== undefined)
+      over(
+        'module_table_too_large',
+        `table ${index} maximum entries`,
+        table.max,
+        limits.tableEntries,
+      );
+  });
+  over(
+    'module_too_many_globals',
+    'globals',
+    imported(ExternalKind.global) + count(SectionId.global),
+    limits.globals,
+  );
+  over(
+    'module_too_many_functions',
+    'functions',
+    imported(ExternalKind.function) + count(SectionId.function),
+    limits.functions,
+  );
+  over(
+    'module_too_many_data_segments',
+    'data segments',
+    count(SectionId.data),
+    limits.dataSegments,
+  );
+  over(
+    'module_too_many_element_segments',
+    'element segments',
+    count(SectionId.element),
+    limits.elementSegments,
+  );
+  over(
+    'module_code_too_large',
+    'code section bytes',
+    payload(SectionId.code)?.length ?? 0,
+    limits.codeBytes,
+  );
+  over('module_too_many_imports', 'imports', imports.length, limits.imports);
+  over('module_too_many_exports', 'exports', exports.length, limits.exports);
+  for (const { name } of exports) {
+    if (EXTISM_INIT_EXPORTS.includes(name))
+      found.push({
+        code: 'module_export_reserved',
+        value: name,
+        message: `the module exports "${name}", which Extism would run unmetered at load; export plugin functions under other names`,
+      });
+    else if (name.startsWith(RESERVED_EXPORT_PREFIX))
+      found.push({
+        code: 'module_export_reserved',
+        value: name,
+        message: `the module exports "${name}": names starting with ${RESERVED_EXPORT_PREFIX} are reserved`,
+      });
+  }
+  return found;
+}
+
+/** Refuses (with a {@link SandboxError} coded for the resource) the first bound the module breaks. */
+export function checkModuleLimits(
+  bytes: Uint8Array,
+  limits: Readonly<ModuleLimits> = DEFAULT_MODULE_LIMITS,
+): void {
+  const [first] = findModuleLimitViolations(bytes, limits);
+  if (first) throw new SandboxError(first.code, first.message);
+}
