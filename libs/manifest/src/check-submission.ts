@@ -15,6 +15,7 @@ import {
   type GrantContext,
   type GrantPolicy,
 } from '@convergio/policy';
+import { inputSchemaProblems } from './tool-input-schema.js';
 
 /**
  * The outcome of the load-time checks of SPEC.md §4 that need no keyring. `adminRequired`: grants
@@ -35,7 +36,7 @@ export interface SubmissionContext {
 
 /**
  * Checks a submission: manifest schema, module hash, module validity, declared
- * exports, permissions allowed to untrusted plugins, the operator grant policy
+ * exports, tool input schemas (bounded in size and depth, runnable without backtracking), permissions allowed to untrusted plugins, the operator grant policy
  * (`policy_violation` findings naming the rule) and core version. Every problem
  * found is reported, not only the first.
  */
@@ -62,6 +63,11 @@ export async function checkSubmission(
     });
   }
   findings.push(...(await checkModule(manifest, module)));
+  (manifest.capabilities.tools ?? []).forEach((tool, i) =>
+    findings.push(
+      ...inputSchemaProblems(tool.input_schema, `/capabilities/tools/${i}/input_schema`),
+    ),
+  );
   const grantContext = context.grantContext(manifest.id);
   findings.push(...checkGrants(manifest, context.policy, grantContext));
   if (

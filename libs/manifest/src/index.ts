@@ -1,2 +1,3 @@
 export * from './risk.js';
 export * from './check-submission.js';
+export * from './tool-input-schema.js';
