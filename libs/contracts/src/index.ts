@@ -5,3 +5,4 @@ export * from './event-payloads.js';
 export * from './request-payloads.js';
 export * from './envelope.js';
 export * from './validation.js';
+export * from './stored-text.js';

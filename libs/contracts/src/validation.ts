@@ -7,6 +7,7 @@ import { EventPayloadSchemas } from './event-payloads.js';
 import { RequestSchemas } from './request-payloads.js';
 import { ManifestSchema, type Manifest } from './manifest.schema.js';
 import type { EventSubject, RequestSubject } from './subjects.js';
+import { unstorableCharacters } from './stored-text.js';
 
 /** One strict Ajv for every contract: unknown keywords and loose types are schema bugs. */
 export const ajv = new Ajv({ strict: true, allErrors: true, allowUnionTypes: true });
@@ -98,8 +99,20 @@ export function validateReplyData(subject: RequestSubject, value: unknown): unkn
   return checkerFor(replyCheckers, subject)(value);
 }
 
-/** Validates plugin.json; the error lists every problem found. */
-export const validateManifest: (value: unknown) => Manifest = compileChecker<Manifest>(
-  ManifestSchema,
-  'plugin manifest',
-);
+const checkManifestSchema = compileChecker<Manifest>(ManifestSchema, 'plugin manifest');
+
+/**
+ * Validates plugin.json; the error lists every problem found, including each string or key that
+ * holds NUL or a lone surrogate (`invalid_characters`), which no service could store.
+ */
+export function validateManifest(value: unknown): Manifest {
+  const unstorable = unstorableCharacters(value);
+  try {
+    const manifest = checkManifestSchema(value);
+    if (unstorable.length === 0) return manifest;
+  } catch (error) {
+    if (!(error instanceof DomainError) || unstorable.length === 0) throw error;
+    throw new DomainError(error.code, error.message, [...error.details, ...unstorable]);
+  }
+  throw new DomainError('validation_failed', 'invalid plugin manifest', unstorable);
+}

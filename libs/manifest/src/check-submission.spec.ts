@@ -261,4 +261,59 @@ describe('checkSubmission', () => {
       adminRequired: [expect.objectContaining({ permission: 'fs.read' })],
     });
   });
+  describe('tool input schemas', () => {
+    const withSchema = (input_schema: Record<string, unknown>) =>
+      manifestFor(greet, {
+        capabilities: {
+          tools: [{ name: 'greet', function: 'greet', description: 'Says hello', input_schema }],
+        },
+      });
+    const nested = (depth: number): Record<string, unknown> =>
+      depth === 0 ? { type: 'string' } : { type: 'array', items: nested(depth - 1) };
+    const findings = async (schema: Record<string, unknown>) =>
+      (await checkSubmission(withSchema(schema), greet, context)).findings;
+
+    it.each([
+      ['a backreference', { type: 'string', pattern: '^(a)\\1$' }],
+      ['a lookahead', { type: 'string', pattern: 'a(?=b)' }],
+      [
+        'a lookbehind in patternProperties',
+        { patternProperties: { '(?<!a)b': { type: 'string' } } },
+      ],
+      ['a pattern that is not a regular expression', { type: 'string', pattern: '[' }],
+      ['an unknown type', { type: 'nope' }],
+      ['a reference to nothing', { $ref: '#/definitions/missing' }],
+      ['a reference to a remote schema', { $ref: 'https://example.com/schema.json' }],
+      ['$async, whose validator answers with a promise', { $async: true, type: 'object' }],
+    ])('refuses a schema with %s: input_schema_invalid naming the tool', async (_w, schema) => {
+      expect(await findings(schema)).toEqual([
+        expect.objectContaining({
+          code: 'input_schema_invalid',
+          path: '/capabilities/tools/0/input_schema',
+        }),
+      ]);
+    });
+
+    it('refuses a schema nested deeper than 32 levels, and accepts 32', async () => {
+      // nested(n) is n + 1 objects deep.
+      expect((await findings(nested(32))).map((f) => f.code)).toEqual(['input_schema_too_deep']);
+      expect(await findings(nested(31))).toEqual([]);
+    });
+
+    it('refuses a schema larger than 64 KiB', async () => {
+      const properties = Object.fromEntries(
+        Array.from({ length: 3000 }, (_, i) => [`field_${i}`, { type: 'string', maxLength: 64 }]),
+      );
+      expect((await findings({ type: 'object', properties })).map((f) => f.code)).toEqual([
+        'input_schema_too_large',
+      ]);
+    });
+
+    it('accepts patterns a linear-time engine runs, ^(a|a)*$ included', async () => {
+      expect(await findings({ type: 'string', pattern: '^(a|a)*$' })).toEqual([]);
+      expect(
+        await findings({ type: 'object', patternProperties: { '^[a-z]+\\d{2}$': {} } }),
+      ).toEqual([]);
+    });
+  });
 });

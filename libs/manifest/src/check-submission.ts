@@ -17,6 +17,7 @@ import {
   type GrantPolicy,
 } from '@convergio/policy/grant';
 import { findModuleLimitViolations, SandboxError } from '@convergio/sandbox';
+import { inputSchemaProblems } from './tool-input-schema.js';
 
 /**
  * The outcome of the load-time checks of SPEC.md §4 that need no keyring. `adminRequired`: grants
@@ -38,7 +39,8 @@ export interface SubmissionContext {
 /**
  * Checks a submission: manifest schema, module hash, module validity, what the module
  * declares (the executor's module limits: one finding per bound, coded for the resource, with
- * the value found), declared exports, permissions allowed to untrusted plugins, the operator grant policy
+ * the value found), declared exports, tool input schemas (bounded in size and depth, runnable
+ * without backtracking), permissions allowed to untrusted plugins, the operator grant policy
  * (`policy_violation` findings naming the rule) and core version. Every problem
  * found is reported, not only the first.
  */
@@ -65,6 +67,11 @@ export async function checkSubmission(
     });
   }
   findings.push(...(await checkModule(manifest, module)));
+  (manifest.capabilities.tools ?? []).forEach((tool, i) =>
+    findings.push(
+      ...inputSchemaProblems(tool.input_schema, `/capabilities/tools/${i}/input_schema`),
+    ),
+  );
   const grantContext = context.grantContext(manifest.id);
   findings.push(...checkGrants(manifest, context.policy, grantContext));
   if (

@@ -1,3 +1,4 @@
 export * from './risk.js';
 export * from './check-submission.js';
 export * from './versions.js';
+export * from './tool-input-schema.js';

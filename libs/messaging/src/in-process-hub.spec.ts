@@ -69,20 +69,30 @@ describe('InProcessHub', () => {
   it('gives up after 8 attempts of a handler that keeps asking for a retry', async () => {
     const h = handler('retry');
     hub.onEvent('plugin.revoked', h.fn);
-    hub.publish('plugin.revoked', 'e1', {});
+    hub.publish('plugin.revoked', 'e1', { id: 'e1', data: { target: '/etc/\ud800' } });
     await jest.runAllTimersAsync();
     expect(h.calls).toHaveLength(8);
     expect(hub.pending()).toBe(0);
-    expect(Logger.prototype.error).toHaveBeenCalledWith('plugin.revoked: gave up after 8 attempts');
+    // Nothing else keeps the event: the error log names it and holds all of it.
+    expect(Logger.prototype.error).toHaveBeenCalledWith(
+      expect.stringMatching(
+        /^plugin\.revoked e1 dropped, gave up after 8 attempts: .*; the event: \{"id":"e1","data":\{"target":"\/etc\/\\ud800"\}\}$/,
+      ),
+    );
   });
 
-  it('never retries a poison message', async () => {
+  it('never retries a poison message, and logs all of it as an error', async () => {
     const h = handler('poison');
     hub.onEvent('plugin.revoked', h.fn);
-    hub.publish('plugin.revoked', 'e1', {});
+    hub.publish('plugin.revoked', 'e1', { id: 'e1' });
     await jest.runAllTimersAsync();
     expect(h.calls).toHaveLength(1);
     expect(hub.pending()).toBe(0);
+    expect(Logger.prototype.error).toHaveBeenCalledWith(
+      expect.stringMatching(
+        /^plugin\.revoked e1 dropped, refused by its handler: .*\{"id":"e1"\}$/,
+      ),
+    );
   });
 
   it('answers a request with its one handler, and undefined when no service answers', async () => {

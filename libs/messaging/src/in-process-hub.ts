@@ -82,9 +82,15 @@ export class InProcessHub {
     const next = previous.then(async () => {
       const outcome = this.closed ? ({ kind: 'done' } as const) : await handler(raw);
       this.inFlight--;
-      if (outcome.kind !== 'retry') return;
+      if (outcome.kind === 'done') return;
+      if (outcome.kind === 'poison')
+        return this.dropped(subject, raw, `refused by its handler: ${String(outcome.error)}`);
       if (attempt >= MAX_ATTEMPTS)
-        return this.log.error(`${subject}: gave up after ${attempt} attempts`);
+        return this.dropped(
+          subject,
+          raw,
+          `gave up after ${attempt} attempts: ${String(outcome.error)}`,
+        );
       this.inFlight++;
       setTimeout(
         () => {
@@ -97,9 +103,19 @@ export class InProcessHub {
     this.lines.set(line, next);
   }
 
+  // Nothing is stored in standalone mode: the log is the one record left of a dropped event.
+  private dropped(subject: string, raw: unknown, why: string): void {
+    this.log.error(`${subject} ${eventId(raw)} dropped, ${why}; the event: ${JSON.stringify(raw)}`);
+  }
+
   private remember(id: string): void {
     this.seen.add(id);
     if (this.seen.size > REMEMBERED_IDS)
       this.seen.delete(this.seen.values().next().value as string);
   }
+}
+
+function eventId(raw: unknown): string {
+  const id = (raw as { id?: unknown } | null)?.id;
+  return typeof id === 'string' ? id.slice(0, 100) : '(no id)';
 }

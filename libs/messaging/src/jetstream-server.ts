@@ -80,6 +80,7 @@ export class JetStreamServer extends BusServer {
         try {
           raw = m.json();
         } catch {
+          this.dropped(subject, m.string(), 'not JSON');
           m.term('not JSON');
           continue;
         }
@@ -87,10 +88,28 @@ export class JetStreamServer extends BusServer {
           this.dispatchEvent(subject, raw),
         );
         if (outcome.kind === 'done') m.ack();
-        else if (outcome.kind === 'poison') m.term();
-        else m.nak(retryDelayMs(m.info.deliveryCount));
+        else if (outcome.kind === 'poison') {
+          this.dropped(subject, m.string(), `refused by its handler: ${String(outcome.error)}`);
+          m.term();
+        } else if (m.info.deliveryCount >= MAX_DELIVER) {
+          // JetStream would stop delivering it without a word.
+          this.dropped(
+            subject,
+            m.string(),
+            `gave up after ${m.info.deliveryCount} deliveries: ${String(outcome.error)}`,
+          );
+          m.term();
+        } else m.nak(retryDelayMs(m.info.deliveryCount));
       }
     })();
+  }
+
+  // The stream keeps the message, but this consumer never sees it again: the error log names it
+  // and holds all of it, JSON-escaped, so an operator can record or replay it.
+  private dropped(subject: string, body: string, why: string): void {
+    this.log.error(
+      `${subject} dropped by ${this.options.service}, ${why}; the event: ${JSON.stringify(body)}`,
+    );
   }
 
   private answer(subject: RequestSubject): void {

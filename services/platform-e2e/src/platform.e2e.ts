@@ -24,3 +24,4 @@ await import('./executor.cases.js');
 await import('./attacks.cases.js');
 await import('./symlink-race.cases.js');
 await import('./observability.cases.js');
+await import('./stored-text.cases.js');

@@ -1,4 +1,6 @@
-import { EventSubjects, RequestSubjects } from '@convergio/contracts';
+import { randomUUID } from 'node:crypto';
+import { EventSubjects, RequestSubjects, unescapeAuditText } from '@convergio/contracts';
+import { BusServer } from '@convergio/messaging';
 import { startServiceHarness, type ServiceHarness } from '@convergio/service-testing';
 import { expectEventually } from '@convergio/testing';
 import { auditPersistence, AuditModule } from '../index.js';
@@ -91,5 +93,71 @@ describe('audit service', () => {
     });
     expect(second.events.map((e) => e.version)).toEqual(['3']);
     expect(second.next_after_seq).toBeNull();
+  });
+
+  it('records what PostgreSQL cannot hold (lone surrogates, NUL, controls) escaped, loss-free', async () => {
+    const target = '/etc/\ud800\u0000\\x\u001b[31m\udc00😀';
+    const id = await h.bus.publish(EventSubjects.PermissionDenied, {
+      plugin_id: 'a.erase',
+      version: '1.0.0',
+      capability: 'fs.read',
+      target,
+      reason: 'outside allowlist\u0000',
+    });
+    // Handled once already by the hub; the outcome of a second delivery says whether it stored.
+    expect(await h.redeliver(id)).toEqual({ kind: 'done' });
+    const [event] = (await query({ plugin_id: 'a.erase', limit: 10 })).events;
+    expect(event.data).toMatchObject({
+      target: '/etc/\\ud800\\u0000\\\\x\\u001b[31m\\udc00😀',
+      reason: 'outside allowlist\\u0000',
+    });
+    expect(unescapeAuditText(event.data.target as string)).toBe(target);
+  });
+
+  it('escapes keys too, and the text columns', async () => {
+    const id = await h.bus.publish(
+      EventSubjects.PluginSubmitted,
+      {
+        plugin_id: 'a.keys',
+        version: '1.0.0',
+        manifest: { ['na\u0000me']: ['\udfff'] },
+        module_sha256: 'c'.repeat(64),
+        module_size: 1,
+        submitted_by: 'k',
+      },
+      'corr\ud800',
+    );
+    expect(await h.redeliver(id)).toEqual({ kind: 'done' });
+    const [event] = (await query({ plugin_id: 'a.keys', limit: 10 })).events;
+    expect(event.data.manifest).toEqual({ 'na\\u0000me': ['\\udfff'] });
+    expect(event.correlation_id).toBe('corr\\ud800');
+  });
+
+  it('stores an event the database still refuses as an unstorable record, never dropping it', async () => {
+    const data = {
+      plugin_id: 'a.refused',
+      version: '1.0.0',
+      capability: 'fs.read',
+      target: '/etc/\ud800',
+      reason: 'outside allowlist',
+    };
+    // PostgreSQL has no year 0: the insert fails with a data exception however often it is retried.
+    const envelope = {
+      id: randomUUID(),
+      type: EventSubjects.PermissionDenied,
+      version: 1,
+      occurred_at: '0000-01-01T00:00:00Z',
+      source: 'test-driver',
+      correlation_id: 'c-refused',
+      data,
+    };
+    expect(
+      await h.app.get(BusServer).dispatchEvent(EventSubjects.PermissionDenied, envelope),
+    ).toEqual({ kind: 'done' });
+    const [event] = (await query({ plugin_id: 'a.refused', limit: 10 })).events;
+    const unstorable = event.data.unstorable as Record<string, string>;
+    expect(unstorable).toMatchObject({ occurred_at: '0000-01-01T00:00:00Z' });
+    expect(unstorable.error).toMatch(/out of range/);
+    expect(JSON.parse(Buffer.from(unstorable.data_json_base64, 'base64').toString())).toEqual(data);
   });
 });

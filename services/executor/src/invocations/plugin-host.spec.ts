@@ -1,16 +1,18 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import type { ArtifactStore } from '@convergio/artifacts';
 import { loadConfig } from '@convergio/config';
+import { validateEventEnvelope } from '@convergio/contracts';
 import { loadPlatformGrants } from '@convergio/runtime';
 import { RecordingBus } from '../recording-bus.spec-helper.js';
 import { aManifest, exampleModule, expectEventually, sha256Hex } from '@convergio/testing';
 import { ExecutorLimitsEnv, executorSettings } from '../config/executor.config.js';
 import { PolicyGate } from '../deployments/policy-gate.js';
 import { CallMetrics } from '../metrics/call-metrics.js';
-import { PluginHost, type Deployable } from './plugin-host.js';
+import { deniedEvent, PluginHost, type Deployable } from './plugin-host.js';
 
 describe('PluginHost', () => {
   const module = exampleModule('greet.wasm');
@@ -80,5 +82,39 @@ describe('PluginHost', () => {
     expect(JSON.parse(new TextDecoder().decode(greeting.output))).toEqual({
       greeting: 'Hello, Ada!',
     });
+  });
+});
+
+describe('deniedEvent', () => {
+  const plugin = { id: 'acme.one', version: '1.0.0', trust: 'untrusted' as const };
+
+  it('makes a permission.denied that passes its schema whatever the plugin asked for', () => {
+    for (const target of [
+      '/etc/\ud800',
+      '/etc/\u0000x',
+      `/${'😀'.repeat(1500)}`,
+      'x'.repeat(5000),
+    ]) {
+      const data = deniedEvent(plugin, { capability: 'fs.read', target, reason: 'denied' });
+      expect(() =>
+        validateEventEnvelope('permission.denied', {
+          id: randomUUID(),
+          type: 'permission.denied',
+          version: 1,
+          occurred_at: new Date().toISOString(),
+          source: 'executor',
+          correlation_id: 'c',
+          data,
+        }),
+      ).not.toThrow();
+      expect(target.startsWith(data.target)).toBe(true);
+    }
+  });
+
+  it('clips long text without splitting a surrogate pair', () => {
+    const target = `${'a'.repeat(1999)}😀tail`;
+    expect(deniedEvent(plugin, { capability: 'fs.read', target, reason: '' }).target).toBe(
+      'a'.repeat(1999),
+    );
   });
 });

@@ -179,20 +179,40 @@ export class PluginHost implements OnApplicationShutdown {
     denial: { capability: string; target: string; reason: string },
   ): void {
     this.metrics.denied(plugin.id, denial.capability);
-    void this.bus
-      .publish(EventSubjects.PermissionDenied, {
-        plugin_id: plugin.id,
-        version: plugin.version,
-        capability: denial.capability,
-        target: denial.target.slice(0, 2000),
-        reason: denial.reason.slice(0, 2000),
-      })
-      .catch((error: unknown) =>
-        this.log.error(
-          `permission.denied for ${plugin.id}@${plugin.version} not sent: ${String(error)}`,
-        ),
-      );
+    const event = deniedEvent(plugin, denial);
+    void this.bus.publish(EventSubjects.PermissionDenied, event).catch((error: unknown) =>
+      // The log is then the only record of the denial: all of it, JSON-escaped.
+      this.log.error(`permission.denied not sent (${String(error)}): ${JSON.stringify(event)}`),
+    );
   }
+}
+
+/** Longest target or reason a permission.denied carries, in code points. */
+const MAX_DENIAL_TEXT = 2000;
+
+/**
+ * The permission.denied payload of a denial, valid whatever the plugin put in it: text clipped
+ * without splitting a surrogate pair. NUL, controls and lone surrogates are kept as they are:
+ * the audit log escapes them when it stores the event.
+ */
+export function deniedEvent(
+  plugin: PluginIdentity,
+  denial: { capability: string; target: string; reason: string },
+) {
+  return {
+    plugin_id: plugin.id,
+    version: plugin.version,
+    capability: clip(String(denial.capability), 100),
+    target: clip(String(denial.target), MAX_DENIAL_TEXT),
+    reason: clip(String(denial.reason), MAX_DENIAL_TEXT),
+  };
+}
+
+function clip(text: string, codeUnits: number): string {
+  if (text.length <= codeUnits) return text;
+  const last = text.charCodeAt(codeUnits - 1);
+  // Cutting after a high surrogate would strand it and lose its pair.
+  return text.slice(0, last >= 0xd800 && last <= 0xdbff ? codeUnits - 1 : codeUnits);
 }
 
 function splitKey(key: string): [string, string] {

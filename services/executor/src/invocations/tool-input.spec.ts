@@ -156,3 +156,75 @@ describe('two tools behind one export', () => {
     );
   });
 });
+
+describe('checkToolInput against schemas written to stall the executor', () => {
+  // A backtracking engine takes over a minute on this input (^(a|a)*$ doubles its work per `a`);
+  // Jest's timeout below is the failure mode, nothing here measures time.
+  const catastrophic = { type: 'string', pattern: '^(a|a)*$' };
+  const attack = `${'a'.repeat(31)}!`;
+
+  it('refuses ^(a|a)*$ against 31 a and ! at once, with validation_failed naming the pattern', () => {
+    const error = refusal(() => checkToolInput(freshKey(), catastrophic, attack));
+    expect(error.code).toBe('validation_failed');
+    expect(error.details).toEqual([expect.objectContaining({ code: 'schema.pattern', path: '/' })]);
+  }, 5_000);
+
+  it('still answers a bystander correctly after a pathological check', () => {
+    refusal(() => checkToolInput(freshKey(), catastrophic, attack));
+    expect(() => checkToolInput(freshKey(), catastrophic, 'a'.repeat(31))).not.toThrow();
+    expect(() => checkToolInput(freshKey(), nameSchema, { name: 'Ada' })).not.toThrow();
+  }, 5_000);
+
+  it('runs patternProperties without backtracking too', () => {
+    const schema = { type: 'object', patternProperties: { '^(a|a)*$': { type: 'number' } } };
+    // The attack key does not match (so it is unconstrained); `aaa` matches and must be a number.
+    expect(() => checkToolInput(freshKey(), schema, { [attack]: 'x', aaa: 1 })).not.toThrow();
+    const error = refusal(() => checkToolInput(freshKey(), schema, { [attack]: 'x', aaa: 'y' }));
+    expect(error.details).toEqual([expect.objectContaining({ path: '/aaa' })]);
+  }, 5_000);
+
+  it('runs propertyNames patterns without backtracking too', () => {
+    const schema = { type: 'object', propertyNames: { pattern: '^(a|a)*$' } };
+    expect(refusal(() => checkToolInput(freshKey(), schema, { [attack]: 1 })).code).toBe(
+      'validation_failed',
+    );
+  }, 5_000);
+
+  it('refuses input whose pattern checks would cost more than the budget, with a coded error', () => {
+    // 50 bounded repeats compile to about 50,000 RE2 instructions; on 100,000 characters the
+    // linear-time engine still scans for tens of seconds. The budget refuses it before it starts.
+    const schema = { type: 'string', pattern: '[a-c]{999}'.repeat(50) };
+    const error = refusal(() => checkToolInput(freshKey(), schema, 'a'.repeat(100_000)));
+    expect(error.code).toBe('validation_failed');
+    expect(error.details).toEqual([expect.objectContaining({ code: 'schema.pattern_budget' })]);
+    // A short input is checked as usual (it is too short to match).
+    expect(refusal(() => checkToolInput(freshKey(), schema, 'a'.repeat(100))).details).toEqual([
+      expect.objectContaining({ code: 'schema.pattern' }),
+    ]);
+  }, 10_000);
+
+  it.each([
+    ['a backreference', '^(a)\\1$'],
+    ['a lookahead', '^a(?=b)'],
+    ['a lookbehind', '(?<!a)b'],
+  ])(
+    'refuses a schema with %s (no linear-time engine runs it) with plugin_failed',
+    (_w, pattern) => {
+      const error = refusal(() => checkToolInput(freshKey(), { type: 'string', pattern }, 'ab'));
+      expect(error.code).toBe('plugin_failed');
+      expect(error.message).toMatch(/input_schema/);
+    },
+  );
+
+  it('refuses an $async schema, whose promise would otherwise pass every input', () => {
+    const schema = { $async: true, type: 'string' };
+    expect(refusal(() => checkToolInput(freshKey(), schema, 42)).code).toBe('plugin_failed');
+  });
+
+  it('keeps the pattern semantics of JSON Schema: unanchored, Unicode, \\d and \\u escapes', () => {
+    const k = freshKey();
+    const schema = { type: 'string', pattern: '\\d{3}-\\u00e9' };
+    expect(() => checkToolInput(k, schema, 'ref 123-é!')).not.toThrow();
+    expect(refusal(() => checkToolInput(k, schema, '12-é')).code).toBe('validation_failed');
+  });
+});

@@ -1,7 +1,12 @@
-import { Ajv, type ValidateFunction } from 'ajv';
-import { DomainError, toDetails, type Manifest } from '@convergio/contracts';
+import { DomainError, type Manifest } from '@convergio/contracts';
+import {
+  compileToolInputSchema,
+  inputSchemaBoundsProblems,
+  ToolInputRefusal,
+  type ToolInputCheck,
+} from '@convergio/manifest';
 
-const compiled = new Map<string, ValidateFunction>();
+const compiled = new Map<string, ToolInputCheck>();
 
 /** A declared tool or agent: its name, the export behind it, and the schema of its input. */
 export interface DeclaredFunction {
@@ -24,31 +29,40 @@ export function declaredFunction(manifest: Manifest, name: string): DeclaredFunc
   );
 }
 
-/** Checks a tool's input against its declared JSON Schema before the plugin runs. */
+/**
+ * Checks a tool's input against its declared JSON Schema before the plugin runs, on the linear-time
+ * engine of `compileToolInputSchema` (the schema is the plugin's; this runs on the main thread).
+ * A schema verification would refuse today (too large, too deep, not runnable without
+ * backtracking) is refused with `plugin_failed`, even for versions approved before the bound.
+ */
 export function checkToolInput(
   cacheKey: string,
   schema: Record<string, unknown> | undefined,
   input: unknown,
 ): void {
   if (!schema) return;
-  let validate = compiled.get(cacheKey);
-  if (!validate) {
-    try {
-      // A fresh Ajv per schema: plugin schemas are untrusted, and a shared instance would let one
-      // plugin's $id collide with, or be $ref'd by, another's.
-      validate = new Ajv({ strict: false, allErrors: true }).compile(schema);
-    } catch (error) {
-      throw new DomainError(
-        'plugin_failed',
-        `the tool's input_schema does not compile: ${(error as Error).message}`,
-      );
-    }
-    compiled.set(cacheKey, validate);
+  let check = compiled.get(cacheKey);
+  if (!check) {
+    check = compile(schema);
+    compiled.set(cacheKey, check);
   }
-  if (!validate(input))
+  try {
+    check(input);
+  } catch (error) {
+    if (!(error instanceof ToolInputRefusal)) throw error;
+    throw new DomainError('validation_failed', error.message, error.details);
+  }
+}
+
+function compile(schema: Record<string, unknown>): ToolInputCheck {
+  const [problem] = inputSchemaBoundsProblems(schema, '/');
+  if (problem) throw new DomainError('plugin_failed', `the tool's ${problem.message}`);
+  try {
+    return compileToolInputSchema(schema);
+  } catch (error) {
     throw new DomainError(
-      'validation_failed',
-      'input does not match the tool input_schema',
-      toDetails(validate.errors ?? []),
+      'plugin_failed',
+      `the tool's input_schema does not compile: ${(error as Error).message}`,
     );
+  }
 }

@@ -190,4 +190,52 @@ describe('SubmissionService', () => {
     expect(error.code).toBe('validation_failed');
     expect(bus.requests).toEqual([]);
   });
+  it.each([
+    ['NUL in the name', { name: 'Gr\u0000eet' }, '/name'],
+    [
+      'a lone surrogate in the description of a tool',
+      {
+        capabilities: {
+          tools: [{ name: 'greet', function: 'greet', description: 'hi \ud800', input_schema: {} }],
+        },
+      },
+      '/capabilities/tools/0/description',
+    ],
+    [
+      'NUL in a key of an input_schema',
+      {
+        capabilities: {
+          tools: [
+            {
+              name: 'greet',
+              function: 'greet',
+              description: 'hi',
+              input_schema: { properties: { ['na\u0000me']: { type: 'string' } } },
+            },
+          ],
+        },
+      },
+      '/capabilities/tools/0/input_schema/properties/na\\u0000me',
+    ],
+    [
+      'a lone surrogate in a granted path',
+      {
+        permissions: { 'fs.read': { paths: ['/srv/\udc00'] } },
+      },
+      '/permissions/fs.read/paths/0',
+    ],
+  ])(
+    'refuses %s with validation_failed / invalid_characters naming the field',
+    async (_w, fields, path) => {
+      // JSON.parse turns "\u0000" and "\ud800" escapes into these characters, as a client would send them.
+      const raw = JSON.stringify(manifest(fields));
+      const error = await refusal(service.submit({ manifest: raw, module: wasm }, 'k-pub'));
+      expect(error.code).toBe('validation_failed');
+      expect(error.details).toEqual(
+        expect.arrayContaining([expect.objectContaining({ code: 'invalid_characters', path })]),
+      );
+      expect(artifacts.stored.size).toBe(0);
+      expect(bus.requests).toEqual([]);
+    },
+  );
 });

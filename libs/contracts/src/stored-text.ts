@@ -1,0 +1,107 @@
+import type { ErrorDetail } from './error-codes.js';
+
+// PostgreSQL refuses NUL in text and jsonb, and lone UTF-16 surrogates in jsonb ("\ud800" is
+// refused as an escape); terminals and log viewers act on control characters. Plugins control
+// much of the text the platform stores, so none of these may reach the database as they are.
+
+const HEX = '0123456789abcdef';
+const hex4 = (unit: number) =>
+  `\\u${HEX[(unit >> 12) & 15]}${HEX[(unit >> 8) & 15]}${HEX[(unit >> 4) & 15]}${HEX[unit & 15]}`;
+
+const isHigh = (unit: number) => unit >= 0xd800 && unit <= 0xdbff;
+const isLow = (unit: number) => unit >= 0xdc00 && unit <= 0xdfff;
+/** C0 controls (NUL included), DEL and C1 controls. */
+const isControl = (unit: number) => unit < 0x20 || (unit >= 0x7f && unit <= 0x9f);
+
+/**
+ * The audit log's form of a string: `\` becomes `\\`; every control character (C0, DEL, C1) and
+ * every lone surrogate becomes `\uXXXX` (six characters, lowercase hex). Valid surrogate pairs
+ * and all other characters are kept. Loss-free: {@link unescapeAuditText} gives the original back,
+ * because an escaped string holds no `\` that does not start an escape.
+ */
+export function escapeAuditText(text: string): string {
+  let out = '';
+  let from = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    let escaped: string | undefined;
+    if (unit === 0x5c) escaped = '\\\\';
+    else if (isControl(unit)) escaped = hex4(unit);
+    else if (isHigh(unit)) {
+      if (i + 1 < text.length && isLow(text.charCodeAt(i + 1))) i++;
+      else escaped = hex4(unit);
+    } else if (isLow(unit)) escaped = hex4(unit);
+    if (escaped === undefined) continue;
+    out += text.slice(from, i) + escaped;
+    from = i + 1;
+  }
+  return from === 0 ? text : out + text.slice(from);
+}
+
+/** The original of a string {@link escapeAuditText} produced. */
+export function unescapeAuditText(stored: string): string {
+  return stored.replace(/\\(\\|u[0-9a-f]{4})/g, (_m, escape: string) =>
+    escape === '\\' ? '\\' : String.fromCharCode(parseInt(escape.slice(1), 16)),
+  );
+}
+
+/** A JSON value with every string and every object key in the audit log's form ({@link escapeAuditText}). */
+export function escapeAuditJson(value: unknown): unknown {
+  if (typeof value === 'string') return escapeAuditText(value);
+  if (Array.isArray(value)) return value.map(escapeAuditJson);
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [escapeAuditText(k), escapeAuditJson(v)]),
+    );
+  return value;
+}
+
+/** True if the string holds NUL or a lone surrogate, which PostgreSQL cannot store. */
+export function hasUnstorableCharacters(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit === 0 || isLow(unit)) return true;
+    if (isHigh(unit)) {
+      if (!(i + 1 < text.length && isLow(text.charCodeAt(i + 1)))) return true;
+      i++;
+    }
+  }
+  return false;
+}
+
+const MAX_REPORTED = 50;
+const MAX_PATH = 500;
+
+/**
+ * One `invalid_characters` detail per string or object key, anywhere in `value`, that holds NUL
+ * or a lone surrogate (at most 50). Paths are JSON pointers, written in the audit log's form so
+ * that the path itself is printable.
+ */
+export function unstorableCharacters(value: unknown): ErrorDetail[] {
+  const found: ErrorDetail[] = [];
+  const visit = (v: unknown, path: string): void => {
+    if (found.length >= MAX_REPORTED) return;
+    if (typeof v === 'string') {
+      if (hasUnstorableCharacters(v))
+        found.push(detail(path || '/', 'a string holds NUL or a lone UTF-16 surrogate'));
+      return;
+    }
+    if (v === null || typeof v !== 'object') return;
+    for (const [key, child] of Array.isArray(v) ? v.entries() : Object.entries(v)) {
+      const at = `${path}/${pointerToken(String(key))}`;
+      if (typeof key === 'string' && hasUnstorableCharacters(key))
+        found.push(detail(at, 'a key holds NUL or a lone UTF-16 surrogate'));
+      visit(child, at);
+    }
+  };
+  visit(value, '');
+  return found.slice(0, MAX_REPORTED);
+}
+
+const pointerToken = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');
+
+const detail = (path: string, message: string): ErrorDetail => ({
+  code: 'invalid_characters',
+  message,
+  path: escapeAuditText(path).slice(0, MAX_PATH),
+});

@@ -1,0 +1,157 @@
+import { Ajv, type Options } from 'ajv';
+import { RE2JS } from 're2js';
+import { toDetails, type ErrorDetail } from '@convergio/contracts';
+
+type RegExpEngine = NonNullable<NonNullable<Options['code']>['regExp']>;
+// Ajv shares compiled patterns by their toString(), so it must tell patterns apart.
+type RegExpLike = ReturnType<RegExpEngine> & { toString(): string };
+
+/** Largest `input_schema` a tool may declare, serialized as JSON (UTF-8 bytes). */
+export const MAX_INPUT_SCHEMA_BYTES = 64 * 1024;
+/** Deepest nesting of objects and arrays in an `input_schema` (the schema itself is level 1). */
+export const MAX_INPUT_SCHEMA_DEPTH = 32;
+/**
+ * Regular-expression work one validation may do, in RE2 program instructions times characters
+ * scanned (an upper bound of what the linear-time engine does; about 10 ns a unit measured here).
+ */
+export const PATTERN_WORK_BUDGET = 20_000_000;
+/** Problems listed when input fails its schema. */
+const MAX_DETAILS = 100;
+const MAX_MESSAGE = 500;
+
+/** Checks one input against a tool's schema: throws a {@link ToolInputRefusal}, or returns. */
+export type ToolInputCheck = (input: unknown) => void;
+
+/** Why a tool input was refused: `invalid` (the input does not match) or `too_costly`. */
+export class ToolInputRefusal extends Error {
+  override readonly name = 'ToolInputRefusal';
+  constructor(
+    readonly reason: 'invalid' | 'too_costly',
+    message: string,
+    readonly details: ErrorDetail[],
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * What is wrong with a tool's `input_schema`, as findings: `input_schema_too_deep`,
+ * `input_schema_too_large`, or `input_schema_invalid` (Ajv cannot compile it, a pattern needs
+ * backtracking, it is `$async`). Empty when the executor can check input against it.
+ */
+export function inputSchemaProblems(schema: unknown, path: string): ErrorDetail[] {
+  const bounds = inputSchemaBoundsProblems(schema, path);
+  if (bounds.length) return bounds;
+  try {
+    compileToolInputSchema(schema);
+  } catch (error) {
+    return [problem('input_schema_invalid', `input_schema: ${(error as Error).message}`, path)];
+  }
+  return [];
+}
+
+/** The size and depth findings of {@link inputSchemaProblems}: what must hold before compiling. */
+export function inputSchemaBoundsProblems(schema: unknown, path: string): ErrorDetail[] {
+  if (exceedsDepth(schema, MAX_INPUT_SCHEMA_DEPTH))
+    return [
+      problem(
+        'input_schema_too_deep',
+        `input_schema nests objects and arrays deeper than ${MAX_INPUT_SCHEMA_DEPTH} levels`,
+        path,
+      ),
+    ];
+  const bytes = Buffer.byteLength(JSON.stringify(schema));
+  if (bytes > MAX_INPUT_SCHEMA_BYTES)
+    return [
+      problem(
+        'input_schema_too_large',
+        `input_schema is ${bytes} bytes as JSON, more than ${MAX_INPUT_SCHEMA_BYTES}`,
+        path,
+      ),
+    ];
+  return [];
+}
+
+const problem = (code: string, message: string, path: string): ErrorDetail => ({
+  code,
+  message: message.slice(0, MAX_MESSAGE),
+  path,
+});
+
+/**
+ * Compiles a tool's `input_schema` (plugin-controlled, so untrusted) into a check. Patterns run on
+ * RE2, which never backtracks, within {@link PATTERN_WORK_BUDGET} per check; `format` is an
+ * annotation only; a fresh Ajv per schema, so one plugin's `$id` can neither collide with nor be
+ * `$ref`'d by another's. Throws when the schema does not compile, including patterns RE2 cannot
+ * run (backreferences, lookaround) and `$async` schemas. Call {@link inputSchemaProblems} first
+ * for the size and depth bounds.
+ */
+export function compileToolInputSchema(schema: unknown): ToolInputCheck {
+  const meter = { left: PATTERN_WORK_BUDGET };
+  const validate = new Ajv({
+    strict: false,
+    allErrors: true,
+    validateFormats: false,
+    // Inlining copies a referenced schema into every place that uses it: a small schema could
+    // compile into megabytes of code.
+    inlineRefs: false,
+    code: { regExp: linearRegExp(meter) },
+  }).compile(schema as object);
+  if ((validate as { $async?: unknown }).$async)
+    throw new Error('$async schemas are not supported');
+  return (input) => {
+    meter.left = PATTERN_WORK_BUDGET;
+    let valid: boolean;
+    try {
+      valid = validate(input);
+    } catch (error) {
+      if (error instanceof PatternBudgetExceeded)
+        throw new ToolInputRefusal('too_costly', error.message, [
+          { code: 'schema.pattern_budget', message: error.message, path: '/' },
+        ]);
+      // A recursive schema against deeply nested input can exhaust the stack.
+      throw new ToolInputRefusal('too_costly', `input could not be checked: ${String(error)}`, []);
+    }
+    if (!valid)
+      throw new ToolInputRefusal(
+        'invalid',
+        'input does not match the tool input_schema',
+        toDetails((validate.errors ?? []).slice(0, MAX_DETAILS)),
+      );
+  };
+}
+
+class PatternBudgetExceeded extends Error {}
+
+/** Ajv's regular-expression engine, on RE2 (linear time), charging each test to `meter`. */
+function linearRegExp(meter: { left: number }): RegExpEngine {
+  const engine = (pattern: string, flags: string): RegExpLike => {
+    let re: RE2JS;
+    try {
+      re = RE2JS.compile(RE2JS.translateRegExp(pattern));
+    } catch (error) {
+      throw new Error(
+        `pattern ${JSON.stringify(pattern.slice(0, 200))} cannot run without backtracking: ${(error as Error).message}`,
+      );
+    }
+    const instructions = (re.re2().prog as { numInst(): number }).numInst();
+    return {
+      test(text: string): boolean {
+        meter.left -= instructions * (text.length + 1);
+        if (meter.left < 0)
+          throw new PatternBudgetExceeded(
+            'checking this input against the patterns of the tool input_schema would take too long',
+          );
+        return re.test(text);
+      },
+      toString: () => `/${pattern}/${flags}`,
+    };
+  };
+  return Object.assign(engine, { code: 'linearRegExp' });
+}
+
+function exceedsDepth(value: unknown, levelsLeft: number): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (levelsLeft === 0) return true;
+  return Object.values(value).some((child) => exceedsDepth(child, levelsLeft - 1));
+}
