@@ -41,7 +41,13 @@ class TestHandlers {
   getPlugin(@Payload() req: RequestEnvelope<'registry.plugins.get'>) {
     if (req.data.plugin_id === 'missing.plugin')
       throw new DomainError('not_found', 'no such plugin');
-    return { plugin_id: req.data.plugin_id, name: 'Test', versions: [] };
+    return {
+      plugin_id: req.data.plugin_id,
+      name: 'Test',
+      owner: 'acme',
+      serving_version: null,
+      versions: [],
+    };
   }
 }
 
@@ -149,7 +155,13 @@ describe.each<[string, () => MessagingOptions]>([
   it('answers a request and carries a coded error back', async () => {
     await expect(
       bus.request(RequestSubjects.RegistryGetPlugin, { plugin_id: 'x.y' }),
-    ).resolves.toEqual({ plugin_id: 'x.y', name: 'Test', versions: [] });
+    ).resolves.toEqual({
+      plugin_id: 'x.y',
+      name: 'Test',
+      owner: 'acme',
+      serving_version: null,
+      versions: [],
+    });
     await expect(
       bus.request(RequestSubjects.RegistryGetPlugin, { plugin_id: 'missing.plugin' }),
     ).rejects.toMatchObject({ code: 'not_found', message: 'no such plugin' });

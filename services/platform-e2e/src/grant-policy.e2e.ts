@@ -152,7 +152,7 @@ describe('the operator grant policy narrows every manifest', () => {
       const state = await expectEventually(async () => {
         const s = await versionState(publisher, manifest.id);
         expect(s.status).toBe('rejected');
-        return s as { findings: { code: string; rule?: string; value?: string }[] };
+        return s;
       });
       expect(state.findings).toContainEqual(
         expect.objectContaining({ code: 'policy_violation', rule, value: value() }),

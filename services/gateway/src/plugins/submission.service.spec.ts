@@ -229,7 +229,7 @@ describe('SubmissionService', () => {
     async (_w, fields, path) => {
       // JSON.parse turns "\u0000" and "\ud800" escapes into these characters, as a client would send them.
       const raw = JSON.stringify(manifest(fields));
-      const error = await refusal(service.submit({ manifest: raw, module: wasm }, 'k-pub'));
+      const error = await refusal(service.submit({ manifest: raw, module: wasm }, publisherKey));
       expect(error.code).toBe('validation_failed');
       expect(error.details).toEqual(
         expect.arrayContaining([expect.objectContaining({ code: 'invalid_characters', path })]),
