@@ -1,4 +1,4 @@
-import type { Permissions, Trust } from '@convergio/contracts';
+import type { HostCallErrorCode, Permissions, Trust } from '@convergio/contracts';
 import type { NetPolicy, PathProtection } from '@convergio/policy';
 
 /**
@@ -39,7 +39,7 @@ export interface PluginIdentity {
 
 /** A refusal or failure a plugin receives as a normal result (never a trap), e.g. `permission_denied`. */
 export interface HostError {
-  error: { code: string; message: string; capability?: string; target?: string };
+  error: { code: HostCallErrorCode; message: string; capability?: string; target?: string };
 }
 
 /** What a host function sees of the world. */
