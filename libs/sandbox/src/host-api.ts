@@ -58,7 +58,10 @@ export interface HostEnvironment {
    * Throws if the operation failed.
    */
   callMain(op: string, payload: unknown): unknown;
-  /** Sends a log line or a telemetry event to the main thread without blocking. */
+  /**
+   * Sends a log line or a telemetry event to the main thread without blocking; they travel in
+   * batches, at the latest when the call ends (a worker stopped at its wall time loses the rest).
+   */
   emit(kind: 'log' | 'telemetry', payload: unknown): void;
   /** Secret values released to this plugin during this call, for redaction. */
   releasedSecrets(): readonly string[];

@@ -6,7 +6,9 @@ import type { KernelMemory } from './kernel-memory.js';
 
 type ExtismHostFunction = (context: unknown, offset: bigint) => bigint;
 
-const hostError = (code: HostCallErrorCode, message: string): HostError => ({ error: { code, message } });
+const hostError = (code: HostCallErrorCode, message: string): HostError => ({
+  error: { code, message },
+});
 const utf8 = new TextDecoder();
 const toUtf8 = new TextEncoder();
 
