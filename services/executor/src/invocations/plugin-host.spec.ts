@@ -11,6 +11,7 @@ import { ExecutorLimitsEnv, executorSettings } from '../config/executor.config.j
 import { PolicyGate } from '../deployments/policy-gate.js';
 import { CallMetrics } from '../metrics/call-metrics.js';
 import { PluginHost, type Deployable } from './plugin-host.js';
+import { PluginEvents } from '../lifecycle/plugin-events.js';
 
 describe('PluginHost', () => {
   const module = exampleModule('greet.wasm');
@@ -43,6 +44,7 @@ describe('PluginHost', () => {
       bus.asBusClient(),
       new CallMetrics(),
       new PolicyGate(settings),
+      new PluginEvents(bus.asBusClient()),
     );
   });
 
