@@ -1,4 +1,4 @@
-import type { Permissions, Trust } from '@convergio/contracts';
+import type { HostCallErrorCode, Permissions, Trust } from '@convergio/contracts';
 import type { NetPolicy, PathProtection } from '@convergio/policy';
 
 /**
@@ -39,7 +39,7 @@ export interface PluginIdentity {
 
 /** A refusal or failure a plugin receives as a normal result (never a trap), e.g. `permission_denied`. */
 export interface HostError {
-  error: { code: string; message: string; capability?: string; target?: string };
+  error: { code: HostCallErrorCode; message: string; capability?: string; target?: string };
 }
 
 /** What a host function sees of the world. */
@@ -58,7 +58,10 @@ export interface HostEnvironment {
    * Throws if the operation failed.
    */
   callMain(op: string, payload: unknown): unknown;
-  /** Sends a log line or a telemetry event to the main thread without blocking. */
+  /**
+   * Sends a log line or a telemetry event to the main thread without blocking; they travel in
+   * batches, at the latest when the call ends (a worker stopped at its wall time loses the rest).
+   */
   emit(kind: 'log' | 'telemetry', payload: unknown): void;
   /** Secret values released to this plugin during this call, for redaction. */
   releasedSecrets(): readonly string[];

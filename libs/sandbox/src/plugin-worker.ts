@@ -168,9 +168,8 @@ export class PluginWorker {
         this.options.events.denied({ capability, target, reason });
         return;
       }
-      case 'log':
-      case 'telemetry':
-        this.options.events[message.type](message.payload);
+      case 'emitted':
+        for (const { kind, payload } of message.events) this.options.events[kind](payload);
         return;
       case 'ready':
       case 'init_failed':

@@ -42,4 +42,10 @@ export type WorkerMessage =
   | { type: 'failed'; id: number; error: WorkerFailure; resources: CallResources }
   | { type: 'bridge' }
   | { type: 'denied'; capability: string; target: string; reason: string }
-  | { type: 'log' | 'telemetry'; payload: unknown };
+  | { type: 'emitted'; events: EmittedEvent[] };
+
+/** A log line or telemetry event a host function emitted; sent in batches. */
+export interface EmittedEvent {
+  kind: 'log' | 'telemetry';
+  payload: unknown;
+}

@@ -10,6 +10,7 @@ import { EXECUTOR_SETTINGS } from './invocations/executor-limits.js';
 import { CallMetrics } from './metrics/call-metrics.js';
 import { InvocationService } from './invocations/invocation.service.js';
 import { PluginHost } from './invocations/plugin-host.js';
+import { PluginEvents } from './lifecycle/plugin-events.js';
 import { ToolsService } from './invocations/tools.service.js';
 
 /** The executor's features under the operator's limits and policy. */
@@ -26,6 +27,7 @@ export class ExecutorModule {
         InvocationService,
         ToolsService,
         PluginHost,
+        PluginEvents,
         PolicyGate,
         CallMetrics,
         { provide: EXECUTOR_SETTINGS, useValue: settings },

@@ -1,4 +1,4 @@
-import type { HostEnvironment, HostError } from '@convergio/sandbox';
+import type { HostEnvironment } from '@convergio/sandbox';
 import {
   decideFsAccess,
   decideOpenedMatchesChecked,
@@ -10,35 +10,36 @@ import {
 } from '@convergio/policy';
 import { closeSync } from 'node:fs';
 import { descriptorFacts, RaceDetected, type OpenedFacts } from './pinned-open.js';
-import { hostError } from './host-error.js';
+import { hostError, refuse, type HostCallFailure, type Refusal } from '../host-call-result.js';
+import { ALLOWED, type HostCallDecision } from '../host-function-definition.js';
 import { lstatFacts, resolveReal, type EntryFacts, type GrantRoots } from './resolve-path.js';
 
-export type FsCapability = 'fs.read' | 'fs.write';
-
-export function isHostError(value: unknown): value is HostError {
-  return typeof value === 'object' && value !== null && 'error' in value;
+/** The plugin's grant of one fs capability, resolved once per worker. */
+export interface FsBound {
+  env: HostEnvironment;
+  roots: GrantRoots | null;
 }
 
+/** What an fs refusal names before the path is parsed. */
+export const fsTarget = (input: unknown): string =>
+  describePluginValue((input as { path?: unknown } | null)?.path);
+
 /**
- * The checks that need no I/O: the permission is granted, the path is well formed (after
- * `$PLUGIN_DIR` is expanded to the plugin's own directory), it names a place under a grant and
- * not one of the platform's own files. Returns the canonical path, or the recorded refusal.
+ * The path as the plugin may name it: well formed, absolute, `$PLUGIN_DIR` expanded to the
+ * plugin's own directory. A malformed path is a refusal (it may be an attack), not bad input.
  */
-export function admitPath(
-  env: HostEnvironment,
-  capability: FsCapability,
-  roots: GrantRoots | null,
-  raw: unknown,
-): string | HostError {
-  const target = describePluginValue(raw);
-  if (!roots) return env.deny(capability, target, `${capability} is not granted`);
-  const { pluginDir, protection } = env.policy;
+export function parseFsPath(env: HostEnvironment, raw: unknown): string | Refusal {
+  const { pluginDir } = env.policy;
   const parsed = parsePluginPath(
     typeof raw === 'string' && pluginDir ? expandPluginDir(raw, pluginDir) : raw,
   );
-  if (!parsed.ok) return env.deny(capability, target, parsed.reason);
-  const decision = decideRequestedPath(parsed.path, roots.declared, roots.real, protection);
-  return decision.allowed ? parsed.path : env.deny(capability, parsed.path, decision.reason);
+  return parsed.ok ? parsed.path : refuse(describePluginValue(raw), parsed.reason);
+}
+
+/** The decision that needs no I/O: the path names a place under a grant, not a platform file. */
+export function decideFsPath({ env, roots }: FsBound, path: string): HostCallDecision {
+  const decision = decideRequestedPath(path, roots!.declared, roots!.real, env.policy.protection);
+  return decision.allowed ? ALLOWED : { allowed: false, reason: decision.reason, target: path };
 }
 
 /**
@@ -46,18 +47,16 @@ export function admitPath(
  * is taken again on the descriptor's own facts (a hard link or a FIFO raced in is caught).
  */
 export function verifyOpened(
-  env: HostEnvironment,
-  capability: FsCapability,
   target: string,
   checked: { realPath: string; facts: EntryFacts },
   opened: OpenedFacts,
   decisionFacts: Omit<FsTargetFacts, 'realPath' | 'kind' | 'nlink' | 'size'>,
-): HostError | null {
+): Refusal | null {
   const same = decideOpenedMatchesChecked(
     { realPath: checked.realPath, identity: checked.facts.identity },
     opened,
   );
-  if (!same.allowed) return env.deny(capability, target, same.reason);
+  if (!same.allowed) return refuse(target, same.reason);
   const again = decideFsAccess({
     ...decisionFacts,
     realPath: opened.realPath,
@@ -65,7 +64,7 @@ export function verifyOpened(
     nlink: opened.nlink,
     size: opened.size,
   });
-  return again.allowed ? null : env.deny(capability, target, again.reason);
+  return again.allowed ? null : refuse(target, again.reason);
 }
 
 /** An existing file or directory that passed every check before open. */
@@ -81,15 +80,14 @@ export interface CheckedEntry {
  */
 export function checkExisting(
   env: HostEnvironment,
-  capability: FsCapability,
   roots: GrantRoots,
   path: string,
   operation: 'read' | 'list',
-): CheckedEntry | HostError {
+): CheckedEntry | HostCallFailure {
   const resolution = resolveReal(path);
   if (resolution.kind === 'not-found') return hostError('not_found', 'no such file or directory');
   if (resolution.kind === 'dangling-symlink')
-    return env.deny(capability, path, 'a symbolic link on the path does not resolve');
+    return refuse(path, 'a symbolic link on the path does not resolve');
   const { realPath } = resolution;
   const facts = lstatFacts(realPath);
   const decisionFacts = {
@@ -102,7 +100,7 @@ export function checkExisting(
   if (decision.allowed) return { realPath, facts, decisionFacts };
   return decision.notFound
     ? hostError('not_found', 'no such file or directory')
-    : env.deny(capability, path, decision.reason);
+    : refuse(path, decision.reason);
 }
 
 /**
@@ -110,8 +108,6 @@ export function checkExisting(
  * it to `use`, and always closes it.
  */
 export function withVerifiedDescriptor(
-  env: HostEnvironment,
-  capability: FsCapability,
   path: string,
   checked: { realPath: string; facts: EntryFacts },
   decisionFacts: Omit<FsTargetFacts, 'realPath' | 'kind' | 'nlink' | 'size'>,
@@ -122,13 +118,11 @@ export function withVerifiedDescriptor(
   try {
     fd = open();
   } catch (error) {
-    if (error instanceof RaceDetected) return env.deny(capability, path, error.message);
+    if (error instanceof RaceDetected) return refuse(path, error.message);
     throw error;
   }
   try {
-    return (
-      verifyOpened(env, capability, path, checked, descriptorFacts(fd), decisionFacts) ?? use(fd)
-    );
+    return verifyOpened(path, checked, descriptorFacts(fd), decisionFacts) ?? use(fd);
   } finally {
     closeSync(fd);
   }

@@ -1,4 +1,4 @@
-import { fsHostFunctions } from './fs-host-functions.js';
+import { bindHostFunctions } from '../dispatch.js';
 import { fakeHost } from './fake-host-environment.spec-helper.js';
 import { createFsFixture, type FsFixture } from './fs-fixture.spec-helper.js';
 
@@ -10,7 +10,7 @@ afterAll(() => fx.close());
 
 function listWith(paths: string[], path: string) {
   const host = fakeHost({ grants: { 'fs.read': { paths } } });
-  return { host, result: fsHostFunctions(host.env).fs_list({ path }) };
+  return { host, result: bindHostFunctions(host.env).fs_list({ path }) };
 }
 
 describe('fs_list', () => {

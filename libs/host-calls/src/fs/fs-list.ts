@@ -1,8 +1,16 @@
 import { lstatSync, readdirSync } from 'node:fs';
-import type { HostEnvironment } from '@convergio/sandbox';
-import { admitPath, checkExisting, isHostError, withVerifiedDescriptor } from './fs-guard.js';
+import { isFailure } from '../host-call-result.js';
+import { defineHostFunction, notGranted } from '../host-function-definition.js';
+import {
+  checkExisting,
+  decideFsPath,
+  fsTarget,
+  parseFsPath,
+  withVerifiedDescriptor,
+  type FsBound,
+} from './fs-guard.js';
 import { openDirectory } from './pinned-open.js';
-import { entryKind, type GrantRoots } from './resolve-path.js';
+import { entryKind, resolveGrantRoots } from './resolve-path.js';
 
 /** Most entries one fs_list returns; the answer says when it stopped early. */
 export const MAX_LIST_ENTRIES = 10_000;
@@ -14,31 +22,33 @@ export type ListedType = 'file' | 'directory' | 'symlink' | 'other';
  * `fs_list {path}` → `{entries: [{name, type: 'file'|'directory'|'symlink'|'other', size}],
  * truncated?: true}` (needs fs.read). Symlinks on the path are followed like fs_read; the
  * entries themselves are not (`size` is 0 except for files). At most MAX_LIST_ENTRIES.
- * Errors: permission_denied (recorded), not_found, io_error.
  */
-export function fsList(env: HostEnvironment, roots: GrantRoots | null, input: unknown): unknown {
-  const path = admitPath(env, 'fs.read', roots, (input as { path?: unknown } | null)?.path);
-  if (isHostError(path)) return path;
-  const checked = checkExisting(env, 'fs.read', roots!, path, 'list');
-  if (isHostError(checked)) return checked;
-  const { realPath, facts, decisionFacts: common } = checked;
-
-  return withVerifiedDescriptor(
-    env,
-    'fs.read',
-    path,
-    { realPath, facts },
-    common,
-    () => openDirectory(realPath),
-    (fd) => {
-      // Read through the descriptor: the directory checked is the directory listed.
-      const pinned = `/proc/self/fd/${fd}`;
-      const names = readdirSync(pinned).sort();
-      const entries = names.slice(0, MAX_LIST_ENTRIES).map((name) => describeEntry(pinned, name));
-      return names.length > MAX_LIST_ENTRIES ? { entries, truncated: true } : { entries };
-    },
-  );
-}
+export const fsListFunction = defineHostFunction<FsBound, string>({
+  capability: 'fs.read',
+  target: fsTarget,
+  bind: (env) => ({ env, roots: resolveGrantRoots(env.grants['fs.read']?.paths) }),
+  admit: ({ roots }) => (roots ? null : notGranted('fs.read')),
+  parse: (input, { env }) => parseFsPath(env, (input as { path?: unknown } | null)?.path),
+  decide: (path, bound) => decideFsPath(bound, path),
+  run: (path, { env, roots }) => {
+    const checked = checkExisting(env, roots!, path, 'list');
+    if (isFailure(checked)) return checked;
+    const { realPath, facts, decisionFacts: common } = checked;
+    return withVerifiedDescriptor(
+      path,
+      { realPath, facts },
+      common,
+      () => openDirectory(realPath),
+      (fd) => {
+        // Read through the descriptor: the directory checked is the directory listed.
+        const pinned = `/proc/self/fd/${fd}`;
+        const names = readdirSync(pinned).sort();
+        const entries = names.slice(0, MAX_LIST_ENTRIES).map((name) => describeEntry(pinned, name));
+        return names.length > MAX_LIST_ENTRIES ? { entries, truncated: true } : { entries };
+      },
+    );
+  },
+});
 
 function describeEntry(
   dir: string,

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PathProtection } from '@convergio/policy';
-import { fsHostFunctions } from './fs-host-functions.js';
+import { bindHostFunctions } from '../dispatch.js';
 import { expectDenied, fakeHost } from './fake-host-environment.spec-helper.js';
 
 /**
@@ -35,7 +35,7 @@ describe('fs host calls and the platform protected paths', () => {
       grants: { 'fs.read': { paths }, 'fs.write': { paths } },
       policy: { protection, pluginDir: own },
     });
-    return { host, fns: fsHostFunctions(host.env) };
+    return { host, fns: bindHostFunctions(host.env) };
   };
 
   it('reads an ordinary file and its own directory under a grant of /', () => {

@@ -27,7 +27,7 @@ jest.unstable_mockModule('./resolve-path.js', () => ({
     return facts;
   },
 }));
-const { fsHostFunctions } = await import('./fs-host-functions.js');
+const { bindHostFunctions } = await import('../dispatch.js');
 
 let fx: FsFixture;
 beforeAll(async () => {
@@ -75,7 +75,7 @@ describe('time of check to time of use', () => {
       const host = fakeHost({
         grants: { 'fs.read': { paths: [fx.allowed] }, 'fs.write': { paths: [fx.allowed] } },
       });
-      return { host, fns: fsHostFunctions(host.env) };
+      return { host, fns: bindHostFunctions(host.env) };
     };
 
     it('fs_read: the file replaced by a symlink to a file outside', () => {
@@ -177,7 +177,7 @@ describe('time of check to time of use', () => {
     ]);
     const exited = new Promise((resolve) => attacker.on('exit', resolve));
     const host = fakeHost({ grants: { 'fs.read': { paths: [fx.allowed] } } });
-    const { fs_read } = fsHostFunctions(host.env);
+    const { fs_read } = bindHostFunctions(host.env);
     const outcomes = new Map<string, number>();
     const started = Date.now();
     while (Date.now() - started < 1200) {

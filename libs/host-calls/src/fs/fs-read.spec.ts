@@ -1,4 +1,4 @@
-import { fsHostFunctions } from './fs-host-functions.js';
+import { bindHostFunctions } from '../dispatch.js';
 import { expectDenied, fakeHost, type FakeHost } from './fake-host-environment.spec-helper.js';
 import { createFsFixture, type FsFixture } from './fs-fixture.spec-helper.js';
 
@@ -14,7 +14,7 @@ function readWith(
   maxFileBytes = 1024,
 ): { host: FakeHost; result: unknown } {
   const host = fakeHost({ grants: { 'fs.read': { paths } }, policy: { maxFileBytes } });
-  return { host, result: fsHostFunctions(host.env).fs_read(input) };
+  return { host, result: bindHostFunctions(host.env).fs_read(input) };
 }
 
 describe('fs_read', () => {
@@ -180,7 +180,7 @@ describe('fs_read', () => {
       const host = fakeHost({ grants: { 'fs.write': { paths: [fx.allowed] } } });
       const path = `${fx.allowed}/a.txt`;
       expectDenied(
-        { host, result: fsHostFunctions(host.env).fs_read({ path }) },
+        { host, result: bindHostFunctions(host.env).fs_read({ path }) },
         'fs.read',
         path,
         'not granted',

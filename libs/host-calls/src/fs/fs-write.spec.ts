@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { fsHostFunctions } from './fs-host-functions.js';
+import { bindHostFunctions } from '../dispatch.js';
 import { expectDenied, fakeHost, type FakeHost } from './fake-host-environment.spec-helper.js';
 import { createFsFixture, type FsFixture } from './fs-fixture.spec-helper.js';
 
@@ -15,7 +15,7 @@ function writeWith(
   maxFileBytes = 1024,
 ): { host: FakeHost; result: unknown } {
   const host = fakeHost({ grants: { 'fs.write': { paths } }, policy: { maxFileBytes } });
-  return { host, result: fsHostFunctions(host.env).fs_write(input) };
+  return { host, result: bindHostFunctions(host.env).fs_write(input) };
 }
 
 const secretUnchanged = () =>
@@ -159,7 +159,7 @@ describe('fs_write', () => {
       const host = fakeHost({ grants: { 'fs.read': { paths: [fx.allowed] } } });
       const path = `${fx.allowed}/x.txt`;
       expectDeniedAs(
-        { host, result: fsHostFunctions(host.env).fs_write({ path, content: 'x' }) },
+        { host, result: bindHostFunctions(host.env).fs_write({ path, content: 'x' }) },
         path,
         'not granted',
       );

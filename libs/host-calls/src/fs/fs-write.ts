@@ -2,11 +2,18 @@ import { constants, fstatSync, ftruncateSync, writeSync } from 'node:fs';
 import { posix } from 'node:path';
 import type { HostEnvironment } from '@convergio/sandbox';
 import { decideFsAccess } from '@convergio/policy';
-import { hostError } from './host-error.js';
-import { admitPath, isHostError, withVerifiedDescriptor } from './fs-guard.js';
+import { hostError, isFailure, refuse, type HostCallOutcome } from '../host-call-result.js';
+import { defineHostFunction, notGranted } from '../host-function-definition.js';
+import {
+  decideFsPath,
+  fsTarget,
+  parseFsPath,
+  withVerifiedDescriptor,
+  type FsBound,
+} from './fs-guard.js';
 import { isFsEncoding } from './fs-read.js';
 import { openInCheckedDirectory } from './pinned-open.js';
-import { lstatFacts, resolveReal, statFacts, type GrantRoots } from './resolve-path.js';
+import { lstatFacts, resolveGrantRoots, resolveReal, statFacts } from './resolve-path.js';
 
 const { O_APPEND, O_CREAT, O_EXCL, O_WRONLY } = constants;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
@@ -14,39 +21,57 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 /** Mode of files fs_write creates: owner read/write only. */
 export const CREATED_FILE_MODE = 0o600;
 
+/** An fs_write input, parsed: the bytes to write. */
+export interface WriteRequest {
+  path: string;
+  bytes: Buffer;
+  append: boolean;
+}
+
 /**
  * `fs_write {path, content, encoding?: 'utf8'|'base64', append?: boolean}` → `{size}` (needs
  * fs.write; does not need fs.read). Creates the file (mode 0600) if its directory exists,
  * else replaces or appends. Directories on the path are resolved; a symlink AT the target is
  * never followed (refused, dangling or not). `size` is the file's size after the write; the
  * content, and for appends the resulting file, must not exceed policy.maxFileBytes.
- * Errors: permission_denied (recorded), not_found (no such directory), conflict, io_error.
  */
-export function fsWrite(env: HostEnvironment, roots: GrantRoots | null, input: unknown): unknown {
+export const fsWriteFunction = defineHostFunction<FsBound, WriteRequest>({
+  capability: 'fs.write',
+  target: fsTarget,
+  bind: (env) => ({ env, roots: resolveGrantRoots(env.grants['fs.write']?.paths) }),
+  admit: ({ roots }) => (roots ? null : notGranted('fs.write')),
+  parse: (input, { env }) => parseWrite(env, input),
+  decide: ({ path }, bound) => decideFsPath(bound, path),
+  run: (request, bound) => write(request, bound),
+});
+
+function parseWrite(env: HostEnvironment, input: unknown): HostCallOutcome<WriteRequest> {
   const {
     path: raw,
     content,
     encoding = 'utf8',
     append = false,
   } = (input ?? {}) as Record<string, unknown>;
-  const path = admitPath(env, 'fs.write', roots, raw);
-  if (isHostError(path)) return path;
-  if (!isFsEncoding(encoding)) return env.deny('fs.write', path, 'encoding must be utf8 or base64');
-  if (typeof content !== 'string') return env.deny('fs.write', path, 'content must be a string');
-  if (typeof append !== 'boolean') return env.deny('fs.write', path, 'append must be a boolean');
+  const path = parseFsPath(env, raw);
+  if (isFailure(path)) return path;
+  if (!isFsEncoding(encoding)) return refuse(path, 'encoding must be utf8 or base64');
+  if (typeof content !== 'string') return refuse(path, 'content must be a string');
+  if (typeof append !== 'boolean') return refuse(path, 'append must be a boolean');
   if (encoding === 'base64' && (content.length % 4 !== 0 || !BASE64.test(content))) {
-    return env.deny('fs.write', path, 'content is not valid base64');
+    return refuse(path, 'content is not valid base64');
   }
   // Refuse before allocating: a base64 or UTF-8 string is never shorter than 3/4 of its bytes.
   if (content.length > env.policy.maxFileBytes * 4) {
-    return env.deny('fs.write', path, `content is larger than ${env.policy.maxFileBytes} bytes`);
+    return refuse(path, `content is larger than ${env.policy.maxFileBytes} bytes`);
   }
-  const bytes = Buffer.from(content, encoding);
+  return { path, bytes: Buffer.from(content, encoding), append };
+}
 
-  if (path === '/') return env.deny('fs.write', path, 'not a regular file (directory)');
+function write({ path, bytes, append }: WriteRequest, { env, roots }: FsBound): HostCallOutcome {
+  if (path === '/') return refuse(path, 'not a regular file (directory)');
   const parent = resolveReal(posix.dirname(path));
   if (parent.kind === 'dangling-symlink')
-    return env.deny('fs.write', path, 'a symbolic link on the path does not resolve');
+    return refuse(path, 'a symbolic link on the path does not resolve');
   if (parent.kind === 'not-found') return hostError('not_found', 'the directory does not exist');
   const realPath = posix.join(parent.realPath, posix.basename(path));
   const facts = parent.exists ? lstatFacts(realPath) : statFacts(null);
@@ -59,7 +84,7 @@ export function fsWrite(env: HostEnvironment, roots: GrantRoots | null, input: u
     append,
   };
   const decision = decideFsAccess({ ...common, realPath, ...facts });
-  if (!decision.allowed) return env.deny('fs.write', path, decision.reason);
+  if (!decision.allowed) return refuse(path, decision.reason);
   // Only now, once the place is known to be inside the grants, may the plugin learn it is missing.
   if (!parent.exists) return hostError('not_found', 'the directory does not exist');
 
@@ -67,8 +92,6 @@ export function fsWrite(env: HostEnvironment, roots: GrantRoots | null, input: u
   const creating = facts.kind === 'missing';
   const flags = O_WRONLY | (creating ? O_CREAT | O_EXCL : 0) | (append ? O_APPEND : 0);
   return withVerifiedDescriptor(
-    env,
-    'fs.write',
     path,
     // A file we just created is checked as new: its identity was unknown before the open.
     { realPath, facts: creating ? { ...facts, identity: null } : facts },

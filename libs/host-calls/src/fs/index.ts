@@ -1,7 +1,6 @@
-export { fsHostFunctions } from './fs-host-functions.js';
-export { CREATED_FILE_MODE } from './fs-write.js';
-export { MAX_LIST_ENTRIES, type ListedType } from './fs-list.js';
-export { hostError, type HostErrorCode } from './host-error.js';
+export { fsListFunction, MAX_LIST_ENTRIES, type ListedType } from './fs-list.js';
+export { fsReadFunction } from './fs-read.js';
+export { CREATED_FILE_MODE, fsWriteFunction } from './fs-write.js';
 export {
   resolveGrantRoots,
   resolveReal,

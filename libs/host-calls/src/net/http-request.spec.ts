@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { HttpRule } from '@convergio/contracts';
-import { netHostFunctions } from './net-host-functions.js';
+import { bindHostFunctions } from '../dispatch.js';
 import { createNetMainThreadOps } from './net-main-ops.js';
 import { FakeHostEnv, testPolicy } from './testing/fake-host-env.js';
 import type { OperatorPolicy } from '@convergio/sandbox';
@@ -62,7 +62,7 @@ function envFor(
   ops = createNetMainThreadOps(),
 ) {
   return new FakeHostEnv(
-    netHostFunctions,
+    bindHostFunctions,
     ops,
     plugin,
     rules ? { 'net.http': { rules } } : {},
@@ -453,7 +453,7 @@ describe('http_request against real local servers', () => {
   });
 
   it('turns a failing main thread into a network error, never a throw', () => {
-    const functions = netHostFunctions({
+    const functions = bindHostFunctions({
       plugin,
       grants: { 'net.http': { rules: [rule(a.port)] } },
       policy: testPolicy(),

@@ -1,4 +1,10 @@
-export { netHostFunctions } from './net-host-functions.js';
+export {
+  httpRequestFunction,
+  wsCloseFunction,
+  wsConnectFunction,
+  wsRecvFunction,
+  wsSendFunction,
+} from './net-definitions.js';
 export { createNetMainThreadOps } from './net-main-ops.js';
 export type {
   DeniedResult,

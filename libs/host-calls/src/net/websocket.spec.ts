@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { OperatorPolicy } from '@convergio/sandbox';
 import { expectEventually } from '@convergio/testing';
-import { netHostFunctions } from './net-host-functions.js';
+import { bindHostFunctions } from '../dispatch.js';
 import { createNetMainThreadOps } from './net-main-ops.js';
 import { FakeHostEnv, testPolicy } from './testing/fake-host-env.js';
 import { closeInstanceSockets } from './websocket.ops.js';
@@ -42,7 +42,7 @@ describe('websocket host functions against a real local server', () => {
     hosts = [`ws://127.0.0.1:${port}`],
   ) => {
     const env = new FakeHostEnv(
-      netHostFunctions,
+      bindHostFunctions,
       ops,
       plugin,
       { 'net.websocket': { hosts } },
@@ -140,7 +140,7 @@ describe('websocket host functions against a real local server', () => {
   });
 
   it('refuses without a net.websocket grant', async () => {
-    const env = new FakeHostEnv(netHostFunctions, ops, pluginA, {}, testPolicy());
+    const env = new FakeHostEnv(bindHostFunctions, ops, pluginA, {}, testPolicy());
     expect(await env.invoke('ws_connect', { url: `ws://127.0.0.1:${port}/` })).toMatchObject({
       error: { code: 'permission_denied' },
     });
@@ -207,7 +207,7 @@ describe('websocket host functions against a real local server', () => {
       ]);
     });
     const env = new FakeHostEnv(
-      netHostFunctions,
+      bindHostFunctions,
       rebinding,
       pluginA,
       { 'net.websocket': { hosts: [`ws://rebind.example:${port}`] } },

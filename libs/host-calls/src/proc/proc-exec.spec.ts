@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { Permissions, Trust } from '@convergio/contracts';
 import type { OperatorPolicy } from '@convergio/sandbox';
 import { expectDenied, fakeHost, type FakeHost } from '../fs/fake-host-environment.spec-helper.js';
-import { procHostFunctions } from './index.js';
+import { bindHostFunctions } from '../dispatch.js';
 
 let dir: string;
 beforeAll(() => {
@@ -35,7 +35,7 @@ function exec(
     ...(binaries ? { 'proc.exec': { binaries } } : {}),
   };
   const host = fakeHost({ grants, trust: options.trust ?? 'trusted', policy: options.policy });
-  return { host, result: procHostFunctions(host.env).proc_exec(input) as Record<string, unknown> };
+  return { host, result: bindHostFunctions(host.env).proc_exec(input) as Record<string, unknown> };
 }
 
 const expectDeniedAs = (

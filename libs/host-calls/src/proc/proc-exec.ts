@@ -12,10 +12,12 @@ import {
   parseExecRequest,
   parsePluginPath,
   type BinaryGrant,
+  type ExecRequest,
 } from '@convergio/policy';
-import { hostError } from '../fs/host-error.js';
+import { hostError, isFailure, refuse, type HostCallFailure } from '../host-call-result.js';
+import { ALLOWED, defineHostFunction } from '../host-function-definition.js';
 import { openDirectory, RaceDetected } from '../fs/pinned-open.js';
-import { lstatFacts, resolveReal } from '../fs/resolve-path.js';
+import { lstatFacts, resolveGrantRoots, resolveReal } from '../fs/resolve-path.js';
 
 /** What proc_exec needs to know about the plugin's grants, resolved once. */
 export interface ExecGrants {
@@ -44,6 +46,15 @@ export function realOrNull(path: string): string | null {
   }
 }
 
+/** What proc_exec works with: the plugin and its grants, resolved once per worker. */
+export interface ExecBound {
+  env: HostEnvironment;
+  grants: ExecGrants;
+}
+
+const execTarget = (input: unknown): string =>
+  describePluginValue((input as { binary?: unknown } | null)?.binary);
+
 /**
  * `proc_exec {binary, args?: string[], cwd?, stdin?}` → `{exit_code, signal, stdout, stderr,
  * timed_out, truncated}` (needs proc.exec and a trusted or official plugin). `binary` is an
@@ -53,39 +64,59 @@ export function realOrNull(path: string): string | null {
  * After policy.procTimeoutMs the whole process group is killed (`timed_out`); stdout and
  * stderr are capped at policy.maxProcOutputBytes each (`truncated`, the process is killed
  * when it writes more). `exit_code` is null when a signal ended it. stdin is capped at
- * policy.maxProcOutputBytes. Errors: permission_denied (recorded), io_error.
+ * policy.maxProcOutputBytes.
  */
-export function procExec(env: HostEnvironment, grants: ExecGrants, input: unknown): unknown {
-  const target = describePluginValue((input as { binary?: unknown } | null)?.binary);
-  const gate = decideExecAtAll(env.plugin.trust, grants.binaries);
-  if (!gate.allowed) return env.deny('proc.exec', target, gate.reason);
+export const procExecFunction = defineHostFunction<ExecBound, ExecRequest>({
+  capability: 'proc.exec',
+  target: execTarget,
+  bind: (env) => ({ env, grants: execGrants(env) }),
+  admit: ({ env, grants }) => {
+    const gate = decideExecAtAll(env.plugin.trust, grants.binaries);
+    return gate.allowed ? null : gate.reason;
+  },
+  parse: (input, { env }) => {
+    const parsed = parseExecRequest(input, env.policy.maxProcOutputBytes);
+    return parsed.ok ? parsed.request : refuse(execTarget(input), parsed.reason);
+  },
+  // The binary's real path is what is decided on: run resolves it, then decides.
+  decide: () => ALLOWED,
+  run: (request, { env, grants }) => {
+    const decision = decideExec({
+      trust: env.plugin.trust,
+      grants: grants.binaries,
+      requestedReal: realOrNull(request.binary),
+      writeRoots: grants.writeRoots,
+    });
+    if (!decision.allowed) return refuse(request.binary, decision.reason);
+    const workDir = openWorkingDirectory(grants, request.binary, request.cwd);
+    if (isFailure(workDir)) return workDir;
+    try {
+      return run(
+        decision.grant,
+        request.args,
+        workDir.cwd,
+        request.stdin ?? '',
+        env.policy.procTimeoutMs,
+        env.policy.maxProcOutputBytes,
+      );
+    } finally {
+      workDir.release();
+    }
+  },
+});
 
-  const { policy } = env;
-  const parsed = parseExecRequest(input, policy.maxProcOutputBytes);
-  if (!parsed.ok) return env.deny('proc.exec', target, parsed.reason);
-  const request = parsed.request;
-  const decision = decideExec({
-    trust: env.plugin.trust,
-    grants: grants.binaries,
-    requestedReal: realOrNull(request.binary),
-    writeRoots: grants.writeRoots,
-  });
-  if (!decision.allowed) return env.deny('proc.exec', request.binary, decision.reason);
-
-  const workDir = openWorkingDirectory(env, grants, request.binary, request.cwd);
-  if ('error' in workDir) return workDir;
-  try {
-    return run(
-      decision.grant,
-      request.args,
-      workDir.cwd,
-      request.stdin ?? '',
-      policy.procTimeoutMs,
-      policy.maxProcOutputBytes,
-    );
-  } finally {
-    workDir.release();
-  }
+/** Granted binaries and fs roots, resolved once. */
+function execGrants(env: HostEnvironment): ExecGrants {
+  const read = resolveGrantRoots(env.grants['fs.read']?.paths);
+  const write = resolveGrantRoots(env.grants['fs.write']?.paths);
+  return {
+    binaries: env.grants['proc.exec']?.binaries.map((declared) => ({
+      declared,
+      real: realOrNull(declared),
+    })),
+    fsRoots: [...(read?.real ?? []), ...(write?.real ?? [])],
+    writeRoots: write?.real ?? [],
+  };
 }
 
 type WorkDir = { cwd: string; release: () => void };
@@ -96,32 +127,30 @@ type WorkDir = { cwd: string; release: () => void };
  * for a symlink after the check does not move it elsewhere.
  */
 function openWorkingDirectory(
-  env: HostEnvironment,
   grants: ExecGrants,
   binary: string,
   cwd: string | undefined,
-): WorkDir | HostError {
+): WorkDir | HostCallFailure {
   if (cwd === undefined) {
     const dir = mkdtempSync(join(tmpdir(), 'convergio-exec-'));
     return { cwd: dir, release: () => rmSync(dir, { recursive: true, force: true }) };
   }
   const parsed = parsePluginPath(cwd);
-  if (!parsed.ok) return env.deny('proc.exec', binary, `cwd: ${parsed.reason}`);
+  if (!parsed.ok) return refuse(binary, `cwd: ${parsed.reason}`);
   const resolution = resolveReal(parsed.path);
-  if (resolution.kind !== 'resolved') return env.deny('proc.exec', binary, 'cwd does not resolve');
+  if (resolution.kind !== 'resolved') return refuse(binary, 'cwd does not resolve');
   const decision = decideExecCwd(
     resolution.realPath,
     lstatFacts(resolution.realPath).kind,
     grants.fsRoots,
   );
-  if (!decision.allowed) return env.deny('proc.exec', binary, decision.reason);
+  if (!decision.allowed) return refuse(binary, decision.reason);
   if (!resolution.exists) return hostError('not_found', 'cwd does not exist');
   let fd: number;
   try {
     fd = openDirectory(resolution.realPath);
   } catch (error) {
-    if (error instanceof RaceDetected)
-      return env.deny('proc.exec', binary, `cwd: ${error.message}`);
+    if (error instanceof RaceDetected) return refuse(binary, `cwd: ${error.message}`);
     throw error;
   }
   // Kept open (CLOEXEC) until the child has started: the child resolves its own /proc/self/fd/<n>.

@@ -1,15 +1,21 @@
-import type { HostEnvironment, HostFunctionTable } from '@convergio/sandbox';
+import { refuse } from '../host-call-result.js';
+import { ALLOWED, defineHostFunction } from '../host-function-definition.js';
+
+const secretTarget = (input: unknown): string => {
+  const id = (input as { id?: unknown } | null)?.id;
+  return typeof id === 'string' ? id : '';
+};
 
 /**
- * `secret_get` goes through the secret broker, which the secrets issue builds; until
- * then every call is refused (and recorded) with a code the plugin can recognise.
+ * `secret_get {id}` goes through the secret broker, which the secrets issue builds; until then
+ * every call is refused (and recorded), granted or not, with a code the plugin can recognise.
  */
-export function secretHostFunctions(env: HostEnvironment): HostFunctionTable {
-  return {
-    secret_get: (input) => {
-      const id =
-        typeof (input as { id?: unknown })?.id === 'string' ? (input as { id: string }).id : '';
-      return env.deny('secrets.read', id, 'the secret broker is not available yet');
-    },
-  };
-}
+export const secretGetFunction = defineHostFunction<null, never>({
+  capability: 'secrets.read',
+  target: secretTarget,
+  bind: () => null,
+  admit: () => null,
+  parse: (input) => refuse(secretTarget(input), 'the secret broker is not available yet'),
+  decide: () => ALLOWED,
+  run: () => null,
+});

@@ -6,7 +6,8 @@ import {
   type LogBucket,
   type LogLevel,
 } from '@convergio/policy';
-import { hostError } from '../fs/host-error.js';
+import { hostError } from '../host-call-result.js';
+import { ALLOWED, defineHostFunction } from '../host-function-definition.js';
 
 /** What `log` hands to `env.emit('log', …)`. */
 export interface LogPayload {
@@ -31,19 +32,41 @@ export interface LogLimiter {
  */
 export const defaultLogLimiter: LogLimiter = { buckets: new Map(), now: () => performance.now() };
 
+/** The `log` function bound to one plugin, with the limiter it counts against. */
+export interface LogBound {
+  env: HostEnvironment;
+  limiter: LogLimiter;
+}
+
 /**
  * `log {level: 'debug'|'info'|'warn'|'error', message}` → `{ok: true}`, or `{ok: false,
  * dropped: true}` when the plugin exceeds policy.logLinesPerSecond. Needs no grant. The
  * message is stripped of control characters (except newline and tab), redacted like
  * telemetry, capped at policy.maxLogBytes (marked `…[truncated]`) and tagged with the
- * plugin's id and version. Errors: invalid_input for a bad level or a non-string message.
+ * plugin's id and version. `limiter` is injectable for tests.
  */
-export function pluginLog(env: HostEnvironment, limiter: LogLimiter, input: unknown): unknown {
-  const { level, message } = (input ?? {}) as { level?: unknown; message?: unknown };
-  if (!isLogLevel(level))
-    return hostError('invalid_input', 'level must be debug, info, warn or error');
-  if (typeof message !== 'string') return hostError('invalid_input', 'message must be a string');
+export const logFunction = (limiter: LogLimiter = defaultLogLimiter) =>
+  defineHostFunction<LogBound, { level: LogLevel; message: string }>({
+    capability: null,
+    target: () => '',
+    bind: (env) => ({ env, limiter }),
+    admit: () => null,
+    parse: (input) => {
+      const { level, message } = (input ?? {}) as { level?: unknown; message?: unknown };
+      if (!isLogLevel(level))
+        return hostError('invalid_input', 'level must be debug, info, warn or error');
+      if (typeof message !== 'string')
+        return hostError('invalid_input', 'message must be a string');
+      return { level, message };
+    },
+    decide: () => ALLOWED,
+    run: (line, bound) => writeLine(line, bound),
+  });
 
+function writeLine(
+  { level, message }: { level: LogLevel; message: string },
+  { env, limiter }: LogBound,
+): unknown {
   // The limit is taken before any work on the message: a flood costs one map lookup a line.
   const key = env.plugin.id;
   const decision = takeLogToken(

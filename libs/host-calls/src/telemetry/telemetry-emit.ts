@@ -1,5 +1,7 @@
 import type { HostEnvironment } from '@convergio/sandbox';
-import { checkTelemetryEvent, describePluginValue } from '@convergio/policy';
+import { checkTelemetryEvent, describePluginValue, type TelemetryEvent } from '@convergio/policy';
+import { refuse } from '../host-call-result.js';
+import { ALLOWED, defineHostFunction, notGranted } from '../host-function-definition.js';
 
 /** What telemetry_emit hands to `env.emit('telemetry', …)`. */
 export interface TelemetryPayload {
@@ -15,19 +17,29 @@ export interface TelemetryPayload {
  * `name` and attribute keys match `^[a-z][a-z0-9_.]{0,63}$`; at most 16 attributes; `value`
  * and attribute values are strings (≤ 256 characters), finite numbers or booleans. Values
  * that look like or contain a secret (including one released to this call) arrive as
- * `[REDACTED]`. Errors: permission_denied (recorded) for a missing grant or a malformed event.
+ * `[REDACTED]`. A malformed event is a refusal (recorded), like a missing grant.
  */
-export function telemetryEmit(env: HostEnvironment, input: unknown): unknown {
-  const target = describePluginValue((input as { name?: unknown } | null)?.name, 64);
-  if (!env.grants['telemetry.emit'])
-    return env.deny('telemetry.emit', target, 'telemetry.emit is not granted');
-  const checked = checkTelemetryEvent(input, env.releasedSecrets());
-  if (!checked.ok) return env.deny('telemetry.emit', target, checked.reason);
-  const payload: TelemetryPayload = {
-    plugin_id: env.plugin.id,
-    plugin_version: env.plugin.version,
-    ...checked.event,
-  };
-  env.emit('telemetry', payload);
-  return { ok: true };
+export const telemetryEmitFunction = defineHostFunction<HostEnvironment, TelemetryEvent>({
+  capability: 'telemetry.emit',
+  target: telemetryTarget,
+  bind: (env) => env,
+  admit: (env) => (env.grants['telemetry.emit'] ? null : notGranted('telemetry.emit')),
+  parse: (input, env) => {
+    const checked = checkTelemetryEvent(input, env.releasedSecrets());
+    return checked.ok ? checked.event : refuse(telemetryTarget(input), checked.reason);
+  },
+  decide: () => ALLOWED,
+  run: (event, env) => {
+    const payload: TelemetryPayload = {
+      plugin_id: env.plugin.id,
+      plugin_version: env.plugin.version,
+      ...event,
+    };
+    env.emit('telemetry', payload);
+    return { ok: true };
+  },
+});
+
+function telemetryTarget(input: unknown): string {
+  return describePluginValue((input as { name?: unknown } | null)?.name, 64);
 }

@@ -1,7 +1,8 @@
 import type { LogBucket } from '@convergio/policy';
 import type { OperatorPolicy } from '@convergio/sandbox';
 import { fakeHost } from '../fs/fake-host-environment.spec-helper.js';
-import { telemetryHostFunctions, type LogLimiter } from './index.js';
+import { bindHostFunctions } from '../dispatch.js';
+import type { LogLimiter } from './index.js';
 
 const JWT =
   'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U';
@@ -16,7 +17,7 @@ function setup(
   });
   let now = 0;
   const limiter: LogLimiter = { buckets: new Map<string, LogBucket>(), now: () => now };
-  const fns = telemetryHostFunctions(host.env, limiter);
+  const fns = bindHostFunctions(host.env, { logLimiter: limiter });
   return { host, fns, advance: (ms: number) => (now += ms) };
 }
 

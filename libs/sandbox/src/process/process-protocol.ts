@@ -1,5 +1,6 @@
 // Messages between the executor (parent) and one sandbox process (child), over Node's IPC
 // channel with `advanced` serialization (byte arrays cross as they are). Plain data only.
+import type { EmittedEvent } from '../worker-protocol.js';
 import type { CallResources } from '../call-limits.js';
 import type { OperatorPolicy } from '../host-api.js';
 import type { SandboxErrorCode } from '../sandbox-error.js';
@@ -51,5 +52,5 @@ export type FromSandboxProcess =
   | { type: 'result'; id: number; output: Uint8Array; resources: CallResources }
   | { type: 'failed'; id: number; error: ProcessFailure }
   | { type: 'denied'; capability: string; target: string; reason: string }
-  | { type: 'log' | 'telemetry'; payload: unknown }
+  | { type: 'emitted'; events: EmittedEvent[] }
   | { type: 'closed' };

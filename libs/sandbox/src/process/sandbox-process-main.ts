@@ -2,6 +2,7 @@
 // the main-thread operations its host functions use, isolated from the executor so that a V8
 // fatal error, an external-memory blow-up or a native crash ends this process only.
 import { errorMessage } from '../error-message.js';
+import { EventBatch } from '../event-batch.js';
 import { SandboxError } from '../sandbox-error.js';
 import type { LoadedSandboxPlugin } from '../sandbox-plugin.js';
 import { SandboxRuntime } from '../sandbox-runtime.js';
@@ -14,6 +15,19 @@ import type {
 
 const send = (message: FromSandboxProcess): void => {
   process.send?.(message);
+};
+
+// A worker's batch arrives as one message and is forwarded as one; the flush runs before the
+// message that follows it (a call's result) is handled.
+let flushQueued = false;
+const emitted = new EventBatch((events) => send({ type: 'emitted', events }));
+const queueFlush = () => {
+  if (flushQueued) return;
+  flushQueued = true;
+  queueMicrotask(() => {
+    flushQueued = false;
+    emitted.flush();
+  });
 };
 
 const failure = (error: unknown): ProcessFailure =>
@@ -43,8 +57,14 @@ async function load(message: Extract<ToSandboxProcess, { type: 'load' }>): Promi
     defaults: init.defaults,
     instancesPerPlugin: init.instancesPerPlugin,
     onDenied: (_plugin, event) => send({ type: 'denied', ...event }),
-    onLog: (_plugin, payload) => send({ type: 'log', payload }),
-    onTelemetry: (_plugin, payload) => send({ type: 'telemetry', payload }),
+    onLog: (_plugin, payload) => {
+      emitted.add({ kind: 'log', payload });
+      queueFlush();
+    },
+    onTelemetry: (_plugin, payload) => {
+      emitted.add({ kind: 'telemetry', payload });
+      queueFlush();
+    },
     onCallEnd: (_plugin, instance) => services?.onCallEnd?.(instance),
   });
   try {

@@ -141,9 +141,8 @@ export class SandboxProcess {
       case 'denied':
         this.events.denied(message);
         return;
-      case 'log':
-      case 'telemetry':
-        this.events[message.type](message.payload);
+      case 'emitted':
+        for (const { kind, payload } of message.events) this.events[kind](payload);
         return;
       case 'closed':
         return;

@@ -1,5 +1,6 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { HostEnvironment, HostError } from '../host-api.js';
+import { EventBatch } from '../event-batch.js';
 import type { BridgeClient } from '../sync-bridge.js';
 import type { WorkerInit, WorkerMessage } from '../worker-protocol.js';
 
@@ -8,6 +9,8 @@ export interface WorkerHostEnvironment {
   env: HostEnvironment;
   /** Forgets the secrets released during the previous call. */
   beginCall(): void;
+  /** Sends the log lines and telemetry events still held (at the end of a call or a start). */
+  flushEvents(): void;
 }
 
 /**
@@ -22,11 +25,13 @@ export function createHostEnvironment(
 ): WorkerHostEnvironment {
   let secrets: string[] = [];
   const post = (message: WorkerMessage) => port.postMessage(message);
+  const emitted = new EventBatch((events) => post({ type: 'emitted', events }));
   const env: HostEnvironment = {
     plugin: deepFreeze(structuredClone(init.identity)),
     grants: deepFreeze(structuredClone(init.grants)),
     policy: deepFreeze(structuredClone(init.policy)),
     deny(capability, target, reason): HostError {
+      emitted.flush(); // the audit sees events in the order the plugin caused them
       post({ type: 'denied', capability, target, reason });
       return { error: { code: 'permission_denied', message: reason, capability, target } };
     },
@@ -36,11 +41,15 @@ export function createHostEnvironment(
       return result;
     },
     emit(kind, payload) {
-      post({ type: kind, payload });
+      emitted.add({ kind, payload });
     },
     releasedSecrets: () => secrets,
   };
-  return { env: Object.freeze(env), beginCall: () => void (secrets = []) };
+  return {
+    env: Object.freeze(env),
+    beginCall: () => void (secrets = []),
+    flushEvents: () => emitted.flush(),
+  };
 }
 
 function deepFreeze<T>(value: T): T {

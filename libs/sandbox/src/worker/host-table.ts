@@ -1,3 +1,4 @@
+import type { HostCallErrorCode } from '@convergio/contracts';
 import type { HostError, HostFunctionTable } from '../host-api.js';
 import { errorMessage } from '../error-message.js';
 import type { CallMeter } from './call-meter.js';
@@ -5,7 +6,9 @@ import type { KernelMemory } from './kernel-memory.js';
 
 type ExtismHostFunction = (context: unknown, offset: bigint) => bigint;
 
-const hostError = (code: string, message: string): HostError => ({ error: { code, message } });
+const hostError = (code: HostCallErrorCode, message: string): HostError => ({
+  error: { code, message },
+});
 const utf8 = new TextDecoder();
 const toUtf8 = new TextEncoder();
 

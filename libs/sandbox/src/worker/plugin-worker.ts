@@ -29,8 +29,17 @@ async function start(): Promise<void> {
   );
   // A fresh host-function table per instance: host functions may keep per-instance state.
   const stats = new Float64Array(init.stats);
-  const instantiate = () =>
-    WorkerPlugin.create(init.module, factory(host.env), init.limits, log, stats);
+  const instantiate = async () => {
+    const created = await WorkerPlugin.create(
+      init.module,
+      factory(host.env),
+      init.limits,
+      log,
+      stats,
+    );
+    host.flushEvents(); // what the start function logged
+    return created;
+  };
   let plugin = await instantiate();
   post({ type: 'ready' });
   let queue = Promise.resolve();
@@ -49,6 +58,7 @@ async function serve(
 ): Promise<WorkerPlugin> {
   host.beginCall();
   const outcome = await plugin.call(request.fn, request.input, request.limits);
+  host.flushEvents();
   if (outcome.ok) {
     post({ type: 'result', id: request.id, output: outcome.output, resources: outcome.resources }, [
       outcome.output.buffer as ArrayBuffer,

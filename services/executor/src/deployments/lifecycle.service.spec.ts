@@ -4,6 +4,7 @@ import type { PluginHost } from '../invocations/plugin-host.js';
 import type { DeploymentsService } from './deployments.service.js';
 import type { PolicyGate } from './policy-gate.js';
 import { LifecycleService } from './lifecycle.service.js';
+import { PluginEvents } from '../lifecycle/plugin-events.js';
 
 /** A lifecycle over a fake host holding `loaded`, where `goneMeanwhile` was unloaded by something else. */
 function lifecycle(options: {
@@ -36,6 +37,7 @@ function lifecycle(options: {
       idleUnloadMs: 60_000,
     } as ExecutorSettings,
     { violations: () => [] } as unknown as PolicyGate,
+    new PluginEvents(bus.asBusClient()),
   );
   return { service, unloaded, published: bus.published };
 }

@@ -15,7 +15,9 @@ import {
 import { BusClient } from '@convergio/messaging';
 import type { ExecutorSettings } from '../config/executor.config.js';
 import { EXECUTOR_SETTINGS } from '../invocations/executor-limits.js';
-import { INSTANCE, PluginHost } from '../invocations/plugin-host.js';
+import { PluginHost } from '../invocations/plugin-host.js';
+import { INSTANCE } from '../lifecycle/instance.js';
+import { PluginEvents, type UnloadReason } from '../lifecycle/plugin-events.js';
 import { DeploymentsService } from './deployments.service.js';
 import { PolicyGate } from './policy-gate.js';
 
@@ -37,6 +39,7 @@ export class LifecycleService
     private readonly bus: BusClient,
     @Inject(EXECUTOR_SETTINGS) private readonly settings: ExecutorSettings,
     private readonly gate: PolicyGate,
+    private readonly events: PluginEvents,
   ) {}
 
   onModuleInit(): void {
@@ -138,20 +141,12 @@ export class LifecycleService
     } catch (error) {
       // Approved but unloadable (e.g. an import outside the allowlist): calls will report it.
       this.log.error(`${d.plugin_id}@${d.version} did not load: ${String(error)}`);
-      await this.bus
-        .publish(EventSubjects.PluginCrashed, {
-          plugin_id: d.plugin_id,
-          version: d.version,
-          function: '(load)',
-          reason: (error as { code?: string }).code ?? 'load_failed',
-          message: String(error).slice(0, 2000),
-          resources: { wall_ms: 0 },
-        })
-        .catch((publishError: unknown) =>
-          this.log.error(
-            `plugin.crashed for ${d.plugin_id}@${d.version} not sent: ${String(publishError)}`,
-          ),
-        );
+      await this.events.crashed(d.plugin_id, d.version, {
+        function: '(load)',
+        reason: (error as { code?: string }).code ?? 'load_failed',
+        message: String(error),
+        resources: { wall_ms: 0 },
+      });
     }
   }
 
@@ -159,12 +154,7 @@ export class LifecycleService
     await this.deployments.apply(e, { status: 'revoked' });
     if (await this.host.unload(e.data.plugin_id, e.data.version)) {
       // Inside the event's handler: a failed publish must fail the handler, so it is redelivered.
-      await this.bus.publish(EventSubjects.PluginUnloaded, {
-        plugin_id: e.data.plugin_id,
-        version: e.data.version,
-        instance: INSTANCE,
-        reason: 'revoked',
-      });
+      await this.events.unloaded(e.data.plugin_id, e.data.version, 'revoked', { required: true });
     }
   }
 
@@ -175,16 +165,8 @@ export class LifecycleService
       await this.unload(plugin_id, version, 'shutdown');
   }
 
-  private async unload(
-    plugin_id: string,
-    version: string,
-    reason: 'idle' | 'revoked' | 'shutdown',
-  ): Promise<void> {
-    if (!(await this.host.unload(plugin_id, version))) return;
-    await this.bus
-      .publish(EventSubjects.PluginUnloaded, { plugin_id, version, instance: INSTANCE, reason })
-      .catch((error: unknown) =>
-        this.log.warn(`plugin.unloaded for ${plugin_id}@${version} not sent: ${String(error)}`),
-      );
+  private async unload(plugin_id: string, version: string, reason: UnloadReason): Promise<void> {
+    if (await this.host.unload(plugin_id, version))
+      await this.events.unloaded(plugin_id, version, reason);
   }
 }

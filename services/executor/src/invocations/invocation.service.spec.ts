@@ -9,6 +9,7 @@ import { InvocationService } from './invocation.service.js';
 import type { PluginHost } from './plugin-host.js';
 import type { ExecutorSettings } from '../config/executor.config.js';
 import { CallMetrics } from '../metrics/call-metrics.js';
+import { PluginEvents } from '../lifecycle/plugin-events.js';
 
 const manifest = aManifest({
   capabilities: {
@@ -75,6 +76,7 @@ function setUp(behave: (fn: string, input: string) => Uint8Array | Error) {
         breaker: { threshold: 1000, baseBackoffMs: 1000, maxBackoffMs: 1000 },
       } as ExecutorSettings,
       fitsPolicy,
+      new PluginEvents(bus.asBusClient()),
     ),
   };
 }
@@ -224,6 +226,7 @@ describe('a plugin that keeps crashing', () => {
         breaker: { threshold: 2, baseBackoffMs: 60_000, maxBackoffMs: 60_000 },
       } as ExecutorSettings,
       fitsPolicy,
+      new PluginEvents(bus.asBusClient()),
     );
     await expect(service.invoke(greet)).rejects.toMatchObject({ code: 'plugin_failed' });
     await expect(service.invoke(greet)).rejects.toMatchObject({ code: 'plugin_failed' });

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { DomainError, EventSubjects, type ReplyMap, type RequestMap } from '@convergio/contracts';
+import { DomainError, type ReplyMap, type RequestMap } from '@convergio/contracts';
 import { ArtifactError } from '@convergio/artifacts';
 import { BusClient } from '@convergio/messaging';
 import { currentTraceId } from '@convergio/observability';
@@ -10,7 +10,8 @@ import { PolicyGate } from '../deployments/policy-gate.js';
 import { CallMetrics, type CallUsage } from '../metrics/call-metrics.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { EXECUTOR_SETTINGS } from './executor-limits.js';
-import { INSTANCE, PluginHost, type Deployable } from './plugin-host.js';
+import { PluginEvents } from '../lifecycle/plugin-events.js';
+import { PluginHost, type Deployable } from './plugin-host.js';
 import { checkToolInput, declaredFunction } from './tool-input.js';
 
 const encoder = new TextEncoder();
@@ -29,6 +30,7 @@ export class InvocationService {
     private readonly metrics: CallMetrics,
     @Inject(EXECUTOR_SETTINGS) settings: ExecutorSettings,
     private readonly gate: PolicyGate,
+    private readonly events: PluginEvents,
   ) {
     this.breaker = new CircuitBreaker(settings.breaker);
   }
@@ -139,24 +141,16 @@ export class InvocationService {
     if (error.code === 'function_not_found') return new DomainError('not_found', error.message);
     const resources = error.resources;
     // Best effort: the caller must learn what happened to its call even when the bus is down.
-    await this.bus
-      .publish(EventSubjects.PluginCrashed, {
-        plugin_id: pluginId,
-        version,
-        function: fn,
-        reason: error.code,
-        message: error.message.slice(0, 2000),
-        resources: {
-          wall_ms: Math.round(resources?.wall_ms ?? wallMs),
-          ...(resources && { fuel_used: resources.fuel_used, host_calls: resources.host_calls }),
-          ...(resources?.memory_pages != null && { memory_pages: resources.memory_pages }),
-        },
-      })
-      .catch((publishError: unknown) =>
-        this.log.error(
-          `plugin.crashed for ${pluginId}@${version} not sent: ${String(publishError)}`,
-        ),
-      );
+    await this.events.crashed(pluginId, version, {
+      function: fn,
+      reason: error.code,
+      message: error.message,
+      resources: {
+        wall_ms: Math.round(resources?.wall_ms ?? wallMs),
+        ...(resources && { fuel_used: resources.fuel_used, host_calls: resources.host_calls }),
+        ...(resources?.memory_pages != null && { memory_pages: resources.memory_pages }),
+      },
+    });
     await this.countCrash(pluginId, version);
     return error.code === 'timeout'
       ? new DomainError('plugin_timeout', `${pluginId}@${version} ran out of time`)
@@ -170,18 +164,8 @@ export class InvocationService {
     const pauseMs = this.breaker.crashed(`${pluginId}@${version}`);
     if (pauseMs === undefined) return;
     this.log.warn(`${pluginId}@${version} crashed repeatedly: paused for ${pauseMs} ms`);
-    if (await this.host.unload(pluginId, version)) {
-      await this.bus
-        .publish(EventSubjects.PluginUnloaded, {
-          plugin_id: pluginId,
-          version,
-          instance: INSTANCE,
-          reason: 'crashed',
-        })
-        .catch((error: unknown) =>
-          this.log.error(`plugin.unloaded for ${pluginId}@${version} not sent: ${String(error)}`),
-        );
-    }
+    if (await this.host.unload(pluginId, version))
+      await this.events.unloaded(pluginId, version, 'crashed');
   }
 }
 

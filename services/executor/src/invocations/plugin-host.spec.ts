@@ -13,6 +13,7 @@ import { ExecutorLimitsEnv, executorSettings } from '../config/executor.config.j
 import { PolicyGate } from '../deployments/policy-gate.js';
 import { CallMetrics } from '../metrics/call-metrics.js';
 import { deniedEvent, PluginHost, type Deployable } from './plugin-host.js';
+import { PluginEvents } from '../lifecycle/plugin-events.js';
 
 describe('PluginHost', () => {
   const module = exampleModule('greet.wasm');
@@ -45,6 +46,7 @@ describe('PluginHost', () => {
       bus.asBusClient(),
       new CallMetrics(),
       new PolicyGate(settings),
+      new PluginEvents(bus.asBusClient()),
     );
   });
 

@@ -1,6 +1,5 @@
 import { getServers } from 'node:dns';
 import { createRequire } from 'node:module';
-import { hostname } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { EventSubjects, type Manifest, type Trust } from '@convergio/contracts';
@@ -15,11 +14,9 @@ import {
 } from '@convergio/sandbox';
 import type { ExecutorSettings } from '../config/executor.config.js';
 import { PolicyGate } from '../deployments/policy-gate.js';
+import { PluginEvents } from '../lifecycle/plugin-events.js';
 import { CallMetrics } from '../metrics/call-metrics.js';
 import { EXECUTOR_SETTINGS } from './executor-limits.js';
-
-/** This executor process, as named in plugin.loaded / plugin.unloaded. */
-export const INSTANCE = `${hostname()}-${process.pid}`;
 
 /** The version to load: who it is, what it was granted, and its module. */
 export interface Deployable {
@@ -55,6 +52,7 @@ export class PluginHost implements OnApplicationShutdown {
     private readonly bus: BusClient,
     private readonly metrics: CallMetrics,
     private readonly gate: PolicyGate,
+    private readonly events: PluginEvents,
   ) {
     this.maxLoaded = settings.maxLoadedPlugins;
     this.log.log(
@@ -110,18 +108,11 @@ export class PluginHost implements OnApplicationShutdown {
     this.loaded.set(key, loading);
     loading.catch(() => this.loaded.delete(key));
     const plugin = await loading;
-    await this.bus
-      .publish(EventSubjects.PluginLoaded, {
-        plugin_id: d.pluginId,
-        version: d.version,
-        module_sha256: d.moduleSha256,
-        instance: INSTANCE,
-        load_ms: Math.round(plugin.loadMs * 1000) / 1000,
-        cached: plugin.cached,
-      })
-      .catch((error: unknown) =>
-        this.log.error(`plugin.loaded for ${key} not sent: ${String(error)}`),
-      );
+    await this.events.loaded(d.pluginId, d.version, {
+      moduleSha256: d.moduleSha256,
+      loadMs: plugin.loadMs,
+      cached: plugin.cached,
+    });
     return plugin;
   }
 
@@ -141,14 +132,7 @@ export class PluginHost implements OnApplicationShutdown {
     if (victim === undefined) return;
     const [plugin_id, version] = splitKey(victim);
     void this.unload(plugin_id, version)
-      .then(() =>
-        this.bus.publish(EventSubjects.PluginUnloaded, {
-          plugin_id,
-          version,
-          instance: INSTANCE,
-          reason: 'capacity',
-        }),
-      )
+      .then(() => this.events.unloaded(plugin_id, version, 'capacity'))
       .catch((error: unknown) =>
         this.log.error(`unloading ${victim} to make room failed: ${String(error)}`),
       );
