@@ -85,6 +85,8 @@ export async function startPlatform(
   kill: (name: string) => Promise<void>;
   /** Stops one process and starts it again with the same environment; resolves once it is ready. */
   restart: (name: string) => Promise<void>;
+  /** The OS process id of one service process (e.g. `executor`), to watch its memory or children. */
+  pid: (name: string) => number;
 }> {
   const processes = SERVICES.flatMap((service) =>
     Array.from({ length: replicas[service] ?? 1 }, (_, i) => ({
@@ -195,6 +197,11 @@ export async function startPlatform(
       await end(child, 'SIGTERM');
       spawnService(spec.service, name);
       await ready(name);
+    },
+    pid: (name) => {
+      const pid = children.get(name)?.pid;
+      if (pid === undefined) throw new Error(`no running process named ${name}`);
+      return pid;
     },
   };
 }

@@ -1,0 +1,460 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Manifest } from '@convergio/contracts';
+import {
+  aManifest,
+  expectEventually,
+  sha256Hex,
+  startDnsServer,
+  startPlatform,
+  type PlatformInfo,
+  type TestDnsServer,
+} from '@convergio/testing';
+import {
+  api,
+  bearer,
+  createKey,
+  fixturesModule,
+  greetManifest,
+  submit,
+  uniqueId,
+  versionState,
+} from './support/fixtures.js';
+import { assemble, CRASHING, FAKE_TOKEN, MEMORY_HOG, REJECTED } from './support/chaos-modules.js';
+import { callHost, deployHostile } from './support/hostile.js';
+
+/**
+ * Latency bound of every bystander call while the attacks run. Generous for a shared 2-core box
+ * running seven services and a dozen sandbox processes, and far below the stalls these attacks
+ * caused before (80 s frozen by a regex, 39 s of 504s behind a silent DNS server).
+ */
+const BYSTANDER_P99_MS = 2000;
+/** Sandbox process ceiling (EXECUTOR_SANDBOX_MEMORY_MB): the memory hog must be killed at it. */
+const SANDBOX_MEMORY_MB = 256;
+/**
+ * The executor holds no plugin memory of its own (its plugins run in sandbox processes); before,
+ * one kernel alloc flood grew it by 2 GiB.
+ */
+const EXECUTOR_RSS_MB = 400;
+/** Linear-memory cap of a call (EXECUTOR_MAX_MEMORY_PAGES), 256 MiB; Extism blocks get as much. */
+const MEMORY_PAGES = 4096;
+/** Wall time of a call (EXECUTOR_TIMEOUT_MS). */
+const WALL_TIME_MS = 5000;
+/** A call is stopped at its wall time; the rest is the load of the box. */
+const CALL_BOUND_MS = 2 * WALL_TIME_MS;
+/** The ceiling is polled every 250 ms: a process may be seen above it until it is killed. */
+const CEILING_GRACE_MS = 1500;
+
+interface AuditEvent {
+  type: string;
+  plugin_id: string | null;
+  data: { reason?: string; function?: string };
+}
+
+interface Sample {
+  at: number;
+  kb: number;
+}
+
+const rssKb = (pid: number) =>
+  Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+
+/** Resident set of each child of `pid` (the executor's sandbox processes), kB. */
+function childrenRss(pid: number): Map<number, number> {
+  let out = '';
+  try {
+    out = execFileSync('ps', ['--ppid', String(pid), '-o', 'pid=,rss='], { encoding: 'utf8' });
+  } catch {
+    // ps exits 1 when there is no child.
+  }
+  return new Map(
+    out
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => line.trim().split(/\s+/).map(Number) as [number, number]),
+  );
+}
+
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+
+/**
+ * Every input that once took the executor down, the variants an attacker tries next, and the
+ * existing hostile plugins, fired at once at one platform while a bystander plugin is called
+ * continuously. Each attack must end typed and be charged to its own plugin; the bystander must
+ * not notice; the executor must neither exit nor grow.
+ */
+describe('chaos: every known attack at once, next to a bystander', () => {
+  let dns: TestDnsServer;
+  let platform: Awaited<ReturnType<typeof startPlatform>>;
+  let info: PlatformInfo;
+  let executorPid: number;
+  let publisher: string;
+  let invoker: string;
+  let auditor: string;
+  let bystander: string;
+  let stopped = false;
+  const calls: { status: number; ms: number; ok: boolean }[] = [];
+  const health: { status: number; ms: number }[] = [];
+  const executorRss: number[] = [];
+  const sandboxRss = new Map<number, Sample[]>();
+  let monitors: Promise<unknown>[] = [];
+
+  beforeAll(async () => {
+    dns = await startDnsServer(() => null);
+    platform = await startPlatform({
+      // Wall time is every call's limit; the plugins that test fuel ask for less. 5 s, not the
+      // usual 2 s: on 2 shared cores the memory hog needed most of 2 s to pass the ceiling, and
+      // was sometimes stopped by its timeout before the executor's 250 ms poll caught it.
+      EXECUTOR_FUEL: String(Number.MAX_SAFE_INTEGER),
+      EXECUTOR_TIMEOUT_MS: String(WALL_TIME_MS),
+      EXECUTOR_SANDBOX_MEMORY_MB: String(SANDBOX_MEMORY_MB),
+      // 256 MiB of linear memory and as much of Extism blocks: one call passes the ceiling at once.
+      EXECUTOR_MAX_MEMORY_PAGES: String(MEMORY_PAGES),
+      EXECUTOR_DNS_SERVERS: dns.address,
+      // Nest colours its own lines otherwise: the log must hold no escape at all.
+      NO_COLOR: '1',
+    });
+    info = platform.info;
+    process.env.CONVERGIO_E2E_PLATFORM = JSON.stringify(info);
+    executorPid = platform.pid('executor');
+    [publisher, invoker, auditor] = await Promise.all([
+      createKey('publisher'),
+      createKey('invoker'),
+      createKey('auditor'),
+    ]);
+    const greet = greetManifest();
+    bystander = greet.id;
+    await submit(publisher, greet).expect(202);
+    await expectEventually(async () =>
+      expect(await versionState(publisher, bystander)).toMatchObject({ loaded: true }),
+    );
+    const deadline = Date.now() + 150_000;
+    const running = () => !stopped && Date.now() < deadline;
+    monitors = [bystanderLoop(running), healthLoop(running), memoryLoop(running)];
+  }, 120_000);
+
+  afterAll(async () => {
+    stopped = true;
+    await Promise.all(monitors);
+    await platform?.stop();
+    await dns?.close();
+  }, 60_000);
+
+  async function bystanderLoop(running: () => boolean) {
+    for (let i = 0; running() && i < 20_000; i++) {
+      const started = performance.now();
+      const res = await api()
+        .post(`/v1/plugins/${bystander}/invoke`)
+        .set(bearer(invoker))
+        .send({ function: 'greet', input: { name: `caller ${i}` } });
+      const ok =
+        res.status === 200 &&
+        (res.body as { output?: { greeting?: string } }).output?.greeting === `Hello, caller ${i}!`;
+      calls.push({ status: res.status, ms: performance.now() - started, ok });
+    }
+  }
+
+  async function healthLoop(running: () => boolean) {
+    while (running()) {
+      const started = performance.now();
+      const status = await fetch(`${info.serviceUrls.executor}/healthz`, {
+        signal: AbortSignal.timeout(10_000),
+      }).then(
+        (r) => r.status,
+        () => 0,
+      );
+      health.push({ status, ms: performance.now() - started });
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+
+  async function memoryLoop(running: () => boolean) {
+    while (running()) {
+      const at = Date.now();
+      try {
+        executorRss.push(rssKb(executorPid));
+      } catch {
+        executorRss.push(-1); // gone: the liveness check reports it
+      }
+      for (const [pid, kb] of childrenRss(executorPid))
+        sandboxRss.set(pid, [...(sandboxRss.get(pid) ?? []), { at, kb }]);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  const audit = async (id: string, type?: string): Promise<AuditEvent[]> => {
+    const res = await api()
+      .get('/v1/audit')
+      .query({ plugin_id: id, limit: 500, ...(type && { type }) })
+      .set(bearer(auditor))
+      .expect(200);
+    return (res.body as { events: AuditEvent[] }).events;
+  };
+  const invoke = (id: string, fn: string, input: unknown = {}) =>
+    api().post(`/v1/plugins/${id}/invoke`).set(bearer(invoker)).send({ function: fn, input });
+  const slow = { timeoutMs: 60_000, intervalMs: 250 };
+
+  /** The plugin's crash record for `fn` says `reason`, and names this plugin. */
+  async function expectCrashRecorded(id: string, fn: string, reason: string) {
+    await expectEventually(async () => {
+      const crashes = (await audit(id, 'plugin.crashed')).filter((e) => e.data.function === fn);
+      expect(crashes.map((e) => e.data.reason)).toContain(reason);
+      for (const e of crashes) expect(e.plugin_id).toBe(id);
+    }, slow);
+  }
+
+  /** Publishes a WAT module whose tools are `tools`, as a publisher's CLI would. */
+  async function publishWat(
+    name: string,
+    wat: string,
+    tools: string[],
+    limits?: Manifest['limits'],
+  ) {
+    const module = await assemble(wat);
+    const manifest = aManifest(
+      {
+        id: uniqueId(name),
+        entrypoint: 'plugin.wasm',
+        capabilities: {
+          tools: tools.map((t) => ({ name: t, function: t, description: t, input_schema: {} })),
+        },
+        ...(limits && { limits }),
+      },
+      module,
+    );
+    expect(manifest.signing.sha256).toBe(sha256Hex(module));
+    await submit(publisher, manifest, module).expect(202);
+    return manifest.id;
+  }
+
+  const loaded = (id: string) =>
+    expectEventually(
+      async () =>
+        expect(await versionState(publisher, id)).toMatchObject({
+          status: 'approved',
+          loaded: true,
+        }),
+      slow,
+    );
+
+  async function rejectedAtVerification({ name, wat, code }: (typeof REJECTED)[number]) {
+    const id = await publishWat(name, wat, ['run']);
+    const state = await expectEventually(async () => {
+      const s = await versionState(publisher, id);
+      expect(s.status).toBe('rejected');
+      return s;
+    }, slow);
+    expect(state.findings.map((f) => f.code)).toContain(code);
+    await expectEventually(async () => {
+      const rejected = await audit(id, 'plugin.rejected');
+      expect(rejected).toHaveLength(1);
+      expect(rejected[0].plugin_id).toBe(id);
+    }, slow);
+    expect((await audit(id)).map((e) => e.type)).not.toContain('plugin.loaded');
+  }
+
+  async function stoppedTyped({ name, wat, fuel, memoryPages, reason }: (typeof CRASHING)[number]) {
+    const id = await publishWat(name, wat, ['run'], {
+      ...(fuel !== undefined && { fuel }),
+      ...(memoryPages !== undefined && { memory_pages: memoryPages }),
+    });
+    await loaded(id);
+    const started = performance.now();
+    const res = await invoke(id, 'run');
+    // Whatever stops it, it is stopped within its wall time and the time to report it.
+    expect({ name, ms: performance.now() - started < CALL_BOUND_MS }).toEqual({ name, ms: true });
+    const outcome = `${res.status} ${res.body.error?.details?.[0]?.code ?? res.body.error?.code}`;
+    const expected = reason
+      .split('|')
+      .map((r) => (r === 'timeout' ? '504 plugin_timeout' : `422 ${r}`));
+    expect(expected).toContain(outcome);
+    await expectCrashRecorded(
+      id,
+      'run',
+      outcome.endsWith('plugin_timeout') ? 'timeout' : outcome.slice(4),
+    );
+  }
+
+  /** The sandbox process of this plugin goes over its ceiling, is killed, and comes back. */
+  async function killedAtTheCeiling() {
+    const id = await publishWat('memory-hog', MEMORY_HOG, ['run', 'ping']);
+    await loaded(id);
+    const res = await invoke(id, 'run');
+    expect([res.status, res.body.error]).toEqual([
+      422,
+      expect.objectContaining({
+        details: [expect.objectContaining({ code: 'memory_limit' })],
+      }),
+    ]);
+    await expectCrashRecorded(id, 'run', 'memory_limit');
+    await invoke(id, 'ping').expect(200);
+  }
+
+  /** Eight lookups a DNS server never answers cost this plugin its wall time, nobody else's. */
+  async function silentDns() {
+    const names = Array.from({ length: 8 }, (_, i) => `n${i}.blackhole.test`);
+    const id = await deployHostile(publisher, {
+      permissions: { 'net.http': { rules: names.map((host) => ({ host, methods: ['GET'] })) } },
+    });
+    const replies = await Promise.all(
+      names.map((host) =>
+        invoke(id, 'call_host', {
+          fn: 'http_request',
+          arg: { url: `https://${host}/`, method: 'GET' },
+        }),
+      ),
+    );
+    // Each call times out (504). After five crashes in a row the breaker unloads the plugin: the
+    // calls still queued in its sandbox process end with it (422 sandbox_crashed), later ones are
+    // refused while it is paused (503). All of it is charged to this plugin.
+    const outcomes = replies.map(
+      (r) => `${r.status} ${r.body.error?.details?.[0]?.code ?? r.body.error?.code}`,
+    );
+    for (const outcome of outcomes)
+      expect(['504 plugin_timeout', '422 sandbox_crashed', '503 unavailable']).toContain(outcome);
+    expect(outcomes).toContain('504 plugin_timeout');
+    await expectCrashRecorded(id, 'call_host', 'timeout');
+    expect(names.some((n) => dns.queries(n).length > 0)).toBe(true);
+  }
+
+  /** No permission at all, a path with a lone UTF-16 surrogate: refused, as a result. */
+  async function surrogatePath() {
+    const id = await deployHostile(publisher, { permissions: {} });
+    const answer = await callHost(invoker, id, 'fs_read', { path: '/etc/\ud800' });
+    expect(answer.error).toMatchObject({ code: 'permission_denied', capability: 'fs.read' });
+    // Its permission.denied record is being fixed on another branch (the surrogate made the
+    // event fail validation and be dropped); enable once merged:
+    // expect((await denials(auditor, id)).map((d) => d.data.capability)).toContain('fs.read');
+  }
+
+  /** The hostile example plugins the attack suites already use. */
+  async function existingHostiles() {
+    const hostile = await deployHostile(publisher, {
+      permissions: {},
+      limits: { max_host_calls: 1000 },
+      extraTools: ['recurse', 'flood', 'big_output'],
+    });
+    const fixtures = fixturesModule();
+    const manifest = greetManifest({
+      entrypoint: 'fixtures.wasm',
+      capabilities: {
+        tools: ['spin', 'trap', 'membomb'].map((t) => ({
+          name: t,
+          function: t,
+          description: t,
+          input_schema: {},
+        })),
+      },
+      signing: { sha256: sha256Hex(fixtures) },
+    });
+    await submit(publisher, manifest, fixtures).expect(202);
+    await loaded(manifest.id);
+    const cases: [string, string, number, string][] = [
+      [hostile, 'recurse', 422, 'stack_overflow'],
+      [hostile, 'flood', 422, 'host_call_limit'],
+      // 100 MiB in linear memory and as much again copied into a block through the kernel: on
+      // this box it is stopped by whichever limit it meets first, all three typed.
+      [hostile, 'big_output', 0, 'output_too_large|timeout|memory_limit'],
+      [manifest.id, 'spin', 504, 'timeout'],
+      [manifest.id, 'trap', 422, 'trap'],
+      [manifest.id, 'membomb', 422, 'trap'],
+    ];
+    await Promise.all(
+      cases.map(async ([id, fn, status, reason]) => {
+        const res = await invoke(id, fn);
+        const reasons = reason.split('|');
+        if (status) expect({ fn, status: res.status }).toEqual({ fn, status });
+        else expect([422, 504]).toContain(res.status);
+        await expectEventually(async () => {
+          const crashes = (await audit(id, 'plugin.crashed')).filter((e) => e.data.function === fn);
+          expect(crashes.some((e) => reasons.includes(e.data.reason ?? ''))).toBe(true);
+          for (const e of crashes) expect(e.plugin_id).toBe(id);
+        }, slow);
+      }),
+    );
+  }
+
+  it('ends every attack with a typed error recorded against its own plugin', async () => {
+    const attacks: [string, Promise<void>][] = [
+      ...REJECTED.map((c): [string, Promise<void>] => [c.name, rejectedAtVerification(c)]),
+      ...CRASHING.map((c): [string, Promise<void>] => [c.name, stoppedTyped(c)]),
+      ['memory hog', killedAtTheCeiling()],
+      ['silent DNS', silentDns()],
+      ['lone surrogate path', surrogatePath()],
+      ['existing hostile plugins', existingHostiles()],
+    ];
+    // Every attack runs to its end, and each failure is reported with its name.
+    const started = performance.now();
+    const took: string[] = [];
+    const outcomes = await Promise.allSettled(
+      attacks.map(([name, p]) =>
+        p.finally(() =>
+          took.push(`${name} ${((performance.now() - started) / 1000).toFixed(1)} s`),
+        ),
+      ),
+    );
+    console.info(`attacks ended: ${took.join(', ')}`);
+    const failed = outcomes.flatMap((o, i) =>
+      o.status === 'rejected' ? [`${attacks[i][0]}: ${String(o.reason)}`] : [],
+    );
+    expect(failed).toEqual([]);
+  }, 150_000);
+
+  it(`kept serving the bystander (no failure, p99 under ${BYSTANDER_P99_MS} ms) and never charged it`, async () => {
+    stopped = true;
+    await Promise.all(monitors);
+    const sorted = calls.map((c) => c.ms).sort((a, b) => a - b);
+    const p50 = percentile(sorted, 50);
+    const p99 = percentile(sorted, 99);
+    console.info(
+      `bystander: ${calls.length} calls, p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms, max ${sorted.at(-1)?.toFixed(0)} ms`,
+    );
+    expect(calls.length).toBeGreaterThan(20);
+    expect(calls.filter((c) => !c.ok)).toEqual([]);
+    expect(p99).toBeLessThan(BYSTANDER_P99_MS);
+    expect((await audit(bystander)).map((e) => e.type)).not.toContain('plugin.crashed');
+  });
+
+  it(`kept the executor up and under ${EXECUTOR_RSS_MB} MiB, each sandbox under ${SANDBOX_MEMORY_MB} MiB`, () => {
+    expect(health.length).toBeGreaterThan(10);
+    expect(health.filter((h) => h.status !== 200)).toEqual([]);
+    expect(() => process.kill(executorPid, 0)).not.toThrow();
+    const maxExecutorMb = Math.max(...executorRss) / 1024;
+    const sandboxMaxMb = Math.max(...[...sandboxRss.values()].flat().map((s) => s.kb)) / 1024;
+    console.info(
+      `executor RSS max ${maxExecutorMb.toFixed(0)} MiB; ${sandboxRss.size} sandbox processes, max seen ${sandboxMaxMb.toFixed(0)} MiB; healthz max ${Math.max(...health.map((h) => h.ms)).toFixed(0)} ms`,
+    );
+    expect(executorRss).not.toContain(-1);
+    expect(maxExecutorMb).toBeLessThan(EXECUTOR_RSS_MB);
+    // Seen above the ceiling only while the executor's 250 ms poll catches up, then gone.
+    const ceilingKb = SANDBOX_MEMORY_MB * 1024;
+    for (const [pid, samples] of sandboxRss) {
+      const over = samples.filter((s) => s.kb > ceilingKb);
+      if (over.length === 0) continue;
+      const overMs = over.at(-1)!.at - over[0].at;
+      expect({
+        pid,
+        briefly: overMs < CEILING_GRACE_MS,
+        killed: !childrenRss(executorPid).has(pid),
+      }).toEqual({
+        pid,
+        briefly: true,
+        killed: true,
+      });
+    }
+    for (const kb of childrenRss(executorPid).values()) expect(kb).toBeLessThan(ceilingKb);
+  });
+
+  it('wrote plugin logs redacted, escaped, capped and rate limited', () => {
+    const log = readFileSync(join(info.logsDir, 'executor.log'), 'utf8');
+    expect(log).not.toContain('\u001b');
+    expect(log).not.toContain(FAKE_TOKEN);
+    const lines = log.split('\n');
+    expect(lines.filter((l) => l.startsWith('{"level":"fatal"'))).toEqual([]);
+    expect(lines.filter((l) => l.includes('leak [REDACTED]')).length).toBeLessThan(50);
+    expect(Math.max(...lines.map((l) => l.length))).toBeLessThan(64 * 1024);
+  });
+});

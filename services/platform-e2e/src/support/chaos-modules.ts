@@ -1,0 +1,273 @@
+// WAT modules of the chaos suite: the inputs that once took the executor down, and the variants an
+// attacker tries next. Each is published through the gateway like any plugin.
+import wabtInit from 'wabt';
+
+const MiB = 1024 * 1024;
+
+/** Looks like a GitHub token: the log redaction must replace it. */
+export const FAKE_TOKEN = `ghp_${'Z9y8X7w6V5u4'.repeat(3)}`;
+/** A token, terminal escapes and a newline forging a second log line. */
+export const LOG_MESSAGE = `leak ${FAKE_TOKEN} \u001b[2J\u001b[31mred\u001b[0m\n{"level":"fatal","msg":"forged by a plugin"}`;
+
+const KERNEL = `
+  (import "extism:host/env" "alloc" (func $alloc (param i64) (result i64)))
+  (import "extism:host/env" "store_u8" (func $store_u8 (param i64 i32)))
+  (import "extism:host/env" "store_u64" (func $store_u64 (param i64 i64)))
+  (import "extism:host/env" "var_set" (func $var_set (param i64 i64)))
+  (import "extism:host/env" "log_error" (func $log_error (param i64)))`;
+
+const tableOf = (declaration: string) => `(module
+  ${declaration}
+  (memory (export "memory") 1)
+  (func (export "run") (result i32) (i32.const 0)))`;
+
+const exporting = (name: string) => `(module
+  (memory (export "memory") 1)
+  (func (export "run") (result i32) (i32.const 0))
+  (func (export "${name}")))`;
+
+/** Refused at verification: the code each must be reported with. */
+export const REJECTED: readonly { name: string; wat: string; code: string }[] = [
+  // The input of the issue: 60 bytes that made V8 abort the process allocating the table.
+  { name: 'table-10m', wat: tableOf('(table 10000000 funcref)'), code: 'module_table_too_large' },
+  {
+    name: 'second-table-100001',
+    wat: tableOf('(table 1 funcref) (table 100001 funcref)'),
+    code: 'module_table_too_large',
+  },
+  {
+    name: 'table-max-10m',
+    wat: tableOf('(table 1 10000000 funcref)'),
+    code: 'module_table_too_large',
+  },
+  {
+    name: 'five-tables',
+    wat: tableOf(
+      '(table 1 funcref) (table 1 funcref) (table 1 funcref) (table 1 funcref) (table 1 funcref)',
+    ),
+    code: 'module_too_many_tables',
+  },
+  // Extism runs these at instantiation, before any budget exists.
+  { name: 'export-start', wat: exporting('_start'), code: 'module_export_reserved' },
+  { name: 'export-initialize', wat: exporting('_initialize'), code: 'module_export_reserved' },
+  { name: 'export-hs-init', wat: exporting('hs_init'), code: 'module_export_reserved' },
+  {
+    name: 'export-fuel-prefix',
+    wat: exporting('__convergio_fuel'),
+    code: 'module_export_reserved',
+  },
+];
+
+// 10 × 10 × 10 = 1000 bulk instructions of 64 MiB without a single loop or recursion: before bulk
+// metering only function entries of looping code were charged, so this ran for free.
+const loopFree = (op: string) => `(module
+  (memory (export "memory") 1024)
+  (func $one ${op})
+  (func $ten ${'(call $one) '.repeat(10)})
+  (func $hundred ${'(call $ten) '.repeat(10)})
+  (func (export "run") (result i32) ${'(call $hundred) '.repeat(10)} (i32.const 0)))`;
+
+/** Every alloc is refused (64 MiB against a 64 MiB cap), then written where it would have been. */
+const ALLOC_STORE_FLOOD = `
+  (func (export "run") (result i32) (local $i i64) (local $page i64)
+    (loop $next
+      (drop (call $alloc (i64.const ${64 * MiB})))
+      (local.set $page (i64.const 0))
+      (loop $touch
+        (call $store_u8 (i64.add (i64.shl (i64.add (local.get $i) (i64.const 2)) (i64.const 48)) (local.get $page)) (i32.const 65))
+        (local.set $page (i64.add (local.get $page) (i64.const 4096)))
+        (br_if $touch (i64.lt_u (local.get $page) (i64.const ${64 * MiB}))))
+      (local.set $i (i64.add (local.get $i) (i64.const 1)))
+      (br_if $next (i64.lt_u (local.get $i) (i64.const 32))))
+    (i32.const 0))`;
+
+const hexBytes = (text: string) =>
+  [...Buffer.from(text)].map((b) => `\\${b.toString(16).padStart(2, '0')}`).join('');
+
+// $message copies LOG_MESSAGE from the data segment into a fresh block (log_* frees it).
+const LOGGER = `
+  (data (i32.const 0) "${hexBytes(LOG_MESSAGE)}")
+  (func $message (result i64) (local $h i64) (local $i i32)
+    (local.set $h (call $alloc (i64.const ${Buffer.byteLength(LOG_MESSAGE)})))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $i) (i32.const ${Buffer.byteLength(LOG_MESSAGE)})))
+      (call $store_u8 (i64.add (local.get $h) (i64.extend_i32_u (local.get $i))) (i32.load8_u (local.get $i)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $next)))
+    (local.get $h))`;
+
+const kernel = (body: string) => `(module
+  ${KERNEL}
+  (memory (export "memory") 1)
+  ${body})`;
+
+/**
+ * Published, approved and called (export `run`). Each call must end with this error (`a|b`: either): HTTP status,
+ * gateway code and the sandbox's reason (also the reason of the plugin.crashed record). Attacks
+ * that the sandbox lets finish harmlessly end with `unreachable`, so that every call is recorded
+ * and the suite can check whom it was charged to.
+ */
+export const CRASHING: readonly {
+  name: string;
+  wat: string;
+  fuel?: number;
+  /** The plugin's own linear-memory cap (and Extism blocks'), below the operator's. */
+  memoryPages?: number;
+  reason: string;
+}[] = [
+  {
+    // Aborted the process on its first call: now grow returns -1 past the 100,000-entry cap,
+    // each attempt is charged as the largest grow that could succeed, and fuel runs out.
+    name: 'table-grow-loop',
+    wat: `(module (table $t 1 funcref) (memory (export "memory") 1)
+      (func (export "run") (result i32)
+        (loop $again (drop (table.grow $t (ref.null func) (i32.const 1000000))) (br $again))
+        (i32.const 0)))`,
+    fuel: 100_000_000,
+    reason: 'cpu_limit',
+  },
+  {
+    // One grow by 2^32-1 entries: must return -1 (then traps on purpose) without allocating.
+    name: 'table-grow-huge',
+    wat: `(module (table $t 1 funcref) (memory (export "memory") 1)
+      (func (export "run") (result i32)
+        (if (i32.ne (table.grow $t (ref.null func) (i32.const -1)) (i32.const -1))
+          (then (return (i32.const 0))))
+        (unreachable)))`,
+    reason: 'trap',
+  },
+  {
+    // Page by page to the cap, then -1 forever. V8 copies the memory on each grow (about 0.8 ms a
+    // page near 100 MiB, measured), far more than the 4096 units a page is charged: under load
+    // the wall time may stop it before the fuel does.
+    name: 'memory-grow-loop',
+    wat: `(module (memory (export "memory") 1)
+      (func (export "run") (result i32)
+        (loop $again (drop (memory.grow (i32.const 1))) (br $again))
+        (i32.const 0)))`,
+    fuel: 100_000_000,
+    memoryPages: 1024,
+    reason: 'cpu_limit|timeout',
+  },
+  {
+    // memory.grow(-1) in a loop: each probe is charged as the largest grow that could succeed.
+    name: 'memory-grow-probe-loop',
+    wat: `(module (memory (export "memory") 1)
+      (func (export "run") (result i32)
+        (loop $again (drop (memory.grow (i32.const -1))) (br $again))
+        (i32.const 0)))`,
+    fuel: 100_000_000,
+    reason: 'cpu_limit',
+  },
+  {
+    name: 'fill-64mib-x1000-fuel-10',
+    wat: loopFree('(memory.fill (i32.const 0) (i32.const 0) (i32.const 67108864))'),
+    fuel: 10,
+    reason: 'cpu_limit',
+  },
+  {
+    name: 'copy-64mib-x1000-fuel-10',
+    wat: loopFree('(memory.copy (i32.const 0) (i32.const 1) (i32.const 67108863))'),
+    fuel: 10,
+    reason: 'cpu_limit',
+  },
+  {
+    // The cap of the issue: 64 MiB.
+    name: 'kernel-alloc-store-flood',
+    wat: kernel(ALLOC_STORE_FLOOD),
+    memoryPages: 1024,
+    reason: 'memory_limit',
+  },
+  {
+    // A million 1-byte allocs: each alloc is a host call.
+    name: 'kernel-alloc-1-byte-flood',
+    wat: kernel(`(func (export "run") (result i32)
+      (loop $again (drop (call $alloc (i64.const 1))) (br $again)) (i32.const 0))`),
+    reason: 'host_call_limit',
+  },
+  {
+    // 4 MiB keys with empty values (Extism counted values only).
+    name: 'kernel-var-huge-keys',
+    wat: kernel(`(func (export "run") (result i32) (local $key i64) (local $empty i64) (local $i i32)
+      (local.set $key (call $alloc (i64.const ${4 * MiB})))
+      (local.set $empty (call $alloc (i64.const 0)))
+      (loop $next
+        (call $store_u8 (local.get $key) (local.get $i))
+        (call $var_set (local.get $key) (local.get $empty))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br_if $next (i32.lt_u (local.get $i) (i32.const 50))))
+      (i32.const 0))`),
+    reason: 'memory_limit',
+  },
+  {
+    name: 'kernel-log-flood',
+    wat: kernel(`${LOGGER}
+      (func (export "run") (result i32) (local $n i32)
+        (loop $next
+          (call $log_error (call $message))
+          (local.set $n (i32.add (local.get $n) (i32.const 1)))
+          (br_if $next (i32.lt_u (local.get $n) (i32.const 1000))))
+        (unreachable))`),
+    reason: 'trap',
+  },
+  {
+    // One 8 MiB message: 64 bytes of 8-byte lines, then NULs (writing 8 MiB through the kernel
+    // would take the wall time).
+    name: 'kernel-log-8mib',
+    wat: kernel(`(func (export "run") (result i32) (local $h i64) (local $at i64)
+      (local.set $h (call $alloc (i64.const ${8 * MiB})))
+      (loop $fill
+        (call $store_u64 (i64.add (local.get $h) (local.get $at)) (i64.const 0x0a61616161616161))
+        (local.set $at (i64.add (local.get $at) (i64.const 8)))
+        (br_if $fill (i64.lt_u (local.get $at) (i64.const 64))))
+      (call $log_error (local.get $h))
+      (unreachable))`),
+    // Measured here: the plugin's worker dies on the 8 MiB message (runtime_failure: the kernel
+    // hands it whole to the log function, the cap applies after) or, under load, the wall time
+    // runs out first. Contained to this plugin either way; a capped line (trap) is the goal.
+    reason: 'trap|timeout|runtime_failure',
+  },
+];
+
+/**
+ * Grows its linear memory to the cap and fills it, fills Extism blocks up to their cap, then
+ * keeps running: only the sandbox process's memory ceiling can stop it before the wall time.
+ * Its `ping` export answers at once (proves the process came back).
+ */
+export const MEMORY_HOG = `(module
+  ${KERNEL}
+  (memory (export "memory") 1)
+  (func (export "ping") (result i32) (i32.const 0))
+  (func (export "run") (result i32) (local $h i64) (local $at i64) (local $delta i32)
+    ;; The largest grows first: page by page would take seconds (V8 copies on each grow).
+    (local.set $delta (i32.const 32768))
+    (block $full (loop $grow
+      (if (i32.eq (memory.grow (local.get $delta)) (i32.const -1))
+        (then (local.set $delta (i32.shr_u (local.get $delta) (i32.const 1)))))
+      (br_if $grow (local.get $delta))))
+    (memory.fill (i32.const 0) (i32.const 1) (i32.mul (memory.size) (i32.const 65536)))
+    (block $refused (loop $blocks
+      (local.set $h (call $alloc (i64.const ${4 * MiB})))
+      (br_if $refused (i64.eqz (local.get $h)))
+      (local.set $at (i64.const 0))
+      (loop $touch
+        (call $store_u8 (i64.add (local.get $h) (local.get $at)) (i32.const 1))
+        (local.set $at (i64.add (local.get $at) (i64.const 4096)))
+        (br_if $touch (i64.lt_u (local.get $at) (i64.const ${4 * MiB}))))
+      (br $blocks)))
+    (loop $forever (br $forever))
+    (i32.const 0)))`;
+
+type Wabt = Awaited<ReturnType<typeof wabtInit>>;
+let wabt: Wabt | undefined;
+
+/** Assembles WAT text into module bytes. */
+export async function assemble(source: string): Promise<Buffer> {
+  wabt ??= await wabtInit();
+  const parsed = wabt.parseWat('chaos.wat', source, { bulk_memory: true, reference_types: true });
+  try {
+    return Buffer.from(parsed.toBinary({}).buffer);
+  } finally {
+    parsed.destroy();
+  }
+}
