@@ -325,9 +325,42 @@ describe('chaos: every known attack at once, next to a bystander', () => {
     const id = await deployHostile(publisher, { permissions: {} });
     const answer = await callHost(invoker, id, 'fs_read', { path: '/etc/\ud800' });
     expect(answer.error).toMatchObject({ code: 'permission_denied', capability: 'fs.read' });
-    // Its permission.denied record is being fixed on another branch (the surrogate made the
-    // event fail validation and be dropped); enable once merged:
-    // expect((await denials(auditor, id)).map((d) => d.data.capability)).toContain('fs.read');
+    // The refusal is recorded, the surrogate escaped loss-free (it used to fail the event's
+    // insert, and the event was dropped).
+    await expectEventually(async () => {
+      const refusals = await audit(id, 'permission.denied');
+      expect(refusals.some((e) => /^\/etc\/.*\\ud800/.test(String(e.data.target)))).toBe(true);
+      for (const e of refusals) expect(e.plugin_id).toBe(id);
+    }, slow);
+  }
+
+  /**
+   * A tool whose input schema backtracks catastrophically on a backtracking engine (80 s frozen
+   * gateway, executor and /healthz before): the input is checked on RE2 and refused at once.
+   */
+  async function backtrackingSchema() {
+    const manifest = greetManifest({
+      capabilities: {
+        tools: [
+          {
+            name: 'greet',
+            function: 'greet',
+            description: 'greets an a',
+            input_schema: {
+              type: 'object',
+              properties: { name: { type: 'string', pattern: '^(a|a)*$' } },
+            },
+          },
+        ],
+      },
+    });
+    await submit(publisher, manifest).expect(202);
+    await loaded(manifest.id);
+    const res = await invoke(manifest.id, 'greet', { name: `${'a'.repeat(31)}!` });
+    expect({ status: res.status, code: res.body.error?.code }).toEqual({
+      status: 400,
+      code: 'validation_failed',
+    });
   }
 
   /** The hostile example plugins the attack suites already use. */
@@ -384,6 +417,7 @@ describe('chaos: every known attack at once, next to a bystander', () => {
       ['memory hog', killedAtTheCeiling()],
       ['silent DNS', silentDns()],
       ['lone surrogate path', surrogatePath()],
+      ['backtracking input schema', backtrackingSchema()],
       ['existing hostile plugins', existingHostiles()],
     ];
     // Every attack runs to its end, and each failure is reported with its name.

@@ -13,7 +13,10 @@ const problemsOf = (text: string, fileName = 'policy.yaml'): readonly string[] =
 };
 
 describe('parseGrantPolicy: the shipped example', () => {
-  const example = readFileSync(new URL('../../../../deploy/grant-policy.example.yaml', import.meta.url), 'utf8');
+  const example = readFileSync(
+    new URL('../../../../deploy/grant-policy.example.yaml', import.meta.url),
+    'utf8',
+  );
 
   it('parses, normalised', () => {
     const policy = parseGrantPolicy(example, 'grant-policy.example.yaml');
