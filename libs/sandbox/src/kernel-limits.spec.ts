@@ -1,11 +1,10 @@
-import { MINIMAL_PATH_PROTECTION } from '@convergio/policy';
 import type { CallLimits } from './call-limits.js';
-import type { OperatorPolicy } from './host-api.js';
 import type { LoadedSandboxPlugin } from './sandbox-plugin.js';
 import { SandboxRuntime, type PluginSpec, type SandboxRuntimeOptions } from './sandbox-runtime.js';
 import { wat, type TestModule } from './testing/hostile-modules.js';
 import { FLOOD_BLOCK_BYTES, FLOOD_BLOCKS, KERNEL_ATTACK_WAT } from './testing/kernel-modules.js';
 import { testMainThreadOps } from './testing/test-host-functions.js';
+import { TEST_POLICY } from './testing/test-policy.js';
 
 // The Extism kernel imports (extism:host/env) are held to the rules of host functions: a
 // refused allocation leaves nothing behind, kernel calls count as host calls, vars are bounded
@@ -16,20 +15,7 @@ const text = (value: string) => new TextEncoder().encode(value);
 const u64 = (bytes: Uint8Array) =>
   new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true);
 
-const POLICY: OperatorPolicy = {
-  allowPrivateNetworks: false,
-  maxFileBytes: 1 << 20,
-  maxHttpRequestBytes: 1 << 16,
-  maxHttpResponseBytes: 1 << 16,
-  httpTimeoutMs: 1000,
-  maxWebSocketMessageBytes: 1 << 16,
-  maxProcOutputBytes: 1 << 16,
-  procTimeoutMs: 1000,
-  maxLogBytes: 1024,
-  logLinesPerSecond: 10,
-  protection: MINIMAL_PATH_PROTECTION,
-  pluginDir: null,
-};
+const POLICY = TEST_POLICY;
 // A cap just under 64 MiB: each 64 MiB flood block alone is more than the whole cap.
 const DEFAULTS: CallLimits = {
   wallTimeMs: 20_000,

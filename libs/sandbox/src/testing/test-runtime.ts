@@ -1,10 +1,10 @@
 // A SandboxRuntime for tests that load one module and call it: the test host functions, a
 // quiet logger and generous defaults that a test lowers per plugin.
 import { createHash } from 'node:crypto';
-import { MINIMAL_PATH_PROTECTION } from '@convergio/policy';
 import type { CallLimits, CallResources } from '../call-limits.js';
 import { SandboxError } from '../sandbox-error.js';
 import { SandboxRuntime } from '../sandbox-runtime.js';
+import { TEST_POLICY } from './test-policy.js';
 
 /** What a load and its calls came to, as plain data (it crosses a process boundary). */
 export interface LoadReport {
@@ -22,20 +22,7 @@ const failure = (error: unknown) =>
 export function testRuntime(): SandboxRuntime {
   return new SandboxRuntime({
     hostFunctionsModule: new URL('./test-host-functions.ts', import.meta.url),
-    policy: {
-      allowPrivateNetworks: false,
-      maxFileBytes: 1 << 20,
-      maxHttpRequestBytes: 1 << 16,
-      maxHttpResponseBytes: 1 << 16,
-      httpTimeoutMs: 1000,
-      maxWebSocketMessageBytes: 1 << 16,
-      maxProcOutputBytes: 1 << 16,
-      procTimeoutMs: 1000,
-      maxLogBytes: 1024,
-      logLinesPerSecond: 10,
-      protection: MINIMAL_PATH_PROTECTION,
-      pluginDir: null,
-    },
+    policy: TEST_POLICY,
     defaults: {
       wallTimeMs: 10_000,
       fuel: 200_000_000,
