@@ -106,6 +106,26 @@ describe('bad input is refused and changes nothing', () => {
     expect(call.body.error.code).toBe('invalid_state');
   });
 
+  it.each(['/', '/etc', '/root/.ssh'])(
+    'rejects fs.read of %s, outside the roots of the operator policy, naming the rule',
+    async (path) => {
+      const manifest = greetManifest({ permissions: { 'fs.read': { paths: [path] } } });
+      await submit(publisher, manifest).expect(202);
+      await expectEventually(async () => {
+        const state = await versionState(publisher, manifest.id);
+        expect(state.status).toBe('rejected');
+        expect(state.findings).toContainEqual(
+          expect.objectContaining({
+            code: 'policy_violation',
+            rule: 'filesystem.roots',
+            value: path,
+          }),
+        );
+      });
+      expect(await auditTypes(auditor, manifest.id)).not.toContain('plugin.loaded');
+    },
+  );
+
   it('rejects a module that is not WebAssembly', async () => {
     const junk = Buffer.from('definitely not wasm');
     const manifest = greetManifest({ signing: { sha256: sha256Hex(junk) } });
