@@ -30,16 +30,21 @@ export interface PreparedLogMessage {
  * Neutralises control characters other than newline and tab (terminal escapes, carriage
  * returns that overwrite a line), redacts secrets, then caps the message at `maxBytes`
  * including the truncation mark. Redaction runs BEFORE truncation: cutting first could
- * leave half a secret that no longer matches any pattern.
+ * leave half a secret that no longer matches any pattern. A message far longer than the cap is
+ * first cut to the cap plus a margin, so its cost is bounded by the cap, not by its size.
  */
 export function prepareLogMessage(
   message: string,
   maxBytes: number,
   releasedSecrets: readonly string[],
 ): PreparedLogMessage {
-  const clean = message.replace(/[\u0000-\u0008\u000b-\u001f\u007f\u009b]/g, '\uFFFD');
+  // Only the head can be kept: clean and redact a bounded prefix (the kept bytes plus room for a
+  // secret straddling the cut), never the whole of a multi-megabyte message.
+  const margin = Math.max(4096, ...releasedSecrets.map((secret) => secret.length));
+  const head = message.length > maxBytes + margin ? message.slice(0, maxBytes + margin) : message;
+  const clean = head.replace(/[\u0000-\u0008\u000b-\u001f\u007f\u009b]/g, '\uFFFD');
   const { text, redacted } = redactText(clean, releasedSecrets);
-  if (Buffer.byteLength(text, 'utf8') <= maxBytes)
+  if (head === message && Buffer.byteLength(text, 'utf8') <= maxBytes)
     return { message: text, truncated: false, redacted };
   const markBytes = Buffer.byteLength(TRUNCATION_MARK, 'utf8');
   const cut =

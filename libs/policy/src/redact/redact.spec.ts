@@ -176,6 +176,18 @@ describe('prepareLogMessage', () => {
     );
   });
 
+  it('works on the head of a huge message only: an 8 MiB line becomes one capped, redacted line', () => {
+    const secret = 'x'.repeat(5000) + 'S3CRET-VALUE';
+    const message =
+      `token ghp_0123456789abcdefghijklmnopqrstuvwxyz ${secret} \u001b[2J` + 'A'.repeat(8 << 20);
+    const prepared = prepareLogMessage(message, 4096, [secret]);
+    expect(prepared).toMatchObject({ truncated: true, redacted: true });
+    expect(Buffer.byteLength(prepared.message)).toBeLessThanOrEqual(4096);
+    expect(prepared.message).not.toContain('ghp_');
+    expect(prepared.message).not.toContain('x'.repeat(4096 - 200));
+    expect(prepared.message).not.toContain('\u001b');
+  });
+
   it('truncateUtf8 keeps whole characters', () => {
     expect(truncateUtf8('a€b', 2)).toBe('a');
     expect(truncateUtf8('a€b', 4)).toBe('a€');
