@@ -11,8 +11,14 @@ import {
 import { closeSync } from 'node:fs';
 import { descriptorFacts, RaceDetected, type OpenedFacts } from './pinned-open.js';
 import { hostError, refuse, type HostCallFailure, type Refusal } from '../host-call-result.js';
-import { ALLOWED, type HostCallDecision } from '../host-function-definition.js';
-import { lstatFacts, resolveReal, type EntryFacts, type GrantRoots } from './resolve-path.js';
+import { ALLOWED, notGranted, type HostCallDecision } from '../host-function-definition.js';
+import {
+  lstatFacts,
+  resolveGrantRoots,
+  resolveReal,
+  type EntryFacts,
+  type GrantRoots,
+} from './resolve-path.js';
 
 /** The plugin's grant of one fs capability, resolved once per worker. */
 export interface FsBound {
@@ -20,9 +26,22 @@ export interface FsBound {
   roots: GrantRoots | null;
 }
 
-/** What an fs refusal names before the path is parsed. */
-export const fsTarget = (input: unknown): string =>
-  describePluginValue((input as { path?: unknown } | null)?.path);
+/**
+ * The steps every fs host function shares: the permission it needs, what a refusal names before
+ * the path is parsed, the grant's roots resolved once per worker, refused when not granted.
+ */
+export function fsGrantSteps(capability: 'fs.read' | 'fs.write') {
+  return {
+    capability,
+    target: (input: unknown): string =>
+      describePluginValue((input as { path?: unknown } | null)?.path),
+    bind: (env: HostEnvironment): FsBound => ({
+      env,
+      roots: resolveGrantRoots(env.grants[capability]?.paths),
+    }),
+    admit: ({ roots }: FsBound): string | null => (roots ? null : notGranted(capability)),
+  };
+}
 
 /**
  * The path as the plugin may name it: well formed, absolute, `$PLUGIN_DIR` expanded to the

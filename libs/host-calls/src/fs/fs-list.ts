@@ -1,16 +1,16 @@
 import { lstatSync, readdirSync } from 'node:fs';
 import { isFailure } from '../host-call-result.js';
-import { defineHostFunction, notGranted } from '../host-function-definition.js';
+import { defineHostFunction } from '../host-function-definition.js';
 import {
   checkExisting,
   decideFsPath,
-  fsTarget,
+  fsGrantSteps,
   parseFsPath,
   withVerifiedDescriptor,
   type FsBound,
 } from './fs-guard.js';
 import { openDirectory } from './pinned-open.js';
-import { entryKind, resolveGrantRoots } from './resolve-path.js';
+import { entryKind } from './resolve-path.js';
 
 /** Most entries one fs_list returns; the answer says when it stopped early. */
 export const MAX_LIST_ENTRIES = 10_000;
@@ -24,10 +24,7 @@ export type ListedType = 'file' | 'directory' | 'symlink' | 'other';
  * entries themselves are not (`size` is 0 except for files). At most MAX_LIST_ENTRIES.
  */
 export const fsListFunction = defineHostFunction<FsBound, string>({
-  capability: 'fs.read',
-  target: fsTarget,
-  bind: (env) => ({ env, roots: resolveGrantRoots(env.grants['fs.read']?.paths) }),
-  admit: ({ roots }) => (roots ? null : notGranted('fs.read')),
+  ...fsGrantSteps('fs.read'),
   parse: (input, { env }) => parseFsPath(env, (input as { path?: unknown } | null)?.path),
   decide: (path, bound) => decideFsPath(bound, path),
   run: (path, { env, roots }) => {

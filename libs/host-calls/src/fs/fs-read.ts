@@ -1,16 +1,15 @@
 import { constants, readSync } from 'node:fs';
 import { isFailure, refuse } from '../host-call-result.js';
-import { defineHostFunction, notGranted } from '../host-function-definition.js';
+import { defineHostFunction } from '../host-function-definition.js';
 import {
   checkExisting,
   decideFsPath,
-  fsTarget,
+  fsGrantSteps,
   parseFsPath,
   withVerifiedDescriptor,
   type FsBound,
 } from './fs-guard.js';
 import { openInCheckedDirectory } from './pinned-open.js';
-import { resolveGrantRoots } from './resolve-path.js';
 
 export type FsEncoding = 'utf8' | 'base64';
 export const isFsEncoding = (v: unknown): v is FsEncoding => v === 'utf8' || v === 'base64';
@@ -21,10 +20,7 @@ export const isFsEncoding = (v: unknown): v is FsEncoding => v === 'utf8' || v =
  * path. Only regular files with one link, at most policy.maxFileBytes. `size` is bytes.
  */
 export const fsReadFunction = defineHostFunction<FsBound, { path: string; encoding: FsEncoding }>({
-  capability: 'fs.read',
-  target: fsTarget,
-  bind: (env) => ({ env, roots: resolveGrantRoots(env.grants['fs.read']?.paths) }),
-  admit: ({ roots }) => (roots ? null : notGranted('fs.read')),
+  ...fsGrantSteps('fs.read'),
   parse: (input, { env }) => {
     const { path: raw, encoding = 'utf8' } = (input ?? {}) as {
       path?: unknown;

@@ -3,17 +3,17 @@ import { posix } from 'node:path';
 import type { HostEnvironment } from '@convergio/sandbox';
 import { decideFsAccess } from '@convergio/policy';
 import { hostError, isFailure, refuse, type HostCallOutcome } from '../host-call-result.js';
-import { defineHostFunction, notGranted } from '../host-function-definition.js';
+import { defineHostFunction } from '../host-function-definition.js';
 import {
   decideFsPath,
-  fsTarget,
+  fsGrantSteps,
   parseFsPath,
   withVerifiedDescriptor,
   type FsBound,
 } from './fs-guard.js';
 import { isFsEncoding } from './fs-read.js';
 import { openInCheckedDirectory } from './pinned-open.js';
-import { lstatFacts, resolveGrantRoots, resolveReal, statFacts } from './resolve-path.js';
+import { lstatFacts, resolveReal, statFacts } from './resolve-path.js';
 
 const { O_APPEND, O_CREAT, O_EXCL, O_WRONLY } = constants;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
@@ -36,10 +36,7 @@ export interface WriteRequest {
  * content, and for appends the resulting file, must not exceed policy.maxFileBytes.
  */
 export const fsWriteFunction = defineHostFunction<FsBound, WriteRequest>({
-  capability: 'fs.write',
-  target: fsTarget,
-  bind: (env) => ({ env, roots: resolveGrantRoots(env.grants['fs.write']?.paths) }),
-  admit: ({ roots }) => (roots ? null : notGranted('fs.write')),
+  ...fsGrantSteps('fs.write'),
   parse: (input, { env }) => parseWrite(env, input),
   decide: ({ path }, bound) => decideFsPath(bound, path),
   run: (request, bound) => write(request, bound),

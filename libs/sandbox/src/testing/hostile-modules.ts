@@ -19,8 +19,12 @@ const KERNEL = `
 const hostImport = (name: string) =>
   `(import "extism:host/user" "${name}" (func $${name} (param i64) (result i64)))`;
 
-// $copy_input puts the call input in a fresh Extism block; $answer makes a block the output.
-const HELPERS = `
+/**
+ * WAT helpers for test plugins (they need the kernel's alloc, length, store_u8, input_length,
+ * input_load_u8 and output_set imported): $copy_input puts the call input in a fresh Extism
+ * block; $answer makes a block the output.
+ */
+export const IO_HELPERS_WAT = `
   (func $copy_input (result i64) (local $len i64) (local $off i64) (local $i i64)
     (local.set $len (call $input_length))
     (local.set $off (call $alloc (local.get $len)))
@@ -53,7 +57,7 @@ export const PLUGIN_WAT = `(module
   ${KERNEL}
   ${TEST_HOST_FUNCTIONS.map(hostImport).join('\n  ')}
   (memory (export "memory") 1)
-  ${HELPERS}
+  ${IO_HELPERS_WAT}
   (func (export "noop") (result i32) (i32.const 0))
   (func (export "echo") (result i32) (call $answer (call $copy_input)))
   ${TEST_HOST_FUNCTIONS.map((n) => `(func (export "call_${n}") (result i32) (call $answer (call $${n} (call $copy_input))))`).join('\n  ')}

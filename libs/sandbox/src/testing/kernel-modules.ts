@@ -1,6 +1,8 @@
 // A WAT plugin that attacks the Extism kernel imports themselves (extism:host/env): allocation,
 // block addressing, vars, config and logging. Each export is one attack seen or expected.
 
+import { IO_HELPERS_WAT } from './hostile-modules.js';
+
 const MiB = 1024 * 1024;
 
 /** Size of each block the alloc floods ask for (the attack seen: 64 MiB against a 64 MiB cap). */
@@ -27,21 +29,9 @@ const KERNEL_IMPORTS = `
   (import "extism:host/env" "log_debug" (func $log_debug (param i64)))
   (import "extism:host/env" "log_trace" (func $log_trace (param i64)))`;
 
-// $copy_input: the call input in a fresh block. $answer: a block becomes the output.
-// $key: a one-byte block holding "k". $index_to_handle: Extism's addressing, index << 48.
-const HELPERS = `
-  (func $copy_input (result i64) (local $len i64) (local $off i64) (local $i i64)
-    (local.set $len (call $input_length))
-    (local.set $off (call $alloc (local.get $len)))
-    (block $done (loop $next
-      (br_if $done (i64.ge_u (local.get $i) (local.get $len)))
-      (call $store_u8 (i64.add (local.get $off) (local.get $i)) (call $input_load_u8 (local.get $i)))
-      (local.set $i (i64.add (local.get $i) (i64.const 1)))
-      (br $next)))
-    (local.get $off))
-  (func $answer (param $off i64) (result i32)
-    (call $output_set (local.get $off) (call $length (local.get $off)))
-    (i32.const 0))
+// The I/O helpers, plus $answer_u64: a number becomes the output; $key: a one-byte block
+// holding "k"; $handle: Extism's addressing, index << 48.
+const HELPERS = `${IO_HELPERS_WAT}
   (func $answer_u64 (param $value i64) (result i32) (local $off i64)
     (local.set $off (call $alloc (i64.const 8)))
     (call $store_u64 (local.get $off) (local.get $value))
