@@ -2,6 +2,7 @@ import { Logger, type DynamicModule, type INestApplication, type Type } from '@n
 import { NestFactory } from '@nestjs/core';
 import { connectBus } from '@convergio/messaging';
 import { initTelemetry } from '@convergio/observability';
+import { jsonEndsWithNewline } from './json-newline.js';
 
 /** How a process serves HTTP. */
 export interface BootstrapOptions {
@@ -21,6 +22,7 @@ export async function bootstrapService(
 ): Promise<INestApplication> {
   initTelemetry();
   const app = await NestFactory.create(module);
+  app.use(jsonEndsWithNewline);
   if (o.shutdownHooks ?? true) app.enableShutdownHooks();
   await connectBus(app);
   o.beforeListen?.(app);

@@ -49,7 +49,7 @@ const CEILING_GRACE_MS = 1500;
 interface AuditEvent {
   type: string;
   plugin_id: string | null;
-  data: { reason?: string; function?: string };
+  data: { reason?: string; function?: string; target?: string };
 }
 
 interface Sample {

@@ -76,6 +76,43 @@ describe('a plugin travels the whole platform', () => {
     );
   });
 
+  it('answers a submission with ?wait once it is approved and loaded, so the next call is served', async () => {
+    const manifest = greetManifest();
+    const submitted = await submit(publisher, manifest).query({ wait: 60 }).expect(202);
+    expect(submitted.body).toEqual({
+      plugin_id: manifest.id,
+      version: '1.0.0',
+      status: 'approved',
+    });
+    expect(submitted.text.endsWith('}\n')).toBe(true);
+    await api()
+      .post(`/v1/plugins/${manifest.id}/invoke`)
+      .set(bearer(invoker))
+      .send({ function: 'greet', input: { name: 'Ada' } })
+      .expect(200);
+  });
+
+  it('answers a submission with ?wait as pending_approval when an admin must decide', async () => {
+    const manifest = greetManifest({
+      permissions: { 'net.http': { rules: [{ host: 'api.example.com', methods: ['GET'] }] } },
+    });
+    const submitted = await submit(publisher, manifest).query({ wait: 60 }).expect(202);
+    expect(submitted.body.status).toBe('pending_approval');
+  });
+
+  it.each(['-1', '121', 'soon', '1.5'])(
+    'refuses ?wait=%s with a 400 naming the field',
+    async (wait) => {
+      const manifest = greetManifest();
+      const refused = await submit(publisher, manifest).query({ wait }).expect(400);
+      expect(refused.body.error.code).toBe('validation_failed');
+      expect(JSON.stringify(refused.body.error.details)).toContain('wait');
+      expect((await api().get(`/v1/plugins/${manifest.id}`).set(bearer(publisher))).status).toBe(
+        404,
+      );
+    },
+  );
+
   it('holds high-risk permissions for an admin, then runs once approved', async () => {
     const manifest = greetManifest({
       permissions: { 'net.http': { rules: [{ host: 'api.example.com', methods: ['GET'] }] } },

@@ -7,6 +7,7 @@ import {
   Param,
   Post,
   Put,
+  Query,
   UploadedFiles,
   UseInterceptors,
 } from '@nestjs/common';
@@ -17,6 +18,7 @@ import {
   ApiConsumes,
   ApiOkResponse,
   ApiOperation,
+  ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
 import { Type, type Static } from '@sinclair/typebox';
@@ -25,6 +27,7 @@ import { BusClient } from '@convergio/messaging';
 import { CurrentPrincipal } from '../auth/principal.decorator.js';
 import { Roles, type Principal } from '../auth/roles.js';
 import { SchemaPipe } from '../http/schema.pipe.js';
+import { MAX_SUBMIT_WAIT_SECONDS } from './settled-state.js';
 import { SubmissionService } from './submission.service.js';
 
 const MAX_MODULE_BYTES = 16 * 1024 * 1024;
@@ -41,6 +44,19 @@ const RevokeBody = Type.Object(
 );
 const OwnerBody = Type.Object({ publisher: PublisherSchema }, { additionalProperties: false });
 const TransferReply = RequestSchemas[RequestSubjects.RegistryTransferOwner].reply;
+const SubmitQuery = Type.Object(
+  {
+    wait: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: MAX_SUBMIT_WAIT_SECONDS,
+        description:
+          'seconds to wait for verification and automatic approval to finish; the answer then carries approved, pending_approval or rejected',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
 type Uploaded = { manifest?: { buffer: Buffer }[]; module?: { buffer: Buffer }[] };
 
 @ApiTags('plugins')
@@ -55,6 +71,16 @@ export class PluginsController {
   @Post()
   @Roles('publisher')
   @HttpCode(HttpStatus.ACCEPTED)
+  @ApiOperation({
+    summary: 'Submit a plugin version',
+    description:
+      'Answers `submitted` at once; with `?wait=<seconds>` (at most 120) it answers when verification and automatic approval are over: `approved`, `pending_approval` (an admin must decide) or `rejected`.',
+  })
+  @ApiQuery({
+    name: 'wait',
+    required: false,
+    schema: { type: 'integer', minimum: 0, maximum: MAX_SUBMIT_WAIT_SECONDS },
+  })
   @ApiConsumes('multipart/form-data')
   @ApiBody({
     schema: {
@@ -82,10 +108,16 @@ export class PluginsController {
   submit(
     @UploadedFiles() files: Uploaded = {},
     @Body() body: { manifest?: string },
+    @Query(new SchemaPipe(SubmitQuery, 'submit query', { coerce: true }))
+    query: Static<typeof SubmitQuery>,
     @CurrentPrincipal() who: Principal,
   ) {
     const manifest = files.manifest?.[0]?.buffer ?? body?.manifest;
-    return this.submissions.submit({ manifest, module: files.module?.[0]?.buffer }, who);
+    return this.submissions.submit(
+      { manifest, module: files.module?.[0]?.buffer },
+      who,
+      query.wait,
+    );
   }
 
   @Get()

@@ -1,5 +1,5 @@
 import { aManifest, sha256Hex } from '@convergio/testing';
-import { DomainError, type ErrorDetail } from '@convergio/contracts';
+import { DomainError, RequestSubjects, type ErrorDetail } from '@convergio/contracts';
 import type { ArtifactRef, ArtifactStore, StagedArtifact } from '@convergio/artifacts';
 import type { BusClient } from '@convergio/messaging';
 import type { Principal } from '../auth/roles.js';
@@ -51,9 +51,13 @@ type SubmitData = { manifest: { id: string; version: string }; upload_id: string
 class FakeBus {
   readonly requests: { subject: string; data: unknown }[] = [];
   refusal?: DomainError;
+  /** The states registry.get_version answers in turn, the last one repeated. */
+  laterStates: { status: string; loaded: boolean }[] = [{ status: 'submitted', loaded: false }];
   constructor(private readonly artifacts: FakeArtifactStore) {}
   async request(subject: string, data: SubmitData) {
     this.requests.push({ subject, data });
+    if (subject === RequestSubjects.RegistryGetVersion)
+      return this.laterStates.length > 1 ? this.laterStates.shift() : this.laterStates[0];
     if (this.refusal) throw this.refusal;
     await this.artifacts.promote(data.upload_id);
     return { plugin_id: data.manifest.id, version: data.manifest.version, status: 'submitted' };
@@ -108,6 +112,39 @@ describe('SubmissionService', () => {
         },
       },
     ]);
+  });
+
+  it.each([
+    ['approved and loaded', 'approved', true],
+    ['pending_approval', 'pending_approval', false],
+    ['rejected', 'rejected', false],
+  ])('with a wait, answers once the version is %s', async (_what, settled, loaded) => {
+    bus.laterStates = [
+      { status: 'verified', loaded: false },
+      { status: settled === 'approved' ? 'approved' : 'verified', loaded: false },
+      { status: settled, loaded },
+    ];
+    const reply = await service.submit(
+      { manifest: JSON.stringify(manifest()), module: wasm },
+      publisherKey,
+      10,
+    );
+    expect(reply).toEqual({ plugin_id: 'example.greet', version: '1.0.0', status: settled });
+    expect(
+      bus.requests.filter((r) => r.subject === RequestSubjects.RegistryGetVersion),
+    ).toHaveLength(3);
+  });
+
+  it('with a wait that runs out, answers the status it saw last', async () => {
+    const reply = await service.submit(
+      { manifest: JSON.stringify(manifest()), module: wasm },
+      publisherKey,
+      0.3,
+    );
+    expect(reply.status).toBe('submitted');
+    expect(
+      bus.requests.filter((r) => r.subject === RequestSubjects.RegistryGetVersion).length,
+    ).toBeGreaterThan(0);
   });
 
   it('discards the staged module when the registry refuses the submission', async () => {

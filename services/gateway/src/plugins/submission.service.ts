@@ -1,8 +1,14 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { DomainError, RequestSubjects, validateManifest } from '@convergio/contracts';
+import {
+  DomainError,
+  RequestSubjects,
+  validateManifest,
+  type Manifest,
+} from '@convergio/contracts';
 import { BusClient } from '@convergio/messaging';
 import { ARTIFACT_STORE, type ArtifactStore } from '@convergio/artifacts';
 import type { Principal } from '../auth/roles.js';
+import { settledStatus } from './settled-state.js';
 
 /** The parts of a multipart submission. */
 export interface SubmissionParts {
@@ -25,7 +31,11 @@ export class SubmissionService {
     @Inject(ARTIFACT_STORE) private readonly artifacts: ArtifactStore,
   ) {}
 
-  async submit(parts: SubmissionParts, who: Principal) {
+  /**
+   * Submits; with `waitSeconds`, answers once verification and automatic approval are over
+   * (status approved, pending_approval or rejected) or that time has passed, whichever is first.
+   */
+  async submit(parts: SubmissionParts, who: Principal, waitSeconds = 0) {
     if (!who.publisher)
       throw new DomainError(
         'forbidden',
@@ -43,15 +53,28 @@ export class SubmissionService {
         'the multipart field "module" (.wasm) is missing or empty',
       );
     const manifest = validateManifest(parseJson(parts.manifest));
-    const staged = await this.artifacts.stage(parts.module);
+    const accepted = await this.register(manifest, parts.module, who.keyId, who.publisher);
+    if (waitSeconds === 0) return accepted;
+    const { plugin_id, version } = accepted;
+    const status = await settledStatus(
+      this.bus,
+      { plugin_id, version },
+      accepted.status,
+      waitSeconds,
+    );
+    return { ...accepted, status };
+  }
+
+  private async register(manifest: Manifest, module: Buffer, keyId: string, publisher: string) {
+    const staged = await this.artifacts.stage(module);
     try {
       return await this.bus.request(RequestSubjects.RegistrySubmit, {
         manifest,
         module_sha256: staged.sha256,
         module_size: staged.size,
         upload_id: staged.upload_id,
-        submitted_by: who.keyId,
-        publisher: who.publisher,
+        submitted_by: keyId,
+        publisher,
       });
     } finally {
       // A leftover upload is never read; failing to delete it must not hide the registry's answer.
