@@ -16,7 +16,7 @@ RUN npm ci --no-audit --no-fund \
  && mkdir -p /app/data /artifacts \
  && chown node:node /app/data /artifacts
 
-# HOST is read by standalone mode only; the distributed services listen on 0.0.0.0.
+# Every service listens on HOST (loopback by default outside a container).
 ENV NODE_ENV=production \
     HOST=0.0.0.0
 USER node

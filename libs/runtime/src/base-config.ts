@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { Secret } from '@convergio/config';
+import { LoggingEnv } from '@convergio/observability';
 
 /** Variables every distributed service reads. */
 export const DistributedEnv = {
@@ -30,12 +31,21 @@ export const ArtifactEnv = {
   }),
 };
 
-/** The HTTP port of a service (health, readiness; the API for the gateway). */
-export const portEnv = (port: number) => ({
+/**
+ * Where a service listens for HTTP (health, readiness, metrics; the API for the gateway) and how
+ * it logs. Loopback by default: the container image sets `HOST=0.0.0.0`.
+ */
+export const serviceEnv = (port: number) => ({
   PORT: Type.Integer({
     minimum: 0,
     maximum: 65535,
     default: port,
     description: 'HTTP port (0 picks a free one)',
   }),
+  HOST: Type.String({
+    minLength: 1,
+    default: '127.0.0.1',
+    description: 'interface to listen on: 127.0.0.1 (the default) or 0.0.0.0 for every interface',
+  }),
+  ...LoggingEnv,
 });

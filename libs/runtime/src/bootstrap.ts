@@ -1,32 +1,65 @@
-import { Logger, type DynamicModule, type INestApplication, type Type } from '@nestjs/common';
+import { createServer } from 'node:net';
+import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { ConfigError } from '@convergio/config';
 import { connectBus } from '@convergio/messaging';
-import { initTelemetry } from '@convergio/observability';
+import {
+  accessLog,
+  initTelemetry,
+  ServiceLogger,
+  type LogSettings,
+} from '@convergio/observability';
 import { jsonEndsWithNewline } from './json-newline.js';
 
-/** How a process serves HTTP. */
+/** How a process serves HTTP and logs. */
 export interface BootstrapOptions {
   port: number;
-  host?: string;
+  host: string;
+  logging: LogSettings;
   /** Runs after the bus handlers start and before the port opens (e.g. OpenAPI). */
   beforeListen?: (app: INestApplication) => void;
   /** Let Nest close the app on SIGTERM/SIGINT; off when the caller has more to stop afterwards. */
   shutdownHooks?: boolean;
 }
 
-/** Creates a Nest application, starts its bus handlers and its HTTP port. */
+/**
+ * Creates a Nest application, starts its bus handlers and its HTTP port. Throws ConfigError
+ * (naming PORT) when the port is taken, before anything joins the bus.
+ */
 export async function bootstrapService(
   name: string,
   module: Type | DynamicModule,
   o: BootstrapOptions,
 ): Promise<INestApplication> {
+  await assertCanListen(o.port, o.host);
   initTelemetry();
-  const app = await NestFactory.create(module);
-  app.use(jsonEndsWithNewline);
+  const logger = new ServiceLogger(name, o.logging);
+  const app = await NestFactory.create(module, { logger });
+  app.use(accessLog(logger), jsonEndsWithNewline);
   if (o.shutdownHooks ?? true) app.enableShutdownHooks();
   await connectBus(app);
   o.beforeListen?.(app);
-  await app.listen(o.port, o.host ?? '0.0.0.0');
-  new Logger(name).log(`${name} listening on ${o.host ?? '0.0.0.0'}:${o.port}`);
+  await app.listen(o.port, o.host);
+  logger.log(`${name} listening on ${o.host}:${o.port}`, name);
   return app;
+}
+
+/** Opens and closes the port, so a taken one is refused before the service joins the bus. */
+async function assertCanListen(port: number, host: string): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        new ConfigError([
+          {
+            variable: 'PORT',
+            expected: `a port this process may listen on at ${host}`,
+            received: `${port} (${error.code === 'EADDRINUSE' ? 'already in use' : error.code})`,
+          },
+        ]),
+      ),
+    );
+    probe.listen({ port, host, exclusive: true }, () => probe.close(() => resolve()));
+  });
 }

@@ -2,7 +2,11 @@ import type { INestApplication } from '@nestjs/common';
 import type { TObject, Static } from '@sinclair/typebox';
 import { ConfigError, loadConfig } from '@convergio/config';
 import { bootstrapService } from './bootstrap.js';
+import type { LogSettings } from '@convergio/observability';
 import { ServiceRootModule, type ServiceRootOptions } from './service-root.module.js';
+
+/** What `serviceEnv` adds to every service's environment. */
+type ServiceEnv = LogSettings & { PORT: number; HOST: string };
 
 /**
  * The whole `main.ts` of a distributed service: validate the environment
@@ -14,20 +18,20 @@ export async function runService<S extends TObject>(
   root: (env: Static<S>) => Omit<ServiceRootOptions, 'service' | 'env'>,
   beforeListen?: (app: INestApplication) => void,
 ): Promise<void> {
-  let env: Static<S>;
-  let options: Omit<ServiceRootOptions, 'service' | 'env'>;
   try {
-    env = loadConfig(schema);
+    const env = loadConfig(schema);
     // Settings built from the environment may read files (the grant policy): same refusal.
-    options = root(env);
+    const options = root(env);
+    const e = env as Static<S> & ServiceRootOptions['env'] & ServiceEnv;
+    await bootstrapService(service, ServiceRootModule.forRoot({ service, env: e, ...options }), {
+      port: e.PORT,
+      host: e.HOST,
+      logging: e,
+      beforeListen,
+    });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`${service}: ${error.message}\n`);
     process.exit(1);
   }
-  const e = env as Static<S> & ServiceRootOptions['env'] & { PORT: number };
-  await bootstrapService(service, ServiceRootModule.forRoot({ service, env: e, ...options }), {
-    port: e.PORT,
-    beforeListen,
-  });
 }

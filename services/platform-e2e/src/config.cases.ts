@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { serviceMain } from '@convergio/testing';
 
 function run(
@@ -35,5 +36,26 @@ describe('configuration is checked at boot', () => {
     expect(code).toBe(1);
     expect(stderr).toMatch(/DATABASE_URL/);
     expect(stderr).toMatch(/EXECUTOR_TIMEOUT_MS/);
+  });
+
+  it('refuses a port already in use before joining the bus, naming PORT, without a stack trace', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      // The bus is unreachable: a service that joined it first would hang retrying, not exit.
+      const { code, stderr } = await run('audit', {
+        NATS_URL: 'nats://127.0.0.1:1',
+        DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none',
+        PORT: String(port),
+      });
+      expect(code).toBe(1);
+      expect(stderr).toContain(
+        `PORT: expected a port this process may listen on at 127.0.0.1; got ${port} (already in use)`,
+      );
+      expect(stderr).not.toMatch(/EADDRINUSE|\n\s+at /);
+    } finally {
+      taken.close();
+    }
   });
 });

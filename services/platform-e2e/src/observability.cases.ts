@@ -1,6 +1,16 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import request from 'supertest';
 import { expectEventually } from '@convergio/testing';
-import { api, bearer, createKey, greetManifest, submit, versionState } from './support/fixtures.js';
+import {
+  adminKey,
+  api,
+  bearer,
+  createKey,
+  greetManifest,
+  submit,
+  versionState,
+} from './support/fixtures.js';
 import { platform } from './support/platform.js';
 
 describe('observability', () => {
@@ -35,5 +45,45 @@ describe('observability', () => {
       expect(metrics.text).toContain(name);
     }
     await request(platform().gatewayUrl).get('/metrics').expect(200);
+  });
+
+  it('logs one JSON line per request with the route and key id, never the key, with no colour codes and a quiet start', async () => {
+    const created = await api()
+      .post('/v1/api-keys')
+      .set(bearer(adminKey()))
+      .send({ name: 'access log probe', roles: ['invoker'] })
+      .expect(201);
+    const { id, key } = created.body as { id: string; key: string };
+    await api().get('/v1/tools').set(bearer(key)).expect(200);
+    await api().get('/v1/plugins/no.such-plugin').set(bearer(key)).expect(404);
+
+    const gatewayLog = () => readFileSync(join(platform().logsDir, 'gateway.log'), 'utf8');
+    const records = () =>
+      gatewayLog()
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+    await expectEventually(async () => {
+      expect(records()).toContainEqual(
+        expect.objectContaining({
+          context: 'Access',
+          method: 'GET',
+          route: '/v1/plugins/:id',
+          status: 404,
+          key_id: id,
+          duration_ms: expect.any(Number),
+        }),
+      );
+    });
+    expect(records()).toContainEqual(
+      expect.objectContaining({ route: '/v1/tools', status: 200, key_id: id }),
+    );
+    const text = gatewayLog();
+    expect(text).not.toContain(key);
+    expect(text).not.toContain('\u001b[');
+    // Nest's start-up announcements (a line per module and route) are debug detail.
+    expect(
+      records().filter((r) => /Mapped \{|dependencies initialized/.test(String(r.msg))),
+    ).toEqual([]);
   });
 });

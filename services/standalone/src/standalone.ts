@@ -35,6 +35,7 @@ export async function startStandalone(env: Static<typeof StandaloneConfig>): Pro
       {
         port: env.PORT,
         host: env.HOST,
+        logging: env,
         beforeListen: serveOpenApi,
         // The embedded database must stop after the app, so shutdown is ours to run.
         shutdownHooks: false,

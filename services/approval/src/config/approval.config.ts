@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { DistributedEnv, portEnv } from '@convergio/runtime';
+import { DistributedEnv, serviceEnv } from '@convergio/runtime';
 
 /** Environment of the approval service. */
-export const ApprovalConfig = Type.Object({ ...DistributedEnv, ...portEnv(3003) });
+export const ApprovalConfig = Type.Object({ ...DistributedEnv, ...serviceEnv(3003) });

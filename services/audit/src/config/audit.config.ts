@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { DistributedEnv, portEnv } from '@convergio/runtime';
+import { DistributedEnv, serviceEnv } from '@convergio/runtime';
 
 /** Environment of the audit service. */
-export const AuditConfig = Type.Object({ ...DistributedEnv, ...portEnv(3006) });
+export const AuditConfig = Type.Object({ ...DistributedEnv, ...serviceEnv(3006) });

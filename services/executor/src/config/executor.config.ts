@@ -3,7 +3,7 @@ import {
   ArtifactEnv,
   DistributedEnv,
   GrantPolicyEnv,
-  portEnv,
+  serviceEnv,
   type PlatformGrants,
 } from '@convergio/runtime';
 import type { CallLimits, OperatorPolicy } from '@convergio/sandbox';
@@ -114,7 +114,7 @@ export const ExecutorConfig = Type.Object({
   ...DistributedEnv,
   ...ArtifactEnv,
   ...GrantPolicyEnv,
-  ...portEnv(3004),
+  ...serviceEnv(3004),
   ...ExecutorLimitsEnv,
 });
 

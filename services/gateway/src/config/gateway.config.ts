@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { Secret } from '@convergio/config';
-import { ArtifactEnv, DistributedEnv, portEnv } from '@convergio/runtime';
+import { ArtifactEnv, DistributedEnv, serviceEnv } from '@convergio/runtime';
 
 /** Variables of the gateway shared by both modes. */
 export const GatewayEnv = {
@@ -24,6 +24,6 @@ export const GatewayEnv = {
 export const GatewayConfig = Type.Object({
   ...DistributedEnv,
   ...ArtifactEnv,
-  ...portEnv(3000),
+  ...serviceEnv(3000),
   ...GatewayEnv,
 });

@@ -1,5 +1,9 @@
 import { Type } from '@sinclair/typebox';
-import { ArtifactEnv, DistributedEnv, portEnv } from '@convergio/runtime';
+import { ArtifactEnv, DistributedEnv, serviceEnv } from '@convergio/runtime';
 
 /** Environment of the registry service. */
-export const RegistryConfig = Type.Object({ ...DistributedEnv, ...ArtifactEnv, ...portEnv(3001) });
+export const RegistryConfig = Type.Object({
+  ...DistributedEnv,
+  ...ArtifactEnv,
+  ...serviceEnv(3001),
+});

@@ -1,10 +1,10 @@
 import { Type } from '@sinclair/typebox';
-import { DistributedEnv, portEnv } from '@convergio/runtime';
+import { DistributedEnv, serviceEnv } from '@convergio/runtime';
 
 /** Environment of the secret broker. */
 export const SecretBrokerConfig = Type.Object({
   ...DistributedEnv,
-  ...portEnv(3005),
+  ...serviceEnv(3005),
   AZURE_KEY_VAULT_URL: Type.Optional(
     Type.String({
       pattern: '^https://',

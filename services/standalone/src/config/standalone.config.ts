@@ -1,12 +1,11 @@
 import { Type } from '@sinclair/typebox';
-import { GrantPolicyEnv, portEnv } from '@convergio/runtime';
+import { GrantPolicyEnv, serviceEnv } from '@convergio/runtime';
 import { ExecutorLimitsEnv } from '@convergio/executor';
 import { GatewayEnv } from '@convergio/gateway';
 
 /** Environment of standalone mode: everything has a default, nothing else to install. */
 export const StandaloneConfig = Type.Object({
-  ...portEnv(3000),
-  HOST: Type.String({ default: '127.0.0.1', description: 'interface the gateway listens on' }),
+  ...serviceEnv(3000),
   DATA_DIR: Type.String({
     minLength: 1,
     default: './data',

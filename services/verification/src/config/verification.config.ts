@@ -1,12 +1,12 @@
 import { Type } from '@sinclair/typebox';
-import { ArtifactEnv, DistributedEnv, GrantPolicyEnv, portEnv } from '@convergio/runtime';
+import { ArtifactEnv, DistributedEnv, GrantPolicyEnv, serviceEnv } from '@convergio/runtime';
 
 /** Environment of the verification service. */
 export const VerificationConfig = Type.Object({
   ...DistributedEnv,
   ...ArtifactEnv,
   ...GrantPolicyEnv,
-  ...portEnv(3002),
+  ...serviceEnv(3002),
   CORE_VERSION: Type.String({
     pattern: '^\\d+\\.\\d+\\.\\d+',
     default: '0.1.0',
