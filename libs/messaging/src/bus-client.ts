@@ -14,6 +14,9 @@ import {
 } from '@convergio/contracts';
 import { createEnvelope } from './envelope-factory.js';
 
+/** Receives one validated event of a {@link BusClient.watch}; must not throw. */
+export type WatchHandler = (event: EventEnvelope) => void;
+
 export interface RequestOptions {
   timeoutMs?: number;
   correlationId?: string;
@@ -55,6 +58,18 @@ export abstract class BusClient {
       throw new DomainError(reply.error.code, reply.error.message, reply.error.details);
     return validateReplyData(subject, reply.data) as ReplyMap[S];
   }
+
+  /**
+   * Delivers every event of `subjects` published after the returned promise resolves to
+   * `handler`, in publish order, on every replica of this service: not shared with the other
+   * replicas, not durable, not acknowledged (unlike the service's own event consumer). For
+   * in-memory views each replica keeps; an event that fails validation is logged and skipped.
+   * Resolves to a function that stops the watch.
+   */
+  abstract watch(
+    subjects: readonly EventSubject[],
+    handler: WatchHandler,
+  ): Promise<() => Promise<void>>;
 
   /** True while the bus connection is usable (readiness). */
   abstract isReady(): boolean;

@@ -1,10 +1,13 @@
+import { Logger } from '@nestjs/common';
 import {
   DomainError,
+  validateEventEnvelope,
   type EventEnvelope,
+  type EventSubject,
   type Reply,
   type RequestEnvelope,
 } from '@convergio/contracts';
-import { BusClient } from './bus-client.js';
+import { BusClient, type WatchHandler } from './bus-client.js';
 import type { InProcessHub } from './in-process-hub.js';
 
 /** A copy as on the wire, so nothing is shared by reference between services. */
@@ -21,6 +24,28 @@ export class InProcessBusClient extends BusClient {
 
   isReady(): boolean {
     return true;
+  }
+
+  watch(subjects: readonly EventSubject[], handler: WatchHandler): Promise<() => Promise<void>> {
+    const line = {};
+    const stops = subjects.map((subject) =>
+      this.hub.onEvent(
+        subject,
+        (raw) => {
+          try {
+            handler(validateEventEnvelope(subject, raw));
+          } catch (error) {
+            new Logger(`${this.service} watch`).error(`${subject} skipped: ${String(error)}`);
+          }
+          return Promise.resolve({ kind: 'done' } as const);
+        },
+        line,
+      ),
+    );
+    return Promise.resolve(() => {
+      for (const stop of stops) stop();
+      return Promise.resolve();
+    });
   }
 
   protected send(envelope: EventEnvelope): Promise<void> {

@@ -26,11 +26,14 @@ export class InProcessHub {
    * Subscribes `handler` to `subject`. Handlers given the same `line` (a consumer) see their
    * messages one at a time in publish order, across subjects, like one JetStream consumer.
    */
-  onEvent(subject: string, handler: EventHandler, line: object = handler): void {
-    this.eventHandlers.set(subject, [
-      ...(this.eventHandlers.get(subject) ?? []),
-      { handler, line },
-    ]);
+  onEvent(subject: string, handler: EventHandler, line: object = handler): () => void {
+    const entry = { handler, line };
+    this.eventHandlers.set(subject, [...(this.eventHandlers.get(subject) ?? []), entry]);
+    return () =>
+      this.eventHandlers.set(
+        subject,
+        (this.eventHandlers.get(subject) ?? []).filter((e) => e !== entry),
+      );
   }
 
   onRequest(subject: string, handler: RequestHandler): void {

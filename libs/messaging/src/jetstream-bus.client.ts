@@ -1,4 +1,5 @@
-import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
+import { DeliverPolicy, jetstream, type JetStreamClient } from '@nats-io/jetstream';
+import { Logger } from '@nestjs/common';
 import {
   NoRespondersError,
   TimeoutError,
@@ -7,13 +8,15 @@ import {
 } from '@nats-io/transport-node';
 import {
   DomainError,
+  validateEventEnvelope,
   type EventEnvelope,
+  type EventSubject,
   type Reply,
   type RequestEnvelope,
 } from '@convergio/contracts';
-import { BusClient } from './bus-client.js';
+import { BusClient, type WatchHandler } from './bus-client.js';
 import { traceHeaders } from './trace-headers.js';
-import { natsSubject, type NatsBusOptions } from './nats-connection.js';
+import { natsSubject, streamName, type NatsBusOptions } from './nats-connection.js';
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
@@ -37,6 +40,37 @@ export class JetStreamBusClient extends BusClient {
       if (status.type === 'disconnect') this.connected = false;
       if (status.type === 'reconnect') this.connected = true;
     }
+  }
+
+  /**
+   * An ordered consumer of its own (named `<service>_watch_<n>`): it starts at the next event,
+   * and nats.js recreates it from the last sequence seen after a gap or a reconnect.
+   */
+  async watch(
+    subjects: readonly EventSubject[],
+    handler: WatchHandler,
+  ): Promise<() => Promise<void>> {
+    const consumer = await this.js.consumers.get(streamName(this.options.prefix), {
+      name_prefix: `${this.options.service}_watch`,
+      filter_subjects: subjects.map((s) => natsSubject(this.options.prefix, s)),
+      deliver_policy: DeliverPolicy.New,
+    });
+    const messages = await consumer.consume();
+    const prefix = `${this.options.prefix}.`;
+    const log = new Logger(`${this.options.service} watch`);
+    void (async () => {
+      for await (const m of messages) {
+        const subject = m.subject.slice(prefix.length) as EventSubject;
+        try {
+          handler(validateEventEnvelope(subject, m.json()));
+        } catch (error) {
+          log.error(`${subject} skipped: ${String(error)}`);
+        }
+      }
+    })();
+    return async () => {
+      await messages.close();
+    };
   }
 
   protected async send(envelope: EventEnvelope): Promise<void> {

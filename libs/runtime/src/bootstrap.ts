@@ -1,4 +1,5 @@
-import { createServer } from 'node:net';
+import type { Server } from 'node:http';
+import { createServer, type AddressInfo } from 'node:net';
 import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ConfigError } from '@convergio/config';
@@ -40,7 +41,8 @@ export async function bootstrapService(
   await connectBus(app);
   o.beforeListen?.(app);
   await app.listen(o.port, o.host);
-  logger.log(`${name} listening on ${o.host}:${o.port}`, name);
+  const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
+  logger.log(`${name} listening on ${o.host}:${port}`, name);
   return app;
 }
 

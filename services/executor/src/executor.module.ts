@@ -3,6 +3,7 @@ import { MessagingModule } from '@convergio/messaging';
 import { DeploymentsService } from './deployments/deployments.service.js';
 import { LifecycleService } from './deployments/lifecycle.service.js';
 import { PolicyGate } from './deployments/policy-gate.js';
+import { RunnableVersions } from './deployments/runnable-versions.js';
 import { ExecutorHandler } from './executor.handler.js';
 import { EXECUTOR_SERVICE } from './executor.schema.js';
 import type { ExecutorSettings } from './config/executor.config.js';
@@ -23,6 +24,7 @@ export class ExecutorModule {
       controllers: [ExecutorHandler],
       providers: [
         DeploymentsService,
+        RunnableVersions,
         LifecycleService,
         InvocationService,
         ToolsService,

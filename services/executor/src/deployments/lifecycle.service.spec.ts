@@ -3,6 +3,7 @@ import type { ExecutorSettings } from '../config/executor.config.js';
 import type { PluginHost } from '../invocations/plugin-host.js';
 import type { DeploymentsService } from './deployments.service.js';
 import type { PolicyGate } from './policy-gate.js';
+import type { RunnableVersions } from './runnable-versions.js';
 import { LifecycleService } from './lifecycle.service.js';
 import { PluginEvents } from '../lifecycle/plugin-events.js';
 
@@ -23,14 +24,12 @@ function lifecycle(options: {
       return Promise.resolve(id !== options.goneMeanwhile);
     },
   } as unknown as PluginHost;
-  const deployments = {
-    approved: () =>
-      Promise.resolve(
-        (options.approved ?? []).map(([pluginId, version]) => ({ pluginId, version })),
-      ),
-  } as unknown as DeploymentsService;
+  const versions = {
+    approved: () => (options.approved ?? []).map(([pluginId, version]) => ({ pluginId, version })),
+    onRevoked: () => undefined,
+  } as unknown as RunnableVersions;
   const service = new LifecycleService(
-    deployments,
+    {} as DeploymentsService,
     host,
     bus.asBusClient(),
     {
@@ -38,6 +37,7 @@ function lifecycle(options: {
     } as ExecutorSettings,
     { violations: () => [] } as unknown as PolicyGate,
     new PluginEvents(bus.asBusClient()),
+    versions,
   );
   return { service, unloaded, published: bus.published };
 }

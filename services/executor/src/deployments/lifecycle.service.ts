@@ -20,6 +20,7 @@ import { INSTANCE } from '../lifecycle/instance.js';
 import { PluginEvents, type UnloadReason } from '../lifecycle/plugin-events.js';
 import { DeploymentsService } from './deployments.service.js';
 import { PolicyGate } from './policy-gate.js';
+import { RunnableVersions } from './runnable-versions.js';
 
 /**
  * Loads approved versions and drops revoked ones, announcing both; announces which approved
@@ -40,9 +41,17 @@ export class LifecycleService
     @Inject(EXECUTOR_SETTINGS) private readonly settings: ExecutorSettings,
     private readonly gate: PolicyGate,
     private readonly events: PluginEvents,
+    private readonly versions: RunnableVersions,
   ) {}
 
   onModuleInit(): void {
+    // Every replica hears of a revocation at once and lets go of the version's instances.
+    this.versions.onRevoked(
+      (plugin_id, version) =>
+        void this.unload(plugin_id, version, 'revoked').catch((error: unknown) =>
+          this.log.warn(`unload of revoked ${plugin_id}@${version} failed: ${String(error)}`),
+        ),
+    );
     const every = Math.min(30_000, Math.max(1000, this.settings.idleUnloadMs / 4));
     this.evictor = setInterval(
       () =>
@@ -55,7 +64,7 @@ export class LifecycleService
 
   /** The policy file may have changed since the last start: every approved version is checked again. */
   async onApplicationBootstrap(): Promise<void> {
-    for (const d of await this.deployments.approved())
+    for (const d of this.versions.approved())
       await this.announcePolicyVerdict(d.pluginId, d.version, d.manifest);
   }
 
@@ -90,38 +99,27 @@ export class LifecycleService
       await this.unload(plugin_id, version, 'idle');
   }
 
-  /**
-   * Unloads versions loaded here that are no longer approved. Replicas share one durable
-   * consumer, so plugin.revoked reaches one of them; the others (which already refuse calls,
-   * the status being read per call) let go of the instances here.
-   */
+  /** Unloads versions loaded here that are no longer approved (a load that raced a revocation). */
   async dropRevoked(): Promise<void> {
     const loaded = this.host.loadedVersions();
     if (loaded.length === 0) return;
-    const approved = new Set(
-      (await this.deployments.approved()).map((d) => `${d.pluginId}@${d.version}`),
-    );
+    const approved = new Set(this.versions.approved().map((d) => `${d.pluginId}@${d.version}`));
     for (const [plugin_id, version] of loaded)
       if (!approved.has(`${plugin_id}@${version}`))
         await this.unload(plugin_id, version, 'revoked');
   }
 
   async onSubmitted(e: EventEnvelope<'plugin.submitted'>): Promise<void> {
-    await this.deployments.apply(e, { status: 'pending', moduleSha256: e.data.module_sha256 });
+    await this.deployments.apply(e);
   }
 
   async onRejected(e: EventEnvelope<'plugin.rejected'>): Promise<void> {
-    await this.deployments.apply(e, { status: 'rejected' });
+    await this.deployments.apply(e);
   }
 
   async onApproved(e: EventEnvelope<'plugin.approved'>): Promise<void> {
     const d = e.data;
-    const changed = await this.deployments.apply(e, {
-      status: 'approved',
-      moduleSha256: d.module_sha256,
-      manifest: d.manifest,
-      trust: d.trust,
-    });
+    const changed = await this.deployments.apply(e);
     if (!changed) return;
     if ((await this.announcePolicyVerdict(d.plugin_id, d.version, d.manifest)).length) return;
     // A load starts a sandbox process (hundreds of ms): the events behind this one do not wait for
@@ -151,7 +149,7 @@ export class LifecycleService
   }
 
   async onRevoked(e: EventEnvelope<'plugin.revoked'>): Promise<void> {
-    await this.deployments.apply(e, { status: 'revoked' });
+    await this.deployments.apply(e);
     if (await this.host.unload(e.data.plugin_id, e.data.version)) {
       // Inside the event's handler: a failed publish must fail the handler, so it is redelivered.
       await this.events.unloaded(e.data.plugin_id, e.data.version, 'revoked', { required: true });

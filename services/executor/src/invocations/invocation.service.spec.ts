@@ -3,7 +3,7 @@ import { DomainError } from '@convergio/contracts';
 import { ArtifactError } from '@convergio/artifacts';
 import { RecordingBus } from '../recording-bus.spec-helper.js';
 import { SandboxError, type LoadedSandboxPlugin } from '@convergio/sandbox';
-import type { DeploymentsService } from '../deployments/deployments.service.js';
+import type { RunnableVersions } from '../deployments/runnable-versions.js';
 import type { PolicyGate } from '../deployments/policy-gate.js';
 import { InvocationService } from './invocation.service.js';
 import type { PluginHost } from './plugin-host.js';
@@ -26,18 +26,19 @@ const manifest = aManifest({
 });
 
 /** The approved version 1.0.0 of example.greet; any other plugin is unknown. */
-const deployments = {
-  runnable: (pluginId: string) =>
-    pluginId === 'example.greet'
-      ? Promise.resolve({
-          pluginId,
-          version: '1.0.0',
-          status: 'approved',
-          manifest,
-          moduleSha256: 'a'.repeat(64),
-        })
-      : Promise.reject(new DomainError('not_found', `plugin ${pluginId} is unknown`)),
-} as unknown as DeploymentsService;
+const versions = {
+  runnable: (pluginId: string) => {
+    if (pluginId !== 'example.greet')
+      throw new DomainError('not_found', `plugin ${pluginId} is unknown`);
+    return {
+      pluginId,
+      version: '1.0.0',
+      status: 'approved',
+      manifest,
+      moduleSha256: 'a'.repeat(64),
+    };
+  },
+} as unknown as RunnableVersions;
 
 /** A plugin whose every call does what `behave` says. */
 function hostWith(behave: (fn: string, input: string) => Uint8Array | Error) {
@@ -68,7 +69,7 @@ function setUp(behave: (fn: string, input: string) => Uint8Array | Error) {
     bus,
     calls,
     service: new InvocationService(
-      deployments,
+      versions,
       host,
       bus.asBusClient(),
       new CallMetrics(),
@@ -218,7 +219,7 @@ describe('a plugin that keeps crashing', () => {
     const bus = new RecordingBus();
     const { host, calls } = hostWith(() => new SandboxError('trap', 'unreachable'));
     const service = new InvocationService(
-      deployments,
+      versions,
       host,
       bus.asBusClient(),
       new CallMetrics(),

@@ -5,7 +5,7 @@ import { BusClient } from '@convergio/messaging';
 import { currentTraceId } from '@convergio/observability';
 import { SandboxError, type CallResources } from '@convergio/sandbox';
 import type { ExecutorSettings } from '../config/executor.config.js';
-import { DeploymentsService } from '../deployments/deployments.service.js';
+import { RunnableVersions } from '../deployments/runnable-versions.js';
 import { PolicyGate } from '../deployments/policy-gate.js';
 import { CallMetrics, type CallUsage } from '../metrics/call-metrics.js';
 import { CircuitBreaker } from './circuit-breaker.js';
@@ -24,7 +24,7 @@ export class InvocationService {
   private readonly breaker: CircuitBreaker;
 
   constructor(
-    private readonly deployments: DeploymentsService,
+    private readonly versions: RunnableVersions,
     private readonly host: PluginHost,
     private readonly bus: BusClient,
     private readonly metrics: CallMetrics,
@@ -36,7 +36,7 @@ export class InvocationService {
   }
 
   async invoke(req: RequestMap['executor.invoke']): Promise<ReplyMap['executor.invoke']> {
-    const d = await this.deployments.runnable(req.plugin_id, req.version);
+    const d = this.versions.runnable(req.plugin_id, req.version);
     this.gate.assertFits(d.pluginId, d.version, d.manifest);
     const target = declaredFunction(d.manifest, req.function);
     checkToolInput(`${d.pluginId}@${d.version}#${target.name}`, target.inputSchema, req.input);

@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { ReplyMap } from '@convergio/contracts';
 import { servingVersion } from '@convergio/manifest';
-import { DeploymentsService } from '../deployments/deployments.service.js';
 import { PolicyGate } from '../deployments/policy-gate.js';
-
-type Approved = Awaited<ReturnType<DeploymentsService['approved']>>[number];
+import { RunnableVersions } from '../deployments/runnable-versions.js';
+import type { RunnableRecord } from '../deployments/version-record.js';
 
 /**
  * The tools the core's agents may call: those of the version each plugin serves by default,
@@ -13,13 +12,13 @@ type Approved = Awaited<ReturnType<DeploymentsService['approved']>>[number];
 @Injectable()
 export class ToolsService {
   constructor(
-    private readonly deployments: DeploymentsService,
+    private readonly versions: RunnableVersions,
     private readonly gate: PolicyGate,
   ) {}
 
-  async list(): Promise<ReplyMap['executor.tools.list']> {
-    const byPlugin = new Map<string, Approved[]>();
-    for (const d of await this.deployments.approved())
+  list(): ReplyMap['executor.tools.list'] {
+    const byPlugin = new Map<string, RunnableRecord[]>();
+    for (const d of this.versions.approved())
       byPlugin.set(d.pluginId, [...(byPlugin.get(d.pluginId) ?? []), d]);
     const tools: ReplyMap['executor.tools.list']['tools'] = [];
     for (const versions of byPlugin.values()) {

@@ -1,0 +1,106 @@
+import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { EventEnvelope } from '@convergio/contracts';
+import { BusClient } from '@convergio/messaging';
+import { Deployment } from './deployment.entity.js';
+import {
+  applyChange,
+  changeOf,
+  LIFECYCLE_SUBJECTS,
+  pickRunnable,
+  type RunnableRecord,
+  type VersionRecord,
+} from './version-record.js';
+
+/** Called on this replica when a version it may have loaded can no longer run. */
+export type RevokedListener = (pluginId: string, version: string) => void;
+
+/**
+ * Every plugin version's record, in memory, so the invoke path reads no table. Built at start
+ * from the executor's table, then kept current by watching the lifecycle events on every
+ * replica (the table is written by whichever replica's consumer handles an event; a watch sees
+ * every event on each replica, in order, as soon as it is published).
+ */
+@Injectable()
+export class RunnableVersions implements OnModuleInit, OnModuleDestroy {
+  private readonly log = new Logger(RunnableVersions.name);
+  private readonly byPlugin = new Map<string, Map<string, VersionRecord>>();
+  private readonly revokedListeners: RevokedListener[] = [];
+  private stopWatch?: () => Promise<void>;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly bus: BusClient,
+  ) {}
+
+  /** Watches first, then reads the table, then replays what the watch saw meanwhile. */
+  async onModuleInit(): Promise<void> {
+    let buffered: EventEnvelope[] | null = [];
+    this.stopWatch = await this.bus.watch(LIFECYCLE_SUBJECTS, (e) =>
+      buffered ? buffered.push(e) : this.apply(e),
+    );
+    for (const row of await this.dataSource.getRepository(Deployment).find())
+      this.put({
+        pluginId: row.pluginId,
+        version: row.version,
+        status: row.status,
+        manifest: row.manifest,
+        moduleSha256: row.moduleSha256,
+        trust: row.trust,
+        approvedAt: row.approvedAt,
+      });
+    const seen = buffered;
+    buffered = null;
+    for (const e of seen) this.apply(e);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.stopWatch?.();
+  }
+
+  /** See {@link pickRunnable}: the version a call runs; throws not_found or invalid_state. */
+  runnable(pluginId: string, version?: string): RunnableRecord {
+    return pickRunnable(pluginId, [...(this.byPlugin.get(pluginId)?.values() ?? [])], version);
+  }
+
+  /** Every approved version, by plugin id. */
+  approved(): RunnableRecord[] {
+    return [...this.byPlugin.values()].flatMap((versions) =>
+      [...versions.values()].filter((r): r is RunnableRecord => r.status === 'approved'),
+    );
+  }
+
+  /** Calls `listener` whenever a version is revoked, on this replica. */
+  onRevoked(listener: RevokedListener): void {
+    this.revokedListeners.push(listener);
+  }
+
+  /** Applies a lifecycle event (from the watch, or from this replica's own consumer). */
+  apply(e: EventEnvelope): void {
+    const change = changeOf(e);
+    if (!change) return;
+    const { plugin_id: pluginId, version } = e.data as { plugin_id: string; version: string };
+    const next = applyChange(
+      this.byPlugin.get(pluginId)?.get(version),
+      { pluginId, version },
+      change,
+      e.occurred_at,
+    );
+    if (!next) return;
+    this.put(next);
+    if (next.status === 'revoked')
+      for (const listener of this.revokedListeners) {
+        try {
+          listener(pluginId, version);
+        } catch (error) {
+          this.log.error(`revocation of ${pluginId}@${version}: ${String(error)}`);
+        }
+      }
+  }
+
+  private put(record: VersionRecord): void {
+    let versions = this.byPlugin.get(record.pluginId);
+    if (!versions) this.byPlugin.set(record.pluginId, (versions = new Map()));
+    versions.set(record.version, record);
+  }
+}

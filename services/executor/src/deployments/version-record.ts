@@ -1,0 +1,126 @@
+import { DomainError, type EventEnvelope, type Manifest, type Trust } from '@convergio/contracts';
+import { servingVersion } from '@convergio/manifest';
+import type { DeploymentStatus } from './deployment.entity.js';
+import { canMoveDeployment } from './deployment-status.js';
+
+/** What the executor knows of one plugin version: whether it may run, and what it declared. */
+export interface VersionRecord {
+  pluginId: string;
+  version: string;
+  status: DeploymentStatus;
+  manifest: Manifest | null;
+  moduleSha256: string;
+  trust: Trust | null;
+  approvedAt: Date | null;
+}
+
+/** An approved version: its manifest is known. */
+export type RunnableRecord = VersionRecord & { manifest: Manifest };
+
+/** What a lifecycle event says about a version. */
+export interface DeploymentChange {
+  status: DeploymentStatus;
+  moduleSha256?: string;
+  manifest?: Manifest;
+  trust?: Trust;
+}
+
+/** The lifecycle events that change a version's record. */
+export const LIFECYCLE_SUBJECTS = [
+  'plugin.submitted',
+  'plugin.rejected',
+  'plugin.approved',
+  'plugin.revoked',
+] as const;
+
+/** What a lifecycle event changes; undefined for any other event. */
+export function changeOf(e: EventEnvelope): DeploymentChange | undefined {
+  switch (e.type) {
+    case 'plugin.submitted': {
+      const d = e.data as EventEnvelope<'plugin.submitted'>['data'];
+      return { status: 'pending', moduleSha256: d.module_sha256 };
+    }
+    case 'plugin.rejected':
+      return { status: 'rejected' };
+    case 'plugin.approved': {
+      const d = e.data as EventEnvelope<'plugin.approved'>['data'];
+      return {
+        status: 'approved',
+        moduleSha256: d.module_sha256,
+        manifest: d.manifest,
+        trust: d.trust,
+      };
+    }
+    case 'plugin.revoked':
+      return { status: 'revoked' };
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The record after `change` (made at `occurredAt`, ISO 8601), or undefined when its status may
+ * not move there (a redelivered or stale event).
+ */
+export function applyChange(
+  existing: VersionRecord | undefined,
+  ref: { pluginId: string; version: string },
+  change: DeploymentChange,
+  occurredAt: string,
+): VersionRecord | undefined {
+  if (existing && !canMoveDeployment(existing.status, change.status)) return undefined;
+  const next: VersionRecord = existing
+    ? { ...existing }
+    : {
+        ...ref,
+        status: change.status,
+        manifest: null,
+        trust: null,
+        approvedAt: null,
+        moduleSha256: '',
+      };
+  if (change.status === 'pending')
+    // A rejected version submitted again: nothing of the earlier submission carries over.
+    Object.assign(next, { manifest: null, trust: null, approvedAt: null });
+  next.status = change.status;
+  if (change.moduleSha256) next.moduleSha256 = change.moduleSha256;
+  if (change.manifest) next.manifest = change.manifest;
+  if (change.trust) next.trust = change.trust;
+  if (change.status === 'approved') next.approvedAt = new Date(occurredAt);
+  return next;
+}
+
+/**
+ * The version a call runs among one plugin's records: the one asked for, or the one served by
+ * default (the highest approved release, `servingVersion`). Throws DomainError `not_found` for an
+ * unknown plugin or version, `invalid_state` for one that is not approved.
+ */
+export function pickRunnable(
+  pluginId: string,
+  records: readonly VersionRecord[],
+  version?: string,
+): RunnableRecord {
+  if (records.length === 0) throw new DomainError('not_found', `plugin ${pluginId} is unknown`);
+  const wanted = version ?? servingVersion(records);
+  if (!wanted)
+    throw new DomainError(
+      'invalid_state',
+      `${pluginId} has no approved release to run by default; name a version to run an approved pre-release`,
+    );
+  const record = records.find((r) => r.version === wanted);
+  if (!record) throw new DomainError('not_found', `${pluginId}@${wanted} is unknown`);
+  if (record.status !== 'approved' || !record.manifest)
+    throw new DomainError(
+      'invalid_state',
+      `${pluginId}@${record.version} ${NOT_RUNNABLE[record.status]}; only approved versions run`,
+    );
+  return record as RunnableRecord;
+}
+
+// In the registry's words (a version is submitted, verified, then approved or pending_approval).
+const NOT_RUNNABLE: Record<DeploymentStatus, string> = {
+  pending: 'is not approved yet (it is being verified, or waits for an admin)',
+  approved: 'is approved',
+  rejected: 'was rejected',
+  revoked: 'was revoked',
+};
