@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { DeliverPolicy, jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { Logger } from '@nestjs/common';
 import {
@@ -43,16 +44,20 @@ export class JetStreamBusClient extends BusClient {
   }
 
   /**
-   * An ordered consumer of its own (named `<service>_watch_<n>`): it starts at the next event,
-   * and nats.js recreates it from the last sequence seen after a gap or a reconnect.
+   * An ordered consumer of its own (named `<service>_watch_<random>_<n>`): it starts at the next event,
+   * and nats.js recreates it from the last sequence seen after a gap or a reconnect. One filter
+   * covers every subject (NATS before 2.10, Debian's, has no filter lists; one consumer keeps
+   * the order across subjects); events of other subjects under it are skipped here.
    */
   async watch(
     subjects: readonly EventSubject[],
     handler: WatchHandler,
   ): Promise<() => Promise<void>> {
+    const wanted = new Set<string>(subjects);
     const consumer = await this.js.consumers.get(streamName(this.options.prefix), {
-      name_prefix: `${this.options.service}_watch`,
-      filter_subjects: subjects.map((s) => natsSubject(this.options.prefix, s)),
+      // Unique per watch: replicas of a service must not share a consumer (each would see a part).
+      name_prefix: `${this.options.service}_watch_${randomUUID().slice(0, 8)}`,
+      filter_subjects: natsSubject(this.options.prefix, coveringFilter(subjects)),
       deliver_policy: DeliverPolicy.New,
     });
     const messages = await consumer.consume();
@@ -61,6 +66,7 @@ export class JetStreamBusClient extends BusClient {
     void (async () => {
       for await (const m of messages) {
         const subject = m.subject.slice(prefix.length) as EventSubject;
+        if (!wanted.has(subject)) continue;
         try {
           handler(validateEventEnvelope(subject, m.json()));
         } catch (error) {
@@ -106,6 +112,13 @@ export class JetStreamBusClient extends BusClient {
   isReady(): boolean {
     return this.connected && !this.nc.isClosed();
   }
+}
+
+/** The subject itself for one subject; `<first token>.>` when they share it; `>` otherwise. */
+function coveringFilter(subjects: readonly string[]): string {
+  if (subjects.length === 1) return subjects[0];
+  const first = new Set(subjects.map((s) => s.split('.')[0]));
+  return first.size === 1 ? `${[...first][0]}.>` : '>';
 }
 
 function toUnavailable(subject: string, error: unknown): DomainError {

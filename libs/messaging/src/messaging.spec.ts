@@ -146,6 +146,22 @@ describe.each<[string, () => MessagingOptions]>([
     expect(seen.failuresLeft).toBe(0);
   });
 
+  it('hands every event published after a watch started to the watch, in order, until it stops', async () => {
+    const revoke = (version: string) =>
+      bus.publish(EventSubjects.PluginRevoked, { plugin_id: 'w.one', version, revoked_by: 'k' });
+    await revoke('0.0.1'); // before the watch: not seen
+    const watched: string[] = [];
+    const stop = await bus.watch([EventSubjects.PluginRevoked], (e) =>
+      watched.push((e.data as { version: string }).version),
+    );
+    for (const v of ['1.0.0', '2.0.0', '3.0.0']) await revoke(v);
+    await eventually(() => expect(watched).toEqual(['1.0.0', '2.0.0', '3.0.0']));
+    await stop();
+    await revoke('4.0.0');
+    await eventually(() => expect(seen.revoked.map((e) => e.data.version)).toContain('4.0.0'));
+    expect(watched).toEqual(['1.0.0', '2.0.0', '3.0.0']);
+  });
+
   it('refuses to publish an invalid payload', async () => {
     await expect(
       bus.publish(EventSubjects.PluginRevoked, { plugin_id: 'a.b' } as never),
@@ -186,6 +202,38 @@ describe('JetStream specifics', () => {
   afterAll(async () => {
     await app?.close();
     await deleteStream(prefix);
+  });
+
+  it('hands each event to the watch of every replica, while the durable consumer hands it to one', async () => {
+    const replica = await startApp({ kind: 'nats', url: NATS_URL, service: 'tester', prefix });
+    try {
+      const watched: string[][] = [[], []];
+      const stops = await Promise.all(
+        [app, replica].map((a, i) =>
+          a.get(BusClient).watch([EventSubjects.PluginRevoked], (e) => watched[i].push(e.id)),
+        ),
+      );
+      const replicaSeen = replica.get(Seen);
+      const ids: string[] = [];
+      for (let i = 0; i < 6; i++)
+        ids.push(
+          await app.get(BusClient).publish(EventSubjects.PluginRevoked, {
+            plugin_id: 'w.two',
+            version: `${i}.0.0`,
+            revoked_by: 'k',
+          }),
+        );
+      await eventually(() => expect(watched).toEqual([ids, ids]));
+      await eventually(() =>
+        expect(
+          [...seen.revoked, ...replicaSeen.revoked].filter((e) => ids.includes(e.id)),
+        ).toHaveLength(ids.length),
+      );
+      for (const stop of stops) await stop();
+    } finally {
+      await replica.close();
+      seen.revoked = [];
+    }
   });
 
   it('de-duplicates a message id and never hands an invalid message to a handler', async () => {
