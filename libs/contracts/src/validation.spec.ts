@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { CRASH_REASONS } from './crash-reasons.js';
 import { DomainError } from './error-codes.js';
 import { EventSubjects, RequestSubjects } from './subjects.js';
 import { validateEventEnvelope, validateManifest, validateRequestEnvelope } from './validation.js';
@@ -120,6 +121,30 @@ describe('envelope validation', () => {
         'schema.additionalProperties /data/sneaky',
       ]),
     );
+  });
+
+  const crash = (reason: string) =>
+    envelope(EventSubjects.PluginCrashed, {
+      plugin_id: 'a.b',
+      version: '1.0.0',
+      function: 'run',
+      reason,
+      message: 'stopped',
+      resources: { wall_ms: 1 },
+    });
+
+  it.each(CRASH_REASONS)('accepts a plugin.crashed whose reason is %s', (reason) => {
+    expect(validateEventEnvelope(EventSubjects.PluginCrashed, crash(reason)).data.reason).toBe(
+      reason,
+    );
+  });
+
+  it('refuses a plugin.crashed whose reason is not one of the crash reasons', () => {
+    expect(
+      problems(() =>
+        validateEventEnvelope(EventSubjects.PluginCrashed, crash('artifact_not_found')),
+      ),
+    ).toContain('schema.anyOf /data/reason');
   });
 
   it('refuses a request with a bad id', () => {

@@ -8,8 +8,6 @@ export {
   DEFAULT_MODULE_LIMITS,
   EXTISM_INIT_EXPORTS,
   findModuleLimitViolations,
-  MODULE_LIMIT_CODES,
-  type ModuleLimitCode,
   type ModuleLimits,
   type ModuleLimitViolation,
 } from './module-limits.js';
