@@ -13,7 +13,7 @@ export {
 } from './module-limits.js';
 export type { SandboxLogger } from './plugin-log-sink.js';
 export { SandboxError, type SandboxErrorCode } from './sandbox-error.js';
-export type { LoadedSandboxPlugin, SandboxPlugin } from './sandbox-plugin.js';
+export type { CloseOptions, LoadedSandboxPlugin, SandboxPlugin } from './sandbox-plugin.js';
 export {
   SandboxRuntime,
   type DeniedEvent,

@@ -43,7 +43,7 @@ export interface ProcessFailure {
 export type ToSandboxProcess =
   | { type: 'load'; init: SandboxProcessInit; bytes: Uint8Array; sha256: string; spec: PluginSpec }
   | { type: 'call'; id: number; fn: string; input: Uint8Array }
-  | { type: 'close' };
+  | { type: 'close'; refuseQueued: boolean };
 
 /** Child → parent. */
 export type FromSandboxProcess =

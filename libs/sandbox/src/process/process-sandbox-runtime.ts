@@ -2,7 +2,7 @@ import type { CallLimits, CallResources } from '../call-limits.js';
 import type { OperatorPolicy, PluginIdentity } from '../host-api.js';
 import type { DeniedEvent, PluginSpec } from '../sandbox-runtime.js';
 import { SandboxError } from '../sandbox-error.js';
-import type { LoadedSandboxPlugin } from '../sandbox-plugin.js';
+import type { CloseOptions, LoadedSandboxPlugin } from '../sandbox-plugin.js';
 import type { SandboxServicesSpec } from './process-protocol.js';
 import { SandboxProcess } from './sandbox-process.js';
 
@@ -82,10 +82,10 @@ class ProcessPlugin implements LoadedSandboxPlugin {
     }
   }
 
-  async close(): Promise<void> {
+  async close(options?: CloseOptions): Promise<void> {
     this.closed = true;
     const current = await this.current?.catch(() => undefined);
-    await current?.close();
+    await current?.close(options);
   }
 
   /** The live process, or a new one once the backoff after a crash has passed. */

@@ -9,6 +9,7 @@ import { BusClient } from '@convergio/messaging';
 import {
   ProcessSandboxRuntime,
   type CallLimits,
+  type CloseOptions,
   type LoadedSandboxPlugin,
   type PluginIdentity,
 } from '@convergio/sandbox';
@@ -116,13 +117,16 @@ export class PluginHost implements OnApplicationShutdown {
     return plugin;
   }
 
-  /** Drops a version's instance; true if one was loaded. */
-  async unload(pluginId: string, version: string): Promise<boolean> {
+  /**
+   * Drops a version's instance after its running calls; its queued calls run first unless
+   * `refuseQueued` (they then fail with `plugin_closed`). True if one was loaded.
+   */
+  async unload(pluginId: string, version: string, options?: CloseOptions): Promise<boolean> {
     const key = `${pluginId}@${version}`;
     const loading = this.loaded.get(key);
     if (!loading) return false;
     this.loaded.delete(key);
-    await (await loading.catch(() => undefined))?.close();
+    await (await loading.catch(() => undefined))?.close(options);
     return true;
   }
 
