@@ -3,6 +3,7 @@ export { capTables } from './cap-tables.js';
 export { capLimits, validateLimits, type CallLimits, type CallResources } from './call-limits.js';
 export { inspectModule, type CompileWasm, type InspectedModule } from './inspect-module.js';
 export { instrumentFuel } from './instrument-fuel.js';
+export { findImportViolations, type ImportViolation } from './module-imports.js';
 export {
   checkModuleLimits,
   DEFAULT_MODULE_LIMITS,

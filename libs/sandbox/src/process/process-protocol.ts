@@ -26,6 +26,7 @@ export interface SandboxServices {
 /** How the sandbox process builds its runtime. */
 export interface SandboxProcessInit {
   hostFunctionsModule: string;
+  hostFunctions: readonly string[];
   services: SandboxServicesSpec | null;
   policy: OperatorPolicy;
   defaults: CallLimits;

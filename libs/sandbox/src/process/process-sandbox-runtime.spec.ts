@@ -4,6 +4,7 @@ import { TEST_LIMITS, TEST_POLICY } from '../testing/test-policy.js';
 import type { SandboxError } from '../sandbox-error.js';
 import type { LoadedSandboxPlugin } from '../sandbox-plugin.js';
 import { PLUGIN_WAT, wat, type TestModule } from '../testing/hostile-modules.js';
+import { TEST_HOST_FUNCTION_NAMES } from '../testing/test-host-functions.js';
 import { ProcessSandboxRuntime } from './process-sandbox-runtime.js';
 
 const text = (value: string) => new TextEncoder().encode(value);
@@ -31,6 +32,7 @@ describe('ProcessSandboxRuntime: one OS process per plugin version', () => {
   const runtime = (memoryCeilingBytes = 1 << 30) =>
     new ProcessSandboxRuntime({
       hostFunctionsModule: new URL('../testing/test-host-functions.ts', import.meta.url),
+      hostFunctions: TEST_HOST_FUNCTION_NAMES,
       services: {
         module: new URL('../testing/test-host-functions.ts', import.meta.url).href,
         options: null,

@@ -10,6 +10,8 @@ import { SandboxProcess } from './sandbox-process.js';
 export interface ProcessSandboxRuntimeOptions {
   /** Module loaded inside every plugin worker; must export `createHostFunctions`. */
   hostFunctionsModule: URL | string;
+  /** The names of its table: the host functions a module may import (see SandboxRuntimeOptions). */
+  hostFunctions: readonly string[];
   /** What each sandbox process runs on its main thread for the host functions (network I/O). */
   services?: SandboxServicesSpec;
   policy: OperatorPolicy;
@@ -113,6 +115,7 @@ class ProcessPlugin implements LoadedSandboxPlugin {
     return SandboxProcess.start(
       {
         hostFunctionsModule: String(options.hostFunctionsModule),
+        hostFunctions: options.hostFunctions,
         services: options.services ?? null,
         policy: options.policy,
         defaults: options.defaults,

@@ -52,6 +52,7 @@ async function load(message: Extract<ToSandboxProcess, { type: 'load' }>): Promi
     : undefined;
   const runtime = new SandboxRuntime({
     hostFunctionsModule: init.hostFunctionsModule,
+    hostFunctions: init.hostFunctions,
     mainThreadOps: services?.ops,
     policy: init.policy,
     defaults: init.defaults,

@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { EventSubjects, type Manifest, type Trust } from '@convergio/contracts';
 import { ARTIFACT_STORE, type ArtifactStore } from '@convergio/artifacts';
-import type { SandboxServicesOptions } from '@convergio/host-calls';
+import { HOST_FUNCTION_NAMES, type SandboxServicesOptions } from '@convergio/host-calls';
 import { BusClient } from '@convergio/messaging';
 import {
   ProcessSandboxRuntime,
@@ -63,6 +63,7 @@ export class PluginHost implements OnApplicationShutdown {
     );
     this.runtime = new ProcessSandboxRuntime({
       hostFunctionsModule: HOST_FUNCTIONS,
+      hostFunctions: HOST_FUNCTION_NAMES,
       services: {
         module: SANDBOX_SERVICES.href,
         options: { dnsServers: settings.dnsServers } satisfies SandboxServicesOptions,
