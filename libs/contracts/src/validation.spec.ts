@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { CRASH_REASONS } from './crash-reasons.js';
 import { DomainError } from './error-codes.js';
 import { EventSubjects, RequestSubjects } from './subjects.js';
-import { validateEventEnvelope, validateManifest, validateRequestEnvelope } from './validation.js';
+import {
+  validateEventEnvelope,
+  validateManifest,
+  validateReplyData,
+  validateRequestEnvelope,
+} from './validation.js';
 
 const sha = 'a'.repeat(64);
 const manifest = {
@@ -145,6 +150,23 @@ describe('envelope validation', () => {
         validateEventEnvelope(EventSubjects.PluginCrashed, crash('artifact_not_found')),
       ),
     ).toContain('schema.anyOf /data/reason');
+  });
+
+  it('answers audit queries with plugin.crashed rows recorded before the reasons were closed', () => {
+    const row = {
+      seq: 1,
+      event_id: randomUUID(),
+      type: EventSubjects.PluginCrashed,
+      source: 'executor',
+      plugin_id: 'a.b',
+      version: '1.0.0',
+      correlation_id: 'c1',
+      occurred_at: new Date().toISOString(),
+      recorded_at: new Date().toISOString(),
+      data: crash('artifact_not_found').data,
+    };
+    const reply = { events: [row], next_after_seq: null };
+    expect(validateReplyData(RequestSubjects.AuditQuery, reply)).toEqual(reply);
   });
 
   it('refuses a request with a bad id', () => {
