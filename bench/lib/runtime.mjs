@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { ProcessSandboxRuntime, SandboxRuntime } from '../../libs/sandbox/dist/index.js';
-import { createMainThreadOps } from '../../libs/host-calls/dist/index.js';
+import { createMainThreadOps, HOST_FUNCTION_NAMES } from '../../libs/host-calls/dist/index.js';
 
 const built = (specifier) => pathToFileURL(createRequire(import.meta.url).resolve(specifier));
 
@@ -52,6 +52,7 @@ export function treeRss() {
 function common() {
   return {
     hostFunctionsModule: built('@convergio/host-calls/host-functions'),
+    hostFunctions: HOST_FUNCTION_NAMES,
     policy: {
       allowPrivateNetworks: false,
       maxFileBytes: 1 << 20,

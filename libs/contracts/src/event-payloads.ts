@@ -1,4 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { CRASH_REASONS } from './crash-reasons.js';
 import { ManifestSchema, PLUGIN_ID_PATTERN } from './manifest.schema.js';
 import { EventSubjects } from './subjects.js';
 
@@ -135,7 +136,7 @@ export const EventPayloadSchemas = {
     {
       ...PluginRef,
       function: Type.String(),
-      reason: Type.String({ description: 'timeout, trap, memory_limit, plugin_error, ...' }),
+      reason: Type.Union(CRASH_REASONS.map((reason) => Type.Literal(reason))),
       message: Type.String({ maxLength: 2000 }),
       resources: ResourcesSchema,
     },

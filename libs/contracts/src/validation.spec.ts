@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import { CRASH_REASONS } from './crash-reasons.js';
 import { DomainError } from './error-codes.js';
 import { EventSubjects, RequestSubjects } from './subjects.js';
-import { validateEventEnvelope, validateManifest, validateRequestEnvelope } from './validation.js';
+import {
+  validateEventEnvelope,
+  validateManifest,
+  validateReplyData,
+  validateRequestEnvelope,
+} from './validation.js';
 
 const sha = 'a'.repeat(64);
 const manifest = {
@@ -120,6 +126,47 @@ describe('envelope validation', () => {
         'schema.additionalProperties /data/sneaky',
       ]),
     );
+  });
+
+  const crash = (reason: string) =>
+    envelope(EventSubjects.PluginCrashed, {
+      plugin_id: 'a.b',
+      version: '1.0.0',
+      function: 'run',
+      reason,
+      message: 'stopped',
+      resources: { wall_ms: 1 },
+    });
+
+  it.each(CRASH_REASONS)('accepts a plugin.crashed whose reason is %s', (reason) => {
+    expect(validateEventEnvelope(EventSubjects.PluginCrashed, crash(reason)).data.reason).toBe(
+      reason,
+    );
+  });
+
+  it('refuses a plugin.crashed whose reason is not one of the crash reasons', () => {
+    expect(
+      problems(() =>
+        validateEventEnvelope(EventSubjects.PluginCrashed, crash('artifact_not_found')),
+      ),
+    ).toContain('schema.anyOf /data/reason');
+  });
+
+  it('answers audit queries with plugin.crashed rows recorded before the reasons were closed', () => {
+    const row = {
+      seq: 1,
+      event_id: randomUUID(),
+      type: EventSubjects.PluginCrashed,
+      source: 'executor',
+      plugin_id: 'a.b',
+      version: '1.0.0',
+      correlation_id: 'c1',
+      occurred_at: new Date().toISOString(),
+      recorded_at: new Date().toISOString(),
+      data: crash('artifact_not_found').data,
+    };
+    const reply = { events: [row], next_after_seq: null };
+    expect(validateReplyData(RequestSubjects.AuditQuery, reply)).toEqual(reply);
   });
 
   it('refuses a request with a bad id', () => {

@@ -27,7 +27,7 @@ export function bindHostFunctions(
 
 function dispatcher(
   env: HostEnvironment,
-  definition: HostFunctionDefinition<unknown, unknown>,
+  definition: HostFunctionDefinition<unknown, unknown, unknown>,
 ): (input: unknown) => unknown {
   const bound = definition.bind(env);
   const settle = (outcome: HostCallFailure): HostError =>
@@ -43,7 +43,7 @@ function dispatcher(
       if (isFailure(value)) return settle(value);
       const decision = definition.decide(value, bound);
       if (!decision.allowed) return settle(new Refusal(decision.target, decision.reason));
-      const result = definition.run(value, bound);
+      const result = definition.run(decision.decided, bound);
       return isFailure(result) ? settle(result) : result;
     } catch (error) {
       return (error as NodeJS.ErrnoException)?.code

@@ -1,4 +1,4 @@
-export { createHostFunctions } from './host-functions.js';
+export { createHostFunctions, HOST_FUNCTION_NAMES } from './host-functions.js';
 export { createMainThreadOps } from './main-thread-ops.js';
 export { closeInstanceSockets } from './net/index.js';
 export {

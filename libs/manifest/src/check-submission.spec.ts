@@ -1,4 +1,4 @@
-import type { Manifest } from '@convergio/contracts';
+import { HOST_FUNCTIONS, type Manifest } from '@convergio/contracts';
 import { aManifest, exampleModule, sha256Hex } from '@convergio/testing';
 import { DEFAULT_GRANT_POLICY } from '@convergio/policy/grant';
 import { checkSubmission } from './check-submission.js';
@@ -13,38 +13,30 @@ const context = {
     protection: { roots: ['/srv/convergio'], ownDir: `/srv/convergio/plugin-files/${pluginId}` },
     realPath: (path: string) => path,
   }),
+  hostFunctions: HOST_FUNCTIONS,
 };
-
-/** A minimal module that imports one `() -> ()` function. */
-function moduleImporting(namespace: string, name: string): Uint8Array {
-  const str = (s: string) => [s.length, ...Buffer.from(s)];
-  const imports = [1, ...str(namespace), ...str(name), 0x00, 0x00];
-  return Uint8Array.from([
-    0,
-    0x61,
-    0x73,
-    0x6d,
-    1,
-    0,
-    0,
-    0,
-    1,
-    4,
-    1,
-    0x60,
-    0,
-    0,
-    2,
-    imports.length,
-    ...imports,
-  ]);
-}
 
 const leb = (value: number): number[] =>
   value < 0x80 ? [value] : [(value & 0x7f) | 0x80, ...leb(Math.floor(value / 0x80))];
 const wasmSection = (id: number, payload: number[]) => [id, ...leb(payload.length), ...payload];
 const WASM_HEADER = [0, 0x61, 0x73, 0x6d, 1, 0, 0, 0];
 const FUNCREF = 0x70;
+
+const I32 = 0x7f;
+const I64 = 0x7e;
+
+/** A minimal module that imports one function, of type `(params) -> (results)`. */
+function moduleImporting(
+  namespace: string,
+  name: string,
+  params: number[] = [],
+  results: number[] = [],
+): Uint8Array {
+  const str = (s: string) => [s.length, ...Buffer.from(s)];
+  const type = [1, 0x60, params.length, ...params, results.length, ...results];
+  const imports = [1, ...str(namespace), ...str(name), 0x00, 0x00];
+  return Uint8Array.from([...WASM_HEADER, ...wasmSection(1, type), ...wasmSection(2, imports)]);
+}
 
 /** A module declaring the given tables (each `[flags, min, max?]`) and exporting `exports` (function 0). */
 function moduleDeclaring(tables: number[][], exports: string[] = [], globals = 0): Uint8Array {
@@ -142,15 +134,45 @@ describe('checkSubmission', () => {
     ]);
   });
 
-  it('accepts a module importing a kernel function', async () => {
-    const module = moduleImporting('extism:host/env', 'log_error');
+  it('accepts a module importing a kernel function with its Extism type', async () => {
+    const module = moduleImporting('extism:host/env', 'log_error', [I64]);
     expect(await codes(manifestFor(module, { capabilities: {} }), module)).toEqual([]);
   });
 
-  it('accepts a module importing a host function of the ABI', async () => {
-    const module = moduleImporting('extism:host/user', 'fs_read');
+  it('accepts a module importing a host function of the ABI as (i64) -> i64', async () => {
+    const module = moduleImporting('extism:host/user', 'fs_read', [I64], [I64]);
     expect(await codes(manifestFor(module, { capabilities: {} }), module)).toEqual([]);
   });
+
+  it.each([
+    ['a host function of the ABI', 'extism:host/user', 'fs_read', [I32], [I64], '(i64) -> (i64)'],
+    ['a host function with no result', 'extism:host/user', 'log', [I64], [], '(i64) -> (i64)'],
+    ['a kernel function', 'extism:host/env', 'alloc', [I32], [I32], '(i64) -> (i64)'],
+    [
+      'a kernel function with a result',
+      'extism:host/env',
+      'store_u8',
+      [I64, I32],
+      [I64],
+      '(i64, i32) -> ()',
+    ],
+  ])(
+    'refuses %s imported with the wrong type, naming the right one',
+    async (_what, namespace, name, params, results, expected) => {
+      const module = moduleImporting(namespace, name, params, results);
+      expect(
+        await checkSubmission(manifestFor(module, { capabilities: {} }), module, context),
+      ).toEqual({
+        ok: false,
+        findings: [
+          {
+            code: 'import_forbidden',
+            message: `import "${namespace}" "${name}" must have type ${expected}`,
+          },
+        ],
+      });
+    },
+  );
 
   it('refuses a module declaring a 10,000,000-entry table, naming the resource and the value', async () => {
     const module = moduleDeclaring([[0x00, 10_000_000]]);

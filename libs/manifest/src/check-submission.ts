@@ -2,8 +2,6 @@ import { createHash } from 'node:crypto';
 import semver from 'semver';
 import {
   DomainError,
-  HOST_FUNCTIONS,
-  KERNEL_FUNCTIONS,
   validateManifest,
   type Finding,
   type Manifest,
@@ -16,7 +14,7 @@ import {
   type GrantContext,
   type GrantPolicy,
 } from '@convergio/policy/grant';
-import { findModuleLimitViolations, SandboxError } from '@convergio/sandbox';
+import { findImportViolations, findModuleLimitViolations, SandboxError } from '@convergio/sandbox';
 import { inputSchemaProblems } from './tool-input-schema.js';
 
 /**
@@ -34,12 +32,18 @@ export interface SubmissionContext {
   policy: GrantPolicy;
   /** The grant context of the plugin id the manifest names (its own directory, protected paths). */
   grantContext: (pluginId: string) => GrantContext;
+  /**
+   * The host functions the executor offers (the names of its host-function table,
+   * HOST_FUNCTION_NAMES of libs/host-calls): a module importing another is refused.
+   */
+  hostFunctions: readonly string[];
 }
 
 /**
  * Checks a submission: manifest schema, module hash, module validity, what the module
  * declares (the executor's module limits: one finding per bound, coded for the resource, with
- * the value found), declared exports, tool input schemas (bounded in size and depth, runnable
+ * the value found), what it imports (the executor's import check: one `import_forbidden` per
+ * import of the wrong kind, name or type), declared exports, tool input schemas (bounded in size and depth, runnable
  * without backtracking), permissions allowed to untrusted plugins, the operator grant policy
  * (`policy_violation` findings naming the rule) and core version. Every problem
  * found is reported, not only the first.
@@ -66,7 +70,7 @@ export async function checkSubmission(
       path: '/signing/sha256',
     });
   }
-  findings.push(...(await checkModule(manifest, module)));
+  findings.push(...(await checkModule(manifest, module, context.hostFunctions)));
   (manifest.capabilities.tools ?? []).forEach((tool, i) =>
     findings.push(
       ...inputSchemaProblems(tool.input_schema, `/capabilities/tools/${i}/input_schema`),
@@ -105,7 +109,11 @@ export function declaredFunctions(manifest: Manifest): string[] {
   return [...(c.tools ?? []), ...(c.agents ?? [])].map((t) => t.function);
 }
 
-async function checkModule(manifest: Manifest, bytes: Uint8Array): Promise<Finding[]> {
+async function checkModule(
+  manifest: Manifest,
+  bytes: Uint8Array,
+  hostFunctions: readonly string[],
+): Promise<Finding[]> {
   let module: WebAssembly.Module;
   try {
     module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
@@ -129,46 +137,28 @@ async function checkModule(manifest: Manifest, bytes: Uint8Array): Promise<Findi
       message: `capability function ${f} is not exported by the module`,
       path: '/capabilities',
     }));
-  return [
-    ...checkDeclarations(bytes),
-    ...missing,
-    ...WebAssembly.Module.imports(module).flatMap(checkImport),
-  ];
+  return [...checkDeclarations(bytes, hostFunctions), ...missing];
 }
 
-/** The executor refuses to load a module over its limits; verification names them first. */
-function checkDeclarations(bytes: Uint8Array): Finding[] {
+/**
+ * The executor refuses to load a module over its limits or with an import it does not offer;
+ * verification names them first, with the executor's own checks.
+ */
+function checkDeclarations(bytes: Uint8Array, hostFunctions: readonly string[]): Finding[] {
   try {
-    return findModuleLimitViolations(bytes).map(({ code, message, value }) => ({
-      code,
-      message,
-      value: String(value),
-    }));
+    return [
+      ...findModuleLimitViolations(bytes).map(({ code, message, value }) => ({
+        code,
+        message,
+        value: String(value),
+      })),
+      ...findImportViolations(bytes, hostFunctions).map(({ message }) => ({
+        code: 'import_forbidden',
+        message,
+      })),
+    ];
   } catch (error) {
     if (!(error instanceof SandboxError)) throw error;
     return [{ code: error.code, message: error.message }];
   }
-}
-
-const KERNEL = 'extism:host/env';
-const HOST = 'extism:host/user';
-// Not the kernel's own HTTP (it follows redirects past allowlists; plugins use the http_request
-// host function), nor anything else the SDK's kernel may offer: the sandbox runs its own.
-const KNOWN_KERNEL_FUNCTIONS = new Set<string>(KERNEL_FUNCTIONS);
-const KNOWN_HOST_FUNCTIONS = new Set<string>(HOST_FUNCTIONS);
-
-/**
- * Plugins may import functions of the Extism kernel and the host functions of the ABI, nothing
- * else (no WASI; no table, memory or global, which whoever provides them would size). Their types
- * are checked when the module is loaded.
- */
-function checkImport({ module, name, kind }: WebAssembly.ModuleImportDescriptor): Finding[] {
-  if (kind === 'function' && module === HOST && KNOWN_HOST_FUNCTIONS.has(name)) return [];
-  if (kind === 'function' && module === KERNEL && KNOWN_KERNEL_FUNCTIONS.has(name)) return [];
-  return [
-    {
-      code: 'import_forbidden',
-      message: `the module imports the ${kind} "${module}" "${name}", which the plugin ABI does not offer`,
-    },
-  ];
 }

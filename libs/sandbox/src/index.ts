@@ -3,19 +3,18 @@ export { capTables } from './cap-tables.js';
 export { capLimits, validateLimits, type CallLimits, type CallResources } from './call-limits.js';
 export { inspectModule, type CompileWasm, type InspectedModule } from './inspect-module.js';
 export { instrumentFuel } from './instrument-fuel.js';
+export { findImportViolations, type ImportViolation } from './module-imports.js';
 export {
   checkModuleLimits,
   DEFAULT_MODULE_LIMITS,
   EXTISM_INIT_EXPORTS,
   findModuleLimitViolations,
-  MODULE_LIMIT_CODES,
-  type ModuleLimitCode,
   type ModuleLimits,
   type ModuleLimitViolation,
 } from './module-limits.js';
 export type { SandboxLogger } from './plugin-log-sink.js';
 export { SandboxError, type SandboxErrorCode } from './sandbox-error.js';
-export type { LoadedSandboxPlugin, SandboxPlugin } from './sandbox-plugin.js';
+export type { CloseOptions, LoadedSandboxPlugin, SandboxPlugin } from './sandbox-plugin.js';
 export {
   SandboxRuntime,
   type DeniedEvent,

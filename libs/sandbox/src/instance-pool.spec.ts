@@ -119,4 +119,20 @@ describe('InstancePool', () => {
     expect(spawned.every((i) => !i.alive)).toBe(true);
     expect(instances.size).toBe(0);
   });
+
+  it('on close refusing the waiting calls, fails them without running them, and lets the running one finish', async () => {
+    const { instances, spawned } = pool(1);
+    await instances.start();
+    const [a, b] = [held(), held()];
+    const running = instances.use(a.task);
+    const waiting = instances.use(b.task);
+    await tick();
+    const closing = instances.close({ refuseWaiting: new Error('unloaded') });
+    await expect(waiting).rejects.toThrow('unloaded');
+    a.release();
+    await closing;
+    await expect(running).resolves.toBe(0);
+    expect(b.got).toEqual([]);
+    expect(spawned.every((i) => !i.alive)).toBe(true);
+  });
 });

@@ -60,9 +60,13 @@ export class InstancePool<I extends PooledInstance> {
     return this.instances;
   }
 
-  /** Refuses new calls, lets the waiting ones run, then stops every instance. */
-  async close(): Promise<void> {
+  /**
+   * Refuses new calls, lets the running ones finish, then stops every instance. The waiting
+   * ones run first, unless `refuseWaiting` is given: they then fail with it without running.
+   */
+  async close({ refuseWaiting }: { refuseWaiting?: Error } = {}): Promise<void> {
     this.closed = true;
+    if (refuseWaiting) for (const waiter of this.waiting.splice(0)) waiter.reject(refuseWaiting);
     if (this.busy > 0 || this.waiting.length > 0)
       await new Promise<void>((resolve) => (this.drained = resolve));
     for (const timer of this.spareTimers.values()) clearTimeout(timer);

@@ -1,4 +1,3 @@
-import { refuseBadHostSignatures } from './host-signatures.js';
 import { encodeU32Leb, readU32Leb } from './leb128.js';
 import { meterCodeSection } from './meter-code.js';
 import { SandboxError } from './sandbox-error.js';
@@ -26,15 +25,14 @@ const utf8 = new TextEncoder();
  * loop-free function cannot fill gigabytes for free. A start function would run at
  * instantiation, before the host can set the budget: it is exported as {@link START_EXPORT}
  * instead, for the host to run as a metered call. Sections other than code, global, export and
- * start are kept byte for byte. Refuses host imports of the wrong type (`module_import_forbidden`)
- * and any instruction it cannot decode (`module_invalid`).
+ * start are kept byte for byte. Refuses any instruction it cannot decode (`module_invalid`); the
+ * imports are checked before (module-imports.ts).
  */
 export function instrumentFuel(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   const sections = readSections(bytes);
   const payload = (id: number) => sections.find((s) => s.id === id)?.payload ?? EMPTY_VECTOR;
   const imports = readImports(payload(SectionId.import));
   const types = readFunctionTypes(payload(SectionId.type));
-  refuseBadHostSignatures(imports, types);
   const imported = (kind: number) => imports.filter((i) => i.kind === kind).length;
   const functionImports = imported(ExternalKind.function);
   const fuel = imported(ExternalKind.global) + readU32Leb(payload(SectionId.global), 0).value;

@@ -1,10 +1,9 @@
 import type { KernelFunction } from '@convergio/contracts';
 import { concatBytes } from './concat-bytes.js';
 import { encodeU32Leb, readU32Leb } from './leb128.js';
-import { SandboxError } from './sandbox-error.js';
-import { ExternalKind, readImports, type WasmImport } from './wasm-imports.js';
+import { readImports, type WasmImport } from './wasm-imports.js';
 import { readSections, SectionId, writeSections } from './wasm-sections.js';
-import { I64, readFunctionTypes, type FunctionType } from './wasm-types.js';
+import { I32, I64, type FunctionType } from './wasm-types.js';
 
 /** Where plugins import the Extism kernel from. */
 export const EXTISM_KERNEL_NAMESPACE = 'extism:host/env';
@@ -15,7 +14,6 @@ export const EXTISM_KERNEL_NAMESPACE = 'extism:host/env';
  */
 export const SANDBOX_KERNEL_NAMESPACE = 'convergio:kernel';
 
-const I32 = 0x7f;
 const sig = (params: number[], results: number[]): FunctionType => ({ params, results });
 
 /**
@@ -50,38 +48,15 @@ export const KERNEL_SIGNATURES: Readonly<Record<KernelFunction, FunctionType>> =
 };
 
 /**
- * Moves the module's kernel imports to {@link SANDBOX_KERNEL_NAMESPACE}, refusing
- * (`module_import_forbidden`) a kernel import that is not a function of
- * {@link KERNEL_SIGNATURES} with exactly its type. Only the import section changes.
+ * Moves the module's kernel imports to {@link SANDBOX_KERNEL_NAMESPACE}; only the import section
+ * changes. The imports must have passed the import check (module-imports.ts) first.
  */
 export function routeKernelImports(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   const sections = readSections(bytes);
   const imports = sections.find((s) => s.id === SectionId.import);
   if (!imports) return writeSections(sections);
-  const entries = readImports(imports.payload);
-  const types = readFunctionTypes(
-    sections.find((s) => s.id === SectionId.type)?.payload ?? Uint8Array.of(0),
-  );
-  entries.filter((e) => e.module === EXTISM_KERNEL_NAMESPACE).forEach((e) => checkKernel(e, types));
-  const payload = renameModule(imports.payload, entries);
+  const payload = renameModule(imports.payload, readImports(imports.payload));
   return writeSections(sections.map((s) => (s === imports ? { id: s.id, payload } : s)));
-}
-
-function checkKernel(entry: WasmImport, types: readonly FunctionType[]): void {
-  const expected = Object.hasOwn(KERNEL_SIGNATURES, entry.name)
-    ? KERNEL_SIGNATURES[entry.name as KernelFunction]
-    : undefined;
-  if (!expected)
-    throw new SandboxError(
-      'module_import_forbidden',
-      `import "${EXTISM_KERNEL_NAMESPACE}" "${entry.name}" is not allowed`,
-    );
-  const actual = entry.kind === ExternalKind.function ? types[entry.typeIndex ?? -1] : undefined;
-  if (!actual || !sameType(actual, expected))
-    throw new SandboxError(
-      'module_import_forbidden',
-      `kernel function "${entry.name}" must have type ${describe(expected)}`,
-    );
 }
 
 function renameModule(payload: Uint8Array, entries: readonly WasmImport[]): Uint8Array {
@@ -97,12 +72,4 @@ function renameModule(payload: Uint8Array, entries: readonly WasmImport[]): Uint
     start = entry.end;
   }
   return concatBytes(parts);
-}
-
-const sameType = (a: FunctionType, b: FunctionType) =>
-  a.params.join() === b.params.join() && a.results.join() === b.results.join();
-
-function describe({ params, results }: FunctionType): string {
-  const name = (t: number) => (t === I64 ? 'i64' : t === I32 ? 'i32' : `0x${t.toString(16)}`);
-  return `(${params.map(name).join(', ')}) -> (${results.map(name).join(', ')})`;
 }

@@ -3,7 +3,7 @@ import type { LoadedSandboxPlugin } from './sandbox-plugin.js';
 import { SandboxRuntime, type PluginSpec, type SandboxRuntimeOptions } from './sandbox-runtime.js';
 import { wat, type TestModule } from './testing/hostile-modules.js';
 import { FLOOD_BLOCK_BYTES, FLOOD_BLOCKS, KERNEL_ATTACK_WAT } from './testing/kernel-modules.js';
-import { testMainThreadOps } from './testing/test-host-functions.js';
+import { TEST_HOST_FUNCTION_NAMES, testMainThreadOps } from './testing/test-host-functions.js';
 import { TEST_POLICY } from './testing/test-policy.js';
 
 // The Extism kernel imports (extism:host/env) are held to the rules of host functions: a
@@ -35,6 +35,7 @@ describe('Extism kernel imports under the sandbox limits', () => {
   function makeRuntime(overrides: Partial<SandboxRuntimeOptions> = {}): SandboxRuntime {
     return new SandboxRuntime({
       hostFunctionsModule: new URL('./testing/test-host-functions.ts', import.meta.url),
+      hostFunctions: TEST_HOST_FUNCTION_NAMES,
       mainThreadOps: testMainThreadOps(),
       policy: POLICY,
       defaults: DEFAULTS,

@@ -1,11 +1,14 @@
+import {
+  MODULE_LIMIT_CODES,
+  SANDBOX_ERROR_CODES,
+  type ModuleLimitCode,
+} from '@convergio/contracts';
 import { capTables } from './cap-tables.js';
 import { encodeU32Leb } from './leb128.js';
 import {
   checkModuleLimits,
   DEFAULT_MODULE_LIMITS,
   findModuleLimitViolations,
-  MODULE_LIMIT_CODES,
-  type ModuleLimitCode,
 } from './module-limits.js';
 import { SandboxError } from './sandbox-error.js';
 import { readWasmFixture } from './testing/plugin-fixtures.js';
@@ -274,6 +277,7 @@ describe('findModuleLimitViolations', () => {
   it('keeps its codes in one list, each a SandboxError code', () => {
     expect(MODULE_LIMIT_CODES).toHaveLength(10);
     expect(new Set(MODULE_LIMIT_CODES).size).toBe(MODULE_LIMIT_CODES.length);
+    expect(SANDBOX_ERROR_CODES).toEqual(expect.arrayContaining([...MODULE_LIMIT_CODES]));
   });
 });
 

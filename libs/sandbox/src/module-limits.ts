@@ -1,3 +1,4 @@
+import type { ModuleLimitCode } from '@convergio/contracts';
 import { readU32Leb } from './leb128.js';
 import { RESERVED_EXPORT_PREFIX } from './reserved-exports.js';
 import { SandboxError } from './sandbox-error.js';
@@ -40,23 +41,6 @@ export const DEFAULT_MODULE_LIMITS: Readonly<ModuleLimits> = Object.freeze({
   imports: 1_000,
   exports: 10_000,
 });
-
-/** Codes of a module refused for what it declares: one per bounded resource. */
-export const MODULE_LIMIT_CODES = [
-  'module_too_many_tables',
-  /** A table's initial or maximum size is above the limit. */
-  'module_table_too_large',
-  'module_too_many_globals',
-  'module_too_many_functions',
-  'module_too_many_data_segments',
-  'module_too_many_element_segments',
-  'module_code_too_large',
-  'module_too_many_imports',
-  'module_too_many_exports',
-  /** An export Extism would run unmetered at instantiation, or one the instrumentation reserves. */
-  'module_export_reserved',
-] as const;
-export type ModuleLimitCode = (typeof MODULE_LIMIT_CODES)[number];
 
 /**
  * Exports Extism itself calls when it instantiates a plugin (`hs_init`, else `_initialize`, else

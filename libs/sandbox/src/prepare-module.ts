@@ -3,6 +3,7 @@ import { capTables } from './cap-tables.js';
 import { inspectModule, type CompileWasm } from './inspect-module.js';
 import { instrumentFuel } from './instrument-fuel.js';
 import { routeKernelImports } from './kernel-imports.js';
+import { checkImports } from './module-imports.js';
 import { checkModuleLimits, DEFAULT_MODULE_LIMITS } from './module-limits.js';
 import { SandboxError } from './sandbox-error.js';
 
@@ -15,20 +16,20 @@ export interface PreparedModule {
 }
 
 /**
- * Caps linear memory at `maxPages`, checks imports on the plugin's own code, routes its Extism
- * kernel imports to the sandbox's kernel, then injects fuel metering and compiles the result.
- * Rejects with a {@link SandboxError}.
- * Checks what the module declares against {@link DEFAULT_MODULE_LIMITS} before anything compiles
- * or instantiates it, caps linear memory at `maxPages` and every table at the entry limit, checks
- * imports on the plugin's own code, then injects fuel metering and compiles the result. Rejects
- * with a {@link SandboxError}.
+ * Checks what the module declares against {@link DEFAULT_MODULE_LIMITS} and what it imports
+ * (functions of the Extism kernel and of `hostFunctions`, each of its exact type) before
+ * anything compiles or instantiates it; caps linear memory at `maxPages` and every table at the
+ * entry limit; routes its kernel imports to the sandbox's kernel; then injects fuel metering and
+ * compiles the result. Rejects with a {@link SandboxError}.
  */
 export async function prepareModule(
   bytes: Uint8Array,
   maxPages: number,
+  hostFunctions: Iterable<string>,
   compile: CompileWasm = (source) => WebAssembly.compile(source),
 ): Promise<PreparedModule> {
   checkModuleLimits(bytes, DEFAULT_MODULE_LIMITS);
+  checkImports(bytes, hostFunctions);
   const capped = capTables(capMemory(bytes, maxPages), DEFAULT_MODULE_LIMITS.tableEntries);
   const inspected = await inspectModule(capped, compile);
   const instrumented = instrumentFuel(routeKernelImports(capped));

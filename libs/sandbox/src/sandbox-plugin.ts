@@ -15,10 +15,20 @@ export interface SandboxPlugin {
    * what the failed call consumed; the plugin stays usable after any call failure.
    */
   call(fn: string, input: Uint8Array): Promise<{ output: Uint8Array; resources: CallResources }>;
-  /** Stops the plugin after the calls already queued; later calls fail with `plugin_closed`. */
-  close(): Promise<void>;
+  /**
+   * Stops the plugin after the calls already queued; later calls fail with `plugin_closed`.
+   * With `refuseQueued`, only the running calls finish: the queued ones fail with
+   * `plugin_closed` without running (a plugin paused after repeated crashes).
+   */
+  close(options?: CloseOptions): Promise<void>;
   /** `Date.now()` when the plugin last finished a call (or was loaded); for idle eviction. */
   readonly idleSinceMs: number;
+}
+
+/** How {@link SandboxPlugin.close} treats the calls still waiting for an instance. */
+export interface CloseOptions {
+  /** Fail them with `plugin_closed` instead of running them. */
+  refuseQueued?: boolean;
 }
 
 /** A plugin fresh from {@link SandboxRuntime.load}. */
@@ -82,8 +92,12 @@ export class PluginSupervisor implements LoadedSandboxPlugin {
       });
   }
 
-  close(): Promise<void> {
-    return this.pool.close();
+  close({ refuseQueued = false }: CloseOptions = {}): Promise<void> {
+    return this.pool.close({
+      refuseWaiting: refuseQueued
+        ? new SandboxError('plugin_closed', 'the plugin was unloaded before the call started')
+        : undefined,
+    });
   }
 
   private async callOn(worker: PluginWorker, fn: string, input: Uint8Array) {

@@ -4,7 +4,7 @@ import type { SandboxLogger } from './plugin-log-sink.js';
 import type { LoadedSandboxPlugin } from './sandbox-plugin.js';
 import { SandboxRuntime, type PluginSpec, type SandboxRuntimeOptions } from './sandbox-runtime.js';
 import { importingWat, PLUGIN_WAT, wat, type TestModule } from './testing/hostile-modules.js';
-import { testMainThreadOps } from './testing/test-host-functions.js';
+import { TEST_HOST_FUNCTION_NAMES, testMainThreadOps } from './testing/test-host-functions.js';
 import { TEST_LIMITS, TEST_POLICY } from './testing/test-policy.js';
 
 const text = (value: string) => new TextEncoder().encode(value);
@@ -39,6 +39,7 @@ describe('SandboxRuntime', () => {
   function makeRuntime(overrides: Partial<SandboxRuntimeOptions> = {}): SandboxRuntime {
     return new SandboxRuntime({
       hostFunctionsModule: new URL('./testing/test-host-functions.ts', import.meta.url),
+      hostFunctions: TEST_HOST_FUNCTION_NAMES,
       mainThreadOps: testMainThreadOps(aborted),
       policy: POLICY,
       defaults: DEFAULTS,

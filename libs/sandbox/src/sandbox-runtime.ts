@@ -20,6 +20,11 @@ export interface DeniedEvent {
 export interface SandboxRuntimeOptions {
   /** Module loaded inside every plugin worker; must export `createHostFunctions: HostFunctionFactory`. */
   hostFunctionsModule: URL | string;
+  /**
+   * The names of the table `hostFunctionsModule` builds: the host functions a module may import
+   * (each of type (i64) -> i64). A module importing anything else is refused at load.
+   */
+  hostFunctions: readonly string[];
   /** Operations host functions reach with `env.callMain`; none by default. */
   mainThreadOps?: MainThreadOps;
   policy: OperatorPolicy;
@@ -151,7 +156,7 @@ export class SandboxRuntime {
       );
     }
     const preparing = Promise.resolve().then(() =>
-      prepareModule(bytes, maxPages, this.options.compile),
+      prepareModule(bytes, maxPages, this.options.hostFunctions, this.options.compile),
     );
     this.modules.set(key, preparing);
     preparing.catch(() => this.modules.delete(key));

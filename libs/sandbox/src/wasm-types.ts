@@ -1,6 +1,8 @@
 import { readU32Leb, type Decoded } from './leb128.js';
 import { SandboxError } from './sandbox-error.js';
 
+/** The value type i32. */
+export const I32 = 0x7f;
 /** The value type i64, which Extism memory offsets have. */
 export const I64 = 0x7e;
 const FUNCTION_TYPE = 0x60;

@@ -11,7 +11,7 @@ import {
 import { closeSync } from 'node:fs';
 import { descriptorFacts, RaceDetected, type OpenedFacts } from './pinned-open.js';
 import { hostError, refuse, type HostCallFailure, type Refusal } from '../host-call-result.js';
-import { ALLOWED, notGranted, type HostCallDecision } from '../host-function-definition.js';
+import { notGranted, type HostCallRefusal } from '../host-function-definition.js';
 import {
   lstatFacts,
   resolveGrantRoots,
@@ -55,10 +55,13 @@ export function parseFsPath(env: HostEnvironment, raw: unknown): string | Refusa
   return parsed.ok ? parsed.path : refuse(describePluginValue(raw), parsed.reason);
 }
 
-/** The decision that needs no I/O: the path names a place under a grant, not a platform file. */
-export function decideFsPath({ env, roots }: FsBound, path: string): HostCallDecision {
+/**
+ * The decision that needs no I/O: the path names a place under a grant, not a platform file.
+ * Null when it does; else the refusal.
+ */
+export function refuseFsPath({ env, roots }: FsBound, path: string): HostCallRefusal | null {
   const decision = decideRequestedPath(path, roots!.declared, roots!.real, env.policy.protection);
-  return decision.allowed ? ALLOWED : { allowed: false, reason: decision.reason, target: path };
+  return decision.allowed ? null : { allowed: false, reason: decision.reason, target: path };
 }
 
 /**

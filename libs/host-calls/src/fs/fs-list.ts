@@ -1,11 +1,11 @@
 import { lstatSync, readdirSync } from 'node:fs';
 import { isFailure } from '../host-call-result.js';
-import { defineHostFunction } from '../host-function-definition.js';
+import { allow, defineHostFunction } from '../host-function-definition.js';
 import {
   checkExisting,
-  decideFsPath,
   fsGrantSteps,
   parseFsPath,
+  refuseFsPath,
   withVerifiedDescriptor,
   type FsBound,
 } from './fs-guard.js';
@@ -26,7 +26,7 @@ export type ListedType = 'file' | 'directory' | 'symlink' | 'other';
 export const fsListFunction = defineHostFunction<FsBound, string>({
   ...fsGrantSteps('fs.read'),
   parse: (input, { env }) => parseFsPath(env, (input as { path?: unknown } | null)?.path),
-  decide: (path, bound) => decideFsPath(bound, path),
+  decide: (path, bound) => refuseFsPath(bound, path) ?? allow(path),
   run: (path, { env, roots }) => {
     const checked = checkExisting(env, roots!, path, 'list');
     if (isFailure(checked)) return checked;

@@ -1,11 +1,11 @@
 import { constants, readSync } from 'node:fs';
 import { isFailure, refuse } from '../host-call-result.js';
-import { defineHostFunction } from '../host-function-definition.js';
+import { allow, defineHostFunction } from '../host-function-definition.js';
 import {
   checkExisting,
-  decideFsPath,
   fsGrantSteps,
   parseFsPath,
+  refuseFsPath,
   withVerifiedDescriptor,
   type FsBound,
 } from './fs-guard.js';
@@ -32,7 +32,7 @@ export const fsReadFunction = defineHostFunction<FsBound, { path: string; encodi
       ? { path, encoding }
       : refuse(path, 'encoding must be utf8 or base64');
   },
-  decide: ({ path }, bound) => decideFsPath(bound, path),
+  decide: (request, bound) => refuseFsPath(bound, request.path) ?? allow(request),
   run: ({ path, encoding }, { env, roots }) => {
     const checked = checkExisting(env, roots!, path, 'read');
     if (isFailure(checked)) return checked;

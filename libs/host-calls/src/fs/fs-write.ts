@@ -3,11 +3,11 @@ import { posix } from 'node:path';
 import type { HostEnvironment } from '@convergio/sandbox';
 import { decideFsAccess } from '@convergio/policy';
 import { hostError, isFailure, refuse, type HostCallOutcome } from '../host-call-result.js';
-import { defineHostFunction } from '../host-function-definition.js';
+import { allow, defineHostFunction } from '../host-function-definition.js';
 import {
-  decideFsPath,
   fsGrantSteps,
   parseFsPath,
+  refuseFsPath,
   withVerifiedDescriptor,
   type FsBound,
 } from './fs-guard.js';
@@ -38,7 +38,7 @@ export interface WriteRequest {
 export const fsWriteFunction = defineHostFunction<FsBound, WriteRequest>({
   ...fsGrantSteps('fs.write'),
   parse: (input, { env }) => parseWrite(env, input),
-  decide: ({ path }, bound) => decideFsPath(bound, path),
+  decide: (request, bound) => refuseFsPath(bound, request.path) ?? allow(request),
   run: (request, bound) => write(request, bound),
 });
 

@@ -1,27 +1,16 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
-import type { Permissions } from '@convergio/contracts';
 import {
-  decideHttpRequest,
   decideRedirect,
   describeTarget,
   headersForRedirect,
   hostHeader,
-  sanitiseRequestHeaders,
   type NetTarget,
 } from '@convergio/policy';
-import type { OperatorPolicy, PluginIdentity } from '@convergio/sandbox';
 import { abortError, deadline, failureCode } from './deadline.js';
-import { decodePayload, encodePayload, parseHttpRequestInput } from './net-inputs.js';
+import { encodePayload } from './net-inputs.js';
+import type { HttpOpPayload } from './net-requests.js';
 import { pinAddress, pinnedLookup, type PinnedAddress, type Resolver } from './pinned-address.js';
-
-/** What the worker side sends to the `http_request` op. */
-export interface HttpRequestPayload {
-  plugin: PluginIdentity;
-  grants: Pick<Permissions, 'net.http'>;
-  policy: OperatorPolicy;
-  request: unknown;
-}
 
 /** A successful response; `encoding` says how `body` is written; `truncated` when the cap cut it. */
 export interface HttpResponseResult {
@@ -51,39 +40,19 @@ const error = (code: string, message: string): ErrorResult => ({ error: { code, 
 const denied = (reason: string, target: string): DeniedResult => ({ denied: { reason, target } });
 
 /**
- * Runs one plugin HTTP request on the main thread. Every hop is decided by the pure rules
- * of @convergio/policy, its name resolved once, every answer checked, and the socket
- * pinned to the checked address; redirects are followed here, never by the client.
+ * Runs one plugin HTTP request on the main thread, as the worker decided it (parsed, headers
+ * sanitised, target allowed by the pure rules of @convergio/policy). What the network answers is
+ * decided here: the name resolved once, every answer checked and the socket pinned to the checked
+ * address; redirects followed here, never by the client, each hop decided under `grant`.
  */
 export async function httpRequestOp(
-  payload: HttpRequestPayload,
+  { request, policy, grant }: HttpOpPayload,
   context: { signal: AbortSignal },
   resolve: Resolver,
 ): Promise<HttpRequestResult> {
-  const { policy } = payload;
-  const grant = payload.grants?.['net.http'];
-  const parsed = parseHttpRequestInput(payload.request);
-  if (!parsed.ok) return error('invalid_input', parsed.message);
-  const input = parsed.value;
-
-  const first = decideHttpRequest({ url: input.url, method: input.method }, grant, policy);
-  if (!first.allowed) return denied(first.reason, first.target);
-  const headers = sanitiseRequestHeaders(input.headers ?? {});
-  if (!headers.ok) return error('invalid_input', headers.reason);
-  let body = input.body === undefined ? null : decodePayload(input.body, input.encoding);
-  const size = (body?.length ?? 0) + headers.bytes + input.url.length;
-  if (size > policy.maxHttpRequestBytes) {
-    return error(
-      'payload_too_large',
-      `the request is ${size} bytes, over the ${policy.maxHttpRequestBytes} byte limit`,
-    );
-  }
-
-  const timeoutMs = Math.min(input.timeout_ms ?? policy.httpTimeoutMs, policy.httpTimeoutMs);
-  const { signal, remainingMs, dispose } = deadline(timeoutMs, context.signal);
-  let target = first.target;
-  let method = first.method;
-  let sendHeaders = headers.headers;
+  let body = request.body && Buffer.from(request.body.data, request.body.encoding);
+  const { signal, remainingMs, dispose } = deadline(request.timeoutMs, context.signal);
+  let { target, method, headers } = request;
   try {
     for (let hops = 0; ; hops++) {
       const pin = await pinAddress(target, policy, resolve, signal, remainingMs());
@@ -92,9 +61,9 @@ export async function httpRequestOp(
           hops === 0 ? pin.reason : `redirect refused: ${pin.reason}`,
           describeTarget(target),
         );
-      const response = await send(target, method, sendHeaders, body, pin.pinned, signal);
+      const response = await send(target, method, headers, body, pin.pinned, signal);
       const location = response.headers.location;
-      if (REDIRECTS.has(response.statusCode ?? 0) && location && input.follow_redirects !== false) {
+      if (REDIRECTS.has(response.statusCode ?? 0) && location && request.followRedirects) {
         response.destroy();
         const next = decideRedirect(
           { from: target, method, status: response.statusCode ?? 0, location, hops },
@@ -106,7 +75,7 @@ export async function httpRequestOp(
             ? error(next.code, next.reason)
             : denied(next.reason, next.target);
         }
-        sendHeaders = headersForRedirect(sendHeaders, next);
+        headers = headersForRedirect(headers, next);
         if (next.bodyDropped) body = null;
         ({ target, method } = next);
         continue;

@@ -157,19 +157,50 @@ describe('http_request against real local servers', () => {
     expect(a.requests).toHaveLength(0);
   });
 
-  it('refuses on the main side too, whatever the worker checked', async () => {
-    const result = await createNetMainThreadOps().http_request(
-      {
-        plugin,
-        grants: { 'net.http': { rules: [rule(a.port)] } },
-        policy: testPolicy({ allowPrivateNetworks: false }),
-        request: { url: `http://2130706433:${a.port}/x?token=t`, method: 'GET' },
-      },
-      { plugin, signal: new AbortController().signal, instance: 'main-side' },
-    );
-    expect(result).toEqual({
-      denied: { reason: 'address 127.0.0.1 is loopback', target: `${a.url}/x` },
+  it('parses and decides in the worker: the main thread gets only the decided request', () => {
+    const env = envFor([rule(a.port)]);
+    const sent = env.sentToMain('http_request', {
+      url: `HTTP://127.0.0.1:${a.port}/a/../hi?x=1#frag`,
+      method: 'post',
+      headers: { 'X-Trace': 't', Host: 'evil.internal' },
+      body: 'aGk=',
+      encoding: 'base64',
+      timeout_ms: 60_000,
     });
+    expect(sent).toEqual({
+      op: 'http_request',
+      payload: {
+        request: {
+          target: expect.objectContaining({ href: `http://127.0.0.1:${a.port}/hi?x=1` }),
+          method: 'POST',
+          headers: { 'x-trace': 't' },
+          body: { data: 'aGk=', encoding: 'base64' },
+          timeoutMs: 3_000,
+          followRedirects: true,
+        },
+        policy: testPolicy(),
+        grant: { rules: [rule(a.port)] },
+      },
+    });
+  });
+
+  it('refuses a loopback address named in any form in the worker, before anything crosses', async () => {
+    const env = envFor([rule(a.port)], { allowPrivateNetworks: false });
+    const result = await env.invoke('http_request', {
+      url: `http://2130706433:${a.port}/x?token=t`,
+      method: 'GET',
+    });
+    expect(result).toMatchObject({
+      error: { code: 'permission_denied', message: 'address 127.0.0.1 is loopback' },
+    });
+    expect(env.denials).toEqual([
+      {
+        capability: 'net.http',
+        target: `${a.url}/x`,
+        reason: 'address 127.0.0.1 is loopback',
+      },
+    ]);
+    expect(env.calls).toEqual([]);
     expect(a.requests).toHaveLength(0);
   });
 
@@ -298,16 +329,15 @@ describe('http_request against real local servers', () => {
 
   it('aborts an in-flight request when the op signal aborts', async () => {
     const controller = new AbortController();
-    const ops = createNetMainThreadOps();
-    const pending = ops.http_request(
-      {
-        plugin,
-        grants: { 'net.http': { rules: [rule(a.port)] } },
-        policy: testPolicy(),
-        request: { url: `${a.url}/slow`, method: 'GET' },
-      },
-      { plugin, signal: controller.signal, instance: 'main-side' },
-    );
+    const { payload } = envFor([rule(a.port)]).sentToMain('http_request', {
+      url: `${a.url}/slow`,
+      method: 'GET',
+    })!;
+    const pending = createNetMainThreadOps().http_request(payload, {
+      plugin,
+      signal: controller.signal,
+      instance: 'main-side',
+    });
     while (a.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
     controller.abort();
     expect(await pending).toMatchObject({ error: { code: 'aborted' } });

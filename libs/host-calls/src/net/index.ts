@@ -9,10 +9,15 @@ export { createNetMainThreadOps } from './net-main-ops.js';
 export type {
   DeniedResult,
   ErrorResult,
-  HttpRequestPayload,
   HttpRequestResult,
   HttpResponseResult,
 } from './http-request.op.js';
+export type {
+  DecidedHttpRequest,
+  DecidedWsConnect,
+  HttpOpPayload,
+  NetOpPayload,
+} from './net-requests.js';
 export type {
   HttpRequestInput,
   WsCloseInput,
@@ -23,8 +28,4 @@ export type {
 export { dnsServersResolver, systemDnsResolver } from './dns-servers-resolver.js';
 export { parseHostsFile, readHostsFile, type HostsTable } from './hosts-file.js';
 export type { ResolveOptions, Resolver } from './pinned-address.js';
-export {
-  closeInstanceSockets,
-  MAX_SOCKETS_PER_CALL,
-  type WebSocketPayload,
-} from './websocket.ops.js';
+export { closeInstanceSockets, MAX_SOCKETS_PER_CALL } from './websocket.ops.js';

@@ -1,38 +1,50 @@
 import type { PermissionName } from '@convergio/contracts';
-import { decideHttpRequest, decideWebSocket } from '@convergio/policy';
 import type { HostEnvironment } from '@convergio/sandbox';
 import { hostError, refuse, type HostCallOutcome } from '../host-call-result.js';
 import {
-  ALLOWED,
+  allow,
   defineHostFunction,
   type HostCallDecision,
   type HostFunctionDefinition,
 } from '../host-function-definition.js';
-import type { HttpRequestPayload } from './http-request.op.js';
 import {
-  parseHttpRequestInput,
-  parseWsCloseInput,
-  parseWsConnectInput,
-  parseWsRecvInput,
-  parseWsSendInput,
-  type Parsed,
-} from './net-inputs.js';
-import type { WebSocketPayload } from './websocket.ops.js';
+  decideHttp,
+  decideWsConnect,
+  parseHttpRequest,
+  parseWsClose,
+  parseWsConnect,
+  parseWsRecv,
+  parseWsSend,
+  type HttpOpPayload,
+  type NetOpPayload,
+} from './net-requests.js';
 
 type NetCapability = Extract<PermissionName, 'net.http' | 'net.websocket'>;
 
+/** What a network host function adds to the steps they share. */
+interface NetSteps<Input, Decided> {
+  parse: (input: unknown, env: HostEnvironment) => HostCallOutcome<Input>;
+  decide: (value: Input, env: HostEnvironment) => HostCallDecision<Decided>;
+  /** The op's payload; by default the decided request and the operator policy. */
+  payload?: (request: Decided, env: HostEnvironment) => NetOpPayload<Decided>;
+}
+
 /**
- * A network host function: refused in the worker, without crossing threads, when plainly not
- * granted; then run on the main thread, where the address is resolved and checked and every
- * redirect hop decided. A refusal from the main thread comes back as `{denied}`.
+ * A network host function: parsed and decided in the worker, where the plugin's grants are,
+ * without crossing threads when refused; then the decided request runs on the main thread,
+ * where the address is resolved and checked and every redirect hop decided. A refusal from the
+ * main thread comes back as `{denied}`.
  */
-function netFunction<Input>(
+function netFunction<Input, Decided>(
   op: string,
   capability: NetCapability,
-  parse: (input: unknown) => Parsed<Input>,
-  decide: (value: Input, env: HostEnvironment) => HostCallDecision = () => ALLOWED,
-): HostFunctionDefinition<HostEnvironment, Input> {
-  return defineHostFunction<HostEnvironment, Input>({
+  {
+    parse,
+    decide,
+    payload = (request, env) => ({ request, policy: env.policy }),
+  }: NetSteps<Input, Decided>,
+): HostFunctionDefinition<HostEnvironment, Input, Decided> {
+  return defineHostFunction<HostEnvironment, Input, Decided>({
     capability,
     target: (input) => {
       const url = (input as { url?: unknown } | null)?.url;
@@ -40,31 +52,13 @@ function netFunction<Input>(
     },
     bind: (env) => env,
     admit: (env) => (env.grants[capability] ? null : `no ${capability} permission granted`),
-    parse: (input) => {
-      const parsed = parse(input);
-      return parsed.ok ? parsed.value : hostError('invalid_input', parsed.message);
-    },
+    parse,
     decide,
-    run: (request, env) => callMain(env, op, capability, request),
+    run: (request, env) => callMain(env, op, payload(request, env)),
   });
 }
 
-function callMain(
-  env: HostEnvironment,
-  op: string,
-  capability: NetCapability,
-  request: unknown,
-): HostCallOutcome {
-  const grants =
-    capability === 'net.http'
-      ? { 'net.http': env.grants['net.http'] }
-      : { 'net.websocket': env.grants['net.websocket'] };
-  const payload: HttpRequestPayload | WebSocketPayload = {
-    plugin: env.plugin,
-    grants,
-    policy: env.policy,
-    request,
-  };
+function callMain(env: HostEnvironment, op: string, payload: unknown): HostCallOutcome {
   try {
     const result = env.callMain(op, payload);
     const refusal = (result as { denied?: { reason?: unknown; target?: unknown } } | null)?.denied;
@@ -80,28 +74,33 @@ function callMain(
   }
 }
 
-const refusedUnless = (
-  d: { allowed: true } | { allowed: false; reason: string; target: string },
-): HostCallDecision =>
-  d.allowed ? ALLOWED : { allowed: false, reason: d.reason, target: d.target };
-
 /** `http_request`: see docs/plugin-abi.md. */
-export const httpRequestFunction = netFunction(
-  'http_request',
-  'net.http',
-  parseHttpRequestInput,
-  (req, env) => refusedUnless(decideHttpRequest(req, env.grants['net.http'], env.policy)),
-);
+export const httpRequestFunction = netFunction('http_request', 'net.http', {
+  parse: (input, env) => parseHttpRequest(input, env.policy),
+  decide: (request, env) => decideHttp(request, env.grants['net.http'], env.policy),
+  payload: (request, env): HttpOpPayload => ({
+    request,
+    policy: env.policy,
+    grant: env.grants['net.http']!,
+  }),
+});
 /** `ws_connect`: see docs/plugin-abi.md. */
-export const wsConnectFunction = netFunction(
-  'ws_connect',
-  'net.websocket',
-  parseWsConnectInput,
-  (req, env) => refusedUnless(decideWebSocket(req.url, env.grants['net.websocket'], env.policy)),
-);
+export const wsConnectFunction = netFunction('ws_connect', 'net.websocket', {
+  parse: (input, env) => parseWsConnect(input, env.policy),
+  decide: (request, env) => decideWsConnect(request, env.grants['net.websocket'], env.policy),
+});
 /** `ws_send`. */
-export const wsSendFunction = netFunction('ws_send', 'net.websocket', parseWsSendInput);
+export const wsSendFunction = netFunction('ws_send', 'net.websocket', {
+  parse: (input, env) => parseWsSend(input, env.policy),
+  decide: allow,
+});
 /** `ws_recv`. */
-export const wsRecvFunction = netFunction('ws_recv', 'net.websocket', parseWsRecvInput);
+export const wsRecvFunction = netFunction('ws_recv', 'net.websocket', {
+  parse: (input, env) => parseWsRecv(input, env.policy),
+  decide: allow,
+});
 /** `ws_close`. */
-export const wsCloseFunction = netFunction('ws_close', 'net.websocket', parseWsCloseInput);
+export const wsCloseFunction = netFunction('ws_close', 'net.websocket', {
+  parse: parseWsClose,
+  decide: allow,
+});

@@ -1,6 +1,6 @@
 /**
- * The JSON a plugin passes to the network host functions, validated on both sides of the
- * thread hop (the worker rejects bad shapes without crossing; the main thread trusts nothing).
+ * The shapes of the JSON a plugin passes to the network host functions, checked in the worker
+ * (net-requests.ts goes on from there: sizes, then the decision).
  */
 
 /** `http_request` input. `body` is UTF-8 text unless `encoding` is `base64`. */
@@ -64,6 +64,12 @@ function checkUrl(v: unknown): string | null {
     : 'url must be a non-empty string';
 }
 
+/** Bytes as JSON carries them: UTF-8 text, or base64 for anything else. */
+export interface WireBytes {
+  data: string;
+  encoding: 'utf8' | 'base64';
+}
+
 /** Decodes a body or message from its wire encoding; null when `base64` is not canonical base64. */
 export function decodePayload(
   data: string,
@@ -74,7 +80,7 @@ export function decodePayload(
 }
 
 /** Encodes bytes for the plugin: UTF-8 text when they are valid UTF-8, base64 otherwise. */
-export function encodePayload(bytes: Buffer): { data: string; encoding: 'utf8' | 'base64' } {
+export function encodePayload(bytes: Buffer): WireBytes {
   try {
     return { data: new TextDecoder('utf-8', { fatal: true }).decode(bytes), encoding: 'utf8' };
   } catch {
@@ -107,14 +113,7 @@ export function parseHttpRequestInput(input: unknown): Parsed<HttpRequestInput> 
     (input.follow_redirects === undefined || typeof input.follow_redirects === 'boolean'
       ? null
       : 'follow_redirects must be a boolean');
-  if (problem) return fail(problem);
-  if (
-    typeof input.body === 'string' &&
-    decodePayload(input.body, input.encoding as 'base64' | undefined) === null
-  ) {
-    return fail('body is not valid base64');
-  }
-  return { ok: true, value: input as unknown as HttpRequestInput };
+  return problem ? fail(problem) : { ok: true, value: input as unknown as HttpRequestInput };
 }
 
 function parseSocketInput<T>(
@@ -142,15 +141,9 @@ export function parseWsConnectInput(input: unknown): Parsed<WsConnectInput> {
 }
 
 export function parseWsSendInput(input: unknown): Parsed<WsSendInput> {
-  return parseSocketInput(input, ['data', 'encoding'], (i) => {
-    if (typeof i.data !== 'string') return 'data must be a string';
-    return (
-      checkEncoding(i.encoding) ??
-      (decodePayload(i.data, i.encoding as 'base64' | undefined)
-        ? null
-        : 'data is not valid base64')
-    );
-  });
+  return parseSocketInput(input, ['data', 'encoding'], (i) =>
+    typeof i.data === 'string' ? checkEncoding(i.encoding) : 'data must be a string',
+  );
 }
 
 export function parseWsRecvInput(input: unknown): Parsed<WsRecvInput> {

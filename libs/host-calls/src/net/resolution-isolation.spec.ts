@@ -6,9 +6,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expectEventually, startDnsServer, type TestDnsServer } from '@convergio/testing';
+import type { Permissions } from '@convergio/contracts';
 import type { MainThreadOps } from '@convergio/sandbox';
+import { bindHostFunctions } from '../dispatch.js';
 import { createNetMainThreadOps } from './net-main-ops.js';
-import { testPolicy } from './testing/fake-host-env.js';
+import { FakeHostEnv, testPolicy } from './testing/fake-host-env.js';
 
 const pluginA = { id: 'acme.stuck', version: '1.0.0', trust: 'untrusted' as const };
 const pluginB = { id: 'acme.bystander', version: '1.0.0', trust: 'untrusted' as const };
@@ -44,24 +46,24 @@ describe("a resolution that never ends stalls only its own plugin's call", () =>
     await dnsServer.close();
   });
 
+  /** `GET http://<host>:<port>/` by `plugin`, decided in its worker, run with `signal`. */
   const request = (
     plugin: typeof pluginA,
     host: string,
     signal: AbortSignal,
     instance: string,
     policy = testPolicy({ httpTimeoutMs: 20_000 }),
-  ) =>
-    ops.http_request(
-      {
-        plugin,
-        grants: {
-          'net.http': { rules: [{ host, methods: ['GET'], schemes: ['http'], ports: [port] }] },
-        },
-        policy,
-        request: { url: `http://${host}:${port}/`, method: 'GET' },
-      },
-      { plugin, signal, instance },
-    );
+  ) => {
+    const grants: Permissions = {
+      'net.http': { rules: [{ host, methods: ['GET'], schemes: ['http'], ports: [port] }] },
+    };
+    const worker = new FakeHostEnv(bindHostFunctions, ops, plugin, grants, policy);
+    const { payload } = worker.sentToMain('http_request', {
+      url: `http://${host}:${port}/`,
+      method: 'GET',
+    })!;
+    return ops.http_request(payload, { plugin, signal, instance });
+  };
 
   it("answers plugin B while plugin A's 8 resolutions are still pending", async () => {
     const callA = new AbortController();

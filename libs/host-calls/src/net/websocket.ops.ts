@@ -1,27 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
-import type { Permissions } from '@convergio/contracts';
-import { decideWebSocket, describeTarget } from '@convergio/policy';
-import type { OperatorPolicy, PluginIdentity } from '@convergio/sandbox';
+import { describeTarget } from '@convergio/policy';
 import { abortError, deadline, failureCode, Stopped } from './deadline.js';
 import type { DeniedResult, ErrorResult } from './http-request.op.js';
-import {
-  decodePayload,
-  encodePayload,
-  parseWsCloseInput,
-  parseWsConnectInput,
-  parseWsRecvInput,
-  parseWsSendInput,
-} from './net-inputs.js';
+import { encodePayload, type WsCloseInput } from './net-inputs.js';
+import type {
+  DecidedWsConnect,
+  NetOpPayload,
+  WsRecvRequest,
+  WsSendRequest,
+} from './net-requests.js';
 import { pinAddress, pinnedLookup, type Resolver } from './pinned-address.js';
-
-/** What the worker side sends to every `ws_*` op. */
-export interface WebSocketPayload {
-  plugin: PluginIdentity;
-  grants: Pick<Permissions, 'net.websocket'>;
-  policy: OperatorPolicy;
-  request: unknown;
-}
 
 type Context = { instance: string; signal: AbortSignal };
 
@@ -66,23 +55,21 @@ function find(context: Context, socketId: string): OpenSocket | undefined {
   return sockets.get(context.instance)?.get(socketId);
 }
 
+/**
+ * Opens the socket the worker decided (`target` allowed by its grant): the name resolved once,
+ * every answer checked, the handshake pinned to the checked address.
+ */
 export async function wsConnectOp(
-  payload: WebSocketPayload,
+  { request, policy }: NetOpPayload<DecidedWsConnect>,
   context: Context,
   resolve: Resolver,
 ): Promise<{ socket_id: string } | DeniedResult | ErrorResult> {
-  const { policy } = payload;
-  const parsed = parseWsConnectInput(payload.request);
-  if (!parsed.ok) return error('invalid_input', parsed.message);
-  const decision = decideWebSocket(parsed.value.url, payload.grants?.['net.websocket'], policy);
-  if (!decision.allowed) return denied(decision.reason, decision.target);
   const key = context.instance;
   const owned = sockets.get(key) ?? new Map<string, OpenSocket>();
   if (owned.size >= MAX_SOCKETS_PER_CALL) {
     return error('too_many_sockets', `at most ${MAX_SOCKETS_PER_CALL} sockets per call`);
   }
-  const { target } = decision;
-  const timeoutMs = Math.min(parsed.value.timeout_ms ?? policy.httpTimeoutMs, policy.httpTimeoutMs);
+  const { target, timeoutMs } = request;
   const { signal, remainingMs, dispose } = deadline(timeoutMs, context.signal);
   try {
     const pin = await pinAddress(target, policy, resolve, signal, remainingMs());
@@ -156,28 +143,22 @@ function opened(ws: WebSocket, signal: AbortSignal): Promise<void> {
   });
 }
 
+/** Sends a message the worker parsed (within the size cap) on a socket of this call. */
 export async function wsSendOp(
-  payload: WebSocketPayload,
+  { request, policy }: NetOpPayload<WsSendRequest>,
   context: Context,
 ): Promise<{ sent: number } | ErrorResult> {
-  const parsed = parseWsSendInput(payload.request);
-  if (!parsed.ok) return error('invalid_input', parsed.message);
-  const socket = find(context, parsed.value.socket_id);
+  const socket = find(context, request.socket_id);
   if (!socket) return unknownSocket();
   if (socket.closed || socket.ws.readyState !== WebSocket.OPEN)
     return error('socket_closed', 'the socket is closed');
-  const bytes = decodePayload(parsed.value.data, parsed.value.encoding) ?? Buffer.alloc(0);
-  const cap = payload.policy.maxWebSocketMessageBytes;
-  if (bytes.length > cap)
-    return error(
-      'payload_too_large',
-      `the message is ${bytes.length} bytes, over the ${cap} byte limit`,
-    );
-  const { signal, dispose } = deadline(payload.policy.httpTimeoutMs, context.signal);
+  const { data, encoding } = request.message;
+  const bytes = Buffer.from(data, encoding);
+  const { signal, dispose } = deadline(policy.httpTimeoutMs, context.signal);
   try {
     await new Promise<void>((resolve, reject) => {
       signal.addEventListener('abort', () => reject(abortError(signal)), { once: true });
-      socket.ws.send(bytes, { binary: parsed.value.encoding === 'base64' }, (err) =>
+      socket.ws.send(bytes, { binary: encoding === 'base64' }, (err) =>
         err ? reject(err) : resolve(),
       );
     });
@@ -190,8 +171,9 @@ export async function wsSendOp(
   }
 }
 
+/** The next message of a socket of this call, waiting at most the timeout the worker capped. */
 export async function wsRecvOp(
-  payload: WebSocketPayload,
+  { request }: NetOpPayload<WsRecvRequest>,
   context: Context,
 ): Promise<
   | { data: string; encoding: 'utf8' | 'base64' }
@@ -199,16 +181,10 @@ export async function wsRecvOp(
   | { timeout: true }
   | ErrorResult
 > {
-  const parsed = parseWsRecvInput(payload.request);
-  if (!parsed.ok) return error('invalid_input', parsed.message);
-  const socket = find(context, parsed.value.socket_id);
+  const socket = find(context, request.socket_id);
   if (!socket) return unknownSocket();
-  const policy = payload.policy;
-  const { signal, dispose } = deadline(
-    Math.min(parsed.value.timeout_ms ?? policy.httpTimeoutMs, policy.httpTimeoutMs),
-    context.signal,
-  );
-  const stillOwned = () => find(context, parsed.value.socket_id) === socket;
+  const { signal, dispose } = deadline(request.timeoutMs, context.signal);
+  const stillOwned = () => find(context, request.socket_id) === socket;
   const onAbort = () => socket.wake?.();
   signal.addEventListener('abort', onAbort, { once: true });
   try {
@@ -234,16 +210,15 @@ export async function wsRecvOp(
   }
 }
 
+/** Closes a socket of this call. */
 export function wsCloseOp(
-  payload: WebSocketPayload,
+  { request }: NetOpPayload<WsCloseInput>,
   context: Context,
 ): Promise<{ closed: true } | ErrorResult> {
-  const parsed = parseWsCloseInput(payload.request);
-  if (!parsed.ok) return Promise.resolve(error('invalid_input', parsed.message));
   const owned = sockets.get(context.instance);
-  const socket = owned?.get(parsed.value.socket_id);
+  const socket = owned?.get(request.socket_id);
   if (!owned || !socket) return Promise.resolve(unknownSocket());
-  owned.delete(parsed.value.socket_id);
+  owned.delete(request.socket_id);
   if (owned.size === 0) sockets.delete(context.instance);
   socket.ws.close(1000);
   setTimeout(() => socket.ws.terminate(), 1000).unref(); // do not wait for a peer that never answers the close

@@ -124,18 +124,28 @@ describe('websocket host functions against a real local server', () => {
     expect(env.denials).toHaveLength(1);
   });
 
-  it('refuses on the main side too, whatever the worker checked', async () => {
-    const result = await ops.ws_connect(
-      {
-        plugin: pluginA,
-        grants: { 'net.websocket': { hosts: [`ws://127.0.0.1:${port}`] } },
-        policy: testPolicy({ allowPrivateNetworks: false }),
-        request: { url: `ws://127.0.0.1:${port}/` },
+  it('parses and decides in the worker: the main thread gets only the decided socket', () => {
+    const env = envFor(pluginA, { httpTimeoutMs: 500 });
+    expect(
+      env.sentToMain('ws_connect', { url: `WS://127.0.0.1:${port}/feed#x`, timeout_ms: 60_000 }),
+    ).toEqual({
+      op: 'ws_connect',
+      payload: {
+        request: {
+          target: expect.objectContaining({ href: `ws://127.0.0.1:${port}/feed` }),
+          timeoutMs: 500,
+        },
+        policy: testPolicy({ httpTimeoutMs: 500 }),
       },
-      { plugin: pluginA, signal: new AbortController().signal, instance: 'main-side' },
-    );
-    expect(result).toEqual({
-      denied: { reason: 'address 127.0.0.1 is loopback', target: `ws://127.0.0.1:${port}/` },
+    });
+    expect(
+      env.sentToMain('ws_send', { socket_id: 'abc', data: 'aGk=', encoding: 'base64' }),
+    ).toEqual({
+      op: 'ws_send',
+      payload: {
+        request: { socket_id: 'abc', message: { data: 'aGk=', encoding: 'base64' } },
+        policy: testPolicy({ httpTimeoutMs: 500 }),
+      },
     });
   });
 

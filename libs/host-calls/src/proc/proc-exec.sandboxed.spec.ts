@@ -9,6 +9,7 @@ import {
   type LoadedSandboxPlugin,
   type PluginIdentity,
 } from '@convergio/sandbox';
+import { HOST_FUNCTION_NAMES } from '../host-functions.js';
 import { createMainThreadOps } from '../main-thread-ops.js';
 import { testPolicy } from '../net/testing/fake-host-env.js';
 
@@ -36,6 +37,7 @@ describe('proc_exec attacks by a trusted hostile plugin, in the real sandbox', (
     work = realpathSync(mkdtempSync(join(tmpdir(), 'proc-sandboxed-')));
     runtime = new SandboxRuntime({
       hostFunctionsModule: new URL('../host-functions.ts', import.meta.url),
+      hostFunctions: HOST_FUNCTION_NAMES,
       mainThreadOps: createMainThreadOps(),
       policy: testPolicy({ allowPrivateNetworks: false }),
       defaults: {

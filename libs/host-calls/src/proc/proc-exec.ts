@@ -15,7 +15,7 @@ import {
   type ExecRequest,
 } from '@convergio/policy';
 import { hostError, isFailure, refuse, type HostCallFailure } from '../host-call-result.js';
-import { ALLOWED, defineHostFunction } from '../host-function-definition.js';
+import { allow, defineHostFunction } from '../host-function-definition.js';
 import { openDirectory, RaceDetected } from '../fs/pinned-open.js';
 import { lstatFacts, resolveGrantRoots, resolveReal } from '../fs/resolve-path.js';
 
@@ -79,7 +79,7 @@ export const procExecFunction = defineHostFunction<ExecBound, ExecRequest>({
     return parsed.ok ? parsed.request : refuse(execTarget(input), parsed.reason);
   },
   // The binary's real path is what is decided on: run resolves it, then decides.
-  decide: () => ALLOWED,
+  decide: allow,
   run: (request, { env, grants }) => {
     const decision = decideExec({
       trust: env.plugin.trust,

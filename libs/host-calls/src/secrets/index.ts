@@ -1,5 +1,5 @@
 import { refuse } from '../host-call-result.js';
-import { ALLOWED, defineHostFunction } from '../host-function-definition.js';
+import { allow, defineHostFunction } from '../host-function-definition.js';
 
 const secretTarget = (input: unknown): string => {
   const id = (input as { id?: unknown } | null)?.id;
@@ -16,6 +16,6 @@ export const secretGetFunction = defineHostFunction<null, never>({
   bind: () => null,
   admit: () => null,
   parse: (input) => refuse(secretTarget(input), 'the secret broker is not available yet'),
-  decide: () => ALLOWED,
+  decide: allow,
   run: () => null,
 });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import wabtInit from 'wabt';
 import { SandboxRuntime, type LoadedSandboxPlugin } from '@convergio/sandbox';
+import { HOST_FUNCTION_NAMES } from '../host-functions.js';
 import { createMainThreadOps } from '../main-thread-ops.js';
 import { testPolicy } from '../net/testing/fake-host-env.js';
 import type { LogPayload } from './plugin-log.js';
@@ -68,6 +69,7 @@ describe('kernel log_* imports of a hostile plugin, in the real sandbox', () => 
     const record = (message: string) => void operatorLines.push(message);
     runtime = new SandboxRuntime({
       hostFunctionsModule: new URL('../host-functions.ts', import.meta.url),
+      hostFunctions: HOST_FUNCTION_NAMES,
       mainThreadOps: createMainThreadOps(),
       policy: testPolicy({ logLinesPerSecond: RATE, maxLogBytes: MAX_LOG_BYTES }),
       defaults: {

@@ -7,7 +7,7 @@ import {
   type LogLevel,
 } from '@convergio/policy';
 import { hostError } from '../host-call-result.js';
-import { ALLOWED, defineHostFunction } from '../host-function-definition.js';
+import { allow, defineHostFunction } from '../host-function-definition.js';
 
 /** What `log` hands to `env.emit('log', …)`. */
 export interface LogPayload {
@@ -59,7 +59,7 @@ export const logFunction = (limiter: LogLimiter = defaultLogLimiter) =>
         return hostError('invalid_input', 'message must be a string');
       return { level, message };
     },
-    decide: () => ALLOWED,
+    decide: allow,
     run: (line, bound) => writeLine(line, bound),
   });
 

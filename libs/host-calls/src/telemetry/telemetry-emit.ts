@@ -1,7 +1,7 @@
 import type { HostEnvironment } from '@convergio/sandbox';
 import { checkTelemetryEvent, describePluginValue, type TelemetryEvent } from '@convergio/policy';
 import { refuse } from '../host-call-result.js';
-import { ALLOWED, defineHostFunction, notGranted } from '../host-function-definition.js';
+import { allow, defineHostFunction, notGranted } from '../host-function-definition.js';
 
 /** What telemetry_emit hands to `env.emit('telemetry', …)`. */
 export interface TelemetryPayload {
@@ -28,7 +28,7 @@ export const telemetryEmitFunction = defineHostFunction<HostEnvironment, Telemet
     const checked = checkTelemetryEvent(input, env.releasedSecrets());
     return checked.ok ? checked.event : refuse(telemetryTarget(input), checked.reason);
   },
-  decide: () => ALLOWED,
+  decide: allow,
   run: (event, env) => {
     const payload: TelemetryPayload = {
       plugin_id: env.plugin.id,

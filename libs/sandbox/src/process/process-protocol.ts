@@ -26,6 +26,7 @@ export interface SandboxServices {
 /** How the sandbox process builds its runtime. */
 export interface SandboxProcessInit {
   hostFunctionsModule: string;
+  hostFunctions: readonly string[];
   services: SandboxServicesSpec | null;
   policy: OperatorPolicy;
   defaults: CallLimits;
@@ -43,7 +44,7 @@ export interface ProcessFailure {
 export type ToSandboxProcess =
   | { type: 'load'; init: SandboxProcessInit; bytes: Uint8Array; sha256: string; spec: PluginSpec }
   | { type: 'call'; id: number; fn: string; input: Uint8Array }
-  | { type: 'close' };
+  | { type: 'close'; refuseQueued: boolean };
 
 /** Child → parent. */
 export type FromSandboxProcess =

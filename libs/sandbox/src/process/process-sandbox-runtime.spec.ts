@@ -4,6 +4,7 @@ import { TEST_LIMITS, TEST_POLICY } from '../testing/test-policy.js';
 import type { SandboxError } from '../sandbox-error.js';
 import type { LoadedSandboxPlugin } from '../sandbox-plugin.js';
 import { PLUGIN_WAT, wat, type TestModule } from '../testing/hostile-modules.js';
+import { TEST_HOST_FUNCTION_NAMES } from '../testing/test-host-functions.js';
 import { ProcessSandboxRuntime } from './process-sandbox-runtime.js';
 
 const text = (value: string) => new TextEncoder().encode(value);
@@ -19,6 +20,8 @@ const FILL_WAT = `(module
     (memory.fill (i32.const 0) (i32.const 1) (i32.const 196608000))
     (loop $spin (br $spin))
     (i32.const 0)))`;
+// The calls made so far have reached the sandbox process's channel (they cross in order).
+const sent = () => new Promise((resolve) => setImmediate(resolve));
 const identity = (id: string): PluginIdentity => ({ id, version: '1.0.0', trust: 'untrusted' });
 
 describe('ProcessSandboxRuntime: one OS process per plugin version', () => {
@@ -29,6 +32,7 @@ describe('ProcessSandboxRuntime: one OS process per plugin version', () => {
   const runtime = (memoryCeilingBytes = 1 << 30) =>
     new ProcessSandboxRuntime({
       hostFunctionsModule: new URL('../testing/test-host-functions.ts', import.meta.url),
+      hostFunctions: TEST_HOST_FUNCTION_NAMES,
       services: {
         module: new URL('../testing/test-host-functions.ts', import.meta.url).href,
         options: null,
@@ -92,5 +96,39 @@ describe('ProcessSandboxRuntime: one OS process per plugin version', () => {
     const p = await load('test.closed');
     await p.close();
     await expect(p.call('echo', text('x'))).rejects.toMatchObject({ code: 'plugin_closed' });
+  });
+
+  it('on close, lets the running and queued calls finish and answers every one', async () => {
+    const p = await runtime().load(plugin.bytes, plugin.sha256, {
+      identity: identity('test.drained'),
+      grants: {},
+    });
+    const running = p.call('call_sleep_main', text('{"ms":300}'));
+    const queued = [p.call('echo', text('one')), p.call('echo', text('two'))];
+    await sent();
+    await p.close();
+    expect(JSON.parse(decode((await running).output))).toBe('slept');
+    expect((await Promise.all(queued)).map((r) => decode(r.output))).toEqual(['one', 'two']);
+  });
+
+  it('on close refusing the queued calls (a paused plugin), fails them with plugin_closed, unrun, and lets the running one finish', async () => {
+    const p = await runtime().load(plugin.bytes, plugin.sha256, {
+      identity: identity('test.paused'),
+      grants: {},
+    });
+    const running = p.call('call_sleep_main', text('{"ms":300}'));
+    const queued = Promise.allSettled([
+      p.call('call_deny_me', text('{"path":"/a"}')),
+      p.call('echo', text('two')),
+    ]);
+    await sent();
+    await p.close({ refuseQueued: true });
+    expect(JSON.parse(decode((await running).output))).toBe('slept');
+    expect(await queued).toEqual([
+      { status: 'rejected', reason: expect.objectContaining({ code: 'plugin_closed' }) },
+      { status: 'rejected', reason: expect.objectContaining({ code: 'plugin_closed' }) },
+    ]);
+    expect(denials).not.toContain('test.paused');
+    expect(crashes).toEqual([]);
   });
 });

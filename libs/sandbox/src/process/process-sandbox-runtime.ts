@@ -2,7 +2,7 @@ import type { CallLimits, CallResources } from '../call-limits.js';
 import type { OperatorPolicy, PluginIdentity } from '../host-api.js';
 import type { DeniedEvent, PluginSpec } from '../sandbox-runtime.js';
 import { SandboxError } from '../sandbox-error.js';
-import type { LoadedSandboxPlugin } from '../sandbox-plugin.js';
+import type { CloseOptions, LoadedSandboxPlugin } from '../sandbox-plugin.js';
 import type { SandboxServicesSpec } from './process-protocol.js';
 import { SandboxProcess } from './sandbox-process.js';
 
@@ -10,6 +10,8 @@ import { SandboxProcess } from './sandbox-process.js';
 export interface ProcessSandboxRuntimeOptions {
   /** Module loaded inside every plugin worker; must export `createHostFunctions`. */
   hostFunctionsModule: URL | string;
+  /** The names of its table: the host functions a module may import (see SandboxRuntimeOptions). */
+  hostFunctions: readonly string[];
   /** What each sandbox process runs on its main thread for the host functions (network I/O). */
   services?: SandboxServicesSpec;
   policy: OperatorPolicy;
@@ -82,10 +84,10 @@ class ProcessPlugin implements LoadedSandboxPlugin {
     }
   }
 
-  async close(): Promise<void> {
+  async close(options?: CloseOptions): Promise<void> {
     this.closed = true;
     const current = await this.current?.catch(() => undefined);
-    await current?.close();
+    await current?.close(options);
   }
 
   /** The live process, or a new one once the backoff after a crash has passed. */
@@ -113,6 +115,7 @@ class ProcessPlugin implements LoadedSandboxPlugin {
     return SandboxProcess.start(
       {
         hostFunctionsModule: String(options.hostFunctionsModule),
+        hostFunctions: options.hostFunctions,
         services: options.services ?? null,
         policy: options.policy,
         defaults: options.defaults,

@@ -52,6 +52,7 @@ async function load(message: Extract<ToSandboxProcess, { type: 'load' }>): Promi
     : undefined;
   const runtime = new SandboxRuntime({
     hostFunctionsModule: init.hostFunctionsModule,
+    hostFunctions: init.hostFunctions,
     mainThreadOps: services?.ops,
     policy: init.policy,
     defaults: init.defaults,
@@ -84,11 +85,16 @@ function call(message: Extract<ToSandboxProcess, { type: 'call' }>): void {
     });
     return;
   }
-  plugin.call(message.fn, message.input).then(
+  const answered = plugin.call(message.fn, message.input).then(
     ({ output, resources }) => send({ type: 'result', id: message.id, output, resources }),
     (error: unknown) => send({ type: 'failed', id: message.id, error: failure(error) }),
   );
+  answering.add(answered);
+  void answered.finally(() => answering.delete(answered));
 }
+
+// Calls whose answer is not yet handed to the channel: a close waits for them.
+const answering = new Set<Promise<void>>();
 
 process.on('message', (message: ToSandboxProcess) => {
   switch (message.type) {
@@ -99,10 +105,10 @@ process.on('message', (message: ToSandboxProcess) => {
       call(message);
       return;
     case 'close':
-      void (plugin?.close() ?? Promise.resolve()).finally(() => {
-        send({ type: 'closed' });
-        process.disconnect();
-      });
+      // Disconnecting drops what the channel has not written yet: every answer goes first.
+      void (plugin?.close(message) ?? Promise.resolve())
+        .then(() => Promise.all(answering))
+        .finally(() => process.send?.({ type: 'closed' }, () => process.disconnect()));
       return;
   }
 });

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import type { CallResources } from '../call-limits.js';
 import { SandboxError } from '../sandbox-error.js';
+import type { CloseOptions } from '../sandbox-plugin.js';
 import type { PluginSpec } from '../sandbox-runtime.js';
 import type {
   FromSandboxProcess,
@@ -98,12 +99,15 @@ export class SandboxProcess {
     });
   }
 
-  /** Stops the process after its calls in flight; kills it if it does not stop in 10 s. */
-  async close(): Promise<void> {
+  /**
+   * Stops the process after its calls in flight (the queued ones too, unless `refuseQueued`);
+   * kills it if it does not stop in 10 s.
+   */
+  async close({ refuseQueued = false }: CloseOptions = {}): Promise<void> {
     if (this.exited) return;
     this.closing = true;
     const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
-    this.send({ type: 'close' });
+    this.send({ type: 'close', refuseQueued });
     const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000).unref();
     await exited;
     clearTimeout(timer);

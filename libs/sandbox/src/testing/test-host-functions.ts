@@ -1,38 +1,54 @@
 // Host functions for the sandbox's own tests, loaded inside plugin workers by URL.
 import type { HostFunctionFactory, MainThreadOps } from '../host-api.js';
 
+/** The names of the test table, which test modules may import. */
+export const TEST_HOST_FUNCTION_NAMES = [
+  'echo_host',
+  'whoami',
+  'add_main',
+  'sleep_main',
+  'deny_me',
+  'log_it',
+  'log',
+  'explode',
+  'unserializable',
+  'crash_worker',
+  'abort_process',
+] as const;
+
 /** Test table: echoes, identity, main-thread round trips, refusals, events, failures. */
-export const createHostFunctions: HostFunctionFactory = (env) => ({
-  echo_host: (input) => ({ echo: input }),
-  whoami: () => ({
-    plugin: env.plugin,
-    grants: env.grants,
-    environmentKeys: Object.keys(env).sort(),
-    processEnvKeys: Object.keys(process.env),
-  }),
-  add_main: (input) => ({ sum: env.callMain('add', input), secrets: env.releasedSecrets() }),
-  sleep_main: (input) => env.callMain('sleep', input),
-  deny_me: (input) =>
-    env.deny('fs.read', String((input as { path?: unknown }).path), 'fs.read is not granted'),
-  log_it: (input) => {
-    env.emit('log', input);
-    env.emit('telemetry', { name: 'logged' });
-    return { ok: true };
-  },
-  // What the kernel's log_* imports are routed to; the real one (libs/host-calls) limits and redacts.
-  log: (input) => {
-    env.emit('log', input);
-    return { ok: true };
-  },
-  explode: () => {
-    throw new Error('host exploded');
-  },
-  unserializable: () => ({ big: 1n }),
-  crash_worker: () => process.exit(3),
-  // What a V8 fatal error or a native crash in a worker does: the whole process aborts (SIGABRT,
-  // exit 134), whatever the worker's resourceLimits say.
-  abort_process: () => process.kill(process.pid, 'SIGABRT'),
-});
+export const createHostFunctions: HostFunctionFactory = (env) =>
+  ({
+    echo_host: (input) => ({ echo: input }),
+    whoami: () => ({
+      plugin: env.plugin,
+      grants: env.grants,
+      environmentKeys: Object.keys(env).sort(),
+      processEnvKeys: Object.keys(process.env),
+    }),
+    add_main: (input) => ({ sum: env.callMain('add', input), secrets: env.releasedSecrets() }),
+    sleep_main: (input) => env.callMain('sleep', input),
+    deny_me: (input) =>
+      env.deny('fs.read', String((input as { path?: unknown }).path), 'fs.read is not granted'),
+    log_it: (input) => {
+      env.emit('log', input);
+      env.emit('telemetry', { name: 'logged' });
+      return { ok: true };
+    },
+    // What the kernel's log_* imports are routed to; the real one (libs/host-calls) limits and redacts.
+    log: (input) => {
+      env.emit('log', input);
+      return { ok: true };
+    },
+    explode: () => {
+      throw new Error('host exploded');
+    },
+    unserializable: () => ({ big: 1n }),
+    crash_worker: () => process.exit(3),
+    // What a V8 fatal error or a native crash in a worker does: the whole process aborts (SIGABRT,
+    // exit 134), whatever the worker's resourceLimits say.
+    abort_process: () => process.kill(process.pid, 'SIGABRT'),
+  }) satisfies Record<(typeof TEST_HOST_FUNCTION_NAMES)[number], (input: unknown) => unknown>;
 
 /** The main-thread side of `add_main` and `sleep_main`; `aborted` records what a stop aborted. */
 export function testMainThreadOps(aborted: string[] = []): MainThreadOps {

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import type { CallLimits, CallResources } from '../call-limits.js';
 import { SandboxError } from '../sandbox-error.js';
 import { SandboxRuntime } from '../sandbox-runtime.js';
+import { TEST_HOST_FUNCTION_NAMES } from './test-host-functions.js';
 import { TEST_POLICY } from './test-policy.js';
 
 /** What a load and its calls came to, as plain data (it crosses a process boundary). */
@@ -22,6 +23,7 @@ const failure = (error: unknown) =>
 export function testRuntime(): SandboxRuntime {
   return new SandboxRuntime({
     hostFunctionsModule: new URL('./test-host-functions.ts', import.meta.url),
+    hostFunctions: TEST_HOST_FUNCTION_NAMES,
     policy: TEST_POLICY,
     defaults: {
       wallTimeMs: 10_000,

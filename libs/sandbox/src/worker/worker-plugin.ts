@@ -3,11 +3,8 @@ import type { CallLimits, CallResources } from '../call-limits.js';
 import { errorMessage } from '../error-message.js';
 import type { HostFunctionTable } from '../host-api.js';
 import { FUEL_GLOBAL_EXPORT, START_EXPORT } from '../instrument-fuel.js';
-import {
-  EXTISM_KERNEL_NAMESPACE,
-  KERNEL_SIGNATURES,
-  SANDBOX_KERNEL_NAMESPACE,
-} from '../kernel-imports.js';
+import { SANDBOX_KERNEL_NAMESPACE } from '../kernel-imports.js';
+import { HOST_NAMESPACE } from '../module-imports.js';
 import type { PluginLogSink } from '../plugin-log-sink.js';
 import { SandboxError } from '../sandbox-error.js';
 import type { WorkerFailure } from '../worker-protocol.js';
@@ -37,9 +34,9 @@ export class WorkerPlugin {
   ) {}
 
   /**
-   * Instantiates `module` (prepared: its kernel imports routed to the sandbox's kernel); refuses
-   * (module_import_forbidden) host imports missing from `table` and kernel imports the sandbox's
-   * kernel does not implement, so no import can fall through to the SDK's own.
+   * Instantiates `module`, prepared (prepare-module.ts): its imports checked against the names
+   * of `table` and the kernel's, its kernel imports routed to the sandbox's kernel, so no import
+   * can fall through to the SDK's own.
    */
   static async create(
     module: WebAssembly.Module,
@@ -48,18 +45,6 @@ export class WorkerPlugin {
     log: PluginLogSink,
     stats: Float64Array,
   ): Promise<WorkerPlugin> {
-    const imports = WebAssembly.Module.imports(module);
-    const missing = [
-      ...unknownImports(imports, 'extism:host/user', table),
-      ...unknownImports(imports, SANDBOX_KERNEL_NAMESPACE, KERNEL_SIGNATURES),
-      // A module that was not prepared still names the SDK's kernel.
-      ...imports.filter((i) => i.module === EXTISM_KERNEL_NAMESPACE).map((i) => i.name),
-    ];
-    if (missing.length > 0)
-      throw new SandboxError(
-        'module_import_forbidden',
-        `unknown host functions: ${missing.join(', ')}`,
-      );
     const meter = new CallMeter(stats);
     const kernel = new PluginKernel(meter, {
       maxVarBytes: MAX_VAR_BYTES,
@@ -72,7 +57,7 @@ export class WorkerPlugin {
         runInWorker: false,
         functions: {
           [SANDBOX_KERNEL_NAMESPACE]: kernel.imports(),
-          'extism:host/user': toExtismFunctions(table, meter, kernel.memory),
+          [HOST_NAMESPACE]: toExtismFunctions(table, meter, kernel.memory),
         },
         // The SDK's own kernel and memory are unreachable from the module; its diagnostics remain.
         logLevel: 'warn',
@@ -159,16 +144,6 @@ const nearCap = (limits: CallLimits) => Math.floor(limits.maxMemoryPages * RECYC
 
 // Extism blocks get their own cap, the size of the linear-memory cap.
 const capBytes = (limits: CallLimits) => limits.maxMemoryPages * PAGE_BYTES;
-
-function unknownImports(
-  imports: readonly WebAssembly.ModuleImportDescriptor[],
-  namespace: string,
-  known: object,
-): string[] {
-  return imports
-    .filter((i) => i.module === namespace && !Object.hasOwn(known, i.name))
-    .map((i) => `${namespace} ${i.name}`);
-}
 
 /** The module's start function, metered like a call (the instrumentation deferred it). */
 async function runStartFunction(

@@ -1,3 +1,8 @@
+import { randomUUID } from 'node:crypto';
+import { ArtifactError } from '@convergio/artifacts';
+import { validateEventEnvelope, type EventEnvelope } from '@convergio/contracts';
+import { SandboxError } from '@convergio/sandbox';
+import { aManifest } from '@convergio/testing';
 import { RecordingBus } from '../recording-bus.spec-helper.js';
 import type { ExecutorSettings } from '../config/executor.config.js';
 import type { PluginHost } from '../invocations/plugin-host.js';
@@ -13,12 +18,14 @@ function lifecycle(options: {
   loaded?: [string, string][];
   approved?: [string, string][];
   goneMeanwhile?: string;
+  loadFails?: Error;
 }) {
   const unloaded: string[] = [];
   const bus = new RecordingBus();
   const host = {
     idleVersions: (ms: number) => Promise.resolve(ms === 60_000 ? (options.idle ?? []) : []),
     loadedVersions: () => options.loaded ?? [],
+    load: () => Promise.reject(options.loadFails ?? new Error('no load expected')),
     unload: (id: string, v: string) => {
       unloaded.push(`${id}@${v}`);
       return Promise.resolve(id !== options.goneMeanwhile);
@@ -28,8 +35,12 @@ function lifecycle(options: {
     approved: () => (options.approved ?? []).map(([pluginId, version]) => ({ pluginId, version })),
     onRevoked: () => undefined,
   } as unknown as RunnableVersions;
+  const deployments = {
+    apply: () => Promise.resolve(true),
+    recordPolicyVerdict: () => Promise.resolve(false),
+  } as unknown as DeploymentsService;
   const service = new LifecycleService(
-    {} as DeploymentsService,
+    deployments,
     host,
     bus.asBusClient(),
     {
@@ -81,5 +92,49 @@ describe('LifecycleService', () => {
         data: expect.objectContaining({ plugin_id: 'b.two', version: '2.0.0', reason: 'revoked' }),
       },
     ]);
+  });
+});
+
+describe('LifecycleService: an approved version that does not load', () => {
+  const approved = (): EventEnvelope<'plugin.approved'> => ({
+    id: randomUUID(),
+    type: 'plugin.approved',
+    version: 1,
+    occurred_at: new Date().toISOString(),
+    source: 'approval',
+    correlation_id: 'c1',
+    data: {
+      plugin_id: 'a.one',
+      version: '1.0.0',
+      manifest: aManifest({ id: 'a.one' }),
+      module_sha256: 'a'.repeat(64),
+      trust: 'untrusted',
+      approved_by: 'auto',
+    },
+  });
+
+  /** The plugin.crashed the failed load published, checked against the event's schema. */
+  async function crashOf(loadFails: Error) {
+    const { service, published } = lifecycle({ loadFails });
+    await service.onApproved(approved());
+    while (!published.some((e) => e.subject === 'plugin.crashed'))
+      await new Promise((resolve) => setImmediate(resolve));
+    const { data } = published.find((e) => e.subject === 'plugin.crashed')!;
+    const event = { ...approved(), type: 'plugin.crashed', source: 'executor', data };
+    return validateEventEnvelope('plugin.crashed', event).data;
+  }
+
+  it("records the sandbox's code as the crash reason", async () => {
+    expect(
+      await crashOf(new SandboxError('module_import_forbidden', 'import "env" "abort"')),
+    ).toMatchObject({ function: '(load)', reason: 'module_import_forbidden' });
+  });
+
+  it('records a failure before the sandbox as load_failed, its own code in the message', async () => {
+    expect(await crashOf(new ArtifactError('artifact_not_found', 'no such module'))).toMatchObject({
+      function: '(load)',
+      reason: 'load_failed',
+      message: expect.stringMatching(/^artifact_not_found: .*no such module/),
+    });
   });
 });

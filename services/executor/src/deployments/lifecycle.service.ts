@@ -13,11 +13,12 @@ import {
   type Manifest,
 } from '@convergio/contracts';
 import { BusClient } from '@convergio/messaging';
+import { SandboxError } from '@convergio/sandbox';
 import type { ExecutorSettings } from '../config/executor.config.js';
 import { EXECUTOR_SETTINGS } from '../invocations/executor-limits.js';
 import { PluginHost } from '../invocations/plugin-host.js';
 import { INSTANCE } from '../lifecycle/instance.js';
-import { PluginEvents, type UnloadReason } from '../lifecycle/plugin-events.js';
+import { PluginEvents, type Crash, type UnloadReason } from '../lifecycle/plugin-events.js';
 import { DeploymentsService } from './deployments.service.js';
 import { PolicyGate } from './policy-gate.js';
 import { RunnableVersions } from './runnable-versions.js';
@@ -141,8 +142,7 @@ export class LifecycleService
       this.log.error(`${d.plugin_id}@${d.version} did not load: ${String(error)}`);
       await this.events.crashed(d.plugin_id, d.version, {
         function: '(load)',
-        reason: (error as { code?: string }).code ?? 'load_failed',
-        message: String(error),
+        ...loadFailure(error),
         resources: { wall_ms: 0 },
       });
     }
@@ -167,4 +167,17 @@ export class LifecycleService
     if (await this.host.unload(plugin_id, version))
       await this.events.unloaded(plugin_id, version, reason);
   }
+}
+
+/**
+ * Why a load failed, as plugin.crashed says it: the sandbox's code, or `load_failed` with the
+ * failure's own code (an unreadable artifact, a policy refusal) in the message.
+ */
+function loadFailure(error: unknown): Pick<Crash, 'reason' | 'message'> {
+  if (error instanceof SandboxError) return { reason: error.code, message: String(error) };
+  const code = (error as { code?: unknown } | null)?.code;
+  return {
+    reason: 'load_failed',
+    message: typeof code === 'string' ? `${code}: ${String(error)}` : String(error),
+  };
 }

@@ -173,7 +173,16 @@ describe('InvocationService.invoke', () => {
     expect(bus.published).toEqual([]);
   });
 
-  it.each(['trap', 'memory_limit', 'plugin_closed', 'runtime_failure'] as const)(
+  it('answers unavailable, and reports no crash, for a call unloaded before it started twice', async () => {
+    const { service, bus, calls } = setUp(
+      () => new SandboxError('plugin_closed', 'the plugin was unloaded before the call started'),
+    );
+    await expect(service.invoke(greet)).rejects.toMatchObject({ code: 'unavailable' });
+    expect(calls).toEqual(['greet', 'greet']);
+    expect(bus.published).toEqual([]);
+  });
+
+  it.each(['trap', 'memory_limit', 'runtime_failure', 'sandbox_crashed'] as const)(
     'maps a %s to plugin_failed and reports a crash',
     async (reason) => {
       const { service, bus } = setUp(() => new SandboxError(reason, 'wasm trap: unreachable'));
@@ -242,6 +251,69 @@ describe('a plugin that keeps crashing', () => {
       'plugin.unloaded',
     ]);
     expect(bus.published[2].data).toMatchObject({ plugin_id: 'example.greet', reason: 'crashed' });
+  });
+});
+
+describe('a plugin paused by its circuit breaker while calls wait for it', () => {
+  it('refuses the queued calls as paused, without running them or charging them as crashes', async () => {
+    const bus = new RecordingBus();
+    const loads: string[] = [];
+    const unloads: unknown[] = [];
+    let queued: ((error: Error) => void) | undefined;
+    // The call for "Queued" waits for an instance; the others crash.
+    const plugin = {
+      call: (_fn: string, input: Uint8Array) =>
+        new TextDecoder().decode(input).includes('Queued')
+          ? new Promise((_resolve, reject) => (queued = reject))
+          : Promise.reject(new SandboxError('trap', 'unreachable')),
+    } as unknown as LoadedSandboxPlugin;
+    // Like the sandbox: a close refusing the queued calls fails them with plugin_closed; a
+    // draining one that cannot finish them ends their sandbox process under them.
+    const host = {
+      load: () => {
+        loads.push('load');
+        return Promise.resolve(plugin);
+      },
+      unload: (_id: string, _version: string, options?: { refuseQueued?: boolean }) => {
+        unloads.push(options);
+        queued?.(
+          options?.refuseQueued
+            ? new SandboxError('plugin_closed', 'the plugin was unloaded before the call started')
+            : new SandboxError('sandbox_crashed', 'the sandbox process ended (exit code 0)'),
+        );
+        return Promise.resolve(true);
+      },
+    } as unknown as PluginHost;
+    const service = new InvocationService(
+      versions,
+      host,
+      bus.asBusClient(),
+      new CallMetrics(),
+      {
+        breaker: { threshold: 2, baseBackoffMs: 60_000, maxBackoffMs: 60_000 },
+      } as ExecutorSettings,
+      fitsPolicy,
+      new PluginEvents(bus.asBusClient()),
+    );
+
+    const waiting = service
+      .invoke({ ...greet, input: { name: 'Queued' } })
+      .catch((error: unknown) => error);
+    const crashing = [service.invoke(greet), service.invoke(greet)];
+    for (const call of crashing)
+      await expect(call).rejects.toMatchObject({ code: 'plugin_failed' });
+
+    expect(await waiting).toMatchObject({
+      code: 'unavailable',
+      message: expect.stringContaining('paused'),
+    });
+    expect(unloads).toEqual([{ refuseQueued: true }]);
+    expect(loads).toHaveLength(3); // one per call: none loaded it again
+    expect(bus.published.map((e) => [e.subject, e.data.reason])).toEqual([
+      ['plugin.crashed', 'trap'],
+      ['plugin.crashed', 'trap'],
+      ['plugin.unloaded', 'crashed'],
+    ]);
   });
 });
 

@@ -41,17 +41,12 @@ export class InvocationService {
     const target = declaredFunction(d.manifest, req.function);
     checkToolInput(`${d.pluginId}@${d.version}#${target.name}`, target.inputSchema, req.input);
     const key = `${d.pluginId}@${d.version}`;
-    const gate = this.breaker.check(key);
-    if (!gate.allowed) {
-      throw new DomainError(
-        'unavailable',
-        `${key} is paused after repeated crashes; retry in ${Math.ceil(gate.retryAfterMs / 1000)} s`,
-      );
-    }
+    this.assertNotPaused(key);
     const started = performance.now();
     try {
       const { output, resources } = await this.callLoaded(
         d,
+        key,
         target.function,
         encoder.encode(JSON.stringify(req.input ?? null)),
       );
@@ -111,13 +106,26 @@ export class InvocationService {
     return { results };
   }
 
-  private async callLoaded(d: Deployable, fn: string, input: Uint8Array) {
+  /** Refuses calls to a version paused by its circuit breaker. */
+  private assertNotPaused(key: string): void {
+    const gate = this.breaker.check(key);
+    if (!gate.allowed) {
+      throw new DomainError(
+        'unavailable',
+        `${key} is paused after repeated crashes; retry in ${Math.ceil(gate.retryAfterMs / 1000)} s`,
+      );
+    }
+  }
+
+  private async callLoaded(d: Deployable, key: string, fn: string, input: Uint8Array) {
     try {
       return await (await this.host.load(d)).call(fn, input);
     } catch (error) {
-      // Unloaded between load and call (idle eviction, a revocation seen by this replica): the
-      // call was admitted while the version was approved, so it runs on a fresh load.
       if (!(error instanceof SandboxError) || error.code !== 'plugin_closed') throw error;
+      // Unloaded before the call started. Paused by the breaker meanwhile: refused like any call
+      // while paused. Else (idle eviction, a revocation seen by this replica) the call was admitted
+      // while the version was approved, so it runs on a fresh load.
+      this.assertNotPaused(key);
       return (await this.host.load(d)).call(fn, input);
     }
   }
@@ -135,10 +143,14 @@ export class InvocationService {
         'unavailable',
         `the module of ${pluginId}@${version} cannot be read: ${error.code}`,
       );
+    if (error instanceof DomainError) return error;
     if (!(error instanceof SandboxError))
       return new DomainError('internal', `call failed: ${String(error)}`);
     if (error.code === 'plugin_error') return new DomainError('plugin_failed', error.message);
     if (error.code === 'function_not_found') return new DomainError('not_found', error.message);
+    // Unloaded again before it started: nothing ran, so nothing crashed.
+    if (error.code === 'plugin_closed')
+      return new DomainError('unavailable', `${pluginId}@${version} was unloaded; retry`);
     const resources = error.resources;
     // Best effort: the caller must learn what happened to its call even when the bus is down.
     await this.events.crashed(pluginId, version, {
@@ -164,7 +176,8 @@ export class InvocationService {
     const pauseMs = this.breaker.crashed(`${pluginId}@${version}`);
     if (pauseMs === undefined) return;
     this.log.warn(`${pluginId}@${version} crashed repeatedly: paused for ${pauseMs} ms`);
-    if (await this.host.unload(pluginId, version))
+    // Its queued calls do not run: they are refused as paused (callLoaded), not as crashes.
+    if (await this.host.unload(pluginId, version, { refuseQueued: true }))
       await this.events.unloaded(pluginId, version, 'crashed');
   }
 }

@@ -4,11 +4,12 @@ import { pathToFileURL } from 'node:url';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { EventSubjects, type Manifest, type Trust } from '@convergio/contracts';
 import { ARTIFACT_STORE, type ArtifactStore } from '@convergio/artifacts';
-import type { SandboxServicesOptions } from '@convergio/host-calls';
+import { HOST_FUNCTION_NAMES, type SandboxServicesOptions } from '@convergio/host-calls';
 import { BusClient } from '@convergio/messaging';
 import {
   ProcessSandboxRuntime,
   type CallLimits,
+  type CloseOptions,
   type LoadedSandboxPlugin,
   type PluginIdentity,
 } from '@convergio/sandbox';
@@ -62,6 +63,7 @@ export class PluginHost implements OnApplicationShutdown {
     );
     this.runtime = new ProcessSandboxRuntime({
       hostFunctionsModule: HOST_FUNCTIONS,
+      hostFunctions: HOST_FUNCTION_NAMES,
       services: {
         module: SANDBOX_SERVICES.href,
         options: { dnsServers: settings.dnsServers } satisfies SandboxServicesOptions,
@@ -116,13 +118,16 @@ export class PluginHost implements OnApplicationShutdown {
     return plugin;
   }
 
-  /** Drops a version's instance; true if one was loaded. */
-  async unload(pluginId: string, version: string): Promise<boolean> {
+  /**
+   * Drops a version's instance after its running calls; its queued calls run first unless
+   * `refuseQueued` (they then fail with `plugin_closed`). True if one was loaded.
+   */
+  async unload(pluginId: string, version: string, options?: CloseOptions): Promise<boolean> {
     const key = `${pluginId}@${version}`;
     const loading = this.loaded.get(key);
     if (!loading) return false;
     this.loaded.delete(key);
-    await (await loading.catch(() => undefined))?.close();
+    await (await loading.catch(() => undefined))?.close(options);
     return true;
   }
 

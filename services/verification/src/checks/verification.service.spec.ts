@@ -13,6 +13,18 @@ const dataDir = mkdtempSync(join(tmpdir(), 'cvg-verification-'));
 const manifest = (id: string, module: Uint8Array, extra: Partial<Manifest> = {}) =>
   aManifest({ id, ...extra }, module);
 
+/** A module importing the ABI's `http_request` as `(i32) -> i32`, not the (i64) -> i64 it has. */
+function wrongTypedHostImport(): Uint8Array {
+  const I32 = 0x7f;
+  const name = (s: string) => [s.length, ...Buffer.from(s)];
+  const section = (id: number, payload: number[]) => [id, payload.length, ...payload];
+  return Uint8Array.from([
+    ...[0, 0x61, 0x73, 0x6d, 1, 0, 0, 0],
+    ...section(1, [1, 0x60, 1, I32, 1, I32]),
+    ...section(2, [1, ...name('extism:host/user'), ...name('http_request'), 0x00, 0]),
+  ]);
+}
+
 describe('verification service', () => {
   let h: ServiceHarness;
   let greet: Uint8Array;
@@ -71,6 +83,26 @@ describe('verification service', () => {
       stage: 'verification',
       reasons: [expect.objectContaining({ code: 'artifact_not_found' })],
     });
+  });
+
+  it('rejects a module importing a host function of the ABI with the wrong type, before any load', async () => {
+    const module = wrongTypedHostImport();
+    await h.artifacts.put(module);
+    await submitted(
+      't.typed',
+      manifest('t.typed', module, { capabilities: {} }),
+      sha256Hex(module),
+    );
+    const rejected = await h.waitFor(
+      EventSubjects.PluginRejected,
+      (e) => e.data.plugin_id === 't.typed',
+    );
+    expect(rejected.data.reasons).toEqual([
+      {
+        code: 'import_forbidden',
+        message: 'import "extism:host/user" "http_request" must have type (i64) -> (i64)',
+      },
+    ]);
   });
 
   it('handles a redelivered event once', async () => {

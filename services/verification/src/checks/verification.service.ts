@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { EventSubjects, type EventEnvelope, type Finding } from '@convergio/contracts';
+import { HOST_FUNCTION_NAMES } from '@convergio/host-calls/host-functions';
 import { checkSubmission, highRiskPermissions, type SubmissionCheck } from '@convergio/manifest';
 import { BusClient } from '@convergio/messaging';
 import { handleOnce, processedEventEntity } from '@convergio/persistence';
@@ -94,6 +95,7 @@ export class VerificationService {
       trust: TRUST,
       policy: this.grants.policy,
       grantContext: (pluginId) => grantContextOf(this.grants, pluginId),
+      hostFunctions: HOST_FUNCTION_NAMES,
     });
   }
 }

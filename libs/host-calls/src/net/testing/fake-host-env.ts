@@ -59,24 +59,37 @@ export class FakeHostEnv {
   ) {}
 
   async invoke(name: string, input: unknown): Promise<unknown> {
-    let captured: { op: string; payload: unknown } | null = null;
-    const first = this.factory(
-      this.env(
-        () => {
-          throw new CapturedCall();
-        },
-        (op, payload) => (captured = { op, payload }),
-      ),
-    )[name](input);
-    if (!captured) return first;
-    const { op, payload } = captured as { op: string; payload: unknown };
+    const { result: first, sent } = this.worker(name, input);
+    if (!sent) return first;
+    const { op, payload } = sent;
     this.calls.push({ op, payload });
-    const result = await this.ops[op](JSON.parse(JSON.stringify(payload)), {
+    const result = await this.ops[op](payload, {
       plugin: this.plugin,
       signal: this.signal,
       instance: this.instance,
     });
     return this.factory(this.env(() => result))[name](input);
+  }
+
+  /**
+   * What the host function `name` sends the main thread for `input` (its op and payload, as the
+   * bridge carries them: JSON), without running the op; null when the worker answers alone.
+   */
+  sentToMain(name: string, input: unknown): { op: string; payload: unknown } | null {
+    return this.worker(name, input).sent;
+  }
+
+  private worker(name: string, input: unknown) {
+    let sent: { op: string; payload: unknown } | null = null;
+    const result = this.factory(
+      this.env(
+        () => {
+          throw new CapturedCall();
+        },
+        (op, payload) => (sent = { op, payload: JSON.parse(JSON.stringify(payload)) as unknown }),
+      ),
+    )[name](input);
+    return { result, sent: sent as { op: string; payload: unknown } | null };
   }
 
   private env(

@@ -1,0 +1,189 @@
+import {
+  decideHttpRequest,
+  decideWebSocket,
+  sanitiseRequestHeaders,
+  type HttpGrant,
+  type NetRefusal,
+  type NetTarget,
+  type WebSocketGrant,
+} from '@convergio/policy';
+import type { OperatorPolicy } from '@convergio/sandbox';
+import { hostError, type HostCallOutcome } from '../host-call-result.js';
+import { allow, type HostCallDecision } from '../host-function-definition.js';
+import {
+  decodePayload,
+  parseHttpRequestInput,
+  parseWsCloseInput,
+  parseWsConnectInput,
+  parseWsRecvInput,
+  parseWsSendInput,
+  type WireBytes,
+  type WsCloseInput,
+} from './net-inputs.js';
+
+// The network host functions parse and decide in the worker, once: their main-thread ops get
+// only the decided forms below, and decide only on what the network answers (resolved
+// addresses, redirect hops).
+
+/**
+ * What a network host function hands its main-thread op: the request as the worker decided it,
+ * and the operator policy the op applies to what the network answers.
+ */
+export interface NetOpPayload<Request> {
+  request: Request;
+  policy: OperatorPolicy;
+}
+
+/** An `http_request` as parsed: well formed, within the request size cap. */
+export interface ParsedHttpRequest {
+  url: string;
+  method: string;
+  /** Valid names (lowercase) and values, none of those the host sets itself. */
+  headers: Record<string, string>;
+  body: WireBytes | null;
+  /** The plugin's timeout, never above the operator's, ms. */
+  timeoutMs: number;
+  followRedirects: boolean;
+}
+
+/** An `http_request` the policy allowed: the only form the op takes. */
+export interface DecidedHttpRequest extends Omit<ParsedHttpRequest, 'url'> {
+  /** The URL as the decision parsed it: what is connected to, nothing else of the plugin's text. */
+  target: NetTarget;
+}
+
+/** The `http_request` op's payload: redirect hops are decided under `grant`. */
+export interface HttpOpPayload extends NetOpPayload<DecidedHttpRequest> {
+  grant: HttpGrant;
+}
+
+/** A `ws_connect` as parsed; the decided form has the target the decision parsed. */
+export interface ParsedWsConnect {
+  url: string;
+  /** The plugin's timeout, never above the operator's, ms. */
+  timeoutMs: number;
+}
+export interface DecidedWsConnect {
+  target: NetTarget;
+  timeoutMs: number;
+}
+
+/** A `ws_send` as parsed: its message within the size cap. */
+export interface WsSendRequest {
+  socket_id: string;
+  message: WireBytes;
+}
+/** A `ws_recv` as parsed. */
+export interface WsRecvRequest {
+  socket_id: string;
+  /** The plugin's timeout, never above the operator's, ms. */
+  timeoutMs: number;
+}
+
+const cappedTimeout = (asked: number | undefined, policy: OperatorPolicy) =>
+  Math.min(asked ?? policy.httpTimeoutMs, policy.httpTimeoutMs);
+
+/**
+ * Parses an `http_request` input: its shape, its headers (`invalid_input`), its body (valid
+ * base64 when so encoded) and its size against `policy.maxHttpRequestBytes`
+ * (`payload_too_large`: body bytes, header bytes and the URL).
+ */
+export function parseHttpRequest(
+  input: unknown,
+  policy: OperatorPolicy,
+): HostCallOutcome<ParsedHttpRequest> {
+  const parsed = parseHttpRequestInput(input);
+  if (!parsed.ok) return hostError('invalid_input', parsed.message);
+  const { url, method, body, encoding = 'utf8' } = parsed.value;
+  const headers = sanitiseRequestHeaders(parsed.value.headers ?? {});
+  if (!headers.ok) return hostError('invalid_input', headers.reason);
+  const bytes = body === undefined ? null : decodePayload(body, encoding);
+  if (bytes === null && body !== undefined)
+    return hostError('invalid_input', 'body is not valid base64');
+  const size = (bytes?.length ?? 0) + headers.bytes + url.length;
+  if (size > policy.maxHttpRequestBytes)
+    return hostError(
+      'payload_too_large',
+      `the request is ${size} bytes, over the ${policy.maxHttpRequestBytes} byte limit`,
+    );
+  return {
+    url,
+    method,
+    headers: headers.headers,
+    body: body === undefined ? null : { data: body, encoding },
+    timeoutMs: cappedTimeout(parsed.value.timeout_ms, policy),
+    followRedirects: parsed.value.follow_redirects !== false,
+  };
+}
+
+/** May the plugin send this request under its `net.http` grant? Allowed: the decided form. */
+export function decideHttp(
+  { url, ...request }: ParsedHttpRequest,
+  grant: HttpGrant | undefined,
+  policy: OperatorPolicy,
+): HostCallDecision<DecidedHttpRequest> {
+  const decision = decideHttpRequest({ url, method: request.method }, grant, policy);
+  if (!decision.allowed) return refusal(decision);
+  return allow({ ...request, target: decision.target, method: decision.method });
+}
+
+/** Parses a `ws_connect` input (`invalid_input`). */
+export function parseWsConnect(
+  input: unknown,
+  policy: OperatorPolicy,
+): HostCallOutcome<ParsedWsConnect> {
+  const parsed = parseWsConnectInput(input);
+  if (!parsed.ok) return hostError('invalid_input', parsed.message);
+  return { url: parsed.value.url, timeoutMs: cappedTimeout(parsed.value.timeout_ms, policy) };
+}
+
+/** May the plugin open this socket under its `net.websocket` grant? Allowed: the decided form. */
+export function decideWsConnect(
+  { url, timeoutMs }: ParsedWsConnect,
+  grant: WebSocketGrant | undefined,
+  policy: OperatorPolicy,
+): HostCallDecision<DecidedWsConnect> {
+  const decision = decideWebSocket(url, grant, policy);
+  return decision.allowed ? allow({ target: decision.target, timeoutMs }) : refusal(decision);
+}
+
+/**
+ * Parses a `ws_send` input: its shape, its message (valid base64 when so encoded) and its size
+ * against `policy.maxWebSocketMessageBytes` (`payload_too_large`).
+ */
+export function parseWsSend(
+  input: unknown,
+  policy: OperatorPolicy,
+): HostCallOutcome<WsSendRequest> {
+  const parsed = parseWsSendInput(input);
+  if (!parsed.ok) return hostError('invalid_input', parsed.message);
+  const { socket_id, data, encoding = 'utf8' } = parsed.value;
+  const bytes = decodePayload(data, encoding);
+  if (!bytes) return hostError('invalid_input', 'data is not valid base64');
+  const cap = policy.maxWebSocketMessageBytes;
+  if (bytes.length > cap)
+    return hostError(
+      'payload_too_large',
+      `the message is ${bytes.length} bytes, over the ${cap} byte limit`,
+    );
+  return { socket_id, message: { data, encoding } };
+}
+
+/** Parses a `ws_close` input (`invalid_input`). */
+export function parseWsClose(input: unknown): HostCallOutcome<WsCloseInput> {
+  const parsed = parseWsCloseInput(input);
+  return parsed.ok ? parsed.value : hostError('invalid_input', parsed.message);
+}
+
+/** Parses a `ws_recv` input (`invalid_input`). */
+export function parseWsRecv(
+  input: unknown,
+  policy: OperatorPolicy,
+): HostCallOutcome<WsRecvRequest> {
+  const parsed = parseWsRecvInput(input);
+  if (!parsed.ok) return hostError('invalid_input', parsed.message);
+  const { socket_id, timeout_ms } = parsed.value;
+  return { socket_id, timeoutMs: cappedTimeout(timeout_ms, policy) };
+}
+
+const refusal = ({ reason, target }: NetRefusal) => ({ allowed: false as const, reason, target });
