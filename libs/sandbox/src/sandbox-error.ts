@@ -1,3 +1,4 @@
+import type { ErrorDetail } from '@convergio/contracts';
 import type { CallResources } from './call-limits.js';
 import type { ModuleLimitCode } from './module-limits.js';
 
@@ -15,6 +16,10 @@ export type SandboxErrorCode =
   | ModuleLimitCode
   /** The called function is not exported by the module. */
   | 'function_not_found'
+  /** The input does not match the input schema the call named; the function did not run. */
+  | 'input_invalid'
+  /** The input schema the call named cannot be used (it does not compile, it is out of bounds). */
+  | 'input_schema_invalid'
   /** The call exceeded its wall time; its worker was terminated. */
   | 'timeout'
   /** The call spent its fuel (CPU budget). */
@@ -50,6 +55,8 @@ export class SandboxError extends Error {
     message: string,
     /** Resources used by the failed call; absent for load failures. */
     readonly resources?: CallResources,
+    /** Each problem of an `input_invalid` input, with where it is. */
+    readonly details?: ErrorDetail[],
   ) {
     super(message);
   }

@@ -1,4 +1,5 @@
 import type { CallLimits, CallResources } from '../call-limits.js';
+import type { CallOptions } from '../input-check.js';
 import type { OperatorPolicy, PluginIdentity } from '../host-api.js';
 import type { DeniedEvent, PluginSpec } from '../sandbox-runtime.js';
 import { SandboxError } from '../sandbox-error.js';
@@ -10,6 +11,8 @@ import { SandboxProcess } from './sandbox-process.js';
 export interface ProcessSandboxRuntimeOptions {
   /** Module loaded inside every plugin worker; must export `createHostFunctions`. */
   hostFunctionsModule: URL | string;
+  /** Module plugin workers compile `inputSchemas` with (see SandboxRuntimeOptions). */
+  inputCheckModule?: URL | string;
   /** What each sandbox process runs on its main thread for the host functions (network I/O). */
   services?: SandboxServicesSpec;
   policy: OperatorPolicy;
@@ -73,10 +76,11 @@ class ProcessPlugin implements LoadedSandboxPlugin {
   async call(
     fn: string,
     input: Uint8Array,
+    options?: CallOptions,
   ): Promise<{ output: Uint8Array; resources: CallResources }> {
     if (this.closed) throw new SandboxError('plugin_closed', 'the plugin is closed');
     try {
-      return await (await this.process()).call(fn, input);
+      return await (await this.process()).call(fn, input, options);
     } finally {
       this.idleSinceMs = Date.now();
     }
@@ -113,6 +117,8 @@ class ProcessPlugin implements LoadedSandboxPlugin {
     return SandboxProcess.start(
       {
         hostFunctionsModule: String(options.hostFunctionsModule),
+        inputCheckModule:
+          options.inputCheckModule === undefined ? null : String(options.inputCheckModule),
         services: options.services ?? null,
         policy: options.policy,
         defaults: options.defaults,

@@ -36,6 +36,7 @@ const failure = (error: unknown): ProcessFailure =>
         code: error.code,
         message: error.message,
         ...(error.resources && { resources: error.resources }),
+        ...(error.details && { details: error.details }),
       }
     : { code: 'runtime_failure', message: errorMessage(error) };
 
@@ -52,6 +53,7 @@ async function load(message: Extract<ToSandboxProcess, { type: 'load' }>): Promi
     : undefined;
   const runtime = new SandboxRuntime({
     hostFunctionsModule: init.hostFunctionsModule,
+    inputCheckModule: init.inputCheckModule ?? undefined,
     mainThreadOps: services?.ops,
     policy: init.policy,
     defaults: init.defaults,
@@ -84,7 +86,7 @@ function call(message: Extract<ToSandboxProcess, { type: 'call' }>): void {
     });
     return;
   }
-  plugin.call(message.fn, message.input).then(
+  plugin.call(message.fn, message.input, { inputSchema: message.inputSchema }).then(
     ({ output, resources }) => send({ type: 'result', id: message.id, output, resources }),
     (error: unknown) => send({ type: 'failed', id: message.id, error: failure(error) }),
   );
