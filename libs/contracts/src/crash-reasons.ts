@@ -38,6 +38,10 @@ export const SANDBOX_ERROR_CODES = [
   ...MODULE_LIMIT_CODES,
   /** The called function is not exported by the module. */
   'function_not_found',
+  /** The input does not match the input schema the call named; the function did not run. */
+  'input_invalid',
+  /** The input schema the call named cannot be used (it does not compile, it is out of bounds). */
+  'input_schema_invalid',
   /** The call exceeded its wall time; its worker was terminated. */
   'timeout',
   /** The call spent its fuel (CPU budget). */

@@ -6,5 +6,6 @@ export * from './manifest.schema.js';
 export * from './event-payloads.js';
 export * from './request-payloads.js';
 export * from './envelope.js';
+export * from './error-details.js';
 export * from './validation.js';
 export * from './stored-text.js';

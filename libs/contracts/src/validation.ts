@@ -1,7 +1,8 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { TSchema } from '@sinclair/typebox';
-import { DomainError, type ErrorDetail } from './error-codes.js';
+import { DomainError } from './error-codes.js';
+import { toDetails } from './error-details.js';
 import { envelopeSchema, type EventEnvelope, type RequestEnvelope } from './envelope.js';
 import { EventPayloadSchemas } from './event-payloads.js';
 import { RequestSchemas } from './request-payloads.js';
@@ -37,20 +38,6 @@ export function compileChecker<T>(
     if (validate(value)) return value as T;
     throw new DomainError('validation_failed', `invalid ${what}`, toDetails(validate.errors ?? []));
   };
-}
-
-/** Ajv errors as stable details: one entry per problem, with a JSON pointer path. */
-export function toDetails(errors: ErrorObject[]): ErrorDetail[] {
-  return errors.map((e) => {
-    const missing = e.keyword === 'required' ? `/${String(e.params.missingProperty)}` : '';
-    const extra =
-      e.keyword === 'additionalProperties' ? `/${String(e.params.additionalProperty)}` : '';
-    return {
-      code: `schema.${e.keyword}`,
-      message: e.message ?? 'invalid',
-      path: `${e.instancePath}${missing}${extra}` || '/',
-    };
-  });
 }
 
 const eventCheckers = new Map<string, (v: unknown) => EventEnvelope>(

@@ -1,6 +1,8 @@
 import { Ajv, type Options } from 'ajv';
 import { RE2JS } from 're2js';
-import { toDetails, type ErrorDetail } from '@convergio/contracts';
+import type { ErrorDetail } from '@convergio/contracts';
+// Not the package's index: plugin workers import this module, and need none of the contracts.
+import { toDetails } from '@convergio/contracts/error-details';
 
 type RegExpEngine = NonNullable<NonNullable<Options['code']>['regExp']>;
 // Ajv shares compiled patterns by their toString(), so it must tell patterns apart.

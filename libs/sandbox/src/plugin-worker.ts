@@ -15,7 +15,7 @@ import {
 } from './sync-bridge.js';
 import { killedCallProgress, STATS_LENGTH } from './worker/call-meter.js';
 import { pluginWorkerEntry } from './worker-entry.js';
-import type { WorkerFailure, WorkerInit, WorkerMessage } from './worker-protocol.js';
+import type { CallRequest, WorkerFailure, WorkerInit, WorkerMessage } from './worker-protocol.js';
 
 /** What a plugin worker reports to its owner besides call results. */
 export interface PluginWorkerEvents {
@@ -85,12 +85,24 @@ export class PluginWorker {
   }
 
   /** Runs one call; the caller (the supervisor) never overlaps calls. */
-  call(fn: string, input: Uint8Array, limits: CallLimits): Promise<WorkerCallOutcome> {
+  call(
+    fn: string,
+    input: Uint8Array,
+    limits: CallLimits,
+    inputSchema?: string,
+  ): Promise<WorkerCallOutcome> {
     if (this.dead) return Promise.resolve(this.lost('the worker is gone'));
     const id = this.nextId++;
     return new Promise<WorkerCallOutcome>((settle) => {
       this.pending = { id, settle };
-      this.worker.postMessage({ type: 'call', id, fn, input, limits });
+      this.worker.postMessage({
+        type: 'call',
+        id,
+        fn,
+        input,
+        limits,
+        inputSchema,
+      } satisfies CallRequest);
     }).finally(() => this.options.events.callEnded(this.instance));
   }
 

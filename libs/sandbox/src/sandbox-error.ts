@@ -1,3 +1,4 @@
+import type { ErrorDetail } from '@convergio/contracts';
 import type { CallResources } from './call-limits.js';
 import type { SandboxErrorCode } from '@convergio/contracts';
 
@@ -13,6 +14,8 @@ export class SandboxError extends Error {
     message: string,
     /** Resources used by the failed call; absent for load failures. */
     readonly resources?: CallResources,
+    /** Each problem of an `input_invalid` input, with where it is. */
+    readonly details?: ErrorDetail[],
   ) {
     super(message);
   }

@@ -1,5 +1,6 @@
 import type { CallLimits, CallResources } from './call-limits.js';
 import { errorMessage } from './error-message.js';
+import type { CallOptions } from './input-check.js';
 import { InstancePool } from './instance-pool.js';
 import { PluginWorker, type PluginWorkerOptions } from './plugin-worker.js';
 import type { SandboxLogger } from './plugin-log-sink.js';
@@ -11,10 +12,16 @@ import { SandboxError } from './sandbox-error.js';
  */
 export interface SandboxPlugin {
   /**
-   * Calls the exported function `fn`. Rejects with a {@link SandboxError} whose `resources` say
-   * what the failed call consumed; the plugin stays usable after any call failure.
+   * Calls the exported function `fn`, after checking `input` against the input schema that
+   * `options` names, if any (the check is part of the call: its instance, its wall time). Rejects
+   * with a {@link SandboxError} whose `resources` say what the failed call consumed; the plugin
+   * stays usable after any call failure.
    */
-  call(fn: string, input: Uint8Array): Promise<{ output: Uint8Array; resources: CallResources }>;
+  call(
+    fn: string,
+    input: Uint8Array,
+    options?: CallOptions,
+  ): Promise<{ output: Uint8Array; resources: CallResources }>;
   /**
    * Stops the plugin after the calls already queued; later calls fail with `plugin_closed`.
    * With `refuseQueued`, only the running calls finish: the queued ones fail with
@@ -76,7 +83,11 @@ export class PluginSupervisor implements LoadedSandboxPlugin {
     return this.pool.size;
   }
 
-  call(fn: string, input: Uint8Array): Promise<{ output: Uint8Array; resources: CallResources }> {
+  call(
+    fn: string,
+    input: Uint8Array,
+    options: CallOptions = {},
+  ): Promise<{ output: Uint8Array; resources: CallResources }> {
     if (!this.functions.has(fn))
       return Promise.reject(
         new SandboxError('function_not_found', `the plugin exports no function "${fn}"`),
@@ -84,7 +95,7 @@ export class PluginSupervisor implements LoadedSandboxPlugin {
     if (this.pool.isClosed)
       return Promise.reject(new SandboxError('plugin_closed', 'the plugin is closed'));
     return this.pool
-      .use((worker) => this.callOn(worker, fn, input))
+      .use((worker) => this.callOn(worker, fn, input, options.inputSchema))
       .catch((error: unknown) => {
         throw error instanceof SandboxError
           ? error
@@ -100,14 +111,22 @@ export class PluginSupervisor implements LoadedSandboxPlugin {
     });
   }
 
-  private async callOn(worker: PluginWorker, fn: string, input: Uint8Array) {
+  private async callOn(
+    worker: PluginWorker,
+    fn: string,
+    input: Uint8Array,
+    inputSchema: string | undefined,
+  ) {
     const started = performance.now();
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), this.limits.wallTimeMs);
     });
     // The input is copied: the worker must not share the caller's buffer.
-    const outcome = await Promise.race([worker.call(fn, input.slice(), this.limits), deadline]);
+    const outcome = await Promise.race([
+      worker.call(fn, input.slice(), this.limits, inputSchema),
+      deadline,
+    ]);
     clearTimeout(timer);
     const wall_ms = performance.now() - started;
     this.idleSinceMs = Date.now();
@@ -123,6 +142,7 @@ export class PluginSupervisor implements LoadedSandboxPlugin {
     const resources = { ...outcome.resources, wall_ms };
     if (outcome.ok) return { output: outcome.output, resources };
     if (outcome.error.code === 'runtime_failure') await worker.terminate();
-    throw new SandboxError(outcome.error.code, outcome.error.message, resources);
+    const { code, message, details } = outcome.error;
+    throw new SandboxError(code, message, resources, details);
   }
 }

@@ -25,6 +25,11 @@ export interface SandboxRuntimeOptions {
    * (each of type (i64) -> i64). A module importing anything else is refused at load.
    */
   hostFunctions: readonly string[];
+  /**
+   * Module loaded inside the workers of plugins that have `inputSchemas`; must export
+   * `compileInputSchema: InputSchemaCompiler`. Without it such a plugin fails to load.
+   */
+  inputCheckModule?: URL | string;
   /** Operations host functions reach with `env.callMain`; none by default. */
   mainThreadOps?: MainThreadOps;
   policy: OperatorPolicy;
@@ -55,6 +60,12 @@ export interface PluginSpec {
   /** This plugin's policy (its own directory, its network allowances); defaults to the runtime's. */
   policy?: OperatorPolicy;
   limits?: Partial<CallLimits>;
+  /**
+   * Schemas a call's input can be checked against before its function runs, by the name a call
+   * gives in CallOptions (plain data, for the runtime's `inputCheckModule`). Each instance
+   * compiles one on the first call that names it, inside that call.
+   */
+  inputSchemas?: Record<string, unknown>;
 }
 
 const BRIDGE_OVERHEAD_BYTES = 64 * 1024;
@@ -104,6 +115,11 @@ export class SandboxRuntime {
           grants: structuredClone(plugin.grants),
           policy,
           limits,
+          inputSchemas: structuredClone(plugin.inputSchemas ?? {}),
+          inputCheckModule:
+            this.options.inputCheckModule === undefined
+              ? null
+              : String(this.options.inputCheckModule),
         },
         bridgeBytes:
           2 *

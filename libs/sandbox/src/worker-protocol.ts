@@ -1,5 +1,5 @@
 // Messages between a plugin's supervisor (main thread) and its worker. Plain data only.
-import type { Permissions } from '@convergio/contracts';
+import type { ErrorDetail, Permissions } from '@convergio/contracts';
 import type { CallLimits, CallResources } from './call-limits.js';
 import type { OperatorPolicy, PluginIdentity } from './host-api.js';
 import type { SandboxErrorCode } from './sandbox-error.js';
@@ -14,6 +14,10 @@ export interface WorkerInit {
   policy: OperatorPolicy;
   /** The plugin's limits; the start function (run at instantiation) gets one call's fuel and host calls. */
   limits: CallLimits;
+  /** The plugin's input schemas by name, compiled on first use by `inputCheckModule`'s compiler. */
+  inputSchemas: Record<string, unknown>;
+  /** Module exporting `compileInputSchema` (an InputSchemaCompiler); null when there are no schemas. */
+  inputCheckModule: string | null;
   bridge: BridgeBuffers;
   /** Float64Array [fuel granted, host calls] of the running call, readable after a terminate. */
   stats: SharedArrayBuffer;
@@ -26,12 +30,16 @@ export interface CallRequest {
   fn: string;
   input: Uint8Array;
   limits: CallLimits;
+  /** The input schema the input must match before `fn` runs (see CallOptions). */
+  inputSchema?: string;
 }
 
 /** A failure as the worker reports it. */
 export interface WorkerFailure {
   code: SandboxErrorCode;
   message: string;
+  /** The problems of an `input_invalid` input. */
+  details?: ErrorDetail[];
 }
 
 /** Worker → main. */

@@ -10,3 +10,4 @@ export {
   type TestDnsServer,
 } from './dns-server.js';
 export { createPublisherKey } from './api-keys.js';
+export { exponentialInputSchema } from './hostile-schemas.js';

@@ -5,6 +5,7 @@ import type { Manifest } from '@convergio/contracts';
 import {
   aManifest,
   expectEventually,
+  exponentialInputSchema,
   sha256Hex,
   startDnsServer,
   startPlatform,
@@ -365,6 +366,36 @@ describe('chaos: every known attack at once, next to a bystander', () => {
     });
   }
 
+  /**
+   * A plugin with no permission whose tool input_schema passes every verification bound but
+   * whose check doubles its work with each anyOf link (minutes of Ajv for one input; it froze the
+   * executor's main thread, /healthz and every plugin's calls). The check runs in the plugin's
+   * own sandbox, under the call's wall time: it times out, charged to this plugin alone.
+   */
+  async function exponentialSchema() {
+    const manifest = greetManifest({
+      permissions: {},
+      capabilities: {
+        tools: [
+          {
+            name: 'greet',
+            function: 'greet',
+            description: 'greets after a long look at its input',
+            input_schema: exponentialInputSchema(),
+          },
+        ],
+      },
+    });
+    await submit(publisher, manifest).expect(202);
+    await loaded(manifest.id);
+    const res = await invoke(manifest.id, 'greet', { name: 'Ada' });
+    expect({ status: res.status, code: res.body.error?.code }).toEqual({
+      status: 504,
+      code: 'plugin_timeout',
+    });
+    await expectCrashRecorded(manifest.id, 'greet', 'timeout');
+  }
+
   /** The hostile example plugins the attack suites already use. */
   async function existingHostiles() {
     const hostile = await deployHostile(publisher, {
@@ -420,6 +451,7 @@ describe('chaos: every known attack at once, next to a bystander', () => {
       ['silent DNS', silentDns()],
       ['lone surrogate path', surrogatePath()],
       ['backtracking input schema', backtrackingSchema()],
+      ['exponential input schema', exponentialSchema()],
       ['existing hostile plugins', existingHostiles()],
     ];
     // Every attack runs to its end, and each failure is reported with its name.

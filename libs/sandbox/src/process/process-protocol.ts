@@ -1,5 +1,6 @@
 // Messages between the executor (parent) and one sandbox process (child), over Node's IPC
 // channel with `advanced` serialization (byte arrays cross as they are). Plain data only.
+import type { ErrorDetail } from '@convergio/contracts';
 import type { EmittedEvent } from '../worker-protocol.js';
 import type { CallResources } from '../call-limits.js';
 import type { OperatorPolicy } from '../host-api.js';
@@ -27,6 +28,7 @@ export interface SandboxServices {
 export interface SandboxProcessInit {
   hostFunctionsModule: string;
   hostFunctions: readonly string[];
+  inputCheckModule: string | null;
   services: SandboxServicesSpec | null;
   policy: OperatorPolicy;
   defaults: CallLimits;
@@ -38,12 +40,13 @@ export interface ProcessFailure {
   code: SandboxErrorCode;
   message: string;
   resources?: CallResources;
+  details?: ErrorDetail[];
 }
 
 /** Parent → child. */
 export type ToSandboxProcess =
   | { type: 'load'; init: SandboxProcessInit; bytes: Uint8Array; sha256: string; spec: PluginSpec }
-  | { type: 'call'; id: number; fn: string; input: Uint8Array }
+  | { type: 'call'; id: number; fn: string; input: Uint8Array; inputSchema?: string }
   | { type: 'close'; refuseQueued: boolean };
 
 /** Child → parent. */

@@ -1,4 +1,5 @@
 import type { CallLimits, CallResources } from '../call-limits.js';
+import type { CallOptions } from '../input-check.js';
 import type { OperatorPolicy, PluginIdentity } from '../host-api.js';
 import type { DeniedEvent, PluginSpec } from '../sandbox-runtime.js';
 import { SandboxError } from '../sandbox-error.js';
@@ -12,6 +13,8 @@ export interface ProcessSandboxRuntimeOptions {
   hostFunctionsModule: URL | string;
   /** The names of its table: the host functions a module may import (see SandboxRuntimeOptions). */
   hostFunctions: readonly string[];
+  /** Module plugin workers compile `inputSchemas` with (see SandboxRuntimeOptions). */
+  inputCheckModule?: URL | string;
   /** What each sandbox process runs on its main thread for the host functions (network I/O). */
   services?: SandboxServicesSpec;
   policy: OperatorPolicy;
@@ -75,10 +78,11 @@ class ProcessPlugin implements LoadedSandboxPlugin {
   async call(
     fn: string,
     input: Uint8Array,
+    options?: CallOptions,
   ): Promise<{ output: Uint8Array; resources: CallResources }> {
     if (this.closed) throw new SandboxError('plugin_closed', 'the plugin is closed');
     try {
-      return await (await this.process()).call(fn, input);
+      return await (await this.process()).call(fn, input, options);
     } finally {
       this.idleSinceMs = Date.now();
     }
@@ -116,6 +120,8 @@ class ProcessPlugin implements LoadedSandboxPlugin {
       {
         hostFunctionsModule: String(options.hostFunctionsModule),
         hostFunctions: options.hostFunctions,
+        inputCheckModule:
+          options.inputCheckModule === undefined ? null : String(options.inputCheckModule),
         services: options.services ?? null,
         policy: options.policy,
         defaults: options.defaults,

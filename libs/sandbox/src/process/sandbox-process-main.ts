@@ -36,6 +36,7 @@ const failure = (error: unknown): ProcessFailure =>
         code: error.code,
         message: error.message,
         ...(error.resources && { resources: error.resources }),
+        ...(error.details && { details: error.details }),
       }
     : { code: 'runtime_failure', message: errorMessage(error) };
 
@@ -53,6 +54,7 @@ async function load(message: Extract<ToSandboxProcess, { type: 'load' }>): Promi
   const runtime = new SandboxRuntime({
     hostFunctionsModule: init.hostFunctionsModule,
     hostFunctions: init.hostFunctions,
+    inputCheckModule: init.inputCheckModule ?? undefined,
     mainThreadOps: services?.ops,
     policy: init.policy,
     defaults: init.defaults,
@@ -85,10 +87,12 @@ function call(message: Extract<ToSandboxProcess, { type: 'call' }>): void {
     });
     return;
   }
-  const answered = plugin.call(message.fn, message.input).then(
-    ({ output, resources }) => send({ type: 'result', id: message.id, output, resources }),
-    (error: unknown) => send({ type: 'failed', id: message.id, error: failure(error) }),
-  );
+  const answered = plugin
+    .call(message.fn, message.input, { inputSchema: message.inputSchema })
+    .then(
+      ({ output, resources }) => send({ type: 'result', id: message.id, output, resources }),
+      (error: unknown) => send({ type: 'failed', id: message.id, error: failure(error) }),
+    );
   answering.add(answered);
   void answered.finally(() => answering.delete(answered));
 }

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import type { CallResources } from '../call-limits.js';
+import type { CallOptions } from '../input-check.js';
 import { SandboxError } from '../sandbox-error.js';
 import type { CloseOptions } from '../sandbox-plugin.js';
 import type { PluginSpec } from '../sandbox-runtime.js';
@@ -89,13 +90,13 @@ export class SandboxProcess {
     return this.child.pid;
   }
 
-  call(fn: string, input: Uint8Array): Promise<CallResult> {
+  call(fn: string, input: Uint8Array, options: CallOptions = {}): Promise<CallResult> {
     if (!this.alive)
       return Promise.reject(new SandboxError('plugin_closed', 'the sandbox process has stopped'));
     const id = this.nextId++;
     return new Promise<CallResult>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.send({ type: 'call', id, fn, input });
+      this.send({ type: 'call', id, fn, input, inputSchema: options.inputSchema });
     });
   }
 
@@ -189,7 +190,7 @@ export class SandboxProcess {
 }
 
 function toError(failure: ProcessFailure): SandboxError {
-  return new SandboxError(failure.code, failure.message, failure.resources);
+  return new SandboxError(failure.code, failure.message, failure.resources, failure.details);
 }
 
 /** Resident set size of a process from /proc (Linux), or null when it cannot be read. */

@@ -8,12 +8,15 @@ import { SandboxError } from '../sandbox-error.js';
 import { BridgeClient } from '../sync-bridge.js';
 import type { CallRequest, WorkerInit, WorkerMessage } from '../worker-protocol.js';
 import { createHostEnvironment, type WorkerHostEnvironment } from './host-environment.js';
+import { InputChecks } from './input-checks.js';
 import { WorkerPlugin } from './worker-plugin.js';
 
 const init = workerData as WorkerInit;
 const port = parentPort as MessagePort;
 const post = (message: WorkerMessage, transfer: ArrayBuffer[] = []) =>
   port.postMessage(message, transfer);
+// What a call refused before its function ran used (the supervisor adds its wall time).
+const NOT_RUN = { wall_ms: 0, fuel_used: 0, memory_pages: null, host_calls: 0 };
 // Extism diagnostics go to this thread's stderr, which the supervisor pipes to its logger.
 const log = new PluginLogSink(
   { warn: (m) => console.warn(m), error: (m) => console.error(m) },
@@ -22,6 +25,7 @@ const log = new PluginLogSink(
 
 async function start(): Promise<void> {
   const factory = await loadFactory(init.hostFunctionsModule);
+  const inputs = await InputChecks.load(init);
   const host = createHostEnvironment(
     init,
     port,
@@ -45,7 +49,11 @@ async function start(): Promise<void> {
   let queue = Promise.resolve();
   port.on('message', (request: CallRequest) => {
     queue = queue.then(async () => {
-      plugin = await serve(plugin, request, host, instantiate);
+      // A call stopped in its input check reports nothing used, not the previous call's figures.
+      stats.fill(0);
+      const refused = inputs.check(request.inputSchema, request.input);
+      if (refused) post({ type: 'failed', id: request.id, error: refused, resources: NOT_RUN });
+      else plugin = await serve(plugin, request, host, instantiate);
     });
   });
 }

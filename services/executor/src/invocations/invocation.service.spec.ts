@@ -2,7 +2,7 @@ import { aManifest } from '@convergio/testing';
 import { DomainError } from '@convergio/contracts';
 import { ArtifactError } from '@convergio/artifacts';
 import { RecordingBus } from '../recording-bus.spec-helper.js';
-import { SandboxError, type LoadedSandboxPlugin } from '@convergio/sandbox';
+import { SandboxError, type CallOptions, type LoadedSandboxPlugin } from '@convergio/sandbox';
 import type { RunnableVersions } from '../deployments/runnable-versions.js';
 import type { PolicyGate } from '../deployments/policy-gate.js';
 import { InvocationService } from './invocation.service.js';
@@ -40,13 +40,16 @@ const versions = {
   },
 } as unknown as RunnableVersions;
 
+/** What a plugin call does: its output, or the error the sandbox answered. */
+type Behaviour = (fn: string, input: string, options?: CallOptions) => Uint8Array | Error;
+
 /** A plugin whose every call does what `behave` says. */
-function hostWith(behave: (fn: string, input: string) => Uint8Array | Error) {
+function hostWith(behave: Behaviour) {
   const calls: string[] = [];
   const plugin = {
-    call: (fn: string, input: Uint8Array) => {
+    call: (fn: string, input: Uint8Array, options?: CallOptions) => {
       calls.push(fn);
-      const result = behave(fn, new TextDecoder().decode(input));
+      const result = behave(fn, new TextDecoder().decode(input), options);
       return result instanceof Error
         ? Promise.reject(result)
         : Promise.resolve({
@@ -62,7 +65,7 @@ function hostWith(behave: (fn: string, input: string) => Uint8Array | Error) {
   return { calls, host };
 }
 
-function setUp(behave: (fn: string, input: string) => Uint8Array | Error) {
+function setUp(behave: Behaviour) {
   const bus = new RecordingBus();
   const { host, calls } = hostWith(behave);
   return {
@@ -87,6 +90,11 @@ const fitsPolicy = { assertFits: () => undefined } as unknown as PolicyGate;
 
 const json = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
 const greet = { plugin_id: 'example.greet', function: 'greet', input: { name: 'Ada' } };
+/** What the sandbox answers input that breaks the tool's schema. */
+const refusedInput = () =>
+  new SandboxError('input_invalid', 'input does not match the tool input_schema', undefined, [
+    { code: 'schema.required', message: "must have required property 'name'", path: '/name' },
+  ]);
 
 describe('InvocationService.invoke', () => {
   it('runs the declared function with the JSON input and returns its JSON output', async () => {
@@ -120,12 +128,34 @@ describe('InvocationService.invoke', () => {
     ).resolves.toMatchObject({ output: 'plain words' });
   });
 
-  it('refuses input that breaks the tool schema before the plugin runs', async () => {
-    const { service, calls } = setUp(() => json('never'));
-    await expect(service.invoke({ ...greet, input: {} })).rejects.toMatchObject({
-      code: 'validation_failed',
+  it("has the sandbox check a tool's input against the tool's own schema, and an agent's against none", async () => {
+    const checked: (string | undefined)[] = [];
+    const { service } = setUp((_fn, _input, options) => {
+      checked.push(options?.inputSchema);
+      return json('ok');
     });
-    expect(calls).toEqual([]);
+    await service.invoke(greet);
+    await service.invoke({ plugin_id: 'example.greet', function: 'chat', input: 'hi' });
+    expect(checked).toEqual(['greet', undefined]);
+  });
+
+  it('answers input the sandbox refused with validation_failed and its details, and reports no crash', async () => {
+    const { service, bus } = setUp(refusedInput);
+    const refused = await service.invoke({ ...greet, input: {} }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(DomainError);
+    expect(refused).toMatchObject({
+      code: 'validation_failed',
+      message: 'input does not match the tool input_schema',
+      details: [{ code: 'schema.required', message: expect.any(String), path: '/name' }],
+    });
+    expect(bus.published).toEqual([]);
+  });
+
+  it('blames the plugin with plugin_failed when its schema cannot be used, and reports no crash', async () => {
+    const message = "the tool's input_schema does not compile: unknown type nope";
+    const { service, bus } = setUp(() => new SandboxError('input_schema_invalid', message));
+    await expect(service.invoke(greet)).rejects.toMatchObject({ code: 'plugin_failed', message });
+    expect(bus.published).toEqual([]);
   });
 
   it('refuses a function the manifest does not declare before the plugin runs', async () => {
@@ -319,9 +349,10 @@ describe('a plugin paused by its circuit breaker while calls wait for it', () =>
 
 describe('InvocationService.invokeBatch', () => {
   it('answers each call with its output or its coded error, in order', async () => {
-    const { service } = setUp((fn) =>
-      fn === 'chat' ? new SandboxError('plugin_error', 'no') : json('hi'),
-    );
+    const { service } = setUp((fn, input) => {
+      if (fn === 'chat') return new SandboxError('plugin_error', 'no');
+      return input === '{}' ? refusedInput() : json('hi');
+    });
     const { results } = await service.invokeBatch({
       plugin_id: 'example.greet',
       calls: [

@@ -12,7 +12,7 @@ import { CircuitBreaker } from './circuit-breaker.js';
 import { EXECUTOR_SETTINGS } from './executor-limits.js';
 import { PluginEvents } from '../lifecycle/plugin-events.js';
 import { PluginHost, type Deployable } from './plugin-host.js';
-import { checkToolInput, declaredFunction } from './tool-input.js';
+import { declaredFunction, type DeclaredFunction } from './tool-input.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -39,7 +39,6 @@ export class InvocationService {
     const d = this.versions.runnable(req.plugin_id, req.version);
     this.gate.assertFits(d.pluginId, d.version, d.manifest);
     const target = declaredFunction(d.manifest, req.function);
-    checkToolInput(`${d.pluginId}@${d.version}#${target.name}`, target.inputSchema, req.input);
     const key = `${d.pluginId}@${d.version}`;
     this.assertNotPaused(key);
     const started = performance.now();
@@ -47,7 +46,7 @@ export class InvocationService {
       const { output, resources } = await this.callLoaded(
         d,
         key,
-        target.function,
+        target,
         encoder.encode(JSON.stringify(req.input ?? null)),
       );
       this.breaker.succeeded(key);
@@ -117,16 +116,23 @@ export class InvocationService {
     }
   }
 
-  private async callLoaded(d: Deployable, key: string, fn: string, input: Uint8Array) {
+  /** Runs `target` in the version's sandbox, which first checks the input against its schema. */
+  private async callLoaded(
+    d: Deployable,
+    key: string,
+    target: DeclaredFunction,
+    input: Uint8Array,
+  ) {
+    const options = { inputSchema: target.inputSchema };
     try {
-      return await (await this.host.load(d)).call(fn, input);
+      return await (await this.host.load(d)).call(target.function, input, options);
     } catch (error) {
       if (!(error instanceof SandboxError) || error.code !== 'plugin_closed') throw error;
       // Unloaded before the call started. Paused by the breaker meanwhile: refused like any call
       // while paused. Else (idle eviction, a revocation seen by this replica) the call was admitted
       // while the version was approved, so it runs on a fresh load.
       this.assertNotPaused(key);
-      return (await this.host.load(d)).call(fn, input);
+      return (await this.host.load(d)).call(target.function, input, options);
     }
   }
 
@@ -151,6 +157,12 @@ export class InvocationService {
     // Unloaded again before it started: nothing ran, so nothing crashed.
     if (error.code === 'plugin_closed')
       return new DomainError('unavailable', `${pluginId}@${version} was unloaded; retry`);
+    if (error.code === 'input_invalid')
+      return new DomainError('validation_failed', error.message, error.details);
+    // A schema verification would refuse today (too large, too deep, not compilable), even in a
+    // version approved before the bound: the plugin's fault, not a crash.
+    if (error.code === 'input_schema_invalid')
+      return new DomainError('plugin_failed', error.message);
     const resources = error.resources;
     // Best effort: the caller must learn what happened to its call even when the bus is down.
     await this.events.crashed(pluginId, version, {

@@ -18,6 +18,7 @@ import { PolicyGate } from '../deployments/policy-gate.js';
 import { PluginEvents } from '../lifecycle/plugin-events.js';
 import { CallMetrics } from '../metrics/call-metrics.js';
 import { EXECUTOR_SETTINGS } from './executor-limits.js';
+import { toolInputSchemas } from './tool-input.js';
 
 /** The version to load: who it is, what it was granted, and its module. */
 export interface Deployable {
@@ -33,11 +34,13 @@ const builtModule = (specifier: string) =>
   pathToFileURL(createRequire(import.meta.url).resolve(specifier));
 const HOST_FUNCTIONS = builtModule('@convergio/host-calls/host-functions');
 const SANDBOX_SERVICES = builtModule('@convergio/host-calls/sandbox-services');
+const TOOL_INPUT_CHECK = builtModule('@convergio/manifest/tool-input-check');
 
 /**
  * The plugins loaded by this executor: per version, a sandbox process of its own (ADR 0006)
- * running its instances (a worker thread each, up to EXECUTOR_INSTANCES_PER_PLUGIN). A crashed
- * sandbox process fails only that version's calls and is started again by the next one.
+ * running its instances (a worker thread each, up to EXECUTOR_INSTANCES_PER_PLUGIN), which also
+ * check each tool call's input against the tool's input_schema, under the call's wall time. A
+ * crashed sandbox process fails only that version's calls and is started again by the next one.
  */
 @Injectable()
 export class PluginHost implements OnApplicationShutdown {
@@ -64,6 +67,7 @@ export class PluginHost implements OnApplicationShutdown {
     this.runtime = new ProcessSandboxRuntime({
       hostFunctionsModule: HOST_FUNCTIONS,
       hostFunctions: HOST_FUNCTION_NAMES,
+      inputCheckModule: TOOL_INPUT_CHECK,
       services: {
         module: SANDBOX_SERVICES.href,
         options: { dnsServers: settings.dnsServers } satisfies SandboxServicesOptions,
@@ -105,6 +109,7 @@ export class PluginHost implements OnApplicationShutdown {
         grants: admitted.grants,
         policy: admitted.policy,
         limits: requestedLimits(d.manifest),
+        inputSchemas: toolInputSchemas(d.manifest),
       }),
     );
     this.loaded.set(key, loading);

@@ -1,6 +1,6 @@
 import { aManifest } from '@convergio/testing';
 import { DomainError, type Manifest } from '@convergio/contracts';
-import { checkToolInput, declaredFunction } from './tool-input.js';
+import { declaredFunction, toolInputSchemas } from './tool-input.js';
 
 const nameSchema = {
   type: 'object',
@@ -29,10 +29,6 @@ function refusal(run: () => unknown): DomainError {
   throw new Error('expected a DomainError');
 }
 
-let key = 0;
-/** A cache key no other test uses, so compilations do not leak between tests. */
-const freshKey = () => `example.greet@1.2.0#t${++key}`;
-
 describe('declaredFunction', () => {
   it.each(['say_hello', 'greet'])(
     'finds a tool by its name or its function (%s), with its input schema',
@@ -40,8 +36,9 @@ describe('declaredFunction', () => {
       expect(declaredFunction(manifest, name)).toEqual({
         name: 'say_hello',
         function: 'greet',
-        inputSchema: nameSchema,
+        inputSchema: 'say_hello',
       });
+      expect(toolInputSchemas(manifest)).toEqual({ say_hello: nameSchema });
     },
   );
 
@@ -71,69 +68,8 @@ describe('declaredFunction', () => {
   });
 });
 
-describe('checkToolInput', () => {
-  it('lets input that matches the schema through', () => {
-    expect(() => checkToolInput(freshKey(), nameSchema, { name: 'Ada' })).not.toThrow();
-  });
-
-  it('lets anything through when the function has no schema (agents)', () => {
-    expect(() => checkToolInput(freshKey(), undefined, 'anything')).not.toThrow();
-  });
-
-  it('refuses bad input with validation_failed and lists every problem with its path', () => {
-    const error = refusal(() => checkToolInput(freshKey(), nameSchema, { name: '', extra: true }));
-    expect(error.code).toBe('validation_failed');
-    expect(error.details.map((d) => `${d.code} ${d.path}`)).toEqual(
-      expect.arrayContaining(['schema.minLength /name', 'schema.additionalProperties /extra']),
-    );
-  });
-
-  it('refuses a missing required field, naming it', () => {
-    const error = refusal(() => checkToolInput(freshKey(), nameSchema, {}));
-    expect(error.details).toEqual([
-      expect.objectContaining({ code: 'schema.required', path: '/name' }),
-    ]);
-  });
-
-  it('compiles a schema once per key: later calls under the same key reuse the first compilation', () => {
-    const k = freshKey();
-    checkToolInput(k, nameSchema, { name: 'Ada' });
-    // A different schema under the same key is not looked at: the cached one still decides.
-    expect(() => checkToolInput(k, { type: 'string' }, { name: 'Ada' })).not.toThrow();
-    expect(refusal(() => checkToolInput(k, { type: 'string' }, 'Ada')).code).toBe(
-      'validation_failed',
-    );
-  });
-
-  it.each([
-    ['an unknown type', { type: 'nope' }],
-    ['a reference to nothing', { $ref: '#/definitions/missing' }],
-  ])('blames the plugin with plugin_failed when its input_schema has %s', (_what, schema) => {
-    const error = refusal(() => checkToolInput(freshKey(), schema, {}));
-    expect(error.code).toBe('plugin_failed');
-    expect(error.message).toMatch(/input_schema does not compile/);
-  });
-
-  it('keeps refusing a broken schema instead of caching a failure as a pass', () => {
-    const k = freshKey();
-    expect(refusal(() => checkToolInput(k, { type: 'nope' }, {})).code).toBe('plugin_failed');
-    expect(refusal(() => checkToolInput(k, { type: 'nope' }, {})).code).toBe('plugin_failed');
-  });
-
-  it('keeps one plugin from breaking or borrowing another plugin schema through $id', () => {
-    const schema = { $id: 'https://example.com/input', type: 'object', required: ['a'] };
-    expect(() => checkToolInput(freshKey(), schema, { a: 1 })).not.toThrow();
-    expect(() =>
-      checkToolInput(freshKey(), { ...schema, required: ['b'] }, { b: 1 }),
-    ).not.toThrow();
-    expect(
-      refusal(() => checkToolInput(freshKey(), { $ref: 'https://example.com/input' }, {})).code,
-    ).toBe('plugin_failed');
-  });
-});
-
 describe('two tools behind one export', () => {
-  it('checks each tool against its own schema', () => {
+  it('has each tool checked against its own schema', () => {
     const m = {
       ...manifest,
       capabilities: {
@@ -148,83 +84,41 @@ describe('two tools behind one export', () => {
         ],
       },
     } as Manifest;
-    const loose = declaredFunction(m, 'loose');
-    const strict = declaredFunction(m, 'strict');
-    expect(() => checkToolInput(`p@1#${loose.name}`, loose.inputSchema, {})).not.toThrow();
-    expect(refusal(() => checkToolInput(`p@1#${strict.name}`, strict.inputSchema, {})).code).toBe(
-      'validation_failed',
-    );
+    expect([declaredFunction(m, 'strict'), declaredFunction(m, 'loose')]).toEqual([
+      { name: 'strict', function: 'run', inputSchema: 'strict' },
+      { name: 'loose', function: 'run', inputSchema: 'loose' },
+    ]);
+    expect(toolInputSchemas(m)).toEqual({
+      strict: { type: 'object', required: ['x'] },
+      loose: { type: 'object' },
+    });
   });
 });
 
-describe('checkToolInput against schemas written to stall the executor', () => {
-  // A backtracking engine takes over a minute on this input (^(a|a)*$ doubles its work per `a`);
-  // Jest's timeout below is the failure mode, nothing here measures time.
-  const catastrophic = { type: 'string', pattern: '^(a|a)*$' };
-  const attack = `${'a'.repeat(31)}!`;
-
-  it('refuses ^(a|a)*$ against 31 a and ! at once, with validation_failed naming the pattern', () => {
-    const error = refusal(() => checkToolInput(freshKey(), catastrophic, attack));
-    expect(error.code).toBe('validation_failed');
-    expect(error.details).toEqual([expect.objectContaining({ code: 'schema.pattern', path: '/' })]);
-  }, 5_000);
-
-  it('still answers a bystander correctly after a pathological check', () => {
-    refusal(() => checkToolInput(freshKey(), catastrophic, attack));
-    expect(() => checkToolInput(freshKey(), catastrophic, 'a'.repeat(31))).not.toThrow();
-    expect(() => checkToolInput(freshKey(), nameSchema, { name: 'Ada' })).not.toThrow();
-  }, 5_000);
-
-  it('runs patternProperties without backtracking too', () => {
-    const schema = { type: 'object', patternProperties: { '^(a|a)*$': { type: 'number' } } };
-    // The attack key does not match (so it is unconstrained); `aaa` matches and must be a number.
-    expect(() => checkToolInput(freshKey(), schema, { [attack]: 'x', aaa: 1 })).not.toThrow();
-    const error = refusal(() => checkToolInput(freshKey(), schema, { [attack]: 'x', aaa: 'y' }));
-    expect(error.details).toEqual([expect.objectContaining({ path: '/aaa' })]);
-  }, 5_000);
-
-  it('runs propertyNames patterns without backtracking too', () => {
-    const schema = { type: 'object', propertyNames: { pattern: '^(a|a)*$' } };
-    expect(refusal(() => checkToolInput(freshKey(), schema, { [attack]: 1 })).code).toBe(
-      'validation_failed',
-    );
-  }, 5_000);
-
-  it('refuses input whose pattern checks would cost more than the budget, with a coded error', () => {
-    // 50 bounded repeats compile to about 50,000 RE2 instructions; on 100,000 characters the
-    // linear-time engine still scans for tens of seconds. The budget refuses it before it starts.
-    const schema = { type: 'string', pattern: '[a-c]{999}'.repeat(50) };
-    const error = refusal(() => checkToolInput(freshKey(), schema, 'a'.repeat(100_000)));
-    expect(error.code).toBe('validation_failed');
-    expect(error.details).toEqual([expect.objectContaining({ code: 'schema.pattern_budget' })]);
-    // A short input is checked as usual (it is too short to match).
-    expect(refusal(() => checkToolInput(freshKey(), schema, 'a'.repeat(100))).details).toEqual([
-      expect.objectContaining({ code: 'schema.pattern' }),
-    ]);
-  }, 10_000);
-
-  it.each([
-    ['a backreference', '^(a)\\1$'],
-    ['a lookahead', '^a(?=b)'],
-    ['a lookbehind', '(?<!a)b'],
-  ])(
-    'refuses a schema with %s (no linear-time engine runs it) with plugin_failed',
-    (_w, pattern) => {
-      const error = refusal(() => checkToolInput(freshKey(), { type: 'string', pattern }, 'ab'));
-      expect(error.code).toBe('plugin_failed');
-      expect(error.message).toMatch(/input_schema/);
-    },
-  );
-
-  it('refuses an $async schema, whose promise would otherwise pass every input', () => {
-    const schema = { $async: true, type: 'string' };
-    expect(refusal(() => checkToolInput(freshKey(), schema, 42)).code).toBe('plugin_failed');
+describe('toolInputSchemas', () => {
+  const tool = (name: string, input_schema: Record<string, unknown>) => ({
+    name,
+    function: 'run',
+    description: name,
+    input_schema,
   });
 
-  it('keeps the pattern semantics of JSON Schema: unanchored, Unicode, \\d and \\u escapes', () => {
-    const k = freshKey();
-    const schema = { type: 'string', pattern: '\\d{3}-\\u00e9' };
-    expect(() => checkToolInput(k, schema, 'ref 123-é!')).not.toThrow();
-    expect(refusal(() => checkToolInput(k, schema, '12-é')).code).toBe('validation_failed');
+  it('keeps the first tool of a name, the one a call by that name runs', () => {
+    const m = {
+      ...manifest,
+      capabilities: { tools: [tool('twin', { type: 'string' }), tool('twin', { type: 'number' })] },
+    } as Manifest;
+    expect(toolInputSchemas(m)).toEqual({ twin: { type: 'string' } });
+    expect(declaredFunction(m, 'twin').inputSchema).toBe('twin');
+  });
+
+  it('keeps a tool named __proto__ as a schema of its own, not as a prototype', () => {
+    const m = {
+      ...manifest,
+      capabilities: { tools: [tool('__proto__', { type: 'string' })] },
+    } as Manifest;
+    const schemas = toolInputSchemas(m);
+    expect(Object.hasOwn(schemas, '__proto__')).toBe(true);
+    expect(Object.getPrototypeOf(schemas)).toBe(Object.prototype);
   });
 });

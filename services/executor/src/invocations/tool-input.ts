@@ -1,18 +1,14 @@
 import { DomainError, type Manifest } from '@convergio/contracts';
-import {
-  compileToolInputSchema,
-  inputSchemaBoundsProblems,
-  ToolInputRefusal,
-  type ToolInputCheck,
-} from '@convergio/manifest';
 
-const compiled = new Map<string, ToolInputCheck>();
-
-/** A declared tool or agent: its name, the export behind it, and the schema of its input. */
+/** A declared tool or agent: its name, the export behind it, and the schema its input must match. */
 export interface DeclaredFunction {
   name: string;
   function: string;
-  inputSchema?: Record<string, unknown>;
+  /**
+   * Key in {@link toolInputSchemas} of the schema the input is checked against, inside the
+   * plugin's sandbox, before the function runs: the tool's name. Agents have none.
+   */
+  inputSchema?: string;
 }
 
 /** The declared tool or agent called `name` (or exported as `name`), or a not_found error. */
@@ -20,7 +16,7 @@ export function declaredFunction(manifest: Manifest, name: string): DeclaredFunc
   const tool =
     manifest.capabilities.tools?.find((t) => t.name === name) ??
     manifest.capabilities.tools?.find((t) => t.function === name);
-  if (tool) return { name: tool.name, function: tool.function, inputSchema: tool.input_schema };
+  if (tool) return { name: tool.name, function: tool.function, inputSchema: tool.name };
   const agent = manifest.capabilities.agents?.find((a) => a.name === name || a.function === name);
   if (agent) return { name: agent.name, function: agent.function };
   throw new DomainError(
@@ -30,39 +26,11 @@ export function declaredFunction(manifest: Manifest, name: string): DeclaredFunc
 }
 
 /**
- * Checks a tool's input against its declared JSON Schema before the plugin runs, on the linear-time
- * engine of `compileToolInputSchema` (the schema is the plugin's; this runs on the main thread).
- * A schema verification would refuse today (too large, too deep, not runnable without
- * backtracking) is refused with `plugin_failed`, even for versions approved before the bound.
+ * Each tool's `input_schema` by tool name (the first tool of a name wins, as in
+ * {@link declaredFunction}): the plugin's sandbox compiles and runs them, never this process.
  */
-export function checkToolInput(
-  cacheKey: string,
-  schema: Record<string, unknown> | undefined,
-  input: unknown,
-): void {
-  if (!schema) return;
-  let check = compiled.get(cacheKey);
-  if (!check) {
-    check = compile(schema);
-    compiled.set(cacheKey, check);
-  }
-  try {
-    check(input);
-  } catch (error) {
-    if (!(error instanceof ToolInputRefusal)) throw error;
-    throw new DomainError('validation_failed', error.message, error.details);
-  }
-}
-
-function compile(schema: Record<string, unknown>): ToolInputCheck {
-  const [problem] = inputSchemaBoundsProblems(schema, '/');
-  if (problem) throw new DomainError('plugin_failed', `the tool's ${problem.message}`);
-  try {
-    return compileToolInputSchema(schema);
-  } catch (error) {
-    throw new DomainError(
-      'plugin_failed',
-      `the tool's input_schema does not compile: ${(error as Error).message}`,
-    );
-  }
+export function toolInputSchemas(manifest: Manifest): Record<string, Record<string, unknown>> {
+  // fromEntries defines own properties (a tool may be called __proto__); later entries win.
+  const tools = [...(manifest.capabilities.tools ?? [])].reverse();
+  return Object.fromEntries(tools.map((tool) => [tool.name, tool.input_schema]));
 }

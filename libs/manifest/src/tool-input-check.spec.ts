@@ -1,0 +1,137 @@
+import type { InputRefusal } from '@convergio/sandbox';
+import { compileInputSchema } from './tool-input-check.js';
+
+const nameSchema = {
+  type: 'object',
+  required: ['name'],
+  properties: { name: { type: 'string', minLength: 1 } },
+  additionalProperties: false,
+};
+
+/** The refusal of `input` under `schema`, or `undefined` when it passes. */
+const check = (schema: unknown, input: unknown) => compileInputSchema(schema)(input);
+
+/** The refusal of `input` under `schema`; fails the test when the input passes. */
+function refusal(schema: unknown, input: unknown): InputRefusal {
+  const refused = check(schema, input);
+  if (!refused) throw new Error('expected the input to be refused');
+  return refused;
+}
+
+/** Why the schema cannot be used (the plugin's fault); fails the test when it compiles. */
+function unusable(schema: unknown): Error {
+  try {
+    compileInputSchema(schema);
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected the schema to be refused');
+}
+
+describe('compileInputSchema', () => {
+  it('lets input that matches the schema through', () => {
+    expect(check(nameSchema, { name: 'Ada' })).toBeUndefined();
+  });
+
+  it('refuses bad input, listing every problem with its path', () => {
+    const refused = refusal(nameSchema, { name: '', extra: true });
+    expect(refused.message).toBe('input does not match the tool input_schema');
+    expect(refused.details.map((d) => `${d.code} ${d.path}`)).toEqual(
+      expect.arrayContaining(['schema.minLength /name', 'schema.additionalProperties /extra']),
+    );
+  });
+
+  it('refuses a missing required field, naming it', () => {
+    expect(refusal(nameSchema, {}).details).toEqual([
+      expect.objectContaining({ code: 'schema.required', path: '/name' }),
+    ]);
+  });
+
+  it.each([
+    ['an unknown type', { type: 'nope' }],
+    ['a reference to nothing', { $ref: '#/definitions/missing' }],
+  ])('blames the tool when its input_schema has %s', (_what, schema) => {
+    expect(unusable(schema).message).toMatch(/^the tool's input_schema does not compile: /);
+  });
+
+  it('blames the tool for a schema over the bounds verification holds today, even if approved before them', () => {
+    let deep: Record<string, unknown> = { type: 'string' };
+    for (let i = 0; i < 40; i++) deep = { type: 'array', items: deep };
+    expect(unusable(deep).message).toMatch(
+      /^the tool's input_schema nests objects and arrays deeper than 32 levels/,
+    );
+  });
+
+  it('keeps one plugin from breaking or borrowing another plugin schema through $id', () => {
+    const schema = { $id: 'https://example.com/input', type: 'object', required: ['a'] };
+    expect(check(schema, { a: 1 })).toBeUndefined();
+    expect(check({ ...schema, required: ['b'] }, { b: 1 })).toBeUndefined();
+    expect(unusable({ $ref: 'https://example.com/input' }).message).toMatch(/does not compile/);
+  });
+});
+
+describe('compileInputSchema against patterns written to stall the check', () => {
+  // A backtracking engine takes over a minute on this input (^(a|a)*$ doubles its work per `a`);
+  // Jest's timeout below is the failure mode, nothing here measures time.
+  const catastrophic = { type: 'string', pattern: '^(a|a)*$' };
+  const attack = `${'a'.repeat(31)}!`;
+
+  it('refuses ^(a|a)*$ against 31 a and ! at once, naming the pattern', () => {
+    expect(refusal(catastrophic, attack).details).toEqual([
+      expect.objectContaining({ code: 'schema.pattern', path: '/' }),
+    ]);
+  }, 5_000);
+
+  it('still answers a bystander correctly after a pathological check', () => {
+    refusal(catastrophic, attack);
+    expect(check(catastrophic, 'a'.repeat(31))).toBeUndefined();
+    expect(check(nameSchema, { name: 'Ada' })).toBeUndefined();
+  }, 5_000);
+
+  it('runs patternProperties without backtracking too', () => {
+    const schema = { type: 'object', patternProperties: { '^(a|a)*$': { type: 'number' } } };
+    // The attack key does not match (so it is unconstrained); `aaa` matches and must be a number.
+    expect(check(schema, { [attack]: 'x', aaa: 1 })).toBeUndefined();
+    expect(refusal(schema, { [attack]: 'x', aaa: 'y' }).details).toEqual([
+      expect.objectContaining({ path: '/aaa' }),
+    ]);
+  }, 5_000);
+
+  it('runs propertyNames patterns without backtracking too', () => {
+    const schema = { type: 'object', propertyNames: { pattern: '^(a|a)*$' } };
+    expect(refusal(schema, { [attack]: 1 }).message).toBe(
+      'input does not match the tool input_schema',
+    );
+  }, 5_000);
+
+  it('refuses input whose pattern checks would cost more than the budget, with a coded detail', () => {
+    // 50 bounded repeats compile to about 50,000 RE2 instructions; on 100,000 characters the
+    // linear-time engine still scans for tens of seconds. The budget refuses it before it starts.
+    const schema = { type: 'string', pattern: '[a-c]{999}'.repeat(50) };
+    expect(refusal(schema, 'a'.repeat(100_000)).details).toEqual([
+      expect.objectContaining({ code: 'schema.pattern_budget' }),
+    ]);
+    // A short input is checked as usual (it is too short to match).
+    expect(refusal(schema, 'a'.repeat(100)).details).toEqual([
+      expect.objectContaining({ code: 'schema.pattern' }),
+    ]);
+  }, 10_000);
+
+  it.each([
+    ['a backreference', '^(a)\\1$'],
+    ['a lookahead', '^a(?=b)'],
+    ['a lookbehind', '(?<!a)b'],
+  ])('blames the tool for a schema with %s (no linear-time engine runs it)', (_w, pattern) => {
+    expect(unusable({ type: 'string', pattern }).message).toMatch(/input_schema/);
+  });
+
+  it('blames the tool for an $async schema, whose promise would otherwise pass every input', () => {
+    expect(unusable({ $async: true, type: 'string' }).message).toMatch(/\$async/);
+  });
+
+  it('keeps the pattern semantics of JSON Schema: unanchored, Unicode, \\d and \\u escapes', () => {
+    const compiled = compileInputSchema({ type: 'string', pattern: '\\d{3}-\\u00e9' });
+    expect(compiled('ref 123-é!')).toBeUndefined();
+    expect(compiled('12-é')?.message).toBe('input does not match the tool input_schema');
+  });
+});
