@@ -9,13 +9,17 @@ import { ManifestSchema, type Manifest } from './manifest.schema.js';
 import type { EventSubject, RequestSubject } from './subjects.js';
 import { unstorableCharacters } from './stored-text.js';
 
-/** One strict Ajv for every contract: unknown keywords and loose types are schema bugs. */
-export const ajv = new Ajv({ strict: true, allErrors: true, allowUnionTypes: true });
+/**
+ * One strict Ajv for every contract: unknown keywords and loose types are schema bugs. `verbose`
+ * keeps each failed schema on its error, so {@link toDetails} can list the values of an enum.
+ */
+export const ajv = new Ajv({ strict: true, allErrors: true, allowUnionTypes: true, verbose: true });
 /** The same, for text inputs (query strings): coerces "5" to 5 and fills defaults. */
 const coercingAjv = new Ajv({
   strict: true,
   allErrors: true,
   allowUnionTypes: true,
+  verbose: true,
   coerceTypes: true,
   useDefaults: true,
 });
@@ -39,19 +43,45 @@ export function compileChecker<T>(
   };
 }
 
-/** Ajv errors as stable details: one entry per problem, with a JSON pointer path. */
+/**
+ * Ajv errors as stable details: one entry per problem, with a JSON pointer path. A value outside
+ * an enum (`enum`, or a union of literals as TypeBox writes one) is one `schema.enum` detail
+ * listing the allowed values, instead of one line per literal; that needs an Ajv with `verbose`.
+ */
 export function toDetails(errors: ErrorObject[]): ErrorDetail[] {
-  return errors.map((e) => {
-    const missing = e.keyword === 'required' ? `/${String(e.params.missingProperty)}` : '';
-    const extra =
-      e.keyword === 'additionalProperties' ? `/${String(e.params.additionalProperty)}` : '';
-    return {
-      code: `schema.${e.keyword}`,
-      message: e.message ?? 'invalid',
-      path: `${e.instancePath}${missing}${extra}` || '/',
-    };
-  });
+  const enums = errors.filter((e) => literalsOf(e) !== undefined);
+  const withinEnum = (e: ErrorObject) =>
+    enums.some((u) => u !== e && e.schemaPath.startsWith(`${u.schemaPath}/`));
+  return errors
+    .filter((e) => !withinEnum(e))
+    .map((e) => {
+      const literals = literalsOf(e);
+      if (literals)
+        return { code: 'schema.enum', message: mustBeOneOf(literals), path: e.instancePath || '/' };
+      const missing = e.keyword === 'required' ? `/${String(e.params.missingProperty)}` : '';
+      const extra =
+        e.keyword === 'additionalProperties' ? `/${String(e.params.additionalProperty)}` : '';
+      return {
+        code: `schema.${e.keyword}`,
+        message: e.message ?? 'invalid',
+        path: `${e.instancePath}${missing}${extra}` || '/',
+      };
+    });
 }
+
+/** The allowed values of an `enum` error or of an `anyOf` whose branches are all `const`. */
+function literalsOf(e: ErrorObject): unknown[] | undefined {
+  if (e.keyword === 'enum') return e.params.allowedValues as unknown[];
+  if (e.keyword !== 'anyOf' || !Array.isArray(e.schema)) return undefined;
+  const branches = e.schema as unknown[];
+  const isConst = (b: unknown) => typeof b === 'object' && b !== null && 'const' in b;
+  return branches.length > 0 && branches.every(isConst)
+    ? branches.map((b) => (b as { const: unknown }).const)
+    : undefined;
+}
+
+const mustBeOneOf = (values: unknown[]) =>
+  `must be one of ${values.map((v) => JSON.stringify(v)).join(', ')}`;
 
 const eventCheckers = new Map<string, (v: unknown) => EventEnvelope>(
   Object.entries(EventPayloadSchemas).map(([s, schema]) => [
