@@ -150,15 +150,18 @@ describe('registry service', () => {
     );
   });
 
-  it('revokes once, announcing it', async () => {
-    expect(
-      await h.bus.request(RequestSubjects.RegistryRevokeVersion, {
-        plugin_id: 'r.life',
-        version: '1.0.0',
-        revoked_by: 'admin',
-        reason: 'leak',
-      }),
-    ).toMatchObject({ status: 'revoked' });
+  it('revokes once, announcing it and answering the revoked state', async () => {
+    const before = await state('r.life');
+    expect(before.loaded_on).toEqual(['executor-b']);
+    const revoked = await h.bus.request(RequestSubjects.RegistryRevokeVersion, {
+      plugin_id: 'r.life',
+      version: '1.0.0',
+      revoked_by: 'admin',
+      reason: 'leak',
+    });
+    expect(revoked).toMatchObject({ status: 'revoked', loaded: false, loaded_on: [] });
+    expect(Date.parse(revoked.updated_at)).toBeGreaterThan(Date.parse(before.updated_at));
+    expect(await state('r.life')).toEqual(revoked);
     expect((await h.waitFor(EventSubjects.PluginRevoked)).data).toMatchObject({
       plugin_id: 'r.life',
       reason: 'leak',
