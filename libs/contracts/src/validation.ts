@@ -76,7 +76,7 @@ function literalsOf(e: ErrorObject): unknown[] | undefined {
   const branches = e.schema as unknown[];
   const isConst = (b: unknown) => typeof b === 'object' && b !== null && 'const' in b;
   return branches.length > 0 && branches.every(isConst)
-    ? branches.map((b) => (b as { const: unknown }).const)
+    ? branches.map((b) => b.const)
     : undefined;
 }
 
