@@ -164,6 +164,7 @@ function toState(r: PluginVersion, owner: string): VersionState {
     status: r.status,
     trust: r.trust,
     module_sha256: r.moduleSha256,
+    sbom: r.sbomSha256 === null ? null : { sha256: r.sbomSha256, size: r.sbomSize ?? 0 },
     permissions,
     findings: r.findings,
     policy_violations: r.policyViolations,
