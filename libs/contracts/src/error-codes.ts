@@ -15,6 +15,7 @@ export const ErrorCodes = [
   'version_not_increasing',
   'version_exists',
   'payload_too_large',
+  'unsupported_media_type',
   'checks_failed',
   'rate_limited',
   'plugin_timeout',

@@ -2,19 +2,41 @@ import type { ErrorObject } from 'ajv';
 import type { ErrorDetail } from './error-codes.js';
 
 /**
- * Ajv errors as stable details: one entry per problem, with a JSON pointer path. A module of its
- * own (`@convergio/contracts/error-details`) so that plugin workers, which check tool input
- * with it, do not load every contract.
+ * Ajv errors as stable details: one entry per problem, with a JSON pointer path. A value outside
+ * an enum (`enum`, or a union of literals as TypeBox writes one) is one `schema.enum` detail
+ * listing the allowed values, instead of one line per literal; that needs an Ajv with `verbose`.
+ * A module of its own (`@convergio/contracts/error-details`) so that plugin workers, which check
+ * tool input with it, do not load every contract.
  */
 export function toDetails(errors: ErrorObject[]): ErrorDetail[] {
-  return errors.map((e) => {
-    const missing = e.keyword === 'required' ? `/${String(e.params.missingProperty)}` : '';
-    const extra =
-      e.keyword === 'additionalProperties' ? `/${String(e.params.additionalProperty)}` : '';
-    return {
-      code: `schema.${e.keyword}`,
-      message: e.message ?? 'invalid',
-      path: `${e.instancePath}${missing}${extra}` || '/',
-    };
-  });
+  const enums = errors.filter((e) => literalsOf(e) !== undefined);
+  const withinEnum = (e: ErrorObject) =>
+    enums.some((u) => u !== e && e.schemaPath.startsWith(`${u.schemaPath}/`));
+  return errors
+    .filter((e) => !withinEnum(e))
+    .map((e) => {
+      const literals = literalsOf(e);
+      if (literals)
+        return { code: 'schema.enum', message: mustBeOneOf(literals), path: e.instancePath || '/' };
+      const missing = e.keyword === 'required' ? `/${String(e.params.missingProperty)}` : '';
+      const extra =
+        e.keyword === 'additionalProperties' ? `/${String(e.params.additionalProperty)}` : '';
+      return {
+        code: `schema.${e.keyword}`,
+        message: e.message ?? 'invalid',
+        path: `${e.instancePath}${missing}${extra}` || '/',
+      };
+    });
 }
+
+/** The allowed values of an `enum` error or of an `anyOf` whose branches are all `const`. */
+function literalsOf(e: ErrorObject): unknown[] | undefined {
+  if (e.keyword === 'enum') return e.params.allowedValues as unknown[];
+  if (e.keyword !== 'anyOf' || !Array.isArray(e.schema)) return undefined;
+  const branches = e.schema as unknown[];
+  const isConst = (b: unknown) => typeof b === 'object' && b !== null && 'const' in b;
+  return branches.length > 0 && branches.every(isConst) ? branches.map((b) => b.const) : undefined;
+}
+
+const mustBeOneOf = (values: unknown[]) =>
+  `must be one of ${values.map((v) => JSON.stringify(v)).join(', ')}`;

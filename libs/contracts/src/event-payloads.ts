@@ -56,6 +56,15 @@ export const EventPayloadSchemas = {
       manifest: Type.Record(Type.String(), Type.Unknown()),
       module_sha256: Sha256,
       module_size: Type.Integer({ minimum: 0 }),
+      sbom: Type.Optional(
+        Type.Object(
+          { sha256: Sha256, size: Type.Integer({ minimum: 1 }) },
+          {
+            additionalProperties: false,
+            description: 'the SBOM submitted with the version, in the artifact store by its hash',
+          },
+        ),
+      ),
       submitted_by: Type.String(),
     },
     { additionalProperties: false },

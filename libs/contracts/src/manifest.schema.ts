@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 
-const SEMVER =
+/** Plugin versions: semantic versions (`1.2.0`, `2.0.0-beta.1`), at most 64 characters. */
+export const VERSION_PATTERN =
   '^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(?:-[0-9A-Za-z.-]+)?(?:\\+[0-9A-Za-z.-]+)?$';
 const SHA256_HEX = '^[0-9a-f]{64}$';
 /** Plugin ids: lowercase, dot separated, safe in URLs, subjects and file names. */
@@ -10,7 +11,7 @@ export const PLUGIN_ID_PATTERN =
 const FUNCTION_NAME = '^[A-Za-z_][A-Za-z0-9_]{0,63}$';
 
 const Semver = (description: string) =>
-  Type.String({ pattern: SEMVER, maxLength: 64, description });
+  Type.String({ pattern: VERSION_PATTERN, maxLength: 64, description });
 const Paths = Type.Array(Type.String({ minLength: 1, maxLength: 1024 }), {
   minItems: 1,
   maxItems: 64,

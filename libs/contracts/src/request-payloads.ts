@@ -1,11 +1,30 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { PLUGIN_ID_PATTERN } from './manifest.schema.js';
+import { PLUGIN_ID_PATTERN, VERSION_PATTERN } from './manifest.schema.js';
 import { FindingSchema, TrustSchema } from './event-payloads.js';
 import { RequestSubjects } from './subjects.js';
 
-const PluginId = Type.String({ pattern: PLUGIN_ID_PATTERN, maxLength: 255 });
-const Version = Type.String({ minLength: 1, maxLength: 64 });
+/** A plugin id, as a manifest declares it and the registry stores it. */
+export const PluginIdSchema = Type.String({
+  pattern: PLUGIN_ID_PATTERN,
+  maxLength: 255,
+  description:
+    'lowercase letters, digits and dashes in up to 8 dot-separated labels of at most 63 characters (e.g. acme.weather)',
+});
+/** A plugin version, as a manifest declares it: a semantic version. */
+export const VersionSchema = Type.String({
+  pattern: VERSION_PATTERN,
+  maxLength: 64,
+  description: 'a semantic version such as 1.2.0 or 2.0.0-beta.1, at most 64 characters',
+});
+const PluginId = PluginIdSchema;
+const Version = VersionSchema;
 const Json = Type.Unknown();
+const Sha256 = Type.String({ pattern: '^[0-9a-f]{64}$' });
+/**
+ * Where the audit log's sequence numbers (PostgreSQL bigint) can be named: the largest integer a
+ * JSON number carries exactly.
+ */
+const Seq = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
 
 /**
  * A publisher's name: what owns plugin ids. It has no colon, so an owner recorded as
@@ -37,6 +56,9 @@ export const VersionStateSchema = Type.Object({
   status: VersionStatusSchema,
   trust: Type.Union([TrustSchema, Type.Null()]),
   module_sha256: Type.String(),
+  sbom: Type.Union([Type.Object({ sha256: Sha256, size: Type.Integer() }), Type.Null()], {
+    description: 'the SBOM submitted with the version, stored by its hash; null when none was',
+  }),
   permissions: Type.Record(Type.String(), Json),
   findings: Type.Array(FindingSchema),
   policy_violations: Type.Array(FindingSchema, {
@@ -106,19 +128,31 @@ const InvokeResult = Type.Object({
   trace_id: Type.Optional(Type.String({ description: 'W3C trace id the call ran under' })),
 });
 
+const UploadId = (what: string) =>
+  Type.String({
+    pattern: '^[0-9a-f]{32}$',
+    description: `${what}, promoted into the artifact store if the submission is accepted`,
+  });
+
 /** Request and reply schemas for each request subject. */
 export const RequestSchemas = {
   [RequestSubjects.RegistrySubmit]: {
     request: Type.Object(
       {
         manifest: Type.Record(Type.String(), Json),
-        module_sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+        module_sha256: Sha256,
         module_size: Type.Integer({ minimum: 0 }),
-        upload_id: Type.String({
-          pattern: '^[0-9a-f]{32}$',
-          description:
-            'the staged module, promoted into the artifact store if the submission is accepted',
-        }),
+        upload_id: UploadId('the staged module'),
+        sbom: Type.Optional(
+          Type.Object(
+            {
+              sha256: Sha256,
+              size: Type.Integer({ minimum: 1 }),
+              upload_id: UploadId('the staged SBOM'),
+            },
+            { additionalProperties: false },
+          ),
+        ),
         submitted_by: Type.String(),
         publisher: PublisherSchema,
       },
@@ -234,13 +268,28 @@ export const RequestSchemas = {
       ),
     }),
   },
+  [RequestSubjects.ExecutorLimits]: {
+    request: Type.Object({}, { additionalProperties: false }),
+    reply: Type.Object({
+      call_wall_time_ms: Type.Integer({
+        minimum: 1,
+        description:
+          'the longest one plugin call may run (EXECUTOR_TIMEOUT_MS, capped by the grant policy)',
+      }),
+      instances_per_plugin: Type.Integer({
+        minimum: 1,
+        description:
+          'calls of one plugin version run at once; more wait (EXECUTOR_INSTANCES_PER_PLUGIN)',
+      }),
+    }),
+  },
   [RequestSubjects.AuditQuery]: {
     request: Type.Object(
       {
         plugin_id: Type.Optional(PluginId),
         version: Type.Optional(Version),
         type: Type.Optional(Type.String({ maxLength: 100 })),
-        after_seq: Type.Optional(Type.Integer({ minimum: 0 })),
+        after_seq: Type.Optional(Seq),
         limit: Type.Integer({ minimum: 1, maximum: 500 }),
       },
       { additionalProperties: false },

@@ -35,6 +35,8 @@ export const RequestSubjects = {
   ExecutorInvoke: 'executor.invoke',
   ExecutorInvokeBatch: 'executor.invoke-batch',
   ExecutorListTools: 'executor.tools.list',
+  /** The executor's call limits, from which the gateway derives how long to wait for a call. */
+  ExecutorLimits: 'executor.limits',
   AuditQuery: 'audit.query',
 } as const;
 

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { Type, type TSchema } from '@sinclair/typebox';
 import { CRASH_REASONS } from './crash-reasons.js';
 import { DomainError } from './error-codes.js';
 import { EventSubjects, RequestSubjects } from './subjects.js';
 import {
+  compileChecker,
   validateEventEnvelope,
   validateManifest,
   validateReplyData,
@@ -174,5 +176,60 @@ describe('envelope validation', () => {
     expect(problems(() => validateRequestEnvelope(RequestSubjects.RegistryGetPlugin, e))).toContain(
       'schema.format /id',
     );
+  });
+});
+
+describe('enum errors', () => {
+  const check = (schema: TSchema) => compileChecker(schema, 'thing');
+  const detailsOf = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch (e) {
+      if (e instanceof DomainError) return e.details;
+      throw e;
+    }
+    throw new Error('expected a validation error');
+  };
+
+  it('lists the literals of a union once, instead of one line per literal', () => {
+    const roles = Type.Object({
+      roles: Type.Array(Type.Union(['admin', 'auditor'].map((r) => Type.Literal(r)))),
+    });
+    expect(detailsOf(() => check(roles)({ roles: ['root', 7] }))).toEqual([
+      { code: 'schema.enum', message: 'must be one of "admin", "auditor"', path: '/roles/0' },
+      { code: 'schema.enum', message: 'must be one of "admin", "auditor"', path: '/roles/1' },
+    ]);
+  });
+
+  it('lists the values of an enum keyword', () => {
+    const level = Type.Unsafe<string>({ enum: ['low', 'high'] });
+    expect(detailsOf(() => check(Type.Object({ level }))({ level: 'mid' }))).toEqual([
+      { code: 'schema.enum', message: 'must be one of "low", "high"', path: '/level' },
+    ]);
+  });
+
+  it('keeps every problem of a union that is not only literals', () => {
+    const either = Type.Object({ v: Type.Union([Type.Literal('a'), Type.Integer()]) });
+    expect(detailsOf(() => check(either)({ v: 'b' })).map((d) => d.code)).toEqual([
+      'schema.const',
+      'schema.type',
+      'schema.anyOf',
+    ]);
+  });
+
+  it('names the allowed trust levels in a request', () => {
+    const e = envelope(RequestSubjects.ApprovalDecide, {
+      plugin_id: 'a.b',
+      version: '1.0.0',
+      decision: 'maybe',
+      decided_by: 'k',
+    });
+    expect(detailsOf(() => validateRequestEnvelope(RequestSubjects.ApprovalDecide, e))).toEqual([
+      {
+        code: 'schema.enum',
+        message: 'must be one of "approve", "reject"',
+        path: '/data/decision',
+      },
+    ]);
   });
 });

@@ -10,13 +10,17 @@ import { ManifestSchema, type Manifest } from './manifest.schema.js';
 import type { EventSubject, RequestSubject } from './subjects.js';
 import { unstorableCharacters } from './stored-text.js';
 
-/** One strict Ajv for every contract: unknown keywords and loose types are schema bugs. */
-export const ajv = new Ajv({ strict: true, allErrors: true, allowUnionTypes: true });
+/**
+ * One strict Ajv for every contract: unknown keywords and loose types are schema bugs. `verbose`
+ * keeps each failed schema on its error, so {@link toDetails} can list the values of an enum.
+ */
+export const ajv = new Ajv({ strict: true, allErrors: true, allowUnionTypes: true, verbose: true });
 /** The same, for text inputs (query strings): coerces "5" to 5 and fills defaults. */
 const coercingAjv = new Ajv({
   strict: true,
   allErrors: true,
   allowUnionTypes: true,
+  verbose: true,
   coerceTypes: true,
   useDefaults: true,
 });

@@ -1,11 +1,15 @@
+import { Inject } from '@nestjs/common';
 import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
 import {
   EventSubjects,
   RequestSubjects,
   type EventEnvelope,
+  type ReplyMap,
   type RequestEnvelope,
 } from '@convergio/contracts';
 import { BusController } from '@convergio/messaging';
+import type { ExecutorSettings } from './config/executor.config.js';
+import { EXECUTOR_SETTINGS } from './invocations/executor-limits.js';
 import { LifecycleService } from './deployments/lifecycle.service.js';
 import { InvocationService } from './invocations/invocation.service.js';
 import { ToolsService } from './invocations/tools.service.js';
@@ -16,6 +20,7 @@ export class ExecutorHandler {
     private readonly lifecycle: LifecycleService,
     private readonly invocations: InvocationService,
     private readonly tools: ToolsService,
+    @Inject(EXECUTOR_SETTINGS) private readonly settings: ExecutorSettings,
   ) {}
 
   @EventPattern(EventSubjects.PluginSubmitted)
@@ -51,5 +56,14 @@ export class ExecutorHandler {
   @MessagePattern(RequestSubjects.ExecutorListTools)
   listTools() {
     return this.tools.list();
+  }
+
+  /** The limits a gateway derives its wait for a call from (instead of guessing them). */
+  @MessagePattern(RequestSubjects.ExecutorLimits)
+  limits(): ReplyMap['executor.limits'] {
+    return {
+      call_wall_time_ms: this.settings.limits.wallTimeMs,
+      instances_per_plugin: this.settings.instancesPerPlugin,
+    };
   }
 }

@@ -7,19 +7,24 @@ import {
 import { TraceContextMiddleware } from '@convergio/observability';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { MessagingModule } from '@convergio/messaging';
-import {
-  ADMIN_KEY_SETTINGS,
-  AdminKeyBootstrap,
-  type AdminKeySettings,
-} from './auth/admin-key.bootstrap.js';
+import { ADMIN_KEY_SETTINGS, AdminKeyBootstrap } from './auth/admin-key.bootstrap.js';
 import { ApiKeyService } from './auth/api-key.service.js';
 import { ApiKeysController } from './auth/api-keys.controller.js';
 import { AuthGuard } from './auth/auth.guard.js';
 import { ApprovalsController } from './approvals/approvals.controller.js';
 import { AuditController } from './audit/audit.controller.js';
+import {
+  GATEWAY_LIMITS,
+  GatewayLimitsEnv,
+  type GatewayLimits,
+  type GatewaySettings,
+} from './config/gateway.config.js';
 import { GATEWAY_SERVICE } from './gateway.schema.js';
 import { HttpErrorFilter } from './http/http-error.filter.js';
+import { JsonDepthMiddleware } from './http/json-body.js';
+import { ExecutorTimeouts } from './plugins/executor-timeouts.js';
 import { PluginsController } from './plugins/plugins.controller.js';
+import { SubmissionUpload } from './plugins/submission-upload.js';
 import { SubmissionService } from './plugins/submission.service.js';
 import { ToolsController } from './plugins/tools.controller.js';
 
@@ -27,10 +32,15 @@ import { ToolsController } from './plugins/tools.controller.js';
 @Module({})
 export class GatewayModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(TraceContextMiddleware).forRoutes('{*path}');
+    consumer.apply(TraceContextMiddleware, JsonDepthMiddleware).forRoutes('{*path}');
   }
 
-  static register(settings: AdminKeySettings): DynamicModule {
+  /** The gateway of `env` (a whole environment may be passed: only the gateway's variables are read). */
+  static register(env: GatewaySettings): DynamicModule {
+    const { CONVERGIO_ADMIN_KEY: adminKey, ADMIN_KEY_FILE: adminKeyFile } = env;
+    const limits = Object.fromEntries(
+      Object.keys(GatewayLimitsEnv).map((name) => [name, env[name as keyof GatewayLimits]]),
+    ) as GatewayLimits;
     return {
       module: GatewayModule,
       imports: [MessagingModule.forService(GATEWAY_SERVICE)],
@@ -44,8 +54,11 @@ export class GatewayModule implements NestModule {
       providers: [
         ApiKeyService,
         SubmissionService,
+        SubmissionUpload,
+        ExecutorTimeouts,
         AdminKeyBootstrap,
-        { provide: ADMIN_KEY_SETTINGS, useValue: settings },
+        { provide: ADMIN_KEY_SETTINGS, useValue: { adminKey, adminKeyFile } },
+        { provide: GATEWAY_LIMITS, useValue: limits },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
       ],

@@ -4,7 +4,7 @@ import { GatewayKeyPublisher1764500000000 } from './migrations/1764500000000-gat
 import { GATEWAY_SCHEMA } from './gateway.schema.js';
 
 export { GatewayModule } from './gateway.module.js';
-export { serveOpenApi } from './openapi.js';
+export { prepareGatewayHttp } from './openapi.js';
 export { GatewayEnv } from './config/gateway.config.js';
 /** Tables and migrations of the gateway. */
 export const gatewayPersistence = {

@@ -1,17 +1,14 @@
 import 'reflect-metadata';
 import { runService } from '@convergio/runtime';
 import { GatewayConfig } from './config/gateway.config.js';
-import { gatewayPersistence, GatewayModule, serveOpenApi } from './index.js';
+import { gatewayPersistence, GatewayModule, prepareGatewayHttp } from './index.js';
 
 await runService(
   'gateway',
   GatewayConfig,
   (env) => ({
-    feature: GatewayModule.register({
-      adminKey: env.CONVERGIO_ADMIN_KEY,
-      adminKeyFile: env.ADMIN_KEY_FILE,
-    }),
+    feature: GatewayModule.register(env),
     persistence: gatewayPersistence,
   }),
-  serveOpenApi,
+  prepareGatewayHttp,
 );

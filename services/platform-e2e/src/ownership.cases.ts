@@ -1,8 +1,8 @@
-import { readdir } from 'node:fs/promises';
 import { expectEventually, sha256Hex } from '@convergio/testing';
 import {
   adminKey,
   api,
+  artifactFiles,
   auditTypes,
   bearer,
   createKey,
@@ -13,11 +13,6 @@ import {
   uniquePublisher,
   versionState,
 } from './support/fixtures.js';
-import { platform } from './support/platform.js';
-
-/** Every file in the shared artifact folder, staged uploads included. */
-const artifactFiles = async () =>
-  (await readdir(platform().artifactDir, { recursive: true })).sort();
 
 describe('publishers own plugin ids, and versions only move forward', () => {
   let owner: string;

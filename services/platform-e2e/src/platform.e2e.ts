@@ -25,3 +25,6 @@ await import('./attacks.cases.js');
 await import('./symlink-race.cases.js');
 await import('./observability.cases.js');
 await import('./stored-text.cases.js');
+await import('./edge-limits.cases.js');
+await import('./edge-params.cases.js');
+await import('./guidance.cases.js');

@@ -3,6 +3,7 @@ import { RegistryInit1764300000000 } from './migrations/1764300000000-registry-i
 import { RegistryLoadedOn1764400000000 } from './migrations/1764400000000-registry-loaded-on.js';
 import { RegistryPlugins1764500000000 } from './migrations/1764500000000-registry-plugins.js';
 import { RegistryPolicyViolations1764600000000 } from './migrations/1764600000000-registry-policy-violations.js';
+import { RegistrySbom1764700000000 } from './migrations/1764700000000-registry-sbom.js';
 import { Plugin } from './plugins/plugin.entity.js';
 import { PluginVersion } from './plugins/plugin-version.entity.js';
 import { REGISTRY_SCHEMA } from './registry.schema.js';
@@ -18,5 +19,6 @@ export const registryPersistence = {
     RegistryLoadedOn1764400000000,
     RegistryPlugins1764500000000,
     RegistryPolicyViolations1764600000000,
+    RegistrySbom1764700000000,
   ],
 };

@@ -53,10 +53,7 @@ export class StandaloneModule {
           migrations: persistence.flatMap((p) => p.migrations),
         }),
         ArtifactStoreModule.forRoot(join(env.DATA_DIR, 'artifacts')),
-        GatewayModule.register({
-          adminKey: env.CONVERGIO_ADMIN_KEY,
-          adminKeyFile: env.ADMIN_KEY_FILE,
-        }),
+        GatewayModule.register(env),
         RegistryModule,
         VerificationModule.register({ coreVersion: env.CORE_VERSION, grants }),
         ApprovalModule,

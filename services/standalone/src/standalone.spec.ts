@@ -124,6 +124,27 @@ describe('standalone mode', () => {
     expect(call.body).toMatchObject({ version: '1.0.0', output: { greeting: 'Hello, Ada!' } });
   });
 
+  it("holds JSON bodies to the gateway's limits in one process too", async () => {
+    const p = platform ?? (await start());
+    const key = readFileSync(join(dataDir, 'admin-key'), 'utf8').trim();
+    const invoke = () =>
+      request(p.url)
+        .post('/v1/plugins/example.greet/invoke')
+        .set({ Authorization: `Bearer ${key}` });
+    const large = await invoke()
+      .send({ function: 'greet', input: { name: 'x'.repeat(256 * 1024) } })
+      .expect(413);
+    expect(large.body.error.message).toContain('GATEWAY_MAX_INVOKE_BYTES');
+    const deep = await invoke()
+      .set('Content-Type', 'application/json')
+      .send(`{"function":"greet","input":${'['.repeat(5000)}${']'.repeat(5000)}}`)
+      .expect(400);
+    expect(deep.body.error.details[0].code).toBe('json_too_deep');
+    await invoke()
+      .send({ function: 'greet', input: { name: 'Ada' } })
+      .expect(200);
+  });
+
   it('grants no path outside the plugin directory under the shipped policy: / and the data directory are rejected with their rules', async () => {
     const p = platform ?? (await start());
     const key = readFileSync(join(dataDir, 'admin-key'), 'utf8').trim();

@@ -5,7 +5,7 @@ import type { INestApplication } from '@nestjs/common';
 import type { Static } from '@sinclair/typebox';
 import { startEmbeddedPostgres } from '@convergio/persistence';
 import { bootstrapService, loadPlatformGrants } from '@convergio/runtime';
-import { serveOpenApi } from '@convergio/gateway';
+import { prepareGatewayHttp } from '@convergio/gateway';
 import type { StandaloneConfig } from './config/standalone.config.js';
 import { StandaloneModule } from './standalone.module.js';
 
@@ -36,7 +36,7 @@ export async function startStandalone(env: Static<typeof StandaloneConfig>): Pro
         port: env.PORT,
         host: env.HOST,
         logging: env,
-        beforeListen: serveOpenApi,
+        beforeListen: prepareGatewayHttp,
         // The embedded database must stop after the app, so shutdown is ours to run.
         shutdownHooks: false,
       },

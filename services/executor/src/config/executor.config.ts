@@ -21,7 +21,7 @@ export const ExecutorLimitsEnv = {
     10,
     60_000,
     5000,
-    'wall time of one plugin call, ms (the gateway waits 90 s for a reply)',
+    'wall time of one plugin call, ms (gateways ask for it over the bus and wait this plus 30 s for a reply)',
   ),
   EXECUTOR_FUEL: int(
     1000,

@@ -5,6 +5,7 @@ import { APPROVAL_STATUSES, RequestSubjects, TrustSchema } from '@convergio/cont
 import { BusClient } from '@convergio/messaging';
 import { CurrentPrincipal } from '../auth/principal.decorator.js';
 import { Roles, type Principal } from '../auth/roles.js';
+import { ApiPluginPath, PluginIdParam, VersionParam } from '../http/path-params.js';
 import { SchemaPipe } from '../http/schema.pipe.js';
 
 const QueueQuery = Type.Object(
@@ -44,10 +45,11 @@ export class ApprovalsController {
 
   @Post(':id/:version/approve')
   @HttpCode(HttpStatus.OK)
+  @ApiPluginPath({ version: true })
   @ApiBody({ schema: ApproveBody })
   approve(
-    @Param('id') id: string,
-    @Param('version') version: string,
+    @Param('id', PluginIdParam) id: string,
+    @Param('version', VersionParam) version: string,
     @Body(new SchemaPipe(ApproveBody, 'approve request')) body: Static<typeof ApproveBody>,
     @CurrentPrincipal() who: Principal,
   ) {
@@ -62,10 +64,11 @@ export class ApprovalsController {
 
   @Post(':id/:version/reject')
   @HttpCode(HttpStatus.OK)
+  @ApiPluginPath({ version: true })
   @ApiBody({ schema: RejectBody })
   reject(
-    @Param('id') id: string,
-    @Param('version') version: string,
+    @Param('id', PluginIdParam) id: string,
+    @Param('version', VersionParam) version: string,
     @Body(new SchemaPipe(RejectBody, 'reject request')) body: Static<typeof RejectBody>,
     @CurrentPrincipal() who: Principal,
   ) {

@@ -1,18 +1,21 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Type, type Static } from '@sinclair/typebox';
-import { RequestSubjects } from '@convergio/contracts';
+import { RequestSchemas, RequestSubjects } from '@convergio/contracts';
 import { BusClient } from '@convergio/messaging';
 import { Roles } from '../auth/roles.js';
 import { SchemaPipe } from '../http/schema.pipe.js';
 
+const Filters = RequestSchemas[RequestSubjects.AuditQuery].request.properties;
+/** The audit service's own query, field for field, so nothing reaches it unchecked. */
 const AuditQuery = Type.Object(
   {
-    plugin_id: Type.Optional(Type.String({ maxLength: 255 })),
-    version: Type.Optional(Type.String({ maxLength: 64 })),
-    type: Type.Optional(Type.String({ maxLength: 100 })),
-    after_seq: Type.Optional(Type.Integer({ minimum: 0 })),
-    limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
+    ...Filters,
+    limit: Type.Integer({
+      minimum: Filters.limit.minimum,
+      maximum: Filters.limit.maximum,
+      default: 100,
+    }),
   },
   { additionalProperties: false },
 );

@@ -45,6 +45,27 @@ describe('ApiKeyService', () => {
     });
   });
 
+  it('answers a revocation with the revoked key; a second one is invalid_state, an unknown key not_found', async () => {
+    const created = await keys.create({ name: 'temp', roles: ['invoker'] });
+    const revoked = await keys.revoke(created.id);
+    expect(revoked).toEqual({
+      id: created.id,
+      name: 'temp',
+      roles: ['invoker'],
+      publisher: null,
+      created_at: expect.any(String),
+      revoked_at: expect.any(String),
+    });
+    await expect(keys.authenticate(created.key)).rejects.toMatchObject({ code: 'unauthorized' });
+    await expect(keys.revoke(created.id)).rejects.toMatchObject({
+      code: 'invalid_state',
+      message: expect.stringContaining(revoked.revoked_at!),
+    });
+    await expect(keys.revoke('00000000-0000-4000-8000-000000000000')).rejects.toMatchObject({
+      code: 'not_found',
+    });
+  });
+
   it('lists keys with roles and publisher, never the key or its hash', async () => {
     const invoker = await keys.create({ name: 'core', roles: ['invoker'] });
     await keys.revoke(invoker.id);

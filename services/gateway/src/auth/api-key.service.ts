@@ -83,16 +83,7 @@ export class ApiKeyService {
     const rows = await this.dataSource
       .getRepository(ApiKey)
       .find({ order: { createdAt: 'ASC', id: 'ASC' } });
-    return {
-      keys: rows.map((r) => ({
-        id: r.id,
-        name: r.name,
-        roles: r.roles,
-        publisher: r.publisher,
-        created_at: r.createdAt.toISOString(),
-        revoked_at: r.revokedAt?.toISOString() ?? null,
-      })),
-    };
+    return { keys: rows.map(viewOf) };
   }
 
   async authenticate(key: string): Promise<Principal> {
@@ -113,13 +104,20 @@ export class ApiKeyService {
     return principal;
   }
 
-  async revoke(id: string): Promise<void> {
-    const result = await this.dataSource
-      .getRepository(ApiKey)
-      .update({ id, revokedAt: IsNull() }, { revokedAt: new Date() });
-    if (!result.affected) throw new DomainError('not_found', `API key ${id} is unknown`);
+  /** Revokes a key and answers it as it now is; 404 for an unknown key, 409 if already revoked. */
+  async revoke(id: string): Promise<ApiKeyView> {
+    const keys = this.dataSource.getRepository(ApiKey);
+    const result = await keys.update({ id, revokedAt: IsNull() }, { revokedAt: new Date() });
+    const row = await keys.findOneBy({ id });
+    if (!row) throw new DomainError('not_found', `API key ${id} is unknown`);
+    if (!result.affected)
+      throw new DomainError(
+        'invalid_state',
+        `API key ${id} was already revoked at ${row.revokedAt?.toISOString()}`,
+      );
     for (const [hash, entry] of this.verified)
       if (entry.principal.keyId === id) this.verified.delete(hash);
+    return viewOf(row);
   }
 
   async hasKey(key: string): Promise<boolean> {
@@ -132,4 +130,15 @@ export class ApiKeyService {
     );
     return Number(n[0]?.n ?? 0) > 0;
   }
+}
+
+function viewOf(r: ApiKey): ApiKeyView {
+  return {
+    id: r.id,
+    name: r.name,
+    roles: r.roles,
+    publisher: r.publisher,
+    created_at: r.createdAt.toISOString(),
+    revoked_at: r.revokedAt?.toISOString() ?? null,
+  };
 }

@@ -1,17 +1,8 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  HttpStatus,
-  Param,
-  ParseUUIDPipe,
-  Post,
-} from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Type, type Static } from '@sinclair/typebox';
 import { PUBLISHER_PATTERN } from '@convergio/contracts';
+import { ApiKeyIdParam, ApiKeyPath } from '../http/path-params.js';
 import { SchemaPipe } from '../http/schema.pipe.js';
 import { ApiKeyService } from './api-key.service.js';
 import { ROLES, Roles } from './roles.js';
@@ -31,18 +22,15 @@ const CreateKeyBody = Type.Object(
   },
   { additionalProperties: false },
 );
-const KeyListSchema = Type.Object({
-  keys: Type.Array(
-    Type.Object({
-      id: Type.String({ format: 'uuid' }),
-      name: Type.String(),
-      roles: Type.Array(RoleSchema),
-      publisher: Type.Union([Type.String(), Type.Null()]),
-      created_at: Type.String(),
-      revoked_at: Type.Union([Type.String(), Type.Null()]),
-    }),
-  ),
+const KeySchema = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  name: Type.String(),
+  roles: Type.Array(RoleSchema),
+  publisher: Type.Union([Type.String(), Type.Null()]),
+  created_at: Type.String(),
+  revoked_at: Type.Union([Type.String(), Type.Null()]),
 });
+const KeyListSchema = Type.Object({ keys: Type.Array(KeySchema) });
 
 @ApiTags('api-keys')
 @ApiBearerAuth()
@@ -73,9 +61,15 @@ export class ApiKeysController {
     return this.keys.list();
   }
 
+  /** Revokes a key at once; answers the key as it now is, with `revoked_at`. */
   @Delete(':id')
-  @HttpCode(HttpStatus.NO_CONTENT)
-  revoke(@Param('id', new ParseUUIDPipe()) id: string) {
+  @ApiOperation({
+    summary: 'Revoke an API key',
+    description: 'Answers the revoked key (never the key itself); 409 if it was already revoked.',
+  })
+  @ApiKeyPath()
+  @ApiOkResponse({ schema: KeySchema })
+  revoke(@Param('id', ApiKeyIdParam) id: string) {
     return this.keys.revoke(id);
   }
 }

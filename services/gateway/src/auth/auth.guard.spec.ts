@@ -86,6 +86,13 @@ describe('AuthGuard', () => {
     });
   });
 
+  it('names every role that would pass, admin included, and the roles the key has', async () => {
+    await expect(call(audit, 'query', 'Bearer cvg_publisher').result).rejects.toMatchObject({
+      message:
+        'this route needs a key with one of the roles auditor, admin; this key has publisher',
+    });
+  });
+
   it('lets a key with the route role through and attaches its principal', async () => {
     const { request, result } = call(plugins, 'submit', 'Bearer cvg_publisher');
     await expect(result).resolves.toBe(true);

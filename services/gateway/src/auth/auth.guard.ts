@@ -33,7 +33,8 @@ export class AuthGuard implements CanActivate {
     ) {
       throw new DomainError(
         'forbidden',
-        `this route needs one of the roles: ${allowed.join(', ')}`,
+        `this route needs a key with one of the roles ${[...new Set([...allowed, 'admin'])].join(', ')}; ` +
+          `this key has ${principal.roles.join(', ') || 'none'}`,
       );
     }
     request.principal = principal;

@@ -1,6 +1,54 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { Secret } from '@convergio/config';
 import { ArtifactEnv, DistributedEnv, serviceEnv } from '@convergio/runtime';
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const bytes = (minimum: number, maximum: number, def: number, description: string) =>
+  Type.Integer({ minimum, maximum, default: def, description });
+
+/**
+ * What the gateway takes from a client; larger or deeper input is refused with 413 or 400 naming
+ * the limit and its variable, before anything is stored, recorded or run.
+ */
+export const GatewayLimitsEnv = {
+  GATEWAY_MAX_MANIFEST_BYTES: bytes(
+    KiB,
+    16 * MiB,
+    256 * KiB,
+    'largest plugin.json (the multipart part manifest) a submission may carry, bytes; every event of the version carries it',
+  ),
+  GATEWAY_MAX_MODULE_BYTES: bytes(
+    KiB,
+    1024 * MiB,
+    16 * MiB,
+    'largest WebAssembly module (the multipart part module) a submission may carry, bytes',
+  ),
+  GATEWAY_MAX_SBOM_BYTES: bytes(
+    KiB,
+    256 * MiB,
+    4 * MiB,
+    'largest SBOM (the optional multipart part sbom) a submission may carry, bytes',
+  ),
+  GATEWAY_MAX_INVOKE_BYTES: bytes(
+    KiB,
+    64 * MiB,
+    256 * KiB,
+    'largest JSON request body, bytes: an invoke or invoke-batch request with its input (other JSON bodies are far smaller); keep it below the NATS max_payload (1 MiB by default)',
+  ),
+  GATEWAY_MAX_JSON_DEPTH: Type.Integer({
+    minimum: 8,
+    maximum: 512,
+    default: 64,
+    description:
+      'deepest nesting of objects and arrays in a JSON request body or a plugin.json (a tool input_schema may nest 32 levels of its own)',
+  }),
+};
+
+/** The limits the gateway enforces on what clients send (see {@link GatewayLimitsEnv}). */
+export type GatewayLimits = Static<ReturnType<typeof Type.Object<typeof GatewayLimitsEnv>>>;
+/** Injection token of the {@link GatewayLimits}. */
+export const GATEWAY_LIMITS = Symbol('GATEWAY_LIMITS');
 
 /** Variables of the gateway shared by both modes. */
 export const GatewayEnv = {
@@ -18,7 +66,11 @@ export const GatewayEnv = {
     default: './data/admin-key',
     description: 'where a generated admin key is written',
   }),
+  ...GatewayLimitsEnv,
 };
+
+/** The gateway's settings in either mode. */
+export type GatewaySettings = Static<ReturnType<typeof Type.Object<typeof GatewayEnv>>>;
 
 /** Environment of the gateway in distributed mode. */
 export const GatewayConfig = Type.Object({

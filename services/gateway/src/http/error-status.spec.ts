@@ -18,6 +18,7 @@ const documented: Record<ErrorCode, number> = {
   version_not_increasing: 409,
   version_exists: 409,
   payload_too_large: 413,
+  unsupported_media_type: 415,
   checks_failed: 422,
   plugin_failed: 422,
   rate_limited: 429,
@@ -42,7 +43,8 @@ describe('codeOfStatus', () => {
     [409, 'conflict'],
     [413, 'payload_too_large'],
     [429, 'rate_limited'],
-    [415, 'bad_request'],
+    [415, 'unsupported_media_type'],
+    [418, 'bad_request'],
     [500, 'internal'],
     [502, 'internal'],
   ] as const)('names a %i raised by Nest or Express %s', (status, code) => {
@@ -50,7 +52,7 @@ describe('codeOfStatus', () => {
   });
 
   it('maps every code it produces back to the same status', () => {
-    for (const status of [400, 401, 403, 404, 409, 413, 429])
+    for (const status of [400, 401, 403, 404, 409, 413, 415, 429])
       expect(statusOf(codeOfStatus(status))).toBe(status);
   });
 });

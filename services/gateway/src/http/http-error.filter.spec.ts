@@ -2,6 +2,7 @@ import { jest } from '@jest/globals';
 import type { ArgumentsHost } from '@nestjs/common';
 import {
   BadRequestException,
+  HttpException,
   Logger,
   NotFoundException,
   PayloadTooLargeException,
@@ -63,6 +64,35 @@ describe('HttpErrorFilter', () => {
     const sent = send(exception);
     expect(sent.status).toBe(status);
     expect(sent.body.error).toEqual({ code, message: exception.message, details: [] });
+  });
+
+  it('answers the domain error an Express middleware raised, which Nest wrapped', () => {
+    const cause = new DomainError('validation_failed', 'too deep', [
+      { code: 'json_too_deep', message: 'x' },
+    ]);
+    const sent = send(new HttpException('too deep', 403, { cause }));
+    expect(sent.status).toBe(400);
+    expect(sent.body.error).toEqual({
+      code: 'validation_failed',
+      message: 'too deep',
+      details: cause.details,
+    });
+  });
+
+  it('names the limit and its variable for a JSON body over the size limit', () => {
+    const cause = Object.assign(new Error('request entity too large'), {
+      type: 'entity.too.large',
+      limit: 262144,
+      length: 300000,
+    });
+    const sent = send(new PayloadTooLargeException('request entity too large', { cause }));
+    expect(sent.status).toBe(413);
+    expect(sent.body.error).toMatchObject({
+      code: 'payload_too_large',
+      message:
+        'the JSON body is larger than 262144 bytes (256 KiB), the limit set by GATEWAY_MAX_INVOKE_BYTES',
+      details: [expect.objectContaining({ code: 'body_too_large' })],
+    });
   });
 
   it('hides an unknown error behind a 500 with an id that is logged with the stack', () => {

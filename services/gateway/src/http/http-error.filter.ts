@@ -9,6 +9,10 @@ import {
 import type { Response } from 'express';
 import { DomainError, type ErrorDetail } from '@convergio/contracts';
 import { codeOfStatus, statusOf } from './error-status.js';
+import { jsonBodyError } from './json-body.js';
+
+const domainCause = (cause: unknown) =>
+  cause instanceof DomainError ? cause : jsonBodyError(cause);
 
 /** Every error leaves the gateway as {"error": {code, message, details}}; unknown ones get an id that is logged. */
 @Catch()
@@ -27,8 +31,15 @@ export class HttpErrorFilter implements ExceptionFilter {
     message: string;
     details: ErrorDetail[];
   } {
-    if (e instanceof DomainError)
-      return { status: statusOf(e.code), code: e.code, message: e.message, details: e.details };
+    // Nest wraps what Express middleware raises (the JSON parser, multer) in an HttpException.
+    const domain = e instanceof HttpException ? (domainCause(e.cause) ?? e) : e;
+    if (domain instanceof DomainError)
+      return {
+        status: statusOf(domain.code),
+        code: domain.code,
+        message: domain.message,
+        details: domain.details,
+      };
     if (e instanceof HttpException) {
       const status = e.getStatus();
       return { status, code: codeOfStatus(status), message: e.message, details: [] };

@@ -11,29 +11,29 @@ import {
   UploadedFiles,
   UseInterceptors,
 } from '@nestjs/common';
-import { FileFieldsInterceptor } from '@nestjs/platform-express';
 import {
   ApiBearerAuth,
   ApiBody,
   ApiConsumes,
   ApiOkResponse,
   ApiOperation,
+  ApiPayloadTooLargeResponse,
   ApiQuery,
   ApiTags,
+  ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
 import { Type, type Static } from '@sinclair/typebox';
 import { PublisherSchema, RequestSchemas, RequestSubjects } from '@convergio/contracts';
 import { BusClient } from '@convergio/messaging';
 import { CurrentPrincipal } from '../auth/principal.decorator.js';
 import { Roles, type Principal } from '../auth/roles.js';
+import { openApiSchema } from '../http/openapi-schema.js';
+import { ApiPluginPath, PluginIdParam, VersionParam } from '../http/path-params.js';
 import { SchemaPipe } from '../http/schema.pipe.js';
+import { ExecutorTimeouts } from './executor-timeouts.js';
 import { MAX_SUBMIT_WAIT_SECONDS } from './settled-state.js';
+import { SUBMISSION_FORM, SubmissionUpload, type UploadedParts } from './submission-upload.js';
 import { SubmissionService } from './submission.service.js';
-
-const MAX_MODULE_BYTES = 16 * 1024 * 1024;
-// Longer than the executor's largest per-call wall time (60 s), so a slow plugin answers 504, not 503.
-const INVOKE_TIMEOUT_MS = 90_000;
-const BATCH_TIMEOUT_MS = 300_000;
 const InvokeBody = Type.Omit(RequestSchemas[RequestSubjects.ExecutorInvoke].request, ['plugin_id']);
 const InvokeBatchBody = Type.Omit(RequestSchemas[RequestSubjects.ExecutorInvokeBatch].request, [
   'plugin_id',
@@ -43,7 +43,8 @@ const RevokeBody = Type.Object(
   { additionalProperties: false },
 );
 const OwnerBody = Type.Object({ publisher: PublisherSchema }, { additionalProperties: false });
-const TransferReply = RequestSchemas[RequestSubjects.RegistryTransferOwner].reply;
+const TransferReply = openApiSchema(RequestSchemas[RequestSubjects.RegistryTransferOwner].reply);
+const VersionReply = openApiSchema(RequestSchemas[RequestSubjects.RegistryGetVersion].reply);
 const SubmitQuery = Type.Object(
   {
     wait: Type.Optional(
@@ -57,7 +58,6 @@ const SubmitQuery = Type.Object(
   },
   { additionalProperties: false },
 );
-type Uploaded = { manifest?: { buffer: Buffer }[]; module?: { buffer: Buffer }[] };
 
 @ApiTags('plugins')
 @ApiBearerAuth()
@@ -66,6 +66,7 @@ export class PluginsController {
   constructor(
     private readonly submissions: SubmissionService,
     private readonly bus: BusClient,
+    private readonly timeouts: ExecutorTimeouts,
   ) {}
 
   @Post()
@@ -82,6 +83,11 @@ export class PluginsController {
     schema: { type: 'integer', minimum: 0, maximum: MAX_SUBMIT_WAIT_SECONDS },
   })
   @ApiConsumes('multipart/form-data')
+  @ApiUnsupportedMediaTypeResponse({ description: `anything but ${SUBMISSION_FORM}` })
+  @ApiPayloadTooLargeResponse({
+    description:
+      'a part over its limit: GATEWAY_MAX_MANIFEST_BYTES, GATEWAY_MAX_MODULE_BYTES or GATEWAY_MAX_SBOM_BYTES',
+  })
   @ApiBody({
     schema: {
       type: 'object',
@@ -93,28 +99,20 @@ export class PluginsController {
       },
     },
   })
-  @UseInterceptors(
-    FileFieldsInterceptor(
-      [
-        { name: 'manifest', maxCount: 1 },
-        { name: 'module', maxCount: 1 },
-        { name: 'sbom', maxCount: 1 },
-      ],
-      {
-        limits: { fileSize: MAX_MODULE_BYTES, files: 3, fields: 3 },
-      },
-    ),
-  )
+  @UseInterceptors(SubmissionUpload)
   submit(
-    @UploadedFiles() files: Uploaded = {},
-    @Body() body: { manifest?: string },
+    @UploadedFiles() files: UploadedParts = {},
+    @Body() fields: { manifest?: unknown },
     @Query(new SchemaPipe(SubmitQuery, 'submit query', { coerce: true }))
     query: Static<typeof SubmitQuery>,
     @CurrentPrincipal() who: Principal,
   ) {
-    const manifest = files.manifest?.[0]?.buffer ?? body?.manifest;
     return this.submissions.submit(
-      { manifest, module: files.module?.[0]?.buffer },
+      {
+        manifest: files.manifest?.[0]?.buffer ?? fields?.manifest,
+        module: files.module?.[0]?.buffer,
+        sbom: files.sbom?.[0]?.buffer,
+      },
       who,
       query.wait,
     );
@@ -132,14 +130,19 @@ export class PluginsController {
   }
 
   @Get(':id')
-  @ApiOkResponse({ schema: RequestSchemas[RequestSubjects.RegistryGetPlugin].reply })
-  get(@Param('id') id: string) {
+  @ApiPluginPath()
+  @ApiOkResponse({ schema: openApiSchema(RequestSchemas[RequestSubjects.RegistryGetPlugin].reply) })
+  get(@Param('id', PluginIdParam) id: string) {
     return this.bus.request(RequestSubjects.RegistryGetPlugin, { plugin_id: id });
   }
 
   @Get(':id/versions/:version')
-  @ApiOkResponse({ schema: RequestSchemas[RequestSubjects.RegistryGetVersion].reply })
-  getVersion(@Param('id') id: string, @Param('version') version: string) {
+  @ApiPluginPath({ version: true })
+  @ApiOkResponse({ schema: VersionReply })
+  getVersion(
+    @Param('id', PluginIdParam) id: string,
+    @Param('version', VersionParam) version: string,
+  ) {
     return this.bus.request(RequestSubjects.RegistryGetVersion, { plugin_id: id, version });
   }
 
@@ -150,10 +153,11 @@ export class PluginsController {
     description:
       'Only the owner of an id may submit versions of it. Recorded as plugin.owner_changed.',
   })
+  @ApiPluginPath()
   @ApiBody({ schema: OwnerBody })
   @ApiOkResponse({ schema: TransferReply })
   transfer(
-    @Param('id') id: string,
+    @Param('id', PluginIdParam) id: string,
     @Body(new SchemaPipe(OwnerBody, 'owner request')) body: Static<typeof OwnerBody>,
     @CurrentPrincipal() who: Principal,
   ) {
@@ -167,10 +171,16 @@ export class PluginsController {
   @Post(':id/versions/:version/revoke')
   @Roles('admin')
   @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: 'Revoke a version',
+    description: 'Unloaded everywhere, further calls refused; answers the revoked state.',
+  })
+  @ApiPluginPath({ version: true })
   @ApiBody({ schema: RevokeBody })
+  @ApiOkResponse({ schema: VersionReply })
   revoke(
-    @Param('id') id: string,
-    @Param('version') version: string,
+    @Param('id', PluginIdParam) id: string,
+    @Param('version', VersionParam) version: string,
     @Body(new SchemaPipe(RevokeBody, 'revoke request')) body: { reason?: string },
     @CurrentPrincipal() who: Principal,
   ) {
@@ -185,31 +195,36 @@ export class PluginsController {
   @Post(':id/invoke')
   @Roles('invoker')
   @HttpCode(HttpStatus.OK)
+  @ApiPluginPath()
   @ApiBody({ schema: InvokeBody })
-  invoke(
-    @Param('id') id: string,
-    @Body(new SchemaPipe(InvokeBody, 'invoke request')) body: typeof InvokeBody.static,
+  @ApiPayloadTooLargeResponse({ description: 'a body over GATEWAY_MAX_INVOKE_BYTES' })
+  async invoke(
+    @Param('id', PluginIdParam) id: string,
+    @Body(new SchemaPipe(InvokeBody, 'invoke request', { anyText: true }))
+    body: typeof InvokeBody.static,
   ) {
     return this.bus.request(
       RequestSubjects.ExecutorInvoke,
       { ...body, plugin_id: id },
-      { timeoutMs: INVOKE_TIMEOUT_MS },
+      { timeoutMs: await this.timeouts.invokeMs() },
     );
   }
 
   @Post(':id/invoke-batch')
   @Roles('invoker')
   @HttpCode(HttpStatus.OK)
+  @ApiPluginPath()
   @ApiBody({ schema: InvokeBatchBody })
-  invokeBatch(
-    @Param('id') id: string,
-    @Body(new SchemaPipe(InvokeBatchBody, 'invoke-batch request'))
+  @ApiPayloadTooLargeResponse({ description: 'a body over GATEWAY_MAX_INVOKE_BYTES' })
+  async invokeBatch(
+    @Param('id', PluginIdParam) id: string,
+    @Body(new SchemaPipe(InvokeBatchBody, 'invoke-batch request', { anyText: true }))
     body: typeof InvokeBatchBody.static,
   ) {
     return this.bus.request(
       RequestSubjects.ExecutorInvokeBatch,
       { ...body, plugin_id: id },
-      { timeoutMs: BATCH_TIMEOUT_MS },
+      { timeoutMs: await this.timeouts.batchMs(body.calls.length) },
     );
   }
 }

@@ -3,6 +3,7 @@ import { DomainError, RequestSubjects, type ErrorDetail } from '@convergio/contr
 import type { ArtifactRef, ArtifactStore, StagedArtifact } from '@convergio/artifacts';
 import type { BusClient } from '@convergio/messaging';
 import type { Principal } from '../auth/roles.js';
+import type { GatewayLimits } from '../config/gateway.config.js';
 import { SubmissionService } from './submission.service.js';
 
 const wasm = Buffer.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
@@ -45,7 +46,11 @@ class FakeArtifactStore implements ArtifactStore {
   }
 }
 
-type SubmitData = { manifest: { id: string; version: string }; upload_id: string };
+type SubmitData = {
+  manifest: { id: string; version: string };
+  upload_id: string;
+  sbom?: { upload_id: string };
+};
 
 /** Records requests and answers registry.submit the way the registry does: promotes, or refuses. */
 class FakeBus {
@@ -60,6 +65,7 @@ class FakeBus {
       return this.laterStates.length > 1 ? this.laterStates.shift() : this.laterStates[0];
     if (this.refusal) throw this.refusal;
     await this.artifacts.promote(data.upload_id);
+    if (data.sbom) await this.artifacts.promote(data.sbom.upload_id);
     return { plugin_id: data.manifest.id, version: data.manifest.version, status: 'submitted' };
   }
 }
@@ -88,7 +94,9 @@ describe('SubmissionService', () => {
   beforeEach(() => {
     artifacts = new FakeArtifactStore();
     bus = new FakeBus(artifacts);
-    service = new SubmissionService(bus as unknown as BusClient, artifacts);
+    service = new SubmissionService(bus as unknown as BusClient, artifacts, {
+      GATEWAY_MAX_JSON_DEPTH: 64,
+    } as GatewayLimits);
   });
 
   it("stages the module and asks the registry to record it for the key's publisher", async () => {
@@ -275,4 +283,68 @@ describe('SubmissionService', () => {
       expect(bus.requests).toEqual([]);
     },
   );
+
+  it('stages an sbom with the module and passes both on; the registry keeps both', async () => {
+    const sbom = Buffer.from('{"bomFormat":"CycloneDX"}');
+    await service.submit(
+      { manifest: JSON.stringify(manifest()), module: wasm, sbom },
+      publisherKey,
+    );
+    expect(bus.requests[0].data).toMatchObject({
+      sbom: { sha256: sha256Hex(sbom), size: sbom.length, upload_id: expect.any(String) },
+    });
+    expect([...artifacts.stored.keys()].sort()).toEqual([wasmSha, sha256Hex(sbom)].sort());
+    expect(artifacts.staged.size).toBe(0);
+  });
+
+  it('discards the staged sbom too when the registry refuses', async () => {
+    bus.refusal = new DomainError('version_exists', 'example.greet@1.0.0 exists');
+    const sbom = Buffer.from('{}');
+    await refusal(
+      service.submit({ manifest: JSON.stringify(manifest()), module: wasm, sbom }, publisherKey),
+    );
+    expect(artifacts.staged.size + artifacts.stored.size).toBe(0);
+  });
+
+  it.each([
+    ['an empty sbom', { sbom: Buffer.alloc(0) }, /"sbom"/],
+    ['a manifest sent twice as text', { manifest: ['{}', '{}'] }, /once/],
+  ])('refuses %s with bad_request, storing nothing', async (_what, parts, message) => {
+    const error = await refusal(
+      service.submit(
+        { manifest: JSON.stringify(manifest()), module: wasm, ...parts },
+        publisherKey,
+      ),
+    );
+    expect(error.code).toBe('bad_request');
+    expect(error.message).toMatch(message);
+    expect(artifacts.stored.size + artifacts.staged.size).toBe(0);
+    expect(bus.requests).toEqual([]);
+  });
+
+  it('refuses a manifest deeper than GATEWAY_MAX_JSON_DEPTH before anything walks it', async () => {
+    const deep = `${'{"a":'.repeat(5000)}{}${'}'.repeat(5000)}`;
+    const raw = JSON.stringify(manifest()).replace(/}$/, `,"extra":${deep}}`);
+    const error = await refusal(service.submit({ manifest: raw, module: wasm }, publisherKey));
+    expect(error.code).toBe('validation_failed');
+    expect(error.details).toEqual([expect.objectContaining({ code: 'json_too_deep' })]);
+    expect(error.message).toContain('GATEWAY_MAX_JSON_DEPTH');
+    expect(bus.requests).toEqual([]);
+  });
+
+  it('refuses an input_schema beyond the bounds verification holds it to, naming the tool', async () => {
+    let schema: object = {};
+    // 41 levels: over the 32 an input_schema may nest, within the 64 of the whole manifest.
+    for (let i = 0; i < 20; i++) schema = { properties: { a: schema } };
+    const tools = [{ name: 'greet', function: 'greet', description: 'hi', input_schema: schema }];
+    const raw = JSON.stringify(manifest({ capabilities: { tools } }));
+    const error = await refusal(service.submit({ manifest: raw, module: wasm }, publisherKey));
+    expect(error.details).toEqual([
+      expect.objectContaining({
+        code: 'input_schema_too_deep',
+        path: '/capabilities/tools/0/input_schema',
+      }),
+    ]);
+    expect(bus.requests).toEqual([]);
+  });
 });

@@ -1,26 +1,25 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import {
-  DomainError,
-  RequestSubjects,
-  validateManifest,
-  type Manifest,
-} from '@convergio/contracts';
+import { DomainError, RequestSubjects, type Manifest } from '@convergio/contracts';
 import { BusClient } from '@convergio/messaging';
-import { ARTIFACT_STORE, type ArtifactStore } from '@convergio/artifacts';
+import { ARTIFACT_STORE, type ArtifactStore, type StagedArtifact } from '@convergio/artifacts';
 import type { Principal } from '../auth/roles.js';
+import { GATEWAY_LIMITS, type GatewayLimits } from '../config/gateway.config.js';
+import { readManifestPart } from './manifest-part.js';
 import { settledStatus } from './settled-state.js';
 
 /** The parts of a multipart submission. */
 export interface SubmissionParts {
-  manifest?: Buffer | string;
+  /** plugin.json: a file part's bytes or a text field's text (anything else is refused). */
+  manifest?: unknown;
   module?: Buffer;
+  sbom?: Buffer;
 }
 
 /**
  * Takes a submission apart: the key must belong to a publisher, the manifest must parse and pass
- * its schema (every problem listed), then the module is staged and the registry decides. The
- * registry promotes the staged module into the store only if it accepts the submission; the
- * staged file is discarded here whatever happens, so a refused submission leaves nothing.
+ * its schema and bounds (every problem listed), then the module (and SBOM) are staged and the
+ * registry decides. The registry promotes staged files into the store only if it accepts the
+ * submission; they are discarded here whatever happens, so a refused submission leaves nothing.
  */
 @Injectable()
 export class SubmissionService {
@@ -29,6 +28,7 @@ export class SubmissionService {
   constructor(
     private readonly bus: BusClient,
     @Inject(ARTIFACT_STORE) private readonly artifacts: ArtifactStore,
+    @Inject(GATEWAY_LIMITS) private readonly limits: GatewayLimits,
   ) {}
 
   /**
@@ -42,18 +42,18 @@ export class SubmissionService {
         `key ${who.keyId} belongs to no publisher, so it cannot submit plugins; an admin creates a publisher key with ` +
           `POST /v1/api-keys {"name": "ci", "roles": ["publisher"], "publisher": "<your publisher name>"}`,
       );
-    if (parts.manifest === undefined)
-      throw new DomainError(
-        'bad_request',
-        'the multipart field "manifest" (plugin.json) is missing',
-      );
+    const manifest = readManifestPart(parts.manifest, this.limits.GATEWAY_MAX_JSON_DEPTH);
     if (!parts.module?.length)
       throw new DomainError(
         'bad_request',
-        'the multipart field "module" (.wasm) is missing or empty',
+        'the multipart part "module" (.wasm) is missing or empty',
       );
-    const manifest = validateManifest(parseJson(parts.manifest));
-    const accepted = await this.register(manifest, parts.module, who.keyId, who.publisher);
+    if (parts.sbom?.length === 0)
+      throw new DomainError(
+        'bad_request',
+        'the multipart part "sbom" is empty: send it or leave it out',
+      );
+    const accepted = await this.register(manifest, parts, who.keyId, who.publisher);
     if (waitSeconds === 0) return accepted;
     const { plugin_id, version } = accepted;
     const status = await settledStatus(
@@ -65,35 +65,38 @@ export class SubmissionService {
     return { ...accepted, status };
   }
 
-  private async register(manifest: Manifest, module: Buffer, keyId: string, publisher: string) {
-    const staged = await this.artifacts.stage(module);
+  private async register(
+    manifest: Manifest,
+    parts: SubmissionParts,
+    keyId: string,
+    publisher: string,
+  ) {
+    const staged: StagedArtifact[] = [];
     try {
+      const module = await this.artifacts.stage(parts.module!);
+      staged.push(module);
+      const sbom = parts.sbom && (await this.artifacts.stage(parts.sbom));
+      if (sbom) staged.push(sbom);
       return await this.bus.request(RequestSubjects.RegistrySubmit, {
         manifest,
-        module_sha256: staged.sha256,
-        module_size: staged.size,
-        upload_id: staged.upload_id,
+        module_sha256: module.sha256,
+        module_size: module.size,
+        upload_id: module.upload_id,
+        ...(sbom && { sbom: { sha256: sbom.sha256, size: sbom.size, upload_id: sbom.upload_id } }),
         submitted_by: keyId,
         publisher,
       });
     } finally {
-      // A leftover upload is never read; failing to delete it must not hide the registry's answer.
-      await this.artifacts
-        .discard(staged.upload_id)
-        .catch((error: unknown) =>
-          this.log.warn(`staged upload ${staged.upload_id} not deleted: ${String(error)}`),
-        );
+      await Promise.all(staged.map(({ upload_id }) => this.discard(upload_id)));
     }
   }
-}
 
-function parseJson(raw: Buffer | string): unknown {
-  try {
-    return JSON.parse(raw.toString()) as unknown;
-  } catch (error) {
-    throw new DomainError(
-      'bad_request',
-      `plugin.json is not valid JSON: ${(error as Error).message}`,
-    );
+  /** A leftover upload is never read; failing to delete it must not hide the registry's answer. */
+  private discard(uploadId: string): Promise<void> {
+    return this.artifacts
+      .discard(uploadId)
+      .catch((error: unknown) =>
+        this.log.warn(`staged upload ${uploadId} not deleted: ${String(error)}`),
+      );
   }
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
 import type { Manifest } from '@convergio/contracts';
 import { aManifest, exampleModule } from '@convergio/testing';
 import request from 'supertest';
@@ -55,6 +56,10 @@ export function submit(key: string, manifest: unknown, module: Buffer = greetMod
     )
     .attach('module', module, 'plugin.wasm');
 }
+
+/** Every file in the shared artifact folder (content-addressed store and staged uploads), sorted. */
+export const artifactFiles = async () =>
+  (await readdir(platform().artifactDir, { recursive: true })).sort();
 
 /** The stored state of one version. */
 export async function versionState(key: string, id: string, version = '1.0.0') {

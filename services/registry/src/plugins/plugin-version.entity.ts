@@ -34,6 +34,13 @@ export class PluginVersion {
   @Column({ type: 'integer', name: 'module_size' })
   moduleSize!: number;
 
+  /** The SBOM submitted with the version, in the artifact store by this hash; null when none was. */
+  @Column({ type: 'text', name: 'sbom_sha256', nullable: true })
+  sbomSha256!: string | null;
+
+  @Column({ type: 'integer', name: 'sbom_size', nullable: true })
+  sbomSize!: number | null;
+
   @Column({ type: 'jsonb', default: () => "'[]'" })
   findings!: Finding[];
 

@@ -55,6 +55,32 @@ describe('registry service', () => {
     });
   });
 
+  it('keeps the SBOM submitted with a version by its hash, and announces it', async () => {
+    const sbom = Buffer.from('{"bomFormat":"CycloneDX"}');
+    const [module, staged] = await Promise.all([
+      h.artifacts.stage(Buffer.from('module bytes')),
+      h.artifacts.stage(sbom),
+    ]);
+    await h.bus.request(RequestSubjects.RegistrySubmit, {
+      manifest: { id: 'r.sbom', version: '1.0.0', name: 'With an SBOM' },
+      module_sha256: module.sha256,
+      module_size: module.size,
+      upload_id: module.upload_id,
+      sbom: { sha256: staged.sha256, size: staged.size, upload_id: staged.upload_id },
+      submitted_by: 'publisher-key',
+      publisher: 'acme',
+    });
+    const expected = { sha256: sha256Hex(sbom), size: sbom.length };
+    expect(await state('r.sbom')).toMatchObject({ sbom: expected });
+    expect(await h.artifacts.get(expected.sha256)).toEqual(new Uint8Array(sbom));
+    const event = await h.waitFor(
+      EventSubjects.PluginSubmitted,
+      (e) => e.data.plugin_id === 'r.sbom',
+    );
+    expect(event.data.sbom).toEqual(expected);
+    expect(await state('r.one')).toMatchObject({ sbom: null });
+  });
+
   it('refuses a version submitted twice, and a module upload that was never staged', async () => {
     await expect(submit('r.one')).rejects.toMatchObject({ code: 'version_exists' });
     await expect(
@@ -150,15 +176,18 @@ describe('registry service', () => {
     );
   });
 
-  it('revokes once, announcing it', async () => {
-    expect(
-      await h.bus.request(RequestSubjects.RegistryRevokeVersion, {
-        plugin_id: 'r.life',
-        version: '1.0.0',
-        revoked_by: 'admin',
-        reason: 'leak',
-      }),
-    ).toMatchObject({ status: 'revoked' });
+  it('revokes once, announcing it and answering the revoked state', async () => {
+    const before = await state('r.life');
+    expect(before.loaded_on).toEqual(['executor-b']);
+    const revoked = await h.bus.request(RequestSubjects.RegistryRevokeVersion, {
+      plugin_id: 'r.life',
+      version: '1.0.0',
+      revoked_by: 'admin',
+      reason: 'leak',
+    });
+    expect(revoked).toMatchObject({ status: 'revoked', loaded: false, loaded_on: [] });
+    expect(Date.parse(revoked.updated_at)).toBeGreaterThan(Date.parse(before.updated_at));
+    expect(await state('r.life')).toEqual(revoked);
     expect((await h.waitFor(EventSubjects.PluginRevoked)).data).toMatchObject({
       plugin_id: 'r.life',
       reason: 'leak',

@@ -110,20 +110,19 @@ export class RegistryService {
     return toState(row, ownerOf(await this.owners(manager, pluginId), pluginId));
   }
 
+  /**
+   * Revokes a version and answers its new state: revoked, and loaded nowhere (as the registry
+   * records it on plugin.revoked, which tells every executor to unload it).
+   */
   async revoke(req: RequestMap['registry.versions.revoke']): Promise<VersionState> {
     return this.dataSource.transaction(async (manager) => {
-      const row = await this.find(manager, req.plugin_id, req.version);
-      if (row.status === 'revoked')
+      const found = await this.find(manager, req.plugin_id, req.version);
+      if (found.status === 'revoked')
         throw new DomainError(
           'invalid_state',
           `${req.plugin_id}@${req.version} is already revoked`,
         );
-      row.status = 'revoked';
-      await manager.update(
-        PluginVersion,
-        { pluginId: row.pluginId, version: row.version },
-        { status: 'revoked' },
-      );
+      const row = await manager.save(Object.assign(found, { status: 'revoked', loadedOn: [] }));
       await this.bus.publish(EventSubjects.PluginRevoked, {
         plugin_id: row.pluginId,
         version: row.version,
@@ -165,6 +164,7 @@ function toState(r: PluginVersion, owner: string): VersionState {
     status: r.status,
     trust: r.trust,
     module_sha256: r.moduleSha256,
+    sbom: r.sbomSha256 === null ? null : { sha256: r.sbomSha256, size: r.sbomSize ?? 0 },
     permissions,
     findings: r.findings,
     policy_violations: r.policyViolations,

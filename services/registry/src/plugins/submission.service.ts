@@ -75,6 +75,8 @@ export class SubmissionService {
       manifest: req.manifest,
       moduleSha256: req.module_sha256,
       moduleSize: req.module_size,
+      sbomSha256: req.sbom?.sha256 ?? null,
+      sbomSize: req.sbom?.size ?? null,
       findings: [],
       loadedOn: [],
       approvedAt: null,
@@ -85,7 +87,8 @@ export class SubmissionService {
       known.find((k) => k.version === verdict.replaces) ??
       manager.create(PluginVersion, { pluginId: id, version });
     await manager.save(Object.assign(row, fields, { submittedAt: new Date() }));
-    await this.promote(req);
+    await this.promote(req.upload_id, req.module_sha256, 'module');
+    if (req.sbom) await this.promote(req.sbom.upload_id, req.sbom.sha256, 'SBOM');
     // Published inside the transaction so a failed publish stores nothing. If the commit then fails,
     // the event names a version the registry never stored (an outbox would close that gap).
     await this.bus.publish(EventSubjects.PluginSubmitted, {
@@ -94,6 +97,7 @@ export class SubmissionService {
       manifest: req.manifest,
       module_sha256: req.module_sha256,
       module_size: req.module_size,
+      ...(req.sbom && { sbom: { sha256: req.sbom.sha256, size: req.sbom.size } }),
       submitted_by: req.submitted_by,
     });
     return { plugin_id: id, version, status: 'submitted' };
@@ -120,14 +124,14 @@ export class SubmissionService {
     }
   }
 
-  private async promote(req: SubmitRequest): Promise<void> {
+  private async promote(uploadId: string, sha256: string, what: string): Promise<void> {
     try {
-      await this.artifacts.promote(req.upload_id, req.module_sha256);
+      await this.artifacts.promote(uploadId, sha256);
     } catch (error) {
       if (!(error instanceof ArtifactError)) throw error;
       throw new DomainError(
         'bad_request',
-        `the module upload ${req.upload_id} cannot be stored: ${error.message}`,
+        `the ${what} upload ${uploadId} cannot be stored: ${error.message}`,
       );
     }
   }

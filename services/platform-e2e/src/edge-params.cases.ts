@@ -1,0 +1,152 @@
+import type { Response } from 'supertest';
+import { adminKey, api, bearer, createKey } from './support/fixtures.js';
+
+type Call = { method: 'get' | 'post' | 'put' | 'delete'; path: string; body?: object };
+
+const badIds = ['BAD!', 'a..b', 'x'.repeat(300), '-lead', 'Upper.case'];
+const badVersions = ['1.0', 'latest', `1.0.0-${'a'.repeat(80)}`, '01.0.0'];
+
+/** Every route with a plugin id in its path, called with `id` (and a valid version). */
+const withId = (id: string): Call[] => [
+  { method: 'get', path: `/v1/plugins/${id}` },
+  { method: 'get', path: `/v1/plugins/${id}/versions/1.0.0` },
+  { method: 'put', path: `/v1/plugins/${id}/owner`, body: { publisher: 'someone' } },
+  { method: 'post', path: `/v1/plugins/${id}/versions/1.0.0/revoke`, body: {} },
+  { method: 'post', path: `/v1/plugins/${id}/invoke`, body: { function: 'f', input: {} } },
+  {
+    method: 'post',
+    path: `/v1/plugins/${id}/invoke-batch`,
+    body: { calls: [{ function: 'f', input: {} }] },
+  },
+  { method: 'post', path: `/v1/approvals/${id}/1.0.0/approve`, body: {} },
+  { method: 'post', path: `/v1/approvals/${id}/1.0.0/reject`, body: { reason: 'no' } },
+];
+/** Every route with a version in its path, called with `version` (and a valid id). */
+const withVersion = (version: string): Call[] => [
+  { method: 'get', path: `/v1/plugins/e2e.some/versions/${version}` },
+  { method: 'post', path: `/v1/plugins/e2e.some/versions/${version}/revoke`, body: {} },
+  { method: 'post', path: `/v1/approvals/e2e.some/${version}/approve`, body: {} },
+  { method: 'post', path: `/v1/approvals/e2e.some/${version}/reject`, body: { reason: 'no' } },
+];
+
+/**
+ * Path and query parameters are checked at the gateway against what the contracts and the database
+ * accept, and refused with the field's public name; none reaches a service unchecked.
+ */
+describe('parameters are checked at the edge', () => {
+  let auditor: string;
+
+  beforeAll(async () => {
+    auditor = await createKey('auditor');
+  });
+
+  const call = ({ method, path, body }: Call) => {
+    const req = api()[method](path).set(bearer(adminKey()));
+    return body ? req.send(body) : req;
+  };
+
+  /** A 400 naming `field` in words, never an internal request name. */
+  function expectRefused(res: Response, field: string) {
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('validation_failed');
+    expect(res.body.error.message).toContain(field);
+    expect(res.body.error.message).not.toMatch(/registry\.|approval\.|executor\.|audit\./);
+  }
+
+  it.each(badIds.flatMap((id) => withId(encodeURIComponent(id)).map((c) => [id, c] as const)))(
+    'refuses the plugin id %j in the path: %j',
+    async (_id, c) => expectRefused(await call(c), 'plugin id'),
+  );
+
+  it.each(
+    badVersions.flatMap((v) => withVersion(encodeURIComponent(v)).map((c) => [v, c] as const)),
+  )('refuses the version %j in the path: %j', async (_v, c) =>
+    expectRefused(await call(c), 'version'),
+  );
+
+  it('refuses an invoke naming a version that is not semver, with the field', async () => {
+    const res = await call({
+      method: 'post',
+      path: '/v1/plugins/e2e.some/invoke',
+      body: { function: 'f', input: {}, version: 'latest' },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error.details).toContainEqual(expect.objectContaining({ path: '/version' }));
+  });
+
+  it.each(['not-a-uuid', '1', `${'0'.repeat(8)}-0000-0000-0000-${'0'.repeat(13)}`])(
+    'refuses the API key id %j in the path, naming it',
+    async (id) =>
+      expectRefused(await call({ method: 'delete', path: `/v1/api-keys/${id}` }), 'API key id'),
+  );
+
+  it.each([
+    ['after_seq', '99999999999999999999'],
+    ['after_seq', '9223372036854775808'],
+    ['after_seq', '9007199254740993'],
+    ['after_seq', '-1'],
+    ['after_seq', '1.5'],
+    ['after_seq', 'abc'],
+    ['limit', '0'],
+    ['limit', '501'],
+    ['limit', '99999999999999999999'],
+    ['plugin_id', 'BAD!'],
+    ['version', 'latest'],
+    ['type', 'x'.repeat(101)],
+  ])('refuses the audit query %s=%s with 400 naming the field, not 500', async (field, value) => {
+    const res = await api()
+      .get('/v1/audit')
+      .query({ [field]: value })
+      .set(bearer(auditor));
+    expectRefused(res, 'audit query');
+    expect(JSON.stringify(res.body.error.details)).toContain(`/${field}`);
+  });
+
+  it('pages the audit log from the largest after_seq it accepts', async () => {
+    const res = await api()
+      .get('/v1/audit')
+      .query({ after_seq: String(Number.MAX_SAFE_INTEGER) })
+      .set(bearer(auditor))
+      .expect(200);
+    expect(res.body).toEqual({ events: [], next_after_seq: null });
+  });
+
+  it.each([
+    ['NUL', 'a\u0000b'],
+    ['a lone surrogate', 'a\ud800b'],
+  ])(
+    'refuses an API key name holding %s with 400 invalid_characters, not 500',
+    async (_w, name) => {
+      const res = await api()
+        .post('/v1/api-keys')
+        .set(bearer(adminKey()))
+        .send({ name, roles: ['invoker'] })
+        .expect(400);
+      expect(res.body.error.details).toContainEqual(
+        expect.objectContaining({ code: 'invalid_characters', path: '/name' }),
+      );
+      const keys = await api().get('/v1/api-keys').set(bearer(adminKey())).expect(200);
+      expect((keys.body.keys as { name: string }[]).map((k) => k.name)).not.toContain(name);
+    },
+  );
+
+  it.each([
+    ['a revoke reason', '/v1/plugins/e2e.some/versions/1.0.0/revoke', { reason: 'a\u0000b' }],
+    ['a reject reason', '/v1/approvals/e2e.some/1.0.0/reject', { reason: 'a\u0000b' }],
+    ['an approve note', '/v1/approvals/e2e.some/1.0.0/approve', { note: 'a\ud800b' }],
+  ])('refuses %s the database cannot store, naming the field', async (_w, path, body) => {
+    const res = await api().post(path).set(bearer(adminKey())).send(body).expect(400);
+    expect(res.body.error.details).toContainEqual(
+      expect.objectContaining({ code: 'invalid_characters', path: `/${Object.keys(body)[0]}` }),
+    );
+  });
+
+  it('still passes text the database can store to the plugin as input', async () => {
+    const res = await call({
+      method: 'post',
+      path: '/v1/plugins/e2e.unknown-plugin/invoke',
+      body: { function: 'f', input: { text: 'a\u0000b\ud800' } },
+    });
+    expect(res.status).toBe(404);
+  });
+});
