@@ -14,6 +14,11 @@ export interface KernelOptions {
   maxVarBytes: number;
   /** The `log` host function of the plugin's table, which limits, caps and redacts; absent: lines are dropped. */
   log?: (input: unknown) => unknown;
+  /**
+   * Bytes of a log message's block to decode: all the `log` function can keep (see
+   * logMessageHeadBytes), so a message of megabytes costs what a capped one does.
+   */
+  logHeadBytes: () => number;
 }
 
 /** What a call left in the kernel. */
@@ -182,7 +187,7 @@ export class PluginKernel {
   private log(level: string, address: bigint): void {
     const block = this.memory.block(address);
     if (!block) throw new KernelFault('trap', 'log names no block');
-    const message = utf8.decode(block);
+    const message = utf8.decode(block.subarray(0, this.options.logHeadBytes()));
     this.memory.free(address);
     try {
       this.options.log?.({ level, message });

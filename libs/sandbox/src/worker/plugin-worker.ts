@@ -1,6 +1,7 @@
 // Entry point of a plugin worker: one plugin instance, run by Extism in inline mode, one call
 // at a time. The supervisor on the main thread enforces wall time by terminating this thread.
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { logMessageHeadBytes } from '@convergio/policy';
 import { errorMessage } from '../error-message.js';
 import type { HostFunctionFactory } from '../host-api.js';
 import { PluginLogSink } from '../plugin-log-sink.js';
@@ -36,6 +37,7 @@ async function start(): Promise<void> {
       init.limits,
       log,
       stats,
+      () => logMessageHeadBytes(init.policy.maxLogBytes, host.env.releasedSecrets()),
     );
     host.flushEvents(); // what the start function logged
     return created;

@@ -36,7 +36,8 @@ export class WorkerPlugin {
   /**
    * Instantiates `module`, prepared (prepare-module.ts): its imports checked against the names
    * of `table` and the kernel's, its kernel imports routed to the sandbox's kernel, so no import
-   * can fall through to the SDK's own.
+   * can fall through to the SDK's own. `logHeadBytes` bounds what the kernel's log_* imports
+   * decode of a message (see PluginKernel).
    */
   static async create(
     module: WebAssembly.Module,
@@ -44,11 +45,13 @@ export class WorkerPlugin {
     limits: CallLimits,
     log: PluginLogSink,
     stats: Float64Array,
+    logHeadBytes: () => number,
   ): Promise<WorkerPlugin> {
     const meter = new CallMeter(stats);
     const kernel = new PluginKernel(meter, {
       maxVarBytes: MAX_VAR_BYTES,
       log: Object.hasOwn(table, 'log') ? table.log : undefined,
+      logHeadBytes,
     });
     const plugin = await createPlugin(
       { wasm: [{ module }] },
