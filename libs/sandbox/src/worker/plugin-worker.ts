@@ -8,6 +8,7 @@ import { PluginLogSink } from '../plugin-log-sink.js';
 import { SandboxError } from '../sandbox-error.js';
 import { BridgeClient } from '../sync-bridge.js';
 import type { CallRequest, WorkerInit, WorkerMessage } from '../worker-protocol.js';
+import { collectGarbage } from './collect-garbage.js';
 import { createHostEnvironment, type WorkerHostEnvironment } from './host-environment.js';
 import { WorkerPlugin } from './worker-plugin.js';
 
@@ -44,10 +45,16 @@ async function start(): Promise<void> {
   };
   let plugin = await instantiate();
   post({ type: 'ready' });
+  // A replaced instance's linear memory is given back only by a collection: one runs before each
+  // replacement, so at most two memories (the instance's and the one it replaced) are ever held.
+  const replace = () => {
+    collectGarbage?.();
+    return instantiate();
+  };
   let queue = Promise.resolve();
   port.on('message', (request: CallRequest) => {
     queue = queue.then(async () => {
-      plugin = await serve(plugin, request, host, instantiate);
+      plugin = await serve(plugin, request, host, replace);
     });
   });
 }
@@ -56,7 +63,7 @@ async function serve(
   plugin: WorkerPlugin,
   request: CallRequest,
   host: WorkerHostEnvironment,
-  instantiate: () => Promise<WorkerPlugin>,
+  replace: () => Promise<WorkerPlugin>,
 ): Promise<WorkerPlugin> {
   host.beginCall();
   const outcome = await plugin.call(request.fn, request.input, request.limits);
@@ -70,7 +77,7 @@ async function serve(
   }
   if (!outcome.recycle) return plugin;
   await plugin.close();
-  return instantiate();
+  return replace();
 }
 
 async function loadFactory(url: string): Promise<HostFunctionFactory> {
