@@ -53,7 +53,7 @@ export const ExecutorLimitsEnv = {
     64,
     1024 * 1024,
     1024,
-    'resident memory (RSS: heaps, Wasm memories, buffers) of the sandbox process of one plugin version, MiB; above it the process is killed and its calls fail with memory_limit',
+    'resident memory (RSS: heaps, Wasm memories, buffers) of the sandbox process of one plugin version, MiB; a version whose worst case (ADR 0006) exceeds it is refused at load (memory_ceiling_exceeded) or given fewer instances; above it the process is killed and its calls fail with memory_limit',
   ),
   EXECUTOR_MAX_LOADED_PLUGINS: int(
     1,

@@ -241,8 +241,8 @@ export const CRASHING: readonly {
 
 /**
  * Grows its linear memory to the cap and fills it, fills Extism blocks up to their cap, then
- * keeps running: only the sandbox process's memory ceiling can stop it before the wall time.
- * Its `ping` export answers at once (proves the process came back).
+ * keeps running: its process must stay under the memory ceiling until the wall time stops it.
+ * Its `ping` export answers at once (proves the plugin still serves).
  */
 export const MEMORY_HOG = `(module
   ${KERNEL}
