@@ -70,6 +70,11 @@ export const SANDBOX_ERROR_CODES = [
   'runtime_failure',
   /** The plugin's sandbox process died (V8 fatal error, native crash, killed); it is restarted. */
   'sandbox_crashed',
+  /**
+   * Refused at load: what one instance of the version may allocate (its memory cap, heaps,
+   * buffers: libs/sandbox `sandboxMemoryBudget`) is more than its sandbox process's ceiling.
+   */
+  'memory_ceiling_exceeded',
 ] as const;
 
 /** One code of {@link SANDBOX_ERROR_CODES}. */

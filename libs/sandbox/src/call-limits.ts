@@ -7,8 +7,9 @@ export interface CallLimits {
   /**
    * CPU budget in fuel units: one unit per loop iteration and per entry of a function that may
    * loop or recurse (see meterCodeSection), and bulk work charged before it runs: one unit per
-   * 16 bytes of memory.fill/copy/init, 64 per table element filled, copied, initialized or
-   * grown, 4096 per page of memory.grow (see bulk-fuel.ts); the rest costs nothing
+   * 16 bytes of memory.fill/copy/init, 64 per table element filled, copied or initialized,
+   * 1024 per element table.grow adds plus 1 per element the table held, 8192 per page of the
+   * memory after a memory.grow (see bulk-fuel.ts); the rest costs nothing
    * (`cpu_limit`). Deterministic, unlike wall time.
    */
   fuel: number;

@@ -25,6 +25,12 @@ export {
 export type * from './host-api.js';
 export {
   ProcessSandboxRuntime,
+  type ProcessSandboxPlugin,
   type ProcessSandboxRuntimeOptions,
 } from './process/process-sandbox-runtime.js';
+export {
+  fitSandboxMemory,
+  sandboxMemoryBudget,
+  type SandboxMemoryBudget,
+} from './sandbox-memory-budget.js';
 export type { SandboxServices, SandboxServicesSpec } from './process/process-protocol.js';

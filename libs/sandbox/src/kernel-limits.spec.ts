@@ -1,3 +1,4 @@
+import { logMessageHeadBytes } from '@convergio/policy';
 import type { CallLimits } from './call-limits.js';
 import type { LoadedSandboxPlugin } from './sandbox-plugin.js';
 import { SandboxRuntime, type PluginSpec, type SandboxRuntimeOptions } from './sandbox-runtime.js';
@@ -10,7 +11,6 @@ import { TEST_POLICY } from './testing/test-policy.js';
 // refused allocation leaves nothing behind, kernel calls count as host calls, vars are bounded
 // and log_* goes through the `log` host function. Real worker threads, real Extism.
 
-const MiB = 1024 * 1024;
 const text = (value: string) => new TextEncoder().encode(value);
 const u64 = (bytes: Uint8Array) =>
   new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true);
@@ -230,12 +230,15 @@ describe('Extism kernel imports under the sandbox limits', () => {
       });
     });
 
-    it('writes nothing of an 8 MiB message of lines to the operator log, and hands it over as one message', async () => {
+    it('reads only the head of an 8 MiB message that the log function can keep, and hands it over as one message', async () => {
       const instance = await load({ limits: { maxMemoryPages: 256 } });
       await instance.call('log_8mib', text(''));
       expect(logged).toEqual([]);
       expect(events).toHaveLength(1);
-      expect((events[0].event as { message: string }).message).toHaveLength(8 * MiB);
+      const { message } = events[0].event as { message: string };
+      expect(message.length).toBeGreaterThan(POLICY.maxLogBytes);
+      expect(message.length).toBeLessThanOrEqual(logMessageHeadBytes(POLICY.maxLogBytes, []));
+      expect(message.startsWith('aaaaaaa\naaaaaaa\n')).toBe(true);
     });
   });
 });

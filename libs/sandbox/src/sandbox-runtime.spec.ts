@@ -249,6 +249,29 @@ describe('SandboxRuntime', () => {
       await stillWorks(instance);
     });
 
+    it('stops a plugin growing its memory a page at a time with cpu_limit, long before its cap', async () => {
+      const grower = await wat(`(module (memory (export "memory") 1)
+        (func (export "grow") (result i32) (loop $again (drop (memory.grow (i32.const 1))) (br $again))
+          (i32.const 0)))`);
+      const instance = await load(grower, { limits: { fuel: 10_000_000, maxMemoryPages: 1024 } });
+      // Each grow pays for every page of the memory after it: 10,000,000 units reach 48 pages.
+      await expect(instance.call('grow', text(''))).rejects.toMatchObject({
+        code: 'cpu_limit',
+        resources: { memory_pages: 48 },
+      });
+    });
+
+    it('stops a plugin growing a table an element at a time with cpu_limit, before 10,000 entries', async () => {
+      // Traps on purpose once it holds 10,000 entries: it must not get that far.
+      const grower = await wat(`(module (table $t 1 funcref) (memory (export "memory") 1)
+        (func (export "grow") (result i32)
+          (loop $again (drop (table.grow $t (ref.null func) (i32.const 1)))
+            (br_if $again (i32.lt_u (table.size $t) (i32.const 10000))))
+          (unreachable)))`);
+      const instance = await load(grower, { limits: { fuel: 10_000_000 } });
+      await expect(instance.call('grow', text(''))).rejects.toMatchObject({ code: 'cpu_limit' });
+    });
+
     it('reports endless recursion as stack_overflow', async () => {
       const instance = await load();
       await expect(instance.call('recurse', text(''))).rejects.toMatchObject({

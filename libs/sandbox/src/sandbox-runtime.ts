@@ -7,6 +7,7 @@ import type { CompileWasm } from './inspect-module.js';
 import type { SandboxLogger } from './plugin-log-sink.js';
 import { prepareModule, type PreparedModule } from './prepare-module.js';
 import { SandboxError } from './sandbox-error.js';
+import { bridgeBytes, WORKER_RESOURCE_LIMITS } from './sandbox-memory-budget.js';
 import { PluginSupervisor, type LoadedSandboxPlugin } from './sandbox-plugin.js';
 
 /** A refusal a host function recorded with `env.deny`. */
@@ -42,7 +43,7 @@ export interface SandboxRuntimeOptions {
   onCallEnd?: (plugin: PluginIdentity, instance: string) => void;
   /** Receives worker output and sandbox diagnostics; defaults to `console`. */
   logger?: SandboxLogger;
-  /** JS heap of each plugin worker (Wasm memory is capped separately); defaults to 64 MiB old space. */
+  /** JS heap of each plugin worker (Wasm memory is capped separately); defaults to WORKER_RESOURCE_LIMITS. */
   workerResourceLimits?: ResourceLimits;
   /**
    * Instances (worker threads) one plugin may run calls on at once; 1 serializes its calls.
@@ -68,15 +69,10 @@ export interface PluginSpec {
   inputSchemas?: Record<string, unknown>;
 }
 
-const BRIDGE_OVERHEAD_BYTES = 64 * 1024;
 // A spare instance (beyond the first) idle this long is stopped: bursts get parallelism, quiet
 // plugins give the memory back.
 const SPARE_INSTANCE_IDLE_MS = 30_000;
 const WORKER_START_TIMEOUT_MS = 10_000;
-const DEFAULT_RESOURCE_LIMITS: ResourceLimits = {
-  maxOldGenerationSizeMb: 64,
-  maxYoungGenerationSizeMb: 16,
-};
 
 /**
  * Runs untrusted plugins, each instance in a worker thread of its own (Extism inline inside it).
@@ -121,14 +117,7 @@ export class SandboxRuntime {
               ? null
               : String(this.options.inputCheckModule),
         },
-        bridgeBytes:
-          2 *
-            Math.max(
-              policy.maxHttpResponseBytes,
-              policy.maxHttpRequestBytes,
-              policy.maxWebSocketMessageBytes,
-            ) +
-          BRIDGE_OVERHEAD_BYTES,
+        bridgeBytes: bridgeBytes(policy),
         mainThreadOps: this.options.mainThreadOps ?? {},
         events: {
           denied: (event) => onDenied?.(identity, event),
@@ -137,7 +126,7 @@ export class SandboxRuntime {
           callEnded: (instance) => onCallEnd?.(identity, instance),
         },
         logger: this.logger,
-        resourceLimits: this.options.workerResourceLimits ?? DEFAULT_RESOURCE_LIMITS,
+        resourceLimits: this.options.workerResourceLimits ?? WORKER_RESOURCE_LIMITS,
         startTimeoutMs: WORKER_START_TIMEOUT_MS,
       },
       functions,

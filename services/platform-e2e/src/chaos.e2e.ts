@@ -31,31 +31,28 @@ import { callHost, deployHostile } from './support/hostile.js';
  * caused before (80 s frozen by a regex, 39 s of 504s behind a silent DNS server).
  */
 const BYSTANDER_P99_MS = 2000;
-/** Sandbox process ceiling (EXECUTOR_SANDBOX_MEMORY_MB): the memory hog must be killed at it. */
-const SANDBOX_MEMORY_MB = 256;
+/**
+ * Sandbox process ceiling (EXECUTOR_SANDBOX_MEMORY_MB): it holds the worst case of one instance
+ * at MEMORY_PAGES (468 MiB, see sandboxMemoryBudget), so every version runs one instance, and no
+ * sandbox process may ever be seen above it, the memory hog's included.
+ */
+const SANDBOX_MEMORY_MB = 512;
 /**
  * The executor holds no plugin memory of its own (its plugins run in sandbox processes); before,
  * one kernel alloc flood grew it by 2 GiB.
  */
 const EXECUTOR_RSS_MB = 400;
-/** Linear-memory cap of a call (EXECUTOR_MAX_MEMORY_PAGES), 256 MiB; Extism blocks get as much. */
-const MEMORY_PAGES = 4096;
+/** Linear-memory cap of a call (EXECUTOR_MAX_MEMORY_PAGES), 64 MiB; Extism blocks get as much. */
+const MEMORY_PAGES = 1024;
 /** Wall time of a call (EXECUTOR_TIMEOUT_MS). */
 const WALL_TIME_MS = 5000;
 /** A call is stopped at its wall time; the rest is the load of the box. */
 const CALL_BOUND_MS = 2 * WALL_TIME_MS;
-/** The ceiling is polled every 250 ms: a process may be seen above it until it is killed. */
-const CEILING_GRACE_MS = 1500;
 
 interface AuditEvent {
   type: string;
   plugin_id: string | null;
   data: { reason?: string; function?: string; target?: string };
-}
-
-interface Sample {
-  at: number;
-  kb: number;
 }
 
 const rssKb = (pid: number) =>
@@ -100,19 +97,18 @@ describe('chaos: every known attack at once, next to a bystander', () => {
   const calls: { status: number; ms: number; ok: boolean }[] = [];
   const health: { status: number; ms: number }[] = [];
   const executorRss: number[] = [];
-  const sandboxRss = new Map<number, Sample[]>();
+  /** Resident set samples of each sandbox process, kB. */
+  const sandboxRss = new Map<number, number[]>();
   let monitors: Promise<unknown>[] = [];
 
   beforeAll(async () => {
     dns = await startDnsServer(() => null);
     platform = await startPlatform({
       // Wall time is every call's limit; the plugins that test fuel ask for less. 5 s, not the
-      // usual 2 s: on 2 shared cores the memory hog needed most of 2 s to pass the ceiling, and
-      // was sometimes stopped by its timeout before the executor's 250 ms poll caught it.
+      // usual 2 s: on 2 shared cores the memory hog needs most of 2 s to fill its memory.
       EXECUTOR_FUEL: String(Number.MAX_SAFE_INTEGER),
       EXECUTOR_TIMEOUT_MS: String(WALL_TIME_MS),
       EXECUTOR_SANDBOX_MEMORY_MB: String(SANDBOX_MEMORY_MB),
-      // 256 MiB of linear memory and as much of Extism blocks: one call passes the ceiling at once.
       EXECUTOR_MAX_MEMORY_PAGES: String(MEMORY_PAGES),
       EXECUTOR_DNS_SERVERS: dns.address,
       // Nest colours its own lines otherwise: the log must hold no escape at all.
@@ -174,14 +170,13 @@ describe('chaos: every known attack at once, next to a bystander', () => {
 
   async function memoryLoop(running: () => boolean) {
     while (running()) {
-      const at = Date.now();
       try {
         executorRss.push(rssKb(executorPid));
       } catch {
         executorRss.push(-1); // gone: the liveness check reports it
       }
       for (const [pid, kb] of childrenRss(executorPid))
-        sandboxRss.set(pid, [...(sandboxRss.get(pid) ?? []), { at, kb }]);
+        sandboxRss.set(pid, [...(sandboxRss.get(pid) ?? []), kb]);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
@@ -279,18 +274,16 @@ describe('chaos: every known attack at once, next to a bystander', () => {
     );
   }
 
-  /** The sandbox process of this plugin goes over its ceiling, is killed, and comes back. */
-  async function killedAtTheCeiling() {
+  /**
+   * This plugin fills every allocator it can reach and keeps running: its sandbox process stays
+   * under the ceiling (checked with every process, below), and only its wall time stops it.
+   */
+  async function heldUnderTheCeiling() {
     const id = await publishWat('memory-hog', MEMORY_HOG, ['run', 'ping']);
     await loaded(id);
     const res = await invoke(id, 'run');
-    expect([res.status, res.body.error]).toEqual([
-      422,
-      expect.objectContaining({
-        details: [expect.objectContaining({ code: 'memory_limit' })],
-      }),
-    ]);
-    await expectCrashRecorded(id, 'run', 'memory_limit');
+    expect([res.status, res.body.error?.code]).toEqual([504, 'plugin_timeout']);
+    await expectCrashRecorded(id, 'run', 'timeout');
     await invoke(id, 'ping').expect(200);
   }
 
@@ -421,9 +414,9 @@ describe('chaos: every known attack at once, next to a bystander', () => {
     const cases: [string, string, number, string][] = [
       [hostile, 'recurse', 422, 'stack_overflow'],
       [hostile, 'flood', 422, 'host_call_limit'],
-      // 100 MiB in linear memory and as much again copied into a block through the kernel: on
-      // this box it is stopped by whichever limit it meets first, all three typed.
-      [hostile, 'big_output', 0, 'output_too_large|timeout|memory_limit'],
+      // 100 MiB in linear memory, over this suite's 64 MiB cap: the allocation fails and
+      // AssemblyScript aborts (trap), unless the loaded box runs out its wall time first.
+      [hostile, 'big_output', 0, 'trap|timeout'],
       [manifest.id, 'spin', 504, 'timeout'],
       [manifest.id, 'trap', 422, 'trap'],
       [manifest.id, 'membomb', 422, 'trap'],
@@ -447,7 +440,7 @@ describe('chaos: every known attack at once, next to a bystander', () => {
     const attacks: [string, Promise<void>][] = [
       ...REJECTED.map((c): [string, Promise<void>] => [c.name, rejectedAtVerification(c)]),
       ...CRASHING.map((c): [string, Promise<void>] => [c.name, stoppedTyped(c)]),
-      ['memory hog', killedAtTheCeiling()],
+      ['memory hog', heldUnderTheCeiling()],
       ['silent DNS', silentDns()],
       ['lone surrogate path', surrogatePath()],
       ['backtracking input schema', backtrackingSchema()],
@@ -491,29 +484,18 @@ describe('chaos: every known attack at once, next to a bystander', () => {
     expect(health.filter((h) => h.status !== 200)).toEqual([]);
     expect(() => process.kill(executorPid, 0)).not.toThrow();
     const maxExecutorMb = Math.max(...executorRss) / 1024;
-    const sandboxMaxMb = Math.max(...[...sandboxRss.values()].flat().map((s) => s.kb)) / 1024;
+    const sandboxMaxMb = Math.max(...[...sandboxRss.values()].flat()) / 1024;
     console.info(
       `executor RSS max ${maxExecutorMb.toFixed(0)} MiB; ${sandboxRss.size} sandbox processes, max seen ${sandboxMaxMb.toFixed(0)} MiB; healthz max ${Math.max(...health.map((h) => h.ms)).toFixed(0)} ms`,
     );
     expect(executorRss).not.toContain(-1);
     expect(maxExecutorMb).toBeLessThan(EXECUTOR_RSS_MB);
-    // Seen above the ceiling only while the executor's 250 ms poll catches up, then gone.
+    // Never seen above the ceiling: every version's worst case fits it by construction.
     const ceilingKb = SANDBOX_MEMORY_MB * 1024;
-    for (const [pid, samples] of sandboxRss) {
-      const over = samples.filter((s) => s.kb > ceilingKb);
-      if (over.length === 0) continue;
-      const overMs = over.at(-1)!.at - over[0].at;
-      expect({
-        pid,
-        briefly: overMs < CEILING_GRACE_MS,
-        killed: !childrenRss(executorPid).has(pid),
-      }).toEqual({
-        pid,
-        briefly: true,
-        killed: true,
-      });
-    }
-    for (const kb of childrenRss(executorPid).values()) expect(kb).toBeLessThan(ceilingKb);
+    const over = [...sandboxRss].flatMap(([pid, samples]) =>
+      samples.filter((kb) => kb > ceilingKb).map((kb) => ({ pid, kb })),
+    );
+    expect(over).toEqual([]);
   });
 
   it('wrote plugin logs redacted, escaped, capped and rate limited', () => {

@@ -16,12 +16,19 @@ type Context = { instance: string; signal: AbortSignal };
 
 /** Open sockets one call may hold at once. */
 export const MAX_SOCKETS_PER_CALL = 8;
-/** Inbound messages buffered per socket, in messages; past it the socket is paused until the plugin reads. */
+/**
+ * Inbound messages buffered per socket; past it, or past a message's worth of bytes
+ * (policy.maxWebSocketMessageBytes), the socket is paused until the plugin reads, so what the
+ * host holds for a socket stays about the size of one message (see sandboxMemoryBudget).
+ */
 const MAX_QUEUED_MESSAGES = 64;
 
 interface OpenSocket {
   ws: WebSocket;
-  queue: { data: string; encoding: 'utf8' | 'base64' }[];
+  queue: { message: { data: string; encoding: 'utf8' | 'base64' }; bytes: number }[];
+  /** Bytes of the messages in `queue`, as received. */
+  queuedBytes: number;
+  maxQueuedBytes: number;
   closed: { code: number; reason: string } | null;
   wake: (() => void) | null;
 }
@@ -45,6 +52,13 @@ export function closeInstanceSockets(instance: string): number {
     socket.wake?.();
   }
   return owned.size;
+}
+
+/** Bytes received on an instance's sockets that its plugin has not read yet (diagnostics). */
+export function unreadSocketBytes(instance: string): number {
+  let bytes = 0;
+  for (const socket of sockets.get(instance)?.values() ?? []) bytes += socket.queuedBytes;
+  return bytes;
 }
 
 const error = (code: string, message: string): ErrorResult => ({ error: { code, message } });
@@ -81,7 +95,7 @@ export async function wsConnectOp(
       perMessageDeflate: false, // no decompression bombs, no compression side channels
       handshakeTimeout: timeoutMs,
     });
-    const socket = track(ws);
+    const socket = track(ws, policy.maxWebSocketMessageBytes);
     await opened(ws, signal);
     const id = randomUUID();
     owned.set(id, socket);
@@ -96,13 +110,25 @@ export async function wsConnectOp(
 }
 
 /** Buffers what the peer sends until the plugin reads it (listeners attached before the handshake ends). */
-function track(ws: WebSocket): OpenSocket {
-  const socket: OpenSocket = { ws, queue: [], closed: null, wake: null };
+function track(ws: WebSocket, maxQueuedBytes: number): OpenSocket {
+  const socket: OpenSocket = {
+    ws,
+    queue: [],
+    queuedBytes: 0,
+    maxQueuedBytes,
+    closed: null,
+    wake: null,
+  };
   ws.on('message', (data: Buffer, isBinary: boolean) => {
-    socket.queue.push(
-      isBinary ? { data: data.toString('base64'), encoding: 'base64' } : encodePayload(data),
-    );
-    if (socket.queue.length >= MAX_QUEUED_MESSAGES) ws.pause();
+    socket.queue.push({
+      message: isBinary
+        ? { data: data.toString('base64'), encoding: 'base64' }
+        : encodePayload(data),
+      bytes: data.length,
+    });
+    socket.queuedBytes += data.length;
+    if (socket.queue.length >= MAX_QUEUED_MESSAGES || socket.queuedBytes >= maxQueuedBytes)
+      ws.pause();
     socket.wake?.();
   });
   let tooLarge = false;
@@ -194,10 +220,14 @@ export async function wsRecvOp(
       });
       socket.wake = null;
     }
-    const message = socket.queue.shift();
-    if (message) {
-      if (socket.queue.length < MAX_QUEUED_MESSAGES / 2 && socket.ws.isPaused) socket.ws.resume();
-      return message;
+    const queued = socket.queue.shift();
+    if (queued) {
+      socket.queuedBytes -= queued.bytes;
+      const drained =
+        socket.queue.length < MAX_QUEUED_MESSAGES / 2 &&
+        socket.queuedBytes < socket.maxQueuedBytes / 2;
+      if (drained && socket.ws.isPaused) socket.ws.resume();
+      return queued.message;
     }
     if (socket.closed) return { closed: true, ...socket.closed };
     if (!stillOwned()) return unknownSocket(); // closed by ws_close or closeInstanceSockets meanwhile

@@ -5,11 +5,14 @@ import { expectEventually } from '@convergio/testing';
 import { bindHostFunctions } from '../dispatch.js';
 import { createNetMainThreadOps } from './net-main-ops.js';
 import { FakeHostEnv, testPolicy } from './testing/fake-host-env.js';
-import { closeInstanceSockets } from './websocket.ops.js';
+import { closeInstanceSockets, unreadSocketBytes } from './websocket.ops.js';
 
 const pluginA = { id: 'acme.stream', version: '1.0.0', trust: 'untrusted' as const };
 const pluginB = { id: 'evil.neighbour', version: '1.0.0', trust: 'untrusted' as const };
 const ops = createNetMainThreadOps();
+// Fewer messages than a socket queues, far more bytes than a message may hold.
+const BURST = 48;
+const BURST_MESSAGE_BYTES = 1024 * 1024;
 
 describe('websocket host functions against a real local server', () => {
   let server: WebSocketServer;
@@ -22,7 +25,10 @@ describe('websocket host functions against a real local server', () => {
     server.on('connection', (socket) => {
       serverSide.push(socket);
       socket.on('message', (data, isBinary) => {
-        if ((data as Buffer).toString('utf8') === 'flood') socket.send('y'.repeat(5000));
+        const text = (data as Buffer).toString('utf8');
+        if (text === 'flood') socket.send('y'.repeat(5000));
+        else if (text.startsWith('burst'))
+          for (let i = 0; i < BURST; i++) socket.send(Buffer.alloc(BURST_MESSAGE_BYTES, i));
         else socket.send(data, { binary: isBinary });
       });
     });
@@ -172,6 +178,24 @@ describe('websocket host functions against a real local server', () => {
       code: 1009,
     });
   });
+
+  it("stops reading a socket once a message's worth waits, and reads on as the plugin takes them", async () => {
+    const env = envFor(pluginA, { maxWebSocketMessageBytes: BURST_MESSAGE_BYTES });
+    const id = await connect(env);
+    await env.invoke('ws_send', { socket_id: id, data: 'burst' });
+    // What the host holds unread never passes a message's worth plus one socket read and the
+    // message that crossed it: the rest waits at the peer until the plugin asks.
+    let held = 0;
+    for (let i = 0; i < BURST; i++) {
+      await expectEventually(() => expect(unreadSocketBytes(env.instance)).toBeGreaterThan(0));
+      held = Math.max(held, unreadSocketBytes(env.instance));
+      expect(await env.invoke('ws_recv', { socket_id: id, timeout_ms: 5000 })).toEqual({
+        data: Buffer.alloc(BURST_MESSAGE_BYTES, i).toString('base64'),
+        encoding: 'base64',
+      });
+    }
+    expect(held).toBeLessThanOrEqual(2 * BURST_MESSAGE_BYTES + 64 * 1024);
+  }, 60_000);
 
   it("keeps a call's socket ids useless to any other call, of this plugin or another", async () => {
     const a = envFor(pluginA);

@@ -1,5 +1,6 @@
 import type { HttpRule } from '@convergio/contracts';
 import { decideHttpRequest, decideRedirect, MAX_REDIRECTS, type HttpGrant } from './http-rules.js';
+import { REENCODED_PATH } from './reencoded-path.js';
 import { parseNetUrl, type NetTarget } from './target.js';
 
 const strict = { allowPrivateNetworks: false };
@@ -118,12 +119,13 @@ describe('decideHttpRequest refuses the attacks real systems fell to', () => {
       'path has dot segments, backslashes or control characters once decoded',
     ],
     ['https://api.allowed.com/api/%zz', 'path has malformed percent-encoding'],
-    ['https://api.allowed.com/api/%252e%252e/admin', TWICE],
-    ['https://api.allowed.com/api/%252E%252E%252Fadmin', TWICE],
-    ['https://api.allowed.com/api/%252fadmin', TWICE],
-    ['https://api.allowed.com/api/%255cadmin', TWICE],
-    ['https://api.allowed.com/api/%25%32%65%25%32%65/admin', TWICE],
+    ['https://api.allowed.com/api/%252e%252e/admin', REENCODED_PATH],
+    ['https://api.allowed.com/api/%252E%252E%252Fadmin', REENCODED_PATH],
+    ['https://api.allowed.com/api/%252fadmin', REENCODED_PATH],
+    ['https://api.allowed.com/api/%255cadmin', REENCODED_PATH],
+    ['https://api.allowed.com/api/%25%32%65%25%32%65/admin', REENCODED_PATH],
     ['https://api.allowed.com/%2561pi/x', TWICE],
+    ['https://api.allowed.com/api/%2541', TWICE],
   ])('%s is refused: %s', (url, reason) => {
     const method = url.startsWith('https://api.allowed.com') ? 'POST' : 'GET';
     expect(decide(url, method)).toMatchObject({
@@ -154,6 +156,35 @@ describe('decideHttpRequest refuses the attacks real systems fell to', () => {
     expect(decide('https://evil.com/x?token=secret')).toMatchObject({
       target: 'https://evil.com/x',
     });
+  });
+});
+
+describe('decideHttpRequest refuses a path a second decoding would change, under every rule', () => {
+  // allowed.com's rule has no path prefix: the server behind it must not be steered either.
+  it.each([
+    'https://allowed.com/api/%252e%252e/admin',
+    'https://allowed.com/api/%252E%252E/admin',
+    'https://allowed.com/api/..%252fadmin',
+    'https://allowed.com/api/..%255Cadmin',
+    'https://allowed.com/api/file%2500.txt',
+    'https://allowed.com/api/%25%32%65%25%32%65/admin',
+    'https://allowed.com/api/%25252e%25252e/admin',
+    'https://api.allowed.com/api/%252e%252e/admin',
+  ])('%s', (url) => {
+    expect(decide(url)).toMatchObject({
+      allowed: false,
+      code: 'permission_denied',
+      reason: REENCODED_PATH,
+    });
+  });
+
+  it.each([
+    'https://allowed.com/files/100%25',
+    'https://allowed.com/files/100%25off',
+    'https://allowed.com/files/%25zz',
+    'https://allowed.com/files/%2541',
+  ])('keeps a literal percent sign working: %s', (url) => {
+    expect(decide(url)).toMatchObject({ allowed: true });
   });
 });
 
@@ -229,9 +260,18 @@ describe('decideRedirect re-checks every hop', () => {
     expect(hop(location)).toMatchObject({ allowed: false, code: 'permission_denied', reason });
   });
 
+  it('refuses a hop to a path a second decoding would change, on a rule without prefix', () => {
+    expect(hop('/x/%252e%252e/admin')).toMatchObject({
+      allowed: false,
+      code: 'permission_denied',
+      reason: `redirect refused: ${REENCODED_PATH}`,
+    });
+  });
+
   it.each([
-    ['/api/%252e%252e/admin', `redirect refused: ${TWICE}`],
-    ['https://api.allowed.com/api/%252fadmin', `redirect refused: ${TWICE}`],
+    ['/api/%252e%252e/admin', `redirect refused: ${REENCODED_PATH}`],
+    ['https://api.allowed.com/api/%252fadmin', `redirect refused: ${REENCODED_PATH}`],
+    ['/api/%2541', `redirect refused: ${TWICE}`],
     [
       '/api/..%2fadmin',
       'redirect refused: path has dot segments, backslashes or control characters once decoded',

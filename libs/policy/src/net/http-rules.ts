@@ -3,6 +3,7 @@ import { addressRefusal, type NetPolicy } from './address-class.js';
 import { hostMatchesPattern, privateNameRefusal } from './host.js';
 import { deniedHostRefusal } from './host-denial.js';
 import { pathAmbiguity, pathMatchesPrefix } from './path.js';
+import { reencodedPathRefusal } from './reencoded-path.js';
 import { defaultPort, describeTarget, parseNetUrl, sameOrigin, type NetTarget } from './target.js';
 
 /** The `net.http` grant of a manifest. */
@@ -50,7 +51,9 @@ export function targetHostRefusal(target: NetTarget, policy: NetPolicy): string 
 
 /**
  * May this plugin send `method` to `url` under its `net.http` grant? The URL is parsed
- * once; the returned target is what must be used to connect.
+ * once; the returned target is what must be used to connect. A path that a second
+ * percent-decoding would steer is refused under every rule (see reencodedPathRefusal); a
+ * rule's `path_prefix` further refuses any ambiguity (see pathMatchesPrefix).
  */
 export function decideHttpRequest(
   request: { url: string; method: string },
@@ -69,6 +72,8 @@ export function decideHttpRequest(
 
   const sameHost = grant.rules.filter((rule) => hostMatchesPattern(target.host, rule.host));
   if (sameHost.length === 0) return refuse(`host ${target.host.name} is not allowed`, shown);
+  const reencoded = reencodedPathRefusal(target.path);
+  if (reencoded) return refuse(reencoded, shown);
   let reason = '';
   for (const rule of sameHost) {
     const mismatch = ruleMismatch(rule, target, method);

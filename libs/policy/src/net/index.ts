@@ -39,6 +39,7 @@ export {
   type IpAddress,
 } from './ip-address.js';
 export { pathAmbiguity, pathMatchesPrefix } from './path.js';
+export { REENCODED_PATH, reencodedPathRefusal } from './reencoded-path.js';
 export { checkResolvedAddresses, type ResolvedDecision } from './resolved.js';
 export {
   defaultPort,

@@ -1,5 +1,6 @@
 import { decideWebSocket, parseWebSocketHostEntry } from './websocket-rules.js';
 import { checkResolvedAddresses } from './resolved.js';
+import { REENCODED_PATH } from './reencoded-path.js';
 import { hostMatchesPattern, normaliseHost } from './host.js';
 
 const strict = { allowPrivateNetworks: false };
@@ -60,6 +61,11 @@ describe('decideWebSocket', () => {
     ['ws://127.0.0.1:9001/', 'address 127.0.0.1 is loopback'],
   ])('refuses %s: %s', (url, reason) =>
     expect(decide(url)).toMatchObject({ allowed: false, reason }),
+  );
+
+  it.each(['wss://stream.example.com/%252e%252e/admin', 'wss://a.feeds.example/live%252fadmin'])(
+    'refuses %s: a second decoding would change its path',
+    (url) => expect(decide(url)).toMatchObject({ allowed: false, reason: REENCODED_PATH }),
   );
 
   it('refuses a port that is not granted even when private networks are allowed', () => {

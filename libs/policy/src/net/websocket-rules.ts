@@ -1,6 +1,7 @@
 import type { NetPolicy } from './address-class.js';
 import { hostMatchesPattern } from './host.js';
 import type { NetRefusal } from './http-rules.js';
+import { reencodedPathRefusal } from './reencoded-path.js';
 import { targetHostRefusal } from './http-rules.js';
 import {
   defaultPort,
@@ -55,7 +56,10 @@ export function parseWebSocketHostEntry(entry: string): WebSocketHostEntry | nul
   return { scheme, host, port };
 }
 
-/** May this plugin open a WebSocket to `url` under its `net.websocket` grant? */
+/**
+ * May this plugin open a WebSocket to `url` under its `net.websocket` grant? A path that a second
+ * percent-decoding would steer is refused (see reencodedPathRefusal).
+ */
 export function decideWebSocket(
   url: string,
   grant: WebSocketGrant | undefined,
@@ -86,5 +90,7 @@ export function decideWebSocket(
   if (!entries.some((e) => e.scheme === scheme && e.port === target.port)) {
     return refuse(`port ${target.port} is not allowed for ${target.host.name}`, shown);
   }
+  const reencoded = reencodedPathRefusal(target.path);
+  if (reencoded) return refuse(reencoded, shown);
   return { allowed: true, target };
 }

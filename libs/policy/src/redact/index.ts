@@ -18,6 +18,7 @@ export {
 export {
   isLogLevel,
   LOG_LEVELS,
+  logMessageHeadBytes,
   prepareLogMessage,
   TRUNCATION_MARK,
   truncateUtf8,

@@ -27,6 +27,23 @@ export interface PreparedLogMessage {
 }
 
 /**
+ * How much of a message {@link prepareLogMessage} looks at, in UTF-16 code units: the cap plus a
+ * margin covering any released secret that straddles the cut (at least 4096).
+ */
+export function logMessageHeadLength(maxBytes: number, releasedSecrets: readonly string[]): number {
+  return maxBytes + Math.max(4096, ...releasedSecrets.map((secret) => secret.length));
+}
+
+/**
+ * Bytes of UTF-8 to decode so that {@link prepareLogMessage} sees all it looks at, and, when the
+ * bytes were cut, more than that (so it marks the message truncated): at most 3 bytes decode to
+ * one code unit (a BMP character, or one replacement character for a malformed sequence).
+ */
+export function logMessageHeadBytes(maxBytes: number, releasedSecrets: readonly string[]): number {
+  return 3 * (logMessageHeadLength(maxBytes, releasedSecrets) + 1);
+}
+
+/**
  * Neutralises control characters other than newline and tab (terminal escapes, carriage
  * returns that overwrite a line), redacts secrets, then caps the message at `maxBytes`
  * including the truncation mark. Redaction runs BEFORE truncation: cutting first could
@@ -40,8 +57,8 @@ export function prepareLogMessage(
 ): PreparedLogMessage {
   // Only the head can be kept: clean and redact a bounded prefix (the kept bytes plus room for a
   // secret straddling the cut), never the whole of a multi-megabyte message.
-  const margin = Math.max(4096, ...releasedSecrets.map((secret) => secret.length));
-  const head = message.length > maxBytes + margin ? message.slice(0, maxBytes + margin) : message;
+  const headLength = logMessageHeadLength(maxBytes, releasedSecrets);
+  const head = message.length > headLength ? message.slice(0, headLength) : message;
   const clean = head.replace(/[\u0000-\u0008\u000b-\u001f\u007f\u009b]/g, '\uFFFD');
   const { text, redacted } = redactText(clean, releasedSecrets);
   if (head === message && Buffer.byteLength(text, 'utf8') <= maxBytes)

@@ -1,8 +1,9 @@
-import type { CallLimits, CallResources } from '../call-limits.js';
+import { capLimits, type CallLimits, type CallResources } from '../call-limits.js';
 import type { CallOptions } from '../input-check.js';
 import type { OperatorPolicy, PluginIdentity } from '../host-api.js';
 import type { DeniedEvent, PluginSpec } from '../sandbox-runtime.js';
 import { SandboxError } from '../sandbox-error.js';
+import { fitSandboxMemory, type SandboxMemoryBudget } from '../sandbox-memory-budget.js';
 import type { CloseOptions, LoadedSandboxPlugin } from '../sandbox-plugin.js';
 import type { SandboxServicesSpec } from './process-protocol.js';
 import { SandboxProcess } from './sandbox-process.js';
@@ -20,9 +21,15 @@ export interface ProcessSandboxRuntimeOptions {
   policy: OperatorPolicy;
   /** Limits of every call; a plugin's own limits can only lower them. */
   defaults: CallLimits;
-  /** Instances (worker threads) of one plugin running calls at once, inside its process. */
+  /**
+   * Instances (worker threads) of one plugin running calls at once, inside its process; fewer
+   * when the ceiling holds fewer (see fitSandboxMemory).
+   */
   instancesPerPlugin?: number;
-  /** Resident memory a sandbox process may use, bytes; above it the process is killed. */
+  /**
+   * Resident memory a sandbox process may use, bytes. A version whose worst case (see
+   * sandboxMemoryBudget) exceeds it is refused at load; above it the process is killed.
+   */
   memoryCeilingBytes: number;
   onDenied?: (plugin: PluginIdentity, event: DeniedEvent) => void;
   onLog?: (plugin: PluginIdentity, payload: unknown) => void;
@@ -36,6 +43,11 @@ const MAX_RESTART_DELAY_MS = 10_000;
 // A process that stayed up this long since its last crash starts the backoff afresh.
 const STABLE_AFTER_MS = 60_000;
 
+/** A plugin version loaded in a sandbox process, with the memory budget it runs under. */
+export interface ProcessSandboxPlugin extends LoadedSandboxPlugin {
+  readonly memoryBudget: SandboxMemoryBudget;
+}
+
 /**
  * Runs each plugin version in a sandbox process of its own (ADR 0006): the same contract as
  * SandboxRuntime, with an OS process as the fault boundary. A process that dies fails only the
@@ -45,15 +57,26 @@ const STABLE_AFTER_MS = 60_000;
 export class ProcessSandboxRuntime {
   constructor(private readonly options: ProcessSandboxRuntimeOptions) {}
 
-  /** Starts a sandbox process for the module `bytes` (hashing to `sha256`); rejects with a SandboxError. */
-  async load(bytes: Uint8Array, sha256: string, spec: PluginSpec): Promise<LoadedSandboxPlugin> {
-    const plugin = new ProcessPlugin(this.options, { bytes: bytes.slice(), sha256, spec });
+  /**
+   * Starts a sandbox process for the module `bytes` (hashing to `sha256`), with as many instances
+   * as its memory ceiling holds; rejects with a SandboxError (`memory_ceiling_exceeded` when not
+   * even one fits, before any process starts).
+   */
+  async load(bytes: Uint8Array, sha256: string, spec: PluginSpec): Promise<ProcessSandboxPlugin> {
+    const { defaults, policy, memoryCeilingBytes, instancesPerPlugin } = this.options;
+    const budget = fitSandboxMemory(
+      memoryCeilingBytes,
+      capLimits(defaults, spec.limits),
+      spec.policy ?? policy,
+      instancesPerPlugin ?? 1,
+    );
+    const plugin = new ProcessPlugin(this.options, { bytes: bytes.slice(), sha256, spec }, budget);
     await plugin.start();
     return plugin;
   }
 }
 
-class ProcessPlugin implements LoadedSandboxPlugin {
+class ProcessPlugin implements ProcessSandboxPlugin {
   idleSinceMs = Date.now();
   loadMs = 0;
   cached = false;
@@ -65,6 +88,7 @@ class ProcessPlugin implements LoadedSandboxPlugin {
   constructor(
     private readonly options: ProcessSandboxRuntimeOptions,
     private readonly plugin: { bytes: Uint8Array; sha256: string; spec: PluginSpec },
+    readonly memoryBudget: SandboxMemoryBudget,
   ) {}
 
   async start(): Promise<void> {
@@ -125,11 +149,12 @@ class ProcessPlugin implements LoadedSandboxPlugin {
         services: options.services ?? null,
         policy: options.policy,
         defaults: options.defaults,
-        instancesPerPlugin: options.instancesPerPlugin ?? 1,
+        instancesPerPlugin: this.memoryBudget.instances,
       },
       plugin,
       {
         memoryCeilingBytes: options.memoryCeilingBytes,
+        nodeFlags: this.memoryBudget.nodeFlags,
         events: {
           denied: (event) => options.onDenied?.(identity, event),
           log: (payload) => options.onLog?.(identity, payload),

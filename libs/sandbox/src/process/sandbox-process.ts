@@ -55,9 +55,9 @@ export class SandboxProcess {
   static async start(
     init: SandboxProcessInit,
     plugin: { bytes: Uint8Array; sha256: string; spec: PluginSpec },
-    options: { memoryCeilingBytes: number; events: SandboxProcessEvents },
+    options: { memoryCeilingBytes: number; nodeFlags: string[]; events: SandboxProcessEvents },
   ): Promise<{ process: SandboxProcess; loadMs: number; cached: boolean }> {
-    const child = spawnSandboxProcess();
+    const child = spawnSandboxProcess(options.nodeFlags);
     const sandbox = new SandboxProcess(child, options.memoryCeilingBytes, options.events);
     const loaded = new Promise<{ loadMs: number; cached: boolean }>((resolve, reject) => {
       sandbox.onLoad = (message) => {
@@ -208,8 +208,9 @@ async function residentBytes(pid: number): Promise<number | null> {
  * The compiled library runs `sandbox-process-main.js`; as TypeScript source (test suites) the
  * process first registers the test loader hooks, like plugin workers do (see worker-entry.ts).
  * The process gets an empty environment: nothing of the executor's configuration reaches it.
+ * `nodeFlags` (V8 heap flags, see sandboxMemoryBudget) come first.
  */
-function spawnSandboxProcess(): ChildProcess {
+function spawnSandboxProcess(nodeFlags: string[]): ChildProcess {
   const here = import.meta.url;
   const args = here.endsWith('.ts')
     ? [
@@ -218,7 +219,7 @@ function spawnSandboxProcess(): ChildProcess {
         `import('node:module').then((m) => { m.register(${JSON.stringify(new URL('../testing/ts-hooks.mjs', here).href)}); return import(${JSON.stringify(new URL('./sandbox-process-main.ts', here).href)}); })`,
       ]
     : [new URL('./sandbox-process-main.js', here).pathname];
-  return spawn(process.execPath, ['--disable-warning=ExperimentalWarning', ...args], {
+  return spawn(process.execPath, [...nodeFlags, '--disable-warning=ExperimentalWarning', ...args], {
     env: {},
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     serialization: 'advanced',

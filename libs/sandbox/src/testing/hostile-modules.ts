@@ -50,6 +50,7 @@ export const TEST_HOST_FUNCTIONS = [
   'unserializable',
   'crash_worker',
   'abort_process',
+  'hoard',
 ];
 
 /** The plugin most tests use: well-behaved and hostile exports side by side. */

@@ -14,7 +14,11 @@ export const TEST_HOST_FUNCTION_NAMES = [
   'unserializable',
   'crash_worker',
   'abort_process',
+  'hoard',
 ] as const;
+
+// What `hoard` keeps: memory no bound of the sandbox covers (a host function's own leak).
+const hoarded: Buffer[] = [];
 
 /** Test table: echoes, identity, main-thread round trips, refusals, events, failures. */
 export const createHostFunctions: HostFunctionFactory = (env) =>
@@ -48,6 +52,10 @@ export const createHostFunctions: HostFunctionFactory = (env) =>
     // What a V8 fatal error or a native crash in a worker does: the whole process aborts (SIGABRT,
     // exit 134), whatever the worker's resourceLimits say.
     abort_process: () => process.kill(process.pid, 'SIGABRT'),
+    hoard: (input) => {
+      hoarded.push(Buffer.alloc((input as { mib: number }).mib * 1024 * 1024, 1));
+      return { hoarded: hoarded.length };
+    },
   }) satisfies Record<(typeof TEST_HOST_FUNCTION_NAMES)[number], (input: unknown) => unknown>;
 
 /** The main-thread side of `add_main` and `sleep_main`; `aborted` records what a stop aborted. */

@@ -10,7 +10,6 @@ const hostError = (code: HostCallErrorCode, message: string): HostError => ({
   error: { code, message },
 });
 const utf8 = new TextDecoder();
-const toUtf8 = new TextEncoder();
 
 /**
  * Turns a table of JSON host functions into Extism host functions: read the input string from
@@ -25,7 +24,8 @@ export function toExtismFunctions(
 ): Record<string, ExtismHostFunction> {
   const functions: Record<string, ExtismHostFunction> = {};
   for (const [name, fn] of Object.entries(table))
-    functions[name] = (_context, offset) => store(memory, invoke(memory, offset, fn, name, meter));
+    functions[name] = (_context, offset) =>
+      store(memory, invoke(memory, offset, fn, name, meter), Number(memory.length(offset)));
   return functions;
 }
 
@@ -67,17 +67,20 @@ function callWithJson(
 
 // The result counts against the plugin's memory cap like its own blocks; when it does not fit,
 // a short error may, and otherwise the plugin gets offset 0 ("no block") and the refusal is
-// counted, so a call that then fails is reported as memory_limit.
-function store(memory: KernelMemory, result: unknown): bigint {
+// counted, so a call that then fails is reported as memory_limit. It is encoded straight into
+// its block; the buffers the host function read or wrote to produce it (a file, a process's
+// output: no larger than the text that carries them) are noted as garbage (see KernelMemory).
+function store(memory: KernelMemory, result: unknown, inputBytes: number): bigint {
   let text: string;
   try {
     text = JSON.stringify(result) ?? 'null';
   } catch (error) {
     text = JSON.stringify(hostError('host_error', `unusable result: ${errorMessage(error)}`));
   }
-  const stored = memory.store(toUtf8.encode(text));
+  memory.noteGarbage(inputBytes + Buffer.byteLength(text, 'utf8'));
+  const stored = memory.storeText(text);
   if (stored !== 0n) return stored;
-  return memory.store(
-    toUtf8.encode(JSON.stringify(hostError('memory_limit', 'the result does not fit in memory'))),
+  return memory.storeText(
+    JSON.stringify(hostError('memory_limit', 'the result does not fit in memory')),
   );
 }

@@ -75,3 +75,47 @@ describe('KernelMemory', () => {
     expect([...m.block(stored)!]).toEqual([1, 2, 3]);
   });
 });
+
+describe('KernelMemory with a garbage collector: what no block holds any more still counts until one runs', () => {
+  function collected(capBytes: number) {
+    let collections = 0;
+    const m = new KernelMemory(() => void collections++);
+    m.reset(capBytes);
+    return { m, collections: () => collections };
+  }
+
+  it('collects before an allocation that live blocks and garbage together would push past the cap', () => {
+    const { m, collections } = collected(100);
+    m.free(m.alloc(60n));
+    expect(collections()).toBe(0);
+    // 60 bytes freed but not yet reclaimed, 60 more asked: a collection first, then the block.
+    expect(m.alloc(60n)).toBe(handle(2));
+    expect([collections(), m.refusals]).toEqual([1, 0]);
+  });
+
+  it('refuses, without collecting, what live blocks alone leave no room for', () => {
+    const { m, collections } = collected(100);
+    m.alloc(60n);
+    expect(m.alloc(41n)).toBe(0n);
+    expect([collections(), m.refusals]).toEqual([0, 1]);
+  });
+
+  it('counts the blocks a call leaves behind, and what the host notes, as garbage', () => {
+    const { m, collections } = collected(100);
+    m.alloc(50n);
+    m.reset(100); // the call ended: its blocks are dropped, not yet reclaimed
+    m.noteGarbage(30); // a host call's I/O buffers
+    expect(m.alloc(20n)).not.toBe(0n);
+    expect(collections()).toBe(0);
+    expect(m.alloc(1n)).not.toBe(0n);
+    expect(collections()).toBe(1);
+  });
+
+  it('stores a host result of text directly in a block, refusing it whole when it does not fit', () => {
+    const { m } = collected(10);
+    const stored = m.storeText('{"é":1}');
+    expect(new TextDecoder().decode(m.block(stored)!)).toBe('{"é":1}');
+    expect(m.storeText('x'.repeat(11))).toBe(0n);
+    expect(m.refusals).toBe(1);
+  });
+});

@@ -5,20 +5,33 @@ const OFFSET_MASK = (1n << INDEX_SHIFT) - 1n;
 /** Indexes from here on make negative i64 addresses, which Extism PDKs do not expect. */
 export const MAX_BLOCKS = 32768;
 
+const toUtf8 = new TextEncoder();
+
 /**
  * The plugin's Extism memory: blocks addressed as Extism does (`index << 48 | offset`, 0 is no
  * block). Unlike the SDK's, a block exists only once it fits: a refused alloc creates nothing,
  * so no address reaches it. The live blocks never hold more than the call's cap; indexes are
  * not reused within a call, so a stale handle never reaches another block.
+ *
+ * With `collectGarbage` (a full garbage collection of the worker), memory nothing refers to any
+ * more still counts until it is reclaimed: freed and dropped blocks, and the I/O buffers the host
+ * notes for each host call. When live blocks and that garbage together would pass the cap, the
+ * collection runs first, so a plugin allocating and freeing as fast as it can never holds more
+ * than the cap of block memory (ArrayBuffers are reclaimed only by a collection, and V8 starts
+ * one on its own only well past that).
  */
 export class KernelMemory {
   private blocks: (DataView | null)[] = [null];
   private liveBytes = 0;
+  private garbageBytes = 0;
   private capBytes = 0;
   private refused = 0;
 
+  constructor(private readonly collectGarbage?: () => void) {}
+
   /** Drops every block and starts a call with a cap of `capBytes` on the live blocks. */
   reset(capBytes: number): void {
+    this.noteGarbage(this.liveBytes);
     this.blocks = [null];
     this.liveBytes = 0;
     this.capBytes = capBytes;
@@ -47,6 +60,18 @@ export class KernelMemory {
     return this.add(bytes.slice());
   }
 
+  /** A new block holding `text` as UTF-8, encoded in place (no copy), or 0n if it does not fit. */
+  storeText(text: string): bigint {
+    const address = this.alloc(BigInt(Buffer.byteLength(text, 'utf8')));
+    if (address !== 0n) toUtf8.encodeInto(text, this.block(address)!);
+    return address;
+  }
+
+  /** Counts `bytes` the host allocated and dropped (a host call's I/O buffers) until a collection. */
+  noteGarbage(bytes: number): void {
+    if (this.collectGarbage) this.garbageBytes += bytes;
+  }
+
   /** Adds `bytes` (owned from now on) even past the cap: for the host's own input. */
   adopt(bytes: Uint8Array): bigint {
     return this.add(bytes);
@@ -58,6 +83,7 @@ export class KernelMemory {
     const block = this.blocks[index];
     if (!block) return;
     this.liveBytes -= block.byteLength;
+    this.noteGarbage(block.byteLength);
     this.blocks[index] = null;
   }
 
@@ -98,10 +124,15 @@ export class KernelMemory {
   }
 
   private fits(bytes: bigint): boolean {
-    if (bytes <= BigInt(this.capBytes - this.liveBytes) && this.blocks.length < MAX_BLOCKS)
-      return true;
-    this.refused++;
-    return false;
+    if (bytes > BigInt(this.capBytes - this.liveBytes) || this.blocks.length >= MAX_BLOCKS) {
+      this.refused++;
+      return false;
+    }
+    if (bytes > BigInt(this.capBytes - this.liveBytes - this.garbageBytes)) {
+      this.collectGarbage?.();
+      this.garbageBytes = 0;
+    }
+    return true;
   }
 
   private add(bytes: Uint8Array): bigint {

@@ -1,5 +1,7 @@
 import { KernelFault } from './kernel-fault.js';
 
+/** Bytes all Extism vars of an instance may hold, keys, values and overhead included. */
+export const MAX_VAR_BYTES = 1 << 20;
 // What a var costs besides its key and value bytes, so that a flood of empty vars is bounded too.
 const ENTRY_OVERHEAD_BYTES = 64;
 

@@ -14,12 +14,21 @@ export interface KernelOptions {
   maxVarBytes: number;
   /** The `log` host function of the plugin's table, which limits, caps and redacts; absent: lines are dropped. */
   log?: (input: unknown) => unknown;
+  /**
+   * Bytes of a log message's block to decode: all the `log` function can keep (see
+   * logMessageHeadBytes), so a message of megabytes costs what a capped one does.
+   */
+  logHeadBytes: () => number;
+  /** Reclaims dropped blocks when they would pass the cap (see KernelMemory); absent: not counted. */
+  collectGarbage?: () => void;
 }
 
 /** What a call left in the kernel. */
 export interface KernelCallEnd {
-  /** The bytes `output_set` named (a copy), empty if none. */
+  /** The bytes `output_set` named (a copy), empty if none or if longer than allowed. */
   output: Uint8Array;
+  /** How many bytes `output_set` named (0 if none). */
+  outputLength: number;
   /** The text of the block `error_set` named, or null. */
   error: string | null;
   fault: KernelFault | undefined;
@@ -46,7 +55,7 @@ const utf8 = new TextDecoder();
  * input reads, length, free and output/error setting are bounded by the blocks and by fuel.
  */
 export class PluginKernel {
-  readonly memory = new KernelMemory();
+  readonly memory: KernelMemory;
   private readonly vars: KernelVars;
   private input = 0n;
   private output: { address: bigint; length: bigint } | null = null;
@@ -58,6 +67,7 @@ export class PluginKernel {
     private readonly options: KernelOptions,
   ) {
     this.vars = new KernelVars(options.maxVarBytes);
+    this.memory = new KernelMemory(options.collectGarbage);
   }
 
   /** Starts a call: fresh blocks under a cap of `capBytes`, the input in the first one. */
@@ -69,10 +79,13 @@ export class PluginKernel {
     this.fault = undefined;
   }
 
-  /** Ends a call: takes its output and error, then drops every block. */
-  end(): KernelCallEnd {
+  /** Ends a call: takes its output (unless longer than `maxOutputBytes`) and error, then drops every block. */
+  end(maxOutputBytes: number): KernelCallEnd {
+    const outputLength =
+      this.output && this.memory.block(this.output.address) ? this.output.length : 0n;
     const result: KernelCallEnd = {
-      output: this.takeOutput(),
+      output: outputLength <= BigInt(maxOutputBytes) ? this.takeOutput() : new Uint8Array(0),
+      outputLength: Number(outputLength),
       error:
         this.error === null ? null : utf8.decode(this.memory.block(this.error) ?? new Uint8Array()),
       fault: this.fault,
@@ -182,7 +195,7 @@ export class PluginKernel {
   private log(level: string, address: bigint): void {
     const block = this.memory.block(address);
     if (!block) throw new KernelFault('trap', 'log names no block');
-    const message = utf8.decode(block);
+    const message = utf8.decode(block.subarray(0, this.options.logHeadBytes()));
     this.memory.free(address);
     try {
       this.options.log?.({ level, message });

@@ -1,12 +1,14 @@
 // Entry point of a plugin worker: one plugin instance, run by Extism in inline mode, one call
 // at a time. The supervisor on the main thread enforces wall time by terminating this thread.
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { logMessageHeadBytes } from '@convergio/policy';
 import { errorMessage } from '../error-message.js';
 import type { HostFunctionFactory } from '../host-api.js';
 import { PluginLogSink } from '../plugin-log-sink.js';
 import { SandboxError } from '../sandbox-error.js';
 import { BridgeClient } from '../sync-bridge.js';
 import type { CallRequest, WorkerInit, WorkerMessage } from '../worker-protocol.js';
+import { collectGarbage } from './collect-garbage.js';
 import { createHostEnvironment, type WorkerHostEnvironment } from './host-environment.js';
 import { InputChecks } from './input-checks.js';
 import { WorkerPlugin } from './worker-plugin.js';
@@ -40,12 +42,19 @@ async function start(): Promise<void> {
       init.limits,
       log,
       stats,
+      () => logMessageHeadBytes(init.policy.maxLogBytes, host.env.releasedSecrets()),
     );
     host.flushEvents(); // what the start function logged
     return created;
   };
   let plugin = await instantiate();
   post({ type: 'ready' });
+  // A replaced instance's linear memory is given back only by a collection: one runs before each
+  // replacement, so at most two memories (the instance's and the one it replaced) are ever held.
+  const replace = () => {
+    collectGarbage?.();
+    return instantiate();
+  };
   let queue = Promise.resolve();
   port.on('message', (request: CallRequest) => {
     queue = queue.then(async () => {
@@ -53,7 +62,7 @@ async function start(): Promise<void> {
       stats.fill(0);
       const refused = inputs.check(request.inputSchema, request.input);
       if (refused) post({ type: 'failed', id: request.id, error: refused, resources: NOT_RUN });
-      else plugin = await serve(plugin, request, host, instantiate);
+      else plugin = await serve(plugin, request, host, replace);
     });
   });
 }
@@ -62,7 +71,7 @@ async function serve(
   plugin: WorkerPlugin,
   request: CallRequest,
   host: WorkerHostEnvironment,
-  instantiate: () => Promise<WorkerPlugin>,
+  replace: () => Promise<WorkerPlugin>,
 ): Promise<WorkerPlugin> {
   host.beginCall();
   const outcome = await plugin.call(request.fn, request.input, request.limits);
@@ -76,7 +85,7 @@ async function serve(
   }
   if (!outcome.recycle) return plugin;
   await plugin.close();
-  return instantiate();
+  return replace();
 }
 
 async function loadFactory(url: string): Promise<HostFunctionFactory> {

@@ -9,10 +9,11 @@ import type { PluginLogSink } from '../plugin-log-sink.js';
 import { SandboxError } from '../sandbox-error.js';
 import type { WorkerFailure } from '../worker-protocol.js';
 import { CallMeter } from './call-meter.js';
+import { collectGarbage } from './collect-garbage.js';
+import { MAX_VAR_BYTES } from './kernel-vars.js';
 import { toExtismFunctions } from './host-table.js';
 import { PluginKernel, type KernelCallEnd } from './plugin-kernel.js';
 
-const MAX_VAR_BYTES = 1 << 20;
 const PAGE_BYTES = 65536;
 const RECYCLE_AT_CAP_FRACTION = 0.875;
 const NO_INPUT = new Uint8Array(0);
@@ -36,7 +37,8 @@ export class WorkerPlugin {
   /**
    * Instantiates `module`, prepared (prepare-module.ts): its imports checked against the names
    * of `table` and the kernel's, its kernel imports routed to the sandbox's kernel, so no import
-   * can fall through to the SDK's own.
+   * can fall through to the SDK's own. `logHeadBytes` bounds what the kernel's log_* imports
+   * decode of a message (see PluginKernel).
    */
   static async create(
     module: WebAssembly.Module,
@@ -44,11 +46,14 @@ export class WorkerPlugin {
     limits: CallLimits,
     log: PluginLogSink,
     stats: Float64Array,
+    logHeadBytes: () => number,
   ): Promise<WorkerPlugin> {
     const meter = new CallMeter(stats);
     const kernel = new PluginKernel(meter, {
       maxVarBytes: MAX_VAR_BYTES,
       log: Object.hasOwn(table, 'log') ? table.log : undefined,
+      logHeadBytes,
+      collectGarbage,
     });
     const plugin = await createPlugin(
       { wasm: [{ module }] },
@@ -92,7 +97,7 @@ export class WorkerPlugin {
     } catch (error) {
       failure = error;
     }
-    const end = this.kernel.end();
+    const end = this.kernel.end(limits.maxOutputBytes);
     const resources: CallResources = {
       wall_ms: performance.now() - started,
       fuel_used: this.meter.fuelUsed(),
@@ -107,12 +112,11 @@ export class WorkerPlugin {
     const recycle = pages > this.initialPages && pages >= nearCap(limits);
     if (end.error !== null)
       return { ok: false, error: { code: 'plugin_error', message: end.error }, resources, recycle };
-    const { output } = end;
-    if (output.length > limits.maxOutputBytes) {
-      const message = `the output has ${output.length} bytes, more than the ${limits.maxOutputBytes} allowed`;
+    if (end.outputLength > limits.maxOutputBytes) {
+      const message = `the output has ${end.outputLength} bytes, more than the ${limits.maxOutputBytes} allowed`;
       return { ok: false, error: { code: 'output_too_large', message }, resources, recycle };
     }
-    return { ok: true, output, resources, recycle };
+    return { ok: true, output: end.output, resources, recycle };
   }
 
   async close(): Promise<void> {
@@ -159,7 +163,7 @@ async function runStartFunction(
   try {
     (start as () => void)();
   } catch (error) {
-    const { fault } = kernel.end();
+    const { fault } = kernel.end(0);
     await plugin.close();
     if (meter.fuelExhausted)
       throw new SandboxError('cpu_limit', 'the start function spent its fuel');
@@ -167,5 +171,5 @@ async function runStartFunction(
       throw new SandboxError(fault.code, `the start function failed: ${fault.message}`);
     throw new SandboxError('trap', `the start function failed: ${errorMessage(error)}`);
   }
-  kernel.end();
+  kernel.end(0);
 }

@@ -7,7 +7,9 @@ import { ARTIFACT_STORE, type ArtifactStore } from '@convergio/artifacts';
 import { HOST_FUNCTION_NAMES, type SandboxServicesOptions } from '@convergio/host-calls';
 import { BusClient } from '@convergio/messaging';
 import {
+  fitSandboxMemory,
   ProcessSandboxRuntime,
+  SandboxError,
   type CallLimits,
   type CloseOptions,
   type LoadedSandboxPlugin,
@@ -49,6 +51,7 @@ export class PluginHost implements OnApplicationShutdown {
   /** Loaded versions, least recently used first. */
   private readonly loaded = new Map<string, Promise<LoadedSandboxPlugin>>();
   private readonly maxLoaded: number;
+  private readonly instancesPerPlugin: number;
 
   constructor(
     @Inject(ARTIFACT_STORE) private readonly artifacts: ArtifactStore,
@@ -59,6 +62,8 @@ export class PluginHost implements OnApplicationShutdown {
     private readonly events: PluginEvents,
   ) {
     this.maxLoaded = settings.maxLoadedPlugins;
+    this.instancesPerPlugin = settings.instancesPerPlugin;
+    this.checkSandboxMemory(settings);
     this.log.log(
       settings.dnsServers
         ? `plugin names resolved by ${settings.dnsServers.join(', ')} only`
@@ -103,15 +108,25 @@ export class PluginHost implements OnApplicationShutdown {
       return existing;
     }
     if (this.loaded.size >= this.maxLoaded) this.evictLeastRecentlyUsed();
-    const loading = this.gate.admit(d.pluginId, d.version, d.manifest).then(async (admitted) =>
-      this.runtime.load(await this.artifacts.get(d.moduleSha256), d.moduleSha256, {
-        identity: { id: d.pluginId, version: d.version, trust: d.trust ?? 'untrusted' },
-        grants: admitted.grants,
-        policy: admitted.policy,
-        limits: requestedLimits(d.manifest),
-        inputSchemas: toolInputSchemas(d.manifest),
-      }),
-    );
+    const loading = this.gate.admit(d.pluginId, d.version, d.manifest).then(async (admitted) => {
+      const plugin = await this.runtime.load(
+        await this.artifacts.get(d.moduleSha256),
+        d.moduleSha256,
+        {
+          identity: { id: d.pluginId, version: d.version, trust: d.trust ?? 'untrusted' },
+          grants: admitted.grants,
+          policy: admitted.policy,
+          limits: requestedLimits(d.manifest),
+          inputSchemas: toolInputSchemas(d.manifest),
+        },
+      );
+      const { instances, totalBytes } = plugin.memoryBudget;
+      if (instances < this.instancesPerPlugin)
+        this.log.warn(
+          `${key} runs ${instances} instance(s), not ${this.instancesPerPlugin}: that is what EXECUTOR_SANDBOX_MEMORY_MB holds at its limits (worst case ${Math.ceil(totalBytes / 1048576)} MiB)`,
+        );
+      return plugin;
+    });
     this.loaded.set(key, loading);
     loading.catch(() => this.loaded.delete(key));
     const plugin = await loading;
@@ -121,6 +136,16 @@ export class PluginHost implements OnApplicationShutdown {
       cached: plugin.cached,
     });
     return plugin;
+  }
+
+  // Versions with the operator's limits would all be refused (memory_ceiling_exceeded): say so now.
+  private checkSandboxMemory(settings: ExecutorSettings): void {
+    try {
+      fitSandboxMemory(settings.sandboxMemoryBytes, settings.limits, settings.policy, 1);
+    } catch (error) {
+      if (!(error instanceof SandboxError)) throw error;
+      this.log.warn(`a plugin version with the default limits will not load: ${error.message}`);
+    }
   }
 
   /**

@@ -116,13 +116,25 @@ export const CRASHING: readonly {
   reason: string;
 }[] = [
   {
-    // Aborted the process on its first call: now grow returns -1 past the 100,000-entry cap,
-    // each attempt is charged as the largest grow that could succeed, and fuel runs out.
+    // Aborted the process on its first call: now grow returns -1 past the 100,000-entry cap, and
+    // each attempt is charged as the largest grow that could succeed (more than this budget).
     name: 'table-grow-loop',
     wat: `(module (table $t 1 funcref) (memory (export "memory") 1)
       (func (export "run") (result i32)
         (loop $again (drop (table.grow $t (ref.null func) (i32.const 1000000))) (br $again))
         (i32.const 0)))`,
+    fuel: 100_000_000,
+    reason: 'cpu_limit',
+  },
+  {
+    // One element at a time: V8 copies the table on each grow, and each grow is charged for
+    // every element the table holds. Traps on purpose if it ever reaches 50,000 entries.
+    name: 'table-grow-one-loop',
+    wat: `(module (table $t 1 funcref) (memory (export "memory") 1)
+      (func (export "run") (result i32)
+        (loop $again (drop (table.grow $t (ref.null func) (i32.const 1)))
+          (br_if $again (i32.lt_u (table.size $t) (i32.const 50000))))
+        (unreachable)))`,
     fuel: 100_000_000,
     reason: 'cpu_limit',
   },
@@ -137,9 +149,9 @@ export const CRASHING: readonly {
     reason: 'trap',
   },
   {
-    // Page by page to the cap, then -1 forever. V8 copies the memory on each grow (about 0.8 ms a
-    // page near 100 MiB, measured), far more than the 4096 units a page is charged: under load
-    // the wall time may stop it before the fuel does.
+    // Page by page towards the cap. Each grow costs V8 in proportion to the memory's size (a
+    // full garbage collection per grow past 64 MiB), and is charged so: the fuel stops it at
+    // about 155 pages, long before the cap or the wall time.
     name: 'memory-grow-loop',
     wat: `(module (memory (export "memory") 1)
       (func (export "run") (result i32)
@@ -147,7 +159,7 @@ export const CRASHING: readonly {
         (i32.const 0)))`,
     fuel: 100_000_000,
     memoryPages: 1024,
-    reason: 'cpu_limit|timeout',
+    reason: 'cpu_limit',
   },
   {
     // memory.grow(-1) in a loop: each probe is charged as the largest grow that could succeed.
@@ -222,17 +234,15 @@ export const CRASHING: readonly {
         (br_if $fill (i64.lt_u (local.get $at) (i64.const 64))))
       (call $log_error (local.get $h))
       (unreachable))`),
-    // Measured here: the plugin's worker dies on the 8 MiB message (runtime_failure: the kernel
-    // hands it whole to the log function, the cap applies after) or, under load, the wall time
-    // runs out first. Contained to this plugin either way; a capped line (trap) is the goal.
-    reason: 'trap|timeout|runtime_failure',
+    // The kernel decodes only the head the log cap keeps: one capped line, then the trap.
+    reason: 'trap',
   },
 ];
 
 /**
  * Grows its linear memory to the cap and fills it, fills Extism blocks up to their cap, then
- * keeps running: only the sandbox process's memory ceiling can stop it before the wall time.
- * Its `ping` export answers at once (proves the process came back).
+ * keeps running: its process must stay under the memory ceiling until the wall time stops it.
+ * Its `ping` export answers at once (proves the plugin still serves).
  */
 export const MEMORY_HOG = `(module
   ${KERNEL}
