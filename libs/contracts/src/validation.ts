@@ -75,9 +75,7 @@ function literalsOf(e: ErrorObject): unknown[] | undefined {
   if (e.keyword !== 'anyOf' || !Array.isArray(e.schema)) return undefined;
   const branches = e.schema as unknown[];
   const isConst = (b: unknown) => typeof b === 'object' && b !== null && 'const' in b;
-  return branches.length > 0 && branches.every(isConst)
-    ? branches.map((b) => b.const)
-    : undefined;
+  return branches.length > 0 && branches.every(isConst) ? branches.map((b) => b.const) : undefined;
 }
 
 const mustBeOneOf = (values: unknown[]) =>
