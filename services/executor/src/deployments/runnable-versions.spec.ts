@@ -87,21 +87,21 @@ describe('RunnableVersions', () => {
       module_size: 10,
       submitted_by: 'k1',
     });
-    await expectEventually(async () =>
+    await expectEventually(() =>
       expect(() => view.runnable('v.live')).toThrow(
         expect.objectContaining({ code: 'invalid_state' }),
       ),
     );
 
     await approve('v.live', '1.0.0');
-    await expectEventually(async () => expect(view.runnable('v.live').version).toBe('1.0.0'));
+    await expectEventually(() => expect(view.runnable('v.live').version).toBe('1.0.0'));
 
     await h.bus.publish(EventSubjects.PluginRevoked, {
       plugin_id: 'v.live',
       version: '1.0.0',
       revoked_by: 'k-admin',
     });
-    await expectEventually(async () => expect(revoked).toEqual(['v.live@1.0.0']));
+    await expectEventually(() => expect(revoked).toEqual(['v.live@1.0.0']));
     expect(() => view.runnable('v.live', '1.0.0')).toThrow(
       expect.objectContaining({
         code: 'invalid_state',
@@ -113,7 +113,7 @@ describe('RunnableVersions', () => {
   it('lists the tools of the version each plugin serves', async () => {
     await approve('v.tools', '2.0.0');
     await approve('v.tools', '3.0.0-beta.1');
-    await expectEventually(async () => {
+    await expectEventually(() => {
       const { tools } = h.app.get(ToolsService).list();
       expect(
         tools.filter((t) => t.plugin_id === 'v.tools').map((t) => [t.version, t.name]),

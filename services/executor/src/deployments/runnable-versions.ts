@@ -100,7 +100,8 @@ export class RunnableVersions implements OnModuleInit, OnModuleDestroy {
 
   private put(record: VersionRecord): void {
     let versions = this.byPlugin.get(record.pluginId);
-    if (!versions) this.byPlugin.set(record.pluginId, (versions = new Map()));
+    if (!versions)
+      this.byPlugin.set(record.pluginId, (versions = new Map<string, VersionRecord>()));
     versions.set(record.version, record);
   }
 }

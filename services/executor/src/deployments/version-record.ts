@@ -35,27 +35,22 @@ export const LIFECYCLE_SUBJECTS = [
 
 /** What a lifecycle event changes; undefined for any other event. */
 export function changeOf(e: EventEnvelope): DeploymentChange | undefined {
-  switch (e.type) {
-    case 'plugin.submitted': {
-      const d = e.data as EventEnvelope<'plugin.submitted'>['data'];
-      return { status: 'pending', moduleSha256: d.module_sha256 };
-    }
-    case 'plugin.rejected':
-      return { status: 'rejected' };
-    case 'plugin.approved': {
-      const d = e.data as EventEnvelope<'plugin.approved'>['data'];
-      return {
-        status: 'approved',
-        moduleSha256: d.module_sha256,
-        manifest: d.manifest,
-        trust: d.trust,
-      };
-    }
-    case 'plugin.revoked':
-      return { status: 'revoked' };
-    default:
-      return undefined;
+  if (e.type === 'plugin.submitted') {
+    const d = e.data as EventEnvelope<'plugin.submitted'>['data'];
+    return { status: 'pending', moduleSha256: d.module_sha256 };
   }
+  if (e.type === 'plugin.approved') {
+    const d = e.data as EventEnvelope<'plugin.approved'>['data'];
+    return {
+      status: 'approved',
+      moduleSha256: d.module_sha256,
+      manifest: d.manifest,
+      trust: d.trust,
+    };
+  }
+  if (e.type === 'plugin.rejected') return { status: 'rejected' };
+  if (e.type === 'plugin.revoked') return { status: 'revoked' };
+  return undefined;
 }
 
 /**
