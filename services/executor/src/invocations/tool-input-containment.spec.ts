@@ -27,8 +27,8 @@ const greetTool = (input_schema: Record<string, unknown>) => ({
 const manifests: Record<string, Manifest> = {
   'acme.bystander': aManifest({ id: 'acme.bystander' }, module),
   'acme.exponential': aManifest(
-    // 28 links: about 5 s of Ajv on the 2-core test machine, against a wall time of 1 s.
-    { id: 'acme.exponential', ...greetTool(exponentialInputSchema(28)) },
+    // 32 links: minutes of Ajv on any machine, against a wall time of 2 s.
+    { id: 'acme.exponential', ...greetTool(exponentialInputSchema(32)) },
     module,
   ),
   'acme.unknown-type': aManifest(
@@ -48,7 +48,7 @@ describe('tool input checked in the plugin sandbox', () => {
   let service: InvocationService;
 
   beforeAll(() => {
-    const env = loadConfig(Type.Object(ExecutorLimitsEnv), { EXECUTOR_TIMEOUT_MS: '1000' });
+    const env = loadConfig(Type.Object(ExecutorLimitsEnv), { EXECUTOR_TIMEOUT_MS: '2000' });
     const dir = mkdtempSync(join(tmpdir(), 'cvg-tool-input-'));
     const settings = executorSettings(
       env,
