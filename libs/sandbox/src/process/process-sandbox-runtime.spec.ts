@@ -25,8 +25,10 @@ describe('ProcessSandboxRuntime: one OS process per plugin version', () => {
   let plugin: TestModule;
   const crashes: { plugin: string; error: SandboxError }[] = [];
   const denials: string[] = [];
+  // What reached the executor, in the order it arrived.
+  const events: { kind: string; plugin: string; event: unknown }[] = [];
   const loaded: LoadedSandboxPlugin[] = [];
-  const runtime = (memoryCeilingBytes = 1 << 30) =>
+  const runtime = (memoryCeilingBytes = 1 << 30, instancesPerPlugin = 1) =>
     new ProcessSandboxRuntime({
       hostFunctionsModule: new URL('../testing/test-host-functions.ts', import.meta.url),
       services: {
@@ -36,14 +38,25 @@ describe('ProcessSandboxRuntime: one OS process per plugin version', () => {
       policy: TEST_POLICY,
       defaults: DEFAULTS,
       memoryCeilingBytes,
+      instancesPerPlugin,
       onCrash: (who, error) => crashes.push({ plugin: who.id, error }),
-      onDenied: (who) => denials.push(who.id),
+      onDenied: (who, event) => {
+        denials.push(who.id);
+        events.push({ kind: 'denied', plugin: who.id, event });
+      },
+      onLog: (who, event) => events.push({ kind: 'log', plugin: who.id, event }),
+      onTelemetry: (who, event) => events.push({ kind: 'telemetry', plugin: who.id, event }),
     });
-  const load = async (id: string, module = plugin, memoryCeilingBytes?: number) => {
-    const instance = await runtime(memoryCeilingBytes).load(module.bytes, module.sha256, {
-      identity: identity(id),
-      grants: {},
-    });
+  const load = async (
+    id: string,
+    module = plugin,
+    options: { memoryCeilingBytes?: number; limits?: Partial<CallLimits>; instances?: number } = {},
+  ) => {
+    const instance = await runtime(options.memoryCeilingBytes, options.instances).load(
+      module.bytes,
+      module.sha256,
+      { identity: identity(id), grants: {}, limits: options.limits },
+    );
     loaded.push(instance);
     return instance;
   };
@@ -53,6 +66,7 @@ describe('ProcessSandboxRuntime: one OS process per plugin version', () => {
   });
   afterEach(async () => {
     crashes.splice(0);
+    events.splice(0);
     await Promise.all(loaded.splice(0).map((p) => p.close()));
   });
 
@@ -81,10 +95,66 @@ describe('ProcessSandboxRuntime: one OS process per plugin version', () => {
   });
 
   it('kills a sandbox process above its resident-memory ceiling (all memory counts, not only the JS heap)', async () => {
-    const filler = await load('test.filler', await wat(FILL_WAT), 128 * 1024 * 1024);
+    const filler = await load('test.filler', await wat(FILL_WAT), {
+      memoryCeilingBytes: 128 * 1024 * 1024,
+    });
     await expect(filler.call('fill', text(''))).rejects.toMatchObject({ code: 'memory_limit' });
     expect(crashes).toEqual([
       { plugin: 'test.filler', error: expect.objectContaining({ code: 'memory_limit' }) },
+    ]);
+  });
+
+  it('stops an endless loop at its wall time, with what it used; the same process serves on', async () => {
+    const p = await load('test.spin', plugin, { limits: { wallTimeMs: 200 } });
+    const failure = p.call('spin', text(''));
+    await expect(failure).rejects.toMatchObject({
+      code: 'timeout',
+      resources: { memory_pages: null, host_calls: 0, wall_ms: expect.any(Number) },
+    });
+    expect(decode((await p.call('echo', text('after'))).output)).toBe('after');
+    expect(crashes).toEqual([]);
+  });
+
+  it('stops a call blocked in a main-thread operation at its wall time, with its host calls and fuel', async () => {
+    const p = await load('test.sleeper', plugin, { limits: { wallTimeMs: 200 } });
+    await expect(p.call('call_sleep_main', text('{"ms":10000}'))).rejects.toMatchObject({
+      code: 'timeout',
+      resources: { host_calls: 2, fuel_used: expect.any(Number) },
+    });
+    expect(decode((await p.call('echo', text('after'))).output)).toBe('after');
+  });
+
+  it('replaces a worker that died under a call: runtime_failure, and no crash of its process', async () => {
+    const p = await load('test.worker-exit');
+    await expect(p.call('call_crash_worker', text('{}'))).rejects.toMatchObject({
+      code: 'runtime_failure',
+    });
+    expect(decode((await p.call('echo', text('after'))).output)).toBe('after');
+    expect(crashes).toEqual([]);
+  });
+
+  it('runs concurrent calls on instances of their own, up to instancesPerPlugin', async () => {
+    const p = await load('test.two', plugin, { limits: { wallTimeMs: 2000 }, instances: 2 });
+    const spinning = p.call('spin', text('')).catch((error: unknown) => error);
+    // Served by the second instance while the first spins.
+    expect(decode((await p.call('echo', text('beside'))).output)).toBe('beside');
+    expect(await spinning).toMatchObject({ code: 'timeout' });
+  });
+
+  it('delivers a refusal, log lines and telemetry in the order caused, before the call returns', async () => {
+    const p = await load('test.events');
+    await p.call('call_deny_me', text('{"path":"/etc/passwd"}'));
+    expect(events).toEqual([
+      {
+        kind: 'denied',
+        plugin: 'test.events',
+        event: { capability: 'fs.read', target: '/etc/passwd', reason: 'fs.read is not granted' },
+      },
+    ]);
+    await p.call('call_log_it', text('{"line":"hi \\ud800"}'));
+    expect(events.slice(1)).toEqual([
+      { kind: 'log', plugin: 'test.events', event: { line: 'hi \ud800' } },
+      { kind: 'telemetry', plugin: 'test.events', event: { name: 'logged' } },
     ]);
   });
 

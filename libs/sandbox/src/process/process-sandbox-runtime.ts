@@ -1,5 +1,7 @@
 import type { CallLimits, CallResources } from '../call-limits.js';
+import { errorMessage } from '../error-message.js';
 import type { OperatorPolicy, PluginIdentity } from '../host-api.js';
+import type { SandboxLogger } from '../plugin-log-sink.js';
 import type { DeniedEvent, PluginSpec } from '../sandbox-runtime.js';
 import { SandboxError } from '../sandbox-error.js';
 import type { LoadedSandboxPlugin } from '../sandbox-plugin.js';
@@ -17,6 +19,8 @@ export interface ProcessSandboxRuntimeOptions {
   defaults: CallLimits;
   /** Instances (worker threads) of one plugin running calls at once, inside its process. */
   instancesPerPlugin?: number;
+  /** Hears of instances that failed to start with no call to tell; defaults to `console`. */
+  logger?: SandboxLogger;
   /** Resident memory a sandbox process may use, bytes; above it the process is killed. */
   memoryCeilingBytes: number;
   onDenied?: (plugin: PluginIdentity, event: DeniedEvent) => void;
@@ -110,21 +114,31 @@ class ProcessPlugin implements LoadedSandboxPlugin {
   private spawn() {
     const { options, plugin } = this;
     const identity = plugin.spec.identity;
+    const { onLog, onTelemetry } = options;
+    const logger = options.logger ?? console;
     return SandboxProcess.start(
       {
         hostFunctionsModule: String(options.hostFunctionsModule),
         services: options.services ?? null,
         policy: options.policy,
         defaults: options.defaults,
-        instancesPerPlugin: options.instancesPerPlugin ?? 1,
       },
       plugin,
       {
         memoryCeilingBytes: options.memoryCeilingBytes,
+        maxInstances: options.instancesPerPlugin ?? 1,
         events: {
           denied: (event) => options.onDenied?.(identity, event),
-          log: (payload) => options.onLog?.(identity, payload),
-          telemetry: (payload) => options.onTelemetry?.(identity, payload),
+          ...((onLog || onTelemetry) && {
+            emitted: (events) => {
+              for (const { kind, payload } of events)
+                (kind === 'log' ? onLog : onTelemetry)?.(identity, payload);
+            },
+          }),
+          spawnError: (error) =>
+            logger.error(
+              `plugin ${identity.id}: an instance failed to start: ${errorMessage(error)}`,
+            ),
           died: (error) => {
             if (Date.now() - this.lastCrashMs > STABLE_AFTER_MS) this.crashes = 0;
             this.crashes++;

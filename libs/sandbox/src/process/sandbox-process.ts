@@ -1,83 +1,94 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
-import type { CallResources } from '../call-limits.js';
+import type { ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { SandboxError } from '../sandbox-error.js';
-import type { PluginSpec } from '../sandbox-runtime.js';
+import { PluginSupervisor } from '../sandbox-plugin.js';
+import { SPARE_INSTANCE_IDLE_MS, type PluginSpec } from '../sandbox-runtime.js';
+import { CallServer, type CallConnection } from './call-server.js';
 import type {
+  CallProgress,
   FromSandboxProcess,
   ProcessFailure,
   SandboxProcessInit,
   ToSandboxProcess,
 } from './process-protocol.js';
+import { RemoteInstance, type RemoteInstanceEvents } from './remote-instance.js';
+import { residentBytes, spawnSandboxProcess } from './sandbox-os-process.js';
 
 /** What a sandbox process reports besides call results. */
-export interface SandboxProcessEvents {
-  denied(event: { capability: string; target: string; reason: string }): void;
-  log(payload: unknown): void;
-  telemetry(payload: unknown): void;
+export interface SandboxProcessEvents extends RemoteInstanceEvents {
   /** The process ended without being asked to (crash, fatal error, memory ceiling). */
   died(error: SandboxError): void;
+  /** An instance failed to start and no call heard of it. */
+  spawnError(error: unknown): void;
 }
 
-type CallResult = { output: Uint8Array; resources: CallResources };
-type Pending = { resolve: (r: CallResult) => void; reject: (e: SandboxError) => void };
+/** Options of {@link SandboxProcess.start}. */
+export interface SandboxProcessOptions {
+  /** Resident memory the process may use, bytes; above it the process is killed (`memory_limit`). */
+  memoryCeilingBytes: number;
+  /** Instances (worker threads) running calls at once. */
+  maxInstances: number;
+  events: SandboxProcessEvents;
+}
+
+type Loaded = Extract<FromSandboxProcess, { type: 'loaded' }>;
 
 const RSS_POLL_MS = 250;
+// What a frame from a worker may hold besides a call's output: a batch of events, a refusal.
+const FRAME_OVERHEAD_BYTES = 64 * 1024 * 1024;
+const UNKNOWN_PROGRESS: CallProgress = { memory_pages: null, host_calls: 0 };
 
 /**
  * One sandbox process seen from the executor: it hosts one plugin version (its worker threads and
- * the main-thread operations of its host functions). Whatever kills it, V8 fatal errors in a
- * worker included, fails only its own calls, with `sandbox_crashed`; its resident memory (all of
- * it: heaps, Wasm memories, ArrayBuffers) is polled and the process is killed above the ceiling
- * (`memory_limit`).
+ * the main-thread operations of its host functions). The executor supervises the instances
+ * itself (pool, wall time) and calls each worker on a socket of its own; the process's main
+ * thread only starts and halts workers and serves their main-thread operations. Whatever kills
+ * the process, V8 fatal errors in a worker included, fails only its own calls, with
+ * `sandbox_crashed`; its resident memory (all of it: heaps, Wasm memories, ArrayBuffers) is
+ * polled and the process is killed above the ceiling (`memory_limit`).
  */
 export class SandboxProcess {
-  private readonly pending = new Map<number, Pending>();
-  private nextId = 1;
+  private readonly instances = new Map<string, RemoteInstance>();
+  private readonly halts = new Map<string, (progress: CallProgress) => void>();
+  private supervisor: PluginSupervisor<RemoteInstance> | undefined;
+  private server: CallServer | undefined;
   private exited = false;
   private closing = false;
   private killedFor: SandboxError | undefined;
   private readonly watchdog: NodeJS.Timeout;
+  private onLoad?: (
+    message: Extract<FromSandboxProcess, { type: 'loaded' | 'load_failed' }>,
+  ) => void;
+  private onLoadLost?: (error: SandboxError) => void;
 
   private constructor(
     private readonly child: ChildProcess,
-    private readonly memoryCeilingBytes: number,
-    private readonly events: SandboxProcessEvents,
+    private readonly options: SandboxProcessOptions,
   ) {
     child.on('message', (message: FromSandboxProcess) => this.onMessage(message));
     child.once('exit', (code, signal) => this.onExit(code, signal));
     this.watchdog = setInterval(() => void this.checkMemory(), RSS_POLL_MS).unref();
   }
 
-  /** Starts a process, loads the plugin in it; rejects with the SandboxError that kept it from loading. */
+  /**
+   * Starts a process, loads the plugin in it and starts its first instance; rejects with the
+   * SandboxError that kept it from loading.
+   */
   static async start(
     init: SandboxProcessInit,
     plugin: { bytes: Uint8Array; sha256: string; spec: PluginSpec },
-    options: { memoryCeilingBytes: number; events: SandboxProcessEvents },
-  ): Promise<{ process: SandboxProcess; loadMs: number; cached: boolean }> {
-    const child = spawnSandboxProcess();
-    const sandbox = new SandboxProcess(child, options.memoryCeilingBytes, options.events);
-    const loaded = new Promise<{ loadMs: number; cached: boolean }>((resolve, reject) => {
-      sandbox.onLoad = (message) => {
-        if (message.type === 'loaded') resolve(message);
-        else reject(toError(message.error));
-      };
-      sandbox.onLoadLost = reject;
-    });
-    sandbox.send({ type: 'load', init, ...plugin });
+    options: SandboxProcessOptions,
+  ): Promise<{ process: SandboxProcess; cached: boolean }> {
+    const sandbox = new SandboxProcess(spawnSandboxProcess(), options);
     try {
-      const { loadMs, cached } = await loaded;
-      return { process: sandbox, loadMs, cached };
+      const loaded = await sandbox.load(init, plugin);
+      await sandbox.serve(loaded);
+      return { process: sandbox, cached: loaded.cached };
     } catch (error) {
       await sandbox.close();
       throw error;
     }
   }
-
-  private onLoad?: (
-    message: Extract<FromSandboxProcess, { type: 'loaded' | 'load_failed' }>,
-  ) => void;
-  private onLoadLost?: (error: SandboxError) => void;
 
   get alive(): boolean {
     return !this.exited && !this.closing;
@@ -88,25 +99,87 @@ export class SandboxProcess {
     return this.child.pid;
   }
 
-  call(fn: string, input: Uint8Array): Promise<CallResult> {
-    if (!this.alive)
+  call(fn: string, input: Uint8Array) {
+    if (!this.alive || !this.supervisor)
       return Promise.reject(new SandboxError('plugin_closed', 'the sandbox process has stopped'));
-    const id = this.nextId++;
-    return new Promise<CallResult>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.send({ type: 'call', id, fn, input });
-    });
+    return this.supervisor.call(fn, input);
   }
 
   /** Stops the process after its calls in flight; kills it if it does not stop in 10 s. */
   async close(): Promise<void> {
     if (this.exited) return;
     this.closing = true;
+    await this.supervisor?.close();
+    if (this.exited) return;
     const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
     this.send({ type: 'close' });
     const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000).unref();
     await exited;
     clearTimeout(timer);
+  }
+
+  /** Halts an instance (see RemoteInstance): its process stops the worker and says what its call used. */
+  halt(instance: string): Promise<CallProgress> {
+    if (this.exited) return Promise.resolve(UNKNOWN_PROGRESS);
+    return new Promise((resolve) => {
+      this.halts.set(instance, resolve);
+      this.send({ type: 'halt_instance', instance });
+    });
+  }
+
+  /** A worker misbehaved on its call socket: the process is killed (`sandbox_crashed`). */
+  broken(reason: string): void {
+    this.kill(new SandboxError('sandbox_crashed', reason));
+  }
+
+  private load(
+    init: SandboxProcessInit,
+    plugin: { bytes: Uint8Array; sha256: string; spec: PluginSpec },
+  ): Promise<Loaded> {
+    const loaded = new Promise<Loaded>((resolve, reject) => {
+      this.onLoad = (message) =>
+        message.type === 'loaded' ? resolve(message) : reject(toError(message.error));
+      this.onLoadLost = reject;
+    });
+    this.send({ type: 'load', init, ...plugin });
+    return loaded;
+  }
+
+  private async serve({ functions, limits }: Loaded): Promise<void> {
+    this.server = await CallServer.listen(limits.maxOutputBytes + FRAME_OVERHEAD_BYTES, (c) =>
+      this.connected(c),
+    );
+    if (this.exited) this.server.close();
+    const { events, maxInstances } = this.options;
+    this.supervisor = new PluginSupervisor({
+      spawn: () => this.startInstance(),
+      functions: new Set(functions),
+      limits,
+      maxInstances,
+      spareIdleMs: SPARE_INSTANCE_IDLE_MS,
+      onSpawnError: (error) => events.spawnError(error),
+    });
+    await this.supervisor.start();
+  }
+
+  private startInstance(): Promise<RemoteInstance> {
+    if (this.exited || !this.server)
+      return Promise.reject(new SandboxError('plugin_closed', 'the sandbox process has stopped'));
+    const { events } = this.options;
+    const instance = new RemoteInstance(randomUUID(), this, events);
+    this.instances.set(instance.name, instance);
+    this.send({
+      type: 'start_instance',
+      instance: instance.name,
+      callSocketPath: this.server.path,
+    });
+    return instance.started;
+  }
+
+  private connected(connection: CallConnection): void {
+    const instance = this.instances.get(connection.instance);
+    if (instance) instance.attach(connection);
+    else connection.socket.destroy();
   }
 
   private send(message: ToSandboxProcess): void {
@@ -128,21 +201,26 @@ export class SandboxProcess {
       case 'load_failed':
         this.onLoad?.(message);
         return;
-      case 'result':
-      case 'failed': {
-        const call = this.pending.get(message.id);
-        if (!call) return;
-        this.pending.delete(message.id);
-        if (message.type === 'result')
-          call.resolve({ output: message.output, resources: message.resources });
-        else call.reject(toError(message.error));
+      case 'instance_started':
+        this.instances.get(message.instance)?.ready();
         return;
-      }
-      case 'denied':
-        this.events.denied(message);
+      case 'instance_failed':
+        this.instances.get(message.instance)?.failed(toError(message.error));
+        this.instances.delete(message.instance);
         return;
-      case 'emitted':
-        for (const { kind, payload } of message.events) this.events[kind](payload);
+      case 'instance_exited':
+        this.instances
+          .get(message.instance)
+          ?.lost(
+            { code: 'runtime_failure', message: `the plugin worker died: ${message.reason}` },
+            message.progress,
+          );
+        this.instances.delete(message.instance);
+        return;
+      case 'instance_halted':
+        this.instances.delete(message.instance);
+        this.halts.get(message.instance)?.(message.progress);
+        this.halts.delete(message.instance);
         return;
       case 'closed':
         return;
@@ -152,16 +230,21 @@ export class SandboxProcess {
   private onExit(code: number | null, signal: NodeJS.Signals | null): void {
     this.exited = true;
     clearInterval(this.watchdog);
+    this.server?.close();
     const error =
       this.killedFor ??
       new SandboxError(
         'sandbox_crashed',
         `the sandbox process ended (${signal ? `signal ${signal}` : `exit code ${code}`})`,
       );
-    for (const call of this.pending.values()) call.reject(error);
-    this.pending.clear();
+    this.supervisor?.abandon(error);
+    for (const instance of this.instances.values())
+      instance.lost({ code: error.code, message: error.message });
+    this.instances.clear();
+    for (const resolve of this.halts.values()) resolve(UNKNOWN_PROGRESS);
+    this.halts.clear();
     this.onLoadLost?.(error);
-    if (!this.closing) this.events.died(error);
+    if (!this.closing) this.options.events.died(error);
   }
 
   private kill(reason: SandboxError): void {
@@ -173,11 +256,11 @@ export class SandboxProcess {
   private async checkMemory(): Promise<void> {
     if (this.exited || this.child.pid === undefined) return;
     const rss = await residentBytes(this.child.pid);
-    if (rss !== null && rss > this.memoryCeilingBytes) {
+    if (rss !== null && rss > this.options.memoryCeilingBytes) {
       this.kill(
         new SandboxError(
           'memory_limit',
-          `the sandbox process used ${Math.round(rss / 1048576)} MiB, over its ${Math.round(this.memoryCeilingBytes / 1048576)} MiB ceiling`,
+          `the sandbox process used ${Math.round(rss / 1048576)} MiB, over its ${Math.round(this.options.memoryCeilingBytes / 1048576)} MiB ceiling`,
         ),
       );
     }
@@ -185,37 +268,5 @@ export class SandboxProcess {
 }
 
 function toError(failure: ProcessFailure): SandboxError {
-  return new SandboxError(failure.code, failure.message, failure.resources);
-}
-
-/** Resident set size of a process from /proc (Linux), or null when it cannot be read. */
-async function residentBytes(pid: number): Promise<number | null> {
-  try {
-    const status = await readFile(`/proc/${pid}/status`, 'utf8');
-    const kb = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
-    return kb === undefined ? null : Number(kb) * 1024;
-  } catch {
-    return null;
-  }
-}
-
-/**
- * The compiled library runs `sandbox-process-main.js`; as TypeScript source (test suites) the
- * process first registers the test loader hooks, like plugin workers do (see worker-entry.ts).
- * The process gets an empty environment: nothing of the executor's configuration reaches it.
- */
-function spawnSandboxProcess(): ChildProcess {
-  const here = import.meta.url;
-  const args = here.endsWith('.ts')
-    ? [
-        '--input-type=module',
-        '-e',
-        `import('node:module').then((m) => { m.register(${JSON.stringify(new URL('../testing/ts-hooks.mjs', here).href)}); return import(${JSON.stringify(new URL('./sandbox-process-main.ts', here).href)}); })`,
-      ]
-    : [new URL('./sandbox-process-main.js', here).pathname];
-  return spawn(process.execPath, ['--disable-warning=ExperimentalWarning', ...args], {
-    env: {},
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    serialization: 'advanced',
-  });
+  return new SandboxError(failure.code, failure.message);
 }

@@ -7,13 +7,13 @@ import { PluginLogSink } from '../plugin-log-sink.js';
 import { SandboxError } from '../sandbox-error.js';
 import { BridgeClient } from '../sync-bridge.js';
 import type { CallRequest, WorkerInit, WorkerMessage } from '../worker-protocol.js';
+import { portChannel, socketChannel, type CallChannel } from './call-channel.js';
 import { createHostEnvironment, type WorkerHostEnvironment } from './host-environment.js';
 import { WorkerPlugin } from './worker-plugin.js';
 
 const init = workerData as WorkerInit;
 const port = parentPort as MessagePort;
-const post = (message: WorkerMessage, transfer: ArrayBuffer[] = []) =>
-  port.postMessage(message, transfer);
+const post = (message: WorkerMessage) => port.postMessage(message);
 // Extism diagnostics go to this thread's stderr, which the supervisor pipes to its logger.
 const log = new PluginLogSink(
   { warn: (m) => console.warn(m), error: (m) => console.error(m) },
@@ -22,9 +22,10 @@ const log = new PluginLogSink(
 
 async function start(): Promise<void> {
   const factory = await loadFactory(init.hostFunctionsModule);
+  const channel = init.callSocket ? await socketChannel(init.callSocket) : portChannel(port);
   const host = createHostEnvironment(
     init,
-    port,
+    channel,
     new BridgeClient(init.bridge, () => post({ type: 'bridge' })),
   );
   // A fresh host-function table per instance: host functions may keep per-instance state.
@@ -43,9 +44,9 @@ async function start(): Promise<void> {
   let plugin = await instantiate();
   post({ type: 'ready' });
   let queue = Promise.resolve();
-  port.on('message', (request: CallRequest) => {
+  channel.listen((request) => {
     queue = queue.then(async () => {
-      plugin = await serve(plugin, request, host, instantiate);
+      plugin = await serve(plugin, request, host, channel, instantiate);
     });
   });
 }
@@ -54,18 +55,22 @@ async function serve(
   plugin: WorkerPlugin,
   request: CallRequest,
   host: WorkerHostEnvironment,
+  channel: CallChannel,
   instantiate: () => Promise<WorkerPlugin>,
 ): Promise<WorkerPlugin> {
   host.beginCall();
-  const outcome = await plugin.call(request.fn, request.input, request.limits);
-  host.flushEvents();
-  if (outcome.ok) {
-    post({ type: 'result', id: request.id, output: outcome.output, resources: outcome.resources }, [
-      outcome.output.buffer as ArrayBuffer,
-    ]);
-  } else {
-    post({ type: 'failed', id: request.id, error: outcome.error, resources: outcome.resources });
-  }
+  const outcome = await plugin.call(request.fn, request.input, init.limits);
+  // The main thread hears of the end before any main-thread operation of the next call (one port
+  // keeps the order), so what it kept for this call (sockets) is released first.
+  if (init.callSocket && host.usedMainThread()) post({ type: 'call_ended' });
+  channel.together(() => {
+    host.flushEvents();
+    channel.send(
+      outcome.ok
+        ? { type: 'result', id: request.id, output: outcome.output, resources: outcome.resources }
+        : { type: 'failed', id: request.id, error: outcome.error, resources: outcome.resources },
+    );
+  });
   if (!outcome.recycle) return plugin;
   await plugin.close();
   return instantiate();
