@@ -40,7 +40,10 @@ export function prepareLogMessage(
 ): PreparedLogMessage {
   // Only the head can be kept: clean and redact a bounded prefix (the kept bytes plus room for a
   // secret straddling the cut), never the whole of a multi-megabyte message.
-  const margin = Math.max(4096, ...releasedSecrets.map((secret) => secret.length));
+  const margin = releasedSecrets.reduce(
+    (longest, secret) => Math.max(longest, secret.length),
+    4096,
+  );
   const head = message.length > maxBytes + margin ? message.slice(0, maxBytes + margin) : message;
   const clean = head.replace(/[\u0000-\u0008\u000b-\u001f\u007f\u009b]/g, '\uFFFD');
   const { text, redacted } = redactText(clean, releasedSecrets);
