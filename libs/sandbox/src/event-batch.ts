@@ -6,29 +6,47 @@ export const MAX_BATCHED_EVENTS = 256;
 /**
  * Log lines and telemetry events, sent in batches instead of one message each: a message
  * between threads or processes costs microseconds, and a plugin may log on every host call.
- * A batch travels as the JSON text of its events: copying one string across a thread or a
- * socket costs far less than cloning as many objects. `send` gets the batches in order; `flush`
- * sends what is held (at a call's end, before a refusal is reported, and whenever the batch is
- * full).
+ * A batch travels as the JSON text of its events, written in one pass: copying one string
+ * across a thread or a socket costs far less than cloning as many objects. `send` gets the
+ * batches in order; `flush` sends what is held (at a call's end, before a refusal is reported,
+ * and whenever the batch is full).
  */
 export class EventBatch {
-  private events: string[] = [];
+  private events: EmittedEvent[] = [];
 
   constructor(private readonly send: (json: string) => void) {}
 
-  /** Throws (a TypeError) if `event` has no JSON form: a BigInt or a cycle in its payload. */
   add(event: EmittedEvent): void {
-    this.events.push(JSON.stringify(event));
+    this.events.push(event);
     if (this.events.length >= MAX_BATCHED_EVENTS) this.flush();
   }
 
   flush(): void {
     if (this.events.length === 0) return;
-    const json = `[${this.events.join(',')}]`;
+    const events = this.events;
     this.events = [];
-    this.send(json);
+    this.send(toJson(events));
   }
 }
 
 /** The events of a batch, in the order they were emitted. */
 export const parseEvents = (json: string): EmittedEvent[] => JSON.parse(json) as EmittedEvent[];
+
+// An event whose payload has no JSON form (a BigInt, a cycle: a host function's bug) travels
+// as a note saying so, in its place.
+function toJson(events: EmittedEvent[]): string {
+  try {
+    return JSON.stringify(events);
+  } catch {
+    return `[${events.map(eventJson).join(',')}]`;
+  }
+}
+
+function eventJson(event: EmittedEvent): string {
+  try {
+    return JSON.stringify(event);
+  } catch (error) {
+    const unusable = `the payload has no JSON form: ${String(error)}`;
+    return JSON.stringify({ kind: event.kind, payload: { unusable } });
+  }
+}

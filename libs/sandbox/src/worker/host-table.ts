@@ -10,7 +10,6 @@ const hostError = (code: HostCallErrorCode, message: string): HostError => ({
   error: { code, message },
 });
 const utf8 = new TextDecoder();
-const toUtf8 = new TextEncoder();
 
 /**
  * Turns a table of JSON host functions into Extism host functions: read the input string from
@@ -75,9 +74,10 @@ function store(memory: KernelMemory, result: unknown): bigint {
   } catch (error) {
     text = JSON.stringify(hostError('host_error', `unusable result: ${errorMessage(error)}`));
   }
-  const stored = memory.store(toUtf8.encode(text));
+  // Buffer.from takes small results from Node's pool instead of allocating each.
+  const stored = memory.keep(Buffer.from(text, 'utf8'));
   if (stored !== 0n) return stored;
-  return memory.store(
-    toUtf8.encode(JSON.stringify(hostError('memory_limit', 'the result does not fit in memory'))),
+  return memory.keep(
+    Buffer.from(JSON.stringify(hostError('memory_limit', 'the result does not fit in memory'))),
   );
 }

@@ -43,8 +43,13 @@ export class KernelMemory {
 
   /** A new block holding a copy of `bytes`, or 0n if it does not fit. */
   store(bytes: Uint8Array): bigint {
+    return this.keep(bytes.slice());
+  }
+
+  /** A new block holding `bytes` itself (the caller gives them up), or 0n if it does not fit. */
+  keep(bytes: Uint8Array): bigint {
     if (!this.fits(BigInt(bytes.length))) return 0n;
-    return this.add(bytes.slice());
+    return this.add(bytes);
   }
 
   /** Adds `bytes` (owned from now on) even past the cap: for the host's own input. */
@@ -108,7 +113,7 @@ export class KernelMemory {
     const index = this.blocks.length;
     this.blocks.push(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     this.liveBytes += bytes.byteLength;
-    return BigInt(index) << INDEX_SHIFT;
+    return addressOf(index);
   }
 
   private locate(address: bigint, width: bigint): { block: DataView; offset: number } {
@@ -124,6 +129,11 @@ export class KernelMemory {
   }
 }
 
-const indexOf = (address: bigint): number => Number(BigInt.asUintN(64, address) >> INDEX_SHIFT);
+// The top 16 bits of the address as an i64 (what Wasm passes: negative when the top bit is set).
+const indexOf = (address: bigint): number => Number(address >> INDEX_SHIFT) & 0xffff;
+
+// Addresses are immutable BigInts: each is made once, not at every allocation of every call.
+const addresses: bigint[] = [];
+const addressOf = (index: number): bigint => (addresses[index] ??= BigInt(index) << INDEX_SHIFT);
 
 const hex = (address: bigint) => `0x${BigInt.asUintN(64, address).toString(16).padStart(16, '0')}`;
