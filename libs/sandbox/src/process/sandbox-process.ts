@@ -52,7 +52,8 @@ export class SandboxProcess {
   private readonly halts = new Map<string, (progress: CallProgress) => void>();
   private supervisor: PluginSupervisor<RemoteInstance> | undefined;
   private server: CallServer | undefined;
-  private exited = false;
+  /** Why the process ended, once it has. */
+  private ended: SandboxError | undefined;
   private closing = false;
   private killedFor: SandboxError | undefined;
   private readonly watchdog: NodeJS.Timeout;
@@ -91,7 +92,7 @@ export class SandboxProcess {
   }
 
   get alive(): boolean {
-    return !this.exited && !this.closing;
+    return !this.ended && !this.closing;
   }
 
   /** OS process id (for diagnostics and tests). */
@@ -107,10 +108,10 @@ export class SandboxProcess {
 
   /** Stops the process after its calls in flight; kills it if it does not stop in 10 s. */
   async close(): Promise<void> {
-    if (this.exited) return;
+    if (this.ended) return;
     this.closing = true;
     await this.supervisor?.close();
-    if (this.exited) return;
+    if (this.ended) return;
     const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
     this.send({ type: 'close' });
     const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000).unref();
@@ -120,7 +121,7 @@ export class SandboxProcess {
 
   /** Halts an instance (see RemoteInstance): its process stops the worker and says what its call used. */
   halt(instance: string): Promise<CallProgress> {
-    if (this.exited) return Promise.resolve(UNKNOWN_PROGRESS);
+    if (this.ended) return Promise.resolve(UNKNOWN_PROGRESS);
     return new Promise((resolve) => {
       this.halts.set(instance, resolve);
       this.send({ type: 'halt_instance', instance });
@@ -149,7 +150,7 @@ export class SandboxProcess {
     this.server = await CallServer.listen(limits.maxOutputBytes + FRAME_OVERHEAD_BYTES, (c) =>
       this.connected(c),
     );
-    if (this.exited) this.server.close();
+    if (this.ended) this.server.close();
     const { events, maxInstances } = this.options;
     this.supervisor = new PluginSupervisor({
       spawn: () => this.startInstance(),
@@ -163,8 +164,9 @@ export class SandboxProcess {
   }
 
   private startInstance(): Promise<RemoteInstance> {
-    if (this.exited || !this.server)
-      return Promise.reject(new SandboxError('plugin_closed', 'the sandbox process has stopped'));
+    if (this.ended) return Promise.reject(this.ended);
+    if (!this.server)
+      return Promise.reject(new SandboxError('plugin_closed', 'the plugin is not loaded'));
     const { events } = this.options;
     const instance = new RemoteInstance(randomUUID(), this, events);
     this.instances.set(instance.name, instance);
@@ -183,7 +185,7 @@ export class SandboxProcess {
   }
 
   private send(message: ToSandboxProcess): void {
-    if (this.exited || !this.child.connected) return;
+    if (this.ended || !this.child.connected) return;
     this.child.send(message, (error) => {
       if (error)
         this.kill(
@@ -228,7 +230,6 @@ export class SandboxProcess {
   }
 
   private onExit(code: number | null, signal: NodeJS.Signals | null): void {
-    this.exited = true;
     clearInterval(this.watchdog);
     this.server?.close();
     const error =
@@ -237,6 +238,7 @@ export class SandboxProcess {
         'sandbox_crashed',
         `the sandbox process ended (${signal ? `signal ${signal}` : `exit code ${code}`})`,
       );
+    this.ended = error;
     this.supervisor?.abandon(error);
     for (const instance of this.instances.values())
       instance.lost({ code: error.code, message: error.message });
@@ -248,13 +250,13 @@ export class SandboxProcess {
   }
 
   private kill(reason: SandboxError): void {
-    if (this.exited) return;
+    if (this.ended) return;
     this.killedFor ??= reason;
     this.child.kill('SIGKILL');
   }
 
   private async checkMemory(): Promise<void> {
-    if (this.exited || this.child.pid === undefined) return;
+    if (this.ended || this.child.pid === undefined) return;
     const rss = await residentBytes(this.child.pid);
     if (rss !== null && rss > this.options.memoryCeilingBytes) {
       this.kill(
