@@ -4,6 +4,7 @@ import createPlugin from '@extism/extism';
 import wabtInit from 'wabt';
 import { instrumentFuel } from '../libs/sandbox/dist/index.js';
 import { exampleModule } from '../libs/testing/dist/index.js';
+import { echoChild } from './lib/echo.mjs';
 import { compare, median, sample } from './lib/stats.mjs';
 import { record } from './lib/results.mjs';
 import { benchRuntime, sha, spec, threadRuntime, treeRss } from './lib/runtime.mjs';
@@ -88,6 +89,14 @@ export async function run() {
   );
   record('thread_sandbox_noop_call', boundary.b, 'us');
   record('process_boundary_noop_cost', boundary.a - boundary.b, 'us');
+  // The floor under that boundary: bare echoes to a child's main thread over Node's IPC channel
+  // (the way calls went before) and to a worker thread of the child on a Unix socket (the way
+  // they go now).
+  const echo = await echoChild();
+  const echoes = await compare(echo.ipc, echo.socket, { iterations: 1000 });
+  record('ipc_echo_roundtrip', echoes.a, 'us');
+  record('socket_worker_echo_roundtrip', echoes.b, 'us');
+  echo.close();
 
   const hosts = await compare(
     () => sandbox.call('hostcalls100', empty),
