@@ -47,7 +47,11 @@ export function prepareLogMessage(
   const head = message.length > maxBytes + margin ? message.slice(0, maxBytes + margin) : message;
   const clean = head.replace(/[\u0000-\u0008\u000b-\u001f\u007f\u009b]/g, '\uFFFD');
   const { text, redacted } = redactText(clean, releasedSecrets);
-  if (head === message && Buffer.byteLength(text, 'utf8') <= maxBytes)
+  // A UTF-16 code unit takes at most 3 bytes of UTF-8: a short text needs no count.
+  if (
+    head === message &&
+    (text.length * 3 <= maxBytes || Buffer.byteLength(text, 'utf8') <= maxBytes)
+  )
     return { message: text, truncated: false, redacted };
   const markBytes = Buffer.byteLength(TRUNCATION_MARK, 'utf8');
   const cut =

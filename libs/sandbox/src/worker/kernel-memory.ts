@@ -1,6 +1,7 @@
 import { KernelFault } from './kernel-fault.js';
 
 const INDEX_SHIFT = 48n;
+const MAX_SAFE_SIZE = BigInt(Number.MAX_SAFE_INTEGER);
 const OFFSET_MASK = (1n << INDEX_SHIFT) - 1n;
 /** Indexes from here on make negative i64 addresses, which Extism PDKs do not expect. */
 export const MAX_BLOCKS = 32768;
@@ -37,18 +38,21 @@ export class KernelMemory {
   /** A new zeroed block of `size` bytes, or 0n (counted as a refusal) if it does not fit. */
   alloc(size: bigint): bigint {
     const bytes = BigInt.asUintN(64, size);
-    if (!this.fits(bytes)) return 0n;
+    // A size past 2^53 is past any cap; as a number it would lose precision.
+    if (!this.fits(bytes > MAX_SAFE_SIZE ? Infinity : Number(bytes))) return 0n;
     return this.add(new Uint8Array(Number(bytes)));
   }
 
   /** A new block holding a copy of `bytes`, or 0n if it does not fit. */
   store(bytes: Uint8Array): bigint {
-    return this.keep(bytes.slice());
+    if (!this.fits(bytes.length)) return 0n;
+    // Not bytes.slice(): on a Buffer that is a view of the same memory.
+    return this.add(new Uint8Array(bytes));
   }
 
   /** A new block holding `bytes` itself (the caller gives them up), or 0n if it does not fit. */
   keep(bytes: Uint8Array): bigint {
-    if (!this.fits(BigInt(bytes.length))) return 0n;
+    if (!this.fits(bytes.length)) return 0n;
     return this.add(bytes);
   }
 
@@ -102,9 +106,8 @@ export class KernelMemory {
     block.setBigUint64(offset, value, true);
   }
 
-  private fits(bytes: bigint): boolean {
-    if (bytes <= BigInt(this.capBytes - this.liveBytes) && this.blocks.length < MAX_BLOCKS)
-      return true;
+  private fits(bytes: number): boolean {
+    if (bytes <= this.capBytes - this.liveBytes && this.blocks.length < MAX_BLOCKS) return true;
     this.refused++;
     return false;
   }
