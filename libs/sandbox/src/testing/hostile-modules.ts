@@ -50,6 +50,7 @@ export const TEST_HOST_FUNCTIONS = [
   'unserializable',
   'crash_worker',
   'abort_process',
+  'constant',
 ];
 
 /** The plugin most tests use: well-behaved and hostile exports side by side. */
@@ -61,6 +62,10 @@ export const PLUGIN_WAT = `(module
   (func (export "noop") (result i32) (i32.const 0))
   (func (export "echo") (result i32) (call $answer (call $copy_input)))
   ${TEST_HOST_FUNCTIONS.map((n) => `(func (export "call_${n}") (result i32) (call $answer (call $${n} (call $copy_input))))`).join('\n  ')}
+  (func (export "overwrite_constant") (result i32) (local $first i64)
+    (local.set $first (call $constant (call $copy_input)))
+    (call $store_u8 (local.get $first) (i32.const 88))
+    (call $answer (call $constant (call $copy_input))))
   (func (export "spin") (result i32) (loop $forever (br $forever)) (i32.const 0))
   (func (export "membomb") (result i32)
     (loop $grow (br_if $grow (i32.ne (memory.grow (i32.const 1)) (i32.const -1))))

@@ -1,6 +1,8 @@
 // Host functions for the sandbox's own tests, loaded inside plugin workers by URL.
 import type { HostFunctionFactory, MainThreadOps } from '../host-api.js';
 
+const CONSTANT = Object.freeze({ constant: true });
+
 /** Test table: echoes, identity, main-thread round trips, refusals, events, failures. */
 export const createHostFunctions: HostFunctionFactory = (env) => ({
   echo_host: (input) => ({ echo: input }),
@@ -29,6 +31,8 @@ export const createHostFunctions: HostFunctionFactory = (env) => ({
   },
   unserializable: () => ({ big: 1n }),
   crash_worker: () => process.exit(3),
+  // The same frozen answer every time, as `log` gives `{ok: true}`.
+  constant: () => CONSTANT,
   // What a V8 fatal error or a native crash in a worker does: the whole process aborts (SIGABRT,
   // exit 134), whatever the worker's resourceLimits say.
   abort_process: () => process.kill(process.pid, 'SIGABRT'),

@@ -68,16 +68,40 @@ function callWithJson(
 // a short error may, and otherwise the plugin gets offset 0 ("no block") and the refusal is
 // counted, so a call that then fails is reported as memory_limit.
 function store(memory: KernelMemory, result: unknown): bigint {
-  let text: string;
-  try {
-    text = JSON.stringify(result) ?? 'null';
-  } catch (error) {
-    text = JSON.stringify(hostError('host_error', `unusable result: ${errorMessage(error)}`));
-  }
-  // Buffer.from takes small results from Node's pool instead of allocating each.
-  const stored = memory.keep(Buffer.from(text, 'utf8'));
+  const constant = constantBytes(result);
+  const stored = constant
+    ? memory.store(constant) // a copy: the plugin may write into its block
+    : // Buffer.from takes small results from Node's pool instead of allocating each.
+      memory.keep(Buffer.from(resultJson(result), 'utf8'));
   if (stored !== 0n) return stored;
   return memory.keep(
     Buffer.from(JSON.stringify(hostError('memory_limit', 'the result does not fit in memory'))),
   );
 }
+
+function resultJson(result: unknown): string {
+  try {
+    return JSON.stringify(result) ?? 'null';
+  } catch (error) {
+    return JSON.stringify(hostError('host_error', `unusable result: ${errorMessage(error)}`));
+  }
+}
+
+// A host function may answer many calls with one constant (a deeply frozen object, like `{ok:
+// true}`): it is encoded once. Nothing frozen can change, so its bytes stay right.
+const constants = new WeakMap<object, Uint8Array>();
+
+function constantBytes(result: unknown): Uint8Array | undefined {
+  if (typeof result !== 'object' || result === null || !Object.isFrozen(result)) return undefined;
+  let bytes = constants.get(result);
+  if (bytes === undefined && deeplyFrozen(result)) {
+    bytes = Buffer.from(resultJson(result), 'utf8');
+    constants.set(result, bytes);
+  }
+  return bytes;
+}
+
+const deeplyFrozen = (value: unknown): boolean =>
+  typeof value !== 'object' ||
+  value === null ||
+  (Object.isFrozen(value) && Object.values(value).every(deeplyFrozen));
