@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,19 +29,23 @@ export class CallServer {
   ) {}
 
   /** Listens; rejects if the socket cannot be created. */
-  static listen(
+  static async listen(
     maxFrameBytes: number,
     onConnection: (connection: CallConnection) => void,
   ): Promise<CallServer> {
-    const directory = mkdtempSync(join(tmpdir(), 'convergio-sandbox-'));
+    const directory = await mkdtemp(join(tmpdir(), 'convergio-sandbox-'));
     const path = join(directory, 'calls.sock');
     const server = createServer((socket) => greet(socket, maxFrameBytes, onConnection));
     return new Promise((resolve, reject) => {
-      server.once('error', (error) => {
+      let listening = false;
+      // Once listening, an error (a refused accept) leaves the connections made working.
+      server.on('error', (error) => {
+        if (listening) return;
         rmSync(directory, { recursive: true, force: true });
         reject(error);
       });
       server.listen(path, () => {
+        listening = true;
         server.unref();
         resolve(new CallServer(server, directory, path));
       });

@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { errorMessage } from '../error-message.js';
 import { SandboxError } from '../sandbox-error.js';
 import { PluginSupervisor } from '../sandbox-plugin.js';
 import { SPARE_INSTANCE_IDLE_MS, type PluginSpec } from '../sandbox-runtime.js';
@@ -149,7 +150,9 @@ export class SandboxProcess {
   private async serve({ functions, limits }: Loaded): Promise<void> {
     this.server = await CallServer.listen(limits.maxOutputBytes + FRAME_OVERHEAD_BYTES, (c) =>
       this.connected(c),
-    );
+    ).catch((error: unknown) => {
+      throw new SandboxError('runtime_failure', `no call socket: ${errorMessage(error)}`);
+    });
     if (this.ended) this.server.close();
     const { events, maxInstances } = this.options;
     this.supervisor = new PluginSupervisor({
