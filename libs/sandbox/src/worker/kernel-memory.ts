@@ -46,8 +46,11 @@ export class KernelMemory {
   /** A new block holding a copy of `bytes`, or 0n if it does not fit. */
   store(bytes: Uint8Array): bigint {
     if (!this.fits(bytes.length)) return 0n;
-    // Not bytes.slice(): on a Buffer that is a view of the same memory.
-    return this.add(new Uint8Array(bytes));
+    // A small copy comes from Node's buffer pool, not an ArrayBuffer of its own (not
+    // bytes.slice() either: on a Buffer that is a view of the same memory).
+    const copy = Buffer.allocUnsafe(bytes.length);
+    copy.set(bytes);
+    return this.add(copy);
   }
 
   /** A new block holding `bytes` itself (the caller gives them up), or 0n if it does not fit. */
