@@ -106,6 +106,14 @@ export async function run() {
   record('sandbox_hostcalls100_call', hosts.a, 'us');
   record('extism_worker_hostcalls100_call', hosts.b, 'us');
   record('hostcalls100_vs_extism_worker_ratio', hosts.a / hosts.b, 'x');
+  // The same 100 host calls on a worker of this process: what the process boundary adds to them.
+  const hostsInThread = await compare(
+    () => sandbox.call('hostcalls100', empty),
+    () => inThread.call('hostcalls100', empty),
+    { rounds: 3, iterations: 30, warmup: 5 },
+  );
+  record('thread_sandbox_hostcalls100_call', hostsInThread.b, 'us');
+  record('process_boundary_hostcalls100_cost', hostsInThread.a - hostsInThread.b, 'us');
 
   // The CPU limit on (fuel-instrumented module) vs off (the module as built), both on bare inline
   // Extism, so that nothing else differs; then the executor's whole path against the same floor.
