@@ -1,8 +1,28 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 
+const RSS_POLL_MS = 250;
+
+/**
+ * Reads `child`'s resident set (all of it: heaps, Wasm memories, ArrayBuffers) every 250 ms and
+ * calls `over` with it, in bytes, whenever it is above `ceilingBytes`. Returns the stop.
+ */
+export function watchResidentMemory(
+  child: ChildProcess,
+  ceilingBytes: number,
+  over: (rss: number) => void,
+): () => void {
+  const check = async () => {
+    if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    const rss = await residentBytes(child.pid);
+    if (rss !== null && rss > ceilingBytes) over(rss);
+  };
+  const timer = setInterval(() => void check(), RSS_POLL_MS).unref();
+  return () => clearInterval(timer);
+}
+
 /** Resident set size of a process from /proc (Linux), or null when it cannot be read. */
-export async function residentBytes(pid: number): Promise<number | null> {
+async function residentBytes(pid: number): Promise<number | null> {
   try {
     const status = await readFile(`/proc/${pid}/status`, 'utf8');
     const kb = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];

@@ -1,19 +1,18 @@
 import type { ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { errorMessage } from '../error-message.js';
 import { SandboxError } from '../sandbox-error.js';
 import { PluginSupervisor } from '../sandbox-plugin.js';
 import { SPARE_INSTANCE_IDLE_MS, type PluginSpec } from '../sandbox-runtime.js';
-import { CallServer, type CallConnection } from './call-server.js';
+import { CallServer } from './call-server.js';
 import type {
-  CallProgress,
   FromSandboxProcess,
   ProcessFailure,
   SandboxProcessInit,
   ToSandboxProcess,
 } from './process-protocol.js';
-import { RemoteInstance, type RemoteInstanceEvents } from './remote-instance.js';
-import { residentBytes, spawnSandboxProcess } from './sandbox-os-process.js';
+import type { RemoteInstance, RemoteInstanceEvents } from './remote-instance.js';
+import { RemoteInstances } from './remote-instances.js';
+import { spawnSandboxProcess, watchResidentMemory } from './sandbox-os-process.js';
 
 /** What a sandbox process reports besides call results. */
 export interface SandboxProcessEvents extends RemoteInstanceEvents {
@@ -34,10 +33,8 @@ export interface SandboxProcessOptions {
 
 type Loaded = Extract<FromSandboxProcess, { type: 'loaded' }>;
 
-const RSS_POLL_MS = 250;
 // What a frame from a worker may hold besides a call's output: a batch of events, a refusal.
 const FRAME_OVERHEAD_BYTES = 64 * 1024 * 1024;
-const UNKNOWN_PROGRESS: CallProgress = { memory_pages: null, host_calls: 0 };
 
 /**
  * One sandbox process seen from the executor: it hosts one plugin version (its worker threads and
@@ -49,15 +46,14 @@ const UNKNOWN_PROGRESS: CallProgress = { memory_pages: null, host_calls: 0 };
  * polled and the process is killed above the ceiling (`memory_limit`).
  */
 export class SandboxProcess {
-  private readonly instances = new Map<string, RemoteInstance>();
-  private readonly halts = new Map<string, (progress: CallProgress) => void>();
+  private readonly instances: RemoteInstances;
   private supervisor: PluginSupervisor<RemoteInstance> | undefined;
   private server: CallServer | undefined;
   /** Why the process ended, once it has. */
   private ended: SandboxError | undefined;
   private closing = false;
   private killedFor: SandboxError | undefined;
-  private readonly watchdog: NodeJS.Timeout;
+  private readonly stopWatchdog: () => void;
   private onLoad?: (
     message: Extract<FromSandboxProcess, { type: 'loaded' | 'load_failed' }>,
   ) => void;
@@ -67,9 +63,18 @@ export class SandboxProcess {
     private readonly child: ChildProcess,
     private readonly options: SandboxProcessOptions,
   ) {
+    this.instances = new RemoteInstances(this, options.events);
     child.on('message', (message: FromSandboxProcess) => this.onMessage(message));
     child.once('exit', (code, signal) => this.onExit(code, signal));
-    this.watchdog = setInterval(() => void this.checkMemory(), RSS_POLL_MS).unref();
+    const ceiling = options.memoryCeilingBytes;
+    this.stopWatchdog = watchResidentMemory(child, ceiling, (rss) =>
+      this.kill(
+        new SandboxError(
+          'memory_limit',
+          `the sandbox process used ${Math.round(rss / 1048576)} MiB, over its ${Math.round(ceiling / 1048576)} MiB ceiling`,
+        ),
+      ),
+    );
   }
 
   /**
@@ -120,20 +125,6 @@ export class SandboxProcess {
     clearTimeout(timer);
   }
 
-  /** Halts an instance (see RemoteInstance): its process stops the worker and says what its call used. */
-  halt(instance: string): Promise<CallProgress> {
-    if (this.ended) return Promise.resolve(UNKNOWN_PROGRESS);
-    return new Promise((resolve) => {
-      this.halts.set(instance, resolve);
-      this.send({ type: 'halt_instance', instance });
-    });
-  }
-
-  /** A worker misbehaved on its call socket: the process is killed (`sandbox_crashed`). */
-  broken(reason: string): void {
-    this.kill(new SandboxError('sandbox_crashed', reason));
-  }
-
   private load(
     init: SandboxProcessInit,
     plugin: { bytes: Uint8Array; sha256: string; spec: PluginSpec },
@@ -149,7 +140,7 @@ export class SandboxProcess {
 
   private async serve({ functions, limits }: Loaded): Promise<void> {
     this.server = await CallServer.listen(limits.maxOutputBytes + FRAME_OVERHEAD_BYTES, (c) =>
-      this.connected(c),
+      this.instances.connected(c),
     ).catch((error: unknown) => {
       throw new SandboxError('runtime_failure', `no call socket: ${errorMessage(error)}`);
     });
@@ -170,24 +161,11 @@ export class SandboxProcess {
     if (this.ended) return Promise.reject(this.ended);
     if (!this.server)
       return Promise.reject(new SandboxError('plugin_closed', 'the plugin is not loaded'));
-    const { events } = this.options;
-    const instance = new RemoteInstance(randomUUID(), this, events);
-    this.instances.set(instance.name, instance);
-    this.send({
-      type: 'start_instance',
-      instance: instance.name,
-      callSocketPath: this.server.path,
-    });
-    return instance.started;
+    return this.instances.start(this.server.path);
   }
 
-  private connected(connection: CallConnection): void {
-    const instance = this.instances.get(connection.instance);
-    if (instance) instance.attach(connection);
-    else connection.socket.destroy();
-  }
-
-  private send(message: ToSandboxProcess): void {
+  /** Sends a control message; a process it cannot reach is killed. */
+  send(message: ToSandboxProcess): void {
     if (this.ended || !this.child.connected) return;
     this.child.send(message, (error) => {
       if (error)
@@ -207,25 +185,10 @@ export class SandboxProcess {
         this.onLoad?.(message);
         return;
       case 'instance_started':
-        this.instances.get(message.instance)?.ready();
-        return;
       case 'instance_failed':
-        this.instances.get(message.instance)?.failed(toError(message.error));
-        this.instances.delete(message.instance);
-        return;
       case 'instance_exited':
-        this.instances
-          .get(message.instance)
-          ?.lost(
-            { code: 'runtime_failure', message: `the plugin worker died: ${message.reason}` },
-            message.progress,
-          );
-        this.instances.delete(message.instance);
-        return;
       case 'instance_halted':
-        this.instances.delete(message.instance);
-        this.halts.get(message.instance)?.(message.progress);
-        this.halts.delete(message.instance);
+        this.instances.receive(message);
         return;
       case 'closed':
         return;
@@ -233,7 +196,7 @@ export class SandboxProcess {
   }
 
   private onExit(code: number | null, signal: NodeJS.Signals | null): void {
-    clearInterval(this.watchdog);
+    this.stopWatchdog();
     this.server?.close();
     const error =
       this.killedFor ??
@@ -243,32 +206,16 @@ export class SandboxProcess {
       );
     this.ended = error;
     this.supervisor?.abandon(error);
-    for (const instance of this.instances.values())
-      instance.lost({ code: error.code, message: error.message });
-    this.instances.clear();
-    for (const resolve of this.halts.values()) resolve(UNKNOWN_PROGRESS);
-    this.halts.clear();
+    this.instances.end(error);
     this.onLoadLost?.(error);
     if (!this.closing) this.options.events.died(error);
   }
 
-  private kill(reason: SandboxError): void {
+  /** Kills the process with SIGKILL; its calls fail with `reason`. */
+  kill(reason: SandboxError): void {
     if (this.ended) return;
     this.killedFor ??= reason;
     this.child.kill('SIGKILL');
-  }
-
-  private async checkMemory(): Promise<void> {
-    if (this.ended || this.child.pid === undefined) return;
-    const rss = await residentBytes(this.child.pid);
-    if (rss !== null && rss > this.options.memoryCeilingBytes) {
-      this.kill(
-        new SandboxError(
-          'memory_limit',
-          `the sandbox process used ${Math.round(rss / 1048576)} MiB, over its ${Math.round(this.options.memoryCeilingBytes / 1048576)} MiB ceiling`,
-        ),
-      );
-    }
   }
 }
 
