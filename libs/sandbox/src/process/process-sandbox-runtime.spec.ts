@@ -158,6 +158,13 @@ describe('ProcessSandboxRuntime: one OS process per plugin version', () => {
     ]);
   });
 
+  it('tells the process a call that used main-thread operations ended, before the next can use them', async () => {
+    const p = await load('test.ended');
+    await p.call('call_add_main', text('{"a":2,"b":3}'));
+    // The call asking counts only the one before it: its own end comes after its answer.
+    expect(decode((await p.call('call_calls_ended_main', text('{}'))).output)).toBe('1');
+  });
+
   it('refuses calls once closed, and starts no process for them', async () => {
     const p = await load('test.closed');
     await p.close();

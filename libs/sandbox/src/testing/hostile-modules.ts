@@ -44,6 +44,7 @@ export const TEST_HOST_FUNCTIONS = [
   'whoami',
   'add_main',
   'sleep_main',
+  'calls_ended_main',
   'deny_me',
   'log_it',
   'explode',

@@ -1,5 +1,6 @@
 // Host functions for the sandbox's own tests, loaded inside plugin workers by URL.
 import type { HostFunctionFactory, MainThreadOps } from '../host-api.js';
+import type { SandboxServices } from '../process/process-protocol.js';
 
 const CONSTANT = Object.freeze({ constant: true });
 
@@ -14,6 +15,7 @@ export const createHostFunctions: HostFunctionFactory = (env) => ({
   }),
   add_main: (input) => ({ sum: env.callMain('add', input), secrets: env.releasedSecrets() }),
   sleep_main: (input) => env.callMain('sleep', input),
+  calls_ended_main: () => env.callMain('calls_ended', null),
   deny_me: (input) =>
     env.deny('fs.read', String((input as { path?: unknown }).path), 'fs.read is not granted'),
   log_it: (input) => {
@@ -58,5 +60,14 @@ export function testMainThreadOps(aborted: string[] = []): MainThreadOps {
   };
 }
 
-/** What a sandbox process of the tests runs on its main thread (see SandboxServicesSpec). */
-export const createSandboxServices = () => ({ ops: testMainThreadOps() });
+/**
+ * What a sandbox process of the tests runs on its main thread (see SandboxServicesSpec): the ops
+ * above, and `calls_ended`, how many calls the process has heard end (`onCallEnd`).
+ */
+export function createSandboxServices(): SandboxServices {
+  let ended = 0;
+  return {
+    ops: { ...testMainThreadOps(), calls_ended: () => ended },
+    onCallEnd: () => void ended++,
+  };
+}
