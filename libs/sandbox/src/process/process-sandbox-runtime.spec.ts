@@ -8,8 +8,9 @@ import { ProcessSandboxRuntime } from './process-sandbox-runtime.js';
 
 const text = (value: string) => new TextEncoder().encode(value);
 const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-// A memory cap large enough to reach the sandbox process's ceiling.
-const DEFAULTS: CallLimits = { ...TEST_LIMITS, maxMemoryPages: 4096 };
+// A memory cap large enough to reach the sandbox process's ceiling, and a wall time a call may
+// spend past the 10 s a close waits (tests that stop calls ask for less).
+const DEFAULTS: CallLimits = { ...TEST_LIMITS, maxMemoryPages: 4096, wallTimeMs: 20_000 };
 // Grows linear memory by 3000 pages (~188 MiB), touches every byte so it is resident, then keeps
 // running: the ceiling is checked every 250 ms, so a call that ended at once could finish first.
 const FILL_WAT = `(module
@@ -164,6 +165,17 @@ describe('ProcessSandboxRuntime: one OS process per plugin version', () => {
     // The call asking counts only the one before it: its own end comes after its answer.
     expect(decode((await p.call('call_calls_ended_main', text('{}'))).output)).toBe('1');
   });
+
+  it('closes within its 10 s bound: calls still running or waiting for an instance end with their process', async () => {
+    const p = await load('test.slow-close', plugin, { limits: { wallTimeMs: 15_000 } });
+    const running = p.call('spin', text('')).catch((error: unknown) => error);
+    const waiting = p.call('spin', text('')).catch((error: unknown) => error);
+    await new Promise(setImmediate); // both calls reach the process's pool: one runs, one waits
+    await p.close();
+    expect(await running).toMatchObject({ code: 'sandbox_crashed' });
+    expect(await waiting).toMatchObject({ code: 'sandbox_crashed' });
+    expect(crashes).toEqual([]);
+  }, 40_000);
 
   it('refuses calls once closed, and starts no process for them', async () => {
     const p = await load('test.closed');

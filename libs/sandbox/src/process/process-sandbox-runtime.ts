@@ -96,6 +96,8 @@ class ProcessPlugin implements LoadedSandboxPlugin {
   private async process(): Promise<SandboxProcess> {
     const current = await this.current?.catch(() => undefined);
     if (current?.alive) return current;
+    // Closed while this call waited: no new process for it (nothing would close that one).
+    if (this.closed) throw new SandboxError('plugin_closed', 'the plugin is closed');
     const delay = this.restartDelayMs();
     const next = new Promise<void>((resolve) => setTimeout(resolve, delay))
       .then(() => this.spawn())

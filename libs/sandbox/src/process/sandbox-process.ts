@@ -35,6 +35,7 @@ type Loaded = Extract<FromSandboxProcess, { type: 'loaded' }>;
 
 // What a frame from a worker may hold besides a call's output: a batch of events, a refusal.
 const FRAME_OVERHEAD_BYTES = 64 * 1024 * 1024;
+const CLOSE_TIMEOUT_MS = 10_000;
 
 /**
  * One sandbox process seen from the executor: it hosts one plugin version (its worker threads and
@@ -112,15 +113,17 @@ export class SandboxProcess {
     return this.supervisor.call(fn, input);
   }
 
-  /** Stops the process after its calls in flight; kills it if it does not stop in 10 s. */
+  /**
+   * Stops the process after its calls in flight and those waiting for an instance; kills it if it
+   * has not stopped in 10 s, and the calls still running or waiting fail with `sandbox_crashed`.
+   */
   async close(): Promise<void> {
     if (this.ended) return;
     this.closing = true;
-    await this.supervisor?.close();
-    if (this.ended) return;
     const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), CLOSE_TIMEOUT_MS).unref();
+    await Promise.race([this.supervisor?.close(), exited]);
     this.send({ type: 'close' });
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000).unref();
     await exited;
     clearTimeout(timer);
   }
