@@ -40,6 +40,9 @@ export interface ProcessFailure {
 /** What a halted instance's call had used (see killedCallProgress). */
 export type CallProgress = Omit<CallResources, 'wall_ms'>;
 
+/** What a call had used when nothing can say any more (its worker or process is gone). */
+export const UNKNOWN_PROGRESS: CallProgress = Object.freeze({ memory_pages: null, host_calls: 0 });
+
 /**
  * Parent → child. `load` prepares the plugin; each instance (a worker) is started, and halted,
  * on request, and greets the executor on `callSocketPath` with its `instance` name.

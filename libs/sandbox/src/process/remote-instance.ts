@@ -6,7 +6,7 @@ import type { SupervisedInstance, WorkerCallOutcome } from '../sandbox-plugin.js
 import { parseEvents } from '../event-batch.js';
 import type { EmittedEvent, WorkerFailure } from '../worker-protocol.js';
 import type { CallConnection } from './call-server.js';
-import type { CallProgress } from './process-protocol.js';
+import { UNKNOWN_PROGRESS, type CallProgress } from './process-protocol.js';
 
 /** What an instance's worker sends besides call results. */
 export interface RemoteInstanceEvents {
@@ -125,7 +125,7 @@ export class RemoteInstance implements SupervisedInstance {
   async halt(): Promise<CallProgress> {
     this.dead = true;
     this.pending = undefined;
-    if (this.gone) return { memory_pages: null, host_calls: 0 };
+    if (this.gone) return UNKNOWN_PROGRESS;
     this.gone = true;
     const progress = await this.host.halt(this.name);
     this.socket?.destroy();

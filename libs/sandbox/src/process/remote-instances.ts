@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { SandboxError } from '../sandbox-error.js';
 import type { CallConnection } from './call-server.js';
-import type { CallProgress, FromSandboxProcess, ToSandboxProcess } from './process-protocol.js';
+import {
+  UNKNOWN_PROGRESS,
+  type CallProgress,
+  type FromSandboxProcess,
+  type ToSandboxProcess,
+} from './process-protocol.js';
 import { RemoteInstance, type InstanceHost, type RemoteInstanceEvents } from './remote-instance.js';
 
 /** What {@link RemoteInstances} needs of the sandbox process that hosts them. */
@@ -16,8 +21,6 @@ export type InstanceMessage = Extract<
   { type: 'instance_started' | 'instance_failed' | 'instance_exited' | 'instance_halted' }
 >;
 
-/** What a halted or lost call had used when its process cannot say any more. */
-export const UNKNOWN_PROGRESS: CallProgress = { memory_pages: null, host_calls: 0 };
 const HALT_TIMEOUT_MS = 10_000;
 
 /**

@@ -7,11 +7,12 @@ import { errorMessage } from '../error-message.js';
 import { PluginWorker } from '../plugin-worker.js';
 import { SandboxError } from '../sandbox-error.js';
 import { SandboxRuntime, type PreparedPlugin } from '../sandbox-runtime.js';
-import type {
-  FromSandboxProcess,
-  ProcessFailure,
-  SandboxServices,
-  ToSandboxProcess,
+import {
+  UNKNOWN_PROGRESS,
+  type FromSandboxProcess,
+  type ProcessFailure,
+  type SandboxServices,
+  type ToSandboxProcess,
 } from './process-protocol.js';
 
 const send = (message: FromSandboxProcess): void => {
@@ -64,10 +65,7 @@ async function startInstance(
       events: {
         ...worker.events,
         exited: (reason) => {
-          const progress = workers.get(instance)?.progress() ?? {
-            memory_pages: null,
-            host_calls: 0,
-          };
+          const progress = workers.get(instance)?.progress() ?? UNKNOWN_PROGRESS;
           workers.delete(instance);
           send({ type: 'instance_exited', instance, reason, progress });
         },
@@ -83,7 +81,7 @@ async function startInstance(
 async function haltInstance(instance: string): Promise<void> {
   const worker = workers.get(instance);
   workers.delete(instance);
-  const progress = worker ? await worker.halt() : { memory_pages: null, host_calls: 0 };
+  const progress = worker ? await worker.halt() : UNKNOWN_PROGRESS;
   send({ type: 'instance_halted', instance, progress });
 }
 

@@ -30,8 +30,8 @@ const MAX_CALL_FRAME_BYTES = 1 << 30;
 
 /**
  * Calls straight from the executor on a Unix socket of this worker's own (a worker of a sandbox
- * process): a call does not wake the process's main thread. Resolves once the executor has the
- * greeting naming this instance.
+ * process): a call does not wake the process's main thread. Resolves once connected, with the
+ * greeting naming this instance written.
  */
 export function socketChannel(socket: CallSocket): Promise<CallChannel> {
   return new Promise((resolve, reject) => {
