@@ -32,6 +32,24 @@ export class EventBatch {
 /** The events of a batch, in the order they were emitted. */
 export const parseEvents = (json: string): EmittedEvent[] => JSON.parse(json) as EmittedEvent[];
 
+type EventHandler<P> = ((plugin: P, payload: unknown) => void) | undefined;
+
+/**
+ * What hands each event of a batch to `onLog` or `onTelemetry` for `plugin`; undefined when
+ * neither is given, so that batches nobody listens to are not even parsed.
+ */
+export function eventsListener<P>(
+  plugin: P,
+  onLog: EventHandler<P>,
+  onTelemetry: EventHandler<P>,
+): ((events: EmittedEvent[]) => void) | undefined {
+  if (!onLog && !onTelemetry) return undefined;
+  return (events) => {
+    for (const { kind, payload } of events)
+      (kind === 'log' ? onLog : onTelemetry)?.(plugin, payload);
+  };
+}
+
 // An event whose payload has no JSON form (a BigInt, a cycle: a host function's bug) travels
 // as a note saying so, in its place.
 function toJson(events: EmittedEvent[]): string {

@@ -17,13 +17,13 @@ import {
 } from './sync-bridge.js';
 import { killedCallProgress, STATS_LENGTH } from './worker/call-meter.js';
 import { pluginWorkerEntry } from './worker-entry.js';
-import type { WorkerInit, WorkerMessage } from './worker-protocol.js';
+import type { EmittedEvent, WorkerInit, WorkerMessage } from './worker-protocol.js';
 
 /** What a plugin worker reports to its owner besides call results. */
 export interface PluginWorkerEvents {
   denied(event: { capability: string; target: string; reason: string }): void;
-  log(payload: unknown): void;
-  telemetry(payload: unknown): void;
+  /** Log lines and telemetry events; without a listener their batches are not even parsed. */
+  emitted?: (events: EmittedEvent[]) => void;
   /** A call on `instance` settled or was stopped; may be reported more than once. */
   callEnded(instance: string): void;
   /** The thread ended (crashed, exited) without being terminated; `reason` says how. */
@@ -180,8 +180,7 @@ export class PluginWorker implements SupervisedInstance {
         return;
       }
       case 'emitted':
-        for (const { kind, payload } of parseEvents(message.json))
-          this.options.events[kind](payload);
+        this.options.events.emitted?.(parseEvents(message.json));
         return;
       case 'call_ended':
         this.options.events.callEnded(this.instance);

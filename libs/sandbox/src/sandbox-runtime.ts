@@ -10,6 +10,7 @@ import { prepareModule, type PreparedModule } from './prepare-module.js';
 import { SandboxError } from './sandbox-error.js';
 import { PluginSupervisor, type LoadedSandboxPlugin } from './sandbox-plugin.js';
 import { errorMessage } from './error-message.js';
+import { eventsListener } from './event-batch.js';
 
 /** A refusal a host function recorded with `env.deny`. */
 export interface DeniedEvent {
@@ -144,8 +145,7 @@ export class SandboxRuntime {
       mainThreadOps: this.options.mainThreadOps ?? {},
       events: {
         denied: (event) => onDenied?.(identity, event),
-        log: (payload) => onLog?.(identity, payload),
-        telemetry: (payload) => onTelemetry?.(identity, payload),
+        emitted: eventsListener(identity, onLog, onTelemetry),
         callEnded: (instance) => onCallEnd?.(identity, instance),
       },
       logger: this.logger,

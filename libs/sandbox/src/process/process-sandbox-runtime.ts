@@ -1,5 +1,6 @@
 import type { CallLimits, CallResources } from '../call-limits.js';
 import { errorMessage } from '../error-message.js';
+import { eventsListener } from '../event-batch.js';
 import type { OperatorPolicy, PluginIdentity } from '../host-api.js';
 import type { SandboxLogger } from '../plugin-log-sink.js';
 import type { DeniedEvent, PluginSpec } from '../sandbox-runtime.js';
@@ -131,12 +132,7 @@ class ProcessPlugin implements LoadedSandboxPlugin {
         maxInstances: options.instancesPerPlugin ?? 1,
         events: {
           denied: (event) => options.onDenied?.(identity, event),
-          ...((onLog || onTelemetry) && {
-            emitted: (events) => {
-              for (const { kind, payload } of events)
-                (kind === 'log' ? onLog : onTelemetry)?.(identity, payload);
-            },
-          }),
+          emitted: eventsListener(identity, onLog, onTelemetry),
           spawnError: (error) =>
             logger.error(
               `plugin ${identity.id}: an instance failed to start: ${errorMessage(error)}`,
