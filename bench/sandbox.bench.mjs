@@ -4,6 +4,7 @@ import createPlugin from '@extism/extism';
 import wabtInit from 'wabt';
 import { instrumentFuel } from '../libs/sandbox/dist/index.js';
 import { exampleModule } from '../libs/testing/dist/index.js';
+import { echoChild } from './lib/echo.mjs';
 import { compare, median, sample } from './lib/stats.mjs';
 import { record } from './lib/results.mjs';
 import { benchRuntime, sha, spec, threadRuntime, treeRss } from './lib/runtime.mjs';
@@ -88,6 +89,14 @@ export async function run() {
   );
   record('thread_sandbox_noop_call', boundary.b, 'us');
   record('process_boundary_noop_cost', boundary.a - boundary.b, 'us');
+  // The floor under that boundary: bare echoes to a child's main thread over Node's IPC channel
+  // (the way calls went before) and to a worker thread of the child on a Unix socket (the way
+  // they go now).
+  const echo = await echoChild();
+  const echoes = await compare(echo.ipc, echo.socket, { iterations: 1000 });
+  record('ipc_echo_roundtrip', echoes.a, 'us');
+  record('socket_worker_echo_roundtrip', echoes.b, 'us');
+  echo.close();
 
   const hosts = await compare(
     () => sandbox.call('hostcalls100', empty),
@@ -97,6 +106,14 @@ export async function run() {
   record('sandbox_hostcalls100_call', hosts.a, 'us');
   record('extism_worker_hostcalls100_call', hosts.b, 'us');
   record('hostcalls100_vs_extism_worker_ratio', hosts.a / hosts.b, 'x');
+  // The same 100 host calls on a worker of this process: what the process boundary adds to them.
+  const hostsInThread = await compare(
+    () => sandbox.call('hostcalls100', empty),
+    () => inThread.call('hostcalls100', empty),
+    { rounds: 3, iterations: 30, warmup: 5 },
+  );
+  record('thread_sandbox_hostcalls100_call', hostsInThread.b, 'us');
+  record('process_boundary_hostcalls100_cost', hostsInThread.a - hostsInThread.b, 'us');
 
   // The CPU limit on (fuel-instrumented module) vs off (the module as built), both on bare inline
   // Extism, so that nothing else differs; then the executor's whole path against the same floor.

@@ -21,6 +21,12 @@ export type HostCallFailure = HostError | Refusal;
 /** A host function's answer: its result, or why it stopped. */
 export type HostCallOutcome<T = unknown> = T | HostCallFailure;
 
+/**
+ * The answer of a host function that has nothing to return. Frozen, so the sandbox encodes it
+ * once for every call that gets it.
+ */
+export const OK = Object.freeze({ ok: true as const });
+
 /** True when a step's answer ends the call. */
 export function isFailure(value: unknown): value is HostCallFailure {
   return (

@@ -59,8 +59,9 @@ export interface HostEnvironment {
    */
   callMain(op: string, payload: unknown): unknown;
   /**
-   * Sends a log line or a telemetry event to the main thread without blocking; they travel in
-   * batches, at the latest when the call ends (a worker stopped at its wall time loses the rest).
+   * Sends a log line or a telemetry event to the executor without blocking; they travel in
+   * batches, as JSON, at the latest when the call ends (a worker stopped at its wall time loses
+   * the rest). `payload` must be JSON data and is not copied: the caller must not change it.
    */
   emit(kind: 'log' | 'telemetry', payload: unknown): void;
   /** Secret values released to this plugin during this call, for redaction. */

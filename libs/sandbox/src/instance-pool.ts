@@ -76,6 +76,19 @@ export class InstancePool<I extends PooledInstance> {
     await Promise.all(stopping);
   }
 
+  /**
+   * Every instance is gone with what hosted them: refuses new calls, rejects the waiting ones with
+   * `error`, forgets the idle ones (their terminate would reach nothing) and starts no others.
+   */
+  abandon(error: unknown): void {
+    this.closed = true;
+    for (const timer of this.spareTimers.values()) clearTimeout(timer);
+    this.spareTimers.clear();
+    this.instances -= this.idle.splice(0).length;
+    for (const waiter of this.waiting.splice(0)) waiter.reject(error);
+    this.settleClose();
+  }
+
   get isClosed(): boolean {
     return this.closed;
   }
@@ -138,7 +151,7 @@ export class InstancePool<I extends PooledInstance> {
         // With no instance left to serve them, the waiting calls hear why; the next call retries.
         const stranded = this.instances === 0 ? this.waiting.splice(0) : [];
         for (const waiter of stranded) waiter.reject(error);
-        if (stranded.length === 0) this.options.onSpawnError(error);
+        if (stranded.length === 0 && !this.closed) this.options.onSpawnError(error);
         this.settleClose();
       },
     );

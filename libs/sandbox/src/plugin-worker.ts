@@ -2,11 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
-import type { CallLimits, CallResources } from './call-limits.js';
+import type { CallResources } from './call-limits.js';
 import { errorMessage } from './error-message.js';
+import { parseEvents } from './event-batch.js';
 import type { MainThreadOps, PluginIdentity } from './host-api.js';
 import type { SandboxLogger } from './plugin-log-sink.js';
 import { SandboxError } from './sandbox-error.js';
+import type { SupervisedInstance, WorkerCallOutcome } from './sandbox-plugin.js';
 import {
   createBridgeBuffers,
   readBridgeRequest,
@@ -15,15 +17,17 @@ import {
 } from './sync-bridge.js';
 import { killedCallProgress, STATS_LENGTH } from './worker/call-meter.js';
 import { pluginWorkerEntry } from './worker-entry.js';
-import type { CallRequest, WorkerFailure, WorkerInit, WorkerMessage } from './worker-protocol.js';
+import type { CallRequest, EmittedEvent, WorkerInit, WorkerMessage } from './worker-protocol.js';
 
 /** What a plugin worker reports to its owner besides call results. */
 export interface PluginWorkerEvents {
   denied(event: { capability: string; target: string; reason: string }): void;
-  log(payload: unknown): void;
-  telemetry(payload: unknown): void;
+  /** Log lines and telemetry events; without a listener their batches are not even parsed. */
+  emitted?: (events: EmittedEvent[]) => void;
   /** A call on `instance` settled or was stopped; may be reported more than once. */
   callEnded(instance: string): void;
+  /** The thread ended (crashed, exited) without being terminated; `reason` says how. */
+  exited?(reason: string): void;
 }
 
 /** Everything needed to start one plugin worker. */
@@ -37,15 +41,14 @@ export interface PluginWorkerOptions {
   startTimeoutMs: number;
 }
 
-/** A call's outcome as the worker (or its death) reports it. */
-export type WorkerCallOutcome =
-  | { ok: true; output: Uint8Array; resources: CallResources }
-  | { ok: false; error: WorkerFailure; resources: CallResources };
-
 type Pending = { id: number; settle: (outcome: WorkerCallOutcome) => void };
 
-/** The main thread's handle on one worker thread: start, one call at a time, terminate. */
-export class PluginWorker {
+/**
+ * The main thread's handle on one worker thread: start, one call at a time, terminate. A worker
+ * given a call socket (`init.callSocket`) takes its calls from the executor instead; this handle
+ * then serves its main-thread operations and stops it.
+ */
+export class PluginWorker implements SupervisedInstance {
   private readonly abort = new AbortController();
   readonly instance = randomUUID();
   private readonly stats: Float64Array;
@@ -85,24 +88,14 @@ export class PluginWorker {
   }
 
   /** Runs one call; the caller (the supervisor) never overlaps calls. */
-  call(
-    fn: string,
-    input: Uint8Array,
-    limits: CallLimits,
-    inputSchema?: string,
-  ): Promise<WorkerCallOutcome> {
+  call(fn: string, input: Uint8Array, inputSchema?: string): Promise<WorkerCallOutcome> {
     if (this.dead) return Promise.resolve(this.lost('the worker is gone'));
     const id = this.nextId++;
     return new Promise<WorkerCallOutcome>((settle) => {
       this.pending = { id, settle };
-      this.worker.postMessage({
-        type: 'call',
-        id,
-        fn,
-        input,
-        limits,
-        inputSchema,
-      } satisfies CallRequest);
+      // A copy: the worker must not share the caller's buffer.
+      const request: CallRequest = { type: 'call', id, fn, input: input.slice(), inputSchema };
+      this.worker.postMessage(request);
     }).finally(() => this.options.events.callEnded(this.instance));
   }
 
@@ -114,6 +107,13 @@ export class PluginWorker {
   /** What the running call has used so far, readable even after a kill (see killedCallProgress). */
   progress(): Omit<CallResources, 'wall_ms'> {
     return killedCallProgress(this.stats);
+  }
+
+  /** Stops the thread at once, like terminate, and answers what its call had used. */
+  async halt(): Promise<Omit<CallResources, 'wall_ms'>> {
+    const progress = this.progress();
+    await this.terminate();
+    return progress;
   }
 
   /** Stops the thread at once (even inside Wasm or Atomics.wait) and aborts its main-thread ops. */
@@ -181,7 +181,10 @@ export class PluginWorker {
         return;
       }
       case 'emitted':
-        for (const { kind, payload } of message.events) this.options.events[kind](payload);
+        this.options.events.emitted?.(parseEvents(message.json));
+        return;
+      case 'call_ended':
+        this.options.events.callEnded(this.instance);
         return;
       case 'ready':
       case 'init_failed':
@@ -224,6 +227,7 @@ export class PluginWorker {
   private die(reason: string): void {
     if (this.dead && !this.pending) return;
     this.dead = true;
+    this.options.events.exited?.(reason);
     this.abort.abort(new SandboxError('runtime_failure', reason));
     this.pending?.settle(this.lost(reason));
     this.pending = undefined;

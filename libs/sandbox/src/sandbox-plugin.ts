@@ -1,10 +1,9 @@
 import type { CallLimits, CallResources } from './call-limits.js';
 import { errorMessage } from './error-message.js';
 import type { CallOptions } from './input-check.js';
-import { InstancePool } from './instance-pool.js';
-import { PluginWorker, type PluginWorkerOptions } from './plugin-worker.js';
-import type { SandboxLogger } from './plugin-log-sink.js';
+import { InstancePool, type PooledInstance } from './instance-pool.js';
 import { SandboxError } from './sandbox-error.js';
+import type { WorkerFailure } from './worker-protocol.js';
 
 /**
  * A loaded plugin. Each call runs on an instance of its own (up to the runtime's
@@ -47,38 +46,58 @@ export interface LoadedSandboxPlugin extends SandboxPlugin {
 }
 
 /**
- * The main thread's supervisor of one plugin: hands each call to an instance (a worker) of its
- * own, enforces wall time by terminating that worker, and replaces workers that die.
+ * A call's outcome as the instance (or its death) reports it; a failure has no resources when
+ * what counted them died (a sandbox process that crashed).
  */
-export class PluginSupervisor implements LoadedSandboxPlugin {
-  private readonly pool: InstancePool<PluginWorker>;
+export type WorkerCallOutcome =
+  | { ok: true; output: Uint8Array; resources: CallResources }
+  | { ok: false; error: WorkerFailure; resources?: CallResources };
+
+/** One instance of a plugin (a worker thread, here or in a sandbox process), one call at a time. */
+export interface SupervisedInstance extends PooledInstance {
+  /** Runs one call; never rejects: a failure, the instance's death included, is an outcome. */
+  call(fn: string, input: Uint8Array, inputSchema?: string): Promise<WorkerCallOutcome>;
+  /** Stops the instance at once (even inside Wasm) and answers what its call had used. */
+  halt(): Promise<Omit<CallResources, 'wall_ms'>>;
+}
+
+/** How a {@link PluginSupervisor} gets and sizes its instances. */
+export interface SupervisorOptions<I> {
+  spawn: () => Promise<I>;
+  /** Functions the module exports; a call to any other fails with `function_not_found`. */
+  functions: ReadonlySet<string>;
+  limits: CallLimits;
+  maxInstances: number;
+  spareIdleMs: number;
+  /** An instance failed to start and no call heard of it. */
+  onSpawnError: (error: unknown) => void;
+}
+
+/**
+ * The supervisor of one plugin: hands each call to an instance of its own, enforces wall time by
+ * halting that instance, and replaces instances that die.
+ */
+export class PluginSupervisor<I extends SupervisedInstance> implements LoadedSandboxPlugin {
+  private readonly pool: InstancePool<I>;
+  private readonly functions: ReadonlySet<string>;
+  private readonly limits: CallLimits;
   idleSinceMs = Date.now();
   loadMs = 0;
   cached = false;
 
-  constructor(
-    workerOptions: PluginWorkerOptions,
-    private readonly functions: ReadonlySet<string>,
-    private readonly limits: CallLimits,
-    pooling: { maxInstances: number; spareIdleMs: number },
-    logger: SandboxLogger,
-  ) {
-    this.pool = new InstancePool({
-      ...pooling,
-      spawn: () => PluginWorker.start(workerOptions),
-      onSpawnError: (error) =>
-        logger.error(
-          `plugin ${workerOptions.init.identity.id}: an instance failed to start: ${errorMessage(error)}`,
-        ),
-    });
+  constructor(options: SupervisorOptions<I>) {
+    const { functions, limits, ...pooling } = options;
+    this.functions = functions;
+    this.limits = limits;
+    this.pool = new InstancePool(pooling);
   }
 
-  /** Starts the first worker; rejects with the SandboxError that kept the plugin from starting. */
+  /** Starts the first instance; rejects with the SandboxError that kept the plugin from starting. */
   start(): Promise<void> {
     return this.pool.start();
   }
 
-  /** Workers started or starting. */
+  /** Instances started or starting. */
   get instances(): number {
     return this.pool.size;
   }
@@ -95,7 +114,7 @@ export class PluginSupervisor implements LoadedSandboxPlugin {
     if (this.pool.isClosed)
       return Promise.reject(new SandboxError('plugin_closed', 'the plugin is closed'));
     return this.pool
-      .use((worker) => this.callOn(worker, fn, input, options.inputSchema))
+      .use((instance) => this.callOn(instance, fn, input, options.inputSchema))
       .catch((error: unknown) => {
         throw error instanceof SandboxError
           ? error
@@ -111,37 +130,36 @@ export class PluginSupervisor implements LoadedSandboxPlugin {
     });
   }
 
-  private async callOn(
-    worker: PluginWorker,
-    fn: string,
-    input: Uint8Array,
-    inputSchema: string | undefined,
-  ) {
+  /**
+   * The instances are gone with what hosted them (a sandbox process that died): the calls waiting
+   * for one fail with `error`, later ones with `plugin_closed`. Calls running hear it from their
+   * instance.
+   */
+  abandon(error: SandboxError): void {
+    this.pool.abandon(error);
+  }
+
+  private async callOn(instance: I, fn: string, input: Uint8Array, inputSchema?: string) {
     const started = performance.now();
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), this.limits.wallTimeMs);
     });
-    // The input is copied: the worker must not share the caller's buffer.
-    const outcome = await Promise.race([
-      worker.call(fn, input.slice(), this.limits, inputSchema),
-      deadline,
-    ]);
+    const outcome = await Promise.race([instance.call(fn, input, inputSchema), deadline]);
     clearTimeout(timer);
     const wall_ms = performance.now() - started;
     this.idleSinceMs = Date.now();
     if (outcome === 'timeout') {
-      const resources = { ...worker.progress(), wall_ms };
-      await worker.terminate(); // the pool replaces it
+      const resources = { ...(await instance.halt()), wall_ms }; // the pool replaces it
       throw new SandboxError(
         'timeout',
         `the call exceeded its wall time of ${this.limits.wallTimeMs} ms`,
         resources,
       );
     }
-    const resources = { ...outcome.resources, wall_ms };
-    if (outcome.ok) return { output: outcome.output, resources };
-    if (outcome.error.code === 'runtime_failure') await worker.terminate();
+    if (outcome.ok) return { output: outcome.output, resources: { ...outcome.resources, wall_ms } };
+    if (outcome.error.code === 'runtime_failure') await instance.terminate();
+    const resources = outcome.resources && { ...outcome.resources, wall_ms };
     const { code, message, details } = outcome.error;
     throw new SandboxError(code, message, resources, details);
   }

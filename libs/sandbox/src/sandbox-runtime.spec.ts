@@ -124,6 +124,13 @@ describe('SandboxRuntime', () => {
       await stillWorks(instance);
     });
 
+    it('gives each answer of a constant its own block: what the plugin writes in one stays there', async () => {
+      const instance = await load();
+      expect(json((await instance.call('overwrite_constant', text('{}'))).output)).toEqual({
+        constant: true,
+      });
+    });
+
     it('runs main-thread operations through callMain, with released secrets', async () => {
       const instance = await load();
       expect(json((await instance.call('call_add_main', text('{"a":2,"b":3}'))).output)).toEqual({

@@ -5,10 +5,13 @@ import { capLimits, validateLimits, type CallLimits } from './call-limits.js';
 import type { MainThreadOps, OperatorPolicy, PluginIdentity } from './host-api.js';
 import type { CompileWasm } from './inspect-module.js';
 import type { SandboxLogger } from './plugin-log-sink.js';
+import { PluginWorker, type PluginWorkerOptions } from './plugin-worker.js';
 import { prepareModule, type PreparedModule } from './prepare-module.js';
 import { SandboxError } from './sandbox-error.js';
 import { bridgeBytes, WORKER_RESOURCE_LIMITS } from './sandbox-memory-budget.js';
 import { PluginSupervisor, type LoadedSandboxPlugin } from './sandbox-plugin.js';
+import { errorMessage } from './error-message.js';
+import { eventsListener } from './event-batch.js';
 
 /** A refusal a host function recorded with `env.deny`. */
 export interface DeniedEvent {
@@ -69,9 +72,18 @@ export interface PluginSpec {
   inputSchemas?: Record<string, unknown>;
 }
 
+/** A plugin ready for instances: how to start its workers, what it exports, its limits. */
+export interface PreparedPlugin {
+  worker: PluginWorkerOptions;
+  functions: ReadonlySet<string>;
+  limits: CallLimits;
+  /** Whether the prepared module came from the runtime's cache. */
+  cached: boolean;
+}
+
 // A spare instance (beyond the first) idle this long is stopped: bursts get parallelism, quiet
 // plugins give the memory back.
-const SPARE_INSTANCE_IDLE_MS = 30_000;
+export const SPARE_INSTANCE_IDLE_MS = 30_000;
 const WORKER_START_TIMEOUT_MS = 10_000;
 
 /**
@@ -95,6 +107,29 @@ export class SandboxRuntime {
   /** Starts an instance of the module `bytes`, which must hash to `sha256` (hex); rejects with a {@link SandboxError}. */
   async load(bytes: Uint8Array, sha256: string, plugin: PluginSpec): Promise<LoadedSandboxPlugin> {
     const started = performance.now();
+    const { worker, functions, limits, cached } = await this.prepare(bytes, sha256, plugin);
+    const supervisor = new PluginSupervisor({
+      spawn: () => PluginWorker.start(worker),
+      functions,
+      limits,
+      maxInstances: this.instancesPerPlugin,
+      spareIdleMs: SPARE_INSTANCE_IDLE_MS,
+      onSpawnError: (error) =>
+        this.logger.error(
+          `plugin ${plugin.identity.id}: an instance failed to start: ${errorMessage(error)}`,
+        ),
+    });
+    await supervisor.start();
+    supervisor.cached = cached;
+    supervisor.loadMs = performance.now() - started;
+    return supervisor;
+  }
+
+  /**
+   * Checks and prepares the module `bytes` (which must hash to `sha256`, hex) for `plugin`, without
+   * starting an instance; rejects with a {@link SandboxError}.
+   */
+  async prepare(bytes: Uint8Array, sha256: string, plugin: PluginSpec): Promise<PreparedPlugin> {
     const limits = capLimits(this.defaults, plugin.limits);
     const key = `${sha256}/${limits.maxMemoryPages}`;
     const cached = this.modules.has(key);
@@ -102,42 +137,32 @@ export class SandboxRuntime {
     const { onDenied, onLog, onTelemetry, onCallEnd } = this.options;
     const policy = structuredClone(plugin.policy ?? this.options.policy);
     const identity = structuredClone(plugin.identity);
-    const supervisor = new PluginSupervisor(
-      {
-        init: {
-          module,
-          hostFunctionsModule: String(this.options.hostFunctionsModule),
-          identity,
-          grants: structuredClone(plugin.grants),
-          policy,
-          limits,
-          inputSchemas: structuredClone(plugin.inputSchemas ?? {}),
-          inputCheckModule:
-            this.options.inputCheckModule === undefined
-              ? null
-              : String(this.options.inputCheckModule),
-        },
-        bridgeBytes: bridgeBytes(policy),
-        mainThreadOps: this.options.mainThreadOps ?? {},
-        events: {
-          denied: (event) => onDenied?.(identity, event),
-          log: (payload) => onLog?.(identity, payload),
-          telemetry: (payload) => onTelemetry?.(identity, payload),
-          callEnded: (instance) => onCallEnd?.(identity, instance),
-        },
-        logger: this.logger,
-        resourceLimits: this.options.workerResourceLimits ?? WORKER_RESOURCE_LIMITS,
-        startTimeoutMs: WORKER_START_TIMEOUT_MS,
+    const worker: PluginWorkerOptions = {
+      init: {
+        module,
+        hostFunctionsModule: String(this.options.hostFunctionsModule),
+        identity,
+        grants: structuredClone(plugin.grants),
+        policy,
+        limits,
+        inputSchemas: structuredClone(plugin.inputSchemas ?? {}),
+        inputCheckModule:
+          this.options.inputCheckModule === undefined
+            ? null
+            : String(this.options.inputCheckModule),
       },
-      functions,
-      limits,
-      { maxInstances: this.instancesPerPlugin, spareIdleMs: SPARE_INSTANCE_IDLE_MS },
-      this.logger,
-    );
-    await supervisor.start();
-    supervisor.cached = cached;
-    supervisor.loadMs = performance.now() - started;
-    return supervisor;
+      bridgeBytes: bridgeBytes(policy),
+      mainThreadOps: this.options.mainThreadOps ?? {},
+      events: {
+        denied: (event) => onDenied?.(identity, event),
+        emitted: eventsListener(identity, onLog, onTelemetry),
+        callEnded: (instance) => onCallEnd?.(identity, instance),
+      },
+      logger: this.logger,
+      resourceLimits: this.options.workerResourceLimits ?? WORKER_RESOURCE_LIMITS,
+      startTimeoutMs: WORKER_START_TIMEOUT_MS,
+    };
+    return { worker, functions, limits, cached };
   }
 
   /** Modules prepared so far (distinct SHA-256 and memory cap pairs). */

@@ -5,6 +5,16 @@ import type { OperatorPolicy, PluginIdentity } from './host-api.js';
 import type { SandboxErrorCode } from './sandbox-error.js';
 import type { BridgeBuffers } from './sync-bridge.js';
 
+/**
+ * Where a worker of a sandbox process takes its calls: the executor's Unix socket at `path`,
+ * which it greets with `instance` (see channel/call-frames.ts). Without one, calls come from the
+ * worker's parent port.
+ */
+export interface CallSocket {
+  path: string;
+  instance: string;
+}
+
 /** `workerData` of a plugin worker. */
 export interface WorkerInit {
   module: WebAssembly.Module;
@@ -12,7 +22,7 @@ export interface WorkerInit {
   identity: PluginIdentity;
   grants: Permissions;
   policy: OperatorPolicy;
-  /** The plugin's limits; the start function (run at instantiation) gets one call's fuel and host calls. */
+  /** The limits of every call; the start function (run at instantiation) gets one call's fuel and host calls. */
   limits: CallLimits;
   /** The plugin's input schemas by name, compiled on first use by `inputCheckModule`'s compiler. */
   inputSchemas: Record<string, unknown>;
@@ -21,15 +31,15 @@ export interface WorkerInit {
   bridge: BridgeBuffers;
   /** Float64Array [fuel granted, host calls] of the running call, readable after a terminate. */
   stats: SharedArrayBuffer;
+  callSocket?: CallSocket;
 }
 
-/** Main → worker. */
+/** Main → worker (or executor → worker, on a call socket). */
 export interface CallRequest {
   type: 'call';
   id: number;
   fn: string;
   input: Uint8Array;
-  limits: CallLimits;
   /** The input schema the input must match before `fn` runs (see CallOptions). */
   inputSchema?: string;
 }
@@ -42,15 +52,21 @@ export interface WorkerFailure {
   details?: ErrorDetail[];
 }
 
-/** Worker → main. */
+/** What a call answers and emits; on a call socket these go to the executor. */
+export type CallMessage =
+  | { type: 'result'; id: number; output: Uint8Array; resources: CallResources }
+  | { type: 'failed'; id: number; error: WorkerFailure; resources: CallResources }
+  | { type: 'denied'; capability: string; target: string; reason: string }
+  /** `json`: the JSON text of an EmittedEvent[] (one string crosses far cheaper than objects). */
+  | { type: 'emitted'; json: string };
+
+/** Worker → main. `call_ended`: a call that used main-thread operations ended (call sockets only). */
 export type WorkerMessage =
   | { type: 'ready' }
   | { type: 'init_failed'; error: WorkerFailure }
-  | { type: 'result'; id: number; output: Uint8Array; resources: CallResources }
-  | { type: 'failed'; id: number; error: WorkerFailure; resources: CallResources }
   | { type: 'bridge' }
-  | { type: 'denied'; capability: string; target: string; reason: string }
-  | { type: 'emitted'; events: EmittedEvent[] };
+  | { type: 'call_ended' }
+  | CallMessage;
 
 /** A log line or telemetry event a host function emitted; sent in batches. */
 export interface EmittedEvent {

@@ -6,8 +6,10 @@ import {
   type LogBucket,
   type LogLevel,
 } from '@convergio/policy';
-import { hostError } from '../host-call-result.js';
+import { hostError, OK } from '../host-call-result.js';
 import { allow, defineHostFunction } from '../host-function-definition.js';
+
+const DROPPED = Object.freeze({ ok: false as const, dropped: true as const });
 
 /** What `log` hands to `env.emit('log', …)`. */
 export interface LogPayload {
@@ -75,7 +77,7 @@ function writeLine(
     env.policy.logLinesPerSecond,
   );
   limiter.buckets.set(key, decision.bucket);
-  if (!decision.allowed) return { ok: false, dropped: true };
+  if (!decision.allowed) return DROPPED;
 
   const prepared = prepareLogMessage(message, env.policy.maxLogBytes, env.releasedSecrets());
   const payload: LogPayload = {
@@ -87,5 +89,5 @@ function writeLine(
   if (prepared.truncated) payload.truncated = true;
   if (decision.droppedBefore > 0) payload.dropped_before = decision.droppedBefore;
   env.emit('log', payload);
-  return { ok: true };
+  return OK;
 }

@@ -1,6 +1,6 @@
 import type { HostEnvironment } from '@convergio/sandbox';
 import { checkTelemetryEvent, describePluginValue, type TelemetryEvent } from '@convergio/policy';
-import { refuse } from '../host-call-result.js';
+import { OK, refuse } from '../host-call-result.js';
 import { allow, defineHostFunction, notGranted } from '../host-function-definition.js';
 
 /** What telemetry_emit hands to `env.emit('telemetry', …)`. */
@@ -36,7 +36,7 @@ export const telemetryEmitFunction = defineHostFunction<HostEnvironment, Telemet
       ...event,
     };
     env.emit('telemetry', payload);
-    return { ok: true };
+    return OK;
   },
 });
 

@@ -31,7 +31,9 @@ export interface PreparedLogMessage {
  * margin covering any released secret that straddles the cut (at least 4096).
  */
 export function logMessageHeadLength(maxBytes: number, releasedSecrets: readonly string[]): number {
-  return maxBytes + Math.max(4096, ...releasedSecrets.map((secret) => secret.length));
+  return (
+    releasedSecrets.reduce((longest, secret) => Math.max(longest, secret.length), 4096) + maxBytes
+  );
 }
 
 /**
@@ -61,7 +63,11 @@ export function prepareLogMessage(
   const head = message.length > headLength ? message.slice(0, headLength) : message;
   const clean = head.replace(/[\u0000-\u0008\u000b-\u001f\u007f\u009b]/g, '\uFFFD');
   const { text, redacted } = redactText(clean, releasedSecrets);
-  if (head === message && Buffer.byteLength(text, 'utf8') <= maxBytes)
+  // A UTF-16 code unit takes at most 3 bytes of UTF-8: a short text needs no count.
+  if (
+    head === message &&
+    (text.length * 3 <= maxBytes || Buffer.byteLength(text, 'utf8') <= maxBytes)
+  )
     return { message: text, truncated: false, redacted };
   const markBytes = Buffer.byteLength(TRUNCATION_MARK, 'utf8');
   const cut =

@@ -69,6 +69,18 @@ describe('redactText: secrets that leaked through logs in real systems', () => {
     expect(redactText(input, [])).toEqual({ text: input, redacted: false });
   });
 
+  // Text that no rule can match skips the rules; the shortest match of each must still be found.
+  it.each([
+    ['key-value', 'pwd=x', `pwd=${REDACTED}`],
+    ['auth-scheme', 'Token 12345678', `Token ${REDACTED}`],
+    ['url-credentials', 'a://b:c@', `a://b:${REDACTED}@`],
+    ['jwt', 'eyJ12345678.12345678.', REDACTED],
+    ['pem', '-----BEGIN A-----', REDACTED],
+    ['vendor-key', 'AKIA0123456789ABCDEF', REDACTED],
+  ])('redacts the shortest match of the %s rule', (_rule, input, expected) => {
+    expect(redactText(input, []).text).toBe(expected);
+  });
+
   it('redacts released secrets, also base64, hex and URL encoded', () => {
     const secret = 'my plain/secret?';
     const b64 = Buffer.from(secret).toString('base64');

@@ -96,6 +96,15 @@ function looksRandom(token: string): boolean {
   return classes === 3 && shannonEntropy(body) >= 3.5;
 }
 
+/**
+ * What every rule needs somewhere in its match: a separator (`:` of a URL or a key-value pair,
+ * `=` of a key-value pair) or a run of 8 characters of one class that holds every character of
+ * a PEM header, a JWT, a scheme's credential, a vendor key and a high-entropy token. Text
+ * without either cannot match any rule, so it is returned without running them: most short
+ * log lines.
+ */
+const ANY_RULE_MAY_MATCH = /[:=]|[A-Za-z0-9._~+/=-]{8}/;
+
 /** The released secret and the encodings it most often travels in. */
 function releasedForms(secret: string): string[] {
   const forms = new Set<string>([secret]);
@@ -124,6 +133,7 @@ export function redactText(text: string, releasedSecrets: readonly string[]): Re
     if (typeof secret !== 'string' || secret.length === 0) continue;
     for (const form of releasedForms(secret)) out = out.split(form).join(REDACTED);
   }
+  if (!ANY_RULE_MAY_MATCH.test(out)) return { text: out, redacted: out !== text };
   for (const rule of RULES) {
     rule.pattern.lastIndex = 0;
     out = out.replace(rule.pattern, rule.replace);

@@ -1,12 +1,11 @@
-// Messages between the executor (parent) and one sandbox process (child), over Node's IPC
-// channel with `advanced` serialization (byte arrays cross as they are). Plain data only.
-import type { ErrorDetail } from '@convergio/contracts';
-import type { EmittedEvent } from '../worker-protocol.js';
-import type { CallResources } from '../call-limits.js';
+// Control messages between the executor (parent) and one sandbox process (child), over Node's IPC
+// channel with `advanced` serialization (byte arrays cross as they are). Plain data only. Calls,
+// their results and what they emit do not cross here: each plugin worker of the process has a
+// call socket of its own to the executor (see ../channel/call-frames.ts).
+import type { CallLimits, CallResources } from '../call-limits.js';
 import type { OperatorPolicy } from '../host-api.js';
 import type { SandboxErrorCode } from '../sandbox-error.js';
 import type { PluginSpec } from '../sandbox-runtime.js';
-import type { CallLimits } from '../call-limits.js';
 
 /**
  * A module the sandbox process imports to build what runs on its main thread. It must export
@@ -32,29 +31,36 @@ export interface SandboxProcessInit {
   services: SandboxServicesSpec | null;
   policy: OperatorPolicy;
   defaults: CallLimits;
-  instancesPerPlugin: number;
 }
 
 /** A failure as the sandbox process reports it. */
 export interface ProcessFailure {
   code: SandboxErrorCode;
   message: string;
-  resources?: CallResources;
-  details?: ErrorDetail[];
 }
 
-/** Parent → child. */
+/** What a halted instance's call had used (see killedCallProgress). */
+export type CallProgress = Omit<CallResources, 'wall_ms'>;
+
+/** What a call had used when nothing can say any more (its worker or process is gone). */
+export const UNKNOWN_PROGRESS: CallProgress = Object.freeze({ memory_pages: null, host_calls: 0 });
+
+/**
+ * Parent → child. `load` prepares the plugin; each instance (a worker) is started, and halted,
+ * on request, and greets the executor on `callSocketPath` with its `instance` name.
+ */
 export type ToSandboxProcess =
   | { type: 'load'; init: SandboxProcessInit; bytes: Uint8Array; sha256: string; spec: PluginSpec }
-  | { type: 'call'; id: number; fn: string; input: Uint8Array; inputSchema?: string }
-  | { type: 'close'; refuseQueued: boolean };
+  | { type: 'start_instance'; instance: string; callSocketPath: string }
+  | { type: 'halt_instance'; instance: string }
+  | { type: 'close' };
 
-/** Child → parent. */
+/** Child → parent. `instance_exited`: an instance died on its own (crash, exit). */
 export type FromSandboxProcess =
-  | { type: 'loaded'; loadMs: number; cached: boolean }
+  | { type: 'loaded'; functions: string[]; limits: CallLimits; cached: boolean }
   | { type: 'load_failed'; error: ProcessFailure }
-  | { type: 'result'; id: number; output: Uint8Array; resources: CallResources }
-  | { type: 'failed'; id: number; error: ProcessFailure }
-  | { type: 'denied'; capability: string; target: string; reason: string }
-  | { type: 'emitted'; events: EmittedEvent[] }
+  | { type: 'instance_started'; instance: string }
+  | { type: 'instance_failed'; instance: string; error: ProcessFailure }
+  | { type: 'instance_exited'; instance: string; reason: string; progress: CallProgress }
+  | { type: 'instance_halted'; instance: string; progress: CallProgress }
   | { type: 'closed' };

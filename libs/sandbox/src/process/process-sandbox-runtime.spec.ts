@@ -1,3 +1,4 @@
+import type { CallLimits } from '../call-limits.js';
 import type { PluginIdentity } from '../host-api.js';
 import { TEST_LIMITS, TEST_POLICY } from '../testing/test-policy.js';
 import type { SandboxError } from '../sandbox-error.js';
@@ -10,14 +11,18 @@ const text = (value: string) => new TextEncoder().encode(value);
 const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 // The calls made so far have reached the sandbox process's channel (they cross in order).
 const sent = () => new Promise((resolve) => setImmediate(resolve));
+// A wall time a call may spend past the 10 s a close waits (tests that stop calls ask for less).
+const DEFAULTS: CallLimits = { ...TEST_LIMITS, wallTimeMs: 20_000 };
 const identity = (id: string): PluginIdentity => ({ id, version: '1.0.0', trust: 'untrusted' });
 
 describe('ProcessSandboxRuntime: one OS process per plugin version', () => {
   let plugin: TestModule;
   const crashes: { plugin: string; error: SandboxError }[] = [];
   const denials: string[] = [];
+  // What reached the executor, in the order it arrived.
+  const events: { kind: string; plugin: string; event: unknown }[] = [];
   const loaded: LoadedSandboxPlugin[] = [];
-  const runtime = () =>
+  const runtime = (instancesPerPlugin = 1) =>
     new ProcessSandboxRuntime({
       hostFunctionsModule: new URL('../testing/test-host-functions.ts', import.meta.url),
       hostFunctions: TEST_HOST_FUNCTION_NAMES,
@@ -26,15 +31,26 @@ describe('ProcessSandboxRuntime: one OS process per plugin version', () => {
         options: null,
       },
       policy: TEST_POLICY,
-      defaults: TEST_LIMITS,
+      defaults: DEFAULTS,
       memoryCeilingBytes: 1 << 30,
+      instancesPerPlugin,
       onCrash: (who, error) => crashes.push({ plugin: who.id, error }),
-      onDenied: (who) => denials.push(who.id),
+      onDenied: (who, event) => {
+        denials.push(who.id);
+        events.push({ kind: 'denied', plugin: who.id, event });
+      },
+      onLog: (who, event) => events.push({ kind: 'log', plugin: who.id, event }),
+      onTelemetry: (who, event) => events.push({ kind: 'telemetry', plugin: who.id, event }),
     });
-  const load = async (id: string, module = plugin) => {
-    const instance = await runtime().load(module.bytes, module.sha256, {
+  const load = async (
+    id: string,
+    module = plugin,
+    options: { limits?: Partial<CallLimits>; instances?: number } = {},
+  ) => {
+    const instance = await runtime(options.instances).load(module.bytes, module.sha256, {
       identity: identity(id),
       grants: {},
+      limits: options.limits,
     });
     loaded.push(instance);
     return instance;
@@ -45,6 +61,7 @@ describe('ProcessSandboxRuntime: one OS process per plugin version', () => {
   });
   afterEach(async () => {
     crashes.splice(0);
+    events.splice(0);
     await Promise.all(loaded.splice(0).map((p) => p.close()));
   });
 
@@ -71,6 +88,78 @@ describe('ProcessSandboxRuntime: one OS process per plugin version', () => {
     expect(decode((await victim.call('echo', text('back'))).output)).toBe('back');
     expect(decode((await bystander.call('echo', text('again'))).output)).toBe('again');
   });
+
+  it('stops an endless loop at its wall time, with what it used; the same process serves on', async () => {
+    const p = await load('test.spin', plugin, { limits: { wallTimeMs: 200 } });
+    const failure = p.call('spin', text(''));
+    await expect(failure).rejects.toMatchObject({
+      code: 'timeout',
+      resources: { memory_pages: null, host_calls: 0, wall_ms: expect.any(Number) },
+    });
+    expect(decode((await p.call('echo', text('after'))).output)).toBe('after');
+    expect(crashes).toEqual([]);
+  });
+
+  it('stops a call blocked in a main-thread operation at its wall time, with its host calls and fuel', async () => {
+    const p = await load('test.sleeper', plugin, { limits: { wallTimeMs: 200 } });
+    await expect(p.call('call_sleep_main', text('{"ms":10000}'))).rejects.toMatchObject({
+      code: 'timeout',
+      resources: { host_calls: 2, fuel_used: expect.any(Number) },
+    });
+    expect(decode((await p.call('echo', text('after'))).output)).toBe('after');
+  });
+
+  it('replaces a worker that died under a call: runtime_failure, and no crash of its process', async () => {
+    const p = await load('test.worker-exit');
+    await expect(p.call('call_crash_worker', text('{}'))).rejects.toMatchObject({
+      code: 'runtime_failure',
+    });
+    expect(decode((await p.call('echo', text('after'))).output)).toBe('after');
+    expect(crashes).toEqual([]);
+  });
+
+  it('runs concurrent calls on instances of their own, up to instancesPerPlugin', async () => {
+    const p = await load('test.two', plugin, { limits: { wallTimeMs: 2000 }, instances: 2 });
+    const spinning = p.call('spin', text('')).catch((error: unknown) => error);
+    // Served by the second instance while the first spins.
+    expect(decode((await p.call('echo', text('beside'))).output)).toBe('beside');
+    expect(await spinning).toMatchObject({ code: 'timeout' });
+  });
+
+  it('delivers a refusal, log lines and telemetry in the order caused, before the call returns', async () => {
+    const p = await load('test.events');
+    await p.call('call_deny_me', text('{"path":"/etc/passwd"}'));
+    expect(events).toEqual([
+      {
+        kind: 'denied',
+        plugin: 'test.events',
+        event: { capability: 'fs.read', target: '/etc/passwd', reason: 'fs.read is not granted' },
+      },
+    ]);
+    await p.call('call_log_it', text('{"line":"hi \\ud800"}'));
+    expect(events.slice(1)).toEqual([
+      { kind: 'log', plugin: 'test.events', event: { line: 'hi \ud800' } },
+      { kind: 'telemetry', plugin: 'test.events', event: { name: 'logged' } },
+    ]);
+  });
+
+  it('tells the process a call that used main-thread operations ended, before the next can use them', async () => {
+    const p = await load('test.ended');
+    await p.call('call_add_main', text('{"a":2,"b":3}'));
+    // The call asking counts only the one before it: its own end comes after its answer.
+    expect(decode((await p.call('call_calls_ended_main', text('{}'))).output)).toBe('1');
+  });
+
+  it('closes within its 10 s bound: calls still running or waiting for an instance end with their process', async () => {
+    const p = await load('test.slow-close', plugin, { limits: { wallTimeMs: 15_000 } });
+    const running = p.call('spin', text('')).catch((error: unknown) => error);
+    const waiting = p.call('spin', text('')).catch((error: unknown) => error);
+    await new Promise(setImmediate); // both calls reach the process's pool: one runs, one waits
+    await p.close();
+    expect(await running).toMatchObject({ code: 'sandbox_crashed' });
+    expect(await waiting).toMatchObject({ code: 'sandbox_crashed' });
+    expect(crashes).toEqual([]);
+  }, 40_000);
 
   it('refuses calls once closed, and starts no process for them', async () => {
     const p = await load('test.closed');

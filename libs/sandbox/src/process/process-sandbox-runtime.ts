@@ -1,6 +1,9 @@
 import { capLimits, type CallLimits, type CallResources } from '../call-limits.js';
-import type { CallOptions } from '../input-check.js';
+import { errorMessage } from '../error-message.js';
+import { eventsListener } from '../event-batch.js';
 import type { OperatorPolicy, PluginIdentity } from '../host-api.js';
+import type { CallOptions } from '../input-check.js';
+import type { SandboxLogger } from '../plugin-log-sink.js';
 import type { DeniedEvent, PluginSpec } from '../sandbox-runtime.js';
 import { SandboxError } from '../sandbox-error.js';
 import { fitSandboxMemory, type SandboxMemoryBudget } from '../sandbox-memory-budget.js';
@@ -26,6 +29,8 @@ export interface ProcessSandboxRuntimeOptions {
    * when the ceiling holds fewer (see fitSandboxMemory).
    */
   instancesPerPlugin?: number;
+  /** Hears of instances that failed to start with no call to tell; defaults to `console`. */
+  logger?: SandboxLogger;
   /**
    * Resident memory a sandbox process may use, bytes. A version whose worst case (see
    * sandboxMemoryBudget) exceeds it is refused at load; above it the process is killed.
@@ -42,11 +47,6 @@ const FIRST_RESTART_DELAY_MS = 100;
 const MAX_RESTART_DELAY_MS = 10_000;
 // A process that stayed up this long since its last crash starts the backoff afresh.
 const STABLE_AFTER_MS = 60_000;
-
-/** A plugin version loaded in a sandbox process, with the memory budget it runs under. */
-export interface ProcessSandboxPlugin extends LoadedSandboxPlugin {
-  readonly memoryBudget: SandboxMemoryBudget;
-}
 
 /**
  * Runs each plugin version in a sandbox process of its own (ADR 0006): the same contract as
@@ -74,6 +74,11 @@ export class ProcessSandboxRuntime {
     await plugin.start();
     return plugin;
   }
+}
+
+/** A plugin version loaded in a sandbox process, with the memory budget it runs under. */
+export interface ProcessSandboxPlugin extends LoadedSandboxPlugin {
+  readonly memoryBudget: SandboxMemoryBudget;
 }
 
 class ProcessPlugin implements ProcessSandboxPlugin {
@@ -122,6 +127,8 @@ class ProcessPlugin implements ProcessSandboxPlugin {
   private async process(): Promise<SandboxProcess> {
     const current = await this.current?.catch(() => undefined);
     if (current?.alive) return current;
+    // Closed while this call waited: no new process for it (nothing would close that one).
+    if (this.closed) throw new SandboxError('plugin_closed', 'the plugin is closed');
     const delay = this.restartDelayMs();
     const next = new Promise<void>((resolve) => setTimeout(resolve, delay))
       .then(() => this.spawn())
@@ -140,6 +147,8 @@ class ProcessPlugin implements ProcessSandboxPlugin {
   private spawn() {
     const { options, plugin } = this;
     const identity = plugin.spec.identity;
+    const { onLog, onTelemetry } = options;
+    const logger = options.logger ?? console;
     return SandboxProcess.start(
       {
         hostFunctionsModule: String(options.hostFunctionsModule),
@@ -149,16 +158,19 @@ class ProcessPlugin implements ProcessSandboxPlugin {
         services: options.services ?? null,
         policy: options.policy,
         defaults: options.defaults,
-        instancesPerPlugin: this.memoryBudget.instances,
       },
       plugin,
       {
         memoryCeilingBytes: options.memoryCeilingBytes,
+        maxInstances: this.memoryBudget.instances,
         nodeFlags: this.memoryBudget.nodeFlags,
         events: {
           denied: (event) => options.onDenied?.(identity, event),
-          log: (payload) => options.onLog?.(identity, payload),
-          telemetry: (payload) => options.onTelemetry?.(identity, payload),
+          emitted: eventsListener(identity, onLog, onTelemetry),
+          spawnError: (error) =>
+            logger.error(
+              `plugin ${identity.id}: an instance failed to start: ${errorMessage(error)}`,
+            ),
           died: (error) => {
             if (Date.now() - this.lastCrashMs > STABLE_AFTER_MS) this.crashes = 0;
             this.crashes++;

@@ -1,118 +1,108 @@
 // The entry point of a sandbox process: one plugin version, its instances (worker threads) and
 // the main-thread operations its host functions use, isolated from the executor so that a V8
-// fatal error, an external-memory blow-up or a native crash ends this process only.
+// fatal error, an external-memory blow-up or a native crash ends this process only. The executor
+// runs the calls itself, on each worker's call socket; this thread starts and halts workers,
+// reports those that die, and serves their main-thread operations.
 import { errorMessage } from '../error-message.js';
-import { EventBatch } from '../event-batch.js';
+import { PluginWorker } from '../plugin-worker.js';
 import { SandboxError } from '../sandbox-error.js';
-import type { LoadedSandboxPlugin } from '../sandbox-plugin.js';
-import { SandboxRuntime } from '../sandbox-runtime.js';
-import type {
-  FromSandboxProcess,
-  ProcessFailure,
-  SandboxServices,
-  ToSandboxProcess,
+import { SandboxRuntime, type PreparedPlugin } from '../sandbox-runtime.js';
+import {
+  UNKNOWN_PROGRESS,
+  type FromSandboxProcess,
+  type ProcessFailure,
+  type SandboxServices,
+  type ToSandboxProcess,
 } from './process-protocol.js';
 
 const send = (message: FromSandboxProcess): void => {
   process.send?.(message);
 };
 
-// A worker's batch arrives as one message and is forwarded as one; the flush runs before the
-// message that follows it (a call's result) is handled.
-let flushQueued = false;
-const emitted = new EventBatch((events) => send({ type: 'emitted', events }));
-const queueFlush = () => {
-  if (flushQueued) return;
-  flushQueued = true;
-  queueMicrotask(() => {
-    flushQueued = false;
-    emitted.flush();
-  });
-};
-
 const failure = (error: unknown): ProcessFailure =>
   error instanceof SandboxError
-    ? {
-        code: error.code,
-        message: error.message,
-        ...(error.resources && { resources: error.resources }),
-        ...(error.details && { details: error.details }),
-      }
+    ? { code: error.code, message: error.message }
     : { code: 'runtime_failure', message: errorMessage(error) };
 
-let plugin: LoadedSandboxPlugin | undefined;
+let plugin: PreparedPlugin | undefined;
+const workers = new Map<string, PluginWorker>();
 
 async function load(message: Extract<ToSandboxProcess, { type: 'load' }>): Promise<void> {
-  const { init } = message;
-  const services = init.services
-    ? (
-        (await import(init.services.module)) as {
-          createSandboxServices: (options: unknown) => SandboxServices;
-        }
-      ).createSandboxServices(init.services.options)
-    : undefined;
-  const runtime = new SandboxRuntime({
-    hostFunctionsModule: init.hostFunctionsModule,
-    hostFunctions: init.hostFunctions,
-    inputCheckModule: init.inputCheckModule ?? undefined,
-    mainThreadOps: services?.ops,
-    policy: init.policy,
-    defaults: init.defaults,
-    instancesPerPlugin: init.instancesPerPlugin,
-    onDenied: (_plugin, event) => send({ type: 'denied', ...event }),
-    onLog: (_plugin, payload) => {
-      emitted.add({ kind: 'log', payload });
-      queueFlush();
-    },
-    onTelemetry: (_plugin, payload) => {
-      emitted.add({ kind: 'telemetry', payload });
-      queueFlush();
-    },
-    onCallEnd: (_plugin, instance) => services?.onCallEnd?.(instance),
-  });
   try {
-    plugin = await runtime.load(message.bytes, message.sha256, message.spec);
-    send({ type: 'loaded', loadMs: plugin.loadMs, cached: plugin.cached });
+    const { init } = message;
+    const services = init.services
+      ? (
+          (await import(init.services.module)) as {
+            createSandboxServices: (options: unknown) => SandboxServices;
+          }
+        ).createSandboxServices(init.services.options)
+      : undefined;
+    const runtime = new SandboxRuntime({
+      hostFunctionsModule: init.hostFunctionsModule,
+      hostFunctions: init.hostFunctions,
+      inputCheckModule: init.inputCheckModule ?? undefined,
+      mainThreadOps: services?.ops,
+      policy: init.policy,
+      defaults: init.defaults,
+      onCallEnd: (_plugin, instance) => services?.onCallEnd?.(instance),
+    });
+    plugin = await runtime.prepare(message.bytes, message.sha256, message.spec);
+    const { functions, limits, cached } = plugin;
+    send({ type: 'loaded', functions: [...functions], limits, cached });
   } catch (error) {
     send({ type: 'load_failed', error: failure(error) });
   }
 }
 
-function call(message: Extract<ToSandboxProcess, { type: 'call' }>): void {
-  if (!plugin) {
-    send({
-      type: 'failed',
-      id: message.id,
-      error: { code: 'plugin_closed', message: 'not loaded' },
+async function startInstance(
+  message: Extract<ToSandboxProcess, { type: 'start_instance' }>,
+): Promise<void> {
+  const { instance, callSocketPath } = message;
+  try {
+    if (!plugin) throw new SandboxError('plugin_closed', 'no plugin is loaded');
+    const { worker } = plugin;
+    const started = await PluginWorker.start({
+      ...worker,
+      init: { ...worker.init, callSocket: { path: callSocketPath, instance } },
+      events: {
+        ...worker.events,
+        exited: (reason) => {
+          const progress = workers.get(instance)?.progress() ?? UNKNOWN_PROGRESS;
+          workers.delete(instance);
+          send({ type: 'instance_exited', instance, reason, progress });
+        },
+      },
     });
-    return;
+    workers.set(instance, started);
+    send({ type: 'instance_started', instance });
+  } catch (error) {
+    send({ type: 'instance_failed', instance, error: failure(error) });
   }
-  const answered = plugin
-    .call(message.fn, message.input, { inputSchema: message.inputSchema })
-    .then(
-      ({ output, resources }) => send({ type: 'result', id: message.id, output, resources }),
-      (error: unknown) => send({ type: 'failed', id: message.id, error: failure(error) }),
-    );
-  answering.add(answered);
-  void answered.finally(() => answering.delete(answered));
 }
 
-// Calls whose answer is not yet handed to the channel: a close waits for them.
-const answering = new Set<Promise<void>>();
+async function haltInstance(instance: string): Promise<void> {
+  const worker = workers.get(instance);
+  workers.delete(instance);
+  const progress = worker ? await worker.halt() : UNKNOWN_PROGRESS;
+  send({ type: 'instance_halted', instance, progress });
+}
 
 process.on('message', (message: ToSandboxProcess) => {
   switch (message.type) {
     case 'load':
       void load(message);
       return;
-    case 'call':
-      call(message);
+    case 'start_instance':
+      void startInstance(message);
+      return;
+    case 'halt_instance':
+      void haltInstance(message.instance);
       return;
     case 'close':
-      // Disconnecting drops what the channel has not written yet: every answer goes first.
-      void (plugin?.close(message) ?? Promise.resolve())
-        .then(() => Promise.all(answering))
-        .finally(() => process.send?.({ type: 'closed' }, () => process.disconnect()));
+      // Disconnecting drops what the channel has not written yet: `closed` goes first.
+      void Promise.all([...workers.values()].map((worker) => worker.terminate())).finally(() =>
+        process.send?.({ type: 'closed' }, () => process.disconnect()),
+      );
       return;
   }
 });

@@ -1,88 +1,108 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
-import type { CallResources } from '../call-limits.js';
+import type { ChildProcess } from 'node:child_process';
+import { errorMessage } from '../error-message.js';
 import type { CallOptions } from '../input-check.js';
 import { SandboxError } from '../sandbox-error.js';
-import type { CloseOptions } from '../sandbox-plugin.js';
-import type { PluginSpec } from '../sandbox-runtime.js';
+import { PluginSupervisor, type CloseOptions } from '../sandbox-plugin.js';
+import { SPARE_INSTANCE_IDLE_MS, type PluginSpec } from '../sandbox-runtime.js';
+import { CallServer } from './call-server.js';
 import type {
   FromSandboxProcess,
   ProcessFailure,
   SandboxProcessInit,
   ToSandboxProcess,
 } from './process-protocol.js';
+import type { RemoteInstance, RemoteInstanceEvents } from './remote-instance.js';
+import { RemoteInstances } from './remote-instances.js';
+import { spawnSandboxProcess, watchResidentMemory } from './sandbox-os-process.js';
 
 /** What a sandbox process reports besides call results. */
-export interface SandboxProcessEvents {
-  denied(event: { capability: string; target: string; reason: string }): void;
-  log(payload: unknown): void;
-  telemetry(payload: unknown): void;
+export interface SandboxProcessEvents extends RemoteInstanceEvents {
   /** The process ended without being asked to (crash, fatal error, memory ceiling). */
   died(error: SandboxError): void;
+  /** An instance failed to start and no call heard of it. */
+  spawnError(error: unknown): void;
 }
 
-type CallResult = { output: Uint8Array; resources: CallResources };
-type Pending = { resolve: (r: CallResult) => void; reject: (e: SandboxError) => void };
+/** Options of {@link SandboxProcess.start}. */
+export interface SandboxProcessOptions {
+  /** Resident memory the process may use, bytes; above it the process is killed (`memory_limit`). */
+  memoryCeilingBytes: number;
+  /** Instances (worker threads) running calls at once. */
+  maxInstances: number;
+  /** Node and V8 flags the process starts with (see sandboxMemoryBudget). */
+  nodeFlags: readonly string[];
+  events: SandboxProcessEvents;
+}
 
-const RSS_POLL_MS = 250;
+type Loaded = Extract<FromSandboxProcess, { type: 'loaded' }>;
+
+// What a frame from a worker may hold besides a call's output: a batch of events, a refusal.
+const FRAME_OVERHEAD_BYTES = 64 * 1024 * 1024;
+const CLOSE_TIMEOUT_MS = 10_000;
 
 /**
  * One sandbox process seen from the executor: it hosts one plugin version (its worker threads and
- * the main-thread operations of its host functions). Whatever kills it, V8 fatal errors in a
- * worker included, fails only its own calls, with `sandbox_crashed`; its resident memory (all of
- * it: heaps, Wasm memories, ArrayBuffers) is polled and the process is killed above the ceiling
- * (`memory_limit`).
+ * the main-thread operations of its host functions). The executor supervises the instances
+ * itself (pool, wall time) and calls each worker on a socket of its own; the process's main
+ * thread only starts and halts workers and serves their main-thread operations. Whatever kills
+ * the process, V8 fatal errors in a worker included, fails only its own calls, with
+ * `sandbox_crashed`; its resident memory (all of it: heaps, Wasm memories, ArrayBuffers) is
+ * polled and the process is killed above the ceiling (`memory_limit`).
  */
 export class SandboxProcess {
-  private readonly pending = new Map<number, Pending>();
-  private nextId = 1;
-  private exited = false;
+  private readonly instances: RemoteInstances;
+  private supervisor: PluginSupervisor<RemoteInstance> | undefined;
+  private server: CallServer | undefined;
+  /** Why the process ended, once it has. */
+  private ended: SandboxError | undefined;
   private closing = false;
   private killedFor: SandboxError | undefined;
-  private readonly watchdog: NodeJS.Timeout;
+  private readonly stopWatchdog: () => void;
+  private onLoad?: (
+    message: Extract<FromSandboxProcess, { type: 'loaded' | 'load_failed' }>,
+  ) => void;
+  private onLoadLost?: (error: SandboxError) => void;
 
   private constructor(
     private readonly child: ChildProcess,
-    private readonly memoryCeilingBytes: number,
-    private readonly events: SandboxProcessEvents,
+    private readonly options: SandboxProcessOptions,
   ) {
+    this.instances = new RemoteInstances(this, options.events);
     child.on('message', (message: FromSandboxProcess) => this.onMessage(message));
     child.once('exit', (code, signal) => this.onExit(code, signal));
-    this.watchdog = setInterval(() => void this.checkMemory(), RSS_POLL_MS).unref();
+    const ceiling = options.memoryCeilingBytes;
+    this.stopWatchdog = watchResidentMemory(child, ceiling, (rss) =>
+      this.kill(
+        new SandboxError(
+          'memory_limit',
+          `the sandbox process used ${Math.round(rss / 1048576)} MiB, over its ${Math.round(ceiling / 1048576)} MiB ceiling`,
+        ),
+      ),
+    );
   }
 
-  /** Starts a process, loads the plugin in it; rejects with the SandboxError that kept it from loading. */
+  /**
+   * Starts a process, loads the plugin in it and starts its first instance; rejects with the
+   * SandboxError that kept it from loading.
+   */
   static async start(
     init: SandboxProcessInit,
     plugin: { bytes: Uint8Array; sha256: string; spec: PluginSpec },
-    options: { memoryCeilingBytes: number; nodeFlags: string[]; events: SandboxProcessEvents },
-  ): Promise<{ process: SandboxProcess; loadMs: number; cached: boolean }> {
-    const child = spawnSandboxProcess(options.nodeFlags);
-    const sandbox = new SandboxProcess(child, options.memoryCeilingBytes, options.events);
-    const loaded = new Promise<{ loadMs: number; cached: boolean }>((resolve, reject) => {
-      sandbox.onLoad = (message) => {
-        if (message.type === 'loaded') resolve(message);
-        else reject(toError(message.error));
-      };
-      sandbox.onLoadLost = reject;
-    });
-    sandbox.send({ type: 'load', init, ...plugin });
+    options: SandboxProcessOptions,
+  ): Promise<{ process: SandboxProcess; cached: boolean }> {
+    const sandbox = new SandboxProcess(spawnSandboxProcess(options.nodeFlags), options);
     try {
-      const { loadMs, cached } = await loaded;
-      return { process: sandbox, loadMs, cached };
+      const loaded = await sandbox.load(init, plugin);
+      await sandbox.serve(loaded);
+      return { process: sandbox, cached: loaded.cached };
     } catch (error) {
       await sandbox.close();
       throw error;
     }
   }
 
-  private onLoad?: (
-    message: Extract<FromSandboxProcess, { type: 'loaded' | 'load_failed' }>,
-  ) => void;
-  private onLoadLost?: (error: SandboxError) => void;
-
   get alive(): boolean {
-    return !this.exited && !this.closing;
+    return !this.ended && !this.closing;
   }
 
   /** OS process id (for diagnostics and tests). */
@@ -90,32 +110,70 @@ export class SandboxProcess {
     return this.child.pid;
   }
 
-  call(fn: string, input: Uint8Array, options: CallOptions = {}): Promise<CallResult> {
-    if (!this.alive)
+  call(fn: string, input: Uint8Array, options?: CallOptions) {
+    if (!this.alive || !this.supervisor)
       return Promise.reject(new SandboxError('plugin_closed', 'the sandbox process has stopped'));
-    const id = this.nextId++;
-    return new Promise<CallResult>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.send({ type: 'call', id, fn, input, inputSchema: options.inputSchema });
-    });
+    return this.supervisor.call(fn, input, options);
   }
 
   /**
-   * Stops the process after its calls in flight (the queued ones too, unless `refuseQueued`);
-   * kills it if it does not stop in 10 s.
+   * Stops the process after its calls in flight and those waiting for an instance (unless
+   * `refuseQueued`: those fail with `plugin_closed`); kills it if it has not stopped in 10 s, and
+   * the calls still running or waiting fail with `sandbox_crashed`.
    */
-  async close({ refuseQueued = false }: CloseOptions = {}): Promise<void> {
-    if (this.exited) return;
+  async close(options?: CloseOptions): Promise<void> {
+    if (this.ended) return;
     this.closing = true;
     const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
-    this.send({ type: 'close', refuseQueued });
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000).unref();
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), CLOSE_TIMEOUT_MS).unref();
+    await Promise.race([this.supervisor?.close(options), exited]);
+    this.send({ type: 'close' });
     await exited;
     clearTimeout(timer);
   }
 
-  private send(message: ToSandboxProcess): void {
-    if (this.exited || !this.child.connected) return;
+  private load(
+    init: SandboxProcessInit,
+    plugin: { bytes: Uint8Array; sha256: string; spec: PluginSpec },
+  ): Promise<Loaded> {
+    const loaded = new Promise<Loaded>((resolve, reject) => {
+      this.onLoad = (message) =>
+        message.type === 'loaded' ? resolve(message) : reject(toError(message.error));
+      this.onLoadLost = reject;
+    });
+    this.send({ type: 'load', init, ...plugin });
+    return loaded;
+  }
+
+  private async serve({ functions, limits }: Loaded): Promise<void> {
+    this.server = await CallServer.listen(limits.maxOutputBytes + FRAME_OVERHEAD_BYTES, (c) =>
+      this.instances.connected(c),
+    ).catch((error: unknown) => {
+      throw new SandboxError('runtime_failure', `no call socket: ${errorMessage(error)}`);
+    });
+    if (this.ended) this.server.close();
+    const { events, maxInstances } = this.options;
+    this.supervisor = new PluginSupervisor({
+      spawn: () => this.startInstance(),
+      functions: new Set(functions),
+      limits,
+      maxInstances,
+      spareIdleMs: SPARE_INSTANCE_IDLE_MS,
+      onSpawnError: (error) => events.spawnError(error),
+    });
+    await this.supervisor.start();
+  }
+
+  private startInstance(): Promise<RemoteInstance> {
+    if (this.ended) return Promise.reject(this.ended);
+    if (!this.server)
+      return Promise.reject(new SandboxError('plugin_closed', 'the plugin is not loaded'));
+    return this.instances.start(this.server.path);
+  }
+
+  /** Sends a control message; a process it cannot reach is killed. */
+  send(message: ToSandboxProcess): void {
+    if (this.ended || !this.child.connected) return;
     this.child.send(message, (error) => {
       if (error)
         this.kill(
@@ -133,21 +191,11 @@ export class SandboxProcess {
       case 'load_failed':
         this.onLoad?.(message);
         return;
-      case 'result':
-      case 'failed': {
-        const call = this.pending.get(message.id);
-        if (!call) return;
-        this.pending.delete(message.id);
-        if (message.type === 'result')
-          call.resolve({ output: message.output, resources: message.resources });
-        else call.reject(toError(message.error));
-        return;
-      }
-      case 'denied':
-        this.events.denied(message);
-        return;
-      case 'emitted':
-        for (const { kind, payload } of message.events) this.events[kind](payload);
+      case 'instance_started':
+      case 'instance_failed':
+      case 'instance_exited':
+      case 'instance_halted':
+        this.instances.receive(message);
         return;
       case 'closed':
         return;
@@ -155,73 +203,29 @@ export class SandboxProcess {
   }
 
   private onExit(code: number | null, signal: NodeJS.Signals | null): void {
-    this.exited = true;
-    clearInterval(this.watchdog);
+    this.stopWatchdog();
+    this.server?.close();
     const error =
       this.killedFor ??
       new SandboxError(
         'sandbox_crashed',
         `the sandbox process ended (${signal ? `signal ${signal}` : `exit code ${code}`})`,
       );
-    for (const call of this.pending.values()) call.reject(error);
-    this.pending.clear();
+    this.ended = error;
+    this.supervisor?.abandon(error);
+    this.instances.end(error);
     this.onLoadLost?.(error);
-    if (!this.closing) this.events.died(error);
+    if (!this.closing) this.options.events.died(error);
   }
 
-  private kill(reason: SandboxError): void {
-    if (this.exited) return;
+  /** Kills the process with SIGKILL; its calls fail with `reason`. */
+  kill(reason: SandboxError): void {
+    if (this.ended) return;
     this.killedFor ??= reason;
     this.child.kill('SIGKILL');
-  }
-
-  private async checkMemory(): Promise<void> {
-    if (this.exited || this.child.pid === undefined) return;
-    const rss = await residentBytes(this.child.pid);
-    if (rss !== null && rss > this.memoryCeilingBytes) {
-      this.kill(
-        new SandboxError(
-          'memory_limit',
-          `the sandbox process used ${Math.round(rss / 1048576)} MiB, over its ${Math.round(this.memoryCeilingBytes / 1048576)} MiB ceiling`,
-        ),
-      );
-    }
   }
 }
 
 function toError(failure: ProcessFailure): SandboxError {
-  return new SandboxError(failure.code, failure.message, failure.resources, failure.details);
-}
-
-/** Resident set size of a process from /proc (Linux), or null when it cannot be read. */
-async function residentBytes(pid: number): Promise<number | null> {
-  try {
-    const status = await readFile(`/proc/${pid}/status`, 'utf8');
-    const kb = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
-    return kb === undefined ? null : Number(kb) * 1024;
-  } catch {
-    return null;
-  }
-}
-
-/**
- * The compiled library runs `sandbox-process-main.js`; as TypeScript source (test suites) the
- * process first registers the test loader hooks, like plugin workers do (see worker-entry.ts).
- * The process gets an empty environment: nothing of the executor's configuration reaches it.
- * `nodeFlags` (V8 heap flags, see sandboxMemoryBudget) come first.
- */
-function spawnSandboxProcess(nodeFlags: string[]): ChildProcess {
-  const here = import.meta.url;
-  const args = here.endsWith('.ts')
-    ? [
-        '--input-type=module',
-        '-e',
-        `import('node:module').then((m) => { m.register(${JSON.stringify(new URL('../testing/ts-hooks.mjs', here).href)}); return import(${JSON.stringify(new URL('./sandbox-process-main.ts', here).href)}); })`,
-      ]
-    : [new URL('./sandbox-process-main.js', here).pathname];
-  return spawn(process.execPath, [...nodeFlags, '--disable-warning=ExperimentalWarning', ...args], {
-    env: {},
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    serialization: 'advanced',
-  });
+  return new SandboxError(failure.code, failure.message);
 }

@@ -1,6 +1,7 @@
 // WAT plugins speaking the raw Extism kernel ABI, some well-behaved, most hostile.
 import { createHash } from 'node:crypto';
 import wabtInit from 'wabt';
+import { TEST_HOST_FUNCTION_NAMES } from './test-host-functions.js';
 
 /** Module bytes with the SHA-256 they are loaded under. */
 export interface TestModule {
@@ -39,19 +40,7 @@ export const IO_HELPERS_WAT = `
     (i32.const 0))`;
 
 /** Host functions the plugin module imports; each has an export `call_<name>` passing the input through. */
-export const TEST_HOST_FUNCTIONS = [
-  'echo_host',
-  'whoami',
-  'add_main',
-  'sleep_main',
-  'deny_me',
-  'log_it',
-  'explode',
-  'unserializable',
-  'crash_worker',
-  'abort_process',
-  'hoard',
-];
+export const TEST_HOST_FUNCTIONS = TEST_HOST_FUNCTION_NAMES.filter((name) => name !== 'log');
 
 /** The plugin most tests use: well-behaved and hostile exports side by side. */
 export const PLUGIN_WAT = `(module
@@ -62,6 +51,10 @@ export const PLUGIN_WAT = `(module
   (func (export "noop") (result i32) (i32.const 0))
   (func (export "echo") (result i32) (call $answer (call $copy_input)))
   ${TEST_HOST_FUNCTIONS.map((n) => `(func (export "call_${n}") (result i32) (call $answer (call $${n} (call $copy_input))))`).join('\n  ')}
+  (func (export "overwrite_constant") (result i32) (local $first i64)
+    (local.set $first (call $constant (call $copy_input)))
+    (call $store_u8 (local.get $first) (i32.const 88))
+    (call $answer (call $constant (call $copy_input))))
   (func (export "spin") (result i32) (loop $forever (br $forever)) (i32.const 0))
   (func (export "membomb") (result i32)
     (loop $grow (br_if $grow (i32.ne (memory.grow (i32.const 1)) (i32.const -1))))

@@ -1,5 +1,8 @@
 // Host functions for the sandbox's own tests, loaded inside plugin workers by URL.
 import type { HostFunctionFactory, MainThreadOps } from '../host-api.js';
+import type { SandboxServices } from '../process/process-protocol.js';
+
+const CONSTANT = Object.freeze({ constant: true });
 
 /** The names of the test table, which test modules may import. */
 export const TEST_HOST_FUNCTION_NAMES = [
@@ -7,12 +10,14 @@ export const TEST_HOST_FUNCTION_NAMES = [
   'whoami',
   'add_main',
   'sleep_main',
+  'calls_ended_main',
   'deny_me',
   'log_it',
   'log',
   'explode',
   'unserializable',
   'crash_worker',
+  'constant',
   'abort_process',
   'hoard',
 ] as const;
@@ -32,6 +37,7 @@ export const createHostFunctions: HostFunctionFactory = (env) =>
     }),
     add_main: (input) => ({ sum: env.callMain('add', input), secrets: env.releasedSecrets() }),
     sleep_main: (input) => env.callMain('sleep', input),
+    calls_ended_main: () => env.callMain('calls_ended', null),
     deny_me: (input) =>
       env.deny('fs.read', String((input as { path?: unknown }).path), 'fs.read is not granted'),
     log_it: (input) => {
@@ -49,6 +55,8 @@ export const createHostFunctions: HostFunctionFactory = (env) =>
     },
     unserializable: () => ({ big: 1n }),
     crash_worker: () => process.exit(3),
+    // The same frozen answer every time, as `log` gives `{ok: true}`.
+    constant: () => CONSTANT,
     // What a V8 fatal error or a native crash in a worker does: the whole process aborts (SIGABRT,
     // exit 134), whatever the worker's resourceLimits say.
     abort_process: () => process.kill(process.pid, 'SIGABRT'),
@@ -78,5 +86,14 @@ export function testMainThreadOps(aborted: string[] = []): MainThreadOps {
   };
 }
 
-/** What a sandbox process of the tests runs on its main thread (see SandboxServicesSpec). */
-export const createSandboxServices = () => ({ ops: testMainThreadOps() });
+/**
+ * What a sandbox process of the tests runs on its main thread (see SandboxServicesSpec): the ops
+ * above, and `calls_ended`, how many calls the process has heard end (`onCallEnd`).
+ */
+export function createSandboxServices(): SandboxServices {
+  let ended = 0;
+  return {
+    ops: { ...testMainThreadOps(), calls_ended: () => ended },
+    onCallEnd: () => void ended++,
+  };
+}

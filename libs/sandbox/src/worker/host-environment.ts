@@ -1,14 +1,16 @@
-import type { MessagePort } from 'node:worker_threads';
 import type { HostEnvironment, HostError } from '../host-api.js';
 import { EventBatch } from '../event-batch.js';
 import type { BridgeClient } from '../sync-bridge.js';
-import type { WorkerInit, WorkerMessage } from '../worker-protocol.js';
+import type { WorkerInit } from '../worker-protocol.js';
+import type { CallChannel } from './call-channel.js';
 
 /** The environment handed to the host-functions factory, plus what the worker resets per call. */
 export interface WorkerHostEnvironment {
   env: HostEnvironment;
   /** Forgets the secrets released during the previous call. */
   beginCall(): void;
+  /** Whether the call begun last has reached the main thread (`callMain`). */
+  usedMainThread(): boolean;
   /** Sends the log lines and telemetry events still held (at the end of a call or a start). */
   flushEvents(): void;
 }
@@ -20,22 +22,23 @@ export interface WorkerHostEnvironment {
  */
 export function createHostEnvironment(
   init: WorkerInit,
-  port: MessagePort,
+  channel: CallChannel,
   bridge: BridgeClient,
 ): WorkerHostEnvironment {
   let secrets: string[] = [];
-  const post = (message: WorkerMessage) => port.postMessage(message);
-  const emitted = new EventBatch((events) => post({ type: 'emitted', events }));
+  let mainCalls = 0;
+  const emitted = new EventBatch((json) => channel.send({ type: 'emitted', json }));
   const env: HostEnvironment = {
     plugin: deepFreeze(structuredClone(init.identity)),
     grants: deepFreeze(structuredClone(init.grants)),
     policy: deepFreeze(structuredClone(init.policy)),
     deny(capability, target, reason): HostError {
       emitted.flush(); // the audit sees events in the order the plugin caused them
-      post({ type: 'denied', capability, target, reason });
+      channel.send({ type: 'denied', capability, target, reason });
       return { error: { code: 'permission_denied', message: reason, capability, target } };
     },
     callMain(op, payload) {
+      mainCalls++;
       const { result, secrets: released } = bridge.call(op, payload);
       if (released.length > 0) secrets = [...secrets, ...released];
       return result;
@@ -47,7 +50,11 @@ export function createHostEnvironment(
   };
   return {
     env: Object.freeze(env),
-    beginCall: () => void (secrets = []),
+    beginCall: () => {
+      secrets = [];
+      mainCalls = 0;
+    },
+    usedMainThread: () => mainCalls > 0,
     flushEvents: () => emitted.flush(),
   };
 }

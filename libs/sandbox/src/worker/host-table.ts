@@ -67,20 +67,49 @@ function callWithJson(
 
 // The result counts against the plugin's memory cap like its own blocks; when it does not fit,
 // a short error may, and otherwise the plugin gets offset 0 ("no block") and the refusal is
-// counted, so a call that then fails is reported as memory_limit. It is encoded straight into
-// its block; the buffers the host function read or wrote to produce it (a file, a process's
-// output: no larger than the text that carries them) are noted as garbage (see KernelMemory).
+// counted, so a call that then fails is reported as memory_limit. The buffers the host function
+// read or wrote to produce it (its input, a file, a process's output: no larger than the text that
+// carries them) are noted as garbage (see KernelMemory).
 function store(memory: KernelMemory, result: unknown, inputBytes: number): bigint {
-  let text: string;
-  try {
-    text = JSON.stringify(result) ?? 'null';
-  } catch (error) {
-    text = JSON.stringify(hostError('host_error', `unusable result: ${errorMessage(error)}`));
+  const constant = constantBytes(result);
+  let stored: bigint;
+  if (constant) {
+    memory.noteGarbage(inputBytes);
+    stored = memory.store(constant); // a copy: the plugin may write into its block
+  } else {
+    const text = resultJson(result);
+    memory.noteGarbage(inputBytes + Buffer.byteLength(text, 'utf8'));
+    stored = memory.storeText(text); // encoded straight into its block
   }
-  memory.noteGarbage(inputBytes + Buffer.byteLength(text, 'utf8'));
-  const stored = memory.storeText(text);
   if (stored !== 0n) return stored;
   return memory.storeText(
     JSON.stringify(hostError('memory_limit', 'the result does not fit in memory')),
   );
 }
+
+function resultJson(result: unknown): string {
+  try {
+    return JSON.stringify(result) ?? 'null';
+  } catch (error) {
+    return JSON.stringify(hostError('host_error', `unusable result: ${errorMessage(error)}`));
+  }
+}
+
+// A host function may answer many calls with one constant (a deeply frozen object, like `{ok:
+// true}`): it is encoded once. Nothing frozen can change, so its bytes stay right.
+const constants = new WeakMap<object, Uint8Array>();
+
+function constantBytes(result: unknown): Uint8Array | undefined {
+  if (typeof result !== 'object' || result === null || !Object.isFrozen(result)) return undefined;
+  let bytes = constants.get(result);
+  if (bytes === undefined && deeplyFrozen(result)) {
+    bytes = Buffer.from(resultJson(result), 'utf8');
+    constants.set(result, bytes);
+  }
+  return bytes;
+}
+
+const deeplyFrozen = (value: unknown): boolean =>
+  typeof value !== 'object' ||
+  value === null ||
+  (Object.isFrozen(value) && Object.values(value).every(deeplyFrozen));

@@ -1,11 +1,10 @@
 import { KernelFault } from './kernel-fault.js';
 
 const INDEX_SHIFT = 48n;
+const MAX_SAFE_SIZE = BigInt(Number.MAX_SAFE_INTEGER);
 const OFFSET_MASK = (1n << INDEX_SHIFT) - 1n;
 /** Indexes from here on make negative i64 addresses, which Extism PDKs do not expect. */
 export const MAX_BLOCKS = 32768;
-
-const toUtf8 = new TextEncoder();
 
 /**
  * The plugin's Extism memory: blocks addressed as Extism does (`index << 48 | offset`, 0 is no
@@ -50,21 +49,29 @@ export class KernelMemory {
   /** A new zeroed block of `size` bytes, or 0n (counted as a refusal) if it does not fit. */
   alloc(size: bigint): bigint {
     const bytes = BigInt.asUintN(64, size);
-    if (!this.fits(bytes)) return 0n;
+    // A size past 2^53 is past any cap; as a number it would lose precision.
+    if (!this.fits(bytes > MAX_SAFE_SIZE ? Infinity : Number(bytes))) return 0n;
     return this.add(new Uint8Array(Number(bytes)));
   }
 
   /** A new block holding a copy of `bytes`, or 0n if it does not fit. */
   store(bytes: Uint8Array): bigint {
-    if (!this.fits(BigInt(bytes.length))) return 0n;
-    return this.add(bytes.slice());
+    if (!this.fits(bytes.length)) return 0n;
+    // A small copy comes from Node's buffer pool, not an ArrayBuffer of its own (not
+    // bytes.slice() either: on a Buffer that is a view of the same memory).
+    const copy = Buffer.allocUnsafe(bytes.length);
+    copy.set(bytes);
+    return this.add(copy);
   }
 
   /** A new block holding `text` as UTF-8, encoded in place (no copy), or 0n if it does not fit. */
   storeText(text: string): bigint {
-    const address = this.alloc(BigInt(Buffer.byteLength(text, 'utf8')));
-    if (address !== 0n) toUtf8.encodeInto(text, this.block(address)!);
-    return address;
+    const length = Buffer.byteLength(text, 'utf8');
+    if (!this.fits(length)) return 0n;
+    // From Node's buffer pool when small; write fills every byte.
+    const block = Buffer.allocUnsafe(length);
+    block.write(text, 'utf8');
+    return this.add(block);
   }
 
   /** Counts `bytes` the host allocated and dropped (a host call's I/O buffers) until a collection. */
@@ -123,12 +130,12 @@ export class KernelMemory {
     block.setBigUint64(offset, value, true);
   }
 
-  private fits(bytes: bigint): boolean {
-    if (bytes > BigInt(this.capBytes - this.liveBytes) || this.blocks.length >= MAX_BLOCKS) {
+  private fits(bytes: number): boolean {
+    if (bytes > this.capBytes - this.liveBytes || this.blocks.length >= MAX_BLOCKS) {
       this.refused++;
       return false;
     }
-    if (bytes > BigInt(this.capBytes - this.liveBytes - this.garbageBytes)) {
+    if (bytes > this.capBytes - this.liveBytes - this.garbageBytes) {
       this.collectGarbage?.();
       this.garbageBytes = 0;
     }
@@ -139,7 +146,7 @@ export class KernelMemory {
     const index = this.blocks.length;
     this.blocks.push(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     this.liveBytes += bytes.byteLength;
-    return BigInt(index) << INDEX_SHIFT;
+    return addressOf(index);
   }
 
   private locate(address: bigint, width: bigint): { block: DataView; offset: number } {
@@ -155,6 +162,11 @@ export class KernelMemory {
   }
 }
 
-const indexOf = (address: bigint): number => Number(BigInt.asUintN(64, address) >> INDEX_SHIFT);
+// The top 16 bits of the address as an i64 (what Wasm passes: negative when the top bit is set).
+const indexOf = (address: bigint): number => Number(address >> INDEX_SHIFT) & 0xffff;
+
+// Addresses are immutable BigInts: each is made once, not at every allocation of every call.
+const addresses: bigint[] = [];
+const addressOf = (index: number): bigint => (addresses[index] ??= BigInt(index) << INDEX_SHIFT);
 
 const hex = (address: bigint) => `0x${BigInt.asUintN(64, address).toString(16).padStart(16, '0')}`;

@@ -3,8 +3,11 @@ import { KernelFault } from './kernel-fault.js';
 import { KernelMemory } from './kernel-memory.js';
 import { KernelVars } from './kernel-vars.js';
 
-/** Extism binds the CallContext as the first argument of every import; the kernel ignores it. */
-type KernelFunction = (context: unknown, ...args: unknown[]) => unknown;
+/**
+ * Extism binds the CallContext as the first argument of every import; the kernel ignores it.
+ * No kernel function takes more than two arguments.
+ */
+type KernelFunction = (context: unknown, a?: unknown, b?: unknown) => unknown;
 /** An implementation, typed by the arguments its Wasm signature (KERNEL_SIGNATURES) guarantees. */
 type Implementation = (...args: never[]) => unknown;
 
@@ -137,12 +140,13 @@ export class PluginKernel {
   }
 
   // Once faulted, every kernel call faults again: a plugin that caught the first cannot go on.
+  // Fixed parameters, not rest ones: a kernel call (one per byte a plugin loads) allocates nothing.
   private guarded(fn: Implementation): KernelFunction {
-    const call = fn as (...args: unknown[]) => unknown;
-    return (_context, ...args) => {
+    const call = fn as (a?: unknown, b?: unknown) => unknown;
+    return (_context, a, b) => {
       if (this.fault) throw this.fault;
       try {
-        return call(...args);
+        return call(a, b);
       } catch (error) {
         if (error instanceof KernelFault) this.fault = error;
         throw error;
@@ -150,15 +154,15 @@ export class PluginKernel {
     };
   }
 
-  private counted<A extends unknown[], R>(name: string, fn: (...args: A) => R): (...args: A) => R {
-    return (...args) => {
+  private counted<A, B, R>(name: string, fn: (a: A, b: B) => R): (a: A, b: B) => R {
+    return (a, b) => {
       if (!this.meter.enterHostCall())
         throw new KernelFault(
           'host_call_limit',
           `the call made more host calls than allowed (at ${name})`,
         );
       try {
-        return fn(...args);
+        return fn(a, b);
       } finally {
         this.meter.leaveHostCall();
       }

@@ -9,14 +9,14 @@ import { SandboxError } from '../sandbox-error.js';
 import { BridgeClient } from '../sync-bridge.js';
 import type { CallRequest, WorkerInit, WorkerMessage } from '../worker-protocol.js';
 import { collectGarbage } from './collect-garbage.js';
+import { portChannel, socketChannel, type CallChannel } from './call-channel.js';
 import { createHostEnvironment, type WorkerHostEnvironment } from './host-environment.js';
 import { InputChecks } from './input-checks.js';
 import { WorkerPlugin } from './worker-plugin.js';
 
 const init = workerData as WorkerInit;
 const port = parentPort as MessagePort;
-const post = (message: WorkerMessage, transfer: ArrayBuffer[] = []) =>
-  port.postMessage(message, transfer);
+const post = (message: WorkerMessage) => port.postMessage(message);
 // What a call refused before its function ran used (the supervisor adds its wall time).
 const NOT_RUN = { wall_ms: 0, fuel_used: 0, memory_pages: null, host_calls: 0 };
 // Extism diagnostics go to this thread's stderr, which the supervisor pipes to its logger.
@@ -28,9 +28,10 @@ const log = new PluginLogSink(
 async function start(): Promise<void> {
   const factory = await loadFactory(init.hostFunctionsModule);
   const inputs = await InputChecks.load(init);
+  const channel = init.callSocket ? await socketChannel(init.callSocket) : portChannel(port);
   const host = createHostEnvironment(
     init,
-    port,
+    channel,
     new BridgeClient(init.bridge, () => post({ type: 'bridge' })),
   );
   // A fresh host-function table per instance: host functions may keep per-instance state.
@@ -56,13 +57,14 @@ async function start(): Promise<void> {
     return instantiate();
   };
   let queue = Promise.resolve();
-  port.on('message', (request: CallRequest) => {
+  channel.listen((request) => {
     queue = queue.then(async () => {
       // A call stopped in its input check reports nothing used, not the previous call's figures.
       stats.fill(0);
       const refused = inputs.check(request.inputSchema, request.input);
-      if (refused) post({ type: 'failed', id: request.id, error: refused, resources: NOT_RUN });
-      else plugin = await serve(plugin, request, host, replace);
+      if (refused)
+        channel.send({ type: 'failed', id: request.id, error: refused, resources: NOT_RUN });
+      else plugin = await serve(plugin, request, host, channel, replace);
     });
   });
 }
@@ -71,18 +73,22 @@ async function serve(
   plugin: WorkerPlugin,
   request: CallRequest,
   host: WorkerHostEnvironment,
+  channel: CallChannel,
   replace: () => Promise<WorkerPlugin>,
 ): Promise<WorkerPlugin> {
   host.beginCall();
-  const outcome = await plugin.call(request.fn, request.input, request.limits);
-  host.flushEvents();
-  if (outcome.ok) {
-    post({ type: 'result', id: request.id, output: outcome.output, resources: outcome.resources }, [
-      outcome.output.buffer as ArrayBuffer,
-    ]);
-  } else {
-    post({ type: 'failed', id: request.id, error: outcome.error, resources: outcome.resources });
-  }
+  const outcome = await plugin.call(request.fn, request.input, init.limits);
+  // The main thread hears of the end before any main-thread operation of the next call (one port
+  // keeps the order), so what it kept for this call (sockets) is released first.
+  if (init.callSocket && host.usedMainThread()) post({ type: 'call_ended' });
+  channel.together(() => {
+    host.flushEvents();
+    channel.send(
+      outcome.ok
+        ? { type: 'result', id: request.id, output: outcome.output, resources: outcome.resources }
+        : { type: 'failed', id: request.id, error: outcome.error, resources: outcome.resources },
+    );
+  });
   if (!outcome.recycle) return plugin;
   await plugin.close();
   return replace();
