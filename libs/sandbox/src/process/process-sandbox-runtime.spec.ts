@@ -3,6 +3,7 @@ import type { PluginIdentity } from '../host-api.js';
 import { TEST_LIMITS, TEST_POLICY } from '../testing/test-policy.js';
 import type { SandboxError } from '../sandbox-error.js';
 import type { LoadedSandboxPlugin } from '../sandbox-plugin.js';
+import type { PluginSpec } from '../sandbox-runtime.js';
 import { PLUGIN_WAT, wat, type TestModule } from '../testing/hostile-modules.js';
 import { TEST_HOST_FUNCTION_NAMES } from '../testing/test-host-functions.js';
 import { ProcessSandboxRuntime } from './process-sandbox-runtime.js';
@@ -26,6 +27,7 @@ describe('ProcessSandboxRuntime: one OS process per plugin version', () => {
     new ProcessSandboxRuntime({
       hostFunctionsModule: new URL('../testing/test-host-functions.ts', import.meta.url),
       hostFunctions: TEST_HOST_FUNCTION_NAMES,
+      inputCheckModule: new URL('../testing/test-input-check.ts', import.meta.url),
       services: {
         module: new URL('../testing/test-host-functions.ts', import.meta.url).href,
         options: null,
@@ -45,12 +47,13 @@ describe('ProcessSandboxRuntime: one OS process per plugin version', () => {
   const load = async (
     id: string,
     module = plugin,
-    options: { limits?: Partial<CallLimits>; instances?: number } = {},
+    options: Pick<PluginSpec, 'limits' | 'inputSchemas'> & { instances?: number } = {},
   ) => {
     const instance = await runtime(options.instances).load(module.bytes, module.sha256, {
       identity: identity(id),
       grants: {},
       limits: options.limits,
+      inputSchemas: options.inputSchemas,
     });
     loaded.push(instance);
     return instance;
@@ -74,6 +77,24 @@ describe('ProcessSandboxRuntime: one OS process per plugin version', () => {
     await p.call('call_deny_me', text('{"path":"/etc/passwd"}'));
     expect(denials).toContain('test.echo');
     await expect(p.call('nope', text(''))).rejects.toMatchObject({ code: 'function_not_found' });
+  });
+
+  it('checks the input schema a call names in its worker: refused with every problem, unrun', async () => {
+    const p = await load('test.schema', plugin, {
+      inputSchemas: { needs_name: { required: ['name'] } },
+    });
+    await expect(
+      p.call('call_deny_me', text('{"path":"/a"}'), { inputSchema: 'needs_name' }),
+    ).rejects.toMatchObject({
+      code: 'input_invalid',
+      details: [{ code: 'required', message: 'no name', path: '/name' }],
+      resources: expect.objectContaining({ fuel_used: 0, host_calls: 0 }),
+    });
+    expect(denials).not.toContain('test.schema');
+    const named = text('{"name":"Ada"}');
+    expect(decode((await p.call('echo', named, { inputSchema: 'needs_name' })).output)).toBe(
+      '{"name":"Ada"}',
+    );
   });
 
   it('survives a plugin that aborts its whole process: only its calls fail, it is recorded and restarted', async () => {
