@@ -120,6 +120,23 @@ describe('InstancePool', () => {
     expect(instances.size).toBe(0);
   });
 
+  it('on close, stays open until a waiting call handed the instance has finished with it', async () => {
+    const { instances, spawned } = pool(1);
+    await instances.start();
+    const [a, b] = [held(), held()];
+    const running = [instances.use(a.task), instances.use(b.task)];
+    await tick();
+    let closed = false;
+    const closing = instances.close().then(() => (closed = true));
+    a.release(); // the instance passes to the waiting call
+    await tick();
+    expect([closed, b.got, spawned[0].alive]).toEqual([false, [0], true]);
+    b.release();
+    await closing;
+    await expect(Promise.all(running)).resolves.toEqual([0, 0]);
+    expect(spawned[0].alive).toBe(false);
+  });
+
   it('on close refusing the waiting calls, fails them without running them, and lets the running one finish', async () => {
     const { instances, spawned } = pool(1);
     await instances.start();

@@ -45,8 +45,7 @@ export class InstancePool<I extends PooledInstance> {
 
   /** Runs `task` on an instance of its own; the instance serves no other call meanwhile. */
   async use<T>(task: (instance: I) => Promise<T>): Promise<T> {
-    const instance = await this.acquire();
-    this.busy++;
+    const instance = await this.acquire(); // counted busy from the moment it is handed over
     try {
       return await task(instance);
     } finally {
@@ -96,7 +95,10 @@ export class InstancePool<I extends PooledInstance> {
   private acquire(): Promise<I> {
     for (let instance = this.idle.pop(); instance; instance = this.idle.pop()) {
       this.cancelSpareTimer(instance);
-      if (instance.alive) return Promise.resolve(instance);
+      if (instance.alive) {
+        this.busy++;
+        return Promise.resolve(instance);
+      }
       this.instances--; // died between calls
     }
     const waiting = new Promise<I>((resolve, reject) => this.waiting.push({ resolve, reject }));
@@ -106,8 +108,11 @@ export class InstancePool<I extends PooledInstance> {
 
   private release(instance: I): void {
     const next = instance.alive ? this.waiting.shift() : undefined;
-    if (next) next.resolve(instance);
-    else if (!instance.alive) {
+    // Busy before the waiter resumes: a close in between must not find the pool drained.
+    if (next) {
+      this.busy++;
+      next.resolve(instance);
+    } else if (!instance.alive) {
       this.instances--;
       // Keep one warm, so the next call does not pay for a start.
       if (!this.closed && (this.waiting.length > 0 || this.instances === 0)) this.grow();
