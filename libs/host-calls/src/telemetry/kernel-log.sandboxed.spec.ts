@@ -80,7 +80,8 @@ describe('kernel log_* imports of a hostile plugin, in the real sandbox', () => 
         maxOutputBytes: 1 << 20,
       },
       logger: { warn: record, error: record },
-      onLog: (_plugin, payload) => void lines.push(payload as LogPayload),
+      onLog: (plugin, payload) =>
+        void lines.push({ ...(payload as LogPayload), plugin: plugin.id }),
     });
     plugin = await runtime.load(bytes, sha256, {
       identity: { id: 'hostile.logger', version: '1.0.0', trust: 'untrusted' },
@@ -99,7 +100,7 @@ describe('kernel log_* imports of a hostile plugin, in the real sandbox', () => 
     expect(lines.length).toBeGreaterThanOrEqual(1);
     expect(lines.length).toBeLessThanOrEqual(2 * RATE);
     for (const line of lines) {
-      expect(line).toMatchObject({ plugin_id: 'hostile.logger', level: 'error' });
+      expect(line).toMatchObject({ plugin: 'hostile.logger', level: 'error' });
       expect(line.message).not.toContain(TOKEN);
       expect(line.message).toContain('[REDACTED]');
       expect(line.message).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);

@@ -11,10 +11,11 @@ import { allow, defineHostFunction } from '../host-function-definition.js';
 
 const DROPPED = Object.freeze({ ok: false as const, dropped: true as const });
 
-/** What `log` hands to `env.emit('log', …)`. */
+/**
+ * What `log` hands to `env.emit('log', …)`. The runtime's `onLog` names the plugin version that
+ * logged it: each line does not carry it (a plugin may log on every host call).
+ */
 export interface LogPayload {
-  plugin_id: string;
-  plugin_version: string;
   level: LogLevel;
   message: string;
   truncated?: true;
@@ -44,8 +45,7 @@ export interface LogBound {
  * `log {level: 'debug'|'info'|'warn'|'error', message}` → `{ok: true}`, or `{ok: false,
  * dropped: true}` when the plugin exceeds policy.logLinesPerSecond. Needs no grant. The
  * message is stripped of control characters (except newline and tab), redacted like
- * telemetry, capped at policy.maxLogBytes (marked `…[truncated]`) and tagged with the
- * plugin's id and version. `limiter` is injectable for tests.
+ * telemetry and capped at policy.maxLogBytes (marked `…[truncated]`). `limiter` is injectable for tests.
  */
 export const logFunction = (limiter: LogLimiter = defaultLogLimiter) =>
   defineHostFunction<LogBound, { level: LogLevel; message: string }>({
@@ -80,12 +80,7 @@ function writeLine(
   if (!decision.allowed) return DROPPED;
 
   const prepared = prepareLogMessage(message, env.policy.maxLogBytes, env.releasedSecrets());
-  const payload: LogPayload = {
-    plugin_id: env.plugin.id,
-    plugin_version: env.plugin.version,
-    level,
-    message: prepared.message,
-  };
+  const payload: LogPayload = { level, message: prepared.message };
   if (prepared.truncated) payload.truncated = true;
   if (decision.droppedBefore > 0) payload.dropped_before = decision.droppedBefore;
   env.emit('log', payload);

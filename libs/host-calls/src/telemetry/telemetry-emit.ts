@@ -3,14 +3,11 @@ import { checkTelemetryEvent, describePluginValue, type TelemetryEvent } from '@
 import { OK, refuse } from '../host-call-result.js';
 import { allow, defineHostFunction, notGranted } from '../host-function-definition.js';
 
-/** What telemetry_emit hands to `env.emit('telemetry', …)`. */
-export interface TelemetryPayload {
-  plugin_id: string;
-  plugin_version: string;
-  name: string;
-  value?: string | number | boolean;
-  attributes: Record<string, string | number | boolean>;
-}
+/**
+ * What telemetry_emit hands to `env.emit('telemetry', …)`: the event alone; the runtime's
+ * `onTelemetry` names the plugin version that emitted it.
+ */
+export type TelemetryPayload = TelemetryEvent;
 
 /**
  * `telemetry_emit {name, value?, attributes?}` → `{ok: true}` (needs telemetry.emit).
@@ -29,13 +26,8 @@ export const telemetryEmitFunction = defineHostFunction<HostEnvironment, Telemet
     return checked.ok ? checked.event : refuse(telemetryTarget(input), checked.reason);
   },
   decide: allow,
-  run: (event, env) => {
-    const payload: TelemetryPayload = {
-      plugin_id: env.plugin.id,
-      plugin_version: env.plugin.version,
-      ...event,
-    };
-    env.emit('telemetry', payload);
+  run: (event: TelemetryPayload, env) => {
+    env.emit('telemetry', event);
     return OK;
   },
 });

@@ -22,7 +22,7 @@ function setup(
 }
 
 describe('telemetry_emit', () => {
-  it('emits a tagged event', () => {
+  it('emits the event (the runtime names the plugin that emitted it)', () => {
     const { host, fns } = setup();
     expect(
       fns.telemetry_emit({ name: 'job.done', value: 2, attributes: { ok: true, kind: 'sync' } }),
@@ -31,8 +31,6 @@ describe('telemetry_emit', () => {
       {
         kind: 'telemetry',
         payload: {
-          plugin_id: 'acme.test',
-          plugin_version: '1.2.3',
           name: 'job.done',
           value: 2,
           attributes: { ok: true, kind: 'sync' },
@@ -120,15 +118,13 @@ describe('telemetry_emit', () => {
 });
 
 describe('log', () => {
-  it('is always allowed, tagged and emitted', () => {
+  it('is always allowed and emitted', () => {
     const { host, fns } = setup({ granted: false });
     expect(fns.log({ level: 'info', message: 'hello' })).toEqual({ ok: true });
     expect(host.emitted).toEqual([
       {
         kind: 'log',
         payload: {
-          plugin_id: 'acme.test',
-          plugin_version: '1.2.3',
           level: 'info',
           message: 'hello',
         },

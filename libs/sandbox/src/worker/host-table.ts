@@ -9,7 +9,6 @@ type ExtismHostFunction = (context: unknown, offset: bigint) => bigint;
 const hostError = (code: HostCallErrorCode, message: string): HostError => ({
   error: { code, message },
 });
-const utf8 = new TextDecoder();
 
 /**
  * Turns a table of JSON host functions into Extism host functions: read the input string from
@@ -25,7 +24,7 @@ export function toExtismFunctions(
   const functions: Record<string, ExtismHostFunction> = {};
   for (const [name, fn] of Object.entries(table))
     functions[name] = (_context, offset) =>
-      store(memory, invoke(memory, offset, fn, name, meter), Number(memory.length(offset)));
+      store(memory, invoke(memory, offset, fn, name, meter), memory.byteLength(offset));
   return functions;
 }
 
@@ -53,8 +52,7 @@ function callWithJson(
 ): unknown {
   let input: unknown;
   try {
-    const block = memory.block(offset);
-    input = JSON.parse(block ? utf8.decode(block) : '');
+    input = JSON.parse(memory.text(offset) ?? '');
   } catch {
     return hostError('bad_request', `the input of ${name} is not JSON`);
   }

@@ -18,6 +18,27 @@ describe('KernelMemory', () => {
     expect([m.loadU8(a), m.loadU64(a + 8n), m.length(a + 3n)]).toEqual([0x41, 2n ** 64n - 1n, 16n]);
   });
 
+  it('finds the block of any address, also one that rounding to a double would move to the next', () => {
+    const m = memory();
+    for (let i = 1; i <= 41; i++) m.alloc(BigInt(i));
+    // Past 2^53 a double cannot hold every address: 2^48 * 41 - 1 rounds up to block 41's own.
+    expect(Number(handle(41) - 1n)).toBe(Number(handle(41)));
+    // Offsets past a block's end name their own block (its length), never the next one.
+    for (const [address, length] of [
+      [handle(41) - 1n, 40n],
+      [handle(41) - 512n, 40n],
+      [handle(40) + 2n ** 48n - 1n, 40n],
+      [handle(2) - 1n, 1n],
+      [handle(MAX_BLOCKS) - 1n, 0n],
+      [-1n, 0n],
+      [-(2n ** 63n), 0n],
+    ] as const)
+      expect([address, m.length(address)]).toEqual([address, length]);
+    expect(() => m.loadU8(handle(41) - 1n)).toThrow(expect.objectContaining({ code: 'trap' }));
+    m.free(handle(41) - 1n);
+    expect([m.length(handle(40)), m.length(handle(41))]).toEqual([0n, 41n]);
+  });
+
   it('refuses what does not fit, creates nothing for it and counts the refusal', () => {
     const m = memory(100);
     expect(m.alloc(60n)).toBe(handle(1));

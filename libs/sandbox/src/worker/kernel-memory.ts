@@ -1,6 +1,7 @@
 import { KernelFault } from './kernel-fault.js';
 
 const INDEX_SHIFT = 48n;
+const NO_VIEW: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
 const MAX_SAFE_SIZE = BigInt(Number.MAX_SAFE_INTEGER);
 const OFFSET_MASK = (1n << INDEX_SHIFT) - 1n;
 /** Indexes from here on make negative i64 addresses, which Extism PDKs do not expect. */
@@ -20,7 +21,10 @@ export const MAX_BLOCKS = 32768;
  * one on its own only well past that).
  */
 export class KernelMemory {
-  private blocks: (DataView | null)[] = [null];
+  private blocks: (Buffer | null)[] = [null];
+  // 64-bit loads and stores go through a DataView over the whole ArrayBuffer of the last block
+  // they touched (small blocks share the pool's), not one made per block or per access.
+  private view = NO_VIEW;
   private liveBytes = 0;
   private garbageBytes = 0;
   private capBytes = 0;
@@ -32,6 +36,7 @@ export class KernelMemory {
   reset(capBytes: number): void {
     this.noteGarbage(this.liveBytes);
     this.blocks = [null];
+    this.view = NO_VIEW;
     this.liveBytes = 0;
     this.capBytes = capBytes;
     this.refused = 0;
@@ -51,7 +56,7 @@ export class KernelMemory {
     const bytes = BigInt.asUintN(64, size);
     // A size past 2^53 is past any cap; as a number it would lose precision.
     if (!this.fits(bytes > MAX_SAFE_SIZE ? Infinity : Number(bytes))) return 0n;
-    return this.add(new Uint8Array(Number(bytes)));
+    return this.add(Buffer.alloc(Number(bytes)));
   }
 
   /** A new block holding a copy of `bytes`, or 0n if it does not fit. */
@@ -81,7 +86,7 @@ export class KernelMemory {
 
   /** Adds `bytes` (owned from now on) even past the cap: for the host's own input. */
   adopt(bytes: Uint8Array): bigint {
-    return this.add(bytes);
+    return this.add(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   }
 
   /** Frees the block `address` points into; anything else (0, a freed or forged handle) is ignored. */
@@ -92,12 +97,22 @@ export class KernelMemory {
     this.liveBytes -= block.byteLength;
     this.noteGarbage(block.byteLength);
     this.blocks[index] = null;
+    if (this.view.buffer === block.buffer) this.view = NO_VIEW; // nothing keeps it from a collection
   }
 
   /** The whole block `address` points into (Extism ignores the offset here), or null. */
   block(address: bigint): Uint8Array | null {
     const block = this.blocks[indexOf(address)];
     return block ? new Uint8Array(block.buffer, block.byteOffset, block.byteLength) : null;
+  }
+
+  /**
+   * The block `address` points into decoded as UTF-8 (malformed sequences replaced), at most its
+   * first `maxBytes`; null when there is no block.
+   */
+  text(address: bigint, maxBytes = Infinity): string | null {
+    const block = this.blocks[indexOf(address)];
+    return block ? block.toString('utf8', 0, Math.min(maxBytes, block.length)) : null;
   }
 
   /** `length` bytes at `address`, which must lie inside one live block. */
@@ -107,27 +122,32 @@ export class KernelMemory {
   }
 
   length(address: bigint): bigint {
-    return BigInt(this.blocks[indexOf(address)]?.byteLength ?? 0);
+    return BigInt(this.byteLength(address));
+  }
+
+  /** Bytes of the block `address` points into; 0 when there is none. */
+  byteLength(address: bigint): number {
+    return this.blocks[indexOf(address)]?.length ?? 0;
   }
 
   loadU8(address: bigint): number {
     const { block, offset } = this.locate(address, 1n);
-    return block.getUint8(offset);
+    return block[offset];
   }
 
   loadU64(address: bigint): bigint {
     const { block, offset } = this.locate(address, 8n);
-    return block.getBigUint64(offset, true);
+    return this.viewOf(block).getBigUint64(block.byteOffset + offset, true);
   }
 
   storeU8(address: bigint, value: number): void {
     const { block, offset } = this.locate(address, 1n);
-    block.setUint8(offset, value);
+    block[offset] = value;
   }
 
   storeU64(address: bigint, value: bigint): void {
     const { block, offset } = this.locate(address, 8n);
-    block.setBigUint64(offset, value, true);
+    this.viewOf(block).setBigUint64(block.byteOffset + offset, value, true);
   }
 
   private fits(bytes: number): boolean {
@@ -142,14 +162,19 @@ export class KernelMemory {
     return true;
   }
 
-  private add(bytes: Uint8Array): bigint {
+  private add(bytes: Buffer): bigint {
     const index = this.blocks.length;
-    this.blocks.push(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-    this.liveBytes += bytes.byteLength;
+    this.blocks.push(bytes);
+    this.liveBytes += bytes.length;
     return addressOf(index);
   }
 
-  private locate(address: bigint, width: bigint): { block: DataView; offset: number } {
+  private viewOf(block: Buffer): DataView {
+    if (this.view.buffer !== block.buffer) this.view = new DataView(block.buffer);
+    return this.view;
+  }
+
+  private locate(address: bigint, width: bigint): { block: Buffer; offset: number } {
     const block = this.blocks[indexOf(address)];
     const offset = BigInt.asUintN(64, address) & OFFSET_MASK;
     if (!block) throw new KernelFault('trap', `no Extism memory block at ${hex(address)}`);
@@ -162,8 +187,19 @@ export class KernelMemory {
   }
 }
 
-// The top 16 bits of the address as an i64 (what Wasm passes: negative when the top bit is set).
-const indexOf = (address: bigint): number => Number(address >> INDEX_SHIFT) & 0xffff;
+const BLOCK_SPAN = 2 ** 48;
+
+/**
+ * The block index of an address (its top 16 bits), without BigInt arithmetic, which allocates.
+ * Wasm passes an i64: an address with the top bit set is negative and names no block (see
+ * MAX_BLOCKS). Number() rounds to nearest, so an address just below a block boundary may come
+ * out one index high; comparing against that index's own address puts it back.
+ */
+function indexOf(address: bigint): number {
+  if (address < 0n) return -1;
+  const index = Math.floor(Number(address) / BLOCK_SPAN);
+  return index > 0 && address < addressOf(index) ? index - 1 : index;
+}
 
 // Addresses are immutable BigInts: each is made once, not at every allocation of every call.
 const addresses: bigint[] = [];

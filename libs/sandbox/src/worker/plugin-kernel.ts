@@ -49,8 +49,6 @@ const LOG_LEVELS = {
   log_error: 'error',
 } as const;
 
-const utf8 = new TextDecoder();
-
 /**
  * The sandbox's implementation of the Extism kernel (`extism:host/env`, which the loader routes
  * to SANDBOX_KERNEL_NAMESPACE). Calls that create or keep host-side state or reach the operator
@@ -89,8 +87,7 @@ export class PluginKernel {
     const result: KernelCallEnd = {
       output: outputLength <= BigInt(maxOutputBytes) ? this.takeOutput() : new Uint8Array(0),
       outputLength: Number(outputLength),
-      error:
-        this.error === null ? null : utf8.decode(this.memory.block(this.error) ?? new Uint8Array()),
+      error: this.error === null ? null : (this.memory.text(this.error) ?? ''),
       fault: this.fault,
       refusals: this.memory.refusals,
     };
@@ -197,9 +194,8 @@ export class PluginKernel {
 
   // Same path as the `log` host function: one rate limit, cap, escaping and redaction.
   private log(level: string, address: bigint): void {
-    const block = this.memory.block(address);
-    if (!block) throw new KernelFault('trap', 'log names no block');
-    const message = utf8.decode(block.subarray(0, this.options.logHeadBytes()));
+    const message = this.memory.text(address, this.options.logHeadBytes());
+    if (message === null) throw new KernelFault('trap', 'log names no block');
     this.memory.free(address);
     try {
       this.options.log?.({ level, message });
