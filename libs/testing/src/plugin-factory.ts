@@ -19,6 +19,20 @@ export function exampleModule(
   return readFileSync(path);
 }
 
+/**
+ * The notes example (`examples/notes-plugin`, tools calling fs_write, fs_read and log): its built
+ * module, and its own plugin.json with `signing.sha256` set to the module's hash.
+ */
+export function notesExample(): { module: Buffer; manifest: Manifest } {
+  const root = new URL('../../../examples/notes-plugin/', import.meta.url);
+  const path = fileURLToPath(new URL('build/notes.wasm', root));
+  if (!existsSync(path))
+    throw new Error(`${path} is missing: run "npm run build --workspace examples/notes-plugin"`);
+  const module = readFileSync(path);
+  const manifest = JSON.parse(readFileSync(new URL('plugin.json', root), 'utf8')) as Manifest;
+  return { module, manifest: { ...manifest, signing: { sha256: sha256Hex(module) } } };
+}
+
 /** A valid plugin.json for the greet example (hash of `module` when given); override any field. */
 export function aManifest(overrides: Partial<Manifest> = {}, module?: Uint8Array): Manifest {
   return {

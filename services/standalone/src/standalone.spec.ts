@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { loadConfig } from '@convergio/config';
-import { aManifest, createPublisherKey, exampleModule, expectEventually } from '@convergio/testing';
+import {
+  aManifest,
+  createPublisherKey,
+  exampleModule,
+  expectEventually,
+  notesExample,
+} from '@convergio/testing';
 import { StandaloneConfig } from './config/standalone.config.js';
 import { startStandalone, type Standalone } from './standalone.js';
 
@@ -143,6 +149,80 @@ describe('standalone mode', () => {
     await invoke()
       .send({ function: 'greet', input: { name: 'Ada' } })
       .expect(200);
+  });
+
+  it('runs the notes example of the plugin author guide: host calls under its fs grants once an admin approved, refused without fs.write', async () => {
+    const p = platform ?? (await start());
+    const key = readFileSync(join(dataDir, 'admin-key'), 'utf8').trim();
+    const auth = { Authorization: `Bearer ${key}` };
+    const publisher = await createPublisherKey(p.url, key, 'notes-author');
+    const { module, manifest } = notesExample();
+    const submitted = await request(p.url)
+      .post('/v1/plugins')
+      .query({ wait: 30 })
+      .set({ Authorization: `Bearer ${publisher}` })
+      .attach('manifest', Buffer.from(JSON.stringify(manifest)), 'plugin.json')
+      .attach('module', module, 'notes.wasm')
+      .expect(202);
+    expect(submitted.body.status).toBe('pending_approval'); // fs.write is high-risk
+    await request(p.url)
+      .post('/v1/approvals/example.notes/1.0.0/approve')
+      .set(auth)
+      .send({ note: 'writes only its own directory' })
+      .expect(200);
+    const invoke = (fn: string, input: unknown) =>
+      request(p.url)
+        .post('/v1/plugins/example.notes/invoke')
+        .set(auth)
+        .send({ function: fn, input });
+    await expectEventually(async () => {
+      const saved = await invoke('save', { name: 'todo', text: 'Buy milk\nCall Ada' });
+      expect(saved.body).toMatchObject({ version: '1.0.0', output: { size: 17 } });
+    });
+    expect(readFileSync(join(dataDir, 'plugin-files', 'example.notes', 'todo.txt'), 'utf8')).toBe(
+      'Buy milk\nCall Ada',
+    );
+    expect((await invoke('read', { name: 'todo' }).expect(200)).body.output).toEqual({
+      content: 'Buy milk\nCall Ada',
+      size: 17,
+    });
+    const missing = await invoke('read', { name: 'missing' }).expect(422);
+    expect(missing.body.error).toMatchObject({ code: 'plugin_failed' });
+    expect(missing.body.error.message).toContain('"code":"not_found"');
+
+    // 1.1.0 without fs.write needs no admin and serves at once; the host refuses its writes.
+    const { 'fs.write': _write, ...readOnly } = manifest.permissions;
+    const next = await request(p.url)
+      .post('/v1/plugins')
+      .query({ wait: 30 })
+      .set({ Authorization: `Bearer ${publisher}` })
+      .attach(
+        'manifest',
+        Buffer.from(JSON.stringify({ ...manifest, version: '1.1.0', permissions: readOnly })),
+        'plugin.json',
+      )
+      .attach('module', module, 'notes.wasm')
+      .expect(202);
+    expect(next.body.status).toBe('approved');
+    const refused = await invoke('save', { name: 'todo', text: 'Buy bread' }).expect(422);
+    expect(refused.body.error.message).toContain('"code":"permission_denied"');
+    expect((await invoke('read', { name: 'todo' }).expect(200)).body).toMatchObject({
+      version: '1.1.0',
+      output: { content: 'Buy milk\nCall Ada' },
+    });
+    await expectEventually(async () => {
+      const audit = await request(p.url)
+        .get('/v1/audit')
+        .query({ plugin_id: 'example.notes', type: 'permission.denied' })
+        .set(auth)
+        .expect(200);
+      expect(audit.body.events).toEqual([
+        expect.objectContaining({
+          version: '1.1.0',
+          data: expect.objectContaining({ capability: 'fs.write', target: '$PLUGIN_DIR/todo.txt' }),
+        }),
+      ]);
+    });
   });
 
   it('grants no path outside the plugin directory under the shipped policy: / and the data directory are rejected with their rules', async () => {

@@ -1,8 +1,9 @@
 import type { VersionStatus } from '@convergio/contracts';
 
 /**
- * How far along its lifecycle each status is. Events reach the registry on one
- * consumer per subject, so their order can vary: a status only ever moves forward.
+ * How far along its lifecycle each status is. Events reach the registry in stream
+ * order on its one consumer, but a redelivered event can arrive after later ones:
+ * a status only ever moves forward.
  */
 const RANK: Record<VersionStatus, number> = {
   submitted: 0,
