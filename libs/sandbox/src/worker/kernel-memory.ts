@@ -187,19 +187,8 @@ export class KernelMemory {
   }
 }
 
-const BLOCK_SPAN = 2 ** 48;
-
-/**
- * The block index of an address (its top 16 bits), without BigInt arithmetic, which allocates.
- * Wasm passes an i64: an address with the top bit set is negative and names no block (see
- * MAX_BLOCKS). Number() rounds to nearest, so an address just below a block boundary may come
- * out one index high; comparing against that index's own address puts it back.
- */
-function indexOf(address: bigint): number {
-  if (address < 0n) return -1;
-  const index = Math.floor(Number(address) / BLOCK_SPAN);
-  return index > 0 && address < addressOf(index) ? index - 1 : index;
-}
+// The top 16 bits of the address as an i64 (what Wasm passes: negative when the top bit is set).
+const indexOf = (address: bigint): number => Number(address >> INDEX_SHIFT) & 0xffff;
 
 // Addresses are immutable BigInts: each is made once, not at every allocation of every call.
 const addresses: bigint[] = [];
