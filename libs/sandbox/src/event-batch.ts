@@ -6,31 +6,63 @@ export const MAX_BATCHED_EVENTS = 256;
 /**
  * Log lines and telemetry events, sent in batches instead of one message each: a message
  * between threads or processes costs microseconds, and a plugin may log on every host call.
- * A batch travels as the JSON text of its events, written in one pass: copying one string
- * across a thread or a socket costs far less than cloning as many objects. `send` gets the
- * batches in order; `flush` sends what is held (at a call's end, before a refusal is reported,
- * and whenever the batch is full).
+ * A batch travels as one JSON text, written in one pass: copying one string across a thread or a
+ * socket costs far less than cloning as many objects. Its form is `[kinds, payloads]`, `kinds` a
+ * string of one letter per event (`l` log, `t` telemetry): a payload array stringifies in about
+ * half the time of as many `{kind, payload}` objects. `send` gets the batches in order; `flush`
+ * sends what is held (at a call's end, before a refusal is reported, and whenever the batch is
+ * full).
  */
 export class EventBatch {
-  private events: EmittedEvent[] = [];
+  private kinds = '';
+  private payloads: unknown[] = [];
 
   constructor(private readonly send: (json: string) => void) {}
 
   add(event: EmittedEvent): void {
-    this.events.push(event);
-    if (this.events.length >= MAX_BATCHED_EVENTS) this.flush();
+    this.kinds += KIND_LETTERS[event.kind];
+    this.payloads.push(event.payload);
+    if (this.payloads.length >= MAX_BATCHED_EVENTS) this.flush();
   }
 
   flush(): void {
-    if (this.events.length === 0) return;
-    const events = this.events;
-    this.events = [];
-    this.send(toJson(events));
+    if (this.payloads.length === 0) return;
+    const batch: Batch = [this.kinds, this.payloads];
+    this.kinds = '';
+    this.payloads = [];
+    this.send(toJson(batch));
   }
 }
 
-/** The events of a batch, in the order they were emitted. */
-export const parseEvents = (json: string): EmittedEvent[] => JSON.parse(json) as EmittedEvent[];
+type Batch = [kinds: string, payloads: unknown[]];
+
+const KIND_LETTERS = { log: 'l', telemetry: 't' } as const satisfies Record<
+  EmittedEvent['kind'],
+  string
+>;
+const KINDS_BY_LETTER: Record<string, EmittedEvent['kind']> = { l: 'log', t: 'telemetry' };
+
+/**
+ * The events of a batch, in the order they were emitted. Throws on text that is not a batch
+ * (a worker that sends one is broken).
+ */
+export function parseEvents(json: string): EmittedEvent[] {
+  const batch = JSON.parse(json) as unknown;
+  if (
+    !Array.isArray(batch) ||
+    batch.length !== 2 ||
+    typeof batch[0] !== 'string' ||
+    !Array.isArray(batch[1]) ||
+    batch[0].length !== batch[1].length
+  )
+    throw new SyntaxError('not an event batch');
+  const [kinds, payloads] = batch as Batch;
+  return payloads.map((payload, i) => {
+    const kind = KINDS_BY_LETTER[kinds[i]];
+    if (kind === undefined) throw new SyntaxError(`an event of unknown kind ${kinds[i]}`);
+    return { kind, payload };
+  });
+}
 
 type EventHandler<P> = ((plugin: P, payload: unknown) => void) | undefined;
 
@@ -52,19 +84,19 @@ export function eventsListener<P>(
 
 // An event whose payload has no JSON form (a BigInt, a cycle: a host function's bug) travels
 // as a note saying so, in its place.
-function toJson(events: EmittedEvent[]): string {
+function toJson(batch: Batch): string {
   try {
-    return JSON.stringify(events);
+    return JSON.stringify(batch);
   } catch {
-    return `[${events.map(eventJson).join(',')}]`;
+    return JSON.stringify([batch[0], batch[1].map(usablePayload)]);
   }
 }
 
-function eventJson(event: EmittedEvent): string {
+function usablePayload(payload: unknown): unknown {
   try {
-    return JSON.stringify(event);
+    JSON.stringify(payload);
+    return payload;
   } catch (error) {
-    const unusable = `the payload has no JSON form: ${String(error)}`;
-    return JSON.stringify({ kind: event.kind, payload: { unusable } });
+    return { unusable: `the payload has no JSON form: ${String(error)}` };
   }
 }

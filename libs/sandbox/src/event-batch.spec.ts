@@ -1,0 +1,55 @@
+import { EventBatch, MAX_BATCHED_EVENTS, parseEvents } from './event-batch.js';
+import type { EmittedEvent } from './worker-protocol.js';
+
+function batches() {
+  const sent: string[] = [];
+  return { batch: new EventBatch((json) => sent.push(json)), sent };
+}
+
+describe('EventBatch', () => {
+  it('carries log lines and telemetry events across in the order emitted, lone surrogates too', () => {
+    const { batch, sent } = batches();
+    const events: EmittedEvent[] = [
+      { kind: 'log', payload: { level: 'info', message: 'a \ud800 \u0000' } },
+      { kind: 'telemetry', payload: { name: 'job.done', value: 2 } },
+      { kind: 'log', payload: { level: 'warn', message: 'b' } },
+    ];
+    for (const event of events) batch.add(event);
+    expect(sent).toEqual([]);
+    batch.flush();
+    batch.flush(); // nothing held: nothing sent
+    expect(sent.map(parseEvents)).toEqual([events]);
+  });
+
+  it('sends a full batch at once, without waiting for a flush', () => {
+    const { batch, sent } = batches();
+    for (let i = 0; i <= MAX_BATCHED_EVENTS; i++) batch.add({ kind: 'log', payload: i });
+    expect(sent.map((json) => parseEvents(json).length)).toEqual([MAX_BATCHED_EVENTS]);
+    batch.flush();
+    expect(parseEvents(sent[1])).toEqual([{ kind: 'log', payload: MAX_BATCHED_EVENTS }]);
+  });
+
+  it('sends a payload with no JSON form as a note in its place, the others unchanged', () => {
+    const { batch, sent } = batches();
+    batch.add({ kind: 'telemetry', payload: { big: 1n } });
+    batch.add({ kind: 'log', payload: { message: 'kept' } });
+    batch.flush();
+    expect(parseEvents(sent[0])).toEqual([
+      {
+        kind: 'telemetry',
+        payload: { unusable: expect.stringMatching(/^the payload has no JSON form: /) },
+      },
+      { kind: 'log', payload: { message: 'kept' } },
+    ]);
+  });
+
+  it.each([
+    ['not JSON', '[{'],
+    ['the old form', '[{"kind":"log","payload":{}}]'],
+    ['a kind per payload missing', '["l",[1,2]]'],
+    ['an unknown kind', '["x",[1]]'],
+    ['kinds not a string', '[[1],[1]]'],
+  ])('refuses a batch that is %s (its worker is broken)', (_case, json) => {
+    expect(() => parseEvents(json)).toThrow(SyntaxError);
+  });
+});
