@@ -67,7 +67,7 @@ describe('CallServer and RemoteInstance: the executor end of a worker call socke
     ]);
     socket.write(
       Buffer.concat([
-        encodeFrame({ kind: 'emitted', json: '[{"kind":"log","payload":"hi"}]' }),
+        encodeFrame({ kind: 'emitted', json: '["l",["hi"]]' }),
         encodeFrame({ kind: 'result', id: 1, output: Uint8Array.of(9), resources: RESOURCES }),
       ]),
     );

@@ -51,16 +51,19 @@ describe('CallMeter', () => {
     ]);
   });
 
-  it('shares an exact fuel figure only while a host call runs', () => {
+  it('shares an exact fuel figure only while a host call waits on the host', () => {
     const { fuel, meter, stats } = attached();
     fuel.value = 700n;
     meter.enterHostCall();
-    expect(killedCallProgress(stats)).toEqual({
-      fuel_used: 300,
-      host_calls: 1,
-      memory_pages: null,
-    });
-    meter.leaveHostCall();
+    expect(killedCallProgress(stats)).toEqual({ host_calls: 1, memory_pages: null });
+    const seen = meter.whileWaiting(() => killedCallProgress(stats));
+    expect(seen).toEqual({ fuel_used: 300, host_calls: 1, memory_pages: null });
+    expect(killedCallProgress(stats)).toEqual({ host_calls: 1, memory_pages: null });
+    expect(() =>
+      meter.whileWaiting(() => {
+        throw new Error('the wait failed');
+      }),
+    ).toThrow('the wait failed');
     expect(killedCallProgress(stats)).toEqual({ host_calls: 1, memory_pages: null });
   });
 });

@@ -3,8 +3,12 @@ import type { CallLimits, CallResources } from '../call-limits.js';
 /** Indexes of the stats shared with the supervisor, which must report on a call it killed. */
 export const STAT_FUEL_USED = 0;
 export const STAT_HOST_CALLS = 1;
-/** 1 while a host call runs: the fuel figure is then exact; in Wasm code it is stale. */
-export const STAT_IN_HOST_CALL = 2;
+/**
+ * 1 while a host call waits on the host (a main-thread operation, where a call past its wall
+ * time is usually stopped): the fuel figure is then exact. Elsewhere it is stale and unreported:
+ * reading the fuel global makes a BigInt, too costly for every host call.
+ */
+export const STAT_WAITING = 2;
 export const STATS_LENGTH = 3;
 
 /**
@@ -43,19 +47,24 @@ export class CallMeter {
   enterHostCall(): boolean {
     this.calls++;
     this.stats[STAT_HOST_CALLS] = this.calls;
-    this.stats[STAT_FUEL_USED] = this.fuelUsed();
     if (this.calls > this.maxHostCalls) {
       this.usedAtStop = this.fuelUsed();
       this.overHostCalls = true;
       if (this.fuel) this.fuel.value = 0n;
       return false;
     }
-    this.stats[STAT_IN_HOST_CALL] = 1;
     return true;
   }
 
-  leaveHostCall(): void {
-    this.stats[STAT_IN_HOST_CALL] = 0;
+  /** Runs `wait` (a host call waiting on the host) with the exact fuel figure shared meanwhile. */
+  whileWaiting<T>(wait: () => T): T {
+    this.stats[STAT_FUEL_USED] = this.fuelUsed();
+    this.stats[STAT_WAITING] = 1;
+    try {
+      return wait();
+    } finally {
+      this.stats[STAT_WAITING] = 0;
+    }
   }
 
   /** Whether a trap of the call was the fuel check (the budget is spent). */
@@ -85,5 +94,5 @@ export class CallMeter {
 /** What the supervisor can tell of a call it killed: fuel only if it was waiting on the host. */
 export function killedCallProgress(stats: Float64Array): Omit<CallResources, 'wall_ms'> {
   const used = { memory_pages: null, host_calls: stats[STAT_HOST_CALLS] };
-  return stats[STAT_IN_HOST_CALL] ? { ...used, fuel_used: stats[STAT_FUEL_USED] } : used;
+  return stats[STAT_WAITING] ? { ...used, fuel_used: stats[STAT_FUEL_USED] } : used;
 }

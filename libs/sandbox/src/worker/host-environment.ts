@@ -3,6 +3,7 @@ import { EventBatch } from '../event-batch.js';
 import type { BridgeClient } from '../sync-bridge.js';
 import type { WorkerInit } from '../worker-protocol.js';
 import type { CallChannel } from './call-channel.js';
+import type { CallMeter } from './call-meter.js';
 
 /** The environment handed to the host-functions factory, plus what the worker resets per call. */
 export interface WorkerHostEnvironment {
@@ -18,12 +19,14 @@ export interface WorkerHostEnvironment {
 /**
  * Builds one plugin's HostEnvironment. It holds copies of the plugin's identity, grants and
  * policy (frozen, so one host function cannot widen what another sees) and nothing else: no
- * process environment, no handle on other plugins.
+ * process environment, no handle on other plugins. A main-thread operation waits under `meter`'s
+ * watch, so a call stopped there reports the fuel it had used.
  */
 export function createHostEnvironment(
   init: WorkerInit,
   channel: CallChannel,
   bridge: BridgeClient,
+  meter: CallMeter,
 ): WorkerHostEnvironment {
   let secrets: string[] = [];
   let mainCalls = 0;
@@ -39,7 +42,7 @@ export function createHostEnvironment(
     },
     callMain(op, payload) {
       mainCalls++;
-      const { result, secrets: released } = bridge.call(op, payload);
+      const { result, secrets: released } = meter.whileWaiting(() => bridge.call(op, payload));
       if (released.length > 0) secrets = [...secrets, ...released];
       return result;
     },

@@ -37,11 +37,7 @@ function invoke(
 ): unknown {
   if (!meter.enterHostCall())
     return hostError('host_call_limit', `the call made more host calls than allowed (at ${name})`);
-  try {
-    return callWithJson(memory, offset, fn, name);
-  } finally {
-    meter.leaveHostCall();
-  }
+  return callWithJson(memory, offset, fn, name);
 }
 
 function callWithJson(

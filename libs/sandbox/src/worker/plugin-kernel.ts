@@ -158,11 +158,7 @@ export class PluginKernel {
           'host_call_limit',
           `the call made more host calls than allowed (at ${name})`,
         );
-      try {
-        return fn(a, b);
-      } finally {
-        this.meter.leaveHostCall();
-      }
+      return fn(a, b);
     };
   }
 

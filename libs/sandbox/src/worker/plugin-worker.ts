@@ -8,6 +8,7 @@ import { PluginLogSink } from '../plugin-log-sink.js';
 import { SandboxError } from '../sandbox-error.js';
 import { BridgeClient } from '../sync-bridge.js';
 import type { CallRequest, WorkerInit, WorkerMessage } from '../worker-protocol.js';
+import { CallMeter } from './call-meter.js';
 import { collectGarbage } from './collect-garbage.js';
 import { portChannel, socketChannel, type CallChannel } from './call-channel.js';
 import { createHostEnvironment, type WorkerHostEnvironment } from './host-environment.js';
@@ -29,20 +30,22 @@ async function start(): Promise<void> {
   const factory = await loadFactory(init.hostFunctionsModule);
   const inputs = await InputChecks.load(init);
   const channel = init.callSocket ? await socketChannel(init.callSocket) : portChannel(port);
+  const stats = new Float64Array(init.stats);
+  const meter = new CallMeter(stats);
   const host = createHostEnvironment(
     init,
     channel,
     new BridgeClient(init.bridge, () => post({ type: 'bridge' })),
+    meter,
   );
   // A fresh host-function table per instance: host functions may keep per-instance state.
-  const stats = new Float64Array(init.stats);
   const instantiate = async () => {
     const created = await WorkerPlugin.create(
       init.module,
       factory(host.env),
       init.limits,
       log,
-      stats,
+      meter,
       () => logMessageHeadBytes(init.policy.maxLogBytes, host.env.releasedSecrets()),
     );
     host.flushEvents(); // what the start function logged

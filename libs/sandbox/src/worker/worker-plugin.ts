@@ -45,10 +45,9 @@ export class WorkerPlugin {
     table: HostFunctionTable,
     limits: CallLimits,
     log: PluginLogSink,
-    stats: Float64Array,
+    meter: CallMeter,
     logHeadBytes: () => number,
   ): Promise<WorkerPlugin> {
-    const meter = new CallMeter(stats);
     const kernel = new PluginKernel(meter, {
       maxVarBytes: MAX_VAR_BYTES,
       log: Object.hasOwn(table, 'log') ? table.log : undefined,
