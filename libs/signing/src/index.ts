@@ -1,1 +1,3 @@
 export * from './codes.js';
+export * from './json-data.js';
+export * from './parse-manifest-text.js';
