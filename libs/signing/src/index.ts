@@ -4,3 +4,4 @@ export * from './parse-manifest-text.js';
 export * from './canonical-json.js';
 export * from './base64url.js';
 export * from './ed25519.js';
+export * from './manifest-signature.js';
