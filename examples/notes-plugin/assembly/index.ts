@@ -2,11 +2,11 @@
 // through the host functions fs_write, fs_read and log. The manifest grants fs.read and
 // fs.write on $PLUGIN_DIR; every other path is refused by the host.
 import { Host } from '@extism/as-pdk';
-// Brings myAbort into the program for `--use abort=assembly/abort/myAbort`.
-import './abort';
+// Brings myAbort into the program for `--use abort=../greet-plugin/assembly/abort/myAbort`.
+import '../../greet-plugin/assembly/abort';
 import { callHost } from './host';
-import { quoteJson, readStringField } from './json';
-import { reportError } from './report-error';
+import { quoteJson, readStringField } from '../../greet-plugin/assembly/json';
+import { reportError } from '../../greet-plugin/assembly/report-error';
 
 /** `{"name": "todo", "text": "..."}` → `{"size": <bytes written>}`. */
 export function save(): i32 {
