@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { hash, randomBytes, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, IsNull } from 'typeorm';
 import { DomainError } from '@convergio/contracts';
@@ -9,7 +9,7 @@ const KEY_PREFIX = 'cvg_';
 
 /** Hash under which a key is stored; keys are 256 random bits, so a fast hash is enough. */
 export function hashKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
+  return hash('sha256', key);
 }
 
 /**
