@@ -1,4 +1,11 @@
-// Gateway -> NATS -> executor -> reply, against a bare NATS request/reply echo in the same run.
+// Gateway -> NATS -> executor -> reply, against a bare NATS request/reply echo in the same run:
+// with CLIENTS concurrent clients (throughput) and with one client (the latency of a lone call).
+// A bare HTTP echo, with the same client, shows what the client and HTTP alone cost.
+//
+// The load generator shares the machine (2 cores) with the platform, so it is Node's http client
+// on keep-alive connections: fetch (undici) costs about 300 µs of CPU more per request here,
+// which the platform's figures would pay. BENCH_HTTP_CLIENT=fetch measures with fetch instead.
+import { Agent, createServer, request } from 'node:http';
 import { connect } from '@nats-io/transport-node';
 import {
   aManifest,
@@ -13,15 +20,50 @@ import { record } from './lib/results.mjs';
 
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 50);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 3000);
+const SOLO_REQUESTS = Number(process.env.BENCH_SOLO_REQUESTS ?? 2000);
+const HTTP_CLIENT = process.env.BENCH_HTTP_CLIENT ?? 'http';
 
-/** Runs `REQUESTS` calls of `one` from `CLIENTS` concurrent clients; latencies in ms and throughput. */
-async function load(one) {
+/**
+ * A function that POSTs `body` to `url` and resolves when the whole answer is in; it rejects
+ * on any status but 200.
+ */
+function poster(url, headers, body) {
+  if (HTTP_CLIENT === 'fetch')
+    return async () => {
+      const res = await fetch(url, { method: 'POST', headers, body });
+      if (res.status !== 200) throw new Error(`POST failed: ${res.status} ${await res.text()}`);
+      await res.arrayBuffer();
+    };
+  const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS });
+  const options = {
+    method: 'POST',
+    agent,
+    headers: { ...headers, 'Content-Length': Buffer.byteLength(body) },
+  };
+  return () =>
+    new Promise((resolve, reject) => {
+      const req = request(url, options, (res) => {
+        const chunks = [];
+        res.on('data', (chunk) => chunks.push(chunk));
+        res.on('end', () =>
+          res.statusCode === 200
+            ? resolve()
+            : reject(new Error(`POST failed: ${res.statusCode} ${Buffer.concat(chunks)}`)),
+        );
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+}
+
+/** Runs `requests` calls of `one` from `clients` concurrent clients; latencies in ms and throughput. */
+async function load(one, clients = CLIENTS, requests = REQUESTS) {
   const latencies = [];
   let next = 0;
   const started = performance.now();
   await Promise.all(
-    Array.from({ length: CLIENTS }, async () => {
-      while (next++ < REQUESTS) {
+    Array.from({ length: clients }, async () => {
+      while (next++ < requests) {
         const t = performance.now();
         await one();
         latencies.push(performance.now() - t);
@@ -42,10 +84,35 @@ async function natsEcho() {
   const subject = `bench.echo.${process.pid}`;
   nc.subscribe(subject, { queue: 'echo', callback: (_e, m) => m.respond(m.data) });
   const payload = JSON.stringify({ function: 'greet', input: { name: 'Ada' } });
-  await load(() => nc.request(subject, payload, { timeout: 10_000 })); // warm-up
-  const result = await load(() => nc.request(subject, payload, { timeout: 10_000 }));
+  const echo = () => nc.request(subject, payload, { timeout: 10_000 });
+  await load(echo); // warm-up
+  const result = { many: await load(echo), solo: await load(echo, 1, SOLO_REQUESTS) };
   await nc.close();
   return result;
+}
+
+/** A bare HTTP server answering each POST with a small JSON body, through the bench's client. */
+async function httpEcho() {
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.setHeader('Content-Type', 'application/json');
+      res.end('{"output":{"greeting":"Hello, Ada!"}}\n');
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const echo = poster(
+      `http://127.0.0.1:${server.address().port}/`,
+      { 'Content-Type': 'application/json' },
+      JSON.stringify({ function: 'greet', input: { name: 'Ada' } }),
+    );
+    await load(echo); // warm-up
+    return { many: await load(echo), solo: await load(echo, 1, SOLO_REQUESTS) };
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
 }
 
 async function gatewayPath() {
@@ -78,17 +145,13 @@ async function gatewayPath() {
       { timeoutMs: 30_000 },
     );
     const body = JSON.stringify({ function: 'greet', input: { name: 'Ada' } });
-    const invoke = async () => {
-      const res = await fetch(`${info.gatewayUrl}/v1/plugins/bench.greet/invoke`, {
-        method: 'POST',
-        headers: { ...auth, 'Content-Type': 'application/json' },
-        body,
-      });
-      if (res.status !== 200) throw new Error(`invoke failed: ${res.status} ${await res.text()}`);
-      await res.arrayBuffer();
-    };
+    const invoke = poster(
+      `${info.gatewayUrl}/v1/plugins/bench.greet/invoke`,
+      { ...auth, 'Content-Type': 'application/json' },
+      body,
+    );
     await load(invoke); // warm-up
-    return await load(invoke);
+    return { many: await load(invoke), solo: await load(invoke, 1, SOLO_REQUESTS) };
   } finally {
     await stop();
   }
@@ -96,11 +159,18 @@ async function gatewayPath() {
 
 export async function run() {
   const echo = await natsEcho();
+  const http = await httpEcho();
   const e2e = await gatewayPath();
-  record('e2e_invoke_p50', e2e.p50, 'ms');
-  record('e2e_invoke_p99', e2e.p99, 'ms');
-  record('e2e_invoke_throughput', e2e.throughput, 'req/s');
-  record('nats_echo_p50', echo.p50, 'ms');
-  record('nats_echo_throughput', echo.throughput, 'req/s');
-  record('e2e_vs_nats_echo_ratio', e2e.p50 / echo.p50, 'x');
+  record('e2e_invoke_p50', e2e.many.p50, 'ms');
+  record('e2e_invoke_p99', e2e.many.p99, 'ms');
+  record('e2e_invoke_throughput', e2e.many.throughput, 'req/s');
+  record('nats_echo_p50', echo.many.p50, 'ms');
+  record('nats_echo_throughput', echo.many.throughput, 'req/s');
+  record('e2e_vs_nats_echo_ratio', e2e.many.p50 / echo.many.p50, 'x');
+  record('e2e_invoke_p50_1_client', e2e.solo.p50, 'ms');
+  record('e2e_invoke_p99_1_client', e2e.solo.p99, 'ms');
+  record('nats_echo_p50_1_client', echo.solo.p50, 'ms');
+  record('e2e_vs_nats_echo_1_client_ratio', e2e.solo.p50 / echo.solo.p50, 'x');
+  record('http_echo_p50_1_client', http.solo.p50, 'ms');
+  record('http_echo_throughput', http.many.throughput, 'req/s');
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { BaseRpcContext, Server, type CustomTransportStrategy } from '@nestjs/microservices';
-import { lastValueFrom } from 'rxjs';
+import { isObservable, lastValueFrom } from 'rxjs';
 import {
   DomainError,
   isPermanentError,
@@ -54,13 +54,12 @@ export abstract class BusServer extends Server implements CustomTransportStrateg
       this.log.error(`refused invalid ${subject} message: ${describe(error)}`);
       return { kind: 'poison', error };
     }
-    const handler = this.getHandlerByPattern(subject);
+    const handler = this.handlerOf(subject);
     if (!handler) return { kind: 'poison', error: new Error(`no handler for ${subject}`) };
     try {
-      await runInMessageContext(envelope.id, envelope.correlation_id, async () => {
-        const result: unknown = await handler(envelope, new BusContext([subject]));
-        await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
-      });
+      await runInMessageContext(envelope.id, envelope.correlation_id, () =>
+        settle(handler(envelope, new BusContext([subject]))),
+      );
       return { kind: 'done' };
     } catch (error) {
       const permanent = error instanceof DomainError && isPermanentError(error.code);
@@ -75,22 +74,24 @@ export abstract class BusServer extends Server implements CustomTransportStrateg
   async dispatchRequest(subject: RequestSubject, raw: unknown): Promise<Reply<unknown>> {
     try {
       const envelope = validateRequestEnvelope(subject, raw);
-      const handler = this.getHandlerByPattern(subject);
+      const handler = this.handlerOf(subject);
       if (!handler) throw new DomainError('unavailable', `no handler for ${subject}`);
-      const data: unknown = await runInMessageContext(
-        envelope.id,
-        envelope.correlation_id,
-        async () => {
-          const result: unknown = await handler(envelope, new BusContext([subject]));
-          return lastValueFrom<unknown, undefined>(this.transformToObservable(result), {
-            defaultValue: undefined,
-          });
-        },
+      const data = await runInMessageContext(envelope.id, envelope.correlation_id, () =>
+        settle(handler(envelope, new BusContext([subject]))),
       );
       return { ok: true, data: validateReplyData(subject, data) };
     } catch (error) {
       return { ok: false, error: this.toReplyError(subject, error) };
     }
+  }
+
+  /**
+   * The handler of a subject. Subjects are plain strings, registered as they are: Nest's own
+   * lookup first tries each incoming pattern as JSON, and the exception it catches for every
+   * plain subject cost about 50 µs per message.
+   */
+  private handlerOf(subject: string) {
+    return this.messageHandlers.get(subject);
   }
 
   private toReplyError(subject: string, error: unknown) {
@@ -110,6 +111,12 @@ export abstract class BusServer extends Server implements CustomTransportStrateg
   unwrap<T>(): T {
     throw new Error('the bus server has no underlying client to unwrap');
   }
+}
+
+/** What a Nest handler's result settles to: the value of its promise, or the last of its observable. */
+async function settle(result: unknown): Promise<unknown> {
+  const value: unknown = await result;
+  return isObservable(value) ? lastValueFrom(value, { defaultValue: undefined }) : value;
 }
 
 function describe(error: unknown): string {

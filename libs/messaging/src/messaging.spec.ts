@@ -260,4 +260,24 @@ describe('JetStream specifics', () => {
     await eventually(() => expect(seen.revoked.map((e) => e.id)).toEqual([good.id]));
     await nc.close();
   });
+
+  it('says unavailable when a service takes a request and does not answer in time', async () => {
+    const nc = await connect({ servers: NATS_URL });
+    const silent = nc.subscribe(natsSubject(prefix, RequestSubjects.AuditQuery), {
+      queue: 'audit',
+      callback: () => undefined,
+    });
+    await nc.flush();
+    try {
+      await expect(
+        app.get(BusClient).request(RequestSubjects.AuditQuery, { limit: 1 }, { timeoutMs: 300 }),
+      ).rejects.toMatchObject({
+        code: 'unavailable',
+        message: 'audit.query did not answer in time',
+      });
+    } finally {
+      silent.unsubscribe();
+      await nc.close();
+    }
+  });
 });

@@ -15,14 +15,31 @@ export class TraceContextMiddleware implements NestMiddleware {
       !isSpanContextValid(trace.getSpanContext(ctx) ?? { traceId: '', spanId: '', traceFlags: 0 })
     ) {
       ctx = trace.setSpanContext(ctx, {
-        traceId: randomBytes(16).toString('hex'),
-        spanId: randomBytes(8).toString('hex'),
+        traceId: randomHex(16),
+        spanId: randomHex(8),
         traceFlags: TraceFlags.SAMPLED,
       });
     }
     res.setHeader('traceparent', traceparentOf(ctx));
     context.with(ctx, next);
   }
+}
+
+const POOL_BYTES = 4096;
+let pool = Buffer.alloc(0);
+let used = 0;
+
+/**
+ * `bytes` random bytes as hex, cut from a pool filled 4 KiB at a time: a `randomBytes` call per
+ * id cost more than the rest of this middleware. Ids are not secrets, but stay unpredictable.
+ */
+function randomHex(bytes: number): string {
+  if (used + bytes > pool.length) {
+    pool = randomBytes(POOL_BYTES);
+    used = 0;
+  }
+  used += bytes;
+  return pool.toString('hex', used - bytes, used);
 }
 
 function traceparentOf(ctx: ReturnType<typeof context.active>): string {

@@ -11,6 +11,11 @@ import { ADMIN_KEY_SETTINGS, AdminKeyBootstrap } from './auth/admin-key.bootstra
 import { ApiKeyService } from './auth/api-key.service.js';
 import { ApiKeysController } from './auth/api-keys.controller.js';
 import { AuthGuard } from './auth/auth.guard.js';
+import {
+  KeyRevocations,
+  ListeningKeyRevocations,
+  LocalKeyRevocations,
+} from './auth/key-revocations.js';
 import { ApprovalsController } from './approvals/approvals.controller.js';
 import { AuditController } from './audit/audit.controller.js';
 import {
@@ -35,8 +40,15 @@ export class GatewayModule implements NestModule {
     consumer.apply(TraceContextMiddleware, JsonDepthMiddleware).forRoutes('{*path}');
   }
 
-  /** The gateway of `env` (a whole environment may be passed: only the gateway's variables are read). */
-  static register(env: GatewaySettings): DynamicModule {
+  /**
+   * The gateway of `env` (a whole environment may be passed: only the gateway's variables are
+   * read). `replicas: 'one'` when no other gateway shares its database (standalone mode): its
+   * key revocations are then all its own, and it listens for none.
+   */
+  static register(
+    env: GatewaySettings,
+    { replicas = 'many' }: { replicas?: 'one' | 'many' } = {},
+  ): DynamicModule {
     const { CONVERGIO_ADMIN_KEY: adminKey, ADMIN_KEY_FILE: adminKeyFile } = env;
     const limits = Object.fromEntries(
       Object.keys(GatewayLimitsEnv).map((name) => [name, env[name as keyof GatewayLimits]]),
@@ -53,6 +65,10 @@ export class GatewayModule implements NestModule {
       ],
       providers: [
         ApiKeyService,
+        {
+          provide: KeyRevocations,
+          useClass: replicas === 'one' ? LocalKeyRevocations : ListeningKeyRevocations,
+        },
         SubmissionService,
         SubmissionUpload,
         ExecutorTimeouts,

@@ -15,7 +15,8 @@ interface AuditEvent {
 /**
  * A platform running two executor processes: they share the NATS queue group, so calls spread
  * over both; a revoked plugin is refused and unloaded by both although only one of them consumes
- * plugin.revoked; and either one can die without the platform losing calls.
+ * plugin.revoked; and either one can die without the platform losing calls. It also runs two
+ * gateways, which share the API keys.
  */
 describe('the executor scales out as replicas in a NATS queue group', () => {
   let platform: Awaited<ReturnType<typeof startPlatform>>;
@@ -53,7 +54,10 @@ describe('the executor scales out as replicas in a NATS queue group', () => {
 
   beforeAll(async () => {
     // Idle eviction (and the unloading of versions revoked elsewhere) runs every 2 s.
-    platform = await startPlatform({ EXECUTOR_IDLE_UNLOAD_MS: '8000' }, { executor: 2 });
+    platform = await startPlatform(
+      { EXECUTOR_IDLE_UNLOAD_MS: '8000' },
+      { executor: 2, gateway: 2 },
+    );
     await publish('e2e.replicated');
   }, 120_000);
 
@@ -97,5 +101,30 @@ describe('the executor scales out as replicas in a NATS queue group', () => {
     const statuses = [];
     for (let i = 0; i < 10; i++) statuses.push((await invoke('e2e.survivor', `after-${i}`)).status);
     expect(statuses).toEqual(Array.from({ length: 10 }, () => 200));
+  });
+
+  it('refuses a key revoked through one gateway on the other one at once, though it had just served it', async () => {
+    const other = () => request(platform.info.serviceUrls['gateway-2']);
+    const created = await gateway()
+      .post('/v1/api-keys')
+      .set(auth())
+      .send({ name: 'core', roles: ['invoker'] })
+      .expect(201);
+    const { id, key } = created.body as { id: string; key: string };
+    await other()
+      .get('/v1/tools')
+      .set({ Authorization: `Bearer ${key}` })
+      .expect(200);
+    await gateway().delete(`/v1/api-keys/${id}`).set(auth()).expect(200);
+    // Well within the 5 s the other gateway may otherwise trust a key it has verified.
+    await expectEventually(
+      async () => {
+        await other()
+          .get('/v1/tools')
+          .set({ Authorization: `Bearer ${key}` })
+          .expect(401);
+      },
+      { timeoutMs: 1000, intervalMs: 20 },
+    );
   });
 });

@@ -53,7 +53,7 @@ export class StandaloneModule {
           migrations: persistence.flatMap((p) => p.migrations),
         }),
         ArtifactStoreModule.forRoot(join(env.DATA_DIR, 'artifacts')),
-        GatewayModule.register(env),
+        GatewayModule.register(env, { replicas: 'one' }),
         RegistryModule,
         VerificationModule.register({ coreVersion: env.CORE_VERSION, grants }),
         ApprovalModule,

@@ -1,9 +1,13 @@
 import { Module } from '@nestjs/common';
 import { startServiceHarness, type ServiceHarness } from '@convergio/service-testing';
+import { expectEventually } from '@convergio/testing';
 import { gatewayPersistence } from '../index.js';
 import { ApiKeyService } from './api-key.service.js';
+import { KeyRevocations, ListeningKeyRevocations } from './key-revocations.js';
 
-@Module({ providers: [ApiKeyService] })
+@Module({
+  providers: [ApiKeyService, { provide: KeyRevocations, useClass: ListeningKeyRevocations }],
+})
 class KeysOnly {}
 
 describe('ApiKeyService', () => {
@@ -84,5 +88,39 @@ describe('ApiKeyService', () => {
     const text = JSON.stringify(listed);
     expect(text).not.toContain(invoker.key);
     expect(text).not.toMatch(/hash/i);
+  });
+
+  describe('beside another replica on the same database', () => {
+    let feed: ListeningKeyRevocations;
+    let other: ApiKeyService;
+
+    beforeEach(async () => {
+      feed = new ListeningKeyRevocations(h.dataSource);
+      await feed.onModuleInit();
+      other = new ApiKeyService(h.dataSource, feed);
+    });
+    afterEach(() => feed.onApplicationShutdown());
+
+    it('refuses a key it had verified as soon as this replica revokes it, well before its cache expires', async () => {
+      const created = await keys.create({ name: 'core', roles: ['invoker'] });
+      await expect(other.authenticate(created.key)).resolves.toMatchObject({ keyId: created.id });
+      await keys.revoke(created.id);
+      await expectEventually(
+        () =>
+          expect(other.authenticate(created.key)).rejects.toMatchObject({ code: 'unauthorized' }),
+        { timeoutMs: 1000, intervalMs: 20 },
+      );
+    });
+
+    it('trusts no verified key while revocations cannot reach it', async () => {
+      const created = await keys.create({ name: 'core', roles: ['invoker'] });
+      await expect(other.authenticate(created.key)).resolves.toMatchObject({ keyId: created.id });
+      await feed.onApplicationShutdown();
+      // Revoked behind the feed's back: only a replica reading the table sees it.
+      await h.dataSource.query('UPDATE gateway.api_keys SET revoked_at = now() WHERE id = $1', [
+        created.id,
+      ]);
+      await expect(other.authenticate(created.key)).rejects.toMatchObject({ code: 'unauthorized' });
+    });
   });
 });

@@ -1,20 +1,21 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { hash, randomBytes, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, IsNull } from 'typeorm';
 import { DomainError } from '@convergio/contracts';
 import { ApiKey } from './api-key.entity.js';
+import { KeyRevocations } from './key-revocations.js';
 import type { Principal, Role } from './roles.js';
 
 const KEY_PREFIX = 'cvg_';
 
 /** Hash under which a key is stored; keys are 256 random bits, so a fast hash is enough. */
 export function hashKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
+  return hash('sha256', key);
 }
 
 /**
- * How long a verified key is trusted without asking the database again. A key revoked
- * through another gateway replica keeps working here for at most this long.
+ * How long a verified key is trusted without reading the table again, as long as no revocation
+ * of it is heard ({@link KeyRevocations}): a backstop, not how revocations arrive.
  */
 const VERIFIED_KEY_TTL_MS = 5000;
 const MAX_CACHED_KEYS = 10_000;
@@ -58,8 +59,19 @@ function checkPublisher(roles: Role[], publisher: string | null): void {
 @Injectable()
 export class ApiKeyService {
   private readonly verified = new Map<string, { principal: Principal; until: number }>();
+  /** Moves on whenever a revocation is heard, or may have been missed. */
+  private generation = 0;
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly revocations: KeyRevocations,
+  ) {
+    revocations.onRevoked((keyId) => {
+      this.generation++;
+      if (keyId === null) this.verified.clear();
+      else this.forget(keyId);
+    });
+  }
 
   /** Issues a key; a publisher key must name its publisher, and only a publisher key may. */
   async create(
@@ -86,10 +98,15 @@ export class ApiKeyService {
     return { keys: rows.map(viewOf) };
   }
 
+  /**
+   * The principal of a key; unauthorized if it is unknown or revoked. A verified key is trusted
+   * for a few seconds without reading the table, only while revocations reach this replica.
+   */
   async authenticate(key: string): Promise<Principal> {
     const hash = hashKey(key);
     const cached = this.verified.get(hash);
     if (cached && cached.until > Date.now()) return cached.principal;
+    const generation = this.generation;
     const row = await this.dataSource.getRepository(ApiKey).findOneBy({ keyHash: hash });
     if (!row || row.revokedAt)
       throw new DomainError('unauthorized', 'the API key is unknown or revoked');
@@ -99,25 +116,41 @@ export class ApiKeyService {
       roles: row.roles,
       publisher: row.publisher,
     };
-    if (this.verified.size >= MAX_CACHED_KEYS) this.verified.clear();
-    this.verified.set(hash, { principal, until: Date.now() + VERIFIED_KEY_TTL_MS });
+    // A revocation heard (or missed) while the row was read may be of this very key.
+    if (this.revocations.isLive() && generation === this.generation) {
+      if (this.verified.size >= MAX_CACHED_KEYS) this.verified.clear();
+      this.verified.set(hash, { principal, until: Date.now() + VERIFIED_KEY_TTL_MS });
+    }
     return principal;
   }
 
-  /** Revokes a key and answers it as it now is; 404 for an unknown key, 409 if already revoked. */
+  /**
+   * Revokes a key and answers it as it now is; 404 for an unknown key, 409 if already revoked.
+   * Every replica hears of it when it commits.
+   */
   async revoke(id: string): Promise<ApiKeyView> {
-    const keys = this.dataSource.getRepository(ApiKey);
-    const result = await keys.update({ id, revokedAt: IsNull() }, { revokedAt: new Date() });
-    const row = await keys.findOneBy({ id });
+    const revoked = await this.dataSource.transaction(async (manager) => {
+      const result = await manager
+        .getRepository(ApiKey)
+        .update({ id, revokedAt: IsNull() }, { revokedAt: new Date() });
+      if (result.affected) await this.revocations.announce(manager, id);
+      return Boolean(result.affected);
+    });
+    this.generation++;
+    this.forget(id);
+    const row = await this.dataSource.getRepository(ApiKey).findOneBy({ id });
     if (!row) throw new DomainError('not_found', `API key ${id} is unknown`);
-    if (!result.affected)
+    if (!revoked)
       throw new DomainError(
         'invalid_state',
         `API key ${id} was already revoked at ${row.revokedAt?.toISOString()}`,
       );
-    for (const [hash, entry] of this.verified)
-      if (entry.principal.keyId === id) this.verified.delete(hash);
     return viewOf(row);
+  }
+
+  private forget(keyId: string): void {
+    for (const [hash, entry] of this.verified)
+      if (entry.principal.keyId === keyId) this.verified.delete(hash);
   }
 
   async hasKey(key: string): Promise<boolean> {
