@@ -1,10 +1,14 @@
-import { redactText } from './secret-redaction.js';
+import { mayLookLikeCredential, redactText } from './secret-redaction.js';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** Appended to a message cut at the operator's cap. */
 export const TRUNCATION_MARK = '…[truncated]';
+
+// Control characters other than newline and tab: terminal escapes, carriage returns.
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f\u009b]/;
+const CONTROLS = new RegExp(CONTROL.source, 'g');
 
 export function isLogLevel(value: unknown): value is LogLevel {
   return typeof value === 'string' && (LOG_LEVELS as readonly string[]).includes(value);
@@ -57,11 +61,19 @@ export function prepareLogMessage(
   maxBytes: number,
   releasedSecrets: readonly string[],
 ): PreparedLogMessage {
+  // Most lines need nothing done: short, clean, no secret released, nothing that looks like one.
+  if (
+    releasedSecrets.length === 0 &&
+    message.length * 3 <= maxBytes &&
+    !CONTROL.test(message) &&
+    !mayLookLikeCredential(message)
+  )
+    return { message, truncated: false, redacted: false };
   // Only the head can be kept: clean and redact a bounded prefix (the kept bytes plus room for a
   // secret straddling the cut), never the whole of a multi-megabyte message.
   const headLength = logMessageHeadLength(maxBytes, releasedSecrets);
   const head = message.length > headLength ? message.slice(0, headLength) : message;
-  const clean = head.replace(/[\u0000-\u0008\u000b-\u001f\u007f\u009b]/g, '\uFFFD');
+  const clean = head.replace(CONTROLS, '\uFFFD');
   const { text, redacted } = redactText(clean, releasedSecrets);
   // A UTF-16 code unit takes at most 3 bytes of UTF-8: a short text needs no count.
   if (

@@ -167,6 +167,25 @@ describe('checkTelemetryEvent', () => {
 });
 
 describe('prepareLogMessage', () => {
+  // Short lines take a shortcut when nothing in them needs work; each of these needs some.
+  it.each([
+    ['a control character', 'a\u0007b', 100, [], { message: 'a\uFFFDb', redacted: false }],
+    ['a key-value credential', 'pwd=x', 100, [], { message: 'pwd=[REDACTED]', redacted: true }],
+    ['a token', 'AKIA0123456789ABCDEF', 100, [], { message: '[REDACTED]', redacted: true }],
+    ['a released secret', 'say hunter', 100, ['hunter'], { message: 'say [REDACTED]' }],
+    ['more than the cap', 'abcdefg', 5, [], { message: 'abcde', truncated: true }],
+  ])('still works on a short line with %s', (_case, message, maxBytes, secrets, expected) => {
+    expect(prepareLogMessage(message, maxBytes, secrets)).toMatchObject(expected);
+  });
+
+  it('keeps a short clean line as it is', () => {
+    expect(prepareLogMessage('tick 42', 100, [])).toEqual({
+      message: 'tick 42',
+      truncated: false,
+      redacted: false,
+    });
+  });
+
   it('redacts before truncating, so a secret at the cut is not half kept', () => {
     const message = 'x'.repeat(40) + ' ghp_0123456789abcdefghijklmnopqrstuvwxyz';
     const prepared = prepareLogMessage(message, 60, []);

@@ -105,6 +105,9 @@ function looksRandom(token: string): boolean {
  */
 const ANY_RULE_MAY_MATCH = /[:=]|[A-Za-z0-9._~+/=-]{8}/;
 
+/** False when no redaction rule can match `text` (see ANY_RULE_MAY_MATCH). */
+export const mayLookLikeCredential = (text: string): boolean => ANY_RULE_MAY_MATCH.test(text);
+
 /** The released secret and the encodings it most often travels in. */
 function releasedForms(secret: string): string[] {
   const forms = new Set<string>([secret]);
@@ -133,7 +136,7 @@ export function redactText(text: string, releasedSecrets: readonly string[]): Re
     if (typeof secret !== 'string' || secret.length === 0) continue;
     for (const form of releasedForms(secret)) out = out.split(form).join(REDACTED);
   }
-  if (!ANY_RULE_MAY_MATCH.test(out)) return { text: out, redacted: out !== text };
+  if (!mayLookLikeCredential(out)) return { text: out, redacted: out !== text };
   for (const rule of RULES) {
     rule.pattern.lastIndex = 0;
     out = out.replace(rule.pattern, rule.replace);
