@@ -1,5 +1,5 @@
 import { processedEventEntity } from '@convergio/persistence';
-import { Deployment } from './deployments/deployment.entity.js';
+import { VersionRecordRow } from './versions/version-record.entity.js';
 import { ExecutorInit1764300000000 } from './migrations/1764300000000-executor-init.js';
 import { ExecutorPolicyViolations1764500000000 } from './migrations/1764500000000-executor-policy-violations.js';
 import { EXECUTOR_SCHEMA } from './executor.schema.js';
@@ -13,6 +13,6 @@ export {
 /** Tables and migrations of the executor. */
 export const executorPersistence = {
   schema: EXECUTOR_SCHEMA,
-  entities: [Deployment, processedEventEntity(EXECUTOR_SCHEMA)],
+  entities: [VersionRecordRow, processedEventEntity(EXECUTOR_SCHEMA)],
   migrations: [ExecutorInit1764300000000, ExecutorPolicyViolations1764500000000],
 };

@@ -5,13 +5,14 @@ import { BusClient } from '@convergio/messaging';
 import { currentTraceId } from '@convergio/observability';
 import { SandboxError, type CallResources } from '@convergio/sandbox';
 import type { ExecutorSettings } from '../config/executor.config.js';
-import { RunnableVersions } from '../deployments/runnable-versions.js';
-import { PolicyGate } from '../deployments/policy-gate.js';
+import { RunnableVersions } from '../versions/runnable-versions.js';
+import { PolicyGate } from '../versions/policy-gate.js';
+import type { RunnableRecord } from '../versions/version-record.js';
 import { CallMetrics, type CallUsage } from '../metrics/call-metrics.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { EXECUTOR_SETTINGS } from './executor-limits.js';
 import { PluginEvents } from '../lifecycle/plugin-events.js';
-import { PluginHost, type Deployable } from './plugin-host.js';
+import { PluginHost } from './plugin-host.js';
 import { declaredFunction, type DeclaredFunction } from './tool-input.js';
 
 const encoder = new TextEncoder();
@@ -118,7 +119,7 @@ export class InvocationService {
 
   /** Runs `target` in the version's sandbox, which first checks the input against its schema. */
   private async callLoaded(
-    d: Deployable,
+    d: RunnableRecord,
     key: string,
     target: DeclaredFunction,
     input: Uint8Array,

@@ -2,7 +2,7 @@ import { getServers } from 'node:dns';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { EventSubjects, type Manifest, type Trust } from '@convergio/contracts';
+import { EventSubjects, type Manifest } from '@convergio/contracts';
 import { ARTIFACT_STORE, type ArtifactStore } from '@convergio/artifacts';
 import { HOST_FUNCTION_NAMES, type SandboxServicesOptions } from '@convergio/host-calls';
 import { BusClient } from '@convergio/messaging';
@@ -16,20 +16,12 @@ import {
   type PluginIdentity,
 } from '@convergio/sandbox';
 import type { ExecutorSettings } from '../config/executor.config.js';
-import { PolicyGate } from '../deployments/policy-gate.js';
+import { PolicyGate } from '../versions/policy-gate.js';
+import type { RunnableRecord } from '../versions/version-record.js';
 import { PluginEvents } from '../lifecycle/plugin-events.js';
 import { CallMetrics } from '../metrics/call-metrics.js';
 import { EXECUTOR_SETTINGS } from './executor-limits.js';
 import { toolInputSchemas } from './tool-input.js';
-
-/** The version to load: who it is, what it was granted, and its module. */
-export interface Deployable {
-  pluginId: string;
-  version: string;
-  trust: Trust | null;
-  moduleSha256: string;
-  manifest: Manifest;
-}
 
 // Loaded by URL inside every sandbox process and plugin worker, so they must be built modules.
 const builtModule = (specifier: string) =>
@@ -99,8 +91,8 @@ export class PluginHost implements OnApplicationShutdown {
    * EXECUTOR_MAX_LOADED_PLUGINS, the least recently used version makes room. A version that
    * does not fit the operator grant policy is refused with `policy_violation`.
    */
-  async load(d: Deployable): Promise<LoadedSandboxPlugin> {
-    const key = `${d.pluginId}@${d.version}`;
+  async load(v: RunnableRecord): Promise<LoadedSandboxPlugin> {
+    const key = `${v.pluginId}@${v.version}`;
     const existing = this.loaded.get(key);
     if (existing) {
       this.loaded.delete(key);
@@ -108,16 +100,16 @@ export class PluginHost implements OnApplicationShutdown {
       return existing;
     }
     if (this.loaded.size >= this.maxLoaded) this.evictLeastRecentlyUsed();
-    const loading = this.gate.admit(d.pluginId, d.version, d.manifest).then(async (admitted) => {
+    const loading = this.gate.admit(v.pluginId, v.version, v.manifest).then(async (admitted) => {
       const plugin = await this.runtime.load(
-        await this.artifacts.get(d.moduleSha256),
-        d.moduleSha256,
+        await this.artifacts.get(v.moduleSha256),
+        v.moduleSha256,
         {
-          identity: { id: d.pluginId, version: d.version, trust: d.trust ?? 'untrusted' },
+          identity: { id: v.pluginId, version: v.version, trust: v.trust ?? 'untrusted' },
           grants: admitted.grants,
           policy: admitted.policy,
-          limits: requestedLimits(d.manifest),
-          inputSchemas: toolInputSchemas(d.manifest),
+          limits: requestedLimits(v.manifest),
+          inputSchemas: toolInputSchemas(v.manifest),
         },
       );
       const { instances, totalBytes } = plugin.memoryBudget;
@@ -130,8 +122,8 @@ export class PluginHost implements OnApplicationShutdown {
     this.loaded.set(key, loading);
     loading.catch(() => this.loaded.delete(key));
     const plugin = await loading;
-    await this.events.loaded(d.pluginId, d.version, {
-      moduleSha256: d.moduleSha256,
+    await this.events.loaded(v.pluginId, v.version, {
+      moduleSha256: v.moduleSha256,
       loadMs: plugin.loadMs,
       cached: plugin.cached,
     });
