@@ -2,6 +2,7 @@ import { processedEventEntity } from '@convergio/persistence';
 import { VersionRecordRow } from './versions/version-record.entity.js';
 import { ExecutorInit1764300000000 } from './migrations/1764300000000-executor-init.js';
 import { ExecutorPolicyViolations1764500000000 } from './migrations/1764500000000-executor-policy-violations.js';
+import { ExecutorPluginVersions1764800000000 } from './migrations/1764800000000-executor-plugin-versions.js';
 import { EXECUTOR_SCHEMA } from './executor.schema.js';
 
 export { ExecutorModule } from './executor.module.js';
@@ -14,5 +15,9 @@ export {
 export const executorPersistence = {
   schema: EXECUTOR_SCHEMA,
   entities: [VersionRecordRow, processedEventEntity(EXECUTOR_SCHEMA)],
-  migrations: [ExecutorInit1764300000000, ExecutorPolicyViolations1764500000000],
+  migrations: [
+    ExecutorInit1764300000000,
+    ExecutorPolicyViolations1764500000000,
+    ExecutorPluginVersions1764800000000,
+  ],
 };

@@ -5,13 +5,17 @@ import type { VersionRecordStatus } from './version-record-status.js';
 import type { VersionRecord } from './version-record.js';
 
 /** A version's record as the executor's table keeps it, with its operator policy verdict. */
-@Entity({ schema: EXECUTOR_SCHEMA, name: 'deployments' })
-@Index('deployments_status_idx', ['pluginId', 'status', 'approvedAt'])
+@Entity({ schema: EXECUTOR_SCHEMA, name: 'plugin_versions' })
+@Index('plugin_versions_status_idx', ['pluginId', 'status', 'approvedAt'])
 export class VersionRecordRow implements VersionRecord {
-  @PrimaryColumn({ type: 'text', name: 'plugin_id', primaryKeyConstraintName: 'deployments_pkey' })
+  @PrimaryColumn({
+    type: 'text',
+    name: 'plugin_id',
+    primaryKeyConstraintName: 'plugin_versions_pkey',
+  })
   pluginId!: string;
 
-  @PrimaryColumn({ type: 'text', primaryKeyConstraintName: 'deployments_pkey' })
+  @PrimaryColumn({ type: 'text', primaryKeyConstraintName: 'plugin_versions_pkey' })
   version!: string;
 
   @Column({ type: 'text' })
