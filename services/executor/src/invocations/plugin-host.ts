@@ -2,7 +2,13 @@ import { getServers } from 'node:dns';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { EventSubjects, type Manifest } from '@convergio/contracts';
+import {
+  EventSubjects,
+  parsePluginVersionKey,
+  pluginVersionKey,
+  type Manifest,
+  type PluginVersionKey,
+} from '@convergio/contracts';
 import { ARTIFACT_STORE, type ArtifactStore } from '@convergio/artifacts';
 import { HOST_FUNCTION_NAMES, type SandboxServicesOptions } from '@convergio/host-calls';
 import { BusClient } from '@convergio/messaging';
@@ -41,7 +47,7 @@ export class PluginHost implements OnApplicationShutdown {
   private readonly log = new Logger(PluginHost.name);
   private readonly runtime: ProcessSandboxRuntime;
   /** Loaded versions, least recently used first. */
-  private readonly loaded = new Map<string, Promise<LoadedSandboxPlugin>>();
+  private readonly loaded = new Map<PluginVersionKey, Promise<LoadedSandboxPlugin>>();
   private readonly maxLoaded: number;
   private readonly instancesPerPlugin: number;
 
@@ -92,7 +98,7 @@ export class PluginHost implements OnApplicationShutdown {
    * does not fit the operator grant policy is refused with `policy_violation`.
    */
   async load(v: RunnableRecord): Promise<LoadedSandboxPlugin> {
-    const key = `${v.pluginId}@${v.version}`;
+    const key = pluginVersionKey(v.pluginId, v.version);
     const existing = this.loaded.get(key);
     if (existing) {
       this.loaded.delete(key);
@@ -145,7 +151,7 @@ export class PluginHost implements OnApplicationShutdown {
    * `refuseQueued` (they then fail with `plugin_closed`). True if one was loaded.
    */
   async unload(pluginId: string, version: string, options?: CloseOptions): Promise<boolean> {
-    const key = `${pluginId}@${version}`;
+    const key = pluginVersionKey(pluginId, version);
     const loading = this.loaded.get(key);
     if (!loading) return false;
     this.loaded.delete(key);
@@ -157,7 +163,7 @@ export class PluginHost implements OnApplicationShutdown {
   private evictLeastRecentlyUsed(): void {
     const [victim] = this.loaded.keys();
     if (victim === undefined) return;
-    const [plugin_id, version] = splitKey(victim);
+    const [plugin_id, version] = parsePluginVersionKey(victim);
     void this.unload(plugin_id, version)
       .then(() => this.events.unloaded(plugin_id, version, 'capacity'))
       .catch((error: unknown) =>
@@ -171,14 +177,14 @@ export class PluginHost implements OnApplicationShutdown {
     const now = Date.now();
     for (const [key, loading] of this.loaded) {
       const plugin = await loading.catch(() => undefined);
-      if (plugin && now - plugin.idleSinceMs >= idleMs) idle.push(splitKey(key));
+      if (plugin && now - plugin.idleSinceMs >= idleMs) idle.push(parsePluginVersionKey(key));
     }
     return idle;
   }
 
   /** The versions loaded in this process, as [pluginId, version]. */
   loadedVersions(): [string, string][] {
-    return [...this.loaded.keys()].map(splitKey);
+    return [...this.loaded.keys()].map(parsePluginVersionKey);
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -224,11 +230,6 @@ function clip(text: string, codeUnits: number): string {
   const last = text.charCodeAt(codeUnits - 1);
   // Cutting after a high surrogate would strand it and lose its pair.
   return text.slice(0, last >= 0xd800 && last <= 0xdbff ? codeUnits - 1 : codeUnits);
-}
-
-function splitKey(key: string): [string, string] {
-  const at = key.lastIndexOf('@');
-  return [key.slice(0, at), key.slice(at + 1)];
 }
 
 /** The limits plugin.json asks for, in the sandbox's terms (the sandbox caps them at the operator's). */

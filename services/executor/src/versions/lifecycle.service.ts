@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import {
   EventSubjects,
+  pluginVersionKey,
   type EventEnvelope,
   type Finding,
   type Manifest,
@@ -105,9 +106,11 @@ export class LifecycleService
   async dropRevoked(): Promise<void> {
     const loaded = this.host.loadedVersions();
     if (loaded.length === 0) return;
-    const approved = new Set(this.versions.approved().map((d) => `${d.pluginId}@${d.version}`));
+    const approved = new Set(
+      this.versions.approved().map((d) => pluginVersionKey(d.pluginId, d.version)),
+    );
     for (const [plugin_id, version] of loaded)
-      if (!approved.has(`${plugin_id}@${version}`))
+      if (!approved.has(pluginVersionKey(plugin_id, version)))
         await this.unload(plugin_id, version, 'revoked');
   }
 
