@@ -9,3 +9,4 @@ export * from './envelope.js';
 export * from './error-details.js';
 export * from './validation.js';
 export * from './stored-text.js';
+export * from './plugin-version-key.js';

@@ -10,7 +10,7 @@ import {
 import { BusController } from '@convergio/messaging';
 import type { ExecutorSettings } from './config/executor.config.js';
 import { EXECUTOR_SETTINGS } from './invocations/executor-limits.js';
-import { LifecycleService } from './deployments/lifecycle.service.js';
+import { LifecycleService } from './versions/lifecycle.service.js';
 import { InvocationService } from './invocations/invocation.service.js';
 import { ToolsService } from './invocations/tools.service.js';
 

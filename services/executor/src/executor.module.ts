@@ -1,9 +1,9 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { MessagingModule } from '@convergio/messaging';
-import { DeploymentsService } from './deployments/deployments.service.js';
-import { LifecycleService } from './deployments/lifecycle.service.js';
-import { PolicyGate } from './deployments/policy-gate.js';
-import { RunnableVersions } from './deployments/runnable-versions.js';
+import { VersionTable } from './versions/version-table.js';
+import { LifecycleService } from './versions/lifecycle.service.js';
+import { PolicyGate } from './versions/policy-gate.js';
+import { RunnableVersions } from './versions/runnable-versions.js';
 import { ExecutorHandler } from './executor.handler.js';
 import { EXECUTOR_SERVICE } from './executor.schema.js';
 import type { ExecutorSettings } from './config/executor.config.js';
@@ -23,7 +23,7 @@ export class ExecutorModule {
       imports: [MessagingModule.forService(EXECUTOR_SERVICE)],
       controllers: [ExecutorHandler],
       providers: [
-        DeploymentsService,
+        VersionTable,
         RunnableVersions,
         LifecycleService,
         InvocationService,

@@ -1,7 +1,8 @@
 import { processedEventEntity } from '@convergio/persistence';
-import { Deployment } from './deployments/deployment.entity.js';
+import { VersionRecordRow } from './versions/version-record.entity.js';
 import { ExecutorInit1764300000000 } from './migrations/1764300000000-executor-init.js';
 import { ExecutorPolicyViolations1764500000000 } from './migrations/1764500000000-executor-policy-violations.js';
+import { ExecutorPluginVersions1764800000000 } from './migrations/1764800000000-executor-plugin-versions.js';
 import { EXECUTOR_SCHEMA } from './executor.schema.js';
 
 export { ExecutorModule } from './executor.module.js';
@@ -13,6 +14,10 @@ export {
 /** Tables and migrations of the executor. */
 export const executorPersistence = {
   schema: EXECUTOR_SCHEMA,
-  entities: [Deployment, processedEventEntity(EXECUTOR_SCHEMA)],
-  migrations: [ExecutorInit1764300000000, ExecutorPolicyViolations1764500000000],
+  entities: [VersionRecordRow, processedEventEntity(EXECUTOR_SCHEMA)],
+  migrations: [
+    ExecutorInit1764300000000,
+    ExecutorPolicyViolations1764500000000,
+    ExecutorPluginVersions1764800000000,
+  ],
 };

@@ -72,7 +72,7 @@ describe('a redelivered event', () => {
     await expectEventually(
       async () => {
         const seen = await db.query(
-          `SELECT 1 FROM verification.verifications WHERE plugin_id = $1 UNION ALL SELECT 1 FROM executor.deployments WHERE plugin_id = $1`,
+          `SELECT 1 FROM verification.verifications WHERE plugin_id = $1 UNION ALL SELECT 1 FROM executor.plugin_versions WHERE plugin_id = $1`,
           [later.id],
         );
         expect(seen.rowCount).toBe(2);

@@ -1,3 +1,5 @@
+import type { PluginVersionKey } from '@convergio/contracts';
+
 /** When a plugin that keeps crashing is stopped, and for how long. */
 export interface BreakerSettings {
   /** Consecutive crashes that open the circuit. */
@@ -21,25 +23,25 @@ export type BreakerDecision = { allowed: true } | { allowed: false; retryAfterMs
  * refused for a backoff that doubles each time it re-opens; one successful call closes it.
  */
 export class CircuitBreaker {
-  private readonly states = new Map<string, State>();
+  private readonly states = new Map<PluginVersionKey, State>();
 
   constructor(
     private readonly settings: BreakerSettings,
     private readonly now: () => number = Date.now,
   ) {}
 
-  check(key: string): BreakerDecision {
+  check(key: PluginVersionKey): BreakerDecision {
     const s = this.states.get(key);
     const wait = s ? s.openUntil - this.now() : 0;
     return wait > 0 ? { allowed: false, retryAfterMs: wait } : { allowed: true };
   }
 
-  succeeded(key: string): void {
+  succeeded(key: PluginVersionKey): void {
     this.states.delete(key);
   }
 
   /** Records a crash; returns the pause in ms when this crash opened the circuit. */
-  crashed(key: string): number | undefined {
+  crashed(key: PluginVersionKey): number | undefined {
     const s = this.states.get(key) ?? { crashes: 0, openings: 0, openUntil: 0 };
     s.crashes++;
     this.states.set(key, s);

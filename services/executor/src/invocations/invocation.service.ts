@@ -1,17 +1,24 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { DomainError, type ReplyMap, type RequestMap } from '@convergio/contracts';
+import {
+  DomainError,
+  pluginVersionKey,
+  type PluginVersionKey,
+  type ReplyMap,
+  type RequestMap,
+} from '@convergio/contracts';
 import { ArtifactError } from '@convergio/artifacts';
 import { BusClient } from '@convergio/messaging';
 import { currentTraceId } from '@convergio/observability';
 import { SandboxError, type CallResources } from '@convergio/sandbox';
 import type { ExecutorSettings } from '../config/executor.config.js';
-import { RunnableVersions } from '../deployments/runnable-versions.js';
-import { PolicyGate } from '../deployments/policy-gate.js';
+import { RunnableVersions } from '../versions/runnable-versions.js';
+import { PolicyGate } from '../versions/policy-gate.js';
+import type { RunnableRecord } from '../versions/version-record.js';
 import { CallMetrics, type CallUsage } from '../metrics/call-metrics.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { EXECUTOR_SETTINGS } from './executor-limits.js';
 import { PluginEvents } from '../lifecycle/plugin-events.js';
-import { PluginHost, type Deployable } from './plugin-host.js';
+import { PluginHost } from './plugin-host.js';
 import { declaredFunction, type DeclaredFunction } from './tool-input.js';
 
 const encoder = new TextEncoder();
@@ -39,7 +46,7 @@ export class InvocationService {
     const d = this.versions.runnable(req.plugin_id, req.version);
     this.gate.assertFits(d.pluginId, d.version, d.manifest);
     const target = declaredFunction(d.manifest, req.function);
-    const key = `${d.pluginId}@${d.version}`;
+    const key = pluginVersionKey(d.pluginId, d.version);
     this.assertNotPaused(key);
     const started = performance.now();
     try {
@@ -106,7 +113,7 @@ export class InvocationService {
   }
 
   /** Refuses calls to a version paused by its circuit breaker. */
-  private assertNotPaused(key: string): void {
+  private assertNotPaused(key: PluginVersionKey): void {
     const gate = this.breaker.check(key);
     if (!gate.allowed) {
       throw new DomainError(
@@ -118,8 +125,8 @@ export class InvocationService {
 
   /** Runs `target` in the version's sandbox, which first checks the input against its schema. */
   private async callLoaded(
-    d: Deployable,
-    key: string,
+    d: RunnableRecord,
+    key: PluginVersionKey,
     target: DeclaredFunction,
     input: Uint8Array,
   ) {
@@ -144,11 +151,9 @@ export class InvocationService {
     error: unknown,
     wallMs: number,
   ): Promise<DomainError> {
+    const key = pluginVersionKey(pluginId, version);
     if (error instanceof ArtifactError)
-      return new DomainError(
-        'unavailable',
-        `the module of ${pluginId}@${version} cannot be read: ${error.code}`,
-      );
+      return new DomainError('unavailable', `the module of ${key} cannot be read: ${error.code}`);
     if (error instanceof DomainError) return error;
     if (!(error instanceof SandboxError))
       return new DomainError('internal', `call failed: ${String(error)}`);
@@ -156,7 +161,7 @@ export class InvocationService {
     if (error.code === 'function_not_found') return new DomainError('not_found', error.message);
     // Unloaded again before it started: nothing ran, so nothing crashed.
     if (error.code === 'plugin_closed')
-      return new DomainError('unavailable', `${pluginId}@${version} was unloaded; retry`);
+      return new DomainError('unavailable', `${key} was unloaded; retry`);
     if (error.code === 'input_invalid')
       return new DomainError('validation_failed', error.message, error.details);
     // A schema verification would refuse today (too large, too deep, not compilable), even in a
@@ -177,17 +182,18 @@ export class InvocationService {
     });
     await this.countCrash(pluginId, version);
     return error.code === 'timeout'
-      ? new DomainError('plugin_timeout', `${pluginId}@${version} ran out of time`)
-      : new DomainError('plugin_failed', `${pluginId}@${version} was stopped: ${error.code}`, [
+      ? new DomainError('plugin_timeout', `${key} ran out of time`)
+      : new DomainError('plugin_failed', `${key} was stopped: ${error.code}`, [
           { code: error.code, message: error.message },
         ]);
   }
 
   /** A plugin that keeps crashing is unloaded and paused; the pause is recorded as plugin.unloaded. */
   private async countCrash(pluginId: string, version: string): Promise<void> {
-    const pauseMs = this.breaker.crashed(`${pluginId}@${version}`);
+    const key = pluginVersionKey(pluginId, version);
+    const pauseMs = this.breaker.crashed(key);
     if (pauseMs === undefined) return;
-    this.log.warn(`${pluginId}@${version} crashed repeatedly: paused for ${pauseMs} ms`);
+    this.log.warn(`${key} crashed repeatedly: paused for ${pauseMs} ms`);
     // Its queued calls do not run: they are refused as paused (callLoaded), not as crashes.
     if (await this.host.unload(pluginId, version, { refuseQueued: true }))
       await this.events.unloaded(pluginId, version, 'crashed');

@@ -10,9 +10,10 @@ import { loadPlatformGrants } from '@convergio/runtime';
 import { RecordingBus } from '../recording-bus.spec-helper.js';
 import { aManifest, exampleModule, expectEventually, sha256Hex } from '@convergio/testing';
 import { ExecutorLimitsEnv, executorSettings } from '../config/executor.config.js';
-import { PolicyGate } from '../deployments/policy-gate.js';
+import { PolicyGate } from '../versions/policy-gate.js';
 import { CallMetrics } from '../metrics/call-metrics.js';
-import { deniedEvent, PluginHost, type Deployable } from './plugin-host.js';
+import type { RunnableRecord } from '../versions/version-record.js';
+import { deniedEvent, PluginHost } from './plugin-host.js';
 import { PluginEvents } from '../lifecycle/plugin-events.js';
 
 describe('PluginHost', () => {
@@ -23,9 +24,11 @@ describe('PluginHost', () => {
   } as unknown as ArtifactStore;
   const bus = new RecordingBus();
   const published = bus.published;
-  const version = (id: string): Deployable => ({
+  const version = (id: string): RunnableRecord => ({
     pluginId: id,
     version: '1.0.0',
+    status: 'approved',
+    approvedAt: new Date(),
     trust: 'untrusted',
     moduleSha256: sha,
     manifest: aManifest({ id }, module),

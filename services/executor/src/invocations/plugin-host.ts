@@ -2,7 +2,13 @@ import { getServers } from 'node:dns';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { EventSubjects, type Manifest, type Trust } from '@convergio/contracts';
+import {
+  EventSubjects,
+  parsePluginVersionKey,
+  pluginVersionKey,
+  type Manifest,
+  type PluginVersionKey,
+} from '@convergio/contracts';
 import { ARTIFACT_STORE, type ArtifactStore } from '@convergio/artifacts';
 import { HOST_FUNCTION_NAMES, type SandboxServicesOptions } from '@convergio/host-calls';
 import { BusClient } from '@convergio/messaging';
@@ -16,20 +22,12 @@ import {
   type PluginIdentity,
 } from '@convergio/sandbox';
 import type { ExecutorSettings } from '../config/executor.config.js';
-import { PolicyGate } from '../deployments/policy-gate.js';
+import { PolicyGate } from '../versions/policy-gate.js';
+import type { RunnableRecord } from '../versions/version-record.js';
 import { PluginEvents } from '../lifecycle/plugin-events.js';
 import { CallMetrics } from '../metrics/call-metrics.js';
 import { EXECUTOR_SETTINGS } from './executor-limits.js';
 import { toolInputSchemas } from './tool-input.js';
-
-/** The version to load: who it is, what it was granted, and its module. */
-export interface Deployable {
-  pluginId: string;
-  version: string;
-  trust: Trust | null;
-  moduleSha256: string;
-  manifest: Manifest;
-}
 
 // Loaded by URL inside every sandbox process and plugin worker, so they must be built modules.
 const builtModule = (specifier: string) =>
@@ -49,7 +47,7 @@ export class PluginHost implements OnApplicationShutdown {
   private readonly log = new Logger(PluginHost.name);
   private readonly runtime: ProcessSandboxRuntime;
   /** Loaded versions, least recently used first. */
-  private readonly loaded = new Map<string, Promise<LoadedSandboxPlugin>>();
+  private readonly loaded = new Map<PluginVersionKey, Promise<LoadedSandboxPlugin>>();
   private readonly maxLoaded: number;
   private readonly instancesPerPlugin: number;
 
@@ -99,8 +97,8 @@ export class PluginHost implements OnApplicationShutdown {
    * EXECUTOR_MAX_LOADED_PLUGINS, the least recently used version makes room. A version that
    * does not fit the operator grant policy is refused with `policy_violation`.
    */
-  async load(d: Deployable): Promise<LoadedSandboxPlugin> {
-    const key = `${d.pluginId}@${d.version}`;
+  async load(v: RunnableRecord): Promise<LoadedSandboxPlugin> {
+    const key = pluginVersionKey(v.pluginId, v.version);
     const existing = this.loaded.get(key);
     if (existing) {
       this.loaded.delete(key);
@@ -108,16 +106,16 @@ export class PluginHost implements OnApplicationShutdown {
       return existing;
     }
     if (this.loaded.size >= this.maxLoaded) this.evictLeastRecentlyUsed();
-    const loading = this.gate.admit(d.pluginId, d.version, d.manifest).then(async (admitted) => {
+    const loading = this.gate.admit(v.pluginId, v.version, v.manifest).then(async (admitted) => {
       const plugin = await this.runtime.load(
-        await this.artifacts.get(d.moduleSha256),
-        d.moduleSha256,
+        await this.artifacts.get(v.moduleSha256),
+        v.moduleSha256,
         {
-          identity: { id: d.pluginId, version: d.version, trust: d.trust ?? 'untrusted' },
+          identity: { id: v.pluginId, version: v.version, trust: v.trust ?? 'untrusted' },
           grants: admitted.grants,
           policy: admitted.policy,
-          limits: requestedLimits(d.manifest),
-          inputSchemas: toolInputSchemas(d.manifest),
+          limits: requestedLimits(v.manifest),
+          inputSchemas: toolInputSchemas(v.manifest),
         },
       );
       const { instances, totalBytes } = plugin.memoryBudget;
@@ -130,8 +128,8 @@ export class PluginHost implements OnApplicationShutdown {
     this.loaded.set(key, loading);
     loading.catch(() => this.loaded.delete(key));
     const plugin = await loading;
-    await this.events.loaded(d.pluginId, d.version, {
-      moduleSha256: d.moduleSha256,
+    await this.events.loaded(v.pluginId, v.version, {
+      moduleSha256: v.moduleSha256,
       loadMs: plugin.loadMs,
       cached: plugin.cached,
     });
@@ -153,7 +151,7 @@ export class PluginHost implements OnApplicationShutdown {
    * `refuseQueued` (they then fail with `plugin_closed`). True if one was loaded.
    */
   async unload(pluginId: string, version: string, options?: CloseOptions): Promise<boolean> {
-    const key = `${pluginId}@${version}`;
+    const key = pluginVersionKey(pluginId, version);
     const loading = this.loaded.get(key);
     if (!loading) return false;
     this.loaded.delete(key);
@@ -165,7 +163,7 @@ export class PluginHost implements OnApplicationShutdown {
   private evictLeastRecentlyUsed(): void {
     const [victim] = this.loaded.keys();
     if (victim === undefined) return;
-    const [plugin_id, version] = splitKey(victim);
+    const [plugin_id, version] = parsePluginVersionKey(victim);
     void this.unload(plugin_id, version)
       .then(() => this.events.unloaded(plugin_id, version, 'capacity'))
       .catch((error: unknown) =>
@@ -179,14 +177,14 @@ export class PluginHost implements OnApplicationShutdown {
     const now = Date.now();
     for (const [key, loading] of this.loaded) {
       const plugin = await loading.catch(() => undefined);
-      if (plugin && now - plugin.idleSinceMs >= idleMs) idle.push(splitKey(key));
+      if (plugin && now - plugin.idleSinceMs >= idleMs) idle.push(parsePluginVersionKey(key));
     }
     return idle;
   }
 
   /** The versions loaded in this process, as [pluginId, version]. */
   loadedVersions(): [string, string][] {
-    return [...this.loaded.keys()].map(splitKey);
+    return [...this.loaded.keys()].map(parsePluginVersionKey);
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -232,11 +230,6 @@ function clip(text: string, codeUnits: number): string {
   const last = text.charCodeAt(codeUnits - 1);
   // Cutting after a high surrogate would strand it and lose its pair.
   return text.slice(0, last >= 0xd800 && last <= 0xdbff ? codeUnits - 1 : codeUnits);
-}
-
-function splitKey(key: string): [string, string] {
-  const at = key.lastIndexOf('@');
-  return [key.slice(0, at), key.slice(at + 1)];
 }
 
 /** The limits plugin.json asks for, in the sandbox's terms (the sandbox caps them at the operator's). */

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { ReplyMap } from '@convergio/contracts';
 import { servingVersion } from '@convergio/manifest';
-import { PolicyGate } from '../deployments/policy-gate.js';
-import { RunnableVersions } from '../deployments/runnable-versions.js';
-import type { RunnableRecord } from '../deployments/version-record.js';
+import { PolicyGate } from '../versions/policy-gate.js';
+import { RunnableVersions } from '../versions/runnable-versions.js';
+import type { RunnableRecord } from '../versions/version-record.js';
 
 /**
  * The tools the core's agents may call: those of the version each plugin serves by default,

@@ -3,21 +3,22 @@ import { DataSource } from 'typeorm';
 import type { EventEnvelope, Finding } from '@convergio/contracts';
 import { handleOnce, processedEventEntity } from '@convergio/persistence';
 import { EXECUTOR_SCHEMA, EXECUTOR_SERVICE } from '../executor.schema.js';
-import { Deployment } from './deployment.entity.js';
+import { VersionRecordRow } from './version-record.entity.js';
 import { applyChange, changeOf } from './version-record.js';
 
 const ProcessedEvent = processedEventEntity(EXECUTOR_SCHEMA);
 
 /**
- * The executor's table of plugin versions (which exist, which may run): what a replica reads at
- * start (RunnableVersions keeps it in memory afterwards) and where policy verdicts are kept.
+ * Writes the executor's table of plugin versions (which exist, which may run): what a replica
+ * reads at start (RunnableVersions keeps it in memory afterwards) and where policy verdicts are
+ * kept.
  */
 @Injectable()
-export class DeploymentsService {
+export class VersionTable {
   constructor(private readonly dataSource: DataSource) {}
 
   /** Applies a lifecycle event once; returns the version's row if its status changed. */
-  async apply(event: EventEnvelope): Promise<Deployment | undefined> {
+  async apply(event: EventEnvelope): Promise<VersionRecordRow | undefined> {
     const change = changeOf(event);
     if (!change) return undefined;
     const { plugin_id, version } = event.data as { plugin_id: string; version: string };
@@ -27,7 +28,10 @@ export class DeploymentsService {
       EXECUTOR_SERVICE,
       event.id,
       async (manager) => {
-        const existing = await manager.findOneBy(Deployment, { pluginId: plugin_id, version });
+        const existing = await manager.findOneBy(VersionRecordRow, {
+          pluginId: plugin_id,
+          version,
+        });
         const next = applyChange(
           existing ?? undefined,
           { pluginId: plugin_id, version },
@@ -35,7 +39,7 @@ export class DeploymentsService {
           event.occurred_at,
         );
         if (!next) return undefined;
-        return manager.save(Object.assign(existing ?? manager.create(Deployment), next));
+        return manager.save(Object.assign(existing ?? manager.create(VersionRecordRow), next));
       },
     );
     return outcome.duplicate ? undefined : outcome.result;
@@ -47,7 +51,7 @@ export class DeploymentsService {
     version: string,
     violations: Finding[],
   ): Promise<boolean> {
-    const repo = this.dataSource.getRepository(Deployment);
+    const repo = this.dataSource.getRepository(VersionRecordRow);
     const row = await repo.findOneBy({ pluginId, version });
     if (!row || JSON.stringify(row.policyViolations) === JSON.stringify(violations)) return false;
     await repo.update({ pluginId, version }, { policyViolations: violations });

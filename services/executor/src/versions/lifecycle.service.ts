@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import {
   EventSubjects,
+  pluginVersionKey,
   type EventEnvelope,
   type Finding,
   type Manifest,
@@ -19,9 +20,10 @@ import { EXECUTOR_SETTINGS } from '../invocations/executor-limits.js';
 import { PluginHost } from '../invocations/plugin-host.js';
 import { INSTANCE } from '../lifecycle/instance.js';
 import { PluginEvents, type Crash, type UnloadReason } from '../lifecycle/plugin-events.js';
-import { DeploymentsService } from './deployments.service.js';
 import { PolicyGate } from './policy-gate.js';
 import { RunnableVersions } from './runnable-versions.js';
+import type { RunnableRecord } from './version-record.js';
+import { VersionTable } from './version-table.js';
 
 /**
  * Loads approved versions and drops revoked ones, announcing both; announces which approved
@@ -36,7 +38,7 @@ export class LifecycleService
   private evictor?: NodeJS.Timeout;
 
   constructor(
-    private readonly deployments: DeploymentsService,
+    private readonly table: VersionTable,
     private readonly host: PluginHost,
     private readonly bus: BusClient,
     @Inject(EXECUTOR_SETTINGS) private readonly settings: ExecutorSettings,
@@ -79,7 +81,7 @@ export class LifecycleService
     manifest: Manifest,
   ): Promise<Finding[]> {
     const violations = this.gate.violations(pluginId, version, manifest);
-    if (await this.deployments.recordPolicyVerdict(pluginId, version, violations)) {
+    if (await this.table.recordPolicyVerdict(pluginId, version, violations)) {
       if (violations.length)
         this.log.warn(
           `${pluginId}@${version} breaks the operator policy (${violations.map((v) => v.rule).join(', ')}): not loaded`,
@@ -104,43 +106,39 @@ export class LifecycleService
   async dropRevoked(): Promise<void> {
     const loaded = this.host.loadedVersions();
     if (loaded.length === 0) return;
-    const approved = new Set(this.versions.approved().map((d) => `${d.pluginId}@${d.version}`));
+    const approved = new Set(
+      this.versions.approved().map((d) => pluginVersionKey(d.pluginId, d.version)),
+    );
     for (const [plugin_id, version] of loaded)
-      if (!approved.has(`${plugin_id}@${version}`))
+      if (!approved.has(pluginVersionKey(plugin_id, version)))
         await this.unload(plugin_id, version, 'revoked');
   }
 
   async onSubmitted(e: EventEnvelope<'plugin.submitted'>): Promise<void> {
-    await this.deployments.apply(e);
+    await this.table.apply(e);
   }
 
   async onRejected(e: EventEnvelope<'plugin.rejected'>): Promise<void> {
-    await this.deployments.apply(e);
+    await this.table.apply(e);
   }
 
   async onApproved(e: EventEnvelope<'plugin.approved'>): Promise<void> {
     const d = e.data;
-    const changed = await this.deployments.apply(e);
-    if (!changed) return;
+    const record = await this.table.apply(e);
+    if (!record) return;
     if ((await this.announcePolicyVerdict(d.plugin_id, d.version, d.manifest)).length) return;
     // A load starts a sandbox process (hundreds of ms): the events behind this one do not wait for
     // it. Calls that arrive first load the version themselves (PluginHost shares one load).
-    void this.loadApproved(d);
+    void this.loadApproved({ ...record, manifest: d.manifest });
   }
 
-  private async loadApproved(d: EventEnvelope<'plugin.approved'>['data']): Promise<void> {
+  private async loadApproved(v: RunnableRecord): Promise<void> {
     try {
-      await this.host.load({
-        pluginId: d.plugin_id,
-        version: d.version,
-        trust: d.trust,
-        moduleSha256: d.module_sha256,
-        manifest: d.manifest,
-      });
+      await this.host.load(v);
     } catch (error) {
       // Approved but unloadable (e.g. an import outside the allowlist): calls will report it.
-      this.log.error(`${d.plugin_id}@${d.version} did not load: ${String(error)}`);
-      await this.events.crashed(d.plugin_id, d.version, {
+      this.log.error(`${v.pluginId}@${v.version} did not load: ${String(error)}`);
+      await this.events.crashed(v.pluginId, v.version, {
         function: '(load)',
         ...loadFailure(error),
         resources: { wall_ms: 0 },
@@ -149,7 +147,7 @@ export class LifecycleService
   }
 
   async onRevoked(e: EventEnvelope<'plugin.revoked'>): Promise<void> {
-    await this.deployments.apply(e);
+    await this.table.apply(e);
     if (await this.host.unload(e.data.plugin_id, e.data.version)) {
       // Inside the event's handler: a failed publish must fail the handler, so it is redelivered.
       await this.events.unloaded(e.data.plugin_id, e.data.version, 'revoked', { required: true });

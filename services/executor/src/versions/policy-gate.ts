@@ -1,6 +1,13 @@
 import { mkdir } from 'node:fs/promises';
 import { Inject, Injectable } from '@nestjs/common';
-import { DomainError, type Finding, type Manifest, type Permissions } from '@convergio/contracts';
+import {
+  DomainError,
+  pluginVersionKey,
+  type Finding,
+  type Manifest,
+  type Permissions,
+  type PluginVersionKey,
+} from '@convergio/contracts';
 import { checkGrants, expandPluginDirInGrants, netPolicyFor } from '@convergio/policy/grant';
 import { grantContextOf } from '@convergio/runtime';
 import type { OperatorPolicy } from '@convergio/sandbox';
@@ -20,13 +27,13 @@ export interface AdmittedGrants {
  */
 @Injectable()
 export class PolicyGate {
-  private readonly verdicts = new Map<string, Finding[]>();
+  private readonly verdicts = new Map<PluginVersionKey, Finding[]>();
 
   constructor(@Inject(EXECUTOR_SETTINGS) private readonly settings: ExecutorSettings) {}
 
   /** The policy rules a version breaks (empty: it fits). */
   violations(pluginId: string, version: string, manifest: Manifest): Finding[] {
-    const key = `${pluginId}@${version}`;
+    const key = pluginVersionKey(pluginId, version);
     let verdict = this.verdicts.get(key);
     if (!verdict) {
       const { grants } = this.settings;

@@ -2,7 +2,7 @@ import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@ne
 import { DataSource } from 'typeorm';
 import type { EventEnvelope } from '@convergio/contracts';
 import { BusClient } from '@convergio/messaging';
-import { Deployment } from './deployment.entity.js';
+import { VersionRecordRow } from './version-record.entity.js';
 import {
   applyChange,
   changeOf,
@@ -39,7 +39,7 @@ export class RunnableVersions implements OnModuleInit, OnModuleDestroy {
     this.stopWatch = await this.bus.watch(LIFECYCLE_SUBJECTS, (e) =>
       buffered ? buffered.push(e) : this.apply(e),
     );
-    for (const row of await this.dataSource.getRepository(Deployment).find())
+    for (const row of await this.dataSource.getRepository(VersionRecordRow).find())
       this.put({
         pluginId: row.pluginId,
         version: row.version,

@@ -6,9 +6,10 @@ import { aManifest } from '@convergio/testing';
 import { RecordingBus } from '../recording-bus.spec-helper.js';
 import type { ExecutorSettings } from '../config/executor.config.js';
 import type { PluginHost } from '../invocations/plugin-host.js';
-import type { DeploymentsService } from './deployments.service.js';
 import type { PolicyGate } from './policy-gate.js';
 import type { RunnableVersions } from './runnable-versions.js';
+import { applyChange, changeOf } from './version-record.js';
+import type { VersionTable } from './version-table.js';
 import { LifecycleService } from './lifecycle.service.js';
 import { PluginEvents } from '../lifecycle/plugin-events.js';
 
@@ -35,12 +36,21 @@ function lifecycle(options: {
     approved: () => (options.approved ?? []).map(([pluginId, version]) => ({ pluginId, version })),
     onRevoked: () => undefined,
   } as unknown as RunnableVersions;
-  const deployments = {
-    apply: () => Promise.resolve(true),
+  // Every event is new to the table: it answers the record the event makes.
+  const table = {
+    apply: (e: EventEnvelope<'plugin.approved'>) =>
+      Promise.resolve(
+        applyChange(
+          undefined,
+          { pluginId: e.data.plugin_id, version: e.data.version },
+          changeOf(e)!,
+          e.occurred_at,
+        ),
+      ),
     recordPolicyVerdict: () => Promise.resolve(false),
-  } as unknown as DeploymentsService;
+  } as unknown as VersionTable;
   const service = new LifecycleService(
-    deployments,
+    table,
     host,
     bus.asBusClient(),
     {

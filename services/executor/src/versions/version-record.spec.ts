@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { EventEnvelope } from '@convergio/contracts';
 import { aManifest } from '@convergio/testing';
-import type { DeploymentStatus } from './deployment.entity.js';
+import type { VersionRecordStatus } from './version-record-status.js';
 import { applyChange, changeOf, pickRunnable, type VersionRecord } from './version-record.js';
 
 /** One plugin's records after moving versions through statuses in order. */
-function history(id: string, moves: [version: string, status: DeploymentStatus][]) {
+function history(id: string, moves: [version: string, status: VersionRecordStatus][]) {
   const records = new Map<string, VersionRecord>();
   for (const [version, status] of moves) {
     const next = applyChange(

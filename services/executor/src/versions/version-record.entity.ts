@@ -1,21 +1,25 @@
 import { Column, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 import type { Finding, Manifest, Trust } from '@convergio/contracts';
 import { EXECUTOR_SCHEMA } from '../executor.schema.js';
+import type { VersionRecordStatus } from './version-record-status.js';
+import type { VersionRecord } from './version-record.js';
 
-export type DeploymentStatus = 'pending' | 'approved' | 'rejected' | 'revoked';
-
-/** What the executor knows of a plugin version: whether it may run, and what it declared. */
-@Entity({ schema: EXECUTOR_SCHEMA, name: 'deployments' })
-@Index('deployments_status_idx', ['pluginId', 'status', 'approvedAt'])
-export class Deployment {
-  @PrimaryColumn({ type: 'text', name: 'plugin_id', primaryKeyConstraintName: 'deployments_pkey' })
+/** A version's record as the executor's table keeps it, with its operator policy verdict. */
+@Entity({ schema: EXECUTOR_SCHEMA, name: 'plugin_versions' })
+@Index('plugin_versions_status_idx', ['pluginId', 'status', 'approvedAt'])
+export class VersionRecordRow implements VersionRecord {
+  @PrimaryColumn({
+    type: 'text',
+    name: 'plugin_id',
+    primaryKeyConstraintName: 'plugin_versions_pkey',
+  })
   pluginId!: string;
 
-  @PrimaryColumn({ type: 'text', primaryKeyConstraintName: 'deployments_pkey' })
+  @PrimaryColumn({ type: 'text', primaryKeyConstraintName: 'plugin_versions_pkey' })
   version!: string;
 
   @Column({ type: 'text' })
-  status!: DeploymentStatus;
+  status!: VersionRecordStatus;
 
   @Column({ type: 'jsonb', nullable: true })
   manifest!: Manifest | null;

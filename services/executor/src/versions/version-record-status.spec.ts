@@ -1,6 +1,6 @@
-import { canMoveDeployment } from './deployment-status.js';
+import { canMoveVersion } from './version-record-status.js';
 
-describe('canMoveDeployment', () => {
+describe('canMoveVersion', () => {
   it.each([
     ['pending', 'approved', true],
     ['pending', 'rejected', true],
@@ -17,6 +17,6 @@ describe('canMoveDeployment', () => {
     ['approved', 'approved', false],
     ['revoked', 'revoked', false],
   ] as const)('%s -> %s allowed: %s', (from, to, allowed) => {
-    expect(canMoveDeployment(from, to)).toBe(allowed);
+    expect(canMoveVersion(from, to)).toBe(allowed);
   });
 });

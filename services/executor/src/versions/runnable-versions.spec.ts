@@ -6,7 +6,7 @@ import { MessagingModule } from '@convergio/messaging';
 import { EXECUTOR_SERVICE } from '../executor.schema.js';
 import { executorPersistence } from '../index.js';
 import { ToolsService } from '../invocations/tools.service.js';
-import { DeploymentsService } from './deployments.service.js';
+import { VersionTable } from './version-table.js';
 import { PolicyGate } from './policy-gate.js';
 import { RunnableVersions } from './runnable-versions.js';
 
@@ -14,7 +14,7 @@ import { RunnableVersions } from './runnable-versions.js';
 @Module({
   imports: [MessagingModule.forService(EXECUTOR_SERVICE)],
   providers: [
-    DeploymentsService,
+    VersionTable,
     RunnableVersions,
     ToolsService,
     { provide: PolicyGate, useValue: { violations: () => [] } },
@@ -62,7 +62,7 @@ describe('RunnableVersions', () => {
     await approve('v.table', '1.10.0');
     // This replica's consumer writes the table (in the harness the handlers are the test's:
     // the events are applied to the table here as the executor's consumer does).
-    const table = h.app.get(DeploymentsService);
+    const table = h.app.get(VersionTable);
     for (const e of h.events.filter((e) => e.type === 'plugin.approved')) await table.apply(e);
 
     const restarted = new RunnableVersions(h.dataSource, h.bus);

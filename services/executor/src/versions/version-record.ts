@@ -1,25 +1,24 @@
 import { DomainError, type EventEnvelope, type Manifest, type Trust } from '@convergio/contracts';
 import { servingVersion } from '@convergio/manifest';
-import type { DeploymentStatus } from './deployment.entity.js';
-import { canMoveDeployment } from './deployment-status.js';
+import { canMoveVersion, type VersionRecordStatus } from './version-record-status.js';
 
 /** What the executor knows of one plugin version: whether it may run, and what it declared. */
 export interface VersionRecord {
   pluginId: string;
   version: string;
-  status: DeploymentStatus;
+  status: VersionRecordStatus;
   manifest: Manifest | null;
   moduleSha256: string;
   trust: Trust | null;
   approvedAt: Date | null;
 }
 
-/** An approved version: its manifest is known. */
+/** An approved version: its manifest is known, so it can be loaded and called. */
 export type RunnableRecord = VersionRecord & { manifest: Manifest };
 
 /** What a lifecycle event says about a version. */
-export interface DeploymentChange {
-  status: DeploymentStatus;
+export interface VersionChange {
+  status: VersionRecordStatus;
   moduleSha256?: string;
   manifest?: Manifest;
   trust?: Trust;
@@ -34,7 +33,7 @@ export const LIFECYCLE_SUBJECTS = [
 ] as const;
 
 /** What a lifecycle event changes; undefined for any other event. */
-export function changeOf(e: EventEnvelope): DeploymentChange | undefined {
+export function changeOf(e: EventEnvelope): VersionChange | undefined {
   if (e.type === 'plugin.submitted') {
     const d = e.data as EventEnvelope<'plugin.submitted'>['data'];
     return { status: 'pending', moduleSha256: d.module_sha256 };
@@ -60,10 +59,10 @@ export function changeOf(e: EventEnvelope): DeploymentChange | undefined {
 export function applyChange(
   existing: VersionRecord | undefined,
   ref: { pluginId: string; version: string },
-  change: DeploymentChange,
+  change: VersionChange,
   occurredAt: string,
 ): VersionRecord | undefined {
-  if (existing && !canMoveDeployment(existing.status, change.status)) return undefined;
+  if (existing && !canMoveVersion(existing.status, change.status)) return undefined;
   const next: VersionRecord = existing
     ? { ...existing }
     : {
@@ -113,7 +112,7 @@ export function pickRunnable(
 }
 
 // In the registry's words (a version is submitted, verified, then approved or pending_approval).
-const NOT_RUNNABLE: Record<DeploymentStatus, string> = {
+const NOT_RUNNABLE: Record<VersionRecordStatus, string> = {
   pending: 'is not approved yet (it is being verified, or waits for an admin)',
   approved: 'is approved',
   rejected: 'was rejected',
