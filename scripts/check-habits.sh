@@ -29,7 +29,7 @@ run() {
 }
 
 duplicate_names() {
-  local dir dups found=0
+  local dir dups name found=0
   for dir in libs/*/src services/*/src; do
     dups=$(find "$dir" -name '*.ts' -not -name '*.spec.ts' -not -name 'index.ts' -printf '%f\n' |
       sort | uniq -d)
