@@ -15,7 +15,16 @@ const START = '<!-- config-docs:start -->';
 const END = '<!-- config-docs:end -->';
 
 /** Services in the order the guide lists them, with the port their schema defaults to. */
-const SERVICES = ['gateway', 'registry', 'verification', 'approval', 'executor', 'secret-broker', 'audit', 'standalone'];
+const SERVICES = [
+  'gateway',
+  'registry',
+  'verification',
+  'approval',
+  'executor',
+  'secret-broker',
+  'audit',
+  'standalone',
+];
 
 const root = new URL('../', import.meta.url);
 
@@ -26,11 +35,16 @@ function exportName(service) {
 
 async function tableOf(service) {
   const file = new URL(`services/${service}/dist/config/${service}.config.js`, root);
-  if (!existsSync(file)) throw new Error(`${file.pathname} is missing: run npx tsc -b tsconfig.build.json first`);
+  if (!existsSync(file))
+    throw new Error(`${file.pathname} is missing: run npx tsc -b tsconfig.build.json first`);
   const module = await import(file.href);
   const schema = module[exportName(service)];
-  if (!schema?.properties) throw new Error(`${file.pathname} exports no ${exportName(service)} schema`);
-  const title = service === 'standalone' ? 'standalone (`npm start`, all services in one process)' : `${service} (\`node services/${service}/dist/main.js\`)`;
+  if (!schema?.properties)
+    throw new Error(`${file.pathname} exports no ${exportName(service)} schema`);
+  const title =
+    service === 'standalone'
+      ? 'standalone (`npm start`, all services in one process)'
+      : `${service} (\`node services/${service}/dist/main.js\`)`;
   return `#### ${title}\n\n${describeConfig(schema)}\n`;
 }
 
@@ -48,7 +62,9 @@ if (!mode) {
   const updated = text.slice(0, from) + generated + text.slice(to + END.length);
   if (mode === '--write') writeFileSync(target, updated);
   else if (updated !== text) {
-    process.stderr.write(`${target}: the configuration tables are out of date; run node scripts/config-docs.mjs --write ${target}\n`);
+    process.stderr.write(
+      `${target}: the configuration tables are out of date; run node scripts/config-docs.mjs --write ${target}\n`,
+    );
     process.exit(1);
   }
 } else {

@@ -5,7 +5,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
-const { values } = parseArgs({ options: { version: { type: 'string' }, 'allow-http': { type: 'string' } } });
+const { values } = parseArgs({
+  options: { version: { type: 'string' }, 'allow-http': { type: 'string' } },
+});
 const root = new URL('../', import.meta.url);
 const manifest = JSON.parse(readFileSync(new URL('plugin.json', root), 'utf8'));
 const module = new URL(`build/${manifest.entrypoint}`, root);
@@ -17,5 +19,6 @@ if (!existsSync(module)) {
 }
 manifest.signing.sha256 = createHash('sha256').update(readFileSync(module)).digest('hex');
 if (values.version) manifest.version = values.version;
-if (values['allow-http']) manifest.permissions['net.http'] = { rules: [{ host: values['allow-http'], methods: ['GET'] }] };
+if (values['allow-http'])
+  manifest.permissions['net.http'] = { rules: [{ host: values['allow-http'], methods: ['GET'] }] };
 console.log(JSON.stringify(manifest, null, 2));

@@ -11,7 +11,7 @@ export const HOST_NAMESPACE = 'extism:host/user';
  * The type of every host function: one Extism memory offset in (its JSON input), one out (its
  * JSON result). The sandbox's wrapper has this type whatever the function does.
  */
-export const HOST_FUNCTION_TYPE: FunctionType = { params: [I64], results: [I64] };
+const HOST_FUNCTION_TYPE: FunctionType = { params: [I64], results: [I64] };
 
 /** One import the sandbox refuses, and why. */
 export interface ImportViolation {

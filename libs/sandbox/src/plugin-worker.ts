@@ -20,7 +20,7 @@ import { pluginWorkerEntry } from './worker-entry.js';
 import type { CallRequest, EmittedEvent, WorkerInit, WorkerMessage } from './worker-protocol.js';
 
 /** What a plugin worker reports to its owner besides call results. */
-export interface PluginWorkerEvents {
+interface PluginWorkerEvents {
   denied(event: { capability: string; target: string; reason: string }): void;
   /** Log lines and telemetry events; without a listener their batches are not even parsed. */
   emitted?: (events: EmittedEvent[]) => void;

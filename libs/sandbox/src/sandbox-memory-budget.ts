@@ -15,7 +15,7 @@ export const WORKER_RESOURCE_LIMITS: Readonly<
 > = Object.freeze({ maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16, stackSizeMb: 4 });
 
 /** Largest call input a sandbox process is handed (the bus's message size). */
-export const MAX_CALL_INPUT_BYTES = MiB;
+const MAX_CALL_INPUT_BYTES = MiB;
 
 // Measured resident sizes (Node 20, this machine): an idle sandbox process with one instance
 // used 79 MiB, each further instance about 15 MiB (a worker's Node environment, Extism, the

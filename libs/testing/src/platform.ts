@@ -65,7 +65,7 @@ async function freePort(): Promise<number> {
  * system temp dir (where the attack fixtures live), read-write; everything else is the
  * shipped default (proc.exec denied, no other roots).
  */
-export const TEST_GRANT_POLICY = {
+const TEST_GRANT_POLICY = {
   filesystem: { roots: [{ path: tmpdir(), access: 'read-write' }] },
 };
 

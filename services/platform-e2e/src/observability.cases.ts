@@ -63,7 +63,7 @@ describe('observability', () => {
         .split('\n')
         .filter((line) => line.startsWith('{'))
         .map((line) => JSON.parse(line) as Record<string, unknown>);
-    await expectEventually(async () => {
+    await expectEventually(() => {
       expect(records()).toContainEqual(
         expect.objectContaining({
           context: 'Access',

@@ -9,7 +9,7 @@ export interface FakeHost {
   emitted: { kind: 'log' | 'telemetry'; payload: unknown }[];
 }
 
-export const TEST_POLICY: OperatorPolicy = {
+const TEST_POLICY: OperatorPolicy = {
   allowPrivateNetworks: false,
   maxFileBytes: 1024,
   maxHttpRequestBytes: 1024,

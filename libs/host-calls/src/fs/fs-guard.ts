@@ -68,7 +68,7 @@ export function refuseFsPath({ env, roots }: FsBound, path: string): HostCallRef
  * After open: the descriptor must be what was checked (path and inode), and the decision
  * is taken again on the descriptor's own facts (a hard link or a FIFO raced in is caught).
  */
-export function verifyOpened(
+function verifyOpened(
   target: string,
   checked: { realPath: string; facts: EntryFacts },
   opened: OpenedFacts,

@@ -13,7 +13,7 @@ import { openDirectory } from './pinned-open.js';
 import { entryKind } from './resolve-path.js';
 
 /** Most entries one fs_list returns; the answer says when it stopped early. */
-export const MAX_LIST_ENTRIES = 10_000;
+const MAX_LIST_ENTRIES = 10_000;
 
 /** The type fs_list reports for an entry (symlinks are reported, not followed). */
 export type ListedType = 'file' | 'directory' | 'symlink' | 'other';

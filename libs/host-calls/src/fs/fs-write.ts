@@ -19,7 +19,7 @@ const { O_APPEND, O_CREAT, O_EXCL, O_WRONLY } = constants;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /** Mode of files fs_write creates: owner read/write only. */
-export const CREATED_FILE_MODE = 0o600;
+const CREATED_FILE_MODE = 0o600;
 
 /** An fs_write input, parsed: the bytes to write. */
 export interface WriteRequest {

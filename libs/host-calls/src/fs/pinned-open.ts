@@ -15,7 +15,7 @@ export interface OpenedFacts extends EntryFacts {
  * The path the kernel holds for a descriptor. /proc/self/fd is the only race-free way to ask
  * from Node (no openat, no F_GETPATH); without /proc this throws, and the call fails closed.
  */
-export function descriptorPath(fd: number): string {
+function descriptorPath(fd: number): string {
   return readlinkSync(`/proc/self/fd/${fd}`);
 }
 

@@ -13,7 +13,7 @@ import type { HttpOpPayload } from './net-requests.js';
 import { pinAddress, pinnedLookup, type PinnedAddress, type Resolver } from './pinned-address.js';
 
 /** A successful response; `encoding` says how `body` is written; `truncated` when the cap cut it. */
-export interface HttpResponseResult {
+interface HttpResponseResult {
   status: number;
   headers: Record<string, string | string[]>;
   body: string;

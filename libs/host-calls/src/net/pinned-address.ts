@@ -80,7 +80,7 @@ export function pinnedLookup(pinned: PinnedAddress): LookupFunction {
 }
 
 /** Rejects with the signal's reason as soon as it aborts, whether or not the promise's work heeds the signal. */
-export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(abortError(signal));
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(abortError(signal));

@@ -15,7 +15,7 @@ import { pinAddress, pinnedLookup, type Resolver } from './pinned-address.js';
 type Context = { instance: string; signal: AbortSignal };
 
 /** Open sockets one call may hold at once. */
-export const MAX_SOCKETS_PER_CALL = 8;
+const MAX_SOCKETS_PER_CALL = 8;
 /**
  * Inbound messages buffered per socket; past it, or past a message's worth of bytes
  * (policy.maxWebSocketMessageBytes), the socket is paused until the plugin reads, so what the

@@ -1,1 +1,1 @@
-export { procExecFunction, type ExecGrants, type ExecResult } from './proc-exec.js';
+export { procExecFunction } from './proc-exec.js';

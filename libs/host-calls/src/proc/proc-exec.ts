@@ -38,7 +38,7 @@ export interface ExecResult {
   truncated: boolean;
 }
 
-export function realOrNull(path: string): string | null {
+function realOrNull(path: string): string | null {
   try {
     return realpathSync.native(path);
   } catch {

@@ -1,2 +1,2 @@
-export { defaultLogLimiter, logFunction, type LogLimiter, type LogPayload } from './plugin-log.js';
-export { telemetryEmitFunction, type TelemetryPayload } from './telemetry-emit.js';
+export { logFunction, type LogLimiter } from './plugin-log.js';
+export { telemetryEmitFunction } from './telemetry-emit.js';

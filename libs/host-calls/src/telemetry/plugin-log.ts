@@ -33,7 +33,7 @@ export interface LogLimiter {
  * One bucket per plugin id for the life of the worker, even if the host functions are bound
  * again for each call. Monotonic clock: a wall-clock step must not refill the bucket.
  */
-export const defaultLogLimiter: LogLimiter = { buckets: new Map(), now: () => performance.now() };
+const defaultLogLimiter: LogLimiter = { buckets: new Map(), now: () => performance.now() };
 
 /** The `log` function bound to one plugin, with the limiter it counts against. */
 export interface LogBound {

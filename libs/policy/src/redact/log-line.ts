@@ -34,7 +34,7 @@ export interface PreparedLogMessage {
  * How much of a message {@link prepareLogMessage} looks at, in UTF-16 code units: the cap plus a
  * margin covering any released secret that straddles the cut (at least 4096).
  */
-export function logMessageHeadLength(maxBytes: number, releasedSecrets: readonly string[]): number {
+function logMessageHeadLength(maxBytes: number, releasedSecrets: readonly string[]): number {
   return (
     releasedSecrets.reduce((longest, secret) => Math.max(longest, secret.length), 4096) + maxBytes
   );

@@ -16,7 +16,7 @@ import { RemoteInstances } from './remote-instances.js';
 import { spawnSandboxProcess, watchResidentMemory } from './sandbox-os-process.js';
 
 /** What a sandbox process reports besides call results. */
-export interface SandboxProcessEvents extends RemoteInstanceEvents {
+interface SandboxProcessEvents extends RemoteInstanceEvents {
   /** The process ended without being asked to (crash, fatal error, memory ceiling). */
   died(error: SandboxError): void;
   /** An instance failed to start and no call heard of it. */

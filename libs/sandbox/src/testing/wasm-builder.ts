@@ -41,18 +41,3 @@ export function moduleWithMemory(memoryPayload: number[]): Uint8Array<ArrayBuffe
     section(SECTION_EXPORT, [1, ...name('memory'), 0x02, 0]),
   );
 }
-
-/** A module whose export `run` calls the imported `() -> ()` function `namespace`.`field`. */
-export function moduleCallingImport(namespace: string, field: string): Uint8Array<ArrayBuffer> {
-  const SECTION_FUNCTION = 3;
-  const SECTION_CODE = 10;
-  const CALL = 0x10;
-  const END = 0x0b;
-  return wasmModule(
-    section(SECTION_TYPE, [1, 0x60, 0, 0]),
-    section(SectionId.import, [1, ...name(namespace), ...name(field), 0x00, 0]),
-    section(SECTION_FUNCTION, [1, 0]),
-    section(SECTION_EXPORT, [1, ...name('run'), 0x00, 1]),
-    section(SECTION_CODE, [1, 4, 0, CALL, 0, END]),
-  );
-}

@@ -1,14 +1,14 @@
 import type { CallLimits, CallResources } from '../call-limits.js';
 
 /** Indexes of the stats shared with the supervisor, which must report on a call it killed. */
-export const STAT_FUEL_USED = 0;
-export const STAT_HOST_CALLS = 1;
+const STAT_FUEL_USED = 0;
+const STAT_HOST_CALLS = 1;
 /**
  * 1 while a host call waits on the host (a main-thread operation, where a call past its wall
  * time is usually stopped): the fuel figure is then exact. Elsewhere it is stale and unreported:
  * reading the fuel global makes a BigInt, too costly for every host call.
  */
-export const STAT_WAITING = 2;
+const STAT_WAITING = 2;
 export const STATS_LENGTH = 3;
 
 /**

@@ -16,7 +16,7 @@ import { Approval } from './approval.entity.js';
 
 const ProcessedEvent = processedEventEntity(APPROVAL_SCHEMA);
 /** Who approved a version that needed no admin. */
-export const AUTO_APPROVER = 'auto';
+const AUTO_APPROVER = 'auto';
 
 /**
  * Clears verified versions to load: low-risk ones, and high-risk ones that ask

@@ -9,7 +9,7 @@ import type { Principal, Role } from './roles.js';
 const KEY_PREFIX = 'cvg_';
 
 /** Hash under which a key is stored; keys are 256 random bits, so a fast hash is enough. */
-export function hashKey(key: string): string {
+function hashKey(key: string): string {
   return hash('sha256', key);
 }
 

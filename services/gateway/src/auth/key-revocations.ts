@@ -3,7 +3,7 @@ import pg from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 
 /** The PostgreSQL channel on which a revoked API key's id is announced to every gateway replica. */
-export const KEY_REVOKED_CHANNEL = 'gateway_api_key_revoked';
+const KEY_REVOKED_CHANNEL = 'gateway_api_key_revoked';
 
 /**
  * Heard for each revoked key id, and with `null` when revocations may have been missed (the

@@ -11,7 +11,7 @@ const SHOWN_CHARS = 80;
  * forwarded; the 400 names the field as users know it ("plugin id"), shows the value and says
  * what is allowed.
  */
-export class PathParam implements PipeTransform<unknown, string> {
+class PathParam implements PipeTransform<unknown, string> {
   private readonly check: (value: unknown) => string;
 
   constructor(

@@ -7,7 +7,7 @@ const MiB = 1024 * 1024;
 /** Looks like a GitHub token: the log redaction must replace it. */
 export const FAKE_TOKEN = `ghp_${'Z9y8X7w6V5u4'.repeat(3)}`;
 /** A token, terminal escapes and a newline forging a second log line. */
-export const LOG_MESSAGE = `leak ${FAKE_TOKEN} \u001b[2J\u001b[31mred\u001b[0m\n{"level":"fatal","msg":"forged by a plugin"}`;
+const LOG_MESSAGE = `leak ${FAKE_TOKEN} \u001b[2J\u001b[31mred\u001b[0m\n{"level":"fatal","msg":"forged by a plugin"}`;
 
 const KERNEL = `
   (import "extism:host/env" "alloc" (func $alloc (param i64) (result i64)))
