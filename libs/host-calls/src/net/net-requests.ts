@@ -95,12 +95,13 @@ export function parseHttpRequest(
   const parsed = parseHttpRequestInput(input);
   if (!parsed.ok) return hostError('invalid_input', parsed.message);
   const { url, method, body, encoding = 'utf8' } = parsed.value;
-  const headers = sanitiseRequestHeaders(parsed.value.headers ?? {});
-  if (!headers.ok) return hostError('invalid_input', headers.reason);
+  const sanitised = sanitiseRequestHeaders(parsed.value.headers ?? {});
+  if (!sanitised.ok) return hostError('invalid_input', sanitised.reason);
+  const { headers, bytes: headerBytes } = sanitised.value;
   const bytes = body === undefined ? null : decodePayload(body, encoding);
   if (bytes === null && body !== undefined)
     return hostError('invalid_input', 'body is not valid base64');
-  const size = (bytes?.length ?? 0) + headers.bytes + url.length;
+  const size = (bytes?.length ?? 0) + headerBytes + url.length;
   if (size > policy.maxHttpRequestBytes)
     return hostError(
       'payload_too_large',
@@ -109,7 +110,7 @@ export function parseHttpRequest(
   return {
     url,
     method,
-    headers: headers.headers,
+    headers,
     body: body === undefined ? null : { data: body, encoding },
     timeoutMs: cappedTimeout(parsed.value.timeout_ms, policy),
     followRedirects: parsed.value.follow_redirects !== false,
