@@ -93,7 +93,7 @@ export function parseHttpRequest(
   policy: OperatorPolicy,
 ): HostCallOutcome<ParsedHttpRequest> {
   const parsed = parseHttpRequestInput(input);
-  if (!parsed.ok) return hostError('invalid_input', parsed.message);
+  if (!parsed.ok) return hostError('invalid_input', parsed.reason);
   const { url, method, body, encoding = 'utf8' } = parsed.value;
   const sanitised = sanitiseRequestHeaders(parsed.value.headers ?? {});
   if (!sanitised.ok) return hostError('invalid_input', sanitised.reason);
@@ -134,7 +134,7 @@ export function parseWsConnect(
   policy: OperatorPolicy,
 ): HostCallOutcome<ParsedWsConnect> {
   const parsed = parseWsConnectInput(input);
-  if (!parsed.ok) return hostError('invalid_input', parsed.message);
+  if (!parsed.ok) return hostError('invalid_input', parsed.reason);
   return { url: parsed.value.url, timeoutMs: cappedTimeout(parsed.value.timeout_ms, policy) };
 }
 
@@ -157,7 +157,7 @@ export function parseWsSend(
   policy: OperatorPolicy,
 ): HostCallOutcome<WsSendRequest> {
   const parsed = parseWsSendInput(input);
-  if (!parsed.ok) return hostError('invalid_input', parsed.message);
+  if (!parsed.ok) return hostError('invalid_input', parsed.reason);
   const { socket_id, data, encoding = 'utf8' } = parsed.value;
   const bytes = decodePayload(data, encoding);
   if (!bytes) return hostError('invalid_input', 'data is not valid base64');
@@ -173,7 +173,7 @@ export function parseWsSend(
 /** Parses a `ws_close` input (`invalid_input`). */
 export function parseWsClose(input: unknown): HostCallOutcome<WsCloseInput> {
   const parsed = parseWsCloseInput(input);
-  return parsed.ok ? parsed.value : hostError('invalid_input', parsed.message);
+  return parsed.ok ? parsed.value : hostError('invalid_input', parsed.reason);
 }
 
 /** Parses a `ws_recv` input (`invalid_input`). */
@@ -182,7 +182,7 @@ export function parseWsRecv(
   policy: OperatorPolicy,
 ): HostCallOutcome<WsRecvRequest> {
   const parsed = parseWsRecvInput(input);
-  if (!parsed.ok) return hostError('invalid_input', parsed.message);
+  if (!parsed.ok) return hostError('invalid_input', parsed.reason);
   const { socket_id, timeout_ms } = parsed.value;
   return { socket_id, timeoutMs: cappedTimeout(timeout_ms, policy) };
 }
