@@ -10,3 +10,4 @@ export * from './error-details.js';
 export * from './validation.js';
 export * from './stored-text.js';
 export * from './plugin-version-key.js';
+export * from './outcome.js';

@@ -52,7 +52,7 @@ export function parseFsPath(env: HostEnvironment, raw: unknown): string | Refusa
   const parsed = parsePluginPath(
     typeof raw === 'string' && pluginDir ? expandPluginDir(raw, pluginDir) : raw,
   );
-  return parsed.ok ? parsed.path : refuse(describePluginValue(raw), parsed.reason);
+  return parsed.ok ? parsed.value : refuse(describePluginValue(raw), parsed.reason);
 }
 
 /**

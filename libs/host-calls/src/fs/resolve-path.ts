@@ -101,9 +101,9 @@ export function resolveGrantRoots(paths: readonly string[] | undefined): GrantRo
   for (const raw of paths) {
     const parsed = parsePluginPath(raw);
     if (!parsed.ok) continue;
-    declared.push(parsed.path);
+    declared.push(parsed.value);
     try {
-      const resolution = resolveReal(parsed.path);
+      const resolution = resolveReal(parsed.value);
       if (resolution.kind === 'resolved') real.push(resolution.realPath);
     } catch {
       // A grant that cannot be resolved (loop, EACCES) grants nothing.

@@ -61,7 +61,7 @@ export async function httpRequestOp(
           hops === 0 ? pin.reason : `redirect refused: ${pin.reason}`,
           describeTarget(target),
         );
-      const response = await send(target, method, headers, body, pin.pinned, signal);
+      const response = await send(target, method, headers, body, pin.value, signal);
       const location = response.headers.location;
       if (REDIRECTS.has(response.statusCode ?? 0) && location && request.followRedirects) {
         response.destroy();

@@ -2,6 +2,7 @@
  * The shapes of the JSON a plugin passes to the network host functions, checked in the worker
  * (net-requests.ts goes on from there: sizes, then the decision).
  */
+import { fail, succeed, type Outcome } from '@convergio/contracts';
 
 /** `http_request` input. `body` is UTF-8 text unless `encoding` is `base64`. */
 export interface HttpRequestInput {
@@ -32,14 +33,11 @@ export interface WsCloseInput {
   socket_id: string;
 }
 
-export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
-
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const MAX_URL = 8192;
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
-const fail = (message: string) => ({ ok: false as const, message });
 
 function checkKeys(input: Record<string, unknown>, allowed: readonly string[]): string | null {
   const extra = Object.keys(input).find((k) => !allowed.includes(k));
@@ -88,7 +86,7 @@ export function encodePayload(bytes: Buffer): WireBytes {
   }
 }
 
-export function parseHttpRequestInput(input: unknown): Parsed<HttpRequestInput> {
+export function parseHttpRequestInput(input: unknown): Outcome<HttpRequestInput> {
   if (!isObject(input)) return fail('input must be an object');
   const problem =
     checkKeys(input, [
@@ -113,14 +111,14 @@ export function parseHttpRequestInput(input: unknown): Parsed<HttpRequestInput> 
     (input.follow_redirects === undefined || typeof input.follow_redirects === 'boolean'
       ? null
       : 'follow_redirects must be a boolean');
-  return problem ? fail(problem) : { ok: true, value: input as unknown as HttpRequestInput };
+  return problem ? fail(problem) : succeed(input as unknown as HttpRequestInput);
 }
 
 function parseSocketInput<T>(
   input: unknown,
   fields: readonly string[],
   more: (i: Record<string, unknown>) => string | null,
-): Parsed<T> {
+): Outcome<T> {
   if (!isObject(input)) return fail('input must be an object');
   const problem =
     checkKeys(input, ['socket_id', ...fields]) ??
@@ -128,28 +126,28 @@ function parseSocketInput<T>(
       ? null
       : 'socket_id must be a socket id') ??
     more(input);
-  return problem ? fail(problem) : { ok: true, value: input as unknown as T };
+  return problem ? fail(problem) : succeed(input as unknown as T);
 }
 
-export function parseWsConnectInput(input: unknown): Parsed<WsConnectInput> {
+export function parseWsConnectInput(input: unknown): Outcome<WsConnectInput> {
   if (!isObject(input)) return fail('input must be an object');
   const problem =
     checkKeys(input, ['url', 'timeout_ms']) ??
     checkUrl(input.url) ??
     checkTimeout(input.timeout_ms);
-  return problem ? fail(problem) : { ok: true, value: input as unknown as WsConnectInput };
+  return problem ? fail(problem) : succeed(input as unknown as WsConnectInput);
 }
 
-export function parseWsSendInput(input: unknown): Parsed<WsSendInput> {
+export function parseWsSendInput(input: unknown): Outcome<WsSendInput> {
   return parseSocketInput(input, ['data', 'encoding'], (i) =>
     typeof i.data === 'string' ? checkEncoding(i.encoding) : 'data must be a string',
   );
 }
 
-export function parseWsRecvInput(input: unknown): Parsed<WsRecvInput> {
+export function parseWsRecvInput(input: unknown): Outcome<WsRecvInput> {
   return parseSocketInput(input, ['timeout_ms'], (i) => checkTimeout(i.timeout_ms));
 }
 
-export function parseWsCloseInput(input: unknown): Parsed<WsCloseInput> {
+export function parseWsCloseInput(input: unknown): Outcome<WsCloseInput> {
   return parseSocketInput(input, [], () => null);
 }

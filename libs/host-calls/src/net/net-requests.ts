@@ -93,14 +93,15 @@ export function parseHttpRequest(
   policy: OperatorPolicy,
 ): HostCallOutcome<ParsedHttpRequest> {
   const parsed = parseHttpRequestInput(input);
-  if (!parsed.ok) return hostError('invalid_input', parsed.message);
+  if (!parsed.ok) return hostError('invalid_input', parsed.reason);
   const { url, method, body, encoding = 'utf8' } = parsed.value;
-  const headers = sanitiseRequestHeaders(parsed.value.headers ?? {});
-  if (!headers.ok) return hostError('invalid_input', headers.reason);
+  const sanitised = sanitiseRequestHeaders(parsed.value.headers ?? {});
+  if (!sanitised.ok) return hostError('invalid_input', sanitised.reason);
+  const { headers, bytes: headerBytes } = sanitised.value;
   const bytes = body === undefined ? null : decodePayload(body, encoding);
   if (bytes === null && body !== undefined)
     return hostError('invalid_input', 'body is not valid base64');
-  const size = (bytes?.length ?? 0) + headers.bytes + url.length;
+  const size = (bytes?.length ?? 0) + headerBytes + url.length;
   if (size > policy.maxHttpRequestBytes)
     return hostError(
       'payload_too_large',
@@ -109,7 +110,7 @@ export function parseHttpRequest(
   return {
     url,
     method,
-    headers: headers.headers,
+    headers,
     body: body === undefined ? null : { data: body, encoding },
     timeoutMs: cappedTimeout(parsed.value.timeout_ms, policy),
     followRedirects: parsed.value.follow_redirects !== false,
@@ -133,7 +134,7 @@ export function parseWsConnect(
   policy: OperatorPolicy,
 ): HostCallOutcome<ParsedWsConnect> {
   const parsed = parseWsConnectInput(input);
-  if (!parsed.ok) return hostError('invalid_input', parsed.message);
+  if (!parsed.ok) return hostError('invalid_input', parsed.reason);
   return { url: parsed.value.url, timeoutMs: cappedTimeout(parsed.value.timeout_ms, policy) };
 }
 
@@ -156,7 +157,7 @@ export function parseWsSend(
   policy: OperatorPolicy,
 ): HostCallOutcome<WsSendRequest> {
   const parsed = parseWsSendInput(input);
-  if (!parsed.ok) return hostError('invalid_input', parsed.message);
+  if (!parsed.ok) return hostError('invalid_input', parsed.reason);
   const { socket_id, data, encoding = 'utf8' } = parsed.value;
   const bytes = decodePayload(data, encoding);
   if (!bytes) return hostError('invalid_input', 'data is not valid base64');
@@ -172,7 +173,7 @@ export function parseWsSend(
 /** Parses a `ws_close` input (`invalid_input`). */
 export function parseWsClose(input: unknown): HostCallOutcome<WsCloseInput> {
   const parsed = parseWsCloseInput(input);
-  return parsed.ok ? parsed.value : hostError('invalid_input', parsed.message);
+  return parsed.ok ? parsed.value : hostError('invalid_input', parsed.reason);
 }
 
 /** Parses a `ws_recv` input (`invalid_input`). */
@@ -181,7 +182,7 @@ export function parseWsRecv(
   policy: OperatorPolicy,
 ): HostCallOutcome<WsRecvRequest> {
   const parsed = parseWsRecvInput(input);
-  if (!parsed.ok) return hostError('invalid_input', parsed.message);
+  if (!parsed.ok) return hostError('invalid_input', parsed.reason);
   const { socket_id, timeout_ms } = parsed.value;
   return { socket_id, timeoutMs: cappedTimeout(timeout_ms, policy) };
 }

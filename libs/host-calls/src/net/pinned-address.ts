@@ -1,5 +1,6 @@
 import type { LookupFunction } from 'node:net';
 import { abortError } from './deadline.js';
+import { fail, succeed, type Outcome } from '@convergio/contracts';
 import {
   checkResolvedAddresses,
   formatIpAddress,
@@ -29,8 +30,6 @@ export interface PinnedAddress {
   family: 4 | 6;
 }
 
-export type PinResult = { ok: true; pinned: PinnedAddress } | { ok: false; reason: string };
-
 /**
  * Resolves the target ONCE, checks every answer, and returns the address to connect to.
  * IP literals were already checked by the pure decision and are used as they are. The
@@ -43,9 +42,9 @@ export async function pinAddress(
   resolve: Resolver,
   signal: AbortSignal,
   budgetMs: number,
-): Promise<PinResult> {
+): Promise<Outcome<PinnedAddress>> {
   if (target.host.kind === 'ip') {
-    return { ok: true, pinned: { address: target.host.name, family: target.host.address.family } };
+    return succeed({ address: target.host.name, family: target.host.address.family });
   }
   const answers = await raceAbort(
     resolve(target.host.name, { signal, timeoutMs: Math.max(1, budgetMs) }),
@@ -56,9 +55,9 @@ export async function pinAddress(
     answers.map((a) => a.address),
     policy,
   );
-  if (!checked.allowed) return { ok: false, reason: checked.reason };
+  if (!checked.allowed) return fail(checked.reason);
   const first = checked.addresses[0];
-  return { ok: true, pinned: { address: formatIpAddress(first), family: first.family } };
+  return succeed({ address: formatIpAddress(first), family: first.family });
 }
 
 /**

@@ -89,7 +89,7 @@ export async function wsConnectOp(
     const pin = await pinAddress(target, policy, resolve, signal, remainingMs());
     if (!pin.ok) return denied(pin.reason, describeTarget(target));
     const ws = new WebSocket(target.href, {
-      lookup: pinnedLookup(pin.pinned),
+      lookup: pinnedLookup(pin.value),
       maxPayload: policy.maxWebSocketMessageBytes,
       followRedirects: false,
       perMessageDeflate: false, // no decompression bombs, no compression side channels

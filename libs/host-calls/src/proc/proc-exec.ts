@@ -76,7 +76,7 @@ export const procExecFunction = defineHostFunction<ExecBound, ExecRequest>({
   },
   parse: (input, { env }) => {
     const parsed = parseExecRequest(input, env.policy.maxProcOutputBytes);
-    return parsed.ok ? parsed.request : refuse(execTarget(input), parsed.reason);
+    return parsed.ok ? parsed.value : refuse(execTarget(input), parsed.reason);
   },
   // The binary's real path is what is decided on: run resolves it, then decides.
   decide: allow,
@@ -137,7 +137,7 @@ function openWorkingDirectory(
   }
   const parsed = parsePluginPath(cwd);
   if (!parsed.ok) return refuse(binary, `cwd: ${parsed.reason}`);
-  const resolution = resolveReal(parsed.path);
+  const resolution = resolveReal(parsed.value);
   if (resolution.kind !== 'resolved') return refuse(binary, 'cwd does not resolve');
   const decision = decideExecCwd(
     resolution.realPath,

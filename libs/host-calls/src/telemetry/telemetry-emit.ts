@@ -23,7 +23,7 @@ export const telemetryEmitFunction = defineHostFunction<HostEnvironment, Telemet
   admit: (env) => (env.grants['telemetry.emit'] ? null : notGranted('telemetry.emit')),
   parse: (input, env) => {
     const checked = checkTelemetryEvent(input, env.releasedSecrets());
-    return checked.ok ? checked.event : refuse(telemetryTarget(input), checked.reason);
+    return checked.ok ? checked.value : refuse(telemetryTarget(input), checked.reason);
   },
   decide: allow,
   run: (event: TelemetryPayload, env) => {

@@ -9,7 +9,7 @@ describe('parseExecRequest', () => {
     );
     expect(result).toEqual({
       ok: true,
-      request: { binary: '/bin/echo', args: ['; rm -rf /', '$(id)', '`id`', '| cat', '&&'] },
+      value: { binary: '/bin/echo', args: ['; rm -rf /', '$(id)', '`id`', '| cat', '&&'] },
     });
   });
 

@@ -3,7 +3,6 @@ export {
   MAX_EXEC_ARGS,
   parseExecRequest,
   type ExecRequest,
-  type ExecRequestCheck,
 } from './exec-request.js';
 export {
   capOutput,

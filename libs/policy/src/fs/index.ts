@@ -6,7 +6,6 @@ export {
   isWithinRoot,
   MAX_PLUGIN_PATH_LENGTH,
   parsePluginPath,
-  type PathCheck,
 } from './plugin-path.js';
 export {
   decideFsAccess,

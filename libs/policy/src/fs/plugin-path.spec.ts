@@ -16,7 +16,7 @@ describe('parsePluginPath', () => {
     ['/data/..%2f..%2fetc', '/data/..%2f..%2fetc'],
     ['/data/．．/etc', '/data/．．/etc'], // full-width dots are a name, not a parent reference
   ])('accepts %j as %j', (raw, canonical) => {
-    expect(parsePluginPath(raw)).toEqual({ ok: true, path: canonical });
+    expect(parsePluginPath(raw)).toEqual({ ok: true, value: canonical });
   });
 
   it.each([

@@ -1,3 +1,5 @@
+import { fail, succeed, type Outcome } from '@convergio/contracts';
+
 /**
  * Syntax of the paths a plugin names, and where a path sits relative to a grant. Pure:
  * no file system access; the host resolves paths and feeds the real paths back in.
@@ -12,8 +14,6 @@ export const MAX_PLUGIN_PATH_LENGTH = 4096;
  */
 export const FORBIDDEN_ROOTS: readonly string[] = ['/proc', '/sys', '/dev'];
 
-export type PathCheck = { ok: true; path: string } | { ok: false; reason: string };
-
 /**
  * Checks a plugin-supplied path and returns it in canonical form (single slashes, no `.`,
  * no trailing slash). Relative paths are refused rather than resolved against a grant:
@@ -23,18 +23,16 @@ export type PathCheck = { ok: true; path: string } | { ok: false; reason: string
  * (NUL truncates C strings; control characters forge log lines). Percent-encoded forms
  * such as `%2e%2e` are NOT decoded: on a file system they are ordinary names.
  */
-export function parsePluginPath(raw: unknown): PathCheck {
-  if (typeof raw !== 'string' || raw.length === 0)
-    return { ok: false, reason: 'path must be a non-empty string' };
-  if (raw.length > MAX_PLUGIN_PATH_LENGTH) return { ok: false, reason: 'path is too long' };
+export function parsePluginPath(raw: unknown): Outcome<string> {
+  if (typeof raw !== 'string' || raw.length === 0) return fail('path must be a non-empty string');
+  if (raw.length > MAX_PLUGIN_PATH_LENGTH) return fail('path is too long');
 
-  if (/[\u0000-\u001f\u007f]/.test(raw))
-    return { ok: false, reason: 'path contains NUL or control characters' };
-  if (raw.includes('\\')) return { ok: false, reason: 'path contains a backslash' };
-  if (!raw.startsWith('/')) return { ok: false, reason: 'path must be absolute' };
+  if (/[\u0000-\u001f\u007f]/.test(raw)) return fail('path contains NUL or control characters');
+  if (raw.includes('\\')) return fail('path contains a backslash');
+  if (!raw.startsWith('/')) return fail('path must be absolute');
   const segments = raw.split('/').filter((s) => s !== '' && s !== '.');
-  if (segments.includes('..')) return { ok: false, reason: 'path contains a ".." segment' };
-  return { ok: true, path: '/' + segments.join('/') };
+  if (segments.includes('..')) return fail('path contains a ".." segment');
+  return succeed('/' + segments.join('/'));
 }
 
 /**

@@ -314,7 +314,7 @@ describe('netPolicyFor', () => {
     network: {
       denied_hosts: ['a.example'],
       denied_host_suffixes: ['internal'],
-      denied_cidrs: [range.range],
+      denied_cidrs: [range.value],
       private_network_plugins: ['local.tool'],
     },
   });
@@ -332,7 +332,7 @@ describe('netPolicyFor', () => {
     expect(net.denied).toEqual({
       hosts: ['a.example'],
       suffixes: ['internal'],
-      cidrs: [range.range],
+      cidrs: [range.value],
     });
     expect(JSON.parse(JSON.stringify(net))).toEqual(net);
   });

@@ -18,7 +18,7 @@ const manifest = (permissions: Permissions): Manifest => ({
 const cidr = (text: string) => {
   const parsed = parseCidr(text);
   if (!parsed.ok) throw new Error(parsed.reason);
-  return parsed.range;
+  return parsed.value;
 };
 const policy: GrantPolicy = {
   ...DEFAULT_GRANT_POLICY,

@@ -19,13 +19,13 @@ export type ResolvedGrantPath =
 export function resolveGrantPath(raw: string, ctx: GrantContext): ResolvedGrantPath {
   const parsed = parsePluginPath(expandPluginDir(raw, ctx.pluginDir));
   if (!parsed.ok) return { ok: false, raw, error: parsed.reason };
-  return { ok: true, raw, declared: parsed.path, real: ctx.realPath(parsed.path) };
+  return { ok: true, raw, declared: parsed.value, real: ctx.realPath(parsed.value) };
 }
 
 /** The plugin's own directory as written and as it resolves. */
 export function ownDirs(ctx: GrantContext): string[] {
   const own = parsePluginPath(ctx.pluginDir);
-  return own.ok ? [own.path, ctx.realPath(own.path)] : [];
+  return own.ok ? [own.value, ctx.realPath(own.value)] : [];
 }
 
 /**

@@ -1,5 +1,5 @@
-import { ajv, toDetails, type PermissionName } from '@convergio/contracts';
-import { parseCidr, type CidrRange } from '../net/cidr.js';
+import { ajv, toDetails, type Outcome, type PermissionName } from '@convergio/contracts';
+import { parseCidr } from '../net/cidr.js';
 import {
   DEFAULT_GRANT_POLICY,
   GrantPolicyError,
@@ -16,7 +16,6 @@ import {
   policyPath,
   policyPermission,
   policyRoot,
-  type ValueCheck,
 } from './policy-values.js';
 
 const validateFile = ajv.compile(GrantPolicyFileSchema);
@@ -60,7 +59,7 @@ function normalise(raw: unknown, problems: string[]): GrantPolicy {
   const fs = object(file.filesystem);
   const net = object(file.network);
   const perms = object(file.permissions);
-  const values = <T>(pointer: string, list: unknown, check: (raw: string) => ValueCheck<T>) =>
+  const values = <T>(pointer: string, list: unknown, check: (raw: string) => Outcome<T>) =>
     list === undefined ? undefined : checkAll(pointer, list, check, problems);
   const defaults = DEFAULT_GRANT_POLICY;
   const adminOutside = fs.admin_required_outside_plugin_dir;
@@ -80,7 +79,8 @@ function normalise(raw: unknown, problems: string[]): GrantPolicy {
         values('/network/denied_host_suffixes', net.denied_host_suffixes, policyHostSuffix) ??
         defaults.network.denied_host_suffixes,
       denied_cidrs:
-        values('/network/denied_cidrs', net.denied_cidrs, cidr) ?? defaults.network.denied_cidrs,
+        values('/network/denied_cidrs', net.denied_cidrs, parseCidr) ??
+        defaults.network.denied_cidrs,
       private_network_plugins: Array.isArray(net.private_network_plugins)
         ? unique(net.private_network_plugins.filter((p): p is string => typeof p === 'string'))
         : defaults.network.private_network_plugins,
@@ -105,7 +105,7 @@ function normalise(raw: unknown, problems: string[]): GrantPolicy {
 function checkAll<T>(
   pointer: string,
   list: unknown,
-  check: (raw: string) => ValueCheck<T>,
+  check: (raw: string) => Outcome<T>,
   problems: string[],
 ): T[] {
   if (!Array.isArray(list)) return [];
@@ -117,11 +117,6 @@ function checkAll<T>(
     else problems.push(`${pointer}/${i}: ${JSON.stringify(item)}: ${result.reason}`);
   });
   return uniqueBy(out, (v) => JSON.stringify(v));
-}
-
-function cidr(raw: string): ValueCheck<CidrRange> {
-  const parsed = parseCidr(raw);
-  return parsed.ok ? { ok: true, value: parsed.range } : { ok: false, reason: parsed.reason };
 }
 
 function roots(list: unknown, problems: string[]): { path: string; access: RootAccess }[] {

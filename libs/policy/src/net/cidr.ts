@@ -1,3 +1,4 @@
+import { fail, succeed, type Outcome } from '@convergio/contracts';
 import { formatIpAddress, parseIpv4, parseIpv6, type IpAddress } from './ip-address.js';
 
 /**
@@ -14,36 +15,29 @@ export interface CidrRange {
   bits: number;
 }
 
-/** A parsed range, or why the text is not one. */
-export type CidrCheck = { ok: true; range: CidrRange } | { ok: false; reason: string };
-
 /**
- * Parses `address/prefix`. Strict on purpose, because an operator's typo here silently
+ * Parses `address/prefix` into a range, or says why the text is not one. Strict on purpose, because an operator's typo here silently
  * denies the wrong range: IPv4 only as a dotted quad without leading zeros (`010.0.0.0`
  * is octal to inet_aton), the prefix is required (`/32` for one address), and host bits
  * must be zero (`10.0.0.1/8` is refused with the network address it probably meant).
  */
-export function parseCidr(text: string): CidrCheck {
+export function parseCidr(text: string): Outcome<CidrRange> {
   const match = /^([^/]+)\/(\d{1,3})$/.exec(text);
-  if (!match)
-    return {
-      ok: false,
-      reason: `"${text}" is not address/prefix (use /32 or /128 for one address)`,
-    };
+  if (!match) return fail(`"${text}" is not address/prefix (use /32 or /128 for one address)`);
   const [, addressText, bitsText] = match as unknown as [string, string, string];
   const address = parseStrictAddress(addressText);
-  if (!address) return { ok: false, reason: `"${text}" does not start with an IP address` };
+  if (!address) return fail(`"${text}" does not start with an IP address`);
   const bits = Number(bitsText);
   const maxBits = address.family === 4 ? 32 : 128;
   if (bits > maxBits || (bitsText.length > 1 && bitsText.startsWith('0'))) {
-    return { ok: false, reason: `"${text}" has an invalid prefix (0 to ${maxBits})` };
+    return fail(`"${text}" has an invalid prefix (0 to ${maxBits})`);
   }
   const network = maskBytes(address.bytes, bits);
   const cidr = `${formatIpAddress({ family: address.family, bytes: network })}/${bits}`;
   if (network.some((b, i) => b !== address.bytes[i])) {
-    return { ok: false, reason: `"${text}" has host bits set (did you mean ${cidr}?)` };
+    return fail(`"${text}" has host bits set (did you mean ${cidr}?)`);
   }
-  return { ok: true, range: { cidr, family: address.family, bytes: network, bits } };
+  return succeed({ cidr, family: address.family, bytes: network, bits });
 }
 
 function parseStrictAddress(text: string): IpAddress | null {

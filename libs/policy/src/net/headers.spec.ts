@@ -18,14 +18,16 @@ describe('sanitiseRequestHeaders', () => {
     });
     expect(result).toEqual({
       ok: true,
-      headers: { authorization: 'Bearer t', accept: 'application/json' },
-      bytes:
-        'authorization'.length +
-        'Bearer t'.length +
-        4 +
-        'accept'.length +
-        'application/json'.length +
-        4,
+      value: {
+        headers: { authorization: 'Bearer t', accept: 'application/json' },
+        bytes:
+          'authorization'.length +
+          'Bearer t'.length +
+          4 +
+          'accept'.length +
+          'application/json'.length +
+          4,
+      },
     });
   });
 
@@ -172,7 +174,7 @@ describe('headersForRedirect', () => {
     });
     if (!sanitised.ok) throw new Error(sanitised.reason);
     expect(
-      headersForRedirect(sanitised.headers, { crossOrigin: true, bodyDropped: false }),
+      headersForRedirect(sanitised.value.headers, { crossOrigin: true, bodyDropped: false }),
     ).toEqual({ accept: 'text/plain', 'user-agent': 'ua' });
   });
 });

@@ -1,3 +1,4 @@
+import { fail, succeed, type Outcome } from '@convergio/contracts';
 /**
  * Request headers a plugin may not set. Hop-by-hop headers and framing are the host's job
  * (a plugin-chosen `Transfer-Encoding` or `Content-Length` enables request smuggling);
@@ -63,29 +64,31 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 const BAD_VALUE = /[\u0000-\u0008\u000a-\u001f\u007f]/;
 
-export type SanitisedHeaders =
-  { ok: true; headers: Record<string, string>; bytes: number } | { ok: false; reason: string };
+/** Request headers as they will be sent, and how many bytes they take on the wire. */
+export interface SanitisedHeaders {
+  headers: Record<string, string>;
+  bytes: number;
+}
 
 /**
  * Validates plugin request headers (names are tokens, values have no CR, LF or NUL) and
  * drops the ones the host owns. Names come back lowercase; `bytes` counts what is sent.
  */
-export function sanitiseRequestHeaders(headers: Record<string, unknown>): SanitisedHeaders {
+export function sanitiseRequestHeaders(
+  headers: Record<string, unknown>,
+): Outcome<SanitisedHeaders> {
   const out: Record<string, string> = {};
   let bytes = 0;
   for (const [rawName, value] of Object.entries(headers)) {
-    if (!TOKEN.test(rawName))
-      return { ok: false, reason: `header name ${JSON.stringify(rawName)} is invalid` };
-    if (typeof value !== 'string')
-      return { ok: false, reason: `header ${rawName} must be a string` };
-    if (BAD_VALUE.test(value))
-      return { ok: false, reason: `header ${rawName} has a control character` };
+    if (!TOKEN.test(rawName)) return fail(`header name ${JSON.stringify(rawName)} is invalid`);
+    if (typeof value !== 'string') return fail(`header ${rawName} must be a string`);
+    if (BAD_VALUE.test(value)) return fail(`header ${rawName} has a control character`);
     const name = rawName.toLowerCase();
     if (STRIPPED.has(name) || name.startsWith('proxy-')) continue;
     out[name] = name in out ? `${out[name]}, ${value}` : value;
     bytes += name.length + value.length + 4;
   }
-  return { ok: true, headers: out, bytes };
+  return succeed({ headers: out, bytes });
 }
 
 /**

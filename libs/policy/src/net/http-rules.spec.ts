@@ -216,7 +216,7 @@ describe('decideRedirect re-checks every hop', () => {
   const from = (url: string): NetTarget => {
     const parsed = parseNetUrl(url, ['http', 'https']);
     if (!parsed.ok) throw new Error(parsed.reason);
-    return parsed.target;
+    return parsed.value;
   };
   const hop = (
     location: string,

@@ -64,7 +64,7 @@ export function decideHttpRequest(
   if (!grant || grant.rules.length === 0) return refuse('no net.http permission granted', shownUrl);
   const parsed = parseNetUrl(request.url, ['http', 'https']);
   if (!parsed.ok) return refuse(parsed.reason, shownUrl);
-  const { target } = parsed;
+  const target = parsed.value;
   const shown = describeTarget(target);
   const method = request.method.toUpperCase();
   const hostRefusal = targetHostRefusal(target, policy);

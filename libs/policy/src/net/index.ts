@@ -10,7 +10,7 @@ export {
   type NetDenials,
   type NetPolicy,
 } from './address-class.js';
-export { cidrContains, parseCidr, type CidrCheck, type CidrRange } from './cidr.js';
+export { cidrContains, parseCidr, type CidrRange } from './cidr.js';
 export { headersForRedirect, sanitiseRequestHeaders, type SanitisedHeaders } from './headers.js';
 export {
   hostMatchesPattern,
@@ -49,7 +49,6 @@ export {
   sameOrigin,
   type NetScheme,
   type NetTarget,
-  type ParsedTarget,
 } from './target.js';
 export {
   decideWebSocket,

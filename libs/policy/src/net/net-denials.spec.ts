@@ -9,7 +9,7 @@ import { decideWebSocket } from './websocket-rules.js';
 const range = (text: string): CidrRange => {
   const parsed = parseCidr(text);
   if (!parsed.ok) throw new Error(parsed.reason);
-  return parsed.range;
+  return parsed.value;
 };
 const ip = (text: string) => {
   const address = parseIpAddress(text);
@@ -129,7 +129,7 @@ describe('targetHostRefusal with operator host denials', () => {
   ])('%s', (url, reason) => {
     const parsed = parseNetUrl(url, ['https']);
     if (!parsed.ok) throw new Error(parsed.reason);
-    const refusal = targetHostRefusal(parsed.target, lenient);
+    const refusal = targetHostRefusal(parsed.value, lenient);
     if (reason === null) expect(refusal).toBeNull();
     else expect(refusal).toContain(reason);
   });
@@ -140,7 +140,7 @@ describe('targetHostRefusal with operator host denials', () => {
       denied: { hosts: ['xn--bcher-kva.example'], suffixes: [], cidrs: [] },
     };
     const parsed = parseNetUrl('https://BÜCHER.example/', ['https']);
-    expect(parsed.ok && targetHostRefusal(parsed.target, policy)).toContain('denied');
+    expect(parsed.ok && targetHostRefusal(parsed.value, policy)).toContain('denied');
   });
 });
 
@@ -165,7 +165,7 @@ describe('request decisions honour the denials even when the rules allow the hos
     const from = parseNetUrl('https://www.example.com/', ['https']);
     if (!from.ok) throw new Error(from.reason);
     const hop = {
-      from: from.target,
+      from: from.value,
       method: 'GET',
       status: 302,
       location: 'https://FILES.example.com./',

@@ -1,3 +1,4 @@
+import { fail, succeed, type Outcome } from '@convergio/contracts';
 import { normaliseHost, type NetHost } from './host.js';
 
 export type NetScheme = 'http' | 'https' | 'ws' | 'wss';
@@ -25,38 +26,31 @@ export interface NetTarget {
   href: string;
 }
 
-export type ParsedTarget = { ok: true; target: NetTarget } | { ok: false; reason: string };
-
 const MAX_URL_LENGTH = 8192;
 
 /** Parses a plugin-supplied URL with the WHATWG parser and refuses what must never be fetched. */
-export function parseNetUrl(url: string, schemes: readonly NetScheme[]): ParsedTarget {
-  if (url.length > MAX_URL_LENGTH) return { ok: false, reason: 'url is too long' };
+export function parseNetUrl(url: string, schemes: readonly NetScheme[]): Outcome<NetTarget> {
+  if (url.length > MAX_URL_LENGTH) return fail('url is too long');
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    return { ok: false, reason: 'url is not a valid absolute URL' };
+    return fail('url is not a valid absolute URL');
   }
   const scheme = parsed.protocol.slice(0, -1) as NetScheme;
-  if (!schemes.includes(scheme))
-    return { ok: false, reason: `scheme ${scheme} is not supported here` };
+  if (!schemes.includes(scheme)) return fail(`scheme ${scheme} is not supported here`);
   // `http://allowed.com@evil.com` and `http://user:pw@host`: credentials belong in headers.
   if (parsed.username !== '' || parsed.password !== '') {
-    return { ok: false, reason: 'url must not contain userinfo (user@host)' };
+    return fail('url must not contain userinfo (user@host)');
   }
   const host = normaliseHost(parsed.hostname);
-  if (!host) return { ok: false, reason: 'url has an empty host' };
+  if (!host) return fail('url has an empty host');
   const port = parsed.port === '' ? DEFAULT_PORTS[scheme] : Number(parsed.port);
-  if (!Number.isInteger(port) || port < 1 || port > 65535)
-    return { ok: false, reason: 'url has an invalid port' };
+  if (!Number.isInteger(port) || port < 1 || port > 65535) return fail('url has an invalid port');
   const hostText = host.kind === 'ip' && host.address.family === 6 ? `[${host.name}]` : host.name;
   const portText = port === DEFAULT_PORTS[scheme] ? '' : `:${port}`;
   const href = `${scheme}://${hostText}${portText}${parsed.pathname}${parsed.search}`;
-  return {
-    ok: true,
-    target: { scheme, host, port, path: parsed.pathname, search: parsed.search, href },
-  };
+  return succeed({ scheme, host, port, path: parsed.pathname, search: parsed.search, href });
 }
 
 /** The `Host` header value for a target (port only when not the scheme's default). */

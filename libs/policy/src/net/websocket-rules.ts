@@ -76,7 +76,7 @@ export function decideWebSocket(
     return refuse('no net.websocket permission granted', shownUrl);
   const parsed = parseNetUrl(url, ['ws', 'wss']);
   if (!parsed.ok) return refuse(parsed.reason, shownUrl);
-  const { target } = parsed;
+  const target = parsed.value;
   const shown = describeTarget(target);
   const hostRefusal = targetHostRefusal(target, policy);
   if (hostRefusal) return refuse(hostRefusal, shown);

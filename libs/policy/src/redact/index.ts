@@ -11,7 +11,6 @@ export {
   MAX_TELEMETRY_ATTRIBUTES,
   MAX_TELEMETRY_STRING_LENGTH,
   TELEMETRY_NAME_PATTERN,
-  type TelemetryCheck,
   type TelemetryEvent,
   type TelemetryScalar,
 } from './telemetry-event.js';

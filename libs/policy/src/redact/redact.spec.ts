@@ -130,7 +130,7 @@ describe('checkTelemetryEvent', () => {
     );
     expect(result).toEqual({
       ok: true,
-      event: {
+      value: {
         name: 'job.done',
         value: 3,
         attributes: { status: 'ok', auth: REDACTED, key: REDACTED },

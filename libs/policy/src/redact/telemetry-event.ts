@@ -1,3 +1,4 @@
+import { fail, succeed, type Outcome } from '@convergio/contracts';
 import { containsSecret, redactScalar } from './secret-redaction.js';
 
 /** Event names and attribute keys: lower case, dot or underscore separated, at most 64 characters. */
@@ -13,8 +14,6 @@ export interface TelemetryEvent {
   value?: TelemetryScalar;
   attributes: Record<string, TelemetryScalar>;
 }
-
-export type TelemetryCheck = { ok: true; event: TelemetryEvent } | { ok: false; reason: string };
 
 function checkScalar(value: unknown, where: string): string | null {
   if (typeof value === 'boolean') return null;
@@ -36,32 +35,31 @@ function checkScalar(value: unknown, where: string): string | null {
 export function checkTelemetryEvent(
   input: unknown,
   releasedSecrets: readonly string[],
-): TelemetryCheck {
-  if (typeof input !== 'object' || input === null)
-    return { ok: false, reason: 'input must be an object' };
+): Outcome<TelemetryEvent> {
+  if (typeof input !== 'object' || input === null) return fail('input must be an object');
   const { name, value, attributes = {} } = input as Record<string, unknown>;
   if (typeof name !== 'string' || !TELEMETRY_NAME_PATTERN.test(name)) {
-    return { ok: false, reason: 'name must match ^[a-z][a-z0-9_.]{0,63}$' };
+    return fail('name must match ^[a-z][a-z0-9_.]{0,63}$');
   }
   if (value !== undefined) {
     const problem = checkScalar(value, 'value');
-    if (problem) return { ok: false, reason: problem };
+    if (problem) return fail(problem);
   }
   if (typeof attributes !== 'object' || attributes === null || Array.isArray(attributes)) {
-    return { ok: false, reason: 'attributes must be an object' };
+    return fail('attributes must be an object');
   }
   const entries = Object.entries(attributes);
   if (entries.length > MAX_TELEMETRY_ATTRIBUTES) {
-    return { ok: false, reason: `more than ${MAX_TELEMETRY_ATTRIBUTES} attributes` };
+    return fail(`more than ${MAX_TELEMETRY_ATTRIBUTES} attributes`);
   }
   for (const [key, v] of entries) {
     if (!TELEMETRY_NAME_PATTERN.test(key))
-      return { ok: false, reason: `attribute key "${key.slice(0, 64)}" is invalid` };
+      return fail(`attribute key "${key.slice(0, 64)}" is invalid`);
     const problem = checkScalar(v, `attribute ${key}`);
-    if (problem) return { ok: false, reason: problem };
+    if (problem) return fail(problem);
   }
   if ([name, ...entries.map(([k]) => k)].some((s) => containsSecret(s, releasedSecrets))) {
-    return { ok: false, reason: 'the name or an attribute key contains a secret' };
+    return fail('the name or an attribute key contains a secret');
   }
   const event: TelemetryEvent = {
     name,
@@ -70,5 +68,5 @@ export function checkTelemetryEvent(
     ),
   };
   if (value !== undefined) event.value = redactScalar(value as TelemetryScalar, releasedSecrets);
-  return { ok: true, event };
+  return succeed(event);
 }
