@@ -26,7 +26,7 @@ describe('TraceContextMiddleware', () => {
   });
 
   it('starts a trace when the caller sends none or a malformed one', () => {
-    for (const headers of [{}, { traceparent: 'garbage' }]) {
+    for (const headers of [{}, { traceparent: 'garbage' }] as Record<string, string>[]) {
       const { seen, responseHeader } = run(headers);
       expect(seen).toMatch(/^[0-9a-f]{32}$/);
       expect(responseHeader).toContain(seen);

@@ -53,7 +53,7 @@ describe('kernel log_* imports of a hostile plugin, in the real sandbox', () => 
   let runtime: SandboxRuntime;
   let plugin: LoadedSandboxPlugin;
   // What reaches the operator: log events (one structured line each) and raw worker output.
-  let lines: LogPayload[];
+  let lines: (LogPayload & { plugin: string })[];
   let operatorLines: string[];
 
   beforeAll(async () => {
