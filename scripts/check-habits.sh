@@ -8,6 +8,8 @@
 #   prettier     every file Prettier formats is formatted (.prettierignore says what is not)
 #   names        no two source files of one lib or service share a name (index.ts aside)
 #   lint         type-aware ESLint with the Nx module boundaries (eslint.config.mjs)
+#   types        every project type-checks with its specs (the build leaves specs out, and jest
+#                strips types without checking them)
 #
 # It builds first (tsc -b is incremental): config-docs reads the schemas from services/*/dist,
 # and lint resolves a lib's subpath exports through its dist/ types.
@@ -38,6 +40,14 @@ duplicate_names() {
       find "$dir" -name "$name" | sed 's/^/  /'
       found=1
     done
+  done
+  return $found
+}
+
+spec_types() {
+  local project found=0
+  for project in libs/*/tsconfig.json services/*/tsconfig.json; do
+    npx tsc -p "$project" --noEmit || found=1
   done
   return $found
 }
@@ -76,9 +86,10 @@ run knip npx knip --no-progress
 run prettier npx prettier --check --log-level warn .
 run names duplicate_names
 run lint lint
+run types spec_types
 
 if [ ${#failed[@]} -gt 0 ]; then
   echo "check:habits: FAILED: ${failed[*]} ($((SECONDS - start)) s)"
   exit 1
 fi
-echo "check:habits: config-docs, knip, prettier, names, lint all passed ($((SECONDS - start)) s)"
+echo "check:habits: config-docs, knip, prettier, names, lint, types all passed ($((SECONDS - start)) s)"
