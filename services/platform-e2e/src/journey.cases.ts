@@ -166,6 +166,42 @@ describe('a plugin travels the whole platform', () => {
     expect(again.body.error.code).toBe('invalid_state');
   });
 
+  it('answers an approval with ?wait once the version is loaded, so the next call runs it', async () => {
+    const first = greetManifest();
+    const id = first.id;
+    await submit(publisher, first).query({ wait: 60 }).expect(202);
+    const next = greetManifest({
+      id,
+      version: '1.1.0',
+      permissions: { 'net.http': { rules: [{ host: 'api.example.com', methods: ['GET'] }] } },
+    });
+    const pending = await submit(publisher, next).query({ wait: 60 }).expect(202);
+    expect(pending.body.status).toBe('pending_approval');
+
+    for (const wait of ['-1', '121', 'soon']) {
+      const refused = await api()
+        .post(`/v1/approvals/${id}/1.1.0/approve`)
+        .query({ wait })
+        .set(bearer(adminKey()))
+        .send({})
+        .expect(400);
+      expect(JSON.stringify(refused.body.error.details)).toContain('wait');
+    }
+    const approved = await api()
+      .post(`/v1/approvals/${id}/1.1.0/approve`)
+      .query({ wait: 60 })
+      .set(bearer(adminKey()))
+      .send({ note: 'reviewed' })
+      .expect(200);
+    expect(approved.body).toMatchObject({ plugin_id: id, version: '1.1.0', status: 'approved' });
+    const called = await api()
+      .post(`/v1/plugins/${id}/invoke`)
+      .set(bearer(invoker))
+      .send({ function: 'greet', input: { name: 'Grace' } })
+      .expect(200);
+    expect(called.body.version).toBe('1.1.0');
+  });
+
   it('refuses calls to a revoked version and records the unload', async () => {
     const manifest = greetManifest();
     const id = manifest.id;

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Type, type Static } from '@sinclair/typebox';
 import { APPROVAL_STATUSES, RequestSubjects, TrustSchema } from '@convergio/contracts';
 import { BusClient } from '@convergio/messaging';
@@ -7,6 +7,12 @@ import { CurrentPrincipal } from '../auth/principal.decorator.js';
 import { Roles, type Principal } from '../auth/roles.js';
 import { ApiPluginPath, PluginIdParam, VersionParam } from '../http/path-params.js';
 import { SchemaPipe } from '../http/schema.pipe.js';
+import {
+  MAX_WAIT_SECONDS,
+  RESTING_AFTER_APPROVAL,
+  settledStatus,
+  waitQuery,
+} from '../plugins/settled-state.js';
 
 const QueueQuery = Type.Object(
   {
@@ -20,6 +26,9 @@ const QueueQuery = Type.Object(
 const ApproveBody = Type.Object(
   { note: Type.Optional(Type.String({ maxLength: 2000 })), trust: Type.Optional(TrustSchema) },
   { additionalProperties: false },
+);
+const ApproveQuery = waitQuery(
+  'seconds to wait for the approved version to be loaded by an executor, so that a call made next runs it',
 );
 const RejectBody = Type.Object(
   { reason: Type.String({ minLength: 1, maxLength: 2000 }) },
@@ -45,21 +54,41 @@ export class ApprovalsController {
 
   @Post(':id/:version/approve')
   @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: 'Approve a pending version',
+    description: `Answers with the decision at once; with \`?wait=<seconds>\` (at most ${MAX_WAIT_SECONDS}) it answers once an executor has loaded the version (calls made next run it), or when the wait runs out.`,
+  })
   @ApiPluginPath({ version: true })
+  @ApiQuery({
+    name: 'wait',
+    required: false,
+    schema: { type: 'integer', minimum: 0, maximum: MAX_WAIT_SECONDS },
+  })
   @ApiBody({ schema: ApproveBody })
-  approve(
+  async approve(
     @Param('id', PluginIdParam) id: string,
     @Param('version', VersionParam) version: string,
     @Body(new SchemaPipe(ApproveBody, 'approve request')) body: Static<typeof ApproveBody>,
+    @Query(new SchemaPipe(ApproveQuery, 'approve query', { coerce: true }))
+    query: Static<typeof ApproveQuery>,
     @CurrentPrincipal() who: Principal,
   ) {
-    return this.bus.request(RequestSubjects.ApprovalDecide, {
+    const decided = await this.bus.request(RequestSubjects.ApprovalDecide, {
       plugin_id: id,
       version,
       decision: 'approve',
       decided_by: who.keyId,
       ...body,
     });
+    if (query.wait)
+      await settledStatus(
+        this.bus,
+        { plugin_id: id, version },
+        'pending_approval',
+        query.wait,
+        RESTING_AFTER_APPROVAL,
+      );
+    return decided;
   }
 
   @Post(':id/:version/reject')

@@ -31,7 +31,7 @@ import { openApiSchema } from '../http/openapi-schema.js';
 import { ApiPluginPath, PluginIdParam, VersionParam } from '../http/path-params.js';
 import { SchemaPipe } from '../http/schema.pipe.js';
 import { ExecutorTimeouts } from './executor-timeouts.js';
-import { MAX_SUBMIT_WAIT_SECONDS } from './settled-state.js';
+import { MAX_WAIT_SECONDS, waitQuery } from './settled-state.js';
 import { SUBMISSION_FORM, SubmissionUpload, type UploadedParts } from './submission-upload.js';
 import { SubmissionService } from './submission.service.js';
 const InvokeBody = Type.Omit(RequestSchemas[RequestSubjects.ExecutorInvoke].request, ['plugin_id']);
@@ -45,18 +45,8 @@ const RevokeBody = Type.Object(
 const OwnerBody = Type.Object({ publisher: PublisherSchema }, { additionalProperties: false });
 const TransferReply = openApiSchema(RequestSchemas[RequestSubjects.RegistryTransferOwner].reply);
 const VersionReply = openApiSchema(RequestSchemas[RequestSubjects.RegistryGetVersion].reply);
-const SubmitQuery = Type.Object(
-  {
-    wait: Type.Optional(
-      Type.Integer({
-        minimum: 0,
-        maximum: MAX_SUBMIT_WAIT_SECONDS,
-        description:
-          'seconds to wait for verification and automatic approval to finish; the answer then carries approved, pending_approval or rejected',
-      }),
-    ),
-  },
-  { additionalProperties: false },
+const SubmitQuery = waitQuery(
+  'seconds to wait for verification and automatic approval to finish; the answer then carries approved, pending_approval or rejected',
 );
 
 @ApiTags('plugins')
@@ -80,7 +70,7 @@ export class PluginsController {
   @ApiQuery({
     name: 'wait',
     required: false,
-    schema: { type: 'integer', minimum: 0, maximum: MAX_SUBMIT_WAIT_SECONDS },
+    schema: { type: 'integer', minimum: 0, maximum: MAX_WAIT_SECONDS },
   })
   @ApiConsumes('multipart/form-data')
   @ApiUnsupportedMediaTypeResponse({ description: `anything but ${SUBMISSION_FORM}` })
