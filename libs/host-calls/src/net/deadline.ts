@@ -34,13 +34,23 @@ export function abortError(signal: AbortSignal): Error {
   return signal.reason instanceof Error ? signal.reason : new Stopped('aborted');
 }
 
-/** The code to report for a failure: the deadline's, when it fired, else a network error. */
+/**
+ * The code to report for a failure: the deadline's when it fired, or when the failure came at or
+ * past it (a resolver given the remaining time may give up just before the deadline's own timer
+ * fires), else a network error.
+ */
 export function failureCode(
   error: unknown,
-  signal: AbortSignal,
+  { signal, remainingMs }: { signal: AbortSignal; remainingMs: () => number },
 ): { code: string; message: string } {
   const stopped =
-    signal.reason instanceof Stopped ? signal.reason : error instanceof Stopped ? error : null;
+    signal.reason instanceof Stopped
+      ? signal.reason
+      : error instanceof Stopped
+        ? error
+        : remainingMs() === 0
+          ? new Stopped('timeout')
+          : null;
   if (stopped) return { code: stopped.code, message: stopped.message };
   const err = error as { code?: unknown; message?: unknown } | null;
   const detail = typeof err?.code === 'string' ? `${err.code}` : String(err?.message ?? error);

@@ -51,7 +51,8 @@ export async function httpRequestOp(
   resolve: Resolver,
 ): Promise<HttpRequestResult> {
   let body = request.body && Buffer.from(request.body.data, request.body.encoding);
-  const { signal, remainingMs, dispose } = deadline(request.timeoutMs, context.signal);
+  const limit = deadline(request.timeoutMs, context.signal);
+  const { signal, remainingMs, dispose } = limit;
   let { target, method, headers } = request;
   try {
     for (let hops = 0; ; hops++) {
@@ -92,7 +93,7 @@ export async function httpRequestOp(
       } satisfies HttpResponseResult;
     }
   } catch (e) {
-    const { code, message } = failureCode(e, signal);
+    const { code, message } = failureCode(e, limit);
     return error(code, message);
   } finally {
     dispose();

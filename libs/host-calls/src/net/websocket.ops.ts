@@ -84,7 +84,8 @@ export async function wsConnectOp(
     return error('too_many_sockets', `at most ${MAX_SOCKETS_PER_CALL} sockets per call`);
   }
   const { target, timeoutMs } = request;
-  const { signal, remainingMs, dispose } = deadline(timeoutMs, context.signal);
+  const limit = deadline(timeoutMs, context.signal);
+  const { signal, remainingMs, dispose } = limit;
   try {
     const pin = await pinAddress(target, policy, resolve, signal, remainingMs());
     if (!pin.ok) return denied(pin.reason, describeTarget(target));
@@ -102,7 +103,7 @@ export async function wsConnectOp(
     sockets.set(key, owned);
     return { socket_id: id };
   } catch (e) {
-    const { code, message } = failureCode(e, signal);
+    const { code, message } = failureCode(e, limit);
     return error(code, message);
   } finally {
     dispose();
@@ -180,7 +181,8 @@ export async function wsSendOp(
     return error('socket_closed', 'the socket is closed');
   const { data, encoding } = request.message;
   const bytes = Buffer.from(data, encoding);
-  const { signal, dispose } = deadline(policy.httpTimeoutMs, context.signal);
+  const limit = deadline(policy.httpTimeoutMs, context.signal);
+  const { signal, dispose } = limit;
   try {
     await new Promise<void>((resolve, reject) => {
       signal.addEventListener('abort', () => reject(abortError(signal)), { once: true });
@@ -190,7 +192,7 @@ export async function wsSendOp(
     });
     return { sent: bytes.length };
   } catch (e) {
-    const { code, message } = failureCode(e, signal);
+    const { code, message } = failureCode(e, limit);
     return error(code, message);
   } finally {
     dispose();
