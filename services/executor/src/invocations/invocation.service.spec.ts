@@ -65,24 +65,25 @@ function hostWith(behave: Behaviour) {
   return { calls, host };
 }
 
+/** The service over `host`, its breaker pausing a version for `pauseMs` after `threshold` crashes. */
+function serviceOn(host: PluginHost, bus: RecordingBus, threshold = 1000, pauseMs = 1000) {
+  return new InvocationService(
+    versions,
+    host,
+    bus.asBusClient(),
+    new CallMetrics(),
+    {
+      breaker: { threshold, baseBackoffMs: pauseMs, maxBackoffMs: pauseMs },
+    } as ExecutorSettings,
+    fitsPolicy,
+    new PluginEvents(bus.asBusClient()),
+  );
+}
+
 function setUp(behave: Behaviour) {
   const bus = new RecordingBus();
   const { host, calls } = hostWith(behave);
-  return {
-    bus,
-    calls,
-    service: new InvocationService(
-      versions,
-      host,
-      bus.asBusClient(),
-      new CallMetrics(),
-      {
-        breaker: { threshold: 1000, baseBackoffMs: 1000, maxBackoffMs: 1000 },
-      } as ExecutorSettings,
-      fitsPolicy,
-      new PluginEvents(bus.asBusClient()),
-    ),
-  };
+  return { bus, calls, service: serviceOn(host, bus) };
 }
 
 /** Every version fits the operator policy (PolicyGate has specs of its own). */
@@ -257,17 +258,7 @@ describe('a plugin that keeps crashing', () => {
   it('is unloaded and paused, and the pause is recorded', async () => {
     const bus = new RecordingBus();
     const { host, calls } = hostWith(() => new SandboxError('trap', 'unreachable'));
-    const service = new InvocationService(
-      versions,
-      host,
-      bus.asBusClient(),
-      new CallMetrics(),
-      {
-        breaker: { threshold: 2, baseBackoffMs: 60_000, maxBackoffMs: 60_000 },
-      } as ExecutorSettings,
-      fitsPolicy,
-      new PluginEvents(bus.asBusClient()),
-    );
+    const service = serviceOn(host, bus, 2, 60_000);
     await expect(service.invoke(greet)).rejects.toMatchObject({ code: 'plugin_failed' });
     await expect(service.invoke(greet)).rejects.toMatchObject({ code: 'plugin_failed' });
     await expect(service.invoke(greet)).rejects.toMatchObject({
@@ -314,17 +305,7 @@ describe('a plugin paused by its circuit breaker while calls wait for it', () =>
         return Promise.resolve(true);
       },
     } as unknown as PluginHost;
-    const service = new InvocationService(
-      versions,
-      host,
-      bus.asBusClient(),
-      new CallMetrics(),
-      {
-        breaker: { threshold: 2, baseBackoffMs: 60_000, maxBackoffMs: 60_000 },
-      } as ExecutorSettings,
-      fitsPolicy,
-      new PluginEvents(bus.asBusClient()),
-    );
+    const service = serviceOn(host, bus, 2, 60_000);
 
     const waiting = service
       .invoke({ ...greet, input: { name: 'Queued' } })
