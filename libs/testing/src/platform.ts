@@ -49,6 +49,8 @@ export function serviceMain(name: string): string {
   return main;
 }
 
+const PORT_RETRIES = 3;
+
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -154,14 +156,24 @@ export async function startPlatform(
     await rm(configDir, { recursive: true, force: true });
   };
 
+  // A free port found here may be taken by another process before the service listens on it:
+  // such a service is started again on another port, at most PORT_RETRIES times.
+  const portRetries = new Map<string, number>();
   const ready = (name: string) =>
     expectEventually(
       async () => {
         const child = children.get(name)!;
-        if (child.exitCode !== null)
-          throw new Error(
-            `${name} exited with ${child.exitCode}:\n${readFileSync(join(logsDir, `${name}.log`), 'utf8').slice(-3000)}`,
-          );
+        if (child.exitCode !== null) {
+          const log = readFileSync(join(logsDir, `${name}.log`), 'utf8');
+          const retries = portRetries.get(name) ?? 0;
+          if (log.includes('EADDRINUSE') && retries < PORT_RETRIES) {
+            portRetries.set(name, retries + 1);
+            ports.set(name, await freePort());
+            spawnService(processes.find((p) => p.name === name)!.service, name);
+            throw new Error(`${name}: its port was taken; started again on another`);
+          }
+          throw new Error(`${name} exited with ${child.exitCode}:\n${log.slice(-3000)}`);
+        }
         const res = await fetch(`http://127.0.0.1:${ports.get(name)}/readyz`);
         if (res.status !== 200) throw new Error(`${name} not ready: ${res.status}`);
       },
