@@ -1,6 +1,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { CRASH_REASONS } from './crash-reasons.js';
 import { ManifestSchema, PLUGIN_ID_PATTERN } from './manifest.schema.js';
+import { KeyIdSchema, SignedBySchema, SignerIdSchema, SignerTrustSchema } from './signer.schema.js';
 import { EventSubjects } from './subjects.js';
 
 const Sha256 = Type.String({ pattern: '^[0-9a-f]{64}$' });
@@ -75,6 +76,7 @@ export const EventPayloadSchemas = {
       manifest: ManifestSchema,
       module_sha256: Sha256,
       trust: TrustSchema,
+      signed_by: Type.Optional(SignedBySchema),
       high_risk_permissions: Type.Array(Type.String()),
       findings: Type.Array(FindingSchema),
     },
@@ -177,6 +179,46 @@ export const EventPayloadSchemas = {
       violations: Type.Array(FindingSchema, {
         description: 'operator policy rules the approved version breaks; empty: it fits again',
       }),
+    },
+    { additionalProperties: false },
+  ),
+  [EventSubjects.SignerAdded]: Type.Object(
+    {
+      signer_id: SignerIdSchema,
+      trust: SignerTrustSchema,
+      key_id: KeyIdSchema,
+      added_by: Type.String({ description: 'the admin key id, or `operator` for the release key' }),
+    },
+    { additionalProperties: false },
+  ),
+  [EventSubjects.SignerRotated]: Type.Object(
+    {
+      signer_id: SignerIdSchema,
+      key_id: KeyIdSchema,
+      previous_key_id: KeyIdSchema,
+      rotated_by: Type.String(),
+    },
+    { additionalProperties: false },
+  ),
+  [EventSubjects.SignerRevoked]: Type.Object(
+    {
+      signer_id: SignerIdSchema,
+      revoked_by: Type.String(),
+      versions: Type.Array(
+        Type.Object({ plugin_id: PluginId, version: Version }, { additionalProperties: false }),
+        { description: 'every version the signer signed that verification passed: all revoked' },
+      ),
+    },
+    { additionalProperties: false },
+  ),
+  [EventSubjects.PluginSignerChanged]: Type.Object(
+    {
+      plugin_id: PluginId,
+      from: Type.Union([SignerIdSchema, Type.Null()]),
+      to: Type.Union([SignerIdSchema, Type.Null()], {
+        description: 'the signer later versions must be signed by; null: unsigned ones too',
+      }),
+      changed_by: Type.String({ description: 'the admin key id' }),
     },
     { additionalProperties: false },
   ),

@@ -3,6 +3,7 @@ export * from './error-codes.js';
 export * from './host-call-errors.js';
 export * from './crash-reasons.js';
 export * from './manifest.schema.js';
+export * from './signer.schema.js';
 export * from './event-payloads.js';
 export * from './request-payloads.js';
 export * from './envelope.js';

@@ -1,6 +1,13 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { PLUGIN_ID_PATTERN, VERSION_PATTERN } from './manifest.schema.js';
 import { FindingSchema, TrustSchema } from './event-payloads.js';
+import {
+  PublicKeySchema,
+  SignerIdSchema,
+  SignerItemSchema,
+  SignerTrustSchema,
+  SignedBySchema,
+} from './signer.schema.js';
 import { RequestSubjects } from './subjects.js';
 
 /** A plugin id, as a manifest declares it and the registry stores it. */
@@ -91,6 +98,9 @@ export const ApprovalItemSchema = Type.Object({
   version: Version,
   status: Type.Union(APPROVAL_STATUSES.map((s) => Type.Literal(s))),
   trust: TrustSchema,
+  signed_by: Type.Union([SignedBySchema, Type.Null()], {
+    description: 'the keyring signer that signed the version; null when it is unsigned',
+  }),
   high_risk_permissions: Type.Array(Type.String()),
   permissions: Type.Record(Type.String(), Json),
   permission_diff: Type.Object({
@@ -281,6 +291,54 @@ export const RequestSchemas = {
         description:
           'calls of one plugin version run at once; more wait (EXECUTOR_INSTANCES_PER_PLUGIN)',
       }),
+    }),
+  },
+  [RequestSubjects.VerificationAddSigner]: {
+    request: Type.Object(
+      {
+        id: SignerIdSchema,
+        public_key: PublicKeySchema,
+        trust: SignerTrustSchema,
+        added_by: Type.String(),
+      },
+      { additionalProperties: false },
+    ),
+    reply: SignerItemSchema,
+  },
+  [RequestSubjects.VerificationListSigners]: {
+    request: Type.Object({}, { additionalProperties: false }),
+    reply: Type.Object({ signers: Type.Array(SignerItemSchema) }),
+  },
+  [RequestSubjects.VerificationRotateSigner]: {
+    request: Type.Object(
+      { id: SignerIdSchema, public_key: PublicKeySchema, rotated_by: Type.String() },
+      { additionalProperties: false },
+    ),
+    reply: SignerItemSchema,
+  },
+  [RequestSubjects.VerificationRevokeSigner]: {
+    request: Type.Object(
+      { id: SignerIdSchema, revoked_by: Type.String() },
+      { additionalProperties: false },
+    ),
+    reply: Type.Object({
+      signer: SignerItemSchema,
+      revoked_versions: Type.Array(Type.Object({ plugin_id: PluginId, version: Version })),
+    }),
+  },
+  [RequestSubjects.VerificationSetPluginSigner]: {
+    request: Type.Object(
+      {
+        plugin_id: PluginId,
+        signer_id: Type.Union([SignerIdSchema, Type.Null()]),
+        changed_by: Type.String(),
+      },
+      { additionalProperties: false },
+    ),
+    reply: Type.Object({
+      plugin_id: PluginId,
+      signer_id: Type.Union([SignerIdSchema, Type.Null()]),
+      previous_signer_id: Type.Union([SignerIdSchema, Type.Null()]),
     }),
   },
   [RequestSubjects.AuditQuery]: {

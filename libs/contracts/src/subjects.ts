@@ -19,6 +19,14 @@ export const EventSubjects = {
   PluginOwnerChanged: 'plugin.owner_changed',
   /** The executor checked an approved version against the operator policy at boot and its verdict changed. */
   PluginPolicyChecked: 'plugin.policy_checked',
+  /** An admin (or the operator's release key at boot) added a signer to the keyring. */
+  SignerAdded: 'signer.added',
+  /** A signer's current key was replaced; the old one stays valid for what it signed before. */
+  SignerRotated: 'signer.rotated',
+  /** A signer was revoked: every version it signed is revoked with it. */
+  SignerRevoked: 'signer.revoked',
+  /** An admin accepted another signer (or none) for a plugin id's next versions. */
+  PluginSignerChanged: 'plugin.signer_changed',
 } as const;
 
 /** Request/reply subjects (core NATS request, one queue group per service). */
@@ -38,6 +46,12 @@ export const RequestSubjects = {
   /** The executor's call limits, from which the gateway derives how long to wait for a call. */
   ExecutorLimits: 'executor.limits',
   AuditQuery: 'audit.query',
+  VerificationAddSigner: 'verification.signers.add',
+  VerificationListSigners: 'verification.signers.list',
+  VerificationRotateSigner: 'verification.signers.rotate',
+  VerificationRevokeSigner: 'verification.signers.revoke',
+  /** An admin accepts a signer change for a plugin id (key continuity). */
+  VerificationSetPluginSigner: 'verification.plugins.signer',
 } as const;
 
 export type EventSubject = (typeof EventSubjects)[keyof typeof EventSubjects];

@@ -2,10 +2,11 @@ import { HOST_FUNCTIONS, type Manifest } from '@convergio/contracts';
 import { aManifest, exampleModule, sha256Hex } from '@convergio/testing';
 import { DEFAULT_GRANT_POLICY } from '@convergio/policy/grant';
 import { checkSubmission } from './check-submission.js';
+import { EMPTY_KEYRING } from './keyring.js';
 
 const context = {
   coreVersion: '1.4.0',
-  trust: 'untrusted' as const,
+  keyring: EMPTY_KEYRING,
   policy: DEFAULT_GRANT_POLICY,
   grantContext: (pluginId: string) => ({
     pluginId,
@@ -83,7 +84,7 @@ describe('checkSubmission', () => {
     [
       'a module that does not match its hash',
       () => manifestFor(greet, { signing: { sha256: 'a'.repeat(64) } }),
-      'hash_mismatch',
+      'module_hash_mismatch',
     ],
     [
       'a core that is too old',
@@ -112,12 +113,14 @@ describe('checkSubmission', () => {
     expect(await codes(manifest(), greet)).toContain(code);
   });
 
-  it('refuses proc.exec even with a signature field, as long as the signature is not verified', async () => {
+  it('refuses proc.exec with a signature field no keyring signer verifies', async () => {
     const m = manifestFor(greet, {
       permissions: { 'proc.exec': { binaries: ['/bin/ls'] } },
       signing: { sha256: sha256Hex(greet), signer_id: 'me', signature: 'forged' },
     });
-    expect(await codes(m, greet)).toContain('proc_exec_untrusted');
+    expect(await codes(m, greet)).toEqual(
+      expect.arrayContaining(['signer_unknown', 'proc_exec_untrusted']),
+    );
   });
 
   it.each([

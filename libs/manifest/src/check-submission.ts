@@ -1,12 +1,6 @@
 import { createHash } from 'node:crypto';
 import semver from 'semver';
-import {
-  DomainError,
-  validateManifest,
-  type Finding,
-  type Manifest,
-  type Trust,
-} from '@convergio/contracts';
+import { DomainError, validateManifest, type Finding, type Manifest } from '@convergio/contracts';
 import {
   adminRequired,
   checkGrants,
@@ -15,20 +9,33 @@ import {
   type GrantPolicy,
 } from '@convergio/policy/grant';
 import { findImportViolations, findModuleLimitViolations, SandboxError } from '@convergio/sandbox';
+import { canonicalManifestBytes, moduleSha256, SigningError } from '@convergio/signing';
+import type { CheckCache } from './check-cache.js';
+import type { Keyring, SignatureVerdict } from './keyring.js';
+import { checkSignature, type SignatureStep } from './signature-check.js';
 import { inputSchemaProblems } from './tool-input-schema.js';
 
 /**
- * The outcome of the load-time checks of SPEC.md §4 that need no keyring. `adminRequired`: grants
- * the operator policy sends to an admin beyond the high-risk permissions.
+ * The outcome of the load-time checks of SPEC.md §4. `adminRequired`: grants the operator
+ * policy sends to an admin beyond the high-risk permissions. `signature`: who signed, null for
+ * an unsigned manifest. `manifestDigest`: hex SHA-256 of the manifest's canonical bytes
+ * (libs/signing), with the module hash the key of what was checked.
  */
 export type SubmissionCheck =
-  | { ok: true; manifest: Manifest; findings: Finding[]; adminRequired: AdminRequirement[] }
+  | {
+      ok: true;
+      manifest: Manifest;
+      findings: Finding[];
+      adminRequired: AdminRequirement[];
+      signature: SignatureVerdict | null;
+      manifestDigest: string;
+    }
   | { ok: false; findings: Finding[] };
 
-/** What a submission is checked against: this core, the trust its signature earned, the operator policy. */
+/** What a submission is checked against: this core, the keyring, the operator policy. */
 export interface SubmissionContext {
   coreVersion: string;
-  trust: Trust;
+  keyring: Keyring;
   policy: GrantPolicy;
   /** The grant context of the plugin id the manifest names (its own directory, protected paths). */
   grantContext: (pluginId: string) => GrantContext;
@@ -37,23 +44,36 @@ export interface SubmissionContext {
    * HOST_FUNCTION_NAMES of libs/host-calls): a module importing another is refused.
    */
   hostFunctions: readonly string[];
+  /** Keeps module and signature results across submissions of the same bytes. */
+  cache?: CheckCache;
 }
 
 /**
- * Checks a submission: manifest schema, module hash, module validity, what the module
- * declares (the executor's module limits: one finding per bound, coded for the resource, with
- * the value found), what it imports (the executor's import check: one `import_forbidden` per
- * import of the wrong kind, name or type), declared exports, tool input schemas (bounded in size and depth, runnable
- * without backtracking), permissions allowed to untrusted plugins, the operator grant policy
- * (`policy_violation` findings naming the rule) and core version. Every problem
- * found is reported, not only the first.
+ * A module the caller has in a store by its hex SHA-256 (64 lowercase hex digits) and reads
+ * only when a check needs its bytes.
+ */
+export interface StoredModule {
+  sha256: string;
+  bytes: () => Promise<Uint8Array>;
+}
+
+/**
+ * Checks a submission, in this order, reporting every finding of every step (not only the
+ * first): manifest schema; module hash (`module_hash_mismatch`); the module (valid
+ * WebAssembly, declared exports, the executor's module limits, one finding per bound, and
+ * imports, one `import_forbidden` per import of the wrong kind, name or type; tool input
+ * schemas bounded in size and depth, runnable without backtracking); signature
+ * (checkSignature); trust (`proc_exec_untrusted` for a plugin no keyring signer signed,
+ * `signer_changed` for one whose approved versions another signer signed); the operator grant
+ * policy (`policy_violation` naming the rule); core version. Duplicate keys are the parser's
+ * (libs/signing parseManifestText), before this. Throws only what its dependencies throw
+ * for reasons other than the input (an artifact store that fails).
  */
 export async function checkSubmission(
   rawManifest: unknown,
-  module: Uint8Array,
+  module: Uint8Array | StoredModule,
   context: SubmissionContext,
 ): Promise<SubmissionCheck> {
-  const { coreVersion, trust } = context;
   let manifest: Manifest;
   try {
     manifest = validateManifest(rawManifest);
@@ -61,37 +81,43 @@ export async function checkSubmission(
     if (!(error instanceof DomainError)) throw error;
     return { ok: false, findings: error.details.map((d) => ({ ...d, code: 'manifest_invalid' })) };
   }
+  const stored: StoredModule =
+    module instanceof Uint8Array
+      ? { sha256: moduleSha256(module), bytes: () => Promise.resolve(module) }
+      : module;
   const findings: Finding[] = [];
-  const sha256 = createHash('sha256').update(module).digest('hex');
-  if (sha256 !== manifest.signing.sha256) {
+  if (stored.sha256 !== manifest.signing.sha256) {
     findings.push({
-      code: 'hash_mismatch',
-      message: `module SHA-256 is ${sha256}, manifest declares ${manifest.signing.sha256}`,
+      code: 'module_hash_mismatch',
+      message: `module SHA-256 is ${stored.sha256}, manifest declares ${manifest.signing.sha256}`,
       path: '/signing/sha256',
     });
   }
-  findings.push(...(await checkModule(manifest, module, context.hostFunctions)));
-  (manifest.capabilities.tools ?? []).forEach((tool, i) =>
-    findings.push(
-      ...inputSchemaProblems(tool.input_schema, `/capabilities/tools/${i}/input_schema`),
-    ),
+  const digest = manifestDigest(manifest);
+  if (typeof digest !== 'string') return { ok: false, findings: [...findings, digest] };
+  const contentKey = `module:${stored.sha256}:${digest}`;
+  const moduleFindings = context.cache
+    ? await context.cache.get(contentKey, () => checkContent(manifest, stored, context))
+    : await checkContent(manifest, stored, context);
+  findings.push(...moduleFindings);
+  const signature = await checkSignature(
+    manifest,
+    { sha256: stored.sha256, digest },
+    context.keyring,
+    context.cache,
   );
+  findings.push(...signature.findings, ...checkTrust(manifest, signature, context.keyring));
   const grantContext = context.grantContext(manifest.id);
   findings.push(...checkGrants(manifest, context.policy, grantContext));
   if (
-    !semver.satisfies(coreVersion, `>=${manifest.min_core_version}`, { includePrerelease: true })
+    !semver.satisfies(context.coreVersion, `>=${manifest.min_core_version}`, {
+      includePrerelease: true,
+    })
   ) {
     findings.push({
       code: 'core_version_incompatible',
-      message: `needs core ${manifest.min_core_version} or newer, this core is ${coreVersion}`,
+      message: `needs core ${manifest.min_core_version} or newer, this core is ${context.coreVersion}`,
       path: '/min_core_version',
-    });
-  }
-  if (manifest.permissions['proc.exec'] && trust === 'untrusted') {
-    findings.push({
-      code: 'proc_exec_untrusted',
-      message: 'proc.exec is never granted to untrusted plugins',
-      path: '/permissions/proc.exec',
     });
   }
   if (findings.length) return { ok: false, findings };
@@ -100,7 +126,61 @@ export async function checkSubmission(
     manifest,
     findings,
     adminRequired: adminRequired(manifest, context.policy, grantContext),
+    signature: signature.verdict,
+    manifestDigest: digest,
   };
+}
+
+/**
+ * Trust (SPEC.md §1): proc.exec runs native code on the host (docs/adr/0012), so only a plugin
+ * a keyring signer signed may ask for it (an admin still designates it trusted at approval);
+ * and once a plugin id has a signed approved version, only its signer may sign the next ones.
+ */
+function checkTrust(manifest: Manifest, signature: SignatureStep, keyring: Keyring): Finding[] {
+  const findings: Finding[] = [];
+  const signed = signature.verdict;
+  if (manifest.permissions['proc.exec'] && !signed)
+    findings.push({
+      code: 'proc_exec_untrusted',
+      message:
+        'proc.exec is never granted to untrusted plugins: sign the plugin with a key of the keyring',
+      path: '/permissions/proc.exec',
+    });
+  const pinned = keyring.pinnedSigner(manifest.id);
+  if (pinned !== undefined && signed?.signerId !== pinned && signature.findings.length === 0)
+    findings.push({
+      code: 'signer_changed',
+      message:
+        `the approved versions of ${manifest.id} are signed by ${pinned}, this one ` +
+        `${signed ? `by ${signed.signerId}` : 'is unsigned'}; an admin accepts a new signer with ` +
+        `PUT /v1/plugins/${manifest.id}/signer`,
+      path: '/signing/signer_id',
+    });
+  return findings;
+}
+
+/** Hex SHA-256 of the manifest's canonical bytes (without `signing.signature`), or why not. */
+function manifestDigest(manifest: Manifest): string | Finding {
+  try {
+    return createHash('sha256').update(canonicalManifestBytes(manifest)).digest('hex');
+  } catch (error) {
+    if (!(error instanceof SigningError)) throw error;
+    return { code: error.code, message: error.message, ...(error.path && { path: error.path }) };
+  }
+}
+
+async function checkContent(
+  manifest: Manifest,
+  module: StoredModule,
+  context: SubmissionContext,
+): Promise<Finding[]> {
+  const findings = await checkModule(manifest, await module.bytes(), context.hostFunctions);
+  (manifest.capabilities.tools ?? []).forEach((tool, i) =>
+    findings.push(
+      ...inputSchemaProblems(tool.input_schema, `/capabilities/tools/${i}/input_schema`),
+    ),
+  );
+  return findings;
 }
 
 /** Declared functions of every capability. */

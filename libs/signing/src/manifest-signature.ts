@@ -46,6 +46,14 @@ const SIGNING_KEYS = new Set(['sha256', 'signer_id', 'signature']);
 const MAX_SIGNER_ID = 200;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/**
+ * A module known by its hex SHA-256 (64 lowercase hex digits), for a caller that has hashed it
+ * already (the artifact store keeps modules by their hash).
+ */
+export interface ModuleDigest {
+  sha256: string;
+}
+
 /** Hex SHA-256 of a module, as `signing.sha256` holds it. */
 export function moduleSha256(module: Uint8Array): string {
   return createHash('sha256').update(module).digest('hex');
@@ -166,12 +174,13 @@ export function signManifest<M extends object>(
  * (`signature_malformed`; with S ≥ L allowed, anyone could turn one valid signature into
  * another by adding L: RFC 8032 §5.1.7 requires 0 ≤ S < L); the key passes {@link checkSignerPublicKey}; Ed25519 verifies in
  * strict mode over {@link canonicalManifestBytes} (`signature_invalid`); the module's SHA-256
- * is `signing.sha256` (`module_hash_mismatch`). Never throws: an exception anywhere becomes
+ * is `signing.sha256` (`module_hash_mismatch`; `module` may be the bytes or their
+ * {@link ModuleDigest}). Never throws: an exception anywhere becomes
  * `signature_invalid`, so no input makes the check pass by failing.
  */
 export function verifyManifestSignature(
   manifest: unknown,
-  module: Uint8Array,
+  module: Uint8Array | ModuleDigest,
   publicKey: Uint8Array,
 ): ManifestSignatureCheck {
   try {
@@ -202,9 +211,9 @@ export function verifyManifestSignature(
         `the signature does not verify with the key of ${String(signerId)}`,
         '/signing/signature',
       );
-    if (!(module instanceof Uint8Array))
+    const actual = module instanceof Uint8Array ? moduleSha256(module) : module?.sha256;
+    if (typeof actual !== 'string')
       return refusal('module_hash_mismatch', 'no module bytes to hash', '/signing/sha256');
-    const actual = moduleSha256(module);
     if (actual !== sha256)
       return refusal(
         'module_hash_mismatch',

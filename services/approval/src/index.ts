@@ -1,6 +1,7 @@
 import { processedEventEntity } from '@convergio/persistence';
 import { Approval } from './approvals/approval.entity.js';
 import { ApprovalInit1764300000000 } from './migrations/1764300000000-approval-init.js';
+import { ApprovalSignedBy1764900000000 } from './migrations/1764900000000-approval-signed-by.js';
 import { APPROVAL_SCHEMA } from './approval.schema.js';
 
 export { ApprovalModule } from './approval.module.js';
@@ -8,5 +9,5 @@ export { ApprovalModule } from './approval.module.js';
 export const approvalPersistence = {
   schema: APPROVAL_SCHEMA,
   entities: [Approval, processedEventEntity(APPROVAL_SCHEMA)],
-  migrations: [ApprovalInit1764300000000],
+  migrations: [ApprovalInit1764300000000, ApprovalSignedBy1764900000000],
 };

@@ -29,6 +29,7 @@ import { HttpErrorFilter } from './http/http-error.filter.js';
 import { JsonDepthMiddleware } from './http/json-body.js';
 import { ExecutorTimeouts } from './plugins/executor-timeouts.js';
 import { PluginsController } from './plugins/plugins.controller.js';
+import { SignersController } from './signers/signers.controller.js';
 import { SubmissionUpload } from './plugins/submission-upload.js';
 import { SubmissionService } from './plugins/submission.service.js';
 import { ToolsController } from './plugins/tools.controller.js';
@@ -62,6 +63,7 @@ export class GatewayModule implements NestModule {
         ApprovalsController,
         AuditController,
         ApiKeysController,
+        SignersController,
       ],
       providers: [
         ApiKeyService,

@@ -93,7 +93,7 @@ describe('bad input is refused and changes nothing', () => {
     await expectEventually(async () => {
       const state = await versionState(publisher, id);
       expect(state.status).toBe('rejected');
-      expect(state.findings.map((f) => f.code)).toContain('hash_mismatch');
+      expect(state.findings.map((f) => f.code)).toContain('module_hash_mismatch');
     });
     await expectEventually(async () =>
       expect(await auditTypes(auditor, id)).toEqual(['plugin.submitted', 'plugin.rejected']),

@@ -16,7 +16,7 @@ import { executorPersistence, executorSettings, ExecutorModule } from '@convergi
 import { gatewayPersistence, GatewayModule } from '@convergio/gateway';
 import { registryPersistence, RegistryModule } from '@convergio/registry';
 import { secretBrokerPersistence, SecretBrokerModule } from '@convergio/secret-broker';
-import { verificationPersistence, VerificationModule } from '@convergio/verification';
+import { releaseKeyOf, verificationPersistence, VerificationModule } from '@convergio/verification';
 import type { StandaloneConfig } from './config/standalone.config.js';
 
 const persistence: ServicePersistence[] = [
@@ -55,7 +55,11 @@ export class StandaloneModule {
         ArtifactStoreModule.forRoot(join(env.DATA_DIR, 'artifacts')),
         GatewayModule.register(env, { replicas: 'one' }),
         RegistryModule,
-        VerificationModule.register({ coreVersion: env.CORE_VERSION, grants }),
+        VerificationModule.register({
+          coreVersion: env.CORE_VERSION,
+          grants,
+          releaseKey: releaseKeyOf(env),
+        }),
         ApprovalModule,
         ExecutorModule.register(executorSettings(env, grants)),
         AuditModule,

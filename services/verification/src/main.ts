@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { DEFAULT_PLUGIN_FILES_DIR, loadPlatformGrants, runService } from '@convergio/runtime';
 import { VerificationConfig } from './config/verification.config.js';
-import { verificationPersistence, VerificationModule } from './index.js';
+import { releaseKeyOf, verificationPersistence, VerificationModule } from './index.js';
 
 await runService('verification', VerificationConfig, (env) => ({
   feature: VerificationModule.register({
@@ -11,6 +11,7 @@ await runService('verification', VerificationConfig, (env) => ({
       pluginFilesDir: env.PLUGIN_FILES_DIR ?? DEFAULT_PLUGIN_FILES_DIR,
       dataDirs: [env.ARTIFACT_DIR],
     }),
+    releaseKey: releaseKeyOf(env),
   }),
   persistence: verificationPersistence,
 }));

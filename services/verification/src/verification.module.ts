@@ -4,21 +4,30 @@ import type { PlatformGrants } from '@convergio/runtime';
 import { CORE_VERSION, PLATFORM_GRANTS } from './checks/core-version.js';
 import { VerificationHandler } from './checks/verification.handler.js';
 import { VerificationService } from './checks/verification.service.js';
+import { KeyringHandler } from './keyring/keyring.handler.js';
+import { KeyringService } from './keyring/keyring.service.js';
+import { RELEASE_KEY, type ReleaseKey } from './keyring/release-key.js';
 import { VERIFICATION_SERVICE } from './verification.schema.js';
 
 /**
  * The verification features; `coreVersion` is the core plugins must be compatible with, `grants`
- * the operator grant policy every manifest must fit.
+ * the operator grant policy every manifest must fit, `releaseKey` the operator's official signer.
  */
 @Module({})
 export class VerificationModule {
-  static register(settings: { coreVersion: string; grants: PlatformGrants }): DynamicModule {
+  static register(settings: {
+    coreVersion: string;
+    grants: PlatformGrants;
+    releaseKey: ReleaseKey | null;
+  }): DynamicModule {
     return {
       module: VerificationModule,
       imports: [MessagingModule.forService(VERIFICATION_SERVICE)],
-      controllers: [VerificationHandler],
+      controllers: [VerificationHandler, KeyringHandler],
       providers: [
         VerificationService,
+        KeyringService,
+        { provide: RELEASE_KEY, useValue: settings.releaseKey },
         { provide: CORE_VERSION, useValue: settings.coreVersion },
         { provide: PLATFORM_GRANTS, useValue: settings.grants },
       ],

@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import type { ApprovalStatus, Manifest, Trust } from '@convergio/contracts';
+import type { ApprovalStatus, Manifest, SignedBy, Trust } from '@convergio/contracts';
 import type { PermissionDiff } from '@convergio/manifest';
 import { APPROVAL_SCHEMA } from '../approval.schema.js';
 
@@ -18,6 +18,10 @@ export class Approval {
 
   @Column({ type: 'text' })
   trust!: Trust;
+
+  /** The keyring signer that signed the version; null when unsigned. */
+  @Column({ type: 'jsonb', name: 'signed_by', nullable: true })
+  signedBy!: SignedBy | null;
 
   @Column({ type: 'jsonb' })
   manifest!: Manifest;

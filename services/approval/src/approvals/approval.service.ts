@@ -7,6 +7,8 @@ import {
   type ApprovalStatus,
   type EventEnvelope,
   type RequestMap,
+  type SignedBy,
+  type Trust,
 } from '@convergio/contracts';
 import { asksForMore, diffPermissions } from '@convergio/manifest';
 import { BusClient } from '@convergio/messaging';
@@ -49,12 +51,17 @@ export class ApprovalService {
           order: { decidedAt: 'DESC' },
         });
         const diff = diffPermissions(previous?.manifest.permissions ?? {}, d.manifest.permissions);
-        const needsAdmin = d.high_risk_permissions.length > 0 && (!previous || asksForMore(diff));
+        const signedBy = d.signed_by ?? null;
+        const trust = inheritedTrust(previous, signedBy);
+        const needsAdmin =
+          (d.high_risk_permissions.length > 0 && (!previous || asksForMore(diff))) ||
+          (d.manifest.permissions['proc.exec'] !== undefined && trust === 'untrusted');
         const approval = manager.create(Approval, {
           pluginId: d.plugin_id,
           version: d.version,
           status: needsAdmin ? 'pending' : 'approved',
-          trust: d.trust,
+          trust,
+          signedBy,
           manifest: d.manifest,
           moduleSha256: d.module_sha256,
           highRisk: d.high_risk_permissions,
@@ -95,16 +102,15 @@ export class ApprovalService {
     return { items: rows.map(toItem) };
   }
 
+  /**
+   * Approves or rejects a pending version. An approval may designate the version `trusted`, or
+   * `official`, up to what its signer vouches for (SPEC.md §1): an unsigned version stays
+   * `untrusted`, and one asking for proc.exec cannot be approved untrusted.
+   */
   async decide(req: RequestMap['approval.decide']): Promise<ApprovalItem> {
-    if (req.trust && req.trust !== 'untrusted') {
-      // Trust is earned by a verified signature, which an admin's word cannot replace.
-      throw new DomainError(
-        'validation_failed',
-        `trust "${req.trust}" needs a verified signature; only "untrusted" can be granted here`,
-      );
-    }
     return this.dataSource.transaction(async (manager) => {
       const approval = await this.findPending(manager, req.plugin_id, req.version);
+      if (req.decision === 'approve') checkTrust(approval, req.trust ?? approval.trust);
       approval.status = req.decision === 'approve' ? 'approved' : 'rejected';
       approval.decidedAt = new Date();
       approval.decidedBy = req.decided_by;
@@ -155,12 +161,43 @@ export class ApprovalService {
   }
 }
 
+const TRUST_RANK: Record<Trust, number> = { untrusted: 0, trusted: 1, official: 2 };
+
+/**
+ * The trust a new version starts with: that of the last approved version when the same signer
+ * signed both (key continuity keeps it so), else untrusted until an admin designates it.
+ */
+function inheritedTrust(previous: Approval | null, signedBy: SignedBy | null): Trust {
+  if (!previous || !signedBy || previous.signedBy?.signer_id !== signedBy.signer_id)
+    return 'untrusted';
+  return TRUST_RANK[previous.trust] <= TRUST_RANK[signedBy.trust] ? previous.trust : signedBy.trust;
+}
+
+function checkTrust(approval: Approval, trust: Trust): void {
+  const ceiling = approval.signedBy?.trust ?? 'untrusted';
+  if (TRUST_RANK[trust] > TRUST_RANK[ceiling])
+    throw new DomainError(
+      'validation_failed',
+      approval.signedBy
+        ? `signer ${approval.signedBy.signer_id} vouches for "${ceiling}" at most, not "${trust}"`
+        : `trust "${trust}" needs a version signed by a keyring signer; ${approval.pluginId}@${approval.version} is unsigned`,
+      [{ code: 'trust_not_allowed', message: `at most "${ceiling}"`, path: '/trust' }],
+    );
+  if (approval.manifest.permissions['proc.exec'] && trust === 'untrusted')
+    throw new DomainError(
+      'validation_failed',
+      'proc.exec is never granted to untrusted plugins: approve with {"trust": "trusted"}',
+      [{ code: 'proc_exec_untrusted', message: 'designate the version trusted', path: '/trust' }],
+    );
+}
+
 function toItem(a: Approval): ApprovalItem {
   return {
     plugin_id: a.pluginId,
     version: a.version,
     status: a.status,
     trust: a.trust,
+    signed_by: a.signedBy,
     high_risk_permissions: a.highRisk,
     permissions: a.manifest.permissions,
     permission_diff: a.permissionDiff,

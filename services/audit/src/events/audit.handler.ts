@@ -82,4 +82,24 @@ export class AuditHandler {
   onPluginPolicyChecked(@Payload() event: EventEnvelope) {
     return this.audit.record(event);
   }
+
+  @EventPattern(EventSubjects.SignerAdded)
+  onSignerAdded(@Payload() event: EventEnvelope) {
+    return this.audit.record(event);
+  }
+
+  @EventPattern(EventSubjects.SignerRotated)
+  onSignerRotated(@Payload() event: EventEnvelope) {
+    return this.audit.record(event);
+  }
+
+  @EventPattern(EventSubjects.SignerRevoked)
+  onSignerRevoked(@Payload() event: EventEnvelope) {
+    return this.audit.record(event);
+  }
+
+  @EventPattern(EventSubjects.PluginSignerChanged)
+  onPluginSignerChanged(@Payload() event: EventEnvelope) {
+    return this.audit.record(event);
+  }
 }

@@ -1,7 +1,13 @@
 import { applyDecorators, type PipeTransform } from '@nestjs/common';
 import { ApiParam } from '@nestjs/swagger';
 import { Type, type TSchema } from '@sinclair/typebox';
-import { compileChecker, DomainError, PluginIdSchema, VersionSchema } from '@convergio/contracts';
+import {
+  compileChecker,
+  DomainError,
+  PluginIdSchema,
+  SignerIdSchema,
+  VersionSchema,
+} from '@convergio/contracts';
 import { openApiSchema } from './openapi-schema.js';
 
 const SHOWN_CHARS = 80;
@@ -44,6 +50,8 @@ const ApiKeyIdSchema = Type.String({
   format: 'uuid',
   description: 'a UUID, the id returned when the key was created',
 });
+/** The `{id}` of keyring routes. */
+export const SignerIdParam = new PathParam('signer id', SignerIdSchema);
 /** The `{id}` of API key routes. */
 export const ApiKeyIdParam = new PathParam('API key id', ApiKeyIdSchema);
 

@@ -1,11 +1,14 @@
 import { DomainError, validateManifest, type Manifest } from '@convergio/contracts';
 import { inputSchemaBoundsProblems } from '@convergio/manifest';
-import { nestsDeeperThan } from '../http/json-depth.js';
+import { parseManifestText } from '@convergio/signing';
 import { tooDeep } from '../http/limit-errors.js';
 
 /**
  * Reads the `manifest` part of a submission (a file, or a text field) as the gateway takes it:
- * JSON nested at most `maxDepth` deep, checked before anything recursive walks the value; valid
+ * JSON in UTF-8 nested at most `maxDepth` deep, checked before anything recursive walks the
+ * value; refused before anything else looks at it when a key is repeated at any depth
+ * (`manifest_duplicate_key`) or a number would not survive parsing (`manifest_unsafe_number`),
+ * since the value checked must be the value signed (libs/signing parseManifestText); valid
  * against the manifest schema, every problem listed; each tool's `input_schema` within the
  * size and depth verification holds it to (the same findings, refused here with 400 so nothing
  * is stored, recorded or compiled).
@@ -18,10 +21,7 @@ export function readManifestPart(part: unknown, maxDepth: number): Manifest {
       'bad_request',
       'send the multipart part "manifest" (plugin.json) once, as a file or a text field',
     );
-  const parsed = parseJson(part.toString());
-  if (nestsDeeperThan(parsed, maxDepth))
-    throw tooDeep('the multipart part "manifest" (plugin.json)', maxDepth);
-  const manifest = validateManifest(parsed);
+  const manifest = validateManifest(parseJson(part, maxDepth));
   const bounds = (manifest.capabilities.tools ?? []).flatMap((tool, i) =>
     inputSchemaBoundsProblems(tool.input_schema, `/capabilities/tools/${i}/input_schema`),
   );
@@ -30,13 +30,19 @@ export function readManifestPart(part: unknown, maxDepth: number): Manifest {
   return manifest;
 }
 
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    throw new DomainError(
-      'bad_request',
-      `plugin.json is not valid JSON: ${(error as Error).message}`,
-    );
+function parseJson(part: string | Buffer, maxDepth: number): unknown {
+  const parsed = parseManifestText(part, { maxDepth });
+  if (parsed.ok) return parsed.value;
+  switch (parsed.code) {
+    case 'manifest_too_deep':
+      throw tooDeep('the multipart part "manifest" (plugin.json)', maxDepth);
+    case 'manifest_invalid_json':
+      throw new DomainError('bad_request', `plugin.json is not valid JSON: ${parsed.message}`);
+    case 'invalid_characters':
+      throw new DomainError('validation_failed', 'invalid plugin manifest', parsed.details);
+    default:
+      throw new DomainError('validation_failed', `plugin.json refused: ${parsed.message}`, [
+        { code: parsed.code, message: parsed.message, ...(parsed.path && { path: parsed.path }) },
+      ]);
   }
 }

@@ -23,7 +23,12 @@ import {
   ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
 import { Type, type Static } from '@sinclair/typebox';
-import { PublisherSchema, RequestSchemas, RequestSubjects } from '@convergio/contracts';
+import {
+  PublisherSchema,
+  RequestSchemas,
+  RequestSubjects,
+  SignerIdSchema,
+} from '@convergio/contracts';
 import { BusClient } from '@convergio/messaging';
 import { CurrentPrincipal } from '../auth/principal.decorator.js';
 import { Roles, type Principal } from '../auth/roles.js';
@@ -43,6 +48,10 @@ const RevokeBody = Type.Object(
   { additionalProperties: false },
 );
 const OwnerBody = Type.Object({ publisher: PublisherSchema }, { additionalProperties: false });
+const SignerBody = Type.Object(
+  { signer_id: Type.Union([SignerIdSchema, Type.Null()]) },
+  { additionalProperties: false },
+);
 const TransferReply = openApiSchema(RequestSchemas[RequestSubjects.RegistryTransferOwner].reply);
 const VersionReply = openApiSchema(RequestSchemas[RequestSubjects.RegistryGetVersion].reply);
 const SubmitQuery = waitQuery(
@@ -154,6 +163,27 @@ export class PluginsController {
     return this.bus.request(RequestSubjects.RegistryTransferOwner, {
       plugin_id: id,
       publisher: body.publisher,
+      changed_by: who.keyId,
+    });
+  }
+
+  @Put(':id/signer')
+  @Roles('admin')
+  @ApiOperation({
+    summary: "Accept another signer for a plugin id's next versions",
+    description:
+      'Key continuity: once a signed version is approved, later versions must be signed by the same signer (signer_changed otherwise). `null` accepts unsigned versions. Recorded as plugin.signer_changed.',
+  })
+  @ApiPluginPath()
+  @ApiBody({ schema: SignerBody })
+  changeSigner(
+    @Param('id', PluginIdParam) id: string,
+    @Body(new SchemaPipe(SignerBody, 'signer request')) body: Static<typeof SignerBody>,
+    @CurrentPrincipal() who: Principal,
+  ) {
+    return this.bus.request(RequestSubjects.VerificationSetPluginSigner, {
+      plugin_id: id,
+      signer_id: body.signer_id,
       changed_by: who.keyId,
     });
   }

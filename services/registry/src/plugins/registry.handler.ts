@@ -70,6 +70,11 @@ export class RegistryHandler {
     return this.registry.apply(e, { status: 'revoked', loading: 'unloadedEverywhere' });
   }
 
+  @EventPattern(EventSubjects.SignerRevoked)
+  onSignerRevoked(@Payload() e: EventEnvelope<'signer.revoked'>) {
+    return this.registry.revokeSigned(e);
+  }
+
   @EventPattern(EventSubjects.PluginLoaded)
   onLoaded(@Payload() e: EventEnvelope<'plugin.loaded'>) {
     return this.registry.apply(e, { loading: { instance: e.data.instance, loaded: true } });

@@ -133,6 +133,26 @@ export class RegistryService {
     });
   }
 
+  /**
+   * A revoked signer takes every version it signed with it: each one not yet revoked or
+   * rejected is revoked (plugin.revoked: every executor unloads it). Redelivery finds them revoked.
+   */
+  async revokeSigned(event: EventEnvelope<'signer.revoked'>): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      for (const { plugin_id, version } of event.data.versions) {
+        const row = await manager.findOneBy(PluginVersion, { pluginId: plugin_id, version });
+        if (!row || row.status === 'revoked' || row.status === 'rejected') continue;
+        await manager.save(Object.assign(row, { status: 'revoked', loadedOn: [] }));
+        await this.bus.publish(EventSubjects.PluginRevoked, {
+          plugin_id,
+          version,
+          revoked_by: event.data.revoked_by,
+          reason: `its signer ${event.data.signer_id} was revoked`,
+        });
+      }
+    });
+  }
+
   private async owners(manager: EntityManager, pluginId?: string): Promise<Map<string, string>> {
     const rows = await manager.find(Plugin, { where: pluginId ? { pluginId } : {} });
     return new Map(rows.map((p) => [p.pluginId, p.owner]));

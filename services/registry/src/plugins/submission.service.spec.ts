@@ -50,7 +50,7 @@ describe('registry submissions: owners and versions', () => {
       await h.bus.publish(EventSubjects.PluginRejected, {
         ...ref,
         stage: 'verification',
-        reasons: [{ code: 'hash_mismatch', message: 'wrong hash' }],
+        reasons: [{ code: 'module_hash_mismatch', message: 'wrong hash' }],
         rejected_by: 'verification',
       });
     await expectEventually(async () => expect((await state(id, version)).status).toBe(outcome));

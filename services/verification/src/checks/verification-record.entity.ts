@@ -24,6 +24,17 @@ export class VerificationRecord {
   @Column({ type: 'jsonb' })
   findings!: Finding[];
 
+  /** The keyring signer and key whose signature verified; null when unsigned or refused. */
+  @Column({ type: 'text', name: 'signer_id', nullable: true })
+  signerId!: string | null;
+
+  @Column({ type: 'text', name: 'key_id', nullable: true })
+  keyId!: string | null;
+
+  /** Hex SHA-256 of the manifest's canonical bytes; null when it could not be read. */
+  @Column({ type: 'text', name: 'manifest_digest', nullable: true })
+  manifestDigest!: string | null;
+
   @CreateDateColumn({ type: 'timestamptz', name: 'checked_at' })
   checkedAt!: Date;
 }

@@ -39,6 +39,7 @@ describe('verification service', () => {
           pluginFilesDir: join(dataDir, 'plugin-files'),
           dataDirs: [dataDir],
         }),
+        releaseKey: null,
       }),
     });
     await h.artifacts.put(greet);

@@ -2,22 +2,35 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { EventSubjects, type EventEnvelope, type Finding } from '@convergio/contracts';
 import { HOST_FUNCTION_NAMES } from '@convergio/host-calls/host-functions';
-import { checkSubmission, highRiskPermissions, type SubmissionCheck } from '@convergio/manifest';
+import {
+  CheckCache,
+  checkSubmission,
+  highRiskPermissions,
+  type SubmissionCheck,
+} from '@convergio/manifest';
 import { BusClient } from '@convergio/messaging';
 import { handleOnce, processedEventEntity } from '@convergio/persistence';
 import { ARTIFACT_STORE, ArtifactError, type ArtifactStore } from '@convergio/artifacts';
 import { grantContextOf, type PlatformGrants } from '@convergio/runtime';
 import { VERIFICATION_SCHEMA, VERIFICATION_SERVICE } from '../verification.schema.js';
 import { VerificationRecord } from './verification-record.entity.js';
+import { KeyringService } from '../keyring/keyring.service.js';
 import { CORE_VERSION, PLATFORM_GRANTS } from './core-version.js';
 
 const ProcessedEvent = processedEventEntity(VERIFICATION_SCHEMA);
-const TRUST = 'untrusted' as const;
 
-/** Runs the load-time checks on every submitted version and announces the verdict. */
+/**
+ * Runs the load-time checks on every submitted version and announces the verdict. A verified
+ * version is `untrusted` until the approving admin designates it (up to what its signer may
+ * vouch for, `signed_by.trust`).
+ */
 @Injectable()
 export class VerificationService {
+  /** Module and signature results of bytes already checked (SPEC.md §7). */
+  readonly cache = new CheckCache();
+
   constructor(
+    private readonly keyring: KeyringService,
     private readonly dataSource: DataSource,
     private readonly bus: BusClient,
     @Inject(ARTIFACT_STORE) private readonly artifacts: ArtifactStore,
@@ -43,6 +56,9 @@ export class VerificationService {
             outcome: check.ok ? 'verified' : 'rejected',
             moduleSha256: module_sha256,
             findings,
+            signerId: check.ok ? (check.signature?.signerId ?? null) : null,
+            keyId: check.ok ? (check.signature?.keyId ?? null) : null,
+            manifestDigest: check.ok ? check.manifestDigest : null,
           },
           ['pluginId', 'version'],
         );
@@ -61,7 +77,14 @@ export class VerificationService {
           version,
           manifest: check.manifest,
           module_sha256,
-          trust: TRUST,
+          trust: 'untrusted',
+          ...(check.signature && {
+            signed_by: {
+              signer_id: check.signature.signerId,
+              key_id: check.signature.keyId,
+              trust: check.signature.trust,
+            },
+          }),
           high_risk_permissions: [
             ...new Set([
               ...highRiskPermissions(check.manifest.permissions),
@@ -81,21 +104,24 @@ export class VerificationService {
     );
   }
 
-  /** Signatures are not verified yet, so every plugin is checked as untrusted; always under the operator policy. */
+  /** Every check of libs/manifest, against the keyring as it is now and the operator policy. */
   private async check(raw: unknown, sha256: string): Promise<SubmissionCheck> {
-    let module: Uint8Array;
     try {
-      module = await this.artifacts.get(sha256);
+      return await checkSubmission(
+        raw,
+        { sha256, bytes: () => this.artifacts.get(sha256) },
+        {
+          coreVersion: this.coreVersion,
+          keyring: await this.keyring.snapshot(raw),
+          policy: this.grants.policy,
+          grantContext: (pluginId) => grantContextOf(this.grants, pluginId),
+          hostFunctions: HOST_FUNCTION_NAMES,
+          cache: this.cache,
+        },
+      );
     } catch (error) {
       if (!(error instanceof ArtifactError)) throw error;
       return { ok: false, findings: [{ code: error.code, message: error.message }] };
     }
-    return checkSubmission(raw, module, {
-      coreVersion: this.coreVersion,
-      trust: TRUST,
-      policy: this.grants.policy,
-      grantContext: (pluginId) => grantContextOf(this.grants, pluginId),
-      hostFunctions: HOST_FUNCTION_NAMES,
-    });
   }
 }

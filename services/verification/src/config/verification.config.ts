@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { ArtifactEnv, DistributedEnv, GrantPolicyEnv, serviceEnv } from '@convergio/runtime';
+import { ReleaseKeyEnv } from '../keyring/release-key.js';
 
 /** Environment of the verification service. */
 export const VerificationConfig = Type.Object({
@@ -7,6 +8,7 @@ export const VerificationConfig = Type.Object({
   ...ArtifactEnv,
   ...GrantPolicyEnv,
   ...serviceEnv(3002),
+  ...ReleaseKeyEnv,
   CORE_VERSION: Type.String({
     pattern: '^\\d+\\.\\d+\\.\\d+',
     default: '0.1.0',
