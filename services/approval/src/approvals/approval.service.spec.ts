@@ -17,7 +17,12 @@ describe('approval service', () => {
   });
   afterAll(() => h?.close());
 
-  async function verified(id: string, version: string, permissions: Permissions) {
+  async function verified(
+    id: string,
+    version: string,
+    permissions: Permissions,
+    signedBy?: { signer_id: string; trust: 'trusted' | 'official' },
+  ) {
     const high = Object.keys(permissions).filter(
       (p) => p !== 'fs.read' && p !== 'ui.embed' && p !== 'telemetry.emit',
     );
@@ -27,6 +32,7 @@ describe('approval service', () => {
       manifest: manifest(id, version, permissions),
       module_sha256: SHA,
       trust: 'untrusted',
+      ...(signedBy && { signed_by: { ...signedBy, key_id: 'b'.repeat(64) } }),
       high_risk_permissions: high,
       findings: [],
     });
@@ -102,12 +108,52 @@ describe('approval service', () => {
     });
   });
 
-  it('refuses to grant trust without a verified signature', async () => {
+  it('refuses to grant trust without a verified signature, and leaves the review pending', async () => {
     await verified('wants.trust', '1.0.0', HTTP);
     await expectQueued('wants.trust', '1.0.0');
     await expect(
       decide('wants.trust', '1.0.0', 'approve', { trust: 'trusted' }),
-    ).rejects.toMatchObject({ code: 'validation_failed' });
+    ).rejects.toMatchObject({
+      code: 'validation_failed',
+      details: [expect.objectContaining({ code: 'trust_not_allowed' })],
+    });
+    expect(await expectQueued('wants.trust', '1.0.0')).toMatchObject({
+      trust: 'untrusted',
+      signed_by: null,
+    });
+  });
+
+  it('designates a signed version trusted up to what its signer vouches for', async () => {
+    await verified('signed.ok', '1.0.0', HTTP, { signer_id: 'acme', trust: 'trusted' });
+    expect(await expectQueued('signed.ok', '1.0.0')).toMatchObject({
+      signed_by: { signer_id: 'acme', trust: 'trusted' },
+    });
+    await expect(
+      decide('signed.ok', '1.0.0', 'approve', { trust: 'official' }),
+    ).rejects.toMatchObject({ details: [expect.objectContaining({ code: 'trust_not_allowed' })] });
+    await decide('signed.ok', '1.0.0', 'approve', { trust: 'trusted' });
+    expect((await approvedEvent('signed.ok', '1.0.0')).data.trust).toBe('trusted');
+  });
+
+  it('keeps the trust of the last approved version for the next one by the same signer only', async () => {
+    await verified('signed.ok', '1.1.0', HTTP, { signer_id: 'acme', trust: 'trusted' });
+    expect((await approvedEvent('signed.ok', '1.1.0')).data).toMatchObject({
+      approved_by: 'auto',
+      trust: 'trusted',
+    });
+    await verified('signed.ok', '1.2.0', HTTP, { signer_id: 'other', trust: 'official' });
+    expect((await approvedEvent('signed.ok', '1.2.0')).data.trust).toBe('untrusted');
+  });
+
+  it('never approves proc.exec untrusted: the admin must designate the signed version trusted', async () => {
+    const exec = { 'proc.exec': { binaries: ['/bin/echo'] } };
+    await verified('runs.native', '1.0.0', exec, { signer_id: 'acme', trust: 'trusted' });
+    await expectQueued('runs.native', '1.0.0');
+    await expect(decide('runs.native', '1.0.0', 'approve')).rejects.toMatchObject({
+      details: [expect.objectContaining({ code: 'proc_exec_untrusted' })],
+    });
+    await decide('runs.native', '1.0.0', 'approve', { trust: 'trusted' });
+    expect((await approvedEvent('runs.native', '1.0.0')).data.trust).toBe('trusted');
   });
 
   it('stops using a revoked version as the baseline', async () => {

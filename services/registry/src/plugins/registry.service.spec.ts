@@ -204,6 +204,41 @@ describe('registry service', () => {
     ).rejects.toMatchObject({ code: 'invalid_state' });
   });
 
+  it('revokes every version a revoked signer signed, once each, leaving the rest alone', async () => {
+    await submit('r.signed');
+    await submit('r.signed', '1.1.0');
+    await submit('r.bystander');
+    const seen = h.events.length;
+    const versions = [
+      { plugin_id: 'r.signed', version: '1.0.0' },
+      { plugin_id: 'r.signed', version: '1.1.0' },
+      { plugin_id: 'r.gone', version: '1.0.0' },
+    ];
+    const id = await h.bus.publish(EventSubjects.SignerRevoked, {
+      signer_id: 'acme',
+      revoked_by: 'admin',
+      versions,
+    });
+    await expectEventually(async () => {
+      expect((await state('r.signed')).status).toBe('revoked');
+      expect((await state('r.signed', '1.1.0')).status).toBe('revoked');
+    });
+    expect((await state('r.bystander')).status).toBe('submitted');
+    await h.redeliver(id);
+    const revokedEvents = h.events
+      .slice(seen)
+      .filter((e) => e.type === EventSubjects.PluginRevoked)
+      .map((e) => e.data);
+    expect(revokedEvents).toEqual([
+      expect.objectContaining({ plugin_id: 'r.signed', version: '1.0.0', revoked_by: 'admin' }),
+      expect.objectContaining({
+        plugin_id: 'r.signed',
+        version: '1.1.0',
+        reason: 'its signer acme was revoked',
+      }),
+    ]);
+  });
+
   it('lists plugins with their owner and latest version', async () => {
     await submit('r.one', '1.1.0');
     const { plugins } = await h.bus.request(RequestSubjects.RegistryListPlugins, {});
