@@ -37,6 +37,24 @@ export function signerPublicKey(secretKey: Uint8Array): Uint8Array {
 export function checkSignerPublicKey(publicKey: Uint8Array): { ok: true } | SigningRefusal {
   if (!(publicKey instanceof Uint8Array) || publicKey.length !== ED25519_KEY_BYTES)
     return refusal('signer_key_invalid', `an Ed25519 public key is ${ED25519_KEY_BYTES} bytes`);
+  // The subgroup check is a scalar multiplication, as dear as a verification; a keyring has
+  // few keys, each checked again by every verification, so verdicts are kept per key.
+  const hex = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.byteLength).toString(
+    'hex',
+  );
+  const known = checkedKeys.get(hex);
+  if (known) return known;
+  const verdict = checkPoint(publicKey);
+  if (checkedKeys.size >= CHECKED_KEYS_KEPT) checkedKeys.delete(checkedKeys.keys().next().value!);
+  checkedKeys.set(hex, Object.freeze(verdict));
+  return verdict;
+}
+
+/** How many key verdicts {@link checkSignerPublicKey} keeps (oldest dropped first). */
+const CHECKED_KEYS_KEPT = 1024;
+const checkedKeys = new Map<string, { ok: true } | SigningRefusal>();
+
+function checkPoint(publicKey: Uint8Array): { ok: true } | SigningRefusal {
   let point: ed.Point;
   try {
     point = ed.Point.fromBytes(publicKey, false);
