@@ -1,7 +1,12 @@
 import type { Finding } from '@convergio/contracts';
 import { boundedText, MAX_FINDING_PATH, MAX_FINDING_TEXT } from './bounded-text.js';
 import { severityAtLeast, type Severity } from './codes.js';
-import { isSupportedSpecVersion, schemaProblems, type SchemaProblem } from './cyclonedx-schema.js';
+import {
+  isDeploymentFault,
+  isSupportedSpecVersion,
+  schemaProblems,
+  type SchemaProblem,
+} from './cyclonedx-schema.js';
 import { vulnerableComponents } from './match-components.js';
 import type { OsvDatabase } from './osv-database.js';
 import {
@@ -55,10 +60,25 @@ const MAX_SCHEMA_FINDINGS = 100;
  * Plugin-controlled text in findings has control characters and lone surrogates escaped and is
  * cut to the Finding schema's lengths (libs/contracts).
  *
- * Async because the library's validator is. Never rejects because of the SBOM: the promise is
- * rejected only when the CycloneDX validator cannot be loaded (a deployment fault).
+ * Async because the library's validator is. Never rejects because of the SBOM: an unexpected
+ * exception while checking refuses it (`sbom_invalid`, fail closed); the promise is rejected
+ * only when the CycloneDX validator cannot be loaded (a deployment fault).
  */
 export async function checkSbom(
+  bytes: Uint8Array,
+  db: OsvDatabase,
+  options: SbomCheckOptions,
+): Promise<SbomCheck> {
+  try {
+    return await check(bytes, db, options);
+  } catch (error) {
+    if (isDeploymentFault(error)) throw error;
+    // Fails closed: a fault of this lib or of a library on some input refuses the SBOM.
+    return refused('sbom_invalid', `the SBOM could not be checked (${errorName(error)})`);
+  }
+}
+
+async function check(
   bytes: Uint8Array,
   db: OsvDatabase,
   options: SbomCheckOptions,
@@ -96,7 +116,7 @@ export async function checkSbom(
 }
 
 function refused(
-  code: 'sbom_malformed' | 'sbom_unsupported',
+  code: 'sbom_malformed' | 'sbom_unsupported' | 'sbom_invalid',
   message: string,
   path?: string,
   value?: unknown,
@@ -117,4 +137,8 @@ function schemaFinding(problem: SchemaProblem): Finding {
     message: boundedText(message, MAX_FINDING_TEXT),
     path: boundedText(path, MAX_FINDING_PATH),
   };
+}
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? boundedText(error.name, 100) : typeof error;
 }

@@ -1,4 +1,8 @@
-import { JsonStrictValidator } from '@cyclonedx/cyclonedx-library/Validation';
+import {
+  JsonStrictValidator,
+  MissingOptionalDependencyError,
+  NotImplementedError,
+} from '@cyclonedx/cyclonedx-library/Validation';
 import type { Spec } from '@cyclonedx/cyclonedx-library';
 
 /** CycloneDX versions {@link checkSbom} validates: those with a JSON schema in the library. */
@@ -36,5 +40,12 @@ export async function schemaProblems(text: string, specVersion: string): Promise
   }
   const errors: unknown = await validator.validate(text);
   if (errors === null) return [];
-  return Array.isArray(errors) ? (errors as SchemaProblem[]) : [{ message: JSON.stringify(errors) }];
+  return Array.isArray(errors)
+    ? (errors as SchemaProblem[])
+    : [{ message: JSON.stringify(errors) }];
+}
+
+/** True for the library's errors that say the validator cannot run here, whatever the SBOM. */
+export function isDeploymentFault(error: unknown): boolean {
+  return error instanceof MissingOptionalDependencyError || error instanceof NotImplementedError;
 }
