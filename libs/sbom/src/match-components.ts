@@ -7,7 +7,7 @@ import type { OsvDatabase } from './osv-database.js';
 import type { SbomComponent } from './sbom-document.js';
 
 /** The severity a record without a readable one counts as (ADR 0011). */
-export const UNKNOWN_SEVERITY: Severity = 'medium';
+const UNKNOWN_SEVERITY: Severity = 'medium';
 
 /** Longest purl quoted in a message, so that the OSV id and fix always fit. */
 const MAX_PURL_IN_MESSAGE = 1000;
