@@ -59,8 +59,8 @@ export function packageKey(ecosystem: string, name: string): string {
 /** A component's package as the vulnerability database names it. */
 export interface PurlPackage {
   ecosystem: string;
-  /** {@link packageKey} of the package. */
-  key: string;
+  /** The OSV package name (Maven `group:artifact`, npm `@scope/name`, Go module path). */
+  name: string;
   /** The version to match, from the purl, else the component's `version` (Go: without `v`). */
   version: string | undefined;
   order: VersionOrder;
@@ -82,10 +82,5 @@ export function purlPackage(purl: string, componentVersion?: string): PurlPackag
   if (!rules || !name) return undefined;
   let version = parsed.version ?? componentVersion;
   if (version !== undefined && rules.ecosystem === 'Go') version = version.replace(/^v/, '');
-  return {
-    ecosystem: rules.ecosystem,
-    key: packageKey(rules.ecosystem, name),
-    version,
-    order: rules.order,
-  };
+  return { ecosystem: rules.ecosystem, name, version, order: rules.order };
 }

@@ -35,8 +35,8 @@ export function vulnerableComponents(
       typeof component.version === 'string' ? component.version : undefined,
     );
     if (pkg?.version === undefined) continue;
-    for (const entry of db.entriesFor(pkg.key)) {
-      const once = `${pkg.key}\u0000${pkg.version}\u0000${entry.id}`;
+    for (const entry of db.entriesFor(pkg.ecosystem, pkg.name)) {
+      const once = `${entry.key}\u0000${pkg.version}\u0000${entry.id}`;
       if (seen.has(once)) continue;
       const answer = affectedVersion(pkg.version, entry);
       if (!answer.affected) continue;

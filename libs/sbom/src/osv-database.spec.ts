@@ -2,7 +2,6 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SbomError } from './codes.js';
-import { packageKey } from './ecosystems.js';
 import { loadOsvDatabase } from './osv-database.js';
 
 const SAMPLE = join(import.meta.dirname, '..', 'osv-sample');
@@ -44,25 +43,23 @@ describe('loadOsvDatabase', () => {
   it('loads the sample: records of files and of an array file, withdrawn ones left out', async () => {
     const db = await loadOsvDatabase(SAMPLE);
     expect(db.records).toBe(7);
-    expect(db.entriesFor(packageKey('npm', 'lodash')).map((e) => e.id)).toEqual([
-      'CONVERGIO-SAMPLE-0001',
-    ]);
-    expect(db.entriesFor(packageKey('npm', 'left-pad'))).toEqual([]);
-    expect(db.entriesFor(packageKey('PyPI', 'PyYAML'))).toHaveLength(1);
+    expect(db.entriesFor('npm', 'lodash').map((e) => e.id)).toEqual(['CONVERGIO-SAMPLE-0001']);
+    expect(db.entriesFor('npm', 'left-pad')).toEqual([]);
+    expect(db.entriesFor('PyPI', 'PyYAML')).toHaveLength(1);
   });
 
   it('drops GIT ranges and keeps the others', async () => {
     const db = await loadOsvDatabase(SAMPLE);
-    const [smallvec] = db.entriesFor(packageKey('crates.io', 'smallvec'));
+    const [smallvec] = db.entriesFor('crates.io', 'smallvec');
     expect(smallvec.ranges.map((range) => range.type)).toEqual(['ECOSYSTEM']);
-    const [express] = db.entriesFor(packageKey('npm', 'express'));
+    const [express] = db.entriesFor('npm', 'express');
     expect(express.ranges).toEqual([]);
   });
 
   it('reads severity from the GHSA word, CVSS vectors, and knows when there is none', async () => {
     const db = await loadOsvDatabase(SAMPLE);
     const severity = (ecosystem: string, name: string) =>
-      db.entriesFor(packageKey(ecosystem, name))[0].severity;
+      db.entriesFor(ecosystem, name)[0].severity;
     expect(severity('npm', 'lodash')).toBe('critical');
     expect(severity('PyPI', 'pyyaml')).toBe('medium');
     expect(severity('Go', 'github.com/example/router')).toBe('critical');
@@ -92,8 +89,8 @@ describe('loadOsvDatabase', () => {
       ),
     );
     const db = await loadOsvDatabase(dir);
-    expect(db.entriesFor(packageKey('npm', 'a'))[0].severity).toBe('high');
-    expect(db.entriesFor(packageKey('npm', 'b'))[0].severity).toBe('medium');
+    expect(db.entriesFor('npm', 'a')[0].severity).toBe('high');
+    expect(db.entriesFor('npm', 'b')[0].severity).toBe('medium');
   });
 
   it('reads only *.json files directly in the folder', async () => {

@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SbomError } from './codes.js';
+import { packageKey } from './ecosystems.js';
 import type { OsvAffectedEntry } from './osv-record.js';
 import { recordEntries } from './osv-record.js';
 
@@ -11,7 +12,11 @@ import { recordEntries } from './osv-record.js';
 export class OsvDatabase {
   readonly #byPackage: ReadonlyMap<string, readonly OsvAffectedEntry[]>;
 
-  /** @param records how many records were loaded, withdrawn ones not counted. */
+  /**
+   * Built by {@link loadOsvDatabase}, not meant to be called elsewhere.
+   *
+   * @param records how many records were loaded, withdrawn ones not counted.
+   */
   constructor(
     entries: readonly OsvAffectedEntry[],
     readonly records: number,
@@ -25,9 +30,13 @@ export class OsvDatabase {
     this.#byPackage = byPackage;
   }
 
-  /** The `affected[]` entries of one package (see `packageKey`), in load order. */
-  entriesFor(key: string): readonly OsvAffectedEntry[] {
-    return this.#byPackage.get(key) ?? [];
+  /**
+   * The `affected[]` entries of one package, in load order: `ecosystem` as OSV spells it
+   * (`npm`, `PyPI`, `Maven`, ...), `name` compared as that ecosystem does (PyPI names PEP 503
+   * normalised, NuGet and Packagist names case-insensitive).
+   */
+  entriesFor(ecosystem: string, name: string): readonly OsvAffectedEntry[] {
+    return this.#byPackage.get(packageKey(ecosystem, name)) ?? [];
   }
 }
 
