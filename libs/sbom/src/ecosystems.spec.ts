@@ -1,0 +1,35 @@
+import { packageKey, purlPackage } from './ecosystems.js';
+
+describe('purlPackage', () => {
+  it.each([
+    ['pkg:npm/lodash@4.17.20', 'npm', 'lodash', '4.17.20'],
+    ['pkg:npm/%40babel/core@7.0.0', 'npm', '@babel/core', '7.0.0'],
+    ['pkg:pypi/PyYAML@5.3.1', 'PyPI', 'pyyaml', '5.3.1'],
+    ['pkg:pypi/zope_interface@5.0', 'PyPI', 'zope.interface', '5.0'],
+    ['pkg:maven/org.example/widget@1.2.1', 'Maven', 'org.example:widget', '1.2.1'],
+    ['pkg:golang/github.com/example/router@v1.3.0', 'Go', 'github.com/example/router', '1.3.0'],
+    ['pkg:cargo/smallvec@1.5.0', 'crates.io', 'smallvec', '1.5.0'],
+    ['pkg:nuget/Newtonsoft.Json@12.0.1', 'NuGet', 'newtonsoft.json', '12.0.1'],
+    ['pkg:gem/rails@6.0.0', 'RubyGems', 'rails', '6.0.0'],
+    ['pkg:composer/Laravel/Framework@8.0.0', 'Packagist', 'laravel/framework', '8.0.0'],
+  ])('maps %s to %s %s %s', (purl, ecosystem, name, version) => {
+    const pkg = purlPackage(purl);
+    expect(pkg).toMatchObject({ ecosystem, version });
+    expect(packageKey(ecosystem, pkg?.name ?? '')).toBe(packageKey(ecosystem, name));
+  });
+
+  it("takes the component's version when the purl has none", () => {
+    expect(purlPackage('pkg:npm/lodash', '4.17.20')?.version).toBe('4.17.20');
+    expect(purlPackage('pkg:npm/lodash@1.0.0', '2.0.0')?.version).toBe('1.0.0');
+    expect(purlPackage('pkg:npm/lodash')?.version).toBeUndefined();
+  });
+
+  it.each([
+    'not a purl',
+    'pkg:deb/debian/zlib1g@1.2.11',
+    'pkg:maven/widget@1.0',
+    'pkg:npm/a@1?x=%ZZ',
+  ])('matches nothing for %s', (purl) => {
+    expect(purlPackage(purl)).toBeUndefined();
+  });
+});
