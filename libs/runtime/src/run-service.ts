@@ -15,13 +15,17 @@ type ServiceEnv = LogSettings & { PORT: number; HOST: string };
 export async function runService<S extends TObject>(
   service: string,
   schema: S,
-  root: (env: Static<S>) => Omit<ServiceRootOptions, 'service' | 'env'>,
+  root: (
+    env: Static<S>,
+  ) =>
+    | Omit<ServiceRootOptions, 'service' | 'env'>
+    | Promise<Omit<ServiceRootOptions, 'service' | 'env'>>,
   beforeListen?: (app: INestApplication) => void,
 ): Promise<void> {
   try {
     const env = loadConfig(schema);
     // Settings built from the environment may read files (the grant policy): same refusal.
-    const options = root(env);
+    const options = await root(env);
     const e = env as Static<S> & ServiceRootOptions['env'] & ServiceEnv;
     await bootstrapService(service, ServiceRootModule.forRoot({ service, env: e, ...options }), {
       port: e.PORT,

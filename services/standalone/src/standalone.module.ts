@@ -16,7 +16,12 @@ import { executorPersistence, executorSettings, ExecutorModule } from '@convergi
 import { gatewayPersistence, GatewayModule } from '@convergio/gateway';
 import { registryPersistence, RegistryModule } from '@convergio/registry';
 import { secretBrokerPersistence, SecretBrokerModule } from '@convergio/secret-broker';
-import { releaseKeyOf, verificationPersistence, VerificationModule } from '@convergio/verification';
+import {
+  releaseKeyOf,
+  verificationPersistence,
+  VerificationModule,
+  type SbomPolicy,
+} from '@convergio/verification';
 import type { StandaloneConfig } from './config/standalone.config.js';
 
 const persistence: ServicePersistence[] = [
@@ -39,6 +44,7 @@ export class StandaloneModule {
     env: Static<typeof StandaloneConfig>,
     databaseUrl: string,
     grants: PlatformGrants,
+    sbom: SbomPolicy,
   ): DynamicModule {
     return {
       module: StandaloneModule,
@@ -59,6 +65,7 @@ export class StandaloneModule {
           coreVersion: env.CORE_VERSION,
           grants,
           releaseKey: releaseKeyOf(env),
+          sbom,
         }),
         ApprovalModule,
         ExecutorModule.register(executorSettings(env, grants)),

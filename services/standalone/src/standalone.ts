@@ -6,6 +6,7 @@ import type { Static } from '@sinclair/typebox';
 import { startEmbeddedPostgres } from '@convergio/persistence';
 import { bootstrapService, loadPlatformGrants } from '@convergio/runtime';
 import { prepareGatewayHttp } from '@convergio/gateway';
+import { sbomPolicyOf } from '@convergio/verification';
 import type { StandaloneConfig } from './config/standalone.config.js';
 import { StandaloneModule } from './standalone.module.js';
 
@@ -18,7 +19,7 @@ export interface Standalone {
 
 /**
  * Starts every service in this process on the embedded database in DATA_DIR. Throws
- * ConfigError when the grant policy file is unreadable or invalid.
+ * ConfigError when the grant policy file or the OSV database is unreadable or invalid.
  */
 export async function startStandalone(env: Static<typeof StandaloneConfig>): Promise<Standalone> {
   const grants = loadPlatformGrants({
@@ -27,11 +28,12 @@ export async function startStandalone(env: Static<typeof StandaloneConfig>): Pro
     dataDirs: [env.DATA_DIR],
     configFiles: [env.ADMIN_KEY_FILE],
   });
+  const sbom = await sbomPolicyOf(env);
   const database = await startEmbeddedPostgres(join(env.DATA_DIR, 'pg'));
   try {
     const app = await bootstrapService(
       'convergio',
-      StandaloneModule.forRoot(env, database.url, grants),
+      StandaloneModule.forRoot(env, database.url, grants, sbom),
       {
         port: env.PORT,
         host: env.HOST,

@@ -9,6 +9,7 @@ import { VERIFICATION_SCHEMA } from './verification.schema.js';
 
 export { VerificationModule } from './verification.module.js';
 export { ReleaseKeyEnv, releaseKeyOf } from './keyring/release-key.js';
+export { SbomEnv, sbomPolicyOf, type SbomPolicy } from './sbom/sbom-policy.js';
 /** Tables and migrations of the verification service. */
 export const verificationPersistence = {
   schema: VERIFICATION_SCHEMA,

@@ -1,9 +1,14 @@
 import 'reflect-metadata';
 import { DEFAULT_PLUGIN_FILES_DIR, loadPlatformGrants, runService } from '@convergio/runtime';
 import { VerificationConfig } from './config/verification.config.js';
-import { releaseKeyOf, verificationPersistence, VerificationModule } from './index.js';
+import {
+  releaseKeyOf,
+  sbomPolicyOf,
+  verificationPersistence,
+  VerificationModule,
+} from './index.js';
 
-await runService('verification', VerificationConfig, (env) => ({
+await runService('verification', VerificationConfig, async (env) => ({
   feature: VerificationModule.register({
     coreVersion: env.CORE_VERSION,
     grants: loadPlatformGrants({
@@ -12,6 +17,7 @@ await runService('verification', VerificationConfig, (env) => ({
       dataDirs: [env.ARTIFACT_DIR],
     }),
     releaseKey: releaseKeyOf(env),
+    sbom: await sbomPolicyOf(env),
   }),
   persistence: verificationPersistence,
 }));

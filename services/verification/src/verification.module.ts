@@ -7,11 +7,13 @@ import { VerificationService } from './checks/verification.service.js';
 import { KeyringHandler } from './keyring/keyring.handler.js';
 import { KeyringService } from './keyring/keyring.service.js';
 import { RELEASE_KEY, type ReleaseKey } from './keyring/release-key.js';
+import { SBOM_POLICY, type SbomPolicy } from './sbom/sbom-policy.js';
 import { VERIFICATION_SERVICE } from './verification.schema.js';
 
 /**
  * The verification features; `coreVersion` is the core plugins must be compatible with, `grants`
- * the operator grant policy every manifest must fit, `releaseKey` the operator's official signer.
+ * the operator grant policy every manifest must fit, `releaseKey` the operator's official signer,
+ * `sbom` the operator's SBOM policy and vulnerability database.
  */
 @Module({})
 export class VerificationModule {
@@ -19,6 +21,7 @@ export class VerificationModule {
     coreVersion: string;
     grants: PlatformGrants;
     releaseKey: ReleaseKey | null;
+    sbom: SbomPolicy;
   }): DynamicModule {
     return {
       module: VerificationModule,
@@ -28,6 +31,7 @@ export class VerificationModule {
         VerificationService,
         KeyringService,
         { provide: RELEASE_KEY, useValue: settings.releaseKey },
+        { provide: SBOM_POLICY, useValue: settings.sbom },
         { provide: CORE_VERSION, useValue: settings.coreVersion },
         { provide: PLATFORM_GRANTS, useValue: settings.grants },
       ],

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { GrantPolicyEnv, serviceEnv } from '@convergio/runtime';
 import { ExecutorLimitsEnv } from '@convergio/executor';
 import { GatewayEnv } from '@convergio/gateway';
-import { ReleaseKeyEnv } from '@convergio/verification';
+import { ReleaseKeyEnv, SbomEnv } from '@convergio/verification';
 
 /** Environment of standalone mode: everything has a default, nothing else to install. */
 export const StandaloneConfig = Type.Object({
@@ -21,4 +21,5 @@ export const StandaloneConfig = Type.Object({
   ...ExecutorLimitsEnv,
   ...GrantPolicyEnv,
   ...ReleaseKeyEnv,
+  ...SbomEnv,
 });

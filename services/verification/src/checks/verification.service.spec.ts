@@ -6,6 +6,7 @@ import { EventSubjects } from '@convergio/contracts';
 import { startServiceHarness, type ServiceHarness } from '@convergio/service-testing';
 import { aManifest, exampleModule, sha256Hex } from '@convergio/testing';
 import { loadPlatformGrants } from '@convergio/runtime';
+import { OsvDatabase } from '@convergio/sbom';
 import { verificationPersistence, VerificationModule } from '../index.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'cvg-verification-'));
@@ -40,6 +41,7 @@ describe('verification service', () => {
           dataDirs: [dataDir],
         }),
         releaseKey: null,
+        sbom: { database: new OsvDatabase([], 0), rejectAt: 'high', required: false },
       }),
     });
     await h.artifacts.put(greet);

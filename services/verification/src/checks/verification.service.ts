@@ -15,6 +15,8 @@ import { grantContextOf, type PlatformGrants } from '@convergio/runtime';
 import { VERIFICATION_SCHEMA, VERIFICATION_SERVICE } from '../verification.schema.js';
 import { VerificationRecord } from './verification-record.entity.js';
 import { KeyringService } from '../keyring/keyring.service.js';
+import { SBOM_POLICY, type SbomPolicy } from '../sbom/sbom-policy.js';
+import { checkSubmittedSbom, type SbomStep } from '../sbom/sbom-step.js';
 import { CORE_VERSION, PLATFORM_GRANTS } from './core-version.js';
 
 const ProcessedEvent = processedEventEntity(VERIFICATION_SCHEMA);
@@ -36,11 +38,19 @@ export class VerificationService {
     @Inject(ARTIFACT_STORE) private readonly artifacts: ArtifactStore,
     @Inject(CORE_VERSION) private readonly coreVersion: string,
     @Inject(PLATFORM_GRANTS) private readonly grants: PlatformGrants,
+    @Inject(SBOM_POLICY) private readonly sbomPolicy: SbomPolicy,
   ) {}
 
   async verify(event: EventEnvelope<'plugin.submitted'>): Promise<void> {
     const { plugin_id, version, manifest: raw, module_sha256 } = event.data;
-    const check = await this.check(raw, module_sha256);
+    const checked = await this.check(raw, module_sha256);
+    const sbom = await this.checkSbom(event.data.sbom);
+    const check: SubmissionCheck =
+      checked.ok && sbom.blocking.length > 0
+        ? { ok: false, findings: sbom.blocking }
+        : checked.ok
+          ? { ...checked, findings: sbom.recorded }
+          : { ok: false, findings: [...checked.findings, ...sbom.blocking] };
     const findings: Finding[] = check.findings;
     await handleOnce(
       this.dataSource,
@@ -102,6 +112,24 @@ export class VerificationService {
         });
       },
     );
+  }
+
+  /** The SBOM step; an SBOM the artifact store cannot give back is a finding, as a module's is. */
+  private async checkSbom(sbom: { sha256: string } | undefined): Promise<SbomStep> {
+    try {
+      return await checkSubmittedSbom(
+        sbom,
+        (sha256) => this.artifacts.get(sha256),
+        this.sbomPolicy,
+        this.cache,
+      );
+    } catch (error) {
+      if (!(error instanceof ArtifactError)) throw error;
+      return {
+        blocking: [{ code: error.code, message: error.message, path: '/sbom' }],
+        recorded: [],
+      };
+    }
   }
 
   /** Every check of libs/manifest, against the keyring as it is now and the operator policy. */

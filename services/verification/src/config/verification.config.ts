@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { ArtifactEnv, DistributedEnv, GrantPolicyEnv, serviceEnv } from '@convergio/runtime';
 import { ReleaseKeyEnv } from '../keyring/release-key.js';
+import { SbomEnv } from '../sbom/sbom-policy.js';
 
 /** Environment of the verification service. */
 export const VerificationConfig = Type.Object({
@@ -9,6 +10,7 @@ export const VerificationConfig = Type.Object({
   ...GrantPolicyEnv,
   ...serviceEnv(3002),
   ...ReleaseKeyEnv,
+  ...SbomEnv,
   CORE_VERSION: Type.String({
     pattern: '^\\d+\\.\\d+\\.\\d+',
     default: '0.1.0',

@@ -12,6 +12,7 @@ import { startServiceHarness, type ServiceHarness } from '@convergio/service-tes
 import { encodeBase64url, generateSignerKeys, signManifest } from '@convergio/signing';
 import { aManifest, exampleModule, expectEventually, sha256Hex } from '@convergio/testing';
 import { loadPlatformGrants } from '@convergio/runtime';
+import { OsvDatabase } from '@convergio/sbom';
 import { keyIdOf } from '@convergio/manifest';
 import { verificationPersistence, VerificationModule } from '../index.js';
 
@@ -47,6 +48,7 @@ describe('keyring', () => {
             trust: 'official',
           },
         },
+        sbom: { database: new OsvDatabase([], 0), rejectAt: 'high', required: false },
       }),
     });
     await h.artifacts.put(greet);
