@@ -1,0 +1,118 @@
+import { HOST_FUNCTIONS } from '@convergio/contracts';
+import { DEFAULT_GRANT_POLICY } from '@convergio/policy/grant';
+import { parseManifestText } from '@convergio/signing';
+import { checkSubmission, type SubmissionContext } from './check-submission.js';
+import { keyIdOf, type Keyring, type KeyringKey, type KeyringSigner } from './keyring.js';
+import {
+  acceptedPackage,
+  HOSTILE_PACKAGES,
+  hostileContext,
+  type CorpusSigner,
+  type HostileContext,
+  type HostileEntry,
+} from './testing/index.js';
+
+// The corpus of hostile packages (./testing) against the library: each is refused by the
+// parser of plugin.json or by checkSubmission, with its code; none is accepted.
+
+const ROTATED_AT = new Date('2026-11-01T00:00:00Z');
+
+const keyringKey = (publicKey: Uint8Array, rotatedAt: Date | null): KeyringKey => ({
+  keyId: keyIdOf(publicKey),
+  publicKey,
+  rotatedAt,
+});
+
+function keyringSigner(signer: CorpusSigner): KeyringSigner {
+  return {
+    id: signer.id,
+    trust: signer.trust,
+    revoked: signer.revoked ?? false,
+    keys: [
+      keyringKey(signer.key.publicKey, null),
+      ...(signer.previousKey ? [keyringKey(signer.previousKey.publicKey, ROTATED_AT)] : []),
+    ],
+  };
+}
+
+/**
+ * The corpus keyring as the platform would hold it, refused keys included (a keyring filled
+ * before the key checks existed), with the pin of the entry's plugin id.
+ */
+function corpusKeyring(ctx: HostileContext, entry: HostileEntry): Keyring {
+  const signers = Object.values(ctx.signers).map(keyringSigner);
+  const pinnedId = ctx.pluginId(entry.name);
+  return {
+    signer: (id) => signers.find((s) => s.id === id),
+    pinnedSigner: (pluginId) =>
+      entry.pinnedTo && pluginId === pinnedId ? ctx.signers[entry.pinnedTo].id : undefined,
+    signedBeforeRotation: () => false,
+  };
+}
+
+const contextFor = (ctx: HostileContext, entry: HostileEntry): SubmissionContext => ({
+  // The core version and operator policy of the e2e platform (CORE_VERSION's default).
+  coreVersion: '0.1.0',
+  keyring: corpusKeyring(ctx, entry),
+  policy: DEFAULT_GRANT_POLICY,
+  grantContext: (pluginId) => ({
+    pluginId,
+    pluginDir: `/srv/convergio/plugin-files/${pluginId}`,
+    protection: { roots: ['/srv/convergio'], ownDir: `/srv/convergio/plugin-files/${pluginId}` },
+    realPath: (path) => path,
+  }),
+  hostFunctions: HOST_FUNCTIONS,
+});
+
+/** The codes the library refuses an entry with: the parser's, else checkSubmission's findings. */
+async function refusalCodes(ctx: HostileContext, entry: HostileEntry) {
+  const pkg = entry.build(ctx);
+  const parsed = parseManifestText(pkg.manifest);
+  if (!parsed.ok)
+    return { stage: 'parser', codes: [parsed.code, ...(parsed.details ?? []).map((d) => d.code)] };
+  const check = await checkSubmission(parsed.value, pkg.module, contextFor(ctx, entry));
+  return {
+    stage: check.ok ? 'accepted' : 'checks',
+    codes: check.findings.map((f) => f.code),
+    findings: check.findings,
+  };
+}
+
+const active = HOSTILE_PACKAGES.filter((e) => !e.pending);
+
+describe('hostile packages against the library', () => {
+  const ctx = hostileContext();
+
+  it('has at least 40 entries, with names that give distinct plugin ids', () => {
+    expect(HOSTILE_PACKAGES.length).toBeGreaterThanOrEqual(40);
+    const ids = HOSTILE_PACKAGES.map((e) => ctx.pluginId(e.name));
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('accepts the untampered package the signature entries start from', async () => {
+    const pkg = acceptedPackage(ctx, 'corpus.control');
+    const parsed = parseManifestText(pkg.manifest);
+    if (!parsed.ok) throw new Error(parsed.message);
+    const entry = { name: 'control', expect: { stage: 'verification', code: '' } } as const;
+    const check = await checkSubmission(
+      parsed.value,
+      pkg.module,
+      contextFor(ctx, { ...entry, build: () => pkg }),
+    );
+    expect(check).toMatchObject({ ok: true, signature: { signerId: ctx.signers.acme.id } });
+  });
+
+  it.each(active.map((e) => [e.name, e] as const))(
+    '%s: refused with its code',
+    async (_name, entry) => {
+      const result = await refusalCodes(ctx, entry);
+      expect(result.stage).not.toBe('accepted');
+      expect(result.codes).toContain(entry.expect.libraryCode ?? entry.expect.code);
+      if (entry.expect.stage === 'verification') expect(result.stage).toBe('checks');
+      if (entry.expect.rule)
+        expect(result.findings).toContainEqual(
+          expect.objectContaining({ code: 'policy_violation', rule: entry.expect.rule }),
+        );
+    },
+  );
+});
