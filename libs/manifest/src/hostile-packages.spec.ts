@@ -1,5 +1,6 @@
 import { HOST_FUNCTIONS } from '@convergio/contracts';
 import { DEFAULT_GRANT_POLICY } from '@convergio/policy/grant';
+import { checkSbom, loadOsvDatabase, type OsvDatabase } from '@convergio/sbom';
 import { parseManifestText } from '@convergio/signing';
 import { checkSubmission, type SubmissionContext } from './check-submission.js';
 import { keyIdOf, type Keyring, type KeyringKey, type KeyringSigner } from './keyring.js';
@@ -64,21 +65,33 @@ const contextFor = (ctx: HostileContext, entry: HostileEntry): SubmissionContext
   hostFunctions: HOST_FUNCTIONS,
 });
 
-/** The codes the library refuses an entry with: the parser's, else checkSubmission's findings. */
+const OSV_SAMPLE = new URL('../../sbom/osv-sample', import.meta.url).pathname;
+let osv: OsvDatabase;
+beforeAll(async () => {
+  osv = await loadOsvDatabase(OSV_SAMPLE);
+});
+
+/**
+ * The codes the library refuses an entry with: the parser's, else checkSubmission's findings
+ * and, for a package with an SBOM, checkSbom's (libs/sbom) at the default threshold, high.
+ */
 async function refusalCodes(ctx: HostileContext, entry: HostileEntry) {
   const pkg = entry.build(ctx);
   const parsed = parseManifestText(pkg.manifest);
   if (!parsed.ok)
     return { stage: 'parser', codes: [parsed.code, ...(parsed.details ?? []).map((d) => d.code)] };
   const check = await checkSubmission(parsed.value, pkg.module, contextFor(ctx, entry));
+  const sbom = pkg.sbom && (await checkSbom(pkg.sbom, osv, { rejectAt: 'high' }));
+  const sbomFindings = !sbom ? [] : sbom.ok ? sbom.blocking : sbom.findings;
+  const findings = [...check.findings, ...sbomFindings];
   return {
-    stage: check.ok ? 'accepted' : 'checks',
-    codes: check.findings.map((f) => f.code),
-    findings: check.findings,
+    stage: check.ok && sbomFindings.length === 0 ? 'accepted' : 'checks',
+    codes: findings.map((f) => f.code),
+    findings,
   };
 }
 
-const active = HOSTILE_PACKAGES.filter((e) => !e.pending);
+const active = HOSTILE_PACKAGES;
 
 describe('hostile packages against the library', () => {
   const ctx = hostileContext();

@@ -44,7 +44,7 @@ function submitPackage(key: string, pkg: HostilePackage) {
 /** The corpus (libs/manifest/src/testing) through the gateway, on the shared platform. */
 describe('hostile packages through the gateway', () => {
   const ctx = hostileContext(corpusSuffix());
-  const active = HOSTILE_PACKAGES.filter((e) => !e.pending);
+  const active = HOSTILE_PACKAGES;
   let publisher: string;
   let invoker: string;
   let auditor: string;

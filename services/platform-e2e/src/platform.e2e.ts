@@ -6,7 +6,11 @@ let stop: (() => Promise<void>) | undefined;
 beforeAll(async () => {
   // A fuel budget far beyond the 2 s wall time, so each limit can be tested on its own
   // (plugins ask for less fuel in plugin.json to meet the CPU limit).
-  const started = await startPlatform({ EXECUTOR_FUEL: String(Number.MAX_SAFE_INTEGER) });
+  // The sample OSV database of libs/sbom, so that SBOMs are matched against known vulnerabilities.
+  const started = await startPlatform({
+    EXECUTOR_FUEL: String(Number.MAX_SAFE_INTEGER),
+    OSV_DATABASE_DIR: new URL('../../../libs/sbom/osv-sample', import.meta.url).pathname,
+  });
   process.env.CONVERGIO_E2E_PLATFORM = JSON.stringify(started.info);
   stop = started.stop;
 }, 120_000);

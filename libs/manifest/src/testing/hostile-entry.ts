@@ -35,8 +35,6 @@ export interface HostileEntry {
    * ({@link priorVersion}); the entry is a later version.
    */
   pinnedTo?: CorpusSignerRole;
-  /** Not checked by the runners yet: the SBOM checks are being wired. */
-  pending?: 'sbom';
 }
 
 /** Builds an entry whose `build` gets the plugin id its name gives. */
@@ -44,7 +42,7 @@ export function hostile(
   name: string,
   expect: HostileExpectation,
   build: (ctx: HostileContext, id: string) => HostilePackage,
-  extra: Pick<HostileEntry, 'pinnedTo' | 'pending'> = {},
+  extra: Pick<HostileEntry, 'pinnedTo'> = {},
 ): HostileEntry {
   return { name, expect, build: (ctx) => build(ctx, ctx.pluginId(name)), ...extra };
 }

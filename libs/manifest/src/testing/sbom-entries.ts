@@ -6,8 +6,8 @@ const cycloneDx = (components: unknown[]) =>
   );
 
 /**
- * Packages refused for their SBOM. `pending: 'sbom'`: the runners skip them until the SBOM
- * checks are wired; the stage and codes are the ones asked for in issue 10.
+ * Packages refused for their SBOM (verification's last step, matched against the sample OSV
+ * database of libs/sbom/osv-sample, whose lodash record is critical).
  */
 export const SBOM_ENTRIES: HostileEntry[] = [
   hostile(
@@ -20,21 +20,28 @@ export const SBOM_ENTRIES: HostileEntry[] = [
         { type: 'library', name: 'lodash', version: '4.17.20', purl: 'pkg:npm/lodash@4.17.20' },
       ]),
     }),
-    { pending: 'sbom' },
   ),
   hostile(
     'SBOM that is not JSON',
     { stage: 'verification', code: 'sbom_malformed' },
     (_ctx, id) => ({ ...packageOf(manifestFor(id)), sbom: Buffer.from('{"bomFormat": "Cyclo') }),
-    { pending: 'sbom' },
   ),
   hostile(
     'SBOM that is JSON but no SBOM format',
-    { stage: 'verification', code: 'sbom_invalid' },
+    { stage: 'verification', code: 'sbom_unsupported' },
     (_ctx, id) => ({
       ...packageOf(manifestFor(id)),
       sbom: Buffer.from(JSON.stringify({ components: 'all of them', bomFormat: 42 })),
     }),
-    { pending: 'sbom' },
+  ),
+  hostile(
+    'CycloneDX SBOM whose components are not a list',
+    { stage: 'verification', code: 'sbom_invalid' },
+    (_ctx, id) => ({
+      ...packageOf(manifestFor(id)),
+      sbom: Buffer.from(
+        JSON.stringify({ bomFormat: 'CycloneDX', specVersion: '1.5', components: 'all of them' }),
+      ),
+    }),
   ),
 ];
