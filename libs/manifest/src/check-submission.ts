@@ -8,7 +8,13 @@ import {
   type GrantContext,
   type GrantPolicy,
 } from '@convergio/policy/grant';
-import { findImportViolations, findModuleLimitViolations, SandboxError } from '@convergio/sandbox';
+import {
+  capMemory,
+  findImportViolations,
+  findModuleLimitViolations,
+  MAX_WASM_PAGES,
+  SandboxError,
+} from '@convergio/sandbox';
 import { canonicalManifestBytes, moduleSha256, SigningError } from '@convergio/signing';
 import type { CheckCache } from './check-cache.js';
 import type { Keyring, SignatureVerdict } from './keyring.js';
@@ -174,7 +180,9 @@ async function checkContent(
   module: StoredModule,
   context: SubmissionContext,
 ): Promise<Finding[]> {
-  const findings = await checkModule(manifest, await module.bytes(), context.hostFunctions);
+  const bytes = await module.bytes();
+  const findings = await checkModule(manifest, bytes, context.hostFunctions);
+  findings.push(...checkMemory(bytes, memoryCap(manifest, context.policy)));
   (manifest.capabilities.tools ?? []).forEach((tool, i) =>
     findings.push(
       ...inputSchemaProblems(tool.input_schema, `/capabilities/tools/${i}/input_schema`),
@@ -218,6 +226,33 @@ async function checkModule(
       path: '/capabilities',
     }));
   return [...checkDeclarations(bytes, hostFunctions), ...missing];
+}
+
+/**
+ * The most pages the executor can give this plugin's memory as far as verification knows:
+ * the manifest's `limits.memory_pages` under the policy's `limits.max.memory_pages` (the
+ * executor's own EXECUTOR_MAX_MEMORY_PAGES is checked when it loads the version).
+ */
+function memoryCap(manifest: Manifest, policy: GrantPolicy): number {
+  return Math.min(
+    manifest.limits?.memory_pages ?? MAX_WASM_PAGES,
+    policy.limits.max.memory_pages ?? MAX_WASM_PAGES,
+    MAX_WASM_PAGES,
+  );
+}
+
+/**
+ * The executor caps every memory at load (capMemory): a module whose memory needs more pages
+ * than the cap, or is imported, shared or 64-bit, would never load (`module_memory_forbidden`).
+ */
+function checkMemory(bytes: Uint8Array, cap: number): Finding[] {
+  try {
+    capMemory(bytes, cap);
+    return [];
+  } catch (error) {
+    if (!(error instanceof SandboxError) || error.code !== 'module_memory_forbidden') return [];
+    return [{ code: error.code, message: error.message, path: '/limits/memory_pages' }];
+  }
 }
 
 /**

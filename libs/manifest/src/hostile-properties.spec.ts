@@ -73,8 +73,13 @@ const CONTAINERS = [[], ...PATHS].filter((p) => {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 });
 
+/** The value at `path`, or null where an earlier mutation left no container on the way. */
 function getAt(value: Json, path: Path): Json {
-  return path.reduce<Json>((v, key) => (v as Record<string, Json>)[key], value);
+  return path.reduce<Json>(
+    (v, key) =>
+      v !== null && typeof v === 'object' ? ((v as Record<string, Json>)[key] ?? null) : null,
+    value,
+  );
 }
 /** A copy of `value` with `change` applied to the parent of `path` and its last key. */
 function atParent(
@@ -83,7 +88,9 @@ function atParent(
   change: (parent: Json, key: string | number) => void,
 ): Json {
   const copy = structuredClone(value);
-  change(getAt(copy, path.slice(0, -1)), path[path.length - 1]);
+  const parent = getAt(copy, path.slice(0, -1));
+  if (parent === null || typeof parent !== 'object') return copy;
+  change(parent, path[path.length - 1]);
   return copy;
 }
 /** The same value with every object's keys in reverse order. */

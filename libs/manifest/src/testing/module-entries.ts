@@ -102,6 +102,17 @@ export const MODULE_ENTRIES: HostileEntry[] = [
       ),
   ),
   hostile(
+    'memory of 4 GiB under a 256-page limit',
+    { stage: 'verification', code: 'module_memory_forbidden' },
+    (_ctx, id) => moduleEntry(id, { memory: { min: 65_536 } }, { limits: { memory_pages: 256 } }),
+  ),
+  hostile(
+    'memory growing past the limit it declares',
+    { stage: 'verification', code: 'module_memory_forbidden' },
+    (_ctx, id) =>
+      moduleEntry(id, { memory: { min: 300, max: 400 } }, { limits: { memory_pages: 256 } }),
+  ),
+  hostile(
     'module with five tables',
     { stage: 'verification', code: 'module_too_many_tables' },
     (_ctx, id) =>
