@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { generateSignerKeys } from '@convergio/signing';
 
 /** An Ed25519 key pair; keys no one can sign with (small-order points) have no secret key. */
-export interface CorpusKey {
+interface CorpusKey {
   publicKey: Uint8Array;
   secretKey?: Uint8Array;
 }
@@ -39,16 +39,16 @@ export interface HostileContext {
 const fromHex = (hex: string) => Uint8Array.from(Buffer.from(hex, 'hex'));
 
 /** The identity point (y = 1): under ZIP-215 rules, the all-zero signature verifies for any message. */
-export const IDENTITY_PUBLIC_KEY = fromHex(`01${'00'.repeat(31)}`);
+const IDENTITY_PUBLIC_KEY = fromHex(`01${'00'.repeat(31)}`);
 /** A point of order 8 (a torsion point, small order). */
-export const TORSION_PUBLIC_KEY = fromHex(
+const TORSION_PUBLIC_KEY = fromHex(
   'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a',
 );
 /**
  * [0x1234567890abcdef]B + the order-8 point above: on the curve, canonical, not small order,
  * but not in the prime-order subgroup (made with @noble/ed25519 Point.add).
  */
-export const MIXED_ORDER_PUBLIC_KEY = fromHex(
+const MIXED_ORDER_PUBLIC_KEY = fromHex(
   'c2ecc2af9bfefd06ee0f9cbb9adf4abda71f6a01db3f1a78458754856f6bd5c4',
 );
 

@@ -8,7 +8,7 @@ import {
 } from './hostile-entry.js';
 
 /** GATEWAY_MAX_MANIFEST_BYTES by default (services/gateway/src/config/gateway.config.ts). */
-export const GATEWAY_DEFAULT_MAX_MANIFEST_BYTES = 256 * 1024;
+const GATEWAY_DEFAULT_MAX_MANIFEST_BYTES = 256 * 1024;
 
 /** `text` with `insert` added just before its last `}`: a member appended to the top object. */
 const appendMember = (text: string, insert: string) =>

@@ -1,5 +1,5 @@
 /** An import of a hand-assembled module: a function of the given type, or a memory. */
-export type WasmImport =
+type WasmImport =
   | { module: string; name: string; kind: 'function'; params?: number[]; results?: number[] }
   | { module: string; name: string; kind: 'memory' };
 
