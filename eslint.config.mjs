@@ -1,5 +1,6 @@
 // Type-aware lint for every project, plus Nx module boundaries:
-// services may import libs (never each other); libs only import lower layers.
+// services may import libs (never each other); libs only import lower layers; tools (the CLI)
+// import contracts and domain libs.
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
@@ -47,6 +48,11 @@ export default tseslint.config(
             {
               sourceTag: 'type:service',
               onlyDependOnLibsWithTags: ['layer:contracts', 'layer:domain', 'layer:infra'],
+            },
+            // Command-line tools run on a user's machine: pure libs only, never a service.
+            {
+              sourceTag: 'type:tool',
+              onlyDependOnLibsWithTags: ['layer:contracts', 'layer:domain'],
             },
             {
               sourceTag: 'type:composition',

@@ -6,7 +6,7 @@
 #   config-docs  docs/operator-guide.md's settings tables match the services' config schemas
 #   knip         no unused files, dependencies or exports (knip.jsonc says what it cannot see)
 #   prettier     every file Prettier formats is formatted (.prettierignore says what is not)
-#   names        no two source files of one lib or service share a name (index.ts aside)
+#   names        no two source files of one lib, service or tool share a name (index.ts aside)
 #   lint         type-aware ESLint with the Nx module boundaries (eslint.config.mjs)
 #   types        every project type-checks with its specs (the build leaves specs out, and jest
 #                strips types without checking them)
@@ -32,7 +32,7 @@ run() {
 
 duplicate_names() {
   local dir dups name found=0
-  for dir in libs/*/src services/*/src; do
+  for dir in libs/*/src services/*/src tools/*/src; do
     dups=$(find "$dir" -name '*.ts' -not -name '*.spec.ts' -not -name 'index.ts' -printf '%f\n' |
       sort | uniq -d)
     for name in $dups; do
@@ -46,7 +46,7 @@ duplicate_names() {
 
 spec_types() {
   local project found=0
-  for project in libs/*/tsconfig.json services/*/tsconfig.json; do
+  for project in libs/*/tsconfig.json services/*/tsconfig.json tools/*/tsconfig.json; do
     npx tsc -p "$project" --noEmit || found=1
   done
   return $found

@@ -1,0 +1,124 @@
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { CliError, ExitCode } from '../exit-codes.js';
+import { pathOf } from '../gateway/gateway-client.js';
+import { gatewayClient, withGatewayOptions } from '../gateway/gateway-options.js';
+import { integerIn } from '../option-parsers.js';
+import { describeFailure, note, printResult } from '../output.js';
+import { decisionView, type ApprovalItem, type VersionState } from '../state-views.js';
+
+const MAX_WAIT_SECONDS = 120;
+
+interface ApproveOptions {
+  trust?: 'trusted' | 'official';
+  note?: string;
+  wait?: number;
+  json?: boolean;
+}
+
+export function registerApprove(program: Command): void {
+  withGatewayOptions(
+    program
+      .command('approve')
+      .summary('approve a version waiting for an admin (admin key)')
+      .description(
+        'Approves a pending_approval version (POST /v1/approvals/{id}/{version}/approve). With ' +
+          '--wait the gateway answers once an executor has loaded it, so the next call runs it; ' +
+          'if it is not loaded by then, exit 5.',
+      )
+      .argument('<plugin-id>')
+      .argument('<version>')
+      .addOption(
+        new Option('--trust <level>', 'grant the version this trust (default: untrusted)').choices([
+          'trusted',
+          'official',
+        ]),
+      )
+      .option('--note <text>', 'why, for the audit log (at most 2000 characters)')
+      .option(
+        '--wait <seconds>',
+        `wait up to this long (0-${MAX_WAIT_SECONDS}) until an executor runs it`,
+        integerIn(0, MAX_WAIT_SECONDS),
+      )
+      .addHelpText(
+        'after',
+        `
+Example:
+  convergio approve example.greet 1.1.0 --note "host reviewed" --wait 30`,
+      ),
+  ).action(async (id: string, version: string, options: ApproveOptions, command: Command) => {
+    const client = await gatewayClient(command);
+    const decision = await client.call<ApprovalItem>({
+      method: 'POST',
+      path: pathOf('v1', 'approvals', id, version, 'approve'),
+      query: { wait: options.wait },
+      json: {
+        ...(options.note !== undefined && { note: options.note }),
+        ...(options.trust && { trust: options.trust }),
+      },
+      waitSeconds: options.wait,
+    });
+    if (!options.wait) {
+      printResult(options.json ?? false, decision, () => decisionView(decision));
+      return;
+    }
+    const state = await client.call<VersionState>({
+      method: 'GET',
+      path: pathOf('v1', 'plugins', id, 'versions', version),
+    });
+    printResult(
+      options.json ?? false,
+      { ...decision, loaded: state.loaded },
+      () => `${decisionView(decision)}\n  loaded: ${state.loaded ? 'yes' : 'no'}`,
+    );
+    if (!state.loaded) {
+      note(
+        describeFailure(
+          new CliError(
+            ExitCode.waitExpired,
+            'wait_expired',
+            `${id} ${version} is ${state.status} but no executor runs it after ${options.wait} s`,
+            `follow it with \`convergio status ${id} ${version}\`; \`convergio audit --plugin ${id}\` shows load failures`,
+          ),
+        ),
+      );
+      process.exitCode = ExitCode.waitExpired;
+    }
+  });
+}
+
+export function registerReject(program: Command): void {
+  withGatewayOptions(
+    program
+      .command('reject')
+      .summary('reject a version waiting for an admin (admin key)')
+      .description(
+        'Rejects a pending_approval version (POST /v1/approvals/{id}/{version}/reject); the ' +
+          'reason becomes its finding rejected_by_admin and goes to the audit log.',
+      )
+      .argument('<plugin-id>')
+      .argument('<version>')
+      .requiredOption('--reason <text>', 'why, shown to the publisher (1-2000 characters)')
+      .addHelpText(
+        'after',
+        `
+Example:
+  convergio reject example.greet 1.1.0 --reason "api.example.com is not needed"`,
+      ),
+  ).action(
+    async (
+      id: string,
+      version: string,
+      options: { reason: string; json?: boolean },
+      command: Command,
+    ) => {
+      const client = await gatewayClient(command);
+      const decision = await client.call<ApprovalItem>({
+        method: 'POST',
+        path: pathOf('v1', 'approvals', id, version, 'reject'),
+        json: { reason: options.reason },
+      });
+      printResult(options.json ?? false, decision, () => decisionView(decision));
+    },
+  );
+}

@@ -1,0 +1,67 @@
+import type {
+  ApprovalItem,
+  AuditEvent,
+  Finding,
+  ReplyMap,
+  RequestSubjects,
+  VersionState,
+} from '@convergio/contracts';
+import { detailLine } from './output.js';
+
+/** What GET /v1/plugins/{id} answers. */
+export type PluginState = ReplyMap[typeof RequestSubjects.RegistryGetPlugin];
+/** What POST /v1/plugins/{id}/invoke answers. */
+export type InvokeReply = ReplyMap[typeof RequestSubjects.ExecutorInvoke];
+/** What GET /v1/audit answers. */
+export type AuditPage = ReplyMap[typeof RequestSubjects.AuditQuery];
+export type { ApprovalItem, VersionState };
+
+/** One version, as `status <id> <version>` prints it. */
+export function versionView(state: VersionState): string {
+  const permissions = Object.keys(state.permissions);
+  const lines = [
+    `${state.plugin_id} ${state.version}: ${state.status}`,
+    `  loaded:      ${state.loaded ? `yes (${state.loaded_on.join(', ')})` : 'no'}`,
+    `  trust:       ${state.trust ?? '-'}`,
+    `  owner:       ${state.owner}`,
+    `  permissions: ${permissions.length > 0 ? permissions.join(', ') : 'none'}`,
+    `  module:      sha256 ${state.module_sha256}`,
+    `  submitted:   ${state.submitted_at} by ${state.submitted_by}`,
+  ];
+  if (state.sbom) lines.push(`  sbom:        sha256 ${state.sbom.sha256}`);
+  lines.push(...findingsView('findings', state.findings));
+  lines.push(...findingsView('policy violations', state.policy_violations));
+  return lines.join('\n');
+}
+
+/** A plugin and its versions, as `status <id>` prints it. */
+export function pluginView(plugin: PluginState): string {
+  const width = Math.max(7, ...plugin.versions.map((v) => v.version.length));
+  return [
+    `${plugin.plugin_id} (${plugin.name}), owner ${plugin.owner}, serving ${plugin.serving_version ?? 'nothing'}`,
+    ...plugin.versions.map((v) =>
+      `  ${v.version.padEnd(width)}  ${v.status.padEnd(16)}  ${v.loaded ? 'loaded' : ''}`.trimEnd(),
+    ),
+  ].join('\n');
+}
+
+/** `  findings:` then one line per finding (nothing when there are none). */
+export function findingsView(title: string, findings: readonly Finding[]): string[] {
+  if (findings.length === 0) return [];
+  return [`  ${title}:`, ...findings.map((f) => `    ${detailLine(f)}`)];
+}
+
+/** An approval decision, one line. */
+export function decisionView(item: ApprovalItem): string {
+  return `${item.plugin_id} ${item.version}: ${item.status} (trust ${item.trust})${
+    item.note ? `: ${item.note}` : ''
+  }`;
+}
+
+/** One audit event, one line: seq, time, type, plugin version, source. */
+export function auditEventView(event: AuditEvent): string {
+  const subject = event.plugin_id
+    ? `${event.plugin_id}${event.version ? ` ${event.version}` : ''}`
+    : '-';
+  return `${String(event.seq).padStart(6)}  ${event.occurred_at}  ${event.type.padEnd(28)}  ${subject}  (${event.source})`;
+}
