@@ -10,4 +10,5 @@ export {
   type TestDnsServer,
 } from './dns-server.js';
 export { createPublisherKey } from './api-keys.js';
+export { runBuiltCli, type CliRun } from './built-cli.js';
 export { exponentialInputSchema } from './hostile-schemas.js';

@@ -9,7 +9,7 @@ export const ExitCode = {
   refused: 1,
   /** Bad flags or arguments, or no API key where one is needed. */
   usage: 2,
-  /** The gateway was not reached or failed: connection refused, timeout, HTTP 5xx. */
+  /** The gateway was not reached or failed: connection refused, timeout, HTTP 5xx, not the API. */
   unreachable: 3,
   /** A local file is missing or unreadable, not JSON, not a package, or signing refused it. */
   input: 4,
@@ -26,7 +26,8 @@ export const EXIT_CODE_HELP = `Exit status:
   0   ok
   1   the platform refused (HTTP 4xx, its code printed) or the version was rejected
   2   usage: bad flags or arguments, or no API key
-  3   the gateway was not reached or failed (connection refused, timeout, HTTP 5xx): retrying may help
+  3   the gateway was not reached or failed (connection refused, timeout, HTTP 5xx, an answer
+      that is not the API's): retrying may help
   4   local input: a file missing or unreadable, not JSON, not a complete package, a signing refusal
   5   --wait ran out before the version settled
   70  a bug in the CLI: please report it with the message`;

@@ -34,16 +34,16 @@ const HINTS: Record<string, string> = {
 
 /**
  * The CLI's error for a gateway answer that is not a success: the gateway's own code, message
- * and details when the body is its `{"error": {...}}`, otherwise `http_<status>`. A 5xx exits
- * with {@link ExitCode.unreachable} (retrying may help), any other status with
- * {@link ExitCode.refused}.
+ * and details when the body is its `{"error": {...}}`, exiting with {@link ExitCode.refused}
+ * (or {@link ExitCode.unreachable} for a 5xx: retrying may help). Any other answer is
+ * `http_<status>` and {@link ExitCode.unreachable}: whatever answered, it was not the gateway.
  */
 export function gatewayRefusal(status: number, body: unknown, text: string): CliError {
   const exit = status >= 500 ? ExitCode.unreachable : ExitCode.refused;
   const error = apiError(body);
   if (!error)
     return new CliError(
-      exit,
+      ExitCode.unreachable,
       `http_${status}`,
       `the gateway answered HTTP ${status}${text ? `: ${text.trim().slice(0, MAX_TEXT)}` : ''}`,
       'is --url (or CONVERGIO_URL) the Convergio gateway, e.g. http://127.0.0.1:3000?',
