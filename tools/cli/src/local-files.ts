@@ -25,7 +25,7 @@ export async function writeLocalFile(
 
 /** A failed file operation as an input error with a hint for the common causes. */
 export function fileError(error: unknown, path: string, what: string) {
-  const code = (error as { code?: string }).code;
+  const code = (error as { code?: string }).code ?? String(error);
   switch (code) {
     case 'ENOENT':
       return inputError('file_not_found', `${what} ${path} does not exist`, 'check the path');
@@ -41,6 +41,6 @@ export function fileError(error: unknown, path: string, what: string) {
     case 'EISDIR':
       return inputError('file_is_directory', `${what} ${path} is a directory`, 'name a file');
     default:
-      return inputError('file_unreadable', `${what} ${path}: ${String(code ?? error)}`);
+      return inputError('file_unreadable', `${what} ${path}: ${code}`);
   }
 }

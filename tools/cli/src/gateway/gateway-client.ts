@@ -121,28 +121,24 @@ function readText(res: IncomingMessage): Promise<string> {
 function networkError(error: Error & { code?: string }, url: URL): CliError {
   if (error instanceof CliError) return error;
   const hint = `start the platform (npm start), or point --url / CONVERGIO_URL at its gateway`;
-  switch (error.code) {
-    case 'ECONNREFUSED':
-      return new CliError(
-        ExitCode.unreachable,
-        'gateway_unreachable',
-        `nothing answers at ${url.origin} (connection refused)`,
-        hint,
-      );
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return new CliError(
-        ExitCode.unreachable,
-        'gateway_unreachable',
-        `cannot resolve the host ${url.hostname}`,
-        hint,
-      );
-    default:
-      return new CliError(
-        ExitCode.unreachable,
-        'gateway_unreachable',
-        `the request to ${url.origin} failed: ${error.code ?? error.message}`,
-        'check the network and --url, then retry',
-      );
-  }
+  if (error.code === 'ECONNREFUSED')
+    return new CliError(
+      ExitCode.unreachable,
+      'gateway_unreachable',
+      `nothing answers at ${url.origin} (connection refused)`,
+      hint,
+    );
+  if (error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN')
+    return new CliError(
+      ExitCode.unreachable,
+      'gateway_unreachable',
+      `cannot resolve the host ${url.hostname}`,
+      hint,
+    );
+  return new CliError(
+    ExitCode.unreachable,
+    'gateway_unreachable',
+    `the request to ${url.origin} failed: ${error.code ?? error.message}`,
+    'check the network and --url, then retry',
+  );
 }

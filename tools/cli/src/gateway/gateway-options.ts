@@ -4,10 +4,10 @@ import { readLocalFile } from '../local-files.js';
 import { GatewayClient } from './gateway-client.js';
 
 /** Where the gateway is unless told: `npm start` listens here. */
-export const DEFAULT_GATEWAY_URL = 'http://127.0.0.1:3000';
+const DEFAULT_GATEWAY_URL = 'http://127.0.0.1:3000';
 
 /** The options every command that talks to the gateway takes. */
-export interface GatewayOptions {
+interface GatewayOptions {
   url: string;
   key?: string;
   keyFile?: string;

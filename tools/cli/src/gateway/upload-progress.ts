@@ -19,7 +19,7 @@ export function progressLine(sent: number, total: number): string {
 }
 
 /** `uploaded 3.4 MiB in 0.2 s, waiting for the gateway`. */
-export function uploadedLine(total: number, ms: number): string {
+function uploadedLine(total: number, ms: number): string {
   return `uploaded ${formatBytes(total)} in ${(ms / 1000).toFixed(1)} s, waiting for the gateway`;
 }
 
