@@ -16,8 +16,9 @@ import { createKeyFor } from './support/fixtures.js';
  * The built `convergio` CLI against the platform (seven processes, real NATS and PostgreSQL),
  * as a publisher, an admin, an invoker and an auditor would use it, with the example plugin:
  * examples/greet-plugin's scripts/manifest.mjs writes its plugin.json, build/greet.wasm is its
- * module. Signatures are not verified by the platform yet: the signed manifest is accepted as
- * any other.
+ * module. The public key `keygen` prints goes into the keyring (POST /v1/signers), and every
+ * version is signed with its secret key: once a signed version is approved, later ones must be
+ * signed by the same signer (key continuity).
  */
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const GREET = join(ROOT, 'examples/greet-plugin');
@@ -63,12 +64,40 @@ async function greetManifest(file: string, ...flags: string[]): Promise<void> {
   writeFileSync(join(work, file), stdout);
 }
 
+/** Signs `file` in place for the greet module with the key `keygen` wrote. */
+async function signInPlace(file: string) {
+  const run = await offline(
+    'sign',
+    file,
+    join(GREET, 'build/greet.wasm'),
+    '--key',
+    'signer.key',
+    '--signer',
+    SIGNER,
+    '--out',
+    file,
+  );
+  expect(run).toMatchObject({ code: 0, stdout: '' });
+}
+
+/** An admin adds the public key to the keyring: the one route the CLI does not cover. */
+async function addSigner(publicKey: string) {
+  const res = await fetch(`${info.gatewayUrl}/v1/signers`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${info.adminKey}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ id: SIGNER, public_key: publicKey, trust: 'trusted' }),
+  });
+  expect(res.status).toBe(201);
+}
+
+const SIGNER = 'example-release';
 const json = (stdout: string) => JSON.parse(stdout) as Record<string, unknown>;
 
 describe('the convergio CLI drives a plugin through the platform', () => {
   it('keygen, sign and pack make a signed package of the example plugin', async () => {
     const keygen = await offline('keygen', '--out', 'signer.key');
     expect(keygen.code).toBe(0);
+    await addSigner(keygen.stdout.trim());
     mkdirSync(join(work, 'greet'));
     await greetManifest('greet/plugin.json');
     copyFileSync(join(GREET, 'build/greet.wasm'), join(work, 'greet/greet.wasm'));
@@ -79,7 +108,7 @@ describe('the convergio CLI drives a plugin through the platform', () => {
       '--key',
       'signer.key',
       '--signer',
-      'example-release',
+      SIGNER,
       '--out',
       'greet/plugin.json',
     );
@@ -146,6 +175,7 @@ describe('the convergio CLI drives a plugin through the platform', () => {
 
   it('a version asking for the network waits for an admin; approve --wait makes calls run it', async () => {
     await greetManifest('plugin-1.1.json', '--version', '1.1.0', '--allow-http', 'api.example.com');
+    await signInPlace('plugin-1.1.json');
     const submit = await cli(
       'publisher',
       'submit',
@@ -163,6 +193,8 @@ describe('the convergio CLI drives a plugin through the platform', () => {
       '1.1.0',
       '--note',
       'host reviewed',
+      '--trust',
+      'trusted',
       '--wait',
       '60',
       '--json',
@@ -170,6 +202,7 @@ describe('the convergio CLI drives a plugin through the platform', () => {
     expect(approve.code).toBe(0);
     expect(json(approve.stdout)).toMatchObject({
       status: 'approved',
+      trust: 'trusted',
       note: 'host reviewed',
       loaded: true,
     });
@@ -196,6 +229,7 @@ describe('the convergio CLI drives a plugin through the platform', () => {
       '--allow-http',
       'files.example.com',
     );
+    await signInPlace('plugin-1.2.json');
     const submit = await cli(
       'publisher',
       'submit',
@@ -211,7 +245,7 @@ describe('the convergio CLI drives a plugin through the platform', () => {
       'example.greet',
       '1.2.0',
       '--reason',
-      'api.example.com is not needed',
+      'files.example.com is not needed',
     );
     expect(reject).toMatchObject({ code: 0, stderr: '' });
     expect(reject.stdout).toMatch(/^example\.greet 1\.2\.0: rejected/);
@@ -229,6 +263,7 @@ describe('the convergio CLI drives a plugin through the platform', () => {
       join(work, 'plugin-1.3.json'),
       JSON.stringify({ ...manifest, version: '1.3.0', min_core_version: '99.0.0' }),
     );
+    await signInPlace('plugin-1.3.json');
     const submit = await cli(
       'publisher',
       'submit',
