@@ -29,10 +29,10 @@ export function registerApprove(program: Command): void {
       .argument('<plugin-id>')
       .argument('<version>')
       .addOption(
-        new Option('--trust <level>', 'grant the version this trust (default: untrusted)').choices([
-          'trusted',
-          'official',
-        ]),
+        new Option(
+          '--trust <level>',
+          "designate a signed version's trust, up to its signer's (default: untrusted)",
+        ).choices(['trusted', 'official']),
       )
       .option('--note <text>', 'why, for the audit log (at most 2000 characters)')
       .option(
