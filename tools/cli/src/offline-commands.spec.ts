@@ -9,6 +9,7 @@ import { aManifest, exampleModule, runBuiltCli } from '@convergio/testing';
 const COMMANDS = [
   'keygen',
   'sign',
+  'verify',
   'pack',
   'submit',
   'status',
@@ -46,7 +47,6 @@ describe('--help and usage', () => {
   it('`--help` lists every command and `--version` prints the version', async () => {
     const help = await cli('--help');
     for (const command of COMMANDS) expect(help.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
-    expect(help.stdout).not.toMatch(/^ {2}verify /m);
     expect(await cli('--version')).toMatchObject({ code: 0, stdout: '0.1.0\n' });
   });
 
@@ -256,5 +256,71 @@ describe('pack', () => {
     const run = await cli('pack', 'greet.wasm');
     expect(run.code).toBe(4);
     expect(run.stderr).toContain('convergio: package_not_directory: ');
+  });
+});
+
+describe('verify', () => {
+  const OSV_SAMPLE = new URL('../../../libs/sbom/osv-sample', import.meta.url).pathname;
+  const VULNERABLE_SBOM = new URL(
+    '../../../libs/sbom/src/fixtures/vulnerable.cdx.json',
+    import.meta.url,
+  ).pathname;
+
+  /** A package signed as `acme` by a fresh key; answers its directory and the public key. */
+  async function signedPackage(name = 'pkg', manifest: object = aManifest({}, module)) {
+    const pkg = packageDir(name, manifest);
+    const publicKey = (await cli('keygen', '--out', at(`${name}.key`))).stdout.trim();
+    const plugin = join(pkg, 'plugin.json');
+    const sign = ['sign', plugin, join(pkg, 'greet.wasm'), '--key', at(`${name}.key`)];
+    expect((await cli(...sign, '--signer', 'acme', '--out', plugin)).code).toBe(0);
+    return { pkg, publicKey };
+  }
+
+  it('verifies a signed package with the signer key (exit 0), naming the signer', async () => {
+    const { pkg, publicKey } = await signedPackage();
+    const run = await cli('verify', pkg, '--public-key', publicKey, '--json');
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      ok: true,
+      plugin_id: 'example.greet',
+      signed_by: { signer_id: 'acme', trust: 'trusted' },
+      findings: [],
+    });
+  });
+
+  it('rejects (exit 1) with the codes the platform gives: unknown signer, tampering, widened permissions', async () => {
+    const { pkg, publicKey } = await signedPackage();
+    const unknown = await cli('verify', pkg);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stdout).toContain('signer_unknown');
+    const plugin = join(pkg, 'plugin.json');
+    const signed = JSON.parse(readFileSync(plugin, 'utf8')) as Record<string, unknown>;
+    writeFileSync(
+      plugin,
+      JSON.stringify({ ...signed, permissions: { 'proc.exec': { binaries: ['/bin/sh'] } } }),
+    );
+    const run = await cli('verify', pkg, '--public-key', publicKey, '--json');
+    expect(run.code).toBe(1);
+    expect(
+      (JSON.parse(run.stdout) as { findings: { code: string }[] }).findings.map((f) => f.code),
+    ).toEqual(['signature_invalid', 'proc_exec_untrusted', 'policy_violation']);
+  });
+
+  it('matches the SBOM against an OSV database: a critical component rejects it', async () => {
+    const { pkg, publicKey } = await signedPackage();
+    const args = ['verify', pkg, '--public-key', publicKey, '--sbom', VULNERABLE_SBOM];
+    const run = await cli(...args, '--osv', OSV_SAMPLE, '--json');
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('CONVERGIO-SAMPLE-0001');
+    expect((await cli(...args, '--json')).code).toBe(0);
+  });
+
+  it('refuses a plugin.json with a duplicate key before any check (exit 4, the code)', async () => {
+    const pkg = packageDir();
+    const plugin = join(pkg, 'plugin.json');
+    writeFileSync(plugin, readFileSync(plugin, 'utf8').replace('{', '{"id": "x.y",'));
+    const run = await cli('verify', pkg);
+    expect(run.code).toBe(4);
+    expect(run.stderr).toContain('manifest_duplicate_key');
   });
 });

@@ -8,6 +8,7 @@ import { registerPack } from './commands/pack.command.js';
 import { registerSign } from './commands/sign.command.js';
 import { registerStatus } from './commands/status.command.js';
 import { registerSubmit } from './commands/submit.command.js';
+import { registerVerify } from './commands/verify.command.js';
 import { EXIT_CODE_HELP } from './exit-codes.js';
 
 const { version } = JSON.parse(
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   program.helpCommand('help [command]', 'show help for a command');
   registerKeygen(program);
   registerSign(program);
+  registerVerify(program);
   registerPack(program);
   registerSubmit(program);
   registerStatus(program);

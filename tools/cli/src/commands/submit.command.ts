@@ -7,12 +7,7 @@ import { multipartBody, type FilePart } from '../gateway/multipart-body.js';
 import { uploadProgress } from '../gateway/upload-progress.js';
 import { integerIn } from '../option-parsers.js';
 import { describeFailure, note, printResult } from '../output.js';
-import {
-  isDirectory,
-  readPackageDir,
-  readPackagePair,
-  readPackageTarball,
-} from '../package/package-sources.js';
+import { readPackage } from '../package/package-sources.js';
 import type { PluginPackage } from '../package/plugin-package.js';
 import { findingsView } from '../state-views.js';
 
@@ -73,7 +68,7 @@ Examples:
   convergio submit plugin.json build/greet.wasm --sbom sbom.cdx.json`,
       ),
   ).action(async (paths: string[], options: SubmitOptions, command: Command) => {
-    const pkg = await readSubmission(paths, options.sbom);
+    const pkg = await readPackage('submit', paths, options.sbom);
     const client = await gatewayClient(command);
     const reply = await client.call<SubmitReply>({
       method: 'POST',
@@ -125,18 +120,6 @@ Examples:
     else if (!options.json && options.wait === undefined)
       note(`follow it with \`convergio status ${ref}\`, or submit with --wait <seconds>`);
   });
-}
-
-async function readSubmission(paths: string[], sbom?: string): Promise<PluginPackage> {
-  if (paths.length === 2) return readPackagePair(paths[0], paths[1], sbom);
-  if (paths.length !== 1)
-    throw usageError(
-      `submit takes a directory, a .tgz, or plugin.json and module.wasm (${paths.length} given)`,
-      'see `convergio submit --help`',
-    );
-  return (await isDirectory(paths[0]))
-    ? readPackageDir(paths[0], sbom)
-    : readPackageTarball(paths[0], sbom);
 }
 
 function partsOf(pkg: PluginPackage): FilePart[] {

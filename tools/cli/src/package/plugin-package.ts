@@ -30,13 +30,26 @@ export interface PackageFiles {
   sbom?: Buffer;
 }
 
+/** How much {@link checkPackage} checks beyond completeness. */
+export interface PackageCheckOptions {
+  /**
+   * Refuse a module that is not what `signing.sha256` declares and an SBOM that is not JSON
+   * (default); `verify` leaves both to the platform's checks, which report them as findings.
+   */
+  contents?: boolean;
+}
+
 /**
  * Checks that a package is complete before anything is sent: plugin.json parses as the platform
  * reads it (`parseManifestText`, the signing lib's codes), names its module by a valid
- * `entrypoint`, the module is there and is what `signing.sha256` declares, and the SBOM (if any)
- * is JSON. The full manifest schema is left to the gateway, which lists every problem.
+ * `entrypoint`, the module is there and (unless `contents` is false) is what `signing.sha256`
+ * declares, and the SBOM (if any) is JSON. The full manifest schema is left to the gateway,
+ * which lists every problem.
  */
-export async function checkPackage(files: PackageFiles): Promise<PluginPackage> {
+export async function checkPackage(
+  files: PackageFiles,
+  { contents = true }: PackageCheckOptions = {},
+): Promise<PluginPackage> {
   const { source, manifestText, sbom } = files;
   if (!manifestText)
     throw inputError(
@@ -70,8 +83,10 @@ export async function checkPackage(files: PackageFiles): Promise<PluginPackage> 
       `${source} has no ${entrypoint}, the module ${MANIFEST_FILE}'s entrypoint names`,
       'build the module, or put it next to plugin.json',
     );
-  checkModuleHash(source, manifest as Record<string, unknown>, module);
-  if (sbom) checkSbom(source, sbom);
+  if (contents) {
+    checkModuleHash(source, manifest as Record<string, unknown>, module);
+    if (sbom) checkSbom(source, sbom);
+  }
   return {
     manifestText,
     manifest: manifest as PluginPackage['manifest'],
