@@ -41,7 +41,7 @@ Examples:
       printResult(options.json ?? false, result, () => result.public_key);
       if (!options.json)
         note(
-          `wrote the secret key to ${options.out} (mode 0600); the line above is its public key, to register as a signer`,
+          `wrote the secret key to ${options.out} (mode 0600); its public key, printed on stdout, is what an admin adds to the keyring (POST /v1/signers)`,
         );
     });
 }
