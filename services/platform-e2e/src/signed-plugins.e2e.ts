@@ -61,6 +61,11 @@ async function auditEvents(auditor: string, query: Record<string, string | numbe
   return res.body.events as { type: string; occurred_at: string; data: Record<string, unknown> }[];
 }
 
+async function signerIds(): Promise<string[]> {
+  const listed = await api().get('/v1/signers').set(bearer(adminKey())).expect(200);
+  return (listed.body as { signers: { id: string }[] }).signers.map((s) => s.id);
+}
+
 async function instancesThat(auditor: string, id: string, type: string): Promise<unknown[]> {
   return [
     ...new Set((await auditEvents(auditor, { plugin_id: id, type })).map((e) => e.data.instance)),
@@ -91,8 +96,7 @@ describe('signed plugins: a keyring, trust, native code', () => {
     await api().post('/v1/signers').set(bearer(publisher)).send(body).expect(403);
     const added = await api().post('/v1/signers').set(bearer(adminKey())).send(body).expect(201);
     expect(added.body).toMatchObject({ id: 'e2e-acme', status: 'active', trust: 'trusted' });
-    const listed = await api().get('/v1/signers').set(bearer(adminKey())).expect(200);
-    expect(listed.body.signers.map((s: { id: string }) => s.id)).toContain('e2e-acme');
+    expect(await signerIds()).toContain('e2e-acme');
     expect(
       (await auditEvents(auditor, { type: 'signer.added' })).map((e) => e.data.signer_id),
     ).toContain('e2e-acme');
@@ -108,8 +112,7 @@ describe('signed plugins: a keyring, trust, native code', () => {
     expect(res.body.error.details).toEqual([
       expect.objectContaining({ code: 'signer_key_small_order', path: '/public_key' }),
     ]);
-    const listed = await api().get('/v1/signers').set(bearer(adminKey())).expect(200);
-    expect(listed.body.signers.map((s: { id: string }) => s.id)).not.toContain('e2e-identity');
+    expect(await signerIds()).not.toContain('e2e-identity');
   });
 
   it('rejects an unsigned plugin asking for proc.exec, with the code in its record and the audit log', async () => {

@@ -40,7 +40,16 @@ function parseJson(part: string | Buffer, maxDepth: number): unknown {
       throw new DomainError('bad_request', `plugin.json is not valid JSON: ${parsed.message}`);
     case 'invalid_characters':
       throw new DomainError('validation_failed', 'invalid plugin manifest', parsed.details);
-    default:
+    // The codes of the parser's other refusals; the signature codes are never its answer.
+    case 'manifest_duplicate_key':
+    case 'manifest_unsafe_number':
+    case 'module_hash_mismatch':
+    case 'signature_invalid':
+    case 'signature_malformed':
+    case 'signature_missing':
+    case 'signer_key_invalid':
+    case 'signer_key_small_order':
+    case 'signing_malformed':
       throw new DomainError('validation_failed', `plugin.json refused: ${parsed.message}`, [
         { code: parsed.code, message: parsed.message, ...(parsed.path && { path: parsed.path }) },
       ]);

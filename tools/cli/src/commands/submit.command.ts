@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { VersionState, VersionStatus } from '@convergio/contracts';
-import { CliError, ExitCode, usageError } from '../exit-codes.js';
+import { CliError, ExitCode } from '../exit-codes.js';
 import { pathOf } from '../gateway/gateway-client.js';
 import { gatewayClient, withGatewayOptions } from '../gateway/gateway-options.js';
 import { multipartBody, type FilePart } from '../gateway/multipart-body.js';

@@ -34,7 +34,7 @@ export async function readPackageDir(
  * A tarball as `pack` writes it: the package's files at its root, or all under one top
  * directory (as `tar czf pkg.tgz mydir/` makes).
  */
-export async function readPackageTarball(
+async function readPackageTarball(
   file: string,
   sbomFile?: string,
   options?: PackageCheckOptions,
@@ -59,7 +59,7 @@ export async function readPackageTarball(
 }
 
 /** A manifest and a module named one by one (the module's own file name does not matter). */
-export async function readPackagePair(
+async function readPackagePair(
   manifestFile: string,
   moduleFile: string,
   sbomFile?: string,
