@@ -78,8 +78,8 @@ export default tseslint.config(
     },
   },
   {
-    // Specs and fixtures of any project may use the testing lib.
-    files: ['**/*.spec.ts', '**/*.fixture.ts', '**/testing/**/*.ts'],
+    // Specs, their helpers and fixtures of any project may use the testing lib.
+    files: ['**/*.spec.ts', '**/*.spec-helper.ts', '**/*.fixture.ts', '**/testing/**/*.ts'],
     rules: {
       '@nx/enforce-module-boundaries': [
         'error',

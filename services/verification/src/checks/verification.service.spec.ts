@@ -1,15 +1,8 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Manifest } from '@convergio/contracts';
 import { EventSubjects } from '@convergio/contracts';
-import { startServiceHarness, type ServiceHarness } from '@convergio/service-testing';
+import type { ServiceHarness } from '@convergio/service-testing';
 import { aManifest, exampleModule, sha256Hex } from '@convergio/testing';
-import { loadPlatformGrants } from '@convergio/runtime';
-import { OsvDatabase } from '@convergio/sbom';
-import { verificationPersistence, VerificationModule } from '../index.js';
-
-const dataDir = mkdtempSync(join(tmpdir(), 'cvg-verification-'));
+import { startVerification } from '../verification.spec-helper.js';
 
 const manifest = (id: string, module: Uint8Array, extra: Partial<Manifest> = {}) =>
   aManifest({ id, ...extra }, module);
@@ -32,18 +25,7 @@ describe('verification service', () => {
 
   beforeAll(async () => {
     greet = exampleModule('greet.wasm');
-    h = await startServiceHarness({
-      ...verificationPersistence,
-      feature: VerificationModule.register({
-        coreVersion: '0.1.0',
-        grants: loadPlatformGrants({
-          pluginFilesDir: join(dataDir, 'plugin-files'),
-          dataDirs: [dataDir],
-        }),
-        releaseKey: null,
-        sbom: { database: new OsvDatabase([], 0), rejectAt: 'high', required: false },
-      }),
-    });
+    h = await startVerification();
     await h.artifacts.put(greet);
   });
   afterAll(() => h?.close());

@@ -1,22 +1,11 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { jest } from '@jest/globals';
-import {
-  DomainError,
-  EventSubjects,
-  type EventEnvelope,
-  type Manifest,
-} from '@convergio/contracts';
-import { startServiceHarness, type ServiceHarness } from '@convergio/service-testing';
+import { DomainError, EventSubjects, type Manifest } from '@convergio/contracts';
+import type { ServiceHarness } from '@convergio/service-testing';
 import { encodeBase64url, generateSignerKeys, signManifest } from '@convergio/signing';
 import { aManifest, exampleModule, expectEventually, sha256Hex } from '@convergio/testing';
-import { loadPlatformGrants } from '@convergio/runtime';
-import { OsvDatabase } from '@convergio/sbom';
 import { keyIdOf } from '@convergio/manifest';
-import { verificationPersistence, VerificationModule } from '../index.js';
+import { codesOf, startVerification, verdictOn } from '../verification.spec-helper.js';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'cvg-keyring-'));
 const release = generateSignerKeys();
 const acme = generateSignerKeys();
 const acmeNext = generateSignerKeys();
@@ -31,25 +20,16 @@ describe('keyring', () => {
   let version = 0;
 
   beforeAll(async () => {
-    h = await startServiceHarness({
-      ...verificationPersistence,
-      feature: VerificationModule.register({
-        coreVersion: '0.1.0',
-        grants: loadPlatformGrants({
-          pluginFilesDir: join(dataDir, 'plugin-files'),
-          dataDirs: [dataDir],
-        }),
-        releaseKey: {
-          signerId: 'convergio-release',
-          publicKey: b64(release.publicKey),
-          asSigner: {
-            id: 'convergio-release',
-            public_key: b64(release.publicKey),
-            trust: 'official',
-          },
+    h = await startVerification({
+      releaseKey: {
+        signerId: 'convergio-release',
+        publicKey: b64(release.publicKey),
+        asSigner: {
+          id: 'convergio-release',
+          public_key: b64(release.publicKey),
+          trust: 'official',
         },
-        sbom: { database: new OsvDatabase([], 0), rejectAt: 'high', required: false },
-      }),
+      },
     });
     await h.artifacts.put(greet);
   });
@@ -63,33 +43,7 @@ describe('keyring', () => {
       signer,
     );
 
-  /** Submits a manifest and answers the verdict event it gets: plugin.verified or plugin.rejected. */
-  async function verdict(m: Manifest) {
-    const seen = h.events.length;
-    await h.bus.publish(EventSubjects.PluginSubmitted, {
-      plugin_id: m.id,
-      version: m.version,
-      manifest: m,
-      module_sha256: sha256Hex(greet),
-      module_size: greet.length,
-      submitted_by: 'k',
-    });
-    for (let tries = 0; tries < 200; tries++) {
-      const found = h.events
-        .slice(seen)
-        .find(
-          (e): e is EventEnvelope<'plugin.verified'> | EventEnvelope<'plugin.rejected'> =>
-            (e.type === EventSubjects.PluginVerified || e.type === EventSubjects.PluginRejected) &&
-            (e.data as { plugin_id: string }).plugin_id === m.id &&
-            (e.data as { version: string }).version === m.version,
-        );
-      if (found) return found;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    throw new Error(`no verdict on ${m.id}@${m.version}`);
-  }
-  const codesOf = (e: Awaited<ReturnType<typeof verdict>>) =>
-    'reasons' in e.data ? e.data.reasons.map((r) => r.code) : [];
+  const verdict = (m: Manifest) => verdictOn(h, m, greet);
 
   const add = (id: string, key: Uint8Array, trust: 'trusted' | 'official' = 'trusted') =>
     h.bus.request('verification.signers.add', {
