@@ -164,4 +164,26 @@ describe('parseManifestText', () => {
       expect(parseManifestText(`[${number}]`)).toEqual({ ok: true, value: [Number(number)] });
     });
   });
+
+  describe('without a parse tree when nothing is wrong', () => {
+    it.each([
+      ['strings holding quotes, colons and braces', '{"a":"b\\":1,","c":"{\\"d\\": 2}:"}'],
+      ['keys escaped alike in different objects', '{"k":{"k":1},"\\u006b2":[{"k":2}]}'],
+      ['an array of 200,000 numbers', `{"a":[${Array(200_000).fill('1.5e3').join(',')}]}`],
+      ['empty objects and strings', '{"":{},"x":[{}, "", {"":""}]}'],
+    ])('accepts %s with the value JSON.parse gives', (_what, text) => {
+      expect(parseManifestText(text)).toEqual({ ok: true, value: JSON.parse(text) });
+    });
+
+    it('still names a duplicate hidden behind escapes and one inside a string-rich object', () => {
+      expect(parseManifestText('{"a":"\\":","\\u0061":1}')).toMatchObject({
+        code: 'manifest_duplicate_key',
+        path: '/a',
+      });
+      expect(parseManifestText('{"o":{"x":"y:","x":"z"},"p":1}')).toMatchObject({
+        code: 'manifest_duplicate_key',
+        path: '/o/x',
+      });
+    });
+  });
 });
