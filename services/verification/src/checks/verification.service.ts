@@ -45,19 +45,26 @@ export class VerificationService {
     const { plugin_id, version, manifest: raw, module_sha256 } = event.data;
     const checked = await this.check(raw, module_sha256);
     const sbom = await this.checkSbom(event.data.sbom);
-    const check: SubmissionCheck =
+    const verdict: SubmissionCheck =
       checked.ok && sbom.blocking.length > 0
         ? { ok: false, findings: sbom.blocking }
         : checked.ok
           ? { ...checked, findings: sbom.recorded }
           : { ok: false, findings: [...checked.findings, ...sbom.blocking] };
-    const findings: Finding[] = check.findings;
     await handleOnce(
       this.dataSource,
       ProcessedEvent,
       VERIFICATION_SERVICE,
       event.id,
       async (manager) => {
+        // The signer may have been revoked while the checks ran: decided under its row's lock,
+        // so a revocation either sees this version among those it revokes or refuses it here.
+        const revoked =
+          verdict.ok && verdict.signature
+            ? await this.keyring.revokedSince(manager, verdict.signature.signerId)
+            : undefined;
+        const check: SubmissionCheck = revoked ? { ok: false, findings: [revoked] } : verdict;
+        const findings: Finding[] = check.findings;
         await manager.upsert(
           VerificationRecord,
           {

@@ -5,6 +5,7 @@ import { encodeBase64url, generateSignerKeys, signManifest } from '@convergio/si
 import { aManifest, exampleModule, expectEventually, sha256Hex } from '@convergio/testing';
 import { keyIdOf } from '@convergio/manifest';
 import { codesOf, startVerification, verdictOn } from '../verification.spec-helper.js';
+import { KeyringService } from './keyring.service.js';
 
 const release = generateSignerKeys();
 const acme = generateSignerKeys();
@@ -235,6 +236,21 @@ describe('keyring', () => {
         rotated_by: 'a',
       }),
     ).rejects.toMatchObject({ code: 'invalid_state' });
+  });
+
+  it('refuses a version whose signer is revoked while its checks run (no revoked signer verifies late)', async () => {
+    const racing = generateSignerKeys();
+    await add('racing', racing.publicKey);
+    const keyring = h.app.get(KeyringService);
+    const snapshot = keyring.snapshot.bind(keyring);
+    const spy = jest.spyOn(keyring, 'snapshot').mockImplementationOnce(async (raw) => {
+      const taken = await snapshot(raw);
+      await h.bus.request('verification.signers.revoke', { id: 'racing', revoked_by: 'admin-1' });
+      return taken;
+    });
+    const result = await verdict(sign('t.racing', racing.secretKey, 'racing'));
+    spy.mockRestore();
+    expect(codesOf(result)).toEqual(['signer_revoked']);
   });
 
   it('does not recompute a resubmission of the same bytes', async () => {

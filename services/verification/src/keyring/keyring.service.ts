@@ -4,6 +4,7 @@ import {
   DomainError,
   EventSubjects,
   type EventEnvelope,
+  type Finding,
   type ReplyMap,
   type RequestMap,
   type SignerItem,
@@ -233,6 +234,24 @@ export class KeyringService implements OnApplicationBootstrap {
       signer: (id) => (id === signer?.id ? signer : undefined),
       pinnedSigner: (id) => (id === pluginId ? (pin?.signerId ?? undefined) : undefined),
       signedBeforeRotation: (keyId, digest) => before.has(`${keyId}:${digest}`),
+    };
+  }
+
+  /**
+   * `signer_revoked` when the signer is revoked now, read under a shared lock on its row: a
+   * revocation (which locks it for update) waits for the caller's transaction, or the caller
+   * waits for the revocation. Undefined when it is still active.
+   */
+  async revokedSince(manager: EntityManager, signerId: string): Promise<Finding | undefined> {
+    const signer = await manager.findOne(Signer, {
+      where: { id: signerId },
+      lock: { mode: 'pessimistic_read' },
+    });
+    if (signer?.revokedAt === null) return undefined;
+    return {
+      code: 'signer_revoked',
+      message: `signer ${signerId} was revoked while this version was checked`,
+      path: '/signing/signer_id',
     };
   }
 
