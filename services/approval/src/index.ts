@@ -1,4 +1,5 @@
 import { processedEventEntity } from '@convergio/persistence';
+import { AcceptedSigner } from './approvals/accepted-signer.entity.js';
 import { Approval } from './approvals/approval.entity.js';
 import { ApprovalInit1764300000000 } from './migrations/1764300000000-approval-init.js';
 import { ApprovalSignedBy1764900000000 } from './migrations/1764900000000-approval-signed-by.js';
@@ -8,6 +9,6 @@ export { ApprovalModule } from './approval.module.js';
 /** Tables and migrations of the approval service. */
 export const approvalPersistence = {
   schema: APPROVAL_SCHEMA,
-  entities: [Approval, processedEventEntity(APPROVAL_SCHEMA)],
+  entities: [Approval, AcceptedSigner, processedEventEntity(APPROVAL_SCHEMA)],
   migrations: [ApprovalInit1764300000000, ApprovalSignedBy1764900000000],
 };

@@ -22,6 +22,11 @@ export class ApprovalHandler {
     return this.approvals.onRevoked(event);
   }
 
+  @EventPattern(EventSubjects.PluginSignerChanged)
+  onSignerChanged(@Payload() event: EventEnvelope<'plugin.signer_changed'>) {
+    return this.approvals.onSignerChanged(event);
+  }
+
   @MessagePattern(RequestSubjects.ApprovalListQueue)
   list(@Payload() req: RequestEnvelope<'approval.queue.list'>) {
     return this.approvals.list(req.data.status);

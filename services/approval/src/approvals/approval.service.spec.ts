@@ -142,7 +142,30 @@ describe('approval service', () => {
       trust: 'trusted',
     });
     await verified('signed.ok', '1.2.0', HTTP, { signer_id: 'other', trust: 'official' });
-    expect((await approvedEvent('signed.ok', '1.2.0')).data.trust).toBe('untrusted');
+    expect(await expectQueued('signed.ok', '1.2.0')).toMatchObject({ trust: 'untrusted' });
+  });
+
+  it('refuses to approve a version another signer signed once a signed version is approved, until an admin accepts that signer', async () => {
+    // Both verified before any approval: verification had no pin to check them against.
+    await verified('pinned.race', '1.0.0', HTTP, { signer_id: 's1', trust: 'trusted' });
+    await verified('pinned.race', '1.1.0', HTTP, { signer_id: 's2', trust: 'trusted' });
+    await expectQueued('pinned.race', '1.1.0');
+    await decide('pinned.race', '1.0.0', 'approve', { trust: 'trusted' });
+    await expect(
+      decide('pinned.race', '1.1.0', 'approve', { trust: 'trusted' }),
+    ).rejects.toMatchObject({ details: [expect.objectContaining({ code: 'signer_changed' })] });
+    expect(await expectQueued('pinned.race', '1.1.0')).toMatchObject({ status: 'pending' });
+    // A later version by s2 asking for nothing more is not approved by itself either.
+    await verified('pinned.race', '1.2.0', HTTP, { signer_id: 's2', trust: 'trusted' });
+    await expectQueued('pinned.race', '1.2.0');
+    await h.bus.publish(EventSubjects.PluginSignerChanged, {
+      plugin_id: 'pinned.race',
+      from: 's1',
+      to: 's2',
+      changed_by: 'admin-key',
+    });
+    await expectEventually(() => decide('pinned.race', '1.1.0', 'approve', { trust: 'trusted' }));
+    expect((await approvedEvent('pinned.race', '1.1.0')).data.trust).toBe('trusted');
   });
 
   it('never approves proc.exec untrusted: the admin must designate the signed version trusted', async () => {

@@ -14,6 +14,7 @@ import { asksForMore, diffPermissions } from '@convergio/manifest';
 import { BusClient } from '@convergio/messaging';
 import { handleOnce, processedEventEntity } from '@convergio/persistence';
 import { APPROVAL_SCHEMA, APPROVAL_SERVICE } from '../approval.schema.js';
+import { AcceptedSigner } from './accepted-signer.entity.js';
 import { Approval } from './approval.entity.js';
 
 const ProcessedEvent = processedEventEntity(APPROVAL_SCHEMA);
@@ -55,7 +56,8 @@ export class ApprovalService {
         const trust = inheritedTrust(previous, signedBy);
         const needsAdmin =
           (d.high_risk_permissions.length > 0 && (!previous || asksForMore(diff))) ||
-          (d.manifest.permissions['proc.exec'] !== undefined && trust === 'untrusted');
+          (d.manifest.permissions['proc.exec'] !== undefined && trust === 'untrusted') ||
+          (await signerChange(manager, d.plugin_id, signedBy)) !== undefined;
         const approval = manager.create(Approval, {
           pluginId: d.plugin_id,
           version: d.version,
@@ -73,7 +75,7 @@ export class ApprovalService {
           note: null,
         });
         await manager.save(approval);
-        if (!needsAdmin) await this.publishApproved(approval);
+        if (!needsAdmin) await this.publishApproved(manager, approval);
       },
     );
   }
@@ -110,14 +112,18 @@ export class ApprovalService {
   async decide(req: RequestMap['approval.decide']): Promise<ApprovalItem> {
     return this.dataSource.transaction(async (manager) => {
       const approval = await this.findPending(manager, req.plugin_id, req.version);
-      if (req.decision === 'approve') checkTrust(approval, req.trust ?? approval.trust);
+      if (req.decision === 'approve') {
+        checkTrust(approval, req.trust ?? approval.trust);
+        const change = await signerChange(manager, approval.pluginId, approval.signedBy);
+        if (change) throw change;
+      }
       approval.status = req.decision === 'approve' ? 'approved' : 'rejected';
       approval.decidedAt = new Date();
       approval.decidedBy = req.decided_by;
       approval.note = req.note ?? null;
       if (req.trust) approval.trust = req.trust;
       await manager.save(approval);
-      if (approval.status === 'approved') await this.publishApproved(approval);
+      if (approval.status === 'approved') await this.publishApproved(manager, approval);
       else
         await this.bus.publish(EventSubjects.PluginRejected, {
           plugin_id: approval.pluginId,
@@ -148,7 +154,28 @@ export class ApprovalService {
     return approval;
   }
 
-  private async publishApproved(a: Approval): Promise<void> {
+  /** An admin accepted another signer for a plugin id: versions it signs may be approved. */
+  async onSignerChanged(event: EventEnvelope<'plugin.signer_changed'>): Promise<void> {
+    await handleOnce(
+      this.dataSource,
+      ProcessedEvent,
+      APPROVAL_SERVICE,
+      event.id,
+      async (manager) => {
+        await manager.save(AcceptedSigner, {
+          pluginId: event.data.plugin_id,
+          signerId: event.data.to,
+        });
+      },
+    );
+  }
+
+  private async publishApproved(manager: EntityManager, a: Approval): Promise<void> {
+    if (a.signedBy)
+      await manager.save(AcceptedSigner, {
+        pluginId: a.pluginId,
+        signerId: a.signedBy.signer_id,
+      });
     await this.bus.publish(EventSubjects.PluginApproved, {
       plugin_id: a.pluginId,
       version: a.version,
@@ -171,6 +198,27 @@ function inheritedTrust(previous: Approval | null, signedBy: SignedBy | null): T
   if (!previous || !signedBy || previous.signedBy?.signer_id !== signedBy.signer_id)
     return 'untrusted';
   return TRUST_RANK[previous.trust] <= TRUST_RANK[signedBy.trust] ? previous.trust : signedBy.trust;
+}
+
+/**
+ * Key continuity at approval (verification checks it too, but a version verified before the
+ * plugin id's first signed approval escapes that check): `signer_changed` when the plugin id's
+ * accepted signer did not sign this version; undefined when it did, or none is set.
+ */
+async function signerChange(
+  manager: EntityManager,
+  pluginId: string,
+  signedBy: SignedBy | null,
+): Promise<DomainError | undefined> {
+  const accepted = await manager.findOneBy(AcceptedSigner, { pluginId });
+  if (!accepted?.signerId || accepted.signerId === signedBy?.signer_id) return undefined;
+  const message =
+    `${pluginId}'s approved versions are signed by ${accepted.signerId}, this one ` +
+    `${signedBy ? `by ${signedBy.signer_id}` : 'is unsigned'}; accept the new signer first with ` +
+    `PUT /v1/plugins/${pluginId}/signer, or reject this version`;
+  return new DomainError('validation_failed', message, [
+    { code: 'signer_changed', message, path: '/signing/signer_id' },
+  ]);
 }
 
 function checkTrust(approval: Approval, trust: Trust): void {
