@@ -51,6 +51,8 @@ export interface SignatureVerdict {
   signerId: string;
   keyId: string;
   trust: SignerTrust;
+  /** When the key that verified was rotated out, as the keyring snapshot had it; null: current. */
+  keyRotatedAt: Date | null;
 }
 
 /** The key id of an Ed25519 public key: hex SHA-256 of its 32 bytes. */

@@ -55,7 +55,12 @@ export async function checkSignature(
         `signed with a key ${signer.id} rotated out on ${key.rotatedAt.toISOString()}; sign again with its current key`,
       );
     return {
-      verdict: { signerId: signer.id, keyId: key.keyId, trust: signer.trust },
+      verdict: {
+        signerId: signer.id,
+        keyId: key.keyId,
+        trust: signer.trust,
+        keyRotatedAt: key.rotatedAt,
+      },
       findings: [],
     };
   }

@@ -57,13 +57,14 @@ export class VerificationService {
       VERIFICATION_SERVICE,
       event.id,
       async (manager) => {
-        // The signer may have been revoked while the checks ran: decided under its row's lock,
-        // so a revocation either sees this version among those it revokes or refuses it here.
-        const revoked =
+        // The signer may have been revoked, or its key rotated, while the checks ran: decided
+        // under its row's lock, so a revocation either sees this version among those it
+        // revokes or the version is refused here.
+        const changed =
           verdict.ok && verdict.signature
-            ? await this.keyring.revokedSince(manager, verdict.signature.signerId)
+            ? await this.keyring.changedSince(manager, verdict.signature)
             : undefined;
-        const check: SubmissionCheck = revoked ? { ok: false, findings: [revoked] } : verdict;
+        const check: SubmissionCheck = changed ? { ok: false, findings: [changed] } : verdict;
         const findings: Finding[] = check.findings;
         await manager.upsert(
           VerificationRecord,

@@ -253,6 +253,25 @@ describe('keyring', () => {
     expect(codesOf(result)).toEqual(['signer_revoked']);
   });
 
+  it('refuses a version whose signing key is rotated out while its checks run', async () => {
+    const turning = generateSignerKeys();
+    await add('turning', turning.publicKey);
+    const keyring = h.app.get(KeyringService);
+    const snapshot = keyring.snapshot.bind(keyring);
+    const spy = jest.spyOn(keyring, 'snapshot').mockImplementationOnce(async (raw) => {
+      const taken = await snapshot(raw);
+      await h.bus.request('verification.signers.rotate', {
+        id: 'turning',
+        public_key: b64(generateSignerKeys().publicKey),
+        rotated_by: 'admin-1',
+      });
+      return taken;
+    });
+    const result = await verdict(sign('t.turning', turning.secretKey, 'turning'));
+    spy.mockRestore();
+    expect(codesOf(result)).toEqual(['signer_key_rotated']);
+  });
+
   it('does not recompute a resubmission of the same bytes', async () => {
     const m = sign('t.cached', acmeNext.secretKey, 'acme');
     await verdict(m);

@@ -9,7 +9,12 @@ import {
   type RequestMap,
   type SignerItem,
 } from '@convergio/contracts';
-import { keyIdOf, type Keyring, type KeyringSigner } from '@convergio/manifest';
+import {
+  keyIdOf,
+  type Keyring,
+  type KeyringSigner,
+  type SignatureVerdict,
+} from '@convergio/manifest';
 import { BusClient } from '@convergio/messaging';
 import { handleOnce, processedEventEntity } from '@convergio/persistence';
 import { checkSignerPublicKey, decodeBase64url } from '@convergio/signing';
@@ -238,21 +243,35 @@ export class KeyringService implements OnApplicationBootstrap {
   }
 
   /**
-   * `signer_revoked` when the signer is revoked now, read under a shared lock on its row: a
-   * revocation (which locks it for update) waits for the caller's transaction, or the caller
-   * waits for the revocation. Undefined when it is still active.
+   * What changed in the keyring since `verdict` was reached, read under a shared lock on the
+   * signer's row (revocation and rotation lock it for update, so they wait for the caller's
+   * transaction or the caller waits for them): `signer_revoked` when the signer is revoked now,
+   * `signer_key_rotated` when the key that verified as current has been rotated out since.
+   * Undefined when neither.
    */
-  async revokedSince(manager: EntityManager, signerId: string): Promise<Finding | undefined> {
+  async changedSince(
+    manager: EntityManager,
+    verdict: SignatureVerdict,
+  ): Promise<Finding | undefined> {
     const signer = await manager.findOne(Signer, {
-      where: { id: signerId },
+      where: { id: verdict.signerId },
       lock: { mode: 'pessimistic_read' },
     });
-    if (signer?.revokedAt === null) return undefined;
-    return {
-      code: 'signer_revoked',
-      message: `signer ${signerId} was revoked while this version was checked`,
-      path: '/signing/signer_id',
-    };
+    const path = '/signing/signer_id';
+    if (signer?.revokedAt !== null)
+      return {
+        code: 'signer_revoked',
+        message: `signer ${verdict.signerId} was revoked while this version was checked`,
+        path,
+      };
+    const key = await manager.findOneBy(SignerKey, { keyId: verdict.keyId });
+    if (verdict.keyRotatedAt === null && key?.rotatedAt !== null)
+      return {
+        code: 'signer_key_rotated',
+        message: `the key of ${verdict.signerId} that signed this version was rotated out while it was checked; sign again with the current key`,
+        path,
+      };
+    return undefined;
   }
 
   private async keyringSigner(id: string): Promise<KeyringSigner | undefined> {
