@@ -1,11 +1,10 @@
-import { HOST_FUNCTIONS } from '@convergio/contracts';
-import { DEFAULT_GRANT_POLICY } from '@convergio/policy/grant';
 import { checkSbom, loadOsvDatabase, type OsvDatabase } from '@convergio/sbom';
 import { parseManifestText } from '@convergio/signing';
-import { checkSubmission, type SubmissionContext } from './check-submission.js';
+import { checkSubmission } from './check-submission.js';
 import { keyIdOf, type Keyring, type KeyringKey, type KeyringSigner } from './keyring.js';
 import {
   acceptedPackage,
+  corpusSubmissionContext,
   HOSTILE_PACKAGES,
   hostileContext,
   type CorpusSigner,
@@ -51,19 +50,8 @@ function corpusKeyring(ctx: HostileContext, entry: HostileEntry): Keyring {
   };
 }
 
-const contextFor = (ctx: HostileContext, entry: HostileEntry): SubmissionContext => ({
-  // The core version and operator policy of the e2e platform (CORE_VERSION's default).
-  coreVersion: '0.1.0',
-  keyring: corpusKeyring(ctx, entry),
-  policy: DEFAULT_GRANT_POLICY,
-  grantContext: (pluginId) => ({
-    pluginId,
-    pluginDir: `/srv/convergio/plugin-files/${pluginId}`,
-    protection: { roots: ['/srv/convergio'], ownDir: `/srv/convergio/plugin-files/${pluginId}` },
-    realPath: (path) => path,
-  }),
-  hostFunctions: HOST_FUNCTIONS,
-});
+const contextFor = (ctx: HostileContext, entry: HostileEntry) =>
+  corpusSubmissionContext(corpusKeyring(ctx, entry));
 
 const OSV_SAMPLE = new URL('../../sbom/osv-sample', import.meta.url).pathname;
 let osv: OsvDatabase;

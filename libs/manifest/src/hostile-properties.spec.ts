@@ -1,6 +1,4 @@
 import fc from 'fast-check';
-import { HOST_FUNCTIONS } from '@convergio/contracts';
-import { DEFAULT_GRANT_POLICY } from '@convergio/policy/grant';
 import {
   canonicalManifestBytes,
   decodeBase64url,
@@ -8,9 +6,9 @@ import {
   parseManifestText,
   verifyManifestSignature,
 } from '@convergio/signing';
-import { checkSubmission, type SubmissionContext } from './check-submission.js';
+import { checkSubmission } from './check-submission.js';
 import { keyIdOf, type Keyring } from './keyring.js';
-import { hostileContext } from './testing/index.js';
+import { corpusSubmissionContext, hostileContext } from './testing/index.js';
 import { manifestFor, signedBy } from './testing/hostile-entry.js';
 import { wasmModule } from './testing/wasm.js';
 
@@ -46,18 +44,7 @@ const keyring: Keyring = {
   pinnedSigner: () => undefined,
   signedBeforeRotation: () => false,
 };
-const context: SubmissionContext = {
-  coreVersion: '0.1.0',
-  keyring,
-  policy: DEFAULT_GRANT_POLICY,
-  grantContext: (pluginId) => ({
-    pluginId,
-    pluginDir: `/srv/convergio/plugin-files/${pluginId}`,
-    protection: { roots: ['/srv/convergio'], ownDir: `/srv/convergio/plugin-files/${pluginId}` },
-    realPath: (path) => path,
-  }),
-  hostFunctions: HOST_FUNCTIONS,
-};
+const context = corpusSubmissionContext(keyring);
 
 /** Every path below the root, containers included. */
 function pathsOf(value: Json, at: Path = []): Path[] {

@@ -1,5 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { HOST_FUNCTIONS } from '@convergio/contracts';
+import { DEFAULT_GRANT_POLICY } from '@convergio/policy/grant';
 import { generateSignerKeys } from '@convergio/signing';
+import type { SubmissionContext } from '../check-submission.js';
+import type { Keyring } from '../keyring.js';
 
 /** An Ed25519 key pair; keys no one can sign with (small-order points) have no secret key. */
 interface CorpusKey {
@@ -98,3 +102,21 @@ function slug(name: string): string {
     .slice(0, 48)
     .replace(/^-+|-+$/g, '');
 }
+
+/**
+ * The context the corpus is checked in at library level: the e2e platform's core version
+ * (CORE_VERSION's default) and default grant policy, plugin directories under /srv/convergio,
+ * the executor's host functions, and `keyring`.
+ */
+export const corpusSubmissionContext = (keyring: Keyring): SubmissionContext => ({
+  coreVersion: '0.1.0',
+  keyring,
+  policy: DEFAULT_GRANT_POLICY,
+  grantContext: (pluginId) => ({
+    pluginId,
+    pluginDir: `/srv/convergio/plugin-files/${pluginId}`,
+    protection: { roots: ['/srv/convergio'], ownDir: `/srv/convergio/plugin-files/${pluginId}` },
+    realPath: (path) => path,
+  }),
+  hostFunctions: HOST_FUNCTIONS,
+});

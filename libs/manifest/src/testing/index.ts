@@ -4,7 +4,13 @@ import { SBOM_ENTRIES } from './sbom-entries.js';
 import { SIGNATURE_ENTRIES } from './signature-entries.js';
 import { TEXT_ENTRIES } from './text-entries.js';
 
-export { corpusSuffix, hostileContext, type CorpusSigner, type HostileContext } from './context.js';
+export {
+  corpusSubmissionContext,
+  corpusSuffix,
+  hostileContext,
+  type CorpusSigner,
+  type HostileContext,
+} from './context.js';
 export {
   acceptedPackage,
   priorVersion,
