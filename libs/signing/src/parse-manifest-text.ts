@@ -138,7 +138,7 @@ function keyCount(value: unknown): number {
   const pending = [value];
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
     if (next === null || typeof next !== 'object') continue;
-    const children = Array.isArray(next) ? next : Object.values(next as object);
+    const children = Array.isArray(next) ? next : Object.values(next);
     if (!Array.isArray(next)) count += children.length;
     // One by one: spreading a long array into push() overflows the call stack.
     for (const child of children) pending.push(child);
