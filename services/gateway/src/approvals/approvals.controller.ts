@@ -78,6 +78,7 @@ export class ApprovalsController {
       version,
       decision: 'approve',
       decided_by: who.keyId,
+      decided_by_publisher: who.publisher,
       ...body,
     });
     if (query.wait)
