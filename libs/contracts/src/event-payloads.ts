@@ -12,7 +12,8 @@ const PluginRef = { plugin_id: PluginId, version: Version };
 const Actor = Type.String({
   minLength: 1,
   maxLength: 100,
-  description: 'the API key id (uuid) that made the request, or the service name for automatic decisions',
+  description:
+    'the API key id (uuid) that made the request, or the service name for automatic decisions',
 });
 const Publisher = Type.Union([Type.String(), Type.Null()], {
   description: 'the publisher the submitting key submits for; null for keys from before publishers',
@@ -282,7 +283,11 @@ export const EventPayloadSchemas = {
     { additionalProperties: false, description: 'never the key itself' },
   ),
   [EventSubjects.ApiKeyRevoked]: Type.Object(
-    { key_id: Type.String({ format: 'uuid' }), name: Type.String({ maxLength: 100 }), actor: Actor },
+    {
+      key_id: Type.String({ format: 'uuid' }),
+      name: Type.String({ maxLength: 100 }),
+      actor: Actor,
+    },
     { additionalProperties: false },
   ),
   [EventSubjects.ApiKeyRotated]: Type.Object(

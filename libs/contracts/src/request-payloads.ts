@@ -125,7 +125,8 @@ export const ApprovalItemSchema = Type.Object({
   decided_by: Type.Union([Type.String(), Type.Null()]),
   note: Type.Union([Type.String(), Type.Null()]),
   submitted_by: Type.Union([Type.String(), Type.Null()], {
-    description: 'the API key id that submitted the version (null for reviews from before it was kept)',
+    description:
+      'the API key id that submitted the version (null for reviews from before it was kept)',
   }),
   publisher: Type.Union([Type.String(), Type.Null()]),
   findings: Type.Array(FindingSchema, { description: 'what verification found' }),

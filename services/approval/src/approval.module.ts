@@ -14,7 +14,11 @@ export class ApprovalModule {
       module: ApprovalModule,
       imports: [MessagingModule.forService(APPROVAL_SERVICE)],
       controllers: [ApprovalHandler],
-      providers: [ApprovalService, DecisionService, { provide: APPROVAL_SETTINGS, useValue: settings }],
+      providers: [
+        ApprovalService,
+        DecisionService,
+        { provide: APPROVAL_SETTINGS, useValue: settings },
+      ],
     };
   }
 }

@@ -19,7 +19,10 @@ describe('API keys: every change audited with its actor, never the key; admin ke
       .send({ name: 'ops', roles: ['admin'] })
       .expect(201);
     const ops = created.body as IssuedKey;
-    const rotated = await api().post(`/v1/api-keys/${ops.id}/rotate`).set(bearer(admin.key)).expect(200);
+    const rotated = await api()
+      .post(`/v1/api-keys/${ops.id}/rotate`)
+      .set(bearer(admin.key))
+      .expect(200);
     expect(rotated.body).toMatchObject({ id: ops.id, name: 'ops', roles: ['admin'] });
     const newKey = (rotated.body as { key: string }).key;
 
@@ -27,7 +30,8 @@ describe('API keys: every change audited with its actor, never the key; admin ke
     for (const key of [ops.key, newKey])
       await api().get('/v1/api-keys').set(bearer(key)).expect(200);
     const listed = await api().get('/v1/api-keys').set(bearer(newKey)).expect(200);
-    expect(listed.body.keys.filter((k: { id: string }) => k.id === ops.id)).toHaveLength(1);
+    const { keys } = listed.body as { keys: { id: string }[] };
+    expect(keys.filter((k) => k.id === ops.id)).toHaveLength(1);
     expect(JSON.stringify(listed.body)).not.toContain(newKey);
 
     await api().delete(`/v1/api-keys/${ops.id}`).set(bearer(admin.key)).expect(200);

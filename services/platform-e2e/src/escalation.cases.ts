@@ -40,7 +40,7 @@ describe('no silent escalation, no outage; revocation reaches every executor rep
     expect(pending.body.status).toBe('pending_approval');
 
     const calls = await Promise.all(Array.from({ length: 6 }, () => invoke(id)));
-    expect(calls.map((c) => [c.status, c.body.version])).toEqual(
+    expect(calls.map((c) => [c.status, (c.body as { version: string }).version])).toEqual(
       calls.map(() => [200, '1.0.0']),
     );
     const named = await invoke(id, '1.1.0').expect(409);

@@ -45,7 +45,12 @@ describe('separation of duties: nobody approves their own submission; proc.exec 
     (await auditEvents(adminKey(), { plugin_id: id, type })).map((e) => e.data);
   async function signedPending(permissions: Manifest['permissions']) {
     const id = uniqueId('sod');
-    const signed = signManifest(hostileManifest(id, permissions), hostile, signer.secretKey, 'e2e-sod');
+    const signed = signManifest(
+      hostileManifest(id, permissions),
+      hostile,
+      signer.secretKey,
+      'e2e-sod',
+    );
     const res = await submit(publisher.key, signed, hostile).query({ wait: 30 }).expect(202);
     expect(res.body.status).toBe('pending_approval');
     return id;
@@ -115,11 +120,15 @@ describe('separation of duties: nobody approves their own submission; proc.exec 
 
   it('holds proc.exec until a second, different admin approves; the first admin cannot approve twice', async () => {
     const id = await signedPending({ 'proc.exec': { binaries: ['/bin/echo'] } });
-    const first = await approve(adminOne.key, id, { trust: 'trusted', note: 'read it' }).expect(200);
+    const first = await approve(adminOne.key, id, { trust: 'trusted', note: 'read it' }).expect(
+      200,
+    );
     expect(first.body).toMatchObject({
       status: 'pending',
       approvals_required: 2,
-      approvals: [expect.objectContaining({ actor: adminOne.id, trust: 'trusted', note: 'read it' })],
+      approvals: [
+        expect.objectContaining({ actor: adminOne.id, trust: 'trusted', note: 'read it' }),
+      ],
     });
     expect(await versionState(publisher.key, id)).toMatchObject({ status: 'pending_approval' });
     expect((await invoke(id, 'ping')).status).toBe(409);
@@ -132,7 +141,10 @@ describe('separation of duties: nobody approves their own submission; proc.exec 
     expect((await invoke(id, 'ping')).status).toBe(409);
 
     await approve(adminTwo.key, id).query({ wait: 30 }).expect(200);
-    const answer = await callHost(invoker.key, id, 'proc_exec', { binary: '/bin/echo', args: ['two', 'admins'] });
+    const answer = await callHost(invoker.key, id, 'proc_exec', {
+      binary: '/bin/echo',
+      args: ['two', 'admins'],
+    });
     expect(answer).toMatchObject({ exit_code: 0, stdout: 'two admins\n' });
     await expectEventually(async () => {
       expect(await ofPlugin(id, 'plugin.approval_recorded')).toEqual([

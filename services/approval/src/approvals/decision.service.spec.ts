@@ -88,19 +88,25 @@ describe('admin decisions under separation of duties', () => {
     await submitted('sod.publisher', HTTP, 'publisher-key');
     await expect(
       decide('sod.publisher', 'admin-publisher-key', { decided_by_publisher: 'acme' }),
-    ).rejects.toMatchObject({ details: [expect.objectContaining({ code: 'self_approval_forbidden' })] });
+    ).rejects.toMatchObject({
+      details: [expect.objectContaining({ code: 'self_approval_forbidden' })],
+    });
   });
 
   it('holds proc.exec until a second, different admin approves, refusing the first one twice', async () => {
     await submitted('sod.exec', EXEC, 'publisher-key');
-    const first = await decide('sod.exec', 'admin-one', { trust: 'trusted', note: 'read the code' });
+    const first = await decide('sod.exec', 'admin-one', {
+      trust: 'trusted',
+      note: 'read the code',
+    });
     expect(first).toMatchObject({
       status: 'pending',
       approvals_required: 2,
       approvals: [{ actor: 'admin-one', trust: 'trusted', note: 'read the code' }],
     });
     expect(
-      (await h.waitFor(EventSubjects.ApprovalRecorded, (e) => e.data.plugin_id === 'sod.exec')).data,
+      (await h.waitFor(EventSubjects.ApprovalRecorded, (e) => e.data.plugin_id === 'sod.exec'))
+        .data,
     ).toMatchObject({ actor: 'admin-one', approvals: 1, approvals_required: 2, trust: 'trusted' });
     expect(eventsOf('plugin.approved', 'sod.exec')).toEqual([]);
 
@@ -119,7 +125,11 @@ describe('admin decisions under separation of duties', () => {
     expect(await decide('sod.exec', 'admin-two')).toMatchObject({ status: 'approved' });
     expect(
       (await h.waitFor(EventSubjects.PluginApproved, (e) => e.data.plugin_id === 'sod.exec')).data,
-    ).toMatchObject({ trust: 'trusted', actor: 'admin-two', approvers: ['admin-one', 'admin-two'] });
+    ).toMatchObject({
+      trust: 'trusted',
+      actor: 'admin-two',
+      approvers: ['admin-one', 'admin-two'],
+    });
   });
 
   it('holds a trust designation for a second admin, who cannot change the trust the first gave', async () => {
@@ -195,6 +205,8 @@ describe('admin decisions with APPROVAL_ALLOW_SELF_APPROVAL (single-user develop
         decision: 'approve',
         decided_by: 'solo-key',
       }),
-    ).rejects.toMatchObject({ details: [expect.objectContaining({ code: 'second_approver_required' })] });
+    ).rejects.toMatchObject({
+      details: [expect.objectContaining({ code: 'second_approver_required' })],
+    });
   });
 });

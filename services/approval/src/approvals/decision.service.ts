@@ -82,7 +82,13 @@ export class DecisionService implements OnApplicationBootstrap {
       throw new DomainError(
         'validation_failed',
         `the first approval designated "${first.trust}": approve with that trust, or reject`,
-        [{ code: 'trust_differs', message: `the first approval asked for "${first.trust}"`, path: '/trust' }],
+        [
+          {
+            code: 'trust_differs',
+            message: `the first approval asked for "${first.trust}"`,
+            path: '/trust',
+          },
+        ],
       );
     const note = req.note ?? null;
     const decidedAt = new Date();
@@ -104,7 +110,13 @@ export class DecisionService implements OnApplicationBootstrap {
       });
       return toItem(approval);
     }
-    Object.assign(approval, { status: 'approved', decidedAt, decidedBy: req.decided_by, note, trust });
+    Object.assign(approval, {
+      status: 'approved',
+      decidedAt,
+      decidedBy: req.decided_by,
+      note,
+      trust,
+    });
     await manager.save(approval);
     await this.approvals.publishApproved(manager, approval);
     return toItem(approval);

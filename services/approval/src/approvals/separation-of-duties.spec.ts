@@ -34,11 +34,17 @@ describe('separation of duties', () => {
 
   it('lets nobody approve twice, whatever the development setting', () => {
     const approved = submission({
-      approvals: [{ actor: 'admin-key', at: new Date().toISOString(), trust: 'trusted', note: null }],
+      approvals: [
+        { actor: 'admin-key', at: new Date().toISOString(), trust: 'trusted', note: null },
+      ],
     });
     const again = { keyId: 'admin-key', publisher: null };
-    expect(refusalCode(() => checkApprover(approved, again, false))).toBe('second_approver_required');
-    expect(refusalCode(() => checkApprover(approved, again, true))).toBe('second_approver_required');
+    expect(refusalCode(() => checkApprover(approved, again, false))).toBe(
+      'second_approver_required',
+    );
+    expect(refusalCode(() => checkApprover(approved, again, true))).toBe(
+      'second_approver_required',
+    );
   });
 
   it('relaxes only self-approval for a single-user development setup', () => {
@@ -47,9 +53,9 @@ describe('separation of duties', () => {
   });
 
   it('refuses with forbidden, so the gateway answers 403', () => {
-    expect(() => checkApprover(submission(), { keyId: 'publisher-key', publisher: null }, false)).toThrow(
-      expect.objectContaining({ code: 'forbidden' }),
-    );
+    expect(() =>
+      checkApprover(submission(), { keyId: 'publisher-key', publisher: null }, false),
+    ).toThrow(expect.objectContaining({ code: 'forbidden' }));
   });
 
   it('needs no publisher match when the review predates the submitter being kept', () => {

@@ -26,7 +26,10 @@ describe('ApiKeyService', () => {
   afterAll(() => h?.close());
 
   it('gives a publisher key its publisher, carried by the principal', async () => {
-    const created = await keys.create({ name: 'ci', roles: ['publisher'], publisher: 'acme' }, ADMIN);
+    const created = await keys.create(
+      { name: 'ci', roles: ['publisher'], publisher: 'acme' },
+      ADMIN,
+    );
     expect(created).toMatchObject({ roles: ['publisher'], publisher: 'acme' });
     expect(await keys.authenticate(created.key)).toEqual({
       keyId: created.id,
@@ -79,7 +82,9 @@ describe('ApiKeyService', () => {
     const created = await keys.create({ name: 'audited', roles: ['invoker'] }, ADMIN);
     await keys.revoke(created.id, ADMIN);
     const ofKey = (type: string) =>
-      h.events.filter((e) => e.type === type && (e.data as { key_id: string }).key_id === created.id);
+      h.events.filter(
+        (e) => e.type === type && (e.data as { key_id: string }).key_id === created.id,
+      );
     await expectEventually(() => expect(ofKey('api_key.revoked')).toHaveLength(1));
     expect(ofKey('api_key.created').map((e) => e.data)).toEqual([
       { key_id: created.id, name: 'audited', roles: ['invoker'], publisher: null, actor: ADMIN },
@@ -111,7 +116,11 @@ describe('ApiKeyService', () => {
     await keys.create({ name: 'boot', roles: ['admin'] }, 'gateway', secret);
     expect((await keys.authenticate(secret)).keyId).toBe(first.id);
     await expectEventually(() =>
-      expect(h.events.filter((e) => e.type === 'api_key.created' && (e.data as { name: string }).name === 'boot')).toHaveLength(1),
+      expect(
+        h.events.filter(
+          (e) => e.type === 'api_key.created' && (e.data as { name: string }).name === 'boot',
+        ),
+      ).toHaveLength(1),
     );
   });
 

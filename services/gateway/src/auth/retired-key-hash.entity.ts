@@ -8,7 +8,11 @@ import { GATEWAY_SCHEMA } from '../gateway.schema.js';
 @Entity({ schema: GATEWAY_SCHEMA, name: 'retired_key_hashes' })
 @Index('retired_key_hashes_key_id_idx', ['keyId'])
 export class RetiredKeyHash {
-  @PrimaryColumn({ type: 'text', name: 'key_hash', primaryKeyConstraintName: 'retired_key_hashes_pkey' })
+  @PrimaryColumn({
+    type: 'text',
+    name: 'key_hash',
+    primaryKeyConstraintName: 'retired_key_hashes_pkey',
+  })
   keyHash!: string;
 
   @Column({ type: 'uuid', name: 'key_id' })
