@@ -84,6 +84,15 @@ describe('admin decisions under separation of duties', () => {
     ).toMatchObject({ actor: 'bystander-key', approved_by: 'bystander-key', note: 'fine' });
   });
 
+  it('refuses and records a self-approval whatever else the request asks for', async () => {
+    await submitted('sod.sneaky', HTTP, 'admin-key');
+    await expect(decide('sod.sneaky', 'admin-key', { trust: 'official' })).rejects.toMatchObject({
+      code: 'forbidden',
+      details: [expect.objectContaining({ code: 'self_approval_forbidden' })],
+    });
+    await h.waitFor(EventSubjects.ApprovalRefused, (e) => e.data.plugin_id === 'sod.sneaky');
+  });
+
   it('refuses a key of the submitting publisher even when it is not the submitting key', async () => {
     await submitted('sod.publisher', HTTP, 'publisher-key');
     await expect(

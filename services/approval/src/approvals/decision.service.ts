@@ -68,16 +68,17 @@ export class DecisionService implements OnApplicationBootstrap {
   private async decideIn(manager: EntityManager, req: DecideRequest): Promise<ApprovalItem> {
     const approval = await findPending(manager, req.plugin_id, req.version);
     if (req.decision === 'reject') return this.reject(manager, approval, req);
-    const first = approval.approvals[0];
-    const trust = req.trust ?? first?.trust ?? approval.trust;
-    checkTrust(approval, trust);
-    const change = await signerChange(manager, approval.pluginId, approval.signedBy);
-    if (change) throw change;
+    // Who may approve is checked first, so that a forbidden attempt is always recorded.
     checkApprover(
       approval,
       { keyId: req.decided_by, publisher: req.decided_by_publisher ?? null },
       this.settings.allowSelfApproval,
     );
+    const first = approval.approvals[0];
+    const trust = req.trust ?? first?.trust ?? approval.trust;
+    checkTrust(approval, trust);
+    const change = await signerChange(manager, approval.pluginId, approval.signedBy);
+    if (change) throw change;
     if (first && first.trust !== trust)
       throw new DomainError(
         'validation_failed',
