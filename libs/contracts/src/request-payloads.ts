@@ -130,6 +130,9 @@ export const ApprovalItemSchema = Type.Object({
   }),
   publisher: Type.Union([Type.String(), Type.Null()]),
   findings: Type.Array(FindingSchema, { description: 'what verification found' }),
+  permission_reasons: Type.Record(Type.String(), Type.String(), {
+    description: "why the plugin asks for each permission, from its manifest's permission_reasons",
+  }),
   approvals_required: Type.Integer({
     minimum: 1,
     description: '2 for proc.exec or a trust above untrusted, from two different admins',

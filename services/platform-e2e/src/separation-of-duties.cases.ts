@@ -74,7 +74,8 @@ describe('separation of duties: nobody approves their own submission; proc.exec 
     const name = uniquePublisher('selfish');
     const selfish = await issueKey(['admin', 'publisher'], name);
     const sameHouse = await issueKey(['admin', 'publisher'], name);
-    const manifest = greetManifest({ permissions: HTTP });
+    const reasons = { 'net.http': 'reads greetings from api.example.com' };
+    const manifest = greetManifest({ permissions: HTTP, permission_reasons: reasons });
     const id = manifest.id;
     await submit(selfish.key, manifest).query({ wait: 30 }).expect(202);
     const queued = await api().get('/v1/approvals').set(bearer(adminKey())).expect(200);
@@ -84,6 +85,7 @@ describe('separation of duties: nobody approves their own submission; proc.exec 
         submitted_by: selfish.id,
         publisher: name,
         approvals_required: 1,
+        permission_reasons: reasons,
         permission_diff: { added: ['net.http'], changed: [], removed: [] },
       }),
     );

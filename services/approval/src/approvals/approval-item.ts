@@ -20,6 +20,7 @@ export function toItem(a: Approval): ApprovalItem {
     submitted_by: a.submittedBy,
     publisher: a.publisher,
     findings: a.findings,
+    permission_reasons: a.manifest.permission_reasons ?? {},
     approvals_required: approvalsRequired(a.manifest, a.approvals[0]?.trust ?? a.trust),
     approvals: a.approvals,
   };

@@ -1,4 +1,9 @@
-import { EventSubjects, RequestSubjects, type Permissions } from '@convergio/contracts';
+import {
+  EventSubjects,
+  RequestSubjects,
+  type Manifest,
+  type Permissions,
+} from '@convergio/contracts';
 import { startServiceHarness, type ServiceHarness } from '@convergio/service-testing';
 import { aManifest, expectEventually } from '@convergio/testing';
 import { approvalPersistence, ApprovalModule } from '../index.js';
@@ -20,11 +25,16 @@ describe('admin decisions under separation of duties', () => {
   });
   afterAll(() => h?.close());
 
-  async function submitted(id: string, permissions: Permissions, submittedBy: string) {
+  async function submitted(
+    id: string,
+    permissions: Permissions,
+    submittedBy: string,
+    manifest: Partial<Manifest> = {},
+  ) {
     await h.bus.publish(EventSubjects.PluginVerified, {
       plugin_id: id,
       version: '1.0.0',
-      manifest: aManifest({ id, permissions, signing: { sha256: SHA } }),
+      manifest: aManifest({ id, permissions, signing: { sha256: SHA }, ...manifest }),
       module_sha256: SHA,
       trust: 'untrusted',
       signed_by: SIGNED,
@@ -53,11 +63,15 @@ describe('admin decisions under separation of duties', () => {
   const eventsOf = (type: string, id: string) =>
     h.events.filter((e) => e.type === type && (e.data as { plugin_id: string }).plugin_id === id);
 
-  it('shows the submitter, publisher, findings and the approvals it needs in the queue', async () => {
-    expect(await submitted('sod.queue', HTTP, 'publisher-key')).toMatchObject({
+  it('shows the submitter, publisher, findings, stated reasons and the approvals it needs in the queue', async () => {
+    const reasons = { 'net.http': 'fetches forecasts from api.example.com' };
+    expect(
+      await submitted('sod.queue', HTTP, 'publisher-key', { permission_reasons: reasons }),
+    ).toMatchObject({
       submitted_by: 'publisher-key',
       publisher: 'acme',
       findings: [{ code: 'admin_required' }],
+      permission_reasons: reasons,
       approvals_required: 1,
       approvals: [],
     });
