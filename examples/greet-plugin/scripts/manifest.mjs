@@ -1,6 +1,6 @@
 // Prints plugin.json with signing.sha256 set to the hash of the built module, ready to submit.
 //   --version X          print it as version X
-//   --allow-http HOST    also ask for net.http GET on HOST (a high-risk permission: an admin must approve)
+//   --allow-http HOST    also ask for net.http GET on HOST, with the reason (a high-risk permission: an admin must approve)
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -19,6 +19,8 @@ if (!existsSync(module)) {
 }
 manifest.signing.sha256 = createHash('sha256').update(readFileSync(module)).digest('hex');
 if (values.version) manifest.version = values.version;
-if (values['allow-http'])
+if (values['allow-http']) {
   manifest.permissions['net.http'] = { rules: [{ host: values['allow-http'], methods: ['GET'] }] };
+  manifest.permission_reasons = { 'net.http': `reads greetings from ${values['allow-http']}` };
+}
 console.log(JSON.stringify(manifest, null, 2));

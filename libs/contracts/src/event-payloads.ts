@@ -8,6 +8,17 @@ const Sha256 = Type.String({ pattern: '^[0-9a-f]{64}$' });
 const PluginId = Type.String({ pattern: PLUGIN_ID_PATTERN, maxLength: 255 });
 const Version = Type.String({ minLength: 1, maxLength: 64 });
 const PluginRef = { plugin_id: PluginId, version: Version };
+/** Who caused an event: the API key id of the person's request, or the service that decided. */
+const Actor = Type.String({
+  minLength: 1,
+  maxLength: 100,
+  description:
+    'the API key id (uuid) that made the request, or the service name for automatic decisions',
+});
+const Publisher = Type.Union([Type.String(), Type.Null()], {
+  description: 'the publisher the submitting key submits for; null for keys from before publishers',
+});
+const Roles = Type.Array(Type.String());
 
 export const TrustSchema = Type.Union([
   Type.Literal('untrusted'),
@@ -67,6 +78,7 @@ export const EventPayloadSchemas = {
         ),
       ),
       submitted_by: Type.String(),
+      publisher: Type.Optional(Publisher),
     },
     { additionalProperties: false },
   ),
@@ -79,6 +91,8 @@ export const EventPayloadSchemas = {
       signed_by: Type.Optional(SignedBySchema),
       high_risk_permissions: Type.Array(Type.String()),
       findings: Type.Array(FindingSchema),
+      submitted_by: Type.String({ description: 'the API key id that submitted the version' }),
+      publisher: Type.Optional(Publisher),
     },
     { additionalProperties: false },
   ),
@@ -88,6 +102,7 @@ export const EventPayloadSchemas = {
       stage: Type.Union([Type.Literal('verification'), Type.Literal('approval')]),
       reasons: Type.Array(FindingSchema, { minItems: 1 }),
       rejected_by: Type.String(),
+      actor: Type.Optional(Actor),
     },
     { additionalProperties: false },
   ),
@@ -99,6 +114,10 @@ export const EventPayloadSchemas = {
       trust: TrustSchema,
       approved_by: Type.String({ description: "'auto' or the admin key id" }),
       note: Type.Optional(Type.String({ maxLength: 2000 })),
+      actor: Type.Optional(Actor),
+      approvers: Type.Optional(
+        Type.Array(Actor, { description: 'every admin whose approval it took, in order' }),
+      ),
     },
     { additionalProperties: false },
   ),
@@ -107,6 +126,7 @@ export const EventPayloadSchemas = {
       ...PluginRef,
       revoked_by: Type.String(),
       reason: Type.Optional(Type.String({ maxLength: 2000 })),
+      actor: Type.Optional(Actor),
     },
     { additionalProperties: false },
   ),
@@ -169,6 +189,7 @@ export const EventPayloadSchemas = {
       from: Type.Union([Type.String(), Type.Null()]),
       to: Type.String(),
       changed_by: Type.String({ description: 'the admin key id' }),
+      actor: Type.Optional(Actor),
     },
     { additionalProperties: false },
   ),
@@ -188,6 +209,7 @@ export const EventPayloadSchemas = {
       trust: SignerTrustSchema,
       key_id: KeyIdSchema,
       added_by: Type.String({ description: 'the admin key id, or `operator` for the release key' }),
+      actor: Type.Optional(Actor),
     },
     { additionalProperties: false },
   ),
@@ -197,6 +219,7 @@ export const EventPayloadSchemas = {
       key_id: KeyIdSchema,
       previous_key_id: KeyIdSchema,
       rotated_by: Type.String(),
+      actor: Type.Optional(Actor),
     },
     { additionalProperties: false },
   ),
@@ -204,6 +227,7 @@ export const EventPayloadSchemas = {
     {
       signer_id: SignerIdSchema,
       revoked_by: Type.String(),
+      actor: Type.Optional(Actor),
       versions: Type.Array(
         Type.Object({ plugin_id: PluginId, version: Version }, { additionalProperties: false }),
         { description: 'every version the signer signed that verification passed: all revoked' },
@@ -219,12 +243,64 @@ export const EventPayloadSchemas = {
         description: 'the signer later versions must be signed by; null: unsigned ones too',
       }),
       changed_by: Type.String({ description: 'the admin key id' }),
+      actor: Type.Optional(Actor),
     },
     { additionalProperties: false },
   ),
   [EventSubjects.SecretAccessed]: Type.Object(
     { ...PluginRef, secret_id: Type.String() },
     { additionalProperties: false },
+  ),
+  [EventSubjects.ApprovalRecorded]: Type.Object(
+    {
+      ...PluginRef,
+      actor: Actor,
+      trust: TrustSchema,
+      note: Type.Optional(Type.String({ maxLength: 2000 })),
+      approvals: Type.Integer({ minimum: 1, description: 'approvals recorded so far' }),
+      approvals_required: Type.Integer({ minimum: 2 }),
+    },
+    { additionalProperties: false },
+  ),
+  [EventSubjects.ApprovalRefused]: Type.Object(
+    {
+      ...PluginRef,
+      actor: Actor,
+      decision: Type.Union([Type.Literal('approve'), Type.Literal('reject')]),
+      code: Type.String({ maxLength: 100 }),
+      message: Type.String({ maxLength: 2000 }),
+    },
+    { additionalProperties: false },
+  ),
+  [EventSubjects.ApiKeyCreated]: Type.Object(
+    {
+      key_id: Type.String({ format: 'uuid' }),
+      name: Type.String({ maxLength: 100 }),
+      roles: Roles,
+      publisher: Publisher,
+      actor: Actor,
+    },
+    { additionalProperties: false, description: 'never the key itself' },
+  ),
+  [EventSubjects.ApiKeyRevoked]: Type.Object(
+    {
+      key_id: Type.String({ format: 'uuid' }),
+      name: Type.String({ maxLength: 100 }),
+      actor: Actor,
+    },
+    { additionalProperties: false },
+  ),
+  [EventSubjects.ApiKeyRotated]: Type.Object(
+    {
+      key_id: Type.String({ format: 'uuid' }),
+      name: Type.String({ maxLength: 100 }),
+      actor: Actor,
+      previous_valid_until: Type.String({
+        format: 'date-time',
+        description: 'until when the replaced secret is still accepted',
+      }),
+    },
+    { additionalProperties: false, description: 'never either secret' },
   ),
 } satisfies Record<(typeof EventSubjects)[keyof typeof EventSubjects], TSchema>;
 

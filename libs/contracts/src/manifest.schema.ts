@@ -148,6 +148,22 @@ export const PluginLimitsSchema = Type.Object(
 );
 
 /**
+ * Why the plugin asks for each permission, in its author's words (at most 1000 characters
+ * each): shown to the admin reviewing the version, never a grant.
+ */
+export const PermissionReasonsSchema = Type.Partial(
+  Type.Object(
+    Object.fromEntries(
+      Object.keys(PermissionsSchema.properties).map((name) => [
+        name,
+        Type.String({ minLength: 1, maxLength: 1000 }),
+      ]),
+    ) as Record<keyof typeof PermissionsSchema.properties, ReturnType<typeof Type.String>>,
+    { additionalProperties: false },
+  ),
+);
+
+/**
  * plugin.json (SPEC.md §2). `signing.sha256` binds the manifest to its module and is
  * always required; `signer_id` and `signature` come together and make a plugin trusted.
  */
@@ -162,6 +178,7 @@ export const ManifestSchema = Type.Object(
     entrypoint: Type.String({ pattern: '^[A-Za-z0-9_-][A-Za-z0-9._-]*\\.wasm$', maxLength: 255 }),
     capabilities: CapabilitiesSchema,
     permissions: PermissionsSchema,
+    permission_reasons: Type.Optional(PermissionReasonsSchema),
     limits: Type.Optional(PluginLimitsSchema),
     signing: Type.Object(
       {

@@ -93,6 +93,18 @@ export const PluginSummarySchema = Type.Object({
   updated_at: Type.String(),
 });
 
+/** One admin's approval of a version that needs two. */
+export const ApprovalRecordSchema = Type.Object(
+  {
+    actor: Type.String({ description: 'the admin API key id' }),
+    at: Type.String({ format: 'date-time' }),
+    trust: TrustSchema,
+    note: Type.Union([Type.String(), Type.Null()]),
+  },
+  { additionalProperties: false },
+);
+export type ApprovalRecord = Static<typeof ApprovalRecordSchema>;
+
 export const ApprovalItemSchema = Type.Object({
   plugin_id: PluginId,
   version: Version,
@@ -112,6 +124,20 @@ export const ApprovalItemSchema = Type.Object({
   requested_at: Type.String(),
   decided_by: Type.Union([Type.String(), Type.Null()]),
   note: Type.Union([Type.String(), Type.Null()]),
+  submitted_by: Type.Union([Type.String(), Type.Null()], {
+    description:
+      'the API key id that submitted the version (null for reviews from before it was kept)',
+  }),
+  publisher: Type.Union([Type.String(), Type.Null()]),
+  findings: Type.Array(FindingSchema, { description: 'what verification found' }),
+  permission_reasons: Type.Record(Type.String(), Type.String(), {
+    description: "why the plugin asks for each permission, from its manifest's permission_reasons",
+  }),
+  approvals_required: Type.Integer({
+    minimum: 1,
+    description: '2 for proc.exec or a trust above untrusted, from two different admins',
+  }),
+  approvals: Type.Array(ApprovalRecordSchema, { description: 'admin approvals recorded so far' }),
 });
 export type ApprovalItem = Static<typeof ApprovalItemSchema>;
 
@@ -228,6 +254,11 @@ export const RequestSchemas = {
         version: Version,
         decision: Type.Union([Type.Literal('approve'), Type.Literal('reject')]),
         decided_by: Type.String(),
+        decided_by_publisher: Type.Optional(
+          Type.Union([Type.String(), Type.Null()], {
+            description: 'the publisher the deciding key submits for, if any',
+          }),
+        ),
         note: Type.Optional(Type.String({ maxLength: 2000 })),
         trust: Type.Optional(TrustSchema),
       },

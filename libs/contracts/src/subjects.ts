@@ -27,6 +27,16 @@ export const EventSubjects = {
   SignerRevoked: 'signer.revoked',
   /** An admin accepted another signer (or none) for a plugin id's next versions. */
   PluginSignerChanged: 'plugin.signer_changed',
+  /** The first of the two admin approvals a version needs (proc.exec, trust above untrusted). */
+  ApprovalRecorded: 'plugin.approval_recorded',
+  /** An admin's decision was refused by separation of duties (e.g. approving their own submission). */
+  ApprovalRefused: 'plugin.approval_refused',
+  /** An admin created an API key (never the key itself). */
+  ApiKeyCreated: 'api_key.created',
+  /** An admin revoked an API key. */
+  ApiKeyRevoked: 'api_key.revoked',
+  /** An admin gave an API key a new secret; the old one stays valid until `previous_valid_until`. */
+  ApiKeyRotated: 'api_key.rotated',
 } as const;
 
 /** Request/reply subjects (core NATS request, one queue group per service). */

@@ -105,6 +105,19 @@ describe('checkSubmission', () => {
       'function_missing',
     ],
     [
+      'a reason for a permission the manifest does not ask for',
+      () => manifestFor(greet, { permission_reasons: { 'net.http': 'to fetch the weather' } }),
+      'reason_without_permission',
+    ],
+    [
+      'a reason for a permission outside the catalog',
+      () =>
+        manifestFor(greet, {
+          permission_reasons: { 'net.raw': 'x' },
+        } as unknown as Partial<Manifest>),
+      'manifest_invalid',
+    ],
+    [
       'a manifest that fails its schema',
       () => ({ id: 'x' }) as unknown as Manifest,
       'manifest_invalid',

@@ -20,6 +20,7 @@ import type { CheckCache } from './check-cache.js';
 import type { Keyring, SignatureVerdict } from './keyring.js';
 import { checkSignature, type SignatureStep } from './signature-check.js';
 import { inputSchemaProblems } from './tool-input-schema.js';
+import { checkPermissionReasons } from './permission-reasons.js';
 
 /**
  * The outcome of the load-time checks of SPEC.md §4. `adminRequired`: grants the operator
@@ -115,6 +116,7 @@ export async function checkSubmission(
   findings.push(...signature.findings, ...checkTrust(manifest, signature, context.keyring));
   const grantContext = context.grantContext(manifest.id);
   findings.push(...checkGrants(manifest, context.policy, grantContext));
+  findings.push(...checkPermissionReasons(manifest));
   if (
     !semver.satisfies(context.coreVersion, `>=${manifest.min_core_version}`, {
       includePrerelease: true,

@@ -1,12 +1,24 @@
-import { Module } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { MessagingModule } from '@convergio/messaging';
 import { ApprovalHandler } from './approvals/approval.handler.js';
 import { ApprovalService } from './approvals/approval.service.js';
+import { DecisionService } from './approvals/decision.service.js';
 import { APPROVAL_SERVICE } from './approval.schema.js';
+import { APPROVAL_SETTINGS, type ApprovalSettings } from './config/approval.config.js';
 
-@Module({
-  imports: [MessagingModule.forService(APPROVAL_SERVICE)],
-  controllers: [ApprovalHandler],
-  providers: [ApprovalService],
-})
-export class ApprovalModule {}
+/** The approval service's features under the operator's settings. */
+@Module({})
+export class ApprovalModule {
+  static register(settings: ApprovalSettings): DynamicModule {
+    return {
+      module: ApprovalModule,
+      imports: [MessagingModule.forService(APPROVAL_SERVICE)],
+      controllers: [ApprovalHandler],
+      providers: [
+        ApprovalService,
+        DecisionService,
+        { provide: APPROVAL_SETTINGS, useValue: settings },
+      ],
+    };
+  }
+}

@@ -1,9 +1,9 @@
 import 'reflect-metadata';
 import { runService } from '@convergio/runtime';
-import { ApprovalConfig } from './config/approval.config.js';
+import { ApprovalConfig, approvalSettings } from './config/approval.config.js';
 import { approvalPersistence, ApprovalModule } from './index.js';
 
-await runService('approval', ApprovalConfig, () => ({
-  feature: ApprovalModule,
+await runService('approval', ApprovalConfig, (env) => ({
+  feature: ApprovalModule.register(approvalSettings(env)),
   persistence: approvalPersistence,
 }));

@@ -8,6 +8,7 @@ import { TraceContextMiddleware } from '@convergio/observability';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { MessagingModule } from '@convergio/messaging';
 import { ADMIN_KEY_SETTINGS, AdminKeyBootstrap } from './auth/admin-key.bootstrap.js';
+import { ApiKeyRotationService, KEY_ROTATION_SETTINGS } from './auth/api-key-rotation.service.js';
 import { ApiKeyService } from './auth/api-key.service.js';
 import { ApiKeysController } from './auth/api-keys.controller.js';
 import { AuthGuard } from './auth/auth.guard.js';
@@ -67,6 +68,11 @@ export class GatewayModule implements NestModule {
       ],
       providers: [
         ApiKeyService,
+        ApiKeyRotationService,
+        {
+          provide: KEY_ROTATION_SETTINGS,
+          useValue: { graceMs: env.API_KEY_ROTATION_GRACE_SECONDS * 1000 },
+        },
         {
           provide: KeyRevocations,
           useClass: replicas === 'one' ? LocalKeyRevocations : ListeningKeyRevocations,

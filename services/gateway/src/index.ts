@@ -1,6 +1,8 @@
 import { ApiKey } from './auth/api-key.entity.js';
+import { RetiredKeyHash } from './auth/retired-key-hash.entity.js';
 import { GatewayInit1764300000000 } from './migrations/1764300000000-gateway-init.js';
 import { GatewayKeyPublisher1764500000000 } from './migrations/1764500000000-gateway-key-publisher.js';
+import { GatewayKeyRotation1765100000000 } from './migrations/1765100000000-gateway-key-rotation.js';
 import { GATEWAY_SCHEMA } from './gateway.schema.js';
 
 export { GatewayModule } from './gateway.module.js';
@@ -9,6 +11,10 @@ export { GatewayEnv } from './config/gateway.config.js';
 /** Tables and migrations of the gateway. */
 export const gatewayPersistence = {
   schema: GATEWAY_SCHEMA,
-  entities: [ApiKey],
-  migrations: [GatewayInit1764300000000, GatewayKeyPublisher1764500000000],
+  entities: [ApiKey, RetiredKeyHash],
+  migrations: [
+    GatewayInit1764300000000,
+    GatewayKeyPublisher1764500000000,
+    GatewayKeyRotation1765100000000,
+  ],
 };

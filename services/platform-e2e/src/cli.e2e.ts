@@ -26,7 +26,7 @@ const work = mkdtempSync(join(tmpdir(), 'cvg-cli-e2e-'));
 
 let info: PlatformInfo;
 let stop: (() => Promise<void>) | undefined;
-const keys = { publisher: '', admin: '', invoker: '', auditor: '' };
+const keys = { publisher: '', admin: '', secondAdmin: '', invoker: '', auditor: '' };
 
 beforeAll(async () => {
   const started = await startPlatform();
@@ -35,9 +35,10 @@ beforeAll(async () => {
   stop = started.stop;
   keys.admin = info.adminKey;
   keys.publisher = await createPublisherKey(info.gatewayUrl, info.adminKey, 'example');
-  [keys.invoker, keys.auditor] = await Promise.all([
+  [keys.invoker, keys.auditor, keys.secondAdmin] = await Promise.all([
     createKeyFor(null, 'invoker'),
     createKeyFor(null, 'auditor'),
+    createKeyFor(null, 'admin'),
   ]);
   // The admin key as a file, the way `npm start` leaves it in data/admin-key.
   writeFileSync(join(work, 'admin-key'), `${info.adminKey}\n`);
@@ -186,7 +187,8 @@ describe('the convergio CLI drives a plugin through the platform', () => {
     );
     expect(submit).toMatchObject({ code: 0, stdout: 'example.greet 1.1.0: pending_approval\n' });
     expect(submit.stderr).toContain('an admin decides: `convergio approve example.greet 1.1.0`');
-    const approve = await cli(
+    // A trust designation takes two different admins: the first one's approval is recorded.
+    const first = await cli(
       'admin',
       'approve',
       'example.greet',
@@ -195,6 +197,20 @@ describe('the convergio CLI drives a plugin through the platform', () => {
       'host reviewed',
       '--trust',
       'trusted',
+      '--wait',
+      '60',
+      '--json',
+    );
+    expect(first.code).toBe(0);
+    expect(json(first.stdout)).toMatchObject({ status: 'pending', approvals_required: 2 });
+    expect(first.stderr).toContain('needs the approval of a second, different admin');
+    const approve = await cli(
+      'secondAdmin',
+      'approve',
+      'example.greet',
+      '1.1.0',
+      '--note',
+      'host reviewed',
       '--wait',
       '60',
       '--json',

@@ -150,11 +150,18 @@ describe('signed plugins: a keyring, trust, native code', () => {
     expect(untrusted.body.error.details).toEqual([
       expect.objectContaining({ code: 'proc_exec_untrusted' }),
     ]);
+    // proc.exec and a trust designation take two different admins.
+    const first = await api()
+      .post(`/v1/approvals/${nativeId}/1.0.0/approve`)
+      .set(bearer(adminKey()))
+      .send({ trust: 'trusted', note: 'reviewed the echo call' })
+      .expect(200);
+    expect(first.body).toMatchObject({ status: 'pending', approvals_required: 2 });
     await api()
       .post(`/v1/approvals/${nativeId}/1.0.0/approve`)
       .query({ wait: 30 })
-      .set(bearer(adminKey()))
-      .send({ trust: 'trusted', note: 'reviewed the echo call' })
+      .set(bearer(await createKey('admin')))
+      .send({ note: 'second look' })
       .expect(200);
     await expectEventually(async () =>
       expect(await versionState(publisher, nativeId)).toMatchObject({

@@ -10,7 +10,7 @@ import {
   type PlatformGrants,
   type ServicePersistence,
 } from '@convergio/runtime';
-import { approvalPersistence, ApprovalModule } from '@convergio/approval';
+import { approvalPersistence, approvalSettings, ApprovalModule } from '@convergio/approval';
 import { auditPersistence, AuditModule } from '@convergio/audit';
 import { executorPersistence, executorSettings, ExecutorModule } from '@convergio/executor';
 import { gatewayPersistence, GatewayModule } from '@convergio/gateway';
@@ -67,7 +67,7 @@ export class StandaloneModule {
           releaseKey: releaseKeyOf(env),
           sbom,
         }),
-        ApprovalModule,
+        ApprovalModule.register(approvalSettings(env)),
         ExecutorModule.register(executorSettings(env, grants)),
         AuditModule,
         SecretBrokerModule,

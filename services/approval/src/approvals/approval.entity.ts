@@ -1,5 +1,12 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import type { ApprovalStatus, Manifest, SignedBy, Trust } from '@convergio/contracts';
+import type {
+  ApprovalRecord,
+  ApprovalStatus,
+  Finding,
+  Manifest,
+  SignedBy,
+  Trust,
+} from '@convergio/contracts';
 import type { PermissionDiff } from '@convergio/manifest';
 import { APPROVAL_SCHEMA } from '../approval.schema.js';
 
@@ -49,4 +56,20 @@ export class Approval {
 
   @Column({ type: 'text', nullable: true })
   note!: string | null;
+
+  /** The API key id that submitted the version; null for reviews made before it was kept. */
+  @Column({ type: 'text', name: 'submitted_by', nullable: true })
+  submittedBy!: string | null;
+
+  /** The publisher the submitting key submits for. */
+  @Column({ type: 'text', nullable: true })
+  publisher!: string | null;
+
+  /** What verification found. */
+  @Column({ type: 'jsonb', default: () => "'[]'" })
+  findings!: Finding[];
+
+  /** Admin approvals recorded so far, in order (a version may need two). */
+  @Column({ type: 'jsonb', default: () => "'[]'" })
+  approvals!: ApprovalRecord[];
 }

@@ -7,10 +7,14 @@ import {
 } from '@convergio/contracts';
 import { BusController } from '@convergio/messaging';
 import { ApprovalService } from './approval.service.js';
+import { DecisionService } from './decision.service.js';
 
 @BusController()
 export class ApprovalHandler {
-  constructor(private readonly approvals: ApprovalService) {}
+  constructor(
+    private readonly approvals: ApprovalService,
+    private readonly decisions: DecisionService,
+  ) {}
 
   @EventPattern(EventSubjects.PluginVerified)
   onVerified(@Payload() event: EventEnvelope<'plugin.verified'>) {
@@ -34,6 +38,6 @@ export class ApprovalHandler {
 
   @MessagePattern(RequestSubjects.ApprovalDecide)
   decide(@Payload() req: RequestEnvelope<'approval.decide'>) {
-    return this.approvals.decide(req.data);
+    return this.decisions.decide(req.data);
   }
 }

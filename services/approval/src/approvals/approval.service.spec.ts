@@ -13,7 +13,10 @@ describe('approval service', () => {
   let h: ServiceHarness;
 
   beforeAll(async () => {
-    h = await startServiceHarness({ ...approvalPersistence, feature: ApprovalModule });
+    h = await startServiceHarness({
+      ...approvalPersistence,
+      feature: ApprovalModule.register({ allowSelfApproval: false }),
+    });
   });
   afterAll(() => h?.close());
 
@@ -35,6 +38,8 @@ describe('approval service', () => {
       ...(signedBy && { signed_by: { ...signedBy, key_id: 'b'.repeat(64) } }),
       high_risk_permissions: high,
       findings: [],
+      submitted_by: 'publisher-key',
+      publisher: 'acme',
     });
   }
   const approvedEvent = (id: string, version: string) =>
@@ -52,6 +57,11 @@ describe('approval service', () => {
       decided_by: 'admin-key',
       ...extra,
     });
+  /** Trust above untrusted and proc.exec take two different admins. */
+  const approveByTwo = async (id: string, version: string, extra = {}) => {
+    await decide(id, version, 'approve', extra);
+    return decide(id, version, 'approve', { ...extra, decided_by: 'second-admin-key' });
+  };
 
   it('approves a low-risk version by itself', async () => {
     await verified('low.risk', '1.0.0', { 'fs.read': { paths: ['/data'] } });
@@ -131,7 +141,7 @@ describe('approval service', () => {
     await expect(
       decide('signed.ok', '1.0.0', 'approve', { trust: 'official' }),
     ).rejects.toMatchObject({ details: [expect.objectContaining({ code: 'trust_not_allowed' })] });
-    await decide('signed.ok', '1.0.0', 'approve', { trust: 'trusted' });
+    await approveByTwo('signed.ok', '1.0.0', { trust: 'trusted' });
     expect((await approvedEvent('signed.ok', '1.0.0')).data.trust).toBe('trusted');
   });
 
@@ -150,7 +160,7 @@ describe('approval service', () => {
     await verified('pinned.race', '1.0.0', HTTP, { signer_id: 's1', trust: 'trusted' });
     await verified('pinned.race', '1.1.0', HTTP, { signer_id: 's2', trust: 'trusted' });
     await expectQueued('pinned.race', '1.1.0');
-    await decide('pinned.race', '1.0.0', 'approve', { trust: 'trusted' });
+    await approveByTwo('pinned.race', '1.0.0', { trust: 'trusted' });
     await expect(
       decide('pinned.race', '1.1.0', 'approve', { trust: 'trusted' }),
     ).rejects.toMatchObject({ details: [expect.objectContaining({ code: 'signer_changed' })] });
@@ -165,6 +175,7 @@ describe('approval service', () => {
       changed_by: 'admin-key',
     });
     await expectEventually(() => decide('pinned.race', '1.1.0', 'approve', { trust: 'trusted' }));
+    await decide('pinned.race', '1.1.0', 'approve', { decided_by: 'second-admin-key' });
     expect((await approvedEvent('pinned.race', '1.1.0')).data.trust).toBe('trusted');
   });
 
@@ -175,7 +186,7 @@ describe('approval service', () => {
     await expect(decide('runs.native', '1.0.0', 'approve')).rejects.toMatchObject({
       details: [expect.objectContaining({ code: 'proc_exec_untrusted' })],
     });
-    await decide('runs.native', '1.0.0', 'approve', { trust: 'trusted' });
+    await approveByTwo('runs.native', '1.0.0', { trust: 'trusted' });
     expect((await approvedEvent('runs.native', '1.0.0')).data.trust).toBe('trusted');
   });
 

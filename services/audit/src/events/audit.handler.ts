@@ -102,4 +102,29 @@ export class AuditHandler {
   onPluginSignerChanged(@Payload() event: EventEnvelope) {
     return this.audit.record(event);
   }
+
+  @EventPattern(EventSubjects.ApprovalRecorded)
+  onApprovalRecorded(@Payload() event: EventEnvelope) {
+    return this.audit.record(event);
+  }
+
+  @EventPattern(EventSubjects.ApprovalRefused)
+  onApprovalRefused(@Payload() event: EventEnvelope) {
+    return this.audit.record(event);
+  }
+
+  @EventPattern(EventSubjects.ApiKeyCreated)
+  onApiKeyCreated(@Payload() event: EventEnvelope) {
+    return this.audit.record(event);
+  }
+
+  @EventPattern(EventSubjects.ApiKeyRevoked)
+  onApiKeyRevoked(@Payload() event: EventEnvelope) {
+    return this.audit.record(event);
+  }
+
+  @EventPattern(EventSubjects.ApiKeyRotated)
+  onApiKeyRotated(@Payload() event: EventEnvelope) {
+    return this.audit.record(event);
+  }
 }

@@ -56,7 +56,7 @@ export class ApprovalsController {
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary: 'Approve a pending version',
-    description: `Answers with the decision at once; with \`?wait=<seconds>\` (at most ${MAX_WAIT_SECONDS}) it answers once an executor has loaded the version (calls made next run it), or when the wait runs out.`,
+    description: `Answers with the decision at once; with \`?wait=<seconds>\` (at most ${MAX_WAIT_SECONDS}) it answers once an executor has loaded the version (calls made next run it), or when the wait runs out. Nobody approves a version their key (or their publisher) submitted (403 \`self_approval_forbidden\`). A version asking for proc.exec, or approved above untrusted, needs two different admins: the first approval answers \`status: pending\` with the approval recorded, and the same admin approving again gets 403 \`second_approver_required\`.`,
   })
   @ApiPluginPath({ version: true })
   @ApiQuery({
@@ -78,9 +78,11 @@ export class ApprovalsController {
       version,
       decision: 'approve',
       decided_by: who.keyId,
+      decided_by_publisher: who.publisher,
       ...body,
     });
-    if (query.wait)
+    // A version waiting for a second admin will not load: nothing to wait for.
+    if (query.wait && decided.status === 'approved')
       await settledStatus(
         this.bus,
         { plugin_id: id, version },

@@ -1,11 +1,15 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { GATEWAY_SERVICE } from '../gateway.schema.js';
 import { ApiKeyService } from './api-key.service.js';
 
 /** How the first admin key comes to be. */
 export interface AdminKeySettings {
-  /** A key the operator chose (CONVERGIO_ADMIN_KEY); made an admin key if it is not one yet. */
+  /**
+   * A key the operator chose (CONVERGIO_ADMIN_KEY); made an admin key if it never was a key's
+   * secret (a revoked or rotated-out one is not brought back).
+   */
   adminKey?: string;
   /** Where a generated key is written (mode 0600) when no admin key exists. */
   adminKeyFile: string;
@@ -26,12 +30,19 @@ export class AdminKeyBootstrap implements OnApplicationBootstrap {
     const { adminKey, adminKeyFile } = this.settings;
     if (adminKey) {
       if (!(await this.keys.hasKey(adminKey)))
-        await this.keys.create({ name: 'bootstrap-admin', roles: ['admin'] }, adminKey);
+        await this.keys.create(
+          { name: 'bootstrap-admin', roles: ['admin'] },
+          GATEWAY_SERVICE,
+          adminKey,
+        );
       this.log.log('admin key: the one given in CONVERGIO_ADMIN_KEY');
       return;
     }
     if (await this.keys.hasActiveAdmin()) return;
-    const { key } = await this.keys.create({ name: 'bootstrap-admin', roles: ['admin'] });
+    const { key } = await this.keys.create(
+      { name: 'bootstrap-admin', roles: ['admin'] },
+      GATEWAY_SERVICE,
+    );
     const file = resolve(adminKeyFile);
     await mkdir(dirname(file), { recursive: true });
     await writeFile(file, `${key}\n`, { mode: 0o600 });

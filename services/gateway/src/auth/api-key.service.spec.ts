@@ -1,14 +1,19 @@
 import { Module } from '@nestjs/common';
+import { BusClient, MessagingModule } from '@convergio/messaging';
 import { startServiceHarness, type ServiceHarness } from '@convergio/service-testing';
 import { expectEventually } from '@convergio/testing';
+import { GATEWAY_SERVICE } from '../gateway.schema.js';
 import { gatewayPersistence } from '../index.js';
 import { ApiKeyService } from './api-key.service.js';
 import { KeyRevocations, ListeningKeyRevocations } from './key-revocations.js';
 
 @Module({
+  imports: [MessagingModule.forService(GATEWAY_SERVICE)],
   providers: [ApiKeyService, { provide: KeyRevocations, useClass: ListeningKeyRevocations }],
 })
 class KeysOnly {}
+
+const ADMIN = '11111111-1111-4111-8111-111111111111';
 
 describe('ApiKeyService', () => {
   let h: ServiceHarness;
@@ -21,7 +26,10 @@ describe('ApiKeyService', () => {
   afterAll(() => h?.close());
 
   it('gives a publisher key its publisher, carried by the principal', async () => {
-    const created = await keys.create({ name: 'ci', roles: ['publisher'], publisher: 'acme' });
+    const created = await keys.create(
+      { name: 'ci', roles: ['publisher'], publisher: 'acme' },
+      ADMIN,
+    );
     expect(created).toMatchObject({ roles: ['publisher'], publisher: 'acme' });
     expect(await keys.authenticate(created.key)).toEqual({
       keyId: created.id,
@@ -33,7 +41,7 @@ describe('ApiKeyService', () => {
 
   it('refuses a publisher key without a publisher, naming the field', async () => {
     await expect(
-      keys.create({ name: 'ci', roles: ['publisher', 'invoker'] }),
+      keys.create({ name: 'ci', roles: ['publisher', 'invoker'] }, ADMIN),
     ).rejects.toMatchObject({
       code: 'validation_failed',
       details: [expect.objectContaining({ path: '/publisher' })],
@@ -42,7 +50,7 @@ describe('ApiKeyService', () => {
 
   it('refuses a publisher on a key without the publisher role', async () => {
     await expect(
-      keys.create({ name: 'core', roles: ['invoker'], publisher: 'acme' }),
+      keys.create({ name: 'core', roles: ['invoker'], publisher: 'acme' }, ADMIN),
     ).rejects.toMatchObject({
       code: 'validation_failed',
       details: [expect.objectContaining({ path: '/publisher' })],
@@ -50,8 +58,8 @@ describe('ApiKeyService', () => {
   });
 
   it('answers a revocation with the revoked key; a second one is invalid_state, an unknown key not_found', async () => {
-    const created = await keys.create({ name: 'temp', roles: ['invoker'] });
-    const revoked = await keys.revoke(created.id);
+    const created = await keys.create({ name: 'temp', roles: ['invoker'] }, ADMIN);
+    const revoked = await keys.revoke(created.id, ADMIN);
     expect(revoked).toEqual({
       id: created.id,
       name: 'temp',
@@ -61,18 +69,64 @@ describe('ApiKeyService', () => {
       revoked_at: expect.any(String),
     });
     await expect(keys.authenticate(created.key)).rejects.toMatchObject({ code: 'unauthorized' });
-    await expect(keys.revoke(created.id)).rejects.toMatchObject({
+    await expect(keys.revoke(created.id, ADMIN)).rejects.toMatchObject({
       code: 'invalid_state',
       message: expect.stringContaining(revoked.revoked_at!),
     });
-    await expect(keys.revoke('00000000-0000-4000-8000-000000000000')).rejects.toMatchObject({
+    await expect(keys.revoke('00000000-0000-4000-8000-000000000000', ADMIN)).rejects.toMatchObject({
       code: 'not_found',
     });
   });
 
+  it('records who created and who revoked a key, never the key itself', async () => {
+    const created = await keys.create({ name: 'audited', roles: ['invoker'] }, ADMIN);
+    await keys.revoke(created.id, ADMIN);
+    const ofKey = (type: string) =>
+      h.events.filter(
+        (e) => e.type === type && (e.data as { key_id: string }).key_id === created.id,
+      );
+    await expectEventually(() => expect(ofKey('api_key.revoked')).toHaveLength(1));
+    expect(ofKey('api_key.created').map((e) => e.data)).toEqual([
+      { key_id: created.id, name: 'audited', roles: ['invoker'], publisher: null, actor: ADMIN },
+    ]);
+    expect(ofKey('api_key.revoked').map((e) => e.data)).toEqual([
+      { key_id: created.id, name: 'audited', actor: ADMIN },
+    ]);
+    expect(JSON.stringify(h.events)).not.toContain(created.key);
+  });
+
+  it('publishes nothing for a refused key request or a second revocation', async () => {
+    const before = h.events.length;
+    await expect(keys.create({ name: 'bad', roles: ['publisher'] }, ADMIN)).rejects.toMatchObject({
+      code: 'validation_failed',
+    });
+    const created = await keys.create({ name: 'once', roles: ['invoker'] }, ADMIN);
+    await keys.revoke(created.id, ADMIN);
+    await expect(keys.revoke(created.id, ADMIN)).rejects.toMatchObject({ code: 'invalid_state' });
+    await expectEventually(() => expect(h.events.length).toBe(before + 2));
+    expect(h.events.slice(before).map((e) => e.type)).toEqual([
+      'api_key.created',
+      'api_key.revoked',
+    ]);
+  });
+
+  it('issues a key with a given secret once: the same secret again creates nothing', async () => {
+    const secret = 'cvg_operator-chosen-secret-0123456789';
+    const first = await keys.create({ name: 'boot', roles: ['admin'] }, 'gateway', secret);
+    await keys.create({ name: 'boot', roles: ['admin'] }, 'gateway', secret);
+    expect((await keys.authenticate(secret)).keyId).toBe(first.id);
+    await expectEventually(() =>
+      expect(
+        h.events.filter(
+          (e) => e.type === 'api_key.created' && (e.data as { name: string }).name === 'boot',
+        ),
+      ).toHaveLength(1),
+    );
+  });
+
   it('lists keys with roles and publisher, never the key or its hash', async () => {
-    const invoker = await keys.create({ name: 'core', roles: ['invoker'] });
-    await keys.revoke(invoker.id);
+    const invoker = await keys.create({ name: 'core', roles: ['invoker'] }, ADMIN);
+    await keys.revoke(invoker.id, ADMIN);
 
     const { keys: listed } = await keys.list();
 
@@ -97,14 +151,14 @@ describe('ApiKeyService', () => {
     beforeEach(async () => {
       feed = new ListeningKeyRevocations(h.dataSource);
       await feed.onModuleInit();
-      other = new ApiKeyService(h.dataSource, feed);
+      other = new ApiKeyService(h.dataSource, feed, h.app.get(BusClient));
     });
     afterEach(() => feed.onApplicationShutdown());
 
     it('refuses a key it had verified as soon as this replica revokes it, well before its cache expires', async () => {
-      const created = await keys.create({ name: 'core', roles: ['invoker'] });
+      const created = await keys.create({ name: 'core', roles: ['invoker'] }, ADMIN);
       await expect(other.authenticate(created.key)).resolves.toMatchObject({ keyId: created.id });
-      await keys.revoke(created.id);
+      await keys.revoke(created.id, ADMIN);
       await expectEventually(
         () =>
           expect(other.authenticate(created.key)).rejects.toMatchObject({ code: 'unauthorized' }),
@@ -113,7 +167,7 @@ describe('ApiKeyService', () => {
     });
 
     it('trusts no verified key while revocations cannot reach it', async () => {
-      const created = await keys.create({ name: 'core', roles: ['invoker'] });
+      const created = await keys.create({ name: 'core', roles: ['invoker'] }, ADMIN);
       await expect(other.authenticate(created.key)).resolves.toMatchObject({ keyId: created.id });
       await feed.onApplicationShutdown();
       // Revoked behind the feed's back: only a replica reading the table sees it.

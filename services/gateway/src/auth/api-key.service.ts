@@ -1,17 +1,13 @@
-import { hash, randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { DataSource, IsNull } from 'typeorm';
-import { DomainError } from '@convergio/contracts';
+import { DataSource, IsNull, MoreThan } from 'typeorm';
+import { DomainError, EventSubjects } from '@convergio/contracts';
+import { BusClient } from '@convergio/messaging';
 import { ApiKey } from './api-key.entity.js';
+import { hashKey, newApiKeySecret } from './api-key-secret.js';
 import { KeyRevocations } from './key-revocations.js';
+import { RetiredKeyHash } from './retired-key-hash.entity.js';
 import type { Principal, Role } from './roles.js';
-
-const KEY_PREFIX = 'cvg_';
-
-/** Hash under which a key is stored; keys are 256 random bits, so a fast hash is enough. */
-function hashKey(key: string): string {
-  return hash('sha256', key);
-}
 
 /**
  * How long a verified key is trusted without reading the table again, as long as no revocation
@@ -65,6 +61,7 @@ export class ApiKeyService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly revocations: KeyRevocations,
+    private readonly bus: BusClient,
   ) {
     revocations.onRevoked((keyId) => {
       this.generation++;
@@ -73,20 +70,37 @@ export class ApiKeyService {
     });
   }
 
-  /** Issues a key; a publisher key must name its publisher, and only a publisher key may. */
+  /**
+   * Issues a key; a publisher key must name its publisher, and only a publisher key may.
+   * `actor` (the admin key id, or `gateway` for the bootstrap admin key) is recorded in the
+   * api_key.created event, which never carries the key. A `key` whose hash exists is not issued
+   * again (two gateways starting with one CONVERGIO_ADMIN_KEY), and no event is published.
+   */
   async create(
     { name, roles, publisher = null }: NewApiKey,
-    key = `${KEY_PREFIX}${randomBytes(32).toString('base64url')}`,
+    actor: string,
+    key = newApiKeySecret(),
   ) {
     checkPublisher(roles, publisher);
     const id = randomUUID();
-    await this.dataSource
-      .createQueryBuilder()
-      .insert()
-      .into(ApiKey)
-      .values({ id, name, keyHash: hashKey(key), roles, publisher })
-      .orIgnore()
-      .execute();
+    await this.dataSource.transaction(async (manager) => {
+      const inserted = await manager
+        .createQueryBuilder()
+        .insert()
+        .into(ApiKey)
+        .values({ id, name, keyHash: hashKey(key), roles, publisher })
+        .orIgnore()
+        .returning('id')
+        .execute();
+      if ((inserted.raw as unknown[]).length > 0)
+        await this.bus.publish(EventSubjects.ApiKeyCreated, {
+          key_id: id,
+          name,
+          roles,
+          publisher,
+          actor,
+        });
+    });
     return { id, name, roles, publisher, key };
   }
 
@@ -107,9 +121,11 @@ export class ApiKeyService {
     const cached = this.verified.get(hash);
     if (cached && cached.until > Date.now()) return cached.principal;
     const generation = this.generation;
-    const row = await this.dataSource.getRepository(ApiKey).findOneBy({ keyHash: hash });
+    const current = await this.dataSource.getRepository(ApiKey).findOneBy({ keyHash: hash });
+    const retired = current ? null : await this.retiredSecret(hash);
+    const row = current ?? retired?.key;
     if (!row || row.revokedAt)
-      throw new DomainError('unauthorized', 'the API key is unknown or revoked');
+      throw new DomainError('unauthorized', 'the API key is unknown, revoked or rotated out');
     const principal = {
       keyId: row.id,
       name: row.name,
@@ -119,22 +135,41 @@ export class ApiKeyService {
     // A revocation heard (or missed) while the row was read may be of this very key.
     if (this.revocations.isLive() && generation === this.generation) {
       if (this.verified.size >= MAX_CACHED_KEYS) this.verified.clear();
-      this.verified.set(hash, { principal, until: Date.now() + VERIFIED_KEY_TTL_MS });
+      const until = Date.now() + VERIFIED_KEY_TTL_MS;
+      // A secret replaced by a rotation is trusted no longer than its grace period.
+      this.verified.set(hash, {
+        principal,
+        until: retired ? Math.min(until, retired.validUntil.getTime()) : until,
+      });
     }
     return principal;
   }
 
+  /** The key a secret belonged to before a rotation, while its grace period lasts. */
+  private async retiredSecret(hash: string): Promise<{ key: ApiKey; validUntil: Date } | null> {
+    const retired = await this.dataSource
+      .getRepository(RetiredKeyHash)
+      .findOneBy({ keyHash: hash, validUntil: MoreThan(new Date()) });
+    if (!retired) return null;
+    const key = await this.dataSource.getRepository(ApiKey).findOneBy({ id: retired.keyId });
+    return key && { key, validUntil: retired.validUntil };
+  }
+
   /**
-   * Revokes a key and answers it as it now is; 404 for an unknown key, 409 if already revoked.
-   * Every replica hears of it when it commits.
+   * Revokes a key (and any secret of it still in a rotation's grace period) and answers it as it
+   * now is; 404 for an unknown key, 409 if already revoked. Every replica hears of it when it
+   * commits; api_key.revoked names `actor`, the admin key id.
    */
-  async revoke(id: string): Promise<ApiKeyView> {
+  async revoke(id: string, actor: string): Promise<ApiKeyView> {
     const revoked = await this.dataSource.transaction(async (manager) => {
       const result = await manager
         .getRepository(ApiKey)
         .update({ id, revokedAt: IsNull() }, { revokedAt: new Date() });
-      if (result.affected) await this.revocations.announce(manager, id);
-      return Boolean(result.affected);
+      if (!result.affected) return false;
+      await this.revocations.announce(manager, id);
+      const row = await manager.getRepository(ApiKey).findOneByOrFail({ id });
+      await this.bus.publish(EventSubjects.ApiKeyRevoked, { key_id: id, name: row.name, actor });
+      return true;
     });
     this.generation++;
     this.forget(id);
@@ -148,13 +183,19 @@ export class ApiKeyService {
     return viewOf(row);
   }
 
-  private forget(keyId: string): void {
+  /** Drops every cached verification of `keyId` on this replica. */
+  forget(keyId: string): void {
     for (const [hash, entry] of this.verified)
       if (entry.principal.keyId === keyId) this.verified.delete(hash);
   }
 
+  /** Whether `key` is, or ever was, the secret of a key (revoked and rotated ones included). */
   async hasKey(key: string): Promise<boolean> {
-    return this.dataSource.getRepository(ApiKey).existsBy({ keyHash: hashKey(key) });
+    const keyHash = hashKey(key);
+    return (
+      (await this.dataSource.getRepository(ApiKey).existsBy({ keyHash })) ||
+      (await this.dataSource.getRepository(RetiredKeyHash).existsBy({ keyHash }))
+    );
   }
 
   async hasActiveAdmin(): Promise<boolean> {

@@ -1,11 +1,13 @@
-import { Body, Controller, Delete, Get, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Type, type Static } from '@sinclair/typebox';
 import { PUBLISHER_PATTERN } from '@convergio/contracts';
 import { ApiKeyIdParam, ApiKeyPath } from '../http/path-params.js';
 import { SchemaPipe } from '../http/schema.pipe.js';
+import { ApiKeyRotationService } from './api-key-rotation.service.js';
 import { ApiKeyService } from './api-key.service.js';
-import { ROLES, Roles } from './roles.js';
+import { CurrentPrincipal } from './principal.decorator.js';
+import { ROLES, Roles, type Principal } from './roles.js';
 
 const RoleSchema = Type.Union(ROLES.map((r) => Type.Literal(r)));
 const CreateKeyBody = Type.Object(
@@ -37,7 +39,10 @@ const KeyListSchema = Type.Object({ keys: Type.Array(KeySchema) });
 @Roles('admin')
 @Controller('v1/api-keys')
 export class ApiKeysController {
-  constructor(private readonly keys: ApiKeyService) {}
+  constructor(
+    private readonly keys: ApiKeyService,
+    private readonly rotation: ApiKeyRotationService,
+  ) {}
 
   /** Creates a key; the key itself is in this response only. */
   @Post()
@@ -49,8 +54,9 @@ export class ApiKeysController {
   @ApiBody({ schema: CreateKeyBody })
   create(
     @Body(new SchemaPipe(CreateKeyBody, 'API key request')) body: Static<typeof CreateKeyBody>,
+    @CurrentPrincipal() who: Principal,
   ) {
-    return this.keys.create(body);
+    return this.keys.create(body, who.keyId);
   }
 
   /** Every key with its roles and publisher; never the key itself. */
@@ -69,7 +75,20 @@ export class ApiKeysController {
   })
   @ApiKeyPath()
   @ApiOkResponse({ schema: KeySchema })
-  revoke(@Param('id', ApiKeyIdParam) id: string) {
-    return this.keys.revoke(id);
+  revoke(@Param('id', ApiKeyIdParam) id: string, @CurrentPrincipal() who: Principal) {
+    return this.keys.revoke(id, who.keyId);
+  }
+
+  /** Gives a key a new secret; the old one is accepted until `previous_valid_until`. */
+  @Post(':id/rotate')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: 'Rotate an API key without downtime',
+    description:
+      'Answers a new secret (in this response only) for the same key id, roles and publisher. The old secret stays valid until `previous_valid_until` (API_KEY_ROTATION_GRACE_SECONDS), then is refused; it can never be issued again. 404 for an unknown key, 409 for a revoked one.',
+  })
+  @ApiKeyPath()
+  rotate(@Param('id', ApiKeyIdParam) id: string, @CurrentPrincipal() who: Principal) {
+    return this.rotation.rotate(id, who.keyId);
   }
 }

@@ -66,6 +66,13 @@ export const GatewayEnv = {
     default: './data/admin-key',
     description: 'where a generated admin key is written',
   }),
+  API_KEY_ROTATION_GRACE_SECONDS: Type.Integer({
+    minimum: 0,
+    maximum: 7 * 24 * 3600,
+    default: 3600,
+    description:
+      'how long the old secret of a rotated API key (POST /v1/api-keys/{id}/rotate) is still accepted, seconds',
+  }),
   ...GatewayLimitsEnv,
 };
 

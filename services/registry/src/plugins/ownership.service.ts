@@ -30,6 +30,7 @@ export class OwnershipService {
           from: previous,
           to: req.publisher,
           changed_by: req.changed_by,
+          actor: req.changed_by,
         });
       }
       return { plugin_id: plugin.pluginId, owner: req.publisher, previous_owner: previous };

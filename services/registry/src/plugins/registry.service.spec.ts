@@ -46,7 +46,11 @@ describe('registry service', () => {
       EventSubjects.PluginSubmitted,
       (e) => e.data.plugin_id === 'r.one',
     );
-    expect(event.data).toMatchObject({ module_sha256: sha, submitted_by: 'publisher-key' });
+    expect(event.data).toMatchObject({
+      module_sha256: sha,
+      submitted_by: 'publisher-key',
+      publisher: 'acme',
+    });
     expect(await state('r.one')).toMatchObject({
       status: 'submitted',
       owner: 'acme',
@@ -116,6 +120,7 @@ describe('registry service', () => {
       trust: 'untrusted',
       high_risk_permissions: ['net.http'],
       findings: [],
+      submitted_by: 'publisher-key',
     });
     await expectEventually(async () =>
       expect(await state('r.life')).toMatchObject({ status: 'approved', loaded: false }),

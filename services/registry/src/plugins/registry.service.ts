@@ -127,6 +127,7 @@ export class RegistryService {
         plugin_id: row.pluginId,
         version: row.version,
         revoked_by: req.revoked_by,
+        actor: req.revoked_by,
         ...(req.reason ? { reason: req.reason } : {}),
       });
       return toState(row, ownerOf(await this.owners(manager, row.pluginId), row.pluginId));
@@ -147,6 +148,7 @@ export class RegistryService {
           plugin_id,
           version,
           revoked_by: event.data.revoked_by,
+          actor: event.data.revoked_by,
           reason: `its signer ${event.data.signer_id} was revoked`,
         });
       }

@@ -207,6 +207,7 @@ describe('registry submissions: owners and versions', () => {
       from: 'acme',
       to: 'globex',
       changed_by: 'admin-key',
+      actor: 'admin-key',
     });
     await submit('o.transfer', '1.1.0', 'globex');
     await expect(submit('o.transfer', '1.2.0', 'acme')).rejects.toMatchObject({

@@ -99,6 +99,7 @@ export class SubmissionService {
       module_size: req.module_size,
       ...(req.sbom && { sbom: { sha256: req.sbom.sha256, size: req.sbom.size } }),
       submitted_by: req.submitted_by,
+      publisher: req.publisher,
     });
     return { plugin_id: id, version, status: 'submitted' };
   }

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { GrantPolicyEnv, serviceEnv } from '@convergio/runtime';
+import { ApprovalEnv } from '@convergio/approval';
 import { ExecutorLimitsEnv } from '@convergio/executor';
 import { GatewayEnv } from '@convergio/gateway';
 import { ReleaseKeyEnv, SbomEnv } from '@convergio/verification';
@@ -18,6 +19,7 @@ export const StandaloneConfig = Type.Object({
     description: 'core version plugins are checked against',
   }),
   ...GatewayEnv,
+  ...ApprovalEnv,
   ...ExecutorLimitsEnv,
   ...GrantPolicyEnv,
   ...ReleaseKeyEnv,

@@ -38,10 +38,11 @@ describe('verification service', () => {
       module_sha256: moduleSha,
       module_size: greet.length,
       submitted_by: 'k',
+      publisher: 'acme',
     });
   }
 
-  it('verifies a sound submission as untrusted, listing its high-risk permissions', async () => {
+  it('verifies a sound submission as untrusted, listing its high-risk permissions and who submitted it', async () => {
     const m = manifest('t.ok', greet, {
       permissions: { 'secrets.read': { ids: ['db'] }, 'fs.read': { paths: ['$PLUGIN_DIR'] } },
     });
@@ -55,6 +56,8 @@ describe('verification service', () => {
       high_risk_permissions: ['secrets.read'],
       findings: [],
       module_sha256: sha256Hex(greet),
+      submitted_by: 'k',
+      publisher: 'acme',
     });
   });
 

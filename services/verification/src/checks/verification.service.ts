@@ -96,6 +96,9 @@ export class VerificationService {
           manifest: check.manifest,
           module_sha256,
           trust: 'untrusted',
+          // Who submitted travels to approval, which refuses to let them approve it.
+          submitted_by: event.data.submitted_by,
+          ...(event.data.publisher !== undefined && { publisher: event.data.publisher }),
           ...(check.signature && {
             signed_by: {
               signer_id: check.signature.signerId,

@@ -88,6 +88,7 @@ describe('keyring', () => {
           trust: 'trusted',
           key_id: keyIdOf(acme.publicKey),
           added_by: 'admin-1',
+          actor: 'admin-1',
         },
       }),
     );
@@ -150,7 +151,10 @@ describe('keyring', () => {
     expect(h.events).toContainEqual(
       expect.objectContaining({
         type: 'signer.rotated',
-        data: expect.objectContaining({ previous_key_id: keyIdOf(acme.publicKey) }),
+        data: expect.objectContaining({
+          previous_key_id: keyIdOf(acme.publicKey),
+          actor: 'admin-1',
+        }),
       }),
     );
     expect(codesOf(await verdict(sign('t.rotation', acme.secretKey, 'acme')))).toEqual([
@@ -195,7 +199,7 @@ describe('keyring', () => {
     expect(h.events).toContainEqual(
       expect.objectContaining({
         type: 'plugin.signer_changed',
-        data: expect.objectContaining({ from: 'acme', to: 'other' }),
+        data: expect.objectContaining({ from: 'acme', to: 'other', actor: 'admin-1' }),
       }),
     );
     expect((await verdict(sign('t.pinned', other.secretKey, 'other'))).type).toBe(
@@ -222,6 +226,7 @@ describe('keyring', () => {
         data: {
           signer_id: 'doomed',
           revoked_by: 'admin-1',
+          actor: 'admin-1',
           versions: [{ plugin_id: 't.doomed', version: signed.version }],
         },
       }),

@@ -89,6 +89,7 @@ export class KeyringService implements OnApplicationBootstrap {
         trust: req.trust,
         key_id: keyId,
         added_by: req.added_by,
+        actor: req.added_by,
       });
       return this.item(manager, req.id);
     });
@@ -131,6 +132,7 @@ export class KeyringService implements OnApplicationBootstrap {
         key_id: keyId,
         previous_key_id: current.keyId,
         rotated_by: req.rotated_by,
+        actor: req.rotated_by,
       });
       return this.item(manager, req.id);
     });
@@ -155,6 +157,7 @@ export class KeyringService implements OnApplicationBootstrap {
       await this.bus.publish(EventSubjects.SignerRevoked, {
         signer_id: req.id,
         revoked_by: req.revoked_by,
+        actor: req.revoked_by,
         versions,
       });
       return { signer: await this.item(manager, req.id), revoked_versions: versions };
@@ -178,6 +181,7 @@ export class KeyringService implements OnApplicationBootstrap {
         from: previous?.signerId ?? null,
         to: req.signer_id,
         changed_by: req.changed_by,
+        actor: req.changed_by,
       });
       return {
         plugin_id: req.plugin_id,

@@ -58,8 +58,12 @@ Example:
       },
       waitSeconds: options.wait,
     });
-    if (!options.wait) {
+    if (!options.wait || decision.status === 'pending') {
       printResult(options.json ?? false, decision, () => decisionView(decision));
+      if (decision.status === 'pending')
+        note(
+          `${id} ${version} needs the approval of a second, different admin (proc.exec or trust above untrusted): your approval is recorded`,
+        );
       return;
     }
     const state = await client.call<VersionState>({

@@ -1,0 +1,76 @@
+import type { Permissions } from '@convergio/contracts';
+import { aManifest } from '@convergio/testing';
+import { approvalsRequired, checkApprover, type Submission } from './separation-of-duties.js';
+
+const submission = (over: Partial<Submission> = {}): Submission => ({
+  submittedBy: 'publisher-key',
+  publisher: 'acme',
+  approvals: [],
+  ...over,
+});
+const refusalCode = (fn: () => void) => {
+  try {
+    fn();
+  } catch (error) {
+    return (error as { code: string; details: { code: string }[] }).details[0]?.code;
+  }
+  return 'allowed';
+};
+const manifest = (permissions: Permissions) => aManifest({ permissions });
+
+describe('separation of duties', () => {
+  it.each([
+    ['the submitting key', { keyId: 'publisher-key', publisher: null }, 'self_approval_forbidden'],
+    [
+      'another key of the submitting publisher',
+      { keyId: 'other-key', publisher: 'acme' },
+      'self_approval_forbidden',
+    ],
+    ['an admin of another publisher', { keyId: 'other-key', publisher: 'globex' }, 'allowed'],
+    ['an admin without a publisher', { keyId: 'admin-key', publisher: null }, 'allowed'],
+  ])('approval by %s: %s', (_, approver, expected) => {
+    expect(refusalCode(() => checkApprover(submission(), approver, false))).toBe(expected);
+  });
+
+  it('lets nobody approve twice, whatever the development setting', () => {
+    const approved = submission({
+      approvals: [
+        { actor: 'admin-key', at: new Date().toISOString(), trust: 'trusted', note: null },
+      ],
+    });
+    const again = { keyId: 'admin-key', publisher: null };
+    expect(refusalCode(() => checkApprover(approved, again, false))).toBe(
+      'second_approver_required',
+    );
+    expect(refusalCode(() => checkApprover(approved, again, true))).toBe(
+      'second_approver_required',
+    );
+  });
+
+  it('relaxes only self-approval for a single-user development setup', () => {
+    const self = { keyId: 'publisher-key', publisher: 'acme' };
+    expect(refusalCode(() => checkApprover(submission(), self, true))).toBe('allowed');
+  });
+
+  it('refuses with forbidden, so the gateway answers 403', () => {
+    expect(() =>
+      checkApprover(submission(), { keyId: 'publisher-key', publisher: null }, false),
+    ).toThrow(expect.objectContaining({ code: 'forbidden' }));
+  });
+
+  it('needs no publisher match when the review predates the submitter being kept', () => {
+    const old = submission({ submittedBy: null, publisher: null });
+    expect(refusalCode(() => checkApprover(old, { keyId: 'a', publisher: null }, false))).toBe(
+      'allowed',
+    );
+  });
+
+  it.each([
+    [{ 'net.http': { rules: [{ host: 'a.example', methods: ['GET' as const] }] } }, 'untrusted', 1],
+    [{ 'net.http': { rules: [{ host: 'a.example', methods: ['GET' as const] }] } }, 'trusted', 2],
+    [{ 'proc.exec': { binaries: ['/bin/echo'] } }, 'trusted', 2],
+    [{}, 'official', 2],
+  ] as const)('approvals required for %j at %s: %d', (permissions, trust, n) => {
+    expect(approvalsRequired(manifest(permissions), trust)).toBe(n);
+  });
+});

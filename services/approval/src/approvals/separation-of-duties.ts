@@ -1,0 +1,53 @@
+import { DomainError, type ApprovalRecord, type Manifest, type Trust } from '@convergio/contracts';
+
+/** The admin deciding: their API key id and, for a key that also publishes, its publisher. */
+export interface Approver {
+  keyId: string;
+  publisher: string | null;
+}
+
+/** Who submitted a version, and the approvals recorded for it so far. */
+export interface Submission {
+  submittedBy: string | null;
+  publisher: string | null;
+  approvals: ApprovalRecord[];
+}
+
+/**
+ * How many different admins must approve a version: two when it asks for proc.exec or is to run
+ * above untrusted (the two decisions that widen what native code or a signer may do), else one.
+ */
+export function approvalsRequired(manifest: Manifest, trust: Trust): 1 | 2 {
+  return manifest.permissions['proc.exec'] !== undefined || trust !== 'untrusted' ? 2 : 1;
+}
+
+/**
+ * Refuses an approval that separation of duties forbids, with `forbidden` and the rule's code:
+ * `self_approval_forbidden` when the approver's key submitted the version, or the approver's key
+ * submits for the version's publisher (unless `allowSelfApproval`, a single-user development
+ * setting); `second_approver_required` when the approver already approved it.
+ */
+export function checkApprover(
+  submission: Submission,
+  approver: Approver,
+  allowSelfApproval: boolean,
+): void {
+  const ownKey = submission.submittedBy === approver.keyId;
+  const ownPublisher = approver.publisher !== null && submission.publisher === approver.publisher;
+  if ((ownKey || ownPublisher) && !allowSelfApproval)
+    throw refusal(
+      'self_approval_forbidden',
+      ownKey
+        ? 'nobody approves a version they submitted: another admin must approve it'
+        : `this key submits for publisher "${approver.publisher}", which submitted the version: another admin must approve it`,
+    );
+  if (submission.approvals.some((a) => a.actor === approver.keyId))
+    throw refusal(
+      'second_approver_required',
+      'you already approved this version: it needs the approval of a different admin',
+    );
+}
+
+function refusal(code: string, message: string): DomainError {
+  return new DomainError('forbidden', message, [{ code, message }]);
+}

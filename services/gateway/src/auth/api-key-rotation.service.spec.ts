@@ -1,0 +1,117 @@
+import { Module } from '@nestjs/common';
+import { BusClient, MessagingModule } from '@convergio/messaging';
+import { startServiceHarness, type ServiceHarness } from '@convergio/service-testing';
+import { expectEventually } from '@convergio/testing';
+import { GATEWAY_SERVICE } from '../gateway.schema.js';
+import { gatewayPersistence } from '../index.js';
+import { AdminKeyBootstrap } from './admin-key.bootstrap.js';
+import { ApiKeyRotationService, KEY_ROTATION_SETTINGS } from './api-key-rotation.service.js';
+import { ApiKeyService } from './api-key.service.js';
+import { KeyRevocations, LocalKeyRevocations } from './key-revocations.js';
+
+@Module({
+  imports: [MessagingModule.forService(GATEWAY_SERVICE)],
+  providers: [
+    ApiKeyService,
+    ApiKeyRotationService,
+    { provide: KeyRevocations, useClass: LocalKeyRevocations },
+    { provide: KEY_ROTATION_SETTINGS, useValue: { graceMs: 3_600_000 } },
+  ],
+})
+class RotationOnly {}
+
+const ADMIN = '11111111-1111-4111-8111-111111111111';
+
+describe('API key rotation', () => {
+  let h: ServiceHarness;
+  let keys: ApiKeyService;
+  let rotation: ApiKeyRotationService;
+  /** The same rotation with no grace period: the old secret stops at once. */
+  let immediate: ApiKeyRotationService;
+
+  beforeAll(async () => {
+    h = await startServiceHarness({ ...gatewayPersistence, feature: RotationOnly });
+    keys = h.app.get(ApiKeyService);
+    rotation = h.app.get(ApiKeyRotationService);
+    immediate = new ApiKeyRotationService(
+      h.dataSource,
+      h.app.get(BusClient),
+      keys,
+      h.app.get(KeyRevocations),
+      { graceMs: 0 },
+    );
+  });
+  afterAll(() => h?.close());
+
+  it('gives the same key a new secret, and accepts the old one during the grace period', async () => {
+    const admin = await keys.create({ name: 'ops', roles: ['admin'] }, ADMIN);
+    const rotated = await rotation.rotate(admin.id, ADMIN);
+    expect(rotated).toMatchObject({ id: admin.id, name: 'ops', roles: ['admin'], publisher: null });
+    expect(rotated.key).not.toBe(admin.key);
+    expect(Date.parse(rotated.previous_valid_until)).toBeGreaterThan(Date.now() + 3_000_000);
+    for (const secret of [rotated.key, admin.key])
+      expect(await keys.authenticate(secret)).toEqual({
+        keyId: admin.id,
+        name: 'ops',
+        roles: ['admin'],
+        publisher: null,
+      });
+    const event = await h.waitFor('api_key.rotated', (e) => e.data.key_id === admin.id);
+    expect(event.data).toEqual({
+      key_id: admin.id,
+      name: 'ops',
+      actor: ADMIN,
+      previous_valid_until: rotated.previous_valid_until,
+    });
+    expect(JSON.stringify(h.events)).not.toContain(rotated.key);
+    expect(JSON.stringify(h.events)).not.toContain(admin.key);
+  });
+
+  it('refuses the old secret once the grace period is over, even one it had just verified', async () => {
+    const admin = await keys.create({ name: 'ops-now', roles: ['admin'] }, ADMIN);
+    await keys.authenticate(admin.key);
+    const rotated = await immediate.rotate(admin.id, ADMIN);
+    await expect(keys.authenticate(admin.key)).rejects.toMatchObject({ code: 'unauthorized' });
+    expect((await keys.authenticate(rotated.key)).keyId).toBe(admin.id);
+  });
+
+  it('refuses every secret of a rotated key once it is revoked', async () => {
+    const admin = await keys.create({ name: 'ops-gone', roles: ['admin'] }, ADMIN);
+    const rotated = await rotation.rotate(admin.id, ADMIN);
+    await keys.revoke(admin.id, ADMIN);
+    for (const secret of [rotated.key, admin.key])
+      await expect(keys.authenticate(secret)).rejects.toMatchObject({ code: 'unauthorized' });
+  });
+
+  it('refuses to rotate an unknown or revoked key, publishing nothing', async () => {
+    const revoked = await keys.create({ name: 'old', roles: ['invoker'] }, ADMIN);
+    await keys.revoke(revoked.id, ADMIN);
+    await h.waitFor('api_key.revoked', (e) => e.data.key_id === revoked.id);
+    const before = h.events.length;
+    await expect(rotation.rotate(revoked.id, ADMIN)).rejects.toMatchObject({
+      code: 'invalid_state',
+    });
+    await expect(
+      rotation.rotate('00000000-0000-4000-8000-000000000000', ADMIN),
+    ).rejects.toMatchObject({ code: 'not_found' });
+    await expect(keys.authenticate(revoked.key)).rejects.toMatchObject({ code: 'unauthorized' });
+    expect(h.events.length).toBe(before);
+  });
+
+  it('never brings a rotated-out or revoked secret back as CONVERGIO_ADMIN_KEY', async () => {
+    const admin = await keys.create({ name: 'boot-admin', roles: ['admin'] }, ADMIN);
+    await immediate.rotate(admin.id, ADMIN);
+    const revoked = await keys.create({ name: 'boot-revoked', roles: ['admin'] }, ADMIN);
+    await keys.revoke(revoked.id, ADMIN);
+    for (const adminKey of [admin.key, revoked.key]) {
+      await new AdminKeyBootstrap(keys, {
+        adminKey,
+        adminKeyFile: '/nonexistent/admin-key',
+      }).onApplicationBootstrap();
+      await expect(keys.authenticate(adminKey)).rejects.toMatchObject({ code: 'unauthorized' });
+    }
+    await expectEventually(async () =>
+      expect((await keys.list()).keys.filter((k) => k.name === 'bootstrap-admin')).toEqual([]),
+    );
+  });
+});

@@ -1,0 +1,90 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { DomainError, EventSubjects } from '@convergio/contracts';
+import { BusClient } from '@convergio/messaging';
+import { ApiKey } from './api-key.entity.js';
+import { hashKey, newApiKeySecret } from './api-key-secret.js';
+import { ApiKeyService } from './api-key.service.js';
+import { KeyRevocations } from './key-revocations.js';
+import { RetiredKeyHash } from './retired-key-hash.entity.js';
+import type { Role } from './roles.js';
+
+/** How long a rotated-out secret stays valid (API_KEY_ROTATION_GRACE_SECONDS), in ms. */
+export interface KeyRotationSettings {
+  graceMs: number;
+}
+/** Injection token of the {@link KeyRotationSettings}. */
+export const KEY_ROTATION_SETTINGS = Symbol('KEY_ROTATION_SETTINGS');
+
+/** A rotated key: the same identity and roles, a new secret (shown once). */
+export interface RotatedApiKey {
+  id: string;
+  name: string;
+  roles: Role[];
+  publisher: string | null;
+  key: string;
+  previous_valid_until: string;
+}
+
+/**
+ * Rotates an API key without downtime: the key keeps its id (so its audit trail and approvals
+ * stay one identity) and roles, gets a new secret, and its old secret is still accepted for the
+ * grace period so that clients can move over. The old secret's hash is kept for good, so that
+ * CONVERGIO_ADMIN_KEY set to it never creates a key again.
+ */
+@Injectable()
+export class ApiKeyRotationService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly bus: BusClient,
+    private readonly keys: ApiKeyService,
+    private readonly revocations: KeyRevocations,
+    @Inject(KEY_ROTATION_SETTINGS) private readonly settings: KeyRotationSettings,
+  ) {}
+
+  /** Throws not_found for an unknown key, invalid_state for a revoked one. */
+  async rotate(id: string, actor: string): Promise<RotatedApiKey> {
+    const key = newApiKeySecret();
+    const rotated = await this.dataSource.transaction(async (manager) => {
+      const row = await manager
+        .getRepository(ApiKey)
+        .createQueryBuilder('k')
+        .addSelect('k.keyHash')
+        .where('k.id = :id', { id })
+        .setLock('pessimistic_write')
+        .getOne();
+      if (!row) throw new DomainError('not_found', `API key ${id} is unknown`);
+      if (row.revokedAt)
+        throw new DomainError(
+          'invalid_state',
+          `API key ${id} was revoked at ${row.revokedAt.toISOString()}: create a new key`,
+        );
+      const now = new Date();
+      const validUntil = new Date(now.getTime() + this.settings.graceMs);
+      await manager
+        .getRepository(RetiredKeyHash)
+        .insert({ keyHash: row.keyHash, keyId: id, retiredAt: now, validUntil });
+      await manager.getRepository(ApiKey).update({ id }, { keyHash: hashKey(key) });
+      // Other replicas drop what they cached of the key: the old secret is then checked against
+      // its grace period, not trusted for the cache's few seconds.
+      await this.revocations.announce(manager, id);
+      await this.bus.publish(EventSubjects.ApiKeyRotated, {
+        key_id: id,
+        name: row.name,
+        actor,
+        previous_valid_until: validUntil.toISOString(),
+      });
+      return { row, validUntil };
+    });
+    this.keys.forget(id);
+    const { row, validUntil } = rotated;
+    return {
+      id,
+      name: row.name,
+      roles: row.roles,
+      publisher: row.publisher,
+      key,
+      previous_valid_until: validUntil.toISOString(),
+    };
+  }
+}

@@ -1,0 +1,86 @@
+import { expectEventually } from '@convergio/testing';
+import { auditEvents, issueKey, type IssuedKey } from './support/admin-keys.js';
+import { adminKey, api, bearer } from './support/fixtures.js';
+
+describe('API keys: every change audited with its actor, never the key; admin keys rotate without downtime', () => {
+  let admin: IssuedKey;
+  let auditor: IssuedKey;
+  const ofKey = async (type: string, keyId: string) =>
+    (await auditEvents(auditor.key, { type })).filter((e) => e.data.key_id === keyId);
+
+  beforeAll(async () => {
+    [admin, auditor] = await Promise.all([issueKey(['admin']), issueKey(['auditor'])]);
+  });
+
+  it('records creation, rotation and revocation with the admin who made them, and no secret', async () => {
+    const created = await api()
+      .post('/v1/api-keys')
+      .set(bearer(admin.key))
+      .send({ name: 'ops', roles: ['admin'] })
+      .expect(201);
+    const ops = created.body as IssuedKey;
+    const rotated = await api()
+      .post(`/v1/api-keys/${ops.id}/rotate`)
+      .set(bearer(admin.key))
+      .expect(200);
+    expect(rotated.body).toMatchObject({ id: ops.id, name: 'ops', roles: ['admin'] });
+    const newKey = (rotated.body as { key: string }).key;
+
+    // No downtime: both secrets work during the grace period, as the same identity.
+    for (const key of [ops.key, newKey])
+      await api().get('/v1/api-keys').set(bearer(key)).expect(200);
+    const listed = await api().get('/v1/api-keys').set(bearer(newKey)).expect(200);
+    const { keys } = listed.body as { keys: { id: string }[] };
+    expect(keys.filter((k) => k.id === ops.id)).toHaveLength(1);
+    expect(JSON.stringify(listed.body)).not.toContain(newKey);
+
+    await api().delete(`/v1/api-keys/${ops.id}`).set(bearer(admin.key)).expect(200);
+    for (const key of [ops.key, newKey])
+      await api().get('/v1/api-keys').set(bearer(key)).expect(401);
+    await api().get('/v1/api-keys').set(bearer(admin.key)).expect(200);
+
+    await expectEventually(async () => {
+      expect((await ofKey('api_key.created', ops.id)).map((e) => e.data)).toEqual([
+        { key_id: ops.id, name: 'ops', roles: ['admin'], publisher: null, actor: admin.id },
+      ]);
+      expect((await ofKey('api_key.rotated', ops.id)).map((e) => e.data)).toEqual([
+        expect.objectContaining({ key_id: ops.id, actor: admin.id }),
+      ]);
+      expect((await ofKey('api_key.revoked', ops.id)).map((e) => e.data)).toEqual([
+        { key_id: ops.id, name: 'ops', actor: admin.id },
+      ]);
+    });
+    const everything = JSON.stringify(await auditEvents(auditor.key, { type: 'api_key.rotated' }));
+    expect(everything).not.toContain(newKey);
+    expect(everything).not.toContain(ops.key);
+  });
+
+  it('refuses a rotation by a non-admin, of an unknown or revoked key, or with a bad id, recording nothing', async () => {
+    const target = await issueKey(['invoker']);
+    const revoked = await issueKey(['invoker']);
+    await api().delete(`/v1/api-keys/${revoked.id}`).set(bearer(admin.key)).expect(200);
+    const refusals: [string, string, number, string][] = [
+      [target.key, target.id, 403, 'forbidden'],
+      [auditor.key, target.id, 403, 'forbidden'],
+      [admin.key, '00000000-0000-4000-8000-000000000000', 404, 'not_found'],
+      [admin.key, revoked.id, 409, 'invalid_state'],
+      [admin.key, 'not-a-uuid', 400, 'validation_failed'],
+    ];
+    for (const [key, id, status, code] of refusals) {
+      const res = await api().post(`/v1/api-keys/${id}/rotate`).set(bearer(key)).expect(status);
+      expect(res.body.error.code).toBe(code);
+    }
+    // The target still works with its one secret; no rotation of either key was recorded.
+    await api().get('/v1/tools').set(bearer(target.key)).expect(200);
+    await expectEventually(async () =>
+      expect(await ofKey('api_key.revoked', revoked.id)).toHaveLength(1),
+    );
+    expect(await ofKey('api_key.rotated', target.id)).toEqual([]);
+    expect(await ofKey('api_key.rotated', revoked.id)).toEqual([]);
+  });
+
+  it('lists keys for admins only', async () => {
+    await api().get('/v1/api-keys').set(bearer(auditor.key)).expect(403);
+    await api().get('/v1/api-keys').set(bearer(adminKey())).expect(200);
+  });
+});

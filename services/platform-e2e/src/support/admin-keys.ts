@@ -1,0 +1,31 @@
+import { api, adminKey, bearer, uniquePublisher } from './fixtures.js';
+
+/** A key as the gateway issues it: its id (the `actor` of what it does) and its secret. */
+export interface IssuedKey {
+  id: string;
+  key: string;
+}
+
+/** Creates a key with `roles` (and a publisher of its own when one of them is publisher). */
+export async function issueKey(roles: string[], publisher?: string): Promise<IssuedKey> {
+  const res = await api()
+    .post('/v1/api-keys')
+    .set(bearer(adminKey()))
+    .send({
+      name: `e2e ${roles.join('+')}`,
+      roles,
+      ...(roles.includes('publisher') && { publisher: publisher ?? uniquePublisher() }),
+    })
+    .expect(201);
+  return res.body as IssuedKey;
+}
+
+/** Audit events matching `query`, in recorded order (auditor or admin key). */
+export async function auditEvents(key: string, query: Record<string, string>) {
+  const res = await api()
+    .get('/v1/audit')
+    .query({ limit: 500, ...query })
+    .set(bearer(key))
+    .expect(200);
+  return res.body.events as { type: string; data: Record<string, unknown> }[];
+}
