@@ -142,7 +142,10 @@ const AuditTime = (description: string) => Type.String({ format: 'date-time', de
 const AuditCursor = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', maxLength: 64 });
 const Hash = Type.String({ pattern: '^[0-9a-f]{64}$', description: 'hex SHA-256' });
 /** A record's seq as found, even one a superuser inserted below the first (0 or negative). */
-const FoundSeq = Type.Integer({ minimum: Number.MIN_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER });
+const FoundSeq = Type.Integer({
+  minimum: Number.MIN_SAFE_INTEGER,
+  maximum: Number.MAX_SAFE_INTEGER,
+});
 
 /** A record of the audit log's hash chain: where it is and the hash it stores. */
 export const AuditChainLinkSchema = Type.Object(

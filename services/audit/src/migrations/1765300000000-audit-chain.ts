@@ -23,9 +23,7 @@ export class AuditChain1765300000000 implements MigrationInterface {
       ALTER COLUMN prev_hash SET NOT NULL, ALTER COLUMN hash SET NOT NULL,
       ALTER COLUMN seq DROP DEFAULT`);
     await q.query(`DROP SEQUENCE IF EXISTS ${AUDIT_SCHEMA}.events_seq_seq`);
-    await q.query(
-      `CREATE INDEX events_actor_idx ON ${EVENTS} ((data ->> 'actor'), seq)`,
-    );
+    await q.query(`CREATE INDEX events_actor_idx ON ${EVENTS} ((data ->> 'actor'), seq)`);
     await q.query(`CREATE INDEX events_occurred_idx ON ${EVENTS} (occurred_at, seq)`);
     // Roles are shared by every database of the server: another database (or a replica racing
     // this one) may have created it already.

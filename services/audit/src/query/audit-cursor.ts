@@ -14,7 +14,11 @@ export function decodeAuditCursor(cursor: string): number {
   const seq = /^(0|[1-9][0-9]{0,15})$/.test(digits) ? Number(digits) : NaN;
   if (!Number.isSafeInteger(seq) || encodeAuditCursor(seq) !== cursor)
     throw new DomainError('validation_failed', 'invalid audit query', [
-      { code: 'invalid_cursor', message: 'not a cursor this audit log handed out', path: '/cursor' },
+      {
+        code: 'invalid_cursor',
+        message: 'not a cursor this audit log handed out',
+        path: '/cursor',
+      },
     ]);
   return seq;
 }
