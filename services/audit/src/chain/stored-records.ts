@@ -9,7 +9,7 @@ const UTC_MS = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
 const SEGMENT = `SELECT seq::text AS seq, event_id::text AS event_id, type, source, plugin_id, version,
     correlation_id, to_char(occurred_at AT TIME ZONE 'UTC', ${UTC_MS}) AS occurred_at,
     to_char(recorded_at AT TIME ZONE 'UTC', ${UTC_MS}) AS recorded_at, data, prev_hash, hash
-  FROM ${AUDIT_SCHEMA}.events WHERE seq > $1 ORDER BY seq LIMIT $2`;
+  FROM ${AUDIT_SCHEMA}.events e WHERE e.seq > $1 ORDER BY e.seq LIMIT $2`;
 
 /** A stored record with what the chain hashes, as the database holds it. */
 export interface StoredRecord extends ChainedRecord {

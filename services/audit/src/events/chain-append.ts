@@ -73,7 +73,7 @@ async function unrecorded(
 
 async function chainHead(manager: EntityManager): Promise<Head> {
   const [last] = (await manager.query(
-    `SELECT seq::text AS seq, hash FROM ${AUDIT_SCHEMA}.events ORDER BY seq DESC LIMIT 1`,
+    `SELECT seq::text AS seq, hash FROM ${AUDIT_SCHEMA}.events e ORDER BY e.seq DESC LIMIT 1`,
   )) as { seq: string; hash: string }[];
   return last ? { seq: Number(last.seq), hash: last.hash } : { seq: 0, hash: GENESIS_HASH };
 }
