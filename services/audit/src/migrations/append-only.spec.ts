@@ -29,7 +29,7 @@ const anEvent = (n: number): EventEnvelope => ({
   occurred_at: new Date().toISOString(),
   source: 'executor',
   correlation_id: `c-${n}`,
-  data: { plugin_id: 'a.log', version: '1.0.0', instance: 'i', reason: 'evicted' },
+  data: { plugin_id: 'a.log', version: '1.0.0', instance: 'i', reason: 'idle' },
 });
 
 async function refusal(work: Promise<unknown>): Promise<{ code: string; message: string }> {
