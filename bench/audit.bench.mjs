@@ -65,7 +65,7 @@ async function ingest(envelopes) {
         env: { NATS_URL: TEST_NATS_URL, BUS_PREFIX: prefix, DATABASE_URL: db.url },
         feature: AuditModule.register({ maxBatch: BATCH }),
         persistence: auditPersistence,
-        eventBatch: BATCH,
+        eventBatch: 2 * BATCH,
       }),
       { logger: ['error'] },
     );

@@ -6,6 +6,6 @@ import { auditPersistence, AuditModule } from './index.js';
 await runService('audit', AuditConfig, (env) => ({
   feature: AuditModule.register({ maxBatch: env.AUDIT_INGEST_BATCH }),
   persistence: auditPersistence,
-  // As many events in hand as one transaction appends, so batches fill.
-  eventBatch: env.AUDIT_INGEST_BATCH,
+  // Two batches in hand: one fills while the one before commits.
+  eventBatch: 2 * env.AUDIT_INGEST_BATCH,
 }));

@@ -1,4 +1,9 @@
-import { EventSubjects, RequestSubjects } from '@convergio/contracts';
+import {
+  EventSubjects,
+  RequestSubjects,
+  type AuditChainLink,
+  type ReplyMap,
+} from '@convergio/contracts';
 import { startServiceHarness, type ServiceHarness } from '@convergio/service-testing';
 import { expectEventually } from '@convergio/testing';
 import { auditPersistence, AuditModule } from '../index.js';
@@ -26,10 +31,13 @@ describe('audit chain verification', () => {
     );
   /** Walks the chain in segments of `limit`, as the gateway does. */
   async function verify(limit = 5) {
-    let after = null;
+    let after: AuditChainLink | null = null;
     let checked = 0;
     for (;;) {
-      const s = await h.bus.request(RequestSubjects.AuditVerify, { after, limit });
+      const s: ReplyMap['audit.verify'] = await h.bus.request(RequestSubjects.AuditVerify, {
+        after,
+        limit,
+      });
       checked += s.records_checked;
       after = s.last ?? after;
       if (s.done) return { checked, broken: s.first_broken, head: after };

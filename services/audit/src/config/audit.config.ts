@@ -7,9 +7,9 @@ export const AuditConfig = Type.Object({
   ...serviceEnv(3006),
   AUDIT_INGEST_BATCH: Type.Integer({
     minimum: 1,
-    maximum: 1000,
+    maximum: 500,
     default: 256,
     description:
-      'events the audit service handles at once and appends in one transaction (one multi-row INSERT)',
+      'most events the audit service appends in one transaction (one multi-row INSERT); it holds twice as many unacknowledged, so one batch fills while the one before commits',
   }),
 });

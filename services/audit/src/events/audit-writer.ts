@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { EventEnvelope } from '@convergio/contracts';
 import { asAuditRole } from './as-audit-role.js';
-import { appendToChain } from './chain-append.js';
+import { prepareRecord, type PreparedRecord } from './audit-row.js';
+import { appendToChain, isDataError, type AppendMode } from './chain-append.js';
 
 /** How the audit service batches its writes. */
 export interface AuditIngestSettings {
@@ -15,7 +16,7 @@ export const AUDIT_INGEST_SETTINGS = Symbol('AUDIT_INGEST_SETTINGS');
 export const DEFAULT_AUDIT_INGEST: AuditIngestSettings = { maxBatch: 256 };
 
 interface Waiting {
-  event: EventEnvelope;
+  record: PreparedRecord;
   resolve: () => void;
   reject: (error: unknown) => void;
 }
@@ -36,10 +37,14 @@ export class AuditWriter {
     @Inject(AUDIT_INGEST_SETTINGS) private readonly settings: AuditIngestSettings,
   ) {}
 
-  /** Records `event` once (by event id); resolves once it is committed. */
+  /**
+   * Records `event` once (by event id); resolves once it is committed. Its record is prepared
+   * (escaped, canonicalized, hashed) here, outside the chain's lock.
+   */
   append(event: EventEnvelope): Promise<void> {
+    const record = prepareRecord(event, new Date().toISOString());
     return new Promise((resolve, reject) => {
-      this.waiting.push({ event, resolve, reject });
+      this.waiting.push({ record, resolve, reject });
       // The next turn of the event loop, so events handed in together go in one transaction.
       if (!this.flushing && this.waiting.length === 1) setImmediate(() => void this.flush());
     });
@@ -51,13 +56,14 @@ export class AuditWriter {
     try {
       while (this.waiting.length > 0) {
         const batch = this.waiting.splice(0, this.settings.maxBatch);
+        const records = batch.map((w) => w.record);
         try {
-          await asAuditRole(this.dataSource, (m) =>
-            appendToChain(
-              m,
-              batch.map((w) => w.event),
-            ),
-          );
+          try {
+            await this.store(records, 'batch');
+          } catch (error) {
+            if (!isDataError(error)) throw error;
+            await this.store(records, 'row-by-row');
+          }
           for (const w of batch) w.resolve();
         } catch (error) {
           for (const w of batch) w.reject(error);
@@ -66,5 +72,11 @@ export class AuditWriter {
     } finally {
       this.flushing = false;
     }
+  }
+
+  private store(records: readonly PreparedRecord[], mode: AppendMode): Promise<void> {
+    return asAuditRole(this.dataSource, (m) => appendToChain(m, records, mode), {
+      appending: true,
+    });
   }
 }

@@ -14,6 +14,7 @@ import { createTestDatabase, type TestDatabase } from '@convergio/testing';
 import { auditPersistence } from '../index.js';
 import { AUDIT_WRITER_ROLE } from '../audit.schema.js';
 import { asAuditRole } from '../events/as-audit-role.js';
+import { prepareRecord } from '../events/audit-row.js';
 import { appendToChain } from '../events/chain-append.js';
 
 // PGlite's first start runs initdb (seconds).
@@ -31,6 +32,19 @@ const anEvent = (n: number): EventEnvelope => ({
   correlation_id: `c-${n}`,
   data: { plugin_id: 'a.log', version: '1.0.0', instance: 'i', reason: 'idle' },
 });
+
+/** Appends as the audit service does. */
+const append = (dataSource: DataSource, ...events: EventEnvelope[]) =>
+  asAuditRole(
+    dataSource,
+    (m) =>
+      appendToChain(
+        m,
+        events.map((e) => prepareRecord(e, new Date().toISOString())),
+        'batch',
+      ),
+    { appending: true },
+  );
 
 async function refusal(work: Promise<unknown>): Promise<{ code: string; message: string }> {
   try {
@@ -55,7 +69,7 @@ function appendOnlySuite(open: () => Promise<{ dataSource: DataSource; close(): 
 
   beforeAll(async () => {
     ({ dataSource, close } = await open());
-    await asAuditRole(dataSource, (m) => appendToChain(m, [anEvent(1), anEvent(2)]));
+    await append(dataSource, anEvent(1), anEvent(2));
   }, PGLITE_TIMEOUT_MS);
   afterAll(() => close?.());
 
@@ -71,7 +85,7 @@ function appendOnlySuite(open: () => Promise<{ dataSource: DataSource; close(): 
       expect(await refusal(asRole(sql))).toMatchObject({ code: NO_PRIVILEGE });
     expect(await count()).toBe(2);
     // A bystander: appends still work.
-    await asAuditRole(dataSource, (m) => appendToChain(m, [anEvent(3)]));
+    await append(dataSource, anEvent(3));
     expect(await count()).toBe(3);
   });
 
