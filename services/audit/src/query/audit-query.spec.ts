@@ -13,6 +13,10 @@ import { encodeAuditCursor } from './audit-cursor.js';
 const ADMIN = randomUUID();
 const OTHER = randomUUID();
 
+/** An envelope as the writer takes it; `actor` is not in every payload schema yet. */
+const anEvent = (e: Omit<EventEnvelope, 'data'> & { data: Record<string, unknown> }) =>
+  e as EventEnvelope;
+
 describe('audit query', () => {
   let h: ServiceHarness;
 
@@ -22,20 +26,22 @@ describe('audit query', () => {
     // event a person causes), handed to the writer as the handler would.
     const writer = h.app.get(AuditWriter);
     for (let i = 0; i < 6; i++)
-      await writer.append({
-        id: randomUUID(),
-        type: EventSubjects.PluginRevoked,
-        version: 1,
-        occurred_at: `2026-11-30T0${i}:00:00.000Z`,
-        source: 'approval',
-        correlation_id: randomUUID(),
-        data: {
-          plugin_id: 'a.query',
-          version: `1.0.${i}`,
-          revoked_by: i % 2 ? OTHER : ADMIN,
-          actor: i % 2 ? OTHER : ADMIN,
-        },
-      });
+      await writer.append(
+        anEvent({
+          id: randomUUID(),
+          type: EventSubjects.PluginRevoked,
+          version: 1,
+          occurred_at: `2026-11-30T0${i}:00:00.000Z`,
+          source: 'approval',
+          correlation_id: randomUUID(),
+          data: {
+            plugin_id: 'a.query',
+            version: `1.0.${i}`,
+            revoked_by: i % 2 ? OTHER : ADMIN,
+            actor: i % 2 ? OTHER : ADMIN,
+          },
+        }),
+      );
   });
   afterAll(() => h?.close());
 
