@@ -26,14 +26,18 @@ export class AuditChain1765300000000 implements MigrationInterface {
     await q.query(`CREATE INDEX events_actor_idx ON ${EVENTS} ((data ->> 'actor'), seq)`);
     await q.query(`CREATE INDEX events_occurred_idx ON ${EVENTS} (occurred_at, seq)`);
     // Roles are shared by every database of the server: another database (or a replica racing
-    // this one) may have created it already.
+    // this one) may have created it already, or an operator did for a login without CREATEROLE.
     await q.query(`DO $$ BEGIN
-      CREATE ROLE ${AUDIT_WRITER_ROLE} NOLOGIN;
+      IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${AUDIT_WRITER_ROLE}') THEN
+        CREATE ROLE ${AUDIT_WRITER_ROLE} NOLOGIN;
+      END IF;
     EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$`);
     // The service's own login may then SET ROLE to it (a superuser may anyway).
     await q.query(`DO $$ BEGIN
-      EXECUTE format('GRANT ${AUDIT_WRITER_ROLE} TO %I', current_user);
-    EXCEPTION WHEN duplicate_object OR unique_violation OR invalid_grant_operation THEN NULL; END $$`);
+      IF NOT pg_has_role(current_user, '${AUDIT_WRITER_ROLE}', 'MEMBER') THEN
+        EXECUTE format('GRANT ${AUDIT_WRITER_ROLE} TO %I', current_user);
+      END IF;
+    EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$`);
     await q.query(`REVOKE ALL ON ${EVENTS} FROM PUBLIC`);
     await q.query(`GRANT USAGE ON SCHEMA ${AUDIT_SCHEMA} TO ${AUDIT_WRITER_ROLE}`);
     await q.query(`GRANT SELECT, INSERT ON ${EVENTS} TO ${AUDIT_WRITER_ROLE}`);
