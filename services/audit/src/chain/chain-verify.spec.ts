@@ -26,8 +26,7 @@ describe('audit chain verification', () => {
 
   const count = async () =>
     Number(
-      ((await h.dataSource.query('SELECT count(*) AS n FROM audit.events')) as { n: string }[])[0]
-        .n,
+      (await h.dataSource.query<{ n: string }[]>('SELECT count(*) AS n FROM audit.events'))[0].n,
     );
   /** Walks the chain in segments of `limit`, as the gateway does. */
   async function verify(limit = 5) {
@@ -45,10 +44,10 @@ describe('audit chain verification', () => {
   }
   const row = async (seq: number) =>
     (
-      (await h.dataSource.query('SELECT * FROM audit.events WHERE seq = $1', [seq])) as Record<
-        string,
-        unknown
-      >[]
+      await h.dataSource.query<Record<string, unknown>[]>(
+        'SELECT * FROM audit.events WHERE seq = $1',
+        [seq],
+      )
     )[0];
   /** As a superuser would: the append-only triggers disabled for one transaction. */
   const tamper = (sql: string, parameters: unknown[] = []) =>

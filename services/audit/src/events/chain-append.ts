@@ -40,11 +40,9 @@ export async function appendToChain(
   mode: AppendMode,
 ): Promise<void> {
   const ids = records.map((r) => r.content.event_id);
-  const [state] = (await manager.query(CHAIN_STATE, [ids])) as {
-    head_seq: string | null;
-    head_hash: string | null;
-    stored: string[];
-  }[];
+  const [state] = await manager.query<
+    { head_seq: string | null; head_hash: string | null; stored: string[] }[]
+  >(CHAIN_STATE, [ids]);
   const seen = new Set(state.stored);
   const fresh = records.filter(
     (r) => !seen.has(r.content.event_id) && seen.add(r.content.event_id),

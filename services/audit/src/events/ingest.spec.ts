@@ -36,10 +36,10 @@ describe('audit ingest', () => {
   afterAll(() => h?.close());
 
   const stored = (pluginId: string) =>
-    h.dataSource.query(
+    h.dataSource.query<{ seq: number; event_id: string; data: Record<string, unknown> }[]>(
       `SELECT seq::int AS seq, event_id::text AS event_id, data FROM audit.events WHERE plugin_id = $1 ORDER BY seq`,
       [pluginId],
-    ) as Promise<{ seq: number; event_id: string; data: Record<string, unknown> }[]>;
+    );
   const verify = () => h.bus.request(RequestSubjects.AuditVerify, { after: null, limit: 5000 });
 
   it('records every event subject of the contracts, present and future, with one handler', () => {

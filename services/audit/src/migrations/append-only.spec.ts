@@ -63,7 +63,7 @@ function appendOnlySuite(open: () => Promise<{ dataSource: DataSource; close(): 
   let close: () => Promise<void>;
   const count = async () =>
     Number(
-      ((await dataSource.query('SELECT count(*) AS n FROM audit.events')) as { n: string }[])[0].n,
+      (await dataSource.query<{ n: string }[]>('SELECT count(*) AS n FROM audit.events'))[0].n,
     );
   const asRole = (sql: string) => asAuditRole(dataSource, (m) => m.query(sql));
 

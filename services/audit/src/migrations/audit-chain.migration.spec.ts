@@ -41,9 +41,9 @@ describe('the chain migration on a log recorded before it', () => {
     await legacy.destroy();
 
     dataSource = await open(auditPersistence.migrations);
-    const rows = (await dataSource.query(
+    const rows = await dataSource.query<{ seq: number; prev_hash: string; hash: string }[]>(
       `SELECT seq::int AS seq, prev_hash, hash FROM ${AUDIT_SCHEMA}.events ORDER BY seq`,
-    )) as { seq: number; prev_hash: string; hash: string }[];
+    );
     expect(rows.map((r) => r.seq)).toEqual([1, 2, 4, 5]);
     expect(rows[0].prev_hash).toBe('0'.repeat(64));
     expect(rows.slice(1).map((r) => r.prev_hash)).toEqual(rows.slice(0, -1).map((r) => r.hash));
