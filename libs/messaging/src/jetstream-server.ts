@@ -26,7 +26,8 @@ const PULL_BATCH = 16;
  * per service (all event subjects, in stream order, shared by the service's replicas, ack
  * after the handler committed), requests through core NATS with a queue group per service.
  * One consumer keeps each service's view causal: plugin.approved is never handled before
- * the plugin.verified it follows.
+ * the plugin.verified it follows. A service that needs no order (the audit log) may take
+ * `eventBatch` events at once instead; each is still acked only when its own handler settles.
  */
 export class JetStreamServer extends BusServer {
   private readonly consumers: ConsumerMessages[] = [];

@@ -33,7 +33,9 @@ export class AuditExport {
     try {
       for (;;) {
         const lines = page.events.map((e) => `${JSON.stringify(e)}\n`).join('');
-        if (lines && !res.write(lines)) await once(res, 'drain');
+        // A client that goes away never drains: its close ends the wait too.
+        if (lines && !res.write(lines))
+          await Promise.race([once(res, 'drain'), once(res, 'close')]);
         if (page.next_cursor === null || res.destroyed) break;
         page = await pageAfter(page.next_cursor);
       }
