@@ -81,6 +81,14 @@ function appendOnlySuite(open: () => Promise<{ dataSource: DataSource; close(): 
       `TRUNCATE audit.events`,
       `ALTER TABLE audit.events DISABLE TRIGGER USER`,
       `SET session_replication_role = replica`,
+      `DROP TRIGGER events_append_only ON audit.events`,
+      `DROP TABLE audit.events`,
+      // Replacing the trigger's function with one that lets everything through.
+      `CREATE OR REPLACE FUNCTION audit.refuse_audit_change() RETURNS trigger
+         LANGUAGE plpgsql AS $$ BEGIN RETURN OLD; END $$`,
+      // An upsert is an UPDATE too.
+      `INSERT INTO audit.events SELECT * FROM audit.events WHERE seq = 1
+         ON CONFLICT (seq) DO UPDATE SET source = 'forged'`,
     ])
       expect(await refusal(asRole(sql))).toMatchObject({ code: NO_PRIVILEGE });
     expect(await count()).toBe(2);
@@ -95,6 +103,11 @@ function appendOnlySuite(open: () => Promise<{ dataSource: DataSource; close(): 
       [`UPDATE audit.events SET data = '{}' WHERE seq = 1`, 'UPDATE'],
       [`DELETE FROM audit.events WHERE seq = 1`, 'DELETE'],
       [`TRUNCATE audit.events`, 'TRUNCATE'],
+      [
+        `INSERT INTO audit.events SELECT * FROM audit.events WHERE seq = 1
+           ON CONFLICT (seq) DO UPDATE SET source = 'forged'`,
+        'UPDATE',
+      ],
     ])
       expect(await refusal(dataSource.query(sql))).toEqual({
         code: APPEND_ONLY,
