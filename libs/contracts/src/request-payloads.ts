@@ -152,8 +152,48 @@ export const AuditEventSchema = Type.Object({
   occurred_at: Type.String(),
   recorded_at: Type.String(),
   data: Type.Record(Type.String(), Json),
+  prev_hash: Type.Optional(
+    Type.String({ description: 'hash of the record before (hex SHA-256; 64 zeros for the first)' }),
+  ),
+  hash: Type.Optional(
+    Type.String({ description: "hex SHA-256 of the record's RFC 8785 canonical form" }),
+  ),
 });
 export type AuditEvent = Static<typeof AuditEventSchema>;
+
+/** Who caused an audited event: an API key id (uuid) or a service name (`data.actor`). */
+const AuditActor = Type.String({ minLength: 1, maxLength: 100 });
+const AuditTime = (description: string) => Type.String({ format: 'date-time', description });
+/** Opaque position in the audit log, from a previous page's `next_cursor`. */
+const AuditCursor = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', maxLength: 64 });
+const Hash = Type.String({ pattern: '^[0-9a-f]{64}$', description: 'hex SHA-256' });
+/** A record's seq as found, even one a superuser inserted below the first (0 or negative). */
+const FoundSeq = Type.Integer({
+  minimum: Number.MIN_SAFE_INTEGER,
+  maximum: Number.MAX_SAFE_INTEGER,
+});
+
+/** A record of the audit log's hash chain: where it is and the hash it stores. */
+export const AuditChainLinkSchema = Type.Object(
+  { seq: FoundSeq, event_id: Type.String({ format: 'uuid' }), hash: Hash },
+  { additionalProperties: false },
+);
+export type AuditChainLink = Static<typeof AuditChainLinkSchema>;
+
+/** What broke the audit log's hash chain, at which record. */
+export const AUDIT_CHAIN_PROBLEMS = ['changed', 'removed', 'inserted'] as const;
+export type AuditChainProblem = (typeof AUDIT_CHAIN_PROBLEMS)[number];
+
+/**
+ * The first record at which the chain does not hold: `changed` (its content or hash is not what
+ * was appended), `removed` (records before it are missing), `inserted` (it was never appended).
+ */
+export const AuditChainBreakSchema = Type.Object({
+  seq: FoundSeq,
+  event_id: Type.String(),
+  problem: Type.Union(AUDIT_CHAIN_PROBLEMS.map((p) => Type.Literal(p))),
+});
+export type AuditChainBreak = Static<typeof AuditChainBreakSchema>;
 
 const InvokeResult = Type.Object({
   plugin_id: PluginId,
@@ -379,6 +419,10 @@ export const RequestSchemas = {
         version: Type.Optional(Version),
         type: Type.Optional(Type.String({ maxLength: 100 })),
         after_seq: Type.Optional(Seq),
+        actor: Type.Optional(AuditActor),
+        from: Type.Optional(AuditTime('events that occurred at or after this time')),
+        to: Type.Optional(AuditTime('events that occurred before this time')),
+        cursor: Type.Optional(AuditCursor),
         limit: Type.Integer({ minimum: 1, maximum: 500 }),
       },
       { additionalProperties: false },
@@ -386,6 +430,26 @@ export const RequestSchemas = {
     reply: Type.Object({
       events: Type.Array(AuditEventSchema),
       next_after_seq: Type.Union([Type.Integer(), Type.Null()]),
+      next_cursor: Type.Union([AuditCursor, Type.Null()], {
+        description: 'pass as `cursor` for the next page; null on the last page',
+      }),
+    }),
+  },
+  [RequestSubjects.AuditVerify]: {
+    request: Type.Object(
+      {
+        after: Type.Union([AuditChainLinkSchema, Type.Null()], {
+          description: 'the last record a previous segment found intact; null from the start',
+        }),
+        limit: Type.Integer({ minimum: 1, maximum: 5000 }),
+      },
+      { additionalProperties: false },
+    ),
+    reply: Type.Object({
+      records_checked: Type.Integer({ minimum: 0 }),
+      last: Type.Union([AuditChainLinkSchema, Type.Null()]),
+      first_broken: Type.Union([AuditChainBreakSchema, Type.Null()]),
+      done: Type.Boolean({ description: 'true when the segment reached the end of the log' }),
     }),
   },
 } satisfies Record<

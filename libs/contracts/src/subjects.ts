@@ -56,6 +56,8 @@ export const RequestSubjects = {
   /** The executor's call limits, from which the gateway derives how long to wait for a call. */
   ExecutorLimits: 'executor.limits',
   AuditQuery: 'audit.query',
+  /** Checks one segment of the audit log's hash chain (the gateway walks the whole chain with it). */
+  AuditVerify: 'audit.verify',
   VerificationAddSigner: 'verification.signers.add',
   VerificationListSigners: 'verification.signers.list',
   VerificationRotateSigner: 'verification.signers.rotate',

@@ -167,7 +167,7 @@ describe('envelope validation', () => {
       recorded_at: new Date().toISOString(),
       data: crash('artifact_not_found').data,
     };
-    const reply = { events: [row], next_after_seq: null };
+    const reply = { events: [row], next_after_seq: null, next_cursor: null };
     expect(validateReplyData(RequestSubjects.AuditQuery, reply)).toEqual(reply);
   });
 

@@ -4,6 +4,7 @@ import {
   jetstream,
   jetstreamManager,
   type ConsumerMessages,
+  type JsMsg,
 } from '@nats-io/jetstream';
 import { nanos, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import type { EventSubject, RequestSubject } from '@convergio/contracts';
@@ -17,13 +18,16 @@ const retryDelayMs = (deliveries: number) =>
   Math.min(30_000, 1000 * 2 ** Math.max(0, deliveries - 1));
 const MAX_DELIVER = 20;
 const ACK_WAIT_MS = 60_000;
+/** Messages pulled from the server at a time (more when the service handles more at once). */
+const PULL_BATCH = 16;
 
 /**
  * Nest transport strategy over NATS: events through ONE JetStream durable pull consumer
  * per service (all event subjects, in stream order, shared by the service's replicas, ack
  * after the handler committed), requests through core NATS with a queue group per service.
  * One consumer keeps each service's view causal: plugin.approved is never handled before
- * the plugin.verified it follows.
+ * the plugin.verified it follows. A service that needs no order (the audit log) may take
+ * `eventBatch` events at once instead; each is still acked only when its own handler settles.
  */
 export class JetStreamServer extends BusServer {
   private readonly consumers: ConsumerMessages[] = [];
@@ -66,9 +70,11 @@ export class JetStreamServer extends BusServer {
       await jsm.consumers.add(stream, config);
     }
     const consumer = await jetstream(this.nc).consumers.get(stream, durable);
-    const messages = await consumer.consume({ max_messages: 16 });
+    const batch = this.options.eventBatch ?? 1;
+    const messages = await consumer.consume({ max_messages: Math.max(PULL_BATCH, batch) });
     this.consumers.push(messages);
     const prefix = `${this.options.prefix}.`;
+    const inFlight = new Set<Promise<void>>();
     void (async () => {
       for await (const m of messages) {
         const subject = m.subject.slice(prefix.length) as EventSubject;
@@ -76,32 +82,45 @@ export class JetStreamServer extends BusServer {
           m.ack(); // an event this service does not handle
           continue;
         }
-        let raw: unknown;
-        try {
-          raw = m.json();
-        } catch {
-          this.dropped(subject, m.string(), 'not JSON');
-          m.term('not JSON');
+        const handling = this.handle(m, subject);
+        if (batch === 1) {
+          await handling;
           continue;
         }
-        const outcome = await context.with(traceContextOf(m.headers), () =>
-          this.dispatchEvent(subject, raw),
-        );
-        if (outcome.kind === 'done') m.ack();
-        else if (outcome.kind === 'poison') {
-          this.dropped(subject, m.string(), `refused by its handler: ${String(outcome.error)}`);
-          m.term();
-        } else if (m.info.deliveryCount >= MAX_DELIVER) {
-          // JetStream would stop delivering it without a word.
-          this.dropped(
-            subject,
-            m.string(),
-            `gave up after ${m.info.deliveryCount} deliveries: ${String(outcome.error)}`,
-          );
-          m.term();
-        } else m.nak(retryDelayMs(m.info.deliveryCount));
+        // Up to `batch` handlers run together; each message is settled by its own.
+        inFlight.add(handling);
+        void handling.finally(() => inFlight.delete(handling));
+        if (inFlight.size >= batch) await Promise.race(inFlight);
       }
     })();
+  }
+
+  /** Hands one message to its handler, then acks, retries or drops it by the outcome; never throws. */
+  private async handle(m: JsMsg, subject: EventSubject): Promise<void> {
+    let raw: unknown;
+    try {
+      raw = m.json();
+    } catch {
+      this.dropped(subject, m.string(), 'not JSON');
+      m.term('not JSON');
+      return;
+    }
+    const outcome = await context.with(traceContextOf(m.headers), () =>
+      this.dispatchEvent(subject, raw),
+    );
+    if (outcome.kind === 'done') m.ack();
+    else if (outcome.kind === 'poison') {
+      this.dropped(subject, m.string(), `refused by its handler: ${String(outcome.error)}`);
+      m.term();
+    } else if (m.info.deliveryCount >= MAX_DELIVER) {
+      // JetStream would stop delivering it without a word.
+      this.dropped(
+        subject,
+        m.string(),
+        `gave up after ${m.info.deliveryCount} deliveries: ${String(outcome.error)}`,
+      );
+      m.term();
+    } else m.nak(retryDelayMs(m.info.deliveryCount));
   }
 
   // The stream keeps the message, but this consumer never sees it again: the error log names it

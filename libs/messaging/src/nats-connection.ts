@@ -9,6 +9,12 @@ export interface NatsBusOptions {
   service: string;
   /** Prefix of every NATS subject and the stream name, so deployments and test runs can share a server. */
   prefix: string;
+  /**
+   * Events the service's consumer hands to its handlers at once, each acknowledged when its own
+   * handler settles. Default 1: one at a time, in stream order, which keeps the service's view
+   * causal; more only for a service whose handlers need no order (the audit log).
+   */
+  eventBatch?: number;
 }
 
 /** The NATS subject of a contract subject under a prefix. */

@@ -22,6 +22,8 @@ export interface ServiceRootOptions {
   feature: Type | DynamicModule;
   persistence: ServicePersistence;
   env: { NATS_URL: string; BUS_PREFIX: string; DATABASE_URL: string; ARTIFACT_DIR?: string };
+  /** Events the service's consumer handles at once (default 1: one at a time, in stream order). */
+  eventBatch?: number;
 }
 
 /** Root module of one service running as its own process (distributed mode). */
@@ -36,6 +38,7 @@ export class ServiceRootModule {
           url: o.env.NATS_URL,
           prefix: o.env.BUS_PREFIX,
           service: o.service,
+          eventBatch: o.eventBatch,
         }),
         MessagingModule.forService(o.service),
         PersistenceModule.forRoot({ url: o.env.DATABASE_URL, ...o.persistence }),

@@ -1,12 +1,33 @@
-import { Module } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { MessagingModule } from '@convergio/messaging';
+import { ChainVerifyService } from './chain/chain-verify.service.js';
 import { AuditHandler } from './events/audit.handler.js';
-import { AuditService } from './events/audit.service.js';
+import {
+  AUDIT_INGEST_SETTINGS,
+  AuditWriter,
+  DEFAULT_AUDIT_INGEST,
+  type AuditIngestSettings,
+} from './events/audit-writer.js';
+import { AuditQueryService } from './query/audit-query.service.js';
 import { AUDIT_SERVICE } from './audit.schema.js';
 
+/** The audit service: import it as it is (default batching) or through `register`. */
 @Module({
   imports: [MessagingModule.forService(AUDIT_SERVICE)],
   controllers: [AuditHandler],
-  providers: [AuditService],
+  providers: [
+    AuditWriter,
+    AuditQueryService,
+    ChainVerifyService,
+    { provide: AUDIT_INGEST_SETTINGS, useValue: DEFAULT_AUDIT_INGEST },
+  ],
 })
-export class AuditModule {}
+export class AuditModule {
+  /** The audit service with its own ingest batch size. */
+  static register(settings: AuditIngestSettings): DynamicModule {
+    return {
+      module: AuditModule,
+      providers: [{ provide: AUDIT_INGEST_SETTINGS, useValue: settings }],
+    };
+  }
+}

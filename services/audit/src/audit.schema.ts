@@ -1,3 +1,14 @@
 /** The PostgreSQL schema the audit service owns. */
 export const AUDIT_SCHEMA = 'audit';
 export const AUDIT_SERVICE = 'audit';
+/**
+ * The role the audit service's work runs as (`SET LOCAL ROLE` in each of its transactions): it
+ * may read and append to the log, never change it. Roles belong to the whole PostgreSQL server,
+ * so every database of a server shares it; its rights are granted per table.
+ */
+export const AUDIT_WRITER_ROLE = 'convergio_audit_writer';
+/**
+ * Key of the transaction-level advisory lock that serializes appends to the chain across audit
+ * replicas (a constant: the key space is per database).
+ */
+export const AUDIT_CHAIN_LOCK = 7_300_113;

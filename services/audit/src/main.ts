@@ -3,7 +3,9 @@ import { runService } from '@convergio/runtime';
 import { AuditConfig } from './config/audit.config.js';
 import { auditPersistence, AuditModule } from './index.js';
 
-await runService('audit', AuditConfig, () => ({
-  feature: AuditModule,
+await runService('audit', AuditConfig, (env) => ({
+  feature: AuditModule.register({ maxBatch: env.AUDIT_INGEST_BATCH }),
   persistence: auditPersistence,
+  // Two batches in hand: one fills while the one before commits.
+  eventBatch: 2 * env.AUDIT_INGEST_BATCH,
 }));

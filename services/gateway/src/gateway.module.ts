@@ -19,6 +19,8 @@ import {
 } from './auth/key-revocations.js';
 import { ApprovalsController } from './approvals/approvals.controller.js';
 import { AuditController } from './audit/audit.controller.js';
+import { AuditExport } from './audit/audit-export.js';
+import { AuditVerify } from './audit/audit-verify.js';
 import {
   GATEWAY_LIMITS,
   GatewayLimitsEnv,
@@ -79,6 +81,8 @@ export class GatewayModule implements NestModule {
         },
         SubmissionService,
         SubmissionUpload,
+        AuditExport,
+        AuditVerify,
         ExecutorTimeouts,
         AdminKeyBootstrap,
         { provide: ADMIN_KEY_SETTINGS, useValue: { adminKey, adminKeyFile } },

@@ -108,7 +108,7 @@ describe('parameters are checked at the edge', () => {
       .query({ after_seq: String(Number.MAX_SAFE_INTEGER) })
       .set(bearer(auditor))
       .expect(200);
-    expect(res.body).toEqual({ events: [], next_after_seq: null });
+    expect(res.body).toEqual({ events: [], next_after_seq: null, next_cursor: null });
   });
 
   it.each([

@@ -1,13 +1,14 @@
-import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { AUDIT_SCHEMA } from '../audit.schema.js';
 
-/** One event as the audit log keeps it; rows are only ever inserted. */
+/** One event as the audit log keeps it, a link of its hash chain; rows are only ever inserted. */
 @Entity({ schema: AUDIT_SCHEMA, name: 'events' })
 @Index('events_event_id_key', ['eventId'], { unique: true })
 @Index('events_plugin_idx', ['pluginId', 'version', 'seq'])
 @Index('events_type_idx', ['type', 'seq'])
+@Index('events_occurred_idx', ['occurredAt', 'seq'])
 export class AuditRecord {
-  @PrimaryGeneratedColumn({ type: 'bigint', primaryKeyConstraintName: 'events_pkey' })
+  @PrimaryColumn({ type: 'bigint', primaryKeyConstraintName: 'events_pkey' })
   seq!: string;
 
   @Column({ type: 'uuid', name: 'event_id' })
@@ -36,4 +37,12 @@ export class AuditRecord {
 
   @Column({ type: 'jsonb' })
   data!: Record<string, unknown>;
+
+  /** The hash of the record before (64 zeros for the first): hex SHA-256. */
+  @Column({ type: 'text', name: 'prev_hash' })
+  prevHash!: string;
+
+  /** SHA-256 of this record's canonical form, `prev_hash` included (see recordHash). */
+  @Column({ type: 'text' })
+  hash!: string;
 }

@@ -1,106 +1,40 @@
 import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
 import {
-  EventSubjects,
+  ALL_EVENT_SUBJECTS,
   RequestSubjects,
   type EventEnvelope,
   type RequestEnvelope,
 } from '@convergio/contracts';
 import { BusController } from '@convergio/messaging';
-import { AuditService } from './audit.service.js';
+import { ChainVerifyService } from '../chain/chain-verify.service.js';
+import { AuditQueryService } from '../query/audit-query.service.js';
+import { AuditWriter } from './audit-writer.js';
 
-/** Every event subject is recorded; one method each so each gets its own durable consumer. */
+/**
+ * Records every event subject of libs/contracts (a subject added there is recorded without a
+ * change here) and answers queries and chain checks.
+ */
 @BusController()
 export class AuditHandler {
-  constructor(private readonly audit: AuditService) {}
+  constructor(
+    private readonly writer: AuditWriter,
+    private readonly queries: AuditQueryService,
+    private readonly chain: ChainVerifyService,
+  ) {}
 
-  @EventPattern(EventSubjects.PluginSubmitted)
-  onPluginSubmitted(@Payload() event: EventEnvelope) {
-    return this.audit.record(event);
-  }
-
-  @EventPattern(EventSubjects.PluginVerified)
-  onPluginVerified(@Payload() event: EventEnvelope) {
-    return this.audit.record(event);
-  }
-
-  @EventPattern(EventSubjects.PluginRejected)
-  onPluginRejected(@Payload() event: EventEnvelope) {
-    return this.audit.record(event);
-  }
-
-  @EventPattern(EventSubjects.PluginApproved)
-  onPluginApproved(@Payload() event: EventEnvelope) {
-    return this.audit.record(event);
-  }
-
-  @EventPattern(EventSubjects.PluginRevoked)
-  onPluginRevoked(@Payload() event: EventEnvelope) {
-    return this.audit.record(event);
-  }
-
-  @EventPattern(EventSubjects.PluginLoaded)
-  onPluginLoaded(@Payload() event: EventEnvelope) {
-    return this.audit.record(event);
-  }
-
-  @EventPattern(EventSubjects.PluginUnloaded)
-  onPluginUnloaded(@Payload() event: EventEnvelope) {
-    return this.audit.record(event);
-  }
-
-  @EventPattern(EventSubjects.PermissionDenied)
-  onPermissionDenied(@Payload() event: EventEnvelope) {
-    return this.audit.record(event);
-  }
-
-  @EventPattern(EventSubjects.PluginCrashed)
-  onPluginCrashed(@Payload() event: EventEnvelope) {
-    return this.audit.record(event);
-  }
-
-  @EventPattern(EventSubjects.SecretAccessed)
-  onSecretAccessed(@Payload() event: EventEnvelope) {
-    return this.audit.record(event);
+  @EventPattern([...ALL_EVENT_SUBJECTS])
+  record(@Payload() event: EventEnvelope) {
+    return this.writer.append(event);
   }
 
   @MessagePattern(RequestSubjects.AuditQuery)
   query(@Payload() req: RequestEnvelope<'audit.query'>) {
-    return this.audit.query(req.data);
+    return this.queries.query(req.data);
   }
 
-  @EventPattern(EventSubjects.SubmissionRefused)
-  onSubmissionRefused(@Payload() event: EventEnvelope) {
-    return this.audit.record(event);
-  }
-
-  @EventPattern(EventSubjects.PluginOwnerChanged)
-  onPluginOwnerChanged(@Payload() event: EventEnvelope) {
-    return this.audit.record(event);
-  }
-
-  @EventPattern(EventSubjects.PluginPolicyChecked)
-  onPluginPolicyChecked(@Payload() event: EventEnvelope) {
-    return this.audit.record(event);
-  }
-
-  @EventPattern(EventSubjects.SignerAdded)
-  onSignerAdded(@Payload() event: EventEnvelope) {
-    return this.audit.record(event);
-  }
-
-  @EventPattern(EventSubjects.SignerRotated)
-  onSignerRotated(@Payload() event: EventEnvelope) {
-    return this.audit.record(event);
-  }
-
-  @EventPattern(EventSubjects.SignerRevoked)
-  onSignerRevoked(@Payload() event: EventEnvelope) {
-    return this.audit.record(event);
-  }
-
-  @EventPattern(EventSubjects.PluginSignerChanged)
-  onPluginSignerChanged(@Payload() event: EventEnvelope) {
-    return this.audit.record(event);
+  @MessagePattern(RequestSubjects.AuditVerify)
+  verify(@Payload() req: RequestEnvelope<'audit.verify'>) {
+    return this.chain.verifySegment(req.data);
   }
 
   @EventPattern(EventSubjects.ApprovalRecorded)

@@ -1,38 +1,67 @@
-import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { Type, type Static } from '@sinclair/typebox';
-import { RequestSchemas, RequestSubjects } from '@convergio/contracts';
+import { Controller, Get, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { RequestSubjects } from '@convergio/contracts';
 import { BusClient } from '@convergio/messaging';
 import { Roles } from '../auth/roles.js';
+import { openApiSchema } from '../http/openapi-schema.js';
 import { SchemaPipe } from '../http/schema.pipe.js';
-
-const Filters = RequestSchemas[RequestSubjects.AuditQuery].request.properties;
-/** The audit service's own query, field for field, so nothing reaches it unchecked. */
-const AuditQuery = Type.Object(
-  {
-    ...Filters,
-    limit: Type.Integer({
-      minimum: Filters.limit.minimum,
-      maximum: Filters.limit.maximum,
-      default: 100,
-    }),
-  },
-  { additionalProperties: false },
-);
+import { AuditExport } from './audit-export.js';
+import { ApiAuditFilters, AuditExportQuery, AuditQuery } from './audit-filters.js';
+import { AuditVerify, ChainVerdictSchema } from './audit-verify.js';
 
 @ApiTags('audit')
 @ApiBearerAuth()
+@Roles('auditor')
 @Controller('v1/audit')
 export class AuditController {
-  constructor(private readonly bus: BusClient) {}
+  constructor(
+    private readonly bus: BusClient,
+    private readonly exporter: AuditExport,
+    private readonly chain: AuditVerify,
+  ) {}
 
-  /** Events in the order they were recorded; page with `after_seq` = the previous page's `next_after_seq`. */
+  /** Events in the order they were recorded; the next page is `?cursor=` the previous page's `next_cursor`. */
   @Get()
-  @Roles('auditor')
+  @ApiOperation({
+    summary: 'Query the audit log',
+    description:
+      'Filters combine (AND). 400 `validation_failed` for a bad filter, a cursor this log did not hand out, `cursor` with `after_seq`, or `from` not before `to`.',
+  })
+  @ApiAuditFilters(AuditQuery)
   query(
     @Query(new SchemaPipe(AuditQuery, 'audit query', { coerce: true }))
-    q: Static<typeof AuditQuery>,
+    q: AuditQuery,
   ) {
     return this.bus.request(RequestSubjects.AuditQuery, q);
+  }
+
+  /** Every matching event, one JSON object per line, for SIEM tools. */
+  @Get('export')
+  @ApiOperation({
+    summary: 'Export the audit log as NDJSON',
+    description:
+      'The filters of GET /v1/audit without `limit`; streamed as application/x-ndjson, one event per line, in the order recorded.',
+  })
+  @ApiProduces('application/x-ndjson')
+  @ApiAuditFilters(AuditExportQuery)
+  async export(
+    @Query(new SchemaPipe(AuditExportQuery, 'audit export query', { coerce: true }))
+    q: AuditExportQuery,
+    @Res() res: Response,
+  ): Promise<void> {
+    await this.exporter.stream(q, res);
+  }
+
+  /** Recomputes the hash chain from the first record to the last. */
+  @Get('verify')
+  @ApiOperation({
+    summary: 'Verify the audit log hash chain',
+    description:
+      'Names the first record that was changed, removed before, or inserted. Records removed from the end are only detected against a head hash kept elsewhere (see the operator guide).',
+  })
+  @ApiOkResponse({ schema: openApiSchema(ChainVerdictSchema) })
+  verify() {
+    return this.chain.verify();
   }
 }

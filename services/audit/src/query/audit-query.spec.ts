@@ -1,0 +1,121 @@
+import { randomUUID } from 'node:crypto';
+import {
+  EventSubjects,
+  RequestSubjects,
+  type EventEnvelope,
+  type RequestMap,
+} from '@convergio/contracts';
+import { startServiceHarness, type ServiceHarness } from '@convergio/service-testing';
+import { AuditWriter } from '../events/audit-writer.js';
+import { auditPersistence, AuditModule } from '../index.js';
+import { encodeAuditCursor } from './audit-cursor.js';
+
+const ADMIN = randomUUID();
+const OTHER = randomUUID();
+
+/** An envelope as the writer takes it; `actor` is not in every payload schema yet. */
+const anEvent = (e: Omit<EventEnvelope, 'data'> & { data: Record<string, unknown> }) =>
+  e as EventEnvelope;
+
+describe('audit query', () => {
+  let h: ServiceHarness;
+
+  beforeAll(async () => {
+    h = await startServiceHarness({ ...auditPersistence, feature: AuditModule });
+    // Six revocations an hour apart, alternately by two keys (`actor`, the convention of every
+    // event a person causes), handed to the writer as the handler would.
+    const writer = h.app.get(AuditWriter);
+    for (let i = 0; i < 6; i++)
+      await writer.append(
+        anEvent({
+          id: randomUUID(),
+          type: EventSubjects.PluginRevoked,
+          version: 1,
+          occurred_at: `2026-11-30T0${i}:00:00.000Z`,
+          source: 'approval',
+          correlation_id: randomUUID(),
+          data: {
+            plugin_id: 'a.query',
+            version: `1.0.${i}`,
+            revoked_by: i % 2 ? OTHER : ADMIN,
+            actor: i % 2 ? OTHER : ADMIN,
+          },
+        }),
+      );
+  });
+  afterAll(() => h?.close());
+
+  const query = (q: Partial<RequestMap['audit.query']>) =>
+    h.bus.request(RequestSubjects.AuditQuery, { plugin_id: 'a.query', limit: 100, ...q });
+  const versions = async (q: Partial<RequestMap['audit.query']>) =>
+    (await query(q)).events.map((e) => e.version);
+
+  it('filters by actor (data.actor) and by time range, from inclusive, to exclusive', async () => {
+    expect(await versions({ actor: ADMIN })).toEqual(['1.0.0', '1.0.2', '1.0.4']);
+    expect(
+      await versions({ from: '2026-11-30T01:00:00Z', to: '2026-11-30T04:00:00+00:00' }),
+    ).toEqual(['1.0.1', '1.0.2', '1.0.3']);
+    expect(await versions({ actor: OTHER, from: '2026-11-30T02:00:00Z' })).toEqual([
+      '1.0.3',
+      '1.0.5',
+    ]);
+    expect(await versions({ actor: randomUUID() })).toEqual([]);
+  });
+
+  it('pages with an opaque cursor until next_cursor is null', async () => {
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    for (;;) {
+      const page = await query({ limit: 4, ...(cursor ? { cursor } : {}) });
+      seen.push(...page.events.map((e) => e.version!));
+      if (page.next_cursor === null) break;
+      cursor = page.next_cursor;
+    }
+    expect(seen).toEqual(['1.0.0', '1.0.1', '1.0.2', '1.0.3', '1.0.4', '1.0.5']);
+  });
+
+  it.each([
+    ['a cursor it never handed out', { cursor: 'bm90LWEtY3Vyc29y' }, 'invalid_cursor', '/cursor'],
+    [
+      'a cursor with a sign',
+      { cursor: Buffer.from('a1.-1').toString('base64url') },
+      'invalid_cursor',
+      '/cursor',
+    ],
+    [
+      'a cursor beyond 2^53',
+      { cursor: Buffer.from('a1.9007199254740993').toString('base64url') },
+      'invalid_cursor',
+      '/cursor',
+    ],
+    [
+      'a cursor and after_seq',
+      { cursor: encodeAuditCursor(1), after_seq: 1 },
+      'conflicting_position',
+      '/cursor',
+    ],
+    [
+      'a range ending before it starts',
+      { from: '2026-11-30T04:00:00Z', to: '2026-11-30T01:00:00Z' },
+      'invalid_range',
+      '/from',
+    ],
+    [
+      'an empty range',
+      { from: '2026-11-30T04:00:00Z', to: '2026-11-30T04:00:00Z' },
+      'invalid_range',
+      '/from',
+    ],
+    ['a year PostgreSQL has not', { from: '0000-01-01T00:00:00Z' }, 'invalid_time', '/from'],
+  ])('refuses %s with a coded error', async (_what, q, code, path) => {
+    await expect(query(q)).rejects.toMatchObject({
+      code: 'validation_failed',
+      details: [expect.objectContaining({ code, path })],
+    });
+  });
+
+  it('refuses filters its schema does not allow before any query runs', async () => {
+    for (const q of [{ from: 'yesterday' }, { actor: '' }, { cursor: 'a/b' }])
+      await expect(query(q)).rejects.toMatchObject({ code: 'validation_failed' });
+  });
+});

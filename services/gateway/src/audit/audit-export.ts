@@ -1,0 +1,48 @@
+import { once } from 'node:events';
+import { Injectable, Logger } from '@nestjs/common';
+import type { Response } from 'express';
+import { RequestSubjects } from '@convergio/contracts';
+import { BusClient } from '@convergio/messaging';
+import type { AuditExportQuery } from './audit-filters.js';
+
+/** Events per request to the audit service while exporting: what bounds the gateway's memory. */
+const EXPORT_PAGE = 500;
+
+/** Streams the audit log as NDJSON (one event per line), a page at a time. */
+@Injectable()
+export class AuditExport {
+  private readonly log = new Logger(AuditExport.name);
+
+  constructor(private readonly bus: BusClient) {}
+
+  /**
+   * Writes every event matching `filters` to `res` as `application/x-ndjson`, waiting for the
+   * client to drain each page before asking for the next. The first page is fetched before
+   * anything is written, so bad filters still get a coded error; a failure later ends the
+   * stream early (no error line), which the client sees as a cut connection.
+   */
+  async stream(filters: AuditExportQuery, res: Response): Promise<void> {
+    const pageAfter = (cursor: string | undefined) =>
+      this.bus.request(RequestSubjects.AuditQuery, {
+        ...filters,
+        ...(cursor === undefined ? {} : { cursor, after_seq: undefined }),
+        limit: EXPORT_PAGE,
+      });
+    let page = await pageAfter(filters.cursor);
+    res.status(200).type('application/x-ndjson');
+    try {
+      for (;;) {
+        const lines = page.events.map((e) => `${JSON.stringify(e)}\n`).join('');
+        // A client that goes away never drains: its close ends the wait too.
+        if (lines && !res.write(lines))
+          await Promise.race([once(res, 'drain'), once(res, 'close')]);
+        if (page.next_cursor === null || res.destroyed) break;
+        page = await pageAfter(page.next_cursor);
+      }
+      res.end();
+    } catch (error) {
+      this.log.error(`audit export cut short: ${String(error)}`);
+      res.destroy();
+    }
+  }
+}

@@ -1,0 +1,59 @@
+import { Injectable } from '@nestjs/common';
+import { Type, type Static } from '@sinclair/typebox';
+import {
+  AuditChainBreakSchema,
+  RequestSubjects,
+  type AuditChainLink,
+  type ReplyMap,
+} from '@convergio/contracts';
+import { BusClient } from '@convergio/messaging';
+
+/** Records the audit service checks per request: what bounds its memory and each request's time. */
+const SEGMENT = 5000;
+
+/** The answer of GET /v1/audit/verify. */
+export const ChainVerdictSchema = Type.Object({
+  ok: Type.Boolean({ description: 'true when every record is intact and linked' }),
+  records_checked: Type.Integer({ description: 'records found intact before any break' }),
+  first_broken: Type.Union([AuditChainBreakSchema, Type.Null()]),
+  head: Type.Union(
+    [
+      Type.Object({ seq: Type.Integer(), event_id: Type.String(), hash: Type.String() }),
+      Type.Null(),
+    ],
+    {
+      description:
+        'the last intact record: keep its hash outside the platform (an anchor) to detect a later removal of the tail',
+    },
+  ),
+});
+export type ChainVerdict = Static<typeof ChainVerdictSchema>;
+
+/** Walks the whole hash chain through the audit service, one segment per request. */
+@Injectable()
+export class AuditVerify {
+  constructor(private readonly bus: BusClient) {}
+
+  async verify(): Promise<ChainVerdict> {
+    let after: AuditChainLink | null = null;
+    let checked = 0;
+    for (;;) {
+      const segment: ReplyMap['audit.verify'] = await this.bus.request(
+        RequestSubjects.AuditVerify,
+        {
+          after,
+          limit: SEGMENT,
+        },
+      );
+      checked += segment.records_checked;
+      after = segment.last ?? after;
+      if (segment.done)
+        return {
+          ok: segment.first_broken === null,
+          records_checked: checked,
+          first_broken: segment.first_broken,
+          head: after,
+        };
+    }
+  }
+}
