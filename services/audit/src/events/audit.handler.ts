@@ -36,29 +36,4 @@ export class AuditHandler {
   verify(@Payload() req: RequestEnvelope<'audit.verify'>) {
     return this.chain.verifySegment(req.data);
   }
-
-  @EventPattern(EventSubjects.ApprovalRecorded)
-  onApprovalRecorded(@Payload() event: EventEnvelope) {
-    return this.audit.record(event);
-  }
-
-  @EventPattern(EventSubjects.ApprovalRefused)
-  onApprovalRefused(@Payload() event: EventEnvelope) {
-    return this.audit.record(event);
-  }
-
-  @EventPattern(EventSubjects.ApiKeyCreated)
-  onApiKeyCreated(@Payload() event: EventEnvelope) {
-    return this.audit.record(event);
-  }
-
-  @EventPattern(EventSubjects.ApiKeyRevoked)
-  onApiKeyRevoked(@Payload() event: EventEnvelope) {
-    return this.audit.record(event);
-  }
-
-  @EventPattern(EventSubjects.ApiKeyRotated)
-  onApiKeyRotated(@Payload() event: EventEnvelope) {
-    return this.audit.record(event);
-  }
 }
