@@ -1,6 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { CRASH_REASONS } from './crash-reasons.js';
-import { ManifestSchema, PLUGIN_ID_PATTERN } from './manifest.schema.js';
+import { ManifestSchema, PLUGIN_ID_PATTERN, SECRET_ID_PATTERN } from './manifest.schema.js';
 import { KeyIdSchema, SignedBySchema, SignerIdSchema, SignerTrustSchema } from './signer.schema.js';
 import { EventSubjects } from './subjects.js';
 
@@ -225,6 +225,14 @@ export const EventPayloadSchemas = {
   [EventSubjects.SecretAccessed]: Type.Object(
     { ...PluginRef, secret_id: Type.String() },
     { additionalProperties: false },
+  ),
+  [EventSubjects.SecretChanged]: Type.Object(
+    {
+      secret_id: Type.String({ pattern: SECRET_ID_PATTERN }),
+      action: Type.Union([Type.Literal('stored'), Type.Literal('deleted')]),
+      actor: Type.String({ description: 'the admin key id' }),
+    },
+    { additionalProperties: false, description: 'never the value' },
   ),
 } satisfies Record<(typeof EventSubjects)[keyof typeof EventSubjects], TSchema>;
 

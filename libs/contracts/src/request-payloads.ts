@@ -1,5 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { PLUGIN_ID_PATTERN, VERSION_PATTERN } from './manifest.schema.js';
+import { PLUGIN_ID_PATTERN, SECRET_ID_PATTERN, VERSION_PATTERN } from './manifest.schema.js';
 import { FindingSchema, TrustSchema } from './event-payloads.js';
 import {
   PublicKeySchema,
@@ -26,6 +26,7 @@ export const VersionSchema = Type.String({
 const PluginId = PluginIdSchema;
 const Version = VersionSchema;
 const Json = Type.Unknown();
+const SecretId = Type.String({ pattern: SECRET_ID_PATTERN, maxLength: 127 });
 const Sha256 = Type.String({ pattern: '^[0-9a-f]{64}$' });
 /**
  * Where the audit log's sequence numbers (PostgreSQL bigint) can be named: the largest integer a
@@ -356,6 +357,68 @@ export const RequestSchemas = {
       events: Type.Array(AuditEventSchema),
       next_after_seq: Type.Union([Type.Integer(), Type.Null()]),
     }),
+  },
+  [RequestSubjects.SecretsTokenIssue]: {
+    request: Type.Object(
+      { plugin_id: PluginId, version: Version, module_sha256: Sha256 },
+      { additionalProperties: false },
+    ),
+    reply: Type.Object({
+      token: Type.String({ maxLength: 16384, description: 'an EdDSA-signed JWS (compact)' }),
+      expires_in_s: Type.Integer({ minimum: 1, description: 'seconds the token stays valid' }),
+    }),
+  },
+  [RequestSubjects.SecretsRead]: {
+    request: Type.Object(
+      {
+        token: Type.String({ minLength: 1, maxLength: 16384 }),
+        plugin_id: PluginId,
+        version: Version,
+        secret_id: Type.String({ minLength: 1, maxLength: 2000 }),
+      },
+      {
+        additionalProperties: false,
+        description: 'secret_id is as the plugin sent it: the broker refuses a malformed one',
+      },
+    ),
+    reply: Type.Union([
+      Type.Object({ value: Type.String() }, { additionalProperties: false }),
+      Type.Object(
+        {
+          error: Type.Object(
+            {
+              code: Type.Union([
+                Type.Literal('permission_denied'),
+                Type.Literal('not_found'),
+                Type.Literal('io_error'),
+              ]),
+              message: Type.String({ maxLength: 2000 }),
+            },
+            { additionalProperties: false },
+          ),
+        },
+        {
+          additionalProperties: false,
+          description:
+            'what the plugin gets instead of the value: refused (recorded as permission.denied), no such secret, or the store failed',
+        },
+      ),
+    ]),
+  },
+  [RequestSubjects.SecretsPut]: {
+    request: Type.Object(
+      {
+        id: SecretId,
+        value: Type.String({ minLength: 1, maxLength: 25600 }),
+        actor: Type.String(),
+      },
+      { additionalProperties: false },
+    ),
+    reply: Type.Object({ id: SecretId, created: Type.Boolean() }),
+  },
+  [RequestSubjects.SecretsDelete]: {
+    request: Type.Object({ id: SecretId, actor: Type.String() }, { additionalProperties: false }),
+    reply: Type.Object({ id: SecretId }),
   },
 } satisfies Record<
   (typeof RequestSubjects)[keyof typeof RequestSubjects],

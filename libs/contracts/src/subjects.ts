@@ -27,6 +27,8 @@ export const EventSubjects = {
   SignerRevoked: 'signer.revoked',
   /** An admin accepted another signer (or none) for a plugin id's next versions. */
   PluginSignerChanged: 'plugin.signer_changed',
+  /** An admin stored or deleted a secret of the embedded store (never its value). */
+  SecretChanged: 'secret.changed',
 } as const;
 
 /** Request/reply subjects (core NATS request, one queue group per service). */
@@ -52,6 +54,14 @@ export const RequestSubjects = {
   VerificationRevokeSigner: 'verification.signers.revoke',
   /** An admin accepts a signer change for a plugin id (key continuity). */
   VerificationSetPluginSigner: 'verification.plugins.signer',
+  /** The executor asks the broker for a signed token scoped to a version's granted secret ids. */
+  SecretsTokenIssue: 'secrets.token.issue',
+  /** The executor reads one secret for a plugin call with that call's token. */
+  SecretsRead: 'secrets.read',
+  /** An admin stores a secret in the embedded store. */
+  SecretsPut: 'secrets.put',
+  /** An admin deletes a secret of the embedded store. */
+  SecretsDelete: 'secrets.delete',
 } as const;
 
 export type EventSubject = (typeof EventSubjects)[keyof typeof EventSubjects];
