@@ -13,6 +13,7 @@ import { InvocationService } from './invocations/invocation.service.js';
 import { PluginHost } from './invocations/plugin-host.js';
 import { PluginEvents } from './lifecycle/plugin-events.js';
 import { ToolsService } from './invocations/tools.service.js';
+import { SecretAccess } from './secrets/secret-access.js';
 
 /** The executor's features under the operator's limits and policy. */
 @Module({})
@@ -32,6 +33,7 @@ export class ExecutorModule {
         PluginEvents,
         PolicyGate,
         CallMetrics,
+        SecretAccess,
         { provide: EXECUTOR_SETTINGS, useValue: settings },
       ],
     };
