@@ -4,7 +4,7 @@ import {
   createPublicKey,
   type KeyObject,
 } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { SECRET_BROKER_SCHEMA } from '../secret-broker.schema.js';
 
@@ -20,10 +20,15 @@ export interface SigningKey {
  * starting at once both insert, and the primary key keeps the first.
  */
 @Injectable()
-export class SigningKeyRepository {
+export class SigningKeyRepository implements OnModuleInit {
   private key: Promise<SigningKey> | undefined;
 
   constructor(private readonly dataSource: DataSource) {}
+
+  /** Every replica has the key before it answers: a first start creates it. */
+  async onModuleInit(): Promise<void> {
+    await this.current();
+  }
 
   /** The shared key, created on first use. */
   current(): Promise<SigningKey> {
