@@ -30,7 +30,11 @@ export function parseReleaseForms(
   } catch {
     return { ok: false, reason: 'JSON' };
   }
-  if (!Value.Check(ReleaseFormsSchema, parsed))
+  if (
+    Array.isArray(parsed) ||
+    !Value.Check(ReleaseFormsSchema, parsed) ||
+    !Object.keys(parsed).every((id) => secretId.test(id))
+  )
     return {
       ok: false,
       reason: 'a JSON object of secret id → {"last": 1..64} or {"first": 1..64}',

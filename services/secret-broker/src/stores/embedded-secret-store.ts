@@ -49,10 +49,11 @@ export class EmbeddedSecretStore implements SecretStore {
 
   /** Deletes `id`; false if there was none. */
   async delete(manager: EntityManager, id: string): Promise<boolean> {
-    const rows: unknown[] = await manager.query(
-      `DELETE FROM ${S}.embedded_secrets WHERE id = $1 RETURNING id`,
+    // A SELECT: TypeORM answers a bare DELETE with [rows, count] on pg and rows elsewhere.
+    const rows: { deleted: number }[] = await manager.query(
+      `WITH d AS (DELETE FROM ${S}.embedded_secrets WHERE id = $1 RETURNING id) SELECT count(*)::int AS deleted FROM d`,
       [id],
     );
-    return rows.length > 0;
+    return rows[0].deleted > 0;
   }
 }
