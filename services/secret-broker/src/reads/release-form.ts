@@ -9,10 +9,8 @@ const ReleaseFormSchema = Type.Union([
     { additionalProperties: false },
   ),
 ]);
-const ReleaseFormsSchema = Type.Record(
-  Type.String({ pattern: SECRET_ID_PATTERN }),
-  ReleaseFormSchema,
-);
+const ReleaseFormsSchema = Type.Record(Type.String(), ReleaseFormSchema);
+const secretId = new RegExp(SECRET_ID_PATTERN);
 
 /** What a plugin gets of one secret in brokered mode: only its last or first n characters. */
 export type ReleaseForm = Static<typeof ReleaseFormSchema>;
