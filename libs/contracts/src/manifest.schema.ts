@@ -6,6 +6,8 @@ import { Type, type Static } from '@sinclair/typebox';
  * names a secret in either store.
  */
 export const SECRET_ID_PATTERN = '^[A-Za-z0-9-]{1,127}$';
+/** Largest secret value the embedded store keeps, UTF-8 bytes (Azure Key Vault's own limit). */
+export const MAX_SECRET_VALUE_BYTES = 25 * 1024;
 
 export const VERSION_PATTERN =
   '^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(?:-[0-9A-Za-z.-]+)?(?:\\+[0-9A-Za-z.-]+)?$';

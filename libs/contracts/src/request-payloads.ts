@@ -1,5 +1,10 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { PLUGIN_ID_PATTERN, SECRET_ID_PATTERN, VERSION_PATTERN } from './manifest.schema.js';
+import {
+  MAX_SECRET_VALUE_BYTES,
+  PLUGIN_ID_PATTERN,
+  SECRET_ID_PATTERN,
+  VERSION_PATTERN,
+} from './manifest.schema.js';
 import { FindingSchema, TrustSchema } from './event-payloads.js';
 import {
   PublicKeySchema,
@@ -26,7 +31,13 @@ export const VersionSchema = Type.String({
 const PluginId = PluginIdSchema;
 const Version = VersionSchema;
 const Json = Type.Unknown();
-const SecretId = Type.String({ pattern: SECRET_ID_PATTERN, maxLength: 127 });
+/** A secret id, as manifests grant it and both stores name it. */
+export const SecretIdSchema = Type.String({
+  pattern: SECRET_ID_PATTERN,
+  maxLength: 127,
+  description: '1 to 127 letters, digits and dashes (e.g. db-password)',
+});
+const SecretId = SecretIdSchema;
 const Sha256 = Type.String({ pattern: '^[0-9a-f]{64}$' });
 /**
  * Where the audit log's sequence numbers (PostgreSQL bigint) can be named: the largest integer a
@@ -409,7 +420,7 @@ export const RequestSchemas = {
     request: Type.Object(
       {
         id: SecretId,
-        value: Type.String({ minLength: 1, maxLength: 25600 }),
+        value: Type.String({ minLength: 1, maxLength: MAX_SECRET_VALUE_BYTES }),
         actor: Type.String(),
       },
       { additionalProperties: false },

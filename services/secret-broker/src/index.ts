@@ -11,7 +11,6 @@ export {
   secretBrokerSettings,
   type SecretBrokerSettings,
 } from './config/secret-broker.config.js';
-export { MAX_SECRET_BYTES } from './stores/secrets-admin.service.js';
 /** Tables and migrations of the secret broker. */
 export const secretBrokerPersistence = {
   schema: SECRET_BROKER_SCHEMA,

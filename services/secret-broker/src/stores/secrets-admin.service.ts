@@ -1,12 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { DomainError, EventSubjects, type ReplyMap, type RequestMap } from '@convergio/contracts';
+import {
+  DomainError,
+  EventSubjects,
+  MAX_SECRET_VALUE_BYTES,
+  type ReplyMap,
+  type RequestMap,
+} from '@convergio/contracts';
 import { BusClient } from '@convergio/messaging';
 import { EmbeddedSecretStore } from './embedded-secret-store.js';
 import { SECRET_STORE, type SecretStore } from './secret-store.js';
-
-/** Largest value the embedded store keeps, UTF-8 bytes (Azure Key Vault's own limit). */
-export const MAX_SECRET_BYTES = 25 * 1024;
 
 /**
  * Admin changes to the embedded store, each recorded as secret.changed with its actor (never
@@ -22,10 +25,10 @@ export class SecretsAdminService {
 
   async put(req: RequestMap['secrets.put']): Promise<ReplyMap['secrets.put']> {
     const store = this.embedded();
-    if (Buffer.byteLength(req.value, 'utf8') > MAX_SECRET_BYTES)
+    if (Buffer.byteLength(req.value, 'utf8') > MAX_SECRET_VALUE_BYTES)
       throw new DomainError(
         'payload_too_large',
-        `a secret value holds at most ${MAX_SECRET_BYTES} bytes`,
+        `a secret value holds at most ${MAX_SECRET_VALUE_BYTES} bytes`,
       );
     // The row commits only once its event is stored: no change goes unrecorded.
     const created = await this.dataSource.transaction(async (manager) => {
