@@ -226,7 +226,13 @@ export class PluginHost implements OnApplicationShutdown {
     denial: { capability: string; target: string; reason: string },
   ): void {
     this.metrics.denied(plugin.id, denial.capability);
-    const event = deniedEvent(plugin, denial);
+    // A plugin can name a value released to it in what it asks for (a path, a host).
+    const key = pluginVersionKey(plugin.id, plugin.version);
+    const event = deniedEvent(plugin, {
+      capability: denial.capability,
+      target: this.secrets.scrub(key, denial.target),
+      reason: this.secrets.scrub(key, denial.reason),
+    });
     void this.bus.publish(EventSubjects.PermissionDenied, event).catch((error: unknown) =>
       // The log is then the only record of the denial: all of it, JSON-escaped.
       this.log.error(`permission.denied not sent (${String(error)}): ${JSON.stringify(event)}`),
