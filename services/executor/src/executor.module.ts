@@ -14,6 +14,7 @@ import { PluginHost } from './invocations/plugin-host.js';
 import { PluginEvents } from './lifecycle/plugin-events.js';
 import { ToolsService } from './invocations/tools.service.js';
 import { SecretAccess } from './secrets/secret-access.js';
+import { TelemetryMetrics } from './metrics/telemetry-metrics.js';
 
 /** The executor's features under the operator's limits and policy. */
 @Module({})
@@ -34,6 +35,7 @@ export class ExecutorModule {
         PolicyGate,
         CallMetrics,
         SecretAccess,
+        TelemetryMetrics,
         { provide: EXECUTOR_SETTINGS, useValue: settings },
       ],
     };

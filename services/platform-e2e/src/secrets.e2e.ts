@@ -374,6 +374,11 @@ describe('secrets end to end', () => {
   it('never lets a value out: service logs, bus messages, metrics and HTTP replies hold none', async () => {
     for (const service of ['executor', 'secret-broker', 'gateway'])
       replies.push((await request(info.serviceUrls[service]).get('/metrics').expect(200)).text);
+    // The plugin's telemetry reached the operator as a metric, its secret attribute redacted.
+    const executorMetrics = replies.at(-3) ?? '';
+    expect(executorMetrics).toMatch(
+      /convergio_plugin_telemetry_events_total\{[^}]*plugin="e2e\.secret-reader"[^}]*attr_v="\[REDACTED\]"/,
+    );
     const logs = await Promise.all(
       (await readdir(info.logsDir)).map((f) => readFile(join(info.logsDir, f), 'utf8')),
     );

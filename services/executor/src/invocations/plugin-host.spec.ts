@@ -15,6 +15,7 @@ import { CallMetrics } from '../metrics/call-metrics.js';
 import type { RunnableRecord } from '../versions/version-record.js';
 import { deniedEvent, PluginHost } from './plugin-host.js';
 import { SecretAccess } from '../secrets/secret-access.js';
+import { TelemetryMetrics } from '../metrics/telemetry-metrics.js';
 import { PluginEvents } from '../lifecycle/plugin-events.js';
 
 describe('PluginHost', () => {
@@ -52,6 +53,7 @@ describe('PluginHost', () => {
       new PolicyGate(settings),
       new PluginEvents(bus.asBusClient()),
       new SecretAccess(bus.asBusClient()),
+      new TelemetryMetrics(),
     );
   });
 

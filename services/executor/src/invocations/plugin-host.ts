@@ -31,6 +31,7 @@ import type { RunnableRecord } from '../versions/version-record.js';
 import { PluginEvents } from '../lifecycle/plugin-events.js';
 import { CallMetrics } from '../metrics/call-metrics.js';
 import { SecretAccess } from '../secrets/secret-access.js';
+import { TelemetryMetrics } from '../metrics/telemetry-metrics.js';
 import { EXECUTOR_SETTINGS } from './executor-limits.js';
 import { toolInputSchemas } from './tool-input.js';
 
@@ -66,6 +67,7 @@ export class PluginHost implements OnApplicationShutdown {
     private readonly gate: PolicyGate,
     private readonly events: PluginEvents,
     private readonly secrets: SecretAccess,
+    private readonly telemetry: TelemetryMetrics,
   ) {
     this.maxLoaded = settings.maxLoadedPlugins;
     this.instancesPerPlugin = settings.instancesPerPlugin;
@@ -90,10 +92,13 @@ export class PluginHost implements OnApplicationShutdown {
       onDenied: (plugin, denial) => this.denied(plugin, denial),
       onLog: (plugin, line) =>
         this.log.log(`[${plugin.id}@${plugin.version}] ${this.scrubbed(plugin, line)}`),
-      onTelemetry: (plugin, event) =>
+      onTelemetry: (plugin, event) => {
+        const key = pluginVersionKey(plugin.id, plugin.version);
+        this.telemetry.record(plugin.id, event, this.secrets.releasedTo(key));
         this.log.debug(
           `[${plugin.id}@${plugin.version}] telemetry ${this.scrubbed(plugin, event)}`,
-        ),
+        );
+      },
       onExecutorRequest: (plugin, op, payload) => this.serve(plugin, op, payload),
       onCrash: (plugin, error) =>
         this.log.warn(

@@ -11,6 +11,7 @@ import { ExecutorLimitsEnv, executorSettings } from '../config/executor.config.j
 import type { RunnableVersions } from '../versions/runnable-versions.js';
 import { PolicyGate } from '../versions/policy-gate.js';
 import { SecretAccess } from '../secrets/secret-access.js';
+import { TelemetryMetrics } from '../metrics/telemetry-metrics.js';
 import { PluginEvents } from '../lifecycle/plugin-events.js';
 import { CallMetrics } from '../metrics/call-metrics.js';
 import { RecordingBus } from '../recording-bus.spec-helper.js';
@@ -83,6 +84,7 @@ describe('tool input checked in the plugin sandbox', () => {
       gate,
       events,
       secrets,
+      new TelemetryMetrics(),
     );
     service = new InvocationService(
       versions,

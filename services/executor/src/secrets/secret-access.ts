@@ -67,6 +67,11 @@ export class SecretAccess {
     return reply;
   }
 
+  /** The values released to the version `key` that are still remembered. */
+  releasedTo(key: PluginVersionKey): readonly string[] {
+    return [...(this.released.get(key) ?? [])];
+  }
+
   /** `text` without any value released to the version `key` (nor its usual encodings). */
   scrub(key: PluginVersionKey, text: string): string {
     const values = this.released.get(key);
