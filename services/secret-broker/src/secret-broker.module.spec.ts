@@ -79,16 +79,16 @@ describe('secret broker: embedded store administration', () => {
   });
   afterAll(() => h?.close());
 
-  const rows = async () =>
-    (await h.dataSource.query(`SELECT id FROM secret_broker.embedded_secrets ORDER BY id`)) as {
-      id: string;
-    }[];
+  const rows = () =>
+    h.dataSource.query<{ id: string }[]>(
+      `SELECT id FROM secret_broker.embedded_secrets ORDER BY id`,
+    );
 
   it('boots on its own schema with one signing key', async () => {
-    const tables = await h.dataSource.query(
+    const tables = await h.dataSource.query<{ table_name: string }[]>(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = 'secret_broker' ORDER BY 1`,
     );
-    expect(tables.map((t: { table_name: string }) => t.table_name)).toEqual([
+    expect(tables.map((t) => t.table_name)).toEqual([
       'embedded_secrets',
       'migrations',
       'processed_events',

@@ -211,10 +211,11 @@ export class SandboxProcess {
     message: Extract<FromSandboxProcess, { type: 'executor_request' }>,
   ): Promise<void> {
     const { id, op, payload } = message;
-    const ask = this.options.events.executorRequest;
+    const { events } = this.options;
     try {
-      if (!ask) throw new Error(`the executor serves no "${op}"`);
-      this.send({ type: 'executor_reply', id, ok: true, result: await ask(op, payload) });
+      if (!events.executorRequest) throw new Error(`the executor serves no "${op}"`);
+      const result = await events.executorRequest(op, payload);
+      this.send({ type: 'executor_reply', id, ok: true, result });
     } catch (error) {
       this.send({ type: 'executor_reply', id, ok: false, message: errorMessage(error) });
     }

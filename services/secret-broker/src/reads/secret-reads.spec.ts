@@ -48,9 +48,9 @@ describe('secret broker: tokens and reads', () => {
     await approve('acme.other', '1.0.0', { 'secrets.read': { ids: ['other-secret'] } });
     await approve('acme.bystander', '1.0.0', { 'secrets.read': { ids: ['db-password'] } });
     await approve('acme.plain', '1.0.0', {});
-    const [row] = (await h.dataSource.query(
+    const [row] = await h.dataSource.query<{ private_key_pem: string }[]>(
       `SELECT private_key_pem FROM secret_broker.signing_keys`,
-    )) as { private_key_pem: string }[];
+    );
     brokerKey = createPrivateKey(row.private_key_pem);
   });
   afterAll(() => h?.close());
@@ -144,12 +144,9 @@ describe('secret broker: tokens and reads', () => {
   });
 
   it('keeps values encrypted at rest, bound to their id', async () => {
-    const rows = (await h.dataSource.query(
+    const rows = await h.dataSource.query<{ id: string; ciphertext: string }[]>(
       `SELECT id, ciphertext FROM secret_broker.embedded_secrets`,
-    )) as {
-      id: string;
-      ciphertext: string;
-    }[];
+    );
     expect(JSON.stringify(rows)).not.toContain(VALUE);
     expect(Buffer.from(JSON.stringify(rows)).toString('base64')).not.toContain(
       Buffer.from(VALUE).toString('base64'),
@@ -205,7 +202,7 @@ describe('secret broker: tokens and reads', () => {
     const { exp } = decodeJwt(token);
     const reply = await h.app
       .get(SecretReadService)
-      .read({ token, plugin_id: 'acme.reader', version: '1.0.0', secret_id: 'db-password' }, exp!);
+      .read({ token, plugin_id: 'acme.reader', version: '1.0.0', secret_id: 'db-password' }, exp);
     await expectRefused(reply, 'acme.reader', 'db-password', /expired/);
   });
 

@@ -73,7 +73,7 @@ export async function verifySecretToken(
       return { ok: false, reason: 'the secret token has malformed claims' };
     return {
       ok: true,
-      token: { pluginId: sub, version: ver, moduleSha256: mod, secretIds: sec as string[], jti },
+      token: { pluginId: sub, version: ver, moduleSha256: mod, secretIds: sec, jti },
     };
   } catch (error) {
     return { ok: false, reason: refusalOf(error) };
