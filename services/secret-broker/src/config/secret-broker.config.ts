@@ -67,7 +67,7 @@ export const SecretBrokerConfig = Type.Object({
 type SecretBrokerEnvValues = Static<ReturnType<typeof Type.Object<typeof SecretBrokerEnv>>>;
 
 /** Where the broker reads secrets from. */
-export type SecretStoreSettings =
+type SecretStoreSettings =
   | { kind: 'embedded'; key: Buffer }
   | {
       kind: 'azure';
