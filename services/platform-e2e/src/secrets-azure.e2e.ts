@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
@@ -24,6 +24,7 @@ describe('secrets from Azure Key Vault end to end', () => {
   let stop: (() => Promise<void>) | undefined;
   let gateway: string;
   let admin: string;
+  let logsDir: string;
   const auth = () => ({ Authorization: `Bearer ${admin}` });
 
   beforeAll(async () => {
@@ -40,6 +41,7 @@ describe('secrets from Azure Key Vault end to end', () => {
     stop = started.stop;
     gateway = started.info.gatewayUrl;
     admin = started.info.adminKey;
+    logsDir = started.info.logsDir;
     const hostile = exampleModule('hostile.wasm');
     const manifest = aManifest(
       {
@@ -106,6 +108,14 @@ describe('secrets from Azure Key Vault end to end', () => {
     vault.denied.add('kv-locked');
     expect((await read('kv-locked')).body.output).toMatchObject({ error: { code: 'io_error' } });
     expect((await read('kv-secret')).body.output).toEqual({ leaked: '[REDACTED]' });
+  });
+
+  it('leaves the value in no service log', async () => {
+    const logs = await Promise.all(
+      (await readdir(logsDir)).map((f) => readFile(join(logsDir, f), 'utf8')),
+    );
+    expect(logs.join('\n')).toContain('store_denied'); // the broker said why kv-locked failed
+    expect(logs.join('\n')).not.toContain(VALUE);
   });
 
   it('refuses embedded-store changes with 409: secrets are managed in Azure', async () => {

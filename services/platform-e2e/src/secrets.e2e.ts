@@ -233,14 +233,14 @@ describe('secrets end to end', () => {
       await request(info.gatewayUrl)
         .put('/v1/secrets/x')
         .set({ Authorization: `Bearer ${publisher}` })
-        .send({ value: 'v' })
+        .send({ value: OTHER })
         .expect(403),
     );
     record(
       await request(info.gatewayUrl)
         .put('/v1/secrets/bad%2Fid')
         .set(auth())
-        .send({ value: 'v' })
+        .send({ value: OTHER })
         .expect(400),
     );
     record(
