@@ -3,6 +3,7 @@ import { EventSubjects, RequestSubjects } from '@convergio/contracts';
 import { startServiceHarness, type ServiceHarness } from '@convergio/service-testing';
 import { SecretBrokerConfig, secretBrokerSettings } from './config/secret-broker.config.js';
 import { secretBrokerPersistence, SecretBrokerModule } from './index.js';
+import { SigningKeyRepository } from './tokens/signing-key.repository.js';
 
 const STORE_KEY = Buffer.alloc(32, 1).toString('base64');
 const base = {
@@ -98,6 +99,21 @@ describe('secret broker: embedded store administration', () => {
     expect(await h.dataSource.query(`SELECT name FROM secret_broker.signing_keys`)).toEqual([
       { name: 'current' },
     ]);
+  });
+
+  it('gives every replica the same signing key, even when they start together', async () => {
+    const replicas = [1, 2, 3].map(() => new SigningKeyRepository(h.dataSource));
+    const keys = await Promise.all(replicas.map((r) => r.current()));
+    const der = keys.map((k) =>
+      k.publicKey.export({ format: 'der', type: 'spki' }).toString('hex'),
+    );
+    const own = await h.app.get(SigningKeyRepository).current();
+    expect(
+      new Set([...der, own.publicKey.export({ format: 'der', type: 'spki' }).toString('hex')]).size,
+    ).toBe(1);
+    expect(
+      await h.dataSource.query(`SELECT count(*)::int AS n FROM secret_broker.signing_keys`),
+    ).toEqual([{ n: 1 }]);
   });
 
   it('stores, replaces and deletes a secret, each an event with its actor and never the value', async () => {
