@@ -56,7 +56,10 @@ export class PluginHost implements OnApplicationShutdown {
   private readonly loaded = new Map<PluginVersionKey, Promise<LoadedSandboxPlugin>>();
   private readonly maxLoaded: number;
   private readonly instancesPerPlugin: number;
-  /** The module each loaded version runs, for its secret tokens. */
+  /**
+   * The module of each version loaded here, for its secret tokens. Kept after an unload (a
+   * version's module never changes), so calls still draining can read their secrets.
+   */
   private readonly modules = new Map<PluginVersionKey, string>();
 
   constructor(
@@ -172,7 +175,6 @@ export class PluginHost implements OnApplicationShutdown {
     const loading = this.loaded.get(key);
     if (!loading) return false;
     this.loaded.delete(key);
-    this.modules.delete(key);
     this.secrets.forget(pluginId, version);
     await (await loading.catch(() => undefined))?.close(options);
     return true;
