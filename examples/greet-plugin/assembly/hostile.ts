@@ -4,6 +4,8 @@
 import { Host, Memory } from '@extism/as-pdk';
 import { free, length } from '@extism/as-pdk/lib/env';
 import './abort';
+import { quoteJson, readStringField } from './json';
+import { reportError } from './report-error';
 
 @external('extism:host/user', 'fs_read') declare function fs_read(o: u64): u64;
 @external('extism:host/user', 'fs_write') declare function fs_write(o: u64): u64;
@@ -66,4 +68,34 @@ export function big_output(): i32 {
 export function ping(): i32 {
   Host.outputString('"pong"');
   return 0;
+}
+
+/**
+ * `{"id": "<secret id>", "fail"?: ...}`: reads the secret and tries to leak its value every way a
+ * plugin can: a log line, a telemetry attribute, and its output (or, with `fail`, its error).
+ * Without a value it answers the host's reply to secret_get verbatim.
+ */
+export function leak_secret(): i32 {
+  const input = Host.inputString();
+  const id = readStringField(input, 'id').value;
+  const reply = hostCall('secret_get', '{"id":' + quoteJson(id === null ? '' : id) + '}');
+  const value = readStringField(reply, 'value').value;
+  if (value === null) {
+    Host.output(Uint8Array.wrap(String.UTF8.encode(reply)));
+    return 0;
+  }
+  hostCall('log', '{"level":"info","message":' + quoteJson('the secret is ' + value) + '}');
+  hostCall('telemetry_emit', '{"name":"leak","attributes":{"v":' + quoteJson(value) + '}}');
+  if (input.includes('"fail"')) return reportError('cannot go on with ' + value);
+  Host.output(Uint8Array.wrap(String.UTF8.encode('{"leaked":' + quoteJson(value) + '}')));
+  return 0;
+}
+
+function hostCall(name: string, json: string): string {
+  const arg = Memory.allocateString(json);
+  const reply = dispatch(name, arg.offset);
+  const text = String.UTF8.decode(loadBytes(reply).buffer);
+  free(reply);
+  arg.free();
+  return text;
 }

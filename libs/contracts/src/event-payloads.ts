@@ -1,6 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { CRASH_REASONS } from './crash-reasons.js';
-import { ManifestSchema, PLUGIN_ID_PATTERN } from './manifest.schema.js';
+import { ManifestSchema, PLUGIN_ID_PATTERN, SECRET_ID_PATTERN } from './manifest.schema.js';
 import { KeyIdSchema, SignedBySchema, SignerIdSchema, SignerTrustSchema } from './signer.schema.js';
 import { EventSubjects } from './subjects.js';
 
@@ -301,6 +301,14 @@ export const EventPayloadSchemas = {
       }),
     },
     { additionalProperties: false, description: 'never either secret' },
+  ),
+  [EventSubjects.SecretChanged]: Type.Object(
+    {
+      secret_id: Type.String({ pattern: SECRET_ID_PATTERN }),
+      action: Type.Union([Type.Literal('stored'), Type.Literal('deleted')]),
+      actor: Actor,
+    },
+    { additionalProperties: false, description: 'never the value' },
   ),
 } satisfies Record<(typeof EventSubjects)[keyof typeof EventSubjects], TSchema>;
 

@@ -1,6 +1,14 @@
 import { Type, type Static } from '@sinclair/typebox';
 
 /** Plugin versions: semantic versions (`1.2.0`, `2.0.0-beta.1`), at most 64 characters. */
+/**
+ * A secret id: 1 to 127 letters, digits and dashes, the names Azure Key Vault accepts, so one id
+ * names a secret in either store.
+ */
+export const SECRET_ID_PATTERN = '^[A-Za-z0-9-]{1,127}$';
+/** Largest secret value the embedded store keeps, UTF-8 bytes (Azure Key Vault's own limit). */
+export const MAX_SECRET_VALUE_BYTES = 25 * 1024;
+
 export const VERSION_PATTERN =
   '^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(?:-[0-9A-Za-z.-]+)?(?:\\+[0-9A-Za-z.-]+)?$';
 const SHA256_HEX = '^[0-9a-f]{64}$';
@@ -72,7 +80,7 @@ export const PermissionsSchema = Type.Object(
     'secrets.read': Type.Optional(
       Type.Object(
         {
-          ids: Type.Array(Type.String({ pattern: '^[A-Za-z0-9-]{1,127}$' }), {
+          ids: Type.Array(Type.String({ pattern: SECRET_ID_PATTERN }), {
             minItems: 1,
             maxItems: 64,
             uniqueItems: true,

@@ -1,5 +1,10 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { PLUGIN_ID_PATTERN, VERSION_PATTERN } from './manifest.schema.js';
+import {
+  MAX_SECRET_VALUE_BYTES,
+  PLUGIN_ID_PATTERN,
+  SECRET_ID_PATTERN,
+  VERSION_PATTERN,
+} from './manifest.schema.js';
 import { FindingSchema, TrustSchema } from './event-payloads.js';
 import {
   PublicKeySchema,
@@ -26,6 +31,13 @@ export const VersionSchema = Type.String({
 const PluginId = PluginIdSchema;
 const Version = VersionSchema;
 const Json = Type.Unknown();
+/** A secret id, as manifests grant it and both stores name it. */
+export const SecretIdSchema = Type.String({
+  pattern: SECRET_ID_PATTERN,
+  maxLength: 127,
+  description: '1 to 127 letters, digits and dashes (e.g. db-password)',
+});
+const SecretId = SecretIdSchema;
 const Sha256 = Type.String({ pattern: '^[0-9a-f]{64}$' });
 /**
  * Where the audit log's sequence numbers (PostgreSQL bigint) can be named: the largest integer a
@@ -451,6 +463,68 @@ export const RequestSchemas = {
       first_broken: Type.Union([AuditChainBreakSchema, Type.Null()]),
       done: Type.Boolean({ description: 'true when the segment reached the end of the log' }),
     }),
+  },
+  [RequestSubjects.SecretsTokenIssue]: {
+    request: Type.Object(
+      { plugin_id: PluginId, version: Version, module_sha256: Sha256 },
+      { additionalProperties: false },
+    ),
+    reply: Type.Object({
+      token: Type.String({ maxLength: 16384, description: 'an EdDSA-signed JWS (compact)' }),
+      expires_in_s: Type.Integer({ minimum: 1, description: 'seconds the token stays valid' }),
+    }),
+  },
+  [RequestSubjects.SecretsRead]: {
+    request: Type.Object(
+      {
+        token: Type.String({ minLength: 1, maxLength: 16384 }),
+        plugin_id: PluginId,
+        version: Version,
+        secret_id: Type.String({ minLength: 1, maxLength: 2000 }),
+      },
+      {
+        additionalProperties: false,
+        description: 'secret_id is as the plugin sent it: the broker refuses a malformed one',
+      },
+    ),
+    reply: Type.Union([
+      Type.Object({ value: Type.String() }, { additionalProperties: false }),
+      Type.Object(
+        {
+          error: Type.Object(
+            {
+              code: Type.Union([
+                Type.Literal('permission_denied'),
+                Type.Literal('not_found'),
+                Type.Literal('io_error'),
+              ]),
+              message: Type.String({ maxLength: 2000 }),
+            },
+            { additionalProperties: false },
+          ),
+        },
+        {
+          additionalProperties: false,
+          description:
+            'what the plugin gets instead of the value: refused (recorded as permission.denied), no such secret, or the store failed',
+        },
+      ),
+    ]),
+  },
+  [RequestSubjects.SecretsPut]: {
+    request: Type.Object(
+      {
+        id: SecretId,
+        value: Type.String({ minLength: 1, maxLength: MAX_SECRET_VALUE_BYTES }),
+        actor: Type.String(),
+      },
+      { additionalProperties: false },
+    ),
+    reply: Type.Object({ id: SecretId, created: Type.Boolean() }),
+  },
+  [RequestSubjects.SecretsDelete]: {
+    request: Type.Object({ id: SecretId, actor: Type.String() }, { additionalProperties: false }),
+    reply: Type.Object({ id: SecretId }),
   },
 } satisfies Record<
   (typeof RequestSubjects)[keyof typeof RequestSubjects],

@@ -37,6 +37,8 @@ export const EventSubjects = {
   ApiKeyRevoked: 'api_key.revoked',
   /** An admin gave an API key a new secret; the old one stays valid until `previous_valid_until`. */
   ApiKeyRotated: 'api_key.rotated',
+  /** An admin stored or deleted a secret of the embedded store (never its value). */
+  SecretChanged: 'secret.changed',
 } as const;
 
 /** Request/reply subjects (core NATS request, one queue group per service). */
@@ -64,6 +66,14 @@ export const RequestSubjects = {
   VerificationRevokeSigner: 'verification.signers.revoke',
   /** An admin accepts a signer change for a plugin id (key continuity). */
   VerificationSetPluginSigner: 'verification.plugins.signer',
+  /** The executor asks the broker for a signed token scoped to a version's granted secret ids. */
+  SecretsTokenIssue: 'secrets.token.issue',
+  /** The executor reads one secret for a plugin call with that call's token. */
+  SecretsRead: 'secrets.read',
+  /** An admin stores a secret in the embedded store. */
+  SecretsPut: 'secrets.put',
+  /** An admin deletes a secret of the embedded store. */
+  SecretsDelete: 'secrets.delete',
 } as const;
 
 export type EventSubject = (typeof EventSubjects)[keyof typeof EventSubjects];

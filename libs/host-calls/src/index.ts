@@ -8,3 +8,4 @@ export {
   type Resolver,
 } from './net/index.js';
 export { createSandboxServices, type SandboxServicesOptions } from './sandbox-services.js';
+export { SECRET_GET_OP } from './secrets/index.js';

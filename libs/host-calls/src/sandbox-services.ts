@@ -1,8 +1,9 @@
 // Loaded by each sandbox process (libs/sandbox ProcessSandboxRuntime): what runs on its main
 // thread for the host functions of the plugin it hosts.
-import type { SandboxServices } from '@convergio/sandbox';
+import type { ExecutorLink, SandboxServices } from '@convergio/sandbox';
 import { createMainThreadOps } from './main-thread-ops.js';
 import { closeInstanceSockets, dnsServersResolver, systemDnsResolver } from './net/index.js';
+import { createSecretMainThreadOps } from './secrets/index.js';
 
 /** Options of {@link createSandboxServices}: plain data, sent by the executor. */
 export interface SandboxServicesOptions {
@@ -10,13 +11,22 @@ export interface SandboxServicesOptions {
   dnsServers: string[] | null;
 }
 
-/** Network operations for the plugin's host functions; websockets are closed when a call ends. */
-export function createSandboxServices(options: SandboxServicesOptions): SandboxServices {
+/**
+ * Network operations for the plugin's host functions (websockets are closed when a call ends),
+ * and secret reads, which go through `executor`.
+ */
+export function createSandboxServices(
+  options: SandboxServicesOptions,
+  executor: ExecutorLink,
+): SandboxServices {
   return {
-    ops: createMainThreadOps(
-      // c-ares, a channel per resolution: never the libuv thread pool other plugins' calls share.
-      options.dnsServers ? dnsServersResolver(options.dnsServers) : systemDnsResolver(),
-    ),
+    ops: {
+      ...createMainThreadOps(
+        // c-ares, a channel per resolution: never the libuv thread pool other plugins' calls share.
+        options.dnsServers ? dnsServersResolver(options.dnsServers) : systemDnsResolver(),
+      ),
+      ...createSecretMainThreadOps(executor),
+    },
     onCallEnd: (instance) => void closeInstanceSockets(instance),
   };
 }

@@ -33,4 +33,8 @@ export {
   sandboxMemoryBudget,
   type SandboxMemoryBudget,
 } from './sandbox-memory-budget.js';
-export type { SandboxServices, SandboxServicesSpec } from './process/process-protocol.js';
+export type {
+  ExecutorLink,
+  SandboxServices,
+  SandboxServicesSpec,
+} from './process/process-protocol.js';

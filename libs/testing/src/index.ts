@@ -12,3 +12,4 @@ export {
 export { createPublisherKey } from './api-keys.js';
 export { runBuiltCli, type CliRun } from './built-cli.js';
 export { exponentialInputSchema } from './hostile-schemas.js';
+export { startLocalKeyVault, type KeyVaultRequest, type LocalKeyVault } from './local-key-vault.js';

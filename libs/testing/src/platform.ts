@@ -106,6 +106,7 @@ export async function startPlatform(
   await writeFile(grantPolicyFile, JSON.stringify(grantPolicy, null, 2));
   const pluginFilesDir = join(configDir, 'plugin-files');
   const adminKey = `cvg_e2e_${randomBytes(24).toString('hex')}`;
+  const secretStoreKey = randomBytes(32).toString('base64');
   const ports = new Map<string, number>();
   for (const { name } of processes) ports.set(name, await freePort());
   const children = new Map<string, ChildProcess>();
@@ -130,6 +131,7 @@ export async function startPlatform(
           EXECUTOR_TIMEOUT_MS: '2000',
           GRANT_POLICY_FILE: grantPolicyFile,
           PLUGIN_FILES_DIR: pluginFilesDir,
+          SECRET_STORE_KEY: secretStoreKey,
           ...extraEnv,
         },
         stdio: ['ignore', log, log],

@@ -13,6 +13,8 @@ import { InvocationService } from './invocations/invocation.service.js';
 import { PluginHost } from './invocations/plugin-host.js';
 import { PluginEvents } from './lifecycle/plugin-events.js';
 import { ToolsService } from './invocations/tools.service.js';
+import { SecretAccess } from './secrets/secret-access.js';
+import { TelemetryMetrics } from './metrics/telemetry-metrics.js';
 
 /** The executor's features under the operator's limits and policy. */
 @Module({})
@@ -32,6 +34,8 @@ export class ExecutorModule {
         PluginEvents,
         PolicyGate,
         CallMetrics,
+        SecretAccess,
+        TelemetryMetrics,
         { provide: EXECUTOR_SETTINGS, useValue: settings },
       ],
     };

@@ -33,6 +33,7 @@ import { JsonDepthMiddleware } from './http/json-body.js';
 import { ExecutorTimeouts } from './plugins/executor-timeouts.js';
 import { PluginsController } from './plugins/plugins.controller.js';
 import { SignersController } from './signers/signers.controller.js';
+import { SecretsController } from './secrets/secrets.controller.js';
 import { SubmissionUpload } from './plugins/submission-upload.js';
 import { SubmissionService } from './plugins/submission.service.js';
 import { ToolsController } from './plugins/tools.controller.js';
@@ -67,6 +68,7 @@ export class GatewayModule implements NestModule {
         AuditController,
         ApiKeysController,
         SignersController,
+        SecretsController,
       ],
       providers: [
         ApiKeyService,

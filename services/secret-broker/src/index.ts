@@ -1,11 +1,19 @@
 import { processedEventEntity } from '@convergio/persistence';
 import { SecretBrokerInit1764300000000 } from './migrations/1764300000000-secret-broker-init.js';
+import { SecretBrokerSecrets1766100000000 } from './migrations/1766100000000-secret-broker-secrets.js';
 import { SECRET_BROKER_SCHEMA } from './secret-broker.schema.js';
 
 export { SecretBrokerModule } from './secret-broker.module.js';
+export {
+  MAX_TOKEN_TTL_S,
+  SecretBrokerConfig,
+  SecretBrokerEnv,
+  secretBrokerSettings,
+  type SecretBrokerSettings,
+} from './config/secret-broker.config.js';
 /** Tables and migrations of the secret broker. */
 export const secretBrokerPersistence = {
   schema: SECRET_BROKER_SCHEMA,
   entities: [processedEventEntity(SECRET_BROKER_SCHEMA)],
-  migrations: [SecretBrokerInit1764300000000],
+  migrations: [SecretBrokerInit1764300000000, SecretBrokerSecrets1766100000000],
 };

@@ -1,9 +1,9 @@
 import 'reflect-metadata';
 import { runService } from '@convergio/runtime';
-import { SecretBrokerConfig } from './config/secret-broker.config.js';
+import { SecretBrokerConfig, secretBrokerSettings } from './config/secret-broker.config.js';
 import { secretBrokerPersistence, SecretBrokerModule } from './index.js';
 
-await runService('secret-broker', SecretBrokerConfig, () => ({
-  feature: SecretBrokerModule,
+await runService('secret-broker', SecretBrokerConfig, (env) => ({
+  feature: SecretBrokerModule.register(secretBrokerSettings(env)),
   persistence: secretBrokerPersistence,
 }));

@@ -1,36 +1,185 @@
 import { ConfigError, loadConfig } from '@convergio/config';
-import { startServiceHarness } from '@convergio/service-testing';
-import { SecretBrokerConfig } from './config/secret-broker.config.js';
+import { EventSubjects, RequestSubjects } from '@convergio/contracts';
+import { startServiceHarness, type ServiceHarness } from '@convergio/service-testing';
+import { SecretBrokerConfig, secretBrokerSettings } from './config/secret-broker.config.js';
 import { secretBrokerPersistence, SecretBrokerModule } from './index.js';
+import { SigningKeyRepository } from './tokens/signing-key.repository.js';
 
-const base = { DATABASE_URL: 'postgres://broker@127.0.0.1:5432/convergio' };
+const STORE_KEY = Buffer.alloc(32, 1).toString('base64');
+const base = {
+  DATABASE_URL: 'postgres://broker@127.0.0.1:5432/convergio',
+  SECRET_STORE_KEY: STORE_KEY,
+};
+const settingsOf = (env: Record<string, string>) =>
+  secretBrokerSettings(loadConfig(SecretBrokerConfig, env));
 
-describe('secret broker', () => {
-  it('boots on its own schema', async () => {
-    const h = await startServiceHarness({
-      ...secretBrokerPersistence,
-      feature: SecretBrokerModule,
-    });
-    try {
-      const tables = await h.dataSource.query(
-        `SELECT table_name FROM information_schema.tables WHERE table_schema = 'secret_broker' ORDER BY 1`,
-      );
-      expect(tables).toEqual([{ table_name: 'migrations' }, { table_name: 'processed_events' }]);
-    } finally {
-      await h.close();
-    }
-  });
-
+describe('secret broker configuration', () => {
   it('reads an Azure Key Vault URL only over https', () => {
     expect(
-      loadConfig(SecretBrokerConfig, {
-        ...base,
-        AZURE_KEY_VAULT_URL: 'https://vault.vault.azure.net',
-      }).AZURE_KEY_VAULT_URL,
-    ).toBe('https://vault.vault.azure.net');
+      settingsOf({ ...base, AZURE_KEY_VAULT_URL: 'https://vault.vault.azure.net' }).store,
+    ).toMatchObject({
+      kind: 'azure',
+      vaultUrl: 'https://vault.vault.azure.net',
+    });
     expect(() =>
       loadConfig(SecretBrokerConfig, { ...base, AZURE_KEY_VAULT_URL: 'http://vault.example' }),
     ).toThrow(ConfigError);
-    expect(loadConfig(SecretBrokerConfig, base).AZURE_KEY_VAULT_URL).toBeUndefined();
+    expect(settingsOf(base).store.kind).toBe('embedded');
+  });
+
+  it('defaults tokens to 60 s and refuses more than 15 minutes', () => {
+    expect(settingsOf(base).tokenTtlS).toBe(60);
+    expect(settingsOf({ ...base, SECRET_TOKEN_TTL_S: '900' }).tokenTtlS).toBe(900);
+    expect(() => settingsOf({ ...base, SECRET_TOKEN_TTL_S: '901' })).toThrow(ConfigError);
+    expect(() => settingsOf({ ...base, SECRET_TOKEN_TTL_S: '0' })).toThrow(ConfigError);
+  });
+
+  it('refuses an embedded store without a 32-byte key, never printing the key', () => {
+    const { SECRET_STORE_KEY: _, ...noKey } = base;
+    expect(() => settingsOf(noKey)).toThrow(/SECRET_STORE_KEY/);
+    const short = Buffer.alloc(16, 9).toString('base64');
+    let error: unknown;
+    try {
+      settingsOf({ ...base, SECRET_STORE_KEY: short });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(String((error as Error).message)).not.toContain(short);
+  });
+
+  it('refuses brokered forms that are not a map of secret id to first or last n', () => {
+    expect(
+      settingsOf({ ...base, SECRET_RELEASE_FORMS: '{"api-key":{"last":4}}' }).releaseForms.get(
+        'api-key',
+      ),
+    ).toEqual({
+      last: 4,
+    });
+    for (const bad of [
+      '{',
+      '{"api-key":{"last":0}}',
+      '{"../x":{"first":2}}',
+      '{"k":{"middle":2}}',
+      '[]',
+    ])
+      expect(() => settingsOf({ ...base, SECRET_RELEASE_FORMS: bad })).toThrow(
+        /SECRET_RELEASE_FORMS/,
+      );
+  });
+});
+
+describe('secret broker: embedded store administration', () => {
+  let h: ServiceHarness;
+
+  beforeAll(async () => {
+    h = await startServiceHarness({
+      ...secretBrokerPersistence,
+      feature: SecretBrokerModule.register(settingsOf(base)),
+    });
+  });
+  afterAll(() => h?.close());
+
+  const rows = () =>
+    h.dataSource.query<{ id: string }[]>(
+      `SELECT id FROM secret_broker.embedded_secrets ORDER BY id`,
+    );
+
+  it('boots on its own schema with one signing key', async () => {
+    const tables = await h.dataSource.query<{ table_name: string }[]>(
+      `SELECT table_name FROM information_schema.tables WHERE table_schema = 'secret_broker' ORDER BY 1`,
+    );
+    expect(tables.map((t) => t.table_name)).toEqual([
+      'embedded_secrets',
+      'migrations',
+      'processed_events',
+      'secret_grants',
+      'signing_keys',
+    ]);
+    expect(await h.dataSource.query(`SELECT name FROM secret_broker.signing_keys`)).toEqual([
+      { name: 'current' },
+    ]);
+  });
+
+  it('gives every replica the same signing key, even when they start together', async () => {
+    const replicas = [1, 2, 3].map(() => new SigningKeyRepository(h.dataSource));
+    const keys = await Promise.all(replicas.map((r) => r.current()));
+    const der = keys.map((k) =>
+      k.publicKey.export({ format: 'der', type: 'spki' }).toString('hex'),
+    );
+    const own = await h.app.get(SigningKeyRepository).current();
+    expect(
+      new Set([...der, own.publicKey.export({ format: 'der', type: 'spki' }).toString('hex')]).size,
+    ).toBe(1);
+    expect(
+      await h.dataSource.query(`SELECT count(*)::int AS n FROM secret_broker.signing_keys`),
+    ).toEqual([{ n: 1 }]);
+  });
+
+  it('stores, replaces and deletes a secret, each an event with its actor and never the value', async () => {
+    const put = (value: string) =>
+      h.bus.request(RequestSubjects.SecretsPut, { id: 'api-key', value, actor: 'key-1' });
+    expect(await put('first-value-123')).toEqual({ id: 'api-key', created: true });
+    expect(await put('second-value-456')).toEqual({ id: 'api-key', created: false });
+    expect(
+      await h.bus.request(RequestSubjects.SecretsDelete, { id: 'api-key', actor: 'key-2' }),
+    ).toEqual({
+      id: 'api-key',
+    });
+    const changes = h.events
+      .filter((e) => e.type === EventSubjects.SecretChanged)
+      .map((e) => e.data);
+    expect(changes).toEqual([
+      { secret_id: 'api-key', action: 'stored', actor: 'key-1' },
+      { secret_id: 'api-key', action: 'stored', actor: 'key-1' },
+      { secret_id: 'api-key', action: 'deleted', actor: 'key-2' },
+    ]);
+    expect(JSON.stringify(h.events)).not.toMatch(/first-value-123|second-value-456/);
+    expect(await rows()).toEqual([]);
+  });
+
+  it('refuses bad ids, oversized values and unknown deletes, changing nothing', async () => {
+    const before = h.events.length;
+    await expect(
+      h.bus.request(RequestSubjects.SecretsPut, { id: 'a/b', value: 'v', actor: 'k' }),
+    ).rejects.toMatchObject({ code: 'validation_failed' });
+    await expect(
+      h.bus.request(RequestSubjects.SecretsPut, {
+        id: 'big',
+        value: 'é'.repeat(13_000),
+        actor: 'k',
+      }),
+    ).rejects.toMatchObject({ code: 'payload_too_large' });
+    await expect(
+      h.bus.request(RequestSubjects.SecretsDelete, { id: 'never-stored', actor: 'k' }),
+    ).rejects.toMatchObject({ code: 'not_found' });
+    expect(await rows()).toEqual([]);
+    expect(h.events.length).toBe(before);
+  });
+});
+
+describe('secret broker: Azure mode', () => {
+  let h: ServiceHarness;
+
+  beforeAll(async () => {
+    h = await startServiceHarness({
+      ...secretBrokerPersistence,
+      feature: SecretBrokerModule.register(
+        settingsOf({ ...base, AZURE_KEY_VAULT_URL: 'https://127.0.0.1:9/' }),
+      ),
+    });
+  });
+  afterAll(() => h?.close());
+
+  it('refuses embedded-store changes: secrets are managed in Azure', async () => {
+    await expect(
+      h.bus.request(RequestSubjects.SecretsPut, { id: 'api-key', value: 'v', actor: 'k' }),
+    ).rejects.toMatchObject({ code: 'invalid_state' });
+    await expect(
+      h.bus.request(RequestSubjects.SecretsDelete, { id: 'api-key', actor: 'k' }),
+    ).rejects.toMatchObject({
+      code: 'invalid_state',
+    });
+    expect(h.events).toEqual([]);
   });
 });

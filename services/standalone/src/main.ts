@@ -10,6 +10,7 @@ let env;
 try {
   env = loadConfig(StandaloneConfig, {
     ADMIN_KEY_FILE: join(process.env.DATA_DIR ?? './data', 'admin-key'),
+    SECRET_STORE_KEY_FILE: join(process.env.DATA_DIR ?? './data', 'secret-store-key'),
     ...process.env,
   });
 } catch (error) {
@@ -31,6 +32,13 @@ log.log(
     ? 'admin key: the one in CONVERGIO_ADMIN_KEY'
     : `admin key: in ${resolve(env.ADMIN_KEY_FILE)}`,
 );
+
+if (!env.AZURE_KEY_VAULT_URL)
+  log.log(
+    env.SECRET_STORE_KEY
+      ? 'embedded secret store key: the one in SECRET_STORE_KEY'
+      : `embedded secret store key: in ${resolve(env.SECRET_STORE_KEY_FILE)}`,
+  );
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {

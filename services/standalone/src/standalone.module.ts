@@ -15,7 +15,11 @@ import { auditPersistence, AuditModule } from '@convergio/audit';
 import { executorPersistence, executorSettings, ExecutorModule } from '@convergio/executor';
 import { gatewayPersistence, GatewayModule } from '@convergio/gateway';
 import { registryPersistence, RegistryModule } from '@convergio/registry';
-import { secretBrokerPersistence, SecretBrokerModule } from '@convergio/secret-broker';
+import {
+  secretBrokerPersistence,
+  secretBrokerSettings,
+  SecretBrokerModule,
+} from '@convergio/secret-broker';
 import {
   releaseKeyOf,
   verificationPersistence,
@@ -70,7 +74,7 @@ export class StandaloneModule {
         ApprovalModule.register(approvalSettings(env)),
         ExecutorModule.register(executorSettings(env, grants)),
         AuditModule,
-        SecretBrokerModule,
+        SecretBrokerModule.register(secretBrokerSettings(env)),
       ],
       controllers: [HealthController, MetricsController],
     };

@@ -1,6 +1,7 @@
 export {
   containsSecret,
   REDACTED,
+  redactReleasedSecrets,
   redactScalar,
   redactText,
   shannonEntropy,

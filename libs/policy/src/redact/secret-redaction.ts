@@ -116,8 +116,22 @@ function releasedForms(secret: string): string[] {
   forms.add(bytes.toString('base64url'));
   forms.add(bytes.toString('hex'));
   forms.add(encodeURIComponent(secret));
+  forms.add(JSON.stringify(secret).slice(1, -1));
   // Longest first, so a form is not half-replaced by a shorter one it contains.
   return [...forms].filter((f) => f.length > 0).sort((a, b) => b.length - a.length);
+}
+
+/**
+ * Replaces every released secret (and its base64, hex, URL-encoded and JSON-escaped forms) with
+ * `[REDACTED]`, and nothing else: for a plugin's output, which may legitimately hold key-like text.
+ */
+export function redactReleasedSecrets(text: string, releasedSecrets: Iterable<string>): string {
+  let out = text;
+  for (const secret of releasedSecrets) {
+    if (typeof secret !== 'string' || secret.length === 0) continue;
+    for (const form of releasedForms(secret)) out = out.split(form).join(REDACTED);
+  }
+  return out;
 }
 
 /** The redacted text and whether anything was replaced. */
@@ -131,11 +145,7 @@ export interface Redaction {
  * span that looks like a credential with `[REDACTED]`, keeping the rest of the text.
  */
 export function redactText(text: string, releasedSecrets: readonly string[]): Redaction {
-  let out = text;
-  for (const secret of releasedSecrets) {
-    if (typeof secret !== 'string' || secret.length === 0) continue;
-    for (const form of releasedForms(secret)) out = out.split(form).join(REDACTED);
-  }
+  let out = redactReleasedSecrets(text, releasedSecrets);
   if (!mayLookLikeCredential(out)) return { text: out, redacted: out !== text };
   for (const rule of RULES) {
     rule.pattern.lastIndex = 0;

@@ -16,6 +16,13 @@ export interface SandboxServicesSpec {
   options: unknown;
 }
 
+/**
+ * Asks the executor to run `op` for the plugin version this sandbox process hosts (the executor
+ * knows which: it never takes the sandbox's word for it) and resolves to its result; rejects with
+ * the executor's message. For what only the executor may reach (the bus: secret reads).
+ */
+export type ExecutorLink = (op: string, payload: unknown) => Promise<unknown>;
+
 /** What {@link SandboxServicesSpec}'s module builds inside the sandbox process. */
 export interface SandboxServices {
   ops: import('../host-api.js').MainThreadOps;
@@ -48,12 +55,15 @@ export const UNKNOWN_PROGRESS: CallProgress = Object.freeze({ memory_pages: null
 /**
  * Parent → child. `load` prepares the plugin; each instance (a worker) is started, and halted,
  * on request, and greets the executor on `callSocketPath` with its `instance` name.
+ * `executor_reply` answers an `executor_request` (see {@link ExecutorLink}).
  */
 export type ToSandboxProcess =
   | { type: 'load'; init: SandboxProcessInit; bytes: Uint8Array; sha256: string; spec: PluginSpec }
   | { type: 'start_instance'; instance: string; callSocketPath: string }
   | { type: 'halt_instance'; instance: string }
-  | { type: 'close' };
+  | { type: 'close' }
+  | { type: 'executor_reply'; id: number; ok: true; result: unknown }
+  | { type: 'executor_reply'; id: number; ok: false; message: string };
 
 /** Child → parent. `instance_exited`: an instance died on its own (crash, exit). */
 export type FromSandboxProcess =
@@ -63,4 +73,5 @@ export type FromSandboxProcess =
   | { type: 'instance_failed'; instance: string; error: ProcessFailure }
   | { type: 'instance_exited'; instance: string; reason: string; progress: CallProgress }
   | { type: 'instance_halted'; instance: string; progress: CallProgress }
-  | { type: 'closed' };
+  | { type: 'closed' }
+  | { type: 'executor_request'; id: number; op: string; payload: unknown };

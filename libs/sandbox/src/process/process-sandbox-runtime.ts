@@ -39,6 +39,11 @@ export interface ProcessSandboxRuntimeOptions {
   onDenied?: (plugin: PluginIdentity, event: DeniedEvent) => void;
   onLog?: (plugin: PluginIdentity, payload: unknown) => void;
   onTelemetry?: (plugin: PluginIdentity, payload: unknown) => void;
+  /**
+   * Serves what a plugin's sandbox process asks of the executor (ExecutorLink), for the plugin
+   * the process was started for.
+   */
+  onExecutorRequest?: (plugin: PluginIdentity, op: string, payload: unknown) => Promise<unknown>;
   /** A plugin's sandbox process died while loaded; it is started again with backoff. */
   onCrash?: (plugin: PluginIdentity, error: SandboxError) => void;
 }
@@ -147,7 +152,7 @@ class ProcessPlugin implements ProcessSandboxPlugin {
   private spawn() {
     const { options, plugin } = this;
     const identity = plugin.spec.identity;
-    const { onLog, onTelemetry } = options;
+    const { onLog, onTelemetry, onExecutorRequest } = options;
     const logger = options.logger ?? console;
     return SandboxProcess.start(
       {
@@ -167,6 +172,10 @@ class ProcessPlugin implements ProcessSandboxPlugin {
         events: {
           denied: (event) => options.onDenied?.(identity, event),
           emitted: eventsListener(identity, onLog, onTelemetry),
+          ...(onExecutorRequest && {
+            executorRequest: (op: string, payload: unknown) =>
+              onExecutorRequest(identity, op, payload),
+          }),
           spawnError: (error) =>
             logger.error(
               `plugin ${identity.id}: an instance failed to start: ${errorMessage(error)}`,

@@ -9,6 +9,7 @@ import { SandboxError } from '../sandbox-error.js';
 import { SandboxRuntime, type PreparedPlugin } from '../sandbox-runtime.js';
 import {
   UNKNOWN_PROGRESS,
+  type ExecutorLink,
   type FromSandboxProcess,
   type ProcessFailure,
   type SandboxServices,
@@ -25,6 +26,25 @@ const failure = (error: unknown): ProcessFailure =>
     : { code: 'runtime_failure', message: errorMessage(error) };
 
 let plugin: PreparedPlugin | undefined;
+const executorReplies = new Map<
+  number,
+  { resolve(result: unknown): void; reject(e: Error): void }
+>();
+let executorRequests = 0;
+
+const executor: ExecutorLink = (op, payload) =>
+  new Promise((resolve, reject) => {
+    const id = ++executorRequests;
+    executorReplies.set(id, { resolve, reject });
+    send({ type: 'executor_request', id, op, payload });
+  });
+
+function executorReply(message: Extract<ToSandboxProcess, { type: 'executor_reply' }>): void {
+  const pending = executorReplies.get(message.id);
+  executorReplies.delete(message.id);
+  if (message.ok) pending?.resolve(message.result);
+  else pending?.reject(new Error(message.message));
+}
 const workers = new Map<string, PluginWorker>();
 
 async function load(message: Extract<ToSandboxProcess, { type: 'load' }>): Promise<void> {
@@ -33,9 +53,9 @@ async function load(message: Extract<ToSandboxProcess, { type: 'load' }>): Promi
     const services = init.services
       ? (
           (await import(init.services.module)) as {
-            createSandboxServices: (options: unknown) => SandboxServices;
+            createSandboxServices: (options: unknown, executor: ExecutorLink) => SandboxServices;
           }
-        ).createSandboxServices(init.services.options)
+        ).createSandboxServices(init.services.options, executor)
       : undefined;
     const runtime = new SandboxRuntime({
       hostFunctionsModule: init.hostFunctionsModule,
@@ -97,6 +117,9 @@ process.on('message', (message: ToSandboxProcess) => {
       return;
     case 'halt_instance':
       void haltInstance(message.instance);
+      return;
+    case 'executor_reply':
+      executorReply(message);
       return;
     case 'close':
       // Disconnecting drops what the channel has not written yet: `closed` goes first.

@@ -21,6 +21,8 @@ interface SandboxProcessEvents extends RemoteInstanceEvents {
   died(error: SandboxError): void;
   /** An instance failed to start and no call heard of it. */
   spawnError(error: unknown): void;
+  /** Runs what the process asks of the executor (see ExecutorLink); none: every ask fails. */
+  executorRequest?(op: string, payload: unknown): Promise<unknown>;
 }
 
 /** Options of {@link SandboxProcess.start}. */
@@ -197,8 +199,25 @@ export class SandboxProcess {
       case 'instance_halted':
         this.instances.receive(message);
         return;
+      case 'executor_request':
+        void this.answer(message);
+        return;
       case 'closed':
         return;
+    }
+  }
+
+  private async answer(
+    message: Extract<FromSandboxProcess, { type: 'executor_request' }>,
+  ): Promise<void> {
+    const { id, op, payload } = message;
+    const { events } = this.options;
+    try {
+      if (!events.executorRequest) throw new Error(`the executor serves no "${op}"`);
+      const result = await events.executorRequest(op, payload);
+      this.send({ type: 'executor_reply', id, ok: true, result });
+    } catch (error) {
+      this.send({ type: 'executor_reply', id, ok: false, message: errorMessage(error) });
     }
   }
 

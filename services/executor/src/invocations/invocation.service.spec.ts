@@ -9,6 +9,7 @@ import { InvocationService } from './invocation.service.js';
 import type { PluginHost } from './plugin-host.js';
 import type { ExecutorSettings } from '../config/executor.config.js';
 import { CallMetrics } from '../metrics/call-metrics.js';
+import { SecretAccess } from '../secrets/secret-access.js';
 import { PluginEvents } from '../lifecycle/plugin-events.js';
 
 const manifest = aManifest({
@@ -77,6 +78,7 @@ function serviceOn(host: PluginHost, bus: RecordingBus, threshold = 1000, pauseM
     } as ExecutorSettings,
     fitsPolicy,
     new PluginEvents(bus.asBusClient()),
+    new SecretAccess(bus.asBusClient()),
   );
 }
 

@@ -20,6 +20,7 @@ import { EXECUTOR_SETTINGS } from './executor-limits.js';
 import { PluginEvents } from '../lifecycle/plugin-events.js';
 import { PluginHost } from './plugin-host.js';
 import { declaredFunction, type DeclaredFunction } from './tool-input.js';
+import { SecretAccess } from '../secrets/secret-access.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -38,6 +39,7 @@ export class InvocationService {
     @Inject(EXECUTOR_SETTINGS) settings: ExecutorSettings,
     private readonly gate: PolicyGate,
     private readonly events: PluginEvents,
+    private readonly secrets: SecretAccess,
   ) {
     this.breaker = new CircuitBreaker(settings.breaker);
   }
@@ -63,12 +65,13 @@ export class InvocationService {
         plugin_id: d.pluginId,
         version: d.version,
         function: req.function,
-        output: parseOutput(output),
+        output: parseOutput(this.secrets.scrub(key, decoder.decode(output))),
         duration_ms: resources.wall_ms,
         ...(traceId && { trace_id: traceId }),
       };
     } catch (error) {
       const failure = await this.failure(
+        key,
         d.pluginId,
         d.version,
         target.function,
@@ -145,13 +148,23 @@ export class InvocationService {
 
   /** Maps a sandbox failure to a coded error; stops that were not the plugin's own choice are crashes. */
   private async failure(
+    key: PluginVersionKey,
     pluginId: string,
     version: string,
     fn: string,
-    error: unknown,
+    raw: unknown,
     wallMs: number,
   ): Promise<DomainError> {
-    const key = pluginVersionKey(pluginId, version);
+    // What a plugin says in its error (error_set, a trap's text) may hold a value released to it.
+    const error =
+      raw instanceof SandboxError
+        ? new SandboxError(
+            raw.code,
+            this.secrets.scrub(key, raw.message),
+            raw.resources,
+            raw.details,
+          )
+        : raw;
     if (error instanceof ArtifactError)
       return new DomainError('unavailable', `the module of ${key} cannot be read: ${error.code}`);
     if (error instanceof DomainError) return error;
@@ -210,8 +223,7 @@ function usageOf(r: CallResources): CallUsage {
 }
 
 /** Plugins answer JSON; anything else is handed back as text. */
-function parseOutput(bytes: Uint8Array): unknown {
-  const text = decoder.decode(bytes);
+function parseOutput(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch {

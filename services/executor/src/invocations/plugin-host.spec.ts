@@ -14,6 +14,8 @@ import { PolicyGate } from '../versions/policy-gate.js';
 import { CallMetrics } from '../metrics/call-metrics.js';
 import type { RunnableRecord } from '../versions/version-record.js';
 import { deniedEvent, PluginHost } from './plugin-host.js';
+import { SecretAccess } from '../secrets/secret-access.js';
+import { TelemetryMetrics } from '../metrics/telemetry-metrics.js';
 import { PluginEvents } from '../lifecycle/plugin-events.js';
 
 describe('PluginHost', () => {
@@ -50,6 +52,8 @@ describe('PluginHost', () => {
       new CallMetrics(),
       new PolicyGate(settings),
       new PluginEvents(bus.asBusClient()),
+      new SecretAccess(bus.asBusClient()),
+      new TelemetryMetrics(),
     );
   });
 

@@ -10,7 +10,11 @@ import {
   type PluginVersionKey,
 } from '@convergio/contracts';
 import { ARTIFACT_STORE, type ArtifactStore } from '@convergio/artifacts';
-import { HOST_FUNCTION_NAMES, type SandboxServicesOptions } from '@convergio/host-calls';
+import {
+  HOST_FUNCTION_NAMES,
+  SECRET_GET_OP,
+  type SandboxServicesOptions,
+} from '@convergio/host-calls';
 import { BusClient } from '@convergio/messaging';
 import {
   fitSandboxMemory,
@@ -26,6 +30,8 @@ import { PolicyGate } from '../versions/policy-gate.js';
 import type { RunnableRecord } from '../versions/version-record.js';
 import { PluginEvents } from '../lifecycle/plugin-events.js';
 import { CallMetrics } from '../metrics/call-metrics.js';
+import { SecretAccess } from '../secrets/secret-access.js';
+import { TelemetryMetrics } from '../metrics/telemetry-metrics.js';
 import { EXECUTOR_SETTINGS } from './executor-limits.js';
 import { toolInputSchemas } from './tool-input.js';
 
@@ -50,6 +56,11 @@ export class PluginHost implements OnApplicationShutdown {
   private readonly loaded = new Map<PluginVersionKey, Promise<LoadedSandboxPlugin>>();
   private readonly maxLoaded: number;
   private readonly instancesPerPlugin: number;
+  /**
+   * The module of each version loaded here, for its secret tokens. Kept after an unload (a
+   * version's module never changes), so calls still draining can read their secrets.
+   */
+  private readonly modules = new Map<PluginVersionKey, string>();
 
   constructor(
     @Inject(ARTIFACT_STORE) private readonly artifacts: ArtifactStore,
@@ -58,6 +69,8 @@ export class PluginHost implements OnApplicationShutdown {
     private readonly metrics: CallMetrics,
     private readonly gate: PolicyGate,
     private readonly events: PluginEvents,
+    private readonly secrets: SecretAccess,
+    private readonly telemetry: TelemetryMetrics,
   ) {
     this.maxLoaded = settings.maxLoadedPlugins;
     this.instancesPerPlugin = settings.instancesPerPlugin;
@@ -81,9 +94,15 @@ export class PluginHost implements OnApplicationShutdown {
       memoryCeilingBytes: settings.sandboxMemoryBytes,
       onDenied: (plugin, denial) => this.denied(plugin, denial),
       onLog: (plugin, line) =>
-        this.log.log(`[${plugin.id}@${plugin.version}] ${JSON.stringify(line)}`),
-      onTelemetry: (plugin, event) =>
-        this.log.debug(`[${plugin.id}@${plugin.version}] telemetry ${JSON.stringify(event)}`),
+        this.log.log(`[${plugin.id}@${plugin.version}] ${this.scrubbed(plugin, line)}`),
+      onTelemetry: (plugin, event) => {
+        const key = pluginVersionKey(plugin.id, plugin.version);
+        this.telemetry.record(plugin.id, event, this.secrets.releasedTo(key));
+        this.log.debug(
+          `[${plugin.id}@${plugin.version}] telemetry ${this.scrubbed(plugin, event)}`,
+        );
+      },
+      onExecutorRequest: (plugin, op, payload) => this.serve(plugin, op, payload),
       onCrash: (plugin, error) =>
         this.log.warn(
           `the sandbox process of ${plugin.id}@${plugin.version} ended (${error.code}): ${error.message}`,
@@ -106,6 +125,7 @@ export class PluginHost implements OnApplicationShutdown {
       return existing;
     }
     if (this.loaded.size >= this.maxLoaded) this.evictLeastRecentlyUsed();
+    this.modules.set(key, v.moduleSha256);
     const loading = this.gate.admit(v.pluginId, v.version, v.manifest).then(async (admitted) => {
       const plugin = await this.runtime.load(
         await this.artifacts.get(v.moduleSha256),
@@ -155,6 +175,7 @@ export class PluginHost implements OnApplicationShutdown {
     const loading = this.loaded.get(key);
     if (!loading) return false;
     this.loaded.delete(key);
+    this.secrets.forget(pluginId, version);
     await (await loading.catch(() => undefined))?.close(options);
     return true;
   }
@@ -191,12 +212,34 @@ export class PluginHost implements OnApplicationShutdown {
     await Promise.allSettled([...this.loaded.values()].map(async (p) => (await p).close()));
   }
 
+  /** What a version emitted, as JSON text without any secret released to it. */
+  private scrubbed(plugin: PluginIdentity, emitted: unknown): string {
+    return this.secrets.scrub(pluginVersionKey(plugin.id, plugin.version), JSON.stringify(emitted));
+  }
+
+  /** What a sandbox process asks of the executor: only `secret_get {id}` (validated there). */
+  private async serve(plugin: PluginIdentity, op: string, payload: unknown): Promise<unknown> {
+    const module = this.modules.get(pluginVersionKey(plugin.id, plugin.version));
+    const id = (payload as { id?: unknown } | null)?.id;
+    if (op !== SECRET_GET_OP || module === undefined || typeof id !== 'string')
+      throw new Error(`the executor serves no "${op}" for this plugin`);
+    return this.secrets.read(plugin, module, id, (reason) =>
+      this.denied(plugin, { capability: 'secrets.read', target: id, reason }),
+    );
+  }
+
   private denied(
     plugin: PluginIdentity,
     denial: { capability: string; target: string; reason: string },
   ): void {
     this.metrics.denied(plugin.id, denial.capability);
-    const event = deniedEvent(plugin, denial);
+    // A plugin can name a value released to it in what it asks for (a path, a host).
+    const key = pluginVersionKey(plugin.id, plugin.version);
+    const event = deniedEvent(plugin, {
+      capability: denial.capability,
+      target: this.secrets.scrub(key, denial.target),
+      reason: this.secrets.scrub(key, denial.reason),
+    });
     void this.bus.publish(EventSubjects.PermissionDenied, event).catch((error: unknown) =>
       // The log is then the only record of the denial: all of it, JSON-escaped.
       this.log.error(`permission.denied not sent (${String(error)}): ${JSON.stringify(event)}`),

@@ -10,6 +10,8 @@ import { aManifest, exampleModule, exponentialInputSchema, sha256Hex } from '@co
 import { ExecutorLimitsEnv, executorSettings } from '../config/executor.config.js';
 import type { RunnableVersions } from '../versions/runnable-versions.js';
 import { PolicyGate } from '../versions/policy-gate.js';
+import { SecretAccess } from '../secrets/secret-access.js';
+import { TelemetryMetrics } from '../metrics/telemetry-metrics.js';
 import { PluginEvents } from '../lifecycle/plugin-events.js';
 import { CallMetrics } from '../metrics/call-metrics.js';
 import { RecordingBus } from '../recording-bus.spec-helper.js';
@@ -73,7 +75,17 @@ describe('tool input checked in the plugin sandbox', () => {
     } as unknown as RunnableVersions;
     const gate = new PolicyGate(settings);
     const events = new PluginEvents(bus.asBusClient());
-    host = new PluginHost(artifacts, settings, bus.asBusClient(), new CallMetrics(), gate, events);
+    const secrets = new SecretAccess(bus.asBusClient());
+    host = new PluginHost(
+      artifacts,
+      settings,
+      bus.asBusClient(),
+      new CallMetrics(),
+      gate,
+      events,
+      secrets,
+      new TelemetryMetrics(),
+    );
     service = new InvocationService(
       versions,
       host,
@@ -82,6 +94,7 @@ describe('tool input checked in the plugin sandbox', () => {
       settings,
       gate,
       events,
+      secrets,
     );
   });
 

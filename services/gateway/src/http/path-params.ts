@@ -5,6 +5,7 @@ import {
   compileChecker,
   DomainError,
   PluginIdSchema,
+  SecretIdSchema,
   SignerIdSchema,
   VersionSchema,
 } from '@convergio/contracts';
@@ -52,6 +53,8 @@ const ApiKeyIdSchema = Type.String({
 });
 /** The `{id}` of keyring routes. */
 export const SignerIdParam = new PathParam('signer id', SignerIdSchema);
+/** The `{id}` of secret routes. */
+export const SecretIdParam = new PathParam('secret id', SecretIdSchema);
 /** The `{id}` of API key routes. */
 export const ApiKeyIdParam = new PathParam('API key id', ApiKeyIdSchema);
 

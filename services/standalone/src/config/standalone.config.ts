@@ -4,6 +4,7 @@ import { ApprovalEnv } from '@convergio/approval';
 import { ExecutorLimitsEnv } from '@convergio/executor';
 import { GatewayEnv } from '@convergio/gateway';
 import { ReleaseKeyEnv, SbomEnv } from '@convergio/verification';
+import { SecretBrokerEnv } from '@convergio/secret-broker';
 
 /** Environment of standalone mode: everything has a default, nothing else to install. */
 export const StandaloneConfig = Type.Object({
@@ -24,4 +25,11 @@ export const StandaloneConfig = Type.Object({
   ...GrantPolicyEnv,
   ...ReleaseKeyEnv,
   ...SbomEnv,
+  ...SecretBrokerEnv,
+  SECRET_STORE_KEY_FILE: Type.String({
+    minLength: 1,
+    default: './data/secret-store-key',
+    description:
+      'where standalone keeps a generated embedded-store key when SECRET_STORE_KEY is unset (keep it with the data: without it the stored secrets cannot be read)',
+  }),
 });

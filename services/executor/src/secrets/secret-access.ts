@@ -1,0 +1,111 @@
+import { Injectable, Logger } from '@nestjs/common';
+import {
+  DomainError,
+  pluginVersionKey,
+  RequestSubjects,
+  type PluginVersionKey,
+  type ReplyMap,
+} from '@convergio/contracts';
+import { BusClient } from '@convergio/messaging';
+import { redactReleasedSecrets } from '@convergio/policy';
+import type { PluginIdentity } from '@convergio/sandbox';
+
+/** A token is not used in its last seconds: a read must reach the broker before it expires. */
+const TOKEN_MARGIN_S = 5;
+/** Released values remembered per version for scrubbing; past that the oldest is forgotten. */
+const MAX_RELEASED_PER_VERSION = 1024;
+
+/** What `secret_get` hands back to the plugin. */
+export type SecretGetResult = ReplyMap['secrets.read'];
+
+/**
+ * The executor's side of secret reads (ADR 0014): a broker-signed token per version, cached until
+ * shortly before it expires, sent with each read; and the values released to each version, which
+ * are scrubbed from everything the executor passes on of that version's calls (output, errors,
+ * log lines, telemetry). Tokens never enter a sandbox process.
+ */
+@Injectable()
+export class SecretAccess {
+  private readonly log = new Logger(SecretAccess.name);
+  private readonly tokens = new Map<PluginVersionKey, { token: string; untilMs: number }>();
+  private readonly released = new Map<PluginVersionKey, Set<string>>();
+
+  constructor(private readonly bus: BusClient) {}
+
+  /**
+   * Reads `id` for `plugin` (running module `moduleSha256`). A token the broker will not issue
+   * is `permission_denied`, recorded through `denied`; a broker that does not answer, `io_error`.
+   */
+  async read(
+    plugin: PluginIdentity,
+    moduleSha256: string,
+    id: string,
+    denied: (reason: string) => void,
+  ): Promise<SecretGetResult> {
+    const key = pluginVersionKey(plugin.id, plugin.version);
+    let token: string;
+    try {
+      token = await this.token(key, plugin, moduleSha256);
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      if (error.code === 'unavailable' || error.code === 'internal') {
+        this.log.error(`no secret token for ${key}: ${error.message}`);
+        return {
+          error: { code: 'io_error', message: 'the secret broker is unavailable; retry later' },
+        };
+      }
+      denied(error.message);
+      return { error: { code: 'permission_denied', message: error.message } };
+    }
+    const reply = await this.bus.request(RequestSubjects.SecretsRead, {
+      token,
+      plugin_id: plugin.id,
+      version: plugin.version,
+      secret_id: id,
+    });
+    if ('value' in reply) this.remember(key, reply.value);
+    return reply;
+  }
+
+  /** The values released to the version `key` that are still remembered. */
+  releasedTo(key: PluginVersionKey): readonly string[] {
+    return [...(this.released.get(key) ?? [])];
+  }
+
+  /** `text` without any value released to the version `key` (nor its usual encodings). */
+  scrub(key: PluginVersionKey, text: string): string {
+    const values = this.released.get(key);
+    return values ? redactReleasedSecrets(text, values) : text;
+  }
+
+  private async token(
+    key: PluginVersionKey,
+    plugin: PluginIdentity,
+    moduleSha256: string,
+  ): Promise<string> {
+    const cached = this.tokens.get(key);
+    if (cached && cached.untilMs > Date.now()) return cached.token;
+    const issued = await this.bus.request(RequestSubjects.SecretsTokenIssue, {
+      plugin_id: plugin.id,
+      version: plugin.version,
+      module_sha256: moduleSha256,
+    });
+    const lifeS = Math.max(0, issued.expires_in_s - TOKEN_MARGIN_S);
+    this.tokens.set(key, { token: issued.token, untilMs: Date.now() + lifeS * 1000 });
+    return issued.token;
+  }
+
+  private remember(key: PluginVersionKey, value: string): void {
+    if (value.length === 0) return;
+    const values = this.released.get(key) ?? new Set<string>();
+    values.delete(value);
+    values.add(value);
+    if (values.size > MAX_RELEASED_PER_VERSION) values.delete(values.values().next().value!);
+    this.released.set(key, values);
+  }
+
+  /** Forgets a version's token (unloaded or revoked here); its released values stay scrubbed. */
+  forget(pluginId: string, version: string): void {
+    this.tokens.delete(pluginVersionKey(pluginId, version));
+  }
+}

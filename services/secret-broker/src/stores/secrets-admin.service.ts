@@ -1,0 +1,64 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import {
+  DomainError,
+  EventSubjects,
+  MAX_SECRET_VALUE_BYTES,
+  type ReplyMap,
+  type RequestMap,
+} from '@convergio/contracts';
+import { BusClient } from '@convergio/messaging';
+import { EmbeddedSecretStore } from './embedded-secret-store.js';
+import { SECRET_STORE, type SecretStore } from './secret-store.js';
+
+/**
+ * Admin changes to the embedded store, each recorded as secret.changed with its actor (never
+ * the value). With Azure Key Vault configured, secrets are managed in Azure: `invalid_state`.
+ */
+@Injectable()
+export class SecretsAdminService {
+  constructor(
+    @Inject(SECRET_STORE) private readonly store: SecretStore,
+    private readonly dataSource: DataSource,
+    private readonly bus: BusClient,
+  ) {}
+
+  async put(req: RequestMap['secrets.put']): Promise<ReplyMap['secrets.put']> {
+    const store = this.embedded();
+    if (Buffer.byteLength(req.value, 'utf8') > MAX_SECRET_VALUE_BYTES)
+      throw new DomainError(
+        'payload_too_large',
+        `a secret value holds at most ${MAX_SECRET_VALUE_BYTES} bytes`,
+      );
+    // The row commits only once its event is stored: no change goes unrecorded.
+    const created = await this.dataSource.transaction(async (manager) => {
+      const isNew = await store.put(manager, req.id, req.value);
+      await this.changed(req.id, 'stored', req.actor);
+      return isNew;
+    });
+    return { id: req.id, created };
+  }
+
+  async delete(req: RequestMap['secrets.delete']): Promise<ReplyMap['secrets.delete']> {
+    const store = this.embedded();
+    await this.dataSource.transaction(async (manager) => {
+      if (!(await store.delete(manager, req.id)))
+        throw new DomainError('not_found', `no secret ${req.id}`);
+      await this.changed(req.id, 'deleted', req.actor);
+    });
+    return { id: req.id };
+  }
+
+  private embedded(): EmbeddedSecretStore {
+    if (!(this.store instanceof EmbeddedSecretStore))
+      throw new DomainError(
+        'invalid_state',
+        'secrets are managed in Azure Key Vault (AZURE_KEY_VAULT_URL): change them there',
+      );
+    return this.store;
+  }
+
+  private async changed(id: string, action: 'stored' | 'deleted', actor: string): Promise<void> {
+    await this.bus.publish(EventSubjects.SecretChanged, { secret_id: id, action, actor });
+  }
+}
