@@ -302,6 +302,15 @@ export const EventPayloadSchemas = {
     },
     { additionalProperties: false, description: 'never either secret' },
   ),
+  [EventSubjects.ApiKeyRotationRefused]: Type.Object(
+    {
+      key_id: Type.String({ format: 'uuid' }),
+      actor: Actor,
+      code: Type.String({ maxLength: 100 }),
+      message: Type.String({ maxLength: 2000 }),
+    },
+    { additionalProperties: false },
+  ),
   [EventSubjects.SecretChanged]: Type.Object(
     {
       secret_id: Type.String({ pattern: SECRET_ID_PATTERN }),

@@ -37,6 +37,8 @@ export const EventSubjects = {
   ApiKeyRevoked: 'api_key.revoked',
   /** An admin gave an API key a new secret; the old one stays valid until `previous_valid_until`. */
   ApiKeyRotated: 'api_key.rotated',
+  /** A rotation was refused: an admin key's secret is rotated only by that key itself. */
+  ApiKeyRotationRefused: 'api_key.rotation_refused',
   /** An admin stored or deleted a secret of the embedded store (never its value). */
   SecretChanged: 'secret.changed',
 } as const;
