@@ -61,6 +61,7 @@ describe('secret broker configuration', () => {
       '{"api-key":{"last":0}}',
       '{"../x":{"first":2}}',
       '{"k":{"middle":2}}',
+      '{"card-number":{"last":4},"CARD-NUMBER":{"first":64}}',
       '[]',
     ])
       expect(() => settingsOf({ ...base, SECRET_RELEASE_FORMS: bad })).toThrow(
