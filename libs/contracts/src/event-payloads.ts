@@ -272,6 +272,18 @@ export const EventPayloadSchemas = {
     },
     { additionalProperties: false },
   ),
+  [EventSubjects.ApprovalWithdrawn]: Type.Object(
+    {
+      ...PluginRef,
+      approver: Actor,
+      actor: Actor,
+    },
+    {
+      additionalProperties: false,
+      description:
+        '`approver`: the revoked key whose approval no longer counts; `actor`: who revoked it',
+    },
+  ),
   [EventSubjects.ApiKeyCreated]: Type.Object(
     {
       key_id: Type.String({ format: 'uuid' }),

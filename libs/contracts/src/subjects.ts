@@ -31,6 +31,8 @@ export const EventSubjects = {
   ApprovalRecorded: 'plugin.approval_recorded',
   /** An admin's decision was refused by separation of duties (e.g. approving their own submission). */
   ApprovalRefused: 'plugin.approval_refused',
+  /** A pending version lost an approval: the API key that gave it was revoked before the decision. */
+  ApprovalWithdrawn: 'plugin.approval_withdrawn',
   /** An admin created an API key (never the key itself). */
   ApiKeyCreated: 'api_key.created',
   /** An admin revoked an API key. */
