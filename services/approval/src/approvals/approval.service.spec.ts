@@ -227,7 +227,11 @@ describe('approval service', () => {
       );
       await h.redeliver(await verified(id, '1.0.0', permissions));
       expect(
-        h.events.filter((e) => e.type === EventSubjects.PluginApproved && e.data.plugin_id === id),
+        h.events.filter(
+          (e) =>
+            e.type === EventSubjects.PluginApproved &&
+            (e.data as { plugin_id: string }).plugin_id === id,
+        ),
       ).toEqual([]);
       expect((await pending()).map((i) => i.plugin_id)).not.toContain(id);
       const revoked = await h.bus.request(RequestSubjects.ApprovalListQueue, { status: 'revoked' });
