@@ -272,6 +272,18 @@ export const EventPayloadSchemas = {
     },
     { additionalProperties: false },
   ),
+  [EventSubjects.ApprovalWithdrawn]: Type.Object(
+    {
+      ...PluginRef,
+      approver: Actor,
+      actor: Actor,
+    },
+    {
+      additionalProperties: false,
+      description:
+        '`approver`: the revoked key whose approval no longer counts; `actor`: who revoked it',
+    },
+  ),
   [EventSubjects.ApiKeyCreated]: Type.Object(
     {
       key_id: Type.String({ format: 'uuid' }),
@@ -301,6 +313,15 @@ export const EventPayloadSchemas = {
       }),
     },
     { additionalProperties: false, description: 'never either secret' },
+  ),
+  [EventSubjects.ApiKeyRotationRefused]: Type.Object(
+    {
+      key_id: Type.String({ format: 'uuid' }),
+      actor: Actor,
+      code: Type.String({ maxLength: 100 }),
+      message: Type.String({ maxLength: 2000 }),
+    },
+    { additionalProperties: false },
   ),
   [EventSubjects.SecretChanged]: Type.Object(
     {

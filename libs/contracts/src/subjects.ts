@@ -31,12 +31,16 @@ export const EventSubjects = {
   ApprovalRecorded: 'plugin.approval_recorded',
   /** An admin's decision was refused by separation of duties (e.g. approving their own submission). */
   ApprovalRefused: 'plugin.approval_refused',
+  /** A pending version lost an approval: the API key that gave it was revoked before the decision. */
+  ApprovalWithdrawn: 'plugin.approval_withdrawn',
   /** An admin created an API key (never the key itself). */
   ApiKeyCreated: 'api_key.created',
   /** An admin revoked an API key. */
   ApiKeyRevoked: 'api_key.revoked',
   /** An admin gave an API key a new secret; the old one stays valid until `previous_valid_until`. */
   ApiKeyRotated: 'api_key.rotated',
+  /** A rotation was refused: an admin key's secret is rotated only by that key itself. */
+  ApiKeyRotationRefused: 'api_key.rotation_refused',
   /** An admin stored or deleted a secret of the embedded store (never its value). */
   SecretChanged: 'secret.changed',
 } as const;

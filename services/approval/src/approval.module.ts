@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { MessagingModule } from '@convergio/messaging';
 import { ApprovalHandler } from './approvals/approval.handler.js';
 import { ApprovalService } from './approvals/approval.service.js';
+import { ApprovalWithdrawals } from './approvals/approval-withdrawals.js';
 import { DecisionService } from './approvals/decision.service.js';
 import { APPROVAL_SERVICE } from './approval.schema.js';
 import { APPROVAL_SETTINGS, type ApprovalSettings } from './config/approval.config.js';
@@ -17,6 +18,7 @@ export class ApprovalModule {
       providers: [
         ApprovalService,
         DecisionService,
+        ApprovalWithdrawals,
         { provide: APPROVAL_SETTINGS, useValue: settings },
       ],
     };

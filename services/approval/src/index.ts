@@ -4,6 +4,7 @@ import { Approval } from './approvals/approval.entity.js';
 import { ApprovalInit1764300000000 } from './migrations/1764300000000-approval-init.js';
 import { ApprovalSignedBy1764900000000 } from './migrations/1764900000000-approval-signed-by.js';
 import { ApprovalSeparationOfDuties1765100000000 } from './migrations/1765100000000-approval-separation-of-duties.js';
+import { ApprovalRevokedVersions1766200000000 } from './migrations/1766200000000-approval-revoked-versions.js';
 import { APPROVAL_SCHEMA } from './approval.schema.js';
 
 export { ApprovalModule } from './approval.module.js';
@@ -16,5 +17,6 @@ export const approvalPersistence = {
     ApprovalInit1764300000000,
     ApprovalSignedBy1764900000000,
     ApprovalSeparationOfDuties1765100000000,
+    ApprovalRevokedVersions1766200000000,
   ],
 };

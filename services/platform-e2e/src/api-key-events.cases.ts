@@ -19,9 +19,15 @@ describe('API keys: every change audited with its actor, never the key; admin ke
       .send({ name: 'ops', roles: ['admin'] })
       .expect(201);
     const ops = created.body as IssuedKey;
-    const rotated = await api()
+    // Another admin cannot rotate it (it would hold the new secret, and act as ops): 403.
+    const refused = await api()
       .post(`/v1/api-keys/${ops.id}/rotate`)
       .set(bearer(admin.key))
+      .expect(403);
+    expect(refused.body.error.details[0].code).toBe('rotate_other_admin_key');
+    const rotated = await api()
+      .post(`/v1/api-keys/${ops.id}/rotate`)
+      .set(bearer(ops.key))
       .expect(200);
     expect(rotated.body).toMatchObject({ id: ops.id, name: 'ops', roles: ['admin'] });
     const newKey = (rotated.body as { key: string }).key;
@@ -43,8 +49,11 @@ describe('API keys: every change audited with its actor, never the key; admin ke
       expect((await ofKey('api_key.created', ops.id)).map((e) => e.data)).toEqual([
         { key_id: ops.id, name: 'ops', roles: ['admin'], publisher: null, actor: admin.id },
       ]);
+      expect((await ofKey('api_key.rotation_refused', ops.id)).map((e) => e.data)).toEqual([
+        expect.objectContaining({ actor: admin.id, code: 'rotate_other_admin_key' }),
+      ]);
       expect((await ofKey('api_key.rotated', ops.id)).map((e) => e.data)).toEqual([
-        expect.objectContaining({ key_id: ops.id, actor: admin.id }),
+        expect.objectContaining({ key_id: ops.id, actor: ops.id }),
       ]);
       expect((await ofKey('api_key.revoked', ops.id)).map((e) => e.data)).toEqual([
         { key_id: ops.id, name: 'ops', actor: admin.id },

@@ -61,6 +61,7 @@ describe('secret broker configuration', () => {
       '{"api-key":{"last":0}}',
       '{"../x":{"first":2}}',
       '{"k":{"middle":2}}',
+      '{"card-number":{"last":4},"CARD-NUMBER":{"first":64}}',
       '[]',
     ])
       expect(() => settingsOf({ ...base, SECRET_RELEASE_FORMS: bad })).toThrow(
@@ -155,6 +156,29 @@ describe('secret broker: embedded store administration', () => {
     ).rejects.toMatchObject({ code: 'not_found' });
     expect(await rows()).toEqual([]);
     expect(h.events.length).toBe(before);
+  });
+
+  // UTF-8 cannot hold a lone surrogate: it was stored as U+FFFD, a value nobody gave.
+  it.each([
+    ['a lone high surrogate', 'pass\ud800word'],
+    ['a lone low surrogate at the end', 'password\udc00'],
+    ['a reversed pair', 'pass\udc00\ud800word'],
+  ])('refuses a value with %s, changing nothing', async (_what, value) => {
+    const before = h.events.length;
+    await expect(
+      h.bus.request(RequestSubjects.SecretsPut, { id: 'odd-value', value, actor: 'k' }),
+    ).rejects.toMatchObject({ code: 'validation_failed' });
+    expect(await rows()).toEqual([]);
+    expect(h.events.length).toBe(before);
+  });
+
+  it('stores a value with surrogate pairs (an emoji) as it is', async () => {
+    const put = { id: 'emoji-value', value: 'pass-\u{1F511}-word', actor: 'k' };
+    expect(await h.bus.request(RequestSubjects.SecretsPut, put)).toEqual({
+      id: 'emoji-value',
+      created: true,
+    });
+    await h.bus.request(RequestSubjects.SecretsDelete, { id: 'emoji-value', actor: 'k' });
   });
 });
 

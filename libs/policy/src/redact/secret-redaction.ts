@@ -117,19 +117,42 @@ function releasedForms(secret: string): string[] {
   forms.add(bytes.toString('hex'));
   forms.add(encodeURIComponent(secret));
   forms.add(JSON.stringify(secret).slice(1, -1));
-  // Longest first, so a form is not half-replaced by a shorter one it contains.
-  return [...forms].filter((f) => f.length > 0).sort((a, b) => b.length - a.length);
+  return [...forms].filter((f) => f.length > 0);
 }
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
  * Replaces every released secret (and its base64, hex, URL-encoded and JSON-escaped forms) with
  * `[REDACTED]`, and nothing else: for a plugin's output, which may legitimately hold key-like text.
+ * Forms match whatever their case (a value upper-cased, upper-case hex); every character that
+ * any occurrence of any form covers is redacted, so secrets that contain or overlap one another
+ * leave no piece in the clear. Adjacent or overlapping spans become one `[REDACTED]`.
  */
 export function redactReleasedSecrets(text: string, releasedSecrets: Iterable<string>): string {
-  let out = text;
+  const covered = new Uint8Array(text.length);
+  let any = false;
   for (const secret of releasedSecrets) {
     if (typeof secret !== 'string' || secret.length === 0) continue;
-    for (const form of releasedForms(secret)) out = out.split(form).join(REDACTED);
+    for (const form of releasedForms(secret)) {
+      const pattern = new RegExp(escapeRegExp(form), 'gi');
+      let filledTo = 0; // each character is marked once per form, even where matches overlap
+      for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) {
+        const end = m.index + m[0].length;
+        covered.fill(1, Math.max(m.index, filledTo), end);
+        filledTo = end;
+        any = true;
+        pattern.lastIndex = m.index + 1; // overlapping occurrences too
+      }
+    }
+  }
+  if (!any) return text;
+  let out = '';
+  for (let i = 0; i < text.length; ) {
+    let end = i;
+    while (end < text.length && covered[end] === covered[i]) end++;
+    out += covered[i] ? REDACTED : text.slice(i, end);
+    i = end;
   }
   return out;
 }

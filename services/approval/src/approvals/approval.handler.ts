@@ -7,6 +7,7 @@ import {
 } from '@convergio/contracts';
 import { BusController } from '@convergio/messaging';
 import { ApprovalService } from './approval.service.js';
+import { ApprovalWithdrawals } from './approval-withdrawals.js';
 import { DecisionService } from './decision.service.js';
 
 @BusController()
@@ -14,6 +15,7 @@ export class ApprovalHandler {
   constructor(
     private readonly approvals: ApprovalService,
     private readonly decisions: DecisionService,
+    private readonly withdrawals: ApprovalWithdrawals,
   ) {}
 
   @EventPattern(EventSubjects.PluginVerified)
@@ -24,6 +26,11 @@ export class ApprovalHandler {
   @EventPattern(EventSubjects.PluginRevoked)
   onRevoked(@Payload() event: EventEnvelope<'plugin.revoked'>) {
     return this.approvals.onRevoked(event);
+  }
+
+  @EventPattern(EventSubjects.ApiKeyRevoked)
+  onKeyRevoked(@Payload() event: EventEnvelope<'api_key.revoked'>) {
+    return this.withdrawals.onKeyRevoked(event);
   }
 
   @EventPattern(EventSubjects.PluginSignerChanged)

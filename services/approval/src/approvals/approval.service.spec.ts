@@ -211,6 +211,38 @@ describe('approval service', () => {
     });
   });
 
+  // Revoked while verification ran: plugin.revoked reaches approval before plugin.verified.
+  it.each([
+    ['low-risk (approved by itself)', 'early-low', {}],
+    ['high-risk (queued for an admin)', 'early-high', HTTP],
+  ])(
+    'never approves nor queues a %s version revoked before its verification',
+    async (_what, id, permissions) => {
+      await h.redeliver(
+        await h.bus.publish(EventSubjects.PluginRevoked, {
+          plugin_id: id,
+          version: '1.0.0',
+          revoked_by: 'admin-key',
+        }),
+      );
+      await h.redeliver(await verified(id, '1.0.0', permissions));
+      expect(
+        h.events.filter(
+          (e) =>
+            e.type === EventSubjects.PluginApproved &&
+            (e.data as { plugin_id: string }).plugin_id === id,
+        ),
+      ).toEqual([]);
+      expect((await pending()).map((i) => i.plugin_id)).not.toContain(id);
+      const revoked = await h.bus.request(RequestSubjects.ApprovalListQueue, { status: 'revoked' });
+      expect(revoked.items.map((i) => i.plugin_id)).toContain(id);
+      await expect(decide(id, '1.0.0', 'approve')).rejects.toMatchObject({ code: 'invalid_state' });
+      // A bystander verified meanwhile is approved as usual.
+      await verified(`${id}-bystander`, '1.0.0', {});
+      await approvedEvent(`${id}-bystander`, '1.0.0');
+    },
+  );
+
   it('reviews a version rejected by an admin again when it is resubmitted with the same number', async () => {
     await verified('retried', '1.0.0', HTTP);
     await expectQueued('retried', '1.0.0');

@@ -14,6 +14,7 @@ import { AcceptedSigner } from './accepted-signer.entity.js';
 import { toItem } from './approval-item.js';
 import { Approval } from './approval.entity.js';
 import { signerChange } from './key-continuity.js';
+import { recordRevocation, wasRevoked } from './revoked-versions.js';
 import { inheritedTrust } from './trust.js';
 
 const ProcessedEvent = processedEventEntity(APPROVAL_SCHEMA);
@@ -46,6 +47,8 @@ export class ApprovalService {
         });
         // A rejected version may be submitted again and is reviewed afresh; any other decision stands.
         if (existing && existing.status !== 'rejected') return;
+        // Revoked while it was being verified: recorded as revoked, never approved.
+        const revoked = await wasRevoked(manager, d.plugin_id, d.version);
         const previous = await manager.findOne(Approval, {
           where: { pluginId: d.plugin_id, status: 'approved' },
           order: { decidedAt: 'DESC' },
@@ -60,7 +63,7 @@ export class ApprovalService {
         const approval = manager.create(Approval, {
           pluginId: d.plugin_id,
           version: d.version,
-          status: needsAdmin ? 'pending' : 'approved',
+          status: revoked ? 'revoked' : needsAdmin ? 'pending' : 'approved',
           trust,
           signedBy,
           manifest: d.manifest,
@@ -69,8 +72,8 @@ export class ApprovalService {
           permissionDiff: diff,
           previousApprovedVersion: previous?.version ?? null,
           requestedAt: new Date(event.occurred_at),
-          decidedAt: needsAdmin ? null : new Date(),
-          decidedBy: needsAdmin ? null : AUTO_APPROVER,
+          decidedAt: revoked || needsAdmin ? null : new Date(),
+          decidedBy: revoked || needsAdmin ? null : AUTO_APPROVER,
           note: null,
           submittedBy: d.submitted_by,
           publisher: d.publisher ?? null,
@@ -78,12 +81,15 @@ export class ApprovalService {
           approvals: [],
         });
         await manager.save(approval);
-        if (!needsAdmin) await this.publishApproved(manager, approval);
+        if (!revoked && !needsAdmin) await this.publishApproved(manager, approval);
       },
     );
   }
 
-  /** A revoked version stops being the baseline that later versions are compared with. */
+  /**
+   * A revoked version stops being the baseline that later versions are compared with, and can no
+   * longer be approved; one not reviewed yet never will be.
+   */
   async onRevoked(event: EventEnvelope<'plugin.revoked'>): Promise<void> {
     await handleOnce(
       this.dataSource,
@@ -91,6 +97,7 @@ export class ApprovalService {
       APPROVAL_SERVICE,
       event.id,
       async (manager) => {
+        await recordRevocation(manager, event.data.plugin_id, event.data.version);
         await manager.update(
           Approval,
           { pluginId: event.data.plugin_id, version: event.data.version },

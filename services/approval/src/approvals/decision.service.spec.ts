@@ -155,6 +155,37 @@ describe('admin decisions under separation of duties', () => {
     });
   });
 
+  // A compromised admin key records first approvals; it is revoked; a second admin approving
+  // later must not complete a two-admin approval with the revoked key's half.
+  it('withdraws the pending approvals of a revoked key: a second admin then only counts as the first', async () => {
+    const rogue = '0a0a0a0a-0a0a-4a0a-8a0a-0a0a0a0a0a0a';
+    const revoker = '0b0b0b0b-0b0b-4b0b-8b0b-0b0b0b0b0b0b';
+    await submitted('sod.rogue', EXEC, 'publisher-key');
+    await submitted('sod.rogue-bystander', EXEC, 'publisher-key');
+    await decide('sod.rogue', rogue, { trust: 'trusted' });
+    await decide('sod.rogue-bystander', 'admin-one', { trust: 'trusted' });
+    await h.redeliver(
+      await h.bus.publish(EventSubjects.ApiKeyRevoked, {
+        key_id: rogue,
+        name: 'rogue',
+        actor: revoker,
+      }),
+    );
+    expect(
+      (await h.waitFor('plugin.approval_withdrawn', (e) => e.data.plugin_id === 'sod.rogue')).data,
+    ).toEqual({ plugin_id: 'sod.rogue', version: '1.0.0', approver: rogue, actor: revoker });
+    expect(await decide('sod.rogue', 'admin-two', { trust: 'trusted' })).toMatchObject({
+      status: 'pending',
+      approvals: [{ actor: 'admin-two' }],
+    });
+    expect(eventsOf('plugin.approved', 'sod.rogue')).toEqual([]);
+    // The bystander's first approval was another key's: it stands.
+    expect(await decide('sod.rogue-bystander', 'admin-two')).toMatchObject({
+      status: 'approved',
+    });
+    expect(eventsOf('plugin.approval_withdrawn', 'sod.rogue-bystander')).toEqual([]);
+  });
+
   it('holds a trust designation for a second admin, who cannot change the trust the first gave', async () => {
     await submitted('sod.trust', HTTP, 'publisher-key');
     expect(await decide('sod.trust', 'admin-one', { trust: 'trusted' })).toMatchObject({

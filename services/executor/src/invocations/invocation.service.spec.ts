@@ -1,5 +1,6 @@
 import { aManifest } from '@convergio/testing';
-import { DomainError } from '@convergio/contracts';
+import { DomainError, RequestSubjects } from '@convergio/contracts';
+import { InProcessBusClient, InProcessHub } from '@convergio/messaging';
 import { ArtifactError } from '@convergio/artifacts';
 import { RecordingBus } from '../recording-bus.spec-helper.js';
 import { SandboxError, type CallOptions, type LoadedSandboxPlugin } from '@convergio/sandbox';
@@ -67,7 +68,13 @@ function hostWith(behave: Behaviour) {
 }
 
 /** The service over `host`, its breaker pausing a version for `pauseMs` after `threshold` crashes. */
-function serviceOn(host: PluginHost, bus: RecordingBus, threshold = 1000, pauseMs = 1000) {
+function serviceOn(
+  host: PluginHost,
+  bus: RecordingBus,
+  threshold = 1000,
+  pauseMs = 1000,
+  secrets = new SecretAccess(bus.asBusClient()),
+) {
   return new InvocationService(
     versions,
     host,
@@ -78,8 +85,23 @@ function serviceOn(host: PluginHost, bus: RecordingBus, threshold = 1000, pauseM
     } as ExecutorSettings,
     fitsPolicy,
     new PluginEvents(bus.asBusClient()),
-    new SecretAccess(bus.asBusClient()),
+    secrets,
   );
+}
+
+/** The executor's secret access after example.greet@1.0.0 was released `value` by a broker. */
+async function secretsReleasing(value: string): Promise<SecretAccess> {
+  const hub = new InProcessHub();
+  hub.onRequest(RequestSubjects.SecretsTokenIssue, () =>
+    Promise.resolve({ ok: true as const, data: { token: 't', expires_in_s: 60 } }),
+  );
+  hub.onRequest(RequestSubjects.SecretsRead, () =>
+    Promise.resolve({ ok: true as const, data: { value } }),
+  );
+  const access = new SecretAccess(new InProcessBusClient(hub, 'executor'));
+  const plugin = { id: 'example.greet', version: '1.0.0', trust: 'untrusted' as const };
+  await access.read(plugin, 'a'.repeat(64), 'db-password', () => undefined);
+  return access;
 }
 
 function setUp(behave: Behaviour) {
@@ -122,6 +144,18 @@ describe('InvocationService.invoke', () => {
     });
     await expect(service.invoke(greet)).resolves.toMatchObject({ output: 'ran' });
     expect(calls).toEqual(['greet', 'greet']);
+  });
+
+  it.each([
+    ['\\u escapes', '{"leak":"\\u0048\\u0075nter2-p\\u00e4ss"}'],
+    ['escapes of every non-ASCII character (Python json.dumps)', '["Hunter2-p\\u00e4ss"]'],
+  ])('scrubs a released value from output that spells it with %s', async (_how, raw) => {
+    const bus = new RecordingBus();
+    const { host } = hostWith(() => new TextEncoder().encode(raw));
+    const service = serviceOn(host, bus, 1000, 1000, await secretsReleasing('Hunter2-p\u00e4ss'));
+    const { output } = await service.invoke(greet);
+    expect(JSON.stringify(output)).toContain('[REDACTED]');
+    expect(JSON.stringify(output)).not.toMatch(/Hunter2|u0048/);
   });
 
   it('hands back output that is not JSON as text', async () => {

@@ -65,7 +65,7 @@ export class InvocationService {
         plugin_id: d.pluginId,
         version: d.version,
         function: req.function,
-        output: parseOutput(this.secrets.scrub(key, decoder.decode(output))),
+        output: this.scrubbedOutput(key, decoder.decode(output)),
         duration_ms: resources.wall_ms,
         ...(traceId && { trace_id: traceId }),
       };
@@ -113,6 +113,16 @@ export class InvocationService {
       }),
     );
     return { results };
+  }
+
+  /**
+   * A call's output without any value released to its version. JSON output is scrubbed as
+   * JSON.stringify writes it again, so a value spelled with `\\u` escapes (as JSON encoders that
+   * escape every non-ASCII character write it) is found once decoded; output that is not JSON is
+   * scrubbed as text.
+   */
+  private scrubbedOutput(key: PluginVersionKey, text: string): unknown {
+    return parseOutput(this.secrets.scrub(key, JSON.stringify(parseOutput(text))));
   }
 
   /** Refuses calls to a version paused by its circuit breaker. */

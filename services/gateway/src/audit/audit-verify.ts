@@ -29,12 +29,24 @@ export const ChainVerdictSchema = Type.Object({
 });
 export type ChainVerdict = Static<typeof ChainVerdictSchema>;
 
-/** Walks the whole hash chain through the audit service, one segment per request. */
+/**
+ * Walks the whole hash chain through the audit service, one segment per request. Verifications
+ * asked while one runs share its verdict: each walk reads and hashes the whole log, so callers
+ * cannot start more than one at a time per gateway.
+ */
 @Injectable()
 export class AuditVerify {
+  private running: Promise<ChainVerdict> | undefined;
+
   constructor(private readonly bus: BusClient) {}
 
-  async verify(): Promise<ChainVerdict> {
+  /** The verdict of the walk running now, or of a new one; throws what the audit service does. */
+  verify(): Promise<ChainVerdict> {
+    this.running ??= this.walk().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async walk(): Promise<ChainVerdict> {
     let after: AuditChainLink | null = null;
     let checked = 0;
     for (;;) {

@@ -45,7 +45,7 @@ describe('API key rotation', () => {
 
   it('gives the same key a new secret, and accepts the old one during the grace period', async () => {
     const admin = await keys.create({ name: 'ops', roles: ['admin'] }, ADMIN);
-    const rotated = await rotation.rotate(admin.id, ADMIN);
+    const rotated = await rotation.rotate(admin.id, admin.id);
     expect(rotated).toMatchObject({ id: admin.id, name: 'ops', roles: ['admin'], publisher: null });
     expect(rotated.key).not.toBe(admin.key);
     expect(Date.parse(rotated.previous_valid_until)).toBeGreaterThan(Date.now() + 3_000_000);
@@ -60,7 +60,7 @@ describe('API key rotation', () => {
     expect(event.data).toEqual({
       key_id: admin.id,
       name: 'ops',
-      actor: ADMIN,
+      actor: admin.id,
       previous_valid_until: rotated.previous_valid_until,
     });
     expect(JSON.stringify(h.events)).not.toContain(rotated.key);
@@ -70,14 +70,14 @@ describe('API key rotation', () => {
   it('refuses the old secret once the grace period is over, even one it had just verified', async () => {
     const admin = await keys.create({ name: 'ops-now', roles: ['admin'] }, ADMIN);
     await keys.authenticate(admin.key);
-    const rotated = await immediate.rotate(admin.id, ADMIN);
+    const rotated = await immediate.rotate(admin.id, admin.id);
     await expect(keys.authenticate(admin.key)).rejects.toMatchObject({ code: 'unauthorized' });
     expect((await keys.authenticate(rotated.key)).keyId).toBe(admin.id);
   });
 
   it('refuses every secret of a rotated key once it is revoked', async () => {
     const admin = await keys.create({ name: 'ops-gone', roles: ['admin'] }, ADMIN);
-    const rotated = await rotation.rotate(admin.id, ADMIN);
+    const rotated = await rotation.rotate(admin.id, admin.id);
     await keys.revoke(admin.id, ADMIN);
     for (const secret of [rotated.key, admin.key])
       await expect(keys.authenticate(secret)).rejects.toMatchObject({ code: 'unauthorized' });
@@ -98,9 +98,49 @@ describe('API key rotation', () => {
     expect(h.events.length).toBe(before);
   });
 
+  // The rotator gets the new secret of the same key id: rotating another admin's key would let
+  // one admin act, and approve, as another (a second approval, or an approval in their name).
+  it("refuses to rotate another admin's key, recording the refusal; the key works on", async () => {
+    const attacker = await keys.create({ name: 'rogue', roles: ['admin'] }, ADMIN);
+    const victims = [
+      await keys.create({ name: 'second-admin', roles: ['admin'] }, ADMIN),
+      await keys.create(
+        { name: 'admin-publisher', roles: ['publisher', 'admin'], publisher: 'acme' },
+        ADMIN,
+      ),
+    ];
+    for (const victim of victims) {
+      const refusal = await rotation.rotate(victim.id, attacker.id).catch((e: unknown) => e);
+      expect(refusal).toMatchObject({
+        code: 'forbidden',
+        details: [{ code: 'rotate_other_admin_key' }],
+      });
+      expect((await keys.authenticate(victim.key)).keyId).toBe(victim.id);
+      const refused = await h.waitFor(
+        'api_key.rotation_refused',
+        (e) => e.data.key_id === victim.id,
+      );
+      expect(refused.data).toEqual({
+        key_id: victim.id,
+        actor: attacker.id,
+        code: 'rotate_other_admin_key',
+        message: expect.stringContaining('revoke it instead') as unknown,
+      });
+    }
+    const rotatedIds = h.events
+      .filter((e) => e.type === 'api_key.rotated')
+      .map((e) => (e.data as { key_id: string }).key_id);
+    expect(rotatedIds).not.toEqual(expect.arrayContaining([victims[0].id]));
+    expect(rotatedIds).not.toEqual(expect.arrayContaining([victims[1].id]));
+    // A bystander: the attacker's own key still rotates, and a non-admin key may be rotated.
+    const invoker = await keys.create({ name: 'bot', roles: ['invoker'] }, ADMIN);
+    expect((await rotation.rotate(attacker.id, attacker.id)).id).toBe(attacker.id);
+    expect((await rotation.rotate(invoker.id, attacker.id)).id).toBe(invoker.id);
+  });
+
   it('never brings a rotated-out or revoked secret back as CONVERGIO_ADMIN_KEY', async () => {
     const admin = await keys.create({ name: 'boot-admin', roles: ['admin'] }, ADMIN);
-    await immediate.rotate(admin.id, ADMIN);
+    await immediate.rotate(admin.id, admin.id);
     const revoked = await keys.create({ name: 'boot-revoked', roles: ['admin'] }, ADMIN);
     await keys.revoke(revoked.id, ADMIN);
     for (const adminKey of [admin.key, revoked.key]) {

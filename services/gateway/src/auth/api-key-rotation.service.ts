@@ -42,8 +42,29 @@ export class ApiKeyRotationService {
     @Inject(KEY_ROTATION_SETTINGS) private readonly settings: KeyRotationSettings,
   ) {}
 
-  /** Throws not_found for an unknown key, invalid_state for a revoked one. */
+  /**
+   * Rotates key `id` for the key `actor`. Throws not_found for an unknown key, invalid_state for
+   * a revoked one, and forbidden (`rotate_other_admin_key`, recorded as api_key.rotation_refused)
+   * when `actor` is not the admin key it rotates: the rotator holds the key's new secret, so it
+   * could act, and approve, as that admin (separation of duties, ADR 0015). Another admin's key
+   * is revoked instead.
+   */
   async rotate(id: string, actor: string): Promise<RotatedApiKey> {
+    try {
+      return await this.rotateAs(id, actor);
+    } catch (error) {
+      if (error instanceof DomainError && error.code === 'forbidden')
+        await this.bus.publish(EventSubjects.ApiKeyRotationRefused, {
+          key_id: id,
+          actor,
+          code: error.details[0]?.code ?? error.code,
+          message: error.message,
+        });
+      throw error;
+    }
+  }
+
+  private async rotateAs(id: string, actor: string): Promise<RotatedApiKey> {
     const key = newApiKeySecret();
     const rotated = await this.dataSource.transaction(async (manager) => {
       const row = await manager
@@ -58,6 +79,12 @@ export class ApiKeyRotationService {
         throw new DomainError(
           'invalid_state',
           `API key ${id} was revoked at ${row.revokedAt.toISOString()}: create a new key`,
+        );
+      if (row.roles.includes('admin') && id !== actor)
+        throw new DomainError(
+          'forbidden',
+          "only an admin key rotates its own secret (the rotator would hold it): revoke it instead",
+          [{ code: 'rotate_other_admin_key', message: 'an admin key is rotated only by itself' }],
         );
       const now = new Date();
       const validUntil = new Date(now.getTime() + this.settings.graceMs);

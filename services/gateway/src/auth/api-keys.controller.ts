@@ -85,7 +85,7 @@ export class ApiKeysController {
   @ApiOperation({
     summary: 'Rotate an API key without downtime',
     description:
-      'Answers a new secret (in this response only) for the same key id, roles and publisher. The old secret stays valid until `previous_valid_until` (API_KEY_ROTATION_GRACE_SECONDS), then is refused; it can never be issued again. 404 for an unknown key, 409 for a revoked one.',
+      'Answers a new secret (in this response only) for the same key id, roles and publisher. The old secret stays valid until `previous_valid_until` (API_KEY_ROTATION_GRACE_SECONDS), then is refused; it can never be issued again. An admin key is rotated only by itself (403 `rotate_other_admin_key`, recorded as api_key.rotation_refused: revoke it instead). 404 for an unknown key, 409 for a revoked one.',
   })
   @ApiKeyPath()
   rotate(@Param('id', ApiKeyIdParam) id: string, @CurrentPrincipal() who: Principal) {

@@ -52,7 +52,7 @@ export const SecretBrokerEnv = {
   SECRET_RELEASE_FORMS: Type.Optional(
     Type.String({
       description:
-        'brokered modes: JSON object secret id → {"last": n} or {"first": n} (1 to 64 characters); a plugin gets only that part of the value',
+        'brokered modes: JSON object secret id → {"last": n} or {"first": n} (1 to 64 characters); a plugin gets only that part of the value. Ids match whatever their case, as Key Vault names do',
     }),
   ),
 };

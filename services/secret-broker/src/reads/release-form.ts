@@ -14,10 +14,20 @@ const secretId = new RegExp(SECRET_ID_PATTERN);
 
 /** What a plugin gets of one secret in brokered mode: only its last or first n characters. */
 export type ReleaseForm = Static<typeof ReleaseFormSchema>;
-/** Brokered modes by secret id; a secret not named is released whole. */
+/**
+ * Brokered modes by secret id in lower case; a secret not named is released whole. Look ids up
+ * with {@link releaseFormOf}: Azure Key Vault names ignore case, so neither may a form.
+ */
 export type ReleaseForms = ReadonlyMap<string, ReleaseForm>;
 
-/** Parses SECRET_RELEASE_FORMS (JSON); undefined means no secret is limited. */
+/** The form configured for secret `id`, whatever the case it is spelled in. */
+export const releaseFormOf = (forms: ReleaseForms, id: string): ReleaseForm | undefined =>
+  forms.get(id.toLowerCase());
+
+/**
+ * Parses SECRET_RELEASE_FORMS (JSON); undefined means no secret is limited. Two ids that differ
+ * only in case name one secret (as in Azure Key Vault): refused.
+ */
 export function parseReleaseForms(
   text: string | undefined,
 ): { ok: true; value: ReleaseForms } | { ok: false; reason: string } {
@@ -37,7 +47,10 @@ export function parseReleaseForms(
       ok: false,
       reason: 'a JSON object of secret id → {"last": 1..64} or {"first": 1..64}',
     };
-  return { ok: true, value: new Map(Object.entries(parsed)) };
+  const forms = new Map(Object.entries(parsed).map(([id, form]) => [id.toLowerCase(), form]));
+  if (forms.size !== Object.keys(parsed).length)
+    return { ok: false, reason: 'secret ids that differ only in case (they name one secret)' };
+  return { ok: true, value: forms };
 }
 
 /**

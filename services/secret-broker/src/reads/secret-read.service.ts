@@ -12,7 +12,7 @@ import { SECRET_BROKER_SETTINGS } from '../secret-broker.schema.js';
 import { SECRET_STORE, SecretStoreError, type SecretStore } from '../stores/secret-store.js';
 import { verifySecretToken } from '../tokens/secret-token.js';
 import { SigningKeyRepository } from '../tokens/signing-key.repository.js';
-import { applyReleaseForm } from './release-form.js';
+import { applyReleaseForm, releaseFormOf } from './release-form.js';
 
 type ReadReply = ReplyMap['secrets.read'];
 const secretId = new RegExp(SECRET_ID_PATTERN);
@@ -59,7 +59,9 @@ export class SecretReadService {
       version: req.version,
       secret_id: req.secret_id,
     });
-    return { value: applyReleaseForm(value, this.settings.releaseForms.get(req.secret_id)) };
+    return {
+      value: applyReleaseForm(value, releaseFormOf(this.settings.releaseForms, req.secret_id)),
+    };
   }
 
   /** Why this read is refused, or undefined. */

@@ -55,6 +55,19 @@ describe('secret broker: tokens and reads', () => {
     expect(await b.read(token, 'acme.reader', '1.0.0', 'card-number')).toEqual({ value: '1234' });
   });
 
+  // Azure Key Vault names ignore case: "CARD-NUMBER" is the vault's card-number. A grant spelling
+  // the id in another case used to get the whole value past a form configured for card-number.
+  it.each(['CARD-NUMBER', 'Card-Number'])(
+    'releases only the brokered form to the id spelled %s',
+    async (spelled) => {
+      await b.h.bus.request(RequestSubjects.SecretsPut, { id: spelled, value: CARD, actor: 'k' });
+      await b.approve('acme.caps', '1.0.0', { 'secrets.read': { ids: [spelled] } });
+      const token = await b.issue('acme.caps', '1.0.0');
+      expect(await b.read(token, 'acme.caps', '1.0.0', spelled)).toEqual({ value: '1234' });
+      await b.h.bus.request(RequestSubjects.SecretsDelete, { id: spelled, actor: 'k' });
+    },
+  );
+
   it('keeps values encrypted at rest, bound to their id', async () => {
     const rows = await b.h.dataSource.query<{ id: string; ciphertext: string }[]>(
       `SELECT id, ciphertext FROM secret_broker.embedded_secrets`,

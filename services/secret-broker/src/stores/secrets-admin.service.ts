@@ -11,6 +11,9 @@ import { BusClient } from '@convergio/messaging';
 import { EmbeddedSecretStore } from './embedded-secret-store.js';
 import { SECRET_STORE, type SecretStore } from './secret-store.js';
 
+/** A surrogate not part of a pair (in `u` mode a pair is one code point, not a surrogate). */
+const LONE_SURROGATE = /\p{Cs}/u;
+
 /**
  * Admin changes to the embedded store, each recorded as secret.changed with its actor (never
  * the value). With Azure Key Vault configured, secrets are managed in Azure: `invalid_state`.
@@ -23,8 +26,21 @@ export class SecretsAdminService {
     private readonly bus: BusClient,
   ) {}
 
+  /**
+   * Stores a value (at most MAX_SECRET_VALUE_BYTES UTF-8 bytes: `payload_too_large`). A value
+   * holding a lone UTF-16 surrogate has no UTF-8 form (it would be stored as U+FFFD, a value
+   * nobody gave): `validation_failed`. Neither changes anything.
+   */
   async put(req: RequestMap['secrets.put']): Promise<ReplyMap['secrets.put']> {
     const store = this.embedded();
+    if (LONE_SURROGATE.test(req.value))
+      throw new DomainError('validation_failed', 'invalid secret value', [
+        {
+          code: 'invalid_characters',
+          message: 'the value holds a lone UTF-16 surrogate, which UTF-8 cannot encode',
+          path: '/value',
+        },
+      ]);
     if (Buffer.byteLength(req.value, 'utf8') > MAX_SECRET_VALUE_BYTES)
       throw new DomainError(
         'payload_too_large',
