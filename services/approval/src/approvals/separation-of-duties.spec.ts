@@ -1,4 +1,4 @@
-import type { Permissions } from '@convergio/contracts';
+import type { Permissions, Trust } from '@convergio/contracts';
 import { aManifest } from '@convergio/testing';
 import { approvalsRequired, checkApprover, type Submission } from './separation-of-duties.js';
 
@@ -65,12 +65,13 @@ describe('separation of duties', () => {
     );
   });
 
-  it.each([
-    [{ 'net.http': { rules: [{ host: 'a.example', methods: ['GET' as const] }] } }, 'untrusted', 1],
-    [{ 'net.http': { rules: [{ host: 'a.example', methods: ['GET' as const] }] } }, 'trusted', 2],
+  const http: Permissions = { 'net.http': { rules: [{ host: 'a.example', methods: ['GET'] }] } };
+  it.each<[Permissions, Trust, number]>([
+    [http, 'untrusted', 1],
+    [http, 'trusted', 2],
     [{ 'proc.exec': { binaries: ['/bin/echo'] } }, 'trusted', 2],
     [{}, 'official', 2],
-  ] as const)('approvals required for %j at %s: %d', (permissions, trust, n) => {
+  ])('approvals required for %j at %s: %d', (permissions, trust, n) => {
     expect(approvalsRequired(manifest(permissions), trust)).toBe(n);
   });
 });
