@@ -1,14 +1,22 @@
-import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
+import { connect, nanos, nkeyAuthenticator, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import { ALL_EVENT_SUBJECTS } from '@convergio/contracts';
+
+/**
+ * How a service proves who it is to NATS (deploy/nats/nats.conf names one user per service):
+ * a user and password, or an NKEY seed (`SU...`, whose public key the server lists).
+ */
+export type NatsCredentials = { user: string; password: string } | { nkeySeed: string };
 
 /** Where the bus lives and how this process is named on it. */
 export interface NatsBusOptions {
   url: string;
-  /** Service name: durable consumer and queue group names derive from it. */
+  /** Service name: durable consumer, queue group and inbox names derive from it. */
   service: string;
   /** Prefix of every NATS subject and the stream name, so deployments and test runs can share a server. */
   prefix: string;
+  /** None: the server must allow anonymous clients (development, the test server). */
+  credentials?: NatsCredentials;
 }
 
 /** The NATS subject of a contract subject under a prefix. */
@@ -21,14 +29,36 @@ export function streamName(prefix: string): string {
   return `${prefix.replace(/[^A-Za-z0-9_-]/g, '_')}_EVENTS`;
 }
 
+/**
+ * Where a service receives its replies (requests, JetStream API answers, pulled messages):
+ * `_INBOX.<service>`, so nats.conf can let each service subscribe to its own inboxes only and
+ * no service reads another's replies (secret values among them).
+ */
+export function inboxPrefix(service: string): string {
+  return `_INBOX.${service}`;
+}
+
 /** How long JetStream remembers message ids for publish de-duplication. */
 export const DUPLICATE_WINDOW_MS = 10 * 60_000;
 
-/** Connects and makes sure the event stream exists with the current subject list. */
+function authOptions(credentials: NatsCredentials | undefined) {
+  if (!credentials) return {};
+  if ('nkeySeed' in credentials)
+    return { authenticator: nkeyAuthenticator(new TextEncoder().encode(credentials.nkeySeed)) };
+  return { user: credentials.user, pass: credentials.password };
+}
+
+/**
+ * Connects and makes sure the event stream exists with the current subject list. A stream
+ * already in place with that list is left alone, so a service whose NATS user may not update
+ * the stream (nats.conf grants that to one service) still boots.
+ */
 export async function connectNatsBus(options: NatsBusOptions): Promise<NatsConnection> {
   const nc = await connect({
     servers: options.url,
     name: options.service,
+    inboxPrefix: inboxPrefix(options.service),
+    ...authOptions(options.credentials),
     maxReconnectAttempts: -1,
     // Otherwise every request builds two errors up front (their stacks, for a failure that
     // rarely comes): about 80 µs per invoke. A failed request still names its subject (toUnavailable).
@@ -42,11 +72,13 @@ export async function connectNatsBus(options: NatsBusOptions): Promise<NatsConne
     storage: StorageType.File,
     duplicate_window: nanos(DUPLICATE_WINDOW_MS),
   };
-  try {
-    await jsm.streams.info(config.name);
+  const current = await jsm.streams.info(config.name).catch(() => undefined);
+  if (!current) await jsm.streams.add(config);
+  else if (!sameSubjects(current.config.subjects, config.subjects))
     await jsm.streams.update(config.name, config);
-  } catch {
-    await jsm.streams.add(config);
-  }
   return nc;
+}
+
+function sameSubjects(a: readonly string[] | undefined, b: readonly string[]): boolean {
+  return a?.length === b.length && b.every((s) => a.includes(s));
 }

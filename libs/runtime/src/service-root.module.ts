@@ -6,6 +6,7 @@ import {
   type MigrationDefinition,
 } from '@convergio/persistence';
 import { ArtifactStoreModule } from '@convergio/artifacts';
+import { natsCredentials, type NatsLoginEnv } from './nats-credentials.js';
 import { HealthController } from './health.controller.js';
 import { MetricsController } from './metrics.controller.js';
 
@@ -21,7 +22,12 @@ export interface ServiceRootOptions {
   service: string;
   feature: Type | DynamicModule;
   persistence: ServicePersistence;
-  env: { NATS_URL: string; BUS_PREFIX: string; DATABASE_URL: string; ARTIFACT_DIR?: string };
+  env: NatsLoginEnv & {
+    NATS_URL: string;
+    BUS_PREFIX: string;
+    DATABASE_URL: string;
+    ARTIFACT_DIR?: string;
+  };
 }
 
 /** Root module of one service running as its own process (distributed mode). */
@@ -36,6 +42,7 @@ export class ServiceRootModule {
           url: o.env.NATS_URL,
           prefix: o.env.BUS_PREFIX,
           service: o.service,
+          credentials: natsCredentials(o.env, o.service),
         }),
         MessagingModule.forService(o.service),
         PersistenceModule.forRoot({ url: o.env.DATABASE_URL, ...o.persistence }),

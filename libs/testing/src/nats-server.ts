@@ -1,0 +1,105 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, connect as tcpConnect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expectEventually } from './expect-eventually.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+/** The production NATS configuration the suite proves (deploy/nats/nats.conf). */
+export const NATS_CONF = join(ROOT, 'deploy', 'nats', 'nats.conf');
+
+/** A nats-server of a test's own, run with a copy of deploy/nats/nats.conf. */
+export interface ConfiguredNatsServer {
+  url: string;
+  /** The password of each user of the file, by user name (`registry`, `gateway`, ... `sys`). */
+  passwords: Record<string, string>;
+  /** What the server logged so far (it logs every permissions violation, naming user and subject). */
+  log: () => string;
+  stop: () => Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function natsServerBinary(): string {
+  const found = [
+    '/usr/sbin/nats-server',
+    '/usr/bin/nats-server',
+    '/usr/local/bin/nats-server',
+  ].find((p) => existsSync(p));
+  if (!found) throw new Error('nats-server is not installed: scripts/test-services.sh installs it');
+  return found;
+}
+
+/** Replaces `from` in `text`, failing loudly when nats.conf no longer has it. */
+function replaceOnce(text: string, from: string, to: string): string {
+  if (!text.includes(from)) throw new Error(`${NATS_CONF} no longer has "${from}"`);
+  return text.replace(from, to);
+}
+
+/**
+ * Starts nats-server with deploy/nats/nats.conf, changed only in its ports (free loopback
+ * ones), its JetStream store (a temp folder) and its passwords (random, given to the server
+ * through the environment as the file expects). Resolves once the server accepts connections.
+ */
+export async function startConfiguredNats(): Promise<ConfiguredNatsServer> {
+  const dir = await mkdtemp(join(tmpdir(), 'cvg-nats-'));
+  const port = await freePort();
+  let conf = readFileSync(NATS_CONF, 'utf8');
+  conf = replaceOnce(conf, 'listen: 0.0.0.0:4222', `listen: 127.0.0.1:${port}`);
+  conf = replaceOnce(conf, 'http: 0.0.0.0:8222', `http: 127.0.0.1:${await freePort()}`);
+  conf = replaceOnce(conf, 'store_dir: /data', `store_dir: "${join(dir, 'store')}"`);
+  const confFile = join(dir, 'nats.conf');
+  await writeFile(confFile, conf);
+  const passwords: Record<string, string> = {};
+  const env: Record<string, string> = {};
+  for (const [, user, variable] of conf.matchAll(/user: "([^"]+)",?\s+password: \$(\w+)/g)) {
+    // nats-server parses the value as a config token: a leading digit would make it a number.
+    passwords[user] = `p${randomBytes(18).toString('hex')}`;
+    env[variable] = passwords[user];
+  }
+  const child = spawn(natsServerBinary(), ['-c', confFile], {
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let log = '';
+  child.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    await expectEventually(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          if (child.exitCode !== null) reject(new Error(`nats-server exited:\n${log}`));
+          const socket = tcpConnect(port, '127.0.0.1', () => {
+            socket.end();
+            resolve();
+          });
+          socket.once('error', reject);
+        }),
+      { timeoutMs: 20_000, intervalMs: 50 },
+    );
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { url: `nats://127.0.0.1:${port}`, passwords, log: () => log, stop };
+}
