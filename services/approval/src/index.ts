@@ -3,6 +3,7 @@ import { AcceptedSigner } from './approvals/accepted-signer.entity.js';
 import { Approval } from './approvals/approval.entity.js';
 import { ApprovalInit1764300000000 } from './migrations/1764300000000-approval-init.js';
 import { ApprovalSignedBy1764900000000 } from './migrations/1764900000000-approval-signed-by.js';
+import { ApprovalOutbox1765100000000 } from './migrations/1765100000000-approval-outbox.js';
 import { APPROVAL_SCHEMA } from './approval.schema.js';
 
 export { ApprovalModule } from './approval.module.js';
@@ -10,5 +11,9 @@ export { ApprovalModule } from './approval.module.js';
 export const approvalPersistence = {
   schema: APPROVAL_SCHEMA,
   entities: [Approval, AcceptedSigner, processedEventEntity(APPROVAL_SCHEMA)],
-  migrations: [ApprovalInit1764300000000, ApprovalSignedBy1764900000000],
+  migrations: [
+    ApprovalInit1764300000000,
+    ApprovalSignedBy1764900000000,
+    ApprovalOutbox1765100000000,
+  ],
 };

@@ -11,7 +11,7 @@ import {
 } from '@convergio/contracts';
 import { ARTIFACT_STORE, type ArtifactStore } from '@convergio/artifacts';
 import { HOST_FUNCTION_NAMES, type SandboxServicesOptions } from '@convergio/host-calls';
-import { BusClient } from '@convergio/messaging';
+import { TransactionalOutbox } from '@convergio/messaging';
 import {
   fitSandboxMemory,
   ProcessSandboxRuntime,
@@ -54,7 +54,7 @@ export class PluginHost implements OnApplicationShutdown {
   constructor(
     @Inject(ARTIFACT_STORE) private readonly artifacts: ArtifactStore,
     @Inject(EXECUTOR_SETTINGS) settings: ExecutorSettings,
-    private readonly bus: BusClient,
+    private readonly outbox: TransactionalOutbox,
     private readonly metrics: CallMetrics,
     private readonly gate: PolicyGate,
     private readonly events: PluginEvents,
@@ -197,9 +197,11 @@ export class PluginHost implements OnApplicationShutdown {
   ): void {
     this.metrics.denied(plugin.id, denial.capability);
     const event = deniedEvent(plugin, denial);
-    void this.bus.publish(EventSubjects.PermissionDenied, event).catch((error: unknown) =>
+    // Through the outbox: once its row is written, the event reaches the bus even if this process
+    // dies first. The call does not wait for the write.
+    void this.outbox.record(EventSubjects.PermissionDenied, event).catch((error: unknown) =>
       // The log is then the only record of the denial: all of it, JSON-escaped.
-      this.log.error(`permission.denied not sent (${String(error)}): ${JSON.stringify(event)}`),
+      this.log.error(`permission.denied not recorded (${String(error)}): ${JSON.stringify(event)}`),
     );
   }
 }

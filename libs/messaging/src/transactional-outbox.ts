@@ -1,0 +1,147 @@
+import { Logger } from '@nestjs/common';
+import type {
+  DataSource,
+  EntityManager,
+  EntitySubscriberInterface,
+  QueryRunner,
+  TransactionCommitEvent,
+  TransactionRollbackEvent,
+} from 'typeorm';
+import type { EventEnvelope, EventPayloadMap, EventSubject } from '@convergio/contracts';
+import { OUTBOX_TABLE, quoteSchemaName } from '@convergio/persistence';
+import type { BusClient } from './bus-client.js';
+
+/** Rows a relay pass publishes at most; the next pass takes the rest. */
+const BATCH = 100;
+
+/**
+ * A transactional outbox (one `<schema>.outbox` table per service): `add` writes an event in the
+ * transaction of the state change it reports, so the event exists exactly when the change does.
+ * Right after that transaction commits, the events it added are published to the bus (their id
+ * as JetStream message id) and marked sent; `relayPending` publishes what a crash or an
+ * unreachable bus left behind. A row published but not yet marked is published again, and
+ * JetStream's duplicate window drops the second copy; consumers are idempotent by event id.
+ */
+export class TransactionalOutbox implements EntitySubscriberInterface {
+  private readonly log: Logger;
+  private readonly table: string;
+  /** Events added in each open transaction, by its query runner. */
+  private readonly added = new WeakMap<QueryRunner, string[]>();
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly bus: BusClient,
+    schema: string,
+  ) {
+    this.table = `${quoteSchemaName(schema)}.${OUTBOX_TABLE}`;
+    this.log = new Logger(`${schema} outbox`);
+    dataSource.subscribers.push(this);
+  }
+
+  /**
+   * Writes an event in the transaction of `manager`, to be published once it commits. Returns the
+   * event id. Throws a DomainError `validation_failed` for bad data (nothing written), and an
+   * Error when `manager` is not inside a transaction.
+   */
+  async add<S extends EventSubject>(
+    manager: EntityManager,
+    subject: S,
+    data: EventPayloadMap[S],
+    correlationId?: string,
+  ): Promise<string> {
+    const runner = manager.queryRunner;
+    if (!runner?.isTransactionActive)
+      throw new Error('TransactionalOutbox.add needs a transaction');
+    const envelope = this.bus.createEvent(subject, data, correlationId);
+    // A handler's events have ids derived from the message it handles: a retry adds the same rows.
+    await manager.query(
+      `INSERT INTO ${this.table} (event_id, subject, envelope) VALUES ($1, $2, $3) ON CONFLICT (event_id) DO NOTHING`,
+      [envelope.id, subject, JSON.stringify(envelope)],
+    );
+    this.added.set(runner, [...(this.added.get(runner) ?? []), envelope.id]);
+    return envelope.id;
+  }
+
+  /** Writes and publishes one event in a transaction of its own (a record with no state change). */
+  async record<S extends EventSubject>(subject: S, data: EventPayloadMap[S]): Promise<string> {
+    return this.dataSource.transaction((manager) => this.add(manager, subject, data));
+  }
+
+  /** TypeORM hook: publishes the events of a transaction that just committed (not a savepoint). */
+  async afterTransactionCommit({ queryRunner }: TransactionCommitEvent): Promise<void> {
+    if (queryRunner.isTransactionActive) return;
+    const ids = this.added.get(queryRunner);
+    if (!ids) return;
+    this.added.delete(queryRunner);
+    // The committing runner, now idle: the embedded database serves one connection at a time.
+    // Selected again, since a savepoint rolled back may have taken some rows with it.
+    await this.publishRows(
+      queryRunner,
+      `SELECT event_id, envelope FROM ${this.table} WHERE event_id = ANY($1) AND sent_at IS NULL ORDER BY seq`,
+      [ids],
+    ).catch((error: unknown) =>
+      this.log.warn(`${ids.length} event(s) left for the relay: ${String(error)}`),
+    );
+  }
+
+  /** TypeORM hook: a transaction rolled back added nothing. */
+  afterTransactionRollback({ queryRunner }: TransactionRollbackEvent): void {
+    if (!queryRunner.isTransactionActive) this.added.delete(queryRunner);
+  }
+
+  /**
+   * Publishes rows still unsent `olderThanMs` after they were written (younger ones are being
+   * published by their own commit), oldest first, at most BATCH of them. Several replicas may
+   * run it at once: each takes rows the others have not locked. Returns how many it published.
+   */
+  async relayPending(olderThanMs: number): Promise<number> {
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      await runner.startTransaction();
+      const published = await this.publishRows(
+        runner,
+        `SELECT event_id, envelope FROM ${this.table}
+         WHERE sent_at IS NULL AND created_at < now() - make_interval(secs => $1)
+         ORDER BY seq LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`,
+        [olderThanMs / 1000],
+      );
+      await runner.commitTransaction();
+      return published;
+    } catch (error) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction();
+      throw error;
+    } finally {
+      await runner.release();
+    }
+  }
+
+  /** Deletes rows sent more than `olderThanMs` ago (JetStream holds the events). Returns how many. */
+  async prune(olderThanMs: number): Promise<number> {
+    const [, count] = (await this.dataSource.query(
+      `DELETE FROM ${this.table} WHERE sent_at < now() - make_interval(secs => $1)`,
+      [olderThanMs / 1000],
+    )) as [unknown, number];
+    return count;
+  }
+
+  /** Publishes the selected rows in order, stopping at the first failure; marks those published. */
+  private async publishRows(runner: QueryRunner, select: string, params: unknown[]) {
+    const rows = (await runner.query(select, params)) as {
+      event_id: string;
+      envelope: EventEnvelope;
+    }[];
+    const sent: string[] = [];
+    try {
+      for (const row of rows) {
+        await this.bus.publishEnvelope(row.envelope);
+        sent.push(row.event_id);
+      }
+    } finally {
+      if (sent.length > 0)
+        await runner.query(`UPDATE ${this.table} SET sent_at = now() WHERE event_id = ANY($1)`, [
+          sent,
+        ]);
+    }
+    return sent.length;
+  }
+}
