@@ -60,7 +60,7 @@ export abstract class BusClient {
    * message id, so publishing it twice stores it once (JetStream's duplicate window).
    */
   async publishEnvelope(envelope: EventEnvelope): Promise<void> {
-    await this.send(validateEventEnvelope(envelope.type as EventSubject, envelope));
+    await this.send(validateEventEnvelope(envelope.type, envelope));
   }
 
   /** Sends a request to the service that answers `subject`; throws a DomainError for an error reply. */

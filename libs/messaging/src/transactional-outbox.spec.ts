@@ -64,9 +64,10 @@ async function storedIds(): Promise<string[]> {
 
 const row = async (id: string) =>
   (
-    (await dataSource.query(`SELECT sent_at FROM ${SCHEMA}.outbox WHERE event_id = $1`, [id])) as {
-      sent_at: Date | null;
-    }[]
+    await dataSource.query<{ sent_at: Date | null }[]>(
+      `SELECT sent_at FROM ${SCHEMA}.outbox WHERE event_id = $1`,
+      [id],
+    )
   )[0];
 
 describe('TransactionalOutbox on PostgreSQL and JetStream', () => {
@@ -142,9 +143,9 @@ describe('TransactionalOutbox on PostgreSQL and JetStream', () => {
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     const signal = await new Promise((resolve) => child.once('exit', (_code, s) => resolve(s)));
     expect({ signal, stderr }).toEqual({ signal: 'SIGKILL', stderr: '' });
-    const [left] = (await dataSource.query(
+    const [left] = await dataSource.query<{ event_id: string; sent_at: Date | null }[]>(
       `SELECT event_id, sent_at FROM ${SCHEMA}.outbox WHERE envelope->'data'->>'version' = '2.0.0'`,
-    )) as { event_id: string; sent_at: Date | null }[];
+    );
     expect(left.sent_at).toBeNull();
     expect(await storedIds()).not.toContain(left.event_id);
 
@@ -167,10 +168,12 @@ describe('TransactionalOutbox on PostgreSQL and JetStream', () => {
   });
 
   it('leaves a young unsent row to its own commit, and publishes it once older', async () => {
-    const [{ event_id: id }] = (await dataSource.transaction(async (m) => {
+    const [{ event_id: id }] = await dataSource.transaction(async (m) => {
       await outbox.add(m, EventSubjects.PluginRevoked, revoked('4.0.0'));
-      return m.query(`SELECT event_id FROM ${SCHEMA}.outbox ORDER BY seq DESC LIMIT 1`);
-    })) as { event_id: string }[];
+      return m.query<{ event_id: string }[]>(
+        `SELECT event_id FROM ${SCHEMA}.outbox ORDER BY seq DESC LIMIT 1`,
+      );
+    });
     await dataSource.query(`UPDATE ${SCHEMA}.outbox SET sent_at = NULL WHERE event_id = $1`, [id]);
     expect(await outbox.relayPending(60_000)).toBe(0);
     await dataSource.query(

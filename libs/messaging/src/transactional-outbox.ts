@@ -117,10 +117,10 @@ export class TransactionalOutbox implements EntitySubscriberInterface {
 
   /** Deletes rows sent more than `olderThanMs` ago (JetStream holds the events). Returns how many. */
   async prune(olderThanMs: number): Promise<number> {
-    const [, count] = (await this.dataSource.query(
+    const [, count] = await this.dataSource.query<[unknown, number]>(
       `DELETE FROM ${this.table} WHERE sent_at < now() - make_interval(secs => $1)`,
       [olderThanMs / 1000],
-    )) as [unknown, number];
+    );
     return count;
   }
 
