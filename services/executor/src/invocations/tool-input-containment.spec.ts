@@ -73,7 +73,7 @@ describe('tool input checked in the plugin sandbox', () => {
     } as unknown as RunnableVersions;
     const gate = new PolicyGate(settings);
     const events = new PluginEvents(bus.asBusClient());
-    host = new PluginHost(artifacts, settings, bus.asBusClient(), new CallMetrics(), gate, events);
+    host = new PluginHost(artifacts, settings, bus.asOutbox(), new CallMetrics(), gate, events);
     service = new InvocationService(
       versions,
       host,
