@@ -6,6 +6,7 @@ import { createServer, connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nkeys } from '@nats-io/transport-node';
 import { expectEventually } from './expect-eventually.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -17,6 +18,8 @@ export interface ConfiguredNatsServer {
   url: string;
   /** The password of each user of the file, by user name (`registry`, `gateway`, ... `sys`). */
   passwords: Record<string, string>;
+  /** The NKEY of each user asked to log in with one: its seed (`SU...`) and public key (`U...`). */
+  nkeys: Record<string, { seed: string; publicKey: string }>;
   /** What the server logged so far (it logs every permissions violation, naming user and subject). */
   log: () => string;
   stop: () => Promise<void>;
@@ -51,16 +54,34 @@ function replaceOnce(text: string, from: string, to: string): string {
 
 /**
  * Starts nats-server with deploy/nats/nats.conf, changed only in its ports (free loopback
- * ones), its JetStream store (a temp folder) and its passwords (random, given to the server
- * through the environment as the file expects). Resolves once the server accepts connections.
+ * ones), its JetStream store (a temp folder) and its credentials: random passwords, given to
+ * the server through the environment as the file expects, and for `nkeyUsers` a new NKEY in
+ * place of user and password (as the operator guide says to do). Resolves once the server
+ * accepts connections.
  */
-export async function startConfiguredNats(): Promise<ConfiguredNatsServer> {
+export async function startConfiguredNats(
+  nkeyUsers: readonly string[] = [],
+): Promise<ConfiguredNatsServer> {
   const dir = await mkdtemp(join(tmpdir(), 'cvg-nats-'));
   const port = await freePort();
   let conf = readFileSync(NATS_CONF, 'utf8');
   conf = replaceOnce(conf, 'listen: 0.0.0.0:4222', `listen: 127.0.0.1:${port}`);
   conf = replaceOnce(conf, 'http: 0.0.0.0:8222', `http: 127.0.0.1:${await freePort()}`);
   conf = replaceOnce(conf, 'store_dir: /data', `store_dir: "${join(dir, 'store')}"`);
+  const keys: ConfiguredNatsServer['nkeys'] = {};
+  for (const user of nkeyUsers) {
+    const pair = nkeys.createUser();
+    keys[user] = {
+      seed: new TextDecoder().decode(pair.getSeed()),
+      publicKey: pair.getPublicKey(),
+    };
+    const login = new RegExp(`user: "${user}",?\\s+password: \\$\\w+`);
+    conf = replaceOnce(
+      conf,
+      login.exec(conf)?.[0] ?? login.source,
+      `nkey: "${keys[user].publicKey}"`,
+    );
+  }
   const confFile = join(dir, 'nats.conf');
   await writeFile(confFile, conf);
   const passwords: Record<string, string> = {};
@@ -101,5 +122,5 @@ export async function startConfiguredNats(): Promise<ConfiguredNatsServer> {
     await stop();
     throw error;
   }
-  return { url: `nats://127.0.0.1:${port}`, passwords, log: () => log, stop };
+  return { url: `nats://127.0.0.1:${port}`, passwords, nkeys: keys, log: () => log, stop };
 }

@@ -22,21 +22,26 @@ import {
 
 /**
  * The platform on a nats-server started with deploy/nats/nats.conf (ports, store and passwords
- * aside), every service logged in as itself: it works end to end, and each service's
- * credentials are refused for what another service owns.
+ * aside; the executor logs in with an NKEY), every service logged in as itself: it works end to
+ * end, and each service's credentials are refused for what another service owns.
  */
 const PREFIX = 'convergio';
+/** The service that logs in with an NKEY seed instead of a password. */
+const NKEY_SERVICE = 'executor';
 const STREAM = `${PREFIX}_EVENTS`;
 let nats: ConfiguredNatsServer;
 let stop: (() => Promise<void>) | undefined;
 const connections: NatsConnection[] = [];
 
 beforeAll(async () => {
-  nats = await startConfiguredNats();
+  nats = await startConfiguredNats([NKEY_SERVICE]);
   const started = await startPlatform({}, {}, undefined, {
     natsUrl: nats.url,
     busPrefix: PREFIX,
-    serviceEnv: (service) => ({ NATS_PASSWORD: nats.passwords[service] }),
+    serviceEnv: (service): Record<string, string> =>
+      service === NKEY_SERVICE
+        ? { NATS_NKEY_SEED: nats.nkeys[service].seed }
+        : { NATS_PASSWORD: nats.passwords[service] },
   });
   process.env.CONVERGIO_E2E_PLATFORM = JSON.stringify(started.info);
   stop = started.stop;
@@ -54,7 +59,10 @@ async function as(service: string): Promise<NatsConnection> {
     url: nats.url,
     service,
     prefix: PREFIX,
-    credentials: { user: service, password: nats.passwords[service] },
+    credentials:
+      service === NKEY_SERVICE
+        ? { nkeySeed: nats.nkeys[service].seed }
+        : { user: service, password: nats.passwords[service] },
   });
   connections.push(nc);
   return nc;
@@ -80,10 +88,15 @@ async function expectViolation(
   expect(violation).toMatchObject({ operation, subject });
 }
 
-/** The server's record of it: nats-server logs every violation with the user and subject. */
-async function expectLogged(kind: 'Publish' | 'Subscription', user: string, subject: string) {
+/**
+ * The server's record of it: nats-server logs every violation with the user (an NKEY user by
+ * its public key) and subject.
+ */
+async function expectLogged(kind: 'Publish' | 'Subscription', service: string, subject: string) {
+  const user =
+    service === NKEY_SERVICE ? `Nkey "${nats.nkeys[service].publicKey}"` : `User "${service}"`;
   await expectEventually(() =>
-    expect(nats.log()).toContain(`${kind} Violation - User "${user}", Subject "${subject}"`),
+    expect(nats.log()).toContain(`${kind} Violation - ${user}, Subject "${subject}"`),
   );
 }
 
