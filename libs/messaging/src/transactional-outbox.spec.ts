@@ -80,6 +80,25 @@ describe('TransactionalOutbox on PostgreSQL and JetStream', () => {
     expect((await row(id)).sent_at).toBeInstanceOf(Date);
   });
 
+  it('keeps and publishes intact text jsonb could not store (NUL, a lone surrogate)', async () => {
+    const target = '/etc/\u0000passwd\ud800';
+    const id = await outbox.record(EventSubjects.PermissionDenied, {
+      plugin_id: 'acme.notes',
+      version: '1.0.0',
+      capability: 'fs.read',
+      target,
+      reason: 'not granted',
+    });
+    const stored = await jsm.streams.getMessage(streamName(prefix), {
+      last_by_subj: natsSubject(prefix, EventSubjects.PermissionDenied),
+    });
+    expect(stored?.json<{ id: string; data: { target: string } }>()).toMatchObject({
+      id,
+      data: { target },
+    });
+    expect((await row(id)).sent_at).toBeInstanceOf(Date);
+  });
+
   it('writes and publishes nothing for a transaction rolled back', async () => {
     let id = '';
     await expect(
@@ -144,7 +163,7 @@ describe('TransactionalOutbox on PostgreSQL and JetStream', () => {
     const signal = await new Promise((resolve) => child.once('exit', (_code, s) => resolve(s)));
     expect({ signal, stderr }).toEqual({ signal: 'SIGKILL', stderr: '' });
     const [left] = await dataSource.query<{ event_id: string; sent_at: Date | null }[]>(
-      `SELECT event_id, sent_at FROM ${SCHEMA}.outbox WHERE envelope->'data'->>'version' = '2.0.0'`,
+      `SELECT event_id, sent_at FROM ${SCHEMA}.outbox WHERE envelope LIKE '%"version":"2.0.0"%'`,
     );
     expect(left.sent_at).toBeNull();
     expect(await storedIds()).not.toContain(left.event_id);

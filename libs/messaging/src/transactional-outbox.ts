@@ -126,14 +126,11 @@ export class TransactionalOutbox implements EntitySubscriberInterface {
 
   /** Publishes the selected rows in order, stopping at the first failure; marks those published. */
   private async publishRows(runner: QueryRunner, select: string, params: unknown[]) {
-    const rows = (await runner.query(select, params)) as {
-      event_id: string;
-      envelope: EventEnvelope;
-    }[];
+    const rows = (await runner.query(select, params)) as { event_id: string; envelope: string }[];
     const sent: string[] = [];
     try {
       for (const row of rows) {
-        await this.bus.publishEnvelope(row.envelope);
+        await this.bus.publishEnvelope(JSON.parse(row.envelope) as EventEnvelope);
         sent.push(row.event_id);
       }
     } finally {

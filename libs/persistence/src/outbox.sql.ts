@@ -5,7 +5,9 @@ export const OUTBOX_TABLE = 'outbox';
 
 /**
  * SQL for a migration's `up()` that creates `<schema>.outbox`: one row per event written in the
- * transaction of the state change it reports, `sent_at` set once JetStream has stored it.
+ * transaction of the state change it reports, `sent_at` set once JetStream has stored it. The
+ * envelope is kept as JSON text: jsonb refuses the `\u0000` and lone surrogate escapes a plugin
+ * can put in a denial's target, and the event must be kept whatever it holds.
  */
 export function createOutboxTableSql(schema: string): string[] {
   const table = `${quoteSchemaName(schema)}.${OUTBOX_TABLE}`;
@@ -14,7 +16,7 @@ export function createOutboxTableSql(schema: string): string[] {
   seq bigserial NOT NULL,
   event_id uuid NOT NULL,
   subject text NOT NULL,
-  envelope jsonb NOT NULL,
+  envelope text NOT NULL,
   created_at timestamptz NOT NULL DEFAULT now(),
   sent_at timestamptz,
   CONSTRAINT ${OUTBOX_TABLE}_pkey PRIMARY KEY (seq),
