@@ -111,6 +111,23 @@ describe('TransactionalOutbox on PostgreSQL and JetStream', () => {
     expect(await storedIds()).not.toContain(id);
   });
 
+  it('publishes nothing of a savepoint rolled back inside a committed transaction', async () => {
+    let inner = '';
+    const outer = await dataSource.transaction(async (m) => {
+      await m
+        .transaction(async (savepoint) => {
+          inner = await outbox.add(savepoint, EventSubjects.PluginRevoked, revoked('1.1.0'));
+          throw new Error('the savepoint fails');
+        })
+        .catch(() => undefined);
+      return outbox.add(m, EventSubjects.PluginRevoked, revoked('1.1.1'));
+    });
+    const ids = await storedIds();
+    expect(ids).toContain(outer);
+    expect(ids).not.toContain(inner);
+    expect(await row(inner)).toBeUndefined();
+  });
+
   it('refuses an invalid event with a coded error, writing nothing', async () => {
     const before = await dataSource.query(`SELECT count(*)::int AS n FROM ${SCHEMA}.outbox`);
     const refused: unknown = await dataSource

@@ -25,8 +25,14 @@ const BATCH = 100;
 export class TransactionalOutbox implements EntitySubscriberInterface {
   private readonly log: Logger;
   private readonly table: string;
-  /** Events added in each open transaction, by its query runner. */
-  private readonly added = new WeakMap<QueryRunner, string[]>();
+  /**
+   * Events added in each open transaction, by its query runner, and whether a savepoint of it
+   * rolled back since (which may have taken some of their rows with it).
+   */
+  private readonly added = new WeakMap<
+    QueryRunner,
+    { events: EventEnvelope[]; savepointRolledBack: boolean }
+  >();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -58,7 +64,8 @@ export class TransactionalOutbox implements EntitySubscriberInterface {
       `INSERT INTO ${this.table} (event_id, subject, envelope) VALUES ($1, $2, $3) ON CONFLICT (event_id) DO NOTHING`,
       [envelope.id, subject, JSON.stringify(envelope)],
     );
-    this.added.set(runner, [...(this.added.get(runner) ?? []), envelope.id]);
+    const open = this.added.get(runner) ?? { events: [], savepointRolledBack: false };
+    this.added.set(runner, { ...open, events: [...open.events, envelope] });
     return envelope.id;
   }
 
@@ -70,23 +77,34 @@ export class TransactionalOutbox implements EntitySubscriberInterface {
   /** TypeORM hook: publishes the events of a transaction that just committed (not a savepoint). */
   async afterTransactionCommit({ queryRunner }: TransactionCommitEvent): Promise<void> {
     if (queryRunner.isTransactionActive) return;
-    const ids = this.added.get(queryRunner);
-    if (!ids) return;
+    const open = this.added.get(queryRunner);
+    if (!open) return;
     this.added.delete(queryRunner);
-    // The committing runner, now idle: the embedded database serves one connection at a time.
-    // Selected again, since a savepoint rolled back may have taken some rows with it.
-    await this.publishRows(
-      queryRunner,
-      `SELECT event_id, envelope FROM ${this.table} WHERE event_id = ANY($1) AND sent_at IS NULL ORDER BY seq`,
-      [ids],
-    ).catch((error: unknown) =>
-      this.log.warn(`${ids.length} event(s) left for the relay: ${String(error)}`),
+    // On the committing runner, now idle: the embedded database serves one connection at a time.
+    await this.publish(queryRunner, open.events, open.savepointRolledBack).catch((error: unknown) =>
+      this.log.warn(`${open.events.length} event(s) left for the relay: ${String(error)}`),
     );
   }
 
-  /** TypeORM hook: a transaction rolled back added nothing. */
+  /** TypeORM hook: a transaction rolled back added nothing; a savepoint, maybe some. */
   afterTransactionRollback({ queryRunner }: TransactionRollbackEvent): void {
+    const open = this.added.get(queryRunner);
     if (!queryRunner.isTransactionActive) this.added.delete(queryRunner);
+    else if (open) open.savepointRolledBack = true;
+  }
+
+  /** Publishes a committed transaction's events (those whose rows still exist), marks them sent. */
+  private async publish(runner: QueryRunner, events: EventEnvelope[], recheck: boolean) {
+    let committed = events;
+    if (recheck) {
+      const rows = (await runner.query(
+        `SELECT event_id FROM ${this.table} WHERE event_id = ANY($1)`,
+        [events.map((e) => e.id)],
+      )) as { event_id: string }[];
+      const kept = new Set(rows.map((r) => r.event_id));
+      committed = events.filter((e) => kept.has(e.id));
+    }
+    await this.send(runner, committed);
   }
 
   /**
@@ -126,12 +144,20 @@ export class TransactionalOutbox implements EntitySubscriberInterface {
 
   /** Publishes the selected rows in order, stopping at the first failure; marks those published. */
   private async publishRows(runner: QueryRunner, select: string, params: unknown[]) {
-    const rows = (await runner.query(select, params)) as { event_id: string; envelope: string }[];
+    const rows = (await runner.query(select, params)) as { envelope: string }[];
+    return this.send(
+      runner,
+      rows.map((row) => JSON.parse(row.envelope) as EventEnvelope),
+    );
+  }
+
+  /** Publishes events in order, stopping at the first failure; marks those published as sent. */
+  private async send(runner: QueryRunner, events: EventEnvelope[]): Promise<number> {
     const sent: string[] = [];
     try {
-      for (const row of rows) {
-        await this.bus.publishEnvelope(JSON.parse(row.envelope) as EventEnvelope);
-        sent.push(row.event_id);
+      for (const event of events) {
+        await this.bus.publishEnvelope(event);
+        sent.push(event.id);
       }
     } finally {
       if (sent.length > 0)
