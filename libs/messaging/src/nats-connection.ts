@@ -1,4 +1,11 @@
-import { connect, nanos, nkeyAuthenticator, type NatsConnection } from '@nats-io/transport-node';
+import { Logger } from '@nestjs/common';
+import {
+  connect,
+  nanos,
+  nkeyAuthenticator,
+  PermissionViolationError,
+  type NatsConnection,
+} from '@nats-io/transport-node';
 import { jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import { ALL_EVENT_SUBJECTS } from '@convergio/contracts';
 
@@ -50,8 +57,9 @@ function authOptions(credentials: NatsCredentials | undefined) {
 
 /**
  * Connects and makes sure the event stream exists with the current subject list. A stream
- * already in place with that list is left alone, so a service whose NATS user may not update
- * the stream (nats.conf grants that to one service) still boots.
+ * already in place with that list is left alone. A service whose NATS user may not update the
+ * stream (nats.conf grants that to the audit service) boots all the same, with a warning: its
+ * events of a subject the stream lacks wait in its outbox, or fail, until the stream is updated.
  */
 export async function connectNatsBus(options: NatsBusOptions): Promise<NatsConnection> {
   const nc = await connect({
@@ -64,6 +72,17 @@ export async function connectNatsBus(options: NatsBusOptions): Promise<NatsConne
     // rarely comes): about 80 µs per invoke. A failed request still names its subject (toUnavailable).
     noAsyncTraces: true,
   });
+  try {
+    await ensureStream(nc, options);
+  } catch (error) {
+    // Else the client would keep reconnecting forever for a process that gave up.
+    await nc.close();
+    throw error;
+  }
+  return nc;
+}
+
+async function ensureStream(nc: NatsConnection, options: NatsBusOptions): Promise<void> {
   const jsm = await jetstreamManager(nc);
   const config = {
     name: streamName(options.prefix),
@@ -75,8 +94,20 @@ export async function connectNatsBus(options: NatsBusOptions): Promise<NatsConne
   const current = await jsm.streams.info(config.name).catch(() => undefined);
   if (!current) await jsm.streams.add(config);
   else if (!sameSubjects(current.config.subjects, config.subjects))
-    await jsm.streams.update(config.name, config);
-  return nc;
+    await jsm.streams.update(config.name, config).catch((error: unknown) => {
+      if (!isPermissionViolation(error)) throw error;
+      new Logger(options.service).warn(
+        `the stream ${config.name} lacks subjects of this release and this NATS user may not update it: start the audit service, which may`,
+      );
+    });
+}
+
+/** A request refused by the server's permissions (nats.js wraps it in a RequestError). */
+function isPermissionViolation(error: unknown): boolean {
+  return (
+    error instanceof PermissionViolationError ||
+    (error instanceof Error && error.cause instanceof PermissionViolationError)
+  );
 }
 
 function sameSubjects(a: readonly string[] | undefined, b: readonly string[]): boolean {

@@ -253,6 +253,22 @@ describe('every service on its own NATS credentials', () => {
     await expectBystanderServed();
   });
 
+  it('lets only audit update a stream that lacks a subject; the others boot on it all the same', async () => {
+    const auditJsm = await jetstreamManager(await as('audit'));
+    const { config } = await auditJsm.streams.info(STREAM);
+    const missing = `${PREFIX}.plugin.crashed`;
+    await auditJsm.streams.update(STREAM, {
+      ...config,
+      subjects: config.subjects.filter((s) => s !== missing),
+    });
+    await as('registry'); // boots: the refused update is a warning
+    await expectLogged('Publish', 'registry', `$JS.API.STREAM.UPDATE.${STREAM}`);
+    expect((await auditJsm.streams.info(STREAM)).config.subjects).not.toContain(missing);
+    await as('audit');
+    expect((await auditJsm.streams.info(STREAM)).config.subjects).toContain(missing);
+    await expectBystanderServed();
+  });
+
   it.each([
     ['a wrong password', () => ({ user: 'registry', pass: 'not-the-password' })],
     ['no credentials', () => ({})],
