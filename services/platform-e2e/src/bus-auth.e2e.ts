@@ -202,6 +202,26 @@ describe('every service on its own NATS credentials', () => {
     await expectBystanderServed();
   });
 
+  it.each([`${PREFIX}.secrets.token.issue`, `${PREFIX}.secrets.read`])(
+    'lets the executor ask %s and the secret-broker alone answer it, on the executor inbox',
+    async (subject) => {
+      const broker = await as('secret-broker');
+      const sub = broker.subscribe(subject, {
+        queue: 'secret-broker',
+        callback: (_error, msg) => {
+          msg.respond(JSON.stringify({ ok: true, inbox: msg.reply }));
+        },
+      });
+      await broker.flush();
+      const reply = await (await as(NKEY_SERVICE)).request(subject, '{}', { timeout: 5000 });
+      expect(reply.json()).toEqual({
+        ok: true,
+        inbox: expect.stringMatching(/^_INBOX\.executor\./),
+      });
+      sub.unsubscribe();
+    },
+  );
+
   it.each([
     // Answering another service's requests: secret requests carry bearer tokens.
     ['executor', `${PREFIX}.secrets.token.issue`],
