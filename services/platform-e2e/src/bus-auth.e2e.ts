@@ -1,14 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { connect, PermissionViolationError, type NatsConnection } from '@nats-io/transport-node';
+import { connect } from '@nats-io/transport-node';
 import type { Manifest } from '@convergio/contracts';
-import { connectNatsBus, inboxPrefix } from '@convergio/messaging';
-import {
-  expectEventually,
-  startConfiguredNats,
-  startPlatform,
-  type ConfiguredNatsServer,
-} from '@convergio/testing';
+import { inboxPrefix } from '@convergio/messaging';
+import { expectEventually, startPlatform } from '@convergio/testing';
+import { BusLogins, expectViolation, NKEY_SERVICE, PREFIX } from './support/bus-logins.js';
 import {
   adminKey,
   api,
@@ -25,80 +21,30 @@ import {
  * aside; the executor logs in with an NKEY), every service logged in as itself: it works end to
  * end, and each service's credentials are refused for what another service owns.
  */
-const PREFIX = 'convergio';
-/** The service that logs in with an NKEY seed instead of a password. */
-const NKEY_SERVICE = 'executor';
 const STREAM = `${PREFIX}_EVENTS`;
-let nats: ConfiguredNatsServer;
+let logins: BusLogins;
 let stop: (() => Promise<void>) | undefined;
-const connections: NatsConnection[] = [];
 
 beforeAll(async () => {
-  nats = await startConfiguredNats([NKEY_SERVICE]);
-  const started = await startPlatform({}, {}, undefined, {
-    natsUrl: nats.url,
-    busPrefix: PREFIX,
-    serviceEnv: (service): Record<string, string> =>
-      service === NKEY_SERVICE
-        ? { NATS_NKEY_SEED: nats.nkeys[service].seed }
-        : { NATS_PASSWORD: nats.passwords[service] },
-  });
+  logins = await BusLogins.start();
+  const started = await startPlatform({}, {}, undefined, logins.platformBus());
   process.env.CONVERGIO_E2E_PLATFORM = JSON.stringify(started.info);
   stop = started.stop;
 }, 120_000);
 
 afterAll(async () => {
-  await Promise.all(connections.map((nc) => nc.close()));
   await stop?.();
-  await nats?.stop();
+  await logins?.stop();
 }, 60_000);
 
-/** A connection with a service's own credentials and inbox prefix, as the service makes it. */
-async function as(service: string): Promise<NatsConnection> {
-  const nc = await connectNatsBus({
-    url: nats.url,
-    service,
-    prefix: PREFIX,
-    credentials:
-      service === NKEY_SERVICE
-        ? { nkeySeed: nats.nkeys[service].seed }
-        : { user: service, password: nats.passwords[service] },
-  });
-  connections.push(nc);
-  return nc;
-}
+const as = (service: string) => logins.as(service);
+const expectLogged = (kind: 'Publish' | 'Subscription', service: string, subject: string) =>
+  logins.expectLogged(kind, service, subject);
 
 const highRisk = (): Manifest =>
   greetManifest({
     permissions: { 'net.http': { rules: [{ host: 'api.example.com', methods: ['GET'] }] } },
   });
-
-/** The refusal itself: a permissions violation naming the operation and subject. */
-async function expectViolation(
-  attempt: Promise<unknown>,
-  operation: 'publish' | 'subscription',
-  subject: string,
-) {
-  const error: unknown = await attempt.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  const violation = error instanceof PermissionViolationError ? error : (error as Error)?.cause;
-  expect(violation).toBeInstanceOf(PermissionViolationError);
-  expect(violation).toMatchObject({ operation, subject });
-}
-
-/**
- * The server's record of it: nats-server logs every violation with the user (an NKEY user by
- * its public key) and subject.
- */
-async function expectLogged(kind: 'Publish' | 'Subscription', service: string, subject: string) {
-  const user =
-    service === NKEY_SERVICE ? `Nkey "${nats.nkeys[service].publicKey}"` : `User "${service}"`;
-  await expectEventually(() =>
-    expect(nats.log()).toContain(`${kind} Violation - ${user}, Subject "${subject}"`),
-  );
-}
 
 describe('every service on its own NATS credentials', () => {
   let publisher: string;
@@ -296,11 +242,11 @@ describe('every service on its own NATS credentials', () => {
       "approval's name with the registry's password",
       () => ({
         user: 'approval',
-        pass: nats.passwords.registry,
+        pass: logins.server.passwords.registry,
       }),
     ],
   ])('refuses a connection with %s', async (_what, auth) => {
-    const refused: unknown = await connect({ servers: nats.url, ...auth() }).then(
+    const refused: unknown = await connect({ servers: logins.server.url, ...auth() }).then(
       (nc) => nc.close(),
       (e: unknown) => e,
     );
