@@ -22,6 +22,11 @@ export interface ConfiguredNatsServer {
   nkeys: Record<string, { seed: string; publicKey: string }>;
   /** What the server logged so far (it logs every permissions violation, naming user and subject). */
   log: () => string;
+  /**
+   * Rewrites the running server's configuration with `edit` and has it reload it (SIGHUP), as an
+   * operator would; resolves once the server says it has.
+   */
+  reload: (edit: (conf: string) => string) => Promise<void>;
   stop: () => Promise<void>;
 }
 
@@ -122,5 +127,23 @@ export async function startConfiguredNats(
     await stop();
     throw error;
   }
-  return { url: `nats://127.0.0.1:${port}`, passwords, nkeys: keys, log: () => log, stop };
+  const reloads = () => log.split('Reloaded server configuration').length;
+  const reload = async (edit: (conf: string) => string) => {
+    conf = edit(conf);
+    await writeFile(confFile, conf);
+    const before = reloads();
+    child.kill('SIGHUP');
+    await expectEventually(() => {
+      if (reloads() === before)
+        throw new Error(`nats-server has not reloaded:\n${log.slice(-2000)}`);
+    });
+  };
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    passwords,
+    nkeys: keys,
+    log: () => log,
+    reload,
+    stop,
+  };
 }
