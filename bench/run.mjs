@@ -3,7 +3,7 @@ import { writeResults } from './lib/results.mjs';
 
 const suites = process.argv.slice(2).length
   ? process.argv.slice(2)
-  : ['sandbox', 'pool', 'e2e', 'verify', 'audit', 'secrets'];
+  : ['sandbox', 'pool', 'e2e', 'verify', 'audit', 'secrets', 'outbox'];
 for (const suite of suites) {
   console.log(`# ${suite}`);
   const { run } = await import(`./${suite}.bench.mjs`);

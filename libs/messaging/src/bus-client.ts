@@ -35,12 +35,32 @@ export abstract class BusClient {
     data: EventPayloadMap[S],
     correlationId?: string,
   ): Promise<string> {
-    const envelope = validateEventEnvelope(
+    const envelope = this.createEvent(subject, data, correlationId);
+    await this.send(envelope);
+    return envelope.id;
+  }
+
+  /**
+   * Builds and validates the envelope of an event from this service without publishing it (the
+   * transactional outbox stores it first). Throws a DomainError `validation_failed` for bad data.
+   */
+  createEvent<S extends EventSubject>(
+    subject: S,
+    data: EventPayloadMap[S],
+    correlationId?: string,
+  ): EventEnvelope {
+    return validateEventEnvelope(
       subject,
       createEnvelope(subject, data, this.service, correlationId),
     );
-    await this.send(envelope);
-    return envelope.id;
+  }
+
+  /**
+   * Publishes an envelope built earlier (by `createEvent`), validated again; its id stays the
+   * message id, so publishing it twice stores it once (JetStream's duplicate window).
+   */
+  async publishEnvelope(envelope: EventEnvelope): Promise<void> {
+    await this.send(validateEventEnvelope(envelope.type, envelope));
   }
 
   /** Sends a request to the service that answers `subject`; throws a DomainError for an error reply. */

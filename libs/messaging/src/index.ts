@@ -8,3 +8,5 @@ export * from './nats-connection.js';
 export * from './messaging.module.js';
 export * from './in-process-bus.client.js';
 export * from './trace-headers.js';
+export * from './transactional-outbox.js';
+export * from './outbox-relay.js';

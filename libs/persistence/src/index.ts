@@ -24,3 +24,5 @@ export {
   dropProcessedEventsTableSql,
 } from './processed-events.sql.js';
 export { runMigrations } from './run-migrations.js';
+export { createOutboxTableSql, dropOutboxTableSql, OUTBOX_TABLE } from './outbox.sql.js';
+export { quoteSchemaName } from './schema-name.js';

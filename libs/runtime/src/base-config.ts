@@ -14,6 +14,30 @@ export const DistributedEnv = {
     default: 'convergio',
     description: 'prefix of every NATS subject and of the event stream',
   }),
+  NATS_USER: Type.Optional(
+    Type.String({
+      pattern: '^[A-Za-z0-9_-]{1,64}$',
+      description:
+        'NATS user (deploy/nats/nats.conf has one per service); default the service name when NATS_PASSWORD is set',
+    }),
+  ),
+  NATS_PASSWORD: Type.Optional(
+    Secret(
+      Type.String({
+        minLength: 1,
+        description: 'password of NATS_USER; unset with NATS_NKEY_SEED or on a server without auth',
+      }),
+    ),
+  ),
+  NATS_NKEY_SEED: Type.Optional(
+    Secret(
+      Type.String({
+        pattern: '^SU[A-Z2-7]{56}$',
+        description:
+          'NKEY user seed (SU...) whose public key nats.conf lists for this service; instead of NATS_PASSWORD',
+      }),
+    ),
+  ),
   DATABASE_URL: Secret(
     Type.String({
       pattern: '^postgres(ql)?://',

@@ -6,6 +6,7 @@ import {
   type MigrationDefinition,
 } from '@convergio/persistence';
 import { ArtifactStoreModule } from '@convergio/artifacts';
+import { natsCredentials, type NatsLoginEnv } from './nats-credentials.js';
 import { HealthController } from './health.controller.js';
 import { MetricsController } from './metrics.controller.js';
 
@@ -21,7 +22,12 @@ export interface ServiceRootOptions {
   service: string;
   feature: Type | DynamicModule;
   persistence: ServicePersistence;
-  env: { NATS_URL: string; BUS_PREFIX: string; DATABASE_URL: string; ARTIFACT_DIR?: string };
+  env: NatsLoginEnv & {
+    NATS_URL: string;
+    BUS_PREFIX: string;
+    DATABASE_URL: string;
+    ARTIFACT_DIR?: string;
+  };
   /** Events the service's consumer handles at once (default 1: one at a time, in stream order). */
   eventBatch?: number;
 }
@@ -39,6 +45,7 @@ export class ServiceRootModule {
           prefix: o.env.BUS_PREFIX,
           service: o.service,
           eventBatch: o.eventBatch,
+          credentials: natsCredentials(o.env, o.service),
         }),
         MessagingModule.forService(o.service),
         PersistenceModule.forRoot({ url: o.env.DATABASE_URL, ...o.persistence }),

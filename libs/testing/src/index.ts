@@ -2,7 +2,13 @@ export { expectEventually, type EventuallyOptions } from './expect-eventually.js
 export { createTestDatabase, TEST_POSTGRES_URL, type TestDatabase } from './test-database.js';
 export { connectTestNats, deleteTestStream, TEST_NATS_URL } from './nats.js';
 export { aManifest, exampleModule, notesExample, sha256Hex } from './plugin-factory.js';
-export { serviceMain, SERVICES, startPlatform, type PlatformInfo } from './platform.js';
+export {
+  serviceMain,
+  SERVICES,
+  startPlatform,
+  type PlatformBus,
+  type PlatformInfo,
+} from './platform.js';
 export {
   startDnsServer,
   type DnsAnswers,
@@ -13,3 +19,4 @@ export { createPublisherKey } from './api-keys.js';
 export { runBuiltCli, type CliRun } from './built-cli.js';
 export { exponentialInputSchema } from './hostile-schemas.js';
 export { startLocalKeyVault, type KeyVaultRequest, type LocalKeyVault } from './local-key-vault.js';
+export { NATS_CONF, startConfiguredNats, type ConfiguredNatsServer } from './nats-server.js';

@@ -42,6 +42,16 @@ export interface PlatformInfo {
 /** How many processes run each service (one unless said); extra replicas are named `<service>-2`, ... */
 export type Replicas = Partial<Record<(typeof SERVICES)[number], number>>;
 
+/**
+ * A NATS server of the platform's own instead of the shared test server: its URL, the prefix
+ * its permissions name, and each service's credentials (environment variables by service).
+ */
+export interface PlatformBus {
+  natsUrl: string;
+  busPrefix: string;
+  serviceEnv: (service: (typeof SERVICES)[number]) => Record<string, string>;
+}
+
 /** Entry point of a built service. */
 export function serviceMain(name: string): string {
   const main = join(ROOT, 'services', name, 'dist', 'main.js');
@@ -80,6 +90,7 @@ export async function startPlatform(
   extraEnv: Record<string, string> = {},
   replicas: Replicas = {},
   grantPolicy: object = TEST_GRANT_POLICY,
+  bus?: PlatformBus,
 ): Promise<{
   info: PlatformInfo;
   stop: () => Promise<void>;
@@ -96,9 +107,10 @@ export async function startPlatform(
       name: i === 0 ? service : `${service}-${i + 1}`,
     })),
   );
-  (await connectTestNats()).close().catch(() => undefined);
+  if (!bus) (await connectTestNats()).close().catch(() => undefined);
   const db = await createTestDatabase('e2e');
-  const busPrefix = `e2e_${randomBytes(4).toString('hex')}`;
+  const busPrefix = bus?.busPrefix ?? `e2e_${randomBytes(4).toString('hex')}`;
+  const natsUrl = bus?.natsUrl ?? TEST_NATS_URL;
   const artifactDir = await mkdtemp(join(tmpdir(), 'cvg-e2e-artifacts-'));
   const logsDir = await mkdtemp(join(tmpdir(), 'cvg-e2e-logs-'));
   const configDir = await mkdtemp(join(tmpdir(), 'cvg-e2e-config-'));
@@ -111,7 +123,7 @@ export async function startPlatform(
   for (const { name } of processes) ports.set(name, await freePort());
   const children = new Map<string, ChildProcess>();
 
-  const spawnService = (service: string, name: string) => {
+  const spawnService = (service: (typeof SERVICES)[number], name: string) => {
     // The child writes its log itself: piped through this process, every line would wake it, and
     // a benchmark running here would pay for the platform's logging.
     const log = openSync(join(logsDir, `${name}.log`), 'a');
@@ -122,7 +134,7 @@ export async function startPlatform(
         env: {
           PATH: process.env.PATH,
           NODE_ENV: 'test',
-          NATS_URL: TEST_NATS_URL,
+          NATS_URL: natsUrl,
           DATABASE_URL: db.url,
           BUS_PREFIX: busPrefix,
           ARTIFACT_DIR: artifactDir,
@@ -132,6 +144,7 @@ export async function startPlatform(
           GRANT_POLICY_FILE: grantPolicyFile,
           PLUGIN_FILES_DIR: pluginFilesDir,
           SECRET_STORE_KEY: secretStoreKey,
+          ...bus?.serviceEnv(service),
           ...extraEnv,
         },
         stdio: ['ignore', log, log],
@@ -152,7 +165,7 @@ export async function startPlatform(
     });
   const stop = async () => {
     await Promise.all([...children.values()].map((c) => end(c, 'SIGTERM')));
-    await deleteTestStream(`${busPrefix}_EVENTS`);
+    if (!bus) await deleteTestStream(`${busPrefix}_EVENTS`);
     await db.drop();
     await rm(artifactDir, { recursive: true, force: true });
     await rm(configDir, { recursive: true, force: true });
@@ -194,7 +207,7 @@ export async function startPlatform(
       adminKey,
       databaseUrl: db.url,
       busPrefix,
-      natsUrl: TEST_NATS_URL,
+      natsUrl,
       logsDir,
       grantPolicyFile,
       pluginFilesDir,

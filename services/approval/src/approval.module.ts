@@ -1,10 +1,10 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { MessagingModule } from '@convergio/messaging';
+import { MessagingModule, outboxProviders } from '@convergio/messaging';
 import { ApprovalHandler } from './approvals/approval.handler.js';
 import { ApprovalService } from './approvals/approval.service.js';
 import { ApprovalWithdrawals } from './approvals/approval-withdrawals.js';
 import { DecisionService } from './approvals/decision.service.js';
-import { APPROVAL_SERVICE } from './approval.schema.js';
+import { APPROVAL_SCHEMA, APPROVAL_SERVICE } from './approval.schema.js';
 import { APPROVAL_SETTINGS, type ApprovalSettings } from './config/approval.config.js';
 
 /** The approval service's features under the operator's settings. */
@@ -20,6 +20,7 @@ export class ApprovalModule {
         DecisionService,
         ApprovalWithdrawals,
         { provide: APPROVAL_SETTINGS, useValue: settings },
+        ...outboxProviders(APPROVAL_SCHEMA),
       ],
     };
   }

@@ -5,6 +5,7 @@ import { ApprovalInit1764300000000 } from './migrations/1764300000000-approval-i
 import { ApprovalSignedBy1764900000000 } from './migrations/1764900000000-approval-signed-by.js';
 import { ApprovalSeparationOfDuties1765100000000 } from './migrations/1765100000000-approval-separation-of-duties.js';
 import { ApprovalRevokedVersions1766200000000 } from './migrations/1766200000000-approval-revoked-versions.js';
+import { ApprovalOutbox1765100000000 } from './migrations/1765100000000-approval-outbox.js';
 import { APPROVAL_SCHEMA } from './approval.schema.js';
 
 export { ApprovalModule } from './approval.module.js';
@@ -18,5 +19,6 @@ export const approvalPersistence = {
     ApprovalSignedBy1764900000000,
     ApprovalSeparationOfDuties1765100000000,
     ApprovalRevokedVersions1766200000000,
+    ApprovalOutbox1765100000000,
   ],
 };

@@ -1,11 +1,11 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { MessagingModule } from '@convergio/messaging';
+import { MessagingModule, outboxProviders } from '@convergio/messaging';
 import { VersionTable } from './versions/version-table.js';
 import { LifecycleService } from './versions/lifecycle.service.js';
 import { PolicyGate } from './versions/policy-gate.js';
 import { RunnableVersions } from './versions/runnable-versions.js';
 import { ExecutorHandler } from './executor.handler.js';
-import { EXECUTOR_SERVICE } from './executor.schema.js';
+import { EXECUTOR_SCHEMA, EXECUTOR_SERVICE } from './executor.schema.js';
 import type { ExecutorSettings } from './config/executor.config.js';
 import { EXECUTOR_SETTINGS } from './invocations/executor-limits.js';
 import { CallMetrics } from './metrics/call-metrics.js';
@@ -37,6 +37,7 @@ export class ExecutorModule {
         SecretAccess,
         TelemetryMetrics,
         { provide: EXECUTOR_SETTINGS, useValue: settings },
+        ...outboxProviders(EXECUTOR_SCHEMA),
       ],
     };
   }

@@ -3,6 +3,7 @@ import { VersionRecordRow } from './versions/version-record.entity.js';
 import { ExecutorInit1764300000000 } from './migrations/1764300000000-executor-init.js';
 import { ExecutorPolicyViolations1764500000000 } from './migrations/1764500000000-executor-policy-violations.js';
 import { ExecutorPluginVersions1764800000000 } from './migrations/1764800000000-executor-plugin-versions.js';
+import { ExecutorOutbox1765100000000 } from './migrations/1765100000000-executor-outbox.js';
 import { EXECUTOR_SCHEMA } from './executor.schema.js';
 
 export { ExecutorModule } from './executor.module.js';
@@ -19,5 +20,6 @@ export const executorPersistence = {
     ExecutorInit1764300000000,
     ExecutorPolicyViolations1764500000000,
     ExecutorPluginVersions1764800000000,
+    ExecutorOutbox1765100000000,
   ],
 };

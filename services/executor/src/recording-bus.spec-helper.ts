@@ -1,6 +1,9 @@
-import type { BusClient } from '@convergio/messaging';
+import type { BusClient, TransactionalOutbox } from '@convergio/messaging';
 
-/** A bus that records what the executor publishes (unit specs; the real bus is in the e2e suite). */
+/**
+ * A bus that records what the executor publishes, directly or through its outbox (unit specs;
+ * the real bus and outbox are in the messaging and e2e suites).
+ */
 export class RecordingBus {
   readonly published: { subject: string; data: Record<string, unknown> }[] = [];
 
@@ -9,7 +12,15 @@ export class RecordingBus {
     return Promise.resolve('event-id');
   }
 
+  record(subject: string, data: Record<string, unknown>): Promise<string> {
+    return this.publish(subject, data);
+  }
+
   asBusClient(): BusClient {
     return this as unknown as BusClient;
+  }
+
+  asOutbox(): TransactionalOutbox {
+    return this as unknown as TransactionalOutbox;
   }
 }

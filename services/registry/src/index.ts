@@ -4,6 +4,7 @@ import { RegistryLoadedOn1764400000000 } from './migrations/1764400000000-regist
 import { RegistryPlugins1764500000000 } from './migrations/1764500000000-registry-plugins.js';
 import { RegistryPolicyViolations1764600000000 } from './migrations/1764600000000-registry-policy-violations.js';
 import { RegistrySbom1764700000000 } from './migrations/1764700000000-registry-sbom.js';
+import { RegistryOutbox1765100000000 } from './migrations/1765100000000-registry-outbox.js';
 import { Plugin } from './plugins/plugin.entity.js';
 import { PluginVersion } from './plugins/plugin-version.entity.js';
 import { REGISTRY_SCHEMA } from './registry.schema.js';
@@ -20,5 +21,6 @@ export const registryPersistence = {
     RegistryPlugins1764500000000,
     RegistryPolicyViolations1764600000000,
     RegistrySbom1764700000000,
+    RegistryOutbox1765100000000,
   ],
 };

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { EventSubjects, type EventEnvelope } from '@convergio/contracts';
-import { BusClient } from '@convergio/messaging';
+import { TransactionalOutbox } from '@convergio/messaging';
 import { handleOnce, processedEventEntity } from '@convergio/persistence';
 import { APPROVAL_SCHEMA, APPROVAL_SERVICE } from '../approval.schema.js';
 import { Approval } from './approval.entity.js';
@@ -17,7 +17,7 @@ const ProcessedEvent = processedEventEntity(APPROVAL_SCHEMA);
 export class ApprovalWithdrawals {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly bus: BusClient,
+    private readonly outbox: TransactionalOutbox,
   ) {}
 
   async onKeyRevoked(event: EventEnvelope<'api_key.revoked'>): Promise<void> {
@@ -33,7 +33,7 @@ export class ApprovalWithdrawals {
       for (const approval of pending) {
         approval.approvals = approval.approvals.filter((a) => a.actor !== approver);
         await m.save(approval);
-        await this.bus.publish(EventSubjects.ApprovalWithdrawn, {
+        await this.outbox.add(m, EventSubjects.ApprovalWithdrawn, {
           plugin_id: approval.pluginId,
           version: approval.version,
           approver,

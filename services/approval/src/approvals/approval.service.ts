@@ -7,7 +7,7 @@ import {
   type EventEnvelope,
 } from '@convergio/contracts';
 import { asksForMore, diffPermissions } from '@convergio/manifest';
-import { BusClient } from '@convergio/messaging';
+import { TransactionalOutbox } from '@convergio/messaging';
 import { handleOnce, processedEventEntity } from '@convergio/persistence';
 import { APPROVAL_SCHEMA, APPROVAL_SERVICE } from '../approval.schema.js';
 import { AcceptedSigner } from './accepted-signer.entity.js';
@@ -30,7 +30,7 @@ const AUTO_APPROVER = 'auto';
 export class ApprovalService {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly bus: BusClient,
+    private readonly outbox: TransactionalOutbox,
   ) {}
 
   async onVerified(event: EventEnvelope<'plugin.verified'>): Promise<void> {
@@ -137,7 +137,7 @@ export class ApprovalService {
         pluginId: a.pluginId,
         signerId: a.signedBy.signer_id,
       });
-    await this.bus.publish(EventSubjects.PluginApproved, {
+    await this.outbox.add(manager, EventSubjects.PluginApproved, {
       plugin_id: a.pluginId,
       version: a.version,
       manifest: a.manifest,

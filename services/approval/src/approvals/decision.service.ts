@@ -6,7 +6,7 @@ import {
   type ApprovalItem,
   type RequestMap,
 } from '@convergio/contracts';
-import { BusClient } from '@convergio/messaging';
+import { TransactionalOutbox } from '@convergio/messaging';
 import { APPROVAL_SETTINGS, type ApprovalSettings } from '../config/approval.config.js';
 import { toItem } from './approval-item.js';
 import { Approval } from './approval.entity.js';
@@ -29,7 +29,7 @@ export class DecisionService implements OnApplicationBootstrap {
 
   constructor(
     private readonly dataSource: DataSource,
-    private readonly bus: BusClient,
+    private readonly outbox: TransactionalOutbox,
     private readonly approvals: ApprovalService,
     @Inject(APPROVAL_SETTINGS) private readonly settings: ApprovalSettings,
   ) {}
@@ -53,7 +53,7 @@ export class DecisionService implements OnApplicationBootstrap {
       return await this.dataSource.transaction((manager) => this.decideIn(manager, req));
     } catch (error) {
       if (error instanceof DomainError && error.code === 'forbidden')
-        await this.bus.publish(EventSubjects.ApprovalRefused, {
+        await this.outbox.record(EventSubjects.ApprovalRefused, {
           plugin_id: req.plugin_id,
           version: req.version,
           actor: req.decided_by,
@@ -100,7 +100,7 @@ export class DecisionService implements OnApplicationBootstrap {
     const required = approvalsRequired(approval.manifest, trust);
     if (approval.approvals.length < required) {
       await manager.save(approval);
-      await this.bus.publish(EventSubjects.ApprovalRecorded, {
+      await this.outbox.add(manager, EventSubjects.ApprovalRecorded, {
         plugin_id: approval.pluginId,
         version: approval.version,
         actor: req.decided_by,
@@ -135,7 +135,7 @@ export class DecisionService implements OnApplicationBootstrap {
       note: req.note ?? null,
     });
     await manager.save(approval);
-    await this.bus.publish(EventSubjects.PluginRejected, {
+    await this.outbox.add(manager, EventSubjects.PluginRejected, {
       plugin_id: approval.pluginId,
       version: approval.version,
       stage: 'approval',

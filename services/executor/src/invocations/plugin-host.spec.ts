@@ -48,7 +48,7 @@ describe('PluginHost', () => {
     host = new PluginHost(
       artifacts,
       settings,
-      bus.asBusClient(),
+      bus.asOutbox(),
       new CallMetrics(),
       new PolicyGate(settings),
       new PluginEvents(bus.asBusClient()),

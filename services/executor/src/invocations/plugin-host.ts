@@ -15,7 +15,7 @@ import {
   SECRET_GET_OP,
   type SandboxServicesOptions,
 } from '@convergio/host-calls';
-import { BusClient } from '@convergio/messaging';
+import { TransactionalOutbox } from '@convergio/messaging';
 import {
   fitSandboxMemory,
   ProcessSandboxRuntime,
@@ -65,7 +65,7 @@ export class PluginHost implements OnApplicationShutdown {
   constructor(
     @Inject(ARTIFACT_STORE) private readonly artifacts: ArtifactStore,
     @Inject(EXECUTOR_SETTINGS) settings: ExecutorSettings,
-    private readonly bus: BusClient,
+    private readonly outbox: TransactionalOutbox,
     private readonly metrics: CallMetrics,
     private readonly gate: PolicyGate,
     private readonly events: PluginEvents,
@@ -240,9 +240,11 @@ export class PluginHost implements OnApplicationShutdown {
       target: this.secrets.scrub(key, denial.target),
       reason: this.secrets.scrub(key, denial.reason),
     });
-    void this.bus.publish(EventSubjects.PermissionDenied, event).catch((error: unknown) =>
+    // Through the outbox: once its row is written, the event reaches the bus even if this process
+    // dies first. The call does not wait for the write.
+    void this.outbox.record(EventSubjects.PermissionDenied, event).catch((error: unknown) =>
       // The log is then the only record of the denial: all of it, JSON-escaped.
-      this.log.error(`permission.denied not sent (${String(error)}): ${JSON.stringify(event)}`),
+      this.log.error(`permission.denied not recorded (${String(error)}): ${JSON.stringify(event)}`),
     );
   }
 }

@@ -79,7 +79,7 @@ describe('tool input checked in the plugin sandbox', () => {
     host = new PluginHost(
       artifacts,
       settings,
-      bus.asBusClient(),
+      bus.asOutbox(),
       new CallMetrics(),
       gate,
       events,

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { DomainError, EventSubjects, type ReplyMap, type RequestMap } from '@convergio/contracts';
-import { BusClient } from '@convergio/messaging';
+import { TransactionalOutbox } from '@convergio/messaging';
 import { Plugin } from './plugin.entity.js';
 
 /** Who owns a plugin id, and the admin's transfer of it to another publisher. */
@@ -9,7 +9,7 @@ import { Plugin } from './plugin.entity.js';
 export class OwnershipService {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly bus: BusClient,
+    private readonly outbox: TransactionalOutbox,
   ) {}
 
   /** Gives the id to `publisher`; announced as plugin.owner_changed unless it already owns it. */
@@ -25,7 +25,7 @@ export class OwnershipService {
       const previous = plugin.owner;
       if (previous !== req.publisher) {
         await manager.update(Plugin, { pluginId: plugin.pluginId }, { owner: req.publisher });
-        await this.bus.publish(EventSubjects.PluginOwnerChanged, {
+        await this.outbox.add(manager, EventSubjects.PluginOwnerChanged, {
           plugin_id: plugin.pluginId,
           from: previous,
           to: req.publisher,

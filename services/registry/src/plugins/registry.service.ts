@@ -11,7 +11,7 @@ import {
   type VersionState,
   type VersionStatus,
 } from '@convergio/contracts';
-import { BusClient } from '@convergio/messaging';
+import { TransactionalOutbox } from '@convergio/messaging';
 import { handleOnce, processedEventEntity } from '@convergio/persistence';
 import { servingVersion } from '@convergio/manifest';
 import { REGISTRY_SCHEMA, REGISTRY_SERVICE } from '../registry.schema.js';
@@ -37,7 +37,7 @@ export interface VersionChange {
 export class RegistryService {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly bus: BusClient,
+    private readonly outbox: TransactionalOutbox,
   ) {}
 
   /** Applies a lifecycle event once; a status never moves backwards. */
@@ -123,7 +123,7 @@ export class RegistryService {
           `${req.plugin_id}@${req.version} is already revoked`,
         );
       const row = await manager.save(Object.assign(found, { status: 'revoked', loadedOn: [] }));
-      await this.bus.publish(EventSubjects.PluginRevoked, {
+      await this.outbox.add(manager, EventSubjects.PluginRevoked, {
         plugin_id: row.pluginId,
         version: row.version,
         revoked_by: req.revoked_by,
@@ -144,7 +144,7 @@ export class RegistryService {
         const row = await manager.findOneBy(PluginVersion, { pluginId: plugin_id, version });
         if (!row || row.status === 'revoked' || row.status === 'rejected') continue;
         await manager.save(Object.assign(row, { status: 'revoked', loadedOn: [] }));
-        await this.bus.publish(EventSubjects.PluginRevoked, {
+        await this.outbox.add(manager, EventSubjects.PluginRevoked, {
           plugin_id,
           version,
           revoked_by: event.data.revoked_by,

@@ -8,7 +8,7 @@ import {
   type RequestMap,
 } from '@convergio/contracts';
 import { checkNewVersion, isSemver } from '@convergio/manifest';
-import { BusClient } from '@convergio/messaging';
+import { TransactionalOutbox } from '@convergio/messaging';
 import { ARTIFACT_STORE, ArtifactError, type ArtifactStore } from '@convergio/artifacts';
 import { Plugin } from './plugin.entity.js';
 import { PluginVersion } from './plugin-version.entity.js';
@@ -30,7 +30,7 @@ const REFUSALS: ReadonlySet<ErrorCode> = new Set([
 export class SubmissionService {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly bus: BusClient,
+    private readonly outbox: TransactionalOutbox,
     @Inject(ARTIFACT_STORE) private readonly artifacts: ArtifactStore,
   ) {}
 
@@ -40,8 +40,8 @@ export class SubmissionService {
       return await this.dataSource.transaction((m) => this.record(m, req, id, version, name));
     } catch (error) {
       if (error instanceof DomainError && REFUSALS.has(error.code)) {
-        // After the rollback, so the record of the refusal does not share its fate.
-        await this.bus.publish(EventSubjects.SubmissionRefused, {
+        // After the rollback, in a transaction of its own, so the record does not share its fate.
+        await this.outbox.record(EventSubjects.SubmissionRefused, {
           plugin_id: id,
           version,
           publisher: req.publisher,
@@ -89,9 +89,8 @@ export class SubmissionService {
     await manager.save(Object.assign(row, fields, { submittedAt: new Date() }));
     await this.promote(req.upload_id, req.module_sha256, 'module');
     if (req.sbom) await this.promote(req.sbom.upload_id, req.sbom.sha256, 'SBOM');
-    // Published inside the transaction so a failed publish stores nothing. If the commit then fails,
-    // the event names a version the registry never stored (an outbox would close that gap).
-    await this.bus.publish(EventSubjects.PluginSubmitted, {
+    // Written with the version: published once the transaction commits, never for a rollback.
+    await this.outbox.add(manager, EventSubjects.PluginSubmitted, {
       plugin_id: id,
       version,
       manifest: req.manifest,

@@ -1,0 +1,256 @@
+import { randomUUID } from 'node:crypto';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import type { Manifest } from '@convergio/contracts';
+import { inboxPrefix } from '@convergio/messaging';
+import { expectEventually, startPlatform } from '@convergio/testing';
+import { BusLogins, expectViolation, NKEY_SERVICE, PREFIX } from './support/bus-logins.js';
+import {
+  adminKey,
+  api,
+  auditTypes,
+  bearer,
+  createKey,
+  greetManifest,
+  submit,
+  versionState,
+} from './support/fixtures.js';
+
+/**
+ * The platform on a nats-server started with deploy/nats/nats.conf (ports, store and passwords
+ * aside; the executor logs in with an NKEY), every service logged in as itself: it works end to
+ * end, and each service's credentials are refused for what another service owns.
+ */
+const STREAM = `${PREFIX}_EVENTS`;
+let logins: BusLogins;
+let stop: (() => Promise<void>) | undefined;
+
+beforeAll(async () => {
+  logins = await BusLogins.start();
+  const started = await startPlatform({}, {}, undefined, logins.platformBus());
+  process.env.CONVERGIO_E2E_PLATFORM = JSON.stringify(started.info);
+  stop = started.stop;
+}, 120_000);
+
+afterAll(async () => {
+  await stop?.();
+  await logins?.stop();
+}, 60_000);
+
+const as = (service: string) => logins.as(service);
+const expectLogged = (kind: 'Publish' | 'Subscription', service: string, subject: string) =>
+  logins.expectLogged(kind, service, subject);
+
+const highRisk = (): Manifest =>
+  greetManifest({
+    permissions: { 'net.http': { rules: [{ host: 'api.example.com', methods: ['GET'] }] } },
+  });
+
+describe('every service on its own NATS credentials', () => {
+  let publisher: string;
+  let invoker: string;
+  let bystander: string;
+
+  beforeAll(async () => {
+    [publisher, invoker] = await Promise.all([createKey('publisher'), createKey('invoker')]);
+    const greet = greetManifest();
+    bystander = greet.id;
+    await submit(publisher, greet).expect(202);
+    await expectEventually(async () =>
+      expect(await versionState(publisher, bystander)).toMatchObject({ loaded: true }),
+    );
+  });
+
+  async function expectBystanderServed() {
+    const res = await api()
+      .post(`/v1/plugins/${bystander}/invoke`)
+      .set(bearer(invoker))
+      .send({ function: 'greet', input: { name: 'Ada' } })
+      .expect(200);
+    expect(JSON.stringify(res.body)).toContain('Ada');
+  }
+
+  it('runs submit → approve → invoke through the gateway, audited', async () => {
+    const manifest = highRisk();
+    await submit(publisher, manifest).expect(202);
+    await expectEventually(async () =>
+      expect((await versionState(publisher, manifest.id)).status).toBe('pending_approval'),
+    );
+    await api()
+      .post(`/v1/approvals/${manifest.id}/1.0.0/approve`)
+      .set(bearer(adminKey()))
+      .send({ note: 'reviewed' })
+      .expect(200);
+    await expectEventually(async () =>
+      expect(await versionState(publisher, manifest.id)).toMatchObject({ loaded: true }),
+    );
+    await api()
+      .post(`/v1/plugins/${manifest.id}/invoke`)
+      .set(bearer(invoker))
+      .send({ function: 'greet', input: { name: 'Bo' } })
+      .expect(200);
+    const auditor = await createKey('auditor');
+    await expectEventually(async () =>
+      expect(await auditTypes(auditor, manifest.id)).toEqual(
+        expect.arrayContaining([
+          'plugin.submitted',
+          'plugin.verified',
+          'plugin.approved',
+          'plugin.loaded',
+        ]),
+      ),
+    );
+  });
+
+  it('refuses plugin.approved from the registry: the pending version stays pending', async () => {
+    const manifest = highRisk();
+    await submit(publisher, manifest).expect(202);
+    await expectEventually(async () =>
+      expect((await versionState(publisher, manifest.id)).status).toBe('pending_approval'),
+    );
+    const forged = {
+      id: randomUUID(),
+      type: 'plugin.approved',
+      version: 1,
+      occurred_at: new Date().toISOString(),
+      source: 'approval',
+      data: { plugin_id: manifest.id, version: '1.0.0', manifest, approved_by: 'auto' },
+    };
+    const subject = `${PREFIX}.plugin.approved`;
+    // Through JetStream, and as a plain publish that the stream would also capture.
+    const registry = await as('registry');
+    await expectViolation(
+      jetstream(registry).publish(subject, JSON.stringify(forged), { msgID: forged.id }),
+      'publish',
+      subject,
+    );
+    registry.publish(subject, JSON.stringify({ ...forged, id: randomUUID() }));
+    await registry.flush();
+    await expectLogged('Publish', 'registry', subject);
+    const stream = await (await jetstreamManager(await as('audit'))).streams.get(STREAM);
+    const lastApproved = await stream.getMessage({ last_by_subj: subject }).catch(() => null);
+    expect(lastApproved?.json<{ data: { plugin_id: string } }>().data.plugin_id).not.toBe(
+      manifest.id,
+    );
+    expect((await versionState(publisher, manifest.id)).status).toBe('pending_approval');
+    await expectBystanderServed();
+  });
+
+  it.each([
+    ['gateway', `${PREFIX}.secrets.read`],
+    ['gateway', `${PREFIX}.secrets.token.issue`],
+    ['registry', `${PREFIX}.secrets.token.issue`],
+    ['audit', `${PREFIX}.secrets.read`],
+  ])('refuses %s a request on %s (only the executor asks for secrets)', async (user, subject) => {
+    const nc = await as(user);
+    await expectViolation(nc.request(subject, '{}', { timeout: 5000 }), 'publish', subject);
+    await expectLogged('Publish', user, subject);
+    await expectBystanderServed();
+  });
+
+  it.each([`${PREFIX}.secrets.token.issue`, `${PREFIX}.secrets.read`])(
+    'lets the executor ask %s and the secret-broker alone answer it, on the executor inbox',
+    async (subject) => {
+      const broker = await as('secret-broker');
+      const sub = broker.subscribe(subject, {
+        queue: 'secret-broker',
+        callback: (_error, msg) => {
+          msg.respond(JSON.stringify({ ok: true, inbox: msg.reply }));
+        },
+      });
+      await broker.flush();
+      const reply = await (await as(NKEY_SERVICE)).request(subject, '{}', { timeout: 5000 });
+      expect(reply.json()).toEqual({
+        ok: true,
+        inbox: expect.stringMatching(/^_INBOX\.executor\./),
+      });
+      sub.unsubscribe();
+    },
+  );
+
+  it.each([
+    // Answering another service's requests: secret requests carry bearer tokens.
+    ['executor', `${PREFIX}.secrets.token.issue`],
+    ['gateway', `${PREFIX}.secrets.read`],
+    ['approval', `${PREFIX}.registry.submit`],
+    // Reading another service's replies, or everyone's.
+    ['gateway', `${inboxPrefix('executor')}.>`],
+    ['registry', '_INBOX.>'],
+    ['executor', '>'],
+  ])('refuses %s a subscription to %s', async (user, subject) => {
+    const nc = await as(user);
+    const sub = nc.subscribe(subject);
+    // A refused subscription closes with the violation as its value.
+    const closed = sub.closed.then((error) => {
+      if (error) throw error;
+    });
+    await expectViolation(closed, 'subscription', subject);
+    await expectLogged('Subscription', user, subject);
+    await expectBystanderServed();
+  });
+
+  it.each([
+    ['registry', 'delete the stream', `$JS.API.STREAM.DELETE.${STREAM}`],
+    ['gateway', 'purge the stream', `$JS.API.STREAM.PURGE.${STREAM}`],
+    ['approval', 'update the stream', `$JS.API.STREAM.UPDATE.${STREAM}`],
+    ['verification', 'delete a message', `$JS.API.STREAM.MSG.DELETE.${STREAM}`],
+    ['executor', "delete approval's consumer", `$JS.API.CONSUMER.DELETE.${STREAM}.approval`],
+    ['executor', "pull audit's consumer", `$JS.API.CONSUMER.MSG.NEXT.${STREAM}.audit`],
+    ['executor', "take the name of audit's consumer", `$JS.API.CONSUMER.CREATE.${STREAM}.audit`],
+    ['executor', "retarget registry's consumer", `$JS.API.CONSUMER.CREATE.${STREAM}.registry.x`],
+    ['gateway', "pull registry's consumer", `$JS.API.CONSUMER.MSG.NEXT.${STREAM}.registry`],
+    ['registry', "ack audit's messages", `$JS.ACK.${STREAM}.audit.1.1.1.1.1`],
+  ])('refuses %s to %s', async (user, _what, subject) => {
+    const nc = await as(user);
+    await expectViolation(
+      nc.request(subject, JSON.stringify({ stream_name: STREAM, config: {} }), { timeout: 5000 }),
+      'publish',
+      subject,
+    );
+    await expectLogged('Publish', user, subject);
+    // Still there, as their owners see them.
+    expect(
+      (await (await jetstreamManager(await as('audit'))).streams.info(STREAM)).state.messages,
+    ).toBeGreaterThan(0);
+    for (const owner of ['approval', 'audit', 'registry'])
+      expect(
+        (await (await jetstreamManager(await as(owner))).consumers.info(STREAM, owner)).name,
+      ).toBe(owner);
+    await expectBystanderServed();
+  });
+
+  it('lets only audit update a stream that lacks a subject; the others boot on it all the same', async () => {
+    const auditJsm = await jetstreamManager(await as('audit'));
+    const { config } = await auditJsm.streams.info(STREAM);
+    const missing = `${PREFIX}.plugin.crashed`;
+    await auditJsm.streams.update(STREAM, {
+      ...config,
+      subjects: config.subjects.filter((s) => s !== missing),
+    });
+    await as('registry'); // boots: the refused update is a warning
+    await expectLogged('Publish', 'registry', `$JS.API.STREAM.UPDATE.${STREAM}`);
+    expect((await auditJsm.streams.info(STREAM)).config.subjects).not.toContain(missing);
+    await as('audit');
+    expect((await auditJsm.streams.info(STREAM)).config.subjects).toContain(missing);
+    await expectBystanderServed();
+  });
+
+  it.each([
+    ['a wrong password', () => ({ user: 'registry', pass: 'not-the-password' })],
+    ['no credentials', () => ({})],
+    [
+      "approval's name with the registry's password",
+      () => ({
+        user: 'approval',
+        pass: logins.server.passwords.registry,
+      }),
+    ],
+  ])('refuses a connection with %s', async (_what, auth) => {
+    const refused: unknown = await connect({ servers: logins.server.url, ...auth() }).then(
+      (nc) => nc.close(),
+      (e: unknown) => e,
+    );
+    expect(refused).toMatchObject({ name: 'AuthorizationError' });
+    await expectBystanderServed();
+  });
+});
