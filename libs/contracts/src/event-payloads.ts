@@ -331,6 +331,19 @@ export const EventPayloadSchemas = {
     },
     { additionalProperties: false, description: 'never the value' },
   ),
+  [EventSubjects.PolicyLoaded]: Type.Object(
+    {
+      service: Type.String({ maxLength: 100 }),
+      instance: Type.String({ maxLength: 300, description: 'host name and process id' }),
+      file: Type.Union([Type.String({ maxLength: 4096 }), Type.Null()], {
+        description: 'absolute path of GRANT_POLICY_FILE; null: the built-in default policy',
+      }),
+      sha256: Type.Union([Type.String({ pattern: '^[0-9a-f]{64}$' }), Type.Null()], {
+        description: 'SHA-256 (hex) of the policy file as read, as `sha256sum` prints it',
+      }),
+    },
+    { additionalProperties: false },
+  ),
 } satisfies Record<(typeof EventSubjects)[keyof typeof EventSubjects], TSchema>;
 
 export type EventPayloadMap = {

@@ -43,6 +43,8 @@ export const EventSubjects = {
   ApiKeyRotationRefused: 'api_key.rotation_refused',
   /** An admin stored or deleted a secret of the embedded store (never its value). */
   SecretChanged: 'secret.changed',
+  /** A service started under the operator grant policy (a restart is how a policy is reloaded). */
+  PolicyLoaded: 'policy.loaded',
 } as const;
 
 /** Request/reply subjects (core NATS request, one queue group per service). */

@@ -6,3 +6,4 @@ export * from './run-service.js';
 export * from './public.decorator.js';
 export * from './metrics.controller.js';
 export * from './grants/platform-grants.js';
+export * from './grants/policy-loaded.js';

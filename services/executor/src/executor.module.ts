@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { MessagingModule, outboxProviders } from '@convergio/messaging';
+import { policyLoadedProvider } from '@convergio/runtime';
 import { VersionTable } from './versions/version-table.js';
 import { LifecycleService } from './versions/lifecycle.service.js';
 import { PolicyGate } from './versions/policy-gate.js';
@@ -38,6 +39,7 @@ export class ExecutorModule {
         TelemetryMetrics,
         { provide: EXECUTOR_SETTINGS, useValue: settings },
         ...outboxProviders(EXECUTOR_SCHEMA),
+        policyLoadedProvider(EXECUTOR_SERVICE, settings.grants),
       ],
     };
   }

@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Manifest } from '@convergio/contracts';
@@ -244,5 +245,24 @@ describe('the operator grant policy narrows every manifest', () => {
     });
     expect(await auditTypes(auditor, plugin)).toContain('plugin.policy_checked');
     await expectBystanderServed();
+  });
+
+  it('records the policy each service restarted under, by file and SHA-256', async () => {
+    const sha256 = createHash('sha256').update(readFileSync(info.grantPolicyFile)).digest('hex');
+    await expectEventually(async () => {
+      const res = await api()
+        .get('/v1/audit')
+        .query({ type: 'policy.loaded', limit: 100 })
+        .set(bearer(auditor))
+        .expect(200);
+      const loads = (res.body as { events: { data: Record<string, unknown> }[] }).events.map(
+        (e) => e.data,
+      );
+      // At boot, or at the restarts of the previous test after it changed the file.
+      for (const service of ['executor', 'verification'])
+        expect(loads).toContainEqual(
+          expect.objectContaining({ service, file: info.grantPolicyFile, sha256 }),
+        );
+    });
   });
 });

@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { MessagingModule } from '@convergio/messaging';
-import type { PlatformGrants } from '@convergio/runtime';
+import { policyLoadedProvider, type PlatformGrants } from '@convergio/runtime';
 import { CORE_VERSION, PLATFORM_GRANTS } from './checks/core-version.js';
 import { VerificationHandler } from './checks/verification.handler.js';
 import { VerificationService } from './checks/verification.service.js';
@@ -34,6 +34,7 @@ export class VerificationModule {
         { provide: SBOM_POLICY, useValue: settings.sbom },
         { provide: CORE_VERSION, useValue: settings.coreVersion },
         { provide: PLATFORM_GRANTS, useValue: settings.grants },
+        policyLoadedProvider(VERIFICATION_SERVICE, settings.grants),
       ],
     };
   }

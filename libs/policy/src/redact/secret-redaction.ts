@@ -148,7 +148,7 @@ export function redactReleasedSecrets(text: string, releasedSecrets: Iterable<st
   }
   if (!any) return text;
   let out = '';
-  for (let i = 0; i < text.length; ) {
+  for (let i = 0; i < text.length;) {
     let end = i;
     while (end < text.length && covered[end] === covered[i]) end++;
     out += covered[i] ? REDACTED : text.slice(i, end);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, posix, resolve } from 'node:path';
@@ -40,6 +41,8 @@ export interface PlatformGrants {
   pluginFilesDir: string;
   /** Real paths no plugin is ever granted: data, artifacts, keys, configuration, home, /proc, /sys, /dev. */
   protectedRoots: string[];
+  /** Where the policy came from: its file and the SHA-256 (hex) of the bytes read, or the built-in default (both null). */
+  policySource: { file: string | null; sha256: string | null };
 }
 
 /**
@@ -55,7 +58,8 @@ export function loadPlatformGrants(input: {
   /** Files of the platform's own configuration and keys (besides the policy file). */
   configFiles?: string[];
 }): PlatformGrants {
-  const policy = input.policyFile ? readPolicy(input.policyFile) : DEFAULT_GRANT_POLICY;
+  const read = input.policyFile ? readPolicy(input.policyFile) : null;
+  const policy = read?.policy ?? DEFAULT_GRANT_POLICY;
   const pluginFilesDir = realPathOf(resolve(input.pluginFilesDir));
   const home = homedir();
   const cwd = process.cwd();
@@ -70,7 +74,11 @@ export function loadPlatformGrants(input: {
     workingDir: cwd !== '/' ? realPathOf(cwd) : null,
     extra: policy.protected_paths.map(realPathOf),
   });
-  return { policy, pluginFilesDir, protectedRoots };
+  const policySource = {
+    file: input.policyFile ? resolve(input.policyFile) : null,
+    sha256: read?.sha256 ?? null,
+  };
+  return { policy, pluginFilesDir, protectedRoots, policySource };
 }
 
 /** The grant context of one plugin: its own directory, what is protected, and real paths from this file system. */
@@ -89,10 +97,10 @@ export function pluginDirOf(grants: PlatformGrants, pluginId: string): string {
   return join(grants.pluginFilesDir, pluginId);
 }
 
-function readPolicy(file: string): GrantPolicy {
-  let text: string;
+function readPolicy(file: string): { policy: GrantPolicy; sha256: string } {
+  let bytes: Buffer;
   try {
-    text = readFileSync(file, 'utf8');
+    bytes = readFileSync(file);
   } catch (error) {
     throw new ConfigError([
       {
@@ -103,7 +111,10 @@ function readPolicy(file: string): GrantPolicy {
     ]);
   }
   try {
-    return parseGrantPolicy(text, file);
+    return {
+      policy: parseGrantPolicy(bytes.toString('utf8'), file),
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+    };
   } catch (error) {
     if (!(error instanceof GrantPolicyError)) throw error;
     throw new ConfigError(

@@ -83,7 +83,7 @@ export class ApiKeyRotationService {
       if (row.roles.includes('admin') && id !== actor)
         throw new DomainError(
           'forbidden',
-          "only an admin key rotates its own secret (the rotator would hold it): revoke it instead",
+          'only an admin key rotates its own secret (the rotator would hold it): revoke it instead',
           [{ code: 'rotate_other_admin_key', message: 'an admin key is rotated only by itself' }],
         );
       const now = new Date();
