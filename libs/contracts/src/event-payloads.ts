@@ -251,6 +251,13 @@ export const EventPayloadSchemas = {
     { ...PluginRef, secret_id: Type.String() },
     { additionalProperties: false },
   ),
+  [EventSubjects.ApprovalRequested]: Type.Object(
+    {
+      ...PluginRef,
+      high_risk_permissions: Type.Array(Type.String({ maxLength: 100 }), { maxItems: 100 }),
+    },
+    { additionalProperties: false },
+  ),
   [EventSubjects.ApprovalRecorded]: Type.Object(
     {
       ...PluginRef,

@@ -27,6 +27,8 @@ export const EventSubjects = {
   SignerRevoked: 'signer.revoked',
   /** An admin accepted another signer (or none) for a plugin id's next versions. */
   PluginSignerChanged: 'plugin.signer_changed',
+  /** A verified version waits in the review queue for an admin's decision. */
+  ApprovalRequested: 'plugin.approval_requested',
   /** The first of the two admin approvals a version needs (proc.exec, trust above untrusted). */
   ApprovalRecorded: 'plugin.approval_recorded',
   /** An admin's decision was refused by separation of duties (e.g. approving their own submission). */

@@ -63,14 +63,24 @@ describe('approval service', () => {
     return decide(id, version, 'approve', { ...extra, decided_by: 'second-admin-key' });
   };
 
-  it('approves a low-risk version by itself', async () => {
+  it('approves a low-risk version by itself, never announcing a review', async () => {
     await verified('low.risk', '1.0.0', { 'fs.read': { paths: ['/data'] } });
     expect((await approvedEvent('low.risk', '1.0.0')).data.approved_by).toBe('auto');
+    expect(h.events.filter((e) => e.type === 'plugin.approval_requested')).toEqual([]);
   });
 
   it('holds a high-risk version for an admin, who approves it once', async () => {
     await verified('high.risk', '1.0.0', HTTP);
     const item = await expectQueued('high.risk', '1.0.0');
+    // The registry shows the version pending only once this announces the review.
+    expect(
+      (
+        await h.waitFor(
+          EventSubjects.ApprovalRequested,
+          (e) => e.data.plugin_id === 'high.risk' && e.data.version === '1.0.0',
+        )
+      ).data.high_risk_permissions,
+    ).toEqual(['net.http']);
     expect(item).toMatchObject({
       high_risk_permissions: ['net.http'],
       permission_diff: { added: ['net.http'], changed: [], removed: [] },

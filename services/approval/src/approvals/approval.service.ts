@@ -81,7 +81,14 @@ export class ApprovalService {
           approvals: [],
         });
         await manager.save(approval);
-        if (!revoked && !needsAdmin) await this.publishApproved(manager, approval);
+        if (revoked) return;
+        if (!needsAdmin) await this.publishApproved(manager, approval);
+        else
+          await this.outbox.add(manager, EventSubjects.ApprovalRequested, {
+            plugin_id: approval.pluginId,
+            version: approval.version,
+            high_risk_permissions: approval.highRisk,
+          });
       },
     );
   }

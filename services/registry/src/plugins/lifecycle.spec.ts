@@ -5,6 +5,8 @@ describe('lifecycle', () => {
     ['submitted', 'verified', true],
     ['submitted', 'approved', true],
     ['pending_approval', 'approved', true],
+    ['verified', 'pending_approval', true],
+    ['pending_approval', 'verified', false],
     ['approved', 'revoked', true],
     ['approved', 'verified', false],
     ['rejected', 'approved', false],

@@ -8,10 +8,10 @@ import type { VersionStatus } from '@convergio/contracts';
 const RANK: Record<VersionStatus, number> = {
   submitted: 0,
   verified: 1,
-  pending_approval: 1,
-  rejected: 2,
-  approved: 2,
-  revoked: 3,
+  pending_approval: 2,
+  rejected: 3,
+  approved: 3,
+  revoked: 4,
 };
 
 /** Whether a version in `from` may move to `to`. */

@@ -51,8 +51,17 @@ export class RegistryHandler {
 
   @EventPattern(EventSubjects.PluginVerified)
   onVerified(@Payload() e: EventEnvelope<'plugin.verified'>) {
-    const status = e.data.high_risk_permissions.length > 0 ? 'pending_approval' : 'verified';
-    return this.registry.apply(e, { status, trust: e.data.trust, findings: e.data.findings });
+    return this.registry.apply(e, {
+      status: 'verified',
+      trust: e.data.trust,
+      findings: e.data.findings,
+    });
+  }
+
+  // Pending only once approval has queued it: an admin's approve route then finds the review.
+  @EventPattern(EventSubjects.ApprovalRequested)
+  onApprovalRequested(@Payload() e: EventEnvelope<'plugin.approval_requested'>) {
+    return this.registry.apply(e, { status: 'pending_approval' });
   }
 
   @EventPattern(EventSubjects.PluginRejected)
