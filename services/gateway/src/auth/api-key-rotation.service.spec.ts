@@ -50,7 +50,7 @@ describe('API key rotation', () => {
     expect(rotated.key).not.toBe(admin.key);
     expect(Date.parse(rotated.previous_valid_until)).toBeGreaterThan(Date.now() + 3_000_000);
     for (const secret of [rotated.key, admin.key])
-      expect(await keys.authenticate(secret)).toEqual({
+      expect(await keys.authenticate(secret)).toMatchObject({
         keyId: admin.id,
         name: 'ops',
         roles: ['admin'],

@@ -83,15 +83,22 @@ export class ApiKeyRotationService {
       if (row.roles.includes('admin') && id !== actor)
         throw new DomainError(
           'forbidden',
-          "only an admin key rotates its own secret (the rotator would hold it): revoke it instead",
+          'only an admin key rotates its own secret (the rotator would hold it): revoke it instead',
           [{ code: 'rotate_other_admin_key', message: 'an admin key is rotated only by itself' }],
         );
       const now = new Date();
       const validUntil = new Date(now.getTime() + this.settings.graceMs);
+      await manager.getRepository(RetiredKeyHash).insert({
+        keyHash: row.keyHash,
+        keyId: id,
+        retiredAt: now,
+        validUntil,
+        issuedBy: row.issuedBy,
+      });
+      // The rotator holds the new secret: for separation of duties, it is its issuer.
       await manager
-        .getRepository(RetiredKeyHash)
-        .insert({ keyHash: row.keyHash, keyId: id, retiredAt: now, validUntil });
-      await manager.getRepository(ApiKey).update({ id }, { keyHash: hashKey(key) });
+        .getRepository(ApiKey)
+        .update({ id }, { keyHash: hashKey(key), issuedBy: actor });
       // Other replicas drop what they cached of the key: the old secret is then checked against
       // its grace period, not trusted for the cache's few seconds.
       await this.revocations.announce(manager, id);
