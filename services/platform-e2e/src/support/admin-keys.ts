@@ -6,11 +6,18 @@ export interface IssuedKey {
   key: string;
 }
 
-/** Creates a key with `roles` (and a publisher of its own when one of them is publisher). */
-export async function issueKey(roles: string[], publisher?: string): Promise<IssuedKey> {
+/**
+ * Creates a key with `roles` (and a publisher of its own when one of them is publisher), as the
+ * admin key `by` (the bootstrap admin key unless given).
+ */
+export async function issueKey(
+  roles: string[],
+  publisher?: string,
+  by: string = adminKey(),
+): Promise<IssuedKey> {
   const res = await api()
     .post('/v1/api-keys')
-    .set(bearer(adminKey()))
+    .set(bearer(by))
     .send({
       name: `e2e ${roles.join('+')}`,
       roles,
