@@ -95,6 +95,20 @@ describe('separation of duties: whoever issued the submitting secret counts as t
     await expectApprovedBy(viaOld, adminA);
   });
 
+  // The next trick: an admin+publisher key rotating itself with the secret its creator was given.
+  it('refuses the creator of an admin+publisher key even after that key rotated itself', async () => {
+    const minted = await issueKey(['admin', 'publisher'], undefined, adminA.key);
+    const rotated = await api()
+      .post(`/v1/api-keys/${minted.id}/rotate`)
+      .set(bearer(minted.key))
+      .expect(200);
+    const newSecret = (rotated.body as { key: string }).key;
+    expect(await issuerListed(minted.id)).toBe(adminA.id);
+    const id = await pendingWith(newSecret);
+    await expectIssuerRefused(id, { id: minted.id, key: newSecret }, adminA);
+    await expectApprovedBy(id, adminB);
+  });
+
   it('lets an admin approve a version submitted with a key another admin issued', async () => {
     const fromB = await issueKey(['publisher'], undefined, adminB.key);
     const id = await pendingWith(fromB.key);

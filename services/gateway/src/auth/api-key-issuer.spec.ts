@@ -35,6 +35,9 @@ describe('API key issuer', () => {
   afterAll(() => h?.close());
 
   const issuerOf = async (secret: string) => (await keys.authenticate(secret)).issuedBy;
+  /** Rotates `id` with `secret`, as the gateway does for a request that came with it. */
+  const rotateWith = async (id: string, secret: string) =>
+    rotation.rotate(id, await keys.authenticate(secret));
   const listedIssuer = async (id: string) =>
     (await keys.list()).keys.find((k) => k.id === id)?.issued_by;
 
@@ -58,23 +61,41 @@ describe('API key issuer', () => {
     const ci = await keys.create({ name: 'ci-b', roles: ['publisher'], publisher: 'acme' }, ADMIN);
     // Verified (and cached) before the rotation: the cache must not lend it the new issuer.
     expect(await issuerOf(ci.key)).toBe(ADMIN);
-    const rotated = await rotation.rotate(ci.id, rotator.id);
+    const rotated = await rotateWith(ci.id, rotator.key);
     expect(await issuerOf(rotated.key)).toBe(rotator.id);
     expect(await issuerOf(ci.key)).toBe(ADMIN);
     expect(await listedIssuer(ci.id)).toBe(rotator.id);
   });
 
-  it('makes a key that rotates itself its own issuer', async () => {
-    const ci = await keys.create({ name: 'ci-c', roles: ['publisher'], publisher: 'acme' }, ADMIN);
-    const rotated = await rotation.rotate(ci.id, ci.id);
-    expect(await issuerOf(rotated.key)).toBe(ci.id);
-    expect(await issuerOf(ci.key)).toBe(ADMIN);
+  // Whoever held the secret a key rotates itself with is handed the new one: an admin who created
+  // an admin+publisher key cannot shed being its issuer by rotating it with its own secret.
+  it('keeps the issuer of the rotating secret when a key rotates itself, however often', async () => {
+    const both = await keys.create(
+      { name: 'ci-c', roles: ['admin', 'publisher'], publisher: 'acme' },
+      ADMIN,
+    );
+    const once = await rotateWith(both.id, both.key);
+    expect(await issuerOf(once.key)).toBe(ADMIN);
+    const twice = await rotateWith(both.id, once.key);
+    expect(await issuerOf(twice.key)).toBe(ADMIN);
+    expect(await listedIssuer(both.id)).toBe(ADMIN);
+  });
+
+  it('keeps the rotating admin as the issuer when the key then rotates itself with that secret', async () => {
+    const rotator = await keys.create({ name: 'ops-e', roles: ['admin'] }, ADMIN);
+    const ci = await keys.create({ name: 'ci-e', roles: ['publisher'], publisher: 'acme' }, ADMIN);
+    // The gateway cannot tell the owner from the admin who was handed the secret: a rotation with
+    // it passes the issuance on, so it is never lost.
+    const handed = await rotateWith(ci.id, rotator.key);
+    expect(await issuerOf(handed.key)).toBe(rotator.id);
+    const own = await rotateWith(ci.id, handed.key);
+    expect(await issuerOf(own.key)).toBe(rotator.id);
   });
 
   it('answers null (unknown) for keys and rotated-out secrets from before issuers were kept', async () => {
     const ci = await keys.create({ name: 'ci-d', roles: ['publisher'], publisher: 'acme' }, ADMIN);
     await h.dataSource.query(`UPDATE gateway.api_keys SET issued_by = NULL WHERE id = $1`, [ci.id]);
-    const rotated = await rotation.rotate(ci.id, ADMIN);
+    const rotated = await rotation.rotate(ci.id, { keyId: ADMIN, issuedBy: 'gateway' });
     expect(await issuerOf(ci.key)).toBeNull();
     expect(await issuerOf(rotated.key)).toBe(ADMIN);
   });

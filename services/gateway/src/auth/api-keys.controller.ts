@@ -93,6 +93,6 @@ export class ApiKeysController {
   })
   @ApiKeyPath()
   rotate(@Param('id', ApiKeyIdParam) id: string, @CurrentPrincipal() who: Principal) {
-    return this.rotation.rotate(id, who.keyId);
+    return this.rotation.rotate(id, who);
   }
 }
