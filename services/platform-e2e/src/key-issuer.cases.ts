@@ -50,7 +50,7 @@ describe('separation of duties: whoever issued the submitting secret counts as t
     expect(await versionState(adminKey(), id)).toMatchObject({ status: 'pending_approval' });
     await expectEventually(async () =>
       expect(await ofPlugin(id, 'plugin.approval_refused')).toEqual(
-        Array.from({ length: 3 }, () =>
+        Array.from({ length: 3 }, (): unknown =>
           expect.objectContaining({ actor: issuer.id, code: 'self_approval_forbidden' }),
         ),
       ),
