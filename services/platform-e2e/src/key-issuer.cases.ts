@@ -90,7 +90,7 @@ describe('separation of duties: whoever issued the submitting secret counts as t
     const id = await pendingWith(newSecret);
     await expectIssuerRefused(id, { id: ci.id, key: newSecret }, adminA);
     await expectApprovedBy(id, adminB);
-    // The old secret, still in its grace period, was issued by the bootstrap admin, not by A.
+    // The old secret, still in its grace period, was issued by the key that created ci, not by A.
     const viaOld = await pendingWith(ci.key);
     await expectApprovedBy(viaOld, adminA);
   });
