@@ -19,6 +19,16 @@ const Publisher = Type.Union([Type.String(), Type.Null()], {
   description: 'the publisher the submitting key submits for; null for keys from before publishers',
 });
 const Roles = Type.Array(Type.String());
+/**
+ * Who issued the secret that submitted a version (separation of duties: the issuer held it, so
+ * counts as the submitter). Absent in events from before it was kept; null when unknown.
+ */
+export const SubmittedByIssuerSchema = Type.Optional(
+  Type.Union([Type.String({ minLength: 1, maxLength: 100 }), Type.Null()], {
+    description:
+      'the API key id that created or last rotated the submitting key (the key itself when it rotated itself), `gateway` for the bootstrap admin key; null when unknown (keys issued before issuers were kept)',
+  }),
+);
 
 export const TrustSchema = Type.Union([
   Type.Literal('untrusted'),
@@ -78,6 +88,7 @@ export const EventPayloadSchemas = {
         ),
       ),
       submitted_by: Type.String(),
+      submitted_by_issuer: SubmittedByIssuerSchema,
       publisher: Type.Optional(Publisher),
     },
     { additionalProperties: false },
@@ -92,6 +103,7 @@ export const EventPayloadSchemas = {
       high_risk_permissions: Type.Array(Type.String()),
       findings: Type.Array(FindingSchema),
       submitted_by: Type.String({ description: 'the API key id that submitted the version' }),
+      submitted_by_issuer: SubmittedByIssuerSchema,
       publisher: Type.Optional(Publisher),
     },
     { additionalProperties: false },

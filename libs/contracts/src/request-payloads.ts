@@ -5,7 +5,7 @@ import {
   SECRET_ID_PATTERN,
   VERSION_PATTERN,
 } from './manifest.schema.js';
-import { FindingSchema, TrustSchema } from './event-payloads.js';
+import { FindingSchema, SubmittedByIssuerSchema, TrustSchema } from './event-payloads.js';
 import {
   PublicKeySchema,
   SignerIdSchema,
@@ -140,6 +140,10 @@ export const ApprovalItemSchema = Type.Object({
     description:
       'the API key id that submitted the version (null for reviews from before it was kept)',
   }),
+  submitted_by_issuer: Type.Union([Type.String(), Type.Null()], {
+    description:
+      'the API key id that issued (created or rotated) the secret that submitted, `gateway` for the bootstrap admin key; null when unknown. That key may not approve the version either',
+  }),
   publisher: Type.Union([Type.String(), Type.Null()]),
   findings: Type.Array(FindingSchema, { description: 'what verification found' }),
   permission_reasons: Type.Record(Type.String(), Type.String(), {
@@ -242,6 +246,7 @@ export const RequestSchemas = {
           ),
         ),
         submitted_by: Type.String(),
+        submitted_by_issuer: SubmittedByIssuerSchema,
         publisher: PublisherSchema,
       },
       { additionalProperties: false },

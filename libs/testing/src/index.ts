@@ -15,7 +15,7 @@ export {
   type DnsRecordType,
   type TestDnsServer,
 } from './dns-server.js';
-export { createPublisherKey } from './api-keys.js';
+export { createPublisherKey, keyIssuer } from './api-keys.js';
 export { runBuiltCli, type CliRun } from './built-cli.js';
 export { exponentialInputSchema } from './hostile-schemas.js';
 export { startLocalKeyVault, type KeyVaultRequest, type LocalKeyVault } from './local-key-vault.js';

@@ -6,6 +6,7 @@ import { ApprovalSignedBy1764900000000 } from './migrations/1764900000000-approv
 import { ApprovalSeparationOfDuties1765100000000 } from './migrations/1765100000000-approval-separation-of-duties.js';
 import { ApprovalRevokedVersions1766200000000 } from './migrations/1766200000000-approval-revoked-versions.js';
 import { ApprovalOutbox1765100000000 } from './migrations/1765100000000-approval-outbox.js';
+import { ApprovalSubmittedByIssuer1766300000000 } from './migrations/1766300000000-approval-submitted-by-issuer.js';
 import { APPROVAL_SCHEMA } from './approval.schema.js';
 
 export { ApprovalModule } from './approval.module.js';
@@ -20,5 +21,6 @@ export const approvalPersistence = {
     ApprovalSeparationOfDuties1765100000000,
     ApprovalRevokedVersions1766200000000,
     ApprovalOutbox1765100000000,
+    ApprovalSubmittedByIssuer1766300000000,
   ],
 };

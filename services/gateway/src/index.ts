@@ -3,6 +3,7 @@ import { RetiredKeyHash } from './auth/retired-key-hash.entity.js';
 import { GatewayInit1764300000000 } from './migrations/1764300000000-gateway-init.js';
 import { GatewayKeyPublisher1764500000000 } from './migrations/1764500000000-gateway-key-publisher.js';
 import { GatewayKeyRotation1765100000000 } from './migrations/1765100000000-gateway-key-rotation.js';
+import { GatewayKeyIssuer1766300000000 } from './migrations/1766300000000-gateway-key-issuer.js';
 import { GATEWAY_SCHEMA } from './gateway.schema.js';
 
 export { GatewayModule } from './gateway.module.js';
@@ -16,5 +17,6 @@ export const gatewayPersistence = {
     GatewayInit1764300000000,
     GatewayKeyPublisher1764500000000,
     GatewayKeyRotation1765100000000,
+    GatewayKeyIssuer1766300000000,
   ],
 };

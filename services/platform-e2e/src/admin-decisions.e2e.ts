@@ -23,5 +23,6 @@ afterAll(async () => {
 }, 60_000);
 
 await import('./separation-of-duties.cases.js');
+await import('./key-issuer.cases.js');
 await import('./escalation.cases.js');
 await import('./api-key-events.cases.js');

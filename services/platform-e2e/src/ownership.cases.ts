@@ -217,11 +217,15 @@ describe('publishers own plugin ids, and versions only move forward', () => {
       .send({ name: 'listed', roles: ['publisher'], publisher: 'listed-pub' })
       .expect(201);
     const listed = await api().get('/v1/api-keys').set(bearer(adminKey())).expect(200);
+    const bootstrap = (listed.body.keys as { id: string; name: string }[]).find(
+      (k) => k.name === 'bootstrap-admin',
+    );
     expect(listed.body.keys).toContainEqual({
       id: created.body.id,
       name: 'listed',
       roles: ['publisher'],
       publisher: 'listed-pub',
+      issued_by: bootstrap?.id,
       created_at: expect.any(String),
       revoked_at: null,
     });

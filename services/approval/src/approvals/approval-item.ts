@@ -18,6 +18,7 @@ export function toItem(a: Approval): ApprovalItem {
     decided_by: a.decidedBy,
     note: a.note,
     submitted_by: a.submittedBy,
+    submitted_by_issuer: a.submittedByIssuer,
     publisher: a.publisher,
     findings: a.findings,
     permission_reasons: a.manifest.permission_reasons ?? {},

@@ -61,6 +61,13 @@ export class Approval {
   @Column({ type: 'text', name: 'submitted_by', nullable: true })
   submittedBy!: string | null;
 
+  /**
+   * Who issued the secret that submitted (the API key id that created or rotated it, `gateway`
+   * for the bootstrap admin key); null when unknown. It may not approve the version either.
+   */
+  @Column({ type: 'text', name: 'submitted_by_issuer', nullable: true })
+  submittedByIssuer!: string | null;
+
   /** The publisher the submitting key submits for. */
   @Column({ type: 'text', nullable: true })
   publisher!: string | null;

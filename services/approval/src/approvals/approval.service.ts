@@ -76,6 +76,7 @@ export class ApprovalService {
           decidedBy: revoked || needsAdmin ? null : AUTO_APPROVER,
           note: null,
           submittedBy: d.submitted_by,
+          submittedByIssuer: d.submitted_by_issuer ?? null,
           publisher: d.publisher ?? null,
           findings: d.findings,
           approvals: [],

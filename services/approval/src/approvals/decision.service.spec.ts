@@ -30,6 +30,7 @@ describe('admin decisions under separation of duties', () => {
     permissions: Permissions,
     submittedBy: string,
     manifest: Partial<Manifest> = {},
+    issuer: string | null = 'issuing-admin',
   ) {
     await h.bus.publish(EventSubjects.PluginVerified, {
       plugin_id: id,
@@ -41,6 +42,7 @@ describe('admin decisions under separation of duties', () => {
       high_risk_permissions: Object.keys(permissions),
       findings: [{ code: 'admin_required', message: 'net.http needs an admin' }],
       submitted_by: submittedBy,
+      submitted_by_issuer: issuer,
       publisher: 'acme',
     });
     return expectEventually(async () => {
@@ -69,6 +71,7 @@ describe('admin decisions under separation of duties', () => {
       await submitted('sod.queue', HTTP, 'publisher-key', { permission_reasons: reasons }),
     ).toMatchObject({
       submitted_by: 'publisher-key',
+      submitted_by_issuer: 'issuing-admin',
       publisher: 'acme',
       findings: [{ code: 'admin_required' }],
       permission_reasons: reasons,
@@ -96,6 +99,33 @@ describe('admin decisions under separation of duties', () => {
     expect(
       (await h.waitFor(EventSubjects.PluginApproved, (e) => e.data.plugin_id === 'sod.self')).data,
     ).toMatchObject({ actor: 'bystander-key', approved_by: 'bystander-key', note: 'fine' });
+  });
+
+  // An admin who creates or rotates a publisher key holds its secret: submitting with it and
+  // approving with their own key would be approving their own submission.
+  it('refuses the admin who issued the submitting secret, records the refusal, and lets another admin approve', async () => {
+    await submitted('sod.issuer', HTTP, 'publisher-key', {}, 'issuing-admin');
+    await expect(decide('sod.issuer', 'issuing-admin')).rejects.toMatchObject({
+      code: 'forbidden',
+      details: [expect.objectContaining({ code: 'self_approval_forbidden' })],
+    });
+    const refused = await h.waitFor(
+      EventSubjects.ApprovalRefused,
+      (e) => e.data.plugin_id === 'sod.issuer',
+    );
+    expect(refused.data).toMatchObject({
+      actor: 'issuing-admin',
+      code: 'self_approval_forbidden',
+      message: expect.stringContaining('issued the secret') as unknown,
+    });
+    expect(eventsOf('plugin.approved', 'sod.issuer')).toEqual([]);
+    expect(await decide('sod.issuer', 'bystander-key')).toMatchObject({ status: 'approved' });
+  });
+
+  it('lets any other admin approve a version whose submitting secret has no known issuer (keys from before it was kept)', async () => {
+    const item = await submitted('sod.old-event', HTTP, 'publisher-key', {}, null);
+    expect(item.submitted_by_issuer).toBeNull();
+    expect(await decide('sod.old-event', 'issuing-admin')).toMatchObject({ status: 'approved' });
   });
 
   it('refuses and records a self-approval whatever else the request asks for', async () => {

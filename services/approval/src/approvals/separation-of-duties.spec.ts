@@ -4,6 +4,7 @@ import { approvalsRequired, checkApprover, type Submission } from './separation-
 
 const submission = (over: Partial<Submission> = {}): Submission => ({
   submittedBy: 'publisher-key',
+  submittedByIssuer: 'issuing-admin',
   publisher: 'acme',
   approvals: [],
   ...over,
@@ -24,6 +25,11 @@ describe('separation of duties', () => {
     [
       'another key of the submitting publisher',
       { keyId: 'other-key', publisher: 'acme' },
+      'self_approval_forbidden',
+    ],
+    [
+      'the admin who issued the submitting secret',
+      { keyId: 'issuing-admin', publisher: null },
       'self_approval_forbidden',
     ],
     ['an admin of another publisher', { keyId: 'other-key', publisher: 'globex' }, 'allowed'],
@@ -50,6 +56,25 @@ describe('separation of duties', () => {
   it('relaxes only self-approval for a single-user development setup', () => {
     const self = { keyId: 'publisher-key', publisher: 'acme' };
     expect(refusalCode(() => checkApprover(submission(), self, true))).toBe('allowed');
+    const issuer = { keyId: 'issuing-admin', publisher: null };
+    expect(refusalCode(() => checkApprover(submission(), issuer, true))).toBe('allowed');
+  });
+
+  it('names the issued secret in the refusal of its issuer', () => {
+    expect(() =>
+      checkApprover(submission(), { keyId: 'issuing-admin', publisher: null }, false),
+    ).toThrow(/issued the secret that submitted/);
+  });
+
+  it.each([
+    ['the key rotated itself', 'publisher-key'],
+    ['the bootstrap admin key issued it', 'gateway'],
+    ['its issuer is unknown (issued before issuers were kept)', null],
+  ])('lets another admin approve when %s', (_, issuer) => {
+    const s = submission({ submittedByIssuer: issuer });
+    expect(
+      refusalCode(() => checkApprover(s, { keyId: 'admin-key', publisher: null }, false)),
+    ).toBe('allowed');
   });
 
   it('refuses with forbidden, so the gateway answers 403', () => {
@@ -59,7 +84,7 @@ describe('separation of duties', () => {
   });
 
   it('needs no publisher match when the review predates the submitter being kept', () => {
-    const old = submission({ submittedBy: null, publisher: null });
+    const old = submission({ submittedBy: null, submittedByIssuer: null, publisher: null });
     expect(refusalCode(() => checkApprover(old, { keyId: 'a', publisher: null }, false))).toBe(
       'allowed',
     );

@@ -9,6 +9,11 @@ export interface Approver {
 /** Who submitted a version, and the approvals recorded for it so far. */
 export interface Submission {
   submittedBy: string | null;
+  /**
+   * The key id of whoever issued (created or rotated) the secret that submitted: whoever holds it
+   * could submit with it; `gateway` for the bootstrap admin key, null when unknown.
+   */
+  submittedByIssuer: string | null;
   publisher: string | null;
   approvals: ApprovalRecord[];
 }
@@ -23,29 +28,34 @@ export function approvalsRequired(manifest: Manifest, trust: Trust): 1 | 2 {
 
 /**
  * Refuses an approval that separation of duties forbids, with `forbidden` and the rule's code:
- * `self_approval_forbidden` when the approver's key submitted the version, or the approver's key
- * submits for the version's publisher (unless `allowSelfApproval`, a single-user development
- * setting); `second_approver_required` when the approver already approved it.
+ * `self_approval_forbidden` when the approver's key submitted the version, issued the secret that
+ * submitted it (created or rotated that key: the issuer held the secret, so counts as the
+ * submitter), or submits for the version's publisher (unless `allowSelfApproval`, a single-user
+ * development setting); `second_approver_required` when the approver already approved it.
  */
 export function checkApprover(
   submission: Submission,
   approver: Approver,
   allowSelfApproval: boolean,
 ): void {
-  const ownKey = submission.submittedBy === approver.keyId;
-  const ownPublisher = approver.publisher !== null && submission.publisher === approver.publisher;
-  if ((ownKey || ownPublisher) && !allowSelfApproval)
-    throw refusal(
-      'self_approval_forbidden',
-      ownKey
-        ? 'nobody approves a version they submitted: another admin must approve it'
-        : `this key submits for publisher "${approver.publisher}", which submitted the version: another admin must approve it`,
-    );
+  const reason = selfApproval(submission, approver);
+  if (reason && !allowSelfApproval) throw refusal('self_approval_forbidden', reason);
   if (submission.approvals.some((a) => a.actor === approver.keyId))
     throw refusal(
       'second_approver_required',
       'you already approved this version: it needs the approval of a different admin',
     );
+}
+
+/** Why `approver` counts as the submitter of `submission`, or null when they do not. */
+function selfApproval(submission: Submission, approver: Approver): string | null {
+  if (submission.submittedBy === approver.keyId)
+    return 'nobody approves a version they submitted: another admin must approve it';
+  if (submission.submittedByIssuer === approver.keyId)
+    return `this key issued the secret that submitted the version (it created or rotated key ${submission.submittedBy}), so it counts as the submitter: another admin must approve it`;
+  if (approver.publisher !== null && submission.publisher === approver.publisher)
+    return `this key submits for publisher "${approver.publisher}", which submitted the version: another admin must approve it`;
+  return null;
 }
 
 function refusal(code: string, message: string): DomainError {

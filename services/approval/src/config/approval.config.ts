@@ -6,7 +6,7 @@ export const ApprovalEnv = {
   APPROVAL_ALLOW_SELF_APPROVAL: Type.Boolean({
     default: false,
     description:
-      'single-user development only: let an admin approve a version their own key (or publisher) submitted. Relaxes no other rule (proc.exec and trust above untrusted still need two different admins); a warning is logged at every start while on',
+      'single-user development only: let an admin approve a version their own key (or publisher) submitted, or a key they issued (created or rotated) submitted. Relaxes no other rule (proc.exec and trust above untrusted still need two different admins); a warning is logged at every start while on',
   }),
 };
 

@@ -7,7 +7,7 @@ import { hashKey, newApiKeySecret } from './api-key-secret.js';
 import { ApiKeyService } from './api-key.service.js';
 import { KeyRevocations } from './key-revocations.js';
 import { RetiredKeyHash } from './retired-key-hash.entity.js';
-import type { Role } from './roles.js';
+import type { Principal, Role } from './roles.js';
 
 /** How long a rotated-out secret stays valid (API_KEY_ROTATION_GRACE_SECONDS), in ms. */
 export interface KeyRotationSettings {
@@ -43,15 +43,22 @@ export class ApiKeyRotationService {
   ) {}
 
   /**
-   * Rotates key `id` for the key `actor`. Throws not_found for an unknown key, invalid_state for
-   * a revoked one, and forbidden (`rotate_other_admin_key`, recorded as api_key.rotation_refused)
-   * when `actor` is not the admin key it rotates: the rotator holds the key's new secret, so it
-   * could act, and approve, as that admin (separation of duties, ADR 0015). Another admin's key
-   * is revoked instead.
+   * Rotates key `id` for the request of `by` (its key id, and the issuer of the secret the
+   * request came with). Throws not_found for an unknown key, invalid_state for a revoked one, and
+   * forbidden (`rotate_other_admin_key`, recorded as api_key.rotation_refused) when `by` is not
+   * the admin key it rotates: the rotator holds the key's new secret, so it could act, and
+   * approve, as that admin (separation of duties, ADR 0015). Another admin's key is revoked
+   * instead.
+   *
+   * The new secret's issuer is whoever will hold it: the rotating key, or, when a key rotates
+   * itself, the issuer of the secret it rotated with (whoever held that secret now holds the new
+   * one: an admin who created a key cannot launder their issuance by rotating it with its own
+   * secret).
    */
-  async rotate(id: string, actor: string): Promise<RotatedApiKey> {
+  async rotate(id: string, by: Pick<Principal, 'keyId' | 'issuedBy'>): Promise<RotatedApiKey> {
+    const actor = by.keyId;
     try {
-      return await this.rotateAs(id, actor);
+      return await this.rotateAs(id, actor, actor === id ? by.issuedBy : actor);
     } catch (error) {
       if (error instanceof DomainError && error.code === 'forbidden')
         await this.bus.publish(EventSubjects.ApiKeyRotationRefused, {
@@ -64,7 +71,11 @@ export class ApiKeyRotationService {
     }
   }
 
-  private async rotateAs(id: string, actor: string): Promise<RotatedApiKey> {
+  private async rotateAs(
+    id: string,
+    actor: string,
+    issuedBy: string | null,
+  ): Promise<RotatedApiKey> {
     const key = newApiKeySecret();
     const rotated = await this.dataSource.transaction(async (manager) => {
       const row = await manager
@@ -88,10 +99,14 @@ export class ApiKeyRotationService {
         );
       const now = new Date();
       const validUntil = new Date(now.getTime() + this.settings.graceMs);
-      await manager
-        .getRepository(RetiredKeyHash)
-        .insert({ keyHash: row.keyHash, keyId: id, retiredAt: now, validUntil });
-      await manager.getRepository(ApiKey).update({ id }, { keyHash: hashKey(key) });
+      await manager.getRepository(RetiredKeyHash).insert({
+        keyHash: row.keyHash,
+        keyId: id,
+        retiredAt: now,
+        validUntil,
+        issuedBy: row.issuedBy,
+      });
+      await manager.getRepository(ApiKey).update({ id }, { keyHash: hashKey(key), issuedBy });
       // Other replicas drop what they cached of the key: the old secret is then checked against
       // its grace period, not trusted for the cache's few seconds.
       await this.revocations.announce(manager, id);

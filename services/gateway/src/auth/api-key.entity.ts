@@ -22,6 +22,14 @@ export class ApiKey {
   @Column({ type: 'text', nullable: true })
   publisher!: string | null;
 
+  /**
+   * Who issued the current secret: the admin key id that created the key, the key id that last
+   * rotated it, `gateway` for the bootstrap admin key; null for keys from before it was kept.
+   * Whoever issued a secret held it, so separation of duties counts them as its user.
+   */
+  @Column({ type: 'text', name: 'issued_by', nullable: true })
+  issuedBy!: string | null;
+
   @CreateDateColumn({ type: 'timestamptz', name: 'created_at' })
   createdAt!: Date;
 

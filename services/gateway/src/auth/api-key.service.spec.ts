@@ -36,6 +36,7 @@ describe('ApiKeyService', () => {
       name: 'ci',
       roles: ['publisher'],
       publisher: 'acme',
+      issuedBy: ADMIN,
     });
   });
 
@@ -65,6 +66,7 @@ describe('ApiKeyService', () => {
       name: 'temp',
       roles: ['invoker'],
       publisher: null,
+      issued_by: ADMIN,
       created_at: expect.any(String),
       revoked_at: expect.any(String),
     });
@@ -135,6 +137,7 @@ describe('ApiKeyService', () => {
       name: 'core',
       roles: ['invoker'],
       publisher: null,
+      issued_by: ADMIN,
       created_at: expect.any(String),
       revoked_at: expect.any(String),
     });

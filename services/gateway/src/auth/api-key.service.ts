@@ -29,6 +29,8 @@ export interface ApiKeyView {
   name: string;
   roles: Role[];
   publisher: string | null;
+  /** Who issued the current secret (see {@link ApiKey.issuedBy}). */
+  issued_by: string | null;
   created_at: string;
   revoked_at: string | null;
 }
@@ -88,7 +90,7 @@ export class ApiKeyService {
         .createQueryBuilder()
         .insert()
         .into(ApiKey)
-        .values({ id, name, keyHash: hashKey(key), roles, publisher })
+        .values({ id, name, keyHash: hashKey(key), roles, publisher, issuedBy: actor })
         .orIgnore()
         .returning('id')
         .execute();
@@ -126,11 +128,12 @@ export class ApiKeyService {
     const row = current ?? retired?.key;
     if (!row || row.revokedAt)
       throw new DomainError('unauthorized', 'the API key is unknown, revoked or rotated out');
-    const principal = {
+    const principal: Principal = {
       keyId: row.id,
       name: row.name,
       roles: row.roles,
       publisher: row.publisher,
+      issuedBy: current ? current.issuedBy : (retired?.issuedBy ?? null),
     };
     // A revocation heard (or missed) while the row was read may be of this very key.
     if (this.revocations.isLive() && generation === this.generation) {
@@ -146,13 +149,15 @@ export class ApiKeyService {
   }
 
   /** The key a secret belonged to before a rotation, while its grace period lasts. */
-  private async retiredSecret(hash: string): Promise<{ key: ApiKey; validUntil: Date } | null> {
+  private async retiredSecret(
+    hash: string,
+  ): Promise<{ key: ApiKey; validUntil: Date; issuedBy: string | null } | null> {
     const retired = await this.dataSource
       .getRepository(RetiredKeyHash)
       .findOneBy({ keyHash: hash, validUntil: MoreThan(new Date()) });
     if (!retired) return null;
     const key = await this.dataSource.getRepository(ApiKey).findOneBy({ id: retired.keyId });
-    return key && { key, validUntil: retired.validUntil };
+    return key && { key, validUntil: retired.validUntil, issuedBy: retired.issuedBy };
   }
 
   /**
@@ -212,6 +217,7 @@ function viewOf(r: ApiKey): ApiKeyView {
     name: r.name,
     roles: r.roles,
     publisher: r.publisher,
+    issued_by: r.issuedBy,
     created_at: r.createdAt.toISOString(),
     revoked_at: r.revokedAt?.toISOString() ?? null,
   };

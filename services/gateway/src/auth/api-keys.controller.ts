@@ -29,6 +29,10 @@ const KeySchema = Type.Object({
   name: Type.String(),
   roles: Type.Array(RoleSchema),
   publisher: Type.Union([Type.String(), Type.Null()]),
+  issued_by: Type.Union([Type.String(), Type.Null()], {
+    description:
+      'who issued the current secret: the key id that created or last rotated it, `gateway` for the bootstrap admin key, null when unknown (keys from before it was kept); that key may not approve what this key submits',
+  }),
   created_at: Type.String(),
   revoked_at: Type.Union([Type.String(), Type.Null()]),
 });
@@ -89,6 +93,6 @@ export class ApiKeysController {
   })
   @ApiKeyPath()
   rotate(@Param('id', ApiKeyIdParam) id: string, @CurrentPrincipal() who: Principal) {
-    return this.rotation.rotate(id, who.keyId);
+    return this.rotation.rotate(id, who);
   }
 }

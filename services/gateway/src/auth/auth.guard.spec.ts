@@ -22,9 +22,21 @@ class AuditController {
 }
 
 const principals: Record<string, Principal> = {
-  cvg_admin: { keyId: 'k-admin', name: 'ops', roles: ['admin'], publisher: null },
-  cvg_publisher: { keyId: 'k-pub', name: 'ci', roles: ['publisher'], publisher: 'acme' },
-  cvg_invoker: { keyId: 'k-inv', name: 'core', roles: ['invoker'], publisher: null },
+  cvg_admin: { keyId: 'k-admin', name: 'ops', roles: ['admin'], publisher: null, issuedBy: null },
+  cvg_publisher: {
+    keyId: 'k-pub',
+    name: 'ci',
+    roles: ['publisher'],
+    publisher: 'acme',
+    issuedBy: 'k-admin',
+  },
+  cvg_invoker: {
+    keyId: 'k-inv',
+    name: 'core',
+    roles: ['invoker'],
+    publisher: null,
+    issuedBy: null,
+  },
 };
 
 /** Knows three keys; any other key is unknown, as the real service says. */

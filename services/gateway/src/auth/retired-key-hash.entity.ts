@@ -23,4 +23,8 @@ export class RetiredKeyHash {
 
   @Column({ type: 'timestamptz', name: 'valid_until' })
   validUntil!: Date;
+
+  /** Who issued this secret (the key's `issued_by` when it was rotated out); null if unknown. */
+  @Column({ type: 'text', name: 'issued_by', nullable: true })
+  issuedBy!: string | null;
 }

@@ -14,4 +14,9 @@ export interface Principal {
   name: string;
   roles: Role[];
   publisher: string | null;
+  /**
+   * Who issued the very secret this request came with (a key id, or `gateway` for the bootstrap
+   * admin key; during a rotation's grace period the old secret's issuer); null when unknown.
+   */
+  issuedBy: string | null;
 }

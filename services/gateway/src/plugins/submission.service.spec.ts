@@ -75,6 +75,7 @@ const publisherKey: Principal = {
   name: 'ci',
   roles: ['publisher'],
   publisher: 'acme',
+  issuedBy: 'k-admin',
 };
 
 async function refusal(promise: Promise<unknown>): Promise<DomainError> {
@@ -99,7 +100,7 @@ describe('SubmissionService', () => {
     } as GatewayLimits);
   });
 
-  it("stages the module and asks the registry to record it for the key's publisher", async () => {
+  it("stages the module and asks the registry to record it for the key's publisher and its secret's issuer", async () => {
     const reply = await service.submit(
       { manifest: JSON.stringify(manifest()), module: wasm },
       publisherKey,
@@ -116,6 +117,7 @@ describe('SubmissionService', () => {
           module_size: wasm.length,
           upload_id: expect.stringMatching(/^[0-9a-f]{32}$/),
           submitted_by: 'k-pub',
+          submitted_by_issuer: 'k-admin',
           publisher: 'acme',
         },
       },
@@ -169,7 +171,13 @@ describe('SubmissionService', () => {
   });
 
   it('refuses a key that belongs to no publisher with forbidden, saying how to get one', async () => {
-    const admin: Principal = { keyId: 'k-admin', name: 'ops', roles: ['admin'], publisher: null };
+    const admin: Principal = {
+      keyId: 'k-admin',
+      name: 'ops',
+      roles: ['admin'],
+      publisher: null,
+      issuedBy: 'gateway',
+    };
     const error = await refusal(
       service.submit({ manifest: JSON.stringify(manifest()), module: wasm }, admin),
     );

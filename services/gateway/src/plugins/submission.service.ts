@@ -53,7 +53,7 @@ export class SubmissionService {
         'bad_request',
         'the multipart part "sbom" is empty: send it or leave it out',
       );
-    const accepted = await this.register(manifest, parts, who.keyId, who.publisher);
+    const accepted = await this.register(manifest, parts, who, who.publisher);
     if (waitSeconds === 0) return accepted;
     const { plugin_id, version } = accepted;
     const status = await settledStatus(
@@ -68,7 +68,7 @@ export class SubmissionService {
   private async register(
     manifest: Manifest,
     parts: SubmissionParts,
-    keyId: string,
+    who: Principal,
     publisher: string,
   ) {
     const staged: StagedArtifact[] = [];
@@ -83,7 +83,9 @@ export class SubmissionService {
         module_size: module.size,
         upload_id: module.upload_id,
         ...(sbom && { sbom: { sha256: sbom.sha256, size: sbom.size, upload_id: sbom.upload_id } }),
-        submitted_by: keyId,
+        submitted_by: who.keyId,
+        // Whoever issued the secret held it: approval counts them as the submitter too.
+        submitted_by_issuer: who.issuedBy,
         publisher,
       });
     } finally {

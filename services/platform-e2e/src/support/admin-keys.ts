@@ -1,4 +1,4 @@
-import { api, adminKey, bearer, uniquePublisher } from './fixtures.js';
+import { api, bearer, issuingKey, uniquePublisher } from './fixtures.js';
 
 /** A key as the gateway issues it: its id (the `actor` of what it does) and its secret. */
 export interface IssuedKey {
@@ -6,11 +6,18 @@ export interface IssuedKey {
   key: string;
 }
 
-/** Creates a key with `roles` (and a publisher of its own when one of them is publisher). */
-export async function issueKey(roles: string[], publisher?: string): Promise<IssuedKey> {
+/**
+ * Creates a key with `roles` (and a publisher of its own when one of them is publisher), as the
+ * admin key `by` (unless given, the admin key that issues test keys, not the one that approves).
+ */
+export async function issueKey(
+  roles: string[],
+  publisher?: string,
+  by?: string,
+): Promise<IssuedKey> {
   const res = await api()
     .post('/v1/api-keys')
-    .set(bearer(adminKey()))
+    .set(bearer(by ?? (await issuingKey())))
     .send({
       name: `e2e ${roles.join('+')}`,
       roles,

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import type { Manifest } from '@convergio/contracts';
-import { aManifest, exampleModule } from '@convergio/testing';
+import { aManifest, exampleModule, keyIssuer } from '@convergio/testing';
 import request from 'supertest';
 import { platform } from './platform.js';
 
@@ -22,6 +22,8 @@ export function greetManifest(overrides: Partial<Manifest> = {}): Manifest {
 export const api = () => request(platform().gatewayUrl);
 export const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
 export const adminKey = () => platform().adminKey;
+/** The admin key that issues the keys tests create (see {@link keyIssuer}). */
+export const issuingKey = () => keyIssuer(platform().gatewayUrl, adminKey());
 
 /** A unique publisher name, so tests never claim each other's plugin ids. */
 export const uniquePublisher = (name = 'e2e') => `${name}-${randomBytes(3).toString('hex')}`;
@@ -34,11 +36,14 @@ export async function createKey(...roles: string[]): Promise<string> {
   return createKeyFor(roles.includes('publisher') ? uniquePublisher() : null, ...roles);
 }
 
-/** Creates a key for `publisher` (null: none) with the given roles. */
+/**
+ * Creates a key for `publisher` (null: none) with the given roles, issued by the platform's
+ * {@link keyIssuer} so that the admin key may approve what it submits.
+ */
 export async function createKeyFor(publisher: string | null, ...roles: string[]): Promise<string> {
   const res = await api()
     .post('/v1/api-keys')
-    .set(bearer(adminKey()))
+    .set(bearer(await issuingKey()))
     .send({ name: `e2e ${roles.join('+')}`, roles, ...(publisher && { publisher }) })
     .expect(201);
   return (res.body as { key: string }).key;

@@ -29,6 +29,7 @@ describe('registry submissions: owners and versions', () => {
       module_size: staged.size,
       upload_id: staged.upload_id,
       submitted_by: `key-of-${publisher}`,
+      submitted_by_issuer: `admin-of-${publisher}`,
       publisher,
     });
   };
@@ -66,6 +67,16 @@ describe('registry submissions: owners and versions', () => {
   it('gives an id to the publisher of its first accepted submission', async () => {
     await submit('o.claimed', '1.0.0', 'acme');
     expect(await plugin('o.claimed')).toMatchObject({ owner: 'acme', serving_version: null });
+    // Who submitted, and who issued the secret that did, travel on to verification and approval.
+    await expectEventually(() =>
+      expect(submittedEvents('o.claimed').map((e) => e.data)).toEqual([
+        expect.objectContaining({
+          submitted_by: 'key-of-acme',
+          submitted_by_issuer: 'admin-of-acme',
+          publisher: 'acme',
+        }),
+      ]),
+    );
     await submit('o.claimed', '1.1.0', 'acme');
   });
 

@@ -98,6 +98,7 @@ export class SubmissionService {
       module_size: req.module_size,
       ...(req.sbom && { sbom: { sha256: req.sbom.sha256, size: req.sbom.size } }),
       submitted_by: req.submitted_by,
+      submitted_by_issuer: req.submitted_by_issuer ?? null,
       publisher: req.publisher,
     });
     return { plugin_id: id, version, status: 'submitted' };

@@ -38,11 +38,12 @@ describe('verification service', () => {
       module_sha256: moduleSha,
       module_size: greet.length,
       submitted_by: 'k',
+      submitted_by_issuer: 'issuing-admin',
       publisher: 'acme',
     });
   }
 
-  it('verifies a sound submission as untrusted, listing its high-risk permissions and who submitted it', async () => {
+  it("verifies a sound submission as untrusted, listing its high-risk permissions, who submitted it and who issued the submitting key's secret", async () => {
     const m = manifest('t.ok', greet, {
       permissions: { 'secrets.read': { ids: ['db'] }, 'fs.read': { paths: ['$PLUGIN_DIR'] } },
     });
@@ -57,6 +58,7 @@ describe('verification service', () => {
       findings: [],
       module_sha256: sha256Hex(greet),
       submitted_by: 'k',
+      submitted_by_issuer: 'issuing-admin',
       publisher: 'acme',
     });
   });

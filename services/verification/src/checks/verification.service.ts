@@ -96,8 +96,10 @@ export class VerificationService {
           manifest: check.manifest,
           module_sha256,
           trust: 'untrusted',
-          // Who submitted travels to approval, which refuses to let them approve it.
+          // Who submitted, and who issued the secret that did, travel to approval, which refuses
+          // to let either approve it.
           submitted_by: event.data.submitted_by,
+          submitted_by_issuer: event.data.submitted_by_issuer ?? null,
           ...(event.data.publisher !== undefined && { publisher: event.data.publisher }),
           ...(check.signature && {
             signed_by: {
