@@ -6,7 +6,7 @@ import {
 } from '@nestjs/common';
 import { TraceContextMiddleware } from '@convergio/observability';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
-import { MessagingModule } from '@convergio/messaging';
+import { MessagingModule, outboxProviders } from '@convergio/messaging';
 import { ADMIN_KEY_SETTINGS, AdminKeyBootstrap } from './auth/admin-key.bootstrap.js';
 import { ApiKeyRotationService, KEY_ROTATION_SETTINGS } from './auth/api-key-rotation.service.js';
 import { ApiKeyService } from './auth/api-key.service.js';
@@ -27,7 +27,7 @@ import {
   type GatewayLimits,
   type GatewaySettings,
 } from './config/gateway.config.js';
-import { GATEWAY_SERVICE } from './gateway.schema.js';
+import { GATEWAY_SCHEMA, GATEWAY_SERVICE } from './gateway.schema.js';
 import { HttpErrorFilter } from './http/http-error.filter.js';
 import { JsonDepthMiddleware } from './http/json-body.js';
 import { ExecutorTimeouts } from './plugins/executor-timeouts.js';
@@ -73,6 +73,7 @@ export class GatewayModule implements NestModule {
       providers: [
         ApiKeyService,
         ApiKeyRotationService,
+        ...outboxProviders(GATEWAY_SCHEMA),
         {
           provide: KEY_ROTATION_SETTINGS,
           useValue: { graceMs: env.API_KEY_ROTATION_GRACE_SECONDS * 1000 },

@@ -4,6 +4,7 @@ import { GatewayInit1764300000000 } from './migrations/1764300000000-gateway-ini
 import { GatewayKeyPublisher1764500000000 } from './migrations/1764500000000-gateway-key-publisher.js';
 import { GatewayKeyRotation1765100000000 } from './migrations/1765100000000-gateway-key-rotation.js';
 import { GatewayKeyIssuer1766300000000 } from './migrations/1766300000000-gateway-key-issuer.js';
+import { GatewayOutbox1766400000000 } from './migrations/1766400000000-gateway-outbox.js';
 import { GATEWAY_SCHEMA } from './gateway.schema.js';
 
 export { GatewayModule } from './gateway.module.js';
@@ -18,5 +19,6 @@ export const gatewayPersistence = {
     GatewayKeyPublisher1764500000000,
     GatewayKeyRotation1765100000000,
     GatewayKeyIssuer1766300000000,
+    GatewayOutbox1766400000000,
   ],
 };

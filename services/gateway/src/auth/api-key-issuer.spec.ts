@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
-import { MessagingModule } from '@convergio/messaging';
+import { MessagingModule, outboxProviders } from '@convergio/messaging';
 import { startServiceHarness, type ServiceHarness } from '@convergio/service-testing';
-import { GATEWAY_SERVICE } from '../gateway.schema.js';
+import { GATEWAY_SCHEMA, GATEWAY_SERVICE } from '../gateway.schema.js';
 import { gatewayPersistence } from '../index.js';
 import { AdminKeyBootstrap } from './admin-key.bootstrap.js';
 import { ApiKeyRotationService, KEY_ROTATION_SETTINGS } from './api-key-rotation.service.js';
@@ -11,6 +11,7 @@ import { KeyRevocations, LocalKeyRevocations } from './key-revocations.js';
 @Module({
   imports: [MessagingModule.forService(GATEWAY_SERVICE)],
   providers: [
+    ...outboxProviders(GATEWAY_SCHEMA),
     ApiKeyService,
     ApiKeyRotationService,
     { provide: KeyRevocations, useClass: LocalKeyRevocations },

@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
-import { BusClient, MessagingModule } from '@convergio/messaging';
+import { MessagingModule, outboxProviders, TransactionalOutbox } from '@convergio/messaging';
 import { startServiceHarness, type ServiceHarness } from '@convergio/service-testing';
 import { expectEventually } from '@convergio/testing';
-import { GATEWAY_SERVICE } from '../gateway.schema.js';
+import { GATEWAY_SCHEMA, GATEWAY_SERVICE } from '../gateway.schema.js';
 import { gatewayPersistence } from '../index.js';
 import { AdminKeyBootstrap } from './admin-key.bootstrap.js';
 import { ApiKeyRotationService, KEY_ROTATION_SETTINGS } from './api-key-rotation.service.js';
@@ -12,6 +12,7 @@ import { KeyRevocations, LocalKeyRevocations } from './key-revocations.js';
 @Module({
   imports: [MessagingModule.forService(GATEWAY_SERVICE)],
   providers: [
+    ...outboxProviders(GATEWAY_SCHEMA),
     ApiKeyService,
     ApiKeyRotationService,
     { provide: KeyRevocations, useClass: LocalKeyRevocations },
@@ -37,7 +38,7 @@ describe('API key rotation', () => {
     rotation = h.app.get(ApiKeyRotationService);
     immediate = new ApiKeyRotationService(
       h.dataSource,
-      h.app.get(BusClient),
+      h.app.get(TransactionalOutbox),
       keys,
       h.app.get(KeyRevocations),
       { graceMs: 0 },

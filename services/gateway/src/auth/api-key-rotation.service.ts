@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { DomainError, EventSubjects } from '@convergio/contracts';
-import { BusClient } from '@convergio/messaging';
+import { TransactionalOutbox } from '@convergio/messaging';
 import { ApiKey } from './api-key.entity.js';
 import { hashKey, newApiKeySecret } from './api-key-secret.js';
 import { ApiKeyService } from './api-key.service.js';
@@ -36,7 +36,7 @@ export interface RotatedApiKey {
 export class ApiKeyRotationService {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly bus: BusClient,
+    private readonly outbox: TransactionalOutbox,
     private readonly keys: ApiKeyService,
     private readonly revocations: KeyRevocations,
     @Inject(KEY_ROTATION_SETTINGS) private readonly settings: KeyRotationSettings,
@@ -61,7 +61,7 @@ export class ApiKeyRotationService {
       return await this.rotateAs(id, actor, actor === id ? by.issuedBy : actor);
     } catch (error) {
       if (error instanceof DomainError && error.code === 'forbidden')
-        await this.bus.publish(EventSubjects.ApiKeyRotationRefused, {
+        await this.outbox.record(EventSubjects.ApiKeyRotationRefused, {
           key_id: id,
           actor,
           code: error.details[0]?.code ?? error.code,
@@ -110,7 +110,7 @@ export class ApiKeyRotationService {
       // Other replicas drop what they cached of the key: the old secret is then checked against
       // its grace period, not trusted for the cache's few seconds.
       await this.revocations.announce(manager, id);
-      await this.bus.publish(EventSubjects.ApiKeyRotated, {
+      await this.outbox.add(manager, EventSubjects.ApiKeyRotated, {
         key_id: id,
         name: row.name,
         actor,

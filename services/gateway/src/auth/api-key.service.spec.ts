@@ -1,15 +1,19 @@
 import { Module } from '@nestjs/common';
-import { BusClient, MessagingModule } from '@convergio/messaging';
+import { MessagingModule, outboxProviders, TransactionalOutbox } from '@convergio/messaging';
 import { startServiceHarness, type ServiceHarness } from '@convergio/service-testing';
 import { expectEventually } from '@convergio/testing';
-import { GATEWAY_SERVICE } from '../gateway.schema.js';
+import { GATEWAY_SCHEMA, GATEWAY_SERVICE } from '../gateway.schema.js';
 import { gatewayPersistence } from '../index.js';
 import { ApiKeyService } from './api-key.service.js';
 import { KeyRevocations, ListeningKeyRevocations } from './key-revocations.js';
 
 @Module({
   imports: [MessagingModule.forService(GATEWAY_SERVICE)],
-  providers: [ApiKeyService, { provide: KeyRevocations, useClass: ListeningKeyRevocations }],
+  providers: [
+    ...outboxProviders(GATEWAY_SCHEMA),
+    ApiKeyService,
+    { provide: KeyRevocations, useClass: ListeningKeyRevocations },
+  ],
 })
 class KeysOnly {}
 
@@ -112,6 +116,29 @@ describe('ApiKeyService', () => {
     ]);
   });
 
+  it('announces a key change only once it is stored: a transaction that fails publishes nothing', async () => {
+    const before = h.events.length;
+    // The revocation's transaction fails after the event was written: a trigger refuses the row.
+    const created = await keys.create({ name: 'rolled-back', roles: ['invoker'] }, ADMIN);
+    await h.dataSource.query(`CREATE FUNCTION gateway.refuse() RETURNS trigger LANGUAGE plpgsql AS
+      $$ BEGIN RAISE EXCEPTION 'refused'; END $$`);
+    await h.dataSource.query(`CREATE CONSTRAINT TRIGGER refuse AFTER UPDATE ON gateway.api_keys
+      DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION gateway.refuse()`);
+    try {
+      await expect(keys.revoke(created.id, ADMIN)).rejects.toThrow('refused');
+    } finally {
+      await h.dataSource.query('DROP TRIGGER refuse ON gateway.api_keys');
+      await h.dataSource.query('DROP FUNCTION gateway.refuse()');
+    }
+    await expectEventually(() => expect(h.events.length).toBe(before + 1));
+    await keys.revoke(created.id, ADMIN);
+    await expectEventually(() => expect(h.events.length).toBe(before + 2));
+    expect(h.events.slice(before).map((e) => e.type)).toEqual([
+      'api_key.created',
+      'api_key.revoked',
+    ]);
+  });
+
   it('issues a key with a given secret once: the same secret again creates nothing', async () => {
     const secret = 'cvg_operator-chosen-secret-0123456789';
     const first = await keys.create({ name: 'boot', roles: ['admin'] }, 'gateway', secret);
@@ -154,7 +181,7 @@ describe('ApiKeyService', () => {
     beforeEach(async () => {
       feed = new ListeningKeyRevocations(h.dataSource);
       await feed.onModuleInit();
-      other = new ApiKeyService(h.dataSource, feed, h.app.get(BusClient));
+      other = new ApiKeyService(h.dataSource, feed, h.app.get(TransactionalOutbox));
     });
     afterEach(() => feed.onApplicationShutdown());
 

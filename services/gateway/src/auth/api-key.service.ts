@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, IsNull, MoreThan } from 'typeorm';
 import { DomainError, EventSubjects } from '@convergio/contracts';
-import { BusClient } from '@convergio/messaging';
+import { TransactionalOutbox } from '@convergio/messaging';
 import { ApiKey } from './api-key.entity.js';
 import { hashKey, newApiKeySecret } from './api-key-secret.js';
 import { KeyRevocations } from './key-revocations.js';
@@ -63,7 +63,7 @@ export class ApiKeyService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly revocations: KeyRevocations,
-    private readonly bus: BusClient,
+    private readonly outbox: TransactionalOutbox,
   ) {
     revocations.onRevoked((keyId) => {
       this.generation++;
@@ -95,7 +95,7 @@ export class ApiKeyService {
         .returning('id')
         .execute();
       if ((inserted.raw as unknown[]).length > 0)
-        await this.bus.publish(EventSubjects.ApiKeyCreated, {
+        await this.outbox.add(manager, EventSubjects.ApiKeyCreated, {
           key_id: id,
           name,
           roles,
@@ -173,7 +173,11 @@ export class ApiKeyService {
       if (!result.affected) return false;
       await this.revocations.announce(manager, id);
       const row = await manager.getRepository(ApiKey).findOneByOrFail({ id });
-      await this.bus.publish(EventSubjects.ApiKeyRevoked, { key_id: id, name: row.name, actor });
+      await this.outbox.add(manager, EventSubjects.ApiKeyRevoked, {
+        key_id: id,
+        name: row.name,
+        actor,
+      });
       return true;
     });
     this.generation++;
