@@ -132,10 +132,19 @@ export class JetStreamServer extends BusServer {
   }
 
   private answer(subject: RequestSubject): void {
-    const sub = this.nc.subscribe(natsSubject(this.options.prefix, subject), {
+    const onSubject = natsSubject(this.options.prefix, subject);
+    const sub = this.nc.subscribe(onSubject, {
       queue: this.options.service,
       callback: (error, msg) => {
         if (error) return this.log.error(`subscription ${subject}: ${error.message}`);
+        // Any user allowed to create a JetStream push consumer can name this subject as its
+        // deliver subject and so hand us stored messages it wrote itself: those keep their own
+        // subject and carry a $JS.ACK reply. A request is made on this very subject, replied to
+        // on an inbox.
+        if (msg.subject !== onSubject || !msg.reply?.startsWith('_INBOX.'))
+          return this.log.warn(
+            `${subject}: ignored a message from ${msg.subject} with reply ${msg.reply ?? '(none)'}: not a request`,
+          );
         void (async () => {
           let raw: unknown;
           try {
