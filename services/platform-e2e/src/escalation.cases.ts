@@ -55,6 +55,13 @@ describe('no silent escalation, no outage; revocation reaches every executor rep
       .send({ note: 'api.example.com is ours' })
       .expect(200);
     await expectEventually(async () => expect((await invoke(id)).body.version).toBe('1.1.0'));
+
+    // New code asking for the same high-risk grant is reviewed too: nobody ships it unseen.
+    const sameGrant = greetManifest({ id, version: '1.2.0', permissions: HTTP });
+    const held = await submit(publisher.key, sameGrant).query({ wait: 30 }).expect(202);
+    expect(held.body.status).toBe('pending_approval');
+    expect((await invoke(id)).body.version).toBe('1.1.0');
+    await invoke(id, '1.2.0').expect(409);
   });
 
   it('refuses calls and unloads a revoked version on both replicas within a second of the admin revoke', async () => {

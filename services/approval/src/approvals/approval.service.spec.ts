@@ -69,6 +69,16 @@ describe('approval service', () => {
     expect(h.events.filter((e) => e.type === 'plugin.approval_requested')).toEqual([]);
   });
 
+  it('approves a low-risk upgrade asking for nothing more by itself, and holds one asking for more', async () => {
+    await verified('low.risk', '1.1.0', {});
+    expect((await approvedEvent('low.risk', '1.1.0')).data.approved_by).toBe('auto');
+    await verified('low.risk', '1.2.0', { 'fs.read': { paths: ['/data', '/home'] } });
+    expect(await expectQueued('low.risk', '1.2.0')).toMatchObject({
+      high_risk_permissions: [],
+      permission_diff: { added: ['fs.read'], changed: [], removed: [] },
+    });
+  });
+
   it('holds a high-risk version for an admin, who approves it once', async () => {
     await verified('high.risk', '1.0.0', HTTP);
     const item = await expectQueued('high.risk', '1.0.0');
@@ -104,9 +114,14 @@ describe('approval service', () => {
     });
   });
 
-  it('carries an approval to a new version that asks for nothing more, but not to one that asks for more', async () => {
+  it('holds every high-risk version for an admin, even one asking for nothing more than the last approved', async () => {
     await verified('high.risk', '1.1.0', HTTP);
-    expect((await approvedEvent('high.risk', '1.1.0')).data.approved_by).toBe('auto');
+    expect(await expectQueued('high.risk', '1.1.0')).toMatchObject({
+      previous_approved_version: '1.0.0',
+      permission_diff: { added: [], changed: [], removed: [] },
+    });
+    await decide('high.risk', '1.1.0', 'approve');
+    await approvedEvent('high.risk', '1.1.0');
 
     await verified('high.risk', '1.2.0', { ...HTTP, 'secrets.read': { ids: ['token'] } });
     expect(await expectQueued('high.risk', '1.2.0')).toMatchObject({
@@ -157,10 +172,9 @@ describe('approval service', () => {
 
   it('keeps the trust of the last approved version for the next one by the same signer only', async () => {
     await verified('signed.ok', '1.1.0', HTTP, { signer_id: 'acme', trust: 'trusted' });
-    expect((await approvedEvent('signed.ok', '1.1.0')).data).toMatchObject({
-      approved_by: 'auto',
-      trust: 'trusted',
-    });
+    expect(await expectQueued('signed.ok', '1.1.0')).toMatchObject({ trust: 'trusted' });
+    await approveByTwo('signed.ok', '1.1.0');
+    expect((await approvedEvent('signed.ok', '1.1.0')).data).toMatchObject({ trust: 'trusted' });
     await verified('signed.ok', '1.2.0', HTTP, { signer_id: 'other', trust: 'official' });
     expect(await expectQueued('signed.ok', '1.2.0')).toMatchObject({ trust: 'untrusted' });
   });

@@ -22,9 +22,9 @@ const ProcessedEvent = processedEventEntity(APPROVAL_SCHEMA);
 const AUTO_APPROVER = 'auto';
 
 /**
- * Clears verified versions to load: low-risk ones, and high-risk ones that ask
- * for nothing beyond what the last approved version was granted, automatically;
- * the rest wait for an admin.
+ * Clears verified versions to load: low-risk ones that ask for nothing beyond what the last
+ * approved version was granted (or are the plugin's first), automatically; every high-risk
+ * version and every signer change waits for an admin.
  */
 @Injectable()
 export class ApprovalService {
@@ -56,9 +56,12 @@ export class ApprovalService {
         const diff = diffPermissions(previous?.manifest.permissions ?? {}, d.manifest.permissions);
         const signedBy = d.signed_by ?? null;
         const trust = inheritedTrust(previous, signedBy);
+        // Every high-risk version waits (SPEC.md §3), even one asking for what its predecessor
+        // was granted: its code is new, and an admin who issued the submitting key must not be
+        // able to ship it unreviewed. A low-risk upgrade waits when it asks for more.
         const needsAdmin =
-          (d.high_risk_permissions.length > 0 && (!previous || asksForMore(diff))) ||
-          (d.manifest.permissions['proc.exec'] !== undefined && trust === 'untrusted') ||
+          d.high_risk_permissions.length > 0 ||
+          (previous !== null && asksForMore(diff)) ||
           (await signerChange(manager, d.plugin_id, signedBy)) !== undefined;
         const approval = manager.create(Approval, {
           pluginId: d.plugin_id,
