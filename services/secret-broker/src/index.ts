@@ -1,6 +1,7 @@
 import { processedEventEntity } from '@convergio/persistence';
 import { SecretBrokerInit1764300000000 } from './migrations/1764300000000-secret-broker-init.js';
 import { SecretBrokerSecrets1766100000000 } from './migrations/1766100000000-secret-broker-secrets.js';
+import { SecretBrokerOutbox1766500000000 } from './migrations/1766500000000-secret-broker-outbox.js';
 import { SECRET_BROKER_SCHEMA } from './secret-broker.schema.js';
 
 export { SecretBrokerModule } from './secret-broker.module.js';
@@ -15,5 +16,9 @@ export {
 export const secretBrokerPersistence = {
   schema: SECRET_BROKER_SCHEMA,
   entities: [processedEventEntity(SECRET_BROKER_SCHEMA)],
-  migrations: [SecretBrokerInit1764300000000, SecretBrokerSecrets1766100000000],
+  migrations: [
+    SecretBrokerInit1764300000000,
+    SecretBrokerSecrets1766100000000,
+    SecretBrokerOutbox1766500000000,
+  ],
 };

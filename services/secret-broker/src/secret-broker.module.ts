@@ -1,12 +1,16 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { MessagingModule } from '@convergio/messaging';
+import { MessagingModule, outboxProviders } from '@convergio/messaging';
 import type { SecretBrokerSettings } from './config/secret-broker.config.js';
 import { SecretGrantsRepository } from './grants/secret-grants.repository.js';
 import { SecretGrantsService } from './grants/secret-grants.service.js';
 import { SecretReadService } from './reads/secret-read.service.js';
 import { SecretBrokerHandler } from './secret-broker.handler.js';
-import { SECRET_BROKER_SERVICE, SECRET_BROKER_SETTINGS } from './secret-broker.schema.js';
+import {
+  SECRET_BROKER_SCHEMA,
+  SECRET_BROKER_SERVICE,
+  SECRET_BROKER_SETTINGS,
+} from './secret-broker.schema.js';
 import { AzureKeyVaultStore } from './stores/azure-key-vault-store.js';
 import { EmbeddedSecretStore } from './stores/embedded-secret-store.js';
 import { SECRET_STORE, type SecretStore } from './stores/secret-store.js';
@@ -33,6 +37,7 @@ export class SecretBrokerModule {
         SecretTokenService,
         SecretReadService,
         SecretsAdminService,
+        ...outboxProviders(SECRET_BROKER_SCHEMA),
         { provide: SECRET_BROKER_SETTINGS, useValue: settings },
         {
           provide: SECRET_STORE,

@@ -5,6 +5,7 @@ import { SignerKey } from './keyring/signer-key.entity.js';
 import { Signer } from './keyring/signer.entity.js';
 import { VerificationInit1764300000000 } from './migrations/1764300000000-verification-init.js';
 import { VerificationKeyring1764900000000 } from './migrations/1764900000000-verification-keyring.js';
+import { VerificationOutbox1766500000000 } from './migrations/1766500000000-verification-outbox.js';
 import { VERIFICATION_SCHEMA } from './verification.schema.js';
 
 export { VerificationModule } from './verification.module.js';
@@ -20,5 +21,9 @@ export const verificationPersistence = {
     PluginSigner,
     processedEventEntity(VERIFICATION_SCHEMA),
   ],
-  migrations: [VerificationInit1764300000000, VerificationKeyring1764900000000],
+  migrations: [
+    VerificationInit1764300000000,
+    VerificationKeyring1764900000000,
+    VerificationOutbox1766500000000,
+  ],
 };

@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { MessagingModule } from '@convergio/messaging';
+import { MessagingModule, outboxProviders } from '@convergio/messaging';
 import { policyLoadedProvider, type PlatformGrants } from '@convergio/runtime';
 import { CORE_VERSION, PLATFORM_GRANTS } from './checks/core-version.js';
 import { VerificationHandler } from './checks/verification.handler.js';
@@ -8,7 +8,7 @@ import { KeyringHandler } from './keyring/keyring.handler.js';
 import { KeyringService } from './keyring/keyring.service.js';
 import { RELEASE_KEY, type ReleaseKey } from './keyring/release-key.js';
 import { SBOM_POLICY, type SbomPolicy } from './sbom/sbom-policy.js';
-import { VERIFICATION_SERVICE } from './verification.schema.js';
+import { VERIFICATION_SCHEMA, VERIFICATION_SERVICE } from './verification.schema.js';
 
 /**
  * The verification features; `coreVersion` is the core plugins must be compatible with, `grants`
@@ -30,6 +30,7 @@ export class VerificationModule {
       providers: [
         VerificationService,
         KeyringService,
+        ...outboxProviders(VERIFICATION_SCHEMA),
         { provide: RELEASE_KEY, useValue: settings.releaseKey },
         { provide: SBOM_POLICY, useValue: settings.sbom },
         { provide: CORE_VERSION, useValue: settings.coreVersion },

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import {
   DomainError,
   EventSubjects,
@@ -7,7 +7,7 @@ import {
   type ReplyMap,
   type RequestMap,
 } from '@convergio/contracts';
-import { BusClient } from '@convergio/messaging';
+import { TransactionalOutbox } from '@convergio/messaging';
 import { EmbeddedSecretStore } from './embedded-secret-store.js';
 import { SECRET_STORE, type SecretStore } from './secret-store.js';
 
@@ -23,7 +23,7 @@ export class SecretsAdminService {
   constructor(
     @Inject(SECRET_STORE) private readonly store: SecretStore,
     private readonly dataSource: DataSource,
-    private readonly bus: BusClient,
+    private readonly outbox: TransactionalOutbox,
   ) {}
 
   /**
@@ -46,10 +46,10 @@ export class SecretsAdminService {
         'payload_too_large',
         `a secret value holds at most ${MAX_SECRET_VALUE_BYTES} bytes`,
       );
-    // The row commits only once its event is stored: no change goes unrecorded.
+    // The row and its event commit together (outbox): no change unrecorded, none announced unmade.
     const created = await this.dataSource.transaction(async (manager) => {
       const isNew = await store.put(manager, req.id, req.value);
-      await this.changed(req.id, 'stored', req.actor);
+      await this.changed(manager, req.id, 'stored', req.actor);
       return isNew;
     });
     return { id: req.id, created };
@@ -60,7 +60,7 @@ export class SecretsAdminService {
     await this.dataSource.transaction(async (manager) => {
       if (!(await store.delete(manager, req.id)))
         throw new DomainError('not_found', `no secret ${req.id}`);
-      await this.changed(req.id, 'deleted', req.actor);
+      await this.changed(manager, req.id, 'deleted', req.actor);
     });
     return { id: req.id };
   }
@@ -74,7 +74,12 @@ export class SecretsAdminService {
     return this.store;
   }
 
-  private async changed(id: string, action: 'stored' | 'deleted', actor: string): Promise<void> {
-    await this.bus.publish(EventSubjects.SecretChanged, { secret_id: id, action, actor });
+  private async changed(
+    manager: EntityManager,
+    id: string,
+    action: 'stored' | 'deleted',
+    actor: string,
+  ): Promise<void> {
+    await this.outbox.add(manager, EventSubjects.SecretChanged, { secret_id: id, action, actor });
   }
 }

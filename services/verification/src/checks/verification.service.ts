@@ -8,7 +8,7 @@ import {
   highRiskPermissions,
   type SubmissionCheck,
 } from '@convergio/manifest';
-import { BusClient } from '@convergio/messaging';
+import { TransactionalOutbox } from '@convergio/messaging';
 import { handleOnce, processedEventEntity } from '@convergio/persistence';
 import { ARTIFACT_STORE, ArtifactError, type ArtifactStore } from '@convergio/artifacts';
 import { grantContextOf, type PlatformGrants } from '@convergio/runtime';
@@ -34,7 +34,7 @@ export class VerificationService {
   constructor(
     private readonly keyring: KeyringService,
     private readonly dataSource: DataSource,
-    private readonly bus: BusClient,
+    private readonly outbox: TransactionalOutbox,
     @Inject(ARTIFACT_STORE) private readonly artifacts: ArtifactStore,
     @Inject(CORE_VERSION) private readonly coreVersion: string,
     @Inject(PLATFORM_GRANTS) private readonly grants: PlatformGrants,
@@ -81,7 +81,7 @@ export class VerificationService {
           ['pluginId', 'version'],
         );
         if (!check.ok) {
-          await this.bus.publish(EventSubjects.PluginRejected, {
+          await this.outbox.add(manager, EventSubjects.PluginRejected, {
             plugin_id,
             version,
             stage: 'verification',
@@ -90,7 +90,7 @@ export class VerificationService {
           });
           return;
         }
-        await this.bus.publish(EventSubjects.PluginVerified, {
+        await this.outbox.add(manager, EventSubjects.PluginVerified, {
           plugin_id,
           version,
           manifest: check.manifest,

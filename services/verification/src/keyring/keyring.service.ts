@@ -15,7 +15,7 @@ import {
   type KeyringSigner,
   type SignatureVerdict,
 } from '@convergio/manifest';
-import { BusClient } from '@convergio/messaging';
+import { TransactionalOutbox } from '@convergio/messaging';
 import { handleOnce, processedEventEntity } from '@convergio/persistence';
 import { checkSignerPublicKey, decodeBase64url } from '@convergio/signing';
 import { VerificationRecord } from '../checks/verification-record.entity.js';
@@ -39,7 +39,7 @@ export class KeyringService implements OnApplicationBootstrap {
 
   constructor(
     private readonly dataSource: DataSource,
-    private readonly bus: BusClient,
+    private readonly outbox: TransactionalOutbox,
     @Inject(RELEASE_KEY) private readonly releaseKey: ReleaseKey | null,
   ) {}
 
@@ -84,7 +84,7 @@ export class KeyringService implements OnApplicationBootstrap {
         publicKey: req.public_key,
         rotatedAt: null,
       });
-      await this.bus.publish(EventSubjects.SignerAdded, {
+      await this.outbox.add(manager, EventSubjects.SignerAdded, {
         signer_id: req.id,
         trust: req.trust,
         key_id: keyId,
@@ -127,7 +127,7 @@ export class KeyringService implements OnApplicationBootstrap {
         publicKey: req.public_key,
         rotatedAt: null,
       });
-      await this.bus.publish(EventSubjects.SignerRotated, {
+      await this.outbox.add(manager, EventSubjects.SignerRotated, {
         signer_id: req.id,
         key_id: keyId,
         previous_key_id: current.keyId,
@@ -154,7 +154,7 @@ export class KeyringService implements OnApplicationBootstrap {
         order: { pluginId: 'ASC', version: 'ASC' },
       });
       const versions = signed.map((r) => ({ plugin_id: r.pluginId, version: r.version }));
-      await this.bus.publish(EventSubjects.SignerRevoked, {
+      await this.outbox.add(manager, EventSubjects.SignerRevoked, {
         signer_id: req.id,
         revoked_by: req.revoked_by,
         actor: req.revoked_by,
@@ -176,7 +176,7 @@ export class KeyringService implements OnApplicationBootstrap {
         signerId: req.signer_id,
         setBy: req.changed_by,
       });
-      await this.bus.publish(EventSubjects.PluginSignerChanged, {
+      await this.outbox.add(manager, EventSubjects.PluginSignerChanged, {
         plugin_id: req.plugin_id,
         from: previous?.signerId ?? null,
         to: req.signer_id,
