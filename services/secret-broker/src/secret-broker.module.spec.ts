@@ -93,6 +93,7 @@ describe('secret broker: embedded store administration', () => {
     expect(tables.map((t) => t.table_name)).toEqual([
       'embedded_secrets',
       'migrations',
+      'outbox',
       'processed_events',
       'secret_grants',
       'signing_keys',
@@ -137,6 +138,25 @@ describe('secret broker: embedded store administration', () => {
     ]);
     expect(JSON.stringify(h.events)).not.toMatch(/first-value-123|second-value-456/);
     expect(await rows()).toEqual([]);
+  });
+
+  it('announces a secret change only once it is stored: a transaction that fails publishes nothing', async () => {
+    const before = h.events.length;
+    await h.dataSource.query(`CREATE FUNCTION secret_broker.refuse() RETURNS trigger
+      LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$`);
+    await h.dataSource.query(`CREATE CONSTRAINT TRIGGER refuse AFTER INSERT ON
+      secret_broker.embedded_secrets DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+      EXECUTE FUNCTION secret_broker.refuse()`);
+    try {
+      await expect(
+        h.bus.request(RequestSubjects.SecretsPut, { id: 'never-kept', value: 'v', actor: 'k' }),
+      ).rejects.toThrow();
+    } finally {
+      await h.dataSource.query('DROP TRIGGER refuse ON secret_broker.embedded_secrets');
+      await h.dataSource.query('DROP FUNCTION secret_broker.refuse()');
+    }
+    expect(await rows()).toEqual([]);
+    expect(h.events.length).toBe(before);
   });
 
   it('refuses bad ids, oversized values and unknown deletes, changing nothing', async () => {
