@@ -82,8 +82,9 @@ describe('module bounds: unmetered work and unbounded declarations, in this proc
       );
       expect(report.calls).toEqual([expect.objectContaining({ ok: false, code: 'cpu_limit' })]);
       expect(report.resources[0]).toMatchObject({ fuel_used: fuel });
-      // One 64 MiB fill takes several milliseconds; none ran.
-      expect(report.resources[0]!.wall_ms).toBeLessThan(50);
+      // The 1000 fills would take over ten seconds (one 64 MiB fill takes several milliseconds):
+      // a call this short was stopped before them, whatever the load of a shared machine.
+      expect(report.resources[0]!.wall_ms).toBeLessThan(1000);
     },
   );
 
