@@ -5,6 +5,7 @@ import { EventPattern, Payload } from '@nestjs/microservices';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { EventSubjects, type EventEnvelope } from '@convergio/contracts';
+import { expectEventually } from '@convergio/testing';
 import { BusClient } from './bus-client.js';
 import { BusController } from './bus-error.filter.js';
 import { MessagingModule, connectBus } from './messaging.module.js';
@@ -41,18 +42,6 @@ class HoldingHandler {
         },
       }),
     );
-  }
-}
-
-async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((r) => setTimeout(r, 50));
-    }
   }
 }
 
@@ -110,20 +99,22 @@ describe('a JetStream consumer with eventBatch', () => {
           revoked_by: 'k',
         }),
       );
-    await eventually(() => expect(gate.held).toHaveLength(BATCH));
+    await expectEventually(() => expect(gate.held).toHaveLength(BATCH));
     // Settling one lets exactly one more in: never more than BATCH at once.
     gate.held.shift()!.settle();
-    await eventually(() => expect(gate.held).toHaveLength(BATCH));
+    await expectEventually(() => expect(gate.held).toHaveLength(BATCH));
     const failed = gate.held.shift()!;
     failed.settle(new Error('transient'));
-    await eventually(() => expect(gate.held).toHaveLength(BATCH));
+    await expectEventually(() => expect(gate.held).toHaveLength(BATCH));
     // Everything else succeeds; the failed one comes back (after its retry delay) and succeeds.
-    await eventually(() => {
+    await expectEventually(() => {
       for (const held of gate.held.splice(0)) held.settle();
       expect(gate.handled.filter((id) => id === failed.id)).toHaveLength(2);
     });
     expect(new Set(gate.handled)).toEqual(new Set(ids));
     expect(gate.handled).toHaveLength(7);
-    await eventually(async () => expect(await consumerState()).toEqual({ pending: 0, unacked: 0 }));
+    await expectEventually(async () =>
+      expect(await consumerState()).toEqual({ pending: 0, unacked: 0 }),
+    );
   });
 });

@@ -5,6 +5,7 @@ import { MessagePattern, Payload } from '@nestjs/microservices';
 import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { RequestSubjects, type RequestEnvelope } from '@convergio/contracts';
+import { expectEventually } from '@convergio/testing';
 import { BusClient } from './bus-client.js';
 import { BusController } from './bus-error.filter.js';
 import { createEnvelope } from './envelope-factory.js';
@@ -33,18 +34,6 @@ class Answers {
       serving_version: null,
       versions: [],
     };
-  }
-}
-
-async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((r) => setTimeout(r, 50));
-    }
   }
 }
 
@@ -95,7 +84,7 @@ describe('a service answers requests, never stored messages pushed onto its requ
       deliver_policy: DeliverPolicy.All,
     });
     // Delivered to the service's subscription (the server counts it), and never handled.
-    await eventually(async () =>
+    await expectEventually(async () =>
       expect((await jsm.consumers.info(streamName(prefix), consumer)).delivered.stream_seq).toBe(1),
     );
     const reply = await app
