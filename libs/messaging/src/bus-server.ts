@@ -33,6 +33,11 @@ export type EventOutcome =
 export abstract class BusServer extends Server implements CustomTransportStrategy {
   protected readonly log = new Logger(this.constructor.name);
 
+  /** @param eventIdKey the key of the ids of events built while handling an event (`eventIdKey`). */
+  protected constructor(private readonly eventIdKey: Buffer) {
+    super();
+  }
+
   protected eventSubjects(): EventSubject[] {
     return [...this.messageHandlers.entries()]
       .filter(([, h]) => h.isEventHandler)
@@ -45,8 +50,16 @@ export abstract class BusServer extends Server implements CustomTransportStrateg
       .map(([s]) => s as RequestSubject);
   }
 
-  /** Validates and handles one event; never throws. */
-  async dispatchEvent(subject: EventSubject, raw: unknown): Promise<EventOutcome> {
+  /**
+   * Validates and handles one event; never throws. `delivery` names the stored message (the
+   * transport's `<stream>:<sequence>`), which the ids of the events its handler builds derive
+   * from; without it, the event's own id.
+   */
+  async dispatchEvent(
+    subject: EventSubject,
+    raw: unknown,
+    delivery?: string,
+  ): Promise<EventOutcome> {
     let envelope;
     try {
       envelope = validateEventEnvelope(subject, raw);
@@ -57,8 +70,10 @@ export abstract class BusServer extends Server implements CustomTransportStrateg
     const handler = this.handlerOf(subject);
     if (!handler) return { kind: 'poison', error: new Error(`no handler for ${subject}`) };
     try {
-      await runInMessageContext(envelope.id, envelope.correlation_id, () =>
-        settle(handler(envelope, new BusContext([subject]))),
+      await runInMessageContext(
+        envelope.correlation_id,
+        () => settle(handler(envelope, new BusContext([subject]))),
+        { delivery: delivery ?? envelope.id, key: this.eventIdKey },
       );
       return { kind: 'done' };
     } catch (error) {
@@ -76,7 +91,7 @@ export abstract class BusServer extends Server implements CustomTransportStrateg
       const envelope = validateRequestEnvelope(subject, raw);
       const handler = this.handlerOf(subject);
       if (!handler) throw new DomainError('unavailable', `no handler for ${subject}`);
-      const data = await runInMessageContext(envelope.id, envelope.correlation_id, () =>
+      const data = await runInMessageContext(envelope.correlation_id, () =>
         settle(handler(envelope, new BusContext([subject]))),
       );
       return { ok: true, data: validateReplyData(subject, data) };

@@ -1,42 +1,61 @@
-import { createEnvelope } from './envelope-factory.js';
+import { createHash } from 'node:crypto';
+import { createEnvelope, eventIdKey } from './envelope-factory.js';
 import { runInMessageContext } from './message-context.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const data = { plugin_id: 'a.b', version: '1.0.0' };
+const key = eventIdKey('approval', 'approval-nats-password');
 
-/** The ids a handler of message `messageId` would give the envelopes it builds, in order. */
-function idsBuiltWhileHandling(messageId: string, types: string[]): string[] {
-  return runInMessageContext(messageId, 'corr-1', () =>
-    types.map((t) => createEnvelope(t, data, 'approval').id),
-  );
+/** The ids a handler of delivery `delivery` would give the envelopes it builds, in order. */
+function idsBuiltWhileHandling(delivery: string, types: string[], source = 'approval'): string[] {
+  return runInMessageContext('corr-1', () => types.map((t) => createEnvelope(t, data, source).id), {
+    delivery,
+    key,
+  });
 }
 
 describe('createEnvelope', () => {
-  it('gives a redelivered message the same ids again, so the bus can drop the repeats', () => {
-    const first = idsBuiltWhileHandling('msg-1', [
-      'plugin.approved',
-      'plugin.approved',
-      'plugin.rejected',
-    ]);
-    const again = idsBuiltWhileHandling('msg-1', [
-      'plugin.approved',
-      'plugin.approved',
-      'plugin.rejected',
-    ]);
-    expect(again).toEqual(first);
+  it('gives a redelivered event the same ids again, so the bus can drop the repeats', () => {
+    const types = ['plugin.approved', 'plugin.approved', 'plugin.rejected'];
+    const first = idsBuiltWhileHandling('EVENTS:7', types);
+    expect(idsBuiltWhileHandling('EVENTS:7', types)).toEqual(first);
     expect(new Set(first).size).toBe(3);
     for (const id of first) expect(id).toMatch(UUID);
   });
 
-  it('gives different messages, or different types, different ids', () => {
-    const [a] = idsBuiltWhileHandling('msg-1', ['plugin.approved']);
-    const [b] = idsBuiltWhileHandling('msg-2', ['plugin.approved']);
-    const [c] = idsBuiltWhileHandling('msg-1', ['plugin.rejected']);
-    expect(new Set([a, b, c]).size).toBe(3);
+  it('gives different deliveries, types or sources different ids', () => {
+    const [a] = idsBuiltWhileHandling('EVENTS:7', ['plugin.approved']);
+    const [b] = idsBuiltWhileHandling('EVENTS:8', ['plugin.approved']);
+    const [c] = idsBuiltWhileHandling('EVENTS:7', ['plugin.rejected']);
+    const [d] = idsBuiltWhileHandling('EVENTS:7', ['plugin.approved'], 'registry');
+    expect(new Set([a, b, c, d]).size).toBe(4);
+  });
+
+  it('derives ids nobody without the key can compute: not the unkeyed hash, not another key', () => {
+    const [id] = idsBuiltWhileHandling('EVENTS:7', ['plugin.approved']);
+    const unkeyed = createHash('sha256').update('EVENTS:7\nplugin.approved\n0').digest('hex');
+    expect(id.replaceAll('-', '').slice(0, 8)).not.toBe(unkeyed.slice(0, 8));
+    const otherKey = runInMessageContext(
+      'corr-1',
+      () => createEnvelope('plugin.approved', data, 'approval').id,
+      { delivery: 'EVENTS:7', key: eventIdKey('approval', 'another password') },
+    );
+    expect(otherKey).not.toBe(id);
+    expect(eventIdKey('approval', undefined)).not.toEqual(key);
+    expect(eventIdKey('approval', 'x')).not.toEqual(eventIdKey('registry', 'x'));
+  });
+
+  it('gives random ids while answering a request: the requester chooses the request id', () => {
+    const answer = () =>
+      runInMessageContext('corr-1', () => createEnvelope('plugin.submitted', data, 'registry'));
+    const [a, b] = [answer(), answer()];
+    expect(a.id).toMatch(UUID);
+    expect(a.id).not.toBe(b.id);
+    expect(a.correlation_id).toBe('corr-1');
   });
 
   it('carries the correlation id of the message being handled, unless one is given', () => {
-    const [carried, given] = runInMessageContext('msg-1', 'corr-1', () => [
+    const [carried, given] = runInMessageContext('corr-1', () => [
       createEnvelope('plugin.approved', data, 'approval'),
       createEnvelope('plugin.approved', data, 'approval', 'corr-2'),
     ]);
@@ -52,10 +71,14 @@ describe('createEnvelope', () => {
 
   it('keeps the derived ids inside an async handler', async () => {
     const build = () =>
-      runInMessageContext('msg-1', 'corr-1', async () => {
-        await Promise.resolve();
-        return createEnvelope('plugin.approved', data, 'approval').id;
-      });
+      runInMessageContext(
+        'corr-1',
+        async () => {
+          await Promise.resolve();
+          return createEnvelope('plugin.approved', data, 'approval').id;
+        },
+        { delivery: 'EVENTS:7', key },
+      );
     expect(await build()).toBe(await build());
   });
 

@@ -1,11 +1,13 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { ENVELOPE_VERSION, type Envelope } from '@convergio/contracts';
-import { currentMessageContext } from './message-context.js';
+import { currentMessageContext, type IdDerivation } from './message-context.js';
 
 /**
- * Builds an envelope. Inside a handler the id is derived from the message being
- * handled, so a redelivered message republishes the same ids and JetStream
- * de-duplicates them; the correlation id is carried over.
+ * Builds an envelope. While a stored event is handled, the id is derived from that delivery
+ * with the handling service's key, so a redelivered event republishes the same ids and
+ * JetStream de-duplicates them, yet no other bus client can compute an id ahead and publish it
+ * first to have the real event dropped as a duplicate. Elsewhere (requests, timers) it is
+ * random. The correlation id is carried over from the message being handled.
  */
 export function createEnvelope<T extends string, D>(
   type: T,
@@ -14,7 +16,9 @@ export function createEnvelope<T extends string, D>(
   correlationId?: string,
 ): Envelope<T, D> {
   const ctx = currentMessageContext();
-  const id = ctx ? deriveId(ctx.messageId, type, ctx.published++) : randomUUID();
+  const id = ctx?.derivation
+    ? deriveId(ctx.derivation, source, type, ctx.published++)
+    : randomUUID();
   return {
     id,
     type,
@@ -26,8 +30,21 @@ export function createEnvelope<T extends string, D>(
   };
 }
 
-/** A UUID-shaped id that is a pure function of its inputs. */
-function deriveId(causeId: string, type: string, n: number): string {
-  const h = createHash('sha256').update(`${causeId}\n${type}\n${n}`).digest('hex');
+/**
+ * The key a service derives its event ids with (32 bytes): from its bus secret (NATS password
+ * or NKEY seed), which its replicas share and no other service knows. Without one (an
+ * anonymous development bus, where any client may publish anything anyway) it is a hash of the
+ * service name.
+ */
+export function eventIdKey(service: string, secret: string | undefined): Buffer {
+  const label = `convergio event ids\n${service}`;
+  return secret === undefined
+    ? createHash('sha256').update(label).digest()
+    : createHmac('sha256', secret).update(label).digest();
+}
+
+/** A UUID-shaped keyed hash of the delivery, the source, the type and the envelope's rank. */
+function deriveId({ delivery, key }: IdDerivation, source: string, type: string, n: number) {
+  const h = createHmac('sha256', key).update(`${delivery}\n${source}\n${type}\n${n}`).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16], 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { BusServer } from './bus-server.js';
 import type { InProcessHub } from './in-process-hub.js';
 
@@ -7,7 +8,8 @@ import type { InProcessHub } from './in-process-hub.js';
  */
 export class InProcessServer extends BusServer {
   constructor(private readonly hub: InProcessHub) {
-    super();
+    // Everything on this bus runs in this process: a key of its own, for the life of the process.
+    super(randomBytes(32));
   }
 
   listen(callback: () => void): void {

@@ -10,6 +10,7 @@ import { nanos, type NatsConnection, type Subscription } from '@nats-io/transpor
 import type { EventSubject, RequestSubject } from '@convergio/contracts';
 import { context } from '@opentelemetry/api';
 import { BusServer } from './bus-server.js';
+import { eventIdKey } from './envelope-factory.js';
 import { traceContextOf } from './trace-headers.js';
 import { natsSubject, streamName, type NatsBusOptions } from './nats-connection.js';
 
@@ -37,7 +38,13 @@ export class JetStreamServer extends BusServer {
     private readonly nc: NatsConnection,
     private readonly options: NatsBusOptions,
   ) {
-    super();
+    const credentials = options.credentials;
+    super(
+      eventIdKey(
+        options.service,
+        credentials && ('nkeySeed' in credentials ? credentials.nkeySeed : credentials.password),
+      ),
+    );
   }
 
   async listen(callback: (error?: unknown) => void): Promise<void> {
@@ -106,7 +113,7 @@ export class JetStreamServer extends BusServer {
       return;
     }
     const outcome = await context.with(traceContextOf(m.headers), () =>
-      this.dispatchEvent(subject, raw),
+      this.dispatchEvent(subject, raw, `${m.info.stream}:${m.seq}`),
     );
     if (outcome.kind === 'done') m.ack();
     else if (outcome.kind === 'poison') {
