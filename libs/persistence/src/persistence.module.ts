@@ -23,9 +23,24 @@ export interface PersistenceModuleAsyncOptions extends Pick<ModuleMetadata, 'imp
   useFactory: (...args: never[]) => PersistenceModuleOptions | Promise<PersistenceModuleOptions>;
 }
 
+/** Applies pending migrations through a short-lived connection of the schema's owner. */
+async function migrateAs(url: string, options: DataSourceOptions): Promise<void> {
+  const owner = await new DataSource({
+    ...options,
+    url,
+    poolSize: 1,
+  } as DataSourceOptions).initialize();
+  try {
+    await runMigrations(owner);
+  } finally {
+    await owner.destroy();
+  }
+}
+
 /**
  * Provides the `DataSource` (and `TypeOrmModule.forFeature` repositories): connects at boot,
- * then creates the schema and applies pending migrations before any service can use it.
+ * then creates the schema and applies pending migrations before any service can use it, as
+ * the owner login of `migrationUrl` when there is one.
  */
 @Module({})
 export class PersistenceModule {
@@ -44,15 +59,17 @@ export class PersistenceModule {
             const resolved = await options.useFactory(...(args as never[]));
             return {
               ...createDataSourceOptions(resolved),
+              migrationUrl: resolved.migrationUrl,
               retryAttempts: resolved.retryAttempts,
               retryDelay: resolved.retryDelayMs,
             };
           },
           dataSourceFactory: async (dataSourceOptions) => {
-            const dataSource = await new DataSource(
-              dataSourceOptions as DataSourceOptions,
-            ).initialize();
-            await runMigrations(dataSource);
+            const options = dataSourceOptions as DataSourceOptions & { migrationUrl?: string };
+            const { migrationUrl, ...working } = options;
+            if (migrationUrl) await migrateAs(migrationUrl, working);
+            const dataSource = await new DataSource(working).initialize();
+            if (!migrationUrl) await runMigrations(dataSource);
             return dataSource;
           },
         }),

@@ -26,6 +26,7 @@ export interface ServiceRootOptions {
     NATS_URL: string;
     BUS_PREFIX: string;
     DATABASE_URL: string;
+    DATABASE_MIGRATION_URL?: string;
     ARTIFACT_DIR?: string;
   };
   /** Events the service's consumer handles at once (default 1: one at a time, in stream order). */
@@ -48,7 +49,11 @@ export class ServiceRootModule {
           credentials: natsCredentials(o.env, o.service),
         }),
         MessagingModule.forService(o.service),
-        PersistenceModule.forRoot({ url: o.env.DATABASE_URL, ...o.persistence }),
+        PersistenceModule.forRoot({
+          url: o.env.DATABASE_URL,
+          migrationUrl: o.env.DATABASE_MIGRATION_URL,
+          ...o.persistence,
+        }),
         ...(o.env.ARTIFACT_DIR ? [ArtifactStoreModule.forRoot(o.env.ARTIFACT_DIR)] : []),
         o.feature,
       ],

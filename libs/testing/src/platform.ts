@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expectEventually } from './expect-eventually.js';
 import { connectTestNats, deleteTestStream, TEST_NATS_URL } from './nats.js';
+import { applyServiceLogins } from './service-logins.js';
 import { createTestDatabase } from './test-database.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -83,7 +84,8 @@ const TEST_GRANT_POLICY = {
 
 /**
  * Runs the seven services as separate processes against the real NATS server and
- * a throwaway PostgreSQL database, under a bus prefix of their own. `grantPolicy` is written
+ * a throwaway PostgreSQL database (each service as its own login: deploy/postgres/logins.sql),
+ * under a bus prefix of their own. `grantPolicy` is written
  * to the policy file all services read (TEST_GRANT_POLICY unless given).
  */
 export async function startPlatform(
@@ -109,6 +111,7 @@ export async function startPlatform(
   );
   if (!bus) (await connectTestNats()).close().catch(() => undefined);
   const db = await createTestDatabase('e2e');
+  const databaseEnv = await applyServiceLogins(db);
   const busPrefix = bus?.busPrefix ?? `e2e_${randomBytes(4).toString('hex')}`;
   const natsUrl = bus?.natsUrl ?? TEST_NATS_URL;
   const artifactDir = await mkdtemp(join(tmpdir(), 'cvg-e2e-artifacts-'));
@@ -135,7 +138,7 @@ export async function startPlatform(
           PATH: process.env.PATH,
           NODE_ENV: 'test',
           NATS_URL: natsUrl,
-          DATABASE_URL: db.url,
+          ...databaseEnv(service),
           BUS_PREFIX: busPrefix,
           ARTIFACT_DIR: artifactDir,
           PORT: String(ports.get(name)),

@@ -9,9 +9,17 @@ import {
   type AuditIngestSettings,
 } from './events/audit-writer.js';
 import { AuditQueryService } from './query/audit-query.service.js';
+import {
+  AUDIT_LOGIN_POLICY,
+  AuditLoginCheck,
+  type AuditLoginPolicy,
+} from './events/audit-login-check.js';
 import { AUDIT_SERVICE } from './audit.schema.js';
 
-/** The audit service: import it as it is (default batching) or through `register`. */
+/**
+ * The audit service: import it as it is (standalone mode: default batching, and the embedded
+ * database's one login) or through `register` (distributed mode).
+ */
 @Module({
   imports: [MessagingModule.forService(AUDIT_SERVICE)],
   controllers: [AuditHandler],
@@ -23,11 +31,18 @@ import { AUDIT_SERVICE } from './audit.schema.js';
   ],
 })
 export class AuditModule {
-  /** The audit service with its own ingest batch size. */
-  static register(settings: AuditIngestSettings): DynamicModule {
+  /**
+   * The audit service with its own ingest batch size, which refuses to start on a database login
+   * that could change its log (`AuditLoginCheck`) unless `allowOwnerLogin`.
+   */
+  static register(settings: AuditIngestSettings & AuditLoginPolicy): DynamicModule {
     return {
       module: AuditModule,
-      providers: [{ provide: AUDIT_INGEST_SETTINGS, useValue: settings }],
+      providers: [
+        { provide: AUDIT_INGEST_SETTINGS, useValue: { maxBatch: settings.maxBatch } },
+        { provide: AUDIT_LOGIN_POLICY, useValue: { allowOwnerLogin: settings.allowOwnerLogin } },
+        AuditLoginCheck,
+      ],
     };
   }
 }

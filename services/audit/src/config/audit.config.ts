@@ -5,6 +5,11 @@ import { DistributedEnv, serviceEnv } from '@convergio/runtime';
 export const AuditConfig = Type.Object({
   ...DistributedEnv,
   ...serviceEnv(3006),
+  AUDIT_ALLOW_OWNER_LOGIN: Type.Boolean({
+    default: false,
+    description:
+      'development only: start although the database login (DATABASE_URL) could change the audit log (superuser, owner of the audit schema or table, or CREATEROLE), with a warning; otherwise the service refuses to start',
+  }),
   AUDIT_INGEST_BATCH: Type.Integer({
     minimum: 1,
     maximum: 500,
