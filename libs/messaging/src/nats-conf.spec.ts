@@ -94,9 +94,7 @@ describe('deploy/nats/nats.conf', () => {
 
   it('reads the permissions it checks', () => {
     // The parser above would let every check pass on a file it cannot read.
-    expect([...users.keys()].sort()).toEqual(
-      expect.arrayContaining([...SERVICES, 'sys'].sort()),
-    );
+    expect([...users.keys()]).toEqual(expect.arrayContaining([...SERVICES, 'sys']));
     expect(mayPublish('approval', 'convergio.plugin.approved')).toBe(true);
     expect(mayPublish('registry', 'convergio.plugin.approved')).toBe(false);
     expect(mayPublish('executor', `$JS.API.CONSUMER.CREATE.${STREAM}.executor_watch_1`)).toBe(true);

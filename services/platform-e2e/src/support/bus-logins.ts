@@ -98,6 +98,14 @@ export class BusLogins {
     return nc;
   }
 
+  /** What a service's boot (its connection, the event stream checked) rejects with, or `booted`. */
+  async bootRefusal(service: string): Promise<unknown> {
+    return this.as(service).then(
+      () => 'booted',
+      (error: unknown) => error,
+    );
+  }
+
   /** A connection as `user` (its own inbox prefix) that leaves the event stream alone. */
   async raw(user: string): Promise<NatsConnection> {
     const nc = await openNatsConnection({
