@@ -1,5 +1,7 @@
 # One image for every service; docker-compose.yml picks the service with `command`
 # (node services/<name>/dist/main.js). Without a command it runs standalone mode.
+# The provisioning step that defines the event stream on a NATS server with auth runs from
+# it too, before the services: node services/provisioner/dist/main.js.
 FROM node:20-bookworm-slim
 
 WORKDIR /app

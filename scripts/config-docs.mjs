@@ -24,6 +24,7 @@ const SERVICES = [
   'secret-broker',
   'audit',
   'standalone',
+  'provisioner',
 ];
 
 const root = new URL('../', import.meta.url);

@@ -4,6 +4,8 @@ export * from './bus-error.filter.js';
 export * from './envelope-factory.js';
 export * from './message-context.js';
 export * from './in-process-hub.js';
+export * from './bus-names.js';
+export * from './event-stream.js';
 export * from './nats-connection.js';
 export * from './messaging.module.js';
 export * from './in-process-bus.client.js';

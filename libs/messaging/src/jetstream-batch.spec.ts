@@ -9,7 +9,7 @@ import { expectEventually } from '@convergio/testing';
 import { BusClient } from './bus-client.js';
 import { BusController } from './bus-error.filter.js';
 import { MessagingModule, connectBus } from './messaging.module.js';
-import { streamName } from './nats-connection.js';
+import { streamName } from './bus-names.js';
 
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const BATCH = 4;

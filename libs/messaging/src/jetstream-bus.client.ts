@@ -17,7 +17,8 @@ import {
 } from '@convergio/contracts';
 import { BusClient, type WatchHandler } from './bus-client.js';
 import { traceHeaders } from './trace-headers.js';
-import { natsSubject, streamName, type NatsBusOptions } from './nats-connection.js';
+import { natsSubject, streamName } from './bus-names.js';
+import type { NatsBusOptions } from './nats-connection.js';
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 

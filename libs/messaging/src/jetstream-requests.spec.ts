@@ -10,7 +10,7 @@ import { BusClient } from './bus-client.js';
 import { BusController } from './bus-error.filter.js';
 import { createEnvelope } from './envelope-factory.js';
 import { MessagingModule, connectBus } from './messaging.module.js';
-import { natsSubject, streamName } from './nats-connection.js';
+import { natsSubject, streamName } from './bus-names.js';
 
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const SERVICE = 'answerer';

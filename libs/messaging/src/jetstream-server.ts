@@ -12,7 +12,8 @@ import { context } from '@opentelemetry/api';
 import { BusServer } from './bus-server.js';
 import { eventIdKey } from './envelope-factory.js';
 import { traceContextOf } from './trace-headers.js';
-import { natsSubject, streamName, type NatsBusOptions } from './nats-connection.js';
+import { natsSubject, streamName } from './bus-names.js';
+import type { NatsBusOptions } from './nats-connection.js';
 
 /** Retry delays for a failed event: 1 s, 2 s, 4 s ... capped at 30 s. */
 const retryDelayMs = (deliveries: number) =>

@@ -13,7 +13,7 @@ import {
 import { BusClient } from './bus-client.js';
 import { BusController } from './bus-error.filter.js';
 import { MessagingModule, connectBus, type MessagingOptions } from './messaging.module.js';
-import { natsSubject, streamName } from './nats-connection.js';
+import { natsSubject, streamName } from './bus-names.js';
 import { jetstreamManager } from '@nats-io/jetstream';
 
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';

@@ -9,6 +9,54 @@ const conf = readFileSync(
   'utf8',
 );
 
+const SERVICES = [
+  'gateway',
+  'registry',
+  'verification',
+  'approval',
+  'executor',
+  'audit',
+  'secret-broker',
+];
+const STREAM = 'convergio_EVENTS';
+
+/** The subjects of one `allow: [...]` or `deny: [...]` list in a user's permissions. */
+function subjectList(block: string, direction: 'publish' | 'subscribe', list: 'allow' | 'deny') {
+  const section = block.split(`${direction}: {`)[1]?.split(/\n\s*(publish|subscribe): \{/)[0];
+  const entries = section?.split(`${list}: [`)[1]?.split(']')[0] ?? '';
+  return [...entries.matchAll(/"([^"]+)"/g)].map((m) => m[1]);
+}
+
+/** Each user's permissions, from its `user: "<name>"` to the next user (comments left out). */
+const users = new Map(
+  conf
+    .replace(/#.*$/gm, '')
+    .split(/(?=user: ")/)
+    .slice(1)
+    .map((block) => [/^user: "([^"]+)"/.exec(block)![1], block]),
+);
+
+/** Whether a NATS subject pattern (`*` one token, `>` the rest) matches a subject. */
+function matches(pattern: string, subject: string): boolean {
+  const p = pattern.split('.');
+  const s = subject.split('.');
+  for (let i = 0; i < p.length; i++) {
+    if (p[i] === '>') return s.length > i;
+    if (i >= s.length || (p[i] !== '*' && p[i] !== s[i])) return false;
+  }
+  return p.length === s.length;
+}
+
+/** Whether a user of the file may publish `subject` (its allow list matches, its deny list does not). */
+function mayPublish(user: string, subject: string): boolean {
+  const block = users.get(user);
+  if (!block) throw new Error(`nats.conf has no user ${user}`);
+  return (
+    subjectList(block, 'publish', 'allow').some((p) => matches(p, subject)) &&
+    !subjectList(block, 'publish', 'deny').some((p) => matches(p, subject))
+  );
+}
+
 describe('deploy/nats/nats.conf', () => {
   it.each(ALL_EVENT_SUBJECTS)('lets some service publish %s', (subject) => {
     expect(conf).toContain(`"convergio.${subject}"`);
@@ -20,5 +68,36 @@ describe('deploy/nats/nats.conf', () => {
 
   it('lets no service read every inbox', () => {
     expect(conf).not.toMatch(/"_INBOX\.>"/);
+  });
+
+  it.each(SERVICES)('lets %s look the stream up but never define, delete or purge it', (user) => {
+    expect(mayPublish(user, `$JS.API.STREAM.INFO.${STREAM}`)).toBe(true);
+    const granted = ['CREATE', 'UPDATE', 'DELETE', 'PURGE'].filter((operation) =>
+      mayPublish(user, `$JS.API.STREAM.${operation}.${STREAM}`),
+    );
+    expect(granted).toEqual([]);
+  });
+
+  it('lets the provisioner define the stream and nothing else', () => {
+    const block = users.get('provisioner') ?? '';
+    expect(subjectList(block, 'publish', 'allow').sort()).toEqual(
+      [
+        '$JS.API.INFO',
+        `$JS.API.STREAM.INFO.${STREAM}`,
+        `$JS.API.STREAM.CREATE.${STREAM}`,
+        `$JS.API.STREAM.UPDATE.${STREAM}`,
+      ].sort(),
+    );
+    expect(subjectList(block, 'subscribe', 'allow')).toEqual(['_INBOX.provisioner.>']);
+    expect(block).not.toContain('allow_responses');
+  });
+
+  it('reads the permissions it checks', () => {
+    // The parser above would let every check pass on a file it cannot read.
+    expect([...users.keys()]).toEqual(expect.arrayContaining([...SERVICES, 'sys']));
+    expect(mayPublish('approval', 'convergio.plugin.approved')).toBe(true);
+    expect(mayPublish('registry', 'convergio.plugin.approved')).toBe(false);
+    expect(mayPublish('executor', `$JS.API.CONSUMER.CREATE.${STREAM}.executor_watch_1`)).toBe(true);
+    expect(mayPublish('executor', `$JS.API.CONSUMER.CREATE.${STREAM}.audit`)).toBe(false);
   });
 });

@@ -1,17 +1,11 @@
 import { Logger } from '@nestjs/common';
-import {
-  connect,
-  nanos,
-  nkeyAuthenticator,
-  PermissionViolationError,
-  type NatsConnection,
-} from '@nats-io/transport-node';
-import { jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
-import { ALL_EVENT_SUBJECTS } from '@convergio/contracts';
+import { connect, nkeyAuthenticator, type NatsConnection } from '@nats-io/transport-node';
+import { inboxPrefix } from './bus-names.js';
+import { checkEventStream, provisionEventStream } from './event-stream.js';
 
 /**
- * How a service proves who it is to NATS (deploy/nats/nats.conf names one user per service):
- * a user and password, or an NKEY seed (`SU...`, whose public key the server lists).
+ * How a process proves who it is to NATS (deploy/nats/nats.conf names one user per service, and
+ * the provisioner): a user and password, or an NKEY seed (`SU...`, whose public key the server lists).
  */
 export type NatsCredentials = { user: string; password: string } | { nkeySeed: string };
 
@@ -32,28 +26,6 @@ export interface NatsBusOptions {
   credentials?: NatsCredentials;
 }
 
-/** The NATS subject of a contract subject under a prefix. */
-export function natsSubject(prefix: string, subject: string): string {
-  return `${prefix}.${subject}`;
-}
-
-/** The JetStream stream holding the events of a prefix. */
-export function streamName(prefix: string): string {
-  return `${prefix.replace(/[^A-Za-z0-9_-]/g, '_')}_EVENTS`;
-}
-
-/**
- * Where a service receives its replies (requests, JetStream API answers, pulled messages):
- * `_INBOX.<service>`, so nats.conf can let each service subscribe to its own inboxes only and
- * no service reads another's replies (secret values among them).
- */
-export function inboxPrefix(service: string): string {
-  return `_INBOX.${service}`;
-}
-
-/** How long JetStream remembers message ids for publish de-duplication. */
-export const DUPLICATE_WINDOW_MS = 10 * 60_000;
-
 function authOptions(credentials: NatsCredentials | undefined) {
   if (!credentials) return {};
   if ('nkeySeed' in credentials)
@@ -62,21 +34,18 @@ function authOptions(credentials: NatsCredentials | undefined) {
 }
 
 /**
- * Connects and makes sure the event stream exists with the current subject list. A stream
- * already in place with that list is left alone. A service whose NATS user may not update the
- * stream (nats.conf grants that to the audit service) boots all the same, with a warning: its
- * events of a subject the stream lacks wait in its outbox, or fail, until the stream is updated.
+ * Connects a service and checks the event stream. Logged in as itself (credentials: production),
+ * the service only looks the stream up: the provisioning step defines it (PROVISIONING_COMMAND).
+ * Without credentials (a development or test server) it creates the stream or updates it to this
+ * release's subjects, as the provisioning step would.
+ * @throws EventStreamError, logged in as itself, when the stream is missing or its subjects are
+ *   not exactly this release's
  */
 export async function connectNatsBus(options: NatsBusOptions): Promise<NatsConnection> {
-  const nc = await connect({
-    servers: options.url,
+  const nc = await openNatsConnection({
+    url: options.url,
     name: options.service,
-    inboxPrefix: inboxPrefix(options.service),
-    ...authOptions(options.credentials),
-    maxReconnectAttempts: -1,
-    // Otherwise every request builds two errors up front (their stacks, for a failure that
-    // rarely comes): about 80 µs per invoke. A failed request still names its subject (toUnavailable).
-    noAsyncTraces: true,
+    credentials: options.credentials,
   });
   try {
     await ensureStream(nc, options);
@@ -88,34 +57,33 @@ export async function connectNatsBus(options: NatsBusOptions): Promise<NatsConne
   return nc;
 }
 
+/**
+ * Connects as `name` (a service, or the provisioner), with `_INBOX.<name>` as inbox prefix, and
+ * reconnects forever once connected. Rejects when the server cannot be reached or refuses the
+ * credentials.
+ */
+export async function openNatsConnection(options: {
+  url: string;
+  name: string;
+  credentials?: NatsCredentials;
+}): Promise<NatsConnection> {
+  return connect({
+    servers: options.url,
+    name: options.name,
+    inboxPrefix: inboxPrefix(options.name),
+    ...authOptions(options.credentials),
+    maxReconnectAttempts: -1,
+    // Otherwise every request builds two errors up front (their stacks, for a failure that
+    // rarely comes): about 80 µs per invoke. A failed request still names its subject (toUnavailable).
+    noAsyncTraces: true,
+  });
+}
+
 async function ensureStream(nc: NatsConnection, options: NatsBusOptions): Promise<void> {
-  const jsm = await jetstreamManager(nc);
-  const config = {
-    name: streamName(options.prefix),
-    subjects: ALL_EVENT_SUBJECTS.map((s) => natsSubject(options.prefix, s)),
-    retention: RetentionPolicy.Limits,
-    storage: StorageType.File,
-    duplicate_window: nanos(DUPLICATE_WINDOW_MS),
-  };
-  const current = await jsm.streams.info(config.name).catch(() => undefined);
-  if (!current) await jsm.streams.add(config);
-  else if (!sameSubjects(current.config.subjects, config.subjects))
-    await jsm.streams.update(config.name, config).catch((error: unknown) => {
-      if (!isPermissionViolation(error)) throw error;
-      new Logger(options.service).warn(
-        `the stream ${config.name} lacks subjects of this release and this NATS user may not update it: start the audit service, which may`,
-      );
-    });
-}
-
-/** A request refused by the server's permissions (nats.js wraps it in a RequestError). */
-function isPermissionViolation(error: unknown): boolean {
-  return (
-    error instanceof PermissionViolationError ||
-    (error instanceof Error && error.cause instanceof PermissionViolationError)
-  );
-}
-
-function sameSubjects(a: readonly string[] | undefined, b: readonly string[]): boolean {
-  return a?.length === b.length && b.every((s) => a.includes(s));
+  if (options.credentials) return checkEventStream(nc, options.prefix);
+  const { stream, removed } = await provisionEventStream(nc, options.prefix);
+  if (removed.length > 0)
+    new Logger(options.service).error(
+      `the event stream ${stream} stored subjects this release does not define, now removed: ${removed.join(', ')}`,
+    );
 }

@@ -8,7 +8,8 @@ import { DomainError, EventSubjects, type EventPayloadMap } from '@convergio/con
 import { createOutboxTableSql } from '@convergio/persistence';
 import { createTestDatabase, type TestDatabase } from '@convergio/testing';
 import { JetStreamBusClient } from './jetstream-bus.client.js';
-import { connectNatsBus, natsSubject, streamName } from './nats-connection.js';
+import { natsSubject, streamName } from './bus-names.js';
+import { connectNatsBus } from './nats-connection.js';
 import { TransactionalOutbox } from './transactional-outbox.js';
 
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';

@@ -2,8 +2,8 @@ import { Type } from '@sinclair/typebox';
 import { Secret } from '@convergio/config';
 import { LoggingEnv } from '@convergio/observability';
 
-/** Variables every distributed service reads. */
-export const DistributedEnv = {
+/** Where NATS is and who a process is on it: every distributed service, and the provisioner. */
+export const NatsEnv = {
   NATS_URL: Type.String({
     pattern: '^(nats|tls)://',
     default: 'nats://127.0.0.1:4222',
@@ -18,7 +18,7 @@ export const DistributedEnv = {
     Type.String({
       pattern: '^[A-Za-z0-9_-]{1,64}$',
       description:
-        'NATS user (deploy/nats/nats.conf has one per service); default the service name when NATS_PASSWORD is set',
+        'NATS user (deploy/nats/nats.conf has one per service, and the provisioner); default the process name (gateway, ..., provisioner) when NATS_PASSWORD is set',
     }),
   ),
   NATS_PASSWORD: Type.Optional(
@@ -34,10 +34,15 @@ export const DistributedEnv = {
       Type.String({
         pattern: '^SU[A-Z2-7]{56}$',
         description:
-          'NKEY user seed (SU...) whose public key nats.conf lists for this service; instead of NATS_PASSWORD',
+          'NKEY user seed (SU...) whose public key nats.conf lists for this process; instead of NATS_PASSWORD',
       }),
     ),
   ),
+};
+
+/** Variables every distributed service reads. */
+export const DistributedEnv = {
+  ...NatsEnv,
   DATABASE_URL: Secret(
     Type.String({
       pattern: '^postgres(ql)?://',

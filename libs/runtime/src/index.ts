@@ -1,6 +1,7 @@
 export * from './health.controller.js';
 export * from './bootstrap.js';
 export * from './base-config.js';
+export * from './nats-credentials.js';
 export * from './service-root.module.js';
 export * from './run-service.js';
 export * from './public.decorator.js';

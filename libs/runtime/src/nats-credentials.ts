@@ -1,7 +1,7 @@
 import { ConfigError } from '@convergio/config';
 import type { NatsCredentials } from '@convergio/messaging';
 
-/** The NATS settings of DistributedEnv that say who a service is on the bus. */
+/** The NATS settings of NatsEnv that say who a process is on the bus. */
 export interface NatsLoginEnv {
   NATS_USER?: string;
   NATS_PASSWORD?: string;
@@ -9,8 +9,9 @@ export interface NatsLoginEnv {
 }
 
 /**
- * The credentials a service sends to NATS: NATS_NKEY_SEED, or NATS_PASSWORD for NATS_USER (the
- * service's own name by default, as deploy/nats/nats.conf names its users), or none.
+ * The credentials a process sends to NATS: NATS_NKEY_SEED, or NATS_PASSWORD for NATS_USER (the
+ * process's own name by default, `registry` or `provisioner`, as deploy/nats/nats.conf names its
+ * users), or none.
  * @throws ConfigError when both a password and a seed are set, or a user without a password.
  */
 export function natsCredentials(env: NatsLoginEnv, service: string): NatsCredentials | undefined {

@@ -2,9 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import type { Manifest } from '@convergio/contracts';
-import { inboxPrefix } from '@convergio/messaging';
-import { expectEventually, startPlatform } from '@convergio/testing';
-import { BusLogins, expectViolation, NKEY_SERVICE, PREFIX } from './support/bus-logins.js';
+import { inboxPrefix, PROVISIONING_COMMAND } from '@convergio/messaging';
+import { expectEventually, SERVICES, startPlatform } from '@convergio/testing';
+import {
+  BusLogins,
+  expectViolation,
+  NKEY_SERVICE,
+  PREFIX,
+  PROVISIONER,
+} from './support/bus-logins.js';
 import {
   adminKey,
   api,
@@ -18,15 +24,16 @@ import {
 
 /**
  * The platform on a nats-server started with deploy/nats/nats.conf (ports, store and passwords
- * aside; the executor logs in with an NKEY), every service logged in as itself: it works end to
- * end, and each service's credentials are refused for what another service owns.
+ * aside; the executor logs in with an NKEY), the event stream defined by the provisioning step,
+ * every service logged in as itself: it works end to end, and each service's credentials are
+ * refused for what another service owns and for the stream's definition.
  */
 const STREAM = `${PREFIX}_EVENTS`;
 let logins: BusLogins;
 let stop: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  logins = await BusLogins.start();
+  logins = await BusLogins.provisioned();
   const started = await startPlatform({}, {}, undefined, logins.platformBus());
   process.env.CONVERGIO_E2E_PLATFORM = JSON.stringify(started.info);
   stop = started.stop;
@@ -215,19 +222,39 @@ describe('every service on its own NATS credentials', () => {
     await expectBystanderServed();
   });
 
-  it('lets only audit update a stream that lacks a subject; the others boot on it all the same', async () => {
-    const auditJsm = await jetstreamManager(await as('audit'));
-    const { config } = await auditJsm.streams.info(STREAM);
+  it.each(SERVICES)(
+    'refuses %s an update or a creation of the stream that would store secret requests and replies',
+    async (user) => {
+      const jsm = await jetstreamManager(await as(user));
+      const { config } = await jsm.streams.info(STREAM);
+      // Stored, every secret request and reply (a value, a token) would be readable through the
+      // attacker's own consumer.
+      const subjects = [...config.subjects, `${PREFIX}.secrets.>`, '_INBOX.>'];
+      const update = `$JS.API.STREAM.UPDATE.${STREAM}`;
+      const create = `$JS.API.STREAM.CREATE.${STREAM}`;
+      await expectViolation(jsm.streams.update(STREAM, { subjects }), 'publish', update);
+      await expectViolation(jsm.streams.add({ ...config, subjects }), 'publish', create);
+      await expectLogged('Publish', user, update);
+      await expectLogged('Publish', user, create);
+      expect((await jsm.streams.info(STREAM)).config.subjects).toEqual(config.subjects);
+      await expectBystanderServed();
+    },
+  );
+
+  it('boots no service on a stream that lacks a subject of the release; the provisioner restores it', async () => {
+    const jsm = await jetstreamManager(await logins.raw(PROVISIONER));
+    const { config } = await jsm.streams.info(STREAM);
     const missing = `${PREFIX}.plugin.crashed`;
-    await auditJsm.streams.update(STREAM, {
-      ...config,
-      subjects: config.subjects.filter((s) => s !== missing),
-    });
-    await as('registry'); // boots: the refused update is a warning
-    await expectLogged('Publish', 'registry', `$JS.API.STREAM.UPDATE.${STREAM}`);
-    expect((await auditJsm.streams.info(STREAM)).config.subjects).not.toContain(missing);
-    await as('audit');
-    expect((await auditJsm.streams.info(STREAM)).config.subjects).toContain(missing);
+    // The stream of an older release: this release's provisioning step has not run yet.
+    await jsm.streams.update(STREAM, { subjects: config.subjects.filter((s) => s !== missing) });
+    const refusal = await logins.bootRefusal('registry');
+    expect(refusal).toMatchObject({ code: 'event_stream_outdated' });
+    expect((refusal as Error).message).toContain(missing);
+    expect((refusal as Error).message).toContain(PROVISIONING_COMMAND);
+    const provisioned = await logins.provision();
+    expect(provisioned).toMatchObject({ code: 0, output: expect.stringContaining(missing) });
+    expect((await jsm.streams.info(STREAM)).config.subjects.sort()).toEqual(config.subjects.sort());
+    await as('registry');
     await expectBystanderServed();
   });
 

@@ -20,7 +20,7 @@ let logins: BusLogins;
 let platform: Awaited<ReturnType<typeof startPlatform>> | undefined;
 
 beforeAll(async () => {
-  logins = await BusLogins.start();
+  logins = await BusLogins.provisioned();
   platform = await startPlatform({}, {}, undefined, logins.platformBus());
   process.env.CONVERGIO_E2E_PLATFORM = JSON.stringify(platform.info);
 }, 120_000);

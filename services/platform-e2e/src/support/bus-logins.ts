@@ -1,7 +1,9 @@
+import { spawn } from 'node:child_process';
 import { PermissionViolationError, type NatsConnection } from '@nats-io/transport-node';
-import { connectNatsBus } from '@convergio/messaging';
+import { connectNatsBus, openNatsConnection, type NatsCredentials } from '@convergio/messaging';
 import {
   expectEventually,
+  serviceMain,
   startConfiguredNats,
   type ConfiguredNatsServer,
   type PlatformBus,
@@ -11,6 +13,29 @@ import {
 export const PREFIX = 'convergio';
 /** The service that logs in with an NKEY seed instead of a password. */
 export const NKEY_SERVICE = 'executor';
+/** The NATS user of the deploy step that alone defines the event stream. */
+export const PROVISIONER = 'provisioner';
+
+/** What one run of a process left: its exit status and everything it printed. */
+export interface ProcessRun {
+  code: number | null;
+  output: string;
+}
+
+/** Runs a built service's main.js with only `env` (and PATH) until it exits. */
+export function runMain(name: string, env: Record<string, string>): Promise<ProcessRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [serviceMain(name)], {
+      env: { PATH: process.env.PATH, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, output }));
+  });
+}
 
 /**
  * A nats-server run with deploy/nats/nats.conf, and the logins of its users: each service's
@@ -25,31 +50,80 @@ export class BusLogins {
     return new BusLogins(await startConfiguredNats([NKEY_SERVICE]));
   }
 
+  /** A server ready for the services: started, then the provisioning step run, as at deploy. */
+  static async provisioned(): Promise<BusLogins> {
+    const logins = await BusLogins.start();
+    const run = await logins.provision();
+    if (run.code !== 0) {
+      await logins.stop();
+      throw new Error(`the provisioning step failed (${run.code}):\n${run.output}`);
+    }
+    return logins;
+  }
+
   /** What startPlatform needs to run every service on this server with its own credentials. */
   platformBus(): PlatformBus {
     return {
       natsUrl: this.server.url,
       busPrefix: PREFIX,
-      serviceEnv: (service): Record<string, string> =>
-        service === NKEY_SERVICE
-          ? { NATS_NKEY_SEED: this.server.nkeys[service].seed }
-          : { NATS_PASSWORD: this.server.passwords[service] },
+      serviceEnv: (service) => this.env(service),
     };
   }
 
-  /** A connection with a service's own credentials and inbox prefix, as the service makes it. */
+  /** The environment that logs a process in as `user` (NATS_PASSWORD or NATS_NKEY_SEED). */
+  env(user: string): Record<string, string> {
+    return user === NKEY_SERVICE
+      ? { NATS_NKEY_SEED: this.server.nkeys[user].seed }
+      : { NATS_PASSWORD: this.server.passwords[user] };
+  }
+
+  private credentials(user: string): NatsCredentials {
+    return user === NKEY_SERVICE
+      ? { nkeySeed: this.server.nkeys[user].seed }
+      : { user, password: this.server.passwords[user] };
+  }
+
+  /**
+   * A connection with a service's own credentials and inbox prefix, as the service makes it at
+   * boot (the event stream checked): rejects as the service's boot would.
+   */
   async as(service: string): Promise<NatsConnection> {
     const nc = await connectNatsBus({
       url: this.server.url,
       service,
       prefix: PREFIX,
-      credentials:
-        service === NKEY_SERVICE
-          ? { nkeySeed: this.server.nkeys[service].seed }
-          : { user: service, password: this.server.passwords[service] },
+      credentials: this.credentials(service),
     });
     this.connections.push(nc);
     return nc;
+  }
+
+  /** What a service's boot (its connection, the event stream checked) rejects with, or `booted`. */
+  async bootRefusal(service: string): Promise<unknown> {
+    return this.as(service).then(
+      () => 'booted',
+      (error: unknown) => error,
+    );
+  }
+
+  /** A connection as `user` (its own inbox prefix) that leaves the event stream alone. */
+  async raw(user: string): Promise<NatsConnection> {
+    const nc = await openNatsConnection({
+      url: this.server.url,
+      name: user,
+      credentials: this.credentials(user),
+    });
+    this.connections.push(nc);
+    return nc;
+  }
+
+  /** The deploy step an operator runs before the services: the built provisioner. */
+  provision(): Promise<ProcessRun> {
+    return runMain('provisioner', {
+      NATS_URL: this.server.url,
+      BUS_PREFIX: PREFIX,
+      ...this.env(PROVISIONER),
+    });
   }
 
   /**
