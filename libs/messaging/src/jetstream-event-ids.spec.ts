@@ -15,7 +15,8 @@ import { BusClient } from './bus-client.js';
 import { BusController } from './bus-error.filter.js';
 import { createEnvelope, eventIdKey } from './envelope-factory.js';
 import { MessagingModule, connectBus } from './messaging.module.js';
-import { natsSubject, streamName } from './nats-connection.js';
+import { natsSubject, streamName } from './bus-names.js';
+import { provisionEventStream } from './event-stream.js';
 import { runInMessageContext } from './message-context.js';
 
 const SERVICE = 'reactor';
@@ -65,6 +66,10 @@ describe('event ids a service derives cannot be taken ahead by another bus clien
   let jsm: JetStreamManager;
 
   beforeAll(async () => {
+    nc = await connectTestNats();
+    jsm = await jetstreamManager(nc);
+    // A service with credentials only checks the stream: the provisioning step defines it.
+    await provisionEventStream(nc, prefix);
     @Module({
       imports: [
         MessagingModule.forRoot({
@@ -83,8 +88,6 @@ describe('event ids a service derives cannot be taken ahead by another bus clien
     app = await NestFactory.create(ReactorModule, { logger: false });
     await connectBus(app);
     await app.init();
-    nc = await connectTestNats();
-    jsm = await jetstreamManager(nc);
   });
   afterAll(async () => {
     await app?.close();
