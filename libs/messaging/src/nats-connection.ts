@@ -65,7 +65,8 @@ function authOptions(credentials: NatsCredentials | undefined) {
  * Connects and makes sure the event stream exists with the current subject list. A stream
  * already in place with that list is left alone. A service whose NATS user may not update the
  * stream (nats.conf grants that to the audit service) boots all the same, with a warning: its
- * events of a subject the stream lacks wait in its outbox, or fail, until the stream is updated.
+ * events of a subject the stream lacks fail; its outbox retries them and, after
+ * OUTBOX_MAX_ATTEMPTS, sets them aside for an operator to replay once the stream is updated.
  */
 export async function connectNatsBus(options: NatsBusOptions): Promise<NatsConnection> {
   const nc = await connect({
