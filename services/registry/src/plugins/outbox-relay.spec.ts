@@ -54,9 +54,14 @@ describe('registry outbox relay', () => {
     await leftover(revocation(id, 'acme.left'), id);
     const published = await h.waitFor(EventSubjects.PluginRevoked, (e) => e.id === id);
     expect(published.data).toMatchObject({ plugin_id: 'acme.left' });
-    await expect(
-      h.dataSource.query(`SELECT sent_at FROM ${REGISTRY_SCHEMA}.outbox WHERE event_id = $1`, [id]),
-    ).resolves.toEqual([{ sent_at: expect.any(Date) }]);
+    // Marked right after the publish, which the in-process bus delivers at once: wait for it.
+    await expectEventually(() =>
+      expect(
+        h.dataSource.query(`SELECT sent_at FROM ${REGISTRY_SCHEMA}.outbox WHERE event_id = $1`, [
+          id,
+        ]),
+      ).resolves.toEqual([{ sent_at: expect.any(Date) }]),
+    );
     expect(h.events.filter((e) => e.id === id)).toHaveLength(1);
   });
 
