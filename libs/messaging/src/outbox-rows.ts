@@ -69,8 +69,15 @@ export class OutboxRows {
     return rows[0];
   }
 
+  /**
+   * Marks an event JetStream stored. One set aside earlier (a retried handler wrote it again and
+   * its commit published it) no longer is.
+   */
   async markSent(runner: QueryRunner, eventId: string): Promise<void> {
-    await runner.query(`UPDATE ${this.table} SET sent_at = now() WHERE event_id = $1`, [eventId]);
+    await runner.query(
+      `UPDATE ${this.table} SET sent_at = now(), dead_lettered_at = NULL WHERE event_id = $1`,
+      [eventId],
+    );
   }
 
   /** Notes a publish the bus could not take: why, but no attempt counted against the event. */
