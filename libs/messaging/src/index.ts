@@ -10,5 +10,8 @@ export * from './nats-connection.js';
 export * from './messaging.module.js';
 export * from './in-process-bus.client.js';
 export * from './trace-headers.js';
+export * from './bus-unavailable.error.js';
+export * from './outbox-metrics.js';
+export * from './outbox-settings.js';
 export * from './transactional-outbox.js';
 export * from './outbox-relay.js';

@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { DeliverPolicy, jetstream, type JetStreamClient } from '@nats-io/jetstream';
+import {
+  DeliverPolicy,
+  jetstream,
+  JetStreamApiError,
+  type JetStreamClient,
+} from '@nats-io/jetstream';
 import { Logger } from '@nestjs/common';
 import {
+  ClosedConnectionError,
+  ConnectionError,
+  DrainingConnectionError,
   NoRespondersError,
   TimeoutError,
   type NatsConnection,
@@ -16,6 +24,7 @@ import {
   type RequestEnvelope,
 } from '@convergio/contracts';
 import { BusClient, type WatchHandler } from './bus-client.js';
+import { BusUnavailableError } from './bus-unavailable.error.js';
 import { traceHeaders } from './trace-headers.js';
 import { natsSubject, streamName } from './bus-names.js';
 import type { NatsBusOptions } from './nats-connection.js';
@@ -80,15 +89,41 @@ export class JetStreamBusClient extends BusClient {
     };
   }
 
+  /**
+   * Throws a BusUnavailableError when NATS or JetStream cannot take any event now; any other
+   * error is about this event: a subject the stream lacks or this user may not publish, a body
+   * over the server's or the stream's size limit.
+   */
   protected async send(envelope: EventEnvelope): Promise<void> {
-    await this.js.publish(
-      natsSubject(this.options.prefix, envelope.type),
-      JSON.stringify(envelope),
-      {
+    const subject = natsSubject(this.options.prefix, envelope.type);
+    try {
+      await this.js.publish(subject, JSON.stringify(envelope), {
         msgID: envelope.id,
         headers: traceHeaders(),
-      },
-    );
+      });
+    } catch (error) {
+      throw await this.publishFailure(subject, error);
+    }
+  }
+
+  private async publishFailure(subject: string, error: unknown): Promise<Error> {
+    const stream = streamName(this.options.prefix);
+    if (isOutage(error))
+      return new BusUnavailableError(`NATS did not take ${subject}: ${messageOf(error)}`, {
+        cause: error,
+      });
+    if (isNoResponders(error)) {
+      // Nobody stores the subject: the stream lacks it, unless the stream does not answer at all.
+      const streamUp = await this.js.streams.get(stream).then(
+        () => true,
+        () => false,
+      );
+      if (streamUp)
+        return new Error(`the stream ${stream} does not take ${subject}`, { cause: error });
+      const why = `${stream} missing or JetStream down`;
+      return new BusUnavailableError(`no stream took ${subject}: ${why}`, { cause: error });
+    }
+    return error instanceof Error ? error : new Error(String(error));
   }
 
   protected async exchange(
@@ -122,14 +157,36 @@ function coveringFilter(subjects: readonly string[]): string {
   return first.size === 1 ? `${[...first][0]}.>` : '>';
 }
 
+/**
+ * A failure of the connection or of the server, not of what was sent: no connection, no answer
+ * in time, or a JetStream error of the 5xx kind (storage full or failing, no cluster leader).
+ */
+function isOutage(error: unknown): boolean {
+  return (
+    error instanceof TimeoutError ||
+    error instanceof ClosedConnectionError ||
+    error instanceof DrainingConnectionError ||
+    error instanceof ConnectionError ||
+    (error instanceof JetStreamApiError && error.status >= 500)
+  );
+}
+
+/** nats.js reports a publish nothing subscribes to as "jetstream is not enabled", caused by this. */
+function isNoResponders(error: unknown): boolean {
+  return (
+    error instanceof Error && error.cause instanceof RequestError && error.cause.isNoResponders()
+  );
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 function toUnavailable(subject: string, error: unknown): DomainError {
   const cause = error instanceof RequestError ? (error.cause ?? error) : error;
   if (cause instanceof NoRespondersError)
     return new DomainError('unavailable', `no ${subject} service is running`);
   if (cause instanceof TimeoutError)
     return new DomainError('unavailable', `${subject} did not answer in time`);
-  return new DomainError(
-    'unavailable',
-    `${subject} failed on the bus: ${error instanceof Error ? error.message : String(error)}`,
-  );
+  return new DomainError('unavailable', `${subject} failed on the bus: ${messageOf(error)}`);
 }

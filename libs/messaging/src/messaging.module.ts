@@ -16,10 +16,19 @@ import { InProcessBusClient } from './in-process-bus.client.js';
 import { JetStreamServer } from './jetstream-server.js';
 import { JetStreamBusClient } from './jetstream-bus.client.js';
 import { connectNatsBus, type NatsBusOptions } from './nats-connection.js';
+import {
+  DEFAULT_OUTBOX_SETTINGS,
+  OUTBOX_SETTINGS,
+  type OutboxSettings,
+} from './outbox-settings.js';
 
-/** Which bus a process uses (DESIGN.md §2). */
-export type MessagingOptions =
-  ({ kind: 'nats' } & NatsBusOptions) | { kind: 'in-process'; hub?: InProcessHub };
+/**
+ * Which bus a process uses (DESIGN.md §2), and how the outboxes of its services treat an event
+ * the bus keeps refusing (default {@link DEFAULT_OUTBOX_SETTINGS}).
+ */
+export type MessagingOptions = (
+  ({ kind: 'nats' } & NatsBusOptions) | { kind: 'in-process'; hub?: InProcessHub }
+) & { outbox?: OutboxSettings };
 
 type Transport =
   | { kind: 'nats'; nc: NatsConnection; options: NatsBusOptions }
@@ -63,8 +72,9 @@ export class MessagingModule {
             t.kind === 'nats' ? new JetStreamServer(t.nc, t.options) : new InProcessServer(t.hub),
         },
         TransportLifecycle,
+        { provide: OUTBOX_SETTINGS, useValue: options.outbox ?? DEFAULT_OUTBOX_SETTINGS },
       ],
-      exports: [TRANSPORT, BusServer],
+      exports: [TRANSPORT, BusServer, OUTBOX_SETTINGS],
     };
   }
 

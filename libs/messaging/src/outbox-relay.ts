@@ -8,6 +8,8 @@ import {
 } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { BusClient } from './bus-client.js';
+import { OutboxMetrics } from './outbox-metrics.js';
+import { OUTBOX_SETTINGS, type OutboxSettings } from './outbox-settings.js';
 import { TransactionalOutbox } from './transactional-outbox.js';
 
 /** How often the relay looks for events their commit did not publish (a crash, the bus down). */
@@ -52,18 +54,20 @@ class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
 }
 
 /**
- * Providers of a service's transactional outbox on `<schema>.outbox` (created by a migration of
- * the service with `createOutboxTableSql`): `TransactionalOutbox` to inject, and its relay.
- * Needs the service's BusClient and the DataSource in scope.
+ * Providers of a service's transactional outbox on `<schema>.outbox` (created by migrations of
+ * the service with `createOutboxTableSql` and `addOutboxDeliveryColumnsSql`): `TransactionalOutbox`
+ * to inject, its relay and its dead-letter gauge. Needs the service's BusClient and the
+ * DataSource in scope; takes the OutboxSettings of `MessagingModule.forRoot`.
  */
 export function outboxProviders(schema: string): Provider[] {
   return [
     {
       provide: TransactionalOutbox,
-      inject: [DataSource, BusClient],
-      useFactory: (dataSource: DataSource, bus: BusClient) =>
-        new TransactionalOutbox(dataSource, bus, schema),
+      inject: [DataSource, BusClient, OUTBOX_SETTINGS],
+      useFactory: (dataSource: DataSource, bus: BusClient, settings: OutboxSettings) =>
+        new TransactionalOutbox(dataSource, bus, schema, settings),
     },
     OutboxRelay,
+    OutboxMetrics,
   ];
 }

@@ -5,8 +5,8 @@ import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { DataSource } from 'typeorm';
 import { DomainError, EventSubjects, type EventPayloadMap } from '@convergio/contracts';
-import { createOutboxTableSql } from '@convergio/persistence';
-import { createTestDatabase, type TestDatabase } from '@convergio/testing';
+import { addOutboxDeliveryColumnsSql, createOutboxTableSql } from '@convergio/persistence';
+import { createTestDatabase, storedEventIds, type TestDatabase } from '@convergio/testing';
 import { JetStreamBusClient } from './jetstream-bus.client.js';
 import { natsSubject, streamName } from './bus-names.js';
 import { connectNatsBus } from './nats-connection.js';
@@ -34,7 +34,8 @@ beforeAll(async () => {
   dataSource = await new DataSource({ type: 'postgres', url: db.url }).initialize();
   await dataSource.query(`CREATE SCHEMA ${SCHEMA}`);
   await dataSource.query(`CREATE TABLE ${SCHEMA}.things (id text PRIMARY KEY)`);
-  for (const sql of createOutboxTableSql(SCHEMA)) await dataSource.query(sql);
+  for (const sql of [...createOutboxTableSql(SCHEMA), ...addOutboxDeliveryColumnsSql(SCHEMA)])
+    await dataSource.query(sql);
   nc = await connectNatsBus({ url: NATS_URL, service: 'registry', prefix });
   jsm = await jetstreamManager(nc);
   outbox = new TransactionalOutbox(
@@ -52,16 +53,8 @@ afterAll(async () => {
 });
 
 /** The ids of the plugin.revoked events JetStream holds, in order. */
-async function storedIds(): Promise<string[]> {
-  const ids: string[] = [];
-  const { state } = await jsm.streams.info(streamName(prefix));
-  for (let seq = state.first_seq; seq <= state.last_seq && state.messages > 0; seq++) {
-    const m = await jsm.streams.getMessage(streamName(prefix), { seq }).catch(() => null);
-    if (m?.subject === natsSubject(prefix, EventSubjects.PluginRevoked))
-      ids.push(m.json<{ id: string }>().id);
-  }
-  return ids;
-}
+const storedIds = () =>
+  storedEventIds(nc, streamName(prefix), natsSubject(prefix, EventSubjects.PluginRevoked));
 
 const row = async (id: string) =>
   (

@@ -8,23 +8,36 @@ import type {
   TransactionRollbackEvent,
 } from 'typeorm';
 import type { EventEnvelope, EventPayloadMap, EventSubject } from '@convergio/contracts';
-import { OUTBOX_TABLE, quoteSchemaName } from '@convergio/persistence';
 import type { BusClient } from './bus-client.js';
+import { BusUnavailableError } from './bus-unavailable.error.js';
+import { OutboxRows } from './outbox-rows.js';
+import { DEFAULT_OUTBOX_SETTINGS, type OutboxSettings } from './outbox-settings.js';
 
-/** Rows a relay pass publishes at most; the next pass takes the rest. */
+/** Rows a relay pass tries at most; the next pass takes the rest. */
 const BATCH = 100;
+/** Longest reason kept in `last_error` and logged. */
+const MAX_REASON = 500;
+
+/** How one publish ended: sent, failed because of the event, or the bus was unavailable. */
+type Outcome = 'sent' | 'failed' | BusUnavailableError;
 
 /**
  * A transactional outbox (one `<schema>.outbox` table per service): `add` writes an event in the
  * transaction of the state change it reports, so the event exists exactly when the change does.
  * Right after that transaction commits, the events it added are published to the bus (their id
- * as JetStream message id) and marked sent; `relayPending` publishes what a crash or an
- * unreachable bus left behind. A row published but not yet marked is published again, and
+ * as JetStream message id), each marked sent on its own; `relayPending` publishes what a crash
+ * or an unreachable bus left behind. A row published but not yet marked is published again, and
  * JetStream's duplicate window drops the second copy; consumers are idempotent by event id.
+ *
+ * An event the bus refuses because of the event itself (a subject the stream lacks or the NATS
+ * user may not publish, a body over a size limit, a row that no longer parses) holds up no
+ * other: its attempts are counted, retried with a doubling wait, and after
+ * `settings.maxAttempts` it is set aside (dead-lettered) and logged as an error. A bus outage
+ * counts no attempt: the rows simply wait (ADR 0016).
  */
 export class TransactionalOutbox implements EntitySubscriberInterface {
   private readonly log: Logger;
-  private readonly table: string;
+  private readonly rows: OutboxRows;
   /**
    * Events added in each open transaction, by its query runner, and whether a savepoint of it
    * rolled back since (which may have taken some of their rows with it).
@@ -37,9 +50,11 @@ export class TransactionalOutbox implements EntitySubscriberInterface {
   constructor(
     private readonly dataSource: DataSource,
     private readonly bus: BusClient,
-    schema: string,
+    /** The service schema holding the `outbox` table. */
+    readonly schema: string,
+    private readonly settings: OutboxSettings = DEFAULT_OUTBOX_SETTINGS,
   ) {
-    this.table = `${quoteSchemaName(schema)}.${OUTBOX_TABLE}`;
+    this.rows = new OutboxRows(schema);
     this.log = new Logger(`${schema} outbox`);
     dataSource.subscribers.push(this);
   }
@@ -60,10 +75,7 @@ export class TransactionalOutbox implements EntitySubscriberInterface {
       throw new Error('TransactionalOutbox.add needs a transaction');
     const envelope = this.bus.createEvent(subject, data, correlationId);
     // A handler's events have ids derived from the message it handles: a retry adds the same rows.
-    await manager.query(
-      `INSERT INTO ${this.table} (event_id, subject, envelope) VALUES ($1, $2, $3) ON CONFLICT (event_id) DO NOTHING`,
-      [envelope.id, subject, JSON.stringify(envelope)],
-    );
+    await this.rows.insert(manager, envelope);
     const open = this.added.get(runner) ?? { events: [], savepointRolledBack: false };
     this.added.set(runner, { ...open, events: [...open.events, envelope] });
     return envelope.id;
@@ -93,37 +105,59 @@ export class TransactionalOutbox implements EntitySubscriberInterface {
     else if (open) open.savepointRolledBack = true;
   }
 
-  /** Publishes a committed transaction's events (those whose rows still exist), marks them sent. */
+  /**
+   * Publishes a committed transaction's events (those whose rows still exist) in order, each
+   * marked on its own. One failing because of itself is counted and the next ones still go; a
+   * bus outage leaves it and the rest to the relay.
+   */
   private async publish(runner: QueryRunner, events: EventEnvelope[], recheck: boolean) {
     let committed = events;
     if (recheck) {
-      const rows = (await runner.query(
-        `SELECT event_id FROM ${this.table} WHERE event_id = ANY($1)`,
-        [events.map((e) => e.id)],
-      )) as { event_id: string }[];
-      const kept = new Set(rows.map((r) => r.event_id));
+      const kept = await this.rows.existing(
+        runner,
+        events.map((e) => e.id),
+      );
       committed = events.filter((e) => kept.has(e.id));
     }
-    await this.send(runner, committed);
+    for (const [i, event] of committed.entries()) {
+      const outcome = await this.attempt(runner, event.id, event.type, () => event);
+      if (outcome instanceof BusUnavailableError) {
+        this.log.warn(`${committed.length - i} event(s) left for the relay: ${outcome.message}`);
+        return;
+      }
+    }
   }
 
   /**
    * Publishes rows still unsent `olderThanMs` after they were written (younger ones are being
-   * published by their own commit), oldest first, at most BATCH of them. Several replicas may
-   * run it at once: each takes rows the others have not locked. Returns how many it published.
+   * published by their own commit) and due for an attempt, oldest first, at most BATCH of them,
+   * each in a transaction of its own. Several replicas may run it at once: each takes rows the
+   * others have not locked. Returns how many it published; throws the BusUnavailableError of a
+   * bus outage (the rows wait for the next pass, no attempt counted).
    */
   async relayPending(olderThanMs: number): Promise<number> {
     const runner = this.dataSource.createQueryRunner();
+    let published = 0;
+    let afterSeq = '0';
     try {
-      await runner.startTransaction();
-      const published = await this.publishRows(
-        runner,
-        `SELECT event_id, envelope FROM ${this.table}
-         WHERE sent_at IS NULL AND created_at < now() - make_interval(secs => $1)
-         ORDER BY seq LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`,
-        [olderThanMs / 1000],
-      );
-      await runner.commitTransaction();
+      for (let taken = 0; taken < BATCH; taken++) {
+        await runner.startTransaction();
+        const row = await this.rows.lockNextDue(runner, olderThanMs, afterSeq);
+        if (!row) {
+          await runner.commitTransaction();
+          break;
+        }
+        afterSeq = row.seq;
+        const outcome = await this.attempt(
+          runner,
+          row.event_id,
+          row.subject,
+          () => JSON.parse(row.envelope) as EventEnvelope,
+        );
+        await runner.commitTransaction();
+        if (outcome instanceof BusUnavailableError) throw outcome;
+        if (outcome === 'sent') published++;
+      }
       return published;
     } catch (error) {
       if (runner.isTransactionActive) await runner.rollbackTransaction();
@@ -134,37 +168,59 @@ export class TransactionalOutbox implements EntitySubscriberInterface {
   }
 
   /** Deletes rows sent more than `olderThanMs` ago (JetStream holds the events). Returns how many. */
-  async prune(olderThanMs: number): Promise<number> {
-    const [, count] = await this.dataSource.query<[unknown, number]>(
-      `DELETE FROM ${this.table} WHERE sent_at < now() - make_interval(secs => $1)`,
-      [olderThanMs / 1000],
-    );
-    return count;
+  prune(olderThanMs: number): Promise<number> {
+    return this.rows.prune(this.dataSource, olderThanMs);
   }
 
-  /** Publishes the selected rows in order, stopping at the first failure; marks those published. */
-  private async publishRows(runner: QueryRunner, select: string, params: unknown[]) {
-    const rows = (await runner.query(select, params)) as { envelope: string }[];
-    return this.send(
-      runner,
-      rows.map((row) => JSON.parse(row.envelope) as EventEnvelope),
-    );
+  /** How many rows are set aside (dead-lettered), waiting for an operator. */
+  countDeadLettered(): Promise<number> {
+    return this.rows.countDeadLettered(this.dataSource);
   }
 
-  /** Publishes events in order, stopping at the first failure; marks those published as sent. */
-  private async send(runner: QueryRunner, events: EventEnvelope[]): Promise<number> {
-    const sent: string[] = [];
+  /**
+   * Publishes one event and records how that went on its row: sent; a failure counted against
+   * it (set aside at the last attempt); or, for a bus outage, only the reason.
+   */
+  private async attempt(
+    runner: QueryRunner,
+    eventId: string,
+    subject: string,
+    envelope: () => EventEnvelope,
+  ): Promise<Outcome> {
     try {
-      for (const event of events) {
-        await this.bus.publishEnvelope(event);
-        sent.push(event.id);
+      await this.bus.publishEnvelope(envelope());
+    } catch (error) {
+      const reason = reasonOf(error);
+      if (error instanceof BusUnavailableError) {
+        await this.rows.recordOutage(runner, eventId, reason);
+        return error;
       }
-    } finally {
-      if (sent.length > 0)
-        await runner.query(`UPDATE ${this.table} SET sent_at = now() WHERE event_id = ANY($1)`, [
-          sent,
-        ]);
+      const max = this.settings.maxAttempts;
+      const failure = await this.rows.recordFailure(runner, eventId, reason, max);
+      if (failure?.deadLettered)
+        this.log.error(
+          `event ${eventId} (${subject}) dead-lettered after ${failure.attempts} failed attempts, no longer retried: ${reason}. The row stays in ${this.rows.table} until an operator replays or deletes it (docs/operator-guide.md)`,
+        );
+      else if (failure)
+        this.log.warn(
+          `event ${eventId} (${subject}) not published (attempt ${failure.attempts} of ${max}, next in ${failure.retryInS} s): ${reason}`,
+        );
+      return 'failed';
     }
-    return sent.length;
+    await this.rows.markSent(runner, eventId);
+    return 'sent';
   }
+}
+
+/**
+ * Why a publish failed, without the event's data: JSON.parse quotes the text it could not
+ * parse, so an unparsable row gets a fixed reason.
+ */
+function reasonOf(error: unknown): string {
+  if (error instanceof SyntaxError) return 'the stored envelope is not valid JSON';
+  const text =
+    error instanceof Error
+      ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}`
+      : String(error);
+  return text.slice(0, MAX_REASON);
 }

@@ -24,5 +24,11 @@ export {
   dropProcessedEventsTableSql,
 } from './processed-events.sql.js';
 export { runMigrations } from './run-migrations.js';
-export { createOutboxTableSql, dropOutboxTableSql, OUTBOX_TABLE } from './outbox.sql.js';
+export {
+  addOutboxDeliveryColumnsSql,
+  createOutboxTableSql,
+  dropOutboxDeliveryColumnsSql,
+  dropOutboxTableSql,
+  OUTBOX_TABLE,
+} from './outbox.sql.js';
 export { quoteSchemaName } from './schema-name.js';

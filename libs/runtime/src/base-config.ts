@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { Secret } from '@convergio/config';
+import { DEFAULT_OUTBOX_SETTINGS } from '@convergio/messaging';
 import { LoggingEnv } from '@convergio/observability';
 
 /** Where NATS is and who a process is on it: every distributed service, and the provisioner. */
@@ -59,6 +60,17 @@ export const DistributedEnv = {
       }),
     ),
   ),
+};
+
+/** How a service's transactional outbox treats an event NATS keeps refusing (ADR 0016). */
+export const OutboxEnv = {
+  OUTBOX_MAX_ATTEMPTS: Type.Integer({
+    minimum: 1,
+    maximum: 1000,
+    default: DEFAULT_OUTBOX_SETTINGS.maxAttempts,
+    description:
+      'failed publishes of one event, each caused by the event itself (a subject the stream lacks or this NATS user may not publish, a body over the size limit, a stored row that no longer parses), after which it is set aside (dead-lettered) in the outbox table for an operator; the waits between attempts double from 1 s up to 1 h. NATS being unreachable counts no attempt',
+  }),
 };
 
 /** Where content-addressed artifacts (Wasm modules) live; shared by registry, verification and executor. */

@@ -28,6 +28,8 @@ export interface ServiceRootOptions {
     DATABASE_URL: string;
     DATABASE_MIGRATION_URL?: string;
     ARTIFACT_DIR?: string;
+    /** Set for the services with an outbox ({@link OutboxEnv}). */
+    OUTBOX_MAX_ATTEMPTS?: number;
   };
   /** Events the service's consumer handles at once (default 1: one at a time, in stream order). */
   eventBatch?: number;
@@ -47,6 +49,9 @@ export class ServiceRootModule {
           service: o.service,
           eventBatch: o.eventBatch,
           credentials: natsCredentials(o.env, o.service),
+          outbox: o.env.OUTBOX_MAX_ATTEMPTS
+            ? { maxAttempts: o.env.OUTBOX_MAX_ATTEMPTS }
+            : undefined,
         }),
         MessagingModule.forService(o.service),
         PersistenceModule.forRoot({

@@ -1,7 +1,8 @@
 export { expectEventually, type EventuallyOptions } from './expect-eventually.js';
 export { createTestDatabase, TEST_POSTGRES_URL, type TestDatabase } from './test-database.js';
 export { applyServiceLogins, serviceLogin } from './service-logins.js';
-export { connectTestNats, deleteTestStream, TEST_NATS_URL } from './nats.js';
+export { connectTestNats, deleteTestStream, storedEventIds, TEST_NATS_URL } from './nats.js';
+export { startInterruptibleProxy, type InterruptibleProxy } from './interruptible-proxy.js';
 export { aManifest, exampleModule, notesExample, sha256Hex } from './plugin-factory.js';
 export {
   serviceMain,

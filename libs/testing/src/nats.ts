@@ -26,3 +26,20 @@ export async function deleteTestStream(name: string): Promise<void> {
     await nc.close();
   }
 }
+
+/** The ids of the events a stream holds (of `subject` only, when given), oldest first. */
+export async function storedEventIds(
+  nc: NatsConnection,
+  stream: string,
+  subject?: string,
+): Promise<string[]> {
+  const jsm = await jetstreamManager(nc);
+  const { state } = await jsm.streams.info(stream);
+  const ids: string[] = [];
+  for (let seq = state.first_seq; seq <= state.last_seq && state.messages > 0; seq++) {
+    const m = await jsm.streams.getMessage(stream, { seq }).catch(() => null);
+    if (m && (subject === undefined || m.subject === subject))
+      ids.push(m.json<{ id: string }>().id);
+  }
+  return ids;
+}

@@ -6,6 +6,7 @@ import { ApprovalSignedBy1764900000000 } from './migrations/1764900000000-approv
 import { ApprovalSeparationOfDuties1765100000000 } from './migrations/1765100000000-approval-separation-of-duties.js';
 import { ApprovalRevokedVersions1766200000000 } from './migrations/1766200000000-approval-revoked-versions.js';
 import { ApprovalOutbox1765100000000 } from './migrations/1765100000000-approval-outbox.js';
+import { ApprovalOutboxDeadLetters1766600000000 } from './migrations/1766600000000-approval-outbox-dead-letters.js';
 import { ApprovalSubmittedByIssuer1766300000000 } from './migrations/1766300000000-approval-submitted-by-issuer.js';
 import { APPROVAL_SCHEMA } from './approval.schema.js';
 
@@ -22,5 +23,6 @@ export const approvalPersistence = {
     ApprovalRevokedVersions1766200000000,
     ApprovalOutbox1765100000000,
     ApprovalSubmittedByIssuer1766300000000,
+    ApprovalOutboxDeadLetters1766600000000,
   ],
 };

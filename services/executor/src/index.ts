@@ -4,6 +4,7 @@ import { ExecutorInit1764300000000 } from './migrations/1764300000000-executor-i
 import { ExecutorPolicyViolations1764500000000 } from './migrations/1764500000000-executor-policy-violations.js';
 import { ExecutorPluginVersions1764800000000 } from './migrations/1764800000000-executor-plugin-versions.js';
 import { ExecutorOutbox1765100000000 } from './migrations/1765100000000-executor-outbox.js';
+import { ExecutorOutboxDeadLetters1766600000000 } from './migrations/1766600000000-executor-outbox-dead-letters.js';
 import { EXECUTOR_SCHEMA } from './executor.schema.js';
 
 export { ExecutorModule } from './executor.module.js';
@@ -21,5 +22,6 @@ export const executorPersistence = {
     ExecutorPolicyViolations1764500000000,
     ExecutorPluginVersions1764800000000,
     ExecutorOutbox1765100000000,
+    ExecutorOutboxDeadLetters1766600000000,
   ],
 };

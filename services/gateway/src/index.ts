@@ -5,6 +5,7 @@ import { GatewayKeyPublisher1764500000000 } from './migrations/1764500000000-gat
 import { GatewayKeyRotation1765100000000 } from './migrations/1765100000000-gateway-key-rotation.js';
 import { GatewayKeyIssuer1766300000000 } from './migrations/1766300000000-gateway-key-issuer.js';
 import { GatewayOutbox1766400000000 } from './migrations/1766400000000-gateway-outbox.js';
+import { GatewayOutboxDeadLetters1766600000000 } from './migrations/1766600000000-gateway-outbox-dead-letters.js';
 import { GATEWAY_SCHEMA } from './gateway.schema.js';
 
 export { GatewayModule } from './gateway.module.js';
@@ -20,5 +21,6 @@ export const gatewayPersistence = {
     GatewayKeyRotation1765100000000,
     GatewayKeyIssuer1766300000000,
     GatewayOutbox1766400000000,
+    GatewayOutboxDeadLetters1766600000000,
   ],
 };

@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { expectEventually, startPlatform } from '@convergio/testing';
 import { BusLogins, PREFIX } from './support/bus-logins.js';
 import {
@@ -15,6 +16,8 @@ import {
  * Nothing lost between a commit and the bus: the registry commits a revocation whose event the
  * bus refuses (its NATS permission taken away for the moment), the registry is killed, the
  * permission comes back, and the restarted registry's outbox relay publishes the event, once.
+ * The refusal is the event's own: its row counts the attempt and keeps the reason, and nothing
+ * is set aside (the registry's /metrics gauge of dead letters stays at 0).
  */
 let logins: BusLogins;
 let platform: Awaited<ReturnType<typeof startPlatform>> | undefined;
@@ -31,6 +34,27 @@ afterAll(async () => {
 }, 60_000);
 
 const REVOKED_GRANT = `            "${PREFIX}.plugin.revoked"\n`;
+
+/** The registry's outbox row of the plugin.revoked event of `pluginId`. */
+async function revocationRow(pluginId: string) {
+  const db = new pg.Client({ connectionString: platform!.info.databaseUrl });
+  await db.connect();
+  try {
+    const { rows } = await db.query<{
+      attempts: number;
+      last_error: string | null;
+      sent_at: Date | null;
+      dead_lettered_at: Date | null;
+    }>(
+      `SELECT attempts, last_error, sent_at, dead_lettered_at FROM registry.outbox
+       WHERE subject = 'plugin.revoked' AND envelope LIKE $1`,
+      [`%"plugin_id":"${pluginId}"%`],
+    );
+    return rows[0];
+  } finally {
+    await db.end();
+  }
+}
 
 it('delivers once a revocation committed while its publish failed and the registry was killed', async () => {
   const [publisher, invoker, auditor] = await Promise.all([
@@ -61,6 +85,17 @@ it('delivers once a revocation committed while its publish failed and the regist
     .send({ reason: 'compromised' })
     .expect(200);
   await logins.expectLogged('Publish', 'registry', `${PREFIX}.plugin.revoked`);
+  await expectEventually(async () =>
+    expect(await revocationRow(id)).toMatchObject({
+      attempts: expect.any(Number),
+      last_error: expect.stringContaining(
+        `Permissions Violation for Publish to "${PREFIX}.plugin.revoked"`,
+      ),
+      sent_at: null,
+      dead_lettered_at: null,
+    }),
+  );
+  expect((await revocationRow(id)).attempts).toBeGreaterThanOrEqual(1);
   expect((await versionState(publisher, id)).status).toBe('revoked');
   expect(await auditTypes(auditor, id)).not.toContain('plugin.revoked');
 
@@ -77,4 +112,14 @@ it('delivers once a revocation committed while its publish failed and the regist
     ),
   );
   expect((await auditTypes(auditor, id)).filter((t) => t === 'plugin.revoked')).toHaveLength(1);
+  await expectEventually(async () =>
+    expect(await revocationRow(id)).toMatchObject({
+      sent_at: expect.any(Date),
+      dead_lettered_at: null,
+    }),
+  );
+  const metrics = await fetch(`${platform!.info.serviceUrls.registry}/metrics`);
+  expect(await metrics.text()).toMatch(
+    /^convergio_outbox_dead_letters\{schema="registry"[^}]*\} 0$/m,
+  );
 });

@@ -5,6 +5,7 @@ import { RegistryPlugins1764500000000 } from './migrations/1764500000000-registr
 import { RegistryPolicyViolations1764600000000 } from './migrations/1764600000000-registry-policy-violations.js';
 import { RegistrySbom1764700000000 } from './migrations/1764700000000-registry-sbom.js';
 import { RegistryOutbox1765100000000 } from './migrations/1765100000000-registry-outbox.js';
+import { RegistryOutboxDeadLetters1766600000000 } from './migrations/1766600000000-registry-outbox-dead-letters.js';
 import { Plugin } from './plugins/plugin.entity.js';
 import { PluginVersion } from './plugins/plugin-version.entity.js';
 import { REGISTRY_SCHEMA } from './registry.schema.js';
@@ -22,5 +23,6 @@ export const registryPersistence = {
     RegistryPolicyViolations1764600000000,
     RegistrySbom1764700000000,
     RegistryOutbox1765100000000,
+    RegistryOutboxDeadLetters1766600000000,
   ],
 };

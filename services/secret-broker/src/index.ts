@@ -2,6 +2,7 @@ import { processedEventEntity } from '@convergio/persistence';
 import { SecretBrokerInit1764300000000 } from './migrations/1764300000000-secret-broker-init.js';
 import { SecretBrokerSecrets1766100000000 } from './migrations/1766100000000-secret-broker-secrets.js';
 import { SecretBrokerOutbox1766500000000 } from './migrations/1766500000000-secret-broker-outbox.js';
+import { SecretBrokerOutboxDeadLetters1766600000000 } from './migrations/1766600000000-secret-broker-outbox-dead-letters.js';
 import { SECRET_BROKER_SCHEMA } from './secret-broker.schema.js';
 
 export { SecretBrokerModule } from './secret-broker.module.js';
@@ -20,5 +21,6 @@ export const secretBrokerPersistence = {
     SecretBrokerInit1764300000000,
     SecretBrokerSecrets1766100000000,
     SecretBrokerOutbox1766500000000,
+    SecretBrokerOutboxDeadLetters1766600000000,
   ],
 };

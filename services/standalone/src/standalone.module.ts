@@ -53,7 +53,10 @@ export class StandaloneModule {
     return {
       module: StandaloneModule,
       imports: [
-        MessagingModule.forRoot({ kind: 'in-process' }),
+        MessagingModule.forRoot({
+          kind: 'in-process',
+          outbox: { maxAttempts: env.OUTBOX_MAX_ATTEMPTS },
+        }),
         MessagingModule.forService('standalone'),
         PersistenceModule.forRoot({
           url: databaseUrl,

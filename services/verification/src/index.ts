@@ -6,6 +6,7 @@ import { Signer } from './keyring/signer.entity.js';
 import { VerificationInit1764300000000 } from './migrations/1764300000000-verification-init.js';
 import { VerificationKeyring1764900000000 } from './migrations/1764900000000-verification-keyring.js';
 import { VerificationOutbox1766500000000 } from './migrations/1766500000000-verification-outbox.js';
+import { VerificationOutboxDeadLetters1766600000000 } from './migrations/1766600000000-verification-outbox-dead-letters.js';
 import { VERIFICATION_SCHEMA } from './verification.schema.js';
 
 export { VerificationModule } from './verification.module.js';
@@ -25,5 +26,6 @@ export const verificationPersistence = {
     VerificationInit1764300000000,
     VerificationKeyring1764900000000,
     VerificationOutbox1766500000000,
+    VerificationOutboxDeadLetters1766600000000,
   ],
 };

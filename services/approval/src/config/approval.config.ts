@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { DistributedEnv, serviceEnv } from '@convergio/runtime';
+import { DistributedEnv, OutboxEnv, serviceEnv } from '@convergio/runtime';
 
 /** Variables of the approval service shared by both modes. */
 export const ApprovalEnv = {
@@ -28,6 +28,7 @@ export function approvalSettings(
 /** Environment of the approval service. */
 export const ApprovalConfig = Type.Object({
   ...DistributedEnv,
+  ...OutboxEnv,
   ...serviceEnv(3003),
   ...ApprovalEnv,
 });

@@ -3,6 +3,7 @@ import {
   ArtifactEnv,
   DistributedEnv,
   GrantPolicyEnv,
+  OutboxEnv,
   serviceEnv,
   type PlatformGrants,
 } from '@convergio/runtime';
@@ -112,6 +113,7 @@ export const ExecutorLimitsEnv = {
 /** Environment of the executor in distributed mode. */
 export const ExecutorConfig = Type.Object({
   ...DistributedEnv,
+  ...OutboxEnv,
   ...ArtifactEnv,
   ...GrantPolicyEnv,
   ...serviceEnv(3004),

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Secret } from '@convergio/config';
-import { ArtifactEnv, DistributedEnv, serviceEnv } from '@convergio/runtime';
+import { ArtifactEnv, DistributedEnv, OutboxEnv, serviceEnv } from '@convergio/runtime';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -82,6 +82,7 @@ export type GatewaySettings = Static<ReturnType<typeof Type.Object<typeof Gatewa
 /** Environment of the gateway in distributed mode. */
 export const GatewayConfig = Type.Object({
   ...DistributedEnv,
+  ...OutboxEnv,
   ...ArtifactEnv,
   ...serviceEnv(3000),
   ...GatewayEnv,

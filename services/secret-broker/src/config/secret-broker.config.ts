@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Type, type Static } from '@sinclair/typebox';
 import { ConfigError, Secret } from '@convergio/config';
-import { DistributedEnv, serviceEnv } from '@convergio/runtime';
+import { DistributedEnv, OutboxEnv, serviceEnv } from '@convergio/runtime';
 import { parseReleaseForms, type ReleaseForms } from '../reads/release-form.js';
 
 /** Longest a secret token may live, seconds: a leaked token is useless after at most this. */
@@ -60,6 +60,7 @@ export const SecretBrokerEnv = {
 /** Environment of the secret broker in distributed mode. */
 export const SecretBrokerConfig = Type.Object({
   ...DistributedEnv,
+  ...OutboxEnv,
   ...serviceEnv(3005),
   ...SecretBrokerEnv,
 });

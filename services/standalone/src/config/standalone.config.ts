@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { GrantPolicyEnv, serviceEnv } from '@convergio/runtime';
+import { GrantPolicyEnv, OutboxEnv, serviceEnv } from '@convergio/runtime';
 import { ApprovalEnv } from '@convergio/approval';
 import { ExecutorLimitsEnv } from '@convergio/executor';
 import { GatewayEnv } from '@convergio/gateway';
@@ -23,6 +23,7 @@ export const StandaloneConfig = Type.Object({
   ...ApprovalEnv,
   ...ExecutorLimitsEnv,
   ...GrantPolicyEnv,
+  ...OutboxEnv,
   ...ReleaseKeyEnv,
   ...SbomEnv,
   ...SecretBrokerEnv,

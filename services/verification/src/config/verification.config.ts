@@ -1,11 +1,18 @@
 import { Type } from '@sinclair/typebox';
-import { ArtifactEnv, DistributedEnv, GrantPolicyEnv, serviceEnv } from '@convergio/runtime';
+import {
+  ArtifactEnv,
+  DistributedEnv,
+  GrantPolicyEnv,
+  OutboxEnv,
+  serviceEnv,
+} from '@convergio/runtime';
 import { ReleaseKeyEnv } from '../keyring/release-key.js';
 import { SbomEnv } from '../sbom/sbom-policy.js';
 
 /** Environment of the verification service. */
 export const VerificationConfig = Type.Object({
   ...DistributedEnv,
+  ...OutboxEnv,
   ...ArtifactEnv,
   ...GrantPolicyEnv,
   ...serviceEnv(3002),
