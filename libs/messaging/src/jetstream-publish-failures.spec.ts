@@ -5,7 +5,8 @@ import { EventSubjects, type EventEnvelope } from '@convergio/contracts';
 import { TEST_NATS_URL } from '@convergio/testing';
 import { BusUnavailableError } from './bus-unavailable.error.js';
 import { JetStreamBusClient } from './jetstream-bus.client.js';
-import { connectNatsBus, natsSubject, streamName, type NatsBusOptions } from './nats-connection.js';
+import { natsSubject, streamName } from './bus-names.js';
+import { connectNatsBus, type NatsBusOptions } from './nats-connection.js';
 
 // Which publish failures are the bus's (BusUnavailableError: the outbox waits, counting nothing)
 // and which the event's own (the outbox counts them against it and at last sets it aside), on the

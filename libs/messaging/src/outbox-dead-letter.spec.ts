@@ -20,7 +20,9 @@ import {
 } from '@convergio/testing';
 import { BusUnavailableError } from './bus-unavailable.error.js';
 import { JetStreamBusClient } from './jetstream-bus.client.js';
-import { connectNatsBus, natsSubject, streamName, type NatsBusOptions } from './nats-connection.js';
+import { natsSubject, streamName } from './bus-names.js';
+import { provisionEventStream } from './event-stream.js';
+import { connectNatsBus, openNatsConnection, type NatsBusOptions } from './nats-connection.js';
 import { TransactionalOutbox } from './transactional-outbox.js';
 
 // One event that can never be published (a subject the stream lacks, a row that no longer parses)
@@ -353,6 +355,14 @@ describe('TransactionalOutbox on deploy/nats/nats.conf', () => {
 
   beforeAll(async () => {
     server = await startConfiguredNats();
+    // The deploy step first: services logged in as themselves only check the stream.
+    const provisioner = await openNatsConnection({
+      url: server.url,
+      name: 'provisioner',
+      credentials: { user: 'provisioner', password: server.passwords.provisioner },
+    });
+    await provisionEventStream(provisioner, 'convergio');
+    await provisioner.close();
     registryOptions = {
       url: server.url,
       service: 'registry',
