@@ -3,8 +3,8 @@
 --
 -- One login per service, owning only its own schema: no service reads or writes another's
 -- tables (the gateway's API key hashes, the secret broker's signing key). The audit service is
--- split in two: convergio_audit_owner owns the audit schema and runs its migrations
--- (DATABASE_MIGRATION_URL); convergio_audit, the login the service works as (DATABASE_URL), is
+-- split in two: convergio_audit_owner owns the audit schema and migrates it in a deploy step
+-- (node services/audit/dist/migrate.js); convergio_audit, the login the service works as, is
 -- only a member of convergio_audit_writer, which may read and append to the log, never change
 -- it: it cannot disable the append-only triggers, drop the table or become its owner, and the
 -- audit service refuses to start on a login that could.

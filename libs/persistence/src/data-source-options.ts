@@ -11,12 +11,6 @@ export type MigrationDefinition = new () => MigrationInterface;
 export interface PersistenceOptions {
   /** postgres:// URL of the server (PostgreSQL, or the embedded PGlite socket). */
   url: string;
-  /**
-   * postgres:// URL of the login that owns the schema and runs the migrations, when it is not
-   * `url`'s: the service then works as a login that cannot alter its tables (their grants and
-   * triggers hold against it). Unset: `url`'s login does both.
-   */
-  migrationUrl?: string;
   /** Default schema; it also holds the `migrations` bookkeeping table. */
   schema: string;
   entities: readonly EntityDefinition[];

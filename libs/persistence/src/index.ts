@@ -23,6 +23,7 @@ export {
   createProcessedEventsTableSql,
   dropProcessedEventsTableSql,
 } from './processed-events.sql.js';
+export { assertMigrated } from './pending-migrations.js';
 export { runMigrations } from './run-migrations.js';
 export {
   addOutboxDeliveryColumnsSql,

@@ -8,10 +8,16 @@ import {
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { createDataSourceOptions, type PersistenceOptions } from './data-source-options.js';
+import { assertMigrated } from './pending-migrations.js';
 import { runMigrations } from './run-migrations.js';
 
 /** Options of `PersistenceModule`: where the tables are, plus how long to retry the first connection. */
 export interface PersistenceModuleOptions extends PersistenceOptions {
+  /**
+   * Absent (the default): apply pending migrations at boot. Otherwise the login may not alter
+   * the schema: only check that they are applied, and fail naming this deploy step if not.
+   */
+  migrationStep?: string;
   /** Connection attempts at boot before giving up (default 10). */
   retryAttempts?: number;
   retryDelayMs?: number;
@@ -23,24 +29,10 @@ export interface PersistenceModuleAsyncOptions extends Pick<ModuleMetadata, 'imp
   useFactory: (...args: never[]) => PersistenceModuleOptions | Promise<PersistenceModuleOptions>;
 }
 
-/** Applies pending migrations through a short-lived connection of the schema's owner. */
-async function migrateAs(url: string, options: DataSourceOptions): Promise<void> {
-  const owner = await new DataSource({
-    ...options,
-    url,
-    poolSize: 1,
-  } as DataSourceOptions).initialize();
-  try {
-    await runMigrations(owner);
-  } finally {
-    await owner.destroy();
-  }
-}
-
 /**
  * Provides the `DataSource` (and `TypeOrmModule.forFeature` repositories): connects at boot,
- * then creates the schema and applies pending migrations before any service can use it, as
- * the owner login of `migrationUrl` when there is one.
+ * then creates the schema and applies pending migrations before any service can use it (or,
+ * with `migrationStep`, checks that a deploy step applied them).
  */
 @Module({})
 export class PersistenceModule {
@@ -59,17 +51,17 @@ export class PersistenceModule {
             const resolved = await options.useFactory(...(args as never[]));
             return {
               ...createDataSourceOptions(resolved),
-              migrationUrl: resolved.migrationUrl,
+              migrationStep: resolved.migrationStep,
               retryAttempts: resolved.retryAttempts,
               retryDelay: resolved.retryDelayMs,
             };
           },
           dataSourceFactory: async (dataSourceOptions) => {
-            const options = dataSourceOptions as DataSourceOptions & { migrationUrl?: string };
-            const { migrationUrl, ...working } = options;
-            if (migrationUrl) await migrateAs(migrationUrl, working);
+            const options = dataSourceOptions as DataSourceOptions & { migrationStep?: string };
+            const { migrationStep, ...working } = options;
             const dataSource = await new DataSource(working).initialize();
-            if (!migrationUrl) await runMigrations(dataSource);
+            if (migrationStep) await assertMigrated(dataSource, migrationStep);
+            else await runMigrations(dataSource);
             return dataSource;
           },
         }),

@@ -51,15 +51,6 @@ export const DistributedEnv = {
         "PostgreSQL URL of the login the service works as, e.g. postgres://convergio_registry@127.0.0.1:5432/convergio; one login per service (deploy/postgres/logins.sql), so none reads another's tables",
     }),
   ),
-  DATABASE_MIGRATION_URL: Type.Optional(
-    Secret(
-      Type.String({
-        pattern: '^postgres(ql)?://',
-        description:
-          "PostgreSQL URL of the login that owns the service's schema and runs its migrations, when DATABASE_URL's login must not own it (the audit service: its login may not be able to alter its log); default DATABASE_URL",
-      }),
-    ),
-  ),
 };
 
 /** How a service's transactional outbox treats an event NATS keeps refusing (ADR 0016). */

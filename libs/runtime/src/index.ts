@@ -4,6 +4,7 @@ export * from './base-config.js';
 export * from './nats-credentials.js';
 export * from './service-root.module.js';
 export * from './run-service.js';
+export * from './run-migration-step.js';
 export * from './public.decorator.js';
 export * from './metrics.controller.js';
 export * from './grants/platform-grants.js';

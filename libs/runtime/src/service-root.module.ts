@@ -15,6 +15,8 @@ export interface ServicePersistence {
   schema: string;
   entities: readonly EntityDefinition[];
   migrations: readonly MigrationDefinition[];
+  /** Set for a service whose login may not migrate its schema: the deploy step that does. */
+  migrationStep?: string;
 }
 
 /** Everything a distributed service process needs around its feature module. */
@@ -26,7 +28,6 @@ export interface ServiceRootOptions {
     NATS_URL: string;
     BUS_PREFIX: string;
     DATABASE_URL: string;
-    DATABASE_MIGRATION_URL?: string;
     ARTIFACT_DIR?: string;
     /** Set for the services with an outbox ({@link OutboxEnv}). */
     OUTBOX_MAX_ATTEMPTS?: number;
@@ -56,7 +57,6 @@ export class ServiceRootModule {
         MessagingModule.forService(o.service),
         PersistenceModule.forRoot({
           url: o.env.DATABASE_URL,
-          migrationUrl: o.env.DATABASE_MIGRATION_URL,
           ...o.persistence,
         }),
         ...(o.env.ARTIFACT_DIR ? [ArtifactStoreModule.forRoot(o.env.ARTIFACT_DIR)] : []),

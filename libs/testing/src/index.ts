@@ -1,16 +1,11 @@
 export { expectEventually, type EventuallyOptions } from './expect-eventually.js';
 export { createTestDatabase, TEST_POSTGRES_URL, type TestDatabase } from './test-database.js';
-export { applyServiceLogins, serviceLogin } from './service-logins.js';
+export { applyServiceLogins, AUDIT_OWNER, serviceLogin } from './service-logins.js';
+export { ROOT, runMain, serviceMain, type ProcessRun } from './run-main.js';
 export { connectTestNats, deleteTestStream, storedEventIds, TEST_NATS_URL } from './nats.js';
 export { startInterruptibleProxy, type InterruptibleProxy } from './interruptible-proxy.js';
 export { aManifest, exampleModule, notesExample, sha256Hex } from './plugin-factory.js';
-export {
-  serviceMain,
-  SERVICES,
-  startPlatform,
-  type PlatformBus,
-  type PlatformInfo,
-} from './platform.js';
+export { SERVICES, startPlatform, type PlatformBus, type PlatformInfo } from './platform.js';
 export {
   startDnsServer,
   type DnsAnswers,

@@ -1,17 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expectEventually } from './expect-eventually.js';
 import { connectTestNats, deleteTestStream, TEST_NATS_URL } from './nats.js';
+import { ROOT, serviceMain } from './run-main.js';
 import { applyServiceLogins } from './service-logins.js';
 import { createTestDatabase } from './test-database.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const SERVICES = [
   'gateway',
   'registry',
@@ -51,13 +50,6 @@ export interface PlatformBus {
   natsUrl: string;
   busPrefix: string;
   serviceEnv: (service: (typeof SERVICES)[number]) => Record<string, string>;
-}
-
-/** Entry point of a built service. */
-export function serviceMain(name: string): string {
-  const main = join(ROOT, 'services', name, 'dist', 'main.js');
-  if (!existsSync(main)) throw new Error(`${main} is missing: run "npm run build" first`);
-  return main;
 }
 
 const PORT_RETRIES = 3;

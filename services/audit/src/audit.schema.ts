@@ -12,3 +12,9 @@ export const AUDIT_WRITER_ROLE = 'convergio_audit_writer';
  * replicas (a constant: the key space is per database).
  */
 export const AUDIT_CHAIN_LOCK = 7_300_113;
+/**
+ * The deploy step that migrates the audit schema, as its owner, before the service starts: the
+ * service's own login may not (deploy/postgres/logins.sql).
+ */
+export const AUDIT_MIGRATION_STEP =
+  'run "node services/audit/dist/migrate.js" with DATABASE_URL naming the owner of the audit schema (convergio_audit_owner) first';

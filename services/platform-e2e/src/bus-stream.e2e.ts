@@ -2,8 +2,8 @@ import { jetstream, jetstreamManager, RetentionPolicy, StorageType } from '@nats
 import { nanos, type NatsConnection } from '@nats-io/transport-node';
 import { ALL_EVENT_SUBJECTS } from '@convergio/contracts';
 import { DUPLICATE_WINDOW_MS, PROVISIONING_COMMAND } from '@convergio/messaging';
-import { createTestDatabase, SERVICES, type TestDatabase } from '@convergio/testing';
-import { BusLogins, expectViolation, PREFIX, PROVISIONER, runMain } from './support/bus-logins.js';
+import { createTestDatabase, runMain, SERVICES, type TestDatabase } from '@convergio/testing';
+import { BusLogins, expectViolation, PREFIX, PROVISIONER } from './support/bus-logins.js';
 
 /**
  * Only the provisioning step defines the event stream, on a nats-server run with

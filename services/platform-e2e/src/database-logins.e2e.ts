@@ -1,8 +1,13 @@
 import { spawn } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import pg from 'pg';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
+  AUDIT_OWNER,
+  createTestDatabase,
   expectEventually,
+  ROOT,
   serviceLogin,
   serviceMain,
   SERVICES,
@@ -139,6 +144,36 @@ describe('database logins per service', () => {
       .get('/v1/audit/verify')
       .set(bearer(await createKey('auditor')))
       .expect(200);
+  });
+
+  it("gives the running audit service no owner's credential: the owner migrates in a deploy step", async () => {
+    const environ = await readFile(`/proc/${platform.pid('audit')}/environ`, 'utf8');
+    expect(environ).toContain(
+      `DATABASE_URL=${new URL(info.databaseUrl).protocol}//${serviceLogin('audit')}@`,
+    );
+    expect(environ).not.toContain(AUDIT_OWNER);
+    expect(environ).not.toMatch(/postgres:\/\/postgres@/);
+
+    // On a database whose audit schema the owner has not migrated, the service stops and says why.
+    const fresh = await createTestDatabase('unmigrated');
+    try {
+      const admin = new pg.Client({ connectionString: fresh.url });
+      await admin.connect();
+      await admin.query(await readFile(join(ROOT, 'deploy/postgres/logins.sql'), 'utf8'));
+      await admin.end();
+      const url = new URL(fresh.url);
+      url.username = serviceLogin('audit');
+      const refused = await runAudit({ DATABASE_URL: url.toString() }, 'exit');
+      expect(refused.code).toBe(1);
+      expect(refused.output).toContain('node services/audit/dist/migrate.js');
+      // The writer could not have created it either: nothing was made.
+      const check = new pg.Client({ connectionString: fresh.url });
+      await check.connect();
+      expect((await check.query("SELECT to_regclass('audit.events') AS t")).rows[0].t).toBeNull();
+      await check.end();
+    } finally {
+      await fresh.drop();
+    }
   });
 
   /** Runs one more audit process with `env` until it exits, or until it is ready (then stops it). */

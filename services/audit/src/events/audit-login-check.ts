@@ -32,8 +32,8 @@ export async function ownerPowers(dataSource: DataSource): Promise<string[]> {
 /**
  * Refuses to start the distributed audit service on a login that could rewrite the log (its
  * append-only rule would then hold only as long as the service behaves): the operator gives it
- * a login that is a member of the audit writer role only, and runs migrations as the owner
- * (DATABASE_MIGRATION_URL; deploy/postgres/logins.sql).
+ * a login that is a member of the audit writer role only, and migrates the schema as its owner
+ * in a deploy step (AUDIT_MIGRATION_STEP; deploy/postgres/logins.sql).
  */
 @Injectable()
 export class AuditLoginCheck implements OnModuleInit {
@@ -49,8 +49,8 @@ export class AuditLoginCheck implements OnModuleInit {
     if (powers.length === 0) return;
     const problem =
       `the audit service's database login (DATABASE_URL) can change its own log: ${powers.join(', ')}. ` +
-      'Give it a login that is only a member of convergio_audit_writer and run migrations as the ' +
-      "schema's owner with DATABASE_MIGRATION_URL (deploy/postgres/logins.sql)";
+      'Give it a login that is only a member of convergio_audit_writer (deploy/postgres/logins.sql) ' +
+      'and migrate the schema as its owner in a deploy step (node services/audit/dist/migrate.js)';
     if (!this.policy.allowOwnerLogin)
       throw new Error(`${problem}; AUDIT_ALLOW_OWNER_LOGIN=true allows it in development`);
     this.log.warn(`AUDIT_ALLOW_OWNER_LOGIN is on: ${problem}. Never in production.`);

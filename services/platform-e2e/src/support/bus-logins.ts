@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
 import { PermissionViolationError, type NatsConnection } from '@nats-io/transport-node';
 import { connectNatsBus, openNatsConnection, type NatsCredentials } from '@convergio/messaging';
 import {
   expectEventually,
-  serviceMain,
+  runMain,
   startConfiguredNats,
+  type ProcessRun,
   type ConfiguredNatsServer,
   type PlatformBus,
 } from '@convergio/testing';
@@ -15,27 +15,6 @@ export const PREFIX = 'convergio';
 export const NKEY_SERVICE = 'executor';
 /** The NATS user of the deploy step that alone defines the event stream. */
 export const PROVISIONER = 'provisioner';
-
-/** What one run of a process left: its exit status and everything it printed. */
-export interface ProcessRun {
-  code: number | null;
-  output: string;
-}
-
-/** Runs a built service's main.js with only `env` (and PATH) until it exits. */
-export function runMain(name: string, env: Record<string, string>): Promise<ProcessRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [serviceMain(name)], {
-      env: { PATH: process.env.PATH, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, output }));
-  });
-}
 
 /**
  * A nats-server run with deploy/nats/nats.conf, and the logins of its users: each service's
