@@ -316,6 +316,20 @@ export const RequestSchemas = {
             description: 'the publisher the deciding key submits for, if any',
           }),
         ),
+        decided_by_issuers: Type.Optional(
+          Type.Array(Type.String(), {
+            maxItems: 10_000,
+            description:
+              'API key ids that issued the deciding key, up the chain (bootstrap keys not followed): separation of duties counts their holders as the decider',
+          }),
+        ),
+        decided_by_issued: Type.Optional(
+          Type.Array(Type.String(), {
+            maxItems: 10_000,
+            description:
+              'API key ids the deciding key issued, down the chain: separation of duties counts their holders as the decider',
+          }),
+        ),
         note: Type.Optional(Type.String({ maxLength: 2000 })),
         trust: Type.Optional(TrustSchema),
       },

@@ -177,4 +177,44 @@ describe('separation of duties: nobody approves their own submission; proc.exec 
     expect(approved.body).toMatchObject({ status: 'approved', trust: 'trusted' });
     expect((await invoke(id, 'ping')).status).toBe(200);
   });
+
+  it('counts an admin and the keys issued one by the other, through any number of keys, as one person', async () => {
+    // Admin A issues admin A2, which issues a publisher key: A must not approve what it submits.
+    const a = await issueKey(['admin']);
+    const a2 = await issueKey(['admin'], undefined, a.key);
+    const laundered = await issueKey(['publisher'], undefined, a2.key);
+    const manifest = greetManifest({ permissions: HTTP });
+    await submit(laundered.key, manifest).query({ wait: 30 }).expect(202);
+    const refused = await approve(a.key, manifest.id).expect(403);
+    expect(refused.body.error.details).toEqual([
+      expect.objectContaining({
+        code: 'self_approval_forbidden',
+        message: expect.stringMatching(/count as one person/),
+      }),
+    ]);
+    expect((await invoke(manifest.id)).status).toBe(409);
+
+    // A and A2 are not the two admins proc.exec needs, in either order.
+    const id = await signedPending({ 'proc.exec': { binaries: ['/bin/echo'] } });
+    await approve(a.key, id, { trust: 'trusted' }).expect(200);
+    const second = await approve(a2.key, id).expect(403);
+    expect(second.body.error.details).toEqual([
+      expect.objectContaining({ code: 'second_approver_required' }),
+    ]);
+    expect((await invoke(id, 'ping')).status).toBe(409);
+    await expectEventually(async () => {
+      expect(await ofPlugin(manifest.id, 'plugin.approval_refused')).toEqual([
+        expect.objectContaining({ actor: a.id, code: 'self_approval_forbidden' }),
+      ]);
+      expect(await ofPlugin(id, 'plugin.approval_refused')).toEqual([
+        expect.objectContaining({ actor: a2.id, code: 'second_approver_required' }),
+      ]);
+    });
+
+    // Bystanders: unrelated admins still approve both.
+    await approve(adminOne.key, manifest.id).query({ wait: 30 }).expect(200);
+    expect((await invoke(manifest.id)).status).toBe(200);
+    await approve(adminTwo.key, id).query({ wait: 30 }).expect(200);
+    expect((await invoke(id, 'ping')).status).toBe(200);
+  });
 });

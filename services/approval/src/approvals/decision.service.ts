@@ -71,7 +71,12 @@ export class DecisionService implements OnApplicationBootstrap {
     // Who may approve is checked first, so that a forbidden attempt is always recorded.
     checkApprover(
       approval,
-      { keyId: req.decided_by, publisher: req.decided_by_publisher ?? null },
+      {
+        keyId: req.decided_by,
+        publisher: req.decided_by_publisher ?? null,
+        issuers: req.decided_by_issuers ?? [],
+        issued: req.decided_by_issued ?? [],
+      },
       this.settings.allowSelfApproval,
     );
     const first = approval.approvals[0];

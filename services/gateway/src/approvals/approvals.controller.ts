@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs
 import { Type, type Static } from '@sinclair/typebox';
 import { APPROVAL_STATUSES, RequestSubjects, TrustSchema } from '@convergio/contracts';
 import { BusClient } from '@convergio/messaging';
+import { ApiKeyService } from '../auth/api-key.service.js';
 import { CurrentPrincipal } from '../auth/principal.decorator.js';
 import { Roles, type Principal } from '../auth/roles.js';
 import { ApiPluginPath, PluginIdParam, VersionParam } from '../http/path-params.js';
@@ -40,7 +41,10 @@ const RejectBody = Type.Object(
 @Roles('admin')
 @Controller('v1/approvals')
 export class ApprovalsController {
-  constructor(private readonly bus: BusClient) {}
+  constructor(
+    private readonly bus: BusClient,
+    private readonly keys: ApiKeyService,
+  ) {}
 
   @Get()
   queue(
@@ -73,12 +77,15 @@ export class ApprovalsController {
     query: Static<typeof ApproveQuery>,
     @CurrentPrincipal() who: Principal,
   ) {
+    const kin = await this.keys.issuanceKin(who.keyId);
     const decided = await this.bus.request(RequestSubjects.ApprovalDecide, {
       plugin_id: id,
       version,
       decision: 'approve',
       decided_by: who.keyId,
       decided_by_publisher: who.publisher,
+      decided_by_issuers: kin.issuers,
+      decided_by_issued: kin.issued,
       ...body,
     });
     // A version waiting for a second admin will not load: nothing to wait for.

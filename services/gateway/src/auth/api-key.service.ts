@@ -8,6 +8,7 @@ import { hashKey, newApiKeySecret } from './api-key-secret.js';
 import { KeyRevocations } from './key-revocations.js';
 import { RetiredKeyHash } from './retired-key-hash.entity.js';
 import type { Principal, Role } from './roles.js';
+import { issuanceKin, type IssuanceKin } from './issuance-kin.js';
 
 /**
  * How long a verified key is trusted without reading the table again, as long as no revocation
@@ -205,6 +206,11 @@ export class ApiKeyService {
       (await this.dataSource.getRepository(ApiKey).existsBy({ keyHash })) ||
       (await this.dataSource.getRepository(RetiredKeyHash).existsBy({ keyHash }))
     );
+  }
+
+  /** The keys separation of duties counts as the same person as `keyId` (see `issuanceKin`). */
+  issuanceKin(keyId: string): Promise<IssuanceKin> {
+    return issuanceKin(this.dataSource, keyId);
   }
 
   async hasActiveAdmin(): Promise<boolean> {
