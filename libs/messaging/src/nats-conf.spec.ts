@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ALL_EVENT_SUBJECTS, RequestSubjects } from '@convergio/contracts';
+import { SERVICES } from '@convergio/testing';
 
 // deploy/nats/nats.conf grants each service its subjects by name: a subject added to the
 // contracts without a grant there would be refused on a server run with that file.
@@ -9,15 +10,6 @@ const conf = readFileSync(
   'utf8',
 );
 
-const SERVICES = [
-  'gateway',
-  'registry',
-  'verification',
-  'approval',
-  'executor',
-  'audit',
-  'secret-broker',
-];
 const STREAM = 'convergio_EVENTS';
 
 /** The subjects of one `allow: [...]` or `deny: [...]` list in a user's permissions. */
