@@ -16,14 +16,14 @@ export const AUDIT_LOGIN_POLICY = Symbol('AUDIT_LOGIN_POLICY');
  * (it may disable the triggers, drop the table or `RESET ROLE` to the owner), or a CREATEROLE
  * login (before PostgreSQL 16 it may grant itself the owner's role).
  */
-export async function ownerPowers(dataSource: DataSource): Promise<string[]> {
-  const [row] = (await dataSource.query(
+async function ownerPowers(dataSource: DataSource): Promise<string[]> {
+  const [row]: Record<string, boolean>[] = await dataSource.query(
     `SELECT r.rolsuper AS superuser, r.rolcreaterole AS createrole,
             pg_has_role(current_user, c.relowner, 'MEMBER') AS table_owner,
             pg_has_role(current_user, n.nspowner, 'MEMBER') AS schema_owner
        FROM pg_roles r, pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE r.rolname = current_user AND c.oid = '${AUDIT_SCHEMA}.events'::regclass`,
-  )) as Record<string, boolean>[];
+  );
   return Object.entries(row)
     .filter(([, has]) => has)
     .map(([power]) => power.replace('_', ' '));
