@@ -42,9 +42,13 @@ export async function bootstrapService(
     new FastifyAdapter({
       // Fastify's own request logging stays off: the access log below is the one.
       logger: false,
-      // A path parameter of any length reaches the route's check (a 400 naming the field), not
-      // the router's 414; Node's header limit (16 KiB) bounds the request line anyway.
-      routerOptions: { maxParamLength: MAX_PARAM_CHARS },
+      routerOptions: {
+        // A path parameter of any length reaches the route's check (a 400 naming the field), not
+        // the router's 414; Node's header limit (16 KiB) bounds the request line anyway.
+        maxParamLength: MAX_PARAM_CHARS,
+        // `/v1/plugins/` is `/v1/plugins`, as it was on Express.
+        ignoreTrailingSlash: true,
+      },
     }),
     // Nest's body parsers stay off: the gateway sets its own (prepareGatewayHttp), and no other
     // service takes a body.
