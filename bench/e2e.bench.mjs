@@ -5,6 +5,11 @@
 // The load generator shares the machine (2 cores) with the platform, so it is Node's http client
 // on keep-alive connections: fetch (undici) costs about 300 µs of CPU more per request here,
 // which the platform's figures would pay. BENCH_HTTP_CLIENT=fetch measures with fetch instead.
+//
+// The CPU each process spends per invoke (gateway, executor, the plugin's sandbox process) is
+// read from /proc over the 50-client run. BENCH_CPU_PROF_DIR=<folder> has the gateway and the
+// executor write V8 CPU profiles there (node --cpu-prof) when the platform stops: for a
+// profiling run only, the profiler slows them.
 import { Agent, createServer, request } from 'node:http';
 import { connect } from '@nats-io/transport-node';
 import {
@@ -15,6 +20,7 @@ import {
   startPlatform,
   TEST_NATS_URL,
 } from '../libs/testing/dist/index.js';
+import { childPids, cpuMicros } from './lib/process-cpu.mjs';
 import { quantile } from './lib/stats.mjs';
 import { record } from './lib/results.mjs';
 
@@ -22,6 +28,7 @@ const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 50);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 3000);
 const SOLO_REQUESTS = Number(process.env.BENCH_SOLO_REQUESTS ?? 2000);
 const HTTP_CLIENT = process.env.BENCH_HTTP_CLIENT ?? 'http';
+const PROFILE_DIR = process.env.BENCH_CPU_PROF_DIR;
 
 /**
  * A function that POSTs `body` to `url` and resolves when the whole answer is in; it rejects
@@ -115,8 +122,24 @@ async function httpEcho() {
   }
 }
 
+/** Runs `work`; returns the CPU each of `pids` spent meanwhile, per one of `count` requests (µs). */
+async function cpuPer(count, pids, work) {
+  const before = Object.fromEntries(
+    Object.entries(pids).map(([name, pid]) => [name, cpuMicros(pid)]),
+  );
+  const result = await work();
+  const cpu = Object.fromEntries(
+    Object.entries(pids).map(([name, pid]) => [name, (cpuMicros(pid) - before[name]) / count]),
+  );
+  return { result, cpu };
+}
+
 async function gatewayPath() {
-  const { info, stop } = await startPlatform();
+  const profiled = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
+  const { info, stop, pid } = await startPlatform({}, {}, undefined, undefined, {
+    gateway: profiled,
+    executor: profiled,
+  });
   try {
     const auth = { Authorization: `Bearer ${info.adminKey}` };
     const publisher = await createPublisherKey(info.gatewayUrl, info.adminKey, 'bench');
@@ -151,7 +174,13 @@ async function gatewayPath() {
       body,
     );
     await load(invoke); // warm-up
-    return { many: await load(invoke), solo: await load(invoke, 1, SOLO_REQUESTS) };
+    const [sandbox] = childPids(pid('executor'));
+    const many = await cpuPer(
+      REQUESTS,
+      { gateway: pid('gateway'), executor: pid('executor'), sandbox },
+      () => load(invoke),
+    );
+    return { many: many.result, cpu: many.cpu, solo: await load(invoke, 1, SOLO_REQUESTS) };
   } finally {
     await stop();
   }
@@ -173,4 +202,6 @@ export async function run() {
   record('e2e_vs_nats_echo_1_client_ratio', e2e.solo.p50 / echo.solo.p50, 'x');
   record('http_echo_p50_1_client', http.solo.p50, 'ms');
   record('http_echo_throughput', http.many.throughput, 'req/s');
+  for (const [name, micros] of Object.entries(e2e.cpu))
+    record(`e2e_${name}_cpu_per_invoke`, micros, 'us');
 }

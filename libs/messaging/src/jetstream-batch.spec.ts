@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Module, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
@@ -66,7 +67,7 @@ describe('a JetStream consumer with eventBatch', () => {
       providers: [Gate],
     })
     class BatchModule {}
-    app = await NestFactory.create(BatchModule, { logger: false });
+    app = await NestFactory.create(BatchModule, new FastifyAdapter(), { logger: false });
     await connectBus(app);
     await app.init();
     gate = app.get(Gate);

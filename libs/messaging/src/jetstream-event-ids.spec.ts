@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Module, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -85,7 +86,7 @@ describe('event ids a service derives cannot be taken ahead by another bus clien
       controllers: [Reactor],
     })
     class ReactorModule {}
-    app = await NestFactory.create(ReactorModule, { logger: false });
+    app = await NestFactory.create(ReactorModule, new FastifyAdapter(), { logger: false });
     await connectBus(app);
     await app.init();
   });

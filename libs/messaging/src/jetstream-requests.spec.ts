@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Module, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -52,7 +53,7 @@ describe('a service answers requests, never stored messages pushed onto its requ
       providers: [Asked],
     })
     class AnswerModule {}
-    app = await NestFactory.create(AnswerModule, { logger: false });
+    app = await NestFactory.create(AnswerModule, new FastifyAdapter(), { logger: false });
     await connectBus(app);
     await app.init();
     nc = await connect({ servers: NATS_URL });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Module, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
 import { connect } from '@nats-io/transport-node';
 import {
@@ -58,7 +59,7 @@ async function startApp(options: MessagingOptions): Promise<INestApplication> {
     providers: [Seen],
   })
   class TestModule {}
-  const app = await NestFactory.create(TestModule, { logger: false });
+  const app = await NestFactory.create(TestModule, new FastifyAdapter(), { logger: false });
   await connectBus(app);
   await app.init();
   return app;

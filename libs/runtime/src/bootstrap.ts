@@ -1,16 +1,18 @@
-import type { Server } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ConfigError } from '@convergio/config';
 import { connectBus } from '@convergio/messaging';
 import {
-  accessLog,
+  accessLogHook,
   initTelemetry,
   ServiceLogger,
   type LogSettings,
 } from '@convergio/observability';
 import { jsonEndsWithNewline } from './json-newline.js';
+
+const MAX_PARAM_CHARS = 16 * 1024;
 
 /** How a process serves HTTP and logs. */
 export interface BootstrapOptions {
@@ -18,14 +20,14 @@ export interface BootstrapOptions {
   host: string;
   logging: LogSettings;
   /** Runs after the bus handlers start and before the port opens (e.g. OpenAPI). */
-  beforeListen?: (app: INestApplication) => void;
+  beforeListen?: (app: NestFastifyApplication) => void;
   /** Let Nest close the app on SIGTERM/SIGINT; off when the caller has more to stop afterwards. */
   shutdownHooks?: boolean;
 }
 
 /**
- * Creates a Nest application, starts its bus handlers and its HTTP port. Throws ConfigError
- * (naming PORT) when the port is taken, before anything joins the bus.
+ * Creates a Nest application on Fastify (ADR 0018), starts its bus handlers and its HTTP port.
+ * Throws ConfigError (naming PORT) when the port is taken, before anything joins the bus.
  */
 export async function bootstrapService(
   name: string,
@@ -35,13 +37,31 @@ export async function bootstrapService(
   await assertCanListen(o.port, o.host);
   initTelemetry();
   const logger = new ServiceLogger(name, o.logging);
-  const app = await NestFactory.create(module, { logger });
-  app.use(accessLog(logger), jsonEndsWithNewline);
+  const app = await NestFactory.create<NestFastifyApplication>(
+    module,
+    new FastifyAdapter({
+      // Fastify's own request logging stays off: the access log below is the one.
+      logger: false,
+      routerOptions: {
+        // A path parameter of any length reaches the route's check (a 400 naming the field), not
+        // the router's 414; Node's header limit (16 KiB) bounds the request line anyway.
+        maxParamLength: MAX_PARAM_CHARS,
+        // `/v1/plugins/` is `/v1/plugins`, as it was on Express.
+        ignoreTrailingSlash: true,
+      },
+    }),
+    // Nest's body parsers stay off: the gateway sets its own (prepareGatewayHttp), and no other
+    // service takes a body.
+    { logger, bodyParser: false },
+  );
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onResponse', accessLogHook(logger));
+  fastify.addHook('onSend', jsonEndsWithNewline);
   if (o.shutdownHooks ?? true) app.enableShutdownHooks();
   await connectBus(app);
   o.beforeListen?.(app);
   await app.listen(o.port, o.host);
-  const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
+  const { port } = app.getHttpServer().address() as AddressInfo;
   logger.log(`${name} listening on ${o.host}:${port}`, name);
   return app;
 }

@@ -1,4 +1,4 @@
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import type { DataSource } from 'typeorm';
 import type { BusClient } from '@convergio/messaging';
 import { HealthController } from './health.controller.js';
@@ -24,7 +24,7 @@ describe('HealthController', () => {
   it('is ready when the bus and the database answer', async () => {
     const res = response();
     const body = await controller(true, () => Promise.resolve([{ '?column?': 1 }])).ready(
-      res as unknown as Response,
+      res as unknown as FastifyReply,
     );
     expect(res.statusCode).toBe(200);
     expect(body).toEqual({ status: 'ready', checks: { bus: true, database: true } });
@@ -35,7 +35,7 @@ describe('HealthController', () => {
     ['the database fails', true, () => Promise.reject(new Error('connection refused'))],
   ])('answers 503 when %s', async (_what, bus, query) => {
     const res = response();
-    const body = await controller(bus, query).ready(res as unknown as Response);
+    const body = await controller(bus, query).ready(res as unknown as FastifyReply);
     expect(res.statusCode).toBe(503);
     expect(body.status).toBe('not_ready');
   });

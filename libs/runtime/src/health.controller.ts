@@ -1,6 +1,6 @@
 import { Controller, Get, HttpCode, HttpStatus, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { BusClient } from '@convergio/messaging';
 import { DataSource } from 'typeorm';
 import { isDatabaseReady } from '@convergio/persistence';
@@ -23,7 +23,7 @@ export class HealthController {
   }
 
   @Get('readyz')
-  async ready(@Res({ passthrough: true }) res: Response) {
+  async ready(@Res({ passthrough: true }) res: FastifyReply) {
     const checks = { bus: this.bus.isReady(), database: await isDatabaseReady(this.dataSource) };
     const ready = checks.bus && checks.database;
     res.status(ready ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE);

@@ -1,13 +1,24 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /**
- * Express middleware: every JSON response ends with a newline, so a response printed by `curl`
- * does not run into the shell prompt that follows it.
+ * Fastify `onSend` hook: every JSON response ends with a newline, so a response printed by `curl`
+ * does not run into the shell prompt that follows it. A hook rather than a reply serializer:
+ * Fastify's not-found context does not take the instance's serializer.
  */
-export function jsonEndsWithNewline(_req: Request, res: Response, next: NextFunction): void {
-  res.json = (body: unknown) => {
-    if (!res.get('Content-Type')) res.type('application/json');
-    return res.send(`${JSON.stringify(body)}\n`);
-  };
-  next();
+export function jsonEndsWithNewline(
+  _request: FastifyRequest,
+  reply: FastifyReply,
+  payload: unknown,
+  done: (error: null, payload: unknown) => void,
+): void {
+  const type = reply.getHeader('content-type');
+  done(
+    null,
+    typeof payload === 'string' &&
+      typeof type === 'string' &&
+      type.startsWith('application/json') &&
+      !payload.endsWith('\n')
+      ? `${payload}\n`
+      : payload,
+  );
 }

@@ -1,6 +1,6 @@
 import { Controller, Get, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from './public.decorator.js';
 import { initTelemetry } from '@convergio/observability';
 
@@ -10,7 +10,9 @@ import { initTelemetry } from '@convergio/observability';
 @Controller()
 export class MetricsController {
   @Get('metrics')
-  metrics(@Req() req: Request, @Res() res: Response): void {
-    initTelemetry().getMetricsRequestHandler(req, res);
+  metrics(@Req() req: FastifyRequest, @Res() res: FastifyReply): void {
+    // The exporter writes the Node response itself.
+    res.hijack();
+    initTelemetry().getMetricsRequestHandler(req.raw, res.raw);
   }
 }

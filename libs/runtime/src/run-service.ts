@@ -1,4 +1,4 @@
-import type { INestApplication } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { TObject, Static } from '@sinclair/typebox';
 import { ConfigError, loadConfig } from '@convergio/config';
 import { bootstrapService } from './bootstrap.js';
@@ -20,7 +20,7 @@ export async function runService<S extends TObject>(
   ) =>
     | Omit<ServiceRootOptions, 'service' | 'env'>
     | Promise<Omit<ServiceRootOptions, 'service' | 'env'>>,
-  beforeListen?: (app: INestApplication) => void,
+  beforeListen?: (app: NestFastifyApplication) => void,
 ): Promise<void> {
   try {
     const env = loadConfig(schema);

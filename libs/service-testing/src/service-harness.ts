@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Module, type DynamicModule, type INestApplication, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { DataSource } from 'typeorm';
 import { DataSource as DataSourceToken } from 'typeorm';
 import { ALL_EVENT_SUBJECTS, type EventEnvelope, type EventSubject } from '@convergio/contracts';
@@ -78,7 +79,7 @@ export async function startServiceHarness(o: HarnessOptions): Promise<ServiceHar
   })
   class HarnessModule {}
 
-  const app = await NestFactory.create(HarnessModule, { logger: ['error'] });
+  const app = await NestFactory.create(HarnessModule, new FastifyAdapter(), { logger: ['error'] });
   await connectBus(app);
   await app.init();
 

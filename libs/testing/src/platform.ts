@@ -42,6 +42,9 @@ export interface PlatformInfo {
 /** How many processes run each service (one unless said); extra replicas are named `<service>-2`, ... */
 export type Replicas = Partial<Record<(typeof SERVICES)[number], number>>;
 
+/** Node flags for every process of a service (e.g. `--cpu-prof` for a profiling run). */
+export type NodeArgs = Partial<Record<(typeof SERVICES)[number], readonly string[]>>;
+
 /**
  * A NATS server of the platform's own instead of the shared test server: its URL, the prefix
  * its permissions name, and each service's credentials (environment variables by service).
@@ -78,13 +81,15 @@ const TEST_GRANT_POLICY = {
  * Runs the seven services as separate processes against the real NATS server and
  * a throwaway PostgreSQL database (each service as its own login: deploy/postgres/logins.sql),
  * under a bus prefix of their own. `grantPolicy` is written
- * to the policy file all services read (TEST_GRANT_POLICY unless given).
+ * to the policy file all services read (TEST_GRANT_POLICY unless given); `nodeArgs` go to
+ * `node` before each service's entry point.
  */
 export async function startPlatform(
   extraEnv: Record<string, string> = {},
   replicas: Replicas = {},
   grantPolicy: object = TEST_GRANT_POLICY,
   bus?: PlatformBus,
+  nodeArgs: NodeArgs = {},
 ): Promise<{
   info: PlatformInfo;
   stop: () => Promise<void>;
@@ -124,7 +129,7 @@ export async function startPlatform(
     const log = openSync(join(logsDir, `${name}.log`), 'a');
     let child: ChildProcess;
     try {
-      child = spawn(process.execPath, [serviceMain(service)], {
+      child = spawn(process.execPath, [...(nodeArgs[service] ?? []), serviceMain(service)], {
         cwd: ROOT,
         env: {
           PATH: process.env.PATH,

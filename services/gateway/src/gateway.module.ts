@@ -1,10 +1,4 @@
-import {
-  Module,
-  type DynamicModule,
-  type MiddlewareConsumer,
-  type NestModule,
-} from '@nestjs/common';
-import { TraceContextMiddleware } from '@convergio/observability';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { MessagingModule, outboxProviders } from '@convergio/messaging';
 import { ADMIN_KEY_SETTINGS, AdminKeyBootstrap } from './auth/admin-key.bootstrap.js';
@@ -29,7 +23,6 @@ import {
 } from './config/gateway.config.js';
 import { GATEWAY_SCHEMA, GATEWAY_SERVICE } from './gateway.schema.js';
 import { HttpErrorFilter } from './http/http-error.filter.js';
-import { JsonDepthMiddleware } from './http/json-body.js';
 import { ExecutorTimeouts } from './plugins/executor-timeouts.js';
 import { PluginsController } from './plugins/plugins.controller.js';
 import { SignersController } from './signers/signers.controller.js';
@@ -40,11 +33,7 @@ import { ToolsController } from './plugins/tools.controller.js';
 
 /** The REST API of DESIGN.md §8; every route needs a key unless marked public. */
 @Module({})
-export class GatewayModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(TraceContextMiddleware, JsonDepthMiddleware).forRoutes('{*path}');
-  }
-
+export class GatewayModule {
   /**
    * The gateway of `env` (a whole environment may be passed: only the gateway's variables are
    * read). `replicas: 'one'` when no other gateway shares its database (standalone mode): its

@@ -1,16 +1,20 @@
-import type { INestApplication } from '@nestjs/common';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import multipart from '@fastify/multipart';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { traceContextHook } from '@convergio/observability';
 import { GATEWAY_LIMITS, type GatewayLimits } from './config/gateway.config.js';
 import { parseJsonWithinLimits } from './http/json-body.js';
 
 /**
  * Readies the gateway's HTTP side before the application listens: JSON bodies parsed within its
- * limits, and the OpenAPI description generated from the controllers at /docs (JSON at
+ * limits, multipart bodies readable by the submit route, every request in the caller's trace
+ * (or a new one), and the OpenAPI description generated from the controllers at /docs (JSON at
  * /docs-json).
  */
-export function prepareGatewayHttp(app: INestApplication): void {
-  parseJsonWithinLimits(app as NestExpressApplication, app.get<GatewayLimits>(GATEWAY_LIMITS));
+export function prepareGatewayHttp(app: NestFastifyApplication): void {
+  parseJsonWithinLimits(app, app.get<GatewayLimits>(GATEWAY_LIMITS));
+  void app.register(multipart);
+  app.getHttpAdapter().getInstance().addHook('preHandler', traceContextHook);
   const config = new DocumentBuilder()
     .setTitle('Convergio plugin platform')
     .setDescription(

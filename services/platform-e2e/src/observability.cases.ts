@@ -86,4 +86,17 @@ describe('observability', () => {
       records().filter((r) => /Mapped \{|dependencies initialized/.test(String(r.msg))),
     ).toEqual([]);
   });
+
+  it('serves the OpenAPI description at /docs-json and its explorer at /docs; errors are JSON lines', async () => {
+    const spec = await api().get('/docs-json').expect(200);
+    expect(spec.body).toMatchObject({ openapi: expect.any(String) });
+    expect(Object.keys(spec.body.paths as object)).toEqual(
+      expect.arrayContaining(['/v1/plugins', '/v1/plugins/{id}/invoke', '/v1/audit']),
+    );
+    const explorer = await api().get('/docs').redirects(1).expect(200);
+    expect(explorer.text).toContain('swagger-ui');
+    const unknown = await api().get('/v1/nothing-here').expect(404);
+    expect(unknown.body.error.code).toBe('not_found');
+    expect(unknown.text.endsWith('}\n')).toBe(true);
+  });
 });

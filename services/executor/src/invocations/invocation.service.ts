@@ -122,7 +122,11 @@ export class InvocationService {
    * scrubbed as text.
    */
   private scrubbedOutput(key: PluginVersionKey, text: string): unknown {
-    return parseOutput(this.secrets.scrub(key, JSON.stringify(parseOutput(text))));
+    const output = parseOutput(text);
+    // Written again only when there is something to scrub (a version that read no secret has
+    // nothing): what the caller gets is the same JSON either way.
+    if (!this.secrets.hasReleased(key)) return output;
+    return parseOutput(this.secrets.scrub(key, JSON.stringify(output)));
   }
 
   /** Refuses calls to a version paused by its circuit breaker. */

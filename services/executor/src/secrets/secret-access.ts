@@ -67,6 +67,11 @@ export class SecretAccess {
     return reply;
   }
 
+  /** Whether any value was released to the version `key` (so its output must be scrubbed). */
+  hasReleased(key: PluginVersionKey): boolean {
+    return (this.released.get(key)?.size ?? 0) > 0;
+  }
+
   /** The values released to the version `key` that are still remembered. */
   releasedTo(key: PluginVersionKey): readonly string[] {
     return [...(this.released.get(key) ?? [])];

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { Injectable, Logger } from '@nestjs/common';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { RequestSubjects } from '@convergio/contracts';
 import { BusClient } from '@convergio/messaging';
 import type { AuditExportQuery } from './audit-filters.js';
@@ -16,12 +16,12 @@ export class AuditExport {
   constructor(private readonly bus: BusClient) {}
 
   /**
-   * Writes every event matching `filters` to `res` as `application/x-ndjson`, waiting for the
+   * Writes every event matching `filters` to `reply` as `application/x-ndjson`, waiting for the
    * client to drain each page before asking for the next. The first page is fetched before
    * anything is written, so bad filters still get a coded error; a failure later ends the
    * stream early (no error line), which the client sees as a cut connection.
    */
-  async stream(filters: AuditExportQuery, res: Response): Promise<void> {
+  async stream(filters: AuditExportQuery, reply: FastifyReply): Promise<void> {
     const pageAfter = (cursor: string | undefined) =>
       this.bus.request(RequestSubjects.AuditQuery, {
         ...filters,
@@ -29,7 +29,10 @@ export class AuditExport {
         limit: EXPORT_PAGE,
       });
     let page = await pageAfter(filters.cursor);
-    res.status(200).type('application/x-ndjson');
+    // Written to the Node response as it goes, page by page: Fastify sends nothing of its own.
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, { 'Content-Type': 'application/x-ndjson' });
     try {
       for (;;) {
         const lines = page.events.map((e) => `${JSON.stringify(e)}\n`).join('');

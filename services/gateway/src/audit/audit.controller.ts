@@ -1,6 +1,6 @@
 import { Controller, Get, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { RequestSubjects } from '@convergio/contracts';
 import { BusClient } from '@convergio/messaging';
 import { Roles } from '../auth/roles.js';
@@ -48,7 +48,7 @@ export class AuditController {
   async export(
     @Query(new SchemaPipe(AuditExportQuery, 'audit export query', { coerce: true }))
     q: AuditExportQuery,
-    @Res() res: Response,
+    @Res() res: FastifyReply,
   ): Promise<void> {
     await this.exporter.stream(q, res);
   }

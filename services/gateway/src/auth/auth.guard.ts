@@ -1,13 +1,13 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { DomainError } from '@convergio/contracts';
 import { ApiKeyService } from './api-key.service.js';
 import { PUBLIC_KEY } from '@convergio/runtime';
 import { ROLES_KEY, type Principal, type Role } from './roles.js';
 
 /** Request with the authenticated caller attached. */
-export type AuthedRequest = Request & { principal: Principal };
+export type AuthedRequest = FastifyRequest & { principal: Principal };
 
 /** Every route needs a valid Bearer key unless marked @Public; @Roles narrows who may call it. */
 @Injectable()

@@ -7,8 +7,12 @@ import {
   NotFoundException,
   PayloadTooLargeException,
 } from '@nestjs/common';
+import type { HttpAdapterHost } from '@nestjs/core';
 import { DomainError } from '@convergio/contracts';
+import type { GatewayLimits } from '../config/gateway.config.js';
 import { HttpErrorFilter } from './http-error.filter.js';
+
+const LIMITS = { GATEWAY_MAX_INVOKE_BYTES: 262144 } as GatewayLimits;
 
 /** What the filter wrote: the status and the JSON body. */
 function send(exception: unknown): {
@@ -16,18 +20,18 @@ function send(exception: unknown): {
   body: { error: { code: string; message: string; details: unknown[] } };
 } {
   const sent = { status: 0, body: undefined as never };
-  const res = {
-    status(code: number) {
-      sent.status = code;
-      return this;
+  const res = {};
+  const adapter = {
+    httpAdapter: {
+      reply(to: unknown, body: never, status: number) {
+        expect(to).toBe(res);
+        sent.status = status;
+        sent.body = body;
+      },
     },
-    json(body: never) {
-      sent.body = body;
-      return this;
-    },
-  };
+  } as unknown as HttpAdapterHost;
   const host = { switchToHttp: () => ({ getResponse: () => res }) } as unknown as ArgumentsHost;
-  new HttpErrorFilter().catch(exception, host);
+  new HttpErrorFilter(adapter, LIMITS).catch(exception, host);
   return sent;
 }
 
@@ -66,7 +70,7 @@ describe('HttpErrorFilter', () => {
     expect(sent.body.error).toEqual({ code, message: exception.message, details: [] });
   });
 
-  it('answers the domain error an Express middleware raised, which Nest wrapped', () => {
+  it('answers the domain error a body parser raised, which Nest wrapped', () => {
     const cause = new DomainError('validation_failed', 'too deep', [
       { code: 'json_too_deep', message: 'x' },
     ]);
@@ -80,12 +84,12 @@ describe('HttpErrorFilter', () => {
   });
 
   it('names the limit and its variable for a JSON body over the size limit', () => {
-    const cause = Object.assign(new Error('request entity too large'), {
-      type: 'entity.too.large',
-      limit: 262144,
-      length: 300000,
+    const cause = Object.assign(new Error('Request body is too large'), {
+      name: 'FastifyError',
+      code: 'FST_ERR_CTP_BODY_TOO_LARGE',
+      statusCode: 413,
     });
-    const sent = send(new PayloadTooLargeException('request entity too large', { cause }));
+    const sent = send(new PayloadTooLargeException('Request body is too large', { cause }));
     expect(sent.status).toBe(413);
     expect(sent.body.error).toMatchObject({
       code: 'payload_too_large',

@@ -2,27 +2,34 @@ import { randomUUID } from 'node:crypto';
 import {
   Catch,
   HttpException,
+  Inject,
   Logger,
   type ArgumentsHost,
   type ExceptionFilter,
 } from '@nestjs/common';
-import type { Response } from 'express';
+import { HttpAdapterHost } from '@nestjs/core';
 import { DomainError, type ErrorDetail } from '@convergio/contracts';
+import { GATEWAY_LIMITS, type GatewayLimits } from '../config/gateway.config.js';
 import { codeOfStatus, statusOf } from './error-status.js';
 import { jsonBodyError } from './json-body.js';
-
-const domainCause = (cause: unknown) =>
-  cause instanceof DomainError ? cause : jsonBodyError(cause);
 
 /** Every error leaves the gateway as {"error": {code, message, details}}; unknown ones get an id that is logged. */
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
   private readonly log = new Logger('HttpError');
 
+  constructor(
+    private readonly adapter: HttpAdapterHost,
+    @Inject(GATEWAY_LIMITS) private readonly limits: GatewayLimits,
+  ) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
-    const res = host.switchToHttp().getResponse<Response>();
     const { status, code, message, details } = this.describe(exception);
-    res.status(status).json({ error: { code, message, details } });
+    this.adapter.httpAdapter.reply(
+      host.switchToHttp().getResponse(),
+      { error: { code, message, details } },
+      status,
+    );
   }
 
   private describe(e: unknown): {
@@ -31,8 +38,10 @@ export class HttpErrorFilter implements ExceptionFilter {
     message: string;
     details: ErrorDetail[];
   } {
-    // Nest wraps what Express middleware raises (the JSON parser, multer) in an HttpException.
-    const domain = e instanceof HttpException ? (domainCause(e.cause) ?? e) : e;
+    // Nest wraps what Fastify raises before a route runs (a body over its limit) in an
+    // HttpException; a body parser's own DomainError arrives as it is.
+    const cause = e instanceof HttpException ? e.cause : undefined;
+    const domain = cause instanceof DomainError ? cause : (jsonBodyError(cause, this.limits) ?? e);
     if (domain instanceof DomainError)
       return {
         status: statusOf(domain.code),

@@ -1,37 +1,67 @@
-import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { NextFunction, Request, Response } from 'express';
-import type { DomainError } from '@convergio/contracts';
-import { GATEWAY_LIMITS, type GatewayLimits } from '../config/gateway.config.js';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DomainError } from '@convergio/contracts';
+import type { GatewayLimits } from '../config/gateway.config.js';
 import { nestsDeeperThan } from './json-depth.js';
 import { tooDeep, tooLarge } from './limit-errors.js';
 
 /**
- * Parses JSON request bodies of at most GATEWAY_MAX_INVOKE_BYTES, in place of Nest's default
- * parser (100 KB). Call before the application listens.
+ * The gateway's body parsing, set before the application listens: `application/json` bodies of
+ * at most GATEWAY_MAX_INVOKE_BYTES, nested at most GATEWAY_MAX_JSON_DEPTH deep; bodies of any
+ * other type are not read (the routes' own checks refuse what they miss, and the submit route
+ * reads its multipart body itself).
  */
-export function parseJsonWithinLimits(app: NestExpressApplication, limits: GatewayLimits): void {
-  app.useBodyParser('json', { limit: limits.GATEWAY_MAX_INVOKE_BYTES });
-}
-
-/** The JSON parser's size refusal as a 413 naming the limit and its variable; undefined for anything else. */
-export function jsonBodyError(raised: unknown): DomainError | undefined {
-  const { type, limit } = (raised ?? {}) as { type?: unknown; limit?: unknown };
-  if (type === 'entity.too.large' && typeof limit === 'number')
-    return tooLarge('the JSON body', 'body_too_large', limit, 'GATEWAY_MAX_INVOKE_BYTES');
-  return undefined;
+export function parseJsonWithinLimits(app: NestFastifyApplication, limits: GatewayLimits): void {
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.removeContentTypeParser(['application/json', 'text/plain']);
+  fastify.addContentTypeParser(
+    'application/json',
+    { parseAs: 'string', bodyLimit: limits.GATEWAY_MAX_INVOKE_BYTES },
+    (_request, text, done) => {
+      try {
+        done(null, parseJsonBody(text as string, limits.GATEWAY_MAX_JSON_DEPTH));
+      } catch (error) {
+        done(error as Error);
+      }
+    },
+  );
+  fastify.addContentTypeParser('*', (_request, _payload, done) => done(null));
 }
 
 /**
- * Refuses a request body nested deeper than GATEWAY_MAX_JSON_DEPTH (400 `json_too_deep`) right
- * after it is parsed, before any guard, pipe or handler walks it.
+ * A JSON request body: an object or an array (other JSON texts are refused, as body-parser's
+ * strict mode did), nested at most `maxDepth` deep (400 `json_too_deep`, checked before any
+ * guard, pipe or handler walks it); an empty body is no body.
+ * @throws DomainError `bad_request` for text that is not such JSON, `validation_failed` when too deep.
  */
-@Injectable()
-export class JsonDepthMiddleware implements NestMiddleware {
-  constructor(@Inject(GATEWAY_LIMITS) private readonly limits: GatewayLimits) {}
-
-  use(req: Request, _res: Response, next: NextFunction): void {
-    const max = this.limits.GATEWAY_MAX_JSON_DEPTH;
-    next(nestsDeeperThan(req.body, max) ? tooDeep('the request body', max) : undefined);
+export function parseJsonBody(text: string, maxDepth: number): unknown {
+  const first = /\S/.exec(text)?.[0];
+  if (first === undefined) return undefined;
+  let body: unknown;
+  try {
+    if (first !== '{' && first !== '[') throw new Error('it is neither an object nor an array');
+    body = JSON.parse(text);
+  } catch (error) {
+    throw new DomainError(
+      'bad_request',
+      `the JSON body cannot be read: ${(error as Error).message.slice(0, 200)}`,
+    );
   }
+  if (nestsDeeperThan(body, maxDepth)) throw tooDeep('the request body', maxDepth);
+  return body;
+}
+
+/**
+ * Fastify's refusal of a JSON body over its limit as a 413 naming the limit and its variable;
+ * undefined for anything else. Only JSON bodies are read whole (parseJsonWithinLimits).
+ */
+export function jsonBodyError(raised: unknown, limits: GatewayLimits): DomainError | undefined {
+  const { code } = (raised ?? {}) as { code?: unknown };
+  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+    return tooLarge(
+      'the JSON body',
+      'body_too_large',
+      limits.GATEWAY_MAX_INVOKE_BYTES,
+      'GATEWAY_MAX_INVOKE_BYTES',
+    );
+  return undefined;
 }

@@ -8,7 +8,6 @@ import {
   Post,
   Put,
   Query,
-  UploadedFiles,
   UseInterceptors,
 } from '@nestjs/common';
 import {
@@ -37,8 +36,8 @@ import { ApiPluginPath, PluginIdParam, VersionParam } from '../http/path-params.
 import { SchemaPipe } from '../http/schema.pipe.js';
 import { ExecutorTimeouts } from './executor-timeouts.js';
 import { MAX_WAIT_SECONDS, waitQuery } from './settled-state.js';
-import { SUBMISSION_FORM, SubmissionUpload, type UploadedParts } from './submission-upload.js';
-import { SubmissionService } from './submission.service.js';
+import { SUBMISSION_FORM, SubmissionUpload, SubmittedParts } from './submission-upload.js';
+import { SubmissionService, type SubmissionParts } from './submission.service.js';
 const InvokeBody = Type.Omit(RequestSchemas[RequestSubjects.ExecutorInvoke].request, ['plugin_id']);
 const InvokeBatchBody = Type.Omit(RequestSchemas[RequestSubjects.ExecutorInvokeBatch].request, [
   'plugin_id',
@@ -100,21 +99,12 @@ export class PluginsController {
   })
   @UseInterceptors(SubmissionUpload)
   submit(
-    @UploadedFiles() files: UploadedParts = {},
-    @Body() fields: { manifest?: unknown },
+    @SubmittedParts() parts: SubmissionParts,
     @Query(new SchemaPipe(SubmitQuery, 'submit query', { coerce: true }))
     query: Static<typeof SubmitQuery>,
     @CurrentPrincipal() who: Principal,
   ) {
-    return this.submissions.submit(
-      {
-        manifest: files.manifest?.[0]?.buffer ?? fields?.manifest,
-        module: files.module?.[0]?.buffer,
-        sbom: files.sbom?.[0]?.buffer,
-      },
-      who,
-      query.wait,
-    );
+    return this.submissions.submit(parts, who, query.wait);
   }
 
   @Get()

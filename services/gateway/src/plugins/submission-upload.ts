@@ -1,24 +1,21 @@
+import type { Readable } from 'node:stream';
 import {
-  HttpException,
+  createParamDecorator,
   Inject,
   Injectable,
-  UnsupportedMediaTypeException,
   type CallHandler,
   type ExecutionContext,
   type NestInterceptor,
 } from '@nestjs/common';
-import { FileFieldsInterceptor } from '@nestjs/platform-express';
-import type { Request } from 'express';
-import type { StorageEngine } from 'multer';
+import type { FastifyRequest } from 'fastify';
 import type { Observable } from 'rxjs';
 import { DomainError } from '@convergio/contracts';
 import { GATEWAY_LIMITS, type GatewayLimits } from '../config/gateway.config.js';
 import { tooLarge } from '../http/limit-errors.js';
+import type { SubmissionParts } from './submission.service.js';
 
 const PARTS = ['manifest', 'module', 'sbom'] as const;
 type Part = (typeof PARTS)[number];
-/** The parts of a submission as they arrived; the manifest may also come as a text field. */
-export type UploadedParts = Partial<Record<Part, { buffer: Buffer }[]>>;
 
 /** What the submit route takes, said in every refusal of the request's shape. */
 export const SUBMISSION_FORM =
@@ -30,16 +27,20 @@ interface PartLimit {
   setting: string;
 }
 
+type SubmissionRequest = FastifyRequest & { submission?: SubmissionParts };
+
 /**
- * Reads the multipart body of a submission, refusing what does not fit before the route runs: a
- * body that is not multipart/form-data (415), a part over its own limit as soon as it passes it
- * (413 naming the part, the limit and its variable), an unknown or repeated part (400 listing the
- * parts). Parts are kept in memory; nothing reaches the artifact store from here.
+ * Reads the multipart body of a submission (through @fastify/multipart), refusing what does not
+ * fit before the route runs: a body that is not multipart/form-data (415), a part over its own
+ * limit as soon as it passes it (413 naming the part, the limit and its variable), an unknown
+ * or repeated part (400 listing the parts). Parts are kept in memory, for
+ * {@link SubmittedParts}; nothing reaches the artifact store from here.
  */
 @Injectable()
 export class SubmissionUpload implements NestInterceptor {
   private readonly parts: Record<Part, PartLimit>;
-  private readonly multer: NestInterceptor;
+  /** Bounds of the parser itself; each part is refused at its own limit first. */
+  private readonly parserLimits: Record<string, number>;
 
   constructor(@Inject(GATEWAY_LIMITS) limits: GatewayLimits) {
     this.parts = {
@@ -47,85 +48,110 @@ export class SubmissionUpload implements NestInterceptor {
       module: part('module', limits.GATEWAY_MAX_MODULE_BYTES, 'GATEWAY_MAX_MODULE_BYTES'),
       sbom: part('sbom', limits.GATEWAY_MAX_SBOM_BYTES, 'GATEWAY_MAX_SBOM_BYTES'),
     };
-    const largest = Math.max(...PARTS.map((p) => this.parts[p].bytes));
-    const Multer = FileFieldsInterceptor(
-      PARTS.map((name) => ({ name, maxCount: 1 })),
-      {
-        storage: partsInMemory(this.parts),
-        // The storage refuses a part over its own limit first; these bound the rest.
-        limits: {
-          fileSize: largest + 1,
-          fieldSize: this.parts.manifest.bytes,
-          files: PARTS.length,
-          fields: PARTS.length,
-        },
-      },
-    );
-    this.multer = new Multer();
+    this.parserLimits = {
+      fileSize: Math.max(...PARTS.map((p) => this.parts[p].bytes)) + 1,
+      fieldSize: this.parts.manifest.bytes,
+      files: PARTS.length,
+      fields: PARTS.length,
+    };
   }
 
   async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
-    const request = context.switchToHttp().getRequest<Request>();
-    if (!request.is('multipart/form-data')) throw notMultipart(request);
+    const request = context.switchToHttp().getRequest<SubmissionRequest>();
+    if (!isFormData(request.headers['content-type'])) throw notMultipart(request);
     try {
-      return await this.multer.intercept(context, next);
+      request.submission = await this.read(request);
     } catch (error) {
+      // The client may still be sending: the answer goes once the body has been read.
+      await drain(request.raw);
       throw this.refusal(error);
     }
+    return next.handle();
   }
 
-  /** Multer's and busboy's errors, in words that name the part and say what to send. */
+  private async read(request: FastifyRequest): Promise<SubmissionParts> {
+    const read: SubmissionParts = {};
+    for await (const p of request.parts({ limits: this.parserLimits })) {
+      const name = p.fieldname as Part;
+      const limit = PARTS.includes(name) ? this.parts[name] : undefined;
+      if (p.type === 'field') {
+        // Only the manifest may come as text; other text fields are not looked at.
+        if (name !== 'manifest') continue;
+        if (read.manifest !== undefined) throw unexpectedPart(name);
+        if (p.valueTruncated) throw partTooLarge(this.parts.manifest);
+        read.manifest = String(p.value);
+        continue;
+      }
+      if (!limit || read[name] !== undefined) throw unexpectedPart(p.fieldname);
+      read[name] = await readWithin(p.file, limit);
+    }
+    return read;
+  }
+
+  /** The parser's own errors, in words that name the part and say what to send. */
   private refusal(error: unknown): unknown {
-    if (!(error instanceof HttpException)) return error;
-    const { code, field } = (error.cause ?? {}) as { code?: unknown; field?: unknown };
-    const limit = PARTS.find((p) => p === field);
-    if (limit && (code === 'LIMIT_FILE_SIZE' || code === 'LIMIT_FIELD_VALUE'))
-      return partTooLarge(this.parts[limit]);
-    if (error instanceof UnsupportedMediaTypeException) return notMultipart();
+    if (error instanceof DomainError) return error;
+    const message = error instanceof Error ? error.message : String(error);
     return new DomainError(
       'bad_request',
-      `the submission cannot be read (${error.message}): send ${SUBMISSION_FORM}`,
+      `the submission cannot be read (${message}): send ${SUBMISSION_FORM}`,
     );
   }
 }
+
+/** The parts {@link SubmissionUpload} read for the current request. */
+export const SubmittedParts = createParamDecorator(
+  (_: unknown, ctx: ExecutionContext): SubmissionParts =>
+    ctx.switchToHttp().getRequest<SubmissionRequest>().submission ?? {},
+);
 
 const part = (name: Part, bytes: number, setting: string): PartLimit => ({ name, bytes, setting });
 
 const partTooLarge = (p: PartLimit) =>
   tooLarge(`the multipart part "${p.name}"`, `${p.name}_too_large`, p.bytes, p.setting);
 
-function notMultipart(request?: Request): DomainError {
-  const type = request?.headers['content-type']?.split(';')[0];
+const unexpectedPart = (name: string) =>
+  new DomainError(
+    'bad_request',
+    `the multipart part "${name.slice(0, 100)}" is unknown or repeated: send ${SUBMISSION_FORM}`,
+  );
+
+/** The media type of a Content-Type header is multipart/form-data (parameters aside). */
+function isFormData(contentType: string | undefined): boolean {
+  return contentType?.split(';')[0].trim().toLowerCase() === 'multipart/form-data';
+}
+
+function notMultipart(request: FastifyRequest): DomainError {
+  const type = request.headers['content-type']?.split(';')[0];
   return new DomainError(
     'unsupported_media_type',
     `POST /v1/plugins takes ${SUBMISSION_FORM}; this request is ${type ? type.slice(0, 100) : 'without a body'}`,
   );
 }
 
-/** Multer storage keeping each part in memory, refused as soon as it passes its part's limit. */
-function partsInMemory(parts: Record<Part, PartLimit>): StorageEngine {
-  return {
-    _handleFile(_req, file, done) {
-      // Multer hands over only the parts the route declares.
-      const limit = parts[file.fieldname as Part];
-      const chunks: Buffer[] = [];
-      let size = 0;
-      let refused = false;
-      file.stream.on('data', (chunk: Buffer) => {
-        if (refused) return;
-        size += chunk.length;
-        if (size <= limit.bytes) return void chunks.push(chunk);
-        refused = true;
-        chunks.length = 0;
-        done(partTooLarge(limit));
-      });
-      file.stream.on('end', () => {
-        if (!refused) done(null, { buffer: Buffer.concat(chunks), size });
-      });
-    },
-    _removeFile(_req, file, done) {
-      delete (file as { buffer?: Buffer }).buffer;
-      done(null);
-    },
-  };
+/** A file part's bytes, refused as soon as they pass its limit. */
+async function readWithin(stream: Readable, limit: PartLimit): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit.bytes) {
+      stream.destroy();
+      throw partTooLarge(limit);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Reads and drops what is left of a request body. */
+function drain(raw: FastifyRequest['raw']): Promise<void> {
+  raw.unpipe();
+  if (raw.readableEnded || raw.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    raw.once('end', resolve);
+    raw.once('close', resolve);
+    raw.once('error', () => resolve());
+    raw.resume();
+  });
 }

@@ -1,21 +1,23 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { initTelemetry } from './telemetry.js';
 import { currentTraceId } from './trace-id.js';
-import { TraceContextMiddleware } from './trace-context.middleware.js';
+import { traceContextHook } from './trace-context.hook.js';
 
 function run(headers: Record<string, string>) {
   const set: Record<string, string> = {};
-  const res = { setHeader: (k: string, v: string) => (set[k] = v) } as unknown as Response;
+  const reply = {
+    raw: { setHeader: (k: string, v: string) => (set[k] = v) },
+  } as unknown as FastifyReply;
   let seen: string | undefined;
-  new TraceContextMiddleware().use(
-    { headers } as unknown as Request,
-    res,
-    (() => (seen = currentTraceId())) as NextFunction,
+  traceContextHook(
+    { headers } as unknown as FastifyRequest,
+    reply,
+    () => (seen = currentTraceId()),
   );
   return { seen, responseHeader: set.traceparent };
 }
 
-describe('TraceContextMiddleware', () => {
+describe('traceContextHook', () => {
   beforeAll(() => initTelemetry());
 
   it("continues the caller's trace", () => {
