@@ -10,6 +10,7 @@ import {
 } from '@convergio/policy';
 import { hostError, OK } from '../host-call-result.js';
 import { allow, defineHostFunction } from '../host-function-definition.js';
+import { decodeLogInput } from './log-input.js';
 
 const DROPPED = Object.freeze({ ok: false as const, dropped: true as const });
 
@@ -65,6 +66,7 @@ export const logFunction = (limiter: LogLimiter = defaultLogLimiter) =>
     },
     decide: allow,
     run: (line, bound) => writeLine(line, bound),
+    decodeInput: decodeLogInput,
   });
 
 function writeLine(

@@ -1,5 +1,5 @@
 import type { HostCallErrorCode } from '@convergio/contracts';
-import type { HostError, HostFunctionTable } from '../host-api.js';
+import type { HostError, HostFunctionTable, JsonHostFunction } from '../host-api.js';
 import { errorMessage } from '../error-message.js';
 import type { CallMeter } from './call-meter.js';
 import type { KernelMemory } from './kernel-memory.js';
@@ -11,10 +11,10 @@ const hostError = (code: HostCallErrorCode, message: string): HostError => ({
 });
 
 /**
- * Turns a table of JSON host functions into Extism host functions: read the input string from
- * the plugin's kernel memory, parse, call, stringify, store, return the offset. Nothing may throw
- * into Wasm (the plugin could not tell a host bug from its own trap), so every failure becomes a
- * HostError.
+ * Turns a table of JSON host functions into Extism host functions: read the input from the
+ * plugin's kernel memory (the function's own decoder, else JSON.parse of its text), call,
+ * stringify, store, return the offset. Nothing may throw into Wasm (the plugin could not tell a
+ * host bug from its own trap), so every failure becomes a HostError.
  */
 export function toExtismFunctions(
   table: HostFunctionTable,
@@ -32,7 +32,7 @@ export function toExtismFunctions(
 
 function invoke(
   block: Buffer | null,
-  fn: (input: unknown) => unknown,
+  fn: JsonHostFunction,
   name: string,
   meter: CallMeter,
 ): unknown {
@@ -41,14 +41,11 @@ function invoke(
   return callWithJson(block, fn, name);
 }
 
-function callWithJson(
-  block: Buffer | null,
-  fn: (input: unknown) => unknown,
-  name: string,
-): unknown {
+function callWithJson(block: Buffer | null, fn: JsonHostFunction, name: string): unknown {
   let input: unknown;
   try {
-    input = JSON.parse(block ? block.toString('utf8') : '');
+    const decoded = block && fn.decodeInput ? fn.decodeInput(block) : undefined;
+    input = decoded !== undefined ? decoded : JSON.parse(block ? block.toString('utf8') : '');
   } catch {
     return hostError('bad_request', `the input of ${name} is not JSON`);
   }
