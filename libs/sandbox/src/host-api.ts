@@ -64,6 +64,11 @@ export interface HostEnvironment {
    * the rest). `payload` must be JSON data and is not copied: the caller must not change it.
    */
   emit(kind: 'log' | 'telemetry', payload: unknown): void;
+  /**
+   * `emit('log', {level, message})` for a line with nothing else to say (most lines), without
+   * the object: such lines travel as strings, cheaper to send (a plugin may log on every host call).
+   */
+  emitLogLine(level: string, message: string): void;
   /** Secret values released to this plugin during this call, for redaction. */
   releasedSecrets(): readonly string[];
 }

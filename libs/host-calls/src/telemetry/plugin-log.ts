@@ -82,6 +82,10 @@ function writeLine(
   if (droppedBefore === LINE_DROPPED) return DROPPED;
 
   const prepared = prepareLogMessage(message, env.policy.maxLogBytes, env.releasedSecrets());
+  if (!prepared.truncated && droppedBefore === 0) {
+    env.emitLogLine(level, prepared.message);
+    return OK;
+  }
   const payload: LogPayload = { level, message: prepared.message };
   if (prepared.truncated) payload.truncated = true;
   if (droppedBefore > 0) payload.dropped_before = droppedBefore;
