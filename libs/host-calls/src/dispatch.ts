@@ -1,4 +1,9 @@
-import type { HostEnvironment, HostError, HostFunctionTable } from '@convergio/sandbox';
+import type {
+  HostEnvironment,
+  HostError,
+  HostFunctionTable,
+  JsonHostFunction,
+} from '@convergio/sandbox';
 import { abiTable } from './abi-table.js';
 import {
   hostError,
@@ -28,13 +33,13 @@ export function bindHostFunctions(
 function dispatcher(
   env: HostEnvironment,
   definition: HostFunctionDefinition<unknown, unknown, unknown>,
-): (input: unknown) => unknown {
+): JsonHostFunction {
   const bound = definition.bind(env);
   const settle = (outcome: HostCallFailure): HostError =>
     outcome instanceof Refusal
       ? env.deny(definition.capability ?? 'none', outcome.target, outcome.reason)
       : outcome;
-  return (input) => {
+  const call = (input: unknown): unknown => {
     try {
       const refused = definition.admit(bound);
       if (refused !== null)
@@ -51,4 +56,6 @@ function dispatcher(
         : hostError('internal', 'host function failed');
     }
   };
+  const { decodeInput } = definition;
+  return decodeInput ? Object.assign(call, { decodeInput }) : call;
 }

@@ -1,5 +1,5 @@
 import type { PermissionName } from '@convergio/contracts';
-import type { HostEnvironment } from '@convergio/sandbox';
+import type { HostEnvironment, InputDecoder } from '@convergio/sandbox';
 import type { HostCallOutcome } from './host-call-result.js';
 
 /** A refusal of libs/policy as a host function takes it, naming what it refused. */
@@ -38,6 +38,11 @@ export interface HostFunctionDefinition<Bound, Input, Decided = Input> {
   decide(value: Input, bound: Bound): HostCallDecision<Decided>;
   /** The operation, on what was decided; decisions on what it finds (real paths, descriptors) are its own. */
   run(decided: Decided, bound: Bound): HostCallOutcome;
+  /**
+   * Reads the input block in its usual form without JSON.parse (see InputDecoder); `parse` still
+   * checks what it reads. Absent: JSON.parse reads every input.
+   */
+  decodeInput?: InputDecoder;
 }
 
 /**

@@ -14,25 +14,46 @@ describe('EventBatch', () => {
       { kind: 'telemetry', payload: { name: 'job.done', value: 2 } },
       { kind: 'log', payload: { level: 'warn', message: 'b' } },
     ];
-    for (const event of events) batch.add(event);
+    for (const { kind, payload } of events) batch.add(kind, payload);
     expect(sent).toEqual([]);
     batch.flush();
     batch.flush(); // nothing held: nothing sent
     expect(sent.map(parseEvents)).toEqual([events]);
   });
 
+  it('carries a log line of a level and a message as its two strings, the order kept', () => {
+    const { batch, sent } = batches();
+    batch.addLogLine('debug', 'tick \ud800');
+    batch.add('log', { level: 'warn', message: 'x', truncated: true });
+    batch.addLogLine('error', '');
+    batch.flush();
+    expect(JSON.parse(sent[0])).toEqual([
+      'LlL',
+      ['debug', 'tick \ud800', { level: 'warn', message: 'x', truncated: true }, 'error', ''],
+    ]);
+    expect(parseEvents(sent[0])).toEqual([
+      { kind: 'log', payload: { level: 'debug', message: 'tick \ud800' } },
+      { kind: 'log', payload: { level: 'warn', message: 'x', truncated: true } },
+      { kind: 'log', payload: { level: 'error', message: '' } },
+    ]);
+  });
+
   it('sends a full batch at once, without waiting for a flush', () => {
     const { batch, sent } = batches();
-    for (let i = 0; i <= MAX_BATCHED_EVENTS; i++) batch.add({ kind: 'log', payload: i });
+    for (let i = 0; i <= MAX_BATCHED_EVENTS; i++)
+      if (i % 2) batch.add('log', i);
+      else batch.addLogLine('info', String(i));
     expect(sent.map((json) => parseEvents(json).length)).toEqual([MAX_BATCHED_EVENTS]);
     batch.flush();
-    expect(parseEvents(sent[1])).toEqual([{ kind: 'log', payload: MAX_BATCHED_EVENTS }]);
+    expect(parseEvents(sent[1])).toEqual([
+      { kind: 'log', payload: { level: 'info', message: String(MAX_BATCHED_EVENTS) } },
+    ]);
   });
 
   it('sends a payload with no JSON form as a note in its place, the others unchanged', () => {
     const { batch, sent } = batches();
-    batch.add({ kind: 'telemetry', payload: { big: 1n } });
-    batch.add({ kind: 'log', payload: { message: 'kept' } });
+    batch.add('telemetry', { big: 1n });
+    batch.add('log', { message: 'kept' });
     batch.flush();
     expect(parseEvents(sent[0])).toEqual([
       {
@@ -47,6 +68,9 @@ describe('EventBatch', () => {
     ['not JSON', '[{'],
     ['the old form', '[{"kind":"log","payload":{}}]'],
     ['a kind per payload missing', '["l",[1,2]]'],
+    ['a payload per kind missing', '["ll",[1]]'],
+    ['a log line missing its message', '["L",["info"]]'],
+    ['a log line that is not two strings', '["L",["info",{}]]'],
     ['an unknown kind', '["x",[1]]'],
     ['kinds not a string', '[[1],[1]]'],
   ])('refuses a batch that is %s (its worker is broken)', (_case, json) => {

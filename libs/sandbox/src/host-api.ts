@@ -64,12 +64,31 @@ export interface HostEnvironment {
    * the rest). `payload` must be JSON data and is not copied: the caller must not change it.
    */
   emit(kind: 'log' | 'telemetry', payload: unknown): void;
+  /**
+   * `emit('log', {level, message})` for a line with nothing else to say (most lines), without
+   * the object: such lines travel as strings, cheaper to send (a plugin may log on every host call).
+   */
+  emitLogLine(level: string, message: string): void;
   /** Secret values released to this plugin during this call, for redaction. */
   releasedSecrets(): readonly string[];
 }
 
-/** Host functions by ABI name: JSON input in, JSON output (or a HostError) out. Must never throw. */
-export type HostFunctionTable = Record<string, (input: unknown) => unknown>;
+/**
+ * Reads a host function's input block without JSON.parse when it is in a form the function knows
+ * (its usual one); undefined: it is not, and JSON.parse reads it. For every block it reads, it
+ * must answer what JSON.parse of the block's UTF-8 text would. Decoding and parsing the text are
+ * otherwise about half of what a cheap host call such as `log` costs.
+ */
+export type InputDecoder = (bytes: Buffer) => unknown;
+
+/** A host function: the plugin's parsed JSON input in, JSON output (or a HostError) out. Never throws. */
+export interface JsonHostFunction {
+  (input: unknown): unknown;
+  readonly decodeInput?: InputDecoder;
+}
+
+/** Host functions by ABI name. */
+export type HostFunctionTable = Record<string, JsonHostFunction>;
 
 /**
  * What a host-functions module (loaded inside each plugin worker by URL) must export as

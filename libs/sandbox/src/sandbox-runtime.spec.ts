@@ -413,6 +413,7 @@ describe('SandboxRuntime', () => {
           'callMain',
           'deny',
           'emit',
+          'emitLogLine',
           'grants',
           'plugin',
           'policy',

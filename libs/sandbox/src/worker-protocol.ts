@@ -57,7 +57,10 @@ export type CallMessage =
   | { type: 'result'; id: number; output: Uint8Array; resources: CallResources }
   | { type: 'failed'; id: number; error: WorkerFailure; resources: CallResources }
   | { type: 'denied'; capability: string; target: string; reason: string }
-  /** `json`: the JSON text of an EmittedEvent[] (one string crosses far cheaper than objects). */
+  /**
+   * `json`: the JSON text of an event batch (see EventBatch; one string crosses far cheaper than
+   * objects).
+   */
   | { type: 'emitted'; json: string };
 
 /** Worker → main. `call_ended`: a call that used main-thread operations ended (call sockets only). */

@@ -52,6 +52,9 @@ export function fakeHost(options: {
       emit(kind, payload) {
         host.emitted.push({ kind, payload });
       },
+      emitLogLine(level, message) {
+        host.emitted.push({ kind: 'log', payload: { level, message } });
+      },
       releasedSecrets: () => options.released ?? [],
     },
   };

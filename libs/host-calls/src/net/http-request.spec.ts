@@ -493,6 +493,7 @@ describe('http_request against real local servers', () => {
         throw new Error('worker channel broke');
       },
       emit: () => undefined,
+      emitLogLine: () => undefined,
       releasedSecrets: () => [],
     });
     expect(functions.http_request({ url: `${a.url}/`, method: 'GET' })).toEqual({

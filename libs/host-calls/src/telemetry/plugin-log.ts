@@ -1,6 +1,8 @@
 import type { HostEnvironment } from '@convergio/sandbox';
 import {
+  fullLogBucket,
   isLogLevel,
+  LINE_DROPPED,
   prepareLogMessage,
   takeLogToken,
   type LogBucket,
@@ -8,6 +10,7 @@ import {
 } from '@convergio/policy';
 import { hostError, OK } from '../host-call-result.js';
 import { allow, defineHostFunction } from '../host-function-definition.js';
+import { decodeLogInput } from './log-input.js';
 
 const DROPPED = Object.freeze({ ok: false as const, dropped: true as const });
 
@@ -63,6 +66,7 @@ export const logFunction = (limiter: LogLimiter = defaultLogLimiter) =>
     },
     decide: allow,
     run: (line, bound) => writeLine(line, bound),
+    decodeInput: decodeLogInput,
   });
 
 function writeLine(
@@ -70,19 +74,21 @@ function writeLine(
   { env, limiter }: LogBound,
 ): unknown {
   // The limit is taken before any work on the message: a flood costs one map lookup a line.
-  const key = env.plugin.id;
-  const decision = takeLogToken(
-    limiter.buckets.get(key),
-    limiter.now(),
-    env.policy.logLinesPerSecond,
-  );
-  limiter.buckets.set(key, decision.bucket);
-  if (!decision.allowed) return DROPPED;
+  const rate = env.policy.logLinesPerSecond;
+  const now = limiter.now();
+  let bucket = limiter.buckets.get(env.plugin.id);
+  if (bucket === undefined) limiter.buckets.set(env.plugin.id, (bucket = fullLogBucket(now, rate)));
+  const droppedBefore = takeLogToken(bucket, now, rate);
+  if (droppedBefore === LINE_DROPPED) return DROPPED;
 
   const prepared = prepareLogMessage(message, env.policy.maxLogBytes, env.releasedSecrets());
+  if (!prepared.truncated && droppedBefore === 0) {
+    env.emitLogLine(level, prepared.message);
+    return OK;
+  }
   const payload: LogPayload = { level, message: prepared.message };
   if (prepared.truncated) payload.truncated = true;
-  if (decision.droppedBefore > 0) payload.dropped_before = decision.droppedBefore;
+  if (droppedBefore > 0) payload.dropped_before = droppedBefore;
   env.emit('log', payload);
   return OK;
 }

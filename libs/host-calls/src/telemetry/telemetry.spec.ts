@@ -132,6 +132,13 @@ describe('log', () => {
     ]);
   });
 
+  it('reads its input in the usual form without JSON.parse (see decodeLogInput)', () => {
+    const { fns } = setup();
+    const block = Buffer.from('{"level":"info","message":"hello"}', 'utf8');
+    expect(fns.log.decodeInput?.(block)).toEqual({ level: 'info', message: 'hello' });
+    expect(fns.fs_read.decodeInput).toBeUndefined();
+  });
+
   it('redacts secrets, including a released one', () => {
     const { host, fns } = setup({ released: ['s3cr3t-value'] });
     fns.log({

@@ -25,4 +25,4 @@ export {
   type LogLevel,
   type PreparedLogMessage,
 } from './log-line.js';
-export { takeLogToken, type LogBucket, type LogTokenDecision } from './log-rate-limit.js';
+export { fullLogBucket, LINE_DROPPED, takeLogToken, type LogBucket } from './log-rate-limit.js';

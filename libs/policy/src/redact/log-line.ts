@@ -1,4 +1,4 @@
-import { mayLookLikeCredential, redactText } from './secret-redaction.js';
+import { ANY_RULE_MAY_MATCH, redactText } from './secret-redaction.js';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -9,6 +9,8 @@ export const TRUNCATION_MARK = '…[truncated]';
 // Control characters other than newline and tab: terminal escapes, carriage returns.
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f\u009b]/;
 const CONTROLS = new RegExp(CONTROL.source, 'g');
+// A control character, or what any redaction rule needs: one test for what most lines lack.
+const CONTROL_OR_CREDENTIAL_HINT = new RegExp(`${CONTROL.source}|${ANY_RULE_MAY_MATCH.source}`);
 
 export function isLogLevel(value: unknown): value is LogLevel {
   return typeof value === 'string' && (LOG_LEVELS as readonly string[]).includes(value);
@@ -65,8 +67,7 @@ export function prepareLogMessage(
   if (
     releasedSecrets.length === 0 &&
     message.length * 3 <= maxBytes &&
-    !CONTROL.test(message) &&
-    !mayLookLikeCredential(message)
+    !CONTROL_OR_CREDENTIAL_HINT.test(message)
   )
     return { message, truncated: false, redacted: false };
   // Only the head can be kept: clean and redact a bounded prefix (the kept bytes plus room for a

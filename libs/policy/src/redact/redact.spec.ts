@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { prepareLogMessage, TRUNCATION_MARK, truncateUtf8 } from './log-line.js';
-import { takeLogToken, type LogBucket } from './log-rate-limit.js';
+import { fullLogBucket, LINE_DROPPED, takeLogToken } from './log-rate-limit.js';
 import { containsSecret, REDACTED, redactScalar, redactText } from './secret-redaction.js';
 import { checkTelemetryEvent } from './telemetry-event.js';
 
@@ -227,12 +227,8 @@ describe('prepareLogMessage', () => {
 
 describe('takeLogToken (injected clock)', () => {
   function run(times: number[], rate: number): boolean[] {
-    let bucket: LogBucket | undefined;
-    return times.map((now) => {
-      const decision = takeLogToken(bucket, now, rate);
-      bucket = decision.bucket;
-      return decision.allowed;
-    });
+    const bucket = fullLogBucket(times[0], rate);
+    return times.map((now) => takeLogToken(bucket, now, rate) !== LINE_DROPPED);
   }
 
   it('allows a burst of one second, then drops', () => {
@@ -252,11 +248,14 @@ describe('takeLogToken (injected clock)', () => {
   });
 
   it('reports how many lines were dropped before the next one', () => {
-    let decision = takeLogToken(undefined, 0, 1);
-    decision = takeLogToken(decision.bucket, 0, 1);
-    decision = takeLogToken(decision.bucket, 0, 1);
-    expect(decision.bucket.dropped).toBe(2);
-    decision = takeLogToken(decision.bucket, 1000, 1);
-    expect(decision).toMatchObject({ allowed: true, droppedBefore: 2, bucket: { dropped: 0 } });
+    const bucket = fullLogBucket(0, 1);
+    expect([0, 0, 0].map((now) => takeLogToken(bucket, now, 1))).toEqual([
+      0,
+      LINE_DROPPED,
+      LINE_DROPPED,
+    ]);
+    expect(bucket.dropped).toBe(2);
+    expect(takeLogToken(bucket, 1000, 1)).toBe(2);
+    expect(bucket.dropped).toBe(0);
   });
 });

@@ -103,10 +103,10 @@ function looksRandom(token: string): boolean {
  * without either cannot match any rule, so it is returned without running them: most short
  * log lines.
  */
-const ANY_RULE_MAY_MATCH = /[:=]|[A-Za-z0-9._~+/=-]{8}/;
+export const ANY_RULE_MAY_MATCH = /[:=]|[A-Za-z0-9._~+/=-]{8}/;
 
 /** False when no redaction rule can match `text` (see ANY_RULE_MAY_MATCH). */
-export const mayLookLikeCredential = (text: string): boolean => ANY_RULE_MAY_MATCH.test(text);
+const mayLookLikeCredential = (text: string): boolean => ANY_RULE_MAY_MATCH.test(text);
 
 /** The released secret and the encodings it most often travels in. */
 function releasedForms(secret: string): string[] {

@@ -5,7 +5,7 @@ import type { CallResources } from '../call-limits.js';
 import type { DeniedEvent } from '../sandbox-runtime.js';
 import type { WorkerFailure } from '../worker-protocol.js';
 
-/** A frame as sent or received. `emitted` is the JSON text of an EmittedEvent[] batch. */
+/** A frame as sent or received. `emitted` is the JSON text of an event batch (see EventBatch). */
 export type CallFrame =
   | { kind: 'hello'; instance: string }
   | { kind: 'call'; id: number; fn: string; input: Uint8Array; inputSchema?: string }

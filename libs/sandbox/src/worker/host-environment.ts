@@ -47,7 +47,10 @@ export function createHostEnvironment(
       return result;
     },
     emit(kind, payload) {
-      emitted.add({ kind, payload });
+      emitted.add(kind, payload);
+    },
+    emitLogLine(level, message) {
+      emitted.addLogLine(level, message);
     },
     releasedSecrets: () => secrets,
   };

@@ -1,5 +1,5 @@
 import type { HostCallErrorCode } from '@convergio/contracts';
-import type { HostError, HostFunctionTable } from '../host-api.js';
+import type { HostError, HostFunctionTable, JsonHostFunction } from '../host-api.js';
 import { errorMessage } from '../error-message.js';
 import type { CallMeter } from './call-meter.js';
 import type { KernelMemory } from './kernel-memory.js';
@@ -11,10 +11,10 @@ const hostError = (code: HostCallErrorCode, message: string): HostError => ({
 });
 
 /**
- * Turns a table of JSON host functions into Extism host functions: read the input string from
- * the plugin's kernel memory, parse, call, stringify, store, return the offset. Nothing may throw
- * into Wasm (the plugin could not tell a host bug from its own trap), so every failure becomes a
- * HostError.
+ * Turns a table of JSON host functions into Extism host functions: read the input from the
+ * plugin's kernel memory (the function's own decoder, else JSON.parse of its text), call,
+ * stringify, store, return the offset. Nothing may throw into Wasm (the plugin could not tell a
+ * host bug from its own trap), so every failure becomes a HostError.
  */
 export function toExtismFunctions(
   table: HostFunctionTable,
@@ -23,32 +23,29 @@ export function toExtismFunctions(
 ): Record<string, ExtismHostFunction> {
   const functions: Record<string, ExtismHostFunction> = {};
   for (const [name, fn] of Object.entries(table))
-    functions[name] = (_context, offset) =>
-      store(memory, invoke(memory, offset, fn, name, meter), memory.byteLength(offset));
+    functions[name] = (_context, offset) => {
+      const input = memory.buffer(offset);
+      return store(memory, invoke(input, fn, name, meter), input?.length ?? 0);
+    };
   return functions;
 }
 
 function invoke(
-  memory: KernelMemory,
-  offset: bigint,
-  fn: (input: unknown) => unknown,
+  block: Buffer | null,
+  fn: JsonHostFunction,
   name: string,
   meter: CallMeter,
 ): unknown {
   if (!meter.enterHostCall())
     return hostError('host_call_limit', `the call made more host calls than allowed (at ${name})`);
-  return callWithJson(memory, offset, fn, name);
+  return callWithJson(block, fn, name);
 }
 
-function callWithJson(
-  memory: KernelMemory,
-  offset: bigint,
-  fn: (input: unknown) => unknown,
-  name: string,
-): unknown {
+function callWithJson(block: Buffer | null, fn: JsonHostFunction, name: string): unknown {
   let input: unknown;
   try {
-    input = JSON.parse(memory.text(offset) ?? '');
+    const decoded = block && fn.decodeInput ? fn.decodeInput(block) : undefined;
+    input = decoded !== undefined ? decoded : JSON.parse(block ? block.toString('utf8') : '');
   } catch {
     return hostError('bad_request', `the input of ${name} is not JSON`);
   }
@@ -69,7 +66,7 @@ function store(memory: KernelMemory, result: unknown, inputBytes: number): bigin
   let stored: bigint;
   if (constant) {
     memory.noteGarbage(inputBytes);
-    stored = memory.store(constant); // a copy: the plugin may write into its block
+    stored = memory.storeShared(constant); // copied if the plugin writes into its block
   } else {
     const text = resultJson(result);
     memory.noteGarbage(inputBytes + Buffer.byteLength(text, 'utf8'));
@@ -90,14 +87,17 @@ function resultJson(result: unknown): string {
 }
 
 // A host function may answer many calls with one constant (a deeply frozen object, like `{ok:
-// true}`): it is encoded once. Nothing frozen can change, so its bytes stay right.
-const constants = new WeakMap<object, Uint8Array>();
+// true}`): it is encoded once, into memory of its own that every block answering with it shares
+// (see KernelMemory.storeShared). Nothing frozen can change, so its bytes stay right.
+const constants = new WeakMap<object, Buffer>();
 
-function constantBytes(result: unknown): Uint8Array | undefined {
+function constantBytes(result: unknown): Buffer | undefined {
   if (typeof result !== 'object' || result === null || !Object.isFrozen(result)) return undefined;
   let bytes = constants.get(result);
   if (bytes === undefined && deeplyFrozen(result)) {
-    bytes = Buffer.from(resultJson(result), 'utf8');
+    const json = resultJson(result);
+    bytes = Buffer.alloc(Buffer.byteLength(json, 'utf8'));
+    bytes.write(json, 'utf8');
     constants.set(result, bytes);
   }
   return bytes;

@@ -93,6 +93,20 @@ describe('KernelMemory', () => {
     source[0] = 9;
     expect([...m.block(stored)!]).toEqual([1, 2, 3]);
   });
+
+  it('shares a constant between blocks until the plugin writes into one: that one gets a copy', () => {
+    const m = memory(10);
+    const constant = Buffer.from([1, 2, 3, 4]);
+    const first = m.storeShared(constant);
+    const second = m.storeShared(constant);
+    m.storeU8(first + 1n, 9);
+    // A write that traps copies nothing and changes nothing.
+    expect(() => m.storeU64(second, 0n)).toThrow(expect.objectContaining({ code: 'trap' }));
+    expect([...constant, ...m.block(first)!, ...m.block(second)!]).toEqual([
+      1, 2, 3, 4, 1, 9, 3, 4, 1, 2, 3, 4,
+    ]);
+    expect([m.usedBytes, m.storeShared(constant)]).toEqual([8, 0n]); // counted like copies
+  });
 });
 
 describe('KernelMemory with a garbage collector: what no block holds any more still counts until one runs', () => {
@@ -127,6 +141,25 @@ describe('KernelMemory with a garbage collector: what no block holds any more st
     expect(m.alloc(20n)).not.toBe(0n);
     expect(collections()).toBe(0);
     expect(m.alloc(1n)).not.toBe(0n);
+    expect(collections()).toBe(1);
+  });
+
+  it('counts no garbage for a shared constant: freeing or dropping it gives nothing back', () => {
+    const { m, collections } = collected(100);
+    const constant = Buffer.alloc(60);
+    m.free(m.storeShared(constant));
+    m.storeShared(constant);
+    m.reset(100);
+    expect(m.alloc(100n)).not.toBe(0n);
+    expect(collections()).toBe(0);
+  });
+
+  it('counts a shared block the plugin wrote into as garbage once freed: it is a copy of its own', () => {
+    const { m, collections } = collected(100);
+    const written = m.storeShared(Buffer.alloc(60));
+    m.storeU8(written, 1);
+    m.free(written);
+    expect(m.alloc(41n)).not.toBe(0n);
     expect(collections()).toBe(1);
   });
 

@@ -19,9 +19,16 @@ export const MAX_BLOCKS = 32768;
  * collection runs first, so a plugin allocating and freeing as fast as it can never holds more
  * than the cap of block memory (ArrayBuffers are reclaimed only by a collection, and V8 starts
  * one on its own only well past that).
+ *
+ * A block made by {@link storeShared} holds bytes the host keeps for every call that gets them (a
+ * constant result): it counts against the cap like a copy, and is copied only when the plugin
+ * first writes into it. Views this class hands out (`block`, `bytes`) are for reading.
  */
 export class KernelMemory {
   private blocks: (Buffer | null)[] = [null];
+  // 1 at the index of a shared block; written for every index as its block is added.
+  private readonly shared = new Uint8Array(MAX_BLOCKS);
+  private sharedBytes = 0;
   // 64-bit loads and stores go through a DataView over the whole ArrayBuffer of the last block
   // they touched (small blocks share the pool's), not one made per block or per access.
   private view = NO_VIEW;
@@ -34,7 +41,8 @@ export class KernelMemory {
 
   /** Drops every block and starts a call with a cap of `capBytes` on the live blocks. */
   reset(capBytes: number): void {
-    this.noteGarbage(this.liveBytes);
+    this.noteGarbage(this.liveBytes - this.sharedBytes);
+    this.sharedBytes = 0;
     this.blocks = [null];
     this.view = NO_VIEW;
     this.liveBytes = 0;
@@ -69,6 +77,16 @@ export class KernelMemory {
     return this.add(copy);
   }
 
+  /**
+   * A new block reading `bytes`, which the caller never changes (not copied unless the plugin
+   * writes into the block), or 0n if it does not fit.
+   */
+  storeShared(bytes: Buffer): bigint {
+    if (!this.fits(bytes.length)) return 0n;
+    this.sharedBytes += bytes.length;
+    return this.add(bytes, 1);
+  }
+
   /** A new block holding `text` as UTF-8, encoded in place (no copy), or 0n if it does not fit. */
   storeText(text: string): bigint {
     const length = Buffer.byteLength(text, 'utf8');
@@ -95,9 +113,15 @@ export class KernelMemory {
     const block = this.blocks[index];
     if (!block) return;
     this.liveBytes -= block.byteLength;
-    this.noteGarbage(block.byteLength);
+    if (this.shared[index]) this.sharedBytes -= block.byteLength;
+    else this.noteGarbage(block.byteLength);
     this.blocks[index] = null;
     if (this.view.buffer === block.buffer) this.view = NO_VIEW; // nothing keeps it from a collection
+  }
+
+  /** The block `address` points into, as it is held (for reading: it may be shared), or null. */
+  buffer(address: bigint): Buffer | null {
+    return this.blocks[indexOf(address)] ?? null;
   }
 
   /** The whole block `address` points into (Extism ignores the offset here), or null. */
@@ -121,13 +145,9 @@ export class KernelMemory {
     return new Uint8Array(block.buffer, block.byteOffset + offset, Number(length));
   }
 
-  length(address: bigint): bigint {
-    return BigInt(this.byteLength(address));
-  }
-
   /** Bytes of the block `address` points into; 0 when there is none. */
-  byteLength(address: bigint): number {
-    return this.blocks[indexOf(address)]?.length ?? 0;
+  length(address: bigint): bigint {
+    return BigInt(this.blocks[indexOf(address)]?.length ?? 0);
   }
 
   loadU8(address: bigint): number {
@@ -141,12 +161,12 @@ export class KernelMemory {
   }
 
   storeU8(address: bigint, value: number): void {
-    const { block, offset } = this.locate(address, 1n);
+    const { block, offset } = this.locateWritable(address, 1n);
     block[offset] = value;
   }
 
   storeU64(address: bigint, value: bigint): void {
-    const { block, offset } = this.locate(address, 8n);
+    const { block, offset } = this.locateWritable(address, 8n);
     this.viewOf(block).setBigUint64(block.byteOffset + offset, value, true);
   }
 
@@ -162,9 +182,10 @@ export class KernelMemory {
     return true;
   }
 
-  private add(bytes: Buffer): bigint {
+  private add(bytes: Buffer, shared: 0 | 1 = 0): bigint {
     const index = this.blocks.length;
     this.blocks.push(bytes);
+    this.shared[index] = shared;
     this.liveBytes += bytes.length;
     return addressOf(index);
   }
@@ -172,6 +193,19 @@ export class KernelMemory {
   private viewOf(block: Buffer): DataView {
     if (this.view.buffer !== block.buffer) this.view = new DataView(block.buffer);
     return this.view;
+  }
+
+  // A shared block is replaced by a copy of its own before the plugin's first write into it.
+  private locateWritable(address: bigint, width: bigint): { block: Buffer; offset: number } {
+    const located = this.locate(address, width);
+    const index = indexOf(address);
+    if (!this.shared[index]) return located;
+    const copy = Buffer.allocUnsafe(located.block.length);
+    copy.set(located.block);
+    this.blocks[index] = copy;
+    this.shared[index] = 0;
+    this.sharedBytes -= copy.length;
+    return { block: copy, offset: located.offset };
   }
 
   private locate(address: bigint, width: bigint): { block: Buffer; offset: number } {

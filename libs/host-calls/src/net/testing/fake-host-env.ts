@@ -109,6 +109,7 @@ export class FakeHostEnv {
         return answer();
       },
       emit: () => undefined,
+      emitLogLine: () => undefined,
       releasedSecrets: () => [],
     };
   }

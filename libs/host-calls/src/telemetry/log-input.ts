@@ -1,0 +1,42 @@
+import { LOG_LEVELS, type LogLevel } from '@convergio/policy';
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const FIRST_PRINTABLE = 0x20;
+const HEAD = Buffer.from('{"level":"', 'utf8');
+const TAIL_BYTES = 2; // "}
+// Each level with what follows it up to the message, by the level's first byte (all differ).
+const LEVEL_HEADS = new Map(
+  LOG_LEVELS.map((level) => [
+    level.charCodeAt(0),
+    { level, bytes: Buffer.from(`${level}","message":"`, 'utf8') },
+  ]),
+);
+
+/**
+ * The `log` input in the form PDKs write it, `{"level":"<level>","message":"<text>"}` with
+ * nothing to unescape in the text, read without JSON.parse (an InputDecoder); any other form
+ * (members in another order, spaces, escapes, other members): undefined, and JSON.parse reads
+ * it. What it reads is what JSON.parse of the block's UTF-8 text gives: the text's bytes hold no
+ * quote, backslash or control character, so the structure around them is exactly the form above
+ * and they decode to the message as they stand (malformed UTF-8 replaced alike, and never
+ * swallowing the closing quote, an ASCII byte).
+ */
+export function decodeLogInput(bytes: Buffer): { level: LogLevel; message: string } | undefined {
+  const end = bytes.length - TAIL_BYTES;
+  if (end <= HEAD.length || !matches(bytes, 0, HEAD)) return undefined;
+  const head = LEVEL_HEADS.get(bytes[HEAD.length]);
+  const start = HEAD.length + (head?.bytes.length ?? 0);
+  if (!head || start > end || !matches(bytes, HEAD.length, head.bytes)) return undefined;
+  if (bytes[end] !== QUOTE || bytes[end + 1] !== 0x7d) return undefined;
+  for (let i = start; i < end; i++) {
+    const byte = bytes[i];
+    if (byte === QUOTE || byte === BACKSLASH || byte < FIRST_PRINTABLE) return undefined;
+  }
+  return { level: head.level, message: bytes.toString('utf8', start, end) };
+}
+
+function matches(bytes: Buffer, at: number, expected: Buffer): boolean {
+  for (let i = 0; i < expected.length; i++) if (bytes[at + i] !== expected[i]) return false;
+  return true;
+}
