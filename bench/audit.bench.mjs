@@ -7,7 +7,7 @@ import { NestFactory } from '@nestjs/core';
 import { jetstream } from '@nats-io/jetstream';
 import pg from 'pg';
 import { auditPersistence, AuditModule } from '../services/audit/dist/index.js';
-import { connectBus, connectNatsBus } from '../libs/messaging/dist/index.js';
+import { connectBus, connectNatsBus, natsEventSubject } from '../libs/messaging/dist/index.js';
 import { ServiceRootModule } from '../libs/runtime/dist/index.js';
 import {
   createTestDatabase,
@@ -54,9 +54,11 @@ async function ingest(envelopes) {
     const js = jetstream(nc);
     for (let i = 0; i < envelopes.length; i += PUBLISH_WINDOW)
       await Promise.all(
-        envelopes
-          .slice(i, i + PUBLISH_WINDOW)
-          .map((e) => js.publish(`${prefix}.${e.type}`, JSON.stringify(e), { msgID: e.id })),
+        envelopes.slice(i, i + PUBLISH_WINDOW).map((e) =>
+          js.publish(natsEventSubject(prefix, e.type, e.source), JSON.stringify(e), {
+            msgID: e.id,
+          }),
+        ),
       );
     // The distributed audit service's module tree, as its main.ts builds it.
     app = await NestFactory.create(

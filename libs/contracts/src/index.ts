@@ -12,3 +12,4 @@ export * from './validation.js';
 export * from './stored-text.js';
 export * from './plugin-version-key.js';
 export * from './outcome.js';
+export * from './event-publishers.js';

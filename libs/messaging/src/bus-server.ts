@@ -5,6 +5,7 @@ import { isObservable, lastValueFrom } from 'rxjs';
 import {
   DomainError,
   isPermanentError,
+  sourceRefusal,
   validateEventEnvelope,
   validateReplyData,
   validateRequestEnvelope,
@@ -53,16 +54,21 @@ export abstract class BusServer extends Server implements CustomTransportStrateg
   /**
    * Validates and handles one event; never throws. `delivery` names the stored message (the
    * transport's `<stream>:<sequence>`), which the ids of the events its handler builds derive
-   * from; without it, the event's own id.
+   * from; without it, the event's own id. `publisher` is the service the transport knows sent it
+   * (its NATS subject's last token); an envelope whose `source` is another, or a service that does
+   * not publish the subject, is refused (`EVENT_PUBLISHERS`).
    */
   async dispatchEvent(
     subject: EventSubject,
     raw: unknown,
     delivery?: string,
+    publisher?: string,
   ): Promise<EventOutcome> {
     let envelope;
     try {
       envelope = validateEventEnvelope(subject, raw);
+      const refusal = sourceRefusal(subject, envelope.source, publisher);
+      if (refusal) throw new DomainError('forbidden', refusal);
     } catch (error) {
       this.log.error(`refused invalid ${subject} message: ${describe(error)}`);
       return { kind: 'poison', error };

@@ -3,22 +3,22 @@ import { jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { nanos, type NatsConnection } from '@nats-io/transport-node';
-import { ALL_EVENT_SUBJECTS } from '@convergio/contracts';
 import { connectTestNats, deleteTestStream, TEST_NATS_URL } from '@convergio/testing';
-import { natsSubject, streamName } from './bus-names.js';
+import { natsEventSubject, natsSubject, streamName } from './bus-names.js';
 import {
   checkEventStream,
   DUPLICATE_WINDOW_MS,
   PROVISIONING_COMMAND,
   provisionEventStream,
+  releaseEventSubjects,
 } from './event-stream.js';
 import { connectNatsBus } from './nats-connection.js';
 
 describe('the event stream of a release', () => {
   const prefix = `test_${randomUUID().slice(0, 8)}`;
   const stream = streamName(prefix);
-  const release = ALL_EVENT_SUBJECTS.map((s) => natsSubject(prefix, s)).sort();
-  const lacking = natsSubject(prefix, 'plugin.crashed');
+  const release = releaseEventSubjects(prefix).sort();
+  const lacking = natsEventSubject(prefix, 'plugin.crashed', 'executor');
   // A request subject and every inbox: stored, secret values and tokens would be readable.
   const capturing = [natsSubject(prefix, 'secrets.>'), '_INBOX.>'];
   let nc: NatsConnection;

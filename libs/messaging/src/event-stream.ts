@@ -8,8 +8,8 @@ import {
   type StreamInfo,
 } from '@nats-io/jetstream';
 import { nanos, type NatsConnection } from '@nats-io/transport-node';
-import { ALL_EVENT_SUBJECTS } from '@convergio/contracts';
-import { natsSubject, streamName } from './bus-names.js';
+import { ALL_EVENT_SUBJECTS, EVENT_PUBLISHERS } from '@convergio/contracts';
+import { natsEventSubject, streamName } from './bus-names.js';
 
 /** How long JetStream remembers message ids for publish de-duplication. */
 export const DUPLICATE_WINDOW_MS = 10 * 60_000;
@@ -55,15 +55,25 @@ export interface StreamProvisioning {
   removed: readonly string[];
 }
 
-/** The event stream of this release: every event subject of libs/contracts, and its limits. */
+/**
+ * The event stream of this release: every event subject of libs/contracts for each of its
+ * publishers, and its limits.
+ */
 function releaseStream(prefix: string) {
   return {
     name: streamName(prefix),
-    subjects: ALL_EVENT_SUBJECTS.map((s) => natsSubject(prefix, s)),
+    subjects: releaseEventSubjects(prefix),
     retention: RetentionPolicy.Limits,
     storage: StorageType.File,
     duplicate_window: nanos(DUPLICATE_WINDOW_MS),
   };
+}
+
+/** Every NATS event subject of this release: `<prefix>.<event subject>.<publisher>`. */
+export function releaseEventSubjects(prefix: string): string[] {
+  return ALL_EVENT_SUBJECTS.flatMap((s) =>
+    EVENT_PUBLISHERS[s].map((publisher) => natsEventSubject(prefix, s, publisher)),
+  );
 }
 
 /**

@@ -14,6 +14,8 @@ import { streamName } from './bus-names.js';
 
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const BATCH = 4;
+/** The publisher of plugin.revoked (the only source consumers accept for it), consuming it here. */
+const SERVICE = 'registry';
 
 interface Held {
   id: string;
@@ -57,11 +59,11 @@ describe('a JetStream consumer with eventBatch', () => {
         MessagingModule.forRoot({
           kind: 'nats',
           url: NATS_URL,
-          service: 'batcher',
+          service: SERVICE,
           prefix,
           eventBatch: BATCH,
         }),
-        MessagingModule.forService('batcher'),
+        MessagingModule.forService(SERVICE),
       ],
       controllers: [HoldingHandler],
       providers: [Gate],
@@ -82,7 +84,7 @@ describe('a JetStream consumer with eventBatch', () => {
   const consumerState = async () => {
     const nc = await connect({ servers: NATS_URL });
     try {
-      const info = await (await jetstreamManager(nc)).consumers.info(streamName(prefix), 'batcher');
+      const info = await (await jetstreamManager(nc)).consumers.info(streamName(prefix), SERVICE);
       return { pending: info.num_pending, unacked: info.num_ack_pending };
     } finally {
       await nc.close();

@@ -17,6 +17,7 @@ import {
 } from '@nats-io/transport-node';
 import {
   DomainError,
+  sourceRefusal,
   validateEventEnvelope,
   type EventEnvelope,
   type EventSubject,
@@ -26,7 +27,7 @@ import {
 import { BusClient, type WatchHandler } from './bus-client.js';
 import { BusUnavailableError } from './bus-unavailable.error.js';
 import { traceHeaders } from './trace-headers.js';
-import { natsSubject, streamName } from './bus-names.js';
+import { natsEventSubject, natsSubject, parseEventSubject, streamName } from './bus-names.js';
 import type { NatsBusOptions } from './nats-connection.js';
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
@@ -71,14 +72,17 @@ export class JetStreamBusClient extends BusClient {
       deliver_policy: DeliverPolicy.New,
     });
     const messages = await consumer.consume();
-    const prefix = `${this.options.prefix}.`;
     const log = new Logger(`${this.options.service} watch`);
     void (async () => {
       for await (const m of messages) {
-        const subject = m.subject.slice(prefix.length) as EventSubject;
-        if (!wanted.has(subject)) continue;
+        const event = parseEventSubject(this.options.prefix, m.subject);
+        if (!event || !wanted.has(event.subject)) continue;
+        const { subject, publisher } = event;
         try {
-          handler(validateEventEnvelope(subject, m.json()));
+          const envelope = validateEventEnvelope(subject, m.json());
+          const refusal = sourceRefusal(subject, envelope.source, publisher);
+          if (refusal) throw new Error(refusal);
+          handler(envelope);
         } catch (error) {
           log.error(`${subject} skipped: ${String(error)}`);
         }
@@ -95,7 +99,7 @@ export class JetStreamBusClient extends BusClient {
    * over the server's or the stream's size limit.
    */
   protected async send(envelope: EventEnvelope): Promise<void> {
-    const subject = natsSubject(this.options.prefix, envelope.type);
+    const subject = natsEventSubject(this.options.prefix, envelope.type, envelope.source);
     try {
       await this.js.publish(subject, JSON.stringify(envelope), {
         msgID: envelope.id,
@@ -150,9 +154,12 @@ export class JetStreamBusClient extends BusClient {
   }
 }
 
-/** The subject itself for one subject; `<first token>.>` when they share it; `>` otherwise. */
+/**
+ * One event subject's every publisher (`<subject>.*`); `<first token>.>` when the subjects share
+ * it; `>` otherwise.
+ */
 function coveringFilter(subjects: readonly string[]): string {
-  if (subjects.length === 1) return subjects[0];
+  if (subjects.length === 1) return `${subjects[0]}.*`;
   const first = new Set(subjects.map((s) => s.split('.')[0]));
   return first.size === 1 ? `${[...first][0]}.>` : '>';
 }

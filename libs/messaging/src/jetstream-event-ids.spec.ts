@@ -16,11 +16,12 @@ import { BusClient } from './bus-client.js';
 import { BusController } from './bus-error.filter.js';
 import { createEnvelope, eventIdKey } from './envelope-factory.js';
 import { MessagingModule, connectBus } from './messaging.module.js';
-import { natsSubject, streamName } from './bus-names.js';
+import { natsEventSubject, natsSubject, streamName } from './bus-names.js';
 import { provisionEventStream } from './event-stream.js';
 import { runInMessageContext } from './message-context.js';
 
-const SERVICE = 'reactor';
+/** The publisher of plugin.unloaded (the only source consumers accept for it). */
+const SERVICE = 'executor';
 
 /** An executor-like service: unloads what is revoked, and announces each plugin it is asked about. */
 @BusController()
@@ -78,8 +79,8 @@ describe('event ids a service derives cannot be taken ahead by another bus clien
           url: TEST_NATS_URL,
           service: SERVICE,
           prefix,
-          // The test server takes any login; what matters is that only the reactor knows it.
-          credentials: { user: SERVICE, password: 'reactor-secret' },
+          // The test server takes any login; what matters is that only the executor knows it.
+          credentials: { user: SERVICE, password: 'executor-secret' },
         }),
         MessagingModule.forService(SERVICE),
       ],
@@ -102,7 +103,7 @@ describe('event ids a service derives cannot be taken ahead by another bus clien
     const ids: string[] = [];
     for (let seq = 1; seq <= info.state.last_seq; seq++) {
       const m = await jsm.streams.getMessage(stream, { seq }).catch(() => null);
-      if (m?.subject === natsSubject(prefix, EventSubjects.PluginUnloaded))
+      if (m?.subject === natsEventSubject(prefix, EventSubjects.PluginUnloaded, SERVICE))
         ids.push(m.json<EventEnvelope<'plugin.unloaded'>>().data.plugin_id);
     }
     return ids;
@@ -116,7 +117,7 @@ describe('event ids a service derives cannot be taken ahead by another bus clien
     );
   }
 
-  it("stores the reactor's event though an attacker published every id it could compute first", async () => {
+  it("stores the executor's event though an attacker published every id it could compute first", async () => {
     const js = jetstream(nc);
     const revoked = revocation('victim.plugin');
     const nextSeq = (await jsm.streams.info(stream)).state.last_seq + 1;
@@ -130,10 +131,14 @@ describe('event ids a service derives cannot be taken ahead by another bus clien
       }),
     ];
     for (const id of guesses)
-      await js.publish(natsSubject(prefix, EventSubjects.PluginLoaded), '{}', { msgID: id });
-    await js.publish(natsSubject(prefix, EventSubjects.PluginRevoked), JSON.stringify(revoked), {
-      msgID: revoked.id,
-    });
+      await js.publish(natsEventSubject(prefix, EventSubjects.PluginLoaded, SERVICE), '{}', {
+        msgID: id,
+      });
+    await js.publish(
+      natsEventSubject(prefix, EventSubjects.PluginRevoked, 'registry'),
+      JSON.stringify(revoked),
+      { msgID: revoked.id },
+    );
     await expectEventually(async () => expect(await unloadedPlugins()).toContain('victim.plugin'));
   });
 

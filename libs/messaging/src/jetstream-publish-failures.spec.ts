@@ -5,7 +5,7 @@ import { EventSubjects, type EventEnvelope } from '@convergio/contracts';
 import { TEST_NATS_URL } from '@convergio/testing';
 import { BusUnavailableError } from './bus-unavailable.error.js';
 import { JetStreamBusClient } from './jetstream-bus.client.js';
-import { natsSubject, streamName } from './bus-names.js';
+import { natsEventSubject, streamName } from './bus-names.js';
 import { connectNatsBus, type NatsBusOptions } from './nats-connection.js';
 
 // Which publish failures are the bus's (BusUnavailableError: the outbox waits, counting nothing)
@@ -53,7 +53,7 @@ describe('JetStreamBusClient publish failures', () => {
   };
 
   it('blames the event for a subject the stream lacks, naming both', async () => {
-    const subject = natsSubject(options.prefix, EventSubjects.PluginRevoked);
+    const subject = natsEventSubject(options.prefix, EventSubjects.PluginRevoked, 'registry');
     await editStream((c) => ({ subjects: c.subjects.filter((s) => s !== subject) }));
     try {
       const error = await failureOf(client, revocation(client));

@@ -5,13 +5,13 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { RequestSubjects, type RequestEnvelope } from '@convergio/contracts';
+import { EventSubjects, RequestSubjects, type RequestEnvelope } from '@convergio/contracts';
 import { expectEventually } from '@convergio/testing';
 import { BusClient } from './bus-client.js';
 import { BusController } from './bus-error.filter.js';
 import { createEnvelope } from './envelope-factory.js';
 import { MessagingModule, connectBus } from './messaging.module.js';
-import { natsSubject, streamName } from './bus-names.js';
+import { natsEventSubject, natsSubject, streamName } from './bus-names.js';
 
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const SERVICE = 'answerer';
@@ -72,12 +72,13 @@ describe('a service answers requests, never stored messages pushed onto its requ
       { plugin_id: 'forged.request' },
       'executor',
     );
-    await jetstream(nc).publish(`${prefix}.plugin.loaded`, JSON.stringify(forged));
+    const loaded = natsEventSubject(prefix, EventSubjects.PluginLoaded, 'executor');
+    await jetstream(nc).publish(loaded, JSON.stringify(forged));
     const jsm = await jetstreamManager(nc);
     const consumer = `push_${randomUUID().slice(0, 8)}`;
     await jsm.consumers.add(streamName(prefix), {
       name: consumer,
-      filter_subject: `${prefix}.plugin.loaded`,
+      filter_subject: loaded,
       deliver_subject: natsSubject(prefix, RequestSubjects.RegistryGetPlugin),
       deliver_group: SERVICE,
       ack_policy: AckPolicy.Explicit,

@@ -12,7 +12,7 @@ import { context } from '@opentelemetry/api';
 import { BusServer } from './bus-server.js';
 import { eventIdKey } from './envelope-factory.js';
 import { traceContextOf } from './trace-headers.js';
-import { natsSubject, streamName } from './bus-names.js';
+import { natsSubject, parseEventSubject, streamName } from './bus-names.js';
 import type { NatsBusOptions } from './nats-connection.js';
 
 /** Retry delays for a failed event: 1 s, 2 s, 4 s ... capped at 30 s. */
@@ -81,16 +81,15 @@ export class JetStreamServer extends BusServer {
     const batch = this.options.eventBatch ?? 1;
     const messages = await consumer.consume({ max_messages: Math.max(PULL_BATCH, batch) });
     this.consumers.push(messages);
-    const prefix = `${this.options.prefix}.`;
     const inFlight = new Set<Promise<void>>();
     void (async () => {
       for await (const m of messages) {
-        const subject = m.subject.slice(prefix.length) as EventSubject;
-        if (!handled.has(subject)) {
+        const event = parseEventSubject(this.options.prefix, m.subject);
+        if (!event || !handled.has(event.subject)) {
           m.ack(); // an event this service does not handle
           continue;
         }
-        const handling = this.handle(m, subject);
+        const handling = this.handle(m, event.subject, event.publisher);
         if (batch === 1) {
           await handling;
           continue;
@@ -104,7 +103,7 @@ export class JetStreamServer extends BusServer {
   }
 
   /** Hands one message to its handler, then acks, retries or drops it by the outcome; never throws. */
-  private async handle(m: JsMsg, subject: EventSubject): Promise<void> {
+  private async handle(m: JsMsg, subject: EventSubject, publisher?: string): Promise<void> {
     let raw: unknown;
     try {
       raw = m.json();
@@ -114,7 +113,7 @@ export class JetStreamServer extends BusServer {
       return;
     }
     const outcome = await context.with(traceContextOf(m.headers), () =>
-      this.dispatchEvent(subject, raw, `${m.info.stream}:${m.seq}`),
+      this.dispatchEvent(subject, raw, `${m.info.stream}:${m.seq}`, publisher),
     );
     if (outcome.kind === 'done') m.ack();
     else if (outcome.kind === 'poison') {

@@ -14,10 +14,12 @@ import {
 import { BusClient } from './bus-client.js';
 import { BusController } from './bus-error.filter.js';
 import { MessagingModule, connectBus, type MessagingOptions } from './messaging.module.js';
-import { natsSubject, streamName } from './bus-names.js';
+import { natsEventSubject, natsSubject, streamName } from './bus-names.js';
 import { jetstreamManager } from '@nats-io/jetstream';
 
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+/** The publisher of plugin.revoked (the only source consumers accept for it), consuming it here. */
+const SERVICE = 'registry';
 
 @Injectable()
 class Seen {
@@ -54,7 +56,7 @@ class TestHandlers {
 
 async function startApp(options: MessagingOptions): Promise<INestApplication> {
   @Module({
-    imports: [MessagingModule.forRoot(options), MessagingModule.forService('tester')],
+    imports: [MessagingModule.forRoot(options), MessagingModule.forService(SERVICE)],
     controllers: [TestHandlers],
     providers: [Seen],
   })
@@ -89,7 +91,7 @@ describe.each<[string, () => MessagingOptions]>([
     () => ({
       kind: 'nats',
       url: NATS_URL,
-      service: 'tester',
+      service: SERVICE,
       prefix: `test_${randomUUID().slice(0, 8)}`,
     }),
   ],
@@ -130,7 +132,7 @@ describe.each<[string, () => MessagingOptions]>([
     await eventually(() => expect(seen.revoked.map((e) => e.id)).toEqual([id]));
     expect(seen.revoked[0]).toMatchObject({
       type: 'plugin.revoked',
-      source: 'tester',
+      source: SERVICE,
       correlation_id: 'corr-1',
       data: { plugin_id: 'a.b' },
     });
@@ -197,7 +199,7 @@ describe('JetStream specifics', () => {
   let seen: Seen;
 
   beforeAll(async () => {
-    app = await startApp({ kind: 'nats', url: NATS_URL, service: 'tester', prefix });
+    app = await startApp({ kind: 'nats', url: NATS_URL, service: SERVICE, prefix });
     seen = app.get(Seen);
   });
   afterAll(async () => {
@@ -206,7 +208,7 @@ describe('JetStream specifics', () => {
   });
 
   it('hands each event to the watch of every replica, while the durable consumer hands it to one', async () => {
-    const replica = await startApp({ kind: 'nats', url: NATS_URL, service: 'tester', prefix });
+    const replica = await startApp({ kind: 'nats', url: NATS_URL, service: SERVICE, prefix });
     try {
       const watched: string[][] = [[], []];
       const stops = await Promise.all(
@@ -241,13 +243,13 @@ describe('JetStream specifics', () => {
     const nc = await connect({ servers: NATS_URL });
     const { jetstream } = await import('@nats-io/jetstream');
     const js = jetstream(nc);
-    const subject = natsSubject(prefix, EventSubjects.PluginRevoked);
+    const subject = natsEventSubject(prefix, EventSubjects.PluginRevoked, SERVICE);
     const good = {
       id: randomUUID(),
       type: 'plugin.revoked',
       version: 1,
       occurred_at: new Date().toISOString(),
-      source: 'x',
+      source: SERVICE,
       correlation_id: 'c',
       data: { plugin_id: 'd.e', version: '1', revoked_by: 'k' },
     };

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ALL_EVENT_SUBJECTS, RequestSubjects } from '@convergio/contracts';
+import { ALL_EVENT_SUBJECTS, EVENT_PUBLISHERS, RequestSubjects } from '@convergio/contracts';
 import { SERVICES } from '@convergio/testing';
+import { releaseEventSubjects } from './event-stream.js';
 
 // deploy/nats/nats.conf grants each service its subjects by name: a subject added to the
 // contracts without a grant there would be refused on a server run with that file.
@@ -50,8 +51,14 @@ function mayPublish(user: string, subject: string): boolean {
 }
 
 describe('deploy/nats/nats.conf', () => {
-  it.each(ALL_EVENT_SUBJECTS)('lets some service publish %s', (subject) => {
-    expect(conf).toContain(`"convergio.${subject}"`);
+  it.each(SERVICES)('lets %s publish exactly its own events, on its own subjects', (user) => {
+    const allowed = releaseEventSubjects('convergio').filter((s) => mayPublish(user, s));
+    const own = ALL_EVENT_SUBJECTS.filter((s) => EVENT_PUBLISHERS[s].includes(user)).map(
+      (s) => `convergio.${s}.${user}`,
+    );
+    expect(allowed.sort()).toEqual(own.sort());
+    // Nor the subject an event had before subjects named their publisher.
+    expect(ALL_EVENT_SUBJECTS.filter((s) => mayPublish(user, `convergio.${s}`))).toEqual([]);
   });
 
   it.each(Object.values(RequestSubjects))('lets some service answer %s', (subject) => {
@@ -87,8 +94,9 @@ describe('deploy/nats/nats.conf', () => {
   it('reads the permissions it checks', () => {
     // The parser above would let every check pass on a file it cannot read.
     expect([...users.keys()]).toEqual(expect.arrayContaining([...SERVICES, 'sys']));
-    expect(mayPublish('approval', 'convergio.plugin.approved')).toBe(true);
-    expect(mayPublish('registry', 'convergio.plugin.approved')).toBe(false);
+    expect(mayPublish('approval', 'convergio.plugin.approved.approval')).toBe(true);
+    expect(mayPublish('registry', 'convergio.plugin.approved.approval')).toBe(false);
+    expect(mayPublish('executor', 'convergio.permission.denied.secret-broker')).toBe(false);
     expect(mayPublish('executor', `$JS.API.CONSUMER.CREATE.${STREAM}.executor_watch_1`)).toBe(true);
     expect(mayPublish('executor', `$JS.API.CONSUMER.CREATE.${STREAM}.audit`)).toBe(false);
   });

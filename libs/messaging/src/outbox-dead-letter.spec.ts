@@ -20,7 +20,7 @@ import {
 } from '@convergio/testing';
 import { BusUnavailableError } from './bus-unavailable.error.js';
 import { JetStreamBusClient } from './jetstream-bus.client.js';
-import { natsSubject, streamName } from './bus-names.js';
+import { natsEventSubject, streamName } from './bus-names.js';
 import { provisionEventStream } from './event-stream.js';
 import { connectNatsBus, openNatsConnection, type NatsBusOptions } from './nats-connection.js';
 import { TransactionalOutbox } from './transactional-outbox.js';
@@ -33,7 +33,7 @@ import { TransactionalOutbox } from './transactional-outbox.js';
 const prefix = `outbox_dl_${randomUUID().slice(0, 8)}`;
 const STREAM = streamName(prefix);
 /** Left out of the stream, as by a stream not yet updated for a release that added it. */
-const LACKING = EventSubjects.PolicyLoaded;
+const LACKING = EventSubjects.PluginOwnerChanged;
 /** Text only the poison row's payload holds: no log line and no recorded error may repeat it. */
 const PAYLOAD_TEXT = 'payload-text-never-logged';
 
@@ -52,11 +52,11 @@ const revoked = (version: string): EventPayloadMap['plugin.revoked'] => ({
   version,
   revoked_by: 'admin-key',
 });
-const policyLoaded: EventPayloadMap['policy.loaded'] = {
-  service: 'approval',
-  instance: 'host:1',
-  file: null,
-  sha256: null,
+const ownerChanged: EventPayloadMap['plugin.owner_changed'] = {
+  plugin_id: 'acme.notes',
+  from: 'acme',
+  to: 'globex',
+  changed_by: 'admin-key',
 };
 
 beforeAll(async () => {
@@ -64,12 +64,14 @@ beforeAll(async () => {
   dataSource = await new DataSource({ type: 'postgres', url: db.url }).initialize();
   const target = new URL(TEST_NATS_URL);
   hop = await startInterruptibleProxy({ host: target.hostname, port: Number(target.port) });
-  options = { url: `nats://127.0.0.1:${hop.port}`, service: 'approval', prefix };
+  options = { url: `nats://127.0.0.1:${hop.port}`, service: 'registry', prefix };
   nc = await connectNatsBus(options);
   bus = new JetStreamBusClient(nc, options);
   inspector = await connectTestNats();
   jsm = await jetstreamManager(inspector);
-  await setStreamSubjects((subjects) => subjects.filter((s) => s !== natsSubject(prefix, LACKING)));
+  await setStreamSubjects((subjects) =>
+    subjects.filter((s) => s !== natsEventSubject(prefix, LACKING, 'registry')),
+  );
 });
 
 beforeEach(() => {
@@ -141,7 +143,7 @@ const envelopeOf = (id: string, version: string) =>
     type: EventSubjects.PluginRevoked,
     version: 1,
     occurred_at: new Date().toISOString(),
-    source: 'approval',
+    source: 'registry',
     correlation_id: id,
     data: revoked(version),
   });
@@ -165,8 +167,8 @@ describe('TransactionalOutbox with an event that cannot be published', () => {
     {
       kind: 'a subject the stream lacks',
       subject: LACKING,
-      add: (m: EntityManager, outbox: TransactionalOutbox) => outbox.add(m, LACKING, policyLoaded),
-      error: `does not take ${natsSubject(prefix, LACKING)}`,
+      add: (m: EntityManager, outbox: TransactionalOutbox) => outbox.add(m, LACKING, ownerChanged),
+      error: `does not take ${natsEventSubject(prefix, LACKING, 'registry')}`,
       during: () => Promise.resolve(() => Promise.resolve()),
     },
     {
@@ -302,7 +304,7 @@ describe('TransactionalOutbox with an event that cannot be published', () => {
 
   it('delivers after a restart what was left to retry, and not what was set aside', async () => {
     const { schema, outbox } = await freshOutbox(2);
-    const waiting = await dataSource.transaction((m) => outbox.add(m, LACKING, policyLoaded));
+    const waiting = await dataSource.transaction((m) => outbox.add(m, LACKING, ownerChanged));
     await nextAttemptAt(schema, waiting, `now() + interval '1 minute'`);
     const dead = await leftover(schema, 'not json');
     expect(await outbox.relayPending(0)).toBe(0);
@@ -312,7 +314,10 @@ describe('TransactionalOutbox with an event that cannot be published', () => {
     expect((await rowOf(schema, dead)).dead_lettered_at).toBeInstanceOf(Date);
 
     // The stream gets the subject (the release's provisioning step ran); the service restarts.
-    await setStreamSubjects((subjects) => [...subjects, natsSubject(prefix, LACKING)]);
+    await setStreamSubjects((subjects) => [
+      ...subjects,
+      natsEventSubject(prefix, LACKING, 'registry'),
+    ]);
     const restartedNc = await connectNatsBus({ ...options, url: TEST_NATS_URL });
     try {
       const restarted = new TransactionalOutbox(
@@ -399,7 +404,7 @@ describe('TransactionalOutbox on deploy/nats/nats.conf', () => {
       sent_at: null,
       attempts: 1,
       last_error: expect.stringContaining(
-        'Permissions Violation for Publish to "convergio.secret.changed"',
+        'Permissions Violation for Publish to "convergio.secret.changed.registry"',
       ),
       dead_lettered_at: null,
     });

@@ -8,7 +8,7 @@ import { DomainError, EventSubjects, type EventPayloadMap } from '@convergio/con
 import { addOutboxDeliveryColumnsSql, createOutboxTableSql } from '@convergio/persistence';
 import { createTestDatabase, storedEventIds, type TestDatabase } from '@convergio/testing';
 import { JetStreamBusClient } from './jetstream-bus.client.js';
-import { natsSubject, streamName } from './bus-names.js';
+import { natsEventSubject, streamName } from './bus-names.js';
 import { connectNatsBus } from './nats-connection.js';
 import { TransactionalOutbox } from './transactional-outbox.js';
 
@@ -54,7 +54,11 @@ afterAll(async () => {
 
 /** The ids of the plugin.revoked events JetStream holds, in order. */
 const storedIds = () =>
-  storedEventIds(nc, streamName(prefix), natsSubject(prefix, EventSubjects.PluginRevoked));
+  storedEventIds(
+    nc,
+    streamName(prefix),
+    natsEventSubject(prefix, EventSubjects.PluginRevoked, 'registry'),
+  );
 
 const row = async (id: string) =>
   (
@@ -75,20 +79,21 @@ describe('TransactionalOutbox on PostgreSQL and JetStream', () => {
   });
 
   it('keeps and publishes intact text jsonb could not store (NUL, a lone surrogate)', async () => {
-    const target = '/etc/\u0000passwd\ud800';
-    const id = await outbox.record(EventSubjects.PermissionDenied, {
+    const message = 'refused /etc/\u0000passwd\ud800';
+    const id = await outbox.record(EventSubjects.SubmissionRefused, {
       plugin_id: 'acme.notes',
       version: '1.0.0',
-      capability: 'fs.read',
-      target,
-      reason: 'not granted',
+      publisher: 'acme',
+      submitted_by: 'k1',
+      code: 'not_owner',
+      message,
     });
     const stored = await jsm.streams.getMessage(streamName(prefix), {
-      last_by_subj: natsSubject(prefix, EventSubjects.PermissionDenied),
+      last_by_subj: natsEventSubject(prefix, EventSubjects.SubmissionRefused, 'registry'),
     });
-    expect(stored?.json<{ id: string; data: { target: string } }>()).toMatchObject({
+    expect(stored?.json<{ id: string; data: { message: string } }>()).toMatchObject({
       id,
-      data: { target },
+      data: { message },
     });
     expect((await row(id)).sent_at).toBeInstanceOf(Date);
   });

@@ -6,10 +6,18 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { DataSource } from 'typeorm';
 import { DataSource as DataSourceToken } from 'typeorm';
-import { ALL_EVENT_SUBJECTS, type EventEnvelope, type EventSubject } from '@convergio/contracts';
+import {
+  ALL_EVENT_SUBJECTS,
+  EVENT_PUBLISHERS,
+  validateEventEnvelope,
+  type EventEnvelope,
+  type EventPayloadMap,
+  type EventSubject,
+} from '@convergio/contracts';
 import {
   BusServer,
   connectBus,
+  createEnvelope,
   InProcessBusClient,
   InProcessHub,
   MessagingModule,
@@ -85,7 +93,7 @@ export async function startServiceHarness(o: HarnessOptions): Promise<ServiceHar
 
   return {
     app,
-    bus: new InProcessBusClient(hub, 'test-driver'),
+    bus: new DriverBusClient(hub, 'test-driver'),
     artifacts: app.get<ArtifactStore>(ARTIFACT_STORE),
     dataSource: app.get(DataSourceToken),
     events,
@@ -112,4 +120,19 @@ export async function startServiceHarness(o: HarnessOptions): Promise<ServiceHar
       await rm(artifactDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The harness's own bus client: the other services, as the feature under test meets them. Each
+ * event goes out under its type's (first) publisher, the only source a consumer accepts.
+ */
+class DriverBusClient extends InProcessBusClient {
+  override createEvent<S extends EventSubject>(
+    subject: S,
+    data: EventPayloadMap[S],
+    correlationId?: string,
+  ): EventEnvelope {
+    const publisher = EVENT_PUBLISHERS[subject][0];
+    return validateEventEnvelope(subject, createEnvelope(subject, data, publisher, correlationId));
+  }
 }

@@ -5,21 +5,15 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SERVICE_NAMES } from '@convergio/contracts';
 import { expectEventually } from './expect-eventually.js';
 import { connectTestNats, deleteTestStream, TEST_NATS_URL } from './nats.js';
 import { ROOT, serviceMain } from './run-main.js';
 import { applyServiceLogins } from './service-logins.js';
 import { createTestDatabase } from './test-database.js';
 
-export const SERVICES = [
-  'gateway',
-  'registry',
-  'verification',
-  'approval',
-  'executor',
-  'audit',
-  'secret-broker',
-] as const;
+/** Every service of the platform, each started as its own process. */
+export const SERVICES = SERVICE_NAMES;
 
 /** What the e2e suites need to reach the running platform; travels in environment variables. */
 export interface PlatformInfo {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { jetstream } from '@nats-io/jetstream';
 import pg from 'pg';
 import { EventSubjects } from '@convergio/contracts';
+import { natsEventSubject } from '@convergio/messaging';
 import {
   connectTestNats,
   expectEventually,
@@ -96,7 +97,7 @@ describe('audit durability on real NATS and PostgreSQL', () => {
       const js = jetstream(nc);
       const publish = (id: string, msgID = id) =>
         js.publish(
-          `${info.busPrefix}.${EventSubjects.PermissionDenied}`,
+          natsEventSubject(info.busPrefix, EventSubjects.PermissionDenied, 'executor'),
           JSON.stringify({
             id,
             type: EventSubjects.PermissionDenied,

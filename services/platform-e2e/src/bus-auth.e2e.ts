@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import type { Manifest } from '@convergio/contracts';
 import { inboxPrefix, PROVISIONING_COMMAND } from '@convergio/messaging';
-import { expectEventually, SERVICES, startPlatform } from '@convergio/testing';
+import { expectEventually, SERVICES, startPlatform, type PlatformInfo } from '@convergio/testing';
 import {
   BusLogins,
   expectViolation,
@@ -30,12 +32,14 @@ import {
  */
 const STREAM = `${PREFIX}_EVENTS`;
 let logins: BusLogins;
+let platformInfo: () => PlatformInfo;
 let stop: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
   logins = await BusLogins.provisioned();
   const started = await startPlatform({}, {}, undefined, logins.platformBus());
   process.env.CONVERGIO_E2E_PLATFORM = JSON.stringify(started.info);
+  platformInfo = () => started.info;
   stop = started.stop;
 }, 120_000);
 
@@ -123,7 +127,7 @@ describe('every service on its own NATS credentials', () => {
       source: 'approval',
       data: { plugin_id: manifest.id, version: '1.0.0', manifest, approved_by: 'auto' },
     };
-    const subject = `${PREFIX}.plugin.approved`;
+    const subject = `${PREFIX}.plugin.approved.approval`;
     // Through JetStream, and as a plain publish that the stream would also capture.
     const registry = await as('registry');
     await expectViolation(
@@ -140,6 +144,61 @@ describe('every service on its own NATS credentials', () => {
       manifest.id,
     );
     expect((await versionState(publisher, manifest.id)).status).toBe('pending_approval');
+    await expectBystanderServed();
+  });
+
+  it("refuses the executor a permission.denied as the secret-broker, on the broker's subject or its own", async () => {
+    const executor = await as(NKEY_SERVICE);
+    const pluginId = `forged.${randomUUID().slice(0, 8)}`;
+    const denial = (source: string, target: string) => ({
+      id: randomUUID(),
+      type: 'permission.denied',
+      version: 1,
+      occurred_at: new Date().toISOString(),
+      source,
+      correlation_id: randomUUID(),
+      data: {
+        plugin_id: pluginId,
+        version: '1.0.0',
+        capability: 'secrets.read',
+        target,
+        reason: 'r',
+      },
+    });
+    // On the broker's subject: NATS refuses it.
+    const brokers = `${PREFIX}.permission.denied.secret-broker`;
+    const onBrokers = denial('secret-broker', 'on-brokers-subject');
+    await expectViolation(
+      jetstream(executor).publish(brokers, JSON.stringify(onBrokers), { msgID: onBrokers.id }),
+      'publish',
+      brokers,
+    );
+    await expectLogged('Publish', NKEY_SERVICE, brokers);
+    // On its own subject, claiming the broker as source: stored, and refused by every consumer.
+    const own = `${PREFIX}.permission.denied.executor`;
+    const claimed = denial('secret-broker', 'claimed-broker');
+    await jetstream(executor).publish(own, JSON.stringify(claimed), { msgID: claimed.id });
+    // Its own denial after it, under its own name: recorded.
+    const genuine = denial('executor', 'genuine');
+    await jetstream(executor).publish(own, JSON.stringify(genuine), { msgID: genuine.id });
+    const auditor = await createKey('auditor');
+    const recorded = async () =>
+      (
+        await api()
+          .get('/v1/audit')
+          .query({ plugin_id: pluginId, limit: 100 })
+          .set(bearer(auditor))
+          .expect(200)
+      ).body as { events: { event_id: string; source: string }[] };
+    await expectEventually(async () =>
+      expect((await recorded()).events.map((e) => [e.event_id, e.source])).toEqual([
+        [genuine.id, 'executor'],
+      ]),
+    );
+    // The audit service says what it refused, and why.
+    const auditLog = readFileSync(join(platformInfo().logsDir, 'audit.log'), 'utf8');
+    expect(auditLog).toContain(claimed.id);
+    expect(auditLog).toMatch(/secret-broker\W+arrived on the subject of publisher\W+executor/);
     await expectBystanderServed();
   });
 
@@ -244,7 +303,7 @@ describe('every service on its own NATS credentials', () => {
   it('boots no service on a stream that lacks a subject of the release; the provisioner restores it', async () => {
     const jsm = await jetstreamManager(await logins.raw(PROVISIONER));
     const { config } = await jsm.streams.info(STREAM);
-    const missing = `${PREFIX}.plugin.crashed`;
+    const missing = `${PREFIX}.plugin.crashed.executor`;
     // The stream of an older release: this release's provisioning step has not run yet.
     await jsm.streams.update(STREAM, { subjects: config.subjects.filter((s) => s !== missing) });
     const refusal = await logins.bootRefusal('registry');

@@ -33,7 +33,7 @@ afterAll(async () => {
   await logins?.stop();
 }, 60_000);
 
-const REVOKED_GRANT = `            "${PREFIX}.plugin.revoked"\n`;
+const REVOKED_GRANT = `            "${PREFIX}.plugin.revoked.registry"\n`;
 
 /** The registry's outbox row of the plugin.revoked event of `pluginId`. */
 async function revocationRow(pluginId: string) {
@@ -84,12 +84,12 @@ it('delivers once a revocation committed while its publish failed and the regist
     .set(bearer(adminKey()))
     .send({ reason: 'compromised' })
     .expect(200);
-  await logins.expectLogged('Publish', 'registry', `${PREFIX}.plugin.revoked`);
+  await logins.expectLogged('Publish', 'registry', `${PREFIX}.plugin.revoked.registry`);
   await expectEventually(async () =>
     expect(await revocationRow(id)).toMatchObject({
       attempts: expect.any(Number),
       last_error: expect.stringContaining(
-        `Permissions Violation for Publish to "${PREFIX}.plugin.revoked"`,
+        `Permissions Violation for Publish to "${PREFIX}.plugin.revoked.registry"`,
       ),
       sent_at: null,
       dead_lettered_at: null,
@@ -101,7 +101,7 @@ it('delivers once a revocation committed while its publish failed and the regist
 
   await platform!.kill('registry');
   await logins.server.reload((conf) =>
-    conf.replace(`"${PREFIX}.plugin.submission_refused"\n`, (m) => `${m}${REVOKED_GRANT}`),
+    conf.replace(`"${PREFIX}.plugin.submission_refused.registry"\n`, (m) => `${m}${REVOKED_GRANT}`),
   );
   await platform!.restart('registry');
 

@@ -1,7 +1,10 @@
 import { jetstream, jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import { nanos, type NatsConnection } from '@nats-io/transport-node';
-import { ALL_EVENT_SUBJECTS } from '@convergio/contracts';
-import { DUPLICATE_WINDOW_MS, PROVISIONING_COMMAND } from '@convergio/messaging';
+import {
+  DUPLICATE_WINDOW_MS,
+  PROVISIONING_COMMAND,
+  releaseEventSubjects,
+} from '@convergio/messaging';
 import { createTestDatabase, runMain, SERVICES, type TestDatabase } from '@convergio/testing';
 import { BusLogins, expectViolation, PREFIX, PROVISIONER } from './support/bus-logins.js';
 
@@ -13,7 +16,7 @@ import { BusLogins, expectViolation, PREFIX, PROVISIONER } from './support/bus-l
  * release stops every service at boot until the provisioning step puts it right.
  */
 const STREAM = `${PREFIX}_EVENTS`;
-const RELEASE_SUBJECTS = ALL_EVENT_SUBJECTS.map((s) => `${PREFIX}.${s}`).sort();
+const RELEASE_SUBJECTS = releaseEventSubjects(PREFIX).sort();
 const CAPTURING = [`${PREFIX}.secrets.>`, '_INBOX.>'];
 
 let logins: BusLogins;
@@ -100,7 +103,7 @@ describe('the provisioning step', () => {
     ['purge the stream', `$JS.API.STREAM.PURGE.${STREAM}`, request],
     ["take audit's consumer", `$JS.API.CONSUMER.CREATE.${STREAM}.audit`, request],
     ['ask for a secret', `${PREFIX}.secrets.read`, request],
-    ['publish an event', `${PREFIX}.plugin.approved`, publish],
+    ['publish an event', `${PREFIX}.plugin.approved.approval`, publish],
   ])('refuses the provisioner to %s', async (_what, subject, attempt) => {
     await expectViolation(attempt(await logins.raw(PROVISIONER), subject), 'publish', subject);
     await logins.expectLogged('Publish', PROVISIONER, subject);

@@ -1,5 +1,7 @@
 import { jetstream } from '@nats-io/jetstream';
 import pg from 'pg';
+import type { EventSubject } from '@convergio/contracts';
+import { natsEventSubject } from '@convergio/messaging';
 import { connectTestNats, expectEventually } from '@convergio/testing';
 import {
   api,
@@ -58,9 +60,13 @@ describe('a redelivered event', () => {
     const nc = await connectTestNats();
     const js = jetstream(nc);
     for (let i = 0; i < 2; i++)
-      await js.publish(`${platform().busPrefix}.plugin.submitted`, JSON.stringify(envelope), {
-        msgID: `replay-${i}-${original.event_id}`,
-      });
+      await js.publish(
+        natsEventSubject(platform().busPrefix, original.type as EventSubject, original.source),
+        JSON.stringify(envelope),
+        {
+          msgID: `replay-${i}-${original.event_id}`,
+        },
+      );
     await nc.close();
 
     // Each consumer handles its messages in order: once a later submission has been through

@@ -76,6 +76,7 @@ describe('secrets from Azure Key Vault end to end', () => {
     const logs = await p.logs();
     expect(logs).toContain('store_denied');
     expect(logs).not.toContain(VALUE);
+    expect(p.events.some((e) => e.includes('secret.accessed'))).toBe(true); // events were captured
     expect(p.events.join('\n')).not.toContain(VALUE);
   });
 });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { ALL_EVENT_SUBJECTS } from '@convergio/contracts';
+import { releaseEventSubjects } from '@convergio/messaging';
 import { connectTestNats, deleteTestStream, TEST_NATS_URL } from '@convergio/testing';
 import { runProvisioning } from './run-provisioning.js';
 
@@ -17,7 +17,7 @@ describe('the provisioning step (on the development server, without auth)', () =
   const prefix = `test_${randomUUID().slice(0, 8)}`;
   const stream = `${prefix}_EVENTS`;
   const env = { NATS_URL: TEST_NATS_URL, BUS_PREFIX: prefix };
-  const count = ALL_EVENT_SUBJECTS.length;
+  const count = releaseEventSubjects(prefix).length;
 
   afterAll(() => deleteTestStream(stream));
 
@@ -38,13 +38,16 @@ describe('the provisioning step (on the development server, without auth)', () =
       const jsm = await jetstreamManager(nc);
       const { config } = await jsm.streams.info(stream);
       await jsm.streams.update(stream, {
-        subjects: [...config.subjects.filter((s) => s !== `${prefix}.plugin.crashed`), '_INBOX.>'],
+        subjects: [
+          ...config.subjects.filter((s) => s !== `${prefix}.plugin.crashed.executor`),
+          '_INBOX.>',
+        ],
       });
     } finally {
       await nc.close();
     }
     expect((await provision(env)).out).toBe(
-      `updated the event stream ${stream} to the ${count} event subjects and the limits of this release; added: ${prefix}.plugin.crashed; removed: _INBOX.>\n`,
+      `updated the event stream ${stream} to the ${count} event subjects and the limits of this release; added: ${prefix}.plugin.crashed.executor; removed: _INBOX.>\n`,
     );
   });
 

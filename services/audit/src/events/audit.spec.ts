@@ -44,7 +44,7 @@ describe('audit service', () => {
     });
     // Each subject has its own consumer, so events of different subjects may be recorded in either order.
     expect(events.find((e) => e.type === 'permission.denied')).toMatchObject({
-      source: 'test-driver',
+      source: 'executor',
       plugin_id: 'a.one',
       version: '1.0.0',
       correlation_id: 'corr-7',
@@ -147,7 +147,7 @@ describe('audit service', () => {
       type: EventSubjects.PermissionDenied,
       version: 1,
       occurred_at: '0000-01-01T00:00:00Z',
-      source: 'test-driver',
+      source: 'executor',
       correlation_id: 'c-refused',
       data,
     };

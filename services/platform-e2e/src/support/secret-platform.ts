@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import request from 'supertest';
-import { ALL_EVENT_SUBJECTS, ENVELOPE_VERSION, type Manifest } from '@convergio/contracts';
+import { ENVELOPE_VERSION, type Manifest } from '@convergio/contracts';
+import { releaseEventSubjects } from '@convergio/messaging';
 import {
   aManifest,
   connectTestNats,
@@ -43,7 +44,7 @@ export class SecretPlatform {
   static async start(env: Record<string, string>): Promise<SecretPlatform> {
     const { info, stop } = await startPlatform(env);
     const nc = await connectTestNats();
-    const subjects = new Set(ALL_EVENT_SUBJECTS.map((e) => `${info.busPrefix}.${e}`));
+    const subjects = new Set(releaseEventSubjects(info.busPrefix));
     const platform = new SecretPlatform(info, stop, () => nc.drain());
     const sub = nc.subscribe(`${info.busPrefix}.>`);
     void (async () => {
