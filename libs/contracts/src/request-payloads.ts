@@ -316,18 +316,11 @@ export const RequestSchemas = {
             description: 'the publisher the deciding key submits for, if any',
           }),
         ),
-        decided_by_issuers: Type.Optional(
+        decided_by_kin: Type.Optional(
           Type.Array(Type.String(), {
             maxItems: 10_000,
             description:
-              'API key ids that issued the deciding key, up the chain (bootstrap keys not followed): separation of duties counts their holders as the decider',
-          }),
-        ),
-        decided_by_issued: Type.Optional(
-          Type.Array(Type.String(), {
-            maxItems: 10_000,
-            description:
-              'API key ids the deciding key issued, down the chain: separation of duties counts their holders as the decider',
+              "API key ids of the deciding key's issuance lineage (its issuers up the chain and every key issued below them; bootstrap keys never): separation of duties counts their holders as the decider",
           }),
         ),
         note: Type.Optional(Type.String({ maxLength: 2000 })),

@@ -79,7 +79,7 @@ describe('separation of duties: whoever issued the submitting secret counts as t
     await expectApprovedBy(id, adminB);
   });
 
-  it('refuses the admin who rotated the submitting publisher key; the secret it replaced keeps its own issuer', async () => {
+  it('refuses the admin who rotated the submitting publisher key, whichever of its secrets submitted', async () => {
     const ci = await issueKey(['publisher']);
     const rotated = await api()
       .post(`/v1/api-keys/${ci.id}/rotate`)
@@ -90,9 +90,25 @@ describe('separation of duties: whoever issued the submitting secret counts as t
     const id = await pendingWith(newSecret);
     await expectIssuerRefused(id, { id: ci.id, key: newSecret }, adminA);
     await expectApprovedBy(id, adminB);
-    // The old secret, still in its grace period, was issued by the key that created ci, not by A.
+    // The old secret, still in its grace period, keeps its own issuer (the key that created ci),
+    // but A now holds ci's current secret: ci is of A's issuance lineage, so A approves nothing
+    // ci submits, even with the secret A never held.
     const viaOld = await pendingWith(ci.key);
-    await expectApprovedBy(viaOld, adminA);
+    const queued = await api().get('/v1/approvals').set(bearer(adminKey())).expect(200);
+    expect(queued.body.items).toContainEqual(
+      expect.objectContaining({
+        plugin_id: viaOld,
+        submitted_by_issuer: expect.not.stringMatching(adminA.id),
+      }),
+    );
+    const refused = await approve(adminA.key, viaOld).expect(403);
+    expect(refused.body.error.details).toEqual([
+      expect.objectContaining({
+        code: 'self_approval_forbidden',
+        message: expect.stringMatching(/share an issuance lineage/),
+      }),
+    ]);
+    await expectApprovedBy(viaOld, adminB);
   });
 
   // The next trick: an admin+publisher key rotating itself with the secret its creator was given.

@@ -217,4 +217,47 @@ describe('separation of duties: nobody approves their own submission; proc.exec 
     await approve(adminTwo.key, id).query({ wait: 30 }).expect(200);
     expect((await invoke(id, 'ping')).status).toBe(200);
   });
+
+  it('counts the keys one admin issued as one person: no admin mints the second approval', async () => {
+    // Admin A issues two admin keys and a publisher key: siblings, one lineage.
+    const a = await issueKey(['admin']);
+    const [s1, s2, sibling] = await Promise.all([
+      issueKey(['admin'], undefined, a.key),
+      issueKey(['admin'], undefined, a.key),
+      issueKey(['publisher'], undefined, a.key),
+    ]);
+    const manifest = greetManifest({ permissions: HTTP });
+    await submit(sibling.key, manifest).query({ wait: 30 }).expect(202);
+    const refused = await approve(s1.key, manifest.id).expect(403);
+    expect(refused.body.error.details).toEqual([
+      expect.objectContaining({
+        code: 'self_approval_forbidden',
+        message: expect.stringMatching(/share an issuance lineage/),
+      }),
+    ]);
+
+    // S1 then S2 (or A) are not the two admins proc.exec needs.
+    const id = await signedPending({ 'proc.exec': { binaries: ['/bin/echo'] } });
+    await approve(s1.key, id, { trust: 'trusted' }).expect(200);
+    for (const second of [s2, a])
+      expect((await approve(second.key, id).expect(403)).body.error.details).toEqual([
+        expect.objectContaining({ code: 'second_approver_required' }),
+      ]);
+    expect((await invoke(id, 'ping')).status).toBe(409);
+    await expectEventually(async () => {
+      expect(await ofPlugin(manifest.id, 'plugin.approval_refused')).toEqual([
+        expect.objectContaining({ actor: s1.id, code: 'self_approval_forbidden' }),
+      ]);
+      expect(await ofPlugin(id, 'plugin.approval_refused')).toEqual([
+        expect.objectContaining({ actor: s2.id, code: 'second_approver_required' }),
+        expect.objectContaining({ actor: a.id, code: 'second_approver_required' }),
+      ]);
+    });
+
+    // Bystanders: admins of other lineages still approve both.
+    await approve(adminOne.key, manifest.id).query({ wait: 30 }).expect(200);
+    expect((await invoke(manifest.id)).status).toBe(200);
+    await approve(adminTwo.key, id).query({ wait: 30 }).expect(200);
+    expect((await invoke(id, 'ping')).status).toBe(200);
+  });
 });

@@ -74,8 +74,7 @@ export class DecisionService implements OnApplicationBootstrap {
       {
         keyId: req.decided_by,
         publisher: req.decided_by_publisher ?? null,
-        issuers: req.decided_by_issuers ?? [],
-        issued: req.decided_by_issued ?? [],
+        kin: req.decided_by_kin ?? [],
       },
       this.settings.allowSelfApproval,
     );

@@ -23,29 +23,25 @@ describe('separation of duties', () => {
   it.each([
     [
       'the submitting key',
-      { keyId: 'publisher-key', publisher: null, issuers: [], issued: [] },
+      { keyId: 'publisher-key', publisher: null, kin: [] },
       'self_approval_forbidden',
     ],
     [
       'another key of the submitting publisher',
-      { keyId: 'other-key', publisher: 'acme', issuers: [], issued: [] },
+      { keyId: 'other-key', publisher: 'acme', kin: [] },
       'self_approval_forbidden',
     ],
     [
       'the admin who issued the submitting secret',
-      { keyId: 'issuing-admin', publisher: null, issuers: [], issued: [] },
+      { keyId: 'issuing-admin', publisher: null, kin: [] },
       'self_approval_forbidden',
     ],
     [
       'an admin of another publisher',
-      { keyId: 'other-key', publisher: 'globex', issuers: [], issued: [] },
+      { keyId: 'other-key', publisher: 'globex', kin: [] },
       'allowed',
     ],
-    [
-      'an admin without a publisher',
-      { keyId: 'admin-key', publisher: null, issuers: [], issued: [] },
-      'allowed',
-    ],
+    ['an admin without a publisher', { keyId: 'admin-key', publisher: null, kin: [] }, 'allowed'],
   ])('approval by %s: %s', (_, approver, expected) => {
     expect(refusalCode(() => checkApprover(submission(), approver, false))).toBe(expected);
   });
@@ -56,7 +52,7 @@ describe('separation of duties', () => {
         { actor: 'admin-key', at: new Date().toISOString(), trust: 'trusted', note: null },
       ],
     });
-    const again = { keyId: 'admin-key', publisher: null, issuers: [], issued: [] };
+    const again = { keyId: 'admin-key', publisher: null, kin: [] };
     expect(refusalCode(() => checkApprover(approved, again, false))).toBe(
       'second_approver_required',
     );
@@ -66,19 +62,15 @@ describe('separation of duties', () => {
   });
 
   it('relaxes only self-approval for a single-user development setup', () => {
-    const self = { keyId: 'publisher-key', publisher: 'acme', issuers: [], issued: [] };
+    const self = { keyId: 'publisher-key', publisher: 'acme', kin: [] };
     expect(refusalCode(() => checkApprover(submission(), self, true))).toBe('allowed');
-    const issuer = { keyId: 'issuing-admin', publisher: null, issuers: [], issued: [] };
+    const issuer = { keyId: 'issuing-admin', publisher: null, kin: [] };
     expect(refusalCode(() => checkApprover(submission(), issuer, true))).toBe('allowed');
   });
 
   it('names the issued secret in the refusal of its issuer', () => {
     expect(() =>
-      checkApprover(
-        submission(),
-        { keyId: 'issuing-admin', publisher: null, issuers: [], issued: [] },
-        false,
-      ),
+      checkApprover(submission(), { keyId: 'issuing-admin', publisher: null, kin: [] }, false),
     ).toThrow(/issued the secret that submitted/);
   });
 
@@ -89,68 +81,59 @@ describe('separation of duties', () => {
   ])('lets another admin approve when %s', (_, issuer) => {
     const s = submission({ submittedByIssuer: issuer });
     expect(
-      refusalCode(() =>
-        checkApprover(s, { keyId: 'admin-key', publisher: null, issuers: [], issued: [] }, false),
-      ),
+      refusalCode(() => checkApprover(s, { keyId: 'admin-key', publisher: null, kin: [] }, false)),
     ).toBe('allowed');
   });
 
-  it('counts keys issued one by the other, through any number of keys, as one person', () => {
-    // admin A issued admin A2, which issued the publisher key that submitted: A's kin holds both.
-    const a = {
-      keyId: 'admin-a',
-      publisher: null,
-      issuers: [],
-      issued: ['admin-a2', 'publisher-key'],
-    };
-    expect(
-      refusalCode(() => checkApprover(submission({ submittedByIssuer: 'admin-a2' }), a, false)),
-    ).toBe('self_approval_forbidden');
-    expect(() => checkApprover(submission({ submittedByIssuer: 'admin-a2' }), a, false)).toThrow(
-      /count as one person/,
-    );
-    // The key that submitted issued the approver's key (up the chain).
-    const made = {
-      keyId: 'made-by-submitter',
-      publisher: null,
-      issuers: ['publisher-key'],
-      issued: [],
-    };
-    expect(refusalCode(() => checkApprover(submission(), made, false))).toBe(
+  it('counts the keys of one issuance lineage as one person', () => {
+    // The gateway's kin of each approver (issuance-kin.ts): the keys up its issuer chain and
+    // every key issued below those, bootstrap keys never.
+    const approver = (keyId: string, kin: string[]) => ({ keyId, publisher: null, kin });
+    const refused = (s: Submission, a: ReturnType<typeof approver>) =>
+      refusalCode(() => checkApprover(s, a, false));
+    // A issued A2, which issued the secret that submitted: one lineage, either way round.
+    const byA2 = submission({ submittedByIssuer: 'admin-a2' });
+    expect(refused(byA2, approver('admin-a', ['admin-a2', 'publisher-key']))).toBe(
       'self_approval_forbidden',
     );
-    // A, then A2 (A issued it), as the two admins proc.exec needs.
+    expect(() =>
+      checkApprover(byA2, approver('admin-a', ['admin-a2', 'publisher-key']), false),
+    ).toThrow(/share an issuance lineage/);
+    // The key that submitted issued the approver's key.
+    expect(refused(submission(), approver('made-by-submitter', ['publisher-key']))).toBe(
+      'self_approval_forbidden',
+    );
+    // Siblings: one admin issued both the submitting key and the approver's.
+    expect(refused(submission(), approver('sibling', ['issuing-admin', 'publisher-key']))).toBe(
+      'self_approval_forbidden',
+    );
+    // A, then a key of A's lineage, as the two admins proc.exec needs: one admin.
     const byA = submission({
       approvals: [{ actor: 'admin-a', at: new Date().toISOString(), trust: 'trusted', note: null }],
     });
-    const a2 = { keyId: 'admin-a2', publisher: null, issuers: ['admin-a'], issued: [] };
-    expect(refusalCode(() => checkApprover(byA, a2, false))).toBe('second_approver_required');
-    expect(refusalCode(() => checkApprover(byA, a2, true))).toBe('second_approver_required');
-    // An admin unrelated to both is the second approver.
-    const b = { keyId: 'admin-b', publisher: null, issuers: [], issued: ['admin-b-issued'] };
-    expect(refusalCode(() => checkApprover(byA, b, false))).toBe('allowed');
-    // A rotated the submitting key after its old secret (issued by another admin) submitted.
-    const rotator = { keyId: 'admin-a', publisher: null, issuers: [], issued: ['publisher-key'] };
-    expect(refusalCode(() => checkApprover(submission(), rotator, false))).toBe('allowed');
-    expect(refusalCode(() => checkApprover(byA, b, false))).toBe('allowed');
+    for (const relaxed of [false, true])
+      expect(
+        refusalCode(() =>
+          checkApprover(byA, approver('a-sibling', ['admin-a', 'admin-a2']), relaxed),
+        ),
+      ).toBe('second_approver_required');
+    expect(() => checkApprover(byA, approver('a-sibling', ['admin-a']), false)).toThrow(
+      /share an issuance lineage/,
+    );
+    // An admin of another lineage is the second approver.
+    expect(refused(byA, approver('admin-b', ['admin-b-issued']))).toBe('allowed');
   });
 
   it('refuses with forbidden, so the gateway answers 403', () => {
     expect(() =>
-      checkApprover(
-        submission(),
-        { keyId: 'publisher-key', publisher: null, issuers: [], issued: [] },
-        false,
-      ),
+      checkApprover(submission(), { keyId: 'publisher-key', publisher: null, kin: [] }, false),
     ).toThrow(expect.objectContaining({ code: 'forbidden' }));
   });
 
   it('needs no publisher match when the review predates the submitter being kept', () => {
     const old = submission({ submittedBy: null, submittedByIssuer: null, publisher: null });
     expect(
-      refusalCode(() =>
-        checkApprover(old, { keyId: 'a', publisher: null, issuers: [], issued: [] }, false),
-      ),
+      refusalCode(() => checkApprover(old, { keyId: 'a', publisher: null, kin: [] }, false)),
     ).toBe('allowed');
   });
 

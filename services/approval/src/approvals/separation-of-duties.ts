@@ -4,10 +4,8 @@ import { DomainError, type ApprovalRecord, type Manifest, type Trust } from '@co
 export interface Approver {
   keyId: string;
   publisher: string | null;
-  /** Keys that issued this one, up the chain (the gateway's `issuanceKin`). */
-  issuers: readonly string[];
-  /** Keys this one issued, down the chain: their holders count as the approver. */
-  issued: readonly string[];
+  /** The other keys of its issuance lineage (the gateway's `issuanceKin`): their holders count as the approver. */
+  kin: readonly string[];
 }
 
 /** Who submitted a version, and the approvals recorded for it so far. */
@@ -34,10 +32,11 @@ export function approvalsRequired(manifest: Manifest, trust: Trust): 1 | 2 {
  * Refuses an approval that separation of duties forbids, with `forbidden` and the rule's code:
  * `self_approval_forbidden` when the approver's key submitted the version, issued the secret that
  * submitted it (created or rotated that key: the issuer held the secret, so counts as the
- * submitter), issued the approver's key or had its secret issued by a key the approver issued
- * (through any number of keys: the same person could hold both), or submits for the version's publisher (unless `allowSelfApproval`, a single-user
- * development setting); `second_approver_required` when the approver, or a key related to theirs
- * by issuance, already approved it.
+ * submitter), shares an issuance lineage with the submitting key or its issuer (one issued the
+ * other, or both descend from one key, through any number of keys: the same person could hold
+ * both), or submits for the version's publisher (unless `allowSelfApproval`, a single-user
+ * development setting); `second_approver_required` when the approver, or a key of its lineage,
+ * already approved it.
  */
 export function checkApprover(
   submission: Submission,
@@ -51,13 +50,11 @@ export function checkApprover(
       'second_approver_required',
       'you already approved this version: it needs the approval of a different admin',
     );
-  const kin = submission.approvals.find(
-    (a) => approver.issuers.includes(a.actor) || approver.issued.includes(a.actor),
-  );
+  const kin = submission.approvals.find((a) => approver.kin.includes(a.actor));
   if (kin)
     throw refusal(
       'second_approver_required',
-      `key ${kin.actor}, which approved this version, and this key were issued one by the other (directly or through other keys), so they count as one admin: it needs the approval of a different admin`,
+      `key ${kin.actor}, which approved this version, and this key share an issuance lineage (one issued the other, or both descend from one key), so they count as one admin: it needs the approval of a different admin`,
     );
 }
 
@@ -67,13 +64,11 @@ function selfApproval(submission: Submission, approver: Approver): string | null
     return 'nobody approves a version they submitted: another admin must approve it';
   if (submission.submittedByIssuer === approver.keyId)
     return `this key issued the secret that submitted the version (it created or rotated key ${submission.submittedBy}), so it counts as the submitter: another admin must approve it`;
-  if (submission.submittedBy !== null && approver.issuers.includes(submission.submittedBy))
-    return `key ${submission.submittedBy}, which submitted the version, issued this key (directly or through other keys), so they count as one person: another admin must approve it`;
-  if (
-    submission.submittedByIssuer !== null &&
-    approver.issued.includes(submission.submittedByIssuer)
-  )
-    return `this key issued key ${submission.submittedByIssuer} (directly or through other keys), which issued the secret that submitted the version, so they count as one person: another admin must approve it`;
+  const lineageOf = [submission.submittedBy, submission.submittedByIssuer].find(
+    (k) => k !== null && approver.kin.includes(k),
+  );
+  if (lineageOf)
+    return `this key and key ${lineageOf}, which ${lineageOf === submission.submittedBy ? 'submitted the version' : 'issued the secret that submitted the version'}, share an issuance lineage (one issued the other, or both descend from one key), so they count as one person: another admin must approve it`;
   if (approver.publisher !== null && submission.publisher === approver.publisher)
     return `this key submits for publisher "${approver.publisher}", which submitted the version: another admin must approve it`;
   return null;

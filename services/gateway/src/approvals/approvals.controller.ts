@@ -77,15 +77,13 @@ export class ApprovalsController {
     query: Static<typeof ApproveQuery>,
     @CurrentPrincipal() who: Principal,
   ) {
-    const kin = await this.keys.issuanceKin(who.keyId);
     const decided = await this.bus.request(RequestSubjects.ApprovalDecide, {
       plugin_id: id,
       version,
       decision: 'approve',
       decided_by: who.keyId,
       decided_by_publisher: who.publisher,
-      decided_by_issuers: kin.issuers,
-      decided_by_issued: kin.issued,
+      decided_by_kin: await this.keys.issuanceKin(who.keyId),
       ...body,
     });
     // A version waiting for a second admin will not load: nothing to wait for.

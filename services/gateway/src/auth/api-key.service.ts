@@ -8,7 +8,7 @@ import { hashKey, newApiKeySecret } from './api-key-secret.js';
 import { KeyRevocations } from './key-revocations.js';
 import { RetiredKeyHash } from './retired-key-hash.entity.js';
 import type { Principal, Role } from './roles.js';
-import { issuanceKin, type IssuanceKin } from './issuance-kin.js';
+import { issuanceKin } from './issuance-kin.js';
 
 /**
  * How long a verified key is trusted without reading the table again, as long as no revocation
@@ -208,8 +208,8 @@ export class ApiKeyService {
     );
   }
 
-  /** The keys separation of duties counts as the same person as `keyId` (see `issuanceKin`). */
-  issuanceKin(keyId: string): Promise<IssuanceKin> {
+  /** The keys separation of duties counts as the same admin as `keyId` (see `issuanceKin`). */
+  issuanceKin(keyId: string): Promise<string[]> {
     return issuanceKin(this.dataSource, keyId);
   }
 

@@ -1,44 +1,46 @@
 import type { DataSource } from 'typeorm';
 
-/** API key ids related to one key by issuance (`issuanceKin`). */
-export interface IssuanceKin {
-  /** The keys that issued its current secret, up the chain. */
-  issuers: string[];
-  /** Every key whose current secret it issued, down the chain. */
-  issued: string[];
-}
-
 /**
- * The API keys related to `keyId` by issuance, whose holders separation of duties counts as the
- * same person (ADR 0015), through any number of keys. A bootstrap key (issued by `gateway`, the
- * platform itself) is the operator's key officer: it is neither followed up nor down, so an admin
- * it issued is a party of their own, and its own approvals keep the one-hop issuer rule.
+ * The API key ids that separation of duties counts as the same admin as `keyId` (ADR 0015): its
+ * issuance lineage, that is every key up its issuer chain and every key issued below any of
+ * those, through any number of keys and over every secret each key ever had (a rotation by
+ * another key makes that key an issuer too; retired secrets keep their issuer). Whoever issued a
+ * key could hold its secret, so a person with one key of a lineage may hold them all. A
+ * bootstrap key (issued by `gateway`, the platform itself, or before issuers were kept) is the
+ * operator's key officer: never part of a lineage, so each admin it issued heads a lineage of
+ * their own, and its own approvals keep the one-hop issuer rule. `keyId` itself is left out.
+ * @returns key ids (uuid strings), in no particular order; empty for a bootstrap key
  */
-export async function issuanceKin(dataSource: DataSource, keyId: string): Promise<IssuanceKin> {
-  const rows: { id: string; side: 'issuers' | 'issued' }[] = await dataSource.query(
+export async function issuanceKin(dataSource: DataSource, keyId: string): Promise<string[]> {
+  const rows: { id: string }[] = await dataSource.query(
     `WITH RECURSIVE
-       keys AS (SELECT id::text AS id, issued_by FROM gateway.api_keys),
-       bootstrap AS (SELECT id FROM keys WHERE issued_by IS NULL OR issued_by = 'gateway'),
-       up(id) AS (
-         SELECT issued_by FROM keys WHERE id = $1::text
+       issuance AS (
+         SELECT id::text AS id, issued_by FROM gateway.api_keys
          UNION
-         SELECT k.issued_by FROM keys k JOIN up ON k.id = up.id
+         SELECT key_id::text, issued_by FROM gateway.retired_key_hashes
        ),
-       down(id) AS (
-         SELECT id FROM keys
-          WHERE issued_by = $1::text AND $1::text NOT IN (SELECT id FROM bootstrap)
+       bootstrap AS (
+         SELECT id FROM issuance WHERE issued_by IS NULL OR issued_by = 'gateway'
+       ),
+       edges AS (
+         SELECT id, issued_by FROM issuance
+          WHERE issued_by <> id
+            AND issued_by IN (SELECT id FROM issuance)
+            AND issued_by NOT IN (SELECT id FROM bootstrap)
+            AND id NOT IN (SELECT id FROM bootstrap)
+       ),
+       up(id) AS (
+         SELECT $1::text WHERE $1::text NOT IN (SELECT id FROM bootstrap)
          UNION
-         SELECT k.id FROM keys k JOIN down ON k.issued_by = down.id
+         SELECT e.issued_by FROM edges e JOIN up ON e.id = up.id
+       ),
+       lineage(id) AS (
+         SELECT id FROM up
+         UNION
+         SELECT e.id FROM edges e JOIN lineage l ON e.issued_by = l.id
        )
-     SELECT id, 'issuers' AS side FROM up WHERE id IS NOT NULL AND id <> $1::text
-        AND id NOT IN (SELECT id FROM bootstrap)
-        AND id IN (SELECT id FROM keys)
-     UNION
-     SELECT id, 'issued' AS side FROM down WHERE id <> $1::text`,
+     SELECT id FROM lineage WHERE id <> $1::text`,
     [keyId],
   );
-  return {
-    issuers: rows.filter((r) => r.side === 'issuers').map((r) => r.id),
-    issued: rows.filter((r) => r.side === 'issued').map((r) => r.id),
-  };
+  return rows.map((r) => r.id);
 }

@@ -1,4 +1,4 @@
-import { api, bearer, issuingKey, uniquePublisher } from './fixtures.js';
+import { api, bearer, issuerOf, uniquePublisher } from './fixtures.js';
 
 /** A key as the gateway issues it: its id (the `actor` of what it does) and its secret. */
 export interface IssuedKey {
@@ -8,7 +8,7 @@ export interface IssuedKey {
 
 /**
  * Creates a key with `roles` (and a publisher of its own when one of them is publisher), as the
- * admin key `by` (unless given, the admin key that issues test keys, not the one that approves).
+ * admin key `by` (unless given, the one {@link issuerOf} names).
  */
 export async function issueKey(
   roles: string[],
@@ -17,7 +17,7 @@ export async function issueKey(
 ): Promise<IssuedKey> {
   const res = await api()
     .post('/v1/api-keys')
-    .set(bearer(by ?? (await issuingKey())))
+    .set(bearer(by ?? (await issuerOf(roles))))
     .send({
       name: `e2e ${roles.join('+')}`,
       roles,
