@@ -1,3 +1,4 @@
+import { CallDeadlines } from './call-deadlines.js';
 import type { CallLimits, CallResources } from './call-limits.js';
 import { errorMessage } from './error-message.js';
 import type { CallOptions } from './input-check.js';
@@ -81,6 +82,7 @@ export class PluginSupervisor<I extends SupervisedInstance> implements LoadedSan
   private readonly pool: InstancePool<I>;
   private readonly functions: ReadonlySet<string>;
   private readonly limits: CallLimits;
+  private readonly deadlines: CallDeadlines;
   idleSinceMs = Date.now();
   loadMs = 0;
   cached = false;
@@ -89,6 +91,7 @@ export class PluginSupervisor<I extends SupervisedInstance> implements LoadedSan
     const { functions, limits, ...pooling } = options;
     this.functions = functions;
     this.limits = limits;
+    this.deadlines = new CallDeadlines(limits.wallTimeMs);
     this.pool = new InstancePool(pooling);
   }
 
@@ -122,12 +125,13 @@ export class PluginSupervisor<I extends SupervisedInstance> implements LoadedSan
       });
   }
 
-  close({ refuseQueued = false }: CloseOptions = {}): Promise<void> {
-    return this.pool.close({
+  async close({ refuseQueued = false }: CloseOptions = {}): Promise<void> {
+    await this.pool.close({
       refuseWaiting: refuseQueued
         ? new SandboxError('plugin_closed', 'the plugin was unloaded before the call started')
         : undefined,
     });
+    this.deadlines.stop(); // no call is left running
   }
 
   /**
@@ -141,12 +145,14 @@ export class PluginSupervisor<I extends SupervisedInstance> implements LoadedSan
 
   private async callOn(instance: I, fn: string, input: Uint8Array, inputSchema?: string) {
     const started = performance.now();
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), this.limits.wallTimeMs);
+    // Settled by whichever comes first: the outcome (instance.call never rejects) or the deadline.
+    const outcome = await new Promise<WorkerCallOutcome | 'timeout'>((resolve) => {
+      const release = this.deadlines.watch(() => resolve('timeout'));
+      void instance.call(fn, input, inputSchema).then((done) => {
+        release();
+        resolve(done);
+      });
     });
-    const outcome = await Promise.race([instance.call(fn, input, inputSchema), deadline]);
-    clearTimeout(timer);
     const wall_ms = performance.now() - started;
     this.idleSinceMs = Date.now();
     if (outcome === 'timeout') {

@@ -23,15 +23,16 @@ export function encodeFrame(frame: CallFrame): Buffer {
   switch (frame.kind) {
     case 'call': {
       // [u32 id][u16 fn bytes][u16 input schema bytes, 0: none][fn][input schema][input]
-      const fn = Buffer.from(frame.fn, 'utf8');
-      const schema = Buffer.from(frame.inputSchema ?? '', 'utf8');
-      const out = header('call', 8 + fn.length + schema.length + frame.input.length);
+      const schema = frame.inputSchema ?? '';
+      const fnBytes = Buffer.byteLength(frame.fn, 'utf8');
+      const schemaBytes = Buffer.byteLength(schema, 'utf8');
+      const out = header('call', 8 + fnBytes + schemaBytes + frame.input.length);
       out.writeUInt32LE(frame.id, HEADER_BYTES);
-      out.writeUInt16LE(fn.length, HEADER_BYTES + 4);
-      out.writeUInt16LE(schema.length, HEADER_BYTES + 6);
-      fn.copy(out, HEADER_BYTES + 8);
-      schema.copy(out, HEADER_BYTES + 8 + fn.length);
-      out.set(frame.input, HEADER_BYTES + 8 + fn.length + schema.length);
+      out.writeUInt16LE(fnBytes, HEADER_BYTES + 4);
+      out.writeUInt16LE(schemaBytes, HEADER_BYTES + 6);
+      out.write(frame.fn, HEADER_BYTES + 8, 'utf8');
+      if (schemaBytes > 0) out.write(schema, HEADER_BYTES + 8 + fnBytes, 'utf8');
+      out.set(frame.input, HEADER_BYTES + 8 + fnBytes + schemaBytes);
       return out;
     }
     case 'result': {

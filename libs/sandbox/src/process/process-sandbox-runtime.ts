@@ -91,6 +91,8 @@ class ProcessPlugin implements ProcessSandboxPlugin {
   loadMs = 0;
   cached = false;
   private current: Promise<SandboxProcess> | undefined;
+  // What `current` resolved to, once a call has seen it running.
+  private running: SandboxProcess | undefined;
   private closed = false;
   private crashes = 0;
   private lastCrashMs = 0;
@@ -105,6 +107,7 @@ class ProcessPlugin implements ProcessSandboxPlugin {
     const started = performance.now();
     const { process: sandbox, cached } = await this.spawn();
     this.current = Promise.resolve(sandbox);
+    this.running = sandbox;
     this.cached = cached;
     this.loadMs = performance.now() - started;
   }
@@ -116,7 +119,9 @@ class ProcessPlugin implements ProcessSandboxPlugin {
   ): Promise<{ output: Uint8Array; resources: CallResources }> {
     if (this.closed) throw new SandboxError('plugin_closed', 'the plugin is closed');
     try {
-      return await (await this.process()).call(fn, input, options);
+      // The usual case, a process up and running, takes no detour through the restart path.
+      const running = this.running?.alive ? this.running : await this.process();
+      return await running.call(fn, input, options);
     } finally {
       this.idleSinceMs = Date.now();
     }
@@ -131,7 +136,7 @@ class ProcessPlugin implements ProcessSandboxPlugin {
   /** The live process, or a new one once the backoff after a crash has passed. */
   private async process(): Promise<SandboxProcess> {
     const current = await this.current?.catch(() => undefined);
-    if (current?.alive) return current;
+    if (current?.alive) return (this.running = current);
     // Closed while this call waited: no new process for it (nothing would close that one).
     if (this.closed) throw new SandboxError('plugin_closed', 'the plugin is closed');
     const delay = this.restartDelayMs();

@@ -48,6 +48,8 @@ export function socketChannel(socket: CallSocket): Promise<CallChannel> {
 function streamChannel(stream: Socket): CallChannel {
   // The executor gone, nothing is left to serve: the sandbox process exits with its IPC channel.
   stream.on('error', () => stream.destroy());
+  // Frames held by `together`, written as one buffer: one write, not the stream's writev path.
+  let held: Buffer[] | null = null;
   return {
     listen: (onCall) => {
       const reader = new FrameReader(MAX_CALL_FRAME_BYTES);
@@ -63,13 +65,19 @@ function streamChannel(stream: Socket): CallChannel {
             });
       });
     },
-    send: (message) => void stream.write(encodeFrame(toFrame(message))),
+    send: (message) => {
+      const frame = encodeFrame(toFrame(message));
+      if (held) held.push(frame);
+      else stream.write(frame);
+    },
     together: (sends) => {
-      stream.cork();
+      const frames: Buffer[] = (held = []);
       try {
         sends();
       } finally {
-        stream.uncork();
+        held = null;
+        if (frames.length > 0)
+          stream.write(frames.length === 1 ? frames[0] : Buffer.concat(frames));
       }
     },
   };

@@ -89,9 +89,13 @@ function resultJson(result: unknown): string {
 // A host function may answer many calls with one constant (a deeply frozen object, like `{ok:
 // true}`): it is encoded once, into memory of its own that every block answering with it shares
 // (see KernelMemory.storeShared). Nothing frozen can change, so its bytes stay right.
+// The constant answered last is recognised by identity alone (a host function answering every
+// call with `{ok: true}` skips the freeze check and the lookup).
 const constants = new WeakMap<object, Buffer>();
+let lastConstant: { result: object; bytes: Buffer } | undefined;
 
 function constantBytes(result: unknown): Buffer | undefined {
+  if (lastConstant !== undefined && lastConstant.result === result) return lastConstant.bytes;
   if (typeof result !== 'object' || result === null || !Object.isFrozen(result)) return undefined;
   let bytes = constants.get(result);
   if (bytes === undefined && deeplyFrozen(result)) {
@@ -100,6 +104,7 @@ function constantBytes(result: unknown): Buffer | undefined {
     bytes.write(json, 'utf8');
     constants.set(result, bytes);
   }
+  if (bytes !== undefined) lastConstant = { result, bytes };
   return bytes;
 }
 

@@ -37,6 +37,19 @@ describe('KernelMemory', () => {
     expect([m.length(handle(40)), m.length(handle(41))]).toEqual([0n, 41n]);
   });
 
+  it('resolves a handle used again and again, and every other one after it, to its own block', () => {
+    const m = memory();
+    const [a, b, c] = [m.alloc(8n), m.alloc(16n), m.alloc(24n)];
+    for (let i = 0; i < 3; i++) expect(m.length(a)).toBe(8n); // the block found last
+    expect([m.length(c), m.length(b), m.length(a + 1n), m.length(c)]).toEqual([24n, 16n, 8n, 24n]);
+    m.free(c); // the newest block, gone: its handle names nothing, the others still theirs
+    expect([m.length(c), m.length(a), m.length(b)]).toEqual([0n, 8n, 16n]);
+    m.reset(1024); // a new call: the old handles name nothing until blocks take their indexes again
+    expect([m.length(a), m.length(b)]).toEqual([0n, 0n]);
+    expect(m.alloc(4n)).toBe(a);
+    expect([m.length(a), m.length(b)]).toEqual([4n, 0n]);
+  });
+
   it('refuses what does not fit, creates nothing for it and counts the refusal', () => {
     const m = memory(100);
     expect(m.alloc(60n)).toBe(handle(1));

@@ -36,6 +36,9 @@ export class KernelMemory {
   private garbageBytes = 0;
   private capBytes = 0;
   private refused = 0;
+  // The index of the block found last by address: a handle used again and again (a plugin's
+  // input to many host calls) is matched by one comparison, not decoded.
+  private lastFound = 0;
 
   constructor(private readonly collectGarbage?: () => void) {}
 
@@ -109,7 +112,7 @@ export class KernelMemory {
 
   /** Frees the block `address` points into; anything else (0, a freed or forged handle) is ignored. */
   free(address: bigint): void {
-    const index = indexOf(address);
+    const index = this.indexOf(address);
     const block = this.blocks[index];
     if (!block) return;
     this.liveBytes -= block.byteLength;
@@ -121,12 +124,12 @@ export class KernelMemory {
 
   /** The block `address` points into, as it is held (for reading: it may be shared), or null. */
   buffer(address: bigint): Buffer | null {
-    return this.blocks[indexOf(address)] ?? null;
+    return this.blocks[this.indexOf(address)] ?? null;
   }
 
   /** The whole block `address` points into (Extism ignores the offset here), or null. */
   block(address: bigint): Uint8Array | null {
-    const block = this.blocks[indexOf(address)];
+    const block = this.blocks[this.indexOf(address)];
     return block ? new Uint8Array(block.buffer, block.byteOffset, block.byteLength) : null;
   }
 
@@ -135,7 +138,7 @@ export class KernelMemory {
    * first `maxBytes`; null when there is no block.
    */
   text(address: bigint, maxBytes = Infinity): string | null {
-    const block = this.blocks[indexOf(address)];
+    const block = this.blocks[this.indexOf(address)];
     return block ? block.toString('utf8', 0, Math.min(maxBytes, block.length)) : null;
   }
 
@@ -147,7 +150,7 @@ export class KernelMemory {
 
   /** Bytes of the block `address` points into; 0 when there is none. */
   length(address: bigint): bigint {
-    return BigInt(this.blocks[indexOf(address)]?.length ?? 0);
+    return BigInt(this.blocks[this.indexOf(address)]?.length ?? 0);
   }
 
   loadU8(address: bigint): number {
@@ -168,6 +171,19 @@ export class KernelMemory {
   storeU64(address: bigint, value: bigint): void {
     const { block, offset } = this.locateWritable(address, 8n);
     this.viewOf(block).setBigUint64(block.byteOffset + offset, value, true);
+  }
+
+  /**
+   * The index `address` names. Most handles are a block's own address, as `alloc` made it (offset
+   * 0): the block found last and the newest block are tried by value first (a BigInt comparison,
+   * where decoding the index takes a shift and a conversion to a number, each allocating).
+   * Either way the index is the one the address's top 16 bits give.
+   */
+  private indexOf(address: bigint): number {
+    if (address === addresses[this.lastFound]) return this.lastFound;
+    const newest = this.blocks.length - 1;
+    if (address === addresses[newest]) return newest;
+    return (this.lastFound = decodeIndex(address));
   }
 
   private fits(bytes: number): boolean {
@@ -198,7 +214,7 @@ export class KernelMemory {
   // A shared block is replaced by a copy of its own before the plugin's first write into it.
   private locateWritable(address: bigint, width: bigint): { block: Buffer; offset: number } {
     const located = this.locate(address, width);
-    const index = indexOf(address);
+    const index = this.indexOf(address);
     if (!this.shared[index]) return located;
     const copy = Buffer.allocUnsafe(located.block.length);
     copy.set(located.block);
@@ -209,7 +225,7 @@ export class KernelMemory {
   }
 
   private locate(address: bigint, width: bigint): { block: Buffer; offset: number } {
-    const block = this.blocks[indexOf(address)];
+    const block = this.blocks[this.indexOf(address)];
     const offset = BigInt.asUintN(64, address) & OFFSET_MASK;
     if (!block) throw new KernelFault('trap', `no Extism memory block at ${hex(address)}`);
     if (offset + width > BigInt(block.byteLength))
@@ -222,7 +238,7 @@ export class KernelMemory {
 }
 
 // The top 16 bits of the address as an i64 (what Wasm passes: negative when the top bit is set).
-const indexOf = (address: bigint): number => Number(address >> INDEX_SHIFT) & 0xffff;
+const decodeIndex = (address: bigint): number => Number(address >> INDEX_SHIFT) & 0xffff;
 
 // Addresses are immutable BigInts: each is made once, not at every allocation of every call.
 const addresses: bigint[] = [];
