@@ -1,7 +1,12 @@
+export { CUT_MARK, cutMarked } from './cut-mark.js';
 export {
-  containsSecret,
+  MIN_CUT_PIECE,
   REDACTED,
   redactReleasedSecrets,
+  ReleasedSecretScrubber,
+} from './released-secrets.js';
+export {
+  containsSecret,
   redactScalar,
   redactText,
   shannonEntropy,
