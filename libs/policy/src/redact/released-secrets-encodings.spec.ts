@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { cutMarked } from './cut-mark.js';
 import { MIN_CUT_PIECE, REDACTED, redactReleasedSecrets } from './released-secrets.js';
 
 // The ways a released value travels in what a plugin builds (URLs, query strings, form and JSON
@@ -121,13 +122,22 @@ describe.each([
     'is redacted where %s was cut, an escape cut too (targets cut at 512)',
     (how) => {
       for (const [kept, units] of cutsOf(value, ENCODERS[how])) {
-        const target = `https://x.example/?q=${kept}`;
+        const target = `https://x.example/?q=${kept}…`;
         const out = redactReleasedSecrets(target, [value]);
-        if (units >= MIN_CUT_PIECE) expect(out).toBe(`https://x.example/?q=${REDACTED}`);
+        if (units >= MIN_CUT_PIECE) expect(out).toBe(`https://x.example/?q=${REDACTED}…`);
         else if (units === 0) expect(out).toBe(target);
       }
     },
   );
+
+  it('is redacted wherever cutMarked cuts a target holding it', () => {
+    const url = `https://x.example/${form(value)}/rest`;
+    for (let max = 0; max <= url.length; max++) {
+      const out = redactReleasedSecrets(cutMarked(url, max), [value]);
+      for (let k = MIN_CUT_PIECE; k <= value.length; k++)
+        expect(out).not.toContain(form(value.slice(0, k)));
+    }
+  });
 
   it('is redacted before a truncation mark, inside a JSON log line', () => {
     for (let cut = MIN_CUT_PIECE; cut < value.length; cut++) {
@@ -152,7 +162,8 @@ describe('what is not a released value stays', () => {
   it.each([
     ['an unrelated URL', 'https://api.example/v1/items?page=2&sort=name+asc'],
     ['a JSON body', '{"user":"ada","note":"line\\nnext \\u00e4"}'],
-    ['a piece shorter than MIN_CUT_PIECE at a cut', 'https://x.example/pg-'],
+    ['a piece shorter than MIN_CUT_PIECE at a cut', 'https://x.example/pg-…'],
+    ['a piece at the end of a text that was not cut', 'https://x.example/pg-Passw0rd'],
     ['a piece of the value that is not at a cut', 'xx pg-Pass yy'],
   ])('%s', (_what, text) => {
     expect(redactReleasedSecrets(text, ['pg-Passw0rd-7f3Kq9ZxLm'])).toBe(text);
@@ -249,7 +260,7 @@ describe('property: random values', () => {
         for (const [kept, units] of cutsOf(value, ENCODERS[how]))
           if (
             units >= MIN_CUT_PIECE &&
-            redactReleasedSecrets(`<${kept}`, [value]) !== `<${REDACTED}`
+            redactReleasedSecrets(`<${kept}…`, [value]) !== `<${REDACTED}…`
           )
             return false;
         return true;

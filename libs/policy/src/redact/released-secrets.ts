@@ -6,12 +6,12 @@ export const REDACTED = '[REDACTED]';
 
 /**
  * Shortest piece of a released value (in a reading of the text) taken for the value where the
- * text is cut: at its end or before a `…` truncation mark.
+ * text was cut: before a CUT_MARK (`…`), which the platform leaves wherever it cuts.
  */
 export const MIN_CUT_PIECE = 4;
 /** Binary encodings shorter than this are not looked for (they would match everywhere). */
 const MIN_ENCODED_FORM = 6;
-/** Truncation marks (`…`) looked at per reading, the last ones (the platform cuts at the end). */
+/** Cut marks looked at per reading, the last ones (the platform cuts at the end). */
 const MAX_CUT_MARKS = 16;
 /** Forms remembered per value; the cache is emptied past this many values. */
 const MAX_CACHED_VALUES = 4096;
@@ -78,8 +78,8 @@ export class ReleasedSecretScrubber {
   private readonly index: FormIndex = new Map();
   /** Forms too short for the index (values shorter than MIN_CUT_PIECE). */
   private readonly shortForms: string[] = [];
-  /** Which code units start an indexed form: most positions of a text are passed on this alone. */
-  private readonly starts = new Uint8Array(65536);
+  /** Low bytes of the code units that start an indexed form: most positions are passed on this. */
+  private readonly starts = new Uint8Array(256);
   private longestForm = 0;
 
   constructor(releasedSecrets: Iterable<string>) {
@@ -91,7 +91,7 @@ export class ReleasedSecretScrubber {
           this.shortForms.push(form);
           continue;
         }
-        this.starts[form.charCodeAt(0)] = 1;
+        this.starts[form.charCodeAt(0) & 0xff] = 1;
         const outer = this.index.get(pairAt(form, 0)) ?? new Map<number, string[]>();
         this.index.set(pairAt(form, 0), outer);
         const forms = outer.get(pairAt(form, 2)) ?? [];
@@ -114,9 +114,9 @@ export class ReleasedSecretScrubber {
    * percent-encoding with `+` as a space or not, JSON/JavaScript escapes including `\uXXXX` of
    * any character, HTML character references, nested up to MAX_DECODE_ROUNDS deep), as itself,
    * its hex or its base64/base64url at any alignment, ASCII letters in any case. What a reading
-   * matched is redacted in the text with the escapes that spelled it. Where the text may have
-   * been cut (its end, or a `…` mark), a piece of at least MIN_CUT_PIECE code units that starts a
-   * form is redacted too, up to the cut. Every character any match covers is redacted, so values
+   * matched is redacted in the text with the escapes that spelled it. Where the text was cut
+   * (before a CUT_MARK), a piece of at least MIN_CUT_PIECE code units that starts a form is
+   * redacted too, up to the mark. Every character any match covers is redacted, so values
    * that contain or overlap one another leave nothing in the clear; adjacent spans become one
    * `[REDACTED]`.
    */
@@ -137,8 +137,7 @@ export class ReleasedSecretScrubber {
       for (const cut of cutsOf(reading)) {
         const start = this.cutPieceStart(reading, cut);
         if (start === -1) continue;
-        const end = cut === reading.length ? text.length : view ? view.from[cut] : cut;
-        mark(view ? view.from[start] : start, end);
+        mark(view ? view.from[start] : start, view ? view.from[cut] : cut);
       }
     }
     if (!any) return text;
@@ -161,7 +160,7 @@ export class ReleasedSecretScrubber {
       filledTo = end;
     };
     for (let i = 0; i + MIN_CUT_PIECE <= reading.length; i++) {
-      if (this.starts[reading.charCodeAt(i)] === 0) continue;
+      if (this.starts[reading.charCodeAt(i) & 0xff] === 0) continue;
       const forms = formsAt(this.index, reading, i);
       if (forms)
         for (const form of forms) if (reading.startsWith(form, i)) found(i, i + form.length);
@@ -204,13 +203,15 @@ export class ReleasedSecretScrubber {
  * For one text; a caller redacting many texts with the same values builds the scrubber once.
  */
 export function redactReleasedSecrets(text: string, releasedSecrets: Iterable<string>): string {
+  // The usual case on every log line and telemetry event: nothing released, nothing built.
+  if (Array.isArray(releasedSecrets) && releasedSecrets.length === 0) return text;
   return new ReleasedSecretScrubber(releasedSecrets).redact(text);
 }
 
-/** Where `reading` may have been cut: its end, and before its last MAX_CUT_MARKS `…` marks. */
+/** Where `reading` was cut: before its last MAX_CUT_MARKS cut marks. */
 function cutsOf(reading: string): number[] {
-  const cuts = [reading.length];
-  for (let i = reading.lastIndexOf(CUT_MARK); i > 0 && cuts.length <= MAX_CUT_MARKS;) {
+  const cuts: number[] = [];
+  for (let i = reading.lastIndexOf(CUT_MARK); i > 0 && cuts.length < MAX_CUT_MARKS;) {
     cuts.push(i);
     i = reading.lastIndexOf(CUT_MARK, i - 1);
   }

@@ -120,8 +120,8 @@ describe('the executor side of secret_get', () => {
     const form = new URLSearchParams({ q: values[1] }).toString();
     expect(access.scrub(key, `${form}&p=${values[0]}`)).toBe('q=[REDACTED]&p=[REDACTED]');
     // A denial target the worker cut at 512 characters in the middle of the value.
-    expect(access.scrub(key, `https://x.example/${'a'.repeat(480)}${form.slice(0, 14)}`)).toBe(
-      `https://x.example/${'a'.repeat(480)}q=[REDACTED]`,
+    expect(access.scrub(key, `https://x.example/${'a'.repeat(480)}${form.slice(0, 14)}…`)).toBe(
+      `https://x.example/${'a'.repeat(480)}q=[REDACTED]…`,
     );
   });
 });
