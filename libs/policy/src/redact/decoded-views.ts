@@ -15,7 +15,7 @@ export interface DecodedView {
  * Decoding rounds at most, per chain: each undoes one layer of escaping (a JSON string inside a
  * JSON string, a URL inside a form body), so 8 covers values nested 8 deep.
  */
-export const MAX_DECODE_ROUNDS = 8;
+const MAX_DECODE_ROUNDS = 8;
 
 // One escape of any of the syntaxes a value travels in: percent-encoding (any case of hex),
 // JSON/JavaScript/Rust escapes (\uXXXX, \u{X…}, \xXX, \" \\ \/ \' \n \r \t \b \f) and HTML/XML
@@ -28,7 +28,7 @@ const SIMPLE: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: 
 const ENTITY: Record<string, string> = { quot: '"', amp: '&', lt: '<', gt: '>', apos: "'" };
 
 /** The identity reading of `text`. */
-export function originalView(text: string): DecodedView {
+function originalView(text: string): DecodedView {
   const from = new Int32Array(text.length);
   const to = new Int32Array(text.length);
   for (let i = 0; i < text.length; i++) {

@@ -1,10 +1,5 @@
-export { CUT_MARK, cutMarked } from './cut-mark.js';
-export {
-  MIN_CUT_PIECE,
-  REDACTED,
-  redactReleasedSecrets,
-  ReleasedSecretScrubber,
-} from './released-secrets.js';
+export { cutMarked } from './cut-mark.js';
+export { REDACTED, ReleasedSecretScrubber } from './released-secrets.js';
 export {
   containsSecret,
   redactScalar,

@@ -1,5 +1,5 @@
 import { CUT_MARK } from './cut-mark.js';
-import { decodedViews, originalView, type DecodedView } from './decoded-views.js';
+import { decodedViews } from './decoded-views.js';
 
 /** What a secret is replaced with. */
 export const REDACTED = '[REDACTED]';
@@ -24,8 +24,7 @@ const formsCache = new Map<string, string[]>();
  * the Greek final sigma).
  */
 function fold(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return /[^\u0000-\u007f]/.test(text)
+  return /[\u0080-\uffff]/.test(text)
     ? text.replace(/[A-Z]+/g, (s) => s.toLowerCase())
     : text.toLowerCase();
 }
