@@ -1,4 +1,5 @@
 import type { PermissionName } from '@convergio/contracts';
+import { cutMarked } from '@convergio/policy';
 import type { HostEnvironment } from '@convergio/sandbox';
 import { hostError, refuse, type HostCallOutcome } from '../host-call-result.js';
 import {
@@ -48,7 +49,7 @@ function netFunction<Input, Decided>(
     capability,
     target: (input) => {
       const url = (input as { url?: unknown } | null)?.url;
-      return typeof url === 'string' ? url.slice(0, 512) : '';
+      return typeof url === 'string' ? cutMarked(url, 512) : '';
     },
     bind: (env) => env,
     admit: (env) => (env.grants[capability] ? null : `no ${capability} permission granted`),

@@ -1,4 +1,5 @@
 import { SECRET_ID_PATTERN } from '@convergio/contracts';
+import { cutMarked } from '@convergio/policy';
 import type { ExecutorLink, HostEnvironment, MainThreadOps } from '@convergio/sandbox';
 import { hostError } from '../host-call-result.js';
 import { allow, defineHostFunction, notGranted } from '../host-function-definition.js';
@@ -9,7 +10,7 @@ export const SECRET_GET_OP = 'secret_get';
 
 const secretTarget = (input: unknown): string => {
   const id = (input as { id?: unknown } | null)?.id;
-  return typeof id === 'string' ? id.slice(0, 200) : '';
+  return typeof id === 'string' ? cutMarked(id, 200) : '';
 };
 
 /**

@@ -1,4 +1,5 @@
 import { fail, succeed, type Outcome } from '@convergio/contracts';
+import { cutMarked } from '../redact/cut-mark.js';
 
 /**
  * Syntax of the paths a plugin names, and where a path sits relative to a grant. Pure:
@@ -65,5 +66,5 @@ export function describePluginValue(raw: unknown, max = 1024): string {
     /[\u0000-\u001f\u007f]/g,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
-  return escaped.length > max ? escaped.slice(0, max) + '…' : escaped;
+  return cutMarked(escaped, max);
 }

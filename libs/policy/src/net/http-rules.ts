@@ -1,4 +1,5 @@
 import type { HttpRule } from '@convergio/contracts';
+import { cutMarked } from '../redact/cut-mark.js';
 import { addressRefusal, type NetPolicy } from './address-class.js';
 import { hostMatchesPattern, privateNameRefusal } from './host.js';
 import { deniedHostRefusal } from './host-denial.js';
@@ -60,7 +61,7 @@ export function decideHttpRequest(
   grant: HttpGrant | undefined,
   policy: NetPolicy,
 ): HttpDecision {
-  const shownUrl = request.url.slice(0, 512);
+  const shownUrl = cutMarked(request.url, 512);
   if (!grant || grant.rules.length === 0) return refuse('no net.http permission granted', shownUrl);
   const parsed = parseNetUrl(request.url, ['http', 'https']);
   if (!parsed.ok) return refuse(parsed.reason, shownUrl);

@@ -1,3 +1,4 @@
+import { cutMarked } from '../redact/cut-mark.js';
 import type { NetPolicy } from './address-class.js';
 import { hostMatchesPattern } from './host.js';
 import type { NetRefusal } from './http-rules.js';
@@ -65,7 +66,7 @@ export function decideWebSocket(
   grant: WebSocketGrant | undefined,
   policy: NetPolicy,
 ): WebSocketDecision {
-  const shownUrl = url.slice(0, 512);
+  const shownUrl = cutMarked(url, 512);
   const refuse = (reason: string, target: string): NetRefusal => ({
     allowed: false,
     code: 'permission_denied',

@@ -1,7 +1,7 @@
+export { cutMarked } from './cut-mark.js';
+export { REDACTED, ReleasedSecretScrubber } from './released-secrets.js';
 export {
   containsSecret,
-  REDACTED,
-  redactReleasedSecrets,
   redactScalar,
   redactText,
   shannonEntropy,

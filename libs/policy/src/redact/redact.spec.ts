@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { prepareLogMessage, TRUNCATION_MARK, truncateUtf8 } from './log-line.js';
 import { fullLogBucket, LINE_DROPPED, takeLogToken } from './log-rate-limit.js';
-import { containsSecret, REDACTED, redactScalar, redactText } from './secret-redaction.js';
+import { REDACTED } from './released-secrets.js';
+import { containsSecret, redactScalar, redactText } from './secret-redaction.js';
 import { checkTelemetryEvent } from './telemetry-event.js';
 
 const JWT =

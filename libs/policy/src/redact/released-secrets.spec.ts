@@ -1,4 +1,4 @@
-import { REDACTED, redactReleasedSecrets } from './secret-redaction.js';
+import { REDACTED, redactReleasedSecrets } from './released-secrets.js';
 import { checkTelemetryEvent } from './telemetry-event.js';
 
 // Attacks on the scrubbing of values released to a plugin: each is a way its value, or part of

@@ -4,8 +4,7 @@
  * is bounded so a hostile message cannot make redaction quadratic.
  */
 
-/** What a secret is replaced with. */
-export const REDACTED = '[REDACTED]';
+import { REDACTED, redactReleasedSecrets } from './released-secrets.js';
 
 type Rule = {
   name: string;
@@ -108,55 +107,6 @@ export const ANY_RULE_MAY_MATCH = /[:=]|[A-Za-z0-9._~+/=-]{8}/;
 /** False when no redaction rule can match `text` (see ANY_RULE_MAY_MATCH). */
 const mayLookLikeCredential = (text: string): boolean => ANY_RULE_MAY_MATCH.test(text);
 
-/** The released secret and the encodings it most often travels in. */
-function releasedForms(secret: string): string[] {
-  const forms = new Set<string>([secret]);
-  const bytes = Buffer.from(secret, 'utf8');
-  forms.add(bytes.toString('base64'));
-  forms.add(bytes.toString('base64url'));
-  forms.add(bytes.toString('hex'));
-  forms.add(encodeURIComponent(secret));
-  forms.add(JSON.stringify(secret).slice(1, -1));
-  return [...forms].filter((f) => f.length > 0);
-}
-
-const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-/**
- * Replaces every released secret (and its base64, hex, URL-encoded and JSON-escaped forms) with
- * `[REDACTED]`, and nothing else: for a plugin's output, which may legitimately hold key-like text.
- * Forms match whatever their case (a value upper-cased, upper-case hex); every character that
- * any occurrence of any form covers is redacted, so secrets that contain or overlap one another
- * leave no piece in the clear. Adjacent or overlapping spans become one `[REDACTED]`.
- */
-export function redactReleasedSecrets(text: string, releasedSecrets: Iterable<string>): string {
-  const covered = new Uint8Array(text.length);
-  let any = false;
-  for (const secret of releasedSecrets) {
-    if (typeof secret !== 'string' || secret.length === 0) continue;
-    for (const form of releasedForms(secret)) {
-      const pattern = new RegExp(escapeRegExp(form), 'gi');
-      let filledTo = 0; // each character is marked once per form, even where matches overlap
-      for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) {
-        const end = m.index + m[0].length;
-        covered.fill(1, Math.max(m.index, filledTo), end);
-        filledTo = end;
-        any = true;
-        pattern.lastIndex = m.index + 1; // overlapping occurrences too
-      }
-    }
-  }
-  if (!any) return text;
-  let out = '';
-  for (let i = 0; i < text.length;) {
-    let end = i;
-    while (end < text.length && covered[end] === covered[i]) end++;
-    out += covered[i] ? REDACTED : text.slice(i, end);
-    i = end;
-  }
-  return out;
-}
-
 /** The redacted text and whether anything was replaced. */
 export interface Redaction {
   text: string;
@@ -164,8 +114,8 @@ export interface Redaction {
 }
 
 /**
- * Replaces every released secret (and its base64, hex and URL-encoded forms) and every
- * span that looks like a credential with `[REDACTED]`, keeping the rest of the text.
+ * Replaces every released secret (however encoded, see redactReleasedSecrets) and every span
+ * that looks like a credential with `[REDACTED]`, keeping the rest of the text.
  */
 export function redactText(text: string, releasedSecrets: readonly string[]): Redaction {
   let out = redactReleasedSecrets(text, releasedSecrets);

@@ -1,4 +1,5 @@
 import { fail, succeed, type Outcome } from '@convergio/contracts';
+import { cutMarked } from './cut-mark.js';
 import { containsSecret, redactScalar } from './secret-redaction.js';
 
 /** Event names and attribute keys: lower case, dot or underscore separated, at most 64 characters. */
@@ -54,7 +55,8 @@ export function checkTelemetryEvent(
   }
   for (const [key, v] of entries) {
     if (!TELEMETRY_NAME_PATTERN.test(key))
-      return fail(`attribute key "${key.slice(0, 64)}" is invalid`);
+      // Marked where cut, so a released value cut there is still redacted (redactReleasedSecrets).
+      return fail(`attribute key "${cutMarked(key, 64)}" is invalid`);
     const problem = checkScalar(v, `attribute ${key}`);
     if (problem) return fail(problem);
   }

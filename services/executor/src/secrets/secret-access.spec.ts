@@ -106,4 +106,22 @@ describe('the executor side of secret_get', () => {
     expect(access.scrub(pluginVersionKey('acme.other', '1.0.0'), value)).toBe(value);
     expect(access.releasedTo(key)).toEqual([value]);
   });
+
+  it('scrubs each value once released, a later one too, however encoded or cut', async () => {
+    const values = ['first-Value-123', 'horse battery!staple(9)'];
+    let reads = 0;
+    const { access } = broker({ read: () => ({ value: values[reads++] }) });
+    const key = pluginVersionKey('acme.reader', '1.0.0');
+    await access.read(plugin, SHA, 'a', () => undefined);
+    expect(access.scrub(key, `url=/x?q=${encodeURIComponent(values[0])}`)).toBe(
+      'url=/x?q=[REDACTED]',
+    );
+    await access.read(plugin, SHA, 'b', () => undefined);
+    const form = new URLSearchParams({ q: values[1] }).toString();
+    expect(access.scrub(key, `${form}&p=${values[0]}`)).toBe('q=[REDACTED]&p=[REDACTED]');
+    // A denial target the worker cut at 512 characters in the middle of the value.
+    expect(access.scrub(key, `https://x.example/${'a'.repeat(480)}${form.slice(0, 14)}…`)).toBe(
+      `https://x.example/${'a'.repeat(480)}q=[REDACTED]…`,
+    );
+  });
 });

@@ -7,7 +7,7 @@ import {
   type ReplyMap,
 } from '@convergio/contracts';
 import { BusClient } from '@convergio/messaging';
-import { redactReleasedSecrets } from '@convergio/policy';
+import { ReleasedSecretScrubber } from '@convergio/policy';
 import type { PluginIdentity } from '@convergio/sandbox';
 
 /** A token is not used in its last seconds: a read must reach the broker before it expires. */
@@ -29,6 +29,8 @@ export class SecretAccess {
   private readonly log = new Logger(SecretAccess.name);
   private readonly tokens = new Map<PluginVersionKey, { token: string; untilMs: number }>();
   private readonly released = new Map<PluginVersionKey, Set<string>>();
+  /** Per version, its released values indexed for scrubbing; built again after a new release. */
+  private readonly scrubbers = new Map<PluginVersionKey, ReleasedSecretScrubber>();
 
   constructor(private readonly bus: BusClient) {}
 
@@ -77,10 +79,19 @@ export class SecretAccess {
     return [...(this.released.get(key) ?? [])];
   }
 
-  /** `text` without any value released to the version `key` (nor its usual encodings). */
+  /**
+   * `text` without any value released to the version `key`, however encoded or cut (see
+   * ReleasedSecretScrubber.redact). Scrub a text before cutting it.
+   */
   scrub(key: PluginVersionKey, text: string): string {
     const values = this.released.get(key);
-    return values ? redactReleasedSecrets(text, values) : text;
+    if (!values) return text;
+    let scrubber = this.scrubbers.get(key);
+    if (!scrubber) {
+      scrubber = new ReleasedSecretScrubber(values);
+      this.scrubbers.set(key, scrubber);
+    }
+    return scrubber.redact(text);
   }
 
   private async token(
@@ -103,7 +114,8 @@ export class SecretAccess {
   private remember(key: PluginVersionKey, value: string): void {
     if (value.length === 0) return;
     const values = this.released.get(key) ?? new Set<string>();
-    values.delete(value);
+    // Known already: moved to the newest end, the same values to scrub.
+    if (!values.delete(value)) this.scrubbers.delete(key);
     values.add(value);
     if (values.size > MAX_RELEASED_PER_VERSION) values.delete(values.values().next().value!);
     this.released.set(key, values);
