@@ -15,6 +15,9 @@ import {
 } from './signer.schema.js';
 import { RequestSubjects } from './subjects.js';
 
+/** The most keys an approval may carry as the decider's issuance lineage (`decided_by_kin`). */
+export const MAX_DECIDER_KIN = 10_000;
+
 /** A plugin id, as a manifest declares it and the registry stores it. */
 export const PluginIdSchema = Type.String({
   pattern: PLUGIN_ID_PATTERN,
@@ -318,7 +321,7 @@ export const RequestSchemas = {
         ),
         decided_by_kin: Type.Optional(
           Type.Array(Type.String(), {
-            maxItems: 10_000,
+            maxItems: MAX_DECIDER_KIN,
             description:
               "API key ids of the deciding key's issuance lineage (its issuers up the chain and every key issued below them; bootstrap keys never): separation of duties counts their holders as the decider",
           }),

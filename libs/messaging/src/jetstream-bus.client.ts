@@ -99,7 +99,9 @@ export class JetStreamBusClient extends BusClient {
    * over the server's or the stream's size limit.
    */
   protected async send(envelope: EventEnvelope): Promise<void> {
-    const subject = natsEventSubject(this.options.prefix, envelope.type, envelope.source);
+    // This client's own service: an envelope claiming another source goes out under this one's
+    // name, and every consumer refuses it.
+    const subject = natsEventSubject(this.options.prefix, envelope.type, this.options.service);
     try {
       await this.js.publish(subject, JSON.stringify(envelope), {
         msgID: envelope.id,

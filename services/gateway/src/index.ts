@@ -6,6 +6,7 @@ import { GatewayKeyRotation1765100000000 } from './migrations/1765100000000-gate
 import { GatewayKeyIssuer1766300000000 } from './migrations/1766300000000-gateway-key-issuer.js';
 import { GatewayOutbox1766400000000 } from './migrations/1766400000000-gateway-outbox.js';
 import { GatewayOutboxDeadLetters1766600000000 } from './migrations/1766600000000-gateway-outbox-dead-letters.js';
+import { GatewayKeyIssuance1766800000000 } from './migrations/1766800000000-gateway-key-issuance.js';
 import { GATEWAY_SCHEMA } from './gateway.schema.js';
 
 export { GatewayModule } from './gateway.module.js';
@@ -22,5 +23,6 @@ export const gatewayPersistence = {
     GatewayKeyIssuer1766300000000,
     GatewayOutbox1766400000000,
     GatewayOutboxDeadLetters1766600000000,
+    GatewayKeyIssuance1766800000000,
   ],
 };

@@ -1,7 +1,13 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Type, type Static } from '@sinclair/typebox';
-import { APPROVAL_STATUSES, RequestSubjects, TrustSchema } from '@convergio/contracts';
+import {
+  APPROVAL_STATUSES,
+  DomainError,
+  MAX_DECIDER_KIN,
+  RequestSubjects,
+  TrustSchema,
+} from '@convergio/contracts';
 import { BusClient } from '@convergio/messaging';
 import { ApiKeyService } from '../auth/api-key.service.js';
 import { CurrentPrincipal } from '../auth/principal.decorator.js';
@@ -77,14 +83,21 @@ export class ApprovalsController {
     query: Static<typeof ApproveQuery>,
     @CurrentPrincipal() who: Principal,
   ) {
+    const kin = await this.keys.issuanceKin(who.keyId);
+    if (kin.length > MAX_DECIDER_KIN)
+      throw new DomainError(
+        'conflict',
+        `this key's issuance lineage holds ${kin.length} keys, more than the ${MAX_DECIDER_KIN} an approval can weigh: approve with an admin key the bootstrap key issued`,
+        [{ code: 'lineage_too_large', message: `more than ${MAX_DECIDER_KIN} keys` }],
+      );
     const decided = await this.bus.request(RequestSubjects.ApprovalDecide, {
+      ...body,
       plugin_id: id,
       version,
       decision: 'approve',
       decided_by: who.keyId,
       decided_by_publisher: who.publisher,
-      decided_by_kin: await this.keys.issuanceKin(who.keyId),
-      ...body,
+      decided_by_kin: kin,
     });
     // A version waiting for a second admin will not load: nothing to wait for.
     if (query.wait && decided.status === 'approved')

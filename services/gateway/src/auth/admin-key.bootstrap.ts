@@ -35,6 +35,7 @@ export class AdminKeyBootstrap implements OnApplicationBootstrap {
           GATEWAY_SERVICE,
           adminKey,
         );
+      else await this.keys.adoptBootstrapKey(adminKey);
       this.log.log('admin key: the one given in CONVERGIO_ADMIN_KEY');
       return;
     }

@@ -9,6 +9,7 @@ import { KeyRevocations } from './key-revocations.js';
 import { RetiredKeyHash } from './retired-key-hash.entity.js';
 import type { Principal, Role } from './roles.js';
 import { issuanceKin } from './issuance-kin.js';
+import { GATEWAY_SERVICE } from '../gateway.schema.js';
 
 /**
  * How long a verified key is trusted without reading the table again, as long as no revocation
@@ -206,6 +207,17 @@ export class ApiKeyService {
       (await this.dataSource.getRepository(ApiKey).existsBy({ keyHash })) ||
       (await this.dataSource.getRepository(RetiredKeyHash).existsBy({ keyHash }))
     );
+  }
+
+  /**
+   * Marks the key whose current secret is `key` as issued by the platform when its issuer is
+   * unknown: a bootstrap key made before issuers were kept, which would otherwise head a lineage
+   * holding every key it issued since (ADR 0015). The operator shows it is theirs by configuring it.
+   */
+  async adoptBootstrapKey(key: string): Promise<void> {
+    await this.dataSource
+      .getRepository(ApiKey)
+      .update({ keyHash: hashKey(key), issuedBy: IsNull() }, { issuedBy: GATEWAY_SERVICE });
   }
 
   /** The keys separation of duties counts as the same admin as `keyId` (see `issuanceKin`). */

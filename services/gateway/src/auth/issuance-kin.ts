@@ -6,41 +6,35 @@ import type { DataSource } from 'typeorm';
  * those, through any number of keys and over every secret each key ever had (a rotation by
  * another key makes that key an issuer too; retired secrets keep their issuer). Whoever issued a
  * key could hold its secret, so a person with one key of a lineage may hold them all. A
- * bootstrap key (issued by `gateway`, the platform itself, or before issuers were kept) is the
- * operator's key officer: never part of a lineage, so each admin it issued heads a lineage of
- * their own, and its own approvals keep the one-hop issuer rule. `keyId` itself is left out.
- * @returns key ids (uuid strings), in no particular order; empty for a bootstrap key
+ * bootstrap key (issued by `gateway`, the platform itself) is the operator's key officer: never
+ * part of a lineage, so each admin it issued heads a lineage of its own, and its own approvals
+ * keep the one-hop issuer rule. A key whose issuer is unknown (issued before issuers were kept)
+ * heads a lineage too. Walks the `key_issuance` view through its indexes, one key at a time.
+ * @param keyId an API key id (uuid)
+ * @returns key ids (uuid strings), `keyId` left out, in no particular order; empty for a bootstrap key
  */
 export async function issuanceKin(dataSource: DataSource, keyId: string): Promise<string[]> {
   const rows: { id: string }[] = await dataSource.query(
     `WITH RECURSIVE
-       issuance AS (
-         SELECT id::text AS id, issued_by FROM gateway.api_keys
-         UNION
-         SELECT key_id::text, issued_by FROM gateway.retired_key_hashes
-       ),
-       bootstrap AS (
-         SELECT id FROM issuance WHERE issued_by IS NULL OR issued_by = 'gateway'
-       ),
-       edges AS (
-         SELECT id, issued_by FROM issuance
-          WHERE issued_by <> id
-            AND issued_by IN (SELECT id FROM issuance)
-            AND issued_by NOT IN (SELECT id FROM bootstrap)
-            AND id NOT IN (SELECT id FROM bootstrap)
-       ),
        up(id) AS (
-         SELECT $1::text WHERE $1::text NOT IN (SELECT id FROM bootstrap)
+         SELECT $1::uuid WHERE NOT ${isBootstrap('$1::uuid')}
          UNION
-         SELECT e.issued_by FROM edges e JOIN up ON e.id = up.id
+         SELECT i.issuer FROM gateway.key_issuance i JOIN up ON i.key_id = up.id
+          WHERE i.issuer IS NOT NULL AND NOT ${isBootstrap('i.issuer')}
        ),
        lineage(id) AS (
          SELECT id FROM up
          UNION
-         SELECT e.id FROM edges e JOIN lineage l ON e.issued_by = l.id
+         SELECT i.key_id FROM gateway.key_issuance i JOIN lineage l ON i.issued_by = l.id::text
+          WHERE NOT ${isBootstrap('i.key_id')}
        )
-     SELECT id FROM lineage WHERE id <> $1::text`,
+     SELECT id::text AS id FROM lineage WHERE id <> $1::uuid`,
     [keyId],
   );
   return rows.map((r) => r.id);
+}
+
+/** Whether the key `id` (an SQL uuid expression) is a bootstrap key: the platform issued it. */
+function isBootstrap(id: string): string {
+  return `EXISTS (SELECT 1 FROM gateway.key_issuance b WHERE b.key_id = ${id} AND b.issued_by = 'gateway')`;
 }
