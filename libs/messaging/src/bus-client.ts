@@ -20,6 +20,12 @@ export type WatchHandler = (event: EventEnvelope) => void;
 export interface RequestOptions {
   timeoutMs?: number;
   correlationId?: string;
+  /**
+   * True when the caller has already checked `data` against this subject's request schema (the
+   * gateway's body pipe does, for invoke): the envelope, built here around it, is not checked a
+   * second time. The answering service checks it on receipt either way.
+   */
+  checked?: boolean;
 }
 
 /**
@@ -69,10 +75,8 @@ export abstract class BusClient {
     data: RequestMap[S],
     options: RequestOptions = {},
   ): Promise<ReplyMap[S]> {
-    const envelope = validateRequestEnvelope(
-      subject,
-      createEnvelope(subject, data, this.service, options.correlationId),
-    );
+    const built = createEnvelope(subject, data, this.service, options.correlationId);
+    const envelope = options.checked ? built : validateRequestEnvelope(subject, built);
     const reply = await this.exchange(envelope, options.timeoutMs);
     if (!reply.ok)
       throw new DomainError(reply.error.code, reply.error.message, reply.error.details);

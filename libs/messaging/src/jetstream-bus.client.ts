@@ -13,6 +13,7 @@ import {
   NoRespondersError,
   TimeoutError,
   type NatsConnection,
+  PermissionViolationError,
   RequestError,
 } from '@nats-io/transport-node';
 import {
@@ -27,7 +28,14 @@ import {
 import { BusClient, type WatchHandler } from './bus-client.js';
 import { BusUnavailableError } from './bus-unavailable.error.js';
 import { traceHeaders } from './trace-headers.js';
-import { natsEventSubject, natsSubject, parseEventSubject, streamName } from './bus-names.js';
+import {
+  inboxPrefix,
+  natsEventSubject,
+  natsSubject,
+  parseEventSubject,
+  streamName,
+} from './bus-names.js';
+import { ReplyMux } from './reply-mux.js';
 import type { NatsBusOptions } from './nats-connection.js';
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
@@ -35,6 +43,7 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 /** BusClient over NATS: JetStream publish with the envelope id as message id, core NATS requests. */
 export class JetStreamBusClient extends BusClient {
   private readonly js: JetStreamClient;
+  private readonly replies: ReplyMux;
   private connected = true;
 
   constructor(
@@ -43,6 +52,7 @@ export class JetStreamBusClient extends BusClient {
   ) {
     super(options.service);
     this.js = jetstream(nc);
+    this.replies = new ReplyMux(nc, inboxPrefix(options.service));
     void this.watchConnection();
   }
 
@@ -51,6 +61,8 @@ export class JetStreamBusClient extends BusClient {
     for await (const status of this.nc.status()) {
       if (status.type === 'disconnect') this.connected = false;
       if (status.type === 'reconnect') this.connected = true;
+      if (status.type === 'error' && status.error instanceof PermissionViolationError)
+        this.replies.publishRefused(status.error);
     }
   }
 
@@ -137,13 +149,11 @@ export class JetStreamBusClient extends BusClient {
     timeoutMs: number | undefined,
   ): Promise<Reply<unknown>> {
     try {
-      const msg = await this.nc.request(
+      const msg = await this.replies.request(
         natsSubject(this.options.prefix, envelope.type),
         JSON.stringify(envelope),
-        {
-          timeout: timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
-          headers: traceHeaders(),
-        },
+        timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+        traceHeaders(),
       );
       return msg.json<Reply<unknown>>();
     } catch (error) {

@@ -9,9 +9,24 @@ export interface CallUsage {
   hostCalls?: number;
 }
 
-/** The executor's OpenTelemetry instruments (SPEC.md §4: call latency, errors, resource usage). */
+/** One finished call, as {@link CallMetrics.call} was told of it. */
+interface FinishedCall {
+  plugin: string;
+  fn: string;
+  durationMs: number;
+  usage: CallUsage | undefined;
+  code: string | undefined;
+}
+
+/**
+ * The executor's OpenTelemetry instruments (SPEC.md §4: call latency, errors, resource usage).
+ * A finished call is recorded once the current turn of the event loop ends (setImmediate), with
+ * the others of that turn: its reply is on its way first, and the five values of a call are not
+ * on the path of any answer. Same instruments, values and attributes as recording at once.
+ */
 @Injectable()
 export class CallMetrics {
+  private pending: FinishedCall[] = [];
   private readonly meter = metrics.getMeter('convergio-executor');
   private readonly duration = this.meter.createHistogram('convergio_plugin_call_duration', {
     unit: 'ms',
@@ -38,13 +53,31 @@ export class CallMetrics {
     description: 'host calls made per plugin call',
   });
 
-  /** Records a finished call; `code` is the error code of a failed one. */
+  /** Records a finished call (at the end of this turn of the event loop); `code` is the error code of a failed one. */
   call(
     plugin: string,
     fn: string,
     durationMs: number,
     usage: CallUsage | undefined,
     code?: string,
+  ): void {
+    if (this.pending.length === 0) setImmediate(() => this.recordPending());
+    this.pending.push({ plugin, fn, durationMs, usage, code });
+  }
+
+  private recordPending(): void {
+    const calls = this.pending;
+    this.pending = [];
+    for (const { plugin, fn, durationMs, usage, code } of calls)
+      this.record(plugin, fn, durationMs, usage, code);
+  }
+
+  private record(
+    plugin: string,
+    fn: string,
+    durationMs: number,
+    usage: CallUsage | undefined,
+    code: string | undefined,
   ): void {
     const attrs: Attributes = { plugin, function: fn, outcome: code ? 'error' : 'ok' };
     this.duration.record(durationMs, attrs);

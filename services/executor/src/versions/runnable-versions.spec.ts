@@ -110,6 +110,23 @@ describe('RunnableVersions', () => {
     );
   });
 
+  it('serves by default the highest approved release as versions are approved and revoked', async () => {
+    const view = h.app.get(RunnableVersions);
+    await approve('v.default', '1.0.0');
+    await expectEventually(() => expect(view.runnable('v.default').version).toBe('1.0.0'));
+
+    await approve('v.default', '2.0.0');
+    await expectEventually(() => expect(view.runnable('v.default').version).toBe('2.0.0'));
+    await approve('v.default', '2.1.0-rc.1');
+    await h.bus.publish(EventSubjects.PluginRevoked, {
+      plugin_id: 'v.default',
+      version: '2.0.0',
+      revoked_by: 'k-admin',
+    });
+    await expectEventually(() => expect(view.runnable('v.default').version).toBe('1.0.0'));
+    expect(view.runnable('v.default', '2.1.0-rc.1').version).toBe('2.1.0-rc.1');
+  });
+
   it('lists the tools of the version each plugin serves', async () => {
     await approve('v.tools', '2.0.0');
     await approve('v.tools', '3.0.0-beta.1');

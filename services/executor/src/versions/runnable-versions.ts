@@ -1,6 +1,7 @@
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { EventEnvelope } from '@convergio/contracts';
+import { servingVersion } from '@convergio/manifest';
 import { BusClient } from '@convergio/messaging';
 import { VersionRecordRow } from './version-record.entity.js';
 import {
@@ -25,6 +26,11 @@ export type RevokedListener = (pluginId: string, version: string) => void;
 export class RunnableVersions implements OnModuleInit, OnModuleDestroy {
   private readonly log = new Logger(RunnableVersions.name);
   private readonly byPlugin = new Map<string, Map<string, VersionRecord>>();
+  /**
+   * Per known plugin, its records as a list and the version it serves by default: worked out on
+   * the first call after a change of its records, not on every call (semver parses each version).
+   */
+  private readonly views = new Map<string, { records: VersionRecord[]; serving: string | null }>();
   private readonly revokedListeners: RevokedListener[] = [];
   private stopWatch?: () => Promise<void>;
 
@@ -60,7 +66,16 @@ export class RunnableVersions implements OnModuleInit, OnModuleDestroy {
 
   /** See {@link pickRunnable}: the version a call runs; throws not_found or invalid_state. */
   runnable(pluginId: string, version?: string): RunnableRecord {
-    return pickRunnable(pluginId, [...(this.byPlugin.get(pluginId)?.values() ?? [])], version);
+    const versions = this.byPlugin.get(pluginId);
+    // Unknown ids are not remembered: callers choose them.
+    if (!versions) return pickRunnable(pluginId, [], version);
+    let view = this.views.get(pluginId);
+    if (!view) {
+      const records = [...versions.values()];
+      view = { records, serving: servingVersion(records) };
+      this.views.set(pluginId, view);
+    }
+    return pickRunnable(pluginId, view.records, version ?? view.serving ?? undefined);
   }
 
   /** Every approved version, by plugin id. */
@@ -103,5 +118,6 @@ export class RunnableVersions implements OnModuleInit, OnModuleDestroy {
     if (!versions)
       this.byPlugin.set(record.pluginId, (versions = new Map<string, VersionRecord>()));
     versions.set(record.version, record);
+    this.views.delete(record.pluginId);
   }
 }

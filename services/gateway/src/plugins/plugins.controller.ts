@@ -216,7 +216,8 @@ export class PluginsController {
     return this.bus.request(
       RequestSubjects.ExecutorInvoke,
       { ...body, plugin_id: id },
-      { timeoutMs: await this.timeouts.invokeMs() },
+      // The pipes checked the body and the id against this very schema.
+      { timeoutMs: await this.timeouts.invokeMs(), checked: true },
     );
   }
 
@@ -234,7 +235,7 @@ export class PluginsController {
     return this.bus.request(
       RequestSubjects.ExecutorInvokeBatch,
       { ...body, plugin_id: id },
-      { timeoutMs: await this.timeouts.batchMs(body.calls.length) },
+      { timeoutMs: await this.timeouts.batchMs(body.calls.length), checked: true },
     );
   }
 }

@@ -1,0 +1,58 @@
+import type { NatsConnection } from '@nats-io/transport-node';
+import { RequestSubjects } from '@convergio/contracts';
+import { startConfiguredNats, type ConfiguredNatsServer } from '@convergio/testing';
+import { JetStreamBusClient } from './jetstream-bus.client.js';
+import { provisionEventStream } from './event-stream.js';
+import { connectNatsBus, openNatsConnection, type NatsBusOptions } from './nats-connection.js';
+
+// Requests go over one reply subscription of the client's own (ReplyMux), not nats.js's request.
+describe('bus requests on a server with per-service permissions', () => {
+  let server: ConfiguredNatsServer;
+  let nc: NatsConnection;
+  let bus: JetStreamBusClient;
+
+  beforeAll(async () => {
+    server = await startConfiguredNats();
+    const provisioner = await openNatsConnection({
+      url: server.url,
+      name: 'provisioner',
+      credentials: { user: 'provisioner', password: server.passwords.provisioner },
+    });
+    await provisionEventStream(provisioner, 'convergio');
+    await provisioner.close();
+    const options: NatsBusOptions = {
+      url: server.url,
+      service: 'gateway',
+      prefix: 'convergio',
+      credentials: { user: 'gateway', password: server.passwords.gateway },
+    };
+    nc = await connectNatsBus(options);
+    bus = new JetStreamBusClient(nc, options);
+  });
+  afterAll(async () => {
+    await nc?.close();
+    await server?.stop();
+  });
+
+  it('fails a request its NATS user may not publish at once, naming the refusal, and still sends the next', async () => {
+    const started = Date.now();
+    // Only the executor may ask the secret broker for a secret.
+    await expect(
+      bus.request(
+        RequestSubjects.SecretsRead,
+        { token: 't', plugin_id: 'acme.notes', version: '1.0.0', secret_id: 'db' },
+        { timeoutMs: 20_000 },
+      ),
+    ).rejects.toMatchObject({
+      code: 'unavailable',
+      message: expect.stringContaining(
+        'Permissions Violation for Publish to "convergio.secrets.read"',
+      ),
+    });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    // A subject it may publish on, that nobody answers here: refused as such, not as the above.
+    await expect(
+      bus.request(RequestSubjects.AuditQuery, { limit: 1 }, { timeoutMs: 20_000 }),
+    ).rejects.toMatchObject({ code: 'unavailable', message: 'no audit.query service is running' });
+  });
+});
