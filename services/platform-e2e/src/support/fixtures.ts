@@ -23,7 +23,7 @@ export const api = () => request(platform().gatewayUrl);
 export const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
 export const adminKey = () => platform().adminKey;
 /** The admin key that issues the keys tests create (see {@link keyIssuer}). */
-export const issuingKey = () => keyIssuer(platform().gatewayUrl, adminKey());
+const issuingKey = () => keyIssuer(platform().gatewayUrl, adminKey());
 
 /** A unique publisher name, so tests never claim each other's plugin ids. */
 export const uniquePublisher = (name = 'e2e') => `${name}-${randomBytes(3).toString('hex')}`;
