@@ -10,7 +10,6 @@ import {
   connectTestNats,
   createTestDatabase,
   expectEventually,
-  startConfiguredNats,
   startInterruptibleProxy,
   storedEventIds,
   TEST_NATS_URL,
@@ -21,8 +20,8 @@ import {
 import { BusUnavailableError } from './bus-unavailable.error.js';
 import { JetStreamBusClient } from './jetstream-bus.client.js';
 import { natsEventSubject, streamName } from './bus-names.js';
-import { provisionEventStream } from './event-stream.js';
-import { connectNatsBus, openNatsConnection, type NatsBusOptions } from './nats-connection.js';
+import { connectNatsBus, type NatsBusOptions } from './nats-connection.js';
+import { startProvisionedNats } from './provisioned-nats.spec-helper.js';
 import { TransactionalOutbox } from './transactional-outbox.js';
 
 // One event that can never be published (a subject the stream lacks, a row that no longer parses)
@@ -359,15 +358,7 @@ describe('TransactionalOutbox on deploy/nats/nats.conf', () => {
   let registryOptions: NatsBusOptions;
 
   beforeAll(async () => {
-    server = await startConfiguredNats();
-    // The deploy step first: services logged in as themselves only check the stream.
-    const provisioner = await openNatsConnection({
-      url: server.url,
-      name: 'provisioner',
-      credentials: { user: 'provisioner', password: server.passwords.provisioner },
-    });
-    await provisionEventStream(provisioner, 'convergio');
-    await provisioner.close();
+    server = await startProvisionedNats();
     registryOptions = {
       url: server.url,
       service: 'registry',

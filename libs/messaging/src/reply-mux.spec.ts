@@ -1,9 +1,9 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { RequestSubjects } from '@convergio/contracts';
-import { startConfiguredNats, type ConfiguredNatsServer } from '@convergio/testing';
+import type { ConfiguredNatsServer } from '@convergio/testing';
 import { JetStreamBusClient } from './jetstream-bus.client.js';
-import { provisionEventStream } from './event-stream.js';
-import { connectNatsBus, openNatsConnection, type NatsBusOptions } from './nats-connection.js';
+import { connectNatsBus, type NatsBusOptions } from './nats-connection.js';
+import { startProvisionedNats } from './provisioned-nats.spec-helper.js';
 
 // Requests go over one reply subscription of the client's own (ReplyMux), not nats.js's request.
 describe('bus requests on a server with per-service permissions', () => {
@@ -12,14 +12,7 @@ describe('bus requests on a server with per-service permissions', () => {
   let bus: JetStreamBusClient;
 
   beforeAll(async () => {
-    server = await startConfiguredNats();
-    const provisioner = await openNatsConnection({
-      url: server.url,
-      name: 'provisioner',
-      credentials: { user: 'provisioner', password: server.passwords.provisioner },
-    });
-    await provisionEventStream(provisioner, 'convergio');
-    await provisioner.close();
+    server = await startProvisionedNats();
     const options: NatsBusOptions = {
       url: server.url,
       service: 'gateway',

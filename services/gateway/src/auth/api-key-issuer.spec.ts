@@ -1,24 +1,9 @@
-import { Module } from '@nestjs/common';
-import { MessagingModule, outboxProviders } from '@convergio/messaging';
 import { startServiceHarness, type ServiceHarness } from '@convergio/service-testing';
-import { GATEWAY_SCHEMA, GATEWAY_SERVICE } from '../gateway.schema.js';
 import { gatewayPersistence } from '../index.js';
 import { AdminKeyBootstrap } from './admin-key.bootstrap.js';
-import { ApiKeyRotationService, KEY_ROTATION_SETTINGS } from './api-key-rotation.service.js';
+import { ApiKeysOnly } from './api-keys.spec-helper.js';
+import { ApiKeyRotationService } from './api-key-rotation.service.js';
 import { ApiKeyService } from './api-key.service.js';
-import { KeyRevocations, LocalKeyRevocations } from './key-revocations.js';
-
-@Module({
-  imports: [MessagingModule.forService(GATEWAY_SERVICE)],
-  providers: [
-    ...outboxProviders(GATEWAY_SCHEMA),
-    ApiKeyService,
-    ApiKeyRotationService,
-    { provide: KeyRevocations, useClass: LocalKeyRevocations },
-    { provide: KEY_ROTATION_SETTINGS, useValue: { graceMs: 3_600_000 } },
-  ],
-})
-class IssuerOnly {}
 
 const ADMIN = '11111111-1111-4111-8111-111111111111';
 
@@ -29,7 +14,7 @@ describe('API key issuer', () => {
   let rotation: ApiKeyRotationService;
 
   beforeAll(async () => {
-    h = await startServiceHarness({ ...gatewayPersistence, feature: IssuerOnly });
+    h = await startServiceHarness({ ...gatewayPersistence, feature: ApiKeysOnly });
     keys = h.app.get(ApiKeyService);
     rotation = h.app.get(ApiKeyRotationService);
   });

@@ -1,25 +1,12 @@
-import { Module } from '@nestjs/common';
-import { MessagingModule, outboxProviders, TransactionalOutbox } from '@convergio/messaging';
+import { TransactionalOutbox } from '@convergio/messaging';
 import { startServiceHarness, type ServiceHarness } from '@convergio/service-testing';
 import { expectEventually } from '@convergio/testing';
-import { GATEWAY_SCHEMA, GATEWAY_SERVICE } from '../gateway.schema.js';
 import { gatewayPersistence } from '../index.js';
 import { AdminKeyBootstrap } from './admin-key.bootstrap.js';
-import { ApiKeyRotationService, KEY_ROTATION_SETTINGS } from './api-key-rotation.service.js';
+import { ApiKeysOnly } from './api-keys.spec-helper.js';
+import { ApiKeyRotationService } from './api-key-rotation.service.js';
 import { ApiKeyService } from './api-key.service.js';
-import { KeyRevocations, LocalKeyRevocations } from './key-revocations.js';
-
-@Module({
-  imports: [MessagingModule.forService(GATEWAY_SERVICE)],
-  providers: [
-    ...outboxProviders(GATEWAY_SCHEMA),
-    ApiKeyService,
-    ApiKeyRotationService,
-    { provide: KeyRevocations, useClass: LocalKeyRevocations },
-    { provide: KEY_ROTATION_SETTINGS, useValue: { graceMs: 3_600_000 } },
-  ],
-})
-class RotationOnly {}
+import { KeyRevocations } from './key-revocations.js';
 
 const ADMIN = '11111111-1111-4111-8111-111111111111';
 /** A rotation requested with a secret of `keyId` whose issuer is unknown. */
@@ -33,7 +20,7 @@ describe('API key rotation', () => {
   let immediate: ApiKeyRotationService;
 
   beforeAll(async () => {
-    h = await startServiceHarness({ ...gatewayPersistence, feature: RotationOnly });
+    h = await startServiceHarness({ ...gatewayPersistence, feature: ApiKeysOnly });
     keys = h.app.get(ApiKeyService);
     rotation = h.app.get(ApiKeyRotationService);
     immediate = new ApiKeyRotationService(

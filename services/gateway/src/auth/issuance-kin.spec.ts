@@ -1,24 +1,10 @@
-import { Module } from '@nestjs/common';
-import { MessagingModule, outboxProviders } from '@convergio/messaging';
 import { startServiceHarness, type ServiceHarness } from '@convergio/service-testing';
-import { GATEWAY_SCHEMA, GATEWAY_SERVICE } from '../gateway.schema.js';
+import { GATEWAY_SERVICE } from '../gateway.schema.js';
 import { gatewayPersistence } from '../index.js';
 import { AdminKeyBootstrap } from './admin-key.bootstrap.js';
-import { ApiKeyRotationService, KEY_ROTATION_SETTINGS } from './api-key-rotation.service.js';
+import { ApiKeysOnly } from './api-keys.spec-helper.js';
+import { ApiKeyRotationService } from './api-key-rotation.service.js';
 import { ApiKeyService } from './api-key.service.js';
-import { KeyRevocations, LocalKeyRevocations } from './key-revocations.js';
-
-@Module({
-  imports: [MessagingModule.forService(GATEWAY_SERVICE)],
-  providers: [
-    ...outboxProviders(GATEWAY_SCHEMA),
-    ApiKeyService,
-    ApiKeyRotationService,
-    { provide: KeyRevocations, useClass: LocalKeyRevocations },
-    { provide: KEY_ROTATION_SETTINGS, useValue: { graceMs: 3_600_000 } },
-  ],
-})
-class KeysOnly {}
 
 // Separation of duties counts the keys of one issuance lineage as one person (ADR 0015).
 describe('issuance lineage of an API key', () => {
@@ -28,7 +14,7 @@ describe('issuance lineage of an API key', () => {
   let bootstrap: { id: string; key: string };
 
   beforeAll(async () => {
-    h = await startServiceHarness({ ...gatewayPersistence, feature: KeysOnly });
+    h = await startServiceHarness({ ...gatewayPersistence, feature: ApiKeysOnly });
     keys = h.app.get(ApiKeyService);
     rotation = h.app.get(ApiKeyRotationService);
     bootstrap = await keys.create({ name: 'bootstrap-admin', roles: ['admin'] }, GATEWAY_SERVICE);
