@@ -17,3 +17,4 @@ export { runBuiltCli, type CliRun } from './built-cli.js';
 export { exponentialInputSchema } from './hostile-schemas.js';
 export { startLocalKeyVault, type KeyVaultRequest, type LocalKeyVault } from './local-key-vault.js';
 export { NATS_CONF, startConfiguredNats, type ConfiguredNatsServer } from './nats-server.js';
+export * from './text-encodings.js';

@@ -1,5 +1,11 @@
 import request from 'supertest';
-import { expectEventually } from '@convergio/testing';
+import {
+  asciiJsonEscaped,
+  expectEventually,
+  formEncoded,
+  jsonEscaped,
+  unicodeEscaped,
+} from '@convergio/testing';
 import { SecretPlatform } from './support/secret-platform.js';
 
 // Values released to a plugin, spelled as plugins spell them (form and JSON bodies, URLs, log
@@ -17,35 +23,22 @@ const SECRETS = { plain: PLAIN, passphrase: PASSPHRASE, quoted: QUOTED, umlaut: 
 const LEAKY = 'e2e.encoded-leaks';
 const BYSTANDER = 'e2e.encoded-bystander';
 
-const form = (s: string) => new URLSearchParams({ q: s }).toString().slice(2);
-const json = (s: string) => JSON.stringify(s).slice(1, -1);
-const asciiJson = (s: string) =>
-  json(s).replace(
-    /[^\u0020-\u007e]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
-const uEscape = (s: string) =>
-  s
-    .split('')
-    .map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
-    .join('');
-
 /** What of a value must appear nowhere: its encodings, and the prefix a cut left of PLAIN. */
 function leakForms(value: string): string[] {
   const encodings = [
     value,
-    form(value),
+    formEncoded(value),
     encodeURIComponent(value),
     encodeURI(value),
-    json(value),
-    json(json(value)),
-    asciiJson(value),
-    uEscape(value),
+    jsonEscaped(value),
+    jsonEscaped(jsonEscaped(value)),
+    asciiJsonEscaped(value),
+    unicodeEscaped(value),
     Buffer.from(value).toString('base64'),
     Buffer.from(value).toString('hex'),
   ];
   // Each as recorded inside JSON (an event, an audit record) and inside a JSON log line.
-  return [...new Set(encodings.flatMap((e) => [e, json(e), json(json(e))]))];
+  return [...new Set(encodings.flatMap((e) => [e, jsonEscaped(e), jsonEscaped(jsonEscaped(e))]))];
 }
 const CUT_PIECE = PLAIN.slice(0, 14);
 
@@ -88,9 +81,9 @@ describe('released values, however spelled or cut, reach no output', () => {
 
   it('records refusals whose targets spell a value, or were cut in one, redacted', async () => {
     const targets = {
-      'a form body in a query': `https://denied-1.example/?q=${form(PASSPHRASE)}`,
+      'a form body in a query': `https://denied-1.example/?q=${formEncoded(PASSPHRASE)}`,
       'a JSON body in a query': `https://denied-2.example/?b=${encodeURIComponent(JSON.stringify({ p: QUOTED, k: PEM }))}`,
-      'ASCII-only JSON in a URI': `https://denied-3.example/${encodeURI(`{"p":"${asciiJson(UMLAUT)}"}`)}`,
+      'ASCII-only JSON in a URI': `https://denied-3.example/${encodeURI(`{"p":"${asciiJsonEscaped(UMLAUT)}"}`)}`,
       // The worker keeps 512 characters of a URL: the cut falls 14 characters into the value.
       'a URL cut at 512': `https://denied-4.example/${'a'.repeat(512 - 25 - 14)}${PLAIN}/x`,
     };
@@ -129,11 +122,11 @@ describe('released values, however spelled or cut, reach no output', () => {
 
   it("scrubs a plugin's log lines and its refused telemetry, spelled any way or cut", async () => {
     const probes = [
-      `form <${form(PASSPHRASE)}>`,
-      `escaped <${uEscape(PLAIN)}>`,
-      `nested <${json(JSON.stringify({ body: JSON.stringify({ p: QUOTED }) }))}>`,
-      `ascii <${asciiJson(UMLAUT)}>`,
-      `pem <${json(PEM)}>`,
+      `form <${formEncoded(PASSPHRASE)}>`,
+      `escaped <${unicodeEscaped(PLAIN)}>`,
+      `nested <${jsonEscaped(JSON.stringify({ body: JSON.stringify({ p: QUOTED }) }))}>`,
+      `ascii <${asciiJsonEscaped(UMLAUT)}>`,
+      `pem <${jsonEscaped(PEM)}>`,
     ];
     // One a second: the log's rate limit would drop lines sent faster.
     for (const message of probes) {
@@ -147,7 +140,7 @@ describe('released values, however spelled or cut, reach no output', () => {
     });
     const refused = await host('telemetry_emit', {
       name: 'x',
-      attributes: { [`q=${form(PASSPHRASE)}`]: 1 },
+      attributes: { [`q=${formEncoded(PASSPHRASE)}`]: 1 },
     });
     expect(refused.body.output).toMatchObject({ error: { code: 'permission_denied' } });
     const nested = await host('telemetry_emit', {

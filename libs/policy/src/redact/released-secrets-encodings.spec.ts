@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { asciiJsonEscaped, formEncoded, jsonEscaped, unicodeEscaped } from '@convergio/testing';
 import { cutMarked } from './cut-mark.js';
 import { MIN_CUT_PIECE, REDACTED, redactReleasedSecrets } from './released-secrets.js';
 
@@ -11,20 +12,6 @@ const UMLAUT = 'Pässwörd-ünd-€-7f';
 const PEM =
   '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nBKcwggSjAgEAAoIBAQC7\n-----END PRIVATE KEY-----';
 
-const form = (s: string) => new URLSearchParams({ q: s }).toString().slice(2);
-const json = (s: string) => JSON.stringify(s).slice(1, -1);
-/** JSON as encoders that escape every non-ASCII character write it (Python's json.dumps). */
-const asciiJson = (s: string) =>
-  json(s).replace(
-    /[^\u0020-\u007e]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
-const uEscapeAll = (s: string, upper = false) =>
-  s
-    .split('')
-    .map((c) => c.charCodeAt(0).toString(16).padStart(4, '0'))
-    .map((h) => `\\u${upper ? h.toUpperCase() : h}`)
-    .join('');
 const percentAll = (s: string) =>
   [...Buffer.from(s, 'utf8')].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('');
 const htmlRefs = (s: string) => [...s].map((c) => `&#x${c.codePointAt(0)!.toString(16)};`).join('');
@@ -35,15 +22,15 @@ const ENCODERS: Record<string, (s: string) => string> = {
   raw: (s) => s,
   encodeURIComponent,
   encodeURI,
-  'form (URLSearchParams)': form,
+  'form (URLSearchParams)': formEncoded,
   'percent-encoded, every byte, upper-case hex': (s) => percentAll(s).toUpperCase(),
   'percent-encoded, every byte, lower-case hex': percentAll,
-  'JSON string': json,
-  'JSON, ASCII only': asciiJson,
-  'JSON \\u of every character': (s) => uEscapeAll(s),
-  'JSON \\u of every character, upper-case hex': (s) => uEscapeAll(s, true),
-  'JSON nested twice': (s) => json(json(s)),
-  'JSON nested 4 deep': (s) => json(json(json(json(s)))),
+  'JSON string': jsonEscaped,
+  'JSON, ASCII only': asciiJsonEscaped,
+  'JSON \\u of every character': (s) => unicodeEscaped(s),
+  'JSON \\u of every character, upper-case hex': (s) => unicodeEscaped(s, true),
+  'JSON nested twice': (s) => jsonEscaped(jsonEscaped(s)),
+  'JSON nested 4 deep': (s) => jsonEscaped(jsonEscaped(jsonEscaped(jsonEscaped(s)))),
   'HTML character references': htmlRefs,
   'JavaScript \\u{…} escapes': (s) =>
     [...s].map((c) => `\\u{${c.codePointAt(0)!.toString(16)}}`).join(''),
@@ -56,9 +43,9 @@ const ENCODERS: Record<string, (s: string) => string> = {
 
 /** Encodings of a text around the value: the text around it stays, the value's span goes. */
 const CONTEXTS: Record<string, (s: string) => string> = {
-  'a JSON body inside a JSON string': (s) => json(JSON.stringify({ p: s })),
-  'a form value inside a JSON body': (s) => json(`a=1&q=${form(s)}`),
-  'a JSON body form-encoded': (s) => form(JSON.stringify({ p: s })),
+  'a JSON body inside a JSON string': (s) => jsonEscaped(JSON.stringify({ p: s })),
+  'a form value inside a JSON body': (s) => jsonEscaped(`a=1&q=${formEncoded(s)}`),
+  'a JSON body form-encoded': (s) => formEncoded(JSON.stringify({ p: s })),
   'a query in a URL in a JSON body in a URL': (s) =>
     encodeURIComponent(JSON.stringify({ url: `https://x.example/?q=${encodeURIComponent(s)}` })),
 };
@@ -131,11 +118,11 @@ describe.each([
   );
 
   it('is redacted wherever cutMarked cuts a target holding it', () => {
-    const url = `https://x.example/${form(value)}/rest`;
+    const url = `https://x.example/${formEncoded(value)}/rest`;
     for (let max = 0; max <= url.length; max++) {
       const out = redactReleasedSecrets(cutMarked(url, max), [value]);
       for (let k = MIN_CUT_PIECE; k <= value.length; k++)
-        expect(out).not.toContain(form(value.slice(0, k)));
+        expect(out).not.toContain(formEncoded(value.slice(0, k)));
     }
   });
 
@@ -244,9 +231,9 @@ describe('property: random values', () => {
         (value, coins, depth) => {
           const it = coins[Symbol.iterator]();
           let encoded = [...value]
-            .map((c) => (c.length === 1 && it.next().value ? uEscapeAll(c) : json(c)))
+            .map((c) => (c.length === 1 && it.next().value ? unicodeEscaped(c) : jsonEscaped(c)))
             .join('');
-          for (let d = 1; d < depth; d++) encoded = json(encoded);
+          for (let d = 1; d < depth; d++) encoded = jsonEscaped(encoded);
           return redactReleasedSecrets(`<${encoded}>`, [value]) === `<${REDACTED}>`;
         },
       ),
