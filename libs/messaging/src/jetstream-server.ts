@@ -12,6 +12,7 @@ import { context } from '@opentelemetry/api';
 import { BusServer } from './bus-server.js';
 import { eventIdKey } from './envelope-factory.js';
 import { traceContextOf } from './trace-headers.js';
+import { TurnBatch } from './turn-batch.js';
 import { natsSubject, parseEventSubject, streamName } from './bus-names.js';
 import type { NatsBusOptions } from './nats-connection.js';
 
@@ -34,6 +35,7 @@ const PULL_BATCH = 16;
 export class JetStreamServer extends BusServer {
   private readonly consumers: ConsumerMessages[] = [];
   private readonly subscriptions: Subscription[] = [];
+  private readonly replies = new TurnBatch();
 
   constructor(
     private readonly nc: NatsConnection,
@@ -162,7 +164,14 @@ export class JetStreamServer extends BusServer {
           const reply = await context.with(traceContextOf(msg.headers), () =>
             this.dispatchRequest(subject, raw),
           );
-          msg.respond(JSON.stringify(reply));
+          const body = JSON.stringify(reply);
+          this.replies.run(() => {
+            try {
+              msg.respond(body);
+            } catch (error) {
+              this.log.warn(`${subject}: reply not sent: ${String(error)}`);
+            }
+          });
         })();
       },
     });

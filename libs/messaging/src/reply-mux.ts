@@ -8,6 +8,7 @@ import {
   type NatsConnection,
   type PermissionViolationError,
 } from '@nats-io/transport-node';
+import { TurnBatch } from './turn-batch.js';
 
 interface Waiting {
   subject: string;
@@ -29,6 +30,7 @@ export class ReplyMux {
   private readonly inbox: string;
   private readonly waiting = new Map<string, Waiting>();
   private next = 0;
+  private readonly publishes = new TurnBatch();
 
   constructor(
     private readonly nc: NatsConnection,
@@ -41,7 +43,10 @@ export class ReplyMux {
     void nc.closed().then(() => this.failAll(new RequestError('connection closed')));
   }
 
-  /** Publishes `payload` on `subject` and resolves to the first reply. */
+  /**
+   * Publishes `payload` on `subject` at the end of this turn of the event loop, in one write with
+   * the other requests made in it, and resolves to the first reply.
+   */
   request(subject: string, payload: string, timeoutMs: number, headers?: MsgHdrs): Promise<Msg> {
     const token = (this.next++).toString(36);
     return new Promise((resolve, reject) => {
@@ -50,11 +55,14 @@ export class ReplyMux {
         reject(new TimeoutError());
       }, timeoutMs);
       this.waiting.set(token, { subject, resolve, reject, timer });
-      try {
-        this.nc.publish(subject, payload, { reply: `${this.inbox}${token}`, headers });
-      } catch (error) {
-        this.end(token)?.reject(error as Error);
-      }
+      this.publishes.run(() => {
+        if (!this.waiting.has(token)) return; // failed meanwhile: the connection closed
+        try {
+          this.nc.publish(subject, payload, { reply: `${this.inbox}${token}`, headers });
+        } catch (error) {
+          this.end(token)?.reject(error as Error);
+        }
+      });
     });
   }
 
