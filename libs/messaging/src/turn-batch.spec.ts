@@ -64,8 +64,7 @@ describe('ReplyMux publishing', () => {
     const { nc, published, writes } = fakeConnection();
     const mux = new ReplyMux(nc, '_INBOX_test');
     const requests: Promise<Msg>[] = [];
-    for (let i = 0; i < 20; i++)
-      setImmediate(() => requests.push(mux.request(`s.${i}`, '{}', 50)));
+    for (let i = 0; i < 20; i++) setImmediate(() => requests.push(mux.request(`s.${i}`, '{}', 50)));
     await turns(2);
     expect(published).toEqual(Array.from({ length: 20 }, (_, i) => `s.${i}`));
     expect(writes()).toBe(1);
