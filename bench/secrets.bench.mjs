@@ -1,7 +1,9 @@
 // secret_get's bus round trip through the broker (token signature, expiry, audience and scope
 // checked, the grant looked up, the value decrypted from the embedded store, secret.accessed
 // stored in JetStream) against a bare NATS request/reply echo of the same payload, in the same run.
-import { randomUUID } from 'node:crypto';
+// And the check of one telemetry event of a plugin that was handed 1024 values (the most the
+// executor remembers per version), against the same event of a plugin that was handed none.
+import { randomBytes, randomUUID } from 'node:crypto';
 import { connect } from '@nats-io/transport-node';
 import {
   aManifest,
@@ -12,6 +14,7 @@ import {
   startPlatform,
   TEST_NATS_URL,
 } from '../libs/testing/dist/index.js';
+import { checkTelemetryEvent, ReleasedSecretScrubber } from '../libs/policy/dist/index.js';
 import { compare } from './lib/stats.mjs';
 import { record } from './lib/results.mjs';
 
@@ -76,7 +79,30 @@ const envelope = (type, data) => {
   });
 };
 
+/** The executor checks each event with the scrubber it keeps per version (SecretAccess). */
+async function telemetryRedaction() {
+  const released = Array.from({ length: 1024 }, () => randomBytes(24).toString('base64url'));
+  const event = {
+    name: 'tool.used',
+    value: 3,
+    attributes: Object.fromEntries(
+      Array.from({ length: 16 }, (_, i) => [`key${i}`, `the value of attribute ${i}`]),
+    ),
+  };
+  const kept = new ReleasedSecretScrubber(released);
+  const none = new ReleasedSecretScrubber([]);
+  const { a, b } = await compare(
+    () => checkTelemetryEvent(event, kept),
+    () => checkTelemetryEvent(event, none),
+    { iterations: 500 },
+  );
+  record('telemetry_event_1024_released', a, 'us');
+  record('telemetry_event_none_released', b, 'us');
+  record('telemetry_event_1024_vs_none_released_ratio', a / b, 'x');
+}
+
 export async function run() {
+  await telemetryRedaction();
   const { info, stop } = await startPlatform();
   const nc = await connect({ servers: TEST_NATS_URL });
   try {

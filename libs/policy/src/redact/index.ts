@@ -1,5 +1,5 @@
 export { cutMarked } from './cut-mark.js';
-export { REDACTED, ReleasedSecretScrubber } from './released-secrets.js';
+export { REDACTED, ReleasedSecretScrubber, type ReleasedValues } from './released-secrets.js';
 export {
   containsSecret,
   redactScalar,

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { prepareLogMessage, TRUNCATION_MARK, truncateUtf8 } from './log-line.js';
 import { fullLogBucket, LINE_DROPPED, takeLogToken } from './log-rate-limit.js';
-import { REDACTED } from './released-secrets.js';
+import { REDACTED, ReleasedSecretScrubber } from './released-secrets.js';
 import { containsSecret, redactScalar, redactText } from './secret-redaction.js';
 import { checkTelemetryEvent } from './telemetry-event.js';
 
@@ -137,6 +137,31 @@ describe('checkTelemetryEvent', () => {
         attributes: { status: 'ok', auth: REDACTED, key: REDACTED },
       },
     });
+  });
+
+  it('redacts alike with the released values or a scrubber built from them, numbers too', () => {
+    const released = ['hunter2', '314159', ...Array.from({ length: 1022 }, (_, i) => `v-${i}-x`)];
+    const event = {
+      name: 'job.done',
+      value: 1314159,
+      attributes: { a: 'say hunter2', b: 'v-7-x!', c: 'clean', n: 42 },
+    };
+    const expected = {
+      ok: true,
+      value: {
+        name: 'job.done',
+        value: REDACTED,
+        attributes: { a: REDACTED, b: REDACTED, c: 'clean', n: 42 },
+      },
+    };
+    expect(checkTelemetryEvent(event, released)).toEqual(expected);
+    expect(checkTelemetryEvent(event, new ReleasedSecretScrubber(released))).toEqual(expected);
+    expect(
+      checkTelemetryEvent(
+        { name: 'ok', attributes: { hunter2: 1 } },
+        new ReleasedSecretScrubber(released),
+      ),
+    ).toMatchObject({ ok: false, reason: expect.stringContaining('contains a secret') });
   });
 
   it.each([

@@ -197,14 +197,24 @@ export class ReleasedSecretScrubber {
   }
 }
 
+/** Values released to a plugin as a caller holds them: the values, or a scrubber built for them. */
+export type ReleasedValues = readonly string[] | ReleasedSecretScrubber;
+
+/** The scrubber for `released`: itself when it is one, else built (its cost grows with the values). */
+export function scrubberOf(released: ReleasedValues): ReleasedSecretScrubber {
+  return released instanceof ReleasedSecretScrubber
+    ? released
+    : new ReleasedSecretScrubber(released);
+}
+
 /**
- * `text` without any of `releasedSecrets`, however spelled (see ReleasedSecretScrubber.redact).
- * For one text; a caller redacting many texts with the same values builds the scrubber once.
+ * `text` without any of `released`, however spelled (see ReleasedSecretScrubber.redact). A
+ * caller redacting many texts with the same values passes a scrubber, built once.
  */
-export function redactReleasedSecrets(text: string, releasedSecrets: Iterable<string>): string {
+export function redactReleasedSecrets(text: string, released: ReleasedValues): string {
   // The usual case on every log line and telemetry event: nothing released, nothing built.
-  if (Array.isArray(releasedSecrets) && releasedSecrets.length === 0) return text;
-  return new ReleasedSecretScrubber(releasedSecrets).redact(text);
+  if (Array.isArray(released) && released.length === 0) return text;
+  return scrubberOf(released).redact(text);
 }
 
 /** Where `reading` was cut: before its last MAX_CUT_MARKS cut marks. */

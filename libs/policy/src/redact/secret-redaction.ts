@@ -4,7 +4,7 @@
  * is bounded so a hostile message cannot make redaction quadratic.
  */
 
-import { REDACTED, redactReleasedSecrets } from './released-secrets.js';
+import { REDACTED, redactReleasedSecrets, type ReleasedValues } from './released-secrets.js';
 
 type Rule = {
   name: string;
@@ -117,7 +117,7 @@ export interface Redaction {
  * Replaces every released secret (however encoded, see redactReleasedSecrets) and every span
  * that looks like a credential with `[REDACTED]`, keeping the rest of the text.
  */
-export function redactText(text: string, releasedSecrets: readonly string[]): Redaction {
+export function redactText(text: string, releasedSecrets: ReleasedValues): Redaction {
   let out = redactReleasedSecrets(text, releasedSecrets);
   if (!mayLookLikeCredential(out)) return { text: out, redacted: out !== text };
   for (const rule of RULES) {
@@ -128,21 +128,22 @@ export function redactText(text: string, releasedSecrets: readonly string[]): Re
 }
 
 /** True when the text is, contains or encodes a secret. */
-export function containsSecret(text: string, releasedSecrets: readonly string[]): boolean {
+export function containsSecret(text: string, releasedSecrets: ReleasedValues): boolean {
   return redactText(text, releasedSecrets).redacted;
 }
 
-/** A scalar telemetry value: strings that hold a secret anywhere become `[REDACTED]` as a whole. */
+/**
+ * A scalar telemetry value: strings that hold a secret anywhere, and numbers whose digits spell
+ * a released value, become `[REDACTED]` as a whole.
+ */
 export function redactScalar(
   value: string | number | boolean,
-  releasedSecrets: readonly string[],
+  releasedSecrets: ReleasedValues,
 ): string | number | boolean {
   if (typeof value === 'string') return containsSecret(value, releasedSecrets) ? REDACTED : value;
   if (typeof value === 'number') {
     const digits = String(value);
-    return releasedSecrets.some((s) => typeof s === 'string' && s.length > 0 && digits.includes(s))
-      ? REDACTED
-      : value;
+    return redactReleasedSecrets(digits, releasedSecrets) !== digits ? REDACTED : value;
   }
   return value;
 }

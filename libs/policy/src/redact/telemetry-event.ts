@@ -1,5 +1,6 @@
 import { fail, succeed, type Outcome } from '@convergio/contracts';
 import { cutMarked } from './cut-mark.js';
+import { scrubberOf, type ReleasedValues } from './released-secrets.js';
 import { containsSecret, redactScalar } from './secret-redaction.js';
 
 /** Event names and attribute keys: lower case, dot or underscore separated, at most 64 characters. */
@@ -35,7 +36,7 @@ function checkScalar(value: unknown, where: string): string | null {
  */
 export function checkTelemetryEvent(
   input: unknown,
-  releasedSecrets: readonly string[],
+  releasedSecrets: ReleasedValues,
 ): Outcome<TelemetryEvent> {
   if (typeof input !== 'object' || input === null) return fail('input must be an object');
   const { name, value, attributes = {} } = input as Record<string, unknown>;
@@ -60,15 +61,17 @@ export function checkTelemetryEvent(
     const problem = checkScalar(v, `attribute ${key}`);
     if (problem) return fail(problem);
   }
-  if ([name, ...entries.map(([k]) => k)].some((s) => containsSecret(s, releasedSecrets))) {
+  // Built once for the up to 34 strings of the event: its cost grows with the values released.
+  const scrubber = scrubberOf(releasedSecrets);
+  if ([name, ...entries.map(([k]) => k)].some((s) => containsSecret(s, scrubber))) {
     return fail('the name or an attribute key contains a secret');
   }
   const event: TelemetryEvent = {
     name,
     attributes: Object.fromEntries(
-      entries.map(([k, v]) => [k, redactScalar(v as TelemetryScalar, releasedSecrets)]),
+      entries.map(([k, v]) => [k, redactScalar(v as TelemetryScalar, scrubber)]),
     ),
   };
-  if (value !== undefined) event.value = redactScalar(value as TelemetryScalar, releasedSecrets);
+  if (value !== undefined) event.value = redactScalar(value as TelemetryScalar, scrubber);
   return succeed(event);
 }

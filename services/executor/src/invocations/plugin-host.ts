@@ -97,7 +97,7 @@ export class PluginHost implements OnApplicationShutdown {
         this.log.log(`[${plugin.id}@${plugin.version}] ${this.scrubbed(plugin, line)}`),
       onTelemetry: (plugin, event) => {
         const key = pluginVersionKey(plugin.id, plugin.version);
-        this.telemetry.record(plugin.id, event, this.secrets.releasedTo(key));
+        this.telemetry.record(plugin.id, event, this.secrets.scrubber(key));
         this.log.debug(
           `[${plugin.id}@${plugin.version}] telemetry ${this.scrubbed(plugin, event)}`,
         );

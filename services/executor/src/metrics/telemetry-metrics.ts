@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { metrics, type Attributes } from '@opentelemetry/api';
-import { checkTelemetryEvent, type TelemetryEvent } from '@convergio/policy';
+import { checkTelemetryEvent, type ReleasedValues, type TelemetryEvent } from '@convergio/policy';
 
 /** Distinct event names one plugin may have as metrics; later ones are folded into `other`. */
 export const MAX_TELEMETRY_NAMES_PER_PLUGIN = 32;
@@ -70,7 +70,7 @@ export class TelemetryMetrics {
   private readonly limiter = new TelemetrySeriesLimiter();
 
   /** Records one event of `plugin`; false when it is malformed (dropped). */
-  record(plugin: string, payload: unknown, released: readonly string[]): boolean {
+  record(plugin: string, payload: unknown, released: ReleasedValues): boolean {
     const checked = checkTelemetryEvent(payload, released);
     if (!checked.ok) return false;
     const { attributes, folded } = this.limiter.seriesOf(plugin, checked.value);

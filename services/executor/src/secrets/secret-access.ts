@@ -14,6 +14,7 @@ import type { PluginIdentity } from '@convergio/sandbox';
 const TOKEN_MARGIN_S = 5;
 /** Released values remembered per version for scrubbing; past that the oldest is forgotten. */
 const MAX_RELEASED_PER_VERSION = 1024;
+const NOTHING_RELEASED = new ReleasedSecretScrubber([]);
 
 /** What `secret_get` hands back to the plugin. */
 export type SecretGetResult = ReplyMap['secrets.read'];
@@ -74,9 +75,20 @@ export class SecretAccess {
     return (this.released.get(key)?.size ?? 0) > 0;
   }
 
-  /** The values released to the version `key` that are still remembered. */
-  releasedTo(key: PluginVersionKey): readonly string[] {
-    return [...(this.released.get(key) ?? [])];
+  /**
+   * The scrubber of the values released to the version `key` that are still remembered (see
+   * ReleasedSecretScrubber): built once per set of values, so pass it, not the values, to
+   * redaction done per text.
+   */
+  scrubber(key: PluginVersionKey): ReleasedSecretScrubber {
+    const values = this.released.get(key);
+    if (!values) return NOTHING_RELEASED;
+    let scrubber = this.scrubbers.get(key);
+    if (!scrubber) {
+      scrubber = new ReleasedSecretScrubber(values);
+      this.scrubbers.set(key, scrubber);
+    }
+    return scrubber;
   }
 
   /**
@@ -84,14 +96,7 @@ export class SecretAccess {
    * ReleasedSecretScrubber.redact). Scrub a text before cutting it.
    */
   scrub(key: PluginVersionKey, text: string): string {
-    const values = this.released.get(key);
-    if (!values) return text;
-    let scrubber = this.scrubbers.get(key);
-    if (!scrubber) {
-      scrubber = new ReleasedSecretScrubber(values);
-      this.scrubbers.set(key, scrubber);
-    }
-    return scrubber.redact(text);
+    return this.scrubber(key).redact(text);
   }
 
   private async token(
