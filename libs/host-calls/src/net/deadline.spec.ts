@@ -12,6 +12,14 @@ describe('failureCode', () => {
     limit.dispose();
   });
 
+  // The detail may name what the plugin sent: a released value at the cut is then still found.
+  it('marks where it cuts a long detail', () => {
+    const limit = deadline(60_000, new AbortController().signal);
+    const { message } = failureCode(new Error(`bad host ${'h'.repeat(400)}`), limit);
+    expect(message).toBe(`network error: bad host ${'h'.repeat(285 - 9)}…`);
+    limit.dispose();
+  });
+
   // A resolver given the remaining time gives up at the deadline, maybe before its timer fires.
   it('calls a failure at or past the deadline a timeout, though its timer has not fired', () => {
     const limit = { signal: new AbortController().signal, remainingMs: () => 0 };

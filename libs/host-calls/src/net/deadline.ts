@@ -1,3 +1,5 @@
+import { cutMarked } from '@convergio/policy';
+
 /** Why an operation stopped early: its own timeout, or the sandbox's signal (wall time, call ended). */
 export class Stopped extends Error {
   constructor(readonly code: 'timeout' | 'aborted') {
@@ -54,5 +56,6 @@ export function failureCode(
   if (stopped) return { code: stopped.code, message: stopped.message };
   const err = error as { code?: unknown; message?: unknown } | null;
   const detail = typeof err?.code === 'string' ? `${err.code}` : String(err?.message ?? error);
-  return { code: 'network_error', message: `network error: ${detail}`.slice(0, 300) };
+  // The detail may name what the plugin sent (a host, a URL): marked where cut, as plugin text is.
+  return { code: 'network_error', message: `network error: ${cutMarked(detail, 285)}` };
 }

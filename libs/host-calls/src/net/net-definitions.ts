@@ -71,7 +71,7 @@ function callMain(env: HostEnvironment, op: string, payload: unknown): HostCallO
   } catch (e) {
     const message =
       e instanceof Error ? e.message : typeof e === 'string' ? e : 'the main thread failed';
-    return hostError('network_error', `network error: ${message.slice(0, 300)}`);
+    return hostError('network_error', `network error: ${cutMarked(message, 300)}`);
   }
 }
 
