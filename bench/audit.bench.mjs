@@ -4,12 +4,15 @@
 import 'reflect-metadata';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { jetstream } from '@nats-io/jetstream';
 import pg from 'pg';
+import { AUDIT_MIGRATION_STEP } from '../services/audit/dist/audit.schema.js';
 import { auditPersistence, AuditModule } from '../services/audit/dist/index.js';
 import { connectBus, connectNatsBus, natsEventSubject } from '../libs/messaging/dist/index.js';
 import { ServiceRootModule } from '../libs/runtime/dist/index.js';
 import {
+  applyServiceLogins,
   createTestDatabase,
   deleteTestStream,
   expectEventually,
@@ -46,6 +49,8 @@ const count = async (client, table) =>
 /** Events per second from a backlog of `envelopes` in JetStream to committed audit records. */
 async function ingest(envelopes) {
   const db = await createTestDatabase('bench_audit');
+  // The production shape: the schema migrated by its owner, the service on its own login.
+  const databaseEnv = await applyServiceLogins(db);
   const prefix = `bench_${randomBytes(4).toString('hex')}`;
   const nc = await connectNatsBus({ url: TEST_NATS_URL, service: 'bench-driver', prefix });
   const client = new pg.Client({ connectionString: db.url });
@@ -60,15 +65,16 @@ async function ingest(envelopes) {
           }),
         ),
       );
-    // The distributed audit service's module tree, as its main.ts builds it.
+    // The distributed audit service's module tree, as its main.ts builds it in production.
     app = await NestFactory.create(
       ServiceRootModule.forRoot({
         service: 'audit',
-        env: { NATS_URL: TEST_NATS_URL, BUS_PREFIX: prefix, DATABASE_URL: db.url },
+        env: { NATS_URL: TEST_NATS_URL, BUS_PREFIX: prefix, ...databaseEnv('audit') },
         feature: AuditModule.register({ maxBatch: BATCH }),
-        persistence: auditPersistence,
+        persistence: { ...auditPersistence, migrationStep: AUDIT_MIGRATION_STEP },
         eventBatch: 2 * BATCH,
       }),
+      new FastifyAdapter(),
       { logger: ['error'] },
     );
     await app.init();
