@@ -1,4 +1,4 @@
-// Figures are printed as `bench: <name> = <value> <unit>` and written to bench/results.json (DESIGN.md §7).
+// Figures are printed as `bench: <name> = <value> <unit>` and written to bench/results.json.
 import { writeFileSync } from 'node:fs';
 
 const results = {};

@@ -7,7 +7,7 @@ import type { ErrorCode, ErrorDetail } from './error-codes.js';
 /** Version of the envelope format; bump only with a migration path for stored events. */
 export const ENVELOPE_VERSION = 1;
 
-/** Every message on the bus, event or request (DESIGN.md §3). */
+/** Every message on the bus, event or request (docs/architecture.md). */
 export interface Envelope<T extends string, D> {
   id: string;
   type: T;

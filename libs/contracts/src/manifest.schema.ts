@@ -48,7 +48,7 @@ export const HttpRuleSchema = Type.Object(
   { additionalProperties: false },
 );
 
-/** The permission catalog of SPEC.md §3; anything not listed is denied. */
+/** The permission catalog of docs/plugin-author-guide.md; anything not listed is denied. */
 export const PermissionsSchema = Type.Object(
   {
     'fs.read': Type.Optional(Type.Object({ paths: Paths }, { additionalProperties: false })),
@@ -172,7 +172,7 @@ export const PermissionReasonsSchema = Type.Partial(
 );
 
 /**
- * plugin.json (SPEC.md §2). `signing.sha256` binds the manifest to its module and is
+ * plugin.json (docs/plugin-author-guide.md). `signing.sha256` binds the manifest to its module and is
  * always required; `signer_id` and `signature` come together and make a plugin trusted.
  */
 export const ManifestSchema = Type.Object(
@@ -215,7 +215,7 @@ export const PERMISSION_NAMES: readonly PermissionName[] = Object.keys(
   PermissionsSchema.properties,
 ) as PermissionName[];
 
-/** Permissions that need an admin's approval (DESIGN.md §4). */
+/** Permissions that need an admin's approval (docs/plugin-author-guide.md). */
 export const HIGH_RISK_PERMISSIONS: readonly PermissionName[] = [
   'net.http',
   'net.websocket',

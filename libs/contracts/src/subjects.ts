@@ -91,7 +91,7 @@ export type RequestSubject = (typeof RequestSubjects)[keyof typeof RequestSubjec
 export const ALL_EVENT_SUBJECTS: readonly EventSubject[] = Object.values(EventSubjects);
 
 /**
- * Host functions of the plugin ABI (DESIGN.md §9), imported by plugins from
+ * Host functions of the plugin ABI (docs/plugin-abi.md), imported by plugins from
  * `extism:host/user`. A module importing anything else is refused.
  */
 export const HOST_FUNCTIONS = [

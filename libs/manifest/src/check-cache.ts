@@ -1,5 +1,5 @@
 /**
- * The results of the checks that depend only on the bytes submitted (SPEC.md §7): a module's
+ * The results of the checks that depend only on the bytes submitted (docs/adr/0010): a module's
  * findings keyed by module hash and manifest digest, a signature's verdict keyed by those and
  * the key. Bounded: the least recently used entry goes first once `capacity` is reached.
  */

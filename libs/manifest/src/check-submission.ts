@@ -23,7 +23,7 @@ import { inputSchemaProblems } from './tool-input-schema.js';
 import { checkPermissionReasons } from './permission-reasons.js';
 
 /**
- * The outcome of the load-time checks of SPEC.md §4. `adminRequired`: grants the operator
+ * The outcome of the load-time checks (docs/architecture.md). `adminRequired`: grants the operator
  * policy sends to an admin beyond the high-risk permissions. `signature`: who signed, null for
  * an unsigned manifest. `manifestDigest`: hex SHA-256 of the manifest's canonical bytes
  * (libs/signing), with the module hash the key of what was checked.
@@ -140,7 +140,7 @@ export async function checkSubmission(
 }
 
 /**
- * Trust (SPEC.md §1): proc.exec runs native code on the host (docs/adr/0012), so only a plugin
+ * Trust: proc.exec runs native code on the host (docs/adr/0012), so only a plugin
  * a keyring signer signed may ask for it (an admin still designates it trusted at approval);
  * and once a plugin id has a signed approved version, only its signer may sign the next ones.
  */

@@ -10,7 +10,7 @@ export interface SignatureStep {
 }
 
 /**
- * Checks the signature of a schema-valid manifest against the keyring (DESIGN.md §5). Unsigned:
+ * Checks the signature of a schema-valid manifest against the keyring (docs/adr/0010). Unsigned:
  * no finding, no verdict. Signed: `signer_unknown`, `signer_revoked`, the codes of
  * verifyManifestSignature (libs/signing), or, for a signature made with a key the signer has
  * rotated out, `signer_key_rotated` unless this very manifest was verified under that key

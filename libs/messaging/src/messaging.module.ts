@@ -23,7 +23,7 @@ import {
 } from './outbox-settings.js';
 
 /**
- * Which bus a process uses (DESIGN.md §2), and how the outboxes of its services treat an event
+ * Which bus a process uses (docs/architecture.md), and how the outboxes of its services treat an event
  * the bus keeps refusing (default {@link DEFAULT_OUTBOX_SETTINGS}).
  */
 export type MessagingOptions = (

@@ -2,7 +2,7 @@ import type { HostCallErrorCode, Permissions, Trust } from '@convergio/contracts
 import type { NetPolicy, PathProtection } from '@convergio/policy';
 
 /**
- * The contract between the sandbox and the host functions of the plugin ABI (DESIGN.md §9).
+ * The contract between the sandbox and the host functions of the plugin ABI (docs/plugin-abi.md).
  * Host functions run INSIDE the plugin's worker thread, synchronously, between two
  * instructions of the plugin: they take the plugin's JSON input and return JSON.
  */

@@ -21,7 +21,7 @@ export function canonicalJsonBytes(value: unknown): Uint8Array {
 }
 
 /**
- * The bytes a plugin signature covers (DESIGN.md §5): the RFC 8785 canonical JSON, as UTF-8, of
+ * The bytes a plugin signature covers (docs/adr/0010): the RFC 8785 canonical JSON, as UTF-8, of
  * plugin.json without `signing.signature`. Every other member is included: `signing.signer_id`
  * (so a signature cannot be moved to another signer) and `signing.sha256` (the hex SHA-256 of
  * the module, so one signature binds manifest, permissions, limits and code). Canonicalisation

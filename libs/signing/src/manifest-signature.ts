@@ -105,7 +105,7 @@ export function readManifestSigning(
 }
 
 /**
- * Signs plugin.json for `module` (DESIGN.md §5): sets `signing.sha256` to the module's hex
+ * Signs plugin.json for `module` (docs/adr/0010): sets `signing.sha256` to the module's hex
  * SHA-256 and `signing.signer_id`, then `signing.signature` to the Ed25519 signature (RFC 8032,
  * 86 characters of unpadded base64url) of {@link canonicalManifestBytes}. Returns a new
  * manifest; the argument is not changed. The signature is verified before it is returned, as

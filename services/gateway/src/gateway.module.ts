@@ -31,7 +31,7 @@ import { SubmissionUpload } from './plugins/submission-upload.js';
 import { SubmissionService } from './plugins/submission.service.js';
 import { ToolsController } from './plugins/tools.controller.js';
 
-/** The REST API of DESIGN.md §8; every route needs a key unless marked public. */
+/** The REST API (its OpenAPI document is served at /docs); every route needs a key unless marked public. */
 @Module({})
 export class GatewayModule {
   /**

@@ -24,7 +24,7 @@ export interface ExecFacts {
 
 /**
  * May this plugin run any process at all? Checked first, before the input is even read:
- * untrusted plugins never may, whatever their manifest was granted (SPEC.md §3).
+ * untrusted plugins never may, whatever their manifest was granted (docs/plugin-author-guide.md).
  */
 export function decideExecAtAll(
   trust: Trust,
@@ -38,7 +38,7 @@ export function decideExecAtAll(
 
 /**
  * May this plugin run this binary? Untrusted plugins never may, whatever they were granted
- * (SPEC.md §3). Otherwise the binary's real path must equal the real path of a granted
+ * (docs/plugin-author-guide.md). Otherwise the binary's real path must equal the real path of a granted
  * binary. The match returns the grant so the host executes the granted name as argv[0]:
  * multi-call binaries (busybox) pick their behaviour from argv[0], so a grant of
  * `/bin/ls` must not become `/bin/sh` because both resolve to `/bin/busybox`. A binary

@@ -56,7 +56,7 @@ export class ApprovalService {
         const diff = diffPermissions(previous?.manifest.permissions ?? {}, d.manifest.permissions);
         const signedBy = d.signed_by ?? null;
         const trust = inheritedTrust(previous, signedBy);
-        // Every high-risk version waits (SPEC.md §3), even one asking for what its predecessor
+        // Every high-risk version waits (docs/plugin-author-guide.md), even one asking for what its predecessor
         // was granted: its code is new, and an admin who issued the submitting key must not be
         // able to ship it unreviewed. A low-risk upgrade waits when it asks for more.
         const needsAdmin =

@@ -14,7 +14,7 @@ export function inheritedTrust(previous: Approval | null, signedBy: SignedBy | n
 }
 
 /**
- * Whether `trust` may be given to the version: up to what its signer vouches for (SPEC.md §1),
+ * Whether `trust` may be given to the version: up to what its signer vouches for (docs/adr/0012),
  * and never untrusted with proc.exec. Throws validation_failed (`trust_not_allowed`,
  * `proc_exec_untrusted`) otherwise.
  */

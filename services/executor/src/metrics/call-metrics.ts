@@ -19,7 +19,7 @@ interface FinishedCall {
 }
 
 /**
- * The executor's OpenTelemetry instruments (SPEC.md §4: call latency, errors, resource usage).
+ * The executor's OpenTelemetry instruments (docs/architecture.md: call latency, errors, resource usage).
  * A finished call is recorded once the current turn of the event loop ends (setImmediate), with
  * the others of that turn: its reply is on its way first, and the five values of a call are not
  * on the path of any answer. Same instruments, values and attributes as recording at once.

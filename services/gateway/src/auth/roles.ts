@@ -1,6 +1,6 @@
 import { SetMetadata } from '@nestjs/common';
 
-/** Roles an API key can carry (DESIGN.md §8). */
+/** Roles an API key can carry (docs/operator-guide.md). */
 export const ROLES = ['admin', 'publisher', 'invoker', 'auditor'] as const;
 export type Role = (typeof ROLES)[number];
 

@@ -2,7 +2,7 @@ import { ErrorCodes, type ErrorCode } from '@convergio/contracts';
 import { codeOfStatus, statusOf } from './error-status.js';
 
 /**
- * The statuses callers are promised: DESIGN.md §8, plus plugin_failed (plugin author
+ * The statuses callers are promised: docs/operator-guide.md, plus plugin_failed (plugin author
  * guide, ADR 0003), unavailable (operator guide) and internal (STYLE rule 6).
  */
 const documented: Record<ErrorCode, number> = {

@@ -1,7 +1,7 @@
 import { HttpStatus } from '@nestjs/common';
 import type { ErrorCode } from '@convergio/contracts';
 
-/** The one place where error codes become HTTP statuses (DESIGN.md §8). */
+/** The one place where error codes become HTTP statuses (docs/operator-guide.md). */
 export function statusOf(code: ErrorCode): HttpStatus {
   switch (code) {
     case 'bad_request':

@@ -28,7 +28,7 @@ const ProcessedEvent = processedEventEntity(VERIFICATION_SCHEMA);
  */
 @Injectable()
 export class VerificationService {
-  /** Module and signature results of bytes already checked (SPEC.md §7). */
+  /** Module and signature results of bytes already checked (docs/adr/0010). */
   readonly cache = new CheckCache();
 
   constructor(

@@ -30,7 +30,7 @@ const ProcessedEvent = processedEventEntity(VERIFICATION_SCHEMA);
 const OPERATOR = 'operator';
 
 /**
- * The keyring (DESIGN.md §5): signers and their keys, rotation, revocation, and key continuity
+ * The keyring (docs/adr/0010): signers and their keys, rotation, revocation, and key continuity
  * per plugin id. Every change is announced as an event the audit log keeps.
  */
 @Injectable()

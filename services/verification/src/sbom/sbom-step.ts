@@ -10,7 +10,7 @@ export interface SbomStep {
 }
 
 /**
- * The last check (SPEC.md §6): the submitted CycloneDX SBOM, if any, validated and its
+ * The last check (docs/adr/0011): the submitted CycloneDX SBOM, if any, validated and its
  * components matched against the operator's OSV database. No SBOM: `sbom_missing` when the
  * policy requires one. Results are kept by the SBOM's hash: a database is read once per boot.
  */
