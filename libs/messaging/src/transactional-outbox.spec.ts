@@ -141,6 +141,27 @@ describe('TransactionalOutbox on PostgreSQL and JetStream', () => {
     );
   });
 
+  it('records many events in one transaction, in order, or none of them', async () => {
+    const ids = await outbox.recordAll(EventSubjects.PluginRevoked, [
+      revoked('7.0.0'),
+      revoked('7.0.1'),
+      revoked('7.0.2'),
+    ]);
+    const stored = await storedIds();
+    expect(stored.slice(stored.indexOf(ids[0]), stored.indexOf(ids[0]) + 3)).toEqual(ids);
+    for (const id of ids) expect((await row(id)).sent_at).toBeInstanceOf(Date);
+    const before = await dataSource.query(`SELECT count(*)::int AS n FROM ${SCHEMA}.outbox`);
+    await expect(
+      outbox.recordAll(EventSubjects.PluginRevoked, [
+        revoked('7.1.0'),
+        { plugin_id: 'acme.notes' } as never,
+      ]),
+    ).rejects.toMatchObject({ code: 'validation_failed' });
+    expect(await dataSource.query(`SELECT count(*)::int AS n FROM ${SCHEMA}.outbox`)).toEqual(
+      before,
+    );
+  });
+
   it('refuses to add outside a transaction', async () => {
     await expect(
       outbox.add(dataSource.manager, EventSubjects.PluginRevoked, revoked('1.0.2')),

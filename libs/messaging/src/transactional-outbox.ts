@@ -76,14 +76,30 @@ export class TransactionalOutbox implements EntitySubscriberInterface {
     const envelope = this.bus.createEvent(subject, data, correlationId);
     // A handler's events have ids derived from the message it handles: a retry adds the same rows.
     await this.rows.insert(manager, envelope);
-    const open = this.added.get(runner) ?? { events: [], savepointRolledBack: false };
-    this.added.set(runner, { ...open, events: [...open.events, envelope] });
+    const open = this.added.get(runner);
+    if (open) open.events.push(envelope);
+    else this.added.set(runner, { events: [envelope], savepointRolledBack: false });
     return envelope.id;
   }
 
   /** Writes and publishes one event in a transaction of its own (a record with no state change). */
   async record<S extends EventSubject>(subject: S, data: EventPayloadMap[S]): Promise<string> {
     return this.dataSource.transaction((manager) => this.add(manager, subject, data));
+  }
+
+  /**
+   * Writes and publishes events of one subject in one transaction of their own: all or none
+   * (one with bad data fails them all). Returns their ids, in order.
+   */
+  async recordAll<S extends EventSubject>(
+    subject: S,
+    data: readonly EventPayloadMap[S][],
+  ): Promise<string[]> {
+    return this.dataSource.transaction(async (manager) => {
+      const ids: string[] = [];
+      for (const d of data) ids.push(await this.add(manager, subject, d));
+      return ids;
+    });
   }
 
   /** TypeORM hook: publishes the events of a transaction that just committed (not a savepoint). */

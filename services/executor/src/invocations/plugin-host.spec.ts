@@ -13,7 +13,8 @@ import { ExecutorLimitsEnv, executorSettings } from '../config/executor.config.j
 import { PolicyGate } from '../versions/policy-gate.js';
 import { CallMetrics } from '../metrics/call-metrics.js';
 import type { RunnableRecord } from '../versions/version-record.js';
-import { deniedEvent, PluginHost } from './plugin-host.js';
+import { deniedEvent } from './denial-recorder.js';
+import { PluginHost } from './plugin-host.js';
 import { SecretAccess } from '../secrets/secret-access.js';
 import { TelemetryMetrics } from '../metrics/telemetry-metrics.js';
 import { PluginEvents } from '../lifecycle/plugin-events.js';

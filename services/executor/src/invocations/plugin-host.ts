@@ -3,7 +3,6 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import {
-  EventSubjects,
   parsePluginVersionKey,
   pluginVersionKey,
   type Manifest,
@@ -32,6 +31,7 @@ import { PluginEvents } from '../lifecycle/plugin-events.js';
 import { CallMetrics } from '../metrics/call-metrics.js';
 import { SecretAccess } from '../secrets/secret-access.js';
 import { TelemetryMetrics } from '../metrics/telemetry-metrics.js';
+import { deniedEvent, DenialRecorder } from './denial-recorder.js';
 import { EXECUTOR_SETTINGS } from './executor-limits.js';
 import { toolInputSchemas } from './tool-input.js';
 
@@ -61,6 +61,7 @@ export class PluginHost implements OnApplicationShutdown {
    * version's module never changes), so calls still draining can read their secrets.
    */
   private readonly modules = new Map<PluginVersionKey, string>();
+  private readonly denials: DenialRecorder;
 
   constructor(
     @Inject(ARTIFACT_STORE) private readonly artifacts: ArtifactStore,
@@ -72,6 +73,7 @@ export class PluginHost implements OnApplicationShutdown {
     private readonly secrets: SecretAccess,
     private readonly telemetry: TelemetryMetrics,
   ) {
+    this.denials = new DenialRecorder(outbox);
     this.maxLoaded = settings.maxLoadedPlugins;
     this.instancesPerPlugin = settings.instancesPerPlugin;
     this.checkSandboxMemory(settings);
@@ -210,6 +212,7 @@ export class PluginHost implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await Promise.allSettled([...this.loaded.values()].map(async (p) => (await p).close()));
+    await this.denials.settled();
   }
 
   /** What a version emitted, as JSON text without any secret released to it. */
@@ -242,39 +245,8 @@ export class PluginHost implements OnApplicationShutdown {
     });
     // Through the outbox: once its row is written, the event reaches the bus even if this process
     // dies first. The call does not wait for the write.
-    void this.outbox.record(EventSubjects.PermissionDenied, event).catch((error: unknown) =>
-      // The log is then the only record of the denial: all of it, JSON-escaped.
-      this.log.error(`permission.denied not recorded (${String(error)}): ${JSON.stringify(event)}`),
-    );
+    this.denials.record(event);
   }
-}
-
-/** Longest target or reason a permission.denied carries, in code points. */
-const MAX_DENIAL_TEXT = 2000;
-
-/**
- * The permission.denied payload of a denial, valid whatever the plugin put in it: text clipped
- * without splitting a surrogate pair. NUL, controls and lone surrogates are kept as they are:
- * the audit log escapes them when it stores the event.
- */
-export function deniedEvent(
-  plugin: PluginIdentity,
-  denial: { capability: string; target: string; reason: string },
-) {
-  return {
-    plugin_id: plugin.id,
-    version: plugin.version,
-    capability: clip(String(denial.capability), 100),
-    target: clip(String(denial.target), MAX_DENIAL_TEXT),
-    reason: clip(String(denial.reason), MAX_DENIAL_TEXT),
-  };
-}
-
-function clip(text: string, codeUnits: number): string {
-  if (text.length <= codeUnits) return text;
-  const last = text.charCodeAt(codeUnits - 1);
-  // Cutting after a high surrogate would strand it and lose its pair.
-  return text.slice(0, last >= 0xd800 && last <= 0xdbff ? codeUnits - 1 : codeUnits);
 }
 
 /** The limits plugin.json asks for, in the sandbox's terms (the sandbox caps them at the operator's). */
