@@ -23,10 +23,23 @@ export function toDetails(errors: ErrorObject[]): ErrorDetail[] {
         e.keyword === 'additionalProperties' ? `/${String(e.params.additionalProperty)}` : '';
       return {
         code: `schema.${e.keyword}`,
-        message: e.message ?? 'invalid',
+        message: (e.keyword === 'additionalProperties' && knownNames(e)) || e.message || 'invalid',
         path: `${e.instancePath}${missing}${extra}` || '/',
       };
     });
+}
+
+/**
+ * For a property an object does not take: the names it takes, when its schema lists them all
+ * (no pattern or schema for other names).
+ */
+function knownNames(e: ErrorObject): string | undefined {
+  const parent = e.parentSchema as { properties?: object; patternProperties?: object } | undefined;
+  if (!parent?.properties || parent.patternProperties) return undefined;
+  const names = Object.keys(parent.properties);
+  return names.length === 0
+    ? 'is not allowed: this object takes no properties'
+    : `is not allowed: the known names are ${names.join(', ')}`;
 }
 
 /** The allowed values of an `enum` error or of an `anyOf` whose branches are all `const`. */

@@ -13,7 +13,7 @@ import {
   SignerTrustSchema,
   SignedBySchema,
 } from './signer.schema.js';
-import { RequestSubjects } from './subjects.js';
+import { ALL_EVENT_SUBJECTS, RequestSubjects } from './subjects.js';
 
 /** The most keys an approval may carry as the decider's issuance lineage (`decided_by_kin`). */
 export const MAX_DECIDER_KIN = 10_000;
@@ -444,7 +444,7 @@ export const RequestSchemas = {
       {
         plugin_id: Type.Optional(PluginId),
         version: Type.Optional(Version),
-        type: Type.Optional(Type.String({ maxLength: 100 })),
+        type: Type.Optional(Type.Union(ALL_EVENT_SUBJECTS.map((subject) => Type.Literal(subject)))),
         after_seq: Type.Optional(Seq),
         actor: Type.Optional(AuditActor),
         from: Type.Optional(AuditTime('events that occurred at or after this time')),

@@ -217,6 +217,32 @@ describe('enum errors', () => {
     ]);
   });
 
+  it('names the properties an object takes when it refuses another', () => {
+    const filters = Type.Object(
+      { plugin_id: Type.Optional(Type.String()), limit: Type.Optional(Type.Integer()) },
+      { additionalProperties: false },
+    );
+    expect(detailsOf(() => check(filters)({ owner: 'x' }))).toEqual([
+      {
+        code: 'schema.additionalProperties',
+        message: 'is not allowed: the known names are plugin_id, limit',
+        path: '/owner',
+      },
+    ]);
+    const none = Type.Object({}, { additionalProperties: false });
+    expect(detailsOf(() => check(none)({ revoked: 'true' }))[0].message).toBe(
+      'is not allowed: this object takes no properties',
+    );
+  });
+
+  it('lists the event types an audit query may filter on', () => {
+    const e = envelope(RequestSubjects.AuditQuery, { type: 'plugin.aproved', limit: 10 });
+    const [detail] = detailsOf(() => validateRequestEnvelope(RequestSubjects.AuditQuery, e));
+    expect(detail).toMatchObject({ code: 'schema.enum', path: '/data/type' });
+    expect(detail.message).toContain('"plugin.approved"');
+    expect(detail.message).toContain('"permission.denied"');
+  });
+
   it('names the allowed trust levels in a request', () => {
     const e = envelope(RequestSubjects.ApprovalDecide, {
       plugin_id: 'a.b',

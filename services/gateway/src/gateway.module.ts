@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { MessagingModule, outboxProviders } from '@convergio/messaging';
 import { ADMIN_KEY_SETTINGS, AdminKeyBootstrap } from './auth/admin-key.bootstrap.js';
 import { ApiKeyRotationService, KEY_ROTATION_SETTINGS } from './auth/api-key-rotation.service.js';
@@ -23,6 +23,7 @@ import {
 } from './config/gateway.config.js';
 import { GATEWAY_SCHEMA, GATEWAY_SERVICE } from './gateway.schema.js';
 import { HttpErrorFilter } from './http/http-error.filter.js';
+import { UndeclaredQueryInterceptor } from './http/undeclared-query.interceptor.js';
 import { ExecutorTimeouts } from './plugins/executor-timeouts.js';
 import { PluginsController } from './plugins/plugins.controller.js';
 import { SignersController } from './signers/signers.controller.js';
@@ -81,6 +82,7 @@ export class GatewayModule {
         { provide: GATEWAY_LIMITS, useValue: limits },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
+        { provide: APP_INTERCEPTOR, useClass: UndeclaredQueryInterceptor },
       ],
     };
   }

@@ -102,6 +102,56 @@ describe('parameters are checked at the edge', () => {
     expect(JSON.stringify(res.body.error.details)).toContain(`/${field}`);
   });
 
+  it.each([
+    ['/v1/plugins', 'owner'],
+    ['/v1/tools', 'plugin_id'],
+    ['/v1/api-keys', 'revoked'],
+    ['/v1/signers', 'status'],
+    ['/v1/audit/verify', 'from'],
+    ['/v1/plugins/e2e.some', 'version'],
+  ])(
+    'refuses a query parameter %s does not read (%s) instead of answering unfiltered',
+    async (path, name) => {
+      const res = await api()
+        .get(path)
+        .query({ [name]: 'x' })
+        .set(bearer(adminKey()));
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe('validation_failed');
+      expect(res.body.error.details).toContainEqual(
+        expect.objectContaining({
+          path: `/${name}`,
+          message: expect.stringContaining('not allowed'),
+        }),
+      );
+    },
+  );
+
+  it('refuses an audit type that is not an event type, listing those that are', async () => {
+    const res = await api()
+      .get('/v1/audit')
+      .query({ type: 'plugin.aproved' })
+      .set(bearer(auditor))
+      .expect(400);
+    expect(res.body.error.details).toContainEqual(
+      expect.objectContaining({
+        code: 'schema.enum',
+        path: '/type',
+        message: expect.stringContaining('"plugin.approved"'),
+      }),
+    );
+  });
+
+  it('names the filters the audit query takes when given another', async () => {
+    const res = await api().get('/v1/audit').query({ actr: 'k' }).set(bearer(auditor)).expect(400);
+    expect(res.body.error.details).toContainEqual(
+      expect.objectContaining({
+        path: '/actr',
+        message: expect.stringMatching(/known names are .*plugin_id.*actor/),
+      }),
+    );
+  });
+
   it('pages the audit log from the largest after_seq it accepts', async () => {
     const res = await api()
       .get('/v1/audit')
