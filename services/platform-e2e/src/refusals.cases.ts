@@ -86,6 +86,18 @@ describe('bad input is refused and changes nothing', () => {
     expect(res.body.error.message).toContain('module');
   });
 
+  it('answers 400 naming a part it does not take, however many text fields come', async () => {
+    const res = await submit(publisher, greetManifest())
+      .field('comment', 'a')
+      .field('other', 'b')
+      .field('third', 'c')
+      .field('fourth', 'd')
+      .expect(400);
+    expect(res.body.error.message).toMatch(
+      /the multipart part "comment" is unknown or repeated: send/,
+    );
+  });
+
   it('rejects a module whose SHA-256 does not match the manifest, with its code', async () => {
     const manifest = greetManifest({ signing: { sha256: 'f'.repeat(64) } });
     const id = manifest.id;

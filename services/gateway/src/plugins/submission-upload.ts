@@ -75,9 +75,8 @@ export class SubmissionUpload implements NestInterceptor {
       const name = p.fieldname as Part;
       const limit = PARTS.includes(name) ? this.parts[name] : undefined;
       if (p.type === 'field') {
-        // Only the manifest may come as text; other text fields are not looked at.
-        if (name !== 'manifest') continue;
-        if (read.manifest !== undefined) throw unexpectedPart(name);
+        // Only the manifest may come as text.
+        if (name !== 'manifest' || read.manifest !== undefined) throw unexpectedPart(p.fieldname);
         if (p.valueTruncated) throw partTooLarge(this.parts.manifest);
         read.manifest = String(p.value);
         continue;
