@@ -49,7 +49,7 @@ const PUBLIC_NAMES: Record<string, string> = {
 };
 
 /** Who answers a request, in the terms of the operator guide (never the bus subject). */
-export function answererOf(subject: RequestSubject | string): string {
+export function answererOf(subject: string): string {
   const service = subject.split('.')[0];
   return PUBLIC_NAMES[service] ?? `the ${service} service`;
 }
