@@ -20,6 +20,7 @@ export const ErrorCodes = [
   'rate_limited',
   'plugin_timeout',
   'plugin_failed',
+  'reply_too_large',
   'unavailable',
   'internal',
 ] as const;

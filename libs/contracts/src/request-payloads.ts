@@ -363,8 +363,26 @@ export const RequestSchemas = {
     reply: Type.Object({ results: Type.Array(Json) }),
   },
   [RequestSubjects.ExecutorListTools]: {
-    request: Type.Object({}, { additionalProperties: false }),
+    request: Type.Object(
+      {
+        cursor: Type.Optional(
+          Type.String({
+            pattern: '^[A-Za-z0-9_-]{1,512}$',
+            maxLength: 512,
+            description: "the previous page's `next_cursor`",
+          }),
+        ),
+      },
+      { additionalProperties: false },
+    ),
     reply: Type.Object({
+      next_cursor: Type.Union(
+        [Type.String({ pattern: '^[A-Za-z0-9_-]{1,512}$', maxLength: 512 }), Type.Null()],
+        {
+          description:
+            'pass as `cursor` for the next page (a page holds as many tools as fit the bus); null on the last page',
+        },
+      ),
       tools: Type.Array(
         Type.Object({
           plugin_id: PluginId,

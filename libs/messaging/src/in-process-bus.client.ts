@@ -8,6 +8,7 @@ import {
   type RequestEnvelope,
 } from '@convergio/contracts';
 import { BusClient, type WatchHandler } from './bus-client.js';
+import { answererOf } from './bus-limits.js';
 import type { InProcessHub } from './in-process-hub.js';
 
 /** A copy as on the wire, so nothing is shared by reference between services. */
@@ -55,7 +56,11 @@ export class InProcessBusClient extends BusClient {
 
   protected async exchange(envelope: RequestEnvelope): Promise<Reply<unknown>> {
     const reply = await this.hub.request(envelope.type, copy(envelope));
-    if (!reply) throw new DomainError('unavailable', `no ${envelope.type} service is running`);
+    if (!reply)
+      throw new DomainError(
+        'unavailable',
+        `${answererOf(envelope.type)} is not running; retry later`,
+      );
     return copy(reply);
   }
 }

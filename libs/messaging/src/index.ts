@@ -15,3 +15,4 @@ export * from './outbox-metrics.js';
 export * from './outbox-settings.js';
 export * from './transactional-outbox.js';
 export * from './outbox-relay.js';
+export * from './bus-limits.js';

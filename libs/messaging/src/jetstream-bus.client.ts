@@ -27,6 +27,7 @@ import {
 } from '@convergio/contracts';
 import { BusClient, type WatchHandler } from './bus-client.js';
 import { BusUnavailableError } from './bus-unavailable.error.js';
+import { answererOf } from './bus-limits.js';
 import { traceHeaders } from './trace-headers.js';
 import {
   inboxPrefix,
@@ -201,11 +202,17 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/**
+ * The refusal of a request nobody answered, in public terms: who did not answer (never the bus
+ * subject) and what to do.
+ */
 function toUnavailable(subject: string, error: unknown): DomainError {
   const cause = error instanceof RequestError ? (error.cause ?? error) : error;
+  const who = answererOf(subject);
   if (cause instanceof NoRespondersError)
-    return new DomainError('unavailable', `no ${subject} service is running`);
+    return new DomainError('unavailable', `${who} is not running; retry later`);
   if (cause instanceof TimeoutError)
-    return new DomainError('unavailable', `${subject} did not answer in time`);
-  return new DomainError('unavailable', `${subject} failed on the bus: ${messageOf(error)}`);
+    return new DomainError('unavailable', `${who} did not answer in time; retry later`);
+  new Logger('bus').warn(`${subject} failed on the bus: ${messageOf(error)}`);
+  return new DomainError('unavailable', `${who} could not be reached on the bus; retry later`);
 }

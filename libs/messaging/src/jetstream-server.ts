@@ -13,6 +13,7 @@ import { BusServer } from './bus-server.js';
 import { eventIdKey } from './envelope-factory.js';
 import { traceContextOf } from './trace-headers.js';
 import { TurnBatch } from './turn-batch.js';
+import { replyTooLarge } from './bus-limits.js';
 import { natsSubject, parseEventSubject, streamName } from './bus-names.js';
 import type { NatsBusOptions } from './nats-connection.js';
 
@@ -164,7 +165,7 @@ export class JetStreamServer extends BusServer {
           const reply = await context.with(traceContextOf(msg.headers), () =>
             this.dispatchRequest(subject, raw),
           );
-          const body = JSON.stringify(reply);
+          const body = this.fitted(subject, reply);
           this.replies.run(() => {
             try {
               msg.respond(body);
@@ -176,6 +177,20 @@ export class JetStreamServer extends BusServer {
       },
     });
     this.subscriptions.push(sub);
+  }
+
+  /**
+   * The reply as sent: its JSON, or, when that is over the server's max_payload (which nats.js
+   * would refuse to send, leaving the requester to time out), a `reply_too_large` error naming
+   * the limit, answered at once.
+   */
+  private fitted(subject: RequestSubject, reply: unknown): string {
+    const body = JSON.stringify(reply);
+    const max = this.nc.info?.max_payload;
+    if (max === undefined || body.length * 3 <= max || Buffer.byteLength(body) <= max) return body;
+    const bytes = Buffer.byteLength(body);
+    this.log.warn(`${subject}: a reply of ${bytes} bytes is over max_payload (${max}); refused`);
+    return JSON.stringify({ ok: false, error: replyTooLarge(subject, bytes, max).toJSON() });
   }
 
   async close(): Promise<void> {

@@ -10,6 +10,7 @@ import {
 import type { NatsConnection } from '@nats-io/transport-node';
 import { BusClient } from './bus-client.js';
 import { BusServer } from './bus-server.js';
+import { BusLimits, DEFAULT_MAX_PAYLOAD } from './bus-limits.js';
 import { InProcessHub } from './in-process-hub.js';
 import { InProcessServer } from './in-process-server.js';
 import { InProcessBusClient } from './in-process-bus.client.js';
@@ -71,10 +72,18 @@ export class MessagingModule {
           useFactory: (t: Transport): BusServer =>
             t.kind === 'nats' ? new JetStreamServer(t.nc, t.options) : new InProcessServer(t.hub),
         },
+        {
+          provide: BusLimits,
+          inject: [TRANSPORT],
+          useFactory: (t: Transport): BusLimits =>
+            t.kind === 'nats'
+              ? new BusLimits(t.nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD, true)
+              : new BusLimits(),
+        },
         TransportLifecycle,
         { provide: OUTBOX_SETTINGS, useValue: options.outbox ?? DEFAULT_OUTBOX_SETTINGS },
       ],
-      exports: [TRANSPORT, BusServer, OUTBOX_SETTINGS],
+      exports: [TRANSPORT, BusServer, BusLimits, OUTBOX_SETTINGS],
     };
   }
 

@@ -276,7 +276,7 @@ describe('JetStream specifics', () => {
         app.get(BusClient).request(RequestSubjects.AuditQuery, { limit: 1 }, { timeoutMs: 300 }),
       ).rejects.toMatchObject({
         code: 'unavailable',
-        message: 'audit.query did not answer in time',
+        message: 'the audit service did not answer in time; retry later',
       });
     } finally {
       silent.unsubscribe();

@@ -27,7 +27,7 @@ describe('bus requests on a server with per-service permissions', () => {
     await server?.stop();
   });
 
-  it('fails a request its NATS user may not publish at once, naming the refusal, and still sends the next', async () => {
+  it('fails a request its NATS user may not publish at once, and still sends the next', async () => {
     const started = Date.now();
     // Only the executor may ask the secret broker for a secret.
     await expect(
@@ -38,14 +38,16 @@ describe('bus requests on a server with per-service permissions', () => {
       ),
     ).rejects.toMatchObject({
       code: 'unavailable',
-      message: expect.stringContaining(
-        'Permissions Violation for Publish to "convergio.secrets.read"',
-      ),
+      // In public terms: the refusal itself (naming the bus subject) goes to the log.
+      message: 'the secret broker could not be reached on the bus; retry later',
     });
     expect(Date.now() - started).toBeLessThan(5_000);
     // A subject it may publish on, that nobody answers here: refused as such, not as the above.
     await expect(
       bus.request(RequestSubjects.AuditQuery, { limit: 1 }, { timeoutMs: 20_000 }),
-    ).rejects.toMatchObject({ code: 'unavailable', message: 'no audit.query service is running' });
+    ).rejects.toMatchObject({
+      code: 'unavailable',
+      message: 'the audit service is not running; retry later',
+    });
   });
 });

@@ -51,8 +51,9 @@ export async function bootstrapService(
       },
     }),
     // Nest's body parsers stay off: the gateway sets its own (prepareGatewayHttp), and no other
-    // service takes a body.
-    { logger, bodyParser: false },
+    // service takes a body. A provider's refusal (a ConfigError once the bus is known) reaches
+    // the caller instead of ending the process with Nest's own log line.
+    { logger, bodyParser: false, abortOnError: false },
   );
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onResponse', accessLogHook(logger));

@@ -54,8 +54,8 @@ export class ExecutorHandler {
   }
 
   @MessagePattern(RequestSubjects.ExecutorListTools)
-  listTools() {
-    return this.tools.list();
+  listTools(@Payload() req: RequestEnvelope<'executor.tools.list'>) {
+    return this.tools.list(req.data.cursor);
   }
 
   /** The limits a gateway derives its wait for a call from (instead of guessing them). */

@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { MessagingModule, outboxProviders } from '@convergio/messaging';
+import { BusLimits, MessagingModule, outboxProviders } from '@convergio/messaging';
 import { policyLoadedProvider } from '@convergio/runtime';
 import { VersionTable } from './versions/version-table.js';
 import { LifecycleService } from './versions/lifecycle.service.js';
@@ -16,6 +16,10 @@ import { PluginEvents } from './lifecycle/plugin-events.js';
 import { ToolsService } from './invocations/tools.service.js';
 import { SecretAccess } from './secrets/secret-access.js';
 import { TelemetryMetrics } from './metrics/telemetry-metrics.js';
+import { checkOutputFitsBus } from './config/output-fits-bus.js';
+
+/** Refuses, at boot, an EXECUTOR_MAX_OUTPUT_BYTES the bus cannot carry (checkOutputFitsBus). */
+const OUTPUT_FITS_BUS = Symbol('OUTPUT_FITS_BUS');
 
 /** The executor's features under the operator's limits and policy. */
 @Module({})
@@ -38,6 +42,12 @@ export class ExecutorModule {
         SecretAccess,
         TelemetryMetrics,
         { provide: EXECUTOR_SETTINGS, useValue: settings },
+        {
+          provide: OUTPUT_FITS_BUS,
+          inject: [BusLimits],
+          useFactory: (limits: BusLimits) =>
+            checkOutputFitsBus(settings.limits.maxOutputBytes, limits),
+        },
         ...outboxProviders(EXECUTOR_SCHEMA),
         policyLoadedProvider(EXECUTOR_SERVICE, settings.grants),
       ],

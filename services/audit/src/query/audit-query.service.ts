@@ -7,6 +7,7 @@ import {
   type RequestMap,
   type ReplyMap,
 } from '@convergio/contracts';
+import { BusLimits, countWithin } from '@convergio/messaging';
 import { AuditRecord } from '../events/audit-record.entity.js';
 import { asAuditRole } from '../events/as-audit-role.js';
 import { decodeAuditCursor, encodeAuditCursor } from './audit-cursor.js';
@@ -16,10 +17,15 @@ type AuditQuery = RequestMap['audit.query'];
 /** Filtered pages of the audit log, in the order it was recorded. */
 @Injectable()
 export class AuditQueryService {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly limits: BusLimits,
+  ) {}
 
   /**
-   * One page of events matching every filter given, after `cursor` (or `after_seq`). Throws
+   * One page of events matching every filter given, after `cursor` (or `after_seq`): at most
+   * `limit`, fewer when their JSON would exceed the bus's reply budget (an event carries its
+   * plugin's manifest); the cursor then continues after the last one given. Throws
    * `validation_failed` for a cursor it did not hand out, both `cursor` and `after_seq`, or a
    * time range that ends before it starts.
    */
@@ -46,10 +52,11 @@ export class AuditQueryService {
       if (after !== undefined) qb.andWhere('e.seq > :after', { after });
       return qb.getMany();
     });
-    const page = rows.slice(0, q.limit);
-    const last = rows.length > q.limit ? Number(page[page.length - 1].seq) : null;
+    const events = rows.slice(0, q.limit).map(toEvent);
+    const page = events.slice(0, countWithin(events, this.limits.replyBudget));
+    const last = rows.length > page.length ? page[page.length - 1].seq : null;
     return {
-      events: page.map(toEvent),
+      events: page,
       next_after_seq: last,
       next_cursor: last === null ? null : encodeAuditCursor(last),
     };

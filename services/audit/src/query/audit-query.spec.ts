@@ -5,6 +5,7 @@ import {
   type EventEnvelope,
   type RequestMap,
 } from '@convergio/contracts';
+import { BusLimits } from '@convergio/messaging';
 import { startServiceHarness, type ServiceHarness } from '@convergio/service-testing';
 import { AuditWriter } from '../events/audit-writer.js';
 import { auditPersistence, AuditModule } from '../index.js';
@@ -72,6 +73,45 @@ describe('audit query', () => {
       cursor = page.next_cursor;
     }
     expect(seen).toEqual(['1.0.0', '1.0.1', '1.0.2', '1.0.3', '1.0.4', '1.0.5']);
+  });
+
+  it('cuts a page by bytes before the bus max_payload, with a cursor through every event', async () => {
+    // Events as large as a version's events with a 240 KB manifest: three fit one message.
+    const writer = h.app.get(AuditWriter);
+    for (let i = 0; i < 7; i++)
+      await writer.append(
+        anEvent({
+          id: randomUUID(),
+          type: EventSubjects.PluginRevoked,
+          version: 1,
+          occurred_at: `2026-11-30T0${i}:00:00.000Z`,
+          source: 'approval',
+          correlation_id: randomUUID(),
+          data: {
+            plugin_id: 'a.large',
+            version: `1.0.${i}`,
+            revoked_by: ADMIN,
+            note: 'x'.repeat(300_000),
+          },
+        }),
+      );
+    const budget = h.app.get(BusLimits).replyBudget;
+    const sizes: number[] = [];
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    for (;;) {
+      const page = await query({ plugin_id: 'a.large', ...(cursor ? { cursor } : {}) });
+      sizes.push(page.events.length);
+      expect(Buffer.byteLength(JSON.stringify(page.events))).toBeLessThanOrEqual(budget + 1);
+      seen.push(...page.events.map((e) => e.version!));
+      if (page.next_cursor === null) break;
+      expect(page.next_after_seq).toBe(page.events[page.events.length - 1].seq);
+      cursor = page.next_cursor;
+    }
+    expect(sizes).toEqual([3, 3, 1]);
+    expect(seen).toEqual(['1.0.0', '1.0.1', '1.0.2', '1.0.3', '1.0.4', '1.0.5', '1.0.6']);
+    // A limit below what fits still bounds the page.
+    expect((await query({ plugin_id: 'a.large', limit: 2 })).events).toHaveLength(2);
   });
 
   it.each([

@@ -35,8 +35,8 @@ export const ExecutorLimitsEnv = {
   EXECUTOR_MAX_OUTPUT_BYTES: int(
     1,
     256 * 1024 * 1024,
-    4 * 1024 * 1024,
-    'output of one call, bytes',
+    512 * 1024,
+    'output of one call, bytes; in distributed mode at most the NATS max_payload less 65536 (the executor refuses to start otherwise): the output travels in one reply on the bus',
   ),
   EXECUTOR_IDLE_UNLOAD_MS: int(
     1000,

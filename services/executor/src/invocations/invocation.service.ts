@@ -211,7 +211,13 @@ export class InvocationService {
     return error.code === 'timeout'
       ? new DomainError('plugin_timeout', `${key} ran out of time`)
       : new DomainError('plugin_failed', `${key} was stopped: ${error.code}`, [
-          { code: error.code, message: error.message },
+          {
+            code: error.code,
+            message:
+              error.code === 'output_too_large'
+                ? `${error.message} by EXECUTOR_MAX_OUTPUT_BYTES (an operator setting, bounded by the bus's max_payload)`
+                : error.message,
+          },
         ]);
   }
 

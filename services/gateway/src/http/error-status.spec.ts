@@ -3,7 +3,7 @@ import { codeOfStatus, statusOf } from './error-status.js';
 
 /**
  * The statuses callers are promised: docs/operator-guide.md, plus plugin_failed (plugin author
- * guide, ADR 0003), unavailable (operator guide) and internal (STYLE rule 6).
+ * guide, ADR 0003), unavailable and reply_too_large (operator guide) and internal (STYLE rule 6).
  */
 const documented: Record<ErrorCode, number> = {
   bad_request: 400,
@@ -22,6 +22,7 @@ const documented: Record<ErrorCode, number> = {
   checks_failed: 422,
   plugin_failed: 422,
   rate_limited: 429,
+  reply_too_large: 502,
   unavailable: 503,
   internal: 500,
   plugin_timeout: 504,

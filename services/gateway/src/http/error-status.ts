@@ -31,6 +31,9 @@ export function statusOf(code: ErrorCode): HttpStatus {
       return HttpStatus.TOO_MANY_REQUESTS;
     case 'plugin_timeout':
       return HttpStatus.GATEWAY_TIMEOUT;
+    // An answer the bus could not carry (NATS max_payload): the message names the limit.
+    case 'reply_too_large':
+      return HttpStatus.BAD_GATEWAY;
     case 'unavailable':
       return HttpStatus.SERVICE_UNAVAILABLE;
     case 'internal':

@@ -28,6 +28,8 @@ const HINTS: Record<string, string> = {
     'the plugin failed (the details name the sandbox code): `convergio audit --plugin <id>` shows its crashes',
   rate_limited: 'too many requests: wait a moment and retry',
   plugin_timeout: 'the call ran past its wall time: retry with a smaller input, or ask the author',
+  reply_too_large:
+    'the answer was larger than the bus carries (the message names the limit): ask for less at once (a smaller page, fewer calls), or have an operator raise it',
   unavailable: 'the platform cannot serve this right now: retry in a moment',
   internal: 'the gateway logged this error under the id in the message: an operator can find it',
 };
