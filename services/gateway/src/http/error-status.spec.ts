@@ -3,7 +3,7 @@ import { codeOfStatus, statusOf } from './error-status.js';
 
 /**
  * The statuses callers are promised: docs/operator-guide.md, plus plugin_failed (plugin author
- * guide, ADR 0003), unavailable and reply_too_large (operator guide) and internal (STYLE rule 6).
+ * guide, ADR 0003), unavailable and reply_too_large (operator guide) and internal (a fault of ours, never of the input).
  */
 const documented: Record<ErrorCode, number> = {
   bad_request: 400,
