@@ -5,7 +5,7 @@ import { REGISTRY_SCHEMA } from '../registry.schema.js';
  * First key of the registry's artifact locks (`pg_advisory_xact_lock(ARTIFACT_LOCK, hashtext(digest))`):
  * "ARTF". The two-key space never meets the one-key locks of migrations and the audit chain.
  */
-export const ARTIFACT_LOCK = 0x41525446;
+const ARTIFACT_LOCK = 0x41525446;
 
 /**
  * Takes, until `manager`'s transaction ends, the lock of each digest: held by a submission from
