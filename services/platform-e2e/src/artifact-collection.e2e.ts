@@ -140,6 +140,7 @@ describe('artifacts of rejected versions', () => {
       expect(state.findings.map((f) => f.code)).toContain(code);
       await expectEventually(async () => expect(await storedFiles()).toEqual(before));
       expect(before).not.toContain(pathOf(module));
+      expect(await readdir(join(platform().artifactDir, 'uploads'))).toEqual([]);
     },
   );
 
