@@ -18,6 +18,12 @@ export interface ArtifactStore {
   get(sha256: string): Promise<Uint8Array>;
   has(sha256: string): Promise<boolean>;
   /**
+   * Deletes the content stored under `sha256`; answers whether a file was there. The store does
+   * not know who needs the content: the caller decides that nothing does (in the registry, under
+   * the digest's lock, ADR 0019).
+   */
+  remove(sha256: string): Promise<boolean>;
+  /**
    * Writes the bytes under a fresh upload id, outside the content-addressed part: nothing reads
    * them until `promote`. Lets a caller send bytes before it knows they will be accepted.
    */

@@ -54,6 +54,15 @@ describe('FileArtifactStore', () => {
     await expectCode(store.get(HELLO_SHA256), 'artifact_corrupt');
   });
 
+  it('removes stored content, answering whether it was there, and leaves other content alone', async () => {
+    const other = await store.put(new TextEncoder().encode('other'));
+    await store.put(HELLO);
+    expect(await store.remove(HELLO_SHA256)).toBe(true);
+    expect(await store.has(HELLO_SHA256)).toBe(false);
+    expect(await store.remove(HELLO_SHA256)).toBe(false);
+    expect(await store.has(other.sha256)).toBe(true);
+  });
+
   describe('staged uploads', () => {
     const files = async () => (await readdir(root, { recursive: true })).sort();
 
@@ -138,6 +147,7 @@ describe('FileArtifactStore', () => {
   ])('refuses the digest %j before touching the disk', async (digest) => {
     await expectCode(store.get(digest), 'artifact_invalid_digest');
     await expectCode(store.has(digest), 'artifact_invalid_digest');
+    await expectCode(store.remove(digest), 'artifact_invalid_digest');
   });
 });
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ArtifactError } from './artifact.errors.js';
 import type { ArtifactRef, ArtifactStore, StagedArtifact } from './artifact-store.js';
@@ -63,6 +63,17 @@ export class FileArtifactStore implements ArtifactStore {
     const path = this.pathOf(sha256);
     try {
       return (await stat(path)).isFile();
+    } catch (error) {
+      if (isNotFound(error)) return false;
+      throw error;
+    }
+  }
+
+  async remove(sha256: string): Promise<boolean> {
+    const path = this.pathOf(sha256);
+    try {
+      await unlink(path);
+      return true;
     } catch (error) {
       if (isNotFound(error)) return false;
       throw error;

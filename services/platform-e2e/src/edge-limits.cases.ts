@@ -228,6 +228,9 @@ describe('the gateway refuses what it cannot take, and says which limit', () => 
         .attach('sbom', Buffer.alloc(SBOM_LIMIT + 1), 'sbom.json')
         .expect(413),
       submit(invoker, greetManifest()).attach('sbom', sbom(), 'sbom.json').expect(403),
+      submit(publisher, greetManifest())
+        .attach('sbom', Buffer.from('{"bomFormat": "Cyclo'), 'sbom.json')
+        .expect(400),
     ];
     for (const refusal of refusals) await refusal;
     expect(await artifactFiles()).toEqual(before);

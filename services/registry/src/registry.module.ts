@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MessagingModule, outboxProviders } from '@convergio/messaging';
+import { ArtifactCollector } from './plugins/artifact-collector.js';
 import { RegistryHandler } from './plugins/registry.handler.js';
 import { OwnershipService } from './plugins/ownership.service.js';
 import { RegistryService } from './plugins/registry.service.js';
@@ -14,6 +15,7 @@ import { REGISTRY_SCHEMA, REGISTRY_SERVICE } from './registry.schema.js';
     RegistryService,
     SubmissionService,
     OwnershipService,
+    ArtifactCollector,
     ...outboxProviders(REGISTRY_SCHEMA),
   ],
 })

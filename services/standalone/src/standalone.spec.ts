@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
@@ -128,6 +129,53 @@ describe('standalone mode', () => {
       .send({ function: 'greet', input: { name: 'Ada' } })
       .expect(200);
     expect(call.body).toMatchObject({ version: '1.0.0', output: { greeting: 'Hello, Ada!' } });
+  });
+
+  it('deletes the module of a version verification rejects, at once and at start (ADR 0019)', async () => {
+    let p = platform ?? (await start());
+    const key = readFileSync(join(dataDir, 'admin-key'), 'utf8').trim();
+    const publisher = await createPublisherKey(p.url, key, 'rejected-author');
+    // The greet module with a custom section of its own: a digest no other version has.
+    const section = Buffer.from('\u0006cvg-gcrejected in standalone');
+    const module = Buffer.concat([
+      exampleModule('greet.wasm'),
+      Buffer.from([0, section.length]),
+      section,
+    ]);
+    const digest = createHash('sha256').update(module).digest('hex');
+    const file = join(dataDir, 'artifacts', 'sha256', digest.slice(0, 2), digest);
+    const stored = async () =>
+      (await readdir(join(dataDir, 'artifacts', 'sha256'), { recursive: true }))
+        .filter((f) => f.includes('/'))
+        .sort();
+    const before = await stored();
+    const res = await request(p.url)
+      .post('/v1/plugins')
+      .query({ wait: 20 })
+      .set({ Authorization: `Bearer ${publisher}` })
+      .attach(
+        'manifest',
+        Buffer.from(
+          JSON.stringify(aManifest({ id: 'rejected.core', min_core_version: '99.0.0' }, module)),
+        ),
+        'plugin.json',
+      )
+      .attach('module', module, 'plugin.wasm')
+      .expect(202);
+    expect(res.body.status).toBe('rejected');
+    await expectEventually(async () => expect(await stored()).toEqual(before));
+
+    // Left by a process that stopped before collecting (the in-process bus keeps no events).
+    await p.stop();
+    platform = undefined;
+    await writeFile(file, module);
+    p = await start();
+    await expectEventually(async () => expect(await stored()).toEqual(before));
+    await request(p.url)
+      .post('/v1/plugins/example.greet/invoke')
+      .set({ Authorization: `Bearer ${key}` })
+      .send({ function: 'greet', input: { name: 'Ada' } })
+      .expect(200);
   });
 
   it("holds JSON bodies to the gateway's limits in one process too", async () => {

@@ -7,7 +7,8 @@ const cycloneDx = (components: unknown[]) =>
 
 /**
  * Packages refused for their SBOM (verification's last step, matched against the sample OSV
- * database of libs/sbom/osv-sample, whose lodash record is critical).
+ * database of libs/sbom/osv-sample, whose lodash record is critical; one that is not JSON is
+ * refused by the gateway already).
  */
 export const SBOM_ENTRIES: HostileEntry[] = [
   hostile(
@@ -21,11 +22,11 @@ export const SBOM_ENTRIES: HostileEntry[] = [
       ]),
     }),
   ),
-  hostile(
-    'SBOM that is not JSON',
-    { stage: 'verification', code: 'sbom_malformed' },
-    (_ctx, id) => ({ ...packageOf(manifestFor(id)), sbom: Buffer.from('{"bomFormat": "Cyclo') }),
-  ),
+  // The gateway reads the sbom part as verification would and refuses it with 400 (ADR 0019).
+  hostile('SBOM that is not JSON', { stage: 'gateway', code: 'sbom_malformed' }, (_ctx, id) => ({
+    ...packageOf(manifestFor(id)),
+    sbom: Buffer.from('{"bomFormat": "Cyclo'),
+  })),
   hostile(
     'SBOM that is JSON but no SBOM format',
     { stage: 'verification', code: 'sbom_unsupported' },

@@ -44,6 +44,9 @@ class FakeArtifactStore implements ArtifactStore {
   has(sha256: string): Promise<boolean> {
     return Promise.resolve(this.stored.has(sha256));
   }
+  remove(sha256: string): Promise<boolean> {
+    return Promise.resolve(this.stored.delete(sha256));
+  }
 }
 
 type SubmitData = {
@@ -329,6 +332,28 @@ describe('SubmissionService', () => {
     expect(artifacts.stored.size + artifacts.staged.size).toBe(0);
     expect(bus.requests).toEqual([]);
   });
+
+  it.each([
+    ['text that is not JSON', Buffer.from('not json at all'), 'not JSON'],
+    ['bytes that are not UTF-8', Buffer.from([0x7b, 0xff, 0x7d]), 'UTF-8'],
+    ['a JSON array', Buffer.from('[]'), 'not a JSON object'],
+    ['JSON nested 65 deep', Buffer.from(`${'['.repeat(65)}${']'.repeat(65)}`), 'deeper than 64'],
+  ])(
+    'refuses an sbom that is %s with 400 naming the part, storing nothing',
+    async (_what, sbom, why) => {
+      const error = await refusal(
+        service.submit({ manifest: JSON.stringify(manifest()), module: wasm, sbom }, publisherKey),
+      );
+      expect(error.code).toBe('validation_failed');
+      expect(error.message).toContain('"sbom"');
+      expect(error.message).toContain(why);
+      expect(error.details).toEqual([
+        expect.objectContaining({ code: 'sbom_malformed', path: '/sbom' }),
+      ]);
+      expect(artifacts.stored.size + artifacts.staged.size).toBe(0);
+      expect(bus.requests).toEqual([]);
+    },
+  );
 
   it('refuses a manifest deeper than GATEWAY_MAX_JSON_DEPTH before anything walks it', async () => {
     const deep = `${'{"a":'.repeat(5000)}{}${'}'.repeat(5000)}`;

@@ -4,6 +4,7 @@ import { BusClient } from '@convergio/messaging';
 import { ARTIFACT_STORE, type ArtifactStore, type StagedArtifact } from '@convergio/artifacts';
 import type { Principal } from '../auth/roles.js';
 import { GATEWAY_LIMITS, type GatewayLimits } from '../config/gateway.config.js';
+import { checkSbomPart } from './sbom-part.js';
 import { readManifestPart } from './manifest-part.js';
 import { settledStatus } from './settled-state.js';
 
@@ -17,7 +18,8 @@ export interface SubmissionParts {
 
 /**
  * Takes a submission apart: the key must belong to a publisher, the manifest must parse and pass
- * its schema and bounds (every problem listed), then the module (and SBOM) are staged and the
+ * its schema and bounds (every problem listed), an SBOM must be JSON (its CycloneDX schema and
+ * vulnerabilities are verification's), then the module (and SBOM) are staged and the
  * registry decides. The registry promotes staged files into the store only if it accepts the
  * submission; they are discarded here whatever happens, so a refused submission leaves nothing.
  */
@@ -53,6 +55,7 @@ export class SubmissionService {
         'bad_request',
         'the multipart part "sbom" is empty: send it or leave it out',
       );
+    if (parts.sbom) checkSbomPart(parts.sbom);
     const accepted = await this.register(manifest, parts, who, who.publisher);
     if (waitSeconds === 0) return accepted;
     const { plugin_id, version } = accepted;

@@ -6,6 +6,7 @@ import {
   type RequestEnvelope,
 } from '@convergio/contracts';
 import { BusController } from '@convergio/messaging';
+import { ArtifactCollector } from './artifact-collector.js';
 import { OwnershipService } from './ownership.service.js';
 import { RegistryService } from './registry.service.js';
 import { SubmissionService } from './submission.service.js';
@@ -17,6 +18,7 @@ export class RegistryHandler {
     private readonly registry: RegistryService,
     private readonly submissions: SubmissionService,
     private readonly ownership: OwnershipService,
+    private readonly collector: ArtifactCollector,
   ) {}
 
   @MessagePattern(RequestSubjects.RegistrySubmit)
@@ -64,9 +66,13 @@ export class RegistryHandler {
     return this.registry.apply(e, { status: 'pending_approval' });
   }
 
+  // Then its module and SBOM leave the artifact store unless another version names them; on a
+  // redelivery too (the status is applied once, collecting is idempotent), so a registry that
+  // stopped in between collects when the event comes again.
   @EventPattern(EventSubjects.PluginRejected)
-  onRejected(@Payload() e: EventEnvelope<'plugin.rejected'>) {
-    return this.registry.apply(e, { status: 'rejected', findings: e.data.reasons });
+  async onRejected(@Payload() e: EventEnvelope<'plugin.rejected'>) {
+    await this.registry.apply(e, { status: 'rejected', findings: e.data.reasons });
+    await this.collector.collectRejected(e.data.plugin_id, e.data.version);
   }
 
   @EventPattern(EventSubjects.PluginApproved)

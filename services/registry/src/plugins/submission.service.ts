@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import {
   DomainError,
@@ -10,6 +10,8 @@ import {
 import { checkNewVersion, isSemver } from '@convergio/manifest';
 import { TransactionalOutbox } from '@convergio/messaging';
 import { ARTIFACT_STORE, ArtifactError, type ArtifactStore } from '@convergio/artifacts';
+import { ArtifactCollector } from './artifact-collector.js';
+import { distinctDigests, isReferenced, lockArtifacts } from './artifact-references.js';
 import { Plugin } from './plugin.entity.js';
 import { PluginVersion } from './plugin-version.entity.js';
 
@@ -24,7 +26,9 @@ const REFUSALS: ReadonlySet<ErrorCode> = new Set([
 /**
  * Records submissions: the first accepted submission of an id claims it for its publisher, later
  * ones must come from that publisher and move the version forward. Nothing of a refused one
- * stays: the transaction rolls back and its staged module is never promoted.
+ * stays: the transaction rolls back and its staged module is never promoted (a failure after
+ * promotion collects what no version names). A rejected version submitted again gives up its
+ * old files unless another version names them (ADR 0019).
  */
 @Injectable()
 export class SubmissionService {
@@ -32,13 +36,21 @@ export class SubmissionService {
     private readonly dataSource: DataSource,
     private readonly outbox: TransactionalOutbox,
     @Inject(ARTIFACT_STORE) private readonly artifacts: ArtifactStore,
+    private readonly collector: ArtifactCollector,
   ) {}
+  private readonly log = new Logger('Submission');
 
   async submit(req: SubmitRequest): Promise<ReplyMap['registry.submit']> {
     const { id, version, name } = identify(req.manifest);
     try {
       return await this.dataSource.transaction((m) => this.record(m, req, id, version, name));
     } catch (error) {
+      // A transaction that failed after promoting leaves files that no version names.
+      await this.collector
+        .collect([req.module_sha256, req.sbom?.sha256])
+        .catch((e: unknown) =>
+          this.log.warn(`artifacts of a failed submission kept: ${String(e)}`),
+        );
       if (error instanceof DomainError && REFUSALS.has(error.code)) {
         // After the rollback, in a transaction of its own, so the record does not share its fate.
         await this.outbox.record(EventSubjects.SubmissionRefused, {
@@ -83,12 +95,20 @@ export class SubmissionService {
       submittedBy: req.submitted_by,
     };
     // A rejected version submitted again: the new submission takes its place from the start.
-    const row =
-      known.find((k) => k.version === verdict.replaces) ??
-      manager.create(PluginVersion, { pluginId: id, version });
+    const replaced = known.find((k) => k.version === verdict.replaces);
+    const row = replaced ?? manager.create(PluginVersion, { pluginId: id, version });
+    const before = replaced ? [replaced.moduleSha256, replaced.sbomSha256] : [];
+    const after = [req.module_sha256, req.sbom?.sha256];
+    // Held until commit: a collector deciding about these digests waits for this version
+    // (ADR 0019), and this one never promotes into a file being collected.
+    await lockArtifacts(manager, [...before, ...after]);
     await manager.save(Object.assign(row, fields, { submittedAt: new Date() }));
     await this.promote(req.upload_id, req.module_sha256, 'module');
     if (req.sbom) await this.promote(req.sbom.upload_id, req.sbom.sha256, 'SBOM');
+    // The rejected version it replaces no longer names its files: collected if nothing else does.
+    for (const digest of distinctDigests(before))
+      if (!after.includes(digest) && !(await isReferenced(manager, digest)))
+        await this.artifacts.remove(digest);
     // Written with the version: published once the transaction commits, never for a rollback.
     await this.outbox.add(manager, EventSubjects.PluginSubmitted, {
       plugin_id: id,
