@@ -10,7 +10,14 @@ export const MODULE_LIMIT_CODES = [
   'module_too_many_functions',
   'module_too_many_data_segments',
   'module_too_many_element_segments',
+  /** The code section, as written or once metered, is above the limit. */
   'module_code_too_large',
+  /** A function body, once metered, is above the limit (what V8 compiles in one piece). */
+  'module_function_too_large',
+  /** A function nests blocks deeper than the limit (V8's compile memory grows with it). */
+  'module_nesting_too_deep',
+  /** A function declares more locals than the limit. */
+  'module_too_many_locals',
   'module_too_many_imports',
   'module_too_many_exports',
   /** An export Extism would run unmetered at instantiation, or one the instrumentation reserves. */

@@ -90,7 +90,7 @@ const problem = (code: string, message: string, path: string): ErrorDetail => ({
  */
 export function compileToolInputSchema(schema: unknown): ToolInputCheck {
   const meter = { left: PATTERN_WORK_BUDGET };
-  const validate = new Ajv({
+  const ajv = new Ajv({
     strict: false,
     allErrors: true,
     validateFormats: false,
@@ -98,7 +98,10 @@ export function compileToolInputSchema(schema: unknown): ToolInputCheck {
     // compile into megabytes of code.
     inlineRefs: false,
     code: { regExp: linearRegExp(meter) },
-  }).compile(schema as object);
+  });
+  ajv.removeKeyword('uniqueItems');
+  ajv.addKeyword(LINEAR_UNIQUE_ITEMS);
+  const validate = ajv.compile(schema as object);
   if ((validate as { $async?: unknown }).$async)
     throw new Error('$async schemas are not supported');
   return (input) => {
@@ -124,6 +127,54 @@ export function compileToolInputSchema(schema: unknown): ToolInputCheck {
 }
 
 class PatternBudgetExceeded extends Error {}
+
+/**
+ * `uniqueItems` in linear time. Ajv compares every pair of items unless the schema types them as
+ * scalars: 8,000 objects took 1.3 to 2.6 s, and a 1 MiB input holds about 95,000 (some 200 s),
+ * so any invoker could time a plugin's calls out and open its circuit breaker. A per-array
+ * `maxItems` would not bound it (an input may hold many arrays). Here each item is written once
+ * as canonical JSON (keys sorted: JSON Schema's equality, where key order does not count and
+ * 1 equals 1.0) into a set: the work is the size of the items, once per `uniqueItems` around them.
+ */
+const LINEAR_UNIQUE_ITEMS = {
+  keyword: 'uniqueItems',
+  type: 'array' as const,
+  schemaType: 'boolean' as const,
+  validate: uniqueItems,
+};
+
+function uniqueItems(unique: boolean, data: unknown[]): boolean {
+  if (!unique) return true;
+  const seen = new Map<string, number>();
+  for (let i = 0; i < data.length; i++) {
+    const key = canonicalJson(data[i]);
+    const first = seen.get(key);
+    if (first !== undefined) {
+      uniqueItems.errors = [
+        {
+          keyword: 'uniqueItems',
+          message: `must NOT have duplicate items (items ## ${first} and ${i} are identical)`,
+          params: { i: first, j: i },
+        },
+      ];
+      return false;
+    }
+    seen.set(key, i);
+  }
+  return true;
+}
+uniqueItems.errors = [] as object[];
+
+/** JSON with object keys sorted, so that equal JSON values (in JSON Schema's sense) get one text. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const keys = Object.keys(value).sort();
+    const record = value as Record<string, unknown>;
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(record[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
 
 /** Ajv's regular-expression engine, on RE2 (linear time), charging each test to `meter`. */
 function linearRegExp(meter: { left: number }): RegExpEngine {

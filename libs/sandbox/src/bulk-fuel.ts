@@ -1,6 +1,6 @@
 import { encodeU32Leb, readU32Leb } from './leb128.js';
 import { MAX_WASM_PAGES } from './cap-memory.js';
-import { DEFAULT_MODULE_LIMITS } from './module-limits.js';
+import { MAX_TABLE_ENTRIES } from './wasm-tables.js';
 
 // What a unit of fuel buys, measured in a plugin worker (Node 20, this 2-core machine under the
 // load of parallel test suites, three runs): a metered loop turn takes 0.73 to 1.12 ns. Against that:
@@ -83,7 +83,7 @@ export function bulkChargeAt(body: Uint8Array, at: number): BulkCharge | undefin
     shiftLeft: log2(FUEL_PER_GROWN_TABLE_ELEMENT),
     shiftRight: 0,
     // A delta above the largest table allowed can only fail.
-    clamp: DEFAULT_MODULE_LIMITS.tableEntries,
+    clamp: MAX_TABLE_ENTRIES,
     size: { code: [MISC_PREFIX, TABLE_SIZE, ...encodeU32Leb(table)], shiftLeft: 0 },
   };
 }

@@ -38,3 +38,4 @@ export type {
   SandboxServices,
   SandboxServicesSpec,
 } from './process/process-protocol.js';
+export { decodeUtf8Escaped } from './utf8-escaped.js';

@@ -1,9 +1,9 @@
 import { encodeU32Leb, readU32Leb } from './leb128.js';
-import { meterCodeSection } from './meter-code.js';
+import { meterCodeSection, profileCodeSection, type CodeProfile } from './meter-code.js';
 import { SandboxError } from './sandbox-error.js';
 import { appendEntries } from './section-edits.js';
 import { ExternalKind, readImports } from './wasm-imports.js';
-import { readSections, SectionId, writeSections } from './wasm-sections.js';
+import { readSections, SectionId, writeSections, type WasmSection } from './wasm-sections.js';
 import { I64, readFunctionTypes } from './wasm-types.js';
 import { FUEL_GLOBAL_EXPORT, START_EXPORT } from './reserved-exports.js';
 
@@ -30,36 +30,74 @@ const utf8 = new TextEncoder();
  */
 export function instrumentFuel(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   const sections = readSections(bytes);
-  const payload = (id: number) => sections.find((s) => s.id === id)?.payload ?? EMPTY_VECTOR;
-  const imports = readImports(payload(SectionId.import));
-  const types = readFunctionTypes(payload(SectionId.type));
-  const imported = (kind: number) => imports.filter((i) => i.kind === kind).length;
-  const functionImports = imported(ExternalKind.function);
-  const fuel = imported(ExternalKind.global) + readU32Leb(payload(SectionId.global), 0).value;
+  const code = readCode(sections);
   const start = sections.find((s) => s.id === SectionId.start);
-  const paramCounts = readFunctionTypeIndexes(payload(SectionId.function)).map((type) => {
-    if (type >= types.length)
-      throw new SandboxError('module_invalid', `function type ${type} does not exist`);
-    return types[type].params.length;
-  });
-
   const metered = sections
     .filter((section) => section !== start)
     .map((section) =>
       section.id === SectionId.code
         ? {
             ...section,
-            payload: meterCodeSection(section.payload, functionImports, fuel, paramCounts),
+            payload: meterCodeSection(
+              section.payload,
+              code.functionImports,
+              code.fuel,
+              code.paramCounts,
+              code.profile ??
+                profileCodeSection(
+                  section.payload,
+                  code.functionImports,
+                  code.fuel,
+                  code.paramCounts,
+                ),
+            ),
           }
         : section,
     );
-  const exports = [exportEntry(FUEL_GLOBAL_EXPORT, ExternalKind.global, fuel)];
+  const exports = [exportEntry(FUEL_GLOBAL_EXPORT, ExternalKind.global, code.fuel)];
   if (start) {
     const startFunction = readU32Leb(start.payload, 0).value;
     exports.push(exportEntry(START_EXPORT, ExternalKind.function, startFunction));
   }
   const withFuelGlobal = appendEntries(metered, SectionId.global, [FUEL_GLOBAL]);
   return writeSections(appendEntries(withFuelGlobal, SectionId.export, exports));
+}
+
+/** What the metering would write for each function of a module (see {@link profileCodeSection}). */
+export interface ModuleCodeProfile {
+  functionImports: number;
+  /** Index of the fuel global the metering adds. */
+  fuel: number;
+  paramCounts: number[];
+  /** Absent when the module has no code section. */
+  profile?: CodeProfile;
+}
+
+/**
+ * Profiles the code of a module as {@link instrumentFuel} meters it: module limits check the
+ * sizes the compiler will get, not only the ones the author wrote.
+ */
+export function profileModuleCode(bytes: Uint8Array): ModuleCodeProfile {
+  const sections = readSections(bytes);
+  return readCode(sections);
+}
+
+function readCode(sections: readonly WasmSection[]): ModuleCodeProfile {
+  const payload = (id: number) => sections.find((s) => s.id === id)?.payload ?? EMPTY_VECTOR;
+  const imports = readImports(payload(SectionId.import));
+  const types = readFunctionTypes(payload(SectionId.type));
+  const imported = (kind: number) => imports.filter((i) => i.kind === kind).length;
+  const functionImports = imported(ExternalKind.function);
+  const fuel = imported(ExternalKind.global) + readU32Leb(payload(SectionId.global), 0).value;
+  const paramCounts = readFunctionTypeIndexes(payload(SectionId.function)).map((type) => {
+    if (type >= types.length)
+      throw new SandboxError('module_invalid', `function type ${type} does not exist`);
+    return types[type].params.length;
+  });
+  const codePayload = sections.find((s) => s.id === SectionId.code)?.payload;
+  const profile =
+    codePayload && profileCodeSection(codePayload, functionImports, fuel, paramCounts);
+  return { functionImports, fuel, paramCounts, ...(profile && { profile }) };
 }
 
 function readFunctionTypeIndexes(payload: Uint8Array): number[] {

@@ -132,6 +132,8 @@ describe('Extism kernel imports under the sandbox limits', () => {
     it.each([
       ['store_u64 straddling the end of a block', 'store_u64_past_end'],
       ['store_u8 one byte before a block', 'store_u8_before_start'],
+      ['output_set with a negative length', 'output_negative_length'],
+      ['output_set with a huge length', 'output_huge_length'],
     ])('fails %s as a trap', async (_, fn) => {
       const instance = await load();
       await expect(instance.call(fn, text(''))).rejects.toMatchObject({ code: 'trap' });

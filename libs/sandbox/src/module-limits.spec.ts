@@ -77,11 +77,17 @@ const BUILDERS: Record<string, (n: number) => Uint8Array> = {
         vector(n, () => [0x01, 0x00, 0x00]),
       ),
     ),
-  // Five functions of nops whose bodies add up to a code section of exactly n bytes.
+  // Functions of nops (each under the function limit) whose bodies add up to a code section of
+  // exactly n bytes.
   codeBytes: (n) => {
-    const big = 4_000_000;
-    const rest = n - 1 - 4 * (leb(big).length + big);
-    const sizes = [big, big, big, big, rest - leb(rest - 3).length];
+    const big = 200_000;
+    const sizes: number[] = [];
+    let rest = n - 1; // the function count, one byte below 128
+    while (rest > big + 100_000) {
+      sizes.push(big);
+      rest -= leb(big).length + big;
+    }
+    sizes.push(rest - leb(rest - 3).length);
     const payload = new Uint8Array(n).fill(0x01);
     let at = 0;
     payload[at++] = sizes.length;
@@ -143,6 +149,10 @@ describe('findModuleLimitViolations', () => {
       dataSegments: 100_000,
       elementSegments: 100_000,
       codeBytes: 16 * 1024 * 1024,
+      meteredCodeBytes: 32 * 1024 * 1024,
+      functionBytes: 256 * 1024,
+      nestingDepth: 10_000,
+      functionLocals: 10_000,
       imports: 1_000,
       exports: 10_000,
     });
@@ -275,7 +285,7 @@ describe('findModuleLimitViolations', () => {
   });
 
   it('keeps its codes in one list, each a SandboxError code', () => {
-    expect(MODULE_LIMIT_CODES).toHaveLength(10);
+    expect(MODULE_LIMIT_CODES).toHaveLength(13);
     expect(new Set(MODULE_LIMIT_CODES).size).toBe(MODULE_LIMIT_CODES.length);
     expect(SANDBOX_ERROR_CODES).toEqual(expect.arrayContaining([...MODULE_LIMIT_CODES]));
   });

@@ -1,11 +1,13 @@
 import type { ModuleLimitCode } from '@convergio/contracts';
 import { readU32Leb } from './leb128.js';
+import { profileModuleCode } from './instrument-fuel.js';
+import { meteredBodyBytes } from './meter-code.js';
 import { RESERVED_EXPORT_PREFIX } from './reserved-exports.js';
 import { SandboxError } from './sandbox-error.js';
 import { readExports } from './wasm-exports.js';
 import { ExternalKind, readImports } from './wasm-imports.js';
 import { readSections, SectionId, type WasmSection } from './wasm-sections.js';
-import { readTables } from './wasm-tables.js';
+import { MAX_TABLE_ENTRIES, readTables } from './wasm-tables.js';
 
 /**
  * What a module may declare. V8's own limits (10,000,000 table entries, 1,000,000 functions, ...)
@@ -25,6 +27,14 @@ export interface ModuleLimits {
   elementSegments: number;
   /** Bytes of the code section. */
   codeBytes: number;
+  /** Bytes of the code section once metered (fuel checks and charges included). */
+  meteredCodeBytes: number;
+  /** Bytes of one function body once metered, its entry check counted. */
+  functionBytes: number;
+  /** Blocks (block, loop, if, try, try_table) open at once in one function. */
+  nestingDepth: number;
+  /** Locals one function declares, parameters excluded. */
+  functionLocals: number;
   imports: number;
   exports: number;
 }
@@ -32,12 +42,16 @@ export interface ModuleLimits {
 /** The limits every module is held to (ADR 0003). */
 export const DEFAULT_MODULE_LIMITS: Readonly<ModuleLimits> = Object.freeze({
   tables: 4,
-  tableEntries: 100_000,
+  tableEntries: MAX_TABLE_ENTRIES,
   globals: 10_000,
   functions: 100_000,
   dataSegments: 100_000,
   elementSegments: 100_000,
   codeBytes: 16 * 1024 * 1024,
+  meteredCodeBytes: 32 * 1024 * 1024,
+  functionBytes: 256 * 1024,
+  nestingDepth: 10_000,
+  functionLocals: 10_000,
   imports: 1_000,
   exports: 10_000,
 });
@@ -137,6 +151,7 @@ export function findModuleLimitViolations(
     payload(SectionId.code)?.length ?? 0,
     limits.codeBytes,
   );
+  found.push(...functionViolations(bytes, limits));
   over('module_too_many_imports', 'imports', imports.length, limits.imports);
   over('module_too_many_exports', 'exports', exports.length, limits.exports);
   for (const { name } of exports) {
@@ -153,6 +168,73 @@ export function findModuleLimitViolations(
         message: `the module exports "${name}": names starting with ${RESERVED_EXPORT_PREFIX} are reserved`,
       });
   }
+  return found;
+}
+
+/**
+ * The bounds on what V8 compiles, read from the code as the sandbox meters it (instrument-fuel.ts):
+ * the metered code section, and for each bound the function breaking it by the most (one
+ * violation per bound, not one per function).
+ */
+function functionViolations(
+  bytes: Uint8Array,
+  limits: Readonly<ModuleLimits>,
+): ModuleLimitViolation[] {
+  const { functionImports, profile } = profileModuleCode(bytes);
+  if (!profile) return [];
+  const found: ModuleLimitViolation[] = [];
+  let metered = 0;
+  const worst = { bytes: -1, depth: -1, locals: -1 };
+  for (let i = 0; i < profile.flags.length; i++) {
+    const size = meteredBodyBytes(profile, i, true);
+    metered += size;
+    if (
+      size > limits.functionBytes &&
+      (worst.bytes < 0 || size > meteredBodyBytes(profile, worst.bytes, true))
+    )
+      worst.bytes = i;
+    if (
+      profile.depths[i] > limits.nestingDepth &&
+      (worst.depth < 0 || profile.depths[i] > profile.depths[worst.depth])
+    )
+      worst.depth = i;
+    if (
+      profile.locals[i] > limits.functionLocals &&
+      (worst.locals < 0 || profile.locals[i] > profile.locals[worst.locals])
+    )
+      worst.locals = i;
+  }
+  const fn = (i: number) => `function ${functionImports + i}`;
+  if (metered > limits.meteredCodeBytes)
+    found.push({
+      code: 'module_code_too_large',
+      value: metered,
+      limit: limits.meteredCodeBytes,
+      message: `code section bytes once metered (fuel checks at loops and function entries, charges before bulk instructions): ${metered}, more than the limit of ${limits.meteredCodeBytes}`,
+    });
+  if (worst.bytes >= 0) {
+    const size = meteredBodyBytes(profile, worst.bytes, true);
+    found.push({
+      code: 'module_function_too_large',
+      value: size,
+      limit: limits.functionBytes,
+      message: `${fn(worst.bytes)} body bytes once metered: ${size}, more than the limit of ${limits.functionBytes}; split it into smaller functions`,
+    });
+  }
+  if (worst.depth >= 0)
+    found.push({
+      code: 'module_nesting_too_deep',
+      value: profile.depths[worst.depth],
+      limit: limits.nestingDepth,
+      message: `${fn(worst.depth)} nests blocks ${profile.depths[worst.depth]} deep, more than the limit of ${limits.nestingDepth}`,
+    });
+  if (worst.locals >= 0)
+    found.push({
+      code: 'module_too_many_locals',
+      value: profile.locals[worst.locals],
+      limit: limits.functionLocals,
+      message: `${fn(worst.locals)} locals: ${profile.locals[worst.locals]}, more than the limit of ${limits.functionLocals}`,
+    });
   return found;
 }
 

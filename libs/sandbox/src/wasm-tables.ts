@@ -5,6 +5,9 @@ const FUNCREF = 0x70;
 const EXTERNREF = 0x6f;
 const HAS_MAX = 0x01;
 
+/** The most entries a table may declare or grow to (ADR 0003); a table without a maximum gets it. */
+export const MAX_TABLE_ENTRIES = 100_000;
+
 /** One table of a table section: its element type and its limits in entries. */
 export interface WasmTable {
   refType: number;

@@ -1,13 +1,17 @@
 import fc from 'fast-check';
 import { LOG_LEVELS } from '@convergio/policy';
+import { decodeUtf8Escaped } from '@convergio/sandbox';
 import { decodeLogInput } from './log-input.js';
 
 const bytes = (text: string) => Buffer.from(text, 'utf8');
 
-/** What JSON.parse makes of the block, or `invalid` when it throws. */
+/**
+ * What JSON.parse makes of the block as the host-call layer decodes it (invalid UTF-8 escaped,
+ * see decodeUtf8Escaped), or `invalid` when it throws.
+ */
 function parsed(block: Buffer): unknown {
   try {
-    return JSON.parse(block.toString('utf8'));
+    return JSON.parse(decodeUtf8Escaped(block));
   } catch {
     return 'invalid';
   }

@@ -1,4 +1,5 @@
 import { LOG_LEVELS, type LogLevel } from '@convergio/policy';
+import { decodeUtf8Escaped } from '@convergio/sandbox';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -19,7 +20,7 @@ const LEVEL_HEADS = new Map(
  * (members in another order, spaces, escapes, other members): undefined, and JSON.parse reads
  * it. What it reads is what JSON.parse of the block's UTF-8 text gives: the text's bytes hold no
  * quote, backslash or control character, so the structure around them is exactly the form above
- * and they decode to the message as they stand (malformed UTF-8 replaced alike, and never
+ * and they decode to the message as they stand (malformed UTF-8 escaped alike, byte by byte, see decodeUtf8Escaped, and never
  * swallowing the closing quote, an ASCII byte).
  */
 export function decodeLogInput(bytes: Buffer): { level: LogLevel; message: string } | undefined {
@@ -33,7 +34,7 @@ export function decodeLogInput(bytes: Buffer): { level: LogLevel; message: strin
     const byte = bytes[i];
     if (byte === QUOTE || byte === BACKSLASH || byte < FIRST_PRINTABLE) return undefined;
   }
-  return { level: head.level, message: bytes.toString('utf8', start, end) };
+  return { level: head.level, message: decodeUtf8Escaped(bytes, start, end) };
 }
 
 function matches(bytes: Buffer, at: number, expected: Buffer): boolean {

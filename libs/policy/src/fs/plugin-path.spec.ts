@@ -15,6 +15,7 @@ describe('parsePluginPath', () => {
     ['/data/%2e%2e/etc/passwd', '/data/%2e%2e/etc/passwd'], // not decoded: a literal name inside /data
     ['/data/..%2f..%2fetc', '/data/..%2f..%2fetc'],
     ['/data/．．/etc', '/data/．．/etc'], // full-width dots are a name, not a parent reference
+    ['/data/😀.txt', '/data/😀.txt'], // a surrogate pair is one character
   ])('accepts %j as %j', (raw, canonical) => {
     expect(parsePluginPath(raw)).toEqual({ ok: true, value: canonical });
   });
@@ -31,6 +32,10 @@ describe('parsePluginPath', () => {
     ['C:\\Windows', 'backslash'],
     ['', 'non-empty'],
     ['/' + 'a'.repeat(5000), 'too long'],
+    // Invalid UTF-8 kept by the host-call decoder, and JSON-escaped lone surrogates: Node would
+    // open the U+FFFD name instead.
+    ['/data/a\udcff', 'well-formed'],
+    ['/data/a\ud800b', 'well-formed'],
   ])('refuses %j (%s)', (raw, reason) => {
     const result = parsePluginPath(raw);
     expect(result.ok).toBe(false);

@@ -21,7 +21,7 @@ export const FORBIDDEN_ROOTS: readonly string[] = ['/proc', '/sys', '/dev'];
  * with several grants there is no single obvious base, and a silent base is how
  * `../` escapes start. `..` is refused outright, not normalised away, so `/allowed/../etc`
  * never reaches the file system. Backslashes, NUL and other control characters are refused
- * (NUL truncates C strings; control characters forge log lines). Percent-encoded forms
+ * (NUL truncates C strings; control characters forge log lines), and so are lone surrogates. Percent-encoded forms
  * such as `%2e%2e` are NOT decoded: on a file system they are ordinary names.
  */
 export function parsePluginPath(raw: unknown): Outcome<string> {
@@ -29,6 +29,10 @@ export function parsePluginPath(raw: unknown): Outcome<string> {
   if (raw.length > MAX_PLUGIN_PATH_LENGTH) return fail('path is too long');
 
   if (/[\u0000-\u001f\u007f]/.test(raw)) return fail('path contains NUL or control characters');
+  // A lone surrogate (a JSON escape, or a byte of invalid UTF-8 kept by the host-call decoder)
+  // has no UTF-8 form: Node would name another file (U+FFFD) than the one decided on.
+  if (/\p{Cs}/u.test(raw))
+    return fail('path is not well-formed Unicode (invalid UTF-8 or a lone surrogate)');
   if (raw.includes('\\')) return fail('path contains a backslash');
   if (!raw.startsWith('/')) return fail('path must be absolute');
   const segments = raw.split('/').filter((s) => s !== '' && s !== '.');

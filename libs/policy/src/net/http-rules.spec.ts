@@ -93,6 +93,11 @@ describe('decideHttpRequest refuses the attacks real systems fell to', () => {
     ['gopher://allowed.com:6379/_FLUSHALL', 'scheme gopher is not supported here'],
     ['javascript:alert(1)', 'scheme javascript is not supported here'],
     ['//allowed.com/', 'url is not a valid absolute URL'],
+    // a lone surrogate (invalid UTF-8 kept by the host-call decoder) would become U+FFFD
+    [
+      'https://allowed.com/a\udcff',
+      'url is not well-formed Unicode (invalid UTF-8 or a lone surrogate)',
+    ],
     ['https:///', 'url is not a valid absolute URL'],
     // path prefix escapes
     ['https://api.allowed.com/apix', 'path /apix is outside /api'],

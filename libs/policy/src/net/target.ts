@@ -31,6 +31,10 @@ const MAX_URL_LENGTH = 8192;
 /** Parses a plugin-supplied URL with the WHATWG parser and refuses what must never be fetched. */
 export function parseNetUrl(url: string, schemes: readonly NetScheme[]): Outcome<NetTarget> {
   if (url.length > MAX_URL_LENGTH) return fail('url is too long');
+  // The WHATWG parser would turn a lone surrogate (invalid UTF-8 kept by the host-call decoder)
+  // into U+FFFD: another URL than the one the plugin sent.
+  if (/\p{Cs}/u.test(url))
+    return fail('url is not well-formed Unicode (invalid UTF-8 or a lone surrogate)');
   let parsed: URL;
   try {
     parsed = new URL(url);

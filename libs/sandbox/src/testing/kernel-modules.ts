@@ -116,6 +116,13 @@ export const KERNEL_ATTACK_WAT = `(module
     (local.set $h (call $alloc (i64.const 8)))
     (call $store_u64 (i64.add (local.get $h) (i64.const 4)) (i64.const -1))
     (call $answer (local.get $h)))
+  ;; output_set of a real block with a negative, then a huge, length: Extism reads it unsigned.
+  (func (export "output_negative_length") (result i32)
+    (call $output_set (call $alloc (i64.const 16)) (i64.const -1))
+    (i32.const 0))
+  (func (export "output_huge_length") (result i32)
+    (call $output_set (call $alloc (i64.const 16)) (i64.const 0x7fffffffffffffff))
+    (i32.const 0))
   (func (export "store_u8_before_start") (result i32) (local $h i64)
     (drop (call $alloc (i64.const 8)))
     (local.set $h (call $alloc (i64.const 8)))

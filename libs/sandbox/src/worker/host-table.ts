@@ -1,6 +1,7 @@
 import type { HostCallErrorCode } from '@convergio/contracts';
 import type { HostError, HostFunctionTable, JsonHostFunction } from '../host-api.js';
 import { errorMessage } from '../error-message.js';
+import { decodeUtf8Escaped } from '../utf8-escaped.js';
 import type { CallMeter } from './call-meter.js';
 import type { KernelMemory } from './kernel-memory.js';
 
@@ -12,7 +13,8 @@ const hostError = (code: HostCallErrorCode, message: string): HostError => ({
 
 /**
  * Turns a table of JSON host functions into Extism host functions: read the input from the
- * plugin's kernel memory (the function's own decoder, else JSON.parse of its text), call,
+ * plugin's kernel memory (the function's own decoder, else JSON.parse of its text, decoded
+ * without loss: decodeUtf8Escaped), call,
  * stringify, store, return the offset. Nothing may throw into Wasm (the plugin could not tell a
  * host bug from its own trap), so every failure becomes a HostError.
  */
@@ -45,7 +47,7 @@ function callWithJson(block: Buffer | null, fn: JsonHostFunction, name: string):
   let input: unknown;
   try {
     const decoded = block && fn.decodeInput ? fn.decodeInput(block) : undefined;
-    input = decoded !== undefined ? decoded : JSON.parse(block ? block.toString('utf8') : '');
+    input = decoded !== undefined ? decoded : JSON.parse(block ? decodeUtf8Escaped(block) : '');
   } catch {
     return hostError('bad_request', `the input of ${name} is not JSON`);
   }

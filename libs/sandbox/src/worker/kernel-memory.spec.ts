@@ -50,6 +50,19 @@ describe('KernelMemory', () => {
     expect([m.length(a), m.length(b)]).toEqual([4n, 0n]);
   });
 
+  it.each([
+    ['a negative', -1n],
+    ['the most negative i64', -(2n ** 63n)],
+    ['a', 17n],
+    ['a huge', 2n ** 60n],
+  ])('traps on %s length (KernelFault, never a RangeError)', (_, length) => {
+    const m = memory();
+    const a = m.alloc(16n);
+    expect(() => m.bytes(a, length)).toThrow(expect.objectContaining({ code: 'trap' }));
+    expect(() => m.bytes(a + 8n, length)).toThrow(expect.objectContaining({ code: 'trap' }));
+    expect(m.bytes(a, 16n)).toHaveLength(16);
+  });
+
   it('refuses what does not fit, creates nothing for it and counts the refusal', () => {
     const m = memory(100);
     expect(m.alloc(60n)).toBe(handle(1));

@@ -142,10 +142,14 @@ export class KernelMemory {
     return block ? block.toString('utf8', 0, Math.min(maxBytes, block.length)) : null;
   }
 
-  /** `length` bytes at `address`, which must lie inside one live block. */
+  /**
+   * `length` bytes at `address`, which must lie inside one live block. The length is an i64 from
+   * Wasm, read unsigned as Extism does: a negative one is a huge one, and traps.
+   */
   bytes(address: bigint, length: bigint): Uint8Array {
-    const { block, offset } = this.locate(address, length);
-    return new Uint8Array(block.buffer, block.byteOffset + offset, Number(length));
+    const width = BigInt.asUintN(64, length);
+    const { block, offset } = this.locate(address, width);
+    return new Uint8Array(block.buffer, block.byteOffset + offset, Number(width));
   }
 
   /** Bytes of the block `address` points into; 0 when there is none. */

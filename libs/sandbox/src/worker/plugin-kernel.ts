@@ -112,8 +112,8 @@ export class PluginKernel {
       input_load_u8: (offset: bigint) => m.loadU8(this.inputAddress(offset)),
       input_load_u64: (offset: bigint) => m.loadU64(this.inputAddress(offset)),
       output_set: (address: bigint, length: bigint) => {
-        m.bytes(address, length);
-        this.output = { address, length };
+        m.bytes(address, length); // traps unless inside one block (a negative length too)
+        this.output = { address, length: BigInt.asUintN(64, length) };
       },
       error_set: (address: bigint) => {
         if (!m.block(address)) throw new KernelFault('trap', 'error_set names no block');
