@@ -30,7 +30,7 @@ import {
 } from '@convergio/contracts';
 import { BusClient } from '@convergio/messaging';
 import { CurrentPrincipal } from '../auth/principal.decorator.js';
-import { Roles, type Principal } from '../auth/roles.js';
+import { PublisherOnly, Roles, type Principal } from '../auth/roles.js';
 import { openApiSchema } from '../http/openapi-schema.js';
 import { ApiPluginPath, PluginIdParam, VersionParam } from '../http/path-params.js';
 import { SchemaPipe } from '../http/schema.pipe.js';
@@ -68,7 +68,7 @@ export class PluginsController {
   ) {}
 
   @Post()
-  @Roles('publisher')
+  @PublisherOnly()
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiOperation({
     summary: 'Submit a plugin version',
