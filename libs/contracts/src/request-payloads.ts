@@ -14,6 +14,7 @@ import {
   SignedBySchema,
 } from './signer.schema.js';
 import { RequestSubjects } from './subjects.js';
+import { DomainError } from './error-codes.js';
 
 /** The most keys an approval may carry as the decider's issuance lineage (`decided_by_kin`). */
 export const MAX_DECIDER_KIN = 10_000;
@@ -549,3 +550,16 @@ export const RequestSchemas = {
 type Schemas = typeof RequestSchemas;
 export type RequestMap = { [S in keyof Schemas]: Static<Schemas[S]['request']> };
 export type ReplyMap = { [S in keyof Schemas]: Static<Schemas[S]['reply']> };
+
+/**
+ * 413 for a secret value over MAX_SECRET_VALUE_BYTES, naming the field and the limit (a fixed
+ * one, Azure Key Vault's own, so a value fits either store; no setting changes it).
+ */
+export function secretValueTooLarge(): DomainError {
+  const message =
+    `the field "value" is larger than ${MAX_SECRET_VALUE_BYTES} bytes (${MAX_SECRET_VALUE_BYTES / 1024} KiB) of UTF-8, ` +
+    "the most a secret holds: Azure Key Vault's own limit, kept by the embedded store too (no setting changes it)";
+  return new DomainError('payload_too_large', message, [
+    { code: 'secret_value_too_large', message, path: '/value' },
+  ]);
+}
