@@ -5,6 +5,7 @@ import {
   SECRET_ID_PATTERN,
   VERSION_PATTERN,
 } from './manifest.schema.js';
+import { SEMVER_NUMBERS_FORMAT } from './semver-numbers.js';
 import { FindingSchema, SubmittedByIssuerSchema, TrustSchema } from './event-payloads.js';
 import {
   PublicKeySchema,
@@ -29,8 +30,9 @@ export const PluginIdSchema = Type.String({
 /** A plugin version, as a manifest declares it: a semantic version. */
 export const VersionSchema = Type.String({
   pattern: VERSION_PATTERN,
+  format: SEMVER_NUMBERS_FORMAT,
   maxLength: 64,
-  description: 'a semantic version such as 1.2.0 or 2.0.0-beta.1, at most 64 characters',
+  description: `a semantic version such as 1.2.0 or 2.0.0-beta.1, at most 64 characters, each of major, minor and patch at most ${Number.MAX_SAFE_INTEGER}`,
 });
 const PluginId = PluginIdSchema;
 const Version = VersionSchema;
