@@ -10,9 +10,8 @@ import {
   type LogSettings,
 } from '@convergio/observability';
 import { jsonEndsWithNewline } from './json-newline.js';
+import { frameworkErrorReply, MAX_PARAM_CHARS } from './framework-errors.js';
 import { assertCanListen } from './listen-probe.js';
-
-const MAX_PARAM_CHARS = 16 * 1024;
 
 /** How a process serves HTTP and logs. */
 export interface BootstrapOptions {
@@ -43,6 +42,8 @@ export async function bootstrapService(
     new FastifyAdapter({
       // Fastify's own request logging stays off: the access log below is the one.
       logger: false,
+      // What the router refuses itself (a bad percent-encoding) in the platform's error shape.
+      frameworkErrors: frameworkErrorReply(logger),
       routerOptions: {
         // A path parameter of any length reaches the route's check (a 400 naming the field), not
         // the router's 414; Node's header limit (16 KiB) bounds the request line anyway.
