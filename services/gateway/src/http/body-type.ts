@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest, RequestPayload } from 'fastify';
 import { DomainError } from '@convergio/contracts';
 
 /** The media type of every gateway body but the submission's. */
-export const JSON_MEDIA_TYPE = 'application/json';
+const JSON_MEDIA_TYPE = 'application/json';
 
 /** What a route's body must be: its media type, and what a refusal tells the client to send. */
 interface BodyType {
