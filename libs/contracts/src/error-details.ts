@@ -1,5 +1,9 @@
 import type { ErrorObject } from 'ajv';
 import type { ErrorDetail } from './error-codes.js';
+import { SEMVER_NUMBERS_FORMAT, SEMVER_NUMBERS_MESSAGE } from './semver-numbers.js';
+
+/** Formats of our own, with what a value must be (Ajv would say only `must match format "..."`). */
+const FORMAT_MESSAGES: Record<string, string> = { [SEMVER_NUMBERS_FORMAT]: SEMVER_NUMBERS_MESSAGE };
 
 /**
  * Ajv errors as stable details: one entry per problem, with a JSON pointer path. A value outside
@@ -21,9 +25,14 @@ export function toDetails(errors: ErrorObject[]): ErrorDetail[] {
       const missing = e.keyword === 'required' ? `/${String(e.params.missingProperty)}` : '';
       const extra =
         e.keyword === 'additionalProperties' ? `/${String(e.params.additionalProperty)}` : '';
+      const format = e.keyword === 'format' ? FORMAT_MESSAGES[String(e.params.format)] : undefined;
       return {
         code: `schema.${e.keyword}`,
-        message: (e.keyword === 'additionalProperties' && knownNames(e)) || e.message || 'invalid',
+        message:
+          (e.keyword === 'additionalProperties' && knownNames(e)) ||
+          format ||
+          e.message ||
+          'invalid',
         path: `${e.instancePath}${missing}${extra}` || '/',
       };
     });

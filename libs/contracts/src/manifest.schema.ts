@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { SEMVER_NUMBERS_FORMAT } from './semver-numbers.js';
 
 /** Plugin versions: semantic versions (`1.2.0`, `2.0.0-beta.1`), at most 64 characters. */
 /**
@@ -19,7 +20,12 @@ export const PLUGIN_ID_PATTERN =
 const FUNCTION_NAME = '^[A-Za-z_][A-Za-z0-9_]{0,63}$';
 
 const Semver = (description: string) =>
-  Type.String({ pattern: VERSION_PATTERN, maxLength: 64, description });
+  Type.String({
+    pattern: VERSION_PATTERN,
+    format: SEMVER_NUMBERS_FORMAT,
+    maxLength: 64,
+    description: `${description}, each number at most ${Number.MAX_SAFE_INTEGER}`,
+  });
 const Paths = Type.Array(Type.String({ minLength: 1, maxLength: 1024 }), {
   minItems: 1,
   maxItems: 64,

@@ -5,6 +5,7 @@ import {
   SECRET_ID_PATTERN,
   VERSION_PATTERN,
 } from './manifest.schema.js';
+import { SEMVER_NUMBERS_FORMAT } from './semver-numbers.js';
 import { FindingSchema, SubmittedByIssuerSchema, TrustSchema } from './event-payloads.js';
 import {
   PublicKeySchema,
@@ -14,6 +15,7 @@ import {
   SignedBySchema,
 } from './signer.schema.js';
 import { ALL_EVENT_SUBJECTS, RequestSubjects } from './subjects.js';
+import { DomainError } from './error-codes.js';
 
 /** The most keys an approval may carry as the decider's issuance lineage (`decided_by_kin`). */
 export const MAX_DECIDER_KIN = 10_000;
@@ -28,8 +30,9 @@ export const PluginIdSchema = Type.String({
 /** A plugin version, as a manifest declares it: a semantic version. */
 export const VersionSchema = Type.String({
   pattern: VERSION_PATTERN,
+  format: SEMVER_NUMBERS_FORMAT,
   maxLength: 64,
-  description: 'a semantic version such as 1.2.0 or 2.0.0-beta.1, at most 64 characters',
+  description: `a semantic version such as 1.2.0 or 2.0.0-beta.1, at most 64 characters, each of major, minor and patch at most ${Number.MAX_SAFE_INTEGER}`,
 });
 const PluginId = PluginIdSchema;
 const Version = VersionSchema;
@@ -567,3 +570,16 @@ export const RequestSchemas = {
 type Schemas = typeof RequestSchemas;
 export type RequestMap = { [S in keyof Schemas]: Static<Schemas[S]['request']> };
 export type ReplyMap = { [S in keyof Schemas]: Static<Schemas[S]['reply']> };
+
+/**
+ * 413 for a secret value over MAX_SECRET_VALUE_BYTES, naming the field and the limit (a fixed
+ * one, Azure Key Vault's own, so a value fits either store; no setting changes it).
+ */
+export function secretValueTooLarge(): DomainError {
+  const message =
+    `the field "value" is larger than ${MAX_SECRET_VALUE_BYTES} bytes (${MAX_SECRET_VALUE_BYTES / 1024} KiB) of UTF-8, ` +
+    "the most a secret holds: Azure Key Vault's own limit, kept by the embedded store too (no setting changes it)";
+  return new DomainError('payload_too_large', message, [
+    { code: 'secret_value_too_large', message, path: '/value' },
+  ]);
+}

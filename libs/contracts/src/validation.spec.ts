@@ -92,6 +92,41 @@ describe('manifest validation', () => {
   it('lists every problem at once', () => {
     expect(problems(() => validateManifest({})).length).toBeGreaterThanOrEqual(9);
   });
+
+  it.each([
+    ['version', '100000000000000000000.0.0'],
+    ['version', '9007199254740992.0.0'],
+    ['version', '1.9007199254740992.0-beta.1'],
+    ['min_core_version', '0.0.99999999999999999999'],
+  ])(
+    'refuses a %s %s whose numbers semver cannot order, naming the field and the bound, once',
+    (field, version) => {
+      let refused: DomainError | undefined;
+      try {
+        validateManifest({ ...manifest, [field]: version });
+      } catch (error) {
+        refused = error as DomainError;
+      }
+      expect(refused?.code).toBe('validation_failed');
+      expect(refused?.details).toEqual([
+        {
+          code: 'schema.format',
+          path: `/${field}`,
+          message:
+            'must be a semantic version whose major, minor and patch numbers are each at most 9007199254740991 (Number.MAX_SAFE_INTEGER), the largest semver can order',
+        },
+      ]);
+    },
+  );
+
+  it('takes versions whose numbers are at most Number.MAX_SAFE_INTEGER, pre-release and build numbers of any size', () => {
+    for (const version of [
+      '9007199254740991.9007199254740991.9007199254740991',
+      '1.0.0-99999999999999999999',
+      '1.0.0+99999999999999999999',
+    ])
+      expect(validateManifest({ ...manifest, version }).version).toBe(version);
+  });
 });
 
 describe('envelope validation', () => {

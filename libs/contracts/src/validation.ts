@@ -7,6 +7,7 @@ import { envelopeSchema, type EventEnvelope, type RequestEnvelope } from './enve
 import { EventPayloadSchemas } from './event-payloads.js';
 import { RequestSchemas } from './request-payloads.js';
 import { ManifestSchema, type Manifest } from './manifest.schema.js';
+import { SEMVER_NUMBERS_FORMAT, semverNumbersAreSafe } from './semver-numbers.js';
 import type { EventSubject, RequestSubject } from './subjects.js';
 import { unstorableCharacters } from './stored-text.js';
 
@@ -24,7 +25,10 @@ const coercingAjv = new Ajv({
   coerceTypes: true,
   useDefaults: true,
 });
-for (const instance of [ajv, coercingAjv]) (addFormats as unknown as (a: Ajv) => Ajv)(instance);
+for (const instance of [ajv, coercingAjv]) {
+  (addFormats as unknown as (a: Ajv) => Ajv)(instance);
+  instance.addFormat(SEMVER_NUMBERS_FORMAT, { type: 'string', validate: semverNumbersAreSafe });
+}
 
 /**
  * Returns a checker that throws a coded error listing every problem. The schema is compiled on

@@ -1,8 +1,7 @@
-import { createServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { ConfigError } from '@convergio/config';
 import { connectBus } from '@convergio/messaging';
 import {
   accessLogHook,
@@ -11,8 +10,8 @@ import {
   type LogSettings,
 } from '@convergio/observability';
 import { jsonEndsWithNewline } from './json-newline.js';
-
-const MAX_PARAM_CHARS = 16 * 1024;
+import { frameworkErrorReply, MAX_PARAM_CHARS } from './framework-errors.js';
+import { assertCanListen } from './listen-probe.js';
 
 /** How a process serves HTTP and logs. */
 export interface BootstrapOptions {
@@ -27,7 +26,8 @@ export interface BootstrapOptions {
 
 /**
  * Creates a Nest application on Fastify (ADR 0018), starts its bus handlers and its HTTP port.
- * Throws ConfigError (naming PORT) when the port is taken, before anything joins the bus.
+ * Throws ConfigError (naming HOST or PORT) when it cannot listen there, before anything joins the
+ * bus (assertCanListen).
  */
 export async function bootstrapService(
   name: string,
@@ -42,6 +42,8 @@ export async function bootstrapService(
     new FastifyAdapter({
       // Fastify's own request logging stays off: the access log below is the one.
       logger: false,
+      // What the router refuses itself (a bad percent-encoding) in the platform's error shape.
+      frameworkErrors: frameworkErrorReply(logger),
       routerOptions: {
         // A path parameter of any length reaches the route's check (a 400 naming the field), not
         // the router's 414; Node's header limit (16 KiB) bounds the request line anyway.
@@ -65,24 +67,4 @@ export async function bootstrapService(
   const { port } = app.getHttpServer().address() as AddressInfo;
   logger.log(`${name} listening on ${o.host}:${port}`, name);
   return app;
-}
-
-/** Opens and closes the port, so a taken one is refused before the service joins the bus. */
-async function assertCanListen(port: number, host: string): Promise<void> {
-  if (port === 0) return;
-  await new Promise<void>((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', (error: NodeJS.ErrnoException) =>
-      reject(
-        new ConfigError([
-          {
-            variable: 'PORT',
-            expected: `a port this process may listen on at ${host}`,
-            received: `${port} (${error.code === 'EADDRINUSE' ? 'already in use' : error.code})`,
-          },
-        ]),
-      ),
-    );
-    probe.listen({ port, host, exclusive: true }, () => probe.close(() => resolve()));
-  });
 }

@@ -58,4 +58,25 @@ describe('configuration is checked at boot', () => {
       taken.close();
     }
   });
+
+  it.each([
+    ['256.1.1.1', '0', 'does not resolve'],
+    ['10.99.99.99', '0', 'not an address of this machine'],
+    ['10.99.99.99', '39999', 'not an address of this machine'],
+  ])(
+    'refuses HOST=%s (PORT=%s) before joining the bus, naming HOST alone, without a stack trace',
+    async (host, port, why) => {
+      const { code, stderr } = await run('registry', {
+        NATS_URL: 'nats://127.0.0.1:1',
+        DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none',
+        HOST: host,
+        PORT: port,
+      });
+      expect(code).toBe(1);
+      expect(stderr).toContain(`HOST: expected an address of this machine to listen on`);
+      expect(stderr).toContain(`got ${host} (${why}`);
+      expect(stderr).not.toContain('PORT:');
+      expect(stderr).not.toMatch(/successfully started|\n\s+at /);
+    },
+  );
 });

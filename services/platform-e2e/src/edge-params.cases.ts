@@ -4,7 +4,7 @@ import { adminKey, api, bearer, createKey } from './support/fixtures.js';
 type Call = { method: 'get' | 'post' | 'put' | 'delete'; path: string; body?: object };
 
 const badIds = ['BAD!', 'a..b', 'x'.repeat(300), '-lead', 'Upper.case'];
-const badVersions = ['1.0', 'latest', `1.0.0-${'a'.repeat(80)}`, '01.0.0'];
+const badVersions = ['1.0', 'latest', `1.0.0-${'a'.repeat(80)}`, '01.0.0', '9007199254740992.0.0'];
 
 /** Every route with a plugin id in its path, called with `id` (and a valid version). */
 const withId = (id: string): Call[] => [

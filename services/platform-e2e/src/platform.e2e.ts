@@ -32,4 +32,5 @@ await import('./stored-text.cases.js');
 await import('./edge-limits.cases.js');
 await import('./edge-params.cases.js');
 await import('./guidance.cases.js');
+await import('./edge-bodies.cases.js');
 await import('./hostile-packages.cases.js');

@@ -125,7 +125,12 @@ describe('secrets end to end', () => {
         .send({ value });
     p.record(await put('x', OTHER, publisher).expect(403));
     p.record(await put('bad%2Fid', OTHER).expect(400));
-    p.record(await put('big', 'x'.repeat(25 * 1024 + 1)).expect(413));
+    const big = p.record(await put('big', 'x'.repeat(25 * 1024 + 1)).expect(413));
+    expect(big.body.error).toMatchObject({
+      code: 'payload_too_large',
+      message: expect.stringContaining('"value" is larger than 25600 bytes (25 KiB)'),
+      details: [expect.objectContaining({ code: 'secret_value_too_large', path: '/value' })],
+    });
     p.record(await put('empty', '').expect(400));
     p.record(
       await request(p.info.gatewayUrl).delete('/v1/secrets/never-stored').set(p.auth()).expect(404),

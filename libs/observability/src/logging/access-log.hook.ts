@@ -11,19 +11,33 @@ const PROBES = new Set(['/healthz', '/readyz', '/metrics']);
  */
 export function accessLogHook(logger: ServiceLogger) {
   return (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
-    const pattern = request.is404 ? undefined : request.routeOptions.url;
-    const route = pattern ?? '(no route)';
-    const principal = (request as FastifyRequest & { principal?: { keyId?: string } }).principal;
-    logger.access(
-      {
-        method: request.method,
-        route,
-        status: reply.statusCode,
-        duration_ms: Math.round(reply.elapsedTime * 100) / 100,
-        key_id: principal?.keyId ?? null,
-      },
-      PROBES.has(route),
-    );
+    logAccess(logger, request, reply, reply.elapsedTime);
     done();
   };
+}
+
+/**
+ * The access-log line of one finished request, for answers sent outside the route lifecycle too
+ * (Fastify's framework errors, which run no hooks and keep no start time): `elapsedMs` is the
+ * time it took.
+ */
+export function logAccess(
+  logger: ServiceLogger,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  elapsedMs: number,
+): void {
+  const pattern = request.is404 ? undefined : request.routeOptions.url;
+  const route = pattern ?? '(no route)';
+  const principal = (request as FastifyRequest & { principal?: { keyId?: string } }).principal;
+  logger.access(
+    {
+      method: request.method,
+      route,
+      status: reply.statusCode,
+      duration_ms: Math.round(elapsedMs * 100) / 100,
+      key_id: principal?.keyId ?? null,
+    },
+    PROBES.has(route),
+  );
 }

@@ -4,11 +4,14 @@ import { DomainError } from '@convergio/contracts';
 import { Public } from '@convergio/runtime';
 import type { ApiKeyService } from './api-key.service.js';
 import { AuthGuard, type AuthedRequest } from './auth.guard.js';
-import { Roles, type Principal } from './roles.js';
+import { PublisherOnly, Roles, type Principal } from './roles.js';
 
 class PluginsController {
-  @Roles('publisher')
+  @PublisherOnly()
   submit() {}
+
+  @Roles('invoker')
+  invoke() {}
 
   list() {}
 
@@ -29,6 +32,13 @@ const principals: Record<string, Principal> = {
     roles: ['publisher'],
     publisher: 'acme',
     issuedBy: 'k-admin',
+  },
+  cvg_old_publisher: {
+    keyId: 'k-old',
+    name: 'from before owners',
+    roles: ['publisher'],
+    publisher: null,
+    issuedBy: null,
   },
   cvg_invoker: {
     keyId: 'k-inv',
@@ -70,12 +80,21 @@ describe('AuthGuard', () => {
     await expect(call(plugins, 'list').result).rejects.toMatchObject({ code: 'unauthorized' });
   });
 
-  it.each(['cvg_admin', 'Basic cvg_admin', 'Bearer', 'Bearer ', 'Bearer a b'])(
+  it.each(['cvg_admin', 'Basic cvg_admin', 'Bearer', 'Bearer ', 'Bearer a b', 'Bearercvg_admin'])(
     'refuses the malformed header "%s" as unauthorized',
     async (header) => {
       await expect(call(plugins, 'list', header).result).rejects.toMatchObject({
         code: 'unauthorized',
       });
+    },
+  );
+
+  it.each(['bearer cvg_invoker', 'BEARER cvg_invoker', 'Bearer  cvg_invoker'])(
+    'takes "%s": the scheme is case-insensitive (RFC 9110 §11.1)',
+    async (header) => {
+      const { request, result } = call(plugins, 'invoke', header);
+      await expect(result).resolves.toBe(true);
+      expect(request.principal.keyId).toBe('k-inv');
     },
   );
 
@@ -86,11 +105,35 @@ describe('AuthGuard', () => {
   });
 
   it('refuses a valid key without the route role as forbidden, naming the roles', async () => {
-    await expect(call(plugins, 'submit', 'Bearer cvg_invoker').result).rejects.toMatchObject({
+    await expect(call(plugins, 'invoke', 'Bearer cvg_publisher').result).rejects.toMatchObject({
       code: 'forbidden',
-      message: expect.stringContaining('publisher'),
+      message:
+        'this route needs a key with one of the roles invoker, admin; this key has publisher',
     });
   });
+
+  it.each([
+    ['an invoker key', 'cvg_invoker', 'this key has invoker'],
+    ['an admin key', 'cvg_admin', 'this key has admin'],
+    [
+      'a publisher key that names no publisher',
+      'cvg_old_publisher',
+      'key k-old has the role publisher but belongs to no publisher',
+    ],
+  ])(
+    'refuses %s on a publisher-only route, naming the one role that passes and how to get it',
+    async (_what, key, why) => {
+      const refused = call(plugins, 'submit', `Bearer ${key}`).result;
+      await expect(refused).rejects.toMatchObject({ code: 'forbidden' });
+      const { message } = (await refused.catch((e: unknown) => e)) as DomainError;
+      expect(message).toContain(
+        'this route needs a key with the role publisher that names its publisher (admin keys do not pass',
+      );
+      expect(message).not.toMatch(/roles [a-z]+, admin/);
+      expect(message).toContain(why);
+      expect(message).toContain('POST /v1/api-keys {"name": "ci", "roles": ["publisher"]');
+    },
+  );
 
   it('applies a role set on the controller class to its routes', async () => {
     await expect(call(audit, 'query', 'Bearer cvg_publisher').result).rejects.toMatchObject({
@@ -112,7 +155,7 @@ describe('AuthGuard', () => {
   });
 
   it.each([
-    [plugins, 'submit'],
+    [plugins, 'invoke'],
     [audit, 'query'],
   ])('lets admin call any @Roles route', async (controller, handler) => {
     const { request, result } = call(controller, handler, 'Bearer cvg_admin');

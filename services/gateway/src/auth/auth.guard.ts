@@ -4,7 +4,19 @@ import type { FastifyRequest } from 'fastify';
 import { DomainError } from '@convergio/contracts';
 import { ApiKeyService } from './api-key.service.js';
 import { PUBLIC_KEY } from '@convergio/runtime';
-import { ROLES_KEY, type Principal, type Role } from './roles.js';
+import {
+  PUBLISHER_KEY_HINT,
+  PUBLISHER_ONLY_KEY,
+  ROLES_KEY,
+  type Principal,
+  type Role,
+} from './roles.js';
+
+/**
+ * `Authorization: Bearer <key>`; the scheme's case does not matter (RFC 9110 §11.1), and one or
+ * more spaces may follow it.
+ */
+const BEARER = /^Bearer +(\S+)$/i;
 
 /** Request with the authenticated caller attached. */
 export type AuthedRequest = FastifyRequest & { principal: Principal };
@@ -12,8 +24,10 @@ export type AuthedRequest = FastifyRequest & { principal: Principal };
 /** What a route's decorators ask of its callers. */
 interface RouteAccess {
   public: boolean;
-  /** The roles that may call it (admin always may); undefined: any valid key. */
+  /** The roles that may call it (admin always may, unless publisherOnly); undefined: any valid key. */
   roles: Role[] | undefined;
+  /** Only a publisher key naming its publisher may call it (see PublisherOnly). */
+  publisherOnly: boolean;
 }
 
 /** Every route needs a valid Bearer key unless marked @Public; @Roles narrows who may call it. */
@@ -31,22 +45,12 @@ export class AuthGuard implements CanActivate {
     const access = this.accessOf(context);
     if (access.public) return true;
     const request = context.switchToHttp().getRequest<AuthedRequest>();
-    const match = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '');
+    const match = BEARER.exec(request.headers.authorization ?? '');
     if (!match)
       throw new DomainError('unauthorized', 'send an API key as "Authorization: Bearer <key>"');
     const principal = await this.keys.authenticate(match[1]);
-    const allowed = access.roles;
-    if (
-      allowed &&
-      !principal.roles.includes('admin') &&
-      !allowed.some((r) => principal.roles.includes(r))
-    ) {
-      throw new DomainError(
-        'forbidden',
-        `this route needs a key with one of the roles ${[...new Set([...allowed, 'admin'])].join(', ')}; ` +
-          `this key has ${principal.roles.join(', ') || 'none'}`,
-      );
-    }
+    if (access.publisherOnly) checkPublisherKey(principal);
+    else checkRoles(access.roles, principal);
     request.principal = principal;
     return true;
   }
@@ -61,9 +65,37 @@ export class AuthGuard implements CanActivate {
       access = {
         public: this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets) ?? false,
         roles: this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets),
+        publisherOnly:
+          this.reflector.getAllAndOverride<boolean>(PUBLISHER_ONLY_KEY, targets) ?? false,
       };
       ofController.set(handler, access);
     }
     return access;
   }
+}
+
+const rolesOf = (p: Principal) => p.roles.join(', ') || 'none';
+
+/** A key with one of `allowed` (or admin) passes; the refusal lists every role that would. */
+function checkRoles(allowed: Role[] | undefined, principal: Principal): void {
+  if (!allowed || principal.roles.includes('admin')) return;
+  if (allowed.some((r) => principal.roles.includes(r))) return;
+  throw new DomainError(
+    'forbidden',
+    `this route needs a key with one of the roles ${[...new Set([...allowed, 'admin'])].join(', ')}; ` +
+      `this key has ${rolesOf(principal)}`,
+  );
+}
+
+/** Only a publisher key that names its publisher passes; admin alone does not. */
+function checkPublisherKey(principal: Principal): void {
+  if (principal.roles.includes('publisher') && principal.publisher) return;
+  const why = principal.roles.includes('publisher')
+    ? `key ${principal.keyId} has the role publisher but belongs to no publisher (keys created before plugin ids had owners)`
+    : `this key has ${rolesOf(principal)}`;
+  throw new DomainError(
+    'forbidden',
+    `this route needs a key with the role publisher that names its publisher (admin keys do not pass: ` +
+      `a plugin is submitted for a publisher); ${why}; ${PUBLISHER_KEY_HINT}`,
+  );
 }

@@ -6,9 +6,9 @@ import { tooDeep, tooLarge } from './limit-errors.js';
 
 /**
  * The gateway's body parsing, set before the application listens: `application/json` bodies of
- * at most GATEWAY_MAX_INVOKE_BYTES, nested at most GATEWAY_MAX_JSON_DEPTH deep; bodies of any
- * other type are not read (the routes' own checks refuse what they miss, and the submit route
- * reads its multipart body itself).
+ * at most GATEWAY_MAX_INVOKE_BYTES, nested at most GATEWAY_MAX_JSON_DEPTH deep. A body of any
+ * other type never gets here (refuseOtherBodies refuses it first, and the submit route reads its
+ * multipart body itself); the catch-all parser only meets empty bodies of another type.
  */
 export function parseJsonWithinLimits(app: NestFastifyApplication, limits: GatewayLimits): void {
   const fastify = app.getHttpAdapter().getInstance();

@@ -30,13 +30,19 @@ import {
 } from '@convergio/contracts';
 import { BusClient } from '@convergio/messaging';
 import { CurrentPrincipal } from '../auth/principal.decorator.js';
-import { Roles, type Principal } from '../auth/roles.js';
+import { PublisherOnly, Roles, type Principal } from '../auth/roles.js';
+import { TakesBody } from '../http/body-type.js';
 import { openApiSchema } from '../http/openapi-schema.js';
 import { ApiPluginPath, PluginIdParam, VersionParam } from '../http/path-params.js';
 import { SchemaPipe } from '../http/schema.pipe.js';
 import { ExecutorTimeouts } from './executor-timeouts.js';
 import { MAX_WAIT_SECONDS, waitQuery } from './settled-state.js';
-import { SUBMISSION_FORM, SubmissionUpload, SubmittedParts } from './submission-upload.js';
+import {
+  SUBMISSION_FORM,
+  SUBMISSION_MEDIA_TYPE,
+  SubmissionUpload,
+  SubmittedParts,
+} from './submission-upload.js';
 import { SubmissionService, type SubmissionParts } from './submission.service.js';
 const InvokeBody = Type.Omit(RequestSchemas[RequestSubjects.ExecutorInvoke].request, ['plugin_id']);
 const InvokeBatchBody = Type.Omit(RequestSchemas[RequestSubjects.ExecutorInvokeBatch].request, [
@@ -68,7 +74,7 @@ export class PluginsController {
   ) {}
 
   @Post()
-  @Roles('publisher')
+  @PublisherOnly()
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiOperation({
     summary: 'Submit a plugin version',
@@ -80,7 +86,7 @@ export class PluginsController {
     required: false,
     schema: { type: 'integer', minimum: 0, maximum: MAX_WAIT_SECONDS },
   })
-  @ApiConsumes('multipart/form-data')
+  @ApiConsumes(SUBMISSION_MEDIA_TYPE)
   @ApiUnsupportedMediaTypeResponse({ description: `anything but ${SUBMISSION_FORM}` })
   @ApiPayloadTooLargeResponse({
     description:
@@ -97,6 +103,7 @@ export class PluginsController {
       },
     },
   })
+  @TakesBody(SUBMISSION_MEDIA_TYPE, SUBMISSION_FORM)
   @UseInterceptors(SubmissionUpload)
   submit(
     @SubmittedParts() parts: SubmissionParts,

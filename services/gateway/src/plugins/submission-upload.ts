@@ -17,6 +17,9 @@ import type { SubmissionParts } from './submission.service.js';
 const PARTS = ['manifest', 'module', 'sbom'] as const;
 type Part = (typeof PARTS)[number];
 
+/** The media type of a submission. */
+export const SUBMISSION_MEDIA_TYPE = 'multipart/form-data';
+
 /** What the submit route takes, said in every refusal of the request's shape. */
 export const SUBMISSION_FORM =
   'multipart/form-data with the parts manifest (plugin.json), module (.wasm) and, optionally, sbom (CycloneDX JSON), each at most once';
@@ -117,7 +120,7 @@ const unexpectedPart = (name: string) =>
 
 /** The media type of a Content-Type header is multipart/form-data (parameters aside). */
 function isFormData(contentType: string | undefined): boolean {
-  return contentType?.split(';')[0].trim().toLowerCase() === 'multipart/form-data';
+  return contentType?.split(';')[0].trim().toLowerCase() === SUBMISSION_MEDIA_TYPE;
 }
 
 function notMultipart(request: FastifyRequest): DomainError {

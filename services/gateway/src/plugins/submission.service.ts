@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DomainError, RequestSubjects, type Manifest } from '@convergio/contracts';
 import { BusClient } from '@convergio/messaging';
 import { ARTIFACT_STORE, type ArtifactStore, type StagedArtifact } from '@convergio/artifacts';
-import type { Principal } from '../auth/roles.js';
+import { PUBLISHER_KEY_HINT, type Principal } from '../auth/roles.js';
 import { GATEWAY_LIMITS, type GatewayLimits } from '../config/gateway.config.js';
 import { checkSbomPart } from './sbom-part.js';
 import { readManifestPart } from './manifest-part.js';
@@ -41,8 +41,7 @@ export class SubmissionService {
     if (!who.publisher)
       throw new DomainError(
         'forbidden',
-        `key ${who.keyId} belongs to no publisher, so it cannot submit plugins; an admin creates a publisher key with ` +
-          `POST /v1/api-keys {"name": "ci", "roles": ["publisher"], "publisher": "<your publisher name>"}`,
+        `key ${who.keyId} belongs to no publisher, so it cannot submit plugins; ${PUBLISHER_KEY_HINT}`,
       );
     const manifest = readManifestPart(parts.manifest, this.limits.GATEWAY_MAX_JSON_DEPTH);
     if (!parts.module?.length)

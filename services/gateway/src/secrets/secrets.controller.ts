@@ -9,8 +9,8 @@ import {
 } from '@nestjs/swagger';
 import { Type, type Static } from '@sinclair/typebox';
 import {
-  DomainError,
   MAX_SECRET_VALUE_BYTES,
+  secretValueTooLarge,
   RequestSchemas,
   RequestSubjects,
   SecretIdSchema,
@@ -61,11 +61,7 @@ export class SecretsController {
     @Body(new SchemaPipe(PutBody, 'secret')) body: Static<typeof PutBody>,
     @CurrentPrincipal() who: Principal,
   ) {
-    if (Buffer.byteLength(body.value, 'utf8') > MAX_SECRET_VALUE_BYTES)
-      throw new DomainError(
-        'payload_too_large',
-        `a secret value holds at most ${MAX_SECRET_VALUE_BYTES} bytes`,
-      );
+    if (Buffer.byteLength(body.value, 'utf8') > MAX_SECRET_VALUE_BYTES) throw secretValueTooLarge();
     return this.bus.request(RequestSubjects.SecretsPut, {
       id,
       value: body.value,

@@ -64,6 +64,20 @@ describe('registry submissions: owners and versions', () => {
   const refusals = (id: string) => ofPlugin(EventSubjects.SubmissionRefused, id);
   const submittedEvents = (id: string) => ofPlugin(EventSubjects.PluginSubmitted, id);
 
+  it('refuses a version semver cannot order, naming /version and the bound, and records nothing', async () => {
+    await expect(submit('o.huge', '100000000000000000000.0.0', 'acme')).rejects.toMatchObject({
+      code: 'validation_failed',
+      details: [
+        {
+          code: 'semver',
+          path: '/version',
+          message: expect.stringContaining('each number at most 9007199254740991'),
+        },
+      ],
+    });
+    await expect(plugin('o.huge')).rejects.toMatchObject({ code: 'not_found' });
+  });
+
   it('gives an id to the publisher of its first accepted submission', async () => {
     await submit('o.claimed', '1.0.0', 'acme');
     expect(await plugin('o.claimed')).toMatchObject({ owner: 'acme', serving_version: null });

@@ -4,6 +4,7 @@ import {
   DomainError,
   EventSubjects,
   type ErrorCode,
+  type ErrorDetail,
   type ReplyMap,
   type RequestMap,
 } from '@convergio/contracts';
@@ -162,7 +163,19 @@ function identify(manifest: Record<string, unknown>) {
   const id = typeof manifest.id === 'string' ? manifest.id : '';
   const version = typeof manifest.version === 'string' ? manifest.version : '';
   const name = typeof manifest.name === 'string' ? manifest.name : id;
-  if (!id || !isSemver(version))
-    throw new DomainError('validation_failed', 'manifest needs an id and a semver version');
+  const details: ErrorDetail[] = [];
+  if (!id) details.push({ code: 'required', message: 'must be the plugin id', path: '/id' });
+  if (!isSemver(version))
+    details.push({
+      code: 'semver',
+      message: `must be a semantic version MAJOR.MINOR.PATCH, each number at most ${Number.MAX_SAFE_INTEGER} (Number.MAX_SAFE_INTEGER)`,
+      path: '/version',
+    });
+  if (details.length > 0)
+    throw new DomainError(
+      'validation_failed',
+      'manifest needs an id and a semver version',
+      details,
+    );
   return { id, version, name };
 }

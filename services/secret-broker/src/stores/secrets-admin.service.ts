@@ -4,6 +4,7 @@ import {
   DomainError,
   EventSubjects,
   MAX_SECRET_VALUE_BYTES,
+  secretValueTooLarge,
   type ReplyMap,
   type RequestMap,
 } from '@convergio/contracts';
@@ -41,11 +42,7 @@ export class SecretsAdminService {
           path: '/value',
         },
       ]);
-    if (Buffer.byteLength(req.value, 'utf8') > MAX_SECRET_VALUE_BYTES)
-      throw new DomainError(
-        'payload_too_large',
-        `a secret value holds at most ${MAX_SECRET_VALUE_BYTES} bytes`,
-      );
+    if (Buffer.byteLength(req.value, 'utf8') > MAX_SECRET_VALUE_BYTES) throw secretValueTooLarge();
     // The row and its event commit together (outbox): no change unrecorded, none announced unmade.
     const created = await this.dataSource.transaction(async (manager) => {
       const isNew = await store.put(manager, req.id, req.value);

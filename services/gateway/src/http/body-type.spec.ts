@@ -1,0 +1,208 @@
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Body, Controller, Delete, HttpCode, Module, Post } from '@nestjs/common';
+import { APP_FILTER, NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { GATEWAY_LIMITS, type GatewayLimits } from '../config/gateway.config.js';
+import { prepareGatewayHttp } from '../openapi.js';
+import { TakesBody } from './body-type.js';
+import { HttpErrorFilter } from './http-error.filter.js';
+
+const LIMITS = {
+  GATEWAY_MAX_INVOKE_BYTES: 64 * 1024,
+  GATEWAY_MAX_JSON_DEPTH: 64,
+} as GatewayLimits;
+
+/** What reached a handler: nothing may, for a refused request. */
+const reached: unknown[] = [];
+
+@Controller('t')
+class ProbeController {
+  @Post('json')
+  @HttpCode(200)
+  json(@Body() body: unknown) {
+    reached.push(body);
+    return { body: body ?? null };
+  }
+
+  @Post('form')
+  @HttpCode(200)
+  @TakesBody('multipart/form-data', 'multipart/form-data with the parts a and b')
+  form() {
+    reached.push('form');
+    return { form: true };
+  }
+
+  @Delete('none')
+  @HttpCode(200)
+  none() {
+    reached.push('none');
+    return { none: true };
+  }
+}
+
+@Module({
+  controllers: [ProbeController],
+  providers: [
+    { provide: GATEWAY_LIMITS, useValue: LIMITS },
+    { provide: APP_FILTER, useClass: HttpErrorFilter },
+  ],
+})
+class ProbeModule {}
+
+interface Answer {
+  status: number;
+  body: { error?: { code: string; message: string; details: { message: string }[] } } & Record<
+    string,
+    unknown
+  >;
+}
+
+describe('bodies of a type their route does not take (refuseOtherBodies)', () => {
+  let app: NestFastifyApplication;
+  let port: number;
+
+  beforeAll(async () => {
+    app = await NestFactory.create<NestFastifyApplication>(
+      ProbeModule,
+      new FastifyAdapter({ logger: false }),
+      { bodyParser: false, logger: false },
+    );
+    // The gateway's own set-up, as main.ts and the standalone process run it.
+    prepareGatewayHttp(app);
+    await app.listen(0, '127.0.0.1');
+    port = (app.getHttpServer().address() as AddressInfo).port;
+  });
+  afterAll(() => app?.close());
+  beforeEach(() => (reached.length = 0));
+
+  /** A raw request over a real socket, headers exactly as given. */
+  function send(
+    method: string,
+    path: string,
+    headers: Record<string, string>,
+    body?: string,
+  ): Promise<Answer> {
+    return new Promise((resolve, reject) => {
+      const req = httpRequest(
+        {
+          host: '127.0.0.1',
+          port,
+          path,
+          method,
+          headers: {
+            ...(body === undefined ? {} : { 'content-length': String(Buffer.byteLength(body)) }),
+            ...headers,
+          },
+        },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (text += chunk));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Answer['body'] }),
+          );
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  const JSON_TEXT = '{"trust":"trusted","note":"x"}';
+  const MULTIPART = [
+    '--b0undary',
+    'Content-Disposition: form-data; name="trust"',
+    '',
+    'trusted',
+    '--b0undary--',
+    '',
+  ].join('\r\n');
+
+  it.each([
+    ['application/x-www-form-urlencoded', 'application/x-www-form-urlencoded', JSON_TEXT],
+    ['text/plain', 'text/plain', JSON_TEXT],
+    ['multipart/form-data; boundary=b0undary', 'multipart/form-data', MULTIPART],
+    ['application/vnd.api+json', 'application/vnd.api+json', JSON_TEXT],
+    ['application/merge-patch+json', 'application/merge-patch+json', JSON_TEXT],
+  ])(
+    'refuses a %s body to a JSON route with 415, naming application/json, before the handler',
+    async (type, named, body) => {
+      const res = await send('POST', '/t/json', { 'content-type': type }, body);
+      expect(res.status).toBe(415);
+      expect(res.body.error).toEqual({
+        code: 'unsupported_media_type',
+        message:
+          "POST /t/json takes a JSON body with Content-Type: application/json (curl -d sends application/x-www-form-urlencoded: add -H 'Content-Type: application/json'); " +
+          `this request is ${named}`,
+        details: [{ code: 'content_type', message: 'send Content-Type: application/json' }],
+      });
+      expect(reached).toEqual([]);
+    },
+  );
+
+  it('refuses a body without a Content-Type, and one to a route that reads no body', async () => {
+    for (const [method, path] of [
+      ['POST', '/t/json'],
+      ['DELETE', '/t/none'],
+    ]) {
+      const res = await send(method, path, {}, JSON_TEXT);
+      expect(res.status).toBe(415);
+      expect(res.body.error?.message).toContain('application/json');
+      expect(res.body.error?.message).toContain('this request has a body without a Content-Type');
+    }
+    expect(reached).toEqual([]);
+  });
+
+  it('refuses a Content-Type that is not a media type, with a body or without, naming the type to send', async () => {
+    for (const body of [JSON_TEXT, undefined]) {
+      const res = await send('POST', '/t/json', { 'content-type': ';;;' }, body);
+      expect(res.status).toBe(415);
+      expect(res.body.error?.code).toBe('unsupported_media_type');
+      expect(res.body.error?.message).toContain('Content-Type: application/json');
+      expect(res.body.error?.message).toContain('";;;", which is not a media type');
+    }
+    expect(reached).toEqual([]);
+  });
+
+  it('takes JSON in any case and with parameters, and requests without a body', async () => {
+    for (const type of ['application/json', 'Application/JSON', 'application/json; charset=utf-8'])
+      expect(await send('POST', '/t/json', { 'content-type': type }, JSON_TEXT)).toEqual({
+        status: 200,
+        body: { body: { trust: 'trusted', note: 'x' } },
+      });
+    // `curl -X POST` and `curl -d ''` (an empty form) send no body to read.
+    expect((await send('POST', '/t/json', {})).status).toBe(200);
+    expect(
+      (await send('POST', '/t/json', { 'content-type': 'application/x-www-form-urlencoded' }, ''))
+        .status,
+    ).toBe(200);
+    const json = { trust: 'trusted', note: 'x' };
+    expect(reached).toEqual([json, json, json, undefined, undefined]);
+  });
+
+  it('refuses anything but its own type on a route that takes another, naming that type', async () => {
+    const res = await send('POST', '/t/form', { 'content-type': 'application/json' }, JSON_TEXT);
+    expect(res.status).toBe(415);
+    expect(res.body.error?.message).toBe(
+      'POST /t/form takes multipart/form-data with the parts a and b; this request is application/json',
+    );
+    expect(res.body.error?.details).toEqual([
+      { code: 'content_type', message: 'send Content-Type: multipart/form-data' },
+    ]);
+    const taken = await send(
+      'POST',
+      '/t/form',
+      { 'content-type': 'multipart/form-data; boundary=b0undary' },
+      MULTIPART,
+    );
+    expect(taken).toEqual({ status: 200, body: { form: true } });
+    expect(reached).toEqual(['form']);
+  });
+
+  it('leaves a body to an unknown route to its 404', async () => {
+    const res = await send('POST', '/t/nothing', { 'content-type': 'text/plain' }, 'x');
+    expect(res.status).toBe(404);
+    expect(res.body.error?.code).toBe('not_found');
+  });
+});

@@ -1,0 +1,151 @@
+import { readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { join } from 'node:path';
+import { expectEventually } from '@convergio/testing';
+import {
+  adminKey,
+  api,
+  bearer,
+  createKey,
+  greetManifest,
+  submit,
+  versionState,
+} from './support/fixtures.js';
+import { platform } from './support/platform.js';
+
+/** A raw GET, so that no client re-encodes the path. */
+function rawGet(path: string): Promise<{ status: number; text: string }> {
+  const url = new URL(platform().gatewayUrl);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: url.hostname, port: url.port, path, method: 'GET' }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** The gateway's access-log records. */
+const accessRecords = () =>
+  readFileSync(join(platform().logsDir, 'gateway.log'), 'utf8')
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+    .filter((r) => r.context === 'Access');
+
+/** Requests the gateway used to misread or answer in another shape (issue 9, attack 9). */
+describe('bodies, paths and keys at the edge', () => {
+  let publisher: string;
+  let invoker: string;
+
+  beforeAll(async () => {
+    [publisher, invoker] = await Promise.all([createKey('publisher'), createKey('invoker')]);
+  });
+
+  it('refuses a form-encoded approval with 415 naming application/json, approving nothing, then takes the JSON one', async () => {
+    const manifest = greetManifest({
+      permissions: { 'net.http': { rules: [{ host: 'api.example.com', methods: ['GET'] }] } },
+    });
+    await submit(publisher, manifest).query({ wait: 60 }).expect(202);
+    expect((await versionState(publisher, manifest.id)).status).toBe('pending_approval');
+    const approve = () =>
+      api().post(`/v1/approvals/${manifest.id}/1.0.0/approve`).set(bearer(adminKey()));
+
+    // What `curl -d '{...}'` sends: the JSON text as application/x-www-form-urlencoded.
+    const refused = await approve()
+      .type('form')
+      .send('{"trust":"untrusted","note":"x"}')
+      .expect(415);
+    expect(refused.body.error).toMatchObject({
+      code: 'unsupported_media_type',
+      message: expect.stringContaining('Content-Type: application/json'),
+      details: [{ code: 'content_type', message: 'send Content-Type: application/json' }],
+    });
+    expect(refused.body.error.message).toContain(
+      'this request is application/x-www-form-urlencoded',
+    );
+    for (const type of ['text/plain', 'application/vnd.api+json'])
+      await approve().set('Content-Type', type).send('{"note":"x"}').expect(415);
+    expect((await versionState(publisher, manifest.id)).status).toBe('pending_approval');
+
+    const approved = await approve().send({ note: 'read as JSON' }).expect(200);
+    expect(approved.body).toMatchObject({ status: 'approved', note: 'read as JSON' });
+  });
+
+  it('refuses a revocation whose reason is not JSON, revoking nothing; the JSON one keeps its reason', async () => {
+    const manifest = greetManifest();
+    await submit(publisher, manifest).query({ wait: 60 }).expect(202);
+    const revoke = () =>
+      api().post(`/v1/plugins/${manifest.id}/versions/1.0.0/revoke`).set(bearer(adminKey()));
+    await revoke().type('form').send('{"reason":"compromised"}').expect(415);
+    await revoke().set('Content-Type', ';;;').send('{"reason":"compromised"}').expect(415);
+    expect(await versionState(publisher, manifest.id)).toMatchObject({ status: 'approved' });
+    // A bystander: the approved version still runs.
+    await api()
+      .post(`/v1/plugins/${manifest.id}/invoke`)
+      .set(bearer(invoker))
+      .send({ function: 'greet', input: { name: 'Ada' } })
+      .expect(200);
+
+    await revoke().send({ reason: 'compromised' }).expect(200);
+    const audit = await api()
+      .get('/v1/audit')
+      .query({ plugin_id: manifest.id, limit: 100 })
+      .set(bearer(adminKey()))
+      .expect(200);
+    const revoked = (audit.body.events as { type: string; data: { reason?: string } }[]).find(
+      (e) => e.type === 'plugin.revoked',
+    );
+    expect(revoked?.data.reason).toBe('compromised');
+  });
+
+  it('answers a path that does not decode in the error shape, with a newline and an access-log line', async () => {
+    for (const path of ['/v1/plugins/%zz', '/v1/plugins/%', '/v1/plugins/%ED%A0%80']) {
+      const res = await rawGet(path);
+      expect(res.status).toBe(400);
+      expect(res.text.endsWith('}\n')).toBe(true);
+      expect(res.text).not.toContain('FST_');
+      expect(JSON.parse(res.text)).toMatchObject({
+        error: { code: 'bad_request', details: [{ code: 'bad_url' }] },
+      });
+    }
+    await expectEventually(() =>
+      expect(
+        accessRecords().filter((r) => r.route === '(no route)' && r.status === 400),
+      ).toHaveLength(3),
+    );
+    // A bystander on the same route.
+    await api().get('/v1/plugins/e2e.nothing-here').set(bearer(invoker)).expect(404);
+  });
+
+  it('refuses a version semver cannot order at the gateway, naming /version and the bound', async () => {
+    const manifest = greetManifest({ version: '100000000000000000000.0.0' });
+    const res = await submit(publisher, manifest).expect(400);
+    expect(res.body.error.code).toBe('validation_failed');
+    expect(res.body.error.details).toEqual([
+      expect.objectContaining({
+        path: '/version',
+        message: expect.stringContaining('at most 9007199254740991'),
+      }),
+    ]);
+    await api().get(`/v1/plugins/${manifest.id}`).set(bearer(invoker)).expect(404);
+  });
+
+  it('takes the bearer scheme in any case', async () => {
+    for (const scheme of ['bearer', 'BEARER'])
+      await api().get('/v1/tools').set('Authorization', `${scheme} ${invoker}`).expect(200);
+  });
+
+  it('names only the publisher role, and how to get such a key, when a key cannot submit', async () => {
+    for (const key of [invoker, adminKey()]) {
+      const res = await submit(key, greetManifest()).expect(403);
+      expect(res.body.error.code).toBe('forbidden');
+      expect(res.body.error.message).toContain('needs a key with the role publisher');
+      expect(res.body.error.message).not.toMatch(/roles [a-z]+, admin/);
+      expect(res.body.error.message).toContain('"roles": ["publisher"]');
+    }
+  });
+});
