@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { EventSubjects, RequestSubjects, unescapeAuditText } from '@convergio/contracts';
+import {
+  EventSubjects,
+  RequestSubjects,
+  unescapeAuditText,
+  type EventSubject,
+} from '@convergio/contracts';
 import { BusServer } from '@convergio/messaging';
 import { startServiceHarness, type ServiceHarness } from '@convergio/service-testing';
 import { expectEventually } from '@convergio/testing';
@@ -14,7 +19,7 @@ describe('audit service', () => {
   afterAll(() => h?.close());
 
   const query = (
-    q: Partial<{ plugin_id: string; type: string; after_seq: number }> & { limit: number },
+    q: Partial<{ plugin_id: string; type: EventSubject; after_seq: number }> & { limit: number },
   ) => h.bus.request(RequestSubjects.AuditQuery, q);
 
   it('records every kind of event, with its plugin and correlation', async () => {

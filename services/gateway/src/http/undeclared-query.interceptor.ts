@@ -46,7 +46,9 @@ export class UndeclaredQueryInterceptor implements NestInterceptor {
       const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, context.getClass(), handler.name) ??
         {}) as Record<string, unknown>;
       takes =
-        Object.keys(args).some((key) => Number(key.split(':')[0]) === RouteParamtypes.QUERY) ||
+        Object.keys(args).some(
+          (key) => Number(key.split(':')[0]) === (RouteParamtypes.QUERY as number),
+        ) ||
         this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, [handler, context.getClass()]) ===
           true;
       this.readsQuery.set(handler, takes);
