@@ -61,7 +61,7 @@ const ResourcesSchema = Type.Object(
       Type.Integer({
         minimum: 0,
         description:
-          'CPU budget used: loop iterations, entries of functions that may loop or recurse, and bulk memory and table work (1 per 16 bytes, 64 per table element, table.grow 1024 per element added plus 1 per element held, memory.grow 8192 per page of the memory after it)',
+          'CPU budget used: loop iterations, entries of functions that may loop or recurse (one unit each per 1000 instructions or part of it), and bulk memory and table work (1 per 16 bytes, 64 per table element, table.grow 1024 per element added plus 1 per element held, memory.grow 8192 per page of the memory after it)',
       }),
     ),
     memory_pages: Type.Optional(Type.Integer({ minimum: 0 })),

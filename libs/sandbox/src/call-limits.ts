@@ -6,7 +6,8 @@ export interface CallLimits {
   wallTimeMs: number;
   /**
    * CPU budget in fuel units: one unit per loop iteration and per entry of a function that may
-   * loop or recurse (see meterCodeSection), and bulk work charged before it runs: one unit per
+   * loop or recurse, one more per further 1000 instructions they hold (see meterCodeSection: a
+   * unit pays for at most 1000), and bulk work charged before it runs: one unit per
    * 16 bytes of memory.fill/copy/init, 64 per table element filled, copied or initialized,
    * 1024 per element table.grow adds plus 1 per element the table held, 8192 per page of the
    * memory after a memory.grow (see bulk-fuel.ts); the rest costs nothing

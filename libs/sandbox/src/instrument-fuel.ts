@@ -17,7 +17,8 @@ const utf8 = new TextEncoder();
 /**
  * Injects a deterministic CPU budget by rewriting the binary: a check at each loop header and at
  * the entry of every function that may loop or recurse (see {@link meterCodeSection}) traps
- * (`unreachable`) when the global {@link FUEL_GLOBAL_EXPORT} is spent and otherwise decrements it.
+ * (`unreachable`) when the global {@link FUEL_GLOBAL_EXPORT} is spent and otherwise decrements it
+ * by the cost of the code it pays for, one unit per 1000 instructions or part of it.
  * The check never calls out: a call in a loop, even on a path never taken, keeps V8 from
  * optimizing the loop. So the host sets the whole budget before a call and reads what is left
  * after it. Instructions whose work grows with an operand (bulk memory and table operations,

@@ -15,9 +15,28 @@ const DELEGATE = 0x18; // closes a legacy `try` instead of its `end`
 // block, loop, if, try, try_table: each opens a level closed by an `end`.
 const BLOCK_OPENERS = new Set([0x02, 0x03, 0x04, 0x06, 0x1f]);
 
-/** `if (fuel <= 0) unreachable; fuel -= 1` on the i64 global `fuel`. */
-function fuelCheck(fuel: number): Uint8Array {
+/**
+ * The most work one unit of fuel pays for, in instructions (and locals zeroed on entry): a piece
+ * of code that may run this much between two checks is charged one unit per this many (see
+ * {@link meterCodeSection}). Ordinary loop bodies and helpers are far smaller, so they cost one
+ * unit per turn and nothing, as before the limit existed.
+ */
+export const FUEL_INSTRUCTIONS_PER_UNIT = 1000;
+const K = FUEL_INSTRUCTIONS_PER_UNIT;
+
+/**
+ * `if (fuel <= 0) unreachable; fuel -= 1` on the i64 global `fuel`, or for a charge of more than
+ * one unit `fuel -= units; if (fuel < 0) unreachable`, which leaves the budget spent (at or below
+ * zero, as the host reads a spent budget) when it traps.
+ */
+function fuelCheck(fuel: number, units: number): Uint8Array {
   const global = encodeU32Leb(fuel);
+  if (units > 1)
+    return Uint8Array.of(
+      ...[0x23, ...global, 0x42, ...encodeI64Leb(units), 0x7d, 0x24, ...global], // fuel -= units
+      ...[0x23, ...global, 0x42, 0x00, 0x53], // global.get, i64.const 0, i64.lt_s
+      ...[0x04, 0x40, 0x00, 0x0b], // if (empty block type) unreachable end
+    );
   return Uint8Array.of(
     ...[0x23, ...global, 0x42, 0x00, 0x57], // global.get, i64.const 0, i64.le_s
     ...[0x04, 0x40, 0x00, 0x0b], // if (empty block type) unreachable end
@@ -26,15 +45,39 @@ function fuelCheck(fuel: number): Uint8Array {
   );
 }
 
+/** Bytes of {@link fuelCheck}: both forms are three global accesses and 9 bytes besides the charge. */
+function fuelCheckBytes(fuel: number, units: number): number {
+  return 3 * (1 + encodeU32Leb(fuel).length) + 9 + (units > 1 ? encodeI64Leb(units).length : 1);
+}
+
+/** Signed LEB128 of a non-negative integer `value` (exact up to 2^53). */
+function encodeI64Leb(value: number): number[] {
+  const out: number[] = [];
+  for (let rest = value; ;) {
+    const byte = rest % 128;
+    rest = Math.floor(rest / 128);
+    if (rest === 0 && (byte & 0x40) === 0) {
+      out.push(byte);
+      return out;
+    }
+    out.push(byte | 0x80);
+  }
+}
+
+/** Units of fuel a check charges for code of cost `cost`: one per K or part of it, at least one. */
+const unitsFor = (cost: number) => Math.max(1, Math.ceil(cost / K));
+
 // Flags of a scanned function.
-const HAS_LOOP_OR_INDIRECT = 1; // always checked at entry
+const HAS_LOOP = 1;
 const CALLS_PLUGIN_CODE = 2; // calls a defined function directly
 const HAS_BULK = 4; // gets the scratch local
+const ALWAYS_CHECKED = 8; // a loop, an indirect call, or an own cost over K
+const CHECKED = 16; // its entry is checked (see meterCodeSection)
 
 /**
- * What the metering learns of a code section in one pass, kept in typed arrays (one slot per
- * function, nothing per instruction): the sandbox process's main thread, whose heap is a few
- * dozen MiB, meters modules of up to the code limit.
+ * What the metering learns of a code section, kept in typed arrays (a few numbers per function,
+ * nothing per instruction): the sandbox process's main thread, whose heap is a few dozen MiB,
+ * meters modules of up to the code limit.
  */
 export interface CodeProfile {
   /** Offsets in the payload where each body starts and ends. */
@@ -43,20 +86,33 @@ export interface CodeProfile {
   /** Where each body's instructions start (past its locals). */
   codeStarts: Uint32Array;
   flags: Uint8Array;
-  /** Bytes of each body once metered, without the entry check. */
+  /** Bytes of each body once metered (its loop checks at what they charge), without the entry check. */
   meteredBytes: Float64Array;
   /** Deepest nesting of blocks (block, loop, if, try, try_table) in each body. */
   depths: Uint32Array;
   /** Locals each body declares, parameters excluded. */
   locals: Float64Array;
-  /** Bytes of the entry check (and of each loop check). */
-  checkBytes: number;
+  /**
+   * Each function's own cost: its instructions (a memory.fill counted as
+   * MEMORY_FILL_INSTRUCTIONS, a call as one) and the locals it zeroes on entry.
+   */
+  own: Float64Array;
+  /** Inclusive cost of each unchecked function (its own and its unchecked callees'); 0 if checked. */
+  inclusive: Float64Array;
+  /** The largest inclusive cost of an unchecked function: what an indirect call may run free. */
+  largestUnchecked: number;
+  /** Units each function's entry check charges (1 for an unchecked function, were it checked). */
+  entryUnits: Float64Array;
+  /** Index of the fuel global the checks use. */
+  fuel: number;
 }
 
 /**
- * Reads a code section once, decoding every instruction (`module_invalid` for any it cannot
- * meter), and measures what the metering will write and what the compiler will get: each body's
- * size once metered, nesting depth and locals. Memory is proportional to the number of functions.
+ * Reads a code section, decoding every instruction (`module_invalid` for any it cannot meter),
+ * and measures what the metering will write and what the compiler will get: which functions are
+ * checked and what each check charges (see {@link meterCodeSection}), each body's size once
+ * metered, nesting depth and locals. Memory is proportional to the number of functions (and,
+ * while one body is read, to the loops open in it).
  */
 export function profileCodeSection(
   payload: Uint8Array,
@@ -76,7 +132,11 @@ export function profileCodeSection(
     meteredBytes: new Float64Array(n),
     depths: new Uint32Array(n),
     locals: new Float64Array(n),
-    checkBytes: fuelCheck(fuel).length,
+    own: new Float64Array(n),
+    inclusive: new Float64Array(n),
+    largestUnchecked: 0,
+    entryUnits: new Float64Array(n).fill(1),
+    fuel,
   };
   let at = count.next;
   for (let i = 0; i < n; i++) {
@@ -94,27 +154,54 @@ export function profileCodeSection(
   }
   if (at !== payload.length)
     throw new SandboxError('module_invalid', 'code section has trailing bytes');
+  markChecked(payload, profile, importedFunctions);
+  for (let i = 0; i < n; i++) {
+    if (!(profile.flags[i] & CHECKED)) continue;
+    profile.entryUnits[i] = chargeRegions(payload, profile, i, importedFunctions, (_, units) => {
+      profile.meteredBytes[i] += fuelCheckBytes(fuel, units);
+    });
+  }
   return profile;
 }
 
 /** The bytes of function `i` (of the defined ones) once metered, its entry check included or not. */
 export function meteredBodyBytes(profile: CodeProfile, i: number, checkEntry: boolean): number {
-  return profile.meteredBytes[i] + (checkEntry ? profile.checkBytes : 0);
+  return (
+    profile.meteredBytes[i] + (checkEntry ? fuelCheckBytes(profile.fuel, profile.entryUnits[i]) : 0)
+  );
 }
 
 /**
  * Rewrites a code section so that each loop turn, and each entry of a function that needs it,
- * spends one unit of the i64 global `fuel`, trapping once it is spent. Function exits are not
- * counted. A function with a loop or an indirect call is always checked. Without either, it runs
- * unchecked when it calls only imports (host calls, bounded by the host-call limit) and functions
- * that either call no plugin code or are always checked: every cycle of calls then passes through
- * a checked function, so no run is unbounded, and a unit stays bounded by a product of function
- * sizes. Small helpers called from hot loops (accessors with an error path) so cost nothing.
+ * spends fuel from the i64 global `fuel`, trapping once it is spent. Function exits are not
+ * counted.
+ *
+ * Which functions are checked: a function with a loop or an indirect call is always checked, and
+ * so is one whose own cost (instructions plus locals to zero on entry) exceeds K =
+ * {@link FUEL_INSTRUCTIONS_PER_UNIT}. Any other function runs unchecked when it calls only
+ * imports (host calls, bounded by the host-call limit) and functions that either call no plugin
+ * code or are checked, and its inclusive cost (its own plus that of each call site of an
+ * unchecked callee) is at most K; otherwise it is checked. Every cycle of calls then passes
+ * through a checked function, so no run is unbounded. Small helpers called from hot loops
+ * (accessors with an error path) so cost nothing.
+ *
+ * What a check charges: the cost of the code it pays for, rounded up to whole units of K. A loop
+ * header pays for the loop's body outside the loops nested in it; a checked function's entry for
+ * everything outside its loops, and its locals. A region's cost counts its instructions, the
+ * inclusive cost of each call site of an unchecked function, and for each indirect call the
+ * largest inclusive cost of any unchecked function of the module; a memory.fill counts as
+ * MEMORY_FILL_INSTRUCTIONS (bulk-fuel.ts: an empty one takes V8 up to a microsecond). So loop
+ * bodies and helpers under K instructions cost one unit per turn or entry and nothing, while the
+ * work one unit buys is bounded: a call from the host runs at most K * (units charged + 1)
+ * instructions and locals zeroed (the one is an unchecked export the host enters, at most K),
+ * whatever the function sizes.
+ *
  * Instructions whose work grows with an operand (bulk memory and table operations, both grows)
  * are charged in proportion, inline, before they run, in every function (see bulk-fuel.ts); a
  * function holding one gets an extra i32 local. `paramCounts` are the parameter counts of the
  * defined functions, in order. Writes straight into one buffer of the exact output size: the
- * only memory besides it is {@link profileCodeSection}'s, per function.
+ * only memory besides it is {@link profileCodeSection}'s, per function, and the units of the
+ * loops of the body being written.
  */
 export function meterCodeSection(
   payload: Uint8Array,
@@ -123,20 +210,19 @@ export function meterCodeSection(
   paramCounts: readonly number[],
   profile: CodeProfile = profileCodeSection(payload, importedFunctions, fuel, paramCounts),
 ): Uint8Array<ArrayBuffer> {
-  const check = fuelCheck(fuel);
   const n = profile.flags.length;
-  const checked = checkedEntries(payload, profile, importedFunctions);
+  const checked = (i: number) => (profile.flags[i] & CHECKED) !== 0;
   const header = encodeU32Leb(n);
   let total = header.length;
   for (let i = 0; i < n; i++) {
-    const size = meteredBodyBytes(profile, i, checked[i] === 1);
+    const size = meteredBodyBytes(profile, i, checked(i));
     total += encodeU32Leb(size).length + size;
   }
   const out = new Uint8Array(total);
   out.set(header, 0);
   let to = header.length;
   for (let i = 0; i < n; i++) {
-    const size = meteredBodyBytes(profile, i, checked[i] === 1);
+    const size = meteredBodyBytes(profile, i, checked(i));
     const prefix = encodeU32Leb(size);
     out.set(prefix, to);
     to += prefix.length;
@@ -144,8 +230,7 @@ export function meterCodeSection(
       payload,
       profile,
       i,
-      checked[i] === 1,
-      check,
+      importedFunctions,
       paramCounts[i],
       fuel,
       out,
@@ -169,18 +254,19 @@ function scanBody(
   const start = profile.starts[i];
   const body = payload.subarray(start, profile.ends[i]);
   const { codeStart, locals } = readLocals(body);
-  const checkBytes = profile.checkBytes;
   const scratch = params + locals;
   let flags = 0;
   let extra = 0;
   let depth = 0;
   let deepest = 0;
+  let instructions = 0;
   // The byte, copy and table charges are shared objects, the same code all through a body.
   const chargeLengths = new Map<BulkCharge, number>();
   for (let at = codeStart; at < body.length;) {
     const next = instructionEnd(body, at);
     const opcode = body[at];
     const charge = bulkChargeAt(body, at);
+    instructions += charge?.instructions ?? 1;
     if (charge) {
       flags |= HAS_BULK;
       let length = chargeLengths.get(charge);
@@ -189,11 +275,8 @@ function scanBody(
         if (!charge.size) chargeLengths.set(charge, length);
       }
       extra += length;
-    } else if (opcode === LOOP) {
-      flags |= HAS_LOOP_OR_INDIRECT;
-      extra += checkBytes;
-    } else if (opcode === CALL_INDIRECT || opcode === RETURN_CALL_INDIRECT)
-      flags |= HAS_LOOP_OR_INDIRECT;
+    } else if (opcode === LOOP) flags |= HAS_LOOP | ALWAYS_CHECKED;
+    else if (opcode === CALL_INDIRECT || opcode === RETURN_CALL_INDIRECT) flags |= ALWAYS_CHECKED;
     else if (opcode === CALL || opcode === RETURN_CALL) {
       if (readU32Leb(body, at + 1).value >= importedFunctions) flags |= CALLS_PLUGIN_CODE;
     }
@@ -203,50 +286,122 @@ function scanBody(
     } else if (opcode === END || opcode === DELEGATE) depth--;
     at = next;
   }
+  const own = locals + (flags & HAS_BULK ? 1 : 0) + instructions;
+  if (own > K) flags |= ALWAYS_CHECKED;
   const localsBytes = flags & HAS_BULK ? withScratchLocalBytes(body, codeStart) : codeStart;
   profile.codeStarts[i] = codeStart;
   profile.flags[i] = flags;
+  // The loop checks are added once what they charge is known (profileCodeSection).
   profile.meteredBytes[i] = localsBytes + (body.length - codeStart) + extra;
   profile.depths[i] = deepest;
   profile.locals[i] = locals;
+  profile.own[i] = own;
 }
 
 /**
- * 1 for each function whose entry is checked: all but those that loop through no call of their
- * own (see meterCodeSection). Calls are read again only for functions that call plugin code and
- * are not always checked, so nothing is kept per call.
+ * Marks the functions whose entry is checked (see meterCodeSection) and the inclusive cost of the
+ * others. Calls are read again only for functions that call plugin code and are not always
+ * checked (at most K instructions each), so nothing is kept per call.
  */
-function checkedEntries(
-  payload: Uint8Array,
-  profile: CodeProfile,
-  importedFunctions: number,
-): Uint8Array {
-  const { flags } = profile;
+function markChecked(payload: Uint8Array, profile: CodeProfile, importedFunctions: number): void {
+  const { flags, own, inclusive } = profile;
   const n = flags.length;
-  const alwaysChecked = (i: number) => (flags[i] & HAS_LOOP_OR_INDIRECT) !== 0;
-  const safe = (callee: number) => {
-    const i = callee - importedFunctions;
-    return i < n && (alwaysChecked(i) || (flags[i] & CALLS_PLUGIN_CODE) === 0);
-  };
-  const checked = new Uint8Array(n);
+  const alwaysChecked = (i: number) => (flags[i] & ALWAYS_CHECKED) !== 0;
+  const callsNoPluginCode = (i: number) => !alwaysChecked(i) && !(flags[i] & CALLS_PLUGIN_CODE);
   for (let i = 0; i < n; i++) {
-    if (alwaysChecked(i)) checked[i] = 1;
+    let cost: number | undefined = own[i];
+    if (alwaysChecked(i)) cost = undefined;
     else if (flags[i] & CALLS_PLUGIN_CODE) {
       const body = payload.subarray(profile.starts[i], profile.ends[i]);
-      for (let at = profile.codeStarts[i]; at < body.length;) {
+      for (let at = profile.codeStarts[i]; at < body.length && cost !== undefined;) {
         const opcode = body[at];
         if (opcode === CALL || opcode === RETURN_CALL) {
-          const callee = readU32Leb(body, at + 1).value;
-          if (callee >= importedFunctions && !safe(callee)) {
-            checked[i] = 1;
-            break;
-          }
+          const target = readU32Leb(body, at + 1).value - importedFunctions;
+          if (target >= n) cost = undefined;
+          else if (target < 0) {
+            // a host call
+          } else if (callsNoPluginCode(target)) cost += own[target];
+          else if (!alwaysChecked(target)) cost = undefined;
         }
         at = instructionEnd(body, at);
       }
     }
+    if (cost === undefined || cost > K) flags[i] |= CHECKED;
+    else {
+      inclusive[i] = cost;
+      if (cost > profile.largestUnchecked) profile.largestUnchecked = cost;
+    }
   }
-  return checked;
+}
+
+/**
+ * Reads the regions of checked function `i` that its checks pay for: outside every loop (region
+ * of the entry, which runs at most once per call: only a branch to a loop goes backwards), and
+ * each loop outside the loops nested in it (which runs at most once per turn). Calls `onLoop`
+ * with each loop's number (in order of their headers, from 0) and the units its check charges,
+ * as the loop closes; returns the units the entry check charges. Keeps a few numbers per loop
+ * open, nothing per instruction.
+ */
+function chargeRegions(
+  payload: Uint8Array,
+  profile: CodeProfile,
+  i: number,
+  importedFunctions: number,
+  onLoop: (loop: number, units: number) => void,
+): number {
+  const body = payload.subarray(profile.starts[i], profile.ends[i]);
+  const { inclusive, largestUnchecked } = profile;
+  const n = inclusive.length;
+  // The entry pays for the locals it zeroes, the scratch local included.
+  let entry = profile.locals[i] + (profile.flags[i] & HAS_BULK ? 1 : 0);
+  // The loops open: their numbers, the block depth each opened at, and their cost so far.
+  let numbers = new Uint32Array(16);
+  let depths = new Uint32Array(16);
+  let costs = new Float64Array(16);
+  let open = 0;
+  let loops = 0;
+  let depth = 0;
+  const close = () => {
+    open--;
+    onLoop(numbers[open], unitsFor(costs[open]));
+  };
+  for (let at = profile.codeStarts[i]; at < body.length;) {
+    const opcode = body[at];
+    let cost = bulkChargeAt(body, at)?.instructions ?? 1;
+    if (opcode === CALL_INDIRECT || opcode === RETURN_CALL_INDIRECT) cost += largestUnchecked;
+    else if (opcode === CALL || opcode === RETURN_CALL) {
+      const target = readU32Leb(body, at + 1).value - importedFunctions;
+      if (target >= 0 && target < n) cost += inclusive[target];
+    }
+    if (open > 0) costs[open - 1] += cost;
+    else entry += cost;
+    if (opcode === LOOP) {
+      depth++;
+      if (open === numbers.length) {
+        numbers = grown(numbers);
+        depths = grown(depths);
+        costs = grown(costs);
+      }
+      numbers[open] = loops++;
+      depths[open] = depth;
+      costs[open] = 0;
+      open++;
+    } else if (BLOCK_OPENERS.has(opcode)) depth++;
+    else if (opcode === END || opcode === DELEGATE) {
+      if (open > 0 && depths[open - 1] === depth) close();
+      depth--;
+    }
+    at = instructionEnd(body, at);
+  }
+  // Loops a malformed body leaves open are charged for what they hold.
+  while (open > 0) close();
+  return unitsFor(entry);
+}
+
+function grown<T extends Uint32Array | Float64Array>(array: T): T {
+  const copy = new (array.constructor as new (length: number) => T)(array.length * 2);
+  copy.set(array);
+  return copy;
 }
 
 /** Writes function `i` metered into `out` at `to`; returns the offset past it. */
@@ -254,8 +409,7 @@ function writeMeteredBody(
   payload: Uint8Array,
   profile: CodeProfile,
   i: number,
-  checkEntry: boolean,
-  check: Uint8Array,
+  importedFunctions: number,
   params: number,
   fuel: number,
   out: Uint8Array,
@@ -263,7 +417,16 @@ function writeMeteredBody(
 ): number {
   const body = payload.subarray(profile.starts[i], profile.ends[i]);
   const codeStart = profile.codeStarts[i];
-  const hasBulk = (profile.flags[i] & HAS_BULK) !== 0;
+  const flags = profile.flags[i];
+  const hasBulk = (flags & HAS_BULK) !== 0;
+  // What each loop's check charges, by loop number: known once the loop is read to its end.
+  const loopUnits: number[] = [];
+  if (flags & HAS_LOOP)
+    chargeRegions(payload, profile, i, importedFunctions, (loop, units) => {
+      loopUnits[loop] = units;
+    });
+  const oneUnit = fuelCheck(fuel, 1);
+  const check = (units: number) => (units === 1 ? oneUnit : fuelCheck(fuel, units));
   // The new local comes after the parameters and the declared locals.
   const scratch = params + profile.locals[i];
   let at = to;
@@ -281,9 +444,10 @@ function writeMeteredBody(
     out[at++] = 1;
     out[at++] = I32;
   } else copy(0, codeStart);
-  if (checkEntry) put(check);
+  if (flags & CHECKED) put(check(profile.entryUnits[i]));
   // The charge code of the byte, copy and table bulk instructions is the same all through a body.
   const charges = new Map<BulkCharge, Uint8Array>();
+  let loops = 0;
   for (let from = codeStart; from < body.length;) {
     const next = instructionEnd(body, from);
     const opcode = body[from];
@@ -297,7 +461,7 @@ function writeMeteredBody(
       put(code);
     }
     copy(from, next);
-    if (opcode === LOOP) put(check);
+    if (opcode === LOOP) put(check(loopUnits[loops++]));
     from = next;
   }
   return at;

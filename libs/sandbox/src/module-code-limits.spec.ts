@@ -66,6 +66,10 @@ const codesOf = (bytes: Uint8Array) => findModuleLimitViolations(bytes).map((v) 
 // Bytes a function entry check adds (fuel global 0): global.get, i64.const, i64.le_s, if
 // unreachable end, global.get, i64.const, i64.sub, global.set.
 const CHECK = 16;
+// A check charging 64 to 8191 units (meter-code.ts: one per 1000 instructions it pays for) takes
+// one byte more: global.get, i64.const (two bytes), i64.sub, global.set, global.get, i64.const,
+// i64.lt_s, if unreachable end.
+const LARGE_CHECK = 17;
 
 describe('module limits on what V8 compiles', () => {
   it('has the documented defaults', () => {
@@ -79,9 +83,10 @@ describe('module limits on what V8 compiles', () => {
 
   it('accepts a function of 256 KiB once metered and refuses one byte more as module_function_too_large', () => {
     const limit = DEFAULT_MODULE_LIMITS.functionBytes;
-    // locals (1 byte), nops, end (1 byte), plus the entry check counted for every function.
-    const atLimit = repeated(NOP, limit - CHECK - 2, 1);
-    const over = repeated(NOP, limit - CHECK - 1, 1);
+    // locals (1 byte), nops, end (1 byte), plus the entry check counted for every function, here
+    // charging 263 units for the 262,000 nops.
+    const atLimit = repeated(NOP, limit - LARGE_CHECK - 2, 1);
+    const over = repeated(NOP, limit - LARGE_CHECK - 1, 1);
     expect(WebAssembly.validate(over)).toBe(true);
     expect(findModuleLimitViolations(atLimit)).toEqual([]);
     expect(findModuleLimitViolations(over)).toEqual([
@@ -98,7 +103,8 @@ describe('module limits on what V8 compiles', () => {
     const [violation] = findModuleLimitViolations(repeated(LOOP, 100_000, 1));
     expect(violation).toMatchObject({
       code: 'module_function_too_large',
-      value: 1 + 100_000 * (LOOP.length + CHECK) + 1 + CHECK,
+      // Each loop's check charges one unit, the entry's 101 for the 100,000 loop headers and the end.
+      value: 1 + 100_000 * (LOOP.length + CHECK) + 1 + LARGE_CHECK,
     });
   });
 

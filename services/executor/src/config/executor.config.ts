@@ -28,7 +28,7 @@ export const ExecutorLimitsEnv = {
     1000,
     Number.MAX_SAFE_INTEGER,
     200_000_000,
-    'CPU budget of one call: loop iterations, entries of functions that may loop or recurse, and bulk memory and table work (1 per 16 bytes, 64 per table element, table.grow 1024 per element added plus 1 per element held, memory.grow 8192 per page of the memory after it)',
+    'CPU budget of one call: loop iterations, entries of functions that may loop or recurse (one unit each per 1000 instructions or part of it), and bulk memory and table work (1 per 16 bytes, 64 per table element, table.grow 1024 per element added plus 1 per element held, memory.grow 8192 per page of the memory after it)',
   ),
   EXECUTOR_MAX_MEMORY_PAGES: int(1, 65536, 1024, 'linear memory cap of a plugin, 64 KiB pages'),
   EXECUTOR_MAX_HOST_CALLS: int(0, 10_000_000, 10_000, 'host calls one plugin call may make'),

@@ -44,7 +44,7 @@ export class CallMetrics {
   });
   private readonly fuel = this.meter.createHistogram('convergio_plugin_call_fuel', {
     description:
-      'CPU budget used per call (loop iterations, entries of functions that may loop or recurse, and bulk memory and table work (1 per 16 bytes, 64 per table element, table.grow 1024 per element added plus 1 per element held, memory.grow 8192 per page of the memory after it))',
+      'CPU budget used per call (loop iterations, entries of functions that may loop or recurse (one unit each per 1000 instructions or part of it), and bulk memory and table work (1 per 16 bytes, 64 per table element, table.grow 1024 per element added plus 1 per element held, memory.grow 8192 per page of the memory after it))',
   });
   private readonly pages = this.meter.createHistogram('convergio_plugin_memory_pages', {
     description: 'linear memory after a call, 64 KiB pages',
