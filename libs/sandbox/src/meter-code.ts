@@ -156,7 +156,8 @@ export function profileCodeSection(
     throw new SandboxError('module_invalid', 'code section has trailing bytes');
   markChecked(payload, profile, importedFunctions);
   for (let i = 0; i < n; i++) {
-    if (!(profile.flags[i] & CHECKED)) continue;
+    // Refused by the nesting limit (module-limits.ts) before any metering; its loops are not read.
+    if (!(profile.flags[i] & CHECKED) || profile.depths[i] > MAX_METERED_NESTING) continue;
     profile.entryUnits[i] = chargeRegions(payload, profile, i, importedFunctions, (_, units) => {
       profile.meteredBytes[i] += fuelCheckBytes(fuel, units);
     });
@@ -335,6 +336,13 @@ function markChecked(payload: Uint8Array, profile: CodeProfile, importedFunction
 }
 
 /**
+ * Deepest block nesting whose loops the metering reads (a few numbers per open loop), far above
+ * the module limit (ModuleLimits.nestingDepth): a deeper body, refused by that limit anyway, is not
+ * read for its loops, which would cost memory in proportion to its depth.
+ */
+const MAX_METERED_NESTING = 65_536;
+
+/**
  * Reads the regions of checked function `i` that its checks pay for: outside every loop (region
  * of the entry, which runs at most once per call: only a branch to a loop goes backwards), and
  * each loop outside the loops nested in it (which runs at most once per turn). Calls `onLoop`
@@ -349,6 +357,11 @@ function chargeRegions(
   importedFunctions: number,
   onLoop: (loop: number, units: number) => void,
 ): number {
+  if (profile.depths[i] > MAX_METERED_NESTING)
+    throw new SandboxError(
+      'module_invalid',
+      `blocks nested ${profile.depths[i]} deep cannot be metered (at most ${MAX_METERED_NESTING})`,
+    );
   const body = payload.subarray(profile.starts[i], profile.ends[i]);
   const { inclusive, largestUnchecked } = profile;
   const n = inclusive.length;

@@ -3,6 +3,7 @@
 // and at load (prepareModule), and every module within the bounds prepares within the heap of a
 // sandbox process (ADR 0003, "Module limits").
 import { spawn } from 'node:child_process';
+import { instrumentFuel } from './instrument-fuel.js';
 import { encodeU32Leb } from './leb128.js';
 import { DEFAULT_MODULE_LIMITS, findModuleLimitViolations } from './module-limits.js';
 import { prepareModule } from './prepare-module.js';
@@ -52,10 +53,10 @@ function body(unit: number[], count: number, locals: number[] = [0]): Uint8Array
 const repeated = (unit: number[], perFunction: number, functions: number) =>
   moduleOf(Array.from({ length: functions }, () => body(unit, perFunction)));
 
-/** One function of `depth` nested empty blocks. */
-function nested(depth: number): Uint8Array<ArrayBuffer> {
+/** One function of `depth` nested empty blocks (or loops). */
+function nested(depth: number, opener = 0x02): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(1 + depth * 3 + 1);
-  for (let i = 0; i < depth; i++) out.set([0x02, 0x40], 1 + 2 * i);
+  for (let i = 0; i < depth; i++) out.set([opener, 0x40], 1 + 2 * i);
   out.fill(0x0b, 1 + 2 * depth);
   return moduleOf([out]);
 }
@@ -125,6 +126,22 @@ describe('module limits on what V8 compiles', () => {
       'module_function_too_large',
       'module_nesting_too_deep',
     ]);
+  });
+
+  // The metering keeps a few numbers per open loop: a deeper body is refused, never read for them.
+  it('refuses 2.5 million nested loops by their nesting, without reading their loops', () => {
+    const before = process.memoryUsage().arrayBuffers;
+    expect(codesOf(nested(2_500_000, 0x03))).toEqual([
+      'module_function_too_large',
+      'module_nesting_too_deep',
+    ]);
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(8 * MiB);
+    expect(() => instrumentFuel(nested(70_000, 0x03))).toThrow(
+      expect.objectContaining({
+        code: 'module_invalid',
+        message: expect.stringMatching(/nested 70000 deep cannot be metered/),
+      }),
+    );
   });
 
   it('accepts 10,000 locals in a function and refuses 10,001 as module_too_many_locals', () => {
