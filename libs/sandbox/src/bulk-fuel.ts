@@ -29,7 +29,7 @@ export const BYTES_PER_FUEL = 16;
 /** `table.fill`, `table.copy`, `table.init` charge this much fuel per element. */
 export const FUEL_PER_TABLE_ELEMENT = 64;
 /** What a `memory.fill` counts as in the static cost of the code around it, in instructions. */
-export const MEMORY_FILL_INSTRUCTIONS = 250;
+const MEMORY_FILL_INSTRUCTIONS = 250;
 /** `table.grow` charges this much fuel per element added, plus one per element the table held. */
 export const FUEL_PER_GROWN_TABLE_ELEMENT = 1024;
 /** `memory.grow` charges this much fuel per page of the memory after the grow (see above). */
