@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
-import { aManifest, expectEventually, startPlatform } from '@convergio/testing';
+import { expectEventually, startPlatform } from '@convergio/testing';
 import {
   api,
   bearer,
   createKey,
   greetManifest,
+  runToolManifest,
   submit,
-  uniqueId,
   versionState,
 } from './support/fixtures.js';
 import { assemble } from './support/chaos-modules.js';
@@ -68,17 +68,7 @@ describe('a plugin that spends every host call on a denial', () => {
     const bystander = greetManifest();
     await submit(publisher, bystander).expect(202);
     const module = await assemble(DENIAL_FLOOD);
-    const flood = aManifest(
-      {
-        id: uniqueId('denial-flood'),
-        entrypoint: 'plugin.wasm',
-        capabilities: {
-          tools: [{ name: 'run', function: 'run', description: 'run', input_schema: {} }],
-        },
-        permissions: {},
-      },
-      module,
-    );
+    const flood = runToolManifest('denial-flood', module);
     await submit(publisher, flood, module).expect(202);
     for (const id of [bystander.id, flood.id])
       await expectEventually(

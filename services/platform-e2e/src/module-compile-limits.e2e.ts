@@ -9,15 +9,15 @@
 // - invalid UTF-8 in a denial target: `/etc/a\xff` and `/etc/a\xfe` recorded alike (U+FFFD);
 // - output_set with a negative length: a RangeError reported as runtime_failure.
 import { readFileSync } from 'node:fs';
-import { aManifest, expectEventually, startPlatform, type PlatformInfo } from '@convergio/testing';
+import { expectEventually, startPlatform, type PlatformInfo } from '@convergio/testing';
 import { assemble } from './support/chaos-modules.js';
 import {
   api,
   bearer,
   createKey,
   greetManifest,
+  runToolManifest,
   submit,
-  uniqueId,
   versionState,
 } from './support/fixtures.js';
 
@@ -234,17 +234,7 @@ describe('module compile limits, lossless host-call input, typed kernel faults',
     ).events;
 
   async function publish(name: string, module: Buffer): Promise<string> {
-    const manifest = aManifest(
-      {
-        id: uniqueId(name),
-        entrypoint: 'plugin.wasm',
-        capabilities: {
-          tools: [{ name: 'run', function: 'run', description: 'run', input_schema: {} }],
-        },
-        permissions: {},
-      },
-      module,
-    );
+    const manifest = runToolManifest(name, module);
     await submit(publisher, manifest, module).expect(202);
     return manifest.id;
   }

@@ -56,6 +56,21 @@ export async function createKeyFor(publisher: string | null, ...roles: string[])
   return (res.body as { key: string }).key;
 }
 
+/** A plugin.json for a bare module asking no permission, its export `run` as tool `run`. */
+export function runToolManifest(name: string, module: Buffer): Manifest {
+  return aManifest(
+    {
+      id: uniqueId(name),
+      entrypoint: 'plugin.wasm',
+      capabilities: {
+        tools: [{ name: 'run', function: 'run', description: 'run', input_schema: {} }],
+      },
+      permissions: {},
+    },
+    module,
+  );
+}
+
 /** Submits a manifest and module as multipart, the way a publisher's CLI would. */
 export function submit(key: string, manifest: unknown, module: Buffer = greetModule()) {
   return api()
