@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import pg from 'pg';
 import type { Manifest } from '@convergio/contracts';
 import {
   aManifest,
@@ -18,11 +19,21 @@ import {
   createKey,
   fixturesModule,
   greetManifest,
+  runToolManifest,
   submit,
   uniqueId,
   versionState,
 } from './support/fixtures.js';
-import { assemble, CRASHING, FAKE_TOKEN, MEMORY_HOG, REJECTED } from './support/chaos-modules.js';
+import {
+  accountedDenials,
+  assemble,
+  CRASHING,
+  denialFlood,
+  FAKE_TOKEN,
+  FS_READS,
+  MEMORY_HOG,
+  REJECTED,
+} from './support/chaos-modules.js';
 import { callHost, deployHostile } from './support/hostile.js';
 
 /**
@@ -389,6 +400,34 @@ describe('chaos: every known attack at once, next to a bystander', () => {
     await expectCrashRecorded(manifest.id, 'greet', 'timeout');
   }
 
+  /**
+   * No permission, every host call a denial, two calls at once: before, each denial was a
+   * transaction started and never awaited, and 200,000 of them took the executor out of heap.
+   * Each denial is accounted for in the audit log: on its own, or in a record folding many.
+   */
+  async function denialFloodAttack() {
+    const module = await assemble(denialFlood(FS_READS));
+    const manifest = runToolManifest('denial-flood', module);
+    await submit(publisher, manifest, module).expect(202);
+    await loaded(manifest.id);
+    const replies = await Promise.all([invoke(manifest.id, 'run'), invoke(manifest.id, 'run')]);
+    expect(replies.map((r) => r.status)).toEqual([200, 200]);
+    const db = new pg.Client({ connectionString: info.databaseUrl });
+    await db.connect();
+    try {
+      await expectEventually(
+        async () =>
+          expect(await accountedDenials(db, manifest.id)).toEqual({
+            denied: 2 * FS_READS,
+            others: 0,
+          }),
+        slow,
+      );
+    } finally {
+      await db.end();
+    }
+  }
+
   /** The hostile example plugins the attack suites already use. */
   async function existingHostiles() {
     const hostile = await deployHostile(publisher, {
@@ -446,6 +485,7 @@ describe('chaos: every known attack at once, next to a bystander', () => {
       ['backtracking input schema', backtrackingSchema()],
       ['exponential input schema', exponentialSchema()],
       ['existing hostile plugins', existingHostiles()],
+      ['denial flood', denialFloodAttack()],
     ];
     // Every attack runs to its end, and each failure is reported with its name.
     const started = performance.now();

@@ -10,38 +10,11 @@ import {
   submit,
   versionState,
 } from './support/fixtures.js';
-import { assemble } from './support/chaos-modules.js';
+import { accountedDenials, assemble, denialFlood, FS_READS } from './support/chaos-modules.js';
 
-/** Denied host calls a call makes: most of its 10,000 (EXECUTOR_MAX_HOST_CALLS). */
-const FS_READS = 9_000;
 const ROUNDS = 5;
 /** As in the chaos suite: before, 200,000 denials grew the executor to 1.3 GiB, then 3.6 GiB. */
 const EXECUTOR_RSS_MB = 400;
-const PATH = '{"path":"/etc/shadow"}';
-const bytes = (text: string) =>
-  [...Buffer.from(text)].map((b) => `\\${b.toString(16).padStart(2, '0')}`).join('');
-
-/** Writes its input block once, then asks fs_read for /etc/shadow FS_READS times. */
-const DENIAL_FLOOD = `(module
-  (import "extism:host/env" "alloc" (func $alloc (param i64) (result i64)))
-  (import "extism:host/env" "store_u8" (func $store_u8 (param i64 i32)))
-  (import "extism:host/user" "fs_read" (func $fs_read (param i64) (result i64)))
-  (memory (export "memory") 1)
-  (data (i32.const 0) "${bytes(PATH)}")
-  (func (export "run") (result i32) (local $h i64) (local $i i32)
-    (local.set $h (call $alloc (i64.const ${PATH.length})))
-    (block $done (loop $next
-      (br_if $done (i32.ge_u (local.get $i) (i32.const ${PATH.length})))
-      (call $store_u8 (i64.add (local.get $h) (i64.extend_i32_u (local.get $i))) (i32.load8_u (local.get $i)))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br $next)))
-    (local.set $i (i32.const 0))
-    (loop $again
-      (drop (call $fs_read (local.get $h)))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br_if $again (i32.lt_u (local.get $i) (i32.const ${FS_READS}))))
-    (i32.const 0)))`;
-
 const rssMb = (pid: number) =>
   Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 
@@ -67,7 +40,7 @@ describe('a plugin that spends every host call on a denial', () => {
     const [publisher, invoker] = await Promise.all([createKey('publisher'), createKey('invoker')]);
     const bystander = greetManifest();
     await submit(publisher, bystander).expect(202);
-    const module = await assemble(DENIAL_FLOOD);
+    const module = await assemble(denialFlood(FS_READS));
     const flood = runToolManifest('denial-flood', module);
     await submit(publisher, flood, module).expect(202);
     for (const id of [bystander.id, flood.id])
@@ -106,20 +79,10 @@ describe('a plugin that spends every host call on a denial', () => {
     const denied = ROUNDS * 2 * FS_READS;
 
     // Each recorded denial stands for itself, or for the count its reason gives.
-    const accounted = async () =>
-      Number(
-        (
-          await db.query(
-            `SELECT coalesce(sum(coalesce(substring(data->>'reason' from '^(\\d+) denials of .* stands for them all')::int, 1)), 0) AS n
-               FROM audit.events WHERE type = 'permission.denied' AND plugin_id = $1`,
-            [flood.id],
-          )
-        ).rows[0].n,
-      );
-    await expectEventually(async () => expect(await accounted()).toBe(denied), {
-      timeoutMs: 120_000,
-      intervalMs: 1000,
-    });
+    await expectEventually(
+      async () => expect(await accountedDenials(db, flood.id)).toEqual({ denied, others: 0 }),
+      { timeoutMs: 120_000, intervalMs: 1000 },
+    );
     flooding = false;
     await watch;
     expect(bystanderFailures).toEqual([]);

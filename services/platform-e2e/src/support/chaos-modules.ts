@@ -1,5 +1,6 @@
 // WAT modules of the chaos suite: the inputs that once took the executor down, and the variants an
 // attacker tries next. Each is published through the gateway like any plugin.
+import type pg from 'pg';
 import wabtInit from 'wabt';
 
 const MiB = 1024 * 1024;
@@ -270,6 +271,51 @@ export const MEMORY_HOG = `(module
 
 type Wabt = Awaited<ReturnType<typeof wabtInit>>;
 let wabt: Wabt | undefined;
+
+/** Denied host calls a denial flood makes per call: most of its 10,000 (EXECUTOR_MAX_HOST_CALLS). */
+export const FS_READS = 9_000;
+const SHADOW = '{"path":"/etc/shadow"}';
+
+/**
+ * A module asking no permission that writes its input block once, then asks fs_read for
+ * /etc/shadow `reads` times a call: each refused and recorded as a permission.denied.
+ */
+export const denialFlood = (reads: number) => `(module
+  (import "extism:host/env" "alloc" (func $alloc (param i64) (result i64)))
+  (import "extism:host/env" "store_u8" (func $store_u8 (param i64 i32)))
+  (import "extism:host/user" "fs_read" (func $fs_read (param i64) (result i64)))
+  (memory (export "memory") 1)
+  (data (i32.const 0) "${hexBytes(SHADOW)}")
+  (func (export "run") (result i32) (local $h i64) (local $i i32)
+    (local.set $h (call $alloc (i64.const ${SHADOW.length})))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $i) (i32.const ${SHADOW.length})))
+      (call $store_u8 (i64.add (local.get $h) (i64.extend_i32_u (local.get $i))) (i32.load8_u (local.get $i)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $next)))
+    (local.set $i (i32.const 0))
+    (loop $again
+      (drop (call $fs_read (local.get $h)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $again (i32.lt_u (local.get $i) (i32.const ${reads}))))
+    (i32.const 0)))`;
+
+/**
+ * The denials of `pluginId` the audit log accounts for (each record on its own, or the count a
+ * folded record's reason gives), and how many of its records name another plugin.
+ */
+export async function accountedDenials(
+  db: pg.Client,
+  pluginId: string,
+): Promise<{ denied: number; others: number }> {
+  const { rows } = await db.query<{ n: string; others: string }>(
+    `SELECT coalesce(sum(coalesce(substring(data->>'reason' from '^(\\d+) denials of .* stands for them all')::int, 1)), 0) AS n,
+            count(*) FILTER (WHERE plugin_id IS DISTINCT FROM $1) AS others
+       FROM audit.events WHERE type = 'permission.denied' AND data->>'plugin_id' = $1`,
+    [pluginId],
+  );
+  return { denied: Number(rows[0].n), others: Number(rows[0].others) };
+}
 
 /** Assembles WAT text into module bytes. */
 export async function assemble(source: string): Promise<Buffer> {
