@@ -25,31 +25,43 @@ describe('audit query', () => {
     h = await startServiceHarness({ ...auditPersistence, feature: AuditModule });
     // Six revocations an hour apart, alternately by two keys (`actor`, the convention of every
     // event a person causes), handed to the writer as the handler would.
-    const writer = h.app.get(AuditWriter);
     for (let i = 0; i < 6; i++)
-      await writer.append(
-        anEvent({
-          id: randomUUID(),
-          type: EventSubjects.PluginRevoked,
-          version: 1,
-          occurred_at: `2026-11-30T0${i}:00:00.000Z`,
-          source: 'approval',
-          correlation_id: randomUUID(),
-          data: {
-            plugin_id: 'a.query',
-            version: `1.0.${i}`,
-            revoked_by: i % 2 ? OTHER : ADMIN,
-            actor: i % 2 ? OTHER : ADMIN,
-          },
-        }),
-      );
+      await revoked('a.query', i, {
+        revoked_by: i % 2 ? OTHER : ADMIN,
+        actor: i % 2 ? OTHER : ADMIN,
+      });
   });
   afterAll(() => h?.close());
+
+  /** A plugin.revoked of version 1.0.`i`, at `i` o'clock, handed to the writer as the handler would. */
+  const revoked = (pluginId: string, i: number, data: Record<string, string>) =>
+    h.app.get(AuditWriter).append(
+      anEvent({
+        id: randomUUID(),
+        type: EventSubjects.PluginRevoked,
+        version: 1,
+        occurred_at: `2026-11-30T0${i}:00:00.000Z`,
+        source: 'approval',
+        correlation_id: randomUUID(),
+        data: { plugin_id: pluginId, version: `1.0.${i}`, revoked_by: ADMIN, ...data },
+      }),
+    );
 
   const query = (q: Partial<RequestMap['audit.query']>) =>
     h.bus.request(RequestSubjects.AuditQuery, { plugin_id: 'a.query', limit: 100, ...q });
   const versions = async (q: Partial<RequestMap['audit.query']>) =>
     (await query(q)).events.map((e) => e.version);
+  /** Every page of `q`, following next_cursor until it is null. */
+  async function pages(q: Partial<RequestMap['audit.query']>) {
+    const all: Awaited<ReturnType<typeof query>>[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await query({ ...q, ...(cursor ? { cursor } : {}) });
+      all.push(page);
+      cursor = page.next_cursor ?? undefined;
+    } while (cursor);
+    return all;
+  }
 
   it('filters by actor (data.actor) and by time range, from inclusive, to exclusive', async () => {
     expect(await versions({ actor: ADMIN })).toEqual(['1.0.0', '1.0.2', '1.0.4']);
@@ -64,50 +76,22 @@ describe('audit query', () => {
   });
 
   it('pages with an opaque cursor until next_cursor is null', async () => {
-    const seen: string[] = [];
-    let cursor: string | undefined;
-    for (;;) {
-      const page = await query({ limit: 4, ...(cursor ? { cursor } : {}) });
-      seen.push(...page.events.map((e) => e.version!));
-      if (page.next_cursor === null) break;
-      cursor = page.next_cursor;
-    }
+    const seen = (await pages({ limit: 4 })).flatMap((p) => p.events.map((e) => e.version));
     expect(seen).toEqual(['1.0.0', '1.0.1', '1.0.2', '1.0.3', '1.0.4', '1.0.5']);
   });
 
   it('cuts a page by bytes before the bus max_payload, with a cursor through every event', async () => {
     // Events as large as a version's events with a 240 KB manifest: three fit one message.
-    const writer = h.app.get(AuditWriter);
-    for (let i = 0; i < 7; i++)
-      await writer.append(
-        anEvent({
-          id: randomUUID(),
-          type: EventSubjects.PluginRevoked,
-          version: 1,
-          occurred_at: `2026-11-30T0${i}:00:00.000Z`,
-          source: 'approval',
-          correlation_id: randomUUID(),
-          data: {
-            plugin_id: 'a.large',
-            version: `1.0.${i}`,
-            revoked_by: ADMIN,
-            note: 'x'.repeat(300_000),
-          },
-        }),
-      );
+    for (let i = 0; i < 7; i++) await revoked('a.large', i, { note: 'x'.repeat(300_000) });
     const budget = h.app.get(BusLimits).replyBudget;
-    const sizes: number[] = [];
-    const seen: string[] = [];
-    let cursor: string | undefined;
-    for (;;) {
-      const page = await query({ plugin_id: 'a.large', ...(cursor ? { cursor } : {}) });
-      sizes.push(page.events.length);
+    const all = await pages({ plugin_id: 'a.large' });
+    for (const page of all) {
       expect(Buffer.byteLength(JSON.stringify(page.events))).toBeLessThanOrEqual(budget + 1);
-      seen.push(...page.events.map((e) => e.version!));
-      if (page.next_cursor === null) break;
-      expect(page.next_after_seq).toBe(page.events[page.events.length - 1].seq);
-      cursor = page.next_cursor;
+      if (page.next_cursor !== null)
+        expect(page.next_after_seq).toBe(page.events[page.events.length - 1].seq);
     }
+    const sizes = all.map((p) => p.events.length);
+    const seen = all.flatMap((p) => p.events.map((e) => e.version));
     expect(sizes).toEqual([3, 3, 1]);
     expect(seen).toEqual(['1.0.0', '1.0.1', '1.0.2', '1.0.3', '1.0.4', '1.0.5', '1.0.6']);
     // A limit below what fits still bounds the page.
