@@ -35,6 +35,7 @@ import {
   REJECTED,
 } from './support/chaos-modules.js';
 import { callHost, deployHostile } from './support/hostile.js';
+import { callBystander, deployBystander, rssKb, type BystanderCall } from './support/bystander.js';
 
 /**
  * Latency bound of every bystander call while the attacks run. Generous for a shared 2-core box
@@ -65,9 +66,6 @@ interface AuditEvent {
   plugin_id: string | null;
   data: { reason?: string; function?: string; target?: string };
 }
-
-const rssKb = (pid: number) =>
-  Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
 
 /** Resident set of each child of `pid` (the executor's sandbox processes), kB. */
 function childrenRss(pid: number): Map<number, number> {
@@ -105,7 +103,7 @@ describe('chaos: every known attack at once, next to a bystander', () => {
   let auditor: string;
   let bystander: string;
   let stopped = false;
-  const calls: { status: number; ms: number; ok: boolean }[] = [];
+  const calls: BystanderCall[] = [];
   const health: { status: number; ms: number }[] = [];
   const executorRss: number[] = [];
   /** Resident set samples of each sandbox process, kB. */
@@ -133,15 +131,14 @@ describe('chaos: every known attack at once, next to a bystander', () => {
       createKey('invoker'),
       createKey('auditor'),
     ]);
-    const greet = greetManifest();
-    bystander = greet.id;
-    await submit(publisher, greet).expect(202);
-    await expectEventually(async () =>
-      expect(await versionState(publisher, bystander)).toMatchObject({ loaded: true }),
-    );
+    bystander = await deployBystander(publisher);
     const deadline = Date.now() + 150_000;
     const running = () => !stopped && Date.now() < deadline;
-    monitors = [bystanderLoop(running), healthLoop(running), memoryLoop(running)];
+    monitors = [
+      callBystander(bystander, invoker, running, calls),
+      healthLoop(running),
+      memoryLoop(running),
+    ];
   }, 120_000);
 
   afterAll(async () => {
@@ -150,20 +147,6 @@ describe('chaos: every known attack at once, next to a bystander', () => {
     await platform?.stop();
     await dns?.close();
   }, 60_000);
-
-  async function bystanderLoop(running: () => boolean) {
-    for (let i = 0; running() && i < 20_000; i++) {
-      const started = performance.now();
-      const res = await api()
-        .post(`/v1/plugins/${bystander}/invoke`)
-        .set(bearer(invoker))
-        .send({ function: 'greet', input: { name: `caller ${i}` } });
-      const ok =
-        res.status === 200 &&
-        (res.body as { output?: { greeting?: string } }).output?.greeting === `Hello, caller ${i}!`;
-      calls.push({ status: res.status, ms: performance.now() - started, ok });
-    }
-  }
 
   async function healthLoop(running: () => boolean) {
     while (running()) {

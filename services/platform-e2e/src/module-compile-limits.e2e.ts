@@ -8,14 +8,13 @@
 // - 49,000 v128 locals in one function;
 // - invalid UTF-8 in a denial target: `/etc/a\xff` and `/etc/a\xfe` recorded alike (U+FFFD);
 // - output_set with a negative length: a RangeError reported as runtime_failure.
-import { readFileSync } from 'node:fs';
 import { expectEventually, startPlatform, type PlatformInfo } from '@convergio/testing';
 import { assemble } from './support/chaos-modules.js';
+import { callBystander, deployBystander, rssKb, type BystanderCall } from './support/bystander.js';
 import {
   api,
   bearer,
   createKey,
-  greetManifest,
   runToolManifest,
   submit,
   versionState,
@@ -146,9 +145,6 @@ interface AuditEvent {
   data: { reason?: string; target?: string };
 }
 
-const rssKb = (pid: number) =>
-  Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-
 describe('module compile limits, lossless host-call input, typed kernel faults', () => {
   let platform: Awaited<ReturnType<typeof startPlatform>>;
   let info: PlatformInfo;
@@ -158,7 +154,7 @@ describe('module compile limits, lossless host-call input, typed kernel faults',
   let auditor: string;
   let bystander: string;
   let stopped = false;
-  const calls: { status: number; ms: number }[] = [];
+  const calls: BystanderCall[] = [];
   const health: number[] = [];
   const rss: number[] = [];
   let monitors: Promise<unknown>[] = [];
@@ -177,24 +173,10 @@ describe('module compile limits, lossless host-call input, typed kernel faults',
       createKey('invoker'),
       createKey('auditor'),
     ]);
-    const greet = greetManifest();
-    bystander = greet.id;
-    await submit(publisher, greet).expect(202);
-    await expectEventually(async () =>
-      expect(await versionState(publisher, bystander)).toMatchObject({ loaded: true }),
-    );
+    bystander = await deployBystander(publisher);
     const running = () => !stopped;
     monitors = [
-      (async () => {
-        for (let i = 0; running(); i++) {
-          const t = performance.now();
-          const res = await api()
-            .post(`/v1/plugins/${bystander}/invoke`)
-            .set(bearer(invoker))
-            .send({ function: 'greet', input: { name: `c${i}` } });
-          calls.push({ status: res.status, ms: performance.now() - t });
-        }
-      })(),
+      callBystander(bystander, invoker, running, calls),
       (async () => {
         while (running()) {
           health.push(
@@ -330,7 +312,7 @@ describe('module compile limits, lossless host-call input, typed kernel faults',
     stopped = true;
     expect(rss).not.toContain(-1);
     expect(calls.length).toBeGreaterThan(10);
-    expect(calls.filter((c) => c.status !== 200)).toEqual([]);
+    expect(calls.filter((c) => !c.ok)).toEqual([]);
     expect(health.filter((h) => h !== 200)).toEqual([]);
   });
 });
