@@ -15,7 +15,7 @@ import {
 } from './support/fixtures.js';
 import { platform } from './support/platform.js';
 
-// Issue 9 item 2: nothing refused stays in the artifact store, including what verification or
+// Nothing refused stays in the artifact store, including what verification or
 // an admin rejects after the submission was accepted (ADR 0019).
 
 let restart: ((name: string) => Promise<void>) | undefined;

@@ -1,6 +1,6 @@
 // Replies that would not fit the bus (NATS max_payload, 1 MiB on the test server): pages are cut
 // by bytes and carry a cursor, anything else is refused at once with a code naming the limit.
-// Found by an attacker (issue 9, "No 500 for any input a client can send").
+// Found by an attack review: one publisher's large manifests made the audit log and tool list 503.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -36,7 +36,7 @@ const accessRecords = () =>
     .map((line) => JSON.parse(line) as Record<string, unknown>)
     .filter((r) => r.context === 'Access');
 
-/** Requests the gateway used to misread or answer in another shape (issue 9, attack 9). */
+/** Requests the gateway used to misread or answer in another shape (found by an attack review). */
 describe('bodies, paths and keys at the edge', () => {
   let publisher: string;
   let invoker: string;
