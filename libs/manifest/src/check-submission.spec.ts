@@ -3,6 +3,7 @@ import { aManifest, exampleModule, sha256Hex } from '@convergio/testing';
 import { DEFAULT_GRANT_POLICY } from '@convergio/policy/grant';
 import { checkSubmission } from './check-submission.js';
 import { EMPTY_KEYRING } from './keyring.js';
+import { DEFAULT_INPUT_SCHEMA_BOUNDS } from './tool-input-schema.js';
 
 const context = {
   coreVersion: '1.4.0',
@@ -15,6 +16,7 @@ const context = {
     realPath: (path: string) => path,
   }),
   hostFunctions: HOST_FUNCTIONS,
+  inputSchemaBounds: DEFAULT_INPUT_SCHEMA_BOUNDS,
 };
 
 const leb = (value: number): number[] =>
@@ -336,6 +338,34 @@ describe('checkSubmission', () => {
       // nested(n) is n + 1 objects deep.
       expect((await findings(nested(32))).map((f) => f.code)).toEqual(['input_schema_too_deep']);
       expect(await findings(nested(31))).toEqual([]);
+    });
+
+    it('holds schemas to the bounds of the context, naming each setting', async () => {
+      const bounds = { maxBytes: 1024, maxDepth: 4 };
+      const within = async (schema: Record<string, unknown>) =>
+        (
+          await checkSubmission(withSchema(schema), greet, {
+            ...context,
+            inputSchemaBounds: bounds,
+          })
+        ).findings;
+      expect(await within(nested(3))).toEqual([]);
+      expect(await within(nested(4))).toEqual([
+        expect.objectContaining({
+          code: 'input_schema_too_deep',
+          message: expect.stringContaining(
+            'deeper than 4 levels, the limit set by INPUT_SCHEMA_MAX_DEPTH',
+          ),
+        }),
+      ]);
+      expect(await within({ type: 'string', description: 'x'.repeat(1024) })).toEqual([
+        expect.objectContaining({
+          code: 'input_schema_too_large',
+          message: expect.stringContaining(
+            'more than 1024, the limit set by INPUT_SCHEMA_MAX_BYTES',
+          ),
+        }),
+      ]);
     });
 
     it('refuses a schema larger than 64 KiB', async () => {

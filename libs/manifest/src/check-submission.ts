@@ -19,7 +19,7 @@ import { canonicalManifestBytes, moduleSha256, SigningError } from '@convergio/s
 import type { CheckCache } from './check-cache.js';
 import type { Keyring, SignatureVerdict } from './keyring.js';
 import { checkSignature, type SignatureStep } from './signature-check.js';
-import { inputSchemaProblems } from './tool-input-schema.js';
+import { inputSchemaProblems, type InputSchemaBounds } from './tool-input-schema.js';
 import { checkPermissionReasons } from './permission-reasons.js';
 
 /**
@@ -51,6 +51,8 @@ export interface SubmissionContext {
    * HOST_FUNCTION_NAMES of libs/host-calls): a module importing another is refused.
    */
   hostFunctions: readonly string[];
+  /** How large and deep a tool's `input_schema` may be. */
+  inputSchemaBounds: InputSchemaBounds;
   /** Keeps module and signature results across submissions of the same bytes. */
   cache?: CheckCache;
 }
@@ -187,7 +189,11 @@ async function checkContent(
   findings.push(...checkMemory(bytes, memoryCap(manifest, context.policy)));
   (manifest.capabilities.tools ?? []).forEach((tool, i) =>
     findings.push(
-      ...inputSchemaProblems(tool.input_schema, `/capabilities/tools/${i}/input_schema`),
+      ...inputSchemaProblems(
+        tool.input_schema,
+        `/capabilities/tools/${i}/input_schema`,
+        context.inputSchemaBounds,
+      ),
     ),
   );
   return findings;

@@ -5,6 +5,7 @@ import { aManifest, exampleModule } from '@convergio/testing';
 import { CheckCache } from './check-cache.js';
 import { checkSubmission, type StoredModule, type SubmissionContext } from './check-submission.js';
 import { keyIdOf, type Keyring, type KeyringSigner } from './keyring.js';
+import { DEFAULT_INPUT_SCHEMA_BOUNDS } from './tool-input-schema.js';
 
 const greet = exampleModule('greet.wasm');
 const acme = generateSignerKeys();
@@ -46,6 +47,7 @@ const contextWith = (ring: Keyring, extra: Partial<SubmissionContext> = {}): Sub
     realPath: (path) => path,
   }),
   hostFunctions: ['log'],
+  inputSchemaBounds: DEFAULT_INPUT_SCHEMA_BOUNDS,
   ...extra,
 });
 

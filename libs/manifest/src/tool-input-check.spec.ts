@@ -1,5 +1,6 @@
 import type { InputRefusal } from '@convergio/sandbox';
 import { compileInputSchema } from './tool-input-check.js';
+import { DEFAULT_INPUT_SCHEMA_BOUNDS } from './tool-input-schema.js';
 
 const nameSchema = {
   type: 'object',
@@ -9,7 +10,8 @@ const nameSchema = {
 };
 
 /** The refusal of `input` under `schema`, or `undefined` when it passes. */
-const check = (schema: unknown, input: unknown) => compileInputSchema(schema)(input);
+const check = (schema: unknown, input: unknown) =>
+  compileInputSchema(schema, DEFAULT_INPUT_SCHEMA_BOUNDS)(input);
 
 /** The refusal of `input` under `schema`; fails the test when the input passes. */
 function refusal(schema: unknown, input: unknown): InputRefusal {
@@ -19,9 +21,9 @@ function refusal(schema: unknown, input: unknown): InputRefusal {
 }
 
 /** Why the schema cannot be used (the plugin's fault); fails the test when it compiles. */
-function unusable(schema: unknown): Error {
+function unusable(schema: unknown, bounds = DEFAULT_INPUT_SCHEMA_BOUNDS): Error {
   try {
-    compileInputSchema(schema);
+    compileInputSchema(schema, bounds);
   } catch (error) {
     return error as Error;
   }
@@ -59,6 +61,17 @@ describe('compileInputSchema', () => {
     for (let i = 0; i < 40; i++) deep = { type: 'array', items: deep };
     expect(unusable(deep).message).toMatch(
       /^the tool's input_schema nests objects and arrays deeper than 32 levels/,
+    );
+  });
+
+  it('holds schemas to the bounds it is given, naming the setting', () => {
+    const schema = { type: 'object', properties: { a: { type: 'object' } } };
+    expect(check(schema, { a: {} })).toBeUndefined();
+    expect(unusable(schema, { maxBytes: 64 * 1024, maxDepth: 2 }).message).toBe(
+      "the tool's input_schema nests objects and arrays deeper than 2 levels, the limit set by INPUT_SCHEMA_MAX_DEPTH",
+    );
+    expect(unusable(schema, { maxBytes: 40, maxDepth: 32 }).message).toBe(
+      `the tool's input_schema is ${JSON.stringify(schema).length} bytes as JSON, more than 40, the limit set by INPUT_SCHEMA_MAX_BYTES`,
     );
   });
 
@@ -130,7 +143,10 @@ describe('compileInputSchema against patterns written to stall the check', () =>
   });
 
   it('keeps the pattern semantics of JSON Schema: unanchored, Unicode, \\d and \\u escapes', () => {
-    const compiled = compileInputSchema({ type: 'string', pattern: '\\d{3}-\\u00e9' });
+    const compiled = compileInputSchema(
+      { type: 'string', pattern: '\\d{3}-\\u00e9' },
+      DEFAULT_INPUT_SCHEMA_BOUNDS,
+    );
     expect(compiled('ref 123-é!')).toBeUndefined();
     expect(compiled('12-é')?.message).toBe('input does not match the tool input_schema');
   });
@@ -142,7 +158,7 @@ describe('compileInputSchema against uniqueItems written to stall the check', ()
   it('checks 95,000 distinct objects (a 1 MiB input) in linear time', () => {
     const items = Array.from({ length: 95_000 }, (_, k) => ({ k }));
     expect(JSON.stringify(items).length).toBeGreaterThan(1_000_000);
-    const compiled = compileInputSchema(unique);
+    const compiled = compileInputSchema(unique, DEFAULT_INPUT_SCHEMA_BOUNDS);
     const started = performance.now();
     expect(compiled(items)).toBeUndefined();
     // Ajv's pairwise comparison took 1.3 to 2.6 s for 8,000 of them (the default wall time is 2 s).

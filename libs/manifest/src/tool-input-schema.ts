@@ -8,10 +8,23 @@ type RegExpEngine = NonNullable<NonNullable<Options['code']>['regExp']>;
 // Ajv shares compiled patterns by their toString(), so it must tell patterns apart.
 type RegExpLike = ReturnType<RegExpEngine> & { toString(): string };
 
-/** Largest `input_schema` a tool may declare, serialized as JSON (UTF-8 bytes). */
-export const MAX_INPUT_SCHEMA_BYTES = 64 * 1024;
-/** Deepest nesting of objects and arrays in an `input_schema` (the schema itself is level 1). */
-export const MAX_INPUT_SCHEMA_DEPTH = 32;
+/**
+ * How large and deep a tool's `input_schema` may be: the operator settings
+ * `INPUT_SCHEMA_MAX_BYTES` and `INPUT_SCHEMA_MAX_DEPTH`, held alike by the gateway, verification
+ * and the executor. Plain data (it crosses into plugin workers).
+ */
+export interface InputSchemaBounds {
+  /** Largest schema, serialized as JSON, in UTF-8 bytes. */
+  maxBytes: number;
+  /** Deepest nesting of objects and arrays (the schema itself is level 1). */
+  maxDepth: number;
+}
+
+/** The bounds when the operator sets none: 64 KiB and 32 levels. */
+export const DEFAULT_INPUT_SCHEMA_BOUNDS: Readonly<InputSchemaBounds> = Object.freeze({
+  maxBytes: 64 * 1024,
+  maxDepth: 32,
+});
 /**
  * Regular-expression work one validation may do, in RE2 program instructions times characters
  * scanned (an upper bound of what the linear-time engine does; about 10 ns a unit measured here).
@@ -38,12 +51,16 @@ export class ToolInputRefusal extends Error {
 
 /**
  * What is wrong with a tool's `input_schema`, as findings: `input_schema_too_deep`,
- * `input_schema_too_large`, or `input_schema_invalid` (Ajv cannot compile it, a pattern needs
- * backtracking, it is `$async`). Empty when the executor can check input against it.
+ * `input_schema_too_large` (beyond `bounds`), or `input_schema_invalid` (Ajv cannot compile it,
+ * a pattern needs backtracking, it is `$async`). Empty when the executor can check input against it.
  */
-export function inputSchemaProblems(schema: unknown, path: string): ErrorDetail[] {
-  const bounds = inputSchemaBoundsProblems(schema, path);
-  if (bounds.length) return bounds;
+export function inputSchemaProblems(
+  schema: unknown,
+  path: string,
+  bounds: InputSchemaBounds,
+): ErrorDetail[] {
+  const beyond = inputSchemaBoundsProblems(schema, path, bounds);
+  if (beyond.length) return beyond;
   try {
     compileToolInputSchema(schema);
   } catch (error) {
@@ -52,22 +69,29 @@ export function inputSchemaProblems(schema: unknown, path: string): ErrorDetail[
   return [];
 }
 
-/** The size and depth findings of {@link inputSchemaProblems}: what must hold before compiling. */
-export function inputSchemaBoundsProblems(schema: unknown, path: string): ErrorDetail[] {
-  if (exceedsDepth(schema, MAX_INPUT_SCHEMA_DEPTH))
+/**
+ * The size and depth findings of {@link inputSchemaProblems}: what must hold before compiling.
+ * Each message names the limit and the setting that raises it.
+ */
+export function inputSchemaBoundsProblems(
+  schema: unknown,
+  path: string,
+  bounds: InputSchemaBounds,
+): ErrorDetail[] {
+  if (exceedsDepth(schema, bounds.maxDepth))
     return [
       problem(
         'input_schema_too_deep',
-        `input_schema nests objects and arrays deeper than ${MAX_INPUT_SCHEMA_DEPTH} levels`,
+        `input_schema nests objects and arrays deeper than ${bounds.maxDepth} levels, the limit set by INPUT_SCHEMA_MAX_DEPTH`,
         path,
       ),
     ];
   const bytes = Buffer.byteLength(JSON.stringify(schema));
-  if (bytes > MAX_INPUT_SCHEMA_BYTES)
+  if (bytes > bounds.maxBytes)
     return [
       problem(
         'input_schema_too_large',
-        `input_schema is ${bytes} bytes as JSON, more than ${MAX_INPUT_SCHEMA_BYTES}`,
+        `input_schema is ${bytes} bytes as JSON, more than ${bounds.maxBytes}, the limit set by INPUT_SCHEMA_MAX_BYTES`,
         path,
       ),
     ];

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { Secret } from '@convergio/config';
 import { DEFAULT_OUTBOX_SETTINGS } from '@convergio/messaging';
+import { DEFAULT_INPUT_SCHEMA_BOUNDS, type InputSchemaBounds } from '@convergio/manifest';
 import { LoggingEnv } from '@convergio/observability';
 
 /** Where NATS is and who a process is on it: every distributed service, and the provisioner. */
@@ -90,4 +91,35 @@ export const serviceEnv = (port: number) => ({
     description: 'interface to listen on: 127.0.0.1 (the default) or 0.0.0.0 for every interface',
   }),
   ...LoggingEnv,
+});
+
+/**
+ * How large and deep a tool's `input_schema` may be: the gateway refuses a larger one with 400,
+ * verification rejects it, and the executor refuses to check input against it (set them alike on
+ * all three).
+ */
+export const InputSchemaEnv = {
+  INPUT_SCHEMA_MAX_BYTES: Type.Integer({
+    minimum: 1024,
+    maximum: 1024 * 1024,
+    default: DEFAULT_INPUT_SCHEMA_BOUNDS.maxBytes,
+    description:
+      'largest input_schema of a tool, bytes of its JSON; the gateway, verification and the executor hold schemas to it (set it alike on the three): the gateway refuses a larger one with 400, and calls of an approved tool whose schema is larger fail with input_schema_invalid',
+  }),
+  INPUT_SCHEMA_MAX_DEPTH: Type.Integer({
+    minimum: 2,
+    maximum: 128,
+    default: DEFAULT_INPUT_SCHEMA_BOUNDS.maxDepth,
+    description:
+      'deepest nesting of objects and arrays in an input_schema of a tool (the schema is level 1), held like INPUT_SCHEMA_MAX_BYTES; GATEWAY_MAX_JSON_DEPTH bounds the whole plugin.json, where a schema starts at level 5',
+  }),
+};
+
+/** The {@link InputSchemaBounds} of a validated environment holding {@link InputSchemaEnv}. */
+export const inputSchemaBoundsOf = (env: {
+  INPUT_SCHEMA_MAX_BYTES: number;
+  INPUT_SCHEMA_MAX_DEPTH: number;
+}): InputSchemaBounds => ({
+  maxBytes: env.INPUT_SCHEMA_MAX_BYTES,
+  maxDepth: env.INPUT_SCHEMA_MAX_DEPTH,
 });

@@ -1,7 +1,13 @@
 export { capMemory, MAX_WASM_PAGES } from './cap-memory.js';
 export { capTables } from './cap-tables.js';
 export { capLimits, validateLimits, type CallLimits, type CallResources } from './call-limits.js';
-export type { CallOptions, InputCheck, InputRefusal, InputSchemaCompiler } from './input-check.js';
+export type {
+  CallOptions,
+  InputCheck,
+  InputCheckSpec,
+  InputRefusal,
+  InputSchemaCompiler,
+} from './input-check.js';
 export { inspectModule, type CompileWasm, type InspectedModule } from './inspect-module.js';
 export { instrumentFuel } from './instrument-fuel.js';
 export { findImportViolations, type ImportViolation } from './module-imports.js';

@@ -47,7 +47,10 @@ describe('SandboxRuntime input schemas', () => {
     runtime = new SandboxRuntime({
       hostFunctionsModule: new URL('./testing/test-host-functions.ts', import.meta.url),
       hostFunctions: TEST_HOST_FUNCTION_NAMES,
-      inputCheckModule: new URL('./testing/test-input-check.ts', import.meta.url),
+      inputCheck: {
+        module: new URL('./testing/test-input-check.ts', import.meta.url).href,
+        options: null,
+      },
       policy: TEST_POLICY,
       defaults: TEST_LIMITS,
       logger: { warn: () => undefined, error: () => undefined },

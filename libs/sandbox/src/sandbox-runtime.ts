@@ -3,6 +3,7 @@ import type { ResourceLimits } from 'node:worker_threads';
 import type { Permissions } from '@convergio/contracts';
 import { capLimits, validateLimits, type CallLimits } from './call-limits.js';
 import type { MainThreadOps, OperatorPolicy, PluginIdentity } from './host-api.js';
+import type { InputCheckSpec } from './input-check.js';
 import type { CompileWasm } from './inspect-module.js';
 import type { SandboxLogger } from './plugin-log-sink.js';
 import { PluginWorker, type PluginWorkerOptions } from './plugin-worker.js';
@@ -30,10 +31,10 @@ export interface SandboxRuntimeOptions {
    */
   hostFunctions: readonly string[];
   /**
-   * Module loaded inside the workers of plugins that have `inputSchemas`; must export
-   * `compileInputSchema: InputSchemaCompiler`. Without it such a plugin fails to load.
+   * What the workers of plugins that have `inputSchemas` compile them with. Without it such a
+   * plugin fails to load.
    */
-  inputCheckModule?: URL | string;
+  inputCheck?: InputCheckSpec;
   /** Operations host functions reach with `env.callMain`; none by default. */
   mainThreadOps?: MainThreadOps;
   policy: OperatorPolicy;
@@ -66,7 +67,7 @@ export interface PluginSpec {
   limits?: Partial<CallLimits>;
   /**
    * Schemas a call's input can be checked against before its function runs, by the name a call
-   * gives in CallOptions (plain data, for the runtime's `inputCheckModule`). Each instance
+   * gives in CallOptions (plain data, for the runtime's `inputCheck`). Each instance
    * compiles one on the first call that names it, inside that call.
    */
   inputSchemas?: Record<string, unknown>;
@@ -146,10 +147,7 @@ export class SandboxRuntime {
         policy,
         limits,
         inputSchemas: structuredClone(plugin.inputSchemas ?? {}),
-        inputCheckModule:
-          this.options.inputCheckModule === undefined
-            ? null
-            : String(this.options.inputCheckModule),
+        inputCheck: this.options.inputCheck ?? null,
       },
       bridgeBytes: bridgeBytes(policy),
       mainThreadOps: this.options.mainThreadOps ?? {},

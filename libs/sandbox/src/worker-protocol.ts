@@ -1,6 +1,7 @@
 // Messages between a plugin's supervisor (main thread) and its worker. Plain data only.
 import type { ErrorDetail, Permissions } from '@convergio/contracts';
 import type { CallLimits, CallResources } from './call-limits.js';
+import type { InputCheckSpec } from './input-check.js';
 import type { OperatorPolicy, PluginIdentity } from './host-api.js';
 import type { SandboxErrorCode } from './sandbox-error.js';
 import type { BridgeBuffers } from './sync-bridge.js';
@@ -24,10 +25,10 @@ export interface WorkerInit {
   policy: OperatorPolicy;
   /** The limits of every call; the start function (run at instantiation) gets one call's fuel and host calls. */
   limits: CallLimits;
-  /** The plugin's input schemas by name, compiled on first use by `inputCheckModule`'s compiler. */
+  /** The plugin's input schemas by name, compiled on first use by `inputCheck`'s compiler. */
   inputSchemas: Record<string, unknown>;
-  /** Module exporting `compileInputSchema` (an InputSchemaCompiler); null when there are no schemas. */
-  inputCheckModule: string | null;
+  /** What compiles `inputSchemas`; null when the runtime has none. */
+  inputCheck: InputCheckSpec | null;
   bridge: BridgeBuffers;
   /** Float64Array [fuel granted, host calls] of the running call, readable after a terminate. */
   stats: SharedArrayBuffer;

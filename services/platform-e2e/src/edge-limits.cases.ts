@@ -150,7 +150,9 @@ describe('the gateway refuses what it cannot take, and says which limit', () => 
       expect.objectContaining({
         code: 'input_schema_too_deep',
         path: '/capabilities/tools/0/input_schema',
-        message: expect.stringContaining('32'),
+        message: expect.stringContaining(
+          'deeper than 32 levels, the limit set by INPUT_SCHEMA_MAX_DEPTH',
+        ),
       }),
     );
     await nothingOf(id);
@@ -164,7 +166,9 @@ describe('the gateway refuses what it cannot take, and says which limit', () => 
       expect.objectContaining({
         code: 'input_schema_too_large',
         path: '/capabilities/tools/0/input_schema',
-        message: expect.stringContaining(String(64 * 1024)),
+        message: expect.stringContaining(
+          `more than ${64 * 1024}, the limit set by INPUT_SCHEMA_MAX_BYTES`,
+        ),
       }),
     );
     await nothingOf(id);

@@ -6,6 +6,7 @@ import { PersistenceModule } from '@convergio/persistence';
 import { ArtifactStoreModule } from '@convergio/artifacts';
 import {
   HealthController,
+  inputSchemaBoundsOf,
   MetricsController,
   type PlatformGrants,
   type ServicePersistence,
@@ -73,6 +74,7 @@ export class StandaloneModule {
           grants,
           releaseKey: releaseKeyOf(env),
           sbom,
+          inputSchemaBounds: inputSchemaBoundsOf(env),
         }),
         ApprovalModule.register(approvalSettings(env)),
         ExecutorModule.register(executorSettings(env, grants)),

@@ -1,5 +1,10 @@
 import 'reflect-metadata';
-import { DEFAULT_PLUGIN_FILES_DIR, loadPlatformGrants, runService } from '@convergio/runtime';
+import {
+  DEFAULT_PLUGIN_FILES_DIR,
+  inputSchemaBoundsOf,
+  loadPlatformGrants,
+  runService,
+} from '@convergio/runtime';
 import { VerificationConfig } from './config/verification.config.js';
 import {
   releaseKeyOf,
@@ -18,6 +23,7 @@ await runService('verification', VerificationConfig, async (env) => ({
     }),
     releaseKey: releaseKeyOf(env),
     sbom: await sbomPolicyOf(env),
+    inputSchemaBounds: inputSchemaBoundsOf(env),
   }),
   persistence: verificationPersistence,
 }));

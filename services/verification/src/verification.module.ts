@@ -1,7 +1,8 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { MessagingModule, outboxProviders } from '@convergio/messaging';
 import { policyLoadedProvider, type PlatformGrants } from '@convergio/runtime';
-import { CORE_VERSION, PLATFORM_GRANTS } from './checks/core-version.js';
+import type { InputSchemaBounds } from '@convergio/manifest';
+import { CORE_VERSION, INPUT_SCHEMA_BOUNDS, PLATFORM_GRANTS } from './checks/core-version.js';
 import { VerificationHandler } from './checks/verification.handler.js';
 import { VerificationService } from './checks/verification.service.js';
 import { KeyringHandler } from './keyring/keyring.handler.js';
@@ -13,7 +14,8 @@ import { VERIFICATION_SCHEMA, VERIFICATION_SERVICE } from './verification.schema
 /**
  * The verification features; `coreVersion` is the core plugins must be compatible with, `grants`
  * the operator grant policy every manifest must fit, `releaseKey` the operator's official signer,
- * `sbom` the operator's SBOM policy and vulnerability database.
+ * `sbom` the operator's SBOM policy and vulnerability database, `inputSchemaBounds` how large
+ * and deep tool input schemas may be.
  */
 @Module({})
 export class VerificationModule {
@@ -22,6 +24,7 @@ export class VerificationModule {
     grants: PlatformGrants;
     releaseKey: ReleaseKey | null;
     sbom: SbomPolicy;
+    inputSchemaBounds: InputSchemaBounds;
   }): DynamicModule {
     return {
       module: VerificationModule,
@@ -35,6 +38,7 @@ export class VerificationModule {
         { provide: SBOM_POLICY, useValue: settings.sbom },
         { provide: CORE_VERSION, useValue: settings.coreVersion },
         { provide: PLATFORM_GRANTS, useValue: settings.grants },
+        { provide: INPUT_SCHEMA_BOUNDS, useValue: settings.inputSchemaBounds },
         policyLoadedProvider(VERIFICATION_SERVICE, settings.grants),
       ],
     };

@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventSubjects, type EventEnvelope, type Manifest } from '@convergio/contracts';
+import { DEFAULT_INPUT_SCHEMA_BOUNDS, type InputSchemaBounds } from '@convergio/manifest';
 import { loadPlatformGrants } from '@convergio/runtime';
 import { OsvDatabase } from '@convergio/sbom';
 import { startServiceHarness, type ServiceHarness } from '@convergio/service-testing';
@@ -12,7 +13,11 @@ import { verificationPersistence, VerificationModule } from './index.js';
 
 /** The verification service on real PostgreSQL: core 0.1.0, the default policy, no release key, no OSV records. */
 export function startVerification(
-  settings: { releaseKey?: ReleaseKey; sbom?: SbomPolicy } = {},
+  settings: {
+    releaseKey?: ReleaseKey;
+    sbom?: SbomPolicy;
+    inputSchemaBounds?: InputSchemaBounds;
+  } = {},
 ): Promise<ServiceHarness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'cvg-verification-'));
   return startServiceHarness({
@@ -29,6 +34,7 @@ export function startVerification(
         rejectAt: 'high',
         required: false,
       },
+      inputSchemaBounds: settings.inputSchemaBounds ?? DEFAULT_INPUT_SCHEMA_BOUNDS,
     }),
   });
 }

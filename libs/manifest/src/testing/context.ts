@@ -4,6 +4,7 @@ import { DEFAULT_GRANT_POLICY } from '@convergio/policy/grant';
 import { generateSignerKeys } from '@convergio/signing';
 import type { SubmissionContext } from '../check-submission.js';
 import type { Keyring } from '../keyring.js';
+import { DEFAULT_INPUT_SCHEMA_BOUNDS } from '../tool-input-schema.js';
 
 /** An Ed25519 key pair; keys no one can sign with (small-order points) have no secret key. */
 interface CorpusKey {
@@ -119,4 +120,5 @@ export const corpusSubmissionContext = (keyring: Keyring): SubmissionContext => 
     realPath: (path) => path,
   }),
   hostFunctions: HOST_FUNCTIONS,
+  inputSchemaBounds: DEFAULT_INPUT_SCHEMA_BOUNDS,
 });

@@ -3,6 +3,7 @@
 // their results and what they emit do not cross here: each plugin worker of the process has a
 // call socket of its own to the executor (see ../channel/call-frames.ts).
 import type { CallLimits, CallResources } from '../call-limits.js';
+import type { InputCheckSpec } from '../input-check.js';
 import type { OperatorPolicy } from '../host-api.js';
 import type { SandboxErrorCode } from '../sandbox-error.js';
 import type { PluginSpec } from '../sandbox-runtime.js';
@@ -34,7 +35,7 @@ export interface SandboxServices {
 export interface SandboxProcessInit {
   hostFunctionsModule: string;
   hostFunctions: readonly string[];
-  inputCheckModule: string | null;
+  inputCheck: InputCheckSpec | null;
   services: SandboxServicesSpec | null;
   policy: OperatorPolicy;
   defaults: CallLimits;

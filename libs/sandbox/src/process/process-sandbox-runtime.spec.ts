@@ -27,7 +27,10 @@ describe('ProcessSandboxRuntime: one OS process per plugin version', () => {
     new ProcessSandboxRuntime({
       hostFunctionsModule: new URL('../testing/test-host-functions.ts', import.meta.url),
       hostFunctions: TEST_HOST_FUNCTION_NAMES,
-      inputCheckModule: new URL('../testing/test-input-check.ts', import.meta.url),
+      inputCheck: {
+        module: new URL('../testing/test-input-check.ts', import.meta.url).href,
+        options: null,
+      },
       services: {
         module: new URL('../testing/test-host-functions.ts', import.meta.url).href,
         options: null,

@@ -2,7 +2,7 @@ import { capLimits, type CallLimits, type CallResources } from '../call-limits.j
 import { errorMessage } from '../error-message.js';
 import { eventsListener } from '../event-batch.js';
 import type { OperatorPolicy, PluginIdentity } from '../host-api.js';
-import type { CallOptions } from '../input-check.js';
+import type { CallOptions, InputCheckSpec } from '../input-check.js';
 import type { SandboxLogger } from '../plugin-log-sink.js';
 import type { DeniedEvent, PluginSpec } from '../sandbox-runtime.js';
 import { SandboxError } from '../sandbox-error.js';
@@ -17,8 +17,8 @@ export interface ProcessSandboxRuntimeOptions {
   hostFunctionsModule: URL | string;
   /** The names of its table: the host functions a module may import (see SandboxRuntimeOptions). */
   hostFunctions: readonly string[];
-  /** Module plugin workers compile `inputSchemas` with (see SandboxRuntimeOptions). */
-  inputCheckModule?: URL | string;
+  /** What plugin workers compile `inputSchemas` with (see SandboxRuntimeOptions). */
+  inputCheck?: InputCheckSpec;
   /** What each sandbox process runs on its main thread for the host functions (network I/O). */
   services?: SandboxServicesSpec;
   policy: OperatorPolicy;
@@ -163,8 +163,7 @@ class ProcessPlugin implements ProcessSandboxPlugin {
       {
         hostFunctionsModule: String(options.hostFunctionsModule),
         hostFunctions: options.hostFunctions,
-        inputCheckModule:
-          options.inputCheckModule === undefined ? null : String(options.inputCheckModule),
+        inputCheck: options.inputCheck ?? null,
         services: options.services ?? null,
         policy: options.policy,
         defaults: options.defaults,

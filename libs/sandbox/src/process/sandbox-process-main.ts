@@ -60,7 +60,7 @@ async function load(message: Extract<ToSandboxProcess, { type: 'load' }>): Promi
     const runtime = new SandboxRuntime({
       hostFunctionsModule: init.hostFunctionsModule,
       hostFunctions: init.hostFunctions,
-      inputCheckModule: init.inputCheckModule ?? undefined,
+      inputCheck: init.inputCheck ?? undefined,
       mainThreadOps: services?.ops,
       policy: init.policy,
       defaults: init.defaults,

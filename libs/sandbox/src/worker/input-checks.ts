@@ -16,27 +16,28 @@ export class InputChecks {
 
   private constructor(
     private readonly schemas: Record<string, unknown>,
-    private readonly compile: InputSchemaCompiler | undefined,
+    private readonly compile: ((schema: unknown) => InputCheck) | undefined,
   ) {}
 
   /**
-   * Imports the compiler of `inputCheckModule` when the plugin has input schemas (at worker
-   * start, so no call pays for it); rejects with a SandboxError when it is missing.
+   * Imports the compiler of `inputCheck` when the plugin has input schemas (at worker start, so
+   * no call pays for it); rejects with a SandboxError when it is missing.
    */
   static async load({
     inputSchemas,
-    inputCheckModule,
-  }: Pick<WorkerInit, 'inputSchemas' | 'inputCheckModule'>): Promise<InputChecks> {
+    inputCheck,
+  }: Pick<WorkerInit, 'inputSchemas' | 'inputCheck'>): Promise<InputChecks> {
     if (Object.keys(inputSchemas).length === 0) return new InputChecks(inputSchemas, undefined);
-    if (!inputCheckModule)
+    if (!inputCheck)
       throw new SandboxError('runtime_failure', 'the plugin has input schemas and no compiler');
-    const loaded = (await import(inputCheckModule)) as { compileInputSchema?: unknown };
+    const loaded = (await import(inputCheck.module)) as { compileInputSchema?: unknown };
     if (typeof loaded.compileInputSchema !== 'function')
       throw new SandboxError(
         'runtime_failure',
-        `${inputCheckModule} does not export compileInputSchema`,
+        `${inputCheck.module} does not export compileInputSchema`,
       );
-    return new InputChecks(inputSchemas, loaded.compileInputSchema as InputSchemaCompiler);
+    const compile = loaded.compileInputSchema as InputSchemaCompiler;
+    return new InputChecks(inputSchemas, (schema) => compile(schema, inputCheck.options));
   }
 
   /**

@@ -3,10 +3,13 @@ import {
   ArtifactEnv,
   DistributedEnv,
   GrantPolicyEnv,
+  inputSchemaBoundsOf,
+  InputSchemaEnv,
   OutboxEnv,
   serviceEnv,
   type PlatformGrants,
 } from '@convergio/runtime';
+import type { InputSchemaBounds } from '@convergio/manifest';
 import type { CallLimits, OperatorPolicy } from '@convergio/sandbox';
 import type { BreakerSettings } from '../invocations/circuit-breaker.js';
 
@@ -108,6 +111,7 @@ export const ExecutorLimitsEnv = {
     1000,
     'first pause of a crashing plugin; doubles each time, up to 5 minutes',
   ),
+  ...InputSchemaEnv,
 };
 
 /** Environment of the executor in distributed mode. */
@@ -137,6 +141,8 @@ export interface ExecutorSettings {
   breaker: BreakerSettings;
   /** The only DNS servers plugin network calls may ask; null: /etc/hosts and the system's servers. */
   dnsServers: string[] | null;
+  /** What a tool's input schema must fit before input is checked against it. */
+  inputSchemaBounds: InputSchemaBounds;
 }
 
 /** The executor's settings from its validated environment and the loaded grant policy. */
@@ -176,5 +182,6 @@ export function executorSettings(env: LimitsEnv, grants: PlatformGrants): Execut
       maxBackoffMs: 300_000,
     },
     dnsServers: env.EXECUTOR_DNS_SERVERS?.split(',') ?? null,
+    inputSchemaBounds: inputSchemaBoundsOf(env),
   };
 }

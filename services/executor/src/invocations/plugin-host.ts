@@ -85,7 +85,7 @@ export class PluginHost implements OnApplicationShutdown {
     this.runtime = new ProcessSandboxRuntime({
       hostFunctionsModule: HOST_FUNCTIONS,
       hostFunctions: HOST_FUNCTION_NAMES,
-      inputCheckModule: TOOL_INPUT_CHECK,
+      inputCheck: { module: TOOL_INPUT_CHECK.href, options: settings.inputSchemaBounds },
       services: {
         module: SANDBOX_SERVICES.href,
         options: { dnsServers: settings.dnsServers } satisfies SandboxServicesOptions,

@@ -25,6 +25,10 @@ const greetTool = (input_schema: Record<string, unknown>) => ({
   },
 });
 
+/** An object schema nesting `wraps` objects in `properties`: 2 × `wraps` + 1 levels. */
+const nestedSchema = (wraps: number): Record<string, unknown> =>
+  wraps === 0 ? { type: 'object' } : { type: 'object', properties: { a: nestedSchema(wraps - 1) } };
+
 /** Approved versions by plugin id, each the greet module under its own manifest. */
 const manifests: Record<string, Manifest> = {
   'acme.bystander': aManifest({ id: 'acme.bystander' }, module),
@@ -37,6 +41,8 @@ const manifests: Record<string, Manifest> = {
     { id: 'acme.unknown-type', ...greetTool({ type: 'nope' }) },
     module,
   ),
+  // 11 levels: within the default bounds it was approved under, beyond this executor's 8.
+  'acme.deep-schema': aManifest({ id: 'acme.deep-schema', ...greetTool(nestedSchema(5)) }, module),
 };
 
 /**
@@ -50,7 +56,10 @@ describe('tool input checked in the plugin sandbox', () => {
   let service: InvocationService;
 
   beforeAll(() => {
-    const env = loadConfig(Type.Object(ExecutorLimitsEnv), { EXECUTOR_TIMEOUT_MS: '2000' });
+    const env = loadConfig(Type.Object(ExecutorLimitsEnv), {
+      EXECUTOR_TIMEOUT_MS: '2000',
+      INPUT_SCHEMA_MAX_DEPTH: '8',
+    });
     const dir = mkdtempSync(join(tmpdir(), 'cvg-tool-input-'));
     const settings = executorSettings(
       env,
@@ -145,5 +154,18 @@ describe('tool input checked in the plugin sandbox', () => {
       message: expect.stringMatching(/^the tool's input_schema does not compile: /),
     });
     expect(crashes()).toEqual([]);
+  });
+
+  it('holds approved schemas to its own INPUT_SCHEMA_MAX_DEPTH, blaming the tool and naming the setting', async () => {
+    bus.published.splice(0);
+    await expect(greet('acme.deep-schema', { name: 'Ada' })).rejects.toMatchObject({
+      code: 'plugin_failed',
+      message:
+        "the tool's input_schema nests objects and arrays deeper than 8 levels, the limit set by INPUT_SCHEMA_MAX_DEPTH",
+    });
+    expect(crashes()).toEqual([]);
+    await expect(greet('acme.bystander', { name: 'Cy' })).resolves.toMatchObject({
+      output: { greeting: 'Hello, Cy!' },
+    });
   });
 });

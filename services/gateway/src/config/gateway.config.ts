@@ -1,6 +1,12 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Secret } from '@convergio/config';
-import { ArtifactEnv, DistributedEnv, OutboxEnv, serviceEnv } from '@convergio/runtime';
+import {
+  ArtifactEnv,
+  DistributedEnv,
+  InputSchemaEnv,
+  OutboxEnv,
+  serviceEnv,
+} from '@convergio/runtime';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -41,8 +47,9 @@ export const GatewayLimitsEnv = {
     maximum: 512,
     default: 64,
     description:
-      'deepest nesting of objects and arrays in a JSON request body or a plugin.json (a tool input_schema may nest 32 levels of its own)',
+      'deepest nesting of objects and arrays in a JSON request body or a plugin.json (where a tool input_schema starts at level 5; INPUT_SCHEMA_MAX_DEPTH bounds the schema itself)',
   }),
+  ...InputSchemaEnv,
 };
 
 /** The limits the gateway enforces on what clients send (see {@link GatewayLimitsEnv}). */

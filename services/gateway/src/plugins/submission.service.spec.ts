@@ -1,10 +1,15 @@
+import { Type } from '@sinclair/typebox';
+import { loadConfig } from '@convergio/config';
 import { aManifest, sha256Hex } from '@convergio/testing';
 import { DomainError, RequestSubjects, type ErrorDetail } from '@convergio/contracts';
 import type { ArtifactRef, ArtifactStore, StagedArtifact } from '@convergio/artifacts';
 import type { BusClient } from '@convergio/messaging';
 import type { Principal } from '../auth/roles.js';
-import type { GatewayLimits } from '../config/gateway.config.js';
+import { GatewayLimitsEnv } from '../config/gateway.config.js';
 import { SubmissionService } from './submission.service.js';
+
+/** The gateway's limits as shipped. */
+const LIMITS = loadConfig(Type.Object(GatewayLimitsEnv), {});
 
 const wasm = Buffer.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
 const wasmSha = sha256Hex(wasm);
@@ -98,9 +103,7 @@ describe('SubmissionService', () => {
   beforeEach(() => {
     artifacts = new FakeArtifactStore();
     bus = new FakeBus(artifacts);
-    service = new SubmissionService(bus as unknown as BusClient, artifacts, {
-      GATEWAY_MAX_JSON_DEPTH: 64,
-    } as GatewayLimits);
+    service = new SubmissionService(bus as unknown as BusClient, artifacts, LIMITS);
   });
 
   it("stages the module and asks the registry to record it for the key's publisher and its secret's issuer", async () => {
@@ -379,5 +382,25 @@ describe('SubmissionService', () => {
       }),
     ]);
     expect(bus.requests).toEqual([]);
+  });
+
+  it('holds input schemas to INPUT_SCHEMA_MAX_BYTES as set, naming the setting', async () => {
+    const small = new SubmissionService(bus as unknown as BusClient, artifacts, {
+      ...LIMITS,
+      INPUT_SCHEMA_MAX_BYTES: 1024,
+    });
+    const schema = { type: 'object', description: 'x'.repeat(1024) };
+    const tools = [{ name: 'greet', function: 'greet', description: 'hi', input_schema: schema }];
+    const raw = JSON.stringify(manifest({ capabilities: { tools } }));
+    const error = await refusal(small.submit({ manifest: raw, module: wasm }, publisherKey));
+    expect(error.details).toEqual([
+      expect.objectContaining({
+        code: 'input_schema_too_large',
+        path: '/capabilities/tools/0/input_schema',
+        message: expect.stringContaining('more than 1024, the limit set by INPUT_SCHEMA_MAX_BYTES'),
+      }),
+    ]);
+    expect(bus.requests).toEqual([]);
+    expect([artifacts.staged.size, artifacts.stored.size]).toEqual([0, 0]);
   });
 });

@@ -43,7 +43,7 @@ export class SubmissionService {
         'forbidden',
         `key ${who.keyId} belongs to no publisher, so it cannot submit plugins; ${PUBLISHER_KEY_HINT}`,
       );
-    const manifest = readManifestPart(parts.manifest, this.limits.GATEWAY_MAX_JSON_DEPTH);
+    const manifest = readManifestPart(parts.manifest, this.limits);
     if (!parts.module?.length)
       throw new DomainError(
         'bad_request',

@@ -25,7 +25,8 @@ describe('verification service', () => {
 
   beforeAll(async () => {
     greet = exampleModule('greet.wasm');
-    h = await startVerification();
+    // Below the default 64 KiB, so that the setting is seen to apply.
+    h = await startVerification({ inputSchemaBounds: { maxBytes: 2048, maxDepth: 32 } });
     await h.artifacts.put(greet);
   });
   afterAll(() => h?.close());
@@ -61,6 +62,23 @@ describe('verification service', () => {
       submitted_by_issuer: 'issuing-admin',
       publisher: 'acme',
     });
+  });
+
+  it('rejects a tool input_schema over INPUT_SCHEMA_MAX_BYTES as set, naming the tool and the setting', async () => {
+    const input_schema = { type: 'object', description: 'x'.repeat(2048) };
+    const tools = [{ name: 'greet', function: 'greet', description: 'hi', input_schema }];
+    await submitted('t.schema', manifest('t.schema', greet, { capabilities: { tools } }));
+    const rejected = await h.waitFor(
+      EventSubjects.PluginRejected,
+      (e) => e.data.plugin_id === 't.schema',
+    );
+    expect(rejected.data.reasons).toEqual([
+      expect.objectContaining({
+        code: 'input_schema_too_large',
+        path: '/capabilities/tools/0/input_schema',
+        message: expect.stringContaining('more than 2048, the limit set by INPUT_SCHEMA_MAX_BYTES'),
+      }),
+    ]);
   });
 
   it('rejects a submission whose module is not in the artifact store', async () => {

@@ -6,6 +6,7 @@ import {
   CheckCache,
   checkSubmission,
   highRiskPermissions,
+  type InputSchemaBounds,
   type SubmissionCheck,
 } from '@convergio/manifest';
 import { TransactionalOutbox } from '@convergio/messaging';
@@ -17,7 +18,7 @@ import { VerificationRecord } from './verification-record.entity.js';
 import { KeyringService } from '../keyring/keyring.service.js';
 import { SBOM_POLICY, type SbomPolicy } from '../sbom/sbom-policy.js';
 import { checkSubmittedSbom, type SbomStep } from '../sbom/sbom-step.js';
-import { CORE_VERSION, PLATFORM_GRANTS } from './core-version.js';
+import { CORE_VERSION, INPUT_SCHEMA_BOUNDS, PLATFORM_GRANTS } from './core-version.js';
 
 const ProcessedEvent = processedEventEntity(VERIFICATION_SCHEMA);
 
@@ -39,6 +40,7 @@ export class VerificationService {
     @Inject(CORE_VERSION) private readonly coreVersion: string,
     @Inject(PLATFORM_GRANTS) private readonly grants: PlatformGrants,
     @Inject(SBOM_POLICY) private readonly sbomPolicy: SbomPolicy,
+    @Inject(INPUT_SCHEMA_BOUNDS) private readonly inputSchemaBounds: InputSchemaBounds,
   ) {}
 
   async verify(event: EventEnvelope<'plugin.submitted'>): Promise<void> {
@@ -157,6 +159,7 @@ export class VerificationService {
           policy: this.grants.policy,
           grantContext: (pluginId) => grantContextOf(this.grants, pluginId),
           hostFunctions: HOST_FUNCTION_NAMES,
+          inputSchemaBounds: this.inputSchemaBounds,
           cache: this.cache,
         },
       );

@@ -3,6 +3,7 @@ import {
   ArtifactEnv,
   DistributedEnv,
   GrantPolicyEnv,
+  InputSchemaEnv,
   OutboxEnv,
   serviceEnv,
 } from '@convergio/runtime';
@@ -15,6 +16,7 @@ export const VerificationConfig = Type.Object({
   ...OutboxEnv,
   ...ArtifactEnv,
   ...GrantPolicyEnv,
+  ...InputSchemaEnv,
   ...serviceEnv(3002),
   ...ReleaseKeyEnv,
   ...SbomEnv,

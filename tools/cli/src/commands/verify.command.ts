@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { HOST_FUNCTIONS, type Finding } from '@convergio/contracts';
 import {
   checkSubmission,
+  DEFAULT_INPUT_SCHEMA_BOUNDS,
   EMPTY_KEYRING,
   keyIdOf,
   type Keyring,
@@ -100,6 +101,7 @@ Examples:
           realPath: (path) => path,
         }),
         hostFunctions: HOST_FUNCTIONS,
+        inputSchemaBounds: DEFAULT_INPUT_SCHEMA_BOUNDS,
       });
       const sbom = pkg.sbom && (await checkSbom(pkg.sbom, await databaseOf(options.osv), options));
       const blocking = [...(check.ok ? [] : check.findings), ...sbomFindings(sbom, 'blocking')];
