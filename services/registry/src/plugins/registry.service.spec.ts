@@ -209,6 +209,36 @@ describe('registry service', () => {
     ).rejects.toMatchObject({ code: 'invalid_state' });
   });
 
+  it('refuses to revoke a rejected version, announcing nothing and leaving it rejected', async () => {
+    await submit('r.refused');
+    await h.bus.publish(EventSubjects.PluginRejected, {
+      plugin_id: 'r.refused',
+      version: '1.0.0',
+      stage: 'verification',
+      reasons: [{ code: 'module_hash_mismatch', message: 'wrong hash' }],
+      rejected_by: 'verification',
+    });
+    await expectEventually(async () => expect((await state('r.refused')).status).toBe('rejected'));
+    await expect(
+      h.bus.request(RequestSubjects.RegistryRevokeVersion, {
+        plugin_id: 'r.refused',
+        version: '1.0.0',
+        revoked_by: 'admin',
+      }),
+    ).rejects.toMatchObject({
+      code: 'invalid_state',
+      message: 'r.refused@1.0.0 is rejected: it never runs, there is nothing to revoke',
+    });
+    expect((await state('r.refused')).status).toBe('rejected');
+    expect(
+      h.events.filter(
+        (e) =>
+          e.type === EventSubjects.PluginRevoked &&
+          (e.data as { plugin_id: string }).plugin_id === 'r.refused',
+      ),
+    ).toEqual([]);
+  });
+
   it('revokes every version a revoked signer signed, once each, leaving the rest alone', async () => {
     await submit('r.signed');
     await submit('r.signed', '1.1.0');

@@ -112,7 +112,8 @@ export class RegistryService {
 
   /**
    * Revokes a version and answers its new state: revoked, and loaded nowhere (as the registry
-   * records it on plugin.revoked, which tells every executor to unload it).
+   * records it on plugin.revoked, which tells every executor to unload it). Throws DomainError
+   * `invalid_state` for a version already revoked or rejected.
    */
   async revoke(req: RequestMap['registry.versions.revoke']): Promise<VersionState> {
     return this.dataSource.transaction(async (manager) => {
@@ -121,6 +122,12 @@ export class RegistryService {
         throw new DomainError(
           'invalid_state',
           `${req.plugin_id}@${req.version} is already revoked`,
+        );
+      // A rejected version never ran and never will; revoking it would rewrite why it stopped.
+      if (found.status === 'rejected')
+        throw new DomainError(
+          'invalid_state',
+          `${req.plugin_id}@${req.version} is rejected: it never runs, there is nothing to revoke`,
         );
       const row = await manager.save(Object.assign(found, { status: 'revoked', loadedOn: [] }));
       await this.outbox.add(manager, EventSubjects.PluginRevoked, {
