@@ -31,7 +31,9 @@ import {
   denialFlood,
   FAKE_TOKEN,
   FS_READS,
+  fsReadWith,
   MEMORY_HOG,
+  NEGATIVE_OUTPUT,
   REJECTED,
 } from './support/chaos-modules.js';
 import { callHost, deployHostile } from './support/hostile.js';
@@ -203,7 +205,16 @@ describe('chaos: every known attack at once, next to a bystander', () => {
     tools: string[],
     limits?: Manifest['limits'],
   ) {
-    const module = await assemble(wat);
+    return publishModule(name, await assemble(wat), tools, limits);
+  }
+
+  /** Publishes module bytes whose tools are `tools`. */
+  async function publishModule(
+    name: string,
+    module: Buffer,
+    tools: string[],
+    limits?: Manifest['limits'],
+  ) {
     const manifest = aManifest(
       {
         id: uniqueId(name),
@@ -230,8 +241,8 @@ describe('chaos: every known attack at once, next to a bystander', () => {
       slow,
     );
 
-  async function rejectedAtVerification({ name, wat, code }: (typeof REJECTED)[number]) {
-    const id = await publishWat(name, wat, ['run']);
+  async function rejectedAtVerification({ name, module, code }: (typeof REJECTED)[number]) {
+    const id = await publishModule(name, await module(), ['run']);
     const state = await expectEventually(async () => {
       const s = await versionState(publisher, id);
       expect(s.status).toBe('rejected');
@@ -322,6 +333,48 @@ describe('chaos: every known attack at once, next to a bystander', () => {
       expect(refusals.some((e) => /^\/etc\/.*\\ud800/.test(String(e.data.target)))).toBe(true);
       for (const e of refusals) expect(e.plugin_id).toBe(id);
     }, slow);
+  }
+
+  /**
+   * Denial targets holding invalid UTF-8 (bytes no text encoding produces): each recorded as its
+   * own input, loss-free, where U+FFFD once made `/etc/a\xff` and `/etc/a\xfe` one record.
+   */
+  async function invalidUtf8Targets() {
+    const target = (bytes: number[]) =>
+      Buffer.concat([Buffer.from('{"path":"/etc/a'), Buffer.from(bytes), Buffer.from('"}')]);
+    const variants: [number[], string][] = [
+      [[0xff], '/etc/a\\udcff'],
+      [[0xfe], '/etc/a\\udcfe'],
+      [[0xc0, 0xae], '/etc/a\\udcc0\\udcae'],
+    ];
+    await Promise.all(
+      variants.map(async ([bytes, recorded]) => {
+        const id = await publishWat('utf8-denial', fsReadWith(target(bytes)), ['run']);
+        await loaded(id);
+        const res = await invoke(id, 'run');
+        expect(res.status).toBe(200);
+        expect(res.body.output).toMatchObject({ error: { code: 'permission_denied' } });
+        // Each invalid byte kept as U+DC00 + byte; the audit log stores a lone surrogate as its
+        // escape (escapeAuditText: loss-free, `\` itself is doubled).
+        await expectEventually(async () => {
+          const denied = await audit(id, 'permission.denied');
+          expect(denied.map((e) => [e.plugin_id, e.data.target])).toEqual([[id, recorded]]);
+        }, slow);
+      }),
+    );
+  }
+
+  /** output_set with a negative length: a trap charged to the plugin, not runtime_failure. */
+  async function negativeOutputLength() {
+    const id = await publishWat('negative-output', NEGATIVE_OUTPUT, ['run']);
+    await loaded(id);
+    const res = await invoke(id, 'run');
+    expect(res.status).toBe(422);
+    expect(res.body.error).toMatchObject({
+      code: 'plugin_failed',
+      details: [expect.objectContaining({ code: 'trap' })],
+    });
+    await expectCrashRecorded(id, 'run', 'trap');
   }
 
   /**
@@ -465,6 +518,8 @@ describe('chaos: every known attack at once, next to a bystander', () => {
       ['memory hog', heldUnderTheCeiling()],
       ['silent DNS', silentDns()],
       ['lone surrogate path', surrogatePath()],
+      ['invalid UTF-8 denial targets', invalidUtf8Targets()],
+      ['negative output length', negativeOutputLength()],
       ['backtracking input schema', backtrackingSchema()],
       ['exponential input schema', exponentialSchema()],
       ['existing hostile plugins', existingHostiles()],

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { join, resolve } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { ConfigError, loadConfig } from '@convergio/config';
+import { DataDirInUseError } from '@convergio/persistence';
 import { StandaloneConfig } from './config/standalone.config.js';
 import { startStandalone } from './standalone.js';
 
@@ -20,7 +21,7 @@ try {
 }
 
 const platform = await startStandalone(env).catch((error: unknown) => {
-  if (!(error instanceof ConfigError)) throw error;
+  if (!(error instanceof ConfigError || error instanceof DataDirInUseError)) throw error;
   process.stderr.write(`convergio: ${error.message}\n`);
   process.exit(1);
 });

@@ -11,6 +11,7 @@ import {
   exampleModule,
   expectEventually,
   notesExample,
+  runMain,
 } from '@convergio/testing';
 import { StandaloneConfig } from './config/standalone.config.js';
 import { startStandalone, type Standalone } from './standalone.js';
@@ -84,6 +85,16 @@ describe('standalone mode', () => {
         'plugin.loaded',
       ]),
     );
+  });
+
+  it('refuses a second platform on the same DATA_DIR, which would lose the writes it acknowledged', async () => {
+    const p = platform ?? (await start());
+    const second = await runMain('standalone', { DATA_DIR: dataDir, PORT: '0', NO_COLOR: '1' });
+    expect(second.code).toBe(1);
+    expect(second.output).toContain(
+      `convergio: ${join(dataDir, 'pg')} is in use by process ${process.pid}: stop that platform first`,
+    );
+    await request(p.url).get('/readyz').expect(200);
   });
 
   it("refuses another publisher's version of a plugin id, keeping nothing of it", async () => {

@@ -20,7 +20,8 @@ export interface Standalone {
 
 /**
  * Starts every service in this process on the embedded database in DATA_DIR. Throws
- * ConfigError when the grant policy file or the OSV database is unreadable or invalid.
+ * ConfigError when the grant policy file or the OSV database is unreadable or invalid, and
+ * DataDirInUseError when another running platform has DATA_DIR.
  */
 export async function startStandalone(env: Static<typeof StandaloneConfig>): Promise<Standalone> {
   const grants = loadPlatformGrants({

@@ -2,13 +2,16 @@
 // attacker tries next. Each is published through the gateway like any plugin.
 import type pg from 'pg';
 import wabtInit from 'wabt';
-
-const MiB = 1024 * 1024;
+import { FILL, LOOP, MiB, nestedBlocks, repeated, v128Locals } from './module-bytes.js';
 
 /** Looks like a GitHub token: the log redaction must replace it. */
 export const FAKE_TOKEN = `ghp_${'Z9y8X7w6V5u4'.repeat(3)}`;
 /** A token, terminal escapes and a newline forging a second log line. */
 const LOG_MESSAGE = `leak ${FAKE_TOKEN} \u001b[2J\u001b[31mred\u001b[0m\n{"level":"fatal","msg":"forged by a plugin"}`;
+
+/** `bytes` (or the UTF-8 of a text) as a WAT string literal's escapes. */
+const hexBytes = (bytes: Buffer | string) =>
+  [...Buffer.from(bytes)].map((b) => `\\${b.toString(16).padStart(2, '0')}`).join('');
 
 const KERNEL = `
   (import "extism:host/env" "alloc" (func $alloc (param i64) (result i64)))
@@ -28,36 +31,101 @@ const exporting = (name: string) => `(module
   (func (export "${name}")))`;
 
 /** Refused at verification: the code each must be reported with. */
-export const REJECTED: readonly { name: string; wat: string; code: string }[] = [
+export const REJECTED: readonly { name: string; module: () => Promise<Buffer>; code: string }[] = [
   // The input of the issue: 60 bytes that made V8 abort the process allocating the table.
-  { name: 'table-10m', wat: tableOf('(table 10000000 funcref)'), code: 'module_table_too_large' },
-  {
-    name: 'second-table-100001',
-    wat: tableOf('(table 1 funcref) (table 100001 funcref)'),
-    code: 'module_table_too_large',
-  },
-  {
-    name: 'table-max-10m',
-    wat: tableOf('(table 1 10000000 funcref)'),
-    code: 'module_table_too_large',
-  },
-  {
-    name: 'five-tables',
-    wat: tableOf(
-      '(table 1 funcref) (table 1 funcref) (table 1 funcref) (table 1 funcref) (table 1 funcref)',
-    ),
-    code: 'module_too_many_tables',
-  },
-  // Extism runs these at instantiation, before any budget exists.
-  { name: 'export-start', wat: exporting('_start'), code: 'module_export_reserved' },
-  { name: 'export-initialize', wat: exporting('_initialize'), code: 'module_export_reserved' },
-  { name: 'export-hs-init', wat: exporting('hs_init'), code: 'module_export_reserved' },
-  {
-    name: 'export-fuel-prefix',
-    wat: exporting('__convergio_fuel'),
-    code: 'module_export_reserved',
-  },
+  ...[
+    { name: 'table-10m', wat: tableOf('(table 10000000 funcref)'), code: 'module_table_too_large' },
+    {
+      name: 'second-table-100001',
+      wat: tableOf('(table 1 funcref) (table 100001 funcref)'),
+      code: 'module_table_too_large',
+    },
+    {
+      name: 'table-max-10m',
+      wat: tableOf('(table 1 10000000 funcref)'),
+      code: 'module_table_too_large',
+    },
+    {
+      name: 'five-tables',
+      wat: tableOf(
+        '(table 1 funcref) (table 1 funcref) (table 1 funcref) (table 1 funcref) (table 1 funcref)',
+      ),
+      code: 'module_too_many_tables',
+    },
+    // Extism runs these at instantiation, before any budget exists.
+    { name: 'export-start', wat: exporting('_start'), code: 'module_export_reserved' },
+    { name: 'export-initialize', wat: exporting('_initialize'), code: 'module_export_reserved' },
+    { name: 'export-hs-init', wat: exporting('hs_init'), code: 'module_export_reserved' },
+    {
+      name: 'export-fuel-prefix',
+      wat: exporting('__convergio_fuel'),
+      code: 'module_export_reserved',
+    },
+  ].map(({ name, wat, code }) => ({ name, module: () => assemble(wat), code })),
+  // Far under the 16 MiB module limit, these aborted the sandbox process at every load (metering
+  // built objects per instruction), failed it with "Maximum call stack size exceeded", or made V8
+  // need 1.3 GB to compile one function at its first call.
+  ...[
+    {
+      name: 'fill-2mib',
+      module: () => repeated(FILL, 2 * MiB, 300_000),
+      code: 'module_function_too_large',
+    },
+    {
+      name: 'loops-2mib',
+      module: () => repeated(LOOP, 2 * MiB, 300_000),
+      code: 'module_function_too_large',
+    },
+    {
+      name: 'fill-1mib-one-function',
+      module: () => repeated(FILL, MiB, MiB),
+      code: 'module_function_too_large',
+    },
+    {
+      name: 'fill-15mib',
+      module: () => repeated(FILL, 15.5 * MiB, 70_000),
+      code: 'module_code_too_large',
+    },
+    {
+      name: 'nested-blocks-2.5m',
+      module: () => nestedBlocks(2_500_000),
+      code: 'module_nesting_too_deep',
+    },
+    { name: 'v128-locals-49000', module: () => v128Locals(49_000), code: 'module_too_many_locals' },
+  ].map(({ name, module, code }) => ({ name, module: () => Promise.resolve(module()), code })),
 ];
+
+/**
+ * Calls fs_read with `bytes` as its input block (copied from a data segment) and returns its
+ * result as output: bytes no text encoding produces reach the host call as they are.
+ */
+export const fsReadWith = (bytes: Buffer) => `(module
+  (import "extism:host/env" "alloc" (func $alloc (param i64) (result i64)))
+  (import "extism:host/env" "store_u8" (func $store_u8 (param i64 i32)))
+  (import "extism:host/env" "output_set" (func $output_set (param i64 i64)))
+  (import "extism:host/env" "length" (func $length (param i64) (result i64)))
+  (import "extism:host/user" "fs_read" (func $fs_read (param i64) (result i64)))
+  (memory (export "memory") 1)
+  (data (i32.const 0) "${hexBytes(bytes)}")
+  (func (export "run") (result i32) (local $h i64) (local $i i32) (local $out i64)
+    (local.set $h (call $alloc (i64.const ${bytes.length})))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $i) (i32.const ${bytes.length})))
+      (call $store_u8 (i64.add (local.get $h) (i64.extend_i32_u (local.get $i))) (i32.load8_u (local.get $i)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $next)))
+    (local.set $out (call $fs_read (local.get $h)))
+    (call $output_set (local.get $out) (call $length (local.get $out)))
+    (i32.const 0)))`;
+
+/** Sets its output to a block with a negative length. */
+export const NEGATIVE_OUTPUT = `(module
+  (import "extism:host/env" "alloc" (func $alloc (param i64) (result i64)))
+  (import "extism:host/env" "output_set" (func $output_set (param i64 i64)))
+  (memory (export "memory") 1)
+  (func (export "run") (result i32)
+    (call $output_set (call $alloc (i64.const 16)) (i64.const -1))
+    (i32.const 0)))`;
 
 // 10 × 10 × 10 = 1000 bulk instructions of 64 MiB without a single loop or recursion: before bulk
 // metering only function entries of looping code were charged, so this ran for free.
@@ -81,9 +149,6 @@ const ALLOC_STORE_FLOOD = `
       (local.set $i (i64.add (local.get $i) (i64.const 1)))
       (br_if $next (i64.lt_u (local.get $i) (i64.const 32))))
     (i32.const 0))`;
-
-const hexBytes = (text: string) =>
-  [...Buffer.from(text)].map((b) => `\\${b.toString(16).padStart(2, '0')}`).join('');
 
 // $message copies LOG_MESSAGE from the data segment into a fresh block (log_* frees it).
 const LOGGER = `
