@@ -7,6 +7,7 @@ import {
   serviceEnv,
   type PlatformGrants,
 } from '@convergio/runtime';
+import type { BusBoundSetting } from '@convergio/messaging';
 import type { CallLimits, OperatorPolicy } from '@convergio/sandbox';
 import type { BreakerSettings } from '../invocations/circuit-breaker.js';
 
@@ -137,6 +138,18 @@ export interface ExecutorSettings {
   breaker: BreakerSettings;
   /** The only DNS servers plugin network calls may ask; null: /etc/hosts and the system's servers. */
   dnsServers: string[] | null;
+}
+
+/**
+ * EXECUTOR_MAX_OUTPUT_BYTES as a bound on one bus message (checkFitsBus): a call's output travels
+ * back in one reply.
+ */
+export function outputBusBound(maxOutputBytes: number): BusBoundSetting {
+  return {
+    variable: 'EXECUTOR_MAX_OUTPUT_BYTES',
+    bytes: maxOutputBytes,
+    carries: "one call's output (in its reply)",
+  };
 }
 
 /** The executor's settings from its validated environment and the loaded grant policy. */
