@@ -10,6 +10,7 @@ export const ErrorCodes = [
   'not_owner',
   'policy_violation',
   'not_found',
+  'method_not_allowed',
   'invalid_state',
   'conflict',
   'version_not_increasing',

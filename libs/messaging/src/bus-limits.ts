@@ -1,9 +1,14 @@
+import type { Provider } from '@nestjs/common';
+import { ConfigError } from '@convergio/config';
 import { DomainError, RequestSubjects, type RequestSubject } from '@convergio/contracts';
 
 /** NATS's own default `max_payload`, and the size the in-process bus pages by so both modes agree. */
 export const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
 
-/** Bytes of a reply kept for what wraps a page's items: the reply envelope, cursors, counts. */
+/**
+ * Bytes of a message kept for what wraps its body: a request's or a reply's envelope, a page's
+ * cursors and counts.
+ */
 export const REPLY_HEADROOM_BYTES = 64 * 1024;
 
 /**
@@ -19,12 +24,56 @@ export class BusLimits {
   ) {}
 
   /**
-   * Bytes the items of one page-shaped reply (audit events, tools) may take together, their JSON
-   * as sent: `maxPayload` less {@link REPLY_HEADROOM_BYTES} (never less than half of it).
+   * Bytes the body of one message may take, its JSON as sent: the items of one page-shaped reply
+   * (audit events, tools) together, one call's output, a request's input or manifest.
+   * `maxPayload` less {@link REPLY_HEADROOM_BYTES} (never less than half of it).
    */
   get replyBudget(): number {
     return Math.max(this.maxPayload - REPLY_HEADROOM_BYTES, Math.floor(this.maxPayload / 2));
   }
+}
+
+/** An operator setting that bounds the body of one message on the bus. */
+export interface BusBoundSetting {
+  /** The environment variable, e.g. `EXECUTOR_MAX_OUTPUT_BYTES`. */
+  variable: string;
+  /** Its value, bytes. */
+  bytes: number;
+  /** What travels, for the operator: `one call's output (its reply to the gateway)`. */
+  carries: string;
+}
+
+/**
+ * Refuses at boot settings that would let a message grow past what the bus carries: over NATS,
+ * every setting whose bytes are over {@link BusLimits.replyBudget}; in process (nothing
+ * enforced), none.
+ * @throws ConfigError naming each such variable, its budget, the server's max_payload and what
+ * to change
+ */
+export function checkFitsBus(settings: readonly BusBoundSetting[], limits: BusLimits): void {
+  if (!limits.enforced) return;
+  const over = settings.filter((s) => s.bytes > limits.replyBudget);
+  if (over.length === 0) return;
+  throw new ConfigError(
+    over.map(({ variable, bytes, carries }) => ({
+      variable,
+      expected: `at most ${limits.replyBudget} bytes, so that ${carries} fits one message on the bus (the NATS server's max_payload, ${limits.maxPayload} bytes, less ${REPLY_HEADROOM_BYTES} for the message around it): lower ${variable}, or raise max_payload in the NATS server configuration`,
+      received: String(bytes),
+    })),
+  );
+}
+
+/**
+ * A provider that runs {@link checkFitsBus} on `settings` against the process's {@link BusLimits}
+ * when its module starts (nothing injects it): the service refuses to start rather than fail
+ * each large message later.
+ */
+export function fitsBusProvider(settings: readonly BusBoundSetting[]): Provider {
+  return {
+    provide: Symbol('FITS_BUS'),
+    inject: [BusLimits],
+    useFactory: (limits: BusLimits) => checkFitsBus(settings, limits),
+  };
 }
 
 /**
@@ -71,6 +120,31 @@ export function replyTooLarge(
   return new DomainError(
     'reply_too_large',
     `the answer of ${answererOf(subject)} is ${bytes} bytes, more than the bus carries (NATS max_payload ${maxPayload} bytes): ${fix}`,
+    [{ code: 'max_payload', message: `at most ${maxPayload} bytes`, path: '' }],
+  );
+}
+
+/** The settings that bound a request on `subject`, for an operator who meets {@link requestTooLarge}. */
+function requestSetting(subject: string): string | undefined {
+  if (subject === RequestSubjects.ExecutorInvoke || subject === RequestSubjects.ExecutorInvokeBatch)
+    return 'GATEWAY_MAX_INVOKE_BYTES';
+  if (subject === RequestSubjects.RegistrySubmit) return 'GATEWAY_MAX_MANIFEST_BYTES';
+  return undefined;
+}
+
+/**
+ * The refusal of a request the bus cannot carry (a body that grew past max_payload once
+ * re-encoded, or a limit raised past it): 413 `payload_too_large` naming its size, the limit and
+ * the setting an operator can lower so that such input is refused at the edge.
+ */
+export function requestTooLarge(subject: string, bytes: number, maxPayload: number): DomainError {
+  const setting = requestSetting(subject);
+  const fix = setting
+    ? `send less; an operator can lower ${setting} so that such a request is refused at once, or raise max_payload in the NATS server configuration`
+    : 'send less; an operator can raise max_payload in the NATS server configuration';
+  return new DomainError(
+    'payload_too_large',
+    `the request to ${answererOf(subject)} is ${bytes} bytes, more than the bus carries (NATS max_payload ${maxPayload} bytes): ${fix}`,
     [{ code: 'max_payload', message: `at most ${maxPayload} bytes`, path: '' }],
   );
 }

@@ -10,6 +10,7 @@ import {
   ClosedConnectionError,
   ConnectionError,
   DrainingConnectionError,
+  InvalidArgumentError,
   NoRespondersError,
   TimeoutError,
   type NatsConnection,
@@ -27,7 +28,7 @@ import {
 } from '@convergio/contracts';
 import { BusClient, type WatchHandler } from './bus-client.js';
 import { BusUnavailableError } from './bus-unavailable.error.js';
-import { answererOf } from './bus-limits.js';
+import { answererOf, DEFAULT_MAX_PAYLOAD, requestTooLarge } from './bus-limits.js';
 import { traceHeaders } from './trace-headers.js';
 import {
   inboxPrefix,
@@ -149,15 +150,23 @@ export class JetStreamBusClient extends BusClient {
     envelope: RequestEnvelope,
     timeoutMs: number | undefined,
   ): Promise<Reply<unknown>> {
+    const body = JSON.stringify(envelope);
     try {
       const msg = await this.replies.request(
         natsSubject(this.options.prefix, envelope.type),
-        JSON.stringify(envelope),
+        body,
         timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
         traceHeaders(),
       );
       return msg.json<Reply<unknown>>();
     } catch (error) {
+      // nats.js refuses to publish more than the server's max_payload: the request, not the bus.
+      if (error instanceof InvalidArgumentError && error.message.includes('max_payload'))
+        throw requestTooLarge(
+          envelope.type,
+          Buffer.byteLength(body),
+          this.nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD,
+        );
       throw toUnavailable(envelope.type, error);
     }
   }

@@ -107,6 +107,34 @@ describe('a reply larger than the NATS max_payload', () => {
     });
   });
 
+  it('refuses a request over max_payload at once with payload_too_large naming its size, the limit and the setting; the next call is answered', async () => {
+    const max = nc.info!.max_payload;
+    const started = Date.now();
+    const refused = await app
+      .get(BusClient)
+      .request(RequestSubjects.ExecutorInvoke, {
+        plugin_id: 'a.big',
+        function: 'f',
+        input: { chars: 1, char: 'a', pad: 'x'.repeat(max) },
+      })
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(refused).toMatchObject({
+      code: 'payload_too_large',
+      details: [{ code: 'max_payload', message: `at most ${max} bytes` }],
+    });
+    const { message } = refused as Error;
+    expect(message).toMatch(/^the request to the executor is \d+ bytes, more than the bus carries/);
+    expect(Number(/is (\d+) bytes/.exec(message)![1])).toBeGreaterThan(max);
+    expect(message).toContain(`NATS max_payload ${max} bytes`);
+    expect(message).toContain('lower GATEWAY_MAX_INVOKE_BYTES');
+    expect(message).not.toContain('executor.invoke');
+    expect((await call(app, 10)).output).toBe('a'.repeat(10));
+  });
+
   it('sends a reply just under the limit', async () => {
     const max = nc.info!.max_payload;
     const reply = await call(app, max - 4096);

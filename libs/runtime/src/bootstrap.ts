@@ -12,6 +12,7 @@ import {
 import { jsonEndsWithNewline } from './json-newline.js';
 import { frameworkErrorReply, MAX_PARAM_CHARS } from './framework-errors.js';
 import { assertCanListen } from './listen-probe.js';
+import { methodNotAllowedHook } from './method-not-allowed.js';
 
 /** How a process serves HTTP and logs. */
 export interface BootstrapOptions {
@@ -58,6 +59,8 @@ export async function bootstrapService(
     { logger, bodyParser: false, abortOnError: false },
   );
   const fastify = app.getHttpAdapter().getInstance();
+  // A known path asked with a method it does not take: 405 with Allow, not the not-found 404.
+  fastify.addHook('onRequest', methodNotAllowedHook(fastify));
   fastify.addHook('onResponse', accessLogHook(logger));
   fastify.addHook('onSend', jsonEndsWithNewline);
   if (o.shutdownHooks ?? true) app.enableShutdownHooks();

@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { BusLimits, MessagingModule, outboxProviders } from '@convergio/messaging';
+import { fitsBusProvider, MessagingModule, outboxProviders } from '@convergio/messaging';
 import { policyLoadedProvider } from '@convergio/runtime';
 import { VersionTable } from './versions/version-table.js';
 import { LifecycleService } from './versions/lifecycle.service.js';
@@ -7,7 +7,7 @@ import { PolicyGate } from './versions/policy-gate.js';
 import { RunnableVersions } from './versions/runnable-versions.js';
 import { ExecutorHandler } from './executor.handler.js';
 import { EXECUTOR_SCHEMA, EXECUTOR_SERVICE } from './executor.schema.js';
-import type { ExecutorSettings } from './config/executor.config.js';
+import { outputBusBound, type ExecutorSettings } from './config/executor.config.js';
 import { EXECUTOR_SETTINGS } from './invocations/executor-limits.js';
 import { CallMetrics } from './metrics/call-metrics.js';
 import { InvocationService } from './invocations/invocation.service.js';
@@ -16,10 +16,6 @@ import { PluginEvents } from './lifecycle/plugin-events.js';
 import { ToolsService } from './invocations/tools.service.js';
 import { SecretAccess } from './secrets/secret-access.js';
 import { TelemetryMetrics } from './metrics/telemetry-metrics.js';
-import { checkOutputFitsBus } from './config/output-fits-bus.js';
-
-/** Refuses, at boot, an EXECUTOR_MAX_OUTPUT_BYTES the bus cannot carry (checkOutputFitsBus). */
-const OUTPUT_FITS_BUS = Symbol('OUTPUT_FITS_BUS');
 
 /** The executor's features under the operator's limits and policy. */
 @Module({})
@@ -42,12 +38,8 @@ export class ExecutorModule {
         SecretAccess,
         TelemetryMetrics,
         { provide: EXECUTOR_SETTINGS, useValue: settings },
-        {
-          provide: OUTPUT_FITS_BUS,
-          inject: [BusLimits],
-          useFactory: (limits: BusLimits) =>
-            checkOutputFitsBus(settings.limits.maxOutputBytes, limits),
-        },
+        // Refuses, at boot, an EXECUTOR_MAX_OUTPUT_BYTES the bus cannot carry.
+        fitsBusProvider([outputBusBound(settings.limits.maxOutputBytes)]),
         ...outboxProviders(EXECUTOR_SCHEMA),
         policyLoadedProvider(EXECUTOR_SERVICE, settings.grants),
       ],

@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
-import { MessagingModule, outboxProviders } from '@convergio/messaging';
+import { fitsBusProvider, MessagingModule, outboxProviders } from '@convergio/messaging';
 import { ADMIN_KEY_SETTINGS, AdminKeyBootstrap } from './auth/admin-key.bootstrap.js';
 import { ApiKeyRotationService, KEY_ROTATION_SETTINGS } from './auth/api-key-rotation.service.js';
 import { ApiKeyService } from './auth/api-key.service.js';
@@ -17,6 +17,7 @@ import { AuditExport } from './audit/audit-export.js';
 import { AuditVerify } from './audit/audit-verify.js';
 import {
   GATEWAY_LIMITS,
+  gatewayBusBounds,
   GatewayLimitsEnv,
   type GatewayLimits,
   type GatewaySettings,
@@ -80,6 +81,8 @@ export class GatewayModule {
         AdminKeyBootstrap,
         { provide: ADMIN_KEY_SETTINGS, useValue: { adminKey, adminKeyFile } },
         { provide: GATEWAY_LIMITS, useValue: limits },
+        // Refuses, at boot, an invoke or manifest limit the bus cannot carry.
+        fitsBusProvider(gatewayBusBounds(limits)),
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
         { provide: APP_INTERCEPTOR, useClass: UndeclaredQueryInterceptor },

@@ -218,32 +218,83 @@ describe('plugin output larger than the bus carries', () => {
   }, 120_000);
 });
 
-describe('an output limit the bus cannot carry', () => {
+describe('a request larger than the bus carries', () => {
+  it('is refused with 413 payload_too_large naming its size, the max_payload and the setting, not 503', async () => {
+    const invoker = await createKey('invoker');
+    // Under GATEWAY_MAX_INVOKE_BYTES as sent (5 bytes a number), over max_payload once parsed
+    // and sent on (1e20 is written out: 22 bytes a number).
+    const input = Array.from({ length: 50_000 }, () => 1e20);
+    const body = `{"function":"greet","input":[${Array(50_000).fill('1e20').join(',')}]}`;
+    expect(Buffer.byteLength(body)).toBeLessThan(256 * 1024);
+    expect(Buffer.byteLength(JSON.stringify(input))).toBeGreaterThan(MAX_PAYLOAD);
+    const t0 = Date.now();
+    const res = await api()
+      .post(`/v1/plugins/${greetManifest().id}/invoke`)
+      .set(bearer(invoker))
+      .set('content-type', 'application/json')
+      .send(body);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(res.status).toBe(413);
+    expect(res.body.error.code).toBe('payload_too_large');
+    expect(res.body.error.message).toMatch(/^the request to the executor is \d+ bytes/);
+    expect(res.body.error.message).toContain(`NATS max_payload ${MAX_PAYLOAD} bytes`);
+    expect(res.body.error.message).toContain('GATEWAY_MAX_INVOKE_BYTES');
+  });
+});
+
+/**
+ * Starts `service` of the running platform with `env` added, and waits for it to exit: its exit
+ * code and what it wrote to stderr.
+ */
+async function bootRefusal(service: string, env: Record<string, string>) {
+  const { natsUrl, busPrefix } = JSON.parse(process.env.CONVERGIO_E2E_PLATFORM!) as {
+    natsUrl: string;
+    busPrefix: string;
+  };
+  const child = spawn(process.execPath, [serviceMain(service)], {
+    env: {
+      PATH: process.env.PATH,
+      NATS_URL: natsUrl,
+      BUS_PREFIX: busPrefix,
+      // Never reached: the bus is checked first.
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none',
+      ARTIFACT_DIR: mkdtempSync(join(tmpdir(), 'cvg-reply-size-boot-')),
+      PORT: '0',
+      ...env,
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  expect(stderr).not.toMatch(/\n\s+at /);
+  return { code, stderr };
+}
+
+describe('a size limit the bus cannot carry', () => {
   it('stops the executor at boot, naming EXECUTOR_MAX_OUTPUT_BYTES and the max_payload', async () => {
-    const { natsUrl, busPrefix } = JSON.parse(process.env.CONVERGIO_E2E_PLATFORM!) as {
-      natsUrl: string;
-      busPrefix: string;
-    };
-    const child = spawn(process.execPath, [serviceMain('executor')], {
-      env: {
-        PATH: process.env.PATH,
-        NATS_URL: natsUrl,
-        BUS_PREFIX: busPrefix,
-        // Never reached: the bus is checked first.
-        DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none',
-        ARTIFACT_DIR: mkdtempSync(join(tmpdir(), 'cvg-reply-size-boot-')),
-        PORT: '0',
-        EXECUTOR_MAX_OUTPUT_BYTES: String(2 * 1024 * 1024),
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
+    const { code, stderr } = await bootRefusal('executor', {
+      EXECUTOR_MAX_OUTPUT_BYTES: String(2 * 1024 * 1024),
     });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     expect(code).toBe(1);
     expect(stderr).toContain('EXECUTOR_MAX_OUTPUT_BYTES: expected at most 983040 bytes');
     expect(stderr).toContain(`max_payload, ${MAX_PAYLOAD} bytes`);
     expect(stderr).toContain('got 2097152');
-    expect(stderr).not.toMatch(/\n\s+at /);
+  }, 60_000);
+
+  it('stops the gateway at boot, naming GATEWAY_MAX_INVOKE_BYTES, GATEWAY_MAX_MANIFEST_BYTES and the max_payload', async () => {
+    const { code, stderr } = await bootRefusal('gateway', {
+      GATEWAY_MAX_INVOKE_BYTES: String(2 * 1024 * 1024),
+      GATEWAY_MAX_MANIFEST_BYTES: String(4 * 1024 * 1024),
+      // The module never travels on the bus: any size is the operator's to set.
+      GATEWAY_MAX_MODULE_BYTES: String(64 * 1024 * 1024),
+    });
+    expect(code).toBe(1);
+    expect(stderr).toContain('Invalid configuration (2 variables)');
+    expect(stderr).toContain('GATEWAY_MAX_INVOKE_BYTES: expected at most 983040 bytes');
+    expect(stderr).toContain('GATEWAY_MAX_MANIFEST_BYTES: expected at most 983040 bytes');
+    expect(stderr).toContain(`max_payload, ${MAX_PAYLOAD} bytes`);
+    expect(stderr).toContain('got 2097152');
+    expect(stderr).toContain('got 4194304');
   }, 60_000);
 });

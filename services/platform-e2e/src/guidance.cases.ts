@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import request from 'supertest';
 import { expectEventually } from '@convergio/testing';
 import {
   adminKey,
@@ -8,6 +11,7 @@ import {
   submit,
   versionState,
 } from './support/fixtures.js';
+import { platform } from './support/platform.js';
 
 /** Errors that say what to do, and answers to state changes that show the state they made. */
 describe('errors say what to do; changes answer with the new state', () => {
@@ -127,4 +131,56 @@ describe('errors say what to do; changes answer with the new state', () => {
       .expect(409);
     expect(again.body.error.code).toBe('invalid_state');
   });
+});
+
+/**
+ * A path that exists, asked with a method it does not take, is a 405 naming the methods it does
+ * take (in the message and the Allow header), on every service's HTTP port; an unknown path
+ * stays a 404.
+ */
+describe('a method a path does not take', () => {
+  const gatewayLog = () => readFileSync(join(platform().logsDir, 'gateway.log'), 'utf8');
+
+  it.each([
+    ['delete', '/v1/tools', 'GET, HEAD'],
+    ['put', '/v1/plugins', 'GET, HEAD, POST'],
+    ['put', '/v1/approvals/e2e.some/1.0.0/approve', 'POST'],
+    ['get', '/v1/plugins/e2e.some/invoke', 'POST'],
+  ] as const)(
+    'answers %s %s with 405 and Allow: %s, before any key is asked for',
+    async (method, path, allow) => {
+      const res = await api()[method](path).expect(405);
+      expect(res.headers.allow).toBe(allow);
+      expect(res.text.endsWith('}\n')).toBe(true);
+      expect(res.body).toEqual({
+        error: {
+          code: 'method_not_allowed',
+          message: expect.stringContaining(`it takes ${allow}`),
+          details: [],
+        },
+      });
+    },
+  );
+
+  it('logs the 405 like any answer, and leaves HEAD of a GET route and unknown paths alone', async () => {
+    const key = await createKey('invoker');
+    await api().head('/v1/tools').set(bearer(key)).expect(200);
+    const unknown = await api().delete('/v1/nothing-here').set(bearer(key)).expect(404);
+    expect(unknown.body.error.code).toBe('not_found');
+    expect(unknown.headers.allow).toBeUndefined();
+    await api().patch('/v1/tools').expect(405);
+    await expectEventually(() =>
+      expect(gatewayLog()).toMatch(/"method":"PATCH","route":"\(no route\)","status":405/),
+    );
+  });
+
+  it.each(['registry', 'executor', 'audit'])(
+    'answers on the %s port too (POST /healthz: GET, HEAD)',
+    async (service) => {
+      const res = await request(platform().serviceUrls[service]).post('/healthz').expect(405);
+      expect(res.headers.allow).toBe('GET, HEAD');
+      expect(res.body.error.code).toBe('method_not_allowed');
+      await request(platform().serviceUrls[service]).post('/nothing-here').expect(404);
+    },
+  );
 });

@@ -10,6 +10,7 @@ import {
   type PlatformGrants,
 } from '@convergio/runtime';
 import type { InputSchemaBounds } from '@convergio/manifest';
+import type { BusBoundSetting } from '@convergio/messaging';
 import type { CallLimits, OperatorPolicy } from '@convergio/sandbox';
 import type { BreakerSettings } from '../invocations/circuit-breaker.js';
 
@@ -143,6 +144,18 @@ export interface ExecutorSettings {
   dnsServers: string[] | null;
   /** What a tool's input schema must fit before input is checked against it. */
   inputSchemaBounds: InputSchemaBounds;
+}
+
+/**
+ * EXECUTOR_MAX_OUTPUT_BYTES as a bound on one bus message (checkFitsBus): a call's output travels
+ * back in one reply.
+ */
+export function outputBusBound(maxOutputBytes: number): BusBoundSetting {
+  return {
+    variable: 'EXECUTOR_MAX_OUTPUT_BYTES',
+    bytes: maxOutputBytes,
+    carries: "one call's output (in its reply)",
+  };
 }
 
 /** The executor's settings from its validated environment and the loaded grant policy. */

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Secret } from '@convergio/config';
+import type { BusBoundSetting } from '@convergio/messaging';
 import {
   ArtifactEnv,
   DistributedEnv,
@@ -22,7 +23,7 @@ export const GatewayLimitsEnv = {
     KiB,
     16 * MiB,
     256 * KiB,
-    'largest plugin.json (the multipart part manifest) a submission may carry, bytes; every event of the version carries it',
+    'largest plugin.json (the multipart part manifest) a submission may carry, bytes; every event of the version carries it; in distributed mode at most the NATS max_payload less 65536 (the gateway refuses to start otherwise): it travels to the registry in one request',
   ),
   GATEWAY_MAX_MODULE_BYTES: bytes(
     KiB,
@@ -40,7 +41,7 @@ export const GatewayLimitsEnv = {
     KiB,
     64 * MiB,
     256 * KiB,
-    'largest JSON request body, bytes: an invoke or invoke-batch request with its input (other JSON bodies are far smaller); keep it below the NATS max_payload (1 MiB by default)',
+    'largest JSON request body, bytes: an invoke or invoke-batch request with its input (other JSON bodies are far smaller); in distributed mode at most the NATS max_payload less 65536 (the gateway refuses to start otherwise): it travels to the executor in one request',
   ),
   GATEWAY_MAX_JSON_DEPTH: Type.Integer({
     minimum: 8,
@@ -54,6 +55,27 @@ export const GatewayLimitsEnv = {
 
 /** The limits the gateway enforces on what clients send (see {@link GatewayLimitsEnv}). */
 export type GatewayLimits = Static<ReturnType<typeof Type.Object<typeof GatewayLimitsEnv>>>;
+/**
+ * The limits that bound a message the gateway sends on the bus (checkFitsBus): an invoke's body
+ * travels to the executor in one request, a plugin.json to the registry in one request (the
+ * module and the SBOM are staged in the artifact store and travel by hash).
+ */
+export function gatewayBusBounds(limits: GatewayLimits): BusBoundSetting[] {
+  return [
+    {
+      variable: 'GATEWAY_MAX_INVOKE_BYTES',
+      bytes: limits.GATEWAY_MAX_INVOKE_BYTES,
+      carries: 'an invoke or invoke-batch body (sent on to the executor in one request)',
+    },
+    {
+      variable: 'GATEWAY_MAX_MANIFEST_BYTES',
+      bytes: limits.GATEWAY_MAX_MANIFEST_BYTES,
+      carries:
+        "a plugin.json (sent on to the registry in one request, and in each of its version's events)",
+    },
+  ];
+}
+
 /** Injection token of the {@link GatewayLimits}. */
 export const GATEWAY_LIMITS = Symbol('GATEWAY_LIMITS');
 

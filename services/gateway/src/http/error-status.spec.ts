@@ -13,6 +13,7 @@ const documented: Record<ErrorCode, number> = {
   not_owner: 403,
   policy_violation: 403,
   not_found: 404,
+  method_not_allowed: 405,
   invalid_state: 409,
   conflict: 409,
   version_not_increasing: 409,
@@ -41,6 +42,7 @@ describe('codeOfStatus', () => {
     [401, 'unauthorized'],
     [403, 'forbidden'],
     [404, 'not_found'],
+    [405, 'method_not_allowed'],
     [409, 'conflict'],
     [413, 'payload_too_large'],
     [429, 'rate_limited'],
@@ -53,7 +55,7 @@ describe('codeOfStatus', () => {
   });
 
   it('maps every code it produces back to the same status', () => {
-    for (const status of [400, 401, 403, 404, 409, 413, 415, 429])
+    for (const status of [400, 401, 403, 404, 405, 409, 413, 415, 429])
       expect(statusOf(codeOfStatus(status))).toBe(status);
   });
 });

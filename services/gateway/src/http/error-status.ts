@@ -15,6 +15,9 @@ export function statusOf(code: ErrorCode): HttpStatus {
       return HttpStatus.FORBIDDEN;
     case 'not_found':
       return HttpStatus.NOT_FOUND;
+    // A path that exists, asked with a method it does not take (the Allow header lists them).
+    case 'method_not_allowed':
+      return HttpStatus.METHOD_NOT_ALLOWED;
     case 'invalid_state':
     case 'conflict':
     case 'version_not_increasing':
@@ -52,6 +55,8 @@ export function codeOfStatus(status: number): ErrorCode {
       return 'forbidden';
     case 404:
       return 'not_found';
+    case 405:
+      return 'method_not_allowed';
     case 409:
       return 'conflict';
     case 413:
