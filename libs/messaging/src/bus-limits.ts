@@ -82,13 +82,27 @@ export function fitsBusProvider(settings: readonly BusBoundSetting[]): Provider 
  * Returns how many fit.
  */
 export function countWithin(items: readonly unknown[], budget: number): number {
+  return countSizesWithin(jsonSizes(items), budget);
+}
+
+/**
+ * {@link countWithin} for items not read yet: `sizes` are their JSON sizes in bytes (or upper
+ * bounds of them), in order, consumed only as far as needed. Returns how many items fit
+ * `budget` bytes, counting a comma after each; the first one always.
+ */
+export function countSizesWithin(sizes: Iterable<number>, budget: number): number {
   let used = 0;
-  for (let i = 0; i < items.length; i++) {
-    // The item's JSON and the comma before the next one.
-    used += Buffer.byteLength(JSON.stringify(items[i])) + 1;
-    if (used > budget && i > 0) return i;
+  let count = 0;
+  for (const size of sizes) {
+    used += size + 1;
+    if (used > budget && count > 0) return count;
+    count++;
   }
-  return items.length;
+  return count;
+}
+
+function* jsonSizes(items: readonly unknown[]): Generator<number> {
+  for (const item of items) yield Buffer.byteLength(JSON.stringify(item));
 }
 
 const PUBLIC_NAMES: Record<string, string> = {

@@ -8,7 +8,13 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { RequestSubjects, type RequestEnvelope } from '@convergio/contracts';
 import { BusClient } from './bus-client.js';
 import { BusController } from './bus-error.filter.js';
-import { BusLimits, countWithin, DEFAULT_MAX_PAYLOAD, REPLY_HEADROOM_BYTES } from './bus-limits.js';
+import {
+  BusLimits,
+  countSizesWithin,
+  countWithin,
+  DEFAULT_MAX_PAYLOAD,
+  REPLY_HEADROOM_BYTES,
+} from './bus-limits.js';
 import { InProcessHub } from './in-process-hub.js';
 import { MessagingModule, connectBus } from './messaging.module.js';
 import { streamName } from './bus-names.js';
@@ -175,5 +181,21 @@ describe('countWithin', () => {
     expect(countWithin(['\u0001', '\u0001'], 17)).toBe(1);
     expect(countWithin(['€', '€'], 12)).toBe(2);
     expect(countWithin(['€', '€'], 11)).toBe(1);
+  });
+});
+
+describe('countSizesWithin', () => {
+  it('counts items of known sizes as countWithin does, reading no size past the first that does not fit', () => {
+    const read: number[] = [];
+    function* sizes() {
+      for (const size of [9, 9, 9, 9]) {
+        read.push(size);
+        yield size;
+      }
+    }
+    expect(countSizesWithin(sizes(), 25)).toBe(2);
+    expect(read).toHaveLength(3);
+    expect(countSizesWithin([100, 1], 10)).toBe(1);
+    expect(countSizesWithin([], 10)).toBe(0);
   });
 });

@@ -261,7 +261,7 @@ describe('invoke, approve and audit send what the gateway takes', () => {
     expect(run.stderr).toContain('convergio: wait_expired: ');
   });
 
-  it('audit maps its flags to the query and says where the next page starts', async () => {
+  it('audit maps its flags to the query and names the cursor of the next page', async () => {
     answer = () => ({
       status: 200,
       body: {
@@ -276,6 +276,7 @@ describe('invoke, approve and audit send what the gateway takes', () => {
           },
         ],
         next_after_seq: 7,
+        next_cursor: 'YTEuNw',
       },
     });
     const run = await cli([
@@ -286,16 +287,31 @@ describe('invoke, approve and audit send what the gateway takes', () => {
       'plugin.approved',
       '--limit',
       '1',
-      '--after',
-      '3',
+      '--cursor',
+      'YTEuMw',
     ]);
     expect(run.code).toBe(0);
     expect(seen[0].url).toBe(
-      '/v1/audit?plugin_id=example.greet&type=plugin.approved&after_seq=3&limit=1',
+      '/v1/audit?plugin_id=example.greet&type=plugin.approved&cursor=YTEuMw&limit=1',
     );
     expect(run.stdout).toMatch(
       /^ +7 {2}2026-01-01T00:00:00.000Z {2}plugin.approved +example.greet 1.0.0 {2}\(approval\)\n$/,
     );
-    expect(run.stderr).toContain('more events follow: add --after 7');
+    expect(run.stderr).toContain('more events follow: add --cursor YTEuNw');
+  });
+
+  it('audit --after starts after a sequence number; with --cursor it is a usage error', async () => {
+    answer = () => ({
+      status: 200,
+      body: { events: [], next_after_seq: null, next_cursor: null },
+    });
+    const run = await cli(['audit', '--after', '3', '--limit', '1']);
+    expect(run.code).toBe(0);
+    expect(seen[0].url).toBe('/v1/audit?after_seq=3&limit=1');
+    expect(run.stderr).not.toContain('more events follow');
+    const both = await cli(['audit', '--after', '3', '--cursor', 'YTEuMw']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('--cursor');
+    expect(seen).toHaveLength(1);
   });
 });

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, In } from 'typeorm';
 import {
   DomainError,
   escapeAuditText,
@@ -7,10 +7,11 @@ import {
   type RequestMap,
   type ReplyMap,
 } from '@convergio/contracts';
-import { BusLimits, countWithin } from '@convergio/messaging';
+import { BusLimits } from '@convergio/messaging';
 import { AuditRecord } from '../events/audit-record.entity.js';
 import { asAuditRole } from '../events/as-audit-role.js';
 import { decodeAuditCursor, encodeAuditCursor } from './audit-cursor.js';
+import { seqsWithin } from './seqs-within.js';
 
 type AuditQuery = RequestMap['audit.query'];
 
@@ -25,7 +26,8 @@ export class AuditQueryService {
   /**
    * One page of events matching every filter given, after `cursor` (or `after_seq`): at most
    * `limit`, fewer when their JSON would exceed the bus's reply budget (an event carries its
-   * plugin's manifest); the cursor then continues after the last one given. Throws
+   * plugin's manifest); the cursor then continues after the last one given. The database lists
+   * and measures the events first, so only those of the page are read, whatever their size. Throws
    * `validation_failed` for a cursor it did not hand out, both `cursor` and `after_seq`, or a
    * time range that ends before it starts.
    */
@@ -35,12 +37,13 @@ export class AuditQueryService {
     const to = q.to === undefined ? undefined : timeOf(q.to, '/to');
     if (from !== undefined && to !== undefined && from >= to)
       throw invalid('invalid_range', '`from` must be before `to`', '/from');
-    const rows = await asAuditRole(this.dataSource, (m) => {
-      const qb = m
-        .getRepository(AuditRecord)
+    const { records, more } = await asAuditRole(this.dataSource, async (m) => {
+      const repository = m.getRepository(AuditRecord);
+      const qb = repository
         .createQueryBuilder('e')
+        .select('e.seq', 'seq')
         .orderBy('e.seq', 'ASC')
-        .take(q.limit + 1);
+        .limit(q.limit + 1);
       // Stored text is escaped: so are the values it is compared with.
       if (q.plugin_id)
         qb.andWhere('e.plugin_id = :pluginId', { pluginId: escapeAuditText(q.plugin_id) });
@@ -50,11 +53,17 @@ export class AuditQueryService {
       if (from) qb.andWhere('e.occurred_at >= :from', { from });
       if (to) qb.andWhere('e.occurred_at < :to', { to });
       if (after !== undefined) qb.andWhere('e.seq > :after', { after });
-      return qb.getMany();
+      const seqs = (await qb.getRawMany<{ seq: string }>()).map((r) => r.seq);
+      const fit = await seqsWithin(m, seqs.slice(0, q.limit), this.limits.replyBudget);
+      return {
+        records: fit.length
+          ? await repository.find({ where: { seq: In(fit) }, order: { seq: 'ASC' } })
+          : [],
+        more: seqs.length > fit.length,
+      };
     });
-    const events = rows.slice(0, q.limit).map(toEvent);
-    const page = events.slice(0, countWithin(events, this.limits.replyBudget));
-    const last = rows.length > page.length ? page[page.length - 1].seq : null;
+    const page = records.map(toEvent);
+    const last = more ? page[page.length - 1].seq : null;
     return {
       events: page,
       next_after_seq: last,

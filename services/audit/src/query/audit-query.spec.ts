@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { jest } from '@jest/globals';
 import {
   EventSubjects,
   RequestSubjects,
@@ -96,6 +97,32 @@ describe('audit query', () => {
     expect(seen).toEqual(['1.0.0', '1.0.1', '1.0.2', '1.0.3', '1.0.4', '1.0.5', '1.0.6']);
     // A limit below what fits still bounds the page.
     expect((await query({ plugin_id: 'a.large', limit: 2 })).events).toHaveLength(2);
+  });
+
+  it('reads from the database only the events of the page, however many are asked for', async () => {
+    // Eight events of 300 KB: 2.4 MB would match a page of 500; about 0.9 MB fits one message.
+    for (let i = 0; i < 8; i++) await revoked('a.heavy', i, { note: 'y'.repeat(300_000) });
+    const budget = h.app.get(BusLimits).replyBudget;
+    let bytesRead = 0;
+    const createQueryRunner = h.dataSource.createQueryRunner.bind(h.dataSource);
+    const spy = jest.spyOn(h.dataSource, 'createQueryRunner').mockImplementation((mode) => {
+      const runner = createQueryRunner(mode);
+      const run = runner.query.bind(runner);
+      runner.query = async (...args: Parameters<typeof run>) => {
+        const result: unknown = await run(...args);
+        const rows = Array.isArray(result) ? result : (result as { records: unknown[] }).records;
+        bytesRead += Buffer.byteLength(JSON.stringify(rows));
+        return result as never;
+      };
+      return runner;
+    });
+    try {
+      const page = await query({ plugin_id: 'a.heavy', limit: 500 });
+      expect(page.events.map((e) => e.version)).toEqual(['1.0.0', '1.0.1', '1.0.2']);
+      expect(bytesRead).toBeLessThanOrEqual(budget);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it.each([
