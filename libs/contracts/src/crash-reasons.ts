@@ -57,6 +57,8 @@ export const SANDBOX_ERROR_CODES = [
   'host_call_limit',
   /** The call returned more bytes than allowed. */
   'output_too_large',
+  /** The call returned JSON nested deeper than the executor passes on (MAX_OUTPUT_DEPTH). */
+  'output_too_deep',
   /** The plugin reported an error through `error_set`. */
   'plugin_error',
   /** The Wasm code trapped (unreachable, out-of-bounds access, exhausted linear memory, ...). */

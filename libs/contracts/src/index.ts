@@ -13,3 +13,4 @@ export * from './stored-text.js';
 export * from './plugin-version-key.js';
 export * from './outcome.js';
 export * from './event-publishers.js';
+export * from './json-depth.js';

@@ -7,7 +7,7 @@ import {
   type JsMsg,
 } from '@nats-io/jetstream';
 import { nanos, type NatsConnection, type Subscription } from '@nats-io/transport-node';
-import type { EventSubject, RequestSubject } from '@convergio/contracts';
+import { DomainError, type EventSubject, type RequestSubject } from '@convergio/contracts';
 import { context } from '@opentelemetry/api';
 import { BusServer } from './bus-server.js';
 import { eventIdKey } from './envelope-factory.js';
@@ -173,7 +173,10 @@ export class JetStreamServer extends BusServer {
               this.log.warn(`${subject}: reply not sent: ${String(error)}`);
             }
           });
-        })();
+        })().catch((error: unknown) =>
+          // Nothing here may end the process: a rejection left unhandled would.
+          this.log.error(`${subject}: request not answered: ${String(error)}`),
+        );
       },
     });
     this.subscriptions.push(sub);
@@ -182,10 +185,17 @@ export class JetStreamServer extends BusServer {
   /**
    * The reply as sent: its JSON, or, when that is over the server's max_payload (which nats.js
    * would refuse to send, leaving the requester to time out), a `reply_too_large` error naming
-   * the limit, answered at once.
+   * the limit, answered at once; an `internal` error when the reply cannot be written as JSON.
    */
   private fitted(subject: RequestSubject, reply: unknown): string {
-    const body = JSON.stringify(reply);
+    let body: string;
+    try {
+      body = JSON.stringify(reply);
+    } catch (error) {
+      this.log.error(`${subject}: the reply cannot be written as JSON: ${String(error)}`);
+      const unwritable = new DomainError('internal', 'the reply could not be written as JSON');
+      return JSON.stringify({ ok: false, error: unwritable.toJSON() });
+    }
     const max = this.nc.info?.max_payload;
     if (max === undefined || body.length * 3 <= max || Buffer.byteLength(body) <= max) return body;
     const bytes = Buffer.byteLength(body);

@@ -22,17 +22,26 @@ import { streamName } from './bus-names.js';
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const SERVICE = 'executor';
 
-/** Answers a call with an output of `input.chars` characters `input.char`. */
+/**
+ * Answers a call with an output of `input.chars` characters `input.char`, or of arrays nested
+ * `input.nested` deep (which JSON.stringify cannot write: it recurses).
+ */
 @BusController()
 class Outputs {
   @MessagePattern(RequestSubjects.ExecutorInvoke)
   invoke(@Payload() req: RequestEnvelope<'executor.invoke'>) {
-    const { chars, char } = req.data.input as { chars: number; char: string };
+    const { chars, char, nested } = req.data.input as {
+      chars: number;
+      char: string;
+      nested?: number;
+    };
+    let deep: unknown[] = [];
+    for (let i = 1; i < (nested ?? 0); i++) deep = [deep];
     return {
       plugin_id: req.data.plugin_id,
       version: '1.0.0',
       function: req.data.function,
-      output: char.repeat(chars),
+      output: nested ? deep : char.repeat(chars),
       duration_ms: 1,
     };
   }
@@ -139,6 +148,22 @@ describe('a reply larger than the NATS max_payload', () => {
     expect(message).toContain('lower GATEWAY_MAX_INVOKE_BYTES');
     expect(message).not.toContain('executor.invoke');
     expect((await call(app, 10)).output).toBe('a'.repeat(10));
+  });
+
+  it('answers a reply it cannot write as JSON with internal, and stays up for the next call', async () => {
+    const refused = await app
+      .get(BusClient)
+      .request(
+        RequestSubjects.ExecutorInvoke,
+        { plugin_id: 'a.deep', function: 'f', input: { nested: 100_000 } },
+        { timeoutMs: 20_000 },
+      )
+      .catch((e: unknown) => e);
+    expect(refused).toMatchObject({
+      code: 'internal',
+      message: 'the reply could not be written as JSON',
+    });
+    expect((await call(app, 5)).output).toBe('aaaaa');
   });
 
   it('sends a reply just under the limit', async () => {

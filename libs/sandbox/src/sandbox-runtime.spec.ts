@@ -6,6 +6,7 @@ import { SandboxRuntime, type PluginSpec, type SandboxRuntimeOptions } from './s
 import { importingWat, PLUGIN_WAT, wat, type TestModule } from './testing/hostile-modules.js';
 import { TEST_HOST_FUNCTION_NAMES, testMainThreadOps } from './testing/test-host-functions.js';
 import { TEST_LIMITS, TEST_POLICY } from './testing/test-policy.js';
+import { MAX_ERROR_BYTES } from './worker/plugin-kernel.js';
 
 const text = (value: string) => new TextEncoder().encode(value);
 const json = (bytes: Uint8Array): unknown => JSON.parse(new TextDecoder().decode(bytes));
@@ -102,6 +103,20 @@ describe('SandboxRuntime', () => {
       await expect(greet.call('greet', text('{}'))).rejects.toMatchObject({
         code: 'plugin_error',
         message: 'name is required',
+      });
+    });
+
+    it('keeps the first MAX_ERROR_BYTES of an error_set text, saying how long it was', async () => {
+      // The input block as the error: a 1 MiB error for the price of one instruction.
+      const failing = await wat(`(module
+        (import "extism:host/env" "input_offset" (func $input_offset (result i64)))
+        (import "extism:host/env" "error_set" (func $error_set (param i64)))
+        (memory (export "memory") 1)
+        (func (export "fail") (result i32) (call $error_set (call $input_offset)) (i32.const 1)))`);
+      const instance = await load(failing);
+      await expect(instance.call('fail', text('a'.repeat(1 << 20)))).rejects.toMatchObject({
+        code: 'plugin_error',
+        message: `${'a'.repeat(MAX_ERROR_BYTES)}... (cut: the error has ${1 << 20} bytes, the first ${MAX_ERROR_BYTES} are kept)`,
       });
     });
 

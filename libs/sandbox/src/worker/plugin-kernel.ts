@@ -41,6 +41,11 @@ export interface KernelCallEnd {
 
 // The SDK's log priorities; debug is what plugins get to log (trace lines count as debug).
 const DEBUG_PRIORITY = 1;
+/**
+ * Bytes of an `error_set` text kept: it travels to the caller in the refusal, and a plugin could
+ * otherwise hand 16 MiB of error to each call of a batch (100 calls: 1.6 GiB in the executor).
+ */
+export const MAX_ERROR_BYTES = 4096;
 const LOG_LEVELS = {
   log_trace: 'debug',
   log_debug: 'debug',
@@ -87,12 +92,21 @@ export class PluginKernel {
     const result: KernelCallEnd = {
       output: outputLength <= BigInt(maxOutputBytes) ? this.takeOutput() : new Uint8Array(0),
       outputLength: Number(outputLength),
-      error: this.error === null ? null : (this.memory.text(this.error) ?? ''),
+      error: this.error === null ? null : this.errorText(this.error),
       fault: this.fault,
       refusals: this.memory.refusals,
     };
     this.memory.reset(0);
     return result;
+  }
+
+  /** The text of the error block, its first MAX_ERROR_BYTES when longer, saying so. */
+  private errorText(address: bigint): string {
+    const text = this.memory.text(address, MAX_ERROR_BYTES) ?? '';
+    const length = Number(this.memory.length(address));
+    return length > MAX_ERROR_BYTES
+      ? `${text}... (cut: the error has ${length} bytes, the first ${MAX_ERROR_BYTES} are kept)`
+      : text;
   }
 
   /** The import object for SANDBOX_KERNEL_NAMESPACE. */

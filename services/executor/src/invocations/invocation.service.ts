@@ -20,6 +20,7 @@ import { EXECUTOR_SETTINGS } from './executor-limits.js';
 import { PluginEvents } from '../lifecycle/plugin-events.js';
 import { PluginHost } from './plugin-host.js';
 import { declaredFunction, type DeclaredFunction } from './tool-input.js';
+import { outputValue } from './output-value.js';
 import { SecretAccess } from '../secrets/secret-access.js';
 
 const encoder = new TextEncoder();
@@ -58,6 +59,7 @@ export class InvocationService {
         target,
         encoder.encode(JSON.stringify(req.input ?? null)),
       );
+      const value = this.scrubbedOutput(key, outputValue(decoder.decode(output), resources));
       this.breaker.succeeded(key);
       this.metrics.call(d.pluginId, req.function, performance.now() - started, usageOf(resources));
       const traceId = currentTraceId();
@@ -65,7 +67,7 @@ export class InvocationService {
         plugin_id: d.pluginId,
         version: d.version,
         function: req.function,
-        output: this.scrubbedOutput(key, decoder.decode(output)),
+        output: value,
         duration_ms: resources.wall_ms,
         ...(traceId && { trace_id: traceId }),
       };
@@ -116,17 +118,21 @@ export class InvocationService {
   }
 
   /**
-   * A call's output without any value released to its version. JSON output is scrubbed as
-   * JSON.stringify writes it again, so a value spelled with `\\u` escapes (as JSON encoders that
-   * escape every non-ASCII character write it) is found once decoded; output that is not JSON is
-   * scrubbed as text.
+   * A call's output (see outputValue) without any value released to its version. JSON output is
+   * scrubbed as JSON.stringify writes it again, so a value spelled with `\\u` escapes (as JSON
+   * encoders that escape every non-ASCII character write it) is found once decoded; output that
+   * is not JSON is scrubbed as text.
    */
-  private scrubbedOutput(key: PluginVersionKey, text: string): unknown {
-    const output = parseOutput(text);
+  private scrubbedOutput(key: PluginVersionKey, output: unknown): unknown {
     // Written again only when there is something to scrub (a version that read no secret has
     // nothing): what the caller gets is the same JSON either way.
     if (!this.secrets.hasReleased(key)) return output;
-    return parseOutput(this.secrets.scrub(key, JSON.stringify(output)));
+    const scrubbed = this.secrets.scrub(key, JSON.stringify(output));
+    try {
+      return JSON.parse(scrubbed) as unknown;
+    } catch {
+      return scrubbed;
+    }
   }
 
   /** Refuses calls to a version paused by its circuit breaker. */
@@ -240,13 +246,4 @@ function usageOf(r: CallResources): CallUsage {
     memoryPages: r.memory_pages ?? undefined,
     hostCalls: r.host_calls,
   };
-}
-
-/** Plugins answer JSON; anything else is handed back as text. */
-function parseOutput(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
 }

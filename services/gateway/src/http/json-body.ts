@@ -1,7 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DomainError } from '@convergio/contracts';
+import { DomainError, nestsDeeperThan } from '@convergio/contracts';
 import type { GatewayLimits } from '../config/gateway.config.js';
-import { nestsDeeperThan } from './json-depth.js';
 import { tooDeep, tooLarge } from './limit-errors.js';
 
 /**

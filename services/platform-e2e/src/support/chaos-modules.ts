@@ -18,7 +18,8 @@ const KERNEL = `
   (import "extism:host/env" "store_u8" (func $store_u8 (param i64 i32)))
   (import "extism:host/env" "store_u64" (func $store_u64 (param i64 i64)))
   (import "extism:host/env" "var_set" (func $var_set (param i64 i64)))
-  (import "extism:host/env" "log_error" (func $log_error (param i64)))`;
+  (import "extism:host/env" "log_error" (func $log_error (param i64)))
+  (import "extism:host/env" "output_set" (func $output_set (param i64 i64)))`;
 
 const tableOf = (declaration: string) => `(module
   ${declaration}
@@ -181,6 +182,24 @@ export const CRASHING: readonly {
   memoryPages?: number;
   reason: string;
 }[] = [
+  {
+    // 12 KB of output, 6,000 arrays deep: JSON.stringify recursed past the stack where the
+    // executor sent its reply, and the executor process ended.
+    name: 'output-nested-6000',
+    wat: kernel(`
+      (func (export "run") (result i32) (local $h i64) (local $i i64)
+        (local.set $h (call $alloc (i64.const 12000)))
+        (loop $fill
+          (call $store_u64 (i64.add (local.get $h) (local.get $i)) (i64.const 0x5b5b5b5b5b5b5b5b))
+          (call $store_u64
+            (i64.add (local.get $h) (i64.add (local.get $i) (i64.const 6000)))
+            (i64.const 0x5d5d5d5d5d5d5d5d))
+          (local.set $i (i64.add (local.get $i) (i64.const 8)))
+          (br_if $fill (i64.lt_u (local.get $i) (i64.const 6000))))
+        (call $output_set (local.get $h) (i64.const 12000))
+        (i32.const 0))`),
+    reason: 'output_too_deep',
+  },
   {
     // Aborted the process on its first call: now grow returns -1 past the 100,000-entry cap, and
     // each attempt is charged as the largest grow that could succeed (more than this budget).
