@@ -42,6 +42,9 @@ const versions = {
   },
 } as unknown as RunnableVersions;
 
+/** EXECUTOR_MAX_OUTPUT_BYTES of these tests. */
+const MAX_OUTPUT_BYTES = 1000;
+
 /** What a plugin call does: its output, or the error the sandbox answered. */
 type Behaviour = (fn: string, input: string, options?: CallOptions) => Uint8Array | Error;
 
@@ -82,6 +85,7 @@ function serviceOn(
     new CallMetrics(),
     {
       breaker: { threshold, baseBackoffMs: pauseMs, maxBackoffMs: pauseMs },
+      limits: { maxOutputBytes: MAX_OUTPUT_BYTES },
     } as ExecutorSettings,
     fitsPolicy,
     new PluginEvents(bus.asBusClient()),
@@ -383,5 +387,32 @@ describe('InvocationService.invokeBatch', () => {
       { error: { code: 'plugin_failed', message: 'no', details: [] } },
       { error: expect.objectContaining({ code: 'validation_failed' }) },
     ]);
+  });
+
+  it("shares one output's worth among the batch: an output past it is reply_too_large, not a crash", async () => {
+    // 400 bytes each: two fit the 1000 bytes, the third does not; a small one still does.
+    const { service, bus } = setUp((_fn, input) =>
+      new TextEncoder().encode(input === '"small"' ? '"s"' : JSON.stringify('x'.repeat(398))),
+    );
+    const { results } = await service.invokeBatch({
+      plugin_id: 'example.greet',
+      calls: [
+        { function: 'chat', input: 'a' },
+        { function: 'chat', input: 'b' },
+        { function: 'chat', input: 'c' },
+        { function: 'chat', input: 'small' },
+      ],
+    });
+    const outcomes = results as ({ error: { code: string } } | { output: unknown })[];
+    expect(outcomes.map((r) => ('error' in r ? r.error.code : typeof r.output))).toEqual([
+      'string',
+      'string',
+      'reply_too_large',
+      'string',
+    ]);
+    expect(results[2]).toMatchObject({
+      error: { message: expect.stringContaining('EXECUTOR_MAX_OUTPUT_BYTES') },
+    });
+    expect(bus.published.filter((e) => e.subject === 'plugin.crashed')).toEqual([]);
   });
 });

@@ -20,7 +20,7 @@ import { EXECUTOR_SETTINGS } from './executor-limits.js';
 import { PluginEvents } from '../lifecycle/plugin-events.js';
 import { PluginHost } from './plugin-host.js';
 import { declaredFunction, type DeclaredFunction } from './tool-input.js';
-import { outputValue } from './output-value.js';
+import { BatchOutputBudget, outputValue } from './output-value.js';
 import { SecretAccess } from '../secrets/secret-access.js';
 
 const encoder = new TextEncoder();
@@ -31,6 +31,7 @@ const decoder = new TextDecoder();
 export class InvocationService {
   private readonly log = new Logger(InvocationService.name);
   private readonly breaker: CircuitBreaker;
+  private readonly maxOutputBytes: number;
 
   constructor(
     private readonly versions: RunnableVersions,
@@ -43,9 +44,14 @@ export class InvocationService {
     private readonly secrets: SecretAccess,
   ) {
     this.breaker = new CircuitBreaker(settings.breaker);
+    this.maxOutputBytes = settings.limits.maxOutputBytes;
   }
 
-  async invoke(req: RequestMap['executor.invoke']): Promise<ReplyMap['executor.invoke']> {
+  /** Runs one call; `budget`, for a call of a batch, is what its output may take of the batch's. */
+  async invoke(
+    req: RequestMap['executor.invoke'],
+    budget?: BatchOutputBudget,
+  ): Promise<ReplyMap['executor.invoke']> {
     const d = this.versions.runnable(req.plugin_id, req.version);
     this.gate.assertFits(d.pluginId, d.version, d.manifest);
     const target = declaredFunction(d.manifest, req.function);
@@ -59,6 +65,7 @@ export class InvocationService {
         target,
         encoder.encode(JSON.stringify(req.input ?? null)),
       );
+      budget?.take(output.length);
       const value = this.scrubbedOutput(key, outputValue(decoder.decode(output), resources));
       this.breaker.succeeded(key);
       this.metrics.call(d.pluginId, req.function, performance.now() - started, usageOf(resources));
@@ -93,20 +100,25 @@ export class InvocationService {
 
   /**
    * Runs several calls of one plugin in one round trip, on as many of its instances as it may
-   * use at once; each result, in order, is an output or an error.
+   * use at once; each result, in order, is an output or an error. The outputs share one reply:
+   * one that does not fit what is left of EXECUTOR_MAX_OUTPUT_BYTES is `reply_too_large`.
    */
   async invokeBatch(
     req: RequestMap['executor.invoke-batch'],
   ): Promise<ReplyMap['executor.invoke-batch']> {
+    const budget = new BatchOutputBudget(this.maxOutputBytes);
     const results = await Promise.all(
       req.calls.map(async (call) => {
         try {
-          const r = await this.invoke({
-            plugin_id: req.plugin_id,
-            version: req.version,
-            function: call.function,
-            input: call.input,
-          });
+          const r = await this.invoke(
+            {
+              plugin_id: req.plugin_id,
+              version: req.version,
+              function: call.function,
+              input: call.input,
+            },
+            budget,
+          );
           return { output: r.output, duration_ms: r.duration_ms };
         } catch (error) {
           if (!(error instanceof DomainError)) throw error;

@@ -1,4 +1,4 @@
-import { nestsDeeperThan } from '@convergio/contracts';
+import { DomainError, nestsDeeperThan } from '@convergio/contracts';
 import { SandboxError, type CallResources } from '@convergio/sandbox';
 
 /**
@@ -28,4 +28,26 @@ export function outputValue(text: string, resources: CallResources): unknown {
       resources,
     );
   return value;
+}
+
+/**
+ * What the outputs of one batch may take together: EXECUTOR_MAX_OUTPUT_BYTES, the most one call
+ * returns, since the batch answers in one reply (which that setting is held to fit). Without it
+ * a batch of 100 outputs of 512 KiB was held, parsed, in the executor at once: 2 GiB.
+ */
+export class BatchOutputBudget {
+  constructor(private left: number) {}
+
+  /**
+   * Takes `bytes` of one call's output from what is left.
+   * @throws DomainError `reply_too_large` when they do not fit (nothing is taken)
+   */
+  take(bytes: number): void {
+    if (bytes > this.left)
+      throw new DomainError(
+        'reply_too_large',
+        `this output (${bytes} bytes) does not fit the ${this.left} bytes left to the batch's outputs, which share one reply of at most EXECUTOR_MAX_OUTPUT_BYTES: ask for fewer calls at once`,
+      );
+    this.left -= bytes;
+  }
 }
