@@ -81,6 +81,16 @@ describe('fs_read', () => {
       expect(outcome.result).toEqual({ error: { code: 'not_found', message: expect.any(String) } });
     });
 
+    it('a path nested 20,000 arrays deep is denied and recorded, not an internal error', () => {
+      let path: unknown = [];
+      for (let i = 0; i < 20_000; i++) path = [path];
+      expectDenied(
+        readWith([fx.allowed], { path }),
+        'fs.read',
+        '(a JSON value nested deeper than 32 levels)',
+      );
+    });
+
     it('"//etc/passwd" is /etc/passwd, outside the grant', () => {
       expectDenied(
         readWith([fx.allowed], { path: '//etc//passwd' }),

@@ -84,4 +84,11 @@ describe('describePluginValue', () => {
     expect(describePluginValue('x'.repeat(2000)).length).toBe(1025);
     expect(describePluginValue(42)).toBe('42');
   });
+
+  it('names a value nested too deep to write out, where JSON.stringify would overflow the stack', () => {
+    let deep: unknown = [];
+    for (let i = 0; i < 20_000; i++) deep = [deep];
+    expect(describePluginValue(deep)).toBe('(a JSON value nested deeper than 32 levels)');
+    expect(describePluginValue({ a: [[1]] })).toBe('{"a":[[1]]}');
+  });
 });

@@ -1,4 +1,4 @@
-import { fail, succeed, type Outcome } from '@convergio/contracts';
+import { fail, nestsDeeperThan, succeed, type Outcome } from '@convergio/contracts';
 import { cutMarked } from '../redact/cut-mark.js';
 
 /**
@@ -59,12 +59,23 @@ export function isForbiddenPath(candidate: string): boolean {
   return isWithinAnyRoot(FORBIDDEN_ROOTS, candidate);
 }
 
+/** Nesting of a non-string value written out in a denial target; deeper is described, not written. */
+const DESCRIBED_DEPTH = 32;
+
 /**
  * A plugin-supplied value made safe to record as the `target` of a denial: control
- * characters escaped, length capped.
+ * characters escaped, length capped. A value nested deeper than 32 levels is named as such (its
+ * JSON.stringify would recurse past the stack, and the denial go unrecorded).
  */
 export function describePluginValue(raw: unknown, max = 1024): string {
-  const text = typeof raw === 'string' ? raw : raw === undefined ? '' : (JSON.stringify(raw) ?? '');
+  const text =
+    typeof raw === 'string'
+      ? raw
+      : raw === undefined
+        ? ''
+        : nestsDeeperThan(raw, DESCRIBED_DEPTH)
+          ? `(a JSON value nested deeper than ${DESCRIBED_DEPTH} levels)`
+          : (JSON.stringify(raw) ?? '');
 
   const escaped = text.replace(
     /[\u0000-\u001f\u007f]/g,
