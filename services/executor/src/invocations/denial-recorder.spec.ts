@@ -36,36 +36,73 @@ const accounted = (stored: Denial[]) =>
     0,
   );
 
+/** Small bounds, so that a test reaches each of them. */
+const LIMITS = {
+  maxWaiting: 50,
+  maxWaitingPerVersion: 40,
+  batch: 10,
+  maxFoldedKinds: 100,
+  maxTargetsPerKind: 5,
+};
+
 describe('DenialRecorder', () => {
-  it('writes denials in batches, and folds those past the backlog into one record per kind', async () => {
+  it('writes denials in batches, and folds those past the backlog: each target up to a bound, then the rest of its kind', async () => {
     const { outbox, stored, batches } = slowOutbox();
-    const recorder = new DenialRecorder(outbox, { maxWaiting: 50, batch: 10, maxFoldedKinds: 10 });
+    const recorder = new DenialRecorder(outbox, { ...LIMITS, maxWaitingPerVersion: 30 });
     for (let i = 0; i < 1000; i++) recorder.record(denial('acme.a', `/etc/a${i}`));
     for (let i = 0; i < 300; i++) recorder.record(denial('acme.b', `/etc/b${i}`, 'net.http'));
     await recorder.settled();
     expect(accounted(stored)).toBe(1300);
     expect(Math.max(...batches)).toBeLessThanOrEqual(10);
     const folded = stored.filter((d) => d.reason.includes('stands for them all'));
-    const single = (id: string) =>
-      stored.filter((d) => d.plugin_id === id && !folded.includes(d)).map((d) => d.target);
-    // Each kind folded once, under the first of its targets not written on its own.
-    const firstFolded = (id: string, prefix: string, n: number) =>
-      Array.from({ length: n }, (_, i) => `${prefix}${i}`).find((t) => !single(id).includes(t));
-    expect(folded.map((d) => [d.plugin_id, d.capability, d.target])).toEqual([
-      ['acme.a', 'fs.read', firstFolded('acme.a', '/etc/a', 1000)],
-      ['acme.b', 'net.http', '/etc/b0'],
-    ]);
-    expect(folded[0].reason).toMatch(
-      new RegExp(
-        `^${1000 - single('acme.a').length} denials of fs\\.read came while 50 were waiting`,
-      ),
-    );
-    expect(stored.length).toBeLessThan(60);
+    // Per kind, 5 targets folded by name and one record for the rest.
+    for (const [id, capability] of [
+      ['acme.a', 'fs.read'],
+      ['acme.b', 'net.http'],
+    ]) {
+      const ofKind = folded.filter((d) => d.plugin_id === id && d.capability === capability);
+      expect(ofKind.map((d) => /of this target/.test(d.reason))).toEqual([
+        true,
+        true,
+        true,
+        true,
+        true,
+        false,
+      ]);
+      expect(ofKind.at(-1)!.reason).toMatch(
+        /^\d+ denials of \S+ of targets past the 5 recorded by name came while 50 denials \(or 30 of this version\)/,
+      );
+    }
+    expect(stored.length).toBeLessThan(80);
+  });
+
+  it('keeps every target a flood of one target would hide: 9,000 of /etc/shadow, then 20 probes', async () => {
+    const { outbox, stored } = slowOutbox();
+    const recorder = new DenialRecorder(outbox);
+    for (let i = 0; i < 9000; i++) recorder.record(denial('acme.a', '/etc/shadow'));
+    for (let i = 0; i < 20; i++) recorder.record(denial('acme.a', `/root/.ssh/PROBE-${i}`));
+    await recorder.settled();
+    expect(accounted(stored)).toBe(9020);
+    const targets = new Set(stored.map((d) => d.target));
+    for (let i = 0; i < 20; i++) expect(targets).toContain(`/root/.ssh/PROBE-${i}`);
+    expect(stored.length).toBeLessThan(250);
+  });
+
+  it("leaves another plugin's denials their own records while one plugin floods", async () => {
+    const { outbox, stored } = slowOutbox();
+    const recorder = new DenialRecorder(outbox, LIMITS);
+    for (let i = 0; i < 5000; i++) recorder.record(denial('acme.flood', `/etc/f${i}`));
+    for (let i = 0; i < 10; i++) recorder.record(denial('acme.other', `/etc/o${i}`));
+    await recorder.settled();
+    expect(accounted(stored)).toBe(5010);
+    expect(
+      stored.filter((d) => d.plugin_id === 'acme.other').map((d) => [d.target, d.reason]),
+    ).toEqual(Array.from({ length: 10 }, (_, i) => [`/etc/o${i}`, 'outside the allowlist']));
   });
 
   it('records one by one a batch the outbox refuses, logging only the denial it cannot take', async () => {
     const { outbox, stored } = slowOutbox((d) => d.target === '/etc/bad');
-    const recorder = new DenialRecorder(outbox, { maxWaiting: 50, batch: 10, maxFoldedKinds: 10 });
+    const recorder = new DenialRecorder(outbox, LIMITS);
     const errors = jest.spyOn((recorder as unknown as { log: { error: () => void } }).log, 'error');
     for (const target of ['/etc/1', '/etc/bad', '/etc/2'])
       recorder.record(denial('acme.a', target));
@@ -77,7 +114,12 @@ describe('DenialRecorder', () => {
 
   it('counts, and logs, denials of kinds past maxFoldedKinds', async () => {
     const { outbox, stored } = slowOutbox();
-    const recorder = new DenialRecorder(outbox, { maxWaiting: 1, batch: 1, maxFoldedKinds: 2 });
+    const recorder = new DenialRecorder(outbox, {
+      ...LIMITS,
+      maxWaiting: 1,
+      batch: 1,
+      maxFoldedKinds: 2,
+    });
     const errors = jest.spyOn((recorder as unknown as { log: { error: () => void } }).log, 'error');
     for (let i = 0; i < 5; i++) recorder.record(denial(`acme.p${i}`, '/etc/x'));
     await recorder.settled();

@@ -37,33 +37,51 @@ function clip(text: string, codeUnits: number): string {
 export interface DenialRecorderLimits {
   /** Denials held for writing at once (each up to ~8 KiB): past it, they are folded. */
   maxWaiting: number;
+  /** Of those, the most one plugin version may hold, so that its flood leaves room for others. */
+  maxWaitingPerVersion: number;
   /** Denials written per transaction. */
   batch: number;
-  /** Kinds (plugin version and capability) of folded denials held; past it, only counted. */
+  /** Folded records held (each one target, or the rest of a kind); past it, only counted. */
   maxFoldedKinds: number;
+  /** Targets of one kind (plugin version and capability) folded each under its own name. */
+  maxTargetsPerKind: number;
 }
 
-const DEFAULT_LIMITS: DenialRecorderLimits = { maxWaiting: 2000, batch: 100, maxFoldedKinds: 1000 };
+const DEFAULT_LIMITS: DenialRecorderLimits = {
+  maxWaiting: 2000,
+  maxWaitingPerVersion: 200,
+  batch: 100,
+  maxFoldedKinds: 1000,
+  maxTargetsPerKind: 64,
+};
 
 interface Folded {
   first: Denial;
   count: number;
+  /** True when it stands for targets past maxTargetsPerKind, not for one target. */
+  rest: boolean;
 }
 
 /**
  * Writes permission.denied events through the outbox, many to a transaction, in the background:
  * a call never waits for its denials to be stored. A plugin can be refused thousands of times a
  * call, faster than any database stores one event per transaction; each denial held costs
- * memory until it is written. So at most `maxWaiting` are held: past that, denials are folded
- * per plugin version and capability, and each kind is recorded as one more permission.denied
- * once the backlog is written, naming the first target and how many denials it stands for.
- * Nothing is dropped without a record: a denial that cannot be written at all is logged whole,
- * and counts past `maxFoldedKinds` kinds are logged as an error.
+ * memory until it is written. So at most `maxWaiting` are held, at most `maxWaitingPerVersion`
+ * of them one version's: past that, a version's denials are folded, one record per target
+ * (so 9,000 refusals of /etc/shadow cannot hide the 20 probes after them), up to
+ * `maxTargetsPerKind` targets per plugin version and capability, then one record for the rest
+ * of that kind. Each folded record is written once the backlog is, naming its (first) target and
+ * how many denials it stands for. Nothing is dropped without a record: a denial that cannot be
+ * written at all is logged whole, and counts past `maxFoldedKinds` records are logged as an error.
  */
 export class DenialRecorder {
   private readonly log = new Logger(DenialRecorder.name);
   private readonly waiting: Denial[] = [];
+  /** Denials waiting, per plugin version. */
+  private readonly waitingOf = new Map<string, number>();
   private readonly folded = new Map<string, Folded>();
+  /** Targets folded under their own name, per kind. */
+  private readonly targetsOf = new Map<string, number>();
   private uncounted = 0;
   private writing: Promise<void> | undefined;
 
@@ -74,8 +92,12 @@ export class DenialRecorder {
 
   /** Queues a denial (its payload already valid: see deniedEvent). */
   record(denial: Denial): void {
-    if (this.waiting.length < this.limits.maxWaiting) this.waiting.push(denial);
-    else this.fold(denial);
+    const version = versionOf(denial);
+    const held = this.waitingOf.get(version) ?? 0;
+    if (this.waiting.length < this.limits.maxWaiting && held < this.limits.maxWaitingPerVersion) {
+      this.waiting.push(denial);
+      this.waitingOf.set(version, held + 1);
+    } else this.fold(denial);
     this.writing ??= this.writeAll().finally(() => (this.writing = undefined));
   }
 
@@ -85,11 +107,19 @@ export class DenialRecorder {
   }
 
   private fold(denial: Denial): void {
-    const kind = `${denial.plugin_id}@${denial.version} ${denial.capability}`;
-    const folded = this.folded.get(kind);
-    if (folded) folded.count++;
-    else if (this.folded.size < this.limits.maxFoldedKinds)
-      this.folded.set(kind, { first: denial, count: 1 });
+    const kind = `${versionOf(denial)} ${denial.capability}`;
+    const one = this.folded.get(`${kind}\n${denial.target}`);
+    if (one) return void one.count++;
+    const targets = this.targetsOf.get(kind) ?? 0;
+    const room = this.folded.size < this.limits.maxFoldedKinds;
+    if (room && targets < this.limits.maxTargetsPerKind) {
+      this.folded.set(`${kind}\n${denial.target}`, { first: denial, count: 1, rest: false });
+      this.targetsOf.set(kind, targets + 1);
+      return;
+    }
+    const rest = this.folded.get(`${kind} *`);
+    if (rest) rest.count++;
+    else if (room) this.folded.set(`${kind} *`, { first: denial, count: 1, rest: true });
     else this.uncounted++;
   }
 
@@ -97,23 +127,36 @@ export class DenialRecorder {
     for (;;) {
       if (this.waiting.length === 0) this.unfold();
       if (this.waiting.length === 0) return;
-      await this.write(this.waiting.splice(0, this.limits.batch));
+      const batch = this.waiting.splice(0, this.limits.batch);
+      for (const denial of batch) {
+        const version = versionOf(denial);
+        const held = (this.waitingOf.get(version) ?? 1) - 1;
+        if (held > 0) this.waitingOf.set(version, held);
+        else this.waitingOf.delete(version);
+      }
+      await this.write(batch);
     }
   }
 
-  /** The folded kinds become denials of their own, each standing for its count. */
+  /** The folded records become denials of their own, each standing for its count. */
   private unfold(): void {
-    for (const { first, count } of this.folded.values())
+    const { maxWaiting, maxWaitingPerVersion, maxTargetsPerKind } = this.limits;
+    for (const { first, count, rest } of this.folded.values()) {
+      const what = rest
+        ? `of targets past the ${maxTargetsPerKind} recorded by name`
+        : 'of this target';
       this.waiting.push(
         deniedEvent(
           { id: first.plugin_id, version: first.version },
           {
             ...first,
-            reason: `${count} denials of ${first.capability} came while ${this.limits.maxWaiting} were waiting to be recorded; this one stands for them all, the first of them named (its reason: ${first.reason})`,
+            reason: `${count} denials of ${first.capability} ${what} came while ${maxWaiting} denials (or ${maxWaitingPerVersion} of this version) were waiting to be recorded; this one stands for them all, the first of them named (its reason: ${first.reason})`,
           },
         ),
       );
+    }
     this.folded.clear();
+    this.targetsOf.clear();
     if (this.uncounted > 0)
       this.log.error(
         `${this.uncounted} permission.denied events were not recorded: more than ${this.limits.maxFoldedKinds} kinds of denials were folded at once`,
@@ -136,3 +179,5 @@ export class DenialRecorder {
     }
   }
 }
+
+const versionOf = (denial: Denial) => `${denial.plugin_id}@${denial.version}`;
