@@ -18,6 +18,8 @@ export const MODULE_LIMIT_CODES = [
   'module_nesting_too_deep',
   /** A function declares more locals than the limit. */
   'module_too_many_locals',
+  /** A function's locals times the loops it nests passes the limit (what compiling it costs). */
+  'module_function_too_complex',
   'module_too_many_imports',
   'module_too_many_exports',
   /** An export Extism would run unmetered at instantiation, or one the instrumentation reserves. */

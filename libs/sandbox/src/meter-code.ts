@@ -90,6 +90,8 @@ export interface CodeProfile {
   meteredBytes: Float64Array;
   /** Deepest nesting of blocks (block, loop, if, try, try_table) in each body. */
   depths: Uint32Array;
+  /** Most loops open at once in each body. */
+  loopDepths: Uint32Array;
   /** Locals each body declares, parameters excluded. */
   locals: Float64Array;
   /**
@@ -131,6 +133,7 @@ export function profileCodeSection(
     flags: new Uint8Array(n),
     meteredBytes: new Float64Array(n),
     depths: new Uint32Array(n),
+    loopDepths: new Uint32Array(n),
     locals: new Float64Array(n),
     own: new Float64Array(n),
     inclusive: new Float64Array(n),
@@ -260,6 +263,10 @@ function scanBody(
   let extra = 0;
   let depth = 0;
   let deepest = 0;
+  // Which open blocks are loops, one byte per block open.
+  let loops = new Uint8Array(64);
+  let loopDepth = 0;
+  let deepestLoops = 0;
   let instructions = 0;
   // The byte, copy and table charges are shared objects, the same code all through a body.
   const chargeLengths = new Map<BulkCharge, number>();
@@ -282,9 +289,15 @@ function scanBody(
       if (readU32Leb(body, at + 1).value >= importedFunctions) flags |= CALLS_PLUGIN_CODE;
     }
     if (BLOCK_OPENERS.has(opcode)) {
+      if (depth === loops.length) loops = grown(loops);
+      loops[depth] = opcode === LOOP ? 1 : 0;
       depth++;
       if (depth > deepest) deepest = depth;
-    } else if (opcode === END || opcode === DELEGATE) depth--;
+      if (opcode === LOOP && ++loopDepth > deepestLoops) deepestLoops = loopDepth;
+    } else if ((opcode === END || opcode === DELEGATE) && depth > 0) {
+      depth--;
+      loopDepth -= loops[depth];
+    }
     at = next;
   }
   const own = locals + (flags & HAS_BULK ? 1 : 0) + instructions;
@@ -295,6 +308,7 @@ function scanBody(
   // The loop checks are added once what they charge is known (profileCodeSection).
   profile.meteredBytes[i] = localsBytes + (body.length - codeStart) + extra;
   profile.depths[i] = deepest;
+  profile.loopDepths[i] = deepestLoops;
   profile.locals[i] = locals;
   profile.own[i] = own;
 }
@@ -411,7 +425,7 @@ function chargeRegions(
   return unitsFor(entry);
 }
 
-function grown<T extends Uint32Array | Float64Array>(array: T): T {
+function grown<T extends Uint8Array | Uint32Array | Float64Array>(array: T): T {
   const copy = new (array.constructor as new (length: number) => T)(array.length * 2);
   copy.set(array);
   return copy;

@@ -62,6 +62,14 @@ function nested(depth: number, opener = 0x02): Uint8Array<ArrayBuffer> {
 }
 
 const withLocals = (count: number) => moduleOf([body([], 0, [1, ...leb(count), I32])]);
+/** One function of `count` i32 locals (and its parameter) in `depth` nested loops (or blocks). */
+function localsNested(count: number, depth: number, opener = 0x03): Uint8Array<ArrayBuffer> {
+  const code = [
+    ...Array<number[]>(depth).fill([opener, 0x40]).flat(),
+    ...Array<number>(depth).fill(0x0b),
+  ];
+  return moduleOf([body(code, 1, [1, ...leb(count), I32])]);
+}
 const codesOf = (bytes: Uint8Array) => findModuleLimitViolations(bytes).map((v) => v.code);
 
 // Bytes a function entry check adds (fuel global 0): global.get, i64.const, i64.le_s, if
@@ -134,6 +142,7 @@ describe('module limits on what V8 compiles', () => {
     expect(codesOf(nested(2_500_000, 0x03))).toEqual([
       'module_function_too_large',
       'module_nesting_too_deep',
+      'module_function_too_complex',
     ]);
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(8 * MiB);
     expect(() => instrumentFuel(nested(70_000, 0x03))).toThrow(
@@ -149,6 +158,24 @@ describe('module limits on what V8 compiles', () => {
     expect(findModuleLimitViolations(withLocals(10_001))).toEqual([
       expect.objectContaining({ code: 'module_too_many_locals', value: 10_001, limit: 10_000 }),
     ]);
+  });
+
+  it('refuses locals times nested loops past 1,000,000 as module_function_too_complex: 30 KB that took 3.5 GB to compile', () => {
+    // 9,999 locals and the parameter: 100 loops deep make 1,000,000, 101 make more.
+    expect(codesOf(localsNested(9_999, 100))).toEqual([]);
+    expect(findModuleLimitViolations(localsNested(9_999, 101))).toEqual([
+      expect.objectContaining({
+        code: 'module_function_too_complex',
+        value: 1_010_000,
+        limit: 1_000_000,
+        message: expect.stringContaining(
+          'function 0 has 10000 locals (parameters included) in 101 nested loops',
+        ),
+      }),
+    ]);
+    // Blocks that are not loops cost the compiler nothing per local.
+    expect(codesOf(localsNested(9_999, 5_000, 0x02))).toEqual([]);
+    expect(codesOf(localsNested(10_000, 10_000))).toContain('module_function_too_complex');
   });
 
   it('refuses a code section under 16 MiB that is more than 32 MiB once metered', () => {
