@@ -2,7 +2,15 @@
 // attacker tries next. Each is published through the gateway like any plugin.
 import type pg from 'pg';
 import wabtInit from 'wabt';
-import { FILL, LOOP, MiB, nestedBlocks, repeated, v128Locals } from './module-bytes.js';
+import {
+  FILL,
+  localsInLoops,
+  LOOP,
+  MiB,
+  nestedBlocks,
+  repeated,
+  v128Locals,
+} from './module-bytes.js';
 
 /** Looks like a GitHub token: the log redaction must replace it. */
 export const FAKE_TOKEN = `ghp_${'Z9y8X7w6V5u4'.repeat(3)}`;
@@ -93,6 +101,12 @@ export const REJECTED: readonly { name: string; module: () => Promise<Buffer>; c
       code: 'module_nesting_too_deep',
     },
     { name: 'v128-locals-49000', module: () => v128Locals(49_000), code: 'module_too_many_locals' },
+    // 30 KB within every other bound: 3.5 GB to compile, past the sandbox ceiling at each call.
+    {
+      name: 'locals-10000-in-loops-10000',
+      module: () => localsInLoops(10_000, 10_000),
+      code: 'module_function_too_complex',
+    },
   ].map(({ name, module, code }) => ({ name, module: () => Promise.resolve(module()), code })),
 ];
 

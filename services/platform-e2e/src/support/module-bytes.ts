@@ -66,3 +66,13 @@ export function nestedBlocks(depth: number): Buffer {
 /** A module whose one function declares `count` locals of type v128. */
 export const v128Locals = (count: number): Buffer =>
   moduleOf([body([], 0, [1, ...leb(count), 0x7b])]);
+
+/** A module whose one function declares `count` i32 locals and nests `loops` loops. */
+export function localsInLoops(count: number, loops: number): Buffer {
+  const code = Buffer.alloc(3 * loops);
+  for (let i = 0; i < loops; i++) code.set([0x03, 0x40], 2 * i);
+  code.fill(0x0b, 2 * loops);
+  return moduleOf([
+    Buffer.concat([Buffer.from([1, ...leb(count), 0x7f]), code, Buffer.from([0x41, 0, 0x0b])]),
+  ]);
+}
