@@ -69,6 +69,22 @@ export function hasUnstorableCharacters(text: string): boolean {
   return false;
 }
 
+/**
+ * The index (in UTF-16 code units) of the first C0 control, DEL or C1 control of `text` that
+ * `allowed` does not hold (`'\t\n'` lets tab and newline through), or -1 when there is none.
+ * Such characters act on terminals and log viewers: an escape sequence clears a screen or
+ * colours it, a carriage return or newline forges a line.
+ */
+export function controlCharacterIndex(text: string, allowed = ''): number {
+  for (let i = 0; i < text.length; i++)
+    if (isControl(text.charCodeAt(i)) && !allowed.includes(text[i])) return i;
+  return -1;
+}
+
+/** `U+001B`: how a message names a character. */
+export const codePointName = (unit: number) =>
+  `U+${unit.toString(16).toUpperCase().padStart(4, '0')}`;
+
 const MAX_REPORTED = 50;
 const MAX_PATH = 500;
 

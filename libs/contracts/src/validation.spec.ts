@@ -129,6 +129,141 @@ describe('manifest validation', () => {
   });
 });
 
+describe('names a manifest repeats', () => {
+  const tool = (name: string, type: string) => ({
+    name,
+    function: 'greet',
+    description: 'says hello',
+    input_schema: { type },
+  });
+  const withCapabilities = (capabilities: object, permissions: object = manifest.permissions) => ({
+    ...manifest,
+    capabilities,
+    permissions,
+  });
+
+  it.each([
+    [
+      'a tool name',
+      withCapabilities({ tools: [tool('x', 'object'), tool('x', 'string')] }),
+      '/capabilities/tools/1/name',
+    ],
+    [
+      'a tool name as an agent name',
+      withCapabilities({
+        tools: [tool('x', 'object')],
+        agents: [{ name: 'x', function: 'greet', description: 'd' }],
+      }),
+      '/capabilities/agents/0/name',
+    ],
+    [
+      'an agent name',
+      withCapabilities({
+        agents: [
+          { name: 'a', function: 'greet', description: 'd' },
+          { name: 'a', function: 'other', description: 'd' },
+        ],
+      }),
+      '/capabilities/agents/1/name',
+    ],
+    [
+      'a UI entry name',
+      withCapabilities({
+        ui: [
+          { name: 'panel', entry: 'ui/a.html' },
+          { name: 'panel', entry: 'ui/b.html' },
+        ],
+      }),
+      '/capabilities/ui/1/name',
+    ],
+    [
+      'a secret id in another case',
+      withCapabilities(manifest.capabilities, {
+        'secrets.read': { ids: ['card-number', 'api-key', 'CARD-NUMBER'] },
+      }),
+      '/permissions/secrets.read/ids/2',
+    ],
+  ])('refuses %s, naming the repeat', (_what, value, path) => {
+    let refused: DomainError | undefined;
+    try {
+      validateManifest(value);
+    } catch (error) {
+      refused = error as DomainError;
+    }
+    expect(refused?.code).toBe('validation_failed');
+    expect(refused?.details).toEqual([
+      { code: 'duplicate_name', path, message: expect.stringMatching(/names must be unique/) },
+    ]);
+  });
+
+  it('takes the same function behind two names, and distinct names in each list', () => {
+    const value = withCapabilities({
+      tools: [tool('x', 'object'), tool('y', 'string')],
+      agents: [{ name: 'z', function: 'greet', description: 'd' }],
+      ui: [{ name: 'x', entry: 'ui/a.html' }],
+    });
+    expect(validateManifest(value)).toEqual(value);
+  });
+});
+
+describe('control characters in manifest text', () => {
+  it.each([
+    ['the name', { name: '\u001b[2J\u001b[31mRED\r\nPWNED' }, '/name', 'U+001B'],
+    ['the author', { author: 'Ada\nLovelace' }, '/author', 'U+000A'],
+    ['the license', { license: 'MIT\u009b' }, '/license', 'U+009B'],
+    [
+      'a tool description (carriage return)',
+      {
+        capabilities: {
+          tools: [{ ...manifest.capabilities.tools[0], description: 'line\r\nforged' }],
+        },
+      },
+      '/capabilities/tools/0/description',
+      'U+000D',
+    ],
+    [
+      'a permission reason (DEL)',
+      { permission_reasons: { 'net.http': 'because\u007f' } },
+      '/permission_reasons/net.http',
+      'U+007F',
+    ],
+  ])('refuses a control character in %s', (_what, fields, path, char) => {
+    let refused: DomainError | undefined;
+    try {
+      validateManifest({ ...manifest, ...fields });
+    } catch (error) {
+      refused = error as DomainError;
+    }
+    expect(refused?.code).toBe('validation_failed');
+    expect(refused?.details).toEqual([
+      { code: 'invalid_characters', path, message: expect.stringContaining(char) },
+    ]);
+  });
+
+  it('takes tab and newline in descriptions and reasons, and anything in an input schema', () => {
+    const value = {
+      ...manifest,
+      capabilities: {
+        tools: [
+          {
+            ...manifest.capabilities.tools[0],
+            description: 'says hello\n\tto anyone',
+            input_schema: { type: 'string', const: '\u001b\r\n' },
+          },
+        ],
+      },
+      permission_reasons: { 'net.http': 'to fetch\nthe greeting' },
+    };
+    expect(validateManifest(value)).toEqual(value);
+  });
+
+  it('reports NUL once, as a character no service can store', () => {
+    expect(problems(() => validateManifest({ ...manifest, name: 'a\u0000\u001b' }))).toEqual([
+      'invalid_characters /name',
+    ]);
+  });
+});
+
 describe('envelope validation', () => {
   it('accepts a valid event and returns it typed', () => {
     const e = envelope(EventSubjects.PluginRevoked, {

@@ -1,7 +1,7 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { TSchema } from '@sinclair/typebox';
-import { DomainError } from './error-codes.js';
+import { DomainError, type ErrorDetail } from './error-codes.js';
 import { toDetails } from './error-details.js';
 import { envelopeSchema, type EventEnvelope, type RequestEnvelope } from './envelope.js';
 import { EventPayloadSchemas } from './event-payloads.js';
@@ -10,6 +10,7 @@ import { ManifestSchema, type Manifest } from './manifest.schema.js';
 import { SEMVER_NUMBERS_FORMAT, semverNumbersAreSafe } from './semver-numbers.js';
 import type { EventSubject, RequestSubject } from './subjects.js';
 import { unstorableCharacters } from './stored-text.js';
+import { manifestControlCharacters, repeatedNames } from './manifest-rules.js';
 
 /**
  * One strict Ajv for every contract: unknown keywords and loose types are schema bugs. `verbose`
@@ -97,17 +98,23 @@ export function validateReplyData(subject: RequestSubject, value: unknown): unkn
 const checkManifestSchema = compileChecker<Manifest>(ManifestSchema, 'plugin manifest');
 
 /**
- * Validates plugin.json; the error lists every problem found, including each string or key that
- * holds NUL or a lone surrogate (`invalid_characters`), which no service could store.
+ * Validates plugin.json; the error (`validation_failed`) lists every problem found: the
+ * schema's; each string or key that holds NUL or a lone surrogate, which no service could
+ * store, and each human-read string that holds a control character (`invalid_characters`,
+ * see {@link manifestControlCharacters}); and, for a manifest the schema accepts, each repeated
+ * name (`duplicate_name`, see {@link repeatedNames}).
  */
 export function validateManifest(value: unknown): Manifest {
-  const unstorable = unstorableCharacters(value);
+  const text = [...unstorableCharacters(value), ...manifestControlCharacters(value)];
+  let manifest: Manifest | undefined;
+  let schema: ErrorDetail[] = [];
   try {
-    const manifest = checkManifestSchema(value);
-    if (unstorable.length === 0) return manifest;
+    manifest = checkManifestSchema(value);
   } catch (error) {
-    if (!(error instanceof DomainError) || unstorable.length === 0) throw error;
-    throw new DomainError(error.code, error.message, [...error.details, ...unstorable]);
+    if (!(error instanceof DomainError)) throw error;
+    schema = error.details;
   }
-  throw new DomainError('validation_failed', 'invalid plugin manifest', unstorable);
+  const details = [...schema, ...text, ...(manifest ? repeatedNames(manifest) : [])];
+  if (manifest && details.length === 0) return manifest;
+  throw new DomainError('validation_failed', 'invalid plugin manifest', details);
 }

@@ -164,6 +164,8 @@ describe('parameters are checked at the edge', () => {
   it.each([
     ['NUL', 'a\u0000b'],
     ['a lone surrogate', 'a\ud800b'],
+    ['terminal escapes and a line break', '\u001b[2J\u001b[31mRED\r\nPWNED'],
+    ['a C1 control', 'key\u009b'],
   ])(
     'refuses an API key name holding %s with 400 invalid_characters, not 500',
     async (_w, name) => {

@@ -3,6 +3,7 @@ import { SecretBrokerInit1764300000000 } from './migrations/1764300000000-secret
 import { SecretBrokerSecrets1766100000000 } from './migrations/1766100000000-secret-broker-secrets.js';
 import { SecretBrokerOutbox1766500000000 } from './migrations/1766500000000-secret-broker-outbox.js';
 import { SecretBrokerOutboxDeadLetters1766600000000 } from './migrations/1766600000000-secret-broker-outbox-dead-letters.js';
+import { SecretBrokerSecretIdsIgnoreCase1767300000000 } from './migrations/1767300000000-secret-broker-secret-ids-ignore-case.js';
 import { SECRET_BROKER_SCHEMA } from './secret-broker.schema.js';
 
 export { SecretBrokerModule } from './secret-broker.module.js';
@@ -22,5 +23,6 @@ export const secretBrokerPersistence = {
     SecretBrokerSecrets1766100000000,
     SecretBrokerOutbox1766500000000,
     SecretBrokerOutboxDeadLetters1766600000000,
+    SecretBrokerSecretIdsIgnoreCase1767300000000,
   ],
 };

@@ -3,6 +3,9 @@ import { EventSubjects, RequestSubjects } from '@convergio/contracts';
 import { startServiceHarness, type ServiceHarness } from '@convergio/service-testing';
 import { SecretBrokerConfig, secretBrokerSettings } from './config/secret-broker.config.js';
 import { secretBrokerPersistence, SecretBrokerModule } from './index.js';
+import { SecretBrokerSecretIdsIgnoreCase1767300000000 } from './migrations/1767300000000-secret-broker-secret-ids-ignore-case.js';
+import { sealValue } from './stores/sealed-value.js';
+import { SECRET_STORE, type SecretStore } from './stores/secret-store.js';
 import { SigningKeyRepository } from './tokens/signing-key.repository.js';
 
 const STORE_KEY = Buffer.alloc(32, 1).toString('base64');
@@ -92,6 +95,7 @@ describe('secret broker: embedded store administration', () => {
     );
     expect(tables.map((t) => t.table_name)).toEqual([
       'embedded_secrets',
+      'embedded_secrets_case_conflicts',
       'migrations',
       'outbox',
       'processed_events',
@@ -199,6 +203,57 @@ describe('secret broker: embedded store administration', () => {
       created: true,
     });
     await h.bus.request(RequestSubjects.SecretsDelete, { id: 'emoji-value', actor: 'k' });
+  });
+
+  it('takes ids that differ only in case for one secret, as Azure Key Vault does', async () => {
+    const put = (id: string, value: string) =>
+      h.bus.request(RequestSubjects.SecretsPut, { id, value, actor: 'k' });
+    expect(await put('my-secret', 'one')).toEqual({ id: 'my-secret', created: true });
+    expect(await put('MY-SECRET', 'two')).toEqual({ id: 'MY-SECRET', created: false });
+    expect(await put('My-Secret', 'three')).toEqual({ id: 'My-Secret', created: false });
+    const store = h.app.get<SecretStore>(SECRET_STORE);
+    for (const id of ['my-secret', 'MY-SECRET', 'mY-sEcReT'])
+      expect(await store.get(id)).toBe('three');
+    expect(await rows()).toEqual([{ id: 'My-Secret' }]);
+    expect(
+      await h.bus.request(RequestSubjects.SecretsDelete, { id: 'MY-SECRET', actor: 'k' }),
+    ).toEqual({ id: 'MY-SECRET' });
+    expect(await rows()).toEqual([]);
+    expect(await store.get('my-secret')).toBeUndefined();
+  });
+
+  it('migrates ids that differ only in case to the one written last, setting the others aside', async () => {
+    const migration = new SecretBrokerSecretIdsIgnoreCase1767300000000();
+    const q = h.dataSource.createQueryRunner();
+    const key = Buffer.from(STORE_KEY, 'base64');
+    const insert = async (id: string, value: string, writtenAt: string) => {
+      const sealed = sealValue(key, id, value);
+      await q.query(
+        `INSERT INTO secret_broker.embedded_secrets (id, nonce, ciphertext, updated_at) VALUES ($1, $2, $3, $4)`,
+        [id, sealed.nonce.toString('base64'), sealed.ciphertext.toString('base64'), writtenAt],
+      );
+    };
+    try {
+      await migration.down(q);
+      await insert('card-number', 'older', '2026-01-01T00:00:00Z');
+      await insert('CARD-NUMBER', 'newer', '2026-02-01T00:00:00Z');
+      await insert('Card-Number', 'oldest', '2025-12-01T00:00:00Z');
+      await insert('db-password', 'alone', '2026-01-01T00:00:00Z');
+      await migration.up(q);
+      expect(await rows()).toEqual([{ id: 'CARD-NUMBER' }, { id: 'db-password' }]);
+      const store = h.app.get<SecretStore>(SECRET_STORE);
+      expect(await store.get('card-number')).toBe('newer');
+      expect(await store.get('DB-PASSWORD')).toBe('alone');
+      expect(
+        await q.query(
+          `SELECT id FROM secret_broker.embedded_secrets_case_conflicts ORDER BY updated_at`,
+        ),
+      ).toEqual([{ id: 'Card-Number' }, { id: 'card-number' }]);
+    } finally {
+      await q.query(`DELETE FROM secret_broker.embedded_secrets`);
+      await q.query(`DELETE FROM secret_broker.embedded_secrets_case_conflicts`);
+      await q.release();
+    }
   });
 });
 

@@ -315,3 +315,41 @@ describe('invoke, approve and audit send what the gateway takes', () => {
     expect(seen).toHaveLength(1);
   });
 });
+
+describe('text the platform answers with', () => {
+  // A publisher's manifest name, a plugin's output, a finding: none may act on the terminal.
+  const HOSTILE = '\u001b[2J\u001b[31mRED\r\nPWNED\u009b\u202e';
+  const SHOWN = '\\u001b[2J\\u001b[31mRED\\u000d\\u000aPWNED\\u009b\\u202e';
+  const ACTING = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
+  it('status prints a plugin name with escapes and line breaks made visible', async () => {
+    answer = () => ({
+      status: 200,
+      body: {
+        plugin_id: 'example.greet',
+        name: HOSTILE,
+        owner: 'acme',
+        serving_version: '1.0.0',
+        versions: [{ version: '1.0.0', status: 'approved', loaded: true }],
+      },
+    });
+    const run = await cli(['status', 'example.greet']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe(
+      `example.greet (${SHOWN}), owner acme, serving 1.0.0\n  1.0.0    approved          loaded\n`,
+    );
+  });
+
+  it('invoke output, findings and error messages show their controls as \\u escapes', async () => {
+    answer = () => ({
+      status: 200,
+      body: { plugin_id: 'p', version: '1.0.0', function: 'f', output: HOSTILE, duration_ms: 1 },
+    });
+    const invoked = await cli(['invoke', 'p', 'f', '--input', '{}']);
+    expect(invoked.stdout).toBe(`"\\u001b[2J\\u001b[31mRED\\r\\nPWNED\\u009b\\u202e"\n`);
+    answer = refusal(404, 'not_found', HOSTILE);
+    const refused = await cli(['status', 'p']);
+    expect(refused.stderr).toContain(`convergio: not_found: ${SHOWN}`);
+    for (const run of [invoked, refused]) expect(`${run.stdout}${run.stderr}`).not.toMatch(ACTING);
+  });
+});

@@ -6,7 +6,7 @@ import type {
   RequestSubjects,
   VersionState,
 } from '@convergio/contracts';
-import { detailLine } from './output.js';
+import { detailLine, shown } from './output.js';
 
 /** What GET /v1/plugins/{id} answers. */
 export type PluginState = ReplyMap[typeof RequestSubjects.RegistryGetPlugin];
@@ -16,19 +16,22 @@ export type InvokeReply = ReplyMap[typeof RequestSubjects.ExecutorInvoke];
 export type AuditPage = ReplyMap[typeof RequestSubjects.AuditQuery];
 export type { ApprovalItem, VersionState };
 
+// Every string a view prints from an answer goes through `shown`: publishers, plugins and other
+// users control most of them, and none may act on the terminal.
+
 /** One version, as `status <id> <version>` prints it. */
 export function versionView(state: VersionState): string {
-  const permissions = Object.keys(state.permissions);
+  const permissions = Object.keys(state.permissions).map(shown);
   const lines = [
-    `${state.plugin_id} ${state.version}: ${state.status}`,
-    `  loaded:      ${state.loaded ? `yes (${state.loaded_on.join(', ')})` : 'no'}`,
-    `  trust:       ${state.trust ?? '-'}`,
-    `  owner:       ${state.owner}`,
+    `${shown(state.plugin_id)} ${shown(state.version)}: ${shown(state.status)}`,
+    `  loaded:      ${state.loaded ? `yes (${state.loaded_on.map(shown).join(', ')})` : 'no'}`,
+    `  trust:       ${shown(state.trust ?? '-')}`,
+    `  owner:       ${shown(state.owner)}`,
     `  permissions: ${permissions.length > 0 ? permissions.join(', ') : 'none'}`,
-    `  module:      sha256 ${state.module_sha256}`,
-    `  submitted:   ${state.submitted_at} by ${state.submitted_by}`,
+    `  module:      sha256 ${shown(state.module_sha256)}`,
+    `  submitted:   ${shown(state.submitted_at)} by ${shown(state.submitted_by)}`,
   ];
-  if (state.sbom) lines.push(`  sbom:        sha256 ${state.sbom.sha256}`);
+  if (state.sbom) lines.push(`  sbom:        sha256 ${shown(state.sbom.sha256)}`);
   lines.push(...findingsView('findings', state.findings));
   lines.push(...findingsView('policy violations', state.policy_violations));
   return lines.join('\n');
@@ -36,11 +39,12 @@ export function versionView(state: VersionState): string {
 
 /** A plugin and its versions, as `status <id>` prints it. */
 export function pluginView(plugin: PluginState): string {
-  const width = Math.max(7, ...plugin.versions.map((v) => v.version.length));
+  const versions = plugin.versions.map((v) => ({ ...v, version: shown(v.version) }));
+  const width = Math.max(7, ...versions.map((v) => v.version.length));
   return [
-    `${plugin.plugin_id} (${plugin.name}), owner ${plugin.owner}, serving ${plugin.serving_version ?? 'nothing'}`,
-    ...plugin.versions.map((v) =>
-      `  ${v.version.padEnd(width)}  ${v.status.padEnd(16)}  ${v.loaded ? 'loaded' : ''}`.trimEnd(),
+    `${shown(plugin.plugin_id)} (${shown(plugin.name)}), owner ${shown(plugin.owner)}, serving ${shown(plugin.serving_version ?? 'nothing')}`,
+    ...versions.map((v) =>
+      `  ${v.version.padEnd(width)}  ${shown(v.status).padEnd(16)}  ${v.loaded ? 'loaded' : ''}`.trimEnd(),
     ),
   ].join('\n');
 }
@@ -53,9 +57,11 @@ export function findingsView(title: string, findings: readonly Finding[]): strin
 
 /** An approval decision, one line. */
 export function decisionView(item: ApprovalItem): string {
-  return `${item.plugin_id} ${item.version}: ${item.status} (trust ${item.trust})${
-    item.note ? `: ${item.note}` : ''
-  }`;
+  return shown(
+    `${item.plugin_id} ${item.version}: ${item.status} (trust ${item.trust})${
+      item.note ? `: ${item.note}` : ''
+    }`,
+  );
 }
 
 /** One audit event, one line: seq, time, type, plugin version, source. */
@@ -63,5 +69,7 @@ export function auditEventView(event: AuditEvent): string {
   const subject = event.plugin_id
     ? `${event.plugin_id}${event.version ? ` ${event.version}` : ''}`
     : '-';
-  return `${String(event.seq).padStart(6)}  ${event.occurred_at}  ${event.type.padEnd(28)}  ${subject}  (${event.source})`;
+  return shown(
+    `${String(event.seq).padStart(6)}  ${event.occurred_at}  ${event.type.padEnd(28)}  ${subject}  (${event.source})`,
+  );
 }

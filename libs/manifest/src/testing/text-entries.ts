@@ -82,6 +82,28 @@ export const TEXT_ENTRIES: HostileEntry[] = [
       ),
   ),
   hostile(
+    'terminal escapes in the name',
+    { stage: 'gateway', code: 'invalid_characters', libraryCode: 'manifest_invalid' },
+    (_ctx, id) => packageOf(manifestFor(id, { name: '\u001b[2J\u001b[31mRED\r\nPWNED' })),
+  ),
+  hostile(
+    'two tools of one name',
+    { stage: 'gateway', code: 'duplicate_name', libraryCode: 'manifest_invalid' },
+    (_ctx, id) => {
+      const tool = {
+        name: 'greet',
+        function: 'greet',
+        description: 'Says hello',
+        input_schema: { type: 'object' },
+      };
+      return packageOf(
+        manifestFor(id, {
+          capabilities: { tools: [tool, { ...tool, input_schema: { type: 'string' } }] },
+        }),
+      );
+    },
+  ),
+  hostile(
     'duplicate top-level key',
     { stage: 'gateway', code: 'manifest_duplicate_key' },
     (_ctx, id) => ({

@@ -52,6 +52,19 @@ describe('declaredFunction', () => {
     },
   );
 
+  it("reaches an agent by its name when a tool's export has that name", () => {
+    const shadowing = aManifest({
+      capabilities: {
+        tools: [{ name: 'say_hello', function: 'concierge', description: 'd', input_schema: {} }],
+        agents: [{ name: 'concierge', function: 'run_concierge', description: 'answers' }],
+      },
+    });
+    expect(declaredFunction(shadowing, 'concierge')).toEqual({
+      name: 'concierge',
+      function: 'run_concierge',
+    });
+  });
+
   it.each(['_start', 'alloc', 'say_goodbye'])(
     'refuses the undeclared function %s with not_found, even if the module exports it',
     (name) => {

@@ -11,14 +11,22 @@ export interface DeclaredFunction {
   inputSchema?: string;
 }
 
-/** The declared tool or agent called `name` (or exported as `name`), or a not_found error. */
+/**
+ * The declared tool or agent called `name`, else the one exported as `name` (tools first, then
+ * agents; the first of each), or a not_found error. Names come first: an agent's name reaches
+ * that agent even when a tool's export has the same name.
+ */
 export function declaredFunction(manifest: Manifest, name: string): DeclaredFunction {
-  const tool =
-    manifest.capabilities.tools?.find((t) => t.name === name) ??
-    manifest.capabilities.tools?.find((t) => t.function === name);
-  if (tool) return { name: tool.name, function: tool.function, inputSchema: tool.name };
-  const agent = manifest.capabilities.agents?.find((a) => a.name === name || a.function === name);
-  if (agent) return { name: agent.name, function: agent.function };
+  const declared: DeclaredFunction[] = [
+    ...(manifest.capabilities.tools ?? []).map((t) => ({
+      name: t.name,
+      function: t.function,
+      inputSchema: t.name,
+    })),
+    ...(manifest.capabilities.agents ?? []).map((a) => ({ name: a.name, function: a.function })),
+  ];
+  const found = declared.find((d) => d.name === name) ?? declared.find((d) => d.function === name);
+  if (found) return found;
   throw new DomainError(
     'not_found',
     `${manifest.id}@${manifest.version} declares no tool or agent "${name}"`,

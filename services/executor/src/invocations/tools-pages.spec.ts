@@ -87,6 +87,18 @@ describe('tool pages', () => {
     expect(after.tools.map((t) => t.name)).toEqual(['c']);
   });
 
+  it('lists a name a manifest repeats once, with the schema a call of it is checked against', () => {
+    // Stored before repeated names were refused: a call of `b` reaches the first `b`.
+    const record = approved('p.old', ['a', 'b', 'b', 'c'], 10);
+    const tools = record.manifest.capabilities.tools ?? [];
+    tools[2] = { ...tools[2], input_schema: { type: 'string' } };
+    for (const budget of [200_000, 1_200]) {
+      const listed = allPages(service([record], budget)).flatMap((p) => p.tools);
+      expect(listed.map((t) => t.name)).toEqual(['a', 'b', 'c']);
+      expect(listed[1].input_schema).toEqual(tools[1].input_schema);
+    }
+  });
+
   it.each([
     ['not base64url of a position', 'bm90LWEtY3Vyc29y'],
     ['a position with a bad tool name', Buffer.from('t1.p.one 9bad').toString('base64url')],

@@ -33,7 +33,12 @@ export class ToolsService {
       const serving = servingVersion(versions);
       const d = versions.find((v) => v.version === serving);
       if (!d || this.gate.violations(d.pluginId, d.version, d.manifest).length) continue;
+      const listed = new Set<string>();
       for (const t of d.manifest.capabilities.tools ?? []) {
+        // A name is listed once, with the tool a call of it reaches (the first): the cursor
+        // is a position (plugin id, name), and two tools at one position would straddle a page.
+        if (listed.has(t.name)) continue;
+        listed.add(t.name);
         const tool = {
           plugin_id: d.pluginId,
           version: d.version,

@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, IsNull, MoreThan } from 'typeorm';
-import { DomainError, EventSubjects } from '@convergio/contracts';
+import {
+  codePointName,
+  controlCharacterIndex,
+  DomainError,
+  EventSubjects,
+} from '@convergio/contracts';
 import { TransactionalOutbox } from '@convergio/messaging';
 import { ApiKey } from './api-key.entity.js';
 import { hashKey, newApiKeySecret } from './api-key-secret.js';
@@ -55,6 +60,19 @@ function checkPublisher(roles: Role[], publisher: string | null): void {
   ]);
 }
 
+/** Admins read key names in terminals and logs: a control character would act on them. */
+function checkName(name: string): void {
+  const at = controlCharacterIndex(name);
+  if (at < 0) return;
+  throw new DomainError('validation_failed', 'invalid API key request', [
+    {
+      code: 'invalid_characters',
+      message: `holds the control character ${codePointName(name.charCodeAt(at))} at ${at}; none are allowed`,
+      path: '/name',
+    },
+  ]);
+}
+
 /** Issues, checks and revokes API keys. */
 @Injectable()
 export class ApiKeyService {
@@ -75,7 +93,8 @@ export class ApiKeyService {
   }
 
   /**
-   * Issues a key; a publisher key must name its publisher, and only a publisher key may.
+   * Issues a key; a publisher key must name its publisher, and only a publisher key may; a name
+   * holding a control character is `validation_failed` (`invalid_characters` at `/name`).
    * `actor` (the admin key id, or `gateway` for the bootstrap admin key) is recorded in the
    * api_key.created event, which never carries the key. A `key` whose hash exists is not issued
    * again (two gateways starting with one CONVERGIO_ADMIN_KEY), and no event is published.
@@ -85,6 +104,7 @@ export class ApiKeyService {
     actor: string,
     key = newApiKeySecret(),
   ) {
+    checkName(name);
     checkPublisher(roles, publisher);
     const id = randomUUID();
     await this.dataSource.transaction(async (manager) => {

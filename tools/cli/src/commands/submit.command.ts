@@ -6,7 +6,7 @@ import { gatewayClient, withGatewayOptions } from '../gateway/gateway-options.js
 import { multipartBody, type FilePart } from '../gateway/multipart-body.js';
 import { uploadProgress } from '../gateway/upload-progress.js';
 import { integerIn } from '../option-parsers.js';
-import { describeFailure, note, printResult } from '../output.js';
+import { describeFailure, note, printResult, shown } from '../output.js';
 import { readPackage } from '../package/package-sources.js';
 import type { PluginPackage } from '../package/plugin-package.js';
 import { findingsView } from '../state-views.js';
@@ -78,7 +78,7 @@ Examples:
       onUpload: uploadProgress(process.stderr),
       waitSeconds: options.wait,
     });
-    const ref = `${reply.plugin_id} ${reply.version}`;
+    const ref = shown(`${reply.plugin_id} ${reply.version}`);
     if (reply.status === 'rejected') {
       const state = await client.call<VersionState>({
         method: 'GET',

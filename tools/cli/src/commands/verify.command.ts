@@ -25,7 +25,7 @@ import {
 import { decodeBase64url } from '@convergio/signing';
 import { CliError, ExitCode, inputError } from '../exit-codes.js';
 import { readLocalFile } from '../local-files.js';
-import { printResult } from '../output.js';
+import { printResult, shown } from '../output.js';
 import { readPackage } from '../package/package-sources.js';
 import { findingsView } from '../state-views.js';
 
@@ -121,9 +121,11 @@ Examples:
       };
       printResult(options.json ?? false, result, () =>
         [
-          `${String(pkg.manifest.id)} ${String(pkg.manifest.version)}: ${ok ? 'verified' : 'rejected'}${
-            signedBy ? `, signed by ${signedBy.signerId}` : ok ? ', unsigned' : ''
-          }`,
+          shown(
+            `${String(pkg.manifest.id)} ${String(pkg.manifest.version)}: ${ok ? 'verified' : 'rejected'}${
+              signedBy ? `, signed by ${signedBy.signerId}` : ok ? ', unsigned' : ''
+            }`,
+          ),
           ...findingsView('findings', findings),
         ].join('\n'),
       );
