@@ -1,0 +1,31 @@
+import { jest } from '@jest/globals';
+import type { DataSource } from 'typeorm';
+
+/**
+ * Bytes (as JSON) of every result the queries of `dataSource` return while `work` runs: what a
+ * service reads from its database.
+ */
+export async function bytesReadBy(
+  dataSource: DataSource,
+  work: () => Promise<unknown>,
+): Promise<number> {
+  let bytes = 0;
+  const createQueryRunner = dataSource.createQueryRunner.bind(dataSource);
+  const spy = jest.spyOn(dataSource, 'createQueryRunner').mockImplementation((mode) => {
+    const runner = createQueryRunner(mode);
+    const run = runner.query.bind(runner);
+    runner.query = async (...args: Parameters<typeof run>) => {
+      const result: unknown = await run(...args);
+      const rows = Array.isArray(result) ? result : (result as { records: unknown[] }).records;
+      bytes += Buffer.byteLength(JSON.stringify(rows));
+      return result as never;
+    };
+    return runner;
+  });
+  try {
+    await work();
+  } finally {
+    spy.mockRestore();
+  }
+  return bytes;
+}
