@@ -143,7 +143,7 @@ describe('audit chain verification', () => {
         },
       });
     let first: ReplyMap['audit.verify'] | undefined;
-    const bytes = await bytesReadBy(h.dataSource, async () => {
+    const { total: bytes } = await bytesReadBy(h.dataSource, async () => {
       first = await h.bus.request(RequestSubjects.AuditVerify, { after: null, limit: 5000 });
     });
     expect(first).toMatchObject({ first_broken: null, done: false });

@@ -103,7 +103,7 @@ describe('audit query', () => {
     // Eight events of 300 KB: 2.4 MB would match a page of 500; about 0.9 MB fits one message.
     for (let i = 0; i < 8; i++) await revoked('a.heavy', i, { note: 'y'.repeat(300_000) });
     const budget = h.app.get(BusLimits).replyBudget;
-    const bytesRead = await bytesReadBy(h.dataSource, async () => {
+    const { total: bytesRead } = await bytesReadBy(h.dataSource, async () => {
       const page = await query({ plugin_id: 'a.heavy', limit: 500 });
       expect(page.events.map((e) => e.version)).toEqual(['1.0.0', '1.0.1', '1.0.2']);
     });
