@@ -489,7 +489,12 @@ export const RequestSchemas = {
         after: Type.Union([AuditChainLinkSchema, Type.Null()], {
           description: 'the last record a previous segment found intact; null from the start',
         }),
-        limit: Type.Integer({ minimum: 1, maximum: 5000 }),
+        limit: Type.Integer({
+          minimum: 1,
+          maximum: 5000,
+          description:
+            'records to check at most: fewer are when their bytes exceed the audit service read budget',
+        }),
       },
       { additionalProperties: false },
     ),
@@ -497,7 +502,10 @@ export const RequestSchemas = {
       records_checked: Type.Integer({ minimum: 0 }),
       last: Type.Union([AuditChainLinkSchema, Type.Null()]),
       first_broken: Type.Union([AuditChainBreakSchema, Type.Null()]),
-      done: Type.Boolean({ description: 'true when the segment reached the end of the log' }),
+      done: Type.Boolean({
+        description:
+          'true when no record follows the segment or the chain is broken; otherwise ask the next one after `last`',
+      }),
     }),
   },
   [RequestSubjects.SecretsTokenIssue]: {

@@ -37,19 +37,19 @@ const link = (r: ChainedRecord & { hash: string }) => ({
 describe('checkChainSegment', () => {
   it('finds an appended chain intact and ends on its last record', () => {
     const records = chainOf(5);
-    expect(checkChainSegment(null, checked(records), 10)).toEqual({
+    expect(checkChainSegment(null, checked(records), null)).toEqual({
       checked: 5,
       last: link(records[4]),
       broken: null,
     });
-    expect(checkChainSegment(null, [], 10)).toEqual({ checked: 0, last: null, broken: null });
+    expect(checkChainSegment(null, [], null)).toEqual({ checked: 0, last: null, broken: null });
   });
 
   it('continues from the last record of the previous segment', () => {
     const records = chainOf(6);
-    const first = checkChainSegment(null, checked(records.slice(0, 4)), 3);
+    const first = checkChainSegment(null, checked(records.slice(0, 3)), records[3].prev_hash);
     expect(first).toMatchObject({ checked: 3, broken: null, last: link(records[2]) });
-    expect(checkChainSegment(first.last, checked(records.slice(3)), 3)).toEqual({
+    expect(checkChainSegment(first.last, checked(records.slice(3)), null)).toEqual({
       checked: 3,
       last: link(records[5]),
       broken: null,
@@ -66,7 +66,7 @@ describe('checkChainSegment', () => {
     const records = chainOf(4);
     const tampered = checked(records);
     tampered[1] = { ...tampered[1], computed: recordHash(change(records[1])) };
-    expect(checkChainSegment(null, tampered, 10)).toEqual({
+    expect(checkChainSegment(null, tampered, null)).toEqual({
       checked: 1,
       last: link(records[0]),
       broken: { seq: 2, event_id: records[1].event_id, problem: 'changed' },
@@ -81,7 +81,7 @@ describe('checkChainSegment', () => {
       { ...rewritten, hash: recordHash(rewritten) },
       ...records.slice(2),
     ]);
-    expect(checkChainSegment(null, tampered, 10).broken).toEqual({
+    expect(checkChainSegment(null, tampered, null).broken).toEqual({
       seq: 2,
       event_id: records[1].event_id,
       problem: 'changed',
@@ -92,7 +92,7 @@ describe('checkChainSegment', () => {
     const records = chainOf(3);
     const tampered = checked(records);
     tampered[2] = { ...tampered[2], computed: recordHash({ ...records[2], source: 'x' }) };
-    expect(checkChainSegment(null, tampered, 10).broken).toMatchObject({
+    expect(checkChainSegment(null, tampered, null).broken).toMatchObject({
       seq: 3,
       problem: 'changed',
     });
@@ -100,12 +100,12 @@ describe('checkChainSegment', () => {
 
   it('names the record after a removed one, in the middle and at the start', () => {
     const records = chainOf(5);
-    expect(checkChainSegment(null, checked(records.filter((r) => r.seq !== 3)), 10)).toEqual({
+    expect(checkChainSegment(null, checked(records.filter((r) => r.seq !== 3)), null)).toEqual({
       checked: 2,
       last: link(records[1]),
       broken: { seq: 4, event_id: records[3].event_id, problem: 'removed' },
     });
-    expect(checkChainSegment(null, checked(records.slice(2)), 10).broken).toEqual({
+    expect(checkChainSegment(null, checked(records.slice(2)), null).broken).toEqual({
       seq: 3,
       event_id: records[2].event_id,
       problem: 'removed',
@@ -126,12 +126,12 @@ describe('checkChainSegment', () => {
       between,
       ...gapChain.slice(1).map((r) => ({ ...r, seq: r.seq + 1 })),
     ];
-    expect(checkChainSegment(null, spaced, 10).broken).toMatchObject({
+    expect(checkChainSegment(null, spaced, null).broken).toMatchObject({
       seq: 2,
       problem: 'inserted',
     });
     const before = checked([forged(0, 'e'.repeat(64))])[0];
-    expect(checkChainSegment(null, [before, ...checked(records)], 10).broken).toEqual({
+    expect(checkChainSegment(null, [before, ...checked(records)], null).broken).toEqual({
       seq: 0,
       event_id: before.event_id,
       problem: 'inserted',
@@ -139,13 +139,13 @@ describe('checkChainSegment', () => {
     // A copy of a record appended with the copied record's links.
     const copy = { ...records[1], seq: 5, event_id: randomUUID() };
     const after = checked([...records, copy]);
-    expect(checkChainSegment(null, after, 10)).toMatchObject({
+    expect(checkChainSegment(null, after, null)).toMatchObject({
       checked: 4,
       broken: { seq: 5, event_id: copy.event_id, problem: 'inserted' },
     });
   });
 
-  it('looks one record beyond the segment to tell an inserted record at its end', () => {
+  it('looks at the prev_hash of the record after the segment to tell an inserted record at its end', () => {
     const records = chainOf(4);
     const forged = { ...records[2], event_id: randomUUID(), prev_hash: 'a'.repeat(64) };
     const segment = checked([
@@ -154,9 +154,11 @@ describe('checkChainSegment', () => {
       forged,
       ...records.slice(2).map((r) => ({ ...r, seq: r.seq + 1 })),
     ]);
-    expect(checkChainSegment(null, segment, 3).broken).toMatchObject({
-      seq: 3,
-      problem: 'inserted',
-    });
+    expect(checkChainSegment(null, segment.slice(0, 3), segment[3].prev_hash).broken).toMatchObject(
+      {
+        seq: 3,
+        problem: 'inserted',
+      },
+    );
   });
 });

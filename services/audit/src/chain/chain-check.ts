@@ -24,10 +24,10 @@ const breakAt = (r: AuditChainLink, problem: AuditChainBreak['problem']): AuditC
 });
 
 /**
- * Checks `records` (in seq order, all after `after`) up to `limit` of them; a record beyond
- * `limit` is only looked at to tell an inserted record from a removed or changed one. A record
- * is intact when its stored hash is its recomputed one and its `prev_hash` is the stored hash of
- * the record before. Otherwise the first break is named:
+ * Checks `records` (in seq order, all after `after`); `next` is the `prev_hash` of the record
+ * that follows them, null when none does, only looked at to tell an inserted record from a
+ * removed or changed one. A record is intact when its stored hash is its recomputed one and its
+ * `prev_hash` is the stored hash of the record before. Otherwise the first break is named:
  * - `inserted`: the record after it links to the one before it, or it is the last and links to nothing;
  * - `removed`: records before it are missing (a gap in seq, or the first record does not start the chain);
  * - `changed`: its content, `prev_hash` or hash was edited; or it is intact but the record
@@ -36,30 +36,30 @@ const breakAt = (r: AuditChainLink, problem: AuditChainBreak['problem']): AuditC
 export function checkChainSegment(
   after: AuditChainLink | null,
   records: readonly CheckedRecord[],
-  limit: number,
+  next: string | null,
 ): ChainSegmentCheck {
   let prev = after ?? GENESIS;
-  const count = Math.min(limit, records.length);
-  for (let i = 0; i < count; i++) {
+  for (let i = 0; i < records.length; i++) {
     const r = records[i];
-    const broken = problemOf(prev, r, records[i + 1]);
+    const broken = problemOf(prev, r, i + 1 < records.length ? records[i + 1].prev_hash : next);
     if (broken) return { checked: i, last: after === null && i === 0 ? null : prev, broken };
     prev = { seq: r.seq, event_id: r.event_id, hash: r.hash };
   }
-  return { checked: count, last: count === 0 ? after : prev, broken: null };
+  return { checked: records.length, last: records.length === 0 ? after : prev, broken: null };
 }
 
+/** `nextPrevHash`: the `prev_hash` of the record after `r`, null when none follows. */
 function problemOf(
   prev: AuditChainLink,
   r: CheckedRecord,
-  next: CheckedRecord | undefined,
+  nextPrevHash: string | null,
 ): AuditChainBreak | null {
   const contentOk = r.computed === r.hash;
   const linkOk = r.prev_hash === prev.hash;
   if (contentOk && linkOk) return null;
-  if (next && next.prev_hash === prev.hash) return breakAt(r, 'inserted');
+  if (nextPrevHash === prev.hash) return breakAt(r, 'inserted');
   if (linkOk) return breakAt(r, 'changed');
   if (r.seq > prev.seq + 1 || prev.hash === GENESIS_HASH) return breakAt(r, 'removed');
   if (contentOk) return breakAt(prev, 'changed');
-  return next ? breakAt(r, 'changed') : breakAt(r, 'inserted');
+  return nextPrevHash !== null ? breakAt(r, 'changed') : breakAt(r, 'inserted');
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   EventSubjects,
   RequestSubjects,
@@ -6,7 +7,10 @@ import {
 } from '@convergio/contracts';
 import { startServiceHarness, type ServiceHarness } from '@convergio/service-testing';
 import { expectEventually } from '@convergio/testing';
+import { bytesReadBy } from '../bytes-read.spec-helper.js';
+import { AuditWriter } from '../events/audit-writer.js';
 import { auditPersistence, AuditModule } from '../index.js';
+import { CHAIN_READ_BUDGET } from './stored-records.js';
 
 describe('audit chain verification', () => {
   let h: ServiceHarness;
@@ -119,6 +123,61 @@ describe('audit chain verification', () => {
     expect(await verify()).toMatchObject({ checked: 12, broken: { seq: 13, problem: 'inserted' } });
     await tamper('DELETE FROM audit.events WHERE seq = 13');
     expect((await verify()).broken).toBeNull();
+  });
+
+  it('reads about its byte budget of records per segment, however many are asked for, and still walks to the head', async () => {
+    // Twenty events of 300 KB after the twelve: 6 MB would be one segment of 5,000.
+    for (let i = 0; i < 20; i++)
+      await h.app.get(AuditWriter).append({
+        id: randomUUID(),
+        type: EventSubjects.PluginRevoked,
+        version: 1,
+        occurred_at: '2026-11-30T05:00:00.000Z',
+        source: 'approval',
+        correlation_id: randomUUID(),
+        data: {
+          plugin_id: 'a.heavy',
+          version: `1.0.${i}`,
+          revoked_by: 'x',
+          note: 'y'.repeat(300_000),
+        },
+      });
+    let first: ReplyMap['audit.verify'] | undefined;
+    const { total: bytes } = await bytesReadBy(h.dataSource, async () => {
+      first = await h.bus.request(RequestSubjects.AuditVerify, { after: null, limit: 5000 });
+    });
+    expect(first).toMatchObject({ first_broken: null, done: false });
+    expect(first!.records_checked).toBeLessThan(32);
+    expect(bytes).toBeLessThanOrEqual(CHAIN_READ_BUDGET + 64 * 1024);
+    const head = await row(32);
+    expect(await verify(5000)).toEqual({
+      checked: 32,
+      broken: null,
+      head: { seq: 32, event_id: head.event_id, hash: head.hash },
+    });
+
+    // The last record of that segment, forged (its size kept, so the segment ends there again),
+    // and the record after it linked over it.
+    const end = first!.last!.seq;
+    const [before, forged, after] = [await row(end - 1), await row(end), await row(end + 1)];
+    await tamper(
+      `UPDATE audit.events SET data = jsonb_set(data, '{note}', to_jsonb(repeat('z', 300000))) WHERE seq = $1`,
+      [end],
+    );
+    await tamper(`UPDATE audit.events SET prev_hash = $2 WHERE seq = $1`, [end + 1, before.hash]);
+    expect(await verify(5000)).toMatchObject({
+      checked: end - 1,
+      broken: { seq: end, event_id: forged.event_id, problem: 'inserted' },
+    });
+    await tamper(`UPDATE audit.events SET data = $2 WHERE seq = $1`, [
+      end,
+      JSON.stringify(forged.data),
+    ]);
+    await tamper(`UPDATE audit.events SET prev_hash = $2 WHERE seq = $1`, [
+      end + 1,
+      after.prev_hash,
+    ]);
+    expect((await verify(5000)).broken).toBeNull();
   });
 
   it('refuses a segment request out of bounds with a coded error', async () => {

@@ -70,11 +70,14 @@ export class AuditChain1765300000000 implements MigrationInterface {
   }
 }
 
-/** Chains the records stored before this migration, in seq order, a page at a time. */
+/**
+ * Chains the records stored before this migration, in seq order, a page at a time: up to
+ * `BACKFILL_PAGE` records, fewer when they are large (`readStoredRecords`).
+ */
 async function chainExistingRecords(q: QueryRunner): Promise<void> {
   let prev = { seq: FIRST_SEQ, hash: GENESIS_HASH };
   for (;;) {
-    const page = await readStoredRecords((sql, p) => q.query(sql, p), prev.seq, BACKFILL_PAGE);
+    const page = await readStoredRecords(q.manager, prev.seq, BACKFILL_PAGE);
     if (page.length === 0) return;
     const hashes: string[] = [];
     const prevHashes: string[] = [];

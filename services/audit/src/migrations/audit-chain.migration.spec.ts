@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { createDataSourceOptions, runMigrations } from '@convergio/persistence';
 import { createTestDatabase, type TestDatabase } from '@convergio/testing';
+import { bytesReadBy } from '../bytes-read.spec-helper.js';
 import { AUDIT_SCHEMA } from '../audit.schema.js';
 import { ChainVerifyService } from '../chain/chain-verify.service.js';
+import { CHAIN_READ_BUDGET } from '../chain/stored-records.js';
 import { auditPersistence } from '../index.js';
 import { AuditInit1764300000000 } from './1764300000000-audit-init.js';
 
@@ -50,5 +52,47 @@ describe('the chain migration on a log recorded before it', () => {
     expect(
       await new ChainVerifyService(dataSource).verifySegment({ after: null, limit: 100 }),
     ).toMatchObject({ records_checked: 4, first_broken: null, done: true });
+  });
+
+  it('chains large records a read budget at a time', async () => {
+    const large = await createTestDatabase('audit_mig_large');
+    const legacy = await new DataSource(
+      createDataSourceOptions({
+        url: large.url,
+        ...auditPersistence,
+        migrations: [AuditInit1764300000000],
+      }),
+    ).initialize();
+    try {
+      await runMigrations(legacy);
+      // Twenty records of 300 KB: 6 MB in the first page of 1,000.
+      for (let n = 0; n < 20; n++)
+        await legacy.query(
+          `INSERT INTO ${AUDIT_SCHEMA}.events (event_id, type, source, plugin_id, version, correlation_id, occurred_at, data)
+           VALUES ($1, 'plugin.loaded', 'executor', 'a.old', '1.0.0', $2, now(), $3)`,
+          [
+            randomUUID(),
+            `c-${n}`,
+            JSON.stringify({ plugin_id: 'a.old', note: 'y'.repeat(300_000) }),
+          ],
+        );
+      await legacy.destroy();
+      const chained = new DataSource(
+        createDataSourceOptions({ url: large.url, ...auditPersistence }),
+      );
+      await chained.initialize();
+      try {
+        const { largest } = await bytesReadBy(chained, () => runMigrations(chained));
+        expect(largest).toBeLessThanOrEqual(CHAIN_READ_BUDGET + 64 * 1024);
+        expect(
+          await new ChainVerifyService(chained).verifySegment({ after: null, limit: 5000 }),
+        ).toMatchObject({ first_broken: null, done: false });
+      } finally {
+        await chained.destroy();
+      }
+    } finally {
+      if (legacy.isInitialized) await legacy.destroy();
+      await large.drop();
+    }
   });
 });

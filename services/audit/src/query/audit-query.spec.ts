@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { jest } from '@jest/globals';
 import {
   EventSubjects,
   RequestSubjects,
@@ -8,6 +7,7 @@ import {
 } from '@convergio/contracts';
 import { BusLimits } from '@convergio/messaging';
 import { startServiceHarness, type ServiceHarness } from '@convergio/service-testing';
+import { bytesReadBy } from '../bytes-read.spec-helper.js';
 import { AuditWriter } from '../events/audit-writer.js';
 import { auditPersistence, AuditModule } from '../index.js';
 import { encodeAuditCursor } from './audit-cursor.js';
@@ -103,26 +103,11 @@ describe('audit query', () => {
     // Eight events of 300 KB: 2.4 MB would match a page of 500; about 0.9 MB fits one message.
     for (let i = 0; i < 8; i++) await revoked('a.heavy', i, { note: 'y'.repeat(300_000) });
     const budget = h.app.get(BusLimits).replyBudget;
-    let bytesRead = 0;
-    const createQueryRunner = h.dataSource.createQueryRunner.bind(h.dataSource);
-    const spy = jest.spyOn(h.dataSource, 'createQueryRunner').mockImplementation((mode) => {
-      const runner = createQueryRunner(mode);
-      const run = runner.query.bind(runner);
-      runner.query = async (...args: Parameters<typeof run>) => {
-        const result: unknown = await run(...args);
-        const rows = Array.isArray(result) ? result : (result as { records: unknown[] }).records;
-        bytesRead += Buffer.byteLength(JSON.stringify(rows));
-        return result as never;
-      };
-      return runner;
-    });
-    try {
+    const { total: bytesRead } = await bytesReadBy(h.dataSource, async () => {
       const page = await query({ plugin_id: 'a.heavy', limit: 500 });
       expect(page.events.map((e) => e.version)).toEqual(['1.0.0', '1.0.1', '1.0.2']);
-      expect(bytesRead).toBeLessThanOrEqual(budget);
-    } finally {
-      spy.mockRestore();
-    }
+    });
+    expect(bytesRead).toBeLessThanOrEqual(budget);
   });
 
   it.each([

@@ -60,4 +60,32 @@ describe('GET /v1/audit/verify', () => {
     await second;
     expect(audit.asked()).toBe(2);
   });
+
+  it('asks segment after segment, each from the last intact record, until one is done', async () => {
+    const link = (seq: number) => ({ seq, event_id: `e${seq}`, hash: `h${seq}` });
+    // Segments as the audit service cuts them when records are large: short, and not done.
+    const segments = [
+      { records_checked: 2, last: link(2), first_broken: null, done: false },
+      { records_checked: 1, last: link(3), first_broken: null, done: false },
+      { records_checked: 4, last: link(7), first_broken: null, done: true },
+    ];
+    const asked: unknown[] = [];
+    const bus = {
+      request: (_subject: string, data: unknown) => {
+        asked.push(data);
+        return Promise.resolve(segments[asked.length - 1]);
+      },
+    } as unknown as BusClient;
+    expect(await new AuditVerify(bus).verify()).toEqual({
+      ok: true,
+      records_checked: 7,
+      first_broken: null,
+      head: link(7),
+    });
+    expect(asked).toEqual([
+      { after: null, limit: 5000 },
+      { after: link(2), limit: 5000 },
+      { after: link(3), limit: 5000 },
+    ]);
+  });
 });

@@ -8,7 +8,11 @@ import {
 } from '@convergio/contracts';
 import { BusClient } from '@convergio/messaging';
 
-/** Records the audit service checks per request: what bounds its memory and each request's time. */
+/**
+ * Records the audit service checks per request at most: what bounds each request's time. It
+ * checks fewer when they are large (its read budget bounds its memory), so a segment that is not
+ * `done` is followed by another, however short.
+ */
 const SEGMENT = 5000;
 
 /** The answer of GET /v1/audit/verify. */
