@@ -59,7 +59,7 @@ export function decodePageCursor(
     parts.length === size + 1 &&
     parts[0] === list &&
     parts.every((p) => typeof p === 'string')
-      ? (parts.slice(1) as string[])
+      ? parts.slice(1)
       : undefined;
   if (!position || encodePageCursor(list, position) !== cursor || !valid(position))
     throw new DomainError('validation_failed', `invalid ${list} query`, [
