@@ -6,6 +6,7 @@ export * from './manifest.schema.js';
 export * from './signer.schema.js';
 export * from './event-payloads.js';
 export * from './request-payloads.js';
+export * from './page.js';
 export * from './envelope.js';
 export * from './error-details.js';
 export * from './validation.js';

@@ -16,6 +16,7 @@ import {
 } from './signer.schema.js';
 import { ALL_EVENT_SUBJECTS, RequestSubjects } from './subjects.js';
 import { DomainError } from './error-codes.js';
+import { NextCursorSchema, PageCursorSchema, PageLimitSchema } from './page.js';
 
 /** The most keys an approval may carry as the decider's issuance lineage (`decided_by_kin`). */
 export const MAX_DECIDER_KIN = 10_000;
@@ -260,8 +261,14 @@ export const RequestSchemas = {
     reply: Type.Object({ plugin_id: PluginId, version: Version, status: VersionStatusSchema }),
   },
   [RequestSubjects.RegistryListPlugins]: {
-    request: Type.Object({}, { additionalProperties: false }),
-    reply: Type.Object({ plugins: Type.Array(PluginSummarySchema) }),
+    request: Type.Object(
+      { cursor: Type.Optional(PageCursorSchema), limit: PageLimitSchema },
+      { additionalProperties: false },
+    ),
+    reply: Type.Object({
+      plugins: Type.Array(PluginSummarySchema),
+      next_cursor: NextCursorSchema,
+    }),
   },
   [RequestSubjects.RegistryGetPlugin]: {
     request: Type.Object({ plugin_id: PluginId }, { additionalProperties: false }),
@@ -305,10 +312,14 @@ export const RequestSchemas = {
   },
   [RequestSubjects.ApprovalListQueue]: {
     request: Type.Object(
-      { status: Type.Union(APPROVAL_STATUSES.map((s) => Type.Literal(s))) },
+      {
+        status: Type.Union(APPROVAL_STATUSES.map((s) => Type.Literal(s))),
+        cursor: Type.Optional(PageCursorSchema),
+        limit: PageLimitSchema,
+      },
       { additionalProperties: false },
     ),
-    reply: Type.Object({ items: Type.Array(ApprovalItemSchema) }),
+    reply: Type.Object({ items: Type.Array(ApprovalItemSchema), next_cursor: NextCursorSchema }),
   },
   [RequestSubjects.ApprovalDecide]: {
     request: Type.Object(
@@ -367,25 +378,14 @@ export const RequestSchemas = {
   },
   [RequestSubjects.ExecutorListTools]: {
     request: Type.Object(
-      {
-        cursor: Type.Optional(
-          Type.String({
-            pattern: '^[A-Za-z0-9_-]{1,512}$',
-            maxLength: 512,
-            description: "the previous page's `next_cursor`",
-          }),
-        ),
-      },
+      { cursor: Type.Optional(PageCursorSchema) },
       { additionalProperties: false },
     ),
     reply: Type.Object({
-      next_cursor: Type.Union(
-        [Type.String({ pattern: '^[A-Za-z0-9_-]{1,512}$', maxLength: 512 }), Type.Null()],
-        {
-          description:
-            'pass as `cursor` for the next page (a page holds as many tools as fit the bus); null on the last page',
-        },
-      ),
+      next_cursor: Type.Union(NextCursorSchema.anyOf, {
+        description:
+          'pass as `cursor` for the next page (a page holds as many tools as fit the bus); null on the last page',
+      }),
       tools: Type.Array(
         Type.Object({
           plugin_id: PluginId,
@@ -425,8 +425,11 @@ export const RequestSchemas = {
     reply: SignerItemSchema,
   },
   [RequestSubjects.VerificationListSigners]: {
-    request: Type.Object({}, { additionalProperties: false }),
-    reply: Type.Object({ signers: Type.Array(SignerItemSchema) }),
+    request: Type.Object(
+      { cursor: Type.Optional(PageCursorSchema), limit: PageLimitSchema },
+      { additionalProperties: false },
+    ),
+    reply: Type.Object({ signers: Type.Array(SignerItemSchema), next_cursor: NextCursorSchema }),
   },
   [RequestSubjects.VerificationRotateSigner]: {
     request: Type.Object(

@@ -86,6 +86,20 @@ export function countWithin(items: readonly unknown[], budget: number): number {
 }
 
 /**
+ * One page of a list read with `LIMIT limit + 1` (items in page order): the first `limit` items,
+ * fewer when their JSON would pass `budget` bytes ({@link countWithin}); `more` when any item
+ * read is left for the next page.
+ */
+export function pageWithin<T>(
+  items: readonly T[],
+  limit: number,
+  budget: number,
+): { page: T[]; more: boolean } {
+  const page = items.slice(0, countWithin(items.slice(0, limit), budget));
+  return { page, more: items.length > page.length };
+}
+
+/**
  * {@link countWithin} for items not read yet: `sizes` are their JSON sizes in bytes (or upper
  * bounds of them), in order, consumed only as far as needed. Returns how many items fit
  * `budget` bytes, counting a comma after each; the first one always.

@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { MessagingModule, outboxProviders } from '@convergio/messaging';
 import { ApprovalHandler } from './approvals/approval.handler.js';
+import { ApprovalQueue } from './approvals/approval-queue.js';
 import { ApprovalService } from './approvals/approval.service.js';
 import { ApprovalWithdrawals } from './approvals/approval-withdrawals.js';
 import { DecisionService } from './approvals/decision.service.js';
@@ -17,6 +18,7 @@ export class ApprovalModule {
       controllers: [ApprovalHandler],
       providers: [
         ApprovalService,
+        ApprovalQueue,
         DecisionService,
         ApprovalWithdrawals,
         { provide: APPROVAL_SETTINGS, useValue: settings },

@@ -156,6 +156,80 @@ describe('replies larger than the bus carries', () => {
   });
 });
 
+/** 64 net.http rules of a 247-character host and a 1000-character path: an 83 KB plugin.json. */
+const bigHttp = (tag: string) => ({
+  'net.http': {
+    rules: Array.from({ length: 64 }, (_, i) => ({
+      host: `${tag}-${i}.${'h'.repeat(60)}.${'o'.repeat(60)}.${'s'.repeat(60)}.example`.slice(-247),
+      methods: ['GET' as const, 'POST' as const],
+      path_prefix: `/${'p'.repeat(1000)}`,
+    })),
+  },
+});
+
+describe('an approval queue larger than the bus carries', () => {
+  const id = greetManifest().id;
+  const versions = Array.from({ length: 14 }, (_, i) => `1.${i}.0`);
+  let admin: string;
+
+  beforeAll(async () => {
+    let publisher: string;
+    [publisher, admin] = await Promise.all([createKey('publisher'), createKey('admin')]);
+    // Fourteen pending versions of one publisher's 83 KB manifest: over 1 MiB of reviews.
+    for (const version of versions) {
+      const res = await submit(publisher, {
+        ...greetManifest({ id, version }),
+        permissions: bigHttp(version.replace(/\./g, '-')),
+      });
+      expect(res.status).toBe(202);
+    }
+    for (const version of versions)
+      await expectEventually(async () =>
+        expect((await versionState(publisher, id, version)).status).toBe('pending_approval'),
+      );
+  }, 300_000);
+
+  it('pages GET /v1/approvals by bytes with a cursor, every pending version once, no 502', async () => {
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    for (;;) {
+      const res = await api()
+        .get('/v1/approvals')
+        .query({ status: 'pending', ...(cursor && { cursor }) })
+        .set(bearer(admin));
+      expect(res.status).toBe(200);
+      expect(Buffer.byteLength(res.text)).toBeLessThan(MAX_PAYLOAD);
+      const page = res.body as {
+        items: { plugin_id: string; version: string }[];
+        next_cursor: string | null;
+      };
+      expect(page.items.length).toBeGreaterThan(0);
+      seen.push(...page.items.map((i) => `${i.plugin_id}@${i.version}`));
+      pages++;
+      if (page.next_cursor === null) break;
+      cursor = page.next_cursor;
+    }
+    expect(pages).toBeGreaterThan(1);
+    expect(new Set(seen).size).toBe(seen.length);
+    for (const version of versions) expect(seen).toContain(`${id}@${version}`);
+    const small = await api().get('/v1/approvals').query({ limit: 2 }).set(bearer(admin));
+    expect(small.status).toBe(200);
+    expect(small.body.items).toHaveLength(2);
+    expect(small.body.next_cursor).toEqual(expect.any(String));
+  }, 120_000);
+
+  it('refuses an approvals cursor it did not hand out, naming the field', async () => {
+    const res = await api()
+      .get('/v1/approvals')
+      .query({ cursor: 'bm90LWEtY3Vyc29y' })
+      .set(bearer(admin));
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('validation_failed');
+    expect(res.body.error.details).toContainEqual(expect.objectContaining({ path: '/cursor' }));
+  });
+});
+
 describe('plugin output larger than the bus carries', () => {
   let invoker: string;
   let hostile: string;

@@ -6,6 +6,7 @@ import {
   type RequestEnvelope,
 } from '@convergio/contracts';
 import { BusController } from '@convergio/messaging';
+import { ApprovalQueue } from './approval-queue.js';
 import { ApprovalService } from './approval.service.js';
 import { ApprovalWithdrawals } from './approval-withdrawals.js';
 import { DecisionService } from './decision.service.js';
@@ -14,6 +15,7 @@ import { DecisionService } from './decision.service.js';
 export class ApprovalHandler {
   constructor(
     private readonly approvals: ApprovalService,
+    private readonly queue: ApprovalQueue,
     private readonly decisions: DecisionService,
     private readonly withdrawals: ApprovalWithdrawals,
   ) {}
@@ -40,7 +42,7 @@ export class ApprovalHandler {
 
   @MessagePattern(RequestSubjects.ApprovalListQueue)
   list(@Payload() req: RequestEnvelope<'approval.queue.list'>) {
-    return this.approvals.list(req.data.status);
+    return this.queue.list(req.data);
   }
 
   @MessagePattern(RequestSubjects.ApprovalDecide)

@@ -48,7 +48,8 @@ describe('approval service', () => {
       (e) => e.data.plugin_id === id && e.data.version === version,
     );
   const pending = async () =>
-    (await h.bus.request(RequestSubjects.ApprovalListQueue, { status: 'pending' })).items;
+    (await h.bus.request(RequestSubjects.ApprovalListQueue, { status: 'pending', limit: 500 }))
+      .items;
   const decide = (id: string, version: string, decision: 'approve' | 'reject', extra = {}) =>
     h.bus.request(RequestSubjects.ApprovalDecide, {
       plugin_id: id,
@@ -225,8 +226,9 @@ describe('approval service', () => {
     });
     await h.waitFor(EventSubjects.PluginRevoked);
     await expectEventually(async () => {
-      const items = (await h.bus.request(RequestSubjects.ApprovalListQueue, { status: 'revoked' }))
-        .items;
+      const items = (
+        await h.bus.request(RequestSubjects.ApprovalListQueue, { status: 'revoked', limit: 500 })
+      ).items;
       expect(items.map((i) => `${i.plugin_id}@${i.version}`)).toEqual(['revokes@1.0.0']);
     });
     await verified('revokes', '1.1.0', HTTP);
@@ -258,7 +260,10 @@ describe('approval service', () => {
         ),
       ).toEqual([]);
       expect((await pending()).map((i) => i.plugin_id)).not.toContain(id);
-      const revoked = await h.bus.request(RequestSubjects.ApprovalListQueue, { status: 'revoked' });
+      const revoked = await h.bus.request(RequestSubjects.ApprovalListQueue, {
+        status: 'revoked',
+        limit: 500,
+      });
       expect(revoked.items.map((i) => i.plugin_id)).toContain(id);
       await expect(decide(id, '1.0.0', 'approve')).rejects.toMatchObject({ code: 'invalid_state' });
       // A bystander verified meanwhile is approved as usual.
@@ -293,7 +298,7 @@ describe('approval service', () => {
     await approvedEvent('other', '1.0.0');
 
     const approved = (
-      await h.bus.request(RequestSubjects.ApprovalListQueue, { status: 'approved' })
+      await h.bus.request(RequestSubjects.ApprovalListQueue, { status: 'approved', limit: 500 })
     ).items;
     expect(approved.find((i) => i.plugin_id === 'decided')).toMatchObject({
       note: 'reviewed',

@@ -1,17 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import {
-  EventSubjects,
-  type ApprovalItem,
-  type ApprovalStatus,
-  type EventEnvelope,
-} from '@convergio/contracts';
+import { EventSubjects, type EventEnvelope } from '@convergio/contracts';
 import { asksForMore, diffPermissions } from '@convergio/manifest';
 import { TransactionalOutbox } from '@convergio/messaging';
 import { handleOnce, processedEventEntity } from '@convergio/persistence';
 import { APPROVAL_SCHEMA, APPROVAL_SERVICE } from '../approval.schema.js';
 import { AcceptedSigner } from './accepted-signer.entity.js';
-import { toItem } from './approval-item.js';
 import { Approval } from './approval.entity.js';
 import { signerChange } from './key-continuity.js';
 import { recordRevocation, wasRevoked } from './revoked-versions.js';
@@ -116,13 +110,6 @@ export class ApprovalService {
         );
       },
     );
-  }
-
-  async list(status: ApprovalStatus): Promise<{ items: ApprovalItem[] }> {
-    const rows = await this.dataSource
-      .getRepository(Approval)
-      .find({ where: { status }, order: { requestedAt: 'ASC' } });
-    return { items: rows.map(toItem) };
   }
 
   /** An admin accepted another signer for a plugin id: versions it signs may be approved. */

@@ -48,6 +48,7 @@ describe('admin decisions under separation of duties', () => {
     return expectEventually(async () => {
       const { items } = await h.bus.request(RequestSubjects.ApprovalListQueue, {
         status: 'pending',
+        limit: 500,
       });
       const item = items.find((i) => i.plugin_id === id);
       if (!item) throw new Error(`${id} is not pending`);

@@ -1,10 +1,18 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiOkResponse,
+  ApiOperation,
+  ApiQuery,
+  ApiTags,
+} from '@nestjs/swagger';
 import { Type, type Static } from '@sinclair/typebox';
 import {
   APPROVAL_STATUSES,
   DomainError,
   MAX_DECIDER_KIN,
+  RequestSchemas,
   RequestSubjects,
   TrustSchema,
 } from '@convergio/contracts';
@@ -12,6 +20,8 @@ import { BusClient } from '@convergio/messaging';
 import { ApiKeyService } from '../auth/api-key.service.js';
 import { CurrentPrincipal } from '../auth/principal.decorator.js';
 import { Roles, type Principal } from '../auth/roles.js';
+import { openApiSchema } from '../http/openapi-schema.js';
+import { ApiPageQuery, pagedListDescription, pageQuery } from '../http/page-query.js';
 import { ApiPluginPath, PluginIdParam, VersionParam } from '../http/path-params.js';
 import { SchemaPipe } from '../http/schema.pipe.js';
 import {
@@ -21,15 +31,12 @@ import {
   waitQuery,
 } from '../plugins/settled-state.js';
 
-const QueueQuery = Type.Object(
-  {
-    status: Type.Union(
-      APPROVAL_STATUSES.map((s) => Type.Literal(s)),
-      { default: 'pending' },
-    ),
-  },
-  { additionalProperties: false },
-);
+const QueueQuery = pageQuery({
+  status: Type.Union(
+    APPROVAL_STATUSES.map((s) => Type.Literal(s)),
+    { default: 'pending', description: 'reviews in this status' },
+  ),
+});
 const ApproveBody = Type.Object(
   { note: Type.Optional(Type.String({ maxLength: 2000 })), trust: Type.Optional(TrustSchema) },
   { additionalProperties: false },
@@ -53,13 +60,22 @@ export class ApprovalsController {
   ) {}
 
   @Get()
+  @ApiOperation({
+    summary: 'List reviews (the pending queue by default)',
+    description: pagedListDescription(
+      "Oldest request first; a review carries its version's permissions.",
+      'reviews',
+    ),
+  })
+  @ApiPageQuery(QueueQuery)
+  @ApiOkResponse({
+    schema: openApiSchema(RequestSchemas[RequestSubjects.ApprovalListQueue].reply),
+  })
   queue(
     @Query(new SchemaPipe(QueueQuery, 'approvals query', { coerce: true }))
     query: Static<typeof QueueQuery>,
   ) {
-    return this.bus.request(RequestSubjects.ApprovalListQueue, {
-      status: query.status ?? 'pending',
-    });
+    return this.bus.request(RequestSubjects.ApprovalListQueue, query);
   }
 
   @Post(':id/:version/approve')

@@ -25,7 +25,7 @@ describe('API key issuer', () => {
   const rotateWith = async (id: string, secret: string) =>
     rotation.rotate(id, await keys.authenticate(secret));
   const listedIssuer = async (id: string) =>
-    (await keys.list()).keys.find((k) => k.id === id)?.issued_by;
+    (await keys.list({ limit: 500 })).keys.find((k) => k.id === id)?.issued_by;
 
   it('records the creating admin as the issuer of a new key', async () => {
     const ci = await keys.create({ name: 'ci', roles: ['publisher'], publisher: 'acme' }, ADMIN);

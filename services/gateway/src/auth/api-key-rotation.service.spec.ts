@@ -141,7 +141,9 @@ describe('API key rotation', () => {
       await expect(keys.authenticate(adminKey)).rejects.toMatchObject({ code: 'unauthorized' });
     }
     await expectEventually(async () =>
-      expect((await keys.list()).keys.filter((k) => k.name === 'bootstrap-admin')).toEqual([]),
+      expect(
+        (await keys.list({ limit: 500 })).keys.filter((k) => k.name === 'bootstrap-admin'),
+      ).toEqual([]),
     );
   });
 });

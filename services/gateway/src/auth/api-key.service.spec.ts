@@ -1,3 +1,4 @@
+import { encodePageCursor } from '@convergio/contracts';
 import { Module } from '@nestjs/common';
 import { MessagingModule, outboxProviders, TransactionalOutbox } from '@convergio/messaging';
 import { startServiceHarness, type ServiceHarness } from '@convergio/service-testing';
@@ -157,7 +158,7 @@ describe('ApiKeyService', () => {
     const invoker = await keys.create({ name: 'core', roles: ['invoker'] }, ADMIN);
     await keys.revoke(invoker.id, ADMIN);
 
-    const { keys: listed } = await keys.list();
+    const { keys: listed } = await keys.list({ limit: 500 });
 
     expect(listed).toContainEqual({
       id: invoker.id,
@@ -172,6 +173,30 @@ describe('ApiKeyService', () => {
     const text = JSON.stringify(listed);
     expect(text).not.toContain(invoker.key);
     expect(text).not.toMatch(/hash/i);
+  });
+
+  it('pages the key list with a cursor, oldest first, each key once', async () => {
+    // Keys created within one millisecond: the cursor keeps the database's microseconds.
+    await Promise.all(
+      Array.from({ length: 5 }, (_, i) =>
+        keys.create({ name: `page-${i}`, roles: ['invoker'] }, ADMIN),
+      ),
+    );
+    const all = (await keys.list({ limit: 500 })).keys.map((k) => k.id);
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await keys.list({ limit: 2, cursor });
+      expect(page.keys.length).toBeLessThanOrEqual(2);
+      seen.push(...page.keys.map((k) => k.id));
+      cursor = page.next_cursor ?? undefined;
+    } while (cursor !== undefined && seen.length <= all.length);
+    expect(seen).toEqual(all);
+    for (const forged of ['Zm9yZ2Vk', encodePageCursor('api-keys', ['soon', all[0]])])
+      await expect(keys.list({ limit: 2, cursor: forged })).rejects.toMatchObject({
+        code: 'validation_failed',
+        details: [expect.objectContaining({ code: 'invalid_cursor', path: '/cursor' })],
+      });
   });
 
   describe('beside another replica on the same database', () => {

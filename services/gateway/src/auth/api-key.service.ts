@@ -4,7 +4,9 @@ import { DataSource, IsNull, MoreThan } from 'typeorm';
 import {
   codePointName,
   controlCharacterIndex,
+  decodePageCursor,
   DomainError,
+  encodePageCursor,
   EventSubjects,
 } from '@convergio/contracts';
 import { TransactionalOutbox } from '@convergio/messaging';
@@ -21,6 +23,9 @@ import { GATEWAY_SERVICE } from '../gateway.schema.js';
  * of it is heard ({@link KeyRevocations}): a backstop, not how revocations arrive.
  */
 const VERIFIED_KEY_TTL_MS = 5000;
+const API_KEYS = 'api-keys';
+const MICROS = /^-?(0|[1-9][0-9]{0,17})$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const MAX_CACHED_KEYS = 10_000;
 
 /** What an admin asks for when creating a key. */
@@ -128,12 +133,42 @@ export class ApiKeyService {
     return { id, name, roles, publisher, key };
   }
 
-  /** Every key, revoked ones included; never the key or its hash. */
-  async list(): Promise<{ keys: ApiKeyView[] }> {
-    const rows = await this.dataSource
+  /**
+   * A page of keys, revoked ones included, oldest first (then by id), after `cursor` (the first
+   * without): at most `limit`; never the key or its hash.
+   * @throws DomainError `validation_failed` for a cursor this list did not hand out
+   */
+  async list(q: {
+    cursor?: string;
+    limit: number;
+  }): Promise<{ keys: ApiKeyView[]; next_cursor: string | null }> {
+    const after =
+      q.cursor === undefined
+        ? undefined
+        : decodePageCursor(API_KEYS, q.cursor, 2, ([at, id]) => MICROS.test(at) && UUID.test(id));
+    // Creation times are the database's, in microseconds: the cursor keeps them exact.
+    const qb = this.dataSource
       .getRepository(ApiKey)
-      .find({ order: { createdAt: 'ASC', id: 'ASC' } });
-    return { keys: rows.map(viewOf) };
+      .createQueryBuilder('k')
+      .addSelect('(extract(epoch FROM k.created_at) * 1000000)::bigint::text', 'at_us')
+      .orderBy('k.created_at', 'ASC')
+      .addOrderBy('k.id', 'ASC')
+      .limit(q.limit + 1);
+    if (after)
+      qb.where(
+        `(k.created_at, k.id) > (to_timestamp(0) + (:at || ' microseconds')::interval, :id)`,
+        { at: after[0], id: after[1] },
+      );
+    const { entities, raw } = await qb.getRawAndEntities<{ at_us: string }>();
+    const page = entities.slice(0, q.limit);
+    const last = page.length - 1;
+    return {
+      keys: page.map(viewOf),
+      next_cursor:
+        entities.length > page.length
+          ? encodePageCursor(API_KEYS, [raw[last].at_us, page[last].id])
+          : null,
+    };
   }
 
   /**

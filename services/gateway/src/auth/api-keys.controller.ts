@@ -1,7 +1,18 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Param,
+  Post,
+  Query,
+} from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Type, type Static } from '@sinclair/typebox';
-import { PUBLISHER_PATTERN } from '@convergio/contracts';
+import { NextCursorSchema, PUBLISHER_PATTERN } from '@convergio/contracts';
+import { ApiPageQuery, pagedListDescription, pageQuery } from '../http/page-query.js';
 import { ApiKeyIdParam, ApiKeyPath } from '../http/path-params.js';
 import { SchemaPipe } from '../http/schema.pipe.js';
 import { ApiKeyRotationService } from './api-key-rotation.service.js';
@@ -36,7 +47,8 @@ const KeySchema = Type.Object({
   created_at: Type.String(),
   revoked_at: Type.Union([Type.String(), Type.Null()]),
 });
-const KeyListSchema = Type.Object({ keys: Type.Array(KeySchema) });
+const KeyListSchema = Type.Object({ keys: Type.Array(KeySchema), next_cursor: NextCursorSchema });
+const ListQuery = pageQuery({});
 
 @ApiTags('api-keys')
 @ApiBearerAuth()
@@ -65,10 +77,17 @@ export class ApiKeysController {
 
   /** Every key with its roles and publisher; never the key itself. */
   @Get()
-  @ApiOperation({ summary: 'List API keys (never the keys themselves)' })
+  @ApiOperation({
+    summary: 'List API keys (never the keys themselves)',
+    description: pagedListDescription('Oldest first, revoked keys included.', 'keys'),
+  })
+  @ApiPageQuery(ListQuery)
   @ApiOkResponse({ schema: KeyListSchema })
-  list() {
-    return this.keys.list();
+  list(
+    @Query(new SchemaPipe(ListQuery, 'API keys query', { coerce: true }))
+    q: Static<typeof ListQuery>,
+  ) {
+    return this.keys.list(q);
   }
 
   /** Revokes a key at once; answers the key as it now is, with `revoked_at`. */

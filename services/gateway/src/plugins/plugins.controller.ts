@@ -33,6 +33,7 @@ import { CurrentPrincipal } from '../auth/principal.decorator.js';
 import { PublisherOnly, Roles, type Principal } from '../auth/roles.js';
 import { TakesBody } from '../http/body-type.js';
 import { openApiSchema } from '../http/openapi-schema.js';
+import { ApiPageQuery, pagedListDescription, pageQuery } from '../http/page-query.js';
 import { ApiPluginPath, PluginIdParam, VersionParam } from '../http/path-params.js';
 import { SchemaPipe } from '../http/schema.pipe.js';
 import { ExecutorTimeouts } from './executor-timeouts.js';
@@ -59,6 +60,7 @@ const SignerBody = Type.Object(
 );
 const TransferReply = openApiSchema(RequestSchemas[RequestSubjects.RegistryTransferOwner].reply);
 const VersionReply = openApiSchema(RequestSchemas[RequestSubjects.RegistryGetVersion].reply);
+const ListQuery = pageQuery({});
 const SubmitQuery = waitQuery(
   'seconds to wait for verification and automatic approval to finish; the answer then carries approved, pending_approval or rejected',
 );
@@ -117,12 +119,20 @@ export class PluginsController {
   @Get()
   @ApiOperation({
     summary: 'List plugins',
-    description:
-      'Each with its owner, the version calls run by default (`serving_version`: the highest approved release, null when none) and the version submitted last with its status.',
+    description: pagedListDescription(
+      'By plugin id, each with its owner, the version calls run by default (`serving_version`: the highest approved release, null when none) and the version submitted last with its status.',
+      'plugins',
+    ),
   })
-  @ApiOkResponse({ schema: RequestSchemas[RequestSubjects.RegistryListPlugins].reply })
-  list() {
-    return this.bus.request(RequestSubjects.RegistryListPlugins, {});
+  @ApiPageQuery(ListQuery)
+  @ApiOkResponse({
+    schema: openApiSchema(RequestSchemas[RequestSubjects.RegistryListPlugins].reply),
+  })
+  list(
+    @Query(new SchemaPipe(ListQuery, 'plugins query', { coerce: true }))
+    q: Static<typeof ListQuery>,
+  ) {
+    return this.bus.request(RequestSubjects.RegistryListPlugins, q);
   }
 
   @Get(':id')

@@ -1,4 +1,14 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Param,
+  Post,
+  Query,
+} from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
@@ -19,6 +29,7 @@ import { BusClient } from '@convergio/messaging';
 import { CurrentPrincipal } from '../auth/principal.decorator.js';
 import { Roles, type Principal } from '../auth/roles.js';
 import { openApiSchema } from '../http/openapi-schema.js';
+import { ApiPageQuery, pagedListDescription, pageQuery } from '../http/page-query.js';
 import { SignerIdParam } from '../http/path-params.js';
 import { SchemaPipe } from '../http/schema.pipe.js';
 
@@ -27,6 +38,7 @@ const AddBody = Type.Object(
   { additionalProperties: false },
 );
 const RotateBody = Type.Object({ public_key: PublicKeySchema }, { additionalProperties: false });
+const ListQuery = pageQuery({});
 const SignerReply = openApiSchema(RequestSchemas[RequestSubjects.VerificationAddSigner].reply);
 const ApiSignerPath = () =>
   ApiParam({ name: 'id', description: 'signer id', schema: openApiSchema(SignerIdSchema) });
@@ -58,9 +70,19 @@ export class SignersController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'List the keyring: every signer with every key it has had' })
-  list() {
-    return this.bus.request(RequestSubjects.VerificationListSigners, {});
+  @ApiOperation({
+    summary: 'List the keyring: every signer with every key it has had',
+    description: pagedListDescription('By signer id.', 'signers'),
+  })
+  @ApiPageQuery(ListQuery)
+  @ApiOkResponse({
+    schema: openApiSchema(RequestSchemas[RequestSubjects.VerificationListSigners].reply),
+  })
+  list(
+    @Query(new SchemaPipe(ListQuery, 'signers query', { coerce: true }))
+    q: Static<typeof ListQuery>,
+  ) {
+    return this.bus.request(RequestSubjects.VerificationListSigners, q);
   }
 
   @Post(':id/rotate')

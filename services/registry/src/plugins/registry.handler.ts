@@ -32,8 +32,8 @@ export class RegistryHandler {
   }
 
   @MessagePattern(RequestSubjects.RegistryListPlugins)
-  list() {
-    return this.registry.list();
+  list(@Payload() req: RequestEnvelope<'registry.plugins.list'>) {
+    return this.registry.list(req.data);
   }
 
   @MessagePattern(RequestSubjects.RegistryGetPlugin)

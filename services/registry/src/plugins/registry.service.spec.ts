@@ -1,4 +1,4 @@
-import { EventSubjects, RequestSubjects } from '@convergio/contracts';
+import { encodePageCursor, EventSubjects, RequestSubjects } from '@convergio/contracts';
 import { startServiceHarness, type ServiceHarness } from '@convergio/service-testing';
 import { aManifest, expectEventually, sha256Hex } from '@convergio/testing';
 import { registryPersistence, RegistryModule } from '../index.js';
@@ -276,7 +276,7 @@ describe('registry service', () => {
 
   it('lists plugins with their owner and latest version', async () => {
     await submit('r.one', '1.1.0');
-    const { plugins } = await h.bus.request(RequestSubjects.RegistryListPlugins, {});
+    const { plugins } = await h.bus.request(RequestSubjects.RegistryListPlugins, { limit: 500 });
     expect(plugins).toContainEqual(
       expect.objectContaining({
         plugin_id: 'r.one',
@@ -292,5 +292,36 @@ describe('registry service', () => {
         (v) => v.version,
       ),
     ).toEqual(['1.1.0', '1.0.0']);
+  });
+
+  it('pages the plugin list by id with a cursor, each plugin once', async () => {
+    for (let i = 0; i < 5; i++) await submit(`r.page-${i}`);
+    const { plugins: all } = await h.bus.request(RequestSubjects.RegistryListPlugins, {
+      limit: 500,
+    });
+    const ids = all.map((p) => p.plugin_id);
+    expect([...ids].sort()).toEqual(ids);
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await h.bus.request(RequestSubjects.RegistryListPlugins, { limit: 2, cursor });
+      expect(page.plugins.length).toBeLessThanOrEqual(2);
+      seen.push(...page.plugins.map((p) => p.plugin_id));
+      cursor = page.next_cursor ?? undefined;
+      pages++;
+    } while (cursor !== undefined && pages < 50);
+    expect(seen).toEqual(ids);
+    expect(pages).toBe(Math.ceil(ids.length / 2));
+  });
+
+  it('refuses a cursor it did not hand out with validation_failed naming cursor', async () => {
+    for (const cursor of ['bm9wZQ', encodePageCursor('approvals', ['r.one'])])
+      await expect(
+        h.bus.request(RequestSubjects.RegistryListPlugins, { limit: 2, cursor }),
+      ).rejects.toMatchObject({
+        code: 'validation_failed',
+        details: [expect.objectContaining({ code: 'invalid_cursor', path: '/cursor' })],
+      });
   });
 });

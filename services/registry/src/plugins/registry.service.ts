@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource, In, type EntityManager } from 'typeorm';
 import {
+  decodePageCursor,
   DomainError,
+  encodePageCursor,
   EventSubjects,
   type EventEnvelope,
   type Finding,
@@ -11,7 +13,7 @@ import {
   type VersionState,
   type VersionStatus,
 } from '@convergio/contracts';
-import { TransactionalOutbox } from '@convergio/messaging';
+import { BusLimits, pageWithin, TransactionalOutbox } from '@convergio/messaging';
 import { handleOnce, processedEventEntity } from '@convergio/persistence';
 import { servingVersion } from '@convergio/manifest';
 import { REGISTRY_SCHEMA, REGISTRY_SERVICE } from '../registry.schema.js';
@@ -20,6 +22,7 @@ import { Plugin } from './plugin.entity.js';
 import { PluginVersion } from './plugin-version.entity.js';
 
 const ProcessedEvent = processedEventEntity(REGISTRY_SCHEMA);
+const PLUGINS = 'plugins';
 
 /** What an event changes on a stored version. */
 export interface VersionChange {
@@ -38,6 +41,7 @@ export class RegistryService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly outbox: TransactionalOutbox,
+    private readonly limits: BusLimits,
   ) {}
 
   /** Applies a lifecycle event once; a status never moves backwards. */
@@ -67,25 +71,49 @@ export class RegistryService {
     );
   }
 
-  /** Every plugin: its owner, the version served by default and the one submitted last. */
-  async list(): Promise<ReplyMap['registry.plugins.list']> {
-    const rows = await this.dataSource
-      .getRepository(PluginVersion)
-      .find({ order: { pluginId: 'ASC', submittedAt: 'DESC' } });
-    const owners = await this.owners(this.dataSource.manager);
-    const byPlugin = new Map<string, PluginVersion[]>();
-    for (const row of rows)
-      byPlugin.set(row.pluginId, [...(byPlugin.get(row.pluginId) ?? []), row]);
-    return {
-      plugins: [...byPlugin.entries()].map(([pluginId, versions]) => ({
-        plugin_id: pluginId,
+  /**
+   * A page of plugins by id, after `cursor` (the first without): each with its owner, the version
+   * served by default and the one submitted last. At most `limit`, fewer when their JSON would pass
+   * the bus's reply budget; only the plugins of the page and their versions' states are read
+   * (never their manifests).
+   * @throws DomainError `validation_failed` for a cursor this list did not hand out
+   */
+  async list(q: RequestMap['registry.plugins.list']): Promise<ReplyMap['registry.plugins.list']> {
+    const after = q.cursor === undefined ? undefined : decodePageCursor(PLUGINS, q.cursor, 1)[0];
+    const manager = this.dataSource.manager;
+    const qb = manager
+      .createQueryBuilder(Plugin, 'p')
+      .where(
+        `EXISTS (SELECT 1 FROM ${REGISTRY_SCHEMA}.plugin_versions v WHERE v.plugin_id = p.plugin_id)`,
+      )
+      .orderBy('p.plugin_id', 'ASC')
+      .limit(q.limit + 1);
+    if (after !== undefined) qb.andWhere('p.plugin_id > :after', { after });
+    const plugins = await qb.getMany();
+    const rows = plugins.length
+      ? await manager.find(PluginVersion, {
+          select: { pluginId: true, version: true, name: true, status: true, updatedAt: true },
+          where: { pluginId: In(plugins.map((p) => p.pluginId)) },
+          order: { submittedAt: 'DESC' },
+        })
+      : [];
+    const summaries = plugins.map((p) => {
+      // Newest first; a plugin row is written with its first version, so there is one.
+      const versions = rows.filter((r) => r.pluginId === p.pluginId);
+      return {
+        plugin_id: p.pluginId,
         name: versions[0].name,
-        owner: ownerOf(owners, pluginId),
+        owner: p.owner,
         serving_version: servingVersion(versions),
         latest_version: versions[0].version,
         latest_status: versions[0].status,
         updated_at: versions[0].updatedAt.toISOString(),
-      })),
+      };
+    });
+    const { page, more } = pageWithin(summaries, q.limit, this.limits.replyBudget);
+    return {
+      plugins: page,
+      next_cursor: more ? encodePageCursor(PLUGINS, [page[page.length - 1].plugin_id]) : null,
     };
   }
 
@@ -162,8 +190,8 @@ export class RegistryService {
     });
   }
 
-  private async owners(manager: EntityManager, pluginId?: string): Promise<Map<string, string>> {
-    const rows = await manager.find(Plugin, { where: pluginId ? { pluginId } : {} });
+  private async owners(manager: EntityManager, pluginId: string): Promise<Map<string, string>> {
+    const rows = await manager.find(Plugin, { where: { pluginId } });
     return new Map(rows.map((p) => [p.pluginId, p.owner]));
   }
 

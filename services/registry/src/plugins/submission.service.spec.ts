@@ -202,7 +202,7 @@ describe('registry submissions: owners and versions', () => {
     await submit('o.serving', '1.1.0', 'acme');
     await decide('o.serving', '1.1.0', 'rejected');
 
-    const { plugins } = await h.bus.request(RequestSubjects.RegistryListPlugins, {});
+    const { plugins } = await h.bus.request(RequestSubjects.RegistryListPlugins, { limit: 500 });
     expect(plugins.find((p) => p.plugin_id === 'o.serving')).toMatchObject({
       owner: 'acme',
       serving_version: '1.0.0',

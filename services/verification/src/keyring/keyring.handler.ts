@@ -18,8 +18,8 @@ export class KeyringHandler {
   }
 
   @MessagePattern(RequestSubjects.VerificationListSigners)
-  list() {
-    return this.keyring.list();
+  list(@Payload() req: RequestEnvelope<'verification.signers.list'>) {
+    return this.keyring.list(req.data);
   }
 
   @MessagePattern(RequestSubjects.VerificationRotateSigner)

@@ -55,7 +55,7 @@ describe('keyring', () => {
     });
 
   it('holds the operator release key as an official signer from boot', async () => {
-    const { signers } = await h.bus.request('verification.signers.list', {});
+    const { signers } = await h.bus.request('verification.signers.list', { limit: 500 });
     expect(signers).toEqual([
       expect.objectContaining({
         id: 'convergio-release',
@@ -121,7 +121,7 @@ describe('keyring', () => {
       details: [expect.objectContaining({ code })],
     });
     expect(h.events.slice(before).map((e) => e.type)).not.toContain('signer.added');
-    const { signers } = await h.bus.request('verification.signers.list', {});
+    const { signers } = await h.bus.request('verification.signers.list', { limit: 500 });
     expect(signers.map((s) => s.id)).not.toContain('evil');
   });
 
@@ -283,5 +283,31 @@ describe('keyring', () => {
     const reads = jest.spyOn(h.artifacts, 'get');
     expect((await verdict({ ...m })).type).toBe(EventSubjects.PluginVerified);
     expect(reads).not.toHaveBeenCalled();
+  });
+
+  it('pages the keyring by signer id with a cursor, each signer once with its keys', async () => {
+    for (let i = 0; i < 3; i++) await add(`page-${i}`, generateSignerKeys().publicKey);
+    await h.bus.request('verification.signers.rotate', {
+      id: 'page-1',
+      public_key: b64(generateSignerKeys().publicKey),
+      rotated_by: 'admin-1',
+    });
+    const { signers: all } = await h.bus.request('verification.signers.list', { limit: 500 });
+    const seen: typeof all = [];
+    let cursor: string | undefined;
+    do {
+      const page = await h.bus.request('verification.signers.list', { limit: 2, cursor });
+      expect(page.signers.length).toBeLessThanOrEqual(2);
+      seen.push(...page.signers);
+      cursor = page.next_cursor ?? undefined;
+    } while (cursor !== undefined && seen.length <= all.length);
+    expect(seen).toEqual(all);
+    expect(seen.find((s) => s.id === 'page-1')?.keys).toHaveLength(2);
+    await expect(
+      h.bus.request('verification.signers.list', { limit: 2, cursor: 'Zm9yZ2Vk' }),
+    ).rejects.toMatchObject({
+      code: 'validation_failed',
+      details: [expect.objectContaining({ code: 'invalid_cursor', path: '/cursor' })],
+    });
   });
 });

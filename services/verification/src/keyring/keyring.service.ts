@@ -1,7 +1,9 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { DataSource, IsNull, LessThan, type EntityManager } from 'typeorm';
+import { DataSource, In, IsNull, LessThan, MoreThan, type EntityManager } from 'typeorm';
 import {
+  decodePageCursor,
   DomainError,
+  encodePageCursor,
   EventSubjects,
   type EventEnvelope,
   type Finding,
@@ -15,7 +17,7 @@ import {
   type KeyringSigner,
   type SignatureVerdict,
 } from '@convergio/manifest';
-import { TransactionalOutbox } from '@convergio/messaging';
+import { BusLimits, pageWithin, TransactionalOutbox } from '@convergio/messaging';
 import { handleOnce, processedEventEntity } from '@convergio/persistence';
 import { checkSignerPublicKey, decodeBase64url } from '@convergio/signing';
 import { VerificationRecord } from '../checks/verification-record.entity.js';
@@ -28,6 +30,7 @@ import { Signer } from './signer.entity.js';
 const ProcessedEvent = processedEventEntity(VERIFICATION_SCHEMA);
 /** Who added the release key: the operator's configuration, not an admin key. */
 const OPERATOR = 'operator';
+const SIGNERS = 'signers';
 
 /**
  * The keyring (docs/adr/0010): signers and their keys, rotation, revocation, and key continuity
@@ -41,6 +44,7 @@ export class KeyringService implements OnApplicationBootstrap {
     private readonly dataSource: DataSource,
     private readonly outbox: TransactionalOutbox,
     @Inject(RELEASE_KEY) private readonly releaseKey: ReleaseKey | null,
+    private readonly limits: BusLimits,
   ) {}
 
   /** The operator's release key is in the keyring as an official signer, with that key current. */
@@ -95,18 +99,36 @@ export class KeyringService implements OnApplicationBootstrap {
     });
   }
 
-  async list(): Promise<{ signers: SignerItem[] }> {
-    const signers = await this.dataSource.getRepository(Signer).find({ order: { id: 'ASC' } });
-    const keys = await this.dataSource
-      .getRepository(SignerKey)
-      .find({ order: { addedAt: 'DESC' } });
-    return {
-      signers: signers.map((s) =>
-        toItem(
-          s,
-          keys.filter((k) => k.signerId === s.id),
-        ),
+  /**
+   * A page of the keyring by signer id, after `cursor` (the first without), each signer with every
+   * key it has had: at most `limit`, fewer when their JSON would pass the bus's reply budget.
+   * @throws DomainError `validation_failed` for a cursor this list did not hand out
+   */
+  async list(
+    q: RequestMap['verification.signers.list'],
+  ): Promise<ReplyMap['verification.signers.list']> {
+    const after = q.cursor === undefined ? undefined : decodePageCursor(SIGNERS, q.cursor, 1)[0];
+    const signers = await this.dataSource.getRepository(Signer).find({
+      where: after === undefined ? {} : { id: MoreThan(after) },
+      order: { id: 'ASC' },
+      take: q.limit + 1,
+    });
+    const keys = signers.length
+      ? await this.dataSource.getRepository(SignerKey).find({
+          where: { signerId: In(signers.map((s) => s.id)) },
+          order: { addedAt: 'DESC' },
+        })
+      : [];
+    const items = signers.map((s) =>
+      toItem(
+        s,
+        keys.filter((k) => k.signerId === s.id),
       ),
+    );
+    const { page, more } = pageWithin(items, q.limit, this.limits.replyBudget);
+    return {
+      signers: page,
+      next_cursor: more ? encodePageCursor(SIGNERS, [page[page.length - 1].id]) : null,
     };
   }
 
