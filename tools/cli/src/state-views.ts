@@ -22,6 +22,9 @@ export function versionView(state: VersionState): string {
   const lines = [
     `${state.plugin_id} ${state.version}: ${state.status}`,
     `  loaded:      ${state.loaded ? `yes (${state.loaded_on.join(', ')})` : 'no'}`,
+    ...(state.load_failure
+      ? [`  load failed: ${state.load_failure.reason}: ${state.load_failure.message}`]
+      : []),
     `  trust:       ${state.trust ?? '-'}`,
     `  owner:       ${state.owner}`,
     `  permissions: ${permissions.length > 0 ? permissions.join(', ') : 'none'}`,
