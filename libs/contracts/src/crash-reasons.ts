@@ -100,3 +100,6 @@ export const CRASH_REASONS = [...SANDBOX_ERROR_CODES, 'load_failed'] as const;
 
 /** One reason of {@link CRASH_REASONS}. */
 export type CrashReason = (typeof CRASH_REASONS)[number];
+
+/** The `function` of a plugin.crashed event for a load that failed, not a call. */
+export const LOAD_CRASH_FUNCTION = '(load)';

@@ -76,6 +76,17 @@ export const VersionStatusSchema = Type.Union(
 );
 export type VersionStatus = Static<typeof VersionStatusSchema>;
 
+/** A load of an approved version that failed, as the executor reported it (plugin.crashed). */
+export const LoadFailureSchema = Type.Object(
+  {
+    reason: Type.String({ description: 'the crash reason, e.g. trap or load_failed' }),
+    message: Type.String(),
+    at: Type.String({ format: 'date-time', description: 'when the load failed' }),
+  },
+  { additionalProperties: false },
+);
+export type LoadFailure = Static<typeof LoadFailureSchema>;
+
 export const VersionStateSchema = Type.Object({
   plugin_id: PluginId,
   version: Version,
@@ -94,6 +105,10 @@ export const VersionStateSchema = Type.Object({
   owner: Owner,
   loaded: Type.Boolean({ description: 'whether any executor instance runs the version' }),
   loaded_on: Type.Array(Type.String(), { description: 'the executor instances running it' }),
+  load_failure: Type.Union([LoadFailureSchema, Type.Null()], {
+    description:
+      'why an executor last failed to load the approved version; null once one loads it, or when no load failed',
+  }),
   submitted_by: Type.String(),
   submitted_at: Type.String(),
   updated_at: Type.String(),

@@ -11,30 +11,41 @@ import { SEMVER_NUMBERS_FORMAT, semverNumbersAreSafe } from './semver-numbers.js
 import type { EventSubject, RequestSubject } from './subjects.js';
 import { unstorableCharacters } from './stored-text.js';
 import { manifestControlCharacters, repeatedNames } from './manifest-rules.js';
+import { explainQueryNumbers, readQueryNumbers } from './query-text.js';
 
 /**
- * One strict Ajv for every contract: unknown keywords and loose types are schema bugs. `verbose`
- * keeps each failed schema on its error, so {@link toDetails} can list the values of an enum.
+ * One strict Ajv for every contract: unknown keywords and loose types are schema bugs, and a
+ * number must be finite. `verbose` keeps each failed schema on its error, so {@link toDetails}
+ * can list the values of an enum.
  */
 export const ajv = new Ajv({ strict: true, allErrors: true, allowUnionTypes: true, verbose: true });
-/** The same, for text inputs (query strings): coerces "5" to 5 and fills defaults. */
-const coercingAjv = new Ajv({
+/**
+ * The same, filling defaults, for query strings. It does not coerce: Ajv would take "Infinity",
+ * "0x10", "1e1" or " 5" as numbers; {@link readQueryNumbers} reads plain decimal text only.
+ */
+const queryAjv = new Ajv({
   strict: true,
   allErrors: true,
   allowUnionTypes: true,
   verbose: true,
-  coerceTypes: true,
   useDefaults: true,
 });
-for (const instance of [ajv, coercingAjv]) {
+for (const instance of [ajv, queryAjv]) {
   (addFormats as unknown as (a: Ajv) => Ajv)(instance);
   instance.addFormat(SEMVER_NUMBERS_FORMAT, { type: 'string', validate: semverNumbersAreSafe });
 }
 
 /**
- * Returns a checker that throws a coded error listing every problem. The schema is compiled on
- * the first check, not at import: importing the contracts (every plugin worker and sandbox
- * process does, through the policy) must not pay for compiling every schema (~0.8 s of CPU).
+ * Returns a checker that throws a coded error (`validation_failed`) listing every problem. The
+ * schema is compiled on the first check, not at import: importing the contracts (every plugin
+ * worker and sandbox process does, through the policy) must not pay for compiling every schema
+ * (~0.8 s of CPU).
+ *
+ * With `coerce`, the value is a flat query (name to text) for an object schema: a property that
+ * takes an integer or number is read from plain decimal text only ("5", "-3", "2.5"; not "+5",
+ * " 5", "5.0" for an integer, "1e1", "0x10", "Infinity"), defaults are filled, and each problem
+ * with a number names the parameter and its range ("wait must be an integer from 0 to 120,
+ * written in decimal digits"). The checker then returns the read copy.
  */
 export function compileChecker<T>(
   schema: TSchema,
@@ -43,9 +54,15 @@ export function compileChecker<T>(
 ): (value: unknown) => T {
   let validate: ValidateFunction | undefined;
   return (value: unknown): T => {
-    validate ??= (options.coerce ? coercingAjv : ajv).compile(schema);
-    if (validate(value)) return value as T;
-    throw new DomainError('validation_failed', `invalid ${what}`, toDetails(validate.errors ?? []));
+    validate ??= (options.coerce ? queryAjv : ajv).compile(schema);
+    const read = options.coerce ? readQueryNumbers(schema, value) : value;
+    if (validate(read)) return read as T;
+    const details = toDetails(validate.errors ?? []);
+    throw new DomainError(
+      'validation_failed',
+      `invalid ${what}`,
+      options.coerce ? explainQueryNumbers(schema, details) : details,
+    );
   };
 }
 

@@ -83,6 +83,10 @@ describe('a plugin travels the whole platform', () => {
       plugin_id: manifest.id,
       version: '1.0.0',
       status: 'approved',
+      loaded: true,
+      load_failure: null,
+      policy_violations: [],
+      settled: true,
     });
     expect(submitted.text.endsWith('}\n')).toBe(true);
     await api()
@@ -193,7 +197,14 @@ describe('a plugin travels the whole platform', () => {
       .set(bearer(adminKey()))
       .send({ note: 'reviewed' })
       .expect(200);
-    expect(approved.body).toMatchObject({ plugin_id: id, version: '1.1.0', status: 'approved' });
+    expect(approved.body).toMatchObject({
+      plugin_id: id,
+      version: '1.1.0',
+      status: 'approved',
+      loaded: true,
+      load_failure: null,
+      settled: true,
+    });
     const called = await api()
       .post(`/v1/plugins/${id}/invoke`)
       .set(bearer(invoker))

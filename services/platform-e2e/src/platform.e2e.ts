@@ -34,3 +34,4 @@ await import('./edge-params.cases.js');
 await import('./guidance.cases.js');
 await import('./edge-bodies.cases.js');
 await import('./hostile-packages.cases.js');
+await import('./waits.cases.js');

@@ -6,6 +6,7 @@ import { RegistryPolicyViolations1764600000000 } from './migrations/176460000000
 import { RegistrySbom1764700000000 } from './migrations/1764700000000-registry-sbom.js';
 import { RegistryOutbox1765100000000 } from './migrations/1765100000000-registry-outbox.js';
 import { RegistryOutboxDeadLetters1766600000000 } from './migrations/1766600000000-registry-outbox-dead-letters.js';
+import { RegistryLoadFailure1766900000000 } from './migrations/1766900000000-registry-load-failure.js';
 import { Plugin } from './plugins/plugin.entity.js';
 import { PluginVersion } from './plugins/plugin-version.entity.js';
 import { REGISTRY_SCHEMA } from './registry.schema.js';
@@ -24,5 +25,6 @@ export const registryPersistence = {
     RegistrySbom1764700000000,
     RegistryOutbox1765100000000,
     RegistryOutboxDeadLetters1766600000000,
+    RegistryLoadFailure1766900000000,
   ],
 };

@@ -15,6 +15,8 @@ export const ExitCode = {
   input: 4,
   /** `--wait` ran out before the version settled. */
   waitExpired: 5,
+  /** Approved, but no executor runs it: its load failed, or the operator's grant policy refuses it. */
+  notLoaded: 6,
   /** A bug in the CLI itself. */
   internal: 70,
 } as const;
@@ -30,6 +32,8 @@ export const EXIT_CODE_HELP = `Exit status:
       that is not the API's): retrying may help
   4   local input: a file missing or unreadable, not JSON, not a complete package, a signing refusal
   5   --wait ran out before the version settled
+  6   --wait: the version was approved but did not load (the load failed, reason printed, or
+      the operator's grant policy refuses it)
   70  a bug in the CLI: please report it with the message`;
 
 /** A detail of a refusal, as the gateway and the signing lib report them. */

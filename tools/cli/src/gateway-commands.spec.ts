@@ -66,14 +66,20 @@ const refusal =
     body: { error: { code, message, details: [] } },
   });
 
+/** What a `?wait` answer adds for a version an executor loaded. */
+const loaded = { loaded: true, load_failure: null, policy_violations: [], settled: true };
+
 describe('submit', () => {
   it('uploads the package as multipart with the key and ?wait, and prints the settled status', async () => {
     answer = () => ({
       status: 202,
-      body: { plugin_id: 'example.greet', version: '1.0.0', status: 'approved' },
+      body: { plugin_id: 'example.greet', version: '1.0.0', status: 'approved', ...loaded },
     });
     const run = await cli(['submit', 'pkg', '--wait', '30']);
-    expect(run).toMatchObject({ code: 0, stdout: 'example.greet 1.0.0: approved\n' });
+    expect(run).toMatchObject({
+      code: 0,
+      stdout: 'example.greet 1.0.0: approved\n  loaded: yes\n',
+    });
     expect(run.stderr).toMatch(/^uploaded \d+\.\d KiB in \d+\.\d s, waiting for the gateway\n/);
     const [request] = seen;
     expect(request).toMatchObject({ method: 'POST', url: '/v1/plugins?wait=30' });
@@ -121,10 +127,64 @@ describe('submit', () => {
     });
   });
 
+  it('an approved version whose load failed exits 6 with the reason; --json carries it', async () => {
+    answer = () => ({
+      status: 202,
+      body: {
+        plugin_id: 'example.greet',
+        version: '1.0.0',
+        status: 'approved',
+        ...loaded,
+        loaded: false,
+        load_failure: { reason: 'trap', message: 'unreachable', at: '2026-01-01T00:00:00Z' },
+      },
+    });
+    const human = await cli(['submit', 'pkg', '--wait', '5']);
+    expect(human.code).toBe(6);
+    expect(human.stdout).toBe(
+      'example.greet 1.0.0: approved\n  loaded: no\n  load failed: trap: unreachable\n',
+    );
+    expect(human.stderr).toContain(
+      'convergio: not_loaded: example.greet 1.0.0 was approved but did not load: trap: unreachable',
+    );
+    const json = await cli(['submit', 'pkg', '--wait', '5', '--json']);
+    expect(json.code).toBe(6);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      loaded: false,
+      load_failure: { reason: 'trap' },
+    });
+  });
+
+  it('an approved version that no executor ran before the wait ran out exits 5', async () => {
+    answer = () => ({
+      status: 202,
+      body: {
+        plugin_id: 'example.greet',
+        version: '1.0.0',
+        status: 'approved',
+        ...loaded,
+        loaded: false,
+        settled: false,
+      },
+    });
+    const run = await cli(['submit', 'pkg', '--wait', '5']);
+    expect(run.code).toBe(5);
+    expect(run.stderr).toContain(
+      'convergio: wait_expired: example.greet 1.0.0 is approved but no executor runs it after 5 s',
+    );
+  });
+
   it('a wait that runs out before the version settles exits 5', async () => {
     answer = () => ({
       status: 202,
-      body: { plugin_id: 'example.greet', version: '1.0.0', status: 'verified' },
+      body: {
+        plugin_id: 'example.greet',
+        version: '1.0.0',
+        status: 'verified',
+        ...loaded,
+        loaded: false,
+        settled: false,
+      },
     });
     const run = await cli(['submit', 'pkg', '--wait', '1']);
     expect(run.code).toBe(5);
@@ -231,19 +291,19 @@ describe('invoke, approve and audit send what the gateway takes', () => {
   });
 
   it('approve --wait exits 5 when no executor runs the version after the wait', async () => {
-    answer = (req) =>
-      req.method === 'POST'
-        ? {
-            status: 200,
-            body: {
-              plugin_id: 'example.greet',
-              version: '1.1.0',
-              status: 'approved',
-              trust: 'trusted',
-              note: 'ok',
-            },
-          }
-        : { status: 200, body: { status: 'approved', loaded: false } };
+    answer = () => ({
+      status: 200,
+      body: {
+        plugin_id: 'example.greet',
+        version: '1.1.0',
+        status: 'approved',
+        trust: 'trusted',
+        note: 'ok',
+        ...loaded,
+        loaded: false,
+        settled: false,
+      },
+    });
     const run = await cli([
       'approve',
       'example.greet',
@@ -259,6 +319,27 @@ describe('invoke, approve and audit send what the gateway takes', () => {
     expect(seen[0].url).toBe('/v1/approvals/example.greet/1.1.0/approve?wait=2');
     expect(JSON.parse(seen[0].body.toString())).toEqual({ note: 'ok', trust: 'trusted' });
     expect(run.stderr).toContain('convergio: wait_expired: ');
+    expect(seen).toHaveLength(1);
+  });
+
+  it('approve --wait exits 6 when the approved version breaks the grant policy', async () => {
+    answer = () => ({
+      status: 200,
+      body: {
+        plugin_id: 'example.greet',
+        version: '1.1.0',
+        status: 'approved',
+        trust: 'untrusted',
+        note: null,
+        ...loaded,
+        loaded: false,
+        policy_violations: [{ code: 'policy_violation', message: 'outside the roots' }],
+      },
+    });
+    const run = await cli(['approve', 'example.greet', '1.1.0', '--wait', '2']);
+    expect(run.code).toBe(6);
+    expect(run.stdout).toContain('policy_violation: outside the roots');
+    expect(run.stderr).toContain("breaks the operator's grant policy");
   });
 
   it('audit maps its flags to the query and names the cursor of the next page', async () => {

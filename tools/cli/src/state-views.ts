@@ -25,6 +25,9 @@ export function versionView(state: VersionState): string {
   const lines = [
     `${shown(state.plugin_id)} ${shown(state.version)}: ${shown(state.status)}`,
     `  loaded:      ${state.loaded ? `yes (${state.loaded_on.map(shown).join(', ')})` : 'no'}`,
+    ...(state.load_failure
+      ? [`  load failed: ${shown(state.load_failure.reason)}: ${shown(state.load_failure.message)}`]
+      : []),
     `  trust:       ${shown(state.trust ?? '-')}`,
     `  owner:       ${shown(state.owner)}`,
     `  permissions: ${permissions.length > 0 ? permissions.join(', ') : 'none'}`,

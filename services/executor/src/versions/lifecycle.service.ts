@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import {
   EventSubjects,
+  LOAD_CRASH_FUNCTION,
   pluginVersionKey,
   type EventEnvelope,
   type Finding,
@@ -139,7 +140,7 @@ export class LifecycleService
       // Approved but unloadable (e.g. an import outside the allowlist): calls will report it.
       this.log.error(`${v.pluginId}@${v.version} did not load: ${String(error)}`);
       await this.events.crashed(v.pluginId, v.version, {
-        function: '(load)',
+        function: LOAD_CRASH_FUNCTION,
         ...loadFailure(error),
         resources: { wall_ms: 0 },
       });

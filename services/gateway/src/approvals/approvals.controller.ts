@@ -19,6 +19,7 @@ import {
 import { BusClient } from '@convergio/messaging';
 import { ApiKeyService } from '../auth/api-key.service.js';
 import { CurrentPrincipal } from '../auth/principal.decorator.js';
+import { ClientGone } from '../http/client-gone.js';
 import { Roles, type Principal } from '../auth/roles.js';
 import { openApiSchema } from '../http/openapi-schema.js';
 import { ApiPageQuery, pagedListDescription, pageQuery } from '../http/page-query.js';
@@ -27,7 +28,7 @@ import { SchemaPipe } from '../http/schema.pipe.js';
 import {
   MAX_WAIT_SECONDS,
   RESTING_AFTER_APPROVAL,
-  settledStatus,
+  settledState,
   waitQuery,
 } from '../plugins/settled-state.js';
 
@@ -42,7 +43,7 @@ const ApproveBody = Type.Object(
   { additionalProperties: false },
 );
 const ApproveQuery = waitQuery(
-  'seconds to wait for the approved version to be loaded by an executor, so that a call made next runs it',
+  'seconds to wait until an executor has loaded the approved version (a call made next runs it) or its load failed',
 );
 const RejectBody = Type.Object(
   { reason: Type.String({ minLength: 1, maxLength: 2000 }) },
@@ -82,7 +83,7 @@ export class ApprovalsController {
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary: 'Approve a pending version',
-    description: `Answers with the decision at once; with \`?wait=<seconds>\` (at most ${MAX_WAIT_SECONDS}) it answers once an executor has loaded the version (calls made next run it), or when the wait runs out. Nobody approves a version their key (or their publisher) submitted (403 \`self_approval_forbidden\`). A version asking for proc.exec, or approved above untrusted, needs two different admins: the first approval answers \`status: pending\` with the approval recorded, and the same admin approving again gets 403 \`second_approver_required\`.`,
+    description: `Answers with the decision at once. With \`?wait=<seconds>\` (at most ${MAX_WAIT_SECONDS}) an approval answers as soon as the outcome is known, adding \`loaded\` (true: calls made next run it), \`load_failure\` (why the executor could not load it), \`policy_violations\` and \`settled\` (false when the wait ran out first); the wait stops when the client disconnects. Nobody approves a version their key (or their publisher) submitted (403 \`self_approval_forbidden\`). A version asking for proc.exec, or approved above untrusted, needs two different admins: the first approval answers \`status: pending\` with the approval recorded, and the same admin approving again gets 403 \`second_approver_required\`.`,
   })
   @ApiPluginPath({ version: true })
   @ApiQuery({
@@ -98,6 +99,7 @@ export class ApprovalsController {
     @Query(new SchemaPipe(ApproveQuery, 'approve query', { coerce: true }))
     query: Static<typeof ApproveQuery>,
     @CurrentPrincipal() who: Principal,
+    @ClientGone() gone: AbortSignal,
   ) {
     const kin = await this.keys.issuanceKin(who.keyId);
     if (kin.length > MAX_DECIDER_KIN)
@@ -116,15 +118,15 @@ export class ApprovalsController {
       decided_by_kin: kin,
     });
     // A version waiting for a second admin will not load: nothing to wait for.
-    if (query.wait && decided.status === 'approved')
-      await settledStatus(
-        this.bus,
-        { plugin_id: id, version },
-        'pending_approval',
-        query.wait,
-        RESTING_AFTER_APPROVAL,
-      );
-    return decided;
+    if (!query.wait || decided.status !== 'approved') return decided;
+    const { status: _version, ...waited } = await settledState(
+      this.bus,
+      { plugin_id: id, version },
+      'pending_approval',
+      query.wait,
+      { resting: RESTING_AFTER_APPROVAL, signal: gone },
+    );
+    return { ...decided, ...waited };
   }
 
   @Post(':id/:version/reject')

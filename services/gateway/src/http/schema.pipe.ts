@@ -4,7 +4,10 @@ import { compileChecker, DomainError, unstorableCharacters } from '@convergio/co
 
 /** How a {@link SchemaPipe} reads its input. */
 export interface SchemaPipeOptions {
-  /** For query strings, whose values all arrive as text: "5" becomes 5, defaults are filled. */
+  /**
+   * For query strings, whose values all arrive as text: "5" becomes 5 (plain decimal only, see
+   * `compileChecker`), defaults are filled.
+   */
   coerce?: boolean;
   /**
    * Lets strings hold NUL and lone UTF-16 surrogates, which no service could store: only for

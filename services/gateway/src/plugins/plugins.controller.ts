@@ -30,6 +30,7 @@ import {
 } from '@convergio/contracts';
 import { BusClient } from '@convergio/messaging';
 import { CurrentPrincipal } from '../auth/principal.decorator.js';
+import { ClientGone } from '../http/client-gone.js';
 import { PublisherOnly, Roles, type Principal } from '../auth/roles.js';
 import { TakesBody } from '../http/body-type.js';
 import { openApiSchema } from '../http/openapi-schema.js';
@@ -62,7 +63,7 @@ const TransferReply = openApiSchema(RequestSchemas[RequestSubjects.RegistryTrans
 const VersionReply = openApiSchema(RequestSchemas[RequestSubjects.RegistryGetVersion].reply);
 const ListQuery = pageQuery({});
 const SubmitQuery = waitQuery(
-  'seconds to wait for verification and automatic approval to finish; the answer then carries approved, pending_approval or rejected',
+  'seconds to wait for the outcome: approved and loaded, approved but not loaded (its load failed, or operator policy refuses it), pending_approval or rejected',
 );
 
 @ApiTags('plugins')
@@ -81,7 +82,7 @@ export class PluginsController {
   @ApiOperation({
     summary: 'Submit a plugin version',
     description:
-      'Answers `submitted` at once; with `?wait=<seconds>` (at most 120) it answers when verification and automatic approval are over: `approved`, `pending_approval` (an admin must decide) or `rejected`.',
+      'Answers `submitted` at once. With `?wait=<seconds>` (at most 120) it answers as soon as the outcome is known, with `status` and `loaded`, `load_failure`, `policy_violations` and `settled`: `approved` and `loaded: true` (a call made next runs it); `approved` and `loaded: false` with `load_failure` (why the executor could not load it, e.g. reason `trap`) or `policy_violations`; `pending_approval` (an admin must decide) or `rejected`. `settled: false` when the wait ran out first. The wait stops when the client disconnects.',
   })
   @ApiQuery({
     name: 'wait',
@@ -112,8 +113,9 @@ export class PluginsController {
     @Query(new SchemaPipe(SubmitQuery, 'submit query', { coerce: true }))
     query: Static<typeof SubmitQuery>,
     @CurrentPrincipal() who: Principal,
+    @ClientGone() gone: AbortSignal,
   ) {
-    return this.submissions.submit(parts, who, query.wait);
+    return this.submissions.submit(parts, who, query.wait, gone);
   }
 
   @Get()

@@ -1,10 +1,16 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Type } from '@sinclair/typebox';
-import { RequestSubjects, type VersionStatus } from '@convergio/contracts';
+import {
+  RequestSubjects,
+  type LoadFailure,
+  type VersionState,
+  type VersionStatus,
+} from '@convergio/contracts';
 import type { BusClient } from '@convergio/messaging';
 
 /**
  * Statuses a version rests in until someone acts, after a submission (`approved` counts once an
- * executor runs it).
+ * executor runs it, or it is known not to).
  */
 const RESTING_AFTER_SUBMIT: ReadonlySet<VersionStatus> = new Set([
   'pending_approval',
@@ -27,24 +33,60 @@ export const waitQuery = (description: string) =>
     { additionalProperties: false },
   );
 
+/** What a wait for a version learned; a `?wait` answer carries these fields. */
+export interface SettledState {
+  /** The version's status when the wait ended. */
+  status: VersionStatus;
+  /** Whether an executor runs it, so that a call made next is served. */
+  loaded: boolean;
+  /** Why an executor failed to load it (approved, but it does not run); null when none failed. */
+  load_failure: LoadFailure | null;
+  /** The operator policy rules it breaks: approved, but no executor runs it while any are listed. */
+  policy_violations: VersionState['policy_violations'];
+  /**
+   * True when the outcome is known: approved and loaded, approved but its load failed or policy
+   * refuses it, or resting (pending_approval after a submission, rejected, revoked). False when
+   * the wait ran out first.
+   */
+  settled: boolean;
+}
+
+type Known = Omit<SettledState, 'settled'>;
+
+const outcomeKnown = (s: Known, resting: ReadonlySet<VersionStatus>) =>
+  resting.has(s.status) ||
+  (s.status === 'approved' &&
+    (s.loaded || s.load_failure !== null || s.policy_violations.length > 0));
+
 /**
- * Asks the registry for a version's status until it is settled (approved and loaded by an
- * executor, so a call made next is served, or one of `resting`) or `seconds` have passed;
- * returns the last status seen. Polling the registry (not listening for events) gives the same
- * answer behind any number of gateways.
+ * Asks the registry for a version's state every 100 ms until its outcome is known (see
+ * {@link SettledState.settled}), `seconds` have passed (at most {@link MAX_WAIT_SECONDS},
+ * whatever is asked) or `signal` aborts (the client left); answers what it saw last. Polling the
+ * registry (not listening for events) gives the same answer behind any number of gateways.
+ * Throws what the registry's answer throws (e.g. `not_found`, `unavailable`).
  */
-export async function settledStatus(
+export async function settledState(
   bus: Pick<BusClient, 'request'>,
   ref: { plugin_id: string; version: string },
   status: VersionStatus,
   seconds: number,
-  resting: ReadonlySet<VersionStatus> = RESTING_AFTER_SUBMIT,
-): Promise<VersionStatus> {
-  const deadline = Date.now() + seconds * 1000;
-  let loaded = false;
-  while (!(resting.has(status) || (status === 'approved' && loaded)) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-    ({ status, loaded } = await bus.request(RequestSubjects.RegistryGetVersion, ref));
+  options: { resting?: ReadonlySet<VersionStatus>; signal?: AbortSignal } = {},
+): Promise<SettledState> {
+  const { resting = RESTING_AFTER_SUBMIT, signal } = options;
+  const waitMs = Math.min(seconds, MAX_WAIT_SECONDS) * 1000;
+  const deadline = Date.now() + (waitMs > 0 ? waitMs : 0);
+  let seen: Known = { status, loaded: false, load_failure: null, policy_violations: [] };
+  while (!outcomeKnown(seen, resting)) {
+    if (signal?.aborted || Date.now() >= deadline) return { ...seen, settled: false };
+    await sleep(POLL_MS, undefined, { signal }).catch(() => undefined);
+    if (signal?.aborted) return { ...seen, settled: false };
+    const state = await bus.request(RequestSubjects.RegistryGetVersion, ref);
+    seen = {
+      status: state.status,
+      loaded: state.loaded,
+      load_failure: state.load_failure,
+      policy_violations: state.policy_violations,
+    };
   }
-  return status;
+  return { ...seen, settled: true };
 }

@@ -60,12 +60,20 @@ type SubmitData = {
   sbom?: { upload_id: string };
 };
 
+/** A version state as registry.get_version answers it (the fields a wait reads). */
+const seen = (status: string) => ({
+  status,
+  loaded: false,
+  load_failure: null,
+  policy_violations: [],
+});
+
 /** Records requests and answers registry.submit the way the registry does: promotes, or refuses. */
 class FakeBus {
   readonly requests: { subject: string; data: unknown }[] = [];
   refusal?: DomainError;
   /** The states registry.get_version answers in turn, the last one repeated. */
-  laterStates: { status: string; loaded: boolean }[] = [{ status: 'submitted', loaded: false }];
+  laterStates: Record<string, unknown>[] = [seen('submitted')];
   constructor(private readonly artifacts: FakeArtifactStore) {}
   async request(subject: string, data: SubmitData) {
     this.requests.push({ subject, data });
@@ -130,37 +138,67 @@ describe('SubmissionService', () => {
     ]);
   });
 
+  const loadFailure = { reason: 'trap', message: 'unreachable in the start function', at: 'now' };
+  const violation = { code: 'policy_violation', message: 'outside the roots' };
   it.each([
-    ['approved and loaded', 'approved', true],
-    ['pending_approval', 'pending_approval', false],
-    ['rejected', 'rejected', false],
-  ])('with a wait, answers once the version is %s', async (_what, settled, loaded) => {
+    ['approved and loaded', { status: 'approved', loaded: true }],
+    ['approved but its load failed', { status: 'approved', load_failure: loadFailure }],
+    ['approved but policy refuses it', { status: 'approved', policy_violations: [violation] }],
+    ['pending_approval', { status: 'pending_approval' }],
+    ['rejected', { status: 'rejected' }],
+  ])('with a wait, answers as soon as the version is %s', async (_what, outcome) => {
+    const final = { ...seen('approved'), ...outcome };
     bus.laterStates = [
-      { status: 'verified', loaded: false },
-      { status: settled === 'approved' ? 'approved' : 'verified', loaded: false },
-      { status: settled, loaded },
+      seen('verified'),
+      seen(final.status === 'approved' ? 'approved' : 'verified'),
+      final,
     ];
     const reply = await service.submit(
       { manifest: JSON.stringify(manifest()), module: wasm },
       publisherKey,
       10,
     );
-    expect(reply).toEqual({ plugin_id: 'example.greet', version: '1.0.0', status: settled });
+    expect(reply).toEqual({
+      plugin_id: 'example.greet',
+      version: '1.0.0',
+      ...final,
+      settled: true,
+    });
     expect(
       bus.requests.filter((r) => r.subject === RequestSubjects.RegistryGetVersion),
     ).toHaveLength(3);
   });
 
-  it('with a wait that runs out, answers the status it saw last', async () => {
+  it('with a wait that runs out, answers the state it saw last, not settled', async () => {
+    bus.laterStates = [seen('approved')];
     const reply = await service.submit(
       { manifest: JSON.stringify(manifest()), module: wasm },
       publisherKey,
       0.3,
     );
-    expect(reply.status).toBe('submitted');
+    expect(reply).toMatchObject({ status: 'approved', loaded: false, settled: false });
     expect(
       bus.requests.filter((r) => r.subject === RequestSubjects.RegistryGetVersion).length,
     ).toBeGreaterThan(0);
+  });
+
+  it('stops asking the registry as soon as the client has gone, and never waits past the cap', async () => {
+    const gone = new AbortController();
+    const asked = () =>
+      bus.requests.filter((r) => r.subject === RequestSubjects.RegistryGetVersion).length;
+    const reply = service.submit(
+      { manifest: JSON.stringify(manifest()), module: wasm },
+      publisherKey,
+      Infinity,
+      gone.signal,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    gone.abort();
+    await expect(reply).resolves.toMatchObject({ status: 'submitted', settled: false });
+    const after = asked();
+    expect(after).toBeGreaterThan(0);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(asked()).toBe(after);
   });
 
   it('discards the staged module when the registry refuses the submission', async () => {

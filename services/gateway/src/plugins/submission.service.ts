@@ -1,12 +1,15 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { DomainError, RequestSubjects, type Manifest } from '@convergio/contracts';
+import { DomainError, RequestSubjects, type Manifest, type ReplyMap } from '@convergio/contracts';
 import { BusClient } from '@convergio/messaging';
 import { ARTIFACT_STORE, type ArtifactStore, type StagedArtifact } from '@convergio/artifacts';
 import { PUBLISHER_KEY_HINT, type Principal } from '../auth/roles.js';
 import { GATEWAY_LIMITS, type GatewayLimits } from '../config/gateway.config.js';
 import { checkSbomPart } from './sbom-part.js';
 import { readManifestPart } from './manifest-part.js';
-import { settledStatus } from './settled-state.js';
+import { settledState, type SettledState } from './settled-state.js';
+
+/** The registry's answer to a submission: plugin id, version and status. */
+type Submitted = ReplyMap[typeof RequestSubjects.RegistrySubmit];
 
 /** The parts of a multipart submission. */
 export interface SubmissionParts {
@@ -34,10 +37,17 @@ export class SubmissionService {
   ) {}
 
   /**
-   * Submits; with `waitSeconds`, answers once verification and automatic approval are over
-   * (status approved, pending_approval or rejected) or that time has passed, whichever is first.
+   * Submits; with `waitSeconds`, answers once the outcome is known (approved and loaded, approved
+   * but its load failed, pending_approval or rejected), that time has passed or `signal` aborts
+   * (the client left), whichever is first: the answer then carries what the wait learned
+   * ({@link SettledState}: `loaded`, `load_failure`, `policy_violations`, `settled`).
    */
-  async submit(parts: SubmissionParts, who: Principal, waitSeconds = 0) {
+  async submit(
+    parts: SubmissionParts,
+    who: Principal,
+    waitSeconds = 0,
+    signal?: AbortSignal,
+  ): Promise<Submitted | (Submitted & SettledState)> {
     if (!who.publisher)
       throw new DomainError(
         'forbidden',
@@ -58,13 +68,16 @@ export class SubmissionService {
     const accepted = await this.register(manifest, parts, who, who.publisher);
     if (waitSeconds === 0) return accepted;
     const { plugin_id, version } = accepted;
-    const status = await settledStatus(
+    const waited = await settledState(
       this.bus,
       { plugin_id, version },
       accepted.status,
       waitSeconds,
+      {
+        signal,
+      },
     );
-    return { ...accepted, status };
+    return { ...accepted, ...waited };
   }
 
   private async register(

@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
-import type { Finding, Trust, VersionStatus } from '@convergio/contracts';
+import type { Finding, LoadFailure, Trust, VersionStatus } from '@convergio/contracts';
 import { REGISTRY_SCHEMA } from '../registry.schema.js';
 
 /** One submitted version of a plugin and where it is in its lifecycle. */
@@ -51,6 +51,10 @@ export class PluginVersion {
   /** Executor instances running the version. */
   @Column({ type: 'text', array: true, name: 'loaded_on', default: () => "'{}'" })
   loadedOn!: string[];
+
+  /** Why an executor last failed to load the version; cleared when one loads it. */
+  @Column({ type: 'jsonb', name: 'load_failure', nullable: true })
+  loadFailure!: LoadFailure | null;
 
   /**
    * When the version was first approved; kept when it is revoked, because no later submission

@@ -1,6 +1,7 @@
 import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
 import {
   EventSubjects,
+  LOAD_CRASH_FUNCTION,
   RequestSubjects,
   type EventEnvelope,
   type RequestEnvelope,
@@ -98,6 +99,15 @@ export class RegistryHandler {
   @EventPattern(EventSubjects.PluginUnloaded)
   onUnloaded(@Payload() e: EventEnvelope<'plugin.unloaded'>) {
     return this.registry.apply(e, { loading: { instance: e.data.instance, loaded: false } });
+  }
+
+  // A load that failed (a call's crash is no news about loading): the gateway's `?wait` and
+  // GET .../versions/{v} say why the approved version does not run.
+  @EventPattern(EventSubjects.PluginCrashed)
+  async onCrashed(@Payload() e: EventEnvelope<'plugin.crashed'>) {
+    if (e.data.function !== LOAD_CRASH_FUNCTION) return;
+    const { reason, message } = e.data;
+    await this.registry.apply(e, { loadFailure: { reason, message, at: e.occurred_at } });
   }
 
   @EventPattern(EventSubjects.PluginPolicyChecked)

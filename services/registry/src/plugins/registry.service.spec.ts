@@ -155,6 +155,41 @@ describe('registry service', () => {
     );
   });
 
+  it('says why the last load of a version failed, not a call that crashed, until a load succeeds', async () => {
+    await submit('r.unloadable');
+    const ref = { plugin_id: 'r.unloadable', version: '1.0.0' };
+    const crashed = (fn: string, message: string) =>
+      h.bus.publish(EventSubjects.PluginCrashed, {
+        ...ref,
+        function: fn,
+        reason: 'trap',
+        message,
+        resources: { wall_ms: 0 },
+      });
+    await crashed('(load)', 'unreachable executed in the start function');
+    await expectEventually(async () =>
+      expect(await state('r.unloadable')).toMatchObject({
+        loaded: false,
+        load_failure: {
+          reason: 'trap',
+          message: 'unreachable executed in the start function',
+          at: expect.any(String),
+        },
+      }),
+    );
+    await crashed('greet', 'a call trapped');
+    await h.bus.publish(EventSubjects.PluginLoaded, {
+      ...ref,
+      module_sha256: sha,
+      instance: 'executor-a',
+      load_ms: 1,
+      cached: false,
+    });
+    await expectEventually(async () =>
+      expect(await state('r.unloadable')).toMatchObject({ loaded: true, load_failure: null }),
+    );
+  });
+
   it('shows the policy rules an approved version breaks, as the executor announced them, until it fits again', async () => {
     await submit('r.policy');
     const violation = {

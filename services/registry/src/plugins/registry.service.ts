@@ -7,6 +7,7 @@ import {
   EventSubjects,
   type EventEnvelope,
   type Finding,
+  type LoadFailure,
   type RequestMap,
   type ReplyMap,
   type Trust,
@@ -33,6 +34,8 @@ export interface VersionChange {
   loading?: { instance: string; loaded: boolean } | 'unloadedEverywhere';
   /** The operator policy rules the version breaks, as the executor last checked them. */
   policyViolations?: Finding[];
+  /** A load that failed; a load that succeeds clears it. */
+  loadFailure?: LoadFailure;
 }
 
 /** Submissions, their lifecycle state, and the queries the gateway needs. */
@@ -66,6 +69,9 @@ export class RegistryService {
         if (change.policyViolations) row.policyViolations = change.policyViolations;
         if (change.loading === 'unloadedEverywhere') row.loadedOn = [];
         else if (change.loading) row.loadedOn = loadedOn(row.loadedOn, change.loading);
+        if (change.loadFailure) row.loadFailure = change.loadFailure;
+        else if (typeof change.loading === 'object' && change.loading.loaded)
+          row.loadFailure = null;
         await manager.save(row);
       },
     );
@@ -228,6 +234,7 @@ function toState(r: PluginVersion, owner: string): VersionState {
     owner,
     loaded: r.loadedOn.length > 0,
     loaded_on: r.loadedOn,
+    load_failure: r.loadFailure,
     submitted_by: r.submittedBy,
     submitted_at: r.submittedAt.toISOString(),
     updated_at: r.updatedAt.toISOString(),

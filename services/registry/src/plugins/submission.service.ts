@@ -92,6 +92,7 @@ export class SubmissionService {
       sbomSize: req.sbom?.size ?? null,
       findings: [],
       loadedOn: [],
+      loadFailure: null,
       approvedAt: null,
       submittedBy: req.submitted_by,
     };

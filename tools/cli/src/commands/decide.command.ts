@@ -1,11 +1,16 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { CliError, ExitCode } from '../exit-codes.js';
 import { pathOf } from '../gateway/gateway-client.js';
 import { gatewayClient, withGatewayOptions } from '../gateway/gateway-options.js';
 import { integerIn } from '../option-parsers.js';
 import { describeFailure, note, printResult } from '../output.js';
-import { decisionView, type ApprovalItem, type VersionState } from '../state-views.js';
+import { decisionView, type ApprovalItem } from '../state-views.js';
+import {
+  approvedButNotRunning,
+  waitedFields,
+  waitedView,
+  type WaitedFields,
+} from '../wait-outcome.js';
 
 const MAX_WAIT_SECONDS = 120;
 
@@ -23,8 +28,9 @@ export function registerApprove(program: Command): void {
       .summary('approve a version waiting for an admin (admin key)')
       .description(
         'Approves a pending_approval version (POST /v1/approvals/{id}/{version}/approve). With ' +
-          '--wait the gateway answers once an executor has loaded it, so the next call runs it; ' +
-          'if it is not loaded by then, exit 5.',
+          '--wait the gateway answers as soon as an executor has loaded it (the next call runs ' +
+          'it) or its load failed: a load that failed, or an operator policy that refuses it, ' +
+          'exits 6 with the reason; a wait that runs out first exits 5.',
       )
       .argument('<plugin-id>')
       .argument('<version>')
@@ -48,7 +54,7 @@ Example:
       ),
   ).action(async (id: string, version: string, options: ApproveOptions, command: Command) => {
     const client = await gatewayClient(command);
-    const decision = await client.call<ApprovalItem>({
+    const decision = await client.call<ApprovalItem & Partial<WaitedFields>>({
       method: 'POST',
       path: pathOf('v1', 'approvals', id, version, 'approve'),
       query: { wait: options.wait },
@@ -58,35 +64,19 @@ Example:
       },
       waitSeconds: options.wait,
     });
-    if (!options.wait || decision.status === 'pending') {
-      printResult(options.json ?? false, decision, () => decisionView(decision));
-      if (decision.status === 'pending')
-        note(
-          `${id} ${version} needs the approval of a second, different admin (proc.exec or trust above untrusted): your approval is recorded`,
-        );
-      return;
-    }
-    const state = await client.call<VersionState>({
-      method: 'GET',
-      path: pathOf('v1', 'plugins', id, 'versions', version),
-    });
-    printResult(
-      options.json ?? false,
-      { ...decision, loaded: state.loaded },
-      () => `${decisionView(decision)}\n  loaded: ${state.loaded ? 'yes' : 'no'}`,
+    const waited = options.wait ? waitedFields(decision) : undefined;
+    printResult(options.json ?? false, decision, () =>
+      [decisionView(decision), ...(waited ? waitedView(waited) : [])].join('\n'),
     );
-    if (!state.loaded) {
+    if (decision.status === 'pending')
       note(
-        describeFailure(
-          new CliError(
-            ExitCode.waitExpired,
-            'wait_expired',
-            `${id} ${version} is ${state.status} but no executor runs it after ${options.wait} s`,
-            `follow it with \`convergio status ${id} ${version}\`; \`convergio audit --plugin ${id}\` shows load failures`,
-          ),
-        ),
+        `${id} ${version} needs the approval of a second, different admin (proc.exec or trust above untrusted): your approval is recorded`,
       );
-      process.exitCode = ExitCode.waitExpired;
+    const failure =
+      waited && approvedButNotRunning(`${id} ${version}`, 'approved', waited, options.wait!);
+    if (failure) {
+      note(describeFailure(failure));
+      process.exitCode = failure.exit;
     }
   });
 }

@@ -10,24 +10,22 @@ import { describeFailure, note, printResult, shown } from '../output.js';
 import { readPackage } from '../package/package-sources.js';
 import type { PluginPackage } from '../package/plugin-package.js';
 import { findingsView } from '../state-views.js';
+import {
+  approvedButNotRunning,
+  waitedFields,
+  waitedView,
+  type WaitedFields,
+} from '../wait-outcome.js';
 
 /** The gateway's longest `?wait=`, seconds. */
 const MAX_WAIT_SECONDS = 120;
-/** Where a version stops after a submission until someone acts. */
-const SETTLED: ReadonlySet<VersionStatus> = new Set([
-  'approved',
-  'pending_approval',
-  'rejected',
-  'revoked',
-]);
-
 interface SubmitOptions {
   sbom?: string;
   wait?: number;
   json?: boolean;
 }
 
-interface SubmitReply {
+interface SubmitReply extends Partial<WaitedFields> {
   plugin_id: string;
   version: string;
   status: VersionStatus;
@@ -41,10 +39,11 @@ export function registerSubmit(program: Command): void {
       .description(
         'Checks the package as `pack` does, uploads plugin.json, the module and the SBOM (if any) ' +
           "as multipart to POST /v1/plugins, and prints the version's status. With --wait the " +
-          'gateway answers once verification and automatic approval are over: approved (and ' +
-          'loaded), pending_approval (an admin decides: exit 0) or rejected (its findings are ' +
-          'printed: exit 1); a wait that runs out first exits 5. The upload shows a progress ' +
-          'line on stderr when stderr is a terminal, a final line otherwise.',
+          'gateway answers as soon as the outcome is known: approved and loaded (exit 0), ' +
+          'approved but not loaded (its load failed, the reason printed, or the operator policy ' +
+          'refuses it: exit 6), pending_approval (an admin decides: exit 0) or rejected (its ' +
+          'findings are printed: exit 1); a wait that runs out first exits 5. The upload shows ' +
+          'a progress line on stderr when stderr is a terminal, a final line otherwise.',
       )
       .argument(
         '<package...>',
@@ -100,19 +99,20 @@ Examples:
       process.exitCode = ExitCode.refused;
       return;
     }
-    printResult(options.json ?? false, reply, () => `${ref}: ${reply.status}`);
-    if (options.wait !== undefined && !SETTLED.has(reply.status)) {
-      note(
-        describeFailure(
-          new CliError(
-            ExitCode.waitExpired,
-            'wait_expired',
-            `${ref} is still ${reply.status} after ${options.wait} s`,
-            `follow it with \`convergio status ${ref}\``,
-          ),
-        ),
-      );
-      process.exitCode = ExitCode.waitExpired;
+    const waited = options.wait === undefined ? undefined : waitedFields(reply);
+    printResult(options.json ?? false, reply, () =>
+      [
+        `${ref}: ${reply.status}`,
+        ...(waited && reply.status === 'approved' ? waitedView(waited) : []),
+      ].join('\n'),
+    );
+    const failure =
+      waited && (reply.status === 'approved' || !waited.settled)
+        ? approvedButNotRunning(ref, reply.status, waited, options.wait!)
+        : undefined;
+    if (failure) {
+      note(describeFailure(failure));
+      process.exitCode = failure.exit;
     } else if (!options.json && reply.status === 'pending_approval')
       note(
         `an admin decides: \`convergio approve ${ref}\` or \`convergio reject ${ref} --reason <text>\``,

@@ -1,0 +1,88 @@
+import { assemble } from './support/chaos-modules.js';
+import { adminKey, api, bearer, createKey, runToolManifest, submit } from './support/fixtures.js';
+
+// `?wait` answers as soon as the outcome is known and says whether the version runs; a number in
+// a query is taken only in decimal digits within its range.
+
+/** Approved (it asks for no permission) but never loads: its start function traps. */
+const TRAPPING_START = `(module
+  (memory (export "memory") 1)
+  (func $boom unreachable)
+  (start $boom)
+  (func (export "run") (result i32) (i32.const 0)))`;
+
+describe('waiting for a submitted version', () => {
+  let publisher: string;
+
+  beforeAll(async () => {
+    publisher = await createKey('publisher');
+  });
+
+  it('answers as soon as the approved version failed to load, saying why', async () => {
+    const module = await assemble(TRAPPING_START);
+    const manifest = runToolManifest('trapping-start', module);
+    const started = Date.now();
+    const res = await submit(publisher, manifest, module).query({ wait: 60 }).expect(202);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(res.body).toEqual({
+      plugin_id: manifest.id,
+      version: '1.0.0',
+      status: 'approved',
+      loaded: false,
+      load_failure: {
+        reason: expect.any(String),
+        message: expect.any(String),
+        at: expect.any(String),
+      },
+      policy_violations: [],
+      settled: true,
+    });
+    const state = await api()
+      .get(`/v1/plugins/${manifest.id}/versions/1.0.0`)
+      .set(bearer(publisher))
+      .expect(200);
+    expect(state.body).toMatchObject({
+      status: 'approved',
+      loaded: false,
+      load_failure: res.body.load_failure,
+    });
+  });
+
+  it.each(['Infinity', '1e400', '1e1', '0x10', '+5', ' 5'])(
+    'refuses ?wait=%s at once, naming wait and its range',
+    async (wait) => {
+      const manifest = runToolManifest('wait-text', await assemble(TRAPPING_START));
+      const started = Date.now();
+      const res = await submit(publisher, manifest).query({ wait }).expect(400);
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(res.body.error).toMatchObject({
+        code: 'validation_failed',
+        details: [
+          {
+            message: 'wait must be an integer from 0 to 120, written in decimal digits',
+            path: '/wait',
+          },
+        ],
+      });
+    },
+  );
+});
+
+describe('numbers in the audit query', () => {
+  it.each([
+    ['limit', 'Infinity', 'limit must be an integer from 1 to 500, written in decimal digits'],
+    ['limit', '1e2', 'limit must be an integer from 1 to 500, written in decimal digits'],
+    ['after_seq', 'Infinity', 'after_seq must be an integer'],
+    ['after_seq', '0x10', 'after_seq must be an integer'],
+  ])('refuses %s=%s with 400 naming the parameter and its range', async (name, value, words) => {
+    const res = await api()
+      .get('/v1/audit')
+      .query({ [name]: value })
+      .set(bearer(adminKey()))
+      .expect(400);
+    expect(res.body.error.code).toBe('validation_failed');
+    expect(res.body.error.details).toEqual([
+      expect.objectContaining({ path: `/${name}`, message: expect.stringContaining(words) }),
+    ]);
+  });
+});
