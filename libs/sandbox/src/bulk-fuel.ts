@@ -18,18 +18,14 @@ import { MAX_TABLE_ENTRIES } from './wasm-tables.js';
 //   the table held.
 // - table.fill, table.copy and table.init took 33 to 69 ns an element (one outlier of 421):
 //   64 units. memory.fill and memory.copy move about 16 bytes a unit.
-// - Whatever its length, each one also costs a fixed amount: 3 to 20 ns (table.init the most),
-//   except memory.fill of zero bytes, which took 240 to 1040 ns (one byte: 3 ns). That is no
-//   operand to charge, so memory.fill counts as 250 instructions in the static cost a fuel check
-//   pays for (see meter-code.ts, 1000 instructions a unit): about a microsecond a unit, like the
-//   most expensive plain instructions.
+// - Whatever its length, each one also costs a fixed amount (memory.fill of zero bytes up to a
+//   microsecond): no operand to charge, so it is counted in the static cost a fuel check pays for
+//   (instruction-costs.ts).
 
 /** `memory.fill`, `memory.copy`, `memory.init` charge one unit of fuel per this many bytes. */
 export const BYTES_PER_FUEL = 16;
 /** `table.fill`, `table.copy`, `table.init` charge this much fuel per element. */
 export const FUEL_PER_TABLE_ELEMENT = 64;
-/** What a `memory.fill` counts as in the static cost of the code around it, in instructions. */
-const MEMORY_FILL_INSTRUCTIONS = 250;
 /** `table.grow` charges this much fuel per element added, plus one per element the table held. */
 export const FUEL_PER_GROWN_TABLE_ELEMENT = 1024;
 /** `memory.grow` charges this much fuel per page of the memory after the grow (see above). */
@@ -43,8 +39,6 @@ export const FUEL_PER_MEMORY_PAGE_AFTER_GROW = 8192;
  * `sizeShift`.
  */
 export interface BulkCharge {
-  /** What the instruction counts as in the static cost of its code, in instructions (1 if absent). */
-  instructions?: number;
   shiftLeft: number;
   shiftRight: number;
   clamp?: number;
@@ -64,7 +58,7 @@ const ELEMENTS: BulkCharge = { shiftLeft: log2(FUEL_PER_TABLE_ELEMENT), shiftRig
 const MISC_CHARGES = new Map<number, BulkCharge>([
   [8, BYTES], // memory.init
   [10, BYTES], // memory.copy
-  [11, { ...BYTES, instructions: MEMORY_FILL_INSTRUCTIONS }], // memory.fill
+  [11, BYTES], // memory.fill
   [12, ELEMENTS], // table.init
   [14, ELEMENTS], // table.copy
   [17, ELEMENTS], // table.fill

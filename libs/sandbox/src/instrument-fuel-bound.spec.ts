@@ -8,10 +8,15 @@ import { runInChild } from './testing/sandbox-child.js';
 type Fn = (...args: number[]) => number;
 
 /** Instruments `source`, checks the result validates, and sets `budget` as the fuel left. */
-async function metered(source: string, budget: bigint, features = {}) {
+async function metered(
+  source: string,
+  budget: bigint,
+  features = {},
+  imports: WebAssembly.Imports = {},
+) {
   const bytes = instrumentFuel((await wat(source, features)).bytes);
   expect(WebAssembly.validate(bytes)).toBe(true);
-  const { instance } = await WebAssembly.instantiate(bytes, {});
+  const { instance } = await WebAssembly.instantiate(bytes, imports);
   const fuel = instance.exports[FUEL_GLOBAL_EXPORT] as WebAssembly.Global;
   fuel.value = budget;
   return {
@@ -109,16 +114,6 @@ describe('instrumentFuel: a unit of fuel pays for at most K instructions', () =>
     expect(used()).toBeGreaterThanOrEqual((200 * (4 * 240 + 1)) / K);
   });
 
-  it('counts a memory.fill as 250 instructions: V8 takes up to a microsecond for an empty one', async () => {
-    const { fn, used } = await metered(
-      `(module (memory 1)
-        (func (export "run") ${'(memory.fill (i32.const 0) (i32.const 0) (i32.const 0))'.repeat(400)}))`,
-      1_000_000n,
-    );
-    fn('run')();
-    expect(used()).toBeGreaterThanOrEqual((400 * 250) / K);
-  });
-
   it('leaves a helper of K instructions unchecked, and checks one of K + 1', async () => {
     const helper = (size: number) => `(func (export "h") ${'(nop)'.repeat(size - 1)})`;
     const small = await metered(`(module ${helper(K)})`, 100n);
@@ -133,6 +128,73 @@ describe('instrumentFuel: a unit of fuel pays for at most K instructions', () =>
     const { fn, left } = await metered(`(module (func (export "h") ${'(nop)'.repeat(5000)}))`, 3n);
     expect(() => fn('h')()).toThrow(/unreachable/);
     expect(left()).toBeLessThanOrEqual(0n);
+  });
+});
+
+/**
+ * A module whose export `turns` runs loop turns of `body` 240 times until its fuel runs out, and
+ * `done` says how many turns it finished.
+ */
+const TURNS = (body: string, declarations = '') => `(module
+  (import "env" "host" (func $host (param i64) (result i64)))
+  (memory 1)
+  (data $d "abcd")
+  (table $t 4 funcref)
+  (elem $e func $empty)
+  (tag $oops)
+  (global $done (mut i32) (i32.const 0))
+  ${declarations}
+  (func $empty)
+  (func (export "turns")
+    (loop $again
+      ${body.repeat(240)}
+      (global.set $done (i32.add (global.get $done) (i32.const 1)))
+      (br $again)))
+  (func (export "done") (result i32) (global.get $done)))`;
+
+/** Turns of `body` that fuel of `budget` paid for before it ran out. */
+async function turnsPaid(body: string, budget: number): Promise<number> {
+  const { fn } = await metered(
+    TURNS(body),
+    BigInt(budget),
+    { exceptions: true },
+    { env: { host: (x: bigint) => x } },
+  );
+  expect(() => fn('turns')()).toThrow(/unreachable/);
+  return fn('done')();
+}
+
+describe('instrumentFuel: instructions far dearer than a plain one are charged what they cost', () => {
+  // Budget of the attack that found them: 240 of one instruction a turn on fuel 2000 ran 2000
+  // turns (480,000 throws and catches, about 0.5 s), one unit a turn.
+  const BUDGET = 2000;
+
+  it.each([
+    // What each costs at least, in plain instructions (instruction-costs.ts has the measures).
+    ['throw and its catch', '(try (do (throw $oops)) (catch $oops))', 4000],
+    [
+      'rethrow',
+      '(try (do (try (do (throw $oops)) (catch $oops (rethrow 0)))) (catch $oops))',
+      8000,
+    ],
+    ['memory.fill of nothing', '(memory.fill (i32.const 0) (i32.const 0) (i32.const 0))', 900],
+    ['memory.grow by 0', '(drop (memory.grow (i32.const 0)))', 900],
+    ['memory.copy of nothing', '(memory.copy (i32.const 0) (i32.const 0) (i32.const 0))', 64],
+    ['memory.init of nothing', '(memory.init $d (i32.const 0) (i32.const 0) (i32.const 0))', 64],
+    ['table.init of nothing', '(table.init $t $e (i32.const 0) (i32.const 0) (i32.const 0))', 64],
+    ['table.copy of nothing', '(table.copy (i32.const 0) (i32.const 0) (i32.const 0))', 64],
+    ['table.fill of nothing', '(table.fill $t (i32.const 0) (ref.null func) (i32.const 0))', 64],
+    ['table.grow by 0', '(drop (table.grow $t (ref.null func) (i32.const 0)))', 64],
+    ['table.set', '(table.set $t (i32.const 0) (ref.null func))', 64],
+    ['a call of an import (a kernel call)', '(drop (call $host (i64.const 0)))', 200],
+  ])('stops a loop of 240 %s a turn within its fuel', async (_name, body, instructions) => {
+    const done = await turnsPaid(body, BUDGET);
+    // Each turn costs at least 240 × instructions / K units.
+    expect(done).toBeLessThanOrEqual(Math.floor(BUDGET / Math.ceil((240 * instructions) / K)));
+  });
+
+  it('still charges one unit a turn for plain instructions', async () => {
+    expect(await turnsPaid('(nop)', BUDGET)).toBe(BUDGET - 1);
   });
 });
 

@@ -1,4 +1,5 @@
 import { bulkChargeAt, bulkChargeCode, type BulkCharge } from './bulk-fuel.js';
+import { instructionCost } from './instruction-costs.js';
 import { instructionEnd } from './instruction-decoder.js';
 import { encodeU32Leb, readU32Leb } from './leb128.js';
 import { SandboxError } from './sandbox-error.js';
@@ -95,8 +96,8 @@ export interface CodeProfile {
   /** Locals each body declares, parameters excluded. */
   locals: Float64Array;
   /**
-   * Each function's own cost: its instructions (a memory.fill counted as
-   * MEMORY_FILL_INSTRUCTIONS, a call as one) and the locals it zeroes on entry.
+   * Each function's own cost: its instructions (each as {@link instructionCost} counts it: a
+   * call of a defined function as one) and the locals it zeroes on entry.
    */
   own: Float64Array;
   /** Inclusive cost of each unchecked function (its own and its unchecked callees'); 0 if checked. */
@@ -193,8 +194,9 @@ export function meteredBodyBytes(profile: CodeProfile, i: number, checkEntry: bo
  * header pays for the loop's body outside the loops nested in it; a checked function's entry for
  * everything outside its loops, and its locals. A region's cost counts its instructions, the
  * inclusive cost of each call site of an unchecked function, and for each indirect call the
- * largest inclusive cost of any unchecked function of the module; a memory.fill counts as
- * MEMORY_FILL_INSTRUCTIONS (bulk-fuel.ts: an empty one takes V8 up to a microsecond). So loop
+ * largest inclusive cost of any unchecked function of the module; an instruction whose fixed cost is
+ * far above a plain one's (a throw, a call of an import, a bulk operation of nothing) counts as
+ * that cost in plain instructions (instruction-costs.ts). So loop
  * bodies and helpers under K instructions cost one unit per turn or entry and nothing, while the
  * work one unit buys is bounded: a call from the host runs at most K * (units charged + 1)
  * instructions and locals zeroed (the one is an unchecked export the host enters, at most K),
@@ -274,7 +276,7 @@ function scanBody(
     const next = instructionEnd(body, at);
     const opcode = body[at];
     const charge = bulkChargeAt(body, at);
-    instructions += charge?.instructions ?? 1;
+    instructions += instructionCost(body, at, importedFunctions);
     if (charge) {
       flags |= HAS_BULK;
       let length = chargeLengths.get(charge);
@@ -394,7 +396,7 @@ function chargeRegions(
   };
   for (let at = profile.codeStarts[i]; at < body.length;) {
     const opcode = body[at];
-    let cost = bulkChargeAt(body, at)?.instructions ?? 1;
+    let cost = instructionCost(body, at, importedFunctions);
     if (opcode === CALL_INDIRECT || opcode === RETURN_CALL_INDIRECT) cost += largestUnchecked;
     else if (opcode === CALL || opcode === RETURN_CALL) {
       const target = readU32Leb(body, at + 1).value - importedFunctions;

@@ -306,7 +306,7 @@ describe('chaos: every known attack at once, next to a bystander', () => {
         }),
       ),
     );
-    // Each call times out (504). After five crashes in a row the breaker unloads the plugin: the
+    // Each call times out (504). After five crashes the breaker unloads the plugin: the
     // calls still queued for it do not run and are refused as paused (503), like later ones;
     // nothing crashed for them. All of it is charged to this plugin.
     const outcomes = replies.map(

@@ -105,12 +105,17 @@ export const ExecutorLimitsEnv = {
   ),
   EXECUTOR_MAX_LOG_BYTES: int(64, 1024 * 1024, 4096, 'size of one log line, bytes'),
   EXECUTOR_LOG_LINES_PER_SECOND: int(1, 10_000, 5, 'log lines a plugin may write per second'),
-  EXECUTOR_BREAKER_THRESHOLD: int(1, 1000, 5, 'crashes in a row that stop a plugin for a while'),
+  EXECUTOR_BREAKER_THRESHOLD: int(
+    1,
+    1000,
+    5,
+    'crashes among the last 2 × this many calls of a plugin version that pause it (successes in between do not reset the count; crashes of calls started before a pause count toward none)',
+  ),
   EXECUTOR_BREAKER_BACKOFF_MS: int(
     100,
     3_600_000,
     1000,
-    'first pause of a crashing plugin; doubles each time, up to 5 minutes',
+    'first pause of a crashing plugin; after it one probe call runs, and a crash of the probe or a new pause before a full window of calls doubles it, up to 5 minutes',
   ),
   ...InputSchemaEnv,
 };

@@ -313,6 +313,48 @@ describe('a plugin that keeps crashing', () => {
     ]);
     expect(bus.published[2].data).toMatchObject({ plugin_id: 'example.greet', reason: 'crashed' });
   });
+
+  it('is paused though a successful call comes between its crashes', async () => {
+    const bus = new RecordingBus();
+    // Four inputs trap, the fifth answers; the breaker opens at 5 crashes.
+    const { host } = hostWith((_fn, input) =>
+      input.includes('ok') ? json('fine') : new SandboxError('trap', 'unreachable'),
+    );
+    const service = serviceOn(host, bus, 5, 60_000);
+    const outcomes: string[] = [];
+    for (let round = 0; round < 20; round++)
+      for (const name of ['a', 'b', 'c', 'd', 'ok'])
+        outcomes.push(
+          await service.invoke({ ...greet, input: { name } }).then(
+            () => 'ok',
+            (error: DomainError) => error.code,
+          ),
+        );
+    const crashed = bus.published.filter((e) => e.subject === 'plugin.crashed');
+    expect(crashed).toHaveLength(5);
+    expect(bus.published.filter((e) => e.subject === 'plugin.unloaded')).toHaveLength(1);
+    expect(outcomes.slice(0, 6)).toEqual([
+      ...Array(4).fill('plugin_failed'),
+      'ok',
+      'plugin_failed',
+    ]);
+    expect(outcomes.slice(6).every((code) => code === 'unavailable')).toBe(true);
+  });
+
+  it('is paused once, for the first pause, by one batch of crashing calls', async () => {
+    const bus = new RecordingBus();
+    const { host } = hostWith(() => new SandboxError('trap', 'unreachable'));
+    const service = serviceOn(host, bus, 5, 1000);
+    const { results } = await service.invokeBatch({
+      plugin_id: 'example.greet',
+      calls: Array.from({ length: 100 }, () => ({ function: 'greet', input: { name: 'Ada' } })),
+    });
+    const outcomes = results as ({ error: { code: string } } | { output: unknown })[];
+    const codes = outcomes.map((r) => ('error' in r ? r.error.code : 'ok'));
+    expect(codes.filter((code) => code === 'plugin_failed')).toHaveLength(100);
+    const unloaded = bus.published.filter((e) => e.subject === 'plugin.unloaded');
+    expect(unloaded).toHaveLength(1);
+  });
 });
 
 describe('a plugin paused by its circuit breaker while calls wait for it', () => {

@@ -15,7 +15,7 @@ import { RunnableVersions } from '../versions/runnable-versions.js';
 import { PolicyGate } from '../versions/policy-gate.js';
 import type { RunnableRecord } from '../versions/version-record.js';
 import { CallMetrics, type CallUsage } from '../metrics/call-metrics.js';
-import { CircuitBreaker } from './circuit-breaker.js';
+import { CircuitBreaker, type BreakerTicket } from './circuit-breaker.js';
 import { EXECUTOR_SETTINGS } from './executor-limits.js';
 import { PluginEvents } from '../lifecycle/plugin-events.js';
 import { PluginHost } from './plugin-host.js';
@@ -56,18 +56,18 @@ export class InvocationService {
     this.gate.assertFits(d.pluginId, d.version, d.manifest);
     const target = declaredFunction(d.manifest, req.function);
     const key = pluginVersionKey(d.pluginId, d.version);
-    this.assertNotPaused(key);
+    const ticket = this.admitted(key);
     const started = performance.now();
     try {
       const { output, resources } = await this.callLoaded(
         d,
-        key,
+        ticket,
         target,
         encoder.encode(JSON.stringify(req.input ?? null)),
       );
       budget?.take(output.length);
       const value = this.scrubbedOutput(key, outputValue(decoder.decode(output), resources));
-      this.breaker.succeeded(key);
+      this.breaker.succeeded(ticket);
       this.metrics.call(d.pluginId, req.function, performance.now() - started, usageOf(resources));
       const traceId = currentTraceId();
       return {
@@ -80,7 +80,7 @@ export class InvocationService {
       };
     } catch (error) {
       const failure = await this.failure(
-        key,
+        ticket,
         d.pluginId,
         d.version,
         target.function,
@@ -95,6 +95,9 @@ export class InvocationService {
         failure.code,
       );
       throw failure;
+    } finally {
+      // Whatever settled nothing (a refusal, an output past the batch's budget) frees a probe.
+      this.breaker.abandoned(ticket);
     }
   }
 
@@ -147,21 +150,17 @@ export class InvocationService {
     }
   }
 
-  /** Refuses calls to a version paused by its circuit breaker. */
-  private assertNotPaused(key: PluginVersionKey): void {
-    const gate = this.breaker.check(key);
-    if (!gate.allowed) {
-      throw new DomainError(
-        'unavailable',
-        `${key} is paused after repeated crashes; retry in ${Math.ceil(gate.retryAfterMs / 1000)} s`,
-      );
-    }
+  /** Admits a call past the version's circuit breaker, or refuses it while the version is paused. */
+  private admitted(key: PluginVersionKey): BreakerTicket {
+    const gate = this.breaker.admit(key);
+    if (!gate.allowed) throw paused(key, gate.retryAfterMs);
+    return gate.ticket;
   }
 
   /** Runs `target` in the version's sandbox, which first checks the input against its schema. */
   private async callLoaded(
     d: RunnableRecord,
-    key: PluginVersionKey,
+    ticket: BreakerTicket,
     target: DeclaredFunction,
     input: Uint8Array,
   ) {
@@ -173,14 +172,15 @@ export class InvocationService {
       // Unloaded before the call started. Paused by the breaker meanwhile: refused like any call
       // while paused. Else (idle eviction, a revocation seen by this replica) the call was admitted
       // while the version was approved, so it runs on a fresh load.
-      this.assertNotPaused(key);
+      const since = this.breaker.openedSince(ticket);
+      if (since.opened) throw paused(ticket.key, since.retryAfterMs);
       return (await this.host.load(d)).call(target.function, input, options);
     }
   }
 
   /** Maps a sandbox failure to a coded error; stops that were not the plugin's own choice are crashes. */
   private async failure(
-    key: PluginVersionKey,
+    ticket: BreakerTicket,
     pluginId: string,
     version: string,
     fn: string,
@@ -188,6 +188,7 @@ export class InvocationService {
     wallMs: number,
   ): Promise<DomainError> {
     // What a plugin says in its error (error_set, a trap's text) may hold a value released to it.
+    const { key } = ticket;
     const error =
       raw instanceof SandboxError
         ? new SandboxError(
@@ -202,7 +203,11 @@ export class InvocationService {
     if (error instanceof DomainError) return error;
     if (!(error instanceof SandboxError))
       return new DomainError('internal', `call failed: ${String(error)}`);
-    if (error.code === 'plugin_error') return new DomainError('plugin_failed', error.message);
+    if (error.code === 'plugin_error') {
+      // The plugin ran and answered with its error: for the breaker, a call that did not crash.
+      this.breaker.succeeded(ticket);
+      return new DomainError('plugin_failed', error.message);
+    }
     if (error.code === 'function_not_found') return new DomainError('not_found', error.message);
     // Unloaded again before it started: nothing ran, so nothing crashed.
     if (error.code === 'plugin_closed')
@@ -225,7 +230,7 @@ export class InvocationService {
         ...(resources?.memory_pages != null && { memory_pages: resources.memory_pages }),
       },
     });
-    await this.countCrash(pluginId, version);
+    await this.countCrash(ticket, pluginId, version);
     return error.code === 'timeout'
       ? new DomainError('plugin_timeout', `${key} ran out of time`)
       : new DomainError('plugin_failed', `${key} was stopped: ${error.code}`, [
@@ -240,15 +245,25 @@ export class InvocationService {
   }
 
   /** A plugin that keeps crashing is unloaded and paused; the pause is recorded as plugin.unloaded. */
-  private async countCrash(pluginId: string, version: string): Promise<void> {
-    const key = pluginVersionKey(pluginId, version);
-    const pauseMs = this.breaker.crashed(key);
+  private async countCrash(
+    ticket: BreakerTicket,
+    pluginId: string,
+    version: string,
+  ): Promise<void> {
+    const pauseMs = this.breaker.crashed(ticket);
     if (pauseMs === undefined) return;
-    this.log.warn(`${key} crashed repeatedly: paused for ${pauseMs} ms`);
+    this.log.warn(`${ticket.key} crashed repeatedly: paused for ${pauseMs} ms`);
     // Its queued calls do not run: they are refused as paused (callLoaded), not as crashes.
     if (await this.host.unload(pluginId, version, { refuseQueued: true }))
       await this.events.unloaded(pluginId, version, 'crashed');
   }
+}
+
+function paused(key: PluginVersionKey, retryAfterMs: number): DomainError {
+  return new DomainError(
+    'unavailable',
+    `${key} is paused after repeated crashes; retry in ${Math.ceil(retryAfterMs / 1000)} s`,
+  );
 }
 
 function usageOf(r: CallResources): CallUsage {
