@@ -122,7 +122,7 @@ describe('the convergio CLI drives a plugin through the platform', () => {
   it('submit --wait uploads the package and answers approved once it is loaded', async () => {
     const submit = await cli('publisher', 'submit', 'greet.tgz', '--wait', '60');
     expect(submit.code).toBe(0);
-    expect(submit.stdout).toBe('example.greet 1.0.0: approved\n');
+    expect(submit.stdout).toBe('example.greet 1.0.0: approved\n  loaded: yes\n');
     expect(submit.stderr).toMatch(/^uploaded .* waiting for the gateway$/m);
   });
 
