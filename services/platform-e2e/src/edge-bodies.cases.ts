@@ -91,15 +91,18 @@ describe('bodies, paths and keys at the edge', () => {
       .expect(200);
 
     await revoke().send({ reason: 'compromised' }).expect(200);
-    const audit = await api()
-      .get('/v1/audit')
-      .query({ plugin_id: manifest.id, limit: 100 })
-      .set(bearer(adminKey()))
-      .expect(200);
-    const revoked = (audit.body.events as { type: string; data: { reason?: string } }[]).find(
-      (e) => e.type === 'plugin.revoked',
-    );
-    expect(revoked?.data.reason).toBe('compromised');
+    // The audit service records the event once it comes off the bus.
+    await expectEventually(async () => {
+      const audit = await api()
+        .get('/v1/audit')
+        .query({ plugin_id: manifest.id, limit: 100 })
+        .set(bearer(adminKey()))
+        .expect(200);
+      const revoked = (audit.body.events as { type: string; data: { reason?: string } }[]).find(
+        (e) => e.type === 'plugin.revoked',
+      );
+      expect(revoked?.data.reason).toBe('compromised');
+    });
   });
 
   it('answers a path that does not decode in the error shape, with a newline and an access-log line', async () => {
