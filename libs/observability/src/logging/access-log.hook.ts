@@ -7,7 +7,7 @@ const PROBES = new Set(['/healthz', '/readyz', '/metrics']);
  * Status an access-log line records for a request whose client closed the connection before
  * the answer was sent (nginx's convention; no client ever receives it).
  */
-export const CLIENT_CLOSED_REQUEST = 499;
+const CLIENT_CLOSED_REQUEST = 499;
 
 /** Marks a request whose access-log line is written, so none gets two. */
 const LOGGED = Symbol('accessLogged');

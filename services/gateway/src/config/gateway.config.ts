@@ -83,7 +83,7 @@ export const GATEWAY_LIMITS = Symbol('GATEWAY_LIMITS');
  * How the gateway protects its database and memory from floods: failed authentications per
  * client address, and submissions received at once.
  */
-export const GatewayGuardsEnv = {
+const GatewayGuardsEnv = {
   GATEWAY_AUTH_FAILURE_BURST: Type.Integer({
     minimum: 1,
     maximum: 1_000_000,
