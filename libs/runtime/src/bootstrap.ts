@@ -4,11 +4,13 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { connectBus } from '@convergio/messaging';
 import {
+  abortedRequestLogHook,
   accessLogHook,
   initTelemetry,
   ServiceLogger,
   type LogSettings,
 } from '@convergio/observability';
+import { clientErrorReply } from './client-errors.js';
 import { jsonEndsWithNewline } from './json-newline.js';
 import { frameworkErrorReply, MAX_PARAM_CHARS } from './framework-errors.js';
 import { assertCanListen } from './listen-probe.js';
@@ -45,6 +47,8 @@ export async function bootstrapService(
       logger: false,
       // What the router refuses itself (a bad percent-encoding) in the platform's error shape.
       frameworkErrors: frameworkErrorReply(logger),
+      // What Node's HTTP parser refuses (headers over its limit, malformed HTTP) likewise.
+      clientErrorHandler: clientErrorReply(logger),
       routerOptions: {
         // A path parameter of any length reaches the route's check (a 400 naming the field), not
         // the router's 414; Node's header limit (16 KiB) bounds the request line anyway.
@@ -59,6 +63,8 @@ export async function bootstrapService(
     { logger, bodyParser: false, abortOnError: false },
   );
   const fastify = app.getHttpAdapter().getInstance();
+  // A request its client gave up on gets its access-log line too (status 499).
+  fastify.addHook('onRequest', abortedRequestLogHook(logger));
   // A known path asked with a method it does not take: 405 with Allow, not the not-found 404.
   fastify.addHook('onRequest', methodNotAllowedHook(fastify));
   fastify.addHook('onResponse', accessLogHook(logger));

@@ -42,7 +42,9 @@ export function frameworkErrorReply(logger: ServiceLogger) {
         details: [{ code, message }],
       },
     };
-    reply.raw.once('finish', () => logAccess(logger, request, reply, performance.now() - started));
+    reply.raw.once('finish', () =>
+      logAccess(logger, request, reply.statusCode, performance.now() - started),
+    );
     void reply
       .code(status)
       .type('application/json; charset=utf-8')

@@ -6,6 +6,7 @@ import { ApiKeyRotationService, KEY_ROTATION_SETTINGS } from './auth/api-key-rot
 import { ApiKeyService } from './auth/api-key.service.js';
 import { ApiKeysController } from './auth/api-keys.controller.js';
 import { AuthGuard } from './auth/auth.guard.js';
+import { AuthFailureLimiter, trustedProxiesOf } from './auth/auth-failure-limiter.js';
 import {
   KeyRevocations,
   ListeningKeyRevocations,
@@ -29,7 +30,7 @@ import { ExecutorTimeouts } from './plugins/executor-timeouts.js';
 import { PluginsController } from './plugins/plugins.controller.js';
 import { SignersController } from './signers/signers.controller.js';
 import { SecretsController } from './secrets/secrets.controller.js';
-import { SubmissionUpload } from './plugins/submission-upload.js';
+import { MAX_CONCURRENT_SUBMISSIONS, SubmissionUpload } from './plugins/submission-upload.js';
 import { SubmissionService } from './plugins/submission.service.js';
 import { ToolsController } from './plugins/tools.controller.js';
 
@@ -39,7 +40,8 @@ export class GatewayModule {
   /**
    * The gateway of `env` (a whole environment may be passed: only the gateway's variables are
    * read). `replicas: 'one'` when no other gateway shares its database (standalone mode): its
-   * key revocations are then all its own, and it listens for none.
+   * key revocations are then all its own, and it listens for none. Throws ConfigError naming
+   * GATEWAY_TRUSTED_PROXIES when an entry of it is not an address or a CIDR range.
    */
   static register(
     env: GatewaySettings,
@@ -49,6 +51,12 @@ export class GatewayModule {
     const limits = Object.fromEntries(
       Object.keys(GatewayLimitsEnv).map((name) => [name, env[name as keyof GatewayLimits]]),
     ) as GatewayLimits;
+    const failures = new AuthFailureLimiter({
+      burst: env.GATEWAY_AUTH_FAILURE_BURST,
+      perMinute: env.GATEWAY_AUTH_FAILURES_PER_MINUTE,
+      maxAddresses: env.GATEWAY_AUTH_FAILURE_ADDRESSES,
+      trustedProxies: trustedProxiesOf(env.GATEWAY_TRUSTED_PROXIES),
+    });
     return {
       module: GatewayModule,
       imports: [MessagingModule.forService(GATEWAY_SERVICE)],
@@ -81,6 +89,8 @@ export class GatewayModule {
         AdminKeyBootstrap,
         { provide: ADMIN_KEY_SETTINGS, useValue: { adminKey, adminKeyFile } },
         { provide: GATEWAY_LIMITS, useValue: limits },
+        { provide: AuthFailureLimiter, useValue: failures },
+        { provide: MAX_CONCURRENT_SUBMISSIONS, useValue: env.GATEWAY_MAX_CONCURRENT_SUBMISSIONS },
         // Refuses, at boot, an invoke or manifest limit the bus cannot carry.
         fitsBusProvider(gatewayBusBounds(limits)),
         { provide: APP_GUARD, useClass: AuthGuard },

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { GATEWAY_SERVICE } from '../gateway.schema.js';
-import { ApiKeyService } from './api-key.service.js';
+import { ApiKeyService, BOOTSTRAP_ADMIN_NAME } from './api-key.service.js';
 
 /** How the first admin key comes to be. */
 export interface AdminKeySettings {
@@ -27,11 +27,17 @@ export class AdminKeyBootstrap implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    await this.ensureAdminKey();
+    // An admin key of the operator's own shape, made now or on an earlier start, keeps working.
+    await this.keys.loadBootstrapSecrets();
+  }
+
+  private async ensureAdminKey(): Promise<void> {
     const { adminKey, adminKeyFile } = this.settings;
     if (adminKey) {
       if (!(await this.keys.hasKey(adminKey)))
         await this.keys.create(
-          { name: 'bootstrap-admin', roles: ['admin'] },
+          { name: BOOTSTRAP_ADMIN_NAME, roles: ['admin'] },
           GATEWAY_SERVICE,
           adminKey,
         );
@@ -41,7 +47,7 @@ export class AdminKeyBootstrap implements OnApplicationBootstrap {
     }
     if (await this.keys.hasActiveAdmin()) return;
     const { key } = await this.keys.create(
-      { name: 'bootstrap-admin', roles: ['admin'] },
+      { name: BOOTSTRAP_ADMIN_NAME, roles: ['admin'] },
       GATEWAY_SERVICE,
     );
     const file = resolve(adminKeyFile);

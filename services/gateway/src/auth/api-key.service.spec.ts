@@ -5,7 +5,9 @@ import { startServiceHarness, type ServiceHarness } from '@convergio/service-tes
 import { expectEventually } from '@convergio/testing';
 import { GATEWAY_SCHEMA, GATEWAY_SERVICE } from '../gateway.schema.js';
 import { gatewayPersistence } from '../index.js';
-import { ApiKeyService } from './api-key.service.js';
+import { jest } from '@jest/globals';
+import { newApiKeySecret } from './api-key-secret.js';
+import { ApiKeyService, BOOTSTRAP_ADMIN_NAME } from './api-key.service.js';
 import { KeyRevocations, ListeningKeyRevocations } from './key-revocations.js';
 
 @Module({
@@ -197,6 +199,44 @@ describe('ApiKeyService', () => {
         code: 'validation_failed',
         details: [expect.objectContaining({ code: 'invalid_cursor', path: '/cursor' })],
       });
+  });
+
+  it('refuses a key not of the issued shape without asking the database, an unknown one with one query', async () => {
+    // Every query of the service starts with a query runner of its own.
+    const runners = jest.spyOn(h.dataSource, 'createQueryRunner');
+    try {
+      for (const key of ['nope', 'cvg_short', `cvg_${'A'.repeat(44)}`, `xyz_${'A'.repeat(43)}`])
+        await expect(keys.authenticate(key)).rejects.toMatchObject({
+          code: 'unauthorized',
+          message: expect.stringContaining('not of the shape the platform issues'),
+        });
+      expect(runners).not.toHaveBeenCalled();
+      await expect(keys.authenticate(newApiKeySecret())).rejects.toMatchObject({
+        code: 'unauthorized',
+        message: 'the API key is unknown, revoked or rotated out',
+      });
+      expect(runners).toHaveBeenCalledTimes(1);
+    } finally {
+      runners.mockRestore();
+    }
+  });
+
+  it("takes an operator's bootstrap admin key of its own shape, on another replica once it has read them", async () => {
+    const secret = 'operator-chosen-admin-key-of-any-shape';
+    const created = await keys.create(
+      { name: BOOTSTRAP_ADMIN_NAME, roles: ['admin'] },
+      'gateway',
+      secret,
+    );
+    await expect(keys.authenticate(secret)).resolves.toMatchObject({ keyId: created.id });
+    const replica = new ApiKeyService(
+      h.dataSource,
+      h.app.get(KeyRevocations),
+      h.app.get(TransactionalOutbox),
+    );
+    await expect(replica.authenticate(secret)).rejects.toMatchObject({ code: 'unauthorized' });
+    await replica.loadBootstrapSecrets();
+    await expect(replica.authenticate(secret)).resolves.toMatchObject({ keyId: created.id });
   });
 
   describe('beside another replica on the same database', () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { DataSource, IsNull, MoreThan } from 'typeorm';
+import { DataSource, IsNull } from 'typeorm';
 import {
   codePointName,
   controlCharacterIndex,
@@ -11,7 +11,7 @@ import {
 } from '@convergio/contracts';
 import { TransactionalOutbox } from '@convergio/messaging';
 import { ApiKey } from './api-key.entity.js';
-import { hashKey, newApiKeySecret } from './api-key-secret.js';
+import { hashKey, isGeneratedShape, newApiKeySecret } from './api-key-secret.js';
 import { KeyRevocations } from './key-revocations.js';
 import { RetiredKeyHash } from './retired-key-hash.entity.js';
 import type { Principal, Role } from './roles.js';
@@ -27,6 +27,36 @@ const API_KEYS = 'api-keys';
 const MICROS = /^-?(0|[1-9][0-9]{0,17})$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const MAX_CACHED_KEYS = 10_000;
+/** The name of the admin key the gateway makes at start, the only key whose secret may be the operator's. */
+export const BOOTSTRAP_ADMIN_NAME = 'bootstrap-admin';
+
+/** The key of a secret, current or in a rotation's grace period: one query for both. */
+const KEY_OF_SECRET = `
+  SELECT k.id, k.name, k.roles, k.publisher, k.revoked_at, k.issued_by, NULL::timestamptz AS valid_until
+    FROM gateway.api_keys k WHERE k.key_hash = $1
+  UNION ALL
+  SELECT k.id, k.name, k.roles, k.publisher, k.revoked_at, r.issued_by, r.valid_until
+    FROM gateway.retired_key_hashes r JOIN gateway.api_keys k ON k.id = r.key_id
+   WHERE r.key_hash = $1 AND r.valid_until > $2
+  ORDER BY valid_until NULLS FIRST
+  LIMIT 1`;
+
+/** The secrets of bootstrap admin keys, current and retired: the only ones that may be of another shape. */
+const BOOTSTRAP_SECRETS = `
+  SELECT key_hash FROM gateway.api_keys WHERE name = $1
+  UNION
+  SELECT r.key_hash FROM gateway.retired_key_hashes r JOIN gateway.api_keys k ON k.id = r.key_id
+   WHERE k.name = $1`;
+
+interface KeyOfSecretRow {
+  id: string;
+  name: string;
+  roles: Role[];
+  publisher: string | null;
+  revoked_at: Date | null;
+  issued_by: string | null;
+  valid_until: Date | null;
+}
 
 /** What an admin asks for when creating a key. */
 export interface NewApiKey {
@@ -84,6 +114,11 @@ export class ApiKeyService {
   private readonly verified = new Map<string, { principal: Principal; until: number }>();
   /** Moves on whenever a revocation is heard, or may have been missed. */
   private generation = 0;
+  /**
+   * Hashes of the secrets that may be of a shape the gateway does not generate: an operator's
+   * CONVERGIO_ADMIN_KEY (see {@link loadBootstrapSecrets}).
+   */
+  private readonly otherShaped = new Set<string>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -111,6 +146,7 @@ export class ApiKeyService {
   ) {
     checkName(name);
     checkPublisher(roles, publisher);
+    if (!isGeneratedShape(key)) this.otherShaped.add(hashKey(key));
     const id = randomUUID();
     await this.dataSource.transaction(async (manager) => {
       const inserted = await manager
@@ -172,25 +208,32 @@ export class ApiKeyService {
   }
 
   /**
-   * The principal of a key; unauthorized if it is unknown or revoked. A verified key is trusted
-   * for a few seconds without reading the table, only while revocations reach this replica.
+   * The principal of a key; unauthorized if it is unknown or revoked. A key that cannot be one
+   * (not of the generated shape, and not an operator's bootstrap admin key) is refused without
+   * asking the database; any other costs one query unless it was verified in the last few
+   * seconds, which is trusted without reading the table, only while revocations reach this
+   * replica.
    */
   async authenticate(key: string): Promise<Principal> {
     const hash = hashKey(key);
+    if (!isGeneratedShape(key) && !this.otherShaped.has(hash))
+      throw new DomainError(
+        'unauthorized',
+        'the API key is not of the shape the platform issues ("cvg_" and 43 base64url characters)',
+      );
     const cached = this.verified.get(hash);
     if (cached && cached.until > Date.now()) return cached.principal;
     const generation = this.generation;
-    const current = await this.dataSource.getRepository(ApiKey).findOneBy({ keyHash: hash });
-    const retired = current ? null : await this.retiredSecret(hash);
-    const row = current ?? retired?.key;
-    if (!row || row.revokedAt)
+    const rows: KeyOfSecretRow[] = await this.dataSource.query(KEY_OF_SECRET, [hash, new Date()]);
+    const row = rows[0];
+    if (!row || row.revoked_at)
       throw new DomainError('unauthorized', 'the API key is unknown, revoked or rotated out');
     const principal: Principal = {
       keyId: row.id,
       name: row.name,
       roles: row.roles,
       publisher: row.publisher,
-      issuedBy: current ? current.issuedBy : (retired?.issuedBy ?? null),
+      issuedBy: row.issued_by,
     };
     // A revocation heard (or missed) while the row was read may be of this very key.
     if (this.revocations.isLive() && generation === this.generation) {
@@ -199,22 +242,23 @@ export class ApiKeyService {
       // A secret replaced by a rotation is trusted no longer than its grace period.
       this.verified.set(hash, {
         principal,
-        until: retired ? Math.min(until, retired.validUntil.getTime()) : until,
+        until: row.valid_until ? Math.min(until, row.valid_until.getTime()) : until,
       });
     }
     return principal;
   }
 
-  /** The key a secret belonged to before a rotation, while its grace period lasts. */
-  private async retiredSecret(
-    hash: string,
-  ): Promise<{ key: ApiKey; validUntil: Date; issuedBy: string | null } | null> {
-    const retired = await this.dataSource
-      .getRepository(RetiredKeyHash)
-      .findOneBy({ keyHash: hash, validUntil: MoreThan(new Date()) });
-    if (!retired) return null;
-    const key = await this.dataSource.getRepository(ApiKey).findOneBy({ id: retired.keyId });
-    return key && { key, validUntil: retired.validUntil, issuedBy: retired.issuedBy };
+  /**
+   * Reads which secrets of another shape than the generated one may authenticate: those of
+   * bootstrap admin keys (current, revoked or rotated out; CONVERGIO_ADMIN_KEY may be any string
+   * of 24 characters or more), besides a key this replica creates with such a secret. Run at
+   * start, once the bootstrap admin key exists.
+   */
+  async loadBootstrapSecrets(): Promise<void> {
+    const rows: { key_hash: string }[] = await this.dataSource.query(BOOTSTRAP_SECRETS, [
+      BOOTSTRAP_ADMIN_NAME,
+    ]);
+    for (const { key_hash } of rows) this.otherShaped.add(key_hash);
   }
 
   /**

@@ -3,6 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { DomainError } from '@convergio/contracts';
 import { Public } from '@convergio/runtime';
 import type { ApiKeyService } from './api-key.service.js';
+import { AuthFailureLimiter } from './auth-failure-limiter.js';
 import { AuthGuard, type AuthedRequest } from './auth.guard.js';
 import { PublisherOnly, Roles, type Principal } from './roles.js';
 
@@ -49,9 +50,13 @@ const principals: Record<string, Principal> = {
   },
 };
 
+/** Keys looked up, as the real service would ask the database. */
+let lookups = 0;
+
 /** Knows three keys; any other key is unknown, as the real service says. */
 const keys = {
   authenticate: (key: string) => {
+    lookups++;
     const principal = principals[key];
     return principal
       ? Promise.resolve(principal)
@@ -59,16 +64,26 @@ const keys = {
   },
 } as unknown as ApiKeyService;
 
-function call(controller: object, handler: string, authorization?: string) {
+/** Two failures per address at once, one more a minute. */
+const newLimiter = () =>
+  new AuthFailureLimiter({ burst: 2, perMinute: 1, maxAddresses: 100, trustedProxies: null });
+let failures = newLimiter();
+beforeEach(() => {
+  lookups = 0;
+  failures = newLimiter();
+});
+
+function call(controller: object, handler: string, authorization?: string, from = '192.0.2.1') {
   const request = {
     headers: authorization === undefined ? {} : { authorization },
-  } as AuthedRequest;
+    raw: { socket: { remoteAddress: from } },
+  } as unknown as AuthedRequest;
   const context = {
     getHandler: () => (controller as Record<string, unknown>)[handler],
     getClass: () => controller.constructor,
     switchToHttp: () => ({ getRequest: () => request }),
   } as unknown as ExecutionContext;
-  const guard = new AuthGuard(keys, new Reflector());
+  const guard = new AuthGuard(keys, new Reflector(), failures);
   return { request, result: guard.canActivate(context) };
 }
 
@@ -165,6 +180,41 @@ describe('AuthGuard', () => {
 
   it('lets any valid key call a route without @Roles', async () => {
     await expect(call(plugins, 'list', 'Bearer cvg_invoker').result).resolves.toBe(true);
+  });
+
+  it('attaches the principal of a key refused for its role, so the 403 is logged with its key id', async () => {
+    const { request, result } = call(plugins, 'invoke', 'Bearer cvg_publisher');
+    await expect(result).rejects.toMatchObject({ code: 'forbidden' });
+    expect(request.principal.keyId).toBe('k-pub');
+  });
+
+  it('refuses an address that spent its failures 429 rate_limited with Retry-After, before looking the key up', async () => {
+    await expect(call(plugins, 'list').result).rejects.toMatchObject({ code: 'unauthorized' });
+    await expect(call(plugins, 'list', 'Bearer cvg_stolen').result).rejects.toMatchObject({
+      code: 'unauthorized',
+    });
+    expect(lookups).toBe(1);
+    for (const key of ['cvg_stolen', 'cvg_invoker'])
+      await expect(call(plugins, 'list', `Bearer ${key}`).result).rejects.toMatchObject({
+        code: 'rate_limited',
+        retryAfterSeconds: 60,
+      });
+    expect(lookups).toBe(1);
+    // Another address, its valid key and a public route are not concerned.
+    await expect(call(plugins, 'list', 'Bearer cvg_invoker', '192.0.2.2').result).resolves.toBe(
+      true,
+    );
+    await expect(call(plugins, 'health').result).resolves.toBe(true);
+  });
+
+  it('counts only failures: valid keys and forbidden ones spend nothing', async () => {
+    for (let i = 0; i < 5; i++) {
+      await expect(call(plugins, 'list', 'Bearer cvg_invoker').result).resolves.toBe(true);
+      await expect(call(plugins, 'invoke', 'Bearer cvg_publisher').result).rejects.toMatchObject({
+        code: 'forbidden',
+      });
+    }
+    expect(failures.size).toBe(0);
   });
 
   it('lets anyone call a @Public route without a key', async () => {

@@ -3,6 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { DomainError } from '@convergio/contracts';
 import { ApiKeyService } from './api-key.service.js';
+import { AuthFailureLimiter } from './auth-failure-limiter.js';
 import { PUBLIC_KEY } from '@convergio/runtime';
 import {
   PUBLISHER_KEY_HINT,
@@ -30,7 +31,12 @@ interface RouteAccess {
   publisherOnly: boolean;
 }
 
-/** Every route needs a valid Bearer key unless marked @Public; @Roles narrows who may call it. */
+/**
+ * Every route needs a valid Bearer key unless marked @Public; @Roles narrows who may call it. A
+ * client address out of failed authentications ({@link AuthFailureLimiter}) is refused 429
+ * before its key is looked at; a missing, malformed, unknown or revoked key spends one of them.
+ * The principal is attached as soon as the key is known, so a 403 is logged with its key id.
+ */
 @Injectable()
 export class AuthGuard implements CanActivate {
   /** Per controller and handler: decorators are fixed once the application is built, so read once. */
@@ -39,20 +45,31 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly keys: ApiKeyService,
     private readonly reflector: Reflector,
+    private readonly failures: AuthFailureLimiter,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const access = this.accessOf(context);
     if (access.public) return true;
     const request = context.switchToHttp().getRequest<AuthedRequest>();
+    const address = this.failures.clientAddress(request);
+    this.failures.check(address);
+    const principal = await this.principalOf(request).catch((error: unknown) => {
+      if (error instanceof DomainError && error.code === 'unauthorized')
+        this.failures.fail(address);
+      throw error;
+    });
+    request.principal = principal;
+    if (access.publisherOnly) checkPublisherKey(principal);
+    else checkRoles(access.roles, principal);
+    return true;
+  }
+
+  private async principalOf(request: FastifyRequest): Promise<Principal> {
     const match = BEARER.exec(request.headers.authorization ?? '');
     if (!match)
       throw new DomainError('unauthorized', 'send an API key as "Authorization: Bearer <key>"');
-    const principal = await this.keys.authenticate(match[1]);
-    if (access.publisherOnly) checkPublisherKey(principal);
-    else checkRoles(access.roles, principal);
-    request.principal = principal;
-    return true;
+    return this.keys.authenticate(match[1]);
   }
 
   private accessOf(context: ExecutionContext): RouteAccess {

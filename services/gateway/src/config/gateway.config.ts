@@ -79,6 +79,46 @@ export function gatewayBusBounds(limits: GatewayLimits): BusBoundSetting[] {
 /** Injection token of the {@link GatewayLimits}. */
 export const GATEWAY_LIMITS = Symbol('GATEWAY_LIMITS');
 
+/**
+ * How the gateway protects its database and memory from floods: failed authentications per
+ * client address, and submissions received at once.
+ */
+const GatewayGuardsEnv = {
+  GATEWAY_AUTH_FAILURE_BURST: Type.Integer({
+    minimum: 1,
+    maximum: 1_000_000,
+    default: 20,
+    description:
+      'failed authentications (401) a client address may make at once; beyond them, and until GATEWAY_AUTH_FAILURES_PER_MINUTE gives some back, every request of that address that needs a key is refused 429 rate_limited with Retry-After, before the database is asked (counted per gateway replica)',
+  }),
+  GATEWAY_AUTH_FAILURES_PER_MINUTE: Type.Integer({
+    minimum: 1,
+    maximum: 1_000_000,
+    default: 60,
+    description:
+      'failed authentications a client address is given back per minute (the refill of GATEWAY_AUTH_FAILURE_BURST)',
+  }),
+  GATEWAY_AUTH_FAILURE_ADDRESSES: Type.Integer({
+    minimum: 100,
+    maximum: 10_000_000,
+    default: 10_000,
+    description:
+      'client addresses whose failed authentications are counted at most (about 100 bytes each); past it the address that failed least recently is forgotten',
+  }),
+  GATEWAY_TRUSTED_PROXIES: Type.String({
+    default: '',
+    description:
+      "comma-separated addresses and CIDR ranges (10.0.0.0/8, ::1) of reverse proxies whose X-Forwarded-For names the client address that failed authentications are counted under; empty (the default): the address is the connecting socket's, and X-Forwarded-For is ignored",
+  }),
+  GATEWAY_MAX_CONCURRENT_SUBMISSIONS: Type.Integer({
+    minimum: 1,
+    maximum: 1000,
+    default: 4,
+    description:
+      'plugin submissions (POST /v1/plugins) the gateway receives at once; each holds its parts in memory (up to the three part limits together), and one more is refused 503 unavailable with Retry-After',
+  }),
+};
+
 /** Variables of the gateway shared by both modes. */
 export const GatewayEnv = {
   CONVERGIO_ADMIN_KEY: Type.Optional(
@@ -103,6 +143,7 @@ export const GatewayEnv = {
       'how long the old secret of a rotated API key (POST /v1/api-keys/{id}/rotate) is still accepted, seconds',
   }),
   ...GatewayLimitsEnv,
+  ...GatewayGuardsEnv,
 };
 
 /** The gateway's settings in either mode. */

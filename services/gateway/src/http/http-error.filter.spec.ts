@@ -11,16 +11,26 @@ import type { HttpAdapterHost } from '@nestjs/core';
 import { DomainError } from '@convergio/contracts';
 import type { GatewayLimits } from '../config/gateway.config.js';
 import { HttpErrorFilter } from './http-error.filter.js';
+import { RetryLaterError } from './retry-later.js';
 
 const LIMITS = { GATEWAY_MAX_INVOKE_BYTES: 262144 } as GatewayLimits;
 
-/** What the filter wrote: the status and the JSON body. */
-function send(exception: unknown): {
+/** What the filter wrote: the status, the headers and the JSON body. */
+function send(
+  exception: unknown,
+  request: { raw: { destroyed: boolean } } = { raw: { destroyed: false } },
+): {
   status: number;
+  headers: Record<string, string>;
   body: { error: { code: string; message: string; details: unknown[] } };
 } {
-  const sent = { status: 0, body: undefined as never };
-  const res = {};
+  const sent = { status: 0, headers: {} as Record<string, string>, body: undefined as never };
+  const res = {
+    header: (name: string, value: string) => {
+      sent.headers[name] = value;
+      return res;
+    },
+  };
   const adapter = {
     httpAdapter: {
       reply(to: unknown, body: never, status: number) {
@@ -30,7 +40,9 @@ function send(exception: unknown): {
       },
     },
   } as unknown as HttpAdapterHost;
-  const host = { switchToHttp: () => ({ getResponse: () => res }) } as unknown as ArgumentsHost;
+  const host = {
+    switchToHttp: () => ({ getResponse: () => res, getRequest: () => request }),
+  } as unknown as ArgumentsHost;
   new HttpErrorFilter(adapter, LIMITS).catch(exception, host);
   return sent;
 }
@@ -47,6 +59,7 @@ describe('HttpErrorFilter', () => {
     const sent = send(new DomainError('validation_failed', 'plugin.json is invalid', details));
     expect(sent).toEqual({
       status: 400,
+      headers: {},
       body: { error: { code: 'validation_failed', message: 'plugin.json is invalid', details } },
     });
   });
@@ -110,6 +123,27 @@ describe('HttpErrorFilter', () => {
     expect(body).not.toContain('10.0.0.7');
     expect(body).not.toContain(error.stack!.split('\n')[1].trim());
     expect(logged).toHaveBeenCalledWith(`unhandled error ${id}`, error.stack);
+  });
+
+  it('answers a refusal that passes with time with Retry-After in whole seconds', () => {
+    const sent = send(new RetryLaterError('rate_limited', 'too many failures', 1500));
+    expect(sent.status).toBe(429);
+    expect(sent.headers).toEqual({ 'retry-after': '2' });
+    expect(sent.body.error.code).toBe('rate_limited');
+    expect(send(new DomainError('rate_limited', 'no wait known')).headers).toEqual({});
+  });
+
+  it('logs a body its client cut off (Node: aborted, ECONNRESET) at debug, without a stack', () => {
+    const debug = jest.spyOn(Logger.prototype, 'debug').mockImplementation(() => undefined);
+    const aborted = Object.assign(new Error('aborted'), { code: 'ECONNRESET', statusCode: 400 });
+    const sent = send(aborted, { raw: { destroyed: true } });
+    expect(sent.status).toBe(400);
+    expect(sent.body.error.code).toBe('bad_request');
+    expect(logged).not.toHaveBeenCalled();
+    expect(debug).toHaveBeenCalledWith(
+      'the client closed the connection before its request body was complete',
+    );
+    debug.mockRestore();
   });
 
   it('gives every unknown error its own id', () => {

@@ -7,11 +7,12 @@ import {
   type ExecutionContext,
   type NestInterceptor,
 } from '@nestjs/common';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Observable } from 'rxjs';
 import { DomainError } from '@convergio/contracts';
 import { GATEWAY_LIMITS, type GatewayLimits } from '../config/gateway.config.js';
 import { tooLarge } from '../http/limit-errors.js';
+import { RetryLaterError } from '../http/retry-later.js';
 import type { SubmissionParts } from './submission.service.js';
 
 const PARTS = ['manifest', 'module', 'sbom'] as const;
@@ -32,12 +33,18 @@ interface PartLimit {
 
 type SubmissionRequest = FastifyRequest & { submission?: SubmissionParts };
 
+/** Injection token of how many submissions are received at once (GATEWAY_MAX_CONCURRENT_SUBMISSIONS). */
+export const MAX_CONCURRENT_SUBMISSIONS = Symbol('MAX_CONCURRENT_SUBMISSIONS');
+
 /**
  * Reads the multipart body of a submission (through @fastify/multipart), refusing what does not
  * fit before the route runs: a body that is not multipart/form-data (415), a part over its own
  * limit as soon as it passes it (413 naming the part, the limit and its variable), an unknown
  * or repeated part (400 listing the parts). Parts are kept in memory, for
- * {@link SubmittedParts}; nothing reaches the artifact store from here.
+ * {@link SubmittedParts}; nothing reaches the artifact store from here. At most
+ * GATEWAY_MAX_CONCURRENT_SUBMISSIONS submissions are in hand at once (read, then handled, until
+ * their answer is sent); one more is refused 503 `unavailable` with Retry-After, its body
+ * drained unread, so the memory parts take stays bounded.
  */
 @Injectable()
 export class SubmissionUpload implements NestInterceptor {
@@ -45,7 +52,13 @@ export class SubmissionUpload implements NestInterceptor {
   /** Bounds of the parser itself; each part is refused at its own limit first. */
   private readonly parserLimits: Record<string, number>;
 
-  constructor(@Inject(GATEWAY_LIMITS) limits: GatewayLimits) {
+  /** Submissions in hand now. */
+  private inHand = 0;
+
+  constructor(
+    @Inject(GATEWAY_LIMITS) limits: GatewayLimits,
+    @Inject(MAX_CONCURRENT_SUBMISSIONS) private readonly maxInHand: number,
+  ) {
     this.parts = {
       manifest: part('manifest', limits.GATEWAY_MAX_MANIFEST_BYTES, 'GATEWAY_MAX_MANIFEST_BYTES'),
       module: part('module', limits.GATEWAY_MAX_MODULE_BYTES, 'GATEWAY_MAX_MODULE_BYTES'),
@@ -62,6 +75,20 @@ export class SubmissionUpload implements NestInterceptor {
   async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
     const request = context.switchToHttp().getRequest<SubmissionRequest>();
     if (!isFormData(request.headers['content-type'])) throw notMultipart(request);
+    if (this.inHand >= this.maxInHand) {
+      await drain(request.raw);
+      throw new RetryLaterError(
+        'unavailable',
+        `the gateway is receiving ${this.maxInHand} submissions already (GATEWAY_MAX_CONCURRENT_SUBMISSIONS); retry after the Retry-After header's seconds`,
+        1000,
+      );
+    }
+    this.inHand++;
+    // Released once the answer is sent or the connection is gone, the parts with it.
+    context
+      .switchToHttp()
+      .getResponse<FastifyReply>()
+      .raw.once('close', () => this.inHand--);
     try {
       request.submission = await this.read(request);
     } catch (error) {

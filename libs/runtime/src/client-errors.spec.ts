@@ -1,0 +1,142 @@
+import { connect } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import Fastify, { type FastifyInstance } from 'fastify';
+import {
+  abortedRequestLogHook,
+  accessLogHook,
+  type AccessRecord,
+  type ServiceLogger,
+} from '@convergio/observability';
+import { clientErrorReply } from './client-errors.js';
+
+/** A Fastify with the access-log hooks and client error handler of bootstrapService. */
+async function server() {
+  const lines: AccessRecord[] = [];
+  const logger = {
+    access: (record: AccessRecord) => void lines.push(record),
+  } as unknown as ServiceLogger;
+  const app = Fastify({ logger: false, clientErrorHandler: clientErrorReply(logger) });
+  app.addHook('onRequest', abortedRequestLogHook(logger));
+  app.addHook('onResponse', accessLogHook(logger));
+  app.get('/ok', () => ({ ok: true }));
+  app.get('/slow', () => new Promise((resolve) => setTimeout(() => resolve({ ok: true }), 300)));
+  app.post('/echo', (request) => request.body);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return { app, lines };
+}
+
+/** Writes `raw` on a socket, then reads until the server closes it or `closeAfterMs` passes. */
+function exchange(app: FastifyInstance, raw: string, closeAfterMs = 2000): Promise<string> {
+  const { port } = app.server.address() as AddressInfo;
+  return new Promise((resolve) => {
+    let out = '';
+    const socket = connect(port, '127.0.0.1', () => socket.write(raw));
+    socket.on('data', (d) => (out += d.toString()));
+    socket.on('error', () => undefined);
+    const timer = setTimeout(() => socket.destroy(), closeAfterMs);
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(out);
+    });
+  });
+}
+
+const bodyOf = (response: string) => response.slice(response.indexOf('\r\n\r\n') + 4);
+
+describe('clientErrorReply', () => {
+  it('answers headers over the limit 431 in the error shape, naming the limit, with an access line', async () => {
+    const { app, lines } = await server();
+    try {
+      const response = await exchange(
+        app,
+        `GET /ok HTTP/1.1\r\nHost: x\r\nX-Big: ${'x'.repeat(17 * 1024)}\r\n\r\n`,
+      );
+      expect(response).toMatch(/^HTTP\/1\.1 431 /);
+      expect(response).toContain('Content-Type: application/json; charset=utf-8');
+      const body = bodyOf(response);
+      expect(body.endsWith('}\n')).toBe(true);
+      expect(JSON.parse(body)).toEqual({
+        error: {
+          code: 'bad_request',
+          message: expect.stringContaining('larger than 16384 bytes'),
+          details: [{ code: 'headers_too_large', message: expect.any(String) }],
+        },
+      });
+      expect(lines).toEqual([
+        { method: '(unparsed)', route: '(unparsed)', status: 431, duration_ms: 0, key_id: null },
+      ]);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it.each([
+    [
+      'Content-Length with Transfer-Encoding',
+      'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+    ],
+    ['a header name with a space', 'GET /ok HTTP/1.1\r\nHo st: x\r\n\r\n'],
+  ])('answers %s 400 in the error shape', async (_what, raw) => {
+    const { app, lines } = await server();
+    try {
+      const response = await exchange(app, raw);
+      expect(response).toMatch(/^HTTP\/1\.1 400 /);
+      expect(JSON.parse(bodyOf(response))).toMatchObject({
+        error: { code: 'bad_request', details: [{ code: 'malformed_request' }] },
+      });
+      expect(lines).toMatchObject([{ route: '(unparsed)', status: 400 }]);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('abortedRequestLogHook', () => {
+  it('gives a request its client abandoned one access line, status 499', async () => {
+    const { app, lines } = await server();
+    try {
+      await exchange(app, 'GET /slow HTTP/1.1\r\nHost: x\r\n\r\n', 50);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(lines).toEqual([
+        {
+          method: 'GET',
+          route: '/slow',
+          status: 499,
+          duration_ms: expect.any(Number),
+          key_id: null,
+        },
+      ]);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('gives a body cut off mid-way one access line, 499, and no client-error line', async () => {
+    const { app, lines } = await server();
+    try {
+      await exchange(
+        app,
+        'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"name"',
+        100,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(lines).toMatchObject([{ method: 'POST', route: '/echo', status: 499 }]);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('logs a finished request once, with its status', async () => {
+    const { app, lines } = await server();
+    try {
+      const response = await exchange(
+        app,
+        'GET /ok HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+      );
+      expect(response).toMatch(/^HTTP\/1\.1 200 /);
+      expect(lines).toMatchObject([{ route: '/ok', status: 200 }]);
+    } finally {
+      await app.close();
+    }
+  });
+});

@@ -1,0 +1,124 @@
+import { readFile } from 'node:fs/promises';
+import { connect, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { expectEventually, startPlatform } from '@convergio/testing';
+import { api, bearer, createKey, greetManifest, submit } from './support/fixtures.js';
+
+const BURST = 5;
+
+/** Access-log lines of the gateway so far. */
+async function accessLines(logsDir: string): Promise<Record<string, unknown>[]> {
+  const text = await readFile(join(logsDir, 'gateway.log'), 'utf8');
+  return text
+    .split('\n')
+    .filter((l) => l.includes('"context":"Access"'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+// Before: every wrong key cost the shared database two queries, however it looked and however
+// often its client sent it; a flood of them slowed every route. Submissions were buffered in
+// memory without a bound on how many at once.
+describe('the gateway under a flood of wrong keys and submissions', () => {
+  let platform: Awaited<ReturnType<typeof startPlatform>>;
+
+  beforeAll(async () => {
+    platform = await startPlatform({
+      GATEWAY_AUTH_FAILURE_BURST: String(BURST),
+      GATEWAY_AUTH_FAILURES_PER_MINUTE: '60',
+      GATEWAY_MAX_CONCURRENT_SUBMISSIONS: '1',
+    });
+    process.env.CONVERGIO_E2E_PLATFORM = JSON.stringify(platform.info);
+  }, 120_000);
+  afterAll(() => platform?.stop(), 60_000);
+
+  it('says why a key of another shape is refused', async () => {
+    await expectEventually(async () => {
+      const res = await api().get('/v1/plugins').set(bearer('not-a-key')).expect(401);
+      expect(res.body.error.message).toContain('not of the shape the platform issues');
+    });
+  });
+
+  it('logs a 403 with the id of the key that authenticated', async () => {
+    const invoker = await createKey('invoker');
+    await api().get('/v1/api-keys').set(bearer(invoker)).expect(403);
+    await expectEventually(async () => {
+      const lines = await accessLines(platform.info.logsDir);
+      const forbidden = lines.filter((l) => l.route === '/v1/api-keys' && l.status === 403);
+      expect(forbidden.length).toBeGreaterThan(0);
+      expect(forbidden.every((l) => typeof l.key_id === 'string')).toBe(true);
+    });
+  });
+
+  it('refuses a submission beyond GATEWAY_MAX_CONCURRENT_SUBMISSIONS 503 with Retry-After, and takes one again once the first is done', async () => {
+    const publisher = await createKey('publisher');
+    const { port, hostname } = new URL(platform.info.gatewayUrl);
+    // A first submission that is still being sent.
+    const first: Socket = connect(Number(port), hostname);
+    await new Promise((resolve) => first.once('connect', resolve));
+    first.write(
+      'POST /v1/plugins HTTP/1.1\r\nHost: x\r\n' +
+        `Authorization: Bearer ${publisher}\r\n` +
+        'Content-Type: multipart/form-data; boundary=b\r\nContent-Length: 1000000\r\n\r\n' +
+        '--b\r\nContent-Disposition: form-data; name="module"; filename="m.wasm"\r\n\r\n' +
+        'x'.repeat(1000),
+    );
+    first.on('error', () => undefined);
+    await expectEventually(async () => {
+      const busy = await submit(publisher, greetManifest()).expect(503);
+      expect(busy.headers['retry-after']).toBe('1');
+      expect(busy.body.error).toMatchObject({
+        code: 'unavailable',
+        message: expect.stringContaining('GATEWAY_MAX_CONCURRENT_SUBMISSIONS'),
+      });
+    });
+    first.destroy();
+    await expectEventually(async () => {
+      const res = await submit(publisher, greetManifest());
+      expect(res.status).toBe(202);
+    });
+    // The abandoned submission has its access line.
+    await expectEventually(async () => {
+      const lines = await accessLines(platform.info.logsDir);
+      expect(lines).toContainEqual(
+        expect.objectContaining({ method: 'POST', route: '/v1/plugins', status: 499 }),
+      );
+    });
+  });
+
+  it('answers a header block over 16 KiB 431 in the error shape', async () => {
+    const res = await api()
+      .get('/v1/plugins')
+      .set('X-Big', 'x'.repeat(17 * 1024))
+      .ok(() => true);
+    expect(res.status).toBe(431);
+    expect(res.text.endsWith('}\n')).toBe(true);
+    expect(res.body).toMatchObject({
+      error: { code: 'bad_request', details: [{ code: 'headers_too_large' }] },
+    });
+  });
+
+  it('refuses an address that keeps failing 429 rate_limited with Retry-After; a valid key elsewhere is served', async () => {
+    const invoker = await createKey('invoker');
+    const wrong = `cvg_${'A'.repeat(43)}`;
+    // The earlier cases spent a failure or two of this address's BURST.
+    const statuses: number[] = [];
+    for (let i = 0; i <= BURST; i++)
+      statuses.push((await api().get('/v1/plugins').set(bearer(wrong))).status);
+    expect(statuses.filter((s) => s === 401).length).toBeGreaterThanOrEqual(BURST - 2);
+    expect(statuses.at(-1)).toBe(429);
+    const limited = await api().get('/v1/plugins').set(bearer(invoker)).expect(429);
+    expect(limited.headers['retry-after']).toBe('1');
+    expect(limited.body).toMatchObject({
+      error: {
+        code: 'rate_limited',
+        message: expect.stringContaining('GATEWAY_AUTH_FAILURE_BURST'),
+      },
+    });
+    // Last: this address is out of failures for a while. The health probe needs no key and is never limited.
+    await api().get('/healthz').expect(200);
+    // One failure back per second: the valid key passes again.
+    await expectEventually(async () => {
+      await api().get('/v1/plugins').set(bearer(invoker)).expect(200);
+    });
+  });
+});
