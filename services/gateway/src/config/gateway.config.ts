@@ -113,9 +113,9 @@ const GatewayGuardsEnv = {
   GATEWAY_MAX_CONCURRENT_SUBMISSIONS: Type.Integer({
     minimum: 1,
     maximum: 1000,
-    default: 4,
+    default: 8,
     description:
-      'plugin submissions (POST /v1/plugins) the gateway receives at once; each holds its parts in memory (up to the three part limits together), and one more is refused 503 unavailable with Retry-After',
+      'plugin submissions (POST /v1/plugins) the gateway receives at once; each holds its parts in memory (up to the three part limits together: 8 at the default limits hold at most 162 MiB), and one more is refused 503 unavailable with Retry-After',
   }),
 };
 
