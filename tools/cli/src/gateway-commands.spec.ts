@@ -155,42 +155,34 @@ describe('submit', () => {
     });
   });
 
-  it('an approved version that no executor ran before the wait ran out exits 5', async () => {
+  it.each([
+    [
+      'an approved version that no executor ran',
+      'approved',
+      '5',
+      'example.greet 1.0.0 is approved but no executor runs it after 5 s',
+    ],
+    [
+      'a version that did not settle',
+      'verified',
+      '1',
+      'example.greet 1.0.0 is still verified after 1 s',
+    ],
+  ])('%s before the wait ran out exits 5', async (_what, status, wait, message) => {
     answer = () => ({
       status: 202,
       body: {
         plugin_id: 'example.greet',
         version: '1.0.0',
-        status: 'approved',
+        status,
         ...loaded,
         loaded: false,
         settled: false,
       },
     });
-    const run = await cli(['submit', 'pkg', '--wait', '5']);
+    const run = await cli(['submit', 'pkg', '--wait', wait]);
     expect(run.code).toBe(5);
-    expect(run.stderr).toContain(
-      'convergio: wait_expired: example.greet 1.0.0 is approved but no executor runs it after 5 s',
-    );
-  });
-
-  it('a wait that runs out before the version settles exits 5', async () => {
-    answer = () => ({
-      status: 202,
-      body: {
-        plugin_id: 'example.greet',
-        version: '1.0.0',
-        status: 'verified',
-        ...loaded,
-        loaded: false,
-        settled: false,
-      },
-    });
-    const run = await cli(['submit', 'pkg', '--wait', '1']);
-    expect(run.code).toBe(5);
-    expect(run.stderr).toContain(
-      'convergio: wait_expired: example.greet 1.0.0 is still verified after 1 s',
-    );
+    expect(run.stderr).toContain(`convergio: wait_expired: ${message}`);
   });
 
   it('a package that is not complete is refused before any request (exit 4)', async () => {
