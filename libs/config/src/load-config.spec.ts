@@ -34,6 +34,24 @@ describe('loadConfig', () => {
     });
   });
 
+  it.each(['0x10', '1e3', 'Infinity', ' 8080', '+8080', '8080.0', '08080'])(
+    'reads a number only in plain decimal, so %j is refused',
+    (text) => {
+      expect(captureConfigError({ ...validEnv, HTTP_PORT: text }).message.split('\n')).toContain(
+        `  HTTP_PORT: expected integer (1..65535); got ${JSON.stringify(text)}`,
+      );
+    },
+  );
+
+  it.each(['1', 'yes', 'TRUE', ' true'])(
+    'reads a boolean only as true or false, so %j is refused',
+    (text) => {
+      expect(captureConfigError({ ...validEnv, DEBUG: text }).message.split('\n')).toContain(
+        `  DEBUG: expected boolean; got ${JSON.stringify(text)}`,
+      );
+    },
+  );
+
   it('treats an empty variable as unset so the default applies', () => {
     expect(loadConfig(schema, { ...validEnv, HTTP_PORT: '' }).HTTP_PORT).toBe(3000);
   });

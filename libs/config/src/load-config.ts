@@ -1,6 +1,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsPlugin from 'ajv-formats';
 import type { Static, TObject, TSchema } from '@sinclair/typebox';
+import { decimalNumber } from '@convergio/contracts';
 import { ConfigError, type ConfigIssue } from './config-error.js';
 import { describeExpectation } from './describe-expectation.js';
 import { isSecret, SECRET_KEYWORD } from './secret.js';
@@ -8,7 +9,9 @@ import { isSecret, SECRET_KEYWORD } from './secret.js';
 // ajv-formats ships CJS with `exports.default`; under NodeNext the plugin sits one level down.
 const addFormats = addFormatsPlugin.default;
 
-const ajv = new Ajv({ strict: true, allErrors: true, coerceTypes: true, useDefaults: true });
+// No coerceTypes: Ajv reads "0x10", "1e3", "Infinity" and " 5" as numbers; readVariable reads
+// settings as people write them.
+const ajv = new Ajv({ strict: true, allErrors: true, useDefaults: true });
 addFormats(ajv);
 ajv.addKeyword({ keyword: SECRET_KEYWORD, schemaType: 'boolean' });
 
@@ -17,6 +20,8 @@ const validators = new WeakMap<TObject, ValidateFunction>();
 /**
  * Reads the variables named by `schema` from `env`, coerces and defaults them,
  * and returns the typed config or throws a `ConfigError` listing every bad variable.
+ * A number is read in plain decimal only ("65536", "0.5"; never "0x10", "1e3", "Infinity" or
+ * " 5"), a boolean as `true` or `false`.
  */
 export function loadConfig<S extends TObject>(
   schema: S,
@@ -33,9 +38,18 @@ function pickDeclaredVariables(schema: TObject, env: NodeJS.ProcessEnv): Record<
   const picked: Record<string, unknown> = {};
   for (const name of Object.keys(schema.properties)) {
     const value = env[name];
-    if (value !== undefined && value !== '') picked[name] = value;
+    if (value !== undefined && value !== '')
+      picked[name] = readVariable(schema.properties[name], value);
   }
   return picked;
+}
+
+// Text the schema's type cannot take stays text, for the schema to refuse with its expectation.
+function readVariable(schema: TSchema, text: string): unknown {
+  const type = (schema as { type?: unknown }).type;
+  if (type === 'integer' || type === 'number') return decimalNumber(text, type) ?? text;
+  if (type === 'boolean') return text === 'true' ? true : text === 'false' ? false : text;
+  return text;
 }
 
 function validatorFor(schema: TObject): ValidateFunction {

@@ -10,6 +10,7 @@ export * from './page.js';
 export * from './envelope.js';
 export * from './error-details.js';
 export * from './validation.js';
+export { decimalNumber } from './query-text.js';
 export * from './stored-text.js';
 export * from './plugin-version-key.js';
 export * from './outcome.js';

@@ -23,8 +23,12 @@ function numberProperties(schema: TSchema): Map<string, NumberSchema> {
   );
 }
 
-/** The number a query value stands for, or undefined unless it is plain decimal, finite and safe. */
-function queryNumber(text: string, type: 'integer' | 'number'): number | undefined {
+/**
+ * The number `text` stands for when it is written in plain decimal ("12", "-3", "0.5"), finite
+ * and, for an integer, safe; undefined for anything else ("0x10", "1e1", "Infinity", " 5", "+5",
+ * "", "05"). Shared by query parameters and environment settings.
+ */
+export function decimalNumber(text: string, type: 'integer' | 'number'): number | undefined {
   if (!(type === 'integer' ? INTEGER_TEXT : NUMBER_TEXT).test(text)) return undefined;
   const value = Number(text);
   return (type === 'integer' ? Number.isSafeInteger(value) : Number.isFinite(value))
@@ -35,7 +39,7 @@ function queryNumber(text: string, type: 'integer' | 'number'): number | undefin
 /**
  * Reads the text of a flat query (name to string, as the HTTP layer parses it) for an object
  * schema: a value whose property takes an integer or number becomes that number when it is
- * written in plain decimal ({@link queryNumber}); anything else ("0x10", "1e1", "Infinity",
+ * written in plain decimal ({@link decimalNumber}); anything else ("0x10", "1e1", "Infinity",
  * " 5", "+5", "") stays text, which the schema then refuses. Returns a copy; other values are
  * left alone.
  */
@@ -46,7 +50,7 @@ export function readQueryNumbers(schema: TSchema, query: unknown): unknown {
   for (const [name, property] of numbers) {
     const text = read[name];
     if (typeof text !== 'string') continue;
-    const value = queryNumber(text, property.type);
+    const value = decimalNumber(text, property.type);
     if (value !== undefined) read[name] = value;
   }
   return read;
