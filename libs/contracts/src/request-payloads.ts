@@ -286,13 +286,21 @@ export const RequestSchemas = {
     }),
   },
   [RequestSubjects.RegistryGetPlugin]: {
-    request: Type.Object({ plugin_id: PluginId }, { additionalProperties: false }),
+    request: Type.Object(
+      {
+        plugin_id: PluginId,
+        cursor: Type.Optional(PageCursorSchema),
+        limit: Type.Optional(PageLimitSchema),
+      },
+      { additionalProperties: false },
+    ),
     reply: Type.Object({
       plugin_id: PluginId,
       name: Type.String(),
       owner: Owner,
       serving_version: Type.Union([Version, Type.Null()]),
       versions: Type.Array(VersionStateSchema),
+      next_cursor: NextCursorSchema,
     }),
   },
   [RequestSubjects.RegistryTransferOwner]: {

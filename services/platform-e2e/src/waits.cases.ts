@@ -1,5 +1,13 @@
 import { assemble } from './support/chaos-modules.js';
-import { adminKey, api, bearer, createKey, runToolManifest, submit } from './support/fixtures.js';
+import {
+  adminKey,
+  api,
+  bearer,
+  createKey,
+  greetManifest,
+  runToolManifest,
+  submit,
+} from './support/fixtures.js';
 
 // `?wait` answers as soon as the outcome is known and says whether the version runs; a number in
 // a query is taken only in decimal digits within its range.
@@ -83,6 +91,45 @@ describe('numbers in the audit query', () => {
     expect(res.body.error.code).toBe('validation_failed');
     expect(res.body.error.details).toEqual([
       expect.objectContaining({ path: `/${name}`, message: expect.stringContaining(words) }),
+    ]);
+  });
+});
+
+describe("one plugin's versions, in pages", () => {
+  it('pages the versions of GET /v1/plugins/{id} newest first, with a cursor to the rest', async () => {
+    const publisher = await createKey('publisher');
+    const first = greetManifest();
+    await submit(publisher, first).expect(202);
+    await submit(publisher, { ...first, version: '1.1.0' }).expect(202);
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const res = await api()
+        .get(`/v1/plugins/${first.id}`)
+        .query({ limit: 1, ...(cursor ? { cursor } : {}) })
+        .set(bearer(publisher))
+        .expect(200);
+      expect(res.body.versions).toHaveLength(1);
+      seen.push(res.body.versions[0].version);
+      cursor = res.body.next_cursor ?? undefined;
+    } while (cursor !== undefined && seen.length < 5);
+    expect(seen).toEqual(['1.1.0', '1.0.0']);
+  });
+
+  it.each([
+    ['limit', '0', 'limit must be an integer from 1 to 500, written in decimal digits'],
+    ['limit', '1e2', 'limit must be an integer from 1 to 500, written in decimal digits'],
+    ['cursor', 'not a cursor', 'must match pattern'],
+    ['version', '1.0.0', 'must NOT have additional properties'],
+  ])('refuses %s=%s with 400 naming the parameter', async (name, value, words) => {
+    const res = await api()
+      .get('/v1/plugins/e2e.some')
+      .query({ [name]: value })
+      .set(bearer(adminKey()))
+      .expect(400);
+    expect(res.body.error.code).toBe('validation_failed');
+    expect(res.body.error.details).toEqual([
+      expect.objectContaining({ message: expect.stringContaining(words) }),
     ]);
   });
 });

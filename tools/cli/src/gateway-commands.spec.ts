@@ -205,7 +205,14 @@ describe('the key, the gateway and its refusals', () => {
     writeFileSync(join(dir, 'admin-key'), 'cvg_from_file\n');
     answer = () => ({
       status: 200,
-      body: { plugin_id: 'a.b', name: 'A', owner: 'x', serving_version: null, versions: [] },
+      body: {
+        plugin_id: 'a.b',
+        name: 'A',
+        owner: 'x',
+        serving_version: null,
+        versions: [],
+        next_cursor: null,
+      },
     });
     expect((await cli(['status', 'a.b', '--key-file', 'admin-key'])).code).toBe(0);
     expect(seen[0].headers.authorization).toBe('Bearer cvg_from_file');
@@ -404,6 +411,7 @@ describe('text the platform answers with', () => {
         owner: 'acme',
         serving_version: '1.0.0',
         versions: [{ version: '1.0.0', status: 'approved', loaded: true }],
+        next_cursor: null,
       },
     });
     const run = await cli(['status', 'example.greet']);

@@ -138,10 +138,22 @@ export class PluginsController {
   }
 
   @Get(':id')
+  @ApiOperation({
+    summary: 'Show a plugin and its versions',
+    description: pagedListDescription(
+      'The plugin, its owner, the version calls run by default (`serving_version`) and its versions, newest first.',
+      'versions',
+    ),
+  })
   @ApiPluginPath()
+  @ApiPageQuery(ListQuery)
   @ApiOkResponse({ schema: openApiSchema(RequestSchemas[RequestSubjects.RegistryGetPlugin].reply) })
-  get(@Param('id', PluginIdParam) id: string) {
-    return this.bus.request(RequestSubjects.RegistryGetPlugin, { plugin_id: id });
+  get(
+    @Param('id', PluginIdParam) id: string,
+    @Query(new SchemaPipe(ListQuery, 'versions query', { coerce: true }))
+    q: Static<typeof ListQuery>,
+  ) {
+    return this.bus.request(RequestSubjects.RegistryGetPlugin, { plugin_id: id, ...q });
   }
 
   @Get(':id/versions/:version')

@@ -39,7 +39,7 @@ export class RegistryHandler {
 
   @MessagePattern(RequestSubjects.RegistryGetPlugin)
   getPlugin(@Payload() req: RequestEnvelope<'registry.plugins.get'>) {
-    return this.registry.getPlugin(req.data.plugin_id);
+    return this.registry.getPlugin(req.data);
   }
 
   @MessagePattern(RequestSubjects.RegistryGetVersion)

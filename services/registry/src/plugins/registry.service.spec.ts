@@ -1,4 +1,11 @@
-import { encodePageCursor, EventSubjects, RequestSubjects } from '@convergio/contracts';
+import {
+  encodePageCursor,
+  EventSubjects,
+  RequestSubjects,
+  type Permissions,
+  type ReplyMap,
+} from '@convergio/contracts';
+import { BusLimits } from '@convergio/messaging';
 import { startServiceHarness, type ServiceHarness } from '@convergio/service-testing';
 import { aManifest, expectEventually, sha256Hex } from '@convergio/testing';
 import { registryPersistence, RegistryModule } from '../index.js';
@@ -16,7 +23,11 @@ describe('registry service', () => {
   const submit = async (
     id: string,
     version = '1.0.0',
-    { publisher = 'acme', module = Buffer.from('module bytes') } = {},
+    {
+      publisher = 'acme',
+      module = Buffer.from('module bytes'),
+      permissions = { 'fs.read': { paths: ['/d'] } } as Permissions,
+    } = {},
   ) => {
     const staged = await h.artifacts.stage(module);
     return h.bus.request(RequestSubjects.RegistrySubmit, {
@@ -24,7 +35,7 @@ describe('registry service', () => {
         id,
         version,
         name: `Plugin ${id}`,
-        permissions: { 'fs.read': { paths: ['/d'] } },
+        permissions,
       },
       module_sha256: staged.sha256,
       module_size: staged.size,
@@ -358,5 +369,80 @@ describe('registry service', () => {
         code: 'validation_failed',
         details: [expect.objectContaining({ code: 'invalid_cursor', path: '/cursor' })],
       });
+  });
+
+  /** Every page of one plugin's versions, `limit` at a time. */
+  const versionPages = async (id: string, limit?: number) => {
+    const pages: ReplyMap['registry.plugins.get'][] = [];
+    let cursor: string | undefined;
+    do {
+      const p = await h.bus.request(RequestSubjects.RegistryGetPlugin, {
+        plugin_id: id,
+        limit,
+        cursor,
+      });
+      pages.push(p);
+      cursor = p.next_cursor ?? undefined;
+    } while (cursor !== undefined && pages.length < 100);
+    return pages;
+  };
+
+  it("pages one plugin's versions newest first, each once, serving the highest approved of all", async () => {
+    for (let i = 0; i < 5; i++) await submit('r.versions', `1.${i}.0`);
+    await h.bus.publish(EventSubjects.PluginApproved, {
+      plugin_id: 'r.versions',
+      version: '1.0.0',
+      manifest: aManifest({ id: 'r.versions', version: '1.0.0' }),
+      module_sha256: sha,
+      trust: 'untrusted',
+      approved_by: 'auto',
+    });
+    await expectEventually(async () => expect((await state('r.versions')).status).toBe('approved'));
+    const pages = await versionPages('r.versions', 2);
+    expect(pages.map((p) => p.versions.map((v) => v.version))).toEqual([
+      ['1.4.0', '1.3.0'],
+      ['1.2.0', '1.1.0'],
+      ['1.0.0'],
+    ]);
+    // The version served is the oldest here, on the last page, and every page names it.
+    expect(pages.map((p) => p.serving_version)).toEqual(['1.0.0', '1.0.0', '1.0.0']);
+    expect(pages[2].next_cursor).toBeNull();
+  });
+
+  it("cuts a plugin's versions by bytes so each page fits one bus message", async () => {
+    const big = (tag: string): Permissions => ({
+      'fs.read': {
+        paths: Array.from({ length: 80 }, (_, i) => `/${tag}-${i}/${'p'.repeat(1000)}`),
+      },
+    });
+    // Fourteen versions of about 80 KB: over one message in all.
+    for (let i = 0; i < 14; i++) await submit('r.wide', `2.${i}.0`, { permissions: big(`v${i}`) });
+    const { replyBudget, maxPayload } = h.app.get(BusLimits);
+    const pages = await versionPages('r.wide');
+    expect(pages.length).toBeGreaterThan(1);
+    for (const p of pages) {
+      expect(Buffer.byteLength(JSON.stringify(p.versions))).toBeLessThanOrEqual(replyBudget);
+      expect(Buffer.byteLength(JSON.stringify(p))).toBeLessThan(maxPayload);
+    }
+    expect(pages.flatMap((p) => p.versions.map((v) => v.version))).toEqual(
+      Array.from({ length: 14 }, (_, i) => `2.${13 - i}.0`),
+    );
+  });
+
+  it('refuses a versions cursor it did not hand out, and an unknown plugin, by code', async () => {
+    for (const cursor of [
+      'bm9wZQ',
+      encodePageCursor('plugins', ['r.one']),
+      encodePageCursor('versions', ['soon', '1.0.0']),
+    ])
+      await expect(
+        h.bus.request(RequestSubjects.RegistryGetPlugin, { plugin_id: 'r.one', cursor }),
+      ).rejects.toMatchObject({
+        code: 'validation_failed',
+        details: [expect.objectContaining({ code: 'invalid_cursor', path: '/cursor' })],
+      });
+    await expect(
+      h.bus.request(RequestSubjects.RegistryGetPlugin, { plugin_id: 'r.never' }),
+    ).rejects.toMatchObject({ code: 'not_found' });
   });
 });

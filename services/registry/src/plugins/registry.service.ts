@@ -21,6 +21,7 @@ import { REGISTRY_SCHEMA, REGISTRY_SERVICE } from '../registry.schema.js';
 import { canMove } from './lifecycle.js';
 import { Plugin } from './plugin.entity.js';
 import { PluginVersion } from './plugin-version.entity.js';
+import { pluginVersionsPage } from './plugin-versions-page.js';
 
 const ProcessedEvent = processedEventEntity(REGISTRY_SCHEMA);
 const PLUGINS = 'plugins';
@@ -123,18 +124,34 @@ export class RegistryService {
     };
   }
 
-  async getPlugin(pluginId: string): Promise<ReplyMap['registry.plugins.get']> {
-    const rows = await this.dataSource
-      .getRepository(PluginVersion)
-      .find({ where: { pluginId }, order: { submittedAt: 'DESC' } });
-    if (rows.length === 0) throw new DomainError('not_found', `plugin ${pluginId} is unknown`);
-    const owner = ownerOf(await this.owners(this.dataSource.manager, pluginId), pluginId);
+  /**
+   * A plugin with a page of its versions, newest first ({@link pluginVersionsPage}), and the
+   * version served by default (read from the approved versions' names alone).
+   * @throws DomainError `not_found` for an unknown plugin, `validation_failed` for a bad cursor
+   */
+  async getPlugin(
+    q: RequestMap['registry.plugins.get'],
+  ): Promise<ReplyMap['registry.plugins.get']> {
+    const manager = this.dataSource.manager;
+    const plugin = await manager.findOneBy(Plugin, { pluginId: q.plugin_id });
+    const newest = await manager.findOne(PluginVersion, {
+      select: { name: true },
+      where: { pluginId: q.plugin_id },
+      order: { submittedAt: 'DESC' },
+    });
+    if (!plugin || !newest) throw new DomainError('not_found', `plugin ${q.plugin_id} is unknown`);
+    const approved = await manager.find(PluginVersion, {
+      select: { version: true, status: true },
+      where: { pluginId: q.plugin_id, status: 'approved' },
+    });
+    const page = await pluginVersionsPage(manager, q.plugin_id, q, this.limits.replyBudget);
     return {
-      plugin_id: pluginId,
-      name: rows[0].name,
-      owner,
-      serving_version: servingVersion(rows),
-      versions: rows.map((r) => toState(r, owner)),
+      plugin_id: q.plugin_id,
+      name: newest.name,
+      owner: plugin.owner,
+      serving_version: servingVersion(approved),
+      versions: page.rows.map((r) => toState(r, plugin.owner)),
+      next_cursor: page.next_cursor,
     };
   }
 
