@@ -8,18 +8,14 @@ import {
   type GrantContext,
   type GrantPolicy,
 } from '@convergio/policy/grant';
-import {
-  capMemory,
-  findImportViolations,
-  findModuleLimitViolations,
-  MAX_WASM_PAGES,
-  SandboxError,
-} from '@convergio/sandbox';
+import { MAX_WASM_PAGES } from '@convergio/sandbox';
 import { canonicalManifestBytes, moduleSha256, SigningError } from '@convergio/signing';
 import type { CheckCache } from './check-cache.js';
 import type { Keyring, SignatureVerdict } from './keyring.js';
 import { checkSignature, type SignatureStep } from './signature-check.js';
-import { inputSchemaProblems, type InputSchemaBounds } from './tool-input-schema.js';
+import { checkModuleContent, type ModuleContentInput } from './module-content-check.js';
+import { ModuleCheckError } from './module-content-checker.js';
+import type { InputSchemaBounds } from './tool-input-schema.js';
 import { checkPermissionReasons } from './permission-reasons.js';
 
 /**
@@ -55,6 +51,12 @@ export interface SubmissionContext {
   inputSchemaBounds: InputSchemaBounds;
   /** Keeps module and signature results across submissions of the same bytes. */
   cache?: CheckCache;
+  /**
+   * Runs the module content checks; defaults to {@link checkModuleContent} on the calling thread.
+   * A service passes a {@link ModuleContentChecker}'s `check`, which runs them in a worker with a
+   * time budget and heap limits; its {@link ModuleCheckError} becomes a finding of that code.
+   */
+  checkContent?: (input: ModuleContentInput) => Promise<Finding[]>;
 }
 
 /**
@@ -104,11 +106,7 @@ export async function checkSubmission(
   }
   const digest = manifestDigest(manifest);
   if (typeof digest !== 'string') return { ok: false, findings: [...findings, digest] };
-  const contentKey = `module:${stored.sha256}:${digest}`;
-  const moduleFindings = context.cache
-    ? await context.cache.get(contentKey, () => checkContent(manifest, stored, context))
-    : await checkContent(manifest, stored, context);
-  findings.push(...moduleFindings);
+  findings.push(...(await contentFindings(manifest, stored, digest, context)));
   const signature = await checkSignature(
     manifest,
     { sha256: stored.sha256, digest },
@@ -169,6 +167,35 @@ function checkTrust(manifest: Manifest, signature: SignatureStep, keyring: Keyri
   return findings;
 }
 
+/**
+ * The module content checks, from the cache when these bytes were checked before. A check that
+ * did not finish (out of time or memory) is a finding but is not cached: the same bytes are
+ * checked again when submitted again.
+ */
+async function contentFindings(
+  manifest: Manifest,
+  stored: StoredModule,
+  digest: string,
+  context: SubmissionContext,
+): Promise<Finding[]> {
+  const check = async (): Promise<Finding[]> =>
+    (context.checkContent ?? checkModuleContent)({
+      manifest,
+      module: await stored.bytes(),
+      hostFunctions: context.hostFunctions,
+      memoryPages: memoryCap(manifest, context.policy),
+      inputSchemaBounds: context.inputSchemaBounds,
+    });
+  try {
+    return context.cache
+      ? await context.cache.get(`module:${stored.sha256}:${digest}`, check)
+      : await check();
+  } catch (error) {
+    if (!(error instanceof ModuleCheckError)) throw error;
+    return [{ code: error.code, message: error.message }];
+  }
+}
+
 /** Hex SHA-256 of the manifest's canonical bytes (without `signing.signature`), or why not. */
 function manifestDigest(manifest: Manifest): string | Finding {
   try {
@@ -177,63 +204,6 @@ function manifestDigest(manifest: Manifest): string | Finding {
     if (!(error instanceof SigningError)) throw error;
     return { code: error.code, message: error.message, ...(error.path && { path: error.path }) };
   }
-}
-
-async function checkContent(
-  manifest: Manifest,
-  module: StoredModule,
-  context: SubmissionContext,
-): Promise<Finding[]> {
-  const bytes = await module.bytes();
-  const findings = await checkModule(manifest, bytes, context.hostFunctions);
-  findings.push(...checkMemory(bytes, memoryCap(manifest, context.policy)));
-  (manifest.capabilities.tools ?? []).forEach((tool, i) =>
-    findings.push(
-      ...inputSchemaProblems(
-        tool.input_schema,
-        `/capabilities/tools/${i}/input_schema`,
-        context.inputSchemaBounds,
-      ),
-    ),
-  );
-  return findings;
-}
-
-/** Declared functions of every capability. */
-export function declaredFunctions(manifest: Manifest): string[] {
-  const c = manifest.capabilities;
-  return [...(c.tools ?? []), ...(c.agents ?? [])].map((t) => t.function);
-}
-
-async function checkModule(
-  manifest: Manifest,
-  bytes: Uint8Array,
-  hostFunctions: readonly string[],
-): Promise<Finding[]> {
-  let module: WebAssembly.Module;
-  try {
-    module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
-  } catch (error) {
-    return [
-      {
-        code: 'module_invalid',
-        message: `not a valid WebAssembly module: ${(error as Error).message}`,
-      },
-    ];
-  }
-  const exported = new Set(
-    WebAssembly.Module.exports(module)
-      .filter((e) => e.kind === 'function')
-      .map((e) => e.name),
-  );
-  const missing = declaredFunctions(manifest)
-    .filter((f) => !exported.has(f))
-    .map((f) => ({
-      code: 'function_missing',
-      message: `capability function ${f} is not exported by the module`,
-      path: '/capabilities',
-    }));
-  return [...checkDeclarations(bytes, hostFunctions), ...missing];
 }
 
 /**
@@ -247,41 +217,4 @@ function memoryCap(manifest: Manifest, policy: GrantPolicy): number {
     policy.limits.max.memory_pages ?? MAX_WASM_PAGES,
     MAX_WASM_PAGES,
   );
-}
-
-/**
- * The executor caps every memory at load (capMemory): a module whose memory needs more pages
- * than the cap, or is imported, shared or 64-bit, would never load (`module_memory_forbidden`).
- */
-function checkMemory(bytes: Uint8Array, cap: number): Finding[] {
-  try {
-    capMemory(bytes, cap);
-    return [];
-  } catch (error) {
-    if (!(error instanceof SandboxError) || error.code !== 'module_memory_forbidden') return [];
-    return [{ code: error.code, message: error.message, path: '/limits/memory_pages' }];
-  }
-}
-
-/**
- * The executor refuses to load a module over its limits or with an import it does not offer;
- * verification names them first, with the executor's own checks.
- */
-function checkDeclarations(bytes: Uint8Array, hostFunctions: readonly string[]): Finding[] {
-  try {
-    return [
-      ...findModuleLimitViolations(bytes).map(({ code, message, value }) => ({
-        code,
-        message,
-        value: String(value),
-      })),
-      ...findImportViolations(bytes, hostFunctions).map(({ message }) => ({
-        code: 'import_forbidden',
-        message,
-      })),
-    ];
-  } catch (error) {
-    if (!(error instanceof SandboxError)) throw error;
-    return [{ code: error.code, message: error.message }];
-  }
 }

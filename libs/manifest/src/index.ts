@@ -5,3 +5,5 @@ export * from './tool-input-schema.js';
 export * from './keyring.js';
 export * from './check-cache.js';
 export * from './signature-check.js';
+export * from './module-content-check.js';
+export * from './module-content-checker.js';

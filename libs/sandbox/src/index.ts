@@ -45,3 +45,4 @@ export type {
   SandboxServicesSpec,
 } from './process/process-protocol.js';
 export { decodeUtf8Escaped } from './utf8-escaped.js';
+export { workerEntry, type WorkerEntry } from './worker-entry.js';

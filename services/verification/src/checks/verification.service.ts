@@ -6,6 +6,7 @@ import {
   CheckCache,
   checkSubmission,
   highRiskPermissions,
+  ModuleContentChecker,
   type InputSchemaBounds,
   type SubmissionCheck,
 } from '@convergio/manifest';
@@ -31,6 +32,11 @@ const ProcessedEvent = processedEventEntity(VERIFICATION_SCHEMA);
 export class VerificationService {
   /** Module and signature results of bytes already checked (docs/adr/0010). */
   readonly cache = new CheckCache();
+  /**
+   * Module content checks (parsing, profiling, compiling a module of up to 16 MiB) run in worker
+   * threads with a time budget and heap limits, never on this service's event loop (docs/adr/0020).
+   */
+  private readonly contentChecker = new ModuleContentChecker();
 
   constructor(
     private readonly keyring: KeyringService,
@@ -161,6 +167,7 @@ export class VerificationService {
           hostFunctions: HOST_FUNCTION_NAMES,
           inputSchemaBounds: this.inputSchemaBounds,
           cache: this.cache,
+          checkContent: (input) => this.contentChecker.check(input),
         },
       );
     } catch (error) {
