@@ -51,8 +51,16 @@ export const SANDBOX_ERROR_CODES = [
   'input_invalid',
   /** The input schema the call named cannot be used (it does not compile, it is out of bounds). */
   'input_schema_invalid',
-  /** The call exceeded its wall time; its worker was terminated. */
+  /**
+   * The call exceeded its wall time (at load: the start function did); its worker was
+   * terminated.
+   */
   'timeout',
+  /**
+   * An instance of the plugin did not start in time, before any of its code ran (a busy
+   * machine): not the plugin's doing, so not charged to it; the load is tried again.
+   */
+  'start_timeout',
   /** The call spent its fuel (CPU budget). */
   'cpu_limit',
   /** The call made more host-function calls than allowed. */

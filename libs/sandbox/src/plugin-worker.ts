@@ -38,6 +38,11 @@ export interface PluginWorkerOptions {
   events: PluginWorkerEvents;
   logger: SandboxLogger;
   resourceLimits: ResourceLimits;
+  /**
+   * Time the worker gets to start before the plugin's code runs, ms; past it the start fails
+   * with `start_timeout`. The plugin's instantiation and start function then get the call wall
+   * time (`init.limits.wallTimeMs`), past which it fails with `timeout`.
+   */
   startTimeoutMs: number;
 }
 
@@ -65,7 +70,10 @@ export class PluginWorker implements SupervisedInstance {
     this.stats = new Float64Array(statsBuffer);
   }
 
-  /** Starts a worker and resolves once its plugin is instantiated; rejects with a SandboxError. */
+  /**
+   * Starts a worker and resolves once its plugin is instantiated; rejects with a SandboxError
+   * (`start_timeout`, `timeout`: see {@link PluginWorkerOptions.startTimeoutMs}).
+   */
   static start(options: PluginWorkerOptions): Promise<PluginWorker> {
     const bridge = createBridgeBuffers(options.bridgeBytes);
     const stats = new SharedArrayBuffer(STATS_LENGTH * Float64Array.BYTES_PER_ELEMENT);
@@ -134,12 +142,31 @@ export class PluginWorker implements SupervisedInstance {
         void this.terminate();
         reject(error);
       };
-      const timer = setTimeout(
-        () => fail(new SandboxError('timeout', 'the plugin worker did not start in time')),
-        this.options.startTimeoutMs,
+      const { startTimeoutMs, init } = this.options;
+      let timer = setTimeout(
+        () =>
+          fail(
+            new SandboxError(
+              'start_timeout',
+              `the plugin worker did not start within ${startTimeoutMs} ms`,
+            ),
+          ),
+        startTimeoutMs,
       );
       this.worker.on('message', (message: WorkerMessage) => {
-        if (message.type === 'ready') {
+        if (message.type === 'instantiating') {
+          clearTimeout(timer);
+          timer = setTimeout(
+            () =>
+              fail(
+                new SandboxError(
+                  'timeout',
+                  `the plugin's instantiation and start function exceeded the wall time of ${init.limits.wallTimeMs} ms`,
+                ),
+              ),
+            init.limits.wallTimeMs,
+          );
+        } else if (message.type === 'ready') {
           settled = true;
           clearTimeout(timer);
           resolve(this);
@@ -186,6 +213,7 @@ export class PluginWorker implements SupervisedInstance {
       case 'call_ended':
         this.options.events.callEnded(this.instance);
         return;
+      case 'instantiating':
       case 'ready':
       case 'init_failed':
         return;

@@ -56,6 +56,12 @@ export interface SandboxRuntimeOptions {
   instancesPerPlugin?: number;
   /** Defaults to `WebAssembly.compile`. */
   compile?: CompileWasm;
+  /**
+   * Time an instance gets to start before the plugin's code runs, ms (then its instantiation and
+   * start function get the call wall time); 10 s by default. Past it the load or replacement
+   * fails with `start_timeout`.
+   */
+  workerStartTimeoutMs?: number;
 }
 
 /** The plugin to load: who it is, what it was granted, and optionally tighter limits. */
@@ -85,7 +91,7 @@ export interface PreparedPlugin {
 // A spare instance (beyond the first) idle this long is stopped: bursts get parallelism, quiet
 // plugins give the memory back.
 export const SPARE_INSTANCE_IDLE_MS = 30_000;
-const WORKER_START_TIMEOUT_MS = 10_000;
+const DEFAULT_WORKER_START_TIMEOUT_MS = 10_000;
 
 /**
  * Runs untrusted plugins, each instance in a worker thread of its own (Extism inline inside it).
@@ -158,7 +164,7 @@ export class SandboxRuntime {
       },
       logger: this.logger,
       resourceLimits: this.options.workerResourceLimits ?? WORKER_RESOURCE_LIMITS,
-      startTimeoutMs: WORKER_START_TIMEOUT_MS,
+      startTimeoutMs: this.options.workerStartTimeoutMs ?? DEFAULT_WORKER_START_TIMEOUT_MS,
     };
     return { worker, functions, limits, cached };
   }

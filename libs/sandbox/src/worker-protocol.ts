@@ -64,8 +64,13 @@ export type CallMessage =
    */
   | { type: 'emitted'; json: string };
 
-/** Worker → main. `call_ended`: a call that used main-thread operations ended (call sockets only). */
+/**
+ * Worker → main. `instantiating`: the worker has started and now runs the plugin's code
+ * (instantiation and its start function), under the call wall time. `call_ended`: a call that
+ * used main-thread operations ended (call sockets only).
+ */
 export type WorkerMessage =
+  | { type: 'instantiating' }
   | { type: 'ready' }
   | { type: 'init_failed'; error: WorkerFailure }
   | { type: 'bridge' }

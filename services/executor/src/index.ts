@@ -5,6 +5,7 @@ import { ExecutorPolicyViolations1764500000000 } from './migrations/176450000000
 import { ExecutorPluginVersions1764800000000 } from './migrations/1764800000000-executor-plugin-versions.js';
 import { ExecutorOutbox1765100000000 } from './migrations/1765100000000-executor-outbox.js';
 import { ExecutorOutboxDeadLetters1766600000000 } from './migrations/1766600000000-executor-outbox-dead-letters.js';
+import { ExecutorVersionPublisher1767400000000 } from './migrations/1767400000000-executor-version-publisher.js';
 import { EXECUTOR_SCHEMA } from './executor.schema.js';
 
 export { ExecutorModule } from './executor.module.js';
@@ -23,5 +24,6 @@ export const executorPersistence = {
     ExecutorPluginVersions1764800000000,
     ExecutorOutbox1765100000000,
     ExecutorOutboxDeadLetters1766600000000,
+    ExecutorVersionPublisher1767400000000,
   ],
 };

@@ -39,6 +39,8 @@ export interface SandboxProcessInit {
   services: SandboxServicesSpec | null;
   policy: OperatorPolicy;
   defaults: CallLimits;
+  /** See SandboxRuntimeOptions.workerStartTimeoutMs. */
+  workerStartTimeoutMs?: number;
 }
 
 /** A failure as the sandbox process reports it. */

@@ -23,7 +23,10 @@ describe('ProcessSandboxRuntime: one OS process per plugin version', () => {
   // What reached the executor, in the order it arrived.
   const events: { kind: string; plugin: string; event: unknown }[] = [];
   const loaded: LoadedSandboxPlugin[] = [];
-  const runtime = (instancesPerPlugin = 1) =>
+  const runtime = (
+    instancesPerPlugin = 1,
+    options: Partial<ConstructorParameters<typeof ProcessSandboxRuntime>[0]> = {},
+  ) =>
     new ProcessSandboxRuntime({
       hostFunctionsModule: new URL('../testing/test-host-functions.ts', import.meta.url),
       hostFunctions: TEST_HOST_FUNCTION_NAMES,
@@ -46,6 +49,7 @@ describe('ProcessSandboxRuntime: one OS process per plugin version', () => {
       },
       onLog: (who, event) => events.push({ kind: 'log', plugin: who.id, event }),
       onTelemetry: (who, event) => events.push({ kind: 'telemetry', plugin: who.id, event }),
+      ...options,
     });
   const load = async (
     id: string,
@@ -111,6 +115,25 @@ describe('ProcessSandboxRuntime: one OS process per plugin version', () => {
     // The next call starts a fresh process for it.
     expect(decode((await victim.call('echo', text('back'))).output)).toBe('back');
     expect(decode((await bystander.call('echo', text('again'))).output)).toBe('again');
+  });
+
+  it('fails a load whose instance does not start within workerStartTimeoutMs with start_timeout', async () => {
+    const slow = runtime(1, { workerStartTimeoutMs: 1 });
+    await expect(
+      slow.load(plugin.bytes, plugin.sha256, { identity: identity('test.slow'), grants: {} }),
+    ).rejects.toMatchObject({ code: 'start_timeout' });
+  });
+
+  it('runs a start function under the call wall time: one spinning past it fails the load with timeout', async () => {
+    const spinning = await wat(
+      '(module (memory (export "memory") 1) (func $spin (loop $l (br $l))) (start $spin) (func (export "run")))',
+    );
+    const started = performance.now();
+    await expect(
+      load('test.start-spin', spinning, { limits: { wallTimeMs: 300 } }),
+    ).rejects.toMatchObject({ code: 'timeout', message: expect.stringContaining('300 ms') });
+    // Not the worker start timeout (10 s by default): the wall time, with the process's own start.
+    expect(performance.now() - started).toBeLessThan(5000);
   });
 
   it('stops an endless loop at its wall time, with what it used; the same process serves on', async () => {

@@ -44,6 +44,8 @@ export interface ProcessSandboxRuntimeOptions {
    * the process was started for.
    */
   onExecutorRequest?: (plugin: PluginIdentity, op: string, payload: unknown) => Promise<unknown>;
+  /** See SandboxRuntimeOptions.workerStartTimeoutMs. */
+  workerStartTimeoutMs?: number;
   /** A plugin's sandbox process died while loaded; it is started again with backoff. */
   onCrash?: (plugin: PluginIdentity, error: SandboxError) => void;
 }
@@ -167,6 +169,7 @@ class ProcessPlugin implements ProcessSandboxPlugin {
         services: options.services ?? null,
         policy: options.policy,
         defaults: options.defaults,
+        workerStartTimeoutMs: options.workerStartTimeoutMs,
       },
       plugin,
       {

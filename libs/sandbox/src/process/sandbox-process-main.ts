@@ -64,6 +64,7 @@ async function load(message: Extract<ToSandboxProcess, { type: 'load' }>): Promi
       mainThreadOps: services?.ops,
       policy: init.policy,
       defaults: init.defaults,
+      workerStartTimeoutMs: init.workerStartTimeoutMs,
       onCallEnd: (_plugin, instance) => services?.onCallEnd?.(instance),
     });
     plugin = await runtime.prepare(message.bytes, message.sha256, message.spec);

@@ -51,6 +51,7 @@ async function start(): Promise<void> {
     host.flushEvents(); // what the start function logged
     return created;
   };
+  post({ type: 'instantiating' });
   let plugin = await instantiate();
   post({ type: 'ready' });
   // A replaced instance's linear memory is given back only by a collection: one runs before each

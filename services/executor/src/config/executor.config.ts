@@ -64,7 +64,19 @@ export const ExecutorLimitsEnv = {
     1,
     100_000,
     100,
-    'plugin versions loaded at once per executor; loading one more unloads the least recently used',
+    "plugin versions loaded at once per executor, each a sandbox process (so the executor's worst case is this times EXECUTOR_SANDBOX_MEMORY_MB, plus versions unloaded while their calls finish; it warns at start when that is more than the machine's memory); loading one more unloads one (ADR 0021)",
+  ),
+  EXECUTOR_MAX_LOADED_PER_PUBLISHER: int(
+    1,
+    100_000,
+    25,
+    "loaded versions one publisher keeps once EXECUTOR_MAX_LOADED_PLUGINS are loaded (ADR 0021): past it, its loads unload its own least recently used version, never another publisher's, and slots it took while they were free are the first taken back; versions recorded before publishers were kept count per plugin id",
+  ),
+  EXECUTOR_WORKER_START_TIMEOUT_MS: int(
+    1000,
+    600_000,
+    20_000,
+    'time a plugin instance (worker thread) gets to start before any plugin code runs, ms; on a busy machine it can take seconds. A load that runs out fails with start_timeout, is not charged to the plugin, and is tried again (the next call, and after approval with backoff). The start function then runs under the call wall time (EXECUTOR_TIMEOUT_MS) and fuel',
   ),
   EXECUTOR_ALLOW_PRIVATE_NETWORKS: Type.Boolean({
     default: false,
@@ -144,6 +156,10 @@ export interface ExecutorSettings {
   /** Resident-memory ceiling of one sandbox process, bytes. */
   sandboxMemoryBytes: number;
   maxLoadedPlugins: number;
+  /** Loaded versions one publisher keeps when every slot is taken (ADR 0021). */
+  maxLoadedPerPublisher: number;
+  /** Time an instance gets to start before any plugin code runs, ms. */
+  workerStartTimeoutMs: number;
   breaker: BreakerSettings;
   /** The only DNS servers plugin network calls may ask; null: /etc/hosts and the system's servers. */
   dnsServers: string[] | null;
@@ -194,6 +210,8 @@ export function executorSettings(env: LimitsEnv, grants: PlatformGrants): Execut
     instancesPerPlugin: env.EXECUTOR_INSTANCES_PER_PLUGIN,
     sandboxMemoryBytes: env.EXECUTOR_SANDBOX_MEMORY_MB * 1024 * 1024,
     maxLoadedPlugins: env.EXECUTOR_MAX_LOADED_PLUGINS,
+    maxLoadedPerPublisher: env.EXECUTOR_MAX_LOADED_PER_PUBLISHER,
+    workerStartTimeoutMs: env.EXECUTOR_WORKER_START_TIMEOUT_MS,
     breaker: {
       threshold: env.EXECUTOR_BREAKER_THRESHOLD,
       baseBackoffMs: env.EXECUTOR_BREAKER_BACKOFF_MS,

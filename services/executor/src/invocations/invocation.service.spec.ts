@@ -253,6 +253,17 @@ describe('InvocationService.invoke', () => {
     expect(bus.published).toEqual([]);
   });
 
+  it('answers unavailable, and reports no crash, when an instance did not start in time', async () => {
+    const { service, bus } = setUp(
+      () => new SandboxError('start_timeout', 'the plugin worker did not start within 20000 ms'),
+    );
+    await expect(service.invoke(greet)).rejects.toMatchObject({
+      code: 'unavailable',
+      message: expect.stringContaining('retry'),
+    });
+    expect(bus.published).toEqual([]);
+  });
+
   it.each(['trap', 'memory_limit', 'runtime_failure', 'sandbox_crashed'] as const)(
     'maps a %s to plugin_failed and reports a crash',
     async (reason) => {

@@ -16,6 +16,7 @@ import { PolicyGate } from '../versions/policy-gate.js';
 import type { RunnableRecord } from '../versions/version-record.js';
 import { CallMetrics, type CallUsage } from '../metrics/call-metrics.js';
 import { CircuitBreaker, type BreakerTicket } from './circuit-breaker.js';
+import { notPluginsFault } from './load-failures.js';
 import { EXECUTOR_SETTINGS } from './executor-limits.js';
 import { PluginEvents } from '../lifecycle/plugin-events.js';
 import { PluginHost } from './plugin-host.js';
@@ -209,6 +210,12 @@ export class InvocationService {
       return new DomainError('plugin_failed', error.message);
     }
     if (error.code === 'function_not_found') return new DomainError('not_found', error.message);
+    // A busy machine did not start an instance in time: nothing of the plugin ran, and the next
+    // call loads it again.
+    if (notPluginsFault(error)) {
+      this.log.warn(`${key} did not start in time: ${error.message}`);
+      return new DomainError('unavailable', `${key} did not start in time; retry`);
+    }
     // Unloaded again before it started: nothing ran, so nothing crashed.
     if (error.code === 'plugin_closed')
       return new DomainError('unavailable', `${key} was unloaded; retry`);

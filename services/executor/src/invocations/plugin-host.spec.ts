@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Type } from '@sinclair/typebox';
+import wabtInit from 'wabt';
 import type { ArtifactStore } from '@convergio/artifacts';
 import { loadConfig } from '@convergio/config';
 import { validateEventEnvelope } from '@convergio/contracts';
@@ -22,14 +23,17 @@ import { PluginEvents } from '../lifecycle/plugin-events.js';
 describe('PluginHost', () => {
   const module = exampleModule('greet.wasm');
   const sha = sha256Hex(module);
+  // Modules by SHA-256; greet.wasm unless stored here.
+  const stored = new Map<string, Uint8Array>();
   const artifacts = {
-    get: () => Promise.resolve(new Uint8Array(module)),
+    get: (sha256: string) => Promise.resolve(new Uint8Array(stored.get(sha256) ?? module)),
   } as unknown as ArtifactStore;
   const bus = new RecordingBus();
   const published = bus.published;
-  const version = (id: string): RunnableRecord => ({
+  const version = (id: string, publisher = 'acme'): RunnableRecord => ({
     pluginId: id,
     version: '1.0.0',
+    publisher,
     status: 'approved',
     approvedAt: new Date(),
     trust: 'untrusted',
@@ -40,7 +44,10 @@ describe('PluginHost', () => {
 
   beforeEach(() => {
     published.splice(0);
-    const env = loadConfig(Type.Object(ExecutorLimitsEnv), { EXECUTOR_MAX_LOADED_PLUGINS: '2' });
+    const env = loadConfig(Type.Object(ExecutorLimitsEnv), {
+      EXECUTOR_MAX_LOADED_PLUGINS: '4',
+      EXECUTOR_MAX_LOADED_PER_PUBLISHER: '2',
+    });
     const dir = mkdtempSync(join(tmpdir(), 'cvg-plugin-host-'));
     const settings = executorSettings(
       env,
@@ -70,13 +77,22 @@ describe('PluginHost', () => {
     ]);
   });
 
+  const unloaded = () =>
+    published
+      .filter((e) => e.subject === 'plugin.unloaded')
+      .map((e) => (e.data as { plugin_id: string; reason: string }).plugin_id);
+
   it('keeps at most EXECUTOR_MAX_LOADED_PLUGINS versions, unloading the least recently used', async () => {
     await host.load(version('acme.one'));
-    await host.load(version('acme.two'));
-    await host.load(version('acme.one')); // acme.two is now the least recently used
+    await host.load(version('bob.two', 'bob'));
+    await host.load(version('carol.four', 'carol'));
+    await host.load(version('dave.five', 'dave'));
+    await host.load(version('acme.one')); // bob.two is now the least recently used
     const third = await host.load(version('acme.three'));
 
     expect(host.loadedVersions()).toEqual([
+      ['carol.four', '1.0.0'],
+      ['dave.five', '1.0.0'],
       ['acme.one', '1.0.0'],
       ['acme.three', '1.0.0'],
     ]);
@@ -84,7 +100,7 @@ describe('PluginHost', () => {
       expect(published.filter((e) => e.subject === 'plugin.unloaded')).toEqual([
         {
           subject: 'plugin.unloaded',
-          data: expect.objectContaining({ plugin_id: 'acme.two', reason: 'capacity' }),
+          data: expect.objectContaining({ plugin_id: 'bob.two', reason: 'capacity' }),
         },
       ]),
     );
@@ -92,6 +108,63 @@ describe('PluginHost', () => {
     expect(JSON.parse(new TextDecoder().decode(greeting.output))).toEqual({
       greeting: 'Hello, Ada!',
     });
+  });
+
+  it('ends a load whose start function never returns with cpu_limit, in bounded time, while other versions serve', async () => {
+    const wabt = await wabtInit();
+    const parsed = wabt.parseWat(
+      'spin.wat',
+      '(module (memory (export "memory") 1) (func $spin (loop $l (br $l))) (start $spin) (func (export "greet")))',
+    );
+    const spinning = new Uint8Array(parsed.toBinary({}).buffer);
+    parsed.destroy();
+    const spinningSha = sha256Hex(spinning);
+    stored.set(spinningSha, spinning);
+    const bystander = await host.load(version('bob.one', 'bob'));
+
+    const started = performance.now();
+    const load = host.load({ ...version('mallory.spin', 'mallory'), moduleSha256: spinningSha });
+    const served = await bystander.call('greet', new TextEncoder().encode('{"name":"Ada"}'));
+    await expect(load).rejects.toMatchObject({ name: 'SandboxError', code: 'cpu_limit' });
+
+    // The start function runs under the call's fuel (EXECUTOR_FUEL) and, past it, wall time
+    // (EXECUTOR_TIMEOUT_MS, 5 s), with the sandbox process's own start on a loaded machine.
+    expect(performance.now() - started).toBeLessThan(15_000);
+    expect(JSON.parse(new TextDecoder().decode(served.output))).toEqual({
+      greeting: 'Hello, Ada!',
+    });
+    expect(host.loadedVersions()).toEqual([['bob.one', '1.0.0']]);
+  });
+
+  it('makes a publisher at EXECUTOR_MAX_LOADED_PER_PUBLISHER give up its own versions, never another', async () => {
+    await host.load(version('bob.one', 'bob'));
+    // Mallory loads versions in rotation; once the slots are full, each load of hers past her
+    // share unloads her own least recently used version.
+    for (const id of ['mallory.a', 'mallory.b', 'mallory.c', 'mallory.d', 'mallory.a'])
+      await host.load(version(id, 'mallory'));
+
+    expect(host.loadedVersions()).toEqual([
+      ['bob.one', '1.0.0'],
+      ['mallory.c', '1.0.0'],
+      ['mallory.d', '1.0.0'],
+      ['mallory.a', '1.0.0'],
+    ]);
+    await expectEventually(() => expect(unloaded()).toEqual(['mallory.a', 'mallory.b']));
+  });
+
+  it('lets a publisher use free slots past its share, and takes those back first', async () => {
+    await host.load(version('bob.one', 'bob'));
+    for (const id of ['mallory.a', 'mallory.b', 'mallory.c'])
+      await host.load(version(id, 'mallory'));
+    // Full, and mallory holds 3 of 4: her least recently used makes room, not bob's older one.
+    await host.load(version('carol.one', 'carol'));
+
+    expect(host.loadedVersions()).toEqual([
+      ['bob.one', '1.0.0'],
+      ['mallory.b', '1.0.0'],
+      ['mallory.c', '1.0.0'],
+      ['carol.one', '1.0.0'],
+    ]);
   });
 });
 

@@ -1,4 +1,5 @@
 import { getServers } from 'node:dns';
+import { totalmem } from 'node:os';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
@@ -33,6 +34,7 @@ import { SecretAccess } from '../secrets/secret-access.js';
 import { TelemetryMetrics } from '../metrics/telemetry-metrics.js';
 import { deniedEvent, DenialRecorder } from './denial-recorder.js';
 import { EXECUTOR_SETTINGS } from './executor-limits.js';
+import { slotOwner, slotToFree } from './loaded-slots.js';
 import { toolInputSchemas } from './tool-input.js';
 
 // Loaded by URL inside every sandbox process and plugin worker, so they must be built modules.
@@ -52,9 +54,13 @@ const TOOL_INPUT_CHECK = builtModule('@convergio/manifest/tool-input-check');
 export class PluginHost implements OnApplicationShutdown {
   private readonly log = new Logger(PluginHost.name);
   private readonly runtime: ProcessSandboxRuntime;
-  /** Loaded versions, least recently used first. */
-  private readonly loaded = new Map<PluginVersionKey, Promise<LoadedSandboxPlugin>>();
+  /** Loaded versions, least recently used first, with the publisher each slot is charged to. */
+  private readonly loaded = new Map<
+    PluginVersionKey,
+    { plugin: Promise<LoadedSandboxPlugin>; publisher: string }
+  >();
   private readonly maxLoaded: number;
+  private readonly maxPerPublisher: number;
   private readonly instancesPerPlugin: number;
   /**
    * The module of each version loaded here, for its secret tokens. Kept after an unload (a
@@ -75,6 +81,7 @@ export class PluginHost implements OnApplicationShutdown {
   ) {
     this.denials = new DenialRecorder(outbox);
     this.maxLoaded = settings.maxLoadedPlugins;
+    this.maxPerPublisher = settings.maxLoadedPerPublisher;
     this.instancesPerPlugin = settings.instancesPerPlugin;
     this.checkSandboxMemory(settings);
     this.log.log(
@@ -94,6 +101,7 @@ export class PluginHost implements OnApplicationShutdown {
       defaults: settings.limits,
       instancesPerPlugin: settings.instancesPerPlugin,
       memoryCeilingBytes: settings.sandboxMemoryBytes,
+      workerStartTimeoutMs: settings.workerStartTimeoutMs,
       onDenied: (plugin, denial) => this.denied(plugin, denial),
       onLog: (plugin, line) =>
         this.log.log(`[${plugin.id}@${plugin.version}] ${this.scrubbed(plugin, line)}`),
@@ -115,7 +123,8 @@ export class PluginHost implements OnApplicationShutdown {
   /**
    * The running instance of a version, loading it on first use (on approval, or on the first
    * call this replica gets) and announcing each load as plugin.loaded. At
-   * EXECUTOR_MAX_LOADED_PLUGINS, the least recently used version makes room. A version that
+   * EXECUTOR_MAX_LOADED_PLUGINS, a version makes room as {@link slotToFree} picks it, each
+   * publisher keeping its share (EXECUTOR_MAX_LOADED_PER_PUBLISHER, ADR 0021). A version that
    * does not fit the operator grant policy is refused with `policy_violation`.
    */
   async load(v: RunnableRecord): Promise<LoadedSandboxPlugin> {
@@ -124,9 +133,10 @@ export class PluginHost implements OnApplicationShutdown {
     if (existing) {
       this.loaded.delete(key);
       this.loaded.set(key, existing);
-      return existing;
+      return existing.plugin;
     }
-    if (this.loaded.size >= this.maxLoaded) this.evictLeastRecentlyUsed();
+    const publisher = slotOwner(v);
+    if (this.loaded.size >= this.maxLoaded) this.makeRoom(publisher);
     this.modules.set(key, v.moduleSha256);
     const loading = this.gate.admit(v.pluginId, v.version, v.manifest).then(async (admitted) => {
       const plugin = await this.runtime.load(
@@ -147,8 +157,10 @@ export class PluginHost implements OnApplicationShutdown {
         );
       return plugin;
     });
-    this.loaded.set(key, loading);
-    loading.catch(() => this.loaded.delete(key));
+    this.loaded.set(key, { plugin: loading, publisher });
+    loading.catch(() => {
+      if (this.loaded.get(key)?.plugin === loading) this.loaded.delete(key);
+    });
     const plugin = await loading;
     await this.events.loaded(v.pluginId, v.version, {
       moduleSha256: v.moduleSha256,
@@ -158,8 +170,14 @@ export class PluginHost implements OnApplicationShutdown {
     return plugin;
   }
 
-  // Versions with the operator's limits would all be refused (memory_ceiling_exceeded): say so now.
+  // Versions with the operator's limits would all be refused (memory_ceiling_exceeded), or all the
+  // versions loaded at once could outgrow the machine: say so now.
   private checkSandboxMemory(settings: ExecutorSettings): void {
+    const worstCase = settings.maxLoadedPlugins * settings.sandboxMemoryBytes;
+    if (worstCase > totalmem())
+      this.log.warn(
+        `EXECUTOR_MAX_LOADED_PLUGINS × EXECUTOR_SANDBOX_MEMORY_MB is ${Math.ceil(worstCase / 1048576)} MiB, more than this machine's ${Math.floor(totalmem() / 1048576)} MiB: loaded versions near their ceilings can exhaust it`,
+      );
     try {
       fitSandboxMemory(settings.sandboxMemoryBytes, settings.limits, settings.policy, 1);
     } catch (error) {
@@ -174,17 +192,18 @@ export class PluginHost implements OnApplicationShutdown {
    */
   async unload(pluginId: string, version: string, options?: CloseOptions): Promise<boolean> {
     const key = pluginVersionKey(pluginId, version);
-    const loading = this.loaded.get(key);
-    if (!loading) return false;
+    const slot = this.loaded.get(key);
+    if (!slot) return false;
     this.loaded.delete(key);
     this.secrets.forget(pluginId, version);
-    await (await loading.catch(() => undefined))?.close(options);
+    await (await slot.plugin.catch(() => undefined))?.close(options);
     return true;
   }
 
   // Its calls in flight finish first (close drains them); a call arriving meanwhile loads it again.
-  private evictLeastRecentlyUsed(): void {
-    const [victim] = this.loaded.keys();
+  private makeRoom(loader: string): void {
+    const holders = [...this.loaded].map(([key, slot]) => [key, slot.publisher] as const);
+    const victim = slotToFree(holders, loader, this.maxPerPublisher);
     if (victim === undefined) return;
     const [plugin_id, version] = parsePluginVersionKey(victim);
     void this.unload(plugin_id, version)
@@ -198,8 +217,8 @@ export class PluginHost implements OnApplicationShutdown {
   async idleVersions(idleMs: number): Promise<[string, string][]> {
     const idle: [string, string][] = [];
     const now = Date.now();
-    for (const [key, loading] of this.loaded) {
-      const plugin = await loading.catch(() => undefined);
+    for (const [key, slot] of this.loaded) {
+      const plugin = await slot.plugin.catch(() => undefined);
       if (plugin && now - plugin.idleSinceMs >= idleMs) idle.push(parsePluginVersionKey(key));
     }
     return idle;
@@ -211,7 +230,9 @@ export class PluginHost implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.allSettled([...this.loaded.values()].map(async (p) => (await p).close()));
+    await Promise.allSettled(
+      [...this.loaded.values()].map(async (slot) => (await slot.plugin).close()),
+    );
     await this.denials.settled();
   }
 

@@ -9,6 +9,7 @@ import { VersionRecordRow } from '../versions/version-record.entity.js';
 import { ExecutorInit1764300000000 } from './1764300000000-executor-init.js';
 import { ExecutorPolicyViolations1764500000000 } from './1764500000000-executor-policy-violations.js';
 import { ExecutorPluginVersions1764800000000 } from './1764800000000-executor-plugin-versions.js';
+import { ExecutorVersionPublisher1767400000000 } from './1767400000000-executor-version-publisher.js';
 
 /** A database the executor's earlier migrations can run on, and how to drop it. */
 interface Database {
@@ -64,10 +65,16 @@ describe.each(databases)('migration ExecutorPluginVersions1764800000000 on %s', 
     await db?.close();
   });
 
+  // This migration, and the later one adding a column to its table (the entity has it).
+  const migrations = [
+    new ExecutorPluginVersions1764800000000(),
+    new ExecutorVersionPublisher1767400000000(),
+  ];
   const migrate = async (direction: 'up' | 'down') => {
     const runner = ds.createQueryRunner();
     try {
-      await new ExecutorPluginVersions1764800000000()[direction](runner);
+      const inOrder = direction === 'up' ? migrations : [...migrations].reverse();
+      for (const migration of inOrder) await migration[direction](runner);
     } finally {
       await runner.release();
     }
@@ -106,6 +113,7 @@ describe.each(databases)('migration ExecutorPluginVersions1764800000000 on %s', 
         trust: 'untrusted',
         approvedAt: new Date('2026-01-01T00:00:00Z'),
         policyViolations: [{ rule: 'net' }],
+        publisher: null, // charged per plugin id (ADR 0021)
       }),
       expect.objectContaining({ version: '1.1.0', status: 'pending', policyViolations: [] }),
     ]);

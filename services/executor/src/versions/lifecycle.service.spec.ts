@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ArtifactError } from '@convergio/artifacts';
 import { validateEventEnvelope, type EventEnvelope } from '@convergio/contracts';
 import { SandboxError } from '@convergio/sandbox';
-import { aManifest } from '@convergio/testing';
+import { aManifest, expectEventually } from '@convergio/testing';
 import { RecordingBus } from '../recording-bus.spec-helper.js';
 import type { ExecutorSettings } from '../config/executor.config.js';
 import type { PluginHost } from '../invocations/plugin-host.js';
@@ -20,20 +20,31 @@ function lifecycle(options: {
   approved?: [string, string][];
   goneMeanwhile?: string;
   loadFails?: Error;
+  /** Errors the first loads fail with, one each; the loads after them succeed. */
+  firstLoadsFail?: Error[];
 }) {
   const unloaded: string[] = [];
+  let loads = 0;
   const bus = new RecordingBus();
   const host = {
     idleVersions: (ms: number) => Promise.resolve(ms === 60_000 ? (options.idle ?? []) : []),
     loadedVersions: () => options.loaded ?? [],
-    load: () => Promise.reject(options.loadFails ?? new Error('no load expected')),
+    load: () => {
+      const failure = options.firstLoadsFail?.[loads++];
+      if (options.firstLoadsFail) return failure ? Promise.reject(failure) : Promise.resolve({});
+      return Promise.reject(options.loadFails ?? new Error('no load expected'));
+    },
     unload: (id: string, v: string) => {
       unloaded.push(`${id}@${v}`);
       return Promise.resolve(id !== options.goneMeanwhile);
     },
   } as unknown as PluginHost;
   const versions = {
-    approved: () => (options.approved ?? []).map(([pluginId, version]) => ({ pluginId, version })),
+    approved: () =>
+      (options.approved ?? [['a.one', '1.0.0']]).map(([pluginId, version]) => ({
+        pluginId,
+        version,
+      })),
     onRevoked: () => undefined,
   } as unknown as RunnableVersions;
   // Every event is new to the table: it answers the record the event makes.
@@ -60,7 +71,7 @@ function lifecycle(options: {
     new PluginEvents(bus.asBusClient()),
     versions,
   );
-  return { service, unloaded, published: bus.published };
+  return { service, unloaded, published: bus.published, loads: () => loads };
 }
 
 describe('LifecycleService', () => {
@@ -146,5 +157,26 @@ describe('LifecycleService: an approved version that does not load', () => {
       reason: 'load_failed',
       message: expect.stringMatching(/^artifact_not_found: .*no such module/),
     });
+  });
+
+  it('tries a load that ran out of start time again, with backoff, and records no crash', async () => {
+    const busy = new SandboxError('start_timeout', 'the plugin worker did not start within 10 ms');
+    const { service, published, loads } = lifecycle({ firstLoadsFail: [busy, busy] });
+    await service.onApproved(approved());
+
+    await expectEventually(() => expect(loads()).toBe(3), { timeoutMs: 10_000 });
+    expect(published.filter((e) => e.subject === 'plugin.crashed')).toEqual([]);
+  });
+
+  it('does not try again a load that failed for the plugin', async () => {
+    const fault = new SandboxError('cpu_limit', 'the start function spent its fuel');
+    const { service, published, loads } = lifecycle({ firstLoadsFail: [fault] });
+    await service.onApproved(approved());
+
+    await expectEventually(() =>
+      expect(published.map((e) => e.subject)).toEqual(['plugin.crashed']),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(loads()).toBe(1);
   });
 });

@@ -18,6 +18,7 @@ import { BusClient } from '@convergio/messaging';
 import { SandboxError } from '@convergio/sandbox';
 import type { ExecutorSettings } from '../config/executor.config.js';
 import { EXECUTOR_SETTINGS } from '../invocations/executor-limits.js';
+import { notPluginsFault } from '../invocations/load-failures.js';
 import { PluginHost } from '../invocations/plugin-host.js';
 import { INSTANCE } from '../lifecycle/instance.js';
 import { PluginEvents, type Crash, type UnloadReason } from '../lifecycle/plugin-events.js';
@@ -37,6 +38,7 @@ export class LifecycleService
   private readonly log = new Logger(LifecycleService.name);
 
   private evictor?: NodeJS.Timeout;
+  private stopping = false;
 
   constructor(
     private readonly table: VersionTable,
@@ -133,18 +135,39 @@ export class LifecycleService
     void this.loadApproved({ ...record, manifest: d.manifest });
   }
 
-  private async loadApproved(v: RunnableRecord): Promise<void> {
+  /**
+   * Loads an approved version. A load that failed through no fault of the plugin (see
+   * {@link notPluginsFault}) is tried again after 1, 2, 4, 8 and 16 s while the version stays
+   * approved; a failure is recorded as plugin.crashed once no try is left.
+   */
+  private async loadApproved(v: RunnableRecord, retry = 0): Promise<void> {
     try {
       await this.host.load(v);
     } catch (error) {
       // Approved but unloadable (e.g. an import outside the allowlist): calls will report it.
       this.log.error(`${v.pluginId}@${v.version} did not load: ${String(error)}`);
+      if (notPluginsFault(error) && retry < LOAD_RETRIES) {
+        const delay = FIRST_LOAD_RETRY_MS * 2 ** retry;
+        setTimeout(() => {
+          if (!this.stopping && this.isApproved(v))
+            void this.loadApproved(v, retry + 1).catch((e: unknown) =>
+              this.log.warn(`loading ${v.pluginId}@${v.version} again failed: ${String(e)}`),
+            );
+        }, delay).unref();
+        return;
+      }
       await this.events.crashed(v.pluginId, v.version, {
         function: LOAD_CRASH_FUNCTION,
         ...loadFailure(error),
         resources: { wall_ms: 0 },
       });
     }
+  }
+
+  private isApproved(v: RunnableRecord): boolean {
+    return this.versions
+      .approved()
+      .some((d) => d.pluginId === v.pluginId && d.version === v.version);
   }
 
   async onRevoked(e: EventEnvelope<'plugin.revoked'>): Promise<void> {
@@ -158,6 +181,7 @@ export class LifecycleService
   /** Runs before the bus closes, so the registry learns these versions are no longer loaded here. */
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.evictor);
+    this.stopping = true;
     for (const [plugin_id, version] of this.host.loadedVersions())
       await this.unload(plugin_id, version, 'shutdown');
   }
@@ -167,6 +191,9 @@ export class LifecycleService
       await this.events.unloaded(plugin_id, version, reason);
   }
 }
+
+const FIRST_LOAD_RETRY_MS = 1000;
+const LOAD_RETRIES = 5;
 
 /**
  * Why a load failed, as plugin.crashed says it: the sandbox's code, or `load_failed` with the

@@ -54,6 +54,7 @@ export class RunnableVersions implements OnModuleInit, OnModuleDestroy {
         moduleSha256: row.moduleSha256,
         trust: row.trust,
         approvedAt: row.approvedAt,
+        publisher: row.publisher,
       });
     const seen = buffered;
     buffered = null;

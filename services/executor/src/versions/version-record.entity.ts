@@ -34,6 +34,9 @@ export class VersionRecordRow implements VersionRecord {
   @Column({ type: 'jsonb', name: 'policy_violations', default: () => "'[]'" })
   policyViolations!: Finding[];
 
+  @Column({ type: 'text', nullable: true })
+  publisher!: string | null;
+
   @Column({ type: 'timestamptz', name: 'approved_at', nullable: true })
   approvedAt!: Date | null;
 

@@ -126,10 +126,19 @@ describe('changeOf', () => {
   it('reads the lifecycle events and ignores the others', () => {
     expect(changeOf(envelope('plugin.rejected', {}))).toEqual({ status: 'rejected' });
     expect(changeOf(envelope('plugin.revoked', {}))).toEqual({ status: 'revoked' });
-    expect(changeOf(envelope('plugin.submitted', { module_sha256: 'b'.repeat(64) }))).toEqual({
+    const submitted = { module_sha256: 'b'.repeat(64), submitted_by: 'k1', publisher: 'acme' };
+    expect(changeOf(envelope('plugin.submitted', submitted))).toEqual({
       status: 'pending',
       moduleSha256: 'b'.repeat(64),
+      publisher: 'acme',
     });
     expect(changeOf(envelope('plugin.loaded', {}))).toBeUndefined();
+  });
+
+  it('charges a submission by a key from before publishers to that key, as the registry owns it', () => {
+    for (const publisher of [null, undefined])
+      expect(
+        changeOf(envelope('plugin.submitted', { submitted_by: 'k1', publisher })),
+      ).toMatchObject({ publisher: 'key:k1' });
   });
 });

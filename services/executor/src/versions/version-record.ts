@@ -11,6 +11,11 @@ export interface VersionRecord {
   moduleSha256: string;
   trust: Trust | null;
   approvedAt: Date | null;
+  /**
+   * Who submitted the version (see {@link submitterOf}): what its loaded slots are charged to
+   * (ADR 0021). Null for records kept before it was (the plugin id then stands for it).
+   */
+  publisher: string | null;
 }
 
 /** An approved version: its manifest is known, so it can be loaded and called. */
@@ -20,6 +25,7 @@ export type RunnableRecord = VersionRecord & { manifest: Manifest };
 export interface VersionChange {
   status: VersionRecordStatus;
   moduleSha256?: string;
+  publisher?: string;
   manifest?: Manifest;
   trust?: Trust;
 }
@@ -32,11 +38,19 @@ export const LIFECYCLE_SUBJECTS = [
   'plugin.revoked',
 ] as const;
 
+/**
+ * The publisher a submission was made for; for a key from before publishers, `key:<key id>`,
+ * the owner the registry gives the ids such keys claimed (ADR 0004).
+ */
+export function submitterOf(d: EventEnvelope<'plugin.submitted'>['data']): string {
+  return d.publisher ?? `key:${d.submitted_by}`;
+}
+
 /** What a lifecycle event changes; undefined for any other event. */
 export function changeOf(e: EventEnvelope): VersionChange | undefined {
   if (e.type === 'plugin.submitted') {
     const d = e.data as EventEnvelope<'plugin.submitted'>['data'];
-    return { status: 'pending', moduleSha256: d.module_sha256 };
+    return { status: 'pending', moduleSha256: d.module_sha256, publisher: submitterOf(d) };
   }
   if (e.type === 'plugin.approved') {
     const d = e.data as EventEnvelope<'plugin.approved'>['data'];
@@ -72,12 +86,14 @@ export function applyChange(
         trust: null,
         approvedAt: null,
         moduleSha256: '',
+        publisher: null,
       };
   if (change.status === 'pending')
     // A rejected version submitted again: nothing of the earlier submission carries over.
     Object.assign(next, { manifest: null, trust: null, approvedAt: null });
   next.status = change.status;
   if (change.moduleSha256) next.moduleSha256 = change.moduleSha256;
+  if (change.publisher) next.publisher = change.publisher;
   if (change.manifest) next.manifest = change.manifest;
   if (change.trust) next.trust = change.trust;
   if (change.status === 'approved') next.approvedAt = new Date(occurredAt);
