@@ -1,7 +1,7 @@
 import { context, metrics, propagation } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 
 let exporter: PrometheusExporter | undefined;
@@ -18,4 +18,17 @@ export function initTelemetry(): PrometheusExporter {
   exporter = new PrometheusExporter({ preventServerStart: true });
   metrics.setGlobalMeterProvider(new MeterProvider({ readers: [exporter] }));
   return exporter;
+}
+
+const serializer = new PrometheusSerializer();
+
+/**
+ * Every metric of this process in the Prometheus text format. The exporter's own request handler
+ * serializes inside a promise callback it never catches, so a text too large for one string
+ * (RangeError) ended the process; here it rejects like any other failure.
+ * @throws Error when the metrics cannot be collected or rendered
+ */
+export async function renderMetrics(): Promise<string> {
+  const { resourceMetrics } = await initTelemetry().collect();
+  return serializer.serialize(resourceMetrics);
 }

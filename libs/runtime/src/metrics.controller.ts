@@ -1,18 +1,17 @@
-import { Controller, Get, Req, Res } from '@nestjs/common';
+import { Controller, Get, Header } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from './public.decorator.js';
-import { initTelemetry } from '@convergio/observability';
+import { renderMetrics } from '@convergio/observability';
 
 /** Prometheus text format of every metric this process records. */
 @ApiExcludeController()
 @Public()
 @Controller()
 export class MetricsController {
+  /** A failure to render is a coded 500 through the error filter, never a process exit. */
   @Get('metrics')
-  metrics(@Req() req: FastifyRequest, @Res() res: FastifyReply): void {
-    // The exporter writes the Node response itself.
-    res.hijack();
-    initTelemetry().getMetricsRequestHandler(req.raw, res.raw);
+  @Header('content-type', 'text/plain; version=0.0.4')
+  metrics(): Promise<string> {
+    return renderMetrics();
   }
 }

@@ -6,6 +6,13 @@ import { checkTelemetryEvent, type ReleasedValues, type TelemetryEvent } from '@
 export const MAX_TELEMETRY_NAMES_PER_PLUGIN = 32;
 /** Distinct attribute sets (series) one plugin may have; later ones lose their attributes. */
 export const MAX_TELEMETRY_SERIES_PER_PLUGIN = 256;
+/**
+ * Attribute sets all plugins together may have: plugin ids are free to create, so a per-plugin cap
+ * alone lets a publisher grow /metrics without bound (one render of 400 MB ended the process).
+ */
+export const MAX_TELEMETRY_SERIES_TOTAL = 4096;
+/** Bytes of one series' attributes (as JSON); a larger set keeps only plugin and name. */
+export const MAX_TELEMETRY_SERIES_BYTES = 512;
 /** The name events past {@link MAX_TELEMETRY_NAMES_PER_PLUGIN} are counted under. */
 export const FOLDED_TELEMETRY_NAME = 'other';
 
@@ -18,12 +25,15 @@ export interface TelemetrySeries {
 
 /**
  * Bounds the series plugins can create: per plugin at most MAX_TELEMETRY_NAMES_PER_PLUGIN names
- * (the rest count as `other`) and MAX_TELEMETRY_SERIES_PER_PLUGIN attribute sets (the rest keep
- * only plugin and name). Plugin attributes are prefixed `attr_` so they cannot pose as `plugin`.
+ * (the rest count as `other`) and MAX_TELEMETRY_SERIES_PER_PLUGIN attribute sets, across all
+ * plugins MAX_TELEMETRY_SERIES_TOTAL, each at most MAX_TELEMETRY_SERIES_BYTES (past any of these
+ * an event keeps only plugin and name). Plugin attributes are prefixed `attr_` so they cannot pose
+ * as `plugin`.
  */
 export class TelemetrySeriesLimiter {
   private readonly names = new Map<string, Set<string>>();
   private readonly series = new Map<string, Set<string>>();
+  private total = 0;
 
   seriesOf(plugin: string, event: TelemetryEvent): TelemetrySeries {
     const names = this.names.get(plugin) ?? new Set<string>();
@@ -41,9 +51,14 @@ export class TelemetrySeriesLimiter {
     this.series.set(plugin, series);
     const id = JSON.stringify(attributes);
     if (series.has(id)) return { attributes, folded: false };
-    if (series.size >= MAX_TELEMETRY_SERIES_PER_PLUGIN)
+    if (
+      series.size >= MAX_TELEMETRY_SERIES_PER_PLUGIN ||
+      this.total >= MAX_TELEMETRY_SERIES_TOTAL ||
+      Buffer.byteLength(id) > MAX_TELEMETRY_SERIES_BYTES
+    )
       return { attributes: { plugin, name }, folded: true };
     series.add(id);
+    this.total++;
     return { attributes, folded: false };
   }
 }

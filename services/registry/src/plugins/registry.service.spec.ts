@@ -26,8 +26,8 @@ describe('registry service', () => {
     {
       publisher = 'acme',
       module = Buffer.from('module bytes'),
-      permissions = { 'fs.read': { paths: ['/d'] } } as Permissions,
-    } = {},
+      permissions = { 'fs.read': { paths: ['/d'] } },
+    }: { publisher?: string; module?: Buffer; permissions?: Permissions } = {},
   ) => {
     const staged = await h.artifacts.stage(module);
     return h.bus.request(RequestSubjects.RegistrySubmit, {
