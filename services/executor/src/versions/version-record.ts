@@ -42,7 +42,7 @@ export const LIFECYCLE_SUBJECTS = [
  * The publisher a submission was made for; for a key from before publishers, `key:<key id>`,
  * the owner the registry gives the ids such keys claimed (ADR 0004).
  */
-export function submitterOf(d: EventEnvelope<'plugin.submitted'>['data']): string {
+function submitterOf(d: EventEnvelope<'plugin.submitted'>['data']): string {
   return d.publisher ?? `key:${d.submitted_by}`;
 }
 
