@@ -42,6 +42,7 @@ class Reactor {
       owner: 'o',
       serving_version: null,
       versions: [],
+      next_cursor: null,
     };
   }
 

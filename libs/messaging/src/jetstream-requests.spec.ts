@@ -34,6 +34,7 @@ class Answers {
       owner: 'acme',
       serving_version: null,
       versions: [],
+      next_cursor: null,
     };
   }
 }

@@ -50,6 +50,7 @@ class TestHandlers {
       owner: 'acme',
       serving_version: null,
       versions: [],
+      next_cursor: null,
     };
   }
 }
@@ -180,6 +181,7 @@ describe.each<[string, () => MessagingOptions]>([
       owner: 'acme',
       serving_version: null,
       versions: [],
+      next_cursor: null,
     });
     await expect(
       bus.request(RequestSubjects.RegistryGetPlugin, { plugin_id: 'missing.plugin' }),

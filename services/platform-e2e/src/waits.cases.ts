@@ -120,7 +120,7 @@ describe("one plugin's versions, in pages", () => {
     ['limit', '0', 'limit must be an integer from 1 to 500, written in decimal digits'],
     ['limit', '1e2', 'limit must be an integer from 1 to 500, written in decimal digits'],
     ['cursor', 'not a cursor', 'must match pattern'],
-    ['version', '1.0.0', 'must NOT have additional properties'],
+    ['version', '1.0.0', 'is not allowed: the known names are cursor, limit'],
   ])('refuses %s=%s with 400 naming the parameter', async (name, value, words) => {
     const res = await api()
       .get('/v1/plugins/e2e.some')
