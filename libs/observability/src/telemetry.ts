@@ -21,14 +21,21 @@ export function initTelemetry(): PrometheusExporter {
 }
 
 const serializer = new PrometheusSerializer();
+let rendering: Promise<string> | undefined;
 
 /**
- * Every metric of this process in the Prometheus text format. The exporter's own request handler
- * serializes inside a promise callback it never catches, so a text too large for one string
- * (RangeError) ended the process; here it rejects like any other failure.
+ * Every metric of this process in the Prometheus text format. Scrapes that arrive while a render
+ * runs share it, so a flood of requests to the public route costs one render at a time. The
+ * exporter's own request handler serializes inside a promise callback it never catches, so a text
+ * too large for one string (RangeError) ended the process; here it rejects like any other failure.
  * @throws Error when the metrics cannot be collected or rendered
  */
-export async function renderMetrics(): Promise<string> {
+export function renderMetrics(): Promise<string> {
+  rendering ??= render().finally(() => (rendering = undefined));
+  return rendering;
+}
+
+async function render(): Promise<string> {
   const { resourceMetrics } = await initTelemetry().collect();
   return serializer.serialize(resourceMetrics);
 }

@@ -35,6 +35,7 @@ import {
   MEMORY_HOG,
   NEGATIVE_OUTPUT,
   REJECTED,
+  telemetryFlood,
 } from './support/chaos-modules.js';
 import { callHost, deployHostile } from './support/hostile.js';
 import { callBystander, deployBystander, rssKb, type BystanderCall } from './support/bystander.js';
@@ -58,6 +59,8 @@ const SANDBOX_MEMORY_MB = 512;
 const EXECUTOR_RSS_MB = 400;
 /** Linear-memory cap of a call (EXECUTOR_MAX_MEMORY_PAGES), 64 MiB; Extism blocks get as much. */
 const MEMORY_PAGES = 1024;
+/** Attribute sets one plugin may have as telemetry series (MAX_TELEMETRY_SERIES_PER_PLUGIN). */
+const MAX_SERIES_PER_PLUGIN = 256;
 /** Wall time of a call (EXECUTOR_TIMEOUT_MS). */
 const WALL_TIME_MS = 5000;
 /** A call is stopped at its wall time; the rest is the load of the box. */
@@ -207,8 +210,9 @@ describe('chaos: every known attack at once, next to a bystander', () => {
     wat: string,
     tools: string[],
     limits?: Manifest['limits'],
+    permissions?: Manifest['permissions'],
   ) {
-    return publishModule(name, await assemble(wat), tools, limits);
+    return publishModule(name, await assemble(wat), tools, limits, permissions);
   }
 
   /** Publishes module bytes whose tools are `tools`. */
@@ -217,6 +221,7 @@ describe('chaos: every known attack at once, next to a bystander', () => {
     module: Buffer,
     tools: string[],
     limits?: Manifest['limits'],
+    permissions?: Manifest['permissions'],
   ) {
     const manifest = aManifest(
       {
@@ -226,6 +231,7 @@ describe('chaos: every known attack at once, next to a bystander', () => {
           tools: tools.map((t) => ({ name: t, function: t, description: t, input_schema: {} })),
         },
         ...(limits && { limits }),
+        ...(permissions && { permissions }),
       },
       module,
     );
@@ -365,6 +371,45 @@ describe('chaos: every known attack at once, next to a bystander', () => {
         }, slow);
       }),
     );
+  }
+
+  /**
+   * Plugins with only `telemetry.emit` (low risk, approved on its own) emitting ever-new, wide
+   * attribute sets, then a scrape: /metrics once grew without bound and one render ended the
+   * process. Each plugin keeps its cap of series, the rest folded; the histogram carries no
+   * plugin attributes.
+   */
+  async function telemetrySeriesFlood() {
+    const EVENTS = 300;
+    const ids = await Promise.all(
+      [1, 2, 3].map(() =>
+        publishWat('telemetry-flood', telemetryFlood(EVENTS), ['run'], undefined, {
+          'telemetry.emit': {},
+        }),
+      ),
+    );
+    for (const id of ids) {
+      await loaded(id);
+      expect((await invoke(id, 'run')).status).toBe(200);
+    }
+    const res = await fetch(`${info.serviceUrls.executor}/metrics`);
+    expect(res.status).toBe(200);
+    const lines = (await res.text()).split('\n');
+    for (const id of ids) {
+      const own = lines.filter((l) => l.includes(`plugin="${id}"`));
+      const events = own.filter((l) => l.startsWith('convergio_plugin_telemetry_events_total'));
+      expect(events.filter((l) => l.includes('attr_k0'))).toHaveLength(MAX_SERIES_PER_PLUGIN);
+      expect(own).toContainEqual(
+        expect.stringMatching(
+          new RegExp(
+            `^convergio_plugin_telemetry_folded_total\\{plugin="${id}".* ${EVENTS - MAX_SERIES_PER_PLUGIN}$`,
+          ),
+        ),
+      );
+      const histogram = own.filter((l) => l.startsWith('convergio_plugin_telemetry_value'));
+      expect(histogram.length).toBeGreaterThan(0);
+      expect(histogram.filter((l) => l.includes('attr_'))).toEqual([]);
+    }
   }
 
   /** output_set with a negative length: a trap charged to the plugin, not runtime_failure. */
@@ -527,6 +572,7 @@ describe('chaos: every known attack at once, next to a bystander', () => {
       ['exponential input schema', exponentialSchema()],
       ['existing hostile plugins', existingHostiles()],
       ['denial flood', denialFloodAttack()],
+      ['telemetry series flood', telemetrySeriesFlood()],
     ];
     // Every attack runs to its end, and each failure is reported with its name.
     const started = performance.now();

@@ -6,81 +6,120 @@ import { checkTelemetryEvent, type ReleasedValues, type TelemetryEvent } from '@
 export const MAX_TELEMETRY_NAMES_PER_PLUGIN = 32;
 /** Distinct attribute sets (series) one plugin may have; later ones lose their attributes. */
 export const MAX_TELEMETRY_SERIES_PER_PLUGIN = 256;
-/**
- * Attribute sets all plugins together may have: plugin ids are free to create, so a per-plugin cap
- * alone lets a publisher grow /metrics without bound (one render of 400 MB ended the process).
- */
-export const MAX_TELEMETRY_SERIES_TOTAL = 4096;
 /** Bytes of one series' attributes (as JSON); a larger set keeps only plugin and name. */
 export const MAX_TELEMETRY_SERIES_BYTES = 512;
+/**
+ * Bytes all telemetry series together may add to one /metrics render, each series charged its
+ * attributes plus {@link RENDERED_LINE_BYTES} on every line it renders. Plugin ids are free to
+ * create, so per-plugin caps alone let a publisher grow /metrics without bound (one render of
+ * 400 MB ended the process); past this budget events count under {@link OVERFLOW_ATTRIBUTES}.
+ */
+export const MAX_TELEMETRY_RENDER_BYTES = 4 * 1024 * 1024;
+/** What a rendered line costs besides its attributes: metric name, scope label, value. */
+const RENDERED_LINE_BYTES = 100;
 /** The name events past {@link MAX_TELEMETRY_NAMES_PER_PLUGIN} are counted under. */
 export const FOLDED_TELEMETRY_NAME = 'other';
+/**
+ * The one series events count under once {@link MAX_TELEMETRY_RENDER_BYTES} is spent: the
+ * overflow attribute set of the OpenTelemetry metrics SDK specification ("Cardinality limits").
+ */
+export const OVERFLOW_ATTRIBUTES: Attributes = Object.freeze({ 'otel.metric.overflow': true });
+/** Upper bounds of the value histogram's buckets: a decade each, the unit being the plugin's. */
+const TELEMETRY_VALUE_BUCKETS = [0, 1, 10, 100, 1_000, 10_000, 100_000, 1_000_000];
+/** Lines one histogram series renders: a bucket per bound, `+Inf`, sum and count. */
+const HISTOGRAM_LINES = TELEMETRY_VALUE_BUCKETS.length + 3;
 
-/** The metric attributes of one event after the per-plugin caps. */
+/** The metric attributes of one event, after the caps. */
 export interface TelemetrySeries {
-  attributes: Attributes;
-  /** True when the event lost its name or attributes to a cap. */
-  folded: boolean;
+  /** Of the event counter: plugin, name and the event's attributes (prefixed `attr_`). */
+  event: Attributes;
+  /** Of the value histogram: plugin and name only, as a histogram renders a line per bucket. */
+  value: Attributes;
+  /** Of the folded counter, when the event lost its name or attributes to a cap. */
+  folded?: Attributes;
+}
+
+interface PluginSeries {
+  names: Set<string>;
+  series: number;
 }
 
 /**
  * Bounds the series plugins can create: per plugin at most MAX_TELEMETRY_NAMES_PER_PLUGIN names
- * (the rest count as `other`) and MAX_TELEMETRY_SERIES_PER_PLUGIN attribute sets, across all
- * plugins MAX_TELEMETRY_SERIES_TOTAL, each at most MAX_TELEMETRY_SERIES_BYTES (past any of these
- * an event keeps only plugin and name). Plugin attributes are prefixed `attr_` so they cannot pose
- * as `plugin`.
+ * (the rest count as `other`) and MAX_TELEMETRY_SERIES_PER_PLUGIN attribute sets each at most
+ * MAX_TELEMETRY_SERIES_BYTES (past these an event keeps only plugin and name); across all plugins
+ * MAX_TELEMETRY_RENDER_BYTES of rendered text (past it, OVERFLOW_ATTRIBUTES). Only admitted series
+ * are remembered, so the limiter's own memory is bounded by the same budget. Plugin attributes
+ * are prefixed `attr_` so they cannot pose as `plugin`.
  */
 export class TelemetrySeriesLimiter {
-  private readonly names = new Map<string, Set<string>>();
-  private readonly series = new Map<string, Set<string>>();
-  private total = 0;
+  private readonly admitted = new Set<string>();
+  private readonly plugins = new Map<string, PluginSeries>();
+  private renderBytes = 0;
 
   seriesOf(plugin: string, event: TelemetryEvent): TelemetrySeries {
-    const names = this.names.get(plugin) ?? new Set<string>();
-    this.names.set(plugin, names);
-    const name = event.name;
-    if (!names.has(name)) {
-      if (names.size >= MAX_TELEMETRY_NAMES_PER_PLUGIN)
-        return { attributes: { plugin, name: FOLDED_TELEMETRY_NAME }, folded: true };
-      names.add(name);
-    }
-    const attributes: Attributes = { plugin, name };
+    const own = this.plugins.get(plugin) ?? { names: new Set<string>(), series: 0 };
+    const named = own.names.has(event.name) || own.names.size < MAX_TELEMETRY_NAMES_PER_PLUGIN;
+    const base: Attributes = { plugin, name: named ? event.name : FOLDED_TELEMETRY_NAME };
+    const value = this.admit('value', base, HISTOGRAM_LINES);
+    if (value === OVERFLOW_ATTRIBUTES)
+      return { event: value, value, folded: this.admit('folded', { plugin }, 1) };
+    this.plugins.set(plugin, own);
+    if (!named) return { event: this.admit('event', base, 1), value, folded: this.folded(plugin) };
+    own.names.add(event.name);
+    const full: Attributes = { ...base };
     for (const key of Object.keys(event.attributes).sort())
-      attributes[`attr_${key}`] = String(event.attributes[key]);
-    const series = this.series.get(plugin) ?? new Set<string>();
-    this.series.set(plugin, series);
-    const id = JSON.stringify(attributes);
-    if (series.has(id)) return { attributes, folded: false };
+      full[`attr_${key}`] = String(event.attributes[key]);
+    if (this.admitted.has(seriesId('event', full))) return { event: full, value };
     if (
-      series.size >= MAX_TELEMETRY_SERIES_PER_PLUGIN ||
-      this.total >= MAX_TELEMETRY_SERIES_TOTAL ||
-      Buffer.byteLength(id) > MAX_TELEMETRY_SERIES_BYTES
-    )
-      return { attributes: { plugin, name }, folded: true };
-    series.add(id);
-    this.total++;
-    return { attributes, folded: false };
+      own.series < MAX_TELEMETRY_SERIES_PER_PLUGIN &&
+      Buffer.byteLength(JSON.stringify(full)) <= MAX_TELEMETRY_SERIES_BYTES &&
+      this.admit('event', full, 1) === full
+    ) {
+      own.series++;
+      return { event: full, value };
+    }
+    return { event: this.admit('event', base, 1), value, folded: this.folded(plugin) };
+  }
+
+  private folded(plugin: string): Attributes {
+    return this.admit('folded', { plugin }, 1);
+  }
+
+  /** `attributes` when this series is known or fits the render budget, else the overflow set. */
+  private admit(metric: string, attributes: Attributes, lines: number): Attributes {
+    const id = seriesId(metric, attributes);
+    if (this.admitted.has(id)) return attributes;
+    const cost = lines * (Buffer.byteLength(id) + RENDERED_LINE_BYTES);
+    if (this.renderBytes + cost > MAX_TELEMETRY_RENDER_BYTES) return OVERFLOW_ATTRIBUTES;
+    this.admitted.add(id);
+    this.renderBytes += cost;
+    return attributes;
   }
 }
 
+function seriesId(metric: string, attributes: Attributes): string {
+  return `${metric} ${JSON.stringify(attributes)}`;
+}
+
 /**
- * telemetry_emit events as OpenTelemetry metrics (Prometheus at /metrics): a counter of events
- * and a histogram of numeric values, by plugin, name and the event's attributes, within the
- * per-plugin caps. Each event is checked and redacted again here (values released to the
- * version included): what a sandbox process sends is not trusted.
+ * telemetry_emit events as OpenTelemetry metrics (Prometheus at /metrics): a counter of events by
+ * plugin, name and the event's attributes, and a histogram of numeric values by plugin and name,
+ * within the caps of TelemetrySeriesLimiter. Each event is checked and redacted again here
+ * (values released to the version included): what a sandbox process sends is not trusted.
  */
 @Injectable()
 export class TelemetryMetrics {
   private readonly meter = metrics.getMeter('convergio-executor');
   private readonly events = this.meter.createCounter('convergio_plugin_telemetry_events', {
-    description:
-      'telemetry_emit events by plugin, name and attributes (redacted, capped per plugin)',
+    description: 'telemetry_emit events by plugin, name and attributes (redacted, capped)',
   });
   private readonly values = this.meter.createHistogram('convergio_plugin_telemetry_value', {
-    description: 'numeric values of telemetry_emit events, by plugin, name and attributes',
+    description: 'numeric values of telemetry_emit events, by plugin and name',
+    advice: { explicitBucketBoundaries: TELEMETRY_VALUE_BUCKETS },
   });
   private readonly folded = this.meter.createCounter('convergio_plugin_telemetry_folded', {
-    description: 'telemetry_emit events that lost their name or attributes to the per-plugin caps',
+    description: 'telemetry_emit events that lost their name or attributes to the series caps',
   });
   private readonly limiter = new TelemetrySeriesLimiter();
 
@@ -88,11 +127,11 @@ export class TelemetryMetrics {
   record(plugin: string, payload: unknown, released: ReleasedValues): boolean {
     const checked = checkTelemetryEvent(payload, released);
     if (!checked.ok) return false;
-    const { attributes, folded } = this.limiter.seriesOf(plugin, checked.value);
-    this.events.add(1, attributes);
+    const series = this.limiter.seriesOf(plugin, checked.value);
+    this.events.add(1, series.event);
     if (typeof checked.value.value === 'number')
-      this.values.record(checked.value.value, attributes);
-    if (folded) this.folded.add(1, { plugin });
+      this.values.record(checked.value.value, series.value);
+    if (series.folded) this.folded.add(1, series.folded);
     return true;
   }
 }

@@ -398,6 +398,42 @@ export const denialFlood = (reads: number) => `(module
       (br_if $again (i32.lt_u (local.get $i) (i32.const ${reads}))))
     (i32.const 0)))`;
 
+/** The event telemetryFlood emits; its `k0` value ends in three digits the module rewrites. */
+const TELEMETRY_EVENT = `{"name":"flood","value":7,"attributes":{"k0":"${'v'.repeat(200)}000","k1":"${'w'.repeat(200)}"}}`;
+
+/**
+ * Emits `events` telemetry events in one call, each with a `k0` attribute never seen before (the
+ * attack round's input: ever-new, wide attribute sets, past the per-plugin series cap).
+ */
+export const telemetryFlood = (events: number) => {
+  const digits = TELEMETRY_EVENT.indexOf('000"');
+  return `(module
+  (import "extism:host/env" "alloc" (func $alloc (param i64) (result i64)))
+  (import "extism:host/env" "store_u8" (func $store_u8 (param i64 i32)))
+  (import "extism:host/user" "telemetry_emit" (func $emit (param i64) (result i64)))
+  (memory (export "memory") 1)
+  (data (i32.const 0) "${hexBytes(TELEMETRY_EVENT)}")
+  (func $digit (param $h i64) (param $at i32) (param $n i32)
+    (call $store_u8 (i64.add (local.get $h) (i64.extend_i32_u (local.get $at)))
+      (i32.add (i32.const 48) (i32.rem_u (local.get $n) (i32.const 10)))))
+  (func (export "run") (result i32) (local $h i64) (local $i i32)
+    (local.set $h (call $alloc (i64.const ${TELEMETRY_EVENT.length})))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $i) (i32.const ${TELEMETRY_EVENT.length})))
+      (call $store_u8 (i64.add (local.get $h) (i64.extend_i32_u (local.get $i))) (i32.load8_u (local.get $i)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $next)))
+    (local.set $i (i32.const 0))
+    (loop $again
+      (call $digit (local.get $h) (i32.const ${digits}) (i32.div_u (local.get $i) (i32.const 100)))
+      (call $digit (local.get $h) (i32.const ${digits + 1}) (i32.div_u (local.get $i) (i32.const 10)))
+      (call $digit (local.get $h) (i32.const ${digits + 2}) (local.get $i))
+      (drop (call $emit (local.get $h)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $again (i32.lt_u (local.get $i) (i32.const ${events}))))
+    (i32.const 0)))`;
+};
+
 /**
  * The denials of `pluginId` the audit log accounts for (each record on its own, or the count a
  * folded record's reason gives), and how many of its records name another plugin.
