@@ -7,6 +7,7 @@ import { RegistrySbom1764700000000 } from './migrations/1764700000000-registry-s
 import { RegistryOutbox1765100000000 } from './migrations/1765100000000-registry-outbox.js';
 import { RegistryOutboxDeadLetters1766600000000 } from './migrations/1766600000000-registry-outbox-dead-letters.js';
 import { RegistryLoadFailure1766900000000 } from './migrations/1766900000000-registry-load-failure.js';
+import { RegistryServingVersion1767600000000 } from './migrations/1767600000000-registry-serving-version.js';
 import { Plugin } from './plugins/plugin.entity.js';
 import { PluginVersion } from './plugins/plugin-version.entity.js';
 import { REGISTRY_SCHEMA } from './registry.schema.js';
@@ -26,5 +27,6 @@ export const registryPersistence = {
     RegistryOutbox1765100000000,
     RegistryOutboxDeadLetters1766600000000,
     RegistryLoadFailure1766900000000,
+    RegistryServingVersion1767600000000,
   ],
 };

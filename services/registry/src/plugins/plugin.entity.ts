@@ -11,6 +11,13 @@ export class Plugin {
   @Column({ type: 'text' })
   owner!: string;
 
+  /**
+   * The version served by default (`servingVersion` of the approved versions), null when none is
+   * approved; kept current by refreshServingVersion in every transaction that changes a status.
+   */
+  @Column({ type: 'text', name: 'serving_version', nullable: true })
+  servingVersion!: string | null;
+
   @CreateDateColumn({ type: 'timestamptz', name: 'created_at' })
   createdAt!: Date;
 

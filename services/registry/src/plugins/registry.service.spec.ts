@@ -409,6 +409,40 @@ describe('registry service', () => {
     expect(pages[2].next_cursor).toBeNull();
   });
 
+  it('serves the highest approved release however approvals arrive, and the next once it is revoked', async () => {
+    const versions = ['1.0.0', '1.2.0', '2.0.0-beta.1', '1.1.0'];
+    for (const version of versions) await submit('r.serving', version);
+    await Promise.all(
+      versions.map((version) =>
+        h.bus.publish(EventSubjects.PluginApproved, {
+          plugin_id: 'r.serving',
+          version,
+          manifest: aManifest({ id: 'r.serving', version }),
+          module_sha256: sha,
+          trust: 'untrusted',
+          approved_by: 'auto',
+        }),
+      ),
+    );
+    const served = async () => {
+      const plugin = await h.bus.request(RequestSubjects.RegistryGetPlugin, {
+        plugin_id: 'r.serving',
+      });
+      const { plugins } = await h.bus.request(RequestSubjects.RegistryListPlugins, {
+        limit: 500,
+      });
+      const listed = plugins.find((p) => p.plugin_id === 'r.serving');
+      return [plugin.serving_version, listed?.serving_version, listed?.latest_version];
+    };
+    await expectEventually(async () => expect(await served()).toEqual(['1.2.0', '1.2.0', '1.1.0']));
+    await h.bus.request(RequestSubjects.RegistryRevokeVersion, {
+      plugin_id: 'r.serving',
+      version: '1.2.0',
+      revoked_by: 'admin',
+    });
+    expect(await served()).toEqual(['1.1.0', '1.1.0', '1.1.0']);
+  });
+
   it("cuts a plugin's versions by bytes so each page fits one bus message", async () => {
     const big = (tag: string): Permissions => ({
       'fs.read': {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, In, type EntityManager } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import {
   decodePageCursor,
   DomainError,
@@ -16,12 +16,12 @@ import {
 } from '@convergio/contracts';
 import { BusLimits, pageWithin, TransactionalOutbox } from '@convergio/messaging';
 import { handleOnce, processedEventEntity } from '@convergio/persistence';
-import { servingVersion } from '@convergio/manifest';
 import { REGISTRY_SCHEMA, REGISTRY_SERVICE } from '../registry.schema.js';
 import { canMove } from './lifecycle.js';
 import { Plugin } from './plugin.entity.js';
 import { PluginVersion } from './plugin-version.entity.js';
 import { pluginVersionsPage } from './plugin-versions-page.js';
+import { refreshServingVersion } from './serving-version.js';
 
 const ProcessedEvent = processedEventEntity(REGISTRY_SCHEMA);
 const PLUGINS = 'plugins';
@@ -61,8 +61,9 @@ export class RegistryService {
         if (!row) return;
         // Trust and findings belong to the status that brought them: a late plugin.verified must not
         // overwrite the trust an admin set on approval.
-        if (change.status && canMove(row.status, change.status)) {
-          row.status = change.status;
+        const moved = change.status !== undefined && canMove(row.status, change.status);
+        if (moved) {
+          row.status = change.status!;
           if (change.status === 'approved') row.approvedAt ??= new Date(event.occurred_at);
           if (change.trust) row.trust = change.trust;
           if (change.findings) row.findings = change.findings;
@@ -74,6 +75,7 @@ export class RegistryService {
         else if (typeof change.loading === 'object' && change.loading.loaded)
           row.loadFailure = null;
         await manager.save(row);
+        if (moved) await refreshServingVersion(manager, plugin_id);
       },
     );
   }
@@ -97,24 +99,28 @@ export class RegistryService {
       .limit(q.limit + 1);
     if (after !== undefined) qb.andWhere('p.plugin_id > :after', { after });
     const plugins = await qb.getMany();
-    const rows = plugins.length
-      ? await manager.find(PluginVersion, {
-          select: { pluginId: true, version: true, name: true, status: true, updatedAt: true },
-          where: { pluginId: In(plugins.map((p) => p.pluginId)) },
-          order: { submittedAt: 'DESC' },
-        })
+    // The newest version of each plugin on the page: one row per plugin, however many versions.
+    const newest = plugins.length
+      ? await manager
+          .createQueryBuilder(PluginVersion, 'v')
+          .select(['v.pluginId', 'v.version', 'v.name', 'v.status', 'v.updatedAt'])
+          .distinctOn(['v.plugin_id'])
+          .where('v.plugin_id IN (:...ids)', { ids: plugins.map((p) => p.pluginId) })
+          .orderBy('v.plugin_id')
+          .addOrderBy('v.submitted_at', 'DESC')
+          .getMany()
       : [];
     const summaries = plugins.map((p) => {
-      // Newest first; a plugin row is written with its first version, so there is one.
-      const versions = rows.filter((r) => r.pluginId === p.pluginId);
+      // A plugin row is written with its first version, so there is one.
+      const latest = newest.find((r) => r.pluginId === p.pluginId)!;
       return {
         plugin_id: p.pluginId,
-        name: versions[0].name,
+        name: latest.name,
         owner: p.owner,
-        serving_version: servingVersion(versions),
-        latest_version: versions[0].version,
-        latest_status: versions[0].status,
-        updated_at: versions[0].updatedAt.toISOString(),
+        serving_version: p.servingVersion,
+        latest_version: latest.version,
+        latest_status: latest.status,
+        updated_at: latest.updatedAt.toISOString(),
       };
     });
     const { page, more } = pageWithin(summaries, q.limit, this.limits.replyBudget);
@@ -126,7 +132,7 @@ export class RegistryService {
 
   /**
    * A plugin with a page of its versions, newest first ({@link pluginVersionsPage}), and the
-   * version served by default (read from the approved versions' names alone).
+   * version served by default (kept on the plugin's row, refreshServingVersion).
    * @throws DomainError `not_found` for an unknown plugin, `validation_failed` for a bad cursor
    */
   async getPlugin(
@@ -140,16 +146,12 @@ export class RegistryService {
       order: { submittedAt: 'DESC' },
     });
     if (!plugin || !newest) throw new DomainError('not_found', `plugin ${q.plugin_id} is unknown`);
-    const approved = await manager.find(PluginVersion, {
-      select: { version: true, status: true },
-      where: { pluginId: q.plugin_id, status: 'approved' },
-    });
     const page = await pluginVersionsPage(manager, q.plugin_id, q, this.limits.replyBudget);
     return {
       plugin_id: q.plugin_id,
       name: newest.name,
       owner: plugin.owner,
-      serving_version: servingVersion(approved),
+      serving_version: plugin.servingVersion,
       versions: page.rows.map((r) => toState(r, plugin.owner)),
       next_cursor: page.next_cursor,
     };
@@ -181,6 +183,7 @@ export class RegistryService {
           `${req.plugin_id}@${req.version} is rejected: it never runs, there is nothing to revoke`,
         );
       const row = await manager.save(Object.assign(found, { status: 'revoked', loadedOn: [] }));
+      await refreshServingVersion(manager, row.pluginId);
       await this.outbox.add(manager, EventSubjects.PluginRevoked, {
         plugin_id: row.pluginId,
         version: row.version,
@@ -202,6 +205,7 @@ export class RegistryService {
         const row = await manager.findOneBy(PluginVersion, { pluginId: plugin_id, version });
         if (!row || row.status === 'revoked' || row.status === 'rejected') continue;
         await manager.save(Object.assign(row, { status: 'revoked', loadedOn: [] }));
+        await refreshServingVersion(manager, plugin_id);
         await this.outbox.add(manager, EventSubjects.PluginRevoked, {
           plugin_id,
           version,
