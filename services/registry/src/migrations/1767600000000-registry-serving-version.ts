@@ -11,9 +11,9 @@ export class RegistryServingVersion1767600000000 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE ${REGISTRY_SCHEMA}.plugins ADD COLUMN serving_version text`);
-    const approved: { plugin_id: string; version: string; status: string }[] = await q.query(
+    const approved = (await q.query(
       `SELECT plugin_id, version, status FROM ${REGISTRY_SCHEMA}.plugin_versions WHERE status = 'approved'`,
-    );
+    )) as { plugin_id: string; version: string; status: string }[];
     const byPlugin = new Map<string, typeof approved>();
     for (const v of approved) byPlugin.set(v.plugin_id, [...(byPlugin.get(v.plugin_id) ?? []), v]);
     for (const [pluginId, versions] of byPlugin)
