@@ -117,6 +117,12 @@ export const ExecutorLimitsEnv = {
   ),
   EXECUTOR_MAX_LOG_BYTES: int(64, 1024 * 1024, 4096, 'size of one log line, bytes'),
   EXECUTOR_LOG_LINES_PER_SECOND: int(1, 10_000, 5, 'log lines a plugin may write per second'),
+  EXECUTOR_TELEMETRY_EVENTS_PER_SECOND: int(
+    1,
+    1_000_000,
+    1000,
+    'telemetry_emit events one plugin may emit per second, all its instances together (a burst of one second is allowed); the rest are dropped and counted in convergio_plugin_telemetry_dropped_total',
+  ),
   EXECUTOR_BREAKER_THRESHOLD: int(
     1,
     1000,
@@ -165,6 +171,8 @@ export interface ExecutorSettings {
   dnsServers: string[] | null;
   /** What a tool's input schema must fit before input is checked against it. */
   inputSchemaBounds: InputSchemaBounds;
+  /** telemetry_emit events one plugin may emit per second; the rest are dropped. */
+  telemetryEventsPerSecond: number;
 }
 
 /**
@@ -212,6 +220,7 @@ export function executorSettings(env: LimitsEnv, grants: PlatformGrants): Execut
     maxLoadedPlugins: env.EXECUTOR_MAX_LOADED_PLUGINS,
     maxLoadedPerPublisher: env.EXECUTOR_MAX_LOADED_PER_PUBLISHER,
     workerStartTimeoutMs: env.EXECUTOR_WORKER_START_TIMEOUT_MS,
+    telemetryEventsPerSecond: env.EXECUTOR_TELEMETRY_EVENTS_PER_SECOND,
     breaker: {
       threshold: env.EXECUTOR_BREAKER_THRESHOLD,
       baseBackoffMs: env.EXECUTOR_BREAKER_BACKOFF_MS,

@@ -61,7 +61,7 @@ describe('PluginHost', () => {
       new PolicyGate(settings),
       new PluginEvents(bus.asBusClient()),
       new SecretAccess(bus.asBusClient()),
-      new TelemetryMetrics(),
+      new TelemetryMetrics(settings),
     );
   });
 

@@ -105,13 +105,12 @@ export class PluginHost implements OnApplicationShutdown {
       onDenied: (plugin, denial) => this.denied(plugin, denial),
       onLog: (plugin, line) =>
         this.log.log(`[${plugin.id}@${plugin.version}] ${this.scrubbed(plugin, line)}`),
-      onTelemetry: (plugin, event) => {
-        const key = pluginVersionKey(plugin.id, plugin.version);
-        this.telemetry.record(plugin.id, event, this.secrets.scrubber(key));
-        this.log.debug(
-          `[${plugin.id}@${plugin.version}] telemetry ${this.scrubbed(plugin, event)}`,
-        );
-      },
+      onTelemetry: (plugin, event) =>
+        this.telemetry.record(
+          plugin.id,
+          event,
+          this.secrets.scrubber(pluginVersionKey(plugin.id, plugin.version)),
+        ),
       onExecutorRequest: (plugin, op, payload) => this.serve(plugin, op, payload),
       onCrash: (plugin, error) =>
         this.log.warn(

@@ -93,7 +93,7 @@ describe('tool input checked in the plugin sandbox', () => {
       gate,
       events,
       secrets,
-      new TelemetryMetrics(),
+      new TelemetryMetrics(settings),
     );
     service = new InvocationService(
       versions,

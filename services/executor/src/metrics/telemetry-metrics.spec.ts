@@ -92,7 +92,7 @@ describe('telemetry series limits', () => {
 
 describe('telemetry metrics', () => {
   it('drops what a sandbox sends malformed, and redacts released values again', () => {
-    const metrics = new TelemetryMetrics();
+    const metrics = new TelemetryMetrics({ telemetryEventsPerSecond: 1_000_000 });
     expect(metrics.record('acme.a', { name: 'Bad Name' }, [])).toBe(false);
     expect(metrics.record('acme.a', 'not an event', [])).toBe(false);
     expect(
@@ -104,7 +104,7 @@ describe('telemetry metrics', () => {
 
   it('keeps /metrics within the render budget whatever many plugins emit', async () => {
     await renderMetrics(); // sets telemetry up, as the bootstrap does before any instrument exists
-    const metrics = new TelemetryMetrics();
+    const metrics = new TelemetryMetrics({ telemetryEventsPerSecond: 1_000_000 });
     metrics.record('bystander.b', { name: 'jobs', value: 3 }, []);
     // The attack round's input: plugin ids fill their own caps with wide, ever-new attributes.
     for (let p = 0; p < 40; p++)
@@ -131,6 +131,25 @@ describe('telemetry metrics', () => {
     );
     expect(telemetry).toMatch(
       /^convergio_plugin_telemetry_value_sum\{plugin="bystander\.b",name="jobs",otel_scope_name="convergio-executor"\} 3$/m,
+    );
+  });
+
+  it("drops a plugin's events past its rate, counting them, without touching another plugin", async () => {
+    await renderMetrics();
+    const metrics = new TelemetryMetrics({ telemetryEventsPerSecond: 10 });
+    const kept = Array.from({ length: 50 }, () =>
+      metrics.record('flooder.a', { name: 'tick' }, []),
+    ).filter(Boolean).length;
+    // A second's worth goes through at once (the burst), and little more within the loop.
+    expect(kept).toBeGreaterThanOrEqual(10);
+    expect(kept).toBeLessThan(15);
+    expect(metrics.record('quiet.b', { name: 'tick' }, [])).toBe(true);
+    const text = await renderMetrics();
+    expect(text).toMatch(
+      new RegExp(
+        `^convergio_plugin_telemetry_dropped_total\\{plugin="flooder\\.a"[^}]*\\} ${50 - kept}$`,
+        'm',
+      ),
     );
   });
 });

@@ -1,6 +1,16 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { metrics, type Attributes } from '@opentelemetry/api';
-import { checkTelemetryEvent, type ReleasedValues, type TelemetryEvent } from '@convergio/policy';
+import {
+  checkTelemetryEvent,
+  fullLogBucket,
+  LINE_DROPPED,
+  takeLogToken,
+  type LogBucket,
+  type ReleasedValues,
+  type TelemetryEvent,
+} from '@convergio/policy';
+import { EXECUTOR_SETTINGS } from '../invocations/executor-limits.js';
+import type { ExecutorSettings } from '../config/executor.config.js';
 
 /** Distinct event names one plugin may have as metrics; later ones are folded into `other`. */
 export const MAX_TELEMETRY_NAMES_PER_PLUGIN = 32;
@@ -39,6 +49,9 @@ export interface TelemetrySeries {
   folded?: Attributes;
 }
 
+/** Plugins whose rate-limit buckets are kept before idle ones (full again) are let go. */
+const MAX_RATE_BUCKETS = 10_000;
+
 interface PluginSeries {
   names: Set<string>;
   series: number;
@@ -62,8 +75,7 @@ export class TelemetrySeriesLimiter {
     const named = own.names.has(event.name) || own.names.size < MAX_TELEMETRY_NAMES_PER_PLUGIN;
     const base: Attributes = { plugin, name: named ? event.name : FOLDED_TELEMETRY_NAME };
     const value = this.admit('value', base, HISTOGRAM_LINES);
-    if (value === OVERFLOW_ATTRIBUTES)
-      return { event: value, value, folded: this.admit('folded', { plugin }, 1) };
+    if (value === OVERFLOW_ATTRIBUTES) return { event: value, value, folded: this.folded(plugin) };
     this.plugins.set(plugin, own);
     if (!named) return { event: this.admit('event', base, 1), value, folded: this.folded(plugin) };
     own.names.add(event.name);
@@ -82,8 +94,13 @@ export class TelemetrySeriesLimiter {
     return { event: this.admit('event', base, 1), value, folded: this.folded(plugin) };
   }
 
+  /** The attributes of a per-plugin counter (`metric` names it): `{plugin}`, within the budget. */
+  pluginSeries(metric: string, plugin: string): Attributes {
+    return this.admit(metric, { plugin }, 1);
+  }
+
   private folded(plugin: string): Attributes {
-    return this.admit('folded', { plugin }, 1);
+    return this.pluginSeries('folded', plugin);
   }
 
   /** `attributes` when this series is known or fits the render budget, else the overflow set. */
@@ -105,8 +122,10 @@ function seriesId(metric: string, attributes: Attributes): string {
 /**
  * telemetry_emit events as OpenTelemetry metrics (Prometheus at /metrics): a counter of events by
  * plugin, name and the event's attributes, and a histogram of numeric values by plugin and name,
- * within the caps of TelemetrySeriesLimiter. Each event is checked and redacted again here
- * (values released to the version included): what a sandbox process sends is not trusted.
+ * within the caps of TelemetrySeriesLimiter. A plugin's events past
+ * EXECUTOR_TELEMETRY_EVENTS_PER_SECOND (all its instances together) are dropped before any work
+ * and counted. Each event is checked and redacted again here (values released to the version
+ * included): what a sandbox process sends is not trusted.
  */
 @Injectable()
 export class TelemetryMetrics {
@@ -121,10 +140,25 @@ export class TelemetryMetrics {
   private readonly folded = this.meter.createCounter('convergio_plugin_telemetry_folded', {
     description: 'telemetry_emit events that lost their name or attributes to the series caps',
   });
+  private readonly dropped = this.meter.createCounter('convergio_plugin_telemetry_dropped', {
+    description: 'telemetry_emit events dropped by the per-plugin rate limit',
+  });
   private readonly limiter = new TelemetrySeriesLimiter();
+  private readonly buckets = new Map<string, LogBucket>();
+  private readonly eventsPerSecond: number;
 
-  /** Records one event of `plugin`; false when it is malformed (dropped). */
+  constructor(
+    @Inject(EXECUTOR_SETTINGS) settings: Pick<ExecutorSettings, 'telemetryEventsPerSecond'>,
+  ) {
+    this.eventsPerSecond = settings.telemetryEventsPerSecond;
+  }
+
+  /** Records one event of `plugin`; false when it is dropped (over the rate, or malformed). */
   record(plugin: string, payload: unknown, released: ReleasedValues): boolean {
+    if (!this.takeToken(plugin)) {
+      this.dropped.add(1, this.limiter.pluginSeries('dropped', plugin));
+      return false;
+    }
     const checked = checkTelemetryEvent(payload, released);
     if (!checked.ok) return false;
     const series = this.limiter.seriesOf(plugin, checked.value);
@@ -133,5 +167,21 @@ export class TelemetryMetrics {
       this.values.record(checked.value.value, series.value);
     if (series.folded) this.folded.add(1, series.folded);
     return true;
+  }
+
+  private takeToken(plugin: string): boolean {
+    const now = performance.now();
+    let bucket = this.buckets.get(plugin);
+    if (bucket === undefined) {
+      if (this.buckets.size >= MAX_RATE_BUCKETS) this.forgetIdleBuckets(now);
+      this.buckets.set(plugin, (bucket = fullLogBucket(now, this.eventsPerSecond)));
+    }
+    return takeLogToken(bucket, now, this.eventsPerSecond) !== LINE_DROPPED;
+  }
+
+  /** A bucket untouched for a second is full again: forgetting it changes nothing. */
+  private forgetIdleBuckets(now: number): void {
+    for (const [plugin, bucket] of this.buckets)
+      if (now - bucket.updatedAtMs >= 1000) this.buckets.delete(plugin);
   }
 }
