@@ -75,8 +75,30 @@ export const ArtifactEnv = {
 };
 
 /**
- * Where a service listens for HTTP (health, readiness, metrics; the API for the gateway) and how
- * it logs. Loopback by default: the container image sets `HOST=0.0.0.0`.
+ * How long a client may take to send a request, and stay silent on its connection (slow-request
+ * attacks hold a connection otherwise); every service's HTTP port. See {@link HttpTimeouts}.
+ */
+export const HttpTimeoutEnv = {
+  HTTP_REQUEST_TIMEOUT_MS: Type.Integer({
+    minimum: 1000,
+    maximum: 24 * 3600 * 1000,
+    default: 300_000,
+    description:
+      'time a client gets to send one whole request, from its first byte to the last of its body, ms; its headers get at most 60 s of it. A request not received in time is answered 408 request_timeout and its connection closed (within a second). Allow the largest submission (GATEWAY_MAX_MODULE_BYTES, GATEWAY_MAX_SBOM_BYTES and GATEWAY_MAX_MANIFEST_BYTES together) over the slowest client link served: the default 5 min carries the default 20.3 MiB at 0.6 Mbit/s. The time the server then takes to answer (a ?wait, an invoke) is not counted',
+  }),
+  HTTP_IDLE_TIMEOUT_MS: Type.Integer({
+    minimum: 1000,
+    maximum: 24 * 3600 * 1000,
+    default: 60_000,
+    description:
+      'longest pause in which no byte moves on a connection while its client owes them (sending a request, or reading an answer), ms; the connection is then closed: a request whose body paused is first answered 408 request_timeout, one still in its headers and an answer not read are dropped. Never counted while the server works on a received request (a ?wait of up to 120 s, an invoke or batch); between requests a kept-alive connection is closed after 72 s',
+  }),
+};
+
+/**
+ * Where a service listens for HTTP (health, readiness, metrics; the API for the gateway), how long
+ * a client gets to send a request ({@link HttpTimeoutEnv}) and how it logs. Loopback by default:
+ * the container image sets `HOST=0.0.0.0`.
  */
 export const serviceEnv = (port: number) => ({
   PORT: Type.Integer({
@@ -90,6 +112,7 @@ export const serviceEnv = (port: number) => ({
     default: '127.0.0.1',
     description: 'interface to listen on: 127.0.0.1 (the default) or 0.0.0.0 for every interface',
   }),
+  ...HttpTimeoutEnv,
   ...LoggingEnv,
 });
 
@@ -123,3 +146,17 @@ export const inputSchemaBoundsOf = (env: {
   maxBytes: env.INPUT_SCHEMA_MAX_BYTES,
   maxDepth: env.INPUT_SCHEMA_MAX_DEPTH,
 });
+
+/** How long a client gets to send a request and may pause on its connection ({@link HttpTimeoutEnv}). */
+export interface HttpTimeouts {
+  /** A whole request, first byte to last, ms; its headers get at most 60 s of it. */
+  requestMs: number;
+  /** The longest pause while the client owes bytes (sending, or reading an answer), ms. */
+  idleMs: number;
+}
+
+/** The {@link HttpTimeouts} of a validated environment holding {@link HttpTimeoutEnv}. */
+export const httpTimeoutsOf = (env: {
+  HTTP_REQUEST_TIMEOUT_MS: number;
+  HTTP_IDLE_TIMEOUT_MS: number;
+}): HttpTimeouts => ({ requestMs: env.HTTP_REQUEST_TIMEOUT_MS, idleMs: env.HTTP_IDLE_TIMEOUT_MS });

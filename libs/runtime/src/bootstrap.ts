@@ -10,7 +10,8 @@ import {
   ServiceLogger,
   type LogSettings,
 } from '@convergio/observability';
-import { clientErrorReply } from './client-errors.js';
+import type { HttpTimeouts } from './base-config.js';
+import { clientErrorReply, idleTimeoutHook, serverTimeouts } from './client-errors.js';
 import { jsonEndsWithNewline } from './json-newline.js';
 import { frameworkErrorReply, MAX_PARAM_CHARS } from './framework-errors.js';
 import { assertCanListen } from './listen-probe.js';
@@ -20,6 +21,8 @@ import { methodNotAllowedHook } from './method-not-allowed.js';
 export interface BootstrapOptions {
   port: number;
   host: string;
+  /** How long a client gets to send a request and may pause (HTTP_REQUEST_TIMEOUT_MS, HTTP_IDLE_TIMEOUT_MS). */
+  timeouts: HttpTimeouts;
   logging: LogSettings;
   /** Runs after the bus handlers start and before the port opens (e.g. OpenAPI). */
   beforeListen?: (app: NestFastifyApplication) => void;
@@ -47,8 +50,11 @@ export async function bootstrapService(
       logger: false,
       // What the router refuses itself (a bad percent-encoding) in the platform's error shape.
       frameworkErrors: frameworkErrorReply(logger),
-      // What Node's HTTP parser refuses (headers over its limit, malformed HTTP) likewise.
-      clientErrorHandler: clientErrorReply(logger),
+      // What Node's HTTP parser refuses (headers over its limit, malformed HTTP) and a request
+      // not received in time likewise.
+      clientErrorHandler: clientErrorReply(logger, o.timeouts),
+      // A client sending a request slowly, or not at all, does not hold its connection.
+      ...serverTimeouts(o.timeouts),
       routerOptions: {
         // A path parameter of any length reaches the route's check (a 400 naming the field), not
         // the router's 414; Node's header limit (16 KiB) bounds the request line anyway.
@@ -65,6 +71,8 @@ export async function bootstrapService(
   const fastify = app.getHttpAdapter().getInstance();
   // A request its client gave up on gets its access-log line too (status 499).
   fastify.addHook('onRequest', abortedRequestLogHook(logger));
+  // A request whose body pauses too long is answered 408; a server at work is not idle.
+  fastify.addHook('onRequest', idleTimeoutHook(logger, o.timeouts));
   // A known path asked with a method it does not take: 405 with Allow, not the not-found 404.
   fastify.addHook('onRequest', methodNotAllowedHook(fastify));
   fastify.addHook('onResponse', accessLogHook(logger));

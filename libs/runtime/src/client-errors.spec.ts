@@ -15,7 +15,10 @@ async function server() {
   const logger = {
     access: (record: AccessRecord) => void lines.push(record),
   } as unknown as ServiceLogger;
-  const app = Fastify({ logger: false, clientErrorHandler: clientErrorReply(logger) });
+  const app = Fastify({
+    logger: false,
+    clientErrorHandler: clientErrorReply(logger, { requestMs: 300_000, idleMs: 60_000 }),
+  });
   app.addHook('onRequest', abortedRequestLogHook(logger));
   app.addHook('onResponse', accessLogHook(logger));
   app.get('/ok', () => ({ ok: true }));

@@ -1,9 +1,45 @@
-import { maxHeaderSize, STATUS_CODES } from 'node:http';
+import { maxHeaderSize, STATUS_CODES, type Server } from 'node:http';
 import type { Socket } from 'node:net';
-import type { ServiceLogger } from '@convergio/observability';
+import type { FastifyHttpOptions, FastifyReply, FastifyRequest } from 'fastify';
+import { logAccess, type ServiceLogger } from '@convergio/observability';
+import type { HttpTimeouts } from './base-config.js';
+
+/** The most a request's headers get of {@link HttpTimeouts.requestMs} (Node's default). */
+const HEADERS_MAX_MS = 60_000;
+/** How often Node looks for requests past their time (its default is 30 s). */
+const TIMEOUT_CHECK_MS = 1000;
+
+/** The time a request's headers get: at most {@link HEADERS_MAX_MS}, and never more than the whole request. */
+const headersMs = (timeouts: HttpTimeouts) => Math.min(HEADERS_MAX_MS, timeouts.requestMs);
+
+/**
+ * The Fastify options that bound how long a client takes to send a request (`requestTimeout`,
+ * and Node's `headersTimeout`, checked every second) and may leave its connection silent
+ * (`connectionTimeout`, the socket's idle timeout; see {@link idleTimeoutHook}).
+ */
+export function serverTimeouts(
+  timeouts: HttpTimeouts,
+): Pick<FastifyHttpOptions<Server>, 'requestTimeout' | 'connectionTimeout' | 'http'> {
+  return {
+    requestTimeout: timeouts.requestMs,
+    connectionTimeout: timeouts.idleMs,
+    http: {
+      requestTimeout: timeouts.requestMs,
+      headersTimeout: headersMs(timeouts),
+      connectionsCheckingInterval: Math.min(TIMEOUT_CHECK_MS, headersMs(timeouts)),
+    },
+  };
+}
+
+/** A refusal answered on the connection itself. */
+interface Refusal {
+  status: number;
+  code: string;
+  message: string;
+}
 
 /** What each refusal of Node's HTTP parser tells the client, in the platform's error shape. */
-function describe(error: NodeJS.ErrnoException): { status: number; code: string; message: string } {
+function describe(error: NodeJS.ErrnoException, timeouts: HttpTimeouts): Refusal {
   if (error.code === 'HPE_HEADER_OVERFLOW')
     return {
       status: 431,
@@ -14,7 +50,7 @@ function describe(error: NodeJS.ErrnoException): { status: number; code: string;
     return {
       status: 408,
       code: 'request_timeout',
-      message: 'the request was not received in time',
+      message: `the request was not received in time: its headers within ${headersMs(timeouts)} ms, all of it within ${timeouts.requestMs} ms (HTTP_REQUEST_TIMEOUT_MS)`,
     };
   return {
     status: 400,
@@ -24,36 +60,88 @@ function describe(error: NodeJS.ErrnoException): { status: number; code: string;
   };
 }
 
+/** The request each connection is receiving or answering, set by {@link idleTimeoutHook}. */
+const requestOn = new WeakMap<Socket, { request: FastifyRequest; reply: FastifyReply }>();
+
 /**
- * Fastify's `clientErrorHandler`: what Node's HTTP parser refuses before any request exists (a
- * header block over its limit, malformed HTTP, Content-Length with Transfer-Encoding) is
- * answered like every other error, `{"error": {code: "bad_request", message, details}}` ending
- * with a newline, the parser's reason in `details[0].code`, then the connection is closed; the
- * access log gets its line (method and route `(unparsed)`). A connection already gone, or
- * ended by its client mid-request, is closed without an answer or a line.
+ * Answers `refusal` on the connection in the platform's error shape and closes it, unless the
+ * answer of its request has begun (then it is only closed). The access log gets one line: the
+ * request's own (method and route) when one was dispatched, else `(unparsed)`.
  */
-export function clientErrorReply(logger: ServiceLogger) {
+function refuse(
+  logger: ServiceLogger,
+  socket: Socket,
+  { status, code, message }: Refusal,
+  error?: Error,
+): void {
+  const current = requestOn.get(socket);
+  const answering = current?.reply.raw.headersSent ?? false;
+  const body = `${JSON.stringify({
+    error: { code: 'bad_request', message, details: [{ code, message }] },
+  })}\n`;
+  if (socket.writable && !answering)
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+        'Content-Type: application/json; charset=utf-8\r\n' +
+        'Connection: close\r\n\r\n' +
+        body,
+    );
+  // Logged before the close, which would log the request as abandoned (499).
+  if (current && !answering) logAccess(logger, current.request, status, current.reply.elapsedTime);
+  socket.destroy(error);
+  if (!current)
+    logger.access(
+      { method: '(unparsed)', route: '(unparsed)', status, duration_ms: 0, key_id: null },
+      false,
+    );
+}
+
+/**
+ * Fastify's `clientErrorHandler`: what Node's HTTP parser refuses (a header block over its
+ * limit, malformed HTTP, Content-Length with Transfer-Encoding) and a request not received
+ * within its time (`serverTimeouts`) is answered like every other error,
+ * `{"error": {code: "bad_request", message, details}}` ending with a newline, the reason in
+ * `details[0].code` (`request_timeout` with 408), then the connection is closed; the access log
+ * gets its line (method and route `(unparsed)` unless the request's headers were in). A
+ * connection already gone, or ended by its client mid-request, is closed without an answer or a
+ * line.
+ */
+export function clientErrorReply(logger: ServiceLogger, timeouts: HttpTimeouts) {
   return (error: NodeJS.ErrnoException, socket: Socket): void => {
     if (error.code === 'ECONNRESET' || socket.destroyed) return;
     // The client ended the connection mid-request: nobody to answer (the request, if it began,
     // is logged as aborted).
     if (error.code === 'HPE_INVALID_EOF_STATE') return void socket.destroy();
-    const { status, code, message } = describe(error);
-    const body = `${JSON.stringify({
-      error: { code: 'bad_request', message, details: [{ code, message }] },
-    })}\n`;
-    if (socket.writable)
-      socket.write(
-        `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
-          `Content-Length: ${Buffer.byteLength(body)}\r\n` +
-          'Content-Type: application/json; charset=utf-8\r\n' +
-          'Connection: close\r\n\r\n' +
-          body,
-      );
-    socket.destroy(error);
-    logger.access(
-      { method: '(unparsed)', route: '(unparsed)', status, duration_ms: 0, key_id: null },
-      false,
-    );
+    refuse(logger, socket, describe(error, timeouts), error);
+  };
+}
+
+/**
+ * Fastify `onRequest` hook applying the idle timeout (`connectionTimeout`) only while the
+ * client owes bytes: a request whose body pauses that long is answered 408 `request_timeout`
+ * (one line in the access log), an answer the client does not read is dropped with its
+ * connection; while the server works on a received request (a `?wait`, an invoke) silence is
+ * the server's and the connection stays. Between requests Node closes an idle connection
+ * itself (Fastify's `keepAliveTimeout`).
+ */
+export function idleTimeoutHook(logger: ServiceLogger, timeouts: HttpTimeouts) {
+  const refusal: Refusal = {
+    status: 408,
+    code: 'request_timeout',
+    message: `the request paused for ${timeouts.idleMs} ms (HTTP_IDLE_TIMEOUT_MS) before all of it was received`,
+  };
+  return (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
+    const socket = request.raw.socket;
+    requestOn.set(socket, { request, reply });
+    reply.raw.once('finish', () => {
+      if (requestOn.get(socket)?.reply === reply) requestOn.delete(socket);
+    });
+    // A listener here keeps Node from closing the idle connection itself: this decides.
+    reply.raw.on('timeout', () => {
+      if (request.raw.complete && !reply.raw.headersSent) return;
+      refuse(logger, socket, refusal);
+    });
+    done();
   };
 }

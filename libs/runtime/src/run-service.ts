@@ -1,12 +1,14 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { TObject, Static } from '@sinclair/typebox';
 import { ConfigError, loadConfig } from '@convergio/config';
+import { httpTimeoutsOf } from './base-config.js';
 import { bootstrapService } from './bootstrap.js';
 import type { LogSettings } from '@convergio/observability';
 import { ServiceRootModule, type ServiceRootOptions } from './service-root.module.js';
 
 /** What `serviceEnv` adds to every service's environment. */
-type ServiceEnv = LogSettings & { PORT: number; HOST: string };
+type ServiceEnv = LogSettings &
+  Parameters<typeof httpTimeoutsOf>[0] & { PORT: number; HOST: string };
 
 /**
  * The whole `main.ts` of a distributed service: validate the environment
@@ -30,6 +32,7 @@ export async function runService<S extends TObject>(
     await bootstrapService(service, ServiceRootModule.forRoot({ service, env: e, ...options }), {
       port: e.PORT,
       host: e.HOST,
+      timeouts: httpTimeoutsOf(e),
       logging: e,
       beforeListen,
     });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import type { Static } from '@sinclair/typebox';
 import { startEmbeddedPostgres } from '@convergio/persistence';
-import { bootstrapService, loadPlatformGrants } from '@convergio/runtime';
+import { bootstrapService, httpTimeoutsOf, loadPlatformGrants } from '@convergio/runtime';
 import { prepareGatewayHttp } from '@convergio/gateway';
 import { sbomPolicyOf } from '@convergio/verification';
 import type { StandaloneConfig } from './config/standalone.config.js';
@@ -49,6 +49,7 @@ export async function startStandalone(env: Static<typeof StandaloneConfig>): Pro
       {
         port: env.PORT,
         host: env.HOST,
+        timeouts: httpTimeoutsOf(env),
         logging: env,
         beforeListen: prepareGatewayHttp,
         // The embedded database must stop after the app, so shutdown is ours to run.
