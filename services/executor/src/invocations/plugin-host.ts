@@ -39,6 +39,13 @@ import { capacityRefusal } from './load-failures.js';
 import { slotOwner, slotToFree } from './loaded-slots.js';
 import { toolInputSchemas } from './tool-input.js';
 
+/** A loaded version: its load, the publisher its slot is charged to, and the plugin once loaded. */
+interface LoadedSlot {
+  plugin: Promise<ProcessSandboxPlugin>;
+  publisher: string;
+  ready?: ProcessSandboxPlugin;
+}
+
 // Loaded by URL inside every sandbox process and plugin worker, so they must be built modules.
 const builtModule = (specifier: string) =>
   pathToFileURL(createRequire(import.meta.url).resolve(specifier));
@@ -56,14 +63,8 @@ const TOOL_INPUT_CHECK = builtModule('@convergio/manifest/tool-input-check');
 export class PluginHost implements OnApplicationShutdown {
   private readonly log = new Logger(PluginHost.name);
   private readonly runtime: ProcessSandboxRuntime;
-  /**
-   * Loaded versions, least recently used first, with the publisher each slot is charged to and,
-   * once loaded, the plugin.
-   */
-  private readonly loaded = new Map<
-    PluginVersionKey,
-    { plugin: Promise<ProcessSandboxPlugin>; publisher: string; ready?: ProcessSandboxPlugin }
-  >();
+  /** Loaded versions, least recently used first. */
+  private readonly loaded = new Map<PluginVersionKey, LoadedSlot>();
   /** Settles when the last load waiting for room under the memory ceiling has started its process. */
   private memoryTurns: Promise<unknown> = Promise.resolve();
   private readonly memoryTotalBytes: number;
@@ -166,10 +167,7 @@ export class PluginHost implements OnApplicationShutdown {
         );
       return plugin;
     });
-    const slot: { plugin: typeof loading; publisher: string; ready?: ProcessSandboxPlugin } = {
-      plugin: loading,
-      publisher,
-    };
+    const slot: LoadedSlot = { plugin: loading, publisher };
     this.loaded.set(key, slot);
     loading.then(
       (plugin) => (slot.ready = plugin),
