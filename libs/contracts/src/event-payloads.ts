@@ -159,6 +159,7 @@ export const EventPayloadSchemas = {
       reason: Type.Union([
         Type.Literal('revoked'),
         Type.Literal('idle'),
+        Type.Literal('superseded'),
         Type.Literal('capacity'),
         Type.Literal('crashed'),
         Type.Literal('shutdown'),

@@ -36,6 +36,7 @@ export {
 } from './process/process-sandbox-runtime.js';
 export {
   fitSandboxMemory,
+  SANDBOX_START_BYTES,
   sandboxMemoryBudget,
   type SandboxMemoryBudget,
 } from './sandbox-memory-budget.js';

@@ -22,6 +22,13 @@ const MAX_CALL_INPUT_BYTES = MiB;
 // host functions' code).
 const PROCESS_BASE_BYTES = 64 * MiB;
 const WORKER_BASE_BYTES = 16 * MiB;
+
+/**
+ * What a sandbox process holds resident once its first instance runs, before any call (measured,
+ * see above): what a load counts on before it starts one, and what a process counts for until
+ * its resident set is first read.
+ */
+export const SANDBOX_START_BYTES = PROCESS_BASE_BYTES + WORKER_BASE_BYTES;
 // The main thread's heap: its own needs, plus per instance the bridge's JSON both ways and the
 // websocket queues (MAX_SOCKETS sockets, each pausing once it holds a message's worth; text is
 // at most 2 bytes a byte, one 64 KiB read may land after the pause, and each message of such a

@@ -6,6 +6,7 @@ import type { LoadedSandboxPlugin } from '../sandbox-plugin.js';
 import type { PluginSpec } from '../sandbox-runtime.js';
 import { PLUGIN_WAT, wat, type TestModule } from '../testing/hostile-modules.js';
 import { TEST_HOST_FUNCTION_NAMES } from '../testing/test-host-functions.js';
+import { SANDBOX_START_BYTES } from '../sandbox-memory-budget.js';
 import { ProcessSandboxRuntime } from './process-sandbox-runtime.js';
 
 const text = (value: string) => new TextEncoder().encode(value);
@@ -102,6 +103,28 @@ describe('ProcessSandboxRuntime: one OS process per plugin version', () => {
     expect(decode((await p.call('echo', named, { inputSchema: 'needs_name' })).output)).toBe(
       '{"name":"Ada"}',
     );
+  });
+
+  it('counts the resident memory of its live processes, from each poll, until each exits', async () => {
+    const shared = runtime();
+    const start = (id: string) =>
+      shared.load(plugin.bytes, plugin.sha256, { identity: identity(id), grants: {} });
+    expect(shared.residentBytes()).toBe(0);
+    const one = await start('test.one');
+    const two = await start('test.two');
+    // Each counts at least SANDBOX_START_BYTES, then what its process was last seen to hold.
+    const both = shared.residentBytes();
+    expect(both).toBeGreaterThanOrEqual(2 * SANDBOX_START_BYTES);
+    const call = one.call('echo', text('busy'));
+    expect(one.callsInFlight).toBe(1);
+    await call;
+    expect(one.callsInFlight).toBe(0);
+
+    await one.close();
+    expect(shared.residentBytes()).toBeGreaterThanOrEqual(SANDBOX_START_BYTES);
+    expect(shared.residentBytes()).toBeLessThan(both);
+    await two.close();
+    expect(shared.residentBytes()).toBe(0);
   });
 
   it('survives a plugin that aborts its whole process: only its calls fail, it is recorded and restarted', async () => {

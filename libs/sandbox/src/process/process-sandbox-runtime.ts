@@ -6,7 +6,11 @@ import type { CallOptions, InputCheckSpec } from '../input-check.js';
 import type { SandboxLogger } from '../plugin-log-sink.js';
 import type { DeniedEvent, PluginSpec } from '../sandbox-runtime.js';
 import { SandboxError } from '../sandbox-error.js';
-import { fitSandboxMemory, type SandboxMemoryBudget } from '../sandbox-memory-budget.js';
+import {
+  fitSandboxMemory,
+  SANDBOX_START_BYTES,
+  type SandboxMemoryBudget,
+} from '../sandbox-memory-budget.js';
 import type { CloseOptions, LoadedSandboxPlugin } from '../sandbox-plugin.js';
 import type { SandboxServicesSpec } from './process-protocol.js';
 import { SandboxProcess } from './sandbox-process.js';
@@ -62,7 +66,22 @@ const STABLE_AFTER_MS = 60_000;
  * the next call.
  */
 export class ProcessSandboxRuntime {
+  /** Every sandbox process started here that has not exited, those of unloaded versions included. */
+  private readonly residents = new Set<SandboxProcess>();
+
   constructor(private readonly options: ProcessSandboxRuntimeOptions) {}
+
+  /**
+   * Resident memory of all the sandbox processes started here that have not exited (unloaded
+   * versions still finishing their calls included), bytes: each one's resident set at its last
+   * poll (every 250 ms), and no less than SANDBOX_START_BYTES, what it holds once started.
+   */
+  residentBytes(): number {
+    let total = 0;
+    for (const sandbox of this.residents)
+      total += Math.max(sandbox.residentBytes, SANDBOX_START_BYTES);
+    return total;
+  }
 
   /**
    * Starts a sandbox process for the module `bytes` (hashing to `sha256`), with as many instances
@@ -77,7 +96,12 @@ export class ProcessSandboxRuntime {
       spec.policy ?? policy,
       instancesPerPlugin ?? 1,
     );
-    const plugin = new ProcessPlugin(this.options, { bytes: bytes.slice(), sha256, spec }, budget);
+    const plugin = new ProcessPlugin(
+      this.options,
+      { bytes: bytes.slice(), sha256, spec },
+      budget,
+      this.residents,
+    );
     await plugin.start();
     return plugin;
   }
@@ -86,10 +110,13 @@ export class ProcessSandboxRuntime {
 /** A plugin version loaded in a sandbox process, with the memory budget it runs under. */
 export interface ProcessSandboxPlugin extends LoadedSandboxPlugin {
   readonly memoryBudget: SandboxMemoryBudget;
+  /** Its calls running or waiting for an instance. */
+  readonly callsInFlight: number;
 }
 
 class ProcessPlugin implements ProcessSandboxPlugin {
   idleSinceMs = Date.now();
+  callsInFlight = 0;
   loadMs = 0;
   cached = false;
   private current: Promise<SandboxProcess> | undefined;
@@ -103,6 +130,7 @@ class ProcessPlugin implements ProcessSandboxPlugin {
     private readonly options: ProcessSandboxRuntimeOptions,
     private readonly plugin: { bytes: Uint8Array; sha256: string; spec: PluginSpec },
     readonly memoryBudget: SandboxMemoryBudget,
+    private readonly residents: Set<SandboxProcess>,
   ) {}
 
   async start(): Promise<void> {
@@ -120,11 +148,13 @@ class ProcessPlugin implements ProcessSandboxPlugin {
     options?: CallOptions,
   ): Promise<{ output: Uint8Array; resources: CallResources }> {
     if (this.closed) throw new SandboxError('plugin_closed', 'the plugin is closed');
+    this.callsInFlight++;
     try {
       // The usual case, a process up and running, takes no detour through the restart path.
       const running = this.running?.alive ? this.running : await this.process();
       return await running.call(fn, input, options);
     } finally {
+      this.callsInFlight--;
       this.idleSinceMs = Date.now();
     }
   }
@@ -176,6 +206,7 @@ class ProcessPlugin implements ProcessSandboxPlugin {
         memoryCeilingBytes: options.memoryCeilingBytes,
         maxInstances: this.memoryBudget.instances,
         nodeFlags: this.memoryBudget.nodeFlags,
+        residents: this.residents,
         events: {
           denied: (event) => options.onDenied?.(identity, event),
           emitted: eventsListener(identity, onLog, onTelemetry),

@@ -4,18 +4,17 @@ import { readFile } from 'node:fs/promises';
 const RSS_POLL_MS = 250;
 
 /**
- * Reads `child`'s resident set (all of it: heaps, Wasm memories, ArrayBuffers) every 250 ms and
- * calls `over` with it, in bytes, whenever it is above `ceilingBytes`. Returns the stop.
+ * Reads `child`'s resident set (all of it: heaps, Wasm memories, ArrayBuffers) every 250 ms while
+ * it runs and calls `sampled` with it, in bytes. Returns the stop.
  */
 export function watchResidentMemory(
   child: ChildProcess,
-  ceilingBytes: number,
-  over: (rss: number) => void,
+  sampled: (rss: number) => void,
 ): () => void {
   const check = async () => {
     if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
     const rss = await residentBytes(child.pid);
-    if (rss !== null && rss > ceilingBytes) over(rss);
+    if (rss !== null) sampled(rss);
   };
   const timer = setInterval(() => void check(), RSS_POLL_MS).unref();
   return () => clearInterval(timer);

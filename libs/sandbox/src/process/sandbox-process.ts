@@ -33,6 +33,8 @@ export interface SandboxProcessOptions {
   maxInstances: number;
   /** Node and V8 flags the process starts with (see sandboxMemoryBudget). */
   nodeFlags: readonly string[];
+  /** The set the process belongs to from its start until it exits (its runtime's live processes). */
+  residents?: Set<SandboxProcess>;
   events: SandboxProcessEvents;
 }
 
@@ -60,6 +62,8 @@ export class SandboxProcess {
   private closing = false;
   private killedFor: SandboxError | undefined;
   private readonly stopWatchdog: () => void;
+  /** Its resident set at the last poll, bytes; 0 before the first. */
+  residentBytes = 0;
   private onLoad?: (
     message: Extract<FromSandboxProcess, { type: 'loaded' | 'load_failed' }>,
   ) => void;
@@ -72,15 +76,18 @@ export class SandboxProcess {
     this.instances = new RemoteInstances(this, options.events);
     child.on('message', (message: FromSandboxProcess) => this.onMessage(message));
     child.once('exit', (code, signal) => this.onExit(code, signal));
+    options.residents?.add(this);
     const ceiling = options.memoryCeilingBytes;
-    this.stopWatchdog = watchResidentMemory(child, ceiling, (rss) =>
-      this.kill(
-        new SandboxError(
-          'memory_limit',
-          `the sandbox process used ${Math.round(rss / 1048576)} MiB, over its ${Math.round(ceiling / 1048576)} MiB ceiling`,
-        ),
-      ),
-    );
+    this.stopWatchdog = watchResidentMemory(child, (rss) => {
+      this.residentBytes = rss;
+      if (rss > ceiling)
+        this.kill(
+          new SandboxError(
+            'memory_limit',
+            `the sandbox process used ${Math.round(rss / 1048576)} MiB, over its ${Math.round(ceiling / 1048576)} MiB ceiling`,
+          ),
+        );
+    });
   }
 
   /**
@@ -223,6 +230,7 @@ export class SandboxProcess {
 
   private onExit(code: number | null, signal: NodeJS.Signals | null): void {
     this.stopWatchdog();
+    this.options.residents?.delete(this);
     this.server?.close();
     const error =
       this.killedFor ??

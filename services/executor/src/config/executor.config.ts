@@ -1,3 +1,4 @@
+import { totalmem } from 'node:os';
 import { Type, type Static } from '@sinclair/typebox';
 import {
   ArtifactEnv,
@@ -48,6 +49,12 @@ export const ExecutorLimitsEnv = {
     600_000,
     'a loaded plugin not called for this long is unloaded',
   ),
+  EXECUTOR_NON_SERVING_IDLE_UNLOAD_MS: int(
+    1000,
+    7 * 24 * 3600 * 1000,
+    30_000,
+    "a loaded version that is not its plugin's serving version (superseded by a higher approved release, or a pre-release) and not called for this long is unloaded (plugin.unloaded reason superseded); a call naming it loads it again (ADR 0022). At most EXECUTOR_IDLE_UNLOAD_MS",
+  ),
   EXECUTOR_INSTANCES_PER_PLUGIN: int(
     1,
     64,
@@ -59,6 +66,14 @@ export const ExecutorLimitsEnv = {
     1024 * 1024,
     1024,
     'resident memory (RSS: heaps, Wasm memories, buffers) of the sandbox process of one plugin version, MiB; a version whose worst case (ADR 0006) exceeds it is refused at load (memory_ceiling_exceeded) or given fewer instances; above it the process is killed and its calls fail with memory_limit',
+  ),
+  EXECUTOR_SANDBOX_MEMORY_TOTAL_MB: Type.Optional(
+    Type.Integer({
+      minimum: 64,
+      maximum: 1024 * 1024,
+      description:
+        "resident memory (RSS, read every 250 ms) of all sandbox processes together, MiB; unset: half of the machine's memory. A load that would pass it (counting 80 MiB for the new process) first unloads idle versions as EXECUTOR_MAX_LOADED_PER_PUBLISHER picks them (plugin.unloaded reason capacity), else is refused with 503 unavailable (detail capacity), charged to no plugin (ADR 0022)",
+    }),
   ),
   EXECUTOR_MAX_LOADED_PLUGINS: int(
     1,
@@ -158,9 +173,13 @@ export interface ExecutorSettings {
   /** The operator grant policy and the paths never granted. */
   grants: PlatformGrants;
   idleUnloadMs: number;
+  /** Idle time after which a version that is not its plugin's serving version is unloaded, ms. */
+  nonServingIdleUnloadMs: number;
   instancesPerPlugin: number;
   /** Resident-memory ceiling of one sandbox process, bytes. */
   sandboxMemoryBytes: number;
+  /** Resident-memory ceiling of all sandbox processes together, bytes (ADR 0022). */
+  sandboxMemoryTotalBytes: number;
   maxLoadedPlugins: number;
   /** Loaded versions one publisher keeps when every slot is taken (ADR 0021). */
   maxLoadedPerPublisher: number;
@@ -215,8 +234,16 @@ export function executorSettings(env: LimitsEnv, grants: PlatformGrants): Execut
     },
     grants,
     idleUnloadMs: env.EXECUTOR_IDLE_UNLOAD_MS,
+    nonServingIdleUnloadMs: Math.min(
+      env.EXECUTOR_NON_SERVING_IDLE_UNLOAD_MS,
+      env.EXECUTOR_IDLE_UNLOAD_MS,
+    ),
     instancesPerPlugin: env.EXECUTOR_INSTANCES_PER_PLUGIN,
     sandboxMemoryBytes: env.EXECUTOR_SANDBOX_MEMORY_MB * 1024 * 1024,
+    sandboxMemoryTotalBytes:
+      env.EXECUTOR_SANDBOX_MEMORY_TOTAL_MB === undefined
+        ? Math.floor(totalmem() / 2)
+        : env.EXECUTOR_SANDBOX_MEMORY_TOTAL_MB * 1024 * 1024,
     maxLoadedPlugins: env.EXECUTOR_MAX_LOADED_PLUGINS,
     maxLoadedPerPublisher: env.EXECUTOR_MAX_LOADED_PER_PUBLISHER,
     workerStartTimeoutMs: env.EXECUTOR_WORKER_START_TIMEOUT_MS,

@@ -1,3 +1,4 @@
+import { DomainError } from '@convergio/contracts';
 import { SandboxError } from '@convergio/sandbox';
 
 /**
@@ -8,4 +9,18 @@ import { SandboxError } from '@convergio/sandbox';
  */
 export function notPluginsFault(error: unknown): boolean {
   return error instanceof SandboxError && error.code === 'start_timeout';
+}
+
+/**
+ * A load refused because another sandbox process would take all of them past
+ * EXECUTOR_SANDBOX_MEMORY_TOTAL_MB and none that the load may unload is idle (ADR 0022): 503
+ * `unavailable` with detail `capacity`, charged to no plugin (nothing of it ran).
+ */
+export function capacityRefusal(message: string): DomainError {
+  return new DomainError('unavailable', `${message}; retry`, [{ code: 'capacity', message }]);
+}
+
+/** Whether `error` is a {@link capacityRefusal}. */
+export function isCapacityRefusal(error: unknown): boolean {
+  return error instanceof DomainError && error.details.some((d) => d.code === 'capacity');
 }

@@ -8,7 +8,9 @@ import type { ArtifactStore } from '@convergio/artifacts';
 import { loadConfig } from '@convergio/config';
 import { validateEventEnvelope } from '@convergio/contracts';
 import { loadPlatformGrants } from '@convergio/runtime';
+import type { LoadedSandboxPlugin } from '@convergio/sandbox';
 import { RecordingBus } from '../recording-bus.spec-helper.js';
+import { sandboxProcesses } from '../sandbox-processes.spec-helper.js';
 import { aManifest, exampleModule, expectEventually, sha256Hex } from '@convergio/testing';
 import { ExecutorLimitsEnv, executorSettings } from '../config/executor.config.js';
 import { PolicyGate } from '../versions/policy-gate.js';
@@ -42,18 +44,17 @@ describe('PluginHost', () => {
   });
   let host: PluginHost;
 
-  beforeEach(() => {
-    published.splice(0);
-    const env = loadConfig(Type.Object(ExecutorLimitsEnv), {
-      EXECUTOR_MAX_LOADED_PLUGINS: '4',
-      EXECUTOR_MAX_LOADED_PER_PUBLISHER: '2',
-    });
-    const dir = mkdtempSync(join(tmpdir(), 'cvg-plugin-host-'));
+  /** A host with these settings (besides 4 slots, 2 per publisher). */
+  function hostWith(env: Record<string, string> = {}): PluginHost {
     const settings = executorSettings(
-      env,
+      loadConfig(Type.Object(ExecutorLimitsEnv), {
+        EXECUTOR_MAX_LOADED_PLUGINS: '4',
+        EXECUTOR_MAX_LOADED_PER_PUBLISHER: '2',
+        ...env,
+      }),
       loadPlatformGrants({ pluginFilesDir: join(dir, 'plugin-files'), dataDirs: [dir] }),
     );
-    host = new PluginHost(
+    return new PluginHost(
       artifacts,
       settings,
       bus.asOutbox(),
@@ -63,6 +64,12 @@ describe('PluginHost', () => {
       new SecretAccess(bus.asBusClient()),
       new TelemetryMetrics(settings),
     );
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'cvg-plugin-host-'));
+
+  beforeEach(() => {
+    published.splice(0);
+    host = hostWith();
   });
 
   afterEach(() => host.onApplicationShutdown());
@@ -165,6 +172,94 @@ describe('PluginHost', () => {
       ['mallory.c', '1.0.0'],
       ['carol.one', '1.0.0'],
     ]);
+  });
+
+  describe('under EXECUTOR_SANDBOX_MEMORY_TOTAL_MB', () => {
+    const greet = new TextEncoder().encode('{"name":"Ada"}');
+    const served = async (plugin: LoadedSandboxPlugin) =>
+      JSON.parse(new TextDecoder().decode((await plugin.call('greet', greet)).output)) as unknown;
+    // A ceiling that holds one loaded version and the start of another (80 MiB), never two and
+    // the start of a third: 1.5 times the resident set of a greet sandbox process, measured here
+    // (from TypeScript sources a process holds about twice what a built one does), plus 80 MiB.
+    let ceilingMb: number | undefined;
+    const memoryTotal = (env: Record<string, string> = {}) => ({
+      EXECUTOR_SANDBOX_MEMORY_TOTAL_MB: String(ceilingMb),
+      EXECUTOR_MAX_LOADED_PER_PUBLISHER: '1',
+      ...env,
+    });
+
+    beforeEach(async () => {
+      if (ceilingMb === undefined) {
+        expect(await served(await host.load(version('measure.one')))).toBeDefined();
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        const measured = sandboxProcesses();
+        expect(measured).toHaveLength(1);
+        ceilingMb = Math.ceil((1.5 * measured[0].residentBytes) / 1048576) + 80;
+      }
+      await host.onApplicationShutdown();
+      published.splice(0);
+      host = hostWith(memoryTotal());
+    });
+
+    it("makes room by unloading the loading publisher's own idle version, and the bystander keeps serving", async () => {
+      const bystander = await host.load(version('bob.one', 'bob'));
+      await host.load(version('mallory.a', 'mallory'));
+      // Two sandbox processes leave no room for the start of a third.
+      const b = await host.load(version('mallory.b', 'mallory'));
+
+      expect(host.loadedVersions()).toEqual([
+        ['bob.one', '1.0.0'],
+        ['mallory.b', '1.0.0'],
+      ]);
+      expect(unloaded()).toEqual(['mallory.a']);
+      expect(published).toContainEqual({
+        subject: 'plugin.unloaded',
+        data: expect.objectContaining({ plugin_id: 'mallory.a', reason: 'capacity' }),
+      });
+      expect(await served(b)).toEqual({ greeting: 'Hello, Ada!' });
+      expect(await served(bystander)).toEqual({ greeting: 'Hello, Ada!' });
+    });
+
+    it('refuses a load with unavailable (capacity) when nothing it may unload is idle, and charges nobody', async () => {
+      const wabt = await wabtInit();
+      const parsed = wabt.parseWat(
+        'busy.wat',
+        '(module (memory (export "memory") 1) (func (export "spin") (loop $l (br $l))))',
+      );
+      const spinning = new Uint8Array(parsed.toBinary({}).buffer);
+      parsed.destroy();
+      const spinningSha = sha256Hex(spinning);
+      stored.set(spinningSha, spinning);
+      await host.onApplicationShutdown();
+      host = hostWith(
+        memoryTotal({
+          EXECUTOR_FUEL: String(Number.MAX_SAFE_INTEGER),
+          EXECUTOR_TIMEOUT_MS: '8000',
+        }),
+      );
+      const bystander = await host.load(version('bob.one', 'bob'));
+      const busy = await host.load({
+        ...version('mallory.a', 'mallory'),
+        moduleSha256: spinningSha,
+      });
+      const spin = busy.call('spin', new Uint8Array()).catch((error: unknown) => error);
+
+      // Mallory is at her share and her version is running a call: bob's is not hers to unload.
+      await expect(host.load(version('mallory.b', 'mallory'))).rejects.toMatchObject({
+        name: 'DomainError',
+        code: 'unavailable',
+        details: [expect.objectContaining({ code: 'capacity' })],
+      });
+
+      expect(host.loadedVersions()).toEqual([
+        ['bob.one', '1.0.0'],
+        ['mallory.a', '1.0.0'],
+      ]);
+      expect(await served(bystander)).toEqual({ greeting: 'Hello, Ada!' });
+      await spin;
+      expect(published.map((e) => e.subject)).not.toContain('plugin.crashed');
+      expect(unloaded()).toEqual([]);
+    });
   });
 });
 

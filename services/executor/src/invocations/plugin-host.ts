@@ -19,11 +19,12 @@ import { TransactionalOutbox } from '@convergio/messaging';
 import {
   fitSandboxMemory,
   ProcessSandboxRuntime,
+  SANDBOX_START_BYTES,
   SandboxError,
   type CallLimits,
   type CloseOptions,
-  type LoadedSandboxPlugin,
   type PluginIdentity,
+  type ProcessSandboxPlugin,
 } from '@convergio/sandbox';
 import type { ExecutorSettings } from '../config/executor.config.js';
 import { PolicyGate } from '../versions/policy-gate.js';
@@ -34,8 +35,16 @@ import { SecretAccess } from '../secrets/secret-access.js';
 import { TelemetryMetrics } from '../metrics/telemetry-metrics.js';
 import { deniedEvent, DenialRecorder } from './denial-recorder.js';
 import { EXECUTOR_SETTINGS } from './executor-limits.js';
+import { capacityRefusal } from './load-failures.js';
 import { slotOwner, slotToFree } from './loaded-slots.js';
 import { toolInputSchemas } from './tool-input.js';
+
+/** A loaded version: its load, the publisher its slot is charged to, and the plugin once loaded. */
+interface LoadedSlot {
+  plugin: Promise<ProcessSandboxPlugin>;
+  publisher: string;
+  ready?: ProcessSandboxPlugin;
+}
 
 // Loaded by URL inside every sandbox process and plugin worker, so they must be built modules.
 const builtModule = (specifier: string) =>
@@ -54,11 +63,11 @@ const TOOL_INPUT_CHECK = builtModule('@convergio/manifest/tool-input-check');
 export class PluginHost implements OnApplicationShutdown {
   private readonly log = new Logger(PluginHost.name);
   private readonly runtime: ProcessSandboxRuntime;
-  /** Loaded versions, least recently used first, with the publisher each slot is charged to. */
-  private readonly loaded = new Map<
-    PluginVersionKey,
-    { plugin: Promise<LoadedSandboxPlugin>; publisher: string }
-  >();
+  /** Loaded versions, least recently used first. */
+  private readonly loaded = new Map<PluginVersionKey, LoadedSlot>();
+  /** Settles when the last load waiting for room under the memory ceiling has started its process. */
+  private memoryTurns: Promise<unknown> = Promise.resolve();
+  private readonly memoryTotalBytes: number;
   private readonly maxLoaded: number;
   private readonly maxPerPublisher: number;
   private readonly instancesPerPlugin: number;
@@ -81,6 +90,7 @@ export class PluginHost implements OnApplicationShutdown {
   ) {
     this.denials = new DenialRecorder(outbox);
     this.maxLoaded = settings.maxLoadedPlugins;
+    this.memoryTotalBytes = settings.sandboxMemoryTotalBytes;
     this.maxPerPublisher = settings.maxLoadedPerPublisher;
     this.instancesPerPlugin = settings.instancesPerPlugin;
     this.checkSandboxMemory(settings);
@@ -123,10 +133,11 @@ export class PluginHost implements OnApplicationShutdown {
    * The running instance of a version, loading it on first use (on approval, or on the first
    * call this replica gets) and announcing each load as plugin.loaded. At
    * EXECUTOR_MAX_LOADED_PLUGINS, a version makes room as {@link slotToFree} picks it, each
-   * publisher keeping its share (EXECUTOR_MAX_LOADED_PER_PUBLISHER, ADR 0021). A version that
+   * publisher keeping its share (EXECUTOR_MAX_LOADED_PER_PUBLISHER, ADR 0021); its process starts
+   * only within EXECUTOR_SANDBOX_MEMORY_TOTAL_MB (see {@link makeMemoryRoom}). A version that
    * does not fit the operator grant policy is refused with `policy_violation`.
    */
-  async load(v: RunnableRecord): Promise<LoadedSandboxPlugin> {
+  async load(v: RunnableRecord): Promise<ProcessSandboxPlugin> {
     const key = pluginVersionKey(v.pluginId, v.version);
     const existing = this.loaded.get(key);
     if (existing) {
@@ -138,28 +149,31 @@ export class PluginHost implements OnApplicationShutdown {
     if (this.loaded.size >= this.maxLoaded) this.makeRoom(publisher);
     this.modules.set(key, v.moduleSha256);
     const loading = this.gate.admit(v.pluginId, v.version, v.manifest).then(async (admitted) => {
-      const plugin = await this.runtime.load(
-        await this.artifacts.get(v.moduleSha256),
-        v.moduleSha256,
-        {
+      const bytes = await this.artifacts.get(v.moduleSha256);
+      const plugin = await this.withinMemory(key, publisher, () =>
+        this.runtime.load(bytes, v.moduleSha256, {
           identity: { id: v.pluginId, version: v.version, trust: v.trust ?? 'untrusted' },
           grants: admitted.grants,
           policy: admitted.policy,
           limits: requestedLimits(v.manifest),
           inputSchemas: toolInputSchemas(v.manifest),
-        },
+        }),
       );
       const { instances, totalBytes } = plugin.memoryBudget;
       if (instances < this.instancesPerPlugin)
         this.log.warn(
-          `${key} runs ${instances} instance(s), not ${this.instancesPerPlugin}: that is what EXECUTOR_SANDBOX_MEMORY_MB holds at its limits (worst case ${Math.ceil(totalBytes / 1048576)} MiB)`,
+          `${key} runs ${instances} instance(s), not ${this.instancesPerPlugin}: that is what EXECUTOR_SANDBOX_MEMORY_MB holds at its limits (worst case ${mib(totalBytes)} MiB)`,
         );
       return plugin;
     });
-    this.loaded.set(key, { plugin: loading, publisher });
-    loading.catch(() => {
-      if (this.loaded.get(key)?.plugin === loading) this.loaded.delete(key);
-    });
+    const slot: LoadedSlot = { plugin: loading, publisher };
+    this.loaded.set(key, slot);
+    loading.then(
+      (plugin) => (slot.ready = plugin),
+      () => {
+        if (this.loaded.get(key) === slot) this.loaded.delete(key);
+      },
+    );
     const plugin = await loading;
     await this.events.loaded(v.pluginId, v.version, {
       moduleSha256: v.moduleSha256,
@@ -172,10 +186,14 @@ export class PluginHost implements OnApplicationShutdown {
   // Versions with the operator's limits would all be refused (memory_ceiling_exceeded), or all the
   // versions loaded at once could outgrow the machine: say so now.
   private checkSandboxMemory(settings: ExecutorSettings): void {
+    if (settings.sandboxMemoryTotalBytes > totalmem())
+      this.log.warn(
+        `EXECUTOR_SANDBOX_MEMORY_TOTAL_MB is ${mib(settings.sandboxMemoryTotalBytes)} MiB, more than this machine's ${Math.floor(totalmem() / 1048576)} MiB`,
+      );
     const worstCase = settings.maxLoadedPlugins * settings.sandboxMemoryBytes;
     if (worstCase > totalmem())
       this.log.warn(
-        `EXECUTOR_MAX_LOADED_PLUGINS × EXECUTOR_SANDBOX_MEMORY_MB is ${Math.ceil(worstCase / 1048576)} MiB, more than this machine's ${Math.floor(totalmem() / 1048576)} MiB: loaded versions near their ceilings can exhaust it`,
+        `EXECUTOR_MAX_LOADED_PLUGINS × EXECUTOR_SANDBOX_MEMORY_MB is ${mib(worstCase)} MiB, more than this machine's ${Math.floor(totalmem() / 1048576)} MiB: loaded versions near their ceilings can exhaust it`,
       );
     try {
       fitSandboxMemory(settings.sandboxMemoryBytes, settings.limits, settings.policy, 1);
@@ -210,6 +228,52 @@ export class PluginHost implements OnApplicationShutdown {
       .catch((error: unknown) =>
         this.log.error(`unloading ${victim} to make room failed: ${String(error)}`),
       );
+  }
+
+  /**
+   * Runs `start` (a load, which starts its sandbox process at once) when one more process fits
+   * EXECUTOR_SANDBOX_MEMORY_TOTAL_MB, one load at a time, so that each sees the processes of the
+   * loads before it.
+   */
+  private withinMemory<T>(
+    key: PluginVersionKey,
+    publisher: string,
+    start: () => Promise<T>,
+  ): Promise<T> {
+    // The turn settles once `start` has begun, not when its load ends (hence the wrapper).
+    const turn = this.memoryTurns.then(async () => {
+      await this.makeMemoryRoom(key, publisher);
+      return { started: start() };
+    });
+    this.memoryTurns = turn.catch(() => undefined);
+    return turn.then(({ started }) => started);
+  }
+
+  /**
+   * Makes room for one more sandbox process (SANDBOX_START_BYTES) within
+   * EXECUTOR_SANDBOX_MEMORY_TOTAL_MB, measured as the resident sets of the running ones: unloads
+   * versions with no call running or waiting, as {@link slotToFree} picks them (the loader's own
+   * first once it holds its share), recording each as plugin.unloaded (capacity), and waits for
+   * each process to exit. Throws {@link capacityRefusal} when none may go.
+   */
+  private async makeMemoryRoom(loading: PluginVersionKey, loader: string): Promise<void> {
+    while (this.runtime.residentBytes() + SANDBOX_START_BYTES > this.memoryTotalBytes) {
+      const holders = [...this.loaded]
+        .filter(([key]) => key !== loading)
+        .map(([key, slot]) => [key, slot.publisher] as const);
+      const victim = slotToFree(holders, loader, this.maxPerPublisher, (key) => {
+        const ready = this.loaded.get(key)?.ready;
+        return ready !== undefined && ready.callsInFlight === 0;
+      });
+      if (victim === undefined)
+        throw capacityRefusal(
+          `${loading} is not loaded: the sandbox processes use ${mib(this.runtime.residentBytes())} MiB, and one more would pass EXECUTOR_SANDBOX_MEMORY_TOTAL_MB (${mib(this.memoryTotalBytes)} MiB) with no version this load may unload idle`,
+        );
+      const [plugin_id, version] = parsePluginVersionKey(victim);
+      this.log.log(`unloading ${victim} for memory: ${loading} is loading`);
+      if (await this.unload(plugin_id, version))
+        await this.events.unloaded(plugin_id, version, 'capacity');
+    }
   }
 
   /** Versions not called for at least `idleMs`, as [pluginId, version]. */
@@ -279,3 +343,5 @@ function requestedLimits(manifest: Manifest): Partial<CallLimits> {
     ...(l.max_host_calls !== undefined && { maxHostCalls: l.max_host_calls }),
   };
 }
+
+const mib = (bytes: number) => Math.ceil(bytes / 1048576);

@@ -3,6 +3,7 @@ import { ArtifactError } from '@convergio/artifacts';
 import { validateEventEnvelope, type EventEnvelope } from '@convergio/contracts';
 import { SandboxError } from '@convergio/sandbox';
 import { aManifest, expectEventually } from '@convergio/testing';
+import { capacityRefusal } from '../invocations/load-failures.js';
 import { RecordingBus } from '../recording-bus.spec-helper.js';
 import type { ExecutorSettings } from '../config/executor.config.js';
 import type { PluginHost } from '../invocations/plugin-host.js';
@@ -16,6 +17,10 @@ import { PluginEvents } from '../lifecycle/plugin-events.js';
 /** A lifecycle over a fake host holding `loaded`, where `goneMeanwhile` was unloaded by something else. */
 function lifecycle(options: {
   idle?: [string, string][];
+  /** Idle for 5 s (EXECUTOR_NON_SERVING_IDLE_UNLOAD_MS), not for 60 s. */
+  idleNotServing?: [string, string][];
+  /** Approved versions that calls naming no version do not run. */
+  notServing?: string[];
   loaded?: [string, string][];
   approved?: [string, string][];
   goneMeanwhile?: string;
@@ -27,7 +32,10 @@ function lifecycle(options: {
   let loads = 0;
   const bus = new RecordingBus();
   const host = {
-    idleVersions: (ms: number) => Promise.resolve(ms === 60_000 ? (options.idle ?? []) : []),
+    idleVersions: (ms: number) =>
+      Promise.resolve(
+        ms === 60_000 ? (options.idle ?? []) : ms === 5000 ? (options.idleNotServing ?? []) : [],
+      ),
     loadedVersions: () => options.loaded ?? [],
     load: () => {
       const failure = options.firstLoadsFail?.[loads++];
@@ -46,6 +54,7 @@ function lifecycle(options: {
         version,
       })),
     onRevoked: () => undefined,
+    runsOnlyWhenNamed: (id: string, v: string) => options.notServing?.includes(`${id}@${v}`),
   } as unknown as RunnableVersions;
   // Every event is new to the table: it answers the record the event makes.
   const table = {
@@ -66,6 +75,7 @@ function lifecycle(options: {
     bus.asBusClient(),
     {
       idleUnloadMs: 60_000,
+      nonServingIdleUnloadMs: 5000,
     } as ExecutorSettings,
     { violations: () => [] } as unknown as PolicyGate,
     new PluginEvents(bus.asBusClient()),
@@ -91,6 +101,31 @@ describe('LifecycleService', () => {
       {
         subject: 'plugin.unloaded',
         data: expect.objectContaining({ plugin_id: 'a.one', version: '1.0.0', reason: 'idle' }),
+      },
+    ]);
+  });
+
+  it('unloads versions that calls naming no version do not run once idle for EXECUTOR_NON_SERVING_IDLE_UNLOAD_MS, as superseded', async () => {
+    const { service, unloaded, published } = lifecycle({
+      idleNotServing: [
+        ['a.one', '1.0.0'],
+        ['a.one', '2.0.0'],
+        ['b.two', '1.0.0'],
+      ],
+      notServing: ['a.one@1.0.0'], // b.two@1.0.0 was revoked: dropRevoked says so
+    });
+
+    await service.evictIdle();
+
+    expect(unloaded).toEqual(['a.one@1.0.0']);
+    expect(published).toEqual([
+      {
+        subject: 'plugin.unloaded',
+        data: expect.objectContaining({
+          plugin_id: 'a.one',
+          version: '1.0.0',
+          reason: 'superseded',
+        }),
       },
     ]);
   });
@@ -166,6 +201,16 @@ describe('LifecycleService: an approved version that does not load', () => {
 
     await expectEventually(() => expect(loads()).toBe(3), { timeoutMs: 10_000 });
     expect(published.filter((e) => e.subject === 'plugin.crashed')).toEqual([]);
+  });
+
+  it('leaves a load refused for memory (capacity) to the first call, and records no crash', async () => {
+    const full = capacityRefusal('one more sandbox process would pass the ceiling');
+    const { service, published, loads } = lifecycle({ firstLoadsFail: [full] });
+    await service.onApproved(approved());
+
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(loads()).toBe(1);
+    expect(published).toEqual([]);
   });
 
   it('does not try again a load that failed for the plugin', async () => {

@@ -18,7 +18,7 @@ import { BusClient } from '@convergio/messaging';
 import { SandboxError } from '@convergio/sandbox';
 import type { ExecutorSettings } from '../config/executor.config.js';
 import { EXECUTOR_SETTINGS } from '../invocations/executor-limits.js';
-import { notPluginsFault } from '../invocations/load-failures.js';
+import { isCapacityRefusal, notPluginsFault } from '../invocations/load-failures.js';
 import { PluginHost } from '../invocations/plugin-host.js';
 import { INSTANCE } from '../lifecycle/instance.js';
 import { PluginEvents, type Crash, type UnloadReason } from '../lifecycle/plugin-events.js';
@@ -58,7 +58,7 @@ export class LifecycleService
           this.log.warn(`unload of revoked ${plugin_id}@${version} failed: ${String(error)}`),
         ),
     );
-    const every = Math.min(30_000, Math.max(1000, this.settings.idleUnloadMs / 4));
+    const every = Math.min(30_000, Math.max(1000, this.settings.nonServingIdleUnloadMs / 4));
     this.evictor = setInterval(
       () =>
         void this.evictIdle()
@@ -99,10 +99,18 @@ export class LifecycleService
     return violations;
   }
 
-  /** Unloads versions nobody called for EXECUTOR_IDLE_UNLOAD_MS; the next call loads them again. */
+  /**
+   * Unloads versions nobody called for EXECUTOR_IDLE_UNLOAD_MS, and approved versions that calls
+   * naming no version do not run (superseded, pre-releases) once nobody called them for
+   * EXECUTOR_NON_SERVING_IDLE_UNLOAD_MS; the next call naming one loads it again.
+   */
   async evictIdle(): Promise<void> {
-    for (const [plugin_id, version] of await this.host.idleVersions(this.settings.idleUnloadMs))
+    const { idleUnloadMs, nonServingIdleUnloadMs } = this.settings;
+    for (const [plugin_id, version] of await this.host.idleVersions(idleUnloadMs))
       await this.unload(plugin_id, version, 'idle');
+    for (const [plugin_id, version] of await this.host.idleVersions(nonServingIdleUnloadMs))
+      if (this.versions.runsOnlyWhenNamed(plugin_id, version))
+        await this.unload(plugin_id, version, 'superseded');
   }
 
   /** Unloads versions loaded here that are no longer approved (a load that raced a revocation). */
@@ -138,12 +146,17 @@ export class LifecycleService
   /**
    * Loads an approved version. A load that failed through no fault of the plugin (see
    * {@link notPluginsFault}) is tried again after 1, 2, 4, 8 and 16 s while the version stays
-   * approved; a failure is recorded as plugin.crashed once no try is left.
+   * approved; a failure is recorded as plugin.crashed once no try is left. A load refused for
+   * memory (see {@link isCapacityRefusal}) is left to the first call.
    */
   private async loadApproved(v: RunnableRecord, retry = 0): Promise<void> {
     try {
       await this.host.load(v);
     } catch (error) {
+      if (isCapacityRefusal(error)) {
+        this.log.warn(`${v.pluginId}@${v.version} not loaded at approval: ${String(error)}`);
+        return;
+      }
       // Approved but unloadable (e.g. an import outside the allowlist): calls will report it.
       this.log.error(`${v.pluginId}@${v.version} did not load: ${String(error)}`);
       if (notPluginsFault(error) && retry < LOAD_RETRIES) {

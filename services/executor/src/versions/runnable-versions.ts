@@ -70,13 +70,30 @@ export class RunnableVersions implements OnModuleInit, OnModuleDestroy {
     const versions = this.byPlugin.get(pluginId);
     // Unknown ids are not remembered: callers choose them.
     if (!versions) return pickRunnable(pluginId, [], version);
+    const view = this.viewOf(pluginId, versions);
+    return pickRunnable(pluginId, view.records, version ?? view.serving ?? undefined);
+  }
+
+  /**
+   * Whether `version` is approved but runs only when a call names it: calls naming no version run
+   * another (it was superseded by a higher approved release, or it is a pre-release).
+   */
+  runsOnlyWhenNamed(pluginId: string, version: string): boolean {
+    const versions = this.byPlugin.get(pluginId);
+    return (
+      versions?.get(version)?.status === 'approved' &&
+      this.viewOf(pluginId, versions).serving !== version
+    );
+  }
+
+  private viewOf(pluginId: string, versions: Map<string, VersionRecord>) {
     let view = this.views.get(pluginId);
     if (!view) {
       const records = [...versions.values()];
       view = { records, serving: servingVersion(records) };
       this.views.set(pluginId, view);
     }
-    return pickRunnable(pluginId, view.records, version ?? view.serving ?? undefined);
+    return view;
   }
 
   /** Every approved version, by plugin id. */
