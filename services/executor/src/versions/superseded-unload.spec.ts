@@ -44,7 +44,7 @@ describe('LifecycleService with real sandbox processes: a superseded version', (
     gate,
     events,
     new SecretAccess(bus.asBusClient()),
-    new TelemetryMetrics(),
+    new TelemetryMetrics(settings),
   );
   const versions = new RunnableVersions({} as DataSource, bus.asBusClient());
   // The table answers the record the watch already made of the event.
