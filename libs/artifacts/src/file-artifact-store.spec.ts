@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ArtifactError, type ArtifactErrorCode } from './artifact.errors.js';
 import { FileArtifactStore } from './file-artifact-store.js';
+import { sameShard } from './same-shard.spec-helper.js';
+import { sha256Hex } from './sha256-digest.js';
 
 const HELLO = new TextEncoder().encode('hello');
 const HELLO_SHA256 = '2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824';
@@ -61,6 +63,20 @@ describe('FileArtifactStore', () => {
     expect(await store.has(HELLO_SHA256)).toBe(false);
     expect(await store.remove(HELLO_SHA256)).toBe(false);
     expect(await store.has(other.sha256)).toBe(true);
+  });
+
+  it('removes the shard directory its last artifact leaves empty, and keeps one that holds another', async () => {
+    const [first, second] = sameShard(2, '2c');
+    await store.put(first);
+    await store.put(second);
+    const other = await store.put(new TextEncoder().encode('other'));
+
+    await store.remove(sha256Hex(first));
+    expect(await readdir(join(root, 'sha256', '2c'))).toEqual([sha256Hex(second)]);
+    await store.remove(sha256Hex(second));
+    expect(await readdir(join(root, 'sha256'))).toEqual([other.sha256.slice(0, 2)]);
+    // Removing what is gone, from a shard that is gone, is still a no-op.
+    expect(await store.remove(sha256Hex(second))).toBe(false);
   });
 
   describe('staged uploads', () => {

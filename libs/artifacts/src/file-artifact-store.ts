@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ArtifactError } from './artifact.errors.js';
 import type { ArtifactRef, ArtifactStore, StagedArtifact } from './artifact-store.js';
@@ -37,9 +37,8 @@ export class FileArtifactStore implements ArtifactStore {
         `upload ${uploadId} hashes to ${actual}, not ${sha256}`,
       );
     }
-    await mkdir(dirname(path), { recursive: true });
     // The staged file was fsynced when written; a rename within the store keeps it whole.
-    await rename(staged, path);
+    await inDirectory(dirname(path), () => rename(staged, path));
     return { sha256, size: bytes.byteLength };
   }
 
@@ -69,15 +68,18 @@ export class FileArtifactStore implements ArtifactStore {
     }
   }
 
+  /** Deletes the file, then its shard directory when that leaves it empty. */
   async remove(sha256: string): Promise<boolean> {
     const path = this.pathOf(sha256);
+    let removed = true;
     try {
       await unlink(path);
-      return true;
     } catch (error) {
-      if (isNotFound(error)) return false;
-      throw error;
+      if (!isNotFound(error)) throw error;
+      removed = false;
     }
+    await removeIfEmpty(dirname(path));
+    return removed;
   }
 
   private pathOf(sha256: string): string {
@@ -96,13 +98,15 @@ export class FileArtifactStore implements ArtifactStore {
   }
 }
 
-/** Writes beside the target and renames: readers never see a half-written file, even after a crash. */
+/**
+ * Writes beside the target and renames: readers never see a half-written file, even after a crash.
+ * Once the temporary file exists its directory is not empty, so no `remove` takes it away.
+ */
 async function writeDurably(path: string, bytes: Uint8Array): Promise<void> {
   const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
   const temp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const file = await inDirectory(dir, () => open(temp, 'wx'));
   try {
-    const file = await open(temp, 'wx');
     try {
       await file.writeFile(bytes);
       await file.sync();
@@ -112,6 +116,45 @@ async function writeDurably(path: string, bytes: Uint8Array): Promise<void> {
     await rename(temp, path);
   } catch (error) {
     await rm(temp, { force: true });
+    throw error;
+  }
+}
+
+/**
+ * Makes `dir` and runs `create`, which makes a file in it; again when `create` fails because `dir`
+ * is gone: a concurrent `remove` found it empty in between and deleted it.
+ */
+async function inDirectory<T>(dir: string, create: () => Promise<T>): Promise<T> {
+  for (;;) {
+    await mkdir(dir, { recursive: true });
+    try {
+      return await create();
+    } catch (error) {
+      if (!isNotFound(error) || (await exists(dir))) throw error;
+    }
+  }
+}
+
+/**
+ * Deletes a shard directory its last file left empty. One a concurrent write put a file into
+ * (ENOTEMPTY, or EEXIST on some systems) or a concurrent remove already took (ENOENT) stays as
+ * it is; a write that finds it gone makes it again (`inDirectory`).
+ */
+async function removeIfEmpty(dir: string): Promise<void> {
+  try {
+    await rmdir(dir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ENOTEMPTY' && code !== 'EEXIST' && code !== 'ENOENT') throw error;
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch (error) {
+    if (isNotFound(error)) return false;
     throw error;
   }
 }

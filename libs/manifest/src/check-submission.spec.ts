@@ -1,23 +1,11 @@
-import { HOST_FUNCTIONS, type Manifest } from '@convergio/contracts';
+import type { Manifest } from '@convergio/contracts';
 import { aManifest, exampleModule, sha256Hex } from '@convergio/testing';
 import { DEFAULT_GRANT_POLICY } from '@convergio/policy/grant';
 import { checkSubmission } from './check-submission.js';
 import { EMPTY_KEYRING } from './keyring.js';
-import { DEFAULT_INPUT_SCHEMA_BOUNDS } from './tool-input-schema.js';
+import { corpusSubmissionContext } from './testing/index.js';
 
-const context = {
-  coreVersion: '1.4.0',
-  keyring: EMPTY_KEYRING,
-  policy: DEFAULT_GRANT_POLICY,
-  grantContext: (pluginId: string) => ({
-    pluginId,
-    pluginDir: `/srv/convergio/plugin-files/${pluginId}`,
-    protection: { roots: ['/srv/convergio'], ownDir: `/srv/convergio/plugin-files/${pluginId}` },
-    realPath: (path: string) => path,
-  }),
-  hostFunctions: HOST_FUNCTIONS,
-  inputSchemaBounds: DEFAULT_INPUT_SCHEMA_BOUNDS,
-};
+const context = { ...corpusSubmissionContext(EMPTY_KEYRING), coreVersion: '1.4.0' };
 
 const leb = (value: number): number[] =>
   value < 0x80 ? [value] : [(value & 0x7f) | 0x80, ...leb(Math.floor(value / 0x80))];

@@ -1,25 +1,13 @@
 import { readdirSync } from 'node:fs';
-import { HOST_FUNCTIONS } from '@convergio/contracts';
-import { DEFAULT_GRANT_POLICY } from '@convergio/policy/grant';
 import { aManifest, exampleModule } from '@convergio/testing';
 import { CheckCache } from './check-cache.js';
 import { checkSubmission, type SubmissionContext } from './check-submission.js';
 import { EMPTY_KEYRING } from './keyring.js';
 import { ModuleContentChecker } from './module-content-checker.js';
-import { DEFAULT_INPUT_SCHEMA_BOUNDS } from './tool-input-schema.js';
+import { corpusSubmissionContext } from './testing/index.js';
 
 const context = (checker: ModuleContentChecker, cache: CheckCache): SubmissionContext => ({
-  coreVersion: '0.1.0',
-  keyring: EMPTY_KEYRING,
-  policy: DEFAULT_GRANT_POLICY,
-  grantContext: (pluginId: string) => ({
-    pluginId,
-    pluginDir: `/srv/convergio/plugin-files/${pluginId}`,
-    protection: { roots: ['/srv/convergio'], ownDir: `/srv/convergio/plugin-files/${pluginId}` },
-    realPath: (path: string) => path,
-  }),
-  hostFunctions: HOST_FUNCTIONS,
-  inputSchemaBounds: DEFAULT_INPUT_SCHEMA_BOUNDS,
+  ...corpusSubmissionContext(EMPTY_KEYRING),
   cache,
   checkContent: (input) => checker.check(input),
 });

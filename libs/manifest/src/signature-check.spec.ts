@@ -5,7 +5,7 @@ import { aManifest, exampleModule } from '@convergio/testing';
 import { CheckCache } from './check-cache.js';
 import { checkSubmission, type StoredModule, type SubmissionContext } from './check-submission.js';
 import { keyIdOf, type Keyring, type KeyringSigner } from './keyring.js';
-import { DEFAULT_INPUT_SCHEMA_BOUNDS } from './tool-input-schema.js';
+import { corpusSubmissionContext } from './testing/index.js';
 
 const greet = exampleModule('greet.wasm');
 const acme = generateSignerKeys();
@@ -37,17 +37,8 @@ const acmeSigner: KeyringSigner = {
 };
 
 const contextWith = (ring: Keyring, extra: Partial<SubmissionContext> = {}): SubmissionContext => ({
+  ...corpusSubmissionContext(ring),
   coreVersion: '1.4.0',
-  keyring: ring,
-  policy: DEFAULT_GRANT_POLICY,
-  grantContext: (pluginId) => ({
-    pluginId,
-    pluginDir: `/srv/plugin-files/${pluginId}`,
-    protection: { roots: ['/srv'], ownDir: `/srv/plugin-files/${pluginId}` },
-    realPath: (path) => path,
-  }),
-  hostFunctions: ['log'],
-  inputSchemaBounds: DEFAULT_INPUT_SCHEMA_BOUNDS,
   ...extra,
 });
 

@@ -2,6 +2,7 @@ import { context, metrics, propagation } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
+import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 
 let exporter: PrometheusExporter | undefined;
@@ -9,14 +10,19 @@ let exporter: PrometheusExporter | undefined;
 /**
  * Sets up OpenTelemetry for this process once: W3C trace context propagation across
  * async calls, and metrics collected for Prometheus (served by the app at /metrics,
- * never on a port of the exporter's own).
+ * never on a port of the exporter's own), as the OpenTelemetry service `serviceName` (the
+ * `service` of the process's log lines: `gateway`, ..., `convergio` in standalone mode), which
+ * /metrics shows as `service_name` on `target_info`. The first call's name holds.
  */
-export function initTelemetry(): PrometheusExporter {
+export function initTelemetry(serviceName: string): PrometheusExporter {
   if (exporter) return exporter;
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   exporter = new PrometheusExporter({ preventServerStart: true });
-  metrics.setGlobalMeterProvider(new MeterProvider({ readers: [exporter] }));
+  // The SDK's own attributes (telemetry.sdk.*) stay; service.name replaces its
+  // `unknown_service:node`.
+  const resource = defaultResource().merge(resourceFromAttributes({ 'service.name': serviceName }));
+  metrics.setGlobalMeterProvider(new MeterProvider({ readers: [exporter], resource }));
   return exporter;
 }
 
@@ -28,7 +34,7 @@ let rendering: Promise<string> | undefined;
  * runs share it, so a flood of requests to the public route costs one render at a time. The
  * exporter's own request handler serializes inside a promise callback it never catches, so a text
  * too large for one string (RangeError) ended the process; here it rejects like any other failure.
- * @throws Error when the metrics cannot be collected or rendered
+ * @throws Error when the metrics cannot be collected or rendered, or initTelemetry has not run
  */
 export function renderMetrics(): Promise<string> {
   rendering ??= render().finally(() => (rendering = undefined));
@@ -36,6 +42,7 @@ export function renderMetrics(): Promise<string> {
 }
 
 async function render(): Promise<string> {
-  const { resourceMetrics } = await initTelemetry().collect();
+  if (!exporter) throw new Error('renderMetrics: initTelemetry has not run in this process');
+  const { resourceMetrics } = await exporter.collect();
   return serializer.serialize(resourceMetrics);
 }

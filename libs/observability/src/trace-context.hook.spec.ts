@@ -18,7 +18,7 @@ function run(headers: Record<string, string>) {
 }
 
 describe('traceContextHook', () => {
-  beforeAll(() => initTelemetry());
+  beforeAll(() => initTelemetry('spec'));
 
   it("continues the caller's trace", () => {
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';

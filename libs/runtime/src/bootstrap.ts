@@ -41,7 +41,7 @@ export async function bootstrapService(
   o: BootstrapOptions,
 ): Promise<INestApplication> {
   await assertCanListen(o.port, o.host);
-  initTelemetry();
+  initTelemetry(name);
   const logger = new ServiceLogger(name, o.logging);
   const app = await NestFactory.create<NestFastifyApplication>(
     module,

@@ -4,6 +4,7 @@ import { Logger } from '@nestjs/common';
 import { ConfigError, loadConfig } from '@convergio/config';
 import { DataDirInUseError } from '@convergio/persistence';
 import { StandaloneConfig } from './config/standalone.config.js';
+import { secretStoreKeyFile } from './secret-store-key.js';
 import { startStandalone } from './standalone.js';
 
 const log = new Logger('convergio');
@@ -11,7 +12,6 @@ let env;
 try {
   env = loadConfig(StandaloneConfig, {
     ADMIN_KEY_FILE: join(process.env.DATA_DIR ?? './data', 'admin-key'),
-    SECRET_STORE_KEY_FILE: join(process.env.DATA_DIR ?? './data', 'secret-store-key'),
     ...process.env,
   });
 } catch (error) {
@@ -38,7 +38,7 @@ if (!env.AZURE_KEY_VAULT_URL)
   log.log(
     env.SECRET_STORE_KEY
       ? 'embedded secret store key: the one in SECRET_STORE_KEY'
-      : `embedded secret store key: in ${resolve(env.SECRET_STORE_KEY_FILE)}`,
+      : `embedded secret store key: in ${resolve(secretStoreKeyFile(env))}`,
   );
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -1,9 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ConfigError } from '@convergio/config';
 
 const KEY_PATTERN = /^[A-Za-z0-9+/]{43}=$/;
+
+/** Where standalone keeps the embedded secret store's key: SECRET_STORE_KEY_FILE, else DATA_DIR/secret-store-key. */
+export function secretStoreKeyFile(env: {
+  DATA_DIR: string;
+  SECRET_STORE_KEY_FILE?: string;
+}): string {
+  return env.SECRET_STORE_KEY_FILE ?? join(env.DATA_DIR, 'secret-store-key');
+}
 
 /**
  * The embedded secret store's key in standalone mode: the one in `file`, or a new random

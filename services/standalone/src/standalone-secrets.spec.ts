@@ -27,7 +27,6 @@ describe('standalone mode: secrets', () => {
       DATA_DIR: dir,
       PORT: '0',
       ADMIN_KEY_FILE: join(dir, 'admin-key'),
-      SECRET_STORE_KEY_FILE: join(dir, 'secret-store-key'),
     });
 
   it('generates the store key into the data directory, and a plugin reads its secret across a restart', async () => {

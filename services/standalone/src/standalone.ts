@@ -9,7 +9,7 @@ import { prepareGatewayHttp } from '@convergio/gateway';
 import { sbomPolicyOf } from '@convergio/verification';
 import type { StandaloneConfig } from './config/standalone.config.js';
 import { StandaloneModule } from './standalone.module.js';
-import { standaloneSecretStoreKey } from './secret-store-key.js';
+import { secretStoreKeyFile, standaloneSecretStoreKey } from './secret-store-key.js';
 
 /** A running standalone platform: the gateway's address and how to stop it cleanly. */
 export interface Standalone {
@@ -28,14 +28,12 @@ export async function startStandalone(env: Static<typeof StandaloneConfig>): Pro
     policyFile: env.GRANT_POLICY_FILE,
     pluginFilesDir: env.PLUGIN_FILES_DIR ?? join(env.DATA_DIR, 'plugin-files'),
     dataDirs: [env.DATA_DIR],
-    configFiles: [env.ADMIN_KEY_FILE, env.SECRET_STORE_KEY_FILE],
+    configFiles: [env.ADMIN_KEY_FILE, secretStoreKeyFile(env)],
   });
   const sbom = await sbomPolicyOf(env);
   const secretStoreKey =
     env.SECRET_STORE_KEY ??
-    (env.AZURE_KEY_VAULT_URL
-      ? undefined
-      : await standaloneSecretStoreKey(env.SECRET_STORE_KEY_FILE));
+    (env.AZURE_KEY_VAULT_URL ? undefined : await standaloneSecretStoreKey(secretStoreKeyFile(env)));
   const database = await startEmbeddedPostgres(join(env.DATA_DIR, 'pg'));
   try {
     const app = await bootstrapService(

@@ -107,7 +107,8 @@ function slug(name: string): string {
 /**
  * The context the corpus is checked in at library level: the e2e platform's core version
  * (CORE_VERSION's default) and default grant policy, plugin directories under /srv/convergio,
- * the executor's host functions, and `keyring`.
+ * the executor's host functions, and `keyring`. The library's other submission specs start from
+ * it too, overriding what they test.
  */
 export const corpusSubmissionContext = (keyring: Keyring): SubmissionContext => ({
   coreVersion: '0.1.0',

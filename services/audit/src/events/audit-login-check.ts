@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { ConfigError } from '@convergio/config';
 import { AUDIT_SCHEMA } from '../audit.schema.js';
 
 /** What the distributed audit service does when its login could change its own log. */
@@ -44,15 +45,27 @@ export class AuditLoginCheck implements OnModuleInit {
     @Inject(AUDIT_LOGIN_POLICY) private readonly policy: AuditLoginPolicy,
   ) {}
 
+  /**
+   * @throws ConfigError naming DATABASE_URL when the login could change the log and
+   * AUDIT_ALLOW_OWNER_LOGIN is off: the service prints it on one line and exits, no stack trace
+   */
   async onModuleInit(): Promise<void> {
     const powers = await ownerPowers(this.dataSource);
     if (powers.length === 0) return;
-    const problem =
-      `the audit service's database login (DATABASE_URL) can change its own log: ${powers.join(', ')}. ` +
-      'Give it a login that is only a member of convergio_audit_writer (deploy/postgres/logins.sql) ' +
-      'and migrate the schema as its owner in a deploy step (node services/audit/dist/migrate.js)';
+    const remedy =
+      'a login that is only a member of convergio_audit_writer (deploy/postgres/logins.sql), ' +
+      'the schema migrated as its owner in a deploy step (node services/audit/dist/migrate.js)';
+    const received = `a login that can change the audit log: ${powers.join(', ')}`;
     if (!this.policy.allowOwnerLogin)
-      throw new Error(`${problem}; AUDIT_ALLOW_OWNER_LOGIN=true allows it in development`);
-    this.log.warn(`AUDIT_ALLOW_OWNER_LOGIN is on: ${problem}. Never in production.`);
+      throw new ConfigError([
+        {
+          variable: 'DATABASE_URL',
+          expected: `${remedy}; AUDIT_ALLOW_OWNER_LOGIN=true allows it in development`,
+          received,
+        },
+      ]);
+    this.log.warn(
+      `AUDIT_ALLOW_OWNER_LOGIN is on: DATABASE_URL is ${received}. Give the service ${remedy}. Never in production.`,
+    );
   }
 }

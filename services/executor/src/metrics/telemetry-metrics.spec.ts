@@ -1,4 +1,4 @@
-import { renderMetrics } from '@convergio/observability';
+import { initTelemetry, renderMetrics } from '@convergio/observability';
 import {
   FOLDED_TELEMETRY_NAME,
   MAX_TELEMETRY_NAMES_PER_PLUGIN,
@@ -103,7 +103,7 @@ describe('telemetry metrics', () => {
   });
 
   it('keeps /metrics within the render budget whatever many plugins emit', async () => {
-    await renderMetrics(); // sets telemetry up, as the bootstrap does before any instrument exists
+    initTelemetry('executor'); // as the bootstrap does, before any instrument exists
     const metrics = new TelemetryMetrics({ telemetryEventsPerSecond: 1_000_000 });
     metrics.record('bystander.b', { name: 'jobs', value: 3 }, []);
     // The attack round's input: plugin ids fill their own caps with wide, ever-new attributes.
@@ -135,7 +135,7 @@ describe('telemetry metrics', () => {
   });
 
   it("drops a plugin's events past its rate, counting them, without touching another plugin", async () => {
-    await renderMetrics();
+    initTelemetry('executor');
     const metrics = new TelemetryMetrics({ telemetryEventsPerSecond: 10 });
     const kept = Array.from({ length: 50 }, () =>
       metrics.record('flooder.a', { name: 'tick' }, []),

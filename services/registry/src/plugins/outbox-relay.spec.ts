@@ -13,7 +13,7 @@ describe('registry outbox relay', () => {
   let h: ServiceHarness;
 
   beforeAll(async () => {
-    initTelemetry(); // as the service's bootstrap does, before the app (the /metrics exporter)
+    initTelemetry('registry'); // as the service's bootstrap does, before the app (the /metrics exporter)
     h = await startServiceHarness({ ...registryPersistence, feature: RegistryModule });
   });
   afterAll(() => h?.close());
@@ -40,7 +40,7 @@ describe('registry outbox relay', () => {
 
   /** The registry's `convergio_outbox_dead_letters` as /metrics would serve it now. */
   async function deadLettersMetric(): Promise<number | undefined> {
-    const { resourceMetrics } = await initTelemetry().collect();
+    const { resourceMetrics } = await initTelemetry('registry').collect();
     const metric = resourceMetrics.scopeMetrics
       .flatMap((s) => s.metrics)
       .find((m) => m.descriptor.name === OUTBOX_DEAD_LETTERS_METRIC);

@@ -27,10 +27,11 @@ export const StandaloneConfig = Type.Object({
   ...ReleaseKeyEnv,
   ...SbomEnv,
   ...SecretBrokerEnv,
-  SECRET_STORE_KEY_FILE: Type.String({
-    minLength: 1,
-    default: './data/secret-store-key',
-    description:
-      'where standalone keeps a generated embedded-store key when SECRET_STORE_KEY is unset (keep it with the data: without it the stored secrets cannot be read)',
-  }),
+  SECRET_STORE_KEY_FILE: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description:
+        'where standalone keeps a generated embedded-store key when SECRET_STORE_KEY is unset (default: DATA_DIR/secret-store-key; keep it with the data: without it the stored secrets cannot be read)',
+    }),
+  ),
 });
