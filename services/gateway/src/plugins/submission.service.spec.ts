@@ -251,7 +251,27 @@ describe('SubmissionService', () => {
     [
       'the manifest is not JSON',
       { manifest: '{"id": "example.greet",', module: wasm },
-      /not valid JSON/,
+      // Said once, not "plugin.json is not valid JSON: plugin.json is not valid JSON: ...".
+      /^plugin\.json is not valid JSON: (?!plugin\.json)/,
+    ],
+    [
+      'the manifest starts with a byte order mark',
+      {
+        manifest: Buffer.concat([
+          Buffer.of(0xef, 0xbb, 0xbf),
+          Buffer.from(JSON.stringify(manifest())),
+        ]),
+        module: wasm,
+      },
+      /^plugin\.json starts with a byte order mark .*: remove the byte order mark/,
+    ],
+    [
+      'the manifest is latin1',
+      {
+        manifest: Buffer.from(JSON.stringify(manifest({ name: 'Grüße' })), 'latin1'),
+        module: wasm,
+      },
+      /^plugin\.json is not valid UTF-8: save it as UTF-8/,
     ],
   ])(
     'refuses with bad_request when %s, storing and sending nothing',
