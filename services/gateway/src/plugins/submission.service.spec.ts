@@ -66,6 +66,7 @@ const seen = (status: string) => ({
   loaded: false,
   load_failure: null,
   policy_violations: [],
+  findings: [],
 });
 
 /** Records requests and answers registry.submit the way the registry does: promotes, or refuses. */
@@ -145,7 +146,13 @@ describe('SubmissionService', () => {
     ['approved but its load failed', { status: 'approved', load_failure: loadFailure }],
     ['approved but policy refuses it', { status: 'approved', policy_violations: [violation] }],
     ['pending_approval', { status: 'pending_approval' }],
-    ['rejected', { status: 'rejected' }],
+    [
+      'rejected, with the findings that say why',
+      {
+        status: 'rejected',
+        findings: [{ code: 'module_hash_mismatch', message: 'the module is not the one signed' }],
+      },
+    ],
   ])('with a wait, answers as soon as the version is %s', async (_what, outcome) => {
     const final = { ...seen('approved'), ...outcome };
     bus.laterStates = [
