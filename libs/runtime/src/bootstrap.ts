@@ -72,6 +72,9 @@ export async function bootstrapService(
   const notFound = notFoundHooks(fastify);
   fastify.addHook('onRoute', notFound.onRoute);
   fastify.addHook('onRequest', notFound.onRequest);
+  // A route that finds nothing to serve (the /docs file server) hands over to the not-found
+  // handler, whose preHandler hooks run first.
+  fastify.addHook('preHandler', notFound.onRequest);
   fastify.addHook('onResponse', accessLogHook(logger));
   fastify.addHook('onSend', jsonEndsWithNewline);
   if (o.shutdownHooks ?? true) app.enableShutdownHooks();

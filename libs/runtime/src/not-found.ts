@@ -19,8 +19,10 @@ const UNSERVABLE_SEGMENT = /(^|\/)\.\.?(\/|$)|\0/;
  * not-found handler ("Cannot GET …" in Nest's shape, or in none on a service without an error
  * filter). A path a wildcard route (the /docs static files) would take but cannot serve, a dot
  * segment or NUL in its tail, is answered the same way rather than with the file server's bare
- * 403. `onRoute` must be added before any route is; `onRequest` after methodNotAllowedHook, so
- * that a path some route takes under another method stays a 405.
+ * 403, and so is one it finds no file for (its `reply.callNotFound()`). `onRoute` must be added
+ * before any route is; `onRequest` after methodNotAllowedHook, so that a path some route takes
+ * under another method stays a 405, and as a `preHandler` hook too, which the not-found handler
+ * runs when a route calls it.
  */
 export function notFoundHooks(fastify: FastifyInstance) {
   const gets: string[] = [];
