@@ -1,11 +1,11 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { CRASH_REASONS } from './crash-reasons.js';
-import { ManifestSchema, PLUGIN_ID_PATTERN, SECRET_ID_PATTERN } from './manifest.schema.js';
+import { ManifestSchema, PluginIdSchema, SECRET_ID_PATTERN } from './manifest.schema.js';
 import { KeyIdSchema, SignedBySchema, SignerIdSchema, SignerTrustSchema } from './signer.schema.js';
 import { EventSubjects } from './subjects.js';
 
 const Sha256 = Type.String({ pattern: '^[0-9a-f]{64}$' });
-const PluginId = Type.String({ pattern: PLUGIN_ID_PATTERN, maxLength: 255 });
+const PluginId = PluginIdSchema;
 const Version = Type.String({ minLength: 1, maxLength: 64 });
 const PluginRef = { plugin_id: PluginId, version: Version };
 /** Who caused an event: the API key id of the person's request, or the service that decided. */

@@ -13,9 +13,24 @@ export const MAX_SECRET_VALUE_BYTES = 25 * 1024;
 export const VERSION_PATTERN =
   '^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(?:-[0-9A-Za-z.-]+)?(?:\\+[0-9A-Za-z.-]+)?$';
 const SHA256_HEX = '^[0-9a-f]{64}$';
+/** The most characters of one dot-separated label of a plugin id. */
+const PLUGIN_ID_MAX_LABEL_CHARS = 64;
+/** The most dot-separated labels of a plugin id. */
+const PLUGIN_ID_MAX_LABELS = 8;
+/** The most characters of a plugin id. */
+const PLUGIN_ID_MAX_CHARS = 255;
+const PLUGIN_ID_LABEL = `[a-z0-9]([a-z0-9-]{0,${PLUGIN_ID_MAX_LABEL_CHARS - 2}}[a-z0-9])?`;
 /** Plugin ids: lowercase, dot separated, safe in URLs, subjects and file names. */
-export const PLUGIN_ID_PATTERN =
-  '^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?){0,7}$';
+const PLUGIN_ID_PATTERN = `^${PLUGIN_ID_LABEL}(\\.${PLUGIN_ID_LABEL}){0,${PLUGIN_ID_MAX_LABELS - 1}}$`;
+/**
+ * A plugin id, wherever one is named (plugin.json, requests, events, the grant policy); its
+ * description, made from the limits above, is what a refusal of one says it expects.
+ */
+export const PluginIdSchema = Type.String({
+  pattern: PLUGIN_ID_PATTERN,
+  maxLength: PLUGIN_ID_MAX_CHARS,
+  description: `lowercase letters, digits and dashes in up to ${PLUGIN_ID_MAX_LABELS} dot-separated labels of at most ${PLUGIN_ID_MAX_LABEL_CHARS} characters, neither starting nor ending with a dash, at most ${PLUGIN_ID_MAX_CHARS} characters in all (e.g. acme.weather)`,
+});
 /** Export names a capability may point at. */
 const FUNCTION_NAME = '^[A-Za-z_][A-Za-z0-9_]{0,63}$';
 
@@ -183,7 +198,7 @@ export const PermissionReasonsSchema = Type.Partial(
  */
 export const ManifestSchema = Type.Object(
   {
-    id: Type.String({ pattern: PLUGIN_ID_PATTERN, maxLength: 255 }),
+    id: PluginIdSchema,
     name: Type.String({ minLength: 1, maxLength: 100 }),
     version: Semver('plugin version (semver)'),
     author: Type.String({ minLength: 1, maxLength: 200 }),

@@ -1,7 +1,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import {
   MAX_SECRET_VALUE_BYTES,
-  PLUGIN_ID_PATTERN,
+  PluginIdSchema,
   SECRET_ID_PATTERN,
   VERSION_PATTERN,
 } from './manifest.schema.js';
@@ -21,13 +21,6 @@ import { NextCursorSchema, PageCursorSchema, PageLimitSchema } from './page.js';
 /** The most keys an approval may carry as the decider's issuance lineage (`decided_by_kin`). */
 export const MAX_DECIDER_KIN = 10_000;
 
-/** A plugin id, as a manifest declares it and the registry stores it. */
-export const PluginIdSchema = Type.String({
-  pattern: PLUGIN_ID_PATTERN,
-  maxLength: 255,
-  description:
-    'lowercase letters, digits and dashes in up to 8 dot-separated labels of at most 63 characters (e.g. acme.weather)',
-});
 /** A plugin version, as a manifest declares it: a semantic version. */
 export const VersionSchema = Type.String({
   pattern: VERSION_PATTERN,

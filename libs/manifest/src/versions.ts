@@ -57,6 +57,21 @@ export function servingVersion(
   );
 }
 
+/**
+ * The approved pre-releases among `versions`, highest first: never served by default, they run
+ * only when a call names them (what to suggest when {@link servingVersion} finds none).
+ */
+export function approvedPreReleases(
+  versions: readonly { version: string; status: string }[],
+): string[] {
+  return versions
+    .filter(
+      (v) => v.status === 'approved' && semver.valid(v.version) && semver.prerelease(v.version),
+    )
+    .map((v) => v.version)
+    .sort(semver.rcompare);
+}
+
 /** Whether `version` is a semantic version the rules above can order. */
 export function isSemver(version: string): boolean {
   return semver.valid(version) !== null;

@@ -16,6 +16,7 @@ import { jsonEndsWithNewline } from './json-newline.js';
 import { frameworkErrorReply, MAX_PARAM_CHARS } from './framework-errors.js';
 import { assertCanListen } from './listen-probe.js';
 import { methodNotAllowedHook } from './method-not-allowed.js';
+import { notFoundHooks } from './not-found.js';
 
 /** How a process serves HTTP and logs. */
 export interface BootstrapOptions {
@@ -75,6 +76,13 @@ export async function bootstrapService(
   fastify.addHook('onRequest', idleTimeoutHook(logger, o.timeouts));
   // A known path asked with a method it does not take: 405 with Allow, not the not-found 404.
   fastify.addHook('onRequest', methodNotAllowedHook(fastify));
+  // A path no route serves: 404 in the platform's shape, saying where the routes are.
+  const notFound = notFoundHooks(fastify);
+  fastify.addHook('onRoute', notFound.onRoute);
+  fastify.addHook('onRequest', notFound.onRequest);
+  // A route that finds nothing to serve (the /docs file server) hands over to the not-found
+  // handler, whose preHandler hooks run first.
+  fastify.addHook('preHandler', notFound.onRequest);
   fastify.addHook('onResponse', accessLogHook(logger));
   fastify.addHook('onSend', jsonEndsWithNewline);
   if (o.shutdownHooks ?? true) app.enableShutdownHooks();

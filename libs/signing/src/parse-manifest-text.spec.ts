@@ -34,9 +34,25 @@ describe('parseManifestText', () => {
       refused(Uint8Array.of(0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d)),
     ).toMatchObject({
       code: 'manifest_invalid_json',
-      message: 'plugin.json is not valid UTF-8',
+      message:
+        'plugin.json is not valid UTF-8: save it as UTF-8 (not latin1, UTF-16 or another encoding)',
     });
-    expect(refused(Uint8Array.of(0xef, 0xbb, 0xbf, 0x7b, 0x7d)).code).toBe('manifest_invalid_json');
+  });
+
+  it('refuses a byte order mark, in bytes or text, saying to remove it', () => {
+    for (const input of [Uint8Array.of(0xef, 0xbb, 0xbf, 0x7b, 0x7d), '\ufeff{}'])
+      expect(refused(input)).toMatchObject({
+        code: 'manifest_invalid_json',
+        message: expect.stringContaining('starts with a byte order mark') as unknown,
+      });
+    expect(refused('\ufeff{}').message).toContain(': remove the byte order mark');
+  });
+
+  it('refuses UTF-16 saying to save it as UTF-8', () => {
+    const utf16 = Buffer.concat([Buffer.of(0xff, 0xfe), Buffer.from('{}', 'utf16le')]);
+    expect(refused(utf16).message).toBe(
+      'plugin.json is not valid UTF-8 (it starts with a UTF-16 byte order mark): save it as UTF-8 without a byte order mark',
+    );
   });
 
   describe('duplicate keys', () => {

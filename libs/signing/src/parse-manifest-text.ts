@@ -18,8 +18,9 @@ const INTEGER = /^-?(0|[1-9]\d*)$/;
 const MAX_MESSAGE = 300;
 
 /**
- * Parses plugin.json (a string, or its bytes as strict UTF-8: a BOM or an invalid sequence is
- * refused, never replaced) and refuses, before anything else looks at it, whatever JSON.parse
+ * Parses plugin.json (a string, or its bytes as strict UTF-8: a byte order mark or an invalid
+ * sequence is refused with a message saying how to save it, never replaced or skipped: every
+ * reader of the manifest must see the same text) and refuses, before anything else looks at it, whatever JSON.parse
  * would accept but silently resolve or change, so that the value checked is the value signed:
  *
  * - `manifest_invalid_json`: not JSON (RFC 8259), or not UTF-8.
@@ -46,15 +47,13 @@ export function parseManifestText(
 ): ParsedManifestText {
   const maxDepth = options.maxDepth ?? MAX_MANIFEST_DEPTH;
   try {
-    let text: string;
-    if (typeof input === 'string') text = input;
-    else {
-      try {
-        text = utf8.decode(input);
-      } catch {
-        return refusal('manifest_invalid_json', 'plugin.json is not valid UTF-8');
-      }
-    }
+    const text = typeof input === 'string' ? input : decodeUtf8(input);
+    if (typeof text !== 'string') return text;
+    if (text.startsWith('\uFEFF'))
+      return refusal(
+        'manifest_invalid_json',
+        'plugin.json starts with a byte order mark (U+FEFF, the bytes EF BB BF), which JSON does not allow (RFC 8259 §8.1): remove the byte order mark (save it as UTF-8 without BOM)',
+      );
     let value: unknown;
     try {
       value = JSON.parse(text);
@@ -79,6 +78,20 @@ export function parseManifestText(
     return { ok: true, value };
   } catch (error) {
     return refusal('manifest_invalid_json', `plugin.json could not be read: ${brief(error)}`);
+  }
+}
+
+/** plugin.json's bytes as strict UTF-8, or its refusal saying what to save it as instead. */
+function decodeUtf8(bytes: Uint8Array): string | SigningRefusal {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    const utf16 =
+      (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff);
+    return refusal(
+      'manifest_invalid_json',
+      `plugin.json is not valid UTF-8${utf16 ? ' (it starts with a UTF-16 byte order mark)' : ''}: save it as UTF-8${utf16 ? ' without a byte order mark' : ' (not latin1, UTF-16 or another encoding)'}`,
+    );
   }
 }
 

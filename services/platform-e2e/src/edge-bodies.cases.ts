@@ -8,6 +8,7 @@ import {
   bearer,
   createKey,
   greetManifest,
+  greetModule,
   submit,
   versionState,
 } from './support/fixtures.js';
@@ -134,6 +135,76 @@ describe('bodies, paths and keys at the edge', () => {
         message: expect.stringContaining('at most 9007199254740991'),
       }),
     ]);
+    await api().get(`/v1/plugins/${manifest.id}`).set(bearer(invoker)).expect(404);
+  });
+
+  /** A submission's multipart body with each part's headers exactly as given. */
+  function rawSubmission(parts: { headers: string[]; body: Buffer }[]) {
+    const boundary = 'e2e-b0undary';
+    const body = Buffer.concat([
+      ...parts.flatMap((p) => [
+        Buffer.from(`--${boundary}\r\n${p.headers.join('\r\n')}\r\n\r\n`),
+        p.body,
+        Buffer.from('\r\n'),
+      ]),
+      Buffer.from(`--${boundary}--\r\n`),
+    ]);
+    return api()
+      .post('/v1/plugins')
+      .set(bearer(publisher))
+      .set('Content-Type', `multipart/form-data; boundary=${boundary}`)
+      .send(body);
+  }
+  const modulePart = () => ({
+    headers: [
+      'Content-Disposition: form-data; name="module"; filename="plugin.wasm"',
+      'Content-Type: application/octet-stream',
+    ],
+    body: greetModule(),
+  });
+
+  it('reads a manifest text field typed application/json as the text sent', async () => {
+    const manifest = greetManifest();
+    await rawSubmission([
+      {
+        headers: [
+          'Content-Disposition: form-data; name="manifest"',
+          'Content-Type: application/json',
+        ],
+        body: Buffer.from(JSON.stringify(manifest)),
+      },
+      modulePart(),
+    ]).expect(202);
+    await api().get(`/v1/plugins/${manifest.id}`).set(bearer(invoker)).expect(200);
+  });
+
+  it('refuses a part with a Content-Transfer-Encoding with 415 rather than reading it undecoded', async () => {
+    const manifest = greetManifest();
+    const res = await rawSubmission([
+      {
+        headers: [
+          'Content-Disposition: form-data; name="manifest"; filename="plugin.json"',
+          'Content-Transfer-Encoding: base64',
+        ],
+        body: Buffer.from(Buffer.from(JSON.stringify(manifest)).toString('base64')),
+      },
+      modulePart(),
+    ]).expect(415);
+    expect(res.body.error).toMatchObject({
+      code: 'unsupported_media_type',
+      message: expect.stringContaining(
+        'the multipart part "manifest" has Content-Transfer-Encoding: base64',
+      ),
+      details: [{ code: 'content_transfer_encoding' }],
+    });
+    await api().get(`/v1/plugins/${manifest.id}`).set(bearer(invoker)).expect(404);
+  });
+
+  it('refuses a gzip-encoded submission with 415 naming the encoding, storing nothing', async () => {
+    const manifest = greetManifest();
+    const res = await submit(publisher, manifest).set('Content-Encoding', 'gzip').expect(415);
+    expect(res.body.error.code).toBe('unsupported_media_type');
+    expect(res.body.error.message).toContain('Content-Encoding: gzip');
     await api().get(`/v1/plugins/${manifest.id}`).set(bearer(invoker)).expect(404);
   });
 

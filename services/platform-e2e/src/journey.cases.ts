@@ -86,6 +86,7 @@ describe('a plugin travels the whole platform', () => {
       loaded: true,
       load_failure: null,
       policy_violations: [],
+      findings: [],
       settled: true,
     });
     expect(submitted.text.endsWith('}\n')).toBe(true);

@@ -47,6 +47,22 @@ describe('observability', () => {
     await request(platform().gatewayUrl).get('/metrics').expect(200);
   });
 
+  it('answers a path no route serves with 404 not_found in the error shape, on every service', async () => {
+    const urls = { ...platform().serviceUrls, gateway: platform().gatewayUrl };
+    for (const [service, url] of Object.entries(urls)) {
+      const res = await request(url).get('/no/such/path').expect(404);
+      expect(res.body.error).toEqual({
+        code: 'not_found',
+        message:
+          'no route serves GET /no/such/path: ' +
+          (service.startsWith('gateway')
+            ? 'the routes are described at /docs (OpenAPI; JSON at /docs-json)'
+            : 'this service answers only GET /healthz, /metrics, /readyz'),
+        details: [],
+      });
+    }
+  });
+
   it('logs one JSON line per request with the route and key id, never the key, with no colour codes and a quiet start', async () => {
     const created = await api()
       .post('/v1/api-keys')

@@ -43,6 +43,7 @@ describe('waiting for a submitted version', () => {
         at: expect.any(String),
       },
       policy_violations: [],
+      findings: [],
       settled: true,
     });
     const state = await api()
@@ -54,6 +55,15 @@ describe('waiting for a submitted version', () => {
       loaded: false,
       load_failure: res.body.load_failure,
     });
+  });
+
+  it('answers a rejected version with the findings that say why', async () => {
+    const manifest = greetManifest({ signing: { sha256: 'f'.repeat(64) } });
+    const res = await submit(publisher, manifest).query({ wait: 60 }).expect(202);
+    expect(res.body).toMatchObject({ status: 'rejected', settled: true });
+    expect(res.body.findings).toContainEqual(
+      expect.objectContaining({ code: 'module_hash_mismatch', message: expect.any(String) }),
+    );
   });
 
   it.each(['Infinity', '1e400', '1e1', '0x10', '+5', ' 5'])(

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { PLUGIN_ID_PATTERN } from '@convergio/contracts';
+import { PluginIdSchema } from '@convergio/contracts';
 
 // Values are only typed here; their meaning (paths, hosts, ranges, permission names) is
 // checked by parseGrantPolicy, which says more than "must match pattern".
@@ -39,7 +39,7 @@ export const GrantPolicyFileSchema = Type.Object(
           denied_host_suffixes: Type.Optional(Strings),
           denied_cidrs: Type.Optional(Strings),
           private_network_plugins: Type.Optional(
-            Type.Array(Type.String({ pattern: PLUGIN_ID_PATTERN, maxLength: 255 }), {
+            Type.Array(PluginIdSchema, {
               maxItems: 1024,
             }),
           ),

@@ -59,15 +59,33 @@ describe('the version a call runs', () => {
     );
   });
 
-  it('refuses a default call when no release is approved, saying how to run a pre-release', () => {
+  it('refuses a default call when no release is approved, naming the approved pre-releases to run instead', () => {
     const records = history('d.none', [
       ['1.0.0-rc.1', 'approved'],
+      ['1.0.0-rc.2', 'approved'],
+      ['1.0.0-rc.3', 'pending'],
       ['1.0.0', 'pending'],
     ]);
     expect(() => pickRunnable('d.none', records)).toThrow(
       expect.objectContaining({
         code: 'invalid_state',
-        message: expect.stringContaining('name a version'),
+        message:
+          'd.none has no approved release to run by default; its approved pre-releases run when a call names one, e.g. "version": "1.0.0-rc.2" (approved pre-releases: 1.0.0-rc.2, 1.0.0-rc.1)',
+      }),
+    );
+  });
+
+  it('suggests no pre-release when none is approved (a revoked or pending one is not)', () => {
+    const records = history('d.nothing', [
+      ['1.0.0-rc.1', 'approved'],
+      ['1.0.0-rc.1', 'revoked'],
+      ['1.0.0', 'pending'],
+    ]);
+    expect(() => pickRunnable('d.nothing', records)).toThrow(
+      expect.objectContaining({
+        code: 'invalid_state',
+        message:
+          'd.nothing has no approved version, and only approved versions run (GET /v1/plugins/d.nothing shows where each stands)',
       }),
     );
   });

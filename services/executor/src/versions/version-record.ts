@@ -1,5 +1,5 @@
 import { DomainError, type EventEnvelope, type Manifest, type Trust } from '@convergio/contracts';
-import { servingVersion } from '@convergio/manifest';
+import { approvedPreReleases, servingVersion } from '@convergio/manifest';
 import { canMoveVersion, type VersionRecordStatus } from './version-record-status.js';
 
 /** What the executor knows of one plugin version: whether it may run, and what it declared. */
@@ -112,11 +112,7 @@ export function pickRunnable(
 ): RunnableRecord {
   if (records.length === 0) throw new DomainError('not_found', `plugin ${pluginId} is unknown`);
   const wanted = version ?? servingVersion(records);
-  if (!wanted)
-    throw new DomainError(
-      'invalid_state',
-      `${pluginId} has no approved release to run by default; name a version to run an approved pre-release`,
-    );
+  if (!wanted) throw noDefaultVersion(pluginId, records);
   const record = records.find((r) => r.version === wanted);
   if (!record) throw new DomainError('not_found', `${pluginId}@${wanted} is unknown`);
   if (record.status !== 'approved' || !record.manifest)
@@ -125,6 +121,29 @@ export function pickRunnable(
       `${pluginId}@${record.version} ${NOT_RUNNABLE[record.status]}; only approved versions run`,
     );
   return record as RunnableRecord;
+}
+
+/** The most approved pre-releases a refusal lists. */
+const MAX_LISTED = 5;
+
+/**
+ * Why a call that names no version runs none: no approved release. It names the approved
+ * pre-releases a call could name instead, and only those; when there are none, that nothing
+ * of the plugin is approved.
+ */
+function noDefaultVersion(pluginId: string, records: readonly VersionRecord[]): DomainError {
+  const preReleases = approvedPreReleases(records);
+  if (preReleases.length === 0)
+    return new DomainError(
+      'invalid_state',
+      `${pluginId} has no approved version, and only approved versions run (GET /v1/plugins/${pluginId} shows where each stands)`,
+    );
+  const listed = preReleases.slice(0, MAX_LISTED).join(', ');
+  const more = preReleases.length > MAX_LISTED ? ', ...' : '';
+  return new DomainError(
+    'invalid_state',
+    `${pluginId} has no approved release to run by default; its approved pre-releases run when a call names one, e.g. "version": "${preReleases[0]}" (approved pre-releases: ${listed}${more})`,
+  );
 }
 
 // In the registry's words (a version is submitted, verified, then approved or pending_approval).

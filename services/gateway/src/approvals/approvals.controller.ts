@@ -83,7 +83,7 @@ export class ApprovalsController {
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary: 'Approve a pending version',
-    description: `Answers with the decision at once. With \`?wait=<seconds>\` (at most ${MAX_WAIT_SECONDS}) an approval answers as soon as the outcome is known, adding \`loaded\` (true: calls made next run it), \`load_failure\` (why the executor could not load it), \`policy_violations\` and \`settled\` (false when the wait ran out first); the wait stops when the client disconnects. Nobody approves a version their key (or their publisher) submitted (403 \`self_approval_forbidden\`). A version asking for proc.exec, or approved above untrusted, needs two different admins: the first approval answers \`status: pending\` with the approval recorded, and the same admin approving again gets 403 \`second_approver_required\`.`,
+    description: `Answers with the decision at once. With \`?wait=<seconds>\` (at most ${MAX_WAIT_SECONDS}) an approval answers as soon as the outcome is known, adding \`loaded\` (true: calls made next run it), \`load_failure\` (why the executor could not load it), \`policy_violations\`, \`findings\` and \`settled\` (false when the wait ran out first); the wait stops when the client disconnects. Nobody approves a version their key (or their publisher) submitted (403 \`self_approval_forbidden\`). A version asking for proc.exec, or approved above untrusted, needs two different admins: the first approval answers \`status: pending\` with the approval recorded, and the same admin approving again gets 403 \`second_approver_required\`.`,
   })
   @ApiPluginPath({ version: true })
   @ApiQuery({

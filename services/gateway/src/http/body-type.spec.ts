@@ -200,6 +200,81 @@ describe('bodies of a type their route does not take (refuseOtherBodies)', () =>
     expect(reached).toEqual(['form']);
   });
 
+  it.each([
+    ['/t/json', 'application/json', JSON_TEXT],
+    ['/t/form', 'multipart/form-data; boundary=b0undary', MULTIPART],
+  ])(
+    'refuses a %s body with a Content-Encoding with 415, rather than reading it as sent',
+    async (path, type) => {
+      for (const coding of ['gzip', 'deflate', 'br', 'x-whatever']) {
+        // The body is left plain: the refusal must come from the header, whatever the bytes.
+        const res = await send(
+          'POST',
+          path,
+          { 'content-type': type, 'content-encoding': coding },
+          JSON_TEXT,
+        );
+        expect(res.status).toBe(415);
+        expect(res.body.error).toEqual({
+          code: 'unsupported_media_type',
+          message: `POST ${path} reads its body as sent; this request's body has Content-Encoding: ${coding}: send it uncompressed, without a Content-Encoding header`,
+          details: [
+            { code: 'content_encoding', message: 'send the body without Content-Encoding' },
+          ],
+        });
+      }
+      const identity = await send(
+        'POST',
+        '/t/json',
+        { 'content-type': 'application/json', 'content-encoding': 'identity' },
+        JSON_TEXT,
+      );
+      expect(identity.status).toBe(200);
+      expect(reached).toEqual([{ trust: 'trusted', note: 'x' }]);
+    },
+  );
+
+  it('refuses a charset other than UTF-8 with 415 naming UTF-8, on JSON and on the form', async () => {
+    for (const charset of ['latin1', 'ISO-8859-1', '"utf-16"', 'utf-16le']) {
+      const json = await send(
+        'POST',
+        '/t/json',
+        { 'content-type': `application/json; charset=${charset}` },
+        JSON_TEXT,
+      );
+      expect(json.status).toBe(415);
+      expect(json.body.error?.code).toBe('unsupported_media_type');
+      expect(json.body.error?.message).toContain(
+        `; this request says charset=${charset.replaceAll('"', '').toLowerCase()}: send the body in UTF-8, with charset=utf-8 or no charset`,
+      );
+      expect(json.body.error?.details).toEqual([
+        { code: 'charset', message: 'send Content-Type: application/json; charset=utf-8' },
+      ]);
+      const form = await send(
+        'POST',
+        '/t/form',
+        { 'content-type': `multipart/form-data; charset=${charset}; boundary=b0undary` },
+        MULTIPART,
+      );
+      expect(form.status).toBe(415);
+      expect(form.body.error?.message).toContain(
+        'multipart/form-data with the parts a and b, in UTF-8',
+      );
+    }
+    for (const charset of ['utf-8', 'UTF8', '"utf-8"'])
+      expect(
+        (
+          await send(
+            'POST',
+            '/t/json',
+            { 'content-type': `application/json; charset=${charset}` },
+            JSON_TEXT,
+          )
+        ).status,
+      ).toBe(200);
+    expect(reached).toHaveLength(3);
+  });
+
   it('leaves a body to an unknown route to its 404', async () => {
     const res = await send('POST', '/t/nothing', { 'content-type': 'text/plain' }, 'x');
     expect(res.status).toBe(404);

@@ -25,6 +25,8 @@ export const TakesBody = (mediaType: string, says: string) =>
 const BODYLESS = new Set(['GET', 'HEAD', 'TRACE']);
 /** RFC 9110 `token "/" token`. */
 const MEDIA_TYPE = /^[\w!#$%&'*+.^`|~-]+\/[\w!#$%&'*+.^`|~-]+$/;
+/** The only charset the gateway reads a body in, as a `charset` parameter may name it. */
+const UTF8 = new Set(['utf-8', 'utf8']);
 
 /**
  * Fastify `preParsing` hook: a request whose body is not of the type its route takes (JSON
@@ -33,7 +35,10 @@ const MEDIA_TYPE = /^[\w!#$%&'*+.^`|~-]+\/[\w!#$%&'*+.^`|~-]+$/;
  * guard, pipe or handler runs and nothing changes. That includes bodies without a Content-Type
  * and `+json` types (`application/vnd.api+json`, `application/merge-patch+json`): the gateway
  * reads plain JSON only and gives no such type its meaning. A Content-Type that is not a media
- * type at all is refused even without a body. Unknown routes are left to their 404.
+ * type at all is refused even without a body. A body is read as sent, in UTF-8: one with a
+ * Content-Encoding other than `identity` (gzip, deflate, br, ...) or a `charset` parameter other
+ * than utf-8 (latin1, utf-16, ...) is refused the same way, rather than read as if it had
+ * neither. Unknown routes are left to their 404.
  */
 export function refuseOtherBodies(
   request: FastifyRequest,
@@ -47,7 +52,7 @@ export function refuseOtherBodies(
   const readable = mediaType !== undefined && MEDIA_TYPE.test(mediaType);
   if (!hasBody(request) && (header === undefined || readable)) return done(null, payload);
   const wanted = bodyTypeOf(request);
-  if (mediaType === wanted.mediaType) return done(null, payload);
+  if (mediaType === wanted.mediaType) return done(unreadable(request, wanted), payload);
   const sent =
     header === undefined
       ? 'has a body without a Content-Type'
@@ -60,6 +65,43 @@ export function refuseOtherBodies(
       { code: 'content_type', message: `send Content-Type: ${wanted.mediaType}` },
     ]),
   );
+}
+
+/**
+ * Why a body of the right media type still cannot be read as sent: a content coding, or a
+ * charset other than UTF-8; null when it can.
+ */
+function unreadable(request: FastifyRequest, wanted: BodyType): DomainError | null {
+  const route = `${request.method} ${request.routeOptions.url ?? request.url}`;
+  const coding = request.headers['content-encoding']?.trim().toLowerCase();
+  if (hasBody(request) && coding && coding !== 'identity')
+    return new DomainError(
+      'unsupported_media_type',
+      `${route} reads its body as sent; this request's body has Content-Encoding: ${coding.slice(0, 100)}: send it uncompressed, without a Content-Encoding header`,
+      [{ code: 'content_encoding', message: 'send the body without Content-Encoding' }],
+    );
+  const charset = charsetOf(request.headers['content-type'] ?? '');
+  if (charset !== undefined && !UTF8.has(charset))
+    return new DomainError(
+      'unsupported_media_type',
+      `${route} takes ${wanted.says}, in UTF-8; this request says charset=${charset.slice(0, 100)}: send the body in UTF-8, with charset=utf-8 or no charset`,
+      [{ code: 'charset', message: `send Content-Type: ${wanted.mediaType}; charset=utf-8` }],
+    );
+  return null;
+}
+
+/** The `charset` parameter of a Content-Type header, lower-cased and unquoted, if it has one. */
+function charsetOf(header: string): string | undefined {
+  for (const parameter of header.split(';').slice(1)) {
+    const [name, ...value] = parameter.split('=');
+    if (name.trim().toLowerCase() === 'charset')
+      return value
+        .join('=')
+        .trim()
+        .replace(/^"(.*)"$/, '$1')
+        .toLowerCase();
+  }
+  return undefined;
 }
 
 function bodyTypeOf(request: FastifyRequest): BodyType {

@@ -43,7 +43,8 @@ function parseJson(part: string | Buffer, maxDepth: number): unknown {
     case 'manifest_too_deep':
       throw tooDeep('the multipart part "manifest" (plugin.json)', maxDepth);
     case 'manifest_invalid_json':
-      throw new DomainError('bad_request', `plugin.json is not valid JSON: ${parsed.message}`);
+      // The parser's message names plugin.json and says what to fix.
+      throw new DomainError('bad_request', parsed.message);
     case 'invalid_characters':
       throw new DomainError('validation_failed', 'invalid plugin manifest', parsed.details);
     // The codes of the parser's other refusals; the signature codes are never its answer.

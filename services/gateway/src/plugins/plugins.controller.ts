@@ -82,7 +82,7 @@ export class PluginsController {
   @ApiOperation({
     summary: 'Submit a plugin version',
     description:
-      'Answers `submitted` at once. With `?wait=<seconds>` (at most 120) it answers as soon as the outcome is known, with `status` and `loaded`, `load_failure`, `policy_violations` and `settled`: `approved` and `loaded: true` (a call made next runs it); `approved` and `loaded: false` with `load_failure` (why the executor could not load it, e.g. reason `trap`) or `policy_violations`; `pending_approval` (an admin must decide) or `rejected`. `settled: false` when the wait ran out first. The wait stops when the client disconnects.',
+      'Answers `submitted` at once. With `?wait=<seconds>` (at most 120) it answers as soon as the outcome is known, with `status` and `loaded`, `load_failure`, `policy_violations`, `findings` (what verification found) and `settled`: `approved` and `loaded: true` (a call made next runs it); `approved` and `loaded: false` with `load_failure` (why the executor could not load it, e.g. reason `trap`) or `policy_violations`; `pending_approval` (an admin must decide) or `rejected` (`findings` says why). `settled: false` when the wait ran out first. The wait stops when the client disconnects.',
   })
   @ApiQuery({
     name: 'wait',

@@ -43,6 +43,8 @@ export interface SettledState {
   load_failure: LoadFailure | null;
   /** The operator policy rules it breaks: approved, but no executor runs it while any are listed. */
   policy_violations: VersionState['policy_violations'];
+  /** What verification found (why a `rejected` version was), as the version's state lists it. */
+  findings: VersionState['findings'];
   /**
    * True when the outcome is known: approved and loaded, approved but its load failed or policy
    * refuses it, or resting (pending_approval after a submission, rejected, revoked). False when
@@ -75,7 +77,13 @@ export async function settledState(
   const { resting = RESTING_AFTER_SUBMIT, signal } = options;
   const waitMs = Math.min(seconds, MAX_WAIT_SECONDS) * 1000;
   const deadline = Date.now() + (waitMs > 0 ? waitMs : 0);
-  let seen: Known = { status, loaded: false, load_failure: null, policy_violations: [] };
+  let seen: Known = {
+    status,
+    loaded: false,
+    load_failure: null,
+    policy_violations: [],
+    findings: [],
+  };
   while (!outcomeKnown(seen, resting)) {
     if (signal?.aborted || Date.now() >= deadline) return { ...seen, settled: false };
     await sleep(POLL_MS, undefined, { signal }).catch(() => undefined);
@@ -86,6 +94,7 @@ export async function settledState(
       loaded: state.loaded,
       load_failure: state.load_failure,
       policy_violations: state.policy_violations,
+      findings: state.findings,
     };
   }
   return { ...seen, settled: true };

@@ -40,7 +40,9 @@ export const MAX_CONCURRENT_SUBMISSIONS = Symbol('MAX_CONCURRENT_SUBMISSIONS');
  * Reads the multipart body of a submission (through @fastify/multipart), refusing what does not
  * fit before the route runs: a body that is not multipart/form-data (415), a part over its own
  * limit as soon as it passes it (413 naming the part, the limit and its variable), an unknown
- * or repeated part (400 listing the parts). Parts are kept in memory, for
+ * or repeated part (400 listing the parts), a part with a Content-Transfer-Encoding (415). Each
+ * part is read as the bytes sent, whatever charset its Content-Type names (the manifest must be
+ * UTF-8: readManifestPart). Parts are kept in memory, for
  * {@link SubmittedParts}; nothing reaches the artifact store from here. At most
  * GATEWAY_MAX_CONCURRENT_SUBMISSIONS submissions are in hand at once (read, then handled, until
  * their answer is sent); one more is refused 503 `unavailable` with Retry-After, its body
@@ -64,11 +66,11 @@ export class SubmissionUpload implements NestInterceptor {
       module: part('module', limits.GATEWAY_MAX_MODULE_BYTES, 'GATEWAY_MAX_MODULE_BYTES'),
       sbom: part('sbom', limits.GATEWAY_MAX_SBOM_BYTES, 'GATEWAY_MAX_SBOM_BYTES'),
     };
+    // Every part is read as a file (readParts): one part past the known ones is enough to
+    // name it unknown or repeated.
     this.parserLimits = {
       fileSize: Math.max(...PARTS.map((p) => this.parts[p].bytes)) + 1,
-      fieldSize: this.parts.manifest.bytes,
-      files: PARTS.length,
-      fields: PARTS.length,
+      files: PARTS.length + 1,
     };
   }
 
@@ -101,17 +103,16 @@ export class SubmissionUpload implements NestInterceptor {
 
   private async read(request: FastifyRequest): Promise<SubmissionParts> {
     const read: SubmissionParts = {};
-    for await (const p of request.parts({ limits: this.parserLimits })) {
+    // Every part, a text field too, is taken as a file: its bytes as sent. Read as a field,
+    // busboy would decode it in the charset its Content-Type names and @fastify/multipart
+    // JSON-parse an application/json one, so the manifest checked would not be the bytes sent.
+    const parts = request.parts({ limits: this.parserLimits, isPartAFile: () => true });
+    for await (const p of parts) {
       const name = p.fieldname as Part;
       const limit = PARTS.includes(name) ? this.parts[name] : undefined;
-      if (p.type === 'field') {
-        // Only the manifest may come as text.
-        if (name !== 'manifest' || read.manifest !== undefined) throw unexpectedPart(p.fieldname);
-        if (p.valueTruncated) throw partTooLarge(this.parts.manifest);
-        read.manifest = String(p.value);
-        continue;
-      }
-      if (!limit || read[name] !== undefined) throw unexpectedPart(p.fieldname);
+      if (p.type !== 'file' || !limit || read[name] !== undefined)
+        throw unexpectedPart(p.fieldname);
+      if (!AS_SENT.has(p.encoding)) throw encodedPart(name, p.encoding);
       read[name] = await readWithin(p.file, limit);
     }
     return read;
@@ -135,6 +136,22 @@ export const SubmittedParts = createParamDecorator(
 );
 
 const part = (name: Part, bytes: number, setting: string): PartLimit => ({ name, bytes, setting });
+
+/** The Content-Transfer-Encodings that leave a part's bytes as they are (busboy's default 7bit). */
+const AS_SENT = new Set(['7bit', '8bit', 'binary']);
+
+/** A part with a Content-Transfer-Encoding, which RFC 7578 §4.7 deprecates and busboy never decodes. */
+const encodedPart = (name: Part, encoding: string) =>
+  new DomainError(
+    'unsupported_media_type',
+    `the multipart part "${name}" has Content-Transfer-Encoding: ${encoding.slice(0, 100)}; parts are read as sent: send its bytes as they are, without a Content-Transfer-Encoding header`,
+    [
+      {
+        code: 'content_transfer_encoding',
+        message: `send the part "${name}" without Content-Transfer-Encoding`,
+      },
+    ],
+  );
 
 const partTooLarge = (p: PartLimit) =>
   tooLarge(`the multipart part "${p.name}"`, `${p.name}_too_large`, p.bytes, p.setting);

@@ -66,6 +66,7 @@ const seen = (status: string) => ({
   loaded: false,
   load_failure: null,
   policy_violations: [],
+  findings: [],
 });
 
 /** Records requests and answers registry.submit the way the registry does: promotes, or refuses. */
@@ -145,7 +146,13 @@ describe('SubmissionService', () => {
     ['approved but its load failed', { status: 'approved', load_failure: loadFailure }],
     ['approved but policy refuses it', { status: 'approved', policy_violations: [violation] }],
     ['pending_approval', { status: 'pending_approval' }],
-    ['rejected', { status: 'rejected' }],
+    [
+      'rejected, with the findings that say why',
+      {
+        status: 'rejected',
+        findings: [{ code: 'module_hash_mismatch', message: 'the module is not the one signed' }],
+      },
+    ],
   ])('with a wait, answers as soon as the version is %s', async (_what, outcome) => {
     const final = { ...seen('approved'), ...outcome };
     bus.laterStates = [
@@ -251,7 +258,27 @@ describe('SubmissionService', () => {
     [
       'the manifest is not JSON',
       { manifest: '{"id": "example.greet",', module: wasm },
-      /not valid JSON/,
+      // Said once, not "plugin.json is not valid JSON: plugin.json is not valid JSON: ...".
+      /^plugin\.json is not valid JSON: (?!plugin\.json)/,
+    ],
+    [
+      'the manifest starts with a byte order mark',
+      {
+        manifest: Buffer.concat([
+          Buffer.of(0xef, 0xbb, 0xbf),
+          Buffer.from(JSON.stringify(manifest())),
+        ]),
+        module: wasm,
+      },
+      /^plugin\.json starts with a byte order mark .*: remove the byte order mark/,
+    ],
+    [
+      'the manifest is latin1',
+      {
+        manifest: Buffer.from(JSON.stringify(manifest({ name: 'Grüße' })), 'latin1'),
+        module: wasm,
+      },
+      /^plugin\.json is not valid UTF-8: save it as UTF-8/,
     ],
   ])(
     'refuses with bad_request when %s, storing and sending nothing',

@@ -40,7 +40,7 @@ export class SubmissionService {
    * Submits; with `waitSeconds`, answers once the outcome is known (approved and loaded, approved
    * but its load failed, pending_approval or rejected), that time has passed or `signal` aborts
    * (the client left), whichever is first: the answer then carries what the wait learned
-   * ({@link SettledState}: `loaded`, `load_failure`, `policy_violations`, `settled`).
+   * ({@link SettledState}: `loaded`, `load_failure`, `policy_violations`, `findings`, `settled`).
    */
   async submit(
     parts: SubmissionParts,

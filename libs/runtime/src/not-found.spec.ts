@@ -1,0 +1,119 @@
+import { request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Controller, Get, Module, type INestApplication } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { InProcessHub, MessagingModule } from '@convergio/messaging';
+import { bootstrapService } from './bootstrap.js';
+import { MetricsController } from './metrics.controller.js';
+
+@Controller()
+class ProbeController {
+  @Get('healthz')
+  health() {
+    return { status: 'ok' };
+  }
+}
+
+@Module({
+  imports: [
+    MessagingModule.forRoot({ kind: 'in-process', hub: new InProcessHub() }),
+    MessagingModule.forService('probe'),
+  ],
+  controllers: [ProbeController, MetricsController],
+})
+class ProbeModule {}
+
+/** A service as bootstrapService starts it, without an error filter of its own. */
+function start(beforeListen?: (app: NestFastifyApplication) => void): Promise<INestApplication> {
+  return bootstrapService('probe', ProbeModule, {
+    port: 0,
+    host: '127.0.0.1',
+    logging: { LOG_LEVEL: 'error', LOG_FORMAT: 'json' },
+    beforeListen,
+    shutdownHooks: false,
+  });
+}
+
+/** A raw request over a real socket, the path exactly as given. */
+function call(
+  app: INestApplication,
+  method: string,
+  path: string,
+): Promise<{ status: number; type: string | undefined; text: string }> {
+  const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path, method }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'], text }),
+      );
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('paths no route serves (notFoundHooks, through bootstrapService)', () => {
+  let app: INestApplication | undefined;
+  afterEach(() => app?.close());
+
+  it.each(['/nope', '/v1/plugins', '/healthz/x', '/nope?x=1', '/%2e%2e/healthz'])(
+    'answers GET %s with 404 not_found in the platform shape, naming the routes the service has',
+    async (path) => {
+      app = await start();
+      const res = await call(app, 'GET', path);
+      expect(res.status).toBe(404);
+      expect(res.type).toMatch(/^application\/json/);
+      expect(res.text.endsWith('}\n')).toBe(true);
+      expect(JSON.parse(res.text)).toEqual({
+        error: {
+          code: 'not_found',
+          message: `no route serves GET ${path.split('?')[0]}: this service answers only GET /healthz, /metrics`,
+          details: [],
+        },
+      });
+    },
+  );
+
+  it('keeps the 405 of a path some route takes under another method, and serves known routes', async () => {
+    app = await start();
+    const res = await call(app, 'POST', '/healthz');
+    expect(res.status).toBe(405);
+    expect(JSON.parse(res.text).error.code).toBe('method_not_allowed');
+    expect(await call(app, 'GET', '/healthz')).toMatchObject({ status: 200 });
+  });
+
+  it('points at /docs when the service serves it, and answers a wildcard path no file can be at likewise', async () => {
+    app = await start((nest) => {
+      const fastify = nest.getHttpAdapter().getInstance();
+      fastify.get('/docs', () => 'docs');
+      // As @fastify/static: 403 for a path it refuses, the not-found handler for a missing file.
+      fastify.get('/docs/*', (request, reply) =>
+        (request.params as { '*': string })['*'] === 'index.html'
+          ? reply.code(403).send('Forbidden')
+          : reply.callNotFound(),
+      );
+    });
+    for (const path of [
+      '/v1/nope',
+      '/docs/../..',
+      '/docs/%2e%2e/x',
+      '/docs/./index.html',
+      '/docs/%00',
+      '/docs/nothing',
+    ]) {
+      const res = await call(app, 'GET', path);
+      expect(res.status).toBe(404);
+      expect(JSON.parse(res.text)).toEqual({
+        error: {
+          code: 'not_found',
+          message: `no route serves GET ${path}: the routes are described at /docs (OpenAPI; JSON at /docs-json)`,
+          details: [],
+        },
+      });
+    }
+    expect(await call(app, 'GET', '/docs/index.html')).toMatchObject({ status: 403 });
+  });
+});
