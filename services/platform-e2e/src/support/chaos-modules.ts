@@ -21,6 +21,17 @@ const LOG_MESSAGE = `leak ${FAKE_TOKEN} \u001b[2J\u001b[31mred\u001b[0m\n{"level
 const hexBytes = (bytes: Buffer | string) =>
   [...Buffer.from(bytes)].map((b) => `\\${b.toString(16).padStart(2, '0')}`).join('');
 
+/**
+ * WAT that allocates an Extism block of `length` bytes into local `$h` and copies the module's
+ * memory from offset 0 into it (local `$i` counts; both must be declared, `$h` i64, `$i` i32).
+ */
+const copyToBlock = (length: number) => `(local.set $h (call $alloc (i64.const ${length})))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $i) (i32.const ${length})))
+      (call $store_u8 (i64.add (local.get $h) (i64.extend_i32_u (local.get $i))) (i32.load8_u (local.get $i)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $next)))`;
+
 const KERNEL = `
   (import "extism:host/env" "alloc" (func $alloc (param i64) (result i64)))
   (import "extism:host/env" "store_u8" (func $store_u8 (param i64 i32)))
@@ -123,12 +134,7 @@ export const fsReadWith = (bytes: Buffer) => `(module
   (memory (export "memory") 1)
   (data (i32.const 0) "${hexBytes(bytes)}")
   (func (export "run") (result i32) (local $h i64) (local $i i32) (local $out i64)
-    (local.set $h (call $alloc (i64.const ${bytes.length})))
-    (block $done (loop $next
-      (br_if $done (i32.ge_u (local.get $i) (i32.const ${bytes.length})))
-      (call $store_u8 (i64.add (local.get $h) (i64.extend_i32_u (local.get $i))) (i32.load8_u (local.get $i)))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br $next)))
+    ${copyToBlock(bytes.length)}
     (local.set $out (call $fs_read (local.get $h)))
     (call $output_set (local.get $out) (call $length (local.get $out)))
     (i32.const 0)))`;
@@ -169,12 +175,7 @@ const ALLOC_STORE_FLOOD = `
 const LOGGER = `
   (data (i32.const 0) "${hexBytes(LOG_MESSAGE)}")
   (func $message (result i64) (local $h i64) (local $i i32)
-    (local.set $h (call $alloc (i64.const ${Buffer.byteLength(LOG_MESSAGE)})))
-    (block $done (loop $next
-      (br_if $done (i32.ge_u (local.get $i) (i32.const ${Buffer.byteLength(LOG_MESSAGE)})))
-      (call $store_u8 (i64.add (local.get $h) (i64.extend_i32_u (local.get $i))) (i32.load8_u (local.get $i)))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br $next)))
+    ${copyToBlock(Buffer.byteLength(LOG_MESSAGE))}
     (local.get $h))`;
 
 const kernel = (body: string) => `(module
@@ -385,12 +386,7 @@ export const denialFlood = (reads: number) => `(module
   (memory (export "memory") 1)
   (data (i32.const 0) "${hexBytes(SHADOW)}")
   (func (export "run") (result i32) (local $h i64) (local $i i32)
-    (local.set $h (call $alloc (i64.const ${SHADOW.length})))
-    (block $done (loop $next
-      (br_if $done (i32.ge_u (local.get $i) (i32.const ${SHADOW.length})))
-      (call $store_u8 (i64.add (local.get $h) (i64.extend_i32_u (local.get $i))) (i32.load8_u (local.get $i)))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br $next)))
+    ${copyToBlock(SHADOW.length)}
     (local.set $i (i32.const 0))
     (loop $again
       (drop (call $fs_read (local.get $h)))
@@ -417,12 +413,7 @@ export const telemetryFlood = (events: number) => {
     (call $store_u8 (i64.add (local.get $h) (i64.extend_i32_u (local.get $at)))
       (i32.add (i32.const 48) (i32.rem_u (local.get $n) (i32.const 10)))))
   (func (export "run") (result i32) (local $h i64) (local $i i32)
-    (local.set $h (call $alloc (i64.const ${TELEMETRY_EVENT.length})))
-    (block $done (loop $next
-      (br_if $done (i32.ge_u (local.get $i) (i32.const ${TELEMETRY_EVENT.length})))
-      (call $store_u8 (i64.add (local.get $h) (i64.extend_i32_u (local.get $i))) (i32.load8_u (local.get $i)))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br $next)))
+    ${copyToBlock(TELEMETRY_EVENT.length)}
     (local.set $i (i32.const 0))
     (loop $again
       (call $digit (local.get $h) (i32.const ${digits}) (i32.div_u (local.get $i) (i32.const 100)))
