@@ -29,6 +29,7 @@ function start(beforeListen?: (app: NestFastifyApplication) => void): Promise<IN
     port: 0,
     host: '127.0.0.1',
     logging: { LOG_LEVEL: 'error', LOG_FORMAT: 'json' },
+    timeouts: { requestMs: 300_000, idleMs: 60_000 },
     beforeListen,
     shutdownHooks: false,
   });
