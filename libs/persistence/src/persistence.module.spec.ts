@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import { Injectable, Module } from '@nestjs/common';
+import { Injectable, Module, type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { InjectRepository, TypeOrmModule } from '@nestjs/typeorm';
 import { createTestDatabase, type TestDatabase } from '@convergio/testing';
@@ -55,5 +55,50 @@ describe('PersistenceModule (PostgreSQL)', () => {
       await app.close();
     }
     expect(dataSource.isInitialized).toBe(false);
+  });
+
+  it('logs each retry at boot as one line saying what to do, without a stack, and gives up with the reason', async () => {
+    const lines: { level: string; message: unknown; params: unknown[] }[] = [];
+    const record =
+      (level: string) =>
+      (message: unknown, ...params: unknown[]) =>
+        void lines.push({ level, message, params });
+    const logger: LoggerService = {
+      log: record('log'),
+      error: record('error'),
+      warn: record('warn'),
+      debug: record('debug'),
+      verbose: record('verbose'),
+    };
+    @Module({
+      imports: [
+        PersistenceModule.forRoot({
+          url: database.url,
+          schema: 'audit_unmigrated',
+          ...approval,
+          migrationStep: 'run the migration step first',
+          retryAttempts: 3,
+          retryDelayMs: 10,
+        }),
+      ],
+    })
+    class UnmigratedModule {}
+
+    await expect(
+      NestFactory.createApplicationContext(UnmigratedModule, { logger, abortOnError: false }),
+    ).rejects.toThrow(/the schema audit_unmigrated is not migrated.*run the migration step first/);
+    const retries = lines.filter((l) => String(l.message).includes('the database is not ready'));
+    expect(retries.map((l) => l.level)).toEqual(['warn', 'warn']);
+    for (const [i, { message, params }] of retries.entries()) {
+      expect(message).toMatch(
+        new RegExp(
+          `^the database is not ready \\(attempt ${i + 1} of 3, next in 0\\.01 s\\): the schema audit_unmigrated is not migrated.*: run the migration step first$`,
+        ),
+      );
+      expect(String(message)).not.toContain('\n');
+      expect(params).toEqual(['PersistenceModule']);
+    }
+    // TypeOrmModule's own retry lines, each with a stack, are gone.
+    expect(lines.filter((l) => l.params.includes('TypeOrmModule'))).toEqual([]);
   });
 });

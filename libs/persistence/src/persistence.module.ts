@@ -1,4 +1,5 @@
 import {
+  Logger,
   Module,
   type DynamicModule,
   type InjectionToken,
@@ -18,8 +19,9 @@ export interface PersistenceModuleOptions extends PersistenceOptions {
    * the schema: only check that they are applied, and fail naming this deploy step if not.
    */
   migrationStep?: string;
-  /** Connection attempts at boot before giving up (default 10). */
+  /** Attempts at boot to connect and find the schema migrated, before giving up (default 10). */
   retryAttempts?: number;
+  /** Pause between two attempts, ms (default 3000). */
   retryDelayMs?: number;
 }
 
@@ -53,19 +55,62 @@ export class PersistenceModule {
               ...createDataSourceOptions(resolved),
               migrationStep: resolved.migrationStep,
               retryAttempts: resolved.retryAttempts,
-              retryDelay: resolved.retryDelayMs,
+              retryDelayMs: resolved.retryDelayMs,
+              // The attempts are made, and logged, by openWithRetries below: TypeOrmModule's own
+              // retries would log each with its stack.
+              toRetry: () => false,
             };
           },
-          dataSourceFactory: async (dataSourceOptions) => {
-            const options = dataSourceOptions as DataSourceOptions & { migrationStep?: string };
-            const { migrationStep, ...working } = options;
-            const dataSource = await new DataSource(working).initialize();
-            if (migrationStep) await assertMigrated(dataSource, migrationStep);
-            else await runMigrations(dataSource);
-            return dataSource;
-          },
+          dataSourceFactory: (dataSourceOptions) =>
+            openWithRetries(dataSourceOptions as DataSourceOptions & PersistenceModuleOptions),
         }),
       ],
     };
   }
+}
+
+const log = new Logger(PersistenceModule.name);
+
+/**
+ * Connects, then migrates (or checks, with `migrationStep`, that the schema is migrated), trying
+ * again after `retryDelayMs` up to `retryAttempts` times: each failed attempt but the last is
+ * one warning line giving the reason (an unmigrated schema's names the deploy step to run);
+ * the last one's error is thrown.
+ */
+async function openWithRetries(
+  options: DataSourceOptions & PersistenceModuleOptions,
+): Promise<DataSource> {
+  const { migrationStep, retryAttempts = 10, retryDelayMs = 3000, ...working } = options;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await open(working, migrationStep);
+    } catch (error) {
+      if (attempt >= retryAttempts) throw error;
+      log.warn(
+        `the database is not ready (attempt ${attempt} of ${retryAttempts}, next in ${retryDelayMs / 1000} s): ${reasonOf(error)}`,
+      );
+      await new Promise((resolve) => setTimeout(resolve, retryDelayMs));
+    }
+  }
+}
+
+/** One attempt: a DataSource connected and migrated, or none left open. */
+async function open(options: DataSourceOptions, migrationStep: string | undefined) {
+  const dataSource = await new DataSource(options).initialize();
+  try {
+    if (migrationStep) await assertMigrated(dataSource, migrationStep);
+    else await runMigrations(dataSource);
+    return dataSource;
+  } catch (error) {
+    await dataSource.destroy();
+    throw error;
+  }
+}
+
+/** An error's message on one line (each address's of a connection refused on all of them). */
+function reasonOf(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0)
+    return error.errors.map(reasonOf).join('; ');
+  const text = error instanceof Error && error.message ? error.message : String(error);
+  return text.replace(/\s*\n\s*/g, ' ');
 }

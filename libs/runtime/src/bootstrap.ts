@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
-import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { Module, type DynamicModule, type INestApplication, type Type } from '@nestjs/common';
+import { APP_FILTER, NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { connectBus } from '@convergio/messaging';
 import {
@@ -14,6 +14,7 @@ import type { HttpTimeouts } from './base-config.js';
 import { clientErrorReply, idleTimeoutHook, serverTimeouts } from './client-errors.js';
 import { jsonEndsWithNewline } from './json-newline.js';
 import { frameworkErrorReply, MAX_PARAM_CHARS } from './framework-errors.js';
+import { PlatformErrorFilter } from './error-filter.js';
 import { assertCanListen } from './listen-probe.js';
 import { methodNotAllowedHook } from './method-not-allowed.js';
 import { notFoundHooks } from './not-found.js';
@@ -32,6 +33,15 @@ export interface BootstrapOptions {
 }
 
 /**
+ * The root module of every service: its error filter answers in the platform's error shape what
+ * the service's own modules leave unhandled. Nest tries the last global filter registered first,
+ * and registers the root module's before those of the modules it imports, so a filter of the
+ * service's own (the gateway's) takes precedence.
+ */
+@Module({ providers: [{ provide: APP_FILTER, useClass: PlatformErrorFilter }] })
+class ServiceHttpModule {}
+
+/**
  * Creates a Nest application on Fastify (ADR 0018), starts its bus handlers and its HTTP port.
  * Throws ConfigError (naming HOST or PORT) when it cannot listen there, before anything joins the
  * bus (assertCanListen).
@@ -45,7 +55,7 @@ export async function bootstrapService(
   initTelemetry(name);
   const logger = new ServiceLogger(name, o.logging);
   const app = await NestFactory.create<NestFastifyApplication>(
-    module,
+    { module: ServiceHttpModule, imports: [module] },
     new FastifyAdapter({
       // Fastify's own request logging stays off: the access log below is the one.
       logger: false,

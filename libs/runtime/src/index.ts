@@ -1,5 +1,7 @@
 export * from './health.controller.js';
 export * from './bootstrap.js';
+export * from './error-filter.js';
+export * from './error-status.js';
 export * from './base-config.js';
 export * from './nats-credentials.js';
 export * from './service-root.module.js';

@@ -1,8 +1,9 @@
 import 'reflect-metadata';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { ConfigError, loadConfig } from '@convergio/config';
 import { DataDirInUseError } from '@convergio/persistence';
+import { adminKeyFile } from './admin-key-file.js';
 import { StandaloneConfig } from './config/standalone.config.js';
 import { secretStoreKeyFile } from './secret-store-key.js';
 import { startStandalone } from './standalone.js';
@@ -10,10 +11,7 @@ import { startStandalone } from './standalone.js';
 const log = new Logger('convergio');
 let env;
 try {
-  env = loadConfig(StandaloneConfig, {
-    ADMIN_KEY_FILE: join(process.env.DATA_DIR ?? './data', 'admin-key'),
-    ...process.env,
-  });
+  env = loadConfig(StandaloneConfig);
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   process.stderr.write(`convergio: ${error.message}\n`);
@@ -31,7 +29,7 @@ log.log(
 log.log(
   env.CONVERGIO_ADMIN_KEY
     ? 'admin key: the one in CONVERGIO_ADMIN_KEY'
-    : `admin key: in ${resolve(env.ADMIN_KEY_FILE)}`,
+    : `admin key: in ${resolve(adminKeyFile(env))}`,
 );
 
 if (!env.AZURE_KEY_VAULT_URL)

@@ -23,13 +23,10 @@ describe('standalone mode: secrets', () => {
   });
 
   const config = (dir: string) =>
-    loadConfig(StandaloneConfig, {
-      DATA_DIR: dir,
-      PORT: '0',
-      ADMIN_KEY_FILE: join(dir, 'admin-key'),
-    });
+    // ADMIN_KEY_FILE unset: the admin key goes into the data directory too.
+    loadConfig(StandaloneConfig, { DATA_DIR: dir, PORT: '0' });
 
-  it('generates the store key into the data directory, and a plugin reads its secret across a restart', async () => {
+  it('generates the store key and the admin key into the data directory, and a plugin reads its secret across a restart', async () => {
     let p = (platform = await startStandalone(config(dataDir)));
     const keyFile = join(dataDir, 'secret-store-key');
     const storeKey = readFileSync(keyFile, 'utf8').trim();

@@ -27,6 +27,7 @@ import {
   VerificationModule,
   type SbomPolicy,
 } from '@convergio/verification';
+import { adminKeyFile } from './admin-key-file.js';
 import type { StandaloneConfig } from './config/standalone.config.js';
 
 const persistence: ServicePersistence[] = [
@@ -67,7 +68,7 @@ export class StandaloneModule {
           migrations: persistence.flatMap((p) => p.migrations),
         }),
         ArtifactStoreModule.forRoot(join(env.DATA_DIR, 'artifacts')),
-        GatewayModule.register(env, { replicas: 'one' }),
+        GatewayModule.register({ ...env, ADMIN_KEY_FILE: adminKeyFile(env) }, { replicas: 'one' }),
         RegistryModule,
         VerificationModule.register({
           coreVersion: env.CORE_VERSION,

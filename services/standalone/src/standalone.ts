@@ -7,6 +7,7 @@ import { startEmbeddedPostgres } from '@convergio/persistence';
 import { bootstrapService, httpTimeoutsOf, loadPlatformGrants } from '@convergio/runtime';
 import { prepareGatewayHttp } from '@convergio/gateway';
 import { sbomPolicyOf } from '@convergio/verification';
+import { adminKeyFile } from './admin-key-file.js';
 import type { StandaloneConfig } from './config/standalone.config.js';
 import { StandaloneModule } from './standalone.module.js';
 import { secretStoreKeyFile, standaloneSecretStoreKey } from './secret-store-key.js';
@@ -28,7 +29,7 @@ export async function startStandalone(env: Static<typeof StandaloneConfig>): Pro
     policyFile: env.GRANT_POLICY_FILE,
     pluginFilesDir: env.PLUGIN_FILES_DIR ?? join(env.DATA_DIR, 'plugin-files'),
     dataDirs: [env.DATA_DIR],
-    configFiles: [env.ADMIN_KEY_FILE, secretStoreKeyFile(env)],
+    configFiles: [adminKeyFile(env), secretStoreKeyFile(env)],
   });
   const sbom = await sbomPolicyOf(env);
   const secretStoreKey =

@@ -1,39 +1,33 @@
-import { randomUUID } from 'node:crypto';
-import {
-  Catch,
-  HttpException,
-  Inject,
-  Logger,
-  type ArgumentsHost,
-  type ExceptionFilter,
-} from '@nestjs/common';
+import { Catch, HttpException, Inject, type ArgumentsHost } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError, type ErrorDetail } from '@convergio/contracts';
+import { PlatformErrorFilter } from '@convergio/runtime';
 import { GATEWAY_LIMITS, type GatewayLimits } from '../config/gateway.config.js';
-import { codeOfStatus, statusOf } from './error-status.js';
 import { jsonBodyError } from './json-body.js';
 import { RetryLaterError } from './retry-later.js';
 
-/** Every error leaves the gateway as {"error": {code, message, details}}; unknown ones get an id that is logged. */
+/**
+ * Every error leaves the gateway as {"error": {code, message, details}} (PlatformErrorFilter),
+ * and besides: a JSON body over GATEWAY_MAX_INVOKE_BYTES is a 413 naming it, a RetryLaterError
+ * carries Retry-After, and a request whose client has gone is no error of ours.
+ */
 @Catch()
-export class HttpErrorFilter implements ExceptionFilter {
-  private readonly log = new Logger('HttpError');
-
+export class HttpErrorFilter extends PlatformErrorFilter {
   constructor(
-    private readonly adapter: HttpAdapterHost,
+    adapter: HttpAdapterHost,
     @Inject(GATEWAY_LIMITS) private readonly limits: GatewayLimits,
-  ) {}
+  ) {
+    super(adapter);
+  }
 
-  catch(exception: unknown, host: ArgumentsHost): void {
+  override catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const { status, code, message, details } = clientGone(exception, http.getRequest())
-      ? this.clientClosed()
-      : this.describe(exception);
-    const response = http.getResponse<FastifyReply>();
     if (exception instanceof RetryLaterError)
-      void response.header('retry-after', String(exception.retryAfterSeconds));
-    this.adapter.httpAdapter.reply(response, { error: { code, message, details } }, status);
+      void http
+        .getResponse<FastifyReply>()
+        .header('retry-after', String(exception.retryAfterSeconds));
+    if (clientGone(exception, http.getRequest())) this.send(host, this.clientClosed());
+    else super.catch(exception, host);
   }
 
   /**
@@ -46,30 +40,10 @@ export class HttpErrorFilter implements ExceptionFilter {
     return { status: 400, code: 'bad_request', message, details: [] };
   }
 
-  private describe(e: unknown): {
-    status: number;
-    code: string;
-    message: string;
-    details: ErrorDetail[];
-  } {
-    // Nest wraps what Fastify raises before a route runs (a body over its limit) in an
-    // HttpException; a body parser's own DomainError arrives as it is.
+  /** Fastify's refusal of a JSON body over its limit (wrapped by Nest) is a 413 naming it. */
+  protected override domainErrorOf(e: unknown): unknown {
     const cause = e instanceof HttpException ? e.cause : undefined;
-    const domain = cause instanceof DomainError ? cause : (jsonBodyError(cause, this.limits) ?? e);
-    if (domain instanceof DomainError)
-      return {
-        status: statusOf(domain.code),
-        code: domain.code,
-        message: domain.message,
-        details: domain.details,
-      };
-    if (e instanceof HttpException) {
-      const status = e.getStatus();
-      return { status, code: codeOfStatus(status), message: e.message, details: [] };
-    }
-    const id = randomUUID();
-    this.log.error(`unhandled error ${id}`, e instanceof Error ? e.stack : String(e));
-    return { status: 500, code: 'internal', message: `internal error (id ${id})`, details: [] };
+    return jsonBodyError(cause, this.limits) ?? super.domainErrorOf(e);
   }
 }
 

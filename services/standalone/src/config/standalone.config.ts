@@ -20,6 +20,13 @@ export const StandaloneConfig = Type.Object({
     description: 'core version plugins are checked against',
   }),
   ...GatewayEnv,
+  // Kept with the rest of the data here (adminKeyFile); the key keeps GatewayEnv's place.
+  ADMIN_KEY_FILE: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description: 'where a generated admin key is written (default: DATA_DIR/admin-key)',
+    }),
+  ),
   ...ApprovalEnv,
   ...ExecutorLimitsEnv,
   ...GrantPolicyEnv,
