@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import request from 'supertest';
 import { loadConfig } from '@convergio/config';
 import {
@@ -179,6 +179,8 @@ describe('standalone mode', () => {
     // Left by a process that stopped before collecting (the in-process bus keeps no events).
     await p.stop();
     platform = undefined;
+    // Its shard directory went with the last file in it: the leftover brings it back.
+    await mkdir(dirname(file), { recursive: true });
     await writeFile(file, module);
     p = await start();
     await expectEventually(async () => expect(await stored()).toEqual(before));
