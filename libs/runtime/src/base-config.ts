@@ -78,7 +78,7 @@ export const ArtifactEnv = {
  * How long a client may take to send a request, and stay silent on its connection (slow-request
  * attacks hold a connection otherwise); every service's HTTP port. See {@link HttpTimeouts}.
  */
-export const HttpTimeoutEnv = {
+export const HttpConnectionEnv = {
   HTTP_REQUEST_TIMEOUT_MS: Type.Integer({
     minimum: 1000,
     maximum: 24 * 3600 * 1000,
@@ -93,11 +93,18 @@ export const HttpTimeoutEnv = {
     description:
       'longest pause in which no byte moves on a connection while its client owes them (sending a request, or reading an answer), ms; the connection is then closed: a request whose body paused is first answered 408 request_timeout, one still in its headers and an answer not read are dropped. Never counted while the server works on a received request (a ?wait of up to 120 s, an invoke or batch); between requests a kept-alive connection is closed after 72 s',
   }),
+  HTTP_MAX_CONNECTIONS: Type.Integer({
+    minimum: 1,
+    maximum: 1_000_000,
+    default: 4096,
+    description:
+      "connections the service's HTTP port holds at once; more are closed as they arrive. Keep it under the process's open-file limit (ulimit -n) with room for the database, NATS and, on the executor, the sandbox processes' sockets. One connection holds at most 8 requests received and not yet answered (HTTP/1.1 pipelining); a ninth closes it",
+  }),
 };
 
 /**
  * Where a service listens for HTTP (health, readiness, metrics; the API for the gateway), how long
- * a client gets to send a request ({@link HttpTimeoutEnv}) and how it logs. Loopback by default:
+ * a client gets to send a request ({@link HttpConnectionEnv}) and how it logs. Loopback by default:
  * the container image sets `HOST=0.0.0.0`.
  */
 export const serviceEnv = (port: number) => ({
@@ -112,7 +119,7 @@ export const serviceEnv = (port: number) => ({
     default: '127.0.0.1',
     description: 'interface to listen on: 127.0.0.1 (the default) or 0.0.0.0 for every interface',
   }),
-  ...HttpTimeoutEnv,
+  ...HttpConnectionEnv,
   ...LoggingEnv,
 });
 
@@ -147,7 +154,7 @@ export const inputSchemaBoundsOf = (env: {
   maxDepth: env.INPUT_SCHEMA_MAX_DEPTH,
 });
 
-/** How long a client gets to send a request and may pause on its connection ({@link HttpTimeoutEnv}). */
+/** How long a client gets to send a request and may pause on its connection ({@link HttpConnectionEnv}). */
 export interface HttpTimeouts {
   /** A whole request, first byte to last, ms; its headers get at most 60 s of it. */
   requestMs: number;
@@ -155,7 +162,7 @@ export interface HttpTimeouts {
   idleMs: number;
 }
 
-/** The {@link HttpTimeouts} of a validated environment holding {@link HttpTimeoutEnv}. */
+/** The {@link HttpTimeouts} of a validated environment holding {@link HttpConnectionEnv}. */
 export const httpTimeoutsOf = (env: {
   HTTP_REQUEST_TIMEOUT_MS: number;
   HTTP_IDLE_TIMEOUT_MS: number;

@@ -12,6 +12,7 @@ import {
 } from '@convergio/observability';
 import type { HttpTimeouts } from './base-config.js';
 import { clientErrorReply, idleTimeoutHook, serverTimeouts } from './client-errors.js';
+import { guardConnections, pipeliningHook } from './connection-guard.js';
 import { jsonEndsWithNewline } from './json-newline.js';
 import { frameworkErrorReply, MAX_PARAM_CHARS } from './framework-errors.js';
 import { PlatformErrorFilter } from './error-filter.js';
@@ -25,6 +26,8 @@ export interface BootstrapOptions {
   host: string;
   /** How long a client gets to send a request and may pause (HTTP_REQUEST_TIMEOUT_MS, HTTP_IDLE_TIMEOUT_MS). */
   timeouts: HttpTimeouts;
+  /** Connections the port holds at once (HTTP_MAX_CONNECTIONS). */
+  maxConnections: number;
   logging: LogSettings;
   /** Runs after the bus handlers start and before the port opens (e.g. OpenAPI). */
   beforeListen?: (app: NestFastifyApplication) => void;
@@ -84,6 +87,9 @@ export async function bootstrapService(
   fastify.addHook('onRequest', abortedRequestLogHook(logger));
   // A request whose body pauses too long is answered 408; a server at work is not idle.
   fastify.addHook('onRequest', idleTimeoutHook(logger, o.timeouts));
+  // Answers nobody reads do not pile up: pipelining is bounded, an unread answer times out.
+  fastify.addHook('onRequest', pipeliningHook);
+  guardConnections(fastify.server, o.maxConnections, o.timeouts.idleMs);
   // A known path asked with a method it does not take: 405 with Allow, not the not-found 404.
   fastify.addHook('onRequest', methodNotAllowedHook(fastify));
   // A path no route serves: 404 in the platform's shape, saying where the routes are.

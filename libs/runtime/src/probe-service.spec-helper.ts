@@ -40,6 +40,7 @@ export function start(
     port: 0,
     host: '127.0.0.1',
     timeouts: { requestMs: 30_000, idleMs: 30_000 },
+    maxConnections: 64,
     logging: { LOG_LEVEL: 'error', LOG_FORMAT: 'json' },
     beforeListen,
     shutdownHooks: false,

@@ -8,7 +8,11 @@ import { ServiceRootModule, type ServiceRootOptions } from './service-root.modul
 
 /** What `serviceEnv` adds to every service's environment. */
 type ServiceEnv = LogSettings &
-  Parameters<typeof httpTimeoutsOf>[0] & { PORT: number; HOST: string };
+  Parameters<typeof httpTimeoutsOf>[0] & {
+    PORT: number;
+    HOST: string;
+    HTTP_MAX_CONNECTIONS: number;
+  };
 
 /**
  * The whole `main.ts` of a distributed service: validate the environment
@@ -33,6 +37,7 @@ export async function runService<S extends TObject>(
       port: e.PORT,
       host: e.HOST,
       timeouts: httpTimeoutsOf(e),
+      maxConnections: e.HTTP_MAX_CONNECTIONS,
       logging: e,
       beforeListen,
     });

@@ -49,6 +49,7 @@ export async function startStandalone(env: Static<typeof StandaloneConfig>): Pro
         port: env.PORT,
         host: env.HOST,
         timeouts: httpTimeoutsOf(env),
+        maxConnections: env.HTTP_MAX_CONNECTIONS,
         logging: env,
         beforeListen: prepareGatewayHttp,
         // The embedded database must stop after the app, so shutdown is ours to run.
