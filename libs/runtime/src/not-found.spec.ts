@@ -35,11 +35,12 @@ describe('paths no route serves (notFoundHooks, through bootstrapService)', () =
     app = await start((nest) => {
       const fastify = nest.getHttpAdapter().getInstance();
       fastify.get('/docs', () => 'docs');
-      // As @fastify/static: 403 for a path it refuses, the not-found handler for a missing file.
+      // As @fastify/static: the not-found handler for a missing file, and here 403 for any other
+      // path that reaches it (a path the hooks must take first).
       fastify.get('/docs/*', (request, reply) =>
-        (request.params as { '*': string })['*'] === 'index.html'
-          ? reply.code(403).send('Forbidden')
-          : reply.callNotFound(),
+        (request.params as { '*': string })['*'] === 'nothing'
+          ? reply.callNotFound()
+          : reply.code(403).send('Forbidden'),
       );
     });
     for (const path of [
@@ -48,6 +49,9 @@ describe('paths no route serves (notFoundHooks, through bootstrapService)', () =
       '/docs/%2e%2e/x',
       '/docs/./index.html',
       '/docs/%00',
+      '/docs/..%5c..%5cetc%5cpasswd',
+      `/docs/${'a'.repeat(256)}`,
+      `/docs/${'%C3%A9'.repeat(128)}`,
       '/docs/nothing',
     ]) {
       const res = await call(app, 'GET', path);
@@ -55,7 +59,7 @@ describe('paths no route serves (notFoundHooks, through bootstrapService)', () =
       expect(JSON.parse(res.text)).toEqual({
         error: {
           code: 'not_found',
-          message: `no route serves GET ${path}: the routes are described at /docs (OpenAPI; JSON at /docs-json)`,
+          message: `no route serves GET ${path.slice(0, 200)}: the routes are described at /docs (OpenAPI; JSON at /docs-json)`,
           details: [],
         },
       });

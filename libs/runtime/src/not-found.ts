@@ -8,8 +8,14 @@ import type {
 
 /** Where a service that serves an OpenAPI description serves it (the gateway's SwaggerModule). */
 const DOCS = '/docs';
-/** Path segments a wildcard route (static files) never serves: dot segments and NUL. */
-const UNSERVABLE_SEGMENT = /(^|\/)\.\.?(\/|$)|\0/;
+/**
+ * Paths a wildcard route (static files) never serves, which its file server would refuse with a
+ * bare 403: dot segments (between slashes or backslashes, as the file server reads them) and NUL;
+ * and segments longer than a file name may be ({@link NAME_MAX} bytes).
+ */
+const UNSERVABLE_SEGMENT = /(^|[\\/])\.\.?([\\/]|$)|\0/;
+/** The longest file name, bytes (Linux NAME_MAX). */
+const NAME_MAX = 255;
 
 /**
  * Fastify hooks that answer a path no route serves with 404 `not_found` in the platform's error
@@ -55,5 +61,9 @@ export function notFoundHooks(fastify: FastifyInstance) {
 function unservable(request: FastifyRequest): boolean {
   if (!request.routeOptions.url?.endsWith('*')) return false;
   const tail = (request.params as Record<string, string | undefined>)['*'];
-  return tail !== undefined && UNSERVABLE_SEGMENT.test(tail);
+  return (
+    tail !== undefined &&
+    (UNSERVABLE_SEGMENT.test(tail) ||
+      tail.split(/[\\/]/).some((segment) => Buffer.byteLength(segment) > NAME_MAX))
+  );
 }

@@ -275,6 +275,24 @@ describe('bodies of a type their route does not take (refuseOtherBodies)', () =>
     expect(reached).toHaveLength(3);
   });
 
+  it('refuses a charset named twice or in the extended form, whichever comes first', async () => {
+    for (const [parameters, says] of [
+      ['charset=utf-8; charset=latin1', 'utf-8, latin1'],
+      ['charset=latin1; charset=utf-8', 'latin1, utf-8'],
+      ["charset*=utf-16''x", "*utf-16''x"],
+      ["charset=utf-8; charset*=utf-8''x", "utf-8, *utf-8''x"],
+    ]) {
+      const res = await send(
+        'POST',
+        '/t/json',
+        { 'content-type': `application/json; ${parameters}` },
+        JSON_TEXT,
+      );
+      expect(res.status).toBe(415);
+      expect(res.body.error?.message).toContain(`this request says charset=${says}:`);
+    }
+  });
+
   it('leaves a body to an unknown route to its 404', async () => {
     const res = await send('POST', '/t/nothing', { 'content-type': 'text/plain' }, 'x');
     expect(res.status).toBe(404);

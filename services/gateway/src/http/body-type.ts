@@ -90,18 +90,26 @@ function unreadable(request: FastifyRequest, wanted: BodyType): DomainError | nu
   return null;
 }
 
-/** The `charset` parameter of a Content-Type header, lower-cased and unquoted, if it has one. */
+/**
+ * The `charset` of a Content-Type header, lower-cased and unquoted, if it has one. A header naming
+ * it twice, or in the extended form `charset*` (RFC 8187), answers all it names joined by `, `:
+ * never one reader's pick among them, so it is never taken for UTF-8.
+ */
 function charsetOf(header: string): string | undefined {
+  const named: string[] = [];
   for (const parameter of header.split(';').slice(1)) {
     const [name, ...value] = parameter.split('=');
-    if (name.trim().toLowerCase() === 'charset')
-      return value
-        .join('=')
-        .trim()
-        .replace(/^"(.*)"$/, '$1')
-        .toLowerCase();
+    const key = name.trim().toLowerCase();
+    if (key === 'charset' || key === 'charset*')
+      named.push(
+        `${key === 'charset*' ? '*' : ''}${value
+          .join('=')
+          .trim()
+          .replace(/^"(.*)"$/, '$1')
+          .toLowerCase()}`,
+      );
   }
-  return undefined;
+  return named.length === 0 ? undefined : named.join(', ');
 }
 
 function bodyTypeOf(request: FastifyRequest): BodyType {
