@@ -115,14 +115,18 @@ describe('ProcessSandboxRuntime: one OS process per plugin version', () => {
     // Each counts at least SANDBOX_START_BYTES, then what its process was last seen to hold.
     const both = shared.residentBytes();
     expect(both).toBeGreaterThanOrEqual(2 * SANDBOX_START_BYTES);
+    // Each plugin counts its own process the same way.
+    expect(one.residentBytes).toBeGreaterThanOrEqual(SANDBOX_START_BYTES);
+    expect(one.residentBytes + two.residentBytes).toBe(both);
     const call = one.call('echo', text('busy'));
     expect(one.callsInFlight).toBe(1);
     await call;
     expect(one.callsInFlight).toBe(0);
 
     await one.close();
+    expect(one.residentBytes).toBe(0);
+    expect(shared.residentBytes()).toBe(two.residentBytes);
     expect(shared.residentBytes()).toBeGreaterThanOrEqual(SANDBOX_START_BYTES);
-    expect(shared.residentBytes()).toBeLessThan(both);
     await two.close();
     expect(shared.residentBytes()).toBe(0);
   });

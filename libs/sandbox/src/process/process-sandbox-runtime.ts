@@ -77,10 +77,7 @@ export class ProcessSandboxRuntime {
    * poll (every 250 ms), and no less than SANDBOX_START_BYTES, what it holds once started.
    */
   residentBytes(): number {
-    let total = 0;
-    for (const sandbox of this.residents)
-      total += Math.max(sandbox.residentBytes, SANDBOX_START_BYTES);
-    return total;
+    return residentBytesOf(this.residents);
   }
 
   /**
@@ -112,6 +109,18 @@ export interface ProcessSandboxPlugin extends LoadedSandboxPlugin {
   readonly memoryBudget: SandboxMemoryBudget;
   /** Its calls running or waiting for an instance. */
   readonly callsInFlight: number;
+  /**
+   * Resident memory of its sandbox processes that have not exited (after close, while its calls
+   * finish; after a crash, the one started again), bytes, counted as
+   * {@link ProcessSandboxRuntime.residentBytes} counts them.
+   */
+  readonly residentBytes: number;
+}
+
+function residentBytesOf(processes: Iterable<SandboxProcess>): number {
+  let total = 0;
+  for (const sandbox of processes) total += Math.max(sandbox.residentBytes, SANDBOX_START_BYTES);
+  return total;
 }
 
 class ProcessPlugin implements ProcessSandboxPlugin {
@@ -125,6 +134,8 @@ class ProcessPlugin implements ProcessSandboxPlugin {
   private closed = false;
   private crashes = 0;
   private lastCrashMs = 0;
+  /** Its processes that have not exited; each is also in the runtime's `residents`. */
+  private readonly own = new Set<SandboxProcess>();
 
   constructor(
     private readonly options: ProcessSandboxRuntimeOptions,
@@ -132,6 +143,10 @@ class ProcessPlugin implements ProcessSandboxPlugin {
     readonly memoryBudget: SandboxMemoryBudget,
     private readonly residents: Set<SandboxProcess>,
   ) {}
+
+  get residentBytes(): number {
+    return residentBytesOf(this.own);
+  }
 
   async start(): Promise<void> {
     const started = performance.now();
@@ -206,7 +221,16 @@ class ProcessPlugin implements ProcessSandboxPlugin {
         memoryCeilingBytes: options.memoryCeilingBytes,
         maxInstances: this.memoryBudget.instances,
         nodeFlags: this.memoryBudget.nodeFlags,
-        residents: this.residents,
+        residents: {
+          add: (sandbox) => {
+            this.residents.add(sandbox);
+            this.own.add(sandbox);
+          },
+          delete: (sandbox) => {
+            this.residents.delete(sandbox);
+            this.own.delete(sandbox);
+          },
+        },
         events: {
           denied: (event) => options.onDenied?.(identity, event),
           emitted: eventsListener(identity, onLog, onTelemetry),

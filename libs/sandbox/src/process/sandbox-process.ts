@@ -33,8 +33,11 @@ export interface SandboxProcessOptions {
   maxInstances: number;
   /** Node and V8 flags the process starts with (see sandboxMemoryBudget). */
   nodeFlags: readonly string[];
-  /** The set the process belongs to from its start until it exits (its runtime's live processes). */
-  residents?: Set<SandboxProcess>;
+  /**
+   * What the process is added to at its start and deleted from when it exits (its runtime's and
+   * its plugin's live processes).
+   */
+  residents?: { add(sandbox: SandboxProcess): unknown; delete(sandbox: SandboxProcess): unknown };
   events: SandboxProcessEvents;
 }
 
