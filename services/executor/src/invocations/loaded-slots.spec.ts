@@ -18,17 +18,6 @@ describe('slotToFree', () => {
     expect(slotToFree(loaded, 'bob', 2)).toBe('m1');
   });
 
-  it('frees only what may go, counting the rest toward their shares', () => {
-    const loaded = holders(['b1', 'bob'], ['m1', 'mallory'], ['m2', 'mallory'], ['m3', 'mallory']);
-    const busy = new Set(['m1', 'm2', 'm3']);
-    const idle = (key: string) => !busy.has(key);
-    // Mallory holds her share, all of it busy: bob's idle version is not hers to take.
-    expect(slotToFree(loaded, 'mallory', 2, idle)).toBeUndefined();
-    expect(slotToFree(loaded, 'carol', 2, idle)).toBe('b1');
-    busy.delete('m3');
-    expect(slotToFree(loaded, 'carol', 2, idle)).toBe('m3');
-  });
-
   it('has nothing to free when nothing is loaded', () => {
     expect(slotToFree(holders(), 'bob', 1)).toBeUndefined();
   });

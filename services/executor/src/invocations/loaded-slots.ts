@@ -15,20 +15,18 @@ export function slotOwner(v: Pick<VersionRecord, 'pluginId' | 'publisher'>): str
  * used first. A publisher holding `perPublisher` or more gives up its own least recently used
  * version; any other takes the least recently used version of a publisher holding more than
  * `perPublisher` (slots it took while they were free), else the least recently used of all.
- * Only versions `evictable` says may go are picked (all, unless given), though all count toward
- * their publisher's share. Undefined when none may go.
+ * Undefined when nothing is loaded.
  */
 export function slotToFree<K>(
   holders: Iterable<readonly [K, string]>,
   loader: string,
   perPublisher: number,
-  evictable: (key: K) => boolean = () => true,
 ): K | undefined {
   const order = [...holders];
   const held = new Map<string, number>();
   for (const [, publisher] of order) held.set(publisher, (held.get(publisher) ?? 0) + 1);
   const pick = (eligible: (publisher: string) => boolean) =>
-    order.find(([key, publisher]) => eligible(publisher) && evictable(key))?.[0];
+    order.find(([, publisher]) => eligible(publisher))?.[0];
   if ((held.get(loader) ?? 0) >= perPublisher) return pick((p) => p === loader);
   return pick((p) => (held.get(p) ?? 0) > perPublisher) ?? pick(() => true);
 }

@@ -174,37 +174,78 @@ describe('PluginHost', () => {
     ]);
   });
 
-  describe('under EXECUTOR_SANDBOX_MEMORY_TOTAL_MB', () => {
+  describe('under EXECUTOR_SANDBOX_MEMORY_TOTAL_MB, each publisher keeping its share of that memory', () => {
     const greet = new TextEncoder().encode('{"name":"Ada"}');
     const served = async (plugin: LoadedSandboxPlugin) =>
       JSON.parse(new TextDecoder().decode((await plugin.call('greet', greet)).output)) as unknown;
-    // A ceiling that holds one loaded version and the start of another (80 MiB), never two and
-    // the start of a third: 1.5 times the resident set of a greet sandbox process, measured here
-    // (from TypeScript sources a process holds about twice what a built one does), plus 80 MiB.
-    let ceilingMb: number | undefined;
-    const memoryTotal = (env: Record<string, string> = {}) => ({
-      EXECUTOR_SANDBOX_MEMORY_TOTAL_MB: String(ceilingMb),
-      EXECUTOR_MAX_LOADED_PER_PUBLISHER: '1',
-      ...env,
-    });
-
-    beforeEach(async () => {
-      if (ceilingMb === undefined) {
-        expect(await served(await host.load(version('measure.one')))).toBeDefined();
-        await new Promise((resolve) => setTimeout(resolve, 500));
-        const measured = sandboxProcesses();
-        expect(measured).toHaveLength(1);
-        ceilingMb = Math.ceil((1.5 * measured[0].residentBytes) / 1048576) + 80;
-      }
+    const capacityRefusal = {
+      name: 'DomainError',
+      code: 'unavailable',
+      details: [expect.objectContaining({ code: 'capacity' })],
+    };
+    const MiB = 1048576;
+    // What a load counts on for the process it starts (SANDBOX_START_BYTES).
+    const START_MIB = 80;
+    // Resident sets are read every 250 ms: what the host counts has caught up after this.
+    const readings = () => new Promise((resolve) => setTimeout(resolve, 600));
+    const watModule = async (text: string) => {
+      const wabt = await wabtInit();
+      const parsed = wabt.parseWat('module.wat', text);
+      const bytes = new Uint8Array(parsed.toBinary({}).buffer);
+      parsed.destroy();
+      stored.set(sha256Hex(bytes), bytes);
+      return sha256Hex(bytes);
+    };
+    let spinSha: string;
+    let growSha: string;
+    // The resident set of an idle sandbox process of each module, MiB, measured here (from
+    // TypeScript sources a process holds about twice what a built one does).
+    const resident = { greet: 0, spin: 0, grow: 0 };
+    const useHost = async (totalMb: number, env: Record<string, string> = {}) => {
       await host.onApplicationShutdown();
       published.splice(0);
-      host = hostWith(memoryTotal());
+      host = hostWith({ EXECUTOR_SANDBOX_MEMORY_TOTAL_MB: String(totalMb), ...env });
+    };
+
+    beforeAll(async () => {
+      spinSha = await watModule(
+        '(module (memory (export "memory") 1) (func (export "spin") (result i32) (loop $l (br $l)) (i32.const 0)))',
+      );
+      // Grows its memory by 1500 pages (94 MiB) and writes to every 4 KiB of it.
+      growSha = await watModule(`(module (memory (export "memory") 1)
+        (func (export "grow") (result i32) (local $p i32)
+          (drop (memory.grow (i32.const 1500)))
+          (local.set $p (i32.const 65536))
+          (loop $touch
+            (i32.store8 (local.get $p) (i32.const 1))
+            (local.set $p (i32.add (local.get $p) (i32.const 4096)))
+            (br_if $touch (i32.lt_u (local.get $p) (i32.const 98369536))))
+          (i32.const 0)))`);
+      for (const [name, moduleSha] of [
+        ['greet', sha],
+        ['spin', spinSha],
+        ['grow', growSha],
+      ] as const) {
+        const measuring = hostWith();
+        await measuring.load({ ...version(`measure.${name}`), moduleSha256: moduleSha });
+        await readings();
+        const measured = sandboxProcesses();
+        await measuring.onApplicationShutdown();
+        expect(measured).toHaveLength(1);
+        resident[name] = Math.ceil(measured[0].residentBytes / MiB);
+      }
     });
 
-    it("makes room by unloading the loading publisher's own idle version, and the bystander keeps serving", async () => {
+    it("makes a publisher over its memory share give up its own idle version, never a bystander's, however few versions it holds", async () => {
+      // Two greet processes fit, not two and the start of a third; each publisher may hold 25
+      // versions by count, and mallory holds 1 when she needs room.
+      await useHost(2 * resident.greet + START_MIB / 2, {
+        EXECUTOR_MAX_LOADED_PLUGINS: '100',
+        EXECUTOR_MAX_LOADED_PER_PUBLISHER: '25',
+      });
       const bystander = await host.load(version('bob.one', 'bob'));
       await host.load(version('mallory.a', 'mallory'));
-      // Two sandbox processes leave no room for the start of a third.
+      await readings();
       const b = await host.load(version('mallory.b', 'mallory'));
 
       expect(host.loadedVersions()).toEqual([
@@ -220,37 +261,64 @@ describe('PluginHost', () => {
       expect(await served(bystander)).toEqual({ greeting: 'Hello, Ada!' });
     });
 
-    it('refuses a load with unavailable (capacity) when nothing it may unload is idle, and charges nobody', async () => {
-      const wabt = await wabtInit();
-      const parsed = wabt.parseWat(
-        'busy.wat',
-        '(module (memory (export "memory") 1) (func (export "spin") (loop $l (br $l))))',
-      );
-      const spinning = new Uint8Array(parsed.toBinary({}).buffer);
-      parsed.destroy();
-      const spinningSha = sha256Hex(spinning);
-      stored.set(spinningSha, spinning);
-      await host.onApplicationShutdown();
-      host = hostWith(
-        memoryTotal({
-          EXECUTOR_FUEL: String(Number.MAX_SAFE_INTEGER),
-          EXECUTOR_TIMEOUT_MS: '8000',
-        }),
-      );
+    it("does not let a publisher keeping its versions busy past its share get another's load refused: its busy version goes, and its own next load is refused", async () => {
+      // Two spin processes and the start of a third do not fit; one of each and a start do not
+      // either, but one of each does.
+      const total = resident.spin + Math.max(resident.greet, START_MIB) + START_MIB / 4;
+      expect(2 * resident.spin + START_MIB).toBeGreaterThan(total);
+      await useHost(total, {
+        EXECUTOR_FUEL: String(Number.MAX_SAFE_INTEGER),
+        EXECUTOR_TIMEOUT_MS: '2000',
+        EXECUTOR_INSTANCES_PER_PLUGIN: '1',
+      });
+      const spinning = (id: string) => ({ ...version(id, 'mallory'), moduleSha256: spinSha });
+      // Mallory keeps two calls in flight on each of her versions, each spinning to its wall time.
+      let busy = true;
+      const keepBusy = async (plugin: LoadedSandboxPlugin) => {
+        while (busy) {
+          const outcome = await plugin.call('spin', new Uint8Array()).catch((e: unknown) => e);
+          if ((outcome as { code?: string }).code === 'plugin_closed') return;
+        }
+      };
+      const calls: Promise<void>[] = [];
+      for (const id of ['mallory.a', 'mallory.b']) {
+        const plugin = await host.load(spinning(id));
+        calls.push(keepBusy(plugin), keepBusy(plugin));
+      }
+      await readings();
+
       const bystander = await host.load(version('bob.one', 'bob'));
-      const busy = await host.load({
-        ...version('mallory.a', 'mallory'),
-        moduleSha256: spinningSha,
+      expect(host.loadedVersions()).toEqual([
+        ['mallory.b', '1.0.0'],
+        ['bob.one', '1.0.0'],
+      ]);
+      expect(published).toContainEqual({
+        subject: 'plugin.unloaded',
+        data: expect.objectContaining({ plugin_id: 'mallory.a', reason: 'capacity' }),
       });
+      await readings();
+      // Over her share with nothing of hers idle: her load is refused, bob's version stays.
+      await expect(host.load(spinning('mallory.c'))).rejects.toMatchObject(capacityRefusal);
+      expect(await served(bystander)).toEqual({ greeting: 'Hello, Ada!' });
+      busy = false;
+      await Promise.all(calls);
+      expect(unloaded()).toEqual(['mallory.a']);
+      expect(published.map((e) => e.subject)).not.toContain('plugin.crashed');
+    }, 30_000);
+
+    it('refuses a load with unavailable (capacity) when its publisher is over its share with nothing idle, and charges nobody', async () => {
+      await useHost(resident.spin + Math.max(resident.greet, START_MIB) + START_MIB / 4, {
+        EXECUTOR_FUEL: String(Number.MAX_SAFE_INTEGER),
+        EXECUTOR_TIMEOUT_MS: '4000',
+      });
+      const bystander = await host.load(version('bob.one', 'bob'));
+      const busy = await host.load({ ...version('mallory.a', 'mallory'), moduleSha256: spinSha });
       const spin = busy.call('spin', new Uint8Array()).catch((error: unknown) => error);
+      await readings();
 
-      // Mallory is at her share and her version is running a call: bob's is not hers to unload.
-      await expect(host.load(version('mallory.b', 'mallory'))).rejects.toMatchObject({
-        name: 'DomainError',
-        code: 'unavailable',
-        details: [expect.objectContaining({ code: 'capacity' })],
-      });
-
+      await expect(host.load(version('mallory.b', 'mallory'))).rejects.toMatchObject(
+        capacityRefusal,
+      );
       expect(host.loadedVersions()).toEqual([
         ['bob.one', '1.0.0'],
         ['mallory.a', '1.0.0'],
@@ -259,6 +327,31 @@ describe('PluginHost', () => {
       await spin;
       expect(published.map((e) => e.subject)).not.toContain('plugin.crashed');
       expect(unloaded()).toEqual([]);
+    });
+
+    it('unloads, once the processes grow past it after their loads, the idle version of the publisher most over its share', async () => {
+      await useHost(resident.greet + Math.max(resident.grow, START_MIB) + START_MIB / 2, {
+        EXECUTOR_MAX_MEMORY_PAGES: '2048',
+        EXECUTOR_SANDBOX_MEMORY_MB: '2048',
+      });
+      const bystander = await host.load(version('bob.one', 'bob'));
+      const growing = await host.load({
+        ...version('mallory.grow', 'mallory'),
+        moduleSha256: growSha,
+      });
+      await readings();
+      expect(unloaded()).toEqual([]);
+
+      await growing.call('grow', new Uint8Array());
+      await expectEventually(() =>
+        expect(published).toContainEqual({
+          subject: 'plugin.unloaded',
+          data: expect.objectContaining({ plugin_id: 'mallory.grow', reason: 'capacity' }),
+        }),
+      );
+      expect(unloaded()).toEqual(['mallory.grow']);
+      expect(host.loadedVersions()).toEqual([['bob.one', '1.0.0']]);
+      expect(await served(bystander)).toEqual({ greeting: 'Hello, Ada!' });
     });
   });
 });

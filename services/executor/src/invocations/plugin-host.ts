@@ -37,6 +37,7 @@ import { deniedEvent, DenialRecorder } from './denial-recorder.js';
 import { EXECUTOR_SETTINGS } from './executor-limits.js';
 import { capacityRefusal } from './load-failures.js';
 import { slotOwner, slotToFree } from './loaded-slots.js';
+import { memoryToFree, type MemoryHolding } from './memory-shares.js';
 import { toolInputSchemas } from './tool-input.js';
 
 /** A loaded version: its load, the publisher its slot is charged to, and the plugin once loaded. */
@@ -52,6 +53,8 @@ const builtModule = (specifier: string) =>
 const HOST_FUNCTIONS = builtModule('@convergio/host-calls/host-functions');
 const SANDBOX_SERVICES = builtModule('@convergio/host-calls/sandbox-services');
 const TOOL_INPUT_CHECK = builtModule('@convergio/manifest/tool-input-check');
+// How often the sandbox processes' total is checked against its ceiling (their RSS is read as often).
+const MEMORY_CHECK_MS = 250;
 
 /**
  * The plugins loaded by this executor: per version, a sandbox process of its own (ADR 0006)
@@ -67,6 +70,14 @@ export class PluginHost implements OnApplicationShutdown {
   private readonly loaded = new Map<PluginVersionKey, LoadedSlot>();
   /** Settles when the last load waiting for room under the memory ceiling has started its process. */
   private memoryTurns: Promise<unknown> = Promise.resolve();
+  /** Versions unloaded whose processes are still finishing their calls, with their publisher. */
+  private readonly draining = new Set<{
+    key: PluginVersionKey;
+    publisher: string;
+    plugin: ProcessSandboxPlugin;
+  }>();
+  private readonly memoryWatch: NodeJS.Timeout;
+  private memoryCheckQueued = false;
   private readonly memoryTotalBytes: number;
   private readonly maxLoaded: number;
   private readonly maxPerPublisher: number;
@@ -127,6 +138,7 @@ export class PluginHost implements OnApplicationShutdown {
           `the sandbox process of ${plugin.id}@${plugin.version} ended (${error.code}): ${error.message}`,
         ),
     });
+    this.memoryWatch = setInterval(() => this.checkMemoryTotal(), MEMORY_CHECK_MS).unref();
   }
 
   /**
@@ -134,7 +146,8 @@ export class PluginHost implements OnApplicationShutdown {
    * call this replica gets) and announcing each load as plugin.loaded. At
    * EXECUTOR_MAX_LOADED_PLUGINS, a version makes room as {@link slotToFree} picks it, each
    * publisher keeping its share (EXECUTOR_MAX_LOADED_PER_PUBLISHER, ADR 0021); its process starts
-   * only within EXECUTOR_SANDBOX_MEMORY_TOTAL_MB (see {@link makeMemoryRoom}). A version that
+   * only within EXECUTOR_SANDBOX_MEMORY_TOTAL_MB, each publisher keeping its share of that
+   * memory (see {@link makeMemoryRoom}). A version that
    * does not fit the operator grant policy is refused with `policy_violation`.
    */
   async load(v: RunnableRecord): Promise<ProcessSandboxPlugin> {
@@ -213,7 +226,16 @@ export class PluginHost implements OnApplicationShutdown {
     if (!slot) return false;
     this.loaded.delete(key);
     this.secrets.forget(pluginId, version);
-    await (await slot.plugin.catch(() => undefined))?.close(options);
+    const plugin = await slot.plugin.catch(() => undefined);
+    if (!plugin) return true;
+    // Its process holds memory until its calls end: still its publisher's.
+    const draining = { key, publisher: slot.publisher, plugin };
+    this.draining.add(draining);
+    try {
+      await plugin.close(options);
+    } finally {
+      this.draining.delete(draining);
+    }
     return true;
   }
 
@@ -252,28 +274,80 @@ export class PluginHost implements OnApplicationShutdown {
   /**
    * Makes room for one more sandbox process (SANDBOX_START_BYTES) within
    * EXECUTOR_SANDBOX_MEMORY_TOTAL_MB, measured as the resident sets of the running ones: unloads
-   * versions with no call running or waiting, as {@link slotToFree} picks them (the loader's own
-   * first once it holds its share), recording each as plugin.unloaded (capacity), and waits for
-   * each process to exit. Throws {@link capacityRefusal} when none may go.
+   * versions as {@link memoryToFree} picks them by each publisher's share of that memory (the
+   * loader's own idle ones when it would pass its share; else those of the publisher most over
+   * its share, busy ones last), and waits for each process to exit. Throws
+   * {@link capacityRefusal} when none may go.
    */
   private async makeMemoryRoom(loading: PluginVersionKey, loader: string): Promise<void> {
     while (this.runtime.residentBytes() + SANDBOX_START_BYTES > this.memoryTotalBytes) {
-      const holders = [...this.loaded]
-        .filter(([key]) => key !== loading)
-        .map(([key, slot]) => [key, slot.publisher] as const);
-      const victim = slotToFree(holders, loader, this.maxPerPublisher, (key) => {
-        const ready = this.loaded.get(key)?.ready;
-        return ready !== undefined && ready.callsInFlight === 0;
+      const victim = memoryToFree(this.memoryHoldings(loading), this.memoryTotalBytes, {
+        publisher: loader,
+        need: SANDBOX_START_BYTES,
       });
       if (victim === undefined)
         throw capacityRefusal(
-          `${loading} is not loaded: the sandbox processes use ${mib(this.runtime.residentBytes())} MiB, and one more would pass EXECUTOR_SANDBOX_MEMORY_TOTAL_MB (${mib(this.memoryTotalBytes)} MiB) with no version this load may unload idle`,
+          `${loading} is not loaded: the sandbox processes use ${mib(this.runtime.residentBytes())} MiB, and one more would pass EXECUTOR_SANDBOX_MEMORY_TOTAL_MB (${mib(this.memoryTotalBytes)} MiB) with no version this load may unload (its publisher's idle ones past its share, or those of a publisher over its share)`,
         );
-      const [plugin_id, version] = parsePluginVersionKey(victim);
-      this.log.log(`unloading ${victim} for memory: ${loading} is loading`);
-      if (await this.unload(plugin_id, version))
-        await this.events.unloaded(plugin_id, version, 'capacity');
+      await this.unloadForMemory(victim, `${loading} is loading`);
     }
+  }
+
+  /**
+   * Once the processes grew past EXECUTOR_SANDBOX_MEMORY_TOTAL_MB after their loads, unloads
+   * versions of the publishers most over their share until they fit, in turn with the loads.
+   */
+  private checkMemoryTotal(): void {
+    if (this.memoryCheckQueued || this.runtime.residentBytes() <= this.memoryTotalBytes) return;
+    this.memoryCheckQueued = true;
+    const turn = this.memoryTurns.then(async () => {
+      while (this.runtime.residentBytes() > this.memoryTotalBytes) {
+        const victim = memoryToFree(this.memoryHoldings(), this.memoryTotalBytes);
+        // All of it loading or finishing calls: the next check sees it settled.
+        if (victim === undefined) return;
+        await this.unloadForMemory(
+          victim,
+          `the sandbox processes grew to ${mib(this.runtime.residentBytes())} MiB`,
+        );
+      }
+    });
+    this.memoryTurns = turn.catch(() => undefined);
+    turn
+      .catch((error: unknown) =>
+        this.log.error(`keeping within EXECUTOR_SANDBOX_MEMORY_TOTAL_MB failed: ${String(error)}`),
+      )
+      .finally(() => (this.memoryCheckQueued = false));
+  }
+
+  /** Every version holding sandbox memory, least recently used first, but `loading`. */
+  private memoryHoldings(loading?: PluginVersionKey): MemoryHolding<PluginVersionKey>[] {
+    const holdings: MemoryHolding<PluginVersionKey>[] = [];
+    for (const [key, { publisher, ready }] of this.loaded) {
+      if (key === loading) continue;
+      // A load under way counts what a process holds once started.
+      if (!ready) holdings.push({ key, publisher, bytes: SANDBOX_START_BYTES, state: 'held' });
+      else
+        holdings.push({
+          key,
+          publisher,
+          bytes: ready.residentBytes,
+          state: ready.callsInFlight === 0 ? 'idle' : 'busy',
+        });
+    }
+    for (const { key, publisher, plugin } of this.draining)
+      holdings.push({ key, publisher, bytes: plugin.residentBytes, state: 'held' });
+    return holdings;
+  }
+
+  /**
+   * Unloads a version for memory, recorded as plugin.unloaded (capacity), once its process has
+   * exited: its running calls finish, those waiting fail with `plugin_closed` (and load it again).
+   */
+  private async unloadForMemory(victim: PluginVersionKey, why: string): Promise<void> {
+    const [plugin_id, version] = parsePluginVersionKey(victim);
+    this.log.log(`unloading ${victim} for memory: ${why}`);
+    if (await this.unload(plugin_id, version, { refuseQueued: true }))
+      await this.events.unloaded(plugin_id, version, 'capacity');
   }
 
   /** Versions not called for at least `idleMs`, as [pluginId, version]. */
@@ -293,6 +367,7 @@ export class PluginHost implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.memoryWatch);
     await Promise.allSettled(
       [...this.loaded.values()].map(async (slot) => (await slot.plugin).close()),
     );
