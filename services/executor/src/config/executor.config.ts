@@ -72,7 +72,7 @@ export const ExecutorLimitsEnv = {
       minimum: 64,
       maximum: 1024 * 1024,
       description:
-        "resident memory (RSS, read every 250 ms) of all sandbox processes together, MiB; unset: half of the machine's memory. A load that would pass it (counting 80 MiB for the new process) first unloads idle versions as EXECUTOR_MAX_LOADED_PER_PUBLISHER picks them (plugin.unloaded reason capacity), else is refused with 503 unavailable (detail capacity), charged to no plugin (ADR 0022)",
+        "resident memory (RSS, read every 250 ms) of all sandbox processes together, MiB; unset: half of the machine's memory. Each publisher holding loaded versions has an equal share of it. A load that would pass it (counting 80 MiB for the new process) first unloads versions (plugin.unloaded reason capacity): its publisher's own idle ones when it would pass its share, else those of the publisher most over its share, idle first, else busy (their running calls finish); with none, it is refused with 503 unavailable (detail capacity), charged to no plugin. Processes that grow past it after load get versions of the publishers most over their shares unloaded the same way (ADR 0022)",
     }),
   ),
   EXECUTOR_MAX_LOADED_PLUGINS: int(
