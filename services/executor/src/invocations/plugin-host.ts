@@ -68,7 +68,10 @@ export class PluginHost implements OnApplicationShutdown {
   private readonly runtime: ProcessSandboxRuntime;
   /** Loaded versions, least recently used first. */
   private readonly loaded = new Map<PluginVersionKey, LoadedSlot>();
-  /** Settles when the last load waiting for room under the memory ceiling has started its process. */
+  /**
+   * Settles when the last load waiting for room under the memory ceiling has started its process,
+   * or the last check of the total (see {@link checkMemoryTotal}) has made it fit.
+   */
   private memoryTurns: Promise<unknown> = Promise.resolve();
   /** Versions unloaded whose processes are still finishing their calls, with their publisher. */
   private readonly draining = new Set<{
