@@ -64,6 +64,7 @@ function common() {
       procTimeoutMs: 5000,
       maxLogBytes: 4096,
       logLinesPerSecond: 1_000_000,
+      telemetryEventsPerSecond: 1_000_000,
       protection: { roots: ['/proc', '/sys', '/dev'], ownDir: null },
       pluginDir: null,
     },

@@ -10,7 +10,13 @@ import {
 } from './net/index.js';
 import { procExecFunction } from './proc/index.js';
 import { secretGetFunction } from './secrets/index.js';
-import { logFunction, telemetryEmitFunction, type LogLimiter } from './telemetry/index.js';
+import { logFunction, telemetryEmitFunction, type RateLimiter } from './telemetry/index.js';
+
+/** The rate limiters of `log` and `telemetry_emit`; each defaults to its worker's own. */
+export interface RateLimiters {
+  log?: RateLimiter;
+  telemetry?: RateLimiter;
+}
 
 /** Any definition, its type parameters erased (the dispatcher passes each its own values). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -18,10 +24,10 @@ type AnyDefinition = HostFunctionDefinition<any, any>;
 
 /**
  * Every host function of the plugin ABI, by its name in HOST_FUNCTIONS (libs/contracts): a
- * function missing here, or one the ABI does not list, does not compile. `limiter` is where
- * `log` counts lines (one per worker; injectable for tests).
+ * function missing here, or one the ABI does not list, does not compile. `limiters` are where
+ * `log` counts lines and `telemetry_emit` events (one each per worker; injectable for tests).
  */
-export const abiTable = (limiter?: LogLimiter) =>
+export const abiTable = (limiters: RateLimiters = {}) =>
   ({
     fs_read: fsReadFunction,
     fs_write: fsWriteFunction,
@@ -33,6 +39,6 @@ export const abiTable = (limiter?: LogLimiter) =>
     ws_close: wsCloseFunction,
     secret_get: secretGetFunction,
     proc_exec: procExecFunction,
-    telemetry_emit: telemetryEmitFunction,
-    log: logFunction(limiter),
+    telemetry_emit: telemetryEmitFunction(limiters.telemetry),
+    log: logFunction(limiters.log),
   }) satisfies Record<HostFunction, AnyDefinition>;

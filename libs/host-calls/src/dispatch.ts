@@ -4,7 +4,7 @@ import type {
   HostFunctionTable,
   JsonHostFunction,
 } from '@convergio/sandbox';
-import { abiTable } from './abi-table.js';
+import { abiTable, type RateLimiters } from './abi-table.js';
 import {
   hostError,
   ioFailure,
@@ -13,7 +13,6 @@ import {
   type HostCallFailure,
 } from './host-call-result.js';
 import type { HostFunctionDefinition } from './host-function-definition.js';
-import type { LogLimiter } from './telemetry/index.js';
 
 /**
  * Binds every function of the ABI table to one plugin and applies each definition's steps in
@@ -22,10 +21,10 @@ import type { LogLimiter } from './telemetry/index.js';
  */
 export function bindHostFunctions(
   env: HostEnvironment,
-  options: { logLimiter?: LogLimiter } = {},
+  limiters: RateLimiters = {},
 ): HostFunctionTable {
   const table: HostFunctionTable = {};
-  for (const [name, definition] of Object.entries(abiTable(options.logLimiter)))
+  for (const [name, definition] of Object.entries(abiTable(limiters)))
     table[name] = dispatcher(env, definition);
   return table;
 }

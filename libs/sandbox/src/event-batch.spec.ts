@@ -9,7 +9,7 @@ function batches() {
 describe('EventBatch', () => {
   it('carries log lines and telemetry events across in the order emitted, lone surrogates too', () => {
     const { batch, sent } = batches();
-    const events: EmittedEvent[] = [
+    const events: Exclude<EmittedEvent, { kind: 'telemetry_dropped' }>[] = [
       { kind: 'log', payload: { level: 'info', message: 'a \ud800 \u0000' } },
       { kind: 'telemetry', payload: { name: 'job.done', value: 2 } },
       { kind: 'log', payload: { level: 'warn', message: 'b' } },
@@ -50,6 +50,24 @@ describe('EventBatch', () => {
     ]);
   });
 
+  it('carries the telemetry events dropped as one count, sent even when nothing else is held', () => {
+    const { batch, sent } = batches();
+    batch.add('telemetry', { name: 'kept' });
+    for (let i = 0; i < 10_000; i++) batch.countDroppedTelemetry();
+    batch.flush();
+    batch.countDroppedTelemetry();
+    batch.flush();
+    batch.flush(); // nothing dropped since: nothing sent
+    expect(sent.map(parseEvents)).toEqual([
+      [
+        { kind: 'telemetry', payload: { name: 'kept' } },
+        { kind: 'telemetry_dropped', payload: 10_000 },
+      ],
+      [{ kind: 'telemetry_dropped', payload: 1 }],
+    ]);
+    expect(sent[0].length).toBeLessThan(100);
+  });
+
   it('sends a payload with no JSON form as a note in its place, the others unchanged', () => {
     const { batch, sent } = batches();
     batch.add('telemetry', { big: 1n });
@@ -73,6 +91,12 @@ describe('EventBatch', () => {
     ['a log line that is not two strings', '["L",["info",{}]]'],
     ['an unknown kind', '["x",[1]]'],
     ['kinds not a string', '[[1],[1]]'],
+    ['a dropped count that is not a number', '["d",["9"]]'],
+    ['a dropped count of zero', '["d",[0]]'],
+    ['a negative dropped count', '["d",[-5]]'],
+    ['a fractional dropped count', '["d",[1.5]]'],
+    ['a dropped count past the safe integers', '["d",[1e300]]'],
+    ['a dropped count missing', '["d",[]]'],
   ])('refuses a batch that is %s (its worker is broken)', (_case, json) => {
     expect(() => parseEvents(json)).toThrow(SyntaxError);
   });

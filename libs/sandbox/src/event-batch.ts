@@ -11,16 +11,19 @@ export const MAX_BATCHED_EVENTS = 256;
  * string of one letter per event (`l` log, `t` telemetry): a payload array stringifies in about
  * half the time of as many `{kind, payload}` objects. A log line with nothing but a level and a
  * message (most lines) is `L` and its two strings, not an object: strings stringify in about a
- * third of the time. `send` gets the batches in order; `flush` sends what is held (at a call's
- * end, before a refusal is reported, and whenever the batch is full).
+ * third of the time. Telemetry events the sandbox dropped travel as one count (`d`, a number)
+ * at the end of the next batch, however many they were. `send` gets the batches in order;
+ * `flush` sends what is held (at a call's end, before a refusal is reported, and whenever the
+ * batch is full).
  */
 export class EventBatch {
   private kinds = '';
   private payloads: unknown[] = [];
+  private droppedTelemetry = 0;
 
   constructor(private readonly send: (json: string) => void) {}
 
-  add(kind: EmittedEvent['kind'], payload: unknown): void {
+  add(kind: EmittedKind, payload: unknown): void {
     this.kinds += KIND_LETTERS[kind];
     this.payloads.push(payload);
     if (this.kinds.length >= MAX_BATCHED_EVENTS) this.flush();
@@ -33,7 +36,17 @@ export class EventBatch {
     if (this.kinds.length >= MAX_BATCHED_EVENTS) this.flush();
   }
 
+  /** Counts one telemetry event dropped; sent as one count with the next batch. */
+  countDroppedTelemetry(): void {
+    this.droppedTelemetry++;
+  }
+
   flush(): void {
+    if (this.droppedTelemetry > 0) {
+      this.kinds += DROPPED_TELEMETRY;
+      this.payloads.push(this.droppedTelemetry);
+      this.droppedTelemetry = 0;
+    }
     if (this.kinds.length === 0) return;
     const batch: Batch = [this.kinds, this.payloads];
     this.kinds = '';
@@ -44,12 +57,13 @@ export class EventBatch {
 
 type Batch = [kinds: string, payloads: unknown[]];
 
-const KIND_LETTERS = { log: 'l', telemetry: 't' } as const satisfies Record<
-  EmittedEvent['kind'],
-  string
->;
-const KINDS_BY_LETTER: Record<string, EmittedEvent['kind']> = { l: 'log', t: 'telemetry' };
+/** The kinds of event a host function emits (the sandbox's drop counts are not events of it). */
+type EmittedKind = 'log' | 'telemetry';
+
+const KIND_LETTERS = { log: 'l', telemetry: 't' } as const satisfies Record<EmittedKind, string>;
+const KINDS_BY_LETTER: Record<string, EmittedKind> = { l: 'log', t: 'telemetry' };
 const LOG_LINE = 'L';
+const DROPPED_TELEMETRY = 'd';
 
 /**
  * The events of a batch, in the order they were emitted. Throws on text that is not a batch
@@ -76,6 +90,13 @@ export function parseEvents(json: string): EmittedEvent[] {
       next += 2;
       continue;
     }
+    if (letter === DROPPED_TELEMETRY) {
+      const count = payloads[next++];
+      if (!Number.isSafeInteger(count) || (count as number) < 1)
+        throw new SyntaxError('a count of dropped telemetry events that is not a positive integer');
+      events.push({ kind: 'telemetry_dropped', payload: count as number });
+      continue;
+    }
     const kind = KINDS_BY_LETTER[letter];
     if (kind === undefined) throw new SyntaxError(`an event of unknown kind ${letter}`);
     events.push({ kind, payload: payloads[next++] });
@@ -84,21 +105,27 @@ export function parseEvents(json: string): EmittedEvent[] {
   return events;
 }
 
-type EventHandler<P> = ((plugin: P, payload: unknown) => void) | undefined;
+/** What hears the events of a batch, for the plugin that emitted them. */
+interface EventHandlers<P> {
+  onLog?: (plugin: P, payload: unknown) => void;
+  onTelemetry?: (plugin: P, payload: unknown) => void;
+  /** `count` telemetry events the sandbox dropped (its own rate limit). */
+  onTelemetryDropped?: (plugin: P, count: number) => void;
+}
 
 /**
- * What hands each event of a batch to `onLog` or `onTelemetry` for `plugin`; undefined when
- * neither is given, so that batches nobody listens to are not even parsed.
+ * What hands each event of a batch to its handler for `plugin`; undefined when none is given, so
+ * that batches nobody listens to are not even parsed.
  */
 export function eventsListener<P>(
   plugin: P,
-  onLog: EventHandler<P>,
-  onTelemetry: EventHandler<P>,
+  { onLog, onTelemetry, onTelemetryDropped }: EventHandlers<P>,
 ): ((events: EmittedEvent[]) => void) | undefined {
-  if (!onLog && !onTelemetry) return undefined;
+  if (!onLog && !onTelemetry && !onTelemetryDropped) return undefined;
   return (events) => {
-    for (const { kind, payload } of events)
-      (kind === 'log' ? onLog : onTelemetry)?.(plugin, payload);
+    for (const event of events)
+      if (event.kind === 'telemetry_dropped') onTelemetryDropped?.(plugin, event.payload);
+      else (event.kind === 'log' ? onLog : onTelemetry)?.(plugin, event.payload);
   };
 }
 

@@ -28,6 +28,12 @@ export interface OperatorPolicy extends NetPolicy {
   maxLogBytes: number;
   /** Log lines a plugin may write per second; the rest are dropped and counted. */
   logLinesPerSecond: number;
+  /**
+   * telemetry_emit events one instance may send per second (a burst of one second's worth); the
+   * rest are dropped before they leave the sandbox and only counted. The executor applies the
+   * same rate again to each plugin, all its instances together.
+   */
+  telemetryEventsPerSecond: number;
 }
 
 /** Who is calling and what it was granted. */
@@ -69,6 +75,11 @@ export interface HostEnvironment {
    * the object: such lines travel as strings, cheaper to send (a plugin may log on every host call).
    */
   emitLogLine(level: string, message: string): void;
+  /**
+   * Counts one telemetry event the sandbox's rate limit dropped. The count travels with the
+   * events, one number for however many were dropped, at the latest when the call ends.
+   */
+  countDroppedTelemetry(): void;
   /** Secret values released to this plugin during this call, for redaction. */
   releasedSecrets(): readonly string[];
 }

@@ -426,6 +426,7 @@ describe('SandboxRuntime', () => {
         grants: { 'fs.read': { paths: ['/a'] } },
         environmentKeys: [
           'callMain',
+          'countDroppedTelemetry',
           'deny',
           'emit',
           'emitLogLine',

@@ -43,6 +43,8 @@ export interface SandboxRuntimeOptions {
   onDenied?: (plugin: PluginIdentity, event: DeniedEvent) => void;
   onLog?: (plugin: PluginIdentity, payload: unknown) => void;
   onTelemetry?: (plugin: PluginIdentity, payload: unknown) => void;
+  /** `count` telemetry events the plugin's sandbox dropped over its rate (the events are gone). */
+  onTelemetryDropped?: (plugin: PluginIdentity, count: number) => void;
   /** A call on `instance` ended (or was stopped): release what main-thread ops keep for it. */
   onCallEnd?: (plugin: PluginIdentity, instance: string) => void;
   /** Receives worker output and sandbox diagnostics; defaults to `console`. */
@@ -141,7 +143,7 @@ export class SandboxRuntime {
     const key = `${sha256}/${limits.maxMemoryPages}`;
     const cached = this.modules.has(key);
     const { module, functions } = await this.prepared(key, bytes, sha256, limits.maxMemoryPages);
-    const { onDenied, onLog, onTelemetry, onCallEnd } = this.options;
+    const { onDenied, onCallEnd } = this.options;
     const policy = structuredClone(plugin.policy ?? this.options.policy);
     const identity = structuredClone(plugin.identity);
     const worker: PluginWorkerOptions = {
@@ -159,7 +161,7 @@ export class SandboxRuntime {
       mainThreadOps: this.options.mainThreadOps ?? {},
       events: {
         denied: (event) => onDenied?.(identity, event),
-        emitted: eventsListener(identity, onLog, onTelemetry),
+        emitted: eventsListener(identity, this.options),
         callEnded: (instance) => onCallEnd?.(identity, instance),
       },
       logger: this.logger,

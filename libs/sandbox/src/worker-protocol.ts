@@ -77,8 +77,10 @@ export type WorkerMessage =
   | { type: 'call_ended' }
   | CallMessage;
 
-/** A log line or telemetry event a host function emitted; sent in batches. */
-export interface EmittedEvent {
-  kind: 'log' | 'telemetry';
-  payload: unknown;
-}
+/**
+ * A log line or telemetry event a host function emitted, or how many telemetry events the
+ * sandbox dropped since the previous batch (`telemetry_dropped`, a positive integer); sent in
+ * batches.
+ */
+export type EmittedEvent =
+  { kind: 'log' | 'telemetry'; payload: unknown } | { kind: 'telemetry_dropped'; payload: number };

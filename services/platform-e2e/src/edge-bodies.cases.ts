@@ -76,6 +76,39 @@ describe('bodies, paths and keys at the edge', () => {
     expect(approved.body).toMatchObject({ status: 'approved', note: 'read as JSON' });
   });
 
+  it('refuses an approval with a byte order mark or in UTF-16 with 400 saying so, approving nothing', async () => {
+    const manifest = greetManifest({
+      permissions: { 'net.http': { rules: [{ host: 'api.example.com', methods: ['GET'] }] } },
+    });
+    await submit(publisher, manifest).query({ wait: 60 }).expect(202);
+    // The bytes as given: superagent would write a Buffer out as JSON.
+    const approve = (bytes: Buffer) =>
+      api()
+        .post(`/v1/approvals/${manifest.id}/1.0.0/approve`)
+        .set(bearer(adminKey()))
+        .set('Content-Type', 'application/json')
+        .serialize(() => bytes as unknown as string)
+        .send(bytes);
+    const json = '{"note":"x"}';
+
+    const marked = await approve(
+      Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(json)]),
+    ).expect(400);
+    expect(marked.body.error).toEqual({
+      code: 'bad_request',
+      message:
+        'the JSON body starts with a byte order mark (the bytes EF BB BF): send it without one (RFC 8259 §8.1)',
+      details: [],
+    });
+    const utf16 = await approve(
+      Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(json, 'utf16le')]),
+    ).expect(400);
+    expect(utf16.body.error.message).toBe(
+      'the JSON body is in UTF-16LE: send it in UTF-8 (RFC 8259 §8.1)',
+    );
+    expect((await versionState(publisher, manifest.id)).status).toBe('pending_approval');
+  });
+
   it('refuses a revocation whose reason is not JSON, revoking nothing; the JSON one keeps its reason', async () => {
     const manifest = greetManifest();
     await submit(publisher, manifest).query({ wait: 60 }).expect(202);

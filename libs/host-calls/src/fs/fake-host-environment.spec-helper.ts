@@ -7,6 +7,8 @@ export interface FakeHost {
   env: HostEnvironment;
   denials: { capability: string; target: string; reason: string }[];
   emitted: { kind: 'log' | 'telemetry'; payload: unknown }[];
+  /** Telemetry events the host function dropped (`countDroppedTelemetry`). */
+  droppedTelemetry: number;
 }
 
 const TEST_POLICY: OperatorPolicy = {
@@ -20,6 +22,7 @@ const TEST_POLICY: OperatorPolicy = {
   procTimeoutMs: 5000,
   maxLogBytes: 1024,
   logLinesPerSecond: 5,
+  telemetryEventsPerSecond: 100,
   protection: MINIMAL_PATH_PROTECTION,
   pluginDir: null,
 };
@@ -34,6 +37,7 @@ export function fakeHost(options: {
   const host: FakeHost = {
     denials: [],
     emitted: [],
+    droppedTelemetry: 0,
     env: {
       plugin: {
         id: options.id ?? 'acme.test',
@@ -54,6 +58,9 @@ export function fakeHost(options: {
       },
       emitLogLine(level, message) {
         host.emitted.push({ kind: 'log', payload: { level, message } });
+      },
+      countDroppedTelemetry() {
+        host.droppedTelemetry++;
       },
       releasedSecrets: () => options.released ?? [],
     },

@@ -494,6 +494,7 @@ describe('http_request against real local servers', () => {
       },
       emit: () => undefined,
       emitLogLine: () => undefined,
+      countDroppedTelemetry: () => undefined,
       releasedSecrets: () => [],
     });
     expect(functions.http_request({ url: `${a.url}/`, method: 'GET' })).toEqual({

@@ -1,2 +1,3 @@
-export { logFunction, type LogLimiter } from './plugin-log.js';
+export { logFunction } from './plugin-log.js';
+export type { RateLimiter } from './rate-limiter.js';
 export { telemetryEmitFunction } from './telemetry-emit.js';

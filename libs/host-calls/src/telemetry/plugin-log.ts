@@ -1,16 +1,9 @@
 import type { HostEnvironment } from '@convergio/sandbox';
-import {
-  fullLogBucket,
-  isLogLevel,
-  LINE_DROPPED,
-  prepareLogMessage,
-  takeLogToken,
-  type LogBucket,
-  type LogLevel,
-} from '@convergio/policy';
+import { isLogLevel, LINE_DROPPED, prepareLogMessage, type LogLevel } from '@convergio/policy';
 import { hostError, OK } from '../host-call-result.js';
 import { allow, defineHostFunction } from '../host-function-definition.js';
 import { decodeLogInput } from './log-input.js';
+import { takeToken, workerRateLimiter, type RateLimiter } from './rate-limiter.js';
 
 const DROPPED = Object.freeze({ ok: false as const, dropped: true as const });
 
@@ -26,22 +19,12 @@ export interface LogPayload {
   dropped_before?: number;
 }
 
-/** Where the log rate limit keeps its per-plugin buckets, and the clock it reads. */
-export interface LogLimiter {
-  buckets: Map<string, LogBucket>;
-  now: () => number;
-}
-
-/**
- * One bucket per plugin id for the life of the worker, even if the host functions are bound
- * again for each call. Monotonic clock: a wall-clock step must not refill the bucket.
- */
-const defaultLogLimiter: LogLimiter = { buckets: new Map(), now: () => performance.now() };
+const workerLogLimiter = workerRateLimiter();
 
 /** The `log` function bound to one plugin, with the limiter it counts against. */
 export interface LogBound {
   env: HostEnvironment;
-  limiter: LogLimiter;
+  limiter: RateLimiter;
 }
 
 /**
@@ -50,7 +33,7 @@ export interface LogBound {
  * message is stripped of control characters (except newline and tab), redacted like
  * telemetry and capped at policy.maxLogBytes (marked `…[truncated]`). `limiter` is injectable for tests.
  */
-export const logFunction = (limiter: LogLimiter = defaultLogLimiter) =>
+export const logFunction = (limiter: RateLimiter = workerLogLimiter) =>
   defineHostFunction<LogBound, { level: LogLevel; message: string }>({
     capability: null,
     target: () => '',
@@ -74,11 +57,7 @@ function writeLine(
   { env, limiter }: LogBound,
 ): unknown {
   // The limit is taken before any work on the message: a flood costs one map lookup a line.
-  const rate = env.policy.logLinesPerSecond;
-  const now = limiter.now();
-  let bucket = limiter.buckets.get(env.plugin.id);
-  if (bucket === undefined) limiter.buckets.set(env.plugin.id, (bucket = fullLogBucket(now, rate)));
-  const droppedBefore = takeLogToken(bucket, now, rate);
+  const droppedBefore = takeToken(limiter, env.plugin.id, env.policy.logLinesPerSecond);
   if (droppedBefore === LINE_DROPPED) return DROPPED;
 
   const prepared = prepareLogMessage(message, env.policy.maxLogBytes, env.releasedSecrets());

@@ -1,24 +1,37 @@
-import type { LogBucket } from '@convergio/policy';
 import type { OperatorPolicy } from '@convergio/sandbox';
 import { fakeHost } from '../fs/fake-host-environment.spec-helper.js';
 import { bindHostFunctions } from '../dispatch.js';
-import type { LogLimiter } from './index.js';
+import type { RateLimiter } from './index.js';
 
 const JWT =
   'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U';
 
 function setup(
-  options: { granted?: boolean; released?: string[]; policy?: Partial<OperatorPolicy> } = {},
+  options: {
+    granted?: boolean;
+    released?: string[];
+    policy?: Partial<OperatorPolicy>;
+    id?: string;
+  } = {},
 ) {
-  const host = fakeHost({
-    grants: options.granted === false ? {} : { 'telemetry.emit': {} },
-    released: options.released,
-    policy: options.policy,
-  });
   let now = 0;
-  const limiter: LogLimiter = { buckets: new Map<string, LogBucket>(), now: () => now };
-  const fns = bindHostFunctions(host.env, { logLimiter: limiter });
-  return { host, fns, advance: (ms: number) => (now += ms) };
+  const limiter = (): RateLimiter => ({ buckets: new Map(), now: () => now });
+  const limiters = { log: limiter(), telemetry: limiter() };
+  const bind = (id?: string) => {
+    const host = fakeHost({
+      grants: options.granted === false ? {} : { 'telemetry.emit': {} },
+      released: options.released,
+      policy: options.policy,
+      id,
+    });
+    return { host, fns: bindHostFunctions(host.env, limiters) };
+  };
+  return {
+    ...bind(options.id),
+    /** Another plugin, counted by the same limiters. */
+    bystander: () => bind('bystander.b'),
+    advance: (ms: number) => (now += ms),
+  };
 }
 
 describe('telemetry_emit', () => {
@@ -65,6 +78,48 @@ describe('telemetry_emit', () => {
   });
 
   describe('attacks', () => {
+    it("drops an instance's flood in the sandbox: a second's worth and the burst leave it, the rest only counted", () => {
+      const RATE = 100;
+      const FLOOD = 100 * RATE;
+      const { host, fns, advance, bystander } = setup({
+        policy: { telemetryEventsPerSecond: RATE },
+      });
+      const answers = new Set<string>();
+      for (let i = 0; i < FLOOD; i++) {
+        answers.add(JSON.stringify(fns.telemetry_emit({ name: 'flood', value: i })));
+        advance(1000 / FLOOD); // the flood spans one second
+      }
+      // What the plugin sees is unchanged: every event is answered {ok: true}.
+      expect([...answers]).toEqual([JSON.stringify({ ok: true })]);
+      const sent = host.emitted.filter((e) => e.kind === 'telemetry').length;
+      expect(sent).toBeGreaterThanOrEqual(2 * RATE - 1);
+      expect(sent).toBeLessThanOrEqual(2 * RATE + 1);
+      expect(host.droppedTelemetry).toBe(FLOOD - sent);
+      expect(host.denials).toEqual([]);
+
+      const other = bystander();
+      expect(other.fns.telemetry_emit({ name: 'quiet' })).toEqual({ ok: true });
+      expect(other.host.emitted).toEqual([
+        { kind: 'telemetry', payload: { name: 'quiet', attributes: {} } },
+      ]);
+      advance(1000);
+      expect(fns.telemetry_emit({ name: 'after' })).toEqual({ ok: true });
+      expect(host.emitted.at(-1)).toEqual({
+        kind: 'telemetry',
+        payload: { name: 'after', attributes: {} },
+      });
+    });
+
+    it('still refuses a malformed event past the rate, as under it', () => {
+      const { host, fns } = setup({ policy: { telemetryEventsPerSecond: 1 } });
+      fns.telemetry_emit({ name: 'first' });
+      expect(fns.telemetry_emit({ name: 'Bad Name' })).toMatchObject({
+        error: { code: 'permission_denied' },
+      });
+      expect(host.denials).toHaveLength(1);
+      expect(host.droppedTelemetry).toBe(0);
+    });
+
     it('without telemetry.emit nothing is emitted', () => {
       const { host, fns } = setup({ granted: false });
       expect(fns.telemetry_emit({ name: 'x' })).toMatchObject({

@@ -43,6 +43,8 @@ export interface ProcessSandboxRuntimeOptions {
   onDenied?: (plugin: PluginIdentity, event: DeniedEvent) => void;
   onLog?: (plugin: PluginIdentity, payload: unknown) => void;
   onTelemetry?: (plugin: PluginIdentity, payload: unknown) => void;
+  /** `count` telemetry events the plugin's sandbox dropped over its rate (the events are gone). */
+  onTelemetryDropped?: (plugin: PluginIdentity, count: number) => void;
   /**
    * Serves what a plugin's sandbox process asks of the executor (ExecutorLink), for the plugin
    * the process was started for.
@@ -204,7 +206,7 @@ class ProcessPlugin implements ProcessSandboxPlugin {
   private spawn() {
     const { options, plugin } = this;
     const identity = plugin.spec.identity;
-    const { onLog, onTelemetry, onExecutorRequest } = options;
+    const { onExecutorRequest } = options;
     const logger = options.logger ?? console;
     return SandboxProcess.start(
       {
@@ -233,7 +235,7 @@ class ProcessPlugin implements ProcessSandboxPlugin {
         },
         events: {
           denied: (event) => options.onDenied?.(identity, event),
-          emitted: eventsListener(identity, onLog, onTelemetry),
+          emitted: eventsListener(identity, options),
           ...(onExecutorRequest && {
             executorRequest: (op: string, payload: unknown) =>
               onExecutorRequest(identity, op, payload),

@@ -14,6 +14,7 @@ export const TEST_POLICY: OperatorPolicy = {
   procTimeoutMs: 1000,
   maxLogBytes: 1024,
   logLinesPerSecond: 10,
+  telemetryEventsPerSecond: 100,
   protection: MINIMAL_PATH_PROTECTION,
   pluginDir: null,
 };

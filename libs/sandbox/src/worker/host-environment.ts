@@ -12,7 +12,10 @@ export interface WorkerHostEnvironment {
   beginCall(): void;
   /** Whether the call begun last has reached the main thread (`callMain`). */
   usedMainThread(): boolean;
-  /** Sends the log lines and telemetry events still held (at the end of a call or a start). */
+  /**
+   * Sends the log lines and telemetry events still held, and the count of those dropped (at the
+   * end of a call or a start).
+   */
   flushEvents(): void;
 }
 
@@ -51,6 +54,9 @@ export function createHostEnvironment(
     },
     emitLogLine(level, message) {
       emitted.addLogLine(level, message);
+    },
+    countDroppedTelemetry() {
+      emitted.countDroppedTelemetry();
     },
     releasedSecrets: () => secrets,
   };

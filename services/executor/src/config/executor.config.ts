@@ -190,7 +190,10 @@ export interface ExecutorSettings {
   dnsServers: string[] | null;
   /** What a tool's input schema must fit before input is checked against it. */
   inputSchemaBounds: InputSchemaBounds;
-  /** telemetry_emit events one plugin may emit per second; the rest are dropped. */
+  /**
+   * telemetry_emit events one plugin may emit per second, all its instances together; the rest
+   * are dropped. Each instance drops past the same rate already (policy.telemetryEventsPerSecond).
+   */
   telemetryEventsPerSecond: number;
 }
 
@@ -229,6 +232,7 @@ export function executorSettings(env: LimitsEnv, grants: PlatformGrants): Execut
       procTimeoutMs: env.EXECUTOR_PROC_TIMEOUT_MS,
       maxLogBytes: env.EXECUTOR_MAX_LOG_BYTES,
       logLinesPerSecond: env.EXECUTOR_LOG_LINES_PER_SECOND,
+      telemetryEventsPerSecond: env.EXECUTOR_TELEMETRY_EVENTS_PER_SECOND,
       protection: { roots: grants.protectedRoots, ownDir: null },
       pluginDir: null,
     },

@@ -12,7 +12,12 @@ import type { LoadedSandboxPlugin } from '@convergio/sandbox';
 import { RecordingBus } from '../recording-bus.spec-helper.js';
 import { sandboxProcesses } from '../sandbox-processes.spec-helper.js';
 import { aManifest, exampleModule, expectEventually, sha256Hex } from '@convergio/testing';
-import { ExecutorLimitsEnv, executorSettings } from '../config/executor.config.js';
+import { initTelemetry, renderMetrics } from '@convergio/observability';
+import {
+  ExecutorLimitsEnv,
+  executorSettings,
+  type ExecutorSettings,
+} from '../config/executor.config.js';
 import { PolicyGate } from '../versions/policy-gate.js';
 import { CallMetrics } from '../metrics/call-metrics.js';
 import type { RunnableRecord } from '../versions/version-record.js';
@@ -45,7 +50,10 @@ describe('PluginHost', () => {
   let host: PluginHost;
 
   /** A host with these settings (besides 4 slots, 2 per publisher). */
-  function hostWith(env: Record<string, string> = {}): PluginHost {
+  function hostWith(
+    env: Record<string, string> = {},
+    telemetry = (settings: ExecutorSettings) => new TelemetryMetrics(settings),
+  ): PluginHost {
     const settings = executorSettings(
       loadConfig(Type.Object(ExecutorLimitsEnv), {
         EXECUTOR_MAX_LOADED_PLUGINS: '4',
@@ -62,7 +70,7 @@ describe('PluginHost', () => {
       new PolicyGate(settings),
       new PluginEvents(bus.asBusClient()),
       new SecretAccess(bus.asBusClient()),
-      new TelemetryMetrics(settings),
+      telemetry(settings),
     );
   }
   const dir = mkdtempSync(join(tmpdir(), 'cvg-plugin-host-'));
@@ -141,6 +149,86 @@ describe('PluginHost', () => {
       greeting: 'Hello, Ada!',
     });
     expect(host.loadedVersions()).toEqual([['bob.one', '1.0.0']]);
+  });
+
+  it("drops a telemetry flood in its sandbox: about the rate reaches the executor, the rest is counted, a bystander's event is recorded", async () => {
+    const RATE = 50;
+    const FLOOD = 20_000;
+    const wabt = await wabtInit();
+    const event = '{"name":"flood","value":1}';
+    const parsed = wabt.parseWat(
+      'telemetry-flood.wat',
+      `(module
+        (import "extism:host/env" "alloc" (func $alloc (param i64) (result i64)))
+        (import "extism:host/env" "store_u8" (func $store_u8 (param i64 i32)))
+        (import "extism:host/user" "telemetry_emit" (func $emit (param i64) (result i64)))
+        (memory (export "memory") 1)
+        (data (i32.const 0) "${event.replaceAll('"', '\\"')}")
+        (func $event (result i64) (local $h i64) (local $i i32)
+          (local.set $h (call $alloc (i64.const ${event.length})))
+          (loop $copy
+            (call $store_u8 (i64.add (local.get $h) (i64.extend_i32_u (local.get $i)))
+              (i32.load8_u (local.get $i)))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br_if $copy (i32.lt_u (local.get $i) (i32.const ${event.length}))))
+          (local.get $h))
+        (func (export "emit") (result i32) (local $times i32) (local $h i64)
+          (local.set $h (call $event))
+          (loop $again
+            (drop (call $emit (local.get $h)))
+            (local.set $times (i32.add (local.get $times) (i32.const 1)))
+            (br_if $again (i32.lt_u (local.get $times) (i32.const ${FLOOD}))))
+          (i32.const 0))
+        (func (export "emit_once") (result i32) (drop (call $emit (call $event))) (i32.const 0)))`,
+    );
+    const flooding = new Uint8Array(parsed.toBinary({}).buffer);
+    parsed.destroy();
+    const floodingSha = sha256Hex(flooding);
+    stored.set(floodingSha, flooding);
+    initTelemetry('executor'); // before the instruments exist, as the bootstrap does
+    let arrived = 0; // events that crossed from a sandbox process to the executor
+    let recorded = 0;
+    await host.onApplicationShutdown();
+    host = hostWith(
+      {
+        EXECUTOR_TELEMETRY_EVENTS_PER_SECOND: String(RATE),
+        EXECUTOR_MAX_HOST_CALLS: String(FLOOD + 1),
+      },
+      (settings) =>
+        new (class extends TelemetryMetrics {
+          override record(...args: Parameters<TelemetryMetrics['record']>): boolean {
+            arrived++;
+            const kept = super.record(...args);
+            if (kept) recorded++;
+            return kept;
+          }
+        })(settings),
+    );
+    const emitting = (id: string, publisher: string): RunnableRecord => ({
+      ...version(id, publisher),
+      moduleSha256: floodingSha,
+      manifest: aManifest({ id, permissions: { 'telemetry.emit': {} } }, flooding),
+    });
+    const flooder = await host.load(emitting('mallory.flood', 'mallory'));
+    const bystander = await host.load(emitting('bob.quiet', 'bob'));
+
+    const started = performance.now();
+    await flooder.call('emit', new Uint8Array());
+    const seconds = (performance.now() - started) / 1000;
+    await bystander.call('emit_once', new Uint8Array());
+
+    // A second's worth at once (the burst), then the rate while the call ran: not the flood.
+    expect(arrived).toBeGreaterThanOrEqual(RATE + 1); // the bystander's event among them
+    expect(arrived).toBeLessThanOrEqual(RATE * (1 + seconds) + 2);
+    const metrics = await renderMetrics();
+    const dropped = new RegExp(
+      `^convergio_plugin_telemetry_dropped_total\\{plugin="mallory\\.flood"[^}]*\\} (\\d+)$`,
+      'm',
+    ).exec(metrics);
+    expect(Number(dropped?.[1])).toBe(FLOOD - (recorded - 1));
+    expect(metrics).toMatch(
+      /^convergio_plugin_telemetry_events_total\{plugin="bob\.quiet",name="flood"[^}]*\} 1$/m,
+    );
   });
 
   it('makes a publisher at EXECUTOR_MAX_LOADED_PER_PUBLISHER give up its own versions, never another', async () => {

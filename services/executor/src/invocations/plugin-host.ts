@@ -135,6 +135,7 @@ export class PluginHost implements OnApplicationShutdown {
           event,
           this.secrets.scrubber(pluginVersionKey(plugin.id, plugin.version)),
         ),
+      onTelemetryDropped: (plugin, count) => this.telemetry.recordDropped(plugin.id, count),
       onExecutorRequest: (plugin, op, payload) => this.serve(plugin, op, payload),
       onCrash: (plugin, error) =>
         this.log.warn(

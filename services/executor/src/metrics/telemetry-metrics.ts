@@ -169,6 +169,11 @@ export class TelemetryMetrics {
     return true;
   }
 
+  /** Counts `count` events of `plugin` its sandbox dropped over the rate (they never arrived). */
+  recordDropped(plugin: string, count: number): void {
+    this.dropped.add(count, this.limiter.pluginSeries('dropped', plugin));
+  }
+
   private takeToken(plugin: string): boolean {
     const now = performance.now();
     let bucket = this.buckets.get(plugin);

@@ -81,7 +81,7 @@ describe('bodies of a type their route does not take (refuseOtherBodies)', () =>
     method: string,
     path: string,
     headers: Record<string, string>,
-    body?: string,
+    body?: string | Buffer,
   ): Promise<Answer> {
     return new Promise((resolve, reject) => {
       const req = httpRequest(
@@ -292,6 +292,57 @@ describe('bodies of a type their route does not take (refuseOtherBodies)', () =>
       expect(res.body.error?.message).toContain(`this request says charset=${says}:`);
     }
   });
+
+  it('refuses a JSON body that starts with a UTF-8 byte order mark with 400 bad_request saying to remove it', async () => {
+    for (const body of [
+      Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON_TEXT)]),
+      Buffer.from([0xef, 0xbb, 0xbf]),
+    ]) {
+      const res = await send('POST', '/t/json', { 'content-type': 'application/json' }, body);
+      expect(res).toEqual({
+        status: 400,
+        body: {
+          error: {
+            code: 'bad_request',
+            message:
+              'the JSON body starts with a byte order mark (the bytes EF BB BF): send it without one (RFC 8259 §8.1)',
+            details: [],
+          },
+        },
+      });
+    }
+    expect(reached).toEqual([]);
+  });
+
+  it.each([
+    ['UTF-16LE with its byte order mark', 'utf16le', [0xff, 0xfe], 'UTF-16LE'],
+    ['UTF-16BE with its byte order mark', 'utf16be', [0xfe, 0xff], 'UTF-16BE'],
+    ['UTF-16LE without a byte order mark', 'utf16le', [], 'UTF-16LE'],
+    ['UTF-16BE without a byte order mark', 'utf16be', [], 'UTF-16BE'],
+  ])(
+    'refuses a JSON body in %s with 400 bad_request saying to send UTF-8',
+    async (_case, encoding, bom, named) => {
+      const le = Buffer.from(` ${JSON_TEXT}`, 'utf16le');
+      const text = encoding === 'utf16le' ? le : Buffer.from(le).swap16();
+      const res = await send(
+        'POST',
+        '/t/json',
+        { 'content-type': 'application/json' },
+        Buffer.concat([Buffer.from(bom), text]),
+      );
+      expect(res).toEqual({
+        status: 400,
+        body: {
+          error: {
+            code: 'bad_request',
+            message: `the JSON body is in ${named}: send it in UTF-8 (RFC 8259 §8.1)`,
+            details: [],
+          },
+        },
+      });
+      expect(reached).toEqual([]);
+    },
+  );
 
   it('leaves a body to an unknown route to its 404', async () => {
     const res = await send('POST', '/t/nothing', { 'content-type': 'text/plain' }, 'x');

@@ -1,11 +1,13 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DomainError, nestsDeeperThan } from '@convergio/contracts';
 import type { GatewayLimits } from '../config/gateway.config.js';
+import { jsonEncodingRefusal } from './json-encoding.js';
 import { tooDeep, tooLarge } from './limit-errors.js';
 
 /**
  * The gateway's body parsing, set before the application listens: `application/json` bodies of
- * at most GATEWAY_MAX_INVOKE_BYTES, nested at most GATEWAY_MAX_JSON_DEPTH deep. A body of any
+ * at most GATEWAY_MAX_INVOKE_BYTES, in UTF-8 without a byte order mark (400 `bad_request`
+ * saying so, see jsonEncodingRefusal), nested at most GATEWAY_MAX_JSON_DEPTH deep. A body of any
  * other type never gets here (refuseOtherBodies refuses it first, and the submit route reads its
  * multipart body itself); the catch-all parser only meets empty bodies of another type.
  */
@@ -14,10 +16,15 @@ export function parseJsonWithinLimits(app: NestFastifyApplication, limits: Gatew
   fastify.removeContentTypeParser(['application/json', 'text/plain']);
   fastify.addContentTypeParser(
     'application/json',
-    { parseAs: 'string', bodyLimit: limits.GATEWAY_MAX_INVOKE_BYTES },
-    (_request, text, done) => {
+    { parseAs: 'buffer', bodyLimit: limits.GATEWAY_MAX_INVOKE_BYTES },
+    (_request, bytes, done) => {
       try {
-        done(null, parseJsonBody(text as string, limits.GATEWAY_MAX_JSON_DEPTH));
+        const refused = jsonEncodingRefusal(bytes as Buffer);
+        if (refused) throw refused;
+        done(
+          null,
+          parseJsonBody((bytes as Buffer).toString('utf8'), limits.GATEWAY_MAX_JSON_DEPTH),
+        );
       } catch (error) {
         done(error as Error);
       }

@@ -41,8 +41,10 @@ export const MAX_CONCURRENT_SUBMISSIONS = Symbol('MAX_CONCURRENT_SUBMISSIONS');
  * fit before the route runs: a body that is not multipart/form-data (415), a part over its own
  * limit as soon as it passes it (413 naming the part, the limit and its variable), an unknown
  * or repeated part (400 listing the parts), a part with a Content-Transfer-Encoding (415). Each
- * part is read as the bytes sent, whatever charset its Content-Type names (the manifest must be
- * UTF-8: readManifestPart). Parts are kept in memory, for
+ * part is read as the bytes sent, whatever charset its Content-Type names: busboy hands on a
+ * part's media type without its parameters, so a part's charset cannot be refused here as the
+ * request's is (415); the manifest and the SBOM must be strict UTF-8 instead (readManifestPart,
+ * checkSbomPart), refused 400 otherwise. Parts are kept in memory, for
  * {@link SubmittedParts}; nothing reaches the artifact store from here. At most
  * GATEWAY_MAX_CONCURRENT_SUBMISSIONS submissions are in hand at once (read, then handled, until
  * their answer is sent); one more is refused 503 `unavailable` with Retry-After, its body

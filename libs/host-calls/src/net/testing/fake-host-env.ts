@@ -23,6 +23,7 @@ export function testPolicy(overrides: Partial<OperatorPolicy> = {}): OperatorPol
     procTimeoutMs: 1_000,
     maxLogBytes: 4096,
     logLinesPerSecond: 100,
+    telemetryEventsPerSecond: 1000,
     protection: MINIMAL_PATH_PROTECTION,
     pluginDir: null,
     ...overrides,
@@ -110,6 +111,7 @@ export class FakeHostEnv {
       },
       emit: () => undefined,
       emitLogLine: () => undefined,
+      countDroppedTelemetry: () => undefined,
       releasedSecrets: () => [],
     };
   }
