@@ -1,4 +1,4 @@
-export { initTelemetry, renderMetrics } from './telemetry.js';
+export { initTelemetry, registerMetricProducer, renderMetrics } from './telemetry.js';
 export { traceContextHook } from './trace-context.hook.js';
 export { currentTraceId } from './trace-id.js';
 export { abortedRequestLogHook, accessLogHook, logAccess } from './logging/access-log.hook.js';

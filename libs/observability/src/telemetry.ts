@@ -2,8 +2,8 @@ import { context, metrics, propagation } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
-import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
-import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { defaultResource, emptyResource, resourceFromAttributes } from '@opentelemetry/resources';
+import { MeterProvider, type MetricProducer } from '@opentelemetry/sdk-metrics';
 
 let exporter: PrometheusExporter | undefined;
 
@@ -18,12 +18,39 @@ export function initTelemetry(serviceName: string): PrometheusExporter {
   if (exporter) return exporter;
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-  exporter = new PrometheusExporter({ preventServerStart: true });
+  exporter = new PrometheusExporter({ preventServerStart: true, metricProducers: [registered] });
   // The SDK's own attributes (telemetry.sdk.*) stay; service.name replaces its
   // `unknown_service:node`.
   const resource = defaultResource().merge(resourceFromAttributes({ 'service.name': serviceName }));
   metrics.setGlobalMeterProvider(new MeterProvider({ readers: [exporter], resource }));
   return exporter;
+}
+
+const producers = new Set<MetricProducer>();
+
+/** What the producers given to registerMetricProducer hold, collected with the SDK's own metrics. */
+const registered: MetricProducer = {
+  async collect(options) {
+    const results = await Promise.all([...producers].map((producer) => producer.collect(options)));
+    return {
+      resourceMetrics: {
+        resource: emptyResource(), // the reader keeps the SDK's resource
+        scopeMetrics: results.flatMap((result) => result.resourceMetrics.scopeMetrics),
+      },
+      errors: results.flatMap((result) => result.errors),
+    };
+  },
+};
+
+/**
+ * Adds metrics this process keeps outside the SDK's instruments to every render, as an
+ * OpenTelemetry MetricProducer (metrics SDK specification, "MetricProducer"): for series whose
+ * owner decides when they are forgotten, which a cumulative SDK instrument never does. Works
+ * before or after initTelemetry. Returns what removes the producer again.
+ */
+export function registerMetricProducer(producer: MetricProducer): () => void {
+  producers.add(producer);
+  return () => producers.delete(producer);
 }
 
 const serializer = new PrometheusSerializer();

@@ -20,6 +20,7 @@ import { notPluginsFault } from './load-failures.js';
 import { EXECUTOR_SETTINGS } from './executor-limits.js';
 import { PluginEvents } from '../lifecycle/plugin-events.js';
 import { PluginHost } from './plugin-host.js';
+import { slotOwner } from './loaded-slots.js';
 import { declaredFunction, type DeclaredFunction } from './tool-input.js';
 import { BatchOutputBudget, outputValue } from './output-value.js';
 import { SecretAccess } from '../secrets/secret-access.js';
@@ -69,7 +70,13 @@ export class InvocationService {
       budget?.take(output.length);
       const value = this.scrubbedOutput(key, outputValue(decoder.decode(output), resources));
       this.breaker.succeeded(ticket);
-      this.metrics.call(d.pluginId, req.function, performance.now() - started, usageOf(resources));
+      this.metrics.call(
+        slotOwner(d),
+        d.pluginId,
+        req.function,
+        performance.now() - started,
+        usageOf(resources),
+      );
       const traceId = currentTraceId();
       return {
         plugin_id: d.pluginId,
@@ -89,6 +96,7 @@ export class InvocationService {
         performance.now() - started,
       );
       this.metrics.call(
+        slotOwner(d),
         d.pluginId,
         req.function,
         performance.now() - started,

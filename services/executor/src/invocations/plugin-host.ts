@@ -90,6 +90,8 @@ export class PluginHost implements OnApplicationShutdown {
    * version's module never changes), so calls still draining can read their secrets.
    */
   private readonly modules = new Map<PluginVersionKey, string>();
+  /** The publisher each version loaded here is charged to (slotOwner), kept like `modules`. */
+  private readonly publishers = new Map<PluginVersionKey, string>();
   private readonly denials: DenialRecorder;
 
   constructor(
@@ -131,11 +133,13 @@ export class PluginHost implements OnApplicationShutdown {
         this.log.log(`[${plugin.id}@${plugin.version}] ${this.scrubbed(plugin, line)}`),
       onTelemetry: (plugin, event) =>
         this.telemetry.record(
+          this.publisherOf(plugin),
           plugin.id,
           event,
           this.secrets.scrubber(pluginVersionKey(plugin.id, plugin.version)),
         ),
-      onTelemetryDropped: (plugin, count) => this.telemetry.recordDropped(plugin.id, count),
+      onTelemetryDropped: (plugin, count) =>
+        this.telemetry.recordDropped(this.publisherOf(plugin), plugin.id, count),
       onExecutorRequest: (plugin, op, payload) => this.serve(plugin, op, payload),
       onCrash: (plugin, error) =>
         this.log.warn(
@@ -165,6 +169,7 @@ export class PluginHost implements OnApplicationShutdown {
     const publisher = slotOwner(v);
     if (this.loaded.size >= this.maxLoaded) this.makeRoom(publisher);
     this.modules.set(key, v.moduleSha256);
+    this.publishers.set(key, publisher);
     const loading = this.gate.admit(v.pluginId, v.version, v.manifest).then(async (admitted) => {
       const bytes = await this.artifacts.get(v.moduleSha256);
       const plugin = await this.withinMemory(key, publisher, () =>
@@ -378,6 +383,13 @@ export class PluginHost implements OnApplicationShutdown {
     await this.denials.settled();
   }
 
+  /** The publisher a version's metrics are charged to: its slot's (slotOwner). */
+  private publisherOf(plugin: PluginIdentity): string {
+    return (
+      this.publishers.get(pluginVersionKey(plugin.id, plugin.version)) ?? `plugin:${plugin.id}`
+    );
+  }
+
   /** What a version emitted, as JSON text without any secret released to it. */
   private scrubbed(plugin: PluginIdentity, emitted: unknown): string {
     return this.secrets.scrub(pluginVersionKey(plugin.id, plugin.version), JSON.stringify(emitted));
@@ -398,7 +410,7 @@ export class PluginHost implements OnApplicationShutdown {
     plugin: PluginIdentity,
     denial: { capability: string; target: string; reason: string },
   ): void {
-    this.metrics.denied(plugin.id, denial.capability);
+    this.metrics.denied(this.publisherOf(plugin), plugin.id, denial.capability);
     // A plugin can name a value released to it in what it asks for (a path, a host).
     const key = pluginVersionKey(plugin.id, plugin.version);
     const event = deniedEvent(plugin, {

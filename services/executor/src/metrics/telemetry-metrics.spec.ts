@@ -1,13 +1,13 @@
 import { initTelemetry, renderMetrics } from '@convergio/observability';
+import { MAX_PLUGIN_METRICS_RENDER_BYTES, PluginMetricStore } from './plugin-metric-store.js';
 import {
   FOLDED_TELEMETRY_NAME,
   MAX_TELEMETRY_NAMES_PER_PLUGIN,
-  MAX_TELEMETRY_RENDER_BYTES,
   MAX_TELEMETRY_SERIES_BYTES,
   MAX_TELEMETRY_SERIES_PER_PLUGIN,
-  OVERFLOW_ATTRIBUTES,
   TelemetryMetrics,
   TelemetrySeriesLimiter,
+  telemetryInstruments,
 } from './telemetry-metrics.js';
 
 const event = (name: string, attributes: Record<string, string | number | boolean> = {}) => ({
@@ -15,10 +15,14 @@ const event = (name: string, attributes: Record<string, string | number | boolea
   attributes,
 });
 
+const limiterWithin = (budgetBytes?: number) =>
+  new TelemetrySeriesLimiter(telemetryInstruments(new PluginMetricStore(budgetBytes)));
+
 describe('telemetry series limits', () => {
   it('labels the event counter with plugin, name and prefixed attributes, the histogram with plugin and name', () => {
     expect(
-      new TelemetrySeriesLimiter().seriesOf(
+      limiterWithin().seriesOf(
+        'pub.acme',
         'acme.a',
         event('jobs.done', { plugin: 'forged', ok: true }),
       ),
@@ -29,74 +33,81 @@ describe('telemetry series limits', () => {
   });
 
   it('folds names past the per-plugin cap into "other", without touching another plugin', () => {
-    const limiter = new TelemetrySeriesLimiter();
+    const limiter = limiterWithin();
     for (let i = 0; i < MAX_TELEMETRY_NAMES_PER_PLUGIN; i++)
-      expect(limiter.seriesOf('acme.a', event(`n${i}`)).folded).toBeUndefined();
+      expect(limiter.seriesOf('pub.acme', 'acme.a', event(`n${i}`)).folded).toBeUndefined();
     const other = { plugin: 'acme.a', name: FOLDED_TELEMETRY_NAME };
-    expect(limiter.seriesOf('acme.a', event('one.more'))).toEqual({
+    expect(limiter.seriesOf('pub.acme', 'acme.a', event('one.more'))).toEqual({
       event: other,
       value: other,
       folded: { plugin: 'acme.a' },
     });
-    expect(limiter.seriesOf('acme.a', event('n0')).folded).toBeUndefined();
-    expect(limiter.seriesOf('acme.b', event('one.more')).folded).toBeUndefined();
+    expect(limiter.seriesOf('pub.acme', 'acme.a', event('n0')).folded).toBeUndefined();
+    expect(limiter.seriesOf('pub.acme', 'acme.b', event('one.more')).folded).toBeUndefined();
   });
 
   it('drops the attributes of series past the per-plugin cap, keeping plugin and name', () => {
-    const limiter = new TelemetrySeriesLimiter();
+    const limiter = limiterWithin();
     for (let i = 0; i < MAX_TELEMETRY_SERIES_PER_PLUGIN; i++)
-      expect(limiter.seriesOf('acme.a', event('req', { id: i })).folded).toBeUndefined();
-    expect(limiter.seriesOf('acme.a', event('req', { id: 'new' }))).toEqual({
+      expect(
+        limiter.seriesOf('pub.acme', 'acme.a', event('req', { id: i })).folded,
+      ).toBeUndefined();
+    expect(limiter.seriesOf('pub.acme', 'acme.a', event('req', { id: 'new' }))).toEqual({
       event: { plugin: 'acme.a', name: 'req' },
       value: { plugin: 'acme.a', name: 'req' },
       folded: { plugin: 'acme.a' },
     });
-    expect(limiter.seriesOf('acme.a', event('req', { id: 0 })).folded).toBeUndefined();
+    expect(limiter.seriesOf('pub.acme', 'acme.a', event('req', { id: 0 })).folded).toBeUndefined();
   });
 
   it('keeps only plugin and name for attributes larger than the series byte cap', () => {
-    const limiter = new TelemetrySeriesLimiter();
+    const limiter = limiterWithin();
     const wide = Object.fromEntries(
       Array.from({ length: 16 }, (_, i) => [`k${i}`, 'v'.repeat(MAX_TELEMETRY_SERIES_BYTES / 8)]),
     );
-    expect(limiter.seriesOf('acme.a', event('req', wide)).event).toEqual({
+    expect(limiter.seriesOf('pub.acme', 'acme.a', event('req', wide)).event).toEqual({
       plugin: 'acme.a',
       name: 'req',
     });
-    expect(limiter.seriesOf('acme.a', event('req', { small: 'yes' })).folded).toBeUndefined();
+    expect(
+      limiter.seriesOf('pub.acme', 'acme.a', event('req', { small: 'yes' })).folded,
+    ).toBeUndefined();
   });
 
-  it('counts new series of any plugin as overflow once the render budget is spent; known ones stay', () => {
-    const limiter = new TelemetrySeriesLimiter();
-    const bystander = limiter.seriesOf('bystander.a', event('req', { id: 1 }));
-    let plugins = 0;
-    while (
-      limiter.seriesOf(`attacker.p${plugins}`, event('req', { id: 0 })).value !==
-      OVERFLOW_ATTRIBUTES
-    ) {
-      for (let i = 1; i < MAX_TELEMETRY_SERIES_PER_PLUGIN; i++)
-        limiter.seriesOf(`attacker.p${plugins}`, event('req', { id: 'x'.repeat(200) + i }));
-      plugins++;
-    }
-    expect(plugins).toBeLessThan(
-      MAX_TELEMETRY_RENDER_BYTES / (MAX_TELEMETRY_SERIES_PER_PLUGIN * 200),
-    );
-    expect(limiter.seriesOf('late.plugin', event('req'))).toEqual({
-      event: OVERFLOW_ATTRIBUTES,
-      value: OVERFLOW_ATTRIBUTES,
-      folded: OVERFLOW_ATTRIBUTES,
+  it("gives a late publisher its share of a budget another publisher filled, the filler's oldest series going first", () => {
+    const budget = 256 * 1024;
+    const store = new PluginMetricStore(budget);
+    const instruments = telemetryInstruments(store);
+    const limiter = new TelemetrySeriesLimiter(instruments);
+    const first = limiter.seriesOf('pub.attacker', 'attacker.p0', event('req', { id: 0 }));
+    let last = first;
+    for (let p = 0; p < 20; p++)
+      for (let i = 0; i < MAX_TELEMETRY_SERIES_PER_PLUGIN; i++)
+        last = limiter.seriesOf('pub.attacker', `attacker.p${p}`, event('req', { id: i }));
+    // Alone, the filler takes the whole budget, its newest series in place of its oldest.
+    expect(store.ownerBytes('pub.attacker')).toBeGreaterThan(budget * 0.95);
+    expect(last.folded).toBeUndefined();
+    expect(instruments.events.holds(first.event)).toBe(false);
+    const late = limiter.seriesOf('pub.late', 'late.plugin', event('req', { id: 1 }));
+    expect(late).toEqual({
+      event: { plugin: 'late.plugin', name: 'req', attr_id: '1' },
+      value: { plugin: 'late.plugin', name: 'req' },
     });
-    expect(limiter.seriesOf('bystander.a', event('req', { id: 1 }))).toEqual(bystander);
+    for (let i = 0; i < 100; i++)
+      limiter.seriesOf('pub.late', 'late.plugin', event('req', { id: i }));
+    expect(instruments.events.holds(late.event)).toBe(true);
+    expect(instruments.events.holds(last.event)).toBe(true);
+    expect(store.ownerBytes('pub.attacker')).toBeLessThan(budget);
   });
 });
 
 describe('telemetry metrics', () => {
   it('drops what a sandbox sends malformed, and redacts released values again', () => {
     const metrics = new TelemetryMetrics({ telemetryEventsPerSecond: 1_000_000 });
-    expect(metrics.record('acme.a', { name: 'Bad Name' }, [])).toBe(false);
-    expect(metrics.record('acme.a', 'not an event', [])).toBe(false);
+    expect(metrics.record('pub.acme', 'acme.a', { name: 'Bad Name' }, [])).toBe(false);
+    expect(metrics.record('pub.acme', 'acme.a', 'not an event', [])).toBe(false);
     expect(
-      metrics.record('acme.a', { name: 'ok', attributes: { v: 'secret-Value-1' } }, [
+      metrics.record('pub.acme', 'acme.a', { name: 'ok', attributes: { v: 'secret-Value-1' } }, [
         'secret-Value-1',
       ]),
     ).toBe(true);
@@ -105,17 +116,19 @@ describe('telemetry metrics', () => {
   it('keeps /metrics within the render budget whatever many plugins emit', async () => {
     initTelemetry('executor'); // as the bootstrap does, before any instrument exists
     const metrics = new TelemetryMetrics({ telemetryEventsPerSecond: 1_000_000 });
-    metrics.record('bystander.b', { name: 'jobs', value: 3 }, []);
-    // The attack round's input: plugin ids fill their own caps with wide, ever-new attributes.
-    for (let p = 0; p < 40; p++)
+    metrics.record('pub.bystander', 'bystander.b', { name: 'jobs', value: 3 }, []);
+    // The attack round's input, scaled past the budget: plugin ids fill their own caps with
+    // wide, ever-new attributes.
+    for (let p = 0; p < 60; p++)
       for (let i = 0; i < 300; i++)
         metrics.record(
+          'pub.attacker',
           `attacker.q${p}`,
           {
             name: `n${i % 40}`,
             value: i,
             attributes: Object.fromEntries(
-              Array.from({ length: 4 }, (_, k) => [`k${k}`, `${'v'.repeat(90)}${i}`]),
+              Array.from({ length: 4 }, (_, k) => [`k${k}`, `${'v'.repeat(100)}${i}`]),
             ),
           },
           [],
@@ -125,7 +138,7 @@ describe('telemetry metrics', () => {
       .split('\n')
       .filter((line) => line.startsWith('convergio_plugin_telemetry_'))
       .join('\n');
-    expect(Buffer.byteLength(telemetry)).toBeLessThanOrEqual(MAX_TELEMETRY_RENDER_BYTES);
+    expect(Buffer.byteLength(telemetry)).toBeLessThanOrEqual(MAX_PLUGIN_METRICS_RENDER_BYTES);
     expect(telemetry).toMatch(
       /^convergio_plugin_telemetry_events_total\{otel_metric_overflow="true"/m,
     );
@@ -138,12 +151,12 @@ describe('telemetry metrics', () => {
     initTelemetry('executor');
     const metrics = new TelemetryMetrics({ telemetryEventsPerSecond: 10 });
     const kept = Array.from({ length: 50 }, () =>
-      metrics.record('flooder.a', { name: 'tick' }, []),
+      metrics.record('pub.flooder', 'flooder.a', { name: 'tick' }, []),
     ).filter(Boolean).length;
     // A second's worth goes through at once (the burst), and little more within the loop.
     expect(kept).toBeGreaterThanOrEqual(10);
     expect(kept).toBeLessThan(15);
-    expect(metrics.record('quiet.b', { name: 'tick' }, [])).toBe(true);
+    expect(metrics.record('pub.flooder', 'quiet.b', { name: 'tick' }, [])).toBe(true);
     const text = await renderMetrics();
     expect(text).toMatch(
       new RegExp(
