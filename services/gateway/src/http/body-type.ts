@@ -59,7 +59,7 @@ export function refuseOtherBodies(
       : readable
         ? `is ${mediaType.slice(0, 100)}`
         : `has the Content-Type "${header.slice(0, 100)}", which is not a media type`;
-  const message = `${request.method} ${request.routeOptions.url ?? request.url} takes ${wanted.says}; this request ${sent}`;
+  const message = `${routeOf(request)} takes ${wanted.says}; this request ${sent}`;
   done(
     new DomainError('unsupported_media_type', message, [
       { code: 'content_type', message: `send Content-Type: ${wanted.mediaType}` },
@@ -72,19 +72,18 @@ export function refuseOtherBodies(
  * charset other than UTF-8; null when it can.
  */
 function unreadable(request: FastifyRequest, wanted: BodyType): DomainError | null {
-  const route = `${request.method} ${request.routeOptions.url ?? request.url}`;
   const coding = request.headers['content-encoding']?.trim().toLowerCase();
   if (hasBody(request) && coding && coding !== 'identity')
     return new DomainError(
       'unsupported_media_type',
-      `${route} reads its body as sent; this request's body has Content-Encoding: ${coding.slice(0, 100)}: send it uncompressed, without a Content-Encoding header`,
+      `${routeOf(request)} reads its body as sent; this request's body has Content-Encoding: ${coding.slice(0, 100)}: send it uncompressed, without a Content-Encoding header`,
       [{ code: 'content_encoding', message: 'send the body without Content-Encoding' }],
     );
   const charset = charsetOf(request.headers['content-type'] ?? '');
   if (charset !== undefined && !UTF8.has(charset))
     return new DomainError(
       'unsupported_media_type',
-      `${route} takes ${wanted.says}, in UTF-8; this request says charset=${charset.slice(0, 100)}: send the body in UTF-8, with charset=utf-8 or no charset`,
+      `${routeOf(request)} takes ${wanted.says}, in UTF-8; this request says charset=${charset.slice(0, 100)}: send the body in UTF-8, with charset=utf-8 or no charset`,
       [{ code: 'charset', message: `send Content-Type: ${wanted.mediaType}; charset=utf-8` }],
     );
   return null;
@@ -96,6 +95,8 @@ function unreadable(request: FastifyRequest, wanted: BodyType): DomainError | nu
  * never one reader's pick among them, so it is never taken for UTF-8.
  */
 function charsetOf(header: string): string | undefined {
+  // The usual header has no parameters at all.
+  if (!header.includes(';')) return undefined;
   const named: string[] = [];
   for (const parameter of header.split(';').slice(1)) {
     const [name, ...value] = parameter.split('=');
@@ -110,6 +111,11 @@ function charsetOf(header: string): string | undefined {
       );
   }
   return named.length === 0 ? undefined : named.join(', ');
+}
+
+/** The method and route pattern of `request`, as a refusal names them. */
+function routeOf(request: FastifyRequest): string {
+  return `${request.method} ${request.routeOptions.url ?? request.url}`;
 }
 
 function bodyTypeOf(request: FastifyRequest): BodyType {
