@@ -74,6 +74,23 @@ describe('telemetry series limits', () => {
     ).toBeUndefined();
   });
 
+  it('keeps only plugin and name when two attribute keys render as one label (a.b and a_b)', () => {
+    const limiter = limiterWithin();
+    expect(limiter.seriesOf('pub.acme', 'acme.a', event('ev', { 'a.b': '1', a_b: '2' }))).toEqual({
+      event: { plugin: 'acme.a', name: 'ev' },
+      value: { plugin: 'acme.a', name: 'ev' },
+      folded: { plugin: 'acme.a' },
+    });
+    expect(limiter.seriesOf('pub.acme', 'acme.a', event('ev', { 'x.y': '1' })).event).toEqual({
+      plugin: 'acme.a',
+      name: 'ev',
+      attr_x_y: '1',
+    });
+    expect(
+      limiter.seriesOf('pub.acme', 'acme.a', event('ev', { x_y: '1' })).folded,
+    ).toBeUndefined();
+  });
+
   it("gives a late publisher its share of a budget another publisher filled, the filler's oldest series going first", () => {
     const budget = 256 * 1024;
     const store = new PluginMetricStore(budget);
@@ -133,7 +150,17 @@ describe('telemetry metrics', () => {
           },
           [],
         );
+    metrics.record(
+      'pub.attacker',
+      'attacker.dots',
+      { name: 'ev', attributes: { 'a.b': '1', a_b: '2' } },
+      [],
+    );
     const text = await renderMetrics();
+    for (const line of text.split('\n').filter((l) => l.includes('{'))) {
+      const names = [...line.matchAll(/[{,]([a-zA-Z_][a-zA-Z0-9_]*)=/g)].map((m) => m[1]);
+      expect(new Set(names).size).toBe(names.length);
+    }
     const telemetry = text
       .split('\n')
       .filter((line) => line.startsWith('convergio_plugin_telemetry_'))

@@ -80,7 +80,8 @@ export function telemetryInstruments(store: PluginMetricStore): TelemetryInstrum
  * these an event keeps only plugin and name); every series within the store's render budget,
  * charged to the plugin's publisher (past it, OVERFLOW_ATTRIBUTES). The caps count the series the
  * store holds, so a plugin whose series were evicted gets room again. Plugin attributes are
- * prefixed `attr_` so they cannot pose as `plugin`.
+ * prefixed `attr_` so they cannot pose as `plugin`; attributes whose keys render as one label
+ * are dropped, keeping plugin and name.
  */
 export class TelemetrySeriesLimiter {
   constructor(private readonly instruments: TelemetryInstruments) {}
@@ -96,11 +97,10 @@ export class TelemetrySeriesLimiter {
       return { event: value, value, folded: this.folded(owner, plugin) };
     if (!named)
       return { event: events.within(owner, value), value, folded: this.folded(owner, plugin) };
-    const full: PluginAttributes = { ...value };
-    for (const key of Object.keys(event.attributes).sort())
-      full[`attr_${key}`] = String(event.attributes[key]);
-    if (events.holds(full)) return { event: events.within(owner, full), value };
+    const full = labelled(value, event);
+    if (full && events.holds(full)) return { event: events.within(owner, full), value };
     if (
+      full &&
       events.seriesCount(plugin) < MAX_TELEMETRY_SERIES_PER_PLUGIN &&
       Buffer.byteLength(JSON.stringify(full)) <= MAX_TELEMETRY_SERIES_BYTES &&
       events.within(owner, full) === full
@@ -112,6 +112,21 @@ export class TelemetrySeriesLimiter {
   private folded(owner: string, plugin: string): PluginAttributes {
     return this.instruments.folded.within(owner, { plugin });
   }
+}
+
+/**
+ * `value` with the event's attributes as labels `attr_<key>`, each key in the form Prometheus
+ * renders it (`.` as `_`); undefined when two keys render the same (`a.b` and `a_b`): a sample
+ * with a repeated label name fails the whole scrape (Prometheus 2.16 and later).
+ */
+function labelled(value: PluginAttributes, event: TelemetryEvent): PluginAttributes | undefined {
+  const full: PluginAttributes = { ...value };
+  for (const key of Object.keys(event.attributes).sort()) {
+    const label = `attr_${key.replaceAll('.', '_')}`;
+    if (label in full) return undefined;
+    full[label] = String(event.attributes[key]);
+  }
+  return full;
 }
 
 /**
