@@ -64,7 +64,8 @@ describe('ReplyMux publishing', () => {
     const { nc, published, writes } = fakeConnection();
     const mux = new ReplyMux(nc, '_INBOX_test');
     const requests: Promise<Msg>[] = [];
-    for (let i = 0; i < 20; i++) setImmediate(() => requests.push(mux.request(`s.${i}`, '{}', 50)));
+    for (let i = 0; i < 20; i++)
+      setImmediate(() => requests.push(mux.request(`s.${i}`, '{}', 1000)));
     await turns(2);
     expect(published).toEqual(Array.from({ length: 20 }, (_, i) => `s.${i}`));
     expect(writes()).toBe(1);
@@ -80,7 +81,7 @@ describe('ReplyMux publishing', () => {
     };
     const mux = new ReplyMux(nc, '_INBOX_test');
     const bad = mux.request('bad', '{}', 10_000);
-    const good = mux.request('good', '{}', 50);
+    const good = mux.request('good', '{}', 1000);
     await expect(bad).rejects.toThrow('bad subject');
     expect(published).toEqual(['good']);
     await expect(good).rejects.toThrow(/TIMEOUT/i);
