@@ -23,7 +23,7 @@ const RENDERED_LINE_BYTES = 100;
 /** The instrumentation scope of the executor's metrics (`otel_scope_name` on each line). */
 const SCOPE = { name: 'convergio-executor' };
 
-/** One series: what it is charged to and its value so far. */
+/** One series: its key, labels, and what it is charged to (its values are kept by its instrument). */
 export interface Series {
   readonly key: string;
   readonly instrument: PluginInstrument;
