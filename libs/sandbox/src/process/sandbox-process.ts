@@ -131,13 +131,23 @@ export class SandboxProcess {
   /**
    * Stops the process after its calls in flight and those waiting for an instance (unless
    * `refuseQueued`: those fail with `plugin_closed`); kills it if it has not stopped in 10 s, and
-   * the calls still running or waiting fail with `sandbox_crashed`.
+   * the calls still running or waiting fail with `plugin_closed` too: the executor stopped them
+   * (an unload, a revocation, memory for another version), which is no crash of the plugin's.
    */
   async close(options?: CloseOptions): Promise<void> {
     if (this.ended) return;
     this.closing = true;
     const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), CLOSE_TIMEOUT_MS).unref();
+    const timer = setTimeout(
+      () =>
+        this.kill(
+          new SandboxError(
+            'plugin_closed',
+            `the plugin version was unloaded: its calls still running after ${CLOSE_TIMEOUT_MS / 1000} s were stopped`,
+          ),
+        ),
+      CLOSE_TIMEOUT_MS,
+    ).unref();
     await Promise.race([this.supervisor?.close(options), exited]);
     this.send({ type: 'close' });
     await exited;
