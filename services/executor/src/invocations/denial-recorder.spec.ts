@@ -112,7 +112,29 @@ describe('DenialRecorder', () => {
     expect(errors).toHaveBeenCalledWith(expect.stringContaining('/etc/bad'));
   });
 
-  it('counts, and logs, denials of kinds past maxFoldedKinds', async () => {
+  it('keeps a record of a new kind of denial (version and capability) when a flood filled the folded records', async () => {
+    const { outbox, stored } = slowOutbox();
+    // The executor's own bounds: 2000 waiting, 200 a version, 1000 folded, 64 targets a kind.
+    const recorder = new DenialRecorder(outbox);
+    // Four plugins of one publisher, each refused on 64+ targets of every capability it can be.
+    const capabilities = ['fs.read', 'net.http', 'net.websocket', 'proc.exec', 'telemetry.emit'];
+    for (const id of ['mallory.a', 'mallory.b', 'mallory.c', 'mallory.d'])
+      for (const capability of capabilities)
+        for (let i = 0; i < 300; i++) recorder.record(denial(id, `/t/${i}`, capability));
+    // Then the probe it wants unrecorded: a kind (version and capability) of its own.
+    recorder.record(denial('mallory.a', 'prod-db-password', 'secrets.read'));
+    await recorder.settled();
+    expect(stored).toContainEqual(
+      expect.objectContaining({
+        plugin_id: 'mallory.a',
+        capability: 'secrets.read',
+        target: 'prod-db-password',
+      }),
+    );
+    expect(accounted(stored)).toBe(4 * 5 * 300 + 1);
+  });
+
+  it('gives each kind past maxFoldedKinds one record for all its denials', async () => {
     const { outbox, stored } = slowOutbox();
     const recorder = new DenialRecorder(outbox, {
       ...LIMITS,
@@ -120,13 +142,19 @@ describe('DenialRecorder', () => {
       batch: 1,
       maxFoldedKinds: 2,
     });
-    const errors = jest.spyOn((recorder as unknown as { log: { error: () => void } }).log, 'error');
     for (let i = 0; i < 5; i++) recorder.record(denial(`acme.p${i}`, '/etc/x'));
+    for (let i = 0; i < 3; i++) recorder.record(denial('acme.p4', `/etc/y${i}`));
     await recorder.settled();
-    // p0 is being written, p1 waits, p2 and p3 are folded (two kinds at most), p4 only counted.
-    expect(stored.map((d) => d.plugin_id)).toEqual(['acme.p0', 'acme.p1', 'acme.p2', 'acme.p3']);
-    expect(errors).toHaveBeenCalledWith(
-      expect.stringMatching(/^1 permission\.denied events were not recorded/),
-    );
+    // p0 is being written, p1 waits, p2 and p3 are folded by target (two at most), p4 as the rest
+    // of its kind.
+    expect(stored.map((d) => d.plugin_id)).toEqual([
+      'acme.p0',
+      'acme.p1',
+      'acme.p2',
+      'acme.p3',
+      'acme.p4',
+    ]);
+    expect(stored.at(-1)!.reason).toMatch(/^4 denials of fs\.read of targets past the 5/);
+    expect(accounted(stored)).toBe(8);
   });
 });

@@ -41,7 +41,10 @@ export interface DenialRecorderLimits {
   maxWaitingPerVersion: number;
   /** Denials written per transaction. */
   batch: number;
-  /** Folded records held (each one target, or the rest of a kind); past it, only counted. */
+  /**
+   * Folded records held for one target each; past it, a denial counts in the record of the rest
+   * of its kind, which every kind keeps (kinds are bounded: versions loaded here × capabilities).
+   */
   maxFoldedKinds: number;
   /** Targets of one kind (plugin version and capability) folded each under its own name. */
   maxTargetsPerKind: number;
@@ -69,10 +72,11 @@ interface Folded {
  * memory until it is written. So at most `maxWaiting` are held, at most `maxWaitingPerVersion`
  * of them one version's: past that, a version's denials are folded, one record per target
  * (so 9,000 refusals of /etc/shadow cannot hide the 20 probes after them), up to
- * `maxTargetsPerKind` targets per plugin version and capability, then one record for the rest
- * of that kind. Each folded record is written once the backlog is, naming its (first) target and
- * how many denials it stands for. Nothing is dropped without a record: a denial that cannot be
- * written at all is logged whole, and counts past `maxFoldedKinds` records are logged as an error.
+ * `maxTargetsPerKind` targets per plugin version and capability and `maxFoldedKinds` such
+ * records in all, then one record for the rest of that kind. Each folded record is written once
+ * the backlog is, naming its (first) target and how many denials it stands for. Nothing is
+ * dropped without a record of its plugin version: a denial that cannot be written at all is
+ * logged whole.
  */
 export class DenialRecorder {
   private readonly log = new Logger(DenialRecorder.name);
@@ -82,7 +86,6 @@ export class DenialRecorder {
   private readonly folded = new Map<string, Folded>();
   /** Targets folded under their own name, per kind. */
   private readonly targetsOf = new Map<string, number>();
-  private uncounted = 0;
   private writing: Promise<void> | undefined;
 
   constructor(
@@ -118,9 +121,9 @@ export class DenialRecorder {
       return;
     }
     const rest = this.folded.get(`${kind} *`);
+    // Always one: a flood of other kinds must not leave a new kind's denials counted nowhere.
     if (rest) rest.count++;
-    else if (room) this.folded.set(`${kind} *`, { first: denial, count: 1, rest: true });
-    else this.uncounted++;
+    else this.folded.set(`${kind} *`, { first: denial, count: 1, rest: true });
   }
 
   private async writeAll(): Promise<void> {
@@ -157,11 +160,6 @@ export class DenialRecorder {
     }
     this.folded.clear();
     this.targetsOf.clear();
-    if (this.uncounted > 0)
-      this.log.error(
-        `${this.uncounted} permission.denied events were not recorded: more than ${this.limits.maxFoldedKinds} kinds of denials were folded at once`,
-      );
-    this.uncounted = 0;
   }
 
   private async write(batch: Denial[]): Promise<void> {

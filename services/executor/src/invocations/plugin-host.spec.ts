@@ -417,6 +417,63 @@ describe('PluginHost', () => {
       expect(unloaded()).toEqual([]);
     });
 
+    it("does not refuse a bystander's load while a version another publisher gave up for a slot still holds memory past that publisher's share", async () => {
+      // Grows by 1500 pages (94 MiB), touching each 4 KiB; spin runs to its wall time.
+      const growSpinSha = await watModule(`(module (memory (export "memory") 1)
+        (func (export "grow") (result i32) (local $p i32)
+          (drop (memory.grow (i32.const 1500)))
+          (local.set $p (i32.const 65536))
+          (loop $touch
+            (i32.store8 (local.get $p) (i32.const 1))
+            (local.set $p (i32.add (local.get $p) (i32.const 4096)))
+            (br_if $touch (i32.lt_u (local.get $p) (i32.const 98369536))))
+          (i32.const 0))
+        (func (export "spin") (result i32) (loop $l (br $l)) (i32.const 0)))`);
+      const limits = {
+        EXECUTOR_MAX_MEMORY_PAGES: '2048',
+        EXECUTOR_SANDBOX_MEMORY_MB: '2048',
+        EXECUTOR_FUEL: String(Number.MAX_SAFE_INTEGER),
+        EXECUTOR_TIMEOUT_MS: '1500',
+        EXECUTOR_INSTANCES_PER_PLUGIN: '1',
+        // Every slot taken: a publisher's next version makes room by giving up one of its own.
+        EXECUTOR_MAX_LOADED_PLUGINS: '1',
+        EXECUTOR_MAX_LOADED_PER_PUBLISHER: '1',
+      };
+      await useHost(4096, limits);
+      const measuring = await host.load({
+        ...version('measure.gs', 'x'),
+        moduleSha256: growSpinSha,
+      });
+      await measuring.call('grow', new Uint8Array());
+      await readings();
+      const grown = Math.ceil(sandboxProcesses()[0].residentBytes / MiB);
+      // Mallory's grown process alone fits; it and the start of another do not; a share is 80+.
+      const total = Math.max(grown + START_MIB / 2, 2 * START_MIB + 10);
+      expect(grown + START_MIB).toBeGreaterThan(total);
+      await useHost(total, limits);
+
+      const a = await host.load({ ...version('mallory.a', 'mallory'), moduleSha256: growSpinSha });
+      await a.call('grow', new Uint8Array());
+      // One spin runs, seven wait their turn on her single instance (10 s, the bound of a close).
+      const spins = Array.from({ length: 8 }, () =>
+        a.call('spin', new Uint8Array()).catch((error: unknown) => error),
+      );
+      await readings();
+      // Loading another of her versions gives up mallory.a for the slot: it drains its calls.
+      await host.load(version('mallory.b', 'mallory')).catch((error: unknown) => error);
+      const started = performance.now();
+      const loaded = await host.load(version('bob.one', 'bob')).then(
+        (plugin) => plugin,
+        (error: unknown) => error,
+      );
+      const waitedMs = performance.now() - started;
+      await Promise.all(spins);
+      expect(loaded).not.toMatchObject(capacityRefusal);
+      expect(await served(loaded as LoadedSandboxPlugin)).toEqual({ greeting: 'Hello, Ada!' });
+      // About her running call's wall time and a process start, not her queue's 10 s.
+      expect(waitedMs).toBeLessThan(6000);
+    }, 60_000);
+
     it('unloads, once the processes grow past it after their loads, the idle version of the publisher most over its share', async () => {
       await useHost(resident.greet + Math.max(resident.grow, START_MIB) + START_MIB / 2, {
         EXECUTOR_MAX_MEMORY_PAGES: '2048',

@@ -73,11 +73,15 @@ export class PluginHost implements OnApplicationShutdown {
    * or the last check of the total (see {@link checkMemoryTotal}) has made it fit.
    */
   private memoryTurns: Promise<unknown> = Promise.resolve();
-  /** Versions unloaded whose processes are still finishing their calls, with their publisher. */
+  /**
+   * Versions unloaded whose processes are still finishing their calls, with their publisher;
+   * `exited` settles once the process is gone and the version left this set.
+   */
   private readonly draining = new Set<{
     key: PluginVersionKey;
     publisher: string;
     plugin: ProcessSandboxPlugin;
+    exited: Promise<void>;
   }>();
   private readonly memoryWatch: NodeJS.Timeout;
   private memoryCheckQueued = false;
@@ -238,23 +242,21 @@ export class PluginHost implements OnApplicationShutdown {
     const plugin = await slot.plugin.catch(() => undefined);
     if (!plugin) return true;
     // Its process holds memory until its calls end: still its publisher's.
-    const draining = { key, publisher: slot.publisher, plugin };
+    const draining = { key, publisher: slot.publisher, plugin, exited: Promise.resolve() };
     this.draining.add(draining);
-    try {
-      await plugin.close(options);
-    } finally {
-      this.draining.delete(draining);
-    }
+    draining.exited = plugin.close(options).finally(() => this.draining.delete(draining));
+    await draining.exited;
     return true;
   }
 
-  // Its calls in flight finish first (close drains them); a call arriving meanwhile loads it again.
+  // Its calls in flight finish first; those waiting, and any arriving meanwhile, load it again
+  // (callLoaded): a version given up holds its process for one call's wall time, not its queue's.
   private makeRoom(loader: string): void {
     const holders = [...this.loaded].map(([key, slot]) => [key, slot.publisher] as const);
     const victim = slotToFree(holders, loader, this.maxPerPublisher);
     if (victim === undefined) return;
     const [plugin_id, version] = parsePluginVersionKey(victim);
-    void this.unload(plugin_id, version)
+    void this.unload(plugin_id, version, { refuseQueued: true })
       .then(() => this.events.unloaded(plugin_id, version, 'capacity'))
       .catch((error: unknown) =>
         this.log.error(`unloading ${victim} to make room failed: ${String(error)}`),
@@ -285,8 +287,9 @@ export class PluginHost implements OnApplicationShutdown {
    * EXECUTOR_SANDBOX_MEMORY_TOTAL_MB, measured as the resident sets of the running ones: unloads
    * versions as {@link memoryToFree} picks them by each publisher's share of that memory (the
    * loader's own idle ones when it would pass its share; else those of the publisher most over
-   * its share, busy ones last), and waits for each process to exit. Throws
-   * {@link capacityRefusal} when none may go.
+   * its share, busy ones last), and waits for each process to exit. When none may go, waits for
+   * versions of other publishers already unloaded (finishing their calls) to exit; throws
+   * {@link capacityRefusal} when there are none either.
    */
   private async makeMemoryRoom(loading: PluginVersionKey, loader: string): Promise<void> {
     while (this.runtime.residentBytes() + SANDBOX_START_BYTES > this.memoryTotalBytes) {
@@ -294,6 +297,12 @@ export class PluginHost implements OnApplicationShutdown {
         publisher: loader,
         need: SANDBOX_START_BYTES,
       });
+      // Versions of other publishers already unloaded free their memory once their calls end.
+      const others = [...this.draining].filter((d) => d.publisher !== loader);
+      if (victim === undefined && others.length > 0) {
+        await Promise.race(others.map((d) => d.exited)).catch(() => undefined);
+        continue;
+      }
       if (victim === undefined)
         throw capacityRefusal(
           `${loading} is not loaded: the sandbox processes use ${mib(this.runtime.residentBytes())} MiB, and one more would pass EXECUTOR_SANDBOX_MEMORY_TOTAL_MB (${mib(this.memoryTotalBytes)} MiB) with no version this load may unload (its publisher's idle ones past its share, or those of a publisher over its share)`,

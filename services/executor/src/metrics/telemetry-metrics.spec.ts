@@ -174,6 +174,36 @@ describe('telemetry metrics', () => {
     );
   });
 
+  it('renders every attribute key as a label of its own, whatever runs of dots and underscores it has', async () => {
+    initTelemetry('executor');
+    const metrics = new TelemetryMetrics({ telemetryEventsPerSecond: 1_000_000 });
+    // The serializer turns each run of underscores into one: a__b and a._b render as a_b.
+    const attack = { a__b: '1', a_b: '2', 'c._d': '3' };
+    expect(
+      metrics.record('pub.attacker', 'attacker.runs', { name: 'ev', attributes: attack }, []),
+    ).toBe(true);
+    expect(
+      metrics.record('pub.attacker', 'attacker.runs', { name: 'x', attributes: { y__z: '1' } }, []),
+    ).toBe(true);
+    expect(
+      metrics.record('pub.attacker', 'attacker.runs', { name: 'x', attributes: { y_z: '1' } }, []),
+    ).toBe(true);
+    const lines = (await renderMetrics())
+      .split('\n')
+      .filter((line) =>
+        line.startsWith('convergio_plugin_telemetry_events_total{plugin="attacker.runs"'),
+      );
+    for (const line of lines) {
+      const names = [...line.matchAll(/[{,]([a-zA-Z_][a-zA-Z0-9_]*)=/g)].map((m) => m[1]);
+      expect(new Set(names).size).toBe(names.length);
+    }
+    const labelSets = lines.map((line) => line.slice(0, line.lastIndexOf(' ')));
+    expect(new Set(labelSets).size).toBe(labelSets.length);
+    expect(lines).toContain(
+      'convergio_plugin_telemetry_events_total{plugin="attacker.runs",name="x",attr_y_z="1",otel_scope_name="convergio-executor"} 2',
+    );
+  });
+
   it("drops a plugin's events past its rate, counting them, without touching another plugin", async () => {
     initTelemetry('executor');
     const metrics = new TelemetryMetrics({ telemetryEventsPerSecond: 10 });

@@ -115,14 +115,15 @@ export class TelemetrySeriesLimiter {
 }
 
 /**
- * `value` with the event's attributes as labels `attr_<key>`, each key in the form Prometheus
- * renders it (`.` as `_`); undefined when two keys render the same (`a.b` and `a_b`): a sample
- * with a repeated label name fails the whole scrape (Prometheus 2.16 and later).
+ * `value` with the event's attributes as labels `attr_<key>`, each key in the form the Prometheus
+ * serializer renders it (every run of `.` and `_` as one `_`); undefined when two keys render the
+ * same (`a.b`, `a_b`, `a__b`): a sample with a repeated label name fails the whole scrape
+ * (Prometheus 2.16 and later).
  */
 function labelled(value: PluginAttributes, event: TelemetryEvent): PluginAttributes | undefined {
   const full: PluginAttributes = { ...value };
   for (const key of Object.keys(event.attributes).sort()) {
-    const label = `attr_${key.replaceAll('.', '_')}`;
+    const label = `attr_${key.replace(/[._]+/g, '_')}`;
     if (label in full) return undefined;
     full[label] = String(event.attributes[key]);
   }
