@@ -34,6 +34,12 @@ export interface OperatorPolicy extends NetPolicy {
    * same rate again to each plugin, all its instances together.
    */
   telemetryEventsPerSecond: number;
+  /**
+   * Refusals (permission.denied) one instance may send per second (a burst of one second's
+   * worth); past it, each refusal waits its turn, in the refused call's wall time: none is
+   * dropped, and a denial flood cannot outpace what the executor records.
+   */
+  denialsPerSecond: number;
 }
 
 /** Who is calling and what it was granted. */
@@ -54,8 +60,9 @@ export interface HostEnvironment {
   grants: Permissions;
   policy: OperatorPolicy;
   /**
-   * Records a refusal (a permission.denied event, sent without blocking) and returns the
-   * structured error to hand back to the plugin.
+   * Records a refusal (a permission.denied event, sent without blocking, but past
+   * policy.denialsPerSecond only once its turn comes) and returns the structured error to hand
+   * back to the plugin.
    */
   deny(capability: string, target: string, reason: string): HostError;
   /**

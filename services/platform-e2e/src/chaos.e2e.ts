@@ -63,13 +63,20 @@ const MEMORY_PAGES = 1024;
 const MAX_SERIES_PER_PLUGIN = 256;
 /** Wall time of a call (EXECUTOR_TIMEOUT_MS). */
 const WALL_TIME_MS = 5000;
+/** Refusals an instance sends a second past a burst of as many (EXECUTOR_DENIALS_PER_SECOND). */
+const DENIALS_PER_SECOND = 200;
 /** A call is stopped at its wall time; the rest is the load of the box. */
 const CALL_BOUND_MS = 2 * WALL_TIME_MS;
 
 interface AuditEvent {
   type: string;
   plugin_id: string | null;
-  data: { reason?: string; function?: string; target?: string };
+  data: {
+    reason?: string;
+    function?: string;
+    target?: string;
+    resources?: { host_calls?: number };
+  };
 }
 
 /** Resident set of each child of `pid` (the executor's sandbox processes), kB. */
@@ -122,6 +129,7 @@ describe('chaos: every known attack at once, next to a bystander', () => {
       // usual 2 s: on 2 shared cores the memory hog needs most of 2 s to fill its memory.
       EXECUTOR_FUEL: String(Number.MAX_SAFE_INTEGER),
       EXECUTOR_TIMEOUT_MS: String(WALL_TIME_MS),
+      EXECUTOR_DENIALS_PER_SECOND: String(DENIALS_PER_SECOND),
       EXECUTOR_SANDBOX_MEMORY_MB: String(SANDBOX_MEMORY_MB),
       EXECUTOR_MAX_MEMORY_PAGES: String(MEMORY_PAGES),
       EXECUTOR_DNS_SERVERS: dns.address,
@@ -491,8 +499,11 @@ describe('chaos: every known attack at once, next to a bystander', () => {
 
   /**
    * No permission, every host call a denial, two calls at once: before, each denial was a
-   * transaction started and never awaited, and 200,000 of them took the executor out of heap.
-   * Each denial is accounted for in the audit log: on its own, or in a record folding many.
+   * transaction started and never awaited, and 200,000 of them took the executor out of heap;
+   * then ~62,000 denials a second reached the executor's main thread and slowed every bystander.
+   * Now each instance's refusals are paced (EXECUTOR_DENIALS_PER_SECOND): the calls run out of
+   * their own wall time, and each denial they were answered is accounted for in the audit log, on
+   * its own or in a record folding many.
    */
   async function denialFloodAttack() {
     const module = await assemble(denialFlood(FS_READS));
@@ -500,18 +511,33 @@ describe('chaos: every known attack at once, next to a bystander', () => {
     await submit(publisher, manifest, module).expect(202);
     await loaded(manifest.id);
     const replies = await Promise.all([invoke(manifest.id, 'run'), invoke(manifest.id, 'run')]);
-    expect(replies.map((r) => r.status)).toEqual([200, 200]);
+    expect(replies.map((r) => `${r.status} ${String(r.body.error?.code)}`)).toEqual([
+      '504 plugin_timeout',
+      '504 plugin_timeout',
+    ]);
     const db = new pg.Client({ connectionString: info.databaseUrl });
     await db.connect();
     try {
-      await expectEventually(
-        async () =>
-          expect(await accountedDenials(db, manifest.id)).toEqual({
-            denied: 2 * FS_READS,
-            others: 0,
-          }),
-        slow,
-      );
+      let refused = 0;
+      await expectEventually(async () => {
+        const crashes = (await audit(manifest.id, 'plugin.crashed')).filter(
+          (e) => e.data.reason === 'timeout',
+        );
+        expect(crashes).toHaveLength(2);
+        refused = crashes.reduce((sum, e) => sum + (e.data.resources?.host_calls ?? 0), 0);
+      }, slow);
+      // Paced: a burst of a second's worth, then the rate, over a 5 s call (not 9,000 each), and
+      // the alloc and the refusal waiting its turn of each call.
+      expect(refused).toBeLessThanOrEqual(2 * (DENIALS_PER_SECOND * (1 + WALL_TIME_MS / 1000) + 2));
+      expect(refused).toBeGreaterThanOrEqual(2 * DENIALS_PER_SECOND);
+      // Each call's host calls are the alloc of its input block and its refusals: every one it
+      // was answered, and the one waiting its turn when it was stopped (if it was waiting).
+      await expectEventually(async () => {
+        const { denied, others } = await accountedDenials(db, manifest.id);
+        expect(others).toBe(0);
+        expect(denied).toBeGreaterThanOrEqual(refused - 2 * 2);
+        expect(denied).toBeLessThanOrEqual(refused - 2 * 1);
+      }, slow);
     } finally {
       await db.end();
     }

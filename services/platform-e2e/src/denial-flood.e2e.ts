@@ -22,7 +22,9 @@ describe('a plugin that spends every host call on a denial', () => {
   let db: pg.Client;
 
   beforeAll(async () => {
-    platform = await startPlatform();
+    // Unpaced: the subject is the recorder's backlog, which the pacing of each instance's
+    // refusals (EXECUTOR_DENIALS_PER_SECOND, chaos suite) keeps away with the defaults.
+    platform = await startPlatform({ EXECUTOR_DENIALS_PER_SECOND: '1000000' });
     process.env.CONVERGIO_E2E_PLATFORM = JSON.stringify(platform.info);
     db = new pg.Client({ connectionString: platform.info.databaseUrl });
     await db.connect();

@@ -23,6 +23,7 @@ const TEST_POLICY: OperatorPolicy = {
   maxLogBytes: 1024,
   logLinesPerSecond: 5,
   telemetryEventsPerSecond: 100,
+  denialsPerSecond: 1000,
   protection: MINIMAL_PATH_PROTECTION,
   pluginDir: null,
 };

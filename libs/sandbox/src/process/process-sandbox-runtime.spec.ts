@@ -235,6 +235,39 @@ describe('ProcessSandboxRuntime: one OS process per plugin version', () => {
     expect(crashes).toEqual([]);
   }, 40_000);
 
+  it('paces a denial flood to policy.denialsPerSecond in the flooding call: it runs out of its own wall time, every refusal sent is recorded, and a bystander is served meanwhile', async () => {
+    const rate = 100;
+    const paced = runtime(1, {
+      policy: { ...TEST_POLICY, denialsPerSecond: rate },
+      defaults: { ...DEFAULTS, wallTimeMs: 1000, maxHostCalls: 1_000_000 },
+    });
+    const load = (id: string) =>
+      paced.load(plugin.bytes, plugin.sha256, { identity: identity(id), grants: {} });
+    const [flooder, bystander] = await Promise.all([
+      load('test.deny-flood'),
+      load('test.deny-bystander'),
+    ]);
+    loaded.push(flooder, bystander);
+    const flood = flooder
+      .call('deny_loop', text('{"path":"/etc/shadow"}'))
+      .catch((e: unknown) => e);
+    const served: string[] = [];
+    for (let i = 0; i < 5; i++)
+      served.push(decode((await bystander.call('echo', text(`${i}`))).output));
+    const error = (await flood) as SandboxError;
+    expect(error.code).toBe('timeout');
+    expect(served).toEqual(['0', '1', '2', '3', '4']);
+    const refused = denials.filter((who) => who === 'test.deny-flood').length;
+    // A burst of one second's worth, then `rate` a second over the call's 1 s (plus the time to
+    // stop it); before, the same call sent ~10^5 denials in its second.
+    expect(refused).toBeGreaterThanOrEqual(rate);
+    expect(refused).toBeLessThanOrEqual(2 * rate + rate / 2);
+    // Its host calls are its refusals: each one answered was sent, but the one waiting its turn
+    // when the call was stopped (and one whose frame was still on its way).
+    expect(error.resources?.host_calls).toBeGreaterThanOrEqual(refused);
+    expect(error.resources!.host_calls).toBeLessThanOrEqual(refused + 2);
+  }, 30_000);
+
   it('refuses calls once closed, and starts no process for them', async () => {
     const p = await load('test.closed');
     await p.close();

@@ -15,6 +15,7 @@ export const TEST_POLICY: OperatorPolicy = {
   maxLogBytes: 1024,
   logLinesPerSecond: 10,
   telemetryEventsPerSecond: 100,
+  denialsPerSecond: 1000,
   protection: MINIMAL_PATH_PROTECTION,
   pluginDir: null,
 };

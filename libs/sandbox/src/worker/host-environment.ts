@@ -4,6 +4,7 @@ import type { BridgeClient } from '../sync-bridge.js';
 import type { WorkerInit } from '../worker-protocol.js';
 import type { CallChannel } from './call-channel.js';
 import type { CallMeter } from './call-meter.js';
+import { blockThread, DenialPacer } from './denial-pacer.js';
 
 /** The environment handed to the host-functions factory, plus what the worker resets per call. */
 export interface WorkerHostEnvironment {
@@ -22,8 +23,9 @@ export interface WorkerHostEnvironment {
 /**
  * Builds one plugin's HostEnvironment. It holds copies of the plugin's identity, grants and
  * policy (frozen, so one host function cannot widen what another sees) and nothing else: no
- * process environment, no handle on other plugins. A main-thread operation waits under `meter`'s
- * watch, so a call stopped there reports the fuel it had used.
+ * process environment, no handle on other plugins. A main-thread operation, and a refusal past
+ * policy.denialsPerSecond ({@link DenialPacer}), waits under `meter`'s watch, so a call stopped
+ * there reports the fuel it had used.
  */
 export function createHostEnvironment(
   init: WorkerInit,
@@ -34,11 +36,16 @@ export function createHostEnvironment(
   let secrets: string[] = [];
   let mainCalls = 0;
   const emitted = new EventBatch((json) => channel.send({ type: 'emitted', json }));
+  // A call stopped while it waits its turn reports the fuel it had used.
+  const denials = new DenialPacer(init.policy.denialsPerSecond, (ms) =>
+    meter.whileWaiting(() => blockThread(ms)),
+  );
   const env: HostEnvironment = {
     plugin: deepFreeze(structuredClone(init.identity)),
     grants: deepFreeze(structuredClone(init.grants)),
     policy: deepFreeze(structuredClone(init.policy)),
     deny(capability, target, reason): HostError {
+      denials.take();
       emitted.flush(); // the audit sees events in the order the plugin caused them
       channel.send({ type: 'denied', capability, target, reason });
       return { error: { code: 'permission_denied', message: reason, capability, target } };

@@ -138,6 +138,12 @@ export const ExecutorLimitsEnv = {
     1000,
     'telemetry_emit events one plugin may emit per second, all its instances together (a burst of one second is allowed); the rest are dropped and counted in convergio_plugin_telemetry_dropped_total',
   ),
+  EXECUTOR_DENIALS_PER_SECOND: int(
+    1,
+    1_000_000,
+    200,
+    'refusals (permission.denied) one plugin instance may send per second (a burst of one second is allowed); past it, each refusal waits its turn in the refused call, whose wall time keeps running: none is dropped, and a plugin spending its host calls on denials runs out of time instead of flooding the executor',
+  ),
   EXECUTOR_BREAKER_THRESHOLD: int(
     1,
     1000,
@@ -233,6 +239,7 @@ export function executorSettings(env: LimitsEnv, grants: PlatformGrants): Execut
       maxLogBytes: env.EXECUTOR_MAX_LOG_BYTES,
       logLinesPerSecond: env.EXECUTOR_LOG_LINES_PER_SECOND,
       telemetryEventsPerSecond: env.EXECUTOR_TELEMETRY_EVENTS_PER_SECOND,
+      denialsPerSecond: env.EXECUTOR_DENIALS_PER_SECOND,
       protection: { roots: grants.protectedRoots, ownDir: null },
       pluginDir: null,
     },

@@ -24,6 +24,7 @@ export function testPolicy(overrides: Partial<OperatorPolicy> = {}): OperatorPol
     maxLogBytes: 4096,
     logLinesPerSecond: 100,
     telemetryEventsPerSecond: 1000,
+    denialsPerSecond: 1000,
     protection: MINIMAL_PATH_PROTECTION,
     pluginDir: null,
     ...overrides,
