@@ -43,11 +43,16 @@ export async function deployHostile(
     signing: { sha256: sha256Hex(module) },
   });
   await submit(publisher, manifest, module).expect(202);
-  const verified = await expectEventually(async () => {
-    const { status } = await versionState(publisher, manifest.id);
-    expect(['pending_approval', 'approved']).toContain(status);
-    return status;
-  });
+  // Verified behind every module submitted with it: in the chaos suite's burst, about 40, each
+  // checked in a fresh worker two at a time (ADR 0020), which on a loaded box took over 15 s.
+  const verified = await expectEventually(
+    async () => {
+      const { status } = await versionState(publisher, manifest.id);
+      expect(['pending_approval', 'approved']).toContain(status);
+      return status;
+    },
+    { timeoutMs: 100_000, intervalMs: 250 },
+  );
   // The registry and the approval service learn of the verdict independently: the review may
   // appear a moment after the registry says pending_approval.
   if (verified === 'pending_approval')
