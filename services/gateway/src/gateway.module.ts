@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { fitsBusProvider, MessagingModule, outboxProviders } from '@convergio/messaging';
 import { ADMIN_KEY_SETTINGS, AdminKeyBootstrap } from './auth/admin-key.bootstrap.js';
 import { ApiKeyRotationService, KEY_ROTATION_SETTINGS } from './auth/api-key-rotation.service.js';
@@ -25,7 +25,7 @@ import {
 } from './config/gateway.config.js';
 import { GATEWAY_SCHEMA, GATEWAY_SERVICE } from './gateway.schema.js';
 import { HttpErrorFilter } from './http/http-error.filter.js';
-import { UndeclaredQueryInterceptor } from './http/undeclared-query.interceptor.js';
+import { UndeclaredQueryGuard } from './http/undeclared-query.guard.js';
 import { ExecutorTimeouts } from './plugins/executor-timeouts.js';
 import { PluginsController } from './plugins/plugins.controller.js';
 import { SignersController } from './signers/signers.controller.js';
@@ -93,9 +93,10 @@ export class GatewayModule {
         { provide: MAX_CONCURRENT_SUBMISSIONS, useValue: env.GATEWAY_MAX_CONCURRENT_SUBMISSIONS },
         // Refuses, at boot, an invoke or manifest limit the bus cannot carry.
         fitsBusProvider(gatewayBusBounds(limits)),
+        // In this order: a request is authenticated before its query is looked at.
         { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_GUARD, useClass: UndeclaredQueryGuard },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
-        { provide: APP_INTERCEPTOR, useClass: UndeclaredQueryInterceptor },
       ],
     };
   }
