@@ -10,6 +10,7 @@ import {
   type PluginAttributes,
   type PluginInstrument,
 } from './plugin-instruments.js';
+import { OwnersByBytes, type RankedOwner } from './owners-by-bytes.js';
 
 /**
  * Bytes all plugin-labelled series together may add to one /metrics render, each series charged
@@ -33,6 +34,11 @@ export interface Series {
   readonly startTime: HrTime;
 }
 
+/** One owner's series, least recently used first, and the bytes they are charged. */
+interface Holding extends RankedOwner {
+  readonly series: Map<string, Series>;
+}
+
 /**
  * The executor's plugin-labelled metrics (call metrics, telemetry), kept outside the OpenTelemetry
  * SDK because their series must be forgotten, which a cumulative SDK instrument never does, and
@@ -48,8 +54,10 @@ export interface Series {
  */
 export class PluginMetricStore implements MetricProducer {
   private readonly series = new Map<string, Series>();
-  /** Each owner's series, least recently used first, and the bytes they are charged. */
-  private readonly owners = new Map<string, { series: Map<string, Series>; bytes: number }>();
+  private readonly owners = new Map<string, Holding>();
+  private readonly ranking = new OwnersByBytes<Holding>();
+  /** Owners added so far: the order of addition breaks ties in the ranking. */
+  private ownersAdded = 0;
   private readonly instruments = new Map<string, PluginInstrument>();
   private usedBytes = 0;
 
@@ -92,9 +100,14 @@ export class PluginMetricStore implements MetricProducer {
     const series: Series = { key, instrument, attributes, owner, cost, startTime: hrTime() };
     this.series.set(key, series);
     let held = this.owners.get(owner);
-    if (!held) this.owners.set(owner, (held = { series: new Map(), bytes: 0 }));
+    if (!held) {
+      held = { id: owner, series: new Map(), bytes: 0, since: this.ownersAdded++, heapIndex: -1 };
+      this.owners.set(owner, held);
+      this.ranking.add(held);
+    }
     held.series.set(key, series);
     held.bytes += cost;
+    this.ranking.update(held);
     this.usedBytes += cost;
     instrument.added(series);
     return series;
@@ -136,19 +149,14 @@ export class PluginMetricStore implements MetricProducer {
       const holding = this.owners.has(owner) ? this.owners.size : this.owners.size + 1;
       const share = this.budgetBytes / holding;
       if (cost > share) return false;
-      const victim = this.ownerBytes(owner) + cost > share ? owner : this.largestOwnerBut(owner);
+      const victim =
+        this.ownerBytes(owner) + cost > share
+          ? this.owners.get(owner)
+          : this.ranking.largestBut(owner);
       if (victim === undefined) return false;
-      this.evict(this.owners.get(victim)!.series.values().next().value!);
+      this.evict(victim.series.values().next().value!);
     }
     return true;
-  }
-
-  private largestOwnerBut(owner: string): string | undefined {
-    let largest: string | undefined;
-    let bytes = 0;
-    for (const [id, held] of this.owners)
-      if (id !== owner && held.bytes > bytes) [largest, bytes] = [id, held.bytes];
-    return largest;
   }
 
   private evict(series: Series): void {
@@ -156,7 +164,10 @@ export class PluginMetricStore implements MetricProducer {
     const held = this.owners.get(series.owner)!;
     held.series.delete(series.key);
     held.bytes -= series.cost;
-    if (held.series.size === 0) this.owners.delete(series.owner);
+    if (held.series.size === 0) {
+      this.owners.delete(series.owner);
+      this.ranking.remove(held);
+    } else this.ranking.update(held);
     this.usedBytes -= series.cost;
     series.instrument.removed(series);
   }
