@@ -8,8 +8,8 @@ import {
   type ReleasedValues,
   type TelemetryEvent,
 } from '@convergio/policy';
+import type { OperatorPolicy } from '@convergio/sandbox';
 import { EXECUTOR_SETTINGS } from '../invocations/executor-limits.js';
-import type { ExecutorSettings } from '../config/executor.config.js';
 import {
   OVERFLOW_ATTRIBUTES,
   type PluginAttributes,
@@ -134,8 +134,8 @@ function labelled(value: PluginAttributes, event: TelemetryEvent): PluginAttribu
  * telemetry_emit events as metrics (Prometheus at /metrics): a counter of events by plugin, name
  * and the event's attributes, and a histogram of numeric values by plugin and name, within the
  * caps of TelemetrySeriesLimiter, in the process's PluginMetricStore (ADR 0023, 0024). A plugin's
- * events past EXECUTOR_TELEMETRY_EVENTS_PER_SECOND (all its instances together) are dropped
- * before any work and counted. Each event is checked and redacted again here (values released
+ * events past EXECUTOR_TELEMETRY_EVENTS_PER_SECOND (policy.telemetryEventsPerSecond, all its
+ * instances together) are dropped before any work and counted. Each event is checked and redacted again here (values released
  * to the version included): what a sandbox process sends is not trusted.
  */
 @Injectable()
@@ -145,10 +145,14 @@ export class TelemetryMetrics {
   private readonly buckets = new Map<string, LogBucket>();
   private readonly eventsPerSecond: number;
 
+  /** @param settings.policy its `telemetryEventsPerSecond`, the rate each sandbox applies too */
   constructor(
-    @Inject(EXECUTOR_SETTINGS) settings: Pick<ExecutorSettings, 'telemetryEventsPerSecond'>,
+    @Inject(EXECUTOR_SETTINGS)
+    settings: {
+      policy: Pick<OperatorPolicy, 'telemetryEventsPerSecond'>;
+    },
   ) {
-    this.eventsPerSecond = settings.telemetryEventsPerSecond;
+    this.eventsPerSecond = settings.policy.telemetryEventsPerSecond;
   }
 
   /**
