@@ -9,9 +9,7 @@ import {
   type MetricDescriptor,
 } from '@opentelemetry/sdk-metrics';
 import type { PluginMetricStore, Series } from './plugin-metric-store.js';
-
-/** Attributes of a plugin-labelled series: always its plugin id. */
-export type PluginAttributes = Attributes & { plugin: string };
+import type { PluginAttributes } from './series-attributes.js';
 
 /**
  * The series a measurement counts under when its own does not fit the budget, and where the
