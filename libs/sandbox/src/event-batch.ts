@@ -19,9 +19,15 @@ export const MAX_BATCHED_EVENTS = 256;
 export class EventBatch {
   private kinds = '';
   private payloads: unknown[] = [];
-  private droppedTelemetry = 0;
 
-  constructor(private readonly send: (json: string) => void) {}
+  /**
+   * @param dropped where the count of dropped telemetry events not yet sent is kept: a worker's
+   * is shared with its supervisor, which sends what a stopped worker held (see PluginWorker)
+   */
+  constructor(
+    private readonly send: (json: string) => void,
+    private readonly dropped: Float64Array<ArrayBufferLike> = new Float64Array(1),
+  ) {}
 
   add(kind: EmittedKind, payload: unknown): void {
     this.kinds += KIND_LETTERS[kind];
@@ -38,14 +44,16 @@ export class EventBatch {
 
   /** Counts one telemetry event dropped; sent as one count with the next batch. */
   countDroppedTelemetry(): void {
-    this.droppedTelemetry++;
+    this.dropped[0]++;
   }
 
   flush(): void {
-    if (this.droppedTelemetry > 0) {
+    // Taken before the batch is sent: a worker stopped in between loses the count, never sends
+    // it twice.
+    if (this.dropped[0] > 0) {
       this.kinds += DROPPED_TELEMETRY;
-      this.payloads.push(this.droppedTelemetry);
-      this.droppedTelemetry = 0;
+      this.payloads.push(this.dropped[0]);
+      this.dropped[0] = 0;
     }
     if (this.kinds.length === 0) return;
     const batch: Batch = [this.kinds, this.payloads];

@@ -22,7 +22,11 @@ import type { CallRequest, EmittedEvent, WorkerInit, WorkerMessage } from './wor
 /** What a plugin worker reports to its owner besides call results. */
 interface PluginWorkerEvents {
   denied(event: { capability: string; target: string; reason: string }): void;
-  /** Log lines and telemetry events; without a listener their batches are not even parsed. */
+  /**
+   * Log lines and telemetry events; without a listener their batches are not even parsed. Once
+   * the thread has ended, the count of telemetry events it dropped and had not sent comes here
+   * too, as one `telemetry_dropped` event.
+   */
   emitted?: (events: EmittedEvent[]) => void;
   /** A call on `instance` settled or was stopped; may be reported more than once. */
   callEnded(instance: string): void;
@@ -32,7 +36,7 @@ interface PluginWorkerEvents {
 
 /** Everything needed to start one plugin worker. */
 export interface PluginWorkerOptions {
-  init: Omit<WorkerInit, 'bridge' | 'stats'>;
+  init: Omit<WorkerInit, 'bridge' | 'stats' | 'droppedTelemetry'>;
   bridgeBytes: number;
   mainThreadOps: MainThreadOps;
   events: PluginWorkerEvents;
@@ -57,6 +61,8 @@ export class PluginWorker implements SupervisedInstance {
   private readonly abort = new AbortController();
   readonly instance = randomUUID();
   private readonly stats: Float64Array;
+  /** The worker's count of dropped telemetry events not yet sent (see EventBatch). */
+  private readonly droppedTelemetry: Float64Array;
   private pending: Pending | undefined;
   private nextId = 1;
   private dead = false;
@@ -64,10 +70,11 @@ export class PluginWorker implements SupervisedInstance {
   private constructor(
     private readonly worker: Worker,
     private readonly bridge: BridgeBuffers,
-    statsBuffer: SharedArrayBuffer,
+    shared: Pick<WorkerInit, 'stats' | 'droppedTelemetry'>,
     private readonly options: PluginWorkerOptions,
   ) {
-    this.stats = new Float64Array(statsBuffer);
+    this.stats = new Float64Array(shared.stats);
+    this.droppedTelemetry = new Float64Array(shared.droppedTelemetry);
   }
 
   /**
@@ -76,11 +83,14 @@ export class PluginWorker implements SupervisedInstance {
    */
   static start(options: PluginWorkerOptions): Promise<PluginWorker> {
     const bridge = createBridgeBuffers(options.bridgeBytes);
-    const stats = new SharedArrayBuffer(STATS_LENGTH * Float64Array.BYTES_PER_ELEMENT);
+    const shared = {
+      stats: new SharedArrayBuffer(STATS_LENGTH * Float64Array.BYTES_PER_ELEMENT),
+      droppedTelemetry: new SharedArrayBuffer(Float64Array.BYTES_PER_ELEMENT),
+    };
     const entry = pluginWorkerEntry();
     const worker = new Worker(entry.filename, {
       ...entry.options,
-      workerData: { ...options.init, bridge, stats } satisfies WorkerInit,
+      workerData: { ...options.init, bridge, ...shared } satisfies WorkerInit,
       env: {},
       argv: [],
       // Extism imports node:wasi (unused: useWasi is off), which prints an ExperimentalWarning per worker.
@@ -89,7 +99,7 @@ export class PluginWorker implements SupervisedInstance {
       stderr: true,
       resourceLimits: options.resourceLimits,
     });
-    const handle = new PluginWorker(worker, bridge, stats, options);
+    const handle = new PluginWorker(worker, bridge, shared, options);
     pipeLines(worker.stdout, options.logger, options.init.identity);
     pipeLines(worker.stderr, options.logger, options.init.identity);
     return handle.awaitReady();
@@ -129,6 +139,7 @@ export class PluginWorker implements SupervisedInstance {
     this.dead = true;
     this.abort.abort(new SandboxError('timeout', 'the plugin call was stopped'));
     await this.worker.terminate();
+    this.reportUnsentDrops();
     this.options.events.callEnded(this.instance);
   }
 
@@ -182,6 +193,7 @@ export class PluginWorker implements SupervisedInstance {
       });
       this.worker.on('exit', (code) => {
         fail(new SandboxError('runtime_failure', `plugin worker exited with code ${code}`));
+        this.reportUnsentDrops();
         this.die(`the worker exited with code ${code}`);
       });
     });
@@ -250,6 +262,16 @@ export class PluginWorker implements SupervisedInstance {
         (error: unknown) =>
           this.dead || writeBridgeReply(this.bridge, { ok: false, message: errorMessage(error) }),
       );
+  }
+
+  /**
+   * Hands on the count of telemetry events the ended thread had dropped and not sent (its batch
+   * never flushed: stopped at its wall time, crashed), once: the count is taken.
+   */
+  private reportUnsentDrops(): void {
+    const count = this.droppedTelemetry[0];
+    this.droppedTelemetry[0] = 0;
+    if (count > 0) this.options.events.emitted?.([{ kind: 'telemetry_dropped', payload: count }]);
   }
 
   private die(reason: string): void {

@@ -32,6 +32,11 @@ export interface WorkerInit {
   bridge: BridgeBuffers;
   /** Float64Array [fuel granted, host calls] of the running call, readable after a terminate. */
   stats: SharedArrayBuffer;
+  /**
+   * Float64Array [telemetry events dropped and not yet sent] (see EventBatch), readable after a
+   * terminate: the count a stopped worker held still reaches the executor.
+   */
+  droppedTelemetry: SharedArrayBuffer;
   callSocket?: CallSocket;
 }
 

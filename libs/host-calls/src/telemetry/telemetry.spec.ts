@@ -162,6 +162,8 @@ describe('telemetry_emit', () => {
       [{ name: 'ok', attributes: { k: { nested: 1 } } }, 'string, a number'],
       [{ name: 'ok', attributes: { 'Bad Key': 1 } }, 'key'],
       [{ name: 'ok', attributes: { leaked_correct_horse: 1 } }, 'contains a secret'],
+      [{ name: 'ok', value: 1.7e308 }, 'at most 1e15'],
+      [{ name: 'ok', value: -1.7e308 }, 'at most 1e15'],
     ])('a bad event is refused: %#', (input, reason) => {
       const { host, fns } = setup({ released: ['correct_horse'] });
       expect(fns.telemetry_emit(input)).toMatchObject({ error: { code: 'permission_denied' } });

@@ -11,6 +11,7 @@ export {
   checkTelemetryEvent,
   MAX_TELEMETRY_ATTRIBUTES,
   MAX_TELEMETRY_STRING_LENGTH,
+  MAX_TELEMETRY_VALUE,
   TELEMETRY_NAME_PATTERN,
   type TelemetryEvent,
   type TelemetryScalar,

@@ -120,6 +120,12 @@ describe('redactScalar', () => {
 });
 
 describe('checkTelemetryEvent', () => {
+  it('accepts values up to 1e15 in magnitude, and attribute numbers of any finite size', () => {
+    for (const value of [1e15, -1e15, 0.5])
+      expect(checkTelemetryEvent({ name: 'ok', value }, []).ok).toBe(true);
+    expect(checkTelemetryEvent({ name: 'ok', attributes: { id: 1.7e308 } }, []).ok).toBe(true);
+  });
+
   it('accepts and redacts', () => {
     const result = checkTelemetryEvent(
       {
@@ -172,6 +178,10 @@ describe('checkTelemetryEvent', () => {
     [{ name: 'ok\n' }, 'name'],
     [{ name: 'ok', value: { x: 1 } }, 'value'],
     [{ name: 'ok', value: Number.NaN }, 'finite'],
+    // Sums of values this large overflow to ±Infinity in /metrics (and to NaN once merged).
+    [{ name: 'ok', value: 1.7e308 }, 'at most 1e15'],
+    [{ name: 'ok', value: -1.7e308 }, 'at most 1e15'],
+    [{ name: 'ok', value: 1e15 + 1 }, 'at most 1e15'],
     [
       {
         name: 'ok',

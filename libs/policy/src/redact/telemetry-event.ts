@@ -7,6 +7,12 @@ import { containsSecret, redactScalar } from './secret-redaction.js';
 export const TELEMETRY_NAME_PATTERN = /^[a-z][a-z0-9_.]{0,63}$/;
 export const MAX_TELEMETRY_ATTRIBUTES = 16;
 export const MAX_TELEMETRY_STRING_LENGTH = 256;
+/**
+ * Largest magnitude of a numeric event value. The executor sums values into /metrics: near
+ * ±1.7e308 a sum overflows to ±Infinity (and to NaN once two signs meet); 1e15 stays exact for
+ * integers and leaves room for any number of events.
+ */
+export const MAX_TELEMETRY_VALUE = 1e15;
 
 export type TelemetryScalar = string | number | boolean;
 
@@ -30,7 +36,8 @@ function checkScalar(value: unknown, where: string): string | null {
 }
 
 /**
- * Validates a telemetry_emit input and redacts it. Shape violations are refused; values
+ * Validates a telemetry_emit input and redacts it. Shape violations (a numeric value past
+ * {@link MAX_TELEMETRY_VALUE} included) are refused; values
  * that look like secrets are replaced by `[REDACTED]`. A name or key that contains a
  * secret cannot be redacted without losing the event, so it is refused.
  */
@@ -46,6 +53,8 @@ export function checkTelemetryEvent(
   if (value !== undefined) {
     const problem = checkScalar(value, 'value');
     if (problem) return fail(problem);
+    if (typeof value === 'number' && Math.abs(value) > MAX_TELEMETRY_VALUE)
+      return fail('value must be at most 1e15 in magnitude');
   }
   if (typeof attributes !== 'object' || attributes === null || Array.isArray(attributes)) {
     return fail('attributes must be an object');

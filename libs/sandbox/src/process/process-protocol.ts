@@ -68,13 +68,23 @@ export type ToSandboxProcess =
   | { type: 'executor_reply'; id: number; ok: true; result: unknown }
   | { type: 'executor_reply'; id: number; ok: false; message: string };
 
-/** Child → parent. `instance_exited`: an instance died on its own (crash, exit). */
+/**
+ * Child → parent. `instance_exited`: an instance died on its own (crash, exit). An instance that
+ * ended (`instance_exited`, `instance_halted`) reports with `droppedTelemetry` the telemetry
+ * events it had dropped over its rate and not yet sent (a non-negative integer).
+ */
 export type FromSandboxProcess =
   | { type: 'loaded'; functions: string[]; limits: CallLimits; cached: boolean }
   | { type: 'load_failed'; error: ProcessFailure }
   | { type: 'instance_started'; instance: string }
   | { type: 'instance_failed'; instance: string; error: ProcessFailure }
-  | { type: 'instance_exited'; instance: string; reason: string; progress: CallProgress }
-  | { type: 'instance_halted'; instance: string; progress: CallProgress }
+  | {
+      type: 'instance_exited';
+      instance: string;
+      reason: string;
+      progress: CallProgress;
+      droppedTelemetry: number;
+    }
+  | { type: 'instance_halted'; instance: string; progress: CallProgress; droppedTelemetry: number }
   | { type: 'closed' }
   | { type: 'executor_request'; id: number; op: string; payload: unknown };

@@ -63,11 +63,13 @@ export class RemoteInstances implements InstanceHost {
       case 'instance_failed':
         return instance?.failed(new SandboxError(message.error.code, message.error.message));
       case 'instance_exited':
+        this.countUnsentDrops(message.droppedTelemetry);
         return instance?.lost(
           { code: 'runtime_failure', message: `the plugin worker died: ${message.reason}` },
           message.progress,
         );
       case 'instance_halted':
+        this.countUnsentDrops(message.droppedTelemetry);
         this.halts.get(message.instance)?.(message.progress);
         this.halts.delete(message.instance);
         return;
@@ -88,6 +90,16 @@ export class RemoteInstances implements InstanceHost {
       this.halts.set(name, resolve);
       this.process.send({ type: 'halt_instance', instance: name });
     }).finally(() => clearTimeout(stuck));
+  }
+
+  /**
+   * Hands on what an ended worker had dropped and not sent, as its batch would have; a count
+   * that is not a non-negative integer marks the process broken, like a malformed batch.
+   */
+  private countUnsentDrops(count: number): void {
+    if (!Number.isSafeInteger(count) || count < 0)
+      return this.broken('a count of dropped telemetry events that is not an integer');
+    if (count > 0) this.events.emitted?.([{ kind: 'telemetry_dropped', payload: count }]);
   }
 
   broken(reason: string): void {

@@ -46,6 +46,14 @@ function executorReply(message: Extract<ToSandboxProcess, { type: 'executor_repl
   else pending?.reject(new Error(message.message));
 }
 const workers = new Map<string, PluginWorker>();
+/** Telemetry events each ended worker had dropped and not sent, until the executor hears of it. */
+const unsentDrops = new Map<string, number>();
+
+function takeUnsentDrops(instance: string): number {
+  const count = unsentDrops.get(instance) ?? 0;
+  unsentDrops.delete(instance);
+  return count;
+}
 
 async function load(message: Extract<ToSandboxProcess, { type: 'load' }>): Promise<void> {
   try {
@@ -87,10 +95,18 @@ async function startInstance(
       init: { ...worker.init, callSocket: { path: callSocketPath, instance } },
       events: {
         ...worker.events,
+        // The worker's batches go to the executor on its call socket: only the count it held
+        // when it ended comes here.
+        emitted: (events) => {
+          for (const event of events)
+            if (event.kind === 'telemetry_dropped')
+              unsentDrops.set(instance, (unsentDrops.get(instance) ?? 0) + event.payload);
+        },
         exited: (reason) => {
           const progress = workers.get(instance)?.progress() ?? UNKNOWN_PROGRESS;
           workers.delete(instance);
-          send({ type: 'instance_exited', instance, reason, progress });
+          const droppedTelemetry = takeUnsentDrops(instance);
+          send({ type: 'instance_exited', instance, reason, progress, droppedTelemetry });
         },
       },
     });
@@ -105,7 +121,12 @@ async function haltInstance(instance: string): Promise<void> {
   const worker = workers.get(instance);
   workers.delete(instance);
   const progress = worker ? await worker.halt() : UNKNOWN_PROGRESS;
-  send({ type: 'instance_halted', instance, progress });
+  send({
+    type: 'instance_halted',
+    instance,
+    progress,
+    droppedTelemetry: takeUnsentDrops(instance),
+  });
 }
 
 process.on('message', (message: ToSandboxProcess) => {

@@ -35,7 +35,10 @@ export function createHostEnvironment(
 ): WorkerHostEnvironment {
   let secrets: string[] = [];
   let mainCalls = 0;
-  const emitted = new EventBatch((json) => channel.send({ type: 'emitted', json }));
+  const emitted = new EventBatch(
+    (json) => channel.send({ type: 'emitted', json }),
+    new Float64Array(init.droppedTelemetry),
+  );
   // A call stopped while it waits its turn reports the fuel it had used.
   const denials = new DenialPacer(init.policy.denialsPerSecond, (ms) =>
     meter.whileWaiting(() => blockThread(ms)),

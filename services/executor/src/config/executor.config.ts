@@ -196,11 +196,6 @@ export interface ExecutorSettings {
   dnsServers: string[] | null;
   /** What a tool's input schema must fit before input is checked against it. */
   inputSchemaBounds: InputSchemaBounds;
-  /**
-   * telemetry_emit events one plugin may emit per second, all its instances together; the rest
-   * are dropped. Each instance drops past the same rate already (policy.telemetryEventsPerSecond).
-   */
-  telemetryEventsPerSecond: number;
 }
 
 /**
@@ -258,7 +253,6 @@ export function executorSettings(env: LimitsEnv, grants: PlatformGrants): Execut
     maxLoadedPlugins: env.EXECUTOR_MAX_LOADED_PLUGINS,
     maxLoadedPerPublisher: env.EXECUTOR_MAX_LOADED_PER_PUBLISHER,
     workerStartTimeoutMs: env.EXECUTOR_WORKER_START_TIMEOUT_MS,
-    telemetryEventsPerSecond: env.EXECUTOR_TELEMETRY_EVENTS_PER_SECOND,
     breaker: {
       threshold: env.EXECUTOR_BREAKER_THRESHOLD,
       baseBackoffMs: env.EXECUTOR_BREAKER_BACKOFF_MS,

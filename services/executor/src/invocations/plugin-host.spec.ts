@@ -231,6 +231,82 @@ describe('PluginHost', () => {
     );
   });
 
+  it('counts the telemetry a worker dropped before it was stopped at its wall time', async () => {
+    const BEFORE = 1000; // dropped, then sent with the batch a refusal flushes
+    const AFTER = 1000; // dropped, then held by the worker when it is stopped
+    const wabt = await wabtInit();
+    const good = '{"name":"flood"}';
+    const bad = '{"name":"Bad Name"}';
+    const quoted = (text: string) => text.replaceAll('"', '\\"');
+    const parsed = wabt.parseWat(
+      'telemetry-then-spin.wat',
+      `(module
+        (import "extism:host/env" "alloc" (func $alloc (param i64) (result i64)))
+        (import "extism:host/env" "store_u8" (func $store_u8 (param i64 i32)))
+        (import "extism:host/user" "telemetry_emit" (func $emit (param i64) (result i64)))
+        (memory (export "memory") 1)
+        (data (i32.const 0) "${quoted(good)}")
+        (data (i32.const 64) "${quoted(bad)}")
+        (func $block (param $at i32) (param $length i32) (result i64) (local $h i64) (local $i i32)
+          (local.set $h (call $alloc (i64.extend_i32_u (local.get $length))))
+          (loop $copy
+            (call $store_u8 (i64.add (local.get $h) (i64.extend_i32_u (local.get $i)))
+              (i32.load8_u (i32.add (local.get $at) (local.get $i))))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br_if $copy (i32.lt_u (local.get $i) (local.get $length))))
+          (local.get $h))
+        (func $flood (param $times i32) (local $h i64)
+          (local.set $h (call $block (i32.const 0) (i32.const ${good.length})))
+          (loop $again
+            (drop (call $emit (local.get $h)))
+            (local.set $times (i32.sub (local.get $times) (i32.const 1)))
+            (br_if $again (local.get $times))))
+        (func (export "emit") (result i32)
+          (call $flood (i32.const ${BEFORE}))
+          (drop (call $emit (call $block (i32.const 64) (i32.const ${bad.length}))))
+          (call $flood (i32.const ${AFTER}))
+          (loop $spin (br $spin))
+          (i32.const 0)))`,
+    );
+    const spinning = new Uint8Array(parsed.toBinary({}).buffer);
+    parsed.destroy();
+    const spinningSha = sha256Hex(spinning);
+    stored.set(spinningSha, spinning);
+    initTelemetry('executor');
+    let arrived = 0; // events that crossed from the sandbox process to the executor
+    await host.onApplicationShutdown();
+    host = hostWith(
+      {
+        // One event a second: the first passes, the others of the call are dropped.
+        EXECUTOR_TELEMETRY_EVENTS_PER_SECOND: '1',
+        EXECUTOR_MAX_HOST_CALLS: '100000', // the kernel's alloc and store_u8 count too
+        EXECUTOR_FUEL: String(Number.MAX_SAFE_INTEGER),
+        EXECUTOR_TIMEOUT_MS: '1000',
+      },
+      (settings) =>
+        new (class extends TelemetryMetrics {
+          override record(...args: Parameters<TelemetryMetrics['record']>): boolean {
+            arrived++;
+            return super.record(...args);
+          }
+        })(settings),
+    );
+    const plugin = await host.load({
+      ...version('mallory.spin', 'mallory'),
+      moduleSha256: spinningSha,
+      manifest: aManifest({ id: 'mallory.spin', permissions: { 'telemetry.emit': {} } }, spinning),
+    });
+
+    await expect(plugin.call('emit', new Uint8Array())).rejects.toMatchObject({ code: 'timeout' });
+
+    expect(arrived).toBe(1);
+    const dropped = new RegExp(
+      `^convergio_plugin_telemetry_dropped_total\\{plugin="mallory\\.spin"[^}]*\\} (\\d+)$`,
+      'm',
+    ).exec(await renderMetrics());
+    expect(Number(dropped?.[1])).toBe(BEFORE + AFTER - arrived);
+  });
+
   it('makes a publisher at EXECUTOR_MAX_LOADED_PER_PUBLISHER give up its own versions, never another', async () => {
     await host.load(version('bob.one', 'bob'));
     // Mallory loads versions in rotation; once the slots are full, each load of hers past her

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { pluginMetricStore } from './plugin-metric-store.js';
+import { SeriesAttributes } from './series-attributes.js';
 
 /** What one plugin call used, as the sandbox reports it. */
 export interface CallUsage {
@@ -107,7 +108,8 @@ export class CallMetrics {
     );
     if (code) this.errors.add(owner, { plugin, code });
     if (!usage) return;
-    const attributes = { plugin };
+    // Serialized once for the four series it labels.
+    const attributes = new SeriesAttributes({ plugin });
     this.wall.record(owner, attributes, usage.wallMs);
     if (usage.fuelUsed !== undefined) this.fuel.record(owner, attributes, usage.fuelUsed);
     if (usage.memoryPages !== undefined) this.pages.record(owner, attributes, usage.memoryPages);

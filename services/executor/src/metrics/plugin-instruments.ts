@@ -9,9 +9,7 @@ import {
   type MetricDescriptor,
 } from '@opentelemetry/sdk-metrics';
 import type { PluginMetricStore, Series } from './plugin-metric-store.js';
-
-/** Attributes of a plugin-labelled series: always its plugin id. */
-export type PluginAttributes = Attributes & { plugin: string };
+import type { PluginAttributes } from './series-attributes.js';
 
 /**
  * The series a measurement counts under when its own does not fit the budget, and where the
@@ -36,13 +34,30 @@ class Aggregate {
     this.buckets = new Array<number>(bucketCount).fill(0);
   }
 
+  /** Adds `value` to the sum, which saturates at ±Number.MAX_VALUE (see finiteSum). */
+  addToSum(value: number): void {
+    this.sum = finiteSum(this.sum, value);
+  }
+
   merge(other: Aggregate): void {
     this.count += other.count;
-    this.sum += other.sum;
+    this.addToSum(other.sum);
     this.min = Math.min(this.min, other.min);
     this.max = Math.max(this.max, other.max);
     other.buckets.forEach((n, i) => (this.buckets[i] += n));
   }
+}
+
+/**
+ * `a + b`, held at ±Number.MAX_VALUE where it would overflow: a sum at +Infinity renders as +Inf,
+ * and merged with one at -Infinity (an evicted series into the overflow series) it would be NaN
+ * for good. Telemetry values are bounded before they get here; this holds whatever is recorded.
+ */
+function finiteSum(a: number, b: number): number {
+  const sum = a + b;
+  if (Number.isFinite(sum)) return sum;
+  if (Number.isNaN(sum)) return a;
+  return sum > 0 ? Number.MAX_VALUE : -Number.MAX_VALUE;
 }
 
 /**
@@ -147,7 +162,7 @@ export class PluginCounter extends PluginInstrument {
   add(owner: string, attributes: PluginAttributes, value = 1): void {
     const aggregate = this.aggregateOf(owner, attributes);
     aggregate.count++;
-    aggregate.sum += value;
+    aggregate.addToSum(value);
   }
 
   protected dataOf(points: DataPoint<Aggregate>[]): MetricData {
@@ -181,7 +196,7 @@ export class PluginHistogram extends PluginInstrument {
     while (bucket < this.boundaries.length && value > this.boundaries[bucket]) bucket++;
     aggregate.buckets[bucket]++;
     aggregate.count++;
-    aggregate.sum += value;
+    aggregate.addToSum(value);
     aggregate.min = Math.min(aggregate.min, value);
     aggregate.max = Math.max(aggregate.max, value);
   }

@@ -7,9 +7,10 @@ import {
   OVERFLOW_ATTRIBUTES,
   PluginCounter,
   PluginHistogram,
-  type PluginAttributes,
   type PluginInstrument,
 } from './plugin-instruments.js';
+import { OwnersByBytes, type RankedOwner } from './owners-by-bytes.js';
+import { SeriesAttributes, type PluginAttributes } from './series-attributes.js';
 
 /**
  * Bytes all plugin-labelled series together may add to one /metrics render, each series charged
@@ -23,7 +24,10 @@ const RENDERED_LINE_BYTES = 100;
 /** The instrumentation scope of the executor's metrics (`otel_scope_name` on each line). */
 const SCOPE = { name: 'convergio-executor' };
 
-/** One series: its key, labels, and what it is charged to (its values are kept by its instrument). */
+/**
+ * One series: its key (among its instrument's, see SeriesAttributes.keyOf), labels, and what it is
+ * charged to (its values are kept by its instrument).
+ */
 export interface Series {
   readonly key: string;
   readonly instrument: PluginInstrument;
@@ -31,6 +35,11 @@ export interface Series {
   readonly owner: string;
   readonly cost: number;
   readonly startTime: HrTime;
+}
+
+/** One owner's series, least recently used first, and the bytes they are charged. */
+interface Holding extends RankedOwner {
+  readonly series: Set<Series>;
 }
 
 /**
@@ -47,9 +56,12 @@ export interface Series {
  * the first to go, and no owner can keep another below its share for long.
  */
 export class PluginMetricStore implements MetricProducer {
-  private readonly series = new Map<string, Series>();
-  /** Each owner's series, least recently used first, and the bytes they are charged. */
-  private readonly owners = new Map<string, { series: Map<string, Series>; bytes: number }>();
+  /** Each instrument's series by key. */
+  private readonly series = new Map<PluginInstrument, Map<string, Series>>();
+  private readonly owners = new Map<string, Holding>();
+  private readonly ranking = new OwnersByBytes<Holding>();
+  /** Owners added so far: the order of addition breaks ties in the ranking. */
+  private ownersAdded = 0;
   private readonly instruments = new Map<string, PluginInstrument>();
   private usedBytes = 0;
 
@@ -79,22 +91,30 @@ export class PluginMetricStore implements MetricProducer {
     attributes: PluginAttributes,
   ): Series | undefined {
     if (attributes === OVERFLOW_ATTRIBUTES) return undefined;
-    const key = seriesKey(instrument, attributes);
-    const found = this.series.get(key);
+    const key = SeriesAttributes.keyOf(attributes);
+    const ofInstrument = this.series.get(instrument)!;
+    const found = ofInstrument.get(key);
     if (found) {
       const own = this.owners.get(found.owner)!.series;
-      own.delete(key);
-      own.set(key, found);
+      own.delete(found);
+      own.add(found);
       return found;
     }
-    const cost = instrument.lines * (Buffer.byteLength(key) + RENDERED_LINE_BYTES);
+    // Its labels as rendered: the metric name, a space, the attributes.
+    const labelBytes = Buffer.byteLength(instrument.name) + 1 + Buffer.byteLength(key);
+    const cost = instrument.lines * (labelBytes + RENDERED_LINE_BYTES);
     if (!this.makeRoom(owner, cost)) return undefined;
     const series: Series = { key, instrument, attributes, owner, cost, startTime: hrTime() };
-    this.series.set(key, series);
+    ofInstrument.set(key, series);
     let held = this.owners.get(owner);
-    if (!held) this.owners.set(owner, (held = { series: new Map(), bytes: 0 }));
-    held.series.set(key, series);
+    if (!held) {
+      held = { id: owner, series: new Set(), bytes: 0, since: this.ownersAdded++, heapIndex: -1 };
+      this.owners.set(owner, held);
+      this.ranking.add(held);
+    }
+    held.series.add(series);
     held.bytes += cost;
+    this.ranking.update(held);
     this.usedBytes += cost;
     instrument.added(series);
     return series;
@@ -102,7 +122,7 @@ export class PluginMetricStore implements MetricProducer {
 
   /** Whether the series of `attributes` on `instrument` exists, without creating or touching it. */
   holds(instrument: PluginInstrument, attributes: PluginAttributes): boolean {
-    return this.series.has(seriesKey(instrument, attributes));
+    return this.series.get(instrument)!.has(SeriesAttributes.keyOf(attributes));
   }
 
   /** The bytes the series of `owner` are charged; 0 when it holds none. */
@@ -126,7 +146,10 @@ export class PluginMetricStore implements MetricProducer {
 
   private instrument<T extends PluginInstrument>(name: string, create: () => T): T {
     let instrument = this.instruments.get(name);
-    if (!instrument) this.instruments.set(name, (instrument = create()));
+    if (!instrument) {
+      this.instruments.set(name, (instrument = create()));
+      this.series.set(instrument, new Map());
+    }
     return instrument as T;
   }
 
@@ -136,34 +159,28 @@ export class PluginMetricStore implements MetricProducer {
       const holding = this.owners.has(owner) ? this.owners.size : this.owners.size + 1;
       const share = this.budgetBytes / holding;
       if (cost > share) return false;
-      const victim = this.ownerBytes(owner) + cost > share ? owner : this.largestOwnerBut(owner);
+      const victim =
+        this.ownerBytes(owner) + cost > share
+          ? this.owners.get(owner)
+          : this.ranking.largestBut(owner);
       if (victim === undefined) return false;
-      this.evict(this.owners.get(victim)!.series.values().next().value!);
+      this.evict(victim.series.values().next().value!);
     }
     return true;
   }
 
-  private largestOwnerBut(owner: string): string | undefined {
-    let largest: string | undefined;
-    let bytes = 0;
-    for (const [id, held] of this.owners)
-      if (id !== owner && held.bytes > bytes) [largest, bytes] = [id, held.bytes];
-    return largest;
-  }
-
   private evict(series: Series): void {
-    this.series.delete(series.key);
+    this.series.get(series.instrument)!.delete(series.key);
     const held = this.owners.get(series.owner)!;
-    held.series.delete(series.key);
+    held.series.delete(series);
     held.bytes -= series.cost;
-    if (held.series.size === 0) this.owners.delete(series.owner);
+    if (held.series.size === 0) {
+      this.owners.delete(series.owner);
+      this.ranking.remove(held);
+    } else this.ranking.update(held);
     this.usedBytes -= series.cost;
     series.instrument.removed(series);
   }
-}
-
-function seriesKey(instrument: PluginInstrument, attributes: PluginAttributes): string {
-  return `${instrument.name} ${JSON.stringify(attributes)}`;
 }
 
 let processStore: PluginMetricStore | undefined;

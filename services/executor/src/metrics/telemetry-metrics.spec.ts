@@ -120,7 +120,7 @@ describe('telemetry series limits', () => {
 
 describe('telemetry metrics', () => {
   it('drops what a sandbox sends malformed, and redacts released values again', () => {
-    const metrics = new TelemetryMetrics({ telemetryEventsPerSecond: 1_000_000 });
+    const metrics = new TelemetryMetrics({ policy: { telemetryEventsPerSecond: 1_000_000 } });
     expect(metrics.record('pub.acme', 'acme.a', { name: 'Bad Name' }, [])).toBe(false);
     expect(metrics.record('pub.acme', 'acme.a', 'not an event', [])).toBe(false);
     expect(
@@ -132,7 +132,7 @@ describe('telemetry metrics', () => {
 
   it('keeps /metrics within the render budget whatever many plugins emit', async () => {
     initTelemetry('executor'); // as the bootstrap does, before any instrument exists
-    const metrics = new TelemetryMetrics({ telemetryEventsPerSecond: 1_000_000 });
+    const metrics = new TelemetryMetrics({ policy: { telemetryEventsPerSecond: 1_000_000 } });
     metrics.record('pub.bystander', 'bystander.b', { name: 'jobs', value: 3 }, []);
     // The attack round's input, scaled past the budget: plugin ids fill their own caps with
     // wide, ever-new attributes.
@@ -176,7 +176,7 @@ describe('telemetry metrics', () => {
 
   it('renders every attribute key as a label of its own, whatever runs of dots and underscores it has', async () => {
     initTelemetry('executor');
-    const metrics = new TelemetryMetrics({ telemetryEventsPerSecond: 1_000_000 });
+    const metrics = new TelemetryMetrics({ policy: { telemetryEventsPerSecond: 1_000_000 } });
     // The serializer turns each run of underscores into one: a__b and a._b render as a_b.
     const attack = { a__b: '1', a_b: '2', 'c._d': '3' };
     expect(
@@ -206,7 +206,7 @@ describe('telemetry metrics', () => {
 
   it("drops a plugin's events past its rate, counting them, without touching another plugin", async () => {
     initTelemetry('executor');
-    const metrics = new TelemetryMetrics({ telemetryEventsPerSecond: 10 });
+    const metrics = new TelemetryMetrics({ policy: { telemetryEventsPerSecond: 10 } });
     const kept = Array.from({ length: 50 }, () =>
       metrics.record('pub.flooder', 'flooder.a', { name: 'tick' }, []),
     ).filter(Boolean).length;

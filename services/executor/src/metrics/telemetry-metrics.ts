@@ -8,15 +8,15 @@ import {
   type ReleasedValues,
   type TelemetryEvent,
 } from '@convergio/policy';
+import type { OperatorPolicy } from '@convergio/sandbox';
 import { EXECUTOR_SETTINGS } from '../invocations/executor-limits.js';
-import type { ExecutorSettings } from '../config/executor.config.js';
 import {
   OVERFLOW_ATTRIBUTES,
-  type PluginAttributes,
   type PluginCounter,
   type PluginHistogram,
 } from './plugin-instruments.js';
 import { pluginMetricStore, type PluginMetricStore } from './plugin-metric-store.js';
+import { SeriesAttributes, type PluginAttributes } from './series-attributes.js';
 
 /** Distinct event names one plugin may have as metrics; later ones are folded into `other`. */
 export const MAX_TELEMETRY_NAMES_PER_PLUGIN = 32;
@@ -29,7 +29,10 @@ export const FOLDED_TELEMETRY_NAME = 'other';
 /** Upper bounds of the value histogram's buckets: a decade each, the unit being the plugin's. */
 const TELEMETRY_VALUE_BUCKETS = [0, 1, 10, 100, 1_000, 10_000, 100_000, 1_000_000];
 
-/** The metric attributes of one event, after the caps. */
+/**
+ * The metric attributes of one event, after the caps; each a SeriesAttributes (or
+ * OVERFLOW_ATTRIBUTES), so recording the event serializes none of them again.
+ */
 export interface TelemetrySeries {
   /** Of the event counter: plugin, name and the event's attributes (prefixed `attr_`). */
   event: PluginAttributes;
@@ -88,11 +91,12 @@ export class TelemetrySeriesLimiter {
 
   seriesOf(owner: string, plugin: string, event: TelemetryEvent): TelemetrySeries {
     const { events, values } = this.instruments;
-    const held = { plugin, name: event.name };
-    const other = { plugin, name: FOLDED_TELEMETRY_NAME };
-    const names = values.seriesCount(plugin) - (values.holds(other) ? 1 : 0);
-    const named = values.holds(held) || names < MAX_TELEMETRY_NAMES_PER_PLUGIN;
-    const value = values.within(owner, named ? held : other);
+    const held = new SeriesAttributes({ plugin, name: event.name });
+    const named = values.holds(held) || this.names(plugin) < MAX_TELEMETRY_NAMES_PER_PLUGIN;
+    const value = values.within(
+      owner,
+      named ? held : new SeriesAttributes({ plugin, name: FOLDED_TELEMETRY_NAME }),
+    );
     if (value === OVERFLOW_ATTRIBUTES)
       return { event: value, value, folded: this.folded(owner, plugin) };
     if (!named)
@@ -102,15 +106,22 @@ export class TelemetrySeriesLimiter {
     if (
       full &&
       events.seriesCount(plugin) < MAX_TELEMETRY_SERIES_PER_PLUGIN &&
-      Buffer.byteLength(JSON.stringify(full)) <= MAX_TELEMETRY_SERIES_BYTES &&
+      Buffer.byteLength(SeriesAttributes.keyOf(full)) <= MAX_TELEMETRY_SERIES_BYTES &&
       events.within(owner, full) === full
     )
       return { event: full, value };
     return { event: events.within(owner, value), value, folded: this.folded(owner, plugin) };
   }
 
+  /** The names `plugin` has series of, `other` not counted. */
+  private names(plugin: string): number {
+    const { values } = this.instruments;
+    const other = { plugin, name: FOLDED_TELEMETRY_NAME };
+    return values.seriesCount(plugin) - (values.holds(other) ? 1 : 0);
+  }
+
   private folded(owner: string, plugin: string): PluginAttributes {
-    return this.instruments.folded.within(owner, { plugin });
+    return this.instruments.folded.within(owner, new SeriesAttributes({ plugin }));
   }
 }
 
@@ -120,22 +131,22 @@ export class TelemetrySeriesLimiter {
  * same (`a.b`, `a_b`, `a__b`): a sample with a repeated label name fails the whole scrape
  * (Prometheus 2.16 and later).
  */
-function labelled(value: PluginAttributes, event: TelemetryEvent): PluginAttributes | undefined {
+function labelled(value: PluginAttributes, event: TelemetryEvent): SeriesAttributes | undefined {
   const full: PluginAttributes = { ...value };
   for (const key of Object.keys(event.attributes).sort()) {
     const label = `attr_${key.replace(/[._]+/g, '_')}`;
     if (label in full) return undefined;
     full[label] = String(event.attributes[key]);
   }
-  return full;
+  return new SeriesAttributes(full);
 }
 
 /**
  * telemetry_emit events as metrics (Prometheus at /metrics): a counter of events by plugin, name
  * and the event's attributes, and a histogram of numeric values by plugin and name, within the
  * caps of TelemetrySeriesLimiter, in the process's PluginMetricStore (ADR 0023, 0024). A plugin's
- * events past EXECUTOR_TELEMETRY_EVENTS_PER_SECOND (all its instances together) are dropped
- * before any work and counted. Each event is checked and redacted again here (values released
+ * events past EXECUTOR_TELEMETRY_EVENTS_PER_SECOND (policy.telemetryEventsPerSecond, all its
+ * instances together) are dropped before any work and counted. Each event is checked and redacted again here (values released
  * to the version included): what a sandbox process sends is not trusted.
  */
 @Injectable()
@@ -145,10 +156,14 @@ export class TelemetryMetrics {
   private readonly buckets = new Map<string, LogBucket>();
   private readonly eventsPerSecond: number;
 
+  /** @param settings.policy its `telemetryEventsPerSecond`, the rate each sandbox applies too */
   constructor(
-    @Inject(EXECUTOR_SETTINGS) settings: Pick<ExecutorSettings, 'telemetryEventsPerSecond'>,
+    @Inject(EXECUTOR_SETTINGS)
+    settings: {
+      policy: Pick<OperatorPolicy, 'telemetryEventsPerSecond'>;
+    },
   ) {
-    this.eventsPerSecond = settings.telemetryEventsPerSecond;
+    this.eventsPerSecond = settings.policy.telemetryEventsPerSecond;
   }
 
   /**
