@@ -3,7 +3,7 @@
 import type { ExecutorLink, SandboxServices } from '@convergio/sandbox';
 import { createMainThreadOps } from './main-thread-ops.js';
 import { closeInstanceSockets, dnsServersResolver, systemDnsResolver } from './net/index.js';
-import { createSecretMainThreadOps } from './secrets/index.js';
+import { createSecretServices } from './secrets/index.js';
 
 /** Options of {@link createSandboxServices}: plain data, sent by the executor. */
 export interface SandboxServicesOptions {
@@ -12,21 +12,25 @@ export interface SandboxServicesOptions {
 }
 
 /**
- * Network operations for the plugin's host functions (websockets are closed when a call ends),
- * and secret reads, which go through `executor`.
+ * Network operations for the plugin's host functions, and secret reads, which go through
+ * `executor`; when a call ends, its websockets are closed and its secret refusals forgotten.
  */
 export function createSandboxServices(
   options: SandboxServicesOptions,
   executor: ExecutorLink,
 ): SandboxServices {
+  const secrets = createSecretServices(executor);
   return {
     ops: {
       ...createMainThreadOps(
         // c-ares, a channel per resolution: never the libuv thread pool other plugins' calls share.
         options.dnsServers ? dnsServersResolver(options.dnsServers) : systemDnsResolver(),
       ),
-      ...createSecretMainThreadOps(executor),
+      ...secrets.ops,
     },
-    onCallEnd: (instance) => void closeInstanceSockets(instance),
+    onCallEnd: (instance) => {
+      closeInstanceSockets(instance);
+      secrets.onCallEnd(instance);
+    },
   };
 }

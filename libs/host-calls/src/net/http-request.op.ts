@@ -3,8 +3,10 @@ import * as https from 'node:https';
 import {
   decideRedirect,
   describeTarget,
+  headerFields,
   headersForRedirect,
   hostHeader,
+  type HeaderFields,
   type NetTarget,
 } from '@convergio/policy';
 import { abortError, deadline, failureCode } from './deadline.js';
@@ -103,7 +105,7 @@ export async function httpRequestOp(
 function send(
   target: NetTarget,
   method: string,
-  headers: Record<string, string>,
+  headers: HeaderFields,
   body: Buffer | null,
   pinned: PinnedAddress,
   signal: AbortSignal,
@@ -114,6 +116,7 @@ function send(
     port: target.port,
     path: `${target.path}${target.search}`,
     method,
+    // Spread defines members (no setter runs): a header named `__proto__` stays a header.
     headers: {
       ...headers,
       host: hostHeader(target),
@@ -164,8 +167,9 @@ function readCapped(
 }
 
 function responseHeaders(response: http.IncomingMessage): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(response.headers))
-    if (value !== undefined) out[name] = value;
-  return out;
+  return headerFields(
+    Object.entries(response.headers).filter(
+      (entry): entry is [string, string | string[]] => entry[1] !== undefined,
+    ),
+  );
 }

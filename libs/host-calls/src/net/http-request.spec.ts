@@ -49,6 +49,16 @@ const echo = (req: IncomingMessage, res: ServerResponse) => {
   });
 };
 
+/** A plugin's headers as its JSON input arrives: JSON.parse makes `__proto__` a member like any other. */
+const pluginHeaders = (json: string) => JSON.parse(json) as Record<string, string>;
+
+/** The header lines a server received, in order, names lowercased. */
+const headerLines = (req: IncomingMessage): [string, string][] =>
+  Array.from({ length: req.rawHeaders.length / 2 }, (_, i) => [
+    req.rawHeaders[2 * i].toLowerCase(),
+    req.rawHeaders[2 * i + 1],
+  ]);
+
 const rule = (port: number, extra: Partial<HttpRule> = {}): HttpRule => ({
   host: '127.0.0.1',
   methods: ['GET', 'POST'],
@@ -259,6 +269,53 @@ describe('http_request against real local servers', () => {
         'host',
       ]);
     }
+  });
+
+  it('sends headers named like members of Object as the plugin wrote them, names differing in case joined', async () => {
+    const env = envFor([rule(a.port)]);
+    const result = await env.invoke('http_request', {
+      url: `${a.url}/named`,
+      method: 'GET',
+      headers: pluginHeaders(
+        '{"__proto__":"p","constructor":"c","toString":"t","hasOwnProperty":"h","X-Dup":"1","x-dup":"2","X-DUP":"3"}',
+      ),
+    });
+    expect(result).toMatchObject({ status: 200, body: 'hello /named ' });
+    expect(headerLines(a.requests[0])).toEqual([
+      ['__proto__', 'p'],
+      ['constructor', 'c'],
+      ['tostring', 't'],
+      ['hasownproperty', 'h'],
+      ['x-dup', '1, 2, 3'],
+      ['host', `127.0.0.1:${a.port}`],
+      ['connection', 'close'],
+    ]);
+  });
+
+  it('carries headers named like members of Object on the origin, and only safe ones to another', async () => {
+    const env = envFor([rule(a.port), rule(b.port)]);
+    const headers = pluginHeaders(
+      '{"__proto__":"p","constructor":"c","Accept":"text/plain","Content-Type":"text/plain"}',
+    );
+    await env.invoke('http_request', { url: `${a.url}/to-final`, method: 'GET', headers });
+    const sent = [
+      ['__proto__', 'p'],
+      ['constructor', 'c'],
+      ['accept', 'text/plain'],
+      ['content-type', 'text/plain'],
+      ['host', `127.0.0.1:${a.port}`],
+      ['connection', 'close'],
+    ];
+    expect(a.requests.map(headerLines)).toEqual([sent, sent]);
+    await env.invoke('http_request', { url: `${a.url}/to-b`, method: 'GET', headers });
+    expect(b.requests.map(headerLines)).toEqual([
+      [
+        ['accept', 'text/plain'],
+        ['content-type', 'text/plain'],
+        ['host', `127.0.0.1:${b.port}`],
+        ['connection', 'close'],
+      ],
+    ]);
   });
 
   it('refuses a path a second decoding would change, on the request and on a redirect hop, under a rule without prefix', async () => {

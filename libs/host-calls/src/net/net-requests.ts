@@ -2,6 +2,7 @@ import {
   decideHttpRequest,
   decideWebSocket,
   sanitiseRequestHeaders,
+  type HeaderFields,
   type HttpGrant,
   type NetRefusal,
   type NetTarget,
@@ -38,8 +39,11 @@ export interface NetOpPayload<Request> {
 export interface ParsedHttpRequest {
   url: string;
   method: string;
-  /** Valid names (lowercase) and values, none of those the host sets itself. */
-  headers: Record<string, string>;
+  /**
+   * Valid names (lowercase) and values, none of those the host sets itself. Without a prototype
+   * in the worker; after the bridge's JSON, an ordinary object: read it by its own members only.
+   */
+  headers: HeaderFields;
   body: WireBytes | null;
   /** The plugin's timeout, never above the operator's, ms. */
   timeoutMs: number;

@@ -1,7 +1,7 @@
 import { SECRET_ID_PATTERN } from '@convergio/contracts';
 import { cutMarked } from '@convergio/policy';
-import type { ExecutorLink, HostEnvironment, MainThreadOps } from '@convergio/sandbox';
-import { hostError } from '../host-call-result.js';
+import type { ExecutorLink, HostEnvironment, SandboxServices } from '@convergio/sandbox';
+import { hostError, refuse } from '../host-call-result.js';
 import { allow, defineHostFunction, notGranted } from '../host-function-definition.js';
 
 const secretId = new RegExp(SECRET_ID_PATTERN);
@@ -17,8 +17,10 @@ const secretTarget = (input: unknown): string => {
  * `secret_get {id}` → `{value}` (needs secrets.read naming `id`). An id not granted is refused
  * here; a granted one is read by the executor from the secret broker with the version's signed
  * token (ADR 0014), which checks it again and records secret.accessed, or refuses it (recorded
- * by the broker as permission.denied: `permission_denied`). No such secret: `not_found`; the
- * store failed: `io_error`. A released value is redacted from everything the plugin emits.
+ * by the executor or the broker as permission.denied: `permission_denied`). A refused id is
+ * refused again for the rest of the call without asking (recorded here). No such secret:
+ * `not_found`; the store failed: `io_error`. A released value is redacted from everything the
+ * plugin emits.
  */
 export const secretGetFunction = defineHostFunction<HostEnvironment, string>({
   capability: 'secrets.read',
@@ -35,17 +37,43 @@ export const secretGetFunction = defineHostFunction<HostEnvironment, string>({
     env.grants['secrets.read']?.ids.includes(id)
       ? allow(id)
       : { allowed: false, target: id, reason: `secret ${id} is not granted` },
-  run: (id, env) => env.callMain(SECRET_GET_OP, { id }),
+  run: (id, env) => {
+    const result = env.callMain(SECRET_GET_OP, { id }) as { denied?: { reason?: unknown } } | null;
+    const reason = result?.denied?.reason;
+    return typeof reason === 'string' ? refuse(id, reason) : result;
+  },
 });
+
+/** What the executor answers a `secret_get` (ReplyMap['secrets.read'] in contracts). */
+type SecretReply = { value?: unknown; error?: { code?: unknown; message?: unknown } };
 
 /**
  * The main-thread side of `secret_get`: asks the executor and records a released value, so the
- * worker redacts it from the plugin's log lines and telemetry.
+ * worker redacts it from the plugin's log lines and telemetry. A refusal is kept for the rest of
+ * the call, by instance (one call at a time) and id, until `onCallEnd`: a repeat is answered
+ * `{denied}` without asking, which the worker records, so a plugin cannot make the executor ask
+ * the broker for a refused secret on each of its host calls.
  */
-export const createSecretMainThreadOps = (executor: ExecutorLink): MainThreadOps => ({
-  [SECRET_GET_OP]: async (payload, context) => {
-    const result = (await executor(SECRET_GET_OP, payload)) as { value?: unknown };
-    if (typeof result.value === 'string') context.releaseSecret?.(result.value);
-    return result;
-  },
-});
+export function createSecretServices(executor: ExecutorLink): Required<SandboxServices> {
+  // Per instance, the reason each refused id was refused.
+  const refusals = new Map<string, Map<string, string>>();
+  const remember = (instance: string, id: string, reason: string) =>
+    refusals.set(instance, (refusals.get(instance) ?? new Map<string, string>()).set(id, reason));
+  return {
+    ops: {
+      [SECRET_GET_OP]: async (payload, context) => {
+        const { id } = payload as { id: string };
+        const refused = refusals.get(context.instance)?.get(id);
+        if (refused !== undefined) return { denied: { reason: refused, target: id } };
+        const result = (await executor(SECRET_GET_OP, payload)) as SecretReply;
+        if (typeof result.value === 'string') context.releaseSecret?.(result.value);
+        const { code, message } = result.error ?? {};
+        // A stopped call's instance is gone, its end reported or about to be: kept now, never freed.
+        if (code === 'permission_denied' && typeof message === 'string' && !context.signal.aborted)
+          remember(context.instance, id, message);
+        return result;
+      },
+    },
+    onCallEnd: (instance) => void refusals.delete(instance),
+  };
+}

@@ -1,6 +1,8 @@
+import type { ExecutorLink } from '@convergio/sandbox';
 import { bindHostFunctions } from '../dispatch.js';
 import { expectDenied, fakeHost } from '../fs/fake-host-environment.spec-helper.js';
-import { createSecretMainThreadOps, SECRET_GET_OP } from './index.js';
+import { FakeHostEnv, testPolicy } from '../net/testing/fake-host-env.js';
+import { createSecretServices, SECRET_GET_OP } from './index.js';
 
 const granted = { 'secrets.read': { ids: ['db-password'] } };
 
@@ -69,7 +71,7 @@ describe('secret_get on the main thread', () => {
       a: { value: 's3cr3t' },
       b: { error: { code: 'not_found', message: 'no' } },
     };
-    const ops = createSecretMainThreadOps((_op, payload) =>
+    const { ops } = createSecretServices((_op, payload) =>
       Promise.resolve(answers[(payload as { id: string }).id]),
     );
     const context = {
@@ -81,5 +83,81 @@ describe('secret_get on the main thread', () => {
     expect(await ops[SECRET_GET_OP]({ id: 'a' }, context)).toEqual({ value: 's3cr3t' });
     expect(await ops[SECRET_GET_OP]({ id: 'b' }, context)).toEqual(answers.b);
     expect(released).toEqual(['s3cr3t']);
+  });
+});
+
+describe('secret_get refused by the broker, in a call', () => {
+  const plugin = { id: 'acme.reader', version: '1.0.0', trust: 'untrusted' as const };
+  const grants = { 'secrets.read': { ids: ['db-password', 'api-key'] } };
+  const refusal = { error: { code: 'permission_denied', message: 'acme.reader@1.0.0 is revoked' } };
+
+  /** Secret services over an executor answering `reply`, and what the executor was asked. */
+  function executorAnswering(reply: unknown) {
+    const asked: unknown[] = [];
+    const link: ExecutorLink = (op, payload) => {
+      asked.push({ op, payload });
+      return Promise.resolve(reply);
+    };
+    return { asked, services: createSecretServices(link) };
+  }
+  /** One instance (one call at a time) of the plugin, its secret_get reaching `services`. */
+  const instanceOf = (
+    services: ReturnType<typeof createSecretServices>,
+    signal = new AbortController().signal,
+  ) => new FakeHostEnv(bindHostFunctions, services.ops, plugin, grants, testPolicy(), signal);
+
+  it('asks once per secret, answering and recording every repeat as refused', async () => {
+    const { asked, services } = executorAnswering(refusal);
+    const call = instanceOf(services);
+    for (let i = 0; i < 1000; i++)
+      expect(await call.invoke('secret_get', { id: 'db-password' })).toMatchObject(refusal);
+    expect(await call.invoke('secret_get', { id: 'api-key' })).toEqual(refusal);
+    expect(asked).toEqual([
+      { op: SECRET_GET_OP, payload: { id: 'db-password' } },
+      { op: SECRET_GET_OP, payload: { id: 'api-key' } },
+    ]);
+    // The executor or the broker recorded each first refusal; the worker records the repeats.
+    expect(call.denials).toEqual(
+      Array(999).fill({
+        capability: 'secrets.read',
+        target: 'db-password',
+        reason: refusal.error.message,
+      }),
+    );
+  });
+
+  it("asks again in the instance's next call, and in another instance's call", async () => {
+    const { asked, services } = executorAnswering(refusal);
+    const [one, two] = [instanceOf(services), instanceOf(services)];
+    await one.invoke('secret_get', { id: 'db-password' });
+    await one.invoke('secret_get', { id: 'db-password' });
+    await two.invoke('secret_get', { id: 'db-password' });
+    expect(asked).toHaveLength(2);
+    services.onCallEnd(one.instance);
+    await one.invoke('secret_get', { id: 'db-password' });
+    await one.invoke('secret_get', { id: 'db-password' });
+    expect(asked).toHaveLength(3);
+  });
+
+  it.each([
+    ['a broker that is unavailable', { error: { code: 'io_error', message: 'retry later' } }],
+    ['a secret the store does not hold', { error: { code: 'not_found', message: 'no secret' } }],
+  ])('asks again after %s', async (_what, reply) => {
+    const { asked, services } = executorAnswering(reply);
+    const call = instanceOf(services);
+    for (let i = 0; i < 3; i++)
+      expect(await call.invoke('secret_get', { id: 'db-password' })).toEqual(reply);
+    expect(asked).toHaveLength(3);
+    expect(call.denials).toEqual([]);
+  });
+
+  it('keeps nothing of a call stopped while the executor answered', async () => {
+    const { asked, services } = executorAnswering(refusal);
+    const stopped = new AbortController();
+    stopped.abort();
+    const call = instanceOf(services, stopped.signal);
+    await call.invoke('secret_get', { id: 'db-password' });
+    await call.invoke('secret_get', { id: 'db-password' });
+    expect(asked).toHaveLength(2);
   });
 });

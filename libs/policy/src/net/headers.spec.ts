@@ -31,6 +31,32 @@ describe('sanitiseRequestHeaders', () => {
     });
   });
 
+  it('keeps headers named like members of Object as data, and joins names differing in case', () => {
+    // As a plugin's JSON arrives: JSON.parse makes `__proto__` a member like any other.
+    const headers = JSON.parse(
+      '{"__proto__":"p","Constructor":"c","toString":"t","hasOwnProperty":"h","X-Dup":"1","x-dup":"2"}',
+    ) as Record<string, unknown>;
+    const result = sanitiseRequestHeaders(headers);
+    if (!result.ok) throw new Error(result.reason);
+    expect(Object.entries(result.value.headers)).toEqual([
+      ['__proto__', 'p'],
+      ['constructor', 'c'],
+      ['tostring', 't'],
+      ['hasownproperty', 'h'],
+      ['x-dup', '1, 2'],
+    ]);
+    expect(result.value.bytes).toBe(
+      Object.entries(headers).reduce((sum, [n, v]) => sum + n.length + String(v).length + 4, 0),
+    );
+  });
+
+  it('answers nothing for a header the plugin did not set, whatever its name', () => {
+    const result = sanitiseRequestHeaders({ Accept: '*/*' });
+    if (!result.ok) throw new Error(result.reason);
+    for (const name of ['constructor', 'toString', '__proto__', 'valueOf'])
+      expect(result.value.headers[name]).toBeUndefined();
+  });
+
   it.each([
     [{ 'X-A': 'a\r\nHost: evil' }, 'header X-A has a control character'],
     [{ 'X-A': 'a\nb' }, 'header X-A has a control character'],
@@ -160,6 +186,25 @@ describe('headersForRedirect', () => {
         { crossOrigin: true, bodyDropped: true },
       ),
     ).toEqual({});
+  });
+
+  it('carries headers named like members of Object as any other name', () => {
+    const headers = JSON.parse(
+      '{"__proto__":"p","constructor":"c","accept":"*/*","content-type":"a/b"}',
+    ) as Record<string, string>;
+    expect(
+      Object.entries(headersForRedirect(headers, { crossOrigin: false, bodyDropped: true })),
+    ).toEqual([
+      ['__proto__', 'p'],
+      ['constructor', 'c'],
+      ['accept', '*/*'],
+    ]);
+    const crossed = headersForRedirect(headers, { crossOrigin: true, bodyDropped: false });
+    expect(Object.entries(crossed)).toEqual([
+      ['accept', '*/*'],
+      ['content-type', 'a/b'],
+    ]);
+    expect(crossed['constructor']).toBeUndefined();
   });
 
   it('drops what sanitiseRequestHeaders lets through, whatever the case the plugin wrote', () => {

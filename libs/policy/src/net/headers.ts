@@ -64,20 +64,40 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 const BAD_VALUE = /[\u0000-\u0008\u000a-\u001f\u007f]/;
 
+/**
+ * Header names (as the plugin or a server chose them) to values, in an object without a
+ * prototype: a name such as `__proto__` or `constructor` is a header like any other, and a name
+ * not set is undefined, never a member of Object.
+ */
+export type HeaderFields = Record<string, string>;
+
+/**
+ * `entries` in an object without a prototype, as {@link HeaderFields} (values of any type: a
+ * response header may have several); a name given twice keeps its last value.
+ */
+export function headerFields<V = string>(
+  entries: Iterable<readonly [string, V]>,
+): Record<string, V> {
+  const fields = Object.create(null) as Record<string, V>;
+  for (const [name, value] of entries) fields[name] = value;
+  return fields;
+}
+
 /** Request headers as they will be sent, and how many bytes they take on the wire. */
 export interface SanitisedHeaders {
-  headers: Record<string, string>;
+  headers: HeaderFields;
   bytes: number;
 }
 
 /**
  * Validates plugin request headers (names are tokens, values have no CR, LF or NUL) and
- * drops the ones the host owns. Names come back lowercase; `bytes` counts what is sent.
+ * drops the ones the host owns. Names come back lowercase, a name given in several cases once
+ * with its values joined by `, ` in order; `bytes` counts what is sent.
  */
 export function sanitiseRequestHeaders(
   headers: Record<string, unknown>,
 ): Outcome<SanitisedHeaders> {
-  const out: Record<string, string> = {};
+  const kept = new Map<string, string>();
   let bytes = 0;
   for (const [rawName, value] of Object.entries(headers)) {
     if (!TOKEN.test(rawName)) return fail(`header name ${JSON.stringify(rawName)} is invalid`);
@@ -85,10 +105,11 @@ export function sanitiseRequestHeaders(
     if (BAD_VALUE.test(value)) return fail(`header ${rawName} has a control character`);
     const name = rawName.toLowerCase();
     if (STRIPPED.has(name) || name.startsWith('proxy-')) continue;
-    out[name] = name in out ? `${out[name]}, ${value}` : value;
+    const earlier = kept.get(name);
+    kept.set(name, earlier === undefined ? value : `${earlier}, ${value}`);
     bytes += name.length + value.length + 4;
   }
-  return succeed({ headers: out, bytes });
+  return succeed({ headers: headerFields(kept), bytes });
 }
 
 /**
@@ -98,10 +119,10 @@ export function sanitiseRequestHeaders(
  * comes back, even if a later hop returns to the first origin.
  */
 export function headersForRedirect(
-  headers: Readonly<Record<string, string>>,
+  headers: Readonly<HeaderFields>,
   opts: { crossOrigin: boolean; bodyDropped: boolean },
-): Record<string, string> {
-  return Object.fromEntries(
+): HeaderFields {
+  return headerFields(
     Object.entries(headers).filter(([rawName]) => {
       const name = rawName.toLowerCase();
       if (opts.bodyDropped && BODY_HEADERS.has(name)) return false;

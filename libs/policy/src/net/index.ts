@@ -11,7 +11,13 @@ export {
   type NetPolicy,
 } from './address-class.js';
 export { cidrContains, parseCidr, type CidrRange } from './cidr.js';
-export { headersForRedirect, sanitiseRequestHeaders, type SanitisedHeaders } from './headers.js';
+export {
+  headerFields,
+  headersForRedirect,
+  sanitiseRequestHeaders,
+  type HeaderFields,
+  type SanitisedHeaders,
+} from './headers.js';
 export {
   hostMatchesPattern,
   normaliseHost,
