@@ -1,5 +1,5 @@
 import { OVERFLOW_ATTRIBUTES } from './plugin-instruments.js';
-import { MAX_PLUGIN_METRICS_RENDER_BYTES, PluginMetricStore } from './plugin-metric-store.js';
+import { PluginMetricStore } from './plugin-metric-store.js';
 
 /** Plugin ids of one length, so that every series of one counter costs the same. */
 const pluginId = (n: number) => `p${String(n).padStart(6, '0')}`;
@@ -96,39 +96,5 @@ describe('PluginMetricStore eviction', () => {
         owners.map((o) => reference.count(o) * cost),
       );
     }
-  });
-
-  it('finds the owner holding the most without scanning them all (40,000 owners)', () => {
-    // Each new publisher's series takes room from the publisher holding the most: with a scan of
-    // every owner it cost about 140 µs at 40,000 owners of one series each (0.5 ms on a loaded
-    // 2-core box), 17 times what it cost at 10 owners.
-    const NEW = 1_000;
-    /** The least time a new series took in 3 rounds (the least disturbed by other work), ms. */
-    const perNewSeriesMs = (owners: number) => {
-      const store = new PluginMetricStore();
-      const counter = store.counter('spec_c', '');
-      for (let i = 0; i < owners; i++) counter.within(`pub.small${i}`, { plugin: pluginId(i) });
-      let n = owners;
-      const room = Math.floor(MAX_PLUGIN_METRICS_RENDER_BYTES / cost) - owners;
-      for (let i = 0; i < room; i++) counter.within('pub.big', { plugin: pluginId(n++) });
-      const big = store.ownerBytes('pub.big');
-      let fastest = Infinity;
-      let overflowed = 0;
-      for (let round = 0; round < 3; round++) {
-        const started = performance.now();
-        for (let i = 0; i < NEW; i++)
-          if (counter.within(`pub.new${n}`, { plugin: pluginId(n++) }) === OVERFLOW_ATTRIBUTES)
-            overflowed++;
-        fastest = Math.min(fastest, (performance.now() - started) / NEW);
-      }
-      expect(overflowed).toBe(0);
-      expect(store.ownerBytes('pub.big')).toBe(big - 3 * NEW * cost);
-      expect(store.ownerBytes('pub.small0')).toBe(cost);
-      return fastest;
-    };
-    perNewSeriesMs(10); // warms the code up
-    const few = perNewSeriesMs(10);
-    const many = perNewSeriesMs(40_000);
-    expect(many).toBeLessThan(5 * few);
   });
 });

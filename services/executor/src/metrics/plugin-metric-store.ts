@@ -49,7 +49,7 @@ interface Holding extends RankedOwner {
  * as SDK instruments).
  *
  * All series together are charged against a render budget ({@link MAX_PLUGIN_METRICS_RENDER_BYTES}),
- * shared fairly between owners (publishers, ADR 0024): a new series fits when the budget has room;
+ * shared fairly between owners (publishers, ADR 0025): a new series fits when the budget has room;
  * else, when its owner holds less than an equal share, the least recently used series of the owner
  * holding the most are evicted (their values move to the overflow series); an owner at its share
  * gives up its own least recently used series. Series of plugins that stopped running are thus
