@@ -31,7 +31,9 @@ describe('LifecycleService with real sandbox processes: a superseded version', (
   const bus = new RecordingBus();
   const dir = mkdtempSync(join(tmpdir(), 'cvg-superseded-'));
   const settings = executorSettings(
-    loadConfig(Type.Object(ExecutorLimitsEnv), { EXECUTOR_NON_SERVING_IDLE_UNLOAD_MS: '1000' }),
+    // Longer than the load of the next version takes on a loaded box (over 1 s in CI), so the
+    // superseded one is still there when that load ends.
+    loadConfig(Type.Object(ExecutorLimitsEnv), { EXECUTOR_NON_SERVING_IDLE_UNLOAD_MS: '5000' }),
     loadPlatformGrants({ pluginFilesDir: join(dir, 'plugin-files'), dataDirs: [dir] }),
   );
   const gate = new PolicyGate(settings);
