@@ -85,6 +85,11 @@ export const SANDBOX_ERROR_CODES = [
    * before the call started: the call did not run.
    */
   'plugin_closed',
+  /**
+   * The plugin version was unloaded while the call ran, and the call was stopped at the close's
+   * bound (10 s): the executor's doing, not a crash; the call ran, so it is not run again.
+   */
+  'plugin_unloaded',
   /** The sandbox failed in a way the plugin did not cause on purpose (worker crash, SDK error). */
   'runtime_failure',
   /** The plugin's sandbox process died (V8 fatal error, native crash, killed); it is restarted. */

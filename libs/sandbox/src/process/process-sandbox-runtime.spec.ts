@@ -224,13 +224,13 @@ describe('ProcessSandboxRuntime: one OS process per plugin version', () => {
     expect(decode((await p.call('call_calls_ended_main', text('{}'))).output)).toBe('1');
   });
 
-  it('closes within its 10 s bound: calls still running or waiting for an instance end with their process, as plugin_closed (no crash)', async () => {
+  it('closes within its 10 s bound: calls still running end with their process as plugin_unloaded (they ran), those waiting for an instance as plugin_closed (they did not); no crash', async () => {
     const p = await load('test.slow-close', plugin, { limits: { wallTimeMs: 15_000 } });
     const running = p.call('spin', text('')).catch((error: unknown) => error);
     const waiting = p.call('spin', text('')).catch((error: unknown) => error);
     await new Promise(setImmediate); // both calls reach the process's pool: one runs, one waits
     await p.close();
-    expect(await running).toMatchObject({ code: 'plugin_closed' });
+    expect(await running).toMatchObject({ code: 'plugin_unloaded' });
     expect(await waiting).toMatchObject({ code: 'plugin_closed' });
     expect(crashes).toEqual([]);
   }, 40_000);

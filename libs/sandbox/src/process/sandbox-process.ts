@@ -64,6 +64,8 @@ export class SandboxProcess {
   private ended: SandboxError | undefined;
   private closing = false;
   private killedFor: SandboxError | undefined;
+  /** What the calls a close stopped at its bound fail with: they ran, unlike those waiting. */
+  private stoppedRunning: SandboxError | undefined;
   private readonly stopWatchdog: () => void;
   /** Its resident set at the last poll, bytes; 0 before the first. */
   residentBytes = 0;
@@ -130,24 +132,24 @@ export class SandboxProcess {
 
   /**
    * Stops the process after its calls in flight and those waiting for an instance (unless
-   * `refuseQueued`: those fail with `plugin_closed`); kills it if it has not stopped in 10 s, and
-   * the calls still running or waiting fail with `plugin_closed` too: the executor stopped them
-   * (an unload, a revocation, memory for another version), which is no crash of the plugin's.
+   * `refuseQueued`: those fail with `plugin_closed`); kills it if it has not stopped in 10 s: the
+   * calls still running fail with `plugin_unloaded` and those waiting with `plugin_closed` (they
+   * never ran, so the executor may run them on a new load). The executor stopped them (an unload,
+   * a revocation, memory for another version), which is no crash of the plugin's.
    */
   async close(options?: CloseOptions): Promise<void> {
     if (this.ended) return;
     this.closing = true;
     const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
-    const timer = setTimeout(
-      () =>
-        this.kill(
-          new SandboxError(
-            'plugin_closed',
-            `the plugin version was unloaded: its calls still running after ${CLOSE_TIMEOUT_MS / 1000} s were stopped`,
-          ),
-        ),
-      CLOSE_TIMEOUT_MS,
-    ).unref();
+    const timer = setTimeout(() => {
+      this.stoppedRunning = new SandboxError(
+        'plugin_unloaded',
+        `the plugin version was unloaded: its calls still running after ${CLOSE_TIMEOUT_MS / 1000} s were stopped`,
+      );
+      this.kill(
+        new SandboxError('plugin_closed', 'the plugin was unloaded before the call started'),
+      );
+    }, CLOSE_TIMEOUT_MS).unref();
     await Promise.race([this.supervisor?.close(options), exited]);
     this.send({ type: 'close' });
     await exited;
@@ -253,7 +255,7 @@ export class SandboxProcess {
       );
     this.ended = error;
     this.supervisor?.abandon(error);
-    this.instances.end(error);
+    this.instances.end(this.stoppedRunning ?? error);
     this.onLoadLost?.(error);
     if (!this.closing) this.options.events.died(error);
   }

@@ -253,6 +253,18 @@ describe('InvocationService.invoke', () => {
     expect(bus.published).toEqual([]);
   });
 
+  it('answers unavailable, reports no crash and does not run it again, for a call stopped while it ran by an unload', async () => {
+    const { service, bus, calls } = setUp(
+      () => new SandboxError('plugin_unloaded', 'the plugin version was unloaded'),
+    );
+    await expect(service.invoke(greet)).rejects.toMatchObject({
+      code: 'unavailable',
+      message: expect.stringContaining('not run again'),
+    });
+    expect(calls).toEqual(['greet']);
+    expect(bus.published).toEqual([]);
+  });
+
   it('answers unavailable, and reports no crash, when an instance did not start in time', async () => {
     const { service, bus } = setUp(
       () => new SandboxError('start_timeout', 'the plugin worker did not start within 20000 ms'),

@@ -227,6 +227,12 @@ export class InvocationService {
     // Unloaded again before it started: nothing ran, so nothing crashed.
     if (error.code === 'plugin_closed')
       return new DomainError('unavailable', `${key} was unloaded; retry`);
+    // Stopped while it ran by an unload's 10 s bound: not a crash, but it may have had effects.
+    if (error.code === 'plugin_unloaded')
+      return new DomainError(
+        'unavailable',
+        `${key} was unloaded while the call ran: it was stopped and not run again`,
+      );
     if (error.code === 'input_invalid')
       return new DomainError('validation_failed', error.message, error.details);
     // A schema verification would refuse today (too large, too deep, not compilable), even in a
