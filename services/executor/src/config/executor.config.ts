@@ -138,6 +138,14 @@ export const ExecutorLimitsEnv = {
     1000,
     'telemetry_emit events one plugin may emit per second, all its instances together (a burst of one second is allowed); the rest are dropped and counted in convergio_plugin_telemetry_dropped_total',
   ),
+  EXECUTOR_TELEMETRY_EVENTS_PER_SECOND_PER_PUBLISHER: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: 1_000_000,
+      description:
+        "telemetry_emit events all the plugins of one publisher may emit per second together (a burst of one second is allowed); unset: twice EXECUTOR_TELEMETRY_EVENTS_PER_SECOND. Checked after the per-plugin rate; the rest are dropped and counted in convergio_plugin_telemetry_dropped_total of the plugin that sent them, so that the executor spends on one publisher's telemetry the same however many plugins it loads (ADR 0029)",
+    }),
+  ),
   EXECUTOR_DENIALS_PER_SECOND: int(
     1,
     1_000_000,
@@ -176,6 +184,8 @@ export interface ExecutorSettings {
   limits: CallLimits;
   /** What every plugin gets before its own grants are added (see PolicyGate). */
   policy: OperatorPolicy;
+  /** telemetry_emit events all one publisher's plugins may emit per second together (ADR 0029). */
+  telemetryEventsPerSecondPerPublisher: number;
   /** The operator grant policy and the paths never granted. */
   grants: PlatformGrants;
   idleUnloadMs: number;
@@ -238,6 +248,9 @@ export function executorSettings(env: LimitsEnv, grants: PlatformGrants): Execut
       protection: { roots: grants.protectedRoots, ownDir: null },
       pluginDir: null,
     },
+    telemetryEventsPerSecondPerPublisher:
+      env.EXECUTOR_TELEMETRY_EVENTS_PER_SECOND_PER_PUBLISHER ??
+      2 * env.EXECUTOR_TELEMETRY_EVENTS_PER_SECOND,
     grants,
     idleUnloadMs: env.EXECUTOR_IDLE_UNLOAD_MS,
     nonServingIdleUnloadMs: Math.min(

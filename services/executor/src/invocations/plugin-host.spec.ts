@@ -151,9 +151,11 @@ describe('PluginHost', () => {
     expect(host.loadedVersions()).toEqual([['bob.one', '1.0.0']]);
   });
 
-  it("drops a telemetry flood in its sandbox: about the rate reaches the executor, the rest is counted, a bystander's event is recorded", async () => {
-    const RATE = 50;
-    const FLOOD = 20_000;
+  /**
+   * A module whose `emit` sends `times` telemetry events `{"name":"flood","value":1}` and whose
+   * `emit_once` sends one, stored for the host's artifacts.
+   */
+  async function emittingModule(times: number): Promise<Uint8Array> {
     const wabt = await wabtInit();
     const event = '{"name":"flood","value":1}';
     const parsed = wabt.parseWat(
@@ -177,14 +179,27 @@ describe('PluginHost', () => {
           (loop $again
             (drop (call $emit (local.get $h)))
             (local.set $times (i32.add (local.get $times) (i32.const 1)))
-            (br_if $again (i32.lt_u (local.get $times) (i32.const ${FLOOD}))))
+            (br_if $again (i32.lt_u (local.get $times) (i32.const ${times}))))
           (i32.const 0))
         (func (export "emit_once") (result i32) (drop (call $emit (call $event))) (i32.const 0)))`,
     );
-    const flooding = new Uint8Array(parsed.toBinary({}).buffer);
+    const bytes = new Uint8Array(parsed.toBinary({}).buffer);
     parsed.destroy();
-    const floodingSha = sha256Hex(flooding);
-    stored.set(floodingSha, flooding);
+    stored.set(sha256Hex(bytes), bytes);
+    return bytes;
+  }
+
+  /** Version 1.0.0 of `id` with the module `bytes`, granted telemetry.emit. */
+  const emitting = (bytes: Uint8Array, id: string, publisher: string): RunnableRecord => ({
+    ...version(id, publisher),
+    moduleSha256: sha256Hex(bytes),
+    manifest: aManifest({ id, permissions: { 'telemetry.emit': {} } }, bytes),
+  });
+
+  it("drops a telemetry flood in its sandbox: about the rate reaches the executor, the rest is counted, a bystander's event is recorded", async () => {
+    const RATE = 50;
+    const FLOOD = 20_000;
+    const flooding = await emittingModule(FLOOD);
     initTelemetry('executor'); // before the instruments exist, as the bootstrap does
     let arrived = 0; // events that crossed from a sandbox process to the executor
     let recorded = 0;
@@ -204,13 +219,8 @@ describe('PluginHost', () => {
           }
         })(settings),
     );
-    const emitting = (id: string, publisher: string): RunnableRecord => ({
-      ...version(id, publisher),
-      moduleSha256: floodingSha,
-      manifest: aManifest({ id, permissions: { 'telemetry.emit': {} } }, flooding),
-    });
-    const flooder = await host.load(emitting('mallory.flood', 'mallory'));
-    const bystander = await host.load(emitting('bob.quiet', 'bob'));
+    const flooder = await host.load(emitting(flooding, 'mallory.flood', 'mallory'));
+    const bystander = await host.load(emitting(flooding, 'bob.quiet', 'bob'));
 
     const started = performance.now();
     await flooder.call('emit', new Uint8Array());
@@ -229,6 +239,63 @@ describe('PluginHost', () => {
     expect(metrics).toMatch(
       /^convergio_plugin_telemetry_events_total\{plugin="bob\.quiet",name="flood"[^}]*\} 1$/m,
     );
+  });
+
+  it("holds all the plugins of one publisher to its telemetry rate, however many it loads, and serves another publisher's in full", async () => {
+    const RATE = 200; // per plugin: each call's events fit its sandbox's and the executor's burst
+    const PER_PUBLISHER = 2 * RATE;
+    const PLUGINS = 6;
+    const emitter = await emittingModule(RATE);
+    initTelemetry('executor');
+    let arrived = 0; // events that crossed from a sandbox process to the executor
+    const recorded = new Map<string, number>(); // by publisher
+    await host.onApplicationShutdown();
+    host = hostWith(
+      {
+        EXECUTOR_TELEMETRY_EVENTS_PER_SECOND: String(RATE),
+        EXECUTOR_TELEMETRY_EVENTS_PER_SECOND_PER_PUBLISHER: String(PER_PUBLISHER),
+        EXECUTOR_MAX_LOADED_PLUGINS: String(PLUGINS + 1),
+        EXECUTOR_MAX_LOADED_PER_PUBLISHER: String(PLUGINS),
+        EXECUTOR_MAX_HOST_CALLS: '100000', // the kernel's alloc and store_u8 count too
+      },
+      (settings) =>
+        new (class extends TelemetryMetrics {
+          override record(...args: Parameters<TelemetryMetrics['record']>): boolean {
+            arrived++;
+            const kept = super.record(...args);
+            if (kept) recorded.set(args[0], (recorded.get(args[0]) ?? 0) + 1);
+            return kept;
+          }
+        })(settings),
+    );
+    const ids = Array.from({ length: PLUGINS }, (_, i) => `mallory.many${i}`);
+    const flooders = await Promise.all(
+      ids.map((id) => host.load(emitting(emitter, id, 'mallory'))),
+    );
+    const bystander = await host.load(emitting(emitter, 'bob.steady', 'bob'));
+
+    const started = performance.now();
+    await Promise.all(flooders.map((plugin) => plugin.call('emit', new Uint8Array())));
+    const seconds = (performance.now() - started) / 1000;
+    await bystander.call('emit', new Uint8Array());
+
+    // Every event reached the executor (each plugin within its own rate), but of Mallory's only
+    // her publisher's second's worth (the burst) and its refill while the calls ran were kept.
+    expect(arrived).toBe((PLUGINS + 1) * RATE);
+    const kept = recorded.get('mallory') ?? 0;
+    expect(kept).toBeGreaterThanOrEqual(PER_PUBLISHER);
+    expect(kept).toBeLessThanOrEqual(PER_PUBLISHER * (1 + seconds) + 1);
+    expect(recorded.get('bob')).toBe(RATE);
+    const metrics = await renderMetrics();
+    const droppedOf = (id: string) =>
+      Number(
+        new RegExp(
+          `^convergio_plugin_telemetry_dropped_total\\{plugin="${id.replace('.', '\\.')}"[^}]*\\} (\\d+)$`,
+          'm',
+        ).exec(metrics)?.[1] ?? 0,
+      );
+    expect(ids.reduce((sum, id) => sum + droppedOf(id), 0)).toBe(PLUGINS * RATE - kept);
+    expect(droppedOf('bob.steady')).toBe(0);
   });
 
   it('counts the telemetry a worker dropped before it was stopped at its wall time', async () => {

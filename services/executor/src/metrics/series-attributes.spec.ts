@@ -44,7 +44,10 @@ describe('SeriesAttributes', () => {
   });
 
   it('lets a telemetry event of a known series serialize its attributes once per series', async () => {
-    const metrics = new TelemetryMetrics({ policy: { telemetryEventsPerSecond: 1_000_000 } });
+    const metrics = new TelemetryMetrics({
+      policy: { telemetryEventsPerSecond: 1_000_000 },
+      telemetryEventsPerSecondPerPublisher: 1_000_000,
+    });
     const event = { name: 'jobs', value: 2, attributes: { status: 'ok', region: 'eu' } };
     metrics.record('pub.keyed', 'keyed.t', event, []);
     // Its name's series (plugin, name) and its attributes' (plugin, name, attr_*): 7 before.

@@ -15,6 +15,13 @@ const event = (name: string, attributes: Record<string, string | number | boolea
   attributes,
 });
 
+/** TelemetryMetrics at `perPlugin` events a second, and `perPublisher` (10 times as many unless given). */
+const metricsAt = (perPlugin: number, perPublisher = 10 * perPlugin) =>
+  new TelemetryMetrics({
+    policy: { telemetryEventsPerSecond: perPlugin },
+    telemetryEventsPerSecondPerPublisher: perPublisher,
+  });
+
 const limiterWithin = (budgetBytes?: number) =>
   new TelemetrySeriesLimiter(telemetryInstruments(new PluginMetricStore(budgetBytes)));
 
@@ -120,7 +127,7 @@ describe('telemetry series limits', () => {
 
 describe('telemetry metrics', () => {
   it('drops what a sandbox sends malformed, and redacts released values again', () => {
-    const metrics = new TelemetryMetrics({ policy: { telemetryEventsPerSecond: 1_000_000 } });
+    const metrics = metricsAt(1_000_000);
     expect(metrics.record('pub.acme', 'acme.a', { name: 'Bad Name' }, [])).toBe(false);
     expect(metrics.record('pub.acme', 'acme.a', 'not an event', [])).toBe(false);
     expect(
@@ -132,7 +139,7 @@ describe('telemetry metrics', () => {
 
   it('keeps /metrics within the render budget whatever many plugins emit', async () => {
     initTelemetry('executor'); // as the bootstrap does, before any instrument exists
-    const metrics = new TelemetryMetrics({ policy: { telemetryEventsPerSecond: 1_000_000 } });
+    const metrics = metricsAt(1_000_000);
     metrics.record('pub.bystander', 'bystander.b', { name: 'jobs', value: 3 }, []);
     // The attack round's input, scaled past the budget: plugin ids fill their own caps with
     // wide, ever-new attributes.
@@ -176,7 +183,7 @@ describe('telemetry metrics', () => {
 
   it('renders every attribute key as a label of its own, whatever runs of dots and underscores it has', async () => {
     initTelemetry('executor');
-    const metrics = new TelemetryMetrics({ policy: { telemetryEventsPerSecond: 1_000_000 } });
+    const metrics = metricsAt(1_000_000);
     // The serializer turns each run of underscores into one: a__b and a._b render as a_b.
     const attack = { a__b: '1', a_b: '2', 'c._d': '3' };
     expect(
@@ -206,7 +213,7 @@ describe('telemetry metrics', () => {
 
   it("drops a plugin's events past its rate, counting them, without touching another plugin", async () => {
     initTelemetry('executor');
-    const metrics = new TelemetryMetrics({ policy: { telemetryEventsPerSecond: 10 } });
+    const metrics = metricsAt(10);
     const kept = Array.from({ length: 50 }, () =>
       metrics.record('pub.flooder', 'flooder.a', { name: 'tick' }, []),
     ).filter(Boolean).length;
@@ -221,5 +228,35 @@ describe('telemetry metrics', () => {
         'm',
       ),
     );
+  });
+
+  it("holds all of one publisher's plugins to its rate, while another publisher's plugin is fully served", async () => {
+    initTelemetry('executor');
+    // 8 plugins of one publisher, each within its own rate of 10: together past the publisher's 20.
+    const metrics = metricsAt(10, 20);
+    const plugins = Array.from({ length: 8 }, (_, i) => `many.p${i}`);
+    let kept = 0;
+    for (let round = 0; round < 10; round++)
+      for (const plugin of plugins)
+        if (metrics.record('pub.many', plugin, { name: 'tick' }, [])) kept++;
+    const bystander = Array.from({ length: 10 }, () =>
+      metrics.record('pub.quiet', 'quiet.q', { name: 'tick' }, []),
+    );
+    // The publisher's second's worth (the burst) goes through, and little more within the loop.
+    expect(kept).toBeGreaterThanOrEqual(20);
+    expect(kept).toBeLessThan(25);
+    expect(bystander).toEqual(Array.from({ length: 10 }, () => true));
+    const text = await renderMetrics();
+    const droppedOf = (plugin: string) =>
+      Number(
+        new RegExp(
+          `^convergio_plugin_telemetry_dropped_total\\{plugin="${plugin.replace('.', '\\.')}"[^}]*\\} (\\d+)$`,
+          'm',
+        ).exec(text)?.[1] ?? 0,
+      );
+    // Each drop is counted for the plugin that sent it.
+    expect(plugins.reduce((sum, plugin) => sum + droppedOf(plugin), 0)).toBe(80 - kept);
+    expect(droppedOf('many.p7')).toBeGreaterThan(0);
+    expect(droppedOf('quiet.q')).toBe(0);
   });
 });

@@ -1,13 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import {
-  checkTelemetryEvent,
-  fullLogBucket,
-  LINE_DROPPED,
-  takeLogToken,
-  type LogBucket,
-  type ReleasedValues,
-  type TelemetryEvent,
-} from '@convergio/policy';
+import { checkTelemetryEvent, type ReleasedValues, type TelemetryEvent } from '@convergio/policy';
 import type { OperatorPolicy } from '@convergio/sandbox';
 import { EXECUTOR_SETTINGS } from '../invocations/executor-limits.js';
 import {
@@ -16,6 +8,7 @@ import {
   type PluginHistogram,
 } from './plugin-instruments.js';
 import { pluginMetricStore, type PluginMetricStore } from './plugin-metric-store.js';
+import { RateBuckets } from './rate-buckets.js';
 import { SeriesAttributes, type PluginAttributes } from './series-attributes.js';
 
 /** Distinct event names one plugin may have as metrics; later ones are folded into `other`. */
@@ -41,9 +34,6 @@ export interface TelemetrySeries {
   /** Of the folded counter, when the event lost its name or attributes to a cap. */
   folded?: PluginAttributes;
 }
-
-/** Plugins whose rate-limit buckets are kept before idle ones (full again) are let go. */
-const MAX_RATE_BUCKETS = 10_000;
 
 /** The instruments of plugin telemetry in a PluginMetricStore. */
 export interface TelemetryInstruments {
@@ -71,7 +61,7 @@ export function telemetryInstruments(store: PluginMetricStore): TelemetryInstrum
     ),
     dropped: store.counter(
       'convergio_plugin_telemetry_dropped',
-      'telemetry_emit events dropped by the per-plugin rate limit',
+      'telemetry_emit events dropped by the per-plugin or per-publisher rate limit',
     ),
   };
 }
@@ -146,33 +136,41 @@ function labelled(value: PluginAttributes, event: TelemetryEvent): SeriesAttribu
  * and the event's attributes, and a histogram of numeric values by plugin and name, within the
  * caps of TelemetrySeriesLimiter, in the process's PluginMetricStore (ADR 0023, 0024). A plugin's
  * events past EXECUTOR_TELEMETRY_EVENTS_PER_SECOND (policy.telemetryEventsPerSecond, all its
- * instances together) are dropped before any work and counted. Each event is checked and redacted again here (values released
- * to the version included): what a sandbox process sends is not trusted.
+ * instances together), and a publisher's past EXECUTOR_TELEMETRY_EVENTS_PER_SECOND_PER_PUBLISHER
+ * (all its plugins together, ADR 0029), are dropped before any work and counted. Each event is
+ * checked and redacted again here (values released to the version included): what a sandbox
+ * process sends is not trusted.
  */
 @Injectable()
 export class TelemetryMetrics {
   private readonly instruments = telemetryInstruments(pluginMetricStore());
   private readonly limiter = new TelemetrySeriesLimiter(this.instruments);
-  private readonly buckets = new Map<string, LogBucket>();
-  private readonly eventsPerSecond: number;
+  private readonly plugins: RateBuckets;
+  private readonly publishers: RateBuckets;
 
-  /** @param settings.policy its `telemetryEventsPerSecond`, the rate each sandbox applies too */
+  /**
+   * @param settings.policy its `telemetryEventsPerSecond`, the rate each sandbox applies too
+   * @param settings.telemetryEventsPerSecondPerPublisher the rate of all one publisher's plugins
+   */
   constructor(
     @Inject(EXECUTOR_SETTINGS)
     settings: {
       policy: Pick<OperatorPolicy, 'telemetryEventsPerSecond'>;
+      telemetryEventsPerSecondPerPublisher: number;
     },
   ) {
-    this.eventsPerSecond = settings.policy.telemetryEventsPerSecond;
+    this.plugins = new RateBuckets(settings.policy.telemetryEventsPerSecond);
+    this.publishers = new RateBuckets(settings.telemetryEventsPerSecondPerPublisher);
   }
 
   /**
    * Records one event of `plugin`, charged to `owner` (its publisher, see slotOwner); false when
-   * it is dropped (over the rate, or malformed).
+   * it is dropped (over a rate, or malformed).
    */
   record(owner: string, plugin: string, payload: unknown, released: ReleasedValues): boolean {
     const { events, values, folded, dropped } = this.instruments;
-    if (!this.takeToken(plugin)) {
+    // The plugin's bucket first: events over a plugin's own rate spend none of its publisher's.
+    if (!this.plugins.take(plugin) || !this.publishers.take(owner)) {
       dropped.add(owner, { plugin });
       return false;
     }
@@ -189,21 +187,5 @@ export class TelemetryMetrics {
   /** Counts `count` events of `plugin` its sandbox dropped over the rate (they never arrived). */
   recordDropped(owner: string, plugin: string, count: number): void {
     this.instruments.dropped.add(owner, { plugin }, count);
-  }
-
-  private takeToken(plugin: string): boolean {
-    const now = performance.now();
-    let bucket = this.buckets.get(plugin);
-    if (bucket === undefined) {
-      if (this.buckets.size >= MAX_RATE_BUCKETS) this.forgetIdleBuckets(now);
-      this.buckets.set(plugin, (bucket = fullLogBucket(now, this.eventsPerSecond)));
-    }
-    return takeLogToken(bucket, now, this.eventsPerSecond) !== LINE_DROPPED;
-  }
-
-  /** A bucket untouched for a second is full again: forgetting it changes nothing. */
-  private forgetIdleBuckets(now: number): void {
-    for (const [plugin, bucket] of this.buckets)
-      if (now - bucket.updatedAtMs >= 1000) this.buckets.delete(plugin);
   }
 }
