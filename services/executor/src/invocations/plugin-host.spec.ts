@@ -126,15 +126,11 @@ describe('PluginHost', () => {
   });
 
   it('ends a load whose start function never returns with cpu_limit, in bounded time, while other versions serve', async () => {
-    const wabt = await wabtInit();
-    const parsed = wabt.parseWat(
-      'spin.wat',
-      '(module (memory (export "memory") 1) (func $spin (loop $l (br $l))) (start $spin) (func (export "greet")))',
+    const spinningSha = sha256Hex(
+      await storedModule(
+        '(module (memory (export "memory") 1) (func $spin (loop $l (br $l))) (start $spin) (func (export "greet")))',
+      ),
     );
-    const spinning = new Uint8Array(parsed.toBinary({}).buffer);
-    parsed.destroy();
-    const spinningSha = sha256Hex(spinning);
-    stored.set(spinningSha, spinning);
     const bystander = await host.load(version('bob.one', 'bob'));
 
     const started = performance.now();
@@ -155,38 +151,50 @@ describe('PluginHost', () => {
    * A module whose `emit` sends `times` telemetry events `{"name":"flood","value":1}` and whose
    * `emit_once` sends one, stored for the host's artifacts.
    */
-  async function emittingModule(times: number): Promise<Uint8Array> {
-    const wabt = await wabtInit();
-    const event = '{"name":"flood","value":1}';
-    const parsed = wabt.parseWat(
-      'telemetry-flood.wat',
-      `(module
-        (import "extism:host/env" "alloc" (func $alloc (param i64) (result i64)))
-        (import "extism:host/env" "store_u8" (func $store_u8 (param i64 i32)))
-        (import "extism:host/user" "telemetry_emit" (func $emit (param i64) (result i64)))
-        (memory (export "memory") 1)
-        (data (i32.const 0) "${event.replaceAll('"', '\\"')}")
-        (func $event (result i64) (local $h i64) (local $i i32)
-          (local.set $h (call $alloc (i64.const ${event.length})))
-          (loop $copy
-            (call $store_u8 (i64.add (local.get $h) (i64.extend_i32_u (local.get $i)))
-              (i32.load8_u (local.get $i)))
-            (local.set $i (i32.add (local.get $i) (i32.const 1)))
-            (br_if $copy (i32.lt_u (local.get $i) (i32.const ${event.length}))))
-          (local.get $h))
-        (func (export "emit") (result i32) (local $times i32) (local $h i64)
-          (local.set $h (call $event))
-          (loop $again
-            (drop (call $emit (local.get $h)))
-            (local.set $times (i32.add (local.get $times) (i32.const 1)))
-            (br_if $again (i32.lt_u (local.get $times) (i32.const ${times}))))
-          (i32.const 0))
-        (func (export "emit_once") (result i32) (drop (call $emit (call $event))) (i32.const 0)))`,
-    );
+  /** Assembles `wat` and keeps the module in the artifact store this host reads. */
+  async function storedModule(wat: string): Promise<Uint8Array> {
+    const parsed = (await wabtInit()).parseWat('module.wat', wat);
     const bytes = new Uint8Array(parsed.toBinary({}).buffer);
     parsed.destroy();
     stored.set(sha256Hex(bytes), bytes);
     return bytes;
+  }
+
+  /**
+   * The start of a module emitting telemetry: the kernel and telemetry_emit imports, one page of
+   * memory holding `data` (each at its offset), and `$block` (offset, length), which copies that
+   * much of memory into a fresh Extism block.
+   */
+  const emitter = (data: [offset: number, text: string][]) => `
+    (import "extism:host/env" "alloc" (func $alloc (param i64) (result i64)))
+    (import "extism:host/env" "store_u8" (func $store_u8 (param i64 i32)))
+    (import "extism:host/user" "telemetry_emit" (func $emit (param i64) (result i64)))
+    (memory (export "memory") 1)
+    ${data.map(([at, text]) => `(data (i32.const ${at}) "${text.replaceAll('"', '\\"')}")`).join('\n')}
+    (func $block (param $at i32) (param $length i32) (result i64) (local $h i64) (local $i i32)
+      (local.set $h (call $alloc (i64.extend_i32_u (local.get $length))))
+      (loop $copy
+        (call $store_u8 (i64.add (local.get $h) (i64.extend_i32_u (local.get $i)))
+          (i32.load8_u (i32.add (local.get $at) (local.get $i))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br_if $copy (i32.lt_u (local.get $i) (local.get $length))))
+      (local.get $h))`;
+
+  /** A module whose `emit` sends one event `times` times and `emit_once` once. */
+  function emittingModule(times: number): Promise<Uint8Array> {
+    const event = '{"name":"flood","value":1}';
+    return storedModule(`(module
+      ${emitter([[0, event]])}
+      (func (export "emit") (result i32) (local $times i32) (local $h i64)
+        (local.set $h (call $block (i32.const 0) (i32.const ${event.length})))
+        (loop $again
+          (drop (call $emit (local.get $h)))
+          (local.set $times (i32.add (local.get $times) (i32.const 1)))
+          (br_if $again (i32.lt_u (local.get $times) (i32.const ${times}))))
+        (i32.const 0))
+      (func (export "emit_once") (result i32)
+        (drop (call $emit (call $block (i32.const 0) (i32.const ${event.length}))))
+        (i32.const 0)))`);
   }
 
   /** Version 1.0.0 of `id` with the module `bytes`, granted telemetry.emit. */
@@ -301,44 +309,26 @@ describe('PluginHost', () => {
   it('counts the telemetry a worker dropped before it was stopped at its wall time', async () => {
     const BEFORE = 1000; // dropped, then sent with the batch a refusal flushes
     const AFTER = 1000; // dropped, then held by the worker when it is stopped
-    const wabt = await wabtInit();
     const good = '{"name":"flood"}';
     const bad = '{"name":"Bad Name"}';
-    const quoted = (text: string) => text.replaceAll('"', '\\"');
-    const parsed = wabt.parseWat(
-      'telemetry-then-spin.wat',
-      `(module
-        (import "extism:host/env" "alloc" (func $alloc (param i64) (result i64)))
-        (import "extism:host/env" "store_u8" (func $store_u8 (param i64 i32)))
-        (import "extism:host/user" "telemetry_emit" (func $emit (param i64) (result i64)))
-        (memory (export "memory") 1)
-        (data (i32.const 0) "${quoted(good)}")
-        (data (i32.const 64) "${quoted(bad)}")
-        (func $block (param $at i32) (param $length i32) (result i64) (local $h i64) (local $i i32)
-          (local.set $h (call $alloc (i64.extend_i32_u (local.get $length))))
-          (loop $copy
-            (call $store_u8 (i64.add (local.get $h) (i64.extend_i32_u (local.get $i)))
-              (i32.load8_u (i32.add (local.get $at) (local.get $i))))
-            (local.set $i (i32.add (local.get $i) (i32.const 1)))
-            (br_if $copy (i32.lt_u (local.get $i) (local.get $length))))
-          (local.get $h))
-        (func $flood (param $times i32) (local $h i64)
-          (local.set $h (call $block (i32.const 0) (i32.const ${good.length})))
-          (loop $again
-            (drop (call $emit (local.get $h)))
-            (local.set $times (i32.sub (local.get $times) (i32.const 1)))
-            (br_if $again (local.get $times))))
-        (func (export "emit") (result i32)
-          (call $flood (i32.const ${BEFORE}))
-          (drop (call $emit (call $block (i32.const 64) (i32.const ${bad.length}))))
-          (call $flood (i32.const ${AFTER}))
-          (loop $spin (br $spin))
-          (i32.const 0)))`,
-    );
-    const spinning = new Uint8Array(parsed.toBinary({}).buffer);
-    parsed.destroy();
+    const spinning = await storedModule(`(module
+      ${emitter([
+        [0, good],
+        [64, bad],
+      ])}
+      (func $flood (param $times i32) (local $h i64)
+        (local.set $h (call $block (i32.const 0) (i32.const ${good.length})))
+        (loop $again
+          (drop (call $emit (local.get $h)))
+          (local.set $times (i32.sub (local.get $times) (i32.const 1)))
+          (br_if $again (local.get $times))))
+      (func (export "emit") (result i32)
+        (call $flood (i32.const ${BEFORE}))
+        (drop (call $emit (call $block (i32.const 64) (i32.const ${bad.length}))))
+        (call $flood (i32.const ${AFTER}))
+        (loop $spin (br $spin))
+        (i32.const 0)))`);
     const spinningSha = sha256Hex(spinning);
-    stored.set(spinningSha, spinning);
     initTelemetry('executor');
     let arrived = 0; // events that crossed from the sandbox process to the executor
     await host.onApplicationShutdown();
