@@ -409,14 +409,16 @@ describe('PluginHost', () => {
     const START_MIB = 80;
     // Resident sets are read every 250 ms: what the host counts has caught up after this.
     const readings = () => new Promise((resolve) => setTimeout(resolve, 600));
-    const watModule = async (text: string) => {
-      const wabt = await wabtInit();
-      const parsed = wabt.parseWat('module.wat', text);
-      const bytes = new Uint8Array(parsed.toBinary({}).buffer);
-      parsed.destroy();
-      stored.set(sha256Hex(bytes), bytes);
-      return sha256Hex(bytes);
-    };
+    const watModule = async (text: string) => sha256Hex(await storedModule(text));
+    // Grows its memory by 1500 pages (94 MiB) and writes to every 4 KiB of it.
+    const GROW = `(func (export "grow") (result i32) (local $p i32)
+      (drop (memory.grow (i32.const 1500)))
+      (local.set $p (i32.const 65536))
+      (loop $touch
+        (i32.store8 (local.get $p) (i32.const 1))
+        (local.set $p (i32.add (local.get $p) (i32.const 4096)))
+        (br_if $touch (i32.lt_u (local.get $p) (i32.const 98369536))))
+      (i32.const 0))`;
     let spinSha: string;
     let growSha: string;
     // The resident set of an idle sandbox process of each module, MiB, measured here (from
@@ -432,16 +434,7 @@ describe('PluginHost', () => {
       spinSha = await watModule(
         '(module (memory (export "memory") 1) (func (export "spin") (result i32) (loop $l (br $l)) (i32.const 0)))',
       );
-      // Grows its memory by 1500 pages (94 MiB) and writes to every 4 KiB of it.
-      growSha = await watModule(`(module (memory (export "memory") 1)
-        (func (export "grow") (result i32) (local $p i32)
-          (drop (memory.grow (i32.const 1500)))
-          (local.set $p (i32.const 65536))
-          (loop $touch
-            (i32.store8 (local.get $p) (i32.const 1))
-            (local.set $p (i32.add (local.get $p) (i32.const 4096)))
-            (br_if $touch (i32.lt_u (local.get $p) (i32.const 98369536))))
-          (i32.const 0)))`);
+      growSha = await watModule(`(module (memory (export "memory") 1) ${GROW})`);
       for (const [name, moduleSha] of [
         ['greet', sha],
         ['spin', spinSha],
@@ -551,16 +544,8 @@ describe('PluginHost', () => {
     });
 
     it("does not refuse a bystander's load while a version another publisher gave up for a slot still holds memory past that publisher's share", async () => {
-      // Grows by 1500 pages (94 MiB), touching each 4 KiB; spin runs to its wall time.
-      const growSpinSha = await watModule(`(module (memory (export "memory") 1)
-        (func (export "grow") (result i32) (local $p i32)
-          (drop (memory.grow (i32.const 1500)))
-          (local.set $p (i32.const 65536))
-          (loop $touch
-            (i32.store8 (local.get $p) (i32.const 1))
-            (local.set $p (i32.add (local.get $p) (i32.const 4096)))
-            (br_if $touch (i32.lt_u (local.get $p) (i32.const 98369536))))
-          (i32.const 0))
+      // GROW, and spin, which runs to its wall time.
+      const growSpinSha = await watModule(`(module (memory (export "memory") 1) ${GROW}
         (func (export "spin") (result i32) (loop $l (br $l)) (i32.const 0)))`);
       const limits = {
         EXECUTOR_MAX_MEMORY_PAGES: '2048',
