@@ -8,7 +8,7 @@
 // which the platform's figures would pay. BENCH_HTTP_CLIENT=fetch measures with fetch instead.
 //
 // The CPU each process spends per invoke (gateway, executor, the plugin's sandbox process) is
-// read from /proc over the 50-client run. BENCH_CPU_PROF_DIR=<folder> has the gateway and the
+// read from /proc over the 50-client run and over the one-client run. BENCH_CPU_PROF_DIR=<folder> has the gateway and the
 // executor write V8 CPU profiles there (node --cpu-prof) when the platform stops: for a
 // profiling run only, the profiler slows them.
 import { Agent, createServer, request } from 'node:http';
@@ -185,12 +185,10 @@ async function gatewayPath() {
     );
     await load(invoke, CLIENTS, REQUESTS, 1); // warm-up
     const [sandbox] = childPids(pid('executor'));
-    const many = await cpuPer(
-      REQUESTS * ROUNDS,
-      { gateway: pid('gateway'), executor: pid('executor'), sandbox },
-      () => load(invoke),
-    );
-    return { many: many.result, cpu: many.cpu, solo: await load(invoke, 1, SOLO_REQUESTS, 1) };
+    const pids = { gateway: pid('gateway'), executor: pid('executor'), sandbox };
+    const many = await cpuPer(REQUESTS * ROUNDS, pids, () => load(invoke));
+    const solo = await cpuPer(SOLO_REQUESTS, pids, () => load(invoke, 1, SOLO_REQUESTS, 1));
+    return { many: many.result, cpu: many.cpu, solo: solo.result, soloCpu: solo.cpu };
   } finally {
     await stop();
   }
@@ -206,6 +204,7 @@ export async function run() {
   record('nats_echo_p50', echo.many.p50, 'ms');
   record('nats_echo_throughput', echo.many.throughput, 'req/s');
   record('e2e_vs_nats_echo_ratio', e2e.many.p50 / echo.many.p50, 'x');
+  record('e2e_vs_nats_echo_throughput_ratio', e2e.many.throughput / echo.many.throughput, 'x');
   record('e2e_invoke_p50_1_client', e2e.solo.p50, 'ms');
   record('e2e_invoke_p99_1_client', e2e.solo.p99, 'ms');
   record('nats_echo_p50_1_client', echo.solo.p50, 'ms');
@@ -214,4 +213,6 @@ export async function run() {
   record('http_echo_throughput', http.many.throughput, 'req/s');
   for (const [name, micros] of Object.entries(e2e.cpu))
     record(`e2e_${name}_cpu_per_invoke`, micros, 'us');
+  for (const [name, micros] of Object.entries(e2e.soloCpu))
+    record(`e2e_${name}_cpu_per_invoke_1_client`, micros, 'us');
 }
