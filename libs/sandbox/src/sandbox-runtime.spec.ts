@@ -222,7 +222,7 @@ describe('SandboxRuntime', () => {
     });
 
     it('stops an endless loop by wall time when fuel is plentiful, with a fresh worker after', async () => {
-      const instance = await load(plugin, { limits: { wallTimeMs: 200 } });
+      const instance = await load(plugin, { limits: { wallTimeMs: 1000 } });
       const failure = instance.call('spin', text(''));
       await expect(failure).rejects.toMatchObject({
         code: 'timeout',
@@ -246,14 +246,14 @@ describe('SandboxRuntime', () => {
     });
 
     it('reports no fuel figure for a call killed while running Wasm: its count died with it', async () => {
-      const instance = await load(plugin, { limits: { wallTimeMs: 200 } });
+      const instance = await load(plugin, { limits: { wallTimeMs: 1000 } });
       const failure = await instance.call('spin', text('')).catch((error: unknown) => error);
       expect(failure).toHaveProperty('code', 'timeout');
       expect(failure).not.toHaveProperty('resources.fuel_used');
     });
 
     it('stops a call blocked in a main-thread operation, aborting the operation', async () => {
-      const instance = await load(plugin, { limits: { wallTimeMs: 200 } });
+      const instance = await load(plugin, { limits: { wallTimeMs: 1000 } });
       await expect(instance.call('call_sleep_main', text('{"ms":10000}'))).rejects.toMatchObject({
         code: 'timeout',
         resources: { host_calls: 2, fuel_used: expect.any(Number) },

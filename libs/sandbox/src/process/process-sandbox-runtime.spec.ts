@@ -164,7 +164,7 @@ describe('ProcessSandboxRuntime: one OS process per plugin version', () => {
   });
 
   it('stops an endless loop at its wall time, with what it used; the same process serves on', async () => {
-    const p = await load('test.spin', plugin, { limits: { wallTimeMs: 200 } });
+    const p = await load('test.spin', plugin, { limits: { wallTimeMs: 1000 } });
     const failure = p.call('spin', text(''));
     await expect(failure).rejects.toMatchObject({
       code: 'timeout',
@@ -175,7 +175,7 @@ describe('ProcessSandboxRuntime: one OS process per plugin version', () => {
   });
 
   it('stops a call blocked in a main-thread operation at its wall time, with its host calls and fuel', async () => {
-    const p = await load('test.sleeper', plugin, { limits: { wallTimeMs: 200 } });
+    const p = await load('test.sleeper', plugin, { limits: { wallTimeMs: 1000 } });
     await expect(p.call('call_sleep_main', text('{"ms":10000}'))).rejects.toMatchObject({
       code: 'timeout',
       resources: { host_calls: 2, fuel_used: expect.any(Number) },
