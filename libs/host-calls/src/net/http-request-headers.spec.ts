@@ -103,7 +103,8 @@ describe('http_request headers on the wire', () => {
     const lines =
       'x-latin: \t\u0080caf\u00e9\u00ff\r\ncookie: a=1; b=2\r\naccept: text/plain, */*\r\n';
     const url = `${server.url}/`;
-    const exact = url.length + Buffer.byteLength(lines, 'latin1');
+    const target = `/127.0.0.1:${server.port}`; // the request target and the Host header
+    const exact = target.length + Buffer.byteLength(lines, 'latin1');
 
     const over = await envFor({ maxHttpRequestBytes: exact - 1 }).invoke('http_request', {
       url,

@@ -520,6 +520,29 @@ describe('http_request against real local servers', () => {
     expect(a.requests).toHaveLength(0);
   });
 
+  it('counts the URL as sent, percent-encoded, against the size cap', async () => {
+    const path = `/${'\u4e00'.repeat(100)}?q=${'\u00e9'.repeat(100)}`;
+    const sentPath = `/${'%E4%B8%80'.repeat(100)}?q=${'%C3%A9'.repeat(100)}`;
+    const exact = sentPath.length + `127.0.0.1:${a.port}`.length; // request target and Host
+    const request = { url: `${a.url}${path}`, method: 'GET' };
+    expect(
+      await envFor([rule(a.port)], { maxHttpRequestBytes: exact - 1 }).invoke(
+        'http_request',
+        request,
+      ),
+    ).toEqual({
+      error: {
+        code: 'payload_too_large',
+        message: `the request is ${exact} bytes, over the ${exact - 1} byte limit`,
+      },
+    });
+    expect(a.requests).toHaveLength(0);
+    expect(
+      await envFor([rule(a.port)], { maxHttpRequestBytes: exact }).invoke('http_request', request),
+    ).toMatchObject({ status: 200 });
+    expect(a.requests[0].url).toBe(sentPath);
+  });
+
   it.each([
     [null, 'input must be an object'],
     [{ url: 'x' }, 'method must be an HTTP method'],
