@@ -271,13 +271,13 @@ describe('http_request against real local servers', () => {
     }
   });
 
-  it('sends headers named like members of Object as the plugin wrote them, names differing in case joined', async () => {
+  it('sends headers named like members of Object as the plugin wrote them, a list written in several cases joined', async () => {
     const env = envFor([rule(a.port)]);
     const result = await env.invoke('http_request', {
       url: `${a.url}/named`,
       method: 'GET',
       headers: pluginHeaders(
-        '{"__proto__":"p","constructor":"c","toString":"t","hasOwnProperty":"h","X-Dup":"1","x-dup":"2","X-DUP":"3"}',
+        '{"__proto__":"p","constructor":"c","toString":"t","hasOwnProperty":"h","Accept":"1","accept":"2","ACCEPT":"3"}',
       ),
     });
     expect(result).toMatchObject({ status: 200, body: 'hello /named ' });
@@ -286,7 +286,7 @@ describe('http_request against real local servers', () => {
       ['constructor', 'c'],
       ['tostring', 't'],
       ['hasownproperty', 'h'],
-      ['x-dup', '1, 2, 3'],
+      ['accept', '1, 2, 3'],
       ['host', `127.0.0.1:${a.port}`],
       ['connection', 'close'],
     ]);
@@ -520,12 +520,39 @@ describe('http_request against real local servers', () => {
     expect(a.requests).toHaveLength(0);
   });
 
+  it('counts the URL as sent, percent-encoded, against the size cap', async () => {
+    const path = `/${'\u4e00'.repeat(100)}?q=${'\u00e9'.repeat(100)}`;
+    const sentPath = `/${'%E4%B8%80'.repeat(100)}?q=${'%C3%A9'.repeat(100)}`;
+    const exact = sentPath.length + `127.0.0.1:${a.port}`.length; // request target and Host
+    const request = { url: `${a.url}${path}`, method: 'GET' };
+    expect(
+      await envFor([rule(a.port)], { maxHttpRequestBytes: exact - 1 }).invoke(
+        'http_request',
+        request,
+      ),
+    ).toEqual({
+      error: {
+        code: 'payload_too_large',
+        message: `the request is ${exact} bytes, over the ${exact - 1} byte limit`,
+      },
+    });
+    expect(a.requests).toHaveLength(0);
+    expect(
+      await envFor([rule(a.port)], { maxHttpRequestBytes: exact }).invoke('http_request', request),
+    ).toMatchObject({ status: 200 });
+    expect(a.requests[0].url).toBe(sentPath);
+  });
+
   it.each([
     [null, 'input must be an object'],
     [{ url: 'x' }, 'method must be an HTTP method'],
     [
       { url: 'http://a/', method: 'GET', headers: { 'X-A': 'a\r\nb' } },
-      'header X-A has a control character',
+      'header X-A has U+000D; a header value holds only tab, space, visible ASCII and U+0080 to U+00FF',
+    ],
+    [
+      { url: 'http://a/', method: 'GET', headers: { Authorization: 'a', authorization: 'b' } },
+      'header authorization repeats Authorization; only Cookie and list headers may be given in several cases',
     ],
     [
       { url: 'http://a/', method: 'GET', body: '***', encoding: 'base64' },

@@ -1,7 +1,9 @@
 import {
   decideHttpRequest,
   decideWebSocket,
+  parseNetUrl,
   sanitiseRequestHeaders,
+  targetBytes,
   type HeaderFields,
   type HttpGrant,
   type NetRefusal,
@@ -90,7 +92,7 @@ const cappedTimeout = (asked: number | undefined, policy: OperatorPolicy) =>
 /**
  * Parses an `http_request` input: its shape, its headers (`invalid_input`), its body (valid
  * base64 when so encoded) and its size against `policy.maxHttpRequestBytes`
- * (`payload_too_large`: body bytes, header bytes and the URL).
+ * (`payload_too_large`: body bytes, header bytes and the URL's, all as sent).
  */
 export function parseHttpRequest(
   input: unknown,
@@ -105,7 +107,10 @@ export function parseHttpRequest(
   const bytes = body === undefined ? null : decodePayload(body, encoding);
   if (bytes === null && body !== undefined)
     return hostError('invalid_input', 'body is not valid base64');
-  const size = (bytes?.length ?? 0) + headerBytes + url.length;
+  // A URL that does not parse is refused by the decision, before anything is sent.
+  const target = parseNetUrl(url, ['http', 'https']);
+  const urlBytes = target.ok ? targetBytes(target.value) : url.length;
+  const size = (bytes?.length ?? 0) + headerBytes + urlBytes;
   if (size > policy.maxHttpRequestBytes)
     return hostError(
       'payload_too_large',

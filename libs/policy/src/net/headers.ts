@@ -60,9 +60,47 @@ const BODY_HEADERS = new Set([
   'content-location',
 ]);
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/**
+ * Fields whose definition is a comma-separated list (`#rule` in the ABNF), so the values of a
+ * name written in several cases can be joined with ", " without changing their meaning
+ * (RFC 9110 §5.3). Only those a plugin may send: the hop-by-hop lists are STRIPPED.
+ */
+const LIST_FIELDS = new Set([
+  'accept', // RFC 9110 §12.5.1
+  'accept-charset', // §12.5.2
+  'accept-encoding', // §12.5.3
+  'accept-language', // §12.5.4
+  'content-encoding', // §8.4
+  'content-language', // §8.5
+  'if-match', // §13.1.1
+  'if-none-match', // §13.1.2
+  'via', // §7.6.3
+  'cache-control', // RFC 9111 §5.2
+]);
 
-const BAD_VALUE = /[\u0000-\u0008\u000a-\u001f\u007f]/;
+// Names and values as Node's http client checks them (lib/_http_common.js `checkIsHttpToken`,
+// `checkInvalidHeaderChar`): it throws inside the request, once the name was resolved, so they
+// are refused here first, with a reason. A value holds tab, space, visible ASCII and obs-text
+// (U+0080 to U+00FF); the client sends it as latin1, one byte a character.
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const NOT_SENDABLE = /[^\t\x20-\x7e\x80-\xff]/u;
+
+const codePoint = (character: string) =>
+  `U+${(character.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+
+/**
+ * The value sent for a name the plugin wrote twice (in two cases), or null when there is none.
+ * A sender must not repeat a field unless it is a list, whose lines combine with ", " in order
+ * (RFC 9110 §5.3). Cookie is no list, but a user agent sends it once with its pairs joined by
+ * "; " (RFC 6265 §5.4). Any other field is refused rather than sent in a form its recipient would
+ * misread: Set-Cookie cannot be combined at all (RFC 9110 §5.3), singletons such as
+ * Authorization, Range or the dates hold commas of their own, and an extension field's
+ * definition is unknown.
+ */
+function joined(name: string, earlier: string, value: string): string | null {
+  if (name === 'cookie') return `${earlier}; ${value}`;
+  return LIST_FIELDS.has(name) ? `${earlier}, ${value}` : null;
+}
 
 /**
  * Header names (as the plugin or a server chose them) to values, in an object without a
@@ -86,30 +124,47 @@ export function headerFields<V = string>(
 /** Request headers as they will be sent, and how many bytes they take on the wire. */
 export interface SanitisedHeaders {
   headers: HeaderFields;
+  /** The `name: value` lines with their CRLF, one byte a character (latin1, as Node sends them). */
   bytes: number;
 }
 
 /**
- * Validates plugin request headers (names are tokens, values have no CR, LF or NUL) and
- * drops the ones the host owns. Names come back lowercase, a name given in several cases once
- * with its values joined by `, ` in order; `bytes` counts what is sent.
+ * Validates plugin request headers (names are tokens, values hold only what Node's client sends)
+ * and drops the ones the host owns. Names come back lowercase; a name given in several cases
+ * once, as `joined` allows, else refused.
  */
 export function sanitiseRequestHeaders(
   headers: Record<string, unknown>,
 ): Outcome<SanitisedHeaders> {
-  const kept = new Map<string, string>();
-  let bytes = 0;
+  const kept = new Map<string, { writtenAs: string; value: string }>();
   for (const [rawName, value] of Object.entries(headers)) {
     if (!TOKEN.test(rawName)) return fail(`header name ${JSON.stringify(rawName)} is invalid`);
     if (typeof value !== 'string') return fail(`header ${rawName} must be a string`);
-    if (BAD_VALUE.test(value)) return fail(`header ${rawName} has a control character`);
+    const bad = NOT_SENDABLE.exec(value);
+    if (bad)
+      return fail(
+        `header ${rawName} has ${codePoint(bad[0])}; a header value holds only tab, space, visible ASCII and U+0080 to U+00FF`,
+      );
     const name = rawName.toLowerCase();
     if (STRIPPED.has(name) || name.startsWith('proxy-')) continue;
     const earlier = kept.get(name);
-    kept.set(name, earlier === undefined ? value : `${earlier}, ${value}`);
-    bytes += name.length + value.length + 4;
+    if (earlier === undefined) {
+      kept.set(name, { writtenAs: rawName, value });
+      continue;
+    }
+    const both = joined(name, earlier.value, value);
+    if (both === null)
+      return fail(
+        `header ${rawName} repeats ${earlier.writtenAs}; only Cookie and list headers may be given in several cases`,
+      );
+    earlier.value = both;
   }
-  return succeed({ headers: headerFields(kept), bytes });
+  let bytes = 0;
+  for (const [name, { value }] of kept) bytes += name.length + value.length + 4; // ": ", CRLF
+  return succeed({
+    headers: headerFields(Array.from(kept, ([name, { value }]) => [name, value] as const)),
+    bytes,
+  });
 }
 
 /**

@@ -53,6 +53,7 @@ export {
   hostHeader,
   parseNetUrl,
   sameOrigin,
+  targetBytes,
   type NetScheme,
   type NetTarget,
 } from './target.js';

@@ -66,6 +66,15 @@ export function hostHeader(target: NetTarget): string {
   return target.port === DEFAULT_PORTS[target.scheme] ? host : `${host}:${target.port}`;
 }
 
+/**
+ * Bytes of the target a request sends: its path and query in the request line and its `Host`
+ * value, ASCII as parsed (percent-encoded, IDNA), where one character of the plugin's text may
+ * have become 9 bytes.
+ */
+export function targetBytes(target: NetTarget): number {
+  return target.path.length + target.search.length + hostHeader(target).length;
+}
+
 /** The target's text for denial records: the URL without query (queries may carry tokens). */
 export function describeTarget(target: NetTarget): string {
   return target.href.slice(0, target.href.length - target.search.length);
