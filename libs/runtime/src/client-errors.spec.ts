@@ -7,23 +7,27 @@ import {
   type AccessRecord,
   type ServiceLogger,
 } from '@convergio/observability';
-import { clientErrorReply } from './client-errors.js';
+import { clientErrorReply, idleTimeoutHook } from './client-errors.js';
 
 /** A Fastify with the access-log hooks and client error handler of bootstrapService. */
 async function server() {
   const lines: AccessRecord[] = [];
+  let created = 0;
   const logger = {
     access: (record: AccessRecord) => void lines.push(record),
   } as unknown as ServiceLogger;
-  const app = Fastify({
-    logger: false,
-    clientErrorHandler: clientErrorReply(logger, { requestMs: 300_000, idleMs: 60_000 }),
-  });
+  const timeouts = { requestMs: 300_000, idleMs: 60_000 };
+  const app = Fastify({ logger: false, clientErrorHandler: clientErrorReply(logger, timeouts) });
   app.addHook('onRequest', abortedRequestLogHook(logger));
+  app.addHook('onRequest', idleTimeoutHook(logger, timeouts));
   app.addHook('onResponse', accessLogHook(logger));
   app.get('/ok', () => ({ ok: true }));
   app.get('/slow', () => new Promise((resolve) => setTimeout(() => resolve({ ok: true }), 300)));
   app.post('/echo', (request) => request.body);
+  app.post('/create', async () => {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    return { created: ++created };
+  });
   await app.listen({ port: 0, host: '127.0.0.1' });
   return { app, lines };
 }
@@ -88,6 +92,32 @@ describe('clientErrorReply', () => {
         error: { code: 'bad_request', details: [{ code: 'malformed_request' }] },
       });
       expect(lines).toMatchObject([{ route: '(unparsed)', status: 400 }]);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('answers a request received whole before refusing a malformed one pipelined after it', async () => {
+    const { app, lines } = await server();
+    try {
+      const response = await exchange(
+        app,
+        'POST /create HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\nGARBAGE\r\n\r\n',
+      );
+      // The first answer is the one its client counts on: the work it did (RFC 9112 §9.3.2).
+      expect(response).toMatch(/^HTTP\/1\.1 200 [^]*\{"created":1\}HTTP\/1\.1 400 /);
+      const refusal = response.slice(response.indexOf('{"created":1}') + '{"created":1}'.length);
+      expect(JSON.parse(bodyOf(refusal))).toMatchObject({
+        error: { code: 'bad_request', details: [{ code: 'malformed_request' }] },
+      });
+      expect(lines).toMatchObject([
+        { method: 'POST', route: '/create', status: 200 },
+        { route: '(unparsed)', status: 400 },
+      ]);
+      // A bystander is still served.
+      expect(
+        await exchange(app, 'GET /ok HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'),
+      ).toMatch(/^HTTP\/1\.1 200 /);
     } finally {
       await app.close();
     }

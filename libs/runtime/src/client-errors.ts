@@ -66,15 +66,26 @@ const requestOn = new WeakMap<Socket, { request: FastifyRequest; reply: FastifyR
 /**
  * Answers `refusal` on the connection in the platform's error shape and closes it, unless the
  * answer of its request has begun (then it is only closed). The access log gets one line: the
- * request's own (method and route) when one was dispatched, else `(unparsed)`.
+ * request's own (method and route) when one was dispatched, else `(unparsed)`. A refusal of a
+ * request pipelined after one received whole and not yet answered waits for that answer: the
+ * answers keep the order of the requests (RFC 9112 §9.3.2), so the earlier request's client gets
+ * what its request did, not the later one's refusal.
  */
-function refuse(
-  logger: ServiceLogger,
-  socket: Socket,
-  { status, code, message }: Refusal,
-  error?: Error,
-): void {
+function refuse(logger: ServiceLogger, socket: Socket, refusal: Refusal, error?: Error): void {
   const current = requestOn.get(socket);
+  if (current?.request.raw.complete && !current.reply.raw.writableFinished) {
+    requestOn.delete(socket);
+    // Node hands every later byte to the failed parser again: nothing more is read.
+    socket.pause();
+    const answered = current.reply.raw;
+    const after = () => {
+      answered.off('finish', after).off('close', after);
+      refuse(logger, socket, refusal, error);
+    };
+    answered.once('finish', after).once('close', after);
+    return;
+  }
+  const { status, code, message } = refusal;
   const answering = current?.reply.raw.headersSent ?? false;
   const body = `${JSON.stringify({
     error: { code: 'bad_request', message, details: [{ code, message }] },

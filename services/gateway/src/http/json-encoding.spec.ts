@@ -23,6 +23,17 @@ describe('jsonEncodingRefusal', () => {
     },
   );
 
+  it.each([
+    ['latin1 text', Buffer.from('{"name":"caf\xe9"}', 'latin1')],
+    ['an overlong encoding of "."', Buffer.from([0x7b, 0x22, 0xc0, 0xae, 0x22, 0x3a, 0x31, 0x7d])],
+    ['an encoded surrogate', Buffer.from([0x5b, 0x22, 0xed, 0xa0, 0x80, 0x22, 0x5d])],
+    ['a sequence cut off at the end', Buffer.from([0x5b, 0x22, 0xe2, 0x82])],
+  ])('refuses %s: bytes that are not UTF-8 are not read as U+FFFD', (_what, bytes) => {
+    expect(jsonEncodingRefusal(bytes)?.message).toBe(
+      'the JSON body is not valid UTF-8: send it in UTF-8 (RFC 8259 §8.1), not latin1 or another encoding',
+    );
+  });
+
   it('takes UTF-8 without a byte order mark, non-ASCII text and short bodies included', () => {
     for (const text of ['{"a":"é😀"}', '[]', '{', '', ' '])
       expect(jsonEncodingRefusal(Buffer.from(text))).toBeNull();
