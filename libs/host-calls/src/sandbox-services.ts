@@ -13,7 +13,8 @@ export interface SandboxServicesOptions {
 
 /**
  * Network operations for the plugin's host functions, and secret reads, which go through
- * `executor`; when a call ends, its websockets are closed and its secret refusals forgotten.
+ * `executor`; when a call ends, its websockets are closed and its secret refusals and
+ * `not_found` answers forgotten (ADR 0028).
  */
 export function createSandboxServices(
   options: SandboxServicesOptions,

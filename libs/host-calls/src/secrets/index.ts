@@ -19,8 +19,8 @@ const secretTarget = (input: unknown): string => {
  * token (ADR 0014), which checks it again and records secret.accessed, or refuses it (recorded
  * by the executor or the broker as permission.denied: `permission_denied`). A refused id is
  * refused again for the rest of the call without asking (recorded here). No such secret:
- * `not_found`; the store failed: `io_error`. A released value is redacted from everything the
- * plugin emits.
+ * `not_found`, answered again for the rest of the call without asking; the store failed:
+ * `io_error`. A released value is redacted from everything the plugin emits.
  */
 export const secretGetFunction = defineHostFunction<HostEnvironment, string>({
   capability: 'secrets.read',
@@ -48,32 +48,45 @@ export const secretGetFunction = defineHostFunction<HostEnvironment, string>({
 type SecretReply = { value?: unknown; error?: { code?: unknown; message?: unknown } };
 
 /**
+ * What a repeat of `secret_get {id}` is answered for the rest of the call after `reply`, or
+ * undefined when it must ask again: a refusal as `{denied}` (the worker records each repeat),
+ * no such secret as itself. A released value is asked again (the broker checks and records
+ * each read), so is `io_error` (the broker or the store may be back).
+ */
+function lastingAnswer(id: string, reply: SecretReply): unknown {
+  const { code, message } = reply.error ?? {};
+  if (typeof message !== 'string') return undefined;
+  if (code === 'permission_denied') return { denied: { reason: message, target: id } };
+  return code === 'not_found' ? reply : undefined;
+}
+
+/**
  * The main-thread side of `secret_get`: asks the executor and records a released value, so the
- * worker redacts it from the plugin's log lines and telemetry. A refusal is kept for the rest of
- * the call, by instance (one call at a time) and id, until `onCallEnd`: a repeat is answered
- * `{denied}` without asking, which the worker records, so a plugin cannot make the executor ask
- * the broker for a refused secret on each of its host calls.
+ * worker redacts it from the plugin's log lines and telemetry. A refusal, and a secret the store
+ * does not hold, are kept for the rest of the call, by instance (one call at a time) and id,
+ * until `onCallEnd` (ADR 0028): a repeat is answered without asking (a refusal as `{denied}`,
+ * which the worker records), so a plugin cannot make the executor ask the broker, and the broker
+ * its store, for the same secret on each of its host calls.
  */
 export function createSecretServices(executor: ExecutorLink): Required<SandboxServices> {
-  // Per instance, the reason each refused id was refused.
-  const refusals = new Map<string, Map<string, string>>();
-  const remember = (instance: string, id: string, reason: string) =>
-    refusals.set(instance, (refusals.get(instance) ?? new Map<string, string>()).set(id, reason));
+  // Per instance, the answer kept for each id (see lastingAnswer).
+  const kept = new Map<string, Map<string, unknown>>();
+  const keep = (instance: string, id: string, answer: unknown) =>
+    kept.set(instance, (kept.get(instance) ?? new Map<string, unknown>()).set(id, answer));
   return {
     ops: {
       [SECRET_GET_OP]: async (payload, context) => {
         const { id } = payload as { id: string };
-        const refused = refusals.get(context.instance)?.get(id);
-        if (refused !== undefined) return { denied: { reason: refused, target: id } };
+        const known = kept.get(context.instance)?.get(id);
+        if (known !== undefined) return known;
         const result = (await executor(SECRET_GET_OP, payload)) as SecretReply;
         if (typeof result.value === 'string') context.releaseSecret?.(result.value);
-        const { code, message } = result.error ?? {};
+        const lasting = lastingAnswer(id, result);
         // A stopped call's instance is gone, its end reported or about to be: kept now, never freed.
-        if (code === 'permission_denied' && typeof message === 'string' && !context.signal.aborted)
-          remember(context.instance, id, message);
+        if (lasting !== undefined && !context.signal.aborted) keep(context.instance, id, lasting);
         return result;
       },
     },
-    onCallEnd: (instance) => void refusals.delete(instance),
+    onCallEnd: (instance) => void kept.delete(instance),
   };
 }

@@ -86,7 +86,7 @@ describe('secret_get on the main thread', () => {
   });
 });
 
-describe('secret_get refused by the broker, in a call', () => {
+describe('secret_get refused by the broker, or of no such secret, in a call', () => {
   const plugin = { id: 'acme.reader', version: '1.0.0', trust: 'untrusted' as const };
   const grants = { 'secrets.read': { ids: ['db-password', 'api-key'] } };
   const refusal = { error: { code: 'permission_denied', message: 'acme.reader@1.0.0 is revoked' } };
@@ -139,16 +139,44 @@ describe('secret_get refused by the broker, in a call', () => {
     expect(asked).toHaveLength(3);
   });
 
-  it.each([
-    ['a broker that is unavailable', { error: { code: 'io_error', message: 'retry later' } }],
-    ['a secret the store does not hold', { error: { code: 'not_found', message: 'no secret' } }],
-  ])('asks again after %s', async (_what, reply) => {
-    const { asked, services } = executorAnswering(reply);
+  it('asks again after a broker that is unavailable', async () => {
+    const unavailable = { error: { code: 'io_error', message: 'retry later' } };
+    const { asked, services } = executorAnswering(unavailable);
     const call = instanceOf(services);
     for (let i = 0; i < 3; i++)
-      expect(await call.invoke('secret_get', { id: 'db-password' })).toEqual(reply);
+      expect(await call.invoke('secret_get', { id: 'db-password' })).toEqual(unavailable);
     expect(asked).toHaveLength(3);
     expect(call.denials).toEqual([]);
+  });
+
+  it('looks a granted secret the store does not hold up once per call, and reads a bystander secret meanwhile', async () => {
+    // The broker's store: holds api-key, not db-password; counts its look-ups.
+    const lookups: string[] = [];
+    const store = new Map([['api-key', 'k3y-Value-9']]);
+    const services = createSecretServices((_op, payload) => {
+      const { id } = payload as { id: string };
+      lookups.push(id);
+      const value = store.get(id);
+      return Promise.resolve(
+        value === undefined
+          ? { error: { code: 'not_found', message: `no secret ${id}` } }
+          : { value },
+      );
+    });
+    const missing = { error: { code: 'not_found', message: 'no secret db-password' } };
+    const call = instanceOf(services);
+    for (let i = 0; i < 1000; i++)
+      expect(await call.invoke('secret_get', { id: 'db-password' })).toEqual(missing);
+    expect(await call.invoke('secret_get', { id: 'api-key' })).toEqual({ value: 'k3y-Value-9' });
+    expect(lookups).toEqual(['db-password', 'api-key']);
+    expect(call.denials).toEqual([]); // no such secret is no refusal
+    // Created since: the next call of the same instance finds it.
+    services.onCallEnd(call.instance);
+    store.set('db-password', 'db-Value-7');
+    expect(await call.invoke('secret_get', { id: 'db-password' })).toEqual({
+      value: 'db-Value-7',
+    });
+    expect(lookups).toEqual(['db-password', 'api-key', 'db-password']);
   });
 
   it('keeps nothing of a call stopped while the executor answered', async () => {

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import type { CallLimits } from '../call-limits.js';
 import type { PluginIdentity } from '../host-api.js';
 import { TEST_LIMITS, TEST_POLICY } from '../testing/test-policy.js';
@@ -16,6 +17,18 @@ const sent = () => new Promise((resolve) => setImmediate(resolve));
 // A wall time a call may spend past the 10 s a close waits (tests that stop calls ask for less).
 const DEFAULTS: CallLimits = { ...TEST_LIMITS, wallTimeMs: 20_000 };
 const identity = (id: string): PluginIdentity => ({ id, version: '1.0.0', trust: 'untrusted' });
+
+/** Process ids of this process's children (sandbox processes). */
+function childPids(): number[] {
+  try {
+    const out = execFileSync('ps', ['--ppid', String(process.pid), '-o', 'pid='], {
+      encoding: 'utf8',
+    });
+    return out.trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return []; // ps exits 1 without children
+  }
+}
 
 describe('ProcessSandboxRuntime: one OS process per plugin version', () => {
   let plugin: TestModule;
@@ -234,6 +247,30 @@ describe('ProcessSandboxRuntime: one OS process per plugin version', () => {
     expect(await waiting).toMatchObject({ code: 'plugin_closed' });
     expect(crashes).toEqual([]);
   }, 40_000);
+
+  it('reports a sandbox process killed while it closes as a crash: its running call fails with sandbox_crashed, the close ends, a bystander serves on', async () => {
+    const bystander = await load('test.close-bystander');
+    const others = childPids();
+    const p = await load('test.close-killed');
+    const [pid] = childPids().filter((child) => !others.includes(child));
+    const running = p.call('call_sleep_main', text('{"ms":60000}')).catch((e: unknown) => e);
+    await sent();
+    const closed = p.close(); // waits for the running call
+    await sent();
+    process.kill(pid, 'SIGKILL');
+    await closed;
+    expect(await running).toMatchObject({ code: 'sandbox_crashed' });
+    expect(crashes).toEqual([
+      {
+        plugin: 'test.close-killed',
+        error: expect.objectContaining({
+          code: 'sandbox_crashed',
+          message: expect.stringContaining('SIGKILL'),
+        }),
+      },
+    ]);
+    expect(decode((await bystander.call('echo', text('still here'))).output)).toBe('still here');
+  });
 
   it('paces a denial flood to policy.denialsPerSecond in the flooding call: it runs out of its own wall time, every refusal sent is recorded, and a bystander is served meanwhile', async () => {
     const rate = 100;

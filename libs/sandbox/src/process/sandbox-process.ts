@@ -17,7 +17,10 @@ import { spawnSandboxProcess, watchResidentMemory } from './sandbox-os-process.j
 
 /** What a sandbox process reports besides call results. */
 interface SandboxProcessEvents extends RemoteInstanceEvents {
-  /** The process ended without being asked to (crash, fatal error, memory ceiling). */
+  /**
+   * The process ended without being asked to (crash, fatal error, memory ceiling), a close under
+   * way included; not the exit a close asks for (see {@link SandboxProcess.close}).
+   */
   died(error: SandboxError): void;
   /** An instance failed to start and no call heard of it. */
   spawnError(error: unknown): void;
@@ -66,6 +69,8 @@ export class SandboxProcess {
   private killedFor: SandboxError | undefined;
   /** What the calls a close stopped at its bound fail with: they ran, unlike those waiting. */
   private stoppedRunning: SandboxError | undefined;
+  /** Why a close killed the process at its bound, once it has. */
+  private closedAtBound: SandboxError | undefined;
   private readonly stopWatchdog: () => void;
   /** Its resident set at the last poll, bytes; 0 before the first. */
   residentBytes = 0;
@@ -135,7 +140,8 @@ export class SandboxProcess {
    * `refuseQueued`: those fail with `plugin_closed`); kills it if it has not stopped in 10 s: the
    * calls still running fail with `plugin_unloaded` and those waiting with `plugin_closed` (they
    * never ran, so the executor may run them on a new load). The executor stopped them (an unload,
-   * a revocation, memory for another version), which is no crash of the plugin's.
+   * a revocation, memory for another version), which is no crash of the plugin's. Any other end
+   * while it closes (a crash, the memory ceiling) ends the close too, and is reported as `died`.
    */
   async close(options?: CloseOptions): Promise<void> {
     if (this.ended) return;
@@ -146,9 +152,11 @@ export class SandboxProcess {
         'plugin_unloaded',
         `the plugin version was unloaded: its calls still running after ${CLOSE_TIMEOUT_MS / 1000} s were stopped`,
       );
-      this.kill(
-        new SandboxError('plugin_closed', 'the plugin was unloaded before the call started'),
+      this.closedAtBound = new SandboxError(
+        'plugin_closed',
+        'the plugin was unloaded before the call started',
       );
+      this.kill(this.closedAtBound);
     }, CLOSE_TIMEOUT_MS).unref();
     await Promise.race([this.supervisor?.close(options), exited]);
     this.send({ type: 'close' });
@@ -257,7 +265,18 @@ export class SandboxProcess {
     this.supervisor?.abandon(error);
     this.instances.end(this.stoppedRunning ?? error);
     this.onLoadLost?.(error);
-    if (!this.closing) this.options.events.died(error);
+    if (!this.closedAsAsked(code)) this.options.events.died(error);
+  }
+
+  /**
+   * Whether the exit is the one a close asked for: the process's own once closed (exit code 0,
+   * when its channel closes) or the close's kill at its bound. Anything else, while closing too,
+   * is a death: calls it failed are recorded as crashes anyway, and a process that died idle
+   * would otherwise leave no trace.
+   */
+  private closedAsAsked(code: number | null): boolean {
+    if (!this.closing) return false;
+    return this.killedFor === undefined ? code === 0 : this.killedFor === this.closedAtBound;
   }
 
   /** Kills the process with SIGKILL; its calls fail with `reason`. */

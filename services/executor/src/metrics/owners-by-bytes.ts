@@ -23,8 +23,10 @@ export class OwnersByBytes<O extends RankedOwner> {
     this.siftUp(owner.heapIndex);
   }
 
+  /** Takes `owner` out; an owner not held here (never added, removed already) is ignored. */
   remove(owner: O): void {
     const at = owner.heapIndex;
+    if (this.heap[at] !== owner) return;
     const last = this.heap.pop()!;
     owner.heapIndex = -1;
     if (last === owner) return;
