@@ -35,9 +35,10 @@ export interface OperatorPolicy extends NetPolicy {
    */
   telemetryEventsPerSecond: number;
   /**
-   * Refusals (permission.denied) one instance may send per second (a burst of one second's
-   * worth); past it, each refusal waits its turn, in the refused call's wall time: none is
-   * dropped, and a denial flood cannot outpace what the executor records.
+   * Refusals (permission.denied) one plugin version may send per second, all its instances
+   * together and those replacing them included (a burst of one second's worth); past it, each
+   * refusal waits its turn, in the refused call's wall time: none is dropped, and a denial flood
+   * cannot outpace what the executor records.
    */
   denialsPerSecond: number;
 }

@@ -13,6 +13,7 @@ import { bridgeBytes, WORKER_RESOURCE_LIMITS } from './sandbox-memory-budget.js'
 import { PluginSupervisor, type LoadedSandboxPlugin } from './sandbox-plugin.js';
 import { errorMessage } from './error-message.js';
 import { eventsListener } from './event-batch.js';
+import { createDenialBucket } from './worker/denial-pacer.js';
 
 /** A refusal a host function recorded with `env.deny`. */
 export interface DeniedEvent {
@@ -81,7 +82,10 @@ export interface PluginSpec {
   inputSchemas?: Record<string, unknown>;
 }
 
-/** A plugin ready for instances: how to start its workers, what it exports, its limits. */
+/**
+ * A plugin ready for instances: how to start its workers, what it exports, its limits. The workers
+ * started from one PreparedPlugin share its denial bucket (`worker.init.denialBucket`).
+ */
 export interface PreparedPlugin {
   worker: PluginWorkerOptions;
   functions: ReadonlySet<string>;
@@ -156,6 +160,8 @@ export class SandboxRuntime {
         limits,
         inputSchemas: structuredClone(plugin.inputSchemas ?? {}),
         inputCheck: this.options.inputCheck ?? null,
+        // One per prepared plugin, which its instances share for as long as it is loaded.
+        denialBucket: createDenialBucket(),
       },
       bridgeBytes: bridgeBytes(policy),
       mainThreadOps: this.options.mainThreadOps ?? {},

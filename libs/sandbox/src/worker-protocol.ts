@@ -37,6 +37,11 @@ export interface WorkerInit {
    * terminate: the count a stopped worker held still reaches the executor.
    */
   droppedTelemetry: SharedArrayBuffer;
+  /**
+   * The plugin version's denial bucket (see createDenialBucket), shared by all its workers,
+   * those replacing others included: its refusals are paced together.
+   */
+  denialBucket: SharedArrayBuffer;
   callSocket?: CallSocket;
 }
 

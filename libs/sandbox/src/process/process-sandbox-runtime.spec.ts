@@ -305,6 +305,75 @@ describe('ProcessSandboxRuntime: one OS process per plugin version', () => {
     expect(error.resources!.host_calls).toBeLessThanOrEqual(refused + 2);
   }, 30_000);
 
+  describe('paces the refusals of a version, all its instances together (one bucket in its process)', () => {
+    const rate = 100;
+    const load = async (id: string, wallTimeMs = 1000) => {
+      const p = await runtime(2, {
+        policy: { ...TEST_POLICY, denialsPerSecond: rate },
+        defaults: { ...DEFAULTS, wallTimeMs, maxHostCalls: 1_000_000 },
+      }).load(plugin.bytes, plugin.sha256, { identity: identity(id), grants: {} });
+      loaded.push(p);
+      return p;
+    };
+    // Both instances up, so that a flood starts on both at once.
+    const warm = (p: LoadedSandboxPlugin) => {
+      const nap = () => p.call('call_sleep_main', text('{"ms":100}'));
+      return Promise.all([nap(), nap()]);
+    };
+    // A call refused until stopped at its wall time; its host calls: the alloc of its input, its
+    // refusals sent, and the one waiting its turn when it was stopped.
+    const flood = async (p: LoadedSandboxPlugin) => {
+      const error = (await p
+        .call('deny_loop', text('{"path":"/etc/shadow"}'))
+        .catch((e: unknown) => e)) as SandboxError;
+      expect(error.code).toBe('timeout');
+      return error.resources!.host_calls;
+    };
+    // At most a burst and the rate over the floods' time, whatever instances took the turns (and
+    // the alloc and the refusal waiting of each flood).
+    const expectOneBucket = (turns: number[], since: number) => {
+      const seconds = (performance.now() - since) / 1000;
+      const total = turns.reduce((a, b) => a + b, 0);
+      expect(total).toBeLessThanOrEqual(rate + rate * seconds + 2 * turns.length);
+      expect(total).toBeGreaterThanOrEqual(rate);
+    };
+
+    it('two instances flooding at once share one burst and the rate (not one each), and a bystander version is served, its refusals recorded', async () => {
+      const [flooder, bystander] = await Promise.all([
+        load('test.deny-pair'),
+        load('test.deny-pair-bystander'),
+      ]);
+      await warm(flooder);
+      const started = performance.now();
+      const floods = Promise.all([flood(flooder), flood(flooder)]).then((turns) =>
+        expectOneBucket(turns, started),
+      );
+      for (let i = 0; i < 5; i++) {
+        const { output } = await bystander.call('call_deny_me', text(`{"path":"/etc/${i}"}`));
+        expect(JSON.parse(decode(output))).toMatchObject({ error: { code: 'permission_denied' } });
+      }
+      expect(decode((await bystander.call('echo', text('served'))).output)).toBe('served');
+      expect(denials.filter((who) => who === 'test.deny-pair-bystander')).toHaveLength(5);
+      // Before: a burst and the rate each, about 2 × (100 + 100) here.
+      await floods;
+    }, 30_000);
+
+    it('an instance replacing one that died gets no burst of its own: it shares the turns left', async () => {
+      // Long enough for the first to flood still while the new instance starts (about 2 s here).
+      const flooder = await load('test.deny-again', 3000);
+      await warm(flooder);
+      const started = performance.now();
+      const first = flood(flooder);
+      await expect(flooder.call('call_crash_worker', text('{}'))).rejects.toMatchObject({
+        code: 'runtime_failure',
+      });
+      // On a new instance, started while the first floods.
+      const again = flood(flooder);
+      // Before: a burst and the rate again, about 2 × (100 + 300) here.
+      expectOneBucket(await Promise.all([first, again]), started);
+    }, 30_000);
+  });
+
   it('refuses calls once closed, and starts no process for them', async () => {
     const p = await load('test.closed');
     await p.close();

@@ -2,7 +2,8 @@
 // the main-thread operations its host functions use, isolated from the executor so that a V8
 // fatal error, an external-memory blow-up or a native crash ends this process only. The executor
 // runs the calls itself, on each worker's call socket; this thread starts and halts workers,
-// reports those that die, and serves their main-thread operations.
+// reports those that die, and serves their main-thread operations. The version's denial bucket
+// (ADR 0026) is the prepared plugin's: every worker started here shares it, replacements included.
 import { errorMessage } from '../error-message.js';
 import { PluginWorker } from '../plugin-worker.js';
 import { SandboxError } from '../sandbox-error.js';

@@ -24,8 +24,8 @@ export interface WorkerHostEnvironment {
  * Builds one plugin's HostEnvironment. It holds copies of the plugin's identity, grants and
  * policy (frozen, so one host function cannot widen what another sees) and nothing else: no
  * process environment, no handle on other plugins. A main-thread operation, and a refusal past
- * policy.denialsPerSecond ({@link DenialPacer}), waits under `meter`'s watch, so a call stopped
- * there reports the fuel it had used.
+ * policy.denialsPerSecond for the whole version ({@link DenialPacer} on `init.denialBucket`),
+ * waits under `meter`'s watch, so a call stopped there reports the fuel it had used.
  */
 export function createHostEnvironment(
   init: WorkerInit,
@@ -40,7 +40,7 @@ export function createHostEnvironment(
     new Float64Array(init.droppedTelemetry),
   );
   // A call stopped while it waits its turn reports the fuel it had used.
-  const denials = new DenialPacer(init.policy.denialsPerSecond, (ms) =>
+  const denials = new DenialPacer(init.denialBucket, init.policy.denialsPerSecond, (ms) =>
     meter.whileWaiting(() => blockThread(ms)),
   );
   const env: HostEnvironment = {

@@ -150,7 +150,7 @@ export const ExecutorLimitsEnv = {
     1,
     1_000_000,
     200,
-    'refusals (permission.denied) one plugin instance may send per second (a burst of one second is allowed); past it, each refusal waits its turn in the refused call, whose wall time keeps running: none is dropped, and a plugin spending its host calls on denials runs out of time instead of flooding the executor',
+    'refusals (permission.denied) one plugin version may send per second, all its instances together (a burst of one second is allowed, once per load of the version, not per instance); past it, each refusal waits its turn in the refused call, whose wall time keeps running: none is dropped, and a plugin spending its host calls on denials runs out of time instead of flooding the executor',
   ),
   EXECUTOR_BREAKER_THRESHOLD: int(
     1,
