@@ -10,6 +10,11 @@ type Rule = {
   name: string;
   pattern: RegExp;
   replace: (match: string, ...groups: string[]) => string;
+  /**
+   * What every match of `pattern` holds (a literal of it): text without it is left as it is
+   * without running the pattern, which scans every position of the text.
+   */
+  needs?: (text: string) => boolean;
 };
 
 const whole = (): string => REDACTED;
@@ -20,11 +25,13 @@ const RULES: readonly Rule[] = [
     name: 'pem',
     pattern: /-----BEGIN [A-Z0-9 ]{1,64}-----[\s\S]*?(?:-----END [A-Z0-9 ]{1,64}-----|$)/g,
     replace: whole,
+    needs: (text) => text.includes('-----BEGIN '),
   },
   {
     name: 'jwt',
     pattern: /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g,
     replace: whole,
+    needs: (text) => text.includes('eyJ'),
   },
   {
     name: 'auth-scheme',
@@ -35,12 +42,14 @@ const RULES: readonly Rule[] = [
     name: 'url-credentials',
     pattern: /(\b[a-z][a-z0-9+.-]{0,20}:\/\/[^\s/:@]{1,256}:)[^\s/@]{1,256}@/gi,
     replace: (_m, prefix: string) => `${prefix}${REDACTED}@`,
+    needs: (text) => text.includes('://'),
   },
   {
     name: 'key-value',
     pattern:
       /\b([A-Za-z0-9_.-]{0,32}(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?|session[_-]?id|cookie|auth))(["']?\s{0,8}[:=]\s{0,8})("[^"\n]{0,512}"|'[^'\n]{0,512}'|[^\s&;,'"]{1,512})/gi,
     replace: (_m, key: string, sep: string) => `${key}${sep}${REDACTED}`,
+    needs: (text) => text.includes(':') || text.includes('='),
   },
   {
     name: 'vendor-key',
@@ -64,14 +73,46 @@ const RULES: readonly Rule[] = [
   },
   {
     name: 'high-entropy',
-    pattern: /[A-Za-z0-9+/_=-]{32,}/g,
+    // Only where a run of the class begins (the lookbehind): a match always starts there and
+    // takes the whole run, so the other positions, each tried for up to 31 characters, cannot
+    // match; skipping them makes the scan linear.
+    pattern: /(?<![A-Za-z0-9+/_=-])[A-Za-z0-9+/_=-]{32,}/g,
     replace: (m) => (looksRandom(m) ? REDACTED : m),
   },
 ];
 
-/** Shannon entropy in bits per character. */
+/** Occurrences of each ASCII character, kept between calls (every count is back to 0 after one). */
+const asciiCounts = new Uint32Array(128);
+/** The distinct ASCII characters of the text being measured, in order of first occurrence. */
+const asciiSeen: number[] = [];
+
+/**
+ * Shannon entropy in bits per character (per UTF-16 unit of `text.length`; characters are code
+ * points). ASCII text, what the high-entropy rule measures, is counted in an array; the terms
+ * are summed in order of first occurrence either way, so both paths give the same bits.
+ */
 export function shannonEntropy(text: string): number {
   if (text.length === 0) return 0;
+  asciiSeen.length = 0;
+  let ascii = true;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 128) {
+      ascii = false;
+      break;
+    }
+    if (asciiCounts[c]++ === 0) asciiSeen.push(c);
+  }
+  let bits = 0;
+  for (const c of asciiSeen) {
+    const p = asciiCounts[c] / text.length;
+    asciiCounts[c] = 0;
+    bits -= p * Math.log2(p);
+  }
+  return ascii ? bits : codePointEntropy(text);
+}
+
+function codePointEntropy(text: string): number {
   const counts = new Map<string, number>();
   for (const c of text) counts.set(c, (counts.get(c) ?? 0) + 1);
   let bits = 0;
@@ -121,6 +162,7 @@ export function redactText(text: string, releasedSecrets: ReleasedValues): Redac
   let out = redactReleasedSecrets(text, releasedSecrets);
   if (!mayLookLikeCredential(out)) return { text: out, redacted: out !== text };
   for (const rule of RULES) {
+    if (rule.needs && !rule.needs(out)) continue;
     rule.pattern.lastIndex = 0;
     out = out.replace(rule.pattern, rule.replace);
   }
