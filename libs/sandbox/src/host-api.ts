@@ -69,7 +69,9 @@ export interface HostEnvironment {
   /**
    * Runs `op` on the main thread (network I/O lives there) and blocks this worker until it
    * answers. The call's wall-time limit keeps running: a worker stuck here is terminated.
-   * Throws if the operation failed.
+   * Throws if the operation failed. The payload and the result cross as structured clones
+   * (V8's serialisation): bytes travel as a Buffer, not as text. Both must fit the bridge,
+   * which is sized for what the ABI's limits allow (bridgeBytes, ADR 0030).
    */
   callMain(op: string, payload: unknown): unknown;
   /**
@@ -128,6 +130,12 @@ export interface MainThreadOpContext {
   instance: string;
   /** Records a secret value handed to the plugin; the worker's `releasedSecrets()` then lists it. Always set by the sandbox; optional so tests can call ops with a bare context. */
   releaseSecret?(value: string): void;
+  /**
+   * The operator policy the plugin runs under, and its grants: the main thread's own copies of
+   * what its worker has, never sent over the bridge with each request.
+   */
+  policy: OperatorPolicy;
+  grants: Permissions;
 }
 
 /** Main-thread operations a host function may reach through `callMain`; may be async. */

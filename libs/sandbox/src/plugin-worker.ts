@@ -251,6 +251,8 @@ export class PluginWorker implements SupervisedInstance {
       signal: this.abort.signal,
       instance: this.instance,
       releaseSecret: (value: string) => void secrets.push(value),
+      policy: this.options.init.policy,
+      grants: this.options.init.grants,
     };
     Promise.resolve()
       .then(() => {

@@ -29,25 +29,36 @@ const WORKER_BASE_BYTES = 16 * MiB;
  * its resident set is first read.
  */
 export const SANDBOX_START_BYTES = PROCESS_BASE_BYTES + WORKER_BASE_BYTES;
-// The main thread's heap: its own needs, plus per instance the bridge's JSON both ways and the
-// websocket queues (MAX_SOCKETS sockets, each pausing once it holds a message's worth; text is
-// at most 2 bytes a byte, one 64 KiB read may land after the pause, and each message of such a
-// read, 2 bytes at least, costs an object of about 64 bytes).
+// The main thread's heap: its own needs, plus per instance the bridge's messages both ways and
+// the websocket queues (MAX_SOCKETS sockets, each pausing once it holds a message's worth; counted
+// as text at 2 bytes a byte, though messages wait as bytes since ADR 0030; one 64 KiB read may
+// land after the pause, and each message of such a read, 2 bytes at least, costs an object of
+// about 64 bytes).
 const MAIN_OLD_SPACE_BASE_MB = 32;
 const MAIN_SEMI_SPACE_MB = 8;
 const MAX_SOCKETS = 8;
 const SOCKET_READ_BYTES = 64 * 1024;
 const SOCKET_MESSAGE_OVERHEAD_BYTES = (SOCKET_READ_BYTES / 2) * 64;
-const BRIDGE_OVERHEAD_BYTES = 64 * 1024;
+// What a message on the bridge holds besides the body or message its cap bounds, at most (ADR
+// 0030; strings at 2 bytes a UTF-16 unit): a secret value (25 KiB of UTF-8) twice, as the result
+// and as the value released for redaction, 100 KiB; a response's header lines (under the 16 KiB
+// parser cap set on each request) and its URL (8192 characters once encoded), 48 KiB; a URL
+// twice, in a target (its href, and its path, query and host) or a refusal, 32 KiB; structure.
+const BRIDGE_OVERHEAD_BYTES = 128 * 1024;
 
-/** Bytes of the shared buffer a worker's host functions reach the main thread through. */
+/**
+ * Bytes of the shared buffer a worker's host functions reach the main thread through: room for
+ * the largest message the ABI's limits allow (ADR 0030). An HTTP request counts twice its cap
+ * (its header lines and URL count once towards the cap, and may cross as 2 bytes a character);
+ * a response body and a websocket message cross as their bytes.
+ */
 export function bridgeBytes(policy: OperatorPolicy): number {
   const largest = Math.max(
+    2 * policy.maxHttpRequestBytes,
     policy.maxHttpResponseBytes,
-    policy.maxHttpRequestBytes,
     policy.maxWebSocketMessageBytes,
   );
-  return 2 * largest + BRIDGE_OVERHEAD_BYTES;
+  return largest + BRIDGE_OVERHEAD_BYTES;
 }
 
 /** The most a sandbox process can hold resident, by what holds it (ADR 0006). */

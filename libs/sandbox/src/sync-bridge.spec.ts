@@ -55,6 +55,28 @@ describe('sync bridge', () => {
     expect(wake).not.toHaveBeenCalled();
   });
 
+  it('carries bytes as bytes and text unescaped, whatever they hold', () => {
+    // JSON wrote these 4 characters in 16 bytes, and each byte of a Buffer in up to 4.
+    const text = '\u0001"\\\u001f'.repeat(256);
+    const bytes = Buffer.from(Array.from({ length: 1024 }, (_, i) => i % 256));
+    const client = clientAnswering(2560, (_op, payload) => ({ ok: true, result: payload }));
+    const { result } = client.call('echo', { text, bytes });
+    expect(result).toEqual({ text, bytes });
+    expect(Buffer.isBuffer((result as { bytes: unknown }).bytes)).toBe(true);
+  });
+
+  it('hands the caller bytes that outlive the next message', () => {
+    const client = clientAnswering(64, (_op, payload) => ({ ok: true, result: payload }));
+    const first = client.call('echo', Buffer.from('first')).result;
+    client.call('echo', Buffer.from('second'));
+    expect(first).toEqual(Buffer.from('first'));
+  });
+
+  it('replaces a reply that cannot be cloned by a failure', () => {
+    const client = clientAnswering(1024, () => ({ ok: true, result: { run: () => 1 } }));
+    expect(() => client.call('op', 1)).toThrow(/could not be cloned/);
+  });
+
   it('replaces a reply larger than the data area by a failure', () => {
     const client = clientAnswering(128, () => ({ ok: true, result: 'y'.repeat(500) }));
     expect(() => client.call('op', 1)).toThrow(/reply takes \d+ bytes/);

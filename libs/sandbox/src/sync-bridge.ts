@@ -1,9 +1,17 @@
 /**
  * A synchronous request/reply channel from a plugin worker to the main thread. The worker
- * writes a JSON request into shared memory, wakes the main thread (a postMessage), and blocks
- * in `Atomics.wait`; the main thread answers asynchronously, writes the JSON reply and calls
+ * writes a request into shared memory, wakes the main thread (a postMessage), and blocks in
+ * `Atomics.wait`; the main thread answers asynchronously, writes the reply and calls
  * `Atomics.notify`. A worker blocked here is still stopped by `worker.terminate()`.
+ *
+ * Requests and replies cross in V8's serialisation (node:v8, the structured clone format), not
+ * JSON: bytes (a Buffer, a Uint8Array) as themselves, a string at one byte a character when V8
+ * holds it as Latin-1 and two a UTF-16 unit otherwise, nothing escaped. What crosses is bounded
+ * by the bytes and characters it holds, whatever they are (ADR 0030); JSON wrote a control
+ * character in 6 bytes.
  */
+import { deserialize, serialize } from 'node:v8';
+import { errorMessage } from './error-message.js';
 
 const STATE = 0;
 const LENGTH = 1;
@@ -28,10 +36,10 @@ export interface BridgeRequest {
 export type BridgeReply =
   { ok: true; result: unknown; secrets?: string[] } | { ok: false; message: string };
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+/** Longest failure message a reply carries (an uncloneable value's message quotes the value). */
+const MAX_FAILURE_CHARS = 1000;
 
-/** Allocates a bridge whose data area holds `dataBytes` of JSON each way. */
+/** Allocates a bridge whose data area holds `dataBytes` of serialised request or reply. */
 export function createBridgeBuffers(dataBytes: number): BridgeBuffers {
   return {
     control: new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT),
@@ -53,16 +61,19 @@ export class BridgeClient {
     this.data = new Uint8Array(buffers.data);
   }
 
-  /** Sends `op` and blocks until the main thread answers; throws what the operation threw. */
+  /**
+   * Sends `op` and blocks until the main thread answers; throws what the operation threw, and
+   * when the payload cannot be cloned (a function) or does not fit.
+   */
   call(op: string, payload: unknown): { result: unknown; secrets: string[] } {
     if (Atomics.load(this.control, STATE) !== IDLE) throw new Error('the bridge is busy');
-    write(this.control, this.data, REQUEST, JSON.stringify({ op, payload }), 'the request');
+    write(this.control, this.data, REQUEST, serialize({ op, payload }), 'the request');
     this.wake();
     Atomics.wait(this.control, STATE, REQUEST);
     const state = Atomics.load(this.control, STATE);
-    const text = decoder.decode(this.data.slice(0, Atomics.load(this.control, LENGTH)));
+    const message = copyOut(this.control, this.data);
     Atomics.store(this.control, STATE, IDLE);
-    const reply = JSON.parse(text) as BridgeReply;
+    const reply = deserialize(message) as BridgeReply;
     if (state !== REPLY_OK || !reply.ok)
       throw new Error(reply.ok ? 'bad bridge reply' : reply.message);
     return { result: reply.result, secrets: reply.secrets ?? [] };
@@ -73,32 +84,41 @@ export class BridgeClient {
 export function readBridgeRequest(buffers: BridgeBuffers): BridgeRequest {
   const control = new Int32Array(buffers.control);
   if (Atomics.load(control, STATE) !== REQUEST) throw new Error('no request is pending');
-  const bytes = new Uint8Array(buffers.data).slice(0, Atomics.load(control, LENGTH));
-  return JSON.parse(decoder.decode(bytes)) as BridgeRequest;
+  return deserialize(copyOut(control, new Uint8Array(buffers.data))) as BridgeRequest;
 }
 
-/** The main thread's side: writes the reply and wakes the worker. A reply too large becomes a failure. */
+/**
+ * The main thread's side: writes the reply and wakes the worker. A reply that cannot be cloned
+ * (a function) or is too large becomes a failure.
+ */
 export function writeBridgeReply(buffers: BridgeBuffers, reply: BridgeReply): void {
   const control = new Int32Array(buffers.control);
   const data = new Uint8Array(buffers.data);
-  const json = JSON.stringify(reply.ok ? { ...reply, result: reply.result ?? null } : reply);
   try {
-    write(control, data, reply.ok ? REPLY_OK : REPLY_FAILED, json, 'the reply');
+    const value = reply.ok ? { ...reply, result: reply.result ?? null } : reply;
+    write(control, data, reply.ok ? REPLY_OK : REPLY_FAILED, serialize(value), 'the reply');
   } catch (error) {
-    const message = JSON.stringify({ ok: false, message: (error as Error).message });
-    write(control, data, REPLY_FAILED, message, 'the reply');
+    const message = errorMessage(error).slice(0, MAX_FAILURE_CHARS);
+    write(control, data, REPLY_FAILED, serialize({ ok: false, message }), 'the reply');
   }
   Atomics.notify(control, STATE);
+}
+
+/**
+ * A copy of the message in the data area: what is read from it (a Buffer is a view on the bytes
+ * it is deserialised from) must outlive the next message written there.
+ */
+function copyOut(control: Int32Array, data: Uint8Array): Uint8Array {
+  return data.slice(0, Atomics.load(control, LENGTH));
 }
 
 function write(
   control: Int32Array,
   data: Uint8Array,
   state: number,
-  json: string,
+  bytes: Uint8Array,
   what: string,
 ): void {
-  const bytes = encoder.encode(json);
   if (bytes.length > data.length)
     throw new Error(`${what} takes ${bytes.length} bytes, more than the bridge's ${data.length}`);
   data.set(bytes);

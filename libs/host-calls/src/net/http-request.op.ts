@@ -9,21 +9,11 @@ import {
   type HeaderFields,
   type NetTarget,
 } from '@convergio/policy';
+import type { MainThreadOpContext } from '@convergio/sandbox';
 import { abortError, deadline, failureCode } from './deadline.js';
-import { encodePayload } from './net-inputs.js';
-import type { HttpOpPayload } from './net-requests.js';
+import type { HttpResponseReply } from './net-replies.js';
+import type { DecidedHttpRequest } from './net-requests.js';
 import { pinAddress, pinnedLookup, type PinnedAddress, type Resolver } from './pinned-address.js';
-
-/** A successful response; `encoding` says how `body` is written; `truncated` when the cap cut it. */
-interface HttpResponseResult {
-  status: number;
-  headers: Record<string, string | string[]>;
-  body: string;
-  encoding: 'utf8' | 'base64';
-  truncated: boolean;
-  /** The URL that answered, after redirects. */
-  url: string;
-}
 
 /** A refusal the worker side turns into `env.deny` (so permission.denied is recorded once, there). */
 export interface DeniedResult {
@@ -34,9 +24,14 @@ export interface ErrorResult {
   error: { code: string; message: string };
 }
 
-export type HttpRequestResult = HttpResponseResult | DeniedResult | ErrorResult;
+export type HttpRequestResult = HttpResponseReply | DeniedResult | ErrorResult;
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+/**
+ * The most a response's status line and header lines may take (Node's default, set here so no
+ * process flag changes it): the bridge has room for them (ADR 0030). Past it: `network_error`.
+ */
+const MAX_RESPONSE_HEADER_BYTES = 16 * 1024;
 
 const error = (code: string, message: string): ErrorResult => ({ error: { code, message } });
 const denied = (reason: string, target: string): DeniedResult => ({ denied: { reason, target } });
@@ -44,15 +39,19 @@ const denied = (reason: string, target: string): DeniedResult => ({ denied: { re
 /**
  * Runs one plugin HTTP request on the main thread, as the worker decided it (parsed, headers
  * sanitised, target allowed by the pure rules of @convergio/policy). What the network answers is
- * decided here: the name resolved once, every answer checked and the socket pinned to the checked
- * address; redirects followed here, never by the client, each hop decided under `grant`.
+ * decided here, under the plugin's policy and `net.http` grant as the context holds them: the
+ * name resolved once, every answer checked and the socket pinned to the checked address;
+ * redirects followed here, never by the client, each hop decided under the grant. The body comes
+ * back as bytes; the worker encodes it for the plugin (net-replies.ts).
  */
 export async function httpRequestOp(
-  { request, policy, grant }: HttpOpPayload,
-  context: { signal: AbortSignal },
+  request: DecidedHttpRequest,
+  context: Pick<MainThreadOpContext, 'signal' | 'policy' | 'grants'>,
   resolve: Resolver,
 ): Promise<HttpRequestResult> {
-  let body = request.body && Buffer.from(request.body.data, request.body.encoding);
+  const { policy } = context;
+  const grant = context.grants['net.http'];
+  let body = request.body;
   const limit = deadline(request.timeoutMs, context.signal);
   const { signal, remainingMs, dispose } = limit;
   let { target, method, headers } = request;
@@ -84,15 +83,13 @@ export async function httpRequestOp(
         continue;
       }
       const { bytes, truncated } = await readCapped(response, policy.maxHttpResponseBytes, signal);
-      const { data, encoding } = encodePayload(bytes);
       return {
         status: response.statusCode ?? 0,
         headers: responseHeaders(response),
-        body: data,
-        encoding,
+        body: bytes,
         truncated,
         url: target.href,
-      } satisfies HttpResponseResult;
+      } satisfies HttpResponseReply;
     }
   } catch (e) {
     const { code, message } = failureCode(e, limit);
@@ -123,6 +120,7 @@ function send(
       ...(body ? { 'content-length': String(body.length) } : {}),
     },
     lookup: pinnedLookup(pinned),
+    maxHeaderSize: MAX_RESPONSE_HEADER_BYTES,
     agent: false, // no pooled socket from another plugin or another resolution
     setHost: false,
     signal,

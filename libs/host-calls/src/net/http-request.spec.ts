@@ -181,16 +181,12 @@ describe('http_request against real local servers', () => {
     expect(sent).toEqual({
       op: 'http_request',
       payload: {
-        request: {
-          target: expect.objectContaining({ href: `http://127.0.0.1:${a.port}/hi?x=1` }),
-          method: 'POST',
-          headers: { 'x-trace': 't' },
-          body: { data: 'aGk=', encoding: 'base64' },
-          timeoutMs: 3_000,
-          followRedirects: true,
-        },
-        policy: testPolicy(),
-        grant: { rules: [rule(a.port)] },
+        target: expect.objectContaining({ href: `http://127.0.0.1:${a.port}/hi?x=1` }),
+        method: 'POST',
+        headers: { 'x-trace': 't' },
+        body: Buffer.from('hi'),
+        timeoutMs: 3_000,
+        followRedirects: true,
       },
     });
   });
@@ -395,6 +391,8 @@ describe('http_request against real local servers', () => {
       plugin,
       signal: controller.signal,
       instance: 'main-side',
+      policy: testPolicy(),
+      grants: { 'net.http': { rules: [rule(a.port)] } },
     });
     while (a.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
     controller.abort();

@@ -16,9 +16,8 @@ import {
   parseWsConnect,
   parseWsRecv,
   parseWsSend,
-  type HttpOpPayload,
-  type NetOpPayload,
 } from './net-requests.js';
+import { httpResponseForPlugin, wsMessageForPlugin } from './net-replies.js';
 
 type NetCapability = Extract<PermissionName, 'net.http' | 'net.websocket'>;
 
@@ -26,8 +25,8 @@ type NetCapability = Extract<PermissionName, 'net.http' | 'net.websocket'>;
 interface NetSteps<Input, Decided> {
   parse: (input: unknown, env: HostEnvironment) => HostCallOutcome<Input>;
   decide: (value: Input, env: HostEnvironment) => HostCallDecision<Decided>;
-  /** The op's payload; by default the decided request and the operator policy. */
-  payload?: (request: Decided, env: HostEnvironment) => NetOpPayload<Decided>;
+  /** The plugin's form of the op's answer (bytes encoded); by default the answer itself. */
+  answer?: (reply: unknown) => unknown;
 }
 
 /**
@@ -39,11 +38,7 @@ interface NetSteps<Input, Decided> {
 function netFunction<Input, Decided>(
   op: string,
   capability: NetCapability,
-  {
-    parse,
-    decide,
-    payload = (request, env) => ({ request, policy: env.policy }),
-  }: NetSteps<Input, Decided>,
+  { parse, decide, answer = (reply) => reply }: NetSteps<Input, Decided>,
 ): HostFunctionDefinition<HostEnvironment, Input, Decided> {
   return defineHostFunction<HostEnvironment, Input, Decided>({
     capability,
@@ -55,15 +50,20 @@ function netFunction<Input, Decided>(
     admit: (env) => (env.grants[capability] ? null : `no ${capability} permission granted`),
     parse,
     decide,
-    run: (request, env) => callMain(env, op, payload(request, env)),
+    run: (request, env) => callMain(env, op, request, answer),
   });
 }
 
-function callMain(env: HostEnvironment, op: string, payload: unknown): HostCallOutcome {
+function callMain(
+  env: HostEnvironment,
+  op: string,
+  request: unknown,
+  answer: (reply: unknown) => unknown,
+): HostCallOutcome {
   try {
-    const result = env.callMain(op, payload);
+    const result = env.callMain(op, request);
     const refusal = (result as { denied?: { reason?: unknown; target?: unknown } } | null)?.denied;
-    if (!refusal) return result;
+    if (!refusal) return answer(result);
     return refuse(
       typeof refusal.target === 'string' ? refusal.target : '',
       typeof refusal.reason === 'string' ? refusal.reason : 'refused',
@@ -79,11 +79,7 @@ function callMain(env: HostEnvironment, op: string, payload: unknown): HostCallO
 export const httpRequestFunction = netFunction('http_request', 'net.http', {
   parse: (input, env) => parseHttpRequest(input, env.policy),
   decide: (request, env) => decideHttp(request, env.grants['net.http'], env.policy),
-  payload: (request, env): HttpOpPayload => ({
-    request,
-    policy: env.policy,
-    grant: env.grants['net.http']!,
-  }),
+  answer: httpResponseForPlugin,
 });
 /** `ws_connect`: see docs/plugin-abi.md. */
 export const wsConnectFunction = netFunction('ws_connect', 'net.websocket', {
@@ -99,6 +95,7 @@ export const wsSendFunction = netFunction('ws_send', 'net.websocket', {
 export const wsRecvFunction = netFunction('ws_recv', 'net.websocket', {
   parse: (input, env) => parseWsRecv(input, env.policy),
   decide: allow,
+  answer: wsMessageForPlugin,
 });
 /** `ws_close`. */
 export const wsCloseFunction = netFunction('ws_close', 'net.websocket', {

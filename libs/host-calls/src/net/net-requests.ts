@@ -20,22 +20,13 @@ import {
   parseWsConnectInput,
   parseWsRecvInput,
   parseWsSendInput,
-  type WireBytes,
   type WsCloseInput,
 } from './net-inputs.js';
 
 // The network host functions parse and decide in the worker, once: their main-thread ops get
-// only the decided forms below, and decide only on what the network answers (resolved
-// addresses, redirect hops).
-
-/**
- * What a network host function hands its main-thread op: the request as the worker decided it,
- * and the operator policy the op applies to what the network answers.
- */
-export interface NetOpPayload<Request> {
-  request: Request;
-  policy: OperatorPolicy;
-}
+// only the decided forms below (the operator policy and the grants are the main thread's own,
+// in the op's context), and decide only on what the network answers (resolved addresses,
+// redirect hops).
 
 /** An `http_request` as parsed: well formed, within the request size cap. */
 export interface ParsedHttpRequest {
@@ -43,10 +34,11 @@ export interface ParsedHttpRequest {
   method: string;
   /**
    * Valid names (lowercase) and values, none of those the host sets itself. Without a prototype
-   * in the worker; after the bridge's JSON, an ordinary object: read it by its own members only.
+   * in the worker; after the bridge, an ordinary object: read it by its own members only.
    */
   headers: HeaderFields;
-  body: WireBytes | null;
+  /** The bytes to send, decoded from the plugin's encoding: they cross the bridge as bytes. */
+  body: Buffer | null;
   /** The plugin's timeout, never above the operator's, ms. */
   timeoutMs: number;
   followRedirects: boolean;
@@ -56,11 +48,6 @@ export interface ParsedHttpRequest {
 export interface DecidedHttpRequest extends Omit<ParsedHttpRequest, 'url'> {
   /** The URL as the decision parsed it: what is connected to, nothing else of the plugin's text. */
   target: NetTarget;
-}
-
-/** The `http_request` op's payload: redirect hops are decided under `grant`. */
-export interface HttpOpPayload extends NetOpPayload<DecidedHttpRequest> {
-  grant: HttpGrant;
 }
 
 /** A `ws_connect` as parsed; the decided form has the target the decision parsed. */
@@ -77,7 +64,10 @@ export interface DecidedWsConnect {
 /** A `ws_send` as parsed: its message within the size cap. */
 export interface WsSendRequest {
   socket_id: string;
-  message: WireBytes;
+  /** The message's bytes, decoded from the plugin's encoding. */
+  data: Buffer;
+  /** Sent as a binary frame: the plugin gave it as base64; else a text frame. */
+  binary: boolean;
 }
 /** A `ws_recv` as parsed. */
 export interface WsRecvRequest {
@@ -120,7 +110,7 @@ export function parseHttpRequest(
     url,
     method,
     headers,
-    body: body === undefined ? null : { data: body, encoding },
+    body: bytes,
     timeoutMs: cappedTimeout(parsed.value.timeout_ms, policy),
     followRedirects: parsed.value.follow_redirects !== false,
   };
@@ -176,7 +166,7 @@ export function parseWsSend(
       'payload_too_large',
       `the message is ${bytes.length} bytes, over the ${cap} byte limit`,
     );
-  return { socket_id, message: { data, encoding } };
+  return { socket_id, data: bytes, binary: encoding === 'base64' };
 }
 
 /** Parses a `ws_close` input (`invalid_input`). */

@@ -62,7 +62,7 @@ describe("a resolution that never ends stalls only its own plugin's call", () =>
       url: `http://${host}:${port}/`,
       method: 'GET',
     })!;
-    return ops.http_request(payload, { plugin, signal, instance });
+    return ops.http_request(payload, { plugin, signal, instance, policy, grants });
   };
 
   it("answers plugin B while plugin A's 8 resolutions are still pending", async () => {
@@ -79,7 +79,7 @@ describe("a resolution that never ends stalls only its own plugin's call", () =>
     });
 
     const b = await request(pluginB, 'answers.test', new AbortController().signal, 'b');
-    expect(b).toMatchObject({ status: 200, body: `ok answers.test:${port}` });
+    expect(b).toMatchObject({ status: 200, body: Buffer.from(`ok answers.test:${port}`) });
     expect(settledA).toBe(0);
 
     // A's call ends (its wall time): its resolutions are cancelled, its requests end at once.
@@ -116,7 +116,7 @@ describe("a resolution that never ends stalls only its own plugin's call", () =>
         request(pluginB, 'localhost', signal, 'b-pool-2', policy),
       ]);
       expect(named).toMatchObject({ status: 200 });
-      expect(local).toMatchObject({ status: 200, body: `ok localhost:${port}` });
+      expect(local).toMatchObject({ status: 200, body: Buffer.from(`ok localhost:${port}`) });
     } finally {
       // A writer releases the parked opens.
       const writer = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);

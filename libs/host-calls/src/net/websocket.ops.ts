@@ -1,18 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import { describeTarget } from '@convergio/policy';
+import type { MainThreadOpContext } from '@convergio/sandbox';
 import { abortError, deadline, failureCode, Stopped } from './deadline.js';
 import type { DeniedResult, ErrorResult } from './http-request.op.js';
-import { encodePayload, type WsCloseInput } from './net-inputs.js';
-import type {
-  DecidedWsConnect,
-  NetOpPayload,
-  WsRecvRequest,
-  WsSendRequest,
-} from './net-requests.js';
+import type { WsCloseInput } from './net-inputs.js';
+import type { WsMessageReply } from './net-replies.js';
+import type { DecidedWsConnect, WsRecvRequest, WsSendRequest } from './net-requests.js';
 import { pinAddress, pinnedLookup, type Resolver } from './pinned-address.js';
 
-type Context = { instance: string; signal: AbortSignal };
+type Context = Pick<MainThreadOpContext, 'instance' | 'signal' | 'policy'>;
 
 /** Open sockets one call may hold at once. */
 const MAX_SOCKETS_PER_CALL = 8;
@@ -25,8 +22,9 @@ const MAX_QUEUED_MESSAGES = 64;
 
 interface OpenSocket {
   ws: WebSocket;
-  queue: { message: { data: string; encoding: 'utf8' | 'base64' }; bytes: number }[];
-  /** Bytes of the messages in `queue`, as received. */
+  /** Messages received and not read yet, as their bytes: the worker encodes them for the plugin. */
+  queue: WsMessageReply[];
+  /** Bytes of the messages in `queue`. */
   queuedBytes: number;
   maxQueuedBytes: number;
   closed: { code: number; reason: string } | null;
@@ -71,13 +69,14 @@ function find(context: Context, socketId: string): OpenSocket | undefined {
 
 /**
  * Opens the socket the worker decided (`target` allowed by its grant): the name resolved once,
- * every answer checked, the handshake pinned to the checked address.
+ * every answer checked under the plugin's policy, the handshake pinned to the checked address.
  */
 export async function wsConnectOp(
-  { request, policy }: NetOpPayload<DecidedWsConnect>,
+  request: DecidedWsConnect,
   context: Context,
   resolve: Resolver,
 ): Promise<{ socket_id: string } | DeniedResult | ErrorResult> {
+  const { policy } = context;
   const key = context.instance;
   const owned = sockets.get(key) ?? new Map<string, OpenSocket>();
   if (owned.size >= MAX_SOCKETS_PER_CALL) {
@@ -121,12 +120,7 @@ function track(ws: WebSocket, maxQueuedBytes: number): OpenSocket {
     wake: null,
   };
   ws.on('message', (data: Buffer, isBinary: boolean) => {
-    socket.queue.push({
-      message: isBinary
-        ? { data: data.toString('base64'), encoding: 'base64' }
-        : encodePayload(data),
-      bytes: data.length,
-    });
+    socket.queue.push({ data, binary: isBinary });
     socket.queuedBytes += data.length;
     if (socket.queue.length >= MAX_QUEUED_MESSAGES || socket.queuedBytes >= maxQueuedBytes)
       ws.pause();
@@ -172,23 +166,20 @@ function opened(ws: WebSocket, signal: AbortSignal): Promise<void> {
 
 /** Sends a message the worker parsed (within the size cap) on a socket of this call. */
 export async function wsSendOp(
-  { request, policy }: NetOpPayload<WsSendRequest>,
+  request: WsSendRequest,
   context: Context,
 ): Promise<{ sent: number } | ErrorResult> {
   const socket = find(context, request.socket_id);
   if (!socket) return unknownSocket();
   if (socket.closed || socket.ws.readyState !== WebSocket.OPEN)
     return error('socket_closed', 'the socket is closed');
-  const { data, encoding } = request.message;
-  const bytes = Buffer.from(data, encoding);
-  const limit = deadline(policy.httpTimeoutMs, context.signal);
+  const { data: bytes, binary } = request;
+  const limit = deadline(context.policy.httpTimeoutMs, context.signal);
   const { signal, dispose } = limit;
   try {
     await new Promise<void>((resolve, reject) => {
       signal.addEventListener('abort', () => reject(abortError(signal)), { once: true });
-      socket.ws.send(bytes, { binary: encoding === 'base64' }, (err) =>
-        err ? reject(err) : resolve(),
-      );
+      socket.ws.send(bytes, { binary }, (err) => (err ? reject(err) : resolve()));
     });
     return { sent: bytes.length };
   } catch (e) {
@@ -199,15 +190,15 @@ export async function wsSendOp(
   }
 }
 
-/** The next message of a socket of this call, waiting at most the timeout the worker capped. */
+/**
+ * The next message of a socket of this call, as its bytes (the worker encodes it for the
+ * plugin), waiting at most the timeout the worker capped.
+ */
 export async function wsRecvOp(
-  { request }: NetOpPayload<WsRecvRequest>,
+  request: WsRecvRequest,
   context: Context,
 ): Promise<
-  | { data: string; encoding: 'utf8' | 'base64' }
-  | { closed: true; code: number; reason: string }
-  | { timeout: true }
-  | ErrorResult
+  WsMessageReply | { closed: true; code: number; reason: string } | { timeout: true } | ErrorResult
 > {
   const socket = find(context, request.socket_id);
   if (!socket) return unknownSocket();
@@ -224,12 +215,12 @@ export async function wsRecvOp(
     }
     const queued = socket.queue.shift();
     if (queued) {
-      socket.queuedBytes -= queued.bytes;
+      socket.queuedBytes -= queued.data.length;
       const drained =
         socket.queue.length < MAX_QUEUED_MESSAGES / 2 &&
         socket.queuedBytes < socket.maxQueuedBytes / 2;
       if (drained && socket.ws.isPaused) socket.ws.resume();
-      return queued.message;
+      return queued;
     }
     if (socket.closed) return { closed: true, ...socket.closed };
     if (!stillOwned()) return unknownSocket(); // closed by ws_close or closeInstanceSockets meanwhile
@@ -244,7 +235,7 @@ export async function wsRecvOp(
 
 /** Closes a socket of this call. */
 export function wsCloseOp(
-  { request }: NetOpPayload<WsCloseInput>,
+  request: WsCloseInput,
   context: Context,
 ): Promise<{ closed: true } | ErrorResult> {
   const owned = sockets.get(context.instance);

@@ -137,21 +137,15 @@ describe('websocket host functions against a real local server', () => {
     ).toEqual({
       op: 'ws_connect',
       payload: {
-        request: {
-          target: expect.objectContaining({ href: `ws://127.0.0.1:${port}/feed` }),
-          timeoutMs: 500,
-        },
-        policy: testPolicy({ httpTimeoutMs: 500 }),
+        target: expect.objectContaining({ href: `ws://127.0.0.1:${port}/feed` }),
+        timeoutMs: 500,
       },
     });
     expect(
       env.sentToMain('ws_send', { socket_id: 'abc', data: 'aGk=', encoding: 'base64' }),
     ).toEqual({
       op: 'ws_send',
-      payload: {
-        request: { socket_id: 'abc', message: { data: 'aGk=', encoding: 'base64' } },
-        policy: testPolicy({ httpTimeoutMs: 500 }),
-      },
+      payload: { socket_id: 'abc', data: Buffer.from('hi'), binary: true },
     });
   });
 

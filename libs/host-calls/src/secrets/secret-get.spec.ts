@@ -79,6 +79,8 @@ describe('secret_get on the main thread', () => {
       signal: new AbortController().signal,
       instance: 'i',
       releaseSecret: (v: string) => void released.push(v),
+      policy: testPolicy(),
+      grants: { 'secrets.read': { ids: ['a', 'b'] } },
     };
     expect(await ops[SECRET_GET_OP]({ id: 'a' }, context)).toEqual({ value: 's3cr3t' });
     expect(await ops[SECRET_GET_OP]({ id: 'b' }, context)).toEqual(answers.b);

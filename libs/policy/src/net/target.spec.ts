@@ -13,3 +13,30 @@ describe('targetBytes', () => {
     expect(targetBytes(target.value)).toBe(sent.length);
   });
 });
+
+describe('parseNetUrl length', () => {
+  const origin = 'http://a.example/';
+  it.each([
+    ['written', `${origin}${'a'.repeat(8192 - origin.length)}`],
+    ['percent-encoded', `${origin}${'%E4'.repeat((8192 - origin.length) / 3)}`],
+  ])('takes a URL of 8192 characters %s', (_what, url) => {
+    const target = parseNetUrl(url, ['http']);
+    expect(target.ok && target.value.href.length).toBe(8192);
+  });
+
+  it.each([
+    ['as written', `${origin}${'a'.repeat(8193 - origin.length)}`, 'url is too long'],
+    [
+      'once its path is percent-encoded',
+      `${origin}${'\u4e00'.repeat(911)}`,
+      'url is too long once encoded (more than 8192 characters)',
+    ],
+    [
+      'once its host is encoded (IDNA)',
+      `http://${'\u3316'.repeat(1500)}.example/`,
+      'url is too long once encoded (more than 8192 characters)',
+    ],
+  ])('refuses a URL longer than 8192 characters %s', (_what, url, reason) => {
+    expect(parseNetUrl(url, ['http'])).toEqual({ ok: false, reason });
+  });
+});

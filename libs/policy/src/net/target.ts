@@ -54,6 +54,11 @@ export function parseNetUrl(url: string, schemes: readonly NetScheme[]): Outcome
   const hostText = host.kind === 'ip' && host.address.family === 6 ? `[${host.name}]` : host.name;
   const portText = port === DEFAULT_PORTS[scheme] ? '' : `:${port}`;
   const href = `${scheme}://${hostText}${portText}${parsed.pathname}${parsed.search}`;
+  // Percent-encoding and IDNA lengthen a URL up to 9 times and more: what is sent is held to the
+  // limit of what is written (a redirect's Location already was), so a target has room on the
+  // sandbox's bridge (ADR 0030).
+  if (href.length > MAX_URL_LENGTH)
+    return fail(`url is too long once encoded (more than ${MAX_URL_LENGTH} characters)`);
   return succeed({ scheme, host, port, path: parsed.pathname, search: parsed.search, href });
 }
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { deserialize, serialize } from 'node:v8';
 import type { Permissions } from '@convergio/contracts';
 import type {
   HostEnvironment,
@@ -37,13 +38,18 @@ export interface RecordedDenial {
   reason: string;
 }
 
+/** A value as the sandbox's bridge carries it across threads: a V8 structured clone. */
+const overTheBridge = <T>(value: T): T => deserialize(serialize(value)) as T;
+
 /**
  * A HostEnvironment whose `callMain` runs the real main-thread ops. A worker blocks on
  * callMain; a test thread cannot block on a promise, so `invoke` replays: it runs the host
  * function once to capture the op and payload it sends, awaits the op, then runs the
  * function again with callMain answering that result. Host functions are deterministic in
  * their input, so the second run takes the same path; denials are recorded only where
- * the function calls `deny`, which happens in exactly one of the two runs.
+ * the function calls `deny`, which happens in exactly one of the two runs. Payloads and
+ * results are copied as the bridge copies them; its size is not checked here (the sandboxed
+ * specs cross the real one).
  */
 export class FakeHostEnv {
   readonly denials: RecordedDenial[] = [];
@@ -65,17 +71,21 @@ export class FakeHostEnv {
     if (!sent) return first;
     const { op, payload } = sent;
     this.calls.push({ op, payload });
-    const result = await this.ops[op](payload, {
-      plugin: this.plugin,
-      signal: this.signal,
-      instance: this.instance,
-    });
+    const result = overTheBridge(
+      await this.ops[op](payload, {
+        plugin: this.plugin,
+        signal: this.signal,
+        instance: this.instance,
+        policy: this.policy,
+        grants: this.grants,
+      }),
+    );
     return this.factory(this.env(() => result))[name](input);
   }
 
   /**
    * What the host function `name` sends the main thread for `input` (its op and payload, as the
-   * bridge carries them: JSON), without running the op; null when the worker answers alone.
+   * bridge carries them), without running the op; null when the worker answers alone.
    */
   sentToMain(name: string, input: unknown): { op: string; payload: unknown } | null {
     return this.worker(name, input).sent;
@@ -88,7 +98,7 @@ export class FakeHostEnv {
         () => {
           throw new CapturedCall();
         },
-        (op, payload) => (sent = { op, payload: JSON.parse(JSON.stringify(payload)) as unknown }),
+        (op, payload) => (sent = { op, payload: overTheBridge(payload) }),
       ),
     )[name](input);
     return { result, sent: sent as { op: string; payload: unknown } | null };
