@@ -65,6 +65,7 @@ function common() {
       maxLogBytes: 4096,
       logLinesPerSecond: 1_000_000,
       telemetryEventsPerSecond: 1_000_000,
+      denialsPerSecond: 1_000_000,
       protection: { roots: ['/proc', '/sys', '/dev'], ownDir: null },
       pluginDir: null,
     },
