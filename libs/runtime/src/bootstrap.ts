@@ -24,6 +24,7 @@ import { PlatformErrorFilter } from './error-filter.js';
 import { assertCanListen } from './listen-probe.js';
 import { methodNotAllowedHook } from './method-not-allowed.js';
 import { notFoundHooks } from './not-found.js';
+import { queryEncodingHook } from './query-encoding.js';
 import { requestHeadersHook } from './request-headers.js';
 
 /** How a process serves HTTP and logs. */
@@ -103,6 +104,8 @@ export async function bootstrapService(
   answerUnservedRequests(fastify.server, logger);
   // No Host, or a header that must be sent once sent twice: 400 before anything reads them.
   fastify.addHook('onRequest', requestHeadersHook);
+  // A query string that does not decode: 400 bad_url, as for a path.
+  fastify.addHook('onRequest', queryEncodingHook);
   // A known path asked with a method it does not take: 405 with Allow, not the not-found 404.
   fastify.addHook('onRequest', methodNotAllowedHook(fastify));
   // A path no route serves: 404 in the platform's shape, saying where the routes are.
