@@ -1,3 +1,4 @@
+import multipart from '@fastify/multipart';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { traceContextHook } from '@convergio/observability';
@@ -7,14 +8,15 @@ import { parseJsonWithinLimits } from './http/json-body.js';
 
 /**
  * Readies the gateway's HTTP side before the application listens: JSON bodies parsed within its
- * limits, bodies of a type their route does not take refused (415), other bodies left unread for
- * their route (the submission's, read by SubmissionUpload), every request in the caller's trace
+ * limits, bodies of a type their route does not take refused (415), multipart bodies readable by
+ * the submit route, every request in the caller's trace
  * (or a new one), and the OpenAPI description generated from the controllers at /docs (JSON at
  * /docs-json).
  */
 export function prepareGatewayHttp(app: NestFastifyApplication): void {
   parseJsonWithinLimits(app, app.get<GatewayLimits>(GATEWAY_LIMITS));
   app.getHttpAdapter().getInstance().addHook('preParsing', refuseOtherBodies);
+  void app.register(multipart);
   app.getHttpAdapter().getInstance().addHook('preHandler', traceContextHook);
   const config = new DocumentBuilder()
     .setTitle('Convergio plugin platform')

@@ -8,9 +8,8 @@ import { tooDeep, tooLarge } from './limit-errors.js';
  * The gateway's body parsing, set before the application listens: `application/json` bodies of
  * at most GATEWAY_MAX_INVOKE_BYTES, in UTF-8 without a byte order mark (400 `bad_request`
  * saying so, see jsonEncodingRefusal), nested at most GATEWAY_MAX_JSON_DEPTH deep. A body of any
- * other type never gets here (refuseOtherBodies refuses it first): the catch-all parser meets
- * empty bodies of another type and the submission's multipart body, which it leaves unread for
- * the submit route (SubmissionUpload).
+ * other type never gets here (refuseOtherBodies refuses it first, and the submit route reads its
+ * multipart body itself); the catch-all parser only meets empty bodies of another type.
  */
 export function parseJsonWithinLimits(app: NestFastifyApplication, limits: GatewayLimits): void {
   const fastify = app.getHttpAdapter().getInstance();

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import {
   createParamDecorator,
   Inject,
@@ -10,9 +11,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Observable } from 'rxjs';
 import { DomainError } from '@convergio/contracts';
 import { GATEWAY_LIMITS, type GatewayLimits } from '../config/gateway.config.js';
-import type { FormPart } from '../http/form-part-headers.js';
 import { tooLarge } from '../http/limit-errors.js';
-import { boundaryOf, MultipartForm, type FormPartSink } from '../http/multipart-form.js';
 import { RetryLaterError } from '../http/retry-later.js';
 import type { SubmissionParts } from './submission.service.js';
 
@@ -38,23 +37,24 @@ type SubmissionRequest = FastifyRequest & { submission?: SubmissionParts };
 export const MAX_CONCURRENT_SUBMISSIONS = Symbol('MAX_CONCURRENT_SUBMISSIONS');
 
 /**
- * Reads the multipart body of a submission (MultipartForm), refusing what does not fit before
- * the route runs: a body that is not multipart/form-data (415), a boundary RFC 2046 does not
- * allow, a part that does not name itself as RFC 7578 has it and a body not framed as RFC 2046
- * has it (400 naming what is wrong: `multipart_boundary`, `part_headers`, `part_disposition`,
- * `multipart_framing`), a part over its own limit as soon as it passes it (413 naming the part,
- * the limit and its variable), an unknown or repeated part (400 listing the parts), a part with
- * a Content-Transfer-Encoding (415). Each part is read as the bytes sent, whatever charset its
- * Content-Type names; the manifest and the SBOM must be strict UTF-8 (readManifestPart,
- * checkSbomPart), refused 400 otherwise. Parts are kept in memory, for {@link SubmittedParts};
- * nothing reaches the artifact store from here. At most GATEWAY_MAX_CONCURRENT_SUBMISSIONS
- * submissions are in hand at once (read, then handled, until their answer is sent); one more is
- * refused 503 `unavailable` with Retry-After, its body drained unread, so the memory parts take
- * stays bounded.
+ * Reads the multipart body of a submission (through @fastify/multipart), refusing what does not
+ * fit before the route runs: a body that is not multipart/form-data (415), a part over its own
+ * limit as soon as it passes it (413 naming the part, the limit and its variable), an unknown
+ * or repeated part (400 listing the parts), a part with a Content-Transfer-Encoding (415). Each
+ * part is read as the bytes sent, whatever charset its Content-Type names: busboy hands on a
+ * part's media type without its parameters, so a part's charset cannot be refused here as the
+ * request's is (415); the manifest and the SBOM must be strict UTF-8 instead (readManifestPart,
+ * checkSbomPart), refused 400 otherwise. Parts are kept in memory, for
+ * {@link SubmittedParts}; nothing reaches the artifact store from here. At most
+ * GATEWAY_MAX_CONCURRENT_SUBMISSIONS submissions are in hand at once (read, then handled, until
+ * their answer is sent); one more is refused 503 `unavailable` with Retry-After, its body
+ * drained unread, so the memory parts take stays bounded.
  */
 @Injectable()
 export class SubmissionUpload implements NestInterceptor {
   private readonly parts: Record<Part, PartLimit>;
+  /** Bounds of the parser itself; each part is refused at its own limit first. */
+  private readonly parserLimits: Record<string, number>;
 
   /** Submissions in hand now. */
   private inHand = 0;
@@ -67,6 +67,12 @@ export class SubmissionUpload implements NestInterceptor {
       manifest: part('manifest', limits.GATEWAY_MAX_MANIFEST_BYTES, 'GATEWAY_MAX_MANIFEST_BYTES'),
       module: part('module', limits.GATEWAY_MAX_MODULE_BYTES, 'GATEWAY_MAX_MODULE_BYTES'),
       sbom: part('sbom', limits.GATEWAY_MAX_SBOM_BYTES, 'GATEWAY_MAX_SBOM_BYTES'),
+    };
+    // Every part is read as a file (readParts): one part past the known ones is enough to
+    // name it unknown or repeated.
+    this.parserLimits = {
+      fileSize: Math.max(...PARTS.map((p) => this.parts[p].bytes)) + 1,
+      files: PARTS.length + 1,
     };
   }
 
@@ -99,37 +105,22 @@ export class SubmissionUpload implements NestInterceptor {
 
   private async read(request: FastifyRequest): Promise<SubmissionParts> {
     const read: SubmissionParts = {};
-    const form = new MultipartForm(
-      boundaryOf(request.headers['content-type'] ?? '', SUBMISSION_FORM),
-      SUBMISSION_FORM,
-      (part) => this.sinkFor(part, read),
-    );
-    // Not destroyed on a refusal: the rest of the body is drained, then the refusal answered.
-    for await (const bytes of request.raw.iterator({ destroyOnReturn: false }))
-      form.write(bytes as Buffer);
-    form.end();
+    // Every part, a text field too, is taken as a file: its bytes as sent. Read as a field,
+    // busboy would decode it in the charset its Content-Type names and @fastify/multipart
+    // JSON-parse an application/json one, so the manifest checked would not be the bytes sent.
+    const parts = request.parts({ limits: this.parserLimits, isPartAFile: () => true });
+    for await (const p of parts) {
+      const name = p.fieldname as Part;
+      const limit = PARTS.includes(name) ? this.parts[name] : undefined;
+      if (p.type !== 'file' || !limit || read[name] !== undefined)
+        throw unexpectedPart(p.fieldname);
+      if (!AS_SENT.has(p.encoding)) throw encodedPart(name, p.encoding);
+      read[name] = await readWithin(p.file, limit);
+    }
     return read;
   }
 
-  /** Where the bytes of `part` go: into `read`, once whole, unless it is over its limit. */
-  private sinkFor({ name, transferEncoding }: FormPart, read: SubmissionParts): FormPartSink {
-    const limit = PARTS.includes(name as Part) ? this.parts[name as Part] : undefined;
-    if (!limit || read[limit.name] !== undefined) throw unexpectedPart(name);
-    if (transferEncoding !== undefined && !AS_SENT.has(transferEncoding))
-      throw encodedPart(limit.name, transferEncoding);
-    const chunks: Buffer[] = [];
-    let size = 0;
-    return {
-      write: (bytes) => {
-        size += bytes.length;
-        if (size > limit.bytes) throw partTooLarge(limit);
-        chunks.push(bytes);
-      },
-      end: () => (read[limit.name] = Buffer.concat(chunks, size)),
-    };
-  }
-
-  /** A refusal as it is; any other error of reading the body in words that say what to send. */
+  /** The parser's own errors, in words that name the part and say what to send. */
   private refusal(error: unknown): unknown {
     if (error instanceof DomainError) return error;
     const message = error instanceof Error ? error.message : String(error);
@@ -148,10 +139,10 @@ export const SubmittedParts = createParamDecorator(
 
 const part = (name: Part, bytes: number, setting: string): PartLimit => ({ name, bytes, setting });
 
-/** The Content-Transfer-Encodings that leave a part's bytes as they are (RFC 2045 §6.1). */
+/** The Content-Transfer-Encodings that leave a part's bytes as they are (busboy's default 7bit). */
 const AS_SENT = new Set(['7bit', '8bit', 'binary']);
 
-/** A part with a Content-Transfer-Encoding, which RFC 7578 §4.7 deprecates: none is decoded. */
+/** A part with a Content-Transfer-Encoding, which RFC 7578 §4.7 deprecates and busboy never decodes. */
 const encodedPart = (name: Part, encoding: string) =>
   new DomainError(
     'unsupported_media_type',
@@ -184,6 +175,21 @@ function notMultipart(request: FastifyRequest): DomainError {
     'unsupported_media_type',
     `POST /v1/plugins takes ${SUBMISSION_FORM}; this request is ${type ? type.slice(0, 100) : 'without a body'}`,
   );
+}
+
+/** A file part's bytes, refused as soon as they pass its limit. */
+async function readWithin(stream: Readable, limit: PartLimit): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit.bytes) {
+      stream.destroy();
+      throw partTooLarge(limit);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
 }
 
 /** Reads and drops what is left of a request body. */
