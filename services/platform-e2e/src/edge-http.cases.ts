@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { expectEventually } from '@convergio/testing';
 import { auditEvents, issueKey, type IssuedKey } from './support/admin-keys.js';
-import { api, bearer, createKey, greetManifest, greetModule } from './support/fixtures.js';
+import { api, bearer, createKey } from './support/fixtures.js';
 import { platform } from './support/platform.js';
 
 /** Writes `raw` on a new connection to the gateway; answers what came back before it closed. */
@@ -143,31 +143,5 @@ describe('requests at the edge of HTTP', () => {
     const res = await api().get('/v1/audit?actor=%ff').set(bearer(auditor.key)).expect(400);
     expect(res.body.error.details).toEqual([expect.objectContaining({ code: 'bad_url' })]);
     await api().get('/v1/audit?actor=%C3%A9').set(bearer(auditor.key)).expect(200);
-  });
-
-  it('refuses a submission part whose Content-Disposition is not form-data, storing nothing', async () => {
-    const publisher = await createKey('publisher');
-    const manifest = greetManifest();
-    const boundary = 'e2e-b0undary';
-    const body = Buffer.concat([
-      Buffer.from(
-        `--${boundary}\r\nContent-Disposition: attachment; name="manifest"\r\n\r\n${JSON.stringify(manifest)}\r\n` +
-          `--${boundary}\r\nContent-Disposition: form-data; name="module"; filename="m.wasm"\r\n\r\n`,
-      ),
-      greetModule(),
-      Buffer.from(`\r\n--${boundary}--\r\n`),
-    ]);
-    const res = await api()
-      .post('/v1/plugins')
-      .set(bearer(publisher))
-      .set('Content-Type', `multipart/form-data; boundary=${boundary}`)
-      .send(body)
-      .expect(400);
-    expect(res.body.error).toMatchObject({
-      code: 'bad_request',
-      message: expect.stringContaining('not form-data'),
-      details: [{ code: 'part_disposition' }],
-    });
-    await api().get(`/v1/plugins/${manifest.id}`).set(bearer(publisher)).expect(404);
   });
 });
