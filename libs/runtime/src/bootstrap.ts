@@ -11,7 +11,12 @@ import {
   type LogSettings,
 } from '@convergio/observability';
 import type { HttpTimeouts } from './base-config.js';
-import { clientErrorReply, idleTimeoutHook, serverTimeouts } from './client-errors.js';
+import {
+  answerUnservedRequests,
+  clientErrorReply,
+  idleTimeoutHook,
+  serverTimeouts,
+} from './client-errors.js';
 import { guardConnections, pipeliningHook } from './connection-guard.js';
 import { jsonEndsWithNewline } from './json-newline.js';
 import { frameworkErrorReply, MAX_PARAM_CHARS } from './framework-errors.js';
@@ -19,6 +24,8 @@ import { PlatformErrorFilter } from './error-filter.js';
 import { assertCanListen } from './listen-probe.js';
 import { methodNotAllowedHook } from './method-not-allowed.js';
 import { notFoundHooks } from './not-found.js';
+import { queryEncodingHook } from './query-encoding.js';
+import { requestHeadersHook } from './request-headers.js';
 
 /** How a process serves HTTP and logs. */
 export interface BootstrapOptions {
@@ -57,6 +64,7 @@ export async function bootstrapService(
   await assertCanListen(o.port, o.host);
   initTelemetry(name);
   const logger = new ServiceLogger(name, o.logging);
+  const server = serverTimeouts(o.timeouts);
   const app = await NestFactory.create<NestFastifyApplication>(
     { module: ServiceHttpModule, imports: [module] },
     new FastifyAdapter({
@@ -68,7 +76,9 @@ export async function bootstrapService(
       // not received in time likewise.
       clientErrorHandler: clientErrorReply(logger, o.timeouts),
       // A client sending a request slowly, or not at all, does not hold its connection.
-      ...serverTimeouts(o.timeouts),
+      ...server,
+      // An HTTP/1.1 request without Host gets requestHeadersHook's 400, not Node's bare one.
+      http: { ...server.http, requireHostHeader: false },
       routerOptions: {
         // A path parameter of any length reaches the route's check (a 400 naming the field), not
         // the router's 414; Node's header limit (16 KiB) bounds the request line anyway.
@@ -90,6 +100,12 @@ export async function bootstrapService(
   // Answers nobody reads do not pile up: pipelining is bounded, an unread answer times out.
   fastify.addHook('onRequest', pipeliningHook);
   guardConnections(fastify.server, o.maxConnections, o.timeouts.idleMs);
+  // An Expect Node does not meet and a CONNECT, answered in the platform's error shape.
+  answerUnservedRequests(fastify.server, logger);
+  // No Host, or a header that must be sent once sent twice: 400 before anything reads them.
+  fastify.addHook('onRequest', requestHeadersHook);
+  // A query string that does not decode: 400 bad_url, as for a path.
+  fastify.addHook('onRequest', queryEncodingHook);
   // A known path asked with a method it does not take: 405 with Allow, not the not-found 404.
   fastify.addHook('onRequest', methodNotAllowedHook(fastify));
   // A path no route serves: 404 in the platform's shape, saying where the routes are.

@@ -1,13 +1,16 @@
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { jest } from '@jest/globals';
+import type { INestApplication } from '@nestjs/common';
 import Fastify, { type FastifyInstance } from 'fastify';
 import {
   abortedRequestLogHook,
   accessLogHook,
   type AccessRecord,
-  type ServiceLogger,
+  ServiceLogger,
 } from '@convergio/observability';
 import { clientErrorReply, idleTimeoutHook } from './client-errors.js';
+import { exchange as exchangeWith, lastBody, start } from './probe-service.spec-helper.js';
 
 /** A Fastify with the access-log hooks and client error handler of bootstrapService. */
 async function server() {
@@ -171,5 +174,65 @@ describe('abortedRequestLogHook', () => {
     } finally {
       await app.close();
     }
+  });
+});
+
+describe('requests Node answers itself, through bootstrapService', () => {
+  let app: INestApplication | undefined;
+  const access = jest.spyOn(ServiceLogger.prototype, 'access');
+  beforeEach(() => access.mockClear());
+  afterEach(() => app?.close());
+  afterAll(() => access.mockRestore());
+
+  const linesOf = () => access.mock.calls.map(([record]) => record);
+
+  it.each([
+    [
+      'an Expect other than 100-continue',
+      'GET /healthz HTTP/1.1\r\nHost: x\r\nExpect: foo\r\n\r\n',
+      417,
+      'expectation_failed',
+      'GET',
+    ],
+    [
+      'a CONNECT (the service is no proxy)',
+      'CONNECT x:80 HTTP/1.1\r\nHost: x:80\r\n\r\n',
+      400,
+      'connect_not_served',
+      'CONNECT',
+    ],
+  ])(
+    'answers %s in the error shape, with an access line, and still serves others',
+    async (_what, raw, status, code, method) => {
+      app = await start();
+      const response = await exchangeWith(app, raw);
+      expect(response).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
+      expect(response).toContain('Content-Type: application/json; charset=utf-8');
+      const body = lastBody(response);
+      expect(body.endsWith('}\n')).toBe(true);
+      expect(JSON.parse(body)).toEqual({
+        error: {
+          code: 'bad_request',
+          message: expect.any(String),
+          details: [{ code, message: expect.any(String) }],
+        },
+      });
+      expect(linesOf()).toEqual([
+        { method, route: '(no route)', status, duration_ms: 0, key_id: null },
+      ]);
+      expect(
+        await exchangeWith(app, 'GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'),
+      ).toMatch(/^HTTP\/1\.1 200 /);
+    },
+  );
+
+  it('keeps Expect: 100-continue working', async () => {
+    app = await start();
+    const response = await exchangeWith(
+      app,
+      'GET /healthz HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n',
+    );
+    expect(response).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /);
+    expect(JSON.parse(lastBody(response))).toEqual({ status: 'ok' });
   });
 });

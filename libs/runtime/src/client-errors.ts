@@ -1,8 +1,10 @@
-import { maxHeaderSize, STATUS_CODES, type Server } from 'node:http';
+import { maxHeaderSize, STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { FastifyHttpOptions, FastifyReply, FastifyRequest } from 'fastify';
 import { logAccess, type ServiceLogger } from '@convergio/observability';
 import type { HttpTimeouts } from './base-config.js';
+import { refusalBody, type Refusal } from './refusal-reply.js';
 
 /** The most a request's headers get of {@link HttpTimeouts.requestMs} (Node's default). */
 const HEADERS_MAX_MS = 60_000;
@@ -29,13 +31,6 @@ export function serverTimeouts(
       connectionsCheckingInterval: Math.min(TIMEOUT_CHECK_MS, headersMs(timeouts)),
     },
   };
-}
-
-/** A refusal answered on the connection itself. */
-interface Refusal {
-  status: number;
-  code: string;
-  message: string;
 }
 
 /** What each refusal of Node's HTTP parser tells the client, in the platform's error shape. */
@@ -66,12 +61,18 @@ const requestOn = new WeakMap<Socket, { request: FastifyRequest; reply: FastifyR
 /**
  * Answers `refusal` on the connection in the platform's error shape and closes it, unless the
  * answer of its request has begun (then it is only closed). The access log gets one line: the
- * request's own (method and route) when one was dispatched, else `(unparsed)`. A refusal of a
+ * request's own (method and route) when one was dispatched, else the `method` Node parsed with
+ * route `(no route)`, else `(unparsed)`. A refusal of a
  * request pipelined after one received whole and not yet answered waits for that answer: the
  * answers keep the order of the requests (RFC 9112 §9.3.2), so the earlier request's client gets
  * what its request did, not the later one's refusal.
  */
-function refuse(logger: ServiceLogger, socket: Socket, refusal: Refusal, error?: Error): void {
+function refuse(
+  logger: ServiceLogger,
+  socket: Socket,
+  refusal: Refusal,
+  { error, method }: { error?: Error; method?: string } = {},
+): void {
   const current = requestOn.get(socket);
   if (current?.request.raw.complete && !current.reply.raw.writableFinished) {
     requestOn.delete(socket);
@@ -80,16 +81,14 @@ function refuse(logger: ServiceLogger, socket: Socket, refusal: Refusal, error?:
     const answered = current.reply.raw;
     const after = () => {
       answered.off('finish', after).off('close', after);
-      refuse(logger, socket, refusal, error);
+      refuse(logger, socket, refusal, { error, method });
     };
     answered.once('finish', after).once('close', after);
     return;
   }
-  const { status, code, message } = refusal;
+  const { status } = refusal;
   const answering = current?.reply.raw.headersSent ?? false;
-  const body = `${JSON.stringify({
-    error: { code: 'bad_request', message, details: [{ code, message }] },
-  })}\n`;
+  const body = refusalBody(refusal);
   if (socket.writable && !answering)
     socket.write(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
@@ -103,7 +102,13 @@ function refuse(logger: ServiceLogger, socket: Socket, refusal: Refusal, error?:
   socket.destroy(error);
   if (!current)
     logger.access(
-      { method: '(unparsed)', route: '(unparsed)', status, duration_ms: 0, key_id: null },
+      {
+        method: method ?? '(unparsed)',
+        route: method ? '(no route)' : '(unparsed)',
+        status,
+        duration_ms: 0,
+        key_id: null,
+      },
       false,
     );
 }
@@ -124,8 +129,36 @@ export function clientErrorReply(logger: ServiceLogger, timeouts: HttpTimeouts) 
     // The client ended the connection mid-request: nobody to answer (the request, if it began,
     // is logged as aborted).
     if (error.code === 'HPE_INVALID_EOF_STATE') return void socket.destroy();
-    refuse(logger, socket, describe(error, timeouts), error);
+    refuse(logger, socket, describe(error, timeouts), { error });
   };
+}
+
+const EXPECTATION_FAILED: Refusal = {
+  status: 417,
+  code: 'expectation_failed',
+  message: 'the only Expect this service meets is 100-continue (RFC 9110 §10.1.1)',
+};
+const CONNECT_NOT_SERVED: Refusal = {
+  status: 400,
+  code: 'connect_not_served',
+  message: 'CONNECT asks for a tunnel: this service is no proxy, it serves only its own routes',
+};
+
+/**
+ * What Node's HTTP server on its own answers bare or not at all, answered like every other
+ * refusal on the connection (the platform's error shape, then the connection closed, one
+ * access-log line with the request's method and route `(no route)`): an `Expect` other than
+ * `100-continue` (Node: a bare 417) with 417 `expectation_failed`, and a `CONNECT` (Node: the
+ * connection closed without a byte) with 400 `connect_not_served`. `Expect: 100-continue` keeps
+ * Node's answer (100 Continue, then the request).
+ */
+export function answerUnservedRequests(server: Server, logger: ServiceLogger): void {
+  server.on('checkExpectation', (request: IncomingMessage) =>
+    refuse(logger, request.socket, EXPECTATION_FAILED, { method: request.method }),
+  );
+  server.on('connect', (request: IncomingMessage, socket: Duplex) =>
+    refuse(logger, socket as Socket, CONNECT_NOT_SERVED, { method: request.method }),
+  );
 }
 
 /**

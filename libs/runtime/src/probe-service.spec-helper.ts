@@ -1,5 +1,5 @@
 import { request as httpRequest, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import {
   Controller,
   Get,
@@ -67,3 +67,25 @@ export function call(
     req.end();
   });
 }
+
+/**
+ * Writes `raw` on a new connection to `app`, then reads until the server closes it or
+ * `closeAfterMs` passes; answers every byte received.
+ */
+export function exchange(app: INestApplication, raw: string, closeAfterMs = 2000): Promise<string> {
+  const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
+  return new Promise((resolve) => {
+    let out = '';
+    const socket = connect(port, '127.0.0.1', () => socket.write(raw));
+    socket.on('data', (d) => (out += d.toString()));
+    socket.on('error', () => undefined);
+    const timer = setTimeout(() => socket.destroy(), closeAfterMs);
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(out);
+    });
+  });
+}
+
+/** The body of the last answer in a raw `response`. */
+export const lastBody = (response: string) => response.slice(response.lastIndexOf('\r\n\r\n') + 4);

@@ -25,7 +25,7 @@ import {
 } from './config/gateway.config.js';
 import { GATEWAY_SCHEMA, GATEWAY_SERVICE } from './gateway.schema.js';
 import { HttpErrorFilter } from './http/http-error.filter.js';
-import { UndeclaredQueryGuard } from './http/undeclared-query.guard.js';
+import { UndeclaredInputGuard } from './http/undeclared-input.guard.js';
 import { ExecutorTimeouts } from './plugins/executor-timeouts.js';
 import { PluginsController } from './plugins/plugins.controller.js';
 import { SignersController } from './signers/signers.controller.js';
@@ -93,9 +93,9 @@ export class GatewayModule {
         { provide: MAX_CONCURRENT_SUBMISSIONS, useValue: env.GATEWAY_MAX_CONCURRENT_SUBMISSIONS },
         // Refuses, at boot, an invoke or manifest limit the bus cannot carry.
         fitsBusProvider(gatewayBusBounds(limits)),
-        // In this order: a request is authenticated before its query is looked at.
+        // In this order: a request is authenticated before its query and body are looked at.
         { provide: APP_GUARD, useClass: AuthGuard },
-        { provide: APP_GUARD, useClass: UndeclaredQueryGuard },
+        { provide: APP_GUARD, useClass: UndeclaredInputGuard },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
       ],
     };

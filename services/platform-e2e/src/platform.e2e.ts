@@ -33,5 +33,6 @@ await import('./edge-limits.cases.js');
 await import('./edge-params.cases.js');
 await import('./guidance.cases.js');
 await import('./edge-bodies.cases.js');
+await import('./edge-http.cases.js');
 await import('./hostile-packages.cases.js');
 await import('./waits.cases.js');

@@ -119,12 +119,19 @@ function routeOf(request: FastifyRequest): string {
 }
 
 function bodyTypeOf(request: FastifyRequest): BodyType {
-  const config = request.routeOptions.config as { [BODY_TYPE]?: BodyType } | undefined;
-  return config?.[BODY_TYPE] ?? JSON_BODY;
+  return declaredBodyType(request) ?? JSON_BODY;
 }
 
-/** As Fastify decides it: a Transfer-Encoding, or a Content-Length other than 0. */
-function hasBody(request: FastifyRequest): boolean {
+function declaredBodyType(request: FastifyRequest): BodyType | undefined {
+  return (request.routeOptions.config as { [BODY_TYPE]?: BodyType } | undefined)?.[BODY_TYPE];
+}
+
+/** True when the route of `request` declares the type of its body with {@link TakesBody}. */
+export const declaresBodyType = (request: FastifyRequest) =>
+  declaredBodyType(request) !== undefined;
+
+/** Whether `request` has a body, as Fastify decides it: a Transfer-Encoding, or a Content-Length other than 0. */
+export function hasBody(request: FastifyRequest): boolean {
   const length = request.headers['content-length'];
   return (
     request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')

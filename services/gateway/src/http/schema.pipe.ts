@@ -11,8 +11,13 @@ export interface SchemaPipeOptions {
   coerce?: boolean;
   /**
    * Lets strings hold NUL and lone UTF-16 surrogates, which no service could store: only for
-   * input handed on and never stored (a plugin call's input). Otherwise they are refused with an
-   * `invalid_characters` detail naming the field.
+   * input handed on and never stored (a plugin call's input, which no event carries). Otherwise
+   * they are refused with an `invalid_characters` detail naming the field. A lone surrogate is
+   * handed on intact, as the JSON escape `\ud800` that JSON.stringify writes (RFC 8259 §8.2), not
+   * as UTF-8: what it becomes is the plugin's reader's choice (the example greet plugin's UTF-8
+   * encoding of its output makes it U+FFFD). A plugin can make such strings itself anyway, so
+   * refusing them here would protect nothing that reads its host calls; the hostile-plugin e2e
+   * cases pass them this way to check their denials are audited escaped.
    */
   anyText?: boolean;
 }
