@@ -7,7 +7,7 @@ export function blockThread(ms: number): void {
 }
 
 /** Nanoseconds on the monotonic clock every thread of a process shares (performance.now is per thread). */
-export const monotonicNs = (): bigint => process.hrtime.bigint();
+const monotonicNs = (): bigint => process.hrtime.bigint();
 
 /**
  * The token bucket of one plugin version's refusals, shared by all its workers (see
