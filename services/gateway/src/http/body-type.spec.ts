@@ -1,17 +1,10 @@
-import { request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Body, Controller, Delete, HttpCode, Module, Post } from '@nestjs/common';
-import { APP_FILTER, NestFactory } from '@nestjs/core';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { GATEWAY_LIMITS, type GatewayLimits } from '../config/gateway.config.js';
-import { prepareGatewayHttp } from '../openapi.js';
+import { APP_FILTER } from '@nestjs/core';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { GATEWAY_LIMITS } from '../config/gateway.config.js';
 import { TakesBody } from './body-type.js';
 import { HttpErrorFilter } from './http-error.filter.js';
-
-const LIMITS = {
-  GATEWAY_MAX_INVOKE_BYTES: 64 * 1024,
-  GATEWAY_MAX_JSON_DEPTH: 64,
-} as GatewayLimits;
+import { PROBE_LIMITS, startProbeApp, type ProbeApp } from './probe-app.spec-helper.js';
 
 /** What reached a handler: nothing may, for a refused request. */
 const reached: unknown[] = [];
@@ -44,70 +37,19 @@ class ProbeController {
 @Module({
   controllers: [ProbeController],
   providers: [
-    { provide: GATEWAY_LIMITS, useValue: LIMITS },
+    { provide: GATEWAY_LIMITS, useValue: PROBE_LIMITS },
     { provide: APP_FILTER, useClass: HttpErrorFilter },
   ],
 })
 class ProbeModule {}
 
-interface Answer {
-  status: number;
-  body: { error?: { code: string; message: string; details: { message: string }[] } } & Record<
-    string,
-    unknown
-  >;
-}
-
 describe('bodies of a type their route does not take (refuseOtherBodies)', () => {
   let app: NestFastifyApplication;
-  let port: number;
+  let send: ProbeApp['send'];
 
-  beforeAll(async () => {
-    app = await NestFactory.create<NestFastifyApplication>(
-      ProbeModule,
-      new FastifyAdapter({ logger: false }),
-      { bodyParser: false, logger: false },
-    );
-    // The gateway's own set-up, as main.ts and the standalone process run it.
-    prepareGatewayHttp(app);
-    await app.listen(0, '127.0.0.1');
-    port = (app.getHttpServer().address() as AddressInfo).port;
-  });
+  beforeAll(async () => ({ app, send } = await startProbeApp(ProbeModule)));
   afterAll(() => app?.close());
   beforeEach(() => (reached.length = 0));
-
-  /** A raw request over a real socket, headers exactly as given. */
-  function send(
-    method: string,
-    path: string,
-    headers: Record<string, string>,
-    body?: string | Buffer,
-  ): Promise<Answer> {
-    return new Promise((resolve, reject) => {
-      const req = httpRequest(
-        {
-          host: '127.0.0.1',
-          port,
-          path,
-          method,
-          headers: {
-            ...(body === undefined ? {} : { 'content-length': String(Buffer.byteLength(body)) }),
-            ...headers,
-          },
-        },
-        (res) => {
-          let text = '';
-          res.setEncoding('utf8');
-          res.on('data', (chunk: string) => (text += chunk));
-          res.on('end', () =>
-            resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Answer['body'] }),
-          );
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
-  }
 
   const JSON_TEXT = '{"trust":"trusted","note":"x"}';
   const MULTIPART = [
