@@ -12,7 +12,7 @@ export const PROBE_LIMITS = {
 } as GatewayLimits;
 
 /** What a probe app answered: the status and the JSON body. */
-export interface ProbeAnswer {
+interface ProbeAnswer {
   status: number;
   body: {
     error?: { code: string; message: string; details: { code: string; message: string }[] };
@@ -35,7 +35,9 @@ export interface ProbeApp {
  * Starts `module` (a spec's controllers and providers) with the gateway's own HTTP set-up, as
  * main.ts and the standalone process run it, on a free loopback port.
  */
-export async function startProbeApp(module: unknown): Promise<ProbeApp> {
+export async function startProbeApp(
+  module: Parameters<typeof NestFactory.create>[0],
+): Promise<ProbeApp> {
   const app = await NestFactory.create<NestFastifyApplication>(
     module,
     new FastifyAdapter({ logger: false }),
