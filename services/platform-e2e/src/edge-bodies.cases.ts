@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { join } from 'node:path';
 import { expectEventually } from '@convergio/testing';
 import {
   adminKey,
@@ -12,6 +10,7 @@ import {
   submit,
   versionState,
 } from './support/fixtures.js';
+import { gatewayAccessRecords } from './support/access-log.js';
 import { platform } from './support/platform.js';
 
 /** A raw GET, so that no client re-encodes the path. */
@@ -28,14 +27,6 @@ function rawGet(path: string): Promise<{ status: number; text: string }> {
     req.end();
   });
 }
-
-/** The gateway's access-log records. */
-const accessRecords = () =>
-  readFileSync(join(platform().logsDir, 'gateway.log'), 'utf8')
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as Record<string, unknown>)
-    .filter((r) => r.context === 'Access');
 
 /** Requests the gateway used to misread or answer in another shape (found by an attack review). */
 describe('bodies, paths and keys at the edge', () => {
@@ -151,7 +142,7 @@ describe('bodies, paths and keys at the edge', () => {
     }
     await expectEventually(() =>
       expect(
-        accessRecords().filter((r) => r.route === '(no route)' && r.status === 400),
+        gatewayAccessRecords().filter((r) => r.route === '(no route)' && r.status === 400),
       ).toHaveLength(3),
     );
     // A bystander on the same route.

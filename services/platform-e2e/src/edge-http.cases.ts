@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { join } from 'node:path';
 import { expectEventually } from '@convergio/testing';
 import { auditEvents, issueKey, type IssuedKey } from './support/admin-keys.js';
 import { api, bearer, createKey } from './support/fixtures.js';
+import { gatewayAccessRecords } from './support/access-log.js';
 import { platform } from './support/platform.js';
 
 /** Writes `raw` on a new connection to the gateway; answers what came back before it closed. */
@@ -31,14 +30,6 @@ function answerOf(response: string) {
     error: (JSON.parse(body) as { error: { code: string; details: { code: string }[] } }).error,
   };
 }
-
-/** The gateway's access-log records. */
-const accessRecords = () =>
-  readFileSync(join(platform().logsDir, 'gateway.log'), 'utf8')
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as Record<string, unknown>)
-    .filter((r) => r.context === 'Access');
 
 /** Requests the gateway answered bare, let through or read leniently (a second attack round). */
 describe('requests at the edge of HTTP', () => {
@@ -74,7 +65,7 @@ describe('requests at the edge of HTTP', () => {
   ])(
     'answers %s in the error shape, with an access-log line',
     async (_what, raw, status, code, method) => {
-      const before = accessRecords().length;
+      const before = gatewayAccessRecords().length;
       const answer = answerOf(await exchange(raw));
       expect(answer).toEqual({
         status,
@@ -85,7 +76,7 @@ describe('requests at the edge of HTTP', () => {
         },
       });
       await expectEventually(() =>
-        expect(accessRecords().slice(before)).toContainEqual(
+        expect(gatewayAccessRecords().slice(before)).toContainEqual(
           expect.objectContaining({ method, status }),
         ),
       );
