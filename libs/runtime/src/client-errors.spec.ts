@@ -1,4 +1,3 @@
-import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { jest } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
@@ -10,7 +9,12 @@ import {
   ServiceLogger,
 } from '@convergio/observability';
 import { clientErrorReply, idleTimeoutHook } from './client-errors.js';
-import { exchange as exchangeWith, lastBody, start } from './probe-service.spec-helper.js';
+import {
+  exchange as exchangeWith,
+  exchangeOnPort,
+  lastBody,
+  start,
+} from './probe-service.spec-helper.js';
 
 /** A Fastify with the access-log hooks and client error handler of bootstrapService. */
 async function server() {
@@ -35,21 +39,9 @@ async function server() {
   return { app, lines };
 }
 
-/** Writes `raw` on a socket, then reads until the server closes it or `closeAfterMs` passes. */
-function exchange(app: FastifyInstance, raw: string, closeAfterMs = 2000): Promise<string> {
-  const { port } = app.server.address() as AddressInfo;
-  return new Promise((resolve) => {
-    let out = '';
-    const socket = connect(port, '127.0.0.1', () => socket.write(raw));
-    socket.on('data', (d) => (out += d.toString()));
-    socket.on('error', () => undefined);
-    const timer = setTimeout(() => socket.destroy(), closeAfterMs);
-    socket.on('close', () => {
-      clearTimeout(timer);
-      resolve(out);
-    });
-  });
-}
+/** Writes `raw` on a socket to `app`, then reads until the server closes it or `closeAfterMs` passes. */
+const exchange = (app: FastifyInstance, raw: string, closeAfterMs?: number) =>
+  exchangeOnPort((app.server.address() as AddressInfo).port, raw, closeAfterMs);
 
 const bodyOf = (response: string) => response.slice(response.indexOf('\r\n\r\n') + 4);
 

@@ -74,6 +74,11 @@ export function call(
  */
 export function exchange(app: INestApplication, raw: string, closeAfterMs = 2000): Promise<string> {
   const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
+  return exchangeOnPort(port, raw, closeAfterMs);
+}
+
+/** {@link exchange} with the server listening on loopback `port`. */
+export function exchangeOnPort(port: number, raw: string, closeAfterMs = 2000): Promise<string> {
   return new Promise((resolve) => {
     let out = '';
     const socket = connect(port, '127.0.0.1', () => socket.write(raw));
