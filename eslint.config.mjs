@@ -17,6 +17,16 @@ export default tseslint.config(
     },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
+      // An enabled async hook costs every promise of the process on Node 20 (ADR 0031).
+      'no-restricted-imports': [
+        'error',
+        ...['async_hooks', 'node:async_hooks', '@opentelemetry/context-async-hooks'].map(
+          (name) => ({
+            name,
+            message: 'no AsyncLocalStorage or async hooks: pass a MessageContext (ADR 0031)',
+          }),
+        ),
+      ],
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
       '@typescript-eslint/no-unused-vars': [
         'error',

@@ -12,12 +12,16 @@ import {
   type RequestMap,
   type RequestSubject,
 } from '@convergio/contracts';
+import type { Context } from '@opentelemetry/api';
 import { createEnvelope } from './envelope-factory.js';
+import type { MessageContext } from './message-context.js';
 
 /** Receives one validated event of a {@link BusClient.watch}; must not throw. */
 export type WatchHandler = (event: EventEnvelope) => void;
 
 export interface RequestOptions {
+  /** The message or HTTP request this request is made for: its correlation and trace go on. */
+  context?: MessageContext;
   timeoutMs?: number;
   correlationId?: string;
   /**
@@ -35,14 +39,17 @@ export interface RequestOptions {
 export abstract class BusClient {
   protected constructor(protected readonly service: string) {}
 
-  /** Publishes a durable event; resolves when the bus has stored it. Returns the event id. */
+  /**
+   * Publishes a durable event built in `context` (the message or request being handled, if any);
+   * resolves when the bus has stored it. Returns the event id.
+   */
   async publish<S extends EventSubject>(
     subject: S,
     data: EventPayloadMap[S],
-    correlationId?: string,
+    context?: MessageContext,
   ): Promise<string> {
-    const envelope = this.createEvent(subject, data, correlationId);
-    await this.send(envelope);
+    const envelope = this.createEvent(subject, data, context);
+    await this.send(envelope, context?.trace);
     return envelope.id;
   }
 
@@ -53,20 +60,18 @@ export abstract class BusClient {
   createEvent<S extends EventSubject>(
     subject: S,
     data: EventPayloadMap[S],
-    correlationId?: string,
+    context?: MessageContext,
   ): EventEnvelope {
-    return validateEventEnvelope(
-      subject,
-      createEnvelope(subject, data, this.service, correlationId),
-    );
+    return validateEventEnvelope(subject, createEnvelope(subject, data, this.service, context));
   }
 
   /**
-   * Publishes an envelope built earlier (by `createEvent`), validated again; its id stays the
-   * message id, so publishing it twice stores it once (JetStream's duplicate window).
+   * Publishes an envelope built earlier (by `createEvent`), validated again, with the trace it
+   * carries (if any); its id stays the message id, so publishing it twice stores it once
+   * (JetStream's duplicate window).
    */
-  async publishEnvelope(envelope: EventEnvelope): Promise<void> {
-    await this.send(validateEventEnvelope(envelope.type, envelope));
+  async publishEnvelope(envelope: EventEnvelope, trace?: Context): Promise<void> {
+    await this.send(validateEventEnvelope(envelope.type, envelope), trace);
   }
 
   /** Sends a request to the service that answers `subject`; throws a DomainError for an error reply. */
@@ -75,9 +80,10 @@ export abstract class BusClient {
     data: RequestMap[S],
     options: RequestOptions = {},
   ): Promise<ReplyMap[S]> {
-    const built = createEnvelope(subject, data, this.service, options.correlationId);
+    const { context } = options;
+    const built = createEnvelope(subject, data, this.service, context, options.correlationId);
     const envelope = options.checked ? built : validateRequestEnvelope(subject, built);
-    const reply = await this.exchange(envelope, options.timeoutMs);
+    const reply = await this.exchange(envelope, options.timeoutMs, context?.trace);
     if (!reply.ok)
       throw new DomainError(reply.error.code, reply.error.message, reply.error.details);
     return validateReplyData(subject, reply.data) as ReplyMap[S];
@@ -98,12 +104,16 @@ export abstract class BusClient {
   /** True while the bus connection is usable (readiness). */
   abstract isReady(): boolean;
 
-  /** Hands a validated event to the transport. */
-  protected abstract send(envelope: EventEnvelope): Promise<void>;
+  /** Hands a validated event to the transport, with the trace it carries (if any). */
+  protected abstract send(envelope: EventEnvelope, trace?: Context): Promise<void>;
 
-  /** Delivers a validated request and returns the raw reply; throws `unavailable` when nobody answers. */
+  /**
+   * Delivers a validated request with the trace it carries (if any) and returns the raw reply;
+   * throws `unavailable` when nobody answers.
+   */
   protected abstract exchange(
     envelope: RequestEnvelope,
     timeoutMs: number | undefined,
+    trace: Context | undefined,
   ): Promise<Reply<unknown>>;
 }

@@ -13,13 +13,34 @@ import {
   type Reply,
   type RequestSubject,
 } from '@convergio/contracts';
-import { runInMessageContext } from './message-context.js';
+import { ROOT_CONTEXT, type Context } from '@opentelemetry/api';
+import { messageContext, type MessageContext } from './message-context.js';
 
-/** Handler context: the subject and the validated envelope. */
-export class BusContext extends BaseRpcContext<[string]> {
+/**
+ * A handler's Nest RPC context (`@Ctx()`): the subject, and the MessageContext that envelopes
+ * built for this message are made in (give it to `publish`, `request`, the outbox).
+ */
+export class BusContext extends BaseRpcContext<[string, MessageContext]> {
   getSubject(): string {
     return this.args[0];
   }
+
+  getMessageContext(): MessageContext {
+    return this.args[1];
+  }
+}
+
+/** What the transport knows of a delivered event besides its body. */
+export interface EventDelivery {
+  /**
+   * The stored message (the transport's `<stream>:<sequence>`), which the ids of the events its
+   * handler builds derive from; without it, the event's own id.
+   */
+  delivery?: string;
+  /** The service the transport knows sent it (its NATS subject's last token). */
+  publisher?: string;
+  /** The trace context it carried. */
+  trace?: Context;
 }
 
 /** What happened to one delivered event: the transport acks, retries or drops it. */
@@ -52,17 +73,14 @@ export abstract class BusServer extends Server implements CustomTransportStrateg
   }
 
   /**
-   * Validates and handles one event; never throws. `delivery` names the stored message (the
-   * transport's `<stream>:<sequence>`), which the ids of the events its handler builds derive
-   * from; without it, the event's own id. `publisher` is the service the transport knows sent it
-   * (its NATS subject's last token); an envelope whose `source` is another, or a service that does
-   * not publish the subject, is refused (`EVENT_PUBLISHERS`).
+   * Validates and handles one event; never throws. An envelope whose `source` is not the
+   * delivery's `publisher`, or a service that does not publish the subject, is refused
+   * (`EVENT_PUBLISHERS`).
    */
   async dispatchEvent(
     subject: EventSubject,
     raw: unknown,
-    delivery?: string,
-    publisher?: string,
+    { delivery, publisher, trace }: EventDelivery = {},
   ): Promise<EventOutcome> {
     let envelope;
     try {
@@ -76,11 +94,11 @@ export abstract class BusServer extends Server implements CustomTransportStrateg
     const handler = this.handlerOf(subject);
     if (!handler) return { kind: 'poison', error: new Error(`no handler for ${subject}`) };
     try {
-      await runInMessageContext(
-        envelope.correlation_id,
-        () => settle(handler(envelope, new BusContext([subject]))),
-        { delivery: delivery ?? envelope.id, key: this.eventIdKey },
-      );
+      const context = messageContext(envelope.correlation_id, trace, {
+        delivery: delivery ?? envelope.id,
+        key: this.eventIdKey,
+      });
+      await settle(handler(envelope, new BusContext([subject, context])));
       return { kind: 'done' };
     } catch (error) {
       const permanent = error instanceof DomainError && isPermanentError(error.code);
@@ -91,15 +109,18 @@ export abstract class BusServer extends Server implements CustomTransportStrateg
     }
   }
 
-  /** Validates and answers one request; never throws. */
-  async dispatchRequest(subject: RequestSubject, raw: unknown): Promise<Reply<unknown>> {
+  /** Validates and answers one request sent in `trace`; never throws. */
+  async dispatchRequest(
+    subject: RequestSubject,
+    raw: unknown,
+    trace: Context = ROOT_CONTEXT,
+  ): Promise<Reply<unknown>> {
     try {
       const envelope = validateRequestEnvelope(subject, raw);
       const handler = this.handlerOf(subject);
       if (!handler) throw new DomainError('unavailable', `no handler for ${subject}`);
-      const data = await runInMessageContext(envelope.correlation_id, () =>
-        settle(handler(envelope, new BusContext([subject]))),
-      );
+      const context = messageContext(envelope.correlation_id, trace);
+      const data = await settle(handler(envelope, new BusContext([subject, context])));
       return { ok: true, data: validateReplyData(subject, data) };
     } catch (error) {
       return { ok: false, error: this.toReplyError(subject, error) };

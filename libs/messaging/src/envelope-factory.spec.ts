@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createEnvelope, eventIdKey } from './envelope-factory.js';
-import { runInMessageContext } from './message-context.js';
+import { messageContext } from './message-context.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const data = { plugin_id: 'a.b', version: '1.0.0' };
@@ -8,10 +8,8 @@ const key = eventIdKey('approval', 'approval-nats-password');
 
 /** The ids a handler of delivery `delivery` would give the envelopes it builds, in order. */
 function idsBuiltWhileHandling(delivery: string, types: string[], source = 'approval'): string[] {
-  return runInMessageContext('corr-1', () => types.map((t) => createEnvelope(t, data, source).id), {
-    delivery,
-    key,
-  });
+  const ctx = messageContext('corr-1', undefined, { delivery, key });
+  return types.map((t) => createEnvelope(t, data, source, ctx).id);
 }
 
 describe('createEnvelope', () => {
@@ -35,11 +33,15 @@ describe('createEnvelope', () => {
     const [id] = idsBuiltWhileHandling('EVENTS:7', ['plugin.approved']);
     const unkeyed = createHash('sha256').update('EVENTS:7\nplugin.approved\n0').digest('hex');
     expect(id.replaceAll('-', '').slice(0, 8)).not.toBe(unkeyed.slice(0, 8));
-    const otherKey = runInMessageContext(
-      'corr-1',
-      () => createEnvelope('plugin.approved', data, 'approval').id,
-      { delivery: 'EVENTS:7', key: eventIdKey('approval', 'another password') },
-    );
+    const otherKey = createEnvelope(
+      'plugin.approved',
+      data,
+      'approval',
+      messageContext('corr-1', undefined, {
+        delivery: 'EVENTS:7',
+        key: eventIdKey('approval', 'another password'),
+      }),
+    ).id;
     expect(otherKey).not.toBe(id);
     expect(eventIdKey('approval', undefined)).not.toEqual(key);
     expect(eventIdKey('approval', 'x')).not.toEqual(eventIdKey('registry', 'x'));
@@ -47,7 +49,7 @@ describe('createEnvelope', () => {
 
   it('gives random ids while answering a request: the requester chooses the request id', () => {
     const answer = () =>
-      runInMessageContext('corr-1', () => createEnvelope('plugin.submitted', data, 'registry'));
+      createEnvelope('plugin.submitted', data, 'registry', messageContext('corr-1'));
     const [a, b] = [answer(), answer()];
     expect(a.id).toMatch(UUID);
     expect(a.id).not.toBe(b.id);
@@ -55,10 +57,11 @@ describe('createEnvelope', () => {
   });
 
   it('carries the correlation id of the message being handled, unless one is given', () => {
-    const [carried, given] = runInMessageContext('corr-1', () => [
-      createEnvelope('plugin.approved', data, 'approval'),
-      createEnvelope('plugin.approved', data, 'approval', 'corr-2'),
-    ]);
+    const ctx = messageContext('corr-1');
+    const [carried, given] = [
+      createEnvelope('plugin.approved', data, 'approval', ctx),
+      createEnvelope('plugin.approved', data, 'approval', ctx, 'corr-2'),
+    ];
     expect(carried).toMatchObject({
       correlation_id: 'corr-1',
       type: 'plugin.approved',
@@ -67,19 +70,6 @@ describe('createEnvelope', () => {
       data,
     });
     expect(given?.correlation_id).toBe('corr-2');
-  });
-
-  it('keeps the derived ids inside an async handler', async () => {
-    const build = () =>
-      runInMessageContext(
-        'corr-1',
-        async () => {
-          await Promise.resolve();
-          return createEnvelope('plugin.approved', data, 'approval').id;
-        },
-        { delivery: 'EVENTS:7', key },
-      );
-    expect(await build()).toBe(await build());
   });
 
   it('gives random ids outside a handler, each its own correlation id', () => {

@@ -1,21 +1,22 @@
 import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { ENVELOPE_VERSION, type Envelope } from '@convergio/contracts';
-import { currentMessageContext, type IdDerivation } from './message-context.js';
+import type { IdDerivation, MessageContext } from './message-context.js';
 
 /**
  * Builds an envelope. While a stored event is handled, the id is derived from that delivery
  * with the handling service's key, so a redelivered event republishes the same ids and
  * JetStream de-duplicates them, yet no other bus client can compute an id ahead and publish it
  * first to have the real event dropped as a duplicate. Elsewhere (requests, timers) it is
- * random. The correlation id is carried over from the message being handled.
+ * random. The correlation id is `correlationId`, else the one of the message being handled
+ * (`ctx`), else the envelope's own id.
  */
 export function createEnvelope<T extends string, D>(
   type: T,
   data: D,
   source: string,
+  ctx?: MessageContext,
   correlationId?: string,
 ): Envelope<T, D> {
-  const ctx = currentMessageContext();
   const id = ctx?.derivation
     ? deriveId(ctx.derivation, source, type, ctx.published++)
     : randomUUID();

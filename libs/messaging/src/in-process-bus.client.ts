@@ -7,6 +7,7 @@ import {
   type Reply,
   type RequestEnvelope,
 } from '@convergio/contracts';
+import type { Context } from '@opentelemetry/api';
 import { BusClient, type WatchHandler } from './bus-client.js';
 import { answererOf } from './bus-limits.js';
 import type { InProcessHub } from './in-process-hub.js';
@@ -49,13 +50,17 @@ export class InProcessBusClient extends BusClient {
     });
   }
 
-  protected send(envelope: EventEnvelope): Promise<void> {
-    this.hub.publish(envelope.type, envelope.id, copy(envelope));
+  protected send(envelope: EventEnvelope, trace?: Context): Promise<void> {
+    this.hub.publish(envelope.type, envelope.id, copy(envelope), trace);
     return Promise.resolve();
   }
 
-  protected async exchange(envelope: RequestEnvelope): Promise<Reply<unknown>> {
-    const reply = await this.hub.request(envelope.type, copy(envelope));
+  protected async exchange(
+    envelope: RequestEnvelope,
+    _timeoutMs: number | undefined,
+    trace: Context | undefined,
+  ): Promise<Reply<unknown>> {
+    const reply = await this.hub.request(envelope.type, copy(envelope), trace);
     if (!reply)
       throw new DomainError(
         'unavailable',

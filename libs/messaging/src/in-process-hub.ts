@@ -1,9 +1,12 @@
 import { Logger } from '@nestjs/common';
 import type { Reply } from '@convergio/contracts';
+import { ROOT_CONTEXT, type Context } from '@opentelemetry/api';
 import type { EventOutcome } from './bus-server.js';
 
-type EventHandler = (raw: unknown) => Promise<EventOutcome>;
-type RequestHandler = (raw: unknown) => Promise<Reply<unknown>>;
+/** Handles one event: `raw` as published, `trace` the trace context it was published in. */
+type EventHandler = (raw: unknown, trace: Context) => Promise<EventOutcome>;
+/** Answers one request: `raw` as sent, `trace` the trace context it was sent in. */
+type RequestHandler = (raw: unknown, trace: Context) => Promise<Reply<unknown>>;
 
 const MAX_ATTEMPTS = 8;
 const REMEMBERED_IDS = 10_000;
@@ -41,17 +44,24 @@ export class InProcessHub {
     this.requestHandlers.set(subject, handler);
   }
 
-  /** Stores nothing: delivers to every handler of the subject, each on its own schedule. */
-  publish(subject: string, id: string, raw: unknown): void {
+  /**
+   * Stores nothing: delivers to every handler of the subject, each on its own schedule, with the
+   * trace context it was published in.
+   */
+  publish(subject: string, id: string, raw: unknown, trace: Context = ROOT_CONTEXT): void {
     if (this.seen.has(id)) return;
     this.remember(id);
     for (const { handler, line } of this.eventHandlers.get(subject) ?? [])
-      this.deliver(subject, handler, line, raw, 1);
+      this.deliver(subject, handler, line, { raw, trace }, 1);
   }
 
-  async request(subject: string, raw: unknown): Promise<Reply<unknown> | undefined> {
+  async request(
+    subject: string,
+    raw: unknown,
+    trace: Context = ROOT_CONTEXT,
+  ): Promise<Reply<unknown> | undefined> {
     const handler = this.requestHandlers.get(subject);
-    return handler ? handler(raw) : undefined;
+    return handler ? handler(raw, trace) : undefined;
   }
 
   /** Number of deliveries not yet finished (tests and shutdown wait for zero). */
@@ -76,14 +86,15 @@ export class InProcessHub {
     subject: string,
     handler: EventHandler,
     line: object,
-    raw: unknown,
+    message: { raw: unknown; trace: Context },
     attempt: number,
   ): void {
+    const { raw, trace } = message;
     if (this.closed) return;
     this.inFlight++;
     const previous = this.lines.get(line) ?? Promise.resolve();
     const next = previous.then(async () => {
-      const outcome = this.closed ? ({ kind: 'done' } as const) : await handler(raw);
+      const outcome = this.closed ? ({ kind: 'done' } as const) : await handler(raw, trace);
       this.inFlight--;
       if (outcome.kind === 'done') return;
       if (outcome.kind === 'poison')
@@ -98,7 +109,7 @@ export class InProcessHub {
       setTimeout(
         () => {
           this.inFlight--;
-          this.deliver(subject, handler, line, raw, attempt + 1);
+          this.deliver(subject, handler, line, message, attempt + 1);
         },
         100 * 2 ** attempt,
       ).unref();

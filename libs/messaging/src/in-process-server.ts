@@ -14,9 +14,9 @@ export class InProcessServer extends BusServer {
 
   listen(callback: () => void): void {
     for (const subject of this.eventSubjects())
-      this.hub.onEvent(subject, (raw) => this.dispatchEvent(subject, raw), this);
+      this.hub.onEvent(subject, (raw, trace) => this.dispatchEvent(subject, raw, { trace }), this);
     for (const subject of this.requestSubjects())
-      this.hub.onRequest(subject, (raw) => this.dispatchRequest(subject, raw));
+      this.hub.onRequest(subject, (raw, trace) => this.dispatchRequest(subject, raw, trace));
     callback();
   }
 

@@ -6,6 +6,7 @@ import {
   type JetStreamClient,
 } from '@nats-io/jetstream';
 import { Logger } from '@nestjs/common';
+import type { Context } from '@opentelemetry/api';
 import {
   ClosedConnectionError,
   ConnectionError,
@@ -112,14 +113,14 @@ export class JetStreamBusClient extends BusClient {
    * error is about this event: a subject the stream lacks or this user may not publish, a body
    * over the server's or the stream's size limit.
    */
-  protected async send(envelope: EventEnvelope): Promise<void> {
+  protected async send(envelope: EventEnvelope, trace?: Context): Promise<void> {
     // This client's own service: an envelope claiming another source goes out under this one's
     // name, and every consumer refuses it.
     const subject = natsEventSubject(this.options.prefix, envelope.type, this.options.service);
     try {
       await this.js.publish(subject, JSON.stringify(envelope), {
         msgID: envelope.id,
-        headers: traceHeaders(),
+        headers: traceHeaders(trace),
       });
     } catch (error) {
       throw await this.publishFailure(subject, error);
@@ -149,6 +150,7 @@ export class JetStreamBusClient extends BusClient {
   protected async exchange(
     envelope: RequestEnvelope,
     timeoutMs: number | undefined,
+    trace: Context | undefined,
   ): Promise<Reply<unknown>> {
     const body = JSON.stringify(envelope);
     try {
@@ -156,7 +158,7 @@ export class JetStreamBusClient extends BusClient {
         natsSubject(this.options.prefix, envelope.type),
         body,
         timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
-        traceHeaders(),
+        traceHeaders(trace),
       );
       return msg.json<Reply<unknown>>();
     } catch (error) {

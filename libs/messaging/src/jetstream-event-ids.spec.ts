@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Module, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
-import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
+import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import {
@@ -18,7 +18,9 @@ import { createEnvelope, eventIdKey } from './envelope-factory.js';
 import { MessagingModule, connectBus } from './messaging.module.js';
 import { natsEventSubject, natsSubject, streamName } from './bus-names.js';
 import { provisionEventStream } from './event-stream.js';
-import { runInMessageContext } from './message-context.js';
+import { messageContext, type MessageContext } from './message-context.js';
+import { BusContext } from './bus-server.js';
+import { BusEvent } from './bus-event.decorator.js';
 
 /** The publisher of plugin.unloaded (the only source consumers accept for it). */
 const SERVICE = 'executor';
@@ -28,14 +30,14 @@ const SERVICE = 'executor';
 class Reactor {
   constructor(private readonly bus: BusClient) {}
 
-  @EventPattern(EventSubjects.PluginRevoked)
-  async revoked(@Payload() e: EventEnvelope<'plugin.revoked'>) {
-    await this.unloaded(e.data.plugin_id);
+  @BusEvent(EventSubjects.PluginRevoked)
+  async revoked(@Payload() e: EventEnvelope<'plugin.revoked'>, @Ctx() ctx: BusContext) {
+    await this.unloaded(e.data.plugin_id, ctx.getMessageContext());
   }
 
   @MessagePattern(RequestSubjects.RegistryGetPlugin)
-  async get(@Payload() req: RequestEnvelope<'registry.plugins.get'>) {
-    await this.unloaded(req.data.plugin_id);
+  async get(@Payload() req: RequestEnvelope<'registry.plugins.get'>, @Ctx() ctx: BusContext) {
+    await this.unloaded(req.data.plugin_id, ctx.getMessageContext());
     return {
       plugin_id: req.data.plugin_id,
       name: 'T',
@@ -46,13 +48,12 @@ class Reactor {
     };
   }
 
-  private unloaded(pluginId: string) {
-    return this.bus.publish(EventSubjects.PluginUnloaded, {
-      plugin_id: pluginId,
-      version: '1.0.0',
-      instance: 'i-1',
-      reason: 'revoked',
-    });
+  private unloaded(pluginId: string, context: MessageContext) {
+    return this.bus.publish(
+      EventSubjects.PluginUnloaded,
+      { plugin_id: pluginId, version: '1.0.0', instance: 'i-1', reason: 'revoked' },
+      context,
+    );
   }
 }
 
@@ -126,10 +127,15 @@ describe('event ids a service derives cannot be taken ahead by another bus clien
     // delivery it will have, with the key of a service that has no bus secret.
     const guesses = [
       unkeyedId(`${revoked.id}\nplugin.unloaded\n0`),
-      runInMessageContext('c', () => createEnvelope('plugin.unloaded', {}, SERVICE).id, {
-        delivery: `${stream}:${nextSeq + 2}`,
-        key: eventIdKey(SERVICE, undefined),
-      }),
+      createEnvelope(
+        'plugin.unloaded',
+        {},
+        SERVICE,
+        messageContext('c', undefined, {
+          delivery: `${stream}:${nextSeq + 2}`,
+          key: eventIdKey(SERVICE, undefined),
+        }),
+      ).id,
     ];
     for (const id of guesses)
       await js.publish(natsEventSubject(prefix, EventSubjects.PluginLoaded, SERVICE), '{}', {

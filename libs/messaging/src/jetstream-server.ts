@@ -8,7 +8,6 @@ import {
 } from '@nats-io/jetstream';
 import { nanos, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { DomainError, type EventSubject, type RequestSubject } from '@convergio/contracts';
-import { context } from '@opentelemetry/api';
 import { BusServer } from './bus-server.js';
 import { eventIdKey } from './envelope-factory.js';
 import { traceContextOf } from './trace-headers.js';
@@ -115,9 +114,11 @@ export class JetStreamServer extends BusServer {
       m.term('not JSON');
       return;
     }
-    const outcome = await context.with(traceContextOf(m.headers), () =>
-      this.dispatchEvent(subject, raw, `${m.info.stream}:${m.seq}`, publisher),
-    );
+    const outcome = await this.dispatchEvent(subject, raw, {
+      delivery: `${m.info.stream}:${m.seq}`,
+      publisher,
+      trace: traceContextOf(m.headers),
+    });
     if (outcome.kind === 'done') m.ack();
     else if (outcome.kind === 'poison') {
       this.dropped(subject, m.string(), `refused by its handler: ${String(outcome.error)}`);
@@ -162,9 +163,7 @@ export class JetStreamServer extends BusServer {
           } catch {
             raw = undefined;
           }
-          const reply = await context.with(traceContextOf(msg.headers), () =>
-            this.dispatchRequest(subject, raw),
-          );
+          const reply = await this.dispatchRequest(subject, raw, traceContextOf(msg.headers));
           const body = this.fitted(subject, reply);
           this.replies.run(() => {
             try {

@@ -1,4 +1,4 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { ROOT_CONTEXT, type Context } from '@opentelemetry/api';
 
 /**
  * How the envelopes built while handling a stored event get their ids: a keyed hash of the
@@ -12,27 +12,29 @@ export interface IdDerivation {
   key: Buffer;
 }
 
-/** What is known about the message whose handler is running. */
+/**
+ * What the envelopes built while handling one message or HTTP request inherit from it: its
+ * correlation id, its W3C trace context and, for a stored event, how their ids are derived.
+ * Passed explicitly (a handler gets it from its BusContext, a gateway route from its request),
+ * never through AsyncLocalStorage: on Node 20 an enabled async hook costs every promise of the
+ * process, about a third of the invoke path's CPU (ADR 0031).
+ */
 export interface MessageContext {
-  correlationId: string;
-  /** How many envelopes this handler has built so far. */
-  published: number;
+  /** Absent for an HTTP request: each envelope then starts a correlation of its own. */
+  readonly correlationId?: string;
+  /** The trace the envelopes carry on the bus (`traceparent`); ROOT_CONTEXT for none. */
+  readonly trace: Context;
   /** Absent while answering a request: a request is never redelivered, its envelopes get random ids. */
-  derivation?: IdDerivation;
+  readonly derivation?: IdDerivation;
+  /** How many envelopes have been built in this context so far (the rank in derived ids). */
+  published: number;
 }
 
-const storage = new AsyncLocalStorage<MessageContext>();
-
-/** Runs `fn` as the handling of one message. */
-export function runInMessageContext<T>(
-  correlationId: string,
-  fn: () => T,
+/** A context for one message or request: `correlationId`, `trace` (none: ROOT_CONTEXT), `derivation`. */
+export function messageContext(
+  correlationId: string | undefined,
+  trace: Context = ROOT_CONTEXT,
   derivation?: IdDerivation,
-): T {
-  return storage.run({ correlationId, published: 0, derivation }, fn);
-}
-
-/** The message being handled, if any. */
-export function currentMessageContext(): MessageContext | undefined {
-  return storage.getStore();
+): MessageContext {
+  return { correlationId, trace, derivation, published: 0 };
 }

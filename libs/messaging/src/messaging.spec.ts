@@ -13,6 +13,7 @@ import {
 } from '@convergio/contracts';
 import { BusClient } from './bus-client.js';
 import { BusController } from './bus-error.filter.js';
+import { messageContext } from './message-context.js';
 import { MessagingModule, connectBus, type MessagingOptions } from './messaging.module.js';
 import { natsEventSubject, natsSubject, streamName } from './bus-names.js';
 import { jetstreamManager } from '@nats-io/jetstream';
@@ -128,7 +129,7 @@ describe.each<[string, () => MessagingOptions]>([
     const id = await bus.publish(
       EventSubjects.PluginRevoked,
       { plugin_id: 'a.b', version: '1.0.0', revoked_by: 'admin' },
-      'corr-1',
+      messageContext('corr-1'),
     );
     await eventually(() => expect(seen.revoked.map((e) => e.id)).toEqual([id]));
     expect(seen.revoked[0]).toMatchObject({

@@ -1,12 +1,13 @@
-import { context, propagation, ROOT_CONTEXT, type Context } from '@opentelemetry/api';
+import { propagation, ROOT_CONTEXT, type Context } from '@opentelemetry/api';
 import { headers as natsHeaders, type MsgHdrs } from '@nats-io/transport-node';
 
 const TRACE_HEADERS = ['traceparent', 'tracestate'];
 
-/** NATS headers carrying the active trace context, or undefined when there is none. */
-export function traceHeaders(): MsgHdrs | undefined {
+/** NATS headers carrying the trace context `trace`, or undefined when there is none. */
+export function traceHeaders(trace: Context | undefined): MsgHdrs | undefined {
+  if (!trace) return undefined;
   const carrier: Record<string, string> = {};
-  propagation.inject(context.active(), carrier);
+  propagation.inject(trace, carrier);
   const present = TRACE_HEADERS.filter((k) => carrier[k]);
   if (present.length === 0) return undefined;
   const h = natsHeaders();

@@ -8,7 +8,9 @@ import type {
   TransactionRollbackEvent,
 } from 'typeorm';
 import type { EventEnvelope, EventPayloadMap, EventSubject } from '@convergio/contracts';
+import type { Context } from '@opentelemetry/api';
 import type { BusClient } from './bus-client.js';
+import type { MessageContext } from './message-context.js';
 import { BusUnavailableError } from './bus-unavailable.error.js';
 import { OutboxRows } from './outbox-rows.js';
 import { DEFAULT_OUTBOX_SETTINGS, type OutboxSettings } from './outbox-settings.js';
@@ -20,6 +22,8 @@ const MAX_REASON = 500;
 
 /** How one publish ended: sent, failed because of the event, or the bus was unavailable. */
 type Outcome = 'sent' | 'failed' | BusUnavailableError;
+/** An event written in an open transaction, with the trace its first publish carries. */
+type Outgoing = { envelope: EventEnvelope; trace?: Context };
 
 /**
  * A transactional outbox (one `<schema>.outbox` table per service): `add` writes an event in the
@@ -44,7 +48,7 @@ export class TransactionalOutbox implements EntitySubscriberInterface {
    */
   private readonly added = new WeakMap<
     QueryRunner,
-    { events: EventEnvelope[]; savepointRolledBack: boolean }
+    { events: Outgoing[]; savepointRolledBack: boolean }
   >();
 
   constructor(
@@ -60,31 +64,41 @@ export class TransactionalOutbox implements EntitySubscriberInterface {
   }
 
   /**
-   * Writes an event in the transaction of `manager`, to be published once it commits. Returns the
-   * event id. Throws a DomainError `validation_failed` for bad data (nothing written), and an
-   * Error when `manager` is not inside a transaction.
+   * Writes an event built in `context` (the message or request being handled, if any) in the
+   * transaction of `manager`, to be published once it commits. Returns the event id. Throws a
+   * DomainError `validation_failed` for bad data (nothing written), and an Error when `manager`
+   * is not inside a transaction.
    */
   async add<S extends EventSubject>(
     manager: EntityManager,
     subject: S,
     data: EventPayloadMap[S],
-    correlationId?: string,
+    context?: MessageContext,
   ): Promise<string> {
     const runner = manager.queryRunner;
     if (!runner?.isTransactionActive)
       throw new Error('TransactionalOutbox.add needs a transaction');
-    const envelope = this.bus.createEvent(subject, data, correlationId);
+    const envelope = this.bus.createEvent(subject, data, context);
     // A handler's events have ids derived from the message it handles: a retry adds the same rows.
     await this.rows.insert(manager, envelope);
+    // The trace goes with the commit's publish only: the relay's later one carries none.
+    const event = { envelope, trace: context?.trace };
     const open = this.added.get(runner);
-    if (open) open.events.push(envelope);
-    else this.added.set(runner, { events: [envelope], savepointRolledBack: false });
+    if (open) open.events.push(event);
+    else this.added.set(runner, { events: [event], savepointRolledBack: false });
     return envelope.id;
   }
 
-  /** Writes and publishes one event in a transaction of its own (a record with no state change). */
-  async record<S extends EventSubject>(subject: S, data: EventPayloadMap[S]): Promise<string> {
-    return this.dataSource.transaction((manager) => this.add(manager, subject, data));
+  /**
+   * Writes and publishes one event built in `context` in a transaction of its own (a record
+   * with no state change).
+   */
+  async record<S extends EventSubject>(
+    subject: S,
+    data: EventPayloadMap[S],
+    context?: MessageContext,
+  ): Promise<string> {
+    return this.dataSource.transaction((manager) => this.add(manager, subject, data, context));
   }
 
   /**
@@ -126,17 +140,17 @@ export class TransactionalOutbox implements EntitySubscriberInterface {
    * marked on its own. One failing because of itself is counted and the next ones still go; a
    * bus outage leaves it and the rest to the relay.
    */
-  private async publish(runner: QueryRunner, events: EventEnvelope[], recheck: boolean) {
+  private async publish(runner: QueryRunner, events: Outgoing[], recheck: boolean) {
     let committed = events;
     if (recheck) {
       const kept = await this.rows.existing(
         runner,
-        events.map((e) => e.id),
+        events.map((e) => e.envelope.id),
       );
-      committed = events.filter((e) => kept.has(e.id));
+      committed = events.filter((e) => kept.has(e.envelope.id));
     }
-    for (const [i, event] of committed.entries()) {
-      const outcome = await this.attempt(runner, event.id, event.type, () => event);
+    for (const [i, { envelope, trace }] of committed.entries()) {
+      const outcome = await this.attempt(runner, envelope.id, envelope.type, () => envelope, trace);
       if (outcome instanceof BusUnavailableError) {
         this.log.warn(`${committed.length - i} event(s) left for the relay: ${outcome.message}`);
         return;
@@ -202,9 +216,10 @@ export class TransactionalOutbox implements EntitySubscriberInterface {
     eventId: string,
     subject: string,
     envelope: () => EventEnvelope,
+    trace?: Context,
   ): Promise<Outcome> {
     try {
-      await this.bus.publishEnvelope(envelope());
+      await this.bus.publishEnvelope(envelope(), trace);
     } catch (error) {
       const reason = reasonOf(error);
       if (error instanceof BusUnavailableError) {

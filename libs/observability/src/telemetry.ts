@@ -1,5 +1,4 @@
-import { context, metrics, propagation } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { metrics, propagation } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { defaultResource, emptyResource, resourceFromAttributes } from '@opentelemetry/resources';
@@ -8,15 +7,16 @@ import { MeterProvider, type MetricProducer } from '@opentelemetry/sdk-metrics';
 let exporter: PrometheusExporter | undefined;
 
 /**
- * Sets up OpenTelemetry for this process once: W3C trace context propagation across
- * async calls, and metrics collected for Prometheus (served by the app at /metrics,
+ * Sets up OpenTelemetry for this process once: W3C trace context propagation (traceparent),
+ * and metrics collected for Prometheus (served by the app at /metrics,
  * never on a port of the exporter's own), as the OpenTelemetry service `serviceName` (the
  * `service` of the process's log lines: `gateway`, ..., `convergio` in standalone mode), which
  * /metrics shows as `service_name` on `target_info`. The first call's name holds.
  */
 export function initTelemetry(serviceName: string): PrometheusExporter {
   if (exporter) return exporter;
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  // No context manager: trace context is passed explicitly (MessageContext), since on Node 20 the
+  // async hook behind AsyncLocalStorage costs every promise of the process (ADR 0031).
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   exporter = new PrometheusExporter({ preventServerStart: true, metricProducers: [registered] });
   // The SDK's own attributes (telemetry.sdk.*) stay; service.name replaces its

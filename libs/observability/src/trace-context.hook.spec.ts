@@ -1,20 +1,17 @@
+import { context } from '@opentelemetry/api';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { initTelemetry } from './telemetry.js';
-import { currentTraceId } from './trace-id.js';
-import { traceContextHook } from './trace-context.hook.js';
+import { requestTrace, traceContextHook, traceIdOf } from './trace-context.hook.js';
 
 function run(headers: Record<string, string>) {
   const set: Record<string, string> = {};
   const reply = {
     raw: { setHeader: (k: string, v: string) => (set[k] = v) },
   } as unknown as FastifyReply;
-  let seen: string | undefined;
-  traceContextHook(
-    { headers } as unknown as FastifyRequest,
-    reply,
-    () => (seen = currentTraceId()),
-  );
-  return { seen, responseHeader: set.traceparent };
+  const raw = {} as FastifyRequest['raw'];
+  let called = false;
+  traceContextHook({ headers, raw } as unknown as FastifyRequest, reply, () => (called = true));
+  return { called, seen: traceIdOf(requestTrace(raw)), responseHeader: set.traceparent };
 }
 
 describe('traceContextHook', () => {
@@ -22,7 +19,10 @@ describe('traceContextHook', () => {
 
   it("continues the caller's trace", () => {
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
-    const { seen, responseHeader } = run({ traceparent: `00-${traceId}-00f067aa0ba902b7-01` });
+    const { called, seen, responseHeader } = run({
+      traceparent: `00-${traceId}-00f067aa0ba902b7-01`,
+    });
+    expect(called).toBe(true);
     expect(seen).toBe(traceId);
     expect(responseHeader).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
   });
@@ -35,8 +35,9 @@ describe('traceContextHook', () => {
     }
   });
 
-  it('runs nothing else in that trace', () => {
-    run({});
-    expect(currentTraceId()).toBeUndefined();
+  it('gives each request its own trace and makes none active', () => {
+    expect(run({}).seen).not.toBe(run({}).seen);
+    expect(traceIdOf(context.active())).toBeUndefined();
+    expect(traceIdOf(requestTrace({} as FastifyRequest['raw']))).toBeUndefined();
   });
 });

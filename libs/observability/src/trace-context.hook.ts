@@ -1,19 +1,27 @@
 import { randomBytes } from 'node:crypto';
-import { context, propagation, trace, TraceFlags, isSpanContextValid } from '@opentelemetry/api';
+import {
+  propagation,
+  ROOT_CONTEXT,
+  trace,
+  TraceFlags,
+  isSpanContextValid,
+  type Context,
+} from '@opentelemetry/api';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
+const traces = new WeakMap<FastifyRequest['raw'], Context>();
+
 /**
- * Fastify `preHandler` hook: continues the caller's W3C trace (traceparent header) or starts
- * one, for the rest of the request: everything the request sends on the bus carries it. A
- * pre-handler, not a request hook: the body is read by then, so the handler runs on from here
- * in this context (stream callbacks would otherwise run outside it).
+ * Fastify hook: continues the caller's W3C trace (traceparent header) or starts one, and keeps
+ * it for `requestTrace`: everything the request sends on the bus carries it. Kept per request,
+ * not made active: there is no context manager (ADR 0031).
  */
 export function traceContextHook(
   request: FastifyRequest,
   reply: FastifyReply,
   done: () => void,
 ): void {
-  let ctx = propagation.extract(context.active(), request.headers);
+  let ctx = propagation.extract(ROOT_CONTEXT, request.headers);
   if (
     !isSpanContextValid(trace.getSpanContext(ctx) ?? { traceId: '', spanId: '', traceFlags: 0 })
   ) {
@@ -23,9 +31,20 @@ export function traceContextHook(
       traceFlags: TraceFlags.SAMPLED,
     });
   }
+  traces.set(request.raw, ctx);
   // On the raw response, so responses a handler writes itself (streams, /metrics) carry it too.
   reply.raw.setHeader('traceparent', traceparentOf(ctx));
-  context.with(ctx, done);
+  done();
+}
+
+/** The trace context `traceContextHook` gave the request `raw` (Node's); ROOT_CONTEXT before it ran. */
+export function requestTrace(raw: FastifyRequest['raw']): Context {
+  return traces.get(raw) ?? ROOT_CONTEXT;
+}
+
+/** The trace id `ctx` carries, if any. */
+export function traceIdOf(ctx: Context): string | undefined {
+  return trace.getSpanContext(ctx)?.traceId;
 }
 
 const POOL_BYTES = 4096;
@@ -45,7 +64,7 @@ function randomHex(bytes: number): string {
   return pool.toString('hex', used - bytes, used);
 }
 
-function traceparentOf(ctx: ReturnType<typeof context.active>): string {
+function traceparentOf(ctx: Context): string {
   const carrier: Record<string, string> = {};
   propagation.inject(ctx, carrier);
   return carrier.traceparent ?? '';

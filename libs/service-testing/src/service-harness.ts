@@ -18,6 +18,7 @@ import {
   BusServer,
   connectBus,
   createEnvelope,
+  type MessageContext,
   InProcessBusClient,
   InProcessHub,
   MessagingModule,
@@ -130,9 +131,9 @@ class DriverBusClient extends InProcessBusClient {
   override createEvent<S extends EventSubject>(
     subject: S,
     data: EventPayloadMap[S],
-    correlationId?: string,
+    context?: MessageContext,
   ): EventEnvelope {
     const publisher = EVENT_PUBLISHERS[subject][0];
-    return validateEventEnvelope(subject, createEnvelope(subject, data, publisher, correlationId));
+    return validateEventEnvelope(subject, createEnvelope(subject, data, publisher, context));
   }
 }

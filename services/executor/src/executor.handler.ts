@@ -1,5 +1,5 @@
 import { Inject } from '@nestjs/common';
-import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
+import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
 import {
   EventSubjects,
   RequestSubjects,
@@ -7,7 +7,7 @@ import {
   type ReplyMap,
   type RequestEnvelope,
 } from '@convergio/contracts';
-import { BusController } from '@convergio/messaging';
+import { BusContext, BusController, BusEvent } from '@convergio/messaging';
 import type { ExecutorSettings } from './config/executor.config.js';
 import { EXECUTOR_SETTINGS } from './invocations/executor-limits.js';
 import { LifecycleService } from './versions/lifecycle.service.js';
@@ -23,34 +23,34 @@ export class ExecutorHandler {
     @Inject(EXECUTOR_SETTINGS) private readonly settings: ExecutorSettings,
   ) {}
 
-  @EventPattern(EventSubjects.PluginSubmitted)
+  @BusEvent(EventSubjects.PluginSubmitted)
   onSubmitted(@Payload() e: EventEnvelope<'plugin.submitted'>) {
     return this.lifecycle.onSubmitted(e);
   }
 
-  @EventPattern(EventSubjects.PluginRejected)
+  @BusEvent(EventSubjects.PluginRejected)
   onRejected(@Payload() e: EventEnvelope<'plugin.rejected'>) {
     return this.lifecycle.onRejected(e);
   }
 
-  @EventPattern(EventSubjects.PluginApproved)
-  onApproved(@Payload() e: EventEnvelope<'plugin.approved'>) {
-    return this.lifecycle.onApproved(e);
+  @BusEvent(EventSubjects.PluginApproved)
+  onApproved(@Payload() e: EventEnvelope<'plugin.approved'>, @Ctx() ctx: BusContext) {
+    return this.lifecycle.onApproved(e, ctx.getMessageContext());
   }
 
-  @EventPattern(EventSubjects.PluginRevoked)
-  onRevoked(@Payload() e: EventEnvelope<'plugin.revoked'>) {
-    return this.lifecycle.onRevoked(e);
+  @BusEvent(EventSubjects.PluginRevoked)
+  onRevoked(@Payload() e: EventEnvelope<'plugin.revoked'>, @Ctx() ctx: BusContext) {
+    return this.lifecycle.onRevoked(e, ctx.getMessageContext());
   }
 
   @MessagePattern(RequestSubjects.ExecutorInvoke)
-  invoke(@Payload() req: RequestEnvelope<'executor.invoke'>) {
-    return this.invocations.invoke(req.data);
+  invoke(@Payload() req: RequestEnvelope<'executor.invoke'>, @Ctx() ctx: BusContext) {
+    return this.invocations.invoke(req.data, ctx.getMessageContext());
   }
 
   @MessagePattern(RequestSubjects.ExecutorInvokeBatch)
-  invokeBatch(@Payload() req: RequestEnvelope<'executor.invoke-batch'>) {
-    return this.invocations.invokeBatch(req.data);
+  invokeBatch(@Payload() req: RequestEnvelope<'executor.invoke-batch'>, @Ctx() ctx: BusContext) {
+    return this.invocations.invokeBatch(req.data, ctx.getMessageContext());
   }
 
   @MessagePattern(RequestSubjects.ExecutorListTools)

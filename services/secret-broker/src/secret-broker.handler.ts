@@ -1,11 +1,11 @@
-import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
+import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
 import {
   EventSubjects,
   RequestSubjects,
   type EventEnvelope,
   type RequestEnvelope,
 } from '@convergio/contracts';
-import { BusController } from '@convergio/messaging';
+import { BusContext, BusController, BusEvent } from '@convergio/messaging';
 import { SecretGrantsService } from './grants/secret-grants.service.js';
 import { SecretReadService } from './reads/secret-read.service.js';
 import { SecretsAdminService } from './stores/secrets-admin.service.js';
@@ -20,17 +20,17 @@ export class SecretBrokerHandler {
     private readonly admin: SecretsAdminService,
   ) {}
 
-  @EventPattern(EventSubjects.PluginApproved)
+  @BusEvent(EventSubjects.PluginApproved)
   onApproved(@Payload() e: EventEnvelope<'plugin.approved'>) {
     return this.grants.onApproved(e);
   }
 
-  @EventPattern(EventSubjects.PluginRevoked)
+  @BusEvent(EventSubjects.PluginRevoked)
   onRevoked(@Payload() e: EventEnvelope<'plugin.revoked'>) {
     return this.grants.onRevoked(e);
   }
 
-  @EventPattern(EventSubjects.SignerRevoked)
+  @BusEvent(EventSubjects.SignerRevoked)
   onSignerRevoked(@Payload() e: EventEnvelope<'signer.revoked'>) {
     return this.grants.onSignerRevoked(e);
   }
@@ -41,17 +41,17 @@ export class SecretBrokerHandler {
   }
 
   @MessagePattern(RequestSubjects.SecretsRead)
-  read(@Payload() req: RequestEnvelope<'secrets.read'>) {
-    return this.reads.read(req.data);
+  read(@Payload() req: RequestEnvelope<'secrets.read'>, @Ctx() ctx: BusContext) {
+    return this.reads.read(req.data, ctx.getMessageContext());
   }
 
   @MessagePattern(RequestSubjects.SecretsPut)
-  put(@Payload() req: RequestEnvelope<'secrets.put'>) {
-    return this.admin.put(req.data);
+  put(@Payload() req: RequestEnvelope<'secrets.put'>, @Ctx() ctx: BusContext) {
+    return this.admin.put(req.data, ctx.getMessageContext());
   }
 
   @MessagePattern(RequestSubjects.SecretsDelete)
-  delete(@Payload() req: RequestEnvelope<'secrets.delete'>) {
-    return this.admin.delete(req.data);
+  delete(@Payload() req: RequestEnvelope<'secrets.delete'>, @Ctx() ctx: BusContext) {
+    return this.admin.delete(req.data, ctx.getMessageContext());
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { EventSubjects, type EventEnvelope } from '@convergio/contracts';
-import { TransactionalOutbox } from '@convergio/messaging';
+import { TransactionalOutbox, type MessageContext } from '@convergio/messaging';
 import { handleOnce, processedEventEntity } from '@convergio/persistence';
 import { APPROVAL_SCHEMA, APPROVAL_SERVICE } from '../approval.schema.js';
 import { Approval } from './approval.entity.js';
@@ -20,7 +20,10 @@ export class ApprovalWithdrawals {
     private readonly outbox: TransactionalOutbox,
   ) {}
 
-  async onKeyRevoked(event: EventEnvelope<'api_key.revoked'>): Promise<void> {
+  async onKeyRevoked(
+    event: EventEnvelope<'api_key.revoked'>,
+    context: MessageContext,
+  ): Promise<void> {
     const { key_id: approver, actor } = event.data;
     await handleOnce(this.dataSource, ProcessedEvent, APPROVAL_SERVICE, event.id, async (m) => {
       const pending = await m
@@ -33,12 +36,17 @@ export class ApprovalWithdrawals {
       for (const approval of pending) {
         approval.approvals = approval.approvals.filter((a) => a.actor !== approver);
         await m.save(approval);
-        await this.outbox.add(m, EventSubjects.ApprovalWithdrawn, {
-          plugin_id: approval.pluginId,
-          version: approval.version,
-          approver,
-          actor,
-        });
+        await this.outbox.add(
+          m,
+          EventSubjects.ApprovalWithdrawn,
+          {
+            plugin_id: approval.pluginId,
+            version: approval.version,
+            approver,
+            actor,
+          },
+          context,
+        );
       }
     });
   }

@@ -1,11 +1,11 @@
-import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
+import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
 import {
   EventSubjects,
   RequestSubjects,
   type EventEnvelope,
   type RequestEnvelope,
 } from '@convergio/contracts';
-import { BusController } from '@convergio/messaging';
+import { BusContext, BusController, BusEvent } from '@convergio/messaging';
 import { ApprovalQueue } from './approval-queue.js';
 import { ApprovalService } from './approval.service.js';
 import { ApprovalWithdrawals } from './approval-withdrawals.js';
@@ -20,22 +20,22 @@ export class ApprovalHandler {
     private readonly withdrawals: ApprovalWithdrawals,
   ) {}
 
-  @EventPattern(EventSubjects.PluginVerified)
-  onVerified(@Payload() event: EventEnvelope<'plugin.verified'>) {
-    return this.approvals.onVerified(event);
+  @BusEvent(EventSubjects.PluginVerified)
+  onVerified(@Payload() event: EventEnvelope<'plugin.verified'>, @Ctx() ctx: BusContext) {
+    return this.approvals.onVerified(event, ctx.getMessageContext());
   }
 
-  @EventPattern(EventSubjects.PluginRevoked)
+  @BusEvent(EventSubjects.PluginRevoked)
   onRevoked(@Payload() event: EventEnvelope<'plugin.revoked'>) {
     return this.approvals.onRevoked(event);
   }
 
-  @EventPattern(EventSubjects.ApiKeyRevoked)
-  onKeyRevoked(@Payload() event: EventEnvelope<'api_key.revoked'>) {
-    return this.withdrawals.onKeyRevoked(event);
+  @BusEvent(EventSubjects.ApiKeyRevoked)
+  onKeyRevoked(@Payload() event: EventEnvelope<'api_key.revoked'>, @Ctx() ctx: BusContext) {
+    return this.withdrawals.onKeyRevoked(event, ctx.getMessageContext());
   }
 
-  @EventPattern(EventSubjects.PluginSignerChanged)
+  @BusEvent(EventSubjects.PluginSignerChanged)
   onSignerChanged(@Payload() event: EventEnvelope<'plugin.signer_changed'>) {
     return this.approvals.onSignerChanged(event);
   }
@@ -46,7 +46,7 @@ export class ApprovalHandler {
   }
 
   @MessagePattern(RequestSubjects.ApprovalDecide)
-  decide(@Payload() req: RequestEnvelope<'approval.decide'>) {
-    return this.decisions.decide(req.data);
+  decide(@Payload() req: RequestEnvelope<'approval.decide'>, @Ctx() ctx: BusContext) {
+    return this.decisions.decide(req.data, ctx.getMessageContext());
   }
 }

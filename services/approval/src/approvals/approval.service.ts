@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { EventSubjects, type EventEnvelope } from '@convergio/contracts';
 import { asksForMore, diffPermissions } from '@convergio/manifest';
-import { TransactionalOutbox } from '@convergio/messaging';
+import { TransactionalOutbox, type MessageContext } from '@convergio/messaging';
 import { handleOnce, processedEventEntity } from '@convergio/persistence';
 import { APPROVAL_SCHEMA, APPROVAL_SERVICE } from '../approval.schema.js';
 import { AcceptedSigner } from './accepted-signer.entity.js';
@@ -27,7 +27,10 @@ export class ApprovalService {
     private readonly outbox: TransactionalOutbox,
   ) {}
 
-  async onVerified(event: EventEnvelope<'plugin.verified'>): Promise<void> {
+  async onVerified(
+    event: EventEnvelope<'plugin.verified'>,
+    context: MessageContext,
+  ): Promise<void> {
     const d = event.data;
     await handleOnce(
       this.dataSource,
@@ -80,13 +83,18 @@ export class ApprovalService {
         });
         await manager.save(approval);
         if (revoked) return;
-        if (!needsAdmin) await this.publishApproved(manager, approval);
+        if (!needsAdmin) await this.publishApproved(manager, approval, context);
         else
-          await this.outbox.add(manager, EventSubjects.ApprovalRequested, {
-            plugin_id: approval.pluginId,
-            version: approval.version,
-            high_risk_permissions: approval.highRisk,
-          });
+          await this.outbox.add(
+            manager,
+            EventSubjects.ApprovalRequested,
+            {
+              plugin_id: approval.pluginId,
+              version: approval.version,
+              high_risk_permissions: approval.highRisk,
+            },
+            context,
+          );
       },
     );
   }
@@ -129,22 +137,31 @@ export class ApprovalService {
   }
 
   /** Announces an approved version (and accepts its signer for the plugin id's next versions). */
-  async publishApproved(manager: EntityManager, a: Approval): Promise<void> {
+  async publishApproved(
+    manager: EntityManager,
+    a: Approval,
+    context: MessageContext,
+  ): Promise<void> {
     if (a.signedBy)
       await manager.save(AcceptedSigner, {
         pluginId: a.pluginId,
         signerId: a.signedBy.signer_id,
       });
-    await this.outbox.add(manager, EventSubjects.PluginApproved, {
-      plugin_id: a.pluginId,
-      version: a.version,
-      manifest: a.manifest,
-      module_sha256: a.moduleSha256,
-      trust: a.trust,
-      approved_by: a.decidedBy ?? AUTO_APPROVER,
-      actor: a.decidedBy && a.decidedBy !== AUTO_APPROVER ? a.decidedBy : APPROVAL_SERVICE,
-      ...(a.approvals.length > 0 && { approvers: a.approvals.map((r) => r.actor) }),
-      ...(a.note ? { note: a.note } : {}),
-    });
+    await this.outbox.add(
+      manager,
+      EventSubjects.PluginApproved,
+      {
+        plugin_id: a.pluginId,
+        version: a.version,
+        manifest: a.manifest,
+        module_sha256: a.moduleSha256,
+        trust: a.trust,
+        approved_by: a.decidedBy ?? AUTO_APPROVER,
+        actor: a.decidedBy && a.decidedBy !== AUTO_APPROVER ? a.decidedBy : APPROVAL_SERVICE,
+        ...(a.approvals.length > 0 && { approvers: a.approvals.map((r) => r.actor) }),
+        ...(a.note ? { note: a.note } : {}),
+      },
+      context,
+    );
   }
 }

@@ -6,7 +6,7 @@ import {
   type ApprovalItem,
   type RequestMap,
 } from '@convergio/contracts';
-import { TransactionalOutbox } from '@convergio/messaging';
+import { TransactionalOutbox, type MessageContext } from '@convergio/messaging';
 import { APPROVAL_SETTINGS, type ApprovalSettings } from '../config/approval.config.js';
 import { toItem } from './approval-item.js';
 import { Approval } from './approval.entity.js';
@@ -48,26 +48,34 @@ export class DecisionService implements OnApplicationBootstrap {
    * `trust_differs`) or forbidden (`self_approval_forbidden`, `second_approver_required`); a
    * forbidden refusal is announced as plugin.approval_refused.
    */
-  async decide(req: DecideRequest): Promise<ApprovalItem> {
+  async decide(req: DecideRequest, context: MessageContext): Promise<ApprovalItem> {
     try {
-      return await this.dataSource.transaction((manager) => this.decideIn(manager, req));
+      return await this.dataSource.transaction((manager) => this.decideIn(manager, req, context));
     } catch (error) {
       if (error instanceof DomainError && error.code === 'forbidden')
-        await this.outbox.record(EventSubjects.ApprovalRefused, {
-          plugin_id: req.plugin_id,
-          version: req.version,
-          actor: req.decided_by,
-          decision: req.decision,
-          code: error.details[0]?.code ?? error.code,
-          message: error.message,
-        });
+        await this.outbox.record(
+          EventSubjects.ApprovalRefused,
+          {
+            plugin_id: req.plugin_id,
+            version: req.version,
+            actor: req.decided_by,
+            decision: req.decision,
+            code: error.details[0]?.code ?? error.code,
+            message: error.message,
+          },
+          context,
+        );
       throw error;
     }
   }
 
-  private async decideIn(manager: EntityManager, req: DecideRequest): Promise<ApprovalItem> {
+  private async decideIn(
+    manager: EntityManager,
+    req: DecideRequest,
+    context: MessageContext,
+  ): Promise<ApprovalItem> {
     const approval = await findPending(manager, req.plugin_id, req.version);
-    if (req.decision === 'reject') return this.reject(manager, approval, req);
+    if (req.decision === 'reject') return this.reject(manager, approval, req, context);
     // Who may approve is checked first, so that a forbidden attempt is always recorded.
     checkApprover(
       approval,
@@ -104,15 +112,20 @@ export class DecisionService implements OnApplicationBootstrap {
     const required = approvalsRequired(approval.manifest, trust);
     if (approval.approvals.length < required) {
       await manager.save(approval);
-      await this.outbox.add(manager, EventSubjects.ApprovalRecorded, {
-        plugin_id: approval.pluginId,
-        version: approval.version,
-        actor: req.decided_by,
-        trust,
-        ...(note !== null && { note }),
-        approvals: approval.approvals.length,
-        approvals_required: required,
-      });
+      await this.outbox.add(
+        manager,
+        EventSubjects.ApprovalRecorded,
+        {
+          plugin_id: approval.pluginId,
+          version: approval.version,
+          actor: req.decided_by,
+          trust,
+          ...(note !== null && { note }),
+          approvals: approval.approvals.length,
+          approvals_required: required,
+        },
+        context,
+      );
       return toItem(approval);
     }
     Object.assign(approval, {
@@ -123,7 +136,7 @@ export class DecisionService implements OnApplicationBootstrap {
       trust,
     });
     await manager.save(approval);
-    await this.approvals.publishApproved(manager, approval);
+    await this.approvals.publishApproved(manager, approval, context);
     return toItem(approval);
   }
 
@@ -131,6 +144,7 @@ export class DecisionService implements OnApplicationBootstrap {
     manager: EntityManager,
     approval: Approval,
     req: DecideRequest,
+    context: MessageContext,
   ): Promise<ApprovalItem> {
     Object.assign(approval, {
       status: 'rejected',
@@ -139,14 +153,19 @@ export class DecisionService implements OnApplicationBootstrap {
       note: req.note ?? null,
     });
     await manager.save(approval);
-    await this.outbox.add(manager, EventSubjects.PluginRejected, {
-      plugin_id: approval.pluginId,
-      version: approval.version,
-      stage: 'approval',
-      reasons: [{ code: 'rejected_by_admin', message: req.note ?? 'rejected by an admin' }],
-      rejected_by: req.decided_by,
-      actor: req.decided_by,
-    });
+    await this.outbox.add(
+      manager,
+      EventSubjects.PluginRejected,
+      {
+        plugin_id: approval.pluginId,
+        version: approval.version,
+        stage: 'approval',
+        reasons: [{ code: 'rejected_by_admin', message: req.note ?? 'rejected by an admin' }],
+        rejected_by: req.decided_by,
+        actor: req.decided_by,
+      },
+      context,
+    );
     return toItem(approval);
   }
 }

@@ -1,11 +1,11 @@
-import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
+import { MessagePattern, Payload } from '@nestjs/microservices';
 import {
   ALL_EVENT_SUBJECTS,
   RequestSubjects,
   type EventEnvelope,
   type RequestEnvelope,
 } from '@convergio/contracts';
-import { BusController } from '@convergio/messaging';
+import { BusController, BusEvent } from '@convergio/messaging';
 import { ChainVerifyService } from '../chain/chain-verify.service.js';
 import { AuditQueryService } from '../query/audit-query.service.js';
 import { AuditWriter } from './audit-writer.js';
@@ -22,7 +22,7 @@ export class AuditHandler {
     private readonly chain: ChainVerifyService,
   ) {}
 
-  @EventPattern([...ALL_EVENT_SUBJECTS])
+  @BusEvent([...ALL_EVENT_SUBJECTS])
   record(@Payload() event: EventEnvelope) {
     return this.writer.append(event);
   }

@@ -5,7 +5,7 @@ import {
   unescapeAuditText,
   type EventSubject,
 } from '@convergio/contracts';
-import { BusServer } from '@convergio/messaging';
+import { BusServer, messageContext } from '@convergio/messaging';
 import { startServiceHarness, type ServiceHarness } from '@convergio/service-testing';
 import { expectEventually } from '@convergio/testing';
 import { auditPersistence, AuditModule } from '../index.js';
@@ -32,7 +32,7 @@ describe('audit service', () => {
         target: '/etc/passwd',
         reason: 'outside allowlist',
       },
-      'corr-7',
+      messageContext('corr-7'),
     );
     await h.bus.publish(EventSubjects.PluginCrashed, {
       plugin_id: 'a.one',
@@ -130,7 +130,7 @@ describe('audit service', () => {
         module_size: 1,
         submitted_by: 'k',
       },
-      'corr\ud800',
+      messageContext('corr\ud800'),
     );
     expect(await h.redeliver(id)).toEqual({ kind: 'done' });
     const [event] = (await query({ plugin_id: 'a.keys', limit: 10 })).events;

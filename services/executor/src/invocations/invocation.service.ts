@@ -7,8 +7,8 @@ import {
   type RequestMap,
 } from '@convergio/contracts';
 import { ArtifactError } from '@convergio/artifacts';
-import { BusClient } from '@convergio/messaging';
-import { currentTraceId } from '@convergio/observability';
+import { BusClient, type MessageContext } from '@convergio/messaging';
+import { traceIdOf } from '@convergio/observability';
 import { SandboxError, type CallResources } from '@convergio/sandbox';
 import type { ExecutorSettings } from '../config/executor.config.js';
 import { RunnableVersions } from '../versions/runnable-versions.js';
@@ -49,9 +49,13 @@ export class InvocationService {
     this.maxOutputBytes = settings.limits.maxOutputBytes;
   }
 
-  /** Runs one call; `budget`, for a call of a batch, is what its output may take of the batch's. */
+  /**
+   * Runs one call asked for in `context` (its trace id is answered as `trace_id`); `budget`, for a
+   * call of a batch, is what its output may take of the batch's.
+   */
   async invoke(
     req: RequestMap['executor.invoke'],
+    context?: MessageContext,
     budget?: BatchOutputBudget,
   ): Promise<ReplyMap['executor.invoke']> {
     const d = this.versions.runnable(req.plugin_id, req.version);
@@ -77,7 +81,7 @@ export class InvocationService {
         performance.now() - started,
         usageOf(resources),
       );
-      const traceId = currentTraceId();
+      const traceId = context && traceIdOf(context.trace);
       return {
         plugin_id: d.pluginId,
         version: d.version,
@@ -94,6 +98,7 @@ export class InvocationService {
         target.function,
         error,
         performance.now() - started,
+        context,
       );
       this.metrics.call(
         slotOwner(d),
@@ -117,6 +122,7 @@ export class InvocationService {
    */
   async invokeBatch(
     req: RequestMap['executor.invoke-batch'],
+    context?: MessageContext,
   ): Promise<ReplyMap['executor.invoke-batch']> {
     const budget = new BatchOutputBudget(this.maxOutputBytes);
     const results = await Promise.all(
@@ -129,6 +135,7 @@ export class InvocationService {
               function: call.function,
               input: call.input,
             },
+            context,
             budget,
           );
           return { output: r.output, duration_ms: r.duration_ms };
@@ -187,7 +194,10 @@ export class InvocationService {
     }
   }
 
-  /** Maps a sandbox failure to a coded error; stops that were not the plugin's own choice are crashes. */
+  /**
+   * Maps a sandbox failure to a coded error; stops that were not the plugin's own choice are
+   * crashes, recorded in `context` (the call's).
+   */
   private async failure(
     ticket: BreakerTicket,
     pluginId: string,
@@ -195,6 +205,7 @@ export class InvocationService {
     fn: string,
     raw: unknown,
     wallMs: number,
+    context: MessageContext | undefined,
   ): Promise<DomainError> {
     // What a plugin says in its error (error_set, a trap's text) may hold a value released to it.
     const { key } = ticket;
@@ -241,16 +252,21 @@ export class InvocationService {
       return new DomainError('plugin_failed', error.message);
     const resources = error.resources;
     // Best effort: the caller must learn what happened to its call even when the bus is down.
-    await this.events.crashed(pluginId, version, {
-      function: fn,
-      reason: error.code,
-      message: error.message,
-      resources: {
-        wall_ms: Math.round(resources?.wall_ms ?? wallMs),
-        ...(resources && { fuel_used: resources.fuel_used, host_calls: resources.host_calls }),
-        ...(resources?.memory_pages != null && { memory_pages: resources.memory_pages }),
+    await this.events.crashed(
+      pluginId,
+      version,
+      {
+        function: fn,
+        reason: error.code,
+        message: error.message,
+        resources: {
+          wall_ms: Math.round(resources?.wall_ms ?? wallMs),
+          ...(resources && { fuel_used: resources.fuel_used, host_calls: resources.host_calls }),
+          ...(resources?.memory_pages != null && { memory_pages: resources.memory_pages }),
+        },
       },
-    });
+      context,
+    );
     await this.countCrash(ticket, pluginId, version);
     return error.code === 'timeout'
       ? new DomainError('plugin_timeout', `${key} ran out of time`)

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EventSubjects, type EventPayloadMap } from '@convergio/contracts';
-import { BusClient } from '@convergio/messaging';
+import { BusClient, type MessageContext } from '@convergio/messaging';
 import { INSTANCE } from './instance.js';
 
 /** Why a version stopped being loaded here (plugin.unloaded `reason`). */
@@ -11,8 +11,8 @@ export type Crash = Omit<EventPayloadMap['plugin.crashed'], 'plugin_id' | 'versi
 
 /**
  * Every plugin.loaded, plugin.unloaded and plugin.crashed this executor publishes. Best effort
- * (a bus outage is logged, the caller goes on) unless `required`: inside an event's handler a
- * failed publish must fail the handler, so the event is redelivered.
+ * (a bus outage is logged, the caller goes on) unless built in an event's `context`: inside an
+ * event's handler a failed publish must fail the handler, so the event is redelivered.
  */
 @Injectable()
 export class PluginEvents {
@@ -36,34 +36,39 @@ export class PluginEvents {
     });
   }
 
-  /** A version was unloaded from this process. */
+  /** A version was unloaded from this process; `context`: while handling the event that unloaded it. */
   async unloaded(
     pluginId: string,
     version: string,
     reason: UnloadReason,
-    { required = false } = {},
+    { context }: { context?: MessageContext } = {},
   ): Promise<void> {
     const payload = { plugin_id: pluginId, version, instance: INSTANCE, reason };
-    if (required) await this.bus.publish(EventSubjects.PluginUnloaded, payload);
+    if (context) await this.bus.publish(EventSubjects.PluginUnloaded, payload, context);
     else await this.send(EventSubjects.PluginUnloaded, payload);
   }
 
-  /** A call or a load of a version was stopped. */
-  async crashed(pluginId: string, version: string, crash: Crash): Promise<void> {
-    await this.send(EventSubjects.PluginCrashed, {
-      plugin_id: pluginId,
-      version,
-      ...crash,
-      message: crash.message.slice(0, 2000),
-    });
+  /** A call (asked for in `context`) or a load of a version was stopped. */
+  async crashed(
+    pluginId: string,
+    version: string,
+    crash: Crash,
+    context?: MessageContext,
+  ): Promise<void> {
+    await this.send(
+      EventSubjects.PluginCrashed,
+      { plugin_id: pluginId, version, ...crash, message: crash.message.slice(0, 2000) },
+      context,
+    );
   }
 
   private async send<S extends 'plugin.loaded' | 'plugin.unloaded' | 'plugin.crashed'>(
     subject: S,
     payload: EventPayloadMap[S],
+    context?: MessageContext,
   ): Promise<void> {
     await this.bus
-      .publish(subject, payload)
+      .publish(subject, payload, context)
       .catch((error: unknown) =>
         this.log.error(
           `${subject} for ${payload.plugin_id}@${payload.version} not sent: ${String(error)}`,

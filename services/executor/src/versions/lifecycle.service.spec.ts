@@ -13,6 +13,7 @@ import { applyChange, changeOf } from './version-record.js';
 import type { VersionTable } from './version-table.js';
 import { LifecycleService } from './lifecycle.service.js';
 import { PluginEvents } from '../lifecycle/plugin-events.js';
+import { messageContext } from '@convergio/messaging';
 
 /** A lifecycle over a fake host holding `loaded`, where `goneMeanwhile` was unloaded by something else. */
 function lifecycle(options: {
@@ -172,7 +173,7 @@ describe('LifecycleService: an approved version that does not load', () => {
   /** The plugin.crashed the failed load published, checked against the event's schema. */
   async function crashOf(loadFails: Error) {
     const { service, published } = lifecycle({ loadFails });
-    await service.onApproved(approved());
+    await service.onApproved(approved(), messageContext(undefined));
     while (!published.some((e) => e.subject === 'plugin.crashed'))
       await new Promise((resolve) => setImmediate(resolve));
     const { data } = published.find((e) => e.subject === 'plugin.crashed')!;
@@ -197,7 +198,7 @@ describe('LifecycleService: an approved version that does not load', () => {
   it('tries a load that ran out of start time again, with backoff, and records no crash', async () => {
     const busy = new SandboxError('start_timeout', 'the plugin worker did not start within 10 ms');
     const { service, published, loads } = lifecycle({ firstLoadsFail: [busy, busy] });
-    await service.onApproved(approved());
+    await service.onApproved(approved(), messageContext(undefined));
 
     await expectEventually(() => expect(loads()).toBe(3), { timeoutMs: 10_000 });
     expect(published.filter((e) => e.subject === 'plugin.crashed')).toEqual([]);
@@ -206,7 +207,7 @@ describe('LifecycleService: an approved version that does not load', () => {
   it('leaves a load refused for memory (capacity) to the first call, and records no crash', async () => {
     const full = capacityRefusal('one more sandbox process would pass the ceiling');
     const { service, published, loads } = lifecycle({ firstLoadsFail: [full] });
-    await service.onApproved(approved());
+    await service.onApproved(approved(), messageContext(undefined));
 
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(loads()).toBe(1);
@@ -216,7 +217,7 @@ describe('LifecycleService: an approved version that does not load', () => {
   it('does not try again a load that failed for the plugin', async () => {
     const fault = new SandboxError('cpu_limit', 'the start function spent its fuel');
     const { service, published, loads } = lifecycle({ firstLoadsFail: [fault] });
-    await service.onApproved(approved());
+    await service.onApproved(approved(), messageContext(undefined));
 
     await expectEventually(() =>
       expect(published.map((e) => e.subject)).toEqual(['plugin.crashed']),

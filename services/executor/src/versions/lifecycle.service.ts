@@ -14,7 +14,7 @@ import {
   type Finding,
   type Manifest,
 } from '@convergio/contracts';
-import { BusClient } from '@convergio/messaging';
+import { BusClient, type MessageContext } from '@convergio/messaging';
 import { SandboxError } from '@convergio/sandbox';
 import type { ExecutorSettings } from '../config/executor.config.js';
 import { EXECUTOR_SETTINGS } from '../invocations/executor-limits.js';
@@ -76,12 +76,14 @@ export class LifecycleService
 
   /**
    * Checks a version against the operator policy and announces a changed verdict as
-   * plugin.policy_checked (the registry shows it on the version; audit records it).
+   * plugin.policy_checked (the registry shows it on the version; audit records it), built in
+   * `context` when an event's handler asks.
    */
   private async announcePolicyVerdict(
     pluginId: string,
     version: string,
     manifest: Manifest,
+    context?: MessageContext,
   ): Promise<Finding[]> {
     const violations = this.gate.violations(pluginId, version, manifest);
     if (await this.table.recordPolicyVerdict(pluginId, version, violations)) {
@@ -89,12 +91,16 @@ export class LifecycleService
         this.log.warn(
           `${pluginId}@${version} breaks the operator policy (${violations.map((v) => v.rule).join(', ')}): not loaded`,
         );
-      await this.bus.publish(EventSubjects.PluginPolicyChecked, {
-        plugin_id: pluginId,
-        version,
-        instance: INSTANCE,
-        violations,
-      });
+      await this.bus.publish(
+        EventSubjects.PluginPolicyChecked,
+        {
+          plugin_id: pluginId,
+          version,
+          instance: INSTANCE,
+          violations,
+        },
+        context,
+      );
     }
     return violations;
   }
@@ -133,11 +139,12 @@ export class LifecycleService
     await this.table.apply(e);
   }
 
-  async onApproved(e: EventEnvelope<'plugin.approved'>): Promise<void> {
+  async onApproved(e: EventEnvelope<'plugin.approved'>, context: MessageContext): Promise<void> {
     const d = e.data;
     const record = await this.table.apply(e);
     if (!record) return;
-    if ((await this.announcePolicyVerdict(d.plugin_id, d.version, d.manifest)).length) return;
+    if ((await this.announcePolicyVerdict(d.plugin_id, d.version, d.manifest, context)).length)
+      return;
     // A load starts a sandbox process (hundreds of ms): the events behind this one do not wait for
     // it. Calls that arrive first load the version themselves (PluginHost shares one load).
     void this.loadApproved({ ...record, manifest: d.manifest });
@@ -183,11 +190,11 @@ export class LifecycleService
       .some((d) => d.pluginId === v.pluginId && d.version === v.version);
   }
 
-  async onRevoked(e: EventEnvelope<'plugin.revoked'>): Promise<void> {
+  async onRevoked(e: EventEnvelope<'plugin.revoked'>, context: MessageContext): Promise<void> {
     await this.table.apply(e);
     if (await this.host.unload(e.data.plugin_id, e.data.version)) {
       // Inside the event's handler: a failed publish must fail the handler, so it is redelivered.
-      await this.events.unloaded(e.data.plugin_id, e.data.version, 'revoked', { required: true });
+      await this.events.unloaded(e.data.plugin_id, e.data.version, 'revoked', { context });
     }
   }
 

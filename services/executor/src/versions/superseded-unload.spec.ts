@@ -21,6 +21,7 @@ import { LifecycleService } from './lifecycle.service.js';
 import { PolicyGate } from './policy-gate.js';
 import { RunnableVersions } from './runnable-versions.js';
 import type { VersionTable } from './version-table.js';
+import { messageContext } from '@convergio/messaging';
 
 describe('LifecycleService with real sandbox processes: a superseded version', () => {
   const module = exampleModule('greet.wasm');
@@ -84,7 +85,7 @@ describe('LifecycleService with real sandbox processes: a superseded version', (
       },
     };
     versions.apply(e);
-    await lifecycle.onApproved(e);
+    await lifecycle.onApproved(e, messageContext(undefined));
     await expectEventually(
       () =>
         expect(bus.published).toContainEqual({

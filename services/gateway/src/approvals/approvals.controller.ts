@@ -16,7 +16,7 @@ import {
   RequestSubjects,
   TrustSchema,
 } from '@convergio/contracts';
-import { BusClient } from '@convergio/messaging';
+import { BusClient, type MessageContext } from '@convergio/messaging';
 import { ApiKeyService } from '../auth/api-key.service.js';
 import { CurrentPrincipal } from '../auth/principal.decorator.js';
 import { ClientGone } from '../http/client-gone.js';
@@ -31,6 +31,7 @@ import {
   settledState,
   waitQuery,
 } from '../plugins/settled-state.js';
+import { RequestContext } from '../http/request-context.decorator.js';
 
 const QueueQuery = pageQuery({
   status: Type.Union(
@@ -75,8 +76,9 @@ export class ApprovalsController {
   queue(
     @Query(new SchemaPipe(QueueQuery, 'approvals query', { coerce: true }))
     query: Static<typeof QueueQuery>,
+    @RequestContext() context: MessageContext,
   ) {
-    return this.bus.request(RequestSubjects.ApprovalListQueue, query);
+    return this.bus.request(RequestSubjects.ApprovalListQueue, query, { context });
   }
 
   @Post(':id/:version/approve')
@@ -100,6 +102,7 @@ export class ApprovalsController {
     query: Static<typeof ApproveQuery>,
     @CurrentPrincipal() who: Principal,
     @ClientGone() gone: AbortSignal,
+    @RequestContext() context: MessageContext,
   ) {
     const kin = await this.keys.issuanceKin(who.keyId);
     if (kin.length > MAX_DECIDER_KIN)
@@ -108,15 +111,19 @@ export class ApprovalsController {
         `this key's issuance lineage holds ${kin.length} keys, more than the ${MAX_DECIDER_KIN} an approval can weigh: approve with an admin key the bootstrap key issued`,
         [{ code: 'lineage_too_large', message: `more than ${MAX_DECIDER_KIN} keys` }],
       );
-    const decided = await this.bus.request(RequestSubjects.ApprovalDecide, {
-      ...body,
-      plugin_id: id,
-      version,
-      decision: 'approve',
-      decided_by: who.keyId,
-      decided_by_publisher: who.publisher,
-      decided_by_kin: kin,
-    });
+    const decided = await this.bus.request(
+      RequestSubjects.ApprovalDecide,
+      {
+        ...body,
+        plugin_id: id,
+        version,
+        decision: 'approve',
+        decided_by: who.keyId,
+        decided_by_publisher: who.publisher,
+        decided_by_kin: kin,
+      },
+      { context },
+    );
     // A version waiting for a second admin will not load: nothing to wait for.
     if (!query.wait || decided.status !== 'approved') return decided;
     const { status: _version, ...waited } = await settledState(
@@ -124,7 +131,7 @@ export class ApprovalsController {
       { plugin_id: id, version },
       'pending_approval',
       query.wait,
-      { resting: RESTING_AFTER_APPROVAL, signal: gone },
+      { resting: RESTING_AFTER_APPROVAL, signal: gone, context },
     );
     return { ...decided, ...waited };
   }
@@ -138,13 +145,18 @@ export class ApprovalsController {
     @Param('version', VersionParam) version: string,
     @Body(new SchemaPipe(RejectBody, 'reject request')) body: Static<typeof RejectBody>,
     @CurrentPrincipal() who: Principal,
+    @RequestContext() context: MessageContext,
   ) {
-    return this.bus.request(RequestSubjects.ApprovalDecide, {
-      plugin_id: id,
-      version,
-      decision: 'reject',
-      decided_by: who.keyId,
-      note: body.reason,
-    });
+    return this.bus.request(
+      RequestSubjects.ApprovalDecide,
+      {
+        plugin_id: id,
+        version,
+        decision: 'reject',
+        decided_by: who.keyId,
+        note: body.reason,
+      },
+      { context },
+    );
   }
 }

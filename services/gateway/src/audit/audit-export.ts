@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { RequestSubjects } from '@convergio/contracts';
-import { BusClient } from '@convergio/messaging';
+import { BusClient, type MessageContext } from '@convergio/messaging';
 import type { AuditExportQuery } from './audit-filters.js';
 
 /** Events per request to the audit service while exporting: what bounds the gateway's memory. */
@@ -16,18 +16,26 @@ export class AuditExport {
   constructor(private readonly bus: BusClient) {}
 
   /**
-   * Writes every event matching `filters` to `reply` as `application/x-ndjson`, waiting for the
-   * client to drain each page before asking for the next. The first page is fetched before
-   * anything is written, so bad filters still get a coded error; a failure later ends the
+   * Writes every event matching `filters` to `reply` as `application/x-ndjson`, the pages asked
+   * for in `context` (the request's), waiting for the client to drain each page before asking for
+   * the next. The first page is fetched before anything is written, so bad filters still get a coded error; a failure later ends the
    * stream early (no error line), which the client sees as a cut connection.
    */
-  async stream(filters: AuditExportQuery, reply: FastifyReply): Promise<void> {
+  async stream(
+    filters: AuditExportQuery,
+    reply: FastifyReply,
+    context: MessageContext,
+  ): Promise<void> {
     const pageAfter = (cursor: string | undefined) =>
-      this.bus.request(RequestSubjects.AuditQuery, {
-        ...filters,
-        ...(cursor === undefined ? {} : { cursor, after_seq: undefined }),
-        limit: EXPORT_PAGE,
-      });
+      this.bus.request(
+        RequestSubjects.AuditQuery,
+        {
+          ...filters,
+          ...(cursor === undefined ? {} : { cursor, after_seq: undefined }),
+          limit: EXPORT_PAGE,
+        },
+        { context },
+      );
     let page = await pageAfter(filters.cursor);
     // Written to the Node response as it goes, page by page: Fastify sends nothing of its own.
     reply.hijack();

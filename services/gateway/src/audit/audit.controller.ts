@@ -2,13 +2,14 @@ import { Controller, Get, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { RequestSubjects } from '@convergio/contracts';
-import { BusClient } from '@convergio/messaging';
+import { BusClient, type MessageContext } from '@convergio/messaging';
 import { Roles } from '../auth/roles.js';
 import { openApiSchema } from '../http/openapi-schema.js';
 import { SchemaPipe } from '../http/schema.pipe.js';
 import { AuditExport } from './audit-export.js';
 import { ApiAuditFilters, AuditExportQuery, AuditQuery } from './audit-filters.js';
 import { AuditVerify, ChainVerdictSchema } from './audit-verify.js';
+import { RequestContext } from '../http/request-context.decorator.js';
 
 @ApiTags('audit')
 @ApiBearerAuth()
@@ -32,8 +33,9 @@ export class AuditController {
   query(
     @Query(new SchemaPipe(AuditQuery, 'audit query', { coerce: true }))
     q: AuditQuery,
+    @RequestContext() context: MessageContext,
   ) {
-    return this.bus.request(RequestSubjects.AuditQuery, q);
+    return this.bus.request(RequestSubjects.AuditQuery, q, { context });
   }
 
   /** Every matching event, one JSON object per line, for SIEM tools. */
@@ -49,8 +51,9 @@ export class AuditController {
     @Query(new SchemaPipe(AuditExportQuery, 'audit export query', { coerce: true }))
     q: AuditExportQuery,
     @Res() res: FastifyReply,
+    @RequestContext() context: MessageContext,
   ): Promise<void> {
-    await this.exporter.stream(q, res);
+    await this.exporter.stream(q, res, context);
   }
 
   /** Recomputes the hash chain from the first record to the last. */

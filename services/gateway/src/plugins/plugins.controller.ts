@@ -28,7 +28,7 @@ import {
   RequestSubjects,
   SignerIdSchema,
 } from '@convergio/contracts';
-import { BusClient } from '@convergio/messaging';
+import { BusClient, type MessageContext } from '@convergio/messaging';
 import { CurrentPrincipal } from '../auth/principal.decorator.js';
 import { ClientGone } from '../http/client-gone.js';
 import { PublisherOnly, Roles, type Principal } from '../auth/roles.js';
@@ -46,6 +46,7 @@ import {
   SubmittedParts,
 } from './submission-upload.js';
 import { SubmissionService, type SubmissionParts } from './submission.service.js';
+import { RequestContext } from '../http/request-context.decorator.js';
 const InvokeBody = Type.Omit(RequestSchemas[RequestSubjects.ExecutorInvoke].request, ['plugin_id']);
 const InvokeBatchBody = Type.Omit(RequestSchemas[RequestSubjects.ExecutorInvokeBatch].request, [
   'plugin_id',
@@ -114,8 +115,9 @@ export class PluginsController {
     query: Static<typeof SubmitQuery>,
     @CurrentPrincipal() who: Principal,
     @ClientGone() gone: AbortSignal,
+    @RequestContext() context: MessageContext,
   ) {
-    return this.submissions.submit(parts, who, query.wait, gone);
+    return this.submissions.submit(parts, who, query.wait, gone, context);
   }
 
   @Get()
@@ -133,8 +135,9 @@ export class PluginsController {
   list(
     @Query(new SchemaPipe(ListQuery, 'plugins query', { coerce: true }))
     q: Static<typeof ListQuery>,
+    @RequestContext() context: MessageContext,
   ) {
-    return this.bus.request(RequestSubjects.RegistryListPlugins, q);
+    return this.bus.request(RequestSubjects.RegistryListPlugins, q, { context });
   }
 
   @Get(':id')
@@ -152,8 +155,13 @@ export class PluginsController {
     @Param('id', PluginIdParam) id: string,
     @Query(new SchemaPipe(ListQuery, 'versions query', { coerce: true }))
     q: Static<typeof ListQuery>,
+    @RequestContext() context: MessageContext,
   ) {
-    return this.bus.request(RequestSubjects.RegistryGetPlugin, { plugin_id: id, ...q });
+    return this.bus.request(
+      RequestSubjects.RegistryGetPlugin,
+      { plugin_id: id, ...q },
+      { context },
+    );
   }
 
   @Get(':id/versions/:version')
@@ -162,8 +170,13 @@ export class PluginsController {
   getVersion(
     @Param('id', PluginIdParam) id: string,
     @Param('version', VersionParam) version: string,
+    @RequestContext() context: MessageContext,
   ) {
-    return this.bus.request(RequestSubjects.RegistryGetVersion, { plugin_id: id, version });
+    return this.bus.request(
+      RequestSubjects.RegistryGetVersion,
+      { plugin_id: id, version },
+      { context },
+    );
   }
 
   @Put(':id/owner')
@@ -180,12 +193,17 @@ export class PluginsController {
     @Param('id', PluginIdParam) id: string,
     @Body(new SchemaPipe(OwnerBody, 'owner request')) body: Static<typeof OwnerBody>,
     @CurrentPrincipal() who: Principal,
+    @RequestContext() context: MessageContext,
   ) {
-    return this.bus.request(RequestSubjects.RegistryTransferOwner, {
-      plugin_id: id,
-      publisher: body.publisher,
-      changed_by: who.keyId,
-    });
+    return this.bus.request(
+      RequestSubjects.RegistryTransferOwner,
+      {
+        plugin_id: id,
+        publisher: body.publisher,
+        changed_by: who.keyId,
+      },
+      { context },
+    );
   }
 
   @Put(':id/signer')
@@ -201,12 +219,17 @@ export class PluginsController {
     @Param('id', PluginIdParam) id: string,
     @Body(new SchemaPipe(SignerBody, 'signer request')) body: Static<typeof SignerBody>,
     @CurrentPrincipal() who: Principal,
+    @RequestContext() context: MessageContext,
   ) {
-    return this.bus.request(RequestSubjects.VerificationSetPluginSigner, {
-      plugin_id: id,
-      signer_id: body.signer_id,
-      changed_by: who.keyId,
-    });
+    return this.bus.request(
+      RequestSubjects.VerificationSetPluginSigner,
+      {
+        plugin_id: id,
+        signer_id: body.signer_id,
+        changed_by: who.keyId,
+      },
+      { context },
+    );
   }
 
   @Post(':id/versions/:version/revoke')
@@ -224,13 +247,18 @@ export class PluginsController {
     @Param('version', VersionParam) version: string,
     @Body(new SchemaPipe(RevokeBody, 'revoke request')) body: { reason?: string },
     @CurrentPrincipal() who: Principal,
+    @RequestContext() context: MessageContext,
   ) {
-    return this.bus.request(RequestSubjects.RegistryRevokeVersion, {
-      plugin_id: id,
-      version,
-      revoked_by: who.keyId,
-      ...body,
-    });
+    return this.bus.request(
+      RequestSubjects.RegistryRevokeVersion,
+      {
+        plugin_id: id,
+        version,
+        revoked_by: who.keyId,
+        ...body,
+      },
+      { context },
+    );
   }
 
   @Post(':id/invoke')
@@ -243,12 +271,13 @@ export class PluginsController {
     @Param('id', PluginIdParam) id: string,
     @Body(new SchemaPipe(InvokeBody, 'invoke request', { anyText: true }))
     body: typeof InvokeBody.static,
+    @RequestContext() context: MessageContext,
   ) {
     return this.bus.request(
       RequestSubjects.ExecutorInvoke,
       { ...body, plugin_id: id },
       // The pipes checked the body and the id against this very schema.
-      { timeoutMs: await this.timeouts.invokeMs(), checked: true },
+      { context, timeoutMs: await this.timeouts.invokeMs(), checked: true },
     );
   }
 
@@ -262,11 +291,12 @@ export class PluginsController {
     @Param('id', PluginIdParam) id: string,
     @Body(new SchemaPipe(InvokeBatchBody, 'invoke-batch request', { anyText: true }))
     body: typeof InvokeBatchBody.static,
+    @RequestContext() context: MessageContext,
   ) {
     return this.bus.request(
       RequestSubjects.ExecutorInvokeBatch,
       { ...body, plugin_id: id },
-      { timeoutMs: await this.timeouts.batchMs(body.calls.length), checked: true },
+      { context, timeoutMs: await this.timeouts.batchMs(body.calls.length), checked: true },
     );
   }
 }

@@ -6,7 +6,7 @@ import {
   type VersionState,
   type VersionStatus,
 } from '@convergio/contracts';
-import type { BusClient } from '@convergio/messaging';
+import type { BusClient, MessageContext } from '@convergio/messaging';
 
 /**
  * Statuses a version rests in until someone acts, after a submission (`approved` counts once an
@@ -64,7 +64,8 @@ const outcomeKnown = (s: Known, resting: ReadonlySet<VersionStatus>) =>
  * Asks the registry for a version's state every 100 ms until its outcome is known (see
  * {@link SettledState.settled}), `seconds` have passed (at most {@link MAX_WAIT_SECONDS},
  * whatever is asked) or `signal` aborts (the client left); answers what it saw last. Polling the
- * registry (not listening for events) gives the same answer behind any number of gateways.
+ * registry (not listening for events) gives the same answer behind any number of gateways. The
+ * requests are made in `context` (the HTTP request's).
  * Throws what the registry's answer throws (e.g. `not_found`, `unavailable`).
  */
 export async function settledState(
@@ -72,9 +73,13 @@ export async function settledState(
   ref: { plugin_id: string; version: string },
   status: VersionStatus,
   seconds: number,
-  options: { resting?: ReadonlySet<VersionStatus>; signal?: AbortSignal } = {},
+  options: {
+    resting?: ReadonlySet<VersionStatus>;
+    signal?: AbortSignal;
+    context?: MessageContext;
+  } = {},
 ): Promise<SettledState> {
-  const { resting = RESTING_AFTER_SUBMIT, signal } = options;
+  const { resting = RESTING_AFTER_SUBMIT, signal, context } = options;
   const waitMs = Math.min(seconds, MAX_WAIT_SECONDS) * 1000;
   const deadline = Date.now() + (waitMs > 0 ? waitMs : 0);
   let seen: Known = {
@@ -88,7 +93,7 @@ export async function settledState(
     if (signal?.aborted || Date.now() >= deadline) return { ...seen, settled: false };
     await sleep(POLL_MS, undefined, { signal }).catch(() => undefined);
     if (signal?.aborted) return { ...seen, settled: false };
-    const state = await bus.request(RequestSubjects.RegistryGetVersion, ref);
+    const state = await bus.request(RequestSubjects.RegistryGetVersion, ref, { context });
     seen = {
       status: state.status,
       loaded: state.loaded,

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DomainError, RequestSubjects, type Manifest, type ReplyMap } from '@convergio/contracts';
-import { BusClient } from '@convergio/messaging';
+import { BusClient, type MessageContext } from '@convergio/messaging';
 import { ARTIFACT_STORE, type ArtifactStore, type StagedArtifact } from '@convergio/artifacts';
 import { PUBLISHER_KEY_HINT, type Principal } from '../auth/roles.js';
 import { GATEWAY_LIMITS, type GatewayLimits } from '../config/gateway.config.js';
@@ -41,12 +41,14 @@ export class SubmissionService {
    * but its load failed, pending_approval or rejected), that time has passed or `signal` aborts
    * (the client left), whichever is first: the answer then carries what the wait learned
    * ({@link SettledState}: `loaded`, `load_failure`, `policy_violations`, `findings`, `settled`).
+   * What it asks on the bus it asks in `context` (the HTTP request's).
    */
   async submit(
     parts: SubmissionParts,
     who: Principal,
     waitSeconds = 0,
     signal?: AbortSignal,
+    context?: MessageContext,
   ): Promise<Submitted | (Submitted & SettledState)> {
     if (!who.publisher)
       throw new DomainError(
@@ -65,7 +67,7 @@ export class SubmissionService {
         'the multipart part "sbom" is empty: send it or leave it out',
       );
     if (parts.sbom) checkSbomPart(parts.sbom);
-    const accepted = await this.register(manifest, parts, who, who.publisher);
+    const accepted = await this.register(manifest, parts, who, who.publisher, context);
     if (waitSeconds === 0) return accepted;
     const { plugin_id, version } = accepted;
     const waited = await settledState(
@@ -73,9 +75,7 @@ export class SubmissionService {
       { plugin_id, version },
       accepted.status,
       waitSeconds,
-      {
-        signal,
-      },
+      { signal, context },
     );
     return { ...accepted, ...waited };
   }
@@ -85,6 +85,7 @@ export class SubmissionService {
     parts: SubmissionParts,
     who: Principal,
     publisher: string,
+    context: MessageContext | undefined,
   ) {
     const staged: StagedArtifact[] = [];
     try {
@@ -92,17 +93,23 @@ export class SubmissionService {
       staged.push(module);
       const sbom = parts.sbom && (await this.artifacts.stage(parts.sbom));
       if (sbom) staged.push(sbom);
-      return await this.bus.request(RequestSubjects.RegistrySubmit, {
-        manifest,
-        module_sha256: module.sha256,
-        module_size: module.size,
-        upload_id: module.upload_id,
-        ...(sbom && { sbom: { sha256: sbom.sha256, size: sbom.size, upload_id: sbom.upload_id } }),
-        submitted_by: who.keyId,
-        // Whoever issued the secret held it: approval counts them as the submitter too.
-        submitted_by_issuer: who.issuedBy,
-        publisher,
-      });
+      return await this.bus.request(
+        RequestSubjects.RegistrySubmit,
+        {
+          manifest,
+          module_sha256: module.sha256,
+          module_size: module.size,
+          upload_id: module.upload_id,
+          ...(sbom && {
+            sbom: { sha256: sbom.sha256, size: sbom.size, upload_id: sbom.upload_id },
+          }),
+          submitted_by: who.keyId,
+          // Whoever issued the secret held it: approval counts them as the submitter too.
+          submitted_by_issuer: who.issuedBy,
+          publisher,
+        },
+        { context },
+      );
     } finally {
       await Promise.all(staged.map(({ upload_id }) => this.discard(upload_id)));
     }

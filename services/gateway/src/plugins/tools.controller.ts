@@ -1,9 +1,10 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { RequestSchemas, RequestSubjects } from '@convergio/contracts';
-import { BusClient } from '@convergio/messaging';
+import { BusClient, type MessageContext } from '@convergio/messaging';
 import { openApiSchema } from '../http/openapi-schema.js';
 import { SchemaPipe } from '../http/schema.pipe.js';
+import { RequestContext } from '../http/request-context.decorator.js';
 
 const ToolsQuery = RequestSchemas[RequestSubjects.ExecutorListTools].request;
 
@@ -26,7 +27,10 @@ export class ToolsController {
     description: "the previous page's `next_cursor`",
     schema: openApiSchema(ToolsQuery.properties.cursor),
   })
-  list(@Query(new SchemaPipe(ToolsQuery, 'tools query', { coerce: true })) q: { cursor?: string }) {
-    return this.bus.request(RequestSubjects.ExecutorListTools, q);
+  list(
+    @Query(new SchemaPipe(ToolsQuery, 'tools query', { coerce: true })) q: { cursor?: string },
+    @RequestContext() context: MessageContext,
+  ) {
+    return this.bus.request(RequestSubjects.ExecutorListTools, q, { context });
   }
 }

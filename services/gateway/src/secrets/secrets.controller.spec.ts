@@ -2,6 +2,7 @@ import { DomainError, MAX_SECRET_VALUE_BYTES, RequestSubjects } from '@convergio
 import type { BusClient } from '@convergio/messaging';
 import type { Principal } from '../auth/roles.js';
 import { SecretsController } from './secrets.controller.js';
+import { messageContext } from '@convergio/messaging';
 
 const admin: Principal = {
   keyId: 'k-admin',
@@ -28,7 +29,12 @@ describe('SecretsController.put', () => {
     const { secrets, asked } = controller();
     let refused: unknown;
     try {
-      void secrets.put('big', { value: 'é'.repeat(MAX_SECRET_VALUE_BYTES / 2) + 'x' }, admin);
+      void secrets.put(
+        'big',
+        { value: 'é'.repeat(MAX_SECRET_VALUE_BYTES / 2) + 'x' },
+        admin,
+        messageContext(undefined),
+      );
     } catch (error) {
       refused = error;
     }
@@ -45,7 +51,7 @@ describe('SecretsController.put', () => {
   it('passes a value at the limit on to the broker', async () => {
     const { secrets, asked } = controller();
     const value = 'x'.repeat(MAX_SECRET_VALUE_BYTES);
-    await secrets.put('at-limit', { value }, admin);
+    await secrets.put('at-limit', { value }, admin, messageContext(undefined));
     expect(asked).toEqual([
       { subject: RequestSubjects.SecretsPut, data: { id: 'at-limit', value, actor: 'k-admin' } },
     ]);

@@ -15,12 +15,13 @@ import {
   RequestSubjects,
   SecretIdSchema,
 } from '@convergio/contracts';
-import { BusClient } from '@convergio/messaging';
+import { BusClient, type MessageContext } from '@convergio/messaging';
 import { CurrentPrincipal } from '../auth/principal.decorator.js';
 import { Roles, type Principal } from '../auth/roles.js';
 import { openApiSchema } from '../http/openapi-schema.js';
 import { SecretIdParam } from '../http/path-params.js';
 import { SchemaPipe } from '../http/schema.pipe.js';
+import { RequestContext } from '../http/request-context.decorator.js';
 
 // No maxLength here: a longer value is a 413 naming the limit, not a 400.
 const PutBody = Type.Object(
@@ -60,13 +61,18 @@ export class SecretsController {
     @Param('id', SecretIdParam) id: string,
     @Body(new SchemaPipe(PutBody, 'secret')) body: Static<typeof PutBody>,
     @CurrentPrincipal() who: Principal,
+    @RequestContext() context: MessageContext,
   ) {
     if (Buffer.byteLength(body.value, 'utf8') > MAX_SECRET_VALUE_BYTES) throw secretValueTooLarge();
-    return this.bus.request(RequestSubjects.SecretsPut, {
-      id,
-      value: body.value,
-      actor: who.keyId,
-    });
+    return this.bus.request(
+      RequestSubjects.SecretsPut,
+      {
+        id,
+        value: body.value,
+        actor: who.keyId,
+      },
+      { context },
+    );
   }
 
   @Delete(':id')
@@ -76,7 +82,11 @@ export class SecretsController {
   })
   @ApiSecretPath()
   @ApiOkResponse({ schema: openApiSchema(RequestSchemas[RequestSubjects.SecretsDelete].reply) })
-  delete(@Param('id', SecretIdParam) id: string, @CurrentPrincipal() who: Principal) {
-    return this.bus.request(RequestSubjects.SecretsDelete, { id, actor: who.keyId });
+  delete(
+    @Param('id', SecretIdParam) id: string,
+    @CurrentPrincipal() who: Principal,
+    @RequestContext() context: MessageContext,
+  ) {
+    return this.bus.request(RequestSubjects.SecretsDelete, { id, actor: who.keyId }, { context });
   }
 }

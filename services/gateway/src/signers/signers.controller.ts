@@ -25,13 +25,14 @@ import {
   SignerIdSchema,
   SignerTrustSchema,
 } from '@convergio/contracts';
-import { BusClient } from '@convergio/messaging';
+import { BusClient, type MessageContext } from '@convergio/messaging';
 import { CurrentPrincipal } from '../auth/principal.decorator.js';
 import { Roles, type Principal } from '../auth/roles.js';
 import { openApiSchema } from '../http/openapi-schema.js';
 import { ApiPageQuery, pagedListDescription, pageQuery } from '../http/page-query.js';
 import { SignerIdParam } from '../http/path-params.js';
 import { SchemaPipe } from '../http/schema.pipe.js';
+import { RequestContext } from '../http/request-context.decorator.js';
 
 const AddBody = Type.Object(
   { id: SignerIdSchema, public_key: PublicKeySchema, trust: SignerTrustSchema },
@@ -62,11 +63,16 @@ export class SignersController {
   add(
     @Body(new SchemaPipe(AddBody, 'signer')) body: Static<typeof AddBody>,
     @CurrentPrincipal() who: Principal,
+    @RequestContext() context: MessageContext,
   ) {
-    return this.bus.request(RequestSubjects.VerificationAddSigner, {
-      ...body,
-      added_by: who.keyId,
-    });
+    return this.bus.request(
+      RequestSubjects.VerificationAddSigner,
+      {
+        ...body,
+        added_by: who.keyId,
+      },
+      { context },
+    );
   }
 
   @Get()
@@ -81,8 +87,9 @@ export class SignersController {
   list(
     @Query(new SchemaPipe(ListQuery, 'signers query', { coerce: true }))
     q: Static<typeof ListQuery>,
+    @RequestContext() context: MessageContext,
   ) {
-    return this.bus.request(RequestSubjects.VerificationListSigners, q);
+    return this.bus.request(RequestSubjects.VerificationListSigners, q, { context });
   }
 
   @Post(':id/rotate')
@@ -99,12 +106,17 @@ export class SignersController {
     @Param('id', SignerIdParam) id: string,
     @Body(new SchemaPipe(RotateBody, 'rotation')) body: Static<typeof RotateBody>,
     @CurrentPrincipal() who: Principal,
+    @RequestContext() context: MessageContext,
   ) {
-    return this.bus.request(RequestSubjects.VerificationRotateSigner, {
-      id,
-      public_key: body.public_key,
-      rotated_by: who.keyId,
-    });
+    return this.bus.request(
+      RequestSubjects.VerificationRotateSigner,
+      {
+        id,
+        public_key: body.public_key,
+        rotated_by: who.keyId,
+      },
+      { context },
+    );
   }
 
   @Delete(':id')
@@ -114,10 +126,18 @@ export class SignersController {
       'Every later submission it signs is rejected (signer_revoked) and every version it signed is revoked and unloaded. Recorded as signer.revoked.',
   })
   @ApiSignerPath()
-  revoke(@Param('id', SignerIdParam) id: string, @CurrentPrincipal() who: Principal) {
-    return this.bus.request(RequestSubjects.VerificationRevokeSigner, {
-      id,
-      revoked_by: who.keyId,
-    });
+  revoke(
+    @Param('id', SignerIdParam) id: string,
+    @CurrentPrincipal() who: Principal,
+    @RequestContext() context: MessageContext,
+  ) {
+    return this.bus.request(
+      RequestSubjects.VerificationRevokeSigner,
+      {
+        id,
+        revoked_by: who.keyId,
+      },
+      { context },
+    );
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { DomainError, EventSubjects, type ReplyMap, type RequestMap } from '@convergio/contracts';
-import { TransactionalOutbox } from '@convergio/messaging';
+import { TransactionalOutbox, type MessageContext } from '@convergio/messaging';
 import { Plugin } from './plugin.entity.js';
 
 /** Who owns a plugin id, and the admin's transfer of it to another publisher. */
@@ -15,6 +15,7 @@ export class OwnershipService {
   /** Gives the id to `publisher`; announced as plugin.owner_changed unless it already owns it. */
   async transfer(
     req: RequestMap['registry.plugins.transfer'],
+    context: MessageContext,
   ): Promise<ReplyMap['registry.plugins.transfer']> {
     return this.dataSource.transaction(async (manager) => {
       const plugin = await manager.findOne(Plugin, {
@@ -25,13 +26,18 @@ export class OwnershipService {
       const previous = plugin.owner;
       if (previous !== req.publisher) {
         await manager.update(Plugin, { pluginId: plugin.pluginId }, { owner: req.publisher });
-        await this.outbox.add(manager, EventSubjects.PluginOwnerChanged, {
-          plugin_id: plugin.pluginId,
-          from: previous,
-          to: req.publisher,
-          changed_by: req.changed_by,
-          actor: req.changed_by,
-        });
+        await this.outbox.add(
+          manager,
+          EventSubjects.PluginOwnerChanged,
+          {
+            plugin_id: plugin.pluginId,
+            from: previous,
+            to: req.publisher,
+            changed_by: req.changed_by,
+            actor: req.changed_by,
+          },
+          context,
+        );
       }
       return { plugin_id: plugin.pluginId, owner: req.publisher, previous_owner: previous };
     });

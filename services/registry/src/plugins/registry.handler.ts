@@ -1,4 +1,4 @@
-import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
+import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
 import {
   EventSubjects,
   LOAD_CRASH_FUNCTION,
@@ -6,7 +6,7 @@ import {
   type EventEnvelope,
   type RequestEnvelope,
 } from '@convergio/contracts';
-import { BusController } from '@convergio/messaging';
+import { BusContext, BusController, BusEvent } from '@convergio/messaging';
 import { ArtifactCollector } from './artifact-collector.js';
 import { OwnershipService } from './ownership.service.js';
 import { RegistryService } from './registry.service.js';
@@ -23,13 +23,13 @@ export class RegistryHandler {
   ) {}
 
   @MessagePattern(RequestSubjects.RegistrySubmit)
-  submit(@Payload() req: RequestEnvelope<'registry.submit'>) {
-    return this.submissions.submit(req.data);
+  submit(@Payload() req: RequestEnvelope<'registry.submit'>, @Ctx() ctx: BusContext) {
+    return this.submissions.submit(req.data, ctx.getMessageContext());
   }
 
   @MessagePattern(RequestSubjects.RegistryTransferOwner)
-  transfer(@Payload() req: RequestEnvelope<'registry.plugins.transfer'>) {
-    return this.ownership.transfer(req.data);
+  transfer(@Payload() req: RequestEnvelope<'registry.plugins.transfer'>, @Ctx() ctx: BusContext) {
+    return this.ownership.transfer(req.data, ctx.getMessageContext());
   }
 
   @MessagePattern(RequestSubjects.RegistryListPlugins)
@@ -48,11 +48,11 @@ export class RegistryHandler {
   }
 
   @MessagePattern(RequestSubjects.RegistryRevokeVersion)
-  revoke(@Payload() req: RequestEnvelope<'registry.versions.revoke'>) {
-    return this.registry.revoke(req.data);
+  revoke(@Payload() req: RequestEnvelope<'registry.versions.revoke'>, @Ctx() ctx: BusContext) {
+    return this.registry.revoke(req.data, ctx.getMessageContext());
   }
 
-  @EventPattern(EventSubjects.PluginVerified)
+  @BusEvent(EventSubjects.PluginVerified)
   onVerified(@Payload() e: EventEnvelope<'plugin.verified'>) {
     return this.registry.apply(e, {
       status: 'verified',
@@ -62,7 +62,7 @@ export class RegistryHandler {
   }
 
   // Pending only once approval has queued it: an admin's approve route then finds the review.
-  @EventPattern(EventSubjects.ApprovalRequested)
+  @BusEvent(EventSubjects.ApprovalRequested)
   onApprovalRequested(@Payload() e: EventEnvelope<'plugin.approval_requested'>) {
     return this.registry.apply(e, { status: 'pending_approval' });
   }
@@ -70,47 +70,47 @@ export class RegistryHandler {
   // Then its module and SBOM leave the artifact store unless another version names them; on a
   // redelivery too (the status is applied once, collecting is idempotent), so a registry that
   // stopped in between collects when the event comes again.
-  @EventPattern(EventSubjects.PluginRejected)
+  @BusEvent(EventSubjects.PluginRejected)
   async onRejected(@Payload() e: EventEnvelope<'plugin.rejected'>) {
     await this.registry.apply(e, { status: 'rejected', findings: e.data.reasons });
     await this.collector.collectRejected(e.data.plugin_id, e.data.version);
   }
 
-  @EventPattern(EventSubjects.PluginApproved)
+  @BusEvent(EventSubjects.PluginApproved)
   onApproved(@Payload() e: EventEnvelope<'plugin.approved'>) {
     return this.registry.apply(e, { status: 'approved', trust: e.data.trust });
   }
 
-  @EventPattern(EventSubjects.PluginRevoked)
+  @BusEvent(EventSubjects.PluginRevoked)
   onRevoked(@Payload() e: EventEnvelope<'plugin.revoked'>) {
     return this.registry.apply(e, { status: 'revoked', loading: 'unloadedEverywhere' });
   }
 
-  @EventPattern(EventSubjects.SignerRevoked)
-  onSignerRevoked(@Payload() e: EventEnvelope<'signer.revoked'>) {
-    return this.registry.revokeSigned(e);
+  @BusEvent(EventSubjects.SignerRevoked)
+  onSignerRevoked(@Payload() e: EventEnvelope<'signer.revoked'>, @Ctx() ctx: BusContext) {
+    return this.registry.revokeSigned(e, ctx.getMessageContext());
   }
 
-  @EventPattern(EventSubjects.PluginLoaded)
+  @BusEvent(EventSubjects.PluginLoaded)
   onLoaded(@Payload() e: EventEnvelope<'plugin.loaded'>) {
     return this.registry.apply(e, { loading: { instance: e.data.instance, loaded: true } });
   }
 
-  @EventPattern(EventSubjects.PluginUnloaded)
+  @BusEvent(EventSubjects.PluginUnloaded)
   onUnloaded(@Payload() e: EventEnvelope<'plugin.unloaded'>) {
     return this.registry.apply(e, { loading: { instance: e.data.instance, loaded: false } });
   }
 
   // A load that failed (a call's crash is no news about loading): the gateway's `?wait` and
   // GET .../versions/{v} say why the approved version does not run.
-  @EventPattern(EventSubjects.PluginCrashed)
+  @BusEvent(EventSubjects.PluginCrashed)
   async onCrashed(@Payload() e: EventEnvelope<'plugin.crashed'>) {
     if (e.data.function !== LOAD_CRASH_FUNCTION) return;
     const { reason, message } = e.data;
     await this.registry.apply(e, { loadFailure: { reason, message, at: e.occurred_at } });
   }
 
-  @EventPattern(EventSubjects.PluginPolicyChecked)
+  @BusEvent(EventSubjects.PluginPolicyChecked)
   onPolicyChecked(@Payload() e: EventEnvelope<'plugin.policy_checked'>) {
     return this.registry.apply(e, { policyViolations: e.data.violations });
   }

@@ -14,7 +14,12 @@ import {
   type VersionState,
   type VersionStatus,
 } from '@convergio/contracts';
-import { BusLimits, pageWithin, TransactionalOutbox } from '@convergio/messaging';
+import {
+  BusLimits,
+  pageWithin,
+  TransactionalOutbox,
+  type MessageContext,
+} from '@convergio/messaging';
 import { handleOnce, processedEventEntity } from '@convergio/persistence';
 import { REGISTRY_SCHEMA, REGISTRY_SERVICE } from '../registry.schema.js';
 import { canMove } from './lifecycle.js';
@@ -168,7 +173,10 @@ export class RegistryService {
    * records it on plugin.revoked, which tells every executor to unload it). Throws DomainError
    * `invalid_state` for a version already revoked or rejected.
    */
-  async revoke(req: RequestMap['registry.versions.revoke']): Promise<VersionState> {
+  async revoke(
+    req: RequestMap['registry.versions.revoke'],
+    context: MessageContext,
+  ): Promise<VersionState> {
     return this.dataSource.transaction(async (manager) => {
       const found = await this.find(manager, req.plugin_id, req.version);
       if (found.status === 'revoked')
@@ -184,13 +192,18 @@ export class RegistryService {
         );
       const row = await manager.save(Object.assign(found, { status: 'revoked', loadedOn: [] }));
       await refreshServingVersion(manager, row.pluginId);
-      await this.outbox.add(manager, EventSubjects.PluginRevoked, {
-        plugin_id: row.pluginId,
-        version: row.version,
-        revoked_by: req.revoked_by,
-        actor: req.revoked_by,
-        ...(req.reason ? { reason: req.reason } : {}),
-      });
+      await this.outbox.add(
+        manager,
+        EventSubjects.PluginRevoked,
+        {
+          plugin_id: row.pluginId,
+          version: row.version,
+          revoked_by: req.revoked_by,
+          actor: req.revoked_by,
+          ...(req.reason ? { reason: req.reason } : {}),
+        },
+        context,
+      );
       return toState(row, ownerOf(await this.owners(manager, row.pluginId), row.pluginId));
     });
   }
@@ -199,20 +212,28 @@ export class RegistryService {
    * A revoked signer takes every version it signed with it: each one not yet revoked or
    * rejected is revoked (plugin.revoked: every executor unloads it). Redelivery finds them revoked.
    */
-  async revokeSigned(event: EventEnvelope<'signer.revoked'>): Promise<void> {
+  async revokeSigned(
+    event: EventEnvelope<'signer.revoked'>,
+    context: MessageContext,
+  ): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       for (const { plugin_id, version } of event.data.versions) {
         const row = await manager.findOneBy(PluginVersion, { pluginId: plugin_id, version });
         if (!row || row.status === 'revoked' || row.status === 'rejected') continue;
         await manager.save(Object.assign(row, { status: 'revoked', loadedOn: [] }));
         await refreshServingVersion(manager, plugin_id);
-        await this.outbox.add(manager, EventSubjects.PluginRevoked, {
-          plugin_id,
-          version,
-          revoked_by: event.data.revoked_by,
-          actor: event.data.revoked_by,
-          reason: `its signer ${event.data.signer_id} was revoked`,
-        });
+        await this.outbox.add(
+          manager,
+          EventSubjects.PluginRevoked,
+          {
+            plugin_id,
+            version,
+            revoked_by: event.data.revoked_by,
+            actor: event.data.revoked_by,
+            reason: `its signer ${event.data.signer_id} was revoked`,
+          },
+          context,
+        );
       }
     });
   }

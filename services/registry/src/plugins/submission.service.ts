@@ -9,7 +9,7 @@ import {
   type RequestMap,
 } from '@convergio/contracts';
 import { checkNewVersion, isSemver } from '@convergio/manifest';
-import { TransactionalOutbox } from '@convergio/messaging';
+import { TransactionalOutbox, type MessageContext } from '@convergio/messaging';
 import { ARTIFACT_STORE, ArtifactError, type ArtifactStore } from '@convergio/artifacts';
 import { ArtifactCollector } from './artifact-collector.js';
 import { distinctDigests, isReferenced, lockArtifacts } from './artifact-references.js';
@@ -41,10 +41,12 @@ export class SubmissionService {
   ) {}
   private readonly log = new Logger('Submission');
 
-  async submit(req: SubmitRequest): Promise<ReplyMap['registry.submit']> {
+  async submit(req: SubmitRequest, context: MessageContext): Promise<ReplyMap['registry.submit']> {
     const { id, version, name } = identify(req.manifest);
     try {
-      return await this.dataSource.transaction((m) => this.record(m, req, id, version, name));
+      return await this.dataSource.transaction((m) =>
+        this.record(m, req, id, version, name, context),
+      );
     } catch (error) {
       // A transaction that failed after promoting leaves files that no version names.
       await this.collector
@@ -54,14 +56,18 @@ export class SubmissionService {
         );
       if (error instanceof DomainError && REFUSALS.has(error.code)) {
         // After the rollback, in a transaction of its own, so the record does not share its fate.
-        await this.outbox.record(EventSubjects.SubmissionRefused, {
-          plugin_id: id,
-          version,
-          publisher: req.publisher,
-          submitted_by: req.submitted_by,
-          code: error.code,
-          message: error.message,
-        });
+        await this.outbox.record(
+          EventSubjects.SubmissionRefused,
+          {
+            plugin_id: id,
+            version,
+            publisher: req.publisher,
+            submitted_by: req.submitted_by,
+            code: error.code,
+            message: error.message,
+          },
+          context,
+        );
       }
       throw error;
     }
@@ -73,6 +79,7 @@ export class SubmissionService {
     id: string,
     version: string,
     name: string,
+    context: MessageContext,
   ): Promise<ReplyMap['registry.submit']> {
     await this.claim(manager, id, req.publisher);
     const known = await manager.findBy(PluginVersion, { pluginId: id });
@@ -112,17 +119,22 @@ export class SubmissionService {
       if (!after.includes(digest) && !(await isReferenced(manager, digest)))
         await this.artifacts.remove(digest);
     // Written with the version: published once the transaction commits, never for a rollback.
-    await this.outbox.add(manager, EventSubjects.PluginSubmitted, {
-      plugin_id: id,
-      version,
-      manifest: req.manifest,
-      module_sha256: req.module_sha256,
-      module_size: req.module_size,
-      ...(req.sbom && { sbom: { sha256: req.sbom.sha256, size: req.sbom.size } }),
-      submitted_by: req.submitted_by,
-      submitted_by_issuer: req.submitted_by_issuer ?? null,
-      publisher: req.publisher,
-    });
+    await this.outbox.add(
+      manager,
+      EventSubjects.PluginSubmitted,
+      {
+        plugin_id: id,
+        version,
+        manifest: req.manifest,
+        module_sha256: req.module_sha256,
+        module_size: req.module_size,
+        ...(req.sbom && { sbom: { sha256: req.sbom.sha256, size: req.sbom.size } }),
+        submitted_by: req.submitted_by,
+        submitted_by_issuer: req.submitted_by_issuer ?? null,
+        publisher: req.publisher,
+      },
+      context,
+    );
     return { plugin_id: id, version, status: 'submitted' };
   }
 

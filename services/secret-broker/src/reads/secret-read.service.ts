@@ -5,7 +5,7 @@ import {
   type ReplyMap,
   type RequestMap,
 } from '@convergio/contracts';
-import { BusClient } from '@convergio/messaging';
+import { BusClient, type MessageContext } from '@convergio/messaging';
 import type { SecretBrokerSettings } from '../config/secret-broker.config.js';
 import { SecretGrantsRepository } from '../grants/secret-grants.repository.js';
 import { SECRET_BROKER_SETTINGS } from '../secret-broker.schema.js';
@@ -38,10 +38,11 @@ export class SecretReadService {
 
   async read(
     req: RequestMap['secrets.read'],
+    context: MessageContext,
     nowS = Math.floor(Date.now() / 1000),
   ): Promise<ReadReply> {
     const refusal = await this.refusal(req, nowS);
-    if (refusal !== undefined) return this.refuse(req, refusal);
+    if (refusal !== undefined) return this.refuse(req, refusal, context);
     let value: string | undefined;
     try {
       value = await this.store.get(req.secret_id);
@@ -54,11 +55,15 @@ export class SecretReadService {
     }
     if (value === undefined)
       return { error: { code: 'not_found', message: `no secret ${req.secret_id}` } };
-    await this.bus.publish(EventSubjects.SecretAccessed, {
-      plugin_id: req.plugin_id,
-      version: req.version,
-      secret_id: req.secret_id,
-    });
+    await this.bus.publish(
+      EventSubjects.SecretAccessed,
+      {
+        plugin_id: req.plugin_id,
+        version: req.version,
+        secret_id: req.secret_id,
+      },
+      context,
+    );
     return {
       value: applyReleaseForm(value, releaseFormOf(this.settings.releaseForms, req.secret_id)),
     };
@@ -85,14 +90,22 @@ export class SecretReadService {
     return undefined;
   }
 
-  private async refuse(req: RequestMap['secrets.read'], reason: string): Promise<ReadReply> {
-    await this.bus.publish(EventSubjects.PermissionDenied, {
-      plugin_id: req.plugin_id,
-      version: req.version,
-      capability: 'secrets.read',
-      target: req.secret_id.slice(0, 2000),
-      reason,
-    });
+  private async refuse(
+    req: RequestMap['secrets.read'],
+    reason: string,
+    context: MessageContext,
+  ): Promise<ReadReply> {
+    await this.bus.publish(
+      EventSubjects.PermissionDenied,
+      {
+        plugin_id: req.plugin_id,
+        version: req.version,
+        capability: 'secrets.read',
+        target: req.secret_id.slice(0, 2000),
+        reason,
+      },
+      context,
+    );
     return { error: { code: 'permission_denied', message: reason } };
   }
 }

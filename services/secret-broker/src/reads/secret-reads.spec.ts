@@ -10,6 +10,7 @@ import {
 } from '../broker.spec-helper.js';
 import { SECRET_TOKEN_AUDIENCE, SECRET_TOKEN_ISSUER } from '../tokens/secret-token.js';
 import { SecretReadService } from './secret-read.service.js';
+import { messageContext } from '@convergio/messaging';
 
 describe('secret broker: tokens and reads', () => {
   let b: BrokerUnderTest;
@@ -127,7 +128,11 @@ describe('secret broker: tokens and reads', () => {
     const { exp } = decodeJwt(token);
     const reply = await b.h.app
       .get(SecretReadService)
-      .read({ token, plugin_id: 'acme.reader', version: '1.0.0', secret_id: 'db-password' }, exp);
+      .read(
+        { token, plugin_id: 'acme.reader', version: '1.0.0', secret_id: 'db-password' },
+        messageContext(undefined),
+        exp,
+      );
     await b.expectRefused(reply, 'acme.reader', 'db-password', /expired/);
   });
 

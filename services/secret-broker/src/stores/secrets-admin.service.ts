@@ -8,7 +8,7 @@ import {
   type ReplyMap,
   type RequestMap,
 } from '@convergio/contracts';
-import { TransactionalOutbox } from '@convergio/messaging';
+import { TransactionalOutbox, type MessageContext } from '@convergio/messaging';
 import { EmbeddedSecretStore } from './embedded-secret-store.js';
 import { SECRET_STORE, type SecretStore } from './secret-store.js';
 
@@ -32,7 +32,10 @@ export class SecretsAdminService {
    * holding a lone UTF-16 surrogate has no UTF-8 form (it would be stored as U+FFFD, a value
    * nobody gave): `validation_failed`. Neither changes anything.
    */
-  async put(req: RequestMap['secrets.put']): Promise<ReplyMap['secrets.put']> {
+  async put(
+    req: RequestMap['secrets.put'],
+    context: MessageContext,
+  ): Promise<ReplyMap['secrets.put']> {
     const store = this.embedded();
     if (LONE_SURROGATE.test(req.value))
       throw new DomainError('validation_failed', 'invalid secret value', [
@@ -46,18 +49,21 @@ export class SecretsAdminService {
     // The row and its event commit together (outbox): no change unrecorded, none announced unmade.
     const created = await this.dataSource.transaction(async (manager) => {
       const isNew = await store.put(manager, req.id, req.value);
-      await this.changed(manager, req.id, 'stored', req.actor);
+      await this.changed(manager, req.id, 'stored', req.actor, context);
       return isNew;
     });
     return { id: req.id, created };
   }
 
-  async delete(req: RequestMap['secrets.delete']): Promise<ReplyMap['secrets.delete']> {
+  async delete(
+    req: RequestMap['secrets.delete'],
+    context: MessageContext,
+  ): Promise<ReplyMap['secrets.delete']> {
     const store = this.embedded();
     await this.dataSource.transaction(async (manager) => {
       if (!(await store.delete(manager, req.id)))
         throw new DomainError('not_found', `no secret ${req.id}`);
-      await this.changed(manager, req.id, 'deleted', req.actor);
+      await this.changed(manager, req.id, 'deleted', req.actor, context);
     });
     return { id: req.id };
   }
@@ -76,7 +82,13 @@ export class SecretsAdminService {
     id: string,
     action: 'stored' | 'deleted',
     actor: string,
+    context: MessageContext,
   ): Promise<void> {
-    await this.outbox.add(manager, EventSubjects.SecretChanged, { secret_id: id, action, actor });
+    await this.outbox.add(
+      manager,
+      EventSubjects.SecretChanged,
+      { secret_id: id, action, actor },
+      context,
+    );
   }
 }

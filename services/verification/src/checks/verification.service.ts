@@ -10,7 +10,7 @@ import {
   type InputSchemaBounds,
   type SubmissionCheck,
 } from '@convergio/manifest';
-import { TransactionalOutbox } from '@convergio/messaging';
+import { TransactionalOutbox, type MessageContext } from '@convergio/messaging';
 import { handleOnce, processedEventEntity } from '@convergio/persistence';
 import { ARTIFACT_STORE, ArtifactError, type ArtifactStore } from '@convergio/artifacts';
 import { grantContextOf, type PlatformGrants } from '@convergio/runtime';
@@ -49,7 +49,7 @@ export class VerificationService {
     @Inject(INPUT_SCHEMA_BOUNDS) private readonly inputSchemaBounds: InputSchemaBounds,
   ) {}
 
-  async verify(event: EventEnvelope<'plugin.submitted'>): Promise<void> {
+  async verify(event: EventEnvelope<'plugin.submitted'>, context: MessageContext): Promise<void> {
     const { plugin_id, version, manifest: raw, module_sha256 } = event.data;
     const checked = await this.check(raw, module_sha256);
     const sbom = await this.checkSbom(event.data.sbom);
@@ -89,48 +89,58 @@ export class VerificationService {
           ['pluginId', 'version'],
         );
         if (!check.ok) {
-          await this.outbox.add(manager, EventSubjects.PluginRejected, {
-            plugin_id,
-            version,
-            stage: 'verification',
-            reasons: findings,
-            rejected_by: VERIFICATION_SERVICE,
-          });
+          await this.outbox.add(
+            manager,
+            EventSubjects.PluginRejected,
+            {
+              plugin_id,
+              version,
+              stage: 'verification',
+              reasons: findings,
+              rejected_by: VERIFICATION_SERVICE,
+            },
+            context,
+          );
           return;
         }
-        await this.outbox.add(manager, EventSubjects.PluginVerified, {
-          plugin_id,
-          version,
-          manifest: check.manifest,
-          module_sha256,
-          trust: 'untrusted',
-          // Who submitted, and who issued the secret that did, travel to approval, which refuses
-          // to let either approve it.
-          submitted_by: event.data.submitted_by,
-          submitted_by_issuer: event.data.submitted_by_issuer ?? null,
-          ...(event.data.publisher !== undefined && { publisher: event.data.publisher }),
-          ...(check.signature && {
-            signed_by: {
-              signer_id: check.signature.signerId,
-              key_id: check.signature.keyId,
-              trust: check.signature.trust,
-            },
-          }),
-          high_risk_permissions: [
-            ...new Set([
-              ...highRiskPermissions(check.manifest.permissions),
-              ...check.adminRequired.map((r) => r.permission),
-            ]),
-          ],
-          findings: [
-            ...findings,
-            ...check.adminRequired.map((r) => ({
-              code: 'admin_required',
-              message: r.reason,
-              path: `/permissions/${r.permission}`,
-            })),
-          ],
-        });
+        await this.outbox.add(
+          manager,
+          EventSubjects.PluginVerified,
+          {
+            plugin_id,
+            version,
+            manifest: check.manifest,
+            module_sha256,
+            trust: 'untrusted',
+            // Who submitted, and who issued the secret that did, travel to approval, which refuses
+            // to let either approve it.
+            submitted_by: event.data.submitted_by,
+            submitted_by_issuer: event.data.submitted_by_issuer ?? null,
+            ...(event.data.publisher !== undefined && { publisher: event.data.publisher }),
+            ...(check.signature && {
+              signed_by: {
+                signer_id: check.signature.signerId,
+                key_id: check.signature.keyId,
+                trust: check.signature.trust,
+              },
+            }),
+            high_risk_permissions: [
+              ...new Set([
+                ...highRiskPermissions(check.manifest.permissions),
+                ...check.adminRequired.map((r) => r.permission),
+              ]),
+            ],
+            findings: [
+              ...findings,
+              ...check.adminRequired.map((r) => ({
+                code: 'admin_required',
+                message: r.reason,
+                path: `/permissions/${r.permission}`,
+              })),
+            ],
+          },
+          context,
+        );
       },
     );
   }

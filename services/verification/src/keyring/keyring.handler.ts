@@ -1,11 +1,11 @@
-import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
+import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
 import {
   EventSubjects,
   RequestSubjects,
   type EventEnvelope,
   type RequestEnvelope,
 } from '@convergio/contracts';
-import { BusController } from '@convergio/messaging';
+import { BusContext, BusController, BusEvent } from '@convergio/messaging';
 import { KeyringService } from './keyring.service.js';
 
 @BusController()
@@ -13,8 +13,8 @@ export class KeyringHandler {
   constructor(private readonly keyring: KeyringService) {}
 
   @MessagePattern(RequestSubjects.VerificationAddSigner)
-  add(@Payload() req: RequestEnvelope<'verification.signers.add'>) {
-    return this.keyring.add(req.data);
+  add(@Payload() req: RequestEnvelope<'verification.signers.add'>, @Ctx() ctx: BusContext) {
+    return this.keyring.add(req.data, ctx.getMessageContext());
   }
 
   @MessagePattern(RequestSubjects.VerificationListSigners)
@@ -23,21 +23,24 @@ export class KeyringHandler {
   }
 
   @MessagePattern(RequestSubjects.VerificationRotateSigner)
-  rotate(@Payload() req: RequestEnvelope<'verification.signers.rotate'>) {
-    return this.keyring.rotate(req.data);
+  rotate(@Payload() req: RequestEnvelope<'verification.signers.rotate'>, @Ctx() ctx: BusContext) {
+    return this.keyring.rotate(req.data, ctx.getMessageContext());
   }
 
   @MessagePattern(RequestSubjects.VerificationRevokeSigner)
-  revoke(@Payload() req: RequestEnvelope<'verification.signers.revoke'>) {
-    return this.keyring.revoke(req.data);
+  revoke(@Payload() req: RequestEnvelope<'verification.signers.revoke'>, @Ctx() ctx: BusContext) {
+    return this.keyring.revoke(req.data, ctx.getMessageContext());
   }
 
   @MessagePattern(RequestSubjects.VerificationSetPluginSigner)
-  setPluginSigner(@Payload() req: RequestEnvelope<'verification.plugins.signer'>) {
-    return this.keyring.setPluginSigner(req.data);
+  setPluginSigner(
+    @Payload() req: RequestEnvelope<'verification.plugins.signer'>,
+    @Ctx() ctx: BusContext,
+  ) {
+    return this.keyring.setPluginSigner(req.data, ctx.getMessageContext());
   }
 
-  @EventPattern(EventSubjects.PluginApproved)
+  @BusEvent(EventSubjects.PluginApproved)
   onApproved(@Payload() event: EventEnvelope<'plugin.approved'>) {
     return this.keyring.onApproved(event);
   }

@@ -17,7 +17,12 @@ import {
   type KeyringSigner,
   type SignatureVerdict,
 } from '@convergio/manifest';
-import { BusLimits, pageWithin, TransactionalOutbox } from '@convergio/messaging';
+import {
+  BusLimits,
+  pageWithin,
+  TransactionalOutbox,
+  type MessageContext,
+} from '@convergio/messaging';
 import { handleOnce, processedEventEntity } from '@convergio/persistence';
 import { checkSignerPublicKey, decodeBase64url } from '@convergio/signing';
 import { VerificationRecord } from '../checks/verification-record.entity.js';
@@ -69,7 +74,10 @@ export class KeyringService implements OnApplicationBootstrap {
     this.log.log(`release key of ${release.signerId} is in the keyring`);
   }
 
-  async add(req: RequestMap['verification.signers.add']): Promise<SignerItem> {
+  async add(
+    req: RequestMap['verification.signers.add'],
+    context?: MessageContext,
+  ): Promise<SignerItem> {
     const keyId = checkedKeyId(req.public_key);
     return this.dataSource.transaction(async (manager) => {
       if (await manager.existsBy(Signer, { id: req.id }))
@@ -88,13 +96,18 @@ export class KeyringService implements OnApplicationBootstrap {
         publicKey: req.public_key,
         rotatedAt: null,
       });
-      await this.outbox.add(manager, EventSubjects.SignerAdded, {
-        signer_id: req.id,
-        trust: req.trust,
-        key_id: keyId,
-        added_by: req.added_by,
-        actor: req.added_by,
-      });
+      await this.outbox.add(
+        manager,
+        EventSubjects.SignerAdded,
+        {
+          signer_id: req.id,
+          trust: req.trust,
+          key_id: keyId,
+          added_by: req.added_by,
+          actor: req.added_by,
+        },
+        context,
+      );
       return this.item(manager, req.id);
     });
   }
@@ -133,7 +146,10 @@ export class KeyringService implements OnApplicationBootstrap {
   }
 
   /** The new key is current at once; the old one verifies only what it signed before. */
-  async rotate(req: RequestMap['verification.signers.rotate']): Promise<SignerItem> {
+  async rotate(
+    req: RequestMap['verification.signers.rotate'],
+    context?: MessageContext,
+  ): Promise<SignerItem> {
     const keyId = checkedKeyId(req.public_key);
     return this.dataSource.transaction(async (manager) => {
       await this.activeSigner(manager, req.id);
@@ -149,13 +165,18 @@ export class KeyringService implements OnApplicationBootstrap {
         publicKey: req.public_key,
         rotatedAt: null,
       });
-      await this.outbox.add(manager, EventSubjects.SignerRotated, {
-        signer_id: req.id,
-        key_id: keyId,
-        previous_key_id: current.keyId,
-        rotated_by: req.rotated_by,
-        actor: req.rotated_by,
-      });
+      await this.outbox.add(
+        manager,
+        EventSubjects.SignerRotated,
+        {
+          signer_id: req.id,
+          key_id: keyId,
+          previous_key_id: current.keyId,
+          rotated_by: req.rotated_by,
+          actor: req.rotated_by,
+        },
+        context,
+      );
       return this.item(manager, req.id);
     });
   }
@@ -166,6 +187,7 @@ export class KeyringService implements OnApplicationBootstrap {
    */
   async revoke(
     req: RequestMap['verification.signers.revoke'],
+    context: MessageContext,
   ): Promise<ReplyMap['verification.signers.revoke']> {
     return this.dataSource.transaction(async (manager) => {
       const signer = await this.activeSigner(manager, req.id);
@@ -176,12 +198,17 @@ export class KeyringService implements OnApplicationBootstrap {
         order: { pluginId: 'ASC', version: 'ASC' },
       });
       const versions = signed.map((r) => ({ plugin_id: r.pluginId, version: r.version }));
-      await this.outbox.add(manager, EventSubjects.SignerRevoked, {
-        signer_id: req.id,
-        revoked_by: req.revoked_by,
-        actor: req.revoked_by,
-        versions,
-      });
+      await this.outbox.add(
+        manager,
+        EventSubjects.SignerRevoked,
+        {
+          signer_id: req.id,
+          revoked_by: req.revoked_by,
+          actor: req.revoked_by,
+          versions,
+        },
+        context,
+      );
       return { signer: await this.item(manager, req.id), revoked_versions: versions };
     });
   }
@@ -189,6 +216,7 @@ export class KeyringService implements OnApplicationBootstrap {
   /** An admin accepts `signer_id` (null: unsigned versions too) for a plugin id's next versions. */
   async setPluginSigner(
     req: RequestMap['verification.plugins.signer'],
+    context: MessageContext,
   ): Promise<ReplyMap['verification.plugins.signer']> {
     return this.dataSource.transaction(async (manager) => {
       if (req.signer_id !== null) await this.activeSigner(manager, req.signer_id);
@@ -198,13 +226,18 @@ export class KeyringService implements OnApplicationBootstrap {
         signerId: req.signer_id,
         setBy: req.changed_by,
       });
-      await this.outbox.add(manager, EventSubjects.PluginSignerChanged, {
-        plugin_id: req.plugin_id,
-        from: previous?.signerId ?? null,
-        to: req.signer_id,
-        changed_by: req.changed_by,
-        actor: req.changed_by,
-      });
+      await this.outbox.add(
+        manager,
+        EventSubjects.PluginSignerChanged,
+        {
+          plugin_id: req.plugin_id,
+          from: previous?.signerId ?? null,
+          to: req.signer_id,
+          changed_by: req.changed_by,
+          actor: req.changed_by,
+        },
+        context,
+      );
       return {
         plugin_id: req.plugin_id,
         signer_id: req.signer_id,
