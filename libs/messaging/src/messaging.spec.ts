@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, Module, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
-import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
+import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
+import { propagation, ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { connect } from '@nats-io/transport-node';
 import {
   DomainError,
@@ -13,6 +15,8 @@ import {
 } from '@convergio/contracts';
 import { BusClient } from './bus-client.js';
 import { BusController } from './bus-error.filter.js';
+import { BusEvent } from './bus-event.decorator.js';
+import type { BusContext } from './bus-server.js';
 import { messageContext } from './message-context.js';
 import { MessagingModule, connectBus, type MessagingOptions } from './messaging.module.js';
 import { natsEventSubject, natsSubject, streamName } from './bus-names.js';
@@ -25,26 +29,39 @@ const SERVICE = 'registry';
 @Injectable()
 class Seen {
   revoked: EventEnvelope<'plugin.revoked'>[] = [];
+  /** The trace id of each handler's context, by the handler: `request`, `event`. */
+  traces: { handler: string; traceId?: string }[] = [];
   failuresLeft = 0;
 }
 
 @BusController()
 class TestHandlers {
-  constructor(private readonly seen: Seen) {}
+  constructor(
+    private readonly seen: Seen,
+    private readonly bus: BusClient,
+  ) {}
 
-  @EventPattern(EventSubjects.PluginRevoked)
-  onRevoked(@Payload() event: EventEnvelope<'plugin.revoked'>) {
+  @BusEvent(EventSubjects.PluginRevoked)
+  onRevoked(@Payload() event: EventEnvelope<'plugin.revoked'>, @Ctx() ctx: BusContext) {
     if (this.seen.failuresLeft > 0) {
       this.seen.failuresLeft--;
       throw new Error('transient failure');
     }
     this.seen.revoked.push(event);
+    this.seen.traces.push({ handler: 'event', traceId: traceIdIn(ctx) });
   }
 
   @MessagePattern(RequestSubjects.RegistryGetPlugin)
-  getPlugin(@Payload() req: RequestEnvelope<'registry.plugins.get'>) {
+  async getPlugin(@Payload() req: RequestEnvelope<'registry.plugins.get'>, @Ctx() ctx: BusContext) {
+    this.seen.traces.push({ handler: 'request', traceId: traceIdIn(ctx) });
     if (req.data.plugin_id === 'missing.plugin')
       throw new DomainError('not_found', 'no such plugin');
+    if (req.data.plugin_id === 'traced.plugin')
+      await this.bus.publish(
+        EventSubjects.PluginRevoked,
+        { plugin_id: 'traced.plugin', version: '1.0.0', revoked_by: 'admin' },
+        ctx.getMessageContext(),
+      );
     return {
       plugin_id: req.data.plugin_id,
       name: 'Test',
@@ -55,6 +72,8 @@ class TestHandlers {
     };
   }
 }
+
+const traceIdIn = (ctx: BusContext) => trace.getSpanContext(ctx.getMessageContext().trace)?.traceId;
 
 async function startApp(options: MessagingOptions): Promise<INestApplication> {
   @Module({
@@ -105,6 +124,8 @@ describe.each<[string, () => MessagingOptions]>([
   let seen: Seen;
 
   beforeAll(async () => {
+    // As initTelemetry sets it in every service: NATS headers carry the trace in W3C form.
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
     options = makeOptions();
     try {
       app = await startApp(options);
@@ -122,7 +143,36 @@ describe.each<[string, () => MessagingOptions]>([
   });
   beforeEach(() => {
     seen.revoked = [];
+    seen.traces = [];
     seen.failuresLeft = 0;
+  });
+
+  it("carries the caller's trace and correlation to the handler, and on to what it publishes", async () => {
+    const traceId = randomUUID().replaceAll('-', '');
+    const caller = messageContext(
+      'corr-traced',
+      trace.setSpanContext(ROOT_CONTEXT, {
+        traceId,
+        spanId: '00f067aa0ba902b7',
+        traceFlags: TraceFlags.SAMPLED,
+      }),
+    );
+    await bus.request(
+      RequestSubjects.RegistryGetPlugin,
+      { plugin_id: 'traced.plugin' },
+      { context: caller },
+    );
+    await eventually(() => expect(seen.revoked).toHaveLength(1));
+    expect(seen.traces).toEqual([
+      { handler: 'request', traceId },
+      { handler: 'event', traceId },
+    ]);
+    expect(seen.revoked[0].correlation_id).toBe('corr-traced');
+
+    // Without a context: no trace anywhere, and each envelope its own correlation.
+    seen.traces = [];
+    await bus.request(RequestSubjects.RegistryGetPlugin, { plugin_id: 'a.b' });
+    expect(seen.traces).toEqual([{ handler: 'request', traceId: undefined }]);
   });
 
   it('delivers a published event to its handler with a valid envelope', async () => {
