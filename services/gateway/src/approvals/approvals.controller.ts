@@ -149,13 +149,7 @@ export class ApprovalsController {
   ) {
     return this.bus.request(
       RequestSubjects.ApprovalDecide,
-      {
-        plugin_id: id,
-        version,
-        decision: 'reject',
-        decided_by: who.keyId,
-        note: body.reason,
-      },
+      { plugin_id: id, version, decision: 'reject', decided_by: who.keyId, note: body.reason },
       { context },
     );
   }

@@ -197,11 +197,7 @@ export class PluginsController {
   ) {
     return this.bus.request(
       RequestSubjects.RegistryTransferOwner,
-      {
-        plugin_id: id,
-        publisher: body.publisher,
-        changed_by: who.keyId,
-      },
+      { plugin_id: id, publisher: body.publisher, changed_by: who.keyId },
       { context },
     );
   }
@@ -223,11 +219,7 @@ export class PluginsController {
   ) {
     return this.bus.request(
       RequestSubjects.VerificationSetPluginSigner,
-      {
-        plugin_id: id,
-        signer_id: body.signer_id,
-        changed_by: who.keyId,
-      },
+      { plugin_id: id, signer_id: body.signer_id, changed_by: who.keyId },
       { context },
     );
   }
@@ -251,12 +243,7 @@ export class PluginsController {
   ) {
     return this.bus.request(
       RequestSubjects.RegistryRevokeVersion,
-      {
-        plugin_id: id,
-        version,
-        revoked_by: who.keyId,
-        ...body,
-      },
+      { plugin_id: id, version, revoked_by: who.keyId, ...body },
       { context },
     );
   }

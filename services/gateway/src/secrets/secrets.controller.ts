@@ -66,11 +66,7 @@ export class SecretsController {
     if (Buffer.byteLength(body.value, 'utf8') > MAX_SECRET_VALUE_BYTES) throw secretValueTooLarge();
     return this.bus.request(
       RequestSubjects.SecretsPut,
-      {
-        id,
-        value: body.value,
-        actor: who.keyId,
-      },
+      { id, value: body.value, actor: who.keyId },
       { context },
     );
   }

@@ -67,10 +67,7 @@ export class SignersController {
   ) {
     return this.bus.request(
       RequestSubjects.VerificationAddSigner,
-      {
-        ...body,
-        added_by: who.keyId,
-      },
+      { ...body, added_by: who.keyId },
       { context },
     );
   }
@@ -110,11 +107,7 @@ export class SignersController {
   ) {
     return this.bus.request(
       RequestSubjects.VerificationRotateSigner,
-      {
-        id,
-        public_key: body.public_key,
-        rotated_by: who.keyId,
-      },
+      { id, public_key: body.public_key, rotated_by: who.keyId },
       { context },
     );
   }
@@ -133,10 +126,7 @@ export class SignersController {
   ) {
     return this.bus.request(
       RequestSubjects.VerificationRevokeSigner,
-      {
-        id,
-        revoked_by: who.keyId,
-      },
+      { id, revoked_by: who.keyId },
       { context },
     );
   }
