@@ -23,7 +23,6 @@ export interface RequestOptions {
   /** The message or HTTP request this request is made for: its correlation and trace go on. */
   context?: MessageContext;
   timeoutMs?: number;
-  correlationId?: string;
   /**
    * True when the caller has already checked `data` against this subject's request schema (the
    * gateway's body pipe does, for invoke): the envelope, built here around it, is not checked a
@@ -81,7 +80,7 @@ export abstract class BusClient {
     options: RequestOptions = {},
   ): Promise<ReplyMap[S]> {
     const { context } = options;
-    const built = createEnvelope(subject, data, this.service, context, options.correlationId);
+    const built = createEnvelope(subject, data, this.service, context);
     const envelope = options.checked ? built : validateRequestEnvelope(subject, built);
     const reply = await this.exchange(envelope, options.timeoutMs, context?.trace);
     if (!reply.ok)

@@ -56,11 +56,10 @@ describe('createEnvelope', () => {
     expect(a.correlation_id).toBe('corr-1');
   });
 
-  it('carries the correlation id of the message being handled, unless one is given', () => {
-    const ctx = messageContext('corr-1');
-    const [carried, given] = [
-      createEnvelope('plugin.approved', data, 'approval', ctx),
-      createEnvelope('plugin.approved', data, 'approval', ctx, 'corr-2'),
+  it('carries the correlation id of the message being handled, each its own', () => {
+    const [carried, other] = [
+      createEnvelope('plugin.approved', data, 'approval', messageContext('corr-1')),
+      createEnvelope('plugin.approved', data, 'approval', messageContext('corr-2')),
     ];
     expect(carried).toMatchObject({
       correlation_id: 'corr-1',
@@ -69,7 +68,7 @@ describe('createEnvelope', () => {
       source: 'approval',
       data,
     });
-    expect(given?.correlation_id).toBe('corr-2');
+    expect(other.correlation_id).toBe('corr-2');
   });
 
   it('gives random ids outside a handler, each its own correlation id', () => {

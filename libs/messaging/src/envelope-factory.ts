@@ -7,15 +7,14 @@ import type { IdDerivation, MessageContext } from './message-context.js';
  * with the handling service's key, so a redelivered event republishes the same ids and
  * JetStream de-duplicates them, yet no other bus client can compute an id ahead and publish it
  * first to have the real event dropped as a duplicate. Elsewhere (requests, timers) it is
- * random. The correlation id is `correlationId`, else the one of the message being handled
- * (`ctx`), else the envelope's own id.
+ * random. The correlation id is the one of the message or request being handled (`ctx`), else
+ * the envelope's own id.
  */
 export function createEnvelope<T extends string, D>(
   type: T,
   data: D,
   source: string,
   ctx?: MessageContext,
-  correlationId?: string,
 ): Envelope<T, D> {
   const id = ctx?.derivation
     ? deriveId(ctx.derivation, source, type, ctx.published++)
@@ -26,7 +25,7 @@ export function createEnvelope<T extends string, D>(
     version: ENVELOPE_VERSION,
     occurred_at: new Date().toISOString(),
     source,
-    correlation_id: correlationId ?? ctx?.correlationId ?? id,
+    correlation_id: ctx?.correlationId ?? id,
     data,
   };
 }
