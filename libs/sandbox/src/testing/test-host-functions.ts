@@ -58,8 +58,12 @@ export const createHostFunctions: HostFunctionFactory = (env) =>
     // The same frozen answer every time, as `log` gives `{ok: true}`.
     constant: () => CONSTANT,
     // What a V8 fatal error or a native crash in a worker does: the whole process aborts (SIGABRT,
-    // exit 134), whatever the worker's resourceLimits say.
-    abort_process: () => process.kill(process.pid, 'SIGABRT'),
+    // exit 134), whatever the worker's resourceLimits say. The signal is delivered to the process
+    // a moment later: the call waits for it, so no result can reach the executor first.
+    abort_process: () => {
+      process.kill(process.pid, 'SIGABRT');
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10_000);
+    },
     hoard: (input) => {
       hoarded.push(Buffer.alloc((input as { mib: number }).mib * 1024 * 1024, 1));
       return { hoarded: hoarded.length };
