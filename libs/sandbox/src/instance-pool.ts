@@ -9,6 +9,12 @@ export interface InstancePoolOptions<I> {
   spawn: () => Promise<I>;
   /** Instances that may serve calls at once; calls beyond wait in arrival order. */
   maxInstances: number;
+  /**
+   * Calls an instance is handed at once when every instance is busy and no more may start: the
+   * one it runs and those that wait in it to begin the moment it ends (1: one at a time). Those
+   * waiting in an instance that stops before they begin must run elsewhere (UNSTARTED).
+   */
+  queueDepth?: number;
   /** A spare instance (any beyond the first) idle this long is stopped. */
   spareIdleMs: number;
   /** A spawn failed while other instances remain, so no caller hears of it. */
@@ -19,12 +25,15 @@ type Waiter<I> = { resolve: (instance: I) => void; reject: (error: unknown) => v
 
 /**
  * The instances of one plugin: grows on demand up to `maxInstances`, hands each to one call at a
- * time, replaces dead ones, keeps one warm, and stops spares that stay idle.
+ * time (up to `queueDepth` once all are busy), replaces dead ones, keeps one warm, and stops
+ * spares that stay idle.
  */
 export class InstancePool<I extends PooledInstance> {
   private readonly idle: I[] = [];
   private readonly waiting: Waiter<I>[] = [];
   private readonly spareTimers = new Map<I, NodeJS.Timeout>();
+  /** The calls each busy instance has been handed and not given back. */
+  private readonly handed = new Map<I, number>();
   private instances = 0;
   private busy = 0;
   private closed = false;
@@ -57,6 +66,11 @@ export class InstancePool<I extends PooledInstance> {
   /** Instances started or starting. */
   get size(): number {
     return this.instances;
+  }
+
+  /** The instances serving calls now. */
+  get busyInstances(): I[] {
+    return [...this.handed.keys()];
   }
 
   /**
@@ -95,23 +109,47 @@ export class InstancePool<I extends PooledInstance> {
   private acquire(): Promise<I> {
     for (let instance = this.idle.pop(); instance; instance = this.idle.pop()) {
       this.cancelSpareTimer(instance);
-      if (instance.alive) {
-        this.busy++;
-        return Promise.resolve(instance);
-      }
+      if (instance.alive) return Promise.resolve(this.hand(instance));
       this.instances--; // died between calls
+    }
+    if (this.instances >= this.options.maxInstances) {
+      const open = this.leastBusy();
+      if (open) return Promise.resolve(this.hand(open));
     }
     const waiting = new Promise<I>((resolve, reject) => this.waiting.push({ resolve, reject }));
     if (this.instances < this.options.maxInstances) this.grow();
     return waiting;
   }
 
+  /** Counts a call handed to `instance` (busy before the call resumes: see release). */
+  private hand(instance: I): I {
+    this.busy++;
+    this.handed.set(instance, (this.handed.get(instance) ?? 0) + 1);
+    return instance;
+  }
+
+  /** A live busy instance that may be handed one more call, the least busy. */
+  private leastBusy(): I | undefined {
+    let best: I | undefined;
+    for (const [instance, calls] of this.handed)
+      if (
+        instance.alive &&
+        this.takesMore(instance) &&
+        calls < (best ? this.handed.get(best)! : Infinity)
+      )
+        best = instance;
+    return best;
+  }
+
   private release(instance: I): void {
-    const next = instance.alive ? this.waiting.shift() : undefined;
+    const left = (this.handed.get(instance) ?? 1) - 1;
+    if (left > 0) this.handed.set(instance, left);
+    else this.handed.delete(instance);
     // Busy before the waiter resumes: a close in between must not find the pool drained.
-    if (next) {
-      this.busy++;
-      next.resolve(instance);
+    while (instance.alive && this.waiting.length > 0 && this.takesMore(instance))
+      this.waiting.shift()!.resolve(this.hand(instance));
+    if (this.handed.has(instance)) {
+      // Its calls still hold it; a dead one is counted gone when the last lets go.
     } else if (!instance.alive) {
       this.instances--;
       // Keep one warm, so the next call does not pay for a start.
@@ -121,6 +159,10 @@ export class InstancePool<I extends PooledInstance> {
       void instance.terminate();
     } else this.park(instance);
     this.settleClose();
+  }
+
+  private takesMore(instance: I): boolean {
+    return (this.handed.get(instance) ?? 0) < (this.options.queueDepth ?? 1);
   }
 
   private settleClose(): void {

@@ -1,8 +1,9 @@
 import type { Socket } from 'node:net';
+import { nextCallId, type LastCall } from '../call-state.js';
 import { encodeFrame, type CallFrame } from '../channel/call-frames.js';
 import type { DeniedEvent } from '../sandbox-runtime.js';
 import { SandboxError } from '../sandbox-error.js';
-import type { SupervisedInstance, WorkerCallOutcome } from '../sandbox-plugin.js';
+import { UNSTARTED, type SupervisedInstance, type WorkerCallOutcome } from '../sandbox-plugin.js';
 import { parseEvents } from '../event-batch.js';
 import type { EmittedEvent, WorkerFailure } from '../worker-protocol.js';
 import type { CallConnection } from './call-server.js';
@@ -15,27 +16,43 @@ export interface RemoteInstanceEvents {
   emitted?: (events: EmittedEvent[]) => void;
 }
 
+/**
+ * What a stopped instance's running call had used, and the last call it had begun (undefined:
+ * its process could not tell, so every call sent to it may have run).
+ */
+export interface Halted {
+  progress: CallProgress;
+  lastCall: LastCall | undefined;
+}
+
 /** The sandbox process hosting an instance, which alone can stop it. */
 export interface InstanceHost {
-  halt(instance: string): Promise<CallProgress>;
+  /** Stops `instance` (with `call`: unless that call has ended, null then). */
+  halt(instance: string, call?: number): Promise<Halted | null>;
+  /** Refuses, unrun, the calls sent to `instance` and not begun but call `running`. */
+  refuseQueued(instance: string, running: number): void;
   /** A worker sent what no worker of ours sends: its process cannot be trusted and must end. */
   broken(reason: string): void;
 }
 
-type Pending = { id: number; settle: (outcome: WorkerCallOutcome) => void };
+type Pending = { id: number; settle: (outcome: WorkerCallOutcome) => void; begun: () => void };
 
 /**
  * The executor's handle on one plugin worker of a sandbox process. Calls and their results cross
  * the worker's own call socket; the process reports the worker's start and death on its IPC
  * channel, which stays the authority on both (a socket may close before the process's exit is
- * seen, and the exit says why).
+ * seen, and the exit says why). Calls sent while one runs wait in the worker, in order, and
+ * begin there as soon as the one before ends (see InstancePool's queueDepth).
  */
 export class RemoteInstance implements SupervisedInstance {
   readonly started: Promise<RemoteInstance>;
   private socket: Socket | undefined;
-  private pending: Pending | undefined;
+  /** The calls sent and not answered, in the order sent: the first runs, the others wait. */
+  private readonly pending: Pending[] = [];
   private nextId = 1;
   private dead = false;
+  // A halt of the running call is under way: no call is handed to this instance meanwhile.
+  private halting = false;
   // Reported gone by its process (or with it): there is nothing left to halt.
   private gone = false;
   private startedByHost = false;
@@ -54,7 +71,7 @@ export class RemoteInstance implements SupervisedInstance {
   }
 
   get alive(): boolean {
-    return !this.dead;
+    return !this.dead && !this.halting;
   }
 
   /** The worker greeted on its call socket. */
@@ -91,49 +108,100 @@ export class RemoteInstance implements SupervisedInstance {
   }
 
   /**
-   * The worker or its process died: the call running fails with `failure` and what it had used,
-   * if the process could still tell (`progress`).
+   * The worker or its process died: the calls sent to it fail with `failure` (the one running
+   * with what it had used), but for those it had not begun (see {@link settleStopped}).
    */
-  lost(failure: WorkerFailure, progress?: CallProgress): void {
+  lost(failure: WorkerFailure, halted: Halted): void {
     this.dead = true;
     this.gone = true;
     this.socket?.destroy();
     this.onStart.reject(new SandboxError(failure.code, failure.message));
-    const pending = this.pending;
-    this.pending = undefined;
-    pending?.settle({
-      ok: false,
-      error: failure,
-      ...(progress && { resources: { ...progress, wall_ms: 0 } }),
-    });
+    this.settleStopped(failure, halted);
   }
 
-  call(fn: string, input: Uint8Array, inputSchema?: string): Promise<WorkerCallOutcome> {
+  call(
+    fn: string,
+    input: Uint8Array,
+    inputSchema: string | undefined,
+    begun: () => void,
+  ): Promise<WorkerCallOutcome> {
     if (this.dead || !this.socket)
       return Promise.resolve({
         ok: false,
         error: { code: 'runtime_failure', message: 'the plugin worker is gone' },
       });
-    const id = this.nextId++;
+    const id = this.nextId;
+    this.nextId = nextCallId(id);
     const socket = this.socket;
     return new Promise((settle) => {
-      this.pending = { id, settle };
+      this.pending.push({ id, settle, begun });
+      if (this.pending.length === 1) begun();
       socket.write(encodeFrame({ kind: 'call', id, fn, input, inputSchema }));
     });
   }
 
-  async halt(): Promise<CallProgress> {
+  /**
+   * Stops the call running now (past its wall time) with the instance, unless it ended first:
+   * null then, and the instance serves on. The calls waiting behind it never began: they are
+   * answered {@link UNSTARTED}, to run elsewhere.
+   */
+  async halt(): Promise<CallProgress | null> {
+    if (this.gone) {
+      this.dead = true;
+      return UNKNOWN_PROGRESS;
+    }
+    this.halting = true;
+    const halted = await this.host.halt(this.name, this.pending[0]?.id);
+    this.halting = false;
+    if (halted === null) return null;
+    this.stopped({ code: 'timeout', message: 'the call was stopped' }, halted);
+    return halted.progress;
+  }
+
+  /**
+   * Stops the instance whatever it runs: the call running fails with `failure`, those waiting
+   * behind it that never began are answered {@link UNSTARTED}.
+   */
+  async stop(failure: WorkerFailure): Promise<void> {
     this.dead = true;
-    this.pending = undefined;
-    if (this.gone) return UNKNOWN_PROGRESS;
+    if (this.gone) return;
     this.gone = true;
-    const progress = await this.host.halt(this.name);
-    this.socket?.destroy();
-    return progress;
+    const halted = await this.host.halt(this.name);
+    this.stopped(failure, halted ?? { progress: UNKNOWN_PROGRESS, lastCall: undefined });
   }
 
   async terminate(): Promise<void> {
-    await this.halt();
+    await this.stop({ code: 'runtime_failure', message: 'the plugin worker was stopped' });
+  }
+
+  refuseQueued(): void {
+    if (this.pending.length > 1 && !this.gone)
+      this.host.refuseQueued(this.name, this.pending[0].id);
+  }
+
+  private stopped(failure: WorkerFailure, halted: Halted): void {
+    this.dead = true;
+    this.gone = true;
+    this.socket?.destroy();
+    this.settleStopped(failure, halted);
+  }
+
+  /**
+   * Answers every call sent to a stopped instance: those after the last it began never ran
+   * ({@link UNSTARTED}); the others fail with `failure`, the one running with what it had used.
+   * When the process could not tell what had begun, every call sent may have run.
+   */
+  private settleStopped(failure: WorkerFailure, { progress, lastCall }: Halted): void {
+    const sent = this.pending.splice(0);
+    const last =
+      lastCall === undefined ? sent.length - 1 : sent.findIndex((p) => p.id === lastCall?.id);
+    const running = lastCall === undefined ? 0 : lastCall?.running ? last : -1;
+    sent.forEach(({ settle }, i) => {
+      if (i > last) settle(UNSTARTED);
+      else if (i === running)
+        settle({ ok: false, error: failure, resources: { ...progress, wall_ms: 0 } });
+      else settle({ ok: false, error: failure });
+    });
   }
 
   private emitted(listener: (events: EmittedEvent[]) => void, json: string): void {
@@ -156,14 +224,14 @@ export class RemoteInstance implements SupervisedInstance {
       switch (frame.kind) {
         case 'result':
         case 'failed': {
-          if (this.pending?.id !== frame.id) break;
-          const { settle } = this.pending;
-          this.pending = undefined;
+          if (this.pending[0]?.id !== frame.id) break;
+          const { settle } = this.pending.shift()!;
           settle(
             frame.kind === 'result'
               ? { ok: true, output: frame.output, resources: frame.resources }
               : { ok: false, error: frame.error, resources: frame.resources },
           );
+          this.pending[0]?.begun();
           break;
         }
         case 'denied':

@@ -1,13 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { SandboxError } from '../sandbox-error.js';
 import type { CallConnection } from './call-server.js';
+import { lastCall } from '../call-state.js';
+import type { WorkerFailure } from '../worker-protocol.js';
 import {
   UNKNOWN_PROGRESS,
-  type CallProgress,
   type FromSandboxProcess,
   type ToSandboxProcess,
 } from './process-protocol.js';
-import { RemoteInstance, type InstanceHost, type RemoteInstanceEvents } from './remote-instance.js';
+import {
+  RemoteInstance,
+  type Halted,
+  type InstanceHost,
+  type RemoteInstanceEvents,
+} from './remote-instance.js';
 
 /** What {@link RemoteInstances} needs of the sandbox process that hosts them. */
 export interface InstanceProcess {
@@ -18,10 +24,19 @@ export interface InstanceProcess {
 /** The messages of a sandbox process about its instances. */
 export type InstanceMessage = Extract<
   FromSandboxProcess,
-  { type: 'instance_started' | 'instance_failed' | 'instance_exited' | 'instance_halted' }
+  {
+    type:
+      | 'instance_started'
+      | 'instance_failed'
+      | 'instance_exited'
+      | 'instance_halted'
+      | 'instance_spared';
+  }
 >;
 
 const HALT_TIMEOUT_MS = 10_000;
+// What a halt answers once the process is gone: it can no longer tell which call had begun.
+const UNKNOWN: Halted = { progress: UNKNOWN_PROGRESS, lastCall: undefined };
 
 /**
  * The instances (workers) of one sandbox process as the executor tracks them: started and halted
@@ -30,7 +45,7 @@ const HALT_TIMEOUT_MS = 10_000;
  */
 export class RemoteInstances implements InstanceHost {
   private readonly instances = new Map<string, RemoteInstance>();
-  private readonly halts = new Map<string, (progress: CallProgress) => void>();
+  private readonly halts = new Map<string, (halted: Halted | null) => void>();
   private ended: SandboxError | undefined;
 
   constructor(
@@ -56,7 +71,8 @@ export class RemoteInstances implements InstanceHost {
 
   receive(message: InstanceMessage): void {
     const instance = this.instances.get(message.instance);
-    if (message.type !== 'instance_started') this.instances.delete(message.instance);
+    if (message.type !== 'instance_started' && message.type !== 'instance_spared')
+      this.instances.delete(message.instance);
     switch (message.type) {
       case 'instance_started':
         return instance?.ready();
@@ -66,18 +82,25 @@ export class RemoteInstances implements InstanceHost {
         this.countUnsentDrops(message.droppedTelemetry);
         return instance?.lost(
           { code: 'runtime_failure', message: `the plugin worker died: ${message.reason}` },
-          message.progress,
+          { progress: message.progress, lastCall: this.lastCallOf(message.callState) },
         );
       case 'instance_halted':
         this.countUnsentDrops(message.droppedTelemetry);
-        this.halts.get(message.instance)?.(message.progress);
-        this.halts.delete(message.instance);
-        return;
+        return this.settleHalt(message.instance, {
+          progress: message.progress,
+          lastCall: this.lastCallOf(message.callState),
+        });
+      case 'instance_spared':
+        return this.settleHalt(message.instance, null);
     }
   }
 
-  halt(name: string): Promise<CallProgress> {
-    if (this.ended) return Promise.resolve(UNKNOWN_PROGRESS);
+  /**
+   * Asks the process to stop instance `name` (with `call`: unless that call has ended); resolves
+   * with what its call had used and which call it had begun, or null when it was spared.
+   */
+  halt(name: string, call?: number): Promise<Halted | null> {
+    if (this.ended) return Promise.resolve(UNKNOWN);
     // A process that cannot stop a worker in time cannot be trusted to stop anything: it ends.
     const stuck = setTimeout(
       () =>
@@ -86,10 +109,34 @@ export class RemoteInstances implements InstanceHost {
         ),
       HALT_TIMEOUT_MS,
     );
-    return new Promise<CallProgress>((resolve) => {
+    return new Promise<Halted | null>((resolve) => {
       this.halts.set(name, resolve);
-      this.process.send({ type: 'halt_instance', instance: name });
+      this.process.send({ type: 'halt_instance', instance: name, call });
     }).finally(() => clearTimeout(stuck));
+  }
+
+  /** Stops every instance (see RemoteInstance.stop): their running calls fail with `failure`. */
+  async stopAll(failure: WorkerFailure): Promise<void> {
+    await Promise.all([...this.instances.values()].map((instance) => instance.stop(failure)));
+  }
+
+  refuseQueued(name: string, running: number): void {
+    this.process.send({ type: 'refuse_queued', instance: name, running });
+  }
+
+  private settleHalt(name: string, halted: Halted | null): void {
+    this.halts.get(name)?.(halted);
+    this.halts.delete(name);
+  }
+
+  /** A call state that is not an int32 marks the process broken; absent: it could not tell. */
+  private lastCallOf(callState: number | undefined) {
+    if (callState === undefined) return undefined;
+    if (!Number.isInteger(callState) || callState !== (callState | 0)) {
+      this.broken('a call state that is not a 32-bit integer');
+      return undefined;
+    }
+    return lastCall(callState);
   }
 
   /**
@@ -110,9 +157,9 @@ export class RemoteInstances implements InstanceHost {
   end(error: SandboxError): void {
     this.ended = error;
     for (const instance of this.instances.values())
-      instance.lost({ code: error.code, message: error.message });
+      instance.lost({ code: error.code, message: error.message }, UNKNOWN);
     this.instances.clear();
-    for (const resolve of this.halts.values()) resolve(UNKNOWN_PROGRESS);
+    for (const resolve of this.halts.values()) resolve(UNKNOWN);
     this.halts.clear();
   }
 }

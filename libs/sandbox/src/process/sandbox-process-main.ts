@@ -104,10 +104,16 @@ async function startInstance(
               unsentDrops.set(instance, (unsentDrops.get(instance) ?? 0) + event.payload);
         },
         exited: (reason) => {
-          const progress = workers.get(instance)?.progress() ?? UNKNOWN_PROGRESS;
+          const worker = workers.get(instance);
           workers.delete(instance);
-          const droppedTelemetry = takeUnsentDrops(instance);
-          send({ type: 'instance_exited', instance, reason, progress, droppedTelemetry });
+          send({
+            type: 'instance_exited',
+            instance,
+            reason,
+            progress: worker?.progress() ?? UNKNOWN_PROGRESS,
+            callState: worker?.lastCallState(),
+            droppedTelemetry: takeUnsentDrops(instance),
+          });
         },
       },
     });
@@ -118,14 +124,16 @@ async function startInstance(
   }
 }
 
-async function haltInstance(instance: string): Promise<void> {
+async function haltInstance(instance: string, call?: number): Promise<void> {
   const worker = workers.get(instance);
+  const halted = worker ? await worker.haltCall(call) : undefined;
+  if (halted === null) return send({ type: 'instance_spared', instance });
   workers.delete(instance);
-  const progress = worker ? await worker.halt() : UNKNOWN_PROGRESS;
   send({
     type: 'instance_halted',
     instance,
-    progress,
+    progress: halted?.progress ?? UNKNOWN_PROGRESS,
+    callState: halted?.callState,
     droppedTelemetry: takeUnsentDrops(instance),
   });
 }
@@ -139,7 +147,10 @@ process.on('message', (message: ToSandboxProcess) => {
       void startInstance(message);
       return;
     case 'halt_instance':
-      void haltInstance(message.instance);
+      void haltInstance(message.instance, message.call);
+      return;
+    case 'refuse_queued':
+      workers.get(message.instance)?.refuseAllBut(message.running);
       return;
     case 'executor_reply':
       executorReply(message);

@@ -49,6 +49,7 @@ type Loaded = Extract<FromSandboxProcess, { type: 'loaded' }>;
 // What a frame from a worker may hold besides a call's output: a batch of events, a refusal.
 const FRAME_OVERHEAD_BYTES = 64 * 1024 * 1024;
 const CLOSE_TIMEOUT_MS = 10_000;
+const HALT_AT_BOUND_MS = 1000;
 
 /**
  * One sandbox process seen from the executor: it hosts one plugin version (its worker threads and
@@ -156,7 +157,10 @@ export class SandboxProcess {
         'plugin_closed',
         'the plugin was unloaded before the call started',
       );
-      this.kill(this.closedAtBound);
+      // Stopped by the process, the calls waiting in an instance are known never to have begun
+      // (plugin_closed, unlike those running); a process that does not answer in time is killed.
+      const kill = setTimeout(() => this.kill(this.closedAtBound!), HALT_AT_BOUND_MS).unref();
+      void this.instances.stopAll(this.stoppedRunning).finally(() => clearTimeout(kill));
     }, CLOSE_TIMEOUT_MS).unref();
     await Promise.race([this.supervisor?.close(options), exited]);
     this.send({ type: 'close' });
@@ -190,6 +194,9 @@ export class SandboxProcess {
       functions: new Set(functions),
       limits,
       maxInstances,
+      // Each busy instance holds the next call, which begins there the moment the one before
+      // ends: no round trip to the executor between calls, and the worker does not sleep.
+      queueDepth: 2,
       spareIdleMs: SPARE_INSTANCE_IDLE_MS,
       onSpawnError: (error) => events.spawnError(error),
     });
@@ -227,6 +234,7 @@ export class SandboxProcess {
       case 'instance_failed':
       case 'instance_exited':
       case 'instance_halted':
+      case 'instance_spared':
         this.instances.receive(message);
         return;
       case 'executor_request':
