@@ -29,9 +29,13 @@ export function nextCallId(id: number): number {
  */
 export type LastCall = { id: number; running: boolean } | null;
 
-/** Decodes a STATE value read by {@link CallStateView.halt} or {@link CallStateView.read}. */
-export function lastCall(state: number): LastCall {
-  if (state === 0 || state === HALTED) return null;
+/**
+ * Decodes a STATE value read by {@link CallStateView.halt} or {@link CallStateView.read};
+ * undefined for HALTED (stopped before: what it had begun is not known any more).
+ */
+export function lastCall(state: number): LastCall | undefined {
+  if (state === HALTED) return undefined;
+  if (state === 0) return null;
   return { id: Math.abs(state), running: state > 0 };
 }
 

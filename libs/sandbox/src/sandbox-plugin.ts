@@ -56,6 +56,8 @@ export type WorkerCallOutcome =
   | { ok: false; error: WorkerFailure; resources?: CallResources }
   | typeof UNSTARTED;
 
+const MAX_STARTS = 3;
+
 /** The outcome of a call sent to an instance that was stopped, or died, before it began. */
 export const UNSTARTED = Object.freeze({ ok: false, unstarted: true } as const);
 
@@ -144,13 +146,21 @@ export class PluginSupervisor<I extends SupervisedInstance> implements LoadedSan
     });
   }
 
-  /** Runs the call on an instance; again on another if its instance stopped before it began. */
+  /**
+   * Runs the call on an instance; again on another if its instance stopped before it began, up to
+   * MAX_STARTS times (instances that keep stopping, or a process that keeps saying so, get no
+   * endless retries).
+   */
   private async run(fn: string, input: Uint8Array, inputSchema?: string) {
-    for (;;) {
+    for (let starts = 0; starts < MAX_STARTS; starts++) {
       if (this.pool.isClosed) throw new SandboxError('plugin_closed', 'the plugin is closed');
       const done = await this.pool.use((instance) => this.callOn(instance, fn, input, inputSchema));
       if (!('unstarted' in done)) return done;
     }
+    throw new SandboxError(
+      'runtime_failure',
+      `the call's instance stopped before it began, ${MAX_STARTS} times`,
+    );
   }
 
   async close({ refuseQueued = false }: CloseOptions = {}): Promise<void> {

@@ -34,10 +34,12 @@ describe('CallServer and RemoteInstance: the executor end of a worker call socke
   let seen: EmittedEvent[];
   const instances = new Map<string, RemoteInstance>();
   // What the process answers the next halt: the call state it read, or null (spared).
-  let halts: { call?: number; answer: Halted | null }[];
+  let halts: { call?: number; answer: Halted | null | Promise<Halted | null> }[];
+  let asked: number;
   let refused: [string, number][];
   const host: InstanceHost = {
     halt: (_instance, call) => {
+      asked++;
       const answer = halts.shift()!;
       answer.call = call;
       return Promise.resolve(answer.answer);
@@ -67,6 +69,7 @@ describe('CallServer and RemoteInstance: the executor end of a worker call socke
     broke = [];
     seen = [];
     halts = [];
+    asked = 0;
     refused = [];
     server = await CallServer.listen(1 << 20, accept);
   });
@@ -167,6 +170,46 @@ describe('CallServer and RemoteInstance: the executor end of a worker call socke
         { ok: false, error: crashed },
       ]);
       await closed(socket);
+    });
+
+    it('asks the process for one halt at a time: a stop asked meanwhile waits for the answer, and a halt that stopped it leaves nothing to stop', async () => {
+      const { instance, socket, frames } = await started('one-at-a-time');
+      const { outcomes } = send(instance, 1, 2);
+      await until(() => frames.length === 2);
+      let answer!: (halted: Halted) => void;
+      halts.push({ answer: new Promise<Halted>((resolve) => (answer = resolve)) });
+      const halting = instance.halt();
+      const stopping = instance.stop({ code: 'plugin_unloaded', message: 'unloaded' });
+      await until(() => asked === 1);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(asked).toBe(1);
+      answer({ progress: PROGRESS, lastCall: { id: 1, running: true } });
+      expect(await halting).toEqual(PROGRESS);
+      await stopping;
+      expect(asked).toBe(1);
+      expect(await outcomes[1]).toBe(UNSTARTED);
+      await closed(socket);
+    });
+
+    it('a spared call that does not answer in time breaks its process', async () => {
+      const { instance, socket, frames } = await started('spared-silent');
+      send(instance, 1);
+      await until(() => frames.length === 1);
+      halts.push({ answer: null });
+      expect(await instance.halt()).toBeNull();
+      await until(() => broke.length > 0);
+      expect(broke).toEqual([expect.stringContaining('said had ended did not answer')]);
+      socket.destroy();
+    });
+
+    it('an answer out of turn breaks its process', async () => {
+      const { instance, socket, frames } = await started('out-of-turn');
+      send(instance, 1, 2);
+      await until(() => frames.length === 2);
+      socket.write(result(2));
+      await until(() => broke.length > 0);
+      expect(broke).toEqual([expect.stringContaining('answered call 2 out of turn')]);
+      socket.destroy();
     });
 
     it('asks the process to refuse the calls waiting in it, all but the running one, only when some wait', async () => {

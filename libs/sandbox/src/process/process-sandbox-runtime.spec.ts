@@ -285,11 +285,12 @@ describe('ProcessSandboxRuntime: one OS process per plugin version', () => {
   it('closes within its 10 s bound: calls still running end with their process as plugin_unloaded (they ran), those waiting for an instance as plugin_closed (they did not); no crash', async () => {
     const p = await load('test.slow-close', plugin, { limits: { wallTimeMs: 15_000 } });
     const running = p.call('spin', text('')).catch((error: unknown) => error);
-    const waiting = p.call('spin', text('')).catch((error: unknown) => error);
-    await new Promise(setImmediate); // both calls reach the process's pool: one runs, one waits
+    // One waits in the instance (queueDepth 2), one in the pool.
+    const waiting = [1, 2].map(() => p.call('spin', text('')).catch((error: unknown) => error));
+    await new Promise(setImmediate); // the calls reach the process's pool: one runs, two wait
     await p.close();
     expect(await running).toMatchObject({ code: 'plugin_unloaded' });
-    expect(await waiting).toMatchObject({ code: 'plugin_closed' });
+    for (const call of waiting) expect(await call).toMatchObject({ code: 'plugin_closed' });
     expect(crashes).toEqual([]);
   }, 40_000);
 

@@ -38,6 +38,12 @@ export interface InstanceHost {
 type Pending = { id: number; settle: (outcome: WorkerCallOutcome) => void; begun: () => void };
 
 /**
+ * How long the call a halt spared (its process said it had ended) may take to answer on the
+ * socket, where its result was already written, ms; past it the process is broken.
+ */
+const SPARED_ANSWER_MS = 1000;
+
+/**
  * The executor's handle on one plugin worker of a sandbox process. Calls and their results cross
  * the worker's own call socket; the process reports the worker's start and death on its IPC
  * channel, which stays the authority on both (a socket may close before the process's exit is
@@ -53,6 +59,10 @@ export class RemoteInstance implements SupervisedInstance {
   private dead = false;
   // A halt of the running call is under way: no call is handed to this instance meanwhile.
   private halting = false;
+  /** The halts and stops asked, one at a time: the process answers each instance's in turn. */
+  private stops: Promise<unknown> = Promise.resolve();
+  /** Breaks the process unless the call a halt spared answers in time. */
+  private spared: { id: number; timer: NodeJS.Timeout } | undefined;
   // Reported gone by its process (or with it): there is nothing left to halt.
   private gone = false;
   private startedByHost = false;
@@ -145,29 +155,37 @@ export class RemoteInstance implements SupervisedInstance {
    * null then, and the instance serves on. The calls waiting behind it never began: they are
    * answered {@link UNSTARTED}, to run elsewhere.
    */
-  async halt(): Promise<CallProgress | null> {
-    if (this.gone) {
-      this.dead = true;
-      return UNKNOWN_PROGRESS;
-    }
-    this.halting = true;
-    const halted = await this.host.halt(this.name, this.pending[0]?.id);
-    this.halting = false;
-    if (halted === null) return null;
-    this.stopped({ code: 'timeout', message: 'the call was stopped' }, halted);
-    return halted.progress;
+  halt(): Promise<CallProgress | null> {
+    const call = this.pending[0]?.id;
+    return this.oneAtATime(async () => {
+      if (this.gone) {
+        this.dead = true;
+        return UNKNOWN_PROGRESS;
+      }
+      this.halting = true;
+      const halted = await this.host.halt(this.name, call);
+      this.halting = false;
+      if (halted === null) {
+        this.awaitSpared(call);
+        return null;
+      }
+      this.stopped({ code: 'timeout', message: 'the call was stopped' }, halted);
+      return halted.progress;
+    });
   }
 
   /**
    * Stops the instance whatever it runs: the call running fails with `failure`, those waiting
    * behind it that never began are answered {@link UNSTARTED}.
    */
-  async stop(failure: WorkerFailure): Promise<void> {
+  stop(failure: WorkerFailure): Promise<void> {
     this.dead = true;
-    if (this.gone) return;
-    this.gone = true;
-    const halted = await this.host.halt(this.name);
-    this.stopped(failure, halted ?? { progress: UNKNOWN_PROGRESS, lastCall: undefined });
+    return this.oneAtATime(async () => {
+      if (this.gone) return;
+      this.gone = true;
+      const halted = await this.host.halt(this.name);
+      this.stopped(failure, halted ?? { progress: UNKNOWN_PROGRESS, lastCall: undefined });
+    });
   }
 
   async terminate(): Promise<void> {
@@ -183,7 +201,24 @@ export class RemoteInstance implements SupervisedInstance {
     this.dead = true;
     this.gone = true;
     this.socket?.destroy();
+    this.onStart.reject(new SandboxError(failure.code, failure.message));
     this.settleStopped(failure, halted);
+  }
+
+  /** Runs `stop` after the halts asked before it have been answered. */
+  private oneAtATime<T>(stop: () => Promise<T>): Promise<T> {
+    const next = this.stops.then(stop);
+    this.stops = next.catch(() => undefined);
+    return next;
+  }
+
+  private awaitSpared(call: number | undefined): void {
+    if (call === undefined || this.pending[0]?.id !== call) return;
+    const timer = setTimeout(
+      () => this.host.broken('a call its process said had ended did not answer'),
+      SPARED_ANSWER_MS,
+    );
+    this.spared = { id: call, timer };
   }
 
   /**
@@ -192,6 +227,7 @@ export class RemoteInstance implements SupervisedInstance {
    * When the process could not tell what had begun, every call sent may have run.
    */
   private settleStopped(failure: WorkerFailure, { progress, lastCall }: Halted): void {
+    clearTimeout(this.spared?.timer);
     const sent = this.pending.splice(0);
     const last =
       lastCall === undefined ? sent.length - 1 : sent.findIndex((p) => p.id === lastCall?.id);
@@ -224,7 +260,12 @@ export class RemoteInstance implements SupervisedInstance {
       switch (frame.kind) {
         case 'result':
         case 'failed': {
-          if (this.pending[0]?.id !== frame.id) break;
+          // Calls run in the order sent: any other answer is not from a worker of ours.
+          if (this.pending[0]?.id !== frame.id) {
+            this.host.broken(`a worker answered call ${frame.id} out of turn`);
+            return;
+          }
+          if (this.spared?.id === frame.id) clearTimeout(this.spared.timer);
           const { settle } = this.pending.shift()!;
           settle(
             frame.kind === 'result'

@@ -45,7 +45,11 @@ const UNKNOWN: Halted = { progress: UNKNOWN_PROGRESS, lastCall: undefined };
  */
 export class RemoteInstances implements InstanceHost {
   private readonly instances = new Map<string, RemoteInstance>();
-  private readonly halts = new Map<string, (halted: Halted | null) => void>();
+  /** The halt asked of each instance and not yet answered (one at a time: see RemoteInstance). */
+  private readonly halts = new Map<
+    string,
+    { call: number | undefined; resolve: (halted: Halted | null) => void }
+  >();
   private ended: SandboxError | undefined;
 
   constructor(
@@ -71,7 +75,8 @@ export class RemoteInstances implements InstanceHost {
 
   receive(message: InstanceMessage): void {
     const instance = this.instances.get(message.instance);
-    if (message.type !== 'instance_started' && message.type !== 'instance_spared')
+    // A halt answered is settled below: an answer nothing asked for ends the process first.
+    if (message.type === 'instance_failed' || message.type === 'instance_exited')
       this.instances.delete(message.instance);
     switch (message.type) {
       case 'instance_started':
@@ -110,7 +115,7 @@ export class RemoteInstances implements InstanceHost {
       HALT_TIMEOUT_MS,
     );
     return new Promise<Halted | null>((resolve) => {
-      this.halts.set(name, resolve);
+      this.halts.set(name, { call, resolve });
       this.process.send({ type: 'halt_instance', instance: name, call });
     }).finally(() => clearTimeout(stuck));
   }
@@ -124,9 +129,14 @@ export class RemoteInstances implements InstanceHost {
     this.process.send({ type: 'refuse_queued', instance: name, running });
   }
 
+  /** An answer to no halt, or a halt that named no call answered spared: the process is broken. */
   private settleHalt(name: string, halted: Halted | null): void {
-    this.halts.get(name)?.(halted);
+    const halt = this.halts.get(name);
+    if (!halt || (halted === null && halt.call === undefined))
+      return this.broken(`an instance was reported ${halted ? 'halted' : 'spared'} unasked`);
     this.halts.delete(name);
+    if (halted) this.instances.delete(name);
+    halt.resolve(halted);
   }
 
   /** A call state that is not an int32 marks the process broken; absent: it could not tell. */
@@ -159,7 +169,7 @@ export class RemoteInstances implements InstanceHost {
     for (const instance of this.instances.values())
       instance.lost({ code: error.code, message: error.message }, UNKNOWN);
     this.instances.clear();
-    for (const resolve of this.halts.values()) resolve(UNKNOWN);
+    for (const { resolve } of this.halts.values()) resolve(UNKNOWN);
     this.halts.clear();
   }
 }

@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { setTimeout as delay } from 'node:timers/promises';
 import { errorMessage } from '../error-message.js';
 import type { CallOptions } from '../input-check.js';
 import { SandboxError } from '../sandbox-error.js';
@@ -157,10 +158,14 @@ export class SandboxProcess {
         'plugin_closed',
         'the plugin was unloaded before the call started',
       );
-      // Stopped by the process, the calls waiting in an instance are known never to have begun
-      // (plugin_closed, unlike those running); a process that does not answer in time is killed.
-      const kill = setTimeout(() => this.kill(this.closedAtBound!), HALT_AT_BOUND_MS).unref();
-      void this.instances.stopAll(this.stoppedRunning).finally(() => clearTimeout(kill));
+      // Stopped by the process first, the calls waiting in an instance are known never to have
+      // begun (plugin_closed, unlike those running); then the kill fails those still waiting in
+      // the pool. A process that does not stop its instances in time is killed all the same.
+      const closedAtBound = this.closedAtBound;
+      void Promise.race([
+        this.instances.stopAll(this.stoppedRunning),
+        delay(HALT_AT_BOUND_MS, undefined, { ref: false }),
+      ]).finally(() => this.kill(closedAtBound));
     }, CLOSE_TIMEOUT_MS).unref();
     await Promise.race([this.supervisor?.close(options), exited]);
     this.send({ type: 'close' });
