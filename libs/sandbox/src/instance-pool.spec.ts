@@ -203,6 +203,27 @@ describe('InstancePool', () => {
       expect(instances.size).toBe(1);
     });
 
+    it('hands a call that asks to run alone only an instance with no other call, in its turn', async () => {
+      const { instances } = pool(1, undefined, 2);
+      await instances.start();
+      const calls = [held(), held(), held()];
+      const first = instances.use(calls[0].task);
+      const alone = instances.use(calls[1].task, { alone: true });
+      await tick();
+      const after = instances.use(calls[2].task);
+      await tick();
+      // The alone call waits for the instance to be free; the call after it waits its turn.
+      expect(calls.map((c) => c.got.length)).toEqual([1, 0, 0]);
+      calls[0].release();
+      await first;
+      await tick();
+      // Then it runs, and the next may wait behind it in the instance.
+      expect(calls.map((c) => c.got.length)).toEqual([1, 1, 1]);
+      calls[1].release();
+      calls[2].release();
+      await Promise.all([alone, after]);
+    });
+
     it('keeps one call at a time by default', async () => {
       const { instances } = pool(1);
       await instances.start();

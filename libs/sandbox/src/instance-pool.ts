@@ -21,7 +21,11 @@ export interface InstancePoolOptions<I> {
   onSpawnError: (error: unknown) => void;
 }
 
-type Waiter<I> = { resolve: (instance: I) => void; reject: (error: unknown) => void };
+type Waiter<I> = {
+  resolve: (instance: I) => void;
+  reject: (error: unknown) => void;
+  alone: boolean;
+};
 
 /**
  * The instances of one plugin: grows on demand up to `maxInstances`, hands each to one call at a
@@ -52,9 +56,12 @@ export class InstancePool<I extends PooledInstance> {
     }
   }
 
-  /** Runs `task` on an instance of its own; the instance serves no other call meanwhile. */
-  async use<T>(task: (instance: I) => Promise<T>): Promise<T> {
-    const instance = await this.acquire(); // counted busy from the moment it is handed over
+  /**
+   * Runs `task` on an instance, with at most `queueDepth - 1` other calls (none when `alone`: a
+   * call that already waited in an instance stopped before it began does not wait in one again).
+   */
+  async use<T>(task: (instance: I) => Promise<T>, { alone = false } = {}): Promise<T> {
+    const instance = await this.acquire(alone); // counted busy from the moment it is handed over
     try {
       return await task(instance);
     } finally {
@@ -106,17 +113,19 @@ export class InstancePool<I extends PooledInstance> {
     return this.closed;
   }
 
-  private acquire(): Promise<I> {
+  private acquire(alone: boolean): Promise<I> {
     for (let instance = this.idle.pop(); instance; instance = this.idle.pop()) {
       this.cancelSpareTimer(instance);
       if (instance.alive) return Promise.resolve(this.hand(instance));
       this.instances--; // died between calls
     }
-    if (this.instances >= this.options.maxInstances) {
+    if (this.instances >= this.options.maxInstances && !alone && this.waiting.length === 0) {
       const open = this.leastBusy();
       if (open) return Promise.resolve(this.hand(open));
     }
-    const waiting = new Promise<I>((resolve, reject) => this.waiting.push({ resolve, reject }));
+    const waiting = new Promise<I>((resolve, reject) =>
+      this.waiting.push({ resolve, reject, alone }),
+    );
     if (this.instances < this.options.maxInstances) this.grow();
     return waiting;
   }
@@ -134,7 +143,7 @@ export class InstancePool<I extends PooledInstance> {
     for (const [instance, calls] of this.handed)
       if (
         instance.alive &&
-        this.takesMore(instance) &&
+        this.takesMore(instance, false) &&
         calls < (best ? this.handed.get(best)! : Infinity)
       )
         best = instance;
@@ -145,9 +154,7 @@ export class InstancePool<I extends PooledInstance> {
     const left = (this.handed.get(instance) ?? 1) - 1;
     if (left > 0) this.handed.set(instance, left);
     else this.handed.delete(instance);
-    // Busy before the waiter resumes: a close in between must not find the pool drained.
-    while (instance.alive && this.waiting.length > 0 && this.takesMore(instance))
-      this.waiting.shift()!.resolve(this.hand(instance));
+    this.dispatch(instance);
     if (this.handed.has(instance)) {
       // Its calls still hold it; a dead one is counted gone when the last lets go.
     } else if (!instance.alive) {
@@ -161,8 +168,27 @@ export class InstancePool<I extends PooledInstance> {
     this.settleClose();
   }
 
-  private takesMore(instance: I): boolean {
-    return (this.handed.get(instance) ?? 0) < (this.options.queueDepth ?? 1);
+  /**
+   * Hands the waiting calls, in order, to `freed` while it takes more, then (once no more
+   * instances may start) to the least busy others. Busy before each waiter resumes: a close in
+   * between must not find the pool drained.
+   */
+  private dispatch(freed: I): void {
+    while (this.waiting.length > 0) {
+      const { alone } = this.waiting[0];
+      const to =
+        freed.alive && this.takesMore(freed, alone)
+          ? freed
+          : !alone && this.instances >= this.options.maxInstances
+            ? this.leastBusy()
+            : undefined;
+      if (!to) return;
+      this.waiting.shift()!.resolve(this.hand(to));
+    }
+  }
+
+  private takesMore(instance: I, alone: boolean): boolean {
+    return (this.handed.get(instance) ?? 0) < (alone ? 1 : (this.options.queueDepth ?? 1));
   }
 
   private settleClose(): void {

@@ -154,7 +154,10 @@ export class PluginSupervisor<I extends SupervisedInstance> implements LoadedSan
   private async run(fn: string, input: Uint8Array, inputSchema?: string) {
     for (let starts = 0; starts < MAX_STARTS; starts++) {
       if (this.pool.isClosed) throw new SandboxError('plugin_closed', 'the plugin is closed');
-      const done = await this.pool.use((instance) => this.callOn(instance, fn, input, inputSchema));
+      const done = await this.pool.use(
+        (instance) => this.callOn(instance, fn, input, inputSchema),
+        { alone: starts > 0 },
+      );
       if (!('unstarted' in done)) return done;
     }
     throw new SandboxError(

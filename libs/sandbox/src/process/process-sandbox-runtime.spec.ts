@@ -248,6 +248,20 @@ describe('ProcessSandboxRuntime: one OS process per plugin version', () => {
       expect(decode((await p.call('echo', text('after'))).output)).toBe('after');
     });
 
+    it('begins only once the result before it has left the worker, however large', async () => {
+      const p = await load('test.queued-large');
+      const large = 'x'.repeat(900 * 1024); // more than a Unix socket takes at once
+      const started = performance.now();
+      const first = p.call('echo', text(large)).then((r) => {
+        expect(r.output.length).toBe(large.length);
+        return performance.now() - started;
+      });
+      const second = p.call('call_sleep_main', text('{"ms":1500}'));
+      // The echo's answer does not wait for the sleep behind it.
+      expect(await first).toBeLessThan(1000);
+      expect(JSON.parse(decode((await second).output))).toBe('slept');
+    });
+
     it('behind a call whose worker died, it never began: it runs on the replacement', async () => {
       const p = await load('test.queued-death');
       const dying = p.call('call_crash_worker', text('{}')).catch((error: unknown) => error);

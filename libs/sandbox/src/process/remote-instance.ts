@@ -135,11 +135,8 @@ export class RemoteInstance implements SupervisedInstance {
     inputSchema: string | undefined,
     begun: () => void,
   ): Promise<WorkerCallOutcome> {
-    if (this.dead || !this.socket)
-      return Promise.resolve({
-        ok: false,
-        error: { code: 'runtime_failure', message: 'the plugin worker is gone' },
-      });
+    // Stopped between its hand-over and this call: nothing was sent, it may run elsewhere.
+    if (this.dead || !this.socket) return Promise.resolve(UNSTARTED);
     const id = this.nextId;
     this.nextId = nextCallId(id);
     const socket = this.socket;
@@ -157,6 +154,7 @@ export class RemoteInstance implements SupervisedInstance {
    */
   halt(): Promise<CallProgress | null> {
     const call = this.pending[0]?.id;
+    this.halting = true; // at once: the pool must not hand it a call meanwhile
     return this.oneAtATime(async () => {
       if (this.gone) {
         this.dead = true;

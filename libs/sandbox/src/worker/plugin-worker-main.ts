@@ -98,7 +98,7 @@ async function serve(
   // The main thread hears of the end before any main-thread operation of the next call (one port
   // keeps the order), so what it kept for this call (sockets) is released first.
   if (init.callSocket && host.usedMainThread()) post({ type: 'call_ended' });
-  channel.together(() => {
+  await channel.together(() => {
     host.flushEvents();
     channel.send(
       outcome.ok
