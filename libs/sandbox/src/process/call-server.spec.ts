@@ -202,6 +202,38 @@ describe('CallServer and RemoteInstance: the executor end of a worker call socke
       socket.destroy();
     });
 
+    it('a refusal (plugin_closed: never ran, may run again) breaks its process unless asked, and never for the running call', async () => {
+      const refusal = (id: number) =>
+        encodeFrame({
+          kind: 'failed',
+          id,
+          error: { code: 'plugin_closed', message: 'refused' },
+          resources: RESOURCES,
+        });
+      const unasked = await started('refused-unasked');
+      send(unasked.instance, 1);
+      await until(() => unasked.frames.length === 1);
+      unasked.socket.write(refusal(1));
+      await until(() => broke.length === 1);
+      const asked = await started('refused-asked');
+      const { outcomes } = send(asked.instance, 1, 2);
+      await until(() => asked.frames.length === 2);
+      asked.instance.refuseQueued();
+      asked.socket.write(Buffer.concat([result(1), refusal(2)]));
+      expect(await outcomes[1]).toMatchObject({ ok: false, error: { code: 'plugin_closed' } });
+      const running = await started('refused-running');
+      send(running.instance, 1, 2);
+      await until(() => running.frames.length === 2);
+      running.instance.refuseQueued();
+      running.socket.write(refusal(1));
+      await until(() => broke.length === 2);
+      expect(broke).toEqual([
+        expect.stringContaining('refused call 1 unasked'),
+        expect.stringContaining('refused call 1 unasked'),
+      ]);
+      for (const end of [unasked, asked, running]) end.socket.destroy();
+    });
+
     it('an answer out of turn breaks its process', async () => {
       const { instance, socket, frames } = await started('out-of-turn');
       send(instance, 1, 2);

@@ -61,6 +61,8 @@ export class RemoteInstance implements SupervisedInstance {
   private halting = false;
   /** The halts and stops asked, one at a time: the process answers each instance's in turn. */
   private stops: Promise<unknown> = Promise.resolve();
+  /** The call the worker was told not to refuse (see refuseQueued); none: it refuses nothing. */
+  private refusedBut: number | undefined;
   /** Breaks the process unless the call a halt spared answers in time. */
   private spared: { id: number; timer: NodeJS.Timeout } | undefined;
   // Reported gone by its process (or with it): there is nothing left to halt.
@@ -191,8 +193,9 @@ export class RemoteInstance implements SupervisedInstance {
   }
 
   refuseQueued(): void {
-    if (this.pending.length > 1 && !this.gone)
-      this.host.refuseQueued(this.name, this.pending[0].id);
+    if (this.pending.length <= 1 || this.gone) return;
+    this.refusedBut = this.pending[0].id;
+    this.host.refuseQueued(this.name, this.refusedBut);
   }
 
   private stopped(failure: WorkerFailure, halted: Halted): void {
@@ -261,6 +264,15 @@ export class RemoteInstance implements SupervisedInstance {
           // Calls run in the order sent: any other answer is not from a worker of ours.
           if (this.pending[0]?.id !== frame.id) {
             this.host.broken(`a worker answered call ${frame.id} out of turn`);
+            return;
+          }
+          // plugin_closed says the call never ran, and may be run again: only a refusal asked.
+          if (
+            frame.kind === 'failed' &&
+            frame.error.code === 'plugin_closed' &&
+            (this.refusedBut === undefined || this.refusedBut === frame.id)
+          ) {
+            this.host.broken(`a worker refused call ${frame.id} unasked`);
             return;
           }
           if (this.spared?.id === frame.id) clearTimeout(this.spared.timer);
