@@ -9,7 +9,7 @@ class FakeInstance implements PooledInstance {
   }
 }
 
-function pool(maxInstances: number, spawnFails: () => boolean = () => false, queueDepth?: number) {
+function pool(maxInstances: number, spawnFails: () => boolean = () => false) {
   const spawned: FakeInstance[] = [];
   const errors: unknown[] = [];
   const instances = new InstancePool<FakeInstance>({
@@ -20,7 +20,6 @@ function pool(maxInstances: number, spawnFails: () => boolean = () => false, que
       return Promise.resolve(instance);
     },
     maxInstances,
-    queueDepth,
     spareIdleMs: 20,
     onSpawnError: (error) => errors.push(error),
   });
@@ -152,87 +151,5 @@ describe('InstancePool', () => {
     await expect(running).resolves.toBe(0);
     expect(b.got).toEqual([]);
     expect(spawned.every((i) => !i.alive)).toBe(true);
-  });
-
-  describe('with a queueDepth of 2', () => {
-    it('hands a busy instance one more call only once no instance is idle and no more may start, the least busy first', async () => {
-      const { instances, spawned } = pool(2, undefined, 2);
-      await instances.start();
-      const calls = [held(), held(), held(), held(), held()];
-      const running = calls.map((c) => instances.use(c.task));
-      await tick();
-      expect(spawned).toHaveLength(2);
-      // Two run, one on each instance; the next two wait in them, one each; the fifth waits.
-      expect(calls.map((c) => c.got.length)).toEqual([1, 1, 1, 1, 0]);
-      expect(
-        calls
-          .slice(0, 4)
-          .map((c) => c.got[0])
-          .sort(),
-      ).toEqual([0, 0, 1, 1]);
-      expect(instances.busyInstances).toHaveLength(2);
-      calls[0].release();
-      await running[0];
-      await tick();
-      // The fifth goes to the instance that let one go, behind the call still waiting there.
-      expect(calls[4].got).toEqual(calls[0].got);
-      for (const c of calls.slice(1)) c.release();
-      await Promise.all(running);
-      expect(instances.busyInstances).toEqual([]);
-    });
-
-    it('counts an instance that died gone once the last call it held lets go, and starts another', async () => {
-      const { instances, spawned } = pool(1, undefined, 2);
-      await instances.start();
-      const calls = [held(), held(), held()];
-      const running = calls.map((c) => instances.use(c.task));
-      await tick();
-      expect(calls.map((c) => c.got.length)).toEqual([1, 1, 0]);
-      spawned[0].alive = false;
-      calls[0].release();
-      await running[0];
-      await tick();
-      expect(spawned).toHaveLength(1); // the second call still holds it
-      calls[1].release();
-      await running[1];
-      await tick();
-      expect(spawned).toHaveLength(2);
-      expect(calls[2].got).toEqual([1]);
-      calls[2].release();
-      await running[2];
-      expect(instances.size).toBe(1);
-    });
-
-    it('hands a call that asks to run alone only an instance with no other call, in its turn', async () => {
-      const { instances } = pool(1, undefined, 2);
-      await instances.start();
-      const calls = [held(), held(), held()];
-      const first = instances.use(calls[0].task);
-      const alone = instances.use(calls[1].task, { alone: true });
-      await tick();
-      const after = instances.use(calls[2].task);
-      await tick();
-      // The alone call waits for the instance to be free; the call after it waits its turn.
-      expect(calls.map((c) => c.got.length)).toEqual([1, 0, 0]);
-      calls[0].release();
-      await first;
-      await tick();
-      // Then it runs, and the next may wait behind it in the instance.
-      expect(calls.map((c) => c.got.length)).toEqual([1, 1, 1]);
-      calls[1].release();
-      calls[2].release();
-      await Promise.all([alone, after]);
-    });
-
-    it('keeps one call at a time by default', async () => {
-      const { instances } = pool(1);
-      await instances.start();
-      const calls = [held(), held()];
-      const running = calls.map((c) => instances.use(c.task));
-      await tick();
-      expect(calls.map((c) => c.got.length)).toEqual([1, 0]);
-      for (const c of calls) c.release();
-      await Promise.all(running);
-    });
   });
 });

@@ -9,35 +9,22 @@ export interface InstancePoolOptions<I> {
   spawn: () => Promise<I>;
   /** Instances that may serve calls at once; calls beyond wait in arrival order. */
   maxInstances: number;
-  /**
-   * Calls an instance is handed at once when every instance is busy and no more may start: the
-   * one it runs and those that wait in it to begin the moment it ends (1: one at a time). Those
-   * waiting in an instance that stops before they begin must run elsewhere (UNSTARTED).
-   */
-  queueDepth?: number;
   /** A spare instance (any beyond the first) idle this long is stopped. */
   spareIdleMs: number;
   /** A spawn failed while other instances remain, so no caller hears of it. */
   onSpawnError: (error: unknown) => void;
 }
 
-type Waiter<I> = {
-  resolve: (instance: I) => void;
-  reject: (error: unknown) => void;
-  alone: boolean;
-};
+type Waiter<I> = { resolve: (instance: I) => void; reject: (error: unknown) => void };
 
 /**
  * The instances of one plugin: grows on demand up to `maxInstances`, hands each to one call at a
- * time (up to `queueDepth` once all are busy), replaces dead ones, keeps one warm, and stops
- * spares that stay idle.
+ * time, replaces dead ones, keeps one warm, and stops spares that stay idle.
  */
 export class InstancePool<I extends PooledInstance> {
   private readonly idle: I[] = [];
   private readonly waiting: Waiter<I>[] = [];
   private readonly spareTimers = new Map<I, NodeJS.Timeout>();
-  /** The calls each busy instance has been handed and not given back. */
-  private readonly handed = new Map<I, number>();
   private instances = 0;
   private busy = 0;
   private closed = false;
@@ -56,12 +43,9 @@ export class InstancePool<I extends PooledInstance> {
     }
   }
 
-  /**
-   * Runs `task` on an instance, with at most `queueDepth - 1` other calls (none when `alone`: a
-   * call that already waited in an instance stopped before it began does not wait in one again).
-   */
-  async use<T>(task: (instance: I) => Promise<T>, { alone = false } = {}): Promise<T> {
-    const instance = await this.acquire(alone); // counted busy from the moment it is handed over
+  /** Runs `task` on an instance of its own; the instance serves no other call meanwhile. */
+  async use<T>(task: (instance: I) => Promise<T>): Promise<T> {
+    const instance = await this.acquire(); // counted busy from the moment it is handed over
     try {
       return await task(instance);
     } finally {
@@ -73,11 +57,6 @@ export class InstancePool<I extends PooledInstance> {
   /** Instances started or starting. */
   get size(): number {
     return this.instances;
-  }
-
-  /** The instances serving calls now. */
-  get busyInstances(): I[] {
-    return [...this.handed.keys()];
   }
 
   /**
@@ -113,50 +92,26 @@ export class InstancePool<I extends PooledInstance> {
     return this.closed;
   }
 
-  private acquire(alone: boolean): Promise<I> {
+  private acquire(): Promise<I> {
     for (let instance = this.idle.pop(); instance; instance = this.idle.pop()) {
       this.cancelSpareTimer(instance);
-      if (instance.alive) return Promise.resolve(this.hand(instance));
+      if (instance.alive) {
+        this.busy++;
+        return Promise.resolve(instance);
+      }
       this.instances--; // died between calls
     }
-    if (this.instances >= this.options.maxInstances && !alone && this.waiting.length === 0) {
-      const open = this.leastBusy();
-      if (open) return Promise.resolve(this.hand(open));
-    }
-    const waiting = new Promise<I>((resolve, reject) =>
-      this.waiting.push({ resolve, reject, alone }),
-    );
+    const waiting = new Promise<I>((resolve, reject) => this.waiting.push({ resolve, reject }));
     if (this.instances < this.options.maxInstances) this.grow();
     return waiting;
   }
 
-  /** Counts a call handed to `instance` (busy before the call resumes: see release). */
-  private hand(instance: I): I {
-    this.busy++;
-    this.handed.set(instance, (this.handed.get(instance) ?? 0) + 1);
-    return instance;
-  }
-
-  /** A live busy instance that may be handed one more call, the least busy. */
-  private leastBusy(): I | undefined {
-    let best: I | undefined;
-    for (const [instance, calls] of this.handed)
-      if (
-        instance.alive &&
-        this.takesMore(instance, false) &&
-        calls < (best ? this.handed.get(best)! : Infinity)
-      )
-        best = instance;
-    return best;
-  }
-
   private release(instance: I): void {
-    const left = (this.handed.get(instance) ?? 1) - 1;
-    if (left > 0) this.handed.set(instance, left);
-    else this.handed.delete(instance);
-    this.dispatch(instance);
-    if (this.handed.has(instance)) {
-      // Its calls still hold it; a dead one is counted gone when the last lets go.
+    const next = instance.alive ? this.waiting.shift() : undefined;
+    // Busy before the waiter resumes: a close in between must not find the pool drained.
+    if (next) {
+      this.busy++;
+      next.resolve(instance);
     } else if (!instance.alive) {
       this.instances--;
       // Keep one warm, so the next call does not pay for a start.
@@ -166,29 +121,6 @@ export class InstancePool<I extends PooledInstance> {
       void instance.terminate();
     } else this.park(instance);
     this.settleClose();
-  }
-
-  /**
-   * Hands the waiting calls, in order, to `freed` while it takes more, then (once no more
-   * instances may start) to the least busy others. Busy before each waiter resumes: a close in
-   * between must not find the pool drained.
-   */
-  private dispatch(freed: I): void {
-    while (this.waiting.length > 0) {
-      const { alone } = this.waiting[0];
-      const to =
-        freed.alive && this.takesMore(freed, alone)
-          ? freed
-          : !alone && this.instances >= this.options.maxInstances
-            ? this.leastBusy()
-            : undefined;
-      if (!to) return;
-      this.waiting.shift()!.resolve(this.hand(to));
-    }
-  }
-
-  private takesMore(instance: I, alone: boolean): boolean {
-    return (this.handed.get(instance) ?? 0) < (alone ? 1 : (this.options.queueDepth ?? 1));
   }
 
   private settleClose(): void {

@@ -3,7 +3,6 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { CallResources } from './call-limits.js';
-import { CALL_STATE_BYTES, CallStateView } from './call-state.js';
 import { errorMessage } from './error-message.js';
 import { parseEvents } from './event-batch.js';
 import type { MainThreadOps, PluginIdentity } from './host-api.js';
@@ -37,7 +36,7 @@ interface PluginWorkerEvents {
 
 /** Everything needed to start one plugin worker. */
 export interface PluginWorkerOptions {
-  init: Omit<WorkerInit, 'bridge' | 'stats' | 'droppedTelemetry' | 'callState'>;
+  init: Omit<WorkerInit, 'bridge' | 'stats' | 'droppedTelemetry'>;
   bridgeBytes: number;
   mainThreadOps: MainThreadOps;
   events: PluginWorkerEvents;
@@ -64,7 +63,6 @@ export class PluginWorker implements SupervisedInstance {
   private readonly stats: Float64Array;
   /** The worker's count of dropped telemetry events not yet sent (see EventBatch). */
   private readonly droppedTelemetry: Float64Array;
-  private readonly callState: CallStateView;
   private pending: Pending | undefined;
   private nextId = 1;
   private dead = false;
@@ -72,12 +70,11 @@ export class PluginWorker implements SupervisedInstance {
   private constructor(
     private readonly worker: Worker,
     private readonly bridge: BridgeBuffers,
-    shared: Pick<WorkerInit, 'stats' | 'droppedTelemetry' | 'callState'>,
+    shared: Pick<WorkerInit, 'stats' | 'droppedTelemetry'>,
     private readonly options: PluginWorkerOptions,
   ) {
     this.stats = new Float64Array(shared.stats);
     this.droppedTelemetry = new Float64Array(shared.droppedTelemetry);
-    this.callState = new CallStateView(shared.callState);
   }
 
   /**
@@ -89,7 +86,6 @@ export class PluginWorker implements SupervisedInstance {
     const shared = {
       stats: new SharedArrayBuffer(STATS_LENGTH * Float64Array.BYTES_PER_ELEMENT),
       droppedTelemetry: new SharedArrayBuffer(Float64Array.BYTES_PER_ELEMENT),
-      callState: new SharedArrayBuffer(CALL_STATE_BYTES),
     };
     const entry = pluginWorkerEntry();
     const worker = new Worker(entry.filename, {
@@ -109,15 +105,9 @@ export class PluginWorker implements SupervisedInstance {
     return handle.awaitReady();
   }
 
-  /** Runs one call, begun at once: the caller (the supervisor) never overlaps calls here. */
-  call(
-    fn: string,
-    input: Uint8Array,
-    inputSchema: string | undefined,
-    begun: () => void,
-  ): Promise<WorkerCallOutcome> {
+  /** Runs one call; the caller (the supervisor) never overlaps calls. */
+  call(fn: string, input: Uint8Array, inputSchema?: string): Promise<WorkerCallOutcome> {
     if (this.dead) return Promise.resolve(this.lost('the worker is gone'));
-    begun();
     const id = this.nextId++;
     return new Promise<WorkerCallOutcome>((settle) => {
       this.pending = { id, settle };
@@ -142,28 +132,6 @@ export class PluginWorker implements SupervisedInstance {
     const progress = this.progress();
     await this.terminate();
     return progress;
-  }
-
-  /**
-   * Stops the thread at once, as {@link halt}, and answers also the call state it had (see
-   * CallStateView.halt); with `call`, unless that call has ended: null then.
-   */
-  async haltCall(
-    call?: number,
-  ): Promise<{ progress: Omit<CallResources, 'wall_ms'>; callState: number } | null> {
-    const callState = this.callState.halt(call);
-    if (callState === false) return null;
-    return { progress: await this.halt(), callState };
-  }
-
-  /** The call state now: after the thread died on its own, the call it had begun. */
-  lastCallState(): number {
-    return this.callState.read();
-  }
-
-  /** From now on the worker refuses, unrun, the calls it has not begun but call `running`. */
-  refuseAllBut(running: number): void {
-    this.callState.refuseQueued(running);
   }
 
   /** Stops the thread at once (even inside Wasm or Atomics.wait) and aborts its main-thread ops. */

@@ -81,7 +81,7 @@ export interface SandboxMemoryBudget {
  * linear memories at the page cap (the instance's and a replaced one's, reclaimed before the next
  * replacement), the Extism blocks at the same cap (freed blocks and host I/O buffers counted
  * until collected), one host call's file or process buffers, vars, the bridge, the output and
- * the inputs of the call running and of the one waiting behind it; on the main thread, per instance, HTTP bodies, websocket buffers, the output's IPC
+ * the input; on the main thread, per instance, HTTP bodies, websocket buffers, the output's IPC
  * copy and the input, and a heap capped by `--max-old-space-size`.
  */
 export function sandboxMemoryBudget(
@@ -105,7 +105,7 @@ export function sandboxMemoryBudget(
     MAX_VAR_BYTES +
     bridge +
     limits.maxOutputBytes +
-    2 * MAX_CALL_INPUT_BYTES; // the running call's input and the next's, waiting behind it
+    MAX_CALL_INPUT_BYTES;
   const socketHeap = 2 * (2 * ws + SOCKET_READ_BYTES) + SOCKET_MESSAGE_OVERHEAD_BYTES;
   const mainHeapPerInstance = 2 * bridge + MAX_SOCKETS * socketHeap;
   const onMain =

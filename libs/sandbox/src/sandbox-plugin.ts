@@ -48,41 +48,18 @@ export interface LoadedSandboxPlugin extends SandboxPlugin {
 
 /**
  * A call's outcome as the instance (or its death) reports it; a failure has no resources when
- * what counted them died (a sandbox process that crashed). {@link UNSTARTED}: the instance was
- * stopped before the call began, so it may run elsewhere.
+ * what counted them died (a sandbox process that crashed).
  */
 export type WorkerCallOutcome =
   | { ok: true; output: Uint8Array; resources: CallResources }
-  | { ok: false; error: WorkerFailure; resources?: CallResources }
-  | typeof UNSTARTED;
+  | { ok: false; error: WorkerFailure; resources?: CallResources };
 
-const MAX_STARTS = 3;
-
-/** The outcome of a call sent to an instance that was stopped, or died, before it began. */
-export const UNSTARTED = Object.freeze({ ok: false, unstarted: true } as const);
-
-/**
- * One instance of a plugin (a worker thread, here or in a sandbox process): it runs one call at a
- * time; those sent meanwhile (up to the pool's queueDepth) wait in it, in order.
- */
+/** One instance of a plugin (a worker thread, here or in a sandbox process), one call at a time. */
 export interface SupervisedInstance extends PooledInstance {
-  /**
-   * Runs one call; never rejects: a failure, the instance's death included, is an outcome.
-   * `begun` is called when the call begins: at once, or when the calls sent before it end.
-   */
-  call(
-    fn: string,
-    input: Uint8Array,
-    inputSchema: string | undefined,
-    begun: () => void,
-  ): Promise<WorkerCallOutcome>;
-  /**
-   * Stops the call running now with the instance (even inside Wasm) and answers what it had used;
-   * null when that call ended first (the instance then serves on).
-   */
-  halt(): Promise<Omit<CallResources, 'wall_ms'> | null>;
-  /** The calls waiting in the instance fail with `plugin_closed`, unrun (none wait in some). */
-  refuseQueued?(): void;
+  /** Runs one call; never rejects: a failure, the instance's death included, is an outcome. */
+  call(fn: string, input: Uint8Array, inputSchema?: string): Promise<WorkerCallOutcome>;
+  /** Stops the instance at once (even inside Wasm) and answers what its call had used. */
+  halt(): Promise<Omit<CallResources, 'wall_ms'>>;
 }
 
 /** How a {@link PluginSupervisor} gets and sizes its instances. */
@@ -92,8 +69,6 @@ export interface SupervisorOptions<I> {
   functions: ReadonlySet<string>;
   limits: CallLimits;
   maxInstances: number;
-  /** See InstancePoolOptions.queueDepth. */
-  queueDepth?: number;
   spareIdleMs: number;
   /** An instance failed to start and no call heard of it. */
   onSpawnError: (error: unknown) => void;
@@ -139,35 +114,18 @@ export class PluginSupervisor<I extends SupervisedInstance> implements LoadedSan
       return Promise.reject(
         new SandboxError('function_not_found', `the plugin exports no function "${fn}"`),
       );
-    return this.run(fn, input, options.inputSchema).catch((error: unknown) => {
-      throw error instanceof SandboxError
-        ? error
-        : new SandboxError('runtime_failure', errorMessage(error));
-    });
-  }
-
-  /**
-   * Runs the call on an instance; again on another if its instance stopped before it began, up to
-   * MAX_STARTS times (instances that keep stopping, or a process that keeps saying so, get no
-   * endless retries).
-   */
-  private async run(fn: string, input: Uint8Array, inputSchema?: string) {
-    for (let starts = 0; starts < MAX_STARTS; starts++) {
-      if (this.pool.isClosed) throw new SandboxError('plugin_closed', 'the plugin is closed');
-      const done = await this.pool.use(
-        (instance) => this.callOn(instance, fn, input, inputSchema),
-        { alone: starts > 0 },
-      );
-      if (!('unstarted' in done)) return done;
-    }
-    throw new SandboxError(
-      'runtime_failure',
-      `the call's instance stopped before it began, ${MAX_STARTS} times`,
-    );
+    if (this.pool.isClosed)
+      return Promise.reject(new SandboxError('plugin_closed', 'the plugin is closed'));
+    return this.pool
+      .use((instance) => this.callOn(instance, fn, input, options.inputSchema))
+      .catch((error: unknown) => {
+        throw error instanceof SandboxError
+          ? error
+          : new SandboxError('runtime_failure', errorMessage(error));
+      });
   }
 
   async close({ refuseQueued = false }: CloseOptions = {}): Promise<void> {
-    if (refuseQueued) for (const instance of this.pool.busyInstances) instance.refuseQueued?.();
     await this.pool.close({
       refuseWaiting: refuseQueued
         ? new SandboxError('plugin_closed', 'the plugin was unloaded before the call started')
@@ -186,26 +144,23 @@ export class PluginSupervisor<I extends SupervisedInstance> implements LoadedSan
   }
 
   private async callOn(instance: I, fn: string, input: Uint8Array, inputSchema?: string) {
-    let timedOut!: () => void;
-    const deadline = new Promise<'timeout'>((resolve) => (timedOut = () => resolve('timeout')));
-    let started = performance.now();
-    let release = () => {};
-    const call = instance.call(fn, input, inputSchema, () => {
-      started = performance.now();
-      release = this.deadlines.watch(timedOut);
-    });
+    const started = performance.now();
     // Settled by whichever comes first: the outcome (instance.call never rejects) or the deadline.
-    const outcome = await Promise.race([call.finally(() => release()), deadline]);
-    if (outcome !== 'timeout' && 'unstarted' in outcome) return UNSTARTED;
+    const outcome = await new Promise<WorkerCallOutcome | 'timeout'>((resolve) => {
+      const release = this.deadlines.watch(() => resolve('timeout'));
+      void instance.call(fn, input, inputSchema).then((done) => {
+        release();
+        resolve(done);
+      });
+    });
     const wall_ms = performance.now() - started;
     this.idleSinceMs = Date.now();
     if (outcome === 'timeout') {
-      // The pool replaces a halted instance; one whose call ended first serves on.
-      const used = (await instance.halt()) ?? resourcesOf(await call);
+      const resources = { ...(await instance.halt()), wall_ms }; // the pool replaces it
       throw new SandboxError(
         'timeout',
         `the call exceeded its wall time of ${this.limits.wallTimeMs} ms`,
-        used && { ...used, wall_ms },
+        resources,
       );
     }
     if (outcome.ok) return { output: outcome.output, resources: { ...outcome.resources, wall_ms } };
@@ -215,6 +170,3 @@ export class PluginSupervisor<I extends SupervisedInstance> implements LoadedSan
     throw new SandboxError(code, message, resources, details);
   }
 }
-
-const resourcesOf = (outcome: WorkerCallOutcome) =>
-  'unstarted' in outcome ? undefined : outcome.resources;

@@ -42,8 +42,6 @@ export interface WorkerInit {
    * those replacing others included: its refusals are paced together.
    */
   denialBucket: SharedArrayBuffer;
-  /** Which call the worker has begun, and whether calls not begun are refused (call-state.ts). */
-  callState: SharedArrayBuffer;
   callSocket?: CallSocket;
 }
 

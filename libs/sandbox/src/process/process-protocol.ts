@@ -57,17 +57,13 @@ export const UNKNOWN_PROGRESS: CallProgress = Object.freeze({ memory_pages: null
 
 /**
  * Parent → child. `load` prepares the plugin; each instance (a worker) is started, and halted,
- * on request, and greets the executor on `callSocketPath` with its `instance` name. A halt
- * naming `call` spares the instance once that call has ended (`instance_spared`).
- * `refuse_queued`: the instance refuses, unrun, the calls sent to it and not yet begun, all but
- * call `running` (the one the executor sees running).
+ * on request, and greets the executor on `callSocketPath` with its `instance` name.
  * `executor_reply` answers an `executor_request` (see {@link ExecutorLink}).
  */
 export type ToSandboxProcess =
   | { type: 'load'; init: SandboxProcessInit; bytes: Uint8Array; sha256: string; spec: PluginSpec }
   | { type: 'start_instance'; instance: string; callSocketPath: string }
-  | { type: 'halt_instance'; instance: string; call?: number }
-  | { type: 'refuse_queued'; instance: string; running: number }
+  | { type: 'halt_instance'; instance: string }
   | { type: 'close' }
   | { type: 'executor_reply'; id: number; ok: true; result: unknown }
   | { type: 'executor_reply'; id: number; ok: false; message: string };
@@ -75,9 +71,7 @@ export type ToSandboxProcess =
 /**
  * Child → parent. `instance_exited`: an instance died on its own (crash, exit). An instance that
  * ended (`instance_exited`, `instance_halted`) reports with `droppedTelemetry` the telemetry
- * events it had dropped over its rate and not yet sent (a non-negative integer), and with
- * `callState` the last call it had begun (see call-state.ts; absent: the process cannot tell).
- * `instance_spared`: the call a halt named had ended first; the instance serves on.
+ * events it had dropped over its rate and not yet sent (a non-negative integer).
  */
 export type FromSandboxProcess =
   | { type: 'loaded'; functions: string[]; limits: CallLimits; cached: boolean }
@@ -89,16 +83,8 @@ export type FromSandboxProcess =
       instance: string;
       reason: string;
       progress: CallProgress;
-      callState?: number;
       droppedTelemetry: number;
     }
-  | {
-      type: 'instance_halted';
-      instance: string;
-      progress: CallProgress;
-      callState?: number;
-      droppedTelemetry: number;
-    }
-  | { type: 'instance_spared'; instance: string }
+  | { type: 'instance_halted'; instance: string; progress: CallProgress; droppedTelemetry: number }
   | { type: 'closed' }
   | { type: 'executor_request'; id: number; op: string; payload: unknown };

@@ -213,65 +213,6 @@ describe('ProcessSandboxRuntime: one OS process per plugin version', () => {
     expect(await spinning).toMatchObject({ code: 'timeout' });
   });
 
-  describe('a call handed to a busy instance waits in it (queueDepth 2)', () => {
-    it('and begins the moment the one before ends: its wall time starts then', async () => {
-      const p = await load('test.queued-wall', plugin, { limits: { wallTimeMs: 1500 } });
-      const calls = [1, 2].map(() => p.call('call_sleep_main', text('{"ms":1000}')));
-      for (const call of calls) expect(JSON.parse(decode((await call).output))).toBe('slept');
-    });
-
-    it('behind a call stopped at its wall time, it never began: it runs once, on the replacement', async () => {
-      const p = await load('test.queued-timeout', plugin, { limits: { wallTimeMs: 1000 } });
-      const spinning = p.call('spin', text('')).catch((error: unknown) => error);
-      const queued = p.call('call_deny_me', text('{"path":"/queued"}'));
-      await sent();
-      expect(await spinning).toMatchObject({ code: 'timeout' });
-      await queued;
-      expect(denials.filter((id) => id === 'test.queued-timeout')).toHaveLength(1);
-      expect(crashes).toEqual([]);
-    });
-
-    it('past its wall time after its worker had ended it, the call times out with what it used and spares the instance', async () => {
-      const p = await load('test.spared', plugin, { limits: { wallTimeMs: 200 } });
-      await p.call('echo', text('warm'));
-      const late = p.call('echo', text('late')).catch((error: unknown) => error);
-      await sent(); // the call is on its way, its deadline running
-      // The executor's event loop stalls past the deadline: the worker has ended the call, whose
-      // result waits unread when the deadline fires (timers run before I/O).
-      const stalled = performance.now() + 600;
-      while (performance.now() < stalled);
-      // What the call itself reported (a halted one reports no fuel or pages but while waiting).
-      expect(await late).toMatchObject({
-        code: 'timeout',
-        resources: expect.objectContaining({ fuel_used: expect.any(Number), memory_pages: 1 }),
-      });
-      expect(decode((await p.call('echo', text('after'))).output)).toBe('after');
-    });
-
-    it('begins only once the result before it has left the worker, however large', async () => {
-      const p = await load('test.queued-large');
-      const large = 'x'.repeat(900 * 1024); // more than a Unix socket takes at once
-      const started = performance.now();
-      const first = p.call('echo', text(large)).then((r) => {
-        expect(r.output.length).toBe(large.length);
-        return performance.now() - started;
-      });
-      const second = p.call('call_sleep_main', text('{"ms":1500}'));
-      // The echo's answer does not wait for the sleep behind it.
-      expect(await first).toBeLessThan(1000);
-      expect(JSON.parse(decode((await second).output))).toBe('slept');
-    });
-
-    it('behind a call whose worker died, it never began: it runs on the replacement', async () => {
-      const p = await load('test.queued-death');
-      const dying = p.call('call_crash_worker', text('{}')).catch((error: unknown) => error);
-      const queued = p.call('echo', text('after'));
-      expect(await dying).toMatchObject({ code: 'runtime_failure' });
-      expect(decode((await queued).output)).toBe('after');
-      expect(crashes).toEqual([]);
-    });
-  });
-
   it('delivers a refusal, log lines and telemetry in the order caused, before the call returns', async () => {
     const p = await load('test.events');
     await p.call('call_deny_me', text('{"path":"/etc/passwd"}'));
@@ -299,12 +240,11 @@ describe('ProcessSandboxRuntime: one OS process per plugin version', () => {
   it('closes within its 10 s bound: calls still running end with their process as plugin_unloaded (they ran), those waiting for an instance as plugin_closed (they did not); no crash', async () => {
     const p = await load('test.slow-close', plugin, { limits: { wallTimeMs: 15_000 } });
     const running = p.call('spin', text('')).catch((error: unknown) => error);
-    // One waits in the instance (queueDepth 2), one in the pool.
-    const waiting = [1, 2].map(() => p.call('spin', text('')).catch((error: unknown) => error));
-    await new Promise(setImmediate); // the calls reach the process's pool: one runs, two wait
+    const waiting = p.call('spin', text('')).catch((error: unknown) => error);
+    await new Promise(setImmediate); // both calls reach the process's pool: one runs, one waits
     await p.close();
     expect(await running).toMatchObject({ code: 'plugin_unloaded' });
-    for (const call of waiting) expect(await call).toMatchObject({ code: 'plugin_closed' });
+    expect(await waiting).toMatchObject({ code: 'plugin_closed' });
     expect(crashes).toEqual([]);
   }, 40_000);
 

@@ -1,19 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { SandboxError } from '../sandbox-error.js';
 import type { CallConnection } from './call-server.js';
-import { lastCall } from '../call-state.js';
-import type { WorkerFailure } from '../worker-protocol.js';
 import {
   UNKNOWN_PROGRESS,
+  type CallProgress,
   type FromSandboxProcess,
   type ToSandboxProcess,
 } from './process-protocol.js';
-import {
-  RemoteInstance,
-  type Halted,
-  type InstanceHost,
-  type RemoteInstanceEvents,
-} from './remote-instance.js';
+import { RemoteInstance, type InstanceHost, type RemoteInstanceEvents } from './remote-instance.js';
 
 /** What {@link RemoteInstances} needs of the sandbox process that hosts them. */
 export interface InstanceProcess {
@@ -24,19 +18,10 @@ export interface InstanceProcess {
 /** The messages of a sandbox process about its instances. */
 export type InstanceMessage = Extract<
   FromSandboxProcess,
-  {
-    type:
-      | 'instance_started'
-      | 'instance_failed'
-      | 'instance_exited'
-      | 'instance_halted'
-      | 'instance_spared';
-  }
+  { type: 'instance_started' | 'instance_failed' | 'instance_exited' | 'instance_halted' }
 >;
 
 const HALT_TIMEOUT_MS = 10_000;
-// What a halt answers once the process is gone: it can no longer tell which call had begun.
-const UNKNOWN: Halted = { progress: UNKNOWN_PROGRESS, lastCall: undefined };
 
 /**
  * The instances (workers) of one sandbox process as the executor tracks them: started and halted
@@ -45,11 +30,7 @@ const UNKNOWN: Halted = { progress: UNKNOWN_PROGRESS, lastCall: undefined };
  */
 export class RemoteInstances implements InstanceHost {
   private readonly instances = new Map<string, RemoteInstance>();
-  /** The halt asked of each instance and not yet answered (one at a time: see RemoteInstance). */
-  private readonly halts = new Map<
-    string,
-    { call: number | undefined; resolve: (halted: Halted | null) => void }
-  >();
+  private readonly halts = new Map<string, (progress: CallProgress) => void>();
   private ended: SandboxError | undefined;
 
   constructor(
@@ -75,9 +56,7 @@ export class RemoteInstances implements InstanceHost {
 
   receive(message: InstanceMessage): void {
     const instance = this.instances.get(message.instance);
-    // A halt answered is settled below: an answer nothing asked for ends the process first.
-    if (message.type === 'instance_failed' || message.type === 'instance_exited')
-      this.instances.delete(message.instance);
+    if (message.type !== 'instance_started') this.instances.delete(message.instance);
     switch (message.type) {
       case 'instance_started':
         return instance?.ready();
@@ -87,25 +66,18 @@ export class RemoteInstances implements InstanceHost {
         this.countUnsentDrops(message.droppedTelemetry);
         return instance?.lost(
           { code: 'runtime_failure', message: `the plugin worker died: ${message.reason}` },
-          { progress: message.progress, lastCall: this.lastCallOf(message.callState) },
+          message.progress,
         );
       case 'instance_halted':
         this.countUnsentDrops(message.droppedTelemetry);
-        return this.settleHalt(message.instance, {
-          progress: message.progress,
-          lastCall: this.lastCallOf(message.callState),
-        });
-      case 'instance_spared':
-        return this.settleHalt(message.instance, null);
+        this.halts.get(message.instance)?.(message.progress);
+        this.halts.delete(message.instance);
+        return;
     }
   }
 
-  /**
-   * Asks the process to stop instance `name` (with `call`: unless that call has ended); resolves
-   * with what its call had used and which call it had begun, or null when it was spared.
-   */
-  halt(name: string, call?: number): Promise<Halted | null> {
-    if (this.ended) return Promise.resolve(UNKNOWN);
+  halt(name: string): Promise<CallProgress> {
+    if (this.ended) return Promise.resolve(UNKNOWN_PROGRESS);
     // A process that cannot stop a worker in time cannot be trusted to stop anything: it ends.
     const stuck = setTimeout(
       () =>
@@ -114,39 +86,10 @@ export class RemoteInstances implements InstanceHost {
         ),
       HALT_TIMEOUT_MS,
     );
-    return new Promise<Halted | null>((resolve) => {
-      this.halts.set(name, { call, resolve });
-      this.process.send({ type: 'halt_instance', instance: name, call });
+    return new Promise<CallProgress>((resolve) => {
+      this.halts.set(name, resolve);
+      this.process.send({ type: 'halt_instance', instance: name });
     }).finally(() => clearTimeout(stuck));
-  }
-
-  /** Stops every instance (see RemoteInstance.stop): their running calls fail with `failure`. */
-  async stopAll(failure: WorkerFailure): Promise<void> {
-    await Promise.all([...this.instances.values()].map((instance) => instance.stop(failure)));
-  }
-
-  refuseQueued(name: string, running: number): void {
-    this.process.send({ type: 'refuse_queued', instance: name, running });
-  }
-
-  /** An answer to no halt, or a halt that named no call answered spared: the process is broken. */
-  private settleHalt(name: string, halted: Halted | null): void {
-    const halt = this.halts.get(name);
-    if (!halt || (halted === null && halt.call === undefined))
-      return this.broken(`an instance was reported ${halted ? 'halted' : 'spared'} unasked`);
-    this.halts.delete(name);
-    if (halted) this.instances.delete(name);
-    halt.resolve(halted);
-  }
-
-  /** A call state that is not an int32 marks the process broken; absent: it could not tell. */
-  private lastCallOf(callState: number | undefined) {
-    if (callState === undefined) return undefined;
-    if (!Number.isInteger(callState) || callState !== (callState | 0)) {
-      this.broken('a call state that is not a 32-bit integer');
-      return undefined;
-    }
-    return lastCall(callState);
   }
 
   /**
@@ -167,9 +110,9 @@ export class RemoteInstances implements InstanceHost {
   end(error: SandboxError): void {
     this.ended = error;
     for (const instance of this.instances.values())
-      instance.lost({ code: error.code, message: error.message }, UNKNOWN);
+      instance.lost({ code: error.code, message: error.message });
     this.instances.clear();
-    for (const { resolve } of this.halts.values()) resolve(UNKNOWN);
+    for (const resolve of this.halts.values()) resolve(UNKNOWN_PROGRESS);
     this.halts.clear();
   }
 }

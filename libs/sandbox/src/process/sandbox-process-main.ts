@@ -104,16 +104,10 @@ async function startInstance(
               unsentDrops.set(instance, (unsentDrops.get(instance) ?? 0) + event.payload);
         },
         exited: (reason) => {
-          const worker = workers.get(instance);
+          const progress = workers.get(instance)?.progress() ?? UNKNOWN_PROGRESS;
           workers.delete(instance);
-          send({
-            type: 'instance_exited',
-            instance,
-            reason,
-            progress: worker?.progress() ?? UNKNOWN_PROGRESS,
-            callState: worker?.lastCallState(),
-            droppedTelemetry: takeUnsentDrops(instance),
-          });
+          const droppedTelemetry = takeUnsentDrops(instance);
+          send({ type: 'instance_exited', instance, reason, progress, droppedTelemetry });
         },
       },
     });
@@ -124,16 +118,14 @@ async function startInstance(
   }
 }
 
-async function haltInstance(instance: string, call?: number): Promise<void> {
+async function haltInstance(instance: string): Promise<void> {
   const worker = workers.get(instance);
-  const halted = worker ? await worker.haltCall(call) : undefined;
-  if (halted === null) return send({ type: 'instance_spared', instance });
   workers.delete(instance);
+  const progress = worker ? await worker.halt() : UNKNOWN_PROGRESS;
   send({
     type: 'instance_halted',
     instance,
-    progress: halted?.progress ?? UNKNOWN_PROGRESS,
-    callState: halted?.callState,
+    progress,
     droppedTelemetry: takeUnsentDrops(instance),
   });
 }
@@ -147,10 +139,7 @@ process.on('message', (message: ToSandboxProcess) => {
       void startInstance(message);
       return;
     case 'halt_instance':
-      void haltInstance(message.instance, message.call);
-      return;
-    case 'refuse_queued':
-      workers.get(message.instance)?.refuseAllBut(message.running);
+      void haltInstance(message.instance);
       return;
     case 'executor_reply':
       executorReply(message);

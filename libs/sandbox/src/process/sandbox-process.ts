@@ -1,5 +1,4 @@
 import type { ChildProcess } from 'node:child_process';
-import { setTimeout as delay } from 'node:timers/promises';
 import { errorMessage } from '../error-message.js';
 import type { CallOptions } from '../input-check.js';
 import { SandboxError } from '../sandbox-error.js';
@@ -50,7 +49,6 @@ type Loaded = Extract<FromSandboxProcess, { type: 'loaded' }>;
 // What a frame from a worker may hold besides a call's output: a batch of events, a refusal.
 const FRAME_OVERHEAD_BYTES = 64 * 1024 * 1024;
 const CLOSE_TIMEOUT_MS = 10_000;
-const HALT_AT_BOUND_MS = 1000;
 
 /**
  * One sandbox process seen from the executor: it hosts one plugin version (its worker threads and
@@ -158,14 +156,7 @@ export class SandboxProcess {
         'plugin_closed',
         'the plugin was unloaded before the call started',
       );
-      // Stopped by the process first, the calls waiting in an instance are known never to have
-      // begun (plugin_closed, unlike those running); then the kill fails those still waiting in
-      // the pool. A process that does not stop its instances in time is killed all the same.
-      const closedAtBound = this.closedAtBound;
-      void Promise.race([
-        this.instances.stopAll(this.stoppedRunning),
-        delay(HALT_AT_BOUND_MS, undefined, { ref: false }),
-      ]).finally(() => this.kill(closedAtBound));
+      this.kill(this.closedAtBound);
     }, CLOSE_TIMEOUT_MS).unref();
     await Promise.race([this.supervisor?.close(options), exited]);
     this.send({ type: 'close' });
@@ -199,9 +190,6 @@ export class SandboxProcess {
       functions: new Set(functions),
       limits,
       maxInstances,
-      // Each busy instance holds the next call, which begins there the moment the one before
-      // ends: no round trip to the executor between calls, and the worker does not sleep.
-      queueDepth: 2,
       spareIdleMs: SPARE_INSTANCE_IDLE_MS,
       onSpawnError: (error) => events.spawnError(error),
     });
@@ -239,7 +227,6 @@ export class SandboxProcess {
       case 'instance_failed':
       case 'instance_exited':
       case 'instance_halted':
-      case 'instance_spared':
         this.instances.receive(message);
         return;
       case 'executor_request':

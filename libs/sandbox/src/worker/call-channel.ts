@@ -8,12 +8,8 @@ export interface CallChannel {
   /** Hands each call request to `onCall`, in order. */
   listen(onCall: (request: CallRequest) => void): void;
   send(message: CallMessage): void;
-  /**
-   * Sends what `sends` sends as one write (a call's last events and its result); resolves once
-   * the write is handed to the OS. The next call must not begin before: running, it would hold
-   * back the rest of a result larger than the socket takes at once.
-   */
-  together(sends: () => void): Promise<void>;
+  /** Sends what `sends` sends as one write (a call's last events and its result). */
+  together(sends: () => void): void;
 }
 
 /** Calls from the supervisor on the worker's parent port (workers of the executor's own process). */
@@ -25,10 +21,7 @@ export function portChannel(port: MessagePort): CallChannel {
         message,
         message.type === 'result' ? [message.output.buffer as ArrayBuffer] : [],
       ),
-    together: (sends) => {
-      sends();
-      return Promise.resolve();
-    },
+    together: (sends) => sends(),
   };
 }
 
@@ -79,18 +72,13 @@ function streamChannel(stream: Socket): CallChannel {
     },
     together: (sends) => {
       const frames: Buffer[] = (held = []);
-      let written = Promise.resolve();
       try {
         sends();
       } finally {
         held = null;
-        if (frames.length > 0) {
-          const bytes = frames.length === 1 ? frames[0] : Buffer.concat(frames);
-          // Called once the OS has it all, or with an error once the stream is gone.
-          written = new Promise((resolve) => void stream.write(bytes, () => resolve()));
-        }
+        if (frames.length > 0)
+          stream.write(frames.length === 1 ? frames[0] : Buffer.concat(frames));
       }
-      return written;
     },
   };
 }

@@ -6,7 +6,6 @@ import { errorMessage } from '../error-message.js';
 import type { HostFunctionFactory } from '../host-api.js';
 import { PluginLogSink } from '../plugin-log-sink.js';
 import { SandboxError } from '../sandbox-error.js';
-import { CallStateWriter } from '../call-state.js';
 import { BridgeClient } from '../sync-bridge.js';
 import type { CallRequest, WorkerInit, WorkerMessage } from '../worker-protocol.js';
 import { CallMeter } from './call-meter.js';
@@ -21,10 +20,6 @@ const port = parentPort as MessagePort;
 const post = (message: WorkerMessage) => port.postMessage(message);
 // What a call refused before its function ran used (the supervisor adds its wall time).
 const NOT_RUN = { wall_ms: 0, fuel_used: 0, memory_pages: null, host_calls: 0 };
-const REFUSED = {
-  code: 'plugin_closed',
-  message: 'the plugin was unloaded before the call started',
-} as const;
 // Extism diagnostics go to this thread's stderr, which the supervisor pipes to its logger.
 const log = new PluginLogSink(
   { warn: (m) => console.warn(m), error: (m) => console.error(m) },
@@ -65,23 +60,15 @@ async function start(): Promise<void> {
     collectGarbage?.();
     return instantiate();
   };
-  const calls = new CallStateWriter(init.callState);
   let queue = Promise.resolve();
   channel.listen((request) => {
     queue = queue.then(async () => {
-      const { id } = request;
-      if (calls.refuses(id))
-        return channel.send({ type: 'failed', id, error: REFUSED, resources: NOT_RUN });
-      if (!calls.begin(id)) return; // being stopped: whoever stops it knows this call never began
-      try {
-        // A call stopped in its input check reports nothing used, not the previous call's figures.
-        stats.fill(0);
-        const refused = inputs.check(request.inputSchema, request.input);
-        if (refused) channel.send({ type: 'failed', id, error: refused, resources: NOT_RUN });
-        else plugin = await serve(plugin, request, host, channel, replace);
-      } finally {
-        calls.end(id);
-      }
+      // A call stopped in its input check reports nothing used, not the previous call's figures.
+      stats.fill(0);
+      const refused = inputs.check(request.inputSchema, request.input);
+      if (refused)
+        channel.send({ type: 'failed', id: request.id, error: refused, resources: NOT_RUN });
+      else plugin = await serve(plugin, request, host, channel, replace);
     });
   });
 }
@@ -98,7 +85,7 @@ async function serve(
   // The main thread hears of the end before any main-thread operation of the next call (one port
   // keeps the order), so what it kept for this call (sockets) is released first.
   if (init.callSocket && host.usedMainThread()) post({ type: 'call_ended' });
-  await channel.together(() => {
+  channel.together(() => {
     host.flushEvents();
     channel.send(
       outcome.ok

@@ -59,7 +59,7 @@ export const ExecutorLimitsEnv = {
     1,
     64,
     2,
-    'calls one plugin version runs at once, each on an instance (worker thread) of its own; once all are busy, each holds one more call, which begins there the moment its call ends (ADR 0032); more wait in order',
+    'calls one plugin version runs at once, each on an instance (worker thread) of its own; more wait in order',
   ),
   EXECUTOR_SANDBOX_MEMORY_MB: int(
     64,
