@@ -213,7 +213,11 @@ export class KeyringService implements OnApplicationBootstrap {
     });
   }
 
-  /** An admin accepts `signer_id` (null: unsigned versions too) for a plugin id's next versions. */
+  /**
+   * An admin accepts `signer_id` (null: unsigned versions too) for a plugin id's next versions.
+   * Accepting the signer already accepted (null for an id with no pin) changes nothing and
+   * records nothing: the reply names it as both signers.
+   */
   async setPluginSigner(
     req: RequestMap['verification.plugins.signer'],
     context: MessageContext,
@@ -221,6 +225,9 @@ export class KeyringService implements OnApplicationBootstrap {
     return this.dataSource.transaction(async (manager) => {
       if (req.signer_id !== null) await this.activeSigner(manager, req.signer_id);
       const previous = await manager.findOneBy(PluginSigner, { pluginId: req.plugin_id });
+      const current = previous?.signerId ?? null;
+      if (current === req.signer_id)
+        return { plugin_id: req.plugin_id, signer_id: current, previous_signer_id: current };
       await manager.save(PluginSigner, {
         pluginId: req.plugin_id,
         signerId: req.signer_id,
@@ -231,7 +238,7 @@ export class KeyringService implements OnApplicationBootstrap {
         EventSubjects.PluginSignerChanged,
         {
           plugin_id: req.plugin_id,
-          from: previous?.signerId ?? null,
+          from: current,
           to: req.signer_id,
           changed_by: req.changed_by,
           actor: req.changed_by,
@@ -241,7 +248,7 @@ export class KeyringService implements OnApplicationBootstrap {
       return {
         plugin_id: req.plugin_id,
         signer_id: req.signer_id,
-        previous_signer_id: previous?.signerId ?? null,
+        previous_signer_id: current,
       };
     });
   }
