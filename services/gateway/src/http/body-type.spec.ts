@@ -176,6 +176,52 @@ describe('bodies of a type their route does not take (refuseOtherBodies)', () =>
     },
   );
 
+  it.each([
+    ['/t/json', 'application/json', JSON_TEXT],
+    ['/t/form', 'multipart/form-data; boundary=b0undary', MULTIPART],
+  ])(
+    'refuses a %s body with a transfer coding other than chunked with 415, rather than reading it as sent',
+    async (path, type, body) => {
+      for (const codings of [
+        'gzip, chunked',
+        'GZIP,chunked',
+        'deflate , chunked',
+        'x-custom, chunked',
+      ]) {
+        // The body is left plain: the refusal must come from the header, whatever the bytes.
+        const res = await send(
+          'POST',
+          path,
+          { 'content-type': type, 'transfer-encoding': codings },
+          body,
+        );
+        expect(res.status).toBe(415);
+        expect(res.body.error).toEqual({
+          code: 'unsupported_media_type',
+          message: `POST ${path} reads its body as sent; this request's body has Transfer-Encoding: ${codings}: send it uncompressed, with Transfer-Encoding: chunked alone or a Content-Length`,
+          details: [
+            {
+              code: 'transfer_encoding',
+              message:
+                'send the body with Transfer-Encoding: chunked alone, or with a Content-Length',
+            },
+          ],
+        });
+      }
+      expect(reached).toEqual([]);
+      for (const codings of ['chunked', 'identity, chunked']) {
+        const res = await send(
+          'POST',
+          path,
+          { 'content-type': type, 'transfer-encoding': codings },
+          body,
+        );
+        expect(res.status).toBe(200);
+      }
+      expect(reached).toHaveLength(2);
+    },
+  );
+
   it('refuses a charset other than UTF-8 with 415 naming UTF-8, on JSON and on the form', async () => {
     for (const charset of ['latin1', 'ISO-8859-1', '"utf-16"', 'utf-16le']) {
       const json = await send(

@@ -38,7 +38,9 @@ const UTF8 = new Set(['utf-8', 'utf8']);
  * type at all is refused even without a body. A body is read as sent, in UTF-8: one with a
  * Content-Encoding other than `identity` (gzip, deflate, br, ...) or a `charset` parameter other
  * than utf-8 (latin1, utf-16, ...) is refused the same way, rather than read as if it had
- * neither. Unknown routes are left to their 404.
+ * neither; so is one sent with a transfer coding other than chunked (`Transfer-Encoding: gzip,
+ * chunked`), which Node's parser un-chunks but never decompresses. Unknown routes are left to
+ * their 404.
  */
 export function refuseOtherBodies(
   request: FastifyRequest,
@@ -72,6 +74,18 @@ export function refuseOtherBodies(
  * charset other than UTF-8; null when it can.
  */
 function unreadable(request: FastifyRequest, wanted: BodyType): DomainError | null {
+  const transfer = request.headers['transfer-encoding'];
+  if (transfer !== undefined && !transferCodings(transfer).every((c) => AS_SENT.has(c)))
+    return new DomainError(
+      'unsupported_media_type',
+      `${routeOf(request)} reads its body as sent; this request's body has Transfer-Encoding: ${transfer.slice(0, 100)}: send it uncompressed, with Transfer-Encoding: chunked alone or a Content-Length`,
+      [
+        {
+          code: 'transfer_encoding',
+          message: 'send the body with Transfer-Encoding: chunked alone, or with a Content-Length',
+        },
+      ],
+    );
   const coding = request.headers['content-encoding']?.trim().toLowerCase();
   if (hasBody(request) && coding && coding !== 'identity')
     return new DomainError(
@@ -88,6 +102,16 @@ function unreadable(request: FastifyRequest, wanted: BodyType): DomainError | nu
     );
   return null;
 }
+
+/**
+ * The transfer codings that leave a body as sent once Node has removed the chunked framing
+ * (RFC 9112 §7; `identity` is no longer registered, and means nothing was applied).
+ */
+const AS_SENT = new Set(['chunked', 'identity']);
+
+/** The codings a Transfer-Encoding header lists, lower-cased (`gzip, chunked`: gzip and chunked). */
+const transferCodings = (header: string) =>
+  header.split(',').map((c) => c.split(';')[0].trim().toLowerCase());
 
 /**
  * The `charset` of a Content-Type header, lower-cased and unquoted, if it has one. A header naming

@@ -55,7 +55,10 @@ export async function startProbeApp(
           path,
           method,
           headers: {
-            ...(body === undefined ? {} : { 'content-length': String(Buffer.byteLength(body)) }),
+            // A Transfer-Encoding sends the body chunked, which a Content-Length would contradict.
+            ...(body === undefined || 'transfer-encoding' in headers
+              ? {}
+              : { 'content-length': String(Buffer.byteLength(body)) }),
             ...headers,
           },
         },
