@@ -118,6 +118,17 @@ describe('requests at the edge of HTTP', () => {
       .send({ roles: ['auditor'] })
       .expect(400);
     expect(res.body.error.details).toEqual([expect.objectContaining({ code: 'body_not_taken' })]);
+    // Not told to send JSON instead: the route takes no body of any type.
+    const text = await api()
+      .post(`/v1/api-keys/${key.id}/rotate`)
+      .set(bearer(admin.key))
+      .set('Content-Type', 'text/plain')
+      .send('roles=auditor')
+      .expect(400);
+    expect(text.body.error).toMatchObject({
+      code: 'bad_request',
+      details: [expect.objectContaining({ code: 'body_not_taken' })],
+    });
     await api().delete(`/v1/api-keys/${key.id}`).set(bearer(admin.key)).send({}).expect(400);
     // The old secret alone still works: nothing was rotated or revoked.
     await api().get('/v1/tools').set(bearer(key.key)).expect(200);

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
+import { Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
@@ -24,6 +24,7 @@ import { Roles, type Principal } from '../auth/roles.js';
 import { openApiSchema } from '../http/openapi-schema.js';
 import { ApiPageQuery, pagedListDescription, pageQuery } from '../http/page-query.js';
 import { ApiPluginPath, PluginIdParam, VersionParam } from '../http/path-params.js';
+import { JsonBody } from '../http/body-type.js';
 import { SchemaPipe } from '../http/schema.pipe.js';
 import {
   MAX_WAIT_SECONDS,
@@ -97,7 +98,7 @@ export class ApprovalsController {
   async approve(
     @Param('id', PluginIdParam) id: string,
     @Param('version', VersionParam) version: string,
-    @Body(new SchemaPipe(ApproveBody, 'approve request')) body: Static<typeof ApproveBody>,
+    @JsonBody(new SchemaPipe(ApproveBody, 'approve request')) body: Static<typeof ApproveBody>,
     @Query(new SchemaPipe(ApproveQuery, 'approve query', { coerce: true }))
     query: Static<typeof ApproveQuery>,
     @CurrentPrincipal() who: Principal,
@@ -143,7 +144,7 @@ export class ApprovalsController {
   reject(
     @Param('id', PluginIdParam) id: string,
     @Param('version', VersionParam) version: string,
-    @Body(new SchemaPipe(RejectBody, 'reject request')) body: Static<typeof RejectBody>,
+    @JsonBody(new SchemaPipe(RejectBody, 'reject request')) body: Static<typeof RejectBody>,
     @CurrentPrincipal() who: Principal,
     @RequestContext() context: MessageContext,
   ) {

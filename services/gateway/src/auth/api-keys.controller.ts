@@ -1,19 +1,10 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  HttpStatus,
-  Param,
-  Post,
-  Query,
-} from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Type, type Static } from '@sinclair/typebox';
 import { NextCursorSchema, PUBLISHER_PATTERN } from '@convergio/contracts';
 import { ApiPageQuery, pagedListDescription, pageQuery } from '../http/page-query.js';
 import { ApiKeyIdParam, ApiKeyPath } from '../http/path-params.js';
+import { JsonBody } from '../http/body-type.js';
 import { SchemaPipe } from '../http/schema.pipe.js';
 import { ApiKeyRotationService } from './api-key-rotation.service.js';
 import { ApiKeyService } from './api-key.service.js';
@@ -69,7 +60,7 @@ export class ApiKeysController {
   })
   @ApiBody({ schema: CreateKeyBody })
   create(
-    @Body(new SchemaPipe(CreateKeyBody, 'API key request')) body: Static<typeof CreateKeyBody>,
+    @JsonBody(new SchemaPipe(CreateKeyBody, 'API key request')) body: Static<typeof CreateKeyBody>,
     @CurrentPrincipal() who: Principal,
   ) {
     return this.keys.create(body, who.keyId);

@@ -1,8 +1,8 @@
-import { Body, Controller, Delete, HttpCode, Module, Post } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Module, Post } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { GATEWAY_LIMITS } from '../config/gateway.config.js';
-import { TakesBody } from './body-type.js';
+import { JsonBody, TakesBody } from './body-type.js';
 import { HttpErrorFilter } from './http-error.filter.js';
 import { PROBE_LIMITS, startProbeApp, type ProbeApp } from './probe-app.spec-helper.js';
 
@@ -13,7 +13,7 @@ const reached: unknown[] = [];
 class ProbeController {
   @Post('json')
   @HttpCode(200)
-  json(@Body() body: unknown) {
+  json(@JsonBody() body: unknown) {
     reached.push(body);
     return { body: body ?? null };
   }
@@ -31,6 +31,19 @@ class ProbeController {
   none() {
     reached.push('none');
     return { none: true };
+  }
+
+  @Post('keys/:id/rotate')
+  @HttpCode(200)
+  rotate() {
+    reached.push('rotate');
+    return { rotated: true };
+  }
+
+  @Get('key')
+  get() {
+    reached.push('get');
+    return { key: true };
   }
 }
 
@@ -83,17 +96,59 @@ describe('bodies of a type their route does not take (refuseOtherBodies)', () =>
     },
   );
 
-  it('refuses a body without a Content-Type, and one to a route that reads no body', async () => {
-    for (const [method, path] of [
-      ['POST', '/t/json'],
-      ['DELETE', '/t/none'],
-    ]) {
-      const res = await send(method, path, {}, JSON_TEXT);
-      expect(res.status).toBe(415);
-      expect(res.body.error?.message).toContain('application/json');
-      expect(res.body.error?.message).toContain('this request has a body without a Content-Type');
-    }
+  it('refuses a body without a Content-Type to a JSON route with 415', async () => {
+    const res = await send('POST', '/t/json', {}, JSON_TEXT);
+    expect(res.status).toBe(415);
+    expect(res.body.error?.message).toContain('application/json');
+    expect(res.body.error?.message).toContain('this request has a body without a Content-Type');
     expect(reached).toEqual([]);
+  });
+
+  it.each([
+    ['POST', '/t/keys/k1/rotate', 'POST /t/keys/:id/rotate'],
+    ['DELETE', '/t/none', 'DELETE /t/none'],
+    ['GET', '/t/key', 'GET /t/key'],
+  ])(
+    'refuses a body of any type sent with %s %s, a route that takes none, with 400 before the handler',
+    async (method, path, route) => {
+      for (const headers of [
+        { 'content-type': 'application/json' },
+        { 'content-type': 'text/plain' },
+        { 'content-type': 'multipart/form-data; boundary=b0undary' },
+        { 'content-type': ';;;' },
+        {},
+        { 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+      ]) {
+        const res = await send(method, path, headers, '{"roles":["auditor"]}');
+        expect({ headers, status: res.status, error: res.body.error }).toEqual({
+          headers,
+          status: 400,
+          error: {
+            code: 'bad_request',
+            message: `${route} takes no body; this request has one: send it without a body`,
+            details: [{ code: 'body_not_taken', message: 'send the request without a body' }],
+          },
+        });
+      }
+      expect(reached).toEqual([]);
+    },
+  );
+
+  it('serves routes that take no body without one, or with an empty one, whatever their Content-Type', async () => {
+    expect(await send('POST', '/t/keys/k1/rotate')).toEqual({
+      status: 200,
+      body: { rotated: true },
+    });
+    expect(await send('DELETE', '/t/none', { 'content-type': 'application/json' }, '')).toEqual({
+      status: 200,
+      body: { none: true },
+    });
+    expect(await send('POST', '/t/keys/k1/rotate', { 'content-type': 'text/plain' })).toEqual({
+      status: 200,
+      body: { rotated: true },
+    });
+    expect(await send('GET', '/t/key')).toMatchObject({ status: 200 });
+    expect(reached).toEqual(['rotate', 'none', 'rotate', 'get']);
   });
 
   it('refuses a Content-Type that is not a media type, with a body or without, naming the type to send', async () => {

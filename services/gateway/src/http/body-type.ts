@@ -1,3 +1,4 @@
+import { Body, type PipeTransform, type Type } from '@nestjs/common';
 import { RouteConfig } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest, RequestPayload } from 'fastify';
 import { DomainError } from '@convergio/contracts';
@@ -21,6 +22,19 @@ const JSON_BODY: BodyType = {
 export const TakesBody = (mediaType: string, says: string) =>
   RouteConfig({ [BODY_TYPE]: { mediaType, says } satisfies BodyType });
 
+/**
+ * `@Body()` of a route that takes JSON: the handler's parameter gets the body through `pipes`,
+ * and the route is marked as taking a JSON body. A route marked neither so nor with
+ * {@link TakesBody} takes no body, and {@link refuseOtherBodies} refuses one sent to it.
+ */
+export const JsonBody =
+  (...pipes: (Type<PipeTransform> | PipeTransform)[]): ParameterDecorator =>
+  (target, key, index) => {
+    Body(...pipes)(target, key, index);
+    const handler = (target as Record<string | symbol, unknown>)[key!];
+    RouteConfig({ [BODY_TYPE]: JSON_BODY })(target, key!, { value: handler });
+  };
+
 /** Methods whose requests Fastify reads a body for; GET and HEAD bodies are never read. */
 const BODYLESS = new Set(['GET', 'HEAD', 'TRACE']);
 /** RFC 9110 `token "/" token`. */
@@ -29,18 +43,23 @@ const MEDIA_TYPE = /^[\w!#$%&'*+.^`|~-]+\/[\w!#$%&'*+.^`|~-]+$/;
 const UTF8 = new Set(['utf-8', 'utf8']);
 
 /**
- * Fastify `preParsing` hook: a request whose body is not of the type its route takes (JSON
- * unless the route says otherwise with {@link TakesBody}) is refused with 415
- * `unsupported_media_type` naming the type to send, before the body is read, so before any
- * guard, pipe or handler runs and nothing changes. That includes bodies without a Content-Type
- * and `+json` types (`application/vnd.api+json`, `application/merge-patch+json`): the gateway
- * reads plain JSON only and gives no such type its meaning. A Content-Type that is not a media
- * type at all is refused even without a body. A body is read as sent, in UTF-8: one with a
- * Content-Encoding other than `identity` (gzip, deflate, br, ...) or a `charset` parameter other
- * than utf-8 (latin1, utf-16, ...) is refused the same way, rather than read as if it had
- * neither; so is one sent with a transfer coding other than chunked (`Transfer-Encoding: gzip,
- * chunked`), which Node's parser un-chunks but never decompresses. Unknown routes are left to
- * their 404.
+ * Fastify `preParsing` hook: a request with a body its route does not take is refused before
+ * the body is read, so before any guard, pipe or handler runs and nothing changes:
+ * - a body, of any type and with any method, sent to a route that takes none (neither
+ *   {@link JsonBody} nor {@link TakesBody}): `POST /v1/api-keys/{id}/rotate -d '{"roles":["auditor"]}'`
+ *   would otherwise rotate, as if the roles were read. 400 `bad_request`, detail `body_not_taken`;
+ * - a body not of the type its route takes (JSON, or what {@link TakesBody} declares): 415
+ *   `unsupported_media_type` naming the type to send. That includes bodies without a
+ *   Content-Type and `+json` types (`application/vnd.api+json`, `application/merge-patch+json`):
+ *   the gateway reads plain JSON only and gives no such type its meaning. On such a route a
+ *   Content-Type that is not a media type at all is refused even without a body;
+ * - a body that cannot be read as sent, in UTF-8: one with a Content-Encoding other than
+ *   `identity` (gzip, deflate, br, ...), a transfer coding other than chunked
+ *   (`Transfer-Encoding: gzip, chunked`, which Node's parser un-chunks but never decompresses) or
+ *   a `charset` parameter other than utf-8 (latin1, utf-16, ...), rather than read as if it had
+ *   neither.
+ *
+ * Unknown routes are left to their 404.
  */
 export function refuseOtherBodies(
   request: FastifyRequest,
@@ -48,12 +67,14 @@ export function refuseOtherBodies(
   payload: RequestPayload,
   done: (error: Error | null, payload?: RequestPayload) => void,
 ): void {
-  if (request.is404 || BODYLESS.has(request.method)) return done(null, payload);
+  if (request.is404) return done(null, payload);
+  const wanted = declaredBodyType(request);
+  if (wanted === undefined) return done(hasBody(request) ? bodyNotTaken(request) : null, payload);
+  if (BODYLESS.has(request.method)) return done(null, payload);
   const header = request.headers['content-type'];
   const mediaType = header?.split(';')[0].trim().toLowerCase();
   const readable = mediaType !== undefined && MEDIA_TYPE.test(mediaType);
   if (!hasBody(request) && (header === undefined || readable)) return done(null, payload);
-  const wanted = bodyTypeOf(request);
   if (mediaType === wanted.mediaType) return done(unreadable(request, wanted), payload);
   const sent =
     header === undefined
@@ -68,6 +89,13 @@ export function refuseOtherBodies(
     ]),
   );
 }
+
+const bodyNotTaken = (request: FastifyRequest) =>
+  new DomainError(
+    'bad_request',
+    `${routeOf(request)} takes no body; this request has one: send it without a body`,
+    [{ code: 'body_not_taken', message: 'send the request without a body' }],
+  );
 
 /**
  * Why a body of the right media type still cannot be read as sent: a content coding, or a
@@ -142,20 +170,12 @@ function routeOf(request: FastifyRequest): string {
   return `${request.method} ${request.routeOptions.url ?? request.url}`;
 }
 
-function bodyTypeOf(request: FastifyRequest): BodyType {
-  return declaredBodyType(request) ?? JSON_BODY;
-}
-
 function declaredBodyType(request: FastifyRequest): BodyType | undefined {
   return (request.routeOptions.config as { [BODY_TYPE]?: BodyType } | undefined)?.[BODY_TYPE];
 }
 
-/** True when the route of `request` declares the type of its body with {@link TakesBody}. */
-export const declaresBodyType = (request: FastifyRequest) =>
-  declaredBodyType(request) !== undefined;
-
 /** Whether `request` has a body, as Fastify decides it: a Transfer-Encoding, or a Content-Length other than 0. */
-export function hasBody(request: FastifyRequest): boolean {
+function hasBody(request: FastifyRequest): boolean {
   const length = request.headers['content-length'];
   return (
     request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')

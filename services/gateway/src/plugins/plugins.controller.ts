@@ -1,5 +1,4 @@
 import {
-  Body,
   Controller,
   Get,
   HttpCode,
@@ -32,7 +31,7 @@ import { BusClient, type MessageContext } from '@convergio/messaging';
 import { CurrentPrincipal } from '../auth/principal.decorator.js';
 import { ClientGone } from '../http/client-gone.js';
 import { PublisherOnly, Roles, type Principal } from '../auth/roles.js';
-import { TakesBody } from '../http/body-type.js';
+import { JsonBody, TakesBody } from '../http/body-type.js';
 import { openApiSchema } from '../http/openapi-schema.js';
 import { ApiPageQuery, pagedListDescription, pageQuery } from '../http/page-query.js';
 import { ApiPluginPath, PluginIdParam, VersionParam } from '../http/path-params.js';
@@ -191,7 +190,7 @@ export class PluginsController {
   @ApiOkResponse({ schema: TransferReply })
   transfer(
     @Param('id', PluginIdParam) id: string,
-    @Body(new SchemaPipe(OwnerBody, 'owner request')) body: Static<typeof OwnerBody>,
+    @JsonBody(new SchemaPipe(OwnerBody, 'owner request')) body: Static<typeof OwnerBody>,
     @CurrentPrincipal() who: Principal,
     @RequestContext() context: MessageContext,
   ) {
@@ -213,7 +212,7 @@ export class PluginsController {
   @ApiBody({ schema: SignerBody })
   changeSigner(
     @Param('id', PluginIdParam) id: string,
-    @Body(new SchemaPipe(SignerBody, 'signer request')) body: Static<typeof SignerBody>,
+    @JsonBody(new SchemaPipe(SignerBody, 'signer request')) body: Static<typeof SignerBody>,
     @CurrentPrincipal() who: Principal,
     @RequestContext() context: MessageContext,
   ) {
@@ -237,7 +236,7 @@ export class PluginsController {
   revoke(
     @Param('id', PluginIdParam) id: string,
     @Param('version', VersionParam) version: string,
-    @Body(new SchemaPipe(RevokeBody, 'revoke request')) body: { reason?: string },
+    @JsonBody(new SchemaPipe(RevokeBody, 'revoke request')) body: { reason?: string },
     @CurrentPrincipal() who: Principal,
     @RequestContext() context: MessageContext,
   ) {
@@ -256,7 +255,7 @@ export class PluginsController {
   @ApiPayloadTooLargeResponse({ description: 'a body over GATEWAY_MAX_INVOKE_BYTES' })
   async invoke(
     @Param('id', PluginIdParam) id: string,
-    @Body(new SchemaPipe(InvokeBody, 'invoke request', { anyText: true }))
+    @JsonBody(new SchemaPipe(InvokeBody, 'invoke request', { anyText: true }))
     body: typeof InvokeBody.static,
     @RequestContext() context: MessageContext,
   ) {
@@ -276,7 +275,7 @@ export class PluginsController {
   @ApiPayloadTooLargeResponse({ description: 'a body over GATEWAY_MAX_INVOKE_BYTES' })
   async invokeBatch(
     @Param('id', PluginIdParam) id: string,
-    @Body(new SchemaPipe(InvokeBatchBody, 'invoke-batch request', { anyText: true }))
+    @JsonBody(new SchemaPipe(InvokeBatchBody, 'invoke-batch request', { anyText: true }))
     body: typeof InvokeBatchBody.static,
     @RequestContext() context: MessageContext,
   ) {

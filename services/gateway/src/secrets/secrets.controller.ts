@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, HttpCode, HttpStatus, Param, Put } from '@nestjs/common';
+import { Controller, Delete, HttpCode, HttpStatus, Param, Put } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
@@ -20,6 +20,7 @@ import { CurrentPrincipal } from '../auth/principal.decorator.js';
 import { Roles, type Principal } from '../auth/roles.js';
 import { openApiSchema } from '../http/openapi-schema.js';
 import { SecretIdParam } from '../http/path-params.js';
+import { JsonBody } from '../http/body-type.js';
 import { SchemaPipe } from '../http/schema.pipe.js';
 import { RequestContext } from '../http/request-context.decorator.js';
 
@@ -59,7 +60,7 @@ export class SecretsController {
   @ApiOkResponse({ schema: openApiSchema(RequestSchemas[RequestSubjects.SecretsPut].reply) })
   put(
     @Param('id', SecretIdParam) id: string,
-    @Body(new SchemaPipe(PutBody, 'secret')) body: Static<typeof PutBody>,
+    @JsonBody(new SchemaPipe(PutBody, 'secret')) body: Static<typeof PutBody>,
     @CurrentPrincipal() who: Principal,
     @RequestContext() context: MessageContext,
   ) {

@@ -1,14 +1,4 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  HttpStatus,
-  Param,
-  Post,
-  Query,
-} from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
@@ -31,6 +21,7 @@ import { Roles, type Principal } from '../auth/roles.js';
 import { openApiSchema } from '../http/openapi-schema.js';
 import { ApiPageQuery, pagedListDescription, pageQuery } from '../http/page-query.js';
 import { SignerIdParam } from '../http/path-params.js';
+import { JsonBody } from '../http/body-type.js';
 import { SchemaPipe } from '../http/schema.pipe.js';
 import { RequestContext } from '../http/request-context.decorator.js';
 
@@ -61,7 +52,7 @@ export class SignersController {
   @ApiBody({ schema: AddBody })
   @ApiOkResponse({ schema: SignerReply })
   add(
-    @Body(new SchemaPipe(AddBody, 'signer')) body: Static<typeof AddBody>,
+    @JsonBody(new SchemaPipe(AddBody, 'signer')) body: Static<typeof AddBody>,
     @CurrentPrincipal() who: Principal,
     @RequestContext() context: MessageContext,
   ) {
@@ -101,7 +92,7 @@ export class SignersController {
   @ApiOkResponse({ schema: SignerReply })
   rotate(
     @Param('id', SignerIdParam) id: string,
-    @Body(new SchemaPipe(RotateBody, 'rotation')) body: Static<typeof RotateBody>,
+    @JsonBody(new SchemaPipe(RotateBody, 'rotation')) body: Static<typeof RotateBody>,
     @CurrentPrincipal() who: Principal,
     @RequestContext() context: MessageContext,
   ) {
