@@ -46,8 +46,9 @@ export class UndeclaredInputGuard implements CanActivate {
     if (reads === undefined) {
       const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, context.getClass(), handler.name) ??
         {}) as Record<string, unknown>;
+      const types = Object.keys(args).map((key) => Number(key.split(':')[0]));
       reads =
-        Object.keys(args).some((key) => Number(key.split(':')[0]) === RouteParamtypes.QUERY) ||
+        types.includes(RouteParamtypes.QUERY) ||
         this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, [handler, context.getClass()]) ===
           true;
       this.readsQuery.set(handler, reads);
