@@ -116,3 +116,10 @@ export type CrashReason = (typeof CRASH_REASONS)[number];
 
 /** The `function` of a plugin.crashed event for a load that failed, not a call. */
 export const LOAD_CRASH_FUNCTION = '(load)';
+
+/**
+ * The `function` of a plugin.crashed event for a sandbox process that died while it ran no call
+ * (killed from outside, a fatal error between calls): calls a death stops are recorded each
+ * under its own function instead.
+ */
+export const IDLE_CRASH_FUNCTION = '(idle)';

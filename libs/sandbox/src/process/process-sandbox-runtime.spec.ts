@@ -32,7 +32,7 @@ function childPids(): number[] {
 
 describe('ProcessSandboxRuntime: one OS process per plugin version', () => {
   let plugin: TestModule;
-  const crashes: { plugin: string; error: SandboxError }[] = [];
+  const crashes: { plugin: string; error: SandboxError; idle: boolean }[] = [];
   const denials: string[] = [];
   // What reached the executor, in the order it arrived.
   const events: { kind: string; plugin: string; event: unknown }[] = [];
@@ -56,7 +56,7 @@ describe('ProcessSandboxRuntime: one OS process per plugin version', () => {
       defaults: DEFAULTS,
       memoryCeilingBytes: 1 << 30,
       instancesPerPlugin,
-      onCrash: (who, error) => crashes.push({ plugin: who.id, error }),
+      onCrash: (who, error, { idle }) => crashes.push({ plugin: who.id, error, idle }),
       onDenied: (who, event) => {
         denials.push(who.id);
         events.push({ kind: 'denied', plugin: who.id, event });
@@ -151,7 +151,10 @@ describe('ProcessSandboxRuntime: one OS process per plugin version', () => {
     const served = bystander.call('echo', text('still here'));
     await expect(stopped).rejects.toMatchObject({ code: 'sandbox_crashed' });
     expect(decode((await served).output)).toBe('still here');
-    expect(crashes.map((c) => c.plugin)).toEqual(['test.abort']);
+    // Under a call: that call's failure reports the death.
+    expect(crashes.map(({ plugin, idle }) => ({ plugin, idle }))).toEqual([
+      { plugin: 'test.abort', idle: false },
+    ]);
     // The next call starts a fresh process for it.
     expect(decode((await victim.call('echo', text('back'))).output)).toBe('back');
     expect(decode((await bystander.call('echo', text('again'))).output)).toBe('again');
@@ -267,6 +270,7 @@ describe('ProcessSandboxRuntime: one OS process per plugin version', () => {
           code: 'sandbox_crashed',
           message: expect.stringContaining('SIGKILL'),
         }),
+        idle: false,
       },
     ]);
     expect(decode((await bystander.call('echo', text('still here'))).output)).toBe('still here');

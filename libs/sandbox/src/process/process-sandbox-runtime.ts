@@ -52,8 +52,11 @@ export interface ProcessSandboxRuntimeOptions {
   onExecutorRequest?: (plugin: PluginIdentity, op: string, payload: unknown) => Promise<unknown>;
   /** See SandboxRuntimeOptions.workerStartTimeoutMs. */
   workerStartTimeoutMs?: number;
-  /** A plugin's sandbox process died while loaded; it is started again with backoff. */
-  onCrash?: (plugin: PluginIdentity, error: SandboxError) => void;
+  /**
+   * A plugin's sandbox process died while loaded; it is started again with backoff. `idle`: the
+   * plugin had no call in flight, so no call's failure reports the death.
+   */
+  onCrash?: (plugin: PluginIdentity, error: SandboxError, death: { idle: boolean }) => void;
 }
 
 const FIRST_RESTART_DELAY_MS = 100;
@@ -248,7 +251,7 @@ class ProcessPlugin implements ProcessSandboxPlugin {
             if (Date.now() - this.lastCrashMs > STABLE_AFTER_MS) this.crashes = 0;
             this.crashes++;
             this.lastCrashMs = Date.now();
-            options.onCrash?.(identity, error);
+            options.onCrash?.(identity, error, { idle: this.callsInFlight === 0 });
           },
         },
       },

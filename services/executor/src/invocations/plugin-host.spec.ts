@@ -364,6 +364,47 @@ describe('PluginHost', () => {
     expect(Number(dropped?.[1])).toBe(BEFORE + AFTER - arrived);
   });
 
+  it('records a sandbox process that died running no call as plugin.crashed (idle), and serves it again', async () => {
+    const ada = new TextEncoder().encode('{"name":"Ada"}');
+    const bystander = await host.load(version('bob.bystander', 'bob'));
+    const before = sandboxProcesses().map((p) => p.pid);
+    const victim = await host.load(version('acme.killed'));
+    const [pid] = sandboxProcesses()
+      .map((p) => p.pid)
+      .filter((p) => !before.includes(p));
+    process.kill(pid, 'SIGKILL');
+    await expectEventually(() =>
+      expect(published.filter((e) => e.subject === 'plugin.crashed')).toEqual([
+        {
+          subject: 'plugin.crashed',
+          data: {
+            plugin_id: 'acme.killed',
+            version: '1.0.0',
+            function: '(idle)',
+            reason: 'sandbox_crashed',
+            message: 'the sandbox process ended (signal SIGKILL)',
+            resources: { wall_ms: 0 },
+          },
+        },
+      ]),
+    );
+    expect(() =>
+      validateEventEnvelope('plugin.crashed', {
+        id: randomUUID(),
+        type: 'plugin.crashed',
+        version: 1,
+        occurred_at: new Date().toISOString(),
+        source: 'executor',
+        correlation_id: 'c',
+        data: published.at(-1)!.data,
+      }),
+    ).not.toThrow();
+    // Started again by its next call; the bystander never noticed.
+    expect(new TextDecoder().decode((await victim.call('greet', ada)).output)).toContain('Ada');
+    expect(new TextDecoder().decode((await bystander.call('greet', ada)).output)).toContain('Ada');
+    expect(published.filter((e) => e.subject === 'plugin.crashed')).toHaveLength(1);
+  });
+
   it('makes a publisher at EXECUTOR_MAX_LOADED_PER_PUBLISHER give up its own versions, never another', async () => {
     await host.load(version('bob.one', 'bob'));
     // Mallory loads versions in rotation; once the slots are full, each load of hers past her

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import {
+  IDLE_CRASH_FUNCTION,
   parsePluginVersionKey,
   pluginVersionKey,
   type Manifest,
@@ -145,10 +146,19 @@ export class PluginHost implements OnApplicationShutdown {
       onTelemetryDropped: (plugin, count) =>
         this.telemetry.recordDropped(this.publisherOf(plugin), plugin.id, count),
       onExecutorRequest: (plugin, op, payload) => this.serve(plugin, op, payload),
-      onCrash: (plugin, error) =>
+      onCrash: (plugin, error, { idle }) => {
         this.log.warn(
           `the sandbox process of ${plugin.id}@${plugin.version} ended (${error.code}): ${error.message}`,
-        ),
+        );
+        // A death that stopped calls is recorded with each of them; one that stopped none, here.
+        if (idle)
+          void this.events.crashed(plugin.id, plugin.version, {
+            function: IDLE_CRASH_FUNCTION,
+            reason: error.code,
+            message: error.message,
+            resources: { wall_ms: 0 },
+          });
+      },
     });
     this.memoryWatch = setInterval(() => this.checkMemoryTotal(), MEMORY_CHECK_MS).unref();
   }
