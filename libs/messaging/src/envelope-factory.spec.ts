@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createEnvelope, eventIdKey } from './envelope-factory.js';
-import { messageContext } from './message-context.js';
+import { detachedContext, messageContext } from './message-context.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const data = { plugin_id: 'a.b', version: '1.0.0' };
@@ -54,6 +54,19 @@ describe('createEnvelope', () => {
     expect(a.id).toMatch(UUID);
     expect(a.id).not.toBe(b.id);
     expect(a.correlation_id).toBe('corr-1');
+  });
+
+  it('gives work a handler leaves running its correlation id, with random ids', () => {
+    const handling = messageContext('corr-1', undefined, { delivery: 'EVENTS:7', key });
+    const left = () => createEnvelope('plugin.loaded', data, 'executor', detachedContext(handling));
+    const [a, b] = [left(), left()];
+    expect(a.correlation_id).toBe('corr-1');
+    expect(a.id).toMatch(UUID);
+    expect(a.id).not.toBe(b.id);
+    // The handler's own envelopes keep their derived ids and ranks.
+    expect(createEnvelope('plugin.approved', data, 'approval', handling).id).toBe(
+      idsBuiltWhileHandling('EVENTS:7', ['plugin.approved'])[0],
+    );
   });
 
   it('carries the correlation id of the message being handled, each its own', () => {

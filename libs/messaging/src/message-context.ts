@@ -38,3 +38,12 @@ export function messageContext(
 ): MessageContext {
   return { correlationId, trace, derivation, published: 0 };
 }
+
+/**
+ * The context of work a handler starts and leaves running after it returns (a load after an
+ * approval): the envelopes it builds keep the message's correlation id and trace, and get random
+ * ids, since a redelivery may repeat that work or not, and in another order.
+ */
+export function detachedContext(context: MessageContext): MessageContext {
+  return messageContext(context.correlationId, context.trace);
+}

@@ -60,6 +60,16 @@ describe('a plugin travels the whole platform', () => {
         'plugin.loaded',
       ]),
     );
+    // One correlation from the submission to the load the approval started (ADR 0031).
+    const audit = await api()
+      .get('/v1/audit')
+      .query({ plugin_id: id, limit: 100 })
+      .set(bearer(auditor))
+      .expect(200);
+    const correlations = (audit.body as { events: { correlation_id: string }[] }).events.map(
+      (e) => e.correlation_id,
+    );
+    expect(new Set(correlations).size).toBe(1);
 
     const tools = await api().get('/v1/tools').set(bearer(invoker)).expect(200);
     expect(tools.body.tools).toContainEqual(

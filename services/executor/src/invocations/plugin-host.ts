@@ -16,7 +16,7 @@ import {
   SECRET_GET_OP,
   type SandboxServicesOptions,
 } from '@convergio/host-calls';
-import { TransactionalOutbox } from '@convergio/messaging';
+import { TransactionalOutbox, type MessageContext } from '@convergio/messaging';
 import {
   fitSandboxMemory,
   ProcessSandboxRuntime,
@@ -172,7 +172,7 @@ export class PluginHost implements OnApplicationShutdown {
    * memory (see {@link makeMemoryRoom}). A version that
    * does not fit the operator grant policy is refused with `policy_violation`.
    */
-  async load(v: RunnableRecord): Promise<ProcessSandboxPlugin> {
+  async load(v: RunnableRecord, context?: MessageContext): Promise<ProcessSandboxPlugin> {
     const key = pluginVersionKey(v.pluginId, v.version);
     const existing = this.loaded.get(key);
     if (existing) {
@@ -211,11 +211,12 @@ export class PluginHost implements OnApplicationShutdown {
       },
     );
     const plugin = await loading;
-    await this.events.loaded(v.pluginId, v.version, {
-      moduleSha256: v.moduleSha256,
-      loadMs: plugin.loadMs,
-      cached: plugin.cached,
-    });
+    await this.events.loaded(
+      v.pluginId,
+      v.version,
+      { moduleSha256: v.moduleSha256, loadMs: plugin.loadMs, cached: plugin.cached },
+      context,
+    );
     return plugin;
   }
 

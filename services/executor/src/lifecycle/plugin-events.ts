@@ -20,20 +20,25 @@ export class PluginEvents {
 
   constructor(private readonly bus: BusClient) {}
 
-  /** A version was loaded in this process. */
+  /** A version was loaded in this process; `context`: of the message that asked for the load. */
   async loaded(
     pluginId: string,
     version: string,
     load: { moduleSha256: string; loadMs: number; cached: boolean },
+    context?: MessageContext,
   ): Promise<void> {
-    await this.send(EventSubjects.PluginLoaded, {
-      plugin_id: pluginId,
-      version,
-      module_sha256: load.moduleSha256,
-      instance: INSTANCE,
-      load_ms: Math.round(load.loadMs * 1000) / 1000,
-      cached: load.cached,
-    });
+    await this.send(
+      EventSubjects.PluginLoaded,
+      {
+        plugin_id: pluginId,
+        version,
+        module_sha256: load.moduleSha256,
+        instance: INSTANCE,
+        load_ms: Math.round(load.loadMs * 1000) / 1000,
+        cached: load.cached,
+      },
+      context,
+    );
   }
 
   /** A version was unloaded from this process; `context`: while handling the event that unloaded it. */

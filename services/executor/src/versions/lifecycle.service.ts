@@ -14,7 +14,7 @@ import {
   type Finding,
   type Manifest,
 } from '@convergio/contracts';
-import { BusClient, type MessageContext } from '@convergio/messaging';
+import { BusClient, detachedContext, type MessageContext } from '@convergio/messaging';
 import { SandboxError } from '@convergio/sandbox';
 import type { ExecutorSettings } from '../config/executor.config.js';
 import { EXECUTOR_SETTINGS } from '../invocations/executor-limits.js';
@@ -147,7 +147,7 @@ export class LifecycleService
       return;
     // A load starts a sandbox process (hundreds of ms): the events behind this one do not wait for
     // it. Calls that arrive first load the version themselves (PluginHost shares one load).
-    void this.loadApproved({ ...record, manifest: d.manifest });
+    void this.loadApproved({ ...record, manifest: d.manifest }, detachedContext(context));
   }
 
   /**
@@ -156,9 +156,9 @@ export class LifecycleService
    * approved; a failure is recorded as plugin.crashed once no try is left. A load refused for
    * memory (see {@link isCapacityRefusal}) is left to the first call.
    */
-  private async loadApproved(v: RunnableRecord, retry = 0): Promise<void> {
+  private async loadApproved(v: RunnableRecord, context: MessageContext, retry = 0): Promise<void> {
     try {
-      await this.host.load(v);
+      await this.host.load(v, context);
     } catch (error) {
       if (isCapacityRefusal(error)) {
         this.log.warn(`${v.pluginId}@${v.version} not loaded at approval: ${String(error)}`);
@@ -170,17 +170,18 @@ export class LifecycleService
         const delay = FIRST_LOAD_RETRY_MS * 2 ** retry;
         setTimeout(() => {
           if (!this.stopping && this.isApproved(v))
-            void this.loadApproved(v, retry + 1).catch((e: unknown) =>
+            void this.loadApproved(v, context, retry + 1).catch((e: unknown) =>
               this.log.warn(`loading ${v.pluginId}@${v.version} again failed: ${String(e)}`),
             );
         }, delay).unref();
         return;
       }
-      await this.events.crashed(v.pluginId, v.version, {
-        function: LOAD_CRASH_FUNCTION,
-        ...loadFailure(error),
-        resources: { wall_ms: 0 },
-      });
+      await this.events.crashed(
+        v.pluginId,
+        v.version,
+        { function: LOAD_CRASH_FUNCTION, ...loadFailure(error), resources: { wall_ms: 0 } },
+        context,
+      );
     }
   }
 
