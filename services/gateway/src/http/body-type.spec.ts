@@ -111,14 +111,15 @@ describe('bodies of a type their route does not take (refuseOtherBodies)', () =>
   ])(
     'refuses a body of any type sent with %s %s, a route that takes none, with 400 before the handler',
     async (method, path, route) => {
-      for (const headers of [
+      const sent: Record<string, string>[] = [
         { 'content-type': 'application/json' },
         { 'content-type': 'text/plain' },
         { 'content-type': 'multipart/form-data; boundary=b0undary' },
         { 'content-type': ';;;' },
         {},
         { 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
-      ]) {
+      ];
+      for (const headers of sent) {
         const res = await send(method, path, headers, '{"roles":["auditor"]}');
         expect({ headers, status: res.status, error: res.body.error }).toEqual({
           headers,
