@@ -207,41 +207,6 @@ describe('keyring', () => {
     );
   });
 
-  it.each([
-    ['the signer already accepted', 't.pinned', 'other'],
-    ['null for a plugin id with no pin', 't.never-pinned', null],
-  ])('changes and records nothing when an admin accepts %s', async (_what, pluginId, signerId) => {
-    const before = h.events.length;
-    const same = await h.bus.request('verification.plugins.signer', {
-      plugin_id: pluginId,
-      signer_id: signerId,
-      changed_by: 'admin-2',
-    });
-    expect(same).toEqual({
-      plugin_id: pluginId,
-      signer_id: signerId,
-      previous_signer_id: signerId,
-    });
-    // A real change after it: once its event is out, the no-op's would have been too.
-    const sentinel = `${pluginId}.sentinel`;
-    await h.bus.request('verification.plugins.signer', {
-      plugin_id: sentinel,
-      signer_id: 'other',
-      changed_by: 'admin-2',
-    });
-    await expectEventually(() =>
-      expect(h.events.slice(before)).toContainEqual(
-        expect.objectContaining({ data: expect.objectContaining({ plugin_id: sentinel }) }),
-      ),
-    );
-    expect(
-      h.events
-        .slice(before)
-        .filter((e) => e.type === 'plugin.signer_changed')
-        .map((e) => (e.data as { plugin_id: string }).plugin_id),
-    ).toEqual([sentinel]);
-  });
-
   it('revokes a signer: later submissions refused, every version it signed listed for revocation', async () => {
     const doomed = generateSignerKeys();
     await add('doomed', doomed.publicKey);

@@ -215,8 +215,9 @@ export class KeyringService implements OnApplicationBootstrap {
 
   /**
    * An admin accepts `signer_id` (null: unsigned versions too) for a plugin id's next versions.
-   * Accepting the signer already accepted (null for an id with no pin) changes nothing and
-   * records nothing: the reply names it as both signers.
+   * Accepting the signer already accepted is recorded too: the approval service keeps a copy of
+   * the accepted signer from these events, and the event brings a copy that fell behind (a race
+   * with an approval, a dead-lettered event) back in line.
    */
   async setPluginSigner(
     req: RequestMap['verification.plugins.signer'],
@@ -225,9 +226,6 @@ export class KeyringService implements OnApplicationBootstrap {
     return this.dataSource.transaction(async (manager) => {
       if (req.signer_id !== null) await this.activeSigner(manager, req.signer_id);
       const previous = await manager.findOneBy(PluginSigner, { pluginId: req.plugin_id });
-      const current = previous?.signerId ?? null;
-      if (current === req.signer_id)
-        return { plugin_id: req.plugin_id, signer_id: current, previous_signer_id: current };
       await manager.save(PluginSigner, {
         pluginId: req.plugin_id,
         signerId: req.signer_id,
@@ -238,7 +236,7 @@ export class KeyringService implements OnApplicationBootstrap {
         EventSubjects.PluginSignerChanged,
         {
           plugin_id: req.plugin_id,
-          from: current,
+          from: previous?.signerId ?? null,
           to: req.signer_id,
           changed_by: req.changed_by,
           actor: req.changed_by,
@@ -248,7 +246,7 @@ export class KeyringService implements OnApplicationBootstrap {
       return {
         plugin_id: req.plugin_id,
         signer_id: req.signer_id,
-        previous_signer_id: current,
+        previous_signer_id: previous?.signerId ?? null,
       };
     });
   }
