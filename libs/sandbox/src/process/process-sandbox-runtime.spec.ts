@@ -251,6 +251,17 @@ describe('ProcessSandboxRuntime: one OS process per plugin version', () => {
     expect(crashes).toEqual([]);
   }, 40_000);
 
+  it('leaves the signals of its process group (Ctrl-C, a service stop) to the executor: the process serves on, no crash', async () => {
+    const others = childPids();
+    const p = await load('test.group-signals');
+    const [pid] = childPids().filter((child) => !others.includes(child));
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.kill(pid, signal);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(decode((await p.call('echo', text('still here'))).output)).toBe('still here');
+    expect(childPids()).toContain(pid);
+    expect(crashes).toEqual([]);
+  });
+
   it('reports a sandbox process killed while it closes as a crash: its running call fails with sandbox_crashed, the close ends, a bystander serves on', async () => {
     const bystander = await load('test.close-bystander');
     const others = childPids();

@@ -53,8 +53,9 @@ export interface ProcessSandboxRuntimeOptions {
   /** See SandboxRuntimeOptions.workerStartTimeoutMs. */
   workerStartTimeoutMs?: number;
   /**
-   * A plugin's sandbox process died while loaded; it is started again with backoff. `idle`: the
-   * plugin had no call in flight, so no call's failure reports the death.
+   * A plugin's sandbox process died while loaded; it is started again with backoff. `idle`: it
+   * had started and the plugin had no call in flight, so neither a call's failure nor the
+   * start's reports the death.
    */
   onCrash?: (plugin: PluginIdentity, error: SandboxError, death: { idle: boolean }) => void;
 }
@@ -247,11 +248,11 @@ class ProcessPlugin implements ProcessSandboxPlugin {
             logger.error(
               `plugin ${identity.id}: an instance failed to start: ${errorMessage(error)}`,
             ),
-          died: (error) => {
+          died: (error, started) => {
             if (Date.now() - this.lastCrashMs > STABLE_AFTER_MS) this.crashes = 0;
             this.crashes++;
             this.lastCrashMs = Date.now();
-            options.onCrash?.(identity, error, { idle: this.callsInFlight === 0 });
+            options.onCrash?.(identity, error, { idle: started && this.callsInFlight === 0 });
           },
         },
       },

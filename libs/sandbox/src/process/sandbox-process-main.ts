@@ -154,3 +154,7 @@ process.on('message', (message: ToSandboxProcess) => {
 });
 // The executor went away: nothing is left to serve.
 process.on('disconnect', () => process.exit(0));
+// Only the executor ends this process (a close, a kill at a bound, its own exit): signals sent to
+// its whole process group (a terminal's Ctrl-C, a service manager's stop) are the executor's to
+// act on, and would otherwise end every loaded version as if it had crashed.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => {});

@@ -19,9 +19,10 @@ import { spawnSandboxProcess, watchResidentMemory } from './sandbox-os-process.j
 interface SandboxProcessEvents extends RemoteInstanceEvents {
   /**
    * The process ended without being asked to (crash, fatal error, memory ceiling), a close under
-   * way included; not the exit a close asks for (see {@link SandboxProcess.close}).
+   * way included; not the exit a close asks for (see {@link SandboxProcess.close}). `started`:
+   * it had loaded the plugin and started serving (a death before is also its start's failure).
    */
-  died(error: SandboxError): void;
+  died(error: SandboxError, started: boolean): void;
   /** An instance failed to start and no call heard of it. */
   spawnError(error: unknown): void;
   /** Runs what the process asks of the executor (see ExecutorLink); none: every ask fails. */
@@ -78,6 +79,8 @@ export class SandboxProcess {
     message: Extract<FromSandboxProcess, { type: 'loaded' | 'load_failed' }>,
   ) => void;
   private onLoadLost?: (error: SandboxError) => void;
+  /** Whether {@link SandboxProcess.start} has resolved with this process. */
+  private started = false;
 
   private constructor(
     private readonly child: ChildProcess,
@@ -113,6 +116,7 @@ export class SandboxProcess {
     try {
       const loaded = await sandbox.load(init, plugin);
       await sandbox.serve(loaded);
+      sandbox.started = true;
       return { process: sandbox, cached: loaded.cached };
     } catch (error) {
       await sandbox.close();
@@ -265,7 +269,7 @@ export class SandboxProcess {
     this.supervisor?.abandon(error);
     this.instances.end(this.stoppedRunning ?? error);
     this.onLoadLost?.(error);
-    if (!this.closedAsAsked(code)) this.options.events.died(error);
+    if (!this.closedAsAsked(code)) this.options.events.died(error, this.started);
   }
 
   /**

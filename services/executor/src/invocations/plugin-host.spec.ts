@@ -405,6 +405,29 @@ describe('PluginHost', () => {
     expect(published.filter((e) => e.subject === 'plugin.crashed')).toHaveLength(1);
   });
 
+  it('records no idle crash for a sandbox process that dies while it loads: its load reports it', async () => {
+    const spinningSha = sha256Hex(
+      await storedModule(
+        '(module (memory (export "memory") 1) (func $spin (loop $l (br $l))) (start $spin) (func (export "greet")))',
+      ),
+    );
+    const before = sandboxProcesses().map((p) => p.pid);
+    const load = host.load({
+      ...version('mallory.dies-loading', 'mallory'),
+      moduleSha256: spinningSha,
+    });
+    let pid: number | undefined;
+    await expectEventually(() => {
+      [pid] = sandboxProcesses()
+        .map((p) => p.pid)
+        .filter((p) => !before.includes(p));
+      expect(pid).toBeDefined();
+    });
+    process.kill(pid!, 'SIGKILL');
+    await expect(load).rejects.toMatchObject({ code: 'sandbox_crashed' });
+    expect(published.filter((e) => e.subject === 'plugin.crashed')).toEqual([]);
+  });
+
   it('makes a publisher at EXECUTOR_MAX_LOADED_PER_PUBLISHER give up its own versions, never another', async () => {
     await host.load(version('bob.one', 'bob'));
     // Mallory loads versions in rotation; once the slots are full, each load of hers past her
