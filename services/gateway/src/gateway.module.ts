@@ -93,7 +93,8 @@ export class GatewayModule {
         { provide: MAX_CONCURRENT_SUBMISSIONS, useValue: env.GATEWAY_MAX_CONCURRENT_SUBMISSIONS },
         // Refuses, at boot, an invoke or manifest limit the bus cannot carry.
         fitsBusProvider(gatewayBusBounds(limits)),
-        // In this order: a request is authenticated before its query and body are looked at.
+        // In this order: a request is authenticated before its query is looked at. A body is
+        // refused earlier, as it arrives, when its route takes none or another (refuseOtherBodies).
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_GUARD, useClass: UndeclaredInputGuard },
         { provide: APP_FILTER, useClass: HttpErrorFilter },

@@ -8,10 +8,10 @@ import { parseJsonWithinLimits } from './http/json-body.js';
 
 /**
  * Readies the gateway's HTTP side before the application listens: JSON bodies parsed within its
- * limits, bodies of a type their route does not take refused (415), multipart bodies readable by
- * the submit route, every request in the caller's trace
- * (or a new one), and the OpenAPI description generated from the controllers at /docs (JSON at
- * /docs-json).
+ * limits, bodies a route does not take refused before they are read (400 for a route that takes
+ * none, 415 for another type or one that cannot be read as sent), multipart bodies readable by
+ * the submit route, every request in the caller's trace (or a new one), and the OpenAPI
+ * description generated from the controllers at /docs (JSON at /docs-json).
  */
 export function prepareGatewayHttp(app: NestFastifyApplication): void {
   parseJsonWithinLimits(app, app.get<GatewayLimits>(GATEWAY_LIMITS));

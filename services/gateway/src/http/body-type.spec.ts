@@ -1,6 +1,6 @@
 import { Controller, Delete, Get, HttpCode, Module, Post } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { RouteConfig, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { GATEWAY_LIMITS } from '../config/gateway.config.js';
 import { JsonBody, TakesBody } from './body-type.js';
 import { HttpErrorFilter } from './http-error.filter.js';
@@ -44,6 +44,15 @@ class ProbeController {
   get() {
     reached.push('get');
     return { key: true };
+  }
+
+  // Nest's RouteConfig replaces the config JsonBody marked: the route takes no body again.
+  @Post('unmarked')
+  @HttpCode(200)
+  @RouteConfig({ other: true })
+  unmarked(@JsonBody() body: unknown) {
+    reached.push('unmarked');
+    return { body: body ?? null };
   }
 }
 
@@ -134,6 +143,28 @@ describe('bodies of a type their route does not take (refuseOtherBodies)', () =>
       expect(reached).toEqual([]);
     },
   );
+
+  it('refuses a Content-Type that is not a media type on a route that takes no body, even without one', async () => {
+    const res = await send('DELETE', '/t/none', { 'content-type': ';;;' });
+    expect(res.status).toBe(415);
+    expect(res.body.error).toEqual({
+      code: 'unsupported_media_type',
+      message:
+        'DELETE /t/none takes no body; this request has the Content-Type ";;;", which is not a media type: send it without a Content-Type',
+      details: [{ code: 'content_type', message: 'send the request without a Content-Type' }],
+    });
+    expect(await send('GET', '/t/key', { 'content-type': ';;;' })).toMatchObject({ status: 200 });
+    expect(reached).toEqual(['get']);
+  });
+
+  it('refuses every body to a route whose JsonBody mark a later RouteConfig replaced (never reads one unmarked)', async () => {
+    const res = await send('POST', '/t/unmarked', { 'content-type': 'application/json' }, '{}');
+    expect(res.status).toBe(400);
+    expect(res.body.error?.details).toEqual([
+      { code: 'body_not_taken', message: 'send the request without a body' },
+    ]);
+    expect(reached).toEqual([]);
+  });
 
   it('serves routes that take no body without one, or with an empty one, whatever their Content-Type', async () => {
     expect(await send('POST', '/t/keys/k1/rotate')).toEqual({

@@ -1,5 +1,5 @@
 import { Body, type PipeTransform, type Type } from '@nestjs/common';
-import { RouteConfig } from '@nestjs/platform-fastify';
+import { FASTIFY_ROUTE_CONFIG_METADATA } from '@nestjs/platform-fastify/constants.js';
 import type { FastifyReply, FastifyRequest, RequestPayload } from 'fastify';
 import { DomainError } from '@convergio/contracts';
 
@@ -18,21 +18,37 @@ const JSON_BODY: BodyType = {
   says: "a JSON body with Content-Type: application/json (curl -d sends application/x-www-form-urlencoded: add -H 'Content-Type: application/json')",
 };
 
+/**
+ * Adds the body type to the Fastify route config of `handler`, keeping what is there. Nest's
+ * `@RouteConfig` replaces the whole config, after these (a method's decorators run after its
+ * parameters'): a handler using it takes no body again, and every body sent to it is refused.
+ */
+function markBodyType(handler: object, bodyType: BodyType): void {
+  const config = Reflect.getMetadata(FASTIFY_ROUTE_CONFIG_METADATA, handler) as object | undefined;
+  Reflect.defineMetadata(
+    FASTIFY_ROUTE_CONFIG_METADATA,
+    { ...config, [BODY_TYPE]: bodyType },
+    handler,
+  );
+}
+
 /** Marks a route whose body is not JSON (the submission's multipart form). */
-export const TakesBody = (mediaType: string, says: string) =>
-  RouteConfig({ [BODY_TYPE]: { mediaType, says } satisfies BodyType });
+export const TakesBody =
+  (mediaType: string, says: string): MethodDecorator =>
+  (_target, _key, descriptor) =>
+    markBodyType(descriptor.value as object, { mediaType, says });
 
 /**
  * `@Body()` of a route that takes JSON: the handler's parameter gets the body through `pipes`,
  * and the route is marked as taking a JSON body. A route marked neither so nor with
- * {@link TakesBody} takes no body, and {@link refuseOtherBodies} refuses one sent to it.
+ * {@link TakesBody} takes no body, and {@link refuseOtherBodies} refuses one sent to it: a
+ * handler reading its body with a plain `@Body()` is refused every body.
  */
 export const JsonBody =
   (...pipes: (Type<PipeTransform> | PipeTransform)[]): ParameterDecorator =>
   (target, key, index) => {
     Body(...pipes)(target, key, index);
-    const handler = (target as Record<string | symbol, unknown>)[key!];
-    RouteConfig({ [BODY_TYPE]: JSON_BODY })(target, key!, { value: handler });
+    markBodyType((target as Record<string | symbol, object>)[key!], JSON_BODY);
   };
 
 /** Methods whose requests Fastify reads a body for; GET and HEAD bodies are never read. */
@@ -51,8 +67,8 @@ const UTF8 = new Set(['utf-8', 'utf8']);
  * - a body not of the type its route takes (JSON, or what {@link TakesBody} declares): 415
  *   `unsupported_media_type` naming the type to send. That includes bodies without a
  *   Content-Type and `+json` types (`application/vnd.api+json`, `application/merge-patch+json`):
- *   the gateway reads plain JSON only and gives no such type its meaning. On such a route a
- *   Content-Type that is not a media type at all is refused even without a body;
+ *   the gateway reads plain JSON only and gives no such type its meaning. A Content-Type that is
+ *   not a media type at all is refused even without a body, on any route but a GET or HEAD;
  * - a body that cannot be read as sent, in UTF-8: one with a Content-Encoding other than
  *   `identity` (gzip, deflate, br, ...), a transfer coding other than chunked
  *   (`Transfer-Encoding: gzip, chunked`, which Node's parser un-chunks but never decompresses) or
@@ -69,12 +85,21 @@ export function refuseOtherBodies(
 ): void {
   if (request.is404) return done(null, payload);
   const wanted = declaredBodyType(request);
-  if (wanted === undefined) return done(hasBody(request) ? bodyNotTaken(request) : null, payload);
+  if (wanted === undefined && hasBody(request)) return done(bodyNotTaken(request), payload);
   if (BODYLESS.has(request.method)) return done(null, payload);
   const header = request.headers['content-type'];
   const mediaType = header?.split(';')[0].trim().toLowerCase();
   const readable = mediaType !== undefined && MEDIA_TYPE.test(mediaType);
   if (!hasBody(request) && (header === undefined || readable)) return done(null, payload);
+  if (wanted === undefined)
+    return done(
+      new DomainError(
+        'unsupported_media_type',
+        `${routeOf(request)} takes no body; this request has the Content-Type "${header!.slice(0, 100)}", which is not a media type: send it without a Content-Type`,
+        [{ code: 'content_type', message: 'send the request without a Content-Type' }],
+      ),
+      payload,
+    );
   if (mediaType === wanted.mediaType) return done(unreadable(request, wanted), payload);
   const sent =
     header === undefined
