@@ -75,48 +75,43 @@ const UTF8 = new Set(['utf-8', 'utf8']);
  *   a `charset` parameter other than utf-8 (latin1, utf-16, ...), rather than read as if it had
  *   neither.
  *
- * Unknown routes are left to their 404. A request refused with a body is answered with
- * `Connection: close`.
+ * Unknown routes are left to their 404.
  */
 export function refuseOtherBodies(
   request: FastifyRequest,
-  reply: FastifyReply,
+  _reply: FastifyReply,
   payload: RequestPayload,
   done: (error: Error | null, payload?: RequestPayload) => void,
 ): void {
-  const refusal = request.is404 ? null : refusalOf(request);
-  // Refused unread: closing the connection after the answer spares reading and dropping the rest
-  // of a body, which Node would otherwise do to keep the connection, for as long as it is sent.
-  if (refusal && hasBody(request)) void reply.header('connection', 'close');
-  done(refusal, payload);
-}
-
-/** Why {@link refuseOtherBodies} refuses `request` (of a known route); null when it does not. */
-function refusalOf(request: FastifyRequest): DomainError | null {
+  if (request.is404) return done(null, payload);
   const wanted = declaredBodyType(request);
-  if (wanted === undefined && hasBody(request)) return bodyNotTaken(request);
-  if (BODYLESS.has(request.method)) return null;
+  if (wanted === undefined && hasBody(request)) return done(bodyNotTaken(request), payload);
+  if (BODYLESS.has(request.method)) return done(null, payload);
   const header = request.headers['content-type'];
   const mediaType = header?.split(';')[0].trim().toLowerCase();
   const readable = mediaType !== undefined && MEDIA_TYPE.test(mediaType);
-  if (!hasBody(request) && (header === undefined || readable)) return null;
+  if (!hasBody(request) && (header === undefined || readable)) return done(null, payload);
   if (wanted === undefined)
-    return new DomainError(
-      'unsupported_media_type',
-      `${routeOf(request)} takes no body; this request has the Content-Type "${header!.slice(0, 100)}", which is not a media type: send it without a Content-Type`,
-      [{ code: 'content_type', message: 'send the request without a Content-Type' }],
+    return done(
+      new DomainError(
+        'unsupported_media_type',
+        `${routeOf(request)} takes no body; this request has the Content-Type "${header!.slice(0, 100)}", which is not a media type: send it without a Content-Type`,
+        [{ code: 'content_type', message: 'send the request without a Content-Type' }],
+      ),
+      payload,
     );
-  if (mediaType === wanted.mediaType) return unreadable(request, wanted);
+  if (mediaType === wanted.mediaType) return done(unreadable(request, wanted), payload);
   const sent =
     header === undefined
       ? 'has a body without a Content-Type'
       : readable
         ? `is ${mediaType.slice(0, 100)}`
         : `has the Content-Type "${header.slice(0, 100)}", which is not a media type`;
-  return new DomainError(
-    'unsupported_media_type',
-    `${routeOf(request)} takes ${wanted.says}; this request ${sent}`,
-    [{ code: 'content_type', message: `send Content-Type: ${wanted.mediaType}` }],
+  const message = `${routeOf(request)} takes ${wanted.says}; this request ${sent}`;
+  done(
+    new DomainError('unsupported_media_type', message, [
+      { code: 'content_type', message: `send Content-Type: ${wanted.mediaType}` },
+    ]),
   );
 }
 
