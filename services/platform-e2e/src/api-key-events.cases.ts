@@ -64,6 +64,64 @@ describe('API keys: every change audited with its actor, never the key; admin ke
     expect(everything).not.toContain(ops.key);
   });
 
+  // A secret a rotation replaced (perhaps because it leaked) rotating the key again would leave
+  // its holder the only current secret; creating a key would outlive the grace period.
+  it('lets a rotated-out secret make calls in its grace period but never create, rotate or revoke keys', async () => {
+    const ops = (
+      await api()
+        .post('/v1/api-keys')
+        .set(bearer(admin.key))
+        .send({ name: 'ops-leaked', roles: ['admin'] })
+        .expect(201)
+    ).body as IssuedKey;
+    const bystander = await issueKey(['invoker']);
+    const rotated = await api()
+      .post(`/v1/api-keys/${ops.id}/rotate`)
+      .set(bearer(ops.key))
+      .expect(200);
+    const current = (rotated.body as { key: string }).key;
+
+    const attempts = [
+      api().post(`/v1/api-keys/${ops.id}/rotate`),
+      api()
+        .post('/v1/api-keys')
+        .send({ name: 'persist-leaked', roles: ['admin'] }),
+      api().delete(`/v1/api-keys/${bystander.id}`),
+      api().delete(`/v1/api-keys/${ops.id}`),
+    ];
+    for (const attempt of attempts) {
+      const refused = await attempt.set(bearer(ops.key)).expect(403);
+      expect(refused.body.error.details[0].code).toBe('secret_rotated_out');
+      expect(refused.body.error.message).toContain('replaced by a rotation');
+    }
+    // Calls still work with it (the grace period), the current secret and the bystander unchanged.
+    await api().get('/v1/api-keys').set(bearer(ops.key)).expect(200);
+    await api().get('/v1/tools').set(bearer(bystander.key)).expect(200);
+    await api().post(`/v1/api-keys/${ops.id}/rotate`).set(bearer(current)).expect(200);
+
+    await expectEventually(async () =>
+      expect((await ofKey('api_key.rotation_refused', ops.id)).map((e) => e.data)).toEqual([
+        expect.objectContaining({ actor: ops.id, code: 'secret_rotated_out' }),
+      ]),
+    );
+    expect(await ofKey('api_key.rotated', ops.id)).toHaveLength(2);
+    expect(await ofKey('api_key.revoked', ops.id)).toEqual([]);
+    expect(await ofKey('api_key.revoked', bystander.id)).toEqual([]);
+    const names: string[] = [];
+    for (let cursor: string | null = ''; cursor !== null;) {
+      const page = await api()
+        .get('/v1/api-keys')
+        .query({ limit: 500, ...(cursor && { cursor }) })
+        .set(bearer(current))
+        .expect(200);
+      const body = page.body as { keys: { name: string }[]; next_cursor: string | null };
+      names.push(...body.keys.map((k) => k.name));
+      cursor = body.next_cursor;
+    }
+    expect(names).toContain('ops-leaked');
+    expect(names).not.toContain('persist-leaked');
+  });
+
   it('refuses a rotation by a non-admin, of an unknown or revoked key, or with a bad id, recording nothing', async () => {
     const target = await issueKey(['invoker']);
     const revoked = await issueKey(['invoker']);

@@ -10,7 +10,7 @@ import { KeyRevocations } from './key-revocations.js';
 
 const ADMIN = '11111111-1111-4111-8111-111111111111';
 /** A rotation requested with a secret of `keyId` whose issuer is unknown. */
-const by = (keyId: string) => ({ keyId, issuedBy: null });
+const by = (keyId: string) => ({ keyId, issuedBy: null, secretValidUntil: null });
 
 describe('API key rotation', () => {
   let h: ServiceHarness;
@@ -46,6 +46,11 @@ describe('API key rotation', () => {
         roles: ['admin'],
         publisher: null,
       });
+    // The principal says which secret it came with: the old one until the grace period ends.
+    expect((await keys.authenticate(rotated.key)).secretValidUntil).toBeNull();
+    expect((await keys.authenticate(admin.key)).secretValidUntil?.toISOString()).toBe(
+      rotated.previous_valid_until,
+    );
     const event = await h.waitFor('api_key.rotated', (e) => e.data.key_id === admin.id);
     expect(event.data).toEqual({
       key_id: admin.id,

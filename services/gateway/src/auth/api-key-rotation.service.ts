@@ -7,7 +7,7 @@ import { hashKey, newApiKeySecret } from './api-key-secret.js';
 import { ApiKeyService } from './api-key.service.js';
 import { KeyRevocations } from './key-revocations.js';
 import { RetiredKeyHash } from './retired-key-hash.entity.js';
-import type { Principal, Role } from './roles.js';
+import { requireCurrentSecret, type Principal, type Role } from './roles.js';
 
 /** How long a rotated-out secret stays valid (API_KEY_ROTATION_GRACE_SECONDS), in ms. */
 export interface KeyRotationSettings {
@@ -45,8 +45,9 @@ export class ApiKeyRotationService {
   /**
    * Rotates key `id` for the request of `by` (its key id, and the issuer of the secret the
    * request came with). Throws not_found for an unknown key, invalid_state for a revoked one, and
-   * forbidden (`rotate_other_admin_key`, recorded as api_key.rotation_refused) when `by` is not
-   * the admin key it rotates: the rotator holds the key's new secret, so it could act, and
+   * forbidden, recorded as api_key.rotation_refused: `secret_rotated_out` when the request came
+   * with a secret a rotation replaced ({@link requireCurrentSecret}), `rotate_other_admin_key`
+   * when `by` is not the admin key it rotates: the rotator holds the key's new secret, so it could act, and
    * approve, as that admin (separation of duties, ADR 0015). Another admin's key is revoked
    * instead.
    *
@@ -55,9 +56,13 @@ export class ApiKeyRotationService {
    * one: an admin who created a key cannot launder their issuance by rotating it with its own
    * secret).
    */
-  async rotate(id: string, by: Pick<Principal, 'keyId' | 'issuedBy'>): Promise<RotatedApiKey> {
+  async rotate(
+    id: string,
+    by: Pick<Principal, 'keyId' | 'issuedBy' | 'secretValidUntil'>,
+  ): Promise<RotatedApiKey> {
     const actor = by.keyId;
     try {
+      requireCurrentSecret(by, 'rotate keys');
       return await this.rotateAs(id, actor, actor === id ? by.issuedBy : actor);
     } catch (error) {
       if (error instanceof DomainError && error.code === 'forbidden')

@@ -44,6 +44,7 @@ describe('ApiKeyService', () => {
       roles: ['publisher'],
       publisher: 'acme',
       issuedBy: ADMIN,
+      secretValidUntil: null,
     });
   });
 

@@ -234,6 +234,7 @@ export class ApiKeyService {
       roles: row.roles,
       publisher: row.publisher,
       issuedBy: row.issued_by,
+      secretValidUntil: row.valid_until,
     };
     // A revocation heard (or missed) while the row was read may be of this very key.
     if (this.revocations.isLive() && generation === this.generation) {

@@ -9,7 +9,7 @@ import { SchemaPipe } from '../http/schema.pipe.js';
 import { ApiKeyRotationService } from './api-key-rotation.service.js';
 import { ApiKeyService } from './api-key.service.js';
 import { CurrentPrincipal } from './principal.decorator.js';
-import { ROLES, Roles, type Principal } from './roles.js';
+import { requireCurrentSecret, ROLES, Roles, type Principal } from './roles.js';
 
 const RoleSchema = Type.Union(ROLES.map((r) => Type.Literal(r)));
 const CreateKeyBody = Type.Object(
@@ -56,13 +56,14 @@ export class ApiKeysController {
   @ApiOperation({
     summary: 'Create an API key',
     description:
-      'The key is in this response only. A key with the publisher role needs `publisher`; only such keys may submit plugins.',
+      "The key is in this response only. A key with the publisher role needs `publisher`; only such keys may submit plugins. Only an admin key's current secret creates keys (403 `secret_rotated_out` for a secret a rotation replaced).",
   })
   @ApiBody({ schema: CreateKeyBody })
   create(
     @JsonBody(new SchemaPipe(CreateKeyBody, 'API key request')) body: Static<typeof CreateKeyBody>,
     @CurrentPrincipal() who: Principal,
   ) {
+    requireCurrentSecret(who, 'create keys');
     return this.keys.create(body, who.keyId);
   }
 
@@ -85,11 +86,13 @@ export class ApiKeysController {
   @Delete(':id')
   @ApiOperation({
     summary: 'Revoke an API key',
-    description: 'Answers the revoked key (never the key itself); 409 if it was already revoked.',
+    description:
+      "Answers the revoked key (never the key itself); 409 if it was already revoked. Only an admin key's current secret revokes keys (403 `secret_rotated_out` for a secret a rotation replaced).",
   })
   @ApiKeyPath()
   @ApiOkResponse({ schema: KeySchema })
   revoke(@Param('id', ApiKeyIdParam) id: string, @CurrentPrincipal() who: Principal) {
+    requireCurrentSecret(who, 'revoke keys');
     return this.keys.revoke(id, who.keyId);
   }
 
@@ -99,7 +102,7 @@ export class ApiKeysController {
   @ApiOperation({
     summary: 'Rotate an API key without downtime',
     description:
-      'Answers a new secret (in this response only) for the same key id, roles and publisher. The old secret stays valid until `previous_valid_until` (API_KEY_ROTATION_GRACE_SECONDS), then is refused; it can never be issued again. An admin key is rotated only by itself (403 `rotate_other_admin_key`, recorded as api_key.rotation_refused: revoke it instead). 404 for an unknown key, 409 for a revoked one.',
+      'Answers a new secret (in this response only) for the same key id, roles and publisher. The old secret stays valid for calls until `previous_valid_until` (API_KEY_ROTATION_GRACE_SECONDS), then is refused; it can never be issued again, and it never creates, rotates or revokes keys (403 `secret_rotated_out`; a rotation so refused is recorded as api_key.rotation_refused). An admin key is rotated only by itself (403 `rotate_other_admin_key`, recorded as api_key.rotation_refused: revoke it instead). 404 for an unknown key, 409 for a revoked one.',
   })
   @ApiKeyPath()
   rotate(@Param('id', ApiKeyIdParam) id: string, @CurrentPrincipal() who: Principal) {

@@ -26,13 +26,21 @@ class AuditController {
 }
 
 const principals: Record<string, Principal> = {
-  cvg_admin: { keyId: 'k-admin', name: 'ops', roles: ['admin'], publisher: null, issuedBy: null },
+  cvg_admin: {
+    keyId: 'k-admin',
+    name: 'ops',
+    roles: ['admin'],
+    publisher: null,
+    issuedBy: null,
+    secretValidUntil: null,
+  },
   cvg_publisher: {
     keyId: 'k-pub',
     name: 'ci',
     roles: ['publisher'],
     publisher: 'acme',
     issuedBy: 'k-admin',
+    secretValidUntil: null,
   },
   cvg_old_publisher: {
     keyId: 'k-old',
@@ -40,6 +48,7 @@ const principals: Record<string, Principal> = {
     roles: ['publisher'],
     publisher: null,
     issuedBy: null,
+    secretValidUntil: null,
   },
   cvg_invoker: {
     keyId: 'k-inv',
@@ -47,6 +56,7 @@ const principals: Record<string, Principal> = {
     roles: ['invoker'],
     publisher: null,
     issuedBy: null,
+    secretValidUntil: null,
   },
 };
 

@@ -1,4 +1,5 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
+import { DomainError } from '@convergio/contracts';
 
 /** Roles an API key can carry (docs/operator-guide.md). */
 export const ROLES = ['admin', 'publisher', 'invoker', 'auditor'] as const;
@@ -31,4 +32,28 @@ export interface Principal {
    * admin key; during a rotation's grace period the old secret's issuer); null when unknown.
    */
   issuedBy: string | null;
+  /**
+   * When the secret this request came with stops being accepted: null for the key's current
+   * secret, the end of the grace period for a secret a rotation replaced.
+   */
+  secretValidUntil: Date | null;
+}
+
+/**
+ * Refuses a request that came with a secret a rotation replaced: such a secret still makes calls
+ * during its grace period, but never manages keys (`action`), or it could rotate the key again
+ * and keep the only current secret, or mint a key that outlives the grace period.
+ *
+ * @throws DomainError forbidden, detail `secret_rotated_out`.
+ */
+export function requireCurrentSecret(
+  who: Pick<Principal, 'keyId' | 'secretValidUntil'>,
+  action: string,
+): void {
+  if (!who.secretValidUntil) return;
+  throw new DomainError(
+    'forbidden',
+    `this secret of key ${who.keyId} was replaced by a rotation: it is accepted for calls until ${who.secretValidUntil.toISOString()}, but only the key's current secret may ${action}`,
+    [{ code: 'secret_rotated_out', message: 'a rotated-out secret does not manage API keys' }],
+  );
 }

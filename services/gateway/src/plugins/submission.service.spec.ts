@@ -93,6 +93,7 @@ const publisherKey: Principal = {
   roles: ['publisher'],
   publisher: 'acme',
   issuedBy: 'k-admin',
+  secretValidUntil: null,
 };
 
 async function refusal(promise: Promise<unknown>): Promise<DomainError> {
@@ -228,6 +229,7 @@ describe('SubmissionService', () => {
       roles: ['admin'],
       publisher: null,
       issuedBy: 'gateway',
+      secretValidUntil: null,
     };
     const error = await refusal(
       service.submit({ manifest: JSON.stringify(manifest()), module: wasm }, admin),

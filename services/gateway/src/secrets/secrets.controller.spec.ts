@@ -10,6 +10,7 @@ const admin: Principal = {
   roles: ['admin'],
   publisher: null,
   issuedBy: null,
+  secretValidUntil: null,
 };
 
 /** A controller whose bus records what it was asked. */
