@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { DomainError } from './error-codes.js';
+import { hasUnstorableCharacters } from './stored-text.js';
 
 /** The most items a list route gives in one page (`limit`). */
 export const MAX_PAGE_LIMIT = 500;
@@ -37,8 +38,24 @@ export function encodePageCursor(list: string, position: readonly string[]): str
   return Buffer.from(JSON.stringify([list, ...position])).toString('base64url');
 }
 
+/** Microseconds since the epoch of 0001-01-01 and of the end of 9999: what a cursor's time may be. */
+const CURSOR_MICROS = { min: -62_135_596_800_000_000n, max: 253_402_300_799_999_999n };
+
 /**
- * The position (`size` strings) a cursor from {@link encodePageCursor} for `list` names.
+ * True if `text` is a time a cursor may hold: an integer number of microseconds since the epoch
+ * (no sign but `-`, no leading zero) within the years 1 to 9999, so inside PostgreSQL's
+ * `timestamptz` (which refuses what lies before 4713 BC).
+ */
+export function isCursorMicros(text: string): boolean {
+  if (!/^-?(0|[1-9][0-9]{0,17})$/.test(text)) return false;
+  const micros = BigInt(text);
+  return micros >= CURSOR_MICROS.min && micros <= CURSOR_MICROS.max;
+}
+
+/**
+ * The position (`size` strings) a cursor from {@link encodePageCursor} for `list` names. Clients
+ * can write a cursor of their own: no string of it holds what PostgreSQL cannot store (NUL, a
+ * lone surrogate), and `valid` checks the rest of what the list's query takes.
  * @throws DomainError `validation_failed` (`invalid_cursor` at `/cursor`) for any other text, or
  * when `valid` refuses the position
  */
@@ -58,7 +75,7 @@ export function decodePageCursor(
     Array.isArray(parts) &&
     parts.length === size + 1 &&
     parts[0] === list &&
-    parts.every((p) => typeof p === 'string')
+    parts.every((p): p is string => typeof p === 'string' && !hasUnstorableCharacters(p))
       ? parts.slice(1)
       : undefined;
   if (!position || encodePageCursor(list, position) !== cursor || !valid(position))

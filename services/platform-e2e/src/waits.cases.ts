@@ -126,6 +126,43 @@ describe("one plugin's versions, in pages", () => {
     expect(seen).toEqual(['1.1.0', '1.0.0']);
   });
 
+  it("refuses another plugin's versions cursor, and a forged one naming a time PostgreSQL cannot", async () => {
+    const publisher = await createKey('publisher');
+    const [one, other] = [greetManifest(), greetManifest()];
+    for (const manifest of [one, { ...one, version: '1.1.0' }, other])
+      await submit(publisher, manifest).expect(202);
+    const page = await api()
+      .get(`/v1/plugins/${one.id}`)
+      .query({ limit: 1 })
+      .set(bearer(publisher))
+      .expect(200);
+    const cursor = page.body.next_cursor as string;
+    const [list, scope, , version] = JSON.parse(Buffer.from(cursor, 'base64url').toString());
+    const outOfRange = Buffer.from(
+      JSON.stringify([list, scope, '-999999999999999999', version]),
+    ).toString('base64url');
+    for (const [id, refused] of [
+      [other.id, cursor],
+      [one.id, outOfRange],
+    ]) {
+      const res = await api()
+        .get(`/v1/plugins/${id}`)
+        .query({ cursor: refused })
+        .set(bearer(publisher))
+        .expect(400);
+      expect(res.body.error.details).toEqual([
+        expect.objectContaining({ code: 'invalid_cursor', path: '/cursor' }),
+      ]);
+    }
+    const rest = await api()
+      .get(`/v1/plugins/${one.id}`)
+      .query({ cursor })
+      .set(bearer(publisher))
+      .expect(200);
+    const { versions } = rest.body as { versions: { version: string }[] };
+    expect(versions.map((v) => v.version)).toEqual(['1.0.0']);
+  });
+
   it.each([
     ['limit', '0', 'limit must be an integer from 1 to 500, written in decimal digits'],
     ['limit', '1e2', 'limit must be an integer from 1 to 500, written in decimal digits'],

@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import {
   decodePageCursor,
   encodePageCursor,
+  isCursorMicros,
   type ReplyMap,
   type RequestMap,
 } from '@convergio/contracts';
@@ -96,7 +97,5 @@ export class ApprovalQueue {
 
 /** The position a cursor of this queue names; `validation_failed` for any other. */
 function decodeApprovalsCursor(cursor: string): Position {
-  return decodePageCursor(LIST, cursor, 3, ([at]) =>
-    /^-?(0|[1-9][0-9]{0,17})$/.test(at),
-  ) as Position;
+  return decodePageCursor(LIST, cursor, 3, ([at]) => isCursorMicros(at)) as Position;
 }

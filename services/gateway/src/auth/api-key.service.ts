@@ -7,6 +7,7 @@ import {
   decodePageCursor,
   DomainError,
   encodePageCursor,
+  isCursorMicros,
   EventSubjects,
 } from '@convergio/contracts';
 import { TransactionalOutbox } from '@convergio/messaging';
@@ -24,7 +25,6 @@ import { GATEWAY_SERVICE } from '../gateway.schema.js';
  */
 const VERIFIED_KEY_TTL_MS = 5000;
 const API_KEYS = 'api-keys';
-const MICROS = /^-?(0|[1-9][0-9]{0,17})$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const MAX_CACHED_KEYS = 10_000;
 /** The name of the admin key the gateway makes at start, the only key whose secret may be the operator's. */
@@ -181,7 +181,12 @@ export class ApiKeyService {
     const after =
       q.cursor === undefined
         ? undefined
-        : decodePageCursor(API_KEYS, q.cursor, 2, ([at, id]) => MICROS.test(at) && UUID.test(id));
+        : decodePageCursor(
+            API_KEYS,
+            q.cursor,
+            2,
+            ([at, id]) => isCursorMicros(at) && UUID.test(id),
+          );
     // Creation times are the database's, in microseconds: the cursor keeps them exact.
     const qb = this.dataSource
       .getRepository(ApiKey)

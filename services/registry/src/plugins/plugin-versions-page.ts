@@ -1,10 +1,23 @@
 import { In, type EntityManager } from 'typeorm';
-import { decodePageCursor, DEFAULT_PAGE_LIMIT, encodePageCursor } from '@convergio/contracts';
+import { createHash } from 'node:crypto';
+import {
+  decodePageCursor,
+  DEFAULT_PAGE_LIMIT,
+  encodePageCursor,
+  isCursorMicros,
+} from '@convergio/contracts';
 import { countSizesWithin } from '@convergio/messaging';
 import { REGISTRY_SCHEMA } from '../registry.schema.js';
 import { PluginVersion } from './plugin-version.entity.js';
 
 const LIST = 'versions';
+
+/**
+ * What a cursor of `pluginId`'s versions starts with, so that another plugin's list refuses it:
+ * a digest, not the id, so that a cursor of a 255-character id still fits in 512 characters.
+ */
+const scopeOf = (pluginId: string) =>
+  createHash('sha256').update(pluginId).digest('base64url').slice(0, 11);
 
 /**
  * Bytes a version's state may take beyond its stored row's JSON: the keys it has and the row
@@ -56,7 +69,7 @@ export async function pluginVersionsPage(
   budget: number,
 ): Promise<PluginVersionsPage> {
   const limit = q.limit ?? DEFAULT_PAGE_LIMIT;
-  const after = q.cursor === undefined ? undefined : decodeVersionsCursor(q.cursor);
+  const after = q.cursor === undefined ? undefined : decodeVersionsCursor(pluginId, q.cursor);
   const keys = await manager.query<{ version: string; at_us: string; bytes: number }[]>(
     MEASURE(after !== undefined),
     [pluginId, limit + 1, ...(after ?? [])],
@@ -76,13 +89,20 @@ export async function pluginVersionsPage(
   return {
     // Versions are never deleted: each key read is found.
     rows: page.flatMap((k) => byVersion.get(k.version) ?? []),
-    next_cursor: keys.length > fit ? encodePageCursor(LIST, [last.at_us, last.version]) : null,
+    next_cursor:
+      keys.length > fit
+        ? encodePageCursor(LIST, [scopeOf(pluginId), last.at_us, last.version])
+        : null,
   };
 }
 
-/** The position a cursor of this list names; `validation_failed` for any other. */
-function decodeVersionsCursor(cursor: string): Position {
-  return decodePageCursor(LIST, cursor, 2, ([at]) =>
-    /^-?(0|[1-9][0-9]{0,17})$/.test(at),
-  ) as Position;
+/** The position a cursor of `pluginId`'s versions names; `validation_failed` for any other. */
+function decodeVersionsCursor(pluginId: string, cursor: string): Position {
+  const [, at, version] = decodePageCursor(
+    LIST,
+    cursor,
+    3,
+    ([scope, at]) => scope === scopeOf(pluginId) && isCursorMicros(at),
+  );
+  return [at, version];
 }
