@@ -98,6 +98,19 @@ describe('bad input is refused and changes nothing', () => {
     );
   });
 
+  it('answers 400 for a part without a name, saying so (it leaked a TypeError message)', async () => {
+    const body = '--XB\r\nContent-Disposition: form-data; filename="a"\r\n\r\nx\r\n--XB--\r\n';
+    const res = await api()
+      .post('/v1/plugins')
+      .set(bearer(publisher))
+      .set('Content-Type', 'multipart/form-data; boundary=XB')
+      .send(body)
+      .expect(400);
+    expect(res.body.error.message).toMatch(/^a multipart part has no name \(Content-Disposition/);
+    expect(res.body.error.message).not.toMatch(/undefined|Cannot read/);
+    await submit(publisher, greetManifest()).expect(202);
+  });
+
   it('rejects a module whose SHA-256 does not match the manifest, with its code', async () => {
     const manifest = greetManifest({ signing: { sha256: 'f'.repeat(64) } });
     const id = manifest.id;

@@ -113,16 +113,20 @@ export class SubmissionUpload implements NestInterceptor {
       const name = p.fieldname as Part;
       const limit = PARTS.includes(name) ? this.parts[name] : undefined;
       if (p.type !== 'file' || !limit || read[name] !== undefined)
-        throw unexpectedPart(p.fieldname);
+        throw unexpectedPart(p.fieldname as string | undefined);
       if (!AS_SENT.has(p.encoding)) throw encodedPart(name, p.encoding);
       read[name] = await readWithin(p.file, limit);
     }
     return read;
   }
 
-  /** The parser's own errors, in words that name the part and say what to send. */
+  /**
+   * The parser's own errors, in words that name the part and say what to send. A fault of the
+   * code (a TypeError and the like) is not the client's: it stays an internal error, its
+   * message logged, not sent.
+   */
   private refusal(error: unknown): unknown {
-    if (error instanceof DomainError) return error;
+    if (error instanceof DomainError || isCodeFault(error)) return error;
     const message = error instanceof Error ? error.message : String(error);
     return new DomainError(
       'bad_request',
@@ -158,11 +162,17 @@ const encodedPart = (name: Part, encoding: string) =>
 const partTooLarge = (p: PartLimit) =>
   tooLarge(`the multipart part "${p.name}"`, `${p.name}_too_large`, p.bytes, p.setting);
 
-const unexpectedPart = (name: string) =>
+/** `name` is undefined for a part whose Content-Disposition names none. */
+const unexpectedPart = (name: string | undefined) =>
   new DomainError(
     'bad_request',
-    `the multipart part "${name.slice(0, 100)}" is unknown or repeated: send ${SUBMISSION_FORM}`,
+    name === undefined
+      ? `a multipart part has no name (Content-Disposition: form-data; name="..."): send ${SUBMISSION_FORM}`
+      : `the multipart part "${name.slice(0, 100)}" is unknown or repeated: send ${SUBMISSION_FORM}`,
   );
+
+const isCodeFault = (error: unknown) =>
+  error instanceof TypeError || error instanceof ReferenceError || error instanceof RangeError;
 
 /** The media type of a Content-Type header is multipart/form-data (parameters aside). */
 function isFormData(contentType: string | undefined): boolean {
