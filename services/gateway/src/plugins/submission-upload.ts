@@ -113,7 +113,7 @@ export class SubmissionUpload implements NestInterceptor {
       const name = p.fieldname as Part;
       const limit = PARTS.includes(name) ? this.parts[name] : undefined;
       if (p.type !== 'file' || !limit || read[name] !== undefined)
-        throw unexpectedPart(p.fieldname as string | undefined);
+        throw unexpectedPart(p.fieldname);
       if (!AS_SENT.has(p.encoding)) throw encodedPart(name, p.encoding);
       read[name] = await readWithin(p.file, limit);
     }
@@ -162,7 +162,7 @@ const encodedPart = (name: Part, encoding: string) =>
 const partTooLarge = (p: PartLimit) =>
   tooLarge(`the multipart part "${p.name}"`, `${p.name}_too_large`, p.bytes, p.setting);
 
-/** `name` is undefined for a part whose Content-Disposition names none. */
+/** `name` is undefined (whatever its type says) for a part whose Content-Disposition names none. */
 const unexpectedPart = (name: string | undefined) =>
   new DomainError(
     'bad_request',
