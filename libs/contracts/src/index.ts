@@ -16,3 +16,4 @@ export * from './plugin-version-key.js';
 export * from './outcome.js';
 export * from './event-publishers.js';
 export * from './json-depth.js';
+export * from './json-keys.js';

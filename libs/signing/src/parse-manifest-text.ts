@@ -1,5 +1,10 @@
 import { parse, type ValueNode } from '@humanwhocodes/momoa';
-import { escapeAuditText, unstorableCharacters } from '@convergio/contracts';
+import {
+  escapeAuditText,
+  jsonKeyCount,
+  jsonMemberCount,
+  unstorableCharacters,
+} from '@convergio/contracts';
 import { refusal, type SigningRefusal } from './codes.js';
 import { MAX_MANIFEST_DEPTH } from './json-data.js';
 import { childPointer, reportedPointer } from './json-pointer.js';
@@ -111,52 +116,14 @@ function pathDeeperThan(value: unknown, maxDepth: number): string | undefined {
 
 /**
  * Whether text JSON.parse has read holds no duplicate key and no unsafe number, found in one
- * pass without a parse tree: every member name is a string followed by `:`, so the text has
- * duplicates exactly when it names more members than the parsed value has keys; each number
- * token is judged on its own. Only a text that fails this is parsed again into a tree, to name
- * the first problem and its path (a tree costs some 50 times JSON.parse).
+ * pass without a parse tree (jsonMemberCount: duplicates exactly when the text names more
+ * members than the parsed value has keys; each number token judged on its own). Only a text that
+ * fails this is parsed again into a tree, to name the first problem and its path (a tree costs
+ * some 50 times JSON.parse).
  */
 function plainText(text: string, value: unknown): boolean {
-  let members = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === QUOTE) {
-      for (i++; text.charCodeAt(i) !== QUOTE; i += text.charCodeAt(i) === BACKSLASH ? 2 : 1);
-      let next = i + 1;
-      while (WHITESPACE.has(text.charCodeAt(next))) next++;
-      if (text.charCodeAt(next) === COLON) members++;
-    } else if (c === MINUS || (c >= DIGIT_0 && c <= DIGIT_9)) {
-      let end = i + 1;
-      while (end < text.length && NUMBER_CHARS.test(text[end])) end++;
-      const raw = text.slice(i, end);
-      if (numberProblem(raw, Number(raw))) return false;
-      i = end - 1;
-    }
-  }
-  return members === keyCount(value);
-}
-
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COLON = 0x3a;
-const MINUS = 0x2d;
-const DIGIT_0 = 0x30;
-const DIGIT_9 = 0x39;
-const WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
-const NUMBER_CHARS = /[0-9.eE+-]/;
-
-/** How many keys the objects of a parsed value hold in all, walking without recursion. */
-function keyCount(value: unknown): number {
-  let count = 0;
-  const pending = [value];
-  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-    if (next === null || typeof next !== 'object') continue;
-    const children = Array.isArray(next) ? next : Object.values(next);
-    if (!Array.isArray(next)) count += children.length;
-    // One by one: spreading a long array into push() overflows the call stack.
-    for (const child of children) pending.push(child);
-  }
-  return count;
+  const members = jsonMemberCount(text, (raw) => !numberProblem(raw, Number(raw)));
+  return members === jsonKeyCount(value);
 }
 
 /** Duplicate keys and unsafe numbers, first in document order, from the parse tree. */

@@ -1,5 +1,5 @@
 import { expectEventually } from '@convergio/testing';
-import { auditEvents, issueKey, type IssuedKey } from './support/admin-keys.js';
+import { allKeyNames, auditEvents, issueKey, type IssuedKey } from './support/admin-keys.js';
 import { adminKey, api, bearer } from './support/fixtures.js';
 
 describe('API keys: every change audited with its actor, never the key; admin keys rotate without downtime', () => {
@@ -107,17 +107,7 @@ describe('API keys: every change audited with its actor, never the key; admin ke
     expect(await ofKey('api_key.rotated', ops.id)).toHaveLength(2);
     expect(await ofKey('api_key.revoked', ops.id)).toEqual([]);
     expect(await ofKey('api_key.revoked', bystander.id)).toEqual([]);
-    const names: string[] = [];
-    for (let cursor: string | null = ''; cursor !== null;) {
-      const page = await api()
-        .get('/v1/api-keys')
-        .query({ limit: 500, ...(cursor && { cursor }) })
-        .set(bearer(current))
-        .expect(200);
-      const body = page.body as { keys: { name: string }[]; next_cursor: string | null };
-      names.push(...body.keys.map((k) => k.name));
-      cursor = body.next_cursor;
-    }
+    const names = await allKeyNames(current);
     expect(names).toContain('ops-leaked');
     expect(names).not.toContain('persist-leaked');
   });

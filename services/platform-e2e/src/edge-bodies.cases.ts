@@ -11,6 +11,7 @@ import {
   versionState,
 } from './support/fixtures.js';
 import { gatewayAccessRecords } from './support/access-log.js';
+import { allKeyNames } from './support/admin-keys.js';
 import { platform } from './support/platform.js';
 
 /** A raw GET, so that no client re-encodes the path. */
@@ -230,6 +231,31 @@ describe('bodies, paths and keys at the edge', () => {
     expect(res.body.error.code).toBe('unsupported_media_type');
     expect(res.body.error.message).toContain('Content-Encoding: gzip');
     await api().get(`/v1/plugins/${manifest.id}`).set(bearer(invoker)).expect(404);
+  });
+
+  // JSON.parse keeps the last of a repeated key, a reviewer or proxy reading the text the first.
+  it('refuses a JSON body naming a key twice with 400 duplicate_key, creating nothing', async () => {
+    const name = `dup-${Date.now()}`;
+    const res = await api()
+      .post('/v1/api-keys')
+      .set(bearer(adminKey()))
+      .set('Content-Type', 'application/json')
+      .send(`{"name":"${name}","roles":["invoker"],"\\u0072oles":["admin"]}`)
+      .expect(400);
+    expect(res.body.error.details).toEqual([expect.objectContaining({ code: 'duplicate_key' })]);
+    const invoked = await api()
+      .post('/v1/plugins/e2e.some/invoke')
+      .set(bearer(adminKey()))
+      .set('Content-Type', 'application/json')
+      .send('{"function":"nope","function":"greet","input":{}}')
+      .expect(400);
+    expect(invoked.body.error.details[0].code).toBe('duplicate_key');
+    await api()
+      .post('/v1/api-keys')
+      .set(bearer(adminKey()))
+      .send({ name, roles: ['invoker'] })
+      .expect(201);
+    expect((await allKeyNames(adminKey())).filter((n) => n === name)).toHaveLength(1);
   });
 
   it('takes the bearer scheme in any case', async () => {

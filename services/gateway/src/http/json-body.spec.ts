@@ -36,6 +36,27 @@ describe('parseJsonBody', () => {
   });
 });
 
+describe('parseJsonBody and repeated keys', () => {
+  it.each([
+    '{"name":"n","roles":["invoker"],"roles":["admin"]}',
+    '{"function":"nope","\\u0066unction":"greet"}',
+    '[{"input":{"a":1,"a":2}}]',
+    '{"__proto__":1,"__proto__":2}',
+  ])('refuses %s with 400 duplicate_key', (text) => {
+    const error = refusal(text);
+    expect(error.code).toBe('bad_request');
+    expect(error.details[0].code).toBe('duplicate_key');
+  });
+
+  it('takes the same key in different objects, and a key written inside a string value', () => {
+    expect(parseJsonBody('{"a":{"a":1},"b":[{"a":2}],"c":"\\"a\\":"}', 64)).toEqual({
+      a: { a: 1 },
+      b: [{ a: 2 }],
+      c: '"a":',
+    });
+  });
+});
+
 describe('jsonBodyError', () => {
   const limits = { GATEWAY_MAX_INVOKE_BYTES: 1024 } as GatewayLimits;
 

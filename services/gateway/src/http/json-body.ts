@@ -1,5 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DomainError, nestsDeeperThan } from '@convergio/contracts';
+import { DomainError, hasDuplicateKeys, nestsDeeperThan } from '@convergio/contracts';
 import type { GatewayLimits } from '../config/gateway.config.js';
 import { jsonEncodingRefusal } from './json-encoding.js';
 import { tooDeep, tooLarge } from './limit-errors.js';
@@ -36,8 +36,10 @@ export function parseJsonWithinLimits(app: NestFastifyApplication, limits: Gatew
 /**
  * A JSON request body: an object or an array (other JSON texts are refused, as body-parser's
  * strict mode did), nested at most `maxDepth` deep (400 `json_too_deep`, checked before any
- * guard, pipe or handler walks it); an empty body is no body.
- * @throws DomainError `bad_request` for text that is not such JSON, `validation_failed` when too deep.
+ * guard, pipe or handler walks it), each key at most once in an object (see hasDuplicateKeys);
+ * an empty body is no body.
+ * @throws DomainError `bad_request` for text that is not such JSON (detail `duplicate_key` for a
+ * repeated key), `validation_failed` when too deep.
  */
 export function parseJsonBody(text: string, maxDepth: number): unknown {
   const first = /\S/.exec(text)?.[0];
@@ -53,6 +55,12 @@ export function parseJsonBody(text: string, maxDepth: number): unknown {
     );
   }
   if (nestsDeeperThan(body, maxDepth)) throw tooDeep('the request body', maxDepth);
+  if (hasDuplicateKeys(text, body))
+    throw new DomainError(
+      'bad_request',
+      'the JSON body names a key more than once in one object: send each key once (JSON.parse would keep the last one, other readers the first)',
+      [{ code: 'duplicate_key', message: 'a key appears more than once in one object' }],
+    );
   return body;
 }
 

@@ -36,3 +36,19 @@ export async function auditEvents(key: string, query: Record<string, string>) {
     .expect(200);
   return res.body.events as { type: string; data: Record<string, unknown> }[];
 }
+
+/** The names of every API key, all pages of `GET /v1/api-keys` (an admin key). */
+export async function allKeyNames(key: string): Promise<string[]> {
+  const names: string[] = [];
+  for (let cursor: string | null = ''; cursor !== null;) {
+    const page = await api()
+      .get('/v1/api-keys')
+      .query({ limit: 500, ...(cursor && { cursor }) })
+      .set(bearer(key))
+      .expect(200);
+    const body = page.body as { keys: { name: string }[]; next_cursor: string | null };
+    names.push(...body.keys.map((k) => k.name));
+    cursor = body.next_cursor;
+  }
+  return names;
+}
