@@ -12,7 +12,8 @@ const MULTILINE = /^\/capabilities\/(tools|agents)\/\d+\/description$|^\/permiss
 
 /**
  * One `invalid_characters` detail per string of `value` (a manifest, valid or not) that holds a
- * control character (C0, DEL, C1): people read these strings in terminals, consoles and logs.
+ * control character (C0, DEL, C1, line and paragraph separators, bidi controls: see
+ * controlCharacterIndex): people read these strings in terminals, consoles and logs.
  * Descriptions and permission reasons may hold tab and newline; tool input schemas are not
  * looked at; a string holding NUL or a lone surrogate is left to {@link unstorableCharacters}.
  */

@@ -16,6 +16,9 @@ describe('escapeAuditText', () => {
     ['a high surrogate before a high surrogate and a pair', '\ud800\ud83d\ude00', '\\ud800😀'],
     ['terminal escapes, newline, tab', '\u001b[31m\n\t', '\\u001b[31m\\u000a\\u0009'],
     ['DEL and C1 controls', '\u007f\u0085\u009b', '\\u007f\\u0085\\u009b'],
+    ['line and paragraph separators', 'a\u2028b\u2029', 'a\\u2028b\\u2029'],
+    ['bidi overrides and isolates', '\u202egnp.exe\u2066\u2069', '\\u202egnp.exe\\u2066\\u2069'],
+    ['marks and joiners, which reorder nothing', 'a\u200f\u200db', 'a\u200f\u200db'],
     ['a backslash', 'C:\\x', 'C:\\\\x'],
     ['text that looks like an escape', '\\u0000', '\\\\u0000'],
   ])('escapes %s', (_what, original, stored) => {

@@ -10,11 +10,24 @@ const hex4 = (unit: number) =>
 
 const isHigh = (unit: number) => unit >= 0xd800 && unit <= 0xdbff;
 const isLow = (unit: number) => unit >= 0xdc00 && unit <= 0xdfff;
-/** C0 controls (NUL included), DEL and C1 controls. */
-const isControl = (unit: number) => unit < 0x20 || (unit >= 0x7f && unit <= 0x9f);
+/**
+ * What acts on a terminal, a console or a log viewer, or reorders what it shows: C0 controls
+ * (NUL included), DEL, C1 controls, the line and paragraph separators (U+2028, U+2029, which
+ * start a line in many viewers), and the bidi embeddings, overrides and isolates (U+202A-202E,
+ * U+2066-2069) that make text display in another order than it reads (CVE-2021-42574, "Trojan
+ * Source"): the set the CLI does not print either.
+ */
+const isControl = (unit: number) =>
+  unit < 0x20 ||
+  (unit >= 0x7f && unit <= 0x9f) ||
+  unit === 0x2028 ||
+  unit === 0x2029 ||
+  (unit >= 0x202a && unit <= 0x202e) ||
+  (unit >= 0x2066 && unit <= 0x2069);
 
 /**
- * The audit log's form of a string: `\` becomes `\\`; every control character (C0, DEL, C1) and
+ * The audit log's form of a string: `\` becomes `\\`; every control character (C0, DEL, C1, line
+ * and paragraph separators, bidi controls: see isControl) and
  * every lone surrogate becomes `\uXXXX` (six characters, lowercase hex). Valid surrogate pairs
  * and all other characters are kept. Loss-free: {@link unescapeAuditText} gives the original back,
  * because an escaped string holds no `\` that does not start an escape.
@@ -70,7 +83,8 @@ export function hasUnstorableCharacters(text: string): boolean {
 }
 
 /**
- * The index (in UTF-16 code units) of the first C0 control, DEL or C1 control of `text` that
+ * The index (in UTF-16 code units) of the first control character (C0, DEL, C1, line and
+ * paragraph separators, bidi embeddings, overrides and isolates) of `text` that
  * `allowed` does not hold (`'\t\n'` lets tab and newline through), or -1 when there is none.
  * Such characters act on terminals and log viewers: an escape sequence clears a screen or
  * colours it, a carriage return or newline forges a line.

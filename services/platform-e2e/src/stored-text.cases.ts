@@ -1,6 +1,7 @@
 import { unescapeAuditText } from '@convergio/contracts';
 import { expectEventually } from '@convergio/testing';
-import { api, bearer, createKey, greetManifest, submit } from './support/fixtures.js';
+import { auditEvents } from './support/admin-keys.js';
+import { adminKey, api, bearer, createKey, greetManifest, submit } from './support/fixtures.js';
 import { callHost, denials as deniedTo, deployHostile } from './support/hostile.js';
 
 /**
@@ -50,5 +51,65 @@ describe('text PostgreSQL cannot store', () => {
 
   it('still serves the gateway after those refusals', async () => {
     await api().get('/v1/plugins').set(bearer(publisher)).expect(200);
+  });
+});
+
+/**
+ * Text that reorders what a viewer shows (bidi overrides and isolates, CVE-2021-42574) or starts
+ * a line in it (U+2028, U+2029): refused in names people read, escaped in the audit log.
+ */
+describe('text that reorders or breaks lines where people read it', () => {
+  const HIDDEN = 'ci \u202egnp.exe\u2028api_key.revoked actor=bootstrap';
+  let publisher: string;
+  let auditor: string;
+
+  beforeAll(async () => {
+    [publisher, auditor] = await Promise.all([createKey('publisher'), createKey('auditor')]);
+  });
+
+  it.each([
+    ['a bidi override', 'ops \u202etxt.exe'],
+    ['an isolate', 'ops \u2066x\u2069'],
+    ['a line separator', 'ops\u2028forged line'],
+  ])('refuses an API key name with %s: 400 invalid_characters at /name', async (_w, name) => {
+    const res = await api()
+      .post('/v1/api-keys')
+      .set(bearer(adminKey()))
+      .send({ name, roles: ['invoker'] })
+      .expect(400);
+    expect(res.body.error.details).toEqual([
+      expect.objectContaining({ code: 'invalid_characters', path: '/name' }),
+    ]);
+  });
+
+  it('refuses a manifest whose name holds a bidi override', async () => {
+    const res = await submit(publisher, greetManifest({ name: 'safe \u202eexe.txt' })).expect(400);
+    expect(res.body.error.details).toEqual([
+      expect.objectContaining({ code: 'invalid_characters', path: '/name' }),
+    ]);
+  });
+
+  it('records a revocation reason holding them escaped, loss-free', async () => {
+    const manifest = greetManifest();
+    await submit(publisher, manifest).query({ wait: 60 }).expect(202);
+    await api()
+      .post(`/v1/plugins/${manifest.id}/versions/1.0.0/revoke`)
+      .set(bearer(adminKey()))
+      .send({ reason: HIDDEN })
+      .expect(200);
+    const revoked = await expectEventually(async () => {
+      const events = await auditEvents(auditor, { plugin_id: manifest.id });
+      const found = events.find((e) => e.type === 'plugin.revoked');
+      expect(found).toBeDefined();
+      return found!;
+    });
+    const reason = revoked.data.reason as string;
+    expect(reason).toBe('ci \\u202egnp.exe\\u2028api_key.revoked actor=bootstrap');
+    expect(unescapeAuditText(reason)).toBe(HIDDEN);
+    await api()
+      .post('/v1/api-keys')
+      .set(bearer(adminKey()))
+      .send({ name: 'ops gnp.exe', roles: ['invoker'] })
+      .expect(201);
   });
 });
