@@ -37,9 +37,9 @@ describe('request headers (requestHeadersHook, through bootstrapService)', () =>
   const linesOf = () => access.mock.calls.map(([record]) => record);
 
   /** The refusal of `raw`: status, the error body, the connection closed after it. */
-  async function refusal(raw: string) {
+  async function refusal(raw: string, status = 400) {
     const response = await exchange(app, raw);
-    expect(response).toMatch(/^HTTP\/1\.1 400 /);
+    expect(response).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
     expect(response).toMatch(/\r\nconnection: close\r\n/i);
     const body = lastBody(response);
     expect(body.endsWith('}\n')).toBe(true);
@@ -74,6 +74,19 @@ describe('request headers (requestHeadersHook, through bootstrapService)', () =>
       expect(linesOf()).toMatchObject([{ method: 'POST', route: '/count', status: 400 }]);
     },
   );
+
+  // Node's parser reads an HTTP/2.0 request line as if it were HTTP/1.1.
+  it('refuses a request line of HTTP/2.0 with 505 http_version_not_supported, reaching nothing', async () => {
+    const { error } = await refusal(
+      'POST /count HTTP/2.0\r\nHost: x\r\nContent-Length: 0\r\n\r\n',
+      505,
+    );
+    expect(error.details).toEqual([
+      { code: 'http_version_not_supported', message: expect.stringContaining('HTTP/2.0') },
+    ]);
+    expect(reached).toBe(0);
+    expect(linesOf()).toMatchObject([{ method: 'POST', route: '/count', status: 505 }]);
+  });
 
   it('serves a request with list headers repeated, and HTTP/1.0 without Host', async () => {
     const repeated = await exchange(

@@ -24,7 +24,9 @@ const SINGLETON_HEADERS: ReadonlyMap<string, string> = new Map([
  * Fastify `onRequest` hook refusing, before any other hook, guard or handler, with 400 in the
  * platform's error shape and the connection closed: an HTTP/1.1 request without `Host`
  * (`missing_host`, RFC 9112 §3.2; bootstrapService turns off Node's own answer, a bare 400), and
- * a request repeating one of {@link SINGLETON_HEADERS} (`duplicate_header`, naming it).
+ * a request repeating one of {@link SINGLETON_HEADERS} (`duplicate_header`, naming it); and with
+ * 505 a request line of another major version than HTTP/1 (`http_version_not_supported`, RFC
+ * 9110 §15.6.6: Node's parser reads `HTTP/2.0` as if it were 1.1).
  */
 export function requestHeadersHook(
   request: FastifyRequest,
@@ -32,6 +34,16 @@ export function requestHeadersHook(
   done: HookHandlerDoneFunction,
 ): void {
   const { raw } = request;
+  if (raw.httpVersionMajor !== 1)
+    return sendRefusal(
+      reply,
+      {
+        status: 505,
+        code: 'http_version_not_supported',
+        message: `HTTP/${raw.httpVersion} is not served: send HTTP/1.1 (or 1.0) over this connection`,
+      },
+      true,
+    );
   if (raw.httpVersionMajor === 1 && raw.httpVersionMinor === 1 && raw.headers.host === undefined)
     return sendRefusal(
       reply,
