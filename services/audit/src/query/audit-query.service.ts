@@ -83,7 +83,13 @@ function afterOf(q: AuditQuery): number | undefined {
 function timeOf(value: string, path: string): string {
   const time = new Date(value);
   const year = time.getUTCFullYear();
-  if (Number.isNaN(time.getTime()) || year < 1 || year > 9999)
+  if (Number.isNaN(time.getTime()))
+    throw invalid(
+      'invalid_time',
+      'a time without a leap second (23:59:60, which RFC 3339 allows): the log holds none',
+      path,
+    );
+  if (year < 1 || year > 9999)
     throw invalid('invalid_time', 'a time between the years 1 and 9999', path);
   return time.toISOString();
 }

@@ -143,10 +143,17 @@ describe('audit query', () => {
       '/from',
     ],
     ['a year PostgreSQL has not', { from: '0000-01-01T00:00:00Z' }, 'invalid_time', '/from'],
+    ['a leap second', { from: '2016-12-31T23:59:60Z' }, 'invalid_time', '/from'],
   ])('refuses %s with a coded error', async (_what, q, code, path) => {
     await expect(query(q)).rejects.toMatchObject({
       code: 'validation_failed',
       details: [expect.objectContaining({ code, path })],
+    });
+  });
+
+  it('says why a leap second is no time it can look for', async () => {
+    await expect(query({ from: '2016-12-31T23:59:60Z' })).rejects.toMatchObject({
+      details: [expect.objectContaining({ message: expect.stringContaining('no leap second') })],
     });
   });
 
