@@ -115,7 +115,7 @@ const GatewayGuardsEnv = {
     maximum: 1000,
     default: 8,
     description:
-      'plugin submissions (POST /v1/plugins) the gateway receives at once; each holds its parts in memory (up to the three part limits together: 8 at the default limits hold at most 162 MiB), and one more is refused 503 unavailable with Retry-After; one publisher may hold at most half of them (at least 1), and is refused 429 rate_limited with Retry-After beyond',
+      'plugin submissions (POST /v1/plugins) the gateway receives at once; each holds its parts in memory (up to the three part limits together: 8 at the default limits hold at most 162 MiB), and one more is refused 503 unavailable with Retry-After',
   }),
 };
 

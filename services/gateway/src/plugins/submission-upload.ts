@@ -13,7 +13,6 @@ import { DomainError } from '@convergio/contracts';
 import { GATEWAY_LIMITS, type GatewayLimits } from '../config/gateway.config.js';
 import { tooLarge } from '../http/limit-errors.js';
 import { RetryLaterError } from '../http/retry-later.js';
-import type { AuthedRequest } from '../auth/auth.guard.js';
 import type { SubmissionParts } from './submission.service.js';
 
 const PARTS = ['manifest', 'module', 'sbom'] as const;
@@ -49,9 +48,7 @@ export const MAX_CONCURRENT_SUBMISSIONS = Symbol('MAX_CONCURRENT_SUBMISSIONS');
  * {@link SubmittedParts}; nothing reaches the artifact store from here. At most
  * GATEWAY_MAX_CONCURRENT_SUBMISSIONS submissions are in hand at once (read, then handled, until
  * their answer is sent); one more is refused 503 `unavailable` with Retry-After, its body
- * drained unread, so the memory parts take stays bounded. One publisher holds at most half of
- * them (429 `rate_limited` with Retry-After beyond), so that one publisher's slow bodies, which
- * may each take HTTP_REQUEST_TIMEOUT_MS, cannot keep every other publisher out.
+ * drained unread, so the memory parts take stays bounded.
  */
 @Injectable()
 export class SubmissionUpload implements NestInterceptor {
@@ -61,8 +58,6 @@ export class SubmissionUpload implements NestInterceptor {
 
   /** Submissions in hand now. */
   private inHand = 0;
-  /** Submissions in hand now, by publisher (only those holding one). */
-  private readonly inHandOf = new Map<string, number>();
 
   constructor(
     @Inject(GATEWAY_LIMITS) limits: GatewayLimits,
@@ -92,30 +87,12 @@ export class SubmissionUpload implements NestInterceptor {
         1000,
       );
     }
-    const { publisher } = (request as AuthedRequest).principal;
-    // PublisherOnly lets only keys that name their publisher here.
-    const held = this.inHandOf.get(publisher!) ?? 0;
-    const share = Math.max(1, Math.floor(this.maxInHand / 2));
-    if (held >= share) {
-      await drain(request.raw);
-      throw new RetryLaterError(
-        'rate_limited',
-        `publisher ${publisher} is sending ${held} submissions already, the most one publisher may while others wait (half of GATEWAY_MAX_CONCURRENT_SUBMISSIONS, ${this.maxInHand}); retry after the Retry-After header's seconds`,
-        1000,
-      );
-    }
     this.inHand++;
-    this.inHandOf.set(publisher!, held + 1);
     // Released once the answer is sent or the connection is gone, the parts with it.
     context
       .switchToHttp()
       .getResponse<FastifyReply>()
-      .raw.once('close', () => {
-        this.inHand--;
-        const left = this.inHandOf.get(publisher!)! - 1;
-        if (left === 0) this.inHandOf.delete(publisher!);
-        else this.inHandOf.set(publisher!, left);
-      });
+      .raw.once('close', () => this.inHand--);
     try {
       request.submission = await this.read(request);
     } catch (error) {
