@@ -87,12 +87,14 @@ export class SubmissionUpload implements NestInterceptor {
         1000,
       );
     }
-    this.inHand++;
-    // Released once the answer is sent or the connection is gone, the parts with it.
-    context
-      .switchToHttp()
-      .getResponse<FastifyReply>()
-      .raw.once('close', () => this.inHand--);
+    const response = context.switchToHttp().getResponse<FastifyReply>().raw;
+    // Released once the answer is sent or the connection is gone, the parts with it. A client
+    // gone while its key was checked has closed the response already: no 'close' is heard then,
+    // and the place would stay taken until a restart.
+    if (!response.closed) {
+      this.inHand++;
+      response.once('close', () => this.inHand--);
+    }
     try {
       request.submission = await this.read(request);
     } catch (error) {
