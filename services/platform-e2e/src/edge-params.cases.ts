@@ -245,14 +245,3 @@ describe('forged page cursors', () => {
     expect(res.body.keys.length).toBeGreaterThan(0);
   });
 });
-
-describe('a signer for a plugin id never submitted', () => {
-  it('is refused 404, so the first version of that id is not held to it', async () => {
-    const res = await api()
-      .put('/v1/plugins/e2e.never-submitted/signer')
-      .set(bearer(adminKey()))
-      .send({ signer_id: null })
-      .expect(404);
-    expect(res.body.error.message).toContain('e2e.never-submitted has no version');
-  });
-});

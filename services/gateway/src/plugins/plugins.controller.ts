@@ -206,7 +206,7 @@ export class PluginsController {
   @ApiOperation({
     summary: "Accept another signer for a plugin id's next versions",
     description:
-      'Key continuity: once a signed version is approved, later versions must be signed by the same signer (signer_changed otherwise). `null` accepts unsigned versions. Recorded as plugin.signer_changed. 404 for an id with no version submitted, or an unknown signer.',
+      'Key continuity: once a signed version is approved, later versions must be signed by the same signer (signer_changed otherwise). `null` accepts unsigned versions. Recorded as plugin.signer_changed.',
   })
   @ApiPluginPath()
   @ApiBody({ schema: SignerBody })

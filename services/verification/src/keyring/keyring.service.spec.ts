@@ -207,22 +207,6 @@ describe('keyring', () => {
     );
   });
 
-  it('refuses a signer for an id never submitted, recording nothing; its first version is not held to it', async () => {
-    await add('never-bound', generateSignerKeys().publicKey);
-    const before = h.events.length;
-    await expect(
-      h.bus.request('verification.plugins.signer', {
-        plugin_id: 't.never',
-        signer_id: 'never-bound',
-        changed_by: 'admin-1',
-      }),
-    ).rejects.toMatchObject({ code: 'not_found' });
-    expect(h.events.slice(before).map((e) => e.type)).not.toContain('plugin.signer_changed');
-    expect((await verdict(aManifest({ id: 't.never' }, greet))).type).toBe(
-      EventSubjects.PluginVerified,
-    );
-  });
-
   it('revokes a signer: later submissions refused, every version it signed listed for revocation', async () => {
     const doomed = generateSignerKeys();
     await add('doomed', doomed.publicKey);

@@ -218,20 +218,12 @@ export class KeyringService implements OnApplicationBootstrap {
    * Accepting the signer already accepted is recorded too: the approval service keeps a copy of
    * the accepted signer from these events, and the event brings a copy that fell behind (a race
    * with an approval, a dead-lettered event) back in line.
-   * @throws DomainError not_found for an id with no version submitted, or an unknown signer
    */
   async setPluginSigner(
     req: RequestMap['verification.plugins.signer'],
     context: MessageContext,
   ): Promise<ReplyMap['verification.plugins.signer']> {
     return this.dataSource.transaction(async (manager) => {
-      // Bound to an id never submitted, a signer would reject that id's first version with a
-      // signer_changed no approved version explains.
-      if (!(await manager.exists(VerificationRecord, { where: { pluginId: req.plugin_id } })))
-        throw new DomainError(
-          'not_found',
-          `plugin ${req.plugin_id} has no version: a signer is accepted for an id once it has been submitted`,
-        );
       if (req.signer_id !== null) await this.activeSigner(manager, req.signer_id);
       const previous = await manager.findOneBy(PluginSigner, { pluginId: req.plugin_id });
       await manager.save(PluginSigner, {
