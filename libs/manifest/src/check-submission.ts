@@ -142,7 +142,8 @@ export async function checkSubmission(
 /**
  * Trust: proc.exec runs native code on the host (docs/adr/0012), so only a plugin
  * a keyring signer signed may ask for it (an admin still designates it trusted at approval);
- * and once a plugin id has a signed approved version, only its signer may sign the next ones.
+ * and once a plugin id has a signed approved version, only its signer may sign the next ones
+ * (or the signer an admin accepted for the id, before its first version too).
  */
 function checkTrust(manifest: Manifest, signature: SignatureStep, keyring: Keyring): Finding[] {
   const findings: Finding[] = [];
@@ -159,7 +160,8 @@ function checkTrust(manifest: Manifest, signature: SignatureStep, keyring: Keyri
     findings.push({
       code: 'signer_changed',
       message:
-        `the approved versions of ${manifest.id} are signed by ${pinned}, this one ` +
+        `versions of ${manifest.id} must be signed by ${pinned} (the signer of its approved ` +
+        `versions, or the one an admin accepted for it), this one ` +
         `${signed ? `by ${signed.signerId}` : 'is unsigned'}; an admin accepts a new signer with ` +
         `PUT /v1/plugins/${manifest.id}/signer`,
       path: '/signing/signer_id',

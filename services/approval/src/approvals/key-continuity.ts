@@ -15,7 +15,8 @@ export async function signerChange(
   const accepted = await manager.findOneBy(AcceptedSigner, { pluginId });
   if (!accepted?.signerId || accepted.signerId === signedBy?.signer_id) return undefined;
   const message =
-    `${pluginId}'s approved versions are signed by ${accepted.signerId}, this one ` +
+    `versions of ${pluginId} must be signed by ${accepted.signerId} (the signer of its approved ` +
+    `versions, or the one an admin accepted for it), this one ` +
     `${signedBy ? `by ${signedBy.signer_id}` : 'is unsigned'}; accept the new signer first with ` +
     `PUT /v1/plugins/${pluginId}/signer, or reject this version`;
   return new DomainError('validation_failed', message, [

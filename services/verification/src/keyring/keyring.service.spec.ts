@@ -207,6 +207,20 @@ describe('keyring', () => {
     );
   });
 
+  it("holds an id's first version to a signer accepted before it, saying so", async () => {
+    await add('first-signer', generateSignerKeys().publicKey);
+    await h.bus.request('verification.plugins.signer', {
+      plugin_id: 't.prebound',
+      signer_id: 'first-signer',
+      changed_by: 'admin-1',
+    });
+    const refused = await verdict(aManifest({ id: 't.prebound' }, greet));
+    expect(codesOf(refused)).toEqual(['signer_changed']);
+    expect(JSON.stringify(refused.data)).toContain(
+      'versions of t.prebound must be signed by first-signer (the signer of its approved versions, or the one an admin accepted for it), this one is unsigned',
+    );
+  });
+
   it('revokes a signer: later submissions refused, every version it signed listed for revocation', async () => {
     const doomed = generateSignerKeys();
     await add('doomed', doomed.publicKey);
