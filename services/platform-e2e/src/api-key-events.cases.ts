@@ -66,7 +66,7 @@ describe('API keys: every change audited with its actor, never the key; admin ke
 
   // A secret a rotation replaced (perhaps because it leaked) rotating the key again would leave
   // its holder the only current secret; creating a key would outlive the grace period.
-  it('lets a rotated-out secret make calls in its grace period but never create, rotate or revoke keys', async () => {
+  it('lets a rotated-out secret make calls in its grace period, and revoke its own key, but make no other admin change', async () => {
     const ops = (
       await api()
         .post('/v1/api-keys')
@@ -87,7 +87,10 @@ describe('API keys: every change audited with its actor, never the key; admin ke
         .post('/v1/api-keys')
         .send({ name: 'persist-leaked', roles: ['admin'] }),
       api().delete(`/v1/api-keys/${bystander.id}`),
-      api().delete(`/v1/api-keys/${ops.id}`),
+      api().post('/v1/signers').send({}),
+      api().put('/v1/secrets/leaked').send({}),
+      api().put('/v1/plugins/e2e.some/owner').send({}),
+      api().post('/v1/approvals/e2e.some/1.0.0/approve').send({}),
     ];
     for (const attempt of attempts) {
       const refused = await attempt.set(bearer(ops.key)).expect(403);
@@ -98,18 +101,24 @@ describe('API keys: every change audited with its actor, never the key; admin ke
     await api().get('/v1/api-keys').set(bearer(ops.key)).expect(200);
     await api().get('/v1/tools').set(bearer(bystander.key)).expect(200);
     await api().post(`/v1/api-keys/${ops.id}/rotate`).set(bearer(current)).expect(200);
-
-    await expectEventually(async () =>
-      expect((await ofKey('api_key.rotation_refused', ops.id)).map((e) => e.data)).toEqual([
-        expect.objectContaining({ actor: ops.id, code: 'secret_rotated_out' }),
-      ]),
-    );
-    expect(await ofKey('api_key.rotated', ops.id)).toHaveLength(2);
-    expect(await ofKey('api_key.revoked', ops.id)).toEqual([]);
-    expect(await ofKey('api_key.revoked', bystander.id)).toEqual([]);
     const names = await allKeyNames(current);
     expect(names).toContain('ops-leaked');
     expect(names).not.toContain('persist-leaked');
+
+    // Whoever holds a secret of a key someone else rotated can still end it.
+    await api().delete(`/v1/api-keys/${ops.id}`).set(bearer(ops.key)).expect(200);
+    await api().get('/v1/api-keys').set(bearer(current)).expect(401);
+
+    await expectEventually(async () =>
+      expect((await ofKey('api_key.revoked', ops.id)).map((e) => e.data)).toEqual([
+        expect.objectContaining({ key_id: ops.id, actor: ops.id }),
+      ]),
+    );
+    expect((await ofKey('api_key.rotation_refused', ops.id)).map((e) => e.data)).toEqual([
+      expect.objectContaining({ actor: ops.id, code: 'secret_rotated_out' }),
+    ]);
+    expect(await ofKey('api_key.rotated', ops.id)).toHaveLength(2);
+    expect(await ofKey('api_key.revoked', bystander.id)).toEqual([]);
   });
 
   it('refuses a rotation by a non-admin, of an unknown or revoked key, or with a bad id, recording nothing', async () => {

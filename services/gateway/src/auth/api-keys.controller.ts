@@ -9,7 +9,13 @@ import { SchemaPipe } from '../http/schema.pipe.js';
 import { ApiKeyRotationService } from './api-key-rotation.service.js';
 import { ApiKeyService } from './api-key.service.js';
 import { CurrentPrincipal } from './principal.decorator.js';
-import { requireCurrentSecret, ROLES, Roles, type Principal } from './roles.js';
+import {
+  ChecksRotatedOutSecret,
+  requireCurrentSecret,
+  ROLES,
+  Roles,
+  type Principal,
+} from './roles.js';
 
 const RoleSchema = Type.Union(ROLES.map((r) => Type.Literal(r)));
 const CreateKeyBody = Type.Object(
@@ -63,7 +69,6 @@ export class ApiKeysController {
     @JsonBody(new SchemaPipe(CreateKeyBody, 'API key request')) body: Static<typeof CreateKeyBody>,
     @CurrentPrincipal() who: Principal,
   ) {
-    requireCurrentSecret(who, 'create keys');
     return this.keys.create(body, who.keyId);
   }
 
@@ -87,12 +92,15 @@ export class ApiKeysController {
   @ApiOperation({
     summary: 'Revoke an API key',
     description:
-      "Answers the revoked key (never the key itself); 409 if it was already revoked. Only an admin key's current secret revokes keys (403 `secret_rotated_out` for a secret a rotation replaced).",
+      'Answers the revoked key (never the key itself); 409 if it was already revoked. A secret a rotation replaced revokes only its own key (403 `secret_rotated_out` for another).',
   })
   @ApiKeyPath()
   @ApiOkResponse({ schema: KeySchema })
+  @ChecksRotatedOutSecret()
   revoke(@Param('id', ApiKeyIdParam) id: string, @CurrentPrincipal() who: Principal) {
-    requireCurrentSecret(who, 'revoke keys');
+    // Revoking its own key only takes power away: whoever holds a secret of a key that someone
+    // else rotated first can still end it.
+    if (id !== who.keyId) requireCurrentSecret(who, 'revoke another key');
     return this.keys.revoke(id, who.keyId);
   }
 
@@ -102,9 +110,10 @@ export class ApiKeysController {
   @ApiOperation({
     summary: 'Rotate an API key without downtime',
     description:
-      'Answers a new secret (in this response only) for the same key id, roles and publisher. The old secret stays valid for calls until `previous_valid_until` (API_KEY_ROTATION_GRACE_SECONDS), then is refused; it can never be issued again, and it never creates, rotates or revokes keys (403 `secret_rotated_out`; a rotation so refused is recorded as api_key.rotation_refused). An admin key is rotated only by itself (403 `rotate_other_admin_key`, recorded as api_key.rotation_refused: revoke it instead). 404 for an unknown key, 409 for a revoked one.',
+      'Answers a new secret (in this response only) for the same key id, roles and publisher. The old secret stays valid for calls until `previous_valid_until` (API_KEY_ROTATION_GRACE_SECONDS), then is refused; it can never be issued again, and it makes no admin change but revoking its own key (403 `secret_rotated_out`; a rotation so refused is recorded as api_key.rotation_refused). An admin key is rotated only by itself (403 `rotate_other_admin_key`, recorded as api_key.rotation_refused: revoke it instead). 404 for an unknown key, 409 for a revoked one.',
   })
   @ApiKeyPath()
+  @ChecksRotatedOutSecret()
   rotate(@Param('id', ApiKeyIdParam) id: string, @CurrentPrincipal() who: Principal) {
     return this.rotation.rotate(id, who);
   }

@@ -5,7 +5,7 @@ import { Public } from '@convergio/runtime';
 import type { ApiKeyService } from './api-key.service.js';
 import { AuthFailureLimiter } from './auth-failure-limiter.js';
 import { AuthGuard, type AuthedRequest } from './auth.guard.js';
-import { PublisherOnly, Roles, type Principal } from './roles.js';
+import { ChecksRotatedOutSecret, PublisherOnly, Roles, type Principal } from './roles.js';
 
 class PluginsController {
   @PublisherOnly()
@@ -23,6 +23,14 @@ class PluginsController {
 @Roles('auditor')
 class AuditController {
   query() {}
+}
+
+@Roles('admin')
+class KeysController {
+  create() {}
+
+  @ChecksRotatedOutSecret()
+  revoke() {}
 }
 
 const principals: Record<string, Principal> = {
@@ -49,6 +57,22 @@ const principals: Record<string, Principal> = {
     publisher: null,
     issuedBy: null,
     secretValidUntil: null,
+  },
+  cvg_admin_old: {
+    keyId: 'k-admin',
+    name: 'ops',
+    roles: ['admin'],
+    publisher: null,
+    issuedBy: null,
+    secretValidUntil: new Date('2026-12-02T08:00:00Z'),
+  },
+  cvg_invoker_old: {
+    keyId: 'k-inv',
+    name: 'core',
+    roles: ['invoker'],
+    publisher: null,
+    issuedBy: null,
+    secretValidUntil: new Date('2026-12-02T08:00:00Z'),
   },
   cvg_invoker: {
     keyId: 'k-inv',
@@ -83,8 +107,15 @@ beforeEach(() => {
   failures = newLimiter();
 });
 
-function call(controller: object, handler: string, authorization?: string, from = '192.0.2.1') {
+function call(
+  controller: object,
+  handler: string,
+  authorization?: string,
+  from = '192.0.2.1',
+  method = 'POST',
+) {
   const request = {
+    method,
     headers: authorization === undefined ? {} : { authorization },
     raw: { socket: { remoteAddress: from } },
   } as unknown as AuthedRequest;
@@ -231,5 +262,23 @@ describe('AuthGuard', () => {
     const { request, result } = call(plugins, 'health');
     await expect(result).resolves.toBe(true);
     expect(request.principal).toBeUndefined();
+  });
+
+  it('refuses a rotated-out secret any admin change (403 secret_rotated_out) but a read, a call, or a route that decides itself', async () => {
+    await expect(
+      call(new KeysController(), 'create', 'Bearer cvg_admin_old').result,
+    ).rejects.toMatchObject({
+      code: 'forbidden',
+      details: [{ code: 'secret_rotated_out' }],
+    });
+    for (const [controller, handler, key, method] of [
+      [new KeysController(), 'create', 'cvg_admin_old', 'GET'],
+      [new KeysController(), 'create', 'cvg_admin', 'POST'],
+      [new KeysController(), 'revoke', 'cvg_admin_old', 'DELETE'],
+      [plugins, 'invoke', 'cvg_invoker_old', 'POST'],
+    ] as const)
+      await expect(
+        call(controller, handler, `Bearer ${key}`, '192.0.2.1', method).result,
+      ).resolves.toBe(true);
   });
 });

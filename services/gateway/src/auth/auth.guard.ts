@@ -6,8 +6,10 @@ import { ApiKeyService } from './api-key.service.js';
 import { AuthFailureLimiter } from './auth-failure-limiter.js';
 import { PUBLIC_KEY } from '@convergio/runtime';
 import {
+  CHECKS_ROTATED_OUT_SECRET_KEY,
   PUBLISHER_KEY_HINT,
   PUBLISHER_ONLY_KEY,
+  requireCurrentSecret,
   ROLES_KEY,
   type Principal,
   type Role,
@@ -29,13 +31,19 @@ interface RouteAccess {
   roles: Role[] | undefined;
   /** Only a publisher key naming its publisher may call it (see PublisherOnly). */
   publisherOnly: boolean;
+  /** Admins only, and the route does not check a rotated-out secret itself (ChecksRotatedOutSecret). */
+  adminOnly: boolean;
 }
+
+/** Methods that change nothing: a rotated-out secret may still read through admin routes. */
+const READS = new Set(['GET', 'HEAD']);
 
 /**
  * Every route needs a valid Bearer key unless marked @Public; @Roles narrows who may call it. A
  * client address out of failed authentications ({@link AuthFailureLimiter}) is refused 429
  * before its key is looked at; a missing, malformed, unknown or revoked key spends one of them.
- * The principal is attached as soon as the key is known, so a 403 is logged with its key id.
+ * The principal is attached as soon as the key is known, so a 403 is logged with its key id. A
+ * secret a rotation replaced makes no change through an admin route ({@link requireCurrentSecret}).
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -62,6 +70,8 @@ export class AuthGuard implements CanActivate {
     request.principal = principal;
     if (access.publisherOnly) checkPublisherKey(principal);
     else checkRoles(access.roles, principal);
+    if (access.adminOnly && !READS.has(request.method))
+      requireCurrentSecret(principal, 'make an admin change');
     return true;
   }
 
@@ -79,11 +89,16 @@ export class AuthGuard implements CanActivate {
     let access = ofController.get(handler);
     if (!access) {
       const targets = [handler, controller];
+      const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets);
       access = {
         public: this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets) ?? false,
-        roles: this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets),
+        roles,
         publisherOnly:
           this.reflector.getAllAndOverride<boolean>(PUBLISHER_ONLY_KEY, targets) ?? false,
+        adminOnly:
+          roles?.length === 1 &&
+          roles[0] === 'admin' &&
+          !this.reflector.getAllAndOverride<boolean>(CHECKS_ROTATED_OUT_SECRET_KEY, targets),
       };
       ofController.set(handler, access);
     }

@@ -39,10 +39,19 @@ export interface Principal {
   secretValidUntil: Date | null;
 }
 
+export const CHECKS_ROTATED_OUT_SECRET_KEY = 'convergio:checks-rotated-out-secret';
+/**
+ * Marks an admin route that decides itself what a rotated-out secret may do there (see
+ * {@link requireCurrentSecret}); every other admin route that changes something refuses one.
+ */
+export const ChecksRotatedOutSecret = () => SetMetadata(CHECKS_ROTATED_OUT_SECRET_KEY, true);
+
 /**
  * Refuses a request that came with a secret a rotation replaced: such a secret still makes calls
- * during its grace period, but never manages keys (`action`), or it could rotate the key again
- * and keep the only current secret, or mint a key that outlives the grace period.
+ * during its grace period, but no lasting admin change (`action`): it could rotate the key again
+ * and keep the only current secret, or mint a key or a signer that outlives the grace period.
+ * The AuthGuard applies it to every admin route but GET; routes marked
+ * {@link ChecksRotatedOutSecret} apply it themselves.
  *
  * @throws DomainError forbidden, detail `secret_rotated_out`.
  */
@@ -54,6 +63,6 @@ export function requireCurrentSecret(
   throw new DomainError(
     'forbidden',
     `this secret of key ${who.keyId} was replaced by a rotation: it is accepted for calls until ${who.secretValidUntil.toISOString()}, but only the key's current secret may ${action}`,
-    [{ code: 'secret_rotated_out', message: 'a rotated-out secret does not manage API keys' }],
+    [{ code: 'secret_rotated_out', message: 'a rotated-out secret makes no admin change' }],
   );
 }
