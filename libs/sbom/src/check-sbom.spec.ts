@@ -146,6 +146,19 @@ describe('checkSbom', () => {
       }
     });
 
+    it('sbom_malformed: a key written twice in one object, which JSON.parse reads as its last', async () => {
+      const vulnerable = JSON.stringify(bom([lib('pkg:npm/lodash@4.17.20', 'lodash')]));
+      const hidden = `${vulnerable.slice(0, -1)},"components":[]}`;
+      const text = new TextEncoder().encode(hidden);
+      const findings = refused(await checkSbom(text, db, { rejectAt: 'high' }));
+      expect(findings).toEqual([
+        expect.objectContaining({
+          code: 'sbom_malformed',
+          message: expect.stringContaining('a key more than once'),
+        }),
+      ]);
+    });
+
     it('sbom_malformed: more bytes, depth or components than the limits', async () => {
       const big = bytes(bom([lib('pkg:npm/a@1.0.0', 'a', { description: 'x'.repeat(2000) })]));
       expect(

@@ -1,3 +1,4 @@
+import { hasDuplicateKeys } from '@convergio/contracts';
 import { childPointer } from './bounded-text.js';
 
 /**
@@ -37,7 +38,10 @@ export type ReadSbom = { ok: true; value: unknown; text: string } | { ok: false;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-/** The SBOM's JSON value: strict UTF-8 (a BOM is refused), within the bytes and depth limits. */
+/**
+ * The SBOM's JSON value: strict UTF-8 (a BOM is refused), within the bytes and depth limits, each
+ * key at most once in an object.
+ */
 export function readSbom(bytes: Uint8Array, limits: SbomLimits): ReadSbom {
   if (bytes.length > limits.maxBytes)
     return {
@@ -52,11 +56,20 @@ export function readSbom(bytes: Uint8Array, limits: SbomLimits): ReadSbom {
   }
   if (deeperThan(text, limits.maxDepth))
     return { ok: false, message: `objects and arrays nest deeper than ${limits.maxDepth}` };
+  let value: unknown;
   try {
-    return { ok: true, value: JSON.parse(text), text };
+    value = JSON.parse(text);
   } catch {
     return { ok: false, message: 'the SBOM is not JSON' };
   }
+  // JSON.parse keeps the last of a repeated key: {"components":[<vulnerable>],"components":[]}
+  // would be matched as empty while another reader of the stored SBOM sees the first.
+  if (hasDuplicateKeys(text, value))
+    return {
+      ok: false,
+      message: 'the SBOM names a key more than once in one object: write each key once',
+    };
+  return { ok: true, value, text };
 }
 
 /** True when brackets outside strings nest deeper than `max`: linear, no recursion. */
