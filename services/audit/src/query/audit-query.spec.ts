@@ -153,7 +153,9 @@ describe('audit query', () => {
 
   it('says why a leap second is no time it can look for', async () => {
     await expect(query({ from: '2016-12-31T23:59:60Z' })).rejects.toMatchObject({
-      details: [expect.objectContaining({ message: expect.stringContaining('without a leap second') })],
+      details: [
+        expect.objectContaining({ message: expect.stringContaining('without a leap second') }),
+      ],
     });
   });
 
