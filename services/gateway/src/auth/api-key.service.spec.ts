@@ -8,7 +8,7 @@ import { gatewayPersistence } from '../index.js';
 import { jest } from '@jest/globals';
 import { newApiKeySecret } from './api-key-secret.js';
 import { ApiKeyService, BOOTSTRAP_ADMIN_NAME } from './api-key.service.js';
-import { KeyRevocations, ListeningKeyRevocations } from './key-revocations.js';
+import { KeyRevocations, ListeningKeyRevocations, LocalKeyRevocations } from './key-revocations.js';
 
 @Module({
   imports: [MessagingModule.forService(GATEWAY_SERVICE)],
@@ -238,6 +238,38 @@ describe('ApiKeyService', () => {
     await expect(replica.authenticate(secret)).rejects.toMatchObject({ code: 'unauthorized' });
     await replica.loadBootstrapSecrets();
     await expect(replica.authenticate(secret)).resolves.toMatchObject({ keyId: created.id });
+  });
+
+  it('caches nothing read before a forget: a rotation committing while the old secret is checked (one replica)', async () => {
+    const local = new ApiKeyService(
+      h.dataSource,
+      new LocalKeyRevocations(),
+      h.app.get(TransactionalOutbox),
+    );
+    const created = await keys.create({ name: 'core', roles: ['invoker'] }, ADMIN);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const query = h.dataSource.query.bind(h.dataSource);
+    const reads = jest.spyOn(h.dataSource, 'query').mockImplementationOnce(async (...args) => {
+      const rows: unknown = await query(...args);
+      await held;
+      return rows;
+    });
+    try {
+      const checking = local.authenticate(created.key);
+      // What the rotation does once it has committed; then the secret is no longer current.
+      local.forget(created.id);
+      await h.dataSource.query('UPDATE gateway.api_keys SET revoked_at = now() WHERE id = $1', [
+        created.id,
+      ]);
+      release();
+      await expect(checking).resolves.toMatchObject({ keyId: created.id });
+      await expect(local.authenticate(created.key)).rejects.toMatchObject({
+        code: 'unauthorized',
+      });
+    } finally {
+      reads.mockRestore();
+    }
   });
 
   describe('beside another replica on the same database', () => {

@@ -112,7 +112,7 @@ function checkName(name: string): void {
 @Injectable()
 export class ApiKeyService {
   private readonly verified = new Map<string, { principal: Principal; until: number }>();
-  /** Moves on whenever a revocation is heard, or may have been missed. */
+  /** Moves on whenever a key is forgotten (revoked or rotated), or revocations may have been missed. */
   private generation = 0;
   /**
    * Hashes of the secrets that may be of a shape the gateway does not generate: an operator's
@@ -126,9 +126,10 @@ export class ApiKeyService {
     private readonly outbox: TransactionalOutbox,
   ) {
     revocations.onRevoked((keyId) => {
-      this.generation++;
-      if (keyId === null) this.verified.clear();
-      else this.forget(keyId);
+      if (keyId === null) {
+        this.generation++;
+        this.verified.clear();
+      } else this.forget(keyId);
     });
   }
 
@@ -287,7 +288,6 @@ export class ApiKeyService {
       });
       return true;
     });
-    this.generation++;
     this.forget(id);
     const row = await this.dataSource.getRepository(ApiKey).findOneBy({ id });
     if (!row) throw new DomainError('not_found', `API key ${id} is unknown`);
@@ -299,8 +299,13 @@ export class ApiKeyService {
     return viewOf(row);
   }
 
-  /** Drops every cached verification of `keyId` on this replica. */
+  /**
+   * Drops every cached verification of `keyId` on this replica, and keeps a verification that
+   * read the key's row before now from being cached (a rotation or revocation that just
+   * committed).
+   */
   forget(keyId: string): void {
+    this.generation++;
     for (const [hash, entry] of this.verified)
       if (entry.principal.keyId === keyId) this.verified.delete(hash);
   }
