@@ -25,7 +25,7 @@ describe('the gateway under a flood of wrong keys and submissions', () => {
     platform = await startPlatform({
       GATEWAY_AUTH_FAILURE_BURST: String(BURST),
       GATEWAY_AUTH_FAILURES_PER_MINUTE: '60',
-      GATEWAY_MAX_CONCURRENT_SUBMISSIONS: '1',
+      GATEWAY_MAX_CONCURRENT_SUBMISSIONS: '2',
     });
     process.env.CONVERGIO_E2E_PLATFORM = JSON.stringify(platform.info);
   }, 120_000);
@@ -49,29 +49,50 @@ describe('the gateway under a flood of wrong keys and submissions', () => {
     });
   });
 
-  it('refuses a submission beyond GATEWAY_MAX_CONCURRENT_SUBMISSIONS 503 with Retry-After, and takes one again once the first is done', async () => {
+  it('refuses a submission beyond GATEWAY_MAX_CONCURRENT_SUBMISSIONS 503 with Retry-After; another publisher takes the place of a slow upload; places come back when uploads end', async () => {
     const publisher = await createKey('publisher');
     const { port, hostname } = new URL(platform.info.gatewayUrl);
-    // A first submission that is still being sent.
-    const first: Socket = connect(Number(port), hostname);
-    await new Promise((resolve) => first.once('connect', resolve));
-    first.write(
-      'POST /v1/plugins HTTP/1.1\r\nHost: x\r\n' +
-        `Authorization: Bearer ${publisher}\r\n` +
-        'Content-Type: multipart/form-data; boundary=b\r\nContent-Length: 1000000\r\n\r\n' +
-        '--b\r\nContent-Disposition: form-data; name="module"; filename="m.wasm"\r\n\r\n' +
-        'x'.repeat(1000),
-    );
-    first.on('error', () => undefined);
+    const LENGTH = 1_000_000;
+    const head = '--b\r\nContent-Disposition: form-data; name="module"; filename="m.wasm"\r\n\r\n';
+    /** A submission of `key` still being sent: `rest()` sends the remainder of its body. */
+    const slowUpload = async (key: string) => {
+      const socket: Socket = connect(Number(port), hostname);
+      await new Promise((resolve) => socket.once('connect', resolve));
+      let answer = '';
+      socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+      socket.on('error', () => undefined);
+      socket.write(
+        'POST /v1/plugins HTTP/1.1\r\nHost: x\r\n' +
+          `Authorization: Bearer ${key}\r\n` +
+          `Content-Type: multipart/form-data; boundary=b\r\nContent-Length: ${LENGTH}\r\n\r\n` +
+          head +
+          'x'.repeat(1000),
+      );
+      const rest = () => socket.write('x'.repeat(LENGTH - head.length - 1000));
+      return { socket, rest, answer: () => answer };
+    };
+    // Two slow uploads of one publisher hold both places.
+    const slow = [await slowUpload(publisher), await slowUpload(publisher)];
     await expectEventually(async () => {
       const busy = await submit(publisher, greetManifest()).expect(503);
       expect(busy.headers['retry-after']).toBe('1');
       expect(busy.body.error).toMatchObject({
         code: 'unavailable',
-        message: expect.stringContaining('GATEWAY_MAX_CONCURRENT_SUBMISSIONS'),
+        message: expect.stringContaining(
+          'receiving 2 submissions already (GATEWAY_MAX_CONCURRENT_SUBMISSIONS), 2 of them this publisher',
+        ),
       });
     });
-    first.destroy();
+    // Another publisher is served: its submission takes the place of the latest slow upload.
+    const other = await createKey('publisher');
+    await submit(other, greetManifest()).expect(202);
+    // The upload that lost its place is answered once it has sent its body (the rest is dropped).
+    slow[1].rest();
+    await expectEventually(() => {
+      expect(slow[1].answer()).toMatch(/^HTTP\/1\.1 503 /);
+      expect(slow[1].answer()).toContain("another publisher's submission took this one's place");
+    });
+    for (const s of slow) s.socket.destroy();
     await expectEventually(async () => {
       const res = await submit(publisher, greetManifest());
       expect(res.status).toBe(202);

@@ -115,7 +115,7 @@ const GatewayGuardsEnv = {
     maximum: 1000,
     default: 8,
     description:
-      'plugin submissions (POST /v1/plugins) the gateway receives at once; each holds its parts in memory (up to the three part limits together: 8 at the default limits hold at most 162 MiB), and one more is refused 503 unavailable with Retry-After',
+      "plugin submissions (POST /v1/plugins) the gateway receives at once; each holds its parts in memory (up to the three part limits together: 8 at the default limits hold at most 162 MiB), and one more is refused 503 unavailable with Retry-After. Shared among publishers under contention: when all are taken, a publisher holding at least two fewer than another takes the place of that publisher's latest upload still being sent, which is refused 503 unavailable",
   }),
 };
 

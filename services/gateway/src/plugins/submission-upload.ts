@@ -13,6 +13,8 @@ import { DomainError } from '@convergio/contracts';
 import { GATEWAY_LIMITS, type GatewayLimits } from '../config/gateway.config.js';
 import { tooLarge } from '../http/limit-errors.js';
 import { RetryLaterError } from '../http/retry-later.js';
+import type { AuthedRequest } from '../auth/auth.guard.js';
+import { SubmissionPlaces, type SubmissionPlace } from './submission-places.js';
 import type { SubmissionParts } from './submission.service.js';
 
 const PARTS = ['manifest', 'module', 'sbom'] as const;
@@ -31,7 +33,7 @@ interface PartLimit {
   setting: string;
 }
 
-type SubmissionRequest = FastifyRequest & { submission?: SubmissionParts };
+type SubmissionRequest = AuthedRequest & { submission?: SubmissionParts };
 
 /** Injection token of how many submissions are received at once (GATEWAY_MAX_CONCURRENT_SUBMISSIONS). */
 export const MAX_CONCURRENT_SUBMISSIONS = Symbol('MAX_CONCURRENT_SUBMISSIONS');
@@ -47,8 +49,9 @@ export const MAX_CONCURRENT_SUBMISSIONS = Symbol('MAX_CONCURRENT_SUBMISSIONS');
  * checkSbomPart), refused 400 otherwise. Parts are kept in memory, for
  * {@link SubmittedParts}; nothing reaches the artifact store from here. At most
  * GATEWAY_MAX_CONCURRENT_SUBMISSIONS submissions are in hand at once (read, then handled, until
- * their answer is sent); one more is refused 503 `unavailable` with Retry-After, its body
- * drained unread, so the memory parts take stays bounded.
+ * their answer is sent), shared among publishers under contention ({@link SubmissionPlaces});
+ * one more is refused 503 `unavailable` with Retry-After, its body drained unread, and so is a
+ * slow upload whose place another publisher took: the memory parts take stays bounded.
  */
 @Injectable()
 export class SubmissionUpload implements NestInterceptor {
@@ -56,8 +59,7 @@ export class SubmissionUpload implements NestInterceptor {
   /** Bounds of the parser itself; each part is refused at its own limit first. */
   private readonly parserLimits: Record<string, number>;
 
-  /** Submissions in hand now. */
-  private inHand = 0;
+  private readonly places: SubmissionPlaces;
 
   constructor(
     @Inject(GATEWAY_LIMITS) limits: GatewayLimits,
@@ -74,29 +76,37 @@ export class SubmissionUpload implements NestInterceptor {
       fileSize: Math.max(...PARTS.map((p) => this.parts[p].bytes)) + 1,
       files: PARTS.length + 1,
     };
+    this.places = new SubmissionPlaces(
+      maxInHand,
+      (held) =>
+        new RetryLaterError(
+          'unavailable',
+          `another publisher's submission took this one's place: the gateway's ${maxInHand} places (GATEWAY_MAX_CONCURRENT_SUBMISSIONS) are shared among the publishers sending at once, and this publisher held ${held} of them; retry after the Retry-After header's seconds`,
+          1000,
+        ),
+    );
   }
 
   async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
     const request = context.switchToHttp().getRequest<SubmissionRequest>();
     if (!isFormData(request.headers['content-type'])) throw notMultipart(request);
-    if (this.inHand >= this.maxInHand) {
+    const publisher = request.principal.publisher ?? request.principal.keyId;
+    const place = this.places.take(publisher);
+    if (!place) {
       await drain(request.raw);
       throw new RetryLaterError(
         'unavailable',
-        `the gateway is receiving ${this.maxInHand} submissions already (GATEWAY_MAX_CONCURRENT_SUBMISSIONS); retry after the Retry-After header's seconds`,
+        `the gateway is receiving ${this.maxInHand} submissions already (GATEWAY_MAX_CONCURRENT_SUBMISSIONS), ${this.places.heldBy(publisher)} of them this publisher's; retry after the Retry-After header's seconds`,
         1000,
       );
     }
+    // Given back once the answer is sent or the connection is gone, the parts with it. A client
+    // gone while its key was checked has closed the response already: no 'close' is heard then.
     const response = context.switchToHttp().getResponse<FastifyReply>().raw;
-    // Released once the answer is sent or the connection is gone, the parts with it. A client
-    // gone while its key was checked has closed the response already: no 'close' is heard then,
-    // and the place would stay taken until a restart.
-    if (!response.closed) {
-      this.inHand++;
-      response.once('close', () => this.inHand--);
-    }
+    if (response.closed) place.release();
+    else response.once('close', () => place.release());
     try {
-      request.submission = await this.read(request);
+      request.submission = await Promise.race([this.read(request, place), aborted(place.signal)]);
     } catch (error) {
       // The client may still be sending: the answer goes once the body has been read.
       await drain(request.raw);
@@ -105,21 +115,42 @@ export class SubmissionUpload implements NestInterceptor {
     return next.handle();
   }
 
-  private async read(request: FastifyRequest): Promise<SubmissionParts> {
+  /**
+   * The parts of the body. When the place is given away, what was read is dropped at once and
+   * the part being read is ended: the memory a place bounds is free for the submission that took
+   * it, though the client may still be sending.
+   */
+  private async read(request: FastifyRequest, place: SubmissionPlace): Promise<SubmissionParts> {
+    const { signal } = place;
     const read: SubmissionParts = {};
-    // Every part, a text field too, is taken as a file: its bytes as sent. Read as a field,
-    // busboy would decode it in the charset its Content-Type names and @fastify/multipart
-    // JSON-parse an application/json one, so the manifest checked would not be the bytes sent.
-    const parts = request.parts({ limits: this.parserLimits, isPartAFile: () => true });
-    for await (const p of parts) {
-      const name = p.fieldname as Part;
-      const limit = PARTS.includes(name) ? this.parts[name] : undefined;
-      if (p.type !== 'file' || !limit || read[name] !== undefined)
-        throw unexpectedPart(p.fieldname);
-      if (!AS_SENT.has(p.encoding)) throw encodedPart(name, p.encoding);
-      read[name] = await readWithin(p.file, limit);
+    let reading: Readable | undefined;
+    const drop = () => {
+      reading?.destroy(signal.reason as Error);
+      for (const name of PARTS) delete read[name];
+    };
+    signal.addEventListener('abort', drop, { once: true });
+    try {
+      // Every part, a text field too, is taken as a file: its bytes as sent. Read as a field,
+      // busboy would decode it in the charset its Content-Type names and @fastify/multipart
+      // JSON-parse an application/json one, so the manifest checked would not be the bytes sent.
+      const parts = request.parts({ limits: this.parserLimits, isPartAFile: () => true });
+      for await (const p of parts) {
+        signal.throwIfAborted();
+        const name = p.fieldname as Part;
+        const limit = PARTS.includes(name) ? this.parts[name] : undefined;
+        if (p.type !== 'file' || !limit || read[name] !== undefined)
+          throw unexpectedPart(p.fieldname);
+        if (!AS_SENT.has(p.encoding)) throw encodedPart(name, p.encoding);
+        reading = p.file;
+        read[name] = await readWithin(p.file, limit);
+        reading = undefined;
+      }
+      signal.throwIfAborted();
+      place.bodyRead();
+      return read;
+    } finally {
+      signal.removeEventListener('abort', drop);
     }
-    return read;
   }
 
   /**
@@ -202,6 +233,13 @@ async function readWithin(stream: Readable, limit: PartLimit): Promise<Buffer> {
     chunks.push(chunk);
   }
   return Buffer.concat(chunks);
+}
+
+/** Rejects with the signal's reason when it aborts. */
+function aborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) =>
+    signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true }),
+  );
 }
 
 /** Reads and drops what is left of a request body. */
