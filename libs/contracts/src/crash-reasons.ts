@@ -18,7 +18,10 @@ export const MODULE_LIMIT_CODES = [
   'module_nesting_too_deep',
   /** A function declares more locals than the limit. */
   'module_too_many_locals',
-  /** A function's locals times the loops it nests passes the limit (what compiling it costs). */
+  /**
+   * A function's locals times the loops it nests, or times its blocks where control flow joins,
+   * passes the limit (what compiling it costs).
+   */
   'module_function_too_complex',
   'module_too_many_imports',
   'module_too_many_exports',

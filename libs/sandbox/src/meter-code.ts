@@ -13,6 +13,15 @@ const RETURN_CALL_INDIRECT = 0x13;
 const I32 = 0x7f;
 const END = 0x0b;
 const DELEGATE = 0x18; // closes a legacy `try` instead of its `end`
+const IF = 0x04;
+const TRY = 0x06;
+const TRY_TABLE = 0x1f;
+const BR = 0x0c;
+const BR_IF = 0x0d;
+const BR_TABLE = 0x0e;
+// What scanBody keeps of each open block.
+const OPEN_LOOP = 1;
+const OPEN_JOINED = 2; // branches or exceptions join there
 // block, loop, if, try, try_table: each opens a level closed by an `end`.
 const BLOCK_OPENERS = new Set([0x02, 0x03, 0x04, 0x06, 0x1f]);
 
@@ -93,6 +102,11 @@ export interface CodeProfile {
   depths: Uint32Array;
   /** Most loops open at once in each body. */
   loopDepths: Uint32Array;
+  /**
+   * Blocks in each body where control flow joins: every if, try and try_table, and each block or
+   * loop a branch names (a try_table names, conservatively, every block open around it).
+   */
+  joinBlocks: Uint32Array;
   /** Locals each body declares, parameters excluded. */
   locals: Float64Array;
   /**
@@ -135,6 +149,7 @@ export function profileCodeSection(
     meteredBytes: new Float64Array(n),
     depths: new Uint32Array(n),
     loopDepths: new Uint32Array(n),
+    joinBlocks: new Uint32Array(n),
     locals: new Float64Array(n),
     own: new Float64Array(n),
     inclusive: new Float64Array(n),
@@ -265,10 +280,11 @@ function scanBody(
   let extra = 0;
   let depth = 0;
   let deepest = 0;
-  // Which open blocks are loops, one byte per block open.
-  let loops = new Uint8Array(64);
+  // OPEN_LOOP and OPEN_JOINED of each open block, one byte per block open.
+  let open = new Uint8Array(64);
   let loopDepth = 0;
   let deepestLoops = 0;
+  let joins = 0;
   let instructions = 0;
   // The byte, copy and table charges are shared objects, the same code all through a body.
   const chargeLengths = new Map<BulkCharge, number>();
@@ -291,14 +307,27 @@ function scanBody(
       if (readU32Leb(body, at + 1).value >= importedFunctions) flags |= CALLS_PLUGIN_CODE;
     }
     if (BLOCK_OPENERS.has(opcode)) {
-      if (depth === loops.length) loops = grown(loops);
-      loops[depth] = opcode === LOOP ? 1 : 0;
+      if (depth === open.length) open = grown(open);
+      if (opcode === TRY_TABLE) open.fill(OPEN_JOINED, 0, depth);
+      open[depth] =
+        (opcode === LOOP ? OPEN_LOOP : 0) |
+        (opcode === IF || opcode === TRY || opcode === TRY_TABLE ? OPEN_JOINED : 0);
       depth++;
       if (depth > deepest) deepest = depth;
       if (opcode === LOOP && ++loopDepth > deepestLoops) deepestLoops = loopDepth;
     } else if ((opcode === END || opcode === DELEGATE) && depth > 0) {
       depth--;
-      loopDepth -= loops[depth];
+      loopDepth -= open[depth] & OPEN_LOOP;
+      if (open[depth] & OPEN_JOINED) joins++;
+    } else if (opcode === BR || opcode === BR_IF)
+      joinAt(open, depth, readU32Leb(body, at + 1).value);
+    else if (opcode === BR_TABLE) {
+      const count = readU32Leb(body, at + 1);
+      for (let t = 0, p = count.next; t <= count.value; t++) {
+        const label = readU32Leb(body, p);
+        joinAt(open, depth, label.value);
+        p = label.next;
+      }
     }
     at = next;
   }
@@ -311,6 +340,7 @@ function scanBody(
   profile.meteredBytes[i] = localsBytes + (body.length - codeStart) + extra;
   profile.depths[i] = deepest;
   profile.loopDepths[i] = deepestLoops;
+  profile.joinBlocks[i] = joins;
   profile.locals[i] = locals;
   profile.own[i] = own;
 }
@@ -425,6 +455,11 @@ function chargeRegions(
   // Loops a malformed body leaves open are charged for what they hold.
   while (open > 0) close();
   return unitsFor(entry);
+}
+
+/** Marks the block a branch from `depth` blocks deep to `label` names as one where control joins. */
+function joinAt(open: Uint8Array, depth: number, label: number): void {
+  if (label < depth) open[depth - 1 - label] |= OPEN_JOINED;
 }
 
 function grown<T extends Uint8Array | Uint32Array | Float64Array>(array: T): T {

@@ -176,9 +176,56 @@ describe('module limits on what V8 compiles', () => {
         ),
       }),
     ]);
-    // Blocks that are not loops cost the compiler nothing per local.
+    // Blocks that are not loops, and that no branch names, cost the compiler nothing per local.
     expect(codesOf(localsNested(9_999, 5_000, 0x02))).toEqual([]);
     expect(codesOf(localsNested(10_000, 10_000))).toContain('module_function_too_complex');
+  });
+
+  describe('locals times the blocks where control flow joins, past 2,000,000: module_function_too_complex', () => {
+    // 9,999 locals and the parameter: 200 joins make 2,000,000, 201 make more. Each shape took
+    // 1.1 to 2.2 GB and 5 to 10 s to compile at 9,000 joins (found by a review).
+    const locals = [1, ...leb(9_999), I32];
+    const IF = [0x20, 0, 0x04, 0x40, 0x0b]; // local.get 0, if, end
+    const BR_IF_BLOCK = [0x02, 0x40, 0x20, 0, 0x0d, 0, 0x0b]; // block, local.get 0, br_if 0, end
+    /** `count` nested blocks, the innermost a br_table naming each of them. */
+    const brTableNest = (count: number) => [
+      ...Array<number[]>(count).fill([0x02, 0x40]).flat(),
+      ...[0x20, 0, 0x0e, ...leb(count - 1)],
+      ...Array.from({ length: count }, (_, i) => leb(i)).flat(),
+      ...Array<number>(count).fill(0x0b),
+    ];
+    const tooComplex = (value: number, joins: number): unknown[] => [
+      expect.objectContaining({
+        code: 'module_function_too_complex',
+        value,
+        limit: 2_000_000,
+        message: expect.stringContaining(
+          `function 0 has 10000 locals (parameters included) and ${joins} blocks where control flow joins`,
+        ),
+      }),
+    ];
+
+    it.each([
+      ['ifs one after another', (n: number) => Array<number[]>(n).fill(IF).flat()],
+      ['blocks each left by a br_if', (n: number) => Array<number[]>(n).fill(BR_IF_BLOCK).flat()],
+      ['nested blocks a br_table names', brTableNest],
+    ])('%s', (_, code) => {
+      const of = (n: number) => moduleOf([Uint8Array.from([...locals, ...code(n), 0x0b])]);
+      expect(WebAssembly.validate(of(201))).toBe(true);
+      expect(codesOf(of(200))).toEqual([]);
+      expect(findModuleLimitViolations(of(201))).toEqual(tooComplex(2_010_000, 201));
+      expect(findModuleLimitViolations(of(9_000))).toEqual(tooComplex(90_000_000, 9_000));
+    });
+
+    it('counts a block once however many branches name it, and not a block no branch names', () => {
+      // One block left by 5,000 br_ifs, then 5,000 nested blocks nothing branches to.
+      const code = [
+        ...[0x02, 0x40, ...Array<number[]>(5_000).fill([0x20, 0, 0x0d, 0]).flat(), 0x0b],
+        ...Array<number[]>(5_000).fill([0x02, 0x40]).flat(),
+        ...Array<number>(5_000).fill(0x0b),
+      ];
+      expect(codesOf(moduleOf([Uint8Array.from([...locals, ...code, 0x0b])]))).toEqual([]);
+    });
   });
 
   it('refuses a code section under 16 MiB that is more than 32 MiB once metered', () => {

@@ -154,6 +154,7 @@ describe('findModuleLimitViolations', () => {
       nestingDepth: 10_000,
       functionLocals: 10_000,
       loopLocals: 1_000_000,
+      joinLocals: 2_000_000,
       imports: 1_000,
       exports: 10_000,
     });

@@ -4,6 +4,7 @@ import type pg from 'pg';
 import wabtInit from 'wabt';
 import {
   FILL,
+  localsAcrossIfs,
   localsInLoops,
   LOOP,
   MiB,
@@ -116,6 +117,12 @@ export const REJECTED: readonly { name: string; module: () => Promise<Buffer>; c
     {
       name: 'locals-10000-in-loops-10000',
       module: () => localsInLoops(10_000, 10_000),
+      code: 'module_function_too_complex',
+    },
+    // 45 KB, no loop: 2.2 GB and 10 s to compile on the first call, past its wall time.
+    {
+      name: 'locals-10000-across-ifs-9000',
+      module: () => localsAcrossIfs(10_000, 9_000),
       code: 'module_function_too_complex',
     },
   ].map(({ name, module, code }) => ({ name, module: () => Promise.resolve(module()), code })),

@@ -67,6 +67,10 @@ export function nestedBlocks(depth: number): Buffer {
 export const v128Locals = (count: number): Buffer =>
   moduleOf([body([], 0, [1, ...leb(count), 0x7b])]);
 
+/** A module whose one function declares `count` i32 locals and has `ifs` ifs one after another. */
+export const localsAcrossIfs = (count: number, ifs: number): Buffer =>
+  moduleOf([body([0x20, 0, 0x04, 0x40, 0x0b], ifs, [1, ...leb(count), 0x7f])]);
+
 /** A module whose one function declares `count` i32 locals and nests `loops` loops. */
 export function localsInLoops(count: number, loops: number): Buffer {
   const code = Buffer.alloc(3 * loops);
