@@ -25,8 +25,9 @@ describe('API keys: every change audited with its actor, never the key; admin ke
       .set(bearer(admin.key))
       .expect(403);
     expect(refused.body.error.details[0].code).toBe('rotate_other_admin_key');
+    // A UUID in either case names the key: the key rotating itself by its upper-case id is itself.
     const rotated = await api()
-      .post(`/v1/api-keys/${ops.id}/rotate`)
+      .post(`/v1/api-keys/${ops.id.toUpperCase()}/rotate`)
       .set(bearer(ops.key))
       .expect(200);
     expect(rotated.body).toMatchObject({ id: ops.id, name: 'ops', roles: ['admin'] });
@@ -40,7 +41,9 @@ describe('API keys: every change audited with its actor, never the key; admin ke
     expect(keys.filter((k) => k.id === ops.id)).toHaveLength(1);
     expect(JSON.stringify(listed.body)).not.toContain(newKey);
 
-    await api().delete(`/v1/api-keys/${ops.id}`).set(bearer(admin.key)).expect(200);
+    // Revoked by its upper-case id, the key is refused at once (not kept by the key cache), and
+    // the events name the key's id as stored: what approvals withdrawn on revocation match.
+    await api().delete(`/v1/api-keys/${ops.id.toUpperCase()}`).set(bearer(admin.key)).expect(200);
     for (const key of [ops.key, newKey])
       await api().get('/v1/api-keys').set(bearer(key)).expect(401);
     await api().get('/v1/api-keys').set(bearer(admin.key)).expect(200);
@@ -75,8 +78,9 @@ describe('API keys: every change audited with its actor, never the key; admin ke
         .expect(201)
     ).body as IssuedKey;
     const bystander = await issueKey(['invoker']);
+    // A UUID in either case names the key: the key rotating itself by its upper-case id is itself.
     const rotated = await api()
-      .post(`/v1/api-keys/${ops.id}/rotate`)
+      .post(`/v1/api-keys/${ops.id.toUpperCase()}/rotate`)
       .set(bearer(ops.key))
       .expect(200);
     const current = (rotated.body as { key: string }).key;

@@ -96,7 +96,7 @@ export class ApiKeyRotationService {
           'invalid_state',
           `API key ${id} was revoked at ${row.revokedAt.toISOString()}: create a new key`,
         );
-      if (row.roles.includes('admin') && id !== actor)
+      if (row.roles.includes('admin') && row.id !== actor)
         throw new DomainError(
           'forbidden',
           'only an admin key rotates its own secret (the rotator would hold it): revoke it instead',
@@ -114,19 +114,19 @@ export class ApiKeyRotationService {
       await manager.getRepository(ApiKey).update({ id }, { keyHash: hashKey(key), issuedBy });
       // Other replicas drop what they cached of the key: the old secret is then checked against
       // its grace period, not trusted for the cache's few seconds.
-      await this.revocations.announce(manager, id);
+      await this.revocations.announce(manager, row.id);
       await this.outbox.add(manager, EventSubjects.ApiKeyRotated, {
-        key_id: id,
+        key_id: row.id,
         name: row.name,
         actor,
         previous_valid_until: validUntil.toISOString(),
       });
       return { row, validUntil };
     });
-    this.keys.forget(id);
     const { row, validUntil } = rotated;
+    this.keys.forget(row.id);
     return {
-      id,
+      id: row.id,
       name: row.name,
       roles: row.roles,
       publisher: row.publisher,

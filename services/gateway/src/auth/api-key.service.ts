@@ -278,17 +278,18 @@ export class ApiKeyService {
       const result = await manager
         .getRepository(ApiKey)
         .update({ id, revokedAt: IsNull() }, { revokedAt: new Date() });
-      if (!result.affected) return false;
-      await this.revocations.announce(manager, id);
+      if (!result.affected) return undefined;
+      // The stored id, whatever the spelling `id` came in: it is what caches and approvals hold.
       const row = await manager.getRepository(ApiKey).findOneByOrFail({ id });
+      await this.revocations.announce(manager, row.id);
       await this.outbox.add(manager, EventSubjects.ApiKeyRevoked, {
-        key_id: id,
+        key_id: row.id,
         name: row.name,
         actor,
       });
-      return true;
+      return row.id;
     });
-    this.forget(id);
+    if (revoked) this.forget(revoked);
     const row = await this.dataSource.getRepository(ApiKey).findOneBy({ id });
     if (!row) throw new DomainError('not_found', `API key ${id} is unknown`);
     if (!revoked)

@@ -21,16 +21,18 @@ const SHOWN_CHARS = 80;
 class PathParam implements PipeTransform<unknown, string> {
   private readonly check: (value: unknown) => string;
 
+  /** `canonical` gives the one spelling of a value the schema accepts in several. */
   constructor(
     private readonly field: string,
     private readonly schema: TSchema,
+    private readonly canonical: (value: string) => string = (value) => value,
   ) {
     this.check = compileChecker<string>(schema, field);
   }
 
   transform(value: unknown): string {
     try {
-      return this.check(value);
+      return this.canonical(this.check(value));
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       const shown = JSON.stringify(String(value).slice(0, SHOWN_CHARS));
@@ -55,8 +57,11 @@ const ApiKeyIdSchema = Type.String({
 export const SignerIdParam = new PathParam('signer id', SignerIdSchema);
 /** The `{id}` of secret routes. */
 export const SecretIdParam = new PathParam('secret id', SecretIdSchema);
-/** The `{id}` of API key routes. */
-export const ApiKeyIdParam = new PathParam('API key id', ApiKeyIdSchema);
+/**
+ * The `{id}` of API key routes, in lower case: a UUID is read in either case (RFC 9562 §4), and
+ * the key's id is one string wherever it is compared (cache, events, approvals withdrawn).
+ */
+export const ApiKeyIdParam = new PathParam('API key id', ApiKeyIdSchema, (id) => id.toLowerCase());
 
 /** OpenAPI for routes under `{id}` (a plugin id) and, with `version`, `{version}`. */
 export const ApiPluginPath = (options: { version?: boolean } = {}) =>
