@@ -71,9 +71,10 @@ export function ping(): i32 {
 }
 
 /**
- * `{"id": "<secret id>", "fail"?: ...}`: reads the secret and tries to leak its value every way a
- * plugin can: a log line, a telemetry attribute, and its output (or, with `fail`, its error).
- * Without a value it answers the host's reply to secret_get verbatim.
+ * `{"id": "<secret id>", "file"?: "<path>", "fail"?: ...}`: reads the secret and tries to leak its
+ * value every way a plugin can: a log line, a telemetry attribute, a file (with `file`, for a
+ * later version to read back), and its output (or, with `fail`, its error). Without a value it
+ * answers the host's reply to secret_get verbatim.
  */
 export function leak_secret(): i32 {
   const input = Host.inputString();
@@ -86,6 +87,9 @@ export function leak_secret(): i32 {
   }
   hostCall('log', '{"level":"info","message":' + quoteJson('the secret is ' + value) + '}');
   hostCall('telemetry_emit', '{"name":"leak","attributes":{"v":' + quoteJson(value) + '}}');
+  const file = readStringField(input, 'file').value;
+  if (file !== null)
+    hostCall('fs_write', '{"path":' + quoteJson(file) + ',"content":' + quoteJson(value) + '}');
   if (input.includes('"fail"')) return reportError('cannot go on with ' + value);
   Host.output(Uint8Array.wrap(String.UTF8.encode('{"leaked":' + quoteJson(value) + '}')));
   return 0;

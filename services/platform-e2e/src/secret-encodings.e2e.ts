@@ -79,6 +79,35 @@ describe('released values, however spelled or cut, reach no output', () => {
         .expect(200)
     ).text;
 
+  // The versions of a plugin share its files. Before: 1.0.0 read the secret and wrote it to a
+  // file; 1.0.1, granted no secret, read the file back and answered the value in clear.
+  it("scrubs a value one version wrote to the plugin's files from what a later version reads back", async () => {
+    const id = 'e2e.file-leaks';
+    const files = { paths: ['$PLUGIN_DIR'] };
+    await p.publishApproved(id, {
+      'secrets.read': { ids: ['plain'] },
+      'fs.read': files,
+      'fs.write': files,
+    });
+    await expectEventually(
+      async () => {
+        const res = await p.invoke(id, 'leak_secret', { id: 'plain', file: '$PLUGIN_DIR/kept' });
+        expect(res.body.output).toEqual({ leaked: '[REDACTED]' });
+      },
+      { timeoutMs: 20_000 },
+    );
+    await p.publishApproved(id, { 'fs.read': files }, '1.0.1');
+    await expectEventually(async () => {
+      const res = await p.invoke(id, 'call_host', {
+        fn: 'fs_read',
+        arg: { path: '$PLUGIN_DIR/kept' },
+      });
+      expect(res.status).toBe(200);
+      expect(res.body.output).toMatchObject({ content: '[REDACTED]' });
+    });
+    await bystanderServed();
+  });
+
   it('records refusals whose targets spell a value, or were cut in one, redacted', async () => {
     const targets = {
       'a form body in a query': `https://denied-1.example/?q=${formEncoded(PASSPHRASE)}`,

@@ -72,7 +72,7 @@ export class InvocationService {
         encoder.encode(JSON.stringify(req.input ?? null)),
       );
       budget?.take(output.length);
-      const value = this.scrubbedOutput(key, outputValue(decoder.decode(output), resources));
+      const value = this.scrubbedOutput(d.pluginId, outputValue(decoder.decode(output), resources));
       this.breaker.succeeded(ticket);
       this.metrics.call(
         slotOwner(d),
@@ -149,16 +149,16 @@ export class InvocationService {
   }
 
   /**
-   * A call's output (see outputValue) without any value released to its version. JSON output is
+   * A call's output (see outputValue) without any value released to its plugin. JSON output is
    * scrubbed as JSON.stringify writes it again, so a value spelled with `\\u` escapes (as JSON
    * encoders that escape every non-ASCII character write it) is found once decoded; output that
    * is not JSON is scrubbed as text.
    */
-  private scrubbedOutput(key: PluginVersionKey, output: unknown): unknown {
-    // Written again only when there is something to scrub (a version that read no secret has
+  private scrubbedOutput(pluginId: string, output: unknown): unknown {
+    // Written again only when there is something to scrub (a plugin that read no secret has
     // nothing): what the caller gets is the same JSON either way.
-    if (!this.secrets.hasReleased(key)) return output;
-    const scrubbed = this.secrets.scrub(key, JSON.stringify(output));
+    if (!this.secrets.hasReleased(pluginId)) return output;
+    const scrubbed = this.secrets.scrub(pluginId, JSON.stringify(output));
     try {
       return JSON.parse(scrubbed) as unknown;
     } catch {
@@ -213,7 +213,7 @@ export class InvocationService {
       raw instanceof SandboxError
         ? new SandboxError(
             raw.code,
-            this.secrets.scrub(key, raw.message),
+            this.secrets.scrub(pluginId, raw.message),
             raw.resources,
             raw.details,
           )

@@ -141,7 +141,7 @@ export class PluginHost implements OnApplicationShutdown {
           this.publisherOf(plugin),
           plugin.id,
           event,
-          this.secrets.scrubber(pluginVersionKey(plugin.id, plugin.version)),
+          this.secrets.scrubber(plugin.id),
         ),
       onTelemetryDropped: (plugin, count) =>
         this.telemetry.recordDropped(this.publisherOf(plugin), plugin.id, count),
@@ -410,9 +410,9 @@ export class PluginHost implements OnApplicationShutdown {
     );
   }
 
-  /** What a version emitted, as JSON text without any secret released to it. */
+  /** What a version emitted, as JSON text without any secret released to its plugin. */
   private scrubbed(plugin: PluginIdentity, emitted: unknown): string {
-    return this.secrets.scrub(pluginVersionKey(plugin.id, plugin.version), JSON.stringify(emitted));
+    return this.secrets.scrub(plugin.id, JSON.stringify(emitted));
   }
 
   /** What a sandbox process asks of the executor: only `secret_get {id}` (validated there). */
@@ -432,11 +432,10 @@ export class PluginHost implements OnApplicationShutdown {
   ): void {
     this.metrics.denied(this.publisherOf(plugin), plugin.id, denial.capability);
     // A plugin can name a value released to it in what it asks for (a path, a host).
-    const key = pluginVersionKey(plugin.id, plugin.version);
     const event = deniedEvent(plugin, {
       capability: denial.capability,
-      target: this.secrets.scrub(key, denial.target),
-      reason: this.secrets.scrub(key, denial.reason),
+      target: this.secrets.scrub(plugin.id, denial.target),
+      reason: this.secrets.scrub(plugin.id, denial.reason),
     });
     // Through the outbox: once its row is written, the event reaches the bus even if this process
     // dies first. The call does not wait for the write.

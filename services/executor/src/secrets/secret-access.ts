@@ -12,8 +12,8 @@ import type { PluginIdentity } from '@convergio/sandbox';
 
 /** A token is not used in its last seconds: a read must reach the broker before it expires. */
 const TOKEN_MARGIN_S = 5;
-/** Released values remembered per version for scrubbing; past that the oldest is forgotten. */
-const MAX_RELEASED_PER_VERSION = 1024;
+/** Released values remembered per plugin for scrubbing; past that the oldest is forgotten. */
+const MAX_RELEASED_PER_PLUGIN = 1024;
 const NOTHING_RELEASED = new ReleasedSecretScrubber([]);
 
 /** What `secret_get` hands back to the plugin. */
@@ -21,17 +21,20 @@ export type SecretGetResult = ReplyMap['secrets.read'];
 
 /**
  * The executor's side of secret reads (ADR 0014): a broker-signed token per version, cached until
- * shortly before it expires, sent with each read; and the values released to each version, which
- * are scrubbed from everything the executor passes on of that version's calls (output, errors,
- * log lines, telemetry). Tokens never enter a sandbox process.
+ * shortly before it expires, sent with each read; and the values released to each plugin, which
+ * are scrubbed from everything the executor passes on of the calls of every version of it (output,
+ * errors, log lines, telemetry, denials): the versions of a plugin share its files, so a value
+ * one version wrote there is scrubbed when another reads it back. Tokens never enter a sandbox
+ * process.
  */
 @Injectable()
 export class SecretAccess {
   private readonly log = new Logger(SecretAccess.name);
   private readonly tokens = new Map<PluginVersionKey, { token: string; untilMs: number }>();
-  private readonly released = new Map<PluginVersionKey, Set<string>>();
-  /** Per version, its released values indexed for scrubbing; built again after a new release. */
-  private readonly scrubbers = new Map<PluginVersionKey, ReleasedSecretScrubber>();
+  /** By plugin id. */
+  private readonly released = new Map<string, Set<string>>();
+  /** Per plugin id, its released values indexed for scrubbing; built again after a new release. */
+  private readonly scrubbers = new Map<string, ReleasedSecretScrubber>();
 
   constructor(private readonly bus: BusClient) {}
 
@@ -66,37 +69,37 @@ export class SecretAccess {
       version: plugin.version,
       secret_id: id,
     });
-    if ('value' in reply) this.remember(key, reply.value);
+    if ('value' in reply) this.remember(plugin.id, reply.value);
     return reply;
   }
 
-  /** Whether any value was released to the version `key` (so its output must be scrubbed). */
-  hasReleased(key: PluginVersionKey): boolean {
-    return (this.released.get(key)?.size ?? 0) > 0;
+  /** Whether any value was released to a version of `pluginId` (so output must be scrubbed). */
+  hasReleased(pluginId: string): boolean {
+    return (this.released.get(pluginId)?.size ?? 0) > 0;
   }
 
   /**
-   * The scrubber of the values released to the version `key` that are still remembered (see
-   * ReleasedSecretScrubber): built once per set of values, so pass it, not the values, to
+   * The scrubber of the values released to the versions of `pluginId` that are still remembered
+   * (see ReleasedSecretScrubber): built once per set of values, so pass it, not the values, to
    * redaction done per text.
    */
-  scrubber(key: PluginVersionKey): ReleasedSecretScrubber {
-    const values = this.released.get(key);
+  scrubber(pluginId: string): ReleasedSecretScrubber {
+    const values = this.released.get(pluginId);
     if (!values) return NOTHING_RELEASED;
-    let scrubber = this.scrubbers.get(key);
+    let scrubber = this.scrubbers.get(pluginId);
     if (!scrubber) {
       scrubber = new ReleasedSecretScrubber(values);
-      this.scrubbers.set(key, scrubber);
+      this.scrubbers.set(pluginId, scrubber);
     }
     return scrubber;
   }
 
   /**
-   * `text` without any value released to the version `key`, however encoded or cut (see
+   * `text` without any value released to a version of `pluginId`, however encoded or cut (see
    * ReleasedSecretScrubber.redact). Scrub a text before cutting it.
    */
-  scrub(key: PluginVersionKey, text: string): string {
-    return this.scrubber(key).redact(text);
+  scrub(pluginId: string, text: string): string {
+    return this.scrubber(pluginId).redact(text);
   }
 
   private async token(
@@ -116,14 +119,14 @@ export class SecretAccess {
     return issued.token;
   }
 
-  private remember(key: PluginVersionKey, value: string): void {
+  private remember(pluginId: string, value: string): void {
     if (value.length === 0) return;
-    const values = this.released.get(key) ?? new Set<string>();
+    const values = this.released.get(pluginId) ?? new Set<string>();
     // Known already: moved to the newest end, the same values to scrub.
-    if (!values.delete(value)) this.scrubbers.delete(key);
+    if (!values.delete(value)) this.scrubbers.delete(pluginId);
     values.add(value);
-    if (values.size > MAX_RELEASED_PER_VERSION) values.delete(values.values().next().value!);
-    this.released.set(key, values);
+    if (values.size > MAX_RELEASED_PER_PLUGIN) values.delete(values.values().next().value!);
+    this.released.set(pluginId, values);
   }
 
   /** Forgets a version's token (unloaded or revoked here); its released values stay scrubbed. */
