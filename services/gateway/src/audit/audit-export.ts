@@ -18,13 +18,16 @@ export class AuditExport {
   /**
    * Writes every event matching `filters` to `reply` as `application/x-ndjson`, the pages asked
    * for in `context` (the request's), waiting for the client to drain each page before asking for
-   * the next. The first page is fetched before anything is written, so bad filters still get a coded error; a failure later ends the
-   * stream early (no error line), which the client sees as a cut connection.
+   * the next. The first page is fetched before anything is written, so bad filters still get a
+   * coded error; a failure later ends the stream early (no error line), which the client sees as
+   * a cut connection. So does a key no longer valid: `stillValid` is asked before each page after
+   * the first (an export lasts as long as its client reads, and the key may be revoked meanwhile).
    */
   async stream(
     filters: AuditExportQuery,
     reply: FastifyReply,
     context: MessageContext,
+    stillValid: () => Promise<boolean>,
   ): Promise<void> {
     const pageAfter = (cursor: string | undefined) =>
       this.bus.request(
@@ -48,6 +51,11 @@ export class AuditExport {
         if (lines && !res.write(lines))
           await Promise.race([once(res, 'drain'), once(res, 'close')]);
         if (page.next_cursor === null || res.destroyed) break;
+        if (!(await stillValid())) {
+          this.log.warn('audit export cut: its API key was revoked, or its secret expired');
+          res.destroy();
+          return;
+        }
         page = await pageAfter(page.next_cursor);
       }
       res.end();

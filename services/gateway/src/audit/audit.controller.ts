@@ -1,8 +1,10 @@
-import { Controller, Get, Query, Res } from '@nestjs/common';
+import { Controller, Get, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { RequestSubjects } from '@convergio/contracts';
 import { BusClient, type MessageContext } from '@convergio/messaging';
+import { ApiKeyService } from '../auth/api-key.service.js';
+import { bearerKey, type AuthedRequest } from '../auth/auth.guard.js';
 import { Roles } from '../auth/roles.js';
 import { openApiSchema } from '../http/openapi-schema.js';
 import { SchemaPipe } from '../http/schema.pipe.js';
@@ -20,6 +22,7 @@ export class AuditController {
     private readonly bus: BusClient,
     private readonly exporter: AuditExport,
     private readonly chain: AuditVerify,
+    private readonly keys: ApiKeyService,
   ) {}
 
   /** Events in the order they were recorded; the next page is `?cursor=` the previous page's `next_cursor`. */
@@ -43,17 +46,24 @@ export class AuditController {
   @ApiOperation({
     summary: 'Export the audit log as NDJSON',
     description:
-      'The filters of GET /v1/audit without `limit`; streamed as application/x-ndjson, one event per line, in the order recorded.',
+      'The filters of GET /v1/audit without `limit`; streamed as application/x-ndjson, one event per line, in the order recorded. The key is checked again before each page of 500 events: the stream is cut once it is revoked, or its rotated-out secret expires.',
   })
   @ApiProduces('application/x-ndjson')
   @ApiAuditFilters(AuditExportQuery)
   async export(
     @Query(new SchemaPipe(AuditExportQuery, 'audit export query', { coerce: true }))
     q: AuditExportQuery,
+    @Req() req: AuthedRequest,
     @Res() res: FastifyReply,
     @RequestContext() context: MessageContext,
   ): Promise<void> {
-    await this.exporter.stream(q, res, context);
+    const key = bearerKey(req) ?? '';
+    const stillValid = () =>
+      this.keys.authenticate(key).then(
+        () => true,
+        () => false,
+      );
+    await this.exporter.stream(q, res, context, stillValid);
   }
 
   /** Recomputes the hash chain from the first record to the last. */

@@ -76,10 +76,10 @@ export class AuthGuard implements CanActivate {
   }
 
   private async principalOf(request: FastifyRequest): Promise<Principal> {
-    const match = BEARER.exec(request.headers.authorization ?? '');
-    if (!match)
+    const key = bearerKey(request);
+    if (key === undefined)
       throw new DomainError('unauthorized', 'send an API key as "Authorization: Bearer <key>"');
-    return this.keys.authenticate(match[1]);
+    return this.keys.authenticate(key);
   }
 
   private accessOf(context: ExecutionContext): RouteAccess {
@@ -104,6 +104,11 @@ export class AuthGuard implements CanActivate {
     }
     return access;
   }
+}
+
+/** The API key a request came with (`Authorization: Bearer <key>`), if any. */
+export function bearerKey(request: FastifyRequest): string | undefined {
+  return BEARER.exec(request.headers.authorization ?? '')?.[1];
 }
 
 const rolesOf = (p: Principal) => p.roles.join(', ') || 'none';
