@@ -31,6 +31,23 @@ describe('checkNewVersion', () => {
     });
   });
 
+  // Before: 1.1.0+b was a new row beside the rejected 1.1.0; calls and audit filters naming
+  // 1.1.0 found the rejected one (found by a review).
+  it.each([['1.1.0+b'], ['1.1.0+b.2']])(
+    'refuses %s, equal by precedence to a rejected 1.1.0 but spelled otherwise, as version_exists',
+    (candidate) => {
+      expect(checkNewVersion(candidate, [v('1.1.0', 'rejected')])).toEqual({
+        ok: false,
+        code: 'version_exists',
+        message: `version ${candidate} has the precedence of 1.1.0 (rejected): submit it as 1.1.0 to replace the rejected one, or submit a higher version`,
+      });
+      expect(checkNewVersion('1.1.0', [v(candidate, 'rejected')])).toMatchObject({
+        ok: false,
+        code: 'version_exists',
+      });
+    },
+  );
+
   it.each<[string, string, KnownVersion[]]>([
     ['a rollback below the approved version', '1.0.0', [v('2.0.0', 'approved')]],
     ['a rollback below a revoked, once approved version', '1.9.9', [v('2.0.0', 'revoked', true)]],

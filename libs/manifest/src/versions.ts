@@ -18,7 +18,10 @@ export type VersionVerdict =
  * Whether `candidate` may be submitted next to `known`. It must be semver-greater than every
  * version ever approved (revoked ones included: rolling back to an older approved release is
  * what an attacker holding a publisher key would do), and must not equal a version that is not
- * rejected. A rejected version with the same number is replaced by the new submission.
+ * rejected. A rejected version with the same number is replaced by the new submission; one equal
+ * by precedence but spelled otherwise (`1.1.0+b` for a rejected `1.1.0`) is refused
+ * `version_exists`: it would be a second row that calls, approvals and audit filters naming the
+ * rejected one's spelling never find.
  */
 export function checkNewVersion(candidate: string, known: readonly KnownVersion[]): VersionVerdict {
   const same = known.filter((k) => semver.eq(k.version, candidate));
@@ -30,6 +33,14 @@ export function checkNewVersion(candidate: string, known: readonly KnownVersion[
       message: `version ${alive.version} was already submitted (${alive.status}); submit a higher version`,
     };
   }
+  const otherSpelling = same.find((k) => k.version !== candidate);
+  if (otherSpelling && !same.some((k) => k.version === candidate)) {
+    return {
+      ok: false,
+      code: 'version_exists',
+      message: `version ${candidate} has the precedence of ${otherSpelling.version} (rejected): submit it as ${otherSpelling.version} to replace the rejected one, or submit a higher version`,
+    };
+  }
   const highestApproved = highest(known.filter((k) => k.everApproved).map((k) => k.version));
   if (highestApproved && !semver.gt(candidate, highestApproved)) {
     return {
@@ -38,7 +49,7 @@ export function checkNewVersion(candidate: string, known: readonly KnownVersion[
       message: `version ${candidate} is not greater than ${highestApproved}, already approved; submit a higher version`,
     };
   }
-  return { ok: true, replaces: same.find((k) => k.version === candidate)?.version ?? null };
+  return { ok: true, replaces: same.length > 0 ? candidate : null };
 }
 
 /**
