@@ -19,8 +19,8 @@ export const MODULE_LIMIT_CODES = [
   /** A function declares more locals than the limit. */
   'module_too_many_locals',
   /**
-   * A function's locals times the loops it nests, or times its blocks where control flow joins,
-   * passes the limit (what compiling it costs).
+   * A function's locals times its blocks where control flow joins, or the sum over the module's
+   * functions, passes the limit (what compiling it costs).
    */
   'module_function_too_complex',
   'module_too_many_imports',

@@ -19,9 +19,8 @@ const TRY_TABLE = 0x1f;
 const BR = 0x0c;
 const BR_IF = 0x0d;
 const BR_TABLE = 0x0e;
-// What scanBody keeps of each open block.
-const OPEN_LOOP = 1;
-const OPEN_JOINED = 2; // branches or exceptions join there
+// What scanBody keeps of each open block: whether branches or exceptions join there.
+const OPEN_JOINED = 1;
 // block, loop, if, try, try_table: each opens a level closed by an `end`.
 const BLOCK_OPENERS = new Set([0x02, 0x03, 0x04, 0x06, 0x1f]);
 
@@ -100,11 +99,11 @@ export interface CodeProfile {
   meteredBytes: Float64Array;
   /** Deepest nesting of blocks (block, loop, if, try, try_table) in each body. */
   depths: Uint32Array;
-  /** Most loops open at once in each body. */
-  loopDepths: Uint32Array;
   /**
-   * Blocks in each body where control flow joins: every if, try and try_table, and each block or
-   * loop a branch names (a try_table names, conservatively, every block open around it).
+   * Blocks in each body, once metered, where control flow joins: every if, try and try_table,
+   * each block a branch names (a try_table names, conservatively, every block open around it),
+   * every loop twice (its header, and the `if` of its fuel check), each bulk instruction's charge
+   * (an `if`) and the entry check.
    */
   joinBlocks: Uint32Array;
   /** Locals each body declares, parameters excluded. */
@@ -148,7 +147,6 @@ export function profileCodeSection(
     flags: new Uint8Array(n),
     meteredBytes: new Float64Array(n),
     depths: new Uint32Array(n),
-    loopDepths: new Uint32Array(n),
     joinBlocks: new Uint32Array(n),
     locals: new Float64Array(n),
     own: new Float64Array(n),
@@ -280,11 +278,9 @@ function scanBody(
   let extra = 0;
   let depth = 0;
   let deepest = 0;
-  // OPEN_LOOP and OPEN_JOINED of each open block, one byte per block open.
+  // OPEN_JOINED of each open block, one byte per block open.
   let open = new Uint8Array(64);
-  let loopDepth = 0;
-  let deepestLoops = 0;
-  let joins = 0;
+  let joins = 1; // the entry check
   let instructions = 0;
   // The byte, copy and table charges are shared objects, the same code all through a body.
   const chargeLengths = new Map<BulkCharge, number>();
@@ -301,6 +297,7 @@ function scanBody(
         if (!charge.size) chargeLengths.set(charge, length);
       }
       extra += length;
+      joins++; // the charge's check
     } else if (opcode === LOOP) flags |= HAS_LOOP | ALWAYS_CHECKED;
     else if (opcode === CALL_INDIRECT || opcode === RETURN_CALL_INDIRECT) flags |= ALWAYS_CHECKED;
     else if (opcode === CALL || opcode === RETURN_CALL) {
@@ -308,16 +305,16 @@ function scanBody(
     }
     if (BLOCK_OPENERS.has(opcode)) {
       if (depth === open.length) open = grown(open);
-      if (opcode === TRY_TABLE) open.fill(OPEN_JOINED, 0, depth);
+      if (opcode === TRY_TABLE) for (let d = 0; d < depth; d++) open[d] |= OPEN_JOINED;
       open[depth] =
-        (opcode === LOOP ? OPEN_LOOP : 0) |
-        (opcode === IF || opcode === TRY || opcode === TRY_TABLE ? OPEN_JOINED : 0);
+        opcode === LOOP || opcode === IF || opcode === TRY || opcode === TRY_TABLE
+          ? OPEN_JOINED
+          : 0;
+      if (opcode === LOOP) joins++; // its fuel check
       depth++;
       if (depth > deepest) deepest = depth;
-      if (opcode === LOOP && ++loopDepth > deepestLoops) deepestLoops = loopDepth;
     } else if ((opcode === END || opcode === DELEGATE) && depth > 0) {
       depth--;
-      loopDepth -= open[depth] & OPEN_LOOP;
       if (open[depth] & OPEN_JOINED) joins++;
     } else if (opcode === BR || opcode === BR_IF)
       joinAt(open, depth, readU32Leb(body, at + 1).value);
@@ -339,7 +336,6 @@ function scanBody(
   // The loop checks are added once what they charge is known (profileCodeSection).
   profile.meteredBytes[i] = localsBytes + (body.length - codeStart) + extra;
   profile.depths[i] = deepest;
-  profile.loopDepths[i] = deepestLoops;
   profile.joinBlocks[i] = joins;
   profile.locals[i] = locals;
   profile.own[i] = own;

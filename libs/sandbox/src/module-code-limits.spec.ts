@@ -62,14 +62,6 @@ function nested(depth: number, opener = 0x02): Uint8Array<ArrayBuffer> {
 }
 
 const withLocals = (count: number) => moduleOf([body([], 0, [1, ...leb(count), I32])]);
-/** One function of `count` i32 locals (and its parameter) in `depth` nested loops (or blocks). */
-function localsNested(count: number, depth: number, opener = 0x03): Uint8Array<ArrayBuffer> {
-  const code = [
-    ...Array<number[]>(depth).fill([opener, 0x40]).flat(),
-    ...Array<number>(depth).fill(0x0b),
-  ];
-  return moduleOf([body(code, 1, [1, ...leb(count), I32])]);
-}
 const codesOf = (bytes: Uint8Array) => findModuleLimitViolations(bytes).map((v) => v.code);
 
 // Bytes a function entry check adds (fuel global 0): global.get, i64.const, i64.le_s, if
@@ -163,58 +155,61 @@ describe('module limits on what V8 compiles', () => {
     ]);
   });
 
-  it('refuses locals times nested loops past 1,000,000 as module_function_too_complex: 30 KB that took 3.5 GB to compile', () => {
-    // 9,999 locals and the parameter: 100 loops deep make 1,000,000, 101 make more.
-    expect(codesOf(localsNested(9_999, 100))).toEqual([]);
-    expect(findModuleLimitViolations(localsNested(9_999, 101))).toEqual([
-      expect.objectContaining({
-        code: 'module_function_too_complex',
-        value: 1_010_000,
-        limit: 1_000_000,
-        message: expect.stringContaining(
-          'function 0 has 10000 locals (parameters included) in 101 nested loops',
-        ),
-      }),
-    ]);
-    // Blocks that are not loops, and that no branch names, cost the compiler nothing per local.
-    expect(codesOf(localsNested(9_999, 5_000, 0x02))).toEqual([]);
-    expect(codesOf(localsNested(10_000, 10_000))).toContain('module_function_too_complex');
-  });
-
-  describe('locals times the blocks where control flow joins, past 2,000,000: module_function_too_complex', () => {
-    // 9,999 locals and the parameter: 200 joins make 2,000,000, 201 make more. Each shape took
-    // 1.1 to 2.2 GB and 5 to 10 s to compile at 9,000 joins (found by a review).
+  describe('locals times the blocks where control flow joins once metered, past 2,000,000: module_function_too_complex', () => {
+    // 9,999 locals and the parameter. The entry check is one join: 199 more make 2,000,000, 200
+    // make more. Each shape took 1.1 to 3.5 GB and 5 to 22 s to compile at 9,000 (found by
+    // reviews).
     const locals = [1, ...leb(9_999), I32];
     const IF = [0x20, 0, 0x04, 0x40, 0x0b]; // local.get 0, if, end
     const BR_IF_BLOCK = [0x02, 0x40, 0x20, 0, 0x0d, 0, 0x0b]; // block, local.get 0, br_if 0, end
-    /** `count` nested blocks, the innermost a br_table naming each of them. */
+    /** `count` nested blocks (or loops), the innermost a br_table naming each of them. */
     const brTableNest = (count: number) => [
       ...Array<number[]>(count).fill([0x02, 0x40]).flat(),
       ...[0x20, 0, 0x0e, ...leb(count - 1)],
       ...Array.from({ length: count }, (_, i) => leb(i)).flat(),
       ...Array<number>(count).fill(0x0b),
     ];
+    const of = (code: number[]) => moduleOf([Uint8Array.from([...locals, ...code, 0x0b])]);
     const tooComplex = (value: number, joins: number): unknown[] => [
       expect.objectContaining({
         code: 'module_function_too_complex',
         value,
         limit: 2_000_000,
         message: expect.stringContaining(
-          `function 0 has 10000 locals (parameters included) and ${joins} blocks where control flow joins`,
+          `function 0 has 10000 locals (parameters included) and ${joins} blocks where control flow joins once metered`,
         ),
       }),
     ];
 
     it.each([
-      ['ifs one after another', (n: number) => Array<number[]>(n).fill(IF).flat()],
-      ['blocks each left by a br_if', (n: number) => Array<number[]>(n).fill(BR_IF_BLOCK).flat()],
-      ['nested blocks a br_table names', brTableNest],
-    ])('%s', (_, code) => {
-      const of = (n: number) => moduleOf([Uint8Array.from([...locals, ...code(n), 0x0b])]);
-      expect(WebAssembly.validate(of(201))).toBe(true);
-      expect(codesOf(of(200))).toEqual([]);
-      expect(findModuleLimitViolations(of(201))).toEqual(tooComplex(2_010_000, 201));
-      expect(findModuleLimitViolations(of(9_000))).toEqual(tooComplex(90_000_000, 9_000));
+      ['ifs one after another', (n: number) => Array<number[]>(n).fill(IF).flat(), 1],
+      [
+        'blocks each left by a br_if',
+        (n: number) => Array<number[]>(n).fill(BR_IF_BLOCK).flat(),
+        1,
+      ],
+      ['nested blocks a br_table names', brTableNest, 1],
+      // Each loop twice: its header, and its fuel check's `if`.
+      ['loops one after another', (n: number) => Array<number[]>(n).fill(LOOP).flat(), 2],
+      [
+        'nested loops',
+        (n: number) => [
+          ...Array<number[]>(n).fill([0x03, 0x40]).flat(),
+          ...Array<number>(n).fill(0x0b),
+        ],
+        2,
+      ],
+      // Each charge's check is an `if`.
+      ['memory.fill one after another', (n: number) => Array<number[]>(n).fill(FILL).flat(), 1],
+    ])('%s', (_, code, each) => {
+      const atLimit = 1_999_999 / 10_000 / each;
+      expect(WebAssembly.validate(of(code(Math.floor(atLimit) + 1)))).toBe(true);
+      expect(codesOf(of(code(Math.floor(atLimit))))).toEqual([]);
+      const over = Math.floor(atLimit) + 1;
+      expect(findModuleLimitViolations(of(code(over)))).toEqual(
+        tooComplex((1 + over * each) * 10_000, 1 + over * each),
+      );
+      expect(codesOf(of(code(9_000)))).toContain('module_function_too_complex');
     });
 
     it('counts a block once however many branches name it, and not a block no branch names', () => {
@@ -224,7 +219,21 @@ describe('module limits on what V8 compiles', () => {
         ...Array<number[]>(5_000).fill([0x02, 0x40]).flat(),
         ...Array<number>(5_000).fill(0x0b),
       ];
-      expect(codesOf(moduleOf([Uint8Array.from([...locals, ...code, 0x0b])]))).toEqual([]);
+      expect(codesOf(of(code))).toEqual([]);
+    });
+
+    it('refuses functions each within the limit that are more than 20,000,000 together', () => {
+      // 10 functions of 10,000 locals and 199 ifs: 2,000,000 each.
+      const fn = Uint8Array.from([...locals, ...Array<number[]>(199).fill(IF).flat(), 0x0b]);
+      expect(codesOf(moduleOf(Array<Uint8Array>(10).fill(fn)))).toEqual([]);
+      expect(findModuleLimitViolations(moduleOf(Array<Uint8Array>(11).fill(fn)))).toEqual([
+        expect.objectContaining({
+          code: 'module_function_too_complex',
+          value: 22_000_000,
+          limit: 20_000_000,
+          message: expect.stringContaining("the module's functions together"),
+        }),
+      ]);
     });
   });
 

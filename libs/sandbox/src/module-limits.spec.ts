@@ -153,8 +153,8 @@ describe('findModuleLimitViolations', () => {
       functionBytes: 256 * 1024,
       nestingDepth: 10_000,
       functionLocals: 10_000,
-      loopLocals: 1_000_000,
       joinLocals: 2_000_000,
+      totalJoinLocals: 20_000_000,
       imports: 1_000,
       exports: 10_000,
     });

@@ -36,20 +36,21 @@ export interface ModuleLimits {
   /** Locals one function declares, parameters excluded. */
   functionLocals: number;
   /**
-   * One function's locals (parameters included) times the loops it has open at once. V8 keeps
-   * the state of every local at each loop it compiles, metered loops more: 10,000 locals in
-   * 10,000 nested loops, a 30 KB module within every other limit, took 3.5 GB to compile.
-   * Measured here at 37 to 48 bytes a unit, so the limit costs at most about 50 MB.
-   */
-  loopLocals: number;
-  /**
-   * One function's locals (parameters included) times its blocks where control flow joins (ifs,
-   * tries, blocks and loops a branch names): V8 keeps the state of every local at each. 9,000
-   * ifs, or blocks each branched to, with 10,000 locals (45 to 63 KB) took 1.1 to 2.2 GB and 5
-   * to 10 s to compile, on the function's first call, past its wall time. Measured here at about
-   * 24 bytes and 0.1 µs a unit, so the limit costs at most about 50 MB and 0.25 s.
+   * One function's locals (parameters included) times its blocks where control flow joins once
+   * metered (ifs, tries, blocks a branch names, loops twice, bulk charges: CodeProfile.joinBlocks):
+   * V8 keeps the state of every local at each. 10,000 locals in 10,000 nested loops (30 KB)
+   * took 3.5 GB to compile; 9,000 ifs, or blocks each branched to, or loops one after another,
+   * with 10,000 locals (27 to 63 KB) took 1.1 to 3.3 GB and 5 to 22 s, on the function's first
+   * call, past its wall time. Measured here at about 24 bytes and 0.1 µs a unit, so the limit
+   * costs at most about 50 MB and 0.25 s.
    */
   joinLocals: number;
+  /**
+   * The same, summed over the module's functions: each is compiled on its first call, one at a
+   * time, so this bounds the time (about 2 s), not the memory. PGlite's PostgreSQL build
+   * (13,729 functions) sums about 2.5 million.
+   */
+  totalJoinLocals: number;
   imports: number;
   exports: number;
 }
@@ -67,8 +68,8 @@ export const DEFAULT_MODULE_LIMITS: Readonly<ModuleLimits> = Object.freeze({
   functionBytes: 256 * 1024,
   nestingDepth: 10_000,
   functionLocals: 10_000,
-  loopLocals: 1_000_000,
   joinLocals: 2_000_000,
+  totalJoinLocals: 20_000_000,
   imports: 1_000,
   exports: 10_000,
 });
@@ -201,12 +202,13 @@ function functionViolations(
   if (!profile) return [];
   const found: ModuleLimitViolation[] = [];
   let metered = 0;
-  const worst = { bytes: -1, depth: -1, locals: -1, complex: -1, joins: -1 };
-  const loopLocals = (i: number) => (paramCounts[i] + profile.locals[i]) * profile.loopDepths[i];
+  let totalJoinLocals = 0;
+  const worst = { bytes: -1, depth: -1, locals: -1, joins: -1 };
   const joinLocals = (i: number) => (paramCounts[i] + profile.locals[i]) * profile.joinBlocks[i];
   for (let i = 0; i < profile.flags.length; i++) {
     const size = meteredBodyBytes(profile, i, true);
     metered += size;
+    totalJoinLocals += joinLocals(i);
     if (
       size > limits.functionBytes &&
       (worst.bytes < 0 || size > meteredBodyBytes(profile, worst.bytes, true))
@@ -222,11 +224,6 @@ function functionViolations(
       (worst.locals < 0 || profile.locals[i] > profile.locals[worst.locals])
     )
       worst.locals = i;
-    if (
-      loopLocals(i) > limits.loopLocals &&
-      (worst.complex < 0 || loopLocals(i) > loopLocals(worst.complex))
-    )
-      worst.complex = i;
     if (
       joinLocals(i) > limits.joinLocals &&
       (worst.joins < 0 || joinLocals(i) > joinLocals(worst.joins))
@@ -264,24 +261,22 @@ function functionViolations(
       limit: limits.functionLocals,
       message: `${fn(worst.locals)} locals: ${profile.locals[worst.locals]}, more than the limit of ${limits.functionLocals}`,
     });
-  if (worst.complex >= 0) {
-    const i = worst.complex;
-    found.push({
-      code: 'module_function_too_complex',
-      value: loopLocals(i),
-      limit: limits.loopLocals,
-      message: `${fn(i)} has ${paramCounts[i] + profile.locals[i]} locals (parameters included) in ${profile.loopDepths[i]} nested loops: ${loopLocals(i)}, more than the limit of ${limits.loopLocals} (compiling it costs memory for each local at each loop); use fewer locals or nest fewer loops`,
-    });
-  }
   if (worst.joins >= 0) {
     const i = worst.joins;
     found.push({
       code: 'module_function_too_complex',
       value: joinLocals(i),
       limit: limits.joinLocals,
-      message: `${fn(i)} has ${paramCounts[i] + profile.locals[i]} locals (parameters included) and ${profile.joinBlocks[i]} blocks where control flow joins (ifs, tries, blocks and loops a branch names): ${joinLocals(i)}, more than the limit of ${limits.joinLocals} (compiling it costs memory for each local at each); use fewer locals or split the function`,
+      message: `${fn(i)} has ${paramCounts[i] + profile.locals[i]} locals (parameters included) and ${profile.joinBlocks[i]} blocks where control flow joins once metered (ifs, tries, blocks a branch names, loops twice, bulk instructions): ${joinLocals(i)}, more than the limit of ${limits.joinLocals} (compiling it costs memory for each local at each); use fewer locals or split the function`,
     });
   }
+  if (worst.joins < 0 && totalJoinLocals > limits.totalJoinLocals)
+    found.push({
+      code: 'module_function_too_complex',
+      value: totalJoinLocals,
+      limit: limits.totalJoinLocals,
+      message: `the module's functions together have locals (parameters included) times blocks where control flow joins of ${totalJoinLocals}, more than the limit of ${limits.totalJoinLocals} (compiling each costs time for each local at each); use fewer locals or fewer, smaller functions`,
+    });
   return found;
 }
 

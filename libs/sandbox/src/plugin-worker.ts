@@ -30,11 +30,14 @@ interface PluginWorkerEvents {
   emitted?: (events: EmittedEvent[]) => void;
   /** A call on `instance` settled or was stopped; may be reported more than once. */
   callEnded(instance: string): void;
-  /** The thread ended (crashed, exited) without being terminated; `reason` says how. */
-  exited?(reason: string): void;
+  /** The thread ended (crashed, exited) without being terminated; `reason` says how, `code` codes it. */
+  exited?(reason: string, code: WorkerDeathCode): void;
 }
 
 /** Everything needed to start one plugin worker. */
+/** How a worker's death is coded: memory_limit when its JavaScript heap ran out. */
+export type WorkerDeathCode = 'runtime_failure' | 'memory_limit';
+
 export interface PluginWorkerOptions {
   init: Omit<WorkerInit, 'bridge' | 'stats' | 'droppedTelemetry'>;
   bridgeBytes: number;
@@ -188,8 +191,11 @@ export class PluginWorker implements SupervisedInstance {
         }
       });
       this.worker.on('error', (error) => {
-        fail(new SandboxError('runtime_failure', `plugin worker failed: ${errorMessage(error)}`));
-        this.die(`the worker failed: ${errorMessage(error)}`);
+        // Its JavaScript heap (resourceLimits) ran out: what the plugin handed a host call was
+        // decoded there, so it is the plugin's memory, coded as such.
+        const code = isOutOfMemory(error) ? 'memory_limit' : 'runtime_failure';
+        fail(new SandboxError(code, `plugin worker failed: ${errorMessage(error)}`));
+        this.die(`the worker failed: ${errorMessage(error)}`, code);
       });
       this.worker.on('exit', (code) => {
         fail(new SandboxError('runtime_failure', `plugin worker exited with code ${code}`));
@@ -276,23 +282,27 @@ export class PluginWorker implements SupervisedInstance {
     if (count > 0) this.options.events.emitted?.([{ kind: 'telemetry_dropped', payload: count }]);
   }
 
-  private die(reason: string): void {
+  private die(reason: string, code: WorkerDeathCode = 'runtime_failure'): void {
     if (this.dead && !this.pending) return;
     this.dead = true;
-    this.options.events.exited?.(reason);
-    this.abort.abort(new SandboxError('runtime_failure', reason));
-    this.pending?.settle(this.lost(reason));
+    this.options.events.exited?.(reason, code);
+    this.abort.abort(new SandboxError(code, reason));
+    this.pending?.settle(this.lost(reason, code));
     this.pending = undefined;
   }
 
-  private lost(reason: string): WorkerCallOutcome {
+  private lost(reason: string, code: WorkerDeathCode = 'runtime_failure'): WorkerCallOutcome {
     return {
       ok: false,
-      error: { code: 'runtime_failure', message: `the plugin worker died: ${reason}` },
+      error: { code, message: `the plugin worker died: ${reason}` },
       resources: { ...this.progress(), wall_ms: 0 },
     };
   }
 }
+
+/** Node's error for a worker that reached its resourceLimits (ERR_WORKER_OUT_OF_MEMORY). */
+const isOutOfMemory = (error: unknown): boolean =>
+  (error as { code?: unknown } | null)?.code === 'ERR_WORKER_OUT_OF_MEMORY';
 
 function pipeLines(stream: Readable, logger: SandboxLogger, plugin: PluginIdentity): void {
   createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) =>

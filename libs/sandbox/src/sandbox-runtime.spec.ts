@@ -139,6 +139,24 @@ describe('SandboxRuntime', () => {
       await stillWorks(instance);
     });
 
+    // Before: 50 MB of malformed UTF-8 handed to a host function was decoded to 50 million UTF-16
+    // units, past the worker's 64 MiB heap, and the worker died (found by a review).
+    it('refuses a host call input over 12 MiB payload_too_large without decoding it', async () => {
+      runtime = makeRuntime({
+        defaults: { ...DEFAULTS, maxMemoryPages: 1024, wallTimeMs: 30_000 },
+      });
+      const instance = await load();
+      const input = Buffer.alloc(13_000_000, 0xff);
+      expect(json((await instance.call('call_echo_host', input)).output)).toEqual({
+        error: {
+          code: 'payload_too_large',
+          message:
+            'the input of echo_host is 13000000 bytes, more than the 12582912 a host call takes',
+        },
+      });
+      await stillWorks(instance);
+    });
+
     it('gives each answer of a constant its own block: what the plugin writes in one stays there', async () => {
       const instance = await load();
       expect(json((await instance.call('overwrite_constant', text('{}'))).output)).toEqual({
@@ -333,6 +351,15 @@ describe('SandboxRuntime', () => {
         code: 'host_call_limit',
         resources: { host_calls: DEFAULTS.maxHostCalls + 1 },
       });
+    });
+
+    it('codes a worker whose JavaScript heap ran out memory_limit, and replaces it', async () => {
+      const instance = await load();
+      await expect(instance.call('call_exhaust_heap', text('{}'))).rejects.toMatchObject({
+        code: 'memory_limit',
+        message: expect.stringContaining('the plugin worker died'),
+      });
+      await stillWorks(instance);
     });
 
     it('replaces a worker that died under a call', async () => {

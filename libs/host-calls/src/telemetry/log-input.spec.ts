@@ -95,4 +95,17 @@ describe('decodeLogInput', () => {
       { numRuns: 2000 },
     );
   });
+
+  // Before: 50 MB of malformed UTF-8 decoded to 50 million UTF-16 units filled the worker's heap
+  // (64 MiB) and killed it (found by a review).
+  it('decodes at most 1 MiB and one byte of a message: still longer than any line cap', () => {
+    const head = bytes('{"level":"warn","message":"');
+    const block = Buffer.concat([head, Buffer.alloc(3 * 1024 * 1024, 0xff), bytes('"}')]);
+    const read = decodeLogInput(block);
+    expect(read?.level).toBe('warn');
+    expect(read?.message).toBe(
+      decodeUtf8Escaped(block, head.length, head.length + 1024 * 1024 + 1),
+    );
+    expect(read?.message.length).toBe(1024 * 1024 + 1);
+  });
 });

@@ -6,6 +6,13 @@ const BACKSLASH = 0x5c;
 const FIRST_PRINTABLE = 0x20;
 const HEAD = Buffer.from('{"level":"', 'utf8');
 const TAIL_BYTES = 2; // "}
+/**
+ * Bytes of a message decoded at most: one more than the longest line an operator may allow
+ * (EXECUTOR_MAX_LOG_BYTES, at most 1 MiB), so a message cut here is still cut, and marked, by
+ * the line cap. A message of tens of MiB of malformed UTF-8, each byte decoded to a UTF-16 unit,
+ * filled the worker's heap.
+ */
+const MESSAGE_HEAD_BYTES = 1024 * 1024 + 1;
 // Each level with what follows it up to the message, by the level's first byte (all differ).
 const LEVEL_HEADS = new Map(
   LOG_LEVELS.map((level) => [
@@ -34,7 +41,10 @@ export function decodeLogInput(bytes: Buffer): { level: LogLevel; message: strin
     const byte = bytes[i];
     if (byte === QUOTE || byte === BACKSLASH || byte < FIRST_PRINTABLE) return undefined;
   }
-  return { level: head.level, message: decodeUtf8Escaped(bytes, start, end) };
+  return {
+    level: head.level,
+    message: decodeUtf8Escaped(bytes, start, Math.min(end, start + MESSAGE_HEAD_BYTES)),
+  };
 }
 
 function matches(bytes: Buffer, at: number, expected: Buffer): boolean {

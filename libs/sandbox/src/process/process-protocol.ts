@@ -6,6 +6,7 @@ import type { CallLimits, CallResources } from '../call-limits.js';
 import type { InputCheckSpec } from '../input-check.js';
 import type { OperatorPolicy } from '../host-api.js';
 import type { SandboxErrorCode } from '../sandbox-error.js';
+import type { WorkerDeathCode } from '../plugin-worker.js';
 import type { PluginSpec } from '../sandbox-runtime.js';
 
 /**
@@ -82,6 +83,7 @@ export type FromSandboxProcess =
       type: 'instance_exited';
       instance: string;
       reason: string;
+      code: WorkerDeathCode;
       progress: CallProgress;
       droppedTelemetry: number;
     }

@@ -208,6 +208,16 @@ describe('ProcessSandboxRuntime: one OS process per plugin version', () => {
     expect(crashes).toEqual([]);
   });
 
+  it('codes a worker whose JavaScript heap ran out memory_limit across the process boundary', async () => {
+    const p = await load('test.worker-heap');
+    await expect(p.call('call_exhaust_heap', text('{}'))).rejects.toMatchObject({
+      code: 'memory_limit',
+      message: expect.stringContaining('the plugin worker died'),
+    });
+    expect(decode((await p.call('echo', text('after'))).output)).toBe('after');
+    expect(crashes).toEqual([]);
+  });
+
   it('runs concurrent calls on instances of their own, up to instancesPerPlugin', async () => {
     const p = await load('test.two', plugin, { limits: { wallTimeMs: 2000 }, instances: 2 });
     const spinning = p.call('spin', text('')).catch((error: unknown) => error);

@@ -65,7 +65,7 @@ export class RemoteInstances implements InstanceHost {
       case 'instance_exited':
         this.countUnsentDrops(message.droppedTelemetry);
         return instance?.lost(
-          { code: 'runtime_failure', message: `the plugin worker died: ${message.reason}` },
+          { code: message.code, message: `the plugin worker died: ${message.reason}` },
           message.progress,
         );
       case 'instance_halted':

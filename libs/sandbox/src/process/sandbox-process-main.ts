@@ -103,11 +103,11 @@ async function startInstance(
             if (event.kind === 'telemetry_dropped')
               unsentDrops.set(instance, (unsentDrops.get(instance) ?? 0) + event.payload);
         },
-        exited: (reason) => {
+        exited: (reason, code) => {
           const progress = workers.get(instance)?.progress() ?? UNKNOWN_PROGRESS;
           workers.delete(instance);
           const droppedTelemetry = takeUnsentDrops(instance);
-          send({ type: 'instance_exited', instance, reason, progress, droppedTelemetry });
+          send({ type: 'instance_exited', instance, reason, code, progress, droppedTelemetry });
         },
       },
     });

@@ -17,6 +17,7 @@ export const TEST_HOST_FUNCTION_NAMES = [
   'explode',
   'unserializable',
   'crash_worker',
+  'exhaust_heap',
   'constant',
   'abort_process',
   'hoard',
@@ -55,6 +56,11 @@ export const createHostFunctions: HostFunctionFactory = (env) =>
     },
     unserializable: () => ({ big: 1n }),
     crash_worker: () => process.exit(3),
+    // Fills the worker's JavaScript heap until its resourceLimits end it.
+    exhaust_heap: () => {
+      const kept: number[][] = [];
+      for (;;) kept.push(new Array<number>(1 << 20).fill(kept.length));
+    },
     // The same frozen answer every time, as `log` gives `{ok: true}`.
     constant: () => CONSTANT,
     // What a V8 fatal error or a native crash in a worker does: the whole process aborts (SIGABRT,

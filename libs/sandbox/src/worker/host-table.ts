@@ -7,6 +7,15 @@ import type { KernelMemory } from './kernel-memory.js';
 
 type ExtismHostFunction = (context: unknown, offset: bigint) => bigint;
 
+/**
+ * Bytes of a host call's input read at most, but in a form the function decodes itself (a `log`
+ * line). The rest is decoded in the worker's JavaScript heap (64 MiB, WORKER_RESOURCE_LIMITS),
+ * where a byte may become a UTF-16 unit and JSON.parse copies the text: 12 MiB take at most 48 MB.
+ * Before, 50 MB of malformed UTF-8 handed to `log` ended the worker (found by a review). A file
+ * of the default EXECUTOR_MAX_FILE_BYTES (8 MiB) written as base64 fits.
+ */
+export const MAX_HOST_INPUT_BYTES = 12 * 1024 * 1024;
+
 const hostError = (code: HostCallErrorCode, message: string): HostError => ({
   error: { code, message },
 });
@@ -47,6 +56,11 @@ function callWithJson(block: Buffer | null, fn: JsonHostFunction, name: string):
   let input: unknown;
   try {
     const decoded = block && fn.decodeInput ? fn.decodeInput(block) : undefined;
+    if (decoded === undefined && block && block.length > MAX_HOST_INPUT_BYTES)
+      return hostError(
+        'payload_too_large',
+        `the input of ${name} is ${block.length} bytes, more than the ${MAX_HOST_INPUT_BYTES} a host call takes`,
+      );
     input = decoded !== undefined ? decoded : JSON.parse(block ? decodeUtf8Escaped(block) : '');
   } catch {
     return hostError('bad_request', `the input of ${name} is not JSON`);
