@@ -104,7 +104,7 @@ async function check(
       '/specVersion',
       bom.specVersion,
     );
-  const problems = await schemaProblems(read.text, bom.specVersion);
+  const problems = await schemaProblems(bom, bom.specVersion);
   if (problems.length > 0)
     return { ok: false, findings: problems.slice(0, MAX_SCHEMA_FINDINGS).map(schemaFinding) };
 

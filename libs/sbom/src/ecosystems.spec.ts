@@ -12,6 +12,12 @@ describe('purlPackage', () => {
     ['pkg:nuget/Newtonsoft.Json@12.0.1', 'NuGet', 'newtonsoft.json', '12.0.1'],
     ['pkg:gem/rails@6.0.0', 'RubyGems', 'rails', '6.0.0'],
     ['pkg:composer/Laravel/Framework@8.0.0', 'Packagist', 'laravel/framework', '8.0.0'],
+    // A leading v means nothing in these: read as a word, it sorted below every release.
+    ['pkg:composer/symfony/http-kernel@v5.4.3', 'Packagist', 'symfony/http-kernel', '5.4.3'],
+    ['pkg:pypi/pyyaml@v5.3.1', 'PyPI', 'pyyaml', '5.3.1'],
+    ['pkg:pypi/pyyaml@V5.3.1', 'PyPI', 'pyyaml', '5.3.1'],
+    ['pkg:golang/github.com/example/router@V1.3.0', 'Go', 'github.com/example/router', '1.3.0'],
+    ['pkg:gem/rails@v6.0.0', 'RubyGems', 'rails', 'v6.0.0'],
   ])('maps %s to %s %s %s', (purl, ecosystem, name, version) => {
     const pkg = purlPackage(purl);
     expect(pkg).toMatchObject({ ecosystem, version });
@@ -22,6 +28,7 @@ describe('purlPackage', () => {
     expect(purlPackage('pkg:npm/lodash', '4.17.20')?.version).toBe('4.17.20');
     expect(purlPackage('pkg:npm/lodash@1.0.0', '2.0.0')?.version).toBe('1.0.0');
     expect(purlPackage('pkg:npm/lodash')?.version).toBeUndefined();
+    expect(purlPackage('pkg:composer/symfony/http-kernel', 'v5.4.3')?.version).toBe('5.4.3');
   });
 
   it.each([

@@ -33,6 +33,14 @@ const BY_PURL_TYPE = new Map<string, EcosystemRules>([
   ['composer', { ecosystem: 'Packagist', name: joined('/'), order: dottedOrder }],
 ]);
 
+/**
+ * Ecosystems whose versions may carry a leading `v` that means nothing: Go module versions always
+ * do; PEP 440 normalises `v1.0` to `1.0`; Composer drops it (its tags and composer.lock keep it).
+ * Read as a pre-release word by the dotted order, `v5.4.3` sorted below `5.0.0` and slipped
+ * out of every range (found by a review).
+ */
+const V_PREFIXED = new Set(['Go', 'PyPI', 'Packagist']);
+
 const BY_ECOSYSTEM = new Map([...BY_PURL_TYPE.values()].map((rules) => [rules.ecosystem, rules]));
 
 /** The order of an ECOSYSTEM range of `ecosystem` (the generic dotted order when unknown). */
@@ -61,7 +69,10 @@ export interface PurlPackage {
   ecosystem: string;
   /** The OSV package name (Maven `group:artifact`, npm `@scope/name`, Go module path). */
   name: string;
-  /** The version to match, from the purl, else the component's `version` (Go: without `v`). */
+  /**
+   * The version to match, from the purl, else the component's `version` (Go, PyPI, Packagist:
+   * without a leading `v`).
+   */
   version: string | undefined;
   order: VersionOrder;
 }
@@ -81,6 +92,7 @@ export function purlPackage(purl: string, componentVersion?: string): PurlPackag
   const name = rules?.name(parsed.namespace ?? undefined, parsed.name);
   if (!rules || !name) return undefined;
   let version = parsed.version ?? componentVersion;
-  if (version !== undefined && rules.ecosystem === 'Go') version = version.replace(/^v/, '');
+  if (version !== undefined && V_PREFIXED.has(rules.ecosystem))
+    version = version.replace(/^[vV](?=\d)/, '');
   return { ecosystem: rules.ecosystem, name, version, order: rules.order };
 }
