@@ -21,6 +21,19 @@ export const AuditQuery = Type.Object(
 );
 export type AuditQuery = Static<typeof AuditQuery>;
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * `filters` with an `actor` that is a key id in lower case, as events record it: the key routes
+ * take a key id in either case (RFC 9562 §4), and an auditor searching by its upper-case
+ * spelling was told the key did nothing. Service names (`gateway`) stay as they are.
+ */
+export function withCanonicalActor<Filters extends { actor?: string }>(filters: Filters): Filters {
+  return filters.actor !== undefined && UUID.test(filters.actor)
+    ? { ...filters, actor: filters.actor.toLowerCase() }
+    : filters;
+}
+
 /** The filters of an export: those of a query, without the page size. */
 export const AuditExportQuery = Type.Object(ExportFilters, { additionalProperties: false });
 export type AuditExportQuery = Static<typeof AuditExportQuery>;

@@ -9,7 +9,12 @@ import { Roles } from '../auth/roles.js';
 import { openApiSchema } from '../http/openapi-schema.js';
 import { SchemaPipe } from '../http/schema.pipe.js';
 import { AuditExport } from './audit-export.js';
-import { ApiAuditFilters, AuditExportQuery, AuditQuery } from './audit-filters.js';
+import {
+  ApiAuditFilters,
+  AuditExportQuery,
+  AuditQuery,
+  withCanonicalActor,
+} from './audit-filters.js';
 import { AuditVerify, ChainVerdictSchema } from './audit-verify.js';
 import { RequestContext } from '../http/request-context.decorator.js';
 
@@ -38,7 +43,7 @@ export class AuditController {
     q: AuditQuery,
     @RequestContext() context: MessageContext,
   ) {
-    return this.bus.request(RequestSubjects.AuditQuery, q, { context });
+    return this.bus.request(RequestSubjects.AuditQuery, withCanonicalActor(q), { context });
   }
 
   /** Every matching event, one JSON object per line, for SIEM tools. */
@@ -63,7 +68,7 @@ export class AuditController {
         () => true,
         () => false,
       );
-    await this.exporter.stream(q, res, context, stillValid);
+    await this.exporter.stream(withCanonicalActor(q), res, context, stillValid);
   }
 
   /** Recomputes the hash chain from the first record to the last. */
