@@ -11,6 +11,7 @@ import type { PolicyGate } from './policy-gate.js';
 import type { RunnableVersions } from './runnable-versions.js';
 import { applyChange, changeOf } from './version-record.js';
 import type { VersionTable } from './version-table.js';
+import { SecretAccess } from '../secrets/secret-access.js';
 import { LifecycleService } from './lifecycle.service.js';
 import { PluginEvents } from '../lifecycle/plugin-events.js';
 import { messageContext } from '@convergio/messaging';
@@ -81,6 +82,10 @@ function lifecycle(options: {
     { violations: () => [] } as unknown as PolicyGate,
     new PluginEvents(bus.asBusClient()),
     versions,
+    // As if `s3cr3t-Value` had been released to a version of the plugin.
+    {
+      scrub: (_plugin: string, text: string) => text.replaceAll('s3cr3t-Value', '[REDACTED]'),
+    } as unknown as SecretAccess,
   );
   return { service, unloaded, published: bus.published, loads: () => loads };
 }
@@ -193,6 +198,17 @@ describe('LifecycleService: an approved version that does not load', () => {
       reason: 'load_failed',
       message: expect.stringMatching(/^artifact_not_found: .*no such module/),
     });
+  });
+
+  // A start function can read back what an earlier version wrote to the plugin's files, and fail
+  // with it (found by a review).
+  it("scrubs a value released to the plugin from the load failure's message", async () => {
+    expect(
+      await crashOf(new SandboxError('plugin_error', 'start failed with s3cr3t-Value')),
+    ).toMatchObject({ reason: 'plugin_error', message: expect.stringContaining('[REDACTED]') });
+    expect(
+      JSON.stringify(await crashOf(new SandboxError('plugin_error', 'start: s3cr3t-Value'))),
+    ).not.toContain('s3cr3t-Value');
   });
 
   it('tries a load that ran out of start time again, with backoff, and records no crash', async () => {

@@ -23,6 +23,7 @@ import { PluginHost } from '../invocations/plugin-host.js';
 import { INSTANCE } from '../lifecycle/instance.js';
 import { PluginEvents, type Crash, type UnloadReason } from '../lifecycle/plugin-events.js';
 import { PolicyGate } from './policy-gate.js';
+import { SecretAccess } from '../secrets/secret-access.js';
 import { RunnableVersions } from './runnable-versions.js';
 import type { RunnableRecord } from './version-record.js';
 import { VersionTable } from './version-table.js';
@@ -48,6 +49,7 @@ export class LifecycleService
     private readonly gate: PolicyGate,
     private readonly events: PluginEvents,
     private readonly versions: RunnableVersions,
+    private readonly secrets: SecretAccess,
   ) {}
 
   onModuleInit(): void {
@@ -164,8 +166,11 @@ export class LifecycleService
         this.log.warn(`${v.pluginId}@${v.version} not loaded at approval: ${String(error)}`);
         return;
       }
-      // Approved but unloadable (e.g. an import outside the allowlist): calls will report it.
-      this.log.error(`${v.pluginId}@${v.version} did not load: ${String(error)}`);
+      // Approved but unloadable (e.g. an import outside the allowlist): calls will report it. A
+      // start function's words (a trap, error_set) may hold a value released to the plugin.
+      const failure = loadFailure(error);
+      failure.message = this.secrets.scrub(v.pluginId, failure.message);
+      this.log.error(`${v.pluginId}@${v.version} did not load: ${failure.message}`);
       if (notPluginsFault(error) && retry < LOAD_RETRIES) {
         const delay = FIRST_LOAD_RETRY_MS * 2 ** retry;
         setTimeout(() => {
@@ -179,7 +184,7 @@ export class LifecycleService
       await this.events.crashed(
         v.pluginId,
         v.version,
-        { function: LOAD_CRASH_FUNCTION, ...loadFailure(error), resources: { wall_ms: 0 } },
+        { function: LOAD_CRASH_FUNCTION, ...failure, resources: { wall_ms: 0 } },
         context,
       );
     }

@@ -64,6 +64,7 @@ describe('LifecycleService with real sandbox processes: a superseded version', (
     gate,
     events,
     versions,
+    new SecretAccess(bus.asBusClient()),
   );
 
   /** Approves a version, as the watch and this replica's consumer both see it. */
