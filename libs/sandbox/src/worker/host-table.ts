@@ -14,7 +14,7 @@ type ExtismHostFunction = (context: unknown, offset: bigint) => bigint;
  * Before, 50 MB of malformed UTF-8 handed to `log` ended the worker (found by a review). A file
  * of the default EXECUTOR_MAX_FILE_BYTES (8 MiB) written as base64 fits.
  */
-export const MAX_HOST_INPUT_BYTES = 12 * 1024 * 1024;
+const MAX_HOST_INPUT_BYTES = 12 * 1024 * 1024;
 
 const hostError = (code: HostCallErrorCode, message: string): HostError => ({
   error: { code, message },
