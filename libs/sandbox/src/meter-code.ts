@@ -280,6 +280,9 @@ function scanBody(
   let deepest = 0;
   // OPEN_JOINED of each open block, one byte per block open.
   let open = new Uint8Array(64);
+  // Every block open below this depth is one a try_table names (marking each at the try_table
+  // would cost the depth each time: quadratic in nested try_tables).
+  let joinedBelow = 0;
   let joins = 1; // the entry check
   let instructions = 0;
   // The byte, copy and table charges are shared objects, the same code all through a body.
@@ -305,7 +308,7 @@ function scanBody(
     }
     if (BLOCK_OPENERS.has(opcode)) {
       if (depth === open.length) open = grown(open);
-      if (opcode === TRY_TABLE) for (let d = 0; d < depth; d++) open[d] |= OPEN_JOINED;
+      if (opcode === TRY_TABLE && depth > joinedBelow) joinedBelow = depth;
       open[depth] =
         opcode === LOOP || opcode === IF || opcode === TRY || opcode === TRY_TABLE
           ? OPEN_JOINED
@@ -315,7 +318,9 @@ function scanBody(
       if (depth > deepest) deepest = depth;
     } else if ((opcode === END || opcode === DELEGATE) && depth > 0) {
       depth--;
-      if (open[depth] & OPEN_JOINED) joins++;
+      if (open[depth] & OPEN_JOINED || depth < joinedBelow) joins++;
+      // A block opened at this depth from now on is not around the try_table.
+      if (joinedBelow > depth) joinedBelow = depth;
     } else if (opcode === BR || opcode === BR_IF)
       joinAt(open, depth, readU32Leb(body, at + 1).value);
     else if (opcode === BR_TABLE) {

@@ -222,6 +222,23 @@ describe('module limits on what V8 compiles', () => {
       expect(codesOf(of(code))).toEqual([]);
     });
 
+    it('counts the blocks around a try_table, not those beside it, in time linear in the code', () => {
+      const TRY_TABLE = [0x1f, 0x40, 0x00]; // try_table with no catch clause
+      const nest = (opener: number[], n: number) => [
+        ...Array<number[]>(n).fill(opener).flat(),
+        ...Array<number>(n).fill(0x0b),
+      ];
+      // 199 blocks around one try_table: 1 + 199 + 1 joins.
+      const around = [...Array<number[]>(199).fill([0x02, 0x40]).flat(), ...TRY_TABLE, 0x0b];
+      expect(findModuleLimitViolations(of([...around, ...Array<number>(199).fill(0x0b)]))).toEqual(
+        tooComplex(2_010_000, 201),
+      );
+      // The same blocks after it, beside it: only the try_table joins.
+      expect(codesOf(of([...TRY_TABLE, 0x0b, ...nest([0x02, 0x40], 199)]))).toEqual([]);
+      // A million nested try_tables: marking every block around each one was quadratic (hours).
+      expect(codesOf(of(nest(TRY_TABLE, 1_000_000)))).toContain('module_nesting_too_deep');
+    });
+
     it('refuses functions each within the limit that are more than 20,000,000 together', () => {
       // 10 functions of 10,000 locals and 199 ifs: 2,000,000 each.
       const fn = Uint8Array.from([...locals, ...Array<number[]>(199).fill(IF).flat(), 0x0b]);
