@@ -34,10 +34,10 @@ interface PluginWorkerEvents {
   exited?(reason: string, code: WorkerDeathCode): void;
 }
 
-/** Everything needed to start one plugin worker. */
 /** How a worker's death is coded: memory_limit when its JavaScript heap ran out. */
 export type WorkerDeathCode = 'runtime_failure' | 'memory_limit';
 
+/** Everything needed to start one plugin worker. */
 export interface PluginWorkerOptions {
   init: Omit<WorkerInit, 'bridge' | 'stats' | 'droppedTelemetry'>;
   bridgeBytes: number;

@@ -1,4 +1,4 @@
-import { packageKey, purlPackage } from './ecosystems.js';
+import { ecosystemOrder, packageKey, purlPackage } from './ecosystems.js';
 
 describe('purlPackage', () => {
   it.each([
@@ -38,5 +38,19 @@ describe('purlPackage', () => {
     'pkg:npm/a@1?x=%ZZ',
   ])('matches nothing for %s', (purl) => {
     expect(purlPackage(purl)).toBeUndefined();
+  });
+});
+
+describe('ecosystemOrder', () => {
+  // A database spelling v5.4.3 matches a component's 5.4.3 where the v means nothing.
+  it.each(['PyPI', 'Packagist'])('reads a leading v as nothing, on both sides, for %s', (e) => {
+    const order = ecosystemOrder(e);
+    expect(order('v5.4.3', '5.4.3')).toBe(0);
+    expect(order('5.4.3', 'v5.4.4')).toBeLessThan(0);
+    expect(order('V5.0.0', '5.4.3')).toBeLessThan(0);
+  });
+
+  it('keeps a leading v a word where it is one (RubyGems)', () => {
+    expect(ecosystemOrder('RubyGems')('v5.4.3', '5.0.0')).toBeLessThan(0);
   });
 });

@@ -15,6 +15,15 @@ const joined =
   (namespace: string | undefined, name: string): string =>
     namespace ? `${namespace}${separator}${name}` : name;
 
+/** A leading `v` before a digit, which means nothing in the ecosystems of {@link V_PREFIXED}. */
+const withoutV = (version: string) => version.replace(/^[vV](?=\d)/, '');
+
+/** `order` reading a leading `v` as nothing, on both sides (a component's and the database's). */
+const vPrefixFree =
+  (order: VersionOrder): VersionOrder =>
+  (a, b) =>
+    order(withoutV(a), withoutV(b));
+
 /**
  * purl types (https://github.com/package-url/purl-spec) this lib matches, with their OSV
  * ecosystem. npm, crates.io, Go, Hex and Pub versions are SemVer; the others use the generic
@@ -26,18 +35,19 @@ const BY_PURL_TYPE = new Map<string, EcosystemRules>([
   ['golang', { ecosystem: 'Go', name: joined('/'), order: semverOrder }],
   ['hex', { ecosystem: 'Hex', name: joined('/'), order: semverOrder }],
   ['pub', { ecosystem: 'Pub', name: joined('/'), order: semverOrder }],
-  ['pypi', { ecosystem: 'PyPI', name: joined('/'), order: dottedOrder }],
+  ['pypi', { ecosystem: 'PyPI', name: joined('/'), order: vPrefixFree(dottedOrder) }],
   ['maven', { ecosystem: 'Maven', name: (ns, name) => ns && `${ns}:${name}`, order: dottedOrder }],
   ['nuget', { ecosystem: 'NuGet', name: joined('/'), order: dottedOrder }],
   ['gem', { ecosystem: 'RubyGems', name: joined('/'), order: dottedOrder }],
-  ['composer', { ecosystem: 'Packagist', name: joined('/'), order: dottedOrder }],
+  ['composer', { ecosystem: 'Packagist', name: joined('/'), order: vPrefixFree(dottedOrder) }],
 ]);
 
 /**
  * Ecosystems whose versions may carry a leading `v` that means nothing: Go module versions always
  * do; PEP 440 normalises `v1.0` to `1.0`; Composer drops it (its tags and composer.lock keep it).
  * Read as a pre-release word by the dotted order, `v5.4.3` sorted below `5.0.0` and slipped
- * out of every range (found by a review).
+ * out of every range (found by a review). The component's version is read without it, and PyPI's
+ * and Packagist's order drop it on both sides, so a database spelling `v5.4.3` matches too.
  */
 const V_PREFIXED = new Set(['Go', 'PyPI', 'Packagist']);
 
@@ -92,7 +102,6 @@ export function purlPackage(purl: string, componentVersion?: string): PurlPackag
   const name = rules?.name(parsed.namespace ?? undefined, parsed.name);
   if (!rules || !name) return undefined;
   let version = parsed.version ?? componentVersion;
-  if (version !== undefined && V_PREFIXED.has(rules.ecosystem))
-    version = version.replace(/^[vV](?=\d)/, '');
+  if (version !== undefined && V_PREFIXED.has(rules.ecosystem)) version = withoutV(version);
   return { ecosystem: rules.ecosystem, name, version, order: rules.order };
 }

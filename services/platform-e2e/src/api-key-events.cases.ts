@@ -144,6 +144,7 @@ describe('API keys: every change audited with its actor, never the key; admin ke
       [admin.key, '00000000-0000-4000-8000-000000000000', 404, 'not_found'],
       [admin.key, revoked.id, 409, 'invalid_state'],
       [admin.key, 'not-a-uuid', 400, 'validation_failed'],
+      [admin.key, 'urn:uuid:00000000-0000-4000-8000-000000000000', 404, 'not_found'],
     ];
     for (const [key, id, status, code] of refusals) {
       const res = await api().post(`/v1/api-keys/${id}/rotate`).set(bearer(key)).expect(status);

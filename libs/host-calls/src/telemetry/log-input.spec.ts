@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { LOG_LEVELS } from '@convergio/policy';
+import { MAX_SECRET_VALUE_BYTES } from '@convergio/contracts';
+import { LOG_LEVELS, logMessageHeadBytes } from '@convergio/policy';
 import { decodeUtf8Escaped } from '@convergio/sandbox';
 import { decodeLogInput } from './log-input.js';
 
@@ -98,14 +99,13 @@ describe('decodeLogInput', () => {
 
   // Before: 50 MB of malformed UTF-8 decoded to 50 million UTF-16 units filled the worker's heap
   // (64 MiB) and killed it (found by a review).
-  it('decodes at most 1 MiB and one byte of a message: still longer than any line cap', () => {
+  it('decodes at most what the largest line cap and the longest secret read of a message', () => {
+    const headBytes = logMessageHeadBytes(1024 * 1024, ['x'.repeat(MAX_SECRET_VALUE_BYTES)]);
     const head = bytes('{"level":"warn","message":"');
-    const block = Buffer.concat([head, Buffer.alloc(3 * 1024 * 1024, 0xff), bytes('"}')]);
+    const block = Buffer.concat([head, Buffer.alloc(8 * 1024 * 1024, 0xff), bytes('"}')]);
     const read = decodeLogInput(block);
     expect(read?.level).toBe('warn');
-    expect(read?.message).toBe(
-      decodeUtf8Escaped(block, head.length, head.length + 1024 * 1024 + 1),
-    );
-    expect(read?.message.length).toBe(1024 * 1024 + 1);
+    expect(read?.message).toBe(decodeUtf8Escaped(block, head.length, head.length + headBytes));
+    expect(headBytes).toBeGreaterThan(3 * (1024 * 1024 + MAX_SECRET_VALUE_BYTES));
   });
 });

@@ -1,4 +1,5 @@
-import { LOG_LEVELS, type LogLevel } from '@convergio/policy';
+import { MAX_SECRET_VALUE_BYTES } from '@convergio/contracts';
+import { LOG_LEVELS, logMessageHeadBytes, type LogLevel } from '@convergio/policy';
 import { decodeUtf8Escaped } from '@convergio/sandbox';
 
 const QUOTE = 0x22;
@@ -7,12 +8,13 @@ const FIRST_PRINTABLE = 0x20;
 const HEAD = Buffer.from('{"level":"', 'utf8');
 const TAIL_BYTES = 2; // "}
 /**
- * Bytes of a message decoded at most: one more than the longest line an operator may allow
- * (EXECUTOR_MAX_LOG_BYTES, at most 1 MiB), so a message cut here is still cut, and marked, by
- * the line cap. A message of tens of MiB of malformed UTF-8, each byte decoded to a UTF-16 unit,
- * filled the worker's heap.
+ * Bytes of a message decoded at most: what the line cap reads of a message at the largest cap an
+ * operator may set (EXECUTOR_MAX_LOG_BYTES, at most 1 MiB) and the longest secret value
+ * (logMessageHeadBytes): a message cut here is redacted, cut and marked as if it had been read
+ * whole. A message of tens of MiB of malformed UTF-8, each byte decoded to a UTF-16 unit, filled
+ * the worker's heap.
  */
-const MESSAGE_HEAD_BYTES = 1024 * 1024 + 1;
+const MESSAGE_HEAD_BYTES = logMessageHeadBytes(1024 * 1024, ['x'.repeat(MAX_SECRET_VALUE_BYTES)]);
 // Each level with what follows it up to the message, by the level's first byte (all differ).
 const LEVEL_HEADS = new Map(
   LOG_LEVELS.map((level) => [

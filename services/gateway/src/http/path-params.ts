@@ -58,10 +58,13 @@ export const SignerIdParam = new PathParam('signer id', SignerIdSchema);
 /** The `{id}` of secret routes. */
 export const SecretIdParam = new PathParam('secret id', SecretIdSchema);
 /**
- * The `{id}` of API key routes, in lower case: a UUID is read in either case (RFC 9562 §4), and
- * the key's id is one string wherever it is compared (cache, events, approvals withdrawn).
+ * The `{id}` of API key routes, in lower case and without the `urn:uuid:` prefix the `uuid`
+ * format admits (RFC 9562 §4, §7): the key's id is one string wherever it is compared (cache,
+ * events, approvals withdrawn), and one PostgreSQL reads (it refused the URN with a 500).
  */
-export const ApiKeyIdParam = new PathParam('API key id', ApiKeyIdSchema, (id) => id.toLowerCase());
+export const ApiKeyIdParam = new PathParam('API key id', ApiKeyIdSchema, (id) =>
+  id.toLowerCase().replace(/^urn:uuid:/, ''),
+);
 
 /** OpenAPI for routes under `{id}` (a plugin id) and, with `version`, `{version}`. */
 export const ApiPluginPath = (options: { version?: boolean } = {}) =>
