@@ -52,4 +52,42 @@ describe('AuditExport', () => {
     expect(out.body()).toBe('{"seq":1}\n{"seq":2}\n');
     expect(out.raw.destroyed).toBe(true);
   });
+
+  // Before: each page that waited for the client left a 'close' listener on the response.
+  it('leaves no listener behind for the pages it waited on', async () => {
+    const pages = 50;
+    const bus = {
+      request: (_subject: string, query: { cursor?: string }) => {
+        const page = Number(query.cursor ?? 0);
+        return Promise.resolve({
+          events: [{ seq: page + 1 }],
+          next_cursor: page < pages - 1 ? String(page + 1) : null,
+        });
+      },
+    } as unknown as BusClient;
+    // A reader that takes each write only after the export has started waiting for it.
+    const raw = Object.assign(new PassThrough({ highWaterMark: 1 }), {
+      writeHead: () => undefined,
+    });
+    raw.on('data', () => raw.pause());
+    const reading = setInterval(() => raw.resume(), 1);
+    const listeners: number[] = [];
+    const write = raw.write.bind(raw);
+    raw.write = ((chunk: string) => {
+      listeners.push(raw.listenerCount('close'));
+      return write(chunk);
+    }) as typeof raw.write;
+    try {
+      await new AuditExport(bus).stream(
+        {},
+        { hijack: () => undefined, raw } as unknown as FastifyReply,
+        context,
+        () => Promise.resolve(true),
+      );
+    } finally {
+      clearInterval(reading);
+    }
+    expect(listeners).toHaveLength(pages);
+    expect(Math.max(...listeners)).toBeLessThanOrEqual(listeners[0] + 1);
+  });
 });

@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import { Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { RequestSubjects } from '@convergio/contracts';
@@ -48,8 +47,7 @@ export class AuditExport {
       for (;;) {
         const lines = page.events.map((e) => `${JSON.stringify(e)}\n`).join('');
         // A client that goes away never drains: its close ends the wait too.
-        if (lines && !res.write(lines))
-          await Promise.race([once(res, 'drain'), once(res, 'close')]);
+        if (lines && !res.write(lines)) await drainedOrClosed(res);
         if (page.next_cursor === null || res.destroyed) break;
         if (!(await stillValid())) {
           this.log.warn('audit export cut: its API key was revoked, or its secret expired');
@@ -64,4 +62,21 @@ export class AuditExport {
       res.destroy();
     }
   }
+}
+
+/**
+ * Resolves when `res` drains or closes, leaving no listener behind: racing two `once` promises
+ * left the loser's listener on the response, one per page of a long export (MaxListeners
+ * warnings past ten).
+ */
+function drainedOrClosed(res: NodeJS.WritableStream): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.once('drain', done);
+    res.once('close', done);
+  });
 }
