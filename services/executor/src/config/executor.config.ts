@@ -101,7 +101,7 @@ export const ExecutorLimitsEnv = {
     1,
     1024 * 1024 * 1024,
     8 * 1024 * 1024,
-    'largest file a plugin may read or write, bytes',
+    'largest file a plugin may read or write, bytes; what one fs_write sends is also bounded by the 12 MiB a host call takes (about 9 MiB as base64)',
   ),
   EXECUTOR_HTTP_TIMEOUT_MS: int(100, 60_000, 10_000, 'time of one http_request, ms'),
   EXECUTOR_DNS_SERVERS: Type.Optional(
@@ -115,13 +115,13 @@ export const ExecutorLimitsEnv = {
     1024,
     64 * 1024 * 1024,
     1024 * 1024,
-    'request and response size of one http_request, bytes',
+    'request and response size of one http_request, bytes; a request body is also bounded by the 12 MiB a host call takes',
   ),
   EXECUTOR_MAX_WS_MESSAGE_BYTES: int(
     1,
     16 * 1024 * 1024,
     256 * 1024,
-    'websocket message size, bytes',
+    'websocket message size, bytes; a message sent is also bounded by the 12 MiB a host call takes',
   ),
   EXECUTOR_PROC_TIMEOUT_MS: int(100, 60_000, 5000, 'time of one proc_exec, ms'),
   EXECUTOR_MAX_PROC_OUTPUT_BYTES: int(
