@@ -1,6 +1,10 @@
-// Gateway -> NATS -> executor -> reply, against a bare NATS request/reply echo in the same run:
-// with CLIENTS concurrent clients (throughput) and with one client (the latency of a lone call).
-// A bare HTTP echo, with the same client, shows what the client and HTTP alone cost.
+// Gateway -> NATS -> executor -> the plugin's sandbox process -> reply, against two baselines
+// measured in the same run: a bare NATS request/reply echo, and the bare path (lib/bare-path):
+// the same processes and hops with none of the platform's code on them, which says what the
+// path itself costs on the box of the day. Both with CLIENTS concurrent clients (throughput) and
+// with one client (the latency of a lone call). The platform and the bare path run side by side
+// and are loaded in turns, round after round, so that other work on the shared machine falls on
+// both alike. A bare HTTP echo, with the same client, shows what the client and HTTP alone cost.
 // Throughputs are the median of BENCH_ROUNDS rounds (5) of BENCH_REQUESTS calls (3000).
 //
 // The load generator shares the machine (2 cores) with the platform, so what it spends per
@@ -9,10 +13,10 @@
 // against about 125 µs for Node's http client and some 300 µs more for fetch.
 // BENCH_HTTP_CLIENT=http or =fetch measures with those instead.
 //
-// The CPU each process spends per invoke (gateway, executor, the plugin's sandbox process) is
-// read from /proc over the 50-client run and over the one-client run. BENCH_CPU_PROF_DIR=<folder> has the gateway and the
-// executor write V8 CPU profiles there (node --cpu-prof) when the platform stops: for a
-// profiling run only, the profiler slows them.
+// The CPU each process spends per invoke (gateway, executor, the plugin's sandbox process, the
+// client) is read from /proc over the 50-client rounds and over the one-client turns.
+// BENCH_CPU_PROF_DIR=<folder> has the gateway and the executor write V8 CPU profiles there
+// (node --cpu-prof) when the platform stops: for a profiling run only, the profiler slows them.
 import { Agent, createServer, request } from 'node:http';
 import { Pool } from 'undici';
 import { connect } from '@nats-io/transport-node';
@@ -33,8 +37,10 @@ const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 50);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 3000);
 const SOLO_REQUESTS = Number(process.env.BENCH_SOLO_REQUESTS ?? 2000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const SOLO_TURNS = 10;
 const HTTP_CLIENT = process.env.BENCH_HTTP_CLIENT ?? 'undici';
 const PROFILE_DIR = process.env.BENCH_CPU_PROF_DIR;
+const GREET = JSON.stringify({ function: 'greet', input: { name: 'Ada' } });
 
 /**
  * A function that POSTs `body` to `url` and resolves when the whole answer is in; it rejects
@@ -80,29 +86,32 @@ function poster(url, headers, body) {
 }
 
 /**
- * Runs `requests` calls of `one` from `clients` concurrent clients, `rounds` times; latencies in
- * ms over all rounds, and the median round's throughput (one round of 3000 calls lasts about a
- * second here, which a burst of other work on the shared machine can halve).
+ * One round: `requests` calls of `one` from `clients` concurrent clients. Resolves to their
+ * latencies (ms) and the round's throughput (calls/s).
  */
-async function load(one, clients = CLIENTS, requests = REQUESTS, rounds = ROUNDS) {
+async function round(one, clients, requests) {
   const latencies = [];
-  const throughputs = [];
-  for (let round = 0; round < rounds; round++) {
-    let next = 0;
-    const started = performance.now();
-    await Promise.all(
-      Array.from({ length: clients }, async () => {
-        while (next++ < requests) {
-          const t = performance.now();
-          await one();
-          latencies.push(performance.now() - t);
-        }
-      }),
-    );
-    throughputs.push(requests / ((performance.now() - started) / 1000));
-  }
-  latencies.sort((a, b) => a - b);
-  throughputs.sort((a, b) => a - b);
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (next++ < requests) {
+        const t = performance.now();
+        await one();
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  return { latencies, throughput: requests / ((performance.now() - started) / 1000) };
+}
+
+/**
+ * p50 and p99 of the latencies of all `rounds`, and their median throughput (one round of 3000
+ * calls lasts about a second here, which a burst of other work on the shared machine can halve).
+ */
+function summary(rounds) {
+  const latencies = rounds.flatMap((r) => r.latencies).sort((a, b) => a - b);
+  const throughputs = rounds.map((r) => r.throughput).sort((a, b) => a - b);
   return {
     p50: quantile(latencies, 0.5),
     p99: quantile(latencies, 0.99),
@@ -110,12 +119,18 @@ async function load(one, clients = CLIENTS, requests = REQUESTS, rounds = ROUNDS
   };
 }
 
+/** `rounds` rounds of `one` (see {@link round}), summed up. */
+async function load(one, clients = CLIENTS, requests = REQUESTS, rounds = ROUNDS) {
+  const done = [];
+  for (let i = 0; i < rounds; i++) done.push(await round(one, clients, requests));
+  return summary(done);
+}
+
 async function natsEcho() {
   const nc = await connect({ servers: TEST_NATS_URL });
   const subject = `bench.echo.${process.pid}`;
   nc.subscribe(subject, { queue: 'echo', callback: (_e, m) => m.respond(m.data) });
-  const payload = JSON.stringify({ function: 'greet', input: { name: 'Ada' } });
-  const echo = () => nc.request(subject, payload, { timeout: 10_000 });
+  const echo = () => nc.request(subject, GREET, { timeout: 10_000 });
   await load(echo, CLIENTS, REQUESTS, 1); // warm-up
   const result = { many: await load(echo), solo: await load(echo, 1, SOLO_REQUESTS, 1) };
   await nc.close();
@@ -136,7 +151,7 @@ async function httpEcho() {
     const echo = poster(
       `http://127.0.0.1:${server.address().port}/`,
       { 'Content-Type': 'application/json' },
-      JSON.stringify({ function: 'greet', input: { name: 'Ada' } }),
+      GREET,
     );
     await load(echo, CLIENTS, REQUESTS, 1); // warm-up
     return { many: await load(echo), solo: await load(echo, 1, SOLO_REQUESTS, 1) };
@@ -146,91 +161,117 @@ async function httpEcho() {
   }
 }
 
-/** Runs `work`; returns the CPU each of `pids` spent meanwhile, per one of `count` requests (µs). */
-async function cpuPer(count, pids, work) {
-  const before = Object.fromEntries(
-    Object.entries(pids).map(([name, pid]) => [name, cpuMicros(pid)]),
+/**
+ * Loads invoke paths in turns, so that a burst of other work on the shared machine falls on each
+ * alike: after a warm-up round of each, ROUNDS rounds of REQUESTS calls from CLIENTS clients and
+ * SOLO_TURNS turns of one client's calls (SOLO_REQUESTS in all), path after path. `paths` maps a
+ * name to `{ invoke, pids }`; the result maps it to `many` and `solo` (see {@link summary}) and
+ * `cpu` and `soloCpu`: the CPU each of its `pids` and this process (`client`) spent per call
+ * (µs).
+ */
+async function inTurns(paths) {
+  const tallies = Object.entries(paths).map(([name, { invoke, pids }]) => ({
+    name,
+    invoke,
+    pids: { ...pids, client: process.pid },
+    many: [],
+    solo: [],
+    cpu: {},
+    soloCpu: {},
+  }));
+  const turn = async (tally, clients, requests, rounds, cpu) => {
+    const before = Object.entries(tally.pids).map(([name, pid]) => [name, pid, cpuMicros(pid)]);
+    rounds.push(await round(tally.invoke, clients, requests));
+    for (const [name, pid, micros] of before)
+      cpu[name] = (cpu[name] ?? 0) + cpuMicros(pid) - micros;
+  };
+  for (const tally of tallies) await round(tally.invoke, CLIENTS, REQUESTS); // warm-up
+  for (let i = 0; i < ROUNDS; i++)
+    for (const tally of tallies) await turn(tally, CLIENTS, REQUESTS, tally.many, tally.cpu);
+  for (let i = 0; i < SOLO_TURNS; i++)
+    for (const tally of tallies)
+      await turn(tally, 1, SOLO_REQUESTS / SOLO_TURNS, tally.solo, tally.soloCpu);
+  const perCall = (cpu, calls) =>
+    Object.fromEntries(Object.entries(cpu).map(([name, micros]) => [name, micros / calls]));
+  return Object.fromEntries(
+    tallies.map((tally) => [
+      tally.name,
+      {
+        many: summary(tally.many),
+        solo: summary(tally.solo),
+        cpu: perCall(tally.cpu, ROUNDS * REQUESTS),
+        soloCpu: perCall(tally.soloCpu, SOLO_REQUESTS),
+      },
+    ]),
   );
-  const result = await work();
-  const cpu = Object.fromEntries(
-    Object.entries(pids).map(([name, pid]) => [name, (cpuMicros(pid) - before[name]) / count]),
-  );
-  return { result, cpu };
 }
 
 /**
- * The 50-client and one-client loads of greet requests POSTed to `url`, after a warm-up, with the
- * CPU each of `pids` and this process (the client) spent per request in each.
+ * The platform with greet loaded, and the same path with none of the platform's code on it
+ * (lib/bare-path), both running: loads them in turns (see {@link inTurns}).
  */
-async function loadPath(url, headers, pids) {
-  const body = JSON.stringify({ function: 'greet', input: { name: 'Ada' } });
-  const invoke = poster(url, headers, body);
-  await load(invoke, CLIENTS, REQUESTS, 1); // warm-up
-  const measured = { ...pids, client: process.pid };
-  const many = await cpuPer(REQUESTS * ROUNDS, measured, () => load(invoke));
-  const solo = await cpuPer(SOLO_REQUESTS, measured, () => load(invoke, 1, SOLO_REQUESTS, 1));
-  return { many: many.result, cpu: many.cpu, solo: solo.result, soloCpu: solo.cpu };
-}
-
-/** The same path with none of the platform's code on it (lib/bare-path). */
-async function barePath() {
-  const bare = await startBarePath(TEST_NATS_URL);
-  try {
-    return await loadPath(bare.url, { 'Content-Type': 'application/json' }, bare.pids);
-  } finally {
-    await bare.stop();
-  }
-}
-
-async function gatewayPath() {
+async function invokePaths() {
   const profiled = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
   const { info, stop, pid } = await startPlatform({}, {}, undefined, undefined, {
     gateway: profiled,
     executor: profiled,
   });
+  const bare = await startBarePath(TEST_NATS_URL);
   try {
     const auth = { Authorization: `Bearer ${info.adminKey}` };
-    const publisher = await createPublisherKey(info.gatewayUrl, info.adminKey, 'bench');
-    const module = exampleModule('greet.wasm');
-    const form = new FormData();
-    form.append(
-      'manifest',
-      new Blob([JSON.stringify(aManifest({ id: 'bench.greet' }, module))]),
-      'plugin.json',
-    );
-    form.append('module', new Blob([module]), 'greet.wasm');
-    const submitted = await fetch(`${info.gatewayUrl}/v1/plugins`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${publisher}` },
-      body: form,
-    });
-    if (submitted.status !== 202)
-      throw new Error(`submit failed: ${submitted.status} ${await submitted.text()}`);
-    await expectEventually(
-      async () => {
-        const state = await (
-          await fetch(`${info.gatewayUrl}/v1/plugins/bench.greet/versions/1.0.0`, { headers: auth })
-        ).json();
-        if (!state.loaded) throw new Error('not loaded yet');
-      },
-      { timeoutMs: 30_000 },
-    );
+    await loadGreet(info, auth);
     const [sandbox] = childPids(pid('executor'));
-    return await loadPath(
-      `${info.gatewayUrl}/v1/plugins/bench.greet/invoke`,
-      { ...auth, 'Content-Type': 'application/json' },
-      { gateway: pid('gateway'), executor: pid('executor'), sandbox },
-    );
+    const json = { 'Content-Type': 'application/json' };
+    return await inTurns({
+      e2e: {
+        invoke: poster(
+          `${info.gatewayUrl}/v1/plugins/bench.greet/invoke`,
+          { ...auth, ...json },
+          GREET,
+        ),
+        pids: { gateway: pid('gateway'), executor: pid('executor'), sandbox },
+      },
+      bare: { invoke: poster(bare.url, json, GREET), pids: bare.pids },
+    });
   } finally {
+    await bare.stop();
     await stop();
   }
+}
+
+/** Submits the greet example as `bench.greet` 1.0.0 and waits until the executor loaded it. */
+async function loadGreet(info, auth) {
+  const publisher = await createPublisherKey(info.gatewayUrl, info.adminKey, 'bench');
+  const module = exampleModule('greet.wasm');
+  const form = new FormData();
+  form.append(
+    'manifest',
+    new Blob([JSON.stringify(aManifest({ id: 'bench.greet' }, module))]),
+    'plugin.json',
+  );
+  form.append('module', new Blob([module]), 'greet.wasm');
+  const submitted = await fetch(`${info.gatewayUrl}/v1/plugins`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${publisher}` },
+    body: form,
+  });
+  if (submitted.status !== 202)
+    throw new Error(`submit failed: ${submitted.status} ${await submitted.text()}`);
+  await expectEventually(
+    async () => {
+      const state = await (
+        await fetch(`${info.gatewayUrl}/v1/plugins/bench.greet/versions/1.0.0`, { headers: auth })
+      ).json();
+      if (!state.loaded) throw new Error('not loaded yet');
+    },
+    { timeoutMs: 30_000 },
+  );
 }
 
 export async function run() {
   const echo = await natsEcho();
   const http = await httpEcho();
-  const bare = await barePath();
-  const e2e = await gatewayPath();
+  const { e2e, bare } = await invokePaths();
   record('e2e_invoke_p50', e2e.many.p50, 'ms');
   record('e2e_invoke_p99', e2e.many.p99, 'ms');
   record('e2e_invoke_throughput', e2e.many.throughput, 'req/s');
