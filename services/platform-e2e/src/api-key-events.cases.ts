@@ -62,15 +62,17 @@ describe('API keys: every change audited with its actor, never the key; admin ke
         { key_id: ops.id, name: 'ops', actor: admin.id },
       ]);
     });
-    // Searched by the admin's id in upper case, the audit log finds what it did.
-    const byActor = await api()
-      .get('/v1/audit')
-      .query({ actor: admin.id.toUpperCase(), type: 'api_key.revoked' })
-      .set(bearer(auditor.key))
-      .expect(200);
-    expect(byActor.body.events).toContainEqual(
-      expect.objectContaining({ data: { key_id: ops.id, name: 'ops', actor: admin.id } }),
-    );
+    // Searched by the admin's id in upper case or as a URN, the audit log finds what it did.
+    for (const actor of [admin.id.toUpperCase(), `urn:uuid:${admin.id}`]) {
+      const byActor = await api()
+        .get('/v1/audit')
+        .query({ actor, type: 'api_key.revoked' })
+        .set(bearer(auditor.key))
+        .expect(200);
+      expect(byActor.body.events).toContainEqual(
+        expect.objectContaining({ data: { key_id: ops.id, name: 'ops', actor: admin.id } }),
+      );
+    }
     const everything = JSON.stringify(await auditEvents(auditor.key, { type: 'api_key.rotated' }));
     expect(everything).not.toContain(newKey);
     expect(everything).not.toContain(ops.key);

@@ -3,6 +3,7 @@ import { ApiQuery } from '@nestjs/swagger';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { RequestSchemas, RequestSubjects } from '@convergio/contracts';
 import { openApiSchema } from '../http/openapi-schema.js';
+import { canonicalUuid } from '../http/uuid.js';
 
 const Filters = RequestSchemas[RequestSubjects.AuditQuery].request.properties;
 const { limit: _limit, ...ExportFilters } = Filters;
@@ -21,17 +22,14 @@ export const AuditQuery = Type.Object(
 );
 export type AuditQuery = Static<typeof AuditQuery>;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * `filters` with an `actor` that is a key id in lower case, as events record it: the key routes
  * take a key id in either case (RFC 9562 §4), and an auditor searching by its upper-case
  * spelling was told the key did nothing. Service names (`gateway`) stay as they are.
  */
 export function withCanonicalActor<Filters extends { actor?: string }>(filters: Filters): Filters {
-  return filters.actor !== undefined && UUID.test(filters.actor)
-    ? { ...filters, actor: filters.actor.toLowerCase() }
-    : filters;
+  const keyId = filters.actor === undefined ? undefined : canonicalUuid(filters.actor);
+  return keyId === undefined ? filters : { ...filters, actor: keyId };
 }
 
 /** The filters of an export: those of a query, without the page size. */

@@ -18,6 +18,7 @@ import { RetiredKeyHash } from './retired-key-hash.entity.js';
 import type { Principal, Role } from './roles.js';
 import { issuanceKin } from './issuance-kin.js';
 import { GATEWAY_SERVICE } from '../gateway.schema.js';
+import { canonicalUuid } from '../http/uuid.js';
 
 /**
  * How long a verified key is trusted without reading the table again, as long as no revocation
@@ -25,7 +26,6 @@ import { GATEWAY_SERVICE } from '../gateway.schema.js';
  */
 const VERIFIED_KEY_TTL_MS = 5000;
 const API_KEYS = 'api-keys';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const MAX_CACHED_KEYS = 10_000;
 /** The name of the admin key the gateway makes at start, the only key whose secret may be the operator's. */
 export const BOOTSTRAP_ADMIN_NAME = 'bootstrap-admin';
@@ -186,7 +186,7 @@ export class ApiKeyService {
             API_KEYS,
             q.cursor,
             2,
-            ([at, id]) => isCursorMicros(at) && UUID.test(id),
+            ([at, id]) => isCursorMicros(at) && canonicalUuid(id) === id,
           );
     // Creation times are the database's, in microseconds: the cursor keeps them exact.
     const qb = this.dataSource

@@ -10,6 +10,7 @@ import {
   VersionSchema,
 } from '@convergio/contracts';
 import { openApiSchema } from './openapi-schema.js';
+import { canonicalUuid } from './uuid.js';
 
 const SHOWN_CHARS = 80;
 
@@ -62,8 +63,10 @@ export const SecretIdParam = new PathParam('secret id', SecretIdSchema);
  * format admits (RFC 9562 §4, §7): the key's id is one string wherever it is compared (cache,
  * events, approvals withdrawn), and one PostgreSQL reads (it refused the URN with a 500).
  */
-export const ApiKeyIdParam = new PathParam('API key id', ApiKeyIdSchema, (id) =>
-  id.toLowerCase().replace(/^urn:uuid:/, ''),
+export const ApiKeyIdParam = new PathParam(
+  'API key id',
+  ApiKeyIdSchema,
+  (id) => canonicalUuid(id) ?? id,
 );
 
 /** OpenAPI for routes under `{id}` (a plugin id) and, with `version`, `{version}`. */
