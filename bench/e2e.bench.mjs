@@ -43,24 +43,30 @@ const PROFILE_DIR = process.env.BENCH_CPU_PROF_DIR;
 const GREET = JSON.stringify({ function: 'greet', input: { name: 'Ada' } });
 
 /**
- * A function that POSTs `body` to `url` and resolves when the whole answer is in; it rejects
- * on any status but 200.
+ * `post()` POSTs `body` to `url` and resolves when the whole answer is in; it rejects on any
+ * status but 200. `close()` lets the client's connections go.
  */
 function poster(url, headers, body) {
   if (HTTP_CLIENT === 'fetch')
-    return async () => {
-      const res = await fetch(url, { method: 'POST', headers, body });
-      if (res.status !== 200) throw new Error(`POST failed: ${res.status} ${await res.text()}`);
-      await res.arrayBuffer();
+    return {
+      post: async () => {
+        const res = await fetch(url, { method: 'POST', headers, body });
+        if (res.status !== 200) throw new Error(`POST failed: ${res.status} ${await res.text()}`);
+        await res.arrayBuffer();
+      },
+      close: async () => {},
     };
   if (HTTP_CLIENT === 'undici') {
     const { origin, pathname } = new URL(url);
     const pool = new Pool(origin, { connections: CLIENTS });
-    return async () => {
-      const res = await pool.request({ path: pathname, method: 'POST', headers, body });
-      if (res.statusCode !== 200)
-        throw new Error(`POST failed: ${res.statusCode} ${await res.body.text()}`);
-      await res.body.dump();
+    return {
+      post: async () => {
+        const res = await pool.request({ path: pathname, method: 'POST', headers, body });
+        if (res.statusCode !== 200)
+          throw new Error(`POST failed: ${res.statusCode} ${await res.body.text()}`);
+        await res.body.dump();
+      },
+      close: () => pool.close(),
     };
   }
   const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS });
@@ -69,7 +75,7 @@ function poster(url, headers, body) {
     agent,
     headers: { ...headers, 'Content-Length': Buffer.byteLength(body) },
   };
-  return () =>
+  const post = () =>
     new Promise((resolve, reject) => {
       const req = request(url, options, (res) => {
         const chunks = [];
@@ -83,6 +89,7 @@ function poster(url, headers, body) {
       req.on('error', reject);
       req.end(body);
     });
+  return { post, close: async () => agent.destroy() };
 }
 
 /**
@@ -147,15 +154,16 @@ async function httpEcho() {
     });
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const client = poster(
+    `http://127.0.0.1:${server.address().port}/`,
+    { 'Content-Type': 'application/json' },
+    GREET,
+  );
   try {
-    const echo = poster(
-      `http://127.0.0.1:${server.address().port}/`,
-      { 'Content-Type': 'application/json' },
-      GREET,
-    );
-    await load(echo, CLIENTS, REQUESTS, 1); // warm-up
-    return { many: await load(echo), solo: await load(echo, 1, SOLO_REQUESTS, 1) };
+    await load(client.post, CLIENTS, REQUESTS, 1); // warm-up
+    return { many: await load(client.post), solo: await load(client.post, 1, SOLO_REQUESTS, 1) };
   } finally {
+    await client.close();
     server.closeAllConnections();
     server.close();
   }
@@ -164,43 +172,44 @@ async function httpEcho() {
 /**
  * Loads invoke paths in turns, so that a burst of other work on the shared machine falls on each
  * alike: after a warm-up round of each, ROUNDS rounds of REQUESTS calls from CLIENTS clients and
- * SOLO_TURNS turns of one client's calls (SOLO_REQUESTS in all), path after path. `paths` maps a
- * name to `{ invoke, pids }`; the result maps it to `many` and `solo` (see {@link summary}) and
- * `cpu` and `soloCpu`: the CPU each of its `pids` and this process (`client`) spent per call
- * (µs).
+ * SOLO_TURNS turns of one client's calls (SOLO_REQUESTS in all), the paths in one order, then
+ * the other. `paths` maps a name to `{ post, pids }`; the result maps it to `many` and `solo`
+ * (see {@link summary}) and `cpu` and `soloCpu`: the CPU each of its `pids` and this process
+ * (`client`) spent per call (µs).
  */
 async function inTurns(paths) {
-  const tallies = Object.entries(paths).map(([name, { invoke, pids }]) => ({
+  const tallies = Object.entries(paths).map(([name, { post, pids }]) => ({
     name,
-    invoke,
+    post,
     pids: { ...pids, client: process.pid },
-    many: [],
-    solo: [],
-    cpu: {},
-    soloCpu: {},
+    many: { rounds: [], cpu: {} },
+    solo: { rounds: [], cpu: {} },
   }));
-  const turn = async (tally, clients, requests, rounds, cpu) => {
+  const turn = async (tally, clients, requests, figures) => {
     const before = Object.entries(tally.pids).map(([name, pid]) => [name, pid, cpuMicros(pid)]);
-    rounds.push(await round(tally.invoke, clients, requests));
+    figures.rounds.push(await round(tally.post, clients, requests));
     for (const [name, pid, micros] of before)
-      cpu[name] = (cpu[name] ?? 0) + cpuMicros(pid) - micros;
+      figures.cpu[name] = (figures.cpu[name] ?? 0) + cpuMicros(pid) - micros;
   };
-  for (const tally of tallies) await round(tally.invoke, CLIENTS, REQUESTS); // warm-up
+  const inOrder = (i) => (i % 2 === 0 ? tallies : [...tallies].reverse());
+  for (const tally of tallies) await round(tally.post, CLIENTS, REQUESTS); // warm-up
   for (let i = 0; i < ROUNDS; i++)
-    for (const tally of tallies) await turn(tally, CLIENTS, REQUESTS, tally.many, tally.cpu);
+    for (const tally of inOrder(i)) await turn(tally, CLIENTS, REQUESTS, tally.many);
+  const soloTurn = Math.ceil(SOLO_REQUESTS / SOLO_TURNS);
   for (let i = 0; i < SOLO_TURNS; i++)
-    for (const tally of tallies)
-      await turn(tally, 1, SOLO_REQUESTS / SOLO_TURNS, tally.solo, tally.soloCpu);
-  const perCall = (cpu, calls) =>
-    Object.fromEntries(Object.entries(cpu).map(([name, micros]) => [name, micros / calls]));
+    for (const tally of inOrder(i)) await turn(tally, 1, soloTurn, tally.solo);
+  const perCall = ({ rounds, cpu }) => {
+    const calls = rounds.reduce((sum, r) => sum + r.latencies.length, 0);
+    return Object.fromEntries(Object.entries(cpu).map(([name, micros]) => [name, micros / calls]));
+  };
   return Object.fromEntries(
     tallies.map((tally) => [
       tally.name,
       {
-        many: summary(tally.many),
-        solo: summary(tally.solo),
-        cpu: perCall(tally.cpu, ROUNDS * REQUESTS),
-        soloCpu: perCall(tally.soloCpu, SOLO_REQUESTS),
+        many: summary(tally.many.rounds),
+        solo: summary(tally.solo.rounds),
+        cpu: perCall(tally.many),
+        soloCpu: perCall(tally.solo),
       },
     ]),
   );
@@ -216,26 +225,36 @@ async function invokePaths() {
     gateway: profiled,
     executor: profiled,
   });
-  const bare = await startBarePath(TEST_NATS_URL);
+  const clients = [];
+  let bare;
   try {
+    bare = await startBarePath(TEST_NATS_URL);
     const auth = { Authorization: `Bearer ${info.adminKey}` };
     await loadGreet(info, auth);
     const [sandbox] = childPids(pid('executor'));
     const json = { 'Content-Type': 'application/json' };
+    const e2e = poster(
+      `${info.gatewayUrl}/v1/plugins/bench.greet/invoke`,
+      { ...auth, ...json },
+      GREET,
+    );
+    const barePost = poster(bare.url, json, GREET);
+    clients.push(e2e, barePost);
     return await inTurns({
       e2e: {
-        invoke: poster(
-          `${info.gatewayUrl}/v1/plugins/bench.greet/invoke`,
-          { ...auth, ...json },
-          GREET,
-        ),
+        post: e2e.post,
         pids: { gateway: pid('gateway'), executor: pid('executor'), sandbox },
       },
-      bare: { invoke: poster(bare.url, json, GREET), pids: bare.pids },
+      bare: { post: barePost.post, pids: bare.pids },
     });
   } finally {
-    await bare.stop();
-    await stop();
+    const stopped = await Promise.allSettled([
+      ...clients.map((c) => c.close()),
+      bare?.stop(),
+      stop(),
+    ]);
+    const failed = stopped.find((s) => s.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 }
 

@@ -6,32 +6,53 @@ import { fork } from 'node:child_process';
 import { once } from 'node:events';
 
 /**
+ * Worker threads of the bare sandbox process: the executor's default instances per plugin
+ * (EXECUTOR_INSTANCES_PER_PLUGIN), which the platform's greet gets.
+ */
+const WORKERS = 2;
+
+/**
  * Starts the bare gateway and executor (which starts its sandbox process) on `natsUrl`.
  * Resolves to `{ url, pids: { gateway, executor, sandbox }, stop }`: POST `url` a greet
- * request (`{"function":"greet","input":{"name":…}}`) to get greet's output.
+ * request (`{"function":"greet","input":{"name":…}}`) to get greet's output. Rejects if a
+ * process ends before it is ready (the ones started are stopped).
  */
 export async function startBarePath(natsUrl) {
   const subject = `bench.bare.${process.pid}`;
-  const start = async (name) => {
-    const child = fork(new URL(`./${name}.mjs`, import.meta.url), [natsUrl, subject]);
-    const [ready] = await once(child, 'message');
+  const children = [];
+  const stop = async () => {
+    for (const child of [...children].reverse()) {
+      if (child.exitCode !== null || child.signalCode !== null) continue;
+      const exited = once(child, 'exit');
+      if (child.connected) child.disconnect();
+      else child.kill();
+      await exited;
+    }
+  };
+  const start = async (name, ...args) => {
+    const child = fork(new URL(`./${name}.mjs`, import.meta.url), [natsUrl, subject, ...args]);
+    children.push(child);
+    const ended = once(child, 'exit').then(([code, signal]) => {
+      throw new Error(`the bare path's ${name} ended before it was ready (${code ?? signal})`);
+    });
+    const [ready] = await Promise.race([once(child, 'message'), ended]);
+    ended.catch(() => {});
     return { child, ready };
   };
-  const executor = await start('executor');
-  const gateway = await start('gateway');
-  return {
-    url: `http://127.0.0.1:${gateway.ready.port}/invoke`,
-    pids: {
-      gateway: gateway.child.pid,
-      executor: executor.child.pid,
-      sandbox: executor.ready.sandbox,
-    },
-    stop: async () => {
-      for (const { child } of [gateway, executor]) {
-        const exited = once(child, 'exit');
-        child.disconnect();
-        await exited;
-      }
-    },
-  };
+  try {
+    const executor = await start('executor', String(WORKERS));
+    const gateway = await start('gateway');
+    return {
+      url: `http://127.0.0.1:${gateway.ready.port}/invoke`,
+      pids: {
+        gateway: gateway.child.pid,
+        executor: executor.child.pid,
+        sandbox: executor.ready.sandbox,
+      },
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
 }

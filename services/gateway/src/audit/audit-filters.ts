@@ -23,9 +23,9 @@ export const AuditQuery = Type.Object(
 export type AuditQuery = Static<typeof AuditQuery>;
 
 /**
- * `filters` with an `actor` that is a key id in lower case, as events record it: the key routes
- * take a key id in either case (RFC 9562 §4), and an auditor searching by its upper-case
- * spelling was told the key did nothing. Service names (`gateway`) stay as they are.
+ * `filters` with an `actor` that is a key id written as events record it (see canonicalUuid):
+ * the key routes take a key id in either case and as a URN, and an auditor searching by the
+ * upper-case spelling was told the key did nothing. Service names (`gateway`) stay as they are.
  */
 export function withCanonicalActor<Filters extends { actor?: string }>(filters: Filters): Filters {
   const keyId = filters.actor === undefined ? undefined : canonicalUuid(filters.actor);

@@ -60,7 +60,7 @@ export const SignerIdParam = new PathParam('signer id', SignerIdSchema);
 export const SecretIdParam = new PathParam('secret id', SecretIdSchema);
 /**
  * The `{id}` of API key routes, in lower case and without the `urn:uuid:` prefix the `uuid`
- * format admits (RFC 9562 §4, §7): the key's id is one string wherever it is compared (cache,
+ * format admits (RFC 9562 §4): the key's id is one string wherever it is compared (cache,
  * events, approvals withdrawn), and one PostgreSQL reads (it refused the URN with a 500).
  */
 export const ApiKeyIdParam = new PathParam(
