@@ -6,6 +6,7 @@ import { ApiKeyRotationService, KEY_ROTATION_SETTINGS } from './auth/api-key-rot
 import { ApiKeyService } from './auth/api-key.service.js';
 import { ApiKeysController } from './auth/api-keys.controller.js';
 import { AuthGuard } from './auth/auth.guard.js';
+import { RequestAuthentication } from './auth/request-authentication.js';
 import { AuthFailureLimiter, trustedProxiesOf } from './auth/auth-failure-limiter.js';
 import {
   KeyRevocations,
@@ -71,6 +72,7 @@ export class GatewayModule {
       ],
       providers: [
         ApiKeyService,
+        RequestAuthentication,
         ApiKeyRotationService,
         ...outboxProviders(GATEWAY_SCHEMA),
         {
@@ -94,7 +96,8 @@ export class GatewayModule {
         // Refuses, at boot, an invoke or manifest limit the bus cannot carry.
         fitsBusProvider(gatewayBusBounds(limits)),
         // In this order: a request is authenticated before its query is looked at. A body is
-        // refused earlier, as it arrives, when its route takes none or another (refuseOtherBodies).
+        // refused earlier, as it arrives, when its route takes none or another (refuseOtherBodies),
+        // and a request with a body is authenticated before it is read (authenticateBeforeBody).
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_GUARD, useClass: UndeclaredInputGuard },
         { provide: APP_FILTER, useClass: HttpErrorFilter },

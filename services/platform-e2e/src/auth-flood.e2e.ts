@@ -114,6 +114,35 @@ describe('the gateway under a flood of wrong keys and submissions', () => {
     });
   });
 
+  it('answers a body sent without a valid key 401 before reading it, and logs the request', async () => {
+    const { port, hostname } = new URL(platform.info.gatewayUrl);
+    // From another loopback address: the failure it spends is not this suite's address's.
+    const socket = connect({ port: Number(port), host: hostname, localAddress: '127.0.0.2' });
+    await new Promise((resolve) => socket.once('connect', resolve));
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+    socket.on('error', () => undefined);
+    // 200 KiB announced (under GATEWAY_MAX_INVOKE_BYTES), one byte sent.
+    socket.write(
+      'POST /v1/plugins/e2e.any/invoke HTTP/1.1\r\nHost: x\r\n' +
+        'Content-Type: application/json\r\nContent-Length: 204800\r\n\r\n{',
+    );
+    await expectEventually(() => expect(answer).toMatch(/^HTTP\/1\.1 401 /));
+    expect(answer).toContain('"code":"unauthorized"');
+    socket.destroy();
+    await expectEventually(async () => {
+      const lines = await accessLines(platform.info.logsDir);
+      expect(lines).toContainEqual(
+        expect.objectContaining({
+          method: 'POST',
+          route: '/v1/plugins/:id/invoke',
+          status: 401,
+          key_id: null,
+        }),
+      );
+    });
+  });
+
   it('answers a header block over 16 KiB 431 in the error shape', async () => {
     const res = await api()
       .get('/v1/plugins')

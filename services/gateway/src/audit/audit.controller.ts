@@ -4,7 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { RequestSubjects } from '@convergio/contracts';
 import { BusClient, type MessageContext } from '@convergio/messaging';
 import { ApiKeyService } from '../auth/api-key.service.js';
-import { bearerKey, type AuthedRequest } from '../auth/auth.guard.js';
+import { bearerKey, type AuthedRequest } from '../auth/request-authentication.js';
 import { Roles } from '../auth/roles.js';
 import { openApiSchema } from '../http/openapi-schema.js';
 import { SchemaPipe } from '../http/schema.pipe.js';

@@ -4,7 +4,8 @@ import { DomainError } from '@convergio/contracts';
 import { Public } from '@convergio/runtime';
 import type { ApiKeyService } from './api-key.service.js';
 import { AuthFailureLimiter } from './auth-failure-limiter.js';
-import { AuthGuard, type AuthedRequest } from './auth.guard.js';
+import { AuthGuard } from './auth.guard.js';
+import { RequestAuthentication, type AuthedRequest } from './request-authentication.js';
 import { ChecksRotatedOutSecret, PublisherOnly, Roles, type Principal } from './roles.js';
 
 class PluginsController {
@@ -124,7 +125,7 @@ function call(
     getClass: () => controller.constructor,
     switchToHttp: () => ({ getRequest: () => request }),
   } as unknown as ExecutionContext;
-  const guard = new AuthGuard(keys, new Reflector(), failures);
+  const guard = new AuthGuard(new RequestAuthentication(keys, failures), new Reflector());
   return { request, result: guard.canActivate(context) };
 }
 

@@ -1,10 +1,8 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { FastifyRequest } from 'fastify';
 import { DomainError } from '@convergio/contracts';
-import { ApiKeyService } from './api-key.service.js';
-import { AuthFailureLimiter } from './auth-failure-limiter.js';
 import { PUBLIC_KEY } from '@convergio/runtime';
+import { RequestAuthentication, type AuthedRequest } from './request-authentication.js';
 import {
   CHECKS_ROTATED_OUT_SECRET_KEY,
   PUBLISHER_KEY_HINT,
@@ -14,15 +12,6 @@ import {
   type Principal,
   type Role,
 } from './roles.js';
-
-/**
- * `Authorization: Bearer <key>`; the scheme's case does not matter (RFC 9110 §11.1), and one or
- * more spaces may follow it.
- */
-const BEARER = /^Bearer +(\S+)$/i;
-
-/** Request with the authenticated caller attached. */
-export type AuthedRequest = FastifyRequest & { principal: Principal };
 
 /** What a route's decorators ask of its callers. */
 interface RouteAccess {
@@ -39,11 +28,11 @@ interface RouteAccess {
 const READS = new Set(['GET', 'HEAD']);
 
 /**
- * Every route needs a valid Bearer key unless marked @Public; @Roles narrows who may call it. A
- * client address out of failed authentications ({@link AuthFailureLimiter}) is refused 429
- * before its key is looked at; a missing, malformed, unknown or revoked key spends one of them.
- * The principal is attached as soon as the key is known, so a 403 is logged with its key id. A
- * secret a rotation replaced makes no change through an admin route ({@link requireCurrentSecret}).
+ * Every route needs a valid Bearer key unless marked @Public (see {@link RequestAuthentication}:
+ * 429 for an address out of failed authentications, 401 for a missing, malformed, unknown or
+ * revoked key); @Roles narrows who may call it. The principal is attached as soon as the key is
+ * known, so a 403 is logged with its key id. A secret a rotation replaced makes no change
+ * through an admin route ({@link requireCurrentSecret}).
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -51,35 +40,20 @@ export class AuthGuard implements CanActivate {
   private readonly access = new WeakMap<object, WeakMap<object, RouteAccess>>();
 
   constructor(
-    private readonly keys: ApiKeyService,
+    private readonly authentication: RequestAuthentication,
     private readonly reflector: Reflector,
-    private readonly failures: AuthFailureLimiter,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const access = this.accessOf(context);
     if (access.public) return true;
     const request = context.switchToHttp().getRequest<AuthedRequest>();
-    const address = this.failures.clientAddress(request);
-    this.failures.check(address);
-    const principal = await this.principalOf(request).catch((error: unknown) => {
-      if (error instanceof DomainError && error.code === 'unauthorized')
-        this.failures.fail(address);
-      throw error;
-    });
-    request.principal = principal;
+    const principal = await this.authentication.principalOf(request);
     if (access.publisherOnly) checkPublisherKey(principal);
     else checkRoles(access.roles, principal);
     if (access.adminOnly && !READS.has(request.method))
       requireCurrentSecret(principal, 'make an admin change');
     return true;
-  }
-
-  private async principalOf(request: FastifyRequest): Promise<Principal> {
-    const key = bearerKey(request);
-    if (key === undefined)
-      throw new DomainError('unauthorized', 'send an API key as "Authorization: Bearer <key>"');
-    return this.keys.authenticate(key);
   }
 
   private accessOf(context: ExecutionContext): RouteAccess {
@@ -104,11 +78,6 @@ export class AuthGuard implements CanActivate {
     }
     return access;
   }
-}
-
-/** The API key a request came with (`Authorization: Bearer <key>`), if any. */
-export function bearerKey(request: FastifyRequest): string | undefined {
-  return BEARER.exec(request.headers.authorization ?? '')?.[1];
 }
 
 const rolesOf = (p: Principal) => p.roles.join(', ') || 'none';

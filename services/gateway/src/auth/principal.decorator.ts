@@ -1,5 +1,5 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import type { AuthedRequest } from './auth.guard.js';
+import type { AuthedRequest } from './request-authentication.js';
 import type { Principal } from './roles.js';
 
 /** The authenticated caller of the current request. */

@@ -200,7 +200,7 @@ function declaredBodyType(request: FastifyRequest): BodyType | undefined {
 }
 
 /** Whether `request` has a body, as Fastify decides it: a Transfer-Encoding, or a Content-Length other than 0. */
-function hasBody(request: FastifyRequest): boolean {
+export function hasBody(request: FastifyRequest): boolean {
   const length = request.headers['content-length'];
   return (
     request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { GatewayLimits } from '../config/gateway.config.js';
-import { prepareGatewayHttp } from '../openapi.js';
+import { prepareGatewayBodies } from '../openapi.js';
 
 /** The gateway limits of the probe apps (GATEWAY_LIMITS): small, so that specs reach them. */
 export const PROBE_LIMITS = {
@@ -32,18 +32,20 @@ export interface ProbeApp {
 }
 
 /**
- * Starts `module` (a spec's controllers and providers) with the gateway's own HTTP set-up, as
- * main.ts and the standalone process run it, on a free loopback port.
+ * Starts `module` (a spec's controllers and providers) with the gateway's own body handling, as
+ * main.ts and the standalone process run it, on a free loopback port; `prepare` is
+ * prepareGatewayHttp for a module that authenticates (provides RequestAuthentication).
  */
 export async function startProbeApp(
   module: Parameters<typeof NestFactory.create>[0],
+  prepare: (app: NestFastifyApplication) => void = prepareGatewayBodies,
 ): Promise<ProbeApp> {
   const app = await NestFactory.create<NestFastifyApplication>(
     module,
     new FastifyAdapter({ logger: false }),
     { bodyParser: false, logger: false },
   );
-  prepareGatewayHttp(app);
+  prepare(app);
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   const send: ProbeApp['send'] = (method, path, headers = {}, body) =>

@@ -13,7 +13,7 @@ import { DomainError } from '@convergio/contracts';
 import { GATEWAY_LIMITS, type GatewayLimits } from '../config/gateway.config.js';
 import { tooLarge } from '../http/limit-errors.js';
 import { RetryLaterError } from '../http/retry-later.js';
-import type { AuthedRequest } from '../auth/auth.guard.js';
+import type { AuthedRequest } from '../auth/request-authentication.js';
 import { SubmissionPlaces, type SubmissionPlace } from './submission-places.js';
 import type { SubmissionParts } from './submission.service.js';
 
