@@ -68,19 +68,31 @@ describe('text that reorders or breaks lines where people read it', () => {
   });
 
   it.each([
-    ['a bidi override', 'ops \u202etxt.exe'],
-    ['an isolate', 'ops \u2066x\u2069'],
-    ['a line separator', 'ops\u2028forged line'],
-  ])('refuses an API key name with %s: 400 invalid_characters at /name', async (_w, name) => {
-    const res = await api()
-      .post('/v1/api-keys')
-      .set(bearer(adminKey()))
-      .send({ name, roles: ['invoker'] })
-      .expect(400);
-    expect(res.body.error.details).toEqual([
-      expect.objectContaining({ code: 'invalid_characters', path: '/name' }),
-    ]);
-  });
+    ['a bidi override', 'ops \u202etxt.exe', 'U+202E'],
+    ['an isolate', 'ops \u2066x\u2069', 'U+2066'],
+    ['a line separator', 'ops\u2028forged line', 'U+2028'],
+    ['a zero-width space', 'o\u200bps', 'U+200B'],
+    ['a right-to-left mark', 'ops\u200f', 'U+200F'],
+    ['a byte order mark', '\ufeffops', 'U+FEFF'],
+    ['a word joiner', 'op\u2060s', 'U+2060'],
+    ['a soft hyphen', 'op\u00ads', 'U+00AD'],
+  ])(
+    'refuses an API key name with %s: 400 invalid_characters at /name, naming it',
+    async (_w, name, character) => {
+      const res = await api()
+        .post('/v1/api-keys')
+        .set(bearer(adminKey()))
+        .send({ name, roles: ['invoker'] })
+        .expect(400);
+      expect(res.body.error.details).toEqual([
+        expect.objectContaining({
+          code: 'invalid_characters',
+          path: '/name',
+          message: expect.stringContaining(character),
+        }),
+      ]);
+    },
+  );
 
   it('refuses a manifest whose name holds a bidi override', async () => {
     const res = await submit(publisher, greetManifest({ name: 'safe \u202eexe.txt' })).expect(400);
