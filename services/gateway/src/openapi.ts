@@ -3,7 +3,11 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { traceContextHook } from '@convergio/observability';
 import { GATEWAY_LIMITS, type GatewayLimits } from './config/gateway.config.js';
-import { authenticateBeforeBody, RequestAuthentication } from './auth/request-authentication.js';
+import {
+  authenticateBeforeBody,
+  continueOnlyWhenAsked,
+  RequestAuthentication,
+} from './auth/request-authentication.js';
 import { refuseOtherBodies } from './http/body-type.js';
 import { parseJsonWithinLimits } from './http/json-body.js';
 
@@ -17,6 +21,7 @@ export function prepareGatewayHttp(app: NestFastifyApplication): void {
   prepareGatewayBodies(app);
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('preParsing', authenticateBeforeBody(app.get(RequestAuthentication)));
+  continueOnlyWhenAsked(fastify.server);
   fastify.addHook('preHandler', traceContextHook);
   const config = new DocumentBuilder()
     .setTitle('Convergio plugin platform')

@@ -17,7 +17,7 @@ type LoggedRequest = FastifyRequest & { [LOGGED]?: true };
  * Fastify `onResponse` hook writing one access-log line per request once its response is
  * finished: method, route pattern (never the raw path, which the client controls), status,
  * duration and the id of the API key that authenticated it (`request.principal.keyId`, set by
- * the gateway's guard), never the key.
+ * the gateway's authentication), never the key.
  */
 export function accessLogHook(logger: ServiceLogger) {
   return (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {

@@ -105,7 +105,9 @@ describe('a request with a body is authenticated before its body is read (authen
     const socket = connect({ port, host: '127.0.0.1', localAddress: from });
     await new Promise((resolve) => socket.once('connect', resolve));
     let answer = '';
+    let ended = false;
     socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+    socket.on('end', () => (ended = true));
     socket.on('error', () => undefined);
     const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`);
     socket.write(
@@ -113,20 +115,26 @@ describe('a request with a body is authenticated before its body is read (authen
         `Content-Length: ${length}\r\n${lines.join('')}\r\n[`,
     );
     const rest = () => socket.write(`${' '.repeat(length - 3)}1]`);
-    return { socket, rest, answer: () => answer };
+    return { socket, rest, answer: () => answer, ended: () => ended };
   }
 
   it.each([
     ['no key', {}],
     ['a malformed header', { Authorization: 'Basic cvg_invoker' }],
     ['an unknown key', { Authorization: 'Bearer cvg_unknown' }],
-  ])('answers a body with %s 401 before reading it', async (_, headers) => {
-    const upload = await bodyStillComing(headers);
-    await expectEventually(() => expect(upload.answer()).toMatch(/^HTTP\/1\.1 401 /));
-    expect(upload.answer()).toContain('"code":"unauthorized"');
-    upload.socket.destroy();
-    expect(reached).toEqual([]);
-  });
+  ])(
+    'answers a body with %s 401 before reading it, and closes the connection',
+    async (_, headers) => {
+      const upload = await bodyStillComing(headers);
+      await expectEventually(() => expect(upload.answer()).toMatch(/^HTTP\/1\.1 401 /));
+      expect(upload.answer()).toContain('"code":"unauthorized"');
+      // Not drained for as long as the client sends: the gateway ends the connection.
+      expect(upload.answer().toLowerCase()).toContain('connection: close');
+      await expectEventually(() => expect(upload.ended()).toBe(true));
+      upload.socket.destroy();
+      expect(reached).toEqual([]);
+    },
+  );
 
   it('reads the body of a valid key, looking the key up once, and serves it', async () => {
     const upload = await bodyStillComing({ Authorization: 'Bearer cvg_invoker' }, { length: 8 });
@@ -137,6 +145,24 @@ describe('a request with a body is authenticated before its body is read (authen
     expect(reached).toEqual([[1]]);
     expect(lookups).toEqual(['cvg_invoker']);
     upload.socket.destroy();
+  });
+
+  it('asks a client that expects 100-continue for its body only once its key passed', async () => {
+    const refused = await bodyStillComing(
+      { Authorization: 'Bearer cvg_unknown', Expect: '100-continue' },
+      { from: '127.0.0.3' },
+    );
+    await expectEventually(() => expect(refused.answer()).toMatch(/^HTTP\/1\.1 401 /));
+    refused.socket.destroy();
+    const asked = await bodyStillComing(
+      { Authorization: 'Bearer cvg_invoker', Expect: '100-continue' },
+      { length: 8, from: '127.0.0.3' },
+    );
+    await expectEventually(() => expect(asked.answer()).toBe('HTTP/1.1 100 Continue\r\n\r\n'));
+    asked.rest();
+    await expectEventually(() => expect(asked.answer()).toContain('HTTP/1.1 200 '));
+    expect(reached).toEqual([[1]]);
+    asked.socket.destroy();
   });
 
   it('still refuses a valid key without the role 403, once the body is read', async () => {

@@ -1,3 +1,4 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest, RequestPayload } from 'fastify';
 import { DomainError } from '@convergio/contracts';
@@ -61,17 +62,33 @@ export function bearerKey(request: FastifyRequest): string | undefined {
 /**
  * Fastify `preParsing` hook, after refuseOtherBodies: a request with a body is authenticated
  * before the body is read, so a client without a valid key cannot make the gateway read and
- * parse up to GATEWAY_MAX_INVOKE_BYTES (or a submission's parts) only to answer 401. Only routes
- * that take a body get here with one (refuseOtherBodies refuses the others), and none of them
- * is public. Unknown routes are left to their 404.
+ * parse up to GATEWAY_MAX_INVOKE_BYTES only to answer 401 (the refusal closes the connection:
+ * HttpErrorFilter). A client that sent `Expect: 100-continue` is asked for its body only
+ * here, once its key passed (see {@link continueOnlyWhenAsked}). Only routes that take a body
+ * get here with one (refuseOtherBodies refuses the others), and none of them is public.
+ * Unknown routes are left to their 404.
  */
 export function authenticateBeforeBody(authentication: RequestAuthentication) {
   return async (
     request: FastifyRequest,
-    _reply: FastifyReply,
+    reply: FastifyReply,
     payload: RequestPayload,
   ): Promise<RequestPayload> => {
-    if (!request.is404 && hasBody(request)) await authentication.principalOf(request);
+    if (request.is404 || !hasBody(request)) return payload;
+    await authentication.principalOf(request);
+    if (request.headers.expect?.toLowerCase() === '100-continue') reply.raw.writeContinue();
     return payload;
   };
+}
+
+/**
+ * Node answers `Expect: 100-continue` with `100 Continue` as soon as the headers arrive, unless
+ * the server listens for 'checkContinue': the gateway does, and serves such a request as any
+ * other, so the client is asked for its body only once its key passed (authenticateBeforeBody).
+ * A client refused sends no body at all (RFC 9110 §10.1.1).
+ */
+export function continueOnlyWhenAsked(server: Server): void {
+  server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) =>
+    server.emit('request', request, response),
+  );
 }
