@@ -149,8 +149,9 @@ const CONNECT_NOT_SERVED: Refusal = {
  * refusal on the connection (the platform's error shape, then the connection closed, one
  * access-log line with the request's method and route `(no route)`): an `Expect` other than
  * `100-continue` (Node: a bare 417) with 417 `expectation_failed`, and a `CONNECT` (Node: the
- * connection closed without a byte) with 400 `connect_not_served`. `Expect: 100-continue` keeps
- * Node's answer (100 Continue, then the request).
+ * connection closed without a byte) with 400 `connect_not_served`. `Expect: 100-continue` is
+ * left to Node (100 Continue, then the request) unless the service listens for 'checkContinue'
+ * itself, as the gateway does to ask for a body only once its key passed.
  */
 export function answerUnservedRequests(server: Server, logger: ServiceLogger): void {
   server.on('checkExpectation', (request: IncomingMessage) =>

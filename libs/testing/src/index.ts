@@ -1,4 +1,5 @@
 export { expectEventually, type EventuallyOptions } from './expect-eventually.js';
+export { startRequest, type RequestInProgress } from './request-in-progress.js';
 export { createTestDatabase, TEST_POSTGRES_URL, type TestDatabase } from './test-database.js';
 export { applyServiceLogins, AUDIT_OWNER, serviceLogin } from './service-logins.js';
 export { ROOT, runMain, serviceMain, type ProcessRun } from './run-main.js';

@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { expectEventually, startPlatform } from '@convergio/testing';
+import { expectEventually, startPlatform, startRequest } from '@convergio/testing';
 import { api, bearer, createKey, greetManifest, submit } from './support/fixtures.js';
 
 const BURST = 5;
@@ -51,26 +50,22 @@ describe('the gateway under a flood of wrong keys and submissions', () => {
 
   it('refuses a submission beyond GATEWAY_MAX_CONCURRENT_SUBMISSIONS 503 with Retry-After; another publisher takes the place of a slow upload; places come back when uploads end', async () => {
     const publisher = await createKey('publisher');
-    const { port, hostname } = new URL(platform.info.gatewayUrl);
+    const port = Number(new URL(platform.info.gatewayUrl).port);
     const LENGTH = 1_000_000;
     const head = '--b\r\nContent-Disposition: form-data; name="module"; filename="m.wasm"\r\n\r\n';
     /** A submission of `key` still being sent: `rest()` sends the remainder of its body. */
     const slowUpload = async (key: string) => {
-      const socket: Socket = connect(Number(port), hostname);
-      await new Promise((resolve) => socket.once('connect', resolve));
-      let answer = '';
-      socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
-      socket.on('error', () => undefined);
-      socket.write(
+      const upload = await startRequest(
+        { port },
         'POST /v1/plugins HTTP/1.1\r\nHost: x\r\n' +
           `Authorization: Bearer ${key}\r\n` +
-          `Content-Type: multipart/form-data; boundary=b\r\nContent-Length: ${LENGTH}\r\n\r\n` +
-          head +
-          'x'.repeat(1000),
+          `Content-Type: multipart/form-data; boundary=b\r\nContent-Length: ${LENGTH}`,
+        head + 'x'.repeat(1000),
       );
-      const rest = () => socket.write('x'.repeat(LENGTH - head.length - 1000));
-      return { socket, rest, answer: () => answer };
+      return { ...upload, rest: () => upload.send('x'.repeat(LENGTH - head.length - 1000)) };
     };
+    // The key is known to the gateway: the slow uploads take their places in the order sent.
+    await api().get('/v1/plugins').set(bearer(publisher)).expect(200);
     // Two slow uploads of one publisher hold both places.
     const twoSlowUploads = async () => [await slowUpload(publisher), await slowUpload(publisher)];
     let slow = await twoSlowUploads();
@@ -91,21 +86,25 @@ describe('the gateway under a flood of wrong keys and submissions', () => {
         ),
       });
     });
-    // Another publisher is served: its submission takes the place of the latest slow upload.
+    // Another publisher is served: its submission takes the place of one slow upload.
     const other = await createKey('publisher');
     await submit(other, greetManifest()).expect(202);
     // The upload that lost its place is answered once it has sent its body (the rest is dropped).
-    slow[1].rest();
+    for (const s of slow) s.rest();
     await expectEventually(() => {
-      expect(slow[1].answer()).toMatch(/^HTTP\/1\.1 503 /);
-      expect(slow[1].answer()).toContain("another publisher's submission took this one's place");
+      const lost = slow.filter((s) =>
+        s.answer().includes("another publisher's submission took this one's place"),
+      );
+      expect(lost).toHaveLength(1);
+      expect(lost[0].answer()).toMatch(/^HTTP\/1\.1 503 /);
     });
     for (const s of slow) s.socket.destroy();
     await expectEventually(async () => {
       const res = await submit(publisher, greetManifest());
       expect(res.status).toBe(202);
     });
-    // The abandoned submission has its access line.
+    // A submission abandoned mid-body has its access line.
+    (await slowUpload(publisher)).socket.destroy();
     await expectEventually(async () => {
       const lines = await accessLines(platform.info.logsDir);
       expect(lines).toContainEqual(
@@ -115,21 +114,17 @@ describe('the gateway under a flood of wrong keys and submissions', () => {
   });
 
   it('answers a body sent without a valid key 401 before reading it, and logs the request', async () => {
-    const { port, hostname } = new URL(platform.info.gatewayUrl);
     // From another loopback address: the failure it spends is not this suite's address's.
-    const socket = connect({ port: Number(port), host: hostname, localAddress: '127.0.0.2' });
-    await new Promise((resolve) => socket.once('connect', resolve));
-    let answer = '';
-    socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
-    socket.on('error', () => undefined);
     // 200 KiB announced (under GATEWAY_MAX_INVOKE_BYTES), one byte sent.
-    socket.write(
+    const invoke = await startRequest(
+      { port: Number(new URL(platform.info.gatewayUrl).port), from: '127.0.0.2' },
       'POST /v1/plugins/e2e.any/invoke HTTP/1.1\r\nHost: x\r\n' +
-        'Content-Type: application/json\r\nContent-Length: 204800\r\n\r\n{',
+        'Content-Type: application/json\r\nContent-Length: 204800',
+      '{',
     );
-    await expectEventually(() => expect(answer).toMatch(/^HTTP\/1\.1 401 /));
-    expect(answer).toContain('"code":"unauthorized"');
-    socket.destroy();
+    await expectEventually(() => expect(invoke.answer()).toMatch(/^HTTP\/1\.1 401 /));
+    expect(invoke.answer()).toContain('"code":"unauthorized"');
+    invoke.socket.destroy();
     await expectEventually(async () => {
       const lines = await accessLines(platform.info.logsDir);
       expect(lines).toContainEqual(

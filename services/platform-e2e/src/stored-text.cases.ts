@@ -76,6 +76,7 @@ describe('text that reorders or breaks lines where people read it', () => {
     ['a byte order mark', '\ufeffops', 'U+FEFF'],
     ['a word joiner', 'op\u2060s', 'U+2060'],
     ['a soft hyphen', 'op\u00ads', 'U+00AD'],
+    ['a tag character', 'ops\u{e0067}', 'U+E0067'],
   ])(
     'refuses an API key name with %s: 400 invalid_characters at /name, naming it',
     async (_w, name, character) => {

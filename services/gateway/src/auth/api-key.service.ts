@@ -113,7 +113,7 @@ function checkName(name: string): void {
   throw new DomainError('validation_failed', 'invalid API key request', [
     {
       code: 'invalid_characters',
-      message: `holds the ${kind} character ${codePointName(name.charCodeAt(at))} at ${at}; none are allowed`,
+      message: `holds the ${kind} character ${codePointName(name.codePointAt(at)!)} at ${at}; none are allowed`,
       path: '/name',
     },
   ]);

@@ -1,13 +1,13 @@
-import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { Controller, HttpCode, Module, Post } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DomainError } from '@convergio/contracts';
-import { expectEventually } from '@convergio/testing';
+import { expectEventually, startRequest } from '@convergio/testing';
 import { GATEWAY_LIMITS } from '../config/gateway.config.js';
 import { JsonBody } from '../http/body-type.js';
 import { HttpErrorFilter } from '../http/http-error.filter.js';
+import { UNREAD_BODY_LINGER_MS } from '../http/unread-body.js';
 import { PROBE_LIMITS, startProbeApp, type ProbeApp } from '../http/probe-app.spec-helper.js';
 import { prepareGatewayHttp } from '../openapi.js';
 import { ApiKeyService } from './api-key.service.js';
@@ -102,20 +102,14 @@ describe('a request with a body is authenticated before its body is read (authen
     headers: Record<string, string>,
     { length = 60_000, from = '127.0.0.1' } = {},
   ) {
-    const socket = connect({ port, host: '127.0.0.1', localAddress: from });
-    await new Promise((resolve) => socket.once('connect', resolve));
-    let answer = '';
-    let ended = false;
-    socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
-    socket.on('end', () => (ended = true));
-    socket.on('error', () => undefined);
-    const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`);
-    socket.write(
+    const lines = Object.entries(headers).map(([name, value]) => `\r\n${name}: ${value}`);
+    const request = await startRequest(
+      { port, from },
       `POST /t/invoke HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n` +
-        `Content-Length: ${length}\r\n${lines.join('')}\r\n[`,
+        `Content-Length: ${length}${lines.join('')}`,
+      '[',
     );
-    const rest = () => socket.write(`${' '.repeat(length - 3)}1]`);
-    return { socket, rest, answer: () => answer, ended: () => ended };
+    return { ...request, rest: () => request.send(`${' '.repeat(length - 3)}1]`) };
   }
 
   it.each([
@@ -123,18 +117,31 @@ describe('a request with a body is authenticated before its body is read (authen
     ['a malformed header', { Authorization: 'Basic cvg_invoker' }],
     ['an unknown key', { Authorization: 'Bearer cvg_unknown' }],
   ])(
-    'answers a body with %s 401 before reading it, and closes the connection',
+    'answers a body with %s 401 before reading it, and closes the connection unless the body ends',
     async (_, headers) => {
       const upload = await bodyStillComing(headers);
       await expectEventually(() => expect(upload.answer()).toMatch(/^HTTP\/1\.1 401 /));
       expect(upload.answer()).toContain('"code":"unauthorized"');
-      // Not drained for as long as the client sends: the gateway ends the connection.
-      expect(upload.answer().toLowerCase()).toContain('connection: close');
+      // Not drained for as long as the client cares to send: closed after UNREAD_BODY_LINGER_MS.
       await expectEventually(() => expect(upload.ended()).toBe(true));
-      upload.socket.destroy();
       expect(reached).toEqual([]);
     },
   );
+
+  it('keeps the connection of a refused client that ends its body after the answer', async () => {
+    const refused = await bodyStillComing({}, { length: 8, from: '127.0.0.4' });
+    await expectEventually(() => expect(refused.answer()).toMatch(/^HTTP\/1\.1 401 /));
+    refused.rest();
+    refused.send(
+      'POST /t/invoke HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer cvg_invoker\r\n' +
+        'Content-Type: application/json\r\nContent-Length: 3\r\n\r\n[2]',
+    );
+    await expectEventually(() => expect(refused.answer()).toContain('HTTP/1.1 200 '));
+    expect(reached).toEqual([[2]]);
+    await new Promise((resolve) => setTimeout(resolve, UNREAD_BODY_LINGER_MS + 500));
+    expect(refused.ended()).toBe(false);
+    refused.socket.destroy();
+  });
 
   it('reads the body of a valid key, looking the key up once, and serves it', async () => {
     const upload = await bodyStillComing({ Authorization: 'Bearer cvg_invoker' }, { length: 8 });
@@ -155,7 +162,7 @@ describe('a request with a body is authenticated before its body is read (authen
     await expectEventually(() => expect(refused.answer()).toMatch(/^HTTP\/1\.1 401 /));
     refused.socket.destroy();
     const asked = await bodyStillComing(
-      { Authorization: 'Bearer cvg_invoker', Expect: '100-continue' },
+      { Authorization: 'Bearer cvg_invoker', Expect: '100-Continue' },
       { length: 8, from: '127.0.0.3' },
     );
     await expectEventually(() => expect(asked.answer()).toBe('HTTP/1.1 100 Continue\r\n\r\n'));

@@ -62,8 +62,8 @@ export function bearerKey(request: FastifyRequest): string | undefined {
 /**
  * Fastify `preParsing` hook, after refuseOtherBodies: a request with a body is authenticated
  * before the body is read, so a client without a valid key cannot make the gateway read and
- * parse up to GATEWAY_MAX_INVOKE_BYTES only to answer 401 (the refusal closes the connection:
- * HttpErrorFilter). A client that sent `Expect: 100-continue` is asked for its body only
+ * parse up to GATEWAY_MAX_INVOKE_BYTES only to answer 401 (and the connection is closed unless
+ * the body ends soon after: closeUnlessBodyEnds). A client that sent `Expect: 100-continue` is asked for its body only
  * here, once its key passed (see {@link continueOnlyWhenAsked}). Only routes that take a body
  * get here with one (refuseOtherBodies refuses the others), and none of them is public.
  * Unknown routes are left to their 404.
@@ -76,7 +76,7 @@ export function authenticateBeforeBody(authentication: RequestAuthentication) {
   ): Promise<RequestPayload> => {
     if (request.is404 || !hasBody(request)) return payload;
     await authentication.principalOf(request);
-    if (request.headers.expect?.toLowerCase() === '100-continue') reply.raw.writeContinue();
+    if (expectingContinue.has(request.raw)) reply.raw.writeContinue();
     return payload;
   };
 }
@@ -88,7 +88,11 @@ export function authenticateBeforeBody(authentication: RequestAuthentication) {
  * A client refused sends no body at all (RFC 9110 §10.1.1).
  */
 export function continueOnlyWhenAsked(server: Server): void {
-  server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) =>
-    server.emit('request', request, response),
-  );
+  server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => {
+    expectingContinue.add(request);
+    server.emit('request', request, response);
+  });
 }
+
+/** Requests whose `Expect` asks for 100 Continue, as Node reads the header ('checkContinue'). */
+const expectingContinue = new WeakSet<IncomingMessage>();

@@ -5,12 +5,14 @@ import { PlatformErrorFilter } from '@convergio/runtime';
 import { GATEWAY_LIMITS, type GatewayLimits } from '../config/gateway.config.js';
 import { jsonBodyError } from './json-body.js';
 import { RetryLaterError } from './retry-later.js';
+import { closeUnlessBodyEnds } from './unread-body.js';
 
 /**
  * Every error leaves the gateway as {"error": {code, message, details}} (PlatformErrorFilter),
  * and besides: a JSON body over GATEWAY_MAX_INVOKE_BYTES is a 413 naming it, a RetryLaterError
- * carries Retry-After, a request whose body was not read to its end has its connection closed,
- * and a request whose client has gone is no error of ours.
+ * carries Retry-After, a request whose body was not read to its end has its connection closed
+ * unless the body ends soon after ({@link closeUnlessBodyEnds}), and a request whose client has
+ * gone is no error of ours.
  */
 @Catch()
 export class HttpErrorFilter extends PlatformErrorFilter {
@@ -26,12 +28,9 @@ export class HttpErrorFilter extends PlatformErrorFilter {
     const reply = http.getResponse<FastifyReply>();
     if (exception instanceof RetryLaterError)
       void reply.header('retry-after', String(exception.retryAfterSeconds));
-    // A body refused before it was read to its end would be drained by Node to keep the
-    // connection, as long as its client sends: the connection closes after the answer instead,
-    // as Fastify closes it after a body over its limit.
-    if (http.getRequest<FastifyRequest | undefined>()?.raw.complete === false)
-      void reply.header('connection', 'close');
-    if (clientGone(exception, http.getRequest())) this.send(host, this.clientClosed());
+    const request = http.getRequest<FastifyRequest | undefined>();
+    if (request?.raw.complete === false) closeUnlessBodyEnds(request.raw, reply.raw);
+    if (clientGone(exception, request)) this.send(host, this.clientClosed());
     else super.catch(exception, host);
   }
 
