@@ -2,8 +2,8 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest, RequestPayload } from 'fastify';
 import { DomainError } from '@convergio/contracts';
-import { ApiKeyService } from './api-key.service.js';
 import { hasBody } from '../http/body-type.js';
+import { ApiKeyService } from './api-key.service.js';
 import { AuthFailureLimiter } from './auth-failure-limiter.js';
 import type { Principal } from './roles.js';
 
@@ -62,11 +62,11 @@ export function bearerKey(request: FastifyRequest): string | undefined {
 /**
  * Fastify `preParsing` hook, after refuseOtherBodies: a request with a body is authenticated
  * before the body is read, so a client without a valid key cannot make the gateway read and
- * parse up to GATEWAY_MAX_INVOKE_BYTES only to answer 401 (and the connection is closed unless
- * the body ends soon after: closeUnlessBodyEnds). A client that sent `Expect: 100-continue` is asked for its body only
- * here, once its key passed (see {@link continueOnlyWhenAsked}). Only routes that take a body
- * get here with one (refuseOtherBodies refuses the others), and none of them is public.
- * Unknown routes are left to their 404.
+ * parse up to GATEWAY_MAX_INVOKE_BYTES only to answer 401 (its connection is then closed unless
+ * the body ends soon after: closeUnlessBodyEnds). A client that sent `Expect: 100-continue` is
+ * asked for its body only here, once its key passed (see {@link continueOnlyWhenAsked}). Only
+ * routes that take a body get here with one (refuseOtherBodies refuses the others), and none of
+ * them is public. Unknown routes are left to their 404.
  */
 export function authenticateBeforeBody(authentication: RequestAuthentication) {
   return async (
