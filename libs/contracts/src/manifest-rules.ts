@@ -1,6 +1,6 @@
 import type { ErrorDetail } from './error-codes.js';
 import type { Manifest } from './manifest.schema.js';
-import { codePointName, controlCharacterIndex, hasUnstorableCharacters } from './stored-text.js';
+import { characterRefusal, hasUnstorableCharacters } from './stored-text.js';
 
 // Rules of plugin.json that JSON Schema cannot state. validateManifest applies them, so the
 // gateway and verification refuse the same manifests with the same details.
@@ -13,24 +13,22 @@ const MULTILINE = /^\/capabilities\/(tools|agents)\/\d+\/description$|^\/permiss
 /**
  * One `invalid_characters` detail per string of `value` (a manifest, valid or not) that holds a
  * control character (C0, DEL, C1, line and paragraph separators, bidi controls: see
- * controlCharacterIndex): people read these strings in terminals, consoles and logs.
- * Descriptions and permission reasons may hold tab and newline; tool input schemas are not
- * looked at; a string holding NUL or a lone surrogate is left to {@link unstorableCharacters}.
+ * characterRefusal), or, outside descriptions and permission reasons, an invisible format
+ * character (Unicode Cf): people read these strings in terminals,
+ * consoles, logs and approval requests, and a name with an invisible character looks like
+ * another. Descriptions and permission reasons may hold tab, newline and format characters
+ * (emoji with joiners); tool input schemas are not looked at; a string holding NUL or a lone
+ * surrogate is left to {@link unstorableCharacters}.
  */
 export function manifestControlCharacters(value: unknown): ErrorDetail[] {
   const found: ErrorDetail[] = [];
   const visit = (v: unknown, path: string): void => {
     if (INPUT_SCHEMA.test(path)) return;
     if (typeof v === 'string') {
-      const at = controlCharacterIndex(v, MULTILINE.test(path) ? '\t\n' : '');
-      if (at >= 0 && !hasUnstorableCharacters(v))
-        found.push({
-          code: 'invalid_characters',
-          message: `holds the control character ${codePointName(v.charCodeAt(at))} at ${at}; ${
-            MULTILINE.test(path) ? 'only tab and newline are allowed' : 'none are allowed'
-          }`,
-          path,
-        });
+      if (!hasUnstorableCharacters(v)) {
+        const refusal = characterRefusal(v, MULTILINE.test(path));
+        if (refusal) found.push({ code: 'invalid_characters', message: refusal, path });
+      }
       return;
     }
     if (v === null || typeof v !== 'object') return;

@@ -89,15 +89,49 @@ export function hasUnstorableCharacters(text: string): boolean {
  * Such characters act on terminals and log viewers: an escape sequence clears a screen or
  * colours it, a carriage return or newline forges a line.
  */
-export function controlCharacterIndex(text: string, allowed = ''): number {
+function controlCharacterIndex(text: string, allowed = ''): number {
   for (let i = 0; i < text.length; i++)
     if (isControl(text.charCodeAt(i)) && !allowed.includes(text[i])) return i;
   return -1;
 }
 
+/**
+ * Invisible format characters (Unicode category Cf: zero-width spaces and joiners, bidi marks,
+ * the byte order mark, the soft hyphen, tag characters, ...): a name holding one looks like
+ * another name, or like no name at all.
+ */
+const FORMAT_CHARACTER = /\p{Cf}/u;
+
+/**
+ * The index (in UTF-16 code units) of the first invisible format character (Unicode category
+ * Cf) of `text`, or -1 when there is none. The price of refusing them: emoji built with joiners
+ * or tag characters, and words of scripts that need a zero-width joiner or non-joiner.
+ */
+function formatCharacterIndex(text: string): number {
+  return FORMAT_CHARACTER.exec(text)?.index ?? -1;
+}
+
 /** `U+001B`: how a message names a character. */
-export const codePointName = (unit: number) =>
+const codePointName = (unit: number) =>
   `U+${unit.toString(16).toUpperCase().padStart(4, '0')}`;
+
+/**
+ * Why a string people read is refused, or undefined when it is not: it holds a control character
+ * (see {@link controlCharacterIndex}; tab and newline pass when `multiline`) or, unless
+ * `multiline`, an invisible format character (see {@link formatCharacterIndex}). The message
+ * names the character by code point and its index in UTF-16 code units:
+ * `holds the control character U+001B at 0; none are allowed`.
+ */
+export function characterRefusal(text: string, multiline = false): string | undefined {
+  const control = controlCharacterIndex(text, multiline ? '\t\n' : '');
+  if (control >= 0)
+    return `holds the control character ${codePointName(text.charCodeAt(control))} at ${control}; ${
+      multiline ? 'only tab and newline are allowed' : 'none are allowed'
+    }`;
+  const format = multiline ? -1 : formatCharacterIndex(text);
+  if (format >= 0)
+    return `holds the invisible format character ${codePointName(text.codePointAt(format)!)} at ${format}; none are allowed`;
+}
 
 const MAX_REPORTED = 50;
 const MAX_PATH = 500;

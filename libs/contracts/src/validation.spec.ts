@@ -240,6 +240,60 @@ describe('control characters in manifest text', () => {
     ]);
   });
 
+  it.each([
+    ['the name (zero-width space)', { name: 'gr\u200beet' }, '/name', 'U+200B at 2'],
+    ['the author (right-to-left mark)', { author: 'Ada\u200f' }, '/author', 'U+200F'],
+    ['the license (soft hyphen)', { license: 'M\u00adIT' }, '/license', 'U+00AD'],
+    [
+      'a host (byte order mark)',
+      {
+        permissions: {
+          'net.http': { rules: [{ host: '\ufeffapi.example.com', methods: ['GET'] }] },
+        },
+      },
+      '/permissions/net.http/rules/0/host',
+      'U+FEFF',
+    ],
+    [
+      'a path (tag character)',
+      { permissions: { 'fs.read': { paths: ['/data/\u{e0067}x'] } } },
+      '/permissions/fs.read/paths/0',
+      'U+E0067 at 6',
+    ],
+    [
+      'a signer id (word joiner)',
+      { signing: { ...manifest.signing, signer_id: 'acme\u2060', signature: 'c2ln' } },
+      '/signing/signer_id',
+      'U+2060',
+    ],
+  ])('refuses an invisible format character in %s', (_what, fields, path, char) => {
+    let refused: DomainError | undefined;
+    try {
+      validateManifest({ ...manifest, ...fields });
+    } catch (error) {
+      refused = error as DomainError;
+    }
+    expect(refused?.code).toBe('validation_failed');
+    expect(refused?.details).toEqual([
+      {
+        code: 'invalid_characters',
+        path,
+        message: expect.stringContaining(`invisible format character ${char}`),
+      },
+    ]);
+  });
+
+  it('takes format characters (emoji with joiners) in descriptions and reasons', () => {
+    const value = {
+      ...manifest,
+      capabilities: {
+        tools: [{ ...manifest.capabilities.tools[0], description: 'for \u{1f469}\u200d\u{1f4bb}' }],
+      },
+      permission_reasons: { 'net.http': 'to fetch\u00ad the greeting' },
+    };
+    expect(validateManifest(value)).toEqual(value);
+  });
+
   it('takes tab and newline in descriptions and reasons, and anything in an input schema', () => {
     const value = {
       ...manifest,

@@ -95,10 +95,17 @@ describe('text that reorders or breaks lines where people read it', () => {
     },
   );
 
-  it('refuses a manifest whose name holds a bidi override', async () => {
-    const res = await submit(publisher, greetManifest({ name: 'safe \u202eexe.txt' })).expect(400);
+  it.each([
+    ['a bidi override', 'safe \u202eexe.txt', 'U+202E'],
+    ['a zero-width space', 'gr\u200beet', 'U+200B'],
+  ])('refuses a manifest whose name holds %s, naming it', async (_w, name, character) => {
+    const res = await submit(publisher, greetManifest({ name })).expect(400);
     expect(res.body.error.details).toEqual([
-      expect.objectContaining({ code: 'invalid_characters', path: '/name' }),
+      expect.objectContaining({
+        code: 'invalid_characters',
+        path: '/name',
+        message: expect.stringContaining(character),
+      }),
     ]);
   });
 

@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, IsNull } from 'typeorm';
 import {
-  codePointName,
-  controlCharacterIndex,
+  characterRefusal,
   decodePageCursor,
   DomainError,
   encodePageCursor,
@@ -96,27 +95,15 @@ function checkPublisher(roles: Role[], publisher: string | null): void {
 }
 
 /**
- * Invisible format characters (Unicode category Cf: zero-width spaces and joiners, bidi marks,
- * the byte order mark, the soft hyphen, ...): a name holding one looks like another key's name.
- */
-const FORMAT_CHARACTER = /\p{Cf}/u;
-
-/**
  * Admins read key names in terminals and logs: a control character would act on them, and an
  * invisible one would make two keys' names look the same.
  */
 function checkName(name: string): void {
-  const control = controlCharacterIndex(name);
-  const at = control >= 0 ? control : (FORMAT_CHARACTER.exec(name)?.index ?? -1);
-  if (at < 0) return;
-  const kind = control >= 0 ? 'control' : 'invisible format';
-  throw new DomainError('validation_failed', 'invalid API key request', [
-    {
-      code: 'invalid_characters',
-      message: `holds the ${kind} character ${codePointName(name.codePointAt(at)!)} at ${at}; none are allowed`,
-      path: '/name',
-    },
-  ]);
+  const refusal = characterRefusal(name);
+  if (refusal)
+    throw new DomainError('validation_failed', 'invalid API key request', [
+      { code: 'invalid_characters', message: refusal, path: '/name' },
+    ]);
 }
 
 /** Issues, checks and revokes API keys. */
