@@ -112,8 +112,7 @@ function formatCharacterIndex(text: string): number {
 }
 
 /** `U+001B`: how a message names a character. */
-const codePointName = (unit: number) =>
-  `U+${unit.toString(16).toUpperCase().padStart(4, '0')}`;
+const codePointName = (unit: number) => `U+${unit.toString(16).toUpperCase().padStart(4, '0')}`;
 
 /**
  * Why a string people read is refused, or undefined when it is not: it holds a control character
