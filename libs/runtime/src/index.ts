@@ -1,5 +1,6 @@
 export * from './health.controller.js';
 export * from './bootstrap.js';
+export * from './listen-probe.js';
 export * from './error-filter.js';
 export * from './error-status.js';
 export * from './base-config.js';

@@ -97,6 +97,24 @@ describe('standalone mode', () => {
     await request(p.url).get('/readyz').expect(200);
   });
 
+  it('refuses a port in use before writing anything to its DATA_DIR', async () => {
+    const p = platform ?? (await start());
+    const otherDir = await mkdtemp(join(tmpdir(), 'cvg-standalone-port-'));
+    try {
+      const second = await runMain('standalone', {
+        DATA_DIR: otherDir,
+        PORT: new URL(p.url).port,
+        NO_COLOR: '1',
+      });
+      expect(second.code).toBe(1);
+      expect(second.output).toMatch(/PORT: .*\(already in use\)/);
+      expect(await readdir(otherDir)).toEqual([]);
+    } finally {
+      await rm(otherDir, { recursive: true, force: true });
+    }
+    await request(p.url).get('/readyz').expect(200);
+  });
+
   it("refuses another publisher's version of a plugin id, keeping nothing of it", async () => {
     const p = platform ?? (await start());
     const key = readFileSync(join(dataDir, 'admin-key'), 'utf8').trim();

@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import type { Static } from '@sinclair/typebox';
 import { startEmbeddedPostgres } from '@convergio/persistence';
-import { bootstrapService, httpTimeoutsOf, loadPlatformGrants } from '@convergio/runtime';
+import {
+  assertCanListen,
+  bootstrapService,
+  httpTimeoutsOf,
+  loadPlatformGrants,
+} from '@convergio/runtime';
 import { prepareGatewayHttp } from '@convergio/gateway';
 import { sbomPolicyOf } from '@convergio/verification';
 import { adminKeyFile } from './admin-key-file.js';
@@ -21,10 +26,13 @@ export interface Standalone {
 
 /**
  * Starts every service in this process on the embedded database in DATA_DIR. Throws
- * ConfigError when the grant policy file or the OSV database is unreadable or invalid, and
- * DataDirInUseError when another running platform has DATA_DIR.
+ * ConfigError when it cannot listen on HOST:PORT (before anything is written to DATA_DIR), when
+ * the grant policy file or the OSV database is unreadable or invalid, and DataDirInUseError
+ * when another running platform has DATA_DIR.
  */
 export async function startStandalone(env: Static<typeof StandaloneConfig>): Promise<Standalone> {
+  // Before DATA_DIR gets its key or its database: a refused start leaves nothing behind.
+  await assertCanListen(env.PORT, env.HOST);
   const grants = loadPlatformGrants({
     policyFile: env.GRANT_POLICY_FILE,
     pluginFilesDir: env.PLUGIN_FILES_DIR ?? join(env.DATA_DIR, 'plugin-files'),
