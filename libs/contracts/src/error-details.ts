@@ -8,16 +8,30 @@ const FORMAT_MESSAGES: Record<string, string> = { [SEMVER_NUMBERS_FORMAT]: SEMVE
 /**
  * Ajv errors as stable details: one entry per problem, with a JSON pointer path. A value outside
  * an enum (`enum`, or a union of literals as TypeBox writes one) is one `schema.enum` detail
- * listing the allowed values, instead of one line per literal; that needs an Ajv with `verbose`.
+ * listing the allowed values, instead of one line per literal; a value that is not null where a
+ * schema or null is taken (TypeBox's `Union([X, Null()])`) gets X's details only, without
+ * `must be null` and `must match a schema in anyOf`. With `describePatterns`, a string failing
+ * the `pattern` of a schema with a description is told `must be <description>` instead of the
+ * regular expression: only for the platform's own schemas, since a plugin's input schema
+ * describes its fields in its author's words. All need an Ajv with `verbose`.
  * A module of its own (`@convergio/contracts/error-details`) so that plugin workers, which check
  * tool input with it, do not load every contract.
  */
-export function toDetails(errors: ErrorObject[]): ErrorDetail[] {
+export function toDetails(
+  errors: ErrorObject[],
+  { describePatterns = false }: { describePatterns?: boolean } = {},
+): ErrorDetail[] {
   const enums = errors.filter((e) => literalsOf(e) !== undefined);
   const withinEnum = (e: ErrorObject) =>
     enums.some((u) => u !== e && e.schemaPath.startsWith(`${u.schemaPath}/`));
+  const nullBranches = errors.flatMap((e) => {
+    const branch = nullBranchOf(e);
+    return branch === undefined ? [] : [`${e.schemaPath}/${branch}/`];
+  });
+  const ofNullable = (e: ErrorObject) =>
+    nullBranchOf(e) !== undefined || nullBranches.some((at) => e.schemaPath.startsWith(at));
   return errors
-    .filter((e) => !withinEnum(e))
+    .filter((e) => !withinEnum(e) && !ofNullable(e))
     .map((e) => {
       const literals = literalsOf(e);
       if (literals)
@@ -26,11 +40,13 @@ export function toDetails(errors: ErrorObject[]): ErrorDetail[] {
       const extra =
         e.keyword === 'additionalProperties' ? `/${String(e.params.additionalProperty)}` : '';
       const format = e.keyword === 'format' ? FORMAT_MESSAGES[String(e.params.format)] : undefined;
+      const pattern = describePatterns && e.keyword === 'pattern' ? describedForm(e) : undefined;
       return {
         code: `schema.${e.keyword}`,
         message:
           (e.keyword === 'additionalProperties' && knownNames(e)) ||
           format ||
+          pattern ||
           e.message ||
           'invalid',
         path: `${e.instancePath}${missing}${extra}` || '/',
@@ -49,6 +65,21 @@ function knownNames(e: ErrorObject): string | undefined {
   return names.length === 0
     ? 'is not allowed: this object takes no properties'
     : `is not allowed: the known names are ${names.join(', ')}`;
+}
+
+/** `must be <description>` for a pattern error of a schema that says what it takes. */
+function describedForm(e: ErrorObject): string | undefined {
+  const { description } = (e.parentSchema ?? {}) as { description?: unknown };
+  return typeof description === 'string' ? `must be ${description}` : undefined;
+}
+
+/** The index of the `{ type: 'null' }` branch of a two-branch `anyOf` error, if it has one. */
+function nullBranchOf(e: ErrorObject): number | undefined {
+  if (e.keyword !== 'anyOf' || !Array.isArray(e.schema) || e.schema.length !== 2) return undefined;
+  const branch = (e.schema as unknown[]).findIndex(
+    (b) => typeof b === 'object' && b !== null && (b as { type?: unknown }).type === 'null',
+  );
+  return branch < 0 ? undefined : branch;
 }
 
 /** The allowed values of an `enum` error or of an `anyOf` whose branches are all `const`. */

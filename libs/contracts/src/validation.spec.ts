@@ -3,6 +3,7 @@ import { Type, type TSchema } from '@sinclair/typebox';
 import { CRASH_REASONS } from './crash-reasons.js';
 import { DomainError } from './error-codes.js';
 import { EventSubjects, RequestSubjects } from './subjects.js';
+import { PluginIdSchema } from './manifest.schema.js';
 import {
   compileChecker,
   validateEventEnvelope,
@@ -438,6 +439,31 @@ describe('enum errors', () => {
       'schema.const',
       'schema.type',
       'schema.anyOf',
+    ]);
+  });
+
+  it("reports a nullable value's schema only, not null's", () => {
+    const body = Type.Object({
+      signer_id: Type.Union([Type.String({ pattern: '^[a-z]+$' }), Type.Null()]),
+    });
+    expect(detailsOf(() => check(body)({ signer_id: 'BAD!' }))).toEqual([
+      { code: 'schema.pattern', message: 'must match pattern "^[a-z]+$"', path: '/signer_id' },
+    ]);
+    expect(detailsOf(() => check(body)({ signer_id: 7 })).map((d) => d.code)).toEqual([
+      'schema.type',
+    ]);
+    expect(check(body)({ signer_id: null })).toEqual({ signer_id: null });
+  });
+
+  it('says what a pattern takes in the words of its description', () => {
+    const query = Type.Object({ plugin_id: PluginIdSchema, hash: Type.String({ pattern: '^x$' }) });
+    expect(detailsOf(() => check(query)({ plugin_id: 'BAD!', hash: 'y' }))).toEqual([
+      {
+        code: 'schema.pattern',
+        message: `must be ${PluginIdSchema.description}`,
+        path: '/plugin_id',
+      },
+      { code: 'schema.pattern', message: 'must match pattern "^x$"', path: '/hash' },
     ]);
   });
 

@@ -152,6 +152,32 @@ describe('parameters are checked at the edge', () => {
     );
   });
 
+  it.each([
+    [
+      { method: 'get', path: '/v1/audit?plugin_id=BAD!' },
+      '/plugin_id',
+      'must be lowercase letters, digits and dashes in up to 8 dot-separated labels',
+    ],
+    [
+      { method: 'put', path: '/v1/plugins/e2e.some/owner', body: { publisher: 'BAD PUB' } },
+      '/publisher',
+      'must be publisher name: lowercase letters, digits and dashes',
+    ],
+    [
+      { method: 'put', path: '/v1/plugins/e2e.some/signer', body: { signer_id: 'BAD!' } },
+      '/signer_id',
+      'must be letters, digits, dots, dashes and underscores',
+    ],
+  ] as const)(
+    'says in words what %j takes, once, not as a regular expression',
+    async (c, path, words) => {
+      const res = await call(c as Call).expect(400);
+      expect(res.body.error.details).toEqual([
+        { code: 'schema.pattern', path, message: expect.stringContaining(words) },
+      ]);
+    },
+  );
+
   it('pages the audit log from the largest after_seq it accepts', async () => {
     const res = await api()
       .get('/v1/audit')

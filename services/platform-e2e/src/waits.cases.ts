@@ -166,7 +166,7 @@ describe("one plugin's versions, in pages", () => {
   it.each([
     ['limit', '0', 'limit must be an integer from 1 to 500, written in decimal digits'],
     ['limit', '1e2', 'limit must be an integer from 1 to 500, written in decimal digits'],
-    ['cursor', 'not a cursor', 'must match pattern'],
+    ['cursor', 'not a cursor', "must be the previous page's `next_cursor`"],
     ['version', '1.0.0', 'is not allowed: the known names are cursor, limit'],
   ])('refuses %s=%s with 400 naming the parameter', async (name, value, words) => {
     const res = await api()
