@@ -6,6 +6,7 @@ import { FUEL_GLOBAL_EXPORT, START_EXPORT } from '../instrument-fuel.js';
 import { SANDBOX_KERNEL_NAMESPACE } from '../kernel-imports.js';
 import { HOST_NAMESPACE } from '../module-imports.js';
 import type { PluginLogSink } from '../plugin-log-sink.js';
+import type { WorkerCallOutcome } from '../sandbox-plugin.js';
 import { SandboxError } from '../sandbox-error.js';
 import type { WorkerFailure } from '../worker-protocol.js';
 import { CallMeter } from './call-meter.js';
@@ -18,10 +19,8 @@ const PAGE_BYTES = 65536;
 const RECYCLE_AT_CAP_FRACTION = 0.875;
 const NO_INPUT = new Uint8Array(0);
 
-/** What one call produced inside the worker. */
-export type CallOutcome =
-  | { ok: true; output: Uint8Array; resources: CallResources }
-  | { ok: false; error: WorkerFailure; resources: CallResources };
+/** What one call produced inside the worker: an outcome whose resources were always counted. */
+export type CallOutcome = WorkerCallOutcome & { resources: CallResources };
 
 /** The Extism plugin of a worker (inline mode) with its meter; rebuilt after any trap. */
 export class WorkerPlugin {

@@ -1,5 +1,10 @@
 import { Logger } from '@nestjs/common';
-import { EventSubjects, type EventPayloadMap } from '@convergio/contracts';
+import {
+  EventSubjects,
+  pluginVersionKey,
+  type EventPayloadMap,
+  type PluginVersionKey,
+} from '@convergio/contracts';
 import type { TransactionalOutbox } from '@convergio/messaging';
 import type { PluginIdentity } from '@convergio/sandbox';
 
@@ -82,7 +87,7 @@ export class DenialRecorder {
   private readonly log = new Logger(DenialRecorder.name);
   private readonly waiting: Denial[] = [];
   /** Denials waiting, per plugin version. */
-  private readonly waitingOf = new Map<string, number>();
+  private readonly waitingOf = new Map<PluginVersionKey, number>();
   private readonly folded = new Map<string, Folded>();
   /** Targets folded under their own name, per kind. */
   private readonly targetsOf = new Map<string, number>();
@@ -178,4 +183,4 @@ export class DenialRecorder {
   }
 }
 
-const versionOf = (denial: Denial) => `${denial.plugin_id}@${denial.version}`;
+const versionOf = (denial: Denial) => pluginVersionKey(denial.plugin_id, denial.version);
