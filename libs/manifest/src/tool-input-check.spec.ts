@@ -161,8 +161,10 @@ describe('compileInputSchema against uniqueItems written to stall the check', ()
     const compiled = compileInputSchema(unique, DEFAULT_INPUT_SCHEMA_BOUNDS);
     const started = performance.now();
     expect(compiled(items)).toBeUndefined();
-    // Ajv's pairwise comparison took 1.3 to 2.6 s for 8,000 of them (the default wall time is 2 s).
-    expect(performance.now() - started).toBeLessThan(500);
+    // Ajv's pairwise comparison took 1.3 to 2.6 s for 8,000 of them (the default wall time is
+    // 2 s), so minutes for these 141 times as many pairs; linear, it takes 0.2 to 0.8 s on a
+    // loaded 2-core box. The bound sits far from both, so a busy CI machine cannot fail it.
+    expect(performance.now() - started).toBeLessThan(10_000);
   });
 
   it('keeps JSON Schema equality: key order does not count, 1 equals 1.0, [1,2] is not [2,1]', () => {
