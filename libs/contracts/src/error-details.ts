@@ -5,22 +5,31 @@ import { SEMVER_NUMBERS_FORMAT, SEMVER_NUMBERS_MESSAGE } from './semver-numbers.
 /** Formats of our own, with what a value must be (Ajv would say only `must match format "..."`). */
 const FORMAT_MESSAGES: Record<string, string> = { [SEMVER_NUMBERS_FORMAT]: SEMVER_NUMBERS_MESSAGE };
 
+const PATTERN_FORMS = new Map<string, string>();
+
+/**
+ * Names in words what a regular expression of the platform's schemas takes (`form`, e.g.
+ * "lowercase letters, digits and dashes, at most 63 characters"), so that {@link toDetails}
+ * answers a value it refuses `must be <form>` rather than quoting the expression, whichever
+ * schema holds it. Returns `pattern`, to be a schema's `pattern`.
+ */
+export function describedPattern(pattern: string, form: string): string {
+  PATTERN_FORMS.set(pattern, `must be ${form}`);
+  return pattern;
+}
+
 /**
  * Ajv errors as stable details: one entry per problem, with a JSON pointer path. A value outside
  * an enum (`enum`, or a union of literals as TypeBox writes one) is one `schema.enum` detail
  * listing the allowed values, instead of one line per literal; a value that is not null where a
  * schema or null is taken (TypeBox's `Union([X, Null()])`) gets X's details only, without
- * `must be null` and `must match a schema in anyOf`. With `describePatterns`, a string failing
- * the `pattern` of a schema with a description is told `must be <description>` instead of the
- * regular expression: only for the platform's own schemas, since a plugin's input schema
- * describes its fields in its author's words. All need an Ajv with `verbose`.
+ * `must be null` and `must match a schema in anyOf`; a string failing a pattern that
+ * {@link describedPattern} named is told `must be <its form>` instead of the regular expression.
+ * Enums and nullables need an Ajv with `verbose`.
  * A module of its own (`@convergio/contracts/error-details`) so that plugin workers, which check
  * tool input with it, do not load every contract.
  */
-export function toDetails(
-  errors: ErrorObject[],
-  { describePatterns = false }: { describePatterns?: boolean } = {},
-): ErrorDetail[] {
+export function toDetails(errors: ErrorObject[]): ErrorDetail[] {
   const enums = errors.filter((e) => literalsOf(e) !== undefined);
   const withinEnum = (e: ErrorObject) =>
     enums.some((u) => u !== e && e.schemaPath.startsWith(`${u.schemaPath}/`));
@@ -40,7 +49,8 @@ export function toDetails(
       const extra =
         e.keyword === 'additionalProperties' ? `/${String(e.params.additionalProperty)}` : '';
       const format = e.keyword === 'format' ? FORMAT_MESSAGES[String(e.params.format)] : undefined;
-      const pattern = describePatterns && e.keyword === 'pattern' ? describedForm(e) : undefined;
+      const pattern =
+        e.keyword === 'pattern' ? PATTERN_FORMS.get(String(e.params.pattern)) : undefined;
       return {
         code: `schema.${e.keyword}`,
         message:
@@ -65,12 +75,6 @@ function knownNames(e: ErrorObject): string | undefined {
   return names.length === 0
     ? 'is not allowed: this object takes no properties'
     : `is not allowed: the known names are ${names.join(', ')}`;
-}
-
-/** `must be <description>` for a pattern error of a schema that says what it takes. */
-function describedForm(e: ErrorObject): string | undefined {
-  const { description } = (e.parentSchema ?? {}) as { description?: unknown };
-  return typeof description === 'string' ? `must be ${description}` : undefined;
 }
 
 /** The index of the `{ type: 'null' }` branch of a two-branch `anyOf` error, if it has one. */

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { describedPattern } from './error-details.js';
 import { SEMVER_NUMBERS_FORMAT } from './semver-numbers.js';
 
 /** Plugin versions: semantic versions (`1.2.0`, `2.0.0-beta.1`), at most 64 characters. */
@@ -6,12 +7,17 @@ import { SEMVER_NUMBERS_FORMAT } from './semver-numbers.js';
  * A secret id: 1 to 127 letters, digits and dashes, the names Azure Key Vault accepts, so one id
  * names a secret in either store.
  */
-export const SECRET_ID_PATTERN = '^[A-Za-z0-9-]{1,127}$';
+export const SECRET_ID_PATTERN = describedPattern(
+  '^[A-Za-z0-9-]{1,127}$',
+  '1 to 127 letters, digits and dashes (e.g. db-password)',
+);
 /** Largest secret value the embedded store keeps, UTF-8 bytes (Azure Key Vault's own limit). */
 export const MAX_SECRET_VALUE_BYTES = 25 * 1024;
 
-export const VERSION_PATTERN =
-  '^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(?:-[0-9A-Za-z.-]+)?(?:\\+[0-9A-Za-z.-]+)?$';
+export const VERSION_PATTERN = describedPattern(
+  '^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(?:-[0-9A-Za-z.-]+)?(?:\\+[0-9A-Za-z.-]+)?$',
+  'a semantic version such as 1.2.0 or 2.0.0-beta.1',
+);
 const SHA256_HEX = '^[0-9a-f]{64}$';
 /** The most characters of one dot-separated label of a plugin id. */
 const PLUGIN_ID_MAX_LABEL_CHARS = 64;
@@ -22,17 +28,21 @@ const PLUGIN_ID_MAX_CHARS = 255;
 const PLUGIN_ID_LABEL = `[a-z0-9]([a-z0-9-]{0,${PLUGIN_ID_MAX_LABEL_CHARS - 2}}[a-z0-9])?`;
 /** Plugin ids: lowercase, dot separated, safe in URLs, subjects and file names. */
 const PLUGIN_ID_PATTERN = `^${PLUGIN_ID_LABEL}(\\.${PLUGIN_ID_LABEL}){0,${PLUGIN_ID_MAX_LABELS - 1}}$`;
+const PLUGIN_ID_FORM = `lowercase letters, digits and dashes in up to ${PLUGIN_ID_MAX_LABELS} dot-separated labels of at most ${PLUGIN_ID_MAX_LABEL_CHARS} characters, neither starting nor ending with a dash, at most ${PLUGIN_ID_MAX_CHARS} characters in all (e.g. acme.weather)`;
 /**
  * A plugin id, wherever one is named (plugin.json, requests, events, the grant policy); its
  * description, made from the limits above, is what a refusal of one says it expects.
  */
 export const PluginIdSchema = Type.String({
-  pattern: PLUGIN_ID_PATTERN,
+  pattern: describedPattern(PLUGIN_ID_PATTERN, PLUGIN_ID_FORM),
   maxLength: PLUGIN_ID_MAX_CHARS,
-  description: `lowercase letters, digits and dashes in up to ${PLUGIN_ID_MAX_LABELS} dot-separated labels of at most ${PLUGIN_ID_MAX_LABEL_CHARS} characters, neither starting nor ending with a dash, at most ${PLUGIN_ID_MAX_CHARS} characters in all (e.g. acme.weather)`,
+  description: PLUGIN_ID_FORM,
 });
 /** Export names a capability may point at. */
-const FUNCTION_NAME = '^[A-Za-z_][A-Za-z0-9_]{0,63}$';
+const FUNCTION_NAME = describedPattern(
+  '^[A-Za-z_][A-Za-z0-9_]{0,63}$',
+  'a letter or underscore, then letters, digits and underscores, at most 64 characters',
+);
 
 const Semver = (description: string) =>
   Type.String({

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { DomainError } from './error-codes.js';
+import { describedPattern } from './error-details.js';
 import { hasUnstorableCharacters } from './stored-text.js';
 
 /** The most items a list route gives in one page (`limit`). */
@@ -7,7 +8,10 @@ export const MAX_PAGE_LIMIT = 500;
 /** Items per page of a list route when `limit` is not given. */
 export const DEFAULT_PAGE_LIMIT = 100;
 
-const CURSOR_PATTERN = '^[A-Za-z0-9_-]{1,512}$';
+const CURSOR_PATTERN = describedPattern(
+  '^[A-Za-z0-9_-]{1,512}$',
+  "the previous page's `next_cursor`",
+);
 
 /** A page's opaque `next_cursor`, as a list hands it out and takes it back as `cursor`. */
 export const PageCursorSchema = Type.String({

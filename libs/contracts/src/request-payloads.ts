@@ -16,6 +16,7 @@ import {
 } from './signer.schema.js';
 import { ALL_EVENT_SUBJECTS, RequestSubjects } from './subjects.js';
 import { DomainError } from './error-codes.js';
+import { describedPattern } from './error-details.js';
 import { NextCursorSchema, PageCursorSchema, PageLimitSchema } from './page.js';
 
 /** The most keys an approval may carry as the decider's issuance lineage (`decided_by_kin`). */
@@ -49,7 +50,10 @@ const Seq = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
  * A publisher's name: what owns plugin ids. It has no colon, so an owner recorded as
  * `key:<key id>` (ids claimed before publishers existed) can never be a publisher's.
  */
-export const PUBLISHER_PATTERN = '^[a-z0-9][a-z0-9-]{0,62}$';
+export const PUBLISHER_PATTERN = describedPattern(
+  '^[a-z0-9][a-z0-9-]{0,62}$',
+  'a publisher name: 1 to 63 lowercase letters, digits and dashes, not starting with a dash',
+);
 export const PublisherSchema = Type.String({
   pattern: PUBLISHER_PATTERN,
   description: 'publisher name: lowercase letters, digits and dashes, at most 63',
@@ -196,7 +200,10 @@ export type AuditEvent = Static<typeof AuditEventSchema>;
 const AuditActor = Type.String({ minLength: 1, maxLength: 100 });
 const AuditTime = (description: string) => Type.String({ format: 'date-time', description });
 /** Opaque position in the audit log, from a previous page's `next_cursor`. */
-const AuditCursor = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', maxLength: 64 });
+const AuditCursor = Type.String({
+  pattern: describedPattern('^[A-Za-z0-9_-]{1,64}$', "the previous page's `next_cursor`"),
+  maxLength: 64,
+});
 const Hash = Type.String({ pattern: '^[0-9a-f]{64}$', description: 'hex SHA-256' });
 /** A record's seq as found, even one a superuser inserted below the first (0 or negative). */
 const FoundSeq = Type.Integer({

@@ -3,7 +3,7 @@ import { Type, type TSchema } from '@sinclair/typebox';
 import { CRASH_REASONS } from './crash-reasons.js';
 import { DomainError } from './error-codes.js';
 import { EventSubjects, RequestSubjects } from './subjects.js';
-import { PluginIdSchema } from './manifest.schema.js';
+import { PluginIdSchema, ToolSchema } from './manifest.schema.js';
 import {
   compileChecker,
   validateEventEnvelope,
@@ -455,13 +455,23 @@ describe('enum errors', () => {
     expect(check(body)({ signer_id: null })).toEqual({ signer_id: null });
   });
 
-  it('says what a pattern takes in the words of its description', () => {
-    const query = Type.Object({ plugin_id: PluginIdSchema, hash: Type.String({ pattern: '^x$' }) });
-    expect(detailsOf(() => check(query)({ plugin_id: 'BAD!', hash: 'y' }))).toEqual([
+  it('says what a pattern of the platform takes in words, whichever schema holds it', () => {
+    const query = Type.Object({
+      plugin_id: PluginIdSchema,
+      function: ToolSchema.properties.function,
+      hash: Type.String({ pattern: '^x$', description: 'a hash' }),
+    });
+    expect(detailsOf(() => check(query)({ plugin_id: 'BAD!', function: '1', hash: 'y' }))).toEqual([
       {
         code: 'schema.pattern',
         message: `must be ${PluginIdSchema.description}`,
         path: '/plugin_id',
+      },
+      {
+        code: 'schema.pattern',
+        message:
+          'must be a letter or underscore, then letters, digits and underscores, at most 64 characters',
+        path: '/function',
       },
       { code: 'schema.pattern', message: 'must match pattern "^x$"', path: '/hash' },
     ]);

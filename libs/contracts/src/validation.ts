@@ -57,7 +57,7 @@ export function compileChecker<T>(
     validate ??= (options.coerce ? queryAjv : ajv).compile(schema);
     const read = options.coerce ? readQueryNumbers(schema, value) : value;
     if (validate(read)) return read as T;
-    const details = toDetails(validate.errors ?? [], { describePatterns: true });
+    const details = toDetails(validate.errors ?? []);
     throw new DomainError(
       'validation_failed',
       `invalid ${what}`,

@@ -45,6 +45,16 @@ export async function lockDataDir(dir: string): Promise<{ release(): Promise<voi
   }
 }
 
+/**
+ * Reads `<dir>.lock` without taking it, so that a start can be refused before it writes
+ * anything: another platform running on `dir` is named before a port it also holds.
+ * @throws DataDirInUseError when a live process other than this one holds it
+ */
+export async function assertDataDirFree(dir: string): Promise<void> {
+  const holder = Number.parseInt(await readFile(lockPathOf(dir), 'utf8').catch(() => ''), 10);
+  if (alive(holder) && holder !== process.pid) throw new DataDirInUseError(dir, holder);
+}
+
 function alive(pid: number): boolean {
   if (!Number.isSafeInteger(pid) || pid <= 0) return false;
   try {

@@ -7,7 +7,7 @@ export {
 } from './data-source-options.js';
 export { isDatabaseReady } from './database-readiness.js';
 export { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.js';
-export { DataDirInUseError } from './data-dir-lock.js';
+export { assertDataDirFree, DataDirInUseError } from './data-dir-lock.js';
 export { handleOnce, type HandleOnceResult } from './handle-once.js';
 export {
   PersistenceModule,

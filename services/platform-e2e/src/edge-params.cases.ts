@@ -161,7 +161,16 @@ describe('parameters are checked at the edge', () => {
     [
       { method: 'put', path: '/v1/plugins/e2e.some/owner', body: { publisher: 'BAD PUB' } },
       '/publisher',
-      'must be publisher name: lowercase letters, digits and dashes',
+      'must be a publisher name: 1 to 63 lowercase letters, digits and dashes',
+    ],
+    [
+      {
+        method: 'post',
+        path: '/v1/api-keys',
+        body: { name: 'x', roles: ['publisher'], publisher: 'BAD PUB' },
+      },
+      '/publisher',
+      'must be a publisher name: 1 to 63 lowercase letters, digits and dashes',
     ],
     [
       { method: 'put', path: '/v1/plugins/e2e.some/signer', body: { signer_id: 'BAD!' } },

@@ -14,10 +14,19 @@ function walkthrough(): string {
   return blocks[3].slice(0, blocks[3].indexOf('\n```'));
 }
 
-/** Runs `script` with bash -e in the repository's root; resolves with its exit code and output. */
-function bash(script: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/**
+ * Runs `script` with bash -e in the repository's root, its temporary files (mktemp) under
+ * `tmp`; resolves with its exit code and output.
+ */
+function bash(
+  script: string,
+  tmp: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-e', '-c', script], { cwd: ROOT });
+    const child = spawn('bash', ['-e', '-c', script], {
+      cwd: ROOT,
+      env: { ...process.env, TMPDIR: tmp },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -30,7 +39,8 @@ function bash(script: string): Promise<{ code: number | null; stdout: string; st
 // The README's walkthrough once failed at its third step when pasted (the submission was still
 // being verified) and its answers ran into the next prompt: this runs it as written, against a
 // platform of its own (its address and admin key file in place of the README's), and checks
-// each answer a reader is told to expect.
+// each answer a reader is told to expect. Its waits are made longer than a reader's 30 s: a CI
+// machine running other suites at once may verify a first plugin more slowly than that.
 describe('the README walkthrough', () => {
   let dataDir: string;
   let platform: Standalone;
@@ -54,10 +64,13 @@ describe('the README walkthrough', () => {
     const script = walkthrough();
     expect(script).toContain('GW=http://127.0.0.1:3000\n');
     expect(script).toContain('$(cat data/admin-key)');
+    expect(script.split('?wait=30').length).toBe(5);
     const run = await bash(
       script
         .replace('GW=http://127.0.0.1:3000\n', `GW=${platform.url}\n`)
-        .replace('$(cat data/admin-key)', `$(cat ${join(dataDir, 'data', 'admin-key')})`),
+        .replace('$(cat data/admin-key)', `$(cat '${join(dataDir, 'data', 'admin-key')}')`)
+        .replaceAll('?wait=30', '?wait=120'),
+      dataDir,
     );
     expect({ code: run.code, stderr: run.stderr }).toEqual({
       code: 0,
@@ -100,5 +113,5 @@ describe('the README walkthrough', () => {
       expect.objectContaining({ status: 'approved', loaded: true }),
     ]);
     expect(text).toContainEqual(expect.stringContaining('verified, signed by example'));
-  }, 180_000);
+  }, 600_000);
 });

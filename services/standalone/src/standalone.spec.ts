@@ -87,15 +87,22 @@ describe('standalone mode', () => {
     );
   });
 
-  it('refuses a second platform on the same DATA_DIR, which would lose the writes it acknowledged', async () => {
-    const p = platform ?? (await start());
-    const second = await runMain('standalone', { DATA_DIR: dataDir, PORT: '0', NO_COLOR: '1' });
-    expect(second.code).toBe(1);
-    expect(second.output).toContain(
-      `convergio: ${join(dataDir, 'pg')} is in use by process ${process.pid}: stop that platform first`,
-    );
-    await request(p.url).get('/readyz').expect(200);
-  });
+  it.each(['any port', 'its port'])(
+    'refuses a second platform on the same DATA_DIR (on %s), which would lose the writes it acknowledged',
+    async (port) => {
+      const p = platform ?? (await start());
+      const second = await runMain('standalone', {
+        DATA_DIR: dataDir,
+        PORT: port === 'any port' ? '0' : new URL(p.url).port,
+        NO_COLOR: '1',
+      });
+      expect(second.code).toBe(1);
+      expect(second.output).toContain(
+        `convergio: ${join(dataDir, 'pg')} is in use by process ${process.pid}: stop that platform first`,
+      );
+      await request(p.url).get('/readyz').expect(200);
+    },
+  );
 
   it('refuses a port in use before writing anything to its DATA_DIR', async () => {
     const p = platform ?? (await start());

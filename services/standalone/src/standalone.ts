@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import type { Static } from '@sinclair/typebox';
-import { startEmbeddedPostgres } from '@convergio/persistence';
+import { assertDataDirFree, startEmbeddedPostgres } from '@convergio/persistence';
 import {
   assertCanListen,
   bootstrapService,
@@ -32,6 +32,8 @@ export interface Standalone {
  */
 export async function startStandalone(env: Static<typeof StandaloneConfig>): Promise<Standalone> {
   // Before DATA_DIR gets its key or its database: a refused start leaves nothing behind.
+  const databaseDir = join(env.DATA_DIR, 'pg');
+  await assertDataDirFree(databaseDir);
   await assertCanListen(env.PORT, env.HOST);
   const grants = loadPlatformGrants({
     policyFile: env.GRANT_POLICY_FILE,
@@ -43,7 +45,7 @@ export async function startStandalone(env: Static<typeof StandaloneConfig>): Pro
   const secretStoreKey =
     env.SECRET_STORE_KEY ??
     (env.AZURE_KEY_VAULT_URL ? undefined : await standaloneSecretStoreKey(secretStoreKeyFile(env)));
-  const database = await startEmbeddedPostgres(join(env.DATA_DIR, 'pg'));
+  const database = await startEmbeddedPostgres(databaseDir);
   try {
     const app = await bootstrapService(
       'convergio',

@@ -35,7 +35,7 @@ export function parseGrantPolicy(text: string, fileName: string): GrantPolicy {
   if (!source.ok) throw new GrantPolicyError(fileName, source.problems);
   const problems: string[] = [];
   if (!validateFile(source.value)) {
-    for (const detail of toDetails(validateFile.errors ?? [], { describePatterns: true })) {
+    for (const detail of toDetails(validateFile.errors ?? [])) {
       const message =
         detail.code === 'schema.additionalProperties' ? 'unknown key' : detail.message;
       problems.push(`${detail.path}: ${message}`);
