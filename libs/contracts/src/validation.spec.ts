@@ -208,6 +208,14 @@ describe('names a manifest repeats', () => {
 });
 
 describe('control characters in manifest text', () => {
+  const refusalOf = (fields: object) => {
+    try {
+      validateManifest({ ...manifest, ...fields });
+    } catch (error) {
+      return error as DomainError;
+    }
+  };
+
   it.each([
     ['the name', { name: '\u001b[2J\u001b[31mRED\r\nPWNED' }, '/name', 'U+001B'],
     ['the author', { author: 'Ada\nLovelace' }, '/author', 'U+000A'],
@@ -229,12 +237,7 @@ describe('control characters in manifest text', () => {
       'U+007F',
     ],
   ])('refuses a control character in %s', (_what, fields, path, char) => {
-    let refused: DomainError | undefined;
-    try {
-      validateManifest({ ...manifest, ...fields });
-    } catch (error) {
-      refused = error as DomainError;
-    }
+    const refused = refusalOf(fields);
     expect(refused?.code).toBe('validation_failed');
     expect(refused?.details).toEqual([
       { code: 'invalid_characters', path, message: expect.stringContaining(char) },
@@ -268,12 +271,7 @@ describe('control characters in manifest text', () => {
       'U+2060',
     ],
   ])('refuses an invisible format character in %s', (_what, fields, path, char) => {
-    let refused: DomainError | undefined;
-    try {
-      validateManifest({ ...manifest, ...fields });
-    } catch (error) {
-      refused = error as DomainError;
-    }
+    const refused = refusalOf(fields);
     expect(refused?.code).toBe('validation_failed');
     expect(refused?.details).toEqual([
       {
