@@ -7,10 +7,8 @@ import { SEMVER_NUMBERS_FORMAT } from './semver-numbers.js';
  * A secret id: 1 to 127 letters, digits and dashes, the names Azure Key Vault accepts, so one id
  * names a secret in either store.
  */
-export const SECRET_ID_PATTERN = describedPattern(
-  '^[A-Za-z0-9-]{1,127}$',
-  '1 to 127 letters, digits and dashes (e.g. db-password)',
-);
+export const SECRET_ID_FORM = '1 to 127 letters, digits and dashes (e.g. db-password)';
+export const SECRET_ID_PATTERN = describedPattern('^[A-Za-z0-9-]{1,127}$', SECRET_ID_FORM);
 /** Largest secret value the embedded store keeps, UTF-8 bytes (Azure Key Vault's own limit). */
 export const MAX_SECRET_VALUE_BYTES = 25 * 1024;
 

@@ -2,6 +2,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import {
   MAX_SECRET_VALUE_BYTES,
   PluginIdSchema,
+  SECRET_ID_FORM,
   SECRET_ID_PATTERN,
   VERSION_PATTERN,
 } from './manifest.schema.js';
@@ -36,7 +37,7 @@ const Json = Type.Unknown();
 export const SecretIdSchema = Type.String({
   pattern: SECRET_ID_PATTERN,
   maxLength: 127,
-  description: '1 to 127 letters, digits and dashes (e.g. db-password)',
+  description: SECRET_ID_FORM,
 });
 const SecretId = SecretIdSchema;
 const Sha256 = Type.String({ pattern: '^[0-9a-f]{64}$' });
@@ -50,13 +51,12 @@ const Seq = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
  * A publisher's name: what owns plugin ids. It has no colon, so an owner recorded as
  * `key:<key id>` (ids claimed before publishers existed) can never be a publisher's.
  */
-export const PUBLISHER_PATTERN = describedPattern(
-  '^[a-z0-9][a-z0-9-]{0,62}$',
-  'a publisher name: 1 to 63 lowercase letters, digits and dashes, not starting with a dash',
-);
+const PUBLISHER_FORM =
+  'a publisher name: 1 to 63 lowercase letters, digits and dashes, not starting with a dash';
+export const PUBLISHER_PATTERN = describedPattern('^[a-z0-9][a-z0-9-]{0,62}$', PUBLISHER_FORM);
 export const PublisherSchema = Type.String({
   pattern: PUBLISHER_PATTERN,
-  description: 'publisher name: lowercase letters, digits and dashes, at most 63',
+  description: PUBLISHER_FORM,
 });
 const Owner = Type.String({
   description: 'the publisher owning the id, or `key:<key id>` for an id claimed before publishers',

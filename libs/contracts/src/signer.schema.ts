@@ -1,13 +1,12 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { describedPattern } from './error-details.js';
 
+const SIGNER_ID_FORM =
+  'letters, digits, dots, dashes and underscores, at most 128, starting with a letter or digit (e.g. acme-release)';
 /** A keyring signer's id, as `signing.signer_id` names it and the keyring routes take it. */
 export const SignerIdSchema = Type.String({
-  pattern: describedPattern(
-    '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$',
-    'letters, digits, dots, dashes and underscores, at most 128, starting with a letter or digit (e.g. acme-release)',
-  ),
-  description: 'letters, digits, dots, dashes and underscores, at most 128, e.g. acme-release',
+  pattern: describedPattern('^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$', SIGNER_ID_FORM),
+  description: SIGNER_ID_FORM,
 });
 
 /** The trust a keyring signer vouches for; `official` is the release key's. */

@@ -37,7 +37,7 @@ export async function lockDataDir(dir: string): Promise<{ release(): Promise<voi
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
-    const holder = Number.parseInt(await readFile(path, 'utf8').catch(() => ''), 10);
+    const holder = await holderOf(path);
     // Two tries: after a stale lock is removed, another process may win the race for it.
     if (attempt > 0 || (alive(holder) && holder !== process.pid))
       throw new DataDirInUseError(dir, holder);
@@ -51,9 +51,13 @@ export async function lockDataDir(dir: string): Promise<{ release(): Promise<voi
  * @throws DataDirInUseError when a live process other than this one holds it
  */
 export async function assertDataDirFree(dir: string): Promise<void> {
-  const holder = Number.parseInt(await readFile(lockPathOf(dir), 'utf8').catch(() => ''), 10);
+  const holder = await holderOf(lockPathOf(dir));
   if (alive(holder) && holder !== process.pid) throw new DataDirInUseError(dir, holder);
 }
+
+/** The pid a lock file names (NaN when it is missing or unreadable). */
+const holderOf = async (path: string) =>
+  Number.parseInt(await readFile(path, 'utf8').catch(() => ''), 10);
 
 function alive(pid: number): boolean {
   if (!Number.isSafeInteger(pid) || pid <= 0) return false;
