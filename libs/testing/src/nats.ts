@@ -1,6 +1,6 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { expectEventually } from './expect-eventually.js';
+import { reachTestServer } from './reach-test-server.js';
 
 /** The NATS server (with JetStream) tests use; override with NATS_URL. */
 export const TEST_NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -15,29 +15,28 @@ export interface TestNatsOptions {
 }
 
 /**
- * Connects to the test NATS server, failing loudly (never skipping) with the command that starts
- * it. A server that stalls or refuses for a moment is tried again for `patienceMs` (30 s unless
- * given): on the shared 2-core CI box one 3 s attempt once timed out while the server was up,
- * and failed a whole e2e suite.
+ * Connects to the test NATS server, trying again while it stalls or refuses for up to
+ * `patienceMs` (30 s unless given), then failing loudly with the command that starts it.
+ *
+ * @throws Error `NATS is unreachable at <url> (...): start nats-server ...`
  */
 export async function connectTestNats({
   url = TEST_NATS_URL,
   attemptMs = 5_000,
-  patienceMs = 30_000,
+  patienceMs,
 }: TestNatsOptions = {}): Promise<NatsConnection> {
-  try {
-    return await expectEventually(() => connect({ servers: url, timeout: attemptMs }), {
-      timeoutMs: patienceMs,
-      intervalMs: 250,
-    });
-  } catch (cause) {
-    throw new Error(
-      `NATS is unreachable at ${url} (${String(cause)}): start nats-server with JetStream ` +
-        '(nats-server -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server)',
-      { cause },
-    );
-  }
+  return reachTestServer(
+    {
+      name: 'NATS',
+      url,
+      start:
+        'start nats-server with JetStream (nats-server -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server)',
+    },
+    () => connect({ servers: url, timeout: attemptMs }),
+    patienceMs,
+  );
 }
+
 /** Deletes a JetStream stream if it exists (test clean-up). */
 export async function deleteTestStream(name: string): Promise<void> {
   const nc = await connectTestNats();

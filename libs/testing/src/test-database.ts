@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { reachTestServer } from './reach-test-server.js';
 
 /** Where the throwaway databases are created; override with TEST_POSTGRES_URL. */
 export const TEST_POSTGRES_URL =
@@ -14,7 +15,8 @@ export interface TestDatabase {
 
 /**
  * Creates an empty, randomly named database on the test PostgreSQL server.
- * Fails loudly (never skips) when the server is unreachable, naming the command that starts it.
+ * Fails loudly (never skips) when the server stays unreachable for 30 s, naming the command that
+ * starts it.
  */
 export async function createTestDatabase(prefix = 'test'): Promise<TestDatabase> {
   const name = `${prefix}_${randomBytes(6).toString('hex')}`;
@@ -33,19 +35,22 @@ export async function createTestDatabase(prefix = 'test'): Promise<TestDatabase>
 }
 
 async function withAdminClient<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({
-    connectionString: TEST_POSTGRES_URL,
-    connectionTimeoutMillis: 3000,
-  });
-  try {
-    await client.connect();
-  } catch (cause) {
-    throw new Error(
-      `PostgreSQL is unreachable at ${TEST_POSTGRES_URL} (${String(cause)}): ` +
-        'start PostgreSQL on 127.0.0.1:5432 (pg_ctlcluster 15 main start)',
-      { cause },
-    );
-  }
+  const client = await reachTestServer(
+    {
+      name: 'PostgreSQL',
+      url: TEST_POSTGRES_URL,
+      start: 'start PostgreSQL on 127.0.0.1:5432 (pg_ctlcluster 15 main start)',
+    },
+    async () => {
+      // A pg client connects once: each attempt is a new one.
+      const attempt = new pg.Client({
+        connectionString: TEST_POSTGRES_URL,
+        connectionTimeoutMillis: 5000,
+      });
+      await attempt.connect();
+      return attempt;
+    },
+  );
   try {
     return await work(client);
   } finally {
