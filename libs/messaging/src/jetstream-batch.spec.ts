@@ -3,16 +3,14 @@ import { Injectable, Module, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { EventSubjects, type EventEnvelope } from '@convergio/contracts';
-import { expectEventually } from '@convergio/testing';
+import { connectTestNats, expectEventually, TEST_NATS_URL } from '@convergio/testing';
 import { BusClient } from './bus-client.js';
 import { BusController } from './bus-error.filter.js';
 import { MessagingModule, connectBus } from './messaging.module.js';
 import { streamName } from './bus-names.js';
 
-const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const BATCH = 4;
 /** The publisher of plugin.revoked (the only source consumers accept for it), consuming it here. */
 const SERVICE = 'registry';
@@ -58,7 +56,7 @@ describe('a JetStream consumer with eventBatch', () => {
       imports: [
         MessagingModule.forRoot({
           kind: 'nats',
-          url: NATS_URL,
+          url: TEST_NATS_URL,
           service: SERVICE,
           prefix,
           eventBatch: BATCH,
@@ -76,13 +74,13 @@ describe('a JetStream consumer with eventBatch', () => {
   });
   afterAll(async () => {
     await app?.close();
-    const nc = await connect({ servers: NATS_URL });
+    const nc = await connectTestNats();
     await (await jetstreamManager(nc)).streams.delete(streamName(prefix));
     await nc.close();
   });
 
   const consumerState = async () => {
-    const nc = await connect({ servers: NATS_URL });
+    const nc = await connectTestNats();
     try {
       const info = await (await jetstreamManager(nc)).consumers.info(streamName(prefix), SERVICE);
       return { pending: info.num_pending, unacked: info.num_ack_pending };

@@ -3,17 +3,16 @@ import { Injectable, Module, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
+import { nanos, type NatsConnection } from '@nats-io/transport-node';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { EventSubjects, RequestSubjects, type RequestEnvelope } from '@convergio/contracts';
-import { expectEventually } from '@convergio/testing';
+import { connectTestNats, expectEventually, TEST_NATS_URL } from '@convergio/testing';
 import { BusClient } from './bus-client.js';
 import { BusController } from './bus-error.filter.js';
 import { createEnvelope } from './envelope-factory.js';
 import { MessagingModule, connectBus } from './messaging.module.js';
 import { natsEventSubject, natsSubject, streamName } from './bus-names.js';
 
-const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const SERVICE = 'answerer';
 
 @Injectable()
@@ -47,7 +46,7 @@ describe('a service answers requests, never stored messages pushed onto its requ
   beforeAll(async () => {
     @Module({
       imports: [
-        MessagingModule.forRoot({ kind: 'nats', url: NATS_URL, service: SERVICE, prefix }),
+        MessagingModule.forRoot({ kind: 'nats', url: TEST_NATS_URL, service: SERVICE, prefix }),
         MessagingModule.forService(SERVICE),
       ],
       controllers: [Answers],
@@ -57,7 +56,7 @@ describe('a service answers requests, never stored messages pushed onto its requ
     app = await NestFactory.create(AnswerModule, new FastifyAdapter(), { logger: false });
     await connectBus(app);
     await app.init();
-    nc = await connect({ servers: NATS_URL });
+    nc = await connectTestNats();
   });
   afterAll(async () => {
     await app?.close();

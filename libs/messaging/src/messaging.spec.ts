@@ -5,7 +5,6 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
 import { propagation, ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { connect } from '@nats-io/transport-node';
 import {
   DomainError,
   EventSubjects,
@@ -21,8 +20,8 @@ import { messageContext } from './message-context.js';
 import { MessagingModule, connectBus, type MessagingOptions } from './messaging.module.js';
 import { natsEventSubject, natsSubject, streamName } from './bus-names.js';
 import { jetstreamManager } from '@nats-io/jetstream';
+import { connectTestNats, expectEventually, TEST_NATS_URL } from '@convergio/testing';
 
-const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 /** The publisher of plugin.revoked (the only source consumers accept for it), consuming it here. */
 const SERVICE = 'registry';
 
@@ -89,21 +88,9 @@ async function startApp(options: MessagingOptions): Promise<INestApplication> {
 }
 
 async function deleteStream(prefix: string): Promise<void> {
-  const nc = await connect({ servers: NATS_URL });
+  const nc = await connectTestNats();
   await (await jetstreamManager(nc)).streams.delete(streamName(prefix));
   await nc.close();
-}
-
-async function eventually(check: () => void, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
 }
 
 describe.each<[string, () => MessagingOptions]>([
@@ -111,7 +98,7 @@ describe.each<[string, () => MessagingOptions]>([
     'NATS JetStream',
     () => ({
       kind: 'nats',
-      url: NATS_URL,
+      url: TEST_NATS_URL,
       service: SERVICE,
       prefix: `test_${randomUUID().slice(0, 8)}`,
     }),
@@ -127,13 +114,8 @@ describe.each<[string, () => MessagingOptions]>([
     // As initTelemetry sets it in every service: NATS headers carry the trace in W3C form.
     propagation.setGlobalPropagator(new W3CTraceContextPropagator());
     options = makeOptions();
-    try {
-      app = await startApp(options);
-    } catch (error) {
-      throw new Error(
-        `cannot reach NATS at ${NATS_URL}: start nats-server with JetStream (nats-server -js) (${String(error)})`,
-      );
-    }
+    if (options.kind === 'nats') await (await connectTestNats()).close();
+    app = await startApp(options);
     bus = app.get(BusClient);
     seen = app.get(Seen);
   });
@@ -162,7 +144,7 @@ describe.each<[string, () => MessagingOptions]>([
       { plugin_id: 'traced.plugin' },
       { context: caller },
     );
-    await eventually(() => expect(seen.revoked).toHaveLength(1));
+    await expectEventually(() => expect(seen.revoked).toHaveLength(1));
     expect(seen.traces).toEqual([
       { handler: 'request', traceId },
       { handler: 'event', traceId },
@@ -181,7 +163,7 @@ describe.each<[string, () => MessagingOptions]>([
       { plugin_id: 'a.b', version: '1.0.0', revoked_by: 'admin' },
       messageContext('corr-1'),
     );
-    await eventually(() => expect(seen.revoked.map((e) => e.id)).toEqual([id]));
+    await expectEventually(() => expect(seen.revoked.map((e) => e.id)).toEqual([id]));
     expect(seen.revoked[0]).toMatchObject({
       type: 'plugin.revoked',
       source: SERVICE,
@@ -197,7 +179,7 @@ describe.each<[string, () => MessagingOptions]>([
       version: '1.0.0',
       revoked_by: 'admin',
     });
-    await eventually(() => expect(seen.revoked.map((e) => e.id)).toEqual([id]), 15_000);
+    await expectEventually(() => expect(seen.revoked.map((e) => e.id)).toEqual([id]));
     expect(seen.failuresLeft).toBe(0);
   });
 
@@ -210,10 +192,12 @@ describe.each<[string, () => MessagingOptions]>([
       watched.push((e.data as { version: string }).version),
     );
     for (const v of ['1.0.0', '2.0.0', '3.0.0']) await revoke(v);
-    await eventually(() => expect(watched).toEqual(['1.0.0', '2.0.0', '3.0.0']));
+    await expectEventually(() => expect(watched).toEqual(['1.0.0', '2.0.0', '3.0.0']));
     await stop();
     await revoke('4.0.0');
-    await eventually(() => expect(seen.revoked.map((e) => e.data.version)).toContain('4.0.0'));
+    await expectEventually(() =>
+      expect(seen.revoked.map((e) => e.data.version)).toContain('4.0.0'),
+    );
     expect(watched).toEqual(['1.0.0', '2.0.0', '3.0.0']);
   });
 
@@ -252,7 +236,7 @@ describe('JetStream specifics', () => {
   let seen: Seen;
 
   beforeAll(async () => {
-    app = await startApp({ kind: 'nats', url: NATS_URL, service: SERVICE, prefix });
+    app = await startApp({ kind: 'nats', url: TEST_NATS_URL, service: SERVICE, prefix });
     seen = app.get(Seen);
   });
   afterAll(async () => {
@@ -261,7 +245,7 @@ describe('JetStream specifics', () => {
   });
 
   it('hands each event to the watch of every replica, while the durable consumer hands it to one', async () => {
-    const replica = await startApp({ kind: 'nats', url: NATS_URL, service: SERVICE, prefix });
+    const replica = await startApp({ kind: 'nats', url: TEST_NATS_URL, service: SERVICE, prefix });
     try {
       const watched: string[][] = [[], []];
       const stops = await Promise.all(
@@ -279,8 +263,8 @@ describe('JetStream specifics', () => {
             revoked_by: 'k',
           }),
         );
-      await eventually(() => expect(watched).toEqual([ids, ids]));
-      await eventually(() =>
+      await expectEventually(() => expect(watched).toEqual([ids, ids]));
+      await expectEventually(() =>
         expect(
           [...seen.revoked, ...replicaSeen.revoked].filter((e) => ids.includes(e.id)),
         ).toHaveLength(ids.length),
@@ -293,7 +277,7 @@ describe('JetStream specifics', () => {
   });
 
   it('de-duplicates a message id and never hands an invalid message to a handler', async () => {
-    const nc = await connect({ servers: NATS_URL });
+    const nc = await connectTestNats();
     const { jetstream } = await import('@nats-io/jetstream');
     const js = jetstream(nc);
     const subject = natsEventSubject(prefix, EventSubjects.PluginRevoked, SERVICE);
@@ -313,12 +297,12 @@ describe('JetStream specifics', () => {
     await js.publish(subject, JSON.stringify(good), { msgID: good.id });
     const again = await js.publish(subject, JSON.stringify(good), { msgID: good.id });
     expect(again.duplicate).toBe(true);
-    await eventually(() => expect(seen.revoked.map((e) => e.id)).toEqual([good.id]));
+    await expectEventually(() => expect(seen.revoked.map((e) => e.id)).toEqual([good.id]));
     await nc.close();
   });
 
   it('says unavailable when a service takes a request and does not answer in time', async () => {
-    const nc = await connect({ servers: NATS_URL });
+    const nc = await connectTestNats();
     const silent = nc.subscribe(natsSubject(prefix, RequestSubjects.AuditQuery), {
       queue: 'audit',
       callback: () => undefined,

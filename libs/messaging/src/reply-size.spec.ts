@@ -3,7 +3,7 @@ import { Module, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { RequestSubjects, type RequestEnvelope } from '@convergio/contracts';
 import { BusClient } from './bus-client.js';
@@ -18,8 +18,8 @@ import {
 import { InProcessHub } from './in-process-hub.js';
 import { MessagingModule, connectBus } from './messaging.module.js';
 import { streamName } from './bus-names.js';
+import { connectTestNats, TEST_NATS_URL } from '@convergio/testing';
 
-const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const SERVICE = 'executor';
 
 /**
@@ -74,8 +74,8 @@ describe('a reply larger than the NATS max_payload', () => {
   let nc: NatsConnection;
 
   beforeAll(async () => {
-    app = await start({ kind: 'nats', url: NATS_URL, service: SERVICE, prefix });
-    nc = await connect({ servers: NATS_URL });
+    app = await start({ kind: 'nats', url: TEST_NATS_URL, service: SERVICE, prefix });
+    nc = await connectTestNats();
   });
   afterAll(async () => {
     await app?.close();

@@ -6,13 +6,17 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { DataSource } from 'typeorm';
 import { DomainError, EventSubjects, type EventPayloadMap } from '@convergio/contracts';
 import { addOutboxDeliveryColumnsSql, createOutboxTableSql } from '@convergio/persistence';
-import { createTestDatabase, storedEventIds, type TestDatabase } from '@convergio/testing';
+import {
+  createTestDatabase,
+  storedEventIds,
+  TEST_NATS_URL,
+  type TestDatabase,
+} from '@convergio/testing';
 import { JetStreamBusClient } from './jetstream-bus.client.js';
 import { natsEventSubject, streamName } from './bus-names.js';
 import { connectNatsBus } from './nats-connection.js';
 import { TransactionalOutbox } from './transactional-outbox.js';
 
-const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const SCHEMA = 'registry';
 const prefix = `outbox_${randomUUID().slice(0, 8)}`;
@@ -36,11 +40,11 @@ beforeAll(async () => {
   await dataSource.query(`CREATE TABLE ${SCHEMA}.things (id text PRIMARY KEY)`);
   for (const sql of [...createOutboxTableSql(SCHEMA), ...addOutboxDeliveryColumnsSql(SCHEMA)])
     await dataSource.query(sql);
-  nc = await connectNatsBus({ url: NATS_URL, service: 'registry', prefix });
+  nc = await connectNatsBus({ url: TEST_NATS_URL, service: 'registry', prefix });
   jsm = await jetstreamManager(nc);
   outbox = new TransactionalOutbox(
     dataSource,
-    new JetStreamBusClient(nc, { url: NATS_URL, service: 'registry', prefix }),
+    new JetStreamBusClient(nc, { url: TEST_NATS_URL, service: 'registry', prefix }),
     SCHEMA,
   );
 });
